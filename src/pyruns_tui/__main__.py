@@ -1,0 +1,3 @@
+from pyruns_tui.cli import main
+
+raise SystemExit(main())
