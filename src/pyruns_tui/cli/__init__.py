@@ -1,0 +1,102 @@
+"""`pyr-tui`: the command line. Sub-commands live in `cli/commands/`, one module per command.
+
+`pyr-tui [SCRIPT.py [CONFIG.yaml]]` (no sub-command) opens the TUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pyruns_tui.cli.commands import COMMANDS
+from pyruns_tui.cli.context import Context
+from pyruns_tui.errors import PyrunsError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line (`pyr-tui: error: ...`) on usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_globals(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR")
+    parser.add_argument("-w", "--workspace", metavar="WORKSPACE", help="workspace name (script stem or _shell_)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pyr-tui",
+        description="A terminal experiment manager for Python training scripts.",
+        epilog="Without a command, opens the TUI: pyr-tui [SCRIPT.py [CONFIG.yaml]] [--shell]",
+    )
+    _add_globals(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="pyr-tui", description="Open the pyruns-tui terminal UI.")
+    _add_globals(parser)
+    parser.add_argument("script", nargs="?", help="training script (bootstraps its workspace)")
+    parser.add_argument("config", nargs="?", help="YAML config to use as the default parameters")
+    parser.add_argument("--shell", action="store_true", help="open the shell workspace (_shell_)")
+    return parser
+
+
+def _is_command(argv: list[str]) -> bool:
+    names = {m.NAME for m in COMMANDS}
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in ("-C", "-w", "--workspace"):
+            skip = True
+            continue
+        if arg in ("-h", "--help"):
+            return True
+        if arg.startswith("-"):
+            continue
+        return arg in names
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    is_command = _is_command(argv)
+    parser = build_parser() if is_command else build_tui_parser()
+    args = parser.parse_args(argv)
+    cwd = Path(args.directory).expanduser() if args.directory else Path.cwd()
+    if not cwd.is_dir():
+        sys.stderr.write(f"pyr-tui: error: -C {args.directory}: no such directory\n")
+        return EXIT_USAGE
+    ctx = Context(cwd=cwd.resolve(), workspace=args.workspace, debug=args.debug)
+    try:
+        if not is_command:
+            from pyruns_tui.cli.open_tui import open_tui
+
+            return open_tui(ctx, args)
+        module = next(m for m in COMMANDS if m.NAME == args.command)
+        return module.run(ctx, args)
+    except PyrunsError as exc:
+        if ctx.debug:
+            raise
+        sys.stderr.write(f"pyr-tui: error: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `pyr-tui ls | head`: the reader left; exit quietly like other Unix tools
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

@@ -1,0 +1,75 @@
+"""`pyr-tui gen SPEC.yaml`: expand a batch spec (grid syntax) into tasks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pyruns_tui.cli.context import Context, print_json
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.bootstrap import read_script_info
+from pyruns_tui.workspace.generate import create_from_plan, plan_tasks
+
+NAME = "gen"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="create tasks from a spec with grid syntax", description=__doc__)
+    p.add_argument("spec", help="YAML spec (use - for standard input); grid syntax allowed in values")
+    p.add_argument("-n", "--name", dest="prefix", metavar="PREFIX", help="task name prefix")
+    p.add_argument("--dry-run", action="store_true", help="show what would be created, write nothing")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--skip-existing", action="store_true", help="skip configs identical to an existing task")
+    p.add_argument("--run", action="store_true", help="queue the created tasks right away")
+
+
+def _read_spec(path: str) -> tuple[str, str]:
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: cannot read the spec: {exc.strerror or exc}") from exc
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.params import yamlio
+
+    text, where = _read_spec(args.spec)
+    spec = yamlio.load_text(text, where=where)
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, dict):
+        raise WorkspaceError(f"{where}: the spec must be a mapping of parameter: value")
+    store = ctx.store()
+    info = read_script_info(store.layout)
+    existing = [c for _, c in store.iter_tasks_with_config()] if args.skip_existing else None
+    plan = plan_tasks(
+        spec,
+        prefix=args.prefix,
+        max_tasks=ctx.settings().max_tasks,
+        shell=store.layout.is_shell,
+        existing_configs=existing,
+    )
+    if args.dry_run:
+        if args.json:
+            print_json({"count": plan.count, "tasks": [{"name": t.name, "config": t.config} for t in plan.tasks]})
+        else:
+            for task in plan.tasks:
+                print(task.name)
+            print(f"{plan.count} tasks would be created" + (f" ({plan.skipped} identical skipped)" if plan.skipped else ""))
+        return 0
+    created = create_from_plan(store, plan, task_kind=info.kind, script=info.script)
+    store.save_cache()
+    if args.run and created:
+        from pyruns_tui.cli.commands.run import queue_tasks
+
+        queue_tasks(ctx, [t.name for t in created])
+    if args.json:
+        print_json({"count": len(created), "skipped": plan.skipped, "tasks": [t.name for t in created]})
+    else:
+        verb = "created and queued" if args.run else "created"
+        extra = f" ({plan.skipped} identical skipped)" if plan.skipped else ""
+        print(f"{verb} {len(created)} tasks{extra}" + (f": {created[0].name} ..." if created else ""))
+    return 0

@@ -1,0 +1,36 @@
+"""`pyr-tui init SCRIPT.py [CONFIG.yaml]`: create the workspace of a script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+
+NAME = "init"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="create the workspace of a script", description=__doc__)
+    p.add_argument("script", nargs="?", help="the training script (omit with --shell)")
+    p.add_argument("config", nargs="?", help="YAML file to use as the default parameters")
+    p.add_argument("--shell", action="store_true", help="create the shell workspace (_shell_)")
+    p.add_argument("--subcommand", help="for scripts with argparse sub-commands: which one")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    if args.shell:
+        layout = init_shell_workspace(ctx.cwd)
+    else:
+        if not args.script:
+            sys.stderr.write("pyr-tui: error: init needs SCRIPT.py (or --shell)\n")
+            return 2
+        config = Path(args.config) if args.config else None
+        layout = init_workspace(
+            ctx.cwd, Path(args.script), config, name=ctx.workspace, subcommand=args.subcommand
+        )
+    info = read_script_info(layout)
+    print(f"workspace {layout.name!r} ({info.kind}, {len(info.params)} parameters) at {layout.workspace_dir}")
+    return 0

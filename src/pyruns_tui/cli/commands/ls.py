@@ -1,0 +1,83 @@
+"""`pyr-tui ls [QUERY]`: list tasks, optionally filtered by a search query."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pyruns_tui.cli.context import Context, print_json
+from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.workspace.bootstrap import read_script_info
+from pyruns_tui.workspace.query import TaskView, format_value
+from pyruns_tui.workspace.select import select_tasks
+
+NAME = "ls"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="list tasks", description=__doc__ + "\n\n" + QUERY_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="*", help="search terms, e.g. status:failed lr>=0.01")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--trash", action="store_true", help="list the tasks in the trash instead")
+
+
+QUERY_HELP = """\
+query terms (AND-ed): word (substring of name/status/notes/params), key:value,
+key>=x / key<x / key!=x (params and metrics), status:failed, -term (negation)"""
+
+
+def view_json(view: TaskView) -> dict[str, Any]:
+    """The stable JSON form of one task in `ls --json`."""
+    task = view.task
+    return {
+        "name": task.name,
+        "status": task.status.value,
+        "reason": task.reason,
+        "created_at": task.created_at,
+        "pinned": task.pinned,
+        "notes": task.notes,
+        "runs": len(task.runs),
+        "duration_s": task.duration_s(),
+        "gpus": task.last_run.gpus if task.last_run else [],
+        "params": dict(view.params),
+    }
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    if args.trash:
+        tasks = store.scan_trash()
+        if args.json:
+            print_json([{"name": t.name, "status": t.status.value, "trashed_at": t.extra.get("trashed_at")} for t in tasks])
+        else:
+            for task in tasks:
+                print(f"{task.name}\t{task.status.value}\t{format_time(task.extra.get('trashed_at'))}")
+        return 0
+    views = select_tasks(store, " ".join(args.query))
+    store.save_cache()
+    if args.json:
+        print_json([view_json(v) for v in views])
+        return 0
+    pinned = read_script_info(store.layout).pinned_params
+    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *pinned]
+    rows = [header]
+    for view in views:
+        task = view.task
+        status = task.status.value + (f" ({task.reason})" if task.reason and not task.status.is_finished else "")
+        rows.append([
+            status,
+            task.name + (" *" if task.pinned else ""),
+            str(len(task.runs)),
+            format_time(task.created_at),
+            format_duration(task.duration_s()),
+            *(format_value(view.params.get(key, "")) for key in pinned),
+        ])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    out = sys.stdout
+    for row in rows:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+    if len(rows) == 1:
+        out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
+    return 0

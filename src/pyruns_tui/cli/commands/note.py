@@ -1,0 +1,28 @@
+"""`pyr-tui note TASK TEXT`: set a task's notes (`-a` appends, `-` reads standard input)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyruns_tui.cli.context import Context
+
+NAME = "note"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="set or append a task's notes", description=__doc__)
+    p.add_argument("task", help="task name")
+    p.add_argument("text", help="the note (use - to read standard input)")
+    p.add_argument("-a", "--append", action="store_true", help="append a line instead of replacing")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+
+    def change(task):  # type: ignore[no-untyped-def]
+        task.notes = f"{task.notes}\n{text}".strip("\n") if args.append and task.notes else text
+
+    ctx.store().update(ctx.resolve_tasks([args.task])[0], change)
+    print(f"notes of {args.task} saved")
+    return 0

@@ -1,0 +1,40 @@
+"""`pyr-tui pin TASK...`: pin tasks (listed first); `--off` unpins; `--param KEY` pins a column."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+
+NAME = "pin"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="pin or unpin tasks or parameter columns", description=__doc__)
+    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names")
+    p.add_argument("--off", action="store_true", help="unpin instead")
+    p.add_argument("--param", action="append", default=[], metavar="KEY",
+                   help="pin a parameter as a column of ls and the Manager (repeatable)")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    if not args.tasks and not args.param:
+        print("pyr-tui: error: pin needs TASK names or --param KEY", file=sys.stderr)
+        return 2
+    for name in ctx.resolve_tasks(args.tasks):
+        store.update(name, lambda t: setattr(t, "pinned", not args.off))
+    if args.param:
+        with store.lock():
+            info = read_script_info(store.layout)
+            for key in args.param:
+                if args.off and key in info.pinned_params:
+                    info.pinned_params.remove(key)
+                elif not args.off and key not in info.pinned_params:
+                    info.pinned_params.append(key)
+            write_script_info(store.layout, info)
+    state = "unpinned" if args.off else "pinned"
+    print(f"{state} " + ", ".join([*args.tasks, *(f"param {k}" for k in args.param)]))
+    return 0

@@ -1,0 +1,20 @@
+"""`pyr-tui restore TASK...`: bring tasks back from the trash."""
+
+from __future__ import annotations
+
+import argparse
+
+from pyruns_tui.cli.context import Context
+
+NAME = "restore"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="restore tasks from the trash", description=__doc__)
+    p.add_argument("tasks", nargs="+", metavar="TASK", help="names as listed by `pyr-tui ls --trash`")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    restored = ctx.store().restore(args.tasks)
+    print(f"restored {len(restored)} task(s): {', '.join(restored)}")
+    return 0

@@ -1,0 +1,21 @@
+"""`pyr-tui rm TASK...`: move tasks to the trash (`pyr-tui restore` brings them back)."""
+
+from __future__ import annotations
+
+import argparse
+
+from pyruns_tui.cli.context import Context
+
+NAME = "rm"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="move tasks to the trash", description=__doc__)
+    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    moved = store.trash(ctx.resolve_tasks(args.tasks))
+    print(f"moved {len(moved)} task(s) to the trash: {', '.join(moved)}")
+    return 0

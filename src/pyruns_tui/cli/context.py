@@ -1,0 +1,65 @@
+"""What every CLI command needs: where the workspace is, its store and settings, how to print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.layout import Layout, find_root, list_workspaces
+from pyruns_tui.workspace.settings import Settings, load_settings
+from pyruns_tui.workspace.store import TaskStore
+
+
+@dataclass
+class Context:
+    """The resolved global options (-C, -w, --debug) of one CLI invocation."""
+
+    cwd: Path
+    workspace: str | None = None
+    debug: bool = False
+    _store: TaskStore | None = field(default=None, repr=False)
+
+    def root(self) -> Path:
+        root = find_root(self.cwd)
+        if root is None:
+            raise WorkspaceError(f"no _pyruns_ folder in {self.cwd} or above; run `pyr-tui init SCRIPT.py` first")
+        return root
+
+    def layout(self) -> Layout:
+        root = self.root()
+        if self.workspace:
+            if not (root / self.workspace / "tasks").is_dir():
+                known = ", ".join(list_workspaces(root)) or "none"
+                raise WorkspaceError(f"no workspace {self.workspace!r} in {root} (workspaces: {known})")
+            return Layout(root=root, name=self.workspace)
+        names = list_workspaces(root)
+        if not names:
+            raise WorkspaceError(f"{root} has no workspace yet; run `pyr-tui init SCRIPT.py` first")
+        if len(names) > 1:
+            raise WorkspaceError(f"{root} has several workspaces ({', '.join(names)}); choose one with -w NAME")
+        return Layout(root=root, name=names[0])
+
+    def store(self) -> TaskStore:
+        if self._store is None:
+            self._store = TaskStore(self.layout(), disk_cache=True)
+        return self._store
+
+    def settings(self) -> Settings:
+        return load_settings(self.root() / "_pyruns_settings.yaml")
+
+    def resolve_tasks(self, names: list[str]) -> list[str]:
+        """Task names as given, each checked to exist (one clear error for the first that does not)."""
+        store = self.store()
+        for name in names:
+            if not store.exists(name):
+                raise WorkspaceError(f"no task named {name!r} in workspace {store.layout.name!r} (see `pyr-tui ls`)")
+        return names
+
+
+def print_json(data: Any) -> None:
+    """The stable `--json` output: one JSON document, UTF-8, no NaN."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")

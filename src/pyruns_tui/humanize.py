@@ -1,0 +1,42 @@
+"""Short human forms of durations, times and sizes, shared by the CLI and the TUI."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def format_duration(seconds: float | None) -> str:
+    """`4.2s`, `3m05s`, `1h02m`, `2d03h`; empty for None."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def format_time(iso: str | None, *, now: datetime | None = None) -> str:
+    """`18:43` for today, `11-21 18:43` otherwise; empty for None or unreadable."""
+    if not iso:
+        return ""
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    now = now or datetime.now(when.tzinfo)
+    return when.strftime("%H:%M" if when.date() == now.date() else "%m-%d %H:%M")
+
+
+def format_bytes(count: float) -> str:
+    """`512B`, `1.5K`, `3.2M`, `7.8G`."""
+    for unit in ("B", "K", "M", "G", "T"):
+        if abs(count) < 1024 or unit == "T":
+            return f"{count:.0f}{unit}" if unit == "B" else f"{count:.1f}{unit}"
+        count /= 1024
+    return f"{count:.1f}T"

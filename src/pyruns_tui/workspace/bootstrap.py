@@ -1,0 +1,170 @@
+"""Creating and refreshing a workspace from a script (`pyr-tui init`, `pyr-tui train.py`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyruns_tui.errors import PyrunsError, WorkspaceError
+from pyruns_tui.workspace import layout as L
+from pyruns_tui.workspace.fsio import atomic_write_json, atomic_write_text
+from pyruns_tui.workspace.layout import Layout, find_root
+from pyruns_tui.workspace.model import SCHEMA_VERSION, now_iso
+from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT
+
+SHELL_DEFAULT_TEXT = """\
+# Shell workspace: `command` is a template whose {key} placeholders are filled from `params`.
+# Every substituted value is shell-quoted, so a value can never inject shell syntax.
+command: python train.py --lr {lr} --seed {seed}
+params:
+  lr: 0.01 | 0.001
+  seed: 0
+"""
+
+
+@dataclass
+class ScriptInfo:
+    """The content of script_info.json: which script a workspace runs and what it accepts."""
+
+    script: str | None
+    kind: str  # argparse | pyruns_load | plain | shell
+    created_at: str = field(default_factory=now_iso)
+    params: list[dict[str, Any]] = field(default_factory=list)
+    subcommand: str | None = None
+    pinned_params: list[str] = field(default_factory=list)
+    generated_sha: str | None = None  # sha256 of the config_default.yaml we last generated
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "script": self.script,
+            "kind": self.kind,
+            "created_at": self.created_at,
+            "params": self.params,
+            "subcommand": self.subcommand,
+            "pinned_params": self.pinned_params,
+            "generated_sha": self.generated_sha,
+        }
+        return {**self.extra, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScriptInfo:
+        known = {"script", "kind", "created_at", "params", "subcommand", "pinned_params", "generated_sha"}
+        extra = {k: v for k, v in data.items() if k not in known and k != "schema_version"}
+        return cls(**{k: v for k, v in data.items() if k in known}, extra=extra)
+
+
+def read_script_info(layout: Layout) -> ScriptInfo:
+    try:
+        return ScriptInfo.from_dict(json.loads(layout.script_info.read_bytes()))
+    except FileNotFoundError as exc:
+        raise WorkspaceError(f"{layout.script_info} is missing; run `pyr-tui init SCRIPT.py`") from exc
+    except (ValueError, TypeError) as exc:
+        raise WorkspaceError(f"{layout.script_info} is not valid JSON; run `pyr-tui init SCRIPT.py` again") from exc
+
+
+def write_script_info(layout: Layout, info: ScriptInfo) -> None:
+    atomic_write_json(layout.script_info, info.to_dict())
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def project_root(cwd: Path) -> Path:
+    """The `_pyruns_` dir for work started in `cwd`: the nearest existing one, else `cwd/_pyruns_`."""
+    return find_root(cwd) or (cwd.resolve() / L.PYRUNS_DIR)
+
+
+def _ensure_dirs(layout: Layout) -> None:
+    layout.tasks_dir.mkdir(parents=True, exist_ok=True)
+    if not layout.settings_file.exists():
+        atomic_write_text(layout.settings_file, DEFAULT_SETTINGS_TEXT)
+
+
+def init_workspace(
+    cwd: Path,
+    script: Path,
+    config: Path | None = None,
+    *,
+    name: str | None = None,
+    subcommand: str | None = None,
+) -> Layout:
+    """Create (or refresh) the workspace of `script` and return its layout.
+
+    config_default.yaml is regenerated from the script only while nobody edited it by hand;
+    an explicit CONFIG.yaml always replaces it.
+    """
+    from pyruns_tui.params import yamlio
+    from pyruns_tui.params.argparse_ast import extract_params
+    from pyruns_tui.params.config_default import config_default_text
+
+    script = script.expanduser()
+    if script.suffix != ".py" or not script.is_file():
+        raise WorkspaceError(f"{script}: not a Python script (give the path of a .py file)")
+    try:
+        source = script.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{script}: cannot read the script: {exc}") from exc
+    config_text: str | None = None
+    if config is not None:
+        try:
+            config_text = config.expanduser().read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"{config}: cannot read the config file: {exc}") from exc
+        data = yamlio.load_text(config_text, where=str(config))
+        if data is not None and not isinstance(data, dict):
+            raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
+    params = extract_params(source, filename=str(script), subcommand=subcommand)
+
+    layout = Layout(root=project_root(cwd), name=name or script.stem)
+    if layout.is_shell:
+        raise WorkspaceError("'_shell_' is reserved for the shell workspace; pick another name with -w")
+    existing: ScriptInfo | None = None
+    if layout.script_info.exists():
+        existing = read_script_info(layout)
+        if existing.script and Path(existing.script) != script.resolve() and Path(existing.script).exists():
+            raise WorkspaceError(
+                f"workspace {layout.name!r} belongs to {existing.script}; name this one with -w NAME"
+            )
+    _ensure_dirs(layout)
+
+    generated = config_default_text(params) if config_text is None else config_text
+    info = existing or ScriptInfo(script=None, kind=params.kind)
+    info.script = str(script.resolve())
+    info.kind = params.kind
+    info.params = [p.to_dict() for p in params.params]
+    info.subcommand = params.subcommand
+    current = layout.config_default.read_text(encoding="utf-8") if layout.config_default.exists() else None
+    edited_by_hand = current is not None and info.generated_sha != _sha(current)
+    if config_text is not None or current is None or (not edited_by_hand and current != generated):
+        atomic_write_text(layout.config_default, generated)
+        info.generated_sha = _sha(generated)
+    write_script_info(layout, info)
+    return layout
+
+
+def init_shell_workspace(cwd: Path) -> Layout:
+    """Create (or open) the shell workspace `_shell_`, whose tasks are command lines."""
+    layout = Layout(root=project_root(cwd), name=L.SHELL_WORKSPACE)
+    _ensure_dirs(layout)
+    if not layout.config_default.exists():
+        atomic_write_text(layout.config_default, SHELL_DEFAULT_TEXT)
+    if not layout.script_info.exists():
+        write_script_info(layout, ScriptInfo(script=None, kind="shell"))
+    return layout
+
+
+def params_of(layout: Layout) -> Any:
+    """The ScriptParams recorded for a workspace (what argv building needs)."""
+    from pyruns_tui.params.argparse_ast import ScriptParams
+
+    info = read_script_info(layout)
+    try:
+        return ScriptParams.from_dict({"params": info.params, "kind": info.kind, "subcommand": info.subcommand})
+    except (KeyError, TypeError, ValueError, PyrunsError) as exc:
+        raise WorkspaceError(f"{layout.script_info}: parameters are unreadable; run `pyr-tui init` again") from exc

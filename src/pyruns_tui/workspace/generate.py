@@ -1,0 +1,113 @@
+"""From a batch spec to task folders: plan (pure, for previews and --dry-run) then create."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyruns_tui.errors import GridError, WorkspaceError
+from pyruns_tui.workspace.query import flatten, format_value
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from pyruns_tui.workspace.model import Task
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The tasks a spec expands to, before anything is written."""
+
+    count: int
+    tasks: tuple[NewTask, ...]
+    varying_keys: tuple[str, ...]
+    skipped: int = 0
+
+
+def default_prefix() -> str:
+    """A prefix naming when a batch was made, e.g. `1123-184311`."""
+    return time.strftime("%m%d-%H%M%S")
+
+
+def fill_command(template: str, params: Mapping[str, Any]) -> str:
+    """Fill `{key}` placeholders (dotted keys for nested params) with shell-quoted values."""
+    flat = flatten(params)
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        key = match.group(1).strip()
+        if key not in flat:
+            known = ", ".join(sorted(flat)) or "none"
+            raise GridError(f"command placeholder {{{key}}} has no parameter (parameters: {known})")
+        value = flat[key]
+        if isinstance(value, list):
+            return " ".join(shlex.quote(format_value(item)) for item in value)
+        return shlex.quote(format_value(value))
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def split_shell_spec(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A shell workspace spec `{command: TEMPLATE, params: {...}}` -> (template, params)."""
+    command = spec.get("command")
+    if not isinstance(command, str) or not command.strip():
+        raise GridError("a shell spec needs `command: <template>`, e.g. command: python train.py --lr {lr}")
+    params = spec.get("params") or {}
+    if not isinstance(params, dict):
+        raise GridError("`params` of a shell spec must be a mapping of key: values")
+    unknown = set(spec) - {"command", "params"}
+    if unknown:
+        raise GridError(f"a shell spec has only `command` and `params`; move {', '.join(sorted(unknown))} under params")
+    return command, params
+
+
+def config_fingerprint(config: Mapping[str, Any]) -> str:
+    return json.dumps(config, sort_keys=True, default=str)
+
+
+def plan_tasks(
+    spec: Mapping[str, Any],
+    *,
+    prefix: str | None = None,
+    max_tasks: int = 10_000,
+    shell: bool = False,
+    existing_configs: Iterable[Mapping[str, Any]] | None = None,
+) -> Plan:
+    """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
+
+    With `existing_configs`, configs identical to one of them are skipped (`--skip-existing`).
+    """
+    from pyruns_tui.params.grid import parse_grid, task_names
+
+    if not isinstance(spec, Mapping):
+        raise GridError("the spec must be a mapping of parameter: value")
+    template, params = split_shell_spec(spec) if shell else (None, dict(spec))
+    grid = parse_grid(params, max_tasks=max_tasks)
+    configs = list(grid.expand())
+    skipped = 0
+    if existing_configs is not None:
+        seen = {config_fingerprint(c) for c in existing_configs}
+        kept = [c for c in configs if config_fingerprint(c) not in seen]
+        skipped = len(configs) - len(kept)
+        configs = kept
+    names = task_names(prefix or default_prefix(), len(configs)) if configs else []
+    tasks = tuple(
+        NewTask(name=name, config=config, command=fill_command(template, config) if template else None)
+        for name, config in zip(names, configs)
+    )
+    return Plan(count=len(tasks), tasks=tasks, varying_keys=tuple(grid.varying_keys), skipped=skipped)
+
+
+def create_from_plan(store: TaskStore, plan: Plan, *, task_kind: str, script: str | None) -> list[Task]:
+    """Write the planned tasks (all or nothing)."""
+    if not plan.tasks:
+        return []
+    if store.layout.is_shell and task_kind != "shell":
+        raise WorkspaceError("the shell workspace only holds shell tasks")
+    return store.create_tasks(plan.tasks, task_kind=task_kind, script=script)

@@ -1,0 +1,121 @@
+"""Where everything of a workspace lives on disk (SPEC section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PYRUNS_DIR = "_pyruns_"
+SETTINGS_FILE = "_pyruns_settings.yaml"
+SHELL_WORKSPACE = "_shell_"
+SCRIPT_INFO = "script_info.json"
+CONFIG_DEFAULT = "config_default.yaml"
+TASKS_DIR = "tasks"
+TRASH_DIR = ".trash"
+TASK_INFO = "task_info.json"
+CONFIG_YAML = "config.yaml"
+CONFIG_SH = "config.sh"
+RUN_LOGS = "run_logs"
+METRICS = "metrics.jsonl"
+SUMMARY = "summary.json"
+LOCK_FILE = ".lock"
+RUNNER_DIR = ".runner"
+CACHE_FILE = ".scan_cache.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one workspace: `<project>/_pyruns_/<name>/`."""
+
+    root: Path  # the `_pyruns_` directory
+    name: str  # workspace name: script stem or `_shell_`
+
+    @property
+    def project_dir(self) -> Path:
+        return self.root.parent
+
+    @property
+    def settings_file(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def workspace_dir(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def script_info(self) -> Path:
+        return self.workspace_dir / SCRIPT_INFO
+
+    @property
+    def config_default(self) -> Path:
+        return self.workspace_dir / CONFIG_DEFAULT
+
+    @property
+    def tasks_dir(self) -> Path:
+        return self.workspace_dir / TASKS_DIR
+
+    @property
+    def trash_dir(self) -> Path:
+        return self.tasks_dir / TRASH_DIR
+
+    @property
+    def lock_file(self) -> Path:
+        return self.workspace_dir / LOCK_FILE
+
+    @property
+    def runner_dir(self) -> Path:
+        """Runner state: pid/lock files, its own log, the wake-up socket."""
+        return self.workspace_dir / RUNNER_DIR
+
+    @property
+    def cache_file(self) -> Path:
+        return self.workspace_dir / CACHE_FILE
+
+    @property
+    def is_shell(self) -> bool:
+        return self.name == SHELL_WORKSPACE
+
+    def task_dir(self, name: str) -> Path:
+        return self.tasks_dir / name
+
+    def trashed_task_dir(self, name: str) -> Path:
+        return self.trash_dir / name
+
+    def task_info(self, name: str) -> Path:
+        return self.task_dir(name) / TASK_INFO
+
+    def task_config(self, name: str) -> Path:
+        return self.task_dir(name) / CONFIG_YAML
+
+    def task_command(self, name: str) -> Path:
+        return self.task_dir(name) / CONFIG_SH
+
+    def run_log(self, name: str, index: int) -> Path:
+        return self.task_dir(name) / RUN_LOGS / f"run{index}.log"
+
+    def metrics_file(self, name: str) -> Path:
+        return self.task_dir(name) / METRICS
+
+    def summary_file(self, name: str) -> Path:
+        return self.task_dir(name) / SUMMARY
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest `_pyruns_` directory at or above `start`, or None."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / PYRUNS_DIR
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def list_workspaces(root: Path) -> list[str]:
+    """Names of the workspaces under a `_pyruns_` directory, sorted."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        entry.name
+        for entry in root.iterdir()
+        if entry.is_dir() and not entry.name.startswith(".") and (entry / TASKS_DIR).is_dir()
+    )

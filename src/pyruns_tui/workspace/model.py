@@ -1,0 +1,180 @@
+"""Task, Run and Status: the content of task_info.json and the allowed state changes (SPEC 3, 4)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any
+
+from pyruns_tui.errors import WorkspaceError
+
+SCHEMA_VERSION = 1
+
+
+class Status(str, Enum):
+    """The state of a task (and of each of its runs)."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in FINISHED
+
+    @property
+    def is_active(self) -> bool:
+        return self in (Status.QUEUED, Status.RUNNING)
+
+
+FINISHED = frozenset({Status.COMPLETED, Status.FAILED, Status.INTERRUPTED})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.QUEUED}),
+    # queued -> pending is a cancel; queued -> failed when the task cannot even be spawned
+    Status.QUEUED: frozenset({Status.RUNNING, Status.PENDING, Status.FAILED}),
+    Status.RUNNING: FINISHED,
+    # a finished task can be rerun (run N+1)
+    Status.COMPLETED: frozenset({Status.QUEUED}),
+    Status.FAILED: frozenset({Status.QUEUED}),
+    Status.INTERRUPTED: frozenset({Status.QUEUED}),
+}
+
+
+def check_transition(name: str, old: Status, new: Status) -> None:
+    """Raise WorkspaceError unless `old -> new` is an allowed change for task `name`."""
+    if new not in TRANSITIONS[old]:
+        raise WorkspaceError(f"task {name!r} is {old.value}; it cannot become {new.value}")
+
+
+def now_iso() -> str:
+    """The current time as an ISO 8601 string with the local UTC offset, to the millisecond."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
+
+
+def parse_iso(text: str | None) -> float | None:
+    """Epoch seconds of an ISO time written by `now_iso`, or None."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def _split_known(cls: type, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    names = {f.name for f in fields(cls)} - {"extra"}
+    known = {k: v for k, v in data.items() if k in names}
+    extra = {k: v for k, v in data.items() if k not in names}
+    return known, extra
+
+
+@dataclass
+class Run:
+    """One execution of a task: one process, one log file."""
+
+    index: int
+    status: Status = Status.RUNNING
+    start: str | None = None
+    finish: str | None = None
+    duration_s: float | None = None
+    pid: int | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    gpus: list[int] = field(default_factory=list)
+    host: str | None = None
+    git: dict[str, Any] | None = None
+    python: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    log: str = ""
+    reason: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        data["status"] = self.status.value
+        return {**data, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Run:
+        known, extra = _split_known(cls, data)
+        known["status"] = Status(known.get("status", "failed"))
+        return cls(**known, extra=extra)
+
+
+@dataclass
+class Task:
+    """One task: a folder with config.yaml (or config.sh) and task_info.json."""
+
+    name: str
+    status: Status = Status.PENDING
+    created_at: str = field(default_factory=now_iso)
+    pinned: bool = False
+    notes: str = ""
+    task_kind: str = "argparse"  # argparse | pyruns_load | plain | shell
+    script: str | None = None
+    gpus: int | None = None  # requested GPU count; None = the settings default
+    runs: list[Run] = field(default_factory=list)
+    reason: str | None = None  # why the task is in its state ("waiting for GPU", "runner lost")
+    force: bool = False  # start without waiting for a slot or GPU
+    stop_requested: bool = False
+    queued_at: float | None = None  # epoch seconds; FIFO order of the queue
+    schema_version: int = SCHEMA_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_run(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
+
+    def duration_s(self, now: float | None = None) -> float | None:
+        """Duration of the last run; a running run counts up to `now`."""
+        run = self.last_run
+        if run is None:
+            return None
+        if run.duration_s is not None:
+            return run.duration_s
+        start = parse_iso(run.start)
+        if start is None or self.status is not Status.RUNNING:
+            return None
+        return max(0.0, (now if now is not None else time.time()) - start)
+
+    def set_status(self, new: Status, reason: str | None = None) -> None:
+        check_transition(self.name, self.status, new)
+        self.status = new
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": self.schema_version,
+            "name": self.name,
+            "status": self.status.value,
+            "created_at": self.created_at,
+            "pinned": self.pinned,
+            "notes": self.notes,
+            "task_kind": self.task_kind,
+            "script": self.script,
+            "gpus": self.gpus,
+            "reason": self.reason,
+            "force": self.force,
+            "stop_requested": self.stop_requested,
+            "queued_at": self.queued_at,
+            "runs": [run.to_dict() for run in self.runs],
+        }
+        return {**data, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Task:
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            raise WorkspaceError("task_info.json is not a task (no 'name')")
+        known, extra = _split_known(cls, data)
+        try:
+            known["status"] = Status(known.get("status", "pending"))
+            known["runs"] = [Run.from_dict(r) for r in known.get("runs") or []]
+        except (ValueError, TypeError) as exc:
+            raise WorkspaceError(f"task {data['name']!r}: task_info.json is invalid: {exc}") from exc
+        return cls(**known, extra=extra)

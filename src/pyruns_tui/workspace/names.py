@@ -1,0 +1,47 @@
+"""Task names: what is allowed (they become folder names) and how collisions are resolved."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Container
+
+from pyruns_tui.errors import WorkspaceError
+
+MAX_NAME_LENGTH = 200
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a task name, or None when it can."""
+    if not name:
+        return "a task name cannot be empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a task name has at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
+    if "/" in name or "\\" in name:
+        return "a task name cannot contain '/' or '\\'"
+    if name[0] in ".-":
+        return "a task name cannot start with '.' or '-'"
+    if name != name.strip():
+        return "a task name cannot start or end with whitespace"
+    for char in name:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"a task name cannot contain control characters ({char!r})"
+    return None
+
+
+def validate_name(name: str) -> str:
+    """Return `name` unchanged, or raise WorkspaceError saying why it is not a valid task name."""
+    problem = name_problem(name)
+    if problem:
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise WorkspaceError(f"invalid task name {shown!r}: {problem}")
+    return name
+
+
+def unique_name(name: str, taken: Container[str]) -> str:
+    """`name`, or `name_2`, `name_3`... — the first one not in `taken`."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name}_{n}" in taken:
+        n += 1
+    return f"{name}_{n}"

@@ -1,0 +1,179 @@
+"""The search language shared by `pyr-tui ls/export` and the Manager's `/` search.
+
+Space-separated terms are AND-ed:
+  word          substring of name, status, notes or any `key=value` parameter text
+  key:value     parameter equal to value (numbers compare as numbers); `status:`, `name:`
+                (substring), `notes:` (substring), `pinned:yes`
+  key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
+  -term         negation of any term
+Keys are dotted for nested parameters (`model.depth:18`); matching is case-insensitive.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.model import Task
+
+_COMPARE = re.compile(r"^([A-Za-z_][\w.\-]*)(>=|<=|!=|==|>|<|=)(.*)$")
+_KEYED = re.compile(r"^([A-Za-z_][\w.\-]*):(.*)$")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    "=": lambda a, b: a == b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"model": {"depth": 18}}` -> `{"model.depth": 18}`."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as the text a person would type for it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Term:
+    """One search term."""
+
+    kind: str  # "text" | "keyed" | "compare"
+    key: str
+    op: str
+    value: str
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What a query looks at for one task: the task, its flat params, its last metric values."""
+
+    task: Task
+    params: Mapping[str, Any]
+    metrics: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search; `Query.parse("")` matches everything."""
+
+    terms: tuple[Term, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Query:
+        try:
+            words = shlex.split(text)
+        except ValueError:
+            words = text.split()
+        terms = []
+        for word in words:
+            negate = word.startswith("-") and len(word) > 1
+            body = word[1:] if negate else word
+            compare = _COMPARE.match(body)
+            keyed = _KEYED.match(body)
+            if keyed and (not compare or keyed.start(2) <= compare.start(2)):
+                terms.append(Term("keyed", keyed.group(1).lower(), ":", keyed.group(2).lower(), negate))
+            elif compare:
+                terms.append(Term("compare", compare.group(1).lower(), compare.group(2), compare.group(3), negate))
+            else:
+                terms.append(Term("text", "", "", body.lower(), negate))
+        return cls(tuple(terms))
+
+    @property
+    def needs_params(self) -> bool:
+        return any(t.kind != "keyed" or t.key not in ("status", "name", "notes", "pinned") for t in self.terms)
+
+    @property
+    def needs_metrics(self) -> bool:
+        return any(t.kind == "compare" for t in self.terms)
+
+    def matches(self, view: TaskView) -> bool:
+        return all(_match(term, view) != term.negate for term in self.terms)
+
+
+def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    if key in params:
+        return True, params[key]
+    for name, value in params.items():  # keys are matched case-insensitively
+        if name.lower() == key:
+            return True, value
+    return False, None
+
+
+def _match(term: Term, view: TaskView) -> bool:
+    task = view.task
+    if term.kind == "text":
+        if term.value in task.name.lower() or term.value in task.status.value or term.value in task.notes.lower():
+            return True
+        return any(term.value in f"{k}={format_value(v)}".lower() for k, v in view.params.items())
+    if term.kind == "keyed":
+        if term.key == "status":
+            return task.status.value.startswith(term.value)
+        if term.key == "name":
+            return term.value in task.name.lower()
+        if term.key == "notes":
+            return term.value in task.notes.lower()
+        if term.key == "pinned":
+            return task.pinned == (term.value in ("yes", "true", "1", "y"))
+        found, value = _lookup(view.params, term.key)
+        if not found:
+            found, value = _lookup(view.metrics, term.key)
+        if not found:
+            return False
+        wanted, actual = _number(term.value), _number(value)
+        if wanted is not None and actual is not None:
+            return math.isclose(wanted, actual, rel_tol=1e-12, abs_tol=0.0)
+        return format_value(value).lower() == term.value
+    found, value = _lookup(view.metrics, term.key)
+    if not found:
+        found, value = _lookup(view.params, term.key)
+    wanted, actual = _number(term.value), _number(value)
+    if not found or wanted is None or actual is None:
+        if found and term.op in ("=", "==", "!="):
+            return (format_value(value).lower() == term.value.lower()) == (term.op != "!=")
+        return False
+    return _OPS[term.op](actual, wanted)
+
+
+def parse_query(text: str) -> Query:
+    """Parse a search; raises WorkspaceError for a comparison whose value is missing."""
+    query = Query.parse(text)
+    for term in query.terms:
+        if term.kind == "compare" and not term.value:
+            raise WorkspaceError(f"search term '{term.key}{term.op}' needs a value, e.g. '{term.key}{term.op}0.1'")
+    return query

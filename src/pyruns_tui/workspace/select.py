@@ -1,0 +1,29 @@
+"""Selecting tasks with a query: the one place that joins tasks, params and metrics for search."""
+
+from __future__ import annotations
+
+from pyruns_tui.workspace.query import Query, TaskView, flatten, parse_query
+from pyruns_tui.workspace.store import TaskStore
+
+
+def last_metrics(store: TaskStore, name: str) -> dict[str, float]:
+    """Last logged value of every metric of a task (empty when it logged none)."""
+    from pyruns_tui.metrics.track import MetricsReader
+
+    path = store.layout.metrics_file(name)
+    if not path.exists():
+        return {}
+    return {metric: stats.last for metric, stats in MetricsReader(path).stats().items()}
+
+
+def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
+    """The live tasks matching `query`, oldest first, with flat params (and metrics if needed)."""
+    if isinstance(query, str):
+        query = parse_query(query)
+    views = []
+    for task, config in store.iter_tasks_with_config():
+        metrics = last_metrics(store, task.name) if query.needs_metrics else {}
+        view = TaskView(task=task, params=flatten(config), metrics=metrics)
+        if query.matches(view):
+            views.append(view)
+    return views

@@ -1,0 +1,126 @@
+"""Settings of a project (`_pyruns_/_pyruns_settings.yaml`): defaults merged in code (SPEC 8)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pyruns_tui.errors import WorkspaceError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; every field has a default, so an empty file is valid."""
+
+    max_concurrency: int = 4
+    gpus_per_task: int = 1  # ignored (0) when the machine has no GPU
+    gpu_ids: str | tuple[int, ...] = "auto"
+    gpu_free_memory_mb: int = 2048  # a GPU with less free memory is busy with foreign work
+    gpu_max_util_pct: int = 50  # a GPU busier than this is busy with foreign work
+    python: str | None = None  # interpreter for tasks; None = the one running pyr-tui
+    refresh_hz: float = 4.0
+    log_scrollback: int = 100_000
+    max_tasks: int = 10_000
+    env: dict[str, str] = field(default_factory=dict)
+    stop_grace_s: float = 10.0
+    runner_idle_exit_s: float = 60.0
+
+    @property
+    def python_executable(self) -> str:
+        return self.python or sys.executable
+
+
+_INT_RANGES: dict[str, tuple[int, int]] = {
+    "max_concurrency": (1, 4096),
+    "gpus_per_task": (0, 1024),
+    "gpu_free_memory_mb": (0, 10**7),
+    "gpu_max_util_pct": (0, 100),
+    "log_scrollback": (100, 10**8),
+    "max_tasks": (1, 10**7),
+}
+_FLOAT_RANGES: dict[str, tuple[float, float]] = {
+    "refresh_hz": (0.1, 60.0),
+    "stop_grace_s": (0.0, 3600.0),
+    "runner_idle_exit_s": (0.0, 10**6),
+}
+
+DEFAULT_SETTINGS_TEXT = """\
+# pyruns-tui settings. Every key is optional; the values below are the defaults.
+max_concurrency: 4        # tasks running at once
+gpus_per_task: 1          # GPUs a task asks for unless it says otherwise (0 = none)
+gpu_ids: auto             # auto (all NVML devices) or a list such as [0, 1]
+gpu_free_memory_mb: 2048  # a GPU with less free memory is taken to be busy
+gpu_max_util_pct: 50      # a GPU more utilised than this is taken to be busy
+python: null              # interpreter for tasks (null = the one running pyr-tui)
+refresh_hz: 4             # TUI refresh rate
+log_scrollback: 100000    # lines the log view keeps
+max_tasks: 10000          # largest grid that may be created at once
+env: {}                   # extra environment variables for every task
+stop_grace_s: 10          # seconds between SIGTERM and SIGKILL when stopping
+runner_idle_exit_s: 60    # the runner exits after this long with nothing to do
+"""
+
+
+def _bad(where: str, key: str, expected: str, value: Any) -> WorkspaceError:
+    return WorkspaceError(f"{where}: setting '{key}' must be {expected}, got {value!r}")
+
+
+def _check(key: str, value: Any, where: str) -> Any:
+    if key in _INT_RANGES:
+        low, high = _INT_RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _bad(where, key, f"an integer from {low} to {high}", value)
+        return value
+    if key in _FLOAT_RANGES:
+        low_f, high_f = _FLOAT_RANGES[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low_f <= value <= high_f:
+            raise _bad(where, key, f"a number from {low_f:g} to {high_f:g}", value)
+        return float(value)
+    if key == "gpu_ids":
+        if value == "auto":
+            return value
+        if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value):
+            return tuple(value)
+        raise _bad(where, key, "'auto' or a list of GPU indices like [0, 1]", value)
+    if key == "python":
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        raise _bad(where, key, "null or the path of a Python interpreter", value)
+    if key == "env":
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            if all(isinstance(v, (str, int, float, bool)) for v in value.values()):
+                return {k: str(v) for k, v in value.items()}
+        raise _bad(where, key, "a mapping of NAME: value", value)
+    raise AssertionError(key)
+
+
+def settings_from_dict(data: Any, where: str = "settings") -> Settings:
+    """Validate a mapping of settings; unknown keys are kept on disk but ignored here."""
+    if data is None:
+        return Settings()
+    if not isinstance(data, dict):
+        raise WorkspaceError(f"{where}: settings must be a mapping of key: value, got {type(data).__name__}")
+    known = {f.name for f in fields(Settings)}
+    values = {key: _check(key, value, where) for key, value in data.items() if key in known}
+    return Settings(**values)
+
+
+def load_settings(path: Path) -> Settings:
+    """Settings from `path` (defaults when it does not exist); bad values raise WorkspaceError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: cannot read settings: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise WorkspaceError(f"{path}{line}: settings are not valid YAML; fix or delete the file") from exc
+    return settings_from_dict(data, where=str(path))

@@ -1,0 +1,331 @@
+"""TaskStore: load, scan, save and move the tasks of one workspace — the only door to the disk."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyruns_tui.errors import PyrunsError, WorkspaceError
+from pyruns_tui.workspace import layout as L
+from pyruns_tui.workspace.fsio import (
+    WorkspaceLock,
+    atomic_write,
+    atomic_write_json,
+    dump_json,
+    fsync_dir,
+    sync_filesystem,
+)
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status, Task, now_iso
+from pyruns_tui.workspace.names import unique_name, validate_name
+
+_CACHE_VERSION = 1
+StatKey = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What `create_tasks` needs for one task: its wanted name and exact parameters."""
+
+    name: str
+    config: dict[str, Any]
+    command: str | None = None  # shell tasks: the filled command line for config.sh
+
+
+def _stat_key(path: str) -> StatKey | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _read_json(path: Path) -> Any:
+    with open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
+class TaskStore:
+    """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
+
+    def __init__(self, layout: Layout, *, disk_cache: bool = False) -> None:
+        self.layout = layout
+        self._use_disk_cache = disk_cache
+        self._lock = WorkspaceLock(layout.lock_file)
+        # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
+        self._info_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
+        self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
+        self._disk_cache_loaded = False
+        self._dirty = False
+
+    @classmethod
+    def open(cls, root: Path, name: str, *, disk_cache: bool = False) -> TaskStore:
+        """The store of workspace `name` under the `_pyruns_` dir `root`; it must exist.
+
+        With `disk_cache`, parsed files are remembered across processes in `.scan_cache.json`
+        (call `save_cache()` when done); short-lived readers such as `pyr-tui ls` use it.
+        """
+        layout = Layout(root=root, name=name)
+        if not layout.tasks_dir.is_dir():
+            raise WorkspaceError(f"no workspace {name!r} in {root} (run `pyr-tui init SCRIPT.py` first)")
+        return cls(layout, disk_cache=disk_cache)
+
+    def lock(self) -> contextlib.AbstractContextManager[None]:
+        """Hold the workspace lock (re-entrant) around a read-modify-write."""
+        return self._lock.hold()
+
+    # ----- reading
+
+    def names(self) -> list[str]:
+        """Folder names of the live (not trashed) tasks, unsorted."""
+        try:
+            with os.scandir(self.layout.tasks_dir) as it:
+                return [e.name for e in it if not e.name.startswith(".") and e.is_dir()]
+        except FileNotFoundError:
+            return []
+
+    def exists(self, name: str) -> bool:
+        return self.layout.task_info(name).is_file()
+
+    def get(self, name: str) -> Task:
+        """The task named `name`, read from disk (cached while task_info.json is unchanged)."""
+        task = self._load(name, str(self.layout.task_info(name)))
+        if task is None:
+            raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
+        return task
+
+    def scan(self) -> list[Task]:
+        """Every live task, oldest first; only files changed since the last scan are parsed."""
+        self._load_disk_cache()
+        tasks_dir = str(self.layout.tasks_dir)
+        tasks: list[Task] = []
+        seen: set[str] = set()
+        for name in self.names():
+            seen.add(name)
+            task = self._load(name, os.path.join(tasks_dir, name, L.TASK_INFO))
+            if task is not None:
+                tasks.append(task)
+        for stale in set(self._info_cache) - seen:
+            self._info_cache.pop(stale, None)
+            self._config_cache.pop(stale, None)
+            self._dirty = True
+        tasks.sort(key=lambda t: (t.created_at, t.name))
+        return tasks
+
+    def scan_trash(self) -> list[Task]:
+        """Tasks in the trash; each Task.name is its folder name inside `.trash/`."""
+        trash = self.layout.trash_dir
+        tasks = []
+        if trash.is_dir():
+            for entry in sorted(trash.iterdir()):
+                with contextlib.suppress(OSError, ValueError, WorkspaceError):
+                    task = Task.from_dict(_read_json(entry / L.TASK_INFO))
+                    task.name = entry.name
+                    tasks.append(task)
+        return tasks
+
+    def load_config(self, name: str) -> dict[str, Any]:
+        """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
+        from pyruns_tui.params import yamlio
+
+        self._load_disk_cache()
+        path = self.layout.task_config(name)
+        key = _stat_key(str(path))
+        if key is None:
+            return {}
+        cached = self._config_cache.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        data = yamlio.load_file(path)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise WorkspaceError(f"{path}: config must be a mapping of key: value")
+        self._config_cache[name] = (key, data)
+        self._dirty = True
+        return data
+
+    def read_command(self, name: str) -> str:
+        """The command line of a shell task (config.sh)."""
+        try:
+            return self.layout.task_command(name).read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise WorkspaceError(f"task {name!r} has no config.sh") from exc
+
+    def _load(self, name: str, info_path: str) -> Task | None:
+        key = _stat_key(info_path)
+        if key is None:
+            return None
+        cached = self._info_cache.get(name)
+        if cached is not None and cached[0] == key:
+            data = cached[1]
+        else:
+            try:
+                data = _read_json(Path(info_path))
+            except (OSError, ValueError):
+                return self._unreadable(name)
+            self._info_cache[name] = (key, data)
+            self._dirty = True
+        try:
+            task = Task.from_dict(data)
+        except WorkspaceError:
+            return self._unreadable(name)
+        task.name = name  # the folder name is authoritative
+        return task
+
+    def _unreadable(self, name: str) -> Task:
+        # a hand-broken task_info.json must not hide the task or crash a listing
+        return Task(name=name, status=Status.FAILED, created_at="", reason="task_info.json is unreadable")
+
+    # ----- persisted scan cache (so a fresh `pyr-tui ls` does not re-parse unchanged files)
+
+    def _load_disk_cache(self) -> None:
+        if self._disk_cache_loaded or not self._use_disk_cache:
+            return
+        self._disk_cache_loaded = True
+        try:
+            data = _read_json(self.layout.cache_file)
+            if data.get("version") != _CACHE_VERSION:
+                return
+            for name, (key, info) in data["info"].items():
+                self._info_cache.setdefault(name, (tuple(key), info))  # type: ignore[arg-type]
+            for name, (key, config) in data["config"].items():
+                self._config_cache.setdefault(name, (tuple(key), config))  # type: ignore[arg-type]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+
+    def save_cache(self) -> None:
+        """Persist the parse cache (only with `disk_cache`, and only when something changed)."""
+        if not self._dirty or not self._use_disk_cache:
+            return
+        payload = {
+            "version": _CACHE_VERSION,
+            "info": {n: [list(k), d] for n, (k, d) in self._info_cache.items()},
+            "config": {n: [list(k), d] for n, (k, d) in self._config_cache.items()},
+        }
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
+            atomic_write(self.layout.cache_file, text.encode("utf-8"), fsync=False, mode=0o600)
+            self._dirty = False
+
+    # ----- writing
+
+    def save(self, task: Task) -> None:
+        """Write task_info.json atomically (callers hold the lock for read-modify-write)."""
+        path = self.layout.task_info(task.name)
+        if not path.parent.is_dir():
+            raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
+        data = task.to_dict()
+        atomic_write(path, dump_json(data))
+        key = _stat_key(str(path))
+        if key is not None:
+            self._info_cache[task.name] = (key, data)
+            self._dirty = True
+
+    def update(self, name: str, change: Callable[[Task], None]) -> Task:
+        """Re-read task `name` under the lock, apply `change` to it, save it, and return it."""
+        with self.lock():
+            task = self.get(name)
+            change(task)
+            self.save(task)
+            return task
+
+    def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None) -> list[Task]:
+        """Create tasks all-or-nothing: staged in a hidden folder, synced once, then renamed in.
+
+        Wanted names that are taken get a unique suffix. Nothing is left behind on error.
+        """
+        from pyruns_tui.params import yamlio
+
+        for item in new:
+            validate_name(item.name)
+        tasks_dir = self.layout.tasks_dir
+        staging = tasks_dir / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        with self.lock():
+            taken = set(self.names())
+            if self.layout.trash_dir.is_dir():
+                taken.update(os.listdir(self.layout.trash_dir))
+            created: list[Task] = []
+            try:
+                staging.mkdir()
+                for item in new:
+                    name = unique_name(item.name, taken)
+                    taken.add(name)
+                    task = Task(name=name, task_kind=task_kind, script=script)
+                    folder = staging / name
+                    folder.mkdir()
+                    (folder / L.RUN_LOGS).mkdir()
+                    atomic_write(folder / L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"), fsync=False)
+                    if item.command is not None:
+                        atomic_write(folder / L.CONFIG_SH, item.command.encode("utf-8"), fsync=False)
+                    atomic_write(folder / L.TASK_INFO, dump_json(task.to_dict()), fsync=False)
+                    created.append(task)
+                sync_filesystem(staging)
+                for task in created:
+                    os.rename(staging / task.name, tasks_dir / task.name)
+                fsync_dir(tasks_dir)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+        return created
+
+    def trash(self, names: Sequence[str]) -> list[str]:
+        """Move tasks to `.trash/` (soft delete); returns their names inside the trash."""
+        moved = []
+        with self.lock():
+            tasks = [self.get(name) for name in names]
+            for task in tasks:
+                if task.status.is_active:
+                    raise WorkspaceError(f"task {task.name!r} is {task.status.value}; stop it before deleting")
+            self.layout.trash_dir.mkdir(exist_ok=True)
+            for task in tasks:
+                trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
+                info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
+                info["trashed_at"] = now_iso()
+                atomic_write_json(self.layout.task_info(task.name), info)
+                os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
+                self._info_cache.pop(task.name, None)
+                self._config_cache.pop(task.name, None)
+                moved.append(trash_name)
+            fsync_dir(self.layout.trash_dir)
+            fsync_dir(self.layout.tasks_dir)
+        return moved
+
+    def restore(self, trash_names: Sequence[str]) -> list[str]:
+        """Move tasks back from the trash under their original name (suffixed if now taken)."""
+        restored = []
+        with self.lock():
+            for trash_name in trash_names:
+                source = self.layout.trashed_task_dir(trash_name)
+                if trash_name.startswith(".") or "/" in trash_name or not source.is_dir():
+                    raise WorkspaceError(f"no task named {trash_name!r} in the trash (see `pyr-tui ls --trash`)")
+                info_path = source / L.TASK_INFO
+                try:
+                    info = _read_json(info_path)
+                except (OSError, ValueError):
+                    info = {"name": trash_name}
+                original = info.get("name") if isinstance(info.get("name"), str) else trash_name
+                name = unique_name(original, set(self.names()))
+                info["name"] = name
+                info.pop("trashed_at", None)
+                with contextlib.suppress(OSError, ValueError):
+                    atomic_write_json(info_path, info)
+                os.rename(source, self.layout.task_dir(name))
+                restored.append(name)
+            fsync_dir(self.layout.tasks_dir)
+        return restored
+
+    def iter_tasks_with_config(self) -> Iterator[tuple[Task, dict[str, Any]]]:
+        """Every live task with its parameters (for search, export and skip-existing)."""
+        for task in self.scan():
+            try:
+                config = self.load_config(task.name)
+            except PyrunsError:
+                config = {}  # a hand-broken config.yaml must not hide the task
+            yield task, config

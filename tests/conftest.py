@@ -1,0 +1,52 @@
+"""Shared fixtures: real workspaces in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.workspace.bootstrap import ScriptInfo, write_script_info
+from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
+from pyruns_tui.workspace.store import NewTask, TaskStore
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "demo_scripts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tests never see a developer's real GPUs or settings through the environment
+    monkeypatch.delenv("__PYRUNS_CONFIG__", raising=False)
+    monkeypatch.delenv("PYRUNS_TASK_DIR", raising=False)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> Layout:
+    """An empty workspace named `train` under tmp_path/_pyruns_, for a plain script."""
+    lay = Layout(root=tmp_path / PYRUNS_DIR, name="train")
+    lay.tasks_dir.mkdir(parents=True)
+    write_script_info(lay, ScriptInfo(script=str(tmp_path / "train.py"), kind="plain"))
+    return lay
+
+
+@pytest.fixture
+def store(layout: Layout) -> TaskStore:
+    return TaskStore(layout)
+
+
+def make_tasks(store: TaskStore, count: int, prefix: str = "t", **config: object) -> list[str]:
+    """Create `count` tasks with config {i: n, **config}; returns their names."""
+    new = [NewTask(name=f"{prefix}{i}", config={"i": i, **config}) for i in range(count)]
+    return [t.name for t in store.create_tasks(new, task_kind="plain", script=None)]
+
+
+def no_files_outside(root: Path, before: set[str]) -> bool:
+    """True when the directory tree under root gained nothing compared with `before`."""
+    return {str(p) for p in root.rglob("*")} == before
+
+
+def environ_without_pyruns() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYRUNS_", "__PYRUNS"))}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.query import Query, TaskView, flatten, parse_query
+
+VIEWS = [
+    TaskView(Task(name="resnet_lr1", status=Status.COMPLETED, notes="baseline"),
+             {"lr": 0.1, "model.depth": 18, "opt": "adam"}, {"loss": 0.25}),
+    TaskView(Task(name="resnet_lr2", status=Status.FAILED), {"lr": 0.01, "model.depth": 34, "opt": "sgd"},
+             {"loss": 0.5}),
+    TaskView(Task(name="vit_small", status=Status.RUNNING, pinned=True), {"lr": 0.001, "model.depth": 12,
+             "opt": "adam"}, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["resnet_lr1", "resnet_lr2", "vit_small"]),
+        ("resnet", ["resnet_lr1", "resnet_lr2"]),
+        ("resnet adam", ["resnet_lr1"]),
+        ("status:failed", ["resnet_lr2"]),
+        ("status:run", ["vit_small"]),
+        ("lr:0.01", ["resnet_lr2"]),
+        ("lr:1e-2", ["resnet_lr2"]),
+        ("model.depth:18", ["resnet_lr1"]),
+        ("lr>=0.01", ["resnet_lr1", "resnet_lr2"]),
+        ("lr<0.01", ["vit_small"]),
+        ("loss<0.3", ["resnet_lr1"]),
+        ("loss>0", ["resnet_lr1", "resnet_lr2"]),
+        ("opt!=adam", ["resnet_lr2"]),
+        ("-resnet", ["vit_small"]),
+        ("baseline", ["resnet_lr1"]),
+        ("pinned:yes", ["vit_small"]),
+        ("opt=sgd", ["resnet_lr2"]),
+        ("OPT:ADAM status:completed", ["resnet_lr1"]),
+        ("nosuchkey:1", []),
+    ],
+)
+def test_query_semantics(query: str, expected: list[str]) -> None:
+    q = parse_query(query)
+    assert [v.task.name for v in VIEWS if q.matches(v)] == expected
+
+
+def test_comparison_without_value_is_an_error() -> None:
+    with pytest.raises(WorkspaceError, match="needs a value"):
+        parse_query("lr>=")
+
+
+def test_flatten_nested() -> None:
+    assert flatten({"a": {"b": 1, "c": {"d": 2}}, "e": {}}) == {"a.b": 1, "a.c.d": 2, "e": {}}
+
+
+def test_metrics_needed_only_for_comparisons() -> None:
+    assert not Query.parse("status:failed name").needs_metrics
+    assert Query.parse("loss<1").needs_metrics

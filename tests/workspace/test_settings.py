@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT, Settings, load_settings
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "none.yaml") == Settings()
+
+
+def test_default_text_is_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(DEFAULT_SETTINGS_TEXT)
+    assert load_settings(path) == Settings()
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("max_concurrency: 8\ngpu_ids: [0, 2]\nenv: {A: 1}\nunknown_key: kept\n")
+    settings = load_settings(path)
+    assert settings.max_concurrency == 8 and settings.gpu_ids == (0, 2) and settings.env == {"A": "1"}
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("max_concurrency: 0", "max_concurrency"),
+        ("max_concurrency: many", "max_concurrency"),
+        ("max_concurrency: true", "max_concurrency"),
+        ("gpu_ids: [a]", "gpu_ids"),
+        ("gpu_max_util_pct: 101", "gpu_max_util_pct"),
+        ("refresh_hz: -1", "refresh_hz"),
+        ("env: [1, 2]", "env"),
+        ("python: ''", "python"),
+    ],
+)
+def test_bad_values_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text + "\n")
+    with pytest.raises(WorkspaceError, match=f"setting '{key}'"):
+        load_settings(path)
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("a: 1\nb: [\n")
+    with pytest.raises(WorkspaceError, match=r"s\.yaml:\d+: settings are not valid YAML"):
+        load_settings(path)
+
+
+def test_non_mapping_root_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("- 1\n- 2\n")
+    with pytest.raises(WorkspaceError, match="must be a mapping"):
+        load_settings(path)

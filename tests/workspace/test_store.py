@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.conftest import make_tasks
+
+
+def test_created_tasks_have_info_config_and_log_folder(store: TaskStore) -> None:
+    names = make_tasks(store, 3, lr=0.1)
+    assert names == ["t0", "t1", "t2"]
+    for i, name in enumerate(names):
+        info = json.loads(store.layout.task_info(name).read_text())
+        assert info["status"] == "pending" and info["schema_version"] == 1 and info["name"] == name
+        assert store.load_config(name) == {"i": i, "lr": 0.1}
+        assert (store.layout.task_dir(name) / "run_logs").is_dir()
+
+
+def test_taken_names_get_a_unique_suffix(store: TaskStore) -> None:
+    make_tasks(store, 1, prefix="exp")
+    again = make_tasks(store, 1, prefix="exp")
+    assert again == ["exp0_2"]
+
+
+def test_invalid_name_writes_nothing(store: TaskStore) -> None:
+    with pytest.raises(WorkspaceError, match="cannot contain"):
+        store.create_tasks([NewTask("ok", {}), NewTask("../evil", {})], task_kind="plain", script=None)
+    assert os.listdir(store.layout.tasks_dir) == []
+
+
+def test_failure_midway_leaves_no_half_written_task(store: TaskStore) -> None:
+    bad = NewTask("b", {"x": object()})  # not representable as YAML
+    with pytest.raises(Exception):
+        store.create_tasks([NewTask("a", {"x": 1}), bad], task_kind="plain", script=None)
+    assert os.listdir(store.layout.tasks_dir) == []
+
+
+def test_scan_reparses_only_changed_files(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 5)
+    reader = TaskStore(store.layout)
+    assert [t.name for t in reader.scan()] == ["t0", "t1", "t2", "t3", "t4"]
+    parsed: list[Path] = []
+    import pyruns_tui.workspace.store as store_module
+
+    real = store_module._read_json
+    monkeypatch.setattr(store_module, "_read_json", lambda p: parsed.append(p) or real(p))
+    store.update("t3", lambda t: setattr(t, "notes", "changed"))
+    tasks = reader.scan()
+    assert [p.parent.name for p in parsed] == ["t3"]
+    assert next(t for t in tasks if t.name == "t3").notes == "changed"
+
+
+def test_disk_cache_survives_across_store_instances(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 4)
+    first = TaskStore(store.layout, disk_cache=True)
+    first.scan()
+    first.save_cache()
+    import pyruns_tui.workspace.store as store_module
+
+    monkeypatch.setattr(store_module, "_read_json", lambda p: pytest.fail(f"re-parsed {p}"))
+    second = TaskStore(store.layout, disk_cache=True)
+    assert len(second.scan()) == 4
+
+
+def test_unknown_keys_are_preserved(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    path = store.layout.task_info("t0")
+    data = json.loads(path.read_text())
+    data["future_field"] = {"keep": True}
+    data["runs"] = [{"index": 1, "status": "completed", "custom": 5}]
+    data["status"] = "completed"
+    path.write_text(json.dumps(data))
+    store.update("t0", lambda t: setattr(t, "notes", "n"))
+    after = json.loads(path.read_text())
+    assert after["future_field"] == {"keep": True}
+    assert after["runs"][0]["custom"] == 5
+    assert after["notes"] == "n"
+
+
+def test_unreadable_task_info_is_listed_as_failed(store: TaskStore) -> None:
+    make_tasks(store, 2)
+    store.layout.task_info("t1").write_text("{garbage")
+    tasks = {t.name: t for t in TaskStore(store.layout).scan()}
+    assert tasks["t1"].status is Status.FAILED and "unreadable" in (tasks["t1"].reason or "")
+    assert tasks["t0"].status is Status.PENDING
+
+
+def test_trash_and_restore_round_trip(store: TaskStore) -> None:
+    make_tasks(store, 2, lr=0.5)
+    assert store.trash(["t0"]) == ["t0"]
+    assert [t.name for t in store.scan()] == ["t1"]
+    assert [t.name for t in store.scan_trash()] == ["t0"]
+    assert store.restore(["t0"]) == ["t0"]
+    assert {t.name for t in store.scan()} == {"t0", "t1"}
+    assert store.load_config("t0") == {"i": 0, "lr": 0.5}
+    assert "trashed_at" not in json.loads(store.layout.task_info("t0").read_text())
+
+
+def test_restore_into_a_taken_name_gets_a_suffix(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    store.trash(["t0"])
+    make_tasks(store, 1)  # t0 is free again
+    assert store.restore(["t0"]) == ["t0_2"]
+    assert store.get("t0_2").name == "t0_2"
+
+
+def test_active_tasks_cannot_be_trashed(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    store.update("t0", lambda t: t.set_status(Status.QUEUED))
+    with pytest.raises(WorkspaceError, match="stop it"):
+        store.trash(["t0"])
+
+
+def test_restore_refuses_paths(store: TaskStore) -> None:
+    with pytest.raises(WorkspaceError, match="no task named"):
+        store.restore(["../t0"])
+
+
+def test_status_machine_rejects_illegal_changes() -> None:
+    task = Task(name="x")
+    with pytest.raises(WorkspaceError, match="pending; it cannot become completed"):
+        task.set_status(Status.COMPLETED)
+    task.set_status(Status.QUEUED)
+    task.set_status(Status.RUNNING)
+    task.set_status(Status.FAILED, "runner lost")
+    task.set_status(Status.QUEUED)
+    assert task.reason is None
+
+
+def _bump(args: tuple[Layout, int]) -> None:
+    layout, count = args
+    store = TaskStore(layout)
+    for _ in range(count):
+        store.update("t0", lambda t: setattr(t, "extra", {**t.extra, "n": t.extra.get("n", 0) + 1}))
+
+
+def test_concurrent_writers_lose_no_update(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(4) as pool:
+        pool.map(_bump, [(store.layout, 50)] * 4)
+    assert json.loads(store.layout.task_info("t0").read_text())["n"] == 200
