@@ -119,6 +119,11 @@ class TaskStore:
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
 
+    def version(self, name: str) -> StatKey | None:
+        """The stat key of the task_info.json last read for `name`: equal keys mean equal content."""
+        cached = self._info_cache.get(name)
+        return cached[0] if cached else None
+
     def scan_trash(self) -> list[Task]:
         """Tasks in the trash; each Task.name is its folder name inside `.trash/`."""
         trash = self.layout.trash_dir

@@ -1,0 +1,120 @@
+"""PyrunsApp: the Textual application — three modes over one workspace, shared refresh, palette."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from pyruns_tui.tui.messages import LoadConfig, OpenTask
+from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.screens.help import HelpScreen
+from pyruns_tui.tui.screens.manager import ManagerScreen
+from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.state import WorkspaceState
+from pyruns_tui.tui.widgets.topbar import summary_text
+from pyruns_tui.workspace.layout import Layout
+
+
+class PyrunsApp(App[None]):
+    """The pyruns-tui terminal UI for one workspace.
+
+    Reactive attributes: `tasks_version` (bumped when tasks change on disk; screens watch it),
+    `summary` (the top bar's counts and runner status).
+    """
+
+    TITLE = "pyruns-tui"
+    CSS_PATH = "app.tcss"
+    MODES = {"generator": GeneratorScreen, "manager": ManagerScreen, "monitor": MonitorScreen}
+    BINDINGS = [
+        Binding("1", "switch_mode('generator')", "Generator", key_display="1"),
+        Binding("2", "switch_mode('manager')", "Manager", key_display="2"),
+        Binding("3", "switch_mode('monitor')", "Monitor", key_display="3"),
+        Binding("f2", "switch_mode('generator')", "Generator", show=False),
+        Binding("f3", "switch_mode('manager')", "Manager", show=False),
+        Binding("f4", "switch_mode('monitor')", "Monitor", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    tasks_version: reactive[int] = reactive(0)
+    summary: reactive[Text] = reactive(Text)
+
+    def __init__(self, layout: Layout, *, start_mode: str = "generator", watch_disk: bool = True) -> None:
+        super().__init__()
+        self.state = WorkspaceState(layout)
+        self.start_mode = start_mode
+        self.watch_disk = watch_disk
+        self.runner_text = "?"
+
+    @property
+    def layout(self) -> Layout:
+        return self.state.layout
+
+    def on_mount(self) -> None:
+        self.title = f"pyruns-tui — {self.layout.name}"
+        self.refresh_tasks()
+        self.switch_mode(self.start_mode)
+        if self.watch_disk:
+            self.set_interval(1 / self.state.settings.refresh_hz, self.refresh_tasks)
+
+    @work(thread=True, exclusive=True, group="refresh")
+    def refresh_tasks(self) -> None:
+        """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
+        snapshot = self.state.refresh()
+        runner = self._runner_text()
+        if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:
+            self.call_from_thread(self._apply_refresh, runner)
+
+    def _runner_text(self) -> str:
+        try:
+            from pyruns_tui.runner.service import runner_status
+        except ImportError:
+            return "n/a"
+        try:
+            return "up" if runner_status(self.layout).alive else "down"
+        except Exception:  # the status line must never break the UI
+            return "?"
+
+    def _apply_refresh(self, runner: str) -> None:
+        self.runner_text = runner
+        counts = dict(self.state.snapshot.counts())
+        self.summary = summary_text(self.layout.name, counts, runner)
+        self.tasks_version += 1
+
+    def action_help(self) -> None:
+        screen = self.screen
+        sections = [("Everywhere", list(self.BINDINGS))]
+        for mode, cls in self.MODES.items():
+            sections.append((mode.capitalize(), list(getattr(cls, "BINDINGS", []))))
+        if isinstance(screen, Screen) and type(screen) not in self.MODES.values():
+            sections.append(("This screen", list(screen.BINDINGS)))
+        self.push_screen(HelpScreen(sections))
+
+    def on_open_task(self, message: OpenTask) -> None:
+        self.switch_mode("monitor")
+        monitor = self.screen
+        if isinstance(monitor, MonitorScreen):
+            monitor.show_task(message.name, message.run)
+
+    def on_load_config(self, message: LoadConfig) -> None:
+        self.switch_mode("generator")
+        generator = self.screen
+        if isinstance(generator, GeneratorScreen):
+            generator.load_task_config(message.name)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Generator", "Create tasks from the parameter form (1)", lambda: self.switch_mode("generator"))
+        yield SystemCommand("Manager", "Browse, search, run and stop tasks (2)", lambda: self.switch_mode("manager"))
+        yield SystemCommand("Monitor", "Live logs, system and metric charts (3)", lambda: self.switch_mode("monitor"))
+        yield SystemCommand("Help", "Show every key binding (?)", self.action_help)
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):
+            yield from extra()
+        yield from super().get_system_commands(screen)

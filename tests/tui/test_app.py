@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.help import HelpScreen
+from pyruns_tui.tui.widgets.topbar import TopBar
+from pyruns_tui.workspace.layout import Layout
+
+
+async def test_number_keys_switch_screens(layout: Layout) -> None:
+    app = PyrunsApp(layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.current_mode == "manager"
+        for key, mode in (("3", "monitor"), ("1", "generator"), ("2", "manager")):
+            app.screen.set_focus(None)
+            await pilot.press(key)
+            assert app.current_mode == mode
+            assert app.screen.query_one(TopBar).mode == mode
+
+
+async def test_question_mark_opens_help_listing_bindings(layout: Layout) -> None:
+    app = PyrunsApp(layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections]
+        assert titles[:4] == ["Everywhere", "Generator", "Manager", "Monitor"]
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_top_bar_counts_tasks(layout: Layout) -> None:
+    from tests.conftest import make_tasks
+    from pyruns_tui.workspace.store import TaskStore
+
+    make_tasks(TaskStore(layout), 3)
+    app = PyrunsApp(layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "○3" in app.screen.query_one(TopBar).summary.plain
