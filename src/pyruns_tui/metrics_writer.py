@@ -1,0 +1,178 @@
+"""The buffered, crash-tolerant appender behind `pr.log()`: one per process and task.
+
+Rows are encoded at once and kept in memory; a daemon thread writes them about one
+interval after the first buffered row, and `flush()`, interpreter exit and a full buffer
+write them too. Each write appends whole lines with a single `os.write` on an `O_APPEND`
+descriptor, so processes sharing the file (forked DataLoader workers) never interleave
+partial lines. After a fork the child starts with an empty buffer, so the parent's
+pending rows are written once, by the parent.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+FLUSH_INTERVAL_S = 1.0
+MAX_BUFFERED_ROWS = 4096
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+_live_writers: weakref.WeakSet[MetricsWriter] = weakref.WeakSet()
+_process_hooks_installed = False
+
+
+class MetricsWriter:
+    """Appends JSON rows to one metrics.jsonl, in batches, from any thread or forked child."""
+
+    def __init__(
+        self,
+        path: str,
+        on_error: Callable[[str, str], None],
+        interval_s: float = FLUSH_INTERVAL_S,
+    ) -> None:
+        self.path = path
+        self.interval_s = interval_s
+        self._on_error = on_error
+        self._encode = json.JSONEncoder(
+            separators=(",", ":"), check_circular=False, allow_nan=False
+        ).encode
+        self._closed = False
+        self._start_process_state()
+        _install_process_hooks()
+        _live_writers.add(self)
+
+    def _start_process_state(self) -> None:
+        """Fresh locks, buffer and flusher: at creation and in a forked child."""
+        # Re-entrant: a signal handler that logs while the main thread is inside append.
+        self._lock = threading.RLock()
+        self._write_lock = threading.RLock()
+        self._rows: list[str] = []
+        self._pending = threading.Event()
+        self._flusher: threading.Thread | None = None
+        self._pid = os.getpid()
+        # Registered on the next first-row: a forked multiprocessing child clears its
+        # finalizers after the fork hooks run.
+        self._exit_hook_registered = False
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Buffer one row (a dict of JSON scalars); written within about one interval."""
+        line = self._encode(row)
+        with self._lock:
+            rows = self._rows
+            rows.append(line)
+            count = len(rows)
+            if count == 1:
+                self._wake_flusher()
+        if count >= MAX_BUFFERED_ROWS:
+            self.flush()
+
+    def _wake_flusher(self) -> None:
+        if not self._exit_hook_registered:
+            self._exit_hook_registered = _register_multiprocessing_exit(self)
+        if self._flusher is None and not self._closed:
+            self._flusher = threading.Thread(
+                target=self._flush_loop, name="pyruns-metrics-flush", daemon=True
+            )
+            self._flusher.start()
+        self._pending.set()
+
+    def _flush_loop(self) -> None:
+        pending = self._pending
+        while not self._closed:
+            pending.wait()
+            time.sleep(self.interval_s)  # batch everything logged during one interval
+            pending.clear()
+            try:
+                self.flush()
+            except Exception as exc:
+                self._on_error("flush", f"writing metrics failed: {exc!r}")
+
+    def flush(self) -> None:
+        """Append every buffered row to the file now; rows that cannot be written are lost."""
+        with self._write_lock:
+            with self._lock:
+                rows = self._rows
+                if not rows:
+                    return
+                self._rows = []
+            data = ("\n".join(rows) + "\n").encode("utf-8")
+            try:
+                _append_whole(self.path, data)
+            except OSError as exc:
+                self._on_error(
+                    "write",
+                    f"cannot write {self.path}: {exc.strerror or exc}; "
+                    f"{len(rows)} metric rows dropped (further write errors are not reported)",
+                )
+
+    def close(self) -> None:
+        """Flush and stop the flusher thread (used when tests rebind the task)."""
+        self.flush()
+        self._closed = True
+        self._pending.set()
+
+    def _after_fork_in_child(self) -> None:
+        self._start_process_state()
+
+
+def _append_whole(path: str, data: bytes) -> None:
+    fd = os.open(path, _OPEN_FLAGS, 0o644)
+    try:
+        view = memoryview(data)
+        while view:  # a short write only happens on errors such as a full disk
+            written = os.write(fd, view)
+            view = view[written:]
+    finally:
+        os.close(fd)
+
+
+def _flush_all_at_exit() -> None:
+    for writer in list(_live_writers):
+        if writer._pid == os.getpid():
+            try:
+                writer.flush()
+            except Exception:
+                pass  # exiting: nothing useful left to do with the error
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_live_writers):
+        writer._after_fork_in_child()
+
+
+def _install_process_hooks() -> None:
+    global _process_hooks_installed
+    if _process_hooks_installed:
+        return
+    _process_hooks_installed = True
+    atexit.register(_flush_all_at_exit)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _register_multiprocessing_exit(writer: MetricsWriter) -> bool:
+    """Flush at the end of a multiprocessing child, which leaves by os._exit (no atexit).
+
+    Registered in every process that has imported multiprocessing; False until then.
+    """
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is None:
+        return False
+    mp_util.Finalize(writer, _flush_quietly, args=(weakref.ref(writer),), exitpriority=10)
+    return True
+
+
+def _flush_quietly(ref: weakref.ref[MetricsWriter]) -> None:
+    writer = ref()
+    if writer is not None and writer._pid == os.getpid():
+        try:
+            writer.flush()
+        except Exception:
+            pass
