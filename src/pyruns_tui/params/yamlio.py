@@ -1,0 +1,393 @@
+"""The one place pyruns-tui reads and writes YAML.
+
+Everything is typed by the YAML 1.2 core schema (`1e-3` is a float, `yes`/`on` are strings,
+`010` is 10, no timestamps) so a value means the same in a form field, a config file and a grid.
+
+- `parse_scalar`: one form-field value -> a Python value (regex fast paths, no parser for the
+  common case).
+- `load_text` / `load_file`: fast bulk loader (libyaml `CSafeLoader` when available) with the
+  implicit resolvers replaced by core-schema ones; duplicate keys are an error.
+- `dump_text`: plain block YAML for `config.yaml`; any string that YAML 1.1 *or* 1.2 would read as
+  something else is quoted, so `load_text` and plain `yaml.safe_load` both read back the same.
+- `load_roundtrip` / `dump_roundtrip`: ruamel.yaml round-trip (comments and order kept) for files
+  people edit.
+- `dump_commented`: ruamel text of a mapping with help strings as comments (config_default.yaml).
+
+Every malformed input raises `ParamsError` with a one-line message that names file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelYAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from pyruns_tui.errors import ParamsError
+
+__all__ = [
+    "parse_scalar",
+    "load_text",
+    "load_file",
+    "dump_text",
+    "load_roundtrip",
+    "dump_roundtrip",
+    "dump_commented",
+]
+
+_NULL = re.compile(r"null|Null|NULL|~")
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+_CORE_SCALAR = re.compile(
+    "|".join(p.pattern for p in (_NULL, _BOOL, _INT10, _INT8, _INT16, _FLOAT, _INF, _NAN))
+)
+_SCALAR_FIRST_CHARS = frozenset("0123456789+-.~nNtTfF")
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
+
+
+def _to_int(text: str) -> int:
+    """A core-schema int literal as an int (no digit limit)."""
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    try:
+        return int(text)
+    except ValueError:  # beyond Python's int/str digit limit: Decimal has none
+        return int(Decimal(text))
+
+
+def _to_float(text: str) -> float:
+    """A core-schema float literal (incl. .inf/.nan) as a float."""
+    if text[-1] in "fFnN":  # .inf / .nan forms
+        if _NAN.fullmatch(text):
+            return math.nan
+        return -math.inf if text[0] == "-" else math.inf
+    return float(text)
+
+
+def _core_scalar(text: str) -> Any:
+    """Type a plain scalar by the core schema; `_MISSING` when it is a plain string."""
+    if not text:
+        return None
+    if text[0] not in _SCALAR_FIRST_CHARS or not _CORE_SCALAR.fullmatch(text):
+        return _MISSING
+    if _INT10.fullmatch(text) or _INT8.fullmatch(text) or _INT16.fullmatch(text):
+        return _to_int(text)
+    if _BOOL.fullmatch(text):
+        return text[0] in "tT"
+    if _NULL.fullmatch(text):
+        return None
+    return _to_float(text)
+
+
+_MISSING: Any = object()
+
+
+def _unquote_single(text: str) -> str | None:
+    """The content of a whole single-quoted scalar (`''` is a quote), or None if it is not one."""
+    if len(text) < 2 or text[-1] != "'":
+        return None
+    inner = text[1:-1]
+    if inner.replace("''", "").find("'") >= 0:
+        return None
+    return inner.replace("''", "'")
+
+
+def parse_scalar(text: str) -> Any:
+    """Type one form-field value like a YAML 1.2 core-schema scalar.
+
+    int (decimal, `0o`, `0x`, any size), float (`1e-3`, `.5`, `1.`, `.inf`, `.nan`), bool (only
+    the true/false spellings), null (`null`, `~`, empty), flow collections (`[1, 2]`,
+    `{a: 1}`), quoted strings (quotes removed; single quotes are not line-folded), and anything
+    else is the stripped text as a str (`yes`, `on`, `a: b`, `x # y`). A malformed flow
+    collection or double-quoted string raises ParamsError.
+    """
+    s = text.strip(" \t\r\n")
+    value = _core_scalar(s)
+    if value is not _MISSING:
+        return value
+    first = s[0]
+    if first == "'":
+        inner = _unquote_single(s)
+        if inner is not None:
+            return inner
+    elif first == '"' or first in "[{":
+        if first == '"' and s[-1] == '"' and s.count('"') == 2 and "\\" not in s \
+                and "\n" not in s:
+            return s[1:-1]
+        loaded = load_text(s, where=f"value {s[:40]!r}")
+        if first == '"' and not isinstance(loaded, str):
+            raise ParamsError(f"value {s[:60]!r}: text after the closing quote")
+        return loaded
+    return s
+
+
+def _core_resolvers(cls: type) -> None:
+    """Install the YAML 1.2 core-schema implicit resolvers on a loader/dumper class."""
+    cls.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:null|Null|NULL|~|)$"),
+                              list("nN~") + [""])
+    cls.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(f"^(?:{_BOOL.pattern})$"),
+                              list("tTfF"))
+    int_re = f"^(?:{_INT10.pattern}|{_INT8.pattern}|{_INT16.pattern})$"
+    cls.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(int_re), list("+-0123456789"))
+    float_re = f"^(?:{_FLOAT.pattern}|{_INF.pattern}|{_NAN.pattern})$"
+    cls.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(float_re),
+                              list("+-.0123456789"))
+
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _CoreLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """PyYAML safe loader speaking the YAML 1.2 core schema, refusing duplicate keys."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # The first flatten of a node sees only its own keys: check duplicates there.
+        checked = self.__dict__.setdefault("_checked_nodes", set())
+        if id(node) not in checked:
+            checked.add(id(node))
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                    ident = (key_node.tag, key_node.value)
+                    if ident in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                    seen.add(ident)
+        super().flatten_mapping(node)
+
+
+_CoreLoader.yaml_implicit_resolvers = {}
+_core_resolvers(_CoreLoader)
+_CoreLoader.add_implicit_resolver(_MERGE, re.compile(r"^(?:<<)$"), ["<"])
+
+
+def _scalar_constructor(convert: Callable[[str], Any]) -> Callable[[Any, Any], Any]:
+    """A constructor applying `convert`; its ValueError becomes a marked YAML error."""
+    def construct(loader: Any, node: Any) -> Any:
+        try:
+            return convert(loader.construct_scalar(node))
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, str(exc), node.start_mark) from None
+    return construct
+
+
+def _explicit_int(text: str) -> int:
+    value = _core_scalar(text.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"{text!r} is not an int")
+
+
+def _explicit_float(text: str) -> float:
+    value = _core_scalar(text.strip())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(f"{text!r} is not a float")
+
+
+def _explicit_bool(text: str) -> bool:
+    if _BOOL.fullmatch(text):
+        return text[0] in "tT"
+    raise ValueError(f"{text!r} is not a bool")
+
+
+_CoreLoader.add_constructor("tag:yaml.org,2002:int", _scalar_constructor(_explicit_int))
+_CoreLoader.add_constructor("tag:yaml.org,2002:float", _scalar_constructor(_explicit_float))
+_CoreLoader.add_constructor("tag:yaml.org,2002:bool", _scalar_constructor(_explicit_bool))
+_CoreLoader.add_constructor(_MERGE, _scalar_constructor(str))  # a lone `<<` is just text
+
+
+def _error_line(exc: BaseException, where: str) -> str:
+    """One line `where:line:col: problem` from a PyYAML/ruamel error or a constructor error."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    place = where or "<yaml>"
+    if mark is not None:
+        place = f"{place}:{mark.line + 1}:{mark.column + 1}"
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
+    if isinstance(exc, RecursionError):
+        problem = "nested too deeply"
+    problem = " ".join(str(problem).split())
+    return f"{place}: invalid YAML: {problem}"
+
+
+def load_text(text: str, where: str = "") -> Any:
+    """Load one YAML document (core schema); `where` names the source in error messages."""
+    try:
+        return yaml.load(text, Loader=_CoreLoader)  # noqa: S506 - a safe loader subclass
+    except _YAML_ERRORS as exc:
+        raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+
+
+def load_file(path: str | Path) -> Any:
+    """Load one YAML file with `load_text`; unreadable files raise ParamsError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ParamsError(f"cannot read {path}: {reason}") from None
+    return load_text(text, where=str(path))
+
+
+class _QuotingDumper(_BaseDumper):  # type: ignore[misc, valid-type]
+    """Safe dumper whose resolver is YAML 1.1 plus 1.2 core: strings either reads as
+    non-strings are emitted quoted."""
+
+
+_core_resolvers(_QuotingDumper)
+_QuotingDumper.add_representer(
+    tuple, lambda dumper, data: dumper.represent_list(list(data)))
+
+
+def dump_text(data: Any) -> str:
+    """Plain block YAML (order and unicode kept) that reads back identical with `load_text`
+    and with `yaml.safe_load`."""
+    return yaml.dump(data, Dumper=_QuotingDumper, sort_keys=False, allow_unicode=True,
+                     default_flow_style=False, width=1 << 30)
+
+
+_RESOLVE_CHECK = _QuotingDumper(io.StringIO())
+
+
+def _needs_quotes(text: str) -> bool:
+    """Whether a plain `text` would be read as a non-string by YAML 1.1 or 1.2."""
+    tag = _RESOLVE_CHECK.resolve(yaml.ScalarNode, text, (True, False))
+    return tag != "tag:yaml.org,2002:str"
+
+
+def _represent_float_both(representer: Any, data: float) -> Any:
+    """Floats as text that YAML 1.1 and 1.2 both read as floats (`1e-05` -> `1.0e-05`)."""
+    if data != data:
+        value = ".nan"
+    elif data in (math.inf, -math.inf):
+        value = ".inf" if data > 0 else "-.inf"
+    else:
+        value = repr(data).lower()
+        if "." not in value and "e" in value:
+            value = value.replace("e", ".0e", 1)
+    return representer.represent_scalar("tag:yaml.org,2002:float", value)
+
+
+class _Representer(RoundTripRepresenter):
+    """ruamel round-trip representer writing floats that YAML 1.1 readers also read."""
+
+
+_Representer.add_representer(float, _represent_float_both)
+
+
+def _ruamel() -> YAML:
+    """A fresh ruamel round-trip YAML 1.2 instance (instances are not thread-safe)."""
+    rt = YAML(typ="rt")
+    rt.Representer = _Representer
+    rt.width = 1 << 30
+    rt.allow_unicode = True
+    rt.preserve_quotes = True
+    return rt
+
+
+def load_roundtrip(text: str, where: str = "") -> Any:
+    """Load YAML 1.2 with ruamel round-trip types, keeping comments and order for re-dump."""
+    try:
+        return _ruamel().load(text)
+    except (RuamelYAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+
+
+def dump_roundtrip(obj: Any) -> str:
+    """Dump a (possibly `load_roundtrip`-loaded) object with ruamel, comments and order kept."""
+    buf = io.StringIO()
+    _ruamel().dump(obj, buf)
+    return buf.getvalue()
+
+
+def _commentable(value: Any) -> Any:
+    """Plain data -> ruamel round-trip nodes; ambiguous strings forced to double quotes."""
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[_commentable(key)] = _commentable(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return CommentedSeq(_commentable(item) for item in value)
+    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) \
+            and _needs_quotes(value):
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _comment_lines(help_text: str) -> list[str]:
+    """A help string as printable comment lines (no YAML line breaks or control chars)."""
+    lines = []
+    for line in help_text.splitlines():
+        line = _NON_PRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
+        line = line.replace("\x85", " ").rstrip()
+        lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return lines
+
+
+def _locate(mapping: CommentedMap, path: str) -> tuple[CommentedMap, Any, int] | None:
+    """The mapping holding dotted `path`, its key and depth; keys containing dots win."""
+    if path in mapping:
+        return mapping, path, 0
+    for key in mapping:
+        text = str(key)
+        if path.startswith(text + ".") and isinstance(mapping[key], CommentedMap):
+            found = _locate(mapping[key], path[len(text) + 1:])
+            if found is not None:
+                return found[0], found[1], found[2] + 1
+    return None
+
+
+def dump_commented(data: dict, comments: dict[str, str]) -> str:
+    """ruamel text of `data` with `comments[dotted.key]` as each key's comment.
+
+    Single-line help becomes an end-of-line comment on scalar values; multi-line help, or help
+    on a key holding a mapping/list, becomes comment lines before the key. Paths that name no
+    key are ignored. The text reads back identical with `load_text` and `yaml.safe_load`.
+    """
+    root = _commentable(data)
+    indent = 2
+    for path, help_text in comments.items():
+        lines = _comment_lines(str(help_text))
+        found = _locate(root, path) if lines else None
+        if found is None:
+            continue
+        owner, key, depth = found
+        value = owner[key]
+        if len(lines) == 1 and not (isinstance(value, (CommentedMap, CommentedSeq)) and value):
+            owner.yaml_add_eol_comment("# " + lines[0], key)
+        else:
+            owner.yaml_set_comment_before_after_key(
+                key, before="\n".join(lines), indent=depth * indent)
+    rt = _ruamel()
+    rt.indent(mapping=indent, sequence=indent + 2, offset=indent)
+    buf = io.StringIO()
+    rt.dump(root, buf)
+    return buf.getvalue()
