@@ -1,0 +1,39 @@
+"""`import pyruns_tui`: the public names, the version, and an import that stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pyruns_tui
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("textual", "rich", "yaml", "ruamel", "psutil", "pynvml", "json", "threading", "typing")
+
+
+def test_the_public_api_is_exported() -> None:
+    for name in ("load", "log", "summary", "add_monitor", "flush", "Config", "__version__"):
+        assert hasattr(pyruns_tui, name), name
+
+
+def test_the_version_matches_pyproject() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert pyruns_tui.__version__ == project["version"]
+
+
+def test_importing_the_package_pulls_in_nothing_heavy() -> None:
+    code = (
+        "import sys; before = set(sys.modules); import pyruns_tui; "
+        "new = set(sys.modules) - before; "
+        "print(' '.join(sorted(new)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    loaded = result.stdout.split()
+    heavy = [m for m in loaded if m.split(".")[0] in HEAVY]
+    assert heavy == []
+    own = {m for m in loaded if m.startswith("pyruns_tui")}
+    assert own == {"pyruns_tui", "pyruns_tui.api", "pyruns_tui.config"}
