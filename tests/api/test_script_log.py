@@ -313,3 +313,27 @@ def test_log_accepts_json_unfriendly_keys(in_task: Path) -> None:
     (row,) = metric_rows(in_task)
     assert row["1"] == 0.5 and row["ünï"] == 1.0 and row['q"uote'] == 2.0
     assert json.loads((in_task / "metrics.jsonl").read_text())  # one line, one object
+
+
+def test_spawned_children_flush_at_their_exit(task_dir: Path, tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import multiprocessing as mp, pyruns_tui as pr
+
+        def child(n):
+            for i in range(100):
+                pr.log({"who": n, "i": i})
+
+        if __name__ == "__main__":
+            procs = [mp.get_context("spawn").Process(target=child, args=(n,)) for n in range(2)]
+            for p in procs:
+                p.start()
+            for p in procs:
+                p.join()
+        """,
+    )
+    result = run_script(script, task_env(task_dir))
+    assert result.returncode == 0, result.stderr
+    pairs = sorted((row["who"], row["i"]) for row in metric_rows(task_dir))
+    assert pairs == [(n, i) for n in range(2) for i in range(100)]
