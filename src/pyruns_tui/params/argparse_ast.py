@@ -1,0 +1,349 @@
+"""Static argparse extraction: a script's parameters read from its AST, never by running it.
+
+`extract_params(source)` walks the module like a tiny interpreter that only understands
+constants and argparse: it follows parsers through variables, function calls (with the
+parser passed in or returned), argument groups, `parents=[...]`, sub-parsers and loops over
+literal lists, and applies argparse's own default rules. What it cannot follow becomes a
+warning, and a default it cannot compute is marked unresolved (never its source text).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Any
+
+from pyruns_tui.errors import ParamsError
+from pyruns_tui.params.argparse_model import (SUPPRESS, ActionDecl, GroupDecl, ParserDecl,
+                                              SubparsersDecl, to_specs)
+from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
+from pyruns_tui.params.script_walker import ScriptWalker
+from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Unresolved
+
+__all__ = ["extract_params", "ParamSpec", "ScriptParams"]
+
+_PARSE_METHODS = {"parse_args", "parse_known_args", "parse_intermixed_args",
+                  "parse_known_intermixed_args"}
+_ACTION_CLASSES = {
+    "BooleanOptionalAction": "boolean_optional", "_StoreAction": "store",
+    "_StoreConstAction": "store_const", "_StoreTrueAction": "store_true",
+    "_StoreFalseAction": "store_false", "_AppendAction": "append",
+    "_AppendConstAction": "append_const", "_CountAction": "count", "_HelpAction": "help",
+    "_VersionAction": "version", "_ExtendAction": "extend",
+}
+_SKIPPED_ACTIONS = {"help", "version", "parsers"}
+_CLASS_DEFAULTS = {"store_true": False, "store_false": True}
+
+
+class _ArgparseReader(ScriptWalker):
+    """A ScriptWalker that records argparse parsers and their add_argument calls."""
+
+    def __init__(self, source: str, filename: str) -> None:
+        super().__init__(source, filename)
+        self.parsers: list[ParserDecl] = []
+
+    def is_parser_factory(self, func: Any) -> bool:
+        return func == ModuleAttr("argparse", "ArgumentParser")
+
+    def is_parser_object(self, value: Any) -> bool:
+        return isinstance(value, (ParserDecl, GroupDecl, SubparsersDecl))
+
+    def new_parser(self, node: ast.Call, kwargs: dict[str, Any]) -> ParserDecl:
+        parser = ParserDecl(lineno=node.lineno)
+        self._configure(parser, kwargs, node)
+        self.parsers.append(parser)
+        return parser
+
+    def orphan_parser(self, name: str, node: ast.AST) -> ParserDecl:
+        parser = ParserDecl(lineno=node.lineno, orphan_name=name)
+        self.parsers.append(parser)
+        return parser
+
+    def _configure(self, parser: ParserDecl, kwargs: dict[str, Any], node: ast.AST) -> None:
+        """Apply ArgumentParser/add_parser keyword arguments that change parsing."""
+        chars = kwargs.get("prefix_chars")
+        if isinstance(chars, str) and chars:
+            parser.prefix_chars = chars
+        parser.argument_default = kwargs.get("argument_default")
+        if parser.argument_default is UNKNOWN:
+            self.warn(node, "argument_default cannot be read statically; ignored")
+            parser.argument_default = None
+        parser.resolve_conflicts = kwargs.get("conflict_handler") == "resolve"
+        parents = kwargs.get("parents") or []
+        if parents is UNKNOWN or not isinstance(parents, (list, tuple)):
+            self.warn(node, "parents=... cannot be read statically; their arguments are missing")
+            parents = []
+        for parent in parents:
+            if isinstance(parent, ParserDecl):
+                parser.inherit(parent)
+            else:
+                self.warn(node, "a parent parser cannot be read statically; its arguments "
+                                "are missing")
+
+    def parser_method(self, obj: Any, attr: str, node: ast.Call, scope: Any) -> Any:
+        """Run `obj.attr(...)` for a parser, group or sub-parsers object."""
+        if isinstance(obj, SubparsersDecl):
+            if attr == "add_parser":
+                return self._add_parser(obj, node, scope)
+            self.lenient_args(node, scope)
+            raise Unresolved(attr)
+        parser = obj.parser if isinstance(obj, GroupDecl) else obj
+        title = obj.title if isinstance(obj, GroupDecl) else None
+        if attr == "add_argument":
+            return self._add_argument(parser, title, node, scope)
+        if attr == "add_argument_group":
+            args, kwargs = self.lenient_args(node, scope)
+            value = args[0] if args else kwargs.get("title")
+            if value is UNKNOWN:
+                value = self.segment(node.args[0] if node.args else node)
+            return GroupDecl(parser, value if isinstance(value, str) else None)
+        if attr == "add_mutually_exclusive_group":
+            self.lenient_args(node, scope)
+            return GroupDecl(parser, title)
+        if attr == "set_defaults":
+            parser.set_defaults(self._keyword_values(node, scope))
+            return None
+        if attr == "add_subparsers" and isinstance(obj, ParserDecl):
+            _, kwargs = self.lenient_args(node, scope)
+            if parser.subparsers is None:
+                dest = kwargs.get("dest")
+                parser.subparsers = SubparsersDecl(parser, dest if isinstance(dest, str) else None)
+            return parser.subparsers
+        if attr in _PARSE_METHODS:
+            parser.parse_called = True
+        self.lenient_args(node, scope)
+        raise Unresolved(attr)
+
+    def _keyword_values(self, node: ast.Call, scope: Any) -> dict[str, tuple[Any, str | None]]:
+        """`set_defaults(...)` keywords -> (value or UNKNOWN, source text)."""
+        out: dict[str, tuple[Any, str | None]] = {}
+        for kw in node.keywords:
+            value = self.try_eval(kw.value, scope)
+            if kw.arg is not None:
+                out[kw.arg] = (value, self.segment(kw.value))
+            elif isinstance(value, dict):
+                out.update({str(k): (v, repr(v)) for k, v in value.items()})
+            else:
+                self.warn(node, f"set_defaults(**{self.segment(kw.value)}) cannot be read "
+                                "statically; ignored")
+        return out
+
+    def _add_parser(self, subs: SubparsersDecl, node: ast.Call, scope: Any) -> ParserDecl:
+        args, kwargs = self.lenient_args(node, scope)
+        name = args[0] if args else kwargs.get("name")
+        sub = ParserDecl(lineno=node.lineno, is_sub=True)
+        self._configure(sub, kwargs, node)
+        if not isinstance(name, str):
+            self.warn(node, "a sub-command whose name cannot be read statically is skipped")
+            return sub
+        subs.choices[name] = sub
+        aliases = kwargs.get("aliases") or ()
+        if isinstance(aliases, (list, tuple)):
+            subs.aliases.update({a: name for a in aliases if isinstance(a, str)})
+        return sub
+
+    def _add_argument(self, parser: ParserDecl, group: str | None, node: ast.Call,
+                      scope: Any) -> Any:
+        """Record one add_argument call with argparse's rules for dest, required, default."""
+        names: list[Any] = []
+        for arg in node.args:
+            value = self.try_eval(arg.value if isinstance(arg, ast.Starred) else arg, scope)
+            if isinstance(arg, ast.Starred) and isinstance(value, (list, tuple)):
+                names.extend(value)
+            else:
+                names.append(value)
+        if not all(isinstance(n, str) and n for n in names):
+            shown = ", ".join(self.segment(arg) for arg in node.args)[:60]
+            self.warn(node, f"add_argument({shown}, ...) has names that cannot be read "
+                            "statically; skipped")
+            return None
+        kw_nodes: dict[str, ast.expr | None] = {}
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.try_eval(kw.value, scope)
+            if kw.arg is not None:
+                kwargs[kw.arg], kw_nodes[kw.arg] = value, kw.value
+            elif isinstance(value, dict):
+                kwargs.update(value)
+                kw_nodes.update({k: None for k in value})
+            else:
+                self.warn(node, f"add_argument(**{self.segment(kw.value)}) cannot be read "
+                                "statically; its options are missing")
+        action = self._action_name(kwargs.get("action", "store"), kw_nodes.get("action"))
+        if action in _SKIPPED_ACTIONS or kwargs.get("dest") == SUPPRESS:
+            return None
+        positional = not names or (len(names) == 1 and names[0][0] not in parser.prefix_chars)
+        if positional:
+            key = names[0] if names else kwargs.get("dest")
+            if not isinstance(key, str):
+                self.warn(node, "a positional argument without a readable name is skipped")
+                return None
+            nargs = kwargs.get("nargs")
+            required = nargs not in ("?", "*") or (nargs == "*" and "default" not in kwargs)
+        else:
+            key = kwargs.get("dest")
+            if not isinstance(key, str):
+                longs = [n for n in names if len(n) > 1 and n[1] in parser.prefix_chars]
+                key = (longs or names)[0].lstrip(parser.prefix_chars).replace("-", "_")
+            required = kwargs.get("required") is True
+        decl = ActionDecl(
+            key=key, flags=[] if positional else list(names), default=None,
+            default_source=None, action=action, positional=positional, required=required,
+            group=group, lineno=node.lineno)
+        self._fill_default(decl, parser, kwargs, kw_nodes)
+        self._fill_details(decl, kwargs, kw_nodes, node)
+        problem = parser.add(decl)
+        if problem:
+            self.warn(node, problem)
+        return decl
+
+    def _action_name(self, value: Any, node: ast.expr | None) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, ModuleAttr) and value.module == "argparse":
+            return _ACTION_CLASSES.get(value.attr, "argparse." + value.attr)
+        return self.segment(node) if node is not None else "store"
+
+    def _fill_default(self, decl: ActionDecl, parser: ParserDecl, kwargs: dict[str, Any],
+                      kw_nodes: dict[str, ast.expr | None]) -> None:
+        """argparse's default order: explicit, set_defaults, argument_default, action class."""
+        if "default" in kwargs:
+            src = kw_nodes.get("default")
+            decl.default = kwargs["default"]
+            decl.default_source = self.segment(src) if src is not None else repr(decl.default)
+        elif decl.key in parser.defaults:
+            decl.default, decl.default_source = parser.defaults[decl.key]
+        elif parser.argument_default is not None:
+            decl.default = parser.argument_default
+        else:
+            decl.default = _CLASS_DEFAULTS.get(decl.action)
+
+    def _fill_details(self, decl: ActionDecl, kwargs: dict[str, Any],
+                      kw_nodes: dict[str, ast.expr | None], node: ast.Call) -> None:
+        type_value = kwargs.get("type")
+        if type_value in (int, float, str, bool):
+            decl.type_name = type_value.__name__
+        elif kw_nodes.get("type") is not None:
+            decl.type_name = self.segment(kw_nodes["type"])  # type: ignore[arg-type]
+        nargs = kwargs.get("nargs")
+        if nargs is UNKNOWN:
+            self.warn(node, f"nargs of {decl.key!r} cannot be read statically; ignored")
+            nargs = None
+        decl.nargs = nargs
+        choices = kwargs.get("choices")
+        if choices is UNKNOWN:
+            self.warn(node, f"choices of {decl.key!r} cannot be read statically; ignored")
+        elif isinstance(choices, (list, tuple, range, str, dict)):
+            decl.choices = tuple(choices)
+        const = kwargs.get("const")
+        if const is UNKNOWN:
+            self.warn(node, f"const of {decl.key!r} cannot be read statically")
+            const = None
+        decl.const = const
+        help_value = kwargs.get("help")
+        decl.help = help_value if isinstance(help_value, str) else None
+
+
+def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
+    """The parser the script parses with, orphans merged into it (with a warning)."""
+    roots = [p for p in reader.parsers if not p.is_sub and p.orphan_name is None]
+    orphans = [p for p in reader.parsers if p.orphan_name is not None
+               and (p.actions or p.defaults)]
+    parsed = [p for p in roots if p.parse_called]
+    candidates = parsed or [p for p in roots if not p.used_as_parent] or roots
+    main = max(candidates, key=lambda p: len(p.actions)) if candidates and not parsed \
+        else (parsed[0] if parsed else None)
+    if main is None and orphans:
+        main = orphans.pop(0)
+    for orphan in orphans:
+        reader.warn_at(orphan.lineno, f"arguments added to `{orphan.orphan_name}`, a parser "
+                                      "this reader could not trace, are assumed to belong to "
+                                      "the main parser")
+        for action in orphan.actions:
+            problem = main.add(action) if main is not None else None
+            if problem:
+                reader.warn_at(action.lineno, problem)
+        if main is not None:
+            main.defaults.update(orphan.defaults)
+    return main
+
+
+def _uses_pyruns_load(tree: ast.Module) -> bool:
+    """Whether the script calls pyruns_tui.load() through any import alias."""
+    modules: set[str] = set()
+    functions: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in ("pyruns_tui", "pyruns_tui.api"):
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.ImportFrom) and node.module in ("pyruns_tui",
+                                                                  "pyruns_tui.api"):
+            functions.update(a.asname or a.name for a in node.names if a.name == "load")
+            modules.update(a.asname or a.name for a in node.names if a.name == "api")
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in functions:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "load":
+            try:
+                owner = ast.unparse(func.value)
+            except (ValueError, RecursionError):
+                continue
+            if owner in modules:
+                return True
+    return False
+
+
+def _parse(source: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename=filename)
+    except SyntaxError as exc:
+        raise ParamsError(f"{filename}:{exc.lineno or 0}: syntax error: {exc.msg} "
+                          "(fix the script)") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise ParamsError(f"{filename}: cannot parse the script: {exc}") from None
+
+
+def extract_params(source: str, filename: str = "<script>",
+                   subcommand: str | None = None) -> ScriptParams:
+    """Read a script's argparse parameters statically (the script is never imported or run).
+
+    `subcommand` picks a sub-parser by name or alias (default: the first one). Raises
+    ParamsError for a syntax error or an unknown sub-command.
+    """
+    tree = _parse(source, filename)
+    if _uses_pyruns_load(tree):
+        notes: tuple[str, ...] = ()
+        if "add_argument" in source:
+            notes = (f"{filename}: the script calls pyruns_tui.load(); its argparse "
+                     "arguments are not used for parameters",)
+        return ScriptParams(kind="pyruns_load", warnings=notes)
+    reader = _ArgparseReader(source, filename)
+    reader.run(tree)
+    main = _main_parser(reader)
+    if main is None:
+        if subcommand is not None:
+            raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
+        return ScriptParams(kind="plain", warnings=tuple(reader.warnings))
+    names: tuple[str, ...] = ()
+    sub: ParserDecl | None = None
+    chosen: str | None = None
+    if main.subparsers is not None and main.subparsers.choices:
+        names = tuple(main.subparsers.choices)
+        chosen = main.subparsers.aliases.get(subcommand or "", subcommand) or names[0]
+        if chosen not in main.subparsers.choices:
+            raise ParamsError(f"{filename}: no sub-command {subcommand!r} "
+                              f"(the script has: {', '.join(names)})")
+        sub = main.subparsers.choices[chosen]
+        if sub.subparsers is not None:
+            reader.warn_at(sub.lineno, f"sub-command {chosen!r} has its own sub-commands; "
+                                       "nested sub-commands are not supported")
+    elif subcommand is not None:
+        raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
+    specs = to_specs(main, sub, chosen, os.path.basename(filename))
+    return ScriptParams(params=tuple(specs), kind="argparse", subcommands=names,
+                        subcommand=chosen, warnings=tuple(dict.fromkeys(reader.warnings)),
+                        prefix_chars=main.prefix_chars)

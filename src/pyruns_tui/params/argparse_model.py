@@ -1,0 +1,199 @@
+"""A static model of argparse parsers: what `add_argument` calls declared, and the namespace
+argparse would build from them for an empty command line.
+
+The static reader (argparse_ast) fills these declarations while walking a script; `to_specs`
+applies argparse's own rules (set_defaults, first default wins for a shared dest, builtin type
+conversion of string defaults, sub-parser defaults override the parent's) and returns the
+frozen `ParamSpec`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pyruns_tui.params.param_spec import ParamSpec, plain_copy
+from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, is_plain
+
+__all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
+
+SUPPRESS = ARGPARSE_CONSTANTS["SUPPRESS"]
+BUILTIN_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str,
+                                                   "bool": bool}
+
+
+@dataclass
+class ActionDecl:
+    """One `add_argument` call as declared; `default` may be UNKNOWN (see default_source)."""
+
+    key: str
+    flags: list[str]
+    default: Any
+    default_source: str | None
+    action: str = "store"
+    type_name: str | None = None
+    choices: tuple[Any, ...] | None = None
+    const: Any = None
+    nargs: int | str | None = None
+    required: bool = False
+    help: str | None = None
+    group: str | None = None
+    positional: bool = False
+    lineno: int = 0
+
+
+@dataclass(eq=False)
+class SubparsersDecl:
+    """The object `add_subparsers()` returns: sub-parsers by name, in declaration order."""
+
+    owner: ParserDecl
+    dest: str | None = None
+    choices: dict[str, ParserDecl] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ParserDecl:
+    """One ArgumentParser (or a parser the reader could not trace, `orphan_name` set)."""
+
+    lineno: int = 0
+    actions: list[ActionDecl] = field(default_factory=list)
+    defaults: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    prefix_chars: str = "-"
+    argument_default: Any = None
+    resolve_conflicts: bool = False
+    subparsers: SubparsersDecl | None = None
+    is_sub: bool = False
+    used_as_parent: bool = False
+    parse_called: bool = False
+    orphan_name: str | None = None
+
+    def add(self, decl: ActionDecl) -> str | None:
+        """Add an action like argparse; a warning text when a flag conflicts."""
+        taken = {flag: a for a in self.actions for flag in a.flags}
+        clashes = [flag for flag in decl.flags if flag in taken]
+        if clashes and not self.resolve_conflicts:
+            return f"option {clashes[0]} is declared twice; the first declaration is kept"
+        for flag in clashes:
+            old = taken[flag]
+            old.flags.remove(flag)
+            if not old.flags:
+                self.actions.remove(old)
+        self.actions.append(decl)
+        return None
+
+    def set_defaults(self, values: dict[str, tuple[Any, str | None]]) -> None:
+        """`parser.set_defaults(**values)`: parser-level defaults that also override actions'."""
+        self.defaults.update(values)
+        for action in self.actions:
+            if action.key in values:
+                action.default, action.default_source = values[action.key]
+
+    def inherit(self, parent: ParserDecl) -> None:
+        """Take a `parents=[...]` parser's actions and defaults, as argparse does: the action
+        objects are shared, so a child's set_defaults changes them for every sharer."""
+        parent.used_as_parent = True
+        for action in parent.actions:
+            self.add(action)
+        self.defaults.update(parent.defaults)
+
+
+@dataclass(eq=False)
+class GroupDecl:
+    """An argument group or mutually exclusive group: adds to its parser under a title."""
+
+    parser: ParserDecl
+    title: str | None
+
+
+def _namespace(parser: ParserDecl) -> dict[str, tuple[Any, str | None]]:
+    """key -> (value, source) that parse_args([]) would give, SUPPRESSed keys left out."""
+    ns: dict[str, tuple[Any, str | None]] = {}
+    owner: dict[str, ActionDecl] = {}
+    for action in parser.actions:
+        if action.key not in ns and action.default != SUPPRESS:
+            ns[action.key] = (action.default, action.default_source)
+            owner[action.key] = action
+    for key, value in parser.defaults.items():
+        if key not in ns and value[0] != SUPPRESS:
+            ns[key] = value
+    for key, action in owner.items():
+        value, source = ns[key]
+        if action.positional and action.nargs == "*":
+            if value is None:
+                ns[key] = ([], source)
+            continue  # a '*' positional keeps a non-None default unconverted
+        if isinstance(value, str) and not action.required and action.type_name in BUILTIN_TYPES:
+            try:
+                ns[key] = (BUILTIN_TYPES[action.type_name](value), source)
+            except ValueError:
+                ns[key] = (UNKNOWN, source or repr(value))
+    return ns
+
+
+def _expand_help(action: ActionDecl, prog: str) -> str | None:
+    """`help` with %(default)s etc. filled in like argparse's HelpFormatter; None if SUPPRESSed."""
+    if action.help is None or action.help == SUPPRESS:
+        return None
+    default = action.default
+    if default is UNKNOWN:
+        default = action.default_source
+    params: dict[str, Any] = {
+        "option_strings": action.flags, "dest": action.key, "nargs": action.nargs,
+        "const": action.const, "default": default, "type": action.type_name,
+        "choices": action.choices, "required": action.required, "help": action.help,
+        "metavar": None, "prog": prog,
+    }
+    params = {k: v for k, v in params.items() if v != SUPPRESS}
+    if params.get("choices") is not None:
+        params["choices"] = ", ".join(str(c) for c in params["choices"])
+    try:
+        return action.help % params
+    except (KeyError, ValueError, TypeError):
+        return action.help
+
+
+def _resolved(value: Any, source: str | None) -> tuple[Any, bool, str | None]:
+    """(default, default_resolved, default_source) for a namespace value."""
+    if value == SUPPRESS:
+        return None, True, source
+    if value is UNKNOWN or not is_plain(value):
+        return None, False, source
+    return plain_copy(value), True, source
+
+
+def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
+                  subcommand: str | None, prog: str) -> list[ParamSpec]:
+    specs = []
+    for action in parser.actions:
+        value, source = ns.get(action.key, (None, action.default_source))
+        default, ok, source = _resolved(value, source)
+        specs.append(ParamSpec(
+            key=action.key, flags=tuple(action.flags), default=default, default_resolved=ok,
+            default_source=source, type_name=action.type_name,
+            choices=None if action.choices is None else tuple(plain_copy(list(action.choices))),
+            action=action.action, const=plain_copy(action.const), nargs=action.nargs,
+            required=action.required, help=_expand_help(action, prog), group=action.group,
+            positional=action.positional, subcommand=subcommand))
+    declared = {action.key for action in parser.actions}
+    for key, (value, source) in ns.items():
+        if key not in declared:
+            default, ok, source = _resolved(value, source)
+            specs.append(ParamSpec(key=key, default=default, default_resolved=ok,
+                                   default_source=source, action="set_defaults",
+                                   subcommand=subcommand))
+    return specs
+
+
+def to_specs(main: ParserDecl, sub: ParserDecl | None, subcommand: str | None,
+             prog: str) -> list[ParamSpec]:
+    """The main parser's specs then the chosen sub-parser's; a key the sub-parser also sets
+    is taken from it (argparse copies the sub-namespace over the parent's)."""
+    main_ns = _namespace(main)
+    if sub is None:
+        return _parser_specs(main, main_ns, None, prog)
+    sub_ns = _namespace(sub)
+    merged = {**main_ns, **sub_ns}
+    parent = [s for s in _parser_specs(main, merged, None, prog)
+              if s.positional or s.key not in sub_ns]
+    return parent + _parser_specs(sub, sub_ns, subcommand, prog)

@@ -1,0 +1,255 @@
+"""config.yaml values -> the argv list that makes an argparse script see exactly those values.
+
+Every value is its own argv item (never shell text), formatted so the script's `type=` reads
+it back: ints as digits, floats by `repr` (`1e-05`, `inf`), bools for a `type=bool` parameter
+as "1"/"" (bool("") is False), for any other type as "True"/"False" (what `str()` gives).
+Flags: store_true/store_false/store_const emit the flag when the value is what the flag
+stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; append repeats
+`--a v` per item (items the default already holds are not repeated: argparse appends to it);
+nargs lists follow one flag. `None` emits nothing. A single value that starts with a prefix
+character (`-1`, `-foo`) and every `nargs='?'` value are passed as one `--flag=value` item so
+they cannot be read as flags. Order: the main parser's positionals, its fixed-arity options,
+its variable-length options, the sub-command name, then the same for the sub-parser.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal
+from typing import Any
+
+from pyruns_tui.errors import ParamsError
+from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
+
+__all__ = ["build_argv"]
+
+_NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test
+_CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
+_VARIABLE_NARGS = ("*", "+", "...", "A...")  # '?' values go as one `--flag=value` item
+
+
+class _Cannot(Exception):
+    """This spec cannot express the value (the message says why)."""
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that keeps True and 1 apart (as a config value would)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and bool(a == b)
+
+
+class _Builder:
+    """Builds argv for one ScriptParams; collects items per parser (main / sub-command)."""
+
+    def __init__(self, sp: ScriptParams) -> None:
+        self.sp = sp
+        self.chars = sp.prefix_chars
+        self.negative_flags = any(_NEGATIVE_NUMBER.match(f) for s in sp.params for f in s.flags)
+
+    def text(self, key: str, value: Any, spec: ParamSpec) -> str:
+        """One scalar as the string `type=` turns back into it; checks type and choices."""
+        kind = spec.type_name
+        if value is None or isinstance(value, (list, tuple, dict)):
+            raise _Cannot(f"{key!r} takes single values here, got {value!r}")
+        if isinstance(value, bool):
+            if kind in ("int", "float"):
+                raise _Cannot(f"{key!r} expects {kind}, got {value}")
+            text = ("1" if value else "") if kind == "bool" else str(value)
+        elif isinstance(value, float):
+            if kind == "int":
+                raise _Cannot(f"{key!r} expects int, got {value!r}")
+            text = repr(value)
+        else:
+            try:
+                text = str(value)
+            except ValueError:  # ints beyond Python's str conversion limit
+                raise _Cannot(f"{key!r}: value too large to pass") from None
+        convert = _CONVERT.get(kind)
+        if convert is not None:
+            try:
+                converted = convert(text)
+            except ValueError:
+                raise _Cannot(f"{key!r} expects {kind}, got {value!r}") from None
+            if spec.choices is not None and converted not in spec.choices:
+                shown = ", ".join(str(c) for c in spec.choices)
+                raise _Cannot(f"{key!r}: {value!r} is not one of: {shown}")
+        return text
+
+    def item(self, key: str, value: Any, spec: ParamSpec) -> str:
+        """A list element: must not look like a flag (argparse would stop the list there)."""
+        if isinstance(value, float) and value < 0 and "e" in repr(value):
+            text = format(Decimal(repr(value)), "f")  # `-0.00001` passes argparse's test
+            self.text(key, value, spec)
+        else:
+            text = self.text(key, value, spec)
+        if text[:1] and text[0] in self.chars:
+            if not (_NEGATIVE_NUMBER.match(text) and not self.negative_flags):
+                raise _Cannot(f"{key!r}: list item {text!r} starts with {text[0]!r} and "
+                              "would be read as a flag")
+        return text
+
+    def flag(self, spec: ParamSpec) -> str:
+        """The first long flag (`--lr` over `-l`)."""
+        longs = [f for f in spec.flags if len(f) > 1 and f[1] in self.chars]
+        return (longs or list(spec.flags))[0]
+
+    def single(self, flag: str, key: str, value: Any, spec: ParamSpec) -> list[str]:
+        text = self.text(key, value, spec)
+        if spec.nargs == "?" or text[:1] and text[0] in self.chars:
+            return [f"{flag}={text}"]
+        return [flag, text]
+
+    def values(self, key: str, value: Any, spec: ParamSpec) -> list[str]:
+        """A list for an nargs parameter, its length checked."""
+        if not isinstance(value, (list, tuple)):
+            raise _Cannot(f"{key!r} takes a list (nargs={spec.nargs!r}), got {value!r}")
+        if isinstance(spec.nargs, int) and len(value) != spec.nargs:
+            raise _Cannot(f"{key!r} takes exactly {spec.nargs} values, got {len(value)}")
+        if spec.nargs == "+" and not value:
+            raise _Cannot(f"{key!r} takes at least one value (nargs='+')")
+        return [self.item(key, v, spec) for v in value]
+
+    def appended(self, key: str, value: Any, default: Any) -> list[Any]:
+        """Items to append: argparse appends to a copy of the default list."""
+        if not isinstance(value, (list, tuple)):
+            raise _Cannot(f"{key!r} collects a list (append), got {value!r}")
+        base = list(default) if isinstance(default, list) else []
+        if list(value[:len(base)]) != base:
+            raise _Cannot(f"{key!r}: argparse appends to the default {base!r}; the value "
+                          "must start with it")
+        return list(value[len(base):])
+
+    def express(self, spec: ParamSpec, value: Any, default: Any, specs: list[ParamSpec]
+                ) -> list[str]:
+        """argv items making `spec` store `value`; _Cannot when it cannot."""
+        action, key = spec.action, spec.key
+        if spec.positional:
+            if spec.nargs is None or spec.nargs == "?":
+                return [self.item(key, value, spec)]
+            if spec.nargs == "...":
+                return [self.text(key, v, spec) for v in value]
+            return self.values(key, value, spec)
+        if not spec.flags:
+            raise _Cannot(f"{key!r} is set by set_defaults() in the script and has no "
+                          "command-line flag; it cannot be changed")
+        flag = self.flag(spec)
+        if action in ("store_true", "store_false", "store_const"):
+            if _same(value, {"store_true": True, "store_false": False}.get(action, spec.const)):
+                return [flag]
+            raise _Cannot(f"{key!r} is a flag ({action}): it can only be {spec.const!r}"
+                          if action == "store_const" else f"{key!r} is a flag: true or false")
+        if action == "boolean_optional":
+            if not isinstance(value, bool):
+                raise _Cannot(f"{key!r} is a flag: true or false, got {value!r}")
+            if value:
+                return [flag]
+            if flag[:2] == flag[0] * 2:
+                return [f"{flag[:2]}no-{flag[2:]}"]
+            raise _Cannot(f"{key!r} has no --no- form to pass false")
+        if action == "count":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _Cannot(f"{key!r} is a count: a whole number >= 0, got {value!r}")
+            base = default if isinstance(default, int) else 0
+            if value < base:
+                raise _Cannot(f"{key!r} counts up from {base}; {value} cannot be passed")
+            return [flag] * (value - base)
+        if action == "append_const":
+            out = []
+            for item in self.appended(key, value, default):
+                match = [s for s in specs if s.action == "append_const" and _same(s.const, item)]
+                if not match:
+                    raise _Cannot(f"{key!r}: no flag appends {item!r}")
+                out.append(self.flag(match[0]))
+            return out
+        if action in ("append", "extend"):
+            out = []
+            items = self.appended(key, value, default)
+            if action == "extend" and items:
+                return [flag, *self.values(key, items, spec)]
+            for item in items:
+                if spec.nargs is None or spec.nargs == "?":
+                    out += self.single(flag, key, item, spec)
+                else:
+                    out += [flag, *self.values(key, item, spec)]
+            return out
+        if spec.nargs is None or spec.nargs == "?":
+            return self.single(flag, key, value, spec)
+        return [flag, *self.values(key, value, spec)]
+
+    def key_items(self, key: str, value: Any, specs: list[ParamSpec], default: Any,
+                  resolved: bool) -> list[str]:
+        """The first spec of `key` that can express `value`; none needed if it is the default."""
+        if isinstance(value, dict):
+            raise ParamsError(f"config key {key!r} holds a mapping; an argparse script takes "
+                              "flat values (one key per argument)")
+        reasons = []
+        for spec in specs:
+            try:
+                return self.express(spec, value, default, specs)
+            except _Cannot as exc:
+                reasons.append(str(exc))
+        if resolved and _same(value, default):
+            return []
+        raise ParamsError(f"config key {reasons[0]} (fix config.yaml)")
+
+
+def _variable(spec: ParamSpec) -> bool:
+    """Whether the option takes a variable number of items (it ends only at the next flag)."""
+    return spec.nargs in _VARIABLE_NARGS
+
+
+def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
+    """The argv items (after the script path) that give the script the values in `config`.
+
+    Keys the script does not declare, mappings, values a flag cannot express, and missing
+    required values raise ParamsError naming the key. Scripts that read config.yaml
+    themselves (`pyruns_load`) take no argv.
+    """
+    if sp.kind == "pyruns_load":
+        return []
+    known = sp.keys()
+    for key in config:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=3)
+            hint = f" (did you mean {', '.join(close)}?)" if close else \
+                " (remove it or add the argument to the script)"
+            raise ParamsError(f"config key {key!r} is not a parameter of the script{hint}")
+    builder = _Builder(sp)
+    defaults = sp.defaults()
+    blocks: dict[str | None, tuple[list[str], list[str], list[str]]] = {
+        None: ([], [], []), sp.subcommand: ([], [], [])}
+    for key in known:
+        specs = sp.specs_for(key)
+        first = specs[0]
+        value = config.get(key, defaults[key] if first.positional else None)
+        if value is None:
+            if first.required:
+                where = first.key if first.positional else builder.flag(first)
+                raise ParamsError(f"config key {key!r} is required by the script ({where}); "
+                                  "set a value")
+            continue
+        resolved = first.default_resolved
+        items = builder.key_items(key, value, specs, defaults[key], resolved)
+        positional, fixed, variable = blocks[first.subcommand]
+        if first.positional:
+            positional += items
+        elif any(_variable(s) for s in specs):
+            variable += items
+        else:
+            fixed += items
+    main_pos, main_fixed, main_var = blocks[None]
+    argv = main_pos + main_fixed + main_var
+    if sp.subcommand is not None:
+        if main_var and not main_fixed:
+            raise ParamsError("cannot pass a list option of the main parser before the "
+                              f"sub-command {sp.subcommand!r}: argparse would take the "
+                              "sub-command as a list item")
+        if main_var:  # end the list with a fixed-arity option so the sub-command stays apart
+            argv = main_pos + main_var + main_fixed
+        sub_pos, sub_fixed, sub_var = blocks[sp.subcommand]
+        argv += [sp.subcommand, *sub_pos, *sub_fixed, *sub_var]
+    return argv

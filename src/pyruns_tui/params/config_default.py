@@ -1,0 +1,54 @@
+"""config_default.yaml: a script's parameters and their defaults, help text as comments.
+
+Keys are flat, in declaration order (main parser, then the chosen sub-command). A default
+that could not be resolved statically is written as null with the comment
+`unresolved default: <source>`; a key only `set_defaults()` creates is marked as such.
+The text reads back (yamlio.load_text) to exactly `ScriptParams.defaults()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyruns_tui.errors import ParamsError
+from pyruns_tui.params import yamlio
+from pyruns_tui.params.param_spec import ScriptParams
+
+__all__ = ["config_default_text", "defaults_from_text", "key_comment"]
+
+
+def key_comment(sp: ScriptParams, key: str) -> str | None:
+    """The one-line comment for `key`: its help, then notes on how its default was found."""
+    specs = sp.specs_for(key)
+    parts = []
+    help_text = next((s.help for s in specs if s.help), None)
+    if help_text:
+        parts.append(" ".join(help_text.split()))
+    first = specs[0]
+    if not first.default_resolved:
+        source = " ".join(str(first.default_source).split())
+        parts.append(f"unresolved default: {source}")
+    if first.action == "set_defaults":
+        parts.append("set by set_defaults(), not a command-line option")
+    return "; ".join(parts) or None
+
+
+def config_default_text(sp: ScriptParams) -> str:
+    """YAML text of `sp.defaults()` with each key's help as a comment."""
+    comments = {}
+    for key in sp.keys():
+        comment = key_comment(sp, key)
+        if comment:
+            comments[key] = comment
+    return yamlio.dump_commented(sp.defaults(), comments)
+
+
+def defaults_from_text(text: str, where: str = "config_default.yaml") -> dict[str, Any]:
+    """The mapping in a config_default.yaml text (an empty file is an empty mapping)."""
+    data = yamlio.load_text(text, where=where)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{where}: expected a mapping of parameter: value, got "
+                          f"{type(data).__name__} (fix the file)")
+    return data

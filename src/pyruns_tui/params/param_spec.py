@@ -1,0 +1,136 @@
+"""The parameters of a script as read by static argparse extraction.
+
+`ParamSpec` is one `add_argument` (or one `set_defaults` key with no argument); `ScriptParams`
+is everything read from one script. Both are frozen and convert to and from plain JSON dicts
+(stored in script_info.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ParamSpec", "ScriptParams", "ACTIONS", "plain_copy"]
+
+ACTIONS = ("store", "store_true", "store_false", "store_const", "count", "append",
+           "append_const", "extend", "boolean_optional", "set_defaults")
+KINDS = ("argparse", "pyruns_load", "plain")
+
+
+def plain_copy(value: Any) -> Any:
+    """`value` with tuples turned into lists (recursively), as it reads back from JSON/YAML."""
+    if isinstance(value, (list, tuple)):
+        return [plain_copy(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a script: what `add_argument` declared, with the default resolved.
+
+    `key` is the namespace attribute (dest). `default` is the value argparse gives for an empty
+    command line (after `set_defaults`, string defaults converted by builtin types, sub-parser
+    overrides); when it cannot be known statically `default_resolved` is False, `default` is
+    None and `default_source` holds the source text for display only. `action` is one of
+    ACTIONS or the source text of a custom Action class; "set_defaults" marks a key that only
+    `set_defaults()` creates: it has no flag and cannot be changed from the command line.
+    `subcommand` names the sub-parser that declares it (None for the main parser).
+    """
+
+    key: str
+    flags: tuple[str, ...] = ()
+    default: Any = None
+    default_resolved: bool = True
+    default_source: str | None = None
+    type_name: str | None = None
+    choices: tuple[Any, ...] | None = None
+    action: str = "store"
+    const: Any = None
+    nargs: int | str | None = None
+    required: bool = False
+    help: str | None = None
+    group: str | None = None
+    positional: bool = False
+    subcommand: str | None = None
+
+    @property
+    def settable(self) -> bool:
+        """Whether a command-line value can set this parameter."""
+        return self.positional or bool(self.flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field."""
+        return {
+            "key": self.key, "flags": list(self.flags), "default": plain_copy(self.default),
+            "default_resolved": self.default_resolved, "default_source": self.default_source,
+            "type_name": self.type_name,
+            "choices": None if self.choices is None else plain_copy(self.choices),
+            "action": self.action, "const": plain_copy(self.const), "nargs": self.nargs,
+            "required": self.required, "help": self.help, "group": self.group,
+            "positional": self.positional, "subcommand": self.subcommand,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParamSpec:
+        """The inverse of `to_dict`; missing fields take their defaults, unknown ones are ignored."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["flags"] = tuple(known.get("flags") or ())
+        if known.get("choices") is not None:
+            known["choices"] = tuple(known["choices"])
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class ScriptParams:
+    """Everything static extraction read from one script.
+
+    `kind`: "argparse" (values go on the command line), "pyruns_load" (the script reads its
+    config with `pyruns_tui.load()`), or "plain" (no parameters). `params` are in declaration
+    order: the main parser's, then the chosen sub-command's. Several specs may share a key
+    (e.g. a store_const pair); the first one's default is the key's default.
+    """
+
+    params: tuple[ParamSpec, ...] = ()
+    kind: str = "plain"
+    subcommands: tuple[str, ...] = ()
+    subcommand: str | None = None
+    warnings: tuple[str, ...] = ()
+    prefix_chars: str = "-"
+
+    def keys(self) -> list[str]:
+        """Distinct parameter keys in declaration order."""
+        return list(dict.fromkeys(spec.key for spec in self.params))
+
+    def specs_for(self, key: str) -> list[ParamSpec]:
+        """Every spec writing `key`, in declaration order."""
+        return [spec for spec in self.params if spec.key == key]
+
+    def defaults(self) -> dict[str, Any]:
+        """key -> default for an empty command line (None where unresolved)."""
+        out: dict[str, Any] = {}
+        for spec in self.params:
+            if spec.key not in out:
+                out[spec.key] = plain_copy(spec.default) if spec.default_resolved else None
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (for script_info.json)."""
+        return {
+            "kind": self.kind, "params": [spec.to_dict() for spec in self.params],
+            "subcommands": list(self.subcommands), "subcommand": self.subcommand,
+            "warnings": list(self.warnings), "prefix_chars": self.prefix_chars,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScriptParams:
+        """The inverse of `to_dict`."""
+        return cls(
+            params=tuple(ParamSpec.from_dict(p) for p in data.get("params") or ()),
+            kind=data.get("kind", "plain"),
+            subcommands=tuple(data.get("subcommands") or ()),
+            subcommand=data.get("subcommand"),
+            warnings=tuple(data.get("warnings") or ()),
+            prefix_chars=data.get("prefix_chars") or "-",
+        )

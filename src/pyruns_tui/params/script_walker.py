@@ -1,0 +1,471 @@
+"""A statement walker that executes a module's AST abstractly, for static extraction.
+
+It binds constants and functions in scopes, follows calls of the script's own functions
+(arguments bound, return value kept), unrolls loops over known sequences, takes the known
+branch of an `if` and merges both branches of an unknown one. Calls on objects a subclass
+recognises (argparse parsers) go to `parser_method`; nothing of the script is ever run.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyruns_tui.params.static_eval import (MAX_ITER, UNKNOWN, ModuleAttr, ModuleRef, Scope,
+                                           StaticEvaluator, Unresolved, is_plain)
+
+__all__ = ["ScriptWalker", "Function", "ClassNS"]
+
+MAX_STEPS = 200_000  # statements walked before giving up on a pathological script
+MAX_DEPTH = 40  # nested calls of the script's own functions
+MAX_UNROLL = 1_000
+_PARSER_WORDS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
+                 "set_defaults", "add_subparsers", "add_parser", "ArgumentParser", "parse_args",
+                 "parse_known_args"}
+_ORPHAN_METHODS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
+                   "set_defaults", "add_subparsers", "parse_args", "parse_known_args",
+                   "parse_intermixed_args", "parse_known_intermixed_args"}
+
+
+class _OutOfSteps(BaseException):
+    """The walk budget is spent."""
+
+
+@dataclass(eq=False)
+class Function:
+    """A `def` of the script, with its defining scope and evaluated parameter defaults."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    scope: Scope
+    defaults: list[Any]
+    kw_defaults: list[Any]
+    is_classmethod: bool = False
+    relevant: bool = False
+
+
+@dataclass(eq=False)
+class ClassNS:
+    """A `class` of the script: its body's names (constants, methods)."""
+
+    name: str
+    scope: Scope
+    is_parser: bool = False
+
+
+@dataclass
+class _Frame:
+    """One call of a script function: its definite return value and uncertain candidates."""
+
+    result: Any = None
+    returned: bool = False
+    candidates: list[Any] = field(default_factory=list)
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    return is_plain(a) and is_plain(b) and type(a) is type(b) and a == b
+
+
+class ScriptWalker(StaticEvaluator):
+    """Walks statements; subclasses implement the parser hooks at the bottom."""
+
+    def __init__(self, source: str, filename: str) -> None:
+        super().__init__(source)
+        self.filename = filename
+        self.warnings: list[str] = []
+        self.attr_bindings: dict[str, Any] = {}
+        self.functions: list[Function] = []
+        self.visited: set[int] = set()
+        self.frames: list[_Frame] = []
+        self.uncertain = 0
+        self.steps = 0
+
+    def warn(self, node: ast.AST, text: str) -> None:
+        self.warn_at(getattr(node, "lineno", 0), text)
+
+    def warn_at(self, lineno: int, text: str) -> None:
+        self.warnings.append(f"{self.filename}:{lineno}: {text}")
+
+    def run(self, tree: ast.Module) -> None:
+        """Walk the module as `__main__`, then every relevant function never reached."""
+        module = Scope()
+        module.names["__name__"] = "__main__"
+        called = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
+                  for n in ast.walk(tree) if isinstance(n, ast.Call)
+                  and isinstance(n.func, (ast.Name, ast.Attribute))}
+        try:
+            self.exec_block(tree.body, module)
+            # callers first, so a helper sees the parser its caller passes it
+            for callers_only in (True, False):
+                pending = True
+                while pending:
+                    pending = False
+                    for fn in list(self.functions):
+                        if fn.relevant and id(fn) not in self.visited \
+                                and not (callers_only and fn.node.name in called):
+                            pending = True
+                            self.call_function(fn, [], {}, fn.node)
+        except _OutOfSteps:
+            self.warn_at(0, "script too large to read completely; some arguments may be missing")
+
+    def exec_block(self, stmts: list[ast.stmt], scope: Scope) -> bool:
+        """Walk statements in order; True when a definite `return` ends the block."""
+        for stmt in stmts:
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                raise _OutOfSteps
+            handler = getattr(self, "exec_" + type(stmt).__name__, None)
+            if handler is not None and handler(stmt, scope):
+                return True
+        return False
+
+    def exec_Expr(self, stmt: ast.Expr, scope: Scope) -> bool:
+        self.try_eval(stmt.value, scope)
+        return False
+
+    def exec_Assign(self, stmt: ast.Assign, scope: Scope) -> bool:
+        value = self.try_eval(stmt.value, scope)
+        for target in stmt.targets:
+            self.store(target, value, scope)
+        return False
+
+    def exec_AnnAssign(self, stmt: ast.AnnAssign, scope: Scope) -> bool:
+        if stmt.value is not None:
+            self.store(stmt.target, self.try_eval(stmt.value, scope), scope)
+        return False
+
+    def exec_AugAssign(self, stmt: ast.AugAssign, scope: Scope) -> bool:
+        if isinstance(stmt.target, ast.Name):
+            expr = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op,
+                             right=stmt.value)
+            scope.bind(stmt.target.id, self.try_eval(expr, scope))
+        else:
+            self.store(stmt.target, UNKNOWN, scope)
+        return False
+
+    def exec_Delete(self, stmt: ast.Delete, scope: Scope) -> bool:
+        for target in stmt.targets:
+            self.store(target, UNKNOWN, scope)
+        return False
+
+    def store(self, target: ast.expr, value: Any, scope: Scope) -> None:
+        """Assign to a name, tuple, `obj.attr` (tracked by dotted text) or `container[key]`."""
+        if isinstance(target, ast.Attribute):
+            dotted = _dotted(target)
+            if dotted is not None:
+                self.attr_bindings[dotted] = value
+        elif isinstance(target, ast.Subscript):
+            try:
+                container = self.eval(target.value, scope)
+                key = self.eval(target.slice, scope)
+                if isinstance(container, (dict, list)):
+                    container[key] = value
+            except (Unresolved, IndexError, TypeError):
+                pass
+        elif isinstance(target, ast.Starred):
+            self.store(target.value, UNKNOWN, scope)
+        else:
+            self.assign_target(target, value, scope)
+
+    def exec_Global(self, stmt: ast.Global, scope: Scope) -> bool:
+        scope.global_names.update(stmt.names)
+        return False
+
+    def exec_Import(self, stmt: ast.Import, scope: Scope) -> bool:
+        for alias in stmt.names:
+            if alias.asname:
+                scope.bind(alias.asname, ModuleRef(alias.name))
+            else:
+                top = alias.name.split(".")[0]
+                scope.bind(top, ModuleRef(top))
+        return False
+
+    def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
+        module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
+        for alias in stmt.names:
+            if alias.name == "*":
+                continue
+            try:
+                value = self.attribute(module, alias.name)
+            except Unresolved:
+                value = UNKNOWN
+            if module.name == "os" and alias.name == "path":
+                value = ModuleRef("os.path")
+            scope.bind(alias.asname or alias.name, value)
+        return False
+
+    def exec_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope) -> bool:
+        closure = scope.parent if getattr(scope, "is_class", False) and scope.parent else scope
+        args = stmt.args
+        fn = Function(
+            node=stmt, scope=closure,
+            defaults=[self.try_eval(d, scope) for d in args.defaults],
+            kw_defaults=[self.try_eval(d, scope) if d is not None else UNKNOWN
+                         for d in args.kw_defaults],
+            is_classmethod=any(isinstance(d, ast.Name) and d.id == "classmethod"
+                               for d in stmt.decorator_list),
+            relevant=any(isinstance(n, ast.Attribute) and n.attr in _PARSER_WORDS
+                         or isinstance(n, ast.Name) and n.id in _PARSER_WORDS
+                         for n in ast.walk(stmt)))
+        self.functions.append(fn)
+        scope.bind(stmt.name, fn)
+        return False
+
+    exec_AsyncFunctionDef = exec_FunctionDef
+
+    def exec_ClassDef(self, stmt: ast.ClassDef, scope: Scope) -> bool:
+        bases = [self.try_eval(b, scope) for b in stmt.bases]
+        body = Scope(scope)
+        body.is_class = True  # type: ignore[attr-defined]
+        ns = ClassNS(stmt.name, body, any(
+            self.is_parser_factory(b) or isinstance(b, ClassNS) and b.is_parser for b in bases))
+        self.exec_block(stmt.body, body)
+        scope.bind(stmt.name, ns)
+        return False
+
+    def exec_Return(self, stmt: ast.Return, scope: Scope) -> bool:
+        value = self.try_eval(stmt.value, scope) if stmt.value is not None else None
+        if not self.frames:
+            return True
+        frame = self.frames[-1]
+        if self.uncertain:
+            frame.candidates.append(value)
+            return False
+        frame.result, frame.returned = value, True
+        return True
+
+    def exec_If(self, stmt: ast.If, scope: Scope) -> bool:
+        try:
+            test = bool(self.eval(stmt.test, scope))
+        except Unresolved:
+            self.exec_branches([stmt.body, stmt.orelse], scope)
+            return False
+        return self.exec_block(stmt.body if test else stmt.orelse, scope)
+
+    def exec_For(self, stmt: ast.For, scope: Scope) -> bool:
+        items: Any = None
+        try:
+            items = self._iterable(self.eval(stmt.iter, scope))
+        except Unresolved:
+            pass
+        if items is None or len(items) > MAX_UNROLL:
+            self.assign_target(stmt.target, UNKNOWN, scope)
+            self.exec_branches([stmt.body], scope)
+            return self.exec_block(stmt.orelse, scope)
+        for item in list(items)[:MAX_ITER]:
+            self.store(stmt.target, item, scope)
+            if self.exec_block(stmt.body, scope):
+                return True
+        return self.exec_block(stmt.orelse, scope)
+
+    exec_AsyncFor = exec_For
+
+    def exec_While(self, stmt: ast.While, scope: Scope) -> bool:
+        self.exec_branches([stmt.body], scope)
+        return False
+
+    def exec_With(self, stmt: ast.With, scope: Scope) -> bool:
+        for item in stmt.items:
+            self.try_eval(item.context_expr, scope)
+            if item.optional_vars is not None:
+                self.store(item.optional_vars, UNKNOWN, scope)
+        return self.exec_block(stmt.body, scope)
+
+    exec_AsyncWith = exec_With
+
+    def exec_Try(self, stmt: ast.Try, scope: Scope) -> bool:
+        if self.exec_block(stmt.body, scope) or self.exec_block(stmt.orelse, scope):
+            return True
+        if stmt.handlers:
+            self.exec_branches([h.body for h in stmt.handlers], scope)
+        return self.exec_block(stmt.finalbody, scope)
+
+    exec_TryStar = exec_Try
+
+    def exec_Match(self, stmt: Any, scope: Scope) -> bool:
+        self.try_eval(stmt.subject, scope)
+        self.exec_branches([case.body for case in stmt.cases], scope)
+        return False
+
+    def exec_branches(self, branches: list[list[ast.stmt]], scope: Scope) -> None:
+        """Walk branches of which maybe none runs; names they disagree on become UNKNOWN."""
+        before = dict(scope.names)
+        outcomes = [before]
+        self.uncertain += 1
+        try:
+            for body in branches:
+                scope.names = dict(before)
+                self.exec_block(body, scope)
+                outcomes.append(scope.names)
+        finally:
+            self.uncertain -= 1
+        merged: dict[str, Any] = {}
+        for name in dict.fromkeys(n for outcome in outcomes for n in outcome):
+            values = [o[name] for o in outcomes if name in o]
+            if all(_same(values[0], v) for v in values):
+                merged[name] = values[0]
+            else:
+                objects = [v for v in values if not is_plain(v) and v is not UNKNOWN]
+                merged[name] = objects[-1] if objects else UNKNOWN
+        scope.names = merged
+
+    def eval_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
+        dotted = _dotted(node)
+        if dotted is not None and dotted in self.attr_bindings:
+            return self.attr_bindings[dotted]
+        return super().eval_Attribute(node, scope)
+
+    def attribute(self, base: Any, attr: str) -> Any:
+        if isinstance(base, ClassNS):
+            try:
+                return base.scope.names[attr]
+            except KeyError:
+                raise Unresolved(attr) from None
+        return super().attribute(base, attr)
+
+    def eval_Call(self, node: ast.Call, scope: Scope) -> Any:
+        func_node = node.func
+        if isinstance(func_node, ast.Attribute):
+            receiver = self.try_eval(func_node.value, scope)
+            if receiver is UNKNOWN and func_node.attr in _ORPHAN_METHODS:
+                receiver = self._orphan(func_node.value, scope, node)
+            if self.is_parser_object(receiver):
+                return self.parser_method(receiver, func_node.attr, node, scope)
+            try:
+                func = UNKNOWN if receiver is UNKNOWN else self.attribute(receiver,
+                                                                          func_node.attr)
+            except Unresolved:
+                func = UNKNOWN
+        else:
+            func = self.try_eval(func_node, scope)
+        if self.is_parser_factory(func) or isinstance(func, ClassNS) and func.is_parser:
+            _, kwargs = self.lenient_args(node, scope)
+            return self.new_parser(node, kwargs)
+        if isinstance(func, Function):
+            args, kwargs = self.lenient_args(node, scope)
+            if func.is_classmethod and isinstance(func_node, ast.Attribute):
+                args = [self.try_eval(func_node.value, scope), *args]
+            return self.call_function(func, args, kwargs, node)
+        if func is UNKNOWN or isinstance(func, (ClassNS, ModuleAttr, ModuleRef)):
+            args, kwargs = self.lenient_args(node, scope)
+            if any(self.is_parser_object(v) for v in [*args, *kwargs.values()]):
+                self.warn(node, f"a parser is passed to `{self.segment(func_node)}`, which "
+                                "cannot be read statically; arguments it adds are missing")
+            raise Unresolved("unknown call")
+        args, kwargs = self.strict_args(node, scope)
+        return self.apply(func, args, kwargs)
+
+    def strict_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
+        """Positional and keyword argument values; Unresolved if any is unknown."""
+        args = self._elements(node.args, scope)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.eval(kw.value, scope)
+            if kw.arg is None:
+                kwargs.update(value)
+            else:
+                kwargs[kw.arg] = value
+        return args, kwargs
+
+    def lenient_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
+        """Argument values with UNKNOWN for unknown ones (each evaluated once, in order)."""
+        args: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                value = self.try_eval(arg.value, scope)
+                if isinstance(value, (list, tuple)):
+                    args.extend(value)
+                else:
+                    args.append(UNKNOWN)
+            else:
+                args.append(self.try_eval(arg, scope))
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.try_eval(kw.value, scope)
+            if kw.arg is not None:
+                kwargs[kw.arg] = value
+            elif isinstance(value, dict):
+                kwargs.update({str(k): v for k, v in value.items()})
+        return args, kwargs
+
+    def call_function(self, fn: Function, args: list[Any], kwargs: dict[str, Any],
+                      node: ast.AST) -> Any:
+        """Walk a script function's body with its parameters bound; its return value."""
+        if len(self.frames) >= MAX_DEPTH:
+            raise Unresolved("calls nested too deeply")
+        self.visited.add(id(fn))
+        local = Scope(fn.scope)
+        spec = fn.node.args
+        positional = spec.posonlyargs + spec.args
+        first_default = len(positional) - len(fn.defaults)
+        for i, param in enumerate(positional):
+            if i < len(args):
+                value = args[i]
+            elif param.arg in kwargs:
+                value = kwargs.pop(param.arg)
+            elif i >= first_default:
+                value = fn.defaults[i - first_default]
+            else:
+                value = UNKNOWN
+            local.bind(param.arg, value)
+        if spec.vararg is not None:
+            local.bind(spec.vararg.arg, tuple(args[len(positional):]))
+        for param, default in zip(spec.kwonlyargs, fn.kw_defaults):
+            local.bind(param.arg, kwargs.pop(param.arg, default))
+        if spec.kwarg is not None:
+            local.bind(spec.kwarg.arg, kwargs)
+        frame = _Frame()
+        self.frames.append(frame)
+        outer_uncertain, self.uncertain = self.uncertain, 0
+        try:
+            self.exec_block(fn.node.body, local)
+        finally:
+            self.frames.pop()
+            self.uncertain = outer_uncertain
+        if frame.returned:
+            return frame.result
+        objects = [c for c in frame.candidates if self.is_parser_object(c)]
+        if objects:
+            return objects[0]
+        return frame.candidates[-1] if frame.candidates else None
+
+    def _orphan(self, receiver: ast.expr, scope: Scope, node: ast.AST) -> Any:
+        """A stand-in parser for a receiver the walk could not trace, bound to its name."""
+        dotted = _dotted(receiver)
+        parser = self.orphan_parser(dotted or self.segment(receiver), node)
+        if isinstance(receiver, ast.Name):
+            scope.bind(receiver.id, parser)
+        elif dotted is not None:
+            self.attr_bindings[dotted] = parser
+        return parser
+
+    def is_parser_factory(self, func: Any) -> bool:
+        """Whether calling `func` creates a parser."""
+        return False
+
+    def is_parser_object(self, value: Any) -> bool:
+        """Whether `value` is a parser-like object whose methods `parser_method` handles."""
+        return False
+
+    def new_parser(self, node: ast.Call, kwargs: dict[str, Any]) -> Any:
+        raise Unresolved("no parsers")
+
+    def orphan_parser(self, name: str, node: ast.AST) -> Any:
+        raise Unresolved("no parsers")
+
+    def parser_method(self, obj: Any, attr: str, node: ast.Call, scope: Scope) -> Any:
+        raise Unresolved(attr)
