@@ -167,7 +167,8 @@ def test_outside_a_task_log_is_a_no_op_that_loads_nothing(tmp_path: Path) -> Non
             pr.log({"loss": 0.5}, step=step)
         pr.flush()
         pr.summary({"best": 1})
-        print(sorted(m for m in ("json", "threading", "pyruns_tui.metrics_writer") if m in sys.modules))
+        lazy = ("json", "threading", "pyruns_tui.metrics_writer")
+        print(sorted(m for m in lazy if m in sys.modules))
         """,
     )
     result = run_script(script, task_env(None))

@@ -110,7 +110,8 @@ def test_a_torn_last_line_waits_for_its_end(path: Path) -> None:
 
 
 def test_garbage_lines_are_skipped_and_counted(path: Path) -> None:
-    append(path, rows_text({"a": 1}) + "not json\n[1, 2]\n\n" + '{"a": 2}, {"a": 3}\n' + rows_text({"a": 4}))
+    garbage = "not json\n[1, 2]\n\n" + '{"a": 2}, {"a": 3}\n'
+    append(path, rows_text({"a": 1}) + garbage + rows_text({"a": 4}))
     reader = MetricsReader.for_task(path.parent)
     assert [v for _, v, _ in reader.series("a")] == [1.0, 4.0]
     assert reader.skipped_lines == 3
@@ -181,8 +182,9 @@ def test_without_series_only_stats_are_kept(path: Path) -> None:
 
 
 def test_ten_thousand_rows_parse_in_one_poll(path: Path) -> None:
-    append(path, rows_text(*({"t": 0.0, "step": i, "stage": "train", "loss": 1 / (i + 1), "acc": i % 3}
-                             for i in range(10_000))))
+    rows = ({"t": 0.0, "step": i, "stage": "train", "loss": 1 / (i + 1), "acc": i % 3}
+            for i in range(10_000))
+    append(path, rows_text(*rows))
     reader = MetricsReader(path)
     assert reader.poll() == 10_000
     assert reader.stats()["loss"].argmax_step == 0
@@ -200,7 +202,9 @@ def test_read_summary_restores_non_finite_values(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("content", [None, "{broken", "[1, 2]"])
-def test_read_summary_of_a_missing_or_bad_file_is_empty(tmp_path: Path, content: str | None) -> None:
+def test_read_summary_of_a_missing_or_bad_file_is_empty(
+    tmp_path: Path, content: str | None
+) -> None:
     if content is not None:
         (tmp_path / "summary.json").write_text(content)
     assert read_summary(tmp_path) == {}
