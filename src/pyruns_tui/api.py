@@ -113,7 +113,11 @@ def summary(values: Mapping[str, Any]) -> None:
 
 def add_monitor(data: Mapping[str, Any] | None = None, **values: Any) -> None:
     """Pyruns-compatible alias of `summary()`: `pr.add_monitor(best_acc=0.91)`."""
-    merged = dict(data or {})
+    try:
+        merged = dict(data or {})
+    except Exception as exc:
+        _warn_once("summary", f"pr.add_monitor() needs a mapping, got {exc!r}")
+        return
     merged.update(values)
     summary(merged)
 
@@ -237,6 +241,7 @@ def _summary_value(value: Any) -> Any:
 
 
 def _merge_summary(path: str, values: dict[str, Any]) -> None:
+    import contextlib
     import fcntl
     import json
 
@@ -254,9 +259,14 @@ def _merge_summary(path: str, values: dict[str, Any]) -> None:
         merged.update(values)
         text = json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)
         tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as stream:
+                stream.write(text + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            raise
     finally:
         os.close(lock_fd)  # closing releases the flock
 

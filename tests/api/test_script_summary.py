@@ -100,3 +100,11 @@ def test_concurrent_processes_lose_no_keys(task_dir: Path, tmp_path: Path) -> No
     result = run_script(script, task_env(task_dir))
     assert result.returncode == 0, result.stderr
     assert summary_file(task_dir) == {f"p{n}_{i}": i for n in range(4) for i in range(25)}
+
+
+def test_add_monitor_with_a_non_mapping_warns_instead_of_raising(
+    in_task: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr.add_monitor(42)  # type: ignore[arg-type]
+    assert "pyruns_tui: warning" in capsys.readouterr().err
+    assert not (in_task / "summary.json").exists()
