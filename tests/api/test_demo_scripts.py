@@ -65,3 +65,14 @@ def test_fails_exits_non_zero_after_logging_the_steps_before_the_failure(task_di
     assert "RuntimeError: simulated failure at step 4" in result.stderr
     reader = MetricsReader.for_task(task_dir)
     assert [step for step, _, _ in reader.series("loss")] == [1, 2, 3]
+
+
+def test_train_falls_back_to_a_plain_progress_line_without_tqdm(tmp_path: Path) -> None:
+    hidden = tmp_path / "no_tqdm"
+    hidden.mkdir()
+    (hidden / "tqdm.py").write_text("raise ImportError('tqdm hidden for this test')\n")
+    env = task_env(None)
+    env["PYTHONPATH"] = str(hidden)
+    result = run_script(DEMO / "train.py", env, *QUICK)
+    assert result.returncode == 0, result.stderr
+    assert "\repoch 1/2 [" in result.stdout and "5/5 loss=" in result.stdout
