@@ -75,4 +75,4 @@ def test_train_falls_back_to_a_plain_progress_line_without_tqdm(tmp_path: Path) 
     env["PYTHONPATH"] = str(hidden)
     result = run_script(DEMO / "train.py", env, *QUICK)
     assert result.returncode == 0, result.stderr
-    assert "\repoch 1/2 [" in result.stdout and "5/5 loss=" in result.stdout
+    assert "epoch 1/2 [####" in result.stdout and "5/5 loss=" in result.stdout
