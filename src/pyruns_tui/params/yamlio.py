@@ -59,6 +59,9 @@ _SCALAR_FIRST_CHARS = frozenset("0123456789+-.~nNtTfF")
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+# Characters ruamel's emitter may fold or mangle outside double quotes (breaks, controls, BOM).
+_NEEDS_ESCAPES = re.compile(
+    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
 
 
@@ -153,35 +156,12 @@ def _core_resolvers(cls: type) -> None:
                               list("+-.0123456789"))
 
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _MERGE = "tag:yaml.org,2002:merge"
-
-
-class _CoreLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """PyYAML safe loader speaking the YAML 1.2 core schema, refusing duplicate keys."""
-
-    yaml_implicit_resolvers: dict = {}
-
-    def flatten_mapping(self, node: yaml.MappingNode) -> None:
-        # The first flatten of a node sees only its own keys: check duplicates there.
-        checked = self.__dict__.setdefault("_checked_nodes", set())
-        if id(node) not in checked:
-            checked.add(id(node))
-            seen: set[tuple[str, str]] = set()
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
-                    ident = (key_node.tag, key_node.value)
-                    if ident in seen:
-                        raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
-                    seen.add(ident)
-        super().flatten_mapping(node)
-
-
-_CoreLoader.yaml_implicit_resolvers = {}
-_core_resolvers(_CoreLoader)
-_CoreLoader.add_implicit_resolver(_MERGE, re.compile(r"^(?:<<)$"), ["<"])
+# libyaml composes recursively in C: deep nesting overflows small thread stacks (segfault),
+# so texts that could nest deeper than this go to the pure-Python loader instead.
+_C_DEPTH_GUARD = 256
+_NOT_FLOW_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 def _scalar_constructor(convert: Callable[[str], Any]) -> Callable[[Any, Any], Any]:
@@ -215,10 +195,59 @@ def _explicit_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not a bool")
 
 
-_CoreLoader.add_constructor("tag:yaml.org,2002:int", _scalar_constructor(_explicit_int))
-_CoreLoader.add_constructor("tag:yaml.org,2002:float", _scalar_constructor(_explicit_float))
-_CoreLoader.add_constructor("tag:yaml.org,2002:bool", _scalar_constructor(_explicit_bool))
-_CoreLoader.add_constructor(_MERGE, _scalar_constructor(str))  # a lone `<<` is just text
+class _CoreSchema:
+    """Loader mixin: YAML 1.2 core-schema typing, and duplicate keys refused."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        # The first flatten of a node sees only its own keys: check duplicates there.
+        checked = self.__dict__.setdefault("_checked_nodes", set())
+        if id(node) not in checked:
+            checked.add(id(node))
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                    ident = (key_node.tag, key_node.value)
+                    if ident in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                    seen.add(ident)
+        super().flatten_mapping(node)  # type: ignore[misc]
+
+
+class _CoreLoader(_CoreSchema, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The fast core-schema loader (libyaml when available)."""
+
+
+class _PyCoreLoader(_CoreSchema, yaml.SafeLoader):
+    """The pure-Python core-schema loader, for texts that might nest very deeply."""
+
+
+for _loader in (_CoreLoader, _PyCoreLoader):
+    _loader.yaml_implicit_resolvers = {}
+    _core_resolvers(_loader)
+    _loader.add_implicit_resolver(_MERGE, re.compile(r"^(?:<<)$"), ["<"])
+    _loader.add_constructor("tag:yaml.org,2002:int", _scalar_constructor(_explicit_int))
+    _loader.add_constructor("tag:yaml.org,2002:float", _scalar_constructor(_explicit_float))
+    _loader.add_constructor("tag:yaml.org,2002:bool", _scalar_constructor(_explicit_bool))
+    _loader.add_constructor(_MERGE, _scalar_constructor(str))  # a lone `<<` is just text
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether `text` might nest deeper than the C loader's guard (a cheap upper bound).
+
+    Every collection needs one of `[{:-?`; block nesting also needs more indentation per two
+    levels, so depth <= 2 * longest line + flow depth.
+    """
+    if sum(text.count(c) for c in "[{:-?") <= _C_DEPTH_GUARD:
+        return False
+    flow = 0
+    if text.count("[") + text.count("{") > _C_DEPTH_GUARD // 2:
+        depth = 0
+        for c in _NOT_FLOW_BRACKET.sub("", text):
+            depth = depth + 1 if c in "[{" else max(0, depth - 1)
+            flow = max(flow, depth)
+    longest = max(map(len, text.splitlines()), default=0)
+    return 2 * longest + flow + 2 > _C_DEPTH_GUARD
 
 
 def _error_line(exc: BaseException, where: str) -> str:
@@ -237,7 +266,8 @@ def _error_line(exc: BaseException, where: str) -> str:
 def load_text(text: str, where: str = "") -> Any:
     """Load one YAML document (core schema); `where` names the source in error messages."""
     try:
-        return yaml.load(text, Loader=_CoreLoader)  # noqa: S506 - a safe loader subclass
+        loader = _PyCoreLoader if _may_nest_deeply(text) else _CoreLoader
+        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader subclasses
     except _YAML_ERRORS as exc:
         raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
 
@@ -333,7 +363,7 @@ def _commentable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return CommentedSeq(_commentable(item) for item in value)
     if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) \
-            and _needs_quotes(value):
+            and (_needs_quotes(value) or _NEEDS_ESCAPES.search(value)):
         return DoubleQuotedScalarString(value)
     return value
 
