@@ -301,7 +301,9 @@ def _parse(source: str, filename: str) -> ast.Module:
     try:
         return ast.parse(source, filename=filename)
     except SyntaxError as exc:
-        raise ParamsError(f"{filename}:{exc.lineno or 0}: syntax error: {exc.msg} "
+        if not exc.lineno:
+            raise ParamsError(f"{filename}: cannot parse the script: {exc.msg}") from None
+        raise ParamsError(f"{filename}:{exc.lineno}: syntax error: {exc.msg} "
                           "(fix the script)") from None
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ParamsError(f"{filename}: cannot parse the script: {exc}") from None

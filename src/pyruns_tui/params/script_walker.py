@@ -23,6 +23,8 @@ MAX_UNROLL = 1_000
 _PARSER_WORDS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                  "set_defaults", "add_subparsers", "add_parser", "ArgumentParser", "parse_args",
                  "parse_known_args"}
+_HARMLESS_CALLS = {"print", "repr", "str", "id", "type", "vars", "isinstance", "getattr",
+                   "hasattr", "logging.info", "logging.debug", "logger.info", "logger.debug"}
 _ORPHAN_METHODS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                    "set_defaults", "add_subparsers", "parse_args", "parse_known_args",
                    "parse_intermixed_args", "parse_known_intermixed_args"}
@@ -362,9 +364,13 @@ class ScriptWalker(StaticEvaluator):
             return self.call_function(func, args, kwargs, node)
         if func is UNKNOWN or isinstance(func, (ClassNS, ModuleAttr, ModuleRef)):
             args, kwargs = self.lenient_args(node, scope)
-            if any(self.is_parser_object(v) for v in [*args, *kwargs.values()]):
-                self.warn(node, f"a parser is passed to `{self.segment(func_node)}`, which "
-                                "cannot be read statically; arguments it adds are missing")
+            passed = [v for v in [*args, *kwargs.values()] if self.is_parser_object(v)]
+            name = self.segment(func_node)
+            if passed and name not in _HARMLESS_CALLS:
+                self.warn(node, f"a parser is passed to `{name}`, which cannot be read "
+                                "statically; arguments it adds are missing")
+                if len(passed) == 1:  # `parser = helper(parser)` returns it, as a rule
+                    return passed[0]
             raise Unresolved("unknown call")
         args, kwargs = self.strict_args(node, scope)
         return self.apply(func, args, kwargs)
