@@ -47,12 +47,12 @@ def test_scan_reparses_only_changed_files(store: TaskStore, monkeypatch: pytest.
     make_tasks(store, 5)
     reader = TaskStore(store.layout)
     assert [t.name for t in reader.scan()] == ["t0", "t1", "t2", "t3", "t4"]
+    store.update("t3", lambda t: setattr(t, "notes", "changed"))
     parsed: list[Path] = []
     import pyruns_tui.workspace.store as store_module
 
     real = store_module._read_json
     monkeypatch.setattr(store_module, "_read_json", lambda p: parsed.append(p) or real(p))
-    store.update("t3", lambda t: setattr(t, "notes", "changed"))
     tasks = reader.scan()
     assert [p.parent.name for p in parsed] == ["t3"]
     assert next(t for t in tasks if t.name == "t3").notes == "changed"

@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"pyr-tui: error: -C {args.directory}: no such directory\n")
         return EXIT_USAGE
     ctx = Context(cwd=cwd.resolve(), workspace=args.workspace, debug=args.debug)
+    if not is_command and args.script and not args.script.endswith(".py"):
+        commands = ", ".join(m.NAME for m in COMMANDS)
+        sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {commands}; or give SCRIPT.py)\n")
+        return EXIT_USAGE
     try:
         if not is_command:
             from pyruns_tui.cli.open_tui import open_tui

@@ -23,6 +23,10 @@ class Context:
     debug: bool = False
     _store: TaskStore | None = field(default=None, repr=False)
 
+    def path(self, given: str) -> Path:
+        """A path the user typed, taken relative to `-C DIR` like git does."""
+        return self.cwd / Path(given).expanduser()
+
     def root(self) -> Path:
         root = find_root(self.cwd)
         if root is None:

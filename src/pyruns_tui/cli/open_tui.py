@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from pyruns_tui.cli.context import Context
 from pyruns_tui.errors import WorkspaceError
@@ -17,7 +16,7 @@ def resolve_layout(ctx: Context, script: str | None, config: str | None, shell: 
     if shell:
         return init_shell_workspace(ctx.cwd)
     if script:
-        return init_workspace(ctx.cwd, Path(script), Path(config) if config else None, name=ctx.workspace)
+        return init_workspace(ctx.cwd, ctx.path(script), ctx.path(config) if config else None, name=ctx.workspace)
     if ctx.workspace:
         return ctx.layout()
     root = find_root(ctx.cwd)

@@ -196,7 +196,7 @@ class TaskStore:
             return
         self._disk_cache_loaded = True
         try:
-            data = _read_json(self.layout.cache_file)
+            data = json.loads(self.layout.cache_file.read_bytes())
             if data.get("version") != _CACHE_VERSION:
                 return
             for name, (key, info) in data["info"].items():
@@ -255,8 +255,6 @@ class TaskStore:
         staging = tasks_dir / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         with self.lock():
             taken = set(self.names())
-            if self.layout.trash_dir.is_dir():
-                taken.update(os.listdir(self.layout.trash_dir))
             created: list[Task] = []
             try:
                 staging.mkdir()

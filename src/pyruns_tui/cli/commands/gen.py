@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pyruns_tui.cli.context import Context, print_json
 from pyruns_tui.errors import WorkspaceError
@@ -24,11 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", action="store_true", help="queue the created tasks right away")
 
 
-def _read_spec(path: str) -> tuple[str, str]:
+def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
     if path == "-":
         return sys.stdin.read(), "<stdin>"
     try:
-        return Path(path).read_text(encoding="utf-8"), path
+        return ctx.path(path).read_text(encoding="utf-8"), path
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{path}: cannot read the spec: {exc.strerror or exc}") from exc
 
@@ -36,7 +35,7 @@ def _read_spec(path: str) -> tuple[str, str]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.params import yamlio
 
-    text, where = _read_spec(args.spec)
+    text, where = _read_spec(ctx, args.spec)
     spec = yamlio.load_text(text, where=where)
     if spec is None:
         spec = {}

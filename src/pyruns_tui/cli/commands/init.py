@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from pyruns_tui.cli.context import Context
 from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
@@ -27,9 +26,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         if not args.script:
             sys.stderr.write("pyr-tui: error: init needs SCRIPT.py (or --shell)\n")
             return 2
-        config = Path(args.config) if args.config else None
+        config = ctx.path(args.config) if args.config else None
         layout = init_workspace(
-            ctx.cwd, Path(args.script), config, name=ctx.workspace, subcommand=args.subcommand
+            ctx.cwd, ctx.path(args.script), config, name=ctx.workspace, subcommand=args.subcommand
         )
     info = read_script_info(layout)
     print(f"workspace {layout.name!r} ({info.kind}, {len(info.params)} parameters) at {layout.workspace_dir}")

@@ -1,0 +1,187 @@
+"""The headless commands of the foundation: init, gen, ls, show, rm, restore, pin, note."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.cli import main
+from tests.cli.helpers import pyr
+from tests.conftest import DEMO
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1, help="learning rate")
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
+p.add_argument("--amp", action="store_true")
+args = p.parse_args()
+print(vars(args))
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(SCRIPT)
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    return tmp_path
+
+
+def run_cli(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["-C", str(project), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def spec(project: Path, text: str) -> str:
+    path = project / "spec.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_init_writes_workspace_files(project: Path) -> None:
+    ws = project / "_pyruns_" / "train"
+    info = json.loads((ws / "script_info.json").read_text())
+    assert info["kind"] == "argparse" and info["script"] == str(project / "train.py")
+    assert [p["key"] for p in info["params"]] == ["lr", "seed", "opt", "amp"]
+    text = (ws / "config_default.yaml").read_text()
+    assert "learning rate" in text
+    assert (project / "_pyruns_" / "_pyruns_settings.yaml").is_file()
+
+
+def test_gen_dry_run_json_shape(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.01\nseed: 1\n"), "-n", "exp",
+                           "--dry-run", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "count": 2,
+        "tasks": [
+            {"name": "exp_1-of-2", "config": {"lr": 0.1, "seed": 1}},
+            {"name": "exp_2-of-2", "config": {"lr": 0.01, "seed": 1}},
+        ],
+    }
+    assert not any((project / "_pyruns_" / "train" / "tasks").iterdir())
+
+
+def test_gen_creates_tasks_and_ls_lists_them(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.01\nopt: adam | sgd\n"), "-n", "g")
+    assert code == 0 and "created 4 tasks" in out
+    code, out, _ = run_cli(project, capsys, "ls", "--json")
+    listed = json.loads(out)
+    assert [t["name"] for t in listed] == [f"g_{i}-of-4" for i in range(1, 5)]
+    assert [t["params"]["opt"] for t in listed] == ["adam", "sgd", "adam", "sgd"]
+    assert {t["status"] for t in listed} == {"pending"}
+    code, out, _ = run_cli(project, capsys, "ls", "opt:sgd", "lr<0.05")
+    assert [line.split()[1] for line in out.splitlines()[1:]] == ["g_4-of-4"]
+
+
+def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "solo")
+    assert (project / "_pyruns_" / "train" / "tasks" / "solo" / "config.yaml").is_file()
+
+
+def test_skip_existing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1\n"), "-n", "a")
+    code, out, _ = run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "b", "--skip-existing",
+                           "--json")
+    assert json.loads(out) == {"count": 1, "skipped": 1, "tasks": ["b"]}
+
+
+def test_refused_grid_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(project, capsys, "gen", spec(project, "lr: 0:100000000:1\n"))
+    assert code == 1 and "100000000" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(project, capsys, "gen", spec(project, "lr: (1 | 2)\nseed: (1 | 2 | 3)\n"))
+    assert code == 1 and "lr" in err and "seed" in err
+    assert not any((project / "_pyruns_" / "train" / "tasks").iterdir())
+
+
+def test_show_json_is_task_info(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "s")
+    code, out, _ = run_cli(project, capsys, "show", "s", "--json")
+    on_disk = json.loads((project / "_pyruns_" / "train" / "tasks" / "s" / "task_info.json").read_text())
+    assert code == 0 and json.loads(out) == on_disk
+
+
+def test_rm_restore_pin_note(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "t")
+    assert run_cli(project, capsys, "pin", "t_1-of-2")[0] == 0
+    assert run_cli(project, capsys, "note", "t_1-of-2", "first try")[0] == 0
+    info = json.loads(run_cli(project, capsys, "show", "t_1-of-2", "--json")[1])
+    assert info["pinned"] is True and info["notes"] == "first try"
+    assert run_cli(project, capsys, "rm", "t_2-of-2")[0] == 0
+    assert [t["name"] for t in json.loads(run_cli(project, capsys, "ls", "--json")[1])] == ["t_1-of-2"]
+    assert [t["name"] for t in json.loads(run_cli(project, capsys, "ls", "--trash", "--json")[1])] == ["t_2-of-2"]
+    assert run_cli(project, capsys, "restore", "t_2-of-2")[0] == 0
+    assert len(json.loads(run_cli(project, capsys, "ls", "--json")[1])) == 2
+
+
+def test_pin_param_becomes_a_column(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "t")
+    run_cli(project, capsys, "pin", "--param", "lr")
+    header, *rows = run_cli(project, capsys, "ls")[1].splitlines()
+    assert header.split()[-1] == "lr" and [r.split()[-1] for r in rows] == ["0.1", "0.2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (["show", "nope"], 1, "no task named 'nope'"),
+        (["rm", "nope"], 1, "no task named 'nope'"),
+        (["gen", "missing.yaml"], 1, "missing.yaml: cannot read the spec"),
+        (["ls", "lr>="], 1, "needs a value"),
+        (["frobnicate"], 2, ""),
+        (["gen"], 2, "the following arguments are required"),
+        (["-w", "nosuch", "ls"], 1, "no workspace 'nosuch'"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code(project: Path, args: list[str], code: int, needle: str) -> None:
+    result = pyr(project, *args)
+    assert result.code == code
+    assert needle in result.err
+    assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_malformed_spec_names_file_and_line(project: Path) -> None:
+    (project / "bad.yaml").write_text("lr: [1, 2\nseed: 3\n")
+    result = pyr(project, "gen", "bad.yaml")
+    assert result.code == 1 and "bad.yaml" in result.err and "Traceback" not in result.err
+
+
+def test_no_workspace_is_a_clear_error(tmp_path: Path) -> None:
+    result = pyr(tmp_path, "ls")
+    assert result.code == 1 and "no _pyruns_ folder" in result.err
+
+
+def test_several_workspaces_need_w(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(project / "train.py", project / "other.py")
+    assert main(["-C", str(project), "init", "other.py"]) == 0
+    code, _, err = run_cli(project, capsys, "ls")
+    assert code == 1 and "choose one with -w" in err
+    assert run_cli(project, capsys, "-w", "other", "ls", "--json")[0] == 0
+
+
+def test_debug_shows_traceback(project: Path) -> None:
+    result = pyr(project, "--debug", "show", "nope")
+    assert result.code == 1 and "Traceback" in result.err
+
+
+def test_shell_workspace_gen_quotes_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-C", str(tmp_path), "init", "--shell"]) == 0
+    (tmp_path / "s.yaml").write_text("command: echo {msg} {n}\nparams:\n  msg: \"'; touch pwned' | ok\"\n  n: 1\n")
+    code, out, _ = run_cli(tmp_path, capsys, "-w", "_shell_", "gen", str(tmp_path / "s.yaml"), "-n", "sh")
+    assert code == 0
+    tasks = tmp_path / "_pyruns_" / "_shell_" / "tasks"
+    assert (tasks / "sh_1-of-2" / "config.sh").read_text() == "echo '; touch pwned' 1"
+    assert (tasks / "sh_2-of-2" / "config.sh").read_text() == "echo ok 1"
+
+
+def test_init_demo_script(tmp_path: Path) -> None:
+    if not (DEMO / "train.py").exists():
+        pytest.skip("demo script not written yet")
+    result = pyr(tmp_path, "init", str(DEMO / "train.py"))
+    assert result.code == 0, result.err
+    assert "argparse" in result.out
