@@ -68,6 +68,8 @@ class _Builder:
                 text = str(value)
             except ValueError:  # ints beyond Python's str conversion limit
                 raise _Cannot(f"{key!r}: value too large to pass") from None
+        if "\x00" in text:
+            raise _Cannot(f"{key!r} contains a NUL character, which a command line cannot carry")
         convert = _CONVERT.get(kind)
         if convert is not None:
             try:

@@ -1,0 +1,248 @@
+"""config -> argv, checked by running each script's REAL parser on the built argv."""
+
+from __future__ import annotations
+
+import json
+import math
+import runpy
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pyruns_tui.errors import ParamsError
+from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
+from pyruns_tui.params.argv import build_argv
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+def real_namespaces(script: str, argvs: list[list[str]]) -> list[dict[str, Any]]:
+    """Run the script's real parser on each argv (in a subprocess) -> probe results."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script)],
+        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True)
+    return json.loads(proc.stdout)
+
+
+def strict_equal(a: Any, b: Any) -> bool:
+    """Equality that also requires equal types (True != 1, 1 != 1.0), recursively."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+def script_params(script: str, subcommand: str | None = None) -> ScriptParams:
+    return extract_params((SCRIPTS / script).read_text(), script, subcommand=subcommand)
+
+
+def inline(source: str) -> tuple[ScriptParams, Any]:
+    """Static params of an inline script and its real `parser` object (built in-process)."""
+    source = textwrap.dedent(source)
+    namespace: dict[str, Any] = {"__name__": "inline"}
+    exec(compile(source, "inline.py", "exec"), namespace)  # noqa: S102 - our own test code
+    return extract_params(source, "inline.py"), namespace["parser"]
+
+
+# script, sub-command, changed values: every value must come back exactly from real argparse
+CHANGES = [
+    ("train_basic.py", None, {
+        "data_root": "/mnt/data", "batch_size": 128, "lr": -1e-05, "weight_decay": 0.0,
+        "epochs": 3, "steps": 2 ** 40, "model": "vit_tiny", "run_name": "a b  'c' \"d\"",
+        "seed": -7, "label_smoothing": 1e-300, "cache_dir": "/c", "resume": True,
+        "evaluate": False, "notes": "", "tag": "--not-a-flag"}),
+    ("groups_mutex.py", None, {
+        "model_name": "llama", "max_len": 4096, "lr": 1e-4, "schedule": "cosine",
+        "precision": "bf16", "amp": True, "log_every": 1}),
+    ("groups_mutex.py", None, {"schedule": "constant", "amp": False, "precision": None}),
+    ("groups_mutex.py", None, {"schedule": "linear", "precision": "fp16"}),
+    ("set_defaults_script.py", None, {
+        "gamma": 0.9, "tau": 0.01, "env": "Pong", "buffer": 5, "render": True,
+        "algo": "dqn", "seeds": [1, 2, 3]}),
+    ("subcommands.py", None, {"verbose": 2, "device": "cpu", "seed": 5, "lr": 0.5,
+                              "epochs": 1, "out": "o"}),
+    ("subcommands.py", "eval", {"checkpoint": "best.pt", "split": "val", "seed": 1,
+                                "verbose": 0}),
+    ("parents_parser.py", None, {"train_list": "l.txt", "img_size": 320, "model_depth": 1.0,
+                                 "anchors": [4, -8], "head_width": 0.25, "batch": 2,
+                                 "num_workers": 4}),
+    ("boolean_optional.py", None, {"ema": False, "compile": True, "tiling": False,
+                                   "steps": 10, "guidance": 1.5,
+                                   "prompt": "ünïcode ✓ 'q' \"dq\" $HOME `x` \\n"}),
+    ("boolean_optional.py", None, {"tiling": True, "ema": True}),
+    ("collections_script.py", None, {
+        "checkpoint": "ck.pt", "split": "test", "extra_files": ["a.txt", "b.txt"],
+        "metrics": ["loss"], "crop": [128, 96], "scales": [-0.5, 1e-07, -2.5e-08],
+        "resize": 300, "include": ["*.py", "-x"], "exclude": ["*.tmp", "*.bak"],
+        "layers": [1, 2, 3], "pair": [["a", "b"], ["c", "d"]], "verbose": 3, "quiet": 2,
+        "types": ["str", "int", "str"], "level": 3}),
+    ("collections_script.py", None, {"checkpoint": "ck.pt", "extra_files": [], "scales": [],
+                                     "resize": -1, "exclude": ["*.tmp"]}),
+    ("dynamic_args.py", None, {"cls_weight": 2.0, "obj_weight": 0.0, "momentum": 0.5,
+                               "nesterov": True, "aug_hflip": 0.5, "optimizer": "adam"}),
+    ("class_based.py", None, {"lr": 1.0, "betas": [0.5, 0.99], "name": "x",
+                              "latent_dim": 64, "g_layers": 2}),
+]
+
+
+@pytest.mark.parametrize("script,sub,changes", CHANGES,
+                         ids=[f"{c[0]}:{i}" for i, c in enumerate(CHANGES)])
+def test_real_argparse_reads_back_every_config_value(
+        script: str, sub: str | None, changes: dict[str, Any]) -> None:
+    sp = script_params(script, sub)
+    config = {**sp.defaults(), **changes}
+    argv = build_argv(config, sp)
+    (result,) = real_namespaces(script, [argv])
+    assert "ok" in result, (argv, result)
+    namespace = result["ok"]
+    for key, value in config.items():
+        if key in changes or sp.specs_for(key)[0].default_resolved:
+            assert strict_equal(namespace[key], value), (key, argv, namespace[key])
+    if sub is not None or sp.subcommands:
+        assert namespace["command"] == sp.subcommand
+
+
+def test_subcommand_goes_between_main_and_sub_options() -> None:
+    sp = script_params("subcommands.py")
+    argv = build_argv({"verbose": 1, "lr": 0.5, "device": "cpu"}, sp)
+    assert argv == ["--verbose", "train", "--device", "cpu", "--lr", "0.5"]
+    sp = script_params("subcommands.py", "eval")
+    assert build_argv({"checkpoint": "c.pt"}, sp) == ["eval", "c.pt"]
+
+
+def test_shell_syntax_stays_one_literal_item(tmp_path: Path) -> None:
+    sp = script_params("train_basic.py")
+    evil = f"; touch {tmp_path}/pwned && echo $(id) `id` | cat > {tmp_path}/x"
+    argv = build_argv({"run_name": evil, "notes": "'; rm -rf ~ #"}, sp)
+    assert argv == ["--run-name", evil, "--notes", "'; rm -rf ~ #"]
+    (result,) = real_namespaces("train_basic.py", [argv])
+    assert result["ok"]["run_name"] == evil and result["ok"]["notes"] == "'; rm -rf ~ #"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_exact_argv_forms() -> None:
+    sp = script_params("collections_script.py")
+    config = {"checkpoint": "ck", "scales": [-2.5e-08, 3.0], "resize": 5, "include": ["a", "-b"],
+              "verbose": 2, "exclude": ["*.tmp", "x"], "types": ["int"], "lr_missing": None}
+    config.pop("lr_missing")
+    assert build_argv(config, sp) == [
+        "ck", "val", "--resize=5", "--include", "a", "--include=-b", "--exclude", "x", "--verbose",
+        "--verbose", "--with-int", "--scales", "-0.000000025", "3.0"]
+    sp = script_params("train_basic.py")
+    assert build_argv({"lr": 1e-05, "seed": -3, "steps": 10 ** 30}, sp) == [
+        "--lr", "1e-05", "--steps", str(10 ** 30), "--seed=-3"]
+
+
+def test_bools_for_typed_params() -> None:
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--flag", type=bool, default=True)
+        parser.add_argument("--name", default="x")
+    """)
+    for flag in (True, False):
+        argv = build_argv({"flag": flag, "name": flag}, sp)
+        assert vars(parser.parse_args(argv)) == {"flag": flag, "name": str(flag)}
+
+
+def test_main_list_option_before_a_subcommand_is_ended_by_a_fixed_option() -> None:
+    source = """
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--tags", nargs="+")
+        parser.add_argument("--seed", type=int, default=0)
+        subs = parser.add_subparsers(dest="cmd")
+        fit = subs.add_parser("fit")
+        fit.add_argument("--lr", type=float, default=0.1)
+    """
+    sp, parser = inline(source)
+    argv = build_argv({"tags": ["a", "b"], "seed": 1, "lr": 0.2}, sp)
+    assert vars(parser.parse_args(argv)) == {"tags": ["a", "b"], "seed": 1, "cmd": "fit",
+                                             "lr": 0.2}
+    with pytest.raises(ParamsError, match="before the sub-command 'fit'"):
+        build_argv({"tags": ["a"], "seed": None}, sp)
+
+
+@pytest.mark.parametrize("config,message", [
+    ({"lrr": 0.1}, r"config key 'lrr' is not a parameter of the script \(did you mean lr\?\)"),
+    ({"zzz": 1}, r"config key 'zzz' is not a parameter .*\(remove it or add the argument"),
+    ({"lr": {"a": 1}}, r"config key 'lr' holds a mapping"),
+    ({"resume": "yes"}, r"config key 'resume' is a flag: true or false"),
+    ({"batch_size": 1.5}, r"config key 'batch_size' expects int, got 1.5"),
+    ({"batch_size": True}, r"config key 'batch_size' expects int, got True"),
+    ({"lr": "fast"}, r"config key 'lr' expects float, got 'fast'"),
+    ({"model": "vgg"}, r"config key 'model': 'vgg' is not one of: resnet18, resnet34, vit_tiny"),
+    ({"lr": [0.1]}, r"config key 'lr' takes single values here"),
+    ({"run_name": "a\x00b"}, r"config key 'run_name' contains a NUL character"),
+])
+def test_bad_values_name_the_key(config: dict[str, Any], message: str) -> None:
+    with pytest.raises(ParamsError, match=message):
+        build_argv(config, script_params("train_basic.py"))
+
+
+@pytest.mark.parametrize("script,config,message", [
+    ("collections_script.py", {"split": "x"}, r"'checkpoint' is required by the script"),
+    ("collections_script.py", {"checkpoint": "-ck"}, r"'-ck' starts with '-'"),
+    ("collections_script.py", {"checkpoint": "c", "crop": [1]}, r"exactly 2 values, got 1"),
+    ("collections_script.py", {"checkpoint": "c", "metrics": []}, r"at least one value"),
+    ("collections_script.py", {"checkpoint": "c", "metrics": ["-m"]}, r"read as a flag"),
+    ("collections_script.py", {"checkpoint": "c", "exclude": ["*.bak"]},
+     r"appends to the default \['\*.tmp'\]"),
+    ("collections_script.py", {"checkpoint": "c", "verbose": -1}, r"a whole number >= 0"),
+    ("collections_script.py", {"checkpoint": "c", "quiet": True}, r"a whole number >= 0"),
+    ("collections_script.py", {"checkpoint": "c", "types": ["float"]}, r"no flag appends"),
+    ("collections_script.py", {"checkpoint": "c", "level": 7}, r"7 is not one of: 1, 2, 3"),
+    ("set_defaults_script.py", {"render": False}, r"'render' is a flag: true or false"),
+    ("set_defaults_script.py", {"algo": "ppo"}, r"set by set_defaults\(\) in the script"),
+    ("groups_mutex.py", {"schedule": "step"}, r"it can only be 'cosine'"),
+    ("boolean_optional.py", {"ema": "no"}, r"'ema' is a flag: true or false, got 'no'"),
+])
+def test_values_a_flag_cannot_express_are_errors(script: str, config: dict[str, Any],
+                                                  message: str) -> None:
+    with pytest.raises(ParamsError, match=message):
+        build_argv(config, script_params(script))
+
+
+def test_config_scripts_take_no_argv_and_plain_scripts_no_keys() -> None:
+    assert build_argv({"lr": 0.1}, script_params("pyruns_load_script.py")) == []
+    plain = script_params("plain_script.py")
+    assert build_argv({}, plain) == []
+    with pytest.raises(ParamsError, match="'lr' is not a parameter"):
+        build_argv({"lr": 0.1}, plain)
+
+
+def test_argv_items_are_a_fresh_list_of_str() -> None:
+    argv = build_argv({"lr": 0.5}, script_params("train_basic.py"))
+    assert argv == ["--lr", "0.5"] and all(type(item) is str for item in argv)
+
+
+_TRAIN_BASIC = runpy.run_path(str(SCRIPTS / "train_basic.py"), run_name="train_basic")
+_TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(lr=st.floats(allow_nan=True, allow_infinity=True),
+       batch=st.integers(min_value=-(10 ** 40), max_value=10 ** 40),
+       run_name=_TEXT, notes=_TEXT, tag=st.none() | _TEXT, resume=st.booleans(),
+       evaluate=st.booleans(), model=st.sampled_from(["resnet18", "resnet34", "vit_tiny"]))
+def test_any_value_round_trips_through_the_real_parser(
+        lr: float, batch: int, run_name: str, notes: str, tag: str | None, resume: bool,
+        evaluate: bool, model: str) -> None:
+    sp = _STATIC_TRAIN_BASIC
+    config = {"lr": lr, "batch_size": batch, "run_name": run_name, "notes": notes, "tag": tag,
+              "resume": resume, "evaluate": evaluate, "model": model}
+    namespace = vars(_TRAIN_BASIC["build_parser"]().parse_args(build_argv(config, sp)))
+    for key, value in config.items():
+        assert strict_equal(namespace[key], value), (key, value, namespace[key])
+
+
+_STATIC_TRAIN_BASIC = script_params("train_basic.py")
