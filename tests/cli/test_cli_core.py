@@ -60,8 +60,8 @@ def test_gen_dry_run_json_shape(project: Path, capsys: pytest.CaptureFixture[str
     assert json.loads(out) == {
         "count": 2,
         "tasks": [
-            {"name": "exp_1-of-2", "config": {"lr": 0.1, "seed": 1}},
-            {"name": "exp_2-of-2", "config": {"lr": 0.01, "seed": 1}},
+            {"name": "exp_1-of-2", "config": {"lr": 0.1, "seed": 1, "opt": "adam", "amp": False}},
+            {"name": "exp_2-of-2", "config": {"lr": 0.01, "seed": 1, "opt": "adam", "amp": False}},
         ],
     }
     assert not any((project / "_pyruns_" / "train" / "tasks").iterdir())
@@ -77,6 +77,18 @@ def test_gen_creates_tasks_and_ls_lists_them(project: Path, capsys: pytest.Captu
     assert {t["status"] for t in listed} == {"pending"}
     code, out, _ = run_cli(project, capsys, "ls", "opt:sgd", "lr<0.05")
     assert [line.split()[1] for line in out.splitlines()[1:]] == ["g_4-of-4"]
+
+
+def test_unknown_parameter_is_refused_with_a_hint(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(project, capsys, "gen", spec(project, "lrr: 0.1\n"))
+    assert code == 1 and "unknown parameter 'lrr'" in err and "did you mean 'lr'" in err
+
+
+def test_defaults_are_never_expanded(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    default = project / "_pyruns_" / "train" / "config_default.yaml"
+    default.write_text(default.read_text().replace("opt: adam", "opt: a|b"))
+    code, out, _ = run_cli(project, capsys, "gen", spec(project, "seed: 3\n"), "--dry-run", "--json")
+    assert json.loads(out)["tasks"][0]["config"]["opt"] == "a|b"
 
 
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

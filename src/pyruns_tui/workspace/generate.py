@@ -67,6 +67,39 @@ def split_shell_spec(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return command, params
 
 
+def _literal(value: Any) -> Any:
+    """A default as batch text that reads back as exactly that value (a default is never a grid)."""
+    from pyruns_tui.params.grid import escape_literal
+
+    if isinstance(value, str):
+        return escape_literal(value)
+    if isinstance(value, dict):
+        return {k: _literal(v) for k, v in value.items()}
+    return value
+
+
+def merge_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    """The spec laid over the workspace defaults (nested mappings merged key by key).
+
+    With `strict` (argparse scripts), a key the script does not declare is an error naming
+    the closest known key.
+    """
+    merged: dict[str, Any] = {k: _literal(v) for k, v in defaults.items()}
+    for key, value in spec.items():
+        if key not in defaults and strict:
+            import difflib
+
+            close = difflib.get_close_matches(str(key), [str(k) for k in defaults], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(map(str, defaults))})"
+            raise GridError(f"unknown parameter {key!r}: the script does not declare it{hint}")
+        base = defaults.get(key)
+        if isinstance(value, Mapping) and isinstance(base, Mapping):
+            merged[key] = merge_defaults(value, base, strict=False)
+        else:
+            merged[key] = value
+    return merged
+
+
 def config_fingerprint(config: Mapping[str, Any]) -> str:
     return json.dumps(config, sort_keys=True, default=str)
 

@@ -8,7 +8,7 @@ import sys
 from pyruns_tui.cli.context import Context, print_json
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.bootstrap import read_script_info
-from pyruns_tui.workspace.generate import create_from_plan, plan_tasks
+from pyruns_tui.workspace.generate import create_from_plan, merge_defaults, plan_tasks
 
 NAME = "gen"
 
@@ -43,6 +43,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise WorkspaceError(f"{where}: the spec must be a mapping of parameter: value")
     store = ctx.store()
     info = read_script_info(store.layout)
+    if not store.layout.is_shell and store.layout.config_default.exists():
+        defaults = yamlio.load_file(store.layout.config_default) or {}
+        spec = merge_defaults(spec, defaults, strict=info.kind == "argparse")
     existing = [c for _, c in store.iter_tasks_with_config()] if args.skip_existing else None
     plan = plan_tasks(
         spec,
