@@ -1,18 +1,265 @@
-"""MonitorScreen (placeholder until its room lands)."""
+"""MonitorScreen: live logs of tasks and runs, a split view, the system panel, metric charts, export."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable
 
+from textual import on
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, OptionList
+
+from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
+from pyruns_tui.tui.widgets.monitor.charts import ChartSource, MetricCharts, differing_params
+from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog, ExportRequest
+from pyruns_tui.tui.widgets.monitor.log_grid import MAX_PANES, LogGrid
+from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
+from pyruns_tui.tui.widgets.monitor.system_panel import SystemPanel
+from pyruns_tui.tui.widgets.monitor.task_list import TaskList
+from pyruns_tui.workspace.model import Status, Task
+
+SHOW_DELAY_S = 0.08  # moving through the list quickly opens only the task the cursor stops on
 
 
 class MonitorScreen(PyrunsScreen):
+    """The Monitor: task list and system panel on the left; log, split view or charts on the right.
+
+    Bindings: r/R next/previous run, v split view, c charts, s system panel, e export,
+    space mark tasks (list), Tab moves focus; the log view has its own keys (g/G, /, n/N, w, f).
+    """
+
     MODE = "monitor"
+    DEFAULT_CSS = """
+    MonitorScreen #monitor-body { height: 1fr; }
+    MonitorScreen #monitor-side { width: 30; border-right: vkey $panel-lighten-2; }
+    MonitorScreen #monitor-side.-hidden-panel SystemPanel { display: none; }
+    MonitorScreen SystemPanel { border-top: hkey $panel-lighten-2; }
+    MonitorScreen #monitor-main { width: 1fr; height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("r", "cycle_run(1)", "Next run"),
+        Binding("R", "cycle_run(-1)", "Prev run", show=False),
+        Binding("v", "toggle_view('grid')", "Split"),
+        Binding("c", "toggle_view('charts')", "Charts"),
+        Binding("s", "toggle_system", "System", show=False),
+        Binding("e", "export", "Export"),
+        Binding("escape", "show_view('log')", "Log", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Monitor", id="body")
+        settings = self.pyruns.state.settings
+        layout = self.pyruns.layout
+        with Horizontal(id="monitor-body"):
+            with Vertical(id="monitor-side"):
+                yield TaskList(id="task-list")
+                yield SystemPanel(hz=settings.refresh_hz)
+            with ContentSwitcher(initial="log", id="monitor-main"):
+                yield LogPane(layout, scrollback=settings.log_scrollback, hz=settings.refresh_hz, id="log")
+                yield LogGrid(layout, scrollback=settings.log_scrollback, hz=settings.refresh_hz, id="grid")
+                yield MetricCharts(hz=settings.refresh_hz, id="charts")
+
+    # ---- parts
+
+    @property
+    def task_list(self) -> TaskList:
+        return self.query_one(TaskList)
+
+    @property
+    def log_pane(self) -> LogPane:
+        return self.query_one("#log", LogPane)
+
+    @property
+    def grid(self) -> LogGrid:
+        return self.query_one(LogGrid)
+
+    @property
+    def charts(self) -> MetricCharts:
+        return self.query_one(MetricCharts)
+
+    @property
+    def view_name(self) -> str:
+        return self.query_one(ContentSwitcher).current or "log"
+
+    def _tasks(self) -> dict[str, Task]:
+        return self.pyruns.state.snapshot.tasks
+
+    def chosen(self) -> list[str]:
+        """Marked tasks in list order, else the highlighted one: what charts and export use."""
+        marked = [name for name in self.task_list.names if name in self.task_list.marked]
+        if marked:
+            return marked
+        current = self.task_list.current
+        return [current] if current else []
+
+    # ---- opening tasks
 
     def show_task(self, name: str, run: int | None = None) -> None:
-        self.query_one("#body", Static).update(f"Monitor: {name}")
+        """Show task `name` (its run `run`, default the last) in the log view."""
+        task = self._tasks().get(name)
+        if task is None:
+            try:
+                task = self.pyruns.state.store.get(name)
+            except PyrunsError as error:
+                self.notify(str(error), severity="error")
+                return
+        self.task_list.select_name(name)
+        self.query_one(ContentSwitcher).current = "log"
+        self.log_pane.show(task, run)
+        self.log_pane.view.focus()
+        self._refresh_dependents()
+
+    def _cancel_pending(self) -> None:
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+
+    @on(OptionList.OptionHighlighted, "#task-list")
+    def _highlighted(self) -> None:
+        self._cancel_pending()
+        self._pending = self.set_timer(SHOW_DELAY_S, self._show_highlighted)
+
+    def _show_highlighted(self) -> None:
+        self._pending = None
+        name = self.task_list.current
+        task = self._tasks().get(name) if name else None
+        if task is not None and (self.log_pane.shown_task is None or self.log_pane.shown_task.name != name):
+            self.log_pane.show(task)
+        self._refresh_dependents()
+
+    @on(OptionList.OptionSelected, "#task-list")
+    def _selected(self) -> None:
+        self._show_highlighted()
+        if self.view_name == "log":
+            self.log_pane.view.focus()
+
+    @on(TaskList.Marked)
+    def _marked(self) -> None:
+        self._refresh_dependents()
+
+    # ---- workspace changes
+
+    def on_mount(self) -> None:
+        self.on_tasks_changed()
+
+    def on_tasks_changed(self) -> None:
+        tasks = self._tasks()
+        task_list = self.task_list
+        task_list.set_tasks(tasks.values())
+        pane = self.log_pane
+        if pane.shown_task is None:
+            name = task_list.current
+            if name is not None:
+                pane.show(tasks[name])
+        elif pane.shown_task.name in tasks:
+            pane.update_task(tasks[pane.shown_task.name])
+        running = {t.last_run.pid: t.name for t in tasks.values()
+                   if t.status is Status.RUNNING and t.last_run is not None and t.last_run.pid}
+        panel = self.query_one(SystemPanel)
+        if panel.feed is not None:
+            panel.feed.set_task_pids(running)
+        self._refresh_dependents()
+
+    def _refresh_dependents(self) -> None:
+        """Keep the split view and the charts in step with the list (only the one shown)."""
+        view = self.view_name
+        if view == "grid":
+            self.grid.show_tasks(self._grid_tasks())
+        elif view == "charts":
+            self.charts.set_sources(self._chart_sources())
+
+    def _grid_tasks(self) -> list[Task]:
+        tasks = self._tasks()
+        names = [n for n in self.task_list.names if n in self.task_list.marked]
+        if not names:
+            names = [n for n in self.task_list.names if tasks[n].status is Status.RUNNING]
+        if not names and self.task_list.current:
+            names = [self.task_list.current]
+        return [tasks[n] for n in names[:MAX_PANES] if n in tasks]
+
+    def _chart_sources(self) -> list[ChartSource]:
+        names = self.chosen()
+        layout = self.pyruns.layout
+        labels = {name: name for name in names}
+        if len(names) > 1:
+            store = self.pyruns.state.store
+            configs = {}
+            for name in names:
+                try:
+                    configs[name] = store.load_config(name)
+                except PyrunsError:
+                    configs[name] = {}
+            for name, params in differing_params(configs).items():
+                if params:
+                    labels[name] = f"{name} {params}"
+        return [ChartSource(name, layout.metrics_file(name), labels[name]) for name in names]
+
+    def on_screen_suspend(self) -> None:
+        self.query_one(SystemPanel).set_active(False)
+        self.charts.set_active(False)
+
+    def on_screen_resume(self) -> None:  # the base class's handler runs too (tasks refresh)
+        if not self.query_one("#monitor-side").has_class("-hidden-panel"):
+            self.query_one(SystemPanel).set_active(True)
+        self.charts.set_active(self.view_name == "charts")
+
+    # ---- actions
+
+    def action_cycle_run(self, step: int) -> None:
+        if self.log_pane.cycle_run(step) is None:
+            self.notify("this task has no runs yet", severity="warning")
+        self.query_one(ContentSwitcher).current = "log"
+
+    def action_show_view(self, view: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == view:
+            return
+        switcher.current = view
+        self.charts.set_active(view == "charts")
+        self._refresh_dependents()
+        if view == "log":
+            self.log_pane.view.focus()
+        elif view == "grid" and self.grid.shown:
+            self.grid.panes[0].view.focus()
+
+    def action_toggle_view(self, view: str) -> None:
+        self.action_show_view("log" if self.view_name == view else view)
+
+    def action_toggle_system(self) -> None:
+        side = self.query_one("#monitor-side")
+        side.toggle_class("-hidden-panel")
+        self.query_one(SystemPanel).set_active(not side.has_class("-hidden-panel"))
+
+    def action_export(self) -> None:
+        names = self.chosen()
+        if not names:
+            self.notify("no task to export: mark tasks with space in the list", severity="warning")
+            return
+        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir),
+                             lambda request: self._export(names, request))
+
+    def _export(self, names: list[str], request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        from pyruns_tui.tui.widgets.monitor.export_run import export_tasks
+
+        try:
+            rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)
+        except PyrunsError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.notify(f"exported {rows} row{'s' if rows != 1 else ''} to {request.path}")
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Monitor: split view", "Tails of up to four tasks at once (v)",
+                            lambda: self.action_toggle_view("grid"))
+        yield SystemCommand("Monitor: metric charts", "Charts of the chosen tasks' metrics (c)",
+                            lambda: self.action_toggle_view("charts"))
+        yield SystemCommand("Monitor: export", "Export the chosen tasks to CSV/JSON/Markdown (e)", self.action_export)
+        yield SystemCommand("Monitor: system panel", "Show or hide CPU/RAM/GPU (s)", self.action_toggle_system)

@@ -1,0 +1,1 @@
+"""Widgets of the Monitor screen: log view, task list, system panel, metric charts, export dialog."""

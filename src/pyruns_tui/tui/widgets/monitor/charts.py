@@ -1,0 +1,139 @@
+"""MetricCharts: every tracked metric of the chosen tasks, one braille chart per metric.
+
+Each metric is plotted against its step; stage boundaries (where the logged `stage` changes)
+are marked; with several tasks chosen their lines overlay, labelled with the task name and
+the parameters that differ between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Static
+
+from pyruns_tui.metrics.track import MetricsReader
+from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
+from pyruns_tui.workspace.query import flatten
+
+MAX_LABEL_PARAMS = 3
+
+
+@dataclass(frozen=True)
+class ChartSource:
+    """One task to chart: its name, its metrics.jsonl, and the label of its lines."""
+
+    name: str
+    metrics_file: Path
+    label: str
+
+
+def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Per task, `key=value` of the (flattened) parameters whose values differ between the tasks."""
+    flat = {name: flatten(config) for name, config in configs.items()}
+    keys: list[str] = []
+    for params in flat.values():
+        keys += [key for key in params if key not in keys]
+    differing = [key for key in keys if len({repr(params.get(key)) for params in flat.values()}) > 1]
+    return {
+        name: " ".join(f"{key.rsplit('.', 1)[-1]}={params.get(key)}" for key in differing[:MAX_LABEL_PARAMS])
+        for name, params in flat.items()
+    }
+
+
+def stage_markers(points: Sequence[tuple[int, float, str | None]]) -> list[Marker]:
+    """A marker at the first step of each stage after the first one seen."""
+    markers: list[Marker] = []
+    previous: str | None = None
+    for step, _value, stage in points:
+        if stage is not None and stage != previous:
+            if previous is not None:
+                markers.append(Marker(float(step), stage))
+            previous = stage
+    return markers
+
+
+class MetricCharts(VerticalScroll):
+    """A scrolling column of charts, one per metric of the chosen tasks, refreshed as rows arrive.
+
+    Attributes: `sources` (the tasks charted). Polls the metrics files at `hz` while shown.
+    Bindings: those of VerticalScroll (arrows, PgUp/PgDn). No component classes.
+    """
+
+    DEFAULT_CSS = """
+    MetricCharts { height: 1fr; }
+    MetricCharts > BrailleChart { height: 12; margin-bottom: 1; }
+    MetricCharts > .charts--empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self, *, hz: float = 4.0, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.hz = hz
+        self.sources: tuple[ChartSource, ...] = ()
+        self._readers: dict[str, MetricsReader] = {}
+        self._timer: Timer | None = None
+        self._names: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("no task chosen", classes="charts--empty")
+
+    def set_sources(self, sources: Sequence[ChartSource]) -> None:
+        """Chart these tasks (readers are kept for tasks already charted)."""
+        sources = tuple(sources)
+        if sources == self.sources:
+            return
+        self.sources = sources
+        self._readers = {s.name: self._readers.get(s.name) or MetricsReader(s.metrics_file) for s in sources}
+        for reader in self._readers.values():
+            reader.poll()
+        self._redraw(force=True)
+
+    def set_active(self, active: bool) -> None:
+        """Poll the metrics files while the charts are shown."""
+        if active and self._timer is None:
+            self._timer = self.set_interval(1.0 / self.hz, self.poll)
+            self.poll()
+        elif not active and self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def poll(self) -> bool:
+        """Read appended rows; redraw when any arrived. True when something changed."""
+        added = sum(reader.poll() for reader in self._readers.values())
+        if added:
+            self._redraw()
+        return bool(added)
+
+    def _redraw(self, force: bool = False) -> None:
+        names: list[str] = []
+        for reader in self._readers.values():
+            names += [n for n in reader.names if n not in names]
+        if names != self._names or force:
+            self._names = names
+            self.remove_children()
+            if names:
+                self.mount_all([BrailleChart(name, classes="chart") for name in names])
+            else:
+                text = "no metrics logged yet (pr.log in the script)" if self.sources else "no task chosen"
+                self.mount(Static(text, classes="charts--empty"))
+            self.call_after_refresh(self._fill)
+        else:
+            self._fill()
+
+    def _fill(self) -> None:
+        for chart, name in zip(self.query(BrailleChart), self._names):
+            series: list[Series] = []
+            markers: list[Marker] = []
+            for index, source in enumerate(self.sources):
+                points = self._readers[source.name].series(name)
+                if not points:
+                    continue
+                series.append(Series(source.label, [(float(s), v) for s, v, _ in points], PALETTE[index % len(PALETTE)]))
+                if not markers:
+                    markers = stage_markers(points)
+            chart.set_data(series, markers, title=name)

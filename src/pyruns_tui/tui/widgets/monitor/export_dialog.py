@@ -1,0 +1,97 @@
+"""ExportDialog: choose a format and a file for exporting the chosen tasks (CSV, JSON, Markdown)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+FORMATS = (("csv", "CSV"), ("json", "JSON"), ("md", "Markdown"))
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What the user asked for: a format (csv | json | md) and the file to write."""
+
+    format: str
+    path: Path
+
+
+class ExportDialog(ModalScreen[ExportRequest | None]):
+    """A small modal: format radio buttons, output path, Export / Cancel.
+
+    Bindings: Enter exports, Escape cancels, c/j/m pick CSV/JSON/Markdown.
+    Dismisses with an `ExportRequest`, or None when cancelled.
+    """
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical { width: 64; max-width: 100%; height: auto; border: thick $accent;
+                              background: $surface; padding: 0 1; }
+    ExportDialog RadioSet { layout: horizontal; width: 100%; border: none; }
+    ExportDialog Horizontal { height: auto; align-horizontal: right; }
+    ExportDialog Button { margin-left: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "export", "Export", show=False),
+    ]
+
+    def __init__(self, names: list[str], directory: Path, default_format: str = "csv") -> None:
+        super().__init__()
+        self.names = names
+        self.directory = directory
+        self.format = default_format
+
+    def compose(self) -> ComposeResult:
+        count = len(self.names)
+        with Vertical():
+            yield Label(f"Export {count} task{'s' if count != 1 else ''} (one row per run)")
+            with RadioSet(id="export-format"):
+                for key, label in FORMATS:
+                    yield RadioButton(label, value=key == self.format, id=f"format-{key}")
+            yield Input(str(self._default_path(self.format)), id="export-path")
+            with Horizontal():
+                yield Button("Export", variant="primary", id="export-ok")
+                yield Button("Cancel", id="export-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def _default_path(self, fmt: str) -> Path:
+        return self.directory / f"pyruns_export.{fmt}"
+
+    @on(RadioSet.Changed)
+    def _format_changed(self, event: RadioSet.Changed) -> None:
+        old = self._default_path(self.format)
+        self.format = (event.pressed.id or "format-csv").removeprefix("format-")
+        box = self.query_one(Input)
+        if Path(box.value) == old:  # the user kept the suggested name: follow the format
+            box.value = str(self._default_path(self.format))
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#export-ok")
+    def _ok(self) -> None:
+        self.action_export()
+
+    @on(Button.Pressed, "#export-cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_export(self) -> None:
+        path = Path(self.query_one(Input).value.strip() or self._default_path(self.format)).expanduser()
+        if not path.is_absolute():
+            path = self.directory / path
+        self.dismiss(ExportRequest(self.format, path))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,158 @@
+"""LogPane: a task's log with a header line (task, run selector, follow state) and a search box."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from pyruns_tui.tui.widgets.monitor.logview import LogView
+from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Task
+
+MAX_RUN_TABS = 6  # more runs than this show as "run 7/12"
+
+
+def run_selector(indices: list[int], current: int | None) -> Text:
+    """`run1 [run2] run3`, or `run 7/12` when there are many runs."""
+    text = Text(no_wrap=True)
+    if not indices or current is None:
+        return text
+    if len(indices) > MAX_RUN_TABS:
+        text.append(f"run {current}/{indices[-1]}", style="bold reverse")
+        return text
+    for index in indices:
+        text.append(f" run{index} ", style="bold reverse" if index == current else "dim")
+    return text
+
+
+class LogPane(Vertical):
+    """One task's run log: header, `LogView`, and a search input shown by `/`.
+
+    Attributes: `task` (shown task or None), `run` (run index shown). `compact` panes (the
+    split view) show a shorter header. No bindings of its own (the LogView has them).
+    """
+
+    DEFAULT_CSS = """
+    LogPane { height: 1fr; }
+    LogPane > .logpane--header { height: 1; background: $boost; }
+    LogPane > Input { display: none; height: 3; }
+    LogPane > Input.-visible { display: block; }
+    LogPane.-compact { border: round $panel-lighten-2; }
+    LogPane.-compact:focus-within { border: round $accent; }
+    """
+
+    def __init__(self, layout: Layout, *, scrollback: int = 100_000, hz: float = 4.0, compact: bool = False,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.workspace = layout
+        self.shown_task: Task | None = None
+        self.run: int | None = None
+        self.compact = compact
+        self.set_class(compact, "-compact")
+        self._view = LogView(scrollback=scrollback, idle_hz=hz)
+
+    @property
+    def view(self) -> LogView:
+        return self._view
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="logpane--header")
+        yield self._view
+        yield Input(placeholder="search this log (Enter: find, Esc: close)", id="log-search")
+
+    def on_mount(self) -> None:
+        self.watch(self._view, "follow", self._update_header, init=False)
+        self.watch(self._view, "lines", self._update_header, init=False)
+        self.watch(self._view, "search", self._update_header, init=False)
+        self._update_header()
+
+    def show(self, task: Task | None, run: int | None = None) -> None:
+        """Show `task`'s run `run` (default: its last run); None shows an empty pane."""
+        self.shown_task = task
+        runs = [r.index for r in task.runs] if task is not None else []
+        if run not in runs:
+            run = runs[-1] if runs else None
+        if task is None:
+            self.run = None
+            self._view.open(None, empty_text="no task — pick one in the list (Tab, j/k)")
+        elif run is None:
+            self.run = None
+            self._view.open(None, empty_text=f"{task.name} has not run yet ({task.status.value})")
+        elif (task.name, run) != self._shown():
+            self.run = run
+            self._view.open(self.workspace.run_log(task.name, run), empty_text="")
+        self._update_header()
+
+    def _shown(self) -> tuple[str, int] | None:
+        source = self._view.source
+        if source is None or self.shown_task is None or self.run is None:
+            return None
+        return (self.shown_task.name, self.run) if source == self.workspace.run_log(self.shown_task.name, self.run) else None
+
+    def update_task(self, task: Task) -> None:
+        """The task changed on disk: refresh the header; a new run is followed if we were on the last."""
+        was_last = self.shown_task is not None and self.shown_task.runs and self.run == self.shown_task.runs[-1].index
+        self.shown_task = task
+        if was_last and task.runs and task.runs[-1].index != self.run:
+            self.show(task, task.runs[-1].index)
+        else:
+            self._update_header()
+
+    def cycle_run(self, step: int) -> int | None:
+        """Show the next (step=1) or previous (-1) run, wrapping around; returns its index."""
+        if self.shown_task is None or not self.shown_task.runs:
+            return None
+        indices = [r.index for r in self.shown_task.runs]
+        position = indices.index(self.run) if self.run in indices else len(indices) - 1
+        run = indices[(position + step) % len(indices)]
+        self.show(self.shown_task, run)
+        return run
+
+    def _update_header(self) -> None:
+        header = Text(no_wrap=True, overflow="ellipsis")
+        task = self.shown_task
+        if task is None:
+            header.append(" no task", style="dim")
+        else:
+            glyph, style = STATUS_GLYPHS[task.status]
+            header.append(f" {glyph} ", style=style)
+            header.append(task.name, style="bold")
+            header.append("  ")
+            header.append_text(run_selector([r.index for r in task.runs], self.run))
+            view = self._view
+            if view.source is not None:
+                header.append("  ")
+                header.append("● follow" if view.follow else "‖ paused", style="green" if view.follow else "yellow")
+                header.append(f"  {view.lines:,} lines", style="dim")
+                if view.search:
+                    header.append(f"  /{view.search}", style="bold yellow")
+        self.query_one(".logpane--header", Static).update(header)
+
+    @on(LogView.SearchRequested)
+    def _open_search(self, event: LogView.SearchRequested) -> None:
+        event.stop()
+        box = self.query_one(Input)
+        box.value = self._view.search
+        box.add_class("-visible")
+        box.focus()
+
+    @on(Input.Submitted)
+    def _search(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._view.search = event.value
+        self._close_search()
+        if event.value:
+            self._view.find(forward=True)
+
+    def _close_search(self) -> None:
+        self.query_one(Input).remove_class("-visible")
+        self._view.focus()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key == "escape" and self.query_one(Input).has_focus:
+            event.stop()
+            self._close_search()

@@ -1,0 +1,404 @@
+"""LogView: a virtualised, live view of one run log (ANSI colours, tqdm bars updating in place).
+
+The parsing is done by `LogBuffer` (a `TerminalModel` over a `LogFile`); this widget only
+renders the visible rows (Line API) from a cache of strips keyed by each line's id and version,
+polls for new bytes (fast while data flows, at `idle_hz` otherwise) and repaints only the rows
+that changed, so an idle log writes nothing to the terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
+
+from pyruns_tui.tui.widgets.monitor.log_buffer import LogBuffer, PollResult
+from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
+
+FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
+JUMP_BYTES = 16 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
+_STRIP_CACHE_MAX = 4096
+
+
+class LogView(ScrollView, can_focus=True):
+    """The lines of one log file, following its end while the view sits at the bottom.
+
+    Reactive attributes: `follow` (stick to the end), `wrap` (wrap long lines instead of
+    scrolling sideways), `search` (text highlighted; n/N jump between matches), `lines` (line
+    count shown), `source` (path of the file shown, or None).
+    Bindings: j/k/arrows, PgUp/PgDn, h/l sideways, g/Home top, G/End bottom (resumes follow),
+    f follow, w wrap, / search, n/N next/previous match.
+    Component classes: `logview--match` (a search hit), `logview--current` (the current hit).
+    Messages: `LogView.SearchRequested` (the user pressed `/`).
+    """
+
+    DEFAULT_CSS = """
+    LogView { background: $surface; overflow-x: auto; overflow-y: scroll; }
+    LogView:focus { background-tint: $foreground 3%; }
+    LogView > .logview--match { background: $warning-darken-2; color: $text; }
+    LogView > .logview--current { background: $accent; color: $text; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"logview--match", "logview--current"}
+    BINDINGS = [
+        Binding("k", "scroll_up", "Up", show=False),
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("h", "scroll_left", "Left", show=False),
+        Binding("l", "scroll_right", "Right", show=False),
+        Binding("g,home", "scroll_home", "Top", key_display="g"),
+        Binding("G,end", "scroll_end", "Bottom+follow", key_display="G"),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("w", "toggle_wrap", "Wrap"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
+    ]
+
+    follow: reactive[bool] = reactive(True)
+    wrap: reactive[bool] = reactive(False, init=False)
+    search: reactive[str] = reactive("", init=False)
+    lines: reactive[int] = reactive(0)
+    source: reactive[Path | None] = reactive(None)
+
+    class SearchRequested(Message):
+        """The user asked to search this log (pressed `/`)."""
+
+        def __init__(self, view: LogView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, *, scrollback: int = 100_000, idle_hz: float = 4.0, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.scrollback = scrollback
+        self.idle_hz = idle_hz
+        self.buffer: LogBuffer | None = None
+        self.match_line: int | None = None
+        self.empty_text = "no log yet"
+        self._timer: Timer | None = None
+        self._strips: dict[int, tuple[tuple[int, str, bool, int], list[Strip]]] = {}
+        self._rows = RowIndex(self._plain_line, 80)
+        self._max_width = 0
+        self._moving = False  # set while the widget itself moves the scroll position
+
+    # ---- opening and polling
+
+    def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
+        """Show the log at `path` (None shows `empty_text`); reads only its tail."""
+        self.empty_text = empty_text
+        self.buffer = LogBuffer(path, scrollback=self.scrollback) if path is not None else None
+        self.source = path
+        self._reset_view()
+        self._schedule(0.0 if path is not None else None)
+
+    def on_unmount(self) -> None:
+        self._schedule(None)
+
+    def _schedule(self, delay: float | None) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if delay is not None and self.is_attached:
+            self._timer = self.set_timer(max(delay, 0.001), self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        buffer = self.buffer
+        if buffer is None:
+            return
+        before = buffer.bytes_read
+        if self.follow and buffer.backlog > JUMP_BYTES:
+            buffer.reopen()
+            self._reset_view()
+        else:
+            self.apply(buffer.poll())
+        flowing = buffer.bytes_read != before
+        self._schedule(FAST_POLL_S if flowing else 1.0 / self.idle_hz)
+
+    def _reset_view(self) -> None:
+        self.match_line = None
+        self._strips.clear()
+        self._relayout()
+        self.follow = True
+        self._scroll_to_end()
+        self.refresh()
+
+    def poll_now(self) -> PollResult:
+        """Read what was appended right now (tests and callers that know data arrived)."""
+        if self.buffer is None:
+            return PollResult()
+        result = self.buffer.poll()
+        self.apply(result)
+        return result
+
+    def apply(self, result: PollResult) -> None:
+        """Update sizes, scroll position and repaint after the buffer changed."""
+        buffer = self.buffer
+        if buffer is None or not result:
+            return
+        if result.reset:
+            self._reset_view()
+            return
+        if result.shifted:
+            self._shift(result.shifted)
+        count = buffer.line_count
+        first = min(result.changed) if result.changed else count
+        if self.wrap:
+            self._rows.update_from(min(first, self._rows.count), count)
+        else:
+            widest = self._max_width
+            for i in result.changed:
+                if i < count:
+                    widest = max(widest, cell_len(buffer.plain_line(i)))
+            self._max_width = widest
+        self._set_virtual_size()
+        self.lines = count
+        if self.follow:
+            self._scroll_to_end()
+            if result.appended:
+                self.refresh()
+                return
+        self._refresh_changed(result.changed)
+
+    def _shift(self, shifted: int) -> None:
+        """`shifted` lines were removed above: keep the same lines in view."""
+        if self.match_line is not None:
+            self.match_line = self.match_line - shifted if self.match_line >= shifted else None
+        if self.wrap:
+            rows = self._rows.row_of(shifted)
+            self._rows.drop_front(shifted)
+        else:
+            rows = shifted
+        if not self.follow:
+            self._move_to(max(0, round(self.scroll_y) - rows))
+            self.refresh()
+
+    def _refresh_changed(self, changed: tuple[int, ...]) -> None:
+        top = round(self.scroll_y)
+        bottom = top + self.scrollable_content_region.height
+        for i in changed:
+            row, rows = (self._rows.row_of(i), self._rows.rows_of(i)) if self.wrap and i < self._rows.count else (i, 1)
+            if row + rows > top and row < bottom:
+                self.refresh_lines(row, rows)
+
+    # ---- geometry
+
+    def _plain_line(self, i: int) -> str:
+        return self.buffer.plain_line(i) if self.buffer is not None else ""
+
+    def _content_width(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
+    def _relayout(self) -> None:
+        """Recompute widths / wrapped rows of every line (open, wrap toggle, resize, pages added)."""
+        buffer = self.buffer
+        count = buffer.line_count if buffer is not None else 0
+        if self.wrap:
+            self._rows.rebuild(count, self._content_width())
+        else:
+            self._max_width = max((cell_len(self._plain_line(i)) for i in range(count)), default=0)
+        self._set_virtual_size()
+        self.lines = count
+
+    def _set_virtual_size(self) -> None:
+        if self.buffer is None:
+            self.virtual_size = Size(0, 1)
+        elif self.wrap:
+            self.virtual_size = Size(self._content_width(), self._rows.total_rows)
+        else:
+            self.virtual_size = Size(self._max_width, self.buffer.line_count)
+
+    def on_resize(self) -> None:
+        if self.wrap and self._rows.width != self._content_width():
+            self._strips.clear()
+            self._relayout()
+        if self.follow:
+            self._scroll_to_end()
+
+    def _move_to(self, y: int) -> None:
+        self._moving = True
+        try:
+            self.scroll_to(y=y, animate=False, force=True, immediate=True)
+        finally:
+            self._moving = False
+
+    def _scroll_to_end(self) -> None:
+        self._move_to(self.max_scroll_y)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._moving:
+            return
+        if new_value >= self.max_scroll_y:
+            self.follow = True
+        elif new_value < old_value:
+            self.follow = False
+        if new_value < 1 and self.buffer is not None and self.buffer.has_older:
+            self.call_after_refresh(self.load_older)
+
+    def load_older(self) -> int:
+        """Page in history above the first line, keeping the view on the same lines."""
+        buffer = self.buffer
+        if buffer is None:
+            return 0
+        added = buffer.load_older()
+        if added:
+            if self.match_line is not None:
+                self.match_line += added
+            old_rows = self.virtual_size.height
+            self._relayout()
+            self._move_to(round(self.scroll_y) + self.virtual_size.height - old_rows)
+            self.refresh()
+        return added
+
+    def watch_wrap(self) -> None:
+        self._strips.clear()
+        anchor = self._top_line()
+        self._relayout()
+        if self.follow:
+            self._scroll_to_end()
+        else:
+            self._move_to(self._rows.row_of(anchor) if self.wrap else anchor)
+        self.refresh()
+
+    def watch_search(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _top_line(self) -> int:
+        """The line shown on the first visible row (before a wrap toggle)."""
+        row = round(self.scroll_y)
+        if self.wrap:
+            return row  # wrap was just switched on: rows were lines
+        return self._rows.line_at(row)[0]
+
+    # ---- rendering
+
+    def render_line(self, y: int) -> Strip:
+        width = self._content_width()
+        base = self.rich_style
+        buffer = self.buffer
+        row = round(self.scroll_y) + y
+        if buffer is None:
+            if y == 0:
+                return Strip([Segment(self.empty_text, base + Style(dim=True))]).crop_extend(0, width, base)
+            return Strip.blank(width, base)
+        if self.wrap:
+            line, sub = self._rows.line_at(row)
+        else:
+            line, sub = row, 0
+        if line >= buffer.line_count:
+            return Strip.blank(width, base)
+        strips = self._strips_for(line, width if self.wrap else 0)
+        strip = strips[sub] if sub < len(strips) else Strip.blank(0)
+        x = 0 if self.wrap else round(self.scroll_x)
+        return strip.crop_extend(x, x + width, base)
+
+    def _strips_for(self, line: int, wrap_width: int) -> list[Strip]:
+        """The rendered line (one strip, or one per row when wrapping), cached by id and version."""
+        buffer = self.buffer
+        assert buffer is not None
+        ident, version = buffer.line_id(line)
+        key = (version, self.search, line == self.match_line, wrap_width)
+        hit = self._strips.get(ident)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        text = buffer.line(line)
+        if self.search:
+            text = self._highlight(text, line)
+        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(self.rich_style)
+        if wrap_width and strip.cell_length > wrap_width:
+            cuts = list(range(wrap_width, strip.cell_length, wrap_width)) + [strip.cell_length]
+            strips = strip.divide(cuts)
+        else:
+            strips = [strip]
+        if len(self._strips) >= _STRIP_CACHE_MAX:
+            self._strips.clear()
+        self._strips[ident] = (key, strips)
+        return strips
+
+    def _highlight(self, text: Text, line: int) -> Text:
+        needle = self.search
+        plain = text.plain
+        hay = plain if needle != needle.lower() else plain.lower()
+        start = hay.find(needle)
+        if start < 0:
+            return text
+        text = text.copy()
+        cls = "logview--current" if line == self.match_line else "logview--match"
+        style = self.get_component_rich_style(cls, partial=True)
+        while start >= 0:
+            text.stylize(style, start, start + len(needle))
+            start = hay.find(needle, start + max(1, len(needle)))
+        return text
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    # ---- actions
+
+    def action_scroll_home(self) -> None:
+        self.follow = False
+        self._move_to(0)
+        if self.buffer is not None and self.buffer.has_older:
+            self.load_older()
+
+    def action_scroll_end(self) -> None:
+        self.follow = True
+        self._scroll_to_end()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+        if self.follow:
+            self._scroll_to_end()
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def action_search(self) -> None:
+        self.post_message(self.SearchRequested(self))
+
+    def action_next_match(self) -> None:
+        self.find(forward=True)
+
+    def action_previous_match(self) -> None:
+        self.find(forward=False)
+
+    def find(self, forward: bool = True) -> int | None:
+        """Move to the next (previous) line matching `search`; returns it, or None (with a bell)."""
+        if self.buffer is None or not self.search:
+            return None
+        if self.match_line is None:
+            start = self._rows.line_at(round(self.scroll_y))[0] if self.wrap else round(self.scroll_y)
+            if not forward:
+                start = min(self.buffer.line_count - 1, start + self.scrollable_content_region.height - 1)
+        else:
+            start = self.match_line + (1 if forward else -1)
+        found = self.buffer.find(self.search, start, forward)
+        if found is None:
+            self.app.bell()
+            return None
+        self.match_line = found
+        self.follow = False
+        self._strips.clear()
+        self._reveal(found)
+        self.refresh()
+        return found
+
+    def _reveal(self, line: int) -> None:
+        """Scroll so `line` is visible, a third down from the top."""
+        row = self._rows.row_of(line) if self.wrap else line
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if not top <= row < top + height:
+            self._move_to(max(0, row - height // 3))

@@ -1,0 +1,166 @@
+"""SystemPanel: CPU, RAM and per-GPU utilisation/memory with fixed-scale sparklines and processes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.timer import Timer
+from textual.widget import Widget
+
+from pyruns_tui.humanize import format_bytes
+from pyruns_tui.runner.gpus import GpuDevice
+from pyruns_tui.tui.widgets.monitor.sparkline import fixed_sparkline
+from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample, shared_feed
+
+LABEL = 10  # "GPU0  45% " — the sparkline takes the rest of the width
+
+
+def _mb(value: float) -> str:
+    return format_bytes(value * 2**20)
+
+
+def _pct_style(pct: float) -> str:
+    return "bold red" if pct >= 90 else "yellow" if pct >= 60 else "green"
+
+
+def _spark_line(label: str, pct: float | None, values: Sequence[float | None], width: int) -> Text:
+    line = Text(no_wrap=True, overflow="crop")
+    line.append(f"{label:<4} ", style="bold")
+    if pct is None:
+        line.append(" n/a ", style="dim")
+    else:
+        line.append(f"{pct:3.0f}% ", style=_pct_style(pct))
+    line.append(fixed_sparkline(values, max(0, width - LABEL)), style="cyan")
+    return line
+
+
+def render_system(history: Sequence[SystemSample], width: int) -> Text:
+    """The panel's text for the samples in `history` (latest last) at `width` cells."""
+    if not history:
+        return Text("sampling…", style="dim")
+    latest = history[-1]
+    lines = [
+        _spark_line("CPU", latest.cpu_pct, [s.cpu_pct for s in history], width),
+        _spark_line("RAM", latest.ram_pct, [s.ram_pct for s in history], width),
+        Text(f"     {_mb(latest.ram_used_mb)} / {_mb(latest.ram_total_mb)}", style="dim", no_wrap=True),
+    ]
+    if not latest.gpus:
+        lines.append(Text("no NVIDIA GPU", style="dim italic"))
+    for device in latest.gpus:
+        lines += _gpu_lines(device, history, latest, width)
+    text = Text("\n", no_wrap=True, overflow="crop").join(lines)
+    text.no_wrap, text.overflow = True, "crop"
+    return text
+
+
+def _gpu_lines(device: GpuDevice, history: Sequence[SystemSample], latest: SystemSample, width: int) -> list[Text]:
+    def series(attr: str) -> list[float | None]:
+        out: list[float | None] = []
+        for sample in history:
+            match = next((g for g in sample.gpus if g.index == device.index), None)
+            if match is None:
+                out.append(None)
+            elif attr == "mem":
+                out.append(100 * match.mem_used_mb / match.mem_total_mb if match.mem_total_mb else None)
+            else:
+                out.append(match.util_pct)
+        return out
+
+    mem_pct = 100 * device.mem_used_mb / device.mem_total_mb if device.mem_total_mb else None
+    lines = [
+        _spark_line(f"GPU{device.index}", device.util_pct, series("util"), width),
+        _spark_line(" mem", mem_pct, series("mem"), width),
+    ]
+    info = Text(no_wrap=True, overflow="ellipsis")
+    info.append(f"     {_mb(device.mem_used_mb)}/{_mb(device.mem_total_mb)}", style="dim")
+    if device.temperature_c is not None:
+        info.append(f" {device.temperature_c:.0f}°C", style="red" if device.temperature_c >= 80 else "dim")
+    if device.power_w is not None:
+        info.append(f" {device.power_w:.0f}W", style="dim")
+    lines.append(info)
+    for proc in device.processes:
+        owner = latest.owners.get(proc.pid)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("     ▸ ", style="dim")
+        if owner:
+            line.append(owner, style="bold cyan")
+            line.append(f" {proc.pid}", style="dim")
+        else:
+            line.append(f"{proc.pid} {proc.name}".strip(), style="dim")
+        if proc.used_mb:
+            line.append(f" {_mb(proc.used_mb)}", style="dim")
+        lines.append(line)
+    return lines
+
+
+class SystemPanel(Widget):
+    """Live CPU/RAM/GPU panel fed by the shared `SystemFeed`; repaints only when its text changes.
+
+    Attributes: `feed` (the sampler it listens to), `active` (listening; off while the screen
+    is hidden). No bindings; no component classes (colours are inline).
+    """
+
+    DEFAULT_CSS = """
+    SystemPanel { height: auto; max-height: 60%; text-wrap: nowrap; text-overflow: clip; }
+    """
+
+    def __init__(self, feed: SystemFeed | None = None, *, hz: float = 4.0, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.feed = feed
+        self.hz = hz
+        self.active = False
+        self._seen = -1
+        self._text = Text("sampling…", style="dim")
+        self._timer: Timer | None = None
+
+    def on_mount(self) -> None:
+        if self.feed is None:
+            self.feed = shared_feed(self.hz)
+        self.set_active(True)
+
+    def on_unmount(self) -> None:
+        self.set_active(False)
+
+    def set_active(self, active: bool) -> None:
+        """Listen to the feed (and check it at `hz`) or stop listening."""
+        feed = self.feed
+        if feed is None or active == self.active:
+            return
+        self.active = active
+        if active:
+            feed.subscribe()
+            if feed.latest is None:
+                feed.sample_now()
+            self.update_from_feed()
+            self._timer = self.set_interval(1.0 / self.hz, self.update_from_feed)
+        else:
+            feed.unsubscribe()
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+
+    def update_from_feed(self) -> bool:
+        """Re-render when the feed has a new sample and the text differs; True when repainted."""
+        feed = self.feed
+        if feed is None or feed.version == self._seen:
+            return False
+        self._seen = feed.version
+        text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30))
+        if text == self._text:
+            return False
+        resized = text.plain.count("\n") != self._text.plain.count("\n")
+        self._text = text
+        self.refresh(layout=resized)
+        return True
+
+    def on_resize(self) -> None:
+        self._seen = -1
+        self.update_from_feed()
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return self._text.plain.count("\n") + 1
+
+    def render(self) -> Text:
+        return self._text
