@@ -47,6 +47,12 @@ def _stat_key(path: str) -> StatKey | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def info_mode(data: dict[str, Any]) -> int:
+    """File mode of a task_info.json: owner-only once it holds a run's environment snapshot."""
+    runs = data.get("runs") or []
+    return 0o600 if any(isinstance(r, dict) and r.get("env") for r in runs) else 0o644
+
+
 def _read_json(path: Path) -> Any:
     with open(path, "rb") as fh:
         return json.loads(fh.read())
@@ -228,7 +234,7 @@ class TaskStore:
         if not path.parent.is_dir():
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
         data = task.to_dict()
-        atomic_write(path, dump_json(data))
+        atomic_write(path, dump_json(data), mode=info_mode(data))
         key = _stat_key(str(path))
         if key is not None:
             self._info_cache[task.name] = (key, data)
@@ -291,7 +297,7 @@ class TaskStore:
                 trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
                 info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
                 info["trashed_at"] = now_iso()
-                atomic_write_json(self.layout.task_info(task.name), info)
+                atomic_write_json(self.layout.task_info(task.name), info, mode=info_mode(info))
                 os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
                 self._info_cache.pop(task.name, None)
                 self._config_cache.pop(task.name, None)
@@ -318,7 +324,7 @@ class TaskStore:
                 info["name"] = name
                 info.pop("trashed_at", None)
                 with contextlib.suppress(OSError, ValueError):
-                    atomic_write_json(info_path, info)
+                    atomic_write_json(info_path, info, mode=info_mode(info))
                 os.rename(source, self.layout.task_dir(name))
                 restored.append(name)
             fsync_dir(self.layout.tasks_dir)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from pyruns_tui.cli.commands import gen, init, ls, note, pin, restore, rm, show
+from pyruns_tui.cli.commands import compare, export, gen, init, log, ls, metrics, note, pin, restore, rm, run, runner, show, stop, wait
 
-COMMANDS: tuple[ModuleType, ...] = (init, gen, ls, show, rm, restore, pin, note)
+COMMANDS: tuple[ModuleType, ...] = (
+    init, gen, ls, show, rm, restore, pin, note, run, stop, wait, log, runner, metrics, export, compare,
+)

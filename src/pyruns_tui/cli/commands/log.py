@@ -1,0 +1,92 @@
+"""`pyr-tui log TASK [-f] [--run N] [--plain]`: print a run's log.
+
+By default the raw terminal bytes (colours and `\\r` progress updates included; pipe it to
+`less -R`). `--plain` prints the text a terminal would finally show. `-f` keeps printing while
+the run is going (and waits for a queued task to start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.store import TaskStore
+
+NAME = "log"
+FOLLOW_POLL_S = 0.05
+CHUNK = 1 << 20
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="print a task's log", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("task", help="task name")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing while the run is going")
+    p.add_argument("--run", type=int, metavar="N", help="which run (default: the last)")
+    p.add_argument("--plain", action="store_true", help="the text a terminal would show, without escapes")
+
+
+def _wait_for_start(store: TaskStore, name: str) -> Task:
+    """A queued task's state once it has started (or left the queue)."""
+    while True:
+        task = store.get(name)
+        if task.status is not Status.QUEUED:
+            return task
+        time.sleep(FOLLOW_POLL_S)
+
+
+def _chunks(store: TaskStore, task: Task, index: int, follow: bool) -> Iterator[bytes]:
+    """The log's bytes from the start; following while run `index` is running."""
+    from pyruns_tui.logs.tail import LogFile
+
+    log = LogFile(store.layout.run_log(task.name, index))
+    while True:
+        live = follow and _is_live(store, task.name, index)
+        while data := log.read_new(CHUNK):
+            yield data
+        if not live:
+            return
+        time.sleep(FOLLOW_POLL_S)
+
+
+def _is_live(store: TaskStore, name: str, index: int) -> bool:
+    task = store.get(name)
+    last = task.last_run
+    return task.status is Status.RUNNING and last is not None and last.index == index
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    name = ctx.resolve_tasks([args.task])[0]
+    task = store.get(name)
+    if args.follow and args.run is None and task.status is Status.QUEUED:
+        task = _wait_for_start(store, name)
+    if not task.runs:
+        raise WorkspaceError(f"task {name!r} has not run yet (status {task.status.value}); start it with `pyr-tui run {name}`")
+    index = args.run if args.run is not None else task.runs[-1].index
+    if not any(r.index == index for r in task.runs):
+        known = ", ".join(str(r.index) for r in task.runs)
+        raise WorkspaceError(f"task {name!r} has no run {index} (runs: {known})")
+    chunks = _chunks(store, task, index, args.follow)
+    out = sys.stdout
+    if args.plain:
+        from pyruns_tui.logs.plain import iter_plain_lines
+        from pyruns_tui.runner.launch import PTY_COLUMNS, PTY_ROWS
+
+        for line in iter_plain_lines(chunks, height=PTY_ROWS, columns=PTY_COLUMNS):
+            out.write(line + "\n")
+            if args.follow:
+                out.flush()
+        return 0
+    raw = out.buffer
+    for data in chunks:
+        raw.write(data)
+        if args.follow:
+            raw.flush()
+    raw.flush()
+    return 0

@@ -1,0 +1,58 @@
+"""`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait]`: queue tasks for the runner."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.runner import client, control
+
+NAME = "run"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="queue tasks (the runner starts them)", description=__doc__)
+    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names (finished tasks are rerun)")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="tasks running at once (for this runner session)")
+    p.add_argument("--gpus", type=int, metavar="N", help="GPUs each task needs (kept for later runs)")
+    p.add_argument("--force", action="store_true", help="start now: ignore the concurrency limit and busy GPUs")
+    p.add_argument("--wait", action="store_true", help="wait until they finish; exit 1 if any did not complete")
+
+
+def queue_tasks(
+    ctx: Context,
+    names: Sequence[str],
+    *,
+    gpus: int | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+) -> control.Outcome:
+    """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
+    store = ctx.store()
+    names = ctx.resolve_tasks(list(names))
+    if jobs is not None:
+        client.set_concurrency(store.layout, jobs)
+    outcome = control.queue(store, names, gpus=gpus, force=force)
+    if jobs is not None and not outcome.changed:
+        client.start_or_wake(store.layout)  # a new limit alone may start waiting tasks
+    return outcome
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs)
+    for name, why in outcome.skipped.items():
+        sys.stderr.write(f"{name}: {why}\n")
+    verb = "force-started" if args.force else "queued"
+    if outcome.changed:
+        print(f"{verb} {len(outcome.changed)} task(s)")
+    if not args.wait:
+        return 0
+    tasks = control.wait(ctx.store(), list(dict.fromkeys(args.tasks)))
+    failed = control.failed_names(tasks)
+    for name in failed:
+        task = tasks[name]
+        print(f"{name}: {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+    print(f"{len(tasks) - len(failed)} of {len(tasks)} task(s) completed")
+    return 1 if failed else 0

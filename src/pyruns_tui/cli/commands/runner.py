@@ -1,0 +1,94 @@
+"""`pyr-tui runner status|start|stop`: the workspace's background runner.
+
+`status` shows whether it runs, its concurrency and what it is doing (`--json` for scripts).
+`stop` makes it exit; running tasks keep running and are adopted by the next runner (add
+`--tasks` to stop them and cancel queued ones first). `start` starts it if needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pyruns_tui.cli.context import Context, print_json
+from pyruns_tui.runner import client, control
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.workspace.model import Status
+
+NAME = "runner"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="status / start / stop of the background runner", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("action", choices=("status", "start", "stop"), help="what to do")
+    p.add_argument("--json", action="store_true", help="machine-readable status")
+    p.add_argument("--tasks", action="store_true", help="with stop: stop running tasks and cancel queued ones first")
+
+
+def status_dict(ctx: Context) -> dict[str, Any]:
+    """The stable `runner status --json` document."""
+    import json
+
+    store = ctx.store()
+    layout = store.layout
+    info = client.runner_info(layout)
+    tasks = store.scan()
+    override = None
+    try:
+        override = json.loads(RunnerPaths.of(layout).control.read_bytes()).get("max_concurrency")
+    except (OSError, ValueError, AttributeError):
+        pass
+    return {
+        "workspace": layout.name,
+        "running": info is not None,
+        "runner": info.to_dict() if info else None,
+        "max_concurrency": override or ctx.settings().max_concurrency,
+        "concurrency_override": override,
+        "tasks": {
+            "running": [t.name for t in tasks if t.status is Status.RUNNING],
+            "queued": [t.name for t in tasks if t.status is Status.QUEUED],
+            "waiting": {t.name: t.reason for t in tasks if t.status is Status.QUEUED and t.reason},
+        },
+        "log": str(RunnerPaths.of(layout).log),
+    }
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    layout = ctx.store().layout
+    if args.action == "start":
+        pid = client.ensure_runner(layout)
+        print(f"runner running (pid {pid})")
+        return 0
+    if args.action == "stop":
+        if args.tasks:
+            outcome = control.stop_all(ctx.store(), start_runner=client.runner_alive(layout))
+            if outcome.stopping:
+                control.wait(ctx.store(), outcome.stopping)
+        if client.stop_runner(layout):
+            print("runner stopped")
+        else:
+            print("no runner was running")
+        running = [t.name for t in ctx.store().scan() if t.status is Status.RUNNING]
+        if running:
+            sys.stderr.write(f"{len(running)} task(s) still running; the next runner adopts them\n")
+        return 0
+    status = status_dict(ctx)
+    if args.json:
+        print_json(status)
+        return 0
+    info = status["runner"]
+    if info:
+        print(f"runner: running, pid {info['pid']} since {info['started_at']} on {info['host']}")
+        print(f"gpus:   {info['gpus']} ({info['gpu_backend']})")
+    else:
+        print("runner: not running (it starts when tasks are queued)")
+    limit = status["max_concurrency"]
+    print(f"limit:  {limit} at once" + (" (set by run -j)" if status["concurrency_override"] else ""))
+    tasks = status["tasks"]
+    print(f"tasks:  {len(tasks['running'])} running, {len(tasks['queued'])} queued")
+    for name, reason in list(tasks["waiting"].items())[:10]:
+        print(f"  {name}: {reason}")
+    print(f"log:    {status['log']}")
+    return 0

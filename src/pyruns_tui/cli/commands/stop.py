@@ -1,0 +1,39 @@
+"""`pyr-tui stop TASK...`: queued tasks go back to pending, running ones are interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.runner import control
+
+NAME = "stop"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="stop running tasks, cancel queued ones", description=__doc__)
+    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names")
+    p.add_argument("--all", action="store_true", help="every queued and running task of the workspace")
+    p.add_argument("--no-wait", action="store_true", help="return at once instead of waiting for them to end")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    if args.all:
+        outcome = control.stop_all(store)
+    elif args.tasks:
+        outcome = control.stop(store, ctx.resolve_tasks(args.tasks))
+    else:
+        sys.stderr.write("pyr-tui stop: error: give task names or --all (see `pyr-tui stop --help`)\n")
+        return 2
+    for name, why in outcome.skipped.items():
+        sys.stderr.write(f"{name}: {why}, nothing to stop\n")
+    for name in outcome.cancelled:
+        print(f"{name}: cancelled (pending)")
+    if outcome.stopping and not args.no_wait:
+        for name, task in control.wait(store, outcome.stopping).items():
+            print(f"{name}: {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+    elif outcome.stopping:
+        print(f"stopping {len(outcome.stopping)} task(s)")
+    return 0

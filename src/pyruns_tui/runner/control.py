@@ -1,0 +1,207 @@
+"""Engine functions on tasks that involve the runner: queue, cancel, force, stop, rerun, wait.
+
+The CLI and the TUI call these same functions. Each writes the request into task_info.json
+under the workspace lock (the disk is the truth), then makes sure a runner is there and pokes
+it. Pass `start_runner=False` to only write (tests, batch edits followed by one poke).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pyruns_tui.errors import RunnerError
+from pyruns_tui.runner.client import runner_alive, start_or_wake, wake_runner
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.store import TaskStore
+
+WAIT_POLL_S = 0.05
+RUNNER_CHECK_S = 1.0
+
+
+@dataclass
+class Outcome:
+    """What a request did to each task: `changed` ones, and `skipped` ones with the reason."""
+
+    changed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool) -> str | None:
+    """Queue `task` in place; returns why not, or None when it was queued (or updated)."""
+    if gpus is not None:
+        if gpus < 0:
+            raise RunnerError(f"--gpus must be 0 or more, got {gpus}")
+        task.gpus = gpus
+    if task.status is Status.RUNNING:
+        return "already running"
+    if task.status is Status.QUEUED:
+        if force and not task.force:
+            task.force = True
+            return None
+        return None if gpus is not None else "already queued"
+    task.set_status(Status.QUEUED)
+    task.queued_at = now
+    task.force = force
+    task.stop_requested = False
+    return None
+
+
+def queue(
+    store: TaskStore,
+    names: Sequence[str],
+    *,
+    gpus: int | None = None,
+    force: bool = False,
+    start_runner: bool = True,
+) -> Outcome:
+    """Queue pending or finished tasks (a finished one gets run N+1 when it starts).
+
+    `gpus` sets the task's GPU request for good; `force` starts it without waiting for a slot
+    or free GPUs (and force-starts tasks that are already queued).
+    """
+    outcome = Outcome()
+    now = time.time()
+    with store.lock():
+        for offset, name in enumerate(names):
+            task = store.get(name)
+            why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force)  # keep the given order
+            if why is None:
+                store.save(task)
+                outcome.changed.append(name)
+            else:
+                if gpus is not None:
+                    store.save(task)
+                outcome.skipped[name] = why
+    if start_runner and outcome.changed:
+        start_or_wake(store.layout)
+    return outcome
+
+
+def force_start(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
+    """Start tasks now, ignoring the concurrency limit and GPU availability."""
+    return queue(store, names, force=True, start_runner=start_runner)
+
+
+def rerun(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
+    """Queue finished tasks again (run N+1); tasks that are not finished are skipped."""
+    finished = [n for n in names if store.get(n).status.is_finished]
+    outcome = queue(store, finished, start_runner=start_runner)
+    for name in names:
+        if name not in finished:
+            outcome.skipped[name] = f"is {store.get(name).status.value}, not finished"
+    return outcome
+
+
+def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
+    """Take queued tasks back to pending (no runner needed)."""
+    outcome = Outcome()
+    with store.lock():
+        for name in names:
+            task = store.get(name)
+            if task.status is not Status.QUEUED:
+                outcome.skipped[name] = f"is {task.status.value}, not queued"
+                continue
+            task.set_status(Status.PENDING)
+            task.force = False
+            task.queued_at = None
+            task.stop_requested = False
+            store.save(task)
+            outcome.changed.append(name)
+    return outcome
+
+
+@dataclass
+class StopOutcome:
+    """`cancelled`: queued -> pending; `stopping`: running tasks asked to stop."""
+
+    cancelled: list[str] = field(default_factory=list)
+    stopping: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> StopOutcome:
+    """Stop tasks: queued ones go back to pending; running ones get SIGTERM, then SIGKILL after
+    `stop_grace_s`, and end `interrupted`. A stop request survives a runner restart."""
+    outcome = StopOutcome()
+    with store.lock():
+        for name in names:
+            task = store.get(name)
+            if task.status is Status.QUEUED:
+                task.set_status(Status.PENDING)
+                task.force = False
+                task.queued_at = None
+                outcome.cancelled.append(name)
+            elif task.status is Status.RUNNING:
+                task.stop_requested = True
+                outcome.stopping.append(name)
+            else:
+                outcome.skipped[name] = f"is {task.status.value}"
+                continue
+            store.save(task)
+    if start_runner and outcome.stopping:
+        start_or_wake(store.layout)  # a dead runner's successor recovers the task, then stops it
+    return outcome
+
+
+def stop_all(store: TaskStore, *, start_runner: bool = True) -> StopOutcome:
+    """Stop every queued and running task of the workspace."""
+    names = [t.name for t in store.scan() if t.status.is_active]
+    return stop(store, names, start_runner=start_runner)
+
+
+def wait(
+    store: TaskStore,
+    names: Sequence[str],
+    *,
+    timeout_s: float | None = None,
+    on_change: Callable[[Task], None] | None = None,
+    keep_runner: bool = True,
+) -> dict[str, Task]:
+    """Block until none of the tasks is queued or running; returns their final states.
+
+    Polls task_info.json (a stat per task) every 50 ms. With `keep_runner`, a runner that
+    vanished while tasks are active is started again (it recovers them). Raises RunnerError on
+    timeout.
+    """
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    last: dict[str, Status] = {}
+    next_runner_check = time.monotonic() + RUNNER_CHECK_S
+    while True:
+        tasks = {name: store.get(name) for name in names}
+        for name, task in tasks.items():
+            if on_change is not None and last.get(name) is not task.status:
+                on_change(task)
+            last[name] = task.status
+        active = [t for t in tasks.values() if t.status.is_active]
+        if not active:
+            return tasks
+        now = time.monotonic()
+        if deadline is not None and now > deadline:
+            raise RunnerError(f"timed out waiting for {len(active)} task(s): {', '.join(t.name for t in active[:5])}")
+        if keep_runner and now >= next_runner_check:
+            next_runner_check = now + RUNNER_CHECK_S
+            if not runner_alive(store.layout):
+                start_or_wake(store.layout)
+        time.sleep(WAIT_POLL_S)
+
+
+def failed_names(tasks: dict[str, Task]) -> list[str]:
+    """The tasks that did not complete successfully."""
+    return [name for name, task in tasks.items() if task.status is not Status.COMPLETED]
+
+
+__all__ = [
+    "Outcome",
+    "StopOutcome",
+    "cancel",
+    "failed_names",
+    "force_start",
+    "queue",
+    "rerun",
+    "stop",
+    "stop_all",
+    "wait",
+    "wake_runner",
+]

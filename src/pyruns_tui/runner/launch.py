@@ -1,0 +1,129 @@
+"""How a task is started: its command line, environment and working directory.
+
+Kinds: `argparse` -> `python script.py <argv from config.yaml>`; `pyruns_load` and `plain` ->
+`python script.py` (the script reads its config through `__PYRUNS_CONFIG__`); `shell` ->
+`$SHELL -c "<config.sh>"` (or /bin/sh). The working directory is the project (the parent of
+`_pyruns_`). The environment is the runner's, then `settings.env`, then ours.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pyruns_tui.errors import PyrunsError, RunnerError
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.settings import Settings
+from pyruns_tui.workspace.store import TaskStore
+
+CONFIG_ENV = "__PYRUNS_CONFIG__"
+TASK_DIR_ENV = "PYRUNS_TASK_DIR"
+PTY_COLUMNS, PTY_ROWS = 160, 50
+TERMINAL_ENV = {"TERM": "xterm-256color", "COLUMNS": str(PTY_COLUMNS), "LINES": str(PTY_ROWS), "PYTHONUNBUFFERED": "1"}
+# variables of the process that started the runner that must not leak into tasks
+DROPPED_ENV = (CONFIG_ENV, TASK_DIR_ENV)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Everything needed to start one run of a task."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+    cwd: Path
+    repo_dir: Path  # where the git state is read: the script's folder (the project for shell tasks)
+
+
+class ScriptParamsCache:
+    """The workspace's ScriptParams, parsed again only when script_info.json changes."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._key: tuple[int, int] | None = None
+        self._value: Any = None
+
+    def get(self) -> Any:
+        from pyruns_tui.workspace.bootstrap import params_of
+
+        st = os.stat(self.layout.script_info)
+        key = (st.st_ino, st.st_mtime_ns)
+        if key != self._key:
+            self._value = params_of(self.layout)
+            self._key = key
+        return self._value
+
+
+def task_argv(store: TaskStore, task: Task, python: str, params: ScriptParamsCache, base_env: Mapping[str, str]) -> list[str]:
+    """The command line of a task (raises PyrunsError when it cannot be built)."""
+    kind = task.task_kind
+    if kind == "shell":
+        command = store.read_command(task.name).strip()
+        if not command:
+            raise RunnerError(f"task {task.name!r}: config.sh is empty; nothing to run")
+        return [base_env.get("SHELL") or "/bin/sh", "-c", command]
+    if not task.script:
+        raise RunnerError(f"task {task.name!r} has no script; recreate it from a workspace with a script")
+    if not Path(task.script).is_file():
+        raise RunnerError(f"task {task.name!r}: script {task.script} does not exist")
+    if kind == "argparse":
+        from pyruns_tui.params.argv import build_argv
+
+        return [python, task.script, *build_argv(store.load_config(task.name), params.get())]
+    if kind in ("pyruns_load", "plain"):
+        return [python, task.script]
+    raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
+
+
+def task_env(
+    base_env: Mapping[str, str],
+    layout: Layout,
+    task: Task,
+    settings: Settings,
+    gpus: Sequence[int] | None,
+) -> dict[str, str]:
+    """The environment of a run. `gpus` None: this machine has no GPUs, CUDA is left as is.
+
+    On a GPU machine CUDA_VISIBLE_DEVICES names the assigned devices (NVML indices, with
+    CUDA_DEVICE_ORDER=PCI_BUS_ID so CUDA numbers them the same way); a task with no GPUs gets
+    an empty CUDA_VISIBLE_DEVICES unless settings.env sets one itself.
+    """
+    env = {k: v for k, v in base_env.items() if k not in DROPPED_ENV}
+    env.update(settings.env)
+    env.update(TERMINAL_ENV)
+    env[CONFIG_ENV] = str(layout.task_config(task.name).resolve())
+    env[TASK_DIR_ENV] = str(layout.task_dir(task.name).resolve())
+    if gpus is not None:
+        if gpus or "CUDA_VISIBLE_DEVICES" not in settings.env:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpus)
+        env.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+    return env
+
+
+def build_launch(
+    store: TaskStore,
+    task: Task,
+    settings: Settings,
+    gpus: Sequence[int] | None,
+    params: ScriptParamsCache,
+    base_env: Mapping[str, str] | None = None,
+) -> Launch:
+    """The launch of `task` with the given GPU assignment; PyrunsError when it cannot be built."""
+    layout = store.layout
+    base = os.environ if base_env is None else base_env
+    try:
+        argv = task_argv(store, task, settings.python_executable, params, base)
+    except PyrunsError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise RunnerError(f"task {task.name!r}: cannot build its command line: {exc}") from exc
+    repo = Path(task.script).parent if task.script and task.task_kind != "shell" else layout.project_dir
+    return Launch(
+        argv=tuple(argv),
+        env=task_env(base, layout, task, settings, gpus),
+        cwd=layout.project_dir,
+        repo_dir=repo,
+    )

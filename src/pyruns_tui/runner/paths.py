@@ -1,0 +1,66 @@
+"""The runner's files inside `<workspace>/.runner/` (mode 0700): locks, info, wake-up FIFO, run states."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyruns_tui.workspace.layout import Layout
+
+
+@dataclass(frozen=True)
+class RunnerPaths:
+    """Where the runner of one workspace keeps its state.
+
+    - `runner.lock`: flock held by the live runner for its whole life (the single-instance lock).
+    - `spawn.lock`: flock held while a client checks for and starts a runner, and by a runner
+      while it decides to exit when idle, so a task queued meanwhile is never left behind.
+    - `runner.json`: who the live runner is (pid, start time, host, python, version).
+    - `wake.fifo`: named pipe (0600); clients write one line (`wake`, `stop`) to poke the runner.
+    - `control.json`: `{"max_concurrency": N}` set by `run -j N` for the runner's lifetime.
+    - `runner.log`: the runner's own stdout/stderr (rotated to runner.log.1 at 1 MB).
+    - `runs/<task>.<N>.json`: the state file the supervisor of run N of a task writes.
+    """
+
+    dir: Path
+
+    @classmethod
+    def of(cls, layout: Layout) -> RunnerPaths:
+        return cls(layout.runner_dir)
+
+    def create(self) -> None:
+        """Make the directory tree (owner-only) if missing."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+
+    @property
+    def lock(self) -> Path:
+        return self.dir / "runner.lock"
+
+    @property
+    def spawn_lock(self) -> Path:
+        return self.dir / "spawn.lock"
+
+    @property
+    def info(self) -> Path:
+        return self.dir / "runner.json"
+
+    @property
+    def fifo(self) -> Path:
+        return self.dir / "wake.fifo"
+
+    @property
+    def control(self) -> Path:
+        return self.dir / "control.json"
+
+    @property
+    def log(self) -> Path:
+        return self.dir / "runner.log"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.dir / "runs"
+
+    def run_state(self, task: str, index: int) -> Path:
+        return self.runs_dir / f"{task}.{index}.json"

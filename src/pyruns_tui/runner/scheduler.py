@@ -1,0 +1,436 @@
+"""The scheduler: one pass over the workspace starts, stops, finishes and recovers runs.
+
+`tick()` is called by the runner's event loop whenever something may have changed (a wake-up
+message, a supervisor exit, a periodic rescan). Order of the queue: force-started tasks first,
+then `queued_at` (FIFO). At most `max_concurrency` runs (or the `run -j N` override) except
+forced ones. GPU tasks start in queue order: a GPU task that must wait holds back the GPU tasks
+behind it (no starvation of big requests), while CPU-only tasks still start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner import proc as P
+from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
+from pyruns_tui.workspace.settings import Settings, load_settings
+from pyruns_tui.workspace.store import TaskStore
+
+RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
+ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
+LOST = "runner lost"
+
+
+class _Skip(Exception):
+    """The task changed under us (cancelled, stopped, started elsewhere): leave it."""
+
+
+@dataclass
+class ActiveRun:
+    """A run this runner watches: started by it, or adopted from a previous runner."""
+
+    name: str
+    index: int
+    gpus: tuple[int, ...]
+    state_path: Path
+    supervisor_pid: int
+    popen: subprocess.Popen[bytes] | None = None
+    watch: P.ExitWatch | None = None
+    stop_sent: bool = False
+    adopted: bool = False
+
+
+def exit_reason(state: P.RunState) -> tuple[Status, str | None]:
+    """The final status of a run and why, from its supervisor's record."""
+    if state.stopped:
+        return Status.INTERRUPTED, "stopped by user"
+    if state.exit_code == 0:
+        return Status.COMPLETED, None
+    if state.exit_code is not None:
+        return Status.FAILED, f"exit code {state.exit_code}"
+    if state.signal is not None:
+        with contextlib.suppress(ValueError):
+            return Status.FAILED, f"killed by signal {state.signal} ({signal.Signals(state.signal).name})"
+        return Status.FAILED, f"killed by signal {state.signal}"
+    return Status.FAILED, state.error or LOST
+
+
+@dataclass
+class Scheduler:
+    """The queue, the slots and the live runs of one workspace (the runner's brain)."""
+
+    layout: Layout
+    backend: G.GpuBackend = field(default_factory=G.detect_backend)
+    log: Callable[[str], None] = lambda message: None
+
+    def __post_init__(self) -> None:
+        self.paths = RunnerPaths.of(self.layout)
+        self.store = TaskStore(self.layout)
+        self.active: dict[str, ActiveRun] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.wake: Callable[[], None] = lambda: None
+        self.settings = Settings()
+        self.has_gpus = bool(self.backend.devices())
+        self.queued = 0
+        self._settings_key: tuple[int, int] | None = None
+        self._control_key: tuple[int, int] | None = None
+        self._override: int | None = None
+        self._params = ScriptParamsCache(self.layout)
+        self._git = GitCache()
+        self._recheck_at: float | None = None
+        self._reasons: dict[str, str | None] = {}
+        self._refresh_settings()
+
+    # ----- configuration
+
+    @property
+    def concurrency(self) -> int:
+        return self._override or self.settings.max_concurrency
+
+    @property
+    def idle(self) -> bool:
+        return not self.active and self.queued == 0
+
+    def _refresh_settings(self) -> None:
+        key = _stat_key(self.layout.settings_file)
+        if key != self._settings_key:
+            try:
+                self.settings = load_settings(self.layout.settings_file)
+            except PyrunsError as exc:
+                self.log(f"settings unreadable, keeping the previous ones: {exc}")
+            self._settings_key = key
+        key = _stat_key(self.paths.control)
+        if key != self._control_key:
+            self._control_key = key
+            self._override = None
+            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                value = json.loads(self.paths.control.read_bytes()).get("max_concurrency")
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                    self._override = value
+
+    def next_timeout(self) -> float:
+        """Seconds until the next pass is due even without a wake-up."""
+        if self._recheck_at is None:
+            return RESCAN_S
+        return max(0.0, min(RESCAN_S, self._recheck_at - time.monotonic()))
+
+    # ----- the pass
+
+    def tick(self) -> None:
+        """Look at every task once: recover, stop, cancel, and start what fits."""
+        self._refresh_settings()
+        self._recheck_at = None
+        queued: list[Task] = []
+        for task in self.store.scan():
+            if task.status is Status.RUNNING:
+                if task.name not in self.active:
+                    self._recover(task)
+                run = self.active.get(task.name)
+                if run is not None and task.stop_requested and not run.stop_sent:
+                    run.stop_sent = True
+                    P.request_stop(run.supervisor_pid)
+                    self.log(f"{task.name}: stop requested")
+            elif task.status is Status.QUEUED:
+                if task.stop_requested:
+                    self._update(task.name, _cancel)
+                else:
+                    queued.append(task)
+        queued.sort(key=lambda t: (not t.force, t.queued_at or 0.0, t.created_at, t.name))
+        self.queued = len(queued)
+        self._start_what_fits(queued)
+
+    def _start_what_fits(self, queued: list[Task]) -> None:
+        slots = self.concurrency - len(self.active)
+        devices: list[G.GpuDevice] | None = None
+        gpu_blocked = False
+        budget = max(slots, 0)  # how many waiting tasks get a visible reason
+        for task in queued:
+            if not task.force and slots <= 0:
+                break
+            need = self._gpus_needed(task)
+            if need == 0:
+                self._start(task, [] if self.has_gpus else None)
+                slots -= 1
+                continue
+            if devices is None:
+                devices = G.usable(self.backend.devices(), self.settings.gpu_ids)
+            if need > len(devices) and not task.force:
+                self._fail_unstartable(task, f"needs {need} GPUs but only {len(devices)} can be used (gpu_ids)")
+                continue
+            picked = None
+            if task.force or not gpu_blocked:
+                picked = G.assign_gpus(
+                    devices,
+                    need,
+                    self._held(),
+                    free_memory_mb=self.settings.gpu_free_memory_mb,
+                    max_util_pct=self.settings.gpu_max_util_pct,
+                    force=task.force,
+                )
+            if picked is None:
+                gpu_blocked = True
+                if budget > 0:
+                    budget -= 1
+                    self._set_reason(task, f"waiting for {need} GPU{'s' if need > 1 else ''}")
+                continue
+            self._start(task, picked)
+            slots -= 1
+
+    def _gpus_needed(self, task: Task) -> int:
+        if not self.has_gpus:
+            return 0
+        return task.gpus if task.gpus is not None else self.settings.gpus_per_task
+
+    def _held(self) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for run in self.active.values():
+            for index in run.gpus:
+                held[index] = held.get(index, 0) + 1
+        return held
+
+    def _set_reason(self, task: Task, reason: str) -> None:
+        if task.reason == reason:
+            return
+
+        def change(t: Task) -> None:
+            if t.status is not Status.QUEUED:
+                raise _Skip
+            t.reason = reason
+
+        self._update(task.name, change)
+
+    def _fail_unstartable(self, task: Task, reason: str) -> None:
+        def change(t: Task) -> None:
+            if t.status is not Status.QUEUED:
+                raise _Skip
+            t.set_status(Status.FAILED, reason)
+            t.force = False
+
+        self.log(f"{task.name}: {reason}")
+        self._update(task.name, change)
+
+    def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
+        try:
+            return self.store.update(name, change)
+        except _Skip:
+            return None
+        except PyrunsError as exc:  # deleted or broken meanwhile: nothing to do for it
+            self.log(f"{name}: {exc}")
+            return None
+
+    # ----- starting
+
+    def _start(self, task: Task, gpus: list[int] | None) -> None:
+        name = task.name
+        try:
+            launch = build_launch(self.store, task, self.settings, gpus, self._params)
+        except PyrunsError as exc:
+            self._fail_unstartable(task, str(exc))
+            return
+        git = self._git.get(launch.repo_dir)
+        python = resolve_python(self.settings.python_executable)
+        index_box: list[int] = []
+
+        def mark_running(t: Task) -> None:
+            if t.status is not Status.QUEUED or t.stop_requested:
+                raise _Skip
+            index = max((r.index for r in t.runs), default=0) + 1
+            index_box.append(index)
+            t.runs.append(
+                Run(
+                    index=index,
+                    status=Status.RUNNING,
+                    start=now_iso(),
+                    gpus=list(gpus or []),
+                    host=host_name(),
+                    git=git,
+                    python=python,
+                    env=redact_env(launch.env),
+                    log=f"run_logs/run{index}.log",
+                )
+            )
+            t.set_status(Status.RUNNING)
+            t.force = False
+            t.stop_requested = False
+
+        if self._update(name, mark_running) is None:
+            return
+        index = index_box[0]
+        log_path = self.layout.run_log(name, index)
+        state_path = self.paths.run_state(name, index)
+        try:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                state_path.unlink()
+            popen = P.start_supervisor(
+                launch.argv,
+                launch.env,
+                launch.cwd,
+                log_path,
+                state_path,
+                grace_s=self.settings.stop_grace_s,
+                task=name,
+                run=index,
+            )
+        except OSError as exc:
+            self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
+            return
+        run = ActiveRun(name, index, tuple(gpus or ()), state_path, popen.pid, popen=popen)
+        self.active[name] = run
+        self.log(f"{name}: run {index} started (supervisor {popen.pid}, gpus {list(gpus or [])})")
+        assert self.loop is not None
+        P.read_child_pid(self.loop, popen, lambda pid: self._record_pid(run, pid))
+        run.watch = P.ExitWatch(self.loop, popen.pid, lambda: self._on_exit(run), popen=popen)
+
+    def _record_pid(self, run: ActiveRun, pid: int) -> None:
+        def change(t: Task) -> None:
+            last = t.last_run
+            if last is None or last.index != run.index:
+                raise _Skip
+            last.pid = pid
+
+        self._update(run.name, change)
+
+    # ----- ending
+
+    def _on_exit(self, run: ActiveRun) -> None:
+        state = P.RunState.read(run.state_path)
+        if state is not None and state.exited:
+            status, reason = exit_reason(state)
+            if state.error and status is not Status.COMPLETED:
+                reason = f"{reason}; {state.error}"
+        elif run.stop_sent and (state is None or state.child_pid is None):
+            status, reason = Status.INTERRUPTED, "stopped before it started"
+        else:
+            P.kill_lost_group(state.child_pid if state else None, state.started_at if state else None)
+            status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
+        self.active.pop(run.name, None)
+        self._finish_run(run.name, run.index, status, reason, state)
+        self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
+        self.wake()
+
+    def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None) -> None:
+        finished = now_iso()
+
+        def change(t: Task) -> None:
+            run = next((r for r in t.runs if r.index == index), None)
+            if run is None:
+                raise _Skip
+            run.status = status
+            run.reason = reason
+            run.finish = finished
+            if state is not None:
+                run.pid = run.pid or state.child_pid
+                run.exit_code = state.exit_code
+                run.signal = state.signal
+                run.duration_s = state.duration_s
+            if run.duration_s is None:
+                start, end = parse_iso(run.start), parse_iso(finished)
+                if start is not None and end is not None:
+                    run.duration_s = round(max(0.0, end - start), 3)
+            if t.status is Status.RUNNING and t.last_run is run:
+                t.set_status(status, reason)
+                t.stop_requested = False
+                t.force = False
+
+        self._update(name, change)
+        with contextlib.suppress(OSError):
+            self.paths.run_state(name, index).unlink()
+
+    # ----- recovery (runs marked running that this runner does not watch)
+
+    def _recover(self, task: Task) -> None:
+        run = task.last_run
+        if run is None:
+            self._fail_lost(task.name, None, f"{LOST}: no run record")
+            return
+        state_path = self.paths.run_state(task.name, run.index)
+        state = P.RunState.read(state_path)
+        if state is not None and state.exited:
+            status, reason = exit_reason(state)
+            self._finish_run(task.name, run.index, status, reason, state)
+            self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
+            return
+        if state is not None and P.is_supervisor(state.supervisor_pid, state_path):
+            adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True)
+            self.active[task.name] = adopted
+            assert self.loop is not None
+            adopted.watch = P.ExitWatch(self.loop, state.supervisor_pid, lambda: self._on_exit(adopted))
+            if run.pid is None and state.child_pid:
+                self._record_pid(adopted, state.child_pid)
+            self.log(f"{task.name}: run {run.index} re-adopted (supervisor {state.supervisor_pid})")
+            return
+        if state is None:
+            started = parse_iso(run.start)
+            if started is not None and time.time() - started < ADOPT_WAIT_S:
+                self._recheck_at = time.monotonic() + 0.5  # its supervisor may not have written yet
+                return
+        if state is not None:
+            P.kill_lost_group(state.child_pid, state.started_at)
+        self._fail_lost(task.name, run.index, f"{LOST}: the task's process is gone")
+
+    def _fail_lost(self, name: str, index: int | None, reason: str) -> None:
+        self.log(f"{name}: {reason}")
+        if index is not None:
+            self._finish_run(name, index, Status.FAILED, reason, P.RunState.read(self.paths.run_state(name, index)))
+            return
+
+        def change(t: Task) -> None:
+            if t.status is Status.RUNNING:
+                t.set_status(Status.FAILED, reason)
+
+        self._update(name, change)
+
+    def cleanup_state_files(self) -> None:
+        """Remove state files of runs that are not running any more (left by a crash)."""
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.paths.runs_dir):
+                if not entry.name.endswith(".json"):
+                    continue
+                state = P.RunState.read(Path(entry.path))
+                if state is None or not state.task or state.task in self.active:
+                    continue
+                if state.exited or not P.is_supervisor(state.supervisor_pid, Path(entry.path)):
+                    try:
+                        task = self.store.get(state.task)
+                    except PyrunsError:
+                        task = None
+                    if task is None or task.status is not Status.RUNNING:
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.path)
+
+    def close(self) -> None:
+        """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        for run in self.active.values():
+            if run.watch is not None:
+                run.watch.close()
+
+
+def _cancel(task: Task) -> None:
+    task.set_status(Status.PENDING)
+    task.stop_requested = False
+    task.force = False
+    task.queued_at = None
+
+
+def _stat_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)

@@ -1,0 +1,197 @@
+"""The runner process of one workspace: detached, single instance, exits when idle.
+
+Started by `client.ensure_runner` as `python -m pyruns_tui.runner.service --ready-fd N ROOT NAME`
+in a new session with stdio on `.runner/runner.log`. It forks once more (so it is nobody's
+child and never a zombie of the TUI), ignores SIGHUP, takes `runner.lock` for its whole life,
+recovers what a previous runner left, says `ready PID` on the ready pipe, then serves: every
+wake-up message, supervisor exit or periodic rescan runs one scheduler pass.
+
+It exits on SIGTERM/SIGINT or a `stop` message (running tasks keep running under their
+supervisors and are adopted by the next runner), or after `runner_idle_exit_s` with nothing
+queued or running, decided under `spawn.lock` so a task queued meanwhile is never orphaned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from pyruns_tui.runner import locks, wake
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.runner.record import host_name
+from pyruns_tui.runner.scheduler import Scheduler
+from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import now_iso
+
+
+def log(message: str) -> None:
+    """One line in the runner log."""
+    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} [{os.getpid()}] {message}\n")
+    sys.stderr.flush()
+
+
+def _report(fd: int | None, message: str) -> None:
+    if fd is None:
+        return
+    with contextlib.suppress(OSError):
+        os.write(fd, f"{message}\n".encode())
+        os.close(fd)
+
+
+class RunnerService:
+    """The event loop around a Scheduler: wake-ups, signals, idle exit, clean shutdown."""
+
+    def __init__(self, layout: Layout, lock_fd: int) -> None:
+        self.layout = layout
+        self.paths = RunnerPaths.of(layout)
+        self.lock_fd: int | None = lock_fd
+        self.scheduler = Scheduler(layout, log=log)
+        self.exit_requested = False
+        self.event: asyncio.Event | None = None
+        self.fifo_fd: int | None = None
+
+    def write_info(self) -> None:
+        from pyruns_tui import __version__
+
+        atomic_write_json(
+            self.paths.info,
+            {
+                "pid": os.getpid(),
+                "started_at": now_iso(),
+                "host": host_name(),
+                "python": sys.executable,
+                "version": __version__,
+                "workspace": self.layout.name,
+                "gpu_backend": self.scheduler.backend.name,
+                "gpus": len(self.scheduler.backend.devices()),
+            },
+            fsync=False,
+            mode=0o600,
+        )
+
+    def _wake(self) -> None:
+        if self.event is not None:
+            self.event.set()
+
+    def _on_fifo(self) -> None:
+        assert self.fifo_fd is not None
+        if wake.STOP in wake.read_messages(self.fifo_fd):
+            log("stop requested")
+            self.exit_requested = True
+        self._wake()
+
+    def _request_exit(self) -> None:
+        log("signal received, exiting (running tasks continue)")
+        self.exit_requested = True
+        self._wake()
+
+    async def serve(self, ready_fd: int | None) -> None:
+        loop = asyncio.get_running_loop()
+        self.event = asyncio.Event()
+        self.scheduler.loop = loop
+        self.scheduler.wake = self._wake
+        try:
+            self.fifo_fd = wake.open_reader(self.paths.fifo)
+            loop.add_reader(self.fifo_fd, self._on_fifo)
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self._request_exit)
+            self.write_info()
+            self.scheduler.tick()  # recovery of what a previous runner left happens here
+            self.scheduler.cleanup_state_files()
+        except BaseException as exc:
+            _report(ready_fd, f"error: {exc}")
+            raise
+        _report(ready_fd, f"ready {os.getpid()}")
+        log(f"runner ready for workspace {self.layout.name!r} (gpus: {self.scheduler.backend.name})")
+        idle_since: float | None = None
+        while not self.exit_requested:
+            timeout = self.scheduler.next_timeout()
+            if idle_since is not None:
+                timeout = min(timeout, max(0.0, idle_since + self.scheduler.settings.runner_idle_exit_s - time.monotonic()))
+            try:
+                await asyncio.wait_for(self.event.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+            self.event.clear()
+            if self.exit_requested:
+                break
+            try:
+                self.scheduler.tick()
+            except Exception:  # noqa: BLE001 - one bad pass must not kill the runner
+                log("scheduler pass failed:\n" + traceback.format_exc())
+            if not self.scheduler.idle:
+                idle_since = None
+                continue
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= self.scheduler.settings.runner_idle_exit_s and self._try_idle_exit():
+                return
+        self.shutdown()
+
+    def _try_idle_exit(self) -> bool:
+        # under spawn.lock no client is between "queued a task" and "checked for a runner"
+        with locks.held(self.paths.spawn_lock):
+            self.scheduler.tick()
+            if not self.scheduler.idle:
+                return False
+            log("idle, exiting")
+            self.shutdown()
+            return True
+
+    def shutdown(self) -> None:
+        """Stop serving: the lock goes last, so a new runner never overlaps with this one."""
+        self.scheduler.close()
+        if self.fifo_fd is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self.fifo_fd)
+            os.close(self.fifo_fd)
+            self.fifo_fd = None
+        for path in (self.paths.info, self.paths.control):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        if self.lock_fd is not None:
+            locks.unlock(self.lock_fd)
+            self.lock_fd = None
+
+
+def run_runner(layout: Layout, ready_fd: int | None) -> int:
+    """Be the runner of `layout` until it exits (in this process)."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    paths = RunnerPaths.of(layout)
+    paths.create()
+    lock_fd = locks.lock_within(paths.lock, 3.0)
+    if lock_fd is None:
+        _report(ready_fd, "busy: another runner holds the lock")
+        return 0
+    service = RunnerService(layout, lock_fd)
+    try:
+        asyncio.run(service.serve(ready_fd))
+    except BaseException:
+        log("runner failed:\n" + traceback.format_exc())
+        service.shutdown()
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyruns_tui.runner.service", description="the pyruns-tui runner")
+    parser.add_argument("root", help="the _pyruns_ directory")
+    parser.add_argument("workspace", help="workspace name")
+    parser.add_argument("--ready-fd", type=int, help="report `ready PID` on this fd, after detaching")
+    args = parser.parse_args(argv)
+    layout = Layout(root=Path(args.root).resolve(), name=args.workspace)
+    if args.ready_fd is not None and os.fork() != 0:
+        os._exit(0)  # the parent returns at once; the grandchild belongs to init from now on
+    return run_runner(layout, args.ready_fd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

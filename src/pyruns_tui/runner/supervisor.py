@@ -1,0 +1,336 @@
+"""The supervisor of one run: holds the task's pseudo-terminal, pumps it to the run log, ends it.
+
+The runner starts one supervisor per run as `python -I -S supervisor.py STATE_FILE` with the
+launch spec (JSON) on stdin and the task's environment as its own. It is stdlib-only and lives in
+its own session with SIGHUP ignored, so neither a closed terminal nor a dead runner stops it:
+the task keeps running, its output keeps reaching the log, and its end is written to STATE_FILE
+for whichever runner comes next. The runner tells it to stop with SIGTERM.
+
+It forks the task as the leader of a new session whose controlling terminal is the pty (fixed
+size, ONLCR off so the log holds the program's bytes exactly; stdin is /dev/null), and on Linux
+becomes a child subreaper so descendants that escape the process group come back to it and are
+killed too: when the task ends or is stopped, nothing it started survives.
+
+STATE_FILE (JSON, replaced atomically): `{"version", "task", "run", "supervisor_pid",
+"child_pid", "started_at", "state": "running" | "exited", "exit_code", "signal", "stopped",
+"finished_at", "duration_s", "error"}`. The child pid is also printed as one line on stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from typing import Any
+
+STATE_VERSION = 1
+LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own
+DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
+READ_SIZE = 1 << 16
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def write_state(path: str, state: dict[str, Any]) -> None:
+    """Replace the state file atomically (temp file + fsync + rename)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    data = (json.dumps(state, indent=1) + "\n").encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def become_subreaper() -> None:
+    """Linux: orphaned descendants are re-parented to us instead of init, so none can escape."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def own_children() -> list[int]:
+    """Pids whose parent is this process (Linux /proc; empty elsewhere)."""
+    me = os.getpid()
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(b")") + 2 :].split()
+            if len(fields) > 1 and int(fields[1]) == me:
+                found.append(int(entry))
+    return found
+
+
+def signal_tree(pgid: int, sig: int) -> None:
+    """Send `sig` to the task's process group and to every other child of ours (escapees)."""
+    with contextlib.suppress(OSError):
+        os.killpg(pgid, sig)
+    for pid in own_children():
+        with contextlib.suppress(OSError):
+            os.killpg(pid, sig)  # an escapee that made itself a group leader takes its group along
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)
+
+
+def group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def spawn_child(spec: dict[str, Any], slave: int, master: int) -> int:
+    """Fork the task: new session, the pty as controlling terminal and stdout/stderr."""
+    argv = [str(a) for a in spec["argv"]]
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(slave, 1)
+        os.dup2(slave, 2)
+        os.close(master)
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE, signal.SIGQUIT):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        os.chdir(spec["cwd"])
+        os.execvpe(argv[0], argv, dict(os.environ))
+    except BaseException as exc:  # noqa: BLE001 - the child must never return into our loop
+        with contextlib.suppress(Exception):
+            os.write(2, f"pyruns: cannot start {argv[0]!r}: {exc}\n".encode())
+    os._exit(127)
+
+
+class Supervisor:
+    """The pump-and-wait loop of one run."""
+
+    def __init__(self, state_path: str, spec: dict[str, Any]) -> None:
+        self.state_path = state_path
+        self.spec = spec
+        self.grace_s = float(spec.get("grace_s", 10.0))
+        self.state: dict[str, Any] = {
+            "version": STATE_VERSION,
+            "task": spec.get("task"),
+            "run": spec.get("run"),
+            "supervisor_pid": os.getpid(),
+            "child_pid": None,
+            "started_at": None,
+            "state": "running",
+            "exit_code": None,
+            "signal": None,
+            "stopped": False,
+            "finished_at": None,
+            "duration_s": None,
+            "error": None,
+        }
+        self.stop_requested = False
+        self.stopped_while_running = False
+        self.child = 0
+        self.child_status: int | None = None
+        self.main_exit: float | None = None  # monotonic time the main process was reaped
+        self.pty_open = True
+        self.term_sent = False
+        self.kill_at = 0.0  # when SIGKILL follows the SIGTERM
+        self.seen_children: set[int] = set()
+        self.all_gone_at: float | None = None
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self.stop_requested = True
+        if self.child_status is None:
+            self.stopped_while_running = True
+
+    def run(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGHUP, lambda s, f: None)  # a handler, not SIG_IGN: the task must not inherit it
+        signal.signal(signal.SIGINT, lambda s, f: None)
+        signal.signal(signal.SIGCHLD, lambda s, f: None)
+        become_subreaper()
+
+        log_fd = os.open(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        master, slave = os.openpty()
+        cols, rows = int(self.spec.get("cols", 160)), int(self.spec.get("rows", 50))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        attrs = termios.tcgetattr(slave)
+        attrs[1] &= ~termios.ONLCR  # keep "\n" as the program wrote it
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+
+        started = time.time()
+        started_mono = time.monotonic()
+        self.child = spawn_child(self.spec, slave, master)
+        os.close(slave)
+        self.state.update(child_pid=self.child, started_at=started)
+        write_state(self.state_path, self.state)
+        with contextlib.suppress(OSError):
+            os.write(1, f"{self.child}\n".encode())
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+
+        os.set_blocking(master, False)
+        poller = select.poll()
+        poller.register(master, select.POLLIN)
+        poller.register(wake_r, select.POLLIN)
+        log_error: str | None = None
+
+        while True:
+            self._reap()
+            now = time.monotonic()
+            self._advance_kills(now)
+            if self._finished(now):
+                break
+            try:
+                events = poller.poll(self._timeout_ms(now))
+            except InterruptedError:
+                continue
+            for fd, _ in events:
+                if fd == wake_r:
+                    with contextlib.suppress(OSError):
+                        while os.read(wake_r, 512):
+                            pass
+                    continue
+                while True:  # drain what is there now: fewer wake-ups under heavy output
+                    try:
+                        data = os.read(master, READ_SIZE)
+                    except BlockingIOError:
+                        break
+                    except OSError as exc:
+                        if exc.errno != errno.EIO:
+                            raise
+                        data = b""
+                    if not data:
+                        self.pty_open = False
+                        poller.unregister(master)
+                        break
+                    try:
+                        view = memoryview(data)
+                        while view:
+                            view = view[os.write(log_fd, view) :]
+                    except OSError as exc:  # a full disk must not block the task: keep draining
+                        log_error = log_error or f"cannot write the log: {exc.strerror}"
+
+        status = self.child_status if self.child_status is not None else 0
+        self.state.update(
+            state="exited",
+            exit_code=os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            signal=os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            stopped=self.stopped_while_running,
+            finished_at=time.time(),
+            duration_s=round((self.main_exit or time.monotonic()) - started_mono, 3),
+            error=log_error,
+        )
+        os.close(log_fd)
+        with contextlib.suppress(OSError):
+            os.close(master)
+        write_state(self.state_path, self.state)
+
+    def _reap(self) -> bool:
+        """Reap exited children (noting the main one); True while any child is still alive."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return True
+            if pid == self.child and self.child_status is None:
+                self.child_status = status
+                self.main_exit = time.monotonic()
+
+    def _advance_kills(self, now: float) -> None:
+        """SIGTERM on a stop request or to leftovers after the main process ended; SIGKILL after grace."""
+        if not self.term_sent:
+            lingered = self.main_exit is not None and now - self.main_exit >= LINGER_S
+            if self.stop_requested or (lingered and self._anything_left()):
+                self.term_sent = True
+                self.kill_at = now + self.grace_s
+                signal_tree(self.child, signal.SIGTERM)
+                signal_tree(self.child, signal.SIGCONT)  # a stopped process cannot act on SIGTERM
+                self.seen_children = set(own_children())
+            return
+        if now >= self.kill_at:
+            if self._anything_left():
+                signal_tree(self.child, signal.SIGKILL)
+            return
+        arrived = set(own_children()) - self.seen_children  # orphans re-parented to us since
+        if arrived:
+            self.seen_children |= arrived
+            for pid in arrived:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGTERM)
+
+    def _anything_left(self) -> bool:
+        return self._reap() or group_exists(self.child)
+
+    def _finished(self, now: float) -> bool:
+        if self.child_status is None:
+            return False
+        if self._anything_left():
+            self.all_gone_at = None
+            return False
+        if not self.pty_open:
+            return True
+        # every process is gone yet the pty is open: something outside our tree holds it
+        if self.all_gone_at is None:
+            self.all_gone_at = now
+        return now - self.all_gone_at >= DRAIN_S
+
+    def _timeout_ms(self, now: float) -> int:
+        if self.child_status is None and not self.term_sent:
+            return -1  # SIGCHLD or SIGTERM wakes us through the wake-up pipe
+        return 50  # shutting down: look again soon
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        sys.stderr.write("usage: supervisor.py STATE_FILE < spec.json\n")
+        return 2
+    state_path = argv[1]
+    spec = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    supervisor = Supervisor(state_path, spec)
+    try:
+        supervisor.run()
+    except BaseException as exc:  # noqa: BLE001 - record the failure for the runner, end the task
+        if supervisor.child:
+            signal_tree(supervisor.child, signal.SIGKILL)
+        supervisor.state.update(state="exited", error=f"supervisor failed: {exc!r}", finished_at=time.time())
+        with contextlib.suppress(Exception):
+            write_state(state_path, supervisor.state)
+        sys.stderr.write(f"pyruns supervisor {os.getpid()}: {exc!r}\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,59 @@
+"""The wake-up channel: a 0600 named pipe in the runner dir that clients poke with one line.
+
+Everything a client wants is already written to the workspace; the message only says "look now",
+so the runner reacts within milliseconds instead of at its next periodic scan. Messages are
+single lines (`wake`, `stop`) shorter than PIPE_BUF, so writes from many clients never interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from pathlib import Path
+
+WAKE = "wake"
+STOP = "stop"
+
+
+def send(fifo: Path, message: str = WAKE) -> bool:
+    """Write one message line; False when no runner is reading (none is running)."""
+    try:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno in (errno.ENXIO, errno.ENOENT):
+            return False
+        raise
+    try:
+        os.write(fd, f"{message}\n".encode())
+    except BlockingIOError:
+        pass  # the pipe is full of unread wake-ups: the runner will look anyway
+    finally:
+        os.close(fd)
+    return True
+
+
+def open_reader(fifo: Path) -> int:
+    """Create the FIFO if needed and open it for the runner (non-blocking, never at EOF)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISFIFO(os.lstat(fifo).st_mode):
+            os.unlink(fifo)
+    if not fifo.exists():
+        os.mkfifo(fifo, 0o600)
+    # read-write: the runner is itself a writer, so the FIFO never reports EOF when clients close
+    return os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+
+
+def read_messages(fd: int) -> list[str]:
+    """All complete lines waiting in the FIFO."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except BlockingIOError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return [line for line in b"".join(chunks).decode("utf-8", "replace").split("\n") if line]
