@@ -1,0 +1,29 @@
+"""`pyr-tui compare A B`: how two tasks differ in config, metrics and summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pyruns_tui.cli.context import Context, print_json
+from pyruns_tui.metrics.compare import compare_tasks, to_dict, to_text
+
+NAME = "compare"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="compare two tasks", description=__doc__)
+    p.add_argument("a", metavar="A", help="first task name")
+    p.add_argument("b", metavar="B", help="second task name (deltas are B - A)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store()
+    a, b = ctx.resolve_tasks([args.a, args.b])
+    comparison = compare_tasks(store, a, b)
+    if args.json:
+        print_json(to_dict(comparison))
+    else:
+        sys.stdout.write(to_text(comparison))
+    return 0

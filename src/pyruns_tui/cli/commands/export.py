@@ -1,0 +1,86 @@
+"""`pyr-tui export [QUERY]`: a report of the matching tasks, one row per run (CSV, JSON, Markdown).
+
+With `--best METRIC` it prints the winning task's name and config instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pyruns_tui.cli.context import Context
+from pyruns_tui.metrics.export import FORMATS, BestRow, best, export_rows, format_for_path, render, save_text
+from pyruns_tui.metrics.report_format import json_safe, markdown_cell
+from pyruns_tui.workspace.select import select_tasks
+
+NAME = "export"
+
+EPILOG = """\
+query terms (AND-ed, as in `pyr-tui ls`): word, key:value, key>=x (params and metrics),
+status:failed, -term (negation). Columns: name, status, run, start, finish, duration_s,
+exit_code, every parameter (a.b), <metric>.last/.min/.max, summary.<key>.
+
+examples:
+  pyr-tui export                                   CSV of every run on stdout
+  pyr-tui export status:completed -o runs.csv      atomically written file
+  pyr-tui export lr<0.01 -f md --sort loss.min     Markdown table, best loss first
+  pyr-tui export --best acc --max                  name and config of the best task"""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="export a report of tasks (CSV, JSON, Markdown)", description=__doc__,
+                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("query", nargs="*", help="search terms, e.g. status:completed lr>=0.01")
+    p.add_argument("-f", "--format", choices=FORMATS,
+                   help="output format (default: from the -o extension, else csv)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE atomically ('-' or none: stdout)")
+    p.add_argument("--sort", metavar="COLUMN", help="sort rows by a column, e.g. loss.min (empty values last)")
+    p.add_argument("--desc", action="store_true", help="sort in descending order")
+    p.add_argument("--best", metavar="METRIC",
+                   help="print the best task's name and config: METRIC is a metric (its .min/.max) or a column")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--min", dest="mode", action="store_const", const="min", help="lowest wins (default)")
+    mode.add_argument("--max", dest="mode", action="store_const", const="max", help="highest wins")
+    p.add_argument("--json", action="store_true", help="JSON output (the same as -f json without --best)")
+
+
+def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
+    from pyruns_tui.params.yamlio import dump_text
+
+    if as_json:
+        data = {"name": winner.name, "run": winner.run, "column": winner.column, "value": winner.value,
+                "config": store_config}
+        return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    run = f" (run {winner.run})" if winner.run is not None else ""
+    config = dump_text(store_config) if store_config else "{}\n"
+    return f"{winner.name}\n# {winner.column} = {markdown_cell(winner.value)}{run}\n{config}"
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    if args.json and args.format not in (None, "json") and not args.best:
+        sys.stderr.write(f"pyr-tui: error: --json conflicts with -f {args.format}\n")
+        return 2
+    fmt = args.format or ("json" if args.json else None) or format_for_path(args.output) or "csv"
+    store = ctx.store()
+    views = select_tasks(store, " ".join(args.query))
+    store.save_cache()
+    report = export_rows(store, views, sort_by=args.sort, descending=args.desc)
+    if args.best:
+        winner = best(report, args.best, args.mode or "min")
+        text = _best_text(store.load_config(winner.name), winner, args.json)
+    else:
+        text = render(report, fmt)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    target = Path(args.output).expanduser()
+    if not target.is_absolute():
+        target = ctx.cwd / target
+    save_text(target, text)
+    if not args.best:
+        tasks = len({row[0] for row in report.rows})
+        print(f"wrote {len(report.rows)} row{'s' if len(report.rows) != 1 else ''} "
+              f"({tasks} task{'s' if tasks != 1 else ''}) to {target}")
+    return 0

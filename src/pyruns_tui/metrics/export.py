@@ -1,0 +1,361 @@
+"""Reports over tasks: one row per run with its parameters, metrics and summary (SPEC 9).
+
+`export_rows` builds a `Report` (a table); `sort_report` orders it; `best` picks the winning
+row; `to_csv`, `to_json` and `to_markdown` (from `pyruns_tui.metrics.report_format`) write it.
+The CLI `pyr-tui export` and the TUI Monitor's export both go through these functions.
+
+Metrics are recorded per task (one metrics.jsonl), reports are per run: each metrics row goes
+to the run whose start time is the latest at or before the row's time `t` (rows before the
+first run, and rows without `t` at the start of the file, go to the first run). summary.json
+goes to the run during which it was last written (by its modification time). See
+docs/export.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyruns_tui.errors import ExportError
+from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are part of this API)
+    FORMATS,
+    format_for_path,
+    render,
+    save_text,
+    to_csv,
+    to_json,
+    to_markdown,
+)
+from pyruns_tui.metrics.track import MetricsReader, MetricStats, read_summary
+from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
+from pyruns_tui.workspace.query import TaskView, flatten
+from pyruns_tui.workspace.store import TaskStore
+
+FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code")
+STATS: tuple[str, ...] = ("last", "min", "max")
+_KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a report: its header and where its values come from."""
+
+    name: str  # the header text, unique in the report
+    kind: str  # "field" | "param" | "metric" | "summary"
+    key: str  # the field name, parameter key, metric name or summary key
+    stat: str | None = None  # "last" | "min" | "max" for metric columns
+
+
+@dataclass(frozen=True)
+class Report:
+    """A table: columns, and one tuple of values per row (None where a row has no value)."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    @property
+    def header(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def index(self, name: str) -> int:
+        """The position of column `name` (exact, else case-insensitive); ExportError if absent."""
+        header = self.header
+        if name in header:
+            return header.index(name)
+        lowered = [h.lower() for h in header]
+        if name.lower() in lowered:
+            return lowered.index(name.lower())
+        shown = ", ".join(h for h in header if h not in FIELDS[2:]) or "none"
+        if len(shown) > 300:
+            shown = shown[:300] + ", ..."
+        raise ExportError(f"no column {name!r} in the report (columns: {shown})")
+
+    def records(self) -> list[dict[str, Any]]:
+        """Each row as a dict keyed by column name, in column order."""
+        header = self.header
+        return [dict(zip(header, row)) for row in self.rows]
+
+
+@dataclass(frozen=True)
+class BestRow:
+    """The winner of `best`: which task and run, by which column, with which value."""
+
+    name: str
+    run: int | None
+    column: str
+    value: float
+    record: Mapping[str, Any]
+
+
+class _RowsReader(MetricsReader):
+    """A MetricsReader fed with already parsed rows (one slice of a metrics file)."""
+
+    def __init__(self) -> None:
+        super().__init__(os.devnull, keep_series=False)
+
+    def feed(self, rows: list[Any]) -> None:
+        self._add_rows(rows)
+
+
+def _parse_lines(data: bytes) -> list[Any]:
+    """The JSON values of the complete lines of `data` (bad lines skipped)."""
+    lines = [line for line in data.split(b"\n")[:-1] if line.strip()]  # the last piece is unfinished
+    if not lines:
+        return []
+    try:
+        rows = json.loads(b"[" + b",".join(lines) + b"]")
+        if len(rows) == len(lines):
+            return rows
+    except ValueError:
+        pass
+    rows = []
+    for line in lines:
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows
+
+
+def _run_starts(task: Task) -> list[tuple[float, int]]:
+    """(start epoch, run index) of the runs that started, in time order."""
+    starts = []
+    for run in task.runs:
+        start = parse_iso(run.start)
+        if start is not None:
+            starts.append((start, run.index))
+    starts.sort()
+    return starts
+
+
+def _owner(starts: list[tuple[float, int]], when: float) -> int:
+    """The index of the run whose slice holds time `when` (the first run before any start)."""
+    pos = bisect.bisect_right([s for s, _ in starts], when) - 1
+    return starts[max(pos, 0)][1]
+
+
+def _default_owner(task: Task, starts: list[tuple[float, int]]) -> int | None:
+    if starts:
+        return starts[0][1]
+    return task.runs[-1].index if task.runs else None
+
+
+def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, MetricStats]]:
+    """The metric statistics of each run of `task` (key None: a task with no run yet).
+
+    Rows are split between runs by their time `t` and the runs' start times; runs that
+    logged nothing are absent.
+    """
+    path = store.layout.metrics_file(task.name)
+    starts = _run_starts(task)
+    if len(starts) <= 1:
+        reader = MetricsReader(path, keep_series=False)
+        if not reader.poll():
+            return {}
+        return {_default_owner(task, starts): reader.stats()}
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return {}
+    slices: dict[int, list[Any]] = {}
+    when = -math.inf
+    times = [s for s, _ in starts]
+    for row in _parse_lines(data):
+        if type(row) is not dict:
+            continue
+        t = row.get("t")
+        if type(t) in (int, float) and t == t:
+            when = t  # a row without `t` stays with the row before it
+        owner = starts[max(bisect.bisect_right(times, when) - 1, 0)][1]
+        slices.setdefault(owner, []).append(row)
+    out: dict[int | None, dict[str, MetricStats]] = {}
+    for owner, rows in slices.items():
+        reader = _RowsReader()
+        reader.feed(rows)
+        if reader.names:
+            out[owner] = reader.stats()
+    return out
+
+
+def summary_owner(store: TaskStore, task: Task) -> int | None:
+    """The run during which summary.json was last written (None: a task with no run)."""
+    starts = _run_starts(task)
+    if len(starts) <= 1:
+        return _default_owner(task, starts)
+    try:
+        mtime = os.stat(store.layout.summary_file(task.name)).st_mtime
+    except OSError:
+        return starts[-1][1]
+    return _owner(starts, mtime)
+
+
+def _run_duration(run: Run, now: float) -> float | None:
+    if run.duration_s is not None:
+        return run.duration_s
+    start = parse_iso(run.start)
+    if start is None or run.status is not Status.RUNNING:
+        return None
+    return round(max(0.0, now - start), 3)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One run's values, by kind, before the columns are known."""
+
+    fields: dict[str, Any]
+    params: Mapping[str, Any]
+    metrics: dict[str, MetricStats]
+    summary: dict[str, Any]
+
+
+def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
+    task = view.task
+    by_run = metrics_by_run(store, task)
+    summary = flatten(read_summary(store.layout.task_dir(task.name)))
+    owner = summary_owner(store, task) if summary else None
+    if not task.runs:
+        fields = dict.fromkeys(FIELDS)
+        fields.update(name=task.name, status=task.status.value)
+        return [_Row(fields, view.params, by_run.get(None, {}), summary)]
+    rows = []
+    for run in task.runs:
+        fields = {
+            "name": task.name,
+            "status": run.status.value,
+            "run": run.index,
+            "start": run.start,
+            "finish": run.finish,
+            "duration_s": _run_duration(run, now),
+            "exit_code": run.exit_code,
+        }
+        rows.append(_Row(fields, view.params, by_run.get(run.index, {}), summary if run.index == owner else {}))
+    return rows
+
+
+def _unique(name: str, kind: str, taken: set[str]) -> str:
+    while name in taken:
+        name = _KIND_PREFIX[kind] + name
+    taken.add(name)
+    return name
+
+
+def _columns(rows: Sequence[_Row]) -> tuple[Column, ...]:
+    params: dict[str, None] = {}
+    metrics: dict[str, None] = {}
+    summary: dict[str, None] = {}
+    for row in rows:
+        params.update(dict.fromkeys(row.params))
+        metrics.update(dict.fromkeys(row.metrics))
+        summary.update(dict.fromkeys(row.summary))
+    taken = set(FIELDS)
+    columns = [Column(name, "field", name) for name in FIELDS]
+    columns += [Column(_unique(key, "param", taken), "param", key) for key in params]
+    columns += [
+        Column(_unique(f"{metric}.{stat}", "metric", taken), "metric", metric, stat)
+        for metric in metrics
+        for stat in STATS
+    ]
+    columns += [Column(_unique(f"summary.{key}", "summary", taken), "summary", key) for key in summary]
+    return tuple(columns)
+
+
+def _value(row: _Row, column: Column) -> Any:
+    if column.kind == "field":
+        return row.fields.get(column.key)
+    if column.kind == "param":
+        return row.params.get(column.key)
+    if column.kind == "metric":
+        stats = row.metrics.get(column.key)
+        return None if stats is None else getattr(stats, column.stat or "last")
+    return row.summary.get(column.key)
+
+
+def export_rows(
+    store: TaskStore,
+    views: Iterable[TaskView],
+    *,
+    sort_by: str | None = None,
+    descending: bool = False,
+    now: float | None = None,
+) -> Report:
+    """The report of `views` (e.g. from `select_tasks`): one row per run, in task then run order.
+
+    A task with no run yet gives one row whose run fields are empty. Optionally sorted by
+    column `sort_by` (see `sort_report`).
+    """
+    now = time.time() if now is None else now
+    rows = [row for view in views for row in _rows_of(store, view, now)]
+    columns = _columns(rows)
+    report = Report(columns, tuple(tuple(_value(row, c) for c in columns) for row in rows))
+    return sort_report(report, sort_by, descending=descending) if sort_by else report
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # numbers before text; bools are numbers; lists and mappings compare as their JSON text
+    if isinstance(value, (bool, int, float)):
+        return (0, float(value))
+    if isinstance(value, str):
+        return (1, value.lower())
+    return (1, json.dumps(value, sort_keys=True, default=str).lower())
+
+
+def sort_report(report: Report, column: str | None, *, descending: bool = False) -> Report:
+    """`report` ordered by `column`; missing values (empty, NaN) last either way; stable.
+
+    An unknown column is an ExportError, except in a report with no rows.
+    """
+    if not column or not report.rows:
+        return report
+    i = report.index(column)
+    present = [row for row in report.rows if not _missing(row[i])]
+    missing = [row for row in report.rows if _missing(row[i])]
+    present.sort(key=lambda row: _sort_key(row[i]), reverse=descending)
+    return Report(report.columns, tuple(present + missing))
+
+
+def best_column(report: Report, metric: str, mode: str = "min") -> str:
+    """The column `best` ranks by: `metric` itself if it is a column, else `<metric>.<mode>`."""
+    if mode not in ("min", "max"):
+        raise ExportError(f"best: mode must be 'min' or 'max', not {mode!r}")
+    header = report.header
+    for candidate in (metric, f"{metric}.{mode}"):
+        if candidate in header:
+            return candidate
+    for candidate in (metric, f"{metric}.{mode}"):
+        lowered = [h.lower() for h in header]
+        if candidate.lower() in lowered:
+            return header[lowered.index(candidate.lower())]
+    metrics = sorted({c.key for c in report.columns if c.kind == "metric"})
+    known = ", ".join(metrics) or "none"
+    raise ExportError(f"no metric or column {metric!r} in the selected tasks (metrics: {known})")
+
+
+def best(report: Report, metric: str, mode: str = "min") -> BestRow:
+    """The row with the lowest (`mode="min"`) or highest value of `metric`; ties: first row.
+
+    `metric` is a column name (`loss.last`, `summary.best_acc`, `lr`) or a metric name, which
+    means its `.min` column for "min" and its `.max` column for "max" (the best value reached).
+    """
+    column = best_column(report, metric, mode)
+    i = report.index(column)
+    winner: tuple[float, tuple[Any, ...]] | None = None
+    for row in report.rows:
+        value = row[i]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            continue
+        if winner is None or (value < winner[0] if mode == "min" else value > winner[0]):
+            winner = (float(value), row)
+    if winner is None:
+        raise ExportError(f"no selected task has a numeric value for {column!r}")
+    record = dict(zip(report.header, winner[1]))
+    return BestRow(name=record["name"], run=record["run"], column=column, value=winner[0], record=record)

@@ -1,0 +1,157 @@
+"""Writing a report as text: CSV (formula-injection safe), strict JSON, or a Markdown table.
+
+The rules (see docs/export.md):
+- CSV: empty cell for no value; floats in round-trip form (`repr`), non-finite as `nan`,
+  `inf`, `-inf`; booleans `true`/`false`; lists and mappings as JSON text. A text cell that
+  starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'` so spreadsheets
+  never run it as a formula — unless the whole cell is a plain decimal number such as `-1.5`
+  or `-2e-05` (which a spreadsheet reads as a number, never a formula).
+- JSON: a list of objects, every column in every object, NaN and infinities as `null`.
+- Markdown: a GitHub table; `\\`, `|` escaped, line breaks as `<br>`, floats with 6 significant
+  digits, numeric columns right-aligned.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pyruns_tui.errors import ExportError
+
+if TYPE_CHECKING:
+    from pyruns_tui.metrics.export import Report
+
+FORMATS: tuple[str, ...] = ("csv", "json", "md")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "md", ".markdown": "md"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def format_for_path(path: str | None) -> str | None:
+    """The format a file name asks for by its extension (`.csv`, `.json`, `.md`), or None."""
+    if not path or path == "-":
+        return None
+    return _EXTENSIONS.get(Path(path).suffix.lower())
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with NaN and infinities replaced by None, inside lists and mappings too."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def safe_cell(text: str) -> str:
+    """`text` made safe for a spreadsheet: formula-like text gets a leading `'`."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_cell(value: Any) -> str:
+    """One value as CSV cell text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)  # a number: never a formula, even when negative
+    if isinstance(value, str):
+        return safe_cell(value)
+    return safe_cell(json.dumps(json_safe(value), ensure_ascii=False))
+
+
+def to_csv(report: Report) -> str:
+    """The report as CSV text: a header row, then one row per run (`\\n` line ends)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([safe_cell(name) for name in report.header])
+    for row in report.rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return out.getvalue()
+
+
+def to_json(report: Report) -> str:
+    """The report as strict JSON: a list of objects keyed by column (no NaN: null)."""
+    records = [{k: json_safe(v) for k, v in record.items()} for record in report.records()]
+    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
+
+
+def markdown_cell(value: Any) -> str:
+    """One value as Markdown table cell text: numbers compact, text escaped."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return _float_text(value)
+        return format(value, ".6g")
+    if isinstance(value, str):
+        return _md_escape(value)
+    return _md_escape(json.dumps(json_safe(value), ensure_ascii=False))
+
+
+def _is_numeric_column(report: Report, i: int) -> bool:
+    values = [row[i] for row in report.rows if row[i] is not None]
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def to_markdown(report: Report) -> str:
+    """The report as a GitHub-flavoured Markdown table."""
+    header = "| " + " | ".join(_md_escape(name) for name in report.header) + " |"
+    rule = "|" + "|".join("---:" if _is_numeric_column(report, i) else "---" for i in range(len(report.columns))) + "|"
+    lines = [header, rule]
+    for row in report.rows:
+        lines.append("| " + " | ".join(markdown_cell(value) for value in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report as text in format `fmt` (one of FORMATS)."""
+    if fmt == "csv":
+        return to_csv(report)
+    if fmt == "json":
+        return to_json(report)
+    if fmt in ("md", "markdown"):
+        return to_markdown(report)
+    raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
+
+
+def save_text(path: str | Path, text: str) -> None:
+    """Write `text` to `path` atomically: readers see the old file or the whole new one."""
+    from pyruns_tui.workspace.fsio import atomic_write
+
+    target = Path(path)
+    try:
+        atomic_write(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
