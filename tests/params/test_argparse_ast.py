@@ -451,6 +451,45 @@ def test_recursion_and_huge_loops_terminate() -> None:
     assert sp.defaults() == {"inside_while": 1, "x": 2}
 
 
+def test_exponential_call_trees_stop_with_a_warning_and_later_arguments_kept() -> None:
+    defs = "\n".join(f"def f{i}(p):\n    f{i + 1}(p)\n    f{i + 1}(p)" for i in range(39))
+    sp = extract_params(
+        f"import argparse\n{defs}\ndef f39(p):\n    p.add_argument('--q', default=1)\n"
+        "p = argparse.ArgumentParser()\nf0(p)\np.add_argument('--after', default=2)\n", "t.py")
+    assert sp.defaults() == {"q": 1, "after": 2}
+    assert any("too many function calls to follow" in w for w in sp.warnings)
+
+
+def test_loops_that_cannot_add_arguments_are_not_unrolled() -> None:
+    sp = params_of("""
+        import argparse
+        def train_step(i):
+            return i * 2
+        def main():
+            p = argparse.ArgumentParser()
+            p.add_argument("--epochs", type=int, default=3)
+            args = p.parse_args()
+            for epoch in range(1000):
+                for step in range(1000):
+                    train_step(step)
+        if __name__ == "__main__":
+            main()
+    """)
+    assert sp.defaults() == {"epochs": 3} and sp.warnings == ()
+
+
+def test_script_functions_that_touch_no_parser_are_not_called() -> None:
+    sp = params_of("""
+        import argparse
+        def default_lr():
+            return 0.1
+        p = argparse.ArgumentParser()
+        p.add_argument("--lr", default=default_lr())
+    """)
+    assert (spec(sp, "lr").default_resolved, spec(sp, "lr").default_source) == (
+        False, "default_lr()")
+
+
 @pytest.mark.parametrize("source", [
     "import pyruns_tui as pr\ncfg = pr.load()\n",
     "import pyruns_tui\ncfg = pyruns_tui.load()\n",

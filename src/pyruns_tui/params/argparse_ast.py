@@ -268,8 +268,10 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
     return main
 
 
-def _uses_pyruns_load(tree: ast.Module) -> bool:
+def _uses_pyruns_load(tree: ast.Module, source: str) -> bool:
     """Whether the script calls pyruns_tui.load() through any import alias."""
+    if "pyruns_tui" not in source:
+        return False
     modules: set[str] = set()
     functions: set[str] = set()
     for node in ast.walk(tree):
@@ -317,7 +319,7 @@ def extract_params(source: str, filename: str = "<script>",
     ParamsError for a syntax error or an unknown sub-command.
     """
     tree = _parse(source, filename)
-    if _uses_pyruns_load(tree):
+    if _uses_pyruns_load(tree, source):
         notes: tuple[str, ...] = ()
         if "add_argument" in source:
             notes = (f"{filename}: the script calls pyruns_tui.load(); its argparse "

@@ -67,19 +67,20 @@ class ParserDecl:
     used_as_parent: bool = False
     parse_called: bool = False
     orphan_name: str | None = None
+    option_index: dict[str, ActionDecl] = field(default_factory=dict)
 
     def add(self, decl: ActionDecl) -> str | None:
         """Add an action like argparse; a warning text when a flag conflicts."""
-        taken = {flag: a for a in self.actions for flag in a.flags}
-        clashes = [flag for flag in decl.flags if flag in taken]
+        clashes = [flag for flag in decl.flags if flag in self.option_index]
         if clashes and not self.resolve_conflicts:
             return f"option {clashes[0]} is declared twice; the first declaration is kept"
         for flag in clashes:
-            old = taken[flag]
+            old = self.option_index.pop(flag)
             old.flags.remove(flag)
             if not old.flags:
                 self.actions.remove(old)
         self.actions.append(decl)
+        self.option_index.update(dict.fromkeys(decl.flags, decl))
         return None
 
     def set_defaults(self, values: dict[str, tuple[Any, str | None]]) -> None:

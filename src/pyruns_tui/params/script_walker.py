@@ -9,8 +9,9 @@ recognises (argparse parsers) go to `parser_method`; nothing of the script is ev
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from pyruns_tui.params.static_eval import (MAX_ITER, UNKNOWN, ModuleAttr, ModuleRef, Scope,
                                            StaticEvaluator, Unresolved, is_plain)
@@ -18,7 +19,9 @@ from pyruns_tui.params.static_eval import (MAX_ITER, UNKNOWN, ModuleAttr, Module
 __all__ = ["ScriptWalker", "Function", "ClassNS"]
 
 MAX_STEPS = 200_000  # statements walked before giving up on a pathological script
+SOFT_STEPS = 50_000  # past this, loops are no longer unrolled
 MAX_DEPTH = 40  # nested calls of the script's own functions
+MAX_CALLS = 5_000  # calls of the script's own functions followed in all
 MAX_UNROLL = 1_000
 _PARSER_WORDS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                  "set_defaults", "add_subparsers", "add_parser", "ArgumentParser", "parse_args",
@@ -28,6 +31,42 @@ _HARMLESS_CALLS = {"print", "repr", "str", "id", "type", "vars", "isinstance", "
 _ORPHAN_METHODS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                    "set_defaults", "add_subparsers", "parse_args", "parse_known_args",
                    "parse_intermixed_args", "parse_known_intermixed_args"}
+
+
+_CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+_PARSER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_PARSER_WORDS)) + r")\b")
+
+
+def _function_defs(stmts: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Every def in a statement list, nested ones included (expressions are not entered)."""
+    for stmt in stmts:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield stmt
+        for name in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, name, None)
+            if isinstance(inner, list):
+                yield from _function_defs(inner)
+        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
+            yield from _function_defs(part.body)
+
+
+def relevant_functions(tree: ast.Module, lines: list[str]) -> tuple[set[int], set[str]]:
+    """ids and names of the defs worth following: they mention argparse words, or call (by
+    name) a def that does. A cheap text scan: a false positive only costs a walk."""
+    defs = list(_function_defs(tree.body))
+    texts = {id(d): "\n".join(lines[d.lineno - 1:d.end_lineno]) for d in defs}
+    relevant = {id(d) for d in defs if _PARSER_WORD.search(texts[id(d)])}
+    names = {d.name for d in defs if id(d) in relevant}
+    calls = {id(d): set(_CALLED_NAME.findall(texts[id(d)])) for d in defs}
+    grew = True
+    while grew:
+        grew = False
+        for d in defs:
+            if id(d) not in relevant and calls[id(d)] & names:
+                relevant.add(id(d))
+                names.add(d.name)
+                grew = True
+    return relevant, names
 
 
 class _OutOfSteps(BaseException):
@@ -95,6 +134,11 @@ class ScriptWalker(StaticEvaluator):
         self.frames: list[_Frame] = []
         self.uncertain = 0
         self.steps = 0
+        self.relevant_ids: set[int] = set()
+        self.relevant_names: set[str] = set()
+        self.lines: list[str] = []
+        self.loop_cut = False
+        self.calls = 0
 
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
@@ -106,9 +150,9 @@ class ScriptWalker(StaticEvaluator):
         """Walk the module as `__main__`, then every relevant function never reached."""
         module = Scope()
         module.names["__name__"] = "__main__"
-        called = {n.func.id if isinstance(n.func, ast.Name) else n.func.attr
-                  for n in ast.walk(tree) if isinstance(n, ast.Call)
-                  and isinstance(n.func, (ast.Name, ast.Attribute))}
+        self.lines = self.source.splitlines()
+        self.relevant_ids, self.relevant_names = relevant_functions(tree, self.lines)
+        called = set(_CALLED_NAME.findall(self.source))
         try:
             self.exec_block(tree.body, module)
             # callers first, so a helper sees the parser its caller passes it
@@ -220,9 +264,7 @@ class ScriptWalker(StaticEvaluator):
                          for d in args.kw_defaults],
             is_classmethod=any(isinstance(d, ast.Name) and d.id == "classmethod"
                                for d in stmt.decorator_list),
-            relevant=any(isinstance(n, ast.Attribute) and n.attr in _PARSER_WORDS
-                         or isinstance(n, ast.Name) and n.id in _PARSER_WORDS
-                         for n in ast.walk(stmt)))
+            relevant=id(stmt) in self.relevant_ids)
         self.functions.append(fn)
         scope.bind(stmt.name, fn)
         return False
@@ -264,17 +306,30 @@ class ScriptWalker(StaticEvaluator):
             items = self._iterable(self.eval(stmt.iter, scope))
         except Unresolved:
             pass
-        if items is None or len(items) > MAX_UNROLL:
+        if items is None or len(items) > MAX_UNROLL or not self._loop_matters(stmt):
             self.assign_target(stmt.target, UNKNOWN, scope)
             self.exec_branches([stmt.body], scope)
             return self.exec_block(stmt.orelse, scope)
         for item in list(items)[:MAX_ITER]:
+            if self.steps > SOFT_STEPS:
+                if not self.loop_cut:
+                    self.loop_cut = True
+                    self.warn(stmt, "loop too long to follow to the end; arguments it adds "
+                                    "later may be missing")
+                break
             self.store(stmt.target, item, scope)
             if self.exec_block(stmt.body, scope):
                 return True
         return self.exec_block(stmt.orelse, scope)
 
     exec_AsyncFor = exec_For
+
+    def _loop_matters(self, stmt: ast.stmt) -> bool:
+        """Whether a loop body can touch a parser (else one uncertain pass is enough)."""
+        text = "\n".join(self.lines[stmt.lineno - 1:stmt.end_lineno])
+        if _PARSER_WORD.search(text):
+            return True
+        return bool(set(_CALLED_NAME.findall(text)) & self.relevant_names)
 
     def exec_While(self, stmt: ast.While, scope: Scope) -> bool:
         self.exec_branches([stmt.body], scope)
@@ -357,11 +412,14 @@ class ScriptWalker(StaticEvaluator):
         if self.is_parser_factory(func) or isinstance(func, ClassNS) and func.is_parser:
             _, kwargs = self.lenient_args(node, scope)
             return self.new_parser(node, kwargs)
-        if isinstance(func, Function):
+        if isinstance(func, Function) and func.relevant:
             args, kwargs = self.lenient_args(node, scope)
             if func.is_classmethod and isinstance(func_node, ast.Attribute):
                 args = [self.try_eval(func_node.value, scope), *args]
             return self.call_function(func, args, kwargs, node)
+        if isinstance(func, Function):  # touches no parser: only its value could matter
+            self.lenient_args(node, scope)
+            raise Unresolved("call of a script function")
         if func is UNKNOWN or isinstance(func, (ClassNS, ModuleAttr, ModuleRef)):
             args, kwargs = self.lenient_args(node, scope)
             passed = [v for v in [*args, *kwargs.values()] if self.is_parser_object(v)]
@@ -413,6 +471,12 @@ class ScriptWalker(StaticEvaluator):
         """Walk a script function's body with its parameters bound; its return value."""
         if len(self.frames) >= MAX_DEPTH:
             raise Unresolved("calls nested too deeply")
+        self.calls += 1
+        if self.calls > MAX_CALLS:
+            if self.calls == MAX_CALLS + 1:
+                self.warn(node, "too many function calls to follow; arguments added by later "
+                                "calls may be missing")
+            raise Unresolved("too many calls")
         self.visited.add(id(fn))
         local = Scope(fn.scope)
         spec = fn.node.args
