@@ -19,10 +19,11 @@ import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
-from pyruns_tui.errors import ExportError
+from pyruns_tui.errors import ExportError, PyrunsError
 from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are part of this API)
     FORMATS,
     format_for_path,
@@ -359,3 +360,23 @@ def best(report: Report, metric: str, mode: str = "min") -> BestRow:
         raise ExportError(f"no selected task has a numeric value for {column!r}")
     record = dict(zip(report.header, winner[1]))
     return BestRow(name=record["name"], run=record["run"], column=column, value=winner[0], record=record)
+
+
+def views_of(store: TaskStore, names: Sequence[str]) -> list[TaskView]:
+    """The views of the named tasks, in the given order (WorkspaceError for an unknown name)."""
+    views = []
+    for name in names:
+        task = store.get(name)
+        try:
+            config = store.load_config(name)
+        except PyrunsError:
+            config = {}  # a hand-broken config.yaml must not block the export of the others
+        views.append(TaskView(task=task, params=flatten(config), metrics={}))
+    return views
+
+
+def export_tasks(store: TaskStore, names: Sequence[str], fmt: str, path: str | Path) -> int:
+    """Write the report of tasks `names` to `path` (atomically) as `fmt`; returns the row count."""
+    report = export_rows(store, views_of(store, names))
+    save_text(path, render(report, fmt))
+    return len(report.rows)
