@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from pyruns_tui.tui.widgets.monitor.log_buffer import LogBuffer, PollResult
+from pyruns_tui.tui.widgets.monitor.log_buffer import PAGE_BYTES, TAIL_BYTES, LogBuffer, PollResult
 from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
@@ -76,11 +76,14 @@ class LogView(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
 
-    def __init__(self, *, scrollback: int = 100_000, idle_hz: float = 4.0, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, scrollback: int = 100_000, idle_hz: float = 4.0, tail_bytes: int = TAIL_BYTES,
+                 page_bytes: int = PAGE_BYTES, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.scrollback = scrollback
         self.idle_hz = idle_hz
+        self.tail_bytes = tail_bytes
+        self.page_bytes = page_bytes
+        self.polls = 0  # poll ticks so far (lets tests wait for "a few polls happened")
         self.buffer: LogBuffer | None = None
         self.match_line: int | None = None
         self.empty_text = "no log yet"
@@ -95,7 +98,8 @@ class LogView(ScrollView, can_focus=True):
     def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
         """Show the log at `path` (None shows `empty_text`); reads only its tail."""
         self.empty_text = empty_text
-        self.buffer = LogBuffer(path, scrollback=self.scrollback) if path is not None else None
+        self.buffer = (LogBuffer(path, scrollback=self.scrollback, tail_bytes=self.tail_bytes,
+                                 page_bytes=self.page_bytes) if path is not None else None)
         self.source = path
         self._reset_view()
         self._schedule(0.0 if path is not None else None)
@@ -115,6 +119,10 @@ class LogView(ScrollView, can_focus=True):
         buffer = self.buffer
         if buffer is None:
             return
+        if not (self.screen.is_current and self.is_on_screen):
+            self._schedule(1.0 / self.idle_hz)  # hidden: catch up once shown again
+            return
+        self.polls += 1
         before = buffer.bytes_read
         if self.follow and buffer.backlog > JUMP_BYTES:
             buffer.reopen()
