@@ -1,0 +1,112 @@
+"""Comparing two tasks: config, metric and summary differences, as text and as JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.metrics.compare import compare_tasks, diff_mappings, to_dict, to_text
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import TaskStore
+from tests.metrics.test_export import T0, add_run, create, log_rows, write_summary
+
+
+@pytest.fixture
+def pair(store: TaskStore) -> TaskStore:
+    create(store, "a", {"lr": 0.1, "model": {"depth": 18, "act": "relu"}, "amp": True, "seed": 1})
+    create(store, "b", {"lr": 0.01, "model": {"depth": 34, "act": "relu"}, "amp": 1, "wd": 0.0005})
+    add_run(store, "a", T0, T0 + 10)
+    add_run(store, "b", T0, T0 + 10, Status.FAILED, exit_code=1)
+    log_rows(store, "a", {"t": T0 + 1, "loss": 1.0, "acc": 0.5}, {"t": T0 + 2, "loss": 0.5, "acc": 0.75})
+    log_rows(store, "b", {"t": T0 + 1, "loss": 2.0, "gnorm": 3.0}, {"t": T0 + 2, "loss": 0.25})
+    write_summary(store, "a", {"best": 0.75, "tag": "x", "only": 1})
+    write_summary(store, "b", {"best": 0.5, "tag": "x"})
+    return store
+
+
+def test_config_diff_lists_only_a_only_b_and_different_values(pair: TaskStore) -> None:
+    config = compare_tasks(pair, "a", "b").config
+    assert config.only_a == (("seed", 1),)
+    assert config.only_b == (("wd", 0.0005),)
+    assert [(d.key, d.a, d.b) for d in config.different] == [
+        ("lr", 0.1, 0.01), ("model.depth", 18, 34), ("amp", True, 1)]
+    assert config.same == 1  # model.act
+
+
+def test_metric_diff_has_last_min_max_with_delta_b_minus_a(pair: TaskStore) -> None:
+    comparison = compare_tasks(pair, "a", "b")
+    loss = {d.stat: (d.a, d.b, d.delta) for d in comparison.metrics if d.metric == "loss"}
+    assert loss == {"last": (0.5, 0.25, -0.25), "min": (0.5, 0.25, -0.25), "max": (1.0, 2.0, 1.0)}
+    assert {d.metric for d in comparison.metrics} == {"loss"}
+    assert comparison.metrics_only_a == ("acc",) and comparison.metrics_only_b == ("gnorm",)
+
+
+def test_summary_diff_has_deltas_for_numbers(pair: TaskStore) -> None:
+    summary = compare_tasks(pair, "a", "b").summary
+    assert [(d.key, d.a, d.b, d.delta) for d in summary.different] == [("best", 0.75, 0.5, -0.25)]
+    assert summary.only_a == (("only", 1),) and summary.same == 1
+
+
+def test_metrics_compare_the_latest_run_that_logged(store: TaskStore) -> None:
+    create(store, "a", {})
+    create(store, "b", {})
+    add_run(store, "a", T0, T0 + 10)
+    add_run(store, "a", T0 + 100, T0 + 110)
+    add_run(store, "a", T0 + 200, None, Status.RUNNING, exit_code=None)  # nothing logged yet
+    log_rows(store, "a", {"t": T0 + 1, "loss": 9.0}, {"t": T0 + 101, "loss": 3.0})
+    log_rows(store, "b", {"t": T0, "loss": 1.0})
+    comparison = compare_tasks(store, "a", "b")
+    assert comparison.a.metrics_run == 2 and comparison.b.metrics_run is None
+    assert {d.stat: d.a for d in comparison.metrics} == {"last": 3.0, "min": 3.0, "max": 3.0}
+
+
+def test_text_output_is_readable(pair: TaskStore) -> None:
+    text = to_text(compare_tasks(pair, "a", "b"))
+    lines = text.splitlines()
+    assert lines[0] == "A: a  (completed, 1 run, metrics of run 1)"
+    assert lines[1] == "B: b  (failed, 1 run, metrics of run 1)"
+    assert "config: 3 different, 1 only in A, 1 only in B, 1 same" in lines
+    assert any(line.split() == ["lr", "0.1", "0.01"] for line in lines)
+    assert any(line.split() == ["seed", "1", "-"] for line in lines)
+    assert any(line.split() == ["wd", "-", "0.0005"] for line in lines)
+    assert any(line.split() == ["amp", "true", "1"] for line in lines)
+    assert any(line.split() == ["loss.max", "1", "2", "+1"] for line in lines)
+    assert any(line.split() == ["loss.last", "0.5", "0.25", "-0.25"] for line in lines)
+    assert "  only in A: acc" in lines and "  only in B: gnorm" in lines
+    assert any(line.split() == ["best", "0.75", "0.5", "-0.25"] for line in lines)
+
+
+def test_json_form_is_strict_and_complete(pair: TaskStore) -> None:
+    log_rows(pair, "a", {"t": T0 + 3, "loss": "NaN"})
+    data = to_dict(compare_tasks(pair, "a", "b"))
+    text = json.dumps(data, allow_nan=False)
+    back = json.loads(text)
+    assert back["a"] == {"name": "a", "status": "completed", "runs": 1, "metrics_run": 1}
+    assert back["config"]["different"]["lr"] == {"a": 0.1, "b": 0.01}
+    assert back["config"]["only_a"] == {"seed": 1} and back["config"]["only_b"] == {"wd": 0.0005}
+    assert back["metrics"]["shared"]["loss"]["last"] == {"a": None, "b": 0.25, "delta": None}
+    assert back["metrics"]["shared"]["loss"]["max"] == {"a": 1.0, "b": 2.0, "delta": 1.0}
+    assert back["metrics"]["only_a"] == ["acc"] and back["metrics"]["only_b"] == ["gnorm"]
+    assert back["summary"]["different"]["best"] == {"a": 0.75, "b": 0.5, "delta": -0.25}
+
+
+def test_identical_tasks_show_no_differences(store: TaskStore) -> None:
+    create(store, "a", {"x": 1, "f": math.nan})
+    create(store, "b", {"x": 1, "f": math.nan})
+    comparison = compare_tasks(store, "a", "b")
+    assert comparison.config.different == () and comparison.config.same == 2
+    assert "config: 0 different, 0 only in A, 0 only in B, 2 same" in to_text(comparison)
+
+
+def test_diff_mappings_keeps_bools_apart_from_numbers() -> None:
+    diff = diff_mappings({"a": True, "b": 1, "c": 1.0}, {"a": 1, "b": 1.0, "c": 1})
+    assert [d.key for d in diff.different] == ["a"] and diff.same == 2
+    assert diff.different[0].delta is None
+
+
+def test_unknown_task_is_a_workspace_error(pair: TaskStore) -> None:
+    with pytest.raises(WorkspaceError, match="no task named 'zzz'"):
+        compare_tasks(pair, "a", "zzz")
