@@ -14,14 +14,13 @@ from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import make_tasks
 
 
-def test_created_tasks_have_info_config_and_log_folder(store: TaskStore) -> None:
+def test_created_tasks_have_info_and_config(store: TaskStore) -> None:
     names = make_tasks(store, 3, lr=0.1)
     assert names == ["t0", "t1", "t2"]
     for i, name in enumerate(names):
         info = json.loads(store.layout.task_info(name).read_text())
         assert info["status"] == "pending" and info["schema_version"] == 1 and info["name"] == name
         assert store.load_config(name) == {"i": i, "lr": 0.1}
-        assert (store.layout.task_dir(name) / "run_logs").is_dir()
 
 
 def test_taken_names_get_a_unique_suffix(store: TaskStore) -> None:

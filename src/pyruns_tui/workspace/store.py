@@ -53,6 +53,16 @@ def info_mode(data: dict[str, Any]) -> int:
     return 0o600 if any(isinstance(r, dict) and r.get("env") for r in runs) else 0o644
 
 
+def _write_new(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def _read_json(path: Path) -> Any:
     with open(path, "rb") as fh:
         return json.loads(fh.read())
@@ -268,13 +278,13 @@ class TaskStore:
                     name = unique_name(item.name, taken)
                     taken.add(name)
                     task = Task(name=name, task_kind=task_kind, script=script)
-                    folder = staging / name
-                    folder.mkdir()
-                    (folder / L.RUN_LOGS).mkdir()
-                    atomic_write(folder / L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"), fsync=False)
+                    # plain writes are enough inside the staging folder: it is renamed in whole
+                    folder = os.path.join(staging, name)
+                    os.mkdir(folder)
+                    _write_new(os.path.join(folder, L.CONFIG_YAML), yamlio.dump_text(item.config).encode("utf-8"))
                     if item.command is not None:
-                        atomic_write(folder / L.CONFIG_SH, item.command.encode("utf-8"), fsync=False)
-                    atomic_write(folder / L.TASK_INFO, dump_json(task.to_dict()), fsync=False)
+                        _write_new(os.path.join(folder, L.CONFIG_SH), item.command.encode("utf-8"))
+                    _write_new(os.path.join(folder, L.TASK_INFO), dump_json(task.to_dict()))
                     created.append(task)
                 sync_filesystem(staging)
                 for task in created:
