@@ -243,6 +243,7 @@ FLAG = True
 class Defaults:
     LR = 3e-4
 """
+PARSER_WITH_DEFAULT = "p = argparse.ArgumentParser()\np.add_argument('--x', default={expr})\n"
 
 
 @pytest.mark.parametrize("expr,expected", [
@@ -260,7 +261,7 @@ class Defaults:
     ("None", None), ("float('inf')", float("inf")), ("1_000", 1000), ("'é' * 3", "ééé"),
 ])
 def test_default_expressions_are_resolved(expr: str, expected: Any) -> None:
-    sp = params_of(PRELUDE + f"p = argparse.ArgumentParser()\np.add_argument('--x', default={expr})\n")
+    sp = params_of(PRELUDE + PARSER_WITH_DEFAULT.format(expr=expr))
     assert spec(sp, "x").default_resolved
     assert strict_equal(sp.defaults()["x"], expected)
 
@@ -274,7 +275,7 @@ def test_default_expressions_are_resolved(expr: str, expected: Any) -> None:
     "int('9' * 5000)", "str(10 ** 5000)", "LIST[10]", "Defaults.MISSING", "...",
 ])
 def test_unknowable_defaults_are_unresolved_never_source_text(expr: str) -> None:
-    sp = params_of(PRELUDE + f"p = argparse.ArgumentParser()\np.add_argument('--x', default={expr})\n")
+    sp = params_of(PRELUDE + PARSER_WITH_DEFAULT.format(expr=expr))
     x = spec(sp, "x")
     assert (x.default, x.default_resolved, x.default_source) == (None, False, expr)
 
@@ -536,3 +537,18 @@ def test_spec_json_round_trip_keeps_every_field() -> None:
                          nargs="+", required=True, help="h", group="G", positional=False,
                          subcommand="train")
     assert ParamSpec.from_dict(json.loads(json.dumps(original.to_dict()))) == original
+
+
+def test_star_imports_and_parser_subclasses_are_parsers() -> None:
+    sp = params_of("""
+        from argparse import *
+        class QuietParser(ArgumentParser):
+            def error(self, message):
+                raise SystemExit(message)
+        p = QuietParser()
+        p.add_argument("--n", nargs=ONE_OR_MORE, default=[1])
+        p.add_argument("--flag", action=BooleanOptionalAction, default=SUPPRESS)
+        p.parse_args()
+    """)
+    assert sp.defaults() == {"n": [1], "flag": None}
+    assert (spec(sp, "n").nargs, spec(sp, "flag").action) == ("+", "boolean_optional")

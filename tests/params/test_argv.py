@@ -246,3 +246,27 @@ def test_any_value_round_trips_through_the_real_parser(
 
 
 _STATIC_TRAIN_BASIC = script_params("train_basic.py")
+
+
+def test_configs_loaded_with_ruamel_types_pass_like_plain_ones() -> None:
+    from pyruns_tui.params.yamlio import load_roundtrip
+    sp = script_params("collections_script.py")
+    config = load_roundtrip("checkpoint: \"ck\"\nscales: [1.50, -2.5e-08]\nresize: 0x10\n"
+                            "include: [a]\nquiet: 2\n")
+    assert build_argv(config, sp) == build_argv(
+        {"checkpoint": "ck", "scales": [1.5, -2.5e-08], "resize": 16, "include": ["a"],
+         "quiet": 2}, sp)
+
+
+def test_boolean_optional_false_needs_a_double_dash_flag() -> None:
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser(prefix_chars="-+")
+        parser.add_argument("-x", "--ex", action=argparse.BooleanOptionalAction, default=True)
+        parser.add_argument("++plus", action=argparse.BooleanOptionalAction, default=True)
+    """)
+    argv = build_argv({"ex": False, "plus": True}, sp)
+    assert argv == ["--no-ex", "++plus"]
+    assert vars(parser.parse_args(argv)) == {"ex": False, "plus": True}
+    with pytest.raises(ParamsError, match="'plus' has no --no- form"):
+        build_argv({"plus": False}, sp)

@@ -29,6 +29,23 @@ _CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
 _VARIABLE_NARGS = ("*", "+", "...", "A...")  # '?' values go as one `--flag=value` item
 
 
+def _plain(value: Any) -> Any:
+    """Config values as exact builtin types (ruamel loads ScalarFloat, HexInt, CommentedSeq)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 class _Cannot(Exception):
     """This spec cannot express the value (the message says why)."""
 
@@ -149,8 +166,9 @@ class _Builder:
                 raise _Cannot(f"{key!r} is a flag: true or false, got {value!r}")
             if value:
                 return [flag]
-            if flag[:2] == flag[0] * 2:
-                return [f"{flag[:2]}no-{flag[2:]}"]
+            negatives = ["--no-" + f[2:] for f in spec.flags if f.startswith("--")]
+            if negatives:  # argparse adds `--no-x` for each `--x` flag only
+                return [negatives[0]]
             raise _Cannot(f"{key!r} has no --no- form to pass false")
         if action == "count":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -213,6 +231,7 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
     """
     if sp.kind == "pyruns_load":
         return []
+    config = {str(key): _plain(value) for key, value in config.items()}
     known = sp.keys()
     for key in config:
         if key not in known:

@@ -74,7 +74,7 @@ class ParamSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParamSpec:
-        """The inverse of `to_dict`; missing fields take their defaults, unknown ones are ignored."""
+        """The inverse of `to_dict`; missing fields take defaults, unknown ones are ignored."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["flags"] = tuple(known.get("flags") or ())
         if known.get("choices") is not None:

@@ -9,10 +9,10 @@ recognises (argparse parsers) go to `parser_method`; nothing of the script is ev
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
+from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
 from pyruns_tui.params.static_eval import (MAX_ITER, UNKNOWN, ModuleAttr, ModuleRef, Scope,
                                            StaticEvaluator, Unresolved, is_plain)
 
@@ -23,50 +23,14 @@ SOFT_STEPS = 50_000  # past this, loops are no longer unrolled
 MAX_DEPTH = 40  # nested calls of the script's own functions
 MAX_CALLS = 5_000  # calls of the script's own functions followed in all
 MAX_UNROLL = 1_000
-_PARSER_WORDS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
-                 "set_defaults", "add_subparsers", "add_parser", "ArgumentParser", "parse_args",
-                 "parse_known_args"}
+_ARGPARSE_PUBLIC = ("ArgumentParser", "BooleanOptionalAction", "Action", "FileType",
+                    "Namespace", "SUPPRESS", "OPTIONAL", "ZERO_OR_MORE", "ONE_OR_MORE",
+                    "REMAINDER")
 _HARMLESS_CALLS = {"print", "repr", "str", "id", "type", "vars", "isinstance", "getattr",
                    "hasattr", "logging.info", "logging.debug", "logger.info", "logger.debug"}
 _ORPHAN_METHODS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                    "set_defaults", "add_subparsers", "parse_args", "parse_known_args",
                    "parse_intermixed_args", "parse_known_intermixed_args"}
-
-
-_CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
-_PARSER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_PARSER_WORDS)) + r")\b")
-
-
-def _function_defs(stmts: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Every def in a statement list, nested ones included (expressions are not entered)."""
-    for stmt in stmts:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield stmt
-        for name in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, name, None)
-            if isinstance(inner, list):
-                yield from _function_defs(inner)
-        for part in getattr(stmt, "handlers", None) or getattr(stmt, "cases", None) or ():
-            yield from _function_defs(part.body)
-
-
-def relevant_functions(tree: ast.Module, lines: list[str]) -> tuple[set[int], set[str]]:
-    """ids and names of the defs worth following: they mention argparse words, or call (by
-    name) a def that does. A cheap text scan: a false positive only costs a walk."""
-    defs = list(_function_defs(tree.body))
-    texts = {id(d): "\n".join(lines[d.lineno - 1:d.end_lineno]) for d in defs}
-    relevant = {id(d) for d in defs if _PARSER_WORD.search(texts[id(d)])}
-    names = {d.name for d in defs if id(d) in relevant}
-    calls = {id(d): set(_CALLED_NAME.findall(texts[id(d)])) for d in defs}
-    grew = True
-    while grew:
-        grew = False
-        for d in defs:
-            if id(d) not in relevant and calls[id(d)] & names:
-                relevant.add(id(d))
-                names.add(d.name)
-                grew = True
-    return relevant, names
 
 
 class _OutOfSteps(BaseException):
@@ -152,7 +116,7 @@ class ScriptWalker(StaticEvaluator):
         module.names["__name__"] = "__main__"
         self.lines = self.source.splitlines()
         self.relevant_ids, self.relevant_names = relevant_functions(tree, self.lines)
-        called = set(_CALLED_NAME.findall(self.source))
+        called = called_names(self.source)
         try:
             self.exec_block(tree.body, module)
             # callers first, so a helper sees the parser its caller passes it
@@ -242,7 +206,10 @@ class ScriptWalker(StaticEvaluator):
 
     def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
         module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
-        for alias in stmt.names:
+        names = stmt.names
+        if module.name == "argparse" and any(alias.name == "*" for alias in names):
+            names = [ast.alias(name=n) for n in _ARGPARSE_PUBLIC]
+        for alias in names:
             if alias.name == "*":
                 continue
             try:
@@ -306,7 +273,8 @@ class ScriptWalker(StaticEvaluator):
             items = self._iterable(self.eval(stmt.iter, scope))
         except Unresolved:
             pass
-        if items is None or len(items) > MAX_UNROLL or not self._loop_matters(stmt):
+        if items is None or len(items) > MAX_UNROLL or not loop_matters(
+                stmt, self.lines, self.relevant_names):
             self.assign_target(stmt.target, UNKNOWN, scope)
             self.exec_branches([stmt.body], scope)
             return self.exec_block(stmt.orelse, scope)
@@ -323,13 +291,6 @@ class ScriptWalker(StaticEvaluator):
         return self.exec_block(stmt.orelse, scope)
 
     exec_AsyncFor = exec_For
-
-    def _loop_matters(self, stmt: ast.stmt) -> bool:
-        """Whether a loop body can touch a parser (else one uncertain pass is enough)."""
-        text = "\n".join(self.lines[stmt.lineno - 1:stmt.end_lineno])
-        if _PARSER_WORD.search(text):
-            return True
-        return bool(set(_CALLED_NAME.findall(text)) & self.relevant_names)
 
     def exec_While(self, stmt: ast.While, scope: Scope) -> bool:
         self.exec_branches([stmt.body], scope)
@@ -432,39 +393,6 @@ class ScriptWalker(StaticEvaluator):
             raise Unresolved("unknown call")
         args, kwargs = self.strict_args(node, scope)
         return self.apply(func, args, kwargs)
-
-    def strict_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
-        """Positional and keyword argument values; Unresolved if any is unknown."""
-        args = self._elements(node.args, scope)
-        kwargs: dict[str, Any] = {}
-        for kw in node.keywords:
-            value = self.eval(kw.value, scope)
-            if kw.arg is None:
-                kwargs.update(value)
-            else:
-                kwargs[kw.arg] = value
-        return args, kwargs
-
-    def lenient_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
-        """Argument values with UNKNOWN for unknown ones (each evaluated once, in order)."""
-        args: list[Any] = []
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                value = self.try_eval(arg.value, scope)
-                if isinstance(value, (list, tuple)):
-                    args.extend(value)
-                else:
-                    args.append(UNKNOWN)
-            else:
-                args.append(self.try_eval(arg, scope))
-        kwargs: dict[str, Any] = {}
-        for kw in node.keywords:
-            value = self.try_eval(kw.value, scope)
-            if kw.arg is not None:
-                kwargs[kw.arg] = value
-            elif isinstance(value, dict):
-                kwargs.update({str(k): v for k, v in value.items()})
-        return args, kwargs
 
     def call_function(self, fn: Function, args: list[Any], kwargs: dict[str, Any],
                       node: ast.AST) -> Any:

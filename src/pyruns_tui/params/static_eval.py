@@ -406,14 +406,41 @@ class StaticEvaluator:
 
     def eval_Call(self, node: ast.Call, scope: Scope) -> Any:
         func = self.eval(node.func, scope)
+        args, kwargs = self.strict_args(node, scope)
+        return self.apply(func, args, kwargs)
+
+    def strict_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
+        """Positional and keyword argument values; Unresolved if any is unknown."""
         args = self._elements(node.args, scope)
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
+            value = self.eval(kw.value, scope)
             if kw.arg is None:
-                kwargs.update(self.eval(kw.value, scope))
+                kwargs.update(value)
             else:
-                kwargs[kw.arg] = self.eval(kw.value, scope)
-        return self.apply(func, args, kwargs)
+                kwargs[kw.arg] = value
+        return args, kwargs
+
+    def lenient_args(self, node: ast.Call, scope: Scope) -> tuple[list[Any], dict[str, Any]]:
+        """Argument values with UNKNOWN for unknown ones (each evaluated once, in order)."""
+        args: list[Any] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                value = self.try_eval(arg.value, scope)
+                if isinstance(value, (list, tuple)):
+                    args.extend(value)
+                else:
+                    args.append(UNKNOWN)
+            else:
+                args.append(self.try_eval(arg, scope))
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            value = self.try_eval(kw.value, scope)
+            if kw.arg is not None:
+                kwargs[kw.arg] = value
+            elif isinstance(value, dict):
+                kwargs.update({str(k): v for k, v in value.items()})
+        return args, kwargs
 
     def apply(self, func: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """Call a whitelisted pure function or method on known values."""
