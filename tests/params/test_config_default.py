@@ -142,3 +142,16 @@ def test_defaults_from_text(text: str, expected: dict[str, Any]) -> None:
 def test_defaults_from_text_errors(text: str, message: str) -> None:
     with pytest.raises(ParamsError, match=message):
         defaults_from_text(text)
+
+
+def test_required_parameters_are_marked() -> None:
+    sp = extract_params(textwrap.dedent("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("data", help="dataset folder")
+        p.add_argument("--model", required=True)
+        p.add_argument("--opt", default="sgd")
+    """), "t.py")
+    lines = config_default_text(sp).splitlines()
+    assert lines[0].endswith("# dataset folder; required")
+    assert lines[1].endswith("# required") and lines[2] == "opt: sgd"

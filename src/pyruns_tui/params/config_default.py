@@ -2,7 +2,8 @@
 
 Keys are flat, in declaration order (main parser, then the chosen sub-command). A default
 that could not be resolved statically is written as null with the comment
-`unresolved default: <source>`; a key only `set_defaults()` creates is marked as such.
+`unresolved default: <source>`; required parameters and keys only `set_defaults()` creates
+are marked as such.
 The text reads back (yamlio.load_text) to exactly `ScriptParams.defaults()`.
 """
 
@@ -25,6 +26,8 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
     if help_text:
         parts.append(" ".join(help_text.split()))
     first = specs[0]
+    if first.required:
+        parts.append("required")
     if not first.default_resolved:
         source = " ".join(str(first.default_source).split())
         parts.append(f"unresolved default: {source}")
