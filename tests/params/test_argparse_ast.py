@@ -552,3 +552,22 @@ def test_star_imports_and_parser_subclasses_are_parsers() -> None:
     """)
     assert sp.defaults() == {"n": [1], "flag": None}
     assert (spec(sp, "n").nargs, spec(sp, "flag").action) == ("+", "boolean_optional")
+
+
+def test_type_names_from_kwargs_dicts() -> None:
+    sp = params_of("""
+        import argparse
+        from pathlib import Path
+        def parse_pair(text):
+            return text.split(",")
+        class Mode:
+            pass
+        OPTS = {"a": {"type": Path, "default": "x"}, "b": {"type": parse_pair},
+                "c": {"type": int, "default": "3"}, "d": {"type": Mode}, "e": {}}
+        p = argparse.ArgumentParser()
+        for key, kw in OPTS.items():
+            p.add_argument("--" + key, **kw)
+    """)
+    assert [(s.key, s.type_name) for s in sp.params] == [
+        ("a", "Path"), ("b", "parse_pair"), ("c", "int"), ("d", "Mode"), ("e", None)]
+    assert sp.defaults() == {"a": "x", "b": None, "c": 3, "d": None, "e": None}

@@ -218,13 +218,20 @@ class _ArgparseReader(ScriptWalker):
         else:
             decl.default = _CLASS_DEFAULTS.get(decl.action)
 
+    def _type_label(self, value: Any, node: ast.expr | None) -> str | None:
+        """`type=` as text: a builtin's name, else its source (or name when from **kwargs)."""
+        if value in (int, float, str, bool):
+            return value.__name__
+        if node is not None:
+            return self.segment(node)
+        if isinstance(value, ModuleAttr):
+            return value.attr
+        return getattr(value, "name", None) or getattr(getattr(value, "node", None), "name",
+                                                         None)
+
     def _fill_details(self, decl: ActionDecl, kwargs: dict[str, Any],
                       kw_nodes: dict[str, ast.expr | None], node: ast.Call) -> None:
-        type_value = kwargs.get("type")
-        if type_value in (int, float, str, bool):
-            decl.type_name = type_value.__name__
-        elif kw_nodes.get("type") is not None:
-            decl.type_name = self.segment(kw_nodes["type"])  # type: ignore[arg-type]
+        decl.type_name = self._type_label(kwargs.get("type"), kw_nodes.get("type"))
         nargs = kwargs.get("nargs")
         if nargs is UNKNOWN:
             self.warn(node, f"nargs of {decl.key!r} cannot be read statically; ignored")
@@ -250,9 +257,12 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
     orphans = [p for p in reader.parsers if p.orphan_name is not None
                and (p.actions or p.defaults)]
     parsed = [p for p in roots if p.parse_called]
-    candidates = parsed or [p for p in roots if not p.used_as_parent] or roots
-    main = max(candidates, key=lambda p: len(p.actions)) if candidates and not parsed \
-        else (parsed[0] if parsed else None)
+    unparsed = [p for p in roots if not p.used_as_parent] or roots
+    main: ParserDecl | None = None
+    if parsed:
+        main = parsed[0]
+    elif unparsed:  # no parse_args seen: the biggest parser that is nobody's parent
+        main = max(unparsed, key=lambda p: len(p.actions))
     if main is None and orphans:
         main = orphans.pop(0)
     for orphan in orphans:
