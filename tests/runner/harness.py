@@ -1,0 +1,146 @@
+"""A real project with a shell workspace and a real runner, for runner and CLI tests.
+
+Tasks are tiny `python -c` programs. The `project` fixture stops every task and the runner at
+the end and fails the test if any process that belongs to it is still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pyruns_tui.cli import main as cli_main
+from pyruns_tui.runner import client, control
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.workspace.bootstrap import init_shell_workspace
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.store import NewTask, TaskStore
+
+SETTINGS = """\
+max_concurrency: 4
+stop_grace_s: 1
+runner_idle_exit_s: 20
+"""
+
+
+def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait until `predicate()` is truthy (poll every 10 ms); fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def py(code: str) -> str:
+    """A shell command line running `code` with this interpreter."""
+    return f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+
+
+@dataclass
+class Project:
+    """A project dir with the `_shell_` workspace; tasks are shell command lines."""
+
+    dir: Path
+    layout: Layout
+    store: TaskStore
+
+    def add(self, name: str, code: str | None = None, *, command: str | None = None, gpus: int | None = None) -> str:
+        """Create a task running python `code` (or a shell `command`); returns its name."""
+        line = command if command is not None else py(code or "pass")
+        task = self.store.create_tasks([NewTask(name, {}, command=line)], task_kind="shell", script=None)[0]
+        if gpus is not None:
+            self.store.update(task.name, lambda t: setattr(t, "gpus", gpus))
+        return task.name
+
+    def gate(self, name: str) -> tuple[str, Callable[[], None]]:
+        """Python code that blocks until `release()` is called."""
+        path = self.dir / f"gate-{name}"
+        code = f"import os, time\nwhile not os.path.exists({str(path)!r}): time.sleep(0.01)\n"
+        return code, lambda: path.touch()
+
+    def task(self, name: str) -> Task:
+        return self.store.get(name)
+
+    def log(self, name: str, index: int = 1) -> bytes:
+        """The run's log (empty while it does not exist yet)."""
+        path = self.layout.run_log(name, index)
+        return path.read_bytes() if path.exists() else b""
+
+    def wait(self, *names: str, timeout: float = 60) -> dict[str, Task]:
+        return control.wait(self.store, list(names), timeout_s=timeout)
+
+    def cli(self, *args: str) -> int:
+        """Run `pyr-tui -C DIR ARGS` in this process; returns the exit code."""
+        return cli_main(["-C", str(self.dir), *args])
+
+    @property
+    def runner_paths(self) -> RunnerPaths:
+        return RunnerPaths.of(self.layout)
+
+    def runner_pid(self) -> int:
+        info = client.runner_info(self.layout)
+        assert info is not None and info.pid, "no runner is running"
+        return info.pid
+
+
+def _belongs(proc: psutil.Process, marker: str) -> bool:
+    with contextlib.suppress(psutil.Error, OSError):
+        if any(marker in part for part in proc.cmdline()):
+            return True
+        env = proc.environ()
+        return any(marker in env.get(key, "") for key in ("PYRUNS_TASK_DIR", "PYRUNS_TEST_MARKER"))
+    return False
+
+
+def strays(marker: str) -> list[psutil.Process]:
+    """Live processes (not zombies) started for the project under `marker`."""
+    me = os.getpid()
+    found = []
+    for proc in psutil.process_iter():
+        if proc.pid == me:
+            continue
+        with contextlib.suppress(psutil.Error):
+            if proc.status() != psutil.STATUS_ZOMBIE and _belongs(proc, marker):
+                found.append(proc)
+    return found
+
+
+def shut_down(project: Project) -> None:
+    """Stop every task and the runner; kill and report anything left."""
+    with contextlib.suppress(Exception):
+        if any(t.status.is_active for t in project.store.scan()):
+            outcome = control.stop_all(project.store)
+            control.wait(project.store, outcome.stopping, timeout_s=30)
+    with contextlib.suppress(Exception):
+        client.stop_runner(project.layout)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    directory = tmp_path / "proj"
+    directory.mkdir()
+    layout = init_shell_workspace(directory)
+    layout.settings_file.write_text(SETTINGS)
+    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
+    proj = Project(directory, layout, TaskStore(layout))
+    yield proj
+    shut_down(proj)
+    deadline = time.monotonic() + 5  # a runner that just released its lock is still exiting
+    while (left := strays(str(directory))) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for proc in left:
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(signal.SIGKILL)
+    assert not left, f"processes left running: {[(p.pid, p.cmdline()) for p in left]}"

@@ -1,0 +1,50 @@
+"""What a run records: redacted environment, git commit and dirty flag."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.runner.record import REDACTED, read_git, redact_env
+
+
+def test_secret_names_are_redacted_case_insensitively() -> None:
+    env = {"HF_TOKEN": "t", "aws_secret_access_key": "s", "DB_Password": "p", "API_KEY": "k", "PATH": "/bin", "HOME": "/h"}
+    out = redact_env(env)
+    assert out == {"API_KEY": REDACTED, "DB_Password": REDACTED, "HF_TOKEN": REDACTED, "HOME": "/h", "PATH": "/bin",
+                   "aws_secret_access_key": REDACTED}
+    assert list(out) == sorted(out)
+
+
+def test_passwords_inside_urls_are_masked() -> None:
+    out = redact_env({"DATABASE_URL": "postgres://me:hunter2@db:5432/x", "PLAIN": "http://host/a:b@c"})
+    assert out["DATABASE_URL"] == f"postgres://me:{REDACTED}@db:5432/x"
+    assert "hunter2" not in str(out)
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(repo)})
+
+
+def test_git_commit_and_dirty_flag_of_the_scripts_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "sub").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    (repo / "train.py").write_text("print(1)\n")
+    _git(repo, "add", "train.py")
+    _git(repo, "commit", "-q", "-m", "one")
+    info = read_git(repo / "sub")
+    assert info is not None and len(info["commit"]) == 40 and info["dirty"] is False
+    assert Path(info["root"]).resolve() == repo.resolve()
+    (repo / "train.py").write_text("print(2)\n")
+    assert read_git(repo)["dirty"] is True  # type: ignore[index]
+
+
+def test_no_repository_gives_none(tmp_path: Path) -> None:
+    if subprocess.run(["git", "-C", str(tmp_path), "rev-parse"], capture_output=True).returncode == 0:
+        pytest.skip("the temp dir is inside a git repository")
+    assert read_git(tmp_path) is None

@@ -1,0 +1,82 @@
+"""A runner killed with SIGKILL: its tasks are re-adopted or failed with a reason, never left running."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import psutil
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.runner.proc import RunState
+from pyruns_tui.workspace.model import Status
+from tests.runner.harness import Project, until
+
+
+def start_gated(project: Project, name: str) -> tuple[str, object]:
+    code, release = project.gate(name)
+    task = project.add(name, "print('before', flush=True)\n" + code + "print('after')\n")
+    control.queue(project.store, [task])
+    until(lambda: project.task(task).status is Status.RUNNING and project.layout.run_log(task, 1).exists()
+          and project.log(task) == b"before\n", what="the task to print")
+    return task, release
+
+
+def kill_runner(project: Project) -> None:
+    pid = project.runner_pid()
+    os.kill(pid, signal.SIGKILL)
+    until(lambda: not client.runner_alive(project.layout), what="the runner to die")
+
+
+def all_json_files_parse(project: Project) -> None:
+    for path in project.layout.workspace_dir.rglob("*.json"):
+        json.loads(path.read_bytes())
+
+
+def test_a_new_runner_adopts_a_live_task_whose_log_keeps_growing(project: Project) -> None:
+    name, release = start_gated(project, "live")
+    kill_runner(project)
+    assert project.task(name).status is Status.RUNNING
+    client.ensure_runner(project.layout)
+    until(lambda: "re-adopted" in project.runner_paths.log.read_text(), what="the adoption")
+    release()  # type: ignore[operator]
+    task = project.wait(name)[name]
+    assert task.status is Status.COMPLETED and len(task.runs) == 1 and task.runs[0].exit_code == 0
+    assert project.log(name) == b"before\nafter\n"
+    all_json_files_parse(project)
+
+
+def test_a_task_that_ended_while_no_runner_watched_is_finished_from_its_record(project: Project) -> None:
+    name, release = start_gated(project, "ended")
+    kill_runner(project)
+    release()  # type: ignore[operator]
+    state = project.runner_paths.run_state(name, 1)
+    until(lambda: (s := RunState.read(state)) is not None and s.exited, what="the supervisor's record")
+    task = project.wait(name)[name]  # wait() starts a runner again, which reads the record
+    assert task.status is Status.COMPLETED and task.runs[0].duration_s is not None
+    assert project.log(name) == b"before\nafter\n"
+    assert not state.exists()
+
+
+def test_a_task_whose_supervisor_died_too_is_failed_as_runner_lost(project: Project) -> None:
+    name, _ = start_gated(project, "lost")
+    state = RunState.read(project.runner_paths.run_state(name, 1))
+    assert state is not None and state.child_pid
+    kill_runner(project)
+    os.kill(state.supervisor_pid, signal.SIGKILL)
+    task = project.wait(name)[name]
+    assert task.status is Status.FAILED and (task.reason or "").startswith("runner lost")
+    assert task.runs[0].status is Status.FAILED
+    until(lambda: not psutil.pid_exists(state.child_pid) or psutil.Process(state.child_pid).status() == psutil.STATUS_ZOMBIE,
+          what="the orphaned task to be gone")
+    all_json_files_parse(project)
+
+
+def test_a_stop_requested_while_the_runner_is_dead_is_carried_out_by_the_next(project: Project) -> None:
+    name, _ = start_gated(project, "stopme")
+    kill_runner(project)
+    outcome = control.stop(project.store, [name])  # starts a runner, which adopts, then stops
+    assert outcome.stopping == [name]
+    task = project.wait(name)[name]
+    assert task.status is Status.INTERRUPTED and task.reason == "stopped by user"

@@ -1,0 +1,138 @@
+"""The runner end to end: states, run records, history, order, concurrency, cancel, environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import NewTask
+from tests.runner.harness import Project, until
+
+
+def test_a_task_completes_with_a_full_run_record(project: Project, monkeypatch) -> None:
+    monkeypatch.setenv("MY_API_TOKEN", "hunter2")
+    name = project.add("ok", "print('hello')")
+    control.queue(project.store, [name])
+    task = project.wait(name)[name]
+    assert task.status is Status.COMPLETED and task.reason is None
+    run = task.runs[0]
+    assert (run.index, run.status, run.exit_code, run.signal) == (1, Status.COMPLETED, 0, None)
+    assert run.pid and run.start and run.finish and run.duration_s is not None and run.host
+    assert run.python == sys.executable and run.log == "run_logs/run1.log"
+    assert run.env["MY_API_TOKEN"] == "<redacted>" and "hunter2" not in json.dumps(task.to_dict())
+    assert run.env["PYRUNS_TASK_DIR"] == str(project.layout.task_dir(name).resolve())
+    assert stat.S_IMODE(os.stat(project.layout.task_info(name)).st_mode) == 0o600
+    assert project.log(name) == b"hello\n"
+    assert not any(project.runner_paths.runs_dir.iterdir())  # the supervisor's record is consumed
+
+
+def test_failure_by_exit_code_and_by_signal(project: Project) -> None:
+    code = project.add("code", "raise SystemExit(3)")
+    killed = project.add("killed", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    control.queue(project.store, [code, killed])
+    tasks = project.wait(code, killed)
+    assert tasks[code].status is Status.FAILED and tasks[code].reason == "exit code 3"
+    assert tasks[code].runs[0].exit_code == 3
+    assert tasks[killed].status is Status.FAILED and tasks[killed].runs[0].signal == 9
+    assert tasks[killed].reason == "killed by signal 9 (SIGKILL)"
+
+
+def test_rerun_appends_a_run_and_keeps_earlier_logs(project: Project) -> None:
+    counter = project.dir / "count"
+    name = project.add("again", f"import pathlib; p = pathlib.Path({str(counter)!r}); n = len(p.read_text()) if p.exists() else 0; p.write_text('x' * (n + 1)); print('run', n + 1)")
+    control.queue(project.store, [name])
+    project.wait(name)
+    assert control.rerun(project.store, [name]).changed == [name]
+    task = project.wait(name)[name]
+    assert [r.index for r in task.runs] == [1, 2] and all(r.status is Status.COMPLETED for r in task.runs)
+    assert project.log(name, 1) == b"run 1\n" and project.log(name, 2) == b"run 2\n"
+    assert task.runs[0].pid != task.runs[1].pid
+
+
+def test_queue_order_is_fifo_with_force_first_and_the_limit_holds(project: Project) -> None:
+    client.set_concurrency(project.layout, 1)
+    order = project.dir / "order"
+    blocker_code, release = project.gate("first")
+    first = project.add("first", blocker_code)
+    names = [project.add(f"n{i}", f"open({str(order)!r}, 'a').write('n{i} ')") for i in range(4)]
+    control.queue(project.store, [first])
+    until(lambda: project.task(first).status is Status.RUNNING, what="the first task to run")
+    control.queue(project.store, names)
+    control.force_start(project.store, ["n3"])  # jumps the queue and ignores the limit
+    until(lambda: project.task("n3").status is Status.COMPLETED, what="the forced task")
+    assert all(project.task(n).status is Status.QUEUED for n in names[:3])
+    release()
+    project.wait(first, *names)
+    assert order.read_text().split() == ["n3", "n0", "n1", "n2"]
+
+
+def test_concurrency_limit_is_never_exceeded(project: Project) -> None:
+    client.set_concurrency(project.layout, 2)
+    live = project.dir / "live"
+    live.mkdir()
+    code = (
+        "import os, time\n"
+        f"d = {str(live)!r}; me = os.path.join(d, str(os.getpid())); open(me, 'w').close()\n"
+        "peak = len(os.listdir(d)); time.sleep(0.05); os.unlink(me); print(peak)\n"
+    )
+    names = [project.add(f"c{i}", code) for i in range(6)]
+    control.queue(project.store, names)
+    project.wait(*names)
+    peaks = [int(project.log(n)) for n in names]
+    assert max(peaks) <= 2
+
+
+def test_cancel_takes_a_queued_task_back_to_pending(project: Project) -> None:
+    client.set_concurrency(project.layout, 1)
+    code, release = project.gate("busy")
+    busy = project.add("busy", code)
+    waiting = project.add("waiting", "print('should not run')")
+    control.queue(project.store, [busy, waiting])
+    until(lambda: project.task(busy).status is Status.RUNNING, what="busy to run")
+    assert control.cancel(project.store, [waiting]).changed == [waiting]
+    release()
+    project.wait(busy)
+    task = project.task(waiting)
+    assert task.status is Status.PENDING and not task.runs and task.queued_at is None
+
+
+def test_environment_and_working_directory_of_a_task(project: Project) -> None:
+    project.layout.settings_file.write_text(project.layout.settings_file.read_text() + "env: {EXTRA: 'yes'}\n")
+    code = "import os, sys; print(os.getcwd()); print(os.environ['__PYRUNS_CONFIG__']); print(os.environ['EXTRA'], os.environ['PYTHONUNBUFFERED'], os.environ['TERM'])"
+    name = project.add("env", code)
+    control.queue(project.store, [name])
+    project.wait(name)
+    cwd, config, rest = project.log(name).decode().splitlines()
+    assert cwd == str(project.dir.resolve())
+    assert config == str(project.layout.task_config(name).resolve())
+    assert rest == "yes 1 xterm-256color"
+
+
+def test_python_script_tasks_get_their_config_as_argv(project: Project, tmp_path) -> None:
+    script = project.dir / "train.py"
+    script.write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=0.1)\n"
+                      "p.add_argument('--fast', action='store_true')\nprint(p.parse_args())\n")
+    from pyruns_tui.workspace.bootstrap import init_workspace
+    from pyruns_tui.workspace.store import TaskStore
+
+    layout = init_workspace(project.dir, script)
+    store = TaskStore(layout)
+    created = store.create_tasks([NewTask("a", {"lr": 0.5, "fast": True})], task_kind="argparse", script=str(script))
+    try:
+        control.queue(store, [created[0].name])
+        task = control.wait(store, ["a"], timeout_s=60)["a"]
+        assert task.status is Status.COMPLETED, task.reason
+        assert layout.run_log("a", 1).read_bytes() == b"Namespace(lr=0.5, fast=True)\n"
+    finally:
+        client.stop_runner(layout)
+
+
+def test_a_task_that_cannot_be_built_fails_with_the_reason(project: Project) -> None:
+    name = project.add("empty", command="  ")
+    control.queue(project.store, [name])
+    task = project.wait(name)[name]
+    assert task.status is Status.FAILED and "config.sh is empty" in (task.reason or "")

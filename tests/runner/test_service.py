@@ -1,0 +1,78 @@
+"""The runner process: one per workspace, detached, SIGHUP-proof, exits when idle, stops on request."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import psutil
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.workspace.model import Status
+from tests.runner.harness import Project, until
+
+
+ENSURE = (
+    "import sys; from pathlib import Path; from pyruns_tui.runner.client import ensure_runner;"
+    "from pyruns_tui.workspace.layout import Layout; print(ensure_runner(Layout(Path(sys.argv[1]), '_shell_')))"
+)
+
+
+def test_clients_starting_the_runner_at_once_get_one_runner(project: Project) -> None:
+    procs = [subprocess.Popen([sys.executable, "-c", ENSURE, str(project.layout.root)], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    pids = {int(proc.communicate(timeout=60)[0]) for proc in procs}
+    runners = [p for p in psutil.process_iter(["cmdline"])
+               if "pyruns_tui.runner.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
+    assert len(runners) == 1
+    assert pids - {0} == {runners[0].pid}
+
+
+def test_the_runner_is_detached_and_ignores_sighup(project: Project) -> None:
+    pid = client.ensure_runner(project.layout)
+    proc = psutil.Process(pid)
+    assert os.getsid(pid) != os.getsid(0) and proc.ppid() != os.getpid()
+    assert proc.terminal() is None
+    os.kill(pid, signal.SIGHUP)
+    name = project.add("after-hup", "print('ok')")
+    control.queue(project.store, [name])  # a dead runner would be replaced: check it is the same
+    assert project.wait(name)[name].status is Status.COMPLETED
+    assert client.runner_info(project.layout).pid == pid  # type: ignore[union-attr]
+
+
+def test_an_idle_runner_exits_on_its_own(project: Project) -> None:
+    project.layout.settings_file.write_text("runner_idle_exit_s: 0.2\n")
+    name = project.add("quick", "pass")
+    control.queue(project.store, [name])
+    project.wait(name)
+    until(lambda: not client.runner_alive(project.layout), what="the idle runner to exit")
+    assert not project.runner_paths.info.exists()
+
+
+def test_runner_stop_leaves_tasks_running_for_the_next_runner(project: Project) -> None:
+    code, release = project.gate("keep")
+    name = project.add("keep", code)
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING, what="the task to run")
+    assert client.stop_runner(project.layout)
+    assert not client.runner_alive(project.layout)
+    assert project.task(name).status is Status.RUNNING
+    release()
+    assert project.wait(name)[name].status is Status.COMPLETED  # a new runner picks up the record
+
+
+def test_run_j_sets_the_concurrency_for_the_runner_session(project: Project) -> None:
+    client.set_concurrency(project.layout, 1)
+    gates = [project.gate(f"j{i}") for i in range(2)]
+    names = [project.add(f"j{i}", code) for i, (code, _) in enumerate(gates)]
+    control.queue(project.store, names)
+    until(lambda: project.task(names[0]).status is Status.RUNNING, what="the first task")
+    assert project.task(names[1]).status is Status.QUEUED
+    client.set_concurrency(project.layout, 2)
+    client.wake_runner(project.layout)
+    until(lambda: project.task(names[1]).status is Status.RUNNING, what="the second task after -j 2")
+    for _, release in gates:
+        release()
+    project.wait(*names)

@@ -1,0 +1,119 @@
+"""The per-run supervisor on its own: pty, byte-exact log, process-tree cleanup, exit records."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from pyruns_tui.runner.proc import SUPERVISOR_SCRIPT, RunState
+from tests.runner.harness import until
+
+
+def start(tmp_path: Path, code: str, *, grace_s: float = 1.0, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    log, state = tmp_path / "run1.log", tmp_path / "state.json"
+    spec = {"argv": [sys.executable, "-c", code], "cwd": str(tmp_path), "log": str(log), "grace_s": grace_s, "task": "t", "run": 1}
+    proc = subprocess.Popen(
+        [sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), str(state)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env={**os.environ, **(env or {})},
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(spec).encode())
+    proc.stdin.close()
+    return proc, log, state
+
+
+def finish(proc: subprocess.Popen[bytes], state: Path) -> RunState:
+    proc.wait(timeout=30)
+    record = RunState.read(state)
+    assert record is not None and record.exited
+    return record
+
+
+def alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -> None:
+    code = (
+        "import os, sys\n"
+        "sys.stdout.buffer.write(bytes(range(256)) * 64)\n"
+        "sys.stdout.flush()\n"
+        "print('|', sys.stdout.isatty(), sys.stderr.isatty(), sys.stdin.isatty(), os.get_terminal_size(), os.environ['TERM'])\n"
+        "print('to stderr', file=sys.stderr)\n"
+    )
+    proc, log, state = start(tmp_path, code, env={"TERM": "xterm-256color"})
+    record = finish(proc, state)
+    data = log.read_bytes()
+    assert data.startswith(bytes(range(256)) * 64)  # ONLCR off: "\n" and "\r" are not rewritten
+    tail = data[256 * 64 :].decode()
+    assert "| True True False os.terminal_size(columns=160, lines=50) xterm-256color\n" in tail
+    assert tail.endswith("to stderr\n")
+    assert (record.exit_code, record.signal, record.stopped) == (0, None, False)
+    assert record.child_pid and record.duration_s is not None
+
+
+def test_stop_kills_the_whole_tree_including_escaped_and_term_ignoring_processes(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    code = (
+        "import signal, subprocess, sys, time\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "sleeper = 'import time; time.sleep(300)'\n"
+        "a = subprocess.Popen([sys.executable, '-c', sleeper])\n"
+        "b = subprocess.Popen([sys.executable, '-c', sleeper], start_new_session=True)\n"
+        f"open({str(pids)!r}, 'w').write(f'{{a.pid}} {{b.pid}}')\n"
+        "time.sleep(300)\n"
+    )
+    proc, _, state = start(tmp_path, code, grace_s=0.5)
+    until(lambda: pids.exists() and pids.read_text().count(" ") == 1, what="grandchildren")
+    grandchildren = [int(p) for p in pids.read_text().split()]
+    child = RunState.read(state).child_pid  # type: ignore[union-attr]
+    proc.send_signal(signal.SIGTERM)
+    record = finish(proc, state)
+    assert record.stopped and record.signal == signal.SIGKILL  # it ignored SIGTERM
+    for pid in [child, *grandchildren]:
+        assert pid is not None and not alive(pid)
+
+
+def test_processes_left_behind_by_a_finished_task_are_ended(tmp_path: Path) -> None:
+    pid_file = tmp_path / "left"
+    code = (
+        "import subprocess, sys\n"
+        "code = 'import signal, time; signal.signal(signal.SIGHUP, signal.SIG_IGN); time.sleep(300)'\n"
+        "p = subprocess.Popen([sys.executable, '-c', code])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+    )
+    proc, _, state = start(tmp_path, code)
+    record = finish(proc, state)
+    assert record.exit_code == 0 and not record.stopped
+    assert not alive(int(pid_file.read_text()))
+
+
+def test_a_command_that_cannot_start_exits_127_with_the_reason_in_the_log(tmp_path: Path) -> None:
+    log, state = tmp_path / "run1.log", tmp_path / "state.json"
+    spec: dict[str, Any] = {"argv": ["/nonexistent/python"], "cwd": str(tmp_path), "log": str(log), "task": "t", "run": 1}
+    proc = subprocess.Popen([sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), str(state)], stdin=subprocess.PIPE)
+    proc.communicate(json.dumps(spec).encode(), timeout=30)
+    record = RunState.read(state)
+    assert record is not None and record.exit_code == 127
+    assert b"cannot start '/nonexistent/python'" in log.read_bytes()
+
+
+def test_the_supervisor_ignores_sighup_and_the_task_keeps_going(tmp_path: Path) -> None:
+    release = tmp_path / "go"
+    code = f"import os, time\nwhile not os.path.exists({str(release)!r}): time.sleep(0.01)\nprint('survived')\n"
+    proc, log, state = start(tmp_path, code)
+    until(lambda: RunState.read(state) is not None, what="the supervisor to start")
+    proc.send_signal(signal.SIGHUP)  # had it died, the record would stay "running"
+    release.touch()
+    record = finish(proc, state)
+    assert record.exit_code == 0 and log.read_bytes() == b"survived\n"
