@@ -571,3 +571,21 @@ def test_type_names_from_kwargs_dicts() -> None:
     assert [(s.key, s.type_name) for s in sp.params] == [
         ("a", "Path"), ("b", "parse_pair"), ("c", "int"), ("d", "Mode"), ("e", None)]
     assert sp.defaults() == {"a": "x", "b": None, "c": 3, "d": None, "e": None}
+
+
+def test_objects_the_reader_cannot_store_never_reach_json() -> None:
+    sp = params_of("""
+        import argparse, enum
+        class Mode(enum.Enum):
+            A = 1
+        def handler():
+            pass
+        p = argparse.ArgumentParser()
+        p.add_argument("--run", action="store_const", const=handler, default=argparse)
+        p.add_argument("--mode", choices=list(Mode), nargs=handler)
+        p.add_argument("--fn", choices=[handler], const={1, 2}, nargs="?")
+    """)
+    assert [(s.const, s.choices, s.nargs) for s in sp.params] == [
+        (None, None, None), (None, None, None), (None, None, "?")]
+    assert len(sp.warnings) == 5
+    assert json.loads(json.dumps(sp.to_dict()))["params"][0]["default"] is None

@@ -18,7 +18,7 @@ from pyruns_tui.params.argparse_model import (SUPPRESS, ActionDecl, GroupDecl, P
                                               SubparsersDecl, to_specs)
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.script_walker import ScriptWalker
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Unresolved
+from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Unresolved, is_plain
 
 __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
 
@@ -233,17 +233,17 @@ class _ArgparseReader(ScriptWalker):
                       kw_nodes: dict[str, ast.expr | None], node: ast.Call) -> None:
         decl.type_name = self._type_label(kwargs.get("type"), kw_nodes.get("type"))
         nargs = kwargs.get("nargs")
-        if nargs is UNKNOWN:
+        if nargs is not None and (isinstance(nargs, bool) or not isinstance(nargs, (int, str))):
             self.warn(node, f"nargs of {decl.key!r} cannot be read statically; ignored")
             nargs = None
         decl.nargs = nargs
         choices = kwargs.get("choices")
-        if choices is UNKNOWN:
-            self.warn(node, f"choices of {decl.key!r} cannot be read statically; ignored")
-        elif isinstance(choices, (list, tuple, range, str, dict)):
+        if isinstance(choices, (list, tuple, range, str, dict)) and is_plain(list(choices)):
             decl.choices = tuple(choices)
+        elif choices is not None:
+            self.warn(node, f"choices of {decl.key!r} cannot be read statically; ignored")
         const = kwargs.get("const")
-        if const is UNKNOWN:
+        if not is_plain(const):
             self.warn(node, f"const of {decl.key!r} cannot be read statically")
             const = None
         decl.const = const
