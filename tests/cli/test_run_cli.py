@@ -1,0 +1,133 @@
+"""`pyr-tui run / stop / wait / log / runner / metrics` against a real runner."""
+
+from __future__ import annotations
+
+import json
+
+import psutil
+import pytest
+
+from pyruns_tui.workspace.model import Status
+from tests.runner.harness import Project, project, until  # noqa: F401 - the fixture
+
+
+def test_run_wait_exits_zero_when_all_complete_and_one_otherwise(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    good = [project.add(f"ok{i}", "print('fine')") for i in range(3)]
+    bad = project.add("bad", "raise SystemExit(2)")
+    assert project.cli("run", *good, "-j", "2", "--wait") == 0
+    assert "3 of 3 task(s) completed" in capsys.readouterr().out
+    assert project.cli("run", bad, "--wait") == 1
+    assert "bad: failed (exit code 2)" in capsys.readouterr().out
+
+
+def test_run_of_an_unknown_task_is_an_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert project.cli("run", "nope") == 1
+    assert "no task named 'nope'" in capsys.readouterr().err
+
+
+def test_stop_interrupts_running_tasks_kills_grandchildren_and_cancels_queued(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    pid_file = project.dir / "grandchild"
+    code = (
+        "import subprocess, sys, time\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        "time.sleep(300)\n"
+    )
+    running = project.add("long", code)
+    queued = project.add("later", "print('never')")
+    assert project.cli("run", running, "-j", "1") == 0
+    assert project.cli("run", queued) == 0
+    until(lambda: pid_file.exists() and pid_file.read_text(), what="the grandchild")
+    assert project.task(queued).status is Status.QUEUED
+    capsys.readouterr()
+    assert project.cli("stop", running, queued) == 0
+    out = capsys.readouterr().out
+    assert "later: cancelled (pending)" in out and "long: interrupted (stopped by user)" in out
+    assert project.task(queued).status is Status.PENDING
+    grandchild = int(pid_file.read_text())
+    until(lambda: not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE,
+          what="the grandchild to be killed")
+
+
+def test_wait_reports_each_task(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    names = [project.add("w1", "pass"), project.add("w2", "raise SystemExit(1)")]
+    project.cli("run", *names)
+    capsys.readouterr()
+    assert project.cli("wait", *names) == 1
+    assert capsys.readouterr().out.splitlines() == ["w1: completed", "w2: failed (exit code 1)"]
+
+
+def test_log_prints_raw_bytes_of_any_run_and_follows(project: Project, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    name = project.add("colour", "import sys; print('\\x1b[31mred\\x1b[0m'); sys.stdout.write('a\\rb\\n')")
+    project.cli("run", name, "--wait")
+    project.cli("run", name, "--wait")
+    capsysbinary.readouterr()
+    assert project.cli("log", name) == 0
+    assert capsysbinary.readouterr().out == b"\x1b[31mred\x1b[0m\na\rb\n"
+    assert project.cli("log", name, "--run", "1", "--plain") == 0
+    assert capsysbinary.readouterr().out == b"red\nb\n"
+    assert project.cli("log", name, "--run", "3") == 1
+
+    code, release = project.gate("follow")
+    follow = project.add("follow", "print('one', flush=True)\n" + code + "print('two')\n")
+    project.cli("run", follow)
+    until(lambda: project.log(follow) == b"one\n", what="the first line")
+    release()
+    assert project.cli("log", follow, "-f") == 0  # returns when the run ends, with everything
+    assert capsysbinary.readouterr().out.endswith(b"one\ntwo\n")
+
+
+def test_log_plain_of_real_tqdm_output_matches_a_vt100_emulator(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    pyte = pytest.importorskip("pyte")
+    pytest.importorskip("tqdm")
+    code = (
+        "from tqdm import tqdm\n"
+        "print('\\x1b[1;32mtraining\\x1b[0m')\n"
+        "for _ in tqdm(range(40), mininterval=0, desc='epoch'): pass\n"
+        "for _ in tqdm(range(7), mininterval=0, desc='eval', ncols=60): pass\n"
+        "print('done')\n"
+    )
+    name = project.add("bars", code)
+    assert project.cli("run", name, "--wait") == 0
+    raw = project.log(name)
+    assert raw.count(b"\r") > 20  # tqdm did redraw in place, as on a terminal
+    screen = pyte.Screen(160, 50)
+    screen.set_mode(pyte.modes.LNM)  # "\n" starts a new line: the pty keeps the program's bytes
+    pyte.ByteStream(screen).feed(raw)
+    expected = [line.rstrip() for line in screen.display]
+    while expected and not expected[-1]:
+        expected.pop()
+    capsys.readouterr()
+    assert project.cli("log", name, "--plain") == 0
+    assert capsys.readouterr().out.splitlines() == expected
+    assert expected[0] == "training" and expected[-1] == "done" and expected[1].startswith("epoch: 100%")
+
+
+def test_runner_status_json_and_stop(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    assert project.cli("runner", "status", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["running"] is False and status["tasks"] == {"running": [], "queued": [], "waiting": {}}
+    code, release = project.gate("st")
+    name = project.add("st", code)
+    project.cli("run", name, "-j", "3")
+    until(lambda: project.task(name).status is Status.RUNNING, what="the task")
+    capsys.readouterr()
+    assert project.cli("runner", "status", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["running"] is True and status["runner"]["pid"] == project.runner_pid()
+    assert status["max_concurrency"] == 3 and status["tasks"]["running"] == [name]
+    release()
+    project.wait(name)
+    assert project.cli("runner", "stop") == 0
+    assert "runner stopped" in capsys.readouterr().out
+
+
+def test_metrics_json_snapshot_with_fake_gpus(project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "2")
+    assert project.cli("metrics", "--json") == 0
+    snap = json.loads(capsys.readouterr().out)
+    assert snap["cpu_count"] >= 1 and 0 <= snap["cpu_percent"] <= 100 and snap["mem_total_mb"] > 0
+    assert [g["index"] for g in snap["gpus"]] == [0, 1]
+    assert {"util_pct", "mem_used_mb", "mem_total_mb", "processes"} <= set(snap["gpus"][0])
+    assert project.cli("metrics") == 0
+    assert "gpu1:" in capsys.readouterr().out
