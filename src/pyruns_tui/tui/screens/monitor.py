@@ -52,6 +52,7 @@ class MonitorScreen(PyrunsScreen):
     def __init__(self) -> None:
         super().__init__()
         self._pending: Timer | None = None
+        self._requested: tuple[str, int | None] | None = None
 
     def compose_body(self) -> ComposeResult:
         settings = self.pyruns.state.settings
@@ -102,6 +103,9 @@ class MonitorScreen(PyrunsScreen):
 
     def show_task(self, name: str, run: int | None = None) -> None:
         """Show task `name` (its run `run`, default the last) in the log view."""
+        if not self.query(TaskList):
+            self._requested = (name, run)  # called right after switch_mode: done once mounted
+            return
         task = self._tasks().get(name)
         if task is None:
             try:
@@ -147,6 +151,9 @@ class MonitorScreen(PyrunsScreen):
 
     def on_mount(self) -> None:
         self.on_tasks_changed()
+        if self._requested is not None:
+            self.show_task(*self._requested)
+            self._requested = None
 
     def on_tasks_changed(self) -> None:
         tasks = self._tasks()
@@ -247,7 +254,7 @@ class MonitorScreen(PyrunsScreen):
     def _export(self, names: list[str], request: ExportRequest | None) -> None:
         if request is None:
             return
-        from pyruns_tui.tui.widgets.monitor.export_run import export_tasks
+        from pyruns_tui.metrics.export import export_tasks
 
         try:
             rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import psutil
 
-from pyruns_tui.runner.gpus import GpuBackend, GpuDevice, detect_backend
+from pyruns_tui.metrics.system import SystemSampler
+from pyruns_tui.runner.gpus import GpuBackend, GpuDevice
 
 HISTORY = 240  # samples kept per series (a minute at 4 Hz)
 CHILDREN_EVERY_S = 5.0  # how often child processes of our tasks are looked up again
@@ -42,24 +43,17 @@ class SystemSample:
 Sampler = Callable[[], SystemSample]
 
 
-def psutil_sampler(backend: GpuBackend | None = None) -> Sampler:
-    """A sampler reading CPU/RAM with psutil and GPUs from `backend` (detected when None)."""
-    gpus = backend if backend is not None else detect_backend()
-    psutil.cpu_percent(None)  # prime: the first call has nothing to compare with
+def machine_sampler(backend: GpuBackend | None = None) -> Sampler:
+    """A sampler over metrics.system's `SystemSampler` (psutil + NVML, or the fake GPUs)."""
+    sampler = SystemSampler(backend)
 
     def sample() -> SystemSample:
-        memory = psutil.virtual_memory()
         try:
-            devices = tuple(gpus.devices())
-        except Exception:  # noqa: BLE001 - a failing driver must not kill the panel
-            devices = ()
-        return SystemSample(
-            cpu_pct=psutil.cpu_percent(None),
-            ram_used_mb=(memory.total - memory.available) / 2**20,
-            ram_total_mb=memory.total / 2**20,
-            gpus=devices,
-            backend=gpus.name,
-        )
+            snap = sampler.sample()
+        except Exception:  # noqa: BLE001 - a failing driver must not kill the panel: CPU/RAM go on
+            snap = sampler.sample(gpus=False)
+        return SystemSample(cpu_pct=snap.cpu_percent, ram_used_mb=snap.mem_used_mb,
+                            ram_total_mb=snap.mem_total_mb, gpus=snap.gpus, backend=sampler.backend.name)
 
     return sample
 
@@ -118,7 +112,7 @@ class SystemFeed:
     def sample_now(self) -> SystemSample:
         """Take one sample in the calling thread (the first paint; tests)."""
         if self._sampler is None:
-            self._sampler = psutil_sampler()
+            self._sampler = machine_sampler()
         sample = self._sampler()
         owners = self._owners_for(sample)
         if owners:
