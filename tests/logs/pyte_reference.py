@@ -3,11 +3,15 @@
 Two adjustments make pyte behave like xterm (which TerminalModel follows):
 * newline mode (LNM): LF implies CR, as for every log written through a pty with ONLCR;
 * vertical moves, index and the erase/insert/delete-character operations cancel a pending
-  wrap (pyte keeps the cursor past the last column there; xterm acts on the last column).
+  wrap (pyte keeps the cursor past the last column there; xterm acts on the last column);
+* delete-lines moves blank lines up too (pyte 0.8 leaves the old text when the line that
+  should move up was never written);
+* restoring the cursor (DECRC) keeps the saved state for the next restore (pyte pops it).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pyte
@@ -54,6 +58,27 @@ class XtermScreen(pyte.HistoryScreen):
     def index(self) -> None:
         self._cancel_pending_wrap()
         super().index()
+
+    def delete_lines(self, count: int | None = None) -> None:
+        count = count or 1
+        top, bottom = self.margins or (0, self.lines - 1)
+        if top <= self.cursor.y <= bottom:
+            for y in range(self.cursor.y, bottom + 1):
+                if y + count <= bottom and y + count in self.buffer:
+                    self.buffer[y] = self.buffer.pop(y + count)
+                else:
+                    self.buffer.pop(y, None)
+            self.carriage_return()
+
+    def restore_cursor(self) -> None:
+        saved = self.savepoints[-1] if self.savepoints else None
+        super().restore_cursor()
+        if saved is not None:  # a copy: pyte goes on moving the restored cursor object
+            self.savepoints.append(saved._replace(cursor=copy.copy(saved.cursor)))
+
+    def cursor_to_line(self, line: int | None = None) -> None:
+        self._cancel_pending_wrap()
+        super().cursor_to_line(line)
 
 
 def pyte_screen(data: bytes, columns: int, rows: int, history: int = 100_000) -> XtermScreen:

@@ -269,13 +269,13 @@ class ScreenBuffer:
 
     def _erase_line(self, how: int) -> None:
         """EL: 0 cursor to end, 1 start to cursor, 2 whole line."""
+        col = self._col = min(self._col, self._width - 1)  # cancels a pending wrap, like xterm
         row = self._row
         if row >= self._end:
             return
         self._flush()
         p = row - self._origin
         t = self._texts[p]
-        col = min(self._col, self._width - 1)
         if how == 0:
             self._set_line(row, t[:col], clip_runs(self._runs[p], 0, col))
         elif how == 1:
@@ -308,6 +308,7 @@ class ScreenBuffer:
 
     def _edit_chars(self, final: str, count: int) -> None:
         """ECH (X) erase, DCH (P) delete, ICH (@) insert characters at the cursor."""
+        col = self._col = min(self._col, self._width - 1)  # cancels a pending wrap, like xterm
         row = self._row
         if row >= self._end:
             return
@@ -315,7 +316,6 @@ class ScreenBuffer:
         p = row - self._origin
         t = self._texts[p]
         runs = self._runs[p]
-        col = min(self._col, self._width - 1)
         if col >= len(t):
             return
         if final == "X":
