@@ -1,18 +1,441 @@
-"""GeneratorScreen (placeholder until its room lands)."""
+"""GeneratorScreen: the parameter form (or YAML text) with a live preview; creates tasks."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, TextArea
+
+from pyruns_tui.errors import ParamsError, PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
+from pyruns_tui.tui.widgets.generator.batch import BatchResult, create_batch, describe
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.form_model import build_form, literal_spec, spec_problems
+from pyruns_tui.tui.widgets.generator.param_form import ParamForm
+from pyruns_tui.tui.widgets.generator.preview import PreviewData, PreviewPanel, compute_preview
+from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
+from pyruns_tui.tui.widgets.generator.spec_text import parse_spec, spec_to_text
+from pyruns_tui.tui.widgets.generator.task_picker import PickerItem, TaskPicker
+from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
+from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+from pyruns_tui.workspace.store import TaskStore
+
+PREVIEW_DEBOUNCE_S = 0.05
+WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
 
 
 class GeneratorScreen(PyrunsScreen):
+    """The Generator (SPEC 5): a typed form built from config_default.yaml, a YAML mode, a live
+    preview of the expanded tasks, and Create / Create & Run. In the shell workspace the form is
+    a command template plus a parameter block.
+
+    Bindings: see BINDINGS (all of them are listed by `?`). Ctrl keys work while typing.
+    """
+
     MODE = "generator"
+    AUTO_FOCUS = ".field-editor, #shell-command, #gen-yaml"
+    BINDINGS = [
+        Binding("ctrl+s", "create", "Create", priority=True),
+        Binding("ctrl+r", "create_and_run", "Create & Run", priority=True),
+        Binding("ctrl+y", "toggle_yaml", "Form ⇄ YAML", priority=True),
+        Binding("ctrl+o", "load_task", "Load task config"),
+        Binding("ctrl+t", "pin_field", "Pin field"),
+        Binding("ctrl+g", "grid_field", "Choice/switch as grid text", show=False),
+        Binding("ctrl+n", "focus_prefix", "Edit the name prefix", show=False),
+        Binding("ctrl+l", "toggle_preview", "Show/hide the preview", show=False),
+        Binding("escape", "leave_field", "Leave the field (then 1/2/3 switch screens)", show=False),
+    ]
+    DEFAULT_CSS = """
+    GeneratorScreen #gen-body { height: 1fr; }
+    GeneratorScreen #gen-main { width: 3fr; height: 1fr; }
+    GeneratorScreen #gen-preview { width: 2fr; min-width: 36; }
+    GeneratorScreen.-narrow #gen-body { layout: vertical; }
+    GeneratorScreen.-narrow #gen-main { width: 1fr; }
+    GeneratorScreen.-narrow #gen-preview { width: 1fr; height: 8; min-width: 0;
+        border-left: none; border-top: hkey $primary; }
+    GeneratorScreen.-no-preview #gen-preview { display: none; }
+    GeneratorScreen #gen-head { height: 1; margin: 0 0 1 0; }
+    GeneratorScreen #gen-head Label { width: auto; color: $text-muted; }
+    GeneratorScreen #gen-prefix { width: 1fr; margin: 0 1 0 1; }
+    GeneratorScreen #gen-skip { width: auto; }
+    GeneratorScreen #gen-editors { height: 1fr; }
+    GeneratorScreen #gen-actions { height: 1; }
+    GeneratorScreen #gen-actions Button { margin: 0 1 0 0; }
+    GeneratorScreen #gen-status { width: 1fr; color: $text-muted; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.yaml_mode = False
+        self.creating = False
+        self.last_result: BatchResult | None = None
+        self._preview_timer: Timer | None = None
+        self._pending_task: str | None = None
+        self._ready = False
+
+    # -- building -------------------------------------------------------------------------
+
+    def _load_workspace(self) -> None:
+        layout = self.pyruns.layout
+        self.shell = layout.is_shell
+        try:
+            self.base_text = layout.config_default.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            self.base_text = ""
+        self.yaml_base = self.base_text
+        self.start_problem: str | None = None
+        try:
+            self.defaults = parse_spec(self.base_text, where=layout.config_default.name)
+        except ParamsError as exc:
+            self.defaults, self.start_problem = {}, str(exc)
+        info = self.pyruns.state.script_info
+        self.params: list[dict[str, Any]] = list(info.params)
+        self.pinned: list[str] = list(info.pinned_params)
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Generator", id="body")
+        self._load_workspace()
+        with Horizontal(id="gen-body"):
+            with Vertical(id="gen-main"):
+                with Horizontal(id="gen-head"):
+                    yield Label("name")
+                    yield Input(placeholder="prefix (empty: the creation time)", id="gen-prefix",
+                                compact=True, select_on_focus=False)
+                    yield Checkbox("skip configs that already exist", id="gen-skip", compact=True)
+                with ContentSwitcher(initial="gen-form", id="gen-editors"):
+                    if self.shell:
+                        yield ShellForm(self.base_text, id="gen-form")
+                    else:
+                        model = build_form(self.defaults, self.params)
+                        yield ParamForm(model, self.defaults, self.pinned, id="gen-form")
+                    yield YamlEditor(self.base_text, id="gen-yaml")
+                with Horizontal(id="gen-actions"):
+                    yield Button("Create ^s", id="gen-create", variant="primary", compact=True)
+                    yield Button("Create & Run ^r", id="gen-run", variant="success", compact=True)
+                    yield Label("", id="gen-status")
+            yield PreviewPanel(id="gen-preview")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._ready = True
+        if self.start_problem:
+            self._set_yaml_mode(True)
+            self.notify(self.start_problem, title="config_default.yaml", severity="error")
+        self.update_preview()
+        if self._pending_task:
+            name, self._pending_task = self._pending_task, None
+            self.load_task_config(name)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
+
+    # -- the spec being edited ----------------------------------------------------------------
+
+    @property
+    def form(self) -> ParamForm:
+        return self.query_one("#gen-form", ParamForm)
+
+    @property
+    def shell_form(self) -> ShellForm:
+        return self.query_one("#gen-form", ShellForm)
+
+    @property
+    def yaml_editor(self) -> YamlEditor:
+        return self.query_one("#gen-yaml", YamlEditor)
+
+    @property
+    def preview(self) -> PreviewPanel:
+        return self.query_one("#gen-preview", PreviewPanel)
+
+    @property
+    def prefix(self) -> str:
+        return self.query_one("#gen-prefix", Input).value.strip()
+
+    def current_spec(self) -> tuple[dict[str, Any], list[str]]:
+        """The spec being edited (form or YAML) and its problems as `key: reason` lines."""
+        if self.yaml_mode:
+            try:
+                spec = parse_spec(self.yaml_editor.text)
+            except ParamsError as exc:
+                return {}, [str(exc)]
+            if self.shell:
+                return spec, []
+            model = build_form(spec, self.params, self.defaults)
+            return spec, [f"{key}: {problem}" for key, problem in spec_problems(spec, model)]
+        if self.shell:
+            try:
+                return self.shell_form.spec(), []
+            except ParamsError as exc:
+                return {}, [str(exc)]
+        return self.form.spec(), [f"{key}: {problem}" for key, problem in self.form.problems()]
+
+    def form_text(self) -> str:
+        """The form's spec as YAML text (comments of the last YAML text kept)."""
+        if self.shell:
+            return self.shell_form.text()
+        return spec_to_text(self.form.spec(), self.yaml_base)
+
+    # -- preview ---------------------------------------------------------------------------
+
+    def schedule_preview(self) -> None:
+        """Recompute the preview once typing pauses (debounced)."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_DEBOUNCE_S, self.update_preview)
+
+    def update_preview(self) -> PreviewData:
+        """Count the tasks now (expanding only the first rows) and show them, or the problems."""
+        self._preview_timer = None
+        spec, problems = self.current_spec()
+        data = compute_preview(spec, shell=self.shell, max_tasks=self.pyruns.state.settings.max_tasks,
+                               prefix=self.prefix, problems=problems)
+        self.preview.show(data)
+        can_create = data.valid and bool(data.count) and not self.creating
+        self.query_one("#gen-create", Button).disabled = not can_create
+        self.query_one("#gen-run", Button).disabled = not can_create
+        if not self.creating:
+            self._set_status(data)
+        return data
+
+    def _set_status(self, data: PreviewData) -> None:
+        status = self.query_one("#gen-status", Label)
+        if not data.valid:
+            status.update(Text("✖ invalid", style="bold red"), layout=False)
+        else:
+            status.update(f"→ {data.count} task{'s' if data.count != 1 else ''}", layout=False)
+
+    @on(FieldRow.Changed)
+    @on(ShellForm.Changed)
+    @on(Checkbox.Changed, "#gen-skip")
+    @on(Input.Changed, "#gen-prefix")
+    def _edited(self) -> None:
+        if self._ready:
+            self.schedule_preview()
+
+    @on(TextArea.Changed, "#gen-yaml")
+    def _yaml_edited(self) -> None:
+        if self._ready and self.yaml_mode:
+            self.schedule_preview()
+
+    # -- create ----------------------------------------------------------------------------
+
+    def action_create(self) -> None:
+        self.start_create(run=False)
+
+    def action_create_and_run(self) -> None:
+        self.start_create(run=True)
+
+    @on(Button.Pressed, "#gen-create")
+    def _create_pressed(self) -> None:
+        self.start_create(run=False)
+
+    @on(Button.Pressed, "#gen-run")
+    def _run_pressed(self) -> None:
+        self.start_create(run=True)
+
+    def start_create(self, *, run: bool) -> None:
+        """Create the previewed tasks in a worker; nothing is written for an invalid spec."""
+        if self.creating:
+            self.notify("still creating the previous batch", severity="warning")
+            return
+        data = self.update_preview()
+        if not data.valid:
+            self.notify("\n".join(data.problems), title="Nothing created: the spec is invalid", severity="error")
+            return
+        if not data.count:
+            self.notify("the spec makes no task", severity="warning")
+            return
+        spec, _ = self.current_spec()
+        self.creating = True
+        self.query_one("#gen-create", Button).disabled = True
+        self.query_one("#gen-run", Button).disabled = True
+        self.query_one("#gen-status", Label).update(f"creating {data.count} tasks…")
+        skip = self.query_one("#gen-skip", Checkbox).value
+        self._create(spec, self.prefix, skip, run)
+
+    @work(thread=True, exclusive=True, group="generator-create")
+    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool) -> None:
+        try:
+            result = create_batch(self.pyruns.layout, spec, prefix=prefix, skip_existing=skip, run=run,
+                                  max_tasks=self.pyruns.state.settings.max_tasks)
+        except PyrunsError as exc:
+            self.app.call_from_thread(self._create_done, None, str(exc))
+            return
+        self.app.call_from_thread(self._create_done, result, None)
+
+    def _create_done(self, result: BatchResult | None, problem: str | None) -> None:
+        self.creating = False
+        self.last_result = result
+        if result is None:
+            self.notify(problem or "?", title="Nothing created", severity="error")
+        else:
+            self.notify(describe(result), title="Generator")
+            if result.queue_problem:
+                self.notify(result.queue_problem, severity="warning", timeout=8)
+            self.pyruns.refresh_tasks()
+        self.update_preview()
+
+    # -- modes and fields ---------------------------------------------------------------------
+
+    async def action_toggle_yaml(self) -> None:
+        """Switch between the form and the YAML text; edits carry over both ways."""
+        if not self.yaml_mode:
+            self.yaml_editor.load_text(self.form_text())
+            self._set_yaml_mode(True)
+            return
+        text = self.yaml_editor.text
+        try:
+            spec = parse_spec(text)
+        except ParamsError as exc:
+            self.notify(str(exc), title="Fix the YAML to go back to the form", severity="error")
+            return
+        self.yaml_base = text
+        if self.shell:
+            self.shell_form.set_text(text)
+        else:
+            await self.show_spec(spec)
+        self._set_yaml_mode(False)
+
+    def _set_yaml_mode(self, on: bool) -> None:
+        self.yaml_mode = on
+        self.query_one("#gen-editors", ContentSwitcher).current = "gen-yaml" if on else "gen-form"
+        target = self.yaml_editor if on else self.query(".field-editor, #shell-command").first(None)
+        if target is not None:
+            target.focus()
+        self.schedule_preview()
+
+    async def show_spec(self, spec: Mapping[str, Any]) -> None:
+        """Show a spec in the form: values in place when the fields match, else a new form."""
+        form = self.form
+        if form.fits(spec):
+            form.set_spec(spec)
+        else:
+            await form.rebuild(build_form(spec, self.params, self.defaults), spec)
+        self.schedule_preview()
+
+    def focused_row(self) -> FieldRow | None:
+        node = self.focused
+        while node is not None and not isinstance(node, FieldRow):
+            node = node.parent
+        return node
+
+    def action_grid_field(self) -> None:
+        row = self.focused_row()
+        if row is None:
+            self.notify("focus a choice or switch field first", severity="warning")
+            return
+        problem = row.toggle_text_mode()
+        if problem:
+            self.notify(problem, severity="warning")
+
+    def action_pin_field(self) -> None:
+        row = self.focused_row()
+        if row is None:
+            self.notify("focus a field of the form first, then ctrl+t pins it", severity="warning")
+            return
+        layout = self.pyruns.layout
+        try:
+            info = read_script_info(layout)
+            pinned = [key for key in info.pinned_params if key != row.key]
+            if len(pinned) == len(info.pinned_params):
+                pinned.append(row.key)
+            info.pinned_params = pinned
+            write_script_info(layout, info)
+        except PyrunsError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.pinned = pinned
+        self.pyruns.state.reload_script_info()
+        self.form.set_pinned(pinned)
+        state = "pinned (a Manager column)" if row.key in pinned else "unpinned"
+        self.notify(f"{row.key} {state}")
+
+    def action_focus_prefix(self) -> None:
+        self.query_one("#gen-prefix", Input).focus()
+
+    def action_toggle_preview(self) -> None:
+        self.toggle_class("-no-preview")
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
+    def action_toggle_skip(self) -> None:
+        self.query_one("#gen-skip", Checkbox).toggle()
+
+    async def action_reset(self) -> None:
+        """Back to config_default.yaml."""
+        self.yaml_base = self.base_text
+        if self.yaml_mode:
+            self.yaml_editor.load_text(self.base_text)
+        elif self.shell:
+            self.shell_form.set_text(self.base_text)
+        else:
+            await self.show_spec(self.defaults)
+
+    # -- loading a task's config --------------------------------------------------------------
+
+    def action_load_task(self) -> None:
+        items = self._picker_items()
+        if not items:
+            self.notify("no task in this workspace yet", severity="warning")
+            return
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.load_task_config(name)
+
+        self.app.push_screen(TaskPicker(items), picked)
+
+    def _picker_items(self) -> list[PickerItem]:
+        snapshot = self.pyruns.state.snapshot
+        tasks = list(snapshot.tasks.values()) or TaskStore(self.pyruns.layout).scan()
+        tasks.sort(key=lambda task: task.created_at or "", reverse=True)
+        items = []
+        for task in tasks:
+            glyph, style = STATUS_GLYPHS[task.status]
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(f"{glyph} ", style=style)
+            label.append(task.name)
+            label.append(f"  {(task.created_at or '')[:19].replace('T', ' ')}", style="dim")
+            items.append(PickerItem(task.name, label))
+        return items
 
     def load_task_config(self, name: str) -> None:
-        self.query_one("#body", Static).update(f"Generator from {name}")
+        """Use task `name`'s config.yaml as the starting point (Manager: duplicate into Generator)."""
+        if not self._ready:
+            self._pending_task = name
+            return
+        try:
+            config = TaskStore(self.pyruns.layout).load_config(name)
+        except PyrunsError as exc:
+            self.notify(str(exc), title=f"Cannot load {name}", severity="error")
+            return
+        self.run_worker(self._apply_loaded(name, literal_spec(config)), group="generator-load", exclusive=True)
+
+    async def _apply_loaded(self, name: str, spec: dict[str, Any]) -> None:
+        if self.shell:
+            if self.yaml_mode:
+                command = self.shell_form.command
+                self.yaml_editor.load_text(spec_to_text({"command": command, "params": spec}, self.yaml_editor.text))
+            self.shell_form.set_params(spec)
+            self.notify(f"loaded the params of {name} (command template kept)")
+            return
+        if self.yaml_mode:
+            self.yaml_editor.load_text(spec_to_text(spec, self.yaml_editor.text))
+        await self.show_spec(spec)
+        self.notify(f"loaded the config of {name}")
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        yield SystemCommand("Generator: create", "Create the previewed tasks (ctrl+s)", self.action_create)
+        yield SystemCommand("Generator: create & run", "Create and queue them (ctrl+r)", self.action_create_and_run)
+        yield SystemCommand("Generator: form ⇄ YAML", "Edit the config as YAML text (ctrl+y)", self.action_toggle_yaml)
+        yield SystemCommand("Generator: load a task's config", "Start from an existing task (ctrl+o)", self.action_load_task)
+        yield SystemCommand("Generator: reset to defaults", "Back to config_default.yaml", self.action_reset)
+        yield SystemCommand("Generator: skip existing configs", "Toggle skipping identical configs", self.action_toggle_skip)

@@ -1,0 +1,395 @@
+"""The Generator form as data: which fields a config has, their kinds, and text <-> value rules.
+
+A *spec* is the config the Generator edits: a nested mapping whose string values may hold grid
+syntax (SPEC 2.3). A field's *text* is what its Input shows. `text_to_value` turns text into a
+spec value (grid text stays a string, the grid types its items later); `value_to_text` is its
+inverse. `check_value` says why a spec value does not fit its field (wrong type, bad grid).
+Pure functions, no widgets: the param form and the YAML editor both use them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from pyruns_tui.errors import GridError, ParamsError
+from pyruns_tui.params.grid import is_grid_value, parse_grid
+from pyruns_tui.params.yamlio import parse_scalar
+
+Path = tuple[str, ...]
+KINDS = ("text", "int", "float", "choice", "switch", "list")
+SWITCH_ACTIONS = frozenset({"store_true", "store_false", "boolean_optional"})
+LIST_ACTIONS = frozenset({"append", "extend"})
+MAX_CHECKED_VALUES = 10_000  # a field expanding to more values is not type-checked item by item
+HELP_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class FieldModel:
+    """One editable leaf of the spec: where it sits, how it is edited, what argparse said."""
+
+    path: Path
+    kind: str  # one of KINDS
+    choices: tuple[Any, ...] | None = None
+    help: str | None = None
+    group: str | None = None
+    unresolved: str | None = None  # the default's source text when it could not be resolved
+    str_typed: bool = False  # a declared string: plain text is never re-typed as a number
+
+    @property
+    def key(self) -> str:
+        """The dotted path (`model.depth`): the name in messages, pins and columns."""
+        return ".".join(self.path)
+
+    @property
+    def name(self) -> str:
+        """The last key of the path (the label shown in its section)."""
+        return self.path[-1]
+
+
+@dataclass(frozen=True)
+class SectionModel:
+    """A titled block of the form: an argparse group or a nested mapping (`mapping=True`)."""
+
+    title: str | None
+    items: tuple[Union[FieldModel, SectionModel], ...]
+    mapping: bool = False
+
+    def fields(self) -> Iterator[FieldModel]:
+        """Every field of this section and its sub-sections, in display order."""
+        for item in self.items:
+            if isinstance(item, SectionModel):
+                yield from item.fields()
+            else:
+                yield item
+
+
+@dataclass(frozen=True)
+class FormModel:
+    """The whole form: the root section plus the spec's leaf paths in document order."""
+
+    root: SectionModel
+    order: tuple[Path, ...]
+
+    def fields(self) -> list[FieldModel]:
+        return list(self.root.fields())
+
+    def field(self, key: str) -> FieldModel | None:
+        for item in self.root.fields():
+            if item.key == key:
+                return item
+        return None
+
+
+def _first_specs(params: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """key -> the first ParamSpec dict declaring it (several specs may share a key)."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for spec in params:
+        key = spec.get("key")
+        if isinstance(key, str) and key not in out:
+            out[key] = spec
+    return out
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "switch"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, list):
+        return "list"
+    return "text"
+
+
+def _is_list_param(spec: Mapping[str, Any]) -> bool:
+    nargs = spec.get("nargs")
+    return spec.get("action") in LIST_ACTIONS or nargs in ("*", "+") or isinstance(nargs, int)
+
+
+def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> FieldModel:
+    """The field of one leaf: kind from the argparse spec when there is one, else from `default`."""
+    if spec is None:
+        return FieldModel(path=path, kind=_kind_of_value(default))
+    action = spec.get("action") or "store"
+    type_name = spec.get("type_name")
+    choices = spec.get("choices")
+    if action in SWITCH_ACTIONS:
+        kind = "switch"
+    elif _is_list_param(spec):
+        kind = "list"
+    elif choices:
+        kind = "choice"
+    elif type_name == "int" or action == "count":
+        kind = "int"
+    elif type_name == "float":
+        kind = "float"
+    elif type_name is None and action == "store":
+        kind = "text" if default is None or isinstance(default, str) else _kind_of_value(default)
+    else:
+        kind = "text"
+    str_typed = kind in ("text", "choice") and (
+        type_name == "str" or (type_name is None and isinstance(spec.get("default"), str)))
+    unresolved = None if spec.get("default_resolved", True) else str(spec.get("default_source") or "?")
+    return FieldModel(
+        path=path,
+        kind=kind,
+        choices=tuple(choices) if choices else None,
+        help=spec.get("help") or None,
+        group=spec.get("group") or None,
+        unresolved=unresolved,
+        str_typed=str_typed,
+    )
+
+
+def leaf_paths(spec: Mapping[str, Any], prefix: Path = ()) -> list[Path]:
+    """Paths of the spec's leaves in document order (a non-empty mapping is walked, not a leaf)."""
+    out: list[Path] = []
+    for key, value in spec.items():
+        path = prefix + (str(key),)
+        if isinstance(value, Mapping) and value:
+            out.extend(leaf_paths(value, path))
+        else:
+            out.append(path)
+    return out
+
+
+def get_path(spec: Mapping[str, Any], path: Path, default: Any = None) -> Any:
+    """The value at `path`, or `default` when some key on the way is missing."""
+    node: Any = spec
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def set_path(spec: dict[str, Any], path: Path, value: Any) -> None:
+    """Set `path` in `spec`, creating the mappings on the way."""
+    node = spec
+    for key in path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = node[key] = {}
+        node = child
+    node[path[-1]] = value
+
+
+def build_form(
+    spec: Mapping[str, Any],
+    params: Sequence[Mapping[str, Any]] = (),
+    defaults: Mapping[str, Any] | None = None,
+) -> FormModel:
+    """The form of `spec`: one field per leaf, argparse groups and nested mappings as sections.
+
+    Kinds come from the argparse specs (`params`, ParamSpec dicts), else from the value the key
+    has in `defaults` (config_default), else from the current value.
+    """
+    by_key = _first_specs(params)
+    defaults = defaults if defaults is not None else spec
+
+    def build(mapping: Mapping[str, Any], prefix: Path) -> list[FieldModel | SectionModel]:
+        items: list[FieldModel | SectionModel] = []
+        for key, value in mapping.items():
+            path = prefix + (str(key),)
+            if isinstance(value, Mapping) and value:
+                items.append(SectionModel(title=str(key), items=tuple(build(value, path)), mapping=True))
+                continue
+            default = get_path(defaults, path, value)
+            items.append(field_for(path, default, by_key.get(".".join(path))))
+        return items
+
+    # argparse groups become sections placed where their first field was
+    groups: dict[str, list[FieldModel]] = {}
+    slots: list[FieldModel | SectionModel | str] = []
+    for item in build(spec, ()):
+        if isinstance(item, FieldModel) and item.group:
+            if item.group not in groups:
+                groups[item.group] = []
+                slots.append(item.group)
+            groups[item.group].append(item)
+        else:
+            slots.append(item)
+    final = tuple(
+        SectionModel(title=slot, items=tuple(groups[slot])) if isinstance(slot, str) else slot
+        for slot in slots
+    )
+    return FormModel(root=SectionModel(title=None, items=final), order=tuple(leaf_paths(spec)))
+
+
+def _float_text(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    return repr(value)
+
+
+def _flow_item(value: Any) -> str:
+    """One item of a flow list/mapping, quoted with JSON rules when YAML would misread it."""
+    if isinstance(value, str):
+        plain = value and not any(c in value for c in ",[]{}#:'\"|&*!%@`\n\t") \
+            and value == value.strip() and _safe_parse(value) == value
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow_item(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_flow_item(str(k))}: {_flow_item(v)}" for k, v in value.items()) + "}"
+    return _scalar_text(value)
+
+
+def _scalar_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _float_text(value)
+    return str(value)
+
+
+def _safe_parse(text: str) -> Any:
+    try:
+        return parse_scalar(text)
+    except ParamsError:
+        return None
+
+
+def value_to_text(value: Any, field: FieldModel) -> str:
+    """The text a field shows for a spec value; `text_to_value` reads it back as the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, Mapping)):
+        return _flow_item(value)
+    if not isinstance(value, str):
+        return _scalar_text(value)
+    if value and value == value.strip():
+        try:
+            if text_to_value(value, field) == value:
+                return value
+        except ParamsError:
+            pass
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _split_list(text: str) -> list[Any]:
+    """`a, b, 3` -> ["a", "b", 3]: comma-separated items, each typed like a YAML scalar."""
+    return [parse_scalar(part) for part in text.split(",") if part.strip()]
+
+
+def text_to_value(text: str, field: FieldModel) -> Any:
+    """The spec value of a field's text; raises ParamsError for malformed YAML-ish text."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if is_grid_value(stripped):
+        return stripped
+    if field.kind == "list":
+        if stripped[0] == "[":
+            return parse_scalar(stripped)
+        return _split_list(stripped)
+    value = parse_scalar(stripped)
+    if field.str_typed and isinstance(value, (int, float, bool)):
+        return stripped
+    return value
+
+
+def grid_size(value: Any, key: str) -> tuple[int, bool] | None:
+    """(number of values, zipped) of a grid value, None for a plain one; raises GridError."""
+    if not isinstance(value, str) or not is_grid_value(value):
+        return None
+    spec = parse_grid({key: value}, max_tasks=10**12)
+    if not spec.fields:
+        return None
+    item = spec.fields[0]
+    return item.length, item.zipped
+
+
+def _values(value: Any, key: str) -> list[Any]:
+    """The values a spec value stands for (its grid items, or itself)."""
+    size = grid_size(value, key)
+    if size is None:
+        return [value]
+    spec = parse_grid({key: value}, max_tasks=10**12)
+    return spec.fields[0].values() if size[0] <= MAX_CHECKED_VALUES else []
+
+
+def _type_problem(item: Any, field: FieldModel) -> str | None:
+    """Why one (grid item) value does not fit the field, or None."""
+    if item is None:
+        return None
+    shown = _flow_item(item) if not isinstance(item, str) else repr(item)
+    if field.kind == "int":
+        if isinstance(item, bool) or not isinstance(item, int):
+            if isinstance(item, float) and item.is_integer():
+                return None
+            return f"{shown} is not an integer (or grid syntax like 1 | 2, 1:10)"
+    elif field.kind == "float":
+        if isinstance(item, bool) or not isinstance(item, (int, float)):
+            return f"{shown} is not a number (or grid syntax like 0.1 | 0.01)"
+    elif field.kind == "switch":
+        if not isinstance(item, bool):
+            return f"{shown} is not true or false"
+    elif field.kind == "choice" and field.choices:
+        if item not in field.choices and str(item) not in {str(c) for c in field.choices}:
+            allowed = ", ".join(str(c) for c in field.choices)
+            return f"{shown} is not one of the choices ({allowed})"
+    elif field.kind == "list":
+        if not isinstance(item, list):
+            return f"{shown} is not a list (write a, b or [a, b])"
+    return None
+
+
+def check_value(value: Any, field: FieldModel) -> str | None:
+    """Why a spec value does not fit its field (bad grid syntax, wrong type), or None."""
+    try:
+        items = _values(value, field.key)
+    except GridError as exc:
+        message = str(exc)
+        prefix = f"{field.key}: "
+        return message[len(prefix):] if message.startswith(prefix) else message
+    for item in items:
+        problem = _type_problem(item, field)
+        if problem:
+            return problem
+    return None
+
+
+def check_text(text: str, field: FieldModel) -> tuple[Any, str | None]:
+    """(spec value, problem) of a field's text; the value is the raw text when it is malformed."""
+    try:
+        value = text_to_value(text, field)
+    except ParamsError as exc:
+        return text, str(exc)
+    return value, check_value(value, field)
+
+
+def spec_problems(spec: Mapping[str, Any], form: FormModel) -> list[tuple[str, str]]:
+    """(key, problem) for every field of `form` whose value in `spec` does not fit it."""
+    out = []
+    for item in form.fields():
+        problem = check_value(get_path(spec, item.path), item)
+        if problem:
+            out.append((item.key, problem))
+    return out
+
+
+def literal_spec(config: Any) -> Any:
+    """A task's real config as a spec: strings escaped so that the grid reads them back as is."""
+    from pyruns_tui.params.grid import escape_literal
+
+    if isinstance(config, dict):
+        return {key: literal_spec(value) for key, value in config.items()}
+    if isinstance(config, str):
+        return escape_literal(config)
+    return config
+
+
+def one_line(text: str | None, width: int = HELP_WIDTH) -> str:
+    """Help text as one line, cut with an ellipsis at `width` characters."""
+    line = " ".join((text or "").split())
+    return line if len(line) <= width else line[: width - 1] + "…"

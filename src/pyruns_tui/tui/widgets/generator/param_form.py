@@ -1,0 +1,118 @@
+"""ParamForm: the Generator's typed form — one FieldRow per parameter, grouped in sections."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Collapsible, Static
+
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.form_model import (
+    FieldModel,
+    FormModel,
+    SectionModel,
+    get_path,
+    leaf_paths,
+    set_path,
+)
+
+
+class ParamForm(VerticalScroll):
+    """The form of a spec. argparse groups and nested mappings are Collapsible sections.
+
+    Messages: `FieldRow.Changed` bubbles up from each row.
+    """
+
+    DEFAULT_CSS = """
+    ParamForm { height: 1fr; width: 1fr; padding: 0 1 0 0; }
+    ParamForm Collapsible { padding: 0; border-top: none; background: $surface; }
+    ParamForm Collapsible > Contents { padding: 0 0 0 1; }
+    ParamForm CollapsibleTitle { padding: 0; text-style: bold; color: $text-accent; }
+    ParamForm .form-empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def __init__(self, model: FormModel, spec: Mapping[str, Any], pinned: Iterable[str] = (), *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = model
+        self._initial = spec
+        self.pinned = set(pinned)
+        self._rows: list[FieldRow] = []
+
+    def compose(self) -> Iterable[Widget]:
+        yield from self._widgets(self.model, self._initial)
+
+    def _widgets(self, model: FormModel, spec: Mapping[str, Any]) -> list[Widget]:
+        if not model.order:
+            return [Static("This config has no parameters; add some in YAML mode (ctrl+y).",
+                           classes="form-empty")]
+        return self._section(model.root, spec)
+
+    def _section(self, section: SectionModel, spec: Mapping[str, Any]) -> list[Widget]:
+        out: list[Widget] = []
+        for item in section.items:
+            if isinstance(item, SectionModel):
+                children = self._section(item, spec)
+                out.append(Collapsible(*children, title=item.title or "", collapsed=False))
+            else:
+                out.append(self._row(item, spec))
+        return out
+
+    def _row(self, field: FieldModel, spec: Mapping[str, Any]) -> FieldRow:
+        row = FieldRow(field, get_path(spec, field.path), pinned=field.key in self.pinned)
+        self._rows.append(row)
+        return row
+
+    @property
+    def rows(self) -> list[FieldRow]:
+        """The rows in display order (kept in a list: queries are too slow per keystroke)."""
+        return list(self._rows)
+
+    def row(self, key: str) -> FieldRow:
+        """The row of a dotted key; raises KeyError when the form has no such field."""
+        for row in self._rows:
+            if row.key == key:
+                return row
+        raise KeyError(key)
+
+    def spec(self) -> dict[str, Any]:
+        """The spec the form holds now, keys in document order (grid order depends on it)."""
+        values = {row.field.path: row.value for row in self._rows}
+        out: dict[str, Any] = {}
+        for path in self.model.order:
+            if path in values:
+                set_path(out, path, values[path])
+        return out
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, problem) of every field whose text does not fit it, in display order."""
+        out = []
+        for row in self._rows:
+            _, problem = row.read()
+            if problem:
+                out.append((row.key, problem))
+        return out
+
+    def fits(self, spec: Mapping[str, Any]) -> bool:
+        """Whether `spec` has exactly this form's fields (so values can be set in place)."""
+        return tuple(leaf_paths(spec)) == self.model.order
+
+    def set_spec(self, spec: Mapping[str, Any]) -> None:
+        """Show the values of a spec with the same fields (see `fits`)."""
+        for row in self._rows:
+            row.set_value(get_path(spec, row.field.path))
+
+    async def rebuild(self, model: FormModel, spec: Mapping[str, Any]) -> None:
+        """Replace every row: the spec has other fields than the form had."""
+        await self.remove_children()
+        self.model = model
+        self._rows = []
+        await self.mount_all(self._widgets(model, spec))
+
+    def set_pinned(self, keys: Iterable[str]) -> None:
+        self.pinned = set(keys)
+        for row in self._rows:
+            row.pinned = row.key in self.pinned

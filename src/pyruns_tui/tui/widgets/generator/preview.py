@@ -1,0 +1,159 @@
+"""PreviewPanel: what the current spec expands to — task count, first rows, or what is wrong."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from pyruns_tui.errors import GridError
+from pyruns_tui.params.grid import parse_grid
+from pyruns_tui.workspace.generate import fill_command, split_shell_spec
+from pyruns_tui.workspace.names import name_problem
+from pyruns_tui.workspace.query import flatten, format_value
+
+PREVIEW_ROWS = 20
+PREFIX_PLACEHOLDER = "MMDD-HHMMSS"  # what an empty prefix becomes (the creation time)
+
+
+@dataclass(frozen=True)
+class PreviewData:
+    """The preview of one spec: `count` tasks (None when invalid) and their first rows."""
+
+    count: int | None
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    problems: tuple[str, ...] = ()
+    prefix: str = ""
+
+    @property
+    def valid(self) -> bool:
+        return self.count is not None and not self.problems
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return format_value(value) if not isinstance(value, (list, dict)) else str(value)
+
+
+def compute_preview(
+    spec: Mapping[str, Any],
+    *,
+    shell: bool = False,
+    max_tasks: int = 10_000,
+    prefix: str = "",
+    problems: Sequence[str] = (),
+    limit: int = PREVIEW_ROWS,
+) -> PreviewData:
+    """Count the tasks of `spec` (cheap: arithmetic) and expand only the first `limit` of them.
+
+    `problems` are field problems found by the form; any of them makes the spec invalid.
+    """
+    found = list(problems)
+    if prefix:
+        problem = name_problem(prefix)
+        if problem:
+            found.append(f"name prefix: {problem}")
+    if found:
+        return PreviewData(None, problems=tuple(found), prefix=prefix)
+    try:
+        template, params = split_shell_spec(spec) if shell else (None, dict(spec))
+        grid = parse_grid(params, max_tasks=max_tasks)
+        configs = list(itertools.islice(grid.expand(), limit))
+        if template is not None:
+            rows = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
+            return PreviewData(grid.count, ("#", "command"), rows, prefix=prefix)
+    except GridError as exc:
+        return PreviewData(None, problems=(str(exc),), prefix=prefix)
+    keys = tuple(grid.varying_keys)
+    flat_rows = (flatten(c) for c in configs)
+    rows = tuple(
+        (str(i), *(_cell(row.get(k)) for k in keys)) for i, row in enumerate(flat_rows, 1)
+    ) if keys else ()
+    return PreviewData(grid.count, ("#", *keys) if keys else (), rows, prefix=prefix)
+
+
+def names_line(count: int, prefix: str) -> Text:
+    """`names: exp_1-of-4 … exp_4-of-4` (an empty prefix shows as the timestamp pattern)."""
+    shown = prefix or PREFIX_PLACEHOLDER
+    style = "" if prefix else "italic"
+    line = Text("names: ", style="dim")
+    if count == 1:
+        line.append(shown, style=style)
+    else:
+        line.append(f"{shown}_1-of-{count}", style=style)
+        line.append(" … ")
+        line.append(f"{shown}_{count}-of-{count}", style=style)
+    return line
+
+
+class PreviewPanel(VerticalScroll):
+    """The live preview beside (or below) the form.
+
+    Reactive-free: `show(data)` renders a PreviewData. Component ids: `#preview-summary`
+    (count or problems), `#preview-table` (the first rows).
+    """
+
+    DEFAULT_CSS = """
+    PreviewPanel { width: 1fr; height: 1fr; padding: 0 1; border-left: vkey $primary; }
+    PreviewPanel #preview-summary { height: auto; }
+    PreviewPanel #preview-table { height: auto; }
+    """
+
+    can_focus = False
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data: PreviewData | None = None
+        self.summary_text = ""  # plain text of the summary, for status lines and tests
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="preview-summary")
+        yield Static("", id="preview-table")
+
+    def show(self, data: PreviewData) -> None:
+        self.data = data
+        summary = self._summary(data)
+        self.summary_text = summary.plain
+        self.query_one("#preview-summary", Static).update(summary)
+        self.query_one("#preview-table", Static).update(self._table(data))
+
+    def _summary(self, data: PreviewData) -> Text:
+        if not data.valid:
+            text = Text("✖ invalid — nothing can be created\n", style="bold red")
+            for problem in data.problems:
+                text.append(f"{problem}\n", style="red")
+            return text
+        assert data.count is not None
+        text = Text()
+        text.append(f"{data.count} task{'s' if data.count != 1 else ''}", style="bold")
+        if data.count > len(data.rows) and data.rows:
+            text.append(f"  (first {len(data.rows)} shown)", style="dim")
+        text.append("\n")
+        text.append_text(names_line(data.count, data.prefix))
+        if data.count and not data.columns:
+            text.append("\nno field varies: one task with these values", style="dim")
+        elif data.count == 0:
+            text.append("\nnothing to create", style="dim")
+        return text
+
+    def _table(self, data: PreviewData) -> RenderableType:
+        if not data.valid or not data.columns:
+            return Text("")
+        table = Table(box=None, pad_edge=False, expand=False, show_edge=False, padding=(0, 1),
+                      header_style="bold underline")
+        for i, column in enumerate(data.columns):
+            table.add_column(column, justify="right" if i == 0 else "left", no_wrap=True,
+                             style="dim" if i == 0 else None, overflow="ellipsis")
+        for row in data.rows:
+            table.add_row(*row)
+        return Group(Text(""), table)

@@ -1,0 +1,122 @@
+"""TaskPicker: a modal list of the workspace's tasks with a fuzzy filter; returns the chosen name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+@dataclass(frozen=True)
+class PickerItem:
+    """One task in the picker: its name and a short description (status glyph, created)."""
+
+    name: str
+    label: Text
+
+
+def fuzzy_score(query: str, text: str) -> int | None:
+    """A match score of `query` as a case-insensitive subsequence of `text` (higher is better),
+    or None when it does not match. Contiguous runs and an early first match score higher."""
+    if not query:
+        return 0
+    query, text = query.lower(), text.lower()
+    if query in text:
+        return 1000 - text.index(query)
+    score, position, run = 0, -1, 0
+    for char in query:
+        found = text.find(char, position + 1)
+        if found < 0:
+            return None
+        run = run + 1 if found == position + 1 else 0
+        score += 1 + 3 * run
+        position = found
+    return score
+
+
+def filter_items(items: Sequence[PickerItem], query: str) -> list[PickerItem]:
+    """The items matching `query`, best first (ties keep their order)."""
+    scored = [(fuzzy_score(query.strip(), item.name), i, item) for i, item in enumerate(items)]
+    kept = [(score, i, item) for score, i, item in scored if score is not None]
+    kept.sort(key=lambda entry: (-entry[0], entry[1]))
+    return [item for _, _, item in kept]
+
+
+class TaskPicker(ModalScreen[str | None]):
+    """Pick a task whose config.yaml loads into the Generator. Type to filter, Enter picks.
+
+    Bindings: escape (cancel), down/up (move in the list while typing).
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Cancel"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+    DEFAULT_CSS = """
+    TaskPicker { align: center middle; }
+    TaskPicker > Vertical { width: 90%; max-width: 90; height: 80%; border: round $accent;
+        background: $surface; padding: 0 1; }
+    TaskPicker #picker-title { height: 1; text-style: bold; }
+    TaskPicker #picker-filter { margin: 0 0 1 0; }
+    TaskPicker OptionList { height: 1fr; border: none; }
+    """
+
+    def __init__(self, items: Sequence[PickerItem]) -> None:
+        super().__init__()
+        self.items = list(items)
+        self.shown: list[PickerItem] = list(items)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Load the config of a task  (type to filter, Enter loads, Esc cancels)",
+                         id="picker-title")
+            yield Input(placeholder="filter tasks…", id="picker-filter", compact=True)
+            yield OptionList(*self._options(), id="picker-list")
+
+    def _options(self) -> list[Option]:
+        if not self.shown:
+            return [Option(Text("no task matches", style="dim"), id="__none__", disabled=True)]
+        return [Option(item.label, id=item.name) for item in self.shown]
+
+    def on_mount(self) -> None:
+        self.query_one("#picker-filter", Input).focus()
+        self._highlight_first()
+
+    def _highlight_first(self) -> None:
+        options = self.query_one("#picker-list", OptionList)
+        options.highlighted = 0 if self.shown else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.shown = filter_items(self.items, event.value)
+        options = self.query_one("#picker-list", OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        self._highlight_first()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.query_one("#picker-list", OptionList)
+        if self.shown and options.highlighted is not None:
+            self.dismiss(self.shown[options.highlighted].name)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id and event.option.id != "__none__":
+            self.dismiss(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#picker-list", OptionList)
+        if not self.shown:
+            return
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,553 @@
+"""Generator screen: form from config_default, grid fields, YAML mode, preview, create, shell."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Switch
+
+from pyruns_tui.params import yamlio
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.messages import LoadConfig
+from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.form_model import (
+    FieldModel,
+    build_form,
+    check_text,
+    text_to_value,
+    value_to_text,
+)
+from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
+from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.conftest import DEMO
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Layout:
+    return init_workspace(tmp_path, DEMO / "train.py")
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Layout:
+    return init_shell_workspace(tmp_path)
+
+
+async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
+    """Let the app run until `condition()` holds (fails after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await pilot.pause(0.02)
+
+
+async def ready(pilot: Pilot) -> GeneratorScreen:
+    await until(pilot, lambda: isinstance(pilot.app.screen, GeneratorScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, GeneratorScreen)
+    await until(pilot, lambda: screen.preview.data is not None)
+    return screen
+
+
+async def settled(pilot: Pilot, gen: GeneratorScreen) -> str:
+    """The preview summary once every pending edit has been previewed."""
+    await pilot.pause()
+    await until(pilot, lambda: gen._preview_timer is None)
+    return gen.preview.summary_text
+
+
+async def type_keys(pilot: Pilot, widget: Input, text: str) -> None:
+    """Focus an Input, clear it with keys and type `text` key by key (as a person would)."""
+    widget.focus()
+    await pilot.press("end", "ctrl+u", *text)
+
+
+async def type_into(pilot: Pilot, widget: Input, text: str) -> None:
+    """Focus an Input and replace its text (an Input.Changed like typing, without a key per char)."""
+    widget.focus()
+    widget.value = text
+    await pilot.pause()
+
+
+def row(gen: GeneratorScreen, key: str) -> FieldRow:
+    return gen.form.row(key)
+
+
+def task_configs(layout: Layout) -> dict[str, Any]:
+    return {
+        folder.name: yamlio.load_file(folder / "config.yaml")
+        for folder in sorted(layout.tasks_dir.iterdir()) if not folder.name.startswith(".")
+    }
+
+
+def defaults(layout: Layout) -> dict[str, Any]:
+    return yamlio.load_file(layout.config_default)
+
+
+# -- the form --------------------------------------------------------------------------------
+
+
+async def test_form_has_a_typed_field_per_parameter(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        gen = await ready(pilot)
+        keys = [r.key for r in gen.form.rows]
+        assert keys == list(defaults(demo))
+        assert isinstance(row(gen, "arch").editor, Select)
+        assert isinstance(row(gen, "amp").editor, Switch)
+        assert isinstance(row(gen, "augment").editor, Switch)
+        assert isinstance(row(gen, "lr").editor, Input)
+        assert row(gen, "tags").field.kind == "list"
+        assert row(gen, "hidden").field.kind == "int"
+        titles = [c.title for c in gen.query("Collapsible")]
+        assert titles == ["model", "optim", "data", "run"]
+        help_line = row(gen, "lr").query_one(".field-notes").render()
+        assert "peak learning rate" in str(help_line)
+        assert "1 task" in gen.preview.summary_text
+
+
+async def test_unresolved_default_and_list_field(tmp_path: Path) -> None:
+    layout = init_workspace(tmp_path, SCRIPTS / "workers.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        warning = row(gen, "workers").query_one(".field-notes").render()
+        assert "unresolved default: os.cpu_count()" in str(warning)
+        await type_into(pilot, row(gen, "layer").editor, "64, 32")
+        await type_into(pilot, row(gen, "name").editor, "7")
+        await settled(pilot, gen)
+        spec = gen.form.spec()
+        assert spec["layer"] == [64, 32]
+        assert spec["name"] == "7"  # a declared str stays text
+
+
+async def test_bad_number_is_flagged_with_a_reason(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        hidden = row(gen, "hidden")
+        await type_into(pilot, hidden.editor, "abc")
+        summary = await settled(pilot, gen)
+        assert hidden.has_class("-invalid")
+        assert "not an integer" in (hidden.problem or "")
+        assert "hidden: 'abc' is not an integer" in summary
+        assert gen.query_one("#gen-create").disabled
+
+
+async def test_lr_grid_previews_and_creates_two_tasks(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        lr = row(gen, "lr")
+        await type_keys(pilot, lr.editor, "0.1 | 0.01")
+        summary = await settled(pilot, gen)
+        assert summary.startswith("2 tasks")
+        assert lr.has_class("-grid") and lr.badge.strip() == "grid ×2"
+        assert gen.preview.data is not None
+        assert gen.preview.data.columns == ("#", "lr")
+        assert gen.preview.data.rows == (("1", "0.1"), ("2", "0.01"))
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        configs = task_configs(demo)
+        assert len(configs) == 2
+        expected = defaults(demo)
+        assert sorted(c["lr"] for c in configs.values()) == [0.01, 0.1]
+        for config in configs.values():
+            assert {k: v for k, v in config.items() if k != "lr"} == {k: v for k, v in expected.items() if k != "lr"}
+
+
+async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, gen.query_one("#gen-prefix", Input), "exp")
+        await type_into(pilot, row(gen, "seed").editor, "0:4")
+        assert (await settled(pilot, gen)).startswith("4 tasks")
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(task_configs(demo)) == [f"exp_{i}-of-4" for i in range(1, 5)]
+        messages = [n.message for n in app._notifications]
+        assert "created 4 tasks exp_1-of-4 ... exp_4-of-4" in messages
+
+
+async def test_invalid_prefix_blocks_create(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, gen.query_one("#gen-prefix", Input), "a/b")
+        assert "name prefix" in await settled(pilot, gen)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        assert task_configs(demo) == {}
+
+
+async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, row(gen, "lr").editor, "(1 | 2)")
+        await type_into(pilot, row(gen, "seed").editor, "(1 | 2 | 3)")
+        summary = await settled(pilot, gen)
+        assert "lr has 2 values" in summary and "seed has 3 values" in summary
+        assert gen.query_one("#gen-create").disabled and gen.query_one("#gen-run").disabled
+        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        assert task_configs(demo) == {}
+        assert any(n.severity == "error" for n in app._notifications)
+
+
+async def test_skip_existing_configs(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await settled(pilot, gen)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not gen.creating)
+        await type_into(pilot, row(gen, "seed").editor, "1 | 2 | 3")
+        gen.query_one("#gen-skip").value = True
+        await settled(pilot, gen)
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not gen.creating)
+        seeds = sorted(c["seed"] for c in task_configs(demo).values())
+        assert seeds == [1, 2, 3]
+        assert gen.last_result is not None and gen.last_result.skipped == 2
+
+
+# -- YAML mode -------------------------------------------------------------------------------
+
+
+async def test_form_to_yaml_and_back_keeps_edits(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, row(gen, "lr").editor, "0.1 | 0.01")
+        await pilot.press("ctrl+y")
+        assert gen.yaml_mode
+        text = gen.yaml_editor.text
+        assert "lr: 0.1 | 0.01" in text
+        assert "# peak learning rate" in text  # comments of config_default survive
+        gen.yaml_editor.load_text(text.replace("seed: 0", "seed: 1 | 2"))
+        assert (await settled(pilot, gen)).startswith("4 tasks")
+        await pilot.press("ctrl+y")
+        assert not gen.yaml_mode
+        assert row(gen, "seed").editor.value == "1 | 2"
+        assert row(gen, "lr").editor.value == "0.1 | 0.01"
+        assert (await settled(pilot, gen)).startswith("4 tasks")
+
+
+async def test_yaml_new_key_and_switch_grid_rebuild_the_form(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("ctrl+y")
+        text = gen.yaml_editor.text.replace("amp: false", "amp: true | false")
+        gen.yaml_editor.load_text(text + "extra: 5\n")
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert row(gen, "extra").editor.value == "5"
+        amp = row(gen, "amp")
+        assert isinstance(amp.editor, Input) and amp.badge.strip() == "grid ×2"
+        assert (await settled(pilot, gen)).startswith("2 tasks")
+
+
+async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("ctrl+y")
+        gen.yaml_editor.load_text("lr: [1, 2\n")
+        assert "invalid YAML" in await settled(pilot, gen)
+        await pilot.press("ctrl+y")
+        assert gen.yaml_mode
+        assert any("YAML" in (n.title or "") for n in app._notifications)
+
+
+# -- fields: grid toggle, pin, load ------------------------------------------------------------
+
+
+async def test_choice_field_becomes_text_for_grid_and_back(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        optimizer = row(gen, "optimizer")
+        optimizer.editor.focus()
+        await pilot.press("ctrl+g")
+        assert isinstance(optimizer.editor, Input) and optimizer.editor.has_focus
+        await type_into(pilot, optimizer.editor, "adam | sgd")
+        assert (await settled(pilot, gen)).startswith("2 tasks")
+        await pilot.press("ctrl+g")  # grid text does not fit a Select: refused
+        assert isinstance(optimizer.editor, Input)
+        await type_into(pilot, optimizer.editor, "sgd")
+        await pilot.press("ctrl+g")
+        assert isinstance(optimizer.editor, Select) and optimizer.editor.value == "sgd"
+
+
+async def test_bad_choice_in_text_mode_is_flagged(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        optimizer = row(gen, "optimizer")
+        optimizer.editor.focus()
+        await pilot.press("ctrl+g")
+        await type_into(pilot, optimizer.editor, "adam | rmsprop")
+        assert "not one of the choices" in await settled(pilot, gen)
+
+
+async def test_pin_toggles_pinned_params(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        row(gen, "lr").editor.focus()
+        await pilot.press("ctrl+t")
+        assert read_script_info(demo).pinned_params == ["lr"]
+        assert row(gen, "lr").pinned and row(gen, "lr").has_class("-pinned")
+        await pilot.press("ctrl+t")
+        assert read_script_info(demo).pinned_params == []
+        assert not row(gen, "lr").pinned
+
+
+def _make_old_task(layout: Layout, name: str, **changes: Any) -> None:
+    config = {**defaults(layout), **changes}
+    TaskStore(layout).create_tasks([NewTask(name=name, config=config)], task_kind="argparse", script=None)
+
+
+async def test_picker_loads_a_task_config_into_the_form(demo: Layout) -> None:
+    _make_old_task(demo, "old-run", lr=0.5, optimizer="sgd", tags=["a|b"])
+    _make_old_task(demo, "other", lr=0.7)
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+o")
+        assert isinstance(app.screen, TaskPicker)
+        await pilot.press(*"oldrn")
+        assert [item.name for item in app.screen.shown] == ["old-run"]
+        await pilot.press("enter")
+        await until(pilot, lambda: row(gen, "lr").editor.value == "0.5")
+        assert row(gen, "optimizer").editor.value == "sgd"
+        assert gen.form.spec()["tags"] == ["a|b"]
+        assert (await settled(pilot, gen)).startswith("1 task")
+
+
+async def test_load_config_message_from_the_manager(demo: Layout) -> None:
+    _make_old_task(demo, "source", seed=42, note="a | b")  # a key the form lacks, a literal pipe
+    app = PyrunsApp(demo, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.post_message(LoadConfig("source"))
+        gen = await ready(pilot)
+        await until(pilot, lambda: row(gen, "seed").editor.value == "42")
+        # a real value that looks like grid syntax is quoted, so it stays one value
+        assert row(gen, "note").editor.value == "'a | b'"
+        assert (await settled(pilot, gen)).startswith("1 task")
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+async def test_create_and_run_creates_and_queues_or_says_why(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await settled(pilot, gen)
+        await pilot.press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not gen.creating)
+        assert len(task_configs(demo)) == 2
+        result = gen.last_result
+        assert result is not None
+        if result.queued:
+            statuses = {t.status.value for t in TaskStore(demo).scan()}
+            assert statuses <= {"queued", "running", "completed", "failed"}
+        else:
+            assert result.queue_problem
+            assert any(result.queue_problem == n.message for n in app._notifications)
+
+
+async def test_escape_leaves_the_field_so_number_keys_switch_screens(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        row(gen, "lr").editor.focus()
+        await pilot.press("escape")
+        assert app.focused is None
+        await pilot.press("2")
+        assert app.current_mode == "manager"
+
+
+async def test_every_generator_binding_has_an_effect(demo: Layout) -> None:
+    """Each key listed under Generator in `?` does something observable."""
+    checked: set[str] = set()
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+
+        async def press(key: str) -> None:
+            checked.add(key)
+            await pilot.press(key)
+            await pilot.pause()
+
+        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await settled(pilot, gen)
+        await press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: len(task_configs(demo)) == 2 and not gen.creating)
+        await press("ctrl+r")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: len(task_configs(demo)) == 4 and not gen.creating)
+        await press("ctrl+y")
+        assert gen.yaml_mode
+        await press("ctrl+y")
+        assert not gen.yaml_mode
+        await press("ctrl+o")
+        assert isinstance(app.screen, TaskPicker)
+        await pilot.press("escape")
+        assert app.screen is gen
+        row(gen, "lr").editor.focus()
+        await press("ctrl+t")
+        assert read_script_info(demo).pinned_params == ["lr"]
+        row(gen, "amp").editor.focus()
+        await press("ctrl+g")
+        assert isinstance(row(gen, "amp").editor, Input)
+        await press("ctrl+n")
+        assert app.focused is gen.query_one("#gen-prefix")
+        await press("ctrl+l")
+        assert not gen.preview.display
+        await press("ctrl+l")
+        assert gen.preview.display
+        await press("escape")
+        assert app.focused is None
+    listed = {key for b in GeneratorScreen.BINDINGS for key in b.key.split(",")}
+    assert listed == checked
+
+
+# -- layout ----------------------------------------------------------------------------------
+
+
+async def test_preview_beside_when_wide_and_below_when_narrow(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        gen = await ready(pilot)
+        assert gen.preview.region.x > 0 and not gen.has_class("-narrow")
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        await pilot.pause()
+        assert gen.has_class("-narrow") and gen.preview.region.x == 0
+        assert gen.preview.region.y > gen.form.region.y
+        assert gen.query_one("#gen-create").region.bottom <= 23
+
+
+# -- shell workspace -------------------------------------------------------------------------
+
+
+async def test_shell_workspace_creates_quoted_commands(shell: Layout) -> None:
+    app = PyrunsApp(shell, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        command = gen.query_one("#shell-command", Input)
+        await type_keys(pilot, command, "python train.py --lr {lr} --note {note}")
+        gen.query_one("#shell-params").load_text("lr: 0.1 | 0.01\nnote: '; touch /tmp/x'\n")
+        summary = await settled(pilot, gen)
+        assert summary.startswith("2 tasks")
+        assert gen.preview.data is not None
+        assert gen.preview.data.rows[0][1] == "python train.py --lr 0.1 --note '; touch /tmp/x'"
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: not gen.creating)
+    folders = sorted(p for p in shell.tasks_dir.iterdir() if not p.name.startswith("."))
+    assert len(folders) == 2
+    commands = [(folder / "config.sh").read_text() for folder in folders]
+    for text in commands:
+        argv = shlex.split(text)
+        assert argv[:3] == ["python", "train.py", "--lr"] and argv[4:] == ["--note", "; touch /tmp/x"]
+    assert sorted(shlex.split(t)[3] for t in commands) == ["0.01", "0.1"]
+    task = TaskStore(shell).scan()[0]
+    assert task.task_kind == "shell"
+
+
+async def test_shell_yaml_mode_round_trip_and_bad_placeholder(shell: Layout) -> None:
+    app = PyrunsApp(shell, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        assert (await settled(pilot, gen)).startswith("2 tasks")  # SHELL_DEFAULT_TEXT: lr 0.01 | 0.001
+        await pilot.press("ctrl+y")
+        text = gen.yaml_editor.text
+        assert "command: python train.py --lr {lr} --seed {seed}" in text
+        gen.yaml_editor.load_text(text.replace("seed: 0", "seed: 1 | 2"))
+        assert (await settled(pilot, gen)).startswith("4 tasks")
+        await pilot.press("ctrl+y")
+        assert "seed: 1 | 2" in gen.shell_form.params_text
+        await type_into(pilot, gen.query_one("#shell-command", Input), "echo {missing}")
+        assert "placeholder {missing}" in await settled(pilot, gen)
+
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("float", 0.001), ("float", 1e-05), ("int", 3), ("text", "1"), ("text", "a | b"), ("text", "x"),
+     ("list", [1, "a"]), ("list", []), ("switch", True), ("text", None), ("text", ""), ("list", ["a, b"])],
+)
+def test_value_text_round_trip(kind: str, value: Any) -> None:
+    field = FieldModel(path=("k",), kind=kind)
+    assert text_to_value(value_to_text(value, field), field) in (value, f"'{value}'")
+
+
+def test_check_text_reasons() -> None:
+    number = FieldModel(path=("lr",), kind="float")
+    assert check_text("0.1 | 0.01", number)[1] is None
+    assert "not a number" in (check_text("fast", number)[1] or "")
+    assert "not a number" in (check_text("0.1 | fast", number)[1] or "")
+    assert "empty item" in (check_text("0.1 | | 2", number)[1] or "")
+    whole = FieldModel(path=("n",), kind="int")
+    assert "not an integer" in (check_text("0.5", whole)[1] or "")
+    assert check_text("1:10:2", whole) == ("1:10:2", None)
+
+
+def test_build_form_nests_mappings_and_groups() -> None:
+    spec = {"a": 1, "model": {"depth": 18, "opt": {"lr": 0.1}}, "b": True}
+    params = [{"key": "a", "group": "g1", "type_name": "int"}, {"key": "b", "group": "g1", "action": "store_true"}]
+    model = build_form(spec, params)
+    assert [getattr(i, "title", None) for i in model.root.items] == ["g1", "model"]
+    assert [f.key for f in model.fields()] == ["a", "b", "model.depth", "model.opt.lr"]
+    assert model.order == (("a",), ("model", "depth"), ("model", "opt", "lr"), ("b",))
+
+
+def test_fuzzy_filter() -> None:
+    assert fuzzy_score("oldrn", "old-run") is not None
+    assert fuzzy_score("xyz", "old-run") is None
+    assert fuzzy_score("run", "old-run")  > fuzzy_score("orn", "old-run")  # type: ignore[operator]
+
+
+async def test_nested_config_sections(tmp_path: Path) -> None:
+    layout = init_workspace(tmp_path, DEMO / "train_yaml.py", DEMO / "train_yaml.yaml")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        titles = [c.title for c in gen.query("Collapsible")]
+        assert titles[:3] == ["model", "optim", "data"]
+        await type_into(pilot, row(gen, "model.depth").editor, "18 | 34")
+        assert (await settled(pilot, gen)).startswith("2 tasks")
+        assert gen.preview.data is not None and gen.preview.data.columns == ("#", "model.depth")
+        assert gen.form.spec()["optim"]["betas"] == [0.9, 0.999]
+
