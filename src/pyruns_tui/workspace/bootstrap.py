@@ -80,6 +80,17 @@ def project_root(cwd: Path) -> Path:
     return find_root(cwd) or (cwd.resolve() / L.PYRUNS_DIR)
 
 
+def _sibling_config(script: Path, source: str) -> Path | None:
+    """`train.yaml` beside a `pr.load()` script `train.py`: its default config, if there is one."""
+    if "pyruns_tui" not in source:
+        return None
+    for suffix in (".yaml", ".yml"):
+        candidate = script.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _ensure_dirs(layout: Layout) -> None:
     layout.tasks_dir.mkdir(parents=True, exist_ok=True)
     if not layout.settings_file.exists():
@@ -111,6 +122,9 @@ def init_workspace(
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{script}: cannot read the script: {exc}") from exc
     config_text: str | None = None
+    explicit = config is not None
+    if config is None:
+        config = _sibling_config(script, source)
     if config is not None:
         try:
             config_text = config.expanduser().read_text(encoding="utf-8")
@@ -141,7 +155,7 @@ def init_workspace(
     info.subcommand = params.subcommand
     current = layout.config_default.read_text(encoding="utf-8") if layout.config_default.exists() else None
     edited_by_hand = current is not None and info.generated_sha != _sha(current)
-    if config_text is not None or current is None or (not edited_by_hand and current != generated):
+    if explicit or current is None or (not edited_by_hand and current != generated):
         atomic_write_text(layout.config_default, generated)
         info.generated_sha = _sha(generated)
     write_script_info(layout, info)
