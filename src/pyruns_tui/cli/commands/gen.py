@@ -29,7 +29,7 @@ def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
     try:
         return ctx.path(path).read_text(encoding="utf-8"), path
     except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: cannot read the spec: {exc.strerror or exc}") from exc
+        raise WorkspaceError(f"{path}: cannot read the spec: {getattr(exc, 'strerror', None) or exc}") from exc
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
