@@ -79,3 +79,25 @@ def fixed_feed(gpus: int = 2, samples: int = 40, owners: dict[int, str] | None =
     feed.history.append(base)
     feed.version = samples + 1
     return feed
+
+
+def demo_workspace(store: TaskStore) -> list[str]:
+    """Three tasks (running, completed, failed) with coloured logs, a finished tqdm bar, a long
+    line, a tab, two runs each, and loss/acc metrics with a train -> val stage change."""
+    import math
+
+    names = []
+    for i, (status, lr) in enumerate(((Status.RUNNING, 0.1), (Status.COMPLETED, 0.01), (Status.FAILED, 0.001))):
+        name = add_task(store, f"exp_{i + 1}-of-3", {"lr": lr, "model": {"depth": 18}},
+                        created_at=f"2024-05-01T09:0{i}:00.000+00:00")
+        log = b"".join(b"\x1b[1;32mINFO\x1b[0m epoch %d step %d loss=\x1b[33m%.4f\x1b[0m\n" % (i, s, 1 / (s + 1))
+                       for s in range(60))
+        log += b"train:  10%|#         | 10/100\rtrain:  50%|#####     | 50/100\rtrain: 100%|##########| 100/100\n"
+        log += b"\x1b[31mWARNING\x1b[0m " + b"a very long line " * 12 + b"\n\tindented with a tab\n"
+        add_run(store, name, Status.COMPLETED, b"first run of %s\n" % name.encode(), minute=i)
+        add_run(store, name, status, log, pid=4242 + i if status is Status.RUNNING else None, minute=10 + i)
+        write_metrics(store.layout, name, [
+            {"step": s, "stage": "train" if s < 70 else "val", "loss": math.exp(-s / (20 * (i + 1))),
+             "acc": 1 - math.exp(-s / 30)} for s in range(100)])
+        names.append(name)
+    return names

@@ -232,6 +232,10 @@ class LogView(ScrollView, can_focus=True):
         if self.follow:
             self._scroll_to_end()
 
+    def watch_show_horizontal_scrollbar(self) -> None:
+        if self.follow:  # the scrollbar took a row: the last line must stay in view
+            self.call_after_refresh(self._scroll_to_end)
+
     def _move_to(self, y: int) -> None:
         self._moving = True
         try:
