@@ -73,13 +73,11 @@ class PyrunsApp(App[None]):
             self.call_from_thread(self._apply_refresh, runner)
 
     def _runner_text(self) -> str:
+        from pyruns_tui.runner.client import runner_alive
+
         try:
-            from pyruns_tui.runner.service import runner_status
-        except ImportError:
-            return "n/a"
-        try:
-            return "up" if runner_status(self.layout).alive else "down"
-        except Exception:  # the status line must never break the UI
+            return "up" if runner_alive(self.layout) else "idle"
+        except OSError:  # the status line must never break the UI
             return "?"
 
     def _apply_refresh(self, runner: str) -> None:
