@@ -27,8 +27,11 @@ noisy_bytes = st.one_of(st.binary(max_size=600),
                         st.lists(st.sampled_from(_PIECES), max_size=300).map(b"".join))
 
 
-def feed_all(chunks: list[bytes], **kwargs: object) -> TerminalModel:
+def feed_all(chunks: list[bytes], open_after: int | None = None,
+             **kwargs: object) -> TerminalModel:
     model = TerminalModel(**kwargs)  # type: ignore[arg-type]
+    if open_after is not None:
+        model._open_after = open_after  # grow lines in pieces early, to exercise that path
     for chunk in chunks:
         model.feed(chunk)
     return model
@@ -51,10 +54,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 @FUZZ
 @given(data=noisy_bytes, cuts=st.lists(st.integers(0, 10_000), max_size=8),
-       wrap=st.booleans())
-def test_random_bytes_never_break_invariants(data: bytes, cuts: list[int], wrap: bool) -> None:
-    model = feed_all(split(data, cuts), columns=8, height=4, wrap=wrap, max_lines=6,
-                     max_line_chars=16)
+       wrap=st.booleans(), open_after=st.sampled_from([None, 1, 3]))
+def test_random_bytes_never_break_invariants(data: bytes, cuts: list[int], wrap: bool,
+                                             open_after: int | None) -> None:
+    model = feed_all(split(data, cuts), open_after, columns=8, height=4, wrap=wrap,
+                     max_lines=6, max_line_chars=16)
     model.finish()
     row, col = model.cursor
     assert model.first_line <= model.screen_top <= row < model.screen_top + 4
@@ -71,11 +75,15 @@ def test_random_bytes_never_break_invariants(data: bytes, cuts: list[int], wrap:
 
 
 @FUZZ
-@given(data=noisy_bytes, cuts=st.lists(st.integers(0, 10_000), max_size=12))
-def test_chunking_never_changes_the_result(data: bytes, cuts: list[int]) -> None:
-    whole = feed_all([data], columns=10, height=5, wrap=True)
-    pieces = feed_all(split(data, cuts), columns=10, height=5, wrap=True)
+@given(data=noisy_bytes, cuts=st.lists(st.integers(0, 10_000), max_size=12),
+       wrap=st.booleans(), open_after=st.sampled_from([1, 2, 5]))
+def test_chunking_never_changes_the_result(data: bytes, cuts: list[int], wrap: bool,
+                                           open_after: int) -> None:
+    geometry = {"columns": 10, "height": 5, "wrap": wrap, "max_line_chars": 12}
+    whole = feed_all([data], **geometry)
+    pieces = feed_all(split(data, cuts), **geometry)
     assert observe(pieces) == observe(whole)
+    assert observe(feed_all(split(data, cuts), open_after, **geometry)) == observe(whole)
 
 
 # ---- generated terminal programs compared with pyte ---------------------------------------
@@ -99,12 +107,14 @@ programs = st.lists(_ops, max_size=60).map(lambda ops: "\x1b7" + "".join(ops))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(program=programs)
-def test_generated_programs_match_pyte(program: str) -> None:
+@given(program=programs, cuts=st.lists(st.integers(0, 10_000), max_size=6),
+       open_after=st.sampled_from([None, 2]))
+def test_generated_programs_match_pyte(program: str, cuts: list[int],
+                                       open_after: int | None) -> None:
     assume(not ("\x1b[?7" in program and "\x1b8" in program))
     data = program.encode()
     screen = pyte_screen(data, 12, 5)
-    model = feed_all([data], columns=12, height=5, wrap=True)
+    model = feed_all(split(data, cuts), open_after, columns=12, height=5, wrap=True)
     assert model.screen_lines() == pyte_display(screen)
     if "\x1b[2J" not in program:  # the model keeps an erased screen in its scrollback
         text = model.plain_text()

@@ -154,3 +154,18 @@ def record_program_inline(code: str) -> bytes:
     from tests.logs.pty_recorder import record_pty
 
     return record_pty([sys.executable, "-c", code])
+
+
+def test_live_two_megabyte_line_without_newline_stays_bounded() -> None:
+    code = ("import sys; w = sys.stdout.buffer.write\n"
+            "w(b'\\x1b[31m' + b'0123456789' * 200_000 + b'\\x1b[0m'); w(b'\\x00\\x00\\ttail\\n')")
+    data = record_program_inline(code)
+    model = TerminalModel(max_line_chars=1 << 16, max_lines=1000)
+    for i in range(0, len(data), 4096):  # the sizes a pty read hands over
+        model.feed(data[i:i + 4096])
+    lengths = [len(model.plain_line(n)) for n in range(model.first_line, model.end_line)]
+    assert lengths[:-2] == [1 << 16] * (2_000_000 // (1 << 16))
+    assert model.plain_line(model.end_line - 2).endswith("789        tail")
+    assert sum(lengths) == 2_000_000 + len("        tail")
+    red = model.line(model.first_line).spans
+    assert len(red) == 1 and (red[0].start, red[0].end) == (0, 1 << 16)

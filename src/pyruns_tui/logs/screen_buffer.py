@@ -44,9 +44,10 @@ class ScreenBuffer:
         self._autowrap = True
         self._saved: tuple[int, int, SgrState | None] | None = None
         self._version = 0
-        self._open_row = -1
+        self._open_row = -1  # the one line growing through a list of pieces, if any
         self._open_parts: list[str] = []
         self._open_len = 0
+        self._open_after = OPEN_AFTER
         self._cache: dict[int, tuple[int, Text]] = {}
 
     # ---- writing text ----------------------------------------------------------------------
@@ -110,9 +111,10 @@ class ScreenBuffer:
         t = texts[p]
         length = len(t)
         if col == length:
-            if length < OPEN_AFTER:
+            if length < self._open_after:
                 texts[p] = t + s
             else:
+                self._flush()  # another line may still be open
                 self._open_row = row
                 self._open_parts = [t, s]
                 self._open_len = length + k

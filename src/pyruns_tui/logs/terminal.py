@@ -27,7 +27,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from pyruns_tui.logs.screen_buffer import OPEN_AFTER, ScreenBuffer
+from pyruns_tui.logs.screen_buffer import ScreenBuffer
 from pyruns_tui.logs.sgr import SGR_TRANSITIONS, apply_sgr
 from pyruns_tui.logs.style_runs import Run
 
@@ -135,7 +135,7 @@ class TerminalModel(ScreenBuffer):
         self._flush()
         p = row - self._origin
         t = self._texts[p]
-        if self._col != len(t) or len(t) >= OPEN_AFTER:  # long lines grow in pieces instead
+        if self._col != len(t) or len(t) >= self._open_after:  # long lines grow in pieces
             return False
         width = self._width
         keep = self._keep_styles
