@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.workspace.bootstrap import check_workspace_name
 from pyruns_tui.workspace.layout import Layout, find_root, list_workspaces
 from pyruns_tui.workspace.settings import Settings, load_settings
 from pyruns_tui.workspace.store import TaskStore
@@ -36,6 +37,7 @@ class Context:
     def layout(self) -> Layout:
         root = self.root()
         if self.workspace:
+            check_workspace_name(self.workspace)
             if not (root / self.workspace / "tasks").is_dir():
                 known = ", ".join(list_workspaces(root)) or "none"
                 raise WorkspaceError(f"no workspace {self.workspace!r} in {root} (workspaces: {known})")

@@ -13,6 +13,7 @@ from pyruns_tui.workspace import layout as L
 from pyruns_tui.workspace.fsio import atomic_write_json, atomic_write_text
 from pyruns_tui.workspace.layout import Layout, find_root
 from pyruns_tui.workspace.model import SCHEMA_VERSION, now_iso
+from pyruns_tui.workspace.names import is_plain_entry
 from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT
 
 SHELL_DEFAULT_TEXT = """\
@@ -69,6 +70,13 @@ def read_script_info(layout: Layout) -> ScriptInfo:
 
 def write_script_info(layout: Layout, info: ScriptInfo) -> None:
     atomic_write_json(layout.script_info, info.to_dict())
+
+
+def check_workspace_name(name: str) -> str:
+    """`name` unchanged, or WorkspaceError when it is not one plain folder name (`-w ../x`)."""
+    if not is_plain_entry(name) or name != name.strip():
+        raise WorkspaceError(f"invalid workspace name {name!r}: use a plain folder name such as the script's stem")
+    return name
 
 
 def _sha(text: str) -> str:
@@ -135,7 +143,7 @@ def init_workspace(
             raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
     params = extract_params(source, filename=str(script), subcommand=subcommand)
 
-    layout = Layout(root=project_root(cwd), name=name or script.stem)
+    layout = Layout(root=project_root(cwd), name=check_workspace_name(name or script.stem))
     if layout.is_shell:
         raise WorkspaceError("'_shell_' is reserved for the shell workspace; pick another name with -w")
     existing: ScriptInfo | None = None

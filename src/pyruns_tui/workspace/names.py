@@ -28,6 +28,18 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def is_plain_entry(name: str) -> bool:
+    """Whether `name` can only mean one visible entry of a folder: not empty, no `/`, `..`,
+    NUL or leading dot, at most 255 bytes. Every name that reaches a path is checked with it."""
+    return (
+        bool(name)
+        and not name.startswith(".")
+        and "/" not in name
+        and "\0" not in name
+        and len(name.encode("utf-8", "surrogateescape")) <= 255
+    )
+
+
 def validate_name(name: str) -> str:
     """Return `name` unchanged, or raise WorkspaceError saying why it is not a valid task name."""
     problem = name_problem(name)

@@ -24,7 +24,7 @@ from pyruns_tui.workspace.fsio import (
 )
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task, now_iso
-from pyruns_tui.workspace.names import unique_name, validate_name
+from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
 
 _CACHE_VERSION = 1
 StatKey = tuple[int, int, int]
@@ -103,16 +103,21 @@ class TaskStore:
         """Folder names of the live (not trashed) tasks, unsorted."""
         try:
             with os.scandir(self.layout.tasks_dir) as it:
-                return [e.name for e in it if not e.name.startswith(".") and e.is_dir()]
+                # a symlink is never a task folder: it could lead anywhere outside the workspace
+                return [e.name for e in it if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
         except FileNotFoundError:
             return []
 
+    def _is_task_folder(self, name: str) -> bool:
+        """Whether `name` can only mean a real folder directly inside tasks/ (no path tricks)."""
+        return is_plain_entry(name) and not os.path.islink(self.layout.task_dir(name))
+
     def exists(self, name: str) -> bool:
-        return self.layout.task_info(name).is_file()
+        return self._is_task_folder(name) and self.layout.task_info(name).is_file()
 
     def get(self, name: str) -> Task:
         """The task named `name`, read from disk (cached while task_info.json is unchanged)."""
-        task = self._load(name, str(self.layout.task_info(name)))
+        task = self._load(name, str(self.layout.task_info(name))) if self._is_task_folder(name) else None
         if task is None:
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         return task
@@ -144,8 +149,10 @@ class TaskStore:
         """Tasks in the trash; each Task.name is its folder name inside `.trash/`."""
         trash = self.layout.trash_dir
         tasks = []
-        if trash.is_dir():
+        if trash.is_dir() and not trash.is_symlink():
             for entry in sorted(trash.iterdir()):
+                if entry.is_symlink():
+                    continue
                 with contextlib.suppress(OSError, ValueError, WorkspaceError):
                     task = Task.from_dict(_read_json(entry / L.TASK_INFO))
                     task.name = entry.name
@@ -157,6 +164,8 @@ class TaskStore:
         from pyruns_tui.params import yamlio
 
         self._load_disk_cache()
+        if not self._is_task_folder(name):
+            raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         path = self.layout.task_config(name)
         key = _stat_key(str(path))
         if key is None:
@@ -175,6 +184,8 @@ class TaskStore:
 
     def read_command(self, name: str) -> str:
         """The command line of a shell task (config.sh)."""
+        if not self._is_task_folder(name):
+            raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         try:
             return self.layout.task_command(name).read_text(encoding="utf-8")
         except FileNotFoundError as exc:
@@ -241,7 +252,7 @@ class TaskStore:
     def save(self, task: Task) -> None:
         """Write task_info.json atomically (callers hold the lock for read-modify-write)."""
         path = self.layout.task_info(task.name)
-        if not path.parent.is_dir():
+        if not self._is_task_folder(task.name) or not path.parent.is_dir():
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
         data = task.to_dict()
         atomic_write(path, dump_json(data), mode=info_mode(data))
@@ -302,6 +313,8 @@ class TaskStore:
             for task in tasks:
                 if task.status.is_active:
                     raise WorkspaceError(f"task {task.name!r} is {task.status.value}; stop it before deleting")
+            if self.layout.trash_dir.is_symlink():
+                raise WorkspaceError(f"{self.layout.trash_dir} is a symlink; replace it with a folder")
             self.layout.trash_dir.mkdir(exist_ok=True)
             for task in tasks:
                 trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
@@ -322,14 +335,19 @@ class TaskStore:
         with self.lock():
             for trash_name in trash_names:
                 source = self.layout.trashed_task_dir(trash_name)
-                if trash_name.startswith(".") or "/" in trash_name or not source.is_dir():
+                if (not is_plain_entry(trash_name) or self.layout.trash_dir.is_symlink() or source.is_symlink()
+                        or not source.is_dir()):
                     raise WorkspaceError(f"no task named {trash_name!r} in the trash (see `pyr-tui ls --trash`)")
                 info_path = source / L.TASK_INFO
                 try:
                     info = _read_json(info_path)
                 except (OSError, ValueError):
                     info = {"name": trash_name}
-                original = info.get("name") if isinstance(info.get("name"), str) else trash_name
+                if not isinstance(info, dict):
+                    info = {"name": trash_name}
+                original = info.get("name")
+                if not isinstance(original, str) or name_problem(original):  # the file could say "../x"
+                    original = trash_name
                 name = unique_name(original, set(self.names()))
                 info["name"] = name
                 info.pop("trashed_at", None)
