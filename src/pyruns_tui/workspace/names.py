@@ -8,6 +8,7 @@ from collections.abc import Container
 from pyruns_tui.errors import WorkspaceError
 
 MAX_NAME_LENGTH = 200
+MAX_NAME_BYTES = 240  # folder names are limited to 255 bytes; leave room for a `_N` suffix
 
 
 def name_problem(name: str) -> str | None:
@@ -16,6 +17,9 @@ def name_problem(name: str) -> str | None:
         return "a task name cannot be empty"
     if len(name) > MAX_NAME_LENGTH:
         return f"a task name has at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME_BYTES:
+        return f"a task name has at most {MAX_NAME_BYTES} bytes in UTF-8 (this one has {size})"
     if "/" in name or "\\" in name:
         return "a task name cannot contain '/' or '\\'"
     if name[0] in ".-":
