@@ -67,6 +67,28 @@ def parse_iso(text: str | None) -> float | None:
         return None
 
 
+_NUMBER = (int, float)
+_NONE = type(None)
+# the JSON types of the fields a hand edit could break; anything else makes the file invalid
+_TASK_TYPES: dict[str, tuple[type, ...]] = {
+    "created_at": (str,), "pinned": (bool,), "notes": (str,), "task_kind": (str,), "script": (str, _NONE),
+    "gpus": (int, _NONE), "runs": (list, _NONE), "reason": (str, _NONE), "force": (bool,),
+    "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
+}
+_RUN_TYPES: dict[str, tuple[type, ...]] = {
+    "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
+    "pid": (int, _NONE), "exit_code": (int, _NONE), "signal": (int, _NONE), "gpus": (list,),
+    "env": (dict,), "log": (str,), "reason": (str, _NONE),
+}
+
+
+def _check_types(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
+    for key, allowed in types.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
+            raise TypeError(f"{key!r} has the wrong type ({type(value).__name__})")
+
+
 def _split_known(cls: type, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     names = {f.name for f in fields(cls)} - {"extra"}
     known = {k: v for k, v in data.items() if k in names}
@@ -102,6 +124,9 @@ class Run:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Run:
+        if not isinstance(data, dict):
+            raise TypeError(f"a run must be an object, not {type(data).__name__}")
+        _check_types(data, _RUN_TYPES)
         known, extra = _split_known(cls, data)
         known["status"] = Status(known.get("status", "failed"))
         return cls(**known, extra=extra)
@@ -173,6 +198,7 @@ class Task:
             raise WorkspaceError("task_info.json is not a task (no 'name')")
         known, extra = _split_known(cls, data)
         try:
+            _check_types(data, _TASK_TYPES)
             known["status"] = Status(known.get("status", "pending"))
             known["runs"] = [Run.from_dict(r) for r in known.get("runs") or []]
         except (ValueError, TypeError) as exc:

@@ -63,9 +63,13 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not valid JSON")
+
+
 def _read_json(path: Path) -> Any:
     with open(path, "rb") as fh:
-        return json.loads(fh.read())
+        return json.loads(fh.read(), parse_constant=_reject_constant)  # NaN/Infinity: unreadable
 
 
 class TaskStore:
