@@ -84,6 +84,7 @@ class TaskStore:
         self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
         self._disk_cache_loaded = False
         self._dirty = False
+        self._broken: set[str] = set()  # tasks whose task_info.json did not parse when last read
 
     @classmethod
     def open(cls, root: Path, name: str, *, disk_cache: bool = False) -> TaskStore:
@@ -214,10 +215,12 @@ class TaskStore:
         except WorkspaceError:
             return self._unreadable(name)
         task.name = name  # the folder name is authoritative
+        self._broken.discard(name)
         return task
 
     def _unreadable(self, name: str) -> Task:
         # a hand-broken task_info.json must not hide the task or crash a listing
+        self._broken.add(name)
         return Task(name=name, status=Status.FAILED, created_at="", reason="task_info.json is unreadable")
 
     # ----- persisted scan cache (so a fresh `pyr-tui ls` does not re-parse unchanged files)
@@ -258,6 +261,8 @@ class TaskStore:
         path = self.layout.task_info(task.name)
         if not self._is_task_folder(task.name) or not path.parent.is_dir():
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
+        if task.name in self._broken:  # never replace a file we could not read with a blank record
+            raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
         atomic_write(path, dump_json(data), mode=info_mode(data))
         key = _stat_key(str(path))
@@ -322,9 +327,10 @@ class TaskStore:
             self.layout.trash_dir.mkdir(exist_ok=True)
             for task in tasks:
                 trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
-                info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
-                info["trashed_at"] = now_iso()
-                atomic_write_json(self.layout.task_info(task.name), info, mode=info_mode(info))
+                if task.name not in self._broken:
+                    info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
+                    info["trashed_at"] = now_iso()
+                    atomic_write_json(self.layout.task_info(task.name), info, mode=info_mode(info))
                 os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
                 self._info_cache.pop(task.name, None)
                 self._config_cache.pop(task.name, None)
