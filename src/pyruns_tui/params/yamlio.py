@@ -263,13 +263,40 @@ def _error_line(exc: BaseException, where: str) -> str:
     return f"{place}: invalid YAML: {problem}"
 
 
+_MIN_ALIAS_BUDGET = 100_000
+
+
+def _check_alias_expansion(data: Any, text: str, where: str) -> Any:
+    """`data`, unless its aliases expand it far beyond the text (a "billion laughs" document).
+
+    Aliases are shared references after loading, but every later walk (grid, dump, JSON)
+    expands them; a few hundred bytes could otherwise stand for billions of values.
+    """
+    if "*" not in text:
+        return data
+    budget = max(_MIN_ALIAS_BUDGET, 10 * len(text))
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise ParamsError(f"{where or '<yaml>'}: YAML aliases (*name) expand to too many values; "
+                              "write the values out instead")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return data
+
+
 def load_text(text: str, where: str = "") -> Any:
     """Load one YAML document (core schema); `where` names the source in error messages."""
     try:
         loader = _PyCoreLoader if _may_nest_deeply(text) else _CoreLoader
-        return yaml.load(text, Loader=loader)  # noqa: S506 - safe loader subclasses
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader subclasses
     except _YAML_ERRORS as exc:
         raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+    return _check_alias_expansion(data, text, where)
 
 
 def load_file(path: str | Path) -> Any:
@@ -393,9 +420,10 @@ def _ruamel() -> YAML:
 def load_roundtrip(text: str, where: str = "") -> Any:
     """Load YAML 1.2 with ruamel round-trip types, keeping comments and order for re-dump."""
     try:
-        return _ruamel().load(text)
+        data = _ruamel().load(text)
     except (RuamelYAMLError, ValueError, TypeError, RecursionError) as exc:
         raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+    return _check_alias_expansion(data, text, where)
 
 
 def dump_roundtrip(obj: Any) -> str:
