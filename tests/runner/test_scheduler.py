@@ -7,7 +7,10 @@ import os
 import stat
 import sys
 
+import psutil
+
 from pyruns_tui.runner import client, control
+from pyruns_tui.runner.proc import RunState
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import NewTask
 from tests.runner.harness import Project, until
@@ -136,3 +139,21 @@ def test_a_task_that_cannot_be_built_fails_with_the_reason(project: Project) -> 
     control.queue(project.store, [name])
     task = project.wait(name)[name]
     assert task.status is Status.FAILED and "config.sh is empty" in (task.reason or "")
+
+
+def test_supervisors_started_as_new_interpreters_work_the_same(project: Project, monkeypatch) -> None:
+    monkeypatch.setenv("PYRUNS_TUI_EXEC_SUPERVISOR", "1")  # the runner's fallback when it has threads
+    done = project.add("done", "print('exec mode')")
+    code, _ = project.gate("never")
+    stopped = project.add("stopped", code)
+    control.queue(project.store, [done, stopped])
+    until(lambda: project.task(stopped).status is Status.RUNNING, what="the gated task")
+    state_path = project.runner_paths.run_state(stopped, 1)
+    until(lambda: RunState.read(state_path) is not None, what="its supervisor")
+    supervisor = psutil.Process(RunState.read(state_path).supervisor_pid)  # type: ignore[union-attr]
+    assert any(part.endswith("supervisor.py") for part in supervisor.cmdline())
+    control.stop(project.store, [stopped])
+    tasks = project.wait(done, stopped)
+    assert tasks[done].status is Status.COMPLETED and project.log(done) == b"exec mode\n"
+    assert tasks[done].runs[0].pid
+    assert tasks[stopped].status is Status.INTERRUPTED

@@ -164,11 +164,22 @@ def stop_runner(layout: Layout, *, timeout_s: float = 10.0) -> bool:
         with contextlib.suppress(OSError):
             os.kill(info.pid, 15)
     deadline = time.monotonic() + timeout_s
-    while locks.is_held(paths.lock):
+    while locks.is_held(paths.lock) or (info is not None and _process_alive(info.pid)):
         if time.monotonic() > deadline:
             raise RunnerError(f"the runner (pid {info.pid if info else '?'}) did not exit within {timeout_s:g}s")
         time.sleep(0.01)
     return True
+
+
+def _process_alive(pid: int) -> bool:
+    import psutil
+
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def set_concurrency(layout: Layout, value: int | None) -> None:

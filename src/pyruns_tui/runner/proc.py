@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import psutil
 
 SUPERVISOR_SCRIPT = Path(__file__).with_name("supervisor.py")
 POLL_S = 0.05  # exit polling where pidfd is missing (macOS)
+EXEC_ENV = "PYRUNS_TUI_EXEC_SUPERVISOR"  # "1": always start supervisors as new interpreters
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,20 @@ class RunState:
             return None
 
 
+@dataclass
+class Supervised:
+    """A supervisor this runner started: its pid, the pipe it reports the task's pid on."""
+
+    pid: int
+    report_fd: int
+    popen: subprocess.Popen[bytes] | None = None  # set in the exec mode
+
+
+def can_fork() -> bool:
+    """Forking a copy of the runner is safe only while it has a single thread."""
+    return hasattr(os, "fork") and threading.active_count() == 1 and os.environ.get(EXEC_ENV) != "1"
+
+
 def start_supervisor(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -75,45 +91,55 @@ def start_supervisor(
     grace_s: float,
     task: str,
     run: int,
-    stderr: int | None = None,
-) -> subprocess.Popen[bytes]:
-    """Start the supervisor of one run; it prints the task's pid on stdout (a pipe) then closes it."""
-    spec = {
+) -> Supervised:
+    """Start the supervisor of one run (forked from this process when safe, else exec'd)."""
+    spec: dict[str, Any] = {
         "argv": list(argv),
+        "env": dict(env),
         "cwd": str(cwd),
         "log": str(log),
         "grace_s": grace_s,
         "task": task,
         "run": run,
     }
+    if can_fork():
+        from pyruns_tui.runner import supervisor
+
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read_fd)
+                code = supervisor.run_forked(str(state), spec, write_fd)
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        return Supervised(pid, read_fd)
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), str(state)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=stderr,
         env=dict(env),
         cwd=str(cwd),
         start_new_session=True,
         close_fds=True,
     )
-    assert proc.stdin is not None
+    assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(json.dumps(spec).encode("utf-8"))
         proc.stdin.close()
     except BrokenPipeError:
         pass  # it died at once; its exit is noticed like any other
-    return proc
+    return Supervised(proc.pid, proc.stdout.fileno(), popen=proc)
 
 
-def is_supervisor(pid: int, state: Path) -> bool:
-    """Whether `pid` is alive and is the supervisor writing `state` (guards against pid reuse)."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return False
-        return str(state) in proc.cmdline()
-    except (psutil.Error, OSError):
-        return False
+def supervisor_alive(state: Path) -> bool:
+    """Whether the supervisor writing `state` is alive (it holds `state.lock` while it lives)."""
+    from pyruns_tui.runner.locks import is_held
+    from pyruns_tui.runner.supervisor import lock_path
+
+    return is_held(Path(lock_path(str(state))))
 
 
 def kill_lost_group(child_pid: int | None, started_at: float | None) -> None:
@@ -142,8 +168,8 @@ def request_stop(pid: int) -> bool:
 class ExitWatch:
     """Calls `on_exit` once, on the event loop, when process `pid` has ended.
 
-    `popen` is given for our own children so they are reaped; adopted supervisors (children of
-    a dead runner, now of init) are only watched.
+    Our own children are reaped (through `popen` in the exec mode, waitpid otherwise); adopted
+    supervisors (children of a dead runner, now of init) are only watched.
     """
 
     def __init__(
@@ -174,6 +200,11 @@ class ExitWatch:
         if self.popen is not None:
             return self.popen.poll() is not None
         try:
+            pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            return pid != 0
+        except ChildProcessError:
+            pass  # not our child: adopted from a previous runner
+        try:
             return psutil.Process(self.pid).status() == psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:
             return True
@@ -201,10 +232,8 @@ class ExitWatch:
             self._timer = None
 
 
-def read_child_pid(loop: asyncio.AbstractEventLoop, popen: subprocess.Popen[bytes], on_pid: Callable[[int], None]) -> None:
-    """Read the supervisor's one stdout line (the task's pid) without blocking the loop."""
-    assert popen.stdout is not None
-    fd = popen.stdout.fileno()
+def read_child_pid(loop: asyncio.AbstractEventLoop, fd: int, on_pid: Callable[[int], None]) -> None:
+    """Read the supervisor's one report line (the task's pid) without blocking the loop."""
     os.set_blocking(fd, False)
     buffer = bytearray()
 
@@ -219,7 +248,7 @@ def read_child_pid(loop: asyncio.AbstractEventLoop, popen: subprocess.Popen[byte
         if data and b"\n" not in buffer:
             return
         loop.remove_reader(fd)
-        popen.stdout.close()  # type: ignore[union-attr]
+        os.close(fd)
         line = bytes(buffer).split(b"\n", 1)[0]
         if line.strip().isdigit():
             on_pid(int(line))

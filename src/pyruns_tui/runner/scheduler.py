@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from pyruns_tui.workspace.store import TaskStore
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
 ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
 LOST = "runner lost"
+PID_WRITE_DELAY_S = 0.5
 
 
 class _Skip(Exception):
@@ -49,10 +49,10 @@ class ActiveRun:
     gpus: tuple[int, ...]
     state_path: Path
     supervisor_pid: int
-    popen: subprocess.Popen[bytes] | None = None
     watch: P.ExitWatch | None = None
     stop_sent: bool = False
     adopted: bool = False
+    child_pid: int | None = None
 
 
 def exit_reason(state: P.RunState) -> tuple[Status, str | None]:
@@ -80,6 +80,7 @@ class Scheduler:
 
     def __post_init__(self) -> None:
         self.paths = RunnerPaths.of(self.layout)
+        self.paths.create()
         self.store = TaskStore(self.layout)
         self.active: dict[str, ActiveRun] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -226,7 +227,8 @@ class Scheduler:
 
     def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
         try:
-            return self.store.update(name, change)
+            # no fsync: atomic rename is enough; after a power loss recovery redoes the state
+            return self.store.update(name, change, fsync=False)
         except _Skip:
             return None
         except PyrunsError as exc:  # deleted or broken meanwhile: nothing to do for it
@@ -277,7 +279,7 @@ class Scheduler:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
                 state_path.unlink()
-            popen = P.start_supervisor(
+            started = P.start_supervisor(
                 launch.argv,
                 launch.env,
                 launch.cwd,
@@ -290,12 +292,18 @@ class Scheduler:
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
             return
-        run = ActiveRun(name, index, tuple(gpus or ()), state_path, popen.pid, popen=popen)
+        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid)
         self.active[name] = run
-        self.log(f"{name}: run {index} started (supervisor {popen.pid}, gpus {list(gpus or [])})")
+        self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
-        P.read_child_pid(self.loop, popen, lambda pid: self._record_pid(run, pid))
-        run.watch = P.ExitWatch(self.loop, popen.pid, lambda: self._on_exit(run), popen=popen)
+        P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
+        run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
+
+    def _pid_known(self, run: ActiveRun, pid: int) -> None:
+        run.child_pid = pid
+        assert self.loop is not None
+        # short tasks get their pid with the finish record: one task_info.json write less each
+        self.loop.call_later(PID_WRITE_DELAY_S, lambda: self._record_pid(run, pid) if run.name in self.active else None)
 
     def _record_pid(self, run: ActiveRun, pid: int) -> None:
         def change(t: Task) -> None:
@@ -349,8 +357,10 @@ class Scheduler:
                 t.force = False
 
         self._update(name, change)
-        with contextlib.suppress(OSError):
-            self.paths.run_state(name, index).unlink()
+        state_path = self.paths.run_state(name, index)
+        for path in (state_path, Path(f"{state_path}.lock")):
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     # ----- recovery (runs marked running that this runner does not watch)
 
@@ -361,12 +371,15 @@ class Scheduler:
             return
         state_path = self.paths.run_state(task.name, run.index)
         state = P.RunState.read(state_path)
+        alive = state is not None and not state.exited and P.supervisor_alive(state_path)
+        if not alive and state is not None and not state.exited:
+            state = P.RunState.read(state_path) or state  # it may have ended just now
         if state is not None and state.exited:
             status, reason = exit_reason(state)
             self._finish_run(task.name, run.index, status, reason, state)
             self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
             return
-        if state is not None and P.is_supervisor(state.supervisor_pid, state_path):
+        if alive and state is not None:
             adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True)
             self.active[task.name] = adopted
             assert self.loop is not None
@@ -377,8 +390,9 @@ class Scheduler:
             return
         if state is None:
             started = parse_iso(run.start)
-            if started is not None and time.time() - started < ADOPT_WAIT_S:
-                self._recheck_at = time.monotonic() + 0.5  # its supervisor may not have written yet
+            young = started is not None and time.time() - started < ADOPT_WAIT_S
+            if young or P.supervisor_alive(state_path):
+                self._recheck_at = time.monotonic() + 0.2  # its supervisor has not written yet
                 return
         if state is not None:
             P.kill_lost_group(state.child_pid, state.started_at)
@@ -397,22 +411,31 @@ class Scheduler:
         self._update(name, change)
 
     def cleanup_state_files(self) -> None:
-        """Remove state files of runs that are not running any more (left by a crash)."""
+        """Remove state and lock files of runs that are not running any more (left by a crash)."""
+        from pyruns_tui.runner.locks import is_held
+
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.paths.runs_dir):
+                path = Path(entry.path)
+                if entry.name.endswith(".json.lock"):
+                    if not Path(entry.path[: -len(".lock")]).exists() and not is_held(path):
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+                    continue
                 if not entry.name.endswith(".json"):
                     continue
-                state = P.RunState.read(Path(entry.path))
+                state = P.RunState.read(path)
                 if state is None or not state.task or state.task in self.active:
                     continue
-                if state.exited or not P.is_supervisor(state.supervisor_pid, Path(entry.path)):
+                if state.exited or not P.supervisor_alive(path):
                     try:
-                        task = self.store.get(state.task)
+                        task: Task | None = self.store.get(state.task)
                     except PyrunsError:
                         task = None
                     if task is None or task.status is not Status.RUNNING:
-                        with contextlib.suppress(OSError):
-                            os.unlink(entry.path)
+                        for stale in (path, Path(f"{path}.lock")):
+                            with contextlib.suppress(OSError):
+                                stale.unlink()
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""

@@ -256,26 +256,30 @@ class TaskStore:
 
     # ----- writing
 
-    def save(self, task: Task) -> None:
-        """Write task_info.json atomically (callers hold the lock for read-modify-write)."""
+    def save(self, task: Task, *, fsync: bool = True) -> None:
+        """Write task_info.json atomically (callers hold the lock for read-modify-write).
+
+        `fsync=False` (the runner's frequent progress writes) keeps the write atomic but lets
+        the kernel flush it later.
+        """
         path = self.layout.task_info(task.name)
         if not self._is_task_folder(task.name) or not path.parent.is_dir():
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
         if task.name in self._broken:  # never replace a file we could not read with a blank record
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
-        atomic_write(path, dump_json(data), mode=info_mode(data))
+        atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data))
         key = _stat_key(str(path))
         if key is not None:
             self._info_cache[task.name] = (key, data)
             self._dirty = True
 
-    def update(self, name: str, change: Callable[[Task], None]) -> Task:
+    def update(self, name: str, change: Callable[[Task], None], *, fsync: bool = True) -> Task:
         """Re-read task `name` under the lock, apply `change` to it, save it, and return it."""
         with self.lock():
             task = self.get(name)
             change(task)
-            self.save(task)
+            self.save(task, fsync=fsync)
             return task
 
     def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None) -> list[Task]:
