@@ -13,7 +13,9 @@ def last_metrics(store: TaskStore, name: str) -> dict[str, float]:
     path = store.layout.metrics_file(name)
     if not path.exists():
         return {}
-    return {metric: stats.last for metric, stats in MetricsReader(path).stats().items()}
+    reader = MetricsReader(path, keep_series=False)
+    reader.poll()  # a new reader has read nothing yet
+    return {metric: stats.last for metric, stats in reader.stats().items()}
 
 
 def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
