@@ -32,7 +32,7 @@ class WorkspaceState:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.store = TaskStore(layout)
+        self.store = TaskStore(layout, disk_cache=True)  # a parse cache makes reopening big workspaces fast
         self.settings: Settings = load_settings(layout.settings_file)
         self.script_info: ScriptInfo = read_script_info(layout)
         self.snapshot = Snapshot()
