@@ -1,15 +1,291 @@
-"""ManagerScreen (placeholder until its room lands)."""
+"""ManagerScreen: every task of the workspace in one live table — search, select, act, inspect."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections.abc import Callable, Iterable, Sequence
 
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container
+from textual.timer import Timer
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.base import PyrunsScreen
+from pyruns_tui.tui.widgets.manager import task_actions as actions
+from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
+from pyruns_tui.tui.widgets.manager.compare import CompareDialog
+from pyruns_tui.tui.widgets.manager.detail_pane import DetailPane
+from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog, names_text
+from pyruns_tui.tui.widgets.manager.task_table import TaskTable
+from pyruns_tui.tui.widgets.manager.trash import TrashView
+from pyruns_tui.workspace.store import TaskStore
+
+WIDE = 120  # from this width the detail pane sits on the right and is shown by default
+DETAIL_DEBOUNCE_S = 0.05
+
+Action = Callable[[TaskStore, Sequence[str]], actions.ActionResult]
 
 
 class ManagerScreen(PyrunsScreen):
+    """The task table with search, multi-select, actions and a detail pane.
+
+    Actions apply to the selected tasks, or to the highlighted one when nothing is selected.
+    """
+
     MODE = "manager"
+    BINDINGS = [
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("enter", "open", "Open in Monitor"),
+        Binding("r", "run", "Run/rerun"),
+        Binding("s", "stop", "Stop"),
+        Binding("f", "force", "Force-start (skip the queue)", show=False),
+        Binding("x", "cancel", "Cancel queued (back to pending)", show=False),
+        Binding("d", "delete", "Delete"),
+        Binding("t", "trash", "Trash (restore deleted)", show=False),
+        Binding("p", "pin", "Pin/unpin (pinned first)", show=False),
+        Binding("n", "notes", "Notes"),
+        Binding("e", "duplicate", "Duplicate into Generator", show=False),
+        Binding("c", "compare", "Compare two selected", show=False),
+        Binding("space", "toggle_select", "Select/unselect row", key_display="space", show=False),
+        Binding("shift+down", "extend('down')", "Extend selection down", key_display="shift+↓", show=False),
+        Binding("shift+up", "extend('up')", "Extend selection up", key_display="shift+↑", show=False),
+        Binding("a", "select_all", "Select all shown", show=False),
+        Binding("u", "clear_selection", "Clear selection", show=False),
+        Binding("o", "cycle_sort", "Next sort column", show=False),
+        Binding("O", "flip_sort", "Flip sort direction", key_display="O", show=False),
+        Binding("m", "cycle_metric", "Next metric column", show=False),
+        Binding("v", "toggle_detail", "Detail pane", show=False),
+        Binding("escape", "escape", "Clear search / selection", show=False),
+    ]
+    DEFAULT_CSS = """
+    #manager-body { height: 1fr; layout: horizontal; }
+    #manager-body.-narrow { layout: vertical; }
+    #manager-detail { width: 42%; height: 1fr; }
+    #manager-body.-narrow #manager-detail { width: 100%; height: 45%; border-left: none; border-top: hkey $panel-lighten-1; }
+    #manager-detail.-hidden { display: none; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.detail_shown: bool | None = None  # None: decided by the width
+        self._detail_timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("Manager", id="body")
+        with Container(id="manager-body"):
+            yield TaskBrowser(self.pyruns.state, id="manager-browser")
+            yield DetailPane(id="manager-detail")
+
+    @property
+    def browser(self) -> TaskBrowser:
+        return self.query_one(TaskBrowser)
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one(TaskTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._apply_layout(self.size.width)
+        self.table.focus()
+
+    def on_resize(self) -> None:
+        self._apply_layout(self.size.width)
+
+    def _apply_layout(self, width: int) -> None:
+        wide = width >= WIDE
+        self.query_one("#manager-body").set_class(not wide, "-narrow")
+        shown = wide if self.detail_shown is None else self.detail_shown
+        self.detail.set_class(not shown, "-hidden")
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.browser.set_pinned_params(self.pyruns.state.reload_script_info().pinned_params)
+        super().on_screen_resume()
+
+    def on_tasks_changed(self) -> None:
+        self.browser.sync()
+
+    # ----- detail pane
+
+    @on(TaskTable.Highlighted)
+    def _highlighted(self) -> None:
+        self._schedule_detail()
+
+    @on(TaskBrowser.Changed)
+    def _tasks_updated(self, event: TaskBrowser.Changed) -> None:
+        if self.detail.task_name in event.names or self.detail.task_name is None:
+            self._schedule_detail()
+
+    def _schedule_detail(self) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DEBOUNCE_S, self.update_detail)
+
+    def update_detail(self) -> None:
+        """Show the highlighted task in the detail pane (its config is read from disk now)."""
+        if self.detail.has_class("-hidden"):
+            return
+        name = self.table.cursor_name
+        entry = self.browser.index.entries.get(name) if name else None
+        if entry is None:
+            self.detail.show(None)
+            return
+        layout = self.pyruns.layout
+        shell = layout.task_command(entry.name).is_file()
+        path = layout.task_command(entry.name) if shell else layout.task_config(entry.name)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            text = ""
+        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text)
+
+    def action_toggle_detail(self) -> None:
+        self.detail_shown = self.detail.has_class("-hidden")
+        self._apply_layout(self.size.width)
+        self.update_detail()
+
+    # ----- search, selection, sorting
+
+    def action_search(self) -> None:
+        self.browser.open_search()
+
+    def action_toggle_select(self) -> None:
+        self.table.action_toggle_select()
+
+    def action_extend(self, direction: str) -> None:
+        self.table.action_extend_down() if direction == "down" else self.table.action_extend_up()
+
+    def action_select_all(self) -> None:
+        self.table.set_selected(self.table.visible_names())
+
+    def action_clear_selection(self) -> None:
+        self.table.set_selected(())
+
+    def action_escape(self) -> None:
+        if self.browser.query_text:
+            self.browser.clear_search()
+        elif self.table.selected:
+            self.action_clear_selection()
+
+    def action_cycle_sort(self) -> None:
+        self.browser.cycle_sort()
+
+    def action_flip_sort(self) -> None:
+        self.browser.flip_sort()
+
+    def action_cycle_metric(self) -> None:
+        if not self.browser.cycle_metric():
+            self.notify("no task has logged metrics yet (pr.log in the script)")
+
+    # ----- actions on tasks
+
+    def _report(self, result: actions.ActionResult) -> None:
+        self.notify(result.message(), severity="information" if result.ok else "warning")
+        self.pyruns.refresh_tasks()
+        if result.needs_runner:
+            self._wake_runner()
+
+    @work(thread=True, group="manager-runner", exit_on_error=False)
+    def _wake_runner(self) -> None:
+        """Start or poke the runner off the UI thread (starting one takes a moment)."""
+        try:
+            actions.wake_runner(self.pyruns.state.store)
+        except PyrunsError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+
+    def _act(self, do: Action) -> None:
+        names = self.browser.targets()
+        if names:
+            self._report(do(self.pyruns.state.store, names))
+
+    def action_run(self) -> None:
+        self._act(actions.run_tasks)
+
+    def action_stop(self) -> None:
+        self._act(actions.stop_tasks)
+
+    def action_force(self) -> None:
+        self._act(actions.force_start_tasks)
+
+    def action_cancel(self) -> None:
+        self._act(actions.cancel_tasks)
+
+    def action_delete(self) -> None:
+        names = self.browser.targets()
+        if not names:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.table.selected.difference_update(names)
+                self._report(actions.delete_tasks(self.pyruns.state.store, names))
+
+        body = f"{names_text(names)}\n\nThey go to the trash; press t to restore them."
+        self.app.push_screen(ConfirmDialog(f"Delete {len(names)} task(s)?", body, "Delete"), done)
+
+    def action_trash(self) -> None:
+        def done(chosen: list[str] | None) -> None:
+            if chosen:
+                self._report(actions.restore_tasks(self.pyruns.state.store, chosen))
+
+        self.app.push_screen(TrashView(self.pyruns.state.store.scan_trash()), done)
+
+    def action_pin(self) -> None:
+        names = self.browser.targets()
+        if names:
+            entries = self.browser.index.entries
+            pin = not all(entries[name].task.pinned for name in names)
+            self._report(actions.set_pinned(self.pyruns.state.store, names, pin))
+
+    def action_notes(self) -> None:
+        names = self.browser.targets()
+        if not names:
+            return
+        notes = {self.browser.index.entries[name].task.notes for name in names}
+        text = notes.pop() if len(notes) == 1 else ""
+        title = f"Notes of {names[0]}" if len(names) == 1 else f"Notes of {len(names)} tasks (replaces each)"
+
+        def done(result: str | None) -> None:
+            if result is not None:
+                self._report(actions.set_notes(self.pyruns.state.store, names, result))
+
+        self.app.push_screen(NotesDialog(title, text), done)
+
+    def action_open(self) -> None:
+        name = self.table.cursor_name
+        if name:
+            self.post_message(OpenTask(name))
+
+    def action_duplicate(self) -> None:
+        name = self.table.cursor_name
+        if name:
+            self.post_message(LoadConfig(name))
+
+    def action_compare(self) -> None:
+        names = self.browser.targets() if self.table.selected else []
+        if len(names) != 2:
+            self.notify("select exactly two tasks (space) to compare them", severity="warning")
+            return
+        a, b = (self.browser.index.entries[name].view for name in names)
+        self.app.push_screen(CompareDialog(a, b))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        browser = self.browser
+        yield SystemCommand("Manager: search", "Filter tasks (/)", self.action_search)
+        yield SystemCommand("Manager: trash", "Show deleted tasks and restore them (t)", self.action_trash)
+        yield SystemCommand("Manager: detail pane", "Show or hide the detail pane (v)", self.action_toggle_detail)
+        yield SystemCommand("Manager: flip sort", "Reverse the sort direction (O)", browser.flip_sort)
+        for column in browser.columns:
+            yield SystemCommand(f"Manager: sort by {column.label}", f"Sort the task table by {column.key}",
+                                lambda key=column.key: browser.set_sort(key, browser.prefs.reverse))
+        shown = browser.metric_columns()
+        for metric in browser.index.metric_names():
+            verb = "hide" if metric in shown else "show"
+            yield SystemCommand(f"Manager: {verb} metric {metric}", f"{verb.capitalize()} the metric column {metric}",
+                                lambda m=metric: browser.toggle_metric(m))

@@ -1,0 +1,358 @@
+"""TaskBrowser: the search bar, the task table and its status line, kept in step with the disk."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Static
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.tui.state import WorkspaceState
+from pyruns_tui.tui.widgets.manager.columns import Column, build_columns, column_widths, sort_key
+from pyruns_tui.tui.widgets.manager.history import HISTORY_FILE, SearchHistory
+from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE, ManagerPrefs
+from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
+from pyruns_tui.tui.widgets.manager.task_index import Delta, TaskEntry, TaskIndex
+from pyruns_tui.tui.widgets.manager.task_table import TaskTable
+from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.query import Query, parse_query
+
+QUICK_PASS = 500  # more new tasks than this: show them before their configs are read
+SEARCH_DEBOUNCE_S = 0.06
+
+
+class TaskBrowser(Vertical):
+    """Every task of the workspace, filtered by the search and sorted, updated row by row.
+
+    `sync()` diffs the workspace snapshot against the index and reads only what changed (configs,
+    metrics) in a worker thread; rows whose task changed are repainted in place, and the list is
+    only rebuilt when a task appears, disappears, or may move (its sort key or match changed).
+    While tasks run, a one-second tick repaints their duration cells and polls their metrics.
+
+    Messages: `TaskBrowser.Changed(names)` after tasks were updated from disk.
+    """
+
+    DEFAULT_CSS = """
+    TaskBrowser { width: 1fr; height: 1fr; }
+    TaskBrowser > SearchBar { display: none; }
+    TaskBrowser > SearchBar.-shown { display: block; }
+    TaskBrowser > #manager-status { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """
+
+    class Changed(Message):
+        """Tasks were updated from disk (`names`: changed or removed)."""
+
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
+
+    def __init__(self, state: WorkspaceState, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = state
+        workspace = state.layout.workspace_dir
+        self.history = SearchHistory(workspace / HISTORY_FILE)
+        self.prefs_path = workspace / PREFS_FILE
+        self.prefs = ManagerPrefs.load(self.prefs_path)
+        self.index = TaskIndex()
+        self.search_query: Query = Query(())
+        self.query_text = ""
+        self.query_error = ""
+        self.columns: list[Column] = []
+        self.pinned_params: list[str] = list(state.script_info.pinned_params)
+        self.syncing = False
+        self._want_sync = False
+        self._poll_running = False
+        self._ticker: Timer | None = None
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SearchBar(self.history, id="manager-search")
+        yield TaskTable(id="manager-table")
+        yield Static(id="manager-status")
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one(TaskTable)
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    def on_mount(self) -> None:
+        self._ticker = self.set_interval(1.0, self._tick, pause=True)
+        self.rebuild_columns()
+        self.refilter()
+
+    # ----- keeping the index in step with the disk
+
+    def sync(self) -> None:
+        """Bring the index up to date with `state.snapshot` (now, or when the running sync ends)."""
+        self._want_sync = True
+        self._start_sync()
+
+    @property
+    def settled(self) -> bool:
+        """True when no sync is running or waiting."""
+        return not self.syncing and not self._want_sync
+
+    def _start_sync(self) -> None:
+        if self.syncing or not self._want_sync:
+            return
+        self._want_sync = False
+        snapshot = self.state.snapshot
+        delta = self.index.diff(snapshot.tasks, snapshot.versions)
+        running = self.index.running() if self._poll_running else []
+        self._poll_running = False
+        if not delta and not running:
+            return
+        self.syncing = True
+        self._sync(snapshot.tasks, delta, running)
+
+    @work(thread=True, group="manager-sync", exit_on_error=False)
+    def _sync(self, tasks: dict[str, Task], delta: Delta, running: list[str]) -> None:
+        """Read what changed (configs, metrics) off the UI thread, then swap it in."""
+        store = self.state.store
+        removed: Sequence[str] = delta.removed
+        try:
+            self.index.forget_readers(removed)
+            new = [name for name in delta.changed if name not in self.index.entries]
+            if len(new) > QUICK_PASS:
+                quick = self.index.load(store, tasks, delta.changed, with_config=False)
+                self.app.call_from_thread(self._apply, quick, removed, {}, False)
+                removed = ()
+            entries = self.index.load(store, tasks, delta.changed)
+            changed = set(delta.changed)
+            entries += self.index.poll(store, [name for name in running if name not in changed])
+            if len(new) > QUICK_PASS:
+                with contextlib.suppress(RuntimeError):  # the refresh thread may be scanning meanwhile
+                    store.save_cache()
+        except BaseException:
+            self.app.call_from_thread(self._sync_failed)
+            raise
+        self.app.call_from_thread(self._apply, entries, removed, delta.stamps, True)
+
+    def _sync_failed(self) -> None:
+        self.syncing = False
+        self.notify("could not read some tasks; will retry on the next change", severity="warning")
+
+    def _apply(self, entries: list[TaskEntry], removed: Sequence[str], stamps: dict[str, object], final: bool) -> None:
+        old = {entry.name: self.index.entries.get(entry.name) for entry in entries}
+        metric_names = self.index.metric_names()
+        names = self.index.apply(entries, removed, stamps)
+        table = self.table
+        table.selected.difference_update(removed)
+        if final:
+            self.syncing = False
+        if self.index.metric_names() != metric_names and self.prefs.metrics is None:
+            self.rebuild_columns()
+        else:
+            self._update_widths(None if removed or len(entries) > QUICK_PASS else entries)
+        if removed or any(self._moves(old[entry.name], entry) for entry in entries):
+            self.refilter()
+        else:
+            table.replace_entries(entries)
+            self.update_status()
+        if self._ticker is not None:
+            self._ticker.resume() if self.index.running() else self._ticker.pause()
+        if names:
+            self.post_message(self.Changed(names))
+        if final:
+            self._start_sync()
+
+    def _moves(self, old: TaskEntry | None, new: TaskEntry) -> bool:
+        """Whether a changed task may change place or visibility (so the list must be rebuilt)."""
+        if old is None or old.task.pinned != new.task.pinned:
+            return True
+        if self.search_query.terms and self.search_query.matches(old.view) != self.search_query.matches(new.view):
+            return True
+        column = self.sort_column()
+        return bool(sort_key(column, old.view, 0.0) != sort_key(column, new.view, 0.0))
+
+    def _tick(self) -> None:
+        """Once a second while tasks run: repaint their duration cells and read their new metrics."""
+        running = self.index.running()
+        if not running:
+            if self._ticker is not None:
+                self._ticker.pause()
+            return
+        self.table.tick += 1
+        self.table.refresh_names(running)
+        self._poll_running = True
+        self.sync()
+
+    # ----- columns, order, filter
+
+    def metric_columns(self) -> list[str]:
+        """The metrics shown as columns: the chosen ones, or the first two names."""
+        if self.prefs.metrics is not None:
+            return list(self.prefs.metrics)
+        return self.index.metric_names()[:2]
+
+    def set_pinned_params(self, keys: Sequence[str]) -> None:
+        if list(keys) != self.pinned_params:
+            self.pinned_params = list(keys)
+            self.rebuild_columns()
+            self.refilter()
+
+    def rebuild_columns(self) -> None:
+        self.columns = build_columns(self.pinned_params, self.metric_columns())
+        self._update_widths(None)
+
+    def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
+        table = self.table
+        if entries is None or table.columns != self.columns:
+            widths = column_widths(self.columns, (e.view for e in self.index.entries.values()))
+        else:
+            grown = column_widths(self.columns, (e.view for e in entries))
+            widths = [max(a, b) for a, b in zip(table.widths, grown)]
+        table.set_columns(self.columns, widths)
+        table.set_sort(self.sort_column().key, self.prefs.reverse)
+
+    def sort_column(self) -> Column:
+        for column in self.columns:
+            if column.key == self.prefs.sort:
+                return column
+        return next(c for c in self.columns if c.key == "created")
+
+    def refilter(self) -> None:
+        """Rebuild the shown rows from the index (sorted order is cached; matches per term too)."""
+        ordered = self.index.ordered(self.sort_column(), self.prefs.reverse)
+        table = self.table
+        table.set_rows(self.index.filter(ordered, self.search_query))
+        table.empty_text = ("No tasks match the search (Esc clears it)" if self.search_query.terms
+                            else "No tasks yet — create some in the Generator (1)")
+        self.update_status()
+
+    def update_status(self) -> None:
+        table = self.table
+        shown, total = len(table.rows), len(self.index)
+        parts = [f"{shown}/{total} tasks" if shown != total else f"{total} tasks"]
+        if table.selected:
+            parts.append(f"{len(table.selected)} selected")
+        parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")
+        if self.query_text:
+            parts.append(f"search: {self.query_text}")
+        if self.query_error:
+            parts.append(f"⚠ {self.query_error}")
+        if table.rows and not table.rows[0].config_loaded:
+            parts.append("reading configs…")
+        self.query_one("#manager-status", Static).update("  ·  ".join(parts))
+
+    # ----- sorting and metric columns
+
+    def set_sort(self, key: str, reverse: bool) -> None:
+        self.prefs.sort, self.prefs.reverse = key, reverse
+        self.prefs.save(self.prefs_path)
+        self.table.set_sort(key, reverse)
+        self.refilter()
+
+    def cycle_sort(self) -> None:
+        keys = [column.key for column in self.columns]
+        current = keys.index(self.sort_column().key)
+        self.set_sort(keys[(current + 1) % len(keys)], self.prefs.reverse)
+
+    def flip_sort(self) -> None:
+        self.set_sort(self.sort_column().key, not self.prefs.reverse)
+
+    def set_metric_columns(self, metrics: list[str] | None) -> None:
+        self.prefs.metrics = metrics
+        self.prefs.save(self.prefs_path)
+        self.rebuild_columns()
+        self.refilter()
+
+    def cycle_metric(self) -> bool:
+        """Show the next metric as the only metric column (after the last: none; from none or the
+        automatic choice: the first); False when no task logged metrics."""
+        names = self.index.metric_names()
+        if not names:
+            return False
+        current = self.prefs.metrics
+        position = names.index(current[0]) + 1 if current and current[0] in names else 0
+        self.set_metric_columns([names[position]] if position < len(names) else [])
+        return True
+
+    def toggle_metric(self, name: str) -> None:
+        current = self.metric_columns()
+        self.set_metric_columns([m for m in current if m != name] if name in current else [*current, name])
+
+    @on(TaskTable.HeaderClicked)
+    def _header_clicked(self, event: TaskTable.HeaderClicked) -> None:
+        event.stop()
+        if event.key == self.prefs.sort:
+            self.flip_sort()
+        else:
+            self.set_sort(event.key, self.prefs.reverse)
+
+    @on(TaskTable.SelectionChanged)
+    def _selection_changed(self) -> None:
+        self.update_status()
+
+    # ----- search
+
+    def open_search(self) -> None:
+        self.search_bar.add_class("-shown")
+        self.search_bar.focus()
+
+    def set_search(self, text: str) -> None:
+        """Filter the table by `text` (the search language of workspace/query.py)."""
+        try:
+            query = parse_query(text)
+        except PyrunsError as exc:
+            self.query_error = str(exc)
+            self.update_status()
+            return
+        self.query_text, self.search_query, self.query_error = text.strip(), query, ""
+        self.refilter()
+
+    def _stop_search_timer(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+
+    @on(Input.Changed, "#manager-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._stop_search_timer()
+        value = event.value
+        self._search_timer = self.set_timer(SEARCH_DEBOUNCE_S, lambda: self.set_search(value))
+
+    @on(Input.Submitted, "#manager-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._stop_search_timer()
+        self.set_search(event.value)
+        self.search_bar.remember()
+        if not event.value.strip():
+            self.search_bar.remove_class("-shown")
+        self.table.focus()
+
+    @on(SearchBar.Cleared)
+    def _search_cleared(self) -> None:
+        self.clear_search()
+
+    def clear_search(self) -> None:
+        self._stop_search_timer()
+        bar = self.search_bar
+        if bar.value:
+            with bar.prevent(Input.Changed):
+                bar.value = ""
+        bar.remove_class("-shown")
+        self.set_search("")
+        self.table.focus()
+
+    # ----- selection
+
+    def targets(self) -> list[str]:
+        """The selected tasks in table order (then any selected but hidden), else the highlighted one."""
+        table = self.table
+        selected = {name for name in table.selected if name in self.index.entries}
+        if selected:
+            shown = [name for name in table.visible_names() if name in selected]
+            return shown + sorted(selected - set(shown))
+        return [table.cursor_name] if table.cursor_name else []

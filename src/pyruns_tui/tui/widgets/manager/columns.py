@@ -1,0 +1,171 @@
+"""The Manager table's columns: what each shows for a task, how wide it is, how it sorts."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.query import TaskView, format_value
+
+PARAM = "p:"
+METRIC = "m:"
+PIN_MARK = "★"
+STATUS_ORDER = {status: index for index, status in enumerate(Status)}
+_DIGITS = re.compile(r"(\d+)")
+
+Cell = tuple[str, str]  # (text, rich style)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: `key` is `status`, `name`, `created`, `duration`, `runs`, `gpus`,
+    `p:<param>` or `m:<metric>`."""
+
+    key: str
+    label: str
+    min_width: int
+    max_width: int
+    align_right: bool = False
+
+    @property
+    def is_param(self) -> bool:
+        return self.key.startswith(PARAM)
+
+    @property
+    def is_metric(self) -> bool:
+        return self.key.startswith(METRIC)
+
+    @property
+    def ticks(self) -> bool:
+        """True when the cell of a running task changes every second."""
+        return self.key == "duration"
+
+
+FIXED_HEAD = (
+    Column("status", "status", 13, 13),
+    Column("name", "name", 6, 40),
+)
+FIXED_TAIL = (
+    Column("created", "created", 11, 11),
+    Column("duration", "duration", 8, 8, align_right=True),
+    Column("runs", "runs", 4, 4, align_right=True),
+    Column("gpus", "gpus", 4, 9),
+)
+
+
+def build_columns(pinned_params: Sequence[str], metrics: Sequence[str]) -> list[Column]:
+    """status, name, pinned params, created, duration, runs, gpus, chosen metrics."""
+    params = [Column(PARAM + key, key.rsplit(".", 1)[-1], 3, 16) for key in pinned_params]
+    shown = [Column(METRIC + name, name, 6, 12, align_right=True) for name in metrics]
+    return [*FIXED_HEAD, *params, *FIXED_TAIL, *shown]
+
+
+def format_metric(value: float | None) -> str:
+    if value is None:
+        return ""
+    if math.isnan(value):
+        return "nan"
+    return f"{value:.4g}"
+
+
+def param_text(view: TaskView, key: str) -> str:
+    if key not in view.params:
+        return ""
+    return format_value(view.params[key])
+
+
+def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
+    """The text and style of one cell."""
+    task = view.task
+    key = column.key
+    if key == "status":
+        glyph, style = STATUS_GLYPHS[task.status]
+        return f"{glyph} {task.status.value}", style
+    if key == "name":
+        return (f"{PIN_MARK} {task.name}", "bold") if task.pinned else (task.name, "")
+    if key == "created":
+        return format_time(task.created_at), "dim"
+    if key == "duration":
+        running = task.status is Status.RUNNING
+        return format_duration(task.duration_s(now)), "cyan" if running else ""
+    if key == "runs":
+        return (str(len(task.runs)) if task.runs else ""), ""
+    if key == "gpus":
+        run = task.last_run
+        return (",".join(map(str, run.gpus)) if run and run.gpus else ""), ""
+    if key.startswith(PARAM):
+        return param_text(view, key[len(PARAM) :]), ""
+    if key.startswith(METRIC):
+        return format_metric(view.metrics.get(key[len(METRIC) :])), ""
+    return "", ""
+
+
+def cells(columns: Sequence[Column], view: TaskView, now: float | None = None) -> list[Cell]:
+    now = time.time() if now is None else now
+    return [cell(column, view, now) for column in columns]
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """`t2` before `t10`."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(text))
+
+
+def sort_key(column: Column, view: TaskView, now: float) -> Any:
+    """A comparable key for `column`, or None when the task has no value there (sorted last)."""
+    task = view.task
+    key = column.key
+    if key == "status":
+        return STATUS_ORDER[task.status]
+    if key == "name":
+        return natural_key(task.name)
+    if key == "created":
+        return task.created_at or None
+    if key == "duration":
+        return task.duration_s(now)
+    if key == "runs":
+        return len(task.runs)
+    if key == "gpus":
+        run = task.last_run
+        return tuple(run.gpus) if run and run.gpus else None
+    if key.startswith(PARAM):
+        name = key[len(PARAM) :]
+        return _value_key(view.params[name]) if name in view.params else None
+    if key.startswith(METRIC):
+        value = view.metrics.get(key[len(METRIC) :])
+        return None if value is None or math.isnan(value) else value
+    return None
+
+
+def _value_key(value: Any) -> tuple[int, Any]:
+    # numbers before text so mixed columns still sort instead of raising
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value) if not (isinstance(value, float) and math.isnan(value)) else (2, 0)
+    return (1, format_value(value).lower())
+
+
+def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[int]:
+    """Width of each column: its label, or its widest value, within the column's bounds."""
+    widths = [max(column.min_width, len(column.label)) for column in columns]
+    dynamic = [i for i, column in enumerate(columns) if column.key == "name" or column.is_param or column.key == "gpus"]
+    if not dynamic:
+        return widths
+    for view in views:
+        for i in dynamic:
+            column = columns[i]
+            if column.key == "name":
+                length = len(view.task.name) + (2 if view.task.pinned else 0)
+            elif column.key == "gpus":
+                run = view.task.last_run
+                length = len(",".join(map(str, run.gpus))) if run and run.gpus else 0
+            else:
+                length = len(param_text(view, column.key[len(PARAM) :]))
+            if length > widths[i]:
+                widths[i] = length
+    return [min(width, column.max_width) for width, column in zip(widths, columns)]

@@ -1,0 +1,111 @@
+"""CompareDialog: two tasks side by side — their config differences and last metric values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from pyruns_tui.humanize import format_duration
+from pyruns_tui.tui.widgets.manager.columns import format_metric, natural_key
+from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
+from pyruns_tui.workspace.query import TaskView, format_value
+
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One line of the comparison: a parameter or metric and its text in task A and task B."""
+
+    key: str
+    a: str
+    b: str
+
+    @property
+    def differs(self) -> bool:
+        return self.a != self.b
+
+
+def compare_params(a: TaskView, b: TaskView) -> list[CompareRow]:
+    """Every flat parameter of either task; differing ones first, each group in key order."""
+    keys = sorted(set(a.params) | set(b.params), key=natural_key)
+    rows = [
+        CompareRow(key, format_value(a.params[key]) if key in a.params else MISSING,
+                   format_value(b.params[key]) if key in b.params else MISSING)
+        for key in keys
+    ]
+    return [r for r in rows if r.differs] + [r for r in rows if not r.differs]
+
+
+def compare_metrics(a: TaskView, b: TaskView) -> list[CompareRow]:
+    """Last value of every metric either task logged, in name order."""
+    keys = sorted(set(a.metrics) | set(b.metrics), key=natural_key)
+    return [CompareRow(key, format_metric(a.metrics.get(key)) or MISSING, format_metric(b.metrics.get(key)) or MISSING)
+            for key in keys]
+
+
+def compare_summary(a: TaskView, b: TaskView) -> list[CompareRow]:
+    def facts(view: TaskView) -> tuple[str, str, str]:
+        task = view.task
+        return task.status.value, str(len(task.runs)), format_duration(task.duration_s()) or MISSING
+
+    fa, fb = facts(a), facts(b)
+    return [CompareRow(label, x, y) for label, x, y in zip(("status", "runs", "duration"), fa, fb)]
+
+
+def _table(title: str, a: TaskView, b: TaskView, rows: list[CompareRow]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold underline", expand=True, box=None,
+                  header_style="bold dim", pad_edge=False)
+    table.add_column("", ratio=2, overflow="fold")
+    table.add_column(a.task.name, ratio=3, overflow="fold")
+    table.add_column(b.task.name, ratio=3, overflow="fold")
+    for row in rows:
+        style = "bold yellow" if row.differs else "dim"
+        table.add_row(Text(row.key, style="cyan" if row.differs else "dim"), Text(row.a, style), Text(row.b, style))
+    if not rows:
+        table.add_row(Text("(none)", style="dim"), "", "")
+    return table
+
+
+class CompareDialog(ModalScreen[None]):
+    """A modal comparing two tasks; differing values are highlighted and listed first.
+
+    Bindings: escape, q or c closes.
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("q", "dismiss", "Close", show=False),
+        Binding("c", "dismiss", "Close", show=False),
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="CompareDialog") + """
+    CompareDialog > Vertical { max-width: 120; height: 90%; }
+    CompareDialog VerticalScroll { height: 1fr; }
+    """
+
+    def __init__(self, a: TaskView, b: TaskView) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+
+    def compose(self) -> ComposeResult:
+        params = compare_params(self.a, self.b)
+        differing = sum(row.differs for row in params)
+        with Vertical():
+            yield Label(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differing} parameter(s) differ; Esc closes)",
+                        classes="dialog-title")
+            with VerticalScroll():
+                yield Static(Group(
+                    _table("Task", self.a, self.b, compare_summary(self.a, self.b)),
+                    Text(""),
+                    _table("Config", self.a, self.b, params),
+                    Text(""),
+                    _table("Metrics (last value)", self.a, self.b, compare_metrics(self.a, self.b)),
+                ))

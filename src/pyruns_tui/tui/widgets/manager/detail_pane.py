@@ -1,0 +1,119 @@
+"""DetailPane: everything about the highlighted task — config, runs, environment, notes, reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.workspace.model import Run, Task
+
+
+def exit_text(run: Run) -> str:
+    """`0`, `1`, `SIG9`, or empty while the run has not ended."""
+    if run.signal:
+        return f"SIG{run.signal}"
+    return "" if run.exit_code is None else str(run.exit_code)
+
+
+def git_text(git: dict[str, Any] | None) -> str:
+    if not git or not git.get("commit"):
+        return ""
+    return f"{str(git['commit'])[:8]}{'*' if git.get('dirty') else ''}"
+
+
+def _heading(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def runs_text(task: Task) -> Text:
+    """Two lines per run, newest first: status, start, duration, exit; then pid, GPUs, host, git."""
+    text = Text()
+    for run in reversed(task.runs):
+        glyph, style = STATUS_GLYPHS[run.status]
+        duration = task.duration_s() if run is task.last_run else run.duration_s
+        text.append(f"#{run.index} ", style="bold")
+        text.append(f"{glyph} {run.status.value}", style=style)
+        text.append(f"  {format_time(run.start)}  {format_duration(duration)}")
+        code = exit_text(run)
+        if code:
+            text.append(f"  exit {code}", style="green" if code == "0" else "red")
+        facts = [f"pid {run.pid}" if run.pid is not None else "", f"gpus {','.join(map(str, run.gpus))}" if run.gpus else "",
+                 run.host or "", f"git {git_text(run.git)}" if git_text(run.git) else ""]
+        text.append("\n   " + " · ".join(fact for fact in facts if fact) + "\n", style="dim")
+    text.rstrip()
+    return text
+
+
+def detail_renderable(task: Task, config_title: str, config_text: str) -> RenderableType:
+    """The pane's content for `task`; `config_text` is config.yaml (or the shell command)."""
+    glyph, style = STATUS_GLYPHS[task.status]
+    title = Text()
+    title.append(task.name, style="bold")
+    title.append(f"  {glyph} {task.status.value}", style=style)
+    if task.pinned:
+        title.append("  ★ pinned", style="yellow")
+    facts = Text(f"created {format_time(task.created_at)} · {task.task_kind}", style="dim")
+    if task.gpus is not None:
+        facts.append(f" · asks {task.gpus} GPU(s)")
+    parts: list[RenderableType] = [title, facts]
+    if task.reason:
+        parts.append(Text(f"reason: {task.reason}", style="yellow"))
+    run = task.last_run
+    if run is not None and run.reason and run.reason != task.reason:
+        parts.append(Text(f"last run: {run.reason}", style="yellow"))
+    parts.append(_heading("Notes"))
+    parts.append(Text(task.notes) if task.notes else Text("(none — press n to edit)", style="dim"))
+    parts.append(_heading(config_title))
+    parts.append(Text(config_text.rstrip("\n")) if config_text.strip() else Text("(empty)", style="dim"))
+    parts.append(_heading(f"Runs ({len(task.runs)})"))
+    parts.append(runs_text(task) if task.runs else Text("(never run)", style="dim"))
+    if run is not None:
+        parts.append(_heading(f"Environment (run {run.index})"))
+        if run.env:
+            env = Text()
+            for key in sorted(run.env):
+                env.append(key, style="cyan")
+                env.append(f"={run.env[key]}\n")
+            env.rstrip()
+            parts.append(env)
+        else:
+            parts.append(Text("(not recorded)", style="dim"))
+        if run.python:
+            parts.append(Text(f"python: {run.python}", style="dim"))
+    return Group(*parts)
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """A scrollable panel describing one task; `show()` replaces its content.
+
+    Reactive attributes: none (content is pushed by the screen with `show`).
+    """
+
+    DEFAULT_CSS = """
+    DetailPane { background: $surface; padding: 0 1; border-left: vkey $panel-lighten-1; }
+    DetailPane > #detail-body { width: 100%; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.task_name: str | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Text("No task highlighted", style="dim"), id="detail-body")
+
+    def show(self, task: Task | None, config_title: str = "Config", config_text: str = "") -> None:
+        body = self.query_one("#detail-body", Static)
+        if task is None:
+            self.task_name = None
+            body.update(Text("No task highlighted", style="dim"))
+            return
+        if task.name != self.task_name:
+            self.scroll_home(animate=False)
+        self.task_name = task.name
+        body.update(detail_renderable(task, config_title, config_text))

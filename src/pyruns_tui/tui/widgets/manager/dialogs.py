@@ -1,0 +1,111 @@
+"""Small modal dialogs of the Manager: confirm a deletion, edit notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static, TextArea
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 90%; max-width: 90; height: auto; max-height: 90%; border: round $accent;
+    background: $surface; padding: 0 1; }}
+{name} .dialog-title {{ text-style: bold; width: 100%; }}
+{name} .dialog-buttons {{ height: auto; align-horizontal: right; margin-top: 1; }}
+{name} .dialog-buttons Button {{ margin-left: 1; min-width: 10; }}
+"""
+
+
+def names_text(names: Sequence[str], limit: int = 8) -> str:
+    """`a, b, c` or `a, b, ... and 12 more`."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} … and {len(names) - limit} more"
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Asks yes/no; dismisses with True on y/Enter/the confirm button, False on n/Esc.
+
+    Bindings: y or enter confirms, n or escape cancels.
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("enter", "answer(True)", "Yes", show=False),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "Cancel"),
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
+
+    def __init__(self, title: str, body: str, confirm: str = "Yes") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.confirm = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.body)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.confirm} (y)", variant="error", id="confirm")
+                yield Button("Cancel (n)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class NotesDialog(ModalScreen["str | None"]):
+    """A multi-line editor for a task's notes; dismisses with the text (ctrl+s) or None (Esc).
+
+    Bindings: ctrl+s saves, escape cancels.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save notes"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    DEFAULT_CSS = DIALOG_CSS.format(name="NotesDialog") + """
+    NotesDialog TextArea { height: 10; }
+    """
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="dialog-title")
+            yield TextArea(self.text, id="notes", soft_wrap=True, show_line_numbers=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text.rstrip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,117 @@
+"""What the Manager's action keys do to a set of tasks: each one call into the engine.
+
+Run/rerun/stop/force-start/cancel go through `runner.control` (the only writer of task states
+besides the runner itself); pin, notes, delete and restore through the store. Every function
+returns an `ActionResult` naming what was done and what was refused, with why. The requests are
+written at once; starting or waking the runner (`wake_runner`) is left to the caller because it
+may block for a moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import control
+from pyruns_tui.runner.client import start_or_wake
+from pyruns_tui.workspace.store import TaskStore
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome of one action over several tasks."""
+
+    verb: str
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (task, why)
+    needs_runner: bool = False  # the runner must be started or woken to carry it out
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused
+
+    def message(self) -> str:
+        """One line for a notification: `queued 3 task(s)` plus the first refusal."""
+        parts = []
+        if self.done:
+            parts.append(f"{self.verb} {len(self.done)} task(s)" if len(self.done) > 1 else f"{self.verb} {self.done[0]}")
+        if self.refused:
+            name, why = self.refused[0]
+            more = f" (+{len(self.refused) - 1} more)" if len(self.refused) > 1 else ""
+            parts.append(f"{name}: {why}{more}")
+        return "; ".join(parts) or f"nothing to {self.verb}"
+
+
+def _each(verb: str, names: Sequence[str], call: Callable[[str], object]) -> ActionResult:
+    result = ActionResult(verb)
+    for name in names:
+        try:
+            call(name)
+        except PyrunsError as exc:
+            result.refused.append((name, str(exc)))
+        else:
+            result.done.append(name)
+    return result
+
+
+def _outcome(verb: str, names: Sequence[str], call: Callable[[], control.Outcome], needs_runner: bool) -> ActionResult:
+    try:
+        outcome = call()
+    except PyrunsError as exc:
+        return ActionResult(verb, refused=[(name, str(exc)) for name in names])
+    return ActionResult(verb, outcome.changed, list(outcome.skipped.items()), needs_runner and bool(outcome.changed))
+
+
+def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Queue pending tasks and rerun finished ones (the runner appends run N+1); see `wake_runner`."""
+    return _outcome("queued", names, lambda: control.queue(store, names, start_runner=False), True)
+
+
+def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Start tasks without waiting for a slot or free GPUs (queued ones too); see `wake_runner`."""
+    return _outcome("force-started", names, lambda: control.force_start(store, names, start_runner=False), True)
+
+
+def cancel_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Take queued tasks back to pending."""
+    return _outcome("cancelled", names, lambda: control.cancel(store, names), False)
+
+
+def stop_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Queued tasks go back to pending; running ones are asked to stop (see `wake_runner`)."""
+    try:
+        outcome = control.stop(store, names, start_runner=False)
+    except PyrunsError as exc:
+        return ActionResult("stopped", refused=[(name, str(exc)) for name in names])
+    done = [*outcome.cancelled, *outcome.stopping]
+    return ActionResult("stopped", done, list(outcome.skipped.items()), bool(outcome.stopping))
+
+
+def wake_runner(store: TaskStore) -> None:
+    """Start the workspace's runner if needed and make it look at the queue now (may take a moment:
+    call it off the UI thread after `run_tasks`, `force_start_tasks` or `stop_tasks`)."""
+    start_or_wake(store.layout)
+
+
+def delete_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Move tasks to the trash; active (queued/running) ones are refused."""
+    return _each("moved to trash", names, lambda name: store.trash([name]))
+
+
+def restore_tasks(store: TaskStore, trash_names: Sequence[str]) -> ActionResult:
+    result = ActionResult("restored")
+    for trash_name in trash_names:
+        try:
+            result.done.extend(store.restore([trash_name]))
+        except PyrunsError as exc:
+            result.refused.append((trash_name, str(exc)))
+    return result
+
+
+def set_pinned(store: TaskStore, names: Sequence[str], pinned: bool) -> ActionResult:
+    return _each("pinned" if pinned else "unpinned", names, lambda name: store.update(name, lambda t: setattr(t, "pinned", pinned)))
+
+
+def set_notes(store: TaskStore, names: Sequence[str], text: str) -> ActionResult:
+    return _each("saved notes of", names, lambda name: store.update(name, lambda t: setattr(t, "notes", text)))

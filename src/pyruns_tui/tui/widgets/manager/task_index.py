@@ -1,0 +1,222 @@
+"""TaskIndex: the Manager's searchable, sortable view of every task, refreshed one task at a time.
+
+Each task is flattened once into a `TaskView` (flat params + last metric values) so a search
+keystroke only evaluates `Query.matches` over ready views. The index is built in two halves:
+`load()` reads files (configs, metrics) and may run in a worker thread; `apply()` swaps the
+results in and must run on the UI thread. Metric readers are only touched by `load()`/`poll()`,
+which the screen never runs concurrently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.metrics.track import MetricsReader
+from pyruns_tui.tui.widgets.manager.columns import Column, natural_key, sort_key
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.query import Query, TaskView, Term, flatten
+from pyruns_tui.workspace.store import TaskStore
+
+_versions = itertools.count(1)
+TERM_CACHE = 64  # search terms whose matches are remembered
+TERM_UPDATE_LIMIT = 256  # more changed tasks than this: forget remembered matches instead of updating them
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEntry:
+    """One task as the table shows it; `version` changes whenever anything shown may differ."""
+
+    name: str
+    task: Task
+    view: TaskView
+    version: int
+    name_key: tuple[Any, ...]
+    config_loaded: bool
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What changed between the index and a snapshot of the disk."""
+
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    stamps: Mapping[str, object] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.removed)
+
+
+def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool) -> TaskEntry:
+    return TaskEntry(task.name, task, TaskView(task, params, metrics), next(_versions), natural_key(task.name), loaded)
+
+
+class TaskIndex:
+    """Every task of the workspace as `TaskEntry`, with cached sort orders and metric readers."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, TaskEntry] = {}
+        self._stamps: dict[str, object] = {}
+        self._readers: dict[str, MetricsReader] = {}
+        self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
+        self._metric_names: list[str] | None = None
+        self._term_sets: dict[Term, set[str]] = {}  # names matching one search term, newest last
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # ----- UI thread
+
+    def diff(self, tasks: Mapping[str, Task], stamps: Mapping[str, object]) -> Delta:
+        """Names whose task_info.json differs from what the index holds, and names gone from disk."""
+        known = self._stamps
+        changed = tuple(name for name in tasks if name not in known or known[name] != stamps.get(name))
+        removed = tuple(name for name in known if name not in tasks)
+        return Delta(changed, removed, {name: stamps.get(name) for name in changed})
+
+    def apply(self, entries: Iterable[TaskEntry], removed: Iterable[str] = (), stamps: Mapping[str, object] | None = None) -> list[str]:
+        """Swap in freshly loaded entries and drop removed tasks; returns the names that changed."""
+        names = []
+        for entry in entries:
+            self.entries[entry.name] = entry
+            if stamps is not None and entry.name in stamps:
+                self._stamps[entry.name] = stamps[entry.name]
+            names.append(entry.name)
+        for name in removed:
+            self.entries.pop(name, None)
+            self._stamps.pop(name, None)
+            names.append(name)
+        if names:
+            self._order_cache.clear()
+            self._metric_names = None
+            self._update_term_sets(names)
+        return names
+
+    def _update_term_sets(self, names: list[str]) -> None:
+        if len(names) > TERM_UPDATE_LIMIT:
+            self._term_sets.clear()
+            return
+        for term, matching in self._term_sets.items():
+            single = Query((term,))
+            for name in names:
+                entry = self.entries.get(name)
+                if entry is not None and single.matches(entry.view):
+                    matching.add(name)
+                else:
+                    matching.discard(name)
+
+    def running(self) -> list[str]:
+        return [name for name, entry in self.entries.items() if entry.task.status is Status.RUNNING]
+
+    def metric_names(self) -> list[str]:
+        """Every metric name any task logged, sorted."""
+        if self._metric_names is None:
+            names: set[str] = set()
+            for entry in self.entries.values():
+                names.update(entry.view.metrics)
+            self._metric_names = sorted(names)
+        return self._metric_names
+
+    def ordered(self, column: Column, reverse: bool) -> list[TaskEntry]:
+        """All entries: pinned first, then by `column`; tasks without a value last; ties by name."""
+        cache_key = (column.key, reverse)
+        cached = self._order_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        now = time.time()
+        base = sorted(self.entries.values(), key=lambda e: e.name_key)
+        keyed = [(sort_key(column, entry.view, now), entry) for entry in base]
+        present = [pair for pair in keyed if pair[0] is not None]
+        present.sort(key=lambda pair: pair[0], reverse=reverse)
+        ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
+        result = [e for e in ordered if e.task.pinned] + [e for e in ordered if not e.task.pinned]
+        self._order_cache = {cache_key: result}
+        return result
+
+    def invalidate_order(self) -> None:
+        self._order_cache.clear()
+
+    def filter(self, entries: Sequence[TaskEntry], query: Query) -> list[TaskEntry]:
+        """The entries matching `query`, in the given order."""
+        if not query.terms:
+            return list(entries)
+        sets = sorted((self.matching(term) for term in query.terms), key=len)
+        first, rest = sets[0], sets[1:]
+        return [e for e in entries if e.name in first and all(e.name in other for other in rest)]
+
+    def matching(self, term: Term) -> set[str]:
+        """Names of the tasks one search term matches; remembered while typing the next terms."""
+        cached = self._term_sets.get(term)
+        if cached is not None:
+            self._term_sets[term] = self._term_sets.pop(term)  # most recently used last
+            return cached
+        candidates: Iterable[TaskEntry] = self.entries.values()
+        if term.kind == "text" and not term.negate:
+            # a word containing an earlier word can only match a subset of its matches
+            wider = [names for t, names in self._term_sets.items() if t.kind == "text" and not t.negate and t.value in term.value]
+            if wider:
+                candidates = [self.entries[name] for name in min(wider, key=len) if name in self.entries]
+        matches = Query((term,)).matches
+        result = {entry.name for entry in candidates if matches(entry.view)}
+        self._term_sets[term] = result
+        while len(self._term_sets) > TERM_CACHE:
+            self._term_sets.pop(next(iter(self._term_sets)))
+        return result
+
+    # ----- worker thread
+
+    def load(self, store: TaskStore, tasks: Mapping[str, Task], names: Iterable[str], *, with_config: bool = True) -> list[TaskEntry]:
+        """Entries for `names` read from disk: config flattened once, metrics polled incrementally.
+
+        Without `with_config` the params of an already indexed task are kept (a fast first pass).
+        """
+        entries = []
+        for name in names:
+            task = tasks.get(name)
+            if task is None:
+                continue
+            previous = self.entries.get(name)
+            if with_config:
+                try:
+                    params: Mapping[str, Any] = flatten(store.load_config(name))
+                except (PyrunsError, OSError):
+                    params = {}  # a hand-broken config.yaml must not hide the task
+                loaded = True
+            elif previous is not None:
+                params, loaded = previous.view.params, previous.config_loaded
+            else:
+                params, loaded = {}, False
+            metrics = self._poll_metrics(store, name) if with_config else (previous.view.metrics if previous else {})
+            entries.append(make_entry(task, params, metrics, loaded))
+        return entries
+
+    def poll(self, store: TaskStore, names: Iterable[str]) -> list[TaskEntry]:
+        """New entries for the tasks among `names` whose metrics grew since the last poll."""
+        entries = []
+        for name in names:
+            entry = self.entries.get(name)
+            reader = self._readers.get(name)
+            if entry is None:
+                continue
+            if reader is None:
+                reader = self._readers[name] = MetricsReader(store.layout.metrics_file(name), keep_series=False)
+            if reader.poll():
+                metrics = {metric: stats.last for metric, stats in reader.stats().items()}
+                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded))
+        return entries
+
+    def _poll_metrics(self, store: TaskStore, name: str) -> dict[str, float]:
+        reader = self._readers.get(name)
+        if reader is None:
+            path = store.layout.metrics_file(name)
+            reader = self._readers[name] = MetricsReader(path, keep_series=False)
+        reader.poll()
+        return {metric: stats.last for metric, stats in reader.stats().items()}
+
+    def forget_readers(self, names: Iterable[str]) -> None:
+        for name in names:
+            self._readers.pop(name, None)

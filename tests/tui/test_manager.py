@@ -1,0 +1,402 @@
+"""Pilot tests of the Manager screen on real workspaces in tmp dirs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from pyruns_tui.errors import RunnerError
+from pyruns_tui.runner import client, control
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.widgets.manager.compare import CompareDialog, compare_params
+from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog
+from pyruns_tui.tui.widgets.manager.history import HISTORY_FILE
+from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE
+from pyruns_tui.tui.widgets.manager.trash import TrashView
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Run, Status, now_iso
+from pyruns_tui.workspace.store import TaskStore
+from tests.tui.manager_helpers import build_workspace, refresh, row_text, settle, shown, wait_for
+
+ALL = ["base", "deep", "tiny_lr", "wide", "mid"]
+SEARCHES = [
+    ("", ALL),
+    ("status:failed", ["tiny_lr"]),
+    ("status:completed", ["base", "wide"]),
+    ("lr:0.01", ["deep", "wide"]),
+    ("lr>=0.01", ["base", "deep", "wide", "mid"]),
+    ("lr<0.01", ["tiny_lr"]),
+    ("model.depth:18", ["base", "tiny_lr"]),
+    ("adam", ["base", "wide", "mid"]),
+    ("adam lr<0.05", ["wide", "mid"]),
+    ("loss<0.5", ["base", "wide"]),
+    ("acc>0.9", ["wide"]),
+    ("baseline", ["base"]),
+    ("notes:diverged", ["tiny_lr"]),
+    ("-opt:adam", ["deep", "tiny_lr"]),
+    ("name:i", ["tiny_lr", "wide", "mid"]),
+    ("nothing_matches_this", []),
+]
+
+
+def in_order(names: list[str]) -> list[str]:
+    return sorted(names, key=ALL.index)
+
+
+@pytest.fixture
+def workspace(layout: Layout) -> TaskStore:
+    return build_workspace(layout)
+
+
+def open_app(layout: Layout, watch_disk: bool = False) -> PyrunsApp:
+    return PyrunsApp(layout, start_mode="manager", watch_disk=watch_disk)
+
+
+async def test_table_lists_every_task_newest_first_with_pinned_params(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(200, 40)) as pilot:
+        screen = await settle(pilot)
+        assert shown(screen) == ALL[::-1]
+        labels = [column.label for column in screen.table.columns]
+        assert labels[:4] == ["status", "name", "lr", "depth"]
+        assert {"created", "duration", "runs", "gpus", "acc", "loss"} <= set(labels)
+        text = row_text(screen, "tiny_lr")
+        for part in ("✖ failed", "tiny_lr", "0.001", "18", "03-14 09:02", "2m05s", "2.5"):
+            assert part in text
+
+
+async def test_search_filters_as_you_type(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(100, 30)) as pilot:
+        screen = await settle(pilot)
+        for query, expected in SEARCHES:
+            await pilot.press("slash", *query)
+            await wait_for(pilot, lambda query=query: screen.browser.query_text == query.strip())
+            assert in_order(shown(screen)) == expected, query
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not screen.browser.query_text)
+            assert len(shown(screen)) == len(ALL)
+
+
+def test_remembered_term_matches_equal_a_fresh_search(layout: Layout, workspace: TaskStore) -> None:
+    from pyruns_tui.tui.widgets.manager.columns import build_columns
+    from pyruns_tui.tui.widgets.manager.task_index import TaskIndex
+    from pyruns_tui.workspace.query import Query, TaskView, flatten
+    from pyruns_tui.workspace.select import last_metrics
+
+    tasks = {task.name: task for task in workspace.scan()}
+    index = TaskIndex()
+    index.apply(index.load(workspace, tasks, tasks))
+    ordered = index.ordered(build_columns([], [])[1], False)
+    fresh = {name: TaskView(task, flatten(workspace.load_config(name)), last_metrics(workspace, name)) for name, task in tasks.items()}
+    typed = [text[:end] for text, _ in SEARCHES for end in range(len(text) + 1)]
+    for text in typed + typed[::-1]:  # typing forwards and deleting backwards reuse remembered terms
+        query = Query.parse(text)
+        assert [e.name for e in index.filter(ordered, query)] == [e.name for e in ordered if query.matches(fresh[e.name])], text
+
+
+async def test_search_history_is_persisted_and_recalled(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"lr:0.01", "enter")
+        await pilot.press("slash", *"adam", "enter")
+    history = json.loads((layout.workspace_dir / HISTORY_FILE).read_text())
+    assert history["search"] == ["lr:0.01", "adam"]
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        await pilot.press("slash")
+        bar = screen.browser.search_bar
+        await pilot.press("up")
+        assert bar.value == "adam"
+        await pilot.press("up")
+        assert bar.value == "lr:0.01"
+        await pilot.press("down", "down")
+        assert bar.value == ""
+        await pilot.press("up", "enter")
+        await wait_for(pilot, lambda: screen.browser.query_text == "adam")
+        assert in_order(shown(screen)) == ["base", "wide", "mid"]
+
+
+async def test_invalid_search_keeps_the_last_filter_and_says_why(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.browser.set_search("adam")
+        screen.browser.set_search("adam lr>=")
+        assert in_order(shown(screen)) == ["base", "wide", "mid"]
+        assert "needs a value" in screen.browser.query_error
+
+
+async def test_selection_keys(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        table = screen.table
+        await pilot.press("space", "space")
+        assert table.selected == set(ALL[::-1][:2])
+        await pilot.press("space")
+        await pilot.press("up", "space")
+        assert table.selected == set(ALL[::-1][:2])
+        await pilot.press("u")
+        assert not table.selected
+        await pilot.press("home", "shift+down", "shift+down")
+        assert table.selected == set(ALL[::-1][:3])
+        await pilot.press("escape")
+        assert not table.selected
+        screen.browser.set_search("adam")
+        await pilot.press("a")
+        assert table.selected == {"base", "wide", "mid"}
+        assert screen.browser.targets() == ["mid", "wide", "base"]
+
+
+async def test_highlighted_task_is_the_target_when_nothing_is_selected(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        await pilot.press("down")
+        assert screen.browser.targets() == [ALL[::-1][1]]
+
+
+async def test_delete_to_trash_and_restore_round_trip(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(100, 30)) as pilot:
+        screen = await settle(pilot)
+        screen.browser.set_search("adam")
+        await pilot.press("space", "space")  # mid, wide
+        await pilot.press("d")
+        assert isinstance(pilot.app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: shown(screen) == ["base"])
+        assert sorted(p.name for p in layout.trash_dir.iterdir()) == ["mid", "wide"]
+        assert not layout.task_dir("mid").exists()
+        screen = await refresh(pilot)
+        assert "mid" not in screen.browser.index.entries
+        await pilot.press("t")
+        trash = pilot.app.screen
+        assert isinstance(trash, TrashView)
+        assert [task.name for task in trash.tasks] == ["mid", "wide"]
+        await pilot.press("space", "down", "space", "r")
+        await wait_for(pilot, lambda: in_order(shown(screen)) == ["base", "wide", "mid"])
+        assert layout.task_info("mid").is_file() and layout.task_info("wide").is_file()
+        assert not any(layout.trash_dir.iterdir())
+        info = json.loads(layout.task_info("wide").read_text())
+        assert info["status"] == "completed" and "trashed_at" not in info
+
+
+async def test_delete_can_be_cancelled(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        await pilot.press("d", "n")
+        assert not isinstance(pilot.app.screen, ConfirmDialog)
+        assert len(shown(screen)) == len(ALL)
+        assert not layout.trash_dir.exists() or not any(layout.trash_dir.iterdir())
+
+
+async def test_notes_are_saved_to_task_info(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("deep")
+        await pilot.press("n")
+        assert isinstance(pilot.app.screen, NotesDialog)
+        await pilot.press(*"lr too high", "enter", *"try 0.003", "ctrl+s")
+        await wait_for(pilot, lambda: screen.browser.index.entries["deep"].task.notes == "lr too high\ntry 0.003")
+        assert json.loads(layout.task_info("deep").read_text())["notes"] == "lr too high\ntry 0.003"
+        await pilot.press("slash", *"notes:0.003")
+        await wait_for(pilot, lambda: shown(screen) == ["deep"])
+
+
+async def test_pin_puts_tasks_first_and_persists(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("tiny_lr")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: shown(screen)[0] == "tiny_lr")
+        assert json.loads(layout.task_info("tiny_lr").read_text())["pinned"] is True
+        assert "★ tiny_lr" in row_text(screen, "tiny_lr")
+        assert screen.table.cursor_name == "tiny_lr"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: shown(screen) == ALL[::-1])
+        assert json.loads(layout.task_info("tiny_lr").read_text())["pinned"] is False
+
+
+async def test_sort_cycles_columns_flips_and_is_remembered(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        browser = screen.browser
+        assert browser.sort_column().key == "created" and browser.prefs.reverse
+        while browser.sort_column().key != "p:lr":
+            await pilot.press("o")
+        assert shown(screen) == ["base", "mid", "deep", "wide", "tiny_lr"]  # lr descending, ties by name
+        await pilot.press("O")
+        assert shown(screen) == ["tiny_lr", "deep", "wide", "mid", "base"]
+        prefs = json.loads((layout.workspace_dir / PREFS_FILE).read_text())
+        assert prefs["sort"] == "p:lr" and prefs["reverse"] is False
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert shown(screen) == ["tiny_lr", "deep", "wide", "mid", "base"]
+
+
+async def test_metric_column_choice_cycles_and_is_remembered(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        browser = screen.browser
+        assert browser.metric_columns() == ["acc", "loss"]
+        await pilot.press("m")
+        assert browser.metric_columns() == ["acc"]
+        await pilot.press("m")
+        assert browser.metric_columns() == ["loss"]
+        assert [c.key for c in screen.table.columns][-1] == "m:loss"
+        await pilot.press("m")
+        assert browser.metric_columns() == []
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert screen.browser.metric_columns() == []
+        screen.browser.toggle_metric("acc")
+        assert screen.browser.metric_columns() == ["acc"]
+
+
+async def test_live_status_change_updates_the_row_in_place(layout: Layout, workspace: TaskStore) -> None:
+    writer = TaskStore(layout)  # another process's view of the workspace (the runner's)
+    async with open_app(layout, watch_disk=True).run_test(size=(120, 30)) as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("tiny_lr")
+        screen.table.selected.add("base")
+        rows_before = screen.table.rows
+
+        def start(task):  # type: ignore[no-untyped-def]
+            task.status = Status.RUNNING
+            task.runs.append(Run(index=2, status=Status.RUNNING, start=now_iso(), pid=999))
+
+        writer.update("deep", start)
+        await wait_for(pilot, lambda: "▶ running" in row_text(screen, "deep"))
+        assert screen.table.rows is rows_before  # the same list, one entry swapped: no rebuild
+        assert screen.table.cursor_name == "tiny_lr" and screen.table.selected == {"base"}
+        assert re.search(r" \d+\.\ds ", row_text(screen, "deep"))  # a running task's duration counts up
+        tick = screen.table.tick
+        await wait_for(pilot, lambda: screen.table.tick > tick, timeout=5)
+
+
+async def test_new_and_removed_tasks_appear_and_disappear(layout: Layout, workspace: TaskStore) -> None:
+    from tests.conftest import make_tasks
+
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        make_tasks(workspace, 2, prefix="extra")
+        screen = await refresh(pilot)
+        assert {"extra0", "extra1"} <= set(shown(screen))
+        workspace.trash(["extra0"])
+        screen = await refresh(pilot)
+        assert "extra0" not in shown(screen) and "extra1" in shown(screen)
+
+
+async def test_detail_pane_shows_config_runs_env_and_notes(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(140, 50)) as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("tiny_lr")
+        await wait_for(pilot, lambda: screen.detail.task_name == "tiny_lr")
+        body = screen.detail.query_one("#detail-body")
+        text = "\n".join("".join(s.text for s in line) for line in body.render_lines(body.region.reset_offset))
+        for part in ("diverged?", "lr: 0.001", "Runs (1)", "4243", "gpu-box", "3f2a9c1d*", "WANDB_API_KEY=<redacted>", "2m05s"):
+            assert part in text, part
+
+
+async def test_detail_pane_is_toggled_at_80_columns(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert not screen.detail.display or screen.detail.has_class("-hidden")
+        await pilot.press("v")
+        assert not screen.detail.has_class("-hidden")
+        await wait_for(pilot, lambda: screen.detail.task_name == screen.table.cursor_name)
+
+
+async def test_compare_two_selected_tasks(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("c")
+        assert not isinstance(pilot.app.screen, CompareDialog)  # needs exactly two
+        screen.table.set_selected(["base", "wide"])
+        await pilot.press("c")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CompareDialog)
+        assert {dialog.a.task.name, dialog.b.task.name} == {"base", "wide"}
+        await pilot.press("escape")
+        assert not isinstance(pilot.app.screen, CompareDialog)
+
+
+def test_compare_lists_differing_params_first(layout: Layout, workspace: TaskStore) -> None:
+    from pyruns_tui.workspace.query import TaskView
+
+    a = TaskView(workspace.get("base"), {"lr": 0.1, "model.depth": 18, "opt": "adam"}, {})
+    b = TaskView(workspace.get("wide"), {"lr": 0.01, "model.depth": 50, "opt": "adam", "extra": 1}, {})
+    rows = compare_params(a, b)
+    assert [(r.key, r.a, r.b, r.differs) for r in rows] == [
+        ("extra", "—", "1", True), ("lr", "0.1", "0.01", True), ("model.depth", "18", "50", True), ("opt", "adam", "adam", False),
+    ]
+
+
+async def test_enter_opens_the_task_in_monitor(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("wide")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "monitor")
+        assert isinstance(pilot.app.screen, MonitorScreen)
+
+
+@pytest.fixture
+def runner_cleanup(layout: Layout) -> Iterator[None]:
+    """Stops the runner a test's action may have started (after its tasks ended)."""
+    yield
+    store = TaskStore(layout)
+    with contextlib.suppress(RunnerError):
+        control.wait(store, store.names(), timeout_s=60, keep_runner=False)
+    client.stop_runner(layout)
+
+
+async def test_multi_select_and_run_queues_exactly_those_tasks(layout: Layout, workspace: TaskStore, runner_cleanup: None) -> None:
+    before = {name: json.loads(layout.task_info(name).read_text()) for name in ALL}
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("wide")
+        await pilot.press("space")  # wide (completed: a rerun)
+        screen.table.move_to("deep")
+        await pilot.press("space", "r")  # deep (pending: a first run)
+        after = {name: json.loads(layout.task_info(name).read_text()) for name in ALL}
+        for name in ("wide", "deep"):
+            assert after[name]["queued_at"] is not None, name
+            assert after[name]["status"] in ("queued", "running", "completed", "failed"), after[name]["status"]
+        for name in ("base", "tiny_lr", "mid"):
+            assert after[name] == before[name], name
+        await wait_for(pilot, lambda: client.runner_alive(layout), timeout=30)
+
+
+async def test_cancel_and_stop_take_queued_tasks_back_to_pending(layout: Layout, workspace: TaskStore) -> None:
+    control.queue(workspace, ["deep", "wide"], start_runner=False)  # queued with no runner to pick them up
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert "◷ queued" in row_text(screen, "deep")
+        screen.table.move_to("deep")
+        await pilot.press("x")
+        assert json.loads(layout.task_info("deep").read_text())["status"] == "pending"
+        screen.table.move_to("wide")
+        await pilot.press("s")
+        assert json.loads(layout.task_info("wide").read_text())["status"] == "pending"
+        screen = await refresh(pilot)
+        assert "○ pending" in row_text(screen, "deep") and "○ pending" in row_text(screen, "wide")
+        assert not client.runner_alive(layout)
+
+
+async def test_refused_actions_say_why(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("base")
+        await pilot.press("x")  # base is completed, not queued
+        assert json.loads(layout.task_info("base").read_text())["status"] == "completed"
+        assert any("not queued" in str(n.message) for n in pilot.app._notifications)
+
+
+async def test_e_duplicates_the_config_into_the_generator(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("wide")
+        await pilot.press("e")
+        await wait_for(pilot, lambda: pilot.app.current_mode == "generator")
