@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Switch
 
 from pyruns_tui.params import yamlio
+from pyruns_tui.runner import client, control
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import LoadConfig
 from pyruns_tui.tui.screens.generator import GeneratorScreen
@@ -41,6 +43,19 @@ def demo(tmp_path: Path) -> Layout:
 @pytest.fixture
 def shell(tmp_path: Path) -> Layout:
     return init_shell_workspace(tmp_path)
+
+
+@pytest.fixture
+def quick_demo(demo: Layout) -> Iterator[Layout]:
+    """The demo workspace with defaults that finish at once; the runner is stopped afterwards."""
+    text = demo.config_default.read_text()
+    for old, new in (("epochs: 5", "epochs: 1"), ("steps: 40", "steps: 1"), ("step_time: 0.03", "step_time: 0.0")):
+        text = text.replace(old, new)
+    demo.config_default.write_text(text)
+    yield demo
+    store = TaskStore(demo)
+    control.wait(store, store.names(), timeout_s=60)
+    client.stop_runner(demo)
 
 
 async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
@@ -174,7 +189,8 @@ async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout) -> None:
         gen = await ready(pilot)
         await type_into(pilot, gen.query_one("#gen-prefix", Input), "exp")
         await type_into(pilot, row(gen, "seed").editor, "0:4")
-        assert (await settled(pilot, gen)).startswith("4 tasks")
+        summary = await settled(pilot, gen)
+        assert summary.startswith("4 tasks") and "names: exp_{1..4}-of-4" in summary
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -200,8 +216,10 @@ async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout) -
         gen = await ready(pilot)
         await type_into(pilot, row(gen, "lr").editor, "(1 | 2)")
         await type_into(pilot, row(gen, "seed").editor, "(1 | 2 | 3)")
+        await type_into(pilot, row(gen, "hidden").editor, "wide")
         summary = await settled(pilot, gen)
         assert "lr has 2 values" in summary and "seed has 3 values" in summary
+        assert "hidden: 'wide' is not an integer" in summary
         assert gen.query_one("#gen-create").disabled and gen.query_one("#gen-run").disabled
         await pilot.press("ctrl+s")
         await pilot.press("ctrl+r")
@@ -362,7 +380,8 @@ async def test_load_config_message_from_the_manager(demo: Layout) -> None:
 # -- keys ------------------------------------------------------------------------------------
 
 
-async def test_create_and_run_creates_and_queues_or_says_why(demo: Layout) -> None:
+async def test_create_and_run_creates_and_queues(quick_demo: Layout) -> None:
+    demo = quick_demo
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -373,13 +392,11 @@ async def test_create_and_run_creates_and_queues_or_says_why(demo: Layout) -> No
         await until(pilot, lambda: not gen.creating)
         assert len(task_configs(demo)) == 2
         result = gen.last_result
-        assert result is not None
-        if result.queued:
-            statuses = {t.status.value for t in TaskStore(demo).scan()}
-            assert statuses <= {"queued", "running", "completed", "failed"}
-        else:
-            assert result.queue_problem
-            assert any(result.queue_problem == n.message for n in app._notifications)
+        assert result is not None and result.queued and result.queue_problem is None
+        store = TaskStore(demo)
+        assert {t.status.value for t in store.scan()} <= {"queued", "running", "completed"}
+        done = await asyncio.to_thread(control.wait, store, store.names(), timeout_s=60)
+        assert {t.status.value for t in done.values()} == {"completed"}
 
 
 async def test_escape_leaves_the_field_so_number_keys_switch_screens(demo: Layout) -> None:
@@ -393,8 +410,9 @@ async def test_escape_leaves_the_field_so_number_keys_switch_screens(demo: Layou
         assert app.current_mode == "manager"
 
 
-async def test_every_generator_binding_has_an_effect(demo: Layout) -> None:
+async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None:
     """Each key listed under Generator in `?` does something observable."""
+    demo = quick_demo
     checked: set[str] = set()
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

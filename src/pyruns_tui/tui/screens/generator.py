@@ -43,12 +43,12 @@ class GeneratorScreen(PyrunsScreen):
     MODE = "generator"
     AUTO_FOCUS = ".field-editor, #shell-command, #gen-yaml"
     BINDINGS = [
-        Binding("ctrl+s", "create", "Create", priority=True),
-        Binding("ctrl+r", "create_and_run", "Create & Run", priority=True),
-        Binding("ctrl+y", "toggle_yaml", "Form ⇄ YAML", priority=True),
-        Binding("ctrl+o", "load_task", "Load task config"),
-        Binding("ctrl+t", "pin_field", "Pin field"),
-        Binding("ctrl+g", "grid_field", "Choice/switch as grid text", show=False),
+        Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
+        Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
+        Binding("ctrl+y", "toggle_yaml", "Form/YAML", tooltip="Switch between the form and YAML text", priority=True),
+        Binding("ctrl+o", "load_task", "Load task", tooltip="Start from an existing task's config"),
+        Binding("ctrl+t", "pin_field", "Pin", tooltip="Pin the focused field (a Manager column)"),
+        Binding("ctrl+g", "grid_field", "Choice/switch field as grid text", show=False),
         Binding("ctrl+n", "focus_prefix", "Edit the name prefix", show=False),
         Binding("ctrl+l", "toggle_preview", "Show/hide the preview", show=False),
         Binding("escape", "leave_field", "Leave the field (then 1/2/3 switch screens)", show=False),
@@ -61,6 +61,7 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen.-narrow #gen-main { width: 1fr; }
     GeneratorScreen.-narrow #gen-preview { width: 1fr; height: 8; min-width: 0;
         border-left: none; border-top: hkey $primary; }
+    GeneratorScreen.-narrow #gen-head { margin: 0; }
     GeneratorScreen.-no-preview #gen-preview { display: none; }
     GeneratorScreen #gen-head { height: 1; margin: 0 0 1 0; }
     GeneratorScreen #gen-head Label { width: auto; color: $text-muted; }
@@ -69,6 +70,7 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen #gen-editors { height: 1fr; }
     GeneratorScreen #gen-actions { height: 1; }
     GeneratorScreen #gen-actions Button { margin: 0 1 0 0; }
+    GeneratorScreen #gen-actions Button:disabled { background: $panel; color: $text-muted; text-style: none; }
     GeneratorScreen #gen-status { width: 1fr; color: $text-muted; }
     """
 
@@ -118,7 +120,7 @@ class GeneratorScreen(PyrunsScreen):
                     yield YamlEditor(self.base_text, id="gen-yaml")
                 with Horizontal(id="gen-actions"):
                     yield Button("Create ^s", id="gen-create", variant="primary", compact=True)
-                    yield Button("Create & Run ^r", id="gen-run", variant="success", compact=True)
+                    yield Button("Create & Run ^r", id="gen-run", variant="primary", compact=True)
                     yield Label("", id="gen-status")
             yield PreviewPanel(id="gen-preview")
 

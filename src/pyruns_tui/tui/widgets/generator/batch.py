@@ -12,9 +12,6 @@ from pyruns_tui.workspace.generate import create_from_plan, plan_tasks
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
 
-RUNNER_MISSING = "runner not available: the tasks were created but not queued (run them from the Manager)"
-
-
 @dataclass(frozen=True)
 class BatchResult:
     """What a create did: the names written, how many identical configs were skipped, and the
@@ -26,16 +23,18 @@ class BatchResult:
     queue_problem: str | None = None
 
 
-def queue_names(layout: Layout, names: Sequence[str]) -> str | None:
-    """Queue tasks through the runner engine; returns the problem, or None when queued."""
+def queue_names(store: TaskStore, names: Sequence[str]) -> str | None:
+    """Queue tasks through the runner engine (starting a runner if needed); returns the problem,
+    or None when all were queued."""
+    from pyruns_tui.runner.control import queue  # lazy: the runner is not needed to open the UI
+
     try:
-        from pyruns_tui.runner.control import queue_tasks
-    except ImportError:
-        return RUNNER_MISSING
-    try:
-        queue_tasks(layout, list(names))
+        outcome = queue(store, list(names))
     except PyrunsError as exc:
-        return str(exc)
+        return f"created but not queued: {exc}"
+    if outcome.skipped:
+        shown = ", ".join(f"{name} ({why})" for name, why in list(outcome.skipped.items())[:3])
+        return f"{len(outcome.skipped)} not queued: {shown}"
     return None
 
 
@@ -60,7 +59,7 @@ def create_batch(
     names = tuple(task.name for task in created)
     if not run or not names:
         return BatchResult(names, plan.skipped)
-    problem = queue_names(layout, names)
+    problem = queue_names(store, names)
     return BatchResult(names, plan.skipped, queued=problem is None, queue_problem=problem)
 
 

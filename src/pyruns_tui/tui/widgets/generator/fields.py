@@ -52,16 +52,17 @@ class FieldRow(Widget):
     DEFAULT_CSS = """
     FieldRow { layout: grid; grid-size: 3; grid-columns: 18 1fr auto; grid-rows: 1 auto;
         height: auto; width: 1fr; }
+    FieldRow.-switch { grid-columns: 18 auto 1fr; }
     FieldRow .field-label { width: 18; height: 1; color: $text; }
     FieldRow.-pinned .field-label { text-style: bold; }
     FieldRow .field-editor { width: 1fr; height: 1; }
     FieldRow Switch.field-editor { width: auto; border: none; padding: 0 1; height: 1; }
     FieldRow Switch.field-editor:focus { border: none; background: $block-cursor-background; }
     FieldRow .field-badge { width: auto; min-width: 0; height: 1; margin: 0 0 0 1; }
-    FieldRow.-grid .field-badge { background: $accent; color: $text; text-style: bold; }
-    FieldRow.-grid .field-label { color: $accent; text-style: bold; }
+    FieldRow.-grid .field-badge { background: $primary; color: $text; text-style: bold; }
+    FieldRow.-grid .field-label { color: $text-primary; text-style: bold; }
     FieldRow.-invalid .field-badge { background: $error; color: $text; text-style: bold; }
-    FieldRow.-invalid .field-label { color: $error; text-style: bold; }
+    FieldRow.-invalid .field-label { color: $text-error; text-style: bold; }
     FieldRow .field-notes { column-span: 3; height: auto; padding-left: 2; }
     """
 
@@ -82,6 +83,9 @@ class FieldRow(Widget):
         self.text_mode = field.kind not in ("choice", "switch") or not fits_widget(field, value)
         self._value = value
         self._editor: Widget | None = None
+        self._label_widget: Label | None = None
+        self._badge_widget: Label | None = None
+        self._notes_widget: Static | None = None
         self.set_reactive(FieldRow.pinned, pinned)
 
     @property
@@ -89,11 +93,11 @@ class FieldRow(Widget):
         return self.field.key
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label(), classes="field-label")
+        self._label_widget = Label(self._label(), classes="field-label")
         self._editor = self._make_editor(self._value)
-        yield self._editor
-        yield Label("", classes="field-badge")
-        yield Static(self._notes(None), classes="field-notes")
+        self._badge_widget = Label("", classes="field-badge")
+        self._notes_widget = Static(self._notes(None), classes="field-notes")
+        yield from (self._label_widget, self._editor, self._badge_widget, self._notes_widget)
 
     def _notes(self, problem: str | None) -> Text:
         """The lines below the editor: help (dim), unresolved default (warning), problem (red)."""
@@ -111,7 +115,8 @@ class FieldRow(Widget):
 
     def on_mount(self) -> None:
         self.set_class(self.pinned, "-pinned")
-        self.query_one(".field-notes", Static).display = bool(self.field.help or self.field.unresolved)
+        assert self._notes_widget is not None
+        self._notes_widget.display = bool(self.field.help or self.field.unresolved)
         self._refresh_state(post=False)
 
     def _label(self) -> Text:
@@ -215,25 +220,25 @@ class FieldRow(Widget):
         self.problem = problem
         self.badge = badge
         self.set_class(grid, "-grid")
+        self.set_class(isinstance(self._editor, Switch), "-switch")
         self.set_class(bool(problem), "-invalid")
         if post:
             self.post_message(self.Changed(self))
 
     def watch_badge(self, badge: str) -> None:
-        if self.is_mounted:
-            self.query_one(".field-badge", Label).update(badge)
+        if self._badge_widget is not None:
+            self._badge_widget.update(badge)
 
     def watch_problem(self, problem: str | None) -> None:
-        if self.is_mounted:
+        if self._notes_widget is not None:
             notes = self._notes(problem)
-            widget = self.query_one(".field-notes", Static)
-            widget.update(notes)
-            widget.display = bool(notes.plain)
+            self._notes_widget.update(notes)
+            self._notes_widget.display = bool(notes.plain)
 
     def watch_pinned(self, pinned: bool) -> None:
         self.set_class(pinned, "-pinned")
-        if self.is_mounted:
-            self.query_one(".field-label", Label).update(self._label())
+        if self._label_widget is not None:
+            self._label_widget.update(self._label())
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

@@ -63,17 +63,17 @@ def compute_preview(
         problem = name_problem(prefix)
         if problem:
             found.append(f"name prefix: {problem}")
-    if found:
-        return PreviewData(None, problems=tuple(found), prefix=prefix)
     try:
         template, params = split_shell_spec(spec) if shell else (None, dict(spec))
         grid = parse_grid(params, max_tasks=max_tasks)
+        if found:
+            return PreviewData(None, problems=tuple(found), prefix=prefix)
         configs = list(itertools.islice(grid.expand(), limit))
         if template is not None:
             rows = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
             return PreviewData(grid.count, ("#", "command"), rows, prefix=prefix)
     except GridError as exc:
-        return PreviewData(None, problems=(str(exc),), prefix=prefix)
+        return PreviewData(None, problems=(*found, str(exc)), prefix=prefix)
     keys = tuple(grid.varying_keys)
     flat_rows = (flatten(c) for c in configs)
     rows = tuple(
@@ -83,16 +83,11 @@ def compute_preview(
 
 
 def names_line(count: int, prefix: str) -> Text:
-    """`names: exp_1-of-4 … exp_4-of-4` (an empty prefix shows as the timestamp pattern)."""
+    """`names: exp_{1..4}-of-4` (an empty prefix shows as the timestamp pattern it becomes)."""
+    line = Text("names: ", style="dim")
     shown = prefix or PREFIX_PLACEHOLDER
     style = "" if prefix else "italic"
-    line = Text("names: ", style="dim")
-    if count == 1:
-        line.append(shown, style=style)
-    else:
-        line.append(f"{shown}_1-of-{count}", style=style)
-        line.append(" … ")
-        line.append(f"{shown}_{count}-of-{count}", style=style)
+    line.append(shown if count == 1 else f"{shown}_{{1..{count}}}-of-{count}", style=style)
     return line
 
 
