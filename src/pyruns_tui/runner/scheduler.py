@@ -25,7 +25,7 @@ from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
-from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.layout import TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
 from pyruns_tui.workspace.store import TaskStore
@@ -94,7 +94,9 @@ class Scheduler:
         self._params = ScriptParamsCache(self.layout)
         self._git = GitCache()
         self._recheck_at: float | None = None
-        self._reasons: dict[str, str | None] = {}
+        self._inactive: dict[str, tuple[int, int, int]] = {}
+        self._known: set[str] = set()
+        self._full = True
         self._refresh_settings()
 
     # ----- configuration
@@ -132,12 +134,20 @@ class Scheduler:
 
     # ----- the pass
 
+    def request_full_scan(self) -> None:
+        """Make the next pass look at every task (a client wrote something, or time passed)."""
+        self._full = True
+
     def tick(self) -> None:
-        """Look at every task once: recover, stop, cancel, and start what fits."""
+        """Recover, stop, cancel, and start what fits. A full pass reads every changed task;
+        other passes (after a run ended) re-read only the tasks known to be queued or running."""
         self._refresh_settings()
         self._recheck_at = None
+        full, self._full = self._full, False
+        tasks = self._active_tasks() if full else self._known_tasks()
+        self._known = {t.name for t in tasks}
         queued: list[Task] = []
-        for task in self.store.scan():
+        for task in tasks:
             if task.status is Status.RUNNING:
                 if task.name not in self.active:
                     self._recover(task)
@@ -154,6 +164,55 @@ class Scheduler:
         queued.sort(key=lambda t: (not t.force, t.queued_at or 0.0, t.created_at, t.name))
         self.queued = len(queued)
         self._start_what_fits(queued)
+
+    def _known_tasks(self) -> list[Task]:
+        """The tasks that were queued or running at the last pass, as they are now."""
+        found = []
+        for name in sorted(self._known | set(self.active)):
+            try:
+                with open(self.layout.task_info(name), "rb") as fh:
+                    task = Task.from_dict(json.loads(fh.read()))
+            except (OSError, ValueError, PyrunsError):
+                continue
+            task.name = name
+            if task.status.is_active:
+                found.append(task)
+        return found
+
+    def _active_tasks(self) -> list[Task]:
+        """Queued and running tasks. Others are remembered only by their file's stat, so memory
+        does not grow with the number of finished tasks and unchanged ones are not re-read."""
+        found: list[Task] = []
+        inactive: dict[str, tuple[int, int, int]] = {}
+        try:
+            entries = list(os.scandir(self.layout.tasks_dir))
+        except OSError:
+            entries = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or not entry.is_dir():
+                continue
+            path = os.path.join(entry.path, TASK_INFO)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if self._inactive.get(name) == key:
+                inactive[name] = key
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    task = Task.from_dict(json.loads(fh.read()))
+            except (OSError, ValueError, PyrunsError):
+                continue  # half-written by hand or unreadable: not ours to run
+            task.name = name
+            if task.status.is_active:
+                found.append(task)
+            else:
+                inactive[name] = key
+        self._inactive = inactive
+        return found
 
     def _start_what_fits(self, queued: list[Task]) -> None:
         slots = self.concurrency - len(self.active)
@@ -228,10 +287,15 @@ class Scheduler:
     def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
         try:
             # no fsync: atomic rename is enough; after a power loss recovery redoes the state
-            return self.store.update(name, change, fsync=False)
+            task = self.store.update(name, change, fsync=False)
+            if not task.status.is_active:
+                self.store.forget(name)
+            return task
         except _Skip:
+            self.store.forget(name)
             return None
         except PyrunsError as exc:  # deleted or broken meanwhile: nothing to do for it
+            self.store.forget(name)
             self.log(f"{name}: {exc}")
             return None
 

@@ -87,6 +87,7 @@ class RunnerService:
         if wake.STOP in wake.read_messages(self.fifo_fd):
             log("stop requested")
             self.exit_requested = True
+        self.scheduler.request_full_scan()
         self._wake()
 
     def _request_exit(self) -> None:
@@ -120,7 +121,7 @@ class RunnerService:
             try:
                 await asyncio.wait_for(self.event.wait(), timeout)
             except asyncio.TimeoutError:
-                pass
+                self.scheduler.request_full_scan()  # the safety net: look at everything now and then
             self.event.clear()
             if self.exit_requested:
                 break
@@ -139,6 +140,7 @@ class RunnerService:
     def _try_idle_exit(self) -> bool:
         # under spawn.lock no client is between "queued a task" and "checked for a runner"
         with locks.held(self.paths.spawn_lock):
+            self.scheduler.request_full_scan()
             self.scheduler.tick()
             if not self.scheduler.idle:
                 return False

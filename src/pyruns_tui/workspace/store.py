@@ -164,6 +164,11 @@ class TaskStore:
                     tasks.append(task)
         return tasks
 
+    def forget(self, name: str) -> None:
+        """Drop what is cached about task `name` (for long-lived processes that touch each task once)."""
+        self._info_cache.pop(name, None)
+        self._config_cache.pop(name, None)
+
     def load_config(self, name: str) -> dict[str, Any]:
         """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
         from pyruns_tui.params import yamlio
