@@ -128,8 +128,11 @@ def apply_sgr(state: SgrState | None, params: str) -> SgrState | None:
     cached = SGR_TRANSITIONS.get(key)
     if cached is not None or key in SGR_TRANSITIONS:
         return cached
-    new = _apply(state or (DEFAULT_COLOR, DEFAULT_COLOR, 0), params)
-    result = None if new == (DEFAULT_COLOR, DEFAULT_COLOR, 0) else new
+    if params[:1] in ("<", "=", ">", "?"):
+        result = state  # private sequences ending in m (e.g. xterm key modes) are not SGR
+    else:
+        new = _apply(state or (DEFAULT_COLOR, DEFAULT_COLOR, 0), params)
+        result = None if new == (DEFAULT_COLOR, DEFAULT_COLOR, 0) else new
     if len(SGR_TRANSITIONS) >= _MEMO_MAX:
         SGR_TRANSITIONS.clear()  # bounded memo: programs use a handful of styles
     SGR_TRANSITIONS[key] = result

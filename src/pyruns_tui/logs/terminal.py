@@ -96,6 +96,8 @@ class TerminalModel(ScreenBuffer):
             return
         n = len(text)
         match = _TOKEN_RE.match
+        keep = self._keep_styles
+        transitions = SGR_TRANSITIONS
         while pos < n:
             m = match(text, pos)
             run, params, inter, final, c = m.groups()  # type: ignore[union-attr]
@@ -107,8 +109,9 @@ class TerminalModel(ScreenBuffer):
                     self._put(run)
             if final is not None:
                 if final == "m" and not inter:
-                    if self._keep_styles and params[:1] not in _PRIVATE:
-                        self._st = apply_sgr(self._st, params)
+                    if keep:
+                        key = (self._st, params)
+                        self._st = transitions[key] if key in transitions else apply_sgr(*key)
                 else:
                     self._csi(params, inter, final)
             elif c is None:
