@@ -234,6 +234,11 @@ def test_style_is_kept_across_lines_and_overwrites() -> None:
     assert styles_of(model, 1) == [(" too", green)]
 
 
+def test_private_sequences_ending_in_m_are_not_styles() -> None:
+    model = model_of(b"\x1b[31m\x1b[>4;2mred\x1b[?0m")
+    assert styles_of(model, 0) == [("red", Style(color=Color.from_ansi(1)))]
+
+
 def test_styles_can_be_turned_off() -> None:
     model = model_of(b"\x1b[31mred\x1b[0m", styles=False)
     assert model.plain_line(0) == "red" and model.line(0).spans == []
