@@ -30,7 +30,8 @@ def test_a_task_completes_with_a_full_run_record(project: Project, monkeypatch) 
     assert run.env["PYRUNS_TASK_DIR"] == str(project.layout.task_dir(name).resolve())
     assert stat.S_IMODE(os.stat(project.layout.task_info(name)).st_mode) == 0o600
     assert project.log(name) == b"hello\n"
-    assert not any(project.runner_paths.runs_dir.iterdir())  # the supervisor's record is consumed
+    # the supervisor's record is consumed (removed right after task_info.json is written)
+    until(lambda: not any(project.runner_paths.runs_dir.iterdir()), what="the run's state file to go")
 
 
 def test_failure_by_exit_code_and_by_signal(project: Project) -> None:
