@@ -87,8 +87,8 @@ class CompareDialog(ModalScreen[None]):
         Binding("c", "dismiss", "Close", show=False),
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="CompareDialog") + """
-    CompareDialog > Vertical { max-width: 120; height: 90%; }
-    CompareDialog VerticalScroll { height: 1fr; }
+    CompareDialog > Vertical { max-width: 120; }
+    CompareDialog VerticalScroll { height: auto; max-height: 80vh; }
     """
 
     def __init__(self, a: TaskView, b: TaskView) -> None:

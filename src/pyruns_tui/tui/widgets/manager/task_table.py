@@ -174,7 +174,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.post_message(self.SelectionChanged())
 
     def _update_virtual_size(self) -> None:
-        width = GUTTER + sum(w + 1 for w in self.widths)
+        width = GUTTER + sum(w + 1 for w in self.widths) - 1  # one space between columns
         self.virtual_size = Size(width, len(self.rows) + 1)
 
     # ----- cursor and selection
@@ -304,7 +304,7 @@ class TaskTable(ScrollView, can_focus=True):
             for (text, style), column, width in zip(cells(self.columns, entry.view), self.columns, self.widths):
                 segments.append(Segment(fit(text, width, column.align_right), Style.parse(style) if style else None))
                 segments.append(Segment(" "))
-            strip = Strip(segments)
+            strip = Strip(segments[:-1])
             self._strips[key] = strip
         return strip
 
@@ -321,7 +321,7 @@ class TaskTable(ScrollView, can_focus=True):
             segments.append(Segment(fit(label, col_width, column.align_right), style))
             segments.append(Segment(" ", header))
         gutter = Strip([Segment(" " * GUTTER, header)], GUTTER)
-        return self._scrolled(gutter, Strip(segments), width, header)
+        return self._scrolled(gutter, Strip(segments[:-1]), width, header)
 
     def _scrolled(self, gutter: Strip, row: Strip, width: int, base: Style) -> Strip:
         """Gutter + fixed columns + the rest shifted by the horizontal scroll, exactly `width` wide."""
