@@ -80,3 +80,14 @@ def test_a_stop_requested_while_the_runner_is_dead_is_carried_out_by_the_next(pr
     assert outcome.stopping == [name]
     task = project.wait(name)[name]
     assert task.status is Status.INTERRUPTED and task.reason == "stopped by user"
+
+
+def test_attach_starts_a_runner_only_when_active_tasks_have_none(project: Project) -> None:
+    assert control.attach(project.store) is False  # nothing to look after
+    name, release = start_gated(project, "attached")
+    assert control.attach(project.store) is False  # the runner is alive
+    kill_runner(project)
+    assert control.attach(project.store) is True
+    until(lambda: "re-adopted" in project.runner_paths.log.read_text(), what="the adoption")
+    release()  # type: ignore[operator]
+    assert project.wait(name)[name].status is Status.COMPLETED

@@ -114,7 +114,8 @@ def ensure_runner(layout: Layout, *, timeout_s: float = START_TIMEOUT_S) -> int:
         env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pyruns_tui.runner.service", "--ready-fd", str(write_fd), str(layout.root), layout.name],
+                [sys.executable, "-m", "pyruns_tui.runner.service",
+                 "--ready-fd", str(write_fd), str(layout.root), layout.name],
                 stdin=subprocess.DEVNULL,
                 stdout=log_fd,
                 stderr=log_fd,

@@ -187,6 +187,17 @@ def wait(
         time.sleep(WAIT_POLL_S)
 
 
+def attach(store: TaskStore) -> bool:
+    """When a view opens a workspace: if tasks are queued or running but no runner is alive
+    (it crashed, or the machine rebooted), start one; it adopts or recovers them. True if started."""
+    if runner_alive(store.layout):
+        return False
+    if not any(task.status.is_active for task in store.scan()):
+        return False
+    start_or_wake(store.layout)
+    return True
+
+
 def failed_names(tasks: dict[str, Task]) -> list[str]:
     """The tasks that did not complete successfully."""
     return [name for name, task in tasks.items() if task.status is not Status.COMPLETED]
@@ -195,6 +206,7 @@ def failed_names(tasks: dict[str, Task]) -> list[str]:
 __all__ = [
     "Outcome",
     "StopOutcome",
+    "attach",
     "cancel",
     "failed_names",
     "force_start",

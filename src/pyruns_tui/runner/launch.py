@@ -57,7 +57,9 @@ class ScriptParamsCache:
         return self._value
 
 
-def task_argv(store: TaskStore, task: Task, python: str, params: ScriptParamsCache, base_env: Mapping[str, str]) -> list[str]:
+def task_argv(
+    store: TaskStore, task: Task, python: str, params: ScriptParamsCache, base_env: Mapping[str, str]
+) -> list[str]:
     """The command line of a task (raises PyrunsError when it cannot be built)."""
     kind = task.task_kind
     if kind == "shell":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -117,7 +116,8 @@ class RunnerService:
         while not self.exit_requested:
             timeout = self.scheduler.next_timeout()
             if idle_since is not None:
-                timeout = min(timeout, max(0.0, idle_since + self.scheduler.settings.runner_idle_exit_s - time.monotonic()))
+                idle_left = idle_since + self.scheduler.settings.runner_idle_exit_s - time.monotonic()
+                timeout = min(timeout, max(0.0, idle_left))
             try:
                 await asyncio.wait_for(self.event.wait(), timeout)
             except asyncio.TimeoutError:

@@ -350,16 +350,23 @@ def run_forked(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
     Drops everything inherited from the runner: its files (lock, FIFO, event loop; stderr, the
     runner log, stays) and its signal set-up; a new session detaches it from the runner's.
     """
+    import gc
+
+    # the runner's garbage must never be finalised here: a file object closing "its" fd number
+    # could close our pty or log, which may reuse that number after the closerange below
+    gc.disable()
     os.setsid()
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    keep = max(report_fd, 2)
-    os.closerange(3, report_fd) if report_fd > 3 else None
-    os.closerange(keep + 1, 1 << 20)
+    if report_fd > 3:
+        os.closerange(3, report_fd)
+    os.closerange(max(report_fd, 2) + 1, 1 << 20)
     signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+    for sig in (signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
+    for sig in (signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)  # until run() installs its handlers
     return supervise(state_path, spec, report_fd)
 
 
