@@ -1,14 +1,14 @@
 """LogBuffer: the lines of one run log as the log view shows them.
 
-A live `TerminalModel` holds the tail of the file and is fed what gets appended; older parts
-of the file are read on demand, a page at a time, into frozen models placed above it. The
-view only numbers lines 0..line_count-1; `line_id` gives each line a number that survives
-pages being added above it or old lines being dropped, for caching rendered lines.
+A live `TerminalModel` is fed the tail of the file and what gets appended; lines that scroll
+off its screen can no longer change and move into `FrozenLines`, as do older parts of the
+file read on demand, a page at a time. The view only numbers lines 0..line_count-1;
+`line_id` gives each line a number that survives pages being added above it or old lines
+being dropped, for caching rendered lines.
 """
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +16,12 @@ from rich.text import Text
 
 from pyruns_tui.logs.tail import LogFile
 from pyruns_tui.logs.terminal import TerminalModel
+from pyruns_tui.tui.widgets.monitor.frozen_lines import FrozenLines
 
 TAIL_BYTES = 1 << 20  # what opening a log reads: the last 1 MB (tens of thousands of lines)
 PAGE_BYTES = 1 << 20  # what each step back in history reads
-CHUNK_BYTES = 128 << 10  # most bytes parsed per poll, so one poll never stalls the UI
+FREEZE_BATCH = 256  # lines scrolled off the live screen are frozen this many at a time
+CHUNK_BYTES = 64 << 10  # most bytes parsed per poll (~10 ms of colourful output), so no poll stalls the UI
 
 
 @dataclass(frozen=True)
@@ -35,28 +37,9 @@ class PollResult:
         return bool(self.changed or self.appended or self.shifted or self.reset)
 
 
-class _Page:
-    """A finished stretch of older lines, parsed from bytes [start, stop) of the file."""
-
-    def __init__(self, start: int, data: bytes, scrollback: int) -> None:
-        self.start = start
-        self.model = TerminalModel(max_lines=scrollback)
-        self.model.feed(data)
-        self.model.finish()
-        count = self.model.line_count
-        if count and not self.model.plain_line(self.model.end_line - 1):
-            count -= 1  # the empty line after the page's last newline is the next page's first
-        self.count = count
-
-    def line(self, i: int) -> Text:
-        return self.model.line(self.model.first_line + i)
-
-    def plain_line(self, i: int) -> str:
-        return self.model.plain_line(self.model.first_line + i)
-
-
 class LogBuffer:
-    """Older pages plus a live terminal model over one log file; bounded by `scrollback` lines each."""
+    """Frozen lines (history pages + lines scrolled off the terminal screen) above a live
+    terminal model over one log file; at most `scrollback` lines in all."""
 
     def __init__(self, path: str | Path, *, scrollback: int = 100_000, tail_bytes: int = TAIL_BYTES,
                  page_bytes: int = PAGE_BYTES, chunk_bytes: int = CHUNK_BYTES) -> None:
@@ -71,25 +54,43 @@ class LogBuffer:
     def _open(self) -> None:
         self.file = LogFile(self.path)
         self.live = TerminalModel(max_lines=self.scrollback)
-        self.pages: list[_Page] = []
-        self._page_ends: list[int] = []  # cumulative line counts of the pages
-        self._seen_version = 0
+        self.frozen = FrozenLines(self.live.first_line)
         start, data = self.file.read_tail(self.tail_bytes)  # starts at a line start
         self.bytes_read += len(data)
-        self.start_offset = start
+        self.start_offset = start  # file offset of the first held line; -1 once unknown
         self.live.feed(data)
+        self._freeze(0)
         self._seen_version = self.live.version
-        self._dropped = self.live.total_lines_dropped
 
     def reopen(self) -> None:
         """Forget everything and read the tail again (after a jump far ahead or a replaced file)."""
         self._open()
 
+    def _freeze(self, batch: int) -> None:
+        """Move lines that scrolled off the terminal screen (final) into the frozen store."""
+        live = self.live
+        if live.first_line != self.frozen.end_id:
+            # the model dropped lines itself (one feed longer than the scrollback): restart the store
+            self.frozen = FrozenLines(live.first_line)
+            self.start_offset = -1
+        top = live.screen_top
+        if top - live.first_line > batch:
+            self.frozen.append_from(live, live.first_line, top)
+            live.discard_lines_before(top)
+
+    def _bound(self) -> None:
+        """Drop the oldest lines beyond `scrollback`."""
+        excess = min(len(self.frozen) + self.live.line_count - self.scrollback, len(self.frozen))
+        if excess > 0:
+            self.frozen.drop_front(excess)
+            self.start_offset = -1  # the first held line's place in the file is no longer known
+
     # ---- numbering
 
     @property
     def older_count(self) -> int:
-        return self._page_ends[-1] if self._page_ends else 0
+        """Lines held above the live model (history and lines scrolled off its screen)."""
+        return len(self.frozen)
 
     @property
     def line_count(self) -> int:
@@ -98,41 +99,38 @@ class LogBuffer:
         count = live.line_count
         if count and not live.plain_line(live.end_line - 1):
             count -= 1
-        return self.older_count + count
+        return len(self.frozen) + count
 
     @property
     def has_older(self) -> bool:
         """True when the file holds lines above the first one held and the scrollback allows more."""
-        return self.start_offset > 0 and self.older_count < self.scrollback
+        return self.start_offset > 0 and self.line_count < self.scrollback
 
     @property
     def backlog(self) -> int:
         """Bytes appended to the file that were not read yet."""
         return max(0, self.file.size - self.file.follow_offset)
 
-    def _locate(self, i: int) -> tuple[_Page | None, int]:
-        older = self.older_count
-        if i >= older:
-            return None, self.live.first_line + i - older
-        k = bisect.bisect_right(self._page_ends, i)
-        return self.pages[k], i - (self._page_ends[k - 1] if k else 0)
-
     def line(self, i: int) -> Text:
         """Line `i` (0 = the oldest held) as styled text; do not mutate it."""
-        page, n = self._locate(i)
-        return page.line(n) if page is not None else self.live.line(n)
+        held = len(self.frozen)
+        if i < held:
+            return self.frozen.line(i)
+        return self.live.line(self.live.first_line + i - held)
 
     def plain_line(self, i: int) -> str:
-        page, n = self._locate(i)
-        return page.plain_line(n) if page is not None else self.live.plain_line(n)
+        held = len(self.frozen)
+        if i < held:
+            return self.frozen.plain_line(i)
+        return self.live.plain_line(self.live.first_line + i - held)
 
     def line_id(self, i: int) -> tuple[int, int]:
         """(stable id, version) of line `i`: equal pairs mean an identical rendered line."""
-        older = self.older_count
-        if i >= older:
-            n = self.live.first_line + i - older
-            return n, self.live.line_version(n)
-        return i - older, 0  # negative ids, stable because pages are only ever added above
+        held = len(self.frozen)
+        if i < held:
+            return self.frozen.first_id + i, 0
+        n = self.live.first_line + i - held
+        return n, self.live.line_version(n)
 
     # ---- reading more
 
@@ -146,18 +144,16 @@ class LogBuffer:
             return PollResult()
         self.bytes_read += len(data)
         before = self.line_count
-        self.live.feed(data)
-        shifted = self.live.total_lines_dropped - self._dropped
-        self._dropped = self.live.total_lines_dropped
-        if shifted and self.pages:
-            # lines between the pages and the live model are gone: the pages no longer connect
-            shifted += self.older_count
-            self.pages, self._page_ends = [], []
-            self.start_offset = -1  # unknown: history above can no longer be paged in
-        older = self.older_count
-        first = self.live.first_line
-        changed = tuple(n - first + older for n in self.live.changed_since(self._seen_version))
-        self._seen_version = self.live.version
+        first_before = self.frozen.first_id
+        live = self.live
+        live.feed(data)
+        changed_ids = live.changed_since(self._seen_version)
+        self._seen_version = live.version
+        self._freeze(FREEZE_BATCH)
+        self._bound()
+        first = self.frozen.first_id
+        shifted = min(first - first_before, before)  # ids are consecutive: the gap is what went
+        changed = tuple(n - first for n in changed_ids if n >= first)
         return PollResult(changed=changed, appended=self.line_count != before - shifted, shifted=shifted)
 
     def load_older(self) -> int:
@@ -167,17 +163,9 @@ class LogBuffer:
         start, data = self.file.read_before(self.start_offset, self.page_bytes)
         self.bytes_read += len(data)
         self.start_offset = start
-        page = _Page(start, data, self.scrollback)
-        if not page.count:
-            return 0
-        self.pages.insert(0, page)
-        total = 0
-        self._page_ends = []
-        for p in self.pages:
-            total += p.count
-            self._page_ends.append(total)
-        return page.count
-
+        page = FrozenLines.parse(data, max_lines=self.scrollback)
+        self.frozen.prepend(page)
+        return len(page)
     def find(self, needle: str, start: int, forward: bool = True) -> int | None:
         """The next line at or after (before, when not `forward`) `start` containing `needle`.
 

@@ -8,6 +8,7 @@ that changed, so an idle log writes nothing to the terminal.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -26,8 +27,9 @@ from pyruns_tui.tui.widgets.monitor.log_buffer import PAGE_BYTES, TAIL_BYTES, Lo
 from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
+POLL_BUDGET_S = 0.025  # parsing time per poll, so the UI never waits long on a flood
 JUMP_BYTES = 16 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
-_STRIP_CACHE_MAX = 4096
+_STRIP_CACHE_MAX = 256
 
 
 class LogView(ScrollView, can_focus=True):
@@ -88,7 +90,7 @@ class LogView(ScrollView, can_focus=True):
         self.match_line: int | None = None
         self.empty_text = "no log yet"
         self._timer: Timer | None = None
-        self._strips: dict[int, tuple[tuple[int, str, bool, int], list[Strip]]] = {}
+        self._strips: dict[int, tuple[tuple[int, str, bool, int], list[tuple[list[Segment], int]]]] = {}
         self._rows = RowIndex(self._plain_line, 80)
         self._max_width = 0
         self._moving = False  # set while the widget itself moves the scroll position
@@ -128,7 +130,12 @@ class LogView(ScrollView, can_focus=True):
             buffer.reopen()
             self._reset_view()
         else:
-            self.apply(buffer.poll())
+            deadline = time.perf_counter() + POLL_BUDGET_S
+            while True:  # chunk by chunk until caught up or the time slice is used
+                read = buffer.bytes_read
+                self.apply(buffer.poll())
+                if buffer.bytes_read == read or time.perf_counter() > deadline or not buffer.backlog:
+                    break
         flowing = buffer.bytes_read != before
         self._schedule(FAST_POLL_S if flowing else 1.0 / self.idle_hz)
 
@@ -310,13 +317,15 @@ class LogView(ScrollView, can_focus=True):
             line, sub = row, 0
         if line >= buffer.line_count:
             return Strip.blank(width, base)
-        strips = self._strips_for(line, width if self.wrap else 0)
-        strip = strips[sub] if sub < len(strips) else Strip.blank(0)
+        rows = self._rows_for(line, width if self.wrap else 0)
+        segments, length = rows[sub] if sub < len(rows) else ([], 0)
         x = 0 if self.wrap else round(self.scroll_x)
-        return strip.crop_extend(x, x + width, base)
+        return Strip(segments, length).crop_extend(x, x + width, base)
 
-    def _strips_for(self, line: int, wrap_width: int) -> list[Strip]:
-        """The rendered line (one strip, or one per row when wrapping), cached by id and version."""
+    def _rows_for(self, line: int, wrap_width: int) -> list[tuple[list[Segment], int]]:
+        """The rendered line as (segments, cells) — one, or one per row when wrapping — cached by
+        line id and version. Segments, not Strips: each Strip carries several caches, and
+        thousands of them make Python's full garbage collections slow (UI stalls)."""
         buffer = self.buffer
         assert buffer is not None
         ident, version = buffer.line_id(line)
@@ -330,13 +339,13 @@ class LogView(ScrollView, can_focus=True):
         strip = Strip(text.render(self.app.console), text.cell_len).apply_style(self.rich_style)
         if wrap_width and strip.cell_length > wrap_width:
             cuts = list(range(wrap_width, strip.cell_length, wrap_width)) + [strip.cell_length]
-            strips = strip.divide(cuts)
+            rows = [(list(part), part.cell_length) for part in strip.divide(cuts)]
         else:
-            strips = [strip]
+            rows = [(list(strip), strip.cell_length)]
         if len(self._strips) >= _STRIP_CACHE_MAX:
             self._strips.clear()
-        self._strips[ident] = (key, strips)
-        return strips
+        self._strips[ident] = (key, rows)
+        return rows
 
     def _highlight(self, text: Text, line: int) -> Text:
         needle = self.search
