@@ -106,7 +106,12 @@ def start_supervisor(
         from pyruns_tui.runner import supervisor
 
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:
             code = 1
             try:
@@ -191,7 +196,7 @@ class ExitWatch:
         except (AttributeError, OSError):
             self._pidfd = None
         if self._pidfd is not None:
-            loop.add_reader(self._pidfd, self._check)
+            loop.add_reader(self._pidfd, self._check, True)
         else:
             self._timer = loop.call_later(POLL_S, self._check)
         loop.call_soon(self._check)  # it may already be gone
@@ -211,10 +216,11 @@ class ExitWatch:
         except (psutil.Error, OSError):
             return False
 
-    def _check(self) -> None:
+    def _check(self, pidfd_ready: bool = False) -> None:
         if self.done:
             return
-        if not self._gone():
+        # a readable pidfd means that very process ended, even if its pid was reused since
+        if not self._gone() and not pidfd_ready:
             if self._pidfd is None:
                 self._timer = self.loop.call_later(POLL_S, self._check)
             return

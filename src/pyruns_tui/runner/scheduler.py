@@ -224,8 +224,7 @@ class Scheduler:
                 break
             need = self._gpus_needed(task)
             if need == 0:
-                self._start(task, [] if self.has_gpus else None)
-                slots -= 1
+                slots -= self._start(task, [] if self.has_gpus else None)
                 continue
             if devices is None:
                 devices = G.usable(self.backend.devices(), self.settings.gpu_ids)
@@ -248,8 +247,7 @@ class Scheduler:
                     budget -= 1
                     self._set_reason(task, f"waiting for {need} GPU{'s' if need > 1 else ''}")
                 continue
-            self._start(task, picked)
-            slots -= 1
+            slots -= self._start(task, picked)
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:
@@ -301,13 +299,14 @@ class Scheduler:
 
     # ----- starting
 
-    def _start(self, task: Task, gpus: list[int] | None) -> None:
+    def _start(self, task: Task, gpus: list[int] | None) -> bool:
+        """Start a run of `task` with these GPUs; False when it did not start (the slot is free)."""
         name = task.name
         try:
             launch = build_launch(self.store, task, self.settings, gpus, self._params)
         except PyrunsError as exc:
             self._fail_unstartable(task, str(exc))
-            return
+            return False
         git = self._git.get(launch.repo_dir)
         python = resolve_python(self.settings.python_executable)
         index_box: list[int] = []
@@ -335,7 +334,7 @@ class Scheduler:
             t.stop_requested = False
 
         if self._update(name, mark_running) is None:
-            return
+            return False
         index = index_box[0]
         log_path = self.layout.run_log(name, index)
         state_path = self.paths.run_state(name, index)
@@ -355,19 +354,24 @@ class Scheduler:
             )
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
-            return
+            return False
         run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid)
         self.active[name] = run
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
         P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
         run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
+        return True
 
     def _pid_known(self, run: ActiveRun, pid: int) -> None:
         run.child_pid = pid
         assert self.loop is not None
         # short tasks get their pid with the finish record: one task_info.json write less each
-        self.loop.call_later(PID_WRITE_DELAY_S, lambda: self._record_pid(run, pid) if run.name in self.active else None)
+        self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, pid)
+
+    def _record_pid_if_running(self, run: ActiveRun, pid: int) -> None:
+        if self.active.get(run.name) is run:
+            self._record_pid(run, pid)
 
     def _record_pid(self, run: ActiveRun, pid: int) -> None:
         def change(t: Task) -> None:
