@@ -117,3 +117,11 @@ def test_the_supervisor_ignores_sighup_and_the_task_keeps_going(tmp_path: Path) 
     release.touch()
     record = finish(proc, state)
     assert record.exit_code == 0 and log.read_bytes() == b"survived\n"
+
+
+def test_a_task_flooding_its_terminal_can_still_be_stopped(tmp_path: Path) -> None:
+    proc, log, state = start(tmp_path, "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
+    until(lambda: log.exists() and log.stat().st_size > 1 << 20, what="a megabyte of output")
+    proc.send_signal(signal.SIGTERM)
+    record = finish(proc, state)
+    assert record.stopped and record.signal == signal.SIGTERM

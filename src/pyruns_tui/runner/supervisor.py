@@ -39,6 +39,7 @@ STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
 READ_SIZE = 1 << 16
+DRAIN_READS = 256  # reads per wake-up before looking at signals and children again
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -230,7 +231,7 @@ class Supervisor:
                         while os.read(wake_r, 512):
                             pass
                     continue
-                while True:  # drain what is there now: fewer wake-ups under heavy output
+                for _ in range(DRAIN_READS):  # fewer wake-ups under heavy output, yet stops are seen
                     try:
                         data = os.read(master, READ_SIZE)
                     except BlockingIOError:
