@@ -313,6 +313,7 @@ async def test_huge_log_opens_reading_only_its_tail(tmp_path: Path) -> None:
     app = LogApp(log, tail_bytes=1 << 20, page_bytes=1 << 20)
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(LogView)
+        await wait_for(pilot, lambda: not view.loading)  # a 1 MB tail is parsed in a thread
         await pilot.pause()
         assert view.buffer is not None
         assert view.buffer.bytes_read <= 1 << 20
@@ -447,3 +448,25 @@ def test_live_model_holds_only_the_screen_after_a_flood(tmp_path: Path) -> None:
     assert buffer.live.line_count < 400  # the rest is frozen (GC-untracked)
     assert buffer.plain_line(0) == "line 0" and buffer.plain_line(19_999) == "line 19999"
     assert buffer.line(5).spans and buffer.line_id(5) == (5, 0)
+
+
+async def test_following_far_behind_a_flood_jumps_to_the_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyruns_tui.tui.widgets.monitor import logview
+
+    monkeypatch.setattr(logview, "JUMP_BYTES", 64 << 10)
+    log = tmp_path / "run1.log"
+    log.write_bytes(b"start\n")
+    app = LogApp(log, tail_bytes=16 << 10, page_bytes=16 << 10)
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.lines == 1)
+        with open(log, "ab") as stream:
+            stream.write(lines_of(100_000))  # ~0.9 MB at once
+        await wait_for(pilot, lambda: view.buffer is not None and view.lines
+                       and view.buffer.plain_line(view.lines - 1) == "line 99999")
+        assert view.follow and screen_rows(view)[-1] == "line 99999"
+        assert view.buffer.bytes_read <= 16 << 10  # it read the new tail, not the whole flood
+        assert view.buffer.has_older  # what it skipped is one scroll up away
+        first = view.buffer.plain_line(0)
+        await pilot.press("g")  # top: a page of what was skipped is read back
+        assert view.buffer.bytes_read > 16 << 10 and view.buffer.plain_line(0) != first

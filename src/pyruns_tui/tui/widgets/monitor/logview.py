@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -28,7 +29,8 @@ from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
 POLL_BUDGET_S = 0.025  # parsing time per poll, so the UI never waits long on a flood
-JUMP_BYTES = 16 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
+JUMP_BYTES = 4 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
+SYNC_OPEN_BYTES = 256 << 10  # tails up to this size are parsed at once, bigger ones in a thread
 _STRIP_CACHE_MAX = 256
 
 
@@ -94,17 +96,58 @@ class LogView(ScrollView, can_focus=True):
         self._rows = RowIndex(self._plain_line, 80)
         self._max_width = 0
         self._moving = False  # set while the widget itself moves the scroll position
+        self._generation = 0  # bumped by every open: a late background load of an older one is dropped
+        self._reloading = False
 
     # ---- opening and polling
 
     def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
-        """Show the log at `path` (None shows `empty_text`); reads only its tail."""
+        """Show the log at `path` (None shows `empty_text`); reads only its tail.
+
+        A small log opens at once; a bigger tail is parsed in a thread (the view says
+        "loading…" meanwhile) so switching to a huge log never freezes the UI.
+        """
+        self._generation += 1
+        self._reloading = False
+        self._schedule(None)
         self.empty_text = empty_text
-        self.buffer = (LogBuffer(path, scrollback=self.scrollback, tail_bytes=self.tail_bytes,
-                                 page_bytes=self.page_bytes) if path is not None else None)
         self.source = path
+        self.buffer = None
+        if path is not None:
+            try:
+                size = path.stat().st_size
+            except OSError:
+                size = 0
+            if min(size, self.tail_bytes) <= SYNC_OPEN_BYTES:
+                self.buffer = self._new_buffer(path)
+            else:
+                self.empty_text = "loading…"
+                self._load(path, self._generation)
         self._reset_view()
-        self._schedule(0.0 if path is not None else None)
+        if self.buffer is not None:
+            self._schedule(0.0)
+
+    def _new_buffer(self, path: Path) -> LogBuffer:
+        return LogBuffer(path, scrollback=self.scrollback, tail_bytes=self.tail_bytes, page_bytes=self.page_bytes)
+
+    @work(thread=True, exclusive=True, group="logview-load")
+    def _load(self, path: Path, generation: int) -> None:
+        """Parse the tail of `path` off the UI thread, then show it (unless another log was opened)."""
+        buffer = self._new_buffer(path)
+        self.app.call_from_thread(self._adopt, buffer, generation)
+
+    def _adopt(self, buffer: LogBuffer, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._reloading = False
+        self.buffer = buffer
+        self._reset_view()
+        self._schedule(0.0)
+
+    @property
+    def loading(self) -> bool:
+        """True while a log is being read in the background."""
+        return self.source is not None and (self.buffer is None or self._reloading)
 
     def on_unmount(self) -> None:
         self._schedule(None)
@@ -126,9 +169,13 @@ class LogView(ScrollView, can_focus=True):
             return
         self.polls += 1
         before = buffer.bytes_read
-        if self.follow and buffer.backlog > JUMP_BYTES:
-            buffer.reopen()
-            self._reset_view()
+        if self.follow and buffer.backlog > JUMP_BYTES and self.source is not None:
+            # far behind a flood: read the tail afresh (off the UI thread) instead of crawling;
+            # the skipped part stays reachable by paging back
+            self._generation += 1
+            self._reloading = True
+            self._load(self.source, self._generation)
+            return
         else:
             deadline = time.perf_counter() + POLL_BUDGET_S
             while True:  # chunk by chunk until caught up or the time slice is used
