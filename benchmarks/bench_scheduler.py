@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import statistics
 import subprocess
@@ -132,7 +133,7 @@ def bench_latency(base: Path, samples: int = 10) -> None:
     notice = [parse_iso(t.runs[0].finish) - end for t, end in zip(tasks, ends)]  # type: ignore[operator]
     client.stop_runner(store.layout)
     print("\n## Scheduling latency (runner up, medians over "
-          f"{samples} samples; includes fsync'd task_info.json writes)\n")
+          f"{samples} samples; includes the task_info.json writes)\n")
     print(f"| {'what':<52} | {'median ms':>9} | {'max ms':>7} |")
     print(f"|{'-' * 54}|{'-' * 11}|{'-' * 9}|")
     for what, values in (
@@ -195,7 +196,8 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=0.2)
     parser.add_argument("--flood-mb", type=int, default=200)
     args = parser.parse_args()
-    print(f"python {sys.version.split()[0]}, {psutil.cpu_count()} CPUs")
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"python {sys.version.split()[0]}, {psutil.cpu_count()} CPUs, load average {load} (other work slows every row alike)")
     with tempfile.TemporaryDirectory(prefix="pyruns-bench-") as tmp:
         base = Path(tmp)
         bench_throughput(base, args.tasks, args.jobs, args.sleep)
