@@ -408,3 +408,25 @@ async def test_task_list_marks_survive_a_refresh(layout: Layout, three_tasks: Ta
 
 def test_fixed_sample_is_deterministic() -> None:
     assert fixed_sample(2) == fixed_sample(2)
+
+
+async def test_log_keys_work_from_the_task_list_and_are_listed_in_help(layout: Layout, store: TaskStore) -> None:
+    add_task(store, "t")
+    add_run(store, "t", Status.COMPLETED, b"".join(b"row %d\n" % i for i in range(100)))
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        view = screen.log_pane.view
+        screen.task_list.focus()
+        await pilot.press("g")
+        assert view.scroll_y == 0 and not view.follow
+        await pilot.press("G")
+        assert view.follow
+        await pilot.press("w")
+        assert view.wrap
+        await pilot.press("slash")
+        assert app.focused is not None and app.focused.id == "log-search"
+        await pilot.press("escape")
+        descriptions = {b.description for b in MonitorScreen.BINDINGS}
+        assert {"Search log", "Log top", "Wrap long lines", "Next run", "Split", "Export"} <= descriptions

@@ -17,6 +17,7 @@ from pyruns_tui.tui.widgets.monitor.charts import ChartSource, MetricCharts, dif
 from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog, ExportRequest
 from pyruns_tui.tui.widgets.monitor.log_grid import MAX_PANES, LogGrid
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
+from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.monitor.system_panel import SystemPanel
 from pyruns_tui.tui.widgets.monitor.task_list import TaskList
 from pyruns_tui.workspace.model import Status, Task
@@ -28,7 +29,8 @@ class MonitorScreen(PyrunsScreen):
     """The Monitor: task list and system panel on the left; log, split view or charts on the right.
 
     Bindings: r/R next/previous run, v split view, c charts, s system panel, e export,
-    space mark tasks (list), Tab moves focus; the log view has its own keys (g/G, /, n/N, w, f).
+    space mark tasks (list), Tab moves focus; the log keys (/, n/N, g/G, f, w) work from the
+    list too and act on the focused log (or the main one).
     """
 
     MODE = "monitor"
@@ -47,6 +49,14 @@ class MonitorScreen(PyrunsScreen):
         Binding("s", "toggle_system", "System", show=False),
         Binding("e", "export", "Export"),
         Binding("escape", "show_view('log')", "Log", show=False),
+        # the log view's own keys, listed here for `?` and usable while the task list has focus
+        Binding("slash", "log('search')", "Search log", show=False, key_display="/"),
+        Binding("n", "log('next_match')", "Next match", show=False),
+        Binding("N", "log('previous_match')", "Previous match", show=False),
+        Binding("g", "log('scroll_home')", "Log top", show=False),
+        Binding("G", "log('scroll_end')", "Log bottom + follow", show=False),
+        Binding("f", "log('toggle_follow')", "Follow on/off", show=False),
+        Binding("w", "log('toggle_wrap')", "Wrap long lines", show=False),
     ]
 
     def __init__(self) -> None:
@@ -222,6 +232,21 @@ class MonitorScreen(PyrunsScreen):
         if self.log_pane.cycle_run(step) is None:
             self.notify("this task has no runs yet", severity="warning")
         self.query_one(ContentSwitcher).current = "log"
+
+    def _active_view(self) -> LogView:
+        """The log view with focus (a split pane), else the main one."""
+        focused = self.focused
+        if isinstance(focused, LogView):
+            return focused
+        return self.log_pane.view
+
+    def action_log(self, action: str) -> None:
+        if self.view_name == "charts":
+            return
+        view = self._active_view()
+        getattr(view, f"action_{action}")()
+        if action == "search":
+            view.focus()
 
     def action_show_view(self, view: str) -> None:
         switcher = self.query_one(ContentSwitcher)
