@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -19,6 +21,8 @@ from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
+
+REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
 
 
 class PyrunsApp(App[None]):
@@ -52,6 +56,8 @@ class PyrunsApp(App[None]):
         self.start_mode = start_mode
         self.watch_disk = watch_disk
         self.runner_text = "?"
+        self._refresh_busy = threading.Lock()
+        self._next_refresh = 0.0
 
     @property
     def layout(self) -> Layout:
@@ -62,12 +68,20 @@ class PyrunsApp(App[None]):
         self.refresh_tasks()
         self.switch_mode(self.start_mode)
         if self.watch_disk:
-            self.set_interval(1 / self.state.settings.refresh_hz, self.refresh_tasks)
+            self.set_interval(1 / self.state.settings.refresh_hz, self._watch_tick)
+
+    def _watch_tick(self) -> None:
+        # never stack refreshes, and leave the CPU mostly to the UI when a scan is slow (10,000 tasks)
+        if not self._refresh_busy.locked() and time.monotonic() >= self._next_refresh:
+            self.refresh_tasks()
 
     @work(thread=True, exclusive=True, group="refresh")
     def refresh_tasks(self) -> None:
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
-        snapshot = self.state.refresh()
+        with self._refresh_busy:
+            started = time.monotonic()
+            snapshot = self.state.refresh()
+            self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()
         if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:
             self.call_from_thread(self._apply_refresh, runner)
