@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -72,30 +73,34 @@ async def _measure(root: Path, queries: tuple[str, ...]) -> dict[str, object]:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, ManagerScreen)
+        browser = screen.browser
         while len(screen.table.rows) < total:
             await asyncio.sleep(0.005)
         await pilot.pause()
         result["first_paint_s"] = time.perf_counter() - start
-        while not all(e.config_loaded for e in screen.index.entries.values()) or screen._syncing:
+        while not all(e.config_loaded for e in browser.index.entries.values()) or not browser.settled:
             await asyncio.sleep(0.005)
-        screen.set_search("")
+        browser.set_search("")
         await pilot.pause()
         result["complete_s"] = time.perf_counter() - start
         per_key: list[float] = []
         for query in queries:
             for end in range(1, len(query) + 1):
                 begin = time.perf_counter()
-                screen.set_search(query[:end])
+                browser.set_search(query[:end])
                 await pilot.pause()
                 per_key.append(time.perf_counter() - begin)
             result.setdefault("matches", {})[query] = len(screen.table.rows)  # type: ignore[index]
-        screen.set_search("")
+        browser.set_search("")
         await pilot.pause()
         result["key_median_ms"] = statistics.median(per_key) * 1e3
         result["key_p95_ms"] = sorted(per_key)[int(len(per_key) * 0.95)] * 1e3
         result["key_max_ms"] = max(per_key) * 1e3
         result["keys"] = len(per_key)
         result["rss_mb"] = psutil.Process().memory_info().rss / 2**20
+        result["load"] = os.getloadavg()[0]
+        exit_start = time.perf_counter()
+    result["exit_s"] = time.perf_counter() - exit_start
     return result
 
 
@@ -146,10 +151,10 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--child", str(root)], check=True,
                                  capture_output=True, text=True).stdout
             runs.append((label, json.loads(out.strip().splitlines()[-1])))
-    print(f"\n{'run':<12} {'first paint':>12} {'complete':>10} {'key median':>11} {'key p95':>9} {'key max':>9} {'RSS':>8}")
+    print(f"\n{'run':<12} {'first paint':>12} {'complete':>10} {'key median':>11} {'key p95':>9} {'key max':>9} {'RSS':>8} {'load':>6}")
     for label, r in runs:
         print(f"{label:<12} {r['first_paint_s']:>11.2f}s {r['complete_s']:>9.2f}s {r['key_median_ms']:>9.1f}ms "
-              f"{r['key_p95_ms']:>7.1f}ms {r['key_max_ms']:>7.1f}ms {r['rss_mb']:>6.0f}MB")
+              f"{r['key_p95_ms']:>7.1f}ms {r['key_max_ms']:>7.1f}ms {r['rss_mb']:>6.0f}MB {r['load']:>6.1f}")
     print(f"\n({runs[0][1]['keys']} keystrokes; matches: {runs[0][1]['matches']})")
     if args.datatable:
         numbers = _datatable(args.tasks)

@@ -55,7 +55,7 @@ class TaskTable(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
         Binding("left", "scroll_left", "Scroll left", show=False),
         Binding("right", "scroll_right", "Scroll right", show=False),
-        Binding("space", "toggle_select", "Select", key_display="space"),
+        Binding("space", "toggle_select", "Select", key_display="space", show=False),
         Binding("shift+down", "extend_down", "Extend selection down", show=False),
         Binding("shift+up", "extend_up", "Extend selection up", show=False),
     ]
