@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterable
@@ -67,6 +68,9 @@ class PyrunsApp(App[None]):
         self.title = f"pyruns-tui — {self.layout.name}"
         self.refresh_tasks()
         self.switch_mode(self.start_mode)
+        # what is alive after the first paint (modules, classes, screens) lives as long as the app:
+        # keep it out of the full collections a flood of log output triggers (they stalled the UI)
+        self.call_after_refresh(gc.freeze)
         if self.watch_disk:
             self.set_interval(1 / self.state.settings.refresh_hz, self._watch_tick)
 
