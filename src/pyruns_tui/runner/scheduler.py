@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
-from pyruns_tui.workspace.layout import TASK_INFO, Layout
+from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
 from pyruns_tui.workspace.store import TaskStore
@@ -56,7 +57,17 @@ class ActiveRun:
 
 
 def exit_reason(state: P.RunState) -> tuple[Status, str | None]:
-    """The final status of a run and why, from its supervisor's record."""
+    """The final status of a run and why, from its supervisor's record. A run whose log could
+    not be written (full disk) failed, whatever its exit code: its output is incomplete."""
+    status, reason = _exit_status(state)
+    if state.error and status is not Status.INTERRUPTED:
+        return Status.FAILED, state.error if reason is None else f"{reason}; {state.error}"
+    if status is Status.FAILED and reason is None:
+        return status, LOST
+    return status, reason
+
+
+def _exit_status(state: P.RunState) -> tuple[Status, str | None]:
     if state.stopped:
         return Status.INTERRUPTED, "stopped by user"
     if state.exit_code == 0:
@@ -67,7 +78,7 @@ def exit_reason(state: P.RunState) -> tuple[Status, str | None]:
         with contextlib.suppress(ValueError):
             return Status.FAILED, f"killed by signal {state.signal} ({signal.Signals(state.signal).name})"
         return Status.FAILED, f"killed by signal {state.signal}"
-    return Status.FAILED, state.error or LOST
+    return Status.FAILED, None
 
 
 @dataclass
@@ -307,6 +318,10 @@ class Scheduler:
         except PyrunsError as exc:
             self._fail_unstartable(task, str(exc))
             return False
+        problem = _logs_dir_problem(self.layout.task_dir(name) / RUN_LOGS)
+        if problem:
+            self._fail_unstartable(task, problem)
+            return False
         git = self._git.get(launch.repo_dir)
         python = resolve_python(self.settings.python_executable)
         index_box: list[int] = []
@@ -340,6 +355,8 @@ class Scheduler:
         state_path = self.paths.run_state(name, index)
         try:
             log_path.parent.mkdir(parents=True, exist_ok=True)
+            if log_path.is_symlink():
+                log_path.unlink()  # a planted link must not lead the task's output elsewhere
             with contextlib.suppress(FileNotFoundError):
                 state_path.unlink()
             started = P.start_supervisor(
@@ -388,8 +405,6 @@ class Scheduler:
         state = P.RunState.read(run.state_path)
         if state is not None and state.exited:
             status, reason = exit_reason(state)
-            if state.error and status is not Status.COMPLETED:
-                reason = f"{reason}; {state.error}"
         elif run.stop_sent and (state is None or state.child_pid is None):
             status, reason = Status.INTERRUPTED, "stopped before it started"
         else:
@@ -510,6 +525,21 @@ class Scheduler:
         for run in self.active.values():
             if run.watch is not None:
                 run.watch.close()
+
+
+def _logs_dir_problem(path: Path) -> str | None:
+    """Why a task's run_logs folder must not be written to (a link out of the task), or None."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{path}: cannot check the log folder: {exc.strerror}"
+    if stat.S_ISLNK(mode):
+        return f"{path} is a symbolic link; refusing to write the log outside the task (remove the link)"
+    if not stat.S_ISDIR(mode):
+        return f"{path} is not a folder; remove it so the log can be written"
+    return None
 
 
 def _cancel(task: Task) -> None:

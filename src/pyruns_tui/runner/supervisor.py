@@ -185,7 +185,8 @@ class Supervisor:
         lock_fd = os.open(lock_path(self.state_path), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(lock_fd, fcntl.LOCK_EX)  # released by the kernel when we are gone, however
 
-        log_fd = os.open(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
+        log_fd = os.open(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         master, slave = os.openpty()
         cols, rows = int(self.spec.get("cols", 160)), int(self.spec.get("rows", 50))
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
