@@ -201,7 +201,6 @@ RUNNER_FOLLOWS_LOG_SYMLINKS = (
     "fix: open with O_NOFOLLOW and refuse a symlinked run_logs (or unlink a stale runN.log first)")
 
 
-@pytest.mark.xfail(strict=True, reason=RUNNER_FOLLOWS_LOG_SYMLINKS)
 @pytest.mark.parametrize("planted", ["log-file", "log-dir"])
 def test_run_logs_symlinked_outside_are_not_written_through(project: Project, tmp_path: Path, planted: str) -> None:
     outside = tmp_path / "outside"

@@ -158,3 +158,32 @@ def test_supervisors_started_as_new_interpreters_work_the_same(project: Project,
     assert tasks[done].status is Status.COMPLETED and project.log(done) == b"exec mode\n"
     assert tasks[done].runs[0].pid
     assert tasks[stopped].status is Status.INTERRUPTED
+
+
+def test_a_run_whose_log_could_not_be_written_failed_whatever_its_exit_code() -> None:
+    from pyruns_tui.runner.scheduler import exit_reason
+
+    def state(**kw: object) -> RunState:
+        base = dict(task="t", run=1, supervisor_pid=1, child_pid=2, started_at=0.0, exited=True, exit_code=0,
+                    signal=None, stopped=False, finished_at=1.0, duration_s=1.0, error=None)
+        return RunState(**{**base, **kw})  # type: ignore[arg-type]
+
+    full = "cannot write the log: No space left on device"
+    assert exit_reason(state()) == (Status.COMPLETED, None)
+    assert exit_reason(state(error=full)) == (Status.FAILED, full)
+    assert exit_reason(state(exit_code=2, error=full)) == (Status.FAILED, f"exit code 2; {full}")
+    assert exit_reason(state(stopped=True, error=full)) == (Status.INTERRUPTED, "stopped by user")
+
+
+def test_a_symlinked_run_logs_folder_is_refused(project: Project, tmp_path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    name = project.add("linked", "print('secret output')")
+    logs = project.layout.task_dir(name) / "run_logs"
+    if logs.exists():
+        logs.rmdir()
+    logs.symlink_to(outside)
+    control.queue(project.store, [name])
+    task = project.wait(name)[name]
+    assert task.status is Status.FAILED and "symbolic link" in (task.reason or "")
+    assert not any(outside.iterdir())
