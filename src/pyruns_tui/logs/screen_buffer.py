@@ -382,6 +382,13 @@ class ScreenBuffer:
         """The `version` at which line `n` last changed."""
         return self._vers[self._p(n)]
 
+    def line_runs(self, n: int) -> tuple[str, tuple[Run, ...] | None]:
+        """Line `n` (absolute) as its raw text and style runs `(start, end, SgrState)`: ints and
+        strings only, so a viewer's copy of final lines costs the garbage collector nothing."""
+        p = self._p(n)
+        runs = self._runs[p]
+        return self._texts[p], tuple(runs) if runs else None
+
     def line(self, n: int) -> Text:
         """Line `n` (absolute) as styled rich Text, cached until the line changes: don't mutate
         it (use `.copy()` to highlight)."""
