@@ -83,7 +83,7 @@ async def test_search_filters_as_you_type(layout: Layout, workspace: TaskStore) 
 
 def test_remembered_term_matches_equal_a_fresh_search(layout: Layout, workspace: TaskStore) -> None:
     from pyruns_tui.tui.widgets.manager.columns import build_columns
-    from pyruns_tui.tui.widgets.manager.task_index import TaskIndex
+    from pyruns_tui.tui.widgets.manager.task_index import TaskIndex, make_entry
     from pyruns_tui.workspace.query import Query, TaskView, flatten
     from pyruns_tui.workspace.select import last_metrics
 
@@ -93,9 +93,18 @@ def test_remembered_term_matches_equal_a_fresh_search(layout: Layout, workspace:
     ordered = index.ordered(build_columns([], [])[1], False)
     fresh = {name: TaskView(task, flatten(workspace.load_config(name)), last_metrics(workspace, name)) for name, task in tasks.items()}
     typed = [text[:end] for text, _ in SEARCHES for end in range(len(text) + 1)]
-    for text in typed + typed[::-1]:  # typing forwards and deleting backwards reuse remembered terms
-        query = Query.parse(text)
-        assert [e.name for e in index.filter(ordered, query)] == [e.name for e in ordered if query.matches(fresh[e.name])], text
+
+    def check(texts: list[str]) -> None:
+        for text in texts:
+            query = Query.parse(text)
+            assert [e.name for e in index.filter(ordered, query)] == [e.name for e in ordered if query.matches(fresh[e.name])], text
+
+    check(typed + typed[::-1])  # typing forwards and deleting backwards reuse remembered matches
+    changed = workspace.update("deep", lambda t: setattr(t, "notes", "baseline adam"))
+    fresh["deep"] = TaskView(changed, fresh["deep"].params, fresh["deep"].metrics)
+    index.apply([make_entry(changed, fresh["deep"].params, fresh["deep"].metrics, True)])
+    ordered = index.ordered(build_columns([], [])[1], False)
+    check(typed)  # remembered matches follow a task that changed
 
 
 async def test_search_history_is_persisted_and_recalled(layout: Layout, workspace: TaskStore) -> None:
@@ -400,3 +409,23 @@ async def test_e_duplicates_the_config_into_the_generator(layout: Layout, worksp
         screen.table.move_to("wide")
         await pilot.press("e")
         await wait_for(pilot, lambda: pilot.app.current_mode == "generator")
+
+
+async def test_markup_in_names_and_searches_is_shown_literally(layout: Layout, workspace: TaskStore) -> None:
+    from textual.widgets import Static
+
+    from pyruns_tui.workspace.store import NewTask
+
+    workspace.create_tasks([NewTask("odd[bold]", {"lr": 0.5})], task_kind="plain", script=None)
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        await pilot.press("slash", *"[bold", "enter")
+        await wait_for(pilot, lambda: shown(screen) == ["odd[bold]"])
+        await pilot.press("d")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        body = dialog.query_one("#dialog-body", Static)
+        assert "odd[bold]" in "".join(s.text for line in body.render_lines(body.region.reset_offset) for s in line)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: shown(screen) == [])
+        assert (layout.trash_dir / "odd[bold]").is_dir()

@@ -186,7 +186,7 @@ class ManagerScreen(PyrunsScreen):
     # ----- actions on tasks
 
     def _report(self, result: actions.ActionResult) -> None:
-        self.notify(result.message(), severity="information" if result.ok else "warning")
+        self.notify(result.message(), severity="information" if result.ok else "warning", markup=False)
         self.pyruns.refresh_tasks()
         if result.needs_runner:
             self._wake_runner()
@@ -197,7 +197,7 @@ class ManagerScreen(PyrunsScreen):
         try:
             actions.wake_runner(self.pyruns.state.store)
         except PyrunsError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
 
     def _act(self, do: Action) -> None:
         names = self.browser.targets()

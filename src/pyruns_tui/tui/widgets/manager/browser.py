@@ -74,7 +74,7 @@ class TaskBrowser(Vertical):
     def compose(self) -> ComposeResult:
         yield SearchBar(self.history, id="manager-search")
         yield TaskTable(id="manager-table")
-        yield Static(id="manager-status")
+        yield Static(id="manager-status", markup=False)
 
     @property
     def table(self) -> TaskTable:
@@ -242,7 +242,7 @@ class TaskBrowser(Vertical):
             parts.append(f"⚠ {self.query_error}")
         if table.rows and not table.rows[0].config_loaded:
             parts.append("reading configs…")
-        self.query_one("#manager-status", Static).update("  ·  ".join(parts))
+        self.query_one("#manager-status", Static).update("  ·  ".join(parts), layout=False)  # one line, always
 
     # ----- sorting and metric columns
 

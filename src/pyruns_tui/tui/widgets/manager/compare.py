@@ -100,7 +100,7 @@ class CompareDialog(ModalScreen[None]):
         differing = sum(row.differs for row in params)
         with Vertical():
             yield Label(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differing} parameter(s) differ; Esc closes)",
-                        classes="dialog-title")
+                        classes="dialog-title", markup=False)
             with VerticalScroll():
                 yield Static(Group(
                     _table("Task", self.a, self.b, compare_summary(self.a, self.b)),

@@ -48,8 +48,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.body)
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.body, markup=False, id="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="error", id="confirm")
                 yield Button("Cancel (n)", id="cancel")
@@ -86,7 +86,7 @@ class NotesDialog(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield TextArea(self.text, id="notes", soft_wrap=True, show_line_numbers=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")

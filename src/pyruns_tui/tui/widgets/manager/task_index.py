@@ -23,7 +23,7 @@ from pyruns_tui.workspace.query import Query, TaskView, Term, flatten
 from pyruns_tui.workspace.store import TaskStore
 
 _versions = itertools.count(1)
-TERM_CACHE = 64  # search terms whose matches are remembered
+TERM_CACHE = 64  # recent (partial) searches whose matches are remembered
 TERM_UPDATE_LIMIT = 256  # more changed tasks than this: forget remembered matches instead of updating them
 
 
@@ -64,7 +64,8 @@ class TaskIndex:
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
         self._metric_names: list[str] | None = None
-        self._term_sets: dict[Term, set[str]] = {}  # names matching one search term, newest last
+        # names matching the first k terms of recent searches, keyed by those terms; newest last
+        self._match_sets: dict[tuple[Term, ...], set[str]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -93,18 +94,18 @@ class TaskIndex:
         if names:
             self._order_cache.clear()
             self._metric_names = None
-            self._update_term_sets(names)
+            self._update_match_sets(names)
         return names
 
-    def _update_term_sets(self, names: list[str]) -> None:
+    def _update_match_sets(self, names: list[str]) -> None:
         if len(names) > TERM_UPDATE_LIMIT:
-            self._term_sets.clear()
+            self._match_sets.clear()
             return
-        for term, matching in self._term_sets.items():
-            single = Query((term,))
+        for terms, matching in self._match_sets.items():
+            query = Query(terms)
             for name in names:
                 entry = self.entries.get(name)
-                if entry is not None and single.matches(entry.view):
+                if entry is not None and query.matches(entry.view):
                     matching.add(name)
                 else:
                     matching.discard(name)
@@ -144,27 +145,34 @@ class TaskIndex:
         """The entries matching `query`, in the given order."""
         if not query.terms:
             return list(entries)
-        sets = sorted((self.matching(term) for term in query.terms), key=len)
-        first, rest = sets[0], sets[1:]
-        return [e for e in entries if e.name in first and all(e.name in other for other in rest)]
+        names = self.matching(query.terms)
+        return [entry for entry in entries if entry.name in names]
 
-    def matching(self, term: Term) -> set[str]:
-        """Names of the tasks one search term matches; remembered while typing the next terms."""
-        cached = self._term_sets.get(term)
+    def matching(self, terms: tuple[Term, ...]) -> set[str]:
+        """Names of the tasks matching all `terms`.
+
+        Typing a search changes only its last term, so the matches of the terms before it are
+        remembered and the last term is checked only against them; a word that extends the
+        previous last word is checked only against that word's matches.
+        """
+        cached = self._match_sets.pop(terms, None)
         if cached is not None:
-            self._term_sets[term] = self._term_sets.pop(term)  # most recently used last
+            self._match_sets[terms] = cached  # most recently used last
             return cached
-        candidates: Iterable[TaskEntry] = self.entries.values()
-        if term.kind == "text" and not term.negate:
-            # a word containing an earlier word can only match a subset of its matches
-            wider = [names for t, names in self._term_sets.items() if t.kind == "text" and not t.negate and t.value in term.value]
-            if wider:
-                candidates = [self.entries[name] for name in min(wider, key=len) if name in self.entries]
-        matches = Query((term,)).matches
-        result = {entry.name for entry in candidates if matches(entry.view)}
-        self._term_sets[term] = result
-        while len(self._term_sets) > TERM_CACHE:
-            self._term_sets.pop(next(iter(self._term_sets)))
+        head, last = terms[:-1], terms[-1]
+        candidates = self.matching(head) if head else self.entries.keys()
+        if last.kind == "text" and not last.negate:
+            # every task matching "sweep_12" matches "sweep_1": check only those
+            for known, names in list(self._match_sets.items()):
+                previous = known[-1]
+                if known[:-1] == head and previous.kind == "text" and not previous.negate and previous.value in last.value:
+                    candidates = names if len(names) < len(candidates) else candidates
+        matches = Query((last,)).matches
+        entries = self.entries
+        result = {name for name in candidates if name in entries and matches(entries[name].view)}
+        self._match_sets[terms] = result
+        while len(self._match_sets) > TERM_CACHE:
+            self._match_sets.pop(next(iter(self._match_sets)))
         return result
 
     # ----- worker thread
