@@ -429,3 +429,43 @@ async def test_markup_in_names_and_searches_is_shown_literally(layout: Layout, w
         await pilot.press("y")
         await wait_for(pilot, lambda: shown(screen) == [])
         assert (layout.trash_dir / "odd[bold]").is_dir()
+
+
+async def test_params_pinned_elsewhere_become_columns_on_return(layout: Layout, workspace: TaskStore) -> None:
+    from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert [c.key for c in screen.table.columns][2:4] == ["p:lr", "p:model.depth"]
+        pilot.app.switch_mode("monitor")
+        await pilot.pause()
+        info = read_script_info(layout)
+        info.pinned_params = ["opt"]
+        write_script_info(layout, info)
+        pilot.app.switch_mode("manager")
+        await wait_for(pilot, lambda: [c.key for c in screen.table.columns][2] == "p:opt")
+        assert "adam" in row_text(screen, "wide")
+
+
+async def test_palette_offers_sorting_and_metric_columns(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        commands = {command.title: command for command in screen.palette_commands()}
+        assert {"Manager: sort by name", "Manager: hide metric acc", "Manager: trash"} <= set(commands)
+        commands["Manager: sort by name"].callback()
+        commands["Manager: hide metric acc"].callback()
+        assert screen.browser.sort_column().key == "name"
+        assert screen.browser.metric_columns() == ["loss"]
+
+
+async def test_detail_pane_shows_a_shell_task_command(layout: Layout, workspace: TaskStore) -> None:
+    from pyruns_tui.workspace.store import NewTask
+
+    workspace.create_tasks([NewTask("cmd", {"lr": 1}, command="python train.py --lr 1")], task_kind="shell", script=None)
+    async with open_app(layout).run_test(size=(140, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("cmd")
+        await wait_for(pilot, lambda: screen.detail.task_name == "cmd")
+        body = screen.detail.query_one("#detail-body")
+        text = "\n".join("".join(s.text for s in line) for line in body.render_lines(body.region.reset_offset))
+        assert "Command (config.sh)" in text and "python train.py --lr 1" in text

@@ -104,8 +104,11 @@ class ManagerScreen(PyrunsScreen):
         self.detail.set_class(not shown, "-hidden")
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
-            self.browser.set_pinned_params(self.pyruns.state.reload_script_info().pinned_params)
+        if self.is_mounted:  # the Generator may have pinned other params meanwhile
+            try:
+                self.browser.set_pinned_params(self.pyruns.state.reload_script_info().pinned_params)
+            except PyrunsError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
         super().on_screen_resume()
 
     def on_tasks_changed(self) -> None:
