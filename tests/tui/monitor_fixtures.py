@@ -61,7 +61,7 @@ def fixed_sample(gpus: int = 2, owners: dict[int, str] | None = None) -> SystemS
                         backend="fake" if gpus else "none", owners=owners or {})
 
 
-def fixed_feed(gpus: int = 2, samples: int = 40, owners: dict[int, str] | None = None) -> SystemFeed:
+def fixed_feed(gpus: int = 2, samples: int = 120, owners: dict[int, str] | None = None) -> SystemFeed:
     """A feed that already holds `samples` deterministic samples and never samples by itself."""
     base = fixed_sample(gpus, owners)
     feed = SystemFeed(sampler=lambda: base, hz=4.0, threaded=False)

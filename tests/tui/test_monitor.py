@@ -430,3 +430,11 @@ async def test_log_keys_work_from_the_task_list_and_are_listed_in_help(layout: L
         await pilot.press("escape")
         descriptions = {b.description for b in MonitorScreen.BINDINGS}
         assert {"Search log", "Log top", "Wrap long lines", "Next run", "Split", "Export"} <= descriptions
+
+
+def test_bucket_means_group_from_the_newest_sample() -> None:
+    from pyruns_tui.tui.widgets.monitor.system_panel import bucket_means
+
+    assert bucket_means([1, 2, 3, 4, 5], 2) == [1.0, 2.5, 4.5]
+    assert bucket_means([None, None, 4.0], 2) == [None, 4.0]
+    assert bucket_means([1.0, 2.0], 1) == [1.0, 2.0]

@@ -1,38 +1,18 @@
 """FrozenLines: log lines that can no longer change, stored so the garbage collector skips them.
 
-A line is its text plus style runs as `(start, end, style id)` int tuples indexing one shared
-style table; strings and int tuples are not tracked by Python's cyclic garbage collector, so
-100,000 held lines add nothing to the cost of a full collection (which otherwise freezes the
-UI for a tenth of a second or more each time one runs during a flood of output).
+A line is its text plus the terminal model's style runs `(start, end, SgrState)`: strings and
+tuples of ints, which Python's cyclic garbage collector stops tracking, so 100,000 held lines
+add nothing to the cost of a full collection (lists per line, or rich Text objects, made each
+collection during a flood of output freeze the UI for a tenth of a second or more).
 """
 
 from __future__ import annotations
 
-from rich.style import Style
 from rich.text import Span, Text
 
+from pyruns_tui.logs.sgr import to_rich_style
+from pyruns_tui.logs.style_runs import Run
 from pyruns_tui.logs.terminal import TerminalModel
-
-StyleRun = tuple[int, int, int]
-_STYLES: list[Style] = []
-_STYLE_IDS: dict[Style, int] = {}
-
-
-def _style_id(style: Style | str) -> int:
-    key = Style.parse(style) if isinstance(style, str) else style
-    found = _STYLE_IDS.get(key)
-    if found is None:
-        found = _STYLE_IDS[key] = len(_STYLES)
-        _STYLES.append(key)
-    return found
-
-
-def freeze_text(text: Text) -> tuple[str, tuple[StyleRun, ...] | None]:
-    """A styled line as (text, runs) made only of untracked objects."""
-    spans = text.spans
-    if not spans:
-        return text.plain, None
-    return text.plain, tuple((s.start, s.end, _style_id(s.style)) for s in spans)
 
 
 class FrozenLines:
@@ -45,7 +25,7 @@ class FrozenLines:
     def __init__(self, first_id: int = 0) -> None:
         self.first_id = first_id
         self._texts: list[str] = []
-        self._runs: list[tuple[StyleRun, ...] | None] = []
+        self._runs: list[tuple[Run, ...] | None] = []
 
     def __len__(self) -> int:
         return len(self._texts)
@@ -61,7 +41,7 @@ class FrozenLines:
         elif start != self.end_id:
             raise ValueError(f"lines {self.end_id}..{start - 1} are missing between frozen and new lines")
         for n in range(start, stop):
-            text, runs = freeze_text(model.line(n))
+            text, runs = model.line_runs(n)
             self._texts.append(text)
             self._runs.append(runs)
 
@@ -82,7 +62,7 @@ class FrozenLines:
 
     def line(self, i: int) -> Text:
         runs = self._runs[i]
-        spans = [Span(a, b, _STYLES[s]) for a, b, s in runs] if runs else None
+        spans = [Span(a, b, to_rich_style(st)) for a, b, st in runs] if runs else None
         return Text(self._texts[i], spans=spans, end="")
 
     @classmethod

@@ -21,7 +21,7 @@ from pyruns_tui.tui.widgets.monitor.frozen_lines import FrozenLines
 TAIL_BYTES = 1 << 20  # what opening a log reads: the last 1 MB (tens of thousands of lines)
 PAGE_BYTES = 1 << 20  # what each step back in history reads
 FREEZE_BATCH = 256  # lines scrolled off the live screen are frozen this many at a time
-CHUNK_BYTES = 64 << 10  # most bytes parsed per poll (~10 ms of colourful output), so no poll stalls the UI
+CHUNK_BYTES = 32 << 10  # most bytes parsed per step (~5 ms of colourful output), so no poll stalls the UI
 
 
 @dataclass(frozen=True)

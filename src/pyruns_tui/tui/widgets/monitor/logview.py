@@ -28,7 +28,7 @@ from pyruns_tui.tui.widgets.monitor.log_buffer import PAGE_BYTES, TAIL_BYTES, Lo
 from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
-POLL_BUDGET_S = 0.025  # parsing time per poll, so the UI never waits long on a flood
+POLL_BUDGET_S = 0.012  # parsing time per poll, so the UI never waits long on a flood
 JUMP_BYTES = 4 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
 SYNC_OPEN_BYTES = 256 << 10  # tails up to this size are parsed at once, bigger ones in a thread
 _STRIP_CACHE_MAX = 256

@@ -13,6 +13,7 @@ from pyruns_tui.runner.gpus import GpuDevice
 from pyruns_tui.tui.widgets.monitor.sparkline import fixed_sparkline
 from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample, shared_feed
 
+REPAINT_HZ = 1.0
 LABEL = 10  # "GPU0  45% " — the sparkline takes the rest of the width
 
 
@@ -24,37 +25,52 @@ def _pct_style(pct: float) -> str:
     return "bold red" if pct >= 90 else "yellow" if pct >= 60 else "green"
 
 
-def _spark_line(label: str, pct: float | None, values: Sequence[float | None], width: int) -> Text:
+def bucket_means(values: Sequence[float | None], size: int) -> list[float | None]:
+    """Means of consecutive groups of `size` values, grouped from the newest (gaps ignored)."""
+    if size <= 1:
+        return list(values)
+    out: list[float | None] = []
+    for end in range(len(values), 0, -size):
+        group = [v for v in values[max(0, end - size):end] if v is not None]
+        out.append(sum(group) / len(group) if group else None)
+    out.reverse()
+    return out
+
+
+def _spark_line(label: str, pct: float | None, values: Sequence[float | None], width: int,
+                per_point: int = 1) -> Text:
     line = Text(no_wrap=True, overflow="crop")
     line.append(f"{label:<4} ", style="bold")
     if pct is None:
         line.append(" n/a ", style="dim")
     else:
         line.append(f"{pct:3.0f}% ", style=_pct_style(pct))
-    line.append(fixed_sparkline(values, max(0, width - LABEL)), style="cyan")
+    line.append(fixed_sparkline(bucket_means(values, per_point), max(0, width - LABEL)), style="cyan")
     return line
 
 
-def render_system(history: Sequence[SystemSample], width: int) -> Text:
-    """The panel's text for the samples in `history` (latest last) at `width` cells."""
+def render_system(history: Sequence[SystemSample], width: int, per_point: int = 1) -> Text:
+    """The panel's text for the samples in `history` (latest last) at `width` cells; each
+    sparkline point is the mean of `per_point` samples."""
     if not history:
         return Text("sampling…", style="dim")
     latest = history[-1]
     lines = [
-        _spark_line("CPU", latest.cpu_pct, [s.cpu_pct for s in history], width),
-        _spark_line("RAM", latest.ram_pct, [s.ram_pct for s in history], width),
+        _spark_line("CPU", latest.cpu_pct, [s.cpu_pct for s in history], width, per_point),
+        _spark_line("RAM", latest.ram_pct, [s.ram_pct for s in history], width, per_point),
         Text(f"     {_mb(latest.ram_used_mb)} / {_mb(latest.ram_total_mb)}", style="dim", no_wrap=True),
     ]
     if not latest.gpus:
         lines.append(Text("no NVIDIA GPU", style="dim italic"))
     for device in latest.gpus:
-        lines += _gpu_lines(device, history, latest, width)
+        lines += _gpu_lines(device, history, latest, width, per_point)
     text = Text("\n", no_wrap=True, overflow="crop").join(lines)
     text.no_wrap, text.overflow = True, "crop"
     return text
 
 
-def _gpu_lines(device: GpuDevice, history: Sequence[SystemSample], latest: SystemSample, width: int) -> list[Text]:
+def _gpu_lines(device: GpuDevice, history: Sequence[SystemSample], latest: SystemSample, width: int,
+               per_point: int) -> list[Text]:
     def series(attr: str) -> list[float | None]:
         out: list[float | None] = []
         for sample in history:
@@ -69,8 +85,8 @@ def _gpu_lines(device: GpuDevice, history: Sequence[SystemSample], latest: Syste
 
     mem_pct = 100 * device.mem_used_mb / device.mem_total_mb if device.mem_total_mb else None
     lines = [
-        _spark_line(f"GPU{device.index}", device.util_pct, series("util"), width),
-        _spark_line(" mem", mem_pct, series("mem"), width),
+        _spark_line(f"GPU{device.index}", device.util_pct, series("util"), width, per_point),
+        _spark_line(" mem", mem_pct, series("mem"), width, per_point),
     ]
     info = Text(no_wrap=True, overflow="ellipsis")
     info.append(f"     {_mb(device.mem_used_mb)}/{_mb(device.mem_total_mb)}", style="dim")
@@ -95,7 +111,9 @@ def _gpu_lines(device: GpuDevice, history: Sequence[SystemSample], latest: Syste
 
 
 class SystemPanel(Widget):
-    """Live CPU/RAM/GPU panel fed by the shared `SystemFeed`; repaints only when its text changes.
+    """Live CPU/RAM/GPU panel fed by the shared `SystemFeed` (sampling at `hz`); repaints at
+    most once a second and only when its text changes (each sparkline point is the mean of
+    the samples of one repaint interval).
 
     Attributes: `feed` (the sampler it listens to), `active` (listening; off while the screen
     is hidden). No bindings; no component classes (colours are inline).
@@ -110,6 +128,8 @@ class SystemPanel(Widget):
         super().__init__(id=id, classes=classes)
         self.feed = feed
         self.hz = hz
+        # the numbers move with every sample: repainting once a second keeps an idle screen quiet
+        self.repaint_hz = min(hz, REPAINT_HZ)
         self.active = False
         self._seen = -1
         self._text = Text("sampling…", style="dim")
@@ -124,7 +144,7 @@ class SystemPanel(Widget):
         self.set_active(False)
 
     def set_active(self, active: bool) -> None:
-        """Listen to the feed (and check it at `hz`) or stop listening."""
+        """Listen to the feed (and check it at `repaint_hz`) or stop listening."""
         feed = self.feed
         if feed is None or active == self.active:
             return
@@ -134,7 +154,7 @@ class SystemPanel(Widget):
             if feed.latest is None:
                 feed.sample_now()
             self.update_from_feed()
-            self._timer = self.set_interval(1.0 / self.hz, self.update_from_feed)
+            self._timer = self.set_interval(1.0 / self.repaint_hz, self.update_from_feed)
         else:
             feed.unsubscribe()
             if self._timer is not None:
@@ -147,7 +167,8 @@ class SystemPanel(Widget):
         if feed is None or feed.version == self._seen:
             return False
         self._seen = feed.version
-        text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30))
+        per_point = max(1, round(feed.hz / self.repaint_hz))
+        text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30), per_point)
         if text == self._text:
             return False
         resized = text.plain.count("\n") != self._text.plain.count("\n")
