@@ -2,7 +2,7 @@
 
 For RELIABILITY_SECONDS (default 10; the issue's full run is 30) they all mutate the same
 workspace: the CLI writers (scripts/cli_writer.py) append notes to, pin and rerun their own
-tasks, generate tasks and move them to the trash and back; the TUI appends notes (Notes dialog,
+tasks (and both append their own tokens to two shared tasks), generate tasks and move them to the trash and back; the TUI appends notes (Notes dialog,
 ctrl+s), pins and reruns its own tasks through the Manager's keys; the runner keeps rewriting
 task_info.json of every task it runs. At the end: every file parses, no temp file is left, no
 task is stuck, and every acknowledged change is on disk (no lost update).
@@ -104,6 +104,8 @@ async def test_runner_two_clis_and_the_tui_lose_no_update(project: Project, tmp_
     for prefix in ("a", "b", "u"):
         for i in range(4):
             project.add(f"{prefix}{i}", "print('ok')")
+    for name in ("s0", "s1"):
+        project.add(name, "print('ok')")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     deadline = time.monotonic() + SECONDS
     writers = [

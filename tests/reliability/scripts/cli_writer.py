@@ -4,7 +4,7 @@ was acknowledged (exit code 0), so the test can check every acknowledged change 
 usage: cli_writer.py PROJECT_DIR PREFIX SECONDS OUT_JSON SEED
 
 It owns the tasks PREFIX0..PREFIX3 (created by the test) and the tasks it generates itself
-(PREFIXgN_...). Commands go through `pyruns_tui.cli.main` in this one process — the same entry
+(PREFIXgN_...), and appends its own tokens to the shared tasks s0 and s1 as well. Commands go through `pyruns_tui.cli.main` in this one process — the same entry
 point `pyr-tui` runs — so it makes many more requests per second than one process per command.
 """
 
@@ -34,7 +34,8 @@ def cli(project: str, *args: str) -> tuple[int, str, str]:
 def run(project: str, prefix: str, seconds: float, seed: int, pace_s: float = 0.1) -> dict:
     rng = random.Random(seed)
     own = [f"{prefix}{i}" for i in range(4)]
-    acks: dict[str, list[str]] = {name: [] for name in own}
+    shared = ["s0", "s1"]  # every writer appends its own tokens here too: the hottest files
+    acks: dict[str, list[str]] = {name: [] for name in [*own, *shared]}
     pinned: dict[str, bool] = {}
     live: list[str] = []  # generated tasks that should be in tasks/
     trashed: dict[str, str] = {}  # trash folder name -> task name
@@ -55,11 +56,13 @@ def run(project: str, prefix: str, seconds: float, seed: int, pace_s: float = 0.
         op = rng.choices(["note", "run", "pin", "gen", "rm", "restore", "ls"], [5, 3, 2, 1, 1, 1, 2])[0]
         ops[op] = ops.get(op, 0) + 1
         task = rng.choice(own)
-        if op == "note":
-            token = f"{prefix}-{n}"
-            code, _, err = cli(project, "note", "-a", task, token)
-            if check(f"note {task}", code, err):
-                acks[task].append(token)
+        if op == "note":  # a burst: appends from both writers overlap on the shared tasks
+            for k in range(rng.randint(1, 6)):
+                token = f"{prefix}-{n}-{k}"
+                target = rng.choice([task, *shared])
+                code, _, err = cli(project, "note", "-a", target, token)
+                if check(f"note {target}", code, err):
+                    acks[target].append(token)
         elif op == "run":
             code, _, err = cli(project, "run", task)
             check(f"run {task}", code, err)
