@@ -438,3 +438,15 @@ def test_bucket_means_group_from_the_newest_sample() -> None:
     assert bucket_means([1, 2, 3, 4, 5], 2) == [1.0, 2.5, 4.5]
     assert bucket_means([None, None, 4.0], 2) == [None, 4.0]
     assert bucket_means([1.0, 2.0], 1) == [1.0, 2.0]
+
+
+async def test_a_deleted_task_gives_way_to_the_highlighted_one(layout: Layout, three_tasks: TaskStore) -> None:
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        screen.show_task("done")
+        three_tasks.trash(["done"])
+        await refresh(app, pilot)
+        assert "done" not in screen.task_list.names
+        assert screen.log_pane.shown_task is not None and screen.log_pane.shown_task.name == screen.task_list.current

@@ -170,12 +170,12 @@ class MonitorScreen(PyrunsScreen):
         task_list = self.task_list
         task_list.set_tasks(tasks.values())
         pane = self.log_pane
-        if pane.shown_task is None:
-            name = task_list.current
-            if name is not None:
-                pane.show(tasks[name])
-        elif pane.shown_task.name in tasks:
-            pane.update_task(tasks[pane.shown_task.name])
+        shown = pane.shown_task
+        if shown is not None and shown.name in tasks:
+            pane.update_task(tasks[shown.name])
+        elif shown is None or shown.name in self.pyruns.state.snapshot.removed:
+            name = task_list.current  # nothing shown yet, or the shown task was deleted
+            pane.show(tasks[name] if name is not None else None)
         running = {t.last_run.pid: t.name for t in tasks.values()
                    if t.status is Status.RUNNING and t.last_run is not None and t.last_run.pid}
         panel = self.query_one(SystemPanel)
