@@ -198,7 +198,12 @@ class TaskIndex:
                 params, loaded = previous.view.params, previous.config_loaded
             else:
                 params, loaded = {}, False
-            metrics = self._poll_metrics(store, name) if with_config else (previous.view.metrics if previous else {})
+            if not with_config:
+                metrics = previous.view.metrics if previous else {}
+            elif task.runs:
+                metrics = self._poll_metrics(store, name)
+            else:
+                metrics = {}  # metrics are logged while a task runs: a task that never ran has none
             entries.append(make_entry(task, params, metrics, loaded))
         return entries
 
