@@ -470,3 +470,18 @@ async def test_following_far_behind_a_flood_jumps_to_the_tail(tmp_path: Path, mo
         first = view.buffer.plain_line(0)
         await pilot.press("g")  # top: a page of what was skipped is read back
         assert view.buffer.bytes_read > 16 << 10 and view.buffer.plain_line(0) != first
+
+
+def test_highlight_styles_every_hit_and_leaves_the_original_alone() -> None:
+    from rich.style import Style
+    from rich.text import Text
+
+    from pyruns_tui.tui.widgets.monitor.line_render import highlight
+
+    original = Text("NaN loss nan again")
+    marked = highlight(original, "nan", Style(bgcolor="red"))
+    assert [(s.start, s.end) for s in marked.spans] == [(0, 3), (9, 12)]
+    assert original.spans == []
+    assert highlight(original, "NaN", Style(bold=True)).spans[0].end == 3
+    assert len(highlight(original, "NaN", Style(bold=True)).spans) == 1  # a capital: case-sensitive
+    assert highlight(original, "zzz", Style(bold=True)) is original

@@ -14,7 +14,6 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
@@ -24,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
+from pyruns_tui.tui.widgets.monitor.line_render import LineRenderer
 from pyruns_tui.tui.widgets.monitor.log_buffer import PAGE_BYTES, TAIL_BYTES, LogBuffer, PollResult
 from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
@@ -31,7 +31,6 @@ FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
 POLL_BUDGET_S = 0.012  # parsing time per poll, so the UI never waits long on a flood
 JUMP_BYTES = 4 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
 SYNC_OPEN_BYTES = 256 << 10  # tails up to this size are parsed at once, bigger ones in a thread
-_STRIP_CACHE_MAX = 256
 
 
 class LogView(ScrollView, can_focus=True):
@@ -92,7 +91,7 @@ class LogView(ScrollView, can_focus=True):
         self.match_line: int | None = None
         self.empty_text = "no log yet"
         self._timer: Timer | None = None
-        self._strips: dict[int, tuple[tuple[int, str, bool, int], list[tuple[list[Segment], int]]]] = {}
+        self._lines = LineRenderer()
         self._rows = RowIndex(self._plain_line, 80)
         self._max_width = 0
         self._moving = False  # set while the widget itself moves the scroll position
@@ -176,31 +175,22 @@ class LogView(ScrollView, can_focus=True):
             self._reloading = True
             self._load(self.source, self._generation)
             return
-        else:
-            deadline = time.perf_counter() + POLL_BUDGET_S
-            while True:  # chunk by chunk until caught up or the time slice is used
-                read = buffer.bytes_read
-                self.apply(buffer.poll())
-                if buffer.bytes_read == read or time.perf_counter() > deadline or not buffer.backlog:
-                    break
+        deadline = time.perf_counter() + POLL_BUDGET_S
+        while True:  # chunk by chunk until caught up or the time slice is used
+            read = buffer.bytes_read
+            self.apply(buffer.poll())
+            if buffer.bytes_read == read or time.perf_counter() > deadline or not buffer.backlog:
+                break
         flowing = buffer.bytes_read != before
         self._schedule(FAST_POLL_S if flowing else 1.0 / self.idle_hz)
 
     def _reset_view(self) -> None:
         self.match_line = None
-        self._strips.clear()
+        self._lines.clear()
         self._relayout()
         self.follow = True
         self._scroll_to_end()
         self.refresh()
-
-    def poll_now(self) -> PollResult:
-        """Read what was appended right now (tests and callers that know data arrived)."""
-        if self.buffer is None:
-            return PollResult()
-        result = self.buffer.poll()
-        self.apply(result)
-        return result
 
     def apply(self, result: PollResult) -> None:
         """Update sizes, scroll position and repaint after the buffer changed."""
@@ -281,7 +271,7 @@ class LogView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.wrap and self._rows.width != self._content_width():
-            self._strips.clear()
+            self._lines.clear()
             self._relayout()
         if self.follow:
             self._scroll_to_end()
@@ -327,7 +317,7 @@ class LogView(ScrollView, can_focus=True):
         return added
 
     def watch_wrap(self) -> None:
-        self._strips.clear()
+        self._lines.clear()
         anchor = self._top_line()
         self._relayout()
         if self.follow:
@@ -337,7 +327,7 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_search(self) -> None:
-        self._strips.clear()
+        self._lines.clear()
         self.refresh()
 
     def _top_line(self) -> int:
@@ -364,54 +354,18 @@ class LogView(ScrollView, can_focus=True):
             line, sub = row, 0
         if line >= buffer.line_count:
             return Strip.blank(width, base)
-        rows = self._rows_for(line, width if self.wrap else 0)
+        current = line == self.match_line
+        style = self.get_component_rich_style("logview--current" if current else "logview--match", partial=True)
+        rows = self._lines.rows(buffer, line, console=self.app.console, base=base,
+                                wrap_width=width if self.wrap else 0, search=self.search, current=current,
+                                match_style=style)
         segments, length = rows[sub] if sub < len(rows) else ([], 0)
         x = 0 if self.wrap else round(self.scroll_x)
         return Strip(segments, length).crop_extend(x, x + width, base)
 
-    def _rows_for(self, line: int, wrap_width: int) -> list[tuple[list[Segment], int]]:
-        """The rendered line as (segments, cells) — one, or one per row when wrapping — cached by
-        line id and version. Segments, not Strips: each Strip carries several caches, and
-        thousands of them make Python's full garbage collections slow (UI stalls)."""
-        buffer = self.buffer
-        assert buffer is not None
-        ident, version = buffer.line_id(line)
-        key = (version, self.search, line == self.match_line, wrap_width)
-        hit = self._strips.get(ident)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        text = buffer.line(line)
-        if self.search:
-            text = self._highlight(text, line)
-        strip = Strip(text.render(self.app.console), text.cell_len).apply_style(self.rich_style)
-        if wrap_width and strip.cell_length > wrap_width:
-            cuts = list(range(wrap_width, strip.cell_length, wrap_width)) + [strip.cell_length]
-            rows = [(list(part), part.cell_length) for part in strip.divide(cuts)]
-        else:
-            rows = [(list(strip), strip.cell_length)]
-        if len(self._strips) >= _STRIP_CACHE_MAX:
-            self._strips.clear()
-        self._strips[ident] = (key, rows)
-        return rows
-
-    def _highlight(self, text: Text, line: int) -> Text:
-        needle = self.search
-        plain = text.plain
-        hay = plain if needle != needle.lower() else plain.lower()
-        start = hay.find(needle)
-        if start < 0:
-            return text
-        text = text.copy()
-        cls = "logview--current" if line == self.match_line else "logview--match"
-        style = self.get_component_rich_style(cls, partial=True)
-        while start >= 0:
-            text.stylize(style, start, start + len(needle))
-            start = hay.find(needle, start + max(1, len(needle)))
-        return text
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()
+        self._lines.clear()
 
     # ---- actions
 
@@ -458,7 +412,7 @@ class LogView(ScrollView, can_focus=True):
             return None
         self.match_line = found
         self.follow = False
-        self._strips.clear()
+        self._lines.clear()
         self._reveal(found)
         self.refresh()
         return found
