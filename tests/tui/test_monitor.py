@@ -450,3 +450,16 @@ async def test_a_deleted_task_gives_way_to_the_highlighted_one(layout: Layout, t
         await refresh(app, pilot)
         assert "done" not in screen.task_list.names
         assert screen.log_pane.shown_task is not None and screen.log_pane.shown_task.name == screen.task_list.current
+
+
+async def test_default_feed_uses_the_fake_gpus_from_the_environment(layout: Layout, store: TaskStore,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "2")
+    system_feed.use_feed(None)  # the app's own shared feed, as in real use
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        panel = monitor(app).query_one(SystemPanel)
+        assert panel.feed is system_feed.shared_feed()
+        await wait_for(pilot, lambda: "GPU1" in str(panel.render()))
+        assert "no NVIDIA GPU" not in str(panel.render())
