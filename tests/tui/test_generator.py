@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, Select, Switch
 
 from pyruns_tui.params import yamlio
@@ -82,16 +83,28 @@ async def settled(pilot: Pilot, gen: GeneratorScreen) -> str:
     return gen.preview.summary_text
 
 
-async def type_keys(pilot: Pilot, widget: Input, text: str) -> None:
-    """Focus an Input, clear it with keys and type `text` key by key (as a person would)."""
-    widget.focus()
+async def edit(pilot: Pilot, field: FieldRow) -> Widget:
+    """Focus a field row and return its live editor (mounted on focus)."""
+    field.focus()
+    await until(pilot, lambda: field.editing and field.editor.has_focus)
+    return field.editor
+
+
+async def type_keys(pilot: Pilot, target: FieldRow | Input, text: str) -> None:
+    """Focus a field (or Input), clear it with keys and type `text` key by key, as a person would."""
+    if isinstance(target, FieldRow):
+        await edit(pilot, target)
+    else:
+        target.focus()
     await pilot.press("end", "ctrl+u", *text)
 
 
-async def type_into(pilot: Pilot, widget: Input, text: str) -> None:
-    """Focus an Input and replace its text (an Input.Changed like typing, without a key per char)."""
-    widget.focus()
-    widget.value = text
+async def type_into(pilot: Pilot, target: FieldRow | Input, text: str) -> None:
+    """Focus a field (or Input) and replace its text: an Input.Changed like typing, minus a key per char."""
+    editor = await edit(pilot, target) if isinstance(target, FieldRow) else target
+    editor.focus()
+    assert isinstance(editor, Input)
+    editor.value = text
     await pilot.pause()
 
 
@@ -119,16 +132,17 @@ async def test_form_has_a_typed_field_per_parameter(demo: Layout) -> None:
         gen = await ready(pilot)
         keys = [r.key for r in gen.form.rows]
         assert keys == list(defaults(demo))
-        assert isinstance(row(gen, "arch").editor, Select)
-        assert isinstance(row(gen, "amp").editor, Switch)
-        assert isinstance(row(gen, "augment").editor, Switch)
-        assert isinstance(row(gen, "lr").editor, Input)
+        assert isinstance(await edit(pilot, row(gen, "arch")), Select)
+        assert isinstance(await edit(pilot, row(gen, "amp")), Switch)
+        await until(pilot, lambda: not row(gen, "arch").editing)  # back to rest once the focus left
+        assert isinstance(await edit(pilot, row(gen, "augment")), Switch)
+        assert isinstance(await edit(pilot, row(gen, "lr")), Input)
         assert row(gen, "tags").field.kind == "list"
         assert row(gen, "hidden").field.kind == "int"
         titles = [c.title for c in gen.query("Collapsible")]
         assert titles == ["model", "optim", "data", "run"]
-        help_line = row(gen, "lr").query_one(".field-notes").render()
-        assert "peak learning rate" in str(help_line)
+        help_line = row(gen, "dropout").render()
+        assert "dropout probability" in str(help_line)
         assert "1 task" in gen.preview.summary_text
 
 
@@ -137,10 +151,10 @@ async def test_unresolved_default_and_list_field(tmp_path: Path) -> None:
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        warning = row(gen, "workers").query_one(".field-notes").render()
+        warning = row(gen, "workers").render()
         assert "unresolved default: os.cpu_count()" in str(warning)
-        await type_into(pilot, row(gen, "layer").editor, "64, 32")
-        await type_into(pilot, row(gen, "name").editor, "7")
+        await type_into(pilot, row(gen, "layer"), "64, 32")
+        await type_into(pilot, row(gen, "name"), "7")
         await settled(pilot, gen)
         spec = gen.form.spec()
         assert spec["layer"] == [64, 32]
@@ -152,7 +166,7 @@ async def test_bad_number_is_flagged_with_a_reason(demo: Layout) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         hidden = row(gen, "hidden")
-        await type_into(pilot, hidden.editor, "abc")
+        await type_into(pilot, hidden, "abc")
         summary = await settled(pilot, gen)
         assert hidden.has_class("-invalid")
         assert "not an integer" in (hidden.problem or "")
@@ -165,7 +179,7 @@ async def test_lr_grid_previews_and_creates_two_tasks(demo: Layout) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         lr = row(gen, "lr")
-        await type_keys(pilot, lr.editor, "0.1 | 0.01")
+        await type_keys(pilot, lr, "0.1 | 0.01")
         summary = await settled(pilot, gen)
         assert summary.startswith("2 tasks")
         assert lr.has_class("-grid") and lr.badge.strip() == "grid ×2"
@@ -188,7 +202,7 @@ async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         await type_into(pilot, gen.query_one("#gen-prefix", Input), "exp")
-        await type_into(pilot, row(gen, "seed").editor, "0:4")
+        await type_into(pilot, row(gen, "seed"), "0:4")
         summary = await settled(pilot, gen)
         assert summary.startswith("4 tasks") and "names: exp_{1..4}-of-4" in summary
         await pilot.press("ctrl+s")
@@ -214,9 +228,9 @@ async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout) -
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        await type_into(pilot, row(gen, "lr").editor, "(1 | 2)")
-        await type_into(pilot, row(gen, "seed").editor, "(1 | 2 | 3)")
-        await type_into(pilot, row(gen, "hidden").editor, "wide")
+        await type_into(pilot, row(gen, "lr"), "(1 | 2)")
+        await type_into(pilot, row(gen, "seed"), "(1 | 2 | 3)")
+        await type_into(pilot, row(gen, "hidden"), "wide")
         summary = await settled(pilot, gen)
         assert "lr has 2 values" in summary and "seed has 3 values" in summary
         assert "hidden: 'wide' is not an integer" in summary
@@ -232,12 +246,12 @@ async def test_skip_existing_configs(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await type_into(pilot, row(gen, "seed"), "1 | 2")
         await settled(pilot, gen)
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await until(pilot, lambda: not gen.creating)
-        await type_into(pilot, row(gen, "seed").editor, "1 | 2 | 3")
+        await type_into(pilot, row(gen, "seed"), "1 | 2 | 3")
         gen.query_one("#gen-skip").value = True
         await settled(pilot, gen)
         await pilot.press("ctrl+s")
@@ -255,7 +269,7 @@ async def test_form_to_yaml_and_back_keeps_edits(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        await type_into(pilot, row(gen, "lr").editor, "0.1 | 0.01")
+        await type_into(pilot, row(gen, "lr"), "0.1 | 0.01")
         await pilot.press("ctrl+y")
         assert gen.yaml_mode
         text = gen.yaml_editor.text
@@ -265,8 +279,8 @@ async def test_form_to_yaml_and_back_keeps_edits(demo: Layout) -> None:
         assert (await settled(pilot, gen)).startswith("4 tasks")
         await pilot.press("ctrl+y")
         assert not gen.yaml_mode
-        assert row(gen, "seed").editor.value == "1 | 2"
-        assert row(gen, "lr").editor.value == "0.1 | 0.01"
+        assert row(gen, "seed").text == "1 | 2"
+        assert row(gen, "lr").text == "0.1 | 0.01"
         assert (await settled(pilot, gen)).startswith("4 tasks")
 
 
@@ -279,9 +293,10 @@ async def test_yaml_new_key_and_switch_grid_rebuild_the_form(demo: Layout) -> No
         gen.yaml_editor.load_text(text + "extra: 5\n")
         await pilot.press("ctrl+y")
         await pilot.pause()
-        assert row(gen, "extra").editor.value == "5"
+        assert row(gen, "extra").text == "5"
         amp = row(gen, "amp")
-        assert isinstance(amp.editor, Input) and amp.badge.strip() == "grid ×2"
+        assert amp.text_mode and amp.badge.strip() == "grid ×2"
+        assert isinstance(await edit(pilot, amp), Input)
         assert (await settled(pilot, gen)).startswith("2 tasks")
 
 
@@ -305,14 +320,14 @@ async def test_choice_field_becomes_text_for_grid_and_back(demo: Layout) -> None
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         optimizer = row(gen, "optimizer")
-        optimizer.editor.focus()
+        assert isinstance(await edit(pilot, optimizer), Select)
         await pilot.press("ctrl+g")
-        assert isinstance(optimizer.editor, Input) and optimizer.editor.has_focus
-        await type_into(pilot, optimizer.editor, "adam | sgd")
+        await until(pilot, lambda: isinstance(optimizer.editor, Input) and optimizer.editor.has_focus)
+        await type_into(pilot, optimizer, "adam | sgd")
         assert (await settled(pilot, gen)).startswith("2 tasks")
         await pilot.press("ctrl+g")  # grid text does not fit a Select: refused
         assert isinstance(optimizer.editor, Input)
-        await type_into(pilot, optimizer.editor, "sgd")
+        await type_into(pilot, optimizer, "sgd")
         await pilot.press("ctrl+g")
         assert isinstance(optimizer.editor, Select) and optimizer.editor.value == "sgd"
 
@@ -322,9 +337,9 @@ async def test_bad_choice_in_text_mode_is_flagged(demo: Layout) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         optimizer = row(gen, "optimizer")
-        optimizer.editor.focus()
+        await edit(pilot, optimizer)
         await pilot.press("ctrl+g")
-        await type_into(pilot, optimizer.editor, "adam | rmsprop")
+        await type_into(pilot, optimizer, "adam | rmsprop")
         assert "not one of the choices" in await settled(pilot, gen)
 
 
@@ -332,7 +347,7 @@ async def test_pin_toggles_pinned_params(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        row(gen, "lr").editor.focus()
+        await edit(pilot, row(gen, "lr"))
         await pilot.press("ctrl+t")
         assert read_script_info(demo).pinned_params == ["lr"]
         assert row(gen, "lr").pinned and row(gen, "lr").has_class("-pinned")
@@ -358,8 +373,8 @@ async def test_picker_loads_a_task_config_into_the_form(demo: Layout) -> None:
         await pilot.press(*"oldrn")
         assert [item.name for item in app.screen.shown] == ["old-run"]
         await pilot.press("enter")
-        await until(pilot, lambda: row(gen, "lr").editor.value == "0.5")
-        assert row(gen, "optimizer").editor.value == "sgd"
+        await until(pilot, lambda: row(gen, "lr").text == "0.5")
+        assert row(gen, "optimizer").text == "sgd"
         assert gen.form.spec()["tags"] == ["a|b"]
         assert (await settled(pilot, gen)).startswith("1 task")
 
@@ -371,9 +386,9 @@ async def test_load_config_message_from_the_manager(demo: Layout) -> None:
         await pilot.pause()
         app.post_message(LoadConfig("source"))
         gen = await ready(pilot)
-        await until(pilot, lambda: row(gen, "seed").editor.value == "42")
+        await until(pilot, lambda: row(gen, "seed").text == "42")
         # a real value that looks like grid syntax is quoted, so it stays one value
-        assert row(gen, "note").editor.value == "'a | b'"
+        assert row(gen, "note").text == "'a | b'"
         assert (await settled(pilot, gen)).startswith("1 task")
 
 
@@ -385,7 +400,7 @@ async def test_create_and_run_creates_and_queues(quick_demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await type_into(pilot, row(gen, "seed"), "1 | 2")
         await settled(pilot, gen)
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
@@ -403,7 +418,7 @@ async def test_escape_leaves_the_field_so_number_keys_switch_screens(demo: Layou
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        row(gen, "lr").editor.focus()
+        await edit(pilot, row(gen, "lr"))
         await pilot.press("escape")
         assert app.focused is None
         await pilot.press("2")
@@ -423,7 +438,7 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
             await pilot.press(key)
             await pilot.pause()
 
-        await type_into(pilot, row(gen, "seed").editor, "1 | 2")
+        await type_into(pilot, row(gen, "seed"), "1 | 2")
         await settled(pilot, gen)
         await press("ctrl+s")
         await app.workers.wait_for_complete()
@@ -439,10 +454,10 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
         assert isinstance(app.screen, TaskPicker)
         await pilot.press("escape")
         assert app.screen is gen
-        row(gen, "lr").editor.focus()
+        await edit(pilot, row(gen, "lr"))
         await press("ctrl+t")
         assert read_script_info(demo).pinned_params == ["lr"]
-        row(gen, "amp").editor.focus()
+        await edit(pilot, row(gen, "amp"))
         await press("ctrl+g")
         assert isinstance(row(gen, "amp").editor, Input)
         await press("ctrl+n")
@@ -564,7 +579,7 @@ async def test_nested_config_sections(tmp_path: Path) -> None:
         gen = await ready(pilot)
         titles = [c.title for c in gen.query("Collapsible")]
         assert titles[:3] == ["model", "optim", "data"]
-        await type_into(pilot, row(gen, "model.depth").editor, "18 | 34")
+        await type_into(pilot, row(gen, "model.depth"), "18 | 34")
         assert (await settled(pilot, gen)).startswith("2 tasks")
         assert gen.preview.data is not None and gen.preview.data.columns == ("#", "model.depth")
         assert gen.form.spec()["optim"]["betas"] == [0.9, 0.999]

@@ -46,7 +46,7 @@ def with_fields(**values: str) -> Callable[[Pilot], Awaitable[None]]:
     async def run_before(pilot: Pilot) -> None:
         screen = await settled(pilot)
         for key, text in values.items():
-            screen.form.row(key).editor.value = text  # type: ignore[attr-defined]
+            screen.form.row(key).set_text(text)
         await settled(pilot)
 
     return run_before
@@ -72,7 +72,7 @@ def test_generator_invalid_zip(snap_compare, app: PyrunsApp, size: tuple[int, in
 def test_generator_yaml_mode(snap_compare, app: PyrunsApp) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot) -> None:
         screen = await settled(pilot)
-        screen.form.row("lr").editor.value = "0.1 | 0.01"  # type: ignore[attr-defined]
+        screen.form.row("lr").set_text("0.1 | 0.01")
         await settled(pilot)
         await pilot.press("ctrl+y")
         await settled(pilot)

@@ -41,7 +41,7 @@ class GeneratorScreen(PyrunsScreen):
     """
 
     MODE = "generator"
-    AUTO_FOCUS = ".field-editor, #shell-command, #gen-yaml"
+    AUTO_FOCUS = ""  # nothing focused at first: 1/2/3 and ? work at once; Tab enters the form
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
@@ -308,7 +308,7 @@ class GeneratorScreen(PyrunsScreen):
     def _set_yaml_mode(self, on: bool) -> None:
         self.yaml_mode = on
         self.query_one("#gen-editors", ContentSwitcher).current = "gen-yaml" if on else "gen-form"
-        target = self.yaml_editor if on else self.query(".field-editor, #shell-command").first(None)
+        target = self.yaml_editor if on else self.query("FieldRow, #shell-command").first(None)
         if target is not None:
             target.focus()
         self.schedule_preview()

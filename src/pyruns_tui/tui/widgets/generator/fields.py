@@ -1,12 +1,13 @@
-"""FieldRow: one parameter of the Generator form — label, editor, grid badge, help and problem lines."""
+"""FieldRow: one parameter of the Generator form — label, value, grid badge, help and problem lines."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
+from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -23,6 +24,7 @@ from pyruns_tui.tui.widgets.generator.form_model import (
 
 PIN = "⚑"
 WARN = "⚠"
+LABEL_WIDTH = 18
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -40,20 +42,39 @@ def fits_widget(field: FieldModel, value: Any) -> bool:
     return False
 
 
-class FieldRow(Widget):
-    """One field of the form. The editor is an Input, or a Select (choices) / Switch (booleans)
-    until it is switched to text mode to hold grid syntax (`toggle_text_mode`).
+class FieldRow(Widget, can_focus=True):
+    """One field of the form.
 
-    Reactive attributes: `pinned` (shows the pin marker), `problem` (why the value is invalid,
-    shown in red below), `badge` (`grid ×N` when the value is grid syntax).
+    At rest the row draws itself (label, value, badge, notes: one widget, cheap to mount even
+    for hundreds of parameters). Focused, it mounts the real editor — an Input, or a Select
+    (choices) / Switch (booleans) until `toggle_text_mode` turns it into an Input for grid
+    syntax — and goes back to rest when the focus leaves it.
+
+    Reactive attributes: `pinned` (pin marker), `problem` (why the value is invalid, shown in
+    red below), `badge` (`grid ×N` for grid syntax, ✖ when invalid, true/false for switches).
+    Component classes: `field-row--label`, `--value`, `--placeholder`, `--grid`, `--invalid`,
+    `--help`, `--warning`, `--problem`.
     Messages: `FieldRow.Changed` after every edit.
     """
 
+    COMPONENT_CLASSES = {
+        "field-row--label", "field-row--value", "field-row--placeholder", "field-row--grid",
+        "field-row--invalid", "field-row--help", "field-row--warning", "field-row--problem",
+    }
     DEFAULT_CSS = """
-    FieldRow { layout: grid; grid-size: 3; grid-columns: 18 1fr auto; grid-rows: 1 auto;
-        height: auto; width: 1fr; }
-    FieldRow.-switch { grid-columns: 18 auto 1fr; }
-    FieldRow .field-label { width: 18; height: 1; color: $text; }
+    FieldRow { height: auto; width: 1fr; }
+    FieldRow:focus { background: $block-cursor-background 30%; }
+    FieldRow.-editing { layout: grid; grid-size: 3; grid-columns: 18 1fr auto; grid-rows: 1 auto; }
+    FieldRow.-editing.-switch { grid-columns: 18 auto 1fr; }
+    FieldRow > .field-row--label { color: $text; }
+    FieldRow > .field-row--value { color: $text; }
+    FieldRow > .field-row--placeholder { color: $text-disabled; }
+    FieldRow > .field-row--grid { background: $primary; color: $text; text-style: bold; }
+    FieldRow > .field-row--invalid { background: $error; color: $text; text-style: bold; }
+    FieldRow > .field-row--help { color: $text-muted; }
+    FieldRow > .field-row--warning { color: $text-warning; }
+    FieldRow > .field-row--problem { color: $text-error; text-style: bold; }
+    FieldRow .field-label { width: 18; height: 1; }
     FieldRow.-pinned .field-label { text-style: bold; }
     FieldRow .field-editor { width: 1fr; height: 1; }
     FieldRow Switch.field-editor { width: auto; border: none; padding: 0 1; height: 1; }
@@ -81,98 +102,107 @@ class FieldRow(Widget):
         super().__init__(id=row_id(field.key))
         self.field = field
         self.text_mode = field.kind not in ("choice", "switch") or not fits_widget(field, value)
+        self._text = value_to_text(value, field) if self.text_mode else ""
         self._value = value
+        self._grid = False
+        self._pending = ""  # keys typed before the editor was ready
+        self._swapping = False  # the editor is being replaced: a blur then is not leaving
+        self.editing = False
         self._editor: Widget | None = None
         self._label_widget: Label | None = None
         self._badge_widget: Label | None = None
         self._notes_widget: Static | None = None
         self.set_reactive(FieldRow.pinned, pinned)
+        self._recompute()
+        self.set_class(pinned, "-pinned")
 
     @property
     def key(self) -> str:
         return self.field.key
 
-    def compose(self) -> ComposeResult:
-        self._label_widget = Label(self._label(), classes="field-label")
-        self._editor = self._make_editor(self._value)
-        self._badge_widget = Label("", classes="field-badge")
-        self._notes_widget = Static(self._notes(None), classes="field-notes")
-        yield from (self._label_widget, self._editor, self._badge_widget, self._notes_widget)
-
-    def _notes(self, problem: str | None) -> Text:
-        """The lines below the editor: help (dim), unresolved default (warning), problem (red)."""
-        lines = []
-        if self.field.help:
-            lines.append(Text(one_line(self.field.help), style="dim"))
-        if self.field.unresolved:
-            source = one_line(self.field.unresolved, 60)
-            lines.append(Text(f"{WARN} unresolved default: {source}", style="yellow"))
-        if problem:
-            lines.append(Text(f"✖ {problem}", style="bold red"))
-        text = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
-        text.no_wrap, text.overflow = True, "ellipsis"
-        return text
-
-    def on_mount(self) -> None:
-        self.set_class(self.pinned, "-pinned")
-        assert self._notes_widget is not None
-        self._notes_widget.display = bool(self.field.help or self.field.unresolved)
-        self._refresh_state(post=False)
-
-    def _label(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{PIN} " if self.pinned else "  ", style="bold")
-        text.append(self.field.name)
-        if self.field.unresolved:
-            text.append(f" {WARN}", style="bold")
-        return text
-
-    def _make_editor(self, value: Any) -> Widget:
-        field = self.field
-        if not self.text_mode and field.kind == "switch":
-            return Switch(bool(value), animate=False, classes="field-editor")
-        if not self.text_mode and field.kind == "choice" and field.choices:
-            options = [(str(choice), choice) for choice in field.choices]
-            return Select(options, value=Select.NULL if value is None else value, prompt="null",
-                          allow_blank=True, compact=True, classes="field-editor")
-        placeholder = "null" if field.kind != "list" else "null  (a, b  or  [a, b])"
-        return Input(value_to_text(value, field), placeholder=placeholder, compact=True,
-                     select_on_focus=False, classes="field-editor")
-
     @property
     def editor(self) -> Widget:
-        assert self._editor is not None, "the row is not composed yet"
+        """The live editor (only while the row is being edited)."""
+        assert self._editor is not None, f"{self.key} is not being edited (focus the row first)"
         return self._editor
 
-    def read(self) -> tuple[Any, str | None]:
-        """(spec value, problem) of what the editor holds now."""
-        editor = self._editor
-        if editor is None:
-            return self._value, None
-        if isinstance(editor, Switch):
-            return editor.value, None
-        if isinstance(editor, Select):
-            return (None if editor.value is Select.NULL else editor.value), None
-        assert isinstance(editor, Input)
-        return check_text(editor.value, self.field)
+    @property
+    def text(self) -> str:
+        """What the field shows: its text, or the Select/Switch value as text."""
+        return self._text if self.text_mode else value_to_text(self._value, self.field)
 
     @property
     def value(self) -> Any:
-        return self.read()[0]
+        return self._value
+
+    def read(self) -> tuple[Any, str | None]:
+        """(spec value, problem) of the field now."""
+        return self._value, self.problem
+
+    # -- state ---------------------------------------------------------------------------
+
+    def _recompute(self) -> None:
+        """Re-read the value from the text (or widget value) and update problem and badge."""
+        if self.text_mode:
+            self._value, problem = check_text(self._text, self.field)
+        else:
+            problem = None
+        try:
+            size = grid_size(self._value, self.key) if problem is None else None
+        except GridError:
+            size = None
+        self._grid = size is not None and (size[0] != 1 or size[1])
+        if problem:
+            badge = " ✖ "
+        elif self._grid and size is not None:
+            badge = f" {'zip' if size[1] else 'grid'} ×{size[0]} "
+        elif self.field.kind == "switch" and not self.text_mode:
+            badge = "true" if self._value else "false"  # the slider alone is colour-only
+        else:
+            badge = ""
+        self.problem = problem
+        self.badge = badge
+        self.set_class(self._grid, "-grid")
+        self.set_class(bool(problem), "-invalid")
+        self.set_class(self.editing and isinstance(self._editor, Switch), "-switch")
+
+    def _changed(self) -> None:
+        self._recompute()
+        if not self.editing:
+            self.refresh(layout=True)
+        self.post_message(self.Changed(self))
 
     def set_value(self, value: Any) -> None:
         """Show `value`; a Select/Switch that cannot hold it becomes a text Input."""
-        self._value = value
         if not self.text_mode and not fits_widget(self.field, value):
-            self._swap_editor(text_mode=True, value=value)
-            return
-        editor = self.editor
-        if isinstance(editor, Switch):
-            editor.value = bool(value)
+            self.text_mode = True
+            if self.editing:
+                self._swap_editor()
+        if self.text_mode:
+            self._text = value_to_text(value, self.field)
+        else:
+            self._value = value
+        editor = self._editor
+        if isinstance(editor, Input):
+            editor.value = self._text  # Input.Changed follows
         elif isinstance(editor, Select):
             editor.value = Select.NULL if value is None else value
-        elif isinstance(editor, Input):
-            editor.value = value_to_text(value, self.field)
+        elif isinstance(editor, Switch):
+            editor.value = bool(value)
+        else:
+            self._changed()
+
+    def set_text(self, text: str) -> None:
+        """Put `text` in the field as if typed (a Select/Switch field becomes text first)."""
+        if not self.text_mode:
+            self.text_mode = True
+            if self.editing:
+                self._swap_editor()
+        self._text = text
+        if isinstance(self._editor, Input):
+            self._editor.value = text
+        else:
+            self._changed()
 
     def toggle_text_mode(self) -> str | None:
         """Switch a Select/Switch field to a text Input (for grid syntax) and back.
@@ -181,49 +211,157 @@ class FieldRow(Widget):
         """
         if self.field.kind not in ("choice", "switch"):
             return "this field is already text: type grid syntax such as 1 | 2 directly"
-        value, problem = self.read()
-        if self.text_mode and (problem or not fits_widget(self.field, value)):
+        if self.text_mode and (self.problem or not fits_widget(self.field, self._value)):
             return "clear the grid syntax first: a single value fits back into the " + (
                 "switch" if self.field.kind == "switch" else "choice list")
-        self._swap_editor(text_mode=not self.text_mode, value=value)
+        if not self.text_mode:
+            self._text = value_to_text(self._value, self.field)
+        self.text_mode = not self.text_mode
+        if self.editing:
+            self._swap_editor()
+        self._changed()
         return None
 
-    def _swap_editor(self, *, text_mode: bool, value: Any) -> None:
-        had_focus = self.editor.has_focus
-        self.text_mode = text_mode
-        self._value = value
-        old = self.editor
-        new = self._make_editor(value)
-        self._editor = new
-        self.mount(new, after=old)
-        old.remove()
-        if had_focus:
-            new.focus()
-        self._refresh_state()
+    # -- at rest: the row draws itself ---------------------------------------------------
 
-    def _refresh_state(self, post: bool = True) -> None:
-        value, problem = self.read()
-        self._value = value
-        try:
-            size = grid_size(value, self.key)
-        except GridError:
-            size = None
-        grid = problem is None and size is not None and (size[0] != 1 or size[1])
-        if problem:
-            badge = " ✖ "
-        elif grid and size is not None:
-            badge = f" {'zip' if size[1] else 'grid'} ×{size[0]} "
-        elif isinstance(self.editor, Switch):
-            badge = "true" if value else "false"  # the slider alone is colour-only
-        else:
-            badge = ""
-        self.problem = problem
-        self.badge = badge
-        self.set_class(grid, "-grid")
-        self.set_class(isinstance(self._editor, Switch), "-switch")
-        self.set_class(bool(problem), "-invalid")
-        if post:
-            self.post_message(self.Changed(self))
+    def _label_text(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{PIN} " if self.pinned else "  ", style="bold")
+        text.append(self.field.name)
+        if self.field.unresolved:
+            text.append(f" {WARN}", style="bold")
+        return text
+
+    def _notes(self) -> list[Text]:
+        """The lines below the value: help (dim), unresolved default (warning), problem (red)."""
+        style = self.get_component_rich_style
+        lines = []
+        if self.field.help:
+            lines.append(Text(one_line(self.field.help), style=style("field-row--help")))
+        if self.field.unresolved:
+            source = one_line(self.field.unresolved, 60)
+            lines.append(Text(f"{WARN} unresolved default: {source}", style=style("field-row--warning")))
+        if self.problem:
+            lines.append(Text(f"✖ {self.problem}", style=style("field-row--problem")))
+        return lines
+
+    def render(self) -> Text:
+        if self.editing:
+            return Text()
+        style = self.get_component_rich_style
+        width = max(self.size.width, LABEL_WIDTH + 8)
+        label_style = style("field-row--label")
+        if self.problem:
+            label_style += Style(bold=True, color=style("field-row--invalid").bgcolor)
+        elif self._grid:
+            label_style += Style(bold=True)
+        line = self._label_text()
+        line.stylize(label_style)
+        line.truncate(LABEL_WIDTH, overflow="ellipsis", pad=True)
+        switch = self.field.kind == "switch" and not self.text_mode
+        badge = Text("" if switch else self.badge)  # at rest the value itself says true/false
+        if self.problem:
+            badge.stylize(style("field-row--invalid"))
+        elif self._grid:
+            badge.stylize(style("field-row--grid"))
+        shown = ("● true" if self._value else "○ false") if switch else self.text
+        value = Text(shown, style=style("field-row--value")) if shown else Text("null", style=style("field-row--placeholder"))
+        arrow = " ▼" if self.field.kind == "choice" and not self.text_mode else ""
+        room = max(1, width - LABEL_WIDTH - badge.cell_len - len(arrow) - 1)
+        value.truncate(room, overflow="ellipsis", pad=True)
+        line.append_text(value)
+        line.append(arrow + " ")
+        line.append_text(badge)
+        out = Text("\n").join([line, *(self._indent(note, width) for note in self._notes())])
+        out.no_wrap = True
+        return out
+
+    @staticmethod
+    def _indent(note: Text, width: int) -> Text:
+        text = Text("  ") + note
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        if self.editing:
+            return super().get_content_height(container, viewport, width)
+        return 1 + len(self._notes())
+
+    # -- editing: the real editor --------------------------------------------------------
+
+    def _make_editor(self) -> Widget:
+        field = self.field
+        if not self.text_mode and field.kind == "switch":
+            return Switch(bool(self._value), animate=False, classes="field-editor")
+        if not self.text_mode and field.kind == "choice" and field.choices:
+            options = [(str(choice), choice) for choice in field.choices]
+            return Select(options, value=Select.NULL if self._value is None else self._value,
+                          prompt="null", allow_blank=True, compact=True, classes="field-editor")
+        placeholder = "null" if field.kind != "list" else "null  (a, b  or  [a, b])"
+        return Input(self._text, placeholder=placeholder, compact=True, select_on_focus=False,
+                     classes="field-editor")
+
+    async def on_focus(self, event: events.Focus) -> None:
+        await self.start_editing()
+
+    async def start_editing(self) -> None:
+        """Mount the real editor and focus it."""
+        if self.editing:
+            return
+        self.editing = True
+        self.can_focus = False
+        self.add_class("-editing")
+        self._label_widget = Label(self._label_text(), classes="field-label")
+        self._editor = self._make_editor()
+        self._badge_widget = Label(self.badge, classes="field-badge")
+        self._notes_widget = Static(Text("\n").join(self._notes()), classes="field-notes")
+        self._notes_widget.display = bool(self._notes())
+        self._recompute()
+        await self.mount_all([self._label_widget, self._editor, self._badge_widget, self._notes_widget])
+        if self._pending and isinstance(self._editor, Input):
+            self._editor.insert_text_at_cursor(self._pending)
+        self._pending = ""
+        self._editor.focus(scroll_visible=False)
+
+    def on_key(self, event: events.Key) -> None:
+        # a key that reaches the row itself came before its editor took the focus: keep it
+        if self.has_focus and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self._pending += event.character
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.call_after_refresh(self._stop_if_left)
+
+    async def _stop_if_left(self) -> None:
+        if not self.editing or self._swapping or self.has_focus_within or self.has_focus:
+            return
+        self.editing = False
+        self._editor = self._label_widget = self._badge_widget = self._notes_widget = None
+        await self.remove_children()
+        self.remove_class("-editing")
+        self.can_focus = True
+        self._recompute()
+        self.refresh(layout=True)
+
+    def _swap_editor(self) -> None:
+        """Replace the live editor (Select/Switch <-> Input) keeping the focus in the row."""
+        self._swapping = True
+        self.call_later(self._swap)
+
+    async def _swap(self) -> None:
+        old = self._editor
+        if old is None or not self.editing:
+            self._swapping = False
+            return
+        new = self._make_editor()
+        self._editor = new
+        await self.mount(new, after=old)
+        if old.has_focus:
+            self.screen.set_focus(new, scroll_visible=False)
+        await old.remove()
+        self._swapping = False
+        self._recompute()
 
     def watch_badge(self, badge: str) -> None:
         if self._badge_widget is not None:
@@ -231,23 +369,30 @@ class FieldRow(Widget):
 
     def watch_problem(self, problem: str | None) -> None:
         if self._notes_widget is not None:
-            notes = self._notes(problem)
-            self._notes_widget.update(notes)
-            self._notes_widget.display = bool(notes.plain)
+            notes = self._notes()
+            self._notes_widget.update(Text("\n").join(notes))
+            self._notes_widget.display = bool(notes)
 
     def watch_pinned(self, pinned: bool) -> None:
         self.set_class(pinned, "-pinned")
         if self._label_widget is not None:
-            self._label_widget.update(self._label())
+            self._label_widget.update(self._label_text())
+        self.refresh()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._refresh_state()
+        if event.input is self._editor:
+            self._text = event.value
+            self._changed()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self._refresh_state()
+        if event.select is self._editor and not self.text_mode:
+            self._value = None if event.value is Select.NULL else event.value
+            self._changed()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        self._refresh_state()
+        if event.switch is self._editor and not self.text_mode:
+            self._value = event.value
+            self._changed()

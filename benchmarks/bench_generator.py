@@ -1,0 +1,176 @@
+"""The Generator screen: time to the form on screen, and preview latency for a 10,000-task grid.
+
+Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux]  (prints a table; not a test)
+
+- open (headless): a fresh process imports the app and runs it (`App.run_test`, 100x30) on the
+  workspace of demo_scripts/train.py until the preview of the form is shown; wall and CPU time.
+- open (tmux, `--tmux`): `pyr-tui demo_scripts/train.py` in a detached 100x30 tmux session of a
+  fresh project directory, polled with `tmux capture-pane` until the form shows the parameters.
+- preview: in a running app, the `seed` field gets a grid that makes 10,000 tasks (lr has 100
+  values, seed 100); time from the Input.Changed to the preview showing "10000 tasks", and the
+  time spent in `update_preview` itself (count + first 20 rows), after the 50 ms debounce.
+Wall times depend on how busy the machine is (the load average is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "demo_scripts" / "train.py"
+PYR_TUI = Path(sys.executable).with_name("pyr-tui")
+
+_OPEN_CHILD = """
+import asyncio, sys, time
+c0, t0 = time.process_time(), time.perf_counter()
+from pathlib import Path
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.layout import Layout
+c1, t1 = time.process_time(), time.perf_counter()
+
+async def main():
+    app = PyrunsApp(Layout(root=Path(sys.argv[1]), name="train"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        while getattr(getattr(app.screen, "preview", None), "data", None) is None:
+            await asyncio.sleep(0.002)
+        await pilot.pause()
+        c2, t2 = time.process_time(), time.perf_counter()
+        print(t1 - t0, c1 - c0, t2 - t1, c2 - c1)
+
+asyncio.run(main())
+"""
+
+
+def make_project() -> Path:
+    from pyruns_tui.workspace.bootstrap import init_workspace
+
+    project = Path(tempfile.mkdtemp(prefix="bench-gen-"))
+    init_workspace(project, DEMO)
+    return project
+
+
+def bench_open_headless(repeat: int) -> list[tuple[float, float, float, float]]:
+    project = make_project()
+    out = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, "-c", _OPEN_CHILD, str(project / "_pyruns_")],
+                              capture_output=True, text=True, check=True)
+        out.append(tuple(float(x) for x in done.stdout.split()))  # type: ignore[arg-type]
+    shutil.rmtree(project, ignore_errors=True)
+    return out  # type: ignore[return-value]
+
+
+def bench_open_tmux(repeat: int) -> list[float]:
+    """Seconds from `tmux new` to the form showing `peak learning rate` (cold: workspace created too)."""
+    times = []
+    for i in range(repeat):
+        project = Path(tempfile.mkdtemp(prefix="bench-gen-tmux-"))
+        shutil.copytree(DEMO.parent, project / "demo_scripts")
+        session = f"bench-gen-{os.getpid()}-{i}"
+        start = time.perf_counter()
+        subprocess.run(["tmux", "new", "-d", "-s", session, "-x", "100", "-y", "30", "-c", str(project),
+                        f"{PYR_TUI} demo_scripts/train.py"], check=True)
+        try:
+            deadline = start + 60
+            while time.perf_counter() < deadline:
+                pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True)
+                if "peak learning rate" in pane.stdout:
+                    times.append(time.perf_counter() - start)
+                    break
+                time.sleep(0.005)
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+            shutil.rmtree(project, ignore_errors=True)
+    return times
+
+
+async def _preview_latency(repeat: int) -> tuple[list[float], list[float]]:
+    from pyruns_tui.tui.app import PyrunsApp
+    from pyruns_tui.tui.screens.generator import GeneratorScreen
+    from pyruns_tui.tui.widgets.generator.fields import FieldRow
+    from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
+    from pyruns_tui.workspace.layout import Layout
+
+    project = make_project()
+    changed_at: list[float] = []
+    shown_at: list[float] = []
+    compute: list[float] = []
+    on_changed = FieldRow.on_input_changed
+    show = PreviewPanel.show
+    update = GeneratorScreen.update_preview
+
+    def timed_changed(self, event):  # type: ignore[no-untyped-def]
+        changed_at.append(time.perf_counter())
+        on_changed(self, event)
+
+    def timed_show(self, data):  # type: ignore[no-untyped-def]
+        show(self, data)
+        shown_at.append(time.perf_counter())
+
+    def timed_update(self):  # type: ignore[no-untyped-def]
+        t0 = time.perf_counter()
+        data = update(self)
+        compute.append(time.perf_counter() - t0)
+        return data
+
+    FieldRow.on_input_changed = timed_changed  # type: ignore[method-assign]
+    PreviewPanel.show = timed_show  # type: ignore[method-assign]
+    GeneratorScreen.update_preview = timed_update  # type: ignore[method-assign]
+    latencies: list[float] = []
+    app = PyrunsApp(Layout(root=project / "_pyruns_", name="train"), watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, GeneratorScreen)
+        while screen.preview.data is None:
+            await pilot.pause(0.01)
+        screen.form.row("lr").set_text("0.001:0.101:0.001")
+        seed = screen.form.row("seed")
+        seed.focus()
+        while not seed.editing:
+            await pilot.pause(0.01)
+        compute.clear()
+        for i in range(repeat):
+            changed_at.clear()
+            shown_at.clear()
+            seed.editor.value = "0:100" if i % 2 == 0 else "100:200"  # type: ignore[attr-defined]
+            while not shown_at or screen.preview.data is None or screen.preview.data.count != 10_000 \
+                    or shown_at[-1] < changed_at[0]:
+                await asyncio.sleep(0.001)
+            latencies.append(shown_at[-1] - changed_at[0])
+    shutil.rmtree(project, ignore_errors=True)
+    return latencies, compute
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--tmux", action="store_true", help="also time a real terminal (needs tmux)")
+    args = parser.parse_args()
+    print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    rows = bench_open_headless(args.repeat)
+    med = [statistics.median(col) for col in zip(*rows)]
+    print(f"open, headless: import {med[0]:.3f}s wall / {med[1]:.3f}s cpu; app to form {med[2]:.3f}s wall / "
+          f"{med[3]:.3f}s cpu; total {med[0] + med[2]:.3f}s wall (median of {len(rows)})")
+    if args.tmux:
+        times = bench_open_tmux(args.repeat)
+        print(f"open, tmux (cold, bootstraps the workspace): median {statistics.median(times):.3f}s, "
+              f"min {min(times):.3f}s, max {max(times):.3f}s")
+    latencies, compute = asyncio.run(_preview_latency(max(args.repeat, 5)))
+    print(f"preview, 10,000-task grid: Input.Changed -> preview shown median {statistics.median(latencies) * 1000:.1f} ms "
+          f"(max {max(latencies) * 1000:.1f} ms; includes the 50 ms debounce); update_preview "
+          f"median {statistics.median(compute) * 1000:.1f} ms")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
