@@ -28,7 +28,7 @@ from pyruns_tui.tui.widgets.generator.form_model import (
     value_to_text,
 )
 from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
-from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info, write_script_info
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import DEMO
@@ -584,3 +584,19 @@ async def test_nested_config_sections(tmp_path: Path) -> None:
         assert gen.preview.data is not None and gen.preview.data.columns == ("#", "model.depth")
         assert gen.form.spec()["optim"]["betas"] == [0.9, 0.999]
 
+
+
+async def test_enter_moves_to_the_next_field_and_pins_follow_other_writers(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_keys(pilot, row(gen, "hidden"), "512")
+        await pilot.press("enter")
+        await until(pilot, lambda: row(gen, "dropout").editing)
+        assert row(gen, "hidden").text == "512"
+        info = read_script_info(demo)
+        info.pinned_params = ["seed"]
+        write_script_info(demo, info)  # as the Manager's pin would
+        await pilot.press("escape", "2")
+        await pilot.press("1")
+        assert row(gen, "seed").pinned

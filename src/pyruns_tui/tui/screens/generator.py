@@ -22,9 +22,8 @@ from pyruns_tui.tui.widgets.generator.param_form import ParamForm
 from pyruns_tui.tui.widgets.generator.preview import PreviewData, PreviewPanel, compute_preview
 from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
 from pyruns_tui.tui.widgets.generator.spec_text import parse_spec, spec_to_text
-from pyruns_tui.tui.widgets.generator.task_picker import PickerItem, TaskPicker
+from pyruns_tui.tui.widgets.generator.task_picker import PickerItem, TaskPicker, picker_items
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
-from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.store import TaskStore
 
@@ -134,6 +133,22 @@ class GeneratorScreen(PyrunsScreen):
         if self._pending_task:
             name, self._pending_task = self._pending_task, None
             self.load_task_config(name)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self._refresh_pins()
+
+    def _refresh_pins(self) -> None:
+        """Pins may have changed elsewhere (the Manager, `pyr-tui pin`) while this screen was away."""
+        if self.shell or not self._ready:
+            return
+        try:
+            pinned = read_script_info(self.pyruns.layout).pinned_params
+        except PyrunsError:
+            return
+        if pinned != self.pinned:
+            self.pinned = list(pinned)
+            self.form.set_pinned(pinned)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
@@ -396,18 +411,8 @@ class GeneratorScreen(PyrunsScreen):
         self.app.push_screen(TaskPicker(items), picked)
 
     def _picker_items(self) -> list[PickerItem]:
-        snapshot = self.pyruns.state.snapshot
-        tasks = list(snapshot.tasks.values()) or TaskStore(self.pyruns.layout).scan()
-        tasks.sort(key=lambda task: task.created_at or "", reverse=True)
-        items = []
-        for task in tasks:
-            glyph, style = STATUS_GLYPHS[task.status]
-            label = Text(no_wrap=True, overflow="ellipsis")
-            label.append(f"{glyph} ", style=style)
-            label.append(task.name)
-            label.append(f"  {(task.created_at or '')[:19].replace('T', ' ')}", style="dim")
-            items.append(PickerItem(task.name, label))
-        return items
+        tasks = list(self.pyruns.state.snapshot.tasks.values()) or TaskStore(self.pyruns.layout).scan()
+        return picker_items(tasks)
 
     def load_task_config(self, name: str) -> None:
         """Use task `name`'s config.yaml as the starting point (Manager: duplicate into Generator)."""

@@ -385,6 +385,10 @@ class FieldRow(Widget, can_focus=True):
             self._text = event.value
             self._changed()
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.screen.focus_next()  # Enter moves on, as in a form
+
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
         if event.select is self._editor and not self.text_mode:

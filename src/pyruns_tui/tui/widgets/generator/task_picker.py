@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -13,6 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.workspace.model import Task
+
 
 @dataclass(frozen=True)
 class PickerItem:
@@ -20,6 +23,19 @@ class PickerItem:
 
     name: str
     label: Text
+
+
+def picker_items(tasks: Iterable[Task]) -> list[PickerItem]:
+    """The tasks as picker items, newest first: status glyph, name, creation time."""
+    items = []
+    for task in sorted(tasks, key=lambda t: t.created_at or "", reverse=True):
+        glyph, style = STATUS_GLYPHS[task.status]
+        label = Text(no_wrap=True, overflow="ellipsis")
+        label.append(f"{glyph} ", style=style)
+        label.append(task.name)
+        label.append(f"  {(task.created_at or '')[:19].replace('T', ' ')}", style="dim")
+        items.append(PickerItem(task.name, label))
+    return items
 
 
 def fuzzy_score(query: str, text: str) -> int | None:
