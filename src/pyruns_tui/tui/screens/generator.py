@@ -70,6 +70,8 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen #gen-actions { height: 1; }
     GeneratorScreen #gen-actions Button { margin: 0 1 0 0; }
     GeneratorScreen #gen-actions Button:disabled { background: $panel; color: $text-muted; text-style: none; }
+    GeneratorScreen #gen-actions Button:ansi { border: none !important; text-style: bold reverse; }
+    GeneratorScreen #gen-actions Button:ansi:disabled { border: none !important; text-style: dim; }
     GeneratorScreen #gen-status { width: 1fr; color: $text-muted; }
     """
 

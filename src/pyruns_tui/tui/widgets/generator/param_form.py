@@ -29,6 +29,7 @@ class ParamForm(VerticalScroll):
     DEFAULT_CSS = """
     ParamForm { height: 1fr; width: 1fr; padding: 0 1 0 0; }
     ParamForm Collapsible { padding: 0; border-top: none; background: $surface; }
+    ParamForm Collapsible:ansi { border-top: none; }
     ParamForm Collapsible > Contents { padding: 0 0 0 1; }
     ParamForm CollapsibleTitle { padding: 0; text-style: bold; color: $text-accent; }
     ParamForm .form-empty { color: $text-muted; padding: 1 2; }
