@@ -64,16 +64,18 @@ def queue(
     outcome = Outcome()
     now = time.time()
     with store.lock():
+        to_save = []
         for offset, name in enumerate(names):
             task = store.get(name)
             why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force)  # keep the given order
             if why is None:
-                store.save(task)
+                to_save.append(task)
                 outcome.changed.append(name)
             else:
                 if gpus is not None:
-                    store.save(task)
+                    to_save.append(task)
                 outcome.skipped[name] = why
+        store.save_all(to_save)
     if start_runner and outcome.changed:
         start_or_wake(store.layout)
     return outcome
@@ -98,6 +100,7 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
     """Take queued tasks back to pending (no runner needed)."""
     outcome = Outcome()
     with store.lock():
+        to_save = []
         for name in names:
             task = store.get(name)
             if task.status is not Status.QUEUED:
@@ -107,8 +110,9 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
             task.force = False
             task.queued_at = None
             task.stop_requested = False
-            store.save(task)
+            to_save.append(task)
             outcome.changed.append(name)
+        store.save_all(to_save)
     return outcome
 
 
@@ -126,6 +130,7 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
     `stop_grace_s`, and end `interrupted`. A stop request survives a runner restart."""
     outcome = StopOutcome()
     with store.lock():
+        to_save = []
         for name in names:
             task = store.get(name)
             if task.status is Status.QUEUED:
@@ -139,7 +144,8 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
             else:
                 outcome.skipped[name] = f"is {task.status.value}"
                 continue
-            store.save(task)
+            to_save.append(task)
+        store.save_all(to_save)
     if start_runner and outcome.stopping:
         start_or_wake(store.layout)  # a dead runner's successor recovers the task, then stops it
     return outcome

@@ -279,6 +279,14 @@ class TaskStore:
             self._info_cache[task.name] = (key, data)
             self._dirty = True
 
+    def save_all(self, tasks: Sequence[Task]) -> None:
+        """Save several tasks, durable on return: one filesystem sync instead of an fsync each
+        (queueing 10,000 tasks took 19 s with one fsync per file)."""
+        for task in tasks:
+            self.save(task, fsync=len(tasks) == 1)
+        if len(tasks) > 1:
+            sync_filesystem(self.layout.tasks_dir)
+
     def update(self, name: str, change: Callable[[Task], None], *, fsync: bool = True) -> Task:
         """Re-read task `name` under the lock, apply `change` to it, save it, and return it."""
         with self.lock():
