@@ -600,3 +600,15 @@ async def test_enter_moves_to_the_next_field_and_pins_follow_other_writers(demo:
         await pilot.press("escape", "2")
         await pilot.press("1")
         assert row(gen, "seed").pinned
+
+
+async def test_tab_through_the_form_leaves_one_row_editing(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await edit(pilot, row(gen, "arch"))
+        await pilot.press(*["tab"] * 6)
+        await pilot.pause()
+        editing = [r.key for r in gen.form.rows if r.editing]
+        assert len(editing) == 1
+        assert app.focused is row(gen, editing[0]).editor

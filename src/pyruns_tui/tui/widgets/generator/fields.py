@@ -309,7 +309,6 @@ class FieldRow(Widget, can_focus=True):
         if self.editing:
             return
         self.editing = True
-        self.can_focus = False
         self.add_class("-editing")
         self._label_widget = Label(self._label_text(), classes="field-label")
         self._editor = self._make_editor()
@@ -321,11 +320,15 @@ class FieldRow(Widget, can_focus=True):
         if self._pending and isinstance(self._editor, Input):
             self._editor.insert_text_at_cursor(self._pending)
         self._pending = ""
-        self._editor.focus(scroll_visible=False)
+        if self.screen.focused is self:  # (has_focus is updated a message later)
+            self.screen.set_focus(self._editor, scroll_visible=False)
+            self.can_focus = False  # Tab/shift+Tab now go past the row, not back into it
+        else:  # the focus moved on while the editor mounted (Tab held down): back to rest
+            await self._stop_if_left()
 
     def on_key(self, event: events.Key) -> None:
         # a key that reaches the row itself came before its editor took the focus: keep it
-        if self.has_focus and event.is_printable and event.character:
+        if self.screen.focused is self and event.is_printable and event.character:
             event.stop()
             event.prevent_default()
             self._pending += event.character
@@ -334,7 +337,7 @@ class FieldRow(Widget, can_focus=True):
         self.call_after_refresh(self._stop_if_left)
 
     async def _stop_if_left(self) -> None:
-        if not self.editing or self._swapping or self.has_focus_within or self.has_focus:
+        if not self.editing or self._swapping or self.has_focus_within or self.screen.focused is self:
             return
         self.editing = False
         self._editor = self._label_widget = self._badge_widget = self._notes_widget = None
