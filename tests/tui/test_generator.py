@@ -612,3 +612,17 @@ async def test_tab_through_the_form_leaves_one_row_editing(demo: Layout) -> None
         editing = [r.key for r in gen.form.rows if r.editing]
         assert len(editing) == 1
         assert app.focused is row(gen, editing[0]).editor
+
+
+async def test_palette_commands_reset_and_skip(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        commands = {c.title: c.callback for c in gen.palette_commands()}
+        assert {"Generator: create", "Generator: create & run", "Generator: form ⇄ YAML"} <= set(commands)
+        await type_into(pilot, row(gen, "lr"), "0.1 | 0.01")
+        await commands["Generator: reset to defaults"]()
+        await until(pilot, lambda: row(gen, "lr").text == "0.001")
+        commands["Generator: skip existing configs"]()
+        assert gen.query_one("#gen-skip").value
+        assert (await settled(pilot, gen)).startswith("1 task")
