@@ -81,6 +81,7 @@ class TaskStore:
         self._lock = WorkspaceLock(layout.lock_file)
         # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
         self._info_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
+        self._task_cache: dict[str, tuple[StatKey, Task]] = {}
         self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
         self._disk_cache_loaded = False
         self._dirty = False
@@ -128,19 +129,23 @@ class TaskStore:
         return task
 
     def scan(self) -> list[Task]:
-        """Every live task, oldest first; only files changed since the last scan are parsed."""
+        """Every live task, oldest first; only files changed since the last scan are parsed.
+
+        The Tasks are shared with later scans while their file is unchanged: treat them as
+        read-only (`get` returns a private copy to change and `save`)."""
         self._load_disk_cache()
         tasks_dir = str(self.layout.tasks_dir)
         tasks: list[Task] = []
         seen: set[str] = set()
         for name in self.names():
             seen.add(name)
-            task = self._load(name, os.path.join(tasks_dir, name, L.TASK_INFO))
+            task = self._load(name, os.path.join(tasks_dir, name, L.TASK_INFO), shared=True)
             if task is not None:
                 tasks.append(task)
         for stale in set(self._info_cache) - seen:
             self._info_cache.pop(stale, None)
             self._config_cache.pop(stale, None)
+            self._task_cache.pop(stale, None)
             self._dirty = True
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
@@ -168,6 +173,7 @@ class TaskStore:
         """Drop what is cached about task `name` (for long-lived processes that touch each task once)."""
         self._info_cache.pop(name, None)
         self._config_cache.pop(name, None)
+        self._task_cache.pop(name, None)
 
     def load_config(self, name: str) -> dict[str, Any]:
         """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
@@ -201,10 +207,16 @@ class TaskStore:
         except FileNotFoundError as exc:
             raise WorkspaceError(f"task {name!r} has no config.sh") from exc
 
-    def _load(self, name: str, info_path: str) -> Task | None:
+    def _load(self, name: str, info_path: str, *, shared: bool = False) -> Task | None:
+        """The task in `info_path`; with `shared`, an unchanged file gives the same (read-only)
+        Task object as last time, which keeps rescans of 10,000 tasks cheap."""
         key = _stat_key(info_path)
         if key is None:
             return None
+        if shared:
+            known = self._task_cache.get(name)
+            if known is not None and known[0] == key:
+                return known[1]
         cached = self._info_cache.get(name)
         if cached is not None and cached[0] == key:
             data = cached[1]
@@ -221,6 +233,8 @@ class TaskStore:
             return self._unreadable(name)
         task.name = name  # the folder name is authoritative
         self._broken.discard(name)
+        if shared:
+            self._task_cache[name] = (key, task)
         return task
 
     def _unreadable(self, name: str) -> Task:
@@ -351,6 +365,7 @@ class TaskStore:
                 os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
                 self._info_cache.pop(task.name, None)
                 self._config_cache.pop(task.name, None)
+                self._task_cache.pop(task.name, None)
                 moved.append(trash_name)
             fsync_dir(self.layout.trash_dir)
             fsync_dir(self.layout.tasks_dir)
