@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import threading
 import time
 from collections.abc import Iterable
+from functools import partial
 
 from rich.text import Text
 from textual import work
@@ -15,15 +17,29 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
-from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.tui.screens.help import HelpScreen
-from pyruns_tui.tui.screens.manager import ManagerScreen
-from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
 
 REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
+
+
+# each screen's module is imported when the screen is first shown, not at start-up
+SCREEN_CLASSES = {
+    "generator": ("pyruns_tui.tui.screens.generator", "GeneratorScreen"),
+    "manager": ("pyruns_tui.tui.screens.manager", "ManagerScreen"),
+    "monitor": ("pyruns_tui.tui.screens.monitor", "MonitorScreen"),
+}
+
+
+def screen_class(mode: str) -> type[Screen[None]]:
+    module, name = SCREEN_CLASSES[mode]
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def make_screen(mode: str) -> Screen[None]:
+    return screen_class(mode)()
 
 
 class PyrunsApp(App[None]):
@@ -35,7 +51,7 @@ class PyrunsApp(App[None]):
 
     TITLE = "pyruns-tui"
     CSS_PATH = "app.tcss"
-    MODES = {"generator": GeneratorScreen, "manager": ManagerScreen, "monitor": MonitorScreen}
+    MODES = {mode: partial(make_screen, mode) for mode in SCREEN_CLASSES}
     BINDINGS = [
         Binding("1", "switch_mode('generator')", "Generator", key_display="1"),
         Binding("2", "switch_mode('manager')", "Manager", key_display="2"),
@@ -107,22 +123,23 @@ class PyrunsApp(App[None]):
     def action_help(self) -> None:
         screen = self.screen
         sections = [("Everywhere", list(self.BINDINGS))]
-        for mode, cls in self.MODES.items():
+        classes = [screen_class(mode) for mode in SCREEN_CLASSES]
+        for mode, cls in zip(SCREEN_CLASSES, classes):
             sections.append((mode.capitalize(), list(getattr(cls, "BINDINGS", []))))
-        if isinstance(screen, Screen) and type(screen) not in self.MODES.values():
+        if isinstance(screen, Screen) and type(screen) not in classes:
             sections.append(("This screen", list(screen.BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
     def on_open_task(self, message: OpenTask) -> None:
         self.switch_mode("monitor")
         monitor = self.screen
-        if isinstance(monitor, MonitorScreen):
+        if isinstance(monitor, screen_class("monitor")):
             monitor.show_task(message.name, message.run)
 
     def on_load_config(self, message: LoadConfig) -> None:
         self.switch_mode("generator")
         generator = self.screen
-        if isinstance(generator, GeneratorScreen):
+        if isinstance(generator, screen_class("generator")):
             generator.load_task_config(message.name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
