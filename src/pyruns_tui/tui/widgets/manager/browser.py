@@ -182,7 +182,7 @@ class TaskBrowser(Vertical):
                 self._ticker.pause()
             return
         self.table.tick += 1
-        self.table.refresh_names(running)
+        self.table.refresh_ticking(running)
         self._poll_running = True
         self.sync()
 
