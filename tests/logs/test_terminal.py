@@ -334,3 +334,17 @@ def test_discard_lines_before_never_drops_screen_lines() -> None:
     model.discard_lines_before(1000)
     assert model.first_line == model.screen_top == 21
     assert model.plain_line(21) == "21"
+
+
+def test_escape_held_back_across_feeds_keeps_its_place() -> None:
+    # found by fuzzing: an aborted CSI at a chunk's end and an ESC held back by the previous cut
+    # used to overwrite each other, so the OSC after them leaked out as text
+    data = b"\x1b[\x1b[\x1b]8;;http://x\x1b\\\x1b[\x1b[\x1b[\x1b[\tend"
+    whole = TerminalModel()
+    whole.feed(data)
+    for cut in range(len(data) + 1):
+        split = TerminalModel()
+        split.feed(data[:cut])
+        split.feed(data[cut:])
+        assert split.plain_text() == whole.plain_text()
+    assert "http" not in whole.plain_text()

@@ -190,18 +190,21 @@ class TerminalModel(ScreenBuffer):
         return True
 
     def _escape(self, text: str, i: int) -> int:
-        """Handle the escape sequence at text[i] (ESC); return where to resume, -1 when done."""
+        """Handle the escape sequence at text[i] (ESC); return where to resume, -1 when done.
+
+        An unfinished sequence at the end of `text` goes in front of what `feed_text` already
+        held back: that pending tail comes right after `text` in the stream."""
         n = len(text)
         j = i + 1
         if j >= n:
-            self._pending = "\x1b"
+            self._pending = "\x1b" + self._pending
             return -1
         c = text[j]
         if c == "[":  # a CSI that the token regex could not match: incomplete or invalid
             end = _CSI_PARTIAL_RE.match(text, j + 1).end()  # type: ignore[union-attr]
             if end >= n:
                 if n - i <= _MAX_PENDING:
-                    self._pending = text[i:]
+                    self._pending = text[i:] + self._pending
                 return -1
             return end  # a byte that cannot continue a CSI aborts it
         if c in "]PX^_":
@@ -211,7 +214,7 @@ class TerminalModel(ScreenBuffer):
             m = _NF_RE.match(text, j)
             assert m is not None
             if m.group(1) is None and m.end() >= n and n - i <= _MAX_PENDING:
-                self._pending = text[i:]
+                self._pending = text[i:] + self._pending
                 return -1
             return m.end()
         if "\x30" <= c <= "\x7e":
@@ -228,7 +231,7 @@ class TerminalModel(ScreenBuffer):
         c = text[k]
         if c == "\x1b":
             if k + 1 >= len(text):
-                self._pending = "\x1b"
+                self._pending = "\x1b" + self._pending
                 return -1
             self._in_string = False
             return k + 2 if text[k + 1] == "\\" else k
