@@ -51,8 +51,14 @@ def _pyruns_runner_rss(ctx: Context, count: int) -> Samples:
     root = ctx.sweep_fixture("pyruns", count)
     names = _task_names([p.name for p in (root / "_pyruns_" / "sweep" / "tasks").iterdir()
                          if not p.name.startswith(".")])
+    begin = time.perf_counter()
     try:
-        run_cmd(ctx.pyruns.cmd(root, "sweep", "run", "-d", "-j", "1", *names), timeout=1800)
+        try:
+            run_cmd(ctx.pyruns.cmd(root, "sweep", "run", "-d", "-j", "1", *names), timeout=1800)
+        except BenchError as exc:
+            reason = str(exc).split(": ", 1)[-1].split(" | ")[0]
+            raise BenchError(f"`pyr run -d -j 1` of {count:,} tasks failed after "
+                             f"{time.perf_counter() - begin:.0f} s: {reason}") from exc
         procs = pyruns_runner_procs(root)
         if len(procs) != 1:
             raise BenchError(f"expected one pyruns runner, found {len(procs)}")

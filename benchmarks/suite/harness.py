@@ -159,6 +159,14 @@ def bench_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def describe(cmd: Sequence[str]) -> str:
+    """A short form of a command for messages: program name, long paths cut to their last part."""
+    words = [Path(str(cmd[0])).name]
+    words += [w if len(w) <= 40 else ".../" + Path(w).name for w in map(str, cmd[1:])]
+    text = " ".join(words)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
 def run_cmd(cmd: Sequence[str], cwd: Path | None = None, *, env: dict[str, str] | None = None,
             timeout: float = 900, input_text: str | None = None) -> str:
     """Run a command to completion and return its stdout; BenchError with its stderr if it fails."""
@@ -166,12 +174,13 @@ def run_cmd(cmd: Sequence[str], cwd: Path | None = None, *, env: dict[str, str] 
         done = subprocess.run(list(cmd), cwd=cwd, env=env or bench_env(), capture_output=True,
                               text=True, timeout=timeout, input=input_text)
     except subprocess.TimeoutExpired as exc:
-        raise BenchError(f"`{' '.join(map(str, cmd))[:120]}` ran over {timeout:.0f} s") from exc
+        raise BenchError(f"`{describe(cmd)}` ran over {timeout:.0f} s") from exc
     except OSError as exc:
         raise BenchError(f"cannot run {cmd[0]}: {exc}") from exc
     if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise BenchError(f"`{' '.join(map(str, cmd))[:120]}` exited {done.returncode}: {' | '.join(tail)}")
+        tail = [line[:160] + ("..." if len(line) > 160 else "")
+                for line in (done.stderr or done.stdout).strip().splitlines()[-3:]]
+        raise BenchError(f"`{describe(cmd)}` exited {done.returncode}: {' | '.join(tail)}")
     return done.stdout
 
 
@@ -182,7 +191,7 @@ def timed_cmd(cmd: Sequence[str], cwd: Path | None = None, *, env: dict[str, str
     out = run_cmd(cmd, cwd, env=env, timeout=timeout)
     elapsed = time.perf_counter() - begin
     if min_lines and out.count("\n") < min_lines:
-        raise BenchError(f"`{' '.join(map(str, cmd))[:80]}` printed {out.count(chr(10))} lines, "
+        raise BenchError(f"`{describe(cmd)}` printed {out.count(chr(10))} lines, "
                          f"expected >= {min_lines}")
     return elapsed
 
