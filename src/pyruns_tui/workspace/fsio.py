@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import json
 import os
@@ -57,6 +55,8 @@ def sync_filesystem(path: Path) -> None:
     """Flush every dirty page of the filesystem holding `path` (one call instead of N fsyncs)."""
     global _syncfs
     if _syncfs is None:
+        import ctypes.util  # only when first needed: it is slow to import
+
         libc_name = ctypes.util.find_library("c")
         libc = ctypes.CDLL(libc_name, use_errno=True) if libc_name else None
         _syncfs = getattr(libc, "syncfs", False) if libc is not None else False

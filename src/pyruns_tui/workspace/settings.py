@@ -7,8 +7,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pyruns_tui.errors import WorkspaceError
 
 
@@ -117,6 +115,8 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{path}: cannot read settings: {exc}") from exc
+    import yaml  # settings are read rarely; most commands never import a YAML parser
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -177,8 +177,6 @@ class TaskStore:
 
     def load_config(self, name: str) -> dict[str, Any]:
         """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
-        from pyruns_tui.params import yamlio
-
         self._load_disk_cache()
         if not self._is_task_folder(name):
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
@@ -189,6 +187,8 @@ class TaskStore:
         cached = self._config_cache.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
+        from pyruns_tui.params import yamlio  # only on a cache miss: it costs ~30 ms to import
+
         data = yamlio.load_file(path)
         if data is None:
             data = {}
