@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,27 +11,7 @@ import pytest
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ParamSpec, ScriptParams, extract_params
 from pyruns_tui.params.config_default import config_default_text, defaults_from_text
-
-SCRIPTS = Path(__file__).parent / "scripts"
-
-
-def real_namespaces(script: str, argvs: list[list[str]]) -> list[dict[str, Any]]:
-    """Run the script's real parser on each argv (in a subprocess) -> probe results."""
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script)],
-        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True)
-    return json.loads(proc.stdout)
-
-
-def strict_equal(a: Any, b: Any) -> bool:
-    """Equality that also requires equal types (True != 1, 1 != 1.0), recursively."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, list):
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(strict_equal(a[k], b[k]) for k in a)
-    return bool(a == b)
+from tests.params.real_parser import SCRIPTS, real_namespaces, strict_equal
 
 
 def params_of(source: str, **kwargs: Any) -> ScriptParams:

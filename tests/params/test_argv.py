@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import math
 import runpy
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -18,27 +14,7 @@ from hypothesis import strategies as st
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.argv import build_argv
-
-SCRIPTS = Path(__file__).parent / "scripts"
-
-
-def real_namespaces(script: str, argvs: list[list[str]]) -> list[dict[str, Any]]:
-    """Run the script's real parser on each argv (in a subprocess) -> probe results."""
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script)],
-        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True)
-    return json.loads(proc.stdout)
-
-
-def strict_equal(a: Any, b: Any) -> bool:
-    """Equality that also requires equal types (True != 1, 1 != 1.0), recursively."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, list):
-        return len(a) == len(b) and all(strict_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
+from tests.params.real_parser import SCRIPTS, real_namespaces, strict_equal
 
 
 def script_params(script: str, subcommand: str | None = None) -> ScriptParams:
