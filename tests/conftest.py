@@ -50,10 +50,5 @@ def make_tasks(store: TaskStore, count: int, prefix: str = "t", **config: object
     return [t.name for t in store.create_tasks(new, task_kind="plain", script=None)]
 
 
-def no_files_outside(root: Path, before: set[str]) -> bool:
-    """True when the directory tree under root gained nothing compared with `before`."""
-    return {str(p) for p in root.rglob("*")} == before
-
-
 def environ_without_pyruns() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PYRUNS_", "__PYRUNS"))}

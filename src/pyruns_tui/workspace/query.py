@@ -115,10 +115,6 @@ class Query:
         return cls(tuple(terms))
 
     @property
-    def needs_params(self) -> bool:
-        return any(t.kind != "keyed" or t.key not in ("status", "name", "notes", "pinned") for t in self.terms)
-
-    @property
     def needs_metrics(self) -> bool:
         return any(t.kind == "compare" for t in self.terms)
 
