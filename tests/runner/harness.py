@@ -44,8 +44,13 @@ def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "c
 
 
 def py(code: str) -> str:
-    """A shell command line running `code` with this interpreter."""
-    return f"{shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+    """A shell command line running `code` with this interpreter.
+
+    `exec` makes the interpreter the task's process whatever the shell: bash execs a lone
+    command itself, dash (/bin/sh on Debian, used when SHELL is unset) does not, and a signal
+    that kills a shell's child reaches the runner only as the shell's exit code 128+N.
+    """
+    return f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
 
 
 @dataclass
