@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from pyruns_tui.tui.compositor import use_cropping_compositor
 from pyruns_tui.tui.widgets.topbar import TopBar
 
 if TYPE_CHECKING:
@@ -18,6 +19,10 @@ class PyrunsScreen(Screen[None]):
     """A main screen (mode). Subclasses implement `compose_body` and may react to `on_tasks_changed`."""
 
     MODE = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        use_cropping_compositor(self)  # repainting one cell sends that cell, not the line up to it
 
     @property
     def pyruns(self) -> PyrunsApp:

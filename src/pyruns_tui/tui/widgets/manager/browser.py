@@ -70,6 +70,7 @@ class TaskBrowser(Vertical):
         self._poll_running = False
         self._ticker: Timer | None = None
         self._search_timer: Timer | None = None
+        self._status_text: str | None = None
 
     def compose(self) -> ComposeResult:
         yield SearchBar(self.history, id="manager-search")
@@ -175,13 +176,13 @@ class TaskBrowser(Vertical):
         return bool(sort_key(column, old.view, 0.0) != sort_key(column, new.view, 0.0))
 
     def _tick(self) -> None:
-        """Once a second while tasks run: repaint their duration cells and read their new metrics."""
+        """Once a second while tasks run: repaint their duration cells (where the text changed) and
+        read their new metrics."""
         running = self.index.running()
         if not running:
             if self._ticker is not None:
                 self._ticker.pause()
             return
-        self.table.tick += 1
         self.table.refresh_ticking(running)
         self._poll_running = True
         self.sync()
@@ -242,7 +243,10 @@ class TaskBrowser(Vertical):
             parts.append(f"⚠ {self.query_error}")
         if table.rows and not table.rows[0].config_loaded:
             parts.append("reading configs…")
-        self.query_one("#manager-status", Static).update("  ·  ".join(parts), layout=False)  # one line, always
+        text = "  ·  ".join(parts)
+        if text != self._status_text:  # an unchanged line is not repainted (nor re-sent to the terminal)
+            self._status_text = text
+            self.query_one("#manager-status", Static).update(text, layout=False)  # one line, always
 
     # ----- sorting and metric columns
 

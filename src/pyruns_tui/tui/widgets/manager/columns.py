@@ -75,6 +75,17 @@ def format_metric(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+def running_duration(seconds: float) -> str:
+    """A running task's duration: `42s` in its first minute, then to the minute (`3m`, `1h02m`,
+    `2d03h`). The table repaints the cell only when this text changes, so over SSH a long run
+    costs one small write a minute instead of one a second."""
+    if seconds < 60:
+        return f"{max(0, int(seconds))}s"
+    if seconds < 3600:
+        return f"{int(seconds) // 60}m"
+    return format_duration(seconds)
+
+
 def param_text(view: TaskView, key: str) -> str:
     if key not in view.params:
         return ""
@@ -93,8 +104,10 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
     if key == "created":
         return format_time(task.created_at), "dim"
     if key == "duration":
-        running = task.status is Status.RUNNING
-        return format_duration(task.duration_s(now)), "cyan" if running else ""
+        if task.status is Status.RUNNING:
+            seconds = task.duration_s(now)
+            return (running_duration(seconds) if seconds is not None else ""), "cyan"
+        return format_duration(task.duration_s(now)), ""
     if key == "runs":
         return (str(len(task.runs)) if task.runs else ""), ""
     if key == "gpus":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -16,8 +17,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pyruns_tui.tui.widgets.manager.columns import Column, cells
+from pyruns_tui.tui.widgets.manager.columns import Column, cell, cells
 from pyruns_tui.tui.widgets.manager.task_index import TaskEntry
+from pyruns_tui.workspace.model import Status
 
 GUTTER = 2  # "● " marks a selected row
 FIXED_COLUMNS = 2  # status and name stay in place while scrolling sideways
@@ -30,6 +32,18 @@ def fit(text: str, width: int, align_right: bool = False) -> str:
         return set_cell_size(text, max(0, width - 1)) + "…" if width > 0 else ""
     pad = " " * (width - length)
     return pad + text if align_right else text + pad
+
+
+def changed_cells(old: str, new: str) -> tuple[int, int]:
+    """The cells [first, last) where two texts of the same cell width differ; (0, 0) when equal.
+    Any non-ASCII text gives the whole width (cell positions are character positions only in ASCII)."""
+    if old == new:
+        return 0, 0
+    if not (old.isascii() and new.isascii()) or len(old) != len(new):
+        return 0, max(cell_len(old), cell_len(new))
+    first = next(i for i, (a, b) in enumerate(zip(old, new)) if a != b)
+    last = len(new) - next(i for i, (a, b) in enumerate(zip(reversed(old), reversed(new))) if a != b)
+    return first, last
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -104,7 +118,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.sort_key = ""
         self.sort_reverse = False
         self.empty_text = "No tasks"
-        self.tick = 0  # bumped every second while tasks run: their duration cells change
+        self._painted_ticks: dict[str, tuple[str, ...]] = {}  # running rows: their duration text as last drawn
+        self.ticks = 0  # calls of refresh_ticking (once a second while tasks run)
+        self.tick_repaints = 0  # rows whose duration cells those calls repainted
         self._row_index: dict[str, int] = {}
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._layout = 0
@@ -125,8 +141,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.refresh()
 
     def set_sort(self, key: str, reverse: bool) -> None:
-        self.sort_key, self.sort_reverse = key, reverse
-        self.refresh_line(0)
+        if (key, reverse) != (self.sort_key, self.sort_reverse):
+            self.sort_key, self.sort_reverse = key, reverse
+            self.refresh_line(0)
 
     def set_rows(self, rows: Sequence[TaskEntry]) -> None:
         """Show `rows` (in order); the cursor stays on the same task when it is still shown."""
@@ -152,24 +169,52 @@ class TaskTable(ScrollView, can_focus=True):
             if index is not None:
                 self.refresh_row(index)
 
-    def refresh_ticking(self, names: Iterable[str]) -> None:
-        """Repaint only the cells that change every second (durations) of these rows: a whole
-        row a second per running task was ~5 kB/s to the terminal, too much over SSH."""
+    def refresh_ticking(self, names: Iterable[str]) -> int:
+        """Repaint the cells that count up (durations) of these running rows where their text
+        changed since drawn, and of those only the characters that differ: with the cropping
+        compositor only they are sent to the terminal (over SSH). Returns how many rows changed."""
         top, left = int(self.scroll_offset.y), int(self.scroll_offset.x)
         fixed = GUTTER + sum(w + 1 for w in self.widths[:FIXED_COLUMNS])
         edge = GUTTER
-        spans = []
+        spans = []  # (x on screen, width, right-aligned, whole cell visible) of each ticking column
         for number, (column, width) in enumerate(zip(self.columns, self.widths)):
             if column.ticks:
-                x = edge if number < FIXED_COLUMNS else max(fixed, edge - left)
-                spans.append((x, width))
+                x = edge if number < FIXED_COLUMNS else edge - left
+                spans.append((max(fixed, x) if number >= FIXED_COLUMNS else x, width, column.align_right,
+                              number < FIXED_COLUMNS or x >= fixed))
             edge += width + 1
+        self.ticks += 1
+        painted, self._painted_ticks = self._painted_ticks, {}
+        now = time.time()
+        repainted = 0
         for name in names:
             index = self._row_index.get(name)
+            old = painted.get(name)
+            if old is not None:
+                self._painted_ticks[name] = old
             if index is None or not top <= index < top + self.size.height - 1:
                 continue
-            for x, width in spans:
-                self.refresh(Region(x, index + 1 - top, width, 1))
+            new = self._ticks(self.rows[index], now)
+            if new == old:
+                continue
+            repainted += 1
+            y = index + 1 - top
+            for number, (x, width, right, whole) in enumerate(spans):
+                if whole and old is not None and len(old) == len(new):
+                    first, last = changed_cells(fit(old[number], width, right), fit(new[number], width, right))
+                    if first < last:
+                        self.refresh(Region(x + first, y, last - first, 1))
+                else:
+                    self.refresh(Region(x, y, width, 1))
+        self.tick_repaints += repainted
+        return repainted
+
+    def _ticks(self, entry: TaskEntry, now: float | None = None) -> tuple[str, ...]:
+        """The text of the cells of `entry` that count up while it runs (empty when it does not)."""
+        if entry.task.status is not Status.RUNNING:
+            return ()
+        now = time.time() if now is None else now
+        return tuple(cell(column, entry.view, now)[0] for column in self.columns if column.ticks)
 
     def refresh_row(self, index: int) -> None:
         top = int(self.scroll_offset.y)
@@ -315,12 +360,15 @@ class TaskTable(ScrollView, can_focus=True):
         return line
 
     def _row_strip(self, entry: TaskEntry) -> Strip:
-        ticking = entry.task.status.value == "running"
-        key = (entry.name, entry.version, self._layout, self.tick if ticking else 0)
+        now = time.time()
+        ticks = self._ticks(entry, now)
+        if ticks:
+            self._painted_ticks[entry.name] = ticks
+        key = (entry.name, entry.version, self._layout, ticks)
         strip = self._strips.get(key)
         if strip is None:
             segments = []
-            for (text, style), column, width in zip(cells(self.columns, entry.view), self.columns, self.widths):
+            for (text, style), column, width in zip(cells(self.columns, entry.view, now), self.columns, self.widths):
                 segments.append(Segment(fit(text, width, column.align_right), Style.parse(style) if style else None))
                 segments.append(Segment(" "))
             strip = Strip(segments[:-1])
