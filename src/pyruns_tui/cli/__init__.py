@@ -10,8 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from pyruns_tui.cli.commands import COMMANDS
-from pyruns_tui.cli.context import Context
+from pyruns_tui.cli import commands
 from pyruns_tui.errors import PyrunsError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -31,7 +30,8 @@ def _add_globals(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or with `only` of that one (its module alone is imported)."""
     parser = _Parser(
         prog="pyr-tui",
         description="A terminal experiment manager for Python training scripts.",
@@ -39,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_globals(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.add_parser(sub)
+    for name in (only,) if only else commands.NAMES:
+        commands.load(name).add_parser(sub)
     return parser
 
 
@@ -53,8 +53,8 @@ def build_tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_command(argv: list[str]) -> bool:
-    names = {m.NAME for m in COMMANDS}
+def _command_word(argv: list[str]) -> str | None:
+    """The sub-command `argv` names; "" for a help request without one; None for the TUI form."""
     skip = False
     for arg in argv:
         if skip:
@@ -64,34 +64,36 @@ def _is_command(argv: list[str]) -> bool:
             skip = True
             continue
         if arg in ("-h", "--help"):
-            return True
+            return ""
         if arg.startswith("-"):
             continue
-        return arg in names
-    return False
+        return arg if arg in commands.NAMES else None
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    is_command = _is_command(argv)
-    parser = build_parser() if is_command else build_tui_parser()
+    word = _command_word(argv)
+    is_command = word is not None
+    parser = build_parser(only=word) if is_command else build_tui_parser()
     args = parser.parse_args(argv)
     cwd = Path(args.directory).expanduser() if args.directory else Path.cwd()
     if not cwd.is_dir():
         sys.stderr.write(f"pyr-tui: error: -C {args.directory}: no such directory\n")
         return EXIT_USAGE
+    from pyruns_tui.cli.context import Context
+
     ctx = Context(cwd=cwd.resolve(), workspace=args.workspace, debug=args.debug)
     if not is_command and args.script and not args.script.endswith(".py"):
-        commands = ", ".join(m.NAME for m in COMMANDS)
-        sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {commands}; or give SCRIPT.py)\n")
+        names = ", ".join(commands.NAMES)
+        sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {names}; or give SCRIPT.py)\n")
         return EXIT_USAGE
     try:
         if not is_command:
             from pyruns_tui.cli.open_tui import open_tui
 
             return open_tui(ctx, args)
-        module = next(m for m in COMMANDS if m.NAME == args.command)
-        return module.run(ctx, args)
+        return commands.load(args.command).run(ctx, args)
     except PyrunsError as exc:
         if ctx.debug:
             raise

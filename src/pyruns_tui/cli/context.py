@@ -6,13 +6,14 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.errors import WorkspaceError
-from pyruns_tui.workspace.bootstrap import check_workspace_name
 from pyruns_tui.workspace.layout import Layout, find_root, list_workspaces
-from pyruns_tui.workspace.settings import Settings, load_settings
-from pyruns_tui.workspace.store import TaskStore
+
+if TYPE_CHECKING:  # the rest is imported by the commands that need it (start-up time)
+    from pyruns_tui.workspace.settings import Settings
+    from pyruns_tui.workspace.store import TaskStore
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Context:
     def layout(self) -> Layout:
         root = self.root()
         if self.workspace:
+            from pyruns_tui.workspace.bootstrap import check_workspace_name
+
             check_workspace_name(self.workspace)
             if not (root / self.workspace / "tasks").is_dir():
                 known = ", ".join(list_workspaces(root)) or "none"
@@ -51,10 +54,14 @@ class Context:
 
     def store(self) -> TaskStore:
         if self._store is None:
+            from pyruns_tui.workspace.store import TaskStore
+
             self._store = TaskStore(self.layout(), disk_cache=True)
         return self._store
 
     def settings(self) -> Settings:
+        from pyruns_tui.workspace.settings import load_settings
+
         return load_settings(self.root() / "_pyruns_settings.yaml")
 
     def resolve_tasks(self, names: list[str]) -> list[str]:

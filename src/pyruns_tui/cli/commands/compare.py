@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context, print_json
-from pyruns_tui.metrics.compare import compare_tasks, to_dict, to_text
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "compare"
 
@@ -19,6 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
+    from pyruns_tui.metrics.compare import compare_tasks, to_dict, to_text
+
     store = ctx.store()
     a, b = ctx.resolve_tasks([args.a, args.b])
     comparison = compare_tasks(store, a, b)

@@ -9,11 +9,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.metrics.export import FORMATS, BestRow, best, export_rows, format_for_path, render, save_text
-from pyruns_tui.metrics.report_format import json_safe, markdown_cell
-from pyruns_tui.workspace.select import select_tasks
+from pyruns_tui.metrics.report_format import FORMATS
+
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
+    from pyruns_tui.metrics.export import BestRow
 
 NAME = "export"
 
@@ -47,6 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
+    from pyruns_tui.metrics.report_format import json_safe, markdown_cell
     from pyruns_tui.params.yamlio import dump_text
 
     if as_json:
@@ -59,6 +62,9 @@ def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.metrics.export import best, export_rows, format_for_path, render, save_text
+    from pyruns_tui.workspace.select import select_tasks
+
     if args.json and args.format not in (None, "json") and not args.best:
         sys.stderr.write(f"pyr-tui: error: --json conflicts with -f {args.format}\n")
         return 2

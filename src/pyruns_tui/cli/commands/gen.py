@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context, print_json
 from pyruns_tui.errors import WorkspaceError
-from pyruns_tui.workspace.bootstrap import read_script_info
-from pyruns_tui.workspace.generate import create_from_plan, merge_defaults, plan_tasks
+
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "gen"
 
@@ -33,7 +34,10 @@ def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
     from pyruns_tui.params import yamlio
+    from pyruns_tui.workspace.bootstrap import read_script_info
+    from pyruns_tui.workspace.generate import create_from_plan, merge_defaults, plan_tasks
 
     text, where = _read_spec(ctx, args.spec)
     spec = yamlio.load_text(text, where=where)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "init"
 
@@ -20,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+
     if args.shell:
         layout = init_shell_workspace(ctx.cwd)
     else:

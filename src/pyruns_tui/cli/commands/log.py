@@ -11,11 +11,14 @@ import argparse
 import sys
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
 from pyruns_tui.errors import WorkspaceError
-from pyruns_tui.workspace.model import Status, Task
-from pyruns_tui.workspace.store import TaskStore
+
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.model import Task
+    from pyruns_tui.workspace.store import TaskStore
 
 NAME = "log"
 FOLLOW_POLL_S = 0.05
@@ -33,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _wait_for_start(store: TaskStore, name: str) -> Task:
     """A queued task's state once it has started (or left the queue)."""
+    from pyruns_tui.workspace.model import Status
+
     while True:
         task = store.get(name)
         if task.status is not Status.QUEUED:
@@ -55,12 +60,16 @@ def _chunks(store: TaskStore, task: Task, index: int, follow: bool) -> Iterator[
 
 
 def _is_live(store: TaskStore, name: str, index: int) -> bool:
+    from pyruns_tui.workspace.model import Status
+
     task = store.get(name)
     last = task.last_run
     return task.status is Status.RUNNING and last is not None and last.index == index
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.workspace.model import Status
+
     store = ctx.store()
     name = ctx.resolve_tasks([args.task])[0]
     task = store.get(name)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyruns_tui.cli.context import Context, print_json
-from pyruns_tui.humanize import format_duration, format_time
-from pyruns_tui.workspace.bootstrap import read_script_info
-from pyruns_tui.workspace.query import TaskView, format_value
-from pyruns_tui.workspace.select import select_tasks
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.query import TaskView
 
 NAME = "ls"
 
@@ -46,6 +44,12 @@ def view_json(view: TaskView) -> dict[str, Any]:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
+    from pyruns_tui.humanize import format_duration, format_time
+    from pyruns_tui.workspace.bootstrap import read_script_info
+    from pyruns_tui.workspace.query import format_value
+    from pyruns_tui.workspace.select import select_tasks
+
     store = ctx.store()
     if args.trash:
         tasks = store.scan_trash()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context, print_json
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "metrics"
 CPU_INTERVAL_S = 0.2
@@ -16,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
     from pyruns_tui.metrics.system import SystemSampler
 
     snap = SystemSampler().sample_after(CPU_INTERVAL_S)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "note"
 

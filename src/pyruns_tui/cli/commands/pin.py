@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "pin"
 
@@ -20,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+
     store = ctx.store()
     if not args.tasks and not args.param:
         print("pyr-tui: error: pin needs TASK names or --param KEY", file=sys.stderr)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "rm"
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.runner import client, control
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
+    from pyruns_tui.runner import control
 
 NAME = "run"
 
@@ -30,6 +32,8 @@ def queue_tasks(
     jobs: int | None = None,
 ) -> control.Outcome:
     """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
+    from pyruns_tui.runner import client, control
+
     store = ctx.store()
     names = ctx.resolve_tasks(list(names))
     if jobs is not None:
@@ -41,6 +45,8 @@ def queue_tasks(
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.runner import control
+
     outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs)
     for name, why in outcome.skipped.items():
         sys.stderr.write(f"{name}: {why}\n")

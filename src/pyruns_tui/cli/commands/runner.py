@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pyruns_tui.cli.context import Context, print_json
-from pyruns_tui.runner import client, control
-from pyruns_tui.runner.paths import RunnerPaths
-from pyruns_tui.workspace.model import Status
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "runner"
 
@@ -30,6 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
     import json
+
+    from pyruns_tui.runner import client
+    from pyruns_tui.runner.paths import RunnerPaths
+    from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
     layout = store.layout
@@ -56,6 +58,10 @@ def status_dict(ctx: Context) -> dict[str, Any]:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
+    from pyruns_tui.runner import client, control
+    from pyruns_tui.workspace.model import Status
+
     layout = ctx.store().layout
     if args.action == "start":
         pid = client.ensure_runner(layout)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context, print_json
-from pyruns_tui.humanize import format_duration
-from pyruns_tui.workspace.query import flatten, format_value
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "show"
 
@@ -18,6 +18,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import print_json
+    from pyruns_tui.humanize import format_duration
+    from pyruns_tui.workspace.query import flatten, format_value
+
     store = ctx.store()
     task = store.get(ctx.resolve_tasks([args.task])[0])
     if args.json:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.runner import control
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "stop"
 
@@ -19,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.runner import control
+
     store = ctx.store()
     if args.all:
         outcome = control.stop_all(store)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from pyruns_tui.cli.context import Context
-from pyruns_tui.runner import control
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
 
 NAME = "wait"
 
@@ -17,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.runner import control
+
     store = ctx.store()
     names = list(dict.fromkeys(ctx.resolve_tasks(args.tasks)))
     tasks = control.wait(store, names, timeout_s=args.timeout)
