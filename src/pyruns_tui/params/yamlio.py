@@ -23,16 +23,15 @@ import math
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError as RuamelYAMLError
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from pyruns_tui.errors import ParamsError
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 __all__ = [
     "parse_scalar",
@@ -400,17 +399,27 @@ def _represent_float_both(representer: Any, data: float) -> Any:
     return representer.represent_scalar("tag:yaml.org,2002:float", value)
 
 
-class _Representer(RoundTripRepresenter):
-    """ruamel round-trip representer writing floats that YAML 1.1 readers also read."""
-
-
-_Representer.add_representer(float, _represent_float_both)
+_representer: type | None = None
 
 
 def _ruamel() -> YAML:
-    """A fresh ruamel round-trip YAML 1.2 instance (instances are not thread-safe)."""
+    """A fresh ruamel round-trip YAML 1.2 instance (instances are not thread-safe).
+
+    ruamel is imported here, on first use: it costs ~40 ms, and only the round-trip
+    functions need it (not `gen`, `ls` or the runner)."""
+    global _representer
+    from ruamel.yaml import YAML
+
+    if _representer is None:
+        from ruamel.yaml.representer import RoundTripRepresenter
+
+        class _Representer(RoundTripRepresenter):
+            """ruamel round-trip representer writing floats that YAML 1.1 readers also read."""
+
+        _Representer.add_representer(float, _represent_float_both)
+        _representer = _Representer
     rt = YAML(typ="rt")
-    rt.Representer = _Representer
+    rt.Representer = _representer
     rt.width = 1 << 30
     rt.allow_unicode = True
     rt.preserve_quotes = True
@@ -419,8 +428,11 @@ def _ruamel() -> YAML:
 
 def load_roundtrip(text: str, where: str = "") -> Any:
     """Load YAML 1.2 with ruamel round-trip types, keeping comments and order for re-dump."""
+    from ruamel.yaml.error import YAMLError as RuamelYAMLError
+
+    rt = _ruamel()
     try:
-        data = _ruamel().load(text)
+        data = rt.load(text)
     except (RuamelYAMLError, ValueError, TypeError, RecursionError) as exc:
         raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
     return _check_alias_expansion(data, text, where)
@@ -435,6 +447,9 @@ def dump_roundtrip(obj: Any) -> str:
 
 def _commentable(value: Any) -> Any:
     """Plain data -> ruamel round-trip nodes; ambiguous strings forced to double quotes."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
     if isinstance(value, dict):
         out = CommentedMap()
         for key, item in value.items():
@@ -464,6 +479,8 @@ def _comment_lines(help_text: str) -> list[str]:
 
 def _locate(mapping: CommentedMap, path: str) -> tuple[CommentedMap, Any, int] | None:
     """The mapping holding dotted `path`, its key and depth; keys containing dots win."""
+    from ruamel.yaml.comments import CommentedMap
+
     if path in mapping:
         return mapping, path, 0
     for key in mapping:
@@ -482,6 +499,8 @@ def dump_commented(data: dict, comments: dict[str, str]) -> str:
     on a key holding a mapping/list, becomes comment lines before the key. Paths that name no
     key are ignored. The text reads back identical with `load_text` and `yaml.safe_load`.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     root = _commentable(data)
     indent = 2
     for path, help_text in comments.items():
