@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +52,12 @@ def info_mode(data: dict[str, Any]) -> int:
     return 0o600 if any(isinstance(r, dict) and r.get("env") for r in runs) else 0o644
 
 
-def _write_new(path: str, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        view = memoryview(data)
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    if written < len(data):  # rare short write (a full disk raises instead)
+        view = memoryview(data)[written:]
         while view:
             view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 def _reject_constant(token: str) -> Any:
@@ -77,6 +74,7 @@ class TaskStore:
 
     def __init__(self, layout: Layout, *, disk_cache: bool = False) -> None:
         self.layout = layout
+        self._tasks_dir = str(layout.tasks_dir)  # hot paths join strings, not Paths
         self._use_disk_cache = disk_cache
         self._lock = WorkspaceLock(layout.lock_file)
         # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
@@ -116,7 +114,7 @@ class TaskStore:
 
     def _is_task_folder(self, name: str) -> bool:
         """Whether `name` can only mean a real folder directly inside tasks/ (no path tricks)."""
-        return is_plain_entry(name) and not os.path.islink(self.layout.task_dir(name))
+        return is_plain_entry(name) and not os.path.islink(os.path.join(self._tasks_dir, name))
 
     def exists(self, name: str) -> bool:
         return self._is_task_folder(name) and self.layout.task_info(name).is_file()
@@ -134,7 +132,7 @@ class TaskStore:
         The Tasks are shared with later scans while their file is unchanged: treat them as
         read-only (`get` returns a private copy to change and `save`)."""
         self._load_disk_cache()
-        tasks_dir = str(self.layout.tasks_dir)
+        tasks_dir = self._tasks_dir
         tasks: list[Task] = []
         seen: set[str] = set()
         for name in self.names():
@@ -180,8 +178,12 @@ class TaskStore:
         self._load_disk_cache()
         if not self._is_task_folder(name):
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
-        path = self.layout.task_config(name)
-        key = _stat_key(str(path))
+        return self._config(name)
+
+    def _config(self, name: str) -> dict[str, Any]:
+        """load_config of a name known to be a task folder (e.g. just listed by `scan`)."""
+        path = os.path.join(self._tasks_dir, name, L.CONFIG_YAML)
+        key = _stat_key(path)
         if key is None:
             return {}
         cached = self._config_cache.get(name)
@@ -312,36 +314,52 @@ class TaskStore:
     def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None) -> list[Task]:
         """Create tasks all-or-nothing: staged in a hidden folder, synced once, then renamed in.
 
-        Wanted names that are taken get a unique suffix. Nothing is left behind on error.
+        Wanted names that are taken get a unique suffix. Nothing is left behind on error, and
+        a crash never leaves a half-written task in tasks/: a task folder is renamed in only
+        after every file of the batch is on disk (one `syncfs`, see sync_filesystem).
         """
         from pyruns_tui.params import yamlio
 
         for item in new:
             validate_name(item.name)
-        tasks_dir = self.layout.tasks_dir
-        staging = tasks_dir / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging_name = f".staging-{os.getpid()}-{os.urandom(4).hex()}"
+        staging = os.path.join(self._tasks_dir, staging_name)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
         with self.lock():
             taken = set(self.names())
             created: list[Task] = []
+            tasks_fd = os.open(self._tasks_dir, os.O_RDONLY)
             try:
-                staging.mkdir()
-                for item in new:
-                    name = unique_name(item.name, taken)
-                    taken.add(name)
-                    task = Task(name=name, task_kind=task_kind, script=script)
-                    # plain writes are enough inside the staging folder: it is renamed in whole
-                    folder = os.path.join(staging, name)
-                    os.mkdir(folder)
-                    _write_new(os.path.join(folder, L.CONFIG_YAML), yamlio.dump_text(item.config).encode("utf-8"))
-                    if item.command is not None:
-                        _write_new(os.path.join(folder, L.CONFIG_SH), item.command.encode("utf-8"))
-                    _write_new(os.path.join(folder, L.TASK_INFO), dump_json(task.to_dict()))
-                    created.append(task)
-                sync_filesystem(staging)
-                for task in created:
-                    os.rename(staging / task.name, tasks_dir / task.name)
-                fsync_dir(tasks_dir)
+                os.mkdir(staging_name, dir_fd=tasks_fd)
+                stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
+                try:
+                    for item in new:
+                        name = unique_name(item.name, taken)
+                        taken.add(name)
+                        task = Task(name=name, task_kind=task_kind, script=script)
+                        # plain writes are enough inside the staging folder: it is synced before
+                        # anything is renamed in (paths relative to it: short lookups)
+                        os.mkdir(name, dir_fd=stage_fd)
+                        files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
+                        if item.command is not None:
+                            files.append((L.CONFIG_SH, item.command.encode("utf-8")))
+                        files.append((L.TASK_INFO, dump_json(task.to_dict())))
+                        for file_name, data in files:
+                            fd = os.open(f"{name}/{file_name}", flags, 0o644, dir_fd=stage_fd)
+                            try:
+                                _write_all(fd, data)
+                            finally:
+                                os.close(fd)
+                        created.append(task)
+                    sync_filesystem(Path(staging))
+                    for task in created:
+                        os.rename(task.name, task.name, src_dir_fd=stage_fd, dst_dir_fd=tasks_fd)
+                finally:
+                    os.close(stage_fd)
+                with contextlib.suppress(OSError):  # as fsync_dir: some filesystems refuse it
+                    os.fsync(tasks_fd)
             finally:
+                os.close(tasks_fd)
                 shutil.rmtree(staging, ignore_errors=True)
         return created
 
@@ -402,9 +420,9 @@ class TaskStore:
 
     def iter_tasks_with_config(self) -> Iterator[tuple[Task, dict[str, Any]]]:
         """Every live task with its parameters (for search, export and skip-existing)."""
-        for task in self.scan():
+        for task in self.scan():  # its names are plain folders (scandir, no symlinks)
             try:
-                config = self.load_config(task.name)
+                config = self._config(task.name)
             except PyrunsError:
                 config = {}  # a hand-broken config.yaml must not hide the task
             yield task, config
