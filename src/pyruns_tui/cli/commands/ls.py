@@ -80,8 +80,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     out = sys.stdout
-    for row in rows:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+    out.write("".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows))
     if len(rows) == 1:
         out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
     return 0
