@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 PYRUNS_DIR = "_pyruns_"
@@ -38,7 +39,7 @@ class Layout:
     def settings_file(self) -> Path:
         return self.root / SETTINGS_FILE
 
-    @property
+    @cached_property  # the runner and a wait build thousands of task paths from these
     def workspace_dir(self) -> Path:
         return self.root / self.name
 
@@ -50,7 +51,7 @@ class Layout:
     def config_default(self) -> Path:
         return self.workspace_dir / CONFIG_DEFAULT
 
-    @property
+    @cached_property
     def tasks_dir(self) -> Path:
         return self.workspace_dir / TASKS_DIR
 
