@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -27,14 +28,16 @@ def is_secret(name: str) -> bool:
 
 def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     """A copy of `env`, sorted, with secret values replaced and URL passwords masked."""
-    out = {}
-    for name in sorted(env):
-        value = env[name]
-        if is_secret(name):
-            out[name] = REDACTED
-        else:
-            out[name] = _URL_PASSWORD.sub(rf"\g<head>{REDACTED}@", value)
-    return out
+    return {name: _redacted(name, env[name]) for name in sorted(env)}
+
+
+@functools.lru_cache(maxsize=4096)  # every run of a runner records (nearly) the same variables
+def _redacted(name: str, value: str) -> str:
+    if is_secret(name):
+        return REDACTED
+    if "@" not in value:
+        return value
+    return _URL_PASSWORD.sub(rf"\g<head>{REDACTED}@", value)
 
 
 def host_name() -> str:
