@@ -106,6 +106,7 @@ class Scheduler:
         self._git = GitCache()
         self._recheck_at: float | None = None
         self._inactive: dict[str, tuple[int, int, int]] = {}
+        self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
         self._known: set[str] = set()
         self._full = True
         self._refresh_settings()
@@ -157,6 +158,8 @@ class Scheduler:
         full, self._full = self._full, False
         tasks = self._active_tasks() if full else self._known_tasks()
         self._known = {t.name for t in tasks}
+        for gone in set(self._tasks) - self._known - set(self.active):
+            del self._tasks[gone]
         queued: list[Task] = []
         for task in tasks:
             if task.status is Status.RUNNING:
@@ -179,14 +182,12 @@ class Scheduler:
     def _known_tasks(self) -> list[Task]:
         """The tasks that were queued or running at the last pass, as they are now."""
         found = []
+        tasks_dir = str(self.layout.tasks_dir)
         for name in sorted(self._known | set(self.active)):
-            try:
-                with open(self.layout.task_info(name), "rb") as fh:
-                    task = Task.from_dict(json.loads(fh.read()))
-            except (OSError, ValueError, PyrunsError):
-                continue
-            task.name = name
-            if task.status.is_active:
+            path = os.path.join(tasks_dir, name, TASK_INFO)
+            key = _stat_key3(path)
+            task = None if key is None else self._read(name, path, key)
+            if task is not None and task.status.is_active:
                 found.append(task)
         return found
 
@@ -204,26 +205,45 @@ class Scheduler:
             if name.startswith(".") or not entry.is_dir():
                 continue
             path = os.path.join(entry.path, TASK_INFO)
-            try:
-                st = os.stat(path)
-            except OSError:
+            key = _stat_key3(path)
+            if key is None:
                 continue
-            key = (st.st_ino, st.st_mtime_ns, st.st_size)
             if self._inactive.get(name) == key:
                 inactive[name] = key
                 continue
-            try:
-                with open(path, "rb") as fh:
-                    task = Task.from_dict(json.loads(fh.read()))
-            except (OSError, ValueError, PyrunsError):
+            task = self._read(name, path, key)
+            if task is None:
                 continue  # half-written by hand or unreadable: not ours to run
-            task.name = name
             if task.status.is_active:
                 found.append(task)
             else:
                 inactive[name] = key
         self._inactive = inactive
         return found
+
+    def _read(self, name: str, path: str, key: tuple[int, int, int]) -> Task | None:
+        """The task in `path` (None when unreadable). While the file keeps its stat `key`, the
+        Task of the last pass is returned again (read-only: changes go through `_update`), so
+        the pass after each exit does not parse every queued task again. Only queued and
+        running tasks are kept."""
+        cached = self._tasks.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            with open(path, "rb") as fh:
+                task = Task.from_dict(json.loads(fh.read()))
+        except (OSError, ValueError, PyrunsError):
+            self._tasks.pop(name, None)
+            return None
+        task.name = name
+        self._remember(task, key)
+        return task
+
+    def _remember(self, task: Task, key: tuple[int, int, int] | None) -> None:
+        if key is not None and task.status.is_active:
+            self._tasks[task.name] = (key, task)
+        else:
+            self._tasks.pop(task.name, None)
 
     def _start_what_fits(self, queued: list[Task]) -> None:
         slots = self.concurrency - len(self.active)
@@ -297,14 +317,17 @@ class Scheduler:
         try:
             # no fsync: atomic rename is enough; after a power loss recovery redoes the state
             task = self.store.update(name, change, fsync=False)
+            self._remember(task, self.store.version(name))  # the next pass need not parse it
             if not task.status.is_active:
                 self.store.forget(name)
             return task
         except _Skip:
             self.store.forget(name)
+            self._tasks.pop(name, None)
             return None
         except PyrunsError as exc:  # deleted or broken meanwhile: nothing to do for it
             self.store.forget(name)
+            self._tasks.pop(name, None)
             self.log(f"{name}: {exc}")
             return None
 
@@ -376,19 +399,29 @@ class Scheduler:
         self.active[name] = run
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
-        P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
+        if started.report_fd is not None:
+            P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
+        # short tasks get their pid with the finish record: one task_info.json write less each
+        self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, 0)
         run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
         return True
 
     def _pid_known(self, run: ActiveRun, pid: int) -> None:
         run.child_pid = pid
-        assert self.loop is not None
-        # short tasks get their pid with the finish record: one task_info.json write less each
-        self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, pid)
 
-    def _record_pid_if_running(self, run: ActiveRun, pid: int) -> None:
-        if self.active.get(run.name) is run:
-            self._record_pid(run, pid)
+    def _record_pid_if_running(self, run: ActiveRun, tries: int) -> None:
+        """Record the task's pid once it ran PID_WRITE_DELAY_S (its supervisor's state file has
+        it; a forked supervisor reports nothing else)."""
+        if self.active.get(run.name) is not run:
+            return
+        if run.child_pid is None:
+            state = P.RunState.read(run.state_path)
+            run.child_pid = state.child_pid if state is not None else None
+        if run.child_pid is not None:
+            self._record_pid(run, run.child_pid)
+        elif tries < 20:  # its supervisor has not written yet (a very busy machine)
+            assert self.loop is not None
+            self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, tries + 1)
 
     def _record_pid(self, run: ActiveRun, pid: int) -> None:
         def change(t: Task) -> None:
@@ -547,6 +580,15 @@ def _cancel(task: Task) -> None:
     task.stop_requested = False
     task.force = False
     task.queued_at = None
+
+
+def _stat_key3(path: str) -> tuple[int, int, int] | None:
+    """(inode, mtime, size): an atomic replace always changes the inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _stat_key(path: Path) -> tuple[int, int] | None:
