@@ -488,3 +488,21 @@ async def test_detail_pane_shows_a_shell_task_command(layout: Layout, workspace:
         body = screen.detail.query_one("#detail-body")
         text = "\n".join("".join(s.text for s in line) for line in body.render_lines(body.region.reset_offset))
         assert "Command (config.sh)" in text and "python train.py --lr 1" in text
+
+
+async def test_a_big_workspace_is_listed_then_indexed_and_the_collector_resumes(layout: Layout) -> None:
+    import gc
+
+    from pyruns_tui.tui.widgets.manager.browser import QUICK_PASS
+    from tests.conftest import make_tasks
+
+    count = QUICK_PASS + 100  # enough for the quick pass: rows first, configs after the paint
+    make_tasks(TaskStore(layout), count, prefix="sweep_", lr=0.01)
+    async with open_app(layout).run_test(size=(120, 30)) as pilot:
+        screen = await settle(pilot)
+        assert len(shown(screen)) == count
+        assert all(entry.config_loaded for entry in screen.browser.index.entries.values())
+        screen.browser.set_search("i:7")
+        await pilot.pause()
+        assert shown(screen) == ["sweep_7"]
+        assert gc.isenabled()  # paused while the tasks loaded, running again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import threading
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen
 from pyruns_tui.tui.state import WorkspaceState
@@ -100,7 +102,8 @@ class PyrunsApp(App[None]):
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
         with self._refresh_busy:
             started = time.monotonic()
-            snapshot = self.state.refresh()
+            with bulk_load() if not self.state.snapshot.versions else contextlib.nullcontext():  # the first scan
+                snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()
         if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:

@@ -126,8 +126,10 @@ def cells(columns: Sequence[Column], view: TaskView, now: float | None = None) -
 
 
 def natural_key(text: str) -> tuple[Any, ...]:
-    """`t2` before `t10`."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(text))
+    """`t2` before `t10`: the text lower-cased, its runs of digits as numbers."""
+    parts: list[Any] = _DIGITS.split(text.lower())  # the digit runs are at the odd positions
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 def sort_key(column: Column, view: TaskView, now: float) -> Any:
@@ -169,16 +171,16 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
     dynamic = [i for i, column in enumerate(columns) if column.key == "name" or column.is_param or column.key == "gpus"]
     if not dynamic:
         return widths
-    for view in views:
-        for i in dynamic:
-            column = columns[i]
-            if column.key == "name":
-                length = len(view.task.name) + (2 if view.task.pinned else 0)
-            elif column.key == "gpus":
-                run = view.task.last_run
-                length = len(",".join(map(str, run.gpus))) if run and run.gpus else 0
-            else:
-                length = len(param_text(view, column.key[len(PARAM) :]))
-            if length > widths[i]:
-                widths[i] = length
+    views = list(views)
+    for i in dynamic:
+        column = columns[i]
+        if column.key == "name":
+            longest = max((len(v.task.name) + (2 if v.task.pinned else 0) for v in views), default=0)
+        elif column.key == "gpus":
+            runs = (v.task.last_run for v in views)
+            longest = max((len(",".join(map(str, run.gpus))) for run in runs if run and run.gpus), default=0)
+        else:
+            key = column.key[len(PARAM) :]
+            longest = max((len(format_value(v.params[key])) for v in views if key in v.params), default=0)
+        widths[i] = max(widths[i], longest)
     return [min(width, column.max_width) for width, column in zip(widths, columns)]

@@ -51,8 +51,10 @@ class Delta:
         return bool(self.changed or self.removed)
 
 
-def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool) -> TaskEntry:
-    return TaskEntry(task.name, task, TaskView(task, params, metrics), next(_versions), natural_key(task.name), loaded)
+def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool,
+               previous: TaskEntry | None = None) -> TaskEntry:
+    name_key = previous.name_key if previous is not None else natural_key(task.name)
+    return TaskEntry(task.name, task, TaskView(task, params, metrics), next(_versions), name_key, loaded)
 
 
 class TaskIndex:
@@ -204,7 +206,7 @@ class TaskIndex:
                 metrics = self._poll_metrics(store, name)
             else:
                 metrics = {}  # metrics are logged while a task runs: a task that never ran has none
-            entries.append(make_entry(task, params, metrics, loaded))
+            entries.append(make_entry(task, params, metrics, loaded, previous))
         return entries
 
     def poll(self, store: TaskStore, names: Iterable[str]) -> list[TaskEntry]:
@@ -219,7 +221,7 @@ class TaskIndex:
                 reader = self._readers[name] = MetricsReader(store.layout.metrics_file(name), keep_series=False)
             if reader.poll():
                 metrics = {metric: stats.last for metric, stats in reader.stats().items()}
-                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded))
+                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry))
         return entries
 
     def _poll_metrics(self, store: TaskStore, name: str) -> dict[str, float]:

@@ -157,11 +157,14 @@ class TaskTable(ScrollView, can_focus=True):
 
     def replace_entries(self, entries: Iterable[TaskEntry]) -> None:
         """Swap in new versions of shown tasks and repaint only their lines (if on screen)."""
+        top = int(self.scroll_offset.y)
+        bottom = top + self.size.height
         for entry in entries:
             index = self._row_index.get(entry.name)
             if index is not None:
                 self.rows[index] = entry
-                self.refresh_row(index)
+                if top <= index < bottom:
+                    self.refresh_line(index + 1)
 
     def refresh_names(self, names: Iterable[str]) -> None:
         for name in names:
