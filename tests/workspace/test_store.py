@@ -10,6 +10,7 @@ import pytest
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.names import name_problem
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import make_tasks
 
@@ -27,6 +28,16 @@ def test_taken_names_get_a_unique_suffix(store: TaskStore) -> None:
     make_tasks(store, 1, prefix="exp")
     again = make_tasks(store, 1, prefix="exp")
     assert again == ["exp0_2"]
+
+
+def test_a_suffixed_long_name_stays_a_valid_name(store: TaskStore) -> None:
+    long = "x" * 199 + "é"  # the longest name allowed, 200 characters
+    first = store.create_tasks([NewTask(long, {})], task_kind="plain", script=None)[0].name
+    second = store.create_tasks([NewTask(long, {})], task_kind="plain", script=None)[0].name
+    third = store.create_tasks([NewTask(long, {})], task_kind="plain", script=None)[0].name
+    assert first == long and second == "x" * 198 + "_2" and third == "x" * 198 + "_3"
+    assert all(name_problem(name) is None for name in (first, second, third))
+    assert store.get(second).name == second
 
 
 def test_invalid_name_writes_nothing(store: TaskStore) -> None:

@@ -54,10 +54,14 @@ def validate_name(name: str) -> str:
 
 
 def unique_name(name: str, taken: Container[str]) -> str:
-    """`name`, or `name_2`, `name_3`... — the first one not in `taken`."""
+    """`name`, or `name_2`, `name_3`... — the first one not in `taken`. A suffixed name stays
+    within MAX_NAME_LENGTH: the base is shortened to make room (bytes have room already)."""
     if name not in taken:
         return name
     n = 2
-    while f"{name}_{n}" in taken:
+    while True:
+        suffix = f"_{n}"
+        candidate = name[: MAX_NAME_LENGTH - len(suffix)].rstrip() + suffix
+        if candidate not in taken:
+            return candidate
         n += 1
-    return f"{name}_{n}"
