@@ -413,6 +413,14 @@ async def test_cancel_and_stop_take_queued_tasks_back_to_pending(layout: Layout,
         assert not client.runner_alive(layout)
 
 
+async def test_opening_with_attach_runner_starts_one_for_queued_tasks(layout: Layout, workspace: TaskStore, runner_cleanup: None) -> None:
+    control.queue(workspace, ["deep"], start_runner=False)  # queued, and its runner died
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False, attach_runner=True)  # as `pyr-tui` opens it
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: client.runner_alive(layout), timeout=30)
+
+
 async def test_refused_actions_say_why(layout: Layout, workspace: TaskStore) -> None:
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import threading
 
 from pyruns_tui.cli.context import Context
-from pyruns_tui.errors import PyrunsError, WorkspaceError
+from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
 from pyruns_tui.workspace.layout import Layout, find_root, list_workspaces
 from pyruns_tui.workspace.store import TaskStore
@@ -39,18 +37,9 @@ def open_tui(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     from pyruns_tui.tui.app import PyrunsApp
 
-    store = TaskStore(layout)
-    has_tasks = bool(store.names())
+    has_tasks = bool(TaskStore(layout).names())
     start = "generator" if args.script or args.shell or not has_tasks else "manager"
-    # queued or running tasks whose runner died (crash, reboot) get a runner again; off the
-    # UI's path so the first frame does not wait for it
-    threading.Thread(target=_attach_runner, args=(store,), daemon=True).start()
-    PyrunsApp(layout, start_mode=start).run()
+    # queued or running tasks whose runner died (crash, reboot) get a runner again: the app checks
+    # with its own first scan (a second scan in a thread here slowed the first paint by ~1 s)
+    PyrunsApp(layout, start_mode=start, attach_runner=True).run()
     return 0
-
-
-def _attach_runner(store: TaskStore) -> None:
-    from pyruns_tui.runner import control
-
-    with contextlib.suppress(PyrunsError, OSError):
-        control.attach(store)

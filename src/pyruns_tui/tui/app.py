@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen
@@ -69,11 +70,15 @@ class PyrunsApp(App[None]):
     tasks_version: reactive[int] = reactive(0)
     summary: reactive[Text] = reactive(Text)
 
-    def __init__(self, layout: Layout, *, start_mode: str = "generator", watch_disk: bool = True) -> None:
+    def __init__(self, layout: Layout, *, start_mode: str = "generator", watch_disk: bool = True,
+                 attach_runner: bool = False) -> None:
+        """`attach_runner`: after the first scan, start a runner if tasks are queued or running and
+        none is alive (it crashed, the machine rebooted), as `runner.control.attach` does."""
         super().__init__()
         self.state = WorkspaceState(layout)
         self.start_mode = start_mode
         self.watch_disk = watch_disk
+        self._attach_runner = attach_runner
         self.runner_text = "?"
         self._refresh_busy = threading.Lock()
         self._next_refresh = 0.0
@@ -108,6 +113,16 @@ class PyrunsApp(App[None]):
         runner = self._runner_text()
         if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:
             self.call_from_thread(self._apply_refresh, runner)
+        if self._attach_runner:  # once, with this scan's tasks (a scan of its own cost ~1 s of the first paint)
+            self._attach_runner = False
+            if runner == "idle" and any(task.status.is_active for task in snapshot.tasks.values()):
+                self._start_runner()
+
+    def _start_runner(self) -> None:
+        from pyruns_tui.runner.client import start_or_wake
+
+        with contextlib.suppress(PyrunsError, OSError):
+            start_or_wake(self.layout)
 
     def _runner_text(self) -> str:
         from pyruns_tui.runner.client import runner_alive
