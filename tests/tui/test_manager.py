@@ -514,3 +514,14 @@ async def test_a_big_workspace_is_listed_then_indexed_and_the_collector_resumes(
         await pilot.pause()
         assert shown(screen) == ["sweep_7"]
         assert gc.isenabled()  # paused while the tasks loaded, running again
+
+
+async def test_later_scans_leave_the_collector_alone(layout: Layout) -> None:
+    import gc
+
+    async with open_app(layout).run_test() as pilot:  # an empty workspace: every scan finds nothing
+        await settle(pilot)
+        frozen = gc.get_freeze_count()
+        await refresh(pilot)
+        await refresh(pilot)
+        assert gc.get_freeze_count() <= frozen and gc.isenabled()  # no freeze (nor leak) per refresh

@@ -79,6 +79,7 @@ class PyrunsApp(App[None]):
         self.start_mode = start_mode
         self.watch_disk = watch_disk
         self._attach_runner = attach_runner
+        self._first_scan = True
         self.runner_text = "?"
         self._refresh_busy = threading.Lock()
         self._next_refresh = 0.0
@@ -107,7 +108,8 @@ class PyrunsApp(App[None]):
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
         with self._refresh_busy:
             started = time.monotonic()
-            with bulk_load() if not self.state.snapshot.versions else contextlib.nullcontext():  # the first scan
+            first, self._first_scan = self._first_scan, False
+            with bulk_load() if first else contextlib.nullcontext():  # the first scan reads every task
                 snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()
