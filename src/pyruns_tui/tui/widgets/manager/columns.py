@@ -181,6 +181,12 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
             longest = max((len(",".join(map(str, run.gpus))) for run in runs if run and run.gpus), default=0)
         else:
             key = column.key[len(PARAM) :]
-            longest = max((len(format_value(v.params[key])) for v in views if key in v.params), default=0)
+            values = [v.params[key] for v in views if key in v.params]
+            try:  # a sweep repeats a few values: format each distinct one once
+                distinct: Iterable[Any] = {(type(value), value) for value in values}
+                values = [value for _, value in distinct]
+            except TypeError:  # a list or mapping value
+                pass
+            longest = max((len(format_value(value)) for value in values), default=0)
         widths[i] = max(widths[i], longest)
     return [min(width, column.max_width) for width, column in zip(widths, columns)]
