@@ -108,6 +108,7 @@ class Scheduler:
         self._inactive: dict[str, tuple[int, int, int]] = {}
         self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
         self._known: set[str] = set()
+        self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
         self._full = True
         self._refresh_settings()
 
@@ -177,7 +178,7 @@ class Scheduler:
                     queued.append(task)
         queued.sort(key=lambda t: (not t.force, t.queued_at or 0.0, t.created_at, t.name))
         self.queued = len(queued)
-        self._start_what_fits(queued)
+        self._waiting = self._start_what_fits(queued)
 
     def _known_tasks(self) -> list[Task]:
         """The tasks that were queued or running at the last pass, as they are now."""
@@ -245,17 +246,23 @@ class Scheduler:
         else:
             self._tasks.pop(task.name, None)
 
-    def _start_what_fits(self, queued: list[Task]) -> None:
+    def _start_what_fits(self, queued: list[Task]) -> list[Task]:
+        """Start the queued tasks (in order) that fit; returns those still waiting, in order."""
         slots = self.concurrency - len(self.active)
         devices: list[G.GpuDevice] | None = None
         gpu_blocked = False
         budget = max(slots, 0)  # how many waiting tasks get a visible reason
-        for task in queued:
+        waiting: list[Task] = []
+        for position, task in enumerate(queued):
             if not task.force and slots <= 0:
+                waiting.extend(queued[position:])
                 break
             need = self._gpus_needed(task)
             if need == 0:
-                slots -= self._start(task, [] if self.has_gpus else None)
+                started = self._start(task, [] if self.has_gpus else None)
+                slots -= started
+                if not started:
+                    waiting.append(task)
                 continue
             if devices is None:
                 devices = G.usable(self.backend.devices(), self.settings.gpu_ids)
@@ -277,8 +284,13 @@ class Scheduler:
                 if budget > 0:
                     budget -= 1
                     self._set_reason(task, f"waiting for {need} GPU{'s' if need > 1 else ''}")
+                waiting.append(task)
                 continue
-            slots -= self._start(task, picked)
+            started = self._start(task, picked)
+            slots -= started
+            if not started:
+                waiting.append(task)
+        return waiting
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:
@@ -444,6 +456,11 @@ class Scheduler:
             P.kill_lost_group(state.child_pid if state else None, state.started_at if state else None)
             status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
         self.active.pop(run.name, None)
+        # The freed slot goes to the next waiting task first, its record is written after: a batch
+        # of short tasks does not wait for a task_info.json write per task between two runs. (The
+        # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
+        # that changed meanwhile is checked again when it is marked running.)
+        self._waiting = self._start_what_fits(self._waiting)
         self._finish_run(run.name, run.index, status, reason, state)
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
