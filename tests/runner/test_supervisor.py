@@ -49,6 +49,8 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
         "sys.stdout.buffer.write(bytes(range(256)) * 64)\n"
         "sys.stdout.flush()\n"
         "print('|', sys.stdout.isatty(), sys.stderr.isatty(), sys.stdin.isatty(), os.get_terminal_size(), os.environ['TERM'])\n"
+        "tty = os.open('/dev/tty', os.O_RDWR)\n"  # the pty is its controlling terminal, it leads
+        "print('ctty', os.getsid(0) == os.getpid(), os.tcgetpgrp(tty) == os.getpgrp())\n"
         "print('to stderr', file=sys.stderr)\n"
     )
     proc, log, state = start(tmp_path, code, env={"TERM": "xterm-256color"})
@@ -57,6 +59,7 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
     assert data.startswith(bytes(range(256)) * 64)  # ONLCR off: "\n" and "\r" are not rewritten
     tail = data[256 * 64 :].decode()
     assert "| True True False os.terminal_size(columns=160, lines=50) xterm-256color\n" in tail
+    assert "ctty True True\n" in tail
     assert tail.endswith("to stderr\n")
     assert (record.exit_code, record.signal, record.stopped) == (0, None, False)
     assert record.child_pid and record.duration_s is not None
