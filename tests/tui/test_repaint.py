@@ -87,3 +87,11 @@ def test_changed_cells() -> None:
     assert changed_cells("      9m", "      9m") == (0, 0)
     assert changed_cells("  1h02m", "  1h03m") == (5, 6)
     assert changed_cells("  任务", "  任x ") == (0, 6)  # not ASCII: the whole cell
+
+
+def test_the_installed_textual_is_the_one_the_cropping_update_was_written_for() -> None:
+    # if this fails after a Textual upgrade, screens silently fall back to Textual's own updates
+    # (correct, just more bytes over SSH): check CroppingChopsUpdate against the new ChopsUpdate
+    from pyruns_tui.tui.compositor import textual_fits
+
+    assert textual_fits()

@@ -92,7 +92,22 @@ class CroppingCompositor(Compositor):
         return CroppingChopsUpdate(update.chops, update.spans, update.chop_ends)
 
 
+def textual_fits() -> bool:
+    """Whether this Textual's partial updates are the ones `CroppingChopsUpdate` was written for
+    (a private API: with any other shape, Textual's own rendering is used)."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(ChopsUpdate.__init__).parameters)
+    except (TypeError, ValueError):
+        return False
+    return parameters == ["self", "chops", "spans", "chop_ends"] and callable(getattr(Compositor, "render_partial_update", None))
+
+
 def use_cropping_compositor(screen: object) -> None:
     """Give `screen` a `CroppingCompositor` (before it is mounted); a no-op if Textual changed."""
-    if type(getattr(screen, "_compositor", None)) is Compositor:
+    if type(getattr(screen, "_compositor", None)) is Compositor and _FITS:
         screen._compositor = CroppingCompositor()  # type: ignore[attr-defined]
+
+
+_FITS = textual_fits()
