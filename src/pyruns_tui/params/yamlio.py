@@ -18,6 +18,7 @@ Every malformed input raises `ParamsError` with a one-line message that names fi
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -380,8 +381,10 @@ def _fast_mapping(data: dict[Any, Any], indent: str, lines: list[str]) -> bool:
 _RESOLVE_CHECK = _QuotingDumper(io.StringIO())
 
 
+@functools.lru_cache(maxsize=4096)
 def _needs_quotes(text: str) -> bool:
-    """Whether a plain `text` would be read as a non-string by YAML 1.1 or 1.2."""
+    """Whether a plain `text` would be read as a non-string by YAML 1.1 or 1.2 (remembered: the
+    configs of a grid repeat the same keys and most values, 15 resolver calls a task otherwise)."""
     tag = _RESOLVE_CHECK.resolve(yaml.ScalarNode, text, (True, False))
     return tag != "tag:yaml.org,2002:str"
 
