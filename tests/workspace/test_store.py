@@ -11,7 +11,7 @@ from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.names import name_problem
-from pyruns_tui.workspace.store import NewTask, TaskStore
+from pyruns_tui.workspace.store import PARALLEL_WRITES_FROM, NewTask, TaskStore
 from tests.conftest import make_tasks
 
 
@@ -22,6 +22,16 @@ def test_created_tasks_have_info_and_config(store: TaskStore) -> None:
         info = json.loads(store.layout.task_info(name).read_text())
         assert info["status"] == "pending" and info["schema_version"] == 1 and info["name"] == name
         assert store.load_config(name) == {"i": i, "lr": 0.1}
+
+
+def test_a_big_batch_is_written_whole(store: TaskStore) -> None:
+    count = PARALLEL_WRITES_FROM + 51  # written by two threads
+    names = make_tasks(store, count, lr=0.5)
+    assert sorted(store.names()) == sorted(names) and len(set(names)) == count
+    for i, name in enumerate(names):
+        assert store.load_config(name) == {"i": i, "lr": 0.5}
+        assert json.loads(store.layout.task_info(name).read_text())["name"] == name
+    assert [e for e in os.listdir(store.layout.tasks_dir) if e.startswith(".")] == []  # no staging left
 
 
 def test_taken_names_get_a_unique_suffix(store: TaskStore) -> None:
