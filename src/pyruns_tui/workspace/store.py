@@ -82,11 +82,24 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
     if len(batch) < PARALLEL_WRITES_FROM:
         write(batch)
         return
-    from concurrent.futures import ThreadPoolExecutor
+    import threading  # (concurrent.futures costs ~8 ms to import)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for done in [pool.submit(write, batch[i::2]) for i in range(2)]:
-            done.result()  # the first error is raised (the caller removes the staging folder)
+    errors: list[BaseException] = []
+
+    def write_half() -> None:
+        try:
+            write(batch[1::2])
+        except BaseException as exc:  # noqa: BLE001 - raised below, in the caller's thread
+            errors.append(exc)
+
+    helper = threading.Thread(target=write_half, name="pyruns-create")
+    helper.start()
+    try:
+        write(batch[::2])
+    finally:
+        helper.join()
+    if errors:
+        raise errors[0]  # the caller removes the staging folder
 
 
 def _reject_constant(token: str) -> Any:
