@@ -76,3 +76,40 @@ def test_run_j_sets_the_concurrency_for_the_runner_session(project: Project) -> 
     for _, release in gates:
         release()
     project.wait(*names)
+
+
+def test_a_runner_started_while_the_queue_is_written_runs_every_task_once(project: Project) -> None:
+    # `run` starts a missing runner first and queues while it starts up: the runner may look
+    # before, during and after the writes; the wake-up after the block makes it see the rest
+    names = [project.add(f"w{i}", "pass") for i in range(12)]
+    client.set_concurrency(project.layout, 3)
+    assert not client.runner_alive(project.layout)
+    with client.starting_runner(project.layout):
+        control.queue(project.store, names[:6], start_runner=False)
+        # the new runner starts some of them while spawn.lock is still held by this block
+        until(lambda: any(project.task(n).status is not Status.QUEUED for n in names[:6]),
+              what="the new runner to start a task of the first half")
+        assert client.runner_alive(project.layout)
+        control.queue(project.store, names[6:], start_runner=False)
+    tasks = project.wait(*names)
+    assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
+    runners = [p for p in psutil.process_iter(["cmdline"])
+               if "pyruns_tui.runner.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
+    assert len(runners) == 1
+
+
+def test_starting_runner_with_a_runner_up_only_wakes_it(project: Project) -> None:
+    pid = client.ensure_runner(project.layout)
+    name = project.add("warm", "pass")
+    with client.starting_runner(project.layout):
+        control.queue(project.store, [name], start_runner=False)
+    assert project.wait(name)[name].status is Status.COMPLETED
+    assert project.runner_pid() == pid
+
+
+def test_the_runner_reads_its_command_line_without_argparse_and_with_it() -> None:
+    from pyruns_tui.runner.service import parse_args
+
+    assert parse_args(["--ready-fd", "7", "/p/_pyruns_", "ws"]) == ("/p/_pyruns_", "ws", 7)
+    assert parse_args(["/p/_pyruns_", "ws", "--ready-fd", "7"]) == ("/p/_pyruns_", "ws", 7)
+    assert parse_args(["/p/_pyruns_", "ws"]) == ("/p/_pyruns_", "ws", None)

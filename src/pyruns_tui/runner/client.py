@@ -8,12 +8,14 @@ runner and starts one, so two clients starting at once get one runner.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,14 +102,83 @@ def _last_log_line(path: Path) -> str:
     return ""
 
 
-def ensure_runner(layout: Layout, *, timeout_s: float = START_TIMEOUT_S) -> int:
-    """Start the workspace's runner unless one is running; returns its pid (0 if still starting)."""
+def _acquire(path: Path) -> int:
+    """An fd holding the flock on `path` (blocking), like `locks.held` but kept past a block."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class RunnerStart:
+    """A runner being started: `spawn.lock` is held until `finish()`, which waits for its answer.
+
+    `begin_runner` returns at once after the fork/exec, so the caller can write to the
+    workspace (queue tasks) while the runner imports and recovers; see `starting_runner`.
+    """
+
+    def __init__(
+        self,
+        layout: Layout,
+        spawn_fd: int | None,
+        proc: subprocess.Popen[bytes] | None = None,
+        read_fd: int | None = None,
+        pid: int = 0,
+    ) -> None:
+        self.layout = layout
+        self.spawn_fd = spawn_fd
+        self.proc = proc
+        self.read_fd = read_fd
+        self.pid = pid  # the running runner's pid when none had to be started
+
+    @property
+    def started(self) -> bool:
+        """Whether this start launched a new runner process."""
+        return self.proc is not None
+
+    def finish(self, timeout_s: float = START_TIMEOUT_S) -> int:
+        """Wait for the runner to say it is ready; its pid (0 if another one won or still starting)."""
+        try:
+            if self.proc is None or self.read_fd is None:
+                return self.pid
+            try:
+                answer = _read_answer(self.read_fd, timeout_s)
+            finally:
+                os.close(self.read_fd)
+                self.read_fd = None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+            if answer.startswith("ready "):
+                return int(answer.split()[1])
+            if answer.startswith("busy"):
+                return 0
+            log = RunnerPaths.of(self.layout).log
+            detail = answer or _last_log_line(log) or "no answer"
+            raise RunnerError(f"the runner did not start ({detail}); see {log}")
+        finally:
+            if self.spawn_fd is not None:
+                locks.unlock(self.spawn_fd)
+                self.spawn_fd = None
+
+
+def begin_runner(layout: Layout) -> RunnerStart:
+    """Start the workspace's runner unless one is running, without waiting for it to be ready.
+
+    Race-free like `ensure_runner`: `spawn.lock` is taken here and kept until `finish()`, so no
+    other client starts a second runner meanwhile and no runner decides to exit idle. Call
+    `finish()` in all cases (it releases the lock).
+    """
     paths = RunnerPaths.of(layout)
     paths.create()
-    with locks.held(paths.spawn_lock):
+    spawn_fd = _acquire(paths.spawn_lock)
+    try:
         if locks.is_held(paths.lock):
             info = runner_info(layout)
-            return info.pid if info else 0
+            locks.unlock(spawn_fd)
+            return RunnerStart(layout, None, pid=info.pid if info else 0)
         _rotate_log(paths.log)
         read_fd, write_fd = os.pipe()
         log_fd = os.open(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -130,18 +201,34 @@ def ensure_runner(layout: Layout, *, timeout_s: float = START_TIMEOUT_S) -> int:
         finally:
             os.close(write_fd)
             os.close(log_fd)
-        try:
-            answer = _read_answer(read_fd, timeout_s)
-        finally:
-            os.close(read_fd)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        if answer.startswith("ready "):
-            return int(answer.split()[1])
-        if answer.startswith("busy"):
-            return 0
-        detail = answer or _last_log_line(paths.log) or "no answer"
-        raise RunnerError(f"the runner did not start ({detail}); see {paths.log}")
+    except BaseException:
+        locks.unlock(spawn_fd)
+        raise
+    return RunnerStart(layout, spawn_fd, proc, read_fd)
+
+
+def ensure_runner(layout: Layout, *, timeout_s: float = START_TIMEOUT_S) -> int:
+    """Start the workspace's runner unless one is running; returns its pid (0 if still starting)."""
+    return begin_runner(layout).finish(timeout_s)
+
+
+@contextlib.contextmanager
+def starting_runner(layout: Layout) -> Iterator[None]:
+    """Around a block that writes to the workspace (queues tasks): a runner that is not running
+    is started first, so its start-up (interpreter, imports, GPU detection, recovery) overlaps
+    with the writes; after the block it is waited for and woken, as `start_or_wake` does.
+
+    The new runner may look at the workspace before the block is done; the wake-up after it
+    makes it look again, and a task is only ever started under the workspace lock, once.
+    """
+    start = begin_runner(layout)
+    try:
+        yield
+    finally:
+        started = start.started
+        start.finish()
+    if not started or not wake_runner(layout):
+        start_or_wake(layout)  # the runner that was up may have exited idle meanwhile
 
 
 def wake_runner(layout: Layout) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -116,6 +117,8 @@ class NvmlGpus:
 
     @classmethod
     def try_open(cls) -> NvmlGpus | None:
+        if not nvml_library_loads():
+            return None  # importing pynvml costs ~30 ms, at every runner start
         try:
             import pynvml
 
@@ -156,6 +159,24 @@ class NvmlGpus:
                 used = getattr(proc, "usedGpuMemory", None)
                 found.setdefault(proc.pid, GpuProcess(proc.pid, used / 2**20 if used else None, _proc_name(proc.pid)))
         return tuple(found.values())
+
+
+NVML_LIBRARY = "libnvidia-ml.so.1"
+
+
+def nvml_library_loads() -> bool:
+    """Whether the NVML library can be loaded, checked the way pynvml loads it on Linux (a
+    machine without the NVIDIA driver answers in well under a millisecond). Elsewhere: True,
+    pynvml decides."""
+    if not sys.platform.startswith("linux"):
+        return True
+    import ctypes
+
+    try:
+        ctypes.CDLL(NVML_LIBRARY)
+    except OSError:
+        return False
+    return True
 
 
 def _try(fn: Any, default: Any) -> Any:

@@ -13,23 +13,25 @@ queued or running, decided under `spawn.lock` so a task queued meanwhile is neve
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyruns_tui.runner import locks, wake
+from pyruns_tui.runner.gpus import GpuBackend, NoGpus, detect_backend
 from pyruns_tui.runner.paths import RunnerPaths
-from pyruns_tui.runner.record import host_name
-from pyruns_tui.runner.scheduler import Scheduler
-from pyruns_tui.workspace.fsio import atomic_write_json
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import now_iso
+
+# asyncio and the scheduler (~0.1 s of imports) are imported by `run_runner`, after it has set
+# the GPU detection going in a thread: NVML's initialisation waits on the driver, not on Python.
+if TYPE_CHECKING:
+    import asyncio
 
 
 def log(message: str) -> None:
@@ -49,17 +51,22 @@ def _report(fd: int | None, message: str) -> None:
 class RunnerService:
     """The event loop around a Scheduler: wake-ups, signals, idle exit, clean shutdown."""
 
-    def __init__(self, layout: Layout, lock_fd: int) -> None:
+    def __init__(self, layout: Layout, lock_fd: int, backend: GpuBackend | None = None) -> None:
+        from pyruns_tui.runner.scheduler import Scheduler
+
         self.layout = layout
         self.paths = RunnerPaths.of(layout)
         self.lock_fd: int | None = lock_fd
-        self.scheduler = Scheduler(layout, log=log)
+        self.scheduler = Scheduler(layout, log=log) if backend is None else Scheduler(layout, backend, log=log)
         self.exit_requested = False
         self.event: asyncio.Event | None = None
         self.fifo_fd: int | None = None
 
     def write_info(self) -> None:
         from pyruns_tui import __version__
+        from pyruns_tui.runner.record import host_name
+        from pyruns_tui.workspace.fsio import atomic_write_json
+        from pyruns_tui.workspace.model import now_iso
 
         atomic_write_json(
             self.paths.info,
@@ -95,6 +102,8 @@ class RunnerService:
         self._wake()
 
     async def serve(self, ready_fd: int | None) -> None:
+        import asyncio
+
         loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
         self.scheduler.loop = loop
@@ -153,6 +162,8 @@ class RunnerService:
         self.scheduler.close()
         if self.fifo_fd is not None:
             with contextlib.suppress(Exception):
+                import asyncio
+
                 asyncio.get_running_loop().remove_reader(self.fifo_fd)
             os.close(self.fifo_fd)
             self.fifo_fd = None
@@ -164,16 +175,44 @@ class RunnerService:
             self.lock_fd = None
 
 
+class GpuDetection(threading.Thread):
+    """`detect_backend()` and a first `devices()` snapshot, in a thread: NVML's initialisation
+    and queries wait on the driver with the GIL released, while the runner imports the rest.
+    Any failure means "no GPUs", as in `detect_backend`."""
+
+    def __init__(self) -> None:
+        super().__init__(name="gpu-detection", daemon=True)
+        self.backend: GpuBackend | None = None
+
+    def run(self) -> None:
+        try:
+            backend = detect_backend()
+            backend.devices()
+        except Exception:  # noqa: BLE001
+            backend = NoGpus()
+        self.backend = backend
+
+    def result(self) -> GpuBackend:
+        self.join()  # before any fork of a supervisor: no thread is left running
+        return self.backend if self.backend is not None else NoGpus()
+
+
 def run_runner(layout: Layout, ready_fd: int | None) -> int:
     """Be the runner of `layout` until it exits (in this process)."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     paths = RunnerPaths.of(layout)
     paths.create()
+    gpus = GpuDetection()
+    gpus.start()
+    import asyncio
+
+    import pyruns_tui.runner.scheduler  # noqa: F401 - the imports, while the GPUs are detected
+
     lock_fd = locks.lock_within(paths.lock, 3.0)
     if lock_fd is None:
         _report(ready_fd, "busy: another runner holds the lock")
         return 0
-    service = RunnerService(layout, lock_fd)
+    service = RunnerService(layout, lock_fd, gpus.result())
     try:
         asyncio.run(service.serve(ready_fd))
     except BaseException:
@@ -183,16 +222,27 @@ def run_runner(layout: Layout, ready_fd: int | None) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str]) -> tuple[str, str, int | None]:
+    """(root, workspace, ready fd). The form the client uses is read directly (argparse costs
+    ~5 ms to import at every runner start); anything else goes through argparse."""
+    if len(argv) == 4 and argv[0] == "--ready-fd" and argv[1].isdigit() and not argv[2].startswith("-"):
+        return argv[2], argv[3], int(argv[1])
+    import argparse
+
     parser = argparse.ArgumentParser(prog="pyruns_tui.runner.service", description="the pyruns-tui runner")
     parser.add_argument("root", help="the _pyruns_ directory")
     parser.add_argument("workspace", help="workspace name")
     parser.add_argument("--ready-fd", type=int, help="report `ready PID` on this fd, after detaching")
     args = parser.parse_args(argv)
-    layout = Layout(root=Path(args.root).resolve(), name=args.workspace)
-    if args.ready_fd is not None and os.fork() != 0:
+    return args.root, args.workspace, args.ready_fd
+
+
+def main(argv: list[str] | None = None) -> int:
+    root, workspace, ready_fd = parse_args(sys.argv[1:] if argv is None else argv)
+    layout = Layout(root=Path(root).resolve(), name=workspace)
+    if ready_fd is not None and os.fork() != 0:
         os._exit(0)  # the parent returns at once; the grandchild belongs to init from now on
-    return run_runner(layout, args.ready_fd)
+    return run_runner(layout, ready_fd)
 
 
 if __name__ == "__main__":

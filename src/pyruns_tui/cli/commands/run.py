@@ -37,10 +37,10 @@ def queue_tasks(
     store = ctx.store()
     names = ctx.resolve_tasks(list(names))
     if jobs is not None:
-        client.set_concurrency(store.layout, jobs)
-    outcome = control.queue(store, names, gpus=gpus, force=force)
-    if jobs is not None and not outcome.changed:
-        client.start_or_wake(store.layout)  # a new limit alone may start waiting tasks
+        client.set_concurrency(store.layout, jobs)  # before a new runner's first look
+    # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
+    with client.starting_runner(store.layout):
+        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False)
     return outcome
 
 
