@@ -7,7 +7,6 @@ it. Pass `start_runner=False` to only write (tests, batch edits followed by one 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner.client import runner_alive, start_or_wake, wake_runner
 from pyruns_tui.workspace.model import Status, Task
-from pyruns_tui.workspace.store import TaskStore
+from pyruns_tui.workspace.store import TaskStore, stat_key
 
 WAIT_POLL_S = 0.025
 RUNNER_CHECK_S = 1.0
@@ -185,7 +184,7 @@ def wait(
         """Re-read the tasks whose file changed; the names still queued or running."""
         active = []
         for name in which:
-            key = _stat_key(paths[name])
+            key = stat_key(paths[name])
             if key is None or name not in tasks or key != seen.get(name):
                 task = store.get(name)  # raises when the task is gone
                 seen[name] = store.version(name)
@@ -212,14 +211,6 @@ def wait(
             if not runner_alive(store.layout):
                 start_or_wake(store.layout)
         time.sleep(WAIT_POLL_S)
-
-
-def _stat_key(path: str) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def attach(store: TaskStore) -> bool:

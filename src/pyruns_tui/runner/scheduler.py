@@ -29,7 +29,7 @@ from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_py
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
-from pyruns_tui.workspace.store import TaskStore
+from pyruns_tui.workspace.store import TaskStore, stat_key
 
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
 ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
@@ -99,8 +99,8 @@ class Scheduler:
         self.settings = Settings()
         self.has_gpus = bool(self.backend.devices())
         self.queued = 0
-        self._settings_key: tuple[int, int] | None = None
-        self._control_key: tuple[int, int] | None = None
+        self._settings_key: tuple[int, int, int] | None = None
+        self._control_key: tuple[int, int, int] | None = None
         self._override: int | None = None
         self._params = ScriptParamsCache(self.layout)
         self._git = GitCache()
@@ -123,14 +123,14 @@ class Scheduler:
         return not self.active and self.queued == 0
 
     def _refresh_settings(self) -> None:
-        key = _stat_key(self.layout.settings_file)
+        key = stat_key(self.layout.settings_file)
         if key != self._settings_key:
             try:
                 self.settings = load_settings(self.layout.settings_file)
             except PyrunsError as exc:
                 self.log(f"settings unreadable, keeping the previous ones: {exc}")
             self._settings_key = key
-        key = _stat_key(self.paths.control)
+        key = stat_key(self.paths.control)
         if key != self._control_key:
             self._control_key = key
             self._override = None
@@ -186,7 +186,7 @@ class Scheduler:
         tasks_dir = str(self.layout.tasks_dir)
         for name in sorted(self._known | set(self.active)):
             path = os.path.join(tasks_dir, name, TASK_INFO)
-            key = _stat_key3(path)
+            key = stat_key(path)
             task = None if key is None else self._read(name, path, key)
             if task is not None and task.status.is_active:
                 found.append(task)
@@ -206,7 +206,7 @@ class Scheduler:
             if name.startswith(".") or not entry.is_dir():
                 continue
             path = os.path.join(entry.path, TASK_INFO)
-            key = _stat_key3(path)
+            key = stat_key(path)
             if key is None:
                 continue
             if self._inactive.get(name) == key:
@@ -597,20 +597,3 @@ def _cancel(task: Task) -> None:
     task.stop_requested = False
     task.force = False
     task.queued_at = None
-
-
-def _stat_key3(path: str) -> tuple[int, int, int] | None:
-    """(inode, mtime, size): an atomic replace always changes the inode."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
-def _stat_key(path: Path) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns)

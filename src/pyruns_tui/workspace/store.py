@@ -38,7 +38,9 @@ class NewTask:
     command: str | None = None  # shell tasks: the filled command line for config.sh
 
 
-def _stat_key(path: str) -> StatKey | None:
+def stat_key(path: str | Path) -> StatKey | None:
+    """(inode, mtime, size) of a file, None when it cannot be stat'ed: what tells whether a
+    file changed since it was last read (an atomic replace always changes the inode)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -225,7 +227,7 @@ class TaskStore:
     def _config(self, name: str) -> dict[str, Any]:
         """load_config of a name known to be a task folder (e.g. just listed by `scan`)."""
         path = os.path.join(self._tasks_dir, name, L.CONFIG_YAML)
-        key = _stat_key(path)
+        key = stat_key(path)
         if key is None:
             return {}
         cached = self._config_cache.get(name)
@@ -254,7 +256,7 @@ class TaskStore:
     def _load(self, name: str, info_path: str, *, shared: bool = False) -> Task | None:
         """The task in `info_path`; with `shared`, an unchanged file gives the same (read-only)
         Task object as last time, which keeps rescans of 10,000 tasks cheap."""
-        key = _stat_key(info_path)
+        key = stat_key(info_path)
         if key is None:
             return None
         if shared:
@@ -332,7 +334,7 @@ class TaskStore:
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
         atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data))
-        key = _stat_key(str(path))
+        key = stat_key(str(path))
         if key is not None:
             self._info_cache[task.name] = (key, data)
             self._dirty = True
