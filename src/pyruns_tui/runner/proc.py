@@ -110,7 +110,7 @@ def start_supervisor(
         if pid == 0:
             code = 1
             try:
-                code = supervisor.run_forked(str(state), spec, -1)
+                code = supervisor.run_forked(str(state), spec)
             finally:
                 os._exit(code)
         return Supervised(pid, None)

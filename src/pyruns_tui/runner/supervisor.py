@@ -274,11 +274,8 @@ class Supervisor:
         if self.report_fd >= 0:
             with contextlib.suppress(OSError):
                 os.write(self.report_fd, f"{self.child}\n".encode())
-            with contextlib.suppress(OSError):  # EOF for the runner's reader
-                if self.report_fd <= 2:
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), self.report_fd)
-                else:
-                    os.close(self.report_fd)
+            with contextlib.suppress(OSError):  # EOF for the runner's reader (stdout: /dev/null)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.report_fd)
 
         os.set_blocking(master, False)
         poller = select.poll()
@@ -400,8 +397,8 @@ def lock_path(state_path: str) -> str:
 
 
 def supervise(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
-    """Run one supervisor to the end in this process; the exit code for `os._exit`."""
-    state_path = os.path.abspath(state_path)
+    """Run one supervisor to the end in this process; the exit code for `os._exit`.
+    `report_fd`: where the task's pid is written (-1: nowhere, the state file has it)."""
     supervisor = Supervisor(state_path, spec, report_fd)
     try:
         supervisor.run()
@@ -410,15 +407,16 @@ def supervise(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
             signal_tree(supervisor.child, signal.SIGKILL)
         supervisor.state.update(state="exited", error=f"supervisor failed: {exc!r}", finished_at=time.time())
         with contextlib.suppress(Exception):
-            write_state(state_path, supervisor.state)
+            write_state(supervisor.state_path, supervisor.state)
         with contextlib.suppress(Exception):
             sys.stderr.write(f"pyruns supervisor {os.getpid()}: {exc!r}\n")
         return 1
     return 0
 
 
-def run_forked(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
-    """Become a supervisor in a child just forked from the runner (see module doc).
+def run_forked(state_path: str, spec: dict[str, Any]) -> int:
+    """Become a supervisor in a child just forked from the runner (see module doc); it reports
+    the task's pid in its state file only.
 
     Drops everything inherited from the runner: its files (lock, FIFO, event loop; stderr, the
     runner log, stays) and its signal set-up; a new session detaches it from the runner's.
@@ -432,15 +430,13 @@ def run_forked(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    if report_fd > 3:  # -1: no report fd (the runner reads the pid from the state file)
-        os.closerange(3, report_fd)
-    os.closerange(max(report_fd, 2) + 1, 1 << 20)
+    os.closerange(3, 1 << 20)
     signal.set_wakeup_fd(-1)
     for sig in (signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     for sig in (signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, signal.SIG_IGN)  # until run() installs its handlers
-    return supervise(state_path, spec, report_fd)
+    return supervise(state_path, spec, -1)
 
 
 def main(argv: list[str]) -> int:
