@@ -16,14 +16,21 @@ from typing import Any
 _syncfs: Any = None
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd` (one call unless the write comes up short)."""
+    written = os.write(fd, data)
+    if written < len(data):  # rare short write (a full disk raises instead)
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
+
+
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o644) -> None:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, data)
         if fsync:
             os.fsync(fd)
     except BaseException:

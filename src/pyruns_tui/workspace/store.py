@@ -20,6 +20,7 @@ from pyruns_tui.workspace.fsio import (
     dump_json,
     fsync_dir,
     sync_filesystem,
+    write_all,
 )
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task, now_iso
@@ -57,14 +58,6 @@ def info_mode(data: dict[str, Any]) -> int:
 PARALLEL_WRITES_FROM = 200  # tasks per batch from which create_tasks writes with two threads
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    written = os.write(fd, data)
-    if written < len(data):  # rare short write (a full disk raises instead)
-        view = memoryview(data)[written:]
-        while view:
-            view = view[os.write(fd, view) :]
-
-
 def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, bytes]]]]) -> None:
     """Create each task folder with its files inside the staging folder (plain writes: it is
     synced before anything is renamed in; paths relative to it: short lookups). A big batch is
@@ -77,7 +70,7 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
             for file_name, data in files:
                 fd = os.open(f"{name}/{file_name}", flags, 0o644, dir_fd=stage_fd)
                 try:
-                    _write_all(fd, data)
+                    write_all(fd, data)
                 finally:
                     os.close(fd)
 
