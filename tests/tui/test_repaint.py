@@ -95,3 +95,14 @@ def test_the_installed_textual_is_the_one_the_cropping_update_was_written_for() 
     from pyruns_tui.tui.compositor import textual_fits
 
     assert textual_fits()
+
+
+def test_a_param_column_is_as_wide_as_its_widest_distinct_value() -> None:
+    from pyruns_tui.tui.widgets.manager.columns import build_columns, column_widths
+    from pyruns_tui.workspace.model import Task
+    from pyruns_tui.workspace.query import TaskView
+
+    columns = build_columns(["x"], [])
+    views = [TaskView(Task(name=f"t{i}"), {"x": value}, {}) for i, value in enumerate([0.0, -0.0, 1])]
+    widths = column_widths(columns, views)
+    assert widths[[c.key for c in columns].index("p:x")] == len("-0.0")

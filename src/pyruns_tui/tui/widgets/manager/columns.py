@@ -182,9 +182,10 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
         else:
             key = column.key[len(PARAM) :]
             values = [v.params[key] for v in views if key in v.params]
-            try:  # a sweep repeats a few values: format each distinct one once
-                distinct: Iterable[Any] = {(type(value), value) for value in values}
-                values = [value for _, value in distinct]
+            try:  # a sweep repeats a few values: format each distinct one once (floats by repr:
+                # 0.0 == -0.0, yet "-0.0" is wider)
+                distinct = {(type(value), repr(value) if type(value) is float else value): value for value in values}
+                values = list(distinct.values())
             except TypeError:  # a list or mapping value
                 pass
             longest = max((len(format_value(value)) for value in values), default=0)
