@@ -52,3 +52,17 @@ def make_tasks(store: TaskStore, count: int, prefix: str = "t", **config: object
 
 def environ_without_pyruns() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PYRUNS_", "__PYRUNS"))}
+
+
+def require_backend(name: str, available: bool, why: str) -> None:
+    """Skip a test whose real backend (tmux, Slurm, Chromium...) is missing, locally; fail in CI.
+
+    CI (`CI` set, as `.ci/run` runs) or `PYRUNS_TEST_REQUIRE_<NAME>=1` turns the skip into a
+    failure, so a backend that did not come up cannot hide its tests.
+    """
+    if available:
+        return
+    required = os.environ.get("CI") or os.environ.get(f"PYRUNS_TEST_REQUIRE_{name.upper()}") == "1"
+    if required:
+        pytest.fail(f"{name} backend missing in CI: {why}", pytrace=False)
+    pytest.skip(f"{name} backend missing: {why}")
