@@ -12,7 +12,7 @@ from types import ModuleType
 
 NAMES: tuple[str, ...] = (
     "init", "gen", "ls", "show", "rm", "restore", "pin", "note", "run", "stop", "wait", "log", "runner",
-    "metrics", "export", "compare",
+    "metrics", "export", "compare", "serve",
 )
 
 

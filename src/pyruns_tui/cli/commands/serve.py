@@ -1,0 +1,89 @@
+"""`pyr-tui serve [SCRIPT.py [CONFIG.yaml]]`: the same TUI in a browser, behind a token.
+
+Every browser tab runs its own app process over the same workspace (the disk is the truth, so
+browsers and terminals see the same tasks). Binds to 127.0.0.1 by default; reach it from a laptop
+with `ssh -L 8765:127.0.0.1:8765 gpu-box` and open the printed URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyruns_tui.cli.context import Context
+
+NAME = "serve"
+DEFAULT_PORT = 8765
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(NAME, help="serve the TUI to a browser (token-protected)", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("script", nargs="?", help="training script (bootstraps its workspace, opens the Generator)")
+    p.add_argument("config", nargs="?", help="YAML config to use as the default parameters")
+    p.add_argument("--shell", action="store_true", help="serve the shell workspace (_shell_)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0: any free port)")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
+    return port
+
+
+def app_argv(ctx: Context, workspace: str, args: argparse.Namespace) -> list[str]:
+    """The command line of one browser session's app process: `pyr-tui` with the same choices."""
+    argv = [sys.executable, "-m", "pyruns_tui", "-C", str(ctx.cwd), "-w", workspace]
+    if args.shell:
+        return [*argv, "--shell"]
+    if args.script:
+        argv.append(str(ctx.path(args.script)))
+        if args.config:
+            argv.append(str(ctx.path(args.config)))
+    return argv
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.open_tui import resolve_layout
+    from pyruns_tui.errors import WorkspaceError
+
+    try:
+        from pyruns_tui.web import server
+    except ImportError as exc:
+        raise WorkspaceError(
+            f"`pyr-tui serve` needs the web extra ({exc.name} is missing): pip install 'pyruns-tui[web]'"
+        ) from None
+    if args.script and not args.script.endswith(".py"):
+        raise WorkspaceError(f"{args.script}: not a Python script (give the path of a .py file)")
+    if not (args.script or args.shell or ctx.workspace):
+        layout = ctx.layout()  # one workspace, or a clear error naming them (no picker in a browser)
+    else:
+        layout = resolve_layout(ctx, args.script, args.config, args.shell)
+    assert layout is not None
+    try:
+        sock = server.bind_socket(args.host, args.port)
+    except OSError as exc:
+        raise WorkspaceError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (choose another --port or --host)") from None
+    port = sock.getsockname()[1]
+    token = server.new_token()
+    if not server.is_loopback(args.host):
+        sys.stderr.write(
+            f"pyr-tui: warning: listening on {args.host}, not only this machine: anyone who can reach it and has the "
+            "URL runs code as you; prefer the default 127.0.0.1 with `ssh -L`\n"
+        )
+
+    def announce() -> None:
+        print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(args.host, port, token)}", flush=True)
+        print(f"pyr-tui: from a laptop: ssh -L {port}:127.0.0.1:{port} THIS-HOST, then open the URL; Ctrl+C stops",
+              flush=True)
+
+    server.serve(app_argv(ctx, layout.name, args), sock, token, f"pyruns-tui · {layout.name}", announce)
+    print("pyr-tui: stopped serving (tasks keep running under the runner)", flush=True)
+    return 0

@@ -1,0 +1,208 @@
+"""The browser view: the very same Textual app, one real app process per browser session.
+
+textual-serve does the work (an aiohttp server, xterm.js in the page, a websocket per session
+that drives an app process started with Textual's web driver). This module adds what a shared
+GPU box needs around it:
+
+- a random token required on every HTTP and websocket request (403 otherwise, compared in
+  constant time): the index takes it as `?token=`, the page's own assets and websocket carry it
+  as the first path segment (`/<token>/static/...`, `/<token>/ws`), so no cookie is needed
+  (cookies are not scoped by port: another local user's server on 127.0.0.1 would receive it);
+- no access log (it would record the token), no download route (the app delivers no files);
+- a clean stop: every app process is asked to quit, then killed if it lingers; the tasks keep
+  running under the workspace's runner, which is not a child of any app process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import ipaddress
+import logging
+import secrets
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+QUIT_GRACE_S = 5.0
+
+
+def new_token() -> str:
+    """A fresh URL-safe token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: a free one); OSError if that fails."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+class TokenServer(Server):
+    """textual-serve's Server behind a token, without logs of URLs, stoppable from the outside."""
+
+    def __init__(self, app_command: str, token: str, title: str) -> None:
+        super().__init__(app_command, title=title)
+        self.token = token
+        self.sessions: set[web.WebSocketResponse] = set()
+        self.services: set[AppService] = set()
+
+    def token_matches(self, request: web.Request) -> bool:
+        given = request.query.get("token") or request.path.split("/", 2)[1]
+        return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.token.encode())
+
+    @web.middleware
+    async def require_token(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not self.token_matches(request):
+            return web.Response(status=403, text="403: a valid token is required (use the URL `pyr-tui serve` printed)\n")
+        if request.headers.get("Upgrade", "").lower() == "websocket" and not self._same_origin(request):
+            return web.Response(status=403, text="403: cross-origin websocket refused\n")
+        response = await handler(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    @staticmethod
+    def _same_origin(request: web.Request) -> bool:
+        origin = request.headers.get("Origin")
+        return origin is None or origin.split("://", 1)[-1] == request.host
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self.require_token])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get(f"/{self.token}/ws", self.handle_websocket, name="websocket"),
+                web.static(f"/{self.token}/static", self.statics_path, name="static"),
+            ]
+        )
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        context = {
+            "font_size": _int_arg(request.query.get("fontsize"), 16),
+            "app_websocket_url": f"ws://{request.host}/{self.token}/ws",
+            "config": {"static": {"url": f"/{self.token}/static/"}},
+            "application": {"name": self.title},
+        }
+        return aiohttp_jinja2.render_template("app_index.html", request, context)
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = _int_arg(request.query.get("width"), 80)
+        height = _int_arg(request.query.get("height"), 24)
+        service: AppService | None = None
+        self.sessions.add(websocket)
+        try:
+            await websocket.prepare(request)
+            service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=False,
+            )
+            self.services.add(service)
+            await service.start(width, height)
+            await self._process_messages(websocket, service)
+        except (asyncio.CancelledError, ConnectionResetError):
+            pass
+        finally:
+            self.sessions.discard(websocket)
+            if service is not None:
+                await _stop_service(service)
+                self.services.discard(service)
+            if not websocket.closed:
+                await websocket.close()
+        return websocket
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        for websocket in list(self.sessions):
+            await websocket.close()
+        await asyncio.gather(*(_stop_service(s) for s in list(self.services)), return_exceptions=True)
+
+    async def run_until_stopped(self, sock: socket.socket, stop: asyncio.Event, ready: Callable[[], None]) -> None:
+        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        ready()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+
+async def _stop_service(service: AppService) -> None:
+    """Ask the app process to quit; kill it when it does not within QUIT_GRACE_S."""
+    process = service._process
+    try:
+        await asyncio.wait_for(service.stop(), QUIT_GRACE_S)
+    except (asyncio.TimeoutError, OSError, RuntimeError):
+        pass
+    if process is not None and process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+def _int_arg(value: str | None, default: int) -> int:
+    try:
+        return max(1, min(int(value or default), 1000))
+    except ValueError:
+        return default
+
+
+def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, ready: Callable[[], None]) -> None:
+    """Serve the app started by `app_argv` on the bound `sock` until SIGINT/SIGTERM/SIGHUP.
+
+    `ready` is called once requests are answered and the signals are handled (print the URL there).
+    """
+    import shlex
+
+    logging.getLogger("textual-serve").setLevel(logging.WARNING)
+    server = TokenServer(shlex.join(app_argv), token, title)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, stop.set)
+        await server.run_until_stopped(sock, stop, ready)
+
+    asyncio.run(main())
+
+
+def url_of(host: str, port: int, token: str) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/?token={token}"
+

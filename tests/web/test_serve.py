@@ -1,0 +1,286 @@
+"""`pyr-tui serve`: the real server process, real HTTP/websocket clients, a real headless Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.cli.helpers import pyr
+from tests.conftest import DEMO, require_backend
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[str]
+    url: str
+    project: Path
+
+    @property
+    def base(self) -> str:
+        return self.url.split("/?", 1)[0]
+
+    @property
+    def token(self) -> str:
+        return self.url.rsplit("token=", 1)[1]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def start_serve(project: Path, *args: str) -> Served:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyruns_tui", "serve", "--port", "0", *args],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # the first line names the URL (or the server failed)
+    if "http://" not in line:
+        proc.kill()
+        raise AssertionError(f"serve did not start: {line!r} {proc.stderr.read() if proc.stderr else ''}")
+    return Served(proc, line[line.index("http://"):].strip(), project)
+
+
+def stop_serve(served: Served) -> int:
+    if served.proc.poll() is None:
+        served.proc.send_signal(signal.SIGINT)
+    try:
+        return served.proc.wait(timeout=30)
+    finally:
+        if served.proc.poll() is None:
+            os.killpg(served.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(DEMO / "train.py", tmp_path / "train.py")
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    (tmp_path / "spec.yaml").write_text("epochs: 1\nsteps: 2\nstep_time: 0.01\n")
+    assert pyr(tmp_path, "gen", "spec.yaml", "-n", "made_by_cli").code == 0
+    return tmp_path
+
+
+@pytest.fixture
+def served(project: Path) -> Iterator[Served]:
+    served = start_serve(project, "train.py")
+    yield served
+    stop_serve(served)
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_every_http_request_needs_the_token(served: Served) -> None:
+    token = served.token
+    assert http_status(f"{served.base}/?token={token}") == 200
+    assert http_status(f"{served.base}/{token}/static/js/textual.js") == 200
+    wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for path in ("/", f"/?token={wrong}", "/?token=", f"/{wrong}/static/js/textual.js", "/static/js/textual.js",
+                 "/download/x", f"/{wrong}/ws", "/ws"):
+        assert http_status(served.base + path) == 403, path
+
+
+def ws_handshake_status(url: str, origin: str | None = None) -> int:
+    import aiohttp
+
+    async def attempt() -> int:
+        headers = {"Origin": origin} if origin else {}
+        async with aiohttp.ClientSession() as session:
+            try:
+                async with session.ws_connect(url, headers=headers) as ws:
+                    await ws.close()
+                    return 101
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+
+    return asyncio.run(attempt())
+
+
+def test_a_websocket_without_the_token_is_refused(served: Served) -> None:
+    ws_base = served.base.replace("http://", "ws://")
+    wrong = "x" * len(served.token)
+    assert ws_handshake_status(f"{ws_base}/ws") == 403
+    assert ws_handshake_status(f"{ws_base}/{wrong}/ws") == 403
+    assert ws_handshake_status(f"{ws_base}/{wrong}/ws?token={wrong}") == 403
+    # a page of another origin holding the token still cannot open the session from a victim's browser
+    assert ws_handshake_status(f"{ws_base}/{served.token}/ws", origin="http://evil.example") == 403
+
+
+def app_processes(served: Served) -> list[psutil.Process]:
+    return [p for p in psutil.Process(served.proc.pid).children(recursive=True) if "pyruns_tui" in " ".join(p.cmdline())]
+
+
+def test_ctrl_c_ends_app_processes_and_tasks_keep_running(project: Path) -> None:
+    (project / "long.yaml").write_text("epochs: 1000\nsteps: 1000\nstep_time: 0.05\n")
+    assert pyr(project, "gen", "long.yaml", "-n", "long", "--run").code == 0
+    served = start_serve(project)
+    import aiohttp
+
+    async def session_then_interrupt() -> int:
+        async with aiohttp.ClientSession() as client:
+            ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
+            async with client.ws_connect(ws_url) as ws:
+                await asyncio.wait_for(ws.receive(), 30)  # the app process drew its first bytes
+                apps = app_processes(served)
+                assert apps, "no app process started for the browser session"
+                served.proc.send_signal(signal.SIGINT)
+                code = await asyncio.to_thread(served.proc.wait, 30)
+                for app in apps:
+                    wait_until(lambda app=app: not app.is_running() or app.status() == psutil.STATUS_ZOMBIE, 10,
+                               f"app process {app.pid} to end")
+                return code
+
+    try:
+        assert asyncio.run(session_then_interrupt()) == 0
+    finally:
+        stop_serve(served)
+    shown = pyr(project, "ls", "--json").json()
+    long_task = next(t for t in shown if t["name"] == "long")
+    assert long_task["status"] == "running"
+    pyr(project, "stop", "long")
+
+
+def test_the_token_is_never_written_into_the_workspace(served: Served) -> None:
+    ws_base = served.base.replace("http://", "ws://")
+    import aiohttp
+
+    async def one_session() -> None:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(f"{ws_base}/{served.token}/ws?width=80&height=24") as ws:
+                await asyncio.wait_for(ws.receive(), 30)
+
+    asyncio.run(one_session())
+    stop_serve(served)
+    token = served.token.encode()
+    for path in (served.project / "_pyruns_").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert token not in path.read_bytes(), path
+
+
+def test_a_non_loopback_address_warns(project: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyruns_tui", "serve", "--host", "0.0.0.0", "--port", "0"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None
+        warning = proc.stderr.readline()
+        assert "warning" in warning and "0.0.0.0" in warning
+        assert proc.stdout is not None and "http://0.0.0.0:" in proc.stdout.readline()  # serving
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
+def test_a_busy_port_is_one_clear_error(project: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = pyr(project, "serve", "--port", str(port))
+    assert result.code == 1
+    assert result.err.count("\n") == 1 and f"127.0.0.1:{port}" in result.err and "--port" in result.err
+    assert "Traceback" not in result.err
+
+
+# The page draws the terminal on a canvas; xterm.js's own screen buffer is the browser's truth of
+# what it shows. This hook keeps a reference to it when textual-serve's client creates it.
+EXPOSE_TERMINAL = """
+Object.defineProperty(Object.prototype, 'terminal', {
+  configurable: true,
+  set(value) {
+    if (value && value.buffer) { window.__pyrunsTerminal = value; }
+    Object.defineProperty(this, 'terminal', {value, writable: true, configurable: true, enumerable: true});
+  },
+});
+"""
+
+SCREEN_TEXT = """
+const t = window.__pyrunsTerminal;
+if (!t) { return ''; }
+const b = t.buffer.active, rows = [];
+for (let i = 0; i < t.rows; i++) { const line = b.getLine(b.viewportY + i); rows.push(line ? line.translateToString(true) : ''); }
+return rows.join('\\n');
+"""
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[object]:
+    require_backend("browser", bool(CHROMIUM and CHROMEDRIVER),
+                    "no chromium/chromedriver (Debian: apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-quic", "--window-size=1200,760", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": EXPOSE_TERMINAL})
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.browser
+def test_the_app_in_a_real_browser(served: Served, browser: object, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(served.url)  # type: ignore[attr-defined]
+
+    def screen() -> str:
+        return str(driver.execute_script(SCREEN_TEXT))  # type: ignore[attr-defined]
+
+    # the Generator form of the demo script, drawn by a real app process
+    wait_until(lambda: "Generator" in screen() and "lr" in screen() and "optimizer" in screen(), 60,
+               "the Generator form in the browser")
+    keys = driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea")  # type: ignore[attr-defined]
+    keys.send_keys("2")
+    wait_until(lambda: "made_by_cli" in screen(), 30, "the Manager listing the task created through the CLI")
+    shot = tmp_path / "manager.png"
+    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000  # type: ignore[attr-defined]
+    if os.environ.get("PYRUNS_DOCS_SCREENSHOT"):
+        shutil.copy(shot, os.environ["PYRUNS_DOCS_SCREENSHOT"])
+    # without the token the same browser gets nothing
+    driver.get(served.base + "/")  # type: ignore[attr-defined]
+    assert "403" in driver.page_source  # type: ignore[attr-defined]
+
+
+def test_without_the_web_extra_serve_says_how_to_install(project: Path) -> None:
+    code = "import sys; sys.modules['textual_serve'] = None; from pyruns_tui.cli import main; sys.exit(main(['serve']))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "pip install 'pyruns-tui[web]'" in result.stderr
