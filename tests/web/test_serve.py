@@ -19,6 +19,9 @@ import psutil
 import pytest
 
 from tests.cli.helpers import pyr
+
+# an older dev venv lacks the web extra: `pip install -e ".[dev]"` again (CI always has it)
+pytest.importorskip("textual_serve", reason="the web extra is not installed: pip install -e '.[dev]'")
 from tests.conftest import DEMO, require_backend
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
