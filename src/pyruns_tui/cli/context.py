@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,5 +73,7 @@ class Context:
 
 
 def print_json(data: Any) -> None:
-    """The stable `--json` output: one JSON document, UTF-8, no NaN."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    """The stable `--json` output: one JSON document, UTF-8, NaN and infinities as null."""
+    from pyruns_tui.metrics.report_format import json_text
+
+    sys.stdout.write(json_text(data))

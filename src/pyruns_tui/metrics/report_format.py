@@ -52,6 +52,11 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
+def json_text(data: Any) -> str:
+    """The one `--json` rule: strict JSON (NaN and infinities as null), indented, UTF-8, one document."""
+    return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def _float_text(value: float) -> str:
     if math.isnan(value):
         return "nan"
@@ -94,8 +99,7 @@ def to_csv(report: Report) -> str:
 
 def to_json(report: Report) -> str:
     """The report as strict JSON: a list of objects keyed by column (no NaN: null)."""
-    records = [{k: json_safe(v) for k, v in record.items()} for record in report.records()]
-    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text(report.records())
 
 
 def _md_escape(text: str) -> str:

@@ -6,7 +6,6 @@ With `--best METRIC` it prints the winning task's name and config instead.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,13 +48,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
-    from pyruns_tui.metrics.report_format import json_safe, markdown_cell
+    from pyruns_tui.metrics.report_format import json_text, markdown_cell
     from pyruns_tui.params.yamlio import dump_text
 
     if as_json:
         data = {"name": winner.name, "run": winner.run, "column": winner.column, "value": winner.value,
                 "config": store_config}
-        return json.dumps(json_safe(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        return json_text(data)
     run = f" (run {winner.run})" if winner.run is not None else ""
     config = dump_text(store_config) if store_config else "{}\n"
     return f"{winner.name}\n# {winner.column} = {markdown_cell(winner.value)}{run}\n{config}"

@@ -1,0 +1,59 @@
+"""Claims of README.md and docs/ that once did not hold when tried from a shell (issue 22)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.cli import main
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
+print(vars(p.parse_args()))
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(SCRIPT)
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    return tmp_path
+
+
+def cli(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        code = main(["-C", str(project), *args])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write(project: Path, name: str, text: str) -> str:
+    (project / name).write_text(text)
+    return name
+
+
+def test_every_json_output_writes_nan_and_inf_as_null(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    defaults = project / "_pyruns_" / "train" / "config_default.yaml"
+    defaults.write_text(defaults.read_text() + "n4: .nan\n")
+    spec = write(project, "spec.yaml", "lr: .inf | -.inf\n")
+    code, out, err = cli(project, capsys, "gen", spec, "-n", "x", "--dry-run", "--json")
+    assert code == 0, err
+    assert [t["config"]["lr"] for t in json.loads(out)["tasks"]] == [None, None]
+    assert cli(project, capsys, "gen", spec, "-n", "x")[0] == 0
+    for args in (["ls", "--json"], ["show", "x_1-of-2", "--json"], ["export", "--json"],
+                 ["compare", "x_1-of-2", "x_2-of-2", "--json"]):
+        code, out, err = cli(project, capsys, *args)
+        assert code == 0 and not err, args
+        text = json.dumps(json.loads(out))
+        assert "NaN" not in text and "Infinity" not in text, args
+    code, out, _ = cli(project, capsys, "ls", "--json")
+    assert [t["params"]["n4"] for t in json.loads(out)] == [None, None]
