@@ -57,3 +57,12 @@ def test_every_json_output_writes_nan_and_inf_as_null(project: Path, capsys: pyt
         assert "NaN" not in text and "Infinity" not in text, args
     code, out, _ = cli(project, capsys, "ls", "--json")
     assert [t["params"]["n4"] for t in json.loads(out)] == [None, None]
+
+
+@pytest.mark.parametrize("prefix", ["a/b", ".hid", "x" * 201])
+def test_gen_dry_run_refuses_the_names_gen_refuses(project: Path, capsys: pytest.CaptureFixture[str], prefix: str) -> None:
+    spec = write(project, "spec.yaml", "lr: 0.1\n")
+    dry = cli(project, capsys, "gen", spec, "-n", prefix, "--dry-run")
+    real = cli(project, capsys, "gen", spec, "-n", prefix)
+    assert dry[0] == real[0] == 1
+    assert dry[2] == real[2] and "invalid task name" in dry[2]

@@ -14,6 +14,7 @@ from pyruns_tui.errors import GridError, WorkspaceError
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.names import validate_name
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
@@ -130,6 +131,8 @@ def plan_tasks(
         skipped = len(configs) - len(kept)
         configs = kept
     names = task_names(prefix or default_prefix(), len(configs)) if configs else []
+    for name in names:
+        validate_name(name)  # a dry run refuses what the real run would
     tasks = tuple(
         NewTask(name=name, config=config, command=fill_command(template, config) if template else None)
         for name, config in zip(names, configs)
