@@ -66,3 +66,14 @@ def test_gen_dry_run_refuses_the_names_gen_refuses(project: Path, capsys: pytest
     real = cli(project, capsys, "gen", spec, "-n", prefix)
     assert dry[0] == real[0] == 1
     assert dry[2] == real[2] and "invalid task name" in dry[2]
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "t", "-j", "0"], ["run", "t", "--gpus", "-1"], ["run", "t", "--gpus", "abc"],
+    ["log", "t", "--run", "0"], ["wait", "t", "--timeout", "-1"], ["wait", "t", "--timeout", "nan"],
+])
+def test_bad_flag_values_are_usage_errors(project: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "lr: 0.1\n"), "-n", "t")[0] == 0
+    code, out, err = cli(project, capsys, *args)
+    assert code == 2 and not out
+    assert len(err.splitlines()) == 1 and err.startswith("pyr-tui ") and "expected" in err

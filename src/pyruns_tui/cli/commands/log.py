@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from pyruns_tui.cli.argtypes import int_at_least
 from pyruns_tui.errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("task", help="task name")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing while the run is going")
-    p.add_argument("--run", type=int, metavar="N", help="which run (default: the last)")
+    p.add_argument("--run", type=int_at_least(1), metavar="N", help="which run (default: the last)")
     p.add_argument("--plain", action="store_true", help="the text a terminal would show, without escapes")
 
 

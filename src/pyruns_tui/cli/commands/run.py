@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pyruns_tui.cli.argtypes import int_at_least
+
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
     from pyruns_tui.runner import control
@@ -17,8 +19,8 @@ NAME = "run"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="queue tasks (the runner starts them)", description=__doc__)
     p.add_argument("tasks", nargs="+", metavar="TASK", help="task names (finished tasks are rerun)")
-    p.add_argument("-j", "--jobs", type=int, metavar="N", help="tasks running at once (for this runner session)")
-    p.add_argument("--gpus", type=int, metavar="N", help="GPUs each task needs (kept for later runs)")
+    p.add_argument("-j", "--jobs", type=int_at_least(1), metavar="N", help="tasks running at once (for this runner session)")
+    p.add_argument("--gpus", type=int_at_least(0), metavar="N", help="GPUs each task needs (kept for later runs)")
     p.add_argument("--force", action="store_true", help="start now: ignore the concurrency limit and busy GPUs")
     p.add_argument("--wait", action="store_true", help="wait until they finish; exit 1 if any did not complete")
 

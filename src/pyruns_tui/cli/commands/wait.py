@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from pyruns_tui.cli.argtypes import seconds
+
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
 
@@ -14,7 +16,7 @@ NAME = "wait"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="wait for tasks to finish", description=__doc__)
     p.add_argument("tasks", nargs="+", metavar="TASK", help="task names")
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up after this long (exit 1)")
+    p.add_argument("--timeout", type=seconds, metavar="SECONDS", help="give up after this long (exit 1)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
