@@ -77,3 +77,46 @@ def test_bad_flag_values_are_usage_errors(project: Path, capsys: pytest.CaptureF
     code, out, err = cli(project, capsys, *args)
     assert code == 2 and not out
     assert len(err.splitlines()) == 1 and err.startswith("pyr-tui ") and "expected" in err
+
+
+def log_metrics(project: Path, task: str, *rows: dict[str, object]) -> None:
+    """metrics.jsonl as `pr.log` writes it (docs/script-api.md)."""
+    path = project / "_pyruns_" / "train" / "tasks" / task / "metrics.jsonl"
+    path.write_text("".join(json.dumps({"t": 1.0, "step": i, **row}) + "\n" for i, row in enumerate(rows)))
+
+
+def test_export_sort_puts_numbers_before_text_in_both_directions(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    defaults = project / "_pyruns_" / "train" / "config_default.yaml"
+    defaults.write_text(defaults.read_text() + "tag: x\n")
+    spec = write(project, "spec.yaml", "tag: b | 2 | a | 10 | .nan\n")
+    assert cli(project, capsys, "gen", spec, "-n", "s")[0] == 0
+    for flags, order in ((["--sort", "tag"], [2, 10, "a", "b", None]),
+                         (["--sort", "tag", "--desc"], [10, 2, "b", "a", None])):
+        code, out, _ = cli(project, capsys, "export", "--json", *flags)
+        assert code == 0 and [row["tag"] for row in json.loads(out)] == order, flags
+
+
+def test_export_best_prefers_the_metric_over_a_parameter_of_that_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    defaults = project / "_pyruns_" / "train" / "config_default.yaml"
+    defaults.write_text(defaults.read_text() + "acc: 0\n")
+    spec = write(project, "spec.yaml", "acc: (1 | 0)\n")
+    assert cli(project, capsys, "gen", spec, "-n", "b")[0] == 0
+    log_metrics(project, "b_1-of-2", {"acc": 0.5}, {"acc": 0.6})
+    log_metrics(project, "b_2-of-2", {"acc": 0.9}, {"acc": 0.7})
+    code, out, err = cli(project, capsys, "export", "--best", "acc", "--max", "--json")
+    assert code == 0, err
+    best = json.loads(out)
+    assert (best["name"], best["column"], best["value"]) == ("b_2-of-2", "acc.max", 0.9)
+
+
+def test_integer_metrics_stay_integers_in_every_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 1\n"), "-n", "i")[0] == 0
+    log_metrics(project, "i", {"epoch": 3}, {"epoch": 12, "ok": True})
+    code, out, _ = cli(project, capsys, "export", "--json")
+    row = json.loads(out)[0]
+    assert (row["epoch.last"], row["epoch.min"], row["epoch.max"], row["ok.last"]) == (12, 3, 12, 1)
+    assert all(type(row[k]) is int for k in ("epoch.last", "epoch.min", "epoch.max", "ok.last"))
+    code, out, _ = cli(project, capsys, "export", "-f", "csv")
+    header, values = out.splitlines()
+    cells = dict(zip(header.split(","), values.split(",")))
+    assert (cells["epoch.last"], cells["epoch.min"], cells["epoch.max"]) == ("12", "3", "12")

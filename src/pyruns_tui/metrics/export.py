@@ -302,7 +302,7 @@ def _missing(value: Any) -> bool:
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
-    # numbers before text; bools are numbers; lists and mappings compare as their JSON text
+    # bools are numbers; lists and mappings compare as their JSON text
     if isinstance(value, (bool, int, float)):
         return (0, float(value))
     if isinstance(value, str):
@@ -320,19 +320,24 @@ def sort_report(report: Report, column: str | None, *, descending: bool = False)
     i = report.index(column)
     present = [row for row in report.rows if not _missing(row[i])]
     missing = [row for row in report.rows if _missing(row[i])]
-    present.sort(key=lambda row: _sort_key(row[i]), reverse=descending)
-    return Report(report.columns, tuple(present + missing))
+    keyed = [(_sort_key(row[i]), row) for row in present]
+    # numbers before text in both directions: each group is sorted on its own
+    groups = [[pair for pair in keyed if pair[0][0] == group] for group in (0, 1)]
+    for group in groups:
+        group.sort(key=lambda pair: pair[0][1], reverse=descending)
+    return Report(report.columns, tuple(row for group in groups for _, row in group) + tuple(missing))
 
 
 def best_column(report: Report, metric: str, mode: str = "min") -> str:
-    """The column `best` ranks by: `metric` itself if it is a column, else `<metric>.<mode>`."""
+    """The column `best` ranks by: the metric's `<metric>.<mode>` if there is such a metric,
+    else `metric` itself as a column (a parameter named like a metric never wins over it)."""
     if mode not in ("min", "max"):
         raise ExportError(f"best: mode must be 'min' or 'max', not {mode!r}")
     header = report.header
-    for candidate in (metric, f"{metric}.{mode}"):
+    for candidate in (f"{metric}.{mode}", metric):
         if candidate in header:
             return candidate
-    for candidate in (metric, f"{metric}.{mode}"):
+    for candidate in (f"{metric}.{mode}", metric):
         lowered = [h.lower() for h in header]
         if candidate.lower() in lowered:
             return header[lowered.index(candidate.lower())]

@@ -189,9 +189,9 @@ class MetricsReader:
                     continue
                 kind = type(raw)
                 if kind is float or kind is int:
-                    value = float(raw)
+                    value = raw  # an int stays an int: `12` is reported as 12, never 12.0
                 elif kind is bool:
-                    value = 1.0 if raw else 0.0
+                    value = 1 if raw else 0
                 elif kind is str and raw in JSON_TO_NONFINITE:
                     value = JSON_TO_NONFINITE[raw]
                 else:
