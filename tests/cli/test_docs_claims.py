@@ -120,3 +120,13 @@ def test_integer_metrics_stay_integers_in_every_format(project: Path, capsys: py
     header, values = out.splitlines()
     cells = dict(zip(header.split(","), values.split(",")))
     assert (cells["epoch.last"], cells["epoch.min"], cells["epoch.max"]) == ("12", "3", "12")
+
+
+def test_ls_lists_pinned_tasks_first(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 0:4\n"), "-n", "p")[0] == 0
+    assert cli(project, capsys, "pin", "p_3-of-4", "p_2-of-4")[0] == 0
+    order = ["p_2-of-4", "p_3-of-4", "p_1-of-4", "p_4-of-4"]
+    code, out, _ = cli(project, capsys, "ls", "--json")
+    assert [t["name"] for t in json.loads(out)] == order
+    code, out, _ = cli(project, capsys, "ls")
+    assert [line.split()[1] for line in out.splitlines()[1:]] == order

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from pyruns_tui.workspace.query import Query, TaskView, flatten, parse_query
 from pyruns_tui.workspace.store import TaskStore
+
+T = TypeVar("T")
+
+
+def pinned_first(items: Sequence[T], is_pinned: Callable[[T], bool]) -> list[T]:
+    """`items` with the pinned ones moved to the front, each part in its given order (ls and Manager)."""
+    return [item for item in items if is_pinned(item)] + [item for item in items if not is_pinned(item)]
 
 
 def last_metrics(store: TaskStore, name: str) -> dict[str, float]:

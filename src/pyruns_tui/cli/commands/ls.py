@@ -48,7 +48,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.humanize import format_duration, format_time
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.query import format_value
-    from pyruns_tui.workspace.select import select_tasks
+    from pyruns_tui.workspace.select import pinned_first, select_tasks
 
     store = ctx.store()
     if args.trash:
@@ -59,7 +59,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             for task in tasks:
                 print(f"{task.name}\t{task.status.value}\t{format_time(task.extra.get('trashed_at'))}")
         return 0
-    views = select_tasks(store, " ".join(args.query))
+    views = pinned_first(select_tasks(store, " ".join(args.query)), lambda view: view.task.pinned)
     store.save_cache()
     if args.json:
         print_json([view_json(v) for v in views])

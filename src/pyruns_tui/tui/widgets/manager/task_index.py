@@ -20,6 +20,7 @@ from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.widgets.manager.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.query import Query, TaskView, Term, flatten
+from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
 
 _versions = itertools.count(1)
@@ -125,18 +126,20 @@ class TaskIndex:
         return self._metric_names
 
     def ordered(self, column: Column, reverse: bool) -> list[TaskEntry]:
-        """All entries: pinned first, then by `column`; tasks without a value last; ties by name."""
+        """All entries: pinned first, then by `column`; tasks without a value last; ties by name
+        in the same direction."""
         cache_key = (column.key, reverse)
         cached = self._order_cache.get(cache_key)
         if cached is not None:
             return cached
         now = time.time()
-        base = sorted(self.entries.values(), key=lambda e: e.name_key)
+        # ties keep natural name order in the sort's direction (a stable reverse sort keeps it)
+        base = sorted(self.entries.values(), key=lambda e: e.name_key, reverse=reverse)
         keyed = [(sort_key(column, entry.view, now), entry) for entry in base]
         present = [pair for pair in keyed if pair[0] is not None]
         present.sort(key=lambda pair: pair[0], reverse=reverse)
         ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
-        result = [e for e in ordered if e.task.pinned] + [e for e in ordered if not e.task.pinned]
+        result = pinned_first(ordered, lambda e: e.task.pinned)
         self._order_cache = {cache_key: result}
         return result
 
