@@ -130,3 +130,16 @@ def test_ls_lists_pinned_tasks_first(project: Path, capsys: pytest.CaptureFixtur
     assert [t["name"] for t in json.loads(out)] == order
     code, out, _ = cli(project, capsys, "ls")
     assert [line.split()[1] for line in out.splitlines()[1:]] == order
+
+
+def test_note_from_stdin_drops_trailing_newlines_when_setting_and_appending(project: Path, capsys: pytest.CaptureFixture[str],
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 1\n"), "-n", "n")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("first\n"))
+    assert cli(project, capsys, "note", "n", "-")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("second\n\n"))
+    assert cli(project, capsys, "note", "n", "-", "-a")[0] == 0
+    code, out, _ = cli(project, capsys, "show", "n", "--json")
+    assert json.loads(out)["notes"] == "first\nsecond"

@@ -99,14 +99,21 @@ def own_children() -> list[int]:
 
 
 def signal_tree(pgid: int, sig: int) -> None:
-    """Send `sig` to the task's process group and to every other child of ours (escapees)."""
+    """Send `sig` once to the task's process group and to every other child of ours (escapees)."""
     with contextlib.suppress(OSError):
         os.killpg(pgid, sig)
     for pid in own_children():
+        try:
+            group = os.getpgid(pid)
+        except OSError:
+            continue
+        if group == pgid:
+            continue  # the group signal reached it: a second one would be seen twice by a handler
         with contextlib.suppress(OSError):
-            os.killpg(pid, sig)  # an escapee that made itself a group leader takes its group along
-        with contextlib.suppress(OSError):
-            os.kill(pid, sig)
+            if group == pid:
+                os.killpg(pid, sig)  # an escapee that made itself a group leader takes its group along
+            else:
+                os.kill(pid, sig)
 
 
 def group_exists(pgid: int) -> bool:

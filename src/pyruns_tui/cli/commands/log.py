@@ -2,7 +2,8 @@
 
 By default the raw terminal bytes (colours and `\\r` progress updates included; pipe it to
 `less -R`). `--plain` prints the text a terminal would finally show. `-f` keeps printing while
-the run is going (and waits for a queued task to start).
+the run is going (and waits for a queued task to start), then exits 1 like `wait` when the run
+did not complete.
 """
 
 from __future__ import annotations
@@ -94,11 +95,22 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             out.write(line + "\n")
             if args.follow:
                 out.flush()
+    else:
+        raw = out.buffer
+        for data in chunks:
+            raw.write(data)
+            if args.follow:
+                raw.flush()
+        raw.flush()
+    return _followed_outcome(store, name, index) if args.follow else 0
+
+
+def _followed_outcome(store: TaskStore, name: str, index: int) -> int:
+    """Like `wait`: 0 when the followed run completed, else 1 with its state on stderr."""
+    from pyruns_tui.workspace.model import Status
+
+    run = next(r for r in store.get(name).runs if r.index == index)
+    if run.status is Status.COMPLETED:
         return 0
-    raw = out.buffer
-    for data in chunks:
-        raw.write(data)
-        if args.follow:
-            raw.flush()
-    raw.flush()
-    return 0
+    sys.stderr.write(f"{name}: run {index} {run.status.value}" + (f" ({run.reason})" if run.reason else "") + "\n")
+    return 1

@@ -20,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
+    text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
 
     def change(task):  # type: ignore[no-untyped-def]
         task.notes = f"{task.notes}\n{text}".strip("\n") if args.append and task.notes else text
