@@ -143,3 +143,22 @@ def test_note_from_stdin_drops_trailing_newlines_when_setting_and_appending(proj
     assert cli(project, capsys, "note", "n", "-", "-a")[0] == 0
     code, out, _ = cli(project, capsys, "show", "n", "--json")
     assert json.loads(out)["notes"] == "first\nsecond"
+
+
+@pytest.mark.parametrize("args", [
+    ["ls", "-seed:1", "--json"], ["ls", "--json", "name:q_", "-seed:1"], ["ls", "--json", "--", "-seed:1"],
+    ["export", "-seed:1", "--json", "--sort", "seed", "--desc"], ["export", "--so", "seed", "-seed:1", "--json", "--des"],
+])
+def test_negated_query_terms_are_terms_not_flags(project: Path, capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 0:3\n"), "-n", "q")[0] == 0
+    code, out, err = cli(project, capsys, *args)
+    assert code == 0, err
+    names = [row["name"] for row in json.loads(out)]
+    assert sorted(names) == ["q_1-of-3", "q_3-of-3"]
+
+
+def test_an_option_value_is_never_taken_for_a_negated_term(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 0:3\n"), "-n", "q")[0] == 0
+    code, out, _ = cli(project, capsys, "export", "-oops", "-f", "md")
+    assert code == 0 and out.count("| q_") == 3 and not (project / "ops").exists()
+    assert cli(project, capsys, "ls", "-h")[0] == 0

@@ -17,11 +17,40 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits 2 with one line (`pyr-tui: error: ...`) on usage errors."""
+    """argparse that exits 2 with one line (`pyr-tui: error: ...`) on usage errors.
+
+    A command with a `query` positional takes a negated term (`-status:failed`) as a query term:
+    any `-word` that is not exactly one of its options (attached values like `-fmd` are not
+    options there)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        if args is not None and any(action.dest == "query" for action in self._actions):
+            args = _query_terms_last(self, list(args))
+        return super().parse_known_args(args, namespace)
+
+
+def _query_terms_last(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:
+    """`args` with the query terms, negated ones included, moved behind `--` in their order."""
+    options: list[str] = []
+    terms: list[str] = []
+    takes_value = False
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return options + ["--"] + terms + args[i + 1:]
+        action = parser._option_string_actions.get(arg)
+        if action is None and arg.startswith("--") and "=" not in arg:  # an abbreviation: --so for --sort
+            matches = {a for option, a in parser._option_string_actions.items() if option.startswith(arg)}
+            action = matches.pop() if len(matches) == 1 else None
+        if takes_value or action is not None or arg.startswith("--"):
+            options.append(arg)
+            takes_value = action is not None and action.nargs != 0
+        else:
+            terms.append(arg)
+    return options + (["--", *terms] if terms else [])
 
 
 def _add_globals(parser: argparse.ArgumentParser) -> None:

@@ -26,14 +26,14 @@ exit_code, every parameter (a.b), <metric>.last/.min/.max, summary.<key>.
 examples:
   pyr-tui export                                   CSV of every run on stdout
   pyr-tui export status:completed -o runs.csv      atomically written file
-  pyr-tui export lr<0.01 -f md --sort loss.min     Markdown table, best loss first
+  pyr-tui export 'lr<0.01' -f md --sort loss.min   Markdown table, best loss first
   pyr-tui export --best acc --max                  name and config of the best task"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="export a report of tasks (CSV, JSON, Markdown)", description=__doc__,
                        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="*", help="search terms, e.g. status:completed lr>=0.01")
+    p.add_argument("query", nargs="*", help="search terms, e.g. status:completed 'lr>=0.01' -tag:old")
     p.add_argument("-f", "--format", choices=FORMATS,
                    help="output format (default: from the -o extension, else csv)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE atomically ('-' or none: stdout)")

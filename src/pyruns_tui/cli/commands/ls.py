@@ -16,14 +16,15 @@ NAME = "ls"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="list tasks", description=__doc__ + "\n\n" + QUERY_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("query", nargs="*", help="search terms, e.g. status:failed lr>=0.01")
+    p.add_argument("query", nargs="*", help="search terms, e.g. status:failed 'lr>=0.01' -opt:adam")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--trash", action="store_true", help="list the tasks in the trash instead")
 
 
 QUERY_HELP = """\
 query terms (AND-ed): word (substring of name/status/notes/params), key:value,
-key>=x / key<x / key!=x (params and metrics), status:failed, -term (negation)"""
+key>=x / key<x / key!=x (params and metrics), status:failed, -term (negation).
+Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed"""
 
 
 def view_json(view: TaskView) -> dict[str, Any]:
