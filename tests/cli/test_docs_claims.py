@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,22 @@ def test_an_option_value_is_never_taken_for_a_negated_term(project: Path, capsys
     code, out, _ = cli(project, capsys, "export", "-oops", "-f", "md")
     assert code == 0 and out.count("| q_") == 3 and not (project / "ops").exists()
     assert cli(project, capsys, "ls", "-h")[0] == 0
+
+
+def test_every_option_of_every_command_is_documented() -> None:
+    import argparse
+
+    from pyruns_tui.cli import build_parser
+    from tests.conftest import REPO
+
+    docs = "".join((REPO / "docs" / name).read_text() for name in ("cli.md", "export.md"))
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{command} {option}"
+        for command, p in [("", parser), *sub.choices.items()]
+        for action in p._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help" and not re.search(rf"(?<![\w-]){option}(?![\w-])", docs)
+    ]
+    assert not missing, f"options missing from docs/cli.md: {missing}"
