@@ -234,7 +234,7 @@ async def test_sort_cycles_columns_flips_and_is_remembered(layout: Layout, works
         assert browser.sort_column().key == "created" and browser.prefs.reverse
         while browser.sort_column().key != "p:lr":
             await pilot.press("o")
-        assert shown(screen) == ["base", "mid", "deep", "wide", "tiny_lr"]  # lr descending, ties by name
+        assert shown(screen) == ["base", "mid", "wide", "deep", "tiny_lr"]  # lr descending, ties by name descending too
         await pilot.press("O")
         assert shown(screen) == ["tiny_lr", "deep", "wide", "mid", "base"]
         prefs = json.loads((layout.workspace_dir / PREFS_FILE).read_text())
