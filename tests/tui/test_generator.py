@@ -392,6 +392,41 @@ async def test_load_config_message_from_the_manager(demo: Layout) -> None:
         assert (await settled(pilot, gen)).startswith("1 task")
 
 
+async def test_ctrl_o_and_enter_while_a_field_is_edited(demo: Layout) -> None:
+    """The picker opened from inside a field loads the task; the row left behind does not crash."""
+    _make_old_task(demo, "same-fields", lr=0.5)
+    TaskStore(demo).create_tasks([NewTask(name="other-fields", config={"lr": 0.7, "extra": 1})],
+                                 task_kind="argparse", script=None)
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        for name, lr in (("other-fields", "0.7"), ("same-fields", "0.5")):
+            await edit(pilot, row(gen, "lr"))
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: isinstance(app.screen, TaskPicker))
+            await pilot.press(*name, "enter")
+            await until(pilot, lambda: app.screen is gen and row(gen, "lr").text == lr)
+            await settled(pilot, gen)
+        assert app.is_running and app._exception is None
+
+
+async def test_manager_duplicate_while_a_generator_field_was_edited(demo: Layout) -> None:
+    TaskStore(demo).create_tasks([NewTask(name="other", config={"lr": 0.7, "extra": 1})],
+                                 task_kind="argparse", script=None)
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await edit(pilot, row(gen, "lr"))
+        await pilot.press("f3")
+        await until(pilot, lambda: app.current_mode == "manager")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: bool(app.screen.table.visible_names()))
+        await pilot.press("e")
+        await until(pilot, lambda: app.screen is gen and row(gen, "lr").text == "0.7")
+        await settled(pilot, gen)
+        assert app.is_running and app._exception is None
+
+
 # -- keys ------------------------------------------------------------------------------------
 
 

@@ -317,6 +317,8 @@ class FieldRow(Widget, can_focus=True):
         self._notes_widget.display = bool(self._notes())
         self._recompute()
         await self.mount_all([self._label_widget, self._editor, self._badge_widget, self._notes_widget])
+        if not self.is_attached:  # the form was rebuilt while the editor mounted (a task loaded)
+            return
         if self._pending and isinstance(self._editor, Input):
             self._editor.insert_text_at_cursor(self._pending)
         self._pending = ""
@@ -337,7 +339,11 @@ class FieldRow(Widget, can_focus=True):
         self.call_after_refresh(self._stop_if_left)
 
     async def _stop_if_left(self) -> None:
-        if not self.editing or self._swapping or self.has_focus_within or self.screen.focused is self:
+        # a row removed meanwhile (form rebuilt) has nothing to stop; a screen pushed on top
+        # (ctrl+o's picker, another mode) took the focus for a while: it comes back to the editor
+        if not self.is_attached or not self.editing or self._swapping or not self.screen.is_current:
+            return
+        if self.has_focus_within or self.screen.focused is self:
             return
         self.editing = False
         self._editor = self._label_widget = self._badge_widget = self._notes_widget = None
@@ -360,6 +366,8 @@ class FieldRow(Widget, can_focus=True):
         new = self._make_editor()
         self._editor = new
         await self.mount(new, after=old)
+        if not self.is_attached:
+            return
         if old.has_focus:
             self.screen.set_focus(new, scroll_visible=False)
         await old.remove()
