@@ -46,6 +46,12 @@ def changed_cells(old: str, new: str) -> tuple[int, int]:
     return first, last
 
 
+def overlay(line: Strip, style: Style) -> Strip:
+    """`style` laid over every cell: its background wins over the cells' own (Strip.apply_style
+    puts it under them, which left the cursor row looking like every other row)."""
+    return Strip(Segment.apply_style(iter(line), post_style=style), line.cell_length)
+
+
 class TaskTable(ScrollView, can_focus=True):
     """A table of thousands of tasks; each row's Strip is cached by the entry's version.
 
@@ -86,7 +92,7 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--sorted { text-style: bold underline; }
     TaskTable > .task-table--cursor { background: $block-cursor-blurred-background; }
     TaskTable:focus > .task-table--cursor { background: $block-cursor-background; text-style: bold; }
-    TaskTable > .task-table--selected { background: $accent 35%; }
+    TaskTable > .task-table--selected { background: $accent-muted; }
     TaskTable > .task-table--empty { color: $text-muted; text-style: italic; }
     """
 
@@ -357,9 +363,9 @@ class TaskTable(ScrollView, can_focus=True):
         gutter = Strip([Segment("● " if selected else "  ", base)], GUTTER)
         line = self._scrolled(gutter, row, width, base)
         if selected:
-            line = line.apply_style(self.get_component_rich_style("task-table--selected", partial=True))
+            line = overlay(line, self.get_component_rich_style("task-table--selected", partial=True))
         if index == self.cursor:
-            line = line.apply_style(self.get_component_rich_style("task-table--cursor", partial=True))
+            line = overlay(line, self.get_component_rich_style("task-table--cursor", partial=True))
         return line
 
     def _row_strip(self, entry: TaskEntry) -> Strip:
