@@ -43,3 +43,20 @@ async def test_top_bar_counts_tasks(layout: Layout) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "○3" in app.screen.query_one(TopBar).summary.plain
+
+
+async def test_leaving_a_screen_dismisses_its_dialog(layout: Layout) -> None:
+    from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog
+
+    app = PyrunsApp(layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        answers: list[bool | None] = []
+        app.push_screen(ConfirmDialog("Delete 1 task(s)?", "t1", "Delete"), answers.append)
+        await pilot.pause()
+        await app.run_action("switch_mode('generator')")  # as the palette's "Generator" does
+        await pilot.pause()
+        await app.run_action("switch_mode('manager')")
+        await pilot.pause()
+        assert app.current_mode == "manager" and not isinstance(app.screen, ConfirmDialog)
+        assert answers in ([], [None], [False])  # nothing confirmed

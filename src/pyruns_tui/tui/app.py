@@ -12,13 +12,14 @@ from functools import partial
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.gc_pause import bulk_load
+from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen
 from pyruns_tui.tui.state import WorkspaceState
@@ -45,7 +46,7 @@ def make_screen(mode: str) -> Screen[None]:
     return screen_class(mode)()
 
 
-class PyrunsApp(App[None]):
+class PyrunsApp(KeyOrder):
     """The pyruns-tui terminal UI for one workspace.
 
     Reactive attributes: `tasks_version` (bumped when tasks change on disk; screens watch it),
@@ -150,17 +151,37 @@ class PyrunsApp(App[None]):
             sections.append(("This screen", list(screen.BINDINGS)))
         self.push_screen(HelpScreen(sections))
 
-    def on_open_task(self, message: OpenTask) -> None:
-        self.switch_mode("monitor")
+    async def action_switch_mode(self, mode: str) -> None:
+        await self.show_mode(mode)
+
+    async def show_mode(self, mode: str) -> None:
+        """Switch to a screen once it is mounted; a dialog asked on the screen left is dismissed
+        (a confirmation belongs to the screen it was asked on)."""
+        if mode == self.current_mode:
+            return
+        while len(self.screen_stack) > 1 and isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        await self.switch_mode(mode)
+
+    async def open_task(self, name: str, run: int | None = None) -> None:
+        """Show task `name` (its run `run`, else the last) in the Monitor."""
+        await self.show_mode("monitor")
         monitor = self.screen
         if isinstance(monitor, screen_class("monitor")):
-            monitor.show_task(message.name, message.run)
+            monitor.show_task(name, run)
 
-    def on_load_config(self, message: LoadConfig) -> None:
-        self.switch_mode("generator")
+    async def load_config(self, name: str) -> None:
+        """Open the Generator with task `name`'s config as the starting point."""
+        await self.show_mode("generator")
         generator = self.screen
         if isinstance(generator, screen_class("generator")):
-            generator.load_task_config(message.name)
+            generator.load_task_config(name)
+
+    async def on_open_task(self, message: OpenTask) -> None:
+        await self.open_task(message.name, message.run)
+
+    async def on_load_config(self, message: LoadConfig) -> None:
+        await self.load_config(message.name)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Generator", "Create tasks from the parameter form (1)", lambda: self.switch_mode("generator"))

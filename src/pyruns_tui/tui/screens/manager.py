@@ -11,7 +11,6 @@ from textual.containers import Container
 from textual.timer import Timer
 
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.manager import task_actions as actions
 from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
@@ -35,6 +34,7 @@ class ManagerScreen(PyrunsScreen):
     """
 
     MODE = "manager"
+    AUTO_FOCUS = "TaskTable"  # the keys typed right after switching here go to the table
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("enter", "open", "Open in Monitor"),
@@ -260,15 +260,15 @@ class ManagerScreen(PyrunsScreen):
 
         self.app.push_screen(NotesDialog(title, text), done)
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         name = self.table.cursor_name
-        if name:
-            self.post_message(OpenTask(name))
+        if name:  # awaited, not a message: keys typed next go to the Monitor
+            await self.pyruns.open_task(name)
 
-    def action_duplicate(self) -> None:
+    async def action_duplicate(self) -> None:
         name = self.table.cursor_name
         if name:
-            self.post_message(LoadConfig(name))
+            await self.pyruns.load_config(name)
 
     def action_compare(self) -> None:
         names = self.browser.targets() if self.table.selected else []

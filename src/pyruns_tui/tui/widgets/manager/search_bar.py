@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
 
 from pyruns_tui.tui.widgets.manager.history import SearchHistory
+from pyruns_tui.tui.widgets.popup_input import PopupInput
 
 PLACEHOLDER = "search: words  key:value  lr>=0.01  status:failed  -negated   (Esc clears, ↑↓ history)"
 
 
-class SearchBar(Input):
+class SearchBar(PopupInput):
     """An Input whose text filters the task table as it changes (see workspace/query.py).
 
     Bindings: up/down recall earlier/later searches from the history, escape clears the search.

@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from pyruns_tui.tui.widgets.monitor.logview import LogView
+from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
@@ -40,7 +41,7 @@ class LogPane(Vertical):
     LogPane { height: 1fr; }
     LogPane > .logpane--header { height: 1; background: $boost; }
     LogPane > Input { display: none; height: 3; }
-    LogPane > Input.-visible { display: block; }
+    LogPane > Input.-shown { display: block; }
     LogPane.-compact { border: round $panel-lighten-2; }
     LogPane.-compact:focus-within { border: round $accent; }
     """
@@ -62,7 +63,7 @@ class LogPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(classes="logpane--header")
         yield self._view
-        yield Input(placeholder="search this log (Enter: find, Esc: close)", id="log-search")
+        yield PopupInput(placeholder="search this log (Enter: find, Esc: close)", id="log-search")
 
     def on_mount(self) -> None:
         self.watch(self._view, "follow", self._update_header, init=False)
@@ -137,7 +138,7 @@ class LogPane(Vertical):
         event.stop()
         box = self.query_one(Input)
         box.value = self._view.search
-        box.add_class("-visible")
+        box.add_class(SHOWN)
         box.focus()
 
     @on(Input.Submitted)
@@ -149,7 +150,7 @@ class LogPane(Vertical):
             self._view.find(forward=True)
 
     def _close_search(self) -> None:
-        self.query_one(Input).remove_class("-visible")
+        self.query_one(Input).remove_class(SHOWN)
         self._view.focus()
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]

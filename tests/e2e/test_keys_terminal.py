@@ -1,0 +1,53 @@
+"""Keys typed fast in a real terminal land on the screen that is current when their turn comes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import TaskStore
+from tests.e2e.terminal import Terminal
+
+MANAGER_FOOTER = "/ Search"
+MONITOR_FOOTER = "r Next run"
+GENERATOR_FOOTER = "^s Create"
+
+
+def footer(screen: str) -> str:
+    lines = [line for line in screen.split("\n") if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def test_two_screen_keys_typed_at_once_end_on_the_second(terminal: Callable[..., Terminal],
+                                                         demo_tasks: TaskStore) -> None:
+    term = terminal("train.py")  # opens on the Generator
+    term.wait_for(GENERATOR_FOOTER)
+    term.keys("2", "3")  # the Manager is mounted for the first time while 3 arrives
+    term.wait(lambda s: MONITOR_FOOTER in footer(s), "the Monitor")
+    term.keys("2")
+    screen = term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    assert "search:" not in screen  # the 3 did not become a hidden search
+    assert all(f" {name} " in screen for name in ("t1", "t2", "t3"))
+
+
+def test_letters_after_duplicate_go_to_the_generator(terminal: Callable[..., Terminal],
+                                                     demo_tasks: TaskStore) -> None:
+    term = terminal()
+    term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    term.keys("e", "a", "r")  # duplicate, then select-all and run if they reached the Manager
+    term.wait(lambda s: GENERATOR_FOOTER in footer(s), "the Generator")
+    term.keys("2")
+    term.wait(lambda s: MANAGER_FOOTER in footer(s), "back on the Manager")
+    assert {task.status for task in demo_tasks.scan()} == {Status.PENDING}
+    assert "selected" not in term.screen()
+
+
+def test_a_key_after_delete_goes_to_the_confirmation(terminal: Callable[..., Terminal],
+                                                     demo_tasks: TaskStore) -> None:
+    term = terminal()
+    term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    term.keys("d", "1")
+    term.wait_for("Delete 1 task")  # the dialog is on screen, not left behind a hidden Manager
+    term.keys("n")
+    term.wait(lambda s: "Delete 1 task" not in s, "the dialog closed")
+    assert len(demo_tasks.names()) == 3
