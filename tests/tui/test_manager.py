@@ -403,7 +403,7 @@ async def test_cancel_and_stop_take_queued_tasks_back_to_pending(layout: Layout,
         screen = await settle(pilot)
         assert "◷ queued" in row_text(screen, "deep")
         screen.table.move_to("deep")
-        await pilot.press("x")
+        await pilot.press("s")
         assert json.loads(layout.task_info("deep").read_text())["status"] == "pending"
         screen.table.move_to("wide")
         await pilot.press("s")
@@ -425,9 +425,9 @@ async def test_refused_actions_say_why(layout: Layout, workspace: TaskStore) -> 
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)
         screen.table.move_to("base")
-        await pilot.press("x")  # base is completed, not queued
+        await pilot.press("s")  # base is completed: nothing to stop
         assert json.loads(layout.task_info("base").read_text())["status"] == "completed"
-        assert any("not queued" in str(n.message) for n in pilot.app._notifications)
+        assert any("base: " in str(n.message) for n in pilot.app._notifications)
 
 
 async def test_e_duplicates_the_config_into_the_generator(layout: Layout, workspace: TaskStore) -> None:

@@ -121,18 +121,18 @@ async def test_tab_moves_focus_between_list_and_log(layout: Layout, three_tasks:
         assert app.focused is screen.task_list
 
 
-async def test_r_cycles_the_runs_of_the_task(layout: Layout, three_tasks: TaskStore) -> None:
+async def test_brackets_cycle_the_runs_of_the_task(layout: Layout, three_tasks: TaskStore) -> None:
     app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         screen = monitor(app)
         screen.show_task("done")
         assert screen.log_pane.run == 2 and log_text(screen) == ["done run 2"]
-        await pilot.press("r")
+        await pilot.press("right_square_bracket")
         assert screen.log_pane.run == 1 and log_text(screen) == ["done run 1"]
-        await pilot.press("r")
+        await pilot.press("right_square_bracket")
         assert screen.log_pane.run == 2
-        await pilot.press("R")
+        await pilot.press("left_square_bracket")
         assert screen.log_pane.run == 1
         header = str(screen.log_pane.query_one(".logpane--header").render())
         assert "run1" in header and "run2" in header
@@ -247,9 +247,9 @@ async def test_system_panel_shows_gpus_and_maps_processes_to_tasks(layout: Layou
         assert "GPU0  30%" in text and "GPU1  70%" in text
         assert "▸ live 4242" in text and "4243 python" in text
         assert "50°C" in text and "180W" in text
-        await pilot.press("s")
+        await pilot.press("i")
         assert not panel.display or not panel.active
-        await pilot.press("s")
+        await pilot.press("i")
         assert panel.active
 
 
@@ -298,7 +298,7 @@ async def test_export_writes_the_chosen_tasks(layout: Layout, three_tasks: TaskS
         screen = monitor(app)
         screen.task_list.focus()
         await pilot.press("space", "j", "space")  # live and broken
-        await pilot.press("e")
+        await pilot.press("x")
         assert isinstance(app.screen, ExportDialog)
         app.screen.query_one("#format-json").value = True
         await pilot.pause()
@@ -316,7 +316,7 @@ async def test_export_dialog_cancels_with_escape(layout: Layout, three_tasks: Ta
     app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        await pilot.press("e")
+        await pilot.press("x")
         dialog = app.screen
         assert isinstance(dialog, ExportDialog) and dialog.names == ["live"]
         assert dialog.query_one("#export-path").value.endswith("pyruns_export.csv")
@@ -429,7 +429,7 @@ async def test_log_keys_work_from_the_task_list_and_are_listed_in_help(layout: L
         assert app.focused is not None and app.focused.id == "log-search"
         await pilot.press("escape")
         descriptions = {b.description for b in MonitorScreen.BINDINGS}
-        assert {"Search log", "Log top", "Wrap long lines", "Next run", "Split", "Export"} <= descriptions
+        assert {"Search log", "Log top", "Wrap long lines", "Next run", "Split", "Export (CSV, JSON, Markdown)"} <= descriptions
 
 
 def test_bucket_means_group_from_the_newest_sample() -> None:

@@ -57,3 +57,22 @@ def test_non_mapping_root_is_refused(tmp_path: Path) -> None:
     path.write_text("- 1\n- 2\n")
     with pytest.raises(WorkspaceError, match="must be a mapping"):
         load_settings(path)
+
+
+def test_save_setting_changes_one_line_and_keeps_the_comments(tmp_path: Path) -> None:
+    from pyruns_tui.workspace.settings import save_setting
+
+    path = tmp_path / "_pyruns_settings.yaml"
+    path.write_text(DEFAULT_SETTINGS_TEXT)
+    save_setting(path, "confirm_stop", False)
+    assert load_settings(path).confirm_stop is False
+    changed = [(a, b) for a, b in zip(DEFAULT_SETTINGS_TEXT.splitlines(), path.read_text().splitlines()) if a != b]
+    assert changed == [("confirm_stop: true        # the TUI asks before stopping running tasks",
+                        "confirm_stop: false       # the TUI asks before stopping running tasks")]
+    save_setting(path, "confirm_stop", True)
+    assert path.read_text() == DEFAULT_SETTINGS_TEXT
+    path.unlink()
+    save_setting(path, "confirm_stop", False)
+    assert path.read_text() == "confirm_stop: false\n"
+    with pytest.raises(WorkspaceError, match="true or false"):
+        save_setting(path, "confirm_stop", "no")  # type: ignore[arg-type]

@@ -57,9 +57,10 @@ class PyrunsApp(KeyOrder):
     CSS_PATH = "app.tcss"
     MODES = {mode: partial(make_screen, mode) for mode in SCREEN_CLASSES}
     BINDINGS = [
-        Binding("1", "switch_mode('generator')", "Generator", key_display="1"),
-        Binding("2", "switch_mode('manager')", "Manager", key_display="2"),
-        Binding("3", "switch_mode('monitor')", "Monitor", key_display="3"),
+        # the top bar shows 1/2/3: the footer keeps its room for the current screen's keys
+        Binding("1", "switch_mode('generator')", "Generator", key_display="1", show=False),
+        Binding("2", "switch_mode('manager')", "Manager", key_display="2", show=False),
+        Binding("3", "switch_mode('monitor')", "Monitor", key_display="3", show=False),
         Binding("f2", "switch_mode('generator')", "Generator", show=False),
         Binding("f3", "switch_mode('manager')", "Manager", show=False),
         Binding("f4", "switch_mode('monitor')", "Monitor", show=False),

@@ -26,6 +26,7 @@ class Settings:
     env: dict[str, str] = field(default_factory=dict)
     stop_grace_s: float = 10.0
     runner_idle_exit_s: float = 60.0
+    confirm_stop: bool = True  # the TUI asks before stopping running tasks
 
     @property
     def python_executable(self) -> str:
@@ -45,6 +46,7 @@ _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "stop_grace_s": (0.0, 3600.0),
     "runner_idle_exit_s": (0.0, 10**6),
 }
+_BOOL_KEYS = {"confirm_stop"}
 
 DEFAULT_SETTINGS_TEXT = """\
 # pyruns-tui settings. Every key is optional; the values below are the defaults.
@@ -60,6 +62,7 @@ max_tasks: 10000          # largest grid that may be created at once
 env: {}                   # extra environment variables for every task
 stop_grace_s: 10          # seconds between SIGTERM and SIGKILL when stopping
 runner_idle_exit_s: 60    # the runner exits after this long with nothing to do
+confirm_stop: true        # the TUI asks before stopping running tasks
 """
 
 
@@ -78,6 +81,10 @@ def _check(key: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low_f <= value <= high_f:
             raise _bad(where, key, f"a number from {low_f:g} to {high_f:g}", value)
         return float(value)
+    if key in _BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise _bad(where, key, "true or false", value)
+        return value
     if key == "gpu_ids":
         if value == "auto":
             return value
@@ -124,3 +131,33 @@ def load_settings(path: Path) -> Settings:
         line = f":{mark.line + 1}" if mark is not None else ""
         raise WorkspaceError(f"{path}{line}: settings are not valid YAML; fix or delete the file") from exc
     return settings_from_dict(data, where=str(path))
+
+
+def save_setting(path: Path, key: str, value: bool | int | float) -> None:
+    """Set one scalar setting in the file, keeping every other line (comments included) as it is."""
+    if key not in {f.name for f in fields(Settings)}:
+        raise WorkspaceError(f"{path}: '{key}' is not a setting")
+    _check(key, value, str(path))
+    import re
+
+    from pyruns_tui.workspace.fsio import atomic_write_text
+
+    shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"{path}: cannot read settings: {exc}") from exc
+    line = re.compile(rf"^{re.escape(key)}:[ \t]*(?P<value>[^#\n]*?)(?P<gap>[ \t]*)(?P<comment>#.*)?$", re.MULTILINE)
+    found = line.search(text)
+    if found is None:
+        text += ("" if not text or text.endswith("\n") else "\n") + f"{key}: {shown}\n"
+    else:
+        comment = found["comment"] or ""  # kept in its column
+        gap = " " * max(1, len(found["value"]) + len(found["gap"]) - len(shown)) if comment else ""
+        text = text[:found.start()] + f"{key}: {shown}{gap}{comment}" + text[found.end():]
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise WorkspaceError(f"{path}: cannot write settings: {exc}") from exc

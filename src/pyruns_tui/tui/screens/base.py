@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
+from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.compositor import use_cropping_compositor
+from pyruns_tui.tui.widgets.manager import task_actions as actions
+from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
 from pyruns_tui.tui.widgets.topbar import TopBar
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.settings import save_setting
 
 if TYPE_CHECKING:
     from pyruns_tui.tui.app import PyrunsApp
+    from pyruns_tui.tui.widgets.monitor.export_dialog import ExportRequest
 
 
 class PyrunsScreen(Screen[None]):
@@ -52,3 +61,68 @@ class PyrunsScreen(Screen[None]):
 
     def on_tasks_changed(self) -> None:
         """The workspace changed on disk (see `self.pyruns.state.snapshot`)."""
+
+    # ----- actions on tasks shared by the screens (Manager, Monitor)
+
+    def report(self, result: actions.ActionResult) -> None:
+        """Say what an action did (and the first refusal), re-read the disk, wake the runner if needed."""
+        self.notify(result.message(), severity="information" if result.ok else "warning", markup=False)
+        self.pyruns.refresh_tasks()
+        if result.needs_runner:
+            self._wake_runner()
+
+    @work(thread=True, group="screen-runner", exit_on_error=False)
+    def _wake_runner(self) -> None:
+        """Start or poke the runner off the UI thread (starting one takes a moment)."""
+        try:
+            actions.wake_runner(self.pyruns.state.store)
+        except PyrunsError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+
+    def stop_tasks(self, names: Sequence[str]) -> None:
+        """Stop `names`: asks first when some are running, unless told not to ask again
+        (`confirm_stop: false` in the settings, written by the dialog's "Always")."""
+        state = self.pyruns.state
+        tasks = state.snapshot.tasks
+        running = [name for name in names if name in tasks and tasks[name].status is Status.RUNNING]
+        if not running or not state.settings.confirm_stop:
+            self.report(actions.stop_tasks(state.store, names))
+            return
+        dialog = ConfirmDialog(f"Stop {len(running)} running task{'s' if len(running) != 1 else ''}?",
+                               f"{names_text(running)}\n\nThey get SIGTERM, then SIGKILL after the grace period.",
+                               "Stop", remember=True)
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            if dialog.always:
+                try:
+                    save_setting(state.layout.settings_file, "confirm_stop", False)
+                    state.settings = dataclasses.replace(state.settings, confirm_stop=False)
+                except PyrunsError as exc:
+                    self.notify(str(exc), severity="warning", markup=False)
+            self.report(actions.stop_tasks(state.store, names))
+
+        self.app.push_screen(dialog, done)
+
+    def export_tasks(self, names: list[str]) -> None:
+        """Ask for a format and a file, then export `names` (one row per run)."""
+        if not names:
+            self.notify("no task to export: mark or select tasks first (space)", severity="warning")
+            return
+        from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
+
+        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir),
+                             lambda request: self._export(names, request))
+
+    def _export(self, names: list[str], request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        from pyruns_tui.metrics.export import export_tasks
+
+        try:
+            rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)
+        except PyrunsError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.notify(f"exported {rows} row{'s' if rows != 1 else ''} to {request.path}")

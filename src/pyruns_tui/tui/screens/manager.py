@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
@@ -37,16 +37,16 @@ class ManagerScreen(PyrunsScreen):
     AUTO_FOCUS = "TaskTable"  # the keys typed right after switching here go to the table
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
-        Binding("enter", "open", "Open in Monitor"),
-        Binding("r", "run", "Run/rerun"),
+        Binding("enter", "open", "Monitor"),
+        Binding("r", "run", "Run"),
         Binding("s", "stop", "Stop"),
-        Binding("f", "force", "Force-start (skip the queue)", show=False),
-        Binding("x", "cancel", "Cancel queued (back to pending)", show=False),
         Binding("d", "delete", "Delete"),
+        Binding("e", "duplicate", "Duplicate"),
+        Binding("n", "notes", "Notes"),
+        Binding("F", "force", "Force-start (skip the queue)", key_display="F", show=False),
+        Binding("x", "export", "Export (CSV, JSON, Markdown)", show=False),
         Binding("t", "trash", "Trash (restore deleted)", show=False),
         Binding("p", "pin", "Pin/unpin (pinned first)", show=False),
-        Binding("n", "notes", "Notes"),
-        Binding("e", "duplicate", "Duplicate into Generator", show=False),
         Binding("c", "compare", "Compare two selected", show=False),
         Binding("space", "toggle_select", "Select/unselect row", key_display="space", show=False),
         Binding("shift+down", "extend('down')", "Extend selection down", key_display="shift+↓", show=False),
@@ -188,46 +188,39 @@ class ManagerScreen(PyrunsScreen):
 
     # ----- actions on tasks
 
-    def _report(self, result: actions.ActionResult) -> None:
-        self.notify(result.message(), severity="information" if result.ok else "warning", markup=False)
-        self.pyruns.refresh_tasks()
-        if result.needs_runner:
-            self._wake_runner()
-
-    @work(thread=True, group="manager-runner", exit_on_error=False)
-    def _wake_runner(self) -> None:
-        """Start or poke the runner off the UI thread (starting one takes a moment)."""
-        try:
-            actions.wake_runner(self.pyruns.state.store)
-        except PyrunsError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-
     def _act(self, do: Action) -> None:
         names = self.browser.targets()
         if names:
-            self._report(do(self.pyruns.state.store, names))
+            self.report(do(self.pyruns.state.store, names))
 
     def action_run(self) -> None:
         self._act(actions.run_tasks)
 
     def action_stop(self) -> None:
-        self._act(actions.stop_tasks)
+        names = self.browser.targets()
+        if names:
+            self.stop_tasks(names)
 
     def action_force(self) -> None:
         self._act(actions.force_start_tasks)
 
-    def action_cancel(self) -> None:
-        self._act(actions.cancel_tasks)
+    def action_export(self) -> None:
+        self.export_tasks(self.browser.targets())
 
     def action_delete(self) -> None:
-        names = self.browser.targets()
+        targets = self.browser.targets()
+        entries = self.browser.index.entries
+        active = [name for name in targets if entries[name].task.status.is_active]
+        names = [name for name in targets if name not in active]
+        if active:  # refused up front, not after the confirmation
+            self.notify(f"{names_text(active)}: queued or running; stop first (s)", severity="warning", markup=False)
         if not names:
             return
 
         def done(yes: bool | None) -> None:
             if yes:
                 self.table.selected.difference_update(names)
-                self._report(actions.delete_tasks(self.pyruns.state.store, names))
+                self.report(actions.delete_tasks(self.pyruns.state.store, names))
 
         body = f"{names_text(names)}\n\nThey go to the trash; press t to restore them."
         self.app.push_screen(ConfirmDialog(f"Delete {len(names)} task(s)?", body, "Delete"), done)
@@ -235,7 +228,7 @@ class ManagerScreen(PyrunsScreen):
     def action_trash(self) -> None:
         def done(chosen: list[str] | None) -> None:
             if chosen:
-                self._report(actions.restore_tasks(self.pyruns.state.store, chosen))
+                self.report(actions.restore_tasks(self.pyruns.state.store, chosen))
 
         self.app.push_screen(TrashView(self.pyruns.state.store.scan_trash()), done)
 
@@ -244,7 +237,7 @@ class ManagerScreen(PyrunsScreen):
         if names:
             entries = self.browser.index.entries
             pin = not all(entries[name].task.pinned for name in names)
-            self._report(actions.set_pinned(self.pyruns.state.store, names, pin))
+            self.report(actions.set_pinned(self.pyruns.state.store, names, pin))
 
     def action_notes(self) -> None:
         names = self.browser.targets()
@@ -256,7 +249,7 @@ class ManagerScreen(PyrunsScreen):
 
         def done(result: str | None) -> None:
             if result is not None:
-                self._report(actions.set_notes(self.pyruns.state.store, names, result))
+                self.report(actions.set_notes(self.pyruns.state.store, names, result))
 
         self.app.push_screen(NotesDialog(title, text), done)
 

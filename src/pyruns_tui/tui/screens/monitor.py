@@ -13,8 +13,8 @@ from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
+from pyruns_tui.tui.widgets.manager import task_actions as actions
 from pyruns_tui.tui.widgets.monitor.charts import ChartSource, MetricCharts, differing_params
-from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog, ExportRequest
 from pyruns_tui.tui.widgets.monitor.log_grid import MAX_PANES, LogGrid
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.tui.widgets.monitor.logview import LogView
@@ -28,8 +28,8 @@ SHOW_DELAY_S = 0.08  # moving through the list quickly opens only the task the c
 class MonitorScreen(PyrunsScreen):
     """The Monitor: task list and system panel on the left; log, split view or charts on the right.
 
-    Bindings: r/R next/previous run, v split view, c charts, s system panel, e export,
-    space mark tasks (list), Tab moves focus; the log keys (/, n/N, g/G, f, w) work from the
+    Bindings: ]/[ next/previous run, v split view, c charts, r rerun, s stop, e duplicate,
+    x export, i system panel, space mark tasks (list), Tab moves focus; the log keys (/, n/N, g/G, f, w) work from the
     list too and act on the focused log (or the main one).
     """
 
@@ -42,12 +42,15 @@ class MonitorScreen(PyrunsScreen):
     MonitorScreen #monitor-main { width: 1fr; height: 1fr; }
     """
     BINDINGS = [
-        Binding("r", "cycle_run(1)", "Next run"),
-        Binding("R", "cycle_run(-1)", "Prev run", show=False),
+        Binding("right_square_bracket", "cycle_run(1)", "Next run", key_display="]"),
+        Binding("left_square_bracket", "cycle_run(-1)", "Previous run", key_display="[", show=False),
         Binding("v", "toggle_view('grid')", "Split"),
         Binding("c", "toggle_view('charts')", "Charts"),
-        Binding("s", "toggle_system", "System", show=False),
-        Binding("e", "export", "Export"),
+        Binding("r", "run", "Rerun"),
+        Binding("s", "stop", "Stop"),
+        Binding("e", "duplicate", "Duplicate into Generator", show=False),
+        Binding("x", "export", "Export (CSV, JSON, Markdown)", show=False),
+        Binding("i", "toggle_system", "System panel", show=False),
         Binding("escape", "show_view('log')", "Log", show=False),
         # the log view's own keys, listed here for `?` and usable while the task list has focus
         Binding("slash", "log('search')", "Search log", show=False, key_display="/"),
@@ -268,30 +271,32 @@ class MonitorScreen(PyrunsScreen):
         side.toggle_class("-hidden-panel")
         self.query_one(SystemPanel).set_active(not side.has_class("-hidden-panel"))
 
+    def _watched(self) -> str | None:
+        shown = self.log_pane.shown_task
+        return shown.name if shown is not None else self.task_list.current
+
+    def action_run(self) -> None:
+        name = self._watched()
+        if name:
+            self.report(actions.run_tasks(self.pyruns.state.store, [name]))
+
+    def action_stop(self) -> None:
+        name = self._watched()
+        if name:
+            self.stop_tasks([name])
+
+    async def action_duplicate(self) -> None:
+        name = self._watched()
+        if name:
+            await self.pyruns.load_config(name)
+
     def action_export(self) -> None:
-        names = self.chosen()
-        if not names:
-            self.notify("no task to export: mark tasks with space in the list", severity="warning")
-            return
-        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir),
-                             lambda request: self._export(names, request))
-
-    def _export(self, names: list[str], request: ExportRequest | None) -> None:
-        if request is None:
-            return
-        from pyruns_tui.metrics.export import export_tasks
-
-        try:
-            rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)
-        except PyrunsError as error:
-            self.notify(str(error), severity="error", timeout=8)
-            return
-        self.notify(f"exported {rows} row{'s' if rows != 1 else ''} to {request.path}")
+        self.export_tasks(self.chosen())
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Monitor: split view", "Tails of up to four tasks at once (v)",
                             lambda: self.action_toggle_view("grid"))
         yield SystemCommand("Monitor: metric charts", "Charts of the chosen tasks' metrics (c)",
                             lambda: self.action_toggle_view("charts"))
-        yield SystemCommand("Monitor: export", "Export the chosen tasks to CSV/JSON/Markdown (e)", self.action_export)
-        yield SystemCommand("Monitor: system panel", "Show or hide CPU/RAM/GPU (s)", self.action_toggle_system)
+        yield SystemCommand("Monitor: export", "Export the chosen tasks to CSV/JSON/Markdown (x)", self.action_export)
+        yield SystemCommand("Monitor: system panel", "Show or hide CPU/RAM/GPU (i)", self.action_toggle_system)

@@ -29,22 +29,26 @@ def names_text(names: Sequence[str], limit: int = 8) -> str:
 class ConfirmDialog(ModalScreen[bool]):
     """Asks yes/no; dismisses with True on y/Enter/the confirm button, False on n/Esc.
 
-    Bindings: y or enter confirms, n or escape cancels.
+    With `remember`, a third button (key `a`) confirms and sets `always` (don't ask again).
+    Bindings: y or enter confirms, a confirms and remembers, n or escape cancels.
     """
 
     BINDINGS = [
         Binding("y", "answer(True)", "Yes"),
         Binding("enter", "answer(True)", "Yes", show=False),
+        Binding("a", "always", "Yes, don't ask again", show=False),
         Binding("n", "answer(False)", "No"),
         Binding("escape", "answer(False)", "Cancel"),
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmDialog")
 
-    def __init__(self, title: str, body: str, confirm: str = "Yes") -> None:
+    def __init__(self, title: str, body: str, confirm: str = "Yes", *, remember: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.confirm = confirm
+        self.remember = remember
+        self.always = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -52,6 +56,8 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(self.body, markup=False, id="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="error", id="confirm")
+                if self.remember:
+                    yield Button("Always (a)", variant="warning", id="always")
                 yield Button("Cancel (n)", id="cancel")
 
     def on_mount(self) -> None:
@@ -59,10 +65,18 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id == "confirm")
+        if event.button.id == "always":
+            self.action_always()
+        else:
+            self.dismiss(event.button.id == "confirm")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+    def action_always(self) -> None:
+        if self.remember:
+            self.always = True
+            self.dismiss(True)
 
 
 class NotesDialog(ModalScreen["str | None"]):

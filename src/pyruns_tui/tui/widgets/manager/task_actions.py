@@ -1,6 +1,6 @@
 """What the Manager's action keys do to a set of tasks: each one call into the engine.
 
-Run/rerun/stop/force-start/cancel go through `runner.control` (the only writer of task states
+Run/rerun/stop/force-start go through `runner.control` (the only writer of task states
 besides the runner itself); pin, notes, delete and restore through the store. Every function
 returns an `ActionResult` naming what was done and what was refused, with why. The requests are
 written at once; starting or waking the runner (`wake_runner`) is left to the caller because it
@@ -71,11 +71,6 @@ def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
 def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
     """Start tasks without waiting for a slot or free GPUs (queued ones too); see `wake_runner`."""
     return _outcome("force-started", names, lambda: control.force_start(store, names, start_runner=False), True)
-
-
-def cancel_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Take queued tasks back to pending."""
-    return _outcome("cancelled", names, lambda: control.cancel(store, names), False)
 
 
 def stop_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:

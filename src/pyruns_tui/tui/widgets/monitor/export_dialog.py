@@ -37,6 +37,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     ExportDialog RadioSet { layout: horizontal; width: 100%; border: none; }
     ExportDialog Horizontal { height: auto; align-horizontal: right; }
     ExportDialog Button { margin-left: 1; }
+    ExportDialog #export-exists { color: $text-warning; height: auto; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -48,6 +49,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         self.names = names
         self.directory = directory
         self.format = default_format
+        self._overwrite: Path | None = None  # the existing file the user was warned about
 
     def compose(self) -> ComposeResult:
         count = len(self.names)
@@ -57,6 +59,7 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
                 for key, label in FORMATS:
                     yield RadioButton(label, value=key == self.format, id=f"format-{key}")
             yield Input(str(self._default_path(self.format)), id="export-path")
+            yield Label("", id="export-exists")
             with Horizontal():
                 yield Button("Export", variant="primary", id="export-ok")
                 yield Button("Cancel", id="export-cancel")
@@ -65,7 +68,13 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         self.query_one(Input).focus()
 
     def _default_path(self, fmt: str) -> Path:
-        return self.directory / f"pyruns_export.{fmt}"
+        """`pyruns_export.<fmt>`, or the first `pyruns_export-N.<fmt>` not taken: never an existing file."""
+        path = self.directory / f"pyruns_export.{fmt}"
+        number = 1
+        while path.exists():
+            number += 1
+            path = self.directory / f"pyruns_export-{number}.{fmt}"
+        return path
 
     @on(RadioSet.Changed)
     def _format_changed(self, event: RadioSet.Changed) -> None:
@@ -91,6 +100,10 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         path = Path(self.query_one(Input).value.strip() or self._default_path(self.format)).expanduser()
         if not path.is_absolute():
             path = self.directory / path
+        if path.exists() and path != self._overwrite:  # ask once; the same Enter again overwrites
+            self._overwrite = path
+            self.query_one("#export-exists", Label).update(f"{path.name} exists: Enter again overwrites it")
+            return
         self.dismiss(ExportRequest(self.format, path))
 
     def action_cancel(self) -> None:
