@@ -9,7 +9,7 @@ from pyruns_tui.workspace.store import TaskStore
 from tests.e2e.terminal import Terminal
 
 MANAGER_FOOTER = "/ Search"
-MONITOR_FOOTER = "r Next run"
+MONITOR_FOOTER = "Next run"
 GENERATOR_FOOTER = "^s Create"
 
 
