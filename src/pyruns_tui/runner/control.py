@@ -12,8 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import RunnerError
+from pyruns_tui.runner.breaker import Pause, clear_pause, read_pause
 from pyruns_tui.runner.client import runner_alive, start_or_wake, wake_runner
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
 WAIT_POLL_S = 0.025
@@ -28,12 +32,28 @@ class Outcome:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool) -> str | None:
+@dataclass(frozen=True)
+class Retries:
+    """`run --retries N [--retry-on REGEX]`: kept on the task for its later runs."""
+
+    count: int
+    on: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.count <= 100:
+            raise RunnerError(f"--retries must be from 0 to 100, got {self.count}")
+        if self.on is not None:
+            check_regex(self.on, "--retry-on")
+
+
+def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool, retries: Retries | None = None) -> str | None:
     """Queue `task` in place; returns why not, or None when it was queued (or updated)."""
     if gpus is not None:
         if gpus < 0:
             raise RunnerError(f"--gpus must be 0 or more, got {gpus}")
         task.gpus = gpus
+    if retries is not None:
+        task.retries, task.retry_on = retries.count, retries.on
     if task.status is Status.RUNNING:
         return "already running"
     if task.status is Status.QUEUED:
@@ -45,6 +65,7 @@ def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool) -> str 
     task.queued_at = now
     task.force = force
     task.stop_requested = False
+    task.retry_pending = None  # queued by a person: a fresh run, not a retry
     return None
 
 
@@ -55,11 +76,13 @@ def queue(
     gpus: int | None = None,
     force: bool = False,
     start_runner: bool = True,
+    retries: Retries | None = None,
 ) -> Outcome:
     """Queue pending or finished tasks (a finished one gets run N+1 when it starts).
 
     `gpus` sets the task's GPU request for good; `force` starts it without waiting for a slot
-    or free GPUs (and force-starts tasks that are already queued).
+    or free GPUs (and force-starts tasks that are already queued); `retries` sets how its
+    failed runs are retried (runner/retry.py).
     """
     outcome = Outcome()
     now = time.time()
@@ -67,12 +90,12 @@ def queue(
         to_save = []
         for offset, name in enumerate(names):
             task = store.get(name)
-            why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force)  # keep the given order
+            why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force, retries=retries)  # keep the given order
             if why is None:
                 to_save.append(task)
                 outcome.changed.append(name)
             else:
-                if gpus is not None:
+                if gpus is not None or retries is not None:
                     to_save.append(task)
                 outcome.skipped[name] = why
         store.save_all(to_save)
@@ -110,6 +133,7 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
             task.force = False
             task.queued_at = None
             task.stop_requested = False
+            task.retry_pending = None
             to_save.append(task)
             outcome.changed.append(name)
         store.save_all(to_save)
@@ -137,6 +161,7 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
                 task.set_status(Status.PENDING)
                 task.force = False
                 task.queued_at = None
+                task.retry_pending = None
                 outcome.cancelled.append(name)
             elif task.status is Status.RUNNING:
                 task.stop_requested = True
@@ -165,7 +190,8 @@ def wait(
     on_change: Callable[[Task], None] | None = None,
     keep_runner: bool = True,
 ) -> dict[str, Task]:
-    """Block until none of the tasks is queued or running; returns their final states.
+    """Block until none of the tasks is queued or running, or only queued ones are left while the
+    circuit breaker keeps the queue paused; returns their states.
 
     Polls every 25 ms with one `stat` per still-active task; a task_info.json is parsed again
     only when its stat changed, and finished tasks are not looked at again, so waiting on a big
@@ -206,9 +232,11 @@ def wait(
         if deadline is not None and now > deadline:
             active = [tasks[name] for name in pending]
             raise RunnerError(f"timed out waiting for {len(active)} task(s): {', '.join(t.name for t in active[:5])}")
-        if keep_runner and now >= next_runner_check:
+        if now >= next_runner_check:
             next_runner_check = now + RUNNER_CHECK_S
-            if not runner_alive(store.layout):
+            if all(tasks[name].status is Status.QUEUED for name in pending) and paused(store.layout):
+                return {name: tasks[name] for name in names}  # the rest waits for a resume
+            if keep_runner and not runner_alive(store.layout):
                 start_or_wake(store.layout)
         time.sleep(WAIT_POLL_S)
 
@@ -224,6 +252,20 @@ def attach(store: TaskStore) -> bool:
     return True
 
 
+def paused(layout: Layout) -> Pause | None:
+    """Why the circuit breaker paused the queue of this workspace, or None (runner/breaker.py)."""
+    return read_pause(RunnerPaths.of(layout).pause)
+
+
+def resume(store: TaskStore) -> Pause | None:
+    """Let the runner start queued tasks again after the circuit breaker paused it; returns the
+    pause that was lifted (None when it was not paused)."""
+    lifted = clear_pause(RunnerPaths.of(store.layout).pause)
+    if lifted is not None and any(t.status is Status.QUEUED for t in store.scan()):
+        start_or_wake(store.layout)
+    return lifted
+
+
 def failed_names(tasks: dict[str, Task]) -> list[str]:
     """The tasks that did not complete successfully."""
     return [name for name, task in tasks.items() if task.status is not Status.COMPLETED]
@@ -231,13 +273,16 @@ def failed_names(tasks: dict[str, Task]) -> list[str]:
 
 __all__ = [
     "Outcome",
+    "Retries",
     "StopOutcome",
     "attach",
     "cancel",
     "failed_names",
     "force_start",
     "queue",
+    "paused",
     "rerun",
+    "resume",
     "stop",
     "stop_all",
     "wait",

@@ -19,6 +19,7 @@ class RunnerPaths:
     - `runner.json`: who the live runner is (pid, start time, host, python, version).
     - `wake.fifo`: named pipe (0600); clients write one line (`wake`, `stop`) to poke the runner.
     - `control.json`: `{"max_concurrency": N}` set by `run -j N` for the runner's lifetime.
+    - `paused.json`: why the circuit breaker paused the queue (runner/breaker.py); resume removes it.
     - `runner.log`: the runner's own stdout/stderr (rotated to runner.log.1 at 1 MB).
     - `runs/<task>.<N>.json`: the state file the supervisor of run N of a task writes.
     """
@@ -53,6 +54,10 @@ class RunnerPaths:
     @property
     def control(self) -> Path:
         return self.dir / "control.json"
+
+    @property
+    def pause(self) -> Path:
+        return self.dir / "paused.json"
 
     @property
     def log(self) -> Path:

@@ -23,9 +23,12 @@ from pathlib import Path
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import gpus as G
 from pyruns_tui.runner import proc as P
+from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
+from pyruns_tui.runner.retry import should_retry
+from pyruns_tui.runner.triage import oom_kills, read_failure
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
@@ -54,6 +57,16 @@ class ActiveRun:
     stop_sent: bool = False
     adopted: bool = False
     child_pid: int | None = None
+    oom_kills: int | None = None  # the kernel's OOM kill count when it started
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the runner learnt about a failed run before writing its record."""
+
+    error: str
+    line: int | None
+    deterministic: bool
 
 
 def exit_reason(state: P.RunState) -> tuple[Status, str | None]:
@@ -110,6 +123,9 @@ class Scheduler:
         self._known: set[str] = set()
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
         self._full = True
+        self.breaker = CircuitBreaker(self.settings.pause_after_failures)
+        self.pause: Pause | None = None
+        self._pause_key: tuple[int, int, int] | None = None
         self._refresh_settings()
 
     # ----- configuration
@@ -130,6 +146,14 @@ class Scheduler:
             except PyrunsError as exc:
                 self.log(f"settings unreadable, keeping the previous ones: {exc}")
             self._settings_key = key
+            self.breaker.rule = self.settings.pause_after_failures
+        key = stat_key(self.paths.pause)
+        if key != self._pause_key:
+            self._pause_key = key
+            was, self.pause = self.pause, read_pause(self.paths.pause)
+            if was is not None and self.pause is None:
+                self.breaker.reset()
+                self.log("resumed: queued tasks start again")
         key = stat_key(self.paths.control)
         if key != self._control_key:
             self._control_key = key
@@ -254,7 +278,8 @@ class Scheduler:
         budget = max(slots, 0)  # how many waiting tasks get a visible reason
         waiting: list[Task] = []
         for position, task in enumerate(queued):
-            if not task.force and slots <= 0:
+            # forced tasks come first; the rest waits for a slot, or for a resume when paused
+            if not task.force and (slots <= 0 or self.pause is not None):
                 waiting.extend(queued[position:])
                 break
             need = self._gpus_needed(task)
@@ -369,6 +394,7 @@ class Scheduler:
             t.runs.append(
                 Run(
                     index=index,
+                    retry_of=t.retry_pending,
                     status=Status.RUNNING,
                     start=now_iso(),
                     gpus=list(gpus or []),
@@ -382,6 +408,7 @@ class Scheduler:
             t.set_status(Status.RUNNING)
             t.force = False
             t.stop_requested = False
+            t.retry_pending = None
 
         if self._update(name, mark_running) is None:
             return False
@@ -407,7 +434,7 @@ class Scheduler:
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
             return False
-        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid)
+        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills())
         self.active[name] = run
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
@@ -456,17 +483,47 @@ class Scheduler:
             P.kill_lost_group(state.child_pid if state else None, state.started_at if state else None)
             status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
         self.active.pop(run.name, None)
+        failure = self._judge(run.name, run.index, status, state, run.oom_kills)
         # The freed slot goes to the next waiting task first, its record is written after: a batch
         # of short tasks does not wait for a task_info.json write per task between two runs. (The
         # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
         # that changed meanwhile is checked again when it is marked running.)
         self._waiting = self._start_what_fits(self._waiting)
-        self._finish_run(run.name, run.index, status, reason, state)
+        self._finish_run(run.name, run.index, status, reason, state, failure)
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
 
-    def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None) -> None:
+    def _judge(self, name: str, index: int, status: Status, state: P.RunState | None,
+               oom_before: int | None) -> Failure | None:
+        """Read why a run failed (its log) and count it in the circuit breaker, which may pause
+        the queue; a success clears the breaker. Lost runs are not judged (nothing to read)."""
+        if status is Status.COMPLETED:
+            self.breaker.completed()
+        if status is not Status.FAILED or state is None or not state.exited:
+            return None
+        if state.error:
+            summary_error, line = state.error, None  # the log is incomplete: say why
+        else:
+            now_ooms = oom_kills() if oom_before is not None else None
+            summary = read_failure(self.layout.run_log(name, index), exit_code=state.exit_code,
+                                   signal_number=state.signal,
+                                   kernel_oom=now_ooms is not None and oom_before is not None and now_ooms > oom_before)
+            summary_error, line = summary.error, summary.line
+        verdict = self.breaker.failed(name, summary_error, state.duration_s)
+        if verdict.trip is not None and self.pause is None:
+            self.pause = verdict.trip
+            try:
+                write_pause(self.paths.pause, verdict.trip)
+                self._pause_key = stat_key(self.paths.pause)
+            except OSError as exc:
+                self.log(f"cannot write {self.paths.pause}: {exc}")
+            self.log(f"paused: {verdict.trip.message} (pyr-tui runner resume)")
+        return Failure(summary_error, line, verdict.deterministic or verdict.trip is not None)
+
+    def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None,
+                    failure: Failure | None = None) -> None:
         finished = now_iso()
+        settings = self.settings
 
         def change(t: Task) -> None:
             run = next((r for r in t.runs if r.index == index), None)
@@ -484,12 +541,20 @@ class Scheduler:
                 start, end = parse_iso(run.start), parse_iso(finished)
                 if start is not None and end is not None:
                     run.duration_s = round(max(0.0, end - start), 3)
+            if failure is not None:
+                run.error, run.error_line = failure.error, failure.line
             if t.status is Status.RUNNING and t.last_run is run:
                 t.set_status(status, reason)
                 t.stop_requested = False
                 t.force = False
+                if failure is not None and should_retry(t, run, settings, deterministic=failure.deterministic):
+                    t.set_status(Status.QUEUED, f"retrying run {index}: {failure.error}")
+                    t.retry_pending = index
+                    t.queued_at = t.queued_at or time.time()
 
-        self._update(name, change)
+        task = self._update(name, change)
+        if task is not None and task.status is Status.QUEUED:
+            self._known.add(name)  # queued again for a retry: the next pass looks at it
         state_path = self.paths.run_state(name, index)
         for path in (state_path, Path(f"{state_path}.lock")):
             with contextlib.suppress(OSError):
@@ -509,7 +574,8 @@ class Scheduler:
             state = P.RunState.read(state_path) or state  # it may have ended just now
         if state is not None and state.exited:
             status, reason = exit_reason(state)
-            self._finish_run(task.name, run.index, status, reason, state)
+            self._finish_run(task.name, run.index, status, reason, state,
+                             self._judge(task.name, run.index, status, state, None))
             self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
             return
         if alive and state is not None:

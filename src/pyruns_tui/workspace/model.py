@@ -74,11 +74,13 @@ _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "created_at": (str,), "pinned": (bool,), "notes": (str,), "task_kind": (str,), "script": (str, _NONE),
     "gpus": (int, _NONE), "runs": (list, _NONE), "reason": (str, _NONE), "force": (bool,),
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
+    "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
 }
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
     "pid": (int, _NONE), "exit_code": (int, _NONE), "signal": (int, _NONE), "gpus": (list,),
     "env": (dict,), "log": (str,), "reason": (str, _NONE),
+    "error": (str, _NONE), "error_line": (int, _NONE), "retry_of": (int, _NONE),
 }
 
 
@@ -120,6 +122,9 @@ class Run:
     env: dict[str, str] = field(default_factory=dict)
     log: str = ""
     reason: str | None = None
+    error: str | None = None  # why it failed, from its log (logs.failure)
+    error_line: int | None = None  # 1-based log line where the traceback of `error` starts
+    retry_of: int | None = None  # the index of the failed run this run retries
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,6 +159,9 @@ class Task:
     force: bool = False  # start without waiting for a slot or GPU
     stop_requested: bool = False
     queued_at: float | None = None  # epoch seconds; FIFO order of the queue
+    retries: int | None = None  # failed runs retried this many times; None = the settings default
+    retry_on: str | None = None  # only errors matching this regex are retried; None = the settings
+    retry_pending: int | None = None  # queued again by the runner to retry this run index
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -195,6 +203,9 @@ class Task:
             "queued_at": self.queued_at,
             "runs": [run.to_dict() for run in self.runs],
         }
+        for key in ("retries", "retry_on", "retry_pending"):  # written only by tasks that use retries
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return {**data, **self.extra}
 
     @classmethod

@@ -11,6 +11,15 @@ from pyruns_tui.errors import WorkspaceError
 
 
 @dataclass(frozen=True)
+class PauseRule:
+    """`pause_after_failures`: pause the queue when `count` tasks fail with one error within
+    `within_s` seconds of their start (`count` 0: never)."""
+
+    count: int = 3
+    within_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated settings; every field has a default, so an empty file is valid."""
 
@@ -27,6 +36,9 @@ class Settings:
     stop_grace_s: float = 10.0
     runner_idle_exit_s: float = 60.0
     confirm_stop: bool = True  # the TUI asks before stopping running tasks
+    pause_after_failures: PauseRule = PauseRule()
+    retries: int = 0  # failed runs retried this many times (`run --retries` overrides per task)
+    retry_on: str | None = None  # only failures whose error matches this regex are retried
 
     @property
     def python_executable(self) -> str:
@@ -40,6 +52,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "gpu_max_util_pct": (0, 100),
     "log_scrollback": (100, 10**8),
     "max_tasks": (1, 10**7),
+    "retries": (0, 100),
 }
 _FLOAT_RANGES: dict[str, tuple[float, float]] = {
     "refresh_hz": (0.1, 60.0),
@@ -63,6 +76,9 @@ env: {}                   # extra environment variables for every task
 stop_grace_s: 10          # seconds between SIGTERM and SIGKILL when stopping
 runner_idle_exit_s: 60    # the runner exits after this long with nothing to do
 confirm_stop: true        # the TUI asks before stopping running tasks
+pause_after_failures: {count: 3, within_s: 60}  # stop starting tasks when 3 fail alike at start-up
+retries: 0                # failed runs are retried this many times
+retry_on: null            # only errors matching this regex are retried (null = any)
 """
 
 
@@ -95,12 +111,44 @@ def _check(key: str, value: Any, where: str) -> Any:
         if value is None or (isinstance(value, str) and value.strip()):
             return value
         raise _bad(where, key, "null or the path of a Python interpreter", value)
+    if key == "pause_after_failures":
+        return _pause_rule(value, where)
+    if key == "retry_on":
+        if value is None:
+            return value
+        if isinstance(value, str):
+            return check_regex(value, f"{where}: setting 'retry_on'")
+        raise _bad(where, key, "null or a regular expression", value)
     if key == "env":
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             if all(isinstance(v, (str, int, float, bool)) for v in value.values()):
                 return {k: str(v) for k, v in value.items()}
         raise _bad(where, key, "a mapping of NAME: value", value)
     raise AssertionError(key)
+
+
+def _pause_rule(value: Any, where: str) -> PauseRule:
+    if value is None or value is False:
+        return PauseRule(count=0)
+    if not isinstance(value, dict) or not set(value) <= {"count", "within_s"}:
+        raise _bad(where, "pause_after_failures", "a mapping like {count: 3, within_s: 60} (or null: off)", value)
+    count, within = value.get("count", PauseRule.count), value.get("within_s", PauseRule.within_s)
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**6:
+        raise _bad(where, "pause_after_failures.count", "an integer from 0 (off) to 1000000", count)
+    if isinstance(within, bool) or not isinstance(within, (int, float)) or not 0 < within <= 10**7:
+        raise _bad(where, "pause_after_failures.within_s", "a number of seconds above 0", within)
+    return PauseRule(count, float(within))
+
+
+def check_regex(text: str, what: str) -> str:
+    """`text` if it is a valid regular expression, else WorkspaceError naming `what`."""
+    import re
+
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise WorkspaceError(f"{what}: {text!r} is not a valid regular expression ({exc})") from exc
+    return text
 
 
 def settings_from_dict(data: Any, where: str = "settings") -> Settings:

@@ -1,4 +1,5 @@
-"""`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait]`: queue tasks for the runner."""
+"""`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait] [--retries N [--retry-on REGEX]]`: queue
+tasks for the runner."""
 
 from __future__ import annotations
 
@@ -23,6 +24,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--gpus", type=int_at_least(0), metavar="N", help="GPUs each task needs (kept for later runs)")
     p.add_argument("--force", action="store_true", help="start now: ignore the concurrency limit and busy GPUs")
     p.add_argument("--wait", action="store_true", help="wait until they finish; exit 1 if any did not complete")
+    p.add_argument("--retries", type=_retries, metavar="N", help="run a failed task again up to N times (kept for later runs)")
+    p.add_argument("--retry-on", type=_regex, metavar="REGEX", help="retry only failures whose error matches REGEX")
+
+
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 100, got {text!r}")
+    return value
+
+
+def _regex(text: str) -> str:
+    from pyruns_tui.errors import WorkspaceError
+    from pyruns_tui.workspace.settings import check_regex
+
+    try:
+        return check_regex(text, "--retry-on")
+    except WorkspaceError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def queue_tasks(
@@ -32,6 +55,7 @@ def queue_tasks(
     gpus: int | None = None,
     force: bool = False,
     jobs: int | None = None,
+    retries: control.Retries | None = None,
 ) -> control.Outcome:
     """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
     from pyruns_tui.runner import client, control
@@ -42,14 +66,21 @@ def queue_tasks(
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
     # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
     with client.starting_runner(store.layout):
-        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False)
+        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries)
     return outcome
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.runner import control
+    from pyruns_tui.workspace.model import Status
 
-    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs)
+    retries = None
+    if args.retries is not None or args.retry_on is not None:
+        if args.retries is None:
+            sys.stderr.write("pyr-tui run: error: --retry-on needs --retries N (see `pyr-tui run --help`)\n")
+            return 2
+        retries = control.Retries(args.retries, args.retry_on)
+    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries)
     for name, why in outcome.skipped.items():
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"
@@ -61,6 +92,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     failed = control.failed_names(tasks)
     for name in failed:
         task = tasks[name]
-        print(f"{name}: {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+        last = task.last_run
+        why = last.error if task.status is Status.FAILED and last is not None and last.error else task.reason
+        print(f"{name}: {task.status.value}" + (f" ({why})" if why else ""))
     print(f"{len(tasks) - len(failed)} of {len(tasks)} task(s) completed")
+    pause = control.paused(ctx.store().layout)
+    if pause is not None:
+        print(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
     return 1 if failed else 0

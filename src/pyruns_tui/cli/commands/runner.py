@@ -1,6 +1,7 @@
-"""`pyr-tui runner status|start|stop`: the workspace's background runner.
+"""`pyr-tui runner status|start|stop|resume`: the workspace's background runner.
 
-`status` shows whether it runs, its concurrency and what it is doing (`--json` for scripts).
+`status` shows whether it runs, its concurrency and what it is doing (`--json` for scripts),
+and whether the circuit breaker paused the queue; `resume` lets queued tasks start again.
 `stop` makes it exit; running tasks keep running and are adopted by the next runner (add
 `--tasks` to stop them and cancel queued ones first). `start` starts it if needed.
 """
@@ -20,7 +21,7 @@ NAME = "runner"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="status / start / stop of the background runner", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("action", choices=("status", "start", "stop"), help="what to do")
+    p.add_argument("action", choices=("status", "start", "stop", "resume"), help="what to do")
     p.add_argument("--json", action="store_true", help="machine-readable status")
     p.add_argument("--tasks", action="store_true", help="with stop: stop running tasks and cancel queued ones first")
 
@@ -29,7 +30,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
     import json
 
-    from pyruns_tui.runner import client
+    from pyruns_tui.runner import client, control
     from pyruns_tui.runner.paths import RunnerPaths
     from pyruns_tui.workspace.model import Status
 
@@ -54,6 +55,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
             "waiting": {t.name: t.reason for t in tasks if t.status is Status.QUEUED and t.reason},
         },
         "log": str(RunnerPaths.of(layout).log),
+        "paused": pause.to_dict() if (pause := control.paused(layout)) else None,
     }
 
 
@@ -66,6 +68,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.action == "start":
         pid = client.ensure_runner(layout)
         print(f"runner running (pid {pid})")
+        return 0
+    if args.action == "resume":
+        lifted = control.resume(ctx.store())
+        print(f"resumed (was paused: {lifted.message})" if lifted else "the runner was not paused")
         return 0
     if args.action == "stop":
         if args.tasks:
@@ -92,6 +98,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print("runner: not running (it starts when tasks are queued)")
     limit = status["max_concurrency"]
     print(f"limit:  {limit} at once" + (" (set by run -j)" if status["concurrency_override"] else ""))
+    if status["paused"]:
+        print(f"paused: {status['paused']['message']} (`pyr-tui runner resume` starts queued tasks again)")
     tasks = status["tasks"]
     print(f"tasks:  {len(tasks['running'])} running, {len(tasks['queued'])} queued")
     for name, reason in list(tasks["waiting"].items())[:10]:

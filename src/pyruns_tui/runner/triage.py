@@ -1,0 +1,67 @@
+"""Why a run failed, read by the runner when it ends: the end of its log and the kernel's OOM count.
+
+Only the last `TAIL_BYTES` of the log go through the terminal model (`logs.failure` does the
+naming); the lines above are counted by their newlines, so `error_line` is exact unless lines
+redrawn with cursor movements (multi-bar progress output) came before that tail.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyruns_tui.logs.failure import FailureSummary, summarize_failure
+from pyruns_tui.logs.plain import iter_plain_lines
+from pyruns_tui.logs.tail import LogFile
+from pyruns_tui.runner.launch import PTY_COLUMNS, PTY_ROWS
+
+TAIL_BYTES = 256 * 1024
+COUNT_CHUNK = 1 << 20
+MAX_COUNTED_BYTES = 256 << 20  # above this, newlines are not counted: no error_line (no long stall)
+VMSTAT = "/proc/vmstat"
+
+
+def oom_kills() -> int | None:
+    """How many processes the kernel's OOM killer has killed since boot (Linux), or None."""
+    try:
+        with open(VMSTAT, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    at = data.find(b"\noom_kill ")
+    if at < 0:
+        return None
+    end = data.find(b"\n", at + 1)
+    try:
+        return int(data[at + len(b"\noom_kill "): end if end >= 0 else None])
+    except ValueError:
+        return None
+
+
+def _newlines_before(path: Path, offset: int) -> int | None:
+    if offset > MAX_COUNTED_BYTES:
+        return None
+    count = 0
+    try:
+        with open(path, "rb") as fh:
+            while offset > 0:
+                chunk = fh.read(min(COUNT_CHUNK, offset))
+                if not chunk:
+                    break
+                count += chunk.count(b"\n")
+                offset -= len(chunk)
+    except OSError:
+        return None
+    return count
+
+
+def read_failure(log_path: Path, *, exit_code: int | None, signal_number: int | None,
+                 kernel_oom: bool) -> FailureSummary:
+    """The cause of the failed run whose log is `log_path` (see logs.failure.summarize_failure)."""
+    start, data = LogFile(log_path).read_tail(TAIL_BYTES)
+    before = _newlines_before(log_path, start) if start else 0
+    lines = list(iter_plain_lines(data, height=PTY_ROWS, columns=PTY_COLUMNS))
+    summary = summarize_failure(lines, exit_code=exit_code, signal_number=signal_number,
+                                kernel_oom=kernel_oom, first_line=1 + (before or 0))
+    if before is None and summary.line is not None:
+        return FailureSummary(summary.error)
+    return summary
