@@ -202,7 +202,7 @@ def test_csv_injection_in_a_param_is_neutralised(project: Path, capsys: pytest.C
 def test_no_matching_task_gives_an_empty_report(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store_of(project).create_tasks([NewTask(name="a", config={"lr": 1})], task_kind="pyruns_load", script=None)
     code, out, _ = run_main(project, capsys, "export", "lr>5")
-    assert code == 0 and out == "name,status,run,start,finish,duration_s,exit_code\n"
+    assert code == 0 and out == "name,status,run,start,finish,duration_s,exit_code,error\n"
     code, out, _ = run_main(project, capsys, "export", "lr>5", "--json")
     assert code == 0 and json.loads(out) == []
     code, out, _ = run_main(project, capsys, "export", "lr>5", "-f", "md")

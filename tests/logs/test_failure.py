@@ -12,11 +12,11 @@ from pyruns_tui.logs.failure import (
     KERNEL_OOM,
     error_cause,
     error_matches,
-    error_signature,
     find_tracebacks,
     summarize_failure,
 )
 from pyruns_tui.logs.plain import iter_plain_lines
+from pyruns_tui.runner.breaker import error_signature
 from tests.logs.pty_recorder import record_pty
 
 

@@ -84,7 +84,7 @@ def test_task_without_run_gives_one_row_with_empty_run_fields(store: TaskStore) 
     create(store, "a", {"lr": 0.1, "model": {"depth": 18}})
     [row] = records(store)
     assert row == {"name": "a", "status": "pending", "run": None, "start": None, "finish": None,
-                   "duration_s": None, "exit_code": None, "lr": 0.1, "model.depth": 18}
+                   "duration_s": None, "exit_code": None, "error": None, "lr": 0.1, "model.depth": 18}
 
 
 def test_one_row_per_run_with_run_fields(store: TaskStore) -> None:

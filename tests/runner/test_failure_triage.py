@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -116,3 +117,38 @@ def test_a_task_killed_by_the_kernel_oom_killer(project: Project) -> None:
         assert run.signal == 9 and run.error == "out of memory (killed by the kernel)"
     finally:
         group.rmdir()
+
+
+def test_the_error_in_ls_show_export_search_and_log_error(project: Project, capsys) -> None:
+    found = _failed(project, {"chained": CHAINED, "tqdm": TQDM_HALF_BAR,
+                              "hog": "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)"})
+    ok = project.add("ok", "print('done')")
+    control.queue(project.store, [ok])
+    project.wait(ok)
+    capsys.readouterr()
+
+    assert project.cli("ls", "--json") == 0
+    listed = {t["name"]: t["error"] for t in json.loads(capsys.readouterr().out)}
+    assert listed == {"chained": found["chained"][0], "tqdm": found["tqdm"][0], "hog": "Segmentation fault", "ok": None}
+
+    assert project.cli("ls", "error:segfault", "--json") == 0
+    assert [t["name"] for t in json.loads(capsys.readouterr().out)] == ["hog"]
+    assert project.cli("ls", 'error:"cannot load"', "--json") == 0
+    assert [t["name"] for t in json.loads(capsys.readouterr().out)] == ["chained"]
+
+    assert project.cli("show", "chained") == 0
+    out = capsys.readouterr().out
+    assert "error:   RuntimeError: cannot load the data" in out and "(log line 2;" in out
+
+    assert project.cli("export", "-f", "json") == 0
+    rows = {r["name"]: r["error"] for r in json.loads(capsys.readouterr().out)}
+    assert rows["tqdm"] == "FloatingPointError: loss is nan at step 40" and rows["ok"] is None
+
+    assert project.cli("log", "chained", "--error") == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "Traceback (most recent call last):" and printed[-1] == "RuntimeError: cannot load the data"
+    assert any("No such file or directory" in line for line in printed) and "epoch 1" not in printed
+    assert project.cli("log", "tqdm", "--error") == 0
+    assert capsys.readouterr().out.startswith("Traceback (most recent call last):\n")  # the bar left out
+    assert project.cli("log", "hog", "--error") == 1
+    assert "has no Python traceback in its log (its error: Segmentation fault)" in capsys.readouterr().err

@@ -22,6 +22,7 @@ _CHAIN_MARKERS = (
 )
 _EXCEPTION_RE = re.compile(r"^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$")
 _GROUP_PREFIX_RE = re.compile(r"^\s*[|+](?:-[-+]*[^|]*)?\s?")
+_OWN_PREFIX_RE = re.compile(r"\s*(?:\+ )?(?:Exception Group )?")  # a traceback's own indent, not a bar
 _ARGPARSE_RE = re.compile(r"^\S+: error: \S")
 MAX_FRAME_LINES = 5000  # a traceback longer than this is not followed to its end
 MAX_ERROR_CHARS = 300  # the stored error line is cut here
@@ -61,6 +62,13 @@ class Traceback:
     end: int
     error: str  # the last exception line, e.g. `ValueError: bad value`
     error_index: int  # the line of `error`
+    column: int = 0  # where the traceback starts in its first line (after a half-drawn progress bar)
+
+    def text(self, lines: Sequence[str]) -> list[str]:
+        """The traceback's lines alone (what came before it on its first line left out)."""
+        block = list(lines[self.start:self.end])
+        block[0] = block[0][self.column:]
+        return block
 
 
 @dataclass(frozen=True)
@@ -140,7 +148,9 @@ def find_tracebacks(lines: Sequence[str]) -> list[Traceback]:
             if following is None:
                 break
             exception = following
-        found.append(Traceback(start, end, _error_text(lines[exception], group), exception))
+        prefix = lines[start][: lines[start].index(TRACEBACK_HEAD)]
+        column = 0 if _OWN_PREFIX_RE.fullmatch(prefix) else len(prefix)
+        found.append(Traceback(start, end, _error_text(lines[exception], group), exception, column))
         i = end
     return found
 
@@ -212,11 +222,6 @@ def error_cause(error: str) -> str:
     if match and (match.group(2) is not None or error.endswith(("Error", "Exception", "Interrupt"))):
         return match.group(1).rsplit(".", 1)[-1]
     return error
-
-
-def error_signature(error: str) -> str:
-    """Errors that differ only in numbers (sizes, ids, line numbers) count as the same error."""
-    return re.sub(r"\d+(?:\.\d+)?", "#", error)
 
 
 def error_matches(term: str, error: str | None) -> bool:

@@ -38,7 +38,7 @@ from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
 from pyruns_tui.workspace.query import TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
 
-FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code")
+FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code", "error")
 STATS: tuple[str, ...] = ("last", "min", "max")
 _KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
 
@@ -234,6 +234,7 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
             "finish": run.finish,
             "duration_s": _run_duration(run, now),
             "exit_code": run.exit_code,
+            "error": run.error,
         }
         rows.append(_Row(fields, view.params, by_run.get(run.index, {}), summary if run.index == owner else {}))
     return rows

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.logs.failure import error_signature
 from pyruns_tui.workspace.fsio import atomic_write_json
 from pyruns_tui.workspace.model import now_iso
 from pyruns_tui.workspace.settings import PauseRule
+
+
+def error_signature(error: str) -> str:
+    """Errors that differ only in numbers (sizes, ids, line numbers) count as the same error."""
+    return re.sub(r"\d+(?:\.\d+)?", "#", error)
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,12 @@ class Task:
     def last_run(self) -> Run | None:
         return self.runs[-1] if self.runs else None
 
+    @property
+    def error(self) -> str | None:
+        """Why a failed task failed (its last run's `error`); None unless it is failed."""
+        run = self.last_run
+        return run.error if run is not None and self.status is Status.FAILED else None
+
     def duration_s(self, now: float | None = None) -> float | None:
         """Duration of the last run; a running run counts up to `now`."""
         run = self.last_run

@@ -3,7 +3,8 @@
 Space-separated terms are AND-ed:
   word          substring of name, status, notes or any `key=value` parameter text
   key:value     parameter equal to value (numbers compare as numbers); `status:`, `name:`
-                (substring), `notes:` (substring), `pinned:yes`
+                (substring), `notes:` (substring), `pinned:yes`, `error:` (a failed task's
+                error: substring, or `oom`, `segfault`, `nccl`, `killed`)
   key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
   -term         negation of any term
 Keys are dotted for nested parameters (`model.depth:18`); matching is case-insensitive.
@@ -146,6 +147,10 @@ def _match(term: Term, view: TaskView) -> bool:
             return term.value in task.notes.lower()
         if term.key == "pinned":
             return task.pinned == (term.value in ("yes", "true", "1", "y"))
+        if term.key == "error":
+            from pyruns_tui.logs.failure import error_matches  # rich comes with logs/: only when asked
+
+            return error_matches(term.value, task.error)
         found, value = _lookup(view.params, term.key)
         if not found:
             found, value = _lookup(view.metrics, term.key)

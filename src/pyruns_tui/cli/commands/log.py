@@ -1,9 +1,10 @@
-"""`pyr-tui log TASK [-f] [--run N] [--plain]`: print a run's log.
+"""`pyr-tui log TASK [-f] [--run N] [--plain | --error]`: print a run's log.
 
 By default the raw terminal bytes (colours and `\\r` progress updates included; pipe it to
 `less -R`). `--plain` prints the text a terminal would finally show. `-f` keeps printing while
 the run is going (and waits for a queued task to start), then exits 1 like `wait` when the run
-did not complete.
+did not complete. `--error` prints only the traceback that ended the run (a chained one whole;
+found in the last MB of the log), in plain text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 NAME = "log"
 FOLLOW_POLL_S = 0.05
 CHUNK = 1 << 20
+ERROR_TAIL_BYTES = 1 << 20
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing while the run is going")
     p.add_argument("--run", type=int_at_least(1), metavar="N", help="which run (default: the last)")
     p.add_argument("--plain", action="store_true", help="the text a terminal would show, without escapes")
+    p.add_argument("--error", action="store_true", help="only the traceback that ended the run")
 
 
 def _wait_for_start(store: TaskStore, name: str) -> Task:
@@ -69,7 +72,27 @@ def _is_live(store: TaskStore, name: str, index: int) -> bool:
     return task.status is Status.RUNNING and last is not None and last.index == index
 
 
+def _print_traceback(store: TaskStore, task: Task, index: int) -> int:
+    from pyruns_tui.logs.failure import find_tracebacks
+    from pyruns_tui.runner.triage import tail_lines
+
+    run = next(r for r in task.runs if r.index == index)
+    first, lines = tail_lines(store.layout.run_log(task.name, index), ERROR_TAIL_BYTES)
+    blocks = find_tracebacks(lines)
+    if not blocks:
+        why = f" (its error: {run.error})" if run.error else ""
+        raise WorkspaceError(f"run {index} of {task.name!r} has no Python traceback in its log{why}; "
+                             f"see `pyr-tui log {task.name} --run {index} --plain`")
+    at = [b for b in blocks if first is not None and first + b.start == run.error_line]
+    block = (at or blocks)[-1]
+    sys.stdout.write("".join(line + "\n" for line in block.text(lines)))
+    return 0
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    if args.error and (args.follow or args.plain):
+        sys.stderr.write("pyr-tui log: error: --error cannot be combined with -f or --plain (see `pyr-tui log --help`)\n")
+        return 2
     from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
@@ -85,6 +108,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if not any(r.index == index for r in task.runs):
         known = ", ".join(str(r.index) for r in task.runs)
         raise WorkspaceError(f"task {name!r} has no run {index} (runs: {known})")
+    if args.error:
+        return _print_traceback(store, task, index)
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:

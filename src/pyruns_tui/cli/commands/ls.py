@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 QUERY_HELP = """\
 query terms (AND-ed): word (substring of name/status/notes/params), key:value,
-key>=x / key<x / key!=x (params and metrics), status:failed, -term (negation).
+key>=x / key<x / key!=x (params and metrics), status:failed, error:oom,
+error:"No such file" (why a task failed), -term (negation).
 Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed"""
 
 
@@ -34,6 +35,7 @@ def view_json(view: TaskView) -> dict[str, Any]:
         "name": task.name,
         "status": task.status.value,
         "reason": task.reason,
+        "error": task.error,
         "created_at": task.created_at,
         "pinned": task.pinned,
         "notes": task.notes,

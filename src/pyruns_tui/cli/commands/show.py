@@ -29,6 +29,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     print(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
     print(f"status:  {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+    if task.error:
+        print(f"error:   {task.error}")
     print(f"created: {task.created_at}")
     print(f"kind:    {task.task_kind}  script: {task.script or '-'}")
     if task.notes:
@@ -43,5 +45,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         outcome = f"exit {run.exit_code}" if run.exit_code is not None else (f"signal {run.signal}" if run.signal else "")
         gpus = ",".join(map(str, run.gpus)) or "-"
         print(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
-              f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else ""))
+              f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
+              + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
+        if run.error:
+            where = f" (log line {run.error_line}; `pyr-tui log {task.name} --run {run.index} --error`)" if run.error_line else ""
+            print(f"         error: {run.error}{where}")
     return 0
