@@ -76,3 +76,20 @@ def test_save_setting_changes_one_line_and_keeps_the_comments(tmp_path: Path) ->
     assert path.read_text() == "confirm_stop: false\n"
     with pytest.raises(WorkspaceError, match="true or false"):
         save_setting(path, "confirm_stop", "no")  # type: ignore[arg-type]
+
+
+def test_failure_settings(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("pause_after_failures: {count: 5, within_s: 120}\nretries: 2\nretry_on: 'NCCL|OOM'\n")
+    settings = load_settings(path)
+    assert (settings.pause_after_failures.count, settings.pause_after_failures.within_s) == (5, 120.0)
+    assert (settings.retries, settings.retry_on) == (2, "NCCL|OOM")
+    path.write_text("pause_after_failures: null\n")
+    assert load_settings(path).pause_after_failures.count == 0
+    for text, key in (("pause_after_failures: 3\n", "pause_after_failures"),
+                      ("pause_after_failures: {count: -1}\n", "pause_after_failures.count"),
+                      ("pause_after_failures: {within_s: 0}\n", "pause_after_failures.within_s"),
+                      ("retries: 101\n", "retries"), ("retry_on: '('\n", "retry_on")):
+        path.write_text(text)
+        with pytest.raises(WorkspaceError, match=key.replace(".", r"\.")):
+            load_settings(path)
