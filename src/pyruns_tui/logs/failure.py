@@ -44,7 +44,7 @@ _SIGNAL_NAMES = {
 _SHELL_MARKERS = tuple(_SIGNAL_NAMES.values())  # what a shell prints when its child dies of these
 # bash: `bash: line 1: 12345 Killed    python x.py`; others: `Segmentation fault (core dumped)`
 _MARKERS = "|".join(_SHELL_MARKERS)
-_SHELL_MARKER_RE = re.compile(rf"^({_MARKERS})(?: \(core dumped\))?$|: \d+ ({_MARKERS})(?:\s|$)")
+_SHELL_MARKER_RE = re.compile(rf"^({_MARKERS})(?: \(core dumped\))?$|:\s+\d+ ({_MARKERS})(?:\s|$)")
 # `error:` search words that stand for a kind of cause rather than a piece of its text
 _ALIASES = {
     "oom": (CUDA_OOM, KERNEL_OOM, "MemoryError"),
