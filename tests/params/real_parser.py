@@ -12,11 +12,15 @@ from typing import Any
 SCRIPTS = Path(__file__).parent / "scripts"
 
 
-def real_namespaces(script: str, argvs: list[list[str]]) -> list[dict[str, Any]]:
-    """Run the script's real parser on each argv (in a subprocess) -> probe results."""
+def real_namespaces(script: str | Path, argvs: list[list[str]], parses: int = 1,
+                    env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Run the script's real parser on each argv (in a subprocess) -> probe results.
+
+    `parses`: how many top-level parse calls make the script's parameters (2 for a `--config`
+    pre-pass); `env` replaces the environment (e.g. PYTHONPATH for an installed package)."""
     proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script)],
-        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True)
+        [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script), str(parses)],
+        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True, env=env)
     return json.loads(proc.stdout)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
@@ -18,6 +19,7 @@ from pyruns_tui.params.argparse_model import (SUPPRESS, ActionDecl, GroupDecl, P
                                               SubparsersDecl, to_specs)
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.script_walker import ScriptWalker
+from pyruns_tui.params.source_files import ModuleFinder
 from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Unresolved, is_plain
 
 __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
@@ -31,6 +33,7 @@ _ACTION_CLASSES = {
     "_AppendConstAction": "append_const", "_CountAction": "count", "_HelpAction": "help",
     "_VersionAction": "version", "_ExtendAction": "extend",
 }
+_ARGPARSE_HINT = re.compile(r"\b(?:argparse|ArgumentParser|parse_args|parse_known_args)\b")
 _SKIPPED_ACTIONS = {"help", "version", "parsers"}
 _CLASS_DEFAULTS = {"store_true": False, "store_false": True}
 
@@ -38,9 +41,16 @@ _CLASS_DEFAULTS = {"store_true": False, "store_false": True}
 class _ArgparseReader(ScriptWalker):
     """A ScriptWalker that records argparse parsers and their add_argument calls."""
 
-    def __init__(self, source: str, filename: str) -> None:
-        super().__init__(source, filename)
+    def __init__(self, source: str, filename: str, finder: ModuleFinder | None = None) -> None:
+        super().__init__(source, filename, finder)
         self.parsers: list[ParserDecl] = []
+        self.parses = 0
+        self.env_in_defaults: set[int] = set()
+
+    def environment_warnings(self) -> list[str]:
+        """Environment reads that shaped the parser outside a default (taken as unset)."""
+        return [f"{self.env_sites[key]}: the environment variable {name} is read while the parser is built; "
+                "taken as unset" for key, name in self.env_reads.items() if key not in self.env_in_defaults]
 
     def is_parser_factory(self, func: Any) -> bool:
         return func == ModuleAttr("argparse", "ArgumentParser")
@@ -109,8 +119,9 @@ class _ArgparseReader(ScriptWalker):
                 dest = kwargs.get("dest")
                 parser.subparsers = SubparsersDecl(parser, dest if isinstance(dest, str) else None)
             return parser.subparsers
-        if attr in _PARSE_METHODS:
-            parser.parse_called = True
+        if attr in _PARSE_METHODS and not parser.parse_called:
+            self.parses += 1
+            parser.parse_called, parser.parse_order = True, self.parses
         self.lenient_args(node, scope)
         raise Unresolved(attr)
 
@@ -191,6 +202,11 @@ class _ArgparseReader(ScriptWalker):
             default_source=None, action=action, positional=positional, required=required,
             group=group, lineno=node.lineno)
         self._fill_default(decl, parser, kwargs, kw_nodes)
+        default_node = kw_nodes.get("default")
+        if default_node is not None:
+            reads = [n for n in ast.walk(default_node) if id(n) in self.env_reads]
+            decl.env_vars = tuple(dict.fromkeys(self.env_reads[id(n)] for n in reads))
+            self.env_in_defaults.update(id(n) for n in reads)
         self._fill_details(decl, kwargs, kw_nodes, node)
         problem = parser.add(decl)
         if problem:
@@ -256,10 +272,12 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
     roots = [p for p in reader.parsers if not p.is_sub and p.orphan_name is None]
     orphans = [p for p in reader.parsers if p.orphan_name is not None
                and (p.actions or p.defaults)]
-    parsed = [p for p in roots if p.parse_called]
+    parsed = sorted((p for p in roots if p.parse_called), key=lambda p: p.parse_order)
     unparsed = [p for p in roots if not p.used_as_parent] or roots
     main: ParserDecl | None = None
-    if parsed:
+    if len(parsed) > 1:
+        main = _merge_parsed(parsed)
+    elif parsed:
         main = parsed[0]
     elif unparsed:  # no parse_args seen: the biggest parser that is nobody's parent
         main = max(unparsed, key=lambda p: len(p.actions))
@@ -276,6 +294,28 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
         if main is not None:
             main.defaults.update(orphan.defaults)
     return main
+
+
+def _merge_parsed(parsed: list[ParserDecl]) -> ParserDecl:
+    """Every parser the script parses with, as one: each reads the same command line (a
+    `parse_known_args` pre-pass for `--config`, then the main parser), so all their options are
+    parameters, in the order argparse sees them; a key declared by several keeps the last
+    parser's default (the namespace the script goes on with)."""
+    last = parsed[-1]
+    merged = ParserDecl(lineno=last.lineno, prefix_chars=last.prefix_chars,
+                        argument_default=last.argument_default, subparsers=last.subparsers,
+                        parse_called=True)
+    later_keys = set()
+    for parser in reversed(parsed):
+        parser_keys = {a.key for a in parser.actions} | set(parser.defaults)
+        parser.kept = [a for a in parser.actions if a.key not in later_keys]  # type: ignore[attr-defined]
+        later_keys |= parser_keys
+    for parser in parsed:
+        for action in parser.kept:  # type: ignore[attr-defined]
+            merged.actions.append(action)
+            merged.option_index.update(dict.fromkeys(action.flags, action))
+        merged.defaults.update({k: v for k, v in parser.defaults.items()})
+    return merged
 
 
 def _uses_pyruns_load(tree: ast.Module, source: str) -> bool:
@@ -322,10 +362,12 @@ def _parse(source: str, filename: str) -> ast.Module:
 
 
 def extract_params(source: str, filename: str = "<script>",
-                   subcommand: str | None = None) -> ScriptParams:
+                   subcommand: str | None = None, finder: ModuleFinder | None = None) -> ScriptParams:
     """Read a script's argparse parameters statically (the script is never imported or run).
 
-    `subcommand` picks a sub-parser by name or alias (default: the first one). Raises
+    `subcommand` picks a sub-parser by name or alias (default: the first one). `finder` gives
+    the source of modules the script imports (its own project's, and installed packages' where
+    a parser is built or filled there); without it imports are not followed. Raises
     ParamsError for a syntax error or an unknown sub-command.
     """
     tree = _parse(source, filename)
@@ -335,13 +377,19 @@ def extract_params(source: str, filename: str = "<script>",
             notes = (f"{filename}: the script calls pyruns_tui.load(); its argparse "
                      "arguments are not used for parameters",)
         return ScriptParams(kind="pyruns_load", warnings=notes)
-    reader = _ArgparseReader(source, filename)
+    reader = _ArgparseReader(source, filename, finder)
     reader.run(tree)
     main = _main_parser(reader)
+    read = tuple(reader.files_read)
+    reader.warnings.extend(reader.environment_warnings())
     if main is None:
         if subcommand is not None:
             raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
-        return ScriptParams(kind="plain", warnings=tuple(reader.warnings))
+        why = ()
+        if _ARGPARSE_HINT.search(source):
+            why = (f"{filename}: argparse is used but no parser was found: it is built in code this reader "
+                   "cannot follow (a module not found, or a call it cannot read)",)
+        return ScriptParams(kind="plain", warnings=(*reader.notes, *reader.warnings, *why), files_read=read)
     names: tuple[str, ...] = ()
     sub: ParserDecl | None = None
     chosen: str | None = None
@@ -358,6 +406,10 @@ def extract_params(source: str, filename: str = "<script>",
     elif subcommand is not None:
         raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
     specs = to_specs(main, sub, chosen, os.path.basename(filename))
+    for spec in specs:
+        if not spec.default_resolved:
+            flag = spec.flags[-1] if spec.flags else spec.key
+            reader.warnings.append(f"could not resolve the default of {flag}: {spec.default_source}")
     return ScriptParams(params=tuple(specs), kind="argparse", subcommands=names,
-                        subcommand=chosen, warnings=tuple(dict.fromkeys(reader.warnings)),
-                        prefix_chars=main.prefix_chars)
+                        subcommand=chosen, warnings=tuple(dict.fromkeys([*reader.notes, *reader.warnings])),
+                        prefix_chars=main.prefix_chars, files_read=read)

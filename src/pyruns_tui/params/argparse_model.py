@@ -40,6 +40,7 @@ class ActionDecl:
     group: str | None = None
     positional: bool = False
     lineno: int = 0
+    env_vars: tuple[str, ...] = ()  # environment variables the default reads
 
 
 @dataclass(eq=False)
@@ -66,6 +67,7 @@ class ParserDecl:
     is_sub: bool = False
     used_as_parent: bool = False
     parse_called: bool = False
+    parse_order: int = 0  # 1 for the first parser parsed, 2 for the next...
     orphan_name: str | None = None
     option_index: dict[str, ActionDecl] = field(default_factory=dict)
 
@@ -175,7 +177,7 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
             choices=None if action.choices is None else tuple(plain_copy(list(action.choices))),
             action=action.action, const=plain_copy(action.const), nargs=action.nargs,
             required=action.required, help=_expand_help(action, prog), group=action.group,
-            positional=action.positional, subcommand=subcommand))
+            positional=action.positional, subcommand=subcommand, env_vars=action.env_vars))
     declared = {action.key for action in parser.actions}
     for key, (value, source) in ns.items():
         if key not in declared:

@@ -2,7 +2,8 @@
 
 Keys are flat, in declaration order (main parser, then the chosen sub-command). A default
 that could not be resolved statically is written as null with the comment
-`unresolved default: <source>`; required parameters and keys only `set_defaults()` creates
+`unresolved default: <source>`; a default read from the environment (`os.getenv("RANK", 0)`)
+holds the fallback with the comment `from environment: RANK`; required parameters and keys only `set_defaults()` creates
 are marked as such.
 The text reads back (yamlio.load_text) to exactly `ScriptParams.defaults()`.
 """
@@ -31,6 +32,8 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
     if not first.default_resolved:
         source = " ".join(str(first.default_source).split())
         parts.append(f"unresolved default: {source}")
+    if first.env_vars:
+        parts.append(f"from environment: {', '.join(first.env_vars)}")
     if first.action == "set_defaults":
         parts.append("set by set_defaults(), not a command-line option")
     return "; ".join(parts) or None

@@ -37,6 +37,8 @@ class ParamSpec:
     ACTIONS or the source text of a custom Action class; "set_defaults" marks a key that only
     `set_defaults()` creates: it has no flag and cannot be changed from the command line.
     `subcommand` names the sub-parser that declares it (None for the main parser).
+    `env_vars` names the environment variables its default reads (`os.getenv("RANK", 0)`):
+    the default shown is the fallback, what an empty environment gives.
     """
 
     key: str
@@ -54,6 +56,7 @@ class ParamSpec:
     group: str | None = None
     positional: bool = False
     subcommand: str | None = None
+    env_vars: tuple[str, ...] = ()
 
     @property
     def settable(self) -> bool:
@@ -70,6 +73,7 @@ class ParamSpec:
             "action": self.action, "const": plain_copy(self.const), "nargs": self.nargs,
             "required": self.required, "help": self.help, "group": self.group,
             "positional": self.positional, "subcommand": self.subcommand,
+            "env_vars": list(self.env_vars),
         }
 
     @classmethod
@@ -77,6 +81,7 @@ class ParamSpec:
         """The inverse of `to_dict`; missing fields take defaults, unknown ones are ignored."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["flags"] = tuple(known.get("flags") or ())
+        known["env_vars"] = tuple(known.get("env_vars") or ())
         if known.get("choices") is not None:
             known["choices"] = tuple(known["choices"])
         return cls(**known)
@@ -98,6 +103,7 @@ class ScriptParams:
     subcommand: str | None = None
     warnings: tuple[str, ...] = ()
     prefix_chars: str = "-"
+    files_read: tuple[str, ...] = ()  # modules read besides the script (imports followed)
 
     def keys(self) -> list[str]:
         """Distinct parameter keys in declaration order."""
@@ -121,6 +127,7 @@ class ScriptParams:
             "kind": self.kind, "params": [spec.to_dict() for spec in self.params],
             "subcommands": list(self.subcommands), "subcommand": self.subcommand,
             "warnings": list(self.warnings), "prefix_chars": self.prefix_chars,
+            "files_read": list(self.files_read),
         }
 
     @classmethod
@@ -133,4 +140,5 @@ class ScriptParams:
             subcommand=data.get("subcommand"),
             warnings=tuple(data.get("warnings") or ()),
             prefix_chars=data.get("prefix_chars") or "-",
+            files_read=tuple(data.get("files_read") or ()),
         )

@@ -36,6 +36,8 @@ class ScriptInfo:
     subcommand: str | None = None
     pinned_params: list[str] = field(default_factory=list)
     generated_sha: str | None = None  # sha256 of the config_default.yaml we last generated
+    warnings: list[str] = field(default_factory=list)  # what extraction did not understand, or read elsewhere
+    files_read: list[str] = field(default_factory=list)  # modules read besides the script
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,12 +50,15 @@ class ScriptInfo:
             "subcommand": self.subcommand,
             "pinned_params": self.pinned_params,
             "generated_sha": self.generated_sha,
+            "warnings": self.warnings,
+            "files_read": self.files_read,
         }
         return {**self.extra, **data}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScriptInfo:
-        known = {"script", "kind", "created_at", "params", "subcommand", "pinned_params", "generated_sha"}
+        known = {"script", "kind", "created_at", "params", "subcommand", "pinned_params", "generated_sha",
+                 "warnings", "files_read"}
         extra = {k: v for k, v in data.items() if k not in known and k != "schema_version"}
         return cls(**{k: v for k, v in data.items() if k in known}, extra=extra)
 
@@ -142,7 +147,9 @@ def init_workspace(
         data = yamlio.load_text(config_text, where=str(config))
         if data is not None and not isinstance(data, dict):
             raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
-    params = extract_params(source, filename=str(script), subcommand=subcommand)
+    from pyruns_tui.workspace.module_files import ModuleFiles
+
+    params = extract_params(source, filename=str(script), subcommand=subcommand, finder=ModuleFiles(script))
 
     layout = Layout(root=project_root(cwd), name=check_workspace_name(name or script.stem))
     if layout.is_shell:
@@ -162,6 +169,8 @@ def init_workspace(
     info.kind = params.kind
     info.params = [p.to_dict() for p in params.params]
     info.subcommand = params.subcommand
+    info.warnings = list(params.warnings)
+    info.files_read = list(params.files_read)
     current = layout.config_default.read_text(encoding="utf-8") if layout.config_default.exists() else None
     edited_by_hand = current is not None and info.generated_sha != _sha(current)
     if explicit or current is None or (not edited_by_hand and current != generated):

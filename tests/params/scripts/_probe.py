@@ -1,14 +1,17 @@
 """Test helper: run a script's REAL argparse on argv lists, print each namespace as JSON.
 
-Usage: python _probe.py SCRIPT < [["--lr", "0.1"], []]   (JSON list of argv lists on stdin)
+Usage: python _probe.py SCRIPT [PARSES] < [["--lr", "0.1"], []]   (JSON list of argv lists on stdin)
 Each result is {"ok": vars(namespace)} or {"exit": code, "stderr": text}; the script stops
-right after parsing (the outermost parse_known_args), so nothing else of it runs.
+right after parsing (the PARSES-th outermost parse_known_args, default 1; a script with a
+`--config` pre-pass parses twice: the namespaces are merged, the later one winning), so nothing
+else of it runs. The script's folder is on sys.path, as when Python runs it.
 """
 
 import argparse
 import contextlib
 import io
 import json
+import os
 import runpy
 import sys
 
@@ -21,6 +24,8 @@ class _Parsed(BaseException):
 
 _original = argparse.ArgumentParser.parse_known_args
 _depth = 0
+_wanted = 1
+_seen = []
 
 
 def _hook(self, args=None, namespace=None):
@@ -31,15 +36,24 @@ def _hook(self, args=None, namespace=None):
     finally:
         _depth -= 1
     if _depth == 0:
-        raise _Parsed(result[0])
+        _seen.append(vars(result[0]))
+        if len(_seen) == _wanted:
+            merged = {}
+            for ns in _seen:
+                merged.update(ns)
+            raise _Parsed(argparse.Namespace(**merged))
     return result
 
 
 def main():
+    global _wanted
     argparse.ArgumentParser.parse_known_args = _hook
     script = sys.argv[1]
+    _wanted = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     results = []
     for argv in json.loads(sys.stdin.read()):
+        _seen.clear()
         sys.argv = [script, *argv]
         err = io.StringIO()
         try:

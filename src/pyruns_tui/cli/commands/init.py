@@ -35,4 +35,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         )
     info = read_script_info(layout)
     print(f"workspace {layout.name!r} ({info.kind}, {len(info.params)} parameters) at {layout.workspace_dir}")
+    for warning in info.warnings:
+        sys.stderr.write(f"pyr-tui: warning: {warning}\n")
     return 0
