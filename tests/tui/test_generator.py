@@ -661,3 +661,21 @@ async def test_palette_commands_reset_and_skip(demo: Layout) -> None:
         commands["Generator: skip existing configs"]()
         assert gen.query_one("#gen-skip").value
         assert (await settled(pilot, gen)).startswith("1 task")
+
+
+async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_form(tmp_path: Path) -> None:
+    (tmp_path / "helpers.py").write_text(
+        "def add_args(p):\n    p.add_argument('--depth', default=18)\n    p.add_argument('--seed', default=make())\n")
+    (tmp_path / "train.py").write_text(
+        "import argparse, os\nfrom helpers import add_args\np = argparse.ArgumentParser()\nadd_args(p)\n"
+        "p.add_argument('--rank', type=int, default=os.getenv('LOCAL_RANK', 0), help='process rank')\n"
+        "p.parse_args()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        gen = await ready(pilot)
+        notice = str(gen.query_one("#gen-warnings").render())
+        assert "could not resolve the default of --seed: make()" in notice
+        rank = next(f for f in gen.query(FieldRow) if f.field.path == ("rank",))
+        assert rank.field.help == "process rank · from environment: LOCAL_RANK"
+        assert gen.defaults["depth"] == 18 and gen.defaults["rank"] == 0

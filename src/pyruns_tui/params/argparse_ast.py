@@ -190,7 +190,8 @@ class _ArgparseReader(ScriptWalker):
                 self.warn(node, "a positional argument without a readable name is skipped")
                 return None
             nargs = kwargs.get("nargs")
-            required = nargs not in ("?", "*") or (nargs == "*" and "default" not in kwargs)
+            # argparse marks a REMAINDER positional required, yet it takes zero strings
+            required = nargs not in ("?", "*", "...") or (nargs == "*" and "default" not in kwargs)
         else:
             key = kwargs.get("dest")
             if not isinstance(key, str):

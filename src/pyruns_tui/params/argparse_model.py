@@ -18,6 +18,7 @@ from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, is_plain
 __all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
 
 SUPPRESS = ARGPARSE_CONSTANTS["SUPPRESS"]
+REMAINDER = ARGPARSE_CONSTANTS["REMAINDER"]
 BUILTIN_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str,
                                                    "bool": bool}
 
@@ -122,6 +123,9 @@ def _namespace(parser: ParserDecl) -> dict[str, tuple[Any, str | None]]:
             ns[key] = value
     for key, action in owner.items():
         value, source = ns[key]
+        if action.positional and action.nargs == REMAINDER:
+            ns[key] = ([], source)  # argparse collects zero strings into [] whatever the default
+            continue
         if action.positional and action.nargs == "*":
             if value is None:
                 ns[key] = ([], source)

@@ -9,33 +9,24 @@ recognises (argparse parsers) go to `parser_method`; nothing of the script is ev
 from __future__ import annotations
 
 import ast
-import contextlib
-import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
-from pyruns_tui.params.source_files import (MAX_FILES, MAX_TOTAL_BYTES, ModuleFinder, ModuleNS,
-                                            SourceFile, absolute_name)
+from pyruns_tui.params.module_walk import ENV_READERS, FileState, ModuleWalker
+from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
 from pyruns_tui.params.static_eval import (MAX_ITER, MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope,
-                                           StaticEvaluator, Unresolved, is_plain)
+                                           Unresolved, is_plain)
 
-__all__ = ["ScriptWalker", "Function", "ClassNS", "ENV_READERS"]
+__all__ = ["ScriptWalker", "Function", "ClassNS"]
 
 MAX_STEPS = 200_000  # statements walked before giving up on a pathological script
 SOFT_STEPS = 50_000  # past this, loops are no longer unrolled
 MAX_DEPTH = 40  # nested calls of the script's own functions
 MAX_CALLS = 5_000  # calls of the script's own functions followed in all
 MAX_UNROLL = 1_000
-_ARGPARSE_PUBLIC = ("ArgumentParser", "BooleanOptionalAction", "Action", "FileType",
-                    "Namespace", "SUPPRESS", "OPTIONAL", "ZERO_OR_MORE", "ONE_OR_MORE",
-                    "REMAINDER")
 _HARMLESS_CALLS = {"print", "repr", "str", "id", "type", "vars", "isinstance", "getattr",
                    "hasattr", "logging.info", "logging.debug", "logger.info", "logger.debug"}
-# an installed package is read only for calls like these (or calls given a parser): reading
-# every library a script touches would cost seconds and find nothing
-_PARSER_BUILDER_NAME = re.compile(r"(?i)pars|arg|opt|flag")
-ENV_READERS = {("os", "getenv"), ("os.environ", "get")}
 _MUTATORS: dict[type, frozenset[str]] = {dict: frozenset({"update", "setdefault"}),
                                          list: frozenset({"append", "extend"})}
 MAX_VALUE_FUNCTION_STATEMENTS = 60  # a helper this small is walked for the value it returns
@@ -49,19 +40,6 @@ class _OutOfSteps(BaseException):
 
 
 @dataclass(eq=False)
-class _FileState:
-    """What the walker needs of the file it is in: source for segments, relevance scans."""
-
-    filename: str
-    source: str
-    byte_lines: list[bytes]
-    lines: list[str]
-    relevant_ids: set[int]
-    relevant_names: set[str]
-    file: SourceFile | None = None  # None for the script itself
-
-
-@dataclass(eq=False)
 class Function:
     """A `def` of the script, with its defining scope and evaluated parameter defaults."""
 
@@ -71,7 +49,7 @@ class Function:
     kw_defaults: list[Any]
     is_classmethod: bool = False
     relevant: bool = False
-    home: _FileState | None = None  # the file it is defined in
+    home: FileState | None = None  # the file it is defined in
     statements: int = -1  # statements in its body, counted when first needed
 
 
@@ -117,29 +95,17 @@ def _same(a: Any, b: Any) -> bool:
     return is_plain(a) and is_plain(b) and type(a) is type(b) and a == b
 
 
-class ScriptWalker(StaticEvaluator):
+class ScriptWalker(ModuleWalker):
     """Walks statements; subclasses implement the parser hooks at the bottom."""
 
     def __init__(self, source: str, filename: str, finder: ModuleFinder | None = None) -> None:
-        super().__init__(source)
-        self.filename = filename
-        self.finder = finder
-        self.modules: dict[str, ModuleNS | None] = {}  # None: not found, or being read
-        self.files_read: list[str] = []
-        self.bytes_read = 0
-        self.notes: list[str] = []  # what was read from where (shown like warnings)
-        self.env_reads: dict[int, str] = {}  # id(call node) -> environment variable read
-        self.env_sites: dict[int, str] = {}  # id(call node) -> "file:line"
+        super().__init__(source, filename, finder)
         self.warnings: list[str] = []
         self.attr_bindings: dict[str, Any] = {}
         self.functions: list[Function] = []
         self.visited: set[int] = set()
         self.frames: list[_Frame] = []
-        self.uncertain = 0
         self.steps = 0
-        self.relevant_ids: set[int] = set()
-        self.relevant_names: set[str] = set()
-        self.lines: list[str] = []
         self.loop_cut = False
         self.calls = 0
 
@@ -171,85 +137,6 @@ class ScriptWalker(StaticEvaluator):
                             self.call_function(fn, [], {}, fn.node)
         except _OutOfSteps:
             self.warn_at(0, "script too large to read completely; some arguments may be missing")
-
-    def _current_state(self, file: SourceFile | None) -> _FileState:
-        return _FileState(self.filename, self.source, self._lines, self.lines, self.relevant_ids,
-                          self.relevant_names, file)
-
-    @contextlib.contextmanager
-    def _in_file(self, state: _FileState) -> Iterator[None]:
-        """Walk with `state` as the current file (segments, warnings, relevance), then back."""
-        before = self.state
-        self._enter(state)
-        try:
-            yield
-        finally:
-            self._enter(before)
-
-    def _enter(self, state: _FileState) -> None:
-        self.state = state
-        self.filename, self.source, self._lines = state.filename, state.source, state.byte_lines
-        self.lines, self.relevant_ids, self.relevant_names = (state.lines, state.relevant_ids,
-                                                              state.relevant_names)
-
-    def load_module(self, name: str, *, installed: bool) -> ModuleNS | None:
-        """The module `name` read statically (its top level walked once), or None when it
-        cannot be found, is an installed package and `installed` is False, or limits are hit."""
-        if self.finder is None or not name:
-            return None
-        if name in self.modules:
-            return self.modules[name]
-        file = self.finder(name)
-        if file is None:
-            self.modules[name] = None
-            return None
-        if not (file.local or installed):
-            return None  # not cached: a later call that may read installed packages can
-        self.modules[name] = None  # while it is read (import cycles see "not found")
-        if len(self.files_read) >= MAX_FILES or self.bytes_read + len(file.source) > MAX_TOTAL_BYTES:
-            self.warn_at(0, f"too many modules to read; {name} and later imports are not followed")
-            return None
-        try:
-            tree = ast.parse(file.source, filename=file.filename)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            self.warn_at(0, f"{file.filename}: cannot parse; names imported from it are unknown")
-            return None
-        self.files_read.append(file.filename)
-        self.bytes_read += len(file.source)
-        ns = ModuleNS(file)
-        lines = file.source.splitlines()
-        ids, names = relevant_functions(tree, lines)
-        state = _FileState(file.filename, file.source,
-                           [line.encode("utf-8", "surrogatepass") for line in file.source.splitlines(keepends=True)],
-                           lines, ids, names, file)
-        scope = Scope()
-        scope.names["__name__"] = name
-        frames, uncertain = self.frames, self.uncertain
-        self.frames, self.uncertain = [], 0  # a module's top level is not inside the caller
-        try:
-            with self._in_file(state):
-                self.exec_block(tree.body, scope)
-        finally:
-            self.frames, self.uncertain = frames, uncertain
-        ns.names = scope.names
-        self.modules[name] = ns
-        return ns
-
-    def _package(self) -> str:
-        return self.state.file.package if self.state.file is not None else ""
-
-    def _installed_ok(self) -> bool:
-        """Inside an installed package, its own sibling modules are read like local ones."""
-        return self.state.file is not None and not self.state.file.local
-
-    def module_attribute(self, ns: ModuleNS, attr: str) -> Any:
-        """`module.attr`: a top-level name, else a submodule, else Unresolved."""
-        if attr in ns.names:
-            return ns.names[attr]
-        sub = self.load_module(f"{ns.file.name}.{attr}", installed=not ns.file.local)
-        if sub is not None:
-            return sub
-        raise Unresolved(attr)
 
     def exec_block(self, stmts: list[ast.stmt], scope: Scope) -> bool:
         """Walk statements in order; True when a definite `return` ends the block."""
@@ -313,45 +200,6 @@ class ScriptWalker(StaticEvaluator):
     def exec_Global(self, stmt: ast.Global, scope: Scope) -> bool:
         scope.global_names.update(stmt.names)
         return False
-
-    def exec_Import(self, stmt: ast.Import, scope: Scope) -> bool:
-        installed = self._installed_ok()
-        for alias in stmt.names:
-            name = alias.name if alias.asname else alias.name.split(".")[0]
-            ns = self.load_module(alias.name, installed=installed)
-            if ns is not None and not alias.asname:
-                ns = self.load_module(name, installed=installed)
-            scope.bind(alias.asname or name, ns if ns is not None else ModuleRef(name))
-        return False
-
-    def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
-        dotted = absolute_name(stmt.module, stmt.level, self._package())
-        ns = self.load_module(dotted or "", installed=self._installed_ok()) if dotted else None
-        module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
-        names = stmt.names
-        if module.name == "argparse" and any(alias.name == "*" for alias in names):
-            names = [ast.alias(name=n) for n in _ARGPARSE_PUBLIC]
-        for alias in names:
-            if alias.name == "*":
-                if ns is not None:
-                    self._star_import(ns, scope)
-                continue
-            try:
-                value = self.module_attribute(ns, alias.name) if ns is not None else self.attribute(module, alias.name)
-            except Unresolved:
-                value = UNKNOWN
-            if module.name == "os" and alias.name == "path":
-                value = ModuleRef("os.path")
-            scope.bind(alias.asname or alias.name, value)
-        return False
-
-    def _star_import(self, ns: ModuleNS, scope: Scope) -> None:
-        public = ns.names.get("__all__")
-        names = public if isinstance(public, (list, tuple)) and all(isinstance(n, str) for n in public) \
-            else [n for n in ns.names if not n.startswith("_")]
-        for name in names:
-            if name in ns.names:
-                scope.bind(name, ns.names[name])
 
     def exec_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope) -> bool:
         closure = scope.parent if getattr(scope, "is_class", False) and scope.parent else scope
@@ -548,31 +396,6 @@ class ScriptWalker(StaticEvaluator):
         if len(receiver) > MAX_LEN:
             raise Unresolved("value too large")
         return result
-
-    def _read_environment(self, node: ast.Call, scope: Scope) -> Any:
-        """`os.getenv(NAME, fallback)` / `os.environ.get(...)`: the fallback, as for an empty
-        environment (how the defaults are shown); the variable's name is remembered."""
-        args, kwargs = self.strict_args(node, scope)
-        name = args[0] if args else kwargs.get("key")
-        if not isinstance(name, str):
-            raise Unresolved("environment variable of unknown name")
-        self.env_reads[id(node)] = name
-        self.env_sites.setdefault(id(node), f"{self.filename}:{node.lineno}")
-        return args[1] if len(args) > 1 else kwargs.get("default")
-
-    def _installed_function(self, attr: ModuleAttr, node: ast.Call, scope: Scope) -> Any:
-        """A function of an installed package, read when it may build or fill a parser."""
-        if self.finder is None:
-            return attr
-        passes_parser = any(self.is_parser_object(self.try_eval(a, scope)) for a in node.args
-                            if isinstance(a, ast.Name))
-        if not (passes_parser or _PARSER_BUILDER_NAME.search(attr.attr)):
-            return attr
-        ns = self.load_module(attr.module, installed=True)
-        try:
-            return self.module_attribute(ns, attr.attr) if ns is not None else attr
-        except Unresolved:
-            return attr
 
     def _call_noted(self, fn: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
         """`call_function`, noting where a parser built in another file was read from."""

@@ -11,7 +11,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, TextArea
+from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, Static, TextArea
 
 from pyruns_tui.errors import ParamsError, PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
@@ -29,6 +29,14 @@ from pyruns_tui.workspace.store import TaskStore
 
 PREVIEW_DEBOUNCE_S = 0.05
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
+
+
+def extraction_notice(warnings: list[str], shown: int = 3) -> str:
+    """What parameter extraction did not understand (or read elsewhere), at the top of the form."""
+    lines = [f"⚠ {w}" for w in warnings[:shown]]
+    if len(warnings) > shown:
+        lines.append(f"  … {len(warnings) - shown} more: `pyr-tui init SCRIPT.py` prints them all")
+    return "\n".join(lines)
 
 
 class GeneratorScreen(PyrunsScreen):
@@ -63,6 +71,7 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen.-narrow #gen-head { margin: 0; }
     GeneratorScreen.-no-preview #gen-preview { display: none; }
     GeneratorScreen #gen-head { height: 1; margin: 0 0 1 0; }
+    GeneratorScreen #gen-warnings { height: auto; max-height: 4; color: $warning; margin: 0 0 1 0; }
     GeneratorScreen #gen-head Label { width: auto; color: $text-muted; }
     GeneratorScreen #gen-prefix { width: 1fr; margin: 0 1 0 1; }
     GeneratorScreen #gen-skip { width: auto; }
@@ -107,6 +116,9 @@ class GeneratorScreen(PyrunsScreen):
         self._load_workspace()
         with Horizontal(id="gen-body"):
             with Vertical(id="gen-main"):
+                warnings = self.pyruns.state.script_info.warnings
+                if warnings and not self.shell:
+                    yield Static(extraction_notice(warnings), id="gen-warnings", markup=False)
                 with Horizontal(id="gen-head"):
                     yield Label("name")
                     yield Input(placeholder="prefix (empty: the creation time)", id="gen-prefix",

@@ -139,11 +139,19 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
         path=path,
         kind=kind,
         choices=tuple(choices) if choices else None,
-        help=spec.get("help") or None,
+        help=_help_text(spec),
         group=spec.get("group") or None,
         unresolved=unresolved,
         str_typed=str_typed,
     )
+
+
+def _help_text(spec: Mapping[str, Any]) -> str | None:
+    """The argument's help, plus where an environment-read default comes from."""
+    parts = [str(spec["help"])] if spec.get("help") else []
+    if spec.get("env_vars"):
+        parts.append("from environment: " + ", ".join(spec["env_vars"]))
+    return " · ".join(parts) or None
 
 
 def leaf_paths(spec: Mapping[str, Any], prefix: Path = ()) -> list[Path]:

@@ -1,0 +1,218 @@
+"""The part of the walker that reads beyond the script: imported modules and the environment.
+
+A script's parser often comes from its project's other files (`from utils import
+get_args_parser`), from an installed package (`detectron2.engine.default_argument_parser`), or
+takes defaults from environment variables. The walker reads those modules' source (through a
+`ModuleFinder`, never importing them), walks their top level once, and runs their functions in
+the context of their own file; environment reads give the fallback an empty environment gives.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from pyruns_tui.params.script_scan import relevant_functions
+from pyruns_tui.params.source_files import (MAX_FILES, MAX_TOTAL_BYTES, ModuleFinder, ModuleNS,
+                                            SourceFile, absolute_name)
+from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Scope, StaticEvaluator, Unresolved
+
+__all__ = ["ModuleWalker", "FileState", "ENV_READERS"]
+
+# an installed package is read only for calls like these (or calls given a parser): reading
+# every library a script touches would cost seconds and find nothing
+_PARSER_BUILDER_NAME = re.compile(r"(?i)pars|arg|opt|flag")
+ENV_READERS = {("os", "getenv"), ("os.environ", "get")}
+_ARGPARSE_PUBLIC = ("ArgumentParser", "BooleanOptionalAction", "Action", "FileType",
+                    "Namespace", "SUPPRESS", "OPTIONAL", "ZERO_OR_MORE", "ONE_OR_MORE",
+                    "REMAINDER")
+
+
+@dataclass(eq=False)
+class FileState:
+    """What the walker needs of the file it is in: source for segments, relevance scans."""
+
+    filename: str
+    source: str
+    byte_lines: list[bytes]
+    lines: list[str]
+    relevant_ids: set[int]
+    relevant_names: set[str]
+    file: SourceFile | None = None  # None for the script itself
+
+
+class ModuleWalker(StaticEvaluator):
+    """Imports and environment reads for a statement walker (ScriptWalker builds on it)."""
+
+    def __init__(self, source: str, filename: str, finder: ModuleFinder | None) -> None:
+        super().__init__(source)
+        self.filename = filename
+        self.finder = finder
+        self.modules: dict[str, ModuleNS | None] = {}  # None: not found, or being read
+        self.files_read: list[str] = []
+        self.bytes_read = 0
+        self.notes: list[str] = []  # what was read from where (shown like warnings)
+        self.env_reads: dict[int, str] = {}  # id(call node) -> environment variable read
+        self.env_sites: dict[int, str] = {}  # id(call node) -> "file:line"
+        self.lines: list[str] = []
+        self.relevant_ids: set[int] = set()
+        self.relevant_names: set[str] = set()
+        self.frames: list[Any] = []
+        self.uncertain = 0
+        self.state = self._current_state(None)
+
+    def exec_block(self, stmts: list[ast.stmt], scope: Scope) -> bool:
+        raise NotImplementedError
+
+    def warn_at(self, lineno: int, text: str) -> None:
+        raise NotImplementedError
+
+    def is_parser_object(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def _current_state(self, file: SourceFile | None) -> FileState:
+        return FileState(self.filename, self.source, self._lines, self.lines, self.relevant_ids,
+                          self.relevant_names, file)
+
+    @contextlib.contextmanager
+    def _in_file(self, state: FileState) -> Iterator[None]:
+        """Walk with `state` as the current file (segments, warnings, relevance), then back."""
+        before = self.state
+        self._enter(state)
+        try:
+            yield
+        finally:
+            self._enter(before)
+
+    def _enter(self, state: FileState) -> None:
+        self.state = state
+        self.filename, self.source, self._lines = state.filename, state.source, state.byte_lines
+        self.lines, self.relevant_ids, self.relevant_names = (state.lines, state.relevant_ids,
+                                                              state.relevant_names)
+
+    def load_module(self, name: str, *, installed: bool) -> ModuleNS | None:
+        """The module `name` read statically (its top level walked once), or None when it
+        cannot be found, is an installed package and `installed` is False, or limits are hit."""
+        if self.finder is None or not name:
+            return None
+        if name in self.modules:
+            return self.modules[name]
+        file = self.finder(name)
+        if file is None:
+            self.modules[name] = None
+            return None
+        if not (file.local or installed):
+            return None  # not cached: a later call that may read installed packages can
+        self.modules[name] = None  # while it is read (import cycles see "not found")
+        if len(self.files_read) >= MAX_FILES or self.bytes_read + len(file.source) > MAX_TOTAL_BYTES:
+            self.warn_at(0, f"too many modules to read; {name} and later imports are not followed")
+            return None
+        try:
+            tree = ast.parse(file.source, filename=file.filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            self.warn_at(0, f"{file.filename}: cannot parse; names imported from it are unknown")
+            return None
+        self.files_read.append(file.filename)
+        self.bytes_read += len(file.source)
+        ns = ModuleNS(file)
+        lines = file.source.splitlines()
+        ids, names = relevant_functions(tree, lines)
+        state = FileState(file.filename, file.source,
+                           [line.encode("utf-8", "surrogatepass") for line in file.source.splitlines(keepends=True)],
+                           lines, ids, names, file)
+        scope = Scope()
+        scope.names["__name__"] = name
+        frames, uncertain = self.frames, self.uncertain
+        self.frames, self.uncertain = [], 0  # a module's top level is not inside the caller
+        try:
+            with self._in_file(state):
+                self.exec_block(tree.body, scope)
+        finally:
+            self.frames, self.uncertain = frames, uncertain
+        ns.names = scope.names
+        self.modules[name] = ns
+        return ns
+
+    def _package(self) -> str:
+        return self.state.file.package if self.state.file is not None else ""
+
+    def _installed_ok(self, name: str) -> bool:
+        """Inside an installed package, its own modules are read like local ones (not others)."""
+        file = self.state.file
+        return file is not None and not file.local and name.split(".")[0] == file.name.split(".")[0]
+
+    def module_attribute(self, ns: ModuleNS, attr: str) -> Any:
+        """`module.attr`: a top-level name, else a submodule, else Unresolved."""
+        if attr in ns.names:
+            return ns.names[attr]
+        sub = self.load_module(f"{ns.file.name}.{attr}", installed=not ns.file.local)
+        if sub is not None:
+            return sub
+        raise Unresolved(attr)
+
+    def exec_Import(self, stmt: ast.Import, scope: Scope) -> bool:
+        for alias in stmt.names:
+            name = alias.name if alias.asname else alias.name.split(".")[0]
+            installed = self._installed_ok(alias.name)
+            ns = self.load_module(alias.name, installed=installed)
+            if ns is not None and not alias.asname:
+                ns = self.load_module(name, installed=installed)
+            scope.bind(alias.asname or name, ns if ns is not None else ModuleRef(name))
+        return False
+
+    def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
+        dotted = absolute_name(stmt.module, stmt.level, self._package())
+        ns = self.load_module(dotted, installed=self._installed_ok(dotted)) if dotted else None
+        module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
+        names = stmt.names
+        if module.name == "argparse" and any(alias.name == "*" for alias in names):
+            names = [ast.alias(name=n) for n in _ARGPARSE_PUBLIC]
+        for alias in names:
+            if alias.name == "*":
+                if ns is not None:
+                    self._star_import(ns, scope)
+                continue
+            try:
+                value = self.module_attribute(ns, alias.name) if ns is not None else self.attribute(module, alias.name)
+            except Unresolved:
+                value = UNKNOWN
+            if module.name == "os" and alias.name == "path":
+                value = ModuleRef("os.path")
+            scope.bind(alias.asname or alias.name, value)
+        return False
+
+    def _star_import(self, ns: ModuleNS, scope: Scope) -> None:
+        public = ns.names.get("__all__")
+        names = public if isinstance(public, (list, tuple)) and all(isinstance(n, str) for n in public) \
+            else [n for n in ns.names if not n.startswith("_")]
+        for name in names:
+            if name in ns.names:
+                scope.bind(name, ns.names[name])
+
+    def _read_environment(self, node: ast.Call, scope: Scope) -> Any:
+        """`os.getenv(NAME, fallback)` / `os.environ.get(...)`: the fallback, as for an empty
+        environment (how the defaults are shown); the variable's name is remembered."""
+        args, kwargs = self.strict_args(node, scope)
+        name = args[0] if args else kwargs.get("key")
+        if not isinstance(name, str):
+            raise Unresolved("environment variable of unknown name")
+        self.env_reads[id(node)] = name
+        self.env_sites.setdefault(id(node), f"{self.filename}:{node.lineno}")
+        return args[1] if len(args) > 1 else kwargs.get("default")
+
+    def _installed_function(self, attr: ModuleAttr, node: ast.Call, scope: Scope) -> Any:
+        """A function of an installed package, read when it may build or fill a parser."""
+        if self.finder is None:
+            return attr
+        passes_parser = any(self.is_parser_object(self.try_eval(a, scope)) for a in node.args
+                            if isinstance(a, ast.Name))
+        if not (passes_parser or _PARSER_BUILDER_NAME.search(attr.attr)):
+            return attr
+        ns = self.load_module(attr.module, installed=True)
+        try:
+            return self.module_attribute(ns, attr.attr) if ns is not None else attr
+        except Unresolved:
+            return attr

@@ -1,0 +1,2 @@
+from .defaults import *
+from .launch import launch

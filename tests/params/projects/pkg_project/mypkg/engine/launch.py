@@ -1,0 +1,2 @@
+def launch(main_func, num_gpus):
+    main_func()

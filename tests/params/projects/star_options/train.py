@@ -1,0 +1,4 @@
+from options import *
+
+opt = parser.parse_args()
+print(opt)

@@ -1,0 +1,159 @@
+"""Extraction across files: parsers and helpers in the project's own modules or installed
+packages, several parsers, defaults from the environment. The truth is each script's real
+parser, run by the probe for an empty command line (in a subprocess, with its folder on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
+from pyruns_tui.workspace.module_files import ModuleFiles, project_root_of
+from tests.params.real_parser import real_namespaces, strict_equal
+
+PROJECTS = Path(__file__).parent / "projects"
+
+
+def extract(script: Path) -> ScriptParams:
+    return extract_params(script.read_text(), str(script), finder=ModuleFiles(script))
+
+
+def truth(script: Path, parses: int = 1, pythonpath: Path | None = None, stubs: Path | None = None) -> dict[str, Any]:
+    """The real parser's namespace; `stubs` is a folder of empty stand-ins for missing imports."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LOCAL_RANK", "WORLD_SIZE", "DATA_DIR")}
+    paths = [str(p) for p in (pythonpath, stubs) if p is not None]
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    (result,) = real_namespaces(script.resolve(), [[]], parses=parses, env=env)
+    assert "ok" in result, result
+    return result["ok"]
+
+
+def assert_matches_truth(sp: ScriptParams, real: dict[str, Any], unresolved: set[str] = frozenset()) -> None:
+    assert sp.kind == "argparse"
+    assert set(sp.keys()) == set(real)
+    assert {k for k in sp.keys() if not sp.specs_for(k)[0].default_resolved} == set(unresolved)
+    defaults = sp.defaults()
+    for key in sp.keys():
+        if key not in unresolved:
+            assert strict_equal(defaults[key], real[key]), (key, defaults[key], real[key])
+
+
+def test_a_config_pre_pass_and_the_main_parser_are_both_read() -> None:
+    script = PROJECTS / "two_parsers" / "train.py"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script, parses=2))
+    assert sp.keys()[0] == "config"  # argparse sees the pre-pass first
+    assert len(sp.keys()) == 9
+
+
+def test_a_parser_from_a_sibling_module_is_read_without_importing_it() -> None:
+    script = PROJECTS / "sibling_parser" / "main_pretrain.py"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script))
+    assert sp.defaults()["output_dir"] == "./out_400"  # a constant of the module, through `utils.X`
+    assert sp.files_read == (str(PROJECTS / "sibling_parser" / "utils.py"),)
+    assert any(w.startswith("parser built by utils.get_args_parser: read from ") for w in sp.warnings)
+
+
+def test_a_package_of_the_project_is_followed_through_relative_and_star_imports() -> None:
+    script = PROJECTS / "pkg_project" / "tools" / "train_net.py"
+    assert project_root_of(script) == PROJECTS / "pkg_project"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script, pythonpath=PROJECTS / "pkg_project"), unresolved={"dist_url"})
+    assert "could not resolve the default of --dist-url: \"tcp://127.0.0.1:{}\".format(port)" in sp.warnings
+    assert any(w.startswith("parser built by mypkg.engine.defaults.default_argument_parser") for w in sp.warnings)
+
+
+def test_an_installed_package_is_read_from_its_file_where_it_builds_the_parser(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+    shutil.copytree(PROJECTS / "pkg_project" / "mypkg", site / "mypkg")
+    (site / "mypkg" / "__init__.py").write_text("import torch  # an installed package's import is not followed\n")
+    script = tmp_path / "work" / "train_net.py"
+    script.parent.mkdir()
+    shutil.copy(PROJECTS / "pkg_project" / "tools" / "train_net.py", script)
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "venv"))
+    sp = extract(script)
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    (stubs / "torch.py").write_text("")
+    assert_matches_truth(sp, truth(script, pythonpath=site, stubs=stubs), unresolved={"dist_url"})
+    assert str(site / "mypkg" / "engine" / "defaults.py") in sp.files_read
+    assert not any("torch" in f for f in sp.files_read)
+
+
+def test_helpers_in_other_files_add_arguments_and_dicts_of_defaults() -> None:
+    script = PROJECTS / "helpers" / "train.py"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script))
+    assert sp.defaults()["gpus"] == 8 and sp.defaults()["diffusion_steps"] == 1000
+    assert sp.specs_for("depth")[0].group == "model"
+
+
+def test_a_star_import_of_a_module_level_parser() -> None:
+    script = PROJECTS / "star_options" / "train.py"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script))
+
+
+def test_a_function_of_the_project_that_builds_and_parses() -> None:
+    script = PROJECTS / "rl_project" / "ppo.py"
+    sp = extract(script)
+    # `__file__` of the module is only known at run time
+    assert_matches_truth(sp, truth(script), unresolved={"exp_name"})
+
+
+def test_defaults_from_the_environment_hold_the_fallback_and_say_so() -> None:
+    script = PROJECTS / "env_defaults" / "train.py"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script))
+    assert [s.env_vars for s in sp.params] == [("LOCAL_RANK",), ("WORLD_SIZE",), ("DATA_DIR",)]
+
+
+def test_extraction_never_imports_what_it_reads() -> None:
+    script = PROJECTS / "side_effects" / "train.py"
+    marker = Path(str(PROJECTS / "side_effects" / "model_zoo.py") + ".imported")
+    marker.unlink(missing_ok=True)
+    sp = extract(script)
+    assert sp.keys() == ["arch"] and sp.defaults() == {"arch": "resnet50"}
+    assert not marker.exists()
+
+
+def test_without_a_finder_imports_are_not_followed_and_the_script_says_why() -> None:
+    script = PROJECTS / "rl_project" / "ppo.py"
+    sp = extract_params(script.read_text(), str(script))
+    assert sp.kind == "plain"
+    assert sp.warnings and "argparse is used but no parser was found" in sp.warnings[-1]
+
+
+def test_import_cycles_and_missing_modules_end(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("from b import f\nimport argparse\ndef g(p):\n    p.add_argument('--x', default=1)\n")
+    (tmp_path / "b.py").write_text("from a import g\nfrom nowhere import h\ndef f(p):\n    g(p)\n    h(p)\n")
+    script = tmp_path / "train.py"
+    script.write_text("import argparse\nfrom b import f\np = argparse.ArgumentParser()\nf(p)\np.parse_args()\n")
+    sp = extract(script)
+    assert sp.kind == "argparse"
+    assert any("a parser is passed to `h`" in w for w in sp.warnings)
+
+
+def test_init_prints_each_warning_and_keeps_them_with_the_files_read(tmp_path: Path) -> None:
+    import json
+
+    from tests.cli.helpers import pyr
+
+    shutil.copytree(PROJECTS / "pkg_project", tmp_path / "proj")
+    result = pyr(tmp_path / "proj", "init", "tools/train_net.py")
+    assert result.code == 0, result.err
+    warnings = result.err.splitlines()
+    assert all(line.startswith("pyr-tui: warning: ") for line in warnings)
+    assert any("parser built by mypkg.engine.defaults.default_argument_parser: read from " in w for w in warnings)
+    assert any("could not resolve the default of --dist-url" in w for w in warnings)
+    info = json.loads((tmp_path / "proj" / "_pyruns_" / "train_net" / "script_info.json").read_text())
+    assert info["warnings"] == [w.removeprefix("pyr-tui: warning: ") for w in warnings]
+    assert str(tmp_path / "proj" / "mypkg" / "engine" / "defaults.py") in info["files_read"]
