@@ -46,11 +46,17 @@ class _ArgparseReader(ScriptWalker):
         self.parsers: list[ParserDecl] = []
         self.parses = 0
         self.env_in_defaults: set[int] = set()
+        self.parser_files: set[str] = set()  # files where arguments are added
 
     def environment_warnings(self) -> list[str]:
-        """Environment reads that shaped the parser outside a default (taken as unset)."""
-        return [f"{self.env_sites[key]}: the environment variable {name} is read while the parser is built; "
-                "taken as unset" for key, name in self.env_reads.items() if key not in self.env_in_defaults]
+        """Environment reads outside a default, in a file that builds the parser (taken as unset)."""
+        out = []
+        for key, name in self.env_reads.items():
+            filename, line = self.env_sites[key]
+            if key not in self.env_in_defaults and filename in self.parser_files:
+                out.append(f"{filename}:{line}: the environment variable {name} is read while the parser is built; "
+                           "taken as unset")
+        return out
 
     def is_parser_factory(self, func: Any) -> bool:
         return func == ModuleAttr("argparse", "ArgumentParser")
@@ -168,6 +174,7 @@ class _ArgparseReader(ScriptWalker):
             self.warn(node, f"add_argument({shown}, ...) has names that cannot be read "
                             "statically; skipped")
             return None
+        self.parser_files.add(self.filename)
         kw_nodes: dict[str, ast.expr | None] = {}
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:

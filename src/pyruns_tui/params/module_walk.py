@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -26,6 +27,7 @@ __all__ = ["ModuleWalker", "FileState", "ENV_READERS"]
 # every library a script touches would cost seconds and find nothing
 _PARSER_BUILDER_NAME = re.compile(r"(?i)pars|arg|opt|flag")
 ENV_READERS = {("os", "getenv"), ("os.environ", "get")}
+_STDLIB = frozenset(sys.stdlib_module_names)
 _ARGPARSE_PUBLIC = ("ArgumentParser", "BooleanOptionalAction", "Action", "FileType",
                     "Namespace", "SUPPRESS", "OPTIONAL", "ZERO_OR_MORE", "ONE_OR_MORE",
                     "REMAINDER")
@@ -44,6 +46,29 @@ class FileState:
     file: SourceFile | None = None  # None for the script itself
 
 
+@dataclass(frozen=True)
+class LazyImport:
+    """A name an import statement bound, read from its module when first used."""
+
+    module: str  # absolute dotted name
+    attr: str | None  # None for `import module`
+    installed: bool  # whether an installed package may be read for it
+
+
+def _module_scope(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _public_names(ns: ModuleNS) -> list[str]:
+    """What `from module import *` takes: `__all__`, else the names not starting with `_`."""
+    public = ns.names.get("__all__")
+    if isinstance(public, (list, tuple)) and all(isinstance(n, str) for n in public):
+        return list(public)
+    return [n for n in ns.names if not n.startswith("_")]
+
+
 class ModuleWalker(StaticEvaluator):
     """Imports and environment reads for a statement walker (ScriptWalker builds on it)."""
 
@@ -54,9 +79,10 @@ class ModuleWalker(StaticEvaluator):
         self.modules: dict[str, ModuleNS | None] = {}  # None: not found, or being read
         self.files_read: list[str] = []
         self.bytes_read = 0
+        self.out_of_files = False
         self.notes: list[str] = []  # what was read from where (shown like warnings)
         self.env_reads: dict[int, str] = {}  # id(call node) -> environment variable read
-        self.env_sites: dict[int, str] = {}  # id(call node) -> "file:line"
+        self.env_sites: dict[int, tuple[str, int]] = {}  # id(call node) -> (file, line)
         self.lines: list[str] = []
         self.relevant_ids: set[int] = set()
         self.relevant_names: set[str] = set()
@@ -108,7 +134,9 @@ class ModuleWalker(StaticEvaluator):
             return None  # not cached: a later call that may read installed packages can
         self.modules[name] = None  # while it is read (import cycles see "not found")
         if len(self.files_read) >= MAX_FILES or self.bytes_read + len(file.source) > MAX_TOTAL_BYTES:
-            self.warn_at(0, f"too many modules to read; {name} and later imports are not followed")
+            if not self.out_of_files:
+                self.out_of_files = True
+                self.warn_at(0, f"too many modules to read ({MAX_FILES}); {name} and later imports are not followed")
             return None
         try:
             tree = ast.parse(file.source, filename=file.filename)
@@ -132,7 +160,7 @@ class ModuleWalker(StaticEvaluator):
                 self.exec_block(tree.body, scope)
         finally:
             self.frames, self.uncertain = frames, uncertain
-        ns.names = scope.names
+        ns.names, ns.stars = scope.names, scope.stars
         self.modules[name] = ns
         return ns
 
@@ -145,52 +173,73 @@ class ModuleWalker(StaticEvaluator):
         return file is not None and not file.local and name.split(".")[0] == file.name.split(".")[0]
 
     def module_attribute(self, ns: ModuleNS, attr: str) -> Any:
-        """`module.attr`: a top-level name, else a submodule, else Unresolved."""
+        """`module.attr`: a top-level name (star imports included), else a submodule, else Unresolved."""
         if attr in ns.names:
-            return ns.names[attr]
+            return self.resolve(ns.names[attr])
+        for star in ns.stars:
+            source = self.load_module(star, installed=not ns.file.local)
+            if source is not None and attr in _public_names(source):
+                return self.module_attribute(source, attr)
         sub = self.load_module(f"{ns.file.name}.{attr}", installed=not ns.file.local)
         if sub is not None:
             return sub
         raise Unresolved(attr)
 
+    def resolve(self, value: Any) -> Any:
+        """A name bound by an import, read now that it is used (imports are read lazily: a
+        project's package `__init__` often imports everything, and most of it never matters)."""
+        if not isinstance(value, LazyImport):
+            return value
+        ns = self.load_module(value.module, installed=value.installed)
+        if value.attr is None:
+            return ns if ns is not None else ModuleRef(value.module)
+        try:
+            if ns is not None:
+                return self.module_attribute(ns, value.attr)
+            return self.attribute(ModuleRef(value.module), value.attr)
+        except Unresolved:
+            return UNKNOWN
+
     def exec_Import(self, stmt: ast.Import, scope: Scope) -> bool:
         for alias in stmt.names:
             name = alias.name if alias.asname else alias.name.split(".")[0]
-            installed = self._installed_ok(alias.name)
-            ns = self.load_module(alias.name, installed=installed)
-            if ns is not None and not alias.asname:
-                ns = self.load_module(name, installed=installed)
-            scope.bind(alias.asname or name, ns if ns is not None else ModuleRef(name))
+            if self.finder is None or name.split(".")[0] in _STDLIB:
+                scope.bind(alias.asname or name, ModuleRef(name))
+            else:
+                scope.bind(alias.asname or name, LazyImport(name, None, self._installed_ok(name)))
         return False
 
     def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
         dotted = absolute_name(stmt.module, stmt.level, self._package())
-        ns = self.load_module(dotted, installed=self._installed_ok(dotted)) if dotted else None
+        followed = bool(dotted) and self.finder is not None and dotted.split(".")[0] not in _STDLIB
         module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
         names = stmt.names
         if module.name == "argparse" and any(alias.name == "*" for alias in names):
             names = [ast.alias(name=n) for n in _ARGPARSE_PUBLIC]
         for alias in names:
             if alias.name == "*":
-                if ns is not None:
-                    self._star_import(ns, scope)
+                if followed:
+                    _module_scope(scope).stars.append(dotted)
                 continue
-            try:
-                value = self.module_attribute(ns, alias.name) if ns is not None else self.attribute(module, alias.name)
-            except Unresolved:
-                value = UNKNOWN
-            if module.name == "os" and alias.name == "path":
-                value = ModuleRef("os.path")
+            if followed:
+                value: Any = LazyImport(dotted, alias.name, self._installed_ok(dotted))
+            else:
+                try:
+                    value = self.attribute(module, alias.name)
+                except Unresolved:
+                    value = UNKNOWN
+                if module.name == "os" and alias.name == "path":
+                    value = ModuleRef("os.path")
             scope.bind(alias.asname or alias.name, value)
         return False
 
-    def _star_import(self, ns: ModuleNS, scope: Scope) -> None:
-        public = ns.names.get("__all__")
-        names = public if isinstance(public, (list, tuple)) and all(isinstance(n, str) for n in public) \
-            else [n for n in ns.names if not n.startswith("_")]
-        for name in names:
-            if name in ns.names:
-                scope.bind(name, ns.names[name])
+    def star_lookup(self, scope: Scope, name: str) -> Any:
+        """A name a star import brought into the module of `scope`; Unresolved if none did."""
+        for star in _module_scope(scope).stars:
+            source = self.load_module(star, installed=self._installed_ok(star))
+            if source is not None and name in _public_names(source):
+                return self.module_attribute(source, name)
+        raise Unresolved(name)
 
     def _read_environment(self, node: ast.Call, scope: Scope) -> Any:
         """`os.getenv(NAME, fallback)` / `os.environ.get(...)`: the fallback, as for an empty
@@ -200,7 +249,7 @@ class ModuleWalker(StaticEvaluator):
         if not isinstance(name, str):
             raise Unresolved("environment variable of unknown name")
         self.env_reads[id(node)] = name
-        self.env_sites.setdefault(id(node), f"{self.filename}:{node.lineno}")
+        self.env_sites.setdefault(id(node), (self.filename, node.lineno))
         return args[1] if len(args) > 1 else kwargs.get("default")
 
     def _installed_function(self, attr: ModuleAttr, node: ast.Call, scope: Scope) -> Any:

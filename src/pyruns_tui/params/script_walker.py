@@ -9,11 +9,13 @@ recognises (argparse parsers) go to `parser_method`; nothing of the script is ev
 from __future__ import annotations
 
 import ast
+import copy
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
-from pyruns_tui.params.module_walk import ENV_READERS, FileState, ModuleWalker
+from pyruns_tui.params.module_walk import ENV_READERS, FileState, LazyImport, ModuleWalker
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
 from pyruns_tui.params.static_eval import (MAX_ITER, MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope,
                                            Unresolved, is_plain)
@@ -29,7 +31,10 @@ _HARMLESS_CALLS = {"print", "repr", "str", "id", "type", "vars", "isinstance", "
                    "hasattr", "logging.info", "logging.debug", "logger.info", "logger.debug"}
 _MUTATORS: dict[type, frozenset[str]] = {dict: frozenset({"update", "setdefault"}),
                                          list: frozenset({"append", "extend"})}
-MAX_VALUE_FUNCTION_STATEMENTS = 60  # a helper this small is walked for the value it returns
+MAX_VALUE_FUNCTION_STATEMENTS = 40  # a helper this small is walked for the value it returns
+MAX_VALUE_CALLS = 200
+MAX_WALKS_WITHOUT_PARSER = 8  # walks of one function given no parser
+_BUILDER_NAME = re.compile(r"(?i)pars|arg|opt|flag|default|conf|cfg|setting|param")
 _ORPHAN_METHODS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                    "set_defaults", "add_subparsers", "parse_args", "parse_known_args",
                    "parse_intermixed_args", "parse_known_intermixed_args"}
@@ -84,8 +89,12 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def _statement_count(fn: Function) -> int:
+    """Statements in a function, or a huge number for one with `while`, `with` or `try`: a helper
+    worth walking for its value builds a dict or a constant, it does not work."""
     if fn.statements < 0:
-        fn.statements = sum(isinstance(n, ast.stmt) for n in ast.walk(fn.node))
+        nodes = list(ast.walk(fn.node))
+        busy = any(isinstance(n, (ast.While, ast.With, ast.AsyncWith, ast.Try)) for n in nodes)
+        fn.statements = 1 << 30 if busy else sum(isinstance(n, ast.stmt) for n in nodes)
     return fn.statements
 
 
@@ -108,6 +117,9 @@ class ScriptWalker(ModuleWalker):
         self.steps = 0
         self.loop_cut = False
         self.calls = 0
+        self.value_calls = 0
+        self.walks: dict[int, int] = {}
+        self.values: dict[tuple[int, str, str], Any] = {}
 
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
@@ -121,7 +133,7 @@ class ScriptWalker(ModuleWalker):
         module.names["__name__"] = "__main__"
         self.lines = self.source.splitlines()
         self.relevant_ids, self.relevant_names = relevant_functions(tree, self.lines)
-        self.state = self._current_state(None)
+        self.state = main_file = self._current_state(None)
         called = called_names(self.source)
         try:
             self.exec_block(tree.body, module)
@@ -130,8 +142,8 @@ class ScriptWalker(ModuleWalker):
                 pending = True
                 while pending:
                     pending = False
-                    for fn in list(self.functions):
-                        if fn.relevant and id(fn) not in self.visited \
+                    for fn in list(self.functions):  # the script's own: a module's run only when called
+                        if fn.relevant and id(fn) not in self.visited and fn.home is main_file \
                                 and not (callers_only and fn.node.name in called):
                             pending = True
                             self.call_function(fn, [], {}, fn.node)
@@ -321,6 +333,14 @@ class ScriptWalker(ModuleWalker):
                 merged[name] = objects[-1] if objects else UNKNOWN
         scope.names = merged
 
+    def eval_Name(self, node: ast.Name, scope: Scope) -> Any:
+        try:
+            return self.resolve(super().eval_Name(node, scope))
+        except Unresolved:
+            if self.finder is None:
+                raise
+            return self.star_lookup(scope, node.id)
+
     def eval_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         dotted = _dotted(node)
         if dotted is not None and dotted in self.attr_bindings:
@@ -328,6 +348,7 @@ class ScriptWalker(ModuleWalker):
         return super().eval_Attribute(node, scope)
 
     def attribute(self, base: Any, attr: str) -> Any:
+        base = self.resolve(base)
         if isinstance(base, ModuleNS):
             return self.module_attribute(base, attr)
         if base == ModuleAttr("os", "environ") and attr == "get":
@@ -350,12 +371,21 @@ class ScriptWalker(ModuleWalker):
             if isinstance(receiver, (dict, list)) and func_node.attr in _MUTATORS[type(receiver)]:
                 return self._mutate(receiver, func_node.attr, node, scope)
             try:
-                func = UNKNOWN if receiver is UNKNOWN else self.attribute(receiver,
-                                                                          func_node.attr)
+                func = UNKNOWN if receiver is UNKNOWN else self._callee(receiver, func_node.attr)
+            except Unresolved:
+                func = UNKNOWN
+        elif isinstance(func_node, ast.Name):
+            try:
+                func = self._callee(None, func_node.id, scope)
             except Unresolved:
                 func = UNKNOWN
         else:
             func = self.try_eval(func_node, scope)
+        if isinstance(func, LazyImport):
+            if not self._worth_reading(func, node, scope):
+                self.lenient_args(node, scope)
+                raise Unresolved("a call into a module not read")
+            func = self.resolve(func)
         if isinstance(func, ModuleAttr) and (func.module, func.attr) in ENV_READERS:
             return self._read_environment(node, scope)
         if isinstance(func, ModuleAttr):
@@ -365,15 +395,16 @@ class ScriptWalker(ModuleWalker):
             return self.new_parser(node, kwargs)
         if isinstance(func, Function):
             args, kwargs = self.lenient_args(node, scope)
-            if func.relevant or any(self.is_parser_object(v) for v in [*args, *kwargs.values()]):
+            given_parser = any(self.is_parser_object(v) for v in [*args, *kwargs.values()])
+            if func.relevant and not given_parser:
+                self.walks[id(func)] = walks = self.walks.get(id(func), 0) + 1
+                if walks > MAX_WALKS_WITHOUT_PARSER:  # a loop calling a big function: more walks add nothing
+                    raise Unresolved("walked often enough")
+            if func.relevant or given_parser:
                 if func.is_classmethod and isinstance(func_node, ast.Attribute):
                     args = [self.try_eval(func_node.value, scope), *args]
                 return self._call_noted(func, args, kwargs, node)
-            if _statement_count(func) <= MAX_VALUE_FUNCTION_STATEMENTS:
-                value = self.call_function(func, args, kwargs, node)  # for its value
-                if is_plain(value):
-                    return value
-            raise Unresolved("call of a script function")
+            return self._value_of_call(func, args, kwargs, node)
         if func is UNKNOWN or isinstance(func, (ClassNS, ModuleAttr, ModuleRef)):
             args, kwargs = self.lenient_args(node, scope)
             passed = [v for v in [*args, *kwargs.values()] if self.is_parser_object(v)]
@@ -386,6 +417,54 @@ class ScriptWalker(ModuleWalker):
             raise Unresolved("unknown call")
         args, kwargs = self.strict_args(node, scope)
         return self.apply(func, args, kwargs)
+
+    def _callee(self, receiver: Any, name: str, scope: Scope | None = None) -> Any:
+        """What a call names, an import not yet read left as a LazyImport (see _worth_reading)."""
+        if receiver is None:
+            try:
+                assert scope is not None
+                return scope.lookup(name)
+            except KeyError:
+                return self.eval_Name(ast.Name(id=name, ctx=ast.Load()), scope)  # builtins, star imports
+        receiver = self.resolve(receiver)
+        if isinstance(receiver, ModuleNS) and name in receiver.names:
+            return receiver.names[name]
+        return self.attribute(receiver, name)
+
+    def _worth_reading(self, func: LazyImport, node: ast.Call, scope: Scope) -> bool:
+        """Whether to read the module a called name comes from: when the call is given a parser
+        or its name reads like building one or its defaults (reading every module a training
+        loop calls into would cost seconds and change nothing)."""
+        if _BUILDER_NAME.search(func.attr or func.module.rpartition(".")[2]):
+            return True
+        return any(isinstance(a, ast.Name) and self.is_parser_object(self.try_eval(a, scope)) for a in node.args)
+
+    def _value_of_call(self, fn: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+        """The plain value a small helper of the project returns (`defaults.update(model_defaults())`).
+
+        Walked at most MAX_VALUE_CALLS times in all, once per function and arguments, and never for
+        an installed package's function: what a script needs this for is a few dicts of defaults."""
+        home = fn.home.file if fn.home is not None else None
+        if (home is not None and not home.local) or _statement_count(fn) > MAX_VALUE_FUNCTION_STATEMENTS:
+            raise Unresolved("call of a script function")
+        if is_plain([args, kwargs]):
+            key = (id(fn), repr(args), repr(kwargs))
+        else:  # unknown arguments: the same walk gives the same answer, keep it by their kinds
+            key = (id(fn), "", ",".join(type(v).__name__ for v in [*args, *kwargs.values()]))
+        if key in self.values:
+            known = self.values[key]
+            if known is UNKNOWN:
+                raise Unresolved("call of a script function")
+            return copy.deepcopy(known)
+        if self.value_calls >= MAX_VALUE_CALLS:
+            raise Unresolved("call of a script function")
+        self.value_calls += 1
+        value = self.call_function(fn, args, kwargs, node)
+        plain = is_plain(value)
+        self.values[key] = copy.deepcopy(value) if plain else UNKNOWN
+        if not plain:
+            raise Unresolved("call of a script function")
+        return value
 
     def _mutate(self, receiver: dict[str, Any] | list[Any], attr: str, node: ast.Call, scope: Scope) -> Any:
         """`d.update(...)`, `d.setdefault(k, v)`, `l.append(x)`, `l.extend(xs)` on known values."""

@@ -38,6 +38,7 @@ class ModuleNS:
 
     file: SourceFile
     names: dict[str, Any] = field(default_factory=dict)
+    stars: list[str] = field(default_factory=list)  # modules star-imported, read when a name is missing
 
 
 def absolute_name(module: str | None, level: int, package: str) -> str | None:

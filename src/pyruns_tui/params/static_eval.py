@@ -156,6 +156,7 @@ class Scope:
         self.names: dict[str, Any] = {}
         self.parent = parent
         self.global_names: set[str] = set()
+        self.stars: list[str] = []  # modules `from m import *` named here (a module scope)
 
     def lookup(self, name: str) -> Any:
         """The bound value; KeyError when no scope in the chain binds `name`."""
