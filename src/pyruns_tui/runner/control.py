@@ -16,12 +16,41 @@ from pyruns_tui.runner.breaker import Pause, clear_pause, read_pause
 from pyruns_tui.runner.client import runner_alive, start_or_wake, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.runner.slurm.records import is_slurm_run
+from pyruns_tui.runner.slurm.submit import Request, new_call_id
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
 WAIT_POLL_S = 0.025
 RUNNER_CHECK_S = 1.0
+SUBMIT_WAIT_S = 120.0
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where a `run` call sends its tasks: `name` None = the settings' executor; the rest are
+    per-call Slurm overrides (`run --partition/--time/--sbatch-arg`)."""
+
+    name: str | None = None
+    partition: str | None = None
+    time: str | None = None
+    sbatch_args: tuple[str, ...] = ()
+
+
+def _resolve_executor(store: TaskStore, executor: Executor | None) -> Executor:
+    from pyruns_tui.workspace.settings import EXECUTORS, load_settings
+
+    executor = executor or Executor()
+    name = executor.name or load_settings(store.layout.settings_file).executor
+    if name not in EXECUTORS:
+        raise RunnerError(f"unknown executor {name!r}: use local or slurm")
+    if name == "local" and (executor.partition or executor.time or executor.sbatch_args):
+        raise RunnerError("--partition, --time and --sbatch-arg need the slurm executor (--executor slurm)")
+    for value in (executor.partition, executor.time, *executor.sbatch_args):
+        if value is not None and (not value.strip() or "\n" in value):
+            raise RunnerError(f"Slurm option {value!r} must be one non-empty line")
+    return Executor(name, executor.partition, executor.time, executor.sbatch_args)
 
 
 @dataclass
@@ -77,15 +106,18 @@ def queue(
     force: bool = False,
     start_runner: bool = True,
     retries: Retries | None = None,
+    executor: Executor | None = None,
 ) -> Outcome:
     """Queue pending or finished tasks (a finished one gets run N+1 when it starts).
 
     `gpus` sets the task's GPU request for good; `force` starts it without waiting for a slot
     or free GPUs (and force-starts tasks that are already queued); `retries` sets how its
-    failed runs are retried (runner/retry.py).
+    failed runs are retried (runner/retry.py). On the slurm executor the tasks queued by this
+    call are submitted together, as one job array.
     """
     outcome = Outcome()
     now = time.time()
+    chosen = _resolve_executor(store, executor)
     with store.lock():
         to_save = []
         for offset, name in enumerate(names):
@@ -98,6 +130,13 @@ def queue(
                 if gpus is not None or retries is not None:
                     to_save.append(task)
                 outcome.skipped[name] = why
+        changed = set(outcome.changed)
+        request = None
+        if chosen.name == "slurm":
+            request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
+        for task in to_save:
+            if task.name in changed and task.status is Status.QUEUED and not is_slurm_run(task):
+                task.submit = request
         store.save_all(to_save)
     if start_runner and outcome.changed:
         start_or_wake(store.layout)
@@ -122,12 +161,19 @@ def rerun(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) 
 def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
     """Take queued tasks back to pending (no runner needed)."""
     outcome = Outcome()
+    on_slurm = False
     with store.lock():
         to_save = []
         for name in names:
             task = store.get(name)
             if task.status is not Status.QUEUED:
                 outcome.skipped[name] = f"is {task.status.value}, not queued"
+                continue
+            if is_slurm_run(task):
+                task.stop_requested = True  # the runner scancels the array index and records it
+                to_save.append(task)
+                outcome.changed.append(name)
+                on_slurm = True
                 continue
             task.set_status(Status.PENDING)
             task.force = False
@@ -137,6 +183,8 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
             to_save.append(task)
             outcome.changed.append(name)
         store.save_all(to_save)
+    if on_slurm:
+        start_or_wake(store.layout)
     return outcome
 
 
@@ -157,7 +205,10 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
         to_save = []
         for name in names:
             task = store.get(name)
-            if task.status is Status.QUEUED:
+            if is_slurm_run(task):
+                task.stop_requested = True  # submitted: the runner scancels it and records how it ended
+                outcome.stopping.append(name)
+            elif task.status is Status.QUEUED:
                 task.set_status(Status.PENDING)
                 task.force = False
                 task.queued_at = None
@@ -241,6 +292,38 @@ def wait(
         time.sleep(WAIT_POLL_S)
 
 
+def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:
+    """Whether these just-queued tasks go to Slurm."""
+    return any(Request.of(store.get(name)) is not None for name in names[:1])
+
+
+def refused_by_slurm(task: Task) -> bool:
+    """A Slurm run that ended without ever getting a job id: sbatch refused it (or the launch)."""
+    run = task.last_run
+    return task.status is Status.FAILED and (run is None or (run.backend == "slurm" and run.slurm_job_id is None))
+
+
+def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SUBMIT_WAIT_S) -> dict[str, Task]:
+    """Block until the runner has submitted these tasks to Slurm (each has a job id) or failed them."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        tasks = {name: store.get(name) for name in names}
+        if all(_submitted_or_over(t) for t in tasks.values()):
+            return tasks
+        if time.monotonic() > deadline:
+            raise RunnerError(f"the runner did not submit the tasks within {timeout_s:g} s; see `pyr-tui runner status`")
+        if not runner_alive(store.layout):
+            start_or_wake(store.layout)
+        time.sleep(WAIT_POLL_S * 2)
+
+
+def _submitted_or_over(task: Task) -> bool:
+    run = task.last_run
+    if not task.status.is_active:
+        return True
+    return run is not None and run.backend == "slurm" and run.slurm_job_id is not None
+
+
 def attach(store: TaskStore) -> bool:
     """When a view opens a workspace: if tasks are queued or running but no runner is alive
     (it crashed, or the machine rebooted), start one; it adopts or recovers them. True if started."""
@@ -272,6 +355,7 @@ def failed_names(tasks: dict[str, Task]) -> list[str]:
 
 
 __all__ = [
+    "Executor",
     "Outcome",
     "Retries",
     "StopOutcome",

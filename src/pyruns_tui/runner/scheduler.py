@@ -29,6 +29,9 @@ from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
 from pyruns_tui.runner.retry import should_retry
 from pyruns_tui.runner.triage import oom_kills, read_failure
+from pyruns_tui.runner.slurm.executor import SlurmExecutor
+from pyruns_tui.runner.slurm.records import is_slurm_run
+from pyruns_tui.runner.slurm.submit import Request
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
@@ -126,6 +129,7 @@ class Scheduler:
         self.breaker = CircuitBreaker(self.settings.pause_after_failures)
         self.pause: Pause | None = None
         self._pause_key: tuple[int, int, int] | None = None
+        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable)
         self._refresh_settings()
 
     # ----- configuration
@@ -136,7 +140,7 @@ class Scheduler:
 
     @property
     def idle(self) -> bool:
-        return not self.active and self.queued == 0
+        return not self.active and self.queued == 0 and not self.slurm.busy
 
     def _refresh_settings(self) -> None:
         key = stat_key(self.layout.settings_file)
@@ -165,9 +169,11 @@ class Scheduler:
 
     def next_timeout(self) -> float:
         """Seconds until the next pass is due even without a wake-up."""
+        slurm = self.slurm.next_timeout()
+        timeout = RESCAN_S if slurm is None else min(RESCAN_S, slurm)
         if self._recheck_at is None:
-            return RESCAN_S
-        return max(0.0, min(RESCAN_S, self._recheck_at - time.monotonic()))
+            return timeout
+        return max(0.0, min(timeout, self._recheck_at - time.monotonic()))
 
     # ----- the pass
 
@@ -186,8 +192,14 @@ class Scheduler:
         for gone in set(self._tasks) - self._known - set(self.active):
             del self._tasks[gone]
         queued: list[Task] = []
+        slurm_owned: list[Task] = []
+        slurm_new: list[Task] = []
         for task in tasks:
-            if task.status is Status.RUNNING:
+            if is_slurm_run(task):
+                slurm_owned.append(task)
+            elif task.status is Status.QUEUED and not task.stop_requested and Request.of(task) is not None:
+                slurm_new.append(task)
+            elif task.status is Status.RUNNING:
                 if task.name not in self.active:
                     self._recover(task)
                 run = self.active.get(task.name)
@@ -203,6 +215,7 @@ class Scheduler:
         queued.sort(key=lambda t: (not t.force, t.queued_at or 0.0, t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
+        self.slurm.tick(self.settings, slurm_owned, slurm_new)
 
     def _known_tasks(self) -> list[Task]:
         """The tasks that were queued or running at the last pass, as they are now."""

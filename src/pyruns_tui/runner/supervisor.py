@@ -231,6 +231,7 @@ class Supervisor:
             "finished_at": None,
             "duration_s": None,
             "error": None,
+            **spec.get("record", {}),  # what a launcher adds (the Slurm one: node, job id, attempt)
         }
         self.stop_requested = False
         self.stopped_while_running = False

@@ -38,7 +38,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.QUEUED}),
     # queued -> pending is a cancel; queued -> failed when the task cannot even be spawned
     Status.QUEUED: frozenset({Status.RUNNING, Status.PENDING, Status.FAILED}),
-    Status.RUNNING: FINISHED,
+    # running -> queued: a cluster requeued the job (preemption, node failure, scontrol requeue)
+    Status.RUNNING: FINISHED | {Status.QUEUED},
     # a finished task can be rerun (run N+1)
     Status.COMPLETED: frozenset({Status.QUEUED}),
     Status.FAILED: frozenset({Status.QUEUED}),
@@ -75,13 +76,18 @@ _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "gpus": (int, _NONE), "runs": (list, _NONE), "reason": (str, _NONE), "force": (bool,),
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
     "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
+    "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE), "submit": (dict, _NONE),
 }
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
     "pid": (int, _NONE), "exit_code": (int, _NONE), "signal": (int, _NONE), "gpus": (list,),
     "env": (dict,), "log": (str,), "reason": (str, _NONE),
     "error": (str, _NONE), "error_line": (int, _NONE), "retry_of": (int, _NONE),
+    "env": (dict,), "log": (str,), "reason": (str, _NONE), "backend": (str, _NONE),
+    "slurm_job_id": (str, _NONE), "node": (str, _NONE), "restarts": (int, _NONE),
 }
+# run fields written only when set (a local run's record stays as it was)
+_RUN_OPTIONAL = ("backend", "slurm_job_id", "node", "restarts")
 
 
 def _check_types(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -125,11 +131,18 @@ class Run:
     error: str | None = None  # why it failed, from its log (logs.failure)
     error_line: int | None = None  # 1-based log line where the traceback of `error` starts
     retry_of: int | None = None  # the index of the failed run this run retries
+    backend: str | None = None  # None: local; "slurm": a job array index on a cluster
+    slurm_job_id: str | None = None  # "A_i"
+    node: str | None = None
+    restarts: int | None = None  # times the cluster requeued it
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
         data["status"] = self.status.value
+        for name in _RUN_OPTIONAL:
+            if data[name] is None:
+                del data[name]
         return {**data, **self.extra}
 
     @classmethod
@@ -162,6 +175,9 @@ class Task:
     retries: int | None = None  # failed runs retried this many times; None = the settings default
     retry_on: str | None = None  # only errors matching this regex are retried; None = the settings
     retry_pending: int | None = None  # queued again by the runner to retry this run index
+    # how the queued run is to be started when not by the settings' executor: {"executor",
+    # "call" (one sbatch per call), "partition", "time", "sbatch_args"}; see runner/slurm
+    submit: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -212,6 +228,8 @@ class Task:
         for key in ("retries", "retry_on", "retry_pending"):  # written only by tasks that use retries
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.submit is not None:
+            data["submit"] = self.submit
         return {**data, **self.extra}
 
     @classmethod

@@ -20,6 +20,26 @@ class PauseRule:
 
 
 @dataclass(frozen=True)
+class SlurmSettings:
+    """The `slurm:` mapping: how tasks are submitted when `executor: slurm` (docs/slurm.md)."""
+
+    partition: str | None = None
+    time: str | None = None  # sbatch --time, e.g. 4:00:00
+    mem: str | None = None  # sbatch --mem, e.g. 16G
+    cpus_per_task: int | None = None
+    gpus_per_task: int | None = None  # None: the task's own / the top-level gpus_per_task
+    gres_style: str = "gres"  # gres: --gres=gpu:N; gpus: --gpus-per-task=N
+    account: str | None = None
+    qos: str | None = None
+    constraint: str | None = None
+    extra_args: tuple[str, ...] = ()  # literal sbatch arguments
+    array_parallelism: int | None = None  # None: max_concurrency
+
+
+EXECUTORS = ("local", "slurm")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated settings; every field has a default, so an empty file is valid."""
 
@@ -39,6 +59,8 @@ class Settings:
     pause_after_failures: PauseRule = PauseRule()
     retries: int = 0  # failed runs retried this many times (`run --retries` overrides per task)
     retry_on: str | None = None  # only failures whose error matches this regex are retried
+    executor: str = "local"  # local | slurm
+    slurm: SlurmSettings = field(default_factory=SlurmSettings)
 
     @property
     def python_executable(self) -> str:
@@ -79,6 +101,9 @@ confirm_stop: true        # the TUI asks before stopping running tasks
 pause_after_failures: {count: 3, within_s: 60}  # stop starting tasks when 3 fail alike at start-up
 retries: 0                # failed runs are retried this many times
 retry_on: null            # only errors matching this regex are retried (null = any)
+executor: local           # local, or slurm (a cluster: see the slurm mapping and docs/slurm.md)
+slurm: {}                 # partition, time, mem, cpus_per_task, gpus_per_task, gres_style,
+                          # account, qos, constraint, extra_args, array_parallelism
 """
 
 
@@ -124,6 +149,12 @@ def _check(key: str, value: Any, where: str) -> Any:
             if all(isinstance(v, (str, int, float, bool)) for v in value.values()):
                 return {k: str(v) for k, v in value.items()}
         raise _bad(where, key, "a mapping of NAME: value", value)
+    if key == "executor":
+        if value in EXECUTORS:
+            return value
+        raise _bad(where, key, "local or slurm", value)
+    if key == "slurm":
+        return slurm_from_dict(value, where)
     raise AssertionError(key)
 
 
@@ -149,6 +180,42 @@ def check_regex(text: str, what: str) -> str:
     except re.error as exc:
         raise WorkspaceError(f"{what}: {text!r} is not a valid regular expression ({exc})") from exc
     return text
+_SLURM_STRINGS = ("partition", "time", "mem", "account", "qos", "constraint")
+_SLURM_INTS: dict[str, tuple[int, int]] = {"cpus_per_task": (1, 4096), "gpus_per_task": (0, 1024), "array_parallelism": (1, 100_000)}
+
+
+def slurm_from_dict(value: Any, where: str = "settings") -> SlurmSettings:
+    """The `slurm:` mapping validated (None or {} = the defaults)."""
+    if value is None:
+        return SlurmSettings()
+    if not isinstance(value, dict):
+        raise _bad(where, "slurm", "a mapping such as {partition: gpu, time: '4:00:00'}", value)
+    known = {f.name for f in fields(SlurmSettings)}
+    values: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"slurm.{key}"
+        if key not in known:
+            raise WorkspaceError(f"{where}: unknown setting '{name}' (known: {', '.join(sorted(known))})")
+        if item is None:
+            continue
+        if key in _SLURM_STRINGS:
+            if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip() or "\n" in str(item):
+                raise _bad(where, name, "a one-line text", item)
+            values[key] = str(item).strip()
+        elif key in _SLURM_INTS:
+            low, high = _SLURM_INTS[key]
+            if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+                raise _bad(where, name, f"an integer from {low} to {high}", item)
+            values[key] = item
+        elif key == "gres_style":
+            if item not in ("gres", "gpus"):
+                raise _bad(where, name, "gres or gpus", item)
+            values[key] = item
+        elif key == "extra_args":
+            if not isinstance(item, list) or not all(isinstance(a, str) and a and "\n" not in a for a in item):
+                raise _bad(where, name, "a list of sbatch arguments such as ['--exclusive']", item)
+            values[key] = tuple(item)
+    return SlurmSettings(**values)
 
 
 def settings_from_dict(data: Any, where: str = "settings") -> Settings:

@@ -1,5 +1,6 @@
-"""`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait] [--retries N [--retry-on REGEX]]`: queue
-tasks for the runner."""
+"""`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait] [--retries N [--retry-on REGEX]]
+[--executor local|slurm] [--partition P] [--time T] [--sbatch-arg ARG]...`: queue tasks for the
+runner (on Slurm: one job array per call, see docs/slurm.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="wait until they finish; exit 1 if any did not complete")
     p.add_argument("--retries", type=_retries, metavar="N", help="run a failed task again up to N times (kept for later runs)")
     p.add_argument("--retry-on", type=_regex, metavar="REGEX", help="retry only failures whose error matches REGEX")
+    p.add_argument("--executor", choices=("local", "slurm"), help="where to run them (default: the settings' executor)")
+    p.add_argument("--partition", metavar="P", help="Slurm partition for this call")
+    p.add_argument("--time", metavar="T", help="Slurm time limit for this call, e.g. 4:00:00")
+    p.add_argument("--sbatch-arg", dest="sbatch_args", action="append", default=[], metavar="ARG",
+                   help="a literal sbatch argument (repeat for more), e.g. --sbatch-arg=--exclusive")
 
 
 def _retries(text: str) -> int:
@@ -56,6 +62,7 @@ def queue_tasks(
     force: bool = False,
     jobs: int | None = None,
     retries: control.Retries | None = None,
+    executor: control.Executor | None = None,
 ) -> control.Outcome:
     """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
     from pyruns_tui.runner import client, control
@@ -66,7 +73,8 @@ def queue_tasks(
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
     # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
     with client.starting_runner(store.layout):
-        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries)
+        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries,
+                                executor=executor)
     return outcome
 
 
@@ -80,11 +88,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             sys.stderr.write("pyr-tui run: error: --retry-on needs --retries N (see `pyr-tui run --help`)\n")
             return 2
         retries = control.Retries(args.retries, args.retry_on)
-    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries)
+    executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args))
+    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
+                          executor=executor)
     for name, why in outcome.skipped.items():
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"
-    if outcome.changed:
+    if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
+        _report_submission(ctx, outcome.changed)
+    elif outcome.changed:
         print(f"{verb} {len(outcome.changed)} task(s)")
     if not args.wait:
         return 0
@@ -100,3 +112,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if pause is not None:
         print(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
     return 1 if failed else 0
+
+
+def _report_submission(ctx: Context, names: list[str]) -> None:
+    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error."""
+    from pyruns_tui.errors import RunnerError
+    from pyruns_tui.runner import control
+
+    tasks = control.wait_submitted(ctx.store(), names)
+    refused = sorted({t.reason or "unknown reason" for t in tasks.values() if control.refused_by_slurm(t)})
+    if refused:
+        raise RunnerError(f"Slurm refused the submission: {refused[0]}")
+    arrays = sorted({t.last_run.slurm_job_id.split("_")[0] for t in tasks.values() if t.last_run and t.last_run.slurm_job_id})
+    print(f"submitted {len(names)} task(s) to Slurm as job array {', '.join(arrays) or '?'}")

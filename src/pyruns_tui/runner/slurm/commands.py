@@ -1,0 +1,85 @@
+"""The Slurm commands the runner uses (sbatch, squeue, scancel), with one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pyruns_tui.errors import RunnerError
+
+TIMEOUT_S = 60.0
+# %i: A_i with -r; %V: submit time (job ids restart on a fresh cluster); %j: our job name
+SQUEUE_FORMAT = "%i|%T|%r|%N|%V|%j"
+SQUEUE_ARGV = ("squeue", "--me", "-r", "-t", "all", "-h", "-o", SQUEUE_FORMAT)
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One line of squeue: an array index (`A_i`) or a plain job."""
+
+    job_id: str
+    state: str
+    reason: str
+    node: str
+    submit_time: str
+    name: str
+
+    @property
+    def array_id(self) -> str:
+        return self.job_id.split("_", 1)[0]
+
+
+def _message(tool: str, stderr: str, code: int) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or [f"exited with code {code}"])[-1][:300]
+
+
+def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
+    """stdout of a Slurm command; RunnerError with its own message when it fails."""
+    tool = argv[0]
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise RunnerError(
+            f"Slurm is not installed here: {tool} not found on PATH (install the Slurm client, or set executor: local)"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise RunnerError(f"{tool} did not answer within {timeout_s:g} s (is slurmctld up? check SLURM_CONF)") from None
+    except OSError as exc:
+        raise RunnerError(f"cannot run {tool}: {exc.strerror}") from None
+    if done.returncode != 0:
+        raise RunnerError(f"{tool} failed: {_message(tool, done.stderr, done.returncode)}")
+    return done.stdout
+
+
+def sbatch(options: Sequence[str], script: str) -> str:
+    """Submit `script`; the job id. Options are argv items, never shell syntax."""
+    out = run(["sbatch", "--parsable", *options, script]).strip()
+    job_id = out.splitlines()[-1].split(";", 1)[0].strip() if out else ""
+    if not job_id.isdigit():
+        raise RunnerError(f"sbatch answered {out[:200]!r} instead of a job id")
+    return job_id
+
+
+def parse_squeue(text: str) -> list[JobRow]:
+    rows = []
+    for line in text.splitlines():
+        parts = line.split("|", 5)
+        if len(parts) == 6 and parts[0]:
+            rows.append(JobRow(*[p.strip() for p in parts]))
+    return rows
+
+
+def squeue() -> list[JobRow]:
+    """Every job of this user that slurmctld still knows (finished ones for MinJobAge s)."""
+    return parse_squeue(run(SQUEUE_ARGV))
+
+
+def scancel(job_ids: Sequence[str], *, batch_signal: str | None = None) -> None:
+    """Cancel jobs or array indices; with `batch_signal`, only send it to their batch shells."""
+    if not job_ids:
+        return
+    options = ["--batch", f"--signal={batch_signal}"] if batch_signal else []
+    run(["scancel", *options, *job_ids])

@@ -1,0 +1,315 @@
+"""The runner's Slurm side: submit queued tasks as job arrays, poll squeue, keep records true.
+
+One `tick` per scheduler pass: submit the calls whose tasks are all queued (one sbatch each),
+send the stops, and, when due, one `squeue --me -r -t all` for every job of the workspace. The
+poll interval is 1 s while something changes and doubles up to 30 s while nothing does
+(`PYRUNS_TUI_SLURM_POLL_MAX_S` lowers the cap, for tests). The disk stays the truth: array
+job ids and submit times live in `.runner/slurm/<id>.json`, so a new runner re-adopts them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyruns_tui.errors import PyrunsError, RunnerError
+from pyruns_tui.runner import proc as P
+from pyruns_tui.runner.launch import ScriptParamsCache, build_launch, task_env
+from pyruns_tui.runner.record import GitCache, redact_env, resolve_python
+from pyruns_tui.runner.slurm import commands as C
+from pyruns_tui.runner.slurm import records as R
+from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
+from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.settings import Settings
+from pyruns_tui.workspace.store import TaskStore
+
+POLL_MIN_S = 1.0
+POLL_MAX_S = 30.0
+POLL_MAX_ENV = "PYRUNS_TUI_SLURM_POLL_MAX_S"
+CALL_WAIT_S = 5.0  # a call whose tasks are not all queued yet is submitted anyway after this
+STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM gets a full scancel
+QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
+RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
+FAILED_STATES = frozenset({"TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+
+@dataclass
+class SlurmExecutor:
+    """Submissions, polls and stops of one workspace's Slurm runs."""
+
+    layout: Layout
+    store: TaskStore
+    log: Callable[[str], None]
+    fail_unstartable: Callable[[Task, str], None]
+    subs: dict[str, Submission] = field(default_factory=dict)  # by array job id
+    jobs: dict[str, C.JobRow] = field(default_factory=dict)  # the last poll, our indices only
+    error: str | None = None
+    owned: int = 0
+    next_poll: float = 0.0
+    interval: float = POLL_MIN_S
+    stop_sent: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.dir = slurm_dir(self.layout)
+        self.params = ScriptParamsCache(self.layout)
+        self.git = GitCache()
+        for sub in load_all(self.layout):
+            if sub.job_id:
+                self.subs[sub.job_id] = sub
+        self.poll_max = POLL_MAX_S
+        with contextlib.suppress(ValueError):
+            self.poll_max = max(POLL_MIN_S, min(POLL_MAX_S, float(os.environ.get(POLL_MAX_ENV, POLL_MAX_S))))
+
+    @property
+    def busy(self) -> bool:
+        return self.owned > 0
+
+    def next_timeout(self) -> float | None:
+        return max(0.0, self.next_poll - time.monotonic()) if self.owned else None
+
+    def tick(self, settings: Settings, owned: list[Task], new: list[Task]) -> None:
+        if new:
+            owned = owned + self._submit_calls(settings, new)
+        self.owned = len(owned)
+        if not owned:
+            self.interval = POLL_MIN_S
+            return
+        stopped = self._stops(settings, [t for t in owned if t.stop_requested])
+        if stopped or time.monotonic() >= self.next_poll:
+            self._poll(owned)
+
+    def update(self, name: str, change: Callable[[Task], None]) -> Task | None:
+        """Apply `change` to the task's record; None when it no longer applies or is gone."""
+        try:
+            return self.store.update(name, change, fsync=False)
+        except R.Skip:
+            return None
+        except PyrunsError as exc:
+            self.log(f"{name}: {exc}")
+            return None
+        finally:
+            self.store.forget(name)
+
+    # ----- submission
+
+    def _submit_calls(self, settings: Settings, new: list[Task]) -> list[Task]:
+        calls: dict[str, list[Task]] = {}
+        for task in new:
+            request = Request.of(task)
+            if request is not None:
+                calls.setdefault(request.call, []).append(task)
+        submitted: list[Task] = []
+        for tasks in calls.values():
+            request = Request.of(tasks[0])
+            assert request is not None
+            oldest = min(t.queued_at or 0.0 for t in tasks)
+            if len(tasks) < request.count and time.time() - oldest < CALL_WAIT_S:
+                continue  # the rest of the call is still being written
+            by_gpus: dict[int, list[Task]] = {}
+            for task in sorted(tasks, key=lambda t: (t.queued_at or 0.0, t.name)):
+                by_gpus.setdefault(gpus_of(task, settings), []).append(task)
+            for part, (gpus, group) in enumerate(sorted(by_gpus.items())):
+                sub_id = request.call if part == 0 else f"{request.call}-{part}"
+                submitted += self._submit(settings, request, sub_id, gpus, group)
+        return submitted
+
+    def _submit(self, settings: Settings, request: Request, sub_id: str, gpus: int, tasks: list[Task]) -> list[Task]:
+        """One sbatch for these tasks; the tasks now owned (with their Slurm run recorded)."""
+        from pyruns_tui.runner.scheduler import _logs_dir_problem
+
+        sub = Submission(id=sub_id, dir=self.dir)
+        marked: list[Task] = []
+        python = resolve_python(settings.python_executable)
+        for task in tasks:
+            try:
+                launch = build_launch(self.store, task, settings, None, self.params)
+            except PyrunsError as exc:
+                self.fail_unstartable(task, str(exc))
+                continue
+            problem = _logs_dir_problem(self.layout.task_dir(task.name) / "run_logs")
+            if problem:
+                self.fail_unstartable(task, problem)
+                continue
+            env = task_env({}, self.layout, task, settings, None)
+            git = self.git.get(launch.repo_dir)
+            done = self.update(task.name, R.mark_submitting(python, git, redact_env(env)))
+            if done is None or done.last_run is None:
+                continue
+            index = done.last_run.index
+            log = self.layout.run_log(task.name, index)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            sub.entries.append(entry(task.name, index, launch.argv, env, launch.cwd, log,
+                                     R.record_path(self.layout, task.name, index), settings.stop_grace_s))
+            marked.append(done)
+        if not marked:
+            return []
+        self.dir.mkdir(parents=True, exist_ok=True)
+        sub.sbatch = sbatch_options(settings, request, len(sub.entries), gpus, sub.job_name, sub.output)
+        try:
+            sub.save()
+            sub.write_script()
+            job = C.sbatch(sub.sbatch, str(sub.script))
+        except (PyrunsError, OSError) as exc:
+            reason = str(exc) if isinstance(exc, PyrunsError) else f"cannot write the submission: {exc}"
+            self.log(f"submission {sub_id} refused: {reason}")
+            for path in (sub.path, sub.script):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            for task in marked:
+                self._finish(task.name, task.last_run.index if task.last_run else 0, Status.FAILED, reason, None)
+            return []
+        sub.job_id = job
+        sub.save()
+        self.subs[job] = sub
+        self.log(f"submitted {len(marked)} task(s) as Slurm array {job} ({sub.script})")
+        owned = []
+        for position, task in enumerate(marked):
+            done = self.update(task.name, R.mark_submitted(f"{job}_{position}"))
+            if done is not None:
+                owned.append(done)
+        self.next_poll = time.monotonic()  # learn the submit time and the first states at once
+        self.interval = POLL_MIN_S
+        return owned
+
+    # ----- stopping
+
+    def _stops(self, settings: Settings, tasks: list[Task]) -> bool:
+        """scancel what was asked to stop: pending indices at once (recorded by us, since Slurm
+        forgets them), running ones through their launcher (SIGTERM, then the grace)."""
+        now = time.monotonic()
+        pending: list[Task] = []
+        running: list[str] = []
+        escalate: list[str] = []
+        for task in tasks:
+            run = task.last_run
+            assert run is not None
+            if run.status is Status.QUEUED:
+                pending.append(task)
+            elif task.name not in self.stop_sent and run.slurm_job_id:
+                running.append(run.slurm_job_id)
+                self.stop_sent[task.name] = now
+            elif run.slurm_job_id and now - self.stop_sent.get(task.name, now) > settings.stop_grace_s + STOP_ESCALATE_S:
+                escalate.append(run.slurm_job_id)
+                self.stop_sent[task.name] = now
+        try:
+            C.scancel([t.last_run.slurm_job_id for t in pending if t.last_run and t.last_run.slurm_job_id])
+            C.scancel(running, batch_signal="TERM")
+            C.scancel(escalate)
+        except RunnerError as exc:
+            self.log(f"stop: {exc}")
+            return False
+        for task in pending:
+            assert task.last_run is not None
+            self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
+        return bool(pending or running or escalate)
+
+    # ----- polling
+
+    def _poll(self, owned: list[Task]) -> None:
+        try:
+            rows = C.squeue()
+        except RunnerError as exc:
+            if exc.args[0] != self.error:
+                self.log(f"poll: {exc}")
+            self.error = str(exc)
+            self._schedule(False)
+            self._write_status()
+            return
+        self.error = None
+        by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
+        changed = False
+        for task in owned:
+            run = task.last_run
+            if run is None:
+                continue
+            row = by_id.get(run.slurm_job_id or "")
+            if row is not None and not self._ours(row):
+                row = None
+            changed |= self._apply(task, run, row)
+        self.jobs = {run_id: row for run_id, row in by_id.items() if self._ours(row)}
+        self._schedule(changed)
+        self._write_status()
+
+    def _schedule(self, changed: bool) -> None:
+        self.interval = POLL_MIN_S if changed else min(self.poll_max, self.interval * 2)
+        self.next_poll = time.monotonic() + self.interval
+
+    def _ours(self, row: C.JobRow) -> bool:
+        """A job id names our array only with our job name and the submit time first seen
+        (job ids start again at 1 on a fresh cluster)."""
+        sub = self.subs.get(row.array_id)
+        if sub is None or row.name != sub.job_name:
+            return False
+        if sub.submit_time is None and row.submit_time:
+            sub.submit_time = row.submit_time
+            with contextlib.suppress(OSError):
+                sub.save()
+        return sub.submit_time in (None, row.submit_time)
+
+    def _apply(self, task: Task, run: Run, row: C.JobRow | None) -> bool:
+        """Bring one run's record up to date with squeue and its exit record; True if it changed."""
+        path = R.record_path(self.layout, task.name, run.index)
+        record = R.read_record(path) if row is None or row.state not in QUEUED_STATES else None
+        if row is not None and row.state in QUEUED_STATES:
+            if run.status is Status.RUNNING:
+                self.log(f"{task.name}: requeued by Slurm ({row.job_id})")
+                return self.update(task.name, R.requeued(run.index)) is not None
+            reason = f"Slurm: {row.reason}" if row.reason and row.reason != "None" else "Slurm: pending"
+            if task.reason != reason:
+                self.update(task.name, R.set_reason(run.index, reason))
+            return False
+        if row is not None and row.state in RUNNING_STATES:
+            attempt = record.get("attempt") if record else None
+            if run.status is Status.QUEUED or (isinstance(attempt, int) and attempt > (run.restarts or 0)):
+                self.update(task.name, R.running(run.index, row.node, record))
+                return True
+            if run.pid is None and record and record.get("child_pid"):
+                self.update(task.name, R.running(run.index, row.node, record))
+            return False
+        if row is None and run.slurm_job_id is None:
+            status, reason = Status.FAILED, "the runner stopped while submitting it; run it again"
+        else:
+            status, reason = self._final(task, row, record)
+        self._finish(task.name, run.index, status, reason, record)
+        self.stop_sent.pop(task.name, None)
+        with contextlib.suppress(OSError):
+            Path(f"{path}.lock").unlink()
+        return True
+
+    def _final(self, task: Task, row: C.JobRow | None, record: dict[str, Any] | None) -> tuple[Status, str | None]:
+        from pyruns_tui.runner.scheduler import exit_reason
+
+        state = row.state if row is not None else None
+        if state in FAILED_STATES:
+            return Status.FAILED, f"Slurm: {state}"
+        if state == "CANCELLED" or (state is None and task.stop_requested and not (record and record.get("state") == "exited")):
+            return Status.INTERRUPTED, "stopped by user" if task.stop_requested else "cancelled in Slurm"
+        exited = P.RunState.read(Path(R.record_path(self.layout, task.name, task.last_run.index if task.last_run else 0)))
+        if exited is not None and exited.exited:
+            if exited.stopped and not task.stop_requested:
+                return Status.FAILED, "stopped by Slurm (time limit or preemption)"
+            return exit_reason(exited)
+        job = task.last_run.slurm_job_id if task.last_run else None
+        if state is None:
+            return Status.FAILED, f"runner lost: Slurm no longer knows job {job} and it left no exit record"
+        return Status.FAILED, f"Slurm: job {job} {state} without an exit record (see {self.dir})"
+
+    def _finish(self, name: str, index: int, status: Status, reason: str | None, record: dict[str, Any] | None) -> None:
+        self.update(name, R.finished(index, status, reason, record))
+        self.log(f"{name}: run {index} {status.value}" + (f" ({reason})" if reason else ""))
+
+    def _write_status(self) -> None:
+        data = {
+            "polled_at": now_iso(),
+            "error": self.error,
+            "interval_s": self.interval,
+            "jobs": {job: {"state": r.state, "reason": r.reason, "node": r.node} for job, r in sorted(self.jobs.items())},
+        }
+        with contextlib.suppress(OSError):
+            atomic_write_json(self.dir / "status.json", data, fsync=False, mode=0o600)

@@ -1,0 +1,87 @@
+"""On the compute node: run one array index's task exactly like the local supervisor does.
+
+`python -m pyruns_tui.runner.slurm.launcher SUBMISSION.json` (the batch script's only line)
+picks the entry of `$SLURM_ARRAY_TASK_ID`, appends a marker line to the run log when Slurm
+requeued the job (the log continues), and becomes the supervisor: same pty, same log format,
+same state file, written atomically as the exit record `run_logs/runN.exit.json` with the node,
+the job id, the attempt and CUDA_VISIBLE_DEVICES added. Exits with the task's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from typing import Any
+
+from pyruns_tui.runner.supervisor import supervise
+
+PTY_COLUMNS, PTY_ROWS = 160, 50
+
+
+def marker(attempt: int, node: str) -> bytes:
+    """The line that separates two attempts of one run in its log."""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    return f"\r\n[pyruns] requeued by Slurm: attempt {attempt + 1} on {node} at {stamp}\r\n".encode()
+
+
+def spec_for(entry: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    """The supervisor spec: the node's environment (Slurm's, with its GPUs) + the task's variables."""
+    node = environ.get("SLURMD_NODENAME") or socket.gethostname()
+    job = environ.get("SLURM_ARRAY_JOB_ID")
+    index = environ.get("SLURM_ARRAY_TASK_ID")
+    record = {
+        "backend": "slurm",
+        "node": node,
+        "slurm_job_id": f"{job}_{index}" if job and index else environ.get("SLURM_JOB_ID"),
+        "attempt": int(environ.get("SLURM_RESTART_COUNT") or 0),
+        "cuda_visible_devices": environ.get("CUDA_VISIBLE_DEVICES"),
+    }
+    return {
+        "argv": entry["argv"],
+        "env": {**environ, **entry["env"]},
+        "cwd": entry["cwd"],
+        "log": entry["log"],
+        "cols": PTY_COLUMNS,
+        "rows": PTY_ROWS,
+        "grace_s": entry.get("grace_s", 10.0),
+        "task": entry["task"],
+        "run": entry["run"],
+        "record": record,
+    }
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        sys.stderr.write("usage: python -m pyruns_tui.runner.slurm.launcher SUBMISSION.json\n")
+        return 2
+    index = os.environ.get("SLURM_ARRAY_TASK_ID")
+    with open(argv[1], "rb") as fh:
+        entries = json.loads(fh.read())["tasks"]
+    if index is None or not index.isdigit() or int(index) >= len(entries):
+        sys.stderr.write(f"pyruns launcher: no task for array index {index!r} in {argv[1]}\n")
+        return 2
+    spec = spec_for(entries[int(index)], dict(os.environ))
+    attempt = spec["record"]["attempt"]
+    os.makedirs(os.path.dirname(spec["log"]), exist_ok=True)
+    if attempt > 0:
+        fd = os.open(spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            os.write(fd, marker(attempt, spec["record"]["node"]))
+        finally:
+            os.close(fd)
+    record_path = entries[int(index)]["record"]
+    code = supervise(record_path, spec, -1)
+    if code != 0:
+        return code
+    with open(record_path, "rb") as fh:
+        state = json.loads(fh.read())
+    if state.get("exit_code") is not None:
+        return int(state["exit_code"])
+    return 128 + int(state.get("signal") or 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
