@@ -39,6 +39,8 @@ from pyruns_tui.workspace.query import TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
 
 FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code", "error")
+# after FIELDS when any exported run ran on Slurm (docs/slurm.md)
+CLUSTER_FIELDS: tuple[str, ...] = ("backend", "slurm_job_id", "node", "restarts")
 STATS: tuple[str, ...] = ("last", "min", "max")
 _KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
 
@@ -236,6 +238,8 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
             "exit_code": run.exit_code,
             "error": run.error,
         }
+        if run.backend is not None:
+            fields.update((key, getattr(run, key)) for key in CLUSTER_FIELDS)
         rows.append(_Row(fields, view.params, by_run.get(run.index, {}), summary if run.index == owner else {}))
     return rows
 
@@ -255,8 +259,9 @@ def _columns(rows: Sequence[_Row]) -> tuple[Column, ...]:
         params.update(dict.fromkeys(row.params))
         metrics.update(dict.fromkeys(row.metrics))
         summary.update(dict.fromkeys(row.summary))
-    taken = set(FIELDS)
-    columns = [Column(name, "field", name) for name in FIELDS]
+    cluster = [key for key in CLUSTER_FIELDS if any(key in row.fields for row in rows)]
+    taken = set(FIELDS) | set(cluster)
+    columns = [Column(name, "field", name) for name in (*FIELDS, *cluster)]
     columns += [Column(_unique(key, "param", taken), "param", key) for key in params]
     columns += [
         Column(_unique(f"{metric}.{stat}", "metric", taken), "metric", metric, stat)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pyruns_tui.errors import RunnerError
 
-TIMEOUT_S = 60.0
+TIMEOUT_S = 20.0  # the runner waits for these; a slurmctld slower than this counts as down
 # %i: A_i with -r; %V: submit time (job ids restart on a fresh cluster); %j: our job name
 SQUEUE_FORMAT = "%i|%T|%r|%N|%V|%j"
 SQUEUE_ARGV = ("squeue", "--me", "-r", "-t", "all", "-h", "-o", SQUEUE_FORMAT)
@@ -39,6 +40,10 @@ def _message(tool: str, stderr: str, code: int) -> str:
 def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
     """stdout of a Slurm command; RunnerError with its own message when it fails."""
     tool = argv[0]
+    conf = os.environ.get("SLURM_CONF")
+    if conf is not None and not os.path.isfile(conf):
+        # Slurm's own tools retry a missing configuration for 60 s before saying so
+        raise RunnerError(f"SLURM_CONF={conf} does not exist: point it at the cluster's slurm.conf, or unset it")
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL)
     except FileNotFoundError:

@@ -241,8 +241,9 @@ class SlurmExecutor:
         self.next_poll = time.monotonic() + self.interval
 
     def _ours(self, row: C.JobRow) -> bool:
-        """A job id names our array only with our job name and the submit time first seen
-        (job ids start again at 1 on a fresh cluster)."""
+        """A job id names our array only with our job name (it carries the submission id) and a
+        submit time not before the one first seen: job ids start again at 1 on a fresh cluster,
+        and a requeue moves an index's submit time forward."""
         sub = self.subs.get(row.array_id)
         if sub is None or row.name != sub.job_name:
             return False
@@ -250,7 +251,7 @@ class SlurmExecutor:
             sub.submit_time = row.submit_time
             with contextlib.suppress(OSError):
                 sub.save()
-        return sub.submit_time in (None, row.submit_time)
+        return sub.submit_time is None or row.submit_time >= sub.submit_time
 
     def _apply(self, task: Task, run: Run, row: C.JobRow | None) -> bool:
         """Bring one run's record up to date with squeue and its exit record; True if it changed."""

@@ -91,7 +91,7 @@ def running(index: int, node: str, record: dict[str, Any] | None) -> Callable[[T
         run.status = Status.RUNNING
         run.node = (record or {}).get("node") or node or run.node
         run.host = run.node
-        run.start = iso((record or {}).get("started_at")) or run.start or nowiso()
+        run.start = iso((record or {}).get("started_at")) or run.start or now_iso()
         attempt = (record or {}).get("attempt")
         if isinstance(attempt, int) and attempt > (run.restarts or 0):
             run.restarts = attempt
@@ -125,7 +125,7 @@ def finished(index: int, status: Status, reason: str | None, record: dict[str, A
         rec = record or {}
         run.status = status
         run.reason = reason
-        run.finish = iso(rec.get("finished_at")) or nowiso()
+        run.finish = iso(rec.get("finished_at")) or now_iso()
         run.start = run.start or iso(rec.get("started_at"))
         for key in ("exit_code", "signal", "duration_s"):
             value = rec.get(key)

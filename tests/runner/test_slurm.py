@@ -1,0 +1,198 @@
+"""Tasks on a real single-node Slurm (`.ci/backends/slurm-up.sh`): job arrays, states, stops,
+GPUs, requeue, recovery and export. Skipped locally without a cluster, failed in CI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.runner.slurm.submit import load_all
+from pyruns_tui.workspace.model import Status
+from tests.conftest import require_backend
+from tests.runner.harness import Project, py, until
+
+pytestmark = pytest.mark.slurm
+
+SLURM_SETTINGS = """\
+max_concurrency: 4
+stop_grace_s: 1
+runner_idle_exit_s: 20
+executor: slurm
+slurm:
+  gpus_per_task: 0
+"""
+
+
+def _cluster_up() -> tuple[bool, str]:
+    if shutil.which("squeue") is None:
+        return False, "squeue not on PATH (run .ci/backends/slurm-up.sh)"
+    if not os.environ.get("SLURM_CONF"):
+        return False, "SLURM_CONF is not set (eval the output of .ci/backends/slurm-up.sh)"
+    done = subprocess.run(["squeue", "--me", "-h"], capture_output=True, text=True, timeout=30)
+    return done.returncode == 0, done.stderr.strip()[:200]
+
+
+@pytest.fixture
+def cluster(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    up, why = _cluster_up()
+    require_backend("slurm", up, why)
+    monkeypatch.setenv("PYRUNS_TUI_SLURM_POLL_MAX_S", "1")
+    project.layout.settings_file.write_text(SLURM_SETTINGS)
+    yield project
+    ids = [s.job_id for s in load_all(project.layout) if s.job_id]
+    if ids:
+        subprocess.run(["scancel", *ids], capture_output=True, timeout=30)
+
+
+def records(project: Project, names: list[str]) -> dict[str, dict]:
+    out = {}
+    for name in names:
+        path = project.layout.run_log(name, project.task(name).runs[-1].index).with_name(
+            f"run{project.task(name).runs[-1].index}.exit.json")
+        out[name] = json.loads(path.read_text())
+    return out
+
+
+def array_ids(project: Project, names: list[str]) -> set[str]:
+    return {(project.task(n).last_run.slurm_job_id or "").split("_")[0] for n in names}
+
+
+def test_a_20_task_grid_is_one_array_with_at_most_4_running(cluster: Project) -> None:
+    names = [cluster.add(f"g{i}", f"import os, time; print('task', {i}, os.environ['COLUMNS']); time.sleep(0.4)")
+             for i in range(20)]
+    control.queue(cluster.store, names)
+    tasks = cluster.wait(*names, timeout=180)
+    assert all(t.status is Status.COMPLETED for t in tasks.values()), {n: t.reason for n, t in tasks.items()}
+    assert len(array_ids(cluster, names)) == 1 and len(load_all(cluster.layout)) == 1  # one sbatch
+    sub = load_all(cluster.layout)[0]
+    assert "--array=0-19%4" in sub.sbatch and sub.script.read_text().startswith("#!/bin/sh")
+    recs = records(cluster, names)
+    events = sorted([(r["started_at"], 1) for r in recs.values()] + [(r["finished_at"], -1) for r in recs.values()])
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    assert 1 < peak <= 4
+    for i, name in enumerate(names):
+        run = tasks[name].last_run
+        assert run.backend == "slurm" and run.slurm_job_id == f"{sub.job_id}_{i}" and run.node and run.restarts == 0
+        assert cluster.log(name) == f"task {i} 160\n".encode()
+
+
+def test_a_failing_task_fails_with_its_exit_code(cluster: Project) -> None:
+    name = cluster.add("bad", "print('oops'); raise SystemExit(3)")
+    control.queue(cluster.store, [name])
+    task = cluster.wait(name)[name]
+    assert task.status is Status.FAILED and task.reason == "exit code 3" and task.last_run.exit_code == 3
+    assert cluster.log(name) == b"oops\n"
+
+
+def test_stop_a_running_and_a_pending_index(cluster: Project) -> None:
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  array_parallelism: 1\n")
+    code, release = cluster.gate("run")
+    first = cluster.add("first", "print('started', flush=True)\n" + code)
+    second = cluster.add("second", "print('second ran')")
+    third = cluster.add("third", "print('third ran')")
+    control.queue(cluster.store, [first, second, third])
+    until(lambda: cluster.log(first) == b"started\n", 60, "the first index to run")
+    assert cluster.task(third).status is Status.QUEUED and cluster.task(third).reason.startswith("Slurm: ")
+    control.stop(cluster.store, [third])
+    assert cluster.wait(third)[third].reason == "cancelled while queued on Slurm"
+    control.stop(cluster.store, [first])
+    task = cluster.wait(first)[first]
+    assert task.status is Status.INTERRUPTED and task.reason == "stopped by user"
+    assert records(cluster, [first])[first]["stopped"] is True
+    assert cluster.wait(second)[second].status is Status.COMPLETED
+    assert cluster.log(third) == b"" and cluster.task(third).runs[-1].status is Status.INTERRUPTED
+    release()
+
+
+def test_a_gres_gpu_is_recorded_as_cuda_visible_devices(cluster: Project) -> None:
+    name = cluster.add("gpu", "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])", gpus=1)
+    control.queue(cluster.store, [name])
+    task = cluster.wait(name)[name]
+    assert task.status is Status.COMPLETED, task.reason
+    seen = cluster.log(name).decode().strip()
+    assert seen in ("0", "1") and records(cluster, [name])[name]["cuda_visible_devices"] == seen
+    assert task.last_run.gpus == [int(seen)]
+    assert "--gres=gpu:1" in load_all(cluster.layout)[0].sbatch
+
+
+def test_a_requeued_job_counts_a_restart_and_continues_its_log(cluster: Project) -> None:
+    code, release = cluster.gate("requeue")
+    name = cluster.add("rq", "import os; print('attempt', os.environ.get('SLURM_RESTART_COUNT', '0'), flush=True)\n" + code)
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.log(name) == b"attempt 0\n", 60, "the first attempt")
+    job = cluster.task(name).last_run.slurm_job_id
+    subprocess.run(["scontrol", "requeue", job], check=True, capture_output=True, timeout=30)
+    until(lambda: b"attempt 1" in cluster.log(name), 90, "the second attempt")
+    release()
+    task = cluster.wait(name)[name]
+    assert task.status is Status.COMPLETED and len(task.runs) == 1 and task.last_run.restarts == 1
+    log = cluster.log(name)
+    assert log.startswith(b"attempt 0\n") and b"[pyruns] requeued by Slurm: attempt 2" in log and log.endswith(b"attempt 1\n")
+
+
+def test_a_killed_runner_is_replaced_without_a_duplicate_submission(cluster: Project) -> None:
+    code, release = cluster.gate("recover")
+    names = [cluster.add(f"r{i}", f"print('r', {i}, flush=True)\n" + code) for i in range(3)]
+    control.queue(cluster.store, names)
+    until(lambda: all(cluster.log(n) for n in names), 60, "all three to run")
+    os.kill(cluster.runner_pid(), signal.SIGKILL)
+    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    assert control.attach(cluster.store)  # a new runner re-adopts the running array
+    until(lambda: client.runner_alive(cluster.layout), 10, "the new runner")
+    release()
+    tasks = cluster.wait(*names)
+    assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
+    assert len(load_all(cluster.layout)) == 1 and len(array_ids(cluster, names)) == 1
+
+
+def test_export_has_the_cluster_columns(cluster: Project, tmp_path: Path) -> None:
+    name = cluster.add("ex", "print(1)")
+    control.queue(cluster.store, [name])
+    cluster.wait(name)
+    out = tmp_path / "runs.json"
+    assert cluster.cli("export", name, "-o", str(out)) == 0
+    row = json.loads(out.read_text())[0]
+    assert row["backend"] == "slurm" and row["slurm_job_id"].endswith("_0") and row["node"] and row["restarts"] == 0
+
+
+def test_an_invalid_partition_is_one_error_line_and_nothing_runs(cluster: Project, capsys) -> None:
+    name = cluster.add("p", "print(1)")
+    assert cluster.cli("run", name, "--partition", "no-such-partition") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "invalid partition" in err[0].lower(), err
+    task = cluster.task(name)
+    assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
+
+
+def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, capsys, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no sbatch anywhere (the runner inherits this PATH)
+    name = project.add("nosl", "print(1)")
+    assert project.cli("run", name, "--executor", "slurm") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sbatch not found" in err[0], err
+    task = project.task(name)
+    assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
+
+
+def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLURM_CONF", str(tmp_path / "missing.conf"))
+    name = cluster.add("conf", "print(1)")
+    assert cluster.cli("run", name) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.conf" in err[0], err
+    assert cluster.task(name).status is Status.FAILED

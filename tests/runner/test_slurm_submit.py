@@ -1,0 +1,57 @@
+"""What a Slurm submission is made of, without a cluster: settings, sbatch argv, batch script."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.runner.slurm.commands import parse_squeue
+from pyruns_tui.runner.slurm.submit import Request, Submission, sbatch_options
+from pyruns_tui.workspace.settings import Settings, SlurmSettings, settings_from_dict
+
+
+def test_the_slurm_settings_are_validated() -> None:
+    settings = settings_from_dict({"executor": "slurm", "slurm": {
+        "partition": "gpu", "time": "4:00:00", "mem": "16G", "cpus_per_task": 4, "gpus_per_task": 2,
+        "gres_style": "gpus", "account": "lab", "qos": "normal", "constraint": "a100",
+        "extra_args": ["--exclusive"], "array_parallelism": 8}})
+    assert settings.executor == "slurm" and settings.slurm.partition == "gpu" and settings.slurm.extra_args == ("--exclusive",)
+    assert settings_from_dict({}).executor == "local" and settings_from_dict({}).slurm == SlurmSettings()
+    for bad, says in [({"executor": "k8s"}, "local or slurm"), ({"slurm": {"partiton": "x"}}, "unknown setting 'slurm.partiton'"),
+                      ({"slurm": {"time": "1:00\n#SBATCH --x"}}, "one-line"), ({"slurm": {"extra_args": "--x"}}, "a list"),
+                      ({"slurm": {"gres_style": "tres"}}, "gres or gpus"), ({"slurm": {"array_parallelism": 0}}, "from 1")]:
+        with pytest.raises(WorkspaceError, match=says):
+            settings_from_dict(bad)
+
+
+def test_sbatch_options_command_line_beats_settings(tmp_path: Path) -> None:
+    settings = Settings(max_concurrency=3, stop_grace_s=7.5, slurm=SlurmSettings(partition="cpu", time="1:00:00", mem="8G",
+                        cpus_per_task=2, account="lab", extra_args=("--exclusive",)))
+    request = Request(call="c", partition="gpu", sbatch_args=("--nice=5",))
+    options = sbatch_options(settings, request, 20, 2, "pyruns-c", tmp_path / "o_%a.out")
+    assert options[:5] == ["--array=0-19%3", "--job-name=pyruns-c", f"--output={tmp_path}/o_%a.out", "--signal=B:TERM@8", "--requeue"]
+    assert {"--partition=gpu", "--time=1:00:00", "--mem=8G", "--account=lab", "--cpus-per-task=2", "--gres=gpu:2"} <= set(options)
+    assert options[-2:] == ["--exclusive", "--nice=5"]
+    gpus_style = Settings(slurm=SlurmSettings(gres_style="gpus", array_parallelism=2))
+    assert "--gpus-per-task=1" in sbatch_options(gpus_style, request, 1, 1, "n", tmp_path)
+    assert "--array=0-0%2" in sbatch_options(gpus_style, request, 1, 0, "n", tmp_path)
+
+
+def test_the_batch_script_quotes_every_value(tmp_path: Path) -> None:
+    hostile = tmp_path / "it's $(touch pwned) `id` ;x"
+    hostile.mkdir()
+    sub = Submission(id="s1", dir=hostile, entries=[{"task": "a'b"}], sbatch=["--comment=$(touch pwned)\n#SBATCH --x"])
+    sub.write_script()
+    text = sub.script.read_text()
+    assert text.count("\n") == 5 and not any(line.startswith("#SBATCH") for line in text.splitlines())
+    done = subprocess.run(["sh", "-c", text.replace("exec ", "printf '%s\\n' ", 1)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.stdout.splitlines()[-1] == str(sub.path) and not (tmp_path / "pwned").exists()
+
+
+def test_squeue_lines_are_parsed() -> None:
+    rows = parse_squeue("12_3|PENDING|JobArrayTaskLimit||2026-12-04T10:00:00|pyruns-x\n12_0|RUNNING|None|vm|2026-12-04T10:00:00|pyruns-x\n\nbad\n")
+    assert [(r.job_id, r.array_id, r.state, r.reason, r.node) for r in rows] == [
+        ("12_3", "12", "PENDING", "JobArrayTaskLimit", ""), ("12_0", "12", "RUNNING", "None", "vm")]
