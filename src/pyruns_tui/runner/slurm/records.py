@@ -135,6 +135,9 @@ def finished(index: int, status: Status, reason: str | None, record: dict[str, A
             run.pid = rec["child_pid"]
         run.node = rec.get("node") or run.node
         run.host = run.node or run.host
+        attempt = rec.get("attempt")
+        if isinstance(attempt, int) and attempt > (run.restarts or 0):
+            run.restarts = attempt  # requeued between two polls
         cuda = rec.get("cuda_visible_devices")
         if isinstance(cuda, str):
             run.gpus = [int(g) for g in cuda.split(",") if g.strip().isdigit()]
