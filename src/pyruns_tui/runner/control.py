@@ -107,27 +107,45 @@ def queue(
     start_runner: bool = True,
     retries: Retries | None = None,
     executor: Executor | None = None,
+    after: Sequence[str] | None = None,
+    priority: int | None = None,
+    with_dependents: bool = False,
 ) -> Outcome:
     """Queue pending or finished tasks (a finished one gets run N+1 when it starts).
 
     `gpus` sets the task's GPU request for good; `force` starts it without waiting for a slot
     or free GPUs (and force-starts tasks that are already queued); `retries` sets how its
-    failed runs are retried (runner/retry.py). On the slurm executor the tasks queued by this
-    call are submitted together, as one job array.
+    failed runs are retried (runner/retry.py); `after` names tasks that must complete first
+    (runner/dependencies.py; unknown names and cycles are refused); `priority` orders the
+    queue (higher first); `with_dependents` also queues every task waiting for these. On the
+    slurm executor the tasks queued by this call are submitted together, as one job array.
     """
+    from pyruns_tui.runner import dependencies
+
     outcome = Outcome()
     now = time.time()
     chosen = _resolve_executor(store, executor)
     with store.lock():
+        changes_kept = gpus is not None or retries is not None or after is not None or priority is not None
+        if after is not None or with_dependents:
+            graph = {t.name: t.after for t in store.scan()}
+            if after is not None:
+                dependencies.check_after(names, after, graph)
+            if with_dependents:
+                names = [*names, *(n for n in dependencies.dependents_of(names, graph) if n not in names)]
         to_save = []
         for offset, name in enumerate(names):
             task = store.get(name)
+            if after is not None:
+                task.after = list(dict.fromkeys(after))
+            if priority is not None:
+                task.priority = priority
             why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force, retries=retries)  # keep the given order
             if why is None:
                 to_save.append(task)
                 outcome.changed.append(name)
             else:
-                if gpus is not None or retries is not None:
+                if changes_kept:
                     to_save.append(task)
                 outcome.skipped[name] = why
         changed = set(outcome.changed)

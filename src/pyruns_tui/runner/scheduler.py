@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import dependencies
 from pyruns_tui.runner import gpus as G
 from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
@@ -212,10 +213,45 @@ class Scheduler:
                     self._update(task.name, _cancel)
                 else:
                     queued.append(task)
-        queued.sort(key=lambda t: (not t.force, t.queued_at or 0.0, t.created_at, t.name))
+        queued = self._dependencies_allow(queued)
+        queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or 0.0, t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
         self.slurm.tick(self.settings, slurm_owned, slurm_new)
+
+    def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
+        """The queued tasks whose dependencies (`after`) all completed. The others wait with the
+        reason, or go back to pending when a dependency failed, was interrupted or is gone."""
+        ready = []
+        for task in queued:
+            if not task.after:
+                ready.append(task)
+                continue
+            state = dependencies.readiness(task.after, self._state_of)
+            if state.ready:
+                ready.append(task)
+            elif state.blocked:
+                self.log(f"{task.name}: not started, {state.reason}")
+                self._update(task.name, lambda t, why=state.reason: _blocked(t, why))
+            elif state.reason:
+                self._set_reason(task, state.reason)
+        return ready
+
+    def _state_of(self, name: str) -> tuple[Status, str | None] | None:
+        """A task's (status, reason) as on disk now; None when the task does not exist."""
+        cached = self._tasks.get(name)
+        path = os.path.join(self.layout.tasks_dir, name, TASK_INFO)
+        key = stat_key(path)
+        if key is None:
+            return None
+        if cached is not None and cached[0] == key:
+            return cached[1].status, cached[1].reason
+        try:
+            with open(path, "rb") as fh:
+                data = json.loads(fh.read())
+            return Status(data.get("status", "pending")), data.get("reason")
+        except (OSError, ValueError, AttributeError):
+            return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
 
     def _known_tasks(self) -> list[Task]:
         """The tasks that were queued or running at the last pass, as they are now."""
@@ -669,6 +705,13 @@ def _logs_dir_problem(path: Path) -> str | None:
     if not stat.S_ISDIR(mode):
         return f"{path} is not a folder; remove it so the log can be written"
     return None
+
+
+def _blocked(task: Task, reason: str | None) -> None:
+    if task.status is not Status.QUEUED:
+        raise _Skip
+    _cancel(task)
+    task.reason = reason
 
 
 def _cancel(task: Task) -> None:

@@ -77,6 +77,7 @@ _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
     "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE), "submit": (dict, _NONE),
+    "after": (list,), "priority": (int,),
 }
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
@@ -178,6 +179,8 @@ class Task:
     # how the queued run is to be started when not by the settings' executor: {"executor",
     # "call" (one sbatch per call), "partition", "time", "sbatch_args"}; see runner/slurm
     submit: dict[str, Any] | None = None
+    after: list[str] = field(default_factory=list)  # tasks that must complete before this one starts
+    priority: int = 0  # higher starts first; FIFO within a priority
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -230,6 +233,10 @@ class Task:
                 data[key] = getattr(self, key)
         if self.submit is not None:
             data["submit"] = self.submit
+        if self.after:
+            data["after"] = list(self.after)
+        if self.priority:
+            data["priority"] = self.priority
         return {**data, **self.extra}
 
     @classmethod
@@ -239,6 +246,8 @@ class Task:
         known, extra = _split_known(cls, data)
         try:
             _check_types(data, _TASK_TYPES)
+            if not all(isinstance(name, str) for name in known.get("after") or ()):
+                raise TypeError("'after' must list task names")
             known["status"] = Status(known.get("status", "pending"))
             known["runs"] = [Run.from_dict(r) for r in known.get("runs") or []]
         except (ValueError, TypeError) as exc:

@@ -42,6 +42,8 @@ def view_json(view: TaskView) -> dict[str, Any]:
         "runs": len(task.runs),
         "duration_s": task.duration_s(),
         "gpus": task.last_run.gpus if task.last_run else [],
+        "after": list(task.after),
+        "priority": task.priority,
         "params": dict(view.params),
     }
 

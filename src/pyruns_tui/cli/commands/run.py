@@ -1,6 +1,6 @@
 """`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait] [--retries N [--retry-on REGEX]]
-[--executor local|slurm] [--partition P] [--time T] [--sbatch-arg ARG]...`: queue tasks for the
-runner (on Slurm: one job array per call, see docs/slurm.md)."""
+[--after TASK]... [--priority N] [--with-dependents] [--executor local|slurm] [--partition P] [--time T]
+[--sbatch-arg ARG]...`: queue tasks for the runner (on Slurm: one job array per call, see docs/slurm.md)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time", metavar="T", help="Slurm time limit for this call, e.g. 4:00:00")
     p.add_argument("--sbatch-arg", dest="sbatch_args", action="append", default=[], metavar="ARG",
                    help="a literal sbatch argument (repeat for more), e.g. --sbatch-arg=--exclusive")
+    p.add_argument("--after", action="append", metavar="TASK",
+                   help="start only once TASK completed (repeat for several; kept for later runs)")
+    p.add_argument("--priority", type=int, metavar="N", help="higher starts first (default 0; kept for later runs)")
+    p.add_argument("--with-dependents", action="store_true",
+                   help="also queue every task waiting (--after) for these, directly or not")
 
 
 def _retries(text: str) -> int:
@@ -63,6 +68,9 @@ def queue_tasks(
     jobs: int | None = None,
     retries: control.Retries | None = None,
     executor: control.Executor | None = None,
+    after: Sequence[str] | None = None,
+    priority: int | None = None,
+    with_dependents: bool = False,
 ) -> control.Outcome:
     """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
     from pyruns_tui.runner import client, control
@@ -74,7 +82,7 @@ def queue_tasks(
     # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
     with client.starting_runner(store.layout):
         outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries,
-                                executor=executor)
+                                executor=executor, after=after, priority=priority, with_dependents=with_dependents)
     return outcome
 
 
@@ -90,7 +98,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         retries = control.Retries(args.retries, args.retry_on)
     executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args))
     outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
-                          executor=executor)
+                          executor=executor, after=args.after, priority=args.priority,
+                          with_dependents=args.with_dependents)
     for name, why in outcome.skipped.items():
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"

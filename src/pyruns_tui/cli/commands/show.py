@@ -33,6 +33,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(f"error:   {task.error}")
     print(f"created: {task.created_at}")
     print(f"kind:    {task.task_kind}  script: {task.script or '-'}")
+    if task.after:
+        print(f"after:   {', '.join(task.after)}")
+    dependents = [t.name for t in store.scan() if task.name in t.after]
+    if dependents:
+        print(f"waited for by: {', '.join(dependents)}")
+    if task.priority:
+        print(f"priority: {task.priority}")
     if task.notes:
         print("notes:   " + task.notes.replace("\n", "\n         "))
     print("config:")

@@ -61,7 +61,11 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
     facts = Text(f"created {format_time(task.created_at)} · {task.task_kind}", style="dim")
     if task.gpus is not None:
         facts.append(f" · asks {task.gpus} GPU(s)")
+    if task.priority:
+        facts.append(f" · priority {task.priority}")
     parts: list[RenderableType] = [title, facts]
+    if task.after:
+        parts.append(Text(f"after: {', '.join(task.after)}", style="dim"))
     if task.reason:
         parts.append(Text(f"reason: {task.reason}", style="yellow"))
     run = task.last_run
