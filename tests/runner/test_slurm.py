@@ -207,3 +207,19 @@ def test_generator_create_and_run_submits_to_the_configured_executor(cluster: Pr
     tasks = cluster.wait(*result.names)
     assert all(t.status is Status.COMPLETED and t.last_run.backend == "slurm" for t in tasks.values())
     assert len(array_ids(cluster, list(result.names))) == 1
+
+
+def test_runner_status_shows_the_jobs_and_their_states(cluster: Project, capsys) -> None:
+    code, release = cluster.gate("status")
+    names = [cluster.add(f"s{i}", code) for i in range(2)]
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  array_parallelism: 1\n")
+    control.queue(cluster.store, names)
+    until(lambda: cluster.task(names[0]).status is Status.RUNNING, 60, "the first to run")
+    until(lambda: (cluster.cli("runner", "status", "--json"), capsys.readouterr().out)[1].count("PENDING") == 1, 30,
+          "a poll that saw both")
+    assert cluster.cli("runner", "status") == 0
+    out = capsys.readouterr().out
+    job = cluster.task(names[0]).last_run.slurm_job_id
+    assert "executor: slurm" in out and "1 RUNNING, 1 PENDING" in out and f"s0: {job} RUNNING on " in out
+    release()
+    cluster.wait(*names)

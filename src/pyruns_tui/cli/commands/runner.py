@@ -32,6 +32,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
 
     from pyruns_tui.runner import client, control
     from pyruns_tui.runner.paths import RunnerPaths
+    from pyruns_tui.runner.slurm.view import workspace_jobs
     from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
@@ -56,6 +57,8 @@ def status_dict(ctx: Context) -> dict[str, Any]:
         },
         "log": str(RunnerPaths.of(layout).log),
         "paused": pause.to_dict() if (pause := control.paused(layout)) else None,
+        "executor": ctx.settings().executor,
+        "slurm": cluster.to_dict() if (cluster := workspace_jobs(layout, tasks)).jobs else None,
     }
 
 
@@ -104,5 +107,26 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     print(f"tasks:  {len(tasks['running'])} running, {len(tasks['queued'])} queued")
     for name, reason in list(tasks["waiting"].items())[:10]:
         print(f"  {name}: {reason}")
+    _print_slurm(status)
     print(f"log:    {status['log']}")
     return 0
+
+
+def _print_slurm(status: dict[str, Any]) -> None:
+    slurm = status["slurm"]
+    print(f"executor: {status['executor']}")
+    if not slurm:
+        return
+    jobs = slurm["jobs"]
+    counts: dict[str, int] = {}
+    for job in jobs.values():
+        counts[job["state"]] = counts.get(job["state"], 0) + 1
+    print("slurm:  " + ", ".join(f"{n} {state}" for state, n in counts.items()) + f" (last poll {slurm['polled_at'] or 'not yet'})")
+    if slurm["error"]:
+        print(f"  poll failed: {slurm['error']}")
+    for name, job in list(jobs.items())[:20]:
+        where = f" on {job['node']}" if job["node"] and job["state"] != "PENDING" else ""
+        why = f" ({job['reason']})" if job["reason"] and job["reason"] != "None" else ""
+        print(f"  {name}: {job['job'] or '-'} {job['state']}{where}{why}")
+    if len(jobs) > 20:
+        print(f"  ... {len(jobs) - 20} more (--json lists all)")
