@@ -219,7 +219,8 @@ class TaskBrowser(Vertical):
             self.refilter()
 
     def rebuild_columns(self) -> None:
-        self.columns = build_columns(self.pinned_params, self.metric_columns())
+        cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
+        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster)
         self._update_widths(None)
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:

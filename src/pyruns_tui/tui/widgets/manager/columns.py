@@ -26,7 +26,7 @@ Cell = tuple[str, str]  # (text, rich style)
 @dataclass(frozen=True)
 class Column:
     """One table column: `key` is `status`, `name`, `created`, `duration`, `runs`, `gpus`,
-    `p:<param>` or `m:<metric>`."""
+    `job`, `node` (Slurm), `p:<param>` or `m:<metric>`."""
 
     key: str
     label: str
@@ -58,13 +58,25 @@ FIXED_TAIL = (
     Column("runs", "runs", 4, 4, align_right=True),
     Column("gpus", "gpus", 4, 9),
 )
+# shown when the workspace runs on Slurm: the last run's array index and node
+CLUSTER = (
+    Column("job", "job id", 6, 14),
+    Column("node", "node", 4, 16),
+)
+_RUN_TEXT = {"job": "slurm_job_id", "node": "node"}
 
 
-def build_columns(pinned_params: Sequence[str], metrics: Sequence[str]) -> list[Column]:
-    """status, name, pinned params, created, duration, runs, gpus, chosen metrics."""
+def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False) -> list[Column]:
+    """status, name, pinned params, created, duration, runs, gpus, (job id, node,) chosen metrics."""
     params = [Column(PARAM + key, key.rsplit(".", 1)[-1], 3, 16) for key in pinned_params]
     shown = [Column(METRIC + name, name, 6, 12, align_right=True) for name in metrics]
-    return [*FIXED_HEAD, *params, *FIXED_TAIL, *shown]
+    return [*FIXED_HEAD, *params, *FIXED_TAIL, *(CLUSTER if cluster else ()), *shown]
+
+
+def run_text(view: TaskView, key: str) -> str:
+    """The last run's Slurm job id or node ("" when local or never run)."""
+    run = view.task.last_run
+    return (getattr(run, _RUN_TEXT[key]) or "") if run is not None else ""
 
 
 def format_metric(value: float | None) -> str:
@@ -113,6 +125,8 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
     if key == "gpus":
         run = task.last_run
         return (",".join(map(str, run.gpus)) if run and run.gpus else ""), ""
+    if key in _RUN_TEXT:
+        return run_text(view, key), "dim"
     if key.startswith(PARAM):
         return param_text(view, key[len(PARAM) :]), ""
     if key.startswith(METRIC):
@@ -149,6 +163,8 @@ def sort_key(column: Column, view: TaskView, now: float) -> Any:
     if key == "gpus":
         run = task.last_run
         return tuple(run.gpus) if run and run.gpus else None
+    if key in _RUN_TEXT:
+        return natural_key(run_text(view, key)) if run_text(view, key) else None
     if key.startswith(PARAM):
         name = key[len(PARAM) :]
         return _value_key(view.params[name]) if name in view.params else None
@@ -168,7 +184,8 @@ def _value_key(value: Any) -> tuple[int, Any]:
 def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[int]:
     """Width of each column: its label, or its widest value, within the column's bounds."""
     widths = [max(column.min_width, len(column.label)) for column in columns]
-    dynamic = [i for i, column in enumerate(columns) if column.key == "name" or column.is_param or column.key == "gpus"]
+    dynamic = [i for i, column in enumerate(columns)
+               if column.key in ("name", "gpus", *_RUN_TEXT) or column.is_param]
     if not dynamic:
         return widths
     views = list(views)
@@ -179,6 +196,8 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
         elif column.key == "gpus":
             runs = (v.task.last_run for v in views)
             longest = max((len(",".join(map(str, run.gpus))) for run in runs if run and run.gpus), default=0)
+        elif column.key in _RUN_TEXT:
+            longest = max((len(run_text(v, column.key)) for v in views), default=0)
         else:
             key = column.key[len(PARAM) :]
             values = [v.params[key] for v in views if key in v.params]

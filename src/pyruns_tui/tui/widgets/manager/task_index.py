@@ -116,6 +116,10 @@ class TaskIndex:
     def running(self) -> list[str]:
         return [name for name, entry in self.entries.items() if entry.task.status is Status.RUNNING]
 
+    def ran_on_slurm(self) -> bool:
+        """Whether any task's last run was a Slurm job (the Manager then shows job id and node)."""
+        return any(e.task.last_run is not None and e.task.last_run.backend == "slurm" for e in self.entries.values())
+
     def metric_names(self) -> list[str]:
         """Every metric name any task logged, sorted."""
         if self._metric_names is None:
