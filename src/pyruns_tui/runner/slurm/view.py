@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import slurm_dir
@@ -89,3 +90,29 @@ def partitions() -> list[PartitionLoad]:
         found.append(PartitionLoad(name, available, int(nodes) if nodes.isdigit() else 0,
                                    jobs[(name, "RUNNING")], jobs[(name, "PENDING")]))
     return found
+
+
+@dataclass(frozen=True)
+class ClusterLoad:
+    """The system panel's cluster view: our jobs by state (the runner's last poll) and the
+    partitions (a fresh sinfo/squeue); `problem` when Slurm could not be asked."""
+
+    counts: dict[str, int]
+    polled_at: str | None
+    partitions: tuple[PartitionLoad, ...]
+    problem: str | None = None
+
+
+def cluster_load(layout: Layout) -> ClusterLoad:
+    """What the system panel shows on Slurm (two Slurm calls; run it off the UI thread)."""
+    polled: dict[str, object] = {}
+    with contextlib.suppress(OSError, ValueError):
+        polled = json.loads((slurm_dir(layout) / "status.json").read_bytes())
+    jobs = polled.get("jobs") if isinstance(polled.get("jobs"), dict) else {}
+    counts = Counter(str(job.get("state")) for job in jobs.values() if isinstance(job, dict)) if isinstance(jobs, dict) else Counter()
+    polled_at = polled.get("polled_at") if isinstance(polled.get("polled_at"), str) else None
+    try:
+        found, problem = tuple(partitions()), None
+    except PyrunsError as exc:
+        found, problem = (), str(exc)
+    return ClusterLoad(dict(counts.most_common()), polled_at, found, problem)  # type: ignore[arg-type]

@@ -73,7 +73,7 @@ class MonitorScreen(PyrunsScreen):
         with Horizontal(id="monitor-body"):
             with Vertical(id="monitor-side"):
                 yield TaskList(id="task-list")
-                yield SystemPanel(hz=settings.refresh_hz)
+                yield SystemPanel(hz=settings.refresh_hz, cluster=layout if settings.executor == "slurm" else None)
             with ContentSwitcher(initial="log", id="monitor-main"):
                 yield LogPane(layout, scrollback=settings.log_scrollback, hz=settings.refresh_hz, id="log")
                 yield LogGrid(layout, scrollback=settings.log_scrollback, hz=settings.refresh_hz, id="grid")

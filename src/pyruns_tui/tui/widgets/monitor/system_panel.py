@@ -1,8 +1,11 @@
-"""SystemPanel: CPU, RAM and per-GPU utilisation/memory with fixed-scale sparklines and processes."""
+"""SystemPanel: CPU, RAM and per-GPU utilisation/memory with fixed-scale sparklines and processes;
+on a workspace that runs on Slurm, the cluster view (our jobs by state, the partitions) instead
+of this machine's GPUs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.timer import Timer
@@ -13,7 +16,12 @@ from pyruns_tui.runner.gpus import GpuDevice
 from pyruns_tui.tui.widgets.monitor.sparkline import fixed_sparkline
 from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample, shared_feed
 
+if TYPE_CHECKING:
+    from pyruns_tui.runner.slurm.view import ClusterLoad
+    from pyruns_tui.workspace.layout import Layout
+
 REPAINT_HZ = 1.0
+CLUSTER_EVERY_S = 5.0  # sinfo + squeue: a cluster's view changes slowly, its daemons are shared
 LABEL = 10  # "GPU0  45% " — the sparkline takes the rest of the width
 
 
@@ -49,9 +57,31 @@ def _spark_line(label: str, pct: float | None, values: Sequence[float | None], w
     return line
 
 
-def render_system(history: Sequence[SystemSample], width: int, per_point: int = 1) -> Text:
+def render_cluster(load: ClusterLoad | None) -> list[Text]:
+    """The cluster view's lines: our jobs by state, then one line per partition."""
+    if load is None:
+        return [Text("Slurm: asking…", style="dim")]
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append("Slurm ", style="bold")
+    head.append(" · ".join(f"{n} {state.lower()}" for state, n in load.counts.items()) or "no jobs of this workspace")
+    lines = [head]
+    if load.problem:
+        lines.append(Text(load.problem, style="red", no_wrap=True, overflow="ellipsis"))
+    for part in load.partitions:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{part.name:<10} ", style="bold cyan")
+        line.append(f"{part.available} {part.nodes} node{'s' if part.nodes != 1 else ''} ", style="dim")
+        line.append(f"run {part.running} ", style="green")
+        line.append(f"pend {part.pending}", style="yellow" if part.pending else "dim")
+        lines.append(line)
+    return lines
+
+
+def render_system(history: Sequence[SystemSample], width: int, per_point: int = 1,
+                  cluster: ClusterLoad | None = None, on_slurm: bool = False) -> Text:
     """The panel's text for the samples in `history` (latest last) at `width` cells; each
-    sparkline point is the mean of `per_point` samples."""
+    sparkline point is the mean of `per_point` samples. `on_slurm`: the cluster view replaces
+    this machine's GPUs."""
     if not history:
         return Text("sampling…", style="dim")
     latest = history[-1]
@@ -60,9 +90,11 @@ def render_system(history: Sequence[SystemSample], width: int, per_point: int = 
         _spark_line("RAM", latest.ram_pct, [s.ram_pct for s in history], width, per_point),
         Text(f"     {_mb(latest.ram_used_mb)} / {_mb(latest.ram_total_mb)}", style="dim", no_wrap=True),
     ]
-    if not latest.gpus:
+    if on_slurm:
+        lines += render_cluster(cluster)
+    elif not latest.gpus:
         lines.append(Text("no NVIDIA GPU", style="dim italic"))
-    for device in latest.gpus:
+    for device in () if on_slurm else latest.gpus:
         lines += _gpu_lines(device, history, latest, width, per_point)
     text = Text("\n", no_wrap=True, overflow="crop").join(lines)
     text.no_wrap, text.overflow = True, "crop"
@@ -123,10 +155,13 @@ class SystemPanel(Widget):
     SystemPanel { height: auto; max-height: 60%; text-wrap: nowrap; text-overflow: clip; }
     """
 
-    def __init__(self, feed: SystemFeed | None = None, *, hz: float = 4.0, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, feed: SystemFeed | None = None, *, hz: float = 4.0, cluster: Layout | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.feed = feed
+        self.cluster = cluster  # the workspace that runs on Slurm, or None
+        self.cluster_load: ClusterLoad | None = None
+        self._cluster_timer: Timer | None = None
         self.hz = hz
         # the numbers move with every sample: repainting once a second keeps an idle screen quiet
         self.repaint_hz = min(hz, REPAINT_HZ)
@@ -155,11 +190,30 @@ class SystemPanel(Widget):
                 feed.sample_now()
             self.update_from_feed()
             self._timer = self.set_interval(1.0 / self.repaint_hz, self.update_from_feed)
+            if self.cluster is not None:
+                self._ask_cluster()
+                self._cluster_timer = self.set_interval(CLUSTER_EVERY_S, self._ask_cluster)
         else:
             feed.unsubscribe()
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
+            for timer in (self._timer, self._cluster_timer):
+                if timer is not None:
+                    timer.stop()
+            self._timer = self._cluster_timer = None
+
+    def _ask_cluster(self) -> None:
+        self.run_worker(self._cluster_worker, thread=True, exclusive=True, group="cluster")
+
+    def _cluster_worker(self) -> None:
+        from pyruns_tui.runner.slurm.view import cluster_load
+
+        assert self.cluster is not None
+        load = cluster_load(self.cluster)
+        self.app.call_from_thread(self._set_cluster, load)
+
+    def _set_cluster(self, load: ClusterLoad) -> None:
+        self.cluster_load = load
+        self._seen = -1
+        self.update_from_feed()
 
     def update_from_feed(self) -> bool:
         """Re-render when the feed has a new sample and the text differs; True when repainted."""
@@ -168,7 +222,8 @@ class SystemPanel(Widget):
             return False
         self._seen = feed.version
         per_point = max(1, round(feed.hz / self.repaint_hz))
-        text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30), per_point)
+        text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30), per_point,
+                             self.cluster_load, self.cluster is not None)
         if text == self._text:
             return False
         resized = text.plain.count("\n") != self._text.plain.count("\n")
