@@ -54,10 +54,13 @@ async def test_stop_asks_and_always_is_remembered(running: TaskStore) -> None:
         await wait_for(pilot, lambda: "▶" in "".join(s.text for s in screen.table.render_line(1 + screen.table.index_of("slow"))))
         screen.table.move_to("slow")
         await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))  # a busy machine pushes it later
         assert isinstance(app.screen, ConfirmDialog) and "Stop 1 running task" in app.screen.title_text
         await pilot.press("n")
-        assert isinstance(app.screen, ManagerScreen) and not running.get("slow").stop_requested
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
+        assert not running.get("slow").stop_requested
         await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("a")  # stop, and don't ask again
         await wait_status(pilot, running, "slow", Status.INTERRUPTED)
         assert load_settings(layout.settings_file).confirm_stop is False
