@@ -66,3 +66,66 @@ def test_without_gpus_tasks_run_on_cpu_and_cuda_is_left_alone(project: Project, 
     task = project.wait(name)[name]
     assert task.status is Status.COMPLETED and task.runs[0].gpus == []
     assert cuda_devices(project, name) == "7"
+
+
+ALLOCATE = """
+import json, os, sys, time
+path = os.path.join(os.environ["PYRUNS_TUI_FAKE_GPU_PROCS"], f"{os.getpid()}.json")
+time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)
+with open(path + ".tmp", "w") as fh:
+    json.dump({"device": int(os.environ["CUDA_VISIBLE_DEVICES"]), "used_mb": 12000, "util": 60}, fh)
+os.replace(path + ".tmp", path)
+"""
+
+
+@pytest.fixture
+def fake_procs(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    procs = tmp_path / "gpu-procs"
+    procs.mkdir()
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPU_PROCS", str(procs))
+    return procs
+
+
+def settings(project: Project, **values: object) -> None:
+    text = project.layout.settings_file.read_text()
+    project.layout.settings_file.write_text(text + "".join(f"{k}: {v}\n" for k, v in values.items()))
+
+
+def test_max_tasks_per_gpu_shares_a_device(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "1")
+    settings(project, max_tasks_per_gpu=2)
+    code, release = project.gate("share")
+    names = [project.add(f"s{i}", SHOW + code, gpus=1) for i in range(3)]
+    control.queue(project.store, names)
+    until(lambda: sum(project.task(n).status is Status.RUNNING for n in names) == 2, what="two tasks on one GPU")
+    third = next(n for n in names if project.task(n).status is Status.QUEUED)
+    until(lambda: project.task(third).reason == "waiting for 1 GPU", what="the third to wait")
+    release()
+    tasks = project.wait(*names)
+    assert all(t.runs[0].gpus == [0] for t in tasks.values())
+
+
+def test_memory_requests_pick_a_gpu_with_room_and_reserve_it_until_the_process_shows(
+        project: Project, monkeypatch: pytest.MonkeyPatch, fake_procs) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "2")
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS_FREE_MB", "8000,20000")
+    settings(project, max_tasks_per_gpu=4)
+    code, release = project.gate("mem")
+    # the first allocates only after 1 s: until then NVML shows 20,000 MB free on GPU 1, but its
+    # reservation must keep the second (which needs 12,000 too) from starting there
+    first = project.add("first", f"import sys; sys.argv = ['x', '1.0']\n{ALLOCATE}\n{code}", gpus=1)
+    second = project.add("second", SHOW, gpus=1)
+    small = project.add("small", SHOW, gpus=1)
+    control.queue(project.store, [first], gpu_mem_mb=12000)
+    until(lambda: project.task(first).status is Status.RUNNING, what="the first to start")
+    assert project.task(first).runs[0].gpus == [1]  # GPU 0 has 8,000 MB: too little
+    control.queue(project.store, [small], gpu_mem_mb=4000)
+    assert project.wait(small)[small].runs[0].gpus == [0]  # room on both: the least shared one
+    control.queue(project.store, [second], gpu_mem_mb=12000)
+    until(lambda: project.task(second).reason == "waiting for 1 GPU", what="the second to wait")
+    assert not any(fake_procs.iterdir())  # the first has not allocated yet: only its reservation stops it
+    until(lambda: any(fake_procs.iterdir()), what="the first to allocate")
+    assert project.task(second).status is Status.QUEUED  # NVML now shows 8,000 MB left on GPU 1
+    release()
+    tasks = project.wait(first, second)
+    assert tasks[second].status is Status.COMPLETED and tasks[second].runs[0].gpus == [1]

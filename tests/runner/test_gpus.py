@@ -54,3 +54,18 @@ def test_fake_backend_from_the_environment_marks_busy_devices() -> None:
 def test_zero_fake_gpus_is_a_machine_without_gpus() -> None:
     assert detect_backend({"PYRUNS_TUI_FAKE_GPUS": "0"}).devices() == []
     assert NoGpus().devices() == []
+
+
+def test_packing_rules_share_spread_and_count_reserved_memory() -> None:
+    from pyruns_tui.runner.gpus import GpuDevice, assign_gpus
+
+    devices = [GpuDevice(index=i, name="g", mem_total_mb=24000, mem_used_mb=used) for i, used in enumerate((16000, 4000, 4000))]
+    plain = {"free_memory_mb": 2048, "max_util_pct": 50}
+    assert assign_gpus(devices, 1, {1: 1}, **plain) == [0]  # one task per GPU by default
+    assert assign_gpus(devices, 1, {0: 1, 1: 1}, **plain) == [2]
+    assert assign_gpus(devices, 1, {0: 1, 1: 1, 2: 1}, **plain) is None
+    assert assign_gpus(devices, 1, {0: 1, 1: 1, 2: 1}, max_per_gpu=2, **plain) == [0]  # shared, lowest index
+    assert assign_gpus(devices, 2, {1: 1}, max_per_gpu=2, **plain) == [0, 2]  # the least shared first
+    # memory-aware: 8,000 MB free on GPU 0, 20,000 on 1 and 2 (of which 10,000 reserved on 1)
+    assert assign_gpus(devices, 1, {}, need_mem_mb=12000, reserved_mb={1: 10000}, max_per_gpu=4, **plain) == [2]
+    assert assign_gpus(devices, 1, {}, need_mem_mb=12000, reserved_mb={1: 10000, 2: 9000}, max_per_gpu=4, **plain) is None

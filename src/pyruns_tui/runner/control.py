@@ -110,6 +110,7 @@ def queue(
     after: Sequence[str] | None = None,
     priority: int | None = None,
     with_dependents: bool = False,
+    gpu_mem_mb: int | None = None,
 ) -> Outcome:
     """Queue pending or finished tasks (a finished one gets run N+1 when it starts).
 
@@ -117,7 +118,8 @@ def queue(
     or free GPUs (and force-starts tasks that are already queued); `retries` sets how its
     failed runs are retried (runner/retry.py); `after` names tasks that must complete first
     (runner/dependencies.py; unknown names and cycles are refused); `priority` orders the
-    queue (higher first); `with_dependents` also queues every task waiting for these. On the
+    queue (higher first); `with_dependents` also queues every task waiting for these;
+    `gpu_mem_mb` places it only on a GPU with that much memory free (runner/reservations.py). On the
     slurm executor the tasks queued by this call are submitted together, as one job array.
     """
     from pyruns_tui.runner import dependencies
@@ -126,7 +128,7 @@ def queue(
     now = time.time()
     chosen = _resolve_executor(store, executor)
     with store.lock():
-        changes_kept = gpus is not None or retries is not None or after is not None or priority is not None
+        changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
         if after is not None or with_dependents:
             graph = {t.name: t.after for t in store.scan()}
             if after is not None:
@@ -140,6 +142,8 @@ def queue(
                 task.after = list(dict.fromkeys(after))
             if priority is not None:
                 task.priority = priority
+            if gpu_mem_mb is not None:
+                task.gpu_mem_mb = gpu_mem_mb or None  # 0 clears it
             why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force, retries=retries)  # keep the given order
             if why is None:
                 to_save.append(task)

@@ -2,12 +2,16 @@
 
 Backends answer `devices()` with a fresh snapshot of every device. `detect_backend()` picks:
 `PYRUNS_TUI_FAKE_GPUS=N` -> N fake devices (`PYRUNS_TUI_FAKE_GPUS_BUSY=1,3` marks devices busy
-with foreign work); else NVML when `pynvml` imports and initialises; else no GPUs.
+with foreign work, `PYRUNS_TUI_FAKE_GPUS_FREE_MB=8000,30000` sets each device's free memory,
+`PYRUNS_TUI_FAKE_GPU_PROCS=DIR` lists processes: a process that "allocates" writes
+`DIR/<pid>.json` = {"device": 0, "used_mb": 1200, "util": 40}); else NVML when `pynvml`
+imports and initialises; else no GPUs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import sys
@@ -18,6 +22,8 @@ from typing import Any, Protocol
 
 FAKE_ENV = "PYRUNS_TUI_FAKE_GPUS"
 FAKE_BUSY_ENV = "PYRUNS_TUI_FAKE_GPUS_BUSY"
+FAKE_FREE_ENV = "PYRUNS_TUI_FAKE_GPUS_FREE_MB"
+FAKE_PROCS_ENV = "PYRUNS_TUI_FAKE_GPU_PROCS"
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,34 @@ class FakeGpus:
 
     name = "fake"
 
-    def __init__(self, count: int, busy: Iterable[int] = ()) -> None:
+    def __init__(self, count: int, busy: Iterable[int] = (), free_mb: Sequence[float] = (),
+                 procs_dir: str | None = None) -> None:
         self.count = count
         self.busy = frozenset(busy)
+        self.free_mb = list(free_mb)
+        self.procs_dir = procs_dir
+
+    def _fake_processes(self) -> dict[int, list[tuple[GpuProcess, float]]]:
+        """Processes that declared GPU use in `procs_dir` and are alive, by device."""
+        found: dict[int, list[tuple[GpuProcess, float]]] = {}
+        if not self.procs_dir:
+            return found
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.procs_dir):
+                stem = entry.name.removesuffix(".json")
+                if not stem.isdigit() or not os.path.exists(f"/proc/{stem}"):
+                    continue
+                with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                    with open(entry.path, encoding="utf-8") as fh:
+                        data = json.load(fh)
+                    proc = GpuProcess(pid=int(stem), used_mb=float(data["used_mb"]), name="fake")
+                    found.setdefault(int(data.get("device", 0)), []).append((proc, float(data.get("util", 0))))
+        return found
 
     def devices(self) -> list[GpuDevice]:
         now = time.time()
         devices = []
+        declared = self._fake_processes()
         for index in range(self.count):
             wave = (math.sin(now / 3.0 + index) + 1) / 2  # 0..1, different phase per device
             if index in self.busy:
@@ -90,6 +117,12 @@ class FakeGpus:
                 procs: tuple[GpuProcess, ...] = (GpuProcess(pid=1, used_mb=used, name="foreign"),)
             else:
                 used, util, procs = 300.0 + 100 * wave, 5 * wave, ()
+            if index < len(self.free_mb):
+                used = 24_576.0 - self.free_mb[index]
+            for proc, proc_util in declared.get(index, []):
+                used += proc.used_mb or 0.0
+                util = min(100.0, util + proc_util)
+                procs += (proc,)
             devices.append(
                 GpuDevice(
                     index=index,
@@ -211,7 +244,8 @@ def detect_backend(environ: Mapping[str, str] | None = None) -> GpuBackend:
             count = int(fake)
         except ValueError:
             count = 0
-        return FakeGpus(max(0, count), parse_indices(env.get(FAKE_BUSY_ENV, "")))
+        free = [float(x) for x in env.get(FAKE_FREE_ENV, "").split(",") if x.strip()]
+        return FakeGpus(max(0, count), parse_indices(env.get(FAKE_BUSY_ENV, "")), free, env.get(FAKE_PROCS_ENV) or None)
     return NvmlGpus.try_open() or NoGpus()
 
 
@@ -238,16 +272,31 @@ def assign_gpus(
     free_memory_mb: float,
     max_util_pct: float,
     force: bool = False,
+    max_per_gpu: int = 1,
+    need_mem_mb: float | None = None,
+    reserved_mb: Mapping[int, float] | None = None,
 ) -> list[int] | None:
     """Indices of `need` devices for a task, or None when it must wait.
 
-    Free means: not held by one of our tasks (`held`: index -> how many of our tasks use it) and
-    not busy with foreign work. The lowest free indices win. With `force`, the task never waits:
-    free devices first, then the least used of the rest (as many as exist).
+    Free means: fewer than `max_per_gpu` of our tasks on it (`held`: index -> how many of our
+    tasks use it), and either (no memory request) not busy with foreign work while none of ours
+    uses it, or (`need_mem_mb`) that much memory free once what starting runs reserved
+    (`reserved_mb`) is taken off. The least shared devices win, then the lowest indices. With
+    `force`, the task never waits: free devices first, then the least used of the rest.
     """
     if need <= 0:
         return []
-    free = [d for d in devices if held.get(d.index, 0) == 0 and not is_busy(d, free_memory_mb, max_util_pct)]
+    reserved_mb = reserved_mb or {}
+
+    def fits(d: GpuDevice) -> bool:
+        count = held.get(d.index, 0)
+        if count >= max_per_gpu:
+            return False
+        if need_mem_mb is not None:
+            return d.mem_free_mb - reserved_mb.get(d.index, 0.0) >= need_mem_mb
+        return count > 0 or not is_busy(d, free_memory_mb, max_util_pct)
+
+    free = sorted((d for d in devices if fits(d)), key=lambda d: (held.get(d.index, 0), d.index))
     if len(free) >= need:
         return sorted(d.index for d in free[:need])
     if not force:

@@ -23,6 +23,7 @@ from pathlib import Path
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import dependencies
 from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner.reservations import Reservations
 from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
@@ -111,6 +112,7 @@ class Scheduler:
         self.paths.create()
         self.store = TaskStore(self.layout)
         self.active: dict[str, ActiveRun] = {}
+        self.reservations = Reservations()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: Callable[[], None] = lambda: None
         self.settings = Settings()
@@ -352,6 +354,9 @@ class Scheduler:
                     free_memory_mb=self.settings.gpu_free_memory_mb,
                     max_util_pct=self.settings.gpu_max_util_pct,
                     force=task.force,
+                    max_per_gpu=self.settings.max_tasks_per_gpu,
+                    need_mem_mb=task.gpu_mem_mb,
+                    reserved_mb=self.reservations.reserved_mb(devices),
                 )
             if picked is None:
                 gpu_blocked = True
@@ -485,6 +490,8 @@ class Scheduler:
             return False
         run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills())
         self.active[name] = run
+        if gpus and task.gpu_mem_mb:
+            self.reservations.reserve(name, str(self.layout.task_dir(name).resolve()), gpus, task.gpu_mem_mb)
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
         if started.report_fd is not None:
@@ -532,6 +539,7 @@ class Scheduler:
             P.kill_lost_group(state.child_pid if state else None, state.started_at if state else None)
             status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
         self.active.pop(run.name, None)
+        self.reservations.release(run.name)
         failure = self._judge(run.name, run.index, status, state, run.oom_kills)
         # The freed slot goes to the next waiting task first, its record is written after: a batch
         # of short tasks does not wait for a task_info.json write per task between two runs. (The

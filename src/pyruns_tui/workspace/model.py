@@ -77,7 +77,7 @@ _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
     "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE), "submit": (dict, _NONE),
-    "after": (list,), "priority": (int,),
+    "after": (list,), "priority": (int,), "gpu_mem_mb": (int, _NONE),
 }
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
@@ -181,6 +181,7 @@ class Task:
     submit: dict[str, Any] | None = None
     after: list[str] = field(default_factory=list)  # tasks that must complete before this one starts
     priority: int = 0  # higher starts first; FIFO within a priority
+    gpu_mem_mb: int | None = None  # GPU memory the task needs on each of its GPUs (memory-aware placement)
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -237,6 +238,8 @@ class Task:
             data["after"] = list(self.after)
         if self.priority:
             data["priority"] = self.priority
+        if self.gpu_mem_mb is not None:
+            data["gpu_mem_mb"] = self.gpu_mem_mb
         return {**data, **self.extra}
 
     @classmethod

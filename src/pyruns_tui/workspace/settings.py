@@ -48,6 +48,7 @@ class Settings:
     gpu_ids: str | tuple[int, ...] = "auto"
     gpu_free_memory_mb: int = 2048  # a GPU with less free memory is busy with foreign work
     gpu_max_util_pct: int = 50  # a GPU busier than this is busy with foreign work
+    max_tasks_per_gpu: int = 1  # tasks of ours sharing one GPU
     python: str | None = None  # interpreter for tasks; None = the one running pyr-tui
     refresh_hz: float = 4.0
     log_scrollback: int = 100_000
@@ -72,6 +73,7 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "gpus_per_task": (0, 1024),
     "gpu_free_memory_mb": (0, 10**7),
     "gpu_max_util_pct": (0, 100),
+    "max_tasks_per_gpu": (1, 64),
     "log_scrollback": (100, 10**8),
     "max_tasks": (1, 10**7),
     "retries": (0, 100),
@@ -90,6 +92,7 @@ gpus_per_task: 1          # GPUs a task asks for unless it says otherwise (0 = n
 gpu_ids: auto             # auto (all NVML devices) or a list such as [0, 1]
 gpu_free_memory_mb: 2048  # a GPU with less free memory is taken to be busy
 gpu_max_util_pct: 50      # a GPU more utilised than this is taken to be busy
+max_tasks_per_gpu: 1      # tasks of ours that may share one GPU (see gpu_mem_mb in docs/runner.md)
 python: null              # interpreter for tasks (null = the one running pyr-tui)
 refresh_hz: 4             # TUI refresh rate
 log_scrollback: 100000    # lines the log view keeps

@@ -1,5 +1,5 @@
 """`pyr-tui run TASK... [-j N] [--gpus N] [--force] [--wait] [--retries N [--retry-on REGEX]]
-[--after TASK]... [--priority N] [--with-dependents] [--executor local|slurm] [--partition P] [--time T]
+[--after TASK]... [--priority N] [--with-dependents] [--gpu-mem MB] [--executor local|slurm] [--partition P] [--time T]
 [--sbatch-arg ARG]...`: queue tasks for the runner (on Slurm: one job array per call, see docs/slurm.md)."""
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--after", action="append", metavar="TASK",
                    help="start only once TASK completed (repeat for several; kept for later runs)")
     p.add_argument("--priority", type=int, metavar="N", help="higher starts first (default 0; kept for later runs)")
+    p.add_argument("--gpu-mem", type=int_at_least(0), metavar="MB", dest="gpu_mem_mb",
+                   help="GPU memory each task needs; placed only where that much is free (0 clears; kept)")
     p.add_argument("--with-dependents", action="store_true",
                    help="also queue every task waiting (--after) for these, directly or not")
 
@@ -71,6 +73,7 @@ def queue_tasks(
     after: Sequence[str] | None = None,
     priority: int | None = None,
     with_dependents: bool = False,
+    gpu_mem_mb: int | None = None,
 ) -> control.Outcome:
     """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
     from pyruns_tui.runner import client, control
@@ -82,7 +85,8 @@ def queue_tasks(
     # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
     with client.starting_runner(store.layout):
         outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries,
-                                executor=executor, after=after, priority=priority, with_dependents=with_dependents)
+                                executor=executor, after=after, priority=priority, with_dependents=with_dependents,
+                                gpu_mem_mb=gpu_mem_mb)
     return outcome
 
 
@@ -99,7 +103,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args))
     outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
                           executor=executor, after=args.after, priority=args.priority,
-                          with_dependents=args.with_dependents)
+                          with_dependents=args.with_dependents, gpu_mem_mb=args.gpu_mem_mb)
     for name, why in outcome.skipped.items():
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"
