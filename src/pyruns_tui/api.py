@@ -42,6 +42,10 @@ _warned: set[str] = set()
 _SKIP = object()
 
 
+class _TooDeep(Exception):
+    """A pr.summary() value nests too deeply to be read back."""
+
+
 def load(path: str | os.PathLike[str] | None = None) -> Config:
     """The task's parameters as a Config (attribute and item access).
 
@@ -98,9 +102,15 @@ def summary(values: Mapping[str, Any]) -> None:
     if not task_dir:
         return
     try:
+        from pyruns_tui.workspace.fsio import MAX_JSON_DEPTH
+
         clean = {}
         for key, value in values.items():
-            converted = _summary_value(value)
+            try:
+                converted = _summary_value(value, MAX_JSON_DEPTH - 1)  # summary.json itself is one level
+            except _TooDeep:
+                _warn_once("deep", f"pr.summary(): {key!r} nests more than {MAX_JSON_DEPTH} levels deep; dropped")
+                continue
             if converted is _SKIP:
                 _warn_value(key, value, "pr.summary()")
                 continue
@@ -222,19 +232,22 @@ def _step_value(step: Any) -> int | None:
     return None
 
 
-def _summary_value(value: Any) -> Any:
-    """`value` as JSON-ready data (numbers, strings, None, lists, dicts), or _SKIP."""
+def _summary_value(value: Any, levels: int) -> Any:
+    """`value` as JSON-ready data (numbers, strings, None, lists, dicts), or _SKIP; _TooDeep
+    when lists and dicts nest more than `levels` deep (readers refuse such files)."""
     if value is None or type(value) in (str, int, bool):
         return value
+    if isinstance(value, (Mapping, list, tuple)) and levels <= 0:
+        raise _TooDeep
     if isinstance(value, Mapping):
         out = {}
         for key, inner in value.items():
-            converted = _summary_value(inner)
+            converted = _summary_value(inner, levels - 1)
             if converted is not _SKIP:
                 out[key if type(key) is str else str(key)] = converted
         return out
     if isinstance(value, (list, tuple)):
-        return [v for v in map(_summary_value, value) if v is not _SKIP]
+        return [v for v in (_summary_value(item, levels - 1) for item in value) if v is not _SKIP]
     if isinstance(value, str):
         return str(value)
     return _number(value)
@@ -254,7 +267,7 @@ def _merge_summary(path: str, values: dict[str, Any]) -> None:
                 merged = json.load(stream)
             if not isinstance(merged, dict):
                 merged = {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             merged = {}
         merged.update(values)
         text = json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)

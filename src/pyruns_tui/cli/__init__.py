@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from pyruns_tui.cli import commands
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import PyrunsError, os_error_line
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -106,13 +106,20 @@ def main(argv: list[str] | None = None) -> int:
     is_command = word is not None
     parser = build_parser(only=word) if is_command else build_tui_parser()
     args = parser.parse_args(argv)
-    cwd = Path(args.directory).expanduser() if args.directory else Path.cwd()
-    if not cwd.is_dir():
-        sys.stderr.write(f"pyr-tui: error: -C {args.directory}: no such directory\n")
+    try:
+        cwd = (Path(args.directory).expanduser() if args.directory else Path.cwd()).resolve()
+        is_dir = cwd.is_dir()
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, NUL, a vanished working directory
+        is_dir, why = False, getattr(exc, "strerror", None) or str(exc)
+    else:
+        why = "no such directory"
+    if not is_dir:
+        shown = repr(args.directory if len(args.directory or "") <= 80 else args.directory[:77] + "...")
+        sys.stderr.write(f"pyr-tui: error: -C {shown}: {why}\n")
         return EXIT_USAGE
     from pyruns_tui.cli.context import Context
 
-    ctx = Context(cwd=cwd.resolve(), workspace=args.workspace, debug=args.debug)
+    ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug)
     if not is_command and args.script and not args.script.endswith(".py"):
         names = ", ".join(commands.NAMES)
         sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {names}; or give SCRIPT.py)\n")
@@ -135,3 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except OSError as exc:  # EROFS, EACCES, ENOSPC, a planted FIFO...: one line, never a traceback
+        if ctx.debug:
+            raise
+        sys.stderr.write(f"pyr-tui: error: {os_error_line(exc)}\n")
+        return EXIT_FAILURE

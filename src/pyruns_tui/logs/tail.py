@@ -9,6 +9,7 @@ or truncated is noticed by `read_new`, which then starts over from the beginning
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 DEFAULT_TAIL_BYTES = 256 * 1024
@@ -29,9 +30,10 @@ class LogFile:
 
     def _stat(self) -> os.stat_result | None:
         try:
-            return self.path.stat()
+            st = self.path.stat()
         except (FileNotFoundError, NotADirectoryError):
             return None
+        return st if stat.S_ISREG(st.st_mode) else None  # a FIFO or device would block a read
 
     @property
     def exists(self) -> bool:
@@ -48,11 +50,17 @@ class LogFile:
         if end <= start:
             return b""
         try:
-            with open(self.path, "rb") as f:
-                f.seek(start)
-                data = f.read(end - start)
+            # never block on a planted FIFO, never follow a planted link
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             return b""
+        except OSError:
+            return b""
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return b""
+            f.seek(start)
+            data = f.read(end - start)
         self.bytes_read += len(data)
         return data
 

@@ -34,6 +34,7 @@ from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are p
     to_markdown,
 )
 from pyruns_tui.metrics.track import MetricsReader, MetricStats, read_summary
+from pyruns_tui.workspace.fsio import read_bytes
 from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
 from pyruns_tui.workspace.query import TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
@@ -163,7 +164,7 @@ def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, M
             return {}
         return {_default_owner(task, starts): reader.stats()}
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except OSError:
         return {}
     slices: dict[int, list[Any]] = {}

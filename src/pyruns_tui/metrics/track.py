@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.api import JSON_TO_NONFINITE, METRICS_FILE, RESERVED_KEYS, SUMMARY_FILE
+from pyruns_tui.workspace.fsio import NotRegularFile, open_regular, read_json
 
 # (step, or the row's index when it has no step; value; stage or None)
 Point = tuple[int, float, str | None]
@@ -145,7 +146,7 @@ class MetricsReader:
     def poll(self) -> int:
         """Read newly appended rows; returns how many were added (0 if the file is absent)."""
         try:
-            with open(self.path, "rb") as stream:
+            with os.fdopen(open_regular(self.path), "rb") as stream:
                 info = os.fstat(stream.fileno())
                 identity = (info.st_dev, info.st_ino)
                 if identity != self._identity or info.st_size < self._offset:
@@ -155,7 +156,7 @@ class MetricsReader:
                     return 0
                 stream.seek(self._offset)
                 data = stream.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotRegularFile):
             return 0
         self._offset += len(data)
         self.bytes_read += len(data)
@@ -265,7 +266,7 @@ def _parse_rows(lines: Iterable[bytes]) -> tuple[list[Any], int]:
     for line in chunk:
         try:
             rows.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # a hand-made 1,000-deep row is garbage too
             garbage += 1
     return rows, garbage
 
@@ -273,8 +274,7 @@ def _parse_rows(lines: Iterable[bytes]) -> tuple[list[Any], int]:
 def read_summary(task_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The task's summary.json as a dict ({} when absent or unreadable), NaN/inf restored."""
     try:
-        with open(Path(task_dir) / SUMMARY_FILE, encoding="utf-8") as stream:
-            data = json.load(stream)
+        data = read_json(Path(task_dir) / SUMMARY_FILE)
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):

@@ -24,6 +24,7 @@ from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.launch import DROPPED_ENV
 from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.workspace.fsio import open_regular, read_bytes, read_json
 from pyruns_tui.workspace.layout import Layout
 
 START_TIMEOUT_S = 30.0
@@ -65,7 +66,7 @@ def runner_info(layout: Layout) -> RunnerInfo | None:
     if not locks.is_held(paths.lock):
         return None
     try:
-        data = json.loads(paths.info.read_bytes())
+        data = read_json(paths.info)
         return RunnerInfo(**{k: data.get(k) for k in RunnerInfo.__dataclass_fields__})
     except (OSError, ValueError, TypeError):
         return RunnerInfo(pid=0)  # alive but still starting (runner.json not written yet)
@@ -96,7 +97,7 @@ def _read_answer(fd: int, timeout_s: float) -> str:
 
 def _last_log_line(path: Path) -> str:
     with contextlib.suppress(OSError):
-        lines = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        lines = read_bytes(path).decode("utf-8", "replace").strip().splitlines()
         if lines:
             return lines[-1][-300:]
     return ""
@@ -104,7 +105,7 @@ def _last_log_line(path: Path) -> str:
 
 def _acquire(path: Path) -> int:
     """An fd holding the flock on `path` (blocking), like `locks.held` but kept past a block."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
     except BaseException:
@@ -171,6 +172,9 @@ def begin_runner(layout: Layout) -> RunnerStart:
     other client starts a second runner meanwhile and no runner decides to exit idle. Call
     `finish()` in all cases (it releases the lock).
     """
+    from pyruns_tui.workspace.settings import load_settings
+
+    load_settings(layout.settings_file)  # the runner would only log bad settings: refuse them here
     paths = RunnerPaths.of(layout)
     paths.create()
     spawn_fd = _acquire(paths.spawn_lock)
@@ -181,7 +185,7 @@ def begin_runner(layout: Layout) -> RunnerStart:
             return RunnerStart(layout, None, pid=info.pid if info else 0)
         _rotate_log(paths.log)
         read_fd, write_fd = os.pipe()
-        log_fd = os.open(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        log_fd = open_regular(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         try:
             proc = subprocess.Popen(

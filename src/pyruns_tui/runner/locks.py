@@ -9,10 +9,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from pyruns_tui.workspace.fsio import open_regular
+
 
 def try_lock(path: Path) -> int | None:
     """An fd holding an exclusive flock on `path`, or None when someone else holds it."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -54,7 +56,7 @@ def is_held(path: Path) -> bool:
 @contextlib.contextmanager
 def held(path: Path) -> Iterator[None]:
     """Hold the flock on `path` (blocking) for the duration of the block."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

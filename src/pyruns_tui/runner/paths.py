@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyruns_tui.errors import RunnerError
 from pyruns_tui.workspace.layout import Layout
 
 
@@ -31,9 +34,22 @@ class RunnerPaths:
         return cls(layout.runner_dir)
 
     def create(self) -> None:
-        """Make the directory tree (owner-only) if missing."""
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.dir, 0o700)
+        """Make the directory tree (owner-only) if missing; a symlink or file in its place is
+        refused, so nothing the runner writes, chmods or deletes can land outside the workspace."""
+        for directory in (self.dir, self.runs_dir):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(directory, 0o700)
+            try:
+                fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise RunnerError(f"{directory} is not a plain directory (a symlink or file); remove it") from None
+                raise
+            try:
+                if directory == self.dir:
+                    os.fchmod(fd, 0o700)
+            finally:
+                os.close(fd)
 
     @property
     def lock(self) -> Path:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyruns_tui.workspace.fsio import read_json
+
 
 SUPERVISOR_SCRIPT = Path(__file__).with_name("supervisor.py")
 POLL_S = 0.05  # exit polling where pidfd is missing (macOS)
@@ -47,7 +49,7 @@ class RunState:
     def read(cls, path: Path) -> RunState | None:
         """The state at `path`, or None when it is missing or unreadable."""
         try:
-            data: dict[str, Any] = json.loads(path.read_bytes())
+            data: dict[str, Any] = read_json(path)
             return cls(
                 task=data.get("task"),
                 run=data.get("run"),

@@ -34,6 +34,7 @@ from pyruns_tui.runner.triage import oom_kills, read_failure
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
+from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings, load_settings
@@ -166,7 +167,7 @@ class Scheduler:
             self._control_key = key
             self._override = None
             with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-                value = json.loads(self.paths.control.read_bytes()).get("max_concurrency")
+                value = read_json(self.paths.control).get("max_concurrency")
                 if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                     self._override = value
 
@@ -306,8 +307,7 @@ class Scheduler:
         if cached is not None and cached[0] == key:
             return cached[1]
         try:
-            with open(path, "rb") as fh:
-                task = Task.from_dict(json.loads(fh.read()))
+            task = Task.from_dict(read_json(path))
         except (OSError, ValueError, PyrunsError):
             self._tasks.pop(name, None)
             return None

@@ -35,6 +35,8 @@ import termios
 import time
 from typing import Any
 
+from pyruns_tui.workspace.fsio import open_regular
+
 STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
@@ -48,7 +50,7 @@ def write_state(path: str, state: dict[str, Any]) -> None:
     path of every task end, and after a power loss the runner's recovery decides anyway)."""
     tmp = f"{path}.{os.getpid()}.tmp"
     data = (json.dumps(state) + "\n").encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
     finally:
@@ -259,11 +261,11 @@ class Supervisor:
         signal.signal(signal.SIGINT, lambda s, f: None)
         signal.signal(signal.SIGCHLD, lambda s, f: None)
         become_subreaper()
-        lock_fd = os.open(lock_path(self.state_path), os.O_RDWR | os.O_CREAT, 0o600)
+        lock_fd = open_regular(lock_path(self.state_path), os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(lock_fd, fcntl.LOCK_EX)  # released by the kernel when we are gone, however
 
         # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
-        log_fd = os.open(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        log_fd = open_regular(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         master, slave = os.openpty()
         cols, rows = int(self.spec.get("cols", 160)), int(self.spec.get("rows", 50))
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))

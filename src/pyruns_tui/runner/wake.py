@@ -20,7 +20,7 @@ STOP = "stop"
 def send(fifo: Path, message: str = WAKE) -> bool:
     """Write one message line; False when no runner is reading (none is running)."""
     try:
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError as exc:
         if exc.errno in (errno.ENXIO, errno.ENOENT):
             return False
@@ -42,7 +42,7 @@ def open_reader(fifo: Path) -> int:
     if not fifo.exists():
         os.mkfifo(fifo, 0o600)
     # read-write: the runner is itself a writer, so the FIFO never reports EOF when clients close
-    return os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+    return os.open(fifo, os.O_RDWR | os.O_NONBLOCK | os.O_NOFOLLOW)
 
 
 def read_messages(fd: int) -> list[str]:

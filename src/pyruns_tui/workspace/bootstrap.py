@@ -9,7 +9,7 @@ from typing import Any
 
 from pyruns_tui.errors import PyrunsError, WorkspaceError
 from pyruns_tui.workspace import layout as L
-from pyruns_tui.workspace.fsio import atomic_write_json, atomic_write_text
+from pyruns_tui.workspace.fsio import NotRegularFile, atomic_write_json, atomic_write_text, read_json, read_text
 from pyruns_tui.workspace.layout import Layout, find_root
 from pyruns_tui.workspace.model import SCHEMA_VERSION, now_iso
 from pyruns_tui.workspace.names import is_plain_entry
@@ -65,9 +65,11 @@ class ScriptInfo:
 
 def read_script_info(layout: Layout) -> ScriptInfo:
     try:
-        return ScriptInfo.from_dict(json.loads(layout.script_info.read_bytes()))
+        return ScriptInfo.from_dict(read_json(layout.script_info))
     except FileNotFoundError as exc:
         raise WorkspaceError(f"{layout.script_info} is missing; run `pyr-tui init SCRIPT.py`") from exc
+    except NotRegularFile as exc:
+        raise WorkspaceError(str(exc)) from None
     except (ValueError, TypeError) as exc:
         raise WorkspaceError(f"{layout.script_info} is not valid JSON; run `pyr-tui init SCRIPT.py` again") from exc
 
@@ -171,7 +173,7 @@ def init_workspace(
     info.subcommand = params.subcommand
     info.warnings = list(params.warnings)
     info.files_read = list(params.files_read)
-    current = layout.config_default.read_text(encoding="utf-8") if layout.config_default.exists() else None
+    current = read_text(layout.config_default) if layout.config_default.exists() else None
     edited_by_hand = current is not None and info.generated_sha != _sha(current)
     if explicit or current is None or (not edited_by_hand and current != generated):
         atomic_write_text(layout.config_default, generated)

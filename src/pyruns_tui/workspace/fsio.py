@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import math
 import os
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +16,89 @@ from pathlib import Path
 from typing import Any
 
 _syncfs: Any = None
+
+MAX_JSON_DEPTH = 100  # deeper JSON in a workspace file is refused: readers and renderers recurse
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory", stat.S_IFLNK: "a symlink"}
+
+
+class NotRegularFile(OSError):
+    """A workspace file that is a FIFO, device, socket, directory or symlink: never opened."""
+
+    def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
+        super().__init__(f"{os.fspath(path)} is {kind}, not a regular file; remove it")
+        self.filename = os.fspath(path)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """An fd of the regular file `path`: never blocks on a FIFO and never follows a final
+    symlink (NotRegularFile names the file instead), so a planted file cannot hang or redirect us."""
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):  # a symlink; a FIFO opened for writing
+            kind = os.lstat(path).st_mode if os.path.lexists(path) else 0
+            raise NotRegularFile(path, _KINDS.get(stat.S_IFMT(kind), "not a file")) from None
+        raise
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        raise NotRegularFile(path, _KINDS.get(kind, "a special file"))
+    os.set_blocking(fd, True)
+    return fd
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The content of the regular file `path` (see `open_regular`)."""
+    fd = open_regular(path)
+    with os.fdopen(fd, "rb") as stream:
+        return stream.read()
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of the regular file `path` (UnicodeDecodeError is a ValueError)."""
+    return read_bytes(path).decode("utf-8")
+
+
+def _reject_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and dicts nest in `value` (iterative: any depth is measured safely)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def check_depth(value: Any, what: str = "value") -> None:
+    """ValueError when `value` nests deeper than MAX_JSON_DEPTH."""
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError(f"{what} nests more than {MAX_JSON_DEPTH} levels deep")
+
+
+def loads_json(data: bytes | str) -> Any:
+    """Strict JSON (no NaN/Infinity) nesting at most MAX_JSON_DEPTH levels; ValueError otherwise."""
+    try:
+        value = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(f"JSON nests more than {MAX_JSON_DEPTH} levels deep") from None
+    marks = (b"[", b"{") if isinstance(data, bytes) else ("[", "{")
+    if data.count(marks[0]) + data.count(marks[1]) > MAX_JSON_DEPTH:  # fewer brackets cannot nest deeper: skip the walk
+        check_depth(value, "JSON")
+    return value
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """The JSON document in the regular file `path` (see `open_regular`, `loads_json`)."""
+    return loads_json(read_bytes(path))
 
 
 def write_all(fd: int, data: bytes) -> None:
@@ -28,7 +113,7 @@ def write_all(fd: int, data: bytes) -> None:
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o644) -> None:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         write_all(fd, data)
         if fsync:
@@ -167,7 +252,7 @@ class WorkspaceLock:
     def hold(self) -> Iterator[None]:
         with self._thread_lock:
             if self._depth == 0:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                fd = open_regular(self.path, os.O_RDWR | os.O_CREAT, 0o600)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX)
                 except BaseException:

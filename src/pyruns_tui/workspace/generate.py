@@ -101,6 +101,25 @@ def merge_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any], *, stri
     return merged
 
 
+MAX_INT_DIGITS = 4300  # Python's int <-> str limit: a longer integer cannot be written to config.yaml
+_LONG_DIGITS = re.compile(r"\d{%d}" % (MAX_INT_DIGITS + 1))
+_TOO_BIG = 10**MAX_INT_DIGITS
+
+
+def check_storable(spec: Mapping[str, Any]) -> None:
+    """GridError naming the key of an integer (literal or grid item) too long to be stored."""
+    stack: list[tuple[str, Any]] = [(str(k), v) for k, v in spec.items()]
+    while stack:
+        key, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((f"{key}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((key, v) for v in value)
+        elif (type(value) is int and abs(value) >= _TOO_BIG) or (
+                isinstance(value, str) and _LONG_DIGITS.search(value)):
+            raise GridError(f"{key}: a number with more than {MAX_INT_DIGITS} digits cannot be stored; shorten it")
+
+
 def config_fingerprint(config: Mapping[str, Any]) -> str:
     return json.dumps(config, sort_keys=True, default=str)
 
@@ -122,6 +141,7 @@ def plan_tasks(
     if not isinstance(spec, Mapping):
         raise GridError("the spec must be a mapping of parameter: value")
     template, params = split_shell_spec(spec) if shell else (None, dict(spec))
+    check_storable(params)
     grid = parse_grid(params, max_tasks=max_tasks)
     configs = list(grid.expand())
     skipped = 0

@@ -27,6 +27,8 @@ def name_problem(name: str) -> str | None:
     if name != name.strip():
         return "a task name cannot start or end with whitespace"
     for char in name:
+        if unicodedata.category(char) == "Cs":  # undecodable bytes from a non-UTF-8 argv
+            return "a task name must be valid UTF-8"
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return f"a task name cannot contain control characters ({char!r})"
     return None

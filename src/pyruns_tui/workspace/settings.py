@@ -149,6 +149,11 @@ def _check(key: str, value: Any, where: str) -> Any:
         raise _bad(where, key, "null or a regular expression", value)
     if key == "env":
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            for name, item in value.items():
+                if not name or "=" in name or "\0" in name:
+                    raise WorkspaceError(f"{where}: env name {name!r} is not a variable name (no '=', not empty); fix the key")
+                if "\0" in str(item):
+                    raise WorkspaceError(f"{where}: env value of {name} holds a NUL byte, which no environment can carry")
             if all(isinstance(v, (str, int, float, bool)) for v in value.values()):
                 return {k: str(v) for k, v in value.items()}
         raise _bad(where, key, "a mapping of NAME: value", value)
@@ -234,12 +239,16 @@ def settings_from_dict(data: Any, where: str = "settings") -> Settings:
 
 def load_settings(path: Path) -> Settings:
     """Settings from `path` (defaults when it does not exist); bad values raise WorkspaceError."""
+    from pyruns_tui.workspace.fsio import NotRegularFile, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         return Settings()
+    except NotRegularFile as exc:
+        raise WorkspaceError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: cannot read settings: {exc}") from exc
+        raise WorkspaceError(f"{path}: cannot read settings: {getattr(exc, 'strerror', None) or exc}") from None
     import yaml  # settings are read rarely; most commands never import a YAML parser
 
     try:

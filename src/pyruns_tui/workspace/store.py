@@ -18,7 +18,10 @@ from pyruns_tui.workspace.fsio import (
     atomic_write,
     atomic_write_json,
     dump_json,
+    NotRegularFile,
     fsync_dir,
+    read_json,
+    read_text,
     sync_filesystem,
     write_all,
 )
@@ -26,6 +29,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
 
+_read_json = read_json  # the parse of task files (tests count the calls)
 _CACHE_VERSION = 1
 StatKey = tuple[int, int, int]
 
@@ -95,15 +99,6 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
         helper.join()
     if errors:
         raise errors[0]  # the caller removes the staging folder
-
-
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-def _read_json(path: Path) -> Any:
-    with open(path, "rb") as fh:
-        return json.loads(fh.read(), parse_constant=_reject_constant)  # NaN/Infinity: unreadable
 
 
 class TaskStore:
@@ -228,7 +223,11 @@ class TaskStore:
             return cached[1]
         from pyruns_tui.params import yamlio  # only on a cache miss: it costs ~30 ms to import
 
-        data = yamlio.load_file(path)
+        try:
+            text = read_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(f"task {name!r}: cannot read config.yaml: {getattr(exc, 'strerror', None) or exc}") from None
+        data = yamlio.load_text(text, where=path)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -242,7 +241,7 @@ class TaskStore:
         if not self._is_task_folder(name):
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         try:
-            return self.layout.task_command(name).read_text(encoding="utf-8")
+            return read_text(self.layout.task_command(name))
         except FileNotFoundError as exc:
             raise WorkspaceError(f"task {name!r} has no config.sh") from exc
 
@@ -262,24 +261,26 @@ class TaskStore:
         else:
             try:
                 data = _read_json(Path(info_path))
-            except (OSError, ValueError):
-                return self._unreadable(name)
+            except (OSError, ValueError) as exc:
+                return self._unreadable(name, exc)
             self._info_cache[name] = (key, data)
             self._dirty = True
         try:
             task = Task.from_dict(data)
-        except WorkspaceError:
-            return self._unreadable(name)
+        except WorkspaceError as exc:
+            return self._unreadable(name, exc)
         task.name = name  # the folder name is authoritative
         self._broken.discard(name)
         if shared:
             self._task_cache[name] = (key, task)
         return task
 
-    def _unreadable(self, name: str) -> Task:
+    def _unreadable(self, name: str, why: Exception) -> Task:
         # a hand-broken task_info.json must not hide the task or crash a listing
         self._broken.add(name)
-        return Task(name=name, status=Status.FAILED, created_at="", reason="task_info.json is unreadable")
+        detail = why.strerror if isinstance(why, OSError) and why.strerror and not isinstance(why, NotRegularFile) else why
+        reason = f"broken: task_info.json is unreadable ({str(detail).replace(str(self.layout.tasks_dir), 'tasks')})"
+        return Task(name=name, status=Status.FAILED, created_at="", reason=reason)
 
     # ----- persisted scan cache (so a fresh `pyr-tui ls` does not re-parse unchanged files)
 
@@ -288,7 +289,7 @@ class TaskStore:
             return
         self._disk_cache_loaded = True
         try:
-            data = json.loads(self.layout.cache_file.read_bytes())
+            data = read_json(self.layout.cache_file)
             if data.get("version") != _CACHE_VERSION:
                 return
             for name, (key, info) in data["info"].items():

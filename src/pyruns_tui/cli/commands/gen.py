@@ -37,6 +37,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.params import yamlio
     from pyruns_tui.workspace.bootstrap import read_script_info
+    from pyruns_tui.workspace.fsio import read_text
     from pyruns_tui.workspace.generate import create_from_plan, merge_defaults, plan_tasks
 
     text, where = _read_spec(ctx, args.spec)
@@ -48,7 +49,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
     info = read_script_info(store.layout)
     if not store.layout.is_shell and store.layout.config_default.exists():
-        defaults = yamlio.load_file(store.layout.config_default) or {}
+        defaults = yamlio.load_text(read_text(store.layout.config_default), where=str(store.layout.config_default)) or {}
         spec = merge_defaults(spec, defaults, strict=info.kind == "argparse")
     existing = [c for _, c in store.iter_tasks_with_config()] if args.skip_existing else None
     plan = plan_tasks(
