@@ -116,13 +116,13 @@ def _parse_lines(data: bytes) -> list[Any]:
         rows = json.loads(b"[" + b",".join(lines) + b"]")
         if len(rows) == len(lines):
             return rows
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     rows = []
     for line in lines:
         try:
             rows.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # a 1,000-deep row is garbage too
             continue
     return rows
 

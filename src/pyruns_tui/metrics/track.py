@@ -259,7 +259,7 @@ def _parse_rows(lines: Iterable[bytes]) -> tuple[list[Any], int]:
         rows = json.loads(b"[" + b",".join(chunk) + b"]")
         if len(rows) == len(chunk):
             return rows, 0
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     rows = []
     garbage = 0

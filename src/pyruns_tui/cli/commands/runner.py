@@ -28,11 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
-    import json
-
     from pyruns_tui.runner import client, control
     from pyruns_tui.runner.paths import RunnerPaths
     from pyruns_tui.runner.slurm.view import workspace_jobs
+    from pyruns_tui.workspace.fsio import read_json
     from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
@@ -41,7 +40,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     tasks = store.scan()
     override = None
     try:
-        override = json.loads(RunnerPaths.of(layout).control.read_bytes()).get("max_concurrency")
+        override = read_json(RunnerPaths.of(layout).control).get("max_concurrency")
     except (OSError, ValueError, AttributeError):
         pass
     return {

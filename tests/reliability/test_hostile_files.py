@@ -1,0 +1,200 @@
+"""Hostile files inside a workspace: FIFOs, devices, sockets and symlinks where a workspace file
+should be, JSON nested 1,000 levels deep. Every command ends (no hang), prints at most one
+error line, touches nothing outside the workspace, and a broken task breaks only itself."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.harness import (
+    assert_clean_error,
+    changed_paths,
+    fake_finished_run,
+    make_project,
+    pyr,
+    snapshot,
+    task_dir,
+    workspace,
+)
+
+HANG_S = 30  # a command that has not ended by then hangs (each normally takes well under 2 s)
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _socket(path: Path) -> None:
+    short = Path(tempfile.mkdtemp()) / "s"  # AF_UNIX paths are limited to 108 bytes
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(short))
+    sock.close()  # the socket file stays
+    os.rename(short, path)
+    short.parent.rmdir()
+
+
+def _device(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("creating a device node needs root")
+    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero: reads never end
+
+
+KINDS: dict[str, Callable[[Path], None]] = {"fifo": _fifo, "socket": _socket, "device": _device}
+PLACES = {
+    "task_info": lambda proj: task_dir(proj, "t_1-of-2") / "task_info.json",
+    "config": lambda proj: task_dir(proj, "t_1-of-2") / "config.yaml",
+    "settings": lambda proj: proj / "_pyruns_" / "_pyruns_settings.yaml",
+    "script_info": lambda proj: workspace(proj) / "script_info.json",
+    "summary": lambda proj: task_dir(proj, "t_1-of-2") / "summary.json",
+    "metrics": lambda proj: task_dir(proj, "t_1-of-2") / "metrics.jsonl",
+    "run_log": lambda proj: task_dir(proj, "t_1-of-2") / "run_logs" / "run1.log",
+    "scan_cache": lambda proj: workspace(proj) / ".scan_cache.json",
+    "lock": lambda proj: workspace(proj) / ".lock",
+}
+COMMANDS = [("ls", "--json"), ("show", "t_1-of-2"), ("export", "-f", "md"), ("log", "t_1-of-2", "--plain"),
+            ("compare", "t_1-of-2", "t_2-of-2")]
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Iterator[Path]:
+    proj = make_project(tmp_path)
+    fake_finished_run(proj, "t_1-of-2", b"line\n")
+    yield proj
+    pyr(proj, "runner", "stop", timeout=HANG_S)
+
+
+def _replace(path: Path, make: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    make(path)
+
+
+def _ends_cleanly(proj: Path, *args: str) -> None:
+    result = pyr(proj, *args, timeout=HANG_S)  # TimeoutExpired fails the test: a hang
+    assert "Traceback" not in result.err, (args, result.err[-3000:])
+    if result.code != 0:
+        assert_clean_error(result, result.code)
+
+
+@pytest.mark.parametrize("place", sorted(PLACES))
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_special_file_in_place_of_a_workspace_file_never_hangs(proj: Path, place: str, kind: str) -> None:
+    path = PLACES[place](proj)
+    _replace(path, KINDS[kind])
+    for args in COMMANDS:
+        _ends_cleanly(proj, *args)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("place", ["task_info", "config", "settings", "run_log"])
+def test_the_runner_never_blocks_on_a_fifo(proj: Path, place: str) -> None:
+    _replace(PLACES[place](proj), _fifo)
+    result = pyr(proj, "run", "t_2-of-2", "--wait", timeout=HANG_S)
+    assert "Traceback" not in result.err
+    if place == "settings":
+        assert_clean_error(result, 1)
+        assert "_pyruns_settings.yaml is a FIFO" in result.err
+    else:
+        assert result.code == 0, result.err
+    assert_clean_error(pyr(proj, "ls", timeout=HANG_S), 0)
+    assert_clean_error(pyr(proj, "runner", "stop", timeout=HANG_S), 0)
+
+
+def test_the_error_names_the_file(proj: Path) -> None:
+    _replace(PLACES["config"](proj), _fifo)
+    result = pyr(proj, "show", "t_1-of-2", timeout=HANG_S)
+    assert_clean_error(result, 1)
+    assert "config.yaml is a FIFO, not a regular file; remove it" in result.err
+
+
+def _link(path: Path, target: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+
+
+LINKS = {
+    ".runner": lambda proj: workspace(proj) / ".runner",
+    ".runner/runs": lambda proj: workspace(proj) / ".runner" / "runs",
+    ".runner/runner.log": lambda proj: workspace(proj) / ".runner" / "runner.log",
+    ".runner/runner.lock": lambda proj: workspace(proj) / ".runner" / "runner.lock",
+    ".runner/control.json": lambda proj: workspace(proj) / ".runner" / "control.json",
+    ".lock": lambda proj: workspace(proj) / ".lock",
+    ".scan_cache.json": lambda proj: workspace(proj) / ".scan_cache.json",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(LINKS))
+def test_symlinks_inside_the_workspace_are_never_followed(proj: Path, tmp_path: Path, name: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep me\n")
+    (outside / "victim").chmod(0o644)
+    target = outside if name in (".runner", ".runner/runs") else outside / "victim"
+    _link(LINKS[name](proj), target)
+    before = snapshot(outside)
+    for args in (("run", "t_2-of-2", "-j", "2", "--wait"), ("ls",), ("note", "t_2-of-2", "x"),
+                 ("runner", "status"), ("runner", "stop")):
+        _ends_cleanly(proj, *args)
+    assert changed_paths(before, snapshot(outside)) == set()
+    assert (outside / "victim").read_text() == "keep me\n"
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+NESTED = {
+    "task_info": lambda proj: (task_dir(proj, "t_1-of-2") / "task_info.json", _nested(1000)),
+    "task_info_field": lambda proj: (task_dir(proj, "t_1-of-2") / "task_info.json",
+                                     json.dumps({**json.loads((task_dir(proj, "t_1-of-2") / "task_info.json")
+                                                              .read_text()), "notes": None})
+                                     [:-1] + ', "deep": ' + _nested(990) + "}"),
+    "summary": lambda proj: (task_dir(proj, "t_1-of-2") / "summary.json", '{"best": ' + _nested(1000) + "}"),
+    "metrics": lambda proj: (task_dir(proj, "t_1-of-2") / "metrics.jsonl",
+                             '{"t": 1, "loss": 0.5}\n{"t": 2, "loss": ' + _nested(1000) + "}\n"),
+    "script_info": lambda proj: (workspace(proj) / "script_info.json", _nested(1000)),
+}
+
+
+@pytest.mark.parametrize("place", sorted(NESTED))
+def test_deeply_nested_json_breaks_only_its_task(proj: Path, place: str) -> None:
+    path, text = NESTED[place](proj)
+    path.write_text(text)
+    for args in COMMANDS:
+        _ends_cleanly(proj, *args)
+    if place != "script_info":
+        listed = {t["name"]: t for t in pyr(proj, "ls", "--json").json()}
+        assert listed["t_2-of-2"]["status"] == "pending"
+    if place.startswith("task_info"):
+        assert listed["t_1-of-2"]["reason"].startswith("broken: "), listed["t_1-of-2"]
+
+
+def test_pr_summary_refuses_excessive_nesting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyruns_tui as pr
+    from pyruns_tui import api
+    from pyruns_tui.metrics.track import read_summary
+
+    api._reset_for_tests()
+    monkeypatch.setenv("PYRUNS_TASK_DIR", str(tmp_path))
+    deep: list = []
+    for _ in range(500):
+        deep = [deep]
+    pr.summary({"deep": deep, "ok": 1, "fine": [[1, 2], {"a": [3]}]})
+    assert read_summary(tmp_path) == {"ok": 1, "fine": [[1, 2], {"a": [3]}]}
+    pr.log({"x": deep, "y": 2.0}, step=1)  # a metric is a number: nested values are dropped
+    api.flush()
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r.get("x") for r in rows] == [None] and rows[0]["y"] == 2.0
