@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from pyruns_tui.workspace.store import NewTask, TaskStore
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.names import validate_name
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -35,23 +33,20 @@ def default_prefix() -> str:
 
 
 def fill_command(template: str, params: Mapping[str, Any]) -> str:
-    """Fill `{key}` placeholders (dotted keys for nested params) with shell-quoted values."""
+    """Fill `{key}` placeholders (dotted keys for nested params) with values quoted for where
+    they stand in the shell's grammar (see params.shell_template); GridError names a problem."""
+    from pyruns_tui.params.shell_template import fill_template
+
     flat = flatten(params)
 
-    def replace(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        key = match.group(1).strip()
+    def value_of(key: str) -> str | list[str]:
         if key not in flat:
             known = ", ".join(sorted(flat)) or "none"
             raise GridError(f"command placeholder {{{key}}} has no parameter (parameters: {known})")
         value = flat[key]
-        if isinstance(value, list):
-            return " ".join(shlex.quote(format_value(item)) for item in value)
-        return shlex.quote(format_value(value))
+        return [format_value(item) for item in value] if isinstance(value, list) else format_value(value)
 
-    return _PLACEHOLDER.sub(replace, template)
+    return fill_template(template, value_of)
 
 
 def split_shell_spec(spec: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
