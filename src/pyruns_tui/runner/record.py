@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -13,31 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-REDACTED = "<redacted>"
-SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
-_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+from pyruns_tui.runner.redact import REDACTED, is_secret, redact_env  # noqa: F401  (re-exported)
+
 GIT_TIMEOUT_S = 2.0
 GIT_CACHE_S = 10.0
-
-
-def is_secret(name: str) -> bool:
-    """Whether an environment variable's name says it holds a secret (*TOKEN*, *KEY*, ...)."""
-    upper = name.upper()
-    return any(word in upper for word in SECRET_WORDS)
-
-
-def redact_env(env: Mapping[str, str]) -> dict[str, str]:
-    """A copy of `env`, sorted, with secret values replaced and URL passwords masked."""
-    return {name: _redacted(name, env[name]) for name in sorted(env)}
-
-
-@functools.lru_cache(maxsize=4096)  # every run of a runner records (nearly) the same variables
-def _redacted(name: str, value: str) -> str:
-    if is_secret(name):
-        return REDACTED
-    if "@" not in value:
-        return value
-    return _URL_PASSWORD.sub(rf"\g<head>{REDACTED}@", value)
 
 
 def host_name() -> str:
