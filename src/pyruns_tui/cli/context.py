@@ -75,5 +75,6 @@ class Context:
 def print_json(data: Any) -> None:
     """The stable `--json` output: one JSON document, UTF-8, NaN and infinities as null."""
     from pyruns_tui.metrics.report_format import json_text
+    from pyruns_tui.printable import json_safe
 
-    sys.stdout.write(json_text(data))
+    sys.stdout.write(json_safe(json_text(data)))

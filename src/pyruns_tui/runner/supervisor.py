@@ -29,13 +29,23 @@ import json
 import os
 import select
 import signal
+import stat
 import struct
 import sys
 import termios
 import time
 from typing import Any
 
-from pyruns_tui.workspace.fsio import open_regular
+
+def open_regular(path: str, flags: int, mode: int) -> int:
+    """An fd of the regular file `path`, never through a symlink, never blocking on a FIFO (this
+    file is stdlib-only, so it has its own copy of workspace.fsio.open_regular)."""
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file; remove it", path)
+    os.set_blocking(fd, True)
+    return fd
 
 STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own

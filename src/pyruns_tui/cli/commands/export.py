@@ -62,6 +62,7 @@ def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.metrics.export import best, export_rows, format_for_path, render, save_text
+    from pyruns_tui.printable import json_safe, printable
     from pyruns_tui.workspace.select import select_tasks
 
     if args.json and args.format not in (None, "json") and not args.best:
@@ -78,6 +79,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         text = render(report, fmt)
     if args.output in (None, "-"):
+        # to a terminal, escapes in notes, names or params must not reach it; a pipe gets the data as is
+        if fmt == "json" or args.json:
+            text = json_safe(text)
+        elif sys.stdout.isatty():
+            text = printable(text, multiline=True)
         sys.stdout.write(text)
         return 0
     target = Path(args.output).expanduser()

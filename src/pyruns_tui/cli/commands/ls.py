@@ -51,6 +51,7 @@ def view_json(view: TaskView) -> dict[str, Any]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import format_duration, format_time
+    from pyruns_tui.printable import printable
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.query import format_value
     from pyruns_tui.workspace.select import pinned_first, select_tasks
@@ -62,7 +63,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             print_json([{"name": t.name, "status": t.status.value, "trashed_at": t.extra.get("trashed_at")} for t in tasks])
         else:
             for task in tasks:
-                print(f"{task.name}\t{task.status.value}\t{format_time(task.extra.get('trashed_at'))}")
+                print(printable(f"{task.name}\t{task.status.value}\t{format_time(task.extra.get('trashed_at'))}", multiline=True))
         return 0
     views = pinned_first(select_tasks(store, " ".join(args.query)), lambda view: view.task.pinned)
     store.save_cache()
@@ -70,19 +71,19 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print_json([view_json(v) for v in views])
         return 0
     pinned = read_script_info(store.layout).pinned_params
-    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *pinned]
+    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *map(printable, pinned)]
     rows = [header]
     for view in views:
         task = view.task
         status = task.status.value + (f" ({task.reason})" if task.reason and not task.status.is_finished else "")
-        rows.append([
+        rows.append([printable(cell) for cell in (
             status,
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
             format_time(task.created_at),
             format_duration(task.duration_s()),
             *(format_value(view.params.get(key, "")) for key in pinned),
-        ])
+        )])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     out = sys.stdout
     out.write("".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows))

@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import format_duration
+    from pyruns_tui.printable import printable
     from pyruns_tui.workspace.query import flatten, format_value
 
     store = ctx.store()
@@ -27,34 +28,38 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(task.to_dict())
         return 0
-    print(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
-    print(f"status:  {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+
+    def say(line: str) -> None:  # names, notes, config and reasons are user text: no escapes
+        print(printable(line, multiline=True))
+
+    say(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
+    say(f"status:  {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
     if task.error:
-        print(f"error:   {task.error}")
-    print(f"created: {task.created_at}")
-    print(f"kind:    {task.task_kind}  script: {task.script or '-'}")
+        say(f"error:   {task.error}")
+    say(f"created: {task.created_at}")
+    say(f"kind:    {task.task_kind}  script: {task.script or '-'}")
     if task.after:
-        print(f"after:   {', '.join(task.after)}")
+        say(f"after:   {', '.join(task.after)}")
     dependents = [t.name for t in store.scan() if task.name in t.after]
     if dependents:
-        print(f"waited for by: {', '.join(dependents)}")
+        say(f"waited for by: {', '.join(dependents)}")
     if task.priority:
-        print(f"priority: {task.priority}")
+        say(f"priority: {task.priority}")
     if task.notes:
-        print("notes:   " + task.notes.replace("\n", "\n         "))
-    print("config:")
+        say("notes:   " + task.notes.replace("\n", "\n         "))
+    say("config:")
     if store.layout.is_shell:
-        print("  " + store.read_command(task.name).strip())
+        say("  " + store.read_command(task.name).strip())
     for key, value in flatten(store.load_config(task.name)).items():
-        print(f"  {key}: {format_value(value)}")
-    print(f"runs:    {len(task.runs)}")
+        say(f"  {key}: {format_value(value)}")
+    say(f"runs:    {len(task.runs)}")
     for run in task.runs:
         outcome = f"exit {run.exit_code}" if run.exit_code is not None else (f"signal {run.signal}" if run.signal else "")
         gpus = ",".join(map(str, run.gpus)) or "-"
-        print(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
-              f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
-              + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
+        say(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
+            f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
+            + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
         if run.error:
             where = f" (log line {run.error_line}; `pyr-tui log {task.name} --run {run.index} --error`)" if run.error_line else ""
-            print(f"         error: {run.error}{where}")
+            say(f"         error: {run.error}{where}")
     return 0

@@ -12,6 +12,7 @@ from typing import Any
 from pyruns_tui.humanize import format_duration, format_time
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
+from pyruns_tui.printable import printable
 from pyruns_tui.workspace.query import TaskView, format_value
 
 PARAM = "p:"
@@ -68,8 +69,8 @@ _RUN_TEXT = {"job": "slurm_job_id", "node": "node"}
 
 def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False) -> list[Column]:
     """status, name, pinned params, created, duration, runs, gpus, (job id, node,) chosen metrics."""
-    params = [Column(PARAM + key, key.rsplit(".", 1)[-1], 3, 16) for key in pinned_params]
-    shown = [Column(METRIC + name, name, 6, 12, align_right=True) for name in metrics]
+    params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
+    shown = [Column(METRIC + name, printable(name), 6, 12, align_right=True) for name in metrics]
     return [*FIXED_HEAD, *params, *FIXED_TAIL, *(CLUSTER if cluster else ()), *shown]
 
 
@@ -136,7 +137,7 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
 
 def cells(columns: Sequence[Column], view: TaskView, now: float | None = None) -> list[Cell]:
     now = time.time() if now is None else now
-    return [cell(column, view, now) for column in columns]
+    return [(printable(text), style) for text, style in (cell(column, view, now) for column in columns)]
 
 
 def natural_key(text: str) -> tuple[Any, ...]:

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Task
 
@@ -54,7 +55,7 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
     """The pane's content for `task`; `config_text` is config.yaml (or the shell command)."""
     glyph, style = STATUS_GLYPHS[task.status]
     title = Text()
-    title.append(task.name, style="bold")
+    title.append(printable(task.name), style="bold")
     title.append(f"  {glyph} {task.status.value}", style=style)
     if task.pinned:
         title.append("  ★ pinned", style="yellow")
@@ -67,14 +68,14 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
     if task.after:
         parts.append(Text(f"after: {', '.join(task.after)}", style="dim"))
     if task.reason:
-        parts.append(Text(f"reason: {task.reason}", style="yellow"))
+        parts.append(Text(f"reason: {printable(task.reason)}", style="yellow"))
     run = task.last_run
     if run is not None and run.reason and run.reason != task.reason:
-        parts.append(Text(f"last run: {run.reason}", style="yellow"))
+        parts.append(Text(f"last run: {printable(run.reason)}", style="yellow"))
     parts.append(_heading("Notes"))
-    parts.append(Text(task.notes) if task.notes else Text("(none — press n to edit)", style="dim"))
+    parts.append(Text(printable(task.notes, multiline=True)) if task.notes else Text("(none — press n to edit)", style="dim"))
     parts.append(_heading(config_title))
-    parts.append(Text(config_text.rstrip("\n")) if config_text.strip() else Text("(empty)", style="dim"))
+    parts.append(Text(printable(config_text.rstrip("\n"), multiline=True)) if config_text.strip() else Text("(empty)", style="dim"))
     parts.append(_heading(f"Runs ({len(task.runs)})"))
     parts.append(runs_text(task) if task.runs else Text("(never run)", style="dim"))
     if run is not None:
@@ -82,14 +83,14 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
         if run.env:
             env = Text()
             for key in sorted(run.env):
-                env.append(key, style="cyan")
-                env.append(f"={run.env[key]}\n")
+                env.append(printable(key), style="cyan")
+                env.append(f"={printable(str(run.env[key]))}\n")
             env.rstrip()
             parts.append(env)
         else:
             parts.append(Text("(not recorded)", style="dim"))
         if run.python:
-            parts.append(Text(f"python: {run.python}", style="dim"))
+            parts.append(Text(f"python: {printable(str(run.python))}", style="dim"))
     return Group(*parts)
 
 

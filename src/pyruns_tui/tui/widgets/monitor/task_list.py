@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status, Task
 
@@ -42,7 +43,7 @@ def task_prompt(task: Task, marked: bool) -> Text:
     text.append("● " if marked else "  ", style="bold yellow")
     text.append(glyph, style=style)
     text.append(" ")
-    text.append(task.name)
+    text.append(printable(task.name))
     if len(task.runs) > 1:
         text.append(f" r{len(task.runs)}", style="dim")
     return text

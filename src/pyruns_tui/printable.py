@@ -1,0 +1,30 @@
+"""User-controlled text made safe to show on a terminal (task names, notes, params, config,
+reasons, environment): control characters become visible `\\x1b`-style escapes, so a note can
+never set the clipboard (OSC 52), the window title (OSC 0) or clear the screen. Task output has
+its own renderer (logs/); every other display boundary calls `printable`."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what is shown
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # json escapes C0 itself
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """`text` with every control character shown as an escape; `multiline` keeps \\n and \\t."""
+    pattern = _UNSAFE_TEXT if multiline else _UNSAFE_LINE
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def json_safe(text: str) -> str:
+    """JSON text with the controls json leaves raw (C1, DEL, bidi) written as \\u escapes: the
+    same data, harmless on a terminal (they can only occur inside JSON strings)."""
+    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) if _UNSAFE_JSON.search(text) else text
