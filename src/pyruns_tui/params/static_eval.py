@@ -22,6 +22,7 @@ __all__ = ["Unresolved", "UNKNOWN", "ModuleRef", "ModuleAttr", "Scope", "StaticE
 MAX_LEN = 100_000  # longest str/list an expression may build
 MAX_INT_BITS = 100_000
 MAX_ITER = 100_000
+MAX_TOTAL = 1_000_000  # characters and items a value may hold in all (shared parts counted each time)
 
 
 class Unresolved(Exception):
@@ -115,9 +116,32 @@ def _check_size(value: Any) -> Any:
             raise Unresolved("integer too large")
     elif isinstance(value, (str, bytes, list, tuple, dict, range)) and len(value) > MAX_LEN:
         raise Unresolved("value too large")
+    elif isinstance(value, (list, tuple, dict)) and _too_big(value):
+        raise Unresolved("value too large in all")  # [A] * 100_000 of a 100 kB A: 10 GB once joined
     if value is UNKNOWN:
         raise Unresolved("unknown value")
     return value
+
+
+def _too_big(value: Any) -> bool:
+    """Whether `value` holds more than MAX_TOTAL characters and items (stops as soon as it does)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, (list, tuple)):
+            total += len(item)
+            stack.extend(item)
+        elif isinstance(item, dict):
+            total += len(item)
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        else:
+            total += 1
+        if total > MAX_TOTAL:
+            return True
+    return False
 
 
 def _materialize(value: Any) -> Any:
