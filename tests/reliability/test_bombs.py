@@ -14,6 +14,9 @@ import pytest
 from tests.reliability.harness import cli_env
 
 MEMORY_LIMIT = 1 << 30  # 1 GiB of address space; the probe's script took 3.9 GB
+PEAK_KB = 300_000  # init of a small script stays far below; a bomb that is evaluated reaches the limit
+INIT = ("import resource, sys\nfrom pyruns_tui.cli import main\ncode = main(['init', 'train.py'])\n"
+        "sys.stderr.write('MAXRSS=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)\n")
 
 BOMBS = {
     "join": 'A = "x" * 100000; B = [A] * 100000; D = "".join(B)',
@@ -33,7 +36,7 @@ def _init(proj: Path) -> subprocess.CompletedProcess[bytes]:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
-    return subprocess.run([sys.executable, "-m", "pyruns_tui", "init", "train.py"], cwd=proj, capture_output=True,
+    return subprocess.run([sys.executable, "-c", INIT], cwd=proj, capture_output=True,
                           env=cli_env(proj / "home"), timeout=120, preexec_fn=limit)
 
 
@@ -45,5 +48,7 @@ def test_a_default_that_would_build_gigabytes_stays_unresolved(tmp_path: Path, n
         "p.add_argument('--d', default=D)\np.add_argument('--ok', default='fine')\np.parse_args()\n")
     done = _init(tmp_path)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+    peak = int(done.stderr.decode().rsplit("MAXRSS=", 1)[1].split()[0])
+    assert peak < PEAK_KB, f"init peaked at {peak} kB"
     text = (tmp_path / "_pyruns_" / "train" / "config_default.yaml").read_text()
     assert "# unresolved default" in text.split("ok:")[0] and "ok: fine" in text
