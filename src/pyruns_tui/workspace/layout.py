@@ -102,12 +102,15 @@ class Layout:
 
 
 def find_root(start: Path) -> Path | None:
-    """The nearest `_pyruns_` directory at or above `start`, or None."""
+    """The nearest `_pyruns_` directory at or above `start`, or None; WorkspaceError when
+    another user owns or can write it (see workspace/trust.py)."""
+    from pyruns_tui.workspace.trust import check_trusted
+
     start = start.resolve()
     for directory in (start, *start.parents):
         candidate = directory / PYRUNS_DIR
         if candidate.is_dir():
-            return candidate
+            return check_trusted(candidate)
     return None
 
 
