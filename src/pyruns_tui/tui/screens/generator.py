@@ -25,6 +25,7 @@ from pyruns_tui.tui.widgets.generator.spec_text import parse_spec, spec_to_text
 from pyruns_tui.tui.widgets.generator.task_picker import PickerItem, TaskPicker, picker_items
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.store import TaskStore
 
 PREVIEW_DEBOUNCE_S = 0.05
@@ -99,7 +100,7 @@ class GeneratorScreen(PyrunsScreen):
         layout = self.pyruns.layout
         self.shell = layout.is_shell
         try:
-            self.base_text = layout.config_default.read_text(encoding="utf-8")
+            self.base_text = read_text(layout.config_default)
         except (OSError, UnicodeDecodeError):
             self.base_text = ""
         self.yaml_base = self.base_text

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.timer import Timer
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import PyrunsError, os_error_line
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.manager import task_actions as actions
 from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
@@ -19,6 +19,7 @@ from pyruns_tui.tui.widgets.manager.detail_pane import DetailPane
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog, names_text
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
+from pyruns_tui.workspace.fsio import read_bytes
 from pyruns_tui.workspace.store import TaskStore
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
@@ -143,9 +144,9 @@ class ManagerScreen(PyrunsScreen):
         shell = layout.task_command(entry.name).is_file()
         path = layout.task_command(entry.name) if shell else layout.task_config(entry.name)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            text = ""
+            text = read_bytes(path).decode("utf-8", "replace")  # a planted FIFO must not hang the TUI
+        except OSError as exc:
+            text = os_error_line(exc)
         self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text)
 
     def action_toggle_detail(self) -> None:
