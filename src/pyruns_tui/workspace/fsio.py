@@ -28,6 +28,7 @@ class NotRegularFile(OSError):
     def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
         super().__init__(f"{os.fspath(path)} is {kind}, not a regular file; remove it")
         self.filename = os.fspath(path)
+        self.kind = kind
 
     def __str__(self) -> str:
         return str(self.args[0])
@@ -91,7 +92,7 @@ def loads_json(data: bytes | str) -> Any:
     except RecursionError:
         raise ValueError(f"JSON nests more than {MAX_JSON_DEPTH} levels deep") from None
     marks = (b"[", b"{") if isinstance(data, bytes) else ("[", "{")
-    if data.count(marks[0]) + data.count(marks[1]) > MAX_JSON_DEPTH:  # fewer brackets cannot nest deeper: skip the walk
+    if data.count(marks[0]) + data.count(marks[1]) > MAX_JSON_DEPTH:  # else it cannot nest deeper
         check_depth(value, "JSON")
     return value
 

@@ -14,11 +14,11 @@ from typing import Any
 from pyruns_tui.errors import PyrunsError, WorkspaceError
 from pyruns_tui.workspace import layout as L
 from pyruns_tui.workspace.fsio import (
+    NotRegularFile,
     WorkspaceLock,
     atomic_write,
     atomic_write_json,
     dump_json,
-    NotRegularFile,
     fsync_dir,
     read_json,
     read_text,
@@ -278,8 +278,11 @@ class TaskStore:
     def _unreadable(self, name: str, why: Exception) -> Task:
         # a hand-broken task_info.json must not hide the task or crash a listing
         self._broken.add(name)
-        detail = why.strerror if isinstance(why, OSError) and why.strerror and not isinstance(why, NotRegularFile) else why
-        reason = f"broken: task_info.json is unreadable ({str(detail).replace(str(self.layout.tasks_dir), 'tasks')})"
+        if isinstance(why, NotRegularFile):
+            detail = f"{why.kind} in its place"
+        else:
+            detail = (why.strerror if isinstance(why, OSError) else None) or str(why)
+        reason = f"broken: task_info.json is unreadable ({detail})"
         return Task(name=name, status=Status.FAILED, created_at="", reason=reason)
 
     # ----- persisted scan cache (so a fresh `pyr-tui ls` does not re-parse unchanged files)
