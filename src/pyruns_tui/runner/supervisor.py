@@ -44,8 +44,7 @@ def open_regular(path: str, flags: int, mode: int) -> int:
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "not a regular file; remove it", path)
-    os.set_blocking(fd, True)
-    return fd
+    return fd  # O_NONBLOCK does nothing to a regular file: no need to clear it
 
 STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own

@@ -48,8 +48,7 @@ def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: i
     if kind != stat.S_IFREG:
         os.close(fd)
         raise NotRegularFile(path, _KINDS.get(kind, "a special file"))
-    os.set_blocking(fd, True)
-    return fd
+    return fd  # O_NONBLOCK does nothing to a regular file: no need to clear it
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
