@@ -74,11 +74,13 @@ class SlurmExecutor:
         return max(0.0, self.next_poll - time.monotonic()) if self.owned else None
 
     def tick(self, settings: Settings, owned: list[Task], new: list[Task]) -> None:
-        if new:
-            owned = owned + self._submit_calls(settings, new)
-        self.owned = len(owned)
+        submitted = self._submit_calls(settings, new) if new else []
+        owned = owned + submitted
+        # a call still waiting for the rest of its tasks keeps the runner from its idle exit
+        self.owned = len(owned) + len(new) - len(submitted)
         if not owned:
             self.interval = POLL_MIN_S
+            self.next_poll = time.monotonic() + POLL_MIN_S  # a waiting call is looked at again then
             return
         stopped = self._stops(settings, [t for t in owned if t.stop_requested])
         if stopped or time.monotonic() >= self.next_poll:
