@@ -89,10 +89,13 @@ def test_a_20_task_grid_is_one_array_with_at_most_4_running(cluster: Project) ->
 
 def test_a_failing_task_fails_with_its_exit_code(cluster: Project) -> None:
     name = cluster.add("bad", "print('oops'); raise SystemExit(3)")
-    control.queue(cluster.store, [name])
-    task = cluster.wait(name)[name]
+    crash = cluster.add("crash", "import json\njson.loads('{')")
+    control.queue(cluster.store, [name, crash])
+    tasks = cluster.wait(name, crash)
+    task = tasks[name]
     assert task.status is Status.FAILED and task.reason == "exit code 3" and task.last_run.exit_code == 3
     assert cluster.log(name) == b"oops\n"
+    assert tasks[crash].last_run.error.startswith("json.decoder.JSONDecodeError") and tasks[crash].last_run.error_line
 
 
 def test_stop_a_running_and_a_pending_index(cluster: Project) -> None:

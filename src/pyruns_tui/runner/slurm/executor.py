@@ -304,7 +304,14 @@ class SlurmExecutor:
         return Status.FAILED, f"Slurm: job {job} {state} without an exit record (see {self.dir})"
 
     def _finish(self, name: str, index: int, status: Status, reason: str | None, record: dict[str, Any] | None) -> None:
-        self.update(name, R.finished(index, status, reason, record))
+        error: tuple[str, int | None] | None = None
+        if status is Status.FAILED and record is not None and record.get("state") == "exited":
+            from pyruns_tui.runner.triage import read_failure
+
+            summary = read_failure(self.layout.run_log(name, index), exit_code=record.get("exit_code"),
+                                   signal_number=record.get("signal"), kernel_oom=False)
+            error = (summary.error, summary.line)
+        self.update(name, R.finished(index, status, reason, record, error))
         self.log(f"{name}: run {index} {status.value}" + (f" ({reason})" if reason else ""))
 
     def _write_status(self) -> None:

@@ -119,12 +119,17 @@ def requeued(index: int) -> Callable[[Task], None]:
     return change
 
 
-def finished(index: int, status: Status, reason: str | None, record: dict[str, Any] | None) -> Callable[[Task], None]:
+def finished(index: int, status: Status, reason: str | None, record: dict[str, Any] | None,
+             error: tuple[str, int | None] | None = None) -> Callable[[Task], None]:
+    """The run ended: `error` is why it failed, read from its log (runner/triage.py)."""
+
     def change(t: Task) -> None:
         run = current(t, index)
         rec = record or {}
         run.status = status
         run.reason = reason
+        if error is not None:
+            run.error, run.error_line = error
         run.finish = iso(rec.get("finished_at")) or now_iso()
         run.start = run.start or iso(rec.get("started_at"))
         for key in ("exit_code", "signal", "duration_s"):
