@@ -26,7 +26,7 @@ done
 # slurmstepd and job processes outlive a killed slurmd; they all carry our SLURM_CONF
 for d in /proc/[0-9]*; do
   p=${d#/proc/}; [ "$p" = $$ ] && continue
-  tr '\0' '\n' < "$d/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$CONF" || continue
+  { tr '\0' '\n' < "$d/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$CONF" || continue
   say "leftover $(cat "$d/comm" 2>/dev/null) ($p): SIGKILL"; kill -KILL "$p" 2>/dev/null
 done
 rm -rf "$ROOT"
