@@ -42,6 +42,8 @@ from pyruns_tui.workspace.store import TaskStore
 FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code", "error")
 # after FIELDS when any exported run ran on Slurm (docs/slurm.md)
 CLUSTER_FIELDS: tuple[str, ...] = ("backend", "slurm_job_id", "node", "restarts")
+# after those when any exported run used a GPU (runner/gpu_accounting.py)
+GPU_FIELDS: tuple[str, ...] = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
 STATS: tuple[str, ...] = ("last", "min", "max")
 _KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
 
@@ -241,6 +243,8 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
         }
         if run.backend is not None:
             fields.update((key, getattr(run, key)) for key in CLUSTER_FIELDS)
+        if run.gpu_mem_peak_mb is not None:
+            fields.update((key, getattr(run, key)) for key in GPU_FIELDS)
         rows.append(_Row(fields, view.params, by_run.get(run.index, {}), summary if run.index == owner else {}))
     return rows
 
@@ -260,7 +264,7 @@ def _columns(rows: Sequence[_Row]) -> tuple[Column, ...]:
         params.update(dict.fromkeys(row.params))
         metrics.update(dict.fromkeys(row.metrics))
         summary.update(dict.fromkeys(row.summary))
-    cluster = [key for key in CLUSTER_FIELDS if any(key in row.fields for row in rows)]
+    cluster = [key for key in (*CLUSTER_FIELDS, *GPU_FIELDS) if any(key in row.fields for row in rows)]
     taken = set(FIELDS) | set(cluster)
     columns = [Column(name, "field", name) for name in (*FIELDS, *cluster)]
     columns += [Column(_unique(key, "param", taken), "param", key) for key in params]

@@ -117,6 +117,8 @@ class FakeGpus:
                 procs: tuple[GpuProcess, ...] = (GpuProcess(pid=1, used_mb=used, name="foreign"),)
             else:
                 used, util, procs = 300.0 + 100 * wave, 5 * wave, ()
+            if self.procs_dir is not None and index not in self.busy:
+                used, util = 300.0, 0.0  # scripted by the processes alone: exact in tests
             if index < len(self.free_mb):
                 used = 24_576.0 - self.free_mb[index]
             for proc, proc_util in declared.get(index, []):

@@ -18,11 +18,13 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import dependencies
 from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner.gpu_accounting import GpuAccounting
 from pyruns_tui.runner.reservations import Reservations
 from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
@@ -44,6 +46,7 @@ RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive every
 ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
 LOST = "runner lost"
 PID_WRITE_DELAY_S = 0.5
+GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
 
 
 class _Skip(Exception):
@@ -114,6 +117,8 @@ class Scheduler:
         self.store = TaskStore(self.layout)
         self.active: dict[str, ActiveRun] = {}
         self.reservations = Reservations()
+        self.accounting = GpuAccounting()
+        self._sampling = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: Callable[[], None] = lambda: None
         self.settings = Settings()
@@ -490,6 +495,7 @@ class Scheduler:
             return False
         run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills())
         self.active[name] = run
+        self._ensure_gpu_sampling()
         if gpus and task.gpu_mem_mb:
             self.reservations.reserve(name, str(self.layout.task_dir(name).resolve()), gpus, task.gpu_mem_mb)
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
@@ -500,6 +506,25 @@ class Scheduler:
         self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, 0)
         run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
         return True
+
+    def _ensure_gpu_sampling(self) -> None:
+        """Sample the GPUs once a second while runs are alive (for the per-run accounting)."""
+        if self.has_gpus and not self._sampling and self.loop is not None:
+            self._sampling = True
+            self.loop.call_later(GPU_SAMPLE_S, self._sample_gpus)
+
+    def _sample_gpus(self) -> None:
+        if not self.active or self.loop is None:
+            self._sampling = False
+            return
+        try:
+            devices = self.backend.devices()
+        except Exception as exc:  # noqa: BLE001 - a driver hiccup must not stop the runner
+            self.log(f"GPU sample failed: {exc}")
+            devices = []
+        runs = {name: str(self.layout.task_dir(name).resolve()) for name in self.active}
+        self.accounting.sample(devices, runs)
+        self.loop.call_later(GPU_SAMPLE_S, self._sample_gpus)
 
     def _pid_known(self, run: ActiveRun, pid: int) -> None:
         run.child_pid = pid
@@ -540,13 +565,15 @@ class Scheduler:
             status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
         self.active.pop(run.name, None)
         self.reservations.release(run.name)
+        usage = self.accounting.summary(run.name)
+        self.accounting.forget(run.name)
         failure = self._judge(run.name, run.index, status, state, run.oom_kills)
         # The freed slot goes to the next waiting task first, its record is written after: a batch
         # of short tasks does not wait for a task_info.json write per task between two runs. (The
         # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
         # that changed meanwhile is checked again when it is marked running.)
         self._waiting = self._start_what_fits(self._waiting)
-        self._finish_run(run.name, run.index, status, reason, state, failure)
+        self._finish_run(run.name, run.index, status, reason, state, failure, usage)
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
 
@@ -578,7 +605,7 @@ class Scheduler:
         return Failure(summary_error, line, verdict.deterministic or verdict.trip is not None)
 
     def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None,
-                    failure: Failure | None = None) -> None:
+                    failure: Failure | None = None, usage: dict[str, Any] | None = None) -> None:
         finished = now_iso()
         settings = self.settings
 
@@ -600,6 +627,8 @@ class Scheduler:
                     run.duration_s = round(max(0.0, end - start), 3)
             if failure is not None:
                 run.error, run.error_line = failure.error, failure.line
+            for key, value in (usage or {}).items():
+                setattr(run, key, value)
             if t.status is Status.RUNNING and t.last_run is run:
                 t.set_status(status, reason)
                 t.stop_requested = False

@@ -86,9 +86,12 @@ _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "error": (str, _NONE), "error_line": (int, _NONE), "retry_of": (int, _NONE),
     "env": (dict,), "log": (str,), "reason": (str, _NONE), "backend": (str, _NONE),
     "slurm_job_id": (str, _NONE), "node": (str, _NONE), "restarts": (int, _NONE),
+    "gpu_mem_peak_mb": (*_NUMBER, _NONE), "gpu_util_mean": (*_NUMBER, _NONE), "gpu_util_p95": (*_NUMBER, _NONE),
+    "gpu_devices": (dict, _NONE),
 }
 # run fields written only when set (a local run's record stays as it was)
-_RUN_OPTIONAL = ("backend", "slurm_job_id", "node", "restarts")
+_RUN_OPTIONAL = ("backend", "slurm_job_id", "node", "restarts", "gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95",
+                 "gpu_devices")
 
 
 def _check_types(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -136,6 +139,11 @@ class Run:
     slurm_job_id: str | None = None  # "A_i"
     node: str | None = None
     restarts: int | None = None  # times the cluster requeued it
+    # GPU accounting (runner/gpu_accounting.py): sampled once a second while it ran
+    gpu_mem_peak_mb: float | None = None  # most GPU memory its processes held at once, all devices
+    gpu_util_mean: float | None = None  # utilisation of its devices while it had processes there, %
+    gpu_util_p95: float | None = None
+    gpu_devices: dict[str, Any] | None = None  # NVML index -> {mem_peak_mb, util_mean, util_p95}
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

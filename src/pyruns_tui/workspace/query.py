@@ -123,6 +123,10 @@ class Query:
         return all(_match(term, view) != term.negate for term in self.terms)
 
 
+# numbers of the last run a comparison may name (`gpu_mem_peak_mb>20000`), before metrics and params
+RUN_FIELDS = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
+
+
 def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     if key in params:
         return True, params[key]
@@ -160,9 +164,12 @@ def _match(term: Term, view: TaskView) -> bool:
         if wanted is not None and actual is not None:
             return math.isclose(wanted, actual, rel_tol=1e-12, abs_tol=0.0)
         return format_value(value).lower() == term.value
-    found, value = _lookup(view.metrics, term.key)
-    if not found:
-        found, value = _lookup(view.params, term.key)
+    if term.key in RUN_FIELDS and task.last_run is not None:
+        found, value = True, getattr(task.last_run, term.key)
+    else:
+        found, value = _lookup(view.metrics, term.key)
+        if not found:
+            found, value = _lookup(view.params, term.key)
     wanted, actual = _number(term.value), _number(value)
     if not found or wanted is None or actual is None:
         if found and term.op in ("=", "==", "!="):

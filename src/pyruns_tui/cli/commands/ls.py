@@ -43,6 +43,8 @@ def view_json(view: TaskView) -> dict[str, Any]:
         "duration_s": task.duration_s(),
         "gpus": task.last_run.gpus if task.last_run else [],
         "after": list(task.after),
+        **{key: getattr(task.last_run, key) if task.last_run else None
+           for key in ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")},
         "priority": task.priority,
         "params": dict(view.params),
     }

@@ -59,6 +59,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         say(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
             f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
             + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
+        if run.gpu_mem_peak_mb is not None:
+            devices = ", ".join(f"{i}: {d['mem_peak_mb']:g} MB" for i, d in (run.gpu_devices or {}).items())
+            say(f"         gpu: peak {run.gpu_mem_peak_mb:g} MB ({devices}), util mean {run.gpu_util_mean}% "
+                f"p95 {run.gpu_util_p95}%")
         if run.error:
             where = f" (log line {run.error_line}; `pyr-tui log {task.name} --run {run.index} --error`)" if run.error_line else ""
             say(f"         error: {run.error}{where}")
