@@ -198,3 +198,9 @@ def test_pr_summary_refuses_excessive_nesting(tmp_path: Path, monkeypatch: pytes
     api.flush()
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r.get("x") for r in rows] == [None] and rows[0]["y"] == 2.0
+
+
+def test_a_fifo_as_the_pause_record_does_not_hang_runner_status(proj: Path) -> None:
+    _replace(workspace(proj) / ".runner" / "paused.json", _fifo)
+    for args in (("runner", "status"), ("runner", "status", "--json")):
+        _ends_cleanly(proj, *args)

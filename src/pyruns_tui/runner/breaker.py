@@ -12,13 +12,12 @@ counted before is *deterministic*: retries are not spent on it.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 from pyruns_tui.workspace.model import now_iso
 from pyruns_tui.workspace.settings import PauseRule
 
@@ -89,7 +88,7 @@ class CircuitBreaker:
 def read_pause(path: Path) -> Pause | None:
     """The pause recorded at `path`, or None when the runner is not paused."""
     try:
-        return Pause.from_dict(json.loads(path.read_bytes()))
+        return Pause.from_dict(read_json(path))
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

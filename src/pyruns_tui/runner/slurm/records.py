@@ -4,12 +4,12 @@ finished), as functions for `TaskStore.update`, and where the launcher's exit re
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 
@@ -33,7 +33,7 @@ def record_path(layout: Layout, name: str, index: int) -> Path:
 
 def read_record(path: Path) -> dict[str, Any] | None:
     with contextlib.suppress(OSError, ValueError):
-        data = json.loads(path.read_bytes())
+        data = read_json(path)
         return data if isinstance(data, dict) else None
     return None
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.workspace.fsio import atomic_write, atomic_write_json
+from pyruns_tui.workspace.fsio import atomic_write, atomic_write_json, read_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.settings import Settings
@@ -163,7 +163,7 @@ class Submission:
     @classmethod
     def load(cls, path: Path) -> Submission | None:
         try:
-            data = json.loads(path.read_bytes())
+            data = read_json(path)
             return cls(
                 id=str(data["id"]),
                 dir=path.parent,
