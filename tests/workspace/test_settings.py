@@ -93,3 +93,27 @@ def test_failure_settings(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(WorkspaceError, match=key.replace(".", r"\.")):
             load_settings(path)
+
+
+def test_output_metrics_rules_add_drop_and_opt_out(tmp_path: Path) -> None:
+    from pyruns_tui.logs.output_metrics import DEFAULT_RULES
+
+    path = tmp_path / "s.yaml"
+    path.write_text("output_metrics:\n  top1: 'Top-1 (?P<value>[0-9.]+)'\n  spaced: null\n")
+    rules = dict(load_settings(path).output_metrics)
+    assert rules == {"key_value": DEFAULT_RULES["key_value"], "dict": DEFAULT_RULES["dict"],
+                     "top1": "Top-1 (?P<value>[0-9.]+)"}
+    path.write_text("output_metrics: false\n")
+    assert load_settings(path).output_metrics == ()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("output_metrics: [a]", "'output_metrics' must be false or a mapping"),
+    ("output_metrics: {acc: 'acc=('}", "rule 'acc' is not a valid regex"),
+    ("output_metrics: {acc: 3}", "'output_metrics.acc' must be a regex string"),
+])
+def test_bad_output_metrics_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(text + "\n")
+    with pytest.raises(WorkspaceError, match=message):
+        load_settings(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.logs.output_metrics import DEFAULT_RULES, RuleError, compile_rule
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Settings:
     retry_on: str | None = None  # only failures whose error matches this regex are retried
     executor: str = "local"  # local | slurm
     slurm: SlurmSettings = field(default_factory=SlurmSettings)
+    # (name, regex) rules reading metrics from output lines; empty = off (docs/script-api.md)
+    output_metrics: tuple[tuple[str, str], ...] = tuple(DEFAULT_RULES.items())
 
     @property
     def python_executable(self) -> str:
@@ -107,6 +110,7 @@ retry_on: null            # only errors matching this regex are retried (null = 
 executor: local           # local, or slurm (a cluster: see the slurm mapping and docs/slurm.md)
 slurm: {}                 # partition, time, mem, cpus_per_task, gpus_per_task, gres_style,
                           # account, qos, constraint, extra_args, array_parallelism
+output_metrics: {}        # extra NAME: regex rules for metrics in output; false = off
 """
 
 
@@ -163,6 +167,8 @@ def _check(key: str, value: Any, where: str) -> Any:
         raise _bad(where, key, "local or slurm", value)
     if key == "slurm":
         return slurm_from_dict(value, where)
+    if key == "output_metrics":
+        return _output_metrics(value, where)
     raise AssertionError(key)
 
 
@@ -188,6 +194,8 @@ def check_regex(text: str, what: str) -> str:
     except re.error as exc:
         raise WorkspaceError(f"{what}: {text!r} is not a valid regular expression ({exc})") from exc
     return text
+
+
 _SLURM_STRINGS = ("partition", "time", "mem", "account", "qos", "constraint")
 _SLURM_INTS: dict[str, tuple[int, int]] = {"cpus_per_task": (1, 4096), "gpus_per_task": (0, 1024), "array_parallelism": (1, 100_000)}
 
@@ -224,6 +232,29 @@ def slurm_from_dict(value: Any, where: str = "settings") -> SlurmSettings:
                 raise _bad(where, name, "a list of sbatch arguments such as ['--exclusive']", item)
             values[key] = tuple(item)
     return SlurmSettings(**values)
+
+
+def _output_metrics(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    """The default rules, plus the file's (`NAME: regex`), less those set to null; false: none."""
+    if value is False:
+        return ()
+    if value is None or value is True:
+        return tuple(DEFAULT_RULES.items())
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise _bad(where, "output_metrics", "false or a mapping of NAME: regex", value)
+    rules = dict(DEFAULT_RULES)
+    for name, pattern in value.items():
+        if pattern is None:
+            rules.pop(name, None)
+            continue
+        if not isinstance(pattern, str):
+            raise _bad(where, f"output_metrics.{name}", "a regex string (or null to drop the rule)", pattern)
+        try:
+            compile_rule(name, pattern)
+        except RuleError as exc:
+            raise WorkspaceError(f"{where}: {exc}") from exc
+        rules[name] = pattern
+    return tuple(rules.items())
 
 
 def settings_from_dict(data: Any, where: str = "settings") -> Settings:

@@ -1,0 +1,88 @@
+"""Metrics read from a task's output lines: `loss=0.123`, `val_acc 0.91`, `{'loss': 0.12}`...
+
+A rule is a named regex. A rule with a `name` group takes the metric's name from the text; one
+without names its metric after the rule. The value is the `value` group (else group 1). The
+default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `- loss: 0.1234`,
+Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped), quoted dict keys
+(`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
+A number followed by `%`, `/`, `:` or a letter is not a value (`epochs:  30%`, `ETA: 7s`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+_NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
+_END = r"(?![\w%/:]|\.\d)"
+_METRIC_WORDS = r"loss|acc|accuracy|err|error|f1|auc|ppl|perplexity|bleu|score|reward|mse|mae|rmse|iou|map|precision|recall|lr"
+DEFAULT_RULES: dict[str, str] = {
+    "key_value": rf"(?<![\w.'\"-])(?!v_num\b)(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
+    "dict": rf"['\"](?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
+    "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)){_END}",
+}
+
+
+class RuleError(ValueError):
+    """A rule that is not a usable regex (the message names the rule)."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    regex: re.Pattern[str]
+    named: bool  # the metric's name comes from the text
+    value_group: str | int
+
+
+def compile_rule(name: str, pattern: str) -> _Rule:
+    """One rule, checked: a valid regex with a value group (or at least one group)."""
+    try:
+        regex = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise RuleError(f"output_metrics rule '{name}' is not a valid regex: {exc}") from exc
+    groups = regex.groupindex
+    if "value" in groups:
+        value_group: str | int = "value"
+    elif regex.groups >= 1:
+        value_group = 1
+    else:
+        raise RuleError(f"output_metrics rule '{name}' needs a group for the value, e.g. (?P<value>[0-9.]+)")
+    return _Rule(name, regex, "name" in groups, value_group)
+
+
+class MetricRules:
+    """A set of compiled rules; `scan(line)` returns the metrics found on one line."""
+
+    def __init__(self, rules: Iterable[tuple[str, str]]) -> None:
+        self.rules = [compile_rule(name, pattern) for name, pattern in rules]
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def scan(self, line: str) -> dict[str, float]:
+        """`{metric: value}` of `line`; the first rule (and match) naming a metric wins."""
+        found: dict[str, float] = {}
+        for rule in self.rules:
+            for match in rule.regex.finditer(line):
+                name = match["name"] if rule.named else rule.name
+                if not name or name in found:
+                    continue
+                value = _number(match[rule.value_group])
+                if value is not None:
+                    found[name] = value
+                if not rule.named:
+                    break
+        return found
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if not math.isinf(value) or text.strip().lstrip("+-").lower() == "inf" else None

@@ -1,0 +1,228 @@
+"""Progress read off a task's screen: what a person sees in its progress bars and counters.
+
+`read_progress(lines)` takes the final rendered lines of the terminal model (the screen, after
+`\\r` redraws and cursor-up nested bars were applied) and returns the run's `Progress`, or None
+when nothing on them looks like progress. Recognised on one line (`find_indicator`):
+
+* tqdm bars (`desc:  52%|████▍     | 812/1563 [00:01<00:01, 399.38it/s, loss=0.1]`, `s/it`
+  rates, unit-scaled counts like `1.2k/5.0k`, bars without a total), rich bars (`━━╺━━  40%
+  0:00:01`), Keras progbars (`812/1563 [===>....] - ETA: 7s`, `10ms/step`);
+* plain counters `epoch 3/10`, `step 812/1563`, `[3/10]`, and a lone percentage `45%`.
+
+Nested progress: the innermost indicator is the last one on the screen; the outermost is the
+earliest still-unfinished indicator of another kind (kind = its description without digits and
+its total), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
+both combine: progress = (outer steps done + inner fraction) / outer total. A printed counter
+names the step in progress (`epoch 3/10`: 2 done), a bar the steps done.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
+_NUM = r"\d+(?:\.\d+)?"
+_N_OF_M_RE = re.compile(rf"(?<![\w./-])({_NUM})([kMGTP]?)\s?/\s?({_NUM})([kMGTP]?)(?![\w/]|\.\d)")
+_PERCENT_RE = re.compile(rf"(?<![\w.])({_NUM})\s?%")
+_BAR_RE = re.compile(r"[█▏▎▍▌▋▊▉━╸╺]{2,}|\|[#\s]*\||\[[=>.]{3,}\]|[━]")
+_RATE_RE = re.compile(rf"(?<![\w.])(\?|{_NUM})\s?([kMGTP]?)([A-Za-z]*)/s\b")
+_PERIOD_RE = re.compile(rf"(?<![\w.])({_NUM})(s|ms|us|µs)/([A-Za-z]+)\b")
+_TQDM_TIMES_RE = re.compile(r"\[((?:\d+:)?\d+:\d\d)(?:<((?:\d+:)?\d+:\d\d|\?))?")
+_ETA_RE = re.compile(r"\bETA:?\s*((?:\d+:)?\d+:\d\d|\d+(?:\.\d+)?\s?[smhd])", re.IGNORECASE)
+_CLOCK_RE = re.compile(r"(?<![\d:])(\d+:\d\d:\d\d|-:--:--)(?![\d:])")
+_KERAS3_ETA_RE = re.compile(r"\s(\d+)(s|m|h)\s+\d+(?:\.\d+)?(?:s|ms|us|µs)/step\b")
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*[:#]?\s*\[?\s*$")
+_UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One progress indicator recognised on one line."""
+
+    line: int  # index in the lines given
+    label: str  # e.g. `epoch 3/10`, `train 812/1563`, `45%`
+    key: str  # what makes two indicators the same series: description without digits, total
+    fraction: float
+    n: float | None
+    total: float | None
+    is_bar: bool  # a drawn bar (counts steps done) rather than a printed counter (step in progress)
+    rate: float | None = None  # items per second
+    elapsed_s: float | None = None
+    remaining_s: float | None = None
+
+    @property
+    def done(self) -> float:
+        """Steps finished: a printed `epoch 3/10` is in its third epoch."""
+        n = self.n or 0.0
+        return n if self.is_bar else max(n - 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one run is, as read off its screen."""
+
+    progress: float  # 0..1
+    label: str  # `epoch 3/10 · 812/1563`
+    rate: float | None = None  # items per second of the innermost indicator
+    eta_s: float | None = None
+    elapsed_s: float | None = None
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds of `1:02:03`, `02:03`, `7s`, `1.5m`; None for `?`, `-:--:--` and the like."""
+    text = text.strip()
+    if ":" in text:
+        try:
+            parts = [int(p) for p in text.split(":")]
+        except ValueError:
+            return None
+        seconds = 0
+        for part in parts:
+            seconds = seconds * 60 + part
+        return float(seconds)
+    match = re.fullmatch(rf"({_NUM})\s?([smhd])", text)
+    return float(match[1]) * _UNIT_S[match[2]] if match else None
+
+
+def find_indicator(line: str, index: int = 0) -> Indicator | None:
+    """The progress indicator on `line`, or None."""
+    bar = _BAR_RE.search(line)
+    counter = _first_counter(line)
+    percent = _PERCENT_RE.search(line)
+    if counter is None and percent is None:
+        return None
+    if bar is None and counter is None:
+        return _percent_only(line, index, percent)  # type: ignore[arg-type]
+    if counter is not None:
+        n, total, start = counter
+        fraction = n / total
+        count_text = line[start:].split()[0].rstrip(",;:")
+    else:
+        n = total = None
+        fraction = min(float(percent[1]) / 100.0, 1.0)  # type: ignore[index]
+        start = percent.start()  # type: ignore[union-attr]
+        count_text = percent[0]  # type: ignore[index]
+    is_bar = bar is not None
+    first = min(m.start() for m in (bar, counter and _N_OF_M_RE.search(line), percent) if m is not None)
+    if is_bar:
+        desc = line[:first].strip().rstrip(":").strip()
+    else:
+        word = _WORD_BEFORE_RE.search(line[:start])
+        desc = word[1] if word else ""
+    label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
+    key = re.sub(r"\d+", "", desc).strip().lower() + "/" + (f"{total:g}" if total else "%")
+    elapsed, remaining = _times(line, n, total)
+    return Indicator(index, label, key, fraction, n, total, is_bar, _rate(line), elapsed, remaining)
+
+
+def _first_counter(line: str) -> tuple[float, float, int] | None:
+    for match in _N_OF_M_RE.finditer(line):
+        n = float(match[1]) * _SCALE[match[2]]
+        total = float(match[3]) * _SCALE[match[4]]
+        if 0 < total and n <= total:
+            return n, total, match.start()
+    return None
+
+
+def _percent_only(line: str, index: int, percent: re.Match[str]) -> Indicator | None:
+    before = line[: percent.start()].rstrip()
+    if before.endswith((":", "=")):
+        return None  # `acc: 91%` is a metric, not progress
+    value = float(percent[1])
+    if value > 100:
+        return None
+    word = _WORD_BEFORE_RE.search(before)
+    desc = word[1] if word else ""
+    key = re.sub(r"\d+", "", desc).lower() + "/%"
+    return Indicator(index, f"{desc} {percent[0]}".strip(), key, value / 100.0, None, None, False)
+
+
+def _rate(line: str) -> float | None:
+    for match in _RATE_RE.finditer(line):
+        if match[1] != "?":
+            return float(match[1]) * _SCALE[match[2]]
+        return None
+    period = _PERIOD_RE.search(line)
+    if period:
+        seconds = float(period[1]) * _UNIT_S[period[2]]
+        return 1.0 / seconds if seconds > 0 else None
+    return None
+
+
+def _times(line: str, n: float | None, total: float | None) -> tuple[float | None, float | None]:
+    """(elapsed, remaining) seconds shown on the line."""
+    tqdm = _TQDM_TIMES_RE.search(line)
+    if tqdm:
+        remaining = parse_duration(tqdm[2]) if tqdm[2] else None
+        return parse_duration(tqdm[1]), remaining
+    eta = _ETA_RE.search(line)
+    if eta:
+        return None, parse_duration(eta[1])
+    if n is not None and total is not None and n < total:
+        keras3 = _KERAS3_ETA_RE.search(line)
+        if keras3:
+            return None, float(keras3[1]) * _UNIT_S[keras3[2]]
+    clocks = _CLOCK_RE.findall(line)
+    if clocks:  # rich: the last clock of the default columns is the time remaining
+        return None, parse_duration(clocks[-1])
+    return None, None
+
+
+def find_indicators(lines: Sequence[str]) -> list[Indicator]:
+    """Every indicator on `lines`, in line order."""
+    found = []
+    for index, line in enumerate(lines):
+        if line:
+            indicator = find_indicator(line, index)
+            if indicator is not None:
+                found.append(indicator)
+    return found
+
+
+def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> Progress | None:
+    """The run's progress from its screen lines (see module doc), or None.
+
+    `run_elapsed_s` (how long the run has been going) estimates the ETA when no indicator
+    shows a remaining time or a rate.
+    """
+    indicators = find_indicators(lines)
+    if not indicators:
+        return None
+    inner = indicators[-1]
+    outer = _outermost(indicators, inner)
+    eta = inner.remaining_s
+    if inner.rate and inner.total is not None and inner.n is not None:
+        eta = (inner.total - inner.n) / inner.rate  # finer than the whole seconds shown
+    if outer is None:
+        progress, label = inner.fraction, inner.label
+    else:
+        assert outer.total is not None
+        progress = min((outer.done + inner.fraction) / outer.total, 1.0)
+        label = f"{outer.label} · {inner.label}"
+        eta = _nested_eta(outer, inner, eta)
+    if eta is None and run_elapsed_s is not None and 0 < progress:
+        eta = run_elapsed_s * (1.0 - progress) / progress
+    return Progress(progress, label, inner.rate, None if eta is None else round(eta, 3), inner.elapsed_s)
+
+
+def _outermost(indicators: list[Indicator], inner: Indicator) -> Indicator | None:
+    """The earliest unfinished indicator of another kind than `inner`, latest state of each kind."""
+    latest: dict[str, Indicator] = {}
+    for indicator in indicators:
+        latest[indicator.key] = indicator
+    candidates = [i for i in latest.values() if i.key != inner.key and i.total and i.fraction < 1.0]
+    return min(candidates, key=lambda i: i.line) if candidates else None
+
+
+def _nested_eta(outer: Indicator, inner: Indicator, inner_eta: float | None) -> float | None:
+    """Time left: the rest of this inner loop plus the outer steps after it, each one inner loop
+    long; or the outer bar's own estimate when the inner loop's length is unknown."""
+    assert outer.total is not None
+    steps_after = max(outer.total - outer.done - 1.0, 0.0)
+    if inner_eta is not None and inner.rate and inner.total:
+        return inner_eta + steps_after * inner.total / inner.rate
+    if inner_eta is not None and 0 < inner.fraction < 1:
+        return inner_eta + steps_after * inner_eta / (1.0 - inner.fraction)
+    return outer.remaining_s

@@ -1,0 +1,51 @@
+"""Metrics read from output lines by the default and by custom rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules, RuleError, compile_rule
+
+DEFAULTS = MetricRules(DEFAULT_RULES.items())
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("loss=0.123", {"loss": 0.123}),
+    ("train loss: 0.6000", {"loss": 0.6}),
+    ("epoch 1/10 loss=0.500 val_acc 0.81", {"loss": 0.5, "val_acc": 0.81}),
+    ("{'loss': 0.7, 'learning_rate': 5e-05, 'epoch': 1.0}", {"loss": 0.7, "learning_rate": 5e-05, "epoch": 1.0}),
+    ("1563/1563 [====] - 16s 10ms/step - loss: 0.2500 - accuracy: 0.7000 - val_loss: 0.3000",
+     {"loss": 0.25, "accuracy": 0.7, "val_loss": 0.3}),
+    ("812/1563 ━━━━ 12s 8ms/step - accuracy: 0.91 - loss: 0.1234", {"accuracy": 0.91, "loss": 0.1234}),
+    ("Epoch 2:  40%|████▍     | 16/40 [00:00<00:00, 916.94it/s, v_num=1, loss=0.285]", {"loss": 0.285}),
+    ("2024-01-01 12:00:00,123 INFO lr 1e-3", {"lr": 0.001}),
+    ("loss=nan", {"loss": pytest.approx(float("nan"), nan_ok=True)}),
+])
+def test_default_rules(line: str, expected: dict[str, float]) -> None:
+    assert DEFAULTS.scan(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "epochs:  30%|███▌      | 3/10 [00:00<00:01,  3.73it/s]", "ETA: 7s", "time: 12:30:01",
+    "acc: 91%", "Python 3.10", "epoch 3/10", "step 12", "path=/tmp/x",
+])
+def test_default_rules_ignore(line: str) -> None:
+    assert DEFAULTS.scan(line) == {}
+
+
+def test_a_rule_without_a_name_group_names_its_metric() -> None:
+    rules = MetricRules([("top1", r"Top-1 accuracy of the network: (?P<value>[\d.]+) %")])
+    assert rules.scan("Top-1 accuracy of the network: 76.13 %") == {"top1": 76.13}
+
+
+def test_first_rule_wins_for_a_name() -> None:
+    rules = MetricRules([("loss", r"LOSS (\d+)"), *DEFAULT_RULES.items()])
+    assert rules.scan("LOSS 7 loss=0.5") == {"loss": 7.0}
+
+
+@pytest.mark.parametrize(("pattern", "message"), [
+    ("loss=(", "is not a valid regex"), ("loss=[0-9.]+", "needs a group for the value"),
+])
+def test_bad_rules_are_named(pattern: str, message: str) -> None:
+    with pytest.raises(RuleError, match=f"rule 'bad' {message}"):
+        compile_rule("bad", pattern)

@@ -1,0 +1,92 @@
+"""Progress read off recorded real outputs (tests/logs/fixtures/progress/*.bin, recorded under a
+pty by `python -m tests.logs.fixtures.progress.record`; Keras and Lightning are not installed
+here, so their programs reproduce those libraries' bytes) and off single lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.logs.progress import Progress, find_indicator, parse_duration, read_progress
+from pyruns_tui.logs.terminal import TerminalModel
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
+
+
+def screen_of(name: str) -> list[str]:
+    model = TerminalModel(styles=False)
+    model.feed((FIXTURES / f"{name}.bin").read_bytes())
+    model.finish()
+    return model.screen_lines()
+
+
+def test_tqdm_bar_with_postfix() -> None:
+    assert read_progress(screen_of("tqdm_postfix")) == Progress(
+        progress=812 / 1563, label="train 812/1563", rate=399.38, eta_s=1.88, elapsed_s=1.0)
+
+
+def test_nested_tqdm_combines_outer_and_inner_bars() -> None:
+    # 3 epochs done of 10, 120/200 batches of the 4th: (3 + 0.6) / 10
+    progress = read_progress(screen_of("tqdm_nested_mid"))
+    assert progress == Progress(progress=0.36, label="epochs 3/10 · epoch 3 120/200", rate=679.49,
+                                eta_s=round(80 / 679.49 + 6 * 200 / 679.49, 3), elapsed_s=0.0)
+
+
+def test_rich_progress_takes_the_unfinished_task() -> None:
+    assert read_progress(screen_of("rich_mid")) == Progress(progress=0.4, label="train 40%", eta_s=1.0)
+
+
+def test_plain_epoch_prints_above_a_batch_bar() -> None:
+    progress = read_progress(screen_of("plain_epochs"))
+    assert progress is not None
+    assert progress.label == "epoch 3/10 · 812/1563"
+    assert progress.progress == (2 + 812 / 1563) / 10  # `epoch 3/10` is the epoch in progress
+    assert progress.rate == 1861.8
+    assert progress.eta_s == round((1563 - 812) / 1861.8 + 7 * 1563 / 1861.8, 3)
+
+
+def test_keras_fit() -> None:
+    progress = read_progress(screen_of("keras_fit"))
+    assert progress is not None
+    assert (progress.label, progress.progress) == ("Epoch 3/10 · 812/1563", (2 + 812 / 1563) / 10)
+    assert progress.eta_s == round(7 + 7 * 7 / (1 - 812 / 1563), 3)  # the epoch's ETA: 7s, 7 epochs after
+
+
+def test_lightning_epoch_bar() -> None:
+    assert read_progress(screen_of("lightning_fit")) == Progress(
+        progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
+
+
+@pytest.mark.parametrize(("line", "fraction", "rate", "remaining"), [
+    ("train:  40%|████      | 4/10 [00:02<00:03,  1.50s/it]", 0.4, 1 / 1.5, 3.0),
+    ("dl: 1.20k/3.00k [01:02<1:00:03, 12.0kB/s]", 0.4, 12000.0, 3603.0),
+    ("  5/20 [=====>........] - ETA: 1:02 - loss: 0.3", 0.25, None, 62.0),
+    ("812/1563 ━━━━━━━━━━ 12s 8ms/step - loss: 0.1", 812 / 1563, 125.0, 12.0),
+    ("Downloading 45%", 0.45, None, None),
+])
+def test_single_lines(line: str, fraction: float, rate: float | None, remaining: float | None) -> None:
+    indicator = find_indicator(line)
+    assert indicator is not None
+    assert (indicator.fraction, indicator.rate, indicator.remaining_s) == (pytest.approx(fraction), rate and pytest.approx(rate), remaining)
+
+
+@pytest.mark.parametrize("line", [
+    "acc: 91%", "saved to runs/2024/01/02", "loss=0.3", "Python 3.10", "12/3 items", "",
+])
+def test_lines_that_are_not_progress(line: str) -> None:
+    assert find_indicator(line) is None
+
+
+def test_no_progress_without_indicators() -> None:
+    assert read_progress(["hello", "loss=0.3", ""]) is None
+
+
+def test_eta_from_run_time_when_nothing_shows_one() -> None:
+    progress = read_progress(["step 25/100"], run_elapsed_s=30.0)
+    assert progress is not None and progress.eta_s == 30.0 * 0.75 / 0.25
+
+
+def test_durations() -> None:
+    assert [parse_duration(t) for t in ("1:02:03", "02:03", "7s", "1.5m", "?", "-:--:--")] == [
+        3723.0, 123.0, 7.0, 90.0, None, None]
