@@ -31,7 +31,9 @@ TASK_DIR_ENV = "PYRUNS_TASK_DIR"
 METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 # Keys of a metrics row that are not metrics.
-RESERVED_KEYS = frozenset(("t", "step", "stage"))
+RESERVED_KEYS = frozenset(("t", "step", "stage", "source"))
+# `source` of the rows the runner appends with metrics read from the task's output
+OUTPUT_SOURCE = "output"
 # How non-finite floats are spelled so that every file stays strict JSON.
 NONFINITE_TO_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 JSON_TO_NONFINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}

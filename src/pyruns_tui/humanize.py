@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyruns_tui.workspace.progress_file import RunProgress
 
 
 def format_duration(seconds: float | None) -> str:
@@ -40,3 +44,28 @@ def format_bytes(count: float) -> str:
             return f"{count:.0f}{unit}" if unit == "B" else f"{count:.1f}{unit}"
         count /= 1024
     return f"{count:.1f}T"
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def progress_bar(fraction: float, cells: int) -> str:
+    """`fraction` (0..1) as a bar `cells` wide, to the eighth of a cell: `███▌    `."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    eighths = round(fraction * cells * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(cells)
+
+
+def format_progress(fraction: float | None, cells: int = 6) -> str:
+    """A bar and a percentage, `███▌   58%`; empty for None."""
+    if fraction is None:
+        return ""
+    return f"{progress_bar(fraction, cells)}{int(fraction * 100):4d}%"
+
+
+def progress_cells(progress: RunProgress | None, now: float) -> list[str]:
+    """The `progress` and `eta` cells of a running task (empty ones without a reading)."""
+    if progress is None:
+        return ["", ""]
+    return [format_progress(progress.progress), format_duration(progress.eta_at(now))]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.api import JSON_TO_NONFINITE, METRICS_FILE, RESERVED_KEYS, SUMMARY_FILE
+from pyruns_tui.api import JSON_TO_NONFINITE, METRICS_FILE, OUTPUT_SOURCE, RESERVED_KEYS, SUMMARY_FILE
 from pyruns_tui.workspace.fsio import NotRegularFile, open_regular, read_json
 
 # (step, or the row's index when it has no step; value; stage or None)
@@ -120,6 +120,7 @@ class MetricsReader:
 
     def _reset(self) -> None:
         self._tracks: dict[str, _Track] = {}
+        self._logged: set[str] = set()  # names logged by pr.log (they hide output-read points)
         self._stages: dict[str, None] = {}
         self._offset = 0
         self._identity: tuple[int, int] | None = None
@@ -185,9 +186,17 @@ class MetricsReader:
                 stage = None
             elif stage not in stages:
                 stages[stage] = None
+            from_output = row.get("source") == OUTPUT_SOURCE
             for name, raw in row.items():
                 if name in RESERVED_KEYS:
                     continue
+                if from_output:
+                    if name in self._logged:
+                        continue
+                elif name not in self._logged:
+                    self._logged.add(name)  # earlier points of this name were read from output
+                    self._tracks.pop(name, None)
+                    batch.pop(name, None)
                 kind = type(raw)
                 if kind is float or kind is int:
                     value = raw  # an int stays an int: `12` is reported as 12, never 12.0

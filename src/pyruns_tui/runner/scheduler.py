@@ -29,6 +29,7 @@ from pyruns_tui.runner.reservations import Reservations
 from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
+from pyruns_tui.runner.output_watch import OutputWatches
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
 from pyruns_tui.runner.retry import should_retry
@@ -139,6 +140,7 @@ class Scheduler:
         self.pause: Pause | None = None
         self._pause_key: tuple[int, int, int] | None = None
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable)
+        self.outputs = OutputWatches(self.layout, self.log)
         self._refresh_settings()
 
     # ----- configuration
@@ -160,6 +162,7 @@ class Scheduler:
                 self.log(f"settings unreadable, keeping the previous ones: {exc}")
             self._settings_key = key
             self.breaker.rule = self.settings.pause_after_failures
+            self.outputs.set_rules(self.settings.output_metrics)
         key = stat_key(self.paths.pause)
         if key != self._pause_key:
             self._pause_key = key
@@ -498,6 +501,7 @@ class Scheduler:
         self._ensure_gpu_sampling()
         if gpus and task.gpu_mem_mb:
             self.reservations.reserve(name, str(self.layout.task_dir(name).resolve()), gpus, task.gpu_mem_mb)
+        self.outputs.add(name, index, time.time())
         self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
         assert self.loop is not None
         if started.report_fd is not None:
@@ -574,6 +578,8 @@ class Scheduler:
         # that changed meanwhile is checked again when it is marked running.)
         self._waiting = self._start_what_fits(self._waiting)
         self._finish_run(run.name, run.index, status, reason, state, failure, usage)
+        self.outputs.finish(run.name)
+        self._finish_run(run.name, run.index, status, reason, state, failure)
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
 
@@ -667,6 +673,7 @@ class Scheduler:
         if alive and state is not None:
             adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True)
             self.active[task.name] = adopted
+            self.outputs.add(task.name, run.index, parse_iso(run.start))
             assert self.loop is not None
             adopted.watch = P.ExitWatch(self.loop, state.supervisor_pid, lambda: self._on_exit(adopted))
             if run.pid is None and state.child_pid:
@@ -724,6 +731,7 @@ class Scheduler:
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        self.outputs.close()
         for run in self.active.values():
             if run.watch is not None:
                 run.watch.close()

@@ -107,6 +107,7 @@ class RunnerService:
         loop = asyncio.get_running_loop()
         self.event = asyncio.Event()
         self.scheduler.loop = loop
+        self.scheduler.outputs.loop = loop
         self.scheduler.wake = self._wake
         try:
             self.fifo_fd = wake.open_reader(self.paths.fifo)

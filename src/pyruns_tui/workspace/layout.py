@@ -19,6 +19,7 @@ CONFIG_SH = "config.sh"
 RUN_LOGS = "run_logs"
 METRICS = "metrics.jsonl"
 SUMMARY = "summary.json"
+PROGRESS = "progress.json"
 LOCK_FILE = ".lock"
 RUNNER_DIR = ".runner"
 CACHE_FILE = ".scan_cache.json"
@@ -99,6 +100,9 @@ class Layout:
 
     def summary_file(self, name: str) -> Path:
         return self.task_dir(name) / SUMMARY
+
+    def progress_file(self, name: str) -> Path:
+        return self.task_dir(name) / PROGRESS
 
 
 def find_root(start: Path) -> Path | None:

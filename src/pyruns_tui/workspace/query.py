@@ -21,6 +21,7 @@ from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.progress_file import RunProgress
 
 _COMPARE = re.compile(r"^([A-Za-z_][\w.\-]*)(>=|<=|!=|==|>|<|=)(.*)$")
 _KEYED = re.compile(r"^([A-Za-z_][\w.\-]*):(.*)$")
@@ -87,6 +88,7 @@ class TaskView:
     task: Task
     params: Mapping[str, Any]
     metrics: Mapping[str, float]
+    progress: RunProgress | None = None  # of a running task, read off its output
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.progress_file import RunProgress
     from pyruns_tui.workspace.query import TaskView
 
 NAME = "ls"
@@ -28,8 +30,8 @@ error:"No such file" (why a task failed), -term (negation).
 Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed"""
 
 
-def view_json(view: TaskView) -> dict[str, Any]:
-    """The stable JSON form of one task in `ls --json`."""
+def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 0.0) -> dict[str, Any]:
+    """The stable JSON form of one task in `ls --json`; `progress` of a running task's run."""
     task = view.task
     return {
         "name": task.name,
@@ -47,6 +49,10 @@ def view_json(view: TaskView) -> dict[str, Any]:
            for key in ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")},
         "priority": task.priority,
         "params": dict(view.params),
+        "progress": progress.progress if progress else None,
+        "progress_label": progress.progress_label if progress else None,
+        "eta_s": progress.eta_at(now) if progress else None,
+        "rate": progress.rate if progress else None,
     }
 
 
@@ -54,7 +60,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import format_duration, format_time
     from pyruns_tui.printable import printable
+    from pyruns_tui.humanize import progress_cells
     from pyruns_tui.workspace.bootstrap import read_script_info
+    from pyruns_tui.workspace.model import Status
+    from pyruns_tui.workspace.progress_file import task_progress
     from pyruns_tui.workspace.query import format_value
     from pyruns_tui.workspace.select import pinned_first, select_tasks
 
@@ -69,11 +78,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     views = pinned_first(select_tasks(store, " ".join(args.query)), lambda view: view.task.pinned)
     store.save_cache()
+    now = time.time()
+    progress = {v.task.name: p for v in views if (p := task_progress(store.layout, v.task)) is not None}
     if args.json:
-        print_json([view_json(v) for v in views])
+        print_json([view_json(v, progress.get(v.task.name), now) for v in views])
         return 0
     pinned = read_script_info(store.layout).pinned_params
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *map(printable, pinned)]
+    live = any(v.task.status is Status.RUNNING for v in views)
+    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []), *pinned]
     rows = [header]
     for view in views:
         task = view.task
@@ -84,6 +97,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             str(len(task.runs)),
             format_time(task.created_at),
             format_duration(task.duration_s()),
+            *(progress_cells(progress.get(task.name), now) if live else []),
             *(format_value(view.params.get(key, "")) for key in pinned),
         )])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

@@ -22,7 +22,7 @@ from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
 from pyruns_tui.tui.widgets.manager.task_index import Delta, TaskEntry, TaskIndex
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
-from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.query import Query, parse_query
 
 QUICK_PASS = 500  # more new tasks than this: show them before their configs are read
@@ -67,6 +67,8 @@ class TaskBrowser(Vertical):
         self.query_text = ""
         self.query_error = ""
         self.columns: list[Column] = []
+        self._live = False  # the progress and eta columns are shown (some task runs)
+        self._median: tuple[object, float | None, list[Task]] = (None, None, [])
         self.pinned_params: list[str] = list(state.script_info.pinned_params)
         self.syncing = False
         self._want_sync = False
@@ -167,7 +169,8 @@ class TaskBrowser(Vertical):
         table.selected.difference_update(removed)
         if final:
             self.syncing = False
-        if self.index.metric_names() != metric_names and self.prefs.metrics is None:
+        live = bool(self.index.running())
+        if (self.index.metric_names() != metric_names and self.prefs.metrics is None) or live != self._live:
             self.rebuild_columns()
         else:
             self._update_widths(None if removed or len(entries) > QUICK_PASS else entries)
@@ -220,7 +223,8 @@ class TaskBrowser(Vertical):
 
     def rebuild_columns(self) -> None:
         cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
-        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster)
+        self._live = bool(self.index.running())
+        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster, self._live)
         self._update_widths(None)
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
@@ -261,10 +265,33 @@ class TaskBrowser(Vertical):
             parts.append(f"⚠ {self.query_error}")
         if table.rows and not table.rows[0].config_loaded:
             parts.append("reading configs…")
+        finish = self.queue_finish()
+        if finish:
+            parts.append(finish)
         text = "  ·  ".join(parts)
         if text != self._status_text:  # an unchanged line is not repainted (nor re-sent to the terminal)
             self._status_text = text
             self.query_one("#manager-status", Static).update(text, layout=False)  # one line, always
+
+    def queue_finish(self) -> str:
+        """`queue done ≈ 14:32 (in 1h05m)` while tasks run or wait; empty otherwise."""
+        import time
+
+        from pyruns_tui.workspace.queue_eta import describe_finish, median_duration, queue_finish_s
+
+        running = self.index.running()
+        if not running:
+            return ""
+        snapshot = self.state.snapshot
+        if self._median[0] is not snapshot:  # one pass over all tasks per refresh, not per keypress
+            tasks = snapshot.tasks.values()
+            self._median = (snapshot, median_duration(tasks), [t for t in tasks if t.status is Status.QUEUED])
+        _, median, queued = self._median
+        entries = self.index.entries
+        progress = {n: p for n in running if n in entries and (p := entries[n].view.progress) is not None}
+        active = [*(entries[n].task for n in running if n in entries), *queued]
+        now = time.time()
+        return describe_finish(queue_finish_s(active, progress, self.state.settings.max_concurrency, now, median), now)
 
     # ----- sorting and metric columns
 

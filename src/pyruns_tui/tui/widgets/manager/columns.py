@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.humanize import format_duration, format_time, progress_cells
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.printable import printable
@@ -46,7 +46,7 @@ class Column:
     @property
     def ticks(self) -> bool:
         """True when the cell of a running task changes every second."""
-        return self.key == "duration"
+        return self.key in ("duration", "eta")
 
 
 FIXED_HEAD = (
@@ -67,11 +67,21 @@ CLUSTER = (
 _RUN_TEXT = {"job": "slurm_job_id", "node": "node"}
 
 
-def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False) -> list[Column]:
-    """status, name, pinned params, created, duration, runs, gpus, (job id, node,) chosen metrics."""
+# shown while a task runs: its progress read off its output (a bar and a percentage) and ETA
+LIVE = (
+    Column("progress", "progress", 11, 11),
+    Column("eta", "eta", 6, 6, align_right=True),
+)
+
+
+def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False,
+                  live: bool = False) -> list[Column]:
+    """status, name, pinned params, created, duration, (progress, eta while tasks run,) runs,
+    gpus, (job id, node,) chosen metrics."""
     params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
     shown = [Column(METRIC + name, printable(name), 6, 12, align_right=True) for name in metrics]
-    return [*FIXED_HEAD, *params, *FIXED_TAIL, *(CLUSTER if cluster else ()), *shown]
+    tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]
+    return [*FIXED_HEAD, *params, *tail, *(CLUSTER if cluster else ()), *shown]
 
 
 def run_text(view: TaskView, key: str) -> str:
@@ -121,6 +131,11 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
             seconds = task.duration_s(now)
             return (running_duration(seconds) if seconds is not None else ""), "cyan"
         return format_duration(task.duration_s(now)), ""
+    if key in ("progress", "eta"):
+        if task.status is not Status.RUNNING:
+            return "", ""
+        progress_text, eta_text = progress_cells(view.progress, now if now is not None else time.time())
+        return (progress_text, "green") if key == "progress" else (eta_text, "cyan")
     if key == "runs":
         return (str(len(task.runs)) if task.runs else ""), ""
     if key == "gpus":
@@ -161,6 +176,11 @@ def sort_key(column: Column, view: TaskView, now: float) -> Any:
         return task.duration_s(now)
     if key == "runs":
         return len(task.runs)
+    if key in ("progress", "eta"):
+        progress = view.progress if task.status is Status.RUNNING else None
+        if progress is None:
+            return None
+        return progress.progress if key == "progress" else progress.eta_at(now)
     if key == "gpus":
         run = task.last_run
         return tuple(run.gpus) if run and run.gpus else None

@@ -19,6 +19,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.widgets.manager.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import Query, TaskView, Term, flatten
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
@@ -53,9 +54,10 @@ class Delta:
 
 
 def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool,
-               previous: TaskEntry | None = None) -> TaskEntry:
+               previous: TaskEntry | None = None, progress: RunProgress | None = None) -> TaskEntry:
     name_key = previous.name_key if previous is not None else natural_key(task.name)
-    return TaskEntry(task.name, task, TaskView(task, params, metrics), next(_versions), name_key, loaded)
+    view = TaskView(task, params, metrics, progress)
+    return TaskEntry(task.name, task, view, next(_versions), name_key, loaded)
 
 
 class TaskIndex:
@@ -213,11 +215,13 @@ class TaskIndex:
                 metrics = self._poll_metrics(store, name)
             else:
                 metrics = {}  # metrics are logged while a task runs: a task that never ran has none
-            entries.append(make_entry(task, params, metrics, loaded, previous))
+            progress = task_progress(store.layout, task)
+            entries.append(make_entry(task, params, metrics, loaded, previous, progress))
         return entries
 
     def poll(self, store: TaskStore, names: Iterable[str]) -> list[TaskEntry]:
-        """New entries for the tasks among `names` whose metrics grew since the last poll."""
+        """New entries for the running tasks among `names` whose metrics grew or whose progress
+        changed since the last poll."""
         entries = []
         for name in names:
             entry = self.entries.get(name)
@@ -226,9 +230,11 @@ class TaskIndex:
                 continue
             if reader is None:
                 reader = self._readers[name] = MetricsReader(store.layout.metrics_file(name), keep_series=False)
-            if reader.poll():
-                metrics = {metric: stats.last for metric, stats in reader.stats().items()}
-                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry))
+            grew = reader.poll()
+            progress = task_progress(store.layout, entry.task)
+            if grew or progress != entry.view.progress:
+                metrics = {metric: stats.last for metric, stats in reader.stats().items()} if grew else entry.view.metrics
+                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry, progress))
         return entries
 
     def _poll_metrics(self, store: TaskStore, name: str) -> dict[str, float]:

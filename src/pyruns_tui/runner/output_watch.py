@@ -1,0 +1,252 @@
+"""What a running task's output says: its progress (the sidecar) and the metrics in its lines.
+
+The runner polls one `OutputWatch` per running task about once a second (no process or thread
+per task; a Slurm launcher can poll its own the same way): the bytes appended to the run log
+since the last poll go through a terminal model (160x50, like the task's pty), so `\\r` redraws
+and cursor-up nested bars are applied before anything is read.
+
+* Progress: `logs.progress.read_progress` on the screen lines; the sidecar
+  (`workspace/progress_file.py`) is replaced only when the reading changed.
+* Metrics: every line that can no longer change (above the cursor) is scanned once with the
+  workspace's `output_metrics` rules; the lines at and below the cursor (a live progress bar's
+  postfix) are sampled at each poll and a value is appended when it changed. Rows go to
+  metrics.jsonl with `"source": "output"`, appended whole in one write (the script's `pr.log`
+  appends to the same file the same way).
+
+A task writing faster than `MAX_READ` bytes between two polls has the middle of that output
+skipped (its last `TAIL_READ` bytes are read): progress stays right, metrics in the skipped
+lines are not read, and the log path itself is never slowed down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pyruns_tui.api import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
+from pyruns_tui.logs.output_metrics import MetricRules
+from pyruns_tui.logs.progress import read_progress
+from pyruns_tui.logs.terminal import TerminalModel
+from pyruns_tui.workspace.fsio import write_all
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
+
+POLL_S = 1.0  # how often the runner reads running tasks' output
+MAX_READ = 1 << 20
+TAIL_READ = 64 << 10
+COLUMNS, ROWS = 160, 50  # the supervisor's pty size
+
+
+class OutputWatch:
+    """One run's log followed as it grows (see module doc)."""
+
+    def __init__(self, task_dir: Path, run: int, log_path: Path, rules: MetricRules,
+                 started_at: float | None = None) -> None:
+        self.task_dir = task_dir
+        self.run = run
+        self.log_path = log_path
+        self.rules = rules
+        self.started_at = started_at
+        self.model = _model()
+        self.offset = 0
+        self.skipped_bytes = 0
+        self._seen_version = -1
+        # screen lines above the cursor already scanned: (text, metrics) by absolute number
+        self._settled: dict[int, tuple[str, dict[str, float]]] = {}
+        self._live: dict[str, float] = {}  # metrics last sampled from the lines still changing
+        self._written: RunProgress | None = None
+        self.errors: list[str] = []
+
+    def poll(self, now: float | None = None, final: bool = False) -> None:
+        """Read what was appended; write the sidecar and metric rows that changed. `final`: the
+        run ended, every line is final now. Disk errors are kept in `errors`, never raised."""
+        now = time.time() if now is None else now
+        try:
+            data = self._read()
+            if data:
+                self.model.feed(data)
+            if final:
+                self.model.finish()
+            if self.model.version == self._seen_version and not final:
+                return
+            self._seen_version = self.model.version
+            rows = self._metric_rows(final) if self.rules else []
+            if rows:
+                self._append_metrics(rows, now)
+            self._write_progress(now)
+        except FileNotFoundError:
+            pass  # the supervisor has not created the log yet
+        except OSError as exc:
+            self.errors.append(f"{self.log_path}: {exc.strerror or exc}")
+
+    def _read(self) -> bytes:
+        # O_NOFOLLOW: a link planted as the log is not ours to follow
+        fd = os.open(self.log_path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        try:
+            size = os.fstat(fd).st_size
+            if size < self.offset:  # truncated or replaced: start again
+                self.offset = 0
+                self._reset_model()
+            if size == self.offset:
+                return b""
+            start = self.offset
+            if size - start > MAX_READ:
+                self.skipped_bytes += size - TAIL_READ - start
+                start = size - TAIL_READ
+            data = os.pread(fd, size - start, start)
+        finally:
+            os.close(fd)
+        gap = start != self.offset
+        self.offset = start + len(data)
+        if gap:  # resume at a line start after the gap
+            cut = data.find(b"\n")
+            data = data[cut + 1:] if cut >= 0 else b""
+            self._reset_model()
+        return data
+
+    def _reset_model(self) -> None:
+        self.model = _model()
+        self._settled = {}
+        self._seen_version = -1
+
+    def _metric_rows(self, final: bool) -> list[dict[str, float]]:
+        """Rows of metrics: from settled lines (above the cursor) once, or again when redrawn
+        with other values (nested bars redraw above the cursor); from the live lines when
+        their values changed."""
+        model = self.model
+        end = model.end_line
+        settled = end if final else min(model.cursor[0], end)
+        rows = []
+        seen = self._settled
+        for n in range(model.first_line, settled):
+            text = model.plain_line(n)
+            before = seen.get(n)
+            if before is not None and before[0] == text:
+                continue
+            found = self.rules.scan(text)
+            seen[n] = (text, found)
+            fresh = {k: v for k, v in found.items()
+                     if not _same((before[1] if before else self._live).get(k), v)}
+            for name in found:
+                self._live.pop(name, None)
+            if fresh:
+                rows.append(fresh)
+        top = model.screen_top
+        for n in [n for n in seen if n < top]:
+            del seen[n]  # scrolled off the screen: never redrawn again
+        model.discard_lines_before(top)
+        changed: dict[str, float] = {}
+        for n in range(settled, end):
+            for name, value in self.rules.scan(model.plain_line(n)).items():
+                if not _same(self._live.get(name), value):
+                    changed[name] = self._live[name] = value
+        if changed:
+            rows.append(changed)
+        return rows
+
+    def _append_metrics(self, rows: list[dict[str, float]], now: float) -> None:
+        t = round(now, 3)
+        text = "".join(
+            json.dumps({"t": t, "source": OUTPUT_SOURCE, **{k: _json_number(v) for k, v in row.items()}},
+                       separators=(",", ":"), allow_nan=False) + "\n"
+            for row in rows)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.task_dir / METRICS_FILE, flags, 0o644)
+        try:
+            write_all(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+
+    def _write_progress(self, now: float) -> None:
+        elapsed = None if self.started_at is None else max(now - self.started_at, 0.0)
+        found = read_progress(self.model.screen_lines(), elapsed)
+        if found is None:
+            return
+        reading = RunProgress(self.run, round(found.progress, 6), found.label, found.rate,
+                              found.eta_s, found.elapsed_s, updated_at=round(now, 3))
+        last = self._written
+        if last is not None and (last.progress, last.progress_label, last.rate, last.eta_s) == (
+                reading.progress, reading.progress_label, reading.rate, reading.eta_s):
+            return
+        write_run_progress(self.task_dir, reading)
+        self._written = reading
+
+
+def _model() -> TerminalModel:
+    # lines are dropped only once scanned (discard_lines_before): memory is bounded by MAX_READ
+    return TerminalModel(columns=COLUMNS, height=ROWS, styles=False, max_lines=1 << 40)
+
+
+def _same(a: float | None, b: float) -> bool:
+    return a is not None and (a == b or (math.isnan(a) and math.isnan(b)))
+
+
+def _json_number(value: float) -> float | str:
+    if math.isfinite(value):
+        return value
+    return NONFINITE_TO_JSON["nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")]
+
+
+class OutputWatches:
+    """The OutputWatch of every run one runner follows, polled every POLL_S on its event loop."""
+
+    def __init__(self, layout: Layout, log: Callable[[str], None]) -> None:
+        self.layout = layout
+        self.log = log
+        self.watches: dict[str, OutputWatch] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._rules_source: tuple[tuple[str, str], ...] | None = None
+        self._rules = MetricRules(())
+        self._timer: asyncio.TimerHandle | None = None
+
+    def set_rules(self, rules: tuple[tuple[str, str], ...]) -> None:
+        """The workspace's `output_metrics` rules (compiled again only when they changed)."""
+        if rules != self._rules_source:
+            self._rules_source = rules
+            self._rules = MetricRules(rules)
+            for watch in self.watches.values():
+                watch.rules = self._rules
+
+    def add(self, name: str, run: int, started_at: float | None) -> None:
+        self.watches[name] = OutputWatch(self.layout.task_dir(name), run, self.layout.run_log(name, run),
+                                         self._rules, started_at)
+        if self._timer is None and self.loop is not None:
+            self._timer = self.loop.call_later(POLL_S, self._tick)
+
+    def finish(self, name: str) -> None:
+        """The run of `name` ended: read the rest of its output, then forget it."""
+        watch = self.watches.pop(name, None)
+        if watch is not None:
+            self._poll(name, watch, final=True)
+
+    def poll_all(self) -> None:
+        now = time.time()
+        for name, watch in list(self.watches.items()):
+            self._poll(name, watch, now=now)
+
+    def _poll(self, name: str, watch: OutputWatch, now: float | None = None, final: bool = False) -> None:
+        watch.poll(now, final)
+        for error in watch.errors:
+            self.log(f"{name}: reading the output: {error}")
+        watch.errors.clear()
+
+    def _tick(self) -> None:
+        self._timer = None
+        try:
+            self.poll_all()
+        except Exception:  # noqa: BLE001 - a bad reading must not stop the polling of the others
+            import traceback
+
+            self.log("reading task output failed:\n" + traceback.format_exc())
+        if self.watches and self.loop is not None:
+            self._timer = self.loop.call_later(POLL_S, self._tick)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None

@@ -1,0 +1,103 @@
+"""The runner reads running tasks' output: progress sidecar and metrics from output lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules
+from pyruns_tui.metrics.track import MetricsReader
+from pyruns_tui.runner import output_watch
+from pyruns_tui.runner.output_watch import OutputWatch
+from pyruns_tui.workspace.progress_file import RunProgress, read_run_progress
+from tests.runner.harness import Project, project, py, until  # noqa: F401 - the fixture
+
+FIXTURES = Path(__file__).resolve().parent.parent / "logs" / "fixtures" / "progress"
+
+
+def watch_of(tmp_path: Path, run: int = 1) -> tuple[OutputWatch, Path]:
+    log = tmp_path / "run_logs" / f"run{run}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.touch()
+    return OutputWatch(tmp_path, run, log, MetricRules(DEFAULT_RULES.items()), started_at=100.0), log
+
+
+def output_rows(task_dir: Path) -> list[dict[str, object]]:
+    path = task_dir / "metrics.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_recorded_nested_tqdm_gives_progress_and_each_printed_metric_once(tmp_path: Path) -> None:
+    watch, log = watch_of(tmp_path)
+    data = (FIXTURES / "tqdm_nested_mid.bin").read_bytes()
+    for start in range(0, len(data), 997):  # polled while it grows, in odd pieces
+        with log.open("ab") as out:
+            out.write(data[start:start + 997])
+        watch.poll(now=101.0 + start / 1000)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and progress.run == 1
+    assert (progress.progress, progress.progress_label, progress.rate) == (0.36, "epochs 3/10 · epoch 3 120/200", 679.49)
+    rows = output_rows(tmp_path)
+    assert [{k: v for k, v in r.items() if k != "t"} for r in rows] == [
+        {"source": "output", "loss": 1.0, "val_acc": 0.5},
+        {"source": "output", "loss": 0.5, "val_acc": 0.55},
+        {"source": "output", "loss": 0.333, "val_acc": 0.6},
+    ]
+
+
+def test_a_live_bar_postfix_is_sampled_when_it_changes(tmp_path: Path) -> None:
+    watch, log = watch_of(tmp_path)
+    log.write_bytes(b"train:  10%|#    | 1/10 [00:01<00:09, 1.00it/s, loss=0.9]")
+    watch.poll(now=101.0)
+    watch.poll(now=102.0)  # nothing new: nothing appended
+    with log.open("ab") as out:
+        out.write(b"\rtrain:  20%|##   | 2/10 [00:02<00:08, 1.00it/s, loss=0.8]")
+    watch.poll(now=103.0)
+    with log.open("ab") as out:
+        out.write(b"\rtrain: 100%|#####| 10/10 [00:10<00:00, 1.00it/s, loss=0.8]\ndone\n")
+    watch.poll(now=104.0, final=True)
+    assert [r["loss"] for r in output_rows(tmp_path)] == [0.9, 0.8]
+    assert read_run_progress(tmp_path) == RunProgress(1, 1.0, "train 10/10", 1.0, 0.0, 10.0, updated_at=104.0)
+
+
+def test_a_flood_is_skipped_to_its_tail(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(output_watch, "MAX_READ", 1000)
+    monkeypatch.setattr(output_watch, "TAIL_READ", 100)
+    watch, log = watch_of(tmp_path)
+    log.write_bytes(b"x" * 50 + b"\n" + b"loss=1.0\n" * 500 + b"step 7/10 loss=0.5\n")
+    watch.poll(now=101.0)
+    assert watch.skipped_bytes > 0 and watch.offset == log.stat().st_size
+    assert read_run_progress(tmp_path).progress_label == "step 7/10"  # type: ignore[union-attr]
+    assert output_rows(tmp_path)[-1]["loss"] == 0.5
+
+
+def test_pr_log_wins_over_output_for_the_same_name(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"t":1,"source":"output","loss":9.0,"acc":0.5}\n{"t":2,"step":3,"loss":0.25}\n'
+                    '{"t":3,"source":"output","loss":8.0,"acc":0.6}\n')
+    reader = MetricsReader(path)
+    reader.poll()
+    assert reader.series("loss") == [(3, 0.25, None)]
+    assert [v for _, v, _ in reader.series("acc")] == [0.5, 0.6]
+
+
+def test_runner_writes_progress_and_output_metrics_of_a_running_task(project: Project) -> None:
+    gate = project.dir / "gate"
+    code = (
+        "import os, sys, time\n"
+        "print('epoch 1/4 loss=0.75', flush=True)\n"
+        "print('epoch 2/4', flush=True)\n"
+        f"while not os.path.exists({str(gate)!r}): time.sleep(0.01)\n"
+        "print('epoch 2/4 loss=0.5 val_acc 0.81', flush=True)\n"
+    )
+    name = project.add("job", code)
+    assert project.cli("run", name) == 0
+    task_dir = project.layout.task_dir(name)
+    until(lambda: read_run_progress(task_dir, run=1) is not None, what="the progress sidecar")
+    progress = read_run_progress(task_dir, run=1)
+    assert progress is not None and (progress.progress, progress.progress_label) == (0.5, "epoch 2/4")
+    gate.touch()
+    project.wait(name)
+    reader = MetricsReader.for_task(task_dir)
+    assert [v for _, v, _ in reader.series("loss")] == [0.75, 0.5]
+    assert [v for _, v, _ in reader.series("val_acc")] == [0.81]
