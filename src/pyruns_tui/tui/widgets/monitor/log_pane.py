@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,8 +13,10 @@ from textual.widgets import Input, Static
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
+from pyruns_tui.humanize import format_duration, format_progress
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.progress_file import read_run_progress
 
 MAX_RUN_TABS = 6  # more runs than this show as "run 7/12"
 
@@ -129,9 +133,27 @@ class LogPane(Vertical):
                 header.append("  ")
                 header.append("● follow" if view.follow else "‖ paused", style="green" if view.follow else "yellow")
                 header.append(f"  {view.lines:,} lines", style="dim")
+                header.append_text(self._progress_text(task))
                 if view.search:
                     header.append(f"  /{view.search}", style="bold yellow")
         self.query_one(".logpane--header", Static).update(header)
+
+    def _progress_text(self, task: Task) -> Text:
+        """`  ██▌   42%  eta 3m05s  epoch 3/10 · 812/1563` for the running run shown, else empty."""
+        text = Text()
+        last = task.last_run
+        if task.status is not Status.RUNNING or last is None or last.index != self.run:
+            return text
+        progress = read_run_progress(self.workspace.task_dir(task.name), run=self.run)
+        if progress is None:
+            return text
+        text.append(f"  {format_progress(progress.progress)}", style="green")
+        eta = progress.eta_at(time.time())
+        if eta is not None:
+            text.append(f"  eta {format_duration(eta)}", style="cyan")
+        if not self.compact:
+            text.append(f"  {progress.progress_label}", style="dim")
+        return text
 
     @on(LogView.SearchRequested)
     def _open_search(self, event: LogView.SearchRequested) -> None:

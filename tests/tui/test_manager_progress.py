@@ -1,0 +1,52 @@
+"""Pilot: a task run by the real runner under a real pty; its progress column (Manager) and
+header (Monitor) move as it prints."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.monitor import MonitorScreen
+from tests.runner.harness import Project, project  # noqa: F401 - the fixture
+from tests.tui.manager_helpers import row_text, settle, wait_for
+
+STEPS = (
+    "import os, sys, time\n"
+    "from tqdm import tqdm\n"
+    "bar = tqdm(total=10, desc='train', mininterval=0, miniters=1)\n"
+    "for step in range(1, 4):\n"
+    "    bar.update(1)\n"
+    "    while not os.path.exists({gate!r} + str(step)): time.sleep(0.01)\n"
+)
+
+
+async def test_running_task_progress_column_moves(project: Project) -> None:
+    gate = str(project.dir / "gate")
+    name = project.add("sweep", STEPS.format(gate=gate))
+    app = PyrunsApp(project.layout, start_mode="manager", watch_disk=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await settle(pilot)
+        assert "progress" not in [c.key for c in screen.browser.columns]  # nothing runs: no live columns
+        assert project.cli("run", name) == 0
+        await wait_for(pilot, lambda: "10%" in row_text(screen, name), timeout=30)
+        assert [c.key for c in screen.browser.columns][4:6] == ["progress", "eta"]
+        (project.dir / "gate1").touch()
+        await wait_for(pilot, lambda: "20%" in row_text(screen, name), timeout=30)
+        (project.dir / "gate2").touch()
+        await wait_for(pilot, lambda: "30%" in row_text(screen, name), timeout=30)
+        assert "█▊      30%" in row_text(screen, name)  # 30% of a 6-cell bar: 1.8 cells
+        assert "queue done ≈" in str(screen.browser.query_one("#manager-status").render())
+        screen.table.move_to(name)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
+        monitor = pilot.app.screen
+        assert isinstance(monitor, MonitorScreen)
+        header = monitor.log_pane.query_one(".logpane--header", Static)
+        await wait_for(pilot, lambda: "30%" in str(header.render()), timeout=30)
+        assert "train 3/10" in str(header.render())
+        (project.dir / "gate3").touch()
+        project.wait(name)
+        await wait_for(pilot, lambda: "30%" not in str(header.render()), timeout=30)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "completed" in row_text(screen, name), timeout=30)
+        assert "%" not in row_text(screen, name)
