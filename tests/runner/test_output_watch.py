@@ -71,6 +71,20 @@ def test_a_flood_is_skipped_to_its_tail(tmp_path: Path, monkeypatch) -> None:  #
     assert output_rows(tmp_path)[-1]["loss"] == 0.5
 
 
+def test_an_adopted_run_appends_only_what_comes_after(tmp_path: Path) -> None:
+    log = tmp_path / "run_logs" / "run1.log"
+    log.parent.mkdir()
+    log.write_bytes(b"loss=0.9\nstep 3/10 loss=0.8\n")  # read by the runner that started the run
+    watch = OutputWatch(tmp_path, 1, log, MetricRules(DEFAULT_RULES.items()), resume=True)
+    watch.poll(now=101.0)
+    assert output_rows(tmp_path) == []
+    assert read_run_progress(tmp_path).progress_label == "step 3/10"  # type: ignore[union-attr]
+    with log.open("ab") as out:
+        out.write(b"step 4/10 loss=0.7\n")
+    watch.poll(now=102.0)
+    assert [r["loss"] for r in output_rows(tmp_path)] == [0.7]
+
+
 def test_pr_log_wins_over_output_for_the_same_name(tmp_path: Path) -> None:
     path = tmp_path / "metrics.jsonl"
     path.write_text('{"t":1,"source":"output","loss":9.0,"acc":0.5}\n{"t":2,"step":3,"loss":0.25}\n'
@@ -101,3 +115,20 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(project: Pr
     reader = MetricsReader.for_task(task_dir)
     assert [v for _, v, _ in reader.series("loss")] == [0.75, 0.5]
     assert [v for _, v, _ in reader.series("val_acc")] == [0.81]
+
+
+def test_export_has_output_metrics_and_the_progress_of_an_unfinished_run(project: Project) -> None:
+    from pyruns_tui.metrics.export import export_rows
+    from pyruns_tui.workspace.select import select_tasks
+
+    code = ("import sys\n"
+            "for epoch in (1, 2):\n"
+            "    print(f'epoch {epoch}/4 loss={1 / epoch:.2f}', flush=True)\n"
+            "sys.exit(3)\n")
+    failed = project.add("broken", code)
+    done = project.add("fine", "print('epoch 4/4 loss=0.25')")
+    assert project.cli("run", failed, done, "--wait") == 1
+    records = {r["name"]: r for r in export_rows(project.store, select_tasks(project.store)).records()}
+    assert (records["broken"]["status"], records["broken"]["progress"]) == ("failed", 0.5)
+    assert (records["broken"]["loss.last"], records["broken"]["loss.min"], records["broken"]["loss.max"]) == (0.5, 0.5, 1.0)
+    assert (records["fine"]["progress"], records["fine"]["loss.last"]) == (None, 0.25)  # completed: no progress

@@ -36,6 +36,7 @@ from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are p
 from pyruns_tui.metrics.track import MetricsReader, MetricStats, read_summary
 from pyruns_tui.workspace.fsio import read_bytes
 from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
+from pyruns_tui.workspace.progress_file import read_run_progress
 from pyruns_tui.workspace.query import TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
 
@@ -45,6 +46,7 @@ CLUSTER_FIELDS: tuple[str, ...] = ("backend", "slurm_job_id", "node", "restarts"
 # after those when any exported run used a GPU (runner/gpu_accounting.py)
 GPU_FIELDS: tuple[str, ...] = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
 STATS: tuple[str, ...] = ("last", "min", "max")
+PROGRESS = "progress"  # how far an unfinished run got, read off its output (a column only when any has it)
 _KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
 
 
@@ -229,8 +231,10 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
         fields = dict.fromkeys(FIELDS)
         fields.update(name=task.name, status=task.status.value)
         return [_Row(fields, view.params, by_run.get(None, {}), summary)]
+    sidecar = read_run_progress(store.layout.task_dir(task.name))
     rows = []
     for run in task.runs:
+        unfinished = sidecar is not None and sidecar.run == run.index and run.status is not Status.COMPLETED
         fields = {
             "name": task.name,
             "status": run.status.value,
@@ -240,6 +244,7 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
             "duration_s": _run_duration(run, now),
             "exit_code": run.exit_code,
             "error": run.error,
+            PROGRESS: sidecar.progress if unfinished and sidecar is not None else None,
         }
         if run.backend is not None:
             fields.update((key, getattr(run, key)) for key in CLUSTER_FIELDS)
@@ -264,9 +269,11 @@ def _columns(rows: Sequence[_Row]) -> tuple[Column, ...]:
         params.update(dict.fromkeys(row.params))
         metrics.update(dict.fromkeys(row.metrics))
         summary.update(dict.fromkeys(row.summary))
-    cluster = [key for key in (*CLUSTER_FIELDS, *GPU_FIELDS) if any(key in row.fields for row in rows)]
-    taken = set(FIELDS) | set(cluster)
-    columns = [Column(name, "field", name) for name in (*FIELDS, *cluster)]
+    extra = [key for key in (*CLUSTER_FIELDS, *GPU_FIELDS) if any(key in row.fields for row in rows)]
+    if any(row.fields.get(PROGRESS) is not None for row in rows):  # only while some run is unfinished
+        extra.append(PROGRESS)
+    taken = set(FIELDS) | set(extra)
+    columns = [Column(name, "field", name) for name in (*FIELDS, *extra)]
     columns += [Column(_unique(key, "param", taken), "param", key) for key in params]
     columns += [
         Column(_unique(f"{metric}.{stat}", "metric", taken), "metric", metric, stat)

@@ -46,7 +46,7 @@ class OutputWatch:
     """One run's log followed as it grows (see module doc)."""
 
     def __init__(self, task_dir: Path, run: int, log_path: Path, rules: MetricRules,
-                 started_at: float | None = None) -> None:
+                 started_at: float | None = None, resume: bool = False) -> None:
         self.task_dir = task_dir
         self.run = run
         self.log_path = log_path
@@ -60,6 +60,9 @@ class OutputWatch:
         self._settled: dict[int, tuple[str, dict[str, float]]] = {}
         self._live: dict[str, float] = {}  # metrics last sampled from the lines still changing
         self._written: RunProgress | None = None
+        # a run adopted from an earlier runner: its output so far was read (metrics appended)
+        # by that runner; read only its tail, for the screen, and append nothing from it
+        self._resume = resume
         self.errors: list[str] = []
 
     def poll(self, now: float | None = None, final: bool = False) -> None:
@@ -76,6 +79,8 @@ class OutputWatch:
                 return
             self._seen_version = self.model.version
             rows = self._metric_rows(final) if self.rules else []
+            if self._resume:
+                self._resume, rows = False, []
             if rows:
                 self._append_metrics(rows, now)
             self._write_progress(now)
@@ -95,7 +100,9 @@ class OutputWatch:
             if size == self.offset:
                 return b""
             start = self.offset
-            if size - start > MAX_READ:
+            if self._resume and start == 0 and size > TAIL_READ:
+                start = size - TAIL_READ
+            elif size - start > MAX_READ:
                 self.skipped_bytes += size - TAIL_READ - start
                 start = size - TAIL_READ
             data = os.pread(fd, size - start, start)
@@ -212,9 +219,10 @@ class OutputWatches:
             for watch in self.watches.values():
                 watch.rules = self._rules
 
-    def add(self, name: str, run: int, started_at: float | None) -> None:
+    def add(self, name: str, run: int, started_at: float | None, resume: bool = False) -> None:
+        """Follow run `run` of `name`; `resume`: a run adopted from an earlier runner."""
         self.watches[name] = OutputWatch(self.layout.task_dir(name), run, self.layout.run_log(name, run),
-                                         self._rules, started_at)
+                                         self._rules, started_at, resume)
         if self._timer is None and self.loop is not None:
             self._timer = self.loop.call_later(POLL_S, self._tick)
 

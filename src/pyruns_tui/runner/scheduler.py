@@ -673,7 +673,7 @@ class Scheduler:
         if alive and state is not None:
             adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True)
             self.active[task.name] = adopted
-            self.outputs.add(task.name, run.index, parse_iso(run.start))
+            self.outputs.add(task.name, run.index, parse_iso(run.start), resume=True)
             assert self.loop is not None
             adopted.watch = P.ExitWatch(self.loop, state.supervisor_pid, lambda: self._on_exit(adopted))
             if run.pid is None and state.child_pid:
