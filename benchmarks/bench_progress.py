@@ -133,7 +133,8 @@ def main() -> None:
     print(f"\n| figure | code | median | samples |\n|---|---|---|---|")
     rows = [("flood", "mb_s", f"{args.flood_mb} MB flood, MB/s"),
             ("flood", "runner_cpu_s", "runner CPU during that flood, s"),
-            ("tqdm", "runner_cpu_pct", f"runner CPU, {args.tasks} tasks x {args.hz} tqdm updates/s, %")]
+            ("tqdm", "runner_cpu_pct", f"runner CPU, {args.tasks} tasks x {args.hz} tqdm updates/s, %"),
+            ("tqdm", "sidecars", "tasks with a progress.json")]
     for figure, key, what in rows:
         for label, _ in sources:
             values = [s[key] for s in samples[(figure, label)]]

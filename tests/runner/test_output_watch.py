@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.runner import output_watch
@@ -95,7 +97,8 @@ def test_pr_log_wins_over_output_for_the_same_name(tmp_path: Path) -> None:
     assert [v for _, v, _ in reader.series("acc")] == [0.5, 0.6]
 
 
-def test_runner_writes_progress_and_output_metrics_of_a_running_task(project: Project) -> None:
+def test_runner_writes_progress_and_output_metrics_of_a_running_task(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     gate = project.dir / "gate"
     code = (
         "import os, sys, time\n"
@@ -110,6 +113,14 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(project: Pr
     until(lambda: read_run_progress(task_dir, run=1) is not None, what="the progress sidecar")
     progress = read_run_progress(task_dir, run=1)
     assert progress is not None and (progress.progress, progress.progress_label) == (0.5, "epoch 2/4")
+    capsys.readouterr()
+    assert project.cli("ls", "--json") == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["progress"], listed["progress_label"], listed["rate"]) == (0.5, "epoch 2/4", None)
+    assert listed["eta_s"] is not None and listed["eta_s"] >= 0
+    assert project.cli("ls") == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[5:7] == ["PROGRESS", "ETA"] and "███     50%" in row
     gate.touch()
     project.wait(name)
     reader = MetricsReader.for_task(task_dir)

@@ -91,22 +91,21 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     bar = _BAR_RE.search(line)
     counter = _first_counter(line)
     percent = _PERCENT_RE.search(line)
-    if counter is None and percent is None:
-        return None
-    if bar is None and counter is None:
-        return _percent_only(line, index, percent)  # type: ignore[arg-type]
     if counter is not None:
         n, total, start = counter
         fraction = n / total
         count_text = line[start:].split()[0].rstrip(",;:")
-    else:
+    elif percent is not None and bar is not None:
         n = total = None
-        fraction = min(float(percent[1]) / 100.0, 1.0)  # type: ignore[index]
-        start = percent.start()  # type: ignore[union-attr]
-        count_text = percent[0]  # type: ignore[index]
-    is_bar = bar is not None
-    first = min(m.start() for m in (bar, counter and _N_OF_M_RE.search(line), percent) if m is not None)
-    if is_bar:
+        fraction = min(float(percent[1]) / 100.0, 1.0)
+        start = percent.start()
+        count_text = percent[0]
+    elif percent is not None:
+        return _percent_only(line, index, percent)
+    else:
+        return None
+    if bar is not None:
+        first = min(start, bar.start(), percent.start() if percent else start)
         desc = line[:first].strip().rstrip(":").strip()
     else:
         word = _WORD_BEFORE_RE.search(line[:start])
@@ -114,7 +113,7 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
     key = re.sub(r"\d+", "", desc).strip().lower() + "/" + (f"{total:g}" if total else "%")
     elapsed, remaining = _times(line, n, total)
-    return Indicator(index, label, key, fraction, n, total, is_bar, _rate(line), elapsed, remaining)
+    return Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
 
 
 def _first_counter(line: str) -> tuple[float, float, int] | None:
@@ -140,10 +139,9 @@ def _percent_only(line: str, index: int, percent: re.Match[str]) -> Indicator | 
 
 
 def _rate(line: str) -> float | None:
-    for match in _RATE_RE.finditer(line):
-        if match[1] != "?":
-            return float(match[1]) * _SCALE[match[2]]
-        return None
+    rate = _RATE_RE.search(line)
+    if rate:
+        return None if rate[1] == "?" else float(rate[1]) * _SCALE[rate[2]]
     period = _PERIOD_RE.search(line)
     if period:
         seconds = float(period[1]) * _UNIT_S[period[2]]
