@@ -58,9 +58,8 @@ def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
-    from pyruns_tui.humanize import format_duration, format_time
+    from pyruns_tui.humanize import format_duration, format_time, progress_cells
     from pyruns_tui.printable import printable
-    from pyruns_tui.humanize import progress_cells
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.model import Status
     from pyruns_tui.workspace.progress_file import task_progress
