@@ -577,9 +577,8 @@ class Scheduler:
         # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
         # that changed meanwhile is checked again when it is marked running.)
         self._waiting = self._start_what_fits(self._waiting)
-        self._finish_run(run.name, run.index, status, reason, state, failure, usage)
         self.outputs.finish(run.name)
-        self._finish_run(run.name, run.index, status, reason, state, failure)
+        self._finish_run(run.name, run.index, status, reason, state, failure, usage)
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
 
