@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 TRACEBACK_HEAD = "Traceback (most recent call last):"
@@ -222,6 +223,17 @@ def error_cause(error: str) -> str:
     if match and (match.group(2) is not None or error.endswith(("Error", "Exception", "Interrupt"))):
         return match.group(1).rsplit(".", 1)[-1]
     return error
+
+
+def count_causes(errors: Iterable[str | None]) -> list[tuple[str, int]]:
+    """How many failures each cause has (`error_cause`), most frequent first (then by name)."""
+    counts = Counter(error_cause(error) for error in errors if error)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def causes_text(counts: Sequence[tuple[str, int]]) -> str:
+    """`12 × CUDA out of memory · 3 × FileNotFoundError`."""
+    return " · ".join(f"{count} × {cause}" for cause, count in counts)
 
 
 def error_matches(term: str, error: str | None) -> bool:

@@ -57,6 +57,7 @@ class ManagerScreen(PyrunsScreen):
         Binding("o", "cycle_sort", "Next sort column", show=False),
         Binding("O", "flip_sort", "Flip sort direction", key_display="O", show=False),
         Binding("m", "cycle_metric", "Next metric column", show=False),
+        Binding("E", "group_errors", "Group failures by error (counts below)", key_display="E", show=False),
         Binding("v", "toggle_detail", "Detail pane", show=False),
         Binding("escape", "escape", "Clear search / selection", show=False),
     ]
@@ -183,6 +184,10 @@ class ManagerScreen(PyrunsScreen):
     def action_flip_sort(self) -> None:
         self.browser.flip_sort()
 
+    def action_group_errors(self) -> None:
+        if not self.browser.toggle_error_groups():
+            self.notify("no failed task has an error to group by")
+
     def action_cycle_metric(self) -> None:
         if not self.browser.cycle_metric():
             self.notify("no task has logged metrics yet (pr.log in the script)")
@@ -278,6 +283,8 @@ class ManagerScreen(PyrunsScreen):
         yield SystemCommand("Manager: trash", "Show deleted tasks and restore them (t)", self.action_trash)
         yield SystemCommand("Manager: detail pane", "Show or hide the detail pane (v)", self.action_toggle_detail)
         yield SystemCommand("Manager: flip sort", "Reverse the sort direction (O)", browser.flip_sort)
+        yield SystemCommand("Manager: group failures by error", "Sort by error with counts per cause (E)",
+                            self.action_group_errors)
         for column in browser.columns:
             yield SystemCommand(f"Manager: sort by {column.label}", f"Sort the task table by {column.key}",
                                 lambda key=column.key: browser.set_sort(key, browser.prefs.reverse))

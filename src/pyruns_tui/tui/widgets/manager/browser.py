@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.logs.failure import causes_text, count_causes
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.manager.columns import Column, build_columns, column_widths, sort_key
@@ -76,6 +77,7 @@ class TaskBrowser(Vertical):
         self._ticker: Timer | None = None
         self._search_timer: Timer | None = None
         self._status_text: str | None = None
+        self._sort_before_errors, self._reverse_before_errors = "created", False
 
     def compose(self) -> ComposeResult:
         yield SearchBar(self.history, id="manager-search")
@@ -170,7 +172,9 @@ class TaskBrowser(Vertical):
         if final:
             self.syncing = False
         live = bool(self.index.running())
-        if (self.index.metric_names() != metric_names and self.prefs.metrics is None) or live != self._live:
+        errors_shown = any(column.key == "error" for column in self.columns)
+        if (self.index.metric_names() != metric_names and self.prefs.metrics is None) or live != self._live \
+                or self.index.has_errors() != errors_shown:
             self.rebuild_columns()
         else:
             self._update_widths(None if removed or len(entries) > QUICK_PASS else entries)
@@ -224,7 +228,8 @@ class TaskBrowser(Vertical):
     def rebuild_columns(self) -> None:
         cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
         self._live = bool(self.index.running())
-        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster, self._live)
+        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster, self._live,
+                                     errors=self.index.has_errors())
         self._update_widths(None)
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
@@ -261,6 +266,9 @@ class TaskBrowser(Vertical):
         parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")
         if self.query_text:
             parts.append(f"search: {self.query_text}")
+        if self.sort_column().key == "error":  # grouped by cause: how many of each, among the shown
+            counts = count_causes(row.task.error for row in table.rows)
+            parts.append(causes_text(counts) if counts else "no failure shown")
         if self.query_error:
             parts.append(f"⚠ {self.query_error}")
         if table.rows and not table.rows[0].config_loaded:
@@ -305,6 +313,18 @@ class TaskBrowser(Vertical):
         keys = [column.key for column in self.columns]
         current = keys.index(self.sort_column().key)
         self.set_sort(keys[(current + 1) % len(keys)], self.prefs.reverse)
+
+    def toggle_error_groups(self) -> bool:
+        """Sort by error so failures with one cause sit together, with their counts in the status
+        line; again: back to the previous sort. False when no task has an error."""
+        if self.sort_column().key == "error":
+            self.set_sort(self._sort_before_errors, self._reverse_before_errors)
+            return True
+        if not self.index.has_errors():
+            return False
+        self._sort_before_errors, self._reverse_before_errors = self.prefs.sort, self.prefs.reverse
+        self.set_sort("error", False)
+        return True
 
     def flip_sort(self) -> None:
         self.set_sort(self.sort_column().key, not self.prefs.reverse)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyruns_tui.humanize import format_duration, format_time, progress_cells
+from pyruns_tui.logs.failure import error_cause
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.printable import printable
@@ -26,7 +27,7 @@ Cell = tuple[str, str]  # (text, rich style)
 
 @dataclass(frozen=True)
 class Column:
-    """One table column: `key` is `status`, `name`, `created`, `duration`, `runs`, `gpus`,
+    """One table column: `key` is `status`, `name`, `error`, `created`, `duration`, `runs`, `gpus`,
     `job`, `node` (Slurm), `p:<param>` or `m:<metric>`."""
 
     key: str
@@ -53,6 +54,7 @@ FIXED_HEAD = (
     Column("status", "status", 13, 13),
     Column("name", "name", 6, 40),
 )
+ERROR = Column("error", "error", 5, 36)  # shown while some failed task has an error
 FIXED_TAIL = (
     Column("created", "created", 11, 11),
     Column("duration", "duration", 8, 8, align_right=True),
@@ -75,13 +77,13 @@ LIVE = (
 
 
 def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False,
-                  live: bool = False) -> list[Column]:
-    """status, name, pinned params, created, duration, (progress, eta while tasks run,) runs,
-    gpus, (job id, node,) chosen metrics."""
+                  live: bool = False, errors: bool = False) -> list[Column]:
+    """status, name, pinned params, (error while a failed task has one,) created, duration,
+    (progress, eta while tasks run,) runs, gpus, (job id, node,) chosen metrics."""
     params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
     shown = [Column(METRIC + name, printable(name), 6, 12, align_right=True) for name in metrics]
     tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]
-    return [*FIXED_HEAD, *params, *tail, *(CLUSTER if cluster else ()), *shown]
+    return [*FIXED_HEAD, *params, *([ERROR] if errors else []), *tail, *(CLUSTER if cluster else ()), *shown]
 
 
 def run_text(view: TaskView, key: str) -> str:
@@ -126,6 +128,8 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
         return (f"{PIN_MARK} {task.name}", "bold") if task.pinned else (task.name, "")
     if key == "created":
         return format_time(task.created_at), "dim"
+    if key == "error":
+        return task.error or "", "red"
     if key == "duration":
         if task.status is Status.RUNNING:
             seconds = task.duration_s(now)
@@ -172,6 +176,9 @@ def sort_key(column: Column, view: TaskView, now: float) -> Any:
         return natural_key(task.name)
     if key == "created":
         return task.created_at or None
+    if key == "error":
+        error = task.error
+        return (error_cause(error), error) if error else None  # grouped by cause
     if key == "duration":
         return task.duration_s(now)
     if key == "runs":
@@ -206,7 +213,7 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
     """Width of each column: its label, or its widest value, within the column's bounds."""
     widths = [max(column.min_width, len(column.label)) for column in columns]
     dynamic = [i for i, column in enumerate(columns)
-               if column.key in ("name", "gpus", *_RUN_TEXT) or column.is_param]
+               if column.key in ("name", "gpus", "error", *_RUN_TEXT) or column.is_param]
     if not dynamic:
         return widths
     views = list(views)
@@ -219,6 +226,8 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
             longest = max((len(",".join(map(str, run.gpus))) for run in runs if run and run.gpus), default=0)
         elif column.key in _RUN_TEXT:
             longest = max((len(run_text(v, column.key)) for v in views), default=0)
+        elif column.key == "error":
+            longest = max((len(v.task.error or "") for v in views), default=0)
         else:
             key = column.key[len(PARAM) :]
             values = [v.params[key] for v in views if key in v.params]

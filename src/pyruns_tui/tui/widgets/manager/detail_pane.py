@@ -46,7 +46,12 @@ def runs_text(task: Task) -> Text:
             text.append(f"  exit {code}", style="green" if code == "0" else "red")
         facts = [f"pid {run.pid}" if run.pid is not None else "", f"gpus {','.join(map(str, run.gpus))}" if run.gpus else "",
                  run.host or "", f"git {git_text(run.git)}" if git_text(run.git) else ""]
+        if run.retry_of is not None:
+            facts.append(f"retry of #{run.retry_of}")
         text.append("\n   " + " · ".join(fact for fact in facts if fact) + "\n", style="dim")
+        if run.error:
+            where = f" (log line {run.error_line})" if run.error_line else ""
+            text.append(f"   {printable(run.error)}{where}\n", style="red")
     text.rstrip()
     return text
 
@@ -65,6 +70,8 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
     if task.priority:
         facts.append(f" · priority {task.priority}")
     parts: list[RenderableType] = [title, facts]
+    if task.error:
+        parts.append(Text(f"error: {printable(task.error)}", style="bold red"))
     if task.after:
         parts.append(Text(f"after: {', '.join(task.after)}", style="dim"))
     if task.reason:

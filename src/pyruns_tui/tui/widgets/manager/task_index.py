@@ -69,6 +69,7 @@ class TaskIndex:
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
         self._metric_names: list[str] | None = None
+        self._has_errors: bool | None = None
         # names matching the first k terms of recent searches, keyed by those terms; newest last
         self._match_sets: dict[tuple[Term, ...], set[str]] = {}
 
@@ -99,6 +100,7 @@ class TaskIndex:
         if names:
             self._order_cache.clear()
             self._metric_names = None
+            self._has_errors = None
             self._update_match_sets(names)
         return names
 
@@ -130,6 +132,12 @@ class TaskIndex:
                 names.update(entry.view.metrics)
             self._metric_names = sorted(names)
         return self._metric_names
+
+    def has_errors(self) -> bool:
+        """Whether some failed task has an `error` (the Manager then shows its error column)."""
+        if self._has_errors is None:
+            self._has_errors = any(entry.task.error for entry in self.entries.values())
+        return self._has_errors
 
     def ordered(self, column: Column, reverse: bool) -> list[TaskEntry]:
         """All entries: pinned first, then by `column`; tasks without a value last; ties by name

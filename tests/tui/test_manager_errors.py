@@ -1,0 +1,73 @@
+"""Pilot tests of failure triage in the Manager: the error column, grouping by cause, the detail pane."""
+
+from __future__ import annotations
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.tui.manager_helpers import build_workspace, finished_run, refresh, row_text, settle, shown, wait_for
+
+OOM = "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB"
+ERRORS = {
+    "oom_a": OOM, "nofile": "FileNotFoundError: [Errno 2] No such file or directory: 'a.csv'",
+    "oom_b": OOM.replace("2.00", "4.00"), "oom_c": "out of memory (killed by the kernel)",
+}
+
+
+def _add_failures(layout: Layout) -> None:
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(name, {"lr": 0.1}) for name in ERRORS], task_kind="plain", script=None)
+    for minute, (name, error) in enumerate(ERRORS.items(), start=10):
+        def change(task: Task, error: str = error, minute: int = minute) -> None:
+            run = finished_run(Status.FAILED)
+            run.error, run.error_line = error, 7
+            task.status, task.runs = Status.FAILED, [run]
+            task.created_at = f"2026-03-14T09:{minute}:00.000+00:00"
+
+        store.update(name, change)
+
+
+def _status_line(app: PyrunsApp) -> str:
+    return str(app.screen.query_one("#manager-status").render())
+
+
+async def test_failed_tasks_show_their_error_and_group_by_cause(layout: Layout) -> None:
+    build_workspace(layout)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await settle(pilot)
+        assert "error" not in [c.label for c in screen.table.columns]  # no failure has an error yet
+        _add_failures(layout)
+        screen = await refresh(pilot)
+        assert "error" in [c.label for c in screen.table.columns]
+        assert "FileNotFoundError: [Errno 2] No suc…" in row_text(screen, "nofile")  # cut to the column
+
+        await pilot.press("E")
+        await wait_for(pilot, lambda: screen.browser.sort_column().key == "error")
+        assert shown(screen)[:4] == ["oom_a", "oom_b", "nofile", "oom_c"]  # CUDA OOM together
+        assert "2 × CUDA out of memory · 1 × FileNotFoundError · 1 × out of memory (killed by the kernel)" \
+            in _status_line(app)
+
+        await pilot.press("slash", *"error:oom", "enter")
+        await wait_for(pilot, lambda: sorted(shown(screen)) == ["oom_a", "oom_b", "oom_c"])
+        assert "2 × CUDA out of memory · 1 × out of memory (killed by the kernel)" in _status_line(app)
+
+        await pilot.press("escape", "E")
+        await wait_for(pilot, lambda: screen.browser.sort_column().key == "created")
+        assert "×" not in _status_line(app)
+
+
+async def test_detail_pane_shows_the_error_of_each_run(layout: Layout) -> None:
+    build_workspace(layout)
+    _add_failures(layout)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("nofile")
+        await wait_for(pilot, lambda: screen.detail.task_name == "nofile")
+        body = screen.detail.query_one("#detail-body")
+        text = "\n".join(strip.text for strip in body.render_lines(body.region.reset_offset))
+        flat = " ".join(text.split())  # long lines wrap in the pane
+        assert "error: FileNotFoundError: [Errno 2] No such file or directory: 'a.csv'" in flat
+        assert "'a.csv' (log line 7)" in flat
