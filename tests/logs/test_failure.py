@@ -14,6 +14,7 @@ from pyruns_tui.logs.failure import (
     error_matches,
     find_tracebacks,
     summarize_failure,
+    traceback_near,
 )
 from pyruns_tui.logs.plain import iter_plain_lines
 from pyruns_tui.runner.breaker import error_signature
@@ -191,3 +192,35 @@ def test_error_search_terms() -> None:
     assert error_matches("segfault", "Segmentation fault")
     assert not error_matches("oom", "KeyError: 'lr'")
     assert not error_matches("oom", None)
+
+
+def test_traceback_near_walks_blocks_forward_and_backward_reading_few_lines() -> None:
+    code = (
+        "import traceback\n"
+        "print('start')\n"
+        "try:\n    {}['a']\nexcept KeyError:\n    traceback.print_exc()\n"
+        "for i in range(300): print('step', i)\n"
+        "def load():\n    try:\n        open('/nonexistent')\n    except OSError as e:\n        raise RuntimeError('load') from e\n"
+        "load()\n"
+    )
+    lines = _lines(code)
+    read: list[int] = []
+
+    def line_at(i: int) -> str:
+        read.append(i)
+        return lines[i]
+
+    first = traceback_near(line_at, len(lines), 0)
+    assert first is not None and first.error == "KeyError: 'a'" and first.start == 1
+    assert len(read) < 20
+    second = traceback_near(line_at, len(lines), first.end)
+    assert second is not None and second.error == "RuntimeError: load"
+    assert lines[second.start] == "Traceback (most recent call last):"
+    assert any("No such file" in line for line in lines[second.start:second.end])
+    assert traceback_near(line_at, len(lines), second.end) is None
+    # backwards from the middle of the chain: the chain's first traceback
+    inner = next(i for i in range(second.start + 1, second.end) if "Traceback" in lines[i])
+    assert traceback_near(line_at, len(lines), inner, forward=False) == second
+    assert traceback_near(line_at, len(lines), second.start - 1, forward=False) == first
+    assert traceback_near(line_at, len(lines), first.start - 1, forward=False) is None
+    assert traceback_near(line_at, 0, 0) is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import signal
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 TRACEBACK_HEAD = "Traceback (most recent call last):"
@@ -126,34 +126,87 @@ def _next_chained(lines: Sequence[str], after: int) -> int | None:
     return i if i < len(lines) and TRACEBACK_HEAD in lines[i] else None
 
 
+def _block_at(lines: Sequence[str], start: int) -> Traceback | None:
+    """The traceback block whose head is line `start`, or None when it does not end in an exception."""
+    group = "Exception Group " + TRACEBACK_HEAD in lines[start]
+    exception = _exception_at(lines, start, group)
+    if exception is None:
+        return None
+    while True:
+        end = exception + 1
+        while end < len(lines) and lines[end].strip() and (_indented(lines[end]) or group):
+            end += 1  # the message's continuation lines (and the rest of an exception group)
+        chained = _next_chained(lines, end)
+        following = None if chained is None else _exception_at(lines, chained, group)
+        if following is None:
+            break
+        exception = following
+    prefix = lines[start][: lines[start].index(TRACEBACK_HEAD)]
+    column = 0 if _OWN_PREFIX_RE.fullmatch(prefix) else len(prefix)
+    return Traceback(start, end, _error_text(lines[exception], group), exception, column)
+
+
 def find_tracebacks(lines: Sequence[str]) -> list[Traceback]:
     """Every Python traceback block in `lines`, in order (a chained one is one block)."""
     found: list[Traceback] = []
     i = 0
     while i < len(lines):
-        if TRACEBACK_HEAD not in lines[i]:
+        block = _block_at(lines, i) if TRACEBACK_HEAD in lines[i] else None
+        if block is None:
             i += 1
             continue
-        start = i
-        group = "Exception Group " + TRACEBACK_HEAD in lines[i]
-        exception = _exception_at(lines, i, group)
-        if exception is None:
-            i += 1
-            continue
-        while True:
-            end = exception + 1
-            while end < len(lines) and lines[end].strip() and (_indented(lines[end]) or group):
-                end += 1  # the message's continuation lines (and the rest of an exception group)
-            chained = _next_chained(lines, end)
-            following = None if chained is None else _exception_at(lines, chained, group)
-            if following is None:
-                break
-            exception = following
-        prefix = lines[start][: lines[start].index(TRACEBACK_HEAD)]
-        column = 0 if _OWN_PREFIX_RE.fullmatch(prefix) else len(prefix)
-        found.append(Traceback(start, end, _error_text(lines[exception], group), exception, column))
-        i = end
+        found.append(block)
+        i = block.end
     return found
+
+
+class _LazyLines(Sequence[str]):
+    """Lines read through `line_at` only when looked at (a viewer's log may be huge)."""
+
+    def __init__(self, line_at: Callable[[int], str], count: int) -> None:
+        self._line_at = line_at
+        self._count = count
+        self._seen: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._count))]
+        if i not in self._seen:
+            self._seen[i] = self._line_at(i)
+        return self._seen[i]
+
+
+def _chain_start(line_at: Callable[[int], str], head: int) -> int:
+    """The first traceback of the chain that the traceback starting at line `head` continues."""
+    while True:
+        j = head - 1
+        while j >= 0 and not line_at(j).strip():
+            j -= 1
+        if j < 0 or line_at(j).strip() not in _CHAIN_MARKERS:
+            return head
+        earlier = next((k for k in range(j - 1, max(-1, j - 1 - MAX_FRAME_LINES), -1) if TRACEBACK_HEAD in line_at(k)), None)
+        if earlier is None:
+            return head
+        head = earlier
+
+
+def traceback_near(line_at: Callable[[int], str], count: int, start: int, forward: bool = True) -> Traceback | None:
+    """The first traceback block that starts a line at or after `start` (before it when not
+    `forward`; a chain counts from its first traceback) among `count` lines read with `line_at`;
+    only the lines it needs are read, so a viewer can ask it of a huge log."""
+    lines = _LazyLines(line_at, count)
+    i = min(max(start, 0), count - 1)
+    step = 1 if forward else -1
+    while 0 <= i < count:
+        if TRACEBACK_HEAD in lines[i]:
+            block = _block_at(lines, _chain_start(lines.__getitem__, i))
+            if block is not None:
+                return block
+        i += step
+    return None
 
 
 def signal_error(number: int) -> str:

@@ -29,7 +29,7 @@ class MonitorScreen(PyrunsScreen):
     """The Monitor: task list and system panel on the left; log, split view or charts on the right.
 
     Bindings: ]/[ next/previous run, v split view, c charts, r rerun, s stop, e duplicate,
-    x export, i system panel, space mark tasks (list), Tab moves focus; the log keys (/, n/N, g/G, f, w) work from the
+    x export, i system panel, space mark tasks (list), Tab moves focus; the log keys (/, n/N, t/T, g/G, f, w) work from the
     list too and act on the focused log (or the main one).
     """
 
@@ -56,6 +56,8 @@ class MonitorScreen(PyrunsScreen):
         Binding("slash", "log('search')", "Search log", show=False, key_display="/"),
         Binding("n", "log('next_match')", "Next match", show=False),
         Binding("N", "log('previous_match')", "Previous match", show=False),
+        Binding("t", "log('next_traceback')", "Traceback (first, then next)", show=False),
+        Binding("T", "log('previous_traceback')", "Previous traceback", show=False),
         Binding("g", "log('scroll_home')", "Log top", show=False),
         Binding("G", "log('scroll_end')", "Log bottom + follow", show=False),
         Binding("f", "log('toggle_follow')", "Follow on/off", show=False),

@@ -40,8 +40,10 @@ class LogView(ScrollView, can_focus=True):
     scrolling sideways), `search` (text highlighted; n/N jump between matches), `lines` (line
     count shown), `source` (path of the file shown, or None).
     Bindings: j/k/arrows, PgUp/PgDn, h/l sideways, g/Home top, G/End bottom (resumes follow),
-    f follow, w wrap, / search, n/N next/previous match.
-    Component classes: `logview--match` (a search hit), `logview--current` (the current hit).
+    f follow, w wrap, / search, n/N next/previous match, t/T next/previous Python traceback
+    (the first press: the first one).
+    Component classes: `logview--match` (a search hit), `logview--current` (the current hit),
+    `logview--traceback` (the traceback jumped to).
     Messages: `LogView.SearchRequested` (the user pressed `/`).
     """
 
@@ -50,8 +52,9 @@ class LogView(ScrollView, can_focus=True):
     LogView:focus { background-tint: $foreground 3%; }
     LogView > .logview--match { background: $warning-darken-2; color: $text; }
     LogView > .logview--current { background: $accent; color: $text; text-style: bold; }
+    LogView > .logview--traceback { background: $error 25%; }
     """
-    COMPONENT_CLASSES = {"logview--match", "logview--current"}
+    COMPONENT_CLASSES = {"logview--match", "logview--current", "logview--traceback"}
     BINDINGS = [
         Binding("k", "scroll_up", "Up", show=False),
         Binding("j", "scroll_down", "Down", show=False),
@@ -64,6 +67,8 @@ class LogView(ScrollView, can_focus=True):
         Binding("slash", "search", "Search", key_display="/"),
         Binding("n", "next_match", "Next match", show=False),
         Binding("N", "previous_match", "Previous match", show=False),
+        Binding("t", "next_traceback", "Next traceback", show=False),
+        Binding("T", "previous_traceback", "Previous traceback", show=False),
     ]
 
     follow: reactive[bool] = reactive(True)
@@ -89,6 +94,7 @@ class LogView(ScrollView, can_focus=True):
         self.polls = 0  # poll ticks so far (lets tests wait for "a few polls happened")
         self.buffer: LogBuffer | None = None
         self.match_line: int | None = None
+        self.traceback: tuple[int, int] | None = None  # lines [start, end) of the traceback jumped to
         self.empty_text = "no log yet"
         self._timer: Timer | None = None
         self._lines = LineRenderer()
@@ -186,6 +192,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _reset_view(self) -> None:
         self.match_line = None
+        self.traceback = None
         self._lines.clear()
         self._relayout()
         self.follow = True
@@ -225,6 +232,9 @@ class LogView(ScrollView, can_focus=True):
         """`shifted` lines were removed above: keep the same lines in view."""
         if self.match_line is not None:
             self.match_line = self.match_line - shifted if self.match_line >= shifted else None
+        if self.traceback is not None:
+            start, end = self.traceback
+            self.traceback = (start - shifted, end - shifted) if start >= shifted else None
         if self.wrap:
             rows = self._rows.row_of(shifted)
             self._rows.drop_front(shifted)
@@ -310,6 +320,8 @@ class LogView(ScrollView, can_focus=True):
         if added:
             if self.match_line is not None:
                 self.match_line += added
+            if self.traceback is not None:
+                self.traceback = (self.traceback[0] + added, self.traceback[1] + added)
             old_rows = self.virtual_size.height
             self._relayout()
             self._move_to(round(self.scroll_y) + self.virtual_size.height - old_rows)
@@ -361,7 +373,11 @@ class LogView(ScrollView, can_focus=True):
                                 match_style=style)
         segments, length = rows[sub] if sub < len(rows) else ([], 0)
         x = 0 if self.wrap else round(self.scroll_x)
-        return Strip(segments, length).crop_extend(x, x + width, base)
+        strip = Strip(segments, length).crop_extend(x, x + width, base)
+        if self.traceback is not None and self.traceback[0] <= line < self.traceback[1]:
+            marked = self.get_component_rich_style("logview--traceback", partial=True)
+            strip = Strip(Segment.apply_style(strip, post_style=marked), strip.cell_length)
+        return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -395,6 +411,34 @@ class LogView(ScrollView, can_focus=True):
 
     def action_previous_match(self) -> None:
         self.find(forward=False)
+
+    def action_next_traceback(self) -> None:
+        self.find_traceback(forward=True)
+
+    def action_previous_traceback(self) -> None:
+        self.find_traceback(forward=False)
+
+    def find_traceback(self, forward: bool = True) -> int | None:
+        """Highlight and show the next (previous) Python traceback; the first press goes to the
+        first one. Returns its first line, or None (with a bell) when there is no further one."""
+        from pyruns_tui.logs.failure import traceback_near
+
+        buffer = self.buffer
+        if buffer is None:
+            return None
+        if self.traceback is None:
+            start, forward = 0, True
+        else:
+            start = self.traceback[1] if forward else self.traceback[0] - 1
+        found = traceback_near(buffer.plain_line, buffer.line_count, start, forward) if start >= 0 else None
+        if found is None:
+            self.app.bell()
+            return None
+        self.traceback = (found.start, found.end)
+        self.follow = False
+        self._reveal(found.start)
+        self.refresh()
+        return found.start
 
     def find(self, forward: bool = True) -> int | None:
         """Move to the next (previous) line matching `search`; returns it, or None (with a bell)."""
