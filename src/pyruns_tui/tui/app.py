@@ -22,6 +22,7 @@ from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen
+from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
@@ -50,7 +51,8 @@ class PyrunsApp(KeyOrder):
     """The pyruns-tui terminal UI for one workspace.
 
     Reactive attributes: `tasks_version` (bumped when tasks change on disk; screens watch it),
-    `summary` (the top bar's counts and runner status).
+    `summary` (the top bar's counts and runner status), `pause` (why the circuit breaker paused
+    the queue, or None; ctrl+g resumes).
     """
 
     TITLE = "pyruns-tui"
@@ -67,10 +69,12 @@ class PyrunsApp(KeyOrder):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+g", "resume_queue", "Resume queue"),  # shown only while paused (check_action)
     ]
 
     tasks_version: reactive[int] = reactive(0)
     summary: reactive[Text] = reactive(Text)
+    pause: reactive[Pause | None] = reactive(None)
 
     def __init__(self, layout: Layout, *, start_mode: str = "generator", watch_disk: bool = True,
                  attach_runner: bool = False) -> None:
@@ -115,6 +119,9 @@ class PyrunsApp(KeyOrder):
                 snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()
+        pause = self._read_pause()
+        if pause != self.pause:
+            self.call_from_thread(setattr, self, "pause", pause)
         if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:
             self.call_from_thread(self._apply_refresh, runner)
         if self._attach_runner:  # once, with this scan's tasks (a scan of its own cost ~1 s of the first paint)
@@ -135,6 +142,36 @@ class PyrunsApp(KeyOrder):
             return "up" if runner_alive(self.layout) else "idle"
         except OSError:  # the status line must never break the UI
             return "?"
+
+    def _read_pause(self) -> Pause | None:
+        from pyruns_tui.runner.control import paused
+
+        try:
+            return paused(self.layout)
+        except OSError:  # the banner must never break the UI
+            return None
+
+    def watch_pause(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resume_queue":
+            return self.pause is not None
+        return True
+
+    @work(thread=True, group="resume", exit_on_error=False)
+    def action_resume_queue(self) -> None:
+        """Let the runner start queued tasks again (runner.control.resume, as `runner resume`)."""
+        from pyruns_tui.runner.control import resume
+
+        try:
+            lifted = resume(self.state.store)
+        except PyrunsError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        if lifted is not None:
+            self.call_from_thread(self.notify, "queue resumed: queued tasks start again", markup=False)
+        self.call_from_thread(setattr, self, "pause", None)
 
     def _apply_refresh(self, runner: str) -> None:
         self.runner_text = runner

@@ -15,6 +15,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.compositor import use_cropping_compositor
 from pyruns_tui.tui.widgets.manager import task_actions as actions
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
+from pyruns_tui.tui.widgets.pause_banner import PauseBanner
 from pyruns_tui.tui.widgets.topbar import TopBar
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.settings import save_setting
@@ -39,6 +40,7 @@ class PyrunsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.MODE)
+        yield PauseBanner()
         yield from self.compose_body()
         yield Footer()
 
@@ -48,6 +50,10 @@ class PyrunsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "tasks_version", self._tasks_version_changed, init=False)
         self.watch(self.app, "summary", self._summary_changed)
+        self.watch(self.app, "pause", self._pause_changed)
+
+    def _pause_changed(self) -> None:
+        self.query_one(PauseBanner).pause = self.pyruns.pause
 
     def _summary_changed(self) -> None:
         self.query_one(TopBar).summary = self.pyruns.summary
