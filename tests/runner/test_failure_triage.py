@@ -152,3 +152,15 @@ def test_the_error_in_ls_show_export_search_and_log_error(project: Project, caps
     assert capsys.readouterr().out.startswith("Traceback (most recent call last):\n")  # the bar left out
     assert project.cli("log", "hog", "--error") == 1
     assert "has no Python traceback in its log (its error: Segmentation fault)" in capsys.readouterr().err
+
+
+def test_ls_by_error_groups_failures_by_cause(project: Project, capsys) -> None:
+    _failed(project, {
+        "a": "open('/nonexistent/a.csv')", "b": "open('/nonexistent/b.csv')",
+        "c": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+    })
+    capsys.readouterr()
+    assert project.cli("ls", "--by-error") == 0
+    assert capsys.readouterr().out.splitlines() == ["    2 × FileNotFoundError: a, b", "    1 × Killed: c"]
+    assert project.cli("ls", "--by-error", "--json", "name:c") == 0
+    assert json.loads(capsys.readouterr().out) == [{"cause": "Killed", "count": 1, "tasks": ["c"]}]

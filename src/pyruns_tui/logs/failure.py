@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import signal
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -278,15 +277,19 @@ def error_cause(error: str) -> str:
     return error
 
 
-def count_causes(errors: Iterable[str | None]) -> list[tuple[str, int]]:
-    """How many failures each cause has (`error_cause`), most frequent first (then by name)."""
-    counts = Counter(error_cause(error) for error in errors if error)
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+def group_causes(failures: Iterable[tuple[str, str | None]]) -> list[tuple[str, list[str]]]:
+    """(name, error) pairs grouped by cause (`error_cause`): the most frequent cause first (then
+    by cause), each with its names in the order given; pairs without an error are left out."""
+    groups: dict[str, list[str]] = {}
+    for name, error in failures:
+        if error:
+            groups.setdefault(error_cause(error), []).append(name)
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
 
 
-def causes_text(counts: Sequence[tuple[str, int]]) -> str:
+def causes_text(groups: Sequence[tuple[str, list[str]]]) -> str:
     """`12 × CUDA out of memory · 3 × FileNotFoundError`."""
-    return " · ".join(f"{count} × {cause}" for cause, count in counts)
+    return " · ".join(f"{len(names)} × {cause}" for cause, names in groups)
 
 
 def error_matches(term: str, error: str | None) -> bool:

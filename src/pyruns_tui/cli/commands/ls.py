@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", nargs="*", help="search terms, e.g. status:failed 'lr>=0.01' -opt:adam")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--trash", action="store_true", help="list the tasks in the trash instead")
+    p.add_argument("--by-error", action="store_true",
+                   help="group the failed tasks by cause of failure, most frequent first (the Manager's E)")
 
 
 QUERY_HELP = """\
@@ -56,6 +58,22 @@ def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 
     }
 
 
+def _print_causes(views: list[TaskView], as_json: bool) -> int:
+    from pyruns_tui.cli.context import print_json
+    from pyruns_tui.logs.failure import group_causes
+
+    groups = group_causes((view.task.name, view.task.error) for view in views)
+    if as_json:
+        print_json([{"cause": cause, "count": len(names), "tasks": names} for cause, names in groups])
+        return 0
+    for cause, names in groups:
+        shown = ", ".join(names[:5]) + (f", ... ({len(names) - 5} more)" if len(names) > 5 else "")
+        print(f"{len(names):>5} × {cause}: {shown}")
+    if not groups:
+        print("(no failed task with an error)")
+    return 0
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import format_duration, format_time, progress_cells
@@ -77,6 +95,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     views = pinned_first(select_tasks(store, " ".join(args.query)), lambda view: view.task.pinned)
     store.save_cache()
+    if args.by_error:
+        return _print_causes(views, args.json)
     now = time.time()
     progress = {v.task.name: p for v in views if (p := task_progress(store.layout, v.task)) is not None}
     if args.json:

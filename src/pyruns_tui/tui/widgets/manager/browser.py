@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.logs.failure import causes_text, count_causes
+from pyruns_tui.logs.failure import causes_text, group_causes
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.manager.columns import Column, build_columns, column_widths, sort_key
@@ -267,8 +267,8 @@ class TaskBrowser(Vertical):
         if self.query_text:
             parts.append(f"search: {self.query_text}")
         if self.sort_column().key == "error":  # grouped by cause: how many of each, among the shown
-            counts = count_causes(row.task.error for row in table.rows)
-            parts.append(causes_text(counts) if counts else "no failure shown")
+            groups = group_causes((row.name, row.task.error) for row in table.rows)
+            parts.append(causes_text(groups) if groups else "no failure shown")
         if self.query_error:
             parts.append(f"⚠ {self.query_error}")
         if table.rows and not table.rows[0].config_loaded:
