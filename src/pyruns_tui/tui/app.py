@@ -18,11 +18,11 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen
-from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout

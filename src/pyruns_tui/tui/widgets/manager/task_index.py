@@ -69,7 +69,7 @@ class TaskIndex:
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
         self._metric_names: list[str] | None = None
-        self._has_errors: bool | None = None
+        self._errors = 0  # entries of failed tasks with an error, kept as entries come and go
         # names matching the first k terms of recent searches, keyed by those terms; newest last
         self._match_sets: dict[tuple[Term, ...], set[str]] = {}
 
@@ -89,18 +89,20 @@ class TaskIndex:
         """Swap in freshly loaded entries and drop removed tasks; returns the names that changed."""
         names = []
         for entry in entries:
+            old = self.entries.get(entry.name)
+            self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
             self.entries[entry.name] = entry
             if stamps is not None and entry.name in stamps:
                 self._stamps[entry.name] = stamps[entry.name]
             names.append(entry.name)
         for name in removed:
-            self.entries.pop(name, None)
+            gone = self.entries.pop(name, None)
+            self._errors -= bool(gone is not None and gone.task.error)
             self._stamps.pop(name, None)
             names.append(name)
         if names:
             self._order_cache.clear()
             self._metric_names = None
-            self._has_errors = None
             self._update_match_sets(names)
         return names
 
@@ -135,9 +137,7 @@ class TaskIndex:
 
     def has_errors(self) -> bool:
         """Whether some failed task has an `error` (the Manager then shows its error column)."""
-        if self._has_errors is None:
-            self._has_errors = any(entry.task.error for entry in self.entries.values())
-        return self._has_errors
+        return self._errors > 0
 
     def ordered(self, column: Column, reverse: bool) -> list[TaskEntry]:
         """All entries: pinned first, then by `column`; tasks without a value last; ties by name
