@@ -182,3 +182,26 @@ def test_every_option_of_every_command_is_documented() -> None:
         if option.startswith("--") and option != "--help" and not re.search(rf"(?<![\w-]){option}(?![\w-])", docs)
     ]
     assert not missing, f"options missing from docs/cli.md: {missing}"
+
+
+def _gfm_cells(row: str) -> list[str]:
+    """The cells of a GitHub table row as rendered: split at unescaped pipes, then `\\|` -> `|`."""
+    cells = re.split(r"(?<!\\)\|", row.strip())[1:-1]
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def test_the_cheat_sheet_rows_give_what_they_say() -> None:
+    import ast
+
+    from pyruns_tui.params import yamlio
+    from pyruns_tui.params.grid import expand_grid
+    from tests.conftest import REPO
+
+    rows = [_gfm_cells(line) for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `x: ")]
+    assert len(rows) >= 3
+    for written, got in rows:
+        spec = yamlio.load_text(written.strip("`"), where="README.md")
+        expected = ast.literal_eval("[" + got.split(" (")[0] + "]")
+        assert [config["x"] for config in expand_grid(spec)] == expected, written
+        for escape in re.findall(r"`([^`]+)` escapes one pipe", got):
+            assert [config["x"] for config in expand_grid({"x": f"a{escape}b"})] == ["a|b"], escape
