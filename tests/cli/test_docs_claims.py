@@ -205,3 +205,17 @@ def test_the_cheat_sheet_rows_give_what_they_say() -> None:
         assert [config["x"] for config in expand_grid(spec)] == expected, written
         for escape in re.findall(r"`([^`]+)` escapes one pipe", got):
             assert [config["x"] for config in expand_grid({"x": f"a{escape}b"})] == ["a|b"], escape
+
+
+def test_an_unknown_settings_key_is_named_with_the_nearest_known_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pyruns_tui.workspace.settings import known_keys, load_settings
+
+    settings_file = project / "_pyruns_" / "_pyruns_settings.yaml"
+    settings_file.write_text("max_concurency: 2\nstop_grace_s: 1\n")
+    code, _, err = cli(project, capsys, "gen", write(project, "spec.yaml", "seed: 1\n"), "--dry-run")
+    assert code == 0
+    assert err.splitlines() == [f"pyr-tui: warning: {settings_file}: unknown setting 'max_concurency' is ignored "
+                                "(did you mean 'max_concurrency'?)"]
+    settings = load_settings(settings_file)
+    assert settings.max_concurrency == 4 and settings.stop_grace_s == 1 and len(settings.warnings) == 1
+    assert "warnings" not in known_keys() and "max_concurrency" in known_keys()

@@ -23,6 +23,7 @@ class Context:
     workspace: str | None = None
     debug: bool = False
     _store: TaskStore | None = field(default=None, repr=False)
+    _warned: bool = field(default=False, repr=False)
 
     def path(self, given: str) -> Path:
         """A path the user typed, taken relative to `-C DIR` like git does."""
@@ -59,9 +60,15 @@ class Context:
         return self._store
 
     def settings(self) -> Settings:
+        """The project's settings; a key they do not know is named once on stderr."""
         from pyruns_tui.workspace.settings import load_settings
 
-        return load_settings(self.root() / "_pyruns_settings.yaml")
+        settings = load_settings(self.root() / "_pyruns_settings.yaml")
+        if not self._warned:
+            self._warned = True
+            for warning in settings.warnings:
+                sys.stderr.write(f"pyr-tui: warning: {warning}\n")
+        return settings
 
     def resolve_tasks(self, names: list[str]) -> list[str]:
         """Task names as given, each checked to exist (one clear error for the first that does not)."""

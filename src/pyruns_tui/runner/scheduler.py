@@ -158,6 +158,8 @@ class Scheduler:
         if key != self._settings_key:
             try:
                 self.settings = load_settings(self.layout.settings_file)
+                for warning in self.settings.warnings:
+                    self.log(warning)
             except PyrunsError as exc:
                 self.log(f"settings unreadable, keeping the previous ones: {exc}")
             self._settings_key = key

@@ -103,6 +103,8 @@ class PyrunsApp(KeyOrder):
         self.call_after_refresh(gc.freeze)
         if self.watch_disk:
             self.set_interval(1 / self.state.settings.refresh_hz, self._watch_tick)
+        for warning in self.state.settings.warnings:
+            self.notify(warning, title="settings", severity="warning", timeout=10)
 
     def _watch_tick(self) -> None:
         # never stack refreshes, and leave the CPU mostly to the UI when a scan is slow (10,000 tasks)

@@ -65,6 +65,8 @@ class Settings:
     slurm: SlurmSettings = field(default_factory=SlurmSettings)
     # (name, regex) rules reading metrics from output lines; empty = off (docs/script-api.md)
     output_metrics: tuple[tuple[str, str], ...] = tuple(DEFAULT_RULES.items())
+    # not a setting: what the file holds that no field above reads (a typo is ignored, not fatal)
+    warnings: tuple[str, ...] = field(default=(), compare=False, metadata={"not_a_setting": True})
 
     @property
     def python_executable(self) -> str:
@@ -257,15 +259,30 @@ def _output_metrics(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(rules.items())
 
 
+def known_keys() -> list[str]:
+    """The keys a settings file may hold: the fields of `Settings`, so a new field is known at once."""
+    return [f.name for f in fields(Settings) if not f.metadata.get("not_a_setting")]
+
+
+def _unknown_key_warning(key: Any, known: list[str], where: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+    return f"{where}: unknown setting {str(key)!r} is ignored ({hint})"
+
+
 def settings_from_dict(data: Any, where: str = "settings") -> Settings:
-    """Validate a mapping of settings; unknown keys are kept on disk but ignored here."""
+    """Validate a mapping of settings; unknown keys are kept on disk, ignored here, and named in
+    `Settings.warnings` with the nearest known key."""
     if data is None:
         return Settings()
     if not isinstance(data, dict):
         raise WorkspaceError(f"{where}: settings must be a mapping of key: value, got {type(data).__name__}")
-    known = {f.name for f in fields(Settings)}
+    known = known_keys()
     values = {key: _check(key, value, where) for key, value in data.items() if key in known}
-    return Settings(**values)
+    warnings = tuple(_unknown_key_warning(key, known, where) for key in data if key not in known)
+    return Settings(**values, warnings=warnings)
 
 
 def load_settings(path: Path) -> Settings:
@@ -293,7 +310,7 @@ def load_settings(path: Path) -> Settings:
 
 def save_setting(path: Path, key: str, value: bool | int | float) -> None:
     """Set one scalar setting in the file, keeping every other line (comments included) as it is."""
-    if key not in {f.name for f in fields(Settings)}:
+    if key not in known_keys():
         raise WorkspaceError(f"{path}: '{key}' is not a setting")
     _check(key, value, str(path))
     import re

@@ -80,6 +80,7 @@ def queue_tasks(
 
     store = ctx.store()
     names = ctx.resolve_tasks(list(names))
+    ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
     if jobs is not None:
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
     # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
