@@ -35,3 +35,28 @@ def test_stop_sends_sigterm_once_to_a_task_that_handles_it(project: Project, cap
     assert project.cli("stop", name) == 0
     assert project.task(name).status is Status.INTERRUPTED
     assert seen.read_text() == "TERM\n"
+
+
+def test_ls_and_show_say_runner_lost_when_nobody_looks_after_a_running_task(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    import signal
+
+    import psutil
+
+    name = project.add("orphan", "import time; time.sleep(300)")
+    assert project.cli("run", name) == 0
+    until(lambda: project.task(name).status is Status.RUNNING and project.task(name).last_run.pid, what="the task to run")
+    assert project.cli("ls") == 0
+    assert "running (runner lost?)" not in capsys.readouterr().out
+    task_pid = project.task(name).last_run.pid
+    supervisor = psutil.Process(task_pid).parent()
+    os.kill(project.runner_pid(), signal.SIGKILL)  # a crash: the runner and the supervisor die at once
+    supervisor.kill()
+    os.killpg(task_pid, signal.SIGKILL)
+    until(lambda: not psutil.pid_exists(supervisor.pid) or supervisor.status() == psutil.STATUS_ZOMBIE, what="the supervisor to die")
+    until(lambda: project.cli("runner", "status") == 0 and "not running" in capsys.readouterr().out, what="the runner to be gone")
+    assert project.cli("ls") == 0
+    assert "running (runner lost?)" in capsys.readouterr().out
+    assert project.cli("show", name) == 0
+    assert "status:  running (runner lost?)" in capsys.readouterr().out
+    assert project.task(name).status is Status.RUNNING  # a view changes nothing on disk

@@ -102,6 +102,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json([view_json(v, progress.get(v.task.name), now) for v in views])
         return 0
+    from pyruns_tui.runner.liveness import unattended
+
+    stuck = unattended(store.layout, [view.task for view in views])
     pinned = read_script_info(store.layout).pinned_params
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *map(printable, pinned)]
     live = any(v.task.status is Status.RUNNING for v in views)
@@ -109,7 +112,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     rows = [header]
     for view in views:
         task = view.task
-        status = task.status.value + (f" ({task.reason})" if task.reason and not task.status.is_finished else "")
+        reason = stuck.get(task.name) or (task.reason if not task.status.is_finished else None)
+        status = task.status.value + (f" ({reason})" if reason else "")
         rows.append([printable(cell) for cell in (
             status,
             task.name + (" *" if task.pinned else ""),

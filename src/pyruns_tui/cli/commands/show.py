@@ -28,12 +28,14 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.json:
         print_json(task.to_dict())
         return 0
+    from pyruns_tui.runner.liveness import unattended
 
     def say(line: str) -> None:  # names, notes, config and reasons are user text: no escapes
         print(printable(line, multiline=True))
 
     say(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
-    say(f"status:  {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+    reason = unattended(store.layout, [task]).get(task.name) or task.reason
+    say(f"status:  {task.status.value}" + (f" ({reason})" if reason else ""))
     if task.error:
         say(f"error:   {task.error}")
     say(f"created: {task.created_at}")
