@@ -219,3 +219,30 @@ def test_an_unknown_settings_key_is_named_with_the_nearest_known_key(project: Pa
     settings = load_settings(settings_file)
     assert settings.max_concurrency == 4 and settings.stop_grace_s == 1 and len(settings.warnings) == 1
     assert "warnings" not in known_keys() and "max_concurrency" in known_keys()
+
+
+def test_grid_order_follows_the_spec_not_the_defaults(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write(project, "spec.yaml", "seed: 1 | 2\nlr: 0.1 | 0.2\n")  # config_default.yaml has lr before seed
+    code, out, _ = cli(project, capsys, "gen", spec, "--dry-run", "--json")
+    configs = [t["config"] for t in json.loads(out)["tasks"]]
+    assert [(c["seed"], c["lr"]) for c in configs] == [(1, 0.1), (1, 0.2), (2, 0.1), (2, 0.2)]  # last field fastest
+    assert list(configs[0]) == ["lr", "seed", "opt"]  # each config keeps the form's key order
+
+
+def test_a_shell_spec_is_laid_over_the_shell_defaults(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-C", str(tmp_path), "init", "--shell"]) == 0
+    defaults = tmp_path / "_pyruns_" / "_shell_" / "config_default.yaml"
+    defaults.write_text("command: python train.py --lr {lr} --seed {seed}\nparams:\n  lr: 0.01 | 0.001\n  seed: 0\n")
+    cases = {
+        "{}\n": [{"lr": 0.01, "seed": 0}, {"lr": 0.001, "seed": 0}],
+        "command: echo {lr}\n": [{"lr": 0.01}, {"lr": 0.001}],
+        "params: {seed: 5}\n": [{"lr": 0.01, "seed": 5}, {"lr": 0.001, "seed": 5}],
+        "command: echo {bs}\nparams: {bs: 1 | 2}\n": [{"bs": 1}, {"bs": 2}],
+    }
+    for text, expected in cases.items():
+        code, out, err = cli(tmp_path, capsys, "gen", write(tmp_path, "spec.yaml", text), "--dry-run", "--json")
+        assert code == 0, (text, err)
+        assert [t["config"] for t in json.loads(out)["tasks"]] == expected, text
+    assert cli(tmp_path, capsys, "gen", write(tmp_path, "spec.yaml", "params: {seed: 7}\n"), "-n", "sh")[0] == 0
+    command = (tmp_path / "_pyruns_" / "_shell_" / "tasks" / "sh_2-of-2" / "config.sh").read_text()
+    assert command.strip() == "python train.py --lr 0.001 --seed 7"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.errors import GridError, WorkspaceError
@@ -115,6 +115,40 @@ def check_storable(spec: Mapping[str, Any]) -> None:
             raise GridError(f"{key}: a number with more than {MAX_INT_DIGITS} digits cannot be stored; shorten it")
 
 
+def _overlay(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        below = base.get(key)
+        merged[key] = _overlay(below, value) if isinstance(value, Mapping) and isinstance(below, Mapping) else value
+    return merged
+
+
+def merge_shell_defaults(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A shell spec laid over the shell workspace's default spec (its config_default.yaml).
+
+    No `command`: the default one. `params` are merged key by key over the default params the
+    command uses (a default param the command does not name is left out). The defaults are spec
+    text, as the Generator shows them: grid syntax in them expands.
+    """
+    command = spec.get("command") or defaults.get("command")
+    default_params = defaults.get("params")
+    default_params = default_params if isinstance(default_params, Mapping) else {}
+    params = spec.get("params") or {}
+    if isinstance(command, str) and isinstance(params, Mapping):
+        from pyruns_tui.params.shell_template import Placeholder, parse_template
+
+        used = {piece.key.split(".")[0] for piece in parse_template(command) if isinstance(piece, Placeholder)}
+        kept = {key: value for key, value in default_params.items() if key in used or key in params}
+        params = _overlay(kept, params)
+    return {**spec, "command": command, "params": params}
+
+
+def field_order(spec: Mapping[str, Any], *, shell: bool = False) -> list[str]:
+    """The dotted keys of `spec` as written: the document order of its grid fields."""
+    params = spec.get("params") if shell else spec
+    return list(flatten(params)) if isinstance(params, Mapping) else []
+
+
 def config_fingerprint(config: Mapping[str, Any]) -> str:
     return json.dumps(config, sort_keys=True, default=str)
 
@@ -126,10 +160,13 @@ def plan_tasks(
     max_tasks: int = 10_000,
     shell: bool = False,
     existing_configs: Iterable[Mapping[str, Any]] | None = None,
+    order: Sequence[str] = (),
 ) -> Plan:
     """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
 
     With `existing_configs`, configs identical to one of them are skipped (`--skip-existing`).
+    `order` (dotted keys, see `field_order`) is the document order of the grid fields when
+    `spec` has the defaults' key order instead (a spec laid over defaults); the configs keep it.
     """
     from pyruns_tui.params.grid import parse_grid, task_names
 
@@ -138,6 +175,9 @@ def plan_tasks(
     template, params = split_shell_spec(spec) if shell else (None, dict(spec))
     check_storable(params)
     grid = parse_grid(params, max_tasks=max_tasks)
+    if order:
+        rank = {key: i for i, key in enumerate(order)}
+        grid = replace(grid, fields=tuple(sorted(grid.fields, key=lambda f: rank.get(f.key, len(rank)))))
     configs = list(grid.expand())
     skipped = 0
     if existing_configs is not None:

@@ -38,7 +38,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.params import yamlio
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.fsio import read_text
-    from pyruns_tui.workspace.generate import create_from_plan, merge_defaults, plan_tasks
+    from pyruns_tui.workspace.generate import (
+        create_from_plan,
+        field_order,
+        merge_defaults,
+        merge_shell_defaults,
+        plan_tasks,
+    )
 
     text, where = _read_spec(ctx, args.spec)
     spec = yamlio.load_text(text, where=where)
@@ -48,16 +54,24 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise WorkspaceError(f"{where}: the spec must be a mapping of parameter: value")
     store = ctx.store()
     info = read_script_info(store.layout)
-    if not store.layout.is_shell and store.layout.config_default.exists():
+    shell = store.layout.is_shell
+    order = field_order(spec, shell=shell)
+    if store.layout.config_default.exists():
         defaults = yamlio.load_text(read_text(store.layout.config_default), where=str(store.layout.config_default)) or {}
-        spec = merge_defaults(spec, defaults, strict=info.kind == "argparse")
+        if not isinstance(defaults, dict):
+            defaults = {}
+        if shell:
+            spec = merge_shell_defaults(spec, defaults)
+        else:
+            spec = merge_defaults(spec, defaults, strict=info.kind == "argparse")
     existing = [c for _, c in store.iter_tasks_with_config()] if args.skip_existing else None
     plan = plan_tasks(
         spec,
         prefix=args.prefix,
         max_tasks=ctx.settings().max_tasks,
-        shell=store.layout.is_shell,
+        shell=shell,
         existing_configs=existing,
+        order=order,
     )
     if args.dry_run:
         if args.json:
