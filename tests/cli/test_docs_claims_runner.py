@@ -60,3 +60,33 @@ def test_ls_and_show_say_runner_lost_when_nobody_looks_after_a_running_task(proj
     assert project.cli("show", name) == 0
     assert "status:  running (runner lost?)" in capsys.readouterr().out
     assert project.task(name).status is Status.RUNNING  # a view changes nothing on disk
+
+
+def test_queued_at_is_iso_8601_like_every_other_time(project: Project) -> None:
+    import json
+    from datetime import datetime
+
+    first, second = project.add("q1", "pass"), project.add("q2", "pass")
+    assert project.cli("run", first, second, "--wait") == 0
+
+    gate, release = project.gate("hold")
+    blocker = project.add("blocker", gate)
+    assert project.cli("run", blocker, "-j", "1") == 0
+    until(lambda: project.task(blocker).status is Status.RUNNING, what="the blocker to run")
+    assert project.cli("run", second, first) == 0  # reruns, queued behind the blocker
+    on_disk = [json.loads(project.layout.task_info(n).read_text())["queued_at"] for n in (second, first)]
+    assert all(isinstance(t, str) and datetime.fromisoformat(t).utcoffset() is not None for t in on_disk)
+    assert on_disk[0] < on_disk[1]  # as text, in the order they were queued
+    release()
+    project.wait(first, second, blocker)
+    assert project.task(second).runs[-1].start < project.task(first).runs[-1].start  # FIFO
+
+
+def test_a_task_info_with_epoch_queued_at_still_loads(project: Project) -> None:
+    import json
+
+    name = project.add("legacy", "pass")
+    path = project.layout.task_info(name)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "status": "queued", "queued_at": 1764845400.25}))
+    assert project.task(name).queued_at == "2025-12-04T10:50:00.250000+00:00"

@@ -25,7 +25,7 @@ import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.workspace.bootstrap import init_shell_workspace
-from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.store import TaskStore
 from tests.reliability.conftest import finish_project
 from tests.reliability.harness import wait_until
@@ -118,14 +118,14 @@ def write_queued_tasks(project: Project, count: int, command: str) -> list[str]:
     tasks/ (what `gen` + `pyr-tui run` leave on disk, without 10,000 fsyncs)."""
     staging = project.layout.tasks_dir / ".staging-reliability"
     staging.mkdir()
-    now = time.time()
+    times = queue_times(count)
     names = [f"s{i:05d}" for i in range(count)]
     for offset, name in enumerate(names):
         folder = staging / name
         folder.mkdir()
         (folder / "config.yaml").write_text("{}\n")
         (folder / "config.sh").write_text(command)
-        task = Task(name=name, status=Status.QUEUED, task_kind="shell", queued_at=now + offset * 1e-6)
+        task = Task(name=name, status=Status.QUEUED, task_kind="shell", queued_at=times[offset])
         (folder / "task_info.json").write_text(json.dumps(task.to_dict()))
     for name in names:
         os.rename(staging / name, project.layout.task_dir(name))

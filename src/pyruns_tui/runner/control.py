@@ -18,7 +18,7 @@ from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request, new_call_id
-from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
@@ -75,7 +75,7 @@ class Retries:
             check_regex(self.on, "--retry-on")
 
 
-def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool, retries: Retries | None = None) -> str | None:
+def _queue_one(task: Task, queued_at: str, *, gpus: int | None, force: bool, retries: Retries | None = None) -> str | None:
     """Queue `task` in place; returns why not, or None when it was queued (or updated)."""
     if gpus is not None:
         if gpus < 0:
@@ -91,7 +91,7 @@ def _queue_one(task: Task, now: float, *, gpus: int | None, force: bool, retries
             return None
         return None if gpus is not None else "already queued"
     task.set_status(Status.QUEUED)
-    task.queued_at = now
+    task.queued_at = queued_at
     task.force = force
     task.stop_requested = False
     task.retry_pending = None  # queued by a person: a fresh run, not a retry
@@ -125,7 +125,6 @@ def queue(
     from pyruns_tui.runner import dependencies
 
     outcome = Outcome()
-    now = time.time()
     chosen = _resolve_executor(store, executor)
     with store.lock():
         changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
@@ -136,7 +135,8 @@ def queue(
             if with_dependents:
                 names = [*names, *(n for n in dependencies.dependents_of(names, graph) if n not in names)]
         to_save = []
-        for offset, name in enumerate(names):
+        times = queue_times(len(names))  # 1 µs apart: the queue keeps the given order
+        for name, queued_at in zip(names, times):
             task = store.get(name)
             if after is not None:
                 task.after = list(dict.fromkeys(after))
@@ -144,7 +144,7 @@ def queue(
                 task.priority = priority
             if gpu_mem_mb is not None:
                 task.gpu_mem_mb = gpu_mem_mb or None  # 0 clears it
-            why = _queue_one(task, now + offset * 1e-6, gpus=gpus, force=force, retries=retries)  # keep the given order
+            why = _queue_one(task, queued_at, gpus=gpus, force=force, retries=retries)
             if why is None:
                 to_save.append(task)
                 outcome.changed.append(name)

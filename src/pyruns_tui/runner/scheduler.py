@@ -39,7 +39,7 @@ from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
 from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
-from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso, queue_times
 from pyruns_tui.workspace.settings import Settings, load_settings
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
@@ -227,7 +227,7 @@ class Scheduler:
                 else:
                     queued.append(task)
         queued = self._dependencies_allow(queued)
-        queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or 0.0, t.created_at, t.name))
+        queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
         self.slurm.tick(self.settings, slurm_owned, slurm_new)
@@ -643,7 +643,7 @@ class Scheduler:
                 if failure is not None and should_retry(t, run, settings, deterministic=failure.deterministic):
                     t.set_status(Status.QUEUED, f"retrying run {index}: {failure.error}")
                     t.retry_pending = index
-                    t.queued_at = t.queued_at or time.time()
+                    t.queued_at = t.queued_at or queue_times(1)[0]
 
         task = self._update(name, change)
         if task is not None and task.status is Status.QUEUED:

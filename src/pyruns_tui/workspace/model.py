@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
 
@@ -58,6 +58,19 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
 
 
+def queue_times(count: int) -> list[str]:
+    """`count` queue times from now, 1 µs apart, ISO 8601 in UTC: as text they sort in time order."""
+    start = datetime.now(timezone.utc)
+    return [(start + timedelta(microseconds=i)).isoformat(timespec="microseconds") for i in range(count)]
+
+
+def _queue_time(value: Any) -> Any:
+    """A `queued_at` read from disk: epoch seconds (files before ISO times) become ISO 8601 UTC."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc).isoformat(timespec="microseconds")
+    return value
+
+
 def parse_iso(text: str | None) -> float | None:
     """Epoch seconds of an ISO time written by `now_iso`, or None."""
     if not text:
@@ -74,7 +87,7 @@ _NONE = type(None)
 _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "created_at": (str,), "pinned": (bool,), "notes": (str,), "task_kind": (str,), "script": (str, _NONE),
     "gpus": (int, _NONE), "runs": (list, _NONE), "reason": (str, _NONE), "force": (bool,),
-    "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE),
+    "stop_requested": (bool,), "queued_at": (str, *_NUMBER, _NONE),
     "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
     "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE), "submit": (dict, _NONE),
     "after": (list,), "priority": (int,), "gpu_mem_mb": (int, _NONE),
@@ -180,7 +193,7 @@ class Task:
     reason: str | None = None  # why the task is in its state ("waiting for GPU", "runner lost")
     force: bool = False  # start without waiting for a slot or GPU
     stop_requested: bool = False
-    queued_at: float | None = None  # epoch seconds; FIFO order of the queue
+    queued_at: str | None = None  # ISO 8601 in UTC, to the µs: FIFO order of the queue (sorts as text)
     retries: int | None = None  # failed runs retried this many times; None = the settings default
     retry_on: str | None = None  # only errors matching this regex are retried; None = the settings
     retry_pending: int | None = None  # queued again by the runner to retry this run index
@@ -261,6 +274,8 @@ class Task:
                 raise TypeError("'after' must list task names")
             known["status"] = Status(known.get("status", "pending"))
             known["runs"] = [Run.from_dict(r) for r in known.get("runs") or []]
+            if "queued_at" in known:
+                known["queued_at"] = _queue_time(known["queued_at"])
         except (ValueError, TypeError) as exc:
             raise WorkspaceError(f"task {data['name']!r}: task_info.json is invalid: {exc}") from exc
         return cls(**known, extra=extra)
