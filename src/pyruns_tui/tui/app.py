@@ -22,7 +22,7 @@ from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
-from pyruns_tui.tui.screens.help import HelpScreen
+from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
@@ -183,10 +183,14 @@ class PyrunsApp(KeyOrder):
 
     def action_help(self) -> None:
         screen = self.screen
-        sections = [("Everywhere", list(self.BINDINGS))]
+        focus = [Binding("tab", "focus_next", "Next pane", key_display="Tab"),
+                 Binding("shift+tab", "focus_previous", "Previous pane", key_display="shift+Tab")]
+        sections = [("Everywhere", [*self.BINDINGS, *focus])]
         classes = [screen_class(mode) for mode in SCREEN_CLASSES]
         for mode, cls in zip(SCREEN_CLASSES, classes):
             sections.append((mode.capitalize(), list(getattr(cls, "BINDINGS", []))))
+        for mode in SCREEN_CLASSES:
+            sections.extend(widget_sections(mode))  # lists, logs, dialogs: keys that work when focused
         if isinstance(screen, Screen) and type(screen) not in classes:
             sections.append(("This screen", list(screen.BINDINGS)))
         self.push_screen(HelpScreen(sections))

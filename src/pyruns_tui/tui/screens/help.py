@@ -2,12 +2,61 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+
+_KEY_NAMES = {
+    "up": "↑", "down": "↓", "left": "←", "right": "→", "pageup": "PgUp", "pagedown": "PgDn",
+    "home": "Home", "end": "End", "space": "space", "enter": "Enter", "escape": "Esc",
+}
+
+
+def merged_keys(cls: type[DOMNode]) -> list[Binding]:
+    """The keys of `cls`: its own and its bases' (of Textual widgets only the navigation keys,
+    not a text box's editing keys), one row per action with its keys joined, own actions first."""
+    by_key: dict[str, tuple[Binding, bool]] = {}
+    for base in reversed(cls.__mro__):
+        own = base.__module__.startswith("pyruns_tui.")
+        for item in vars(base).get("BINDINGS", ()):
+            binding = item if isinstance(item, Binding) else Binding(*item)  # type: ignore[arg-type]
+            for key in binding.key.split(","):
+                key = key.strip()
+                if binding.description and (own or key in _KEY_NAMES):
+                    by_key[key] = (binding, own)
+    rows: dict[str, tuple[Binding, list[str]]] = {}
+    for key, (binding, _) in sorted(by_key.items(), key=lambda pair: not pair[1][1]):
+        shown = _KEY_NAMES.get(key) or binding.key_display or key
+        first, keys = rows.setdefault(binding.action, (binding, []))
+        if shown not in keys:
+            keys.append(shown)
+    return [Binding(b.key, b.action, b.description, key_display=", ".join(keys)) for b, keys in rows.values()]
+
+
+def widget_sections(mode: str) -> list[tuple[str, list[BindingType]]]:
+    """One section per widget or dialog of a screen (`tui/widgets/<mode>/`) with keys of its own."""
+    package = importlib.import_module(f"pyruns_tui.tui.widgets.{mode}")
+    for info in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{info.name}")
+    classes: list[type[DOMNode]] = []
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith(package.__name__ + ".") and "BINDINGS" in vars(cls) and cls not in classes:
+            classes.append(cls)
+    classes.sort(key=lambda c: (c.__module__, c.__name__))
+    words = lambda name: re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()  # noqa: E731 - TaskList -> task list
+    return [(f"{mode.capitalize()} — {words(cls.__name__)}", list(merged_keys(cls))) for cls in classes]
 
 
 def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:

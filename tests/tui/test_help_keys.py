@@ -1,0 +1,20 @@
+"""`?` lists every key that works, the widgets' own keys included (issue 22)."""
+
+from __future__ import annotations
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.help import HelpScreen, binding_rows
+from pyruns_tui.workspace.layout import Layout
+
+
+async def test_help_lists_the_monitor_task_list_and_log_keys(layout: Layout) -> None:
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test() as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        sections = {title: dict(binding_rows(bindings)) for title, bindings in app.screen.sections}
+    keys = {title: {k.strip() for row in rows for k in row.split(",")} for title, rows in sections.items()}
+    assert {"j", "k", "space", "a", "u", "Home", "End", "PgUp", "PgDn"} <= keys["Monitor — task list"]
+    assert {"j", "k", "h", "l", "Home", "End", "PgUp", "PgDn", "g", "G", "/"} <= keys["Monitor — log view"]
+    assert {"Tab", "shift+Tab", "?"} <= keys["Everywhere"]
