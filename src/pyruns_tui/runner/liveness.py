@@ -23,10 +23,13 @@ def unattended(layout: Layout, tasks: Iterable[Task]) -> dict[str, str]:
     if not active or is_held(paths.lock):  # the live runner holds runner.lock
         return {}
     from pyruns_tui.runner.supervisor import lock_path  # a live supervisor holds its state's lock
+
     found = {}
     for task in active:
         if task.status is Status.QUEUED:
             found[task.name] = NO_RUNNER
-        elif task.last_run is None or not is_held(Path(lock_path(str(paths.run_state(task.name, task.last_run.index))))):
+            continue
+        run = task.last_run
+        if run is None or not is_held(Path(lock_path(str(paths.run_state(task.name, run.index))))):
             found[task.name] = RUNNER_LOST
     return found
