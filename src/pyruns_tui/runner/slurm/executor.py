@@ -26,7 +26,7 @@ from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
 from pyruns_tui.workspace.fsio import atomic_write_json
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore
 
@@ -110,11 +110,11 @@ class SlurmExecutor:
         for tasks in calls.values():
             request = Request.of(tasks[0])
             assert request is not None
-            oldest = min(t.queued_at or 0.0 for t in tasks)
+            oldest = min(parse_iso(t.queued_at) or 0.0 for t in tasks)
             if len(tasks) < request.count and time.time() - oldest < CALL_WAIT_S:
                 continue  # the rest of the call is still being written
             by_gpus: dict[int, list[Task]] = {}
-            for task in sorted(tasks, key=lambda t: (t.queued_at or 0.0, t.name)):
+            for task in sorted(tasks, key=lambda t: (t.queued_at or "", t.name)):
                 by_gpus.setdefault(gpus_of(task, settings), []).append(task)
             for part, (gpus, group) in enumerate(sorted(by_gpus.items())):
                 sub_id = request.call if part == 0 else f"{request.call}-{part}"
