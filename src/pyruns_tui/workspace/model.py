@@ -87,9 +87,8 @@ _NONE = type(None)
 _TASK_TYPES: dict[str, tuple[type, ...]] = {
     "created_at": (str,), "pinned": (bool,), "notes": (str,), "task_kind": (str,), "script": (str, _NONE),
     "gpus": (int, _NONE), "runs": (list, _NONE), "reason": (str, _NONE), "force": (bool,),
-    "stop_requested": (bool,), "queued_at": (str, *_NUMBER, _NONE),
+    "stop_requested": (bool,), "queued_at": (str, *_NUMBER, _NONE), "submit": (dict, _NONE),
     "retries": (int, _NONE), "retry_on": (str, _NONE), "retry_pending": (int, _NONE),
-    "stop_requested": (bool,), "queued_at": (*_NUMBER, _NONE), "submit": (dict, _NONE),
     "after": (list,), "priority": (int,), "gpu_mem_mb": (int, _NONE),
 }
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
