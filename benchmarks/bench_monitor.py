@@ -278,7 +278,7 @@ def idle(seconds: float, work: Path) -> list[tuple[str, float, float]]:
 
 
 def open_huge(work: Path) -> dict[str, float]:
-    from pyruns_tui.tui.widgets.monitor.log_buffer import LogBuffer
+    from pyruns_tui.tui.models.log_buffer import LogBuffer
 
     log = work / "huge.log"
     size = 1 << 30

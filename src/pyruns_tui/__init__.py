@@ -7,7 +7,7 @@ the UI, runner and engine live in subpackages that are imported only by their us
 
 from __future__ import annotations
 
-from pyruns_tui.api import Config, add_monitor, flush, load, log, summary
+from pyruns_tui.script.api import Config, add_monitor, flush, load, log, summary
 
 __version__ = "0.1.0"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui import api
+from pyruns_tui.script import api
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import pyruns_tui
 
@@ -36,4 +37,5 @@ def test_importing_the_package_pulls_in_nothing_heavy() -> None:
     heavy = [m for m in loaded if m.split(".")[0] in HEAVY]
     assert heavy == []
     own = {m for m in loaded if m.startswith("pyruns_tui")}
-    assert own == {"pyruns_tui", "pyruns_tui.api", "pyruns_tui.config"}
+    assert own == {"pyruns_tui", "pyruns_tui.contracts", "pyruns_tui.script", "pyruns_tui.script.api",
+                   "pyruns_tui.script.config"}

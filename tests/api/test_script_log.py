@@ -19,6 +19,7 @@ import pytest
 import pyruns_tui as pr
 from pyruns_tui.metrics.track import MetricsReader
 from tests.api.conftest import metric_rows, run_script, task_env, write_script
+from tests.waiting import wait_until
 
 
 class FakeScalar:
@@ -36,14 +37,6 @@ class FakeTensor:
 
     def item(self) -> float:
         raise ValueError("only one element tensors can be converted to Python scalars")
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 def test_a_row_holds_time_step_stage_and_the_metrics_in_order(in_task: Path) -> None:
@@ -167,7 +160,7 @@ def test_outside_a_task_log_is_a_no_op_that_loads_nothing(tmp_path: Path) -> Non
             pr.log({"loss": 0.5}, step=step)
         pr.flush()
         pr.summary({"best": 1})
-        lazy = ("json", "threading", "pyruns_tui.metrics_writer")
+        lazy = ("json", "threading", "pyruns_tui.script.metrics_writer")
         print(sorted(m for m in lazy if m in sys.modules))
         """,
     )
@@ -179,7 +172,7 @@ def test_outside_a_task_log_is_a_no_op_that_loads_nothing(tmp_path: Path) -> Non
 
 def test_rows_reach_the_file_without_flush_within_the_interval(in_task: Path) -> None:
     pr.log({"loss": 1.0}, step=1)
-    wait_for(lambda: (in_task / "metrics.jsonl").exists())
+    wait_until(lambda: (in_task / "metrics.jsonl").exists())
     assert metric_rows(in_task)[0]["step"] == 1
 
 

@@ -493,7 +493,7 @@ def test_small_script_functions_are_walked_for_the_value_they_return() -> None:
     "import pyruns_tui as pr\ncfg = pr.load()\n",
     "import pyruns_tui\ncfg = pyruns_tui.load()\n",
     "from pyruns_tui import load as read\ncfg = read()\n",
-    "from pyruns_tui.api import load\ncfg = load('c.yaml')\n",
+    "from pyruns_tui.script.api import load\ncfg = load('c.yaml')\n",
     "def main():\n    import pyruns_tui as p\n    return p.load()\n",
 ])
 def test_scripts_calling_pyruns_load_are_config_file_scripts(source: str) -> None:

@@ -12,8 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 ARGPARSE_SCRIPT = """\
 import argparse
+from tests.waiting import wait_until
 p = argparse.ArgumentParser()
 p.add_argument("--lr", type=float, default=0.1, help="learning rate")
 p.add_argument("--seed", type=int, default=0)
@@ -150,18 +150,6 @@ def fake_finished_run(proj: Path, task: str, log: bytes, *, ws: str = "train") -
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(log)
     return path
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.02) -> Any:
-    """Poll `predicate` until it returns something truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(interval)
 
 
 def assert_clean_error(result: CliResult, code: int) -> None:

@@ -34,15 +34,6 @@ runner_idle_exit_s: 20
 """
 
 
-def until(predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition") -> None:
-    """Wait until `predicate()` is truthy (poll every 10 ms); fail the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
-
-
 def py(code: str) -> str:
     """A shell command line running `code` with this interpreter.
 

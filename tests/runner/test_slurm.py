@@ -17,7 +17,7 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.runner.slurm.submit import load_all
 from pyruns_tui.workspace.model import Status
 from tests.conftest import require_backend
-from tests.runner.harness import Project, py, until
+from tests.runner.harness import Project, until
 
 pytestmark = pytest.mark.slurm
 
@@ -202,7 +202,7 @@ def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path
 
 
 def test_generator_create_and_run_submits_to_the_configured_executor(cluster: Project) -> None:
-    from pyruns_tui.tui.widgets.generator.batch import create_batch
+    from pyruns_tui.workspace.batch import create_batch
 
     command = f"exec {__import__('sys').executable} -c 'print({{x}})'"
     result = create_batch(cluster.layout, {"command": command, "params": {"x": "1 | 2"}}, prefix="gen", run=True)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
@@ -16,6 +13,7 @@ from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.waiting import wait_for
 
 # name: (config, status, notes, metrics rows)
 TASKS: dict[str, tuple[dict[str, Any], Status, str, list[dict[str, float]]]] = {
@@ -63,18 +61,6 @@ def manager(app: PyrunsApp) -> ManagerScreen:
     screen = app.screen
     assert isinstance(screen, ManagerScreen), screen
     return screen
-
-
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `condition()` holds (workers finished, messages handled)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        await pilot.pause()
-        if condition():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def settle(pilot: Pilot[None]) -> ManagerScreen:

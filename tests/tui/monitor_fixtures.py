@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pyruns_tui.runner.gpus import GpuDevice, GpuProcess
-from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample
+from pyruns_tui.tui.models.system_feed import SystemFeed, SystemSample
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status
 from pyruns_tui.workspace.store import NewTask, TaskStore

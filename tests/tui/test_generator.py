@@ -15,20 +15,25 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Switch
 
 from pyruns_tui.params import yamlio
-from pyruns_tui.runner import client, control
-from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.tui.messages import LoadConfig
-from pyruns_tui.tui.screens.generator import GeneratorScreen
-from pyruns_tui.tui.widgets.generator.fields import FieldRow
-from pyruns_tui.tui.widgets.generator.form_model import (
+from pyruns_tui.params.form_model import (
     FieldModel,
     build_form,
     check_text,
     text_to_value,
     value_to_text,
 )
+from pyruns_tui.runner import client, control
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.messages import LoadConfig
+from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
-from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info, write_script_info
+from pyruns_tui.workspace.bootstrap import (
+    init_shell_workspace,
+    init_workspace,
+    read_script_info,
+    write_script_info,
+)
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import DEMO

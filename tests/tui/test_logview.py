@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from pyruns_tui.logs.terminal import TerminalModel
-from pyruns_tui.tui.widgets.monitor.frozen_lines import FrozenLines
-from pyruns_tui.tui.widgets.monitor.log_buffer import LogBuffer
+from pyruns_tui.tui.models.frozen_lines import FrozenLines
+from pyruns_tui.tui.models.log_buffer import LogBuffer
+from pyruns_tui.tui.models.row_index import RowIndex, rows_for
 from pyruns_tui.tui.widgets.monitor.logview import LogView
-from pyruns_tui.tui.widgets.monitor.row_index import RowIndex, rows_for
+from tests.waiting import wait_for
 
 WRITER = r"""
 import sys
@@ -63,15 +61,6 @@ class LogApp(App[None]):
         view = self.query_one(LogView)
         view.open(self.path)
         view.focus()
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    """Let the app run until `condition()` holds (fails after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
 
 
 def run_script(source: str, *args: object) -> None:

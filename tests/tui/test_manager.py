@@ -12,16 +12,23 @@ import pytest
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner import client, control
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models.history import HISTORY_FILE
+from pyruns_tui.tui.models.prefs import PREFS_FILE
 from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.widgets.manager.compare import CompareDialog, compare_params
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog
-from pyruns_tui.tui.widgets.manager.history import HISTORY_FILE
-from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE
 from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, now_iso
 from pyruns_tui.workspace.store import TaskStore
-from tests.tui.manager_helpers import build_workspace, refresh, row_text, settle, shown, wait_for
+from tests.tui.manager_helpers import (
+    build_workspace,
+    refresh,
+    row_text,
+    settle,
+    shown,
+    wait_for,
+)
 
 ALL = ["base", "deep", "tiny_lr", "wide", "mid"]
 SEARCHES = [
@@ -82,8 +89,8 @@ async def test_search_filters_as_you_type(layout: Layout, workspace: TaskStore) 
 
 
 def test_remembered_term_matches_equal_a_fresh_search(layout: Layout, workspace: TaskStore) -> None:
-    from pyruns_tui.tui.widgets.manager.columns import build_columns
-    from pyruns_tui.tui.widgets.manager.task_index import TaskIndex, make_entry
+    from pyruns_tui.tui.models.columns import build_columns
+    from pyruns_tui.tui.models.task_index import TaskIndex, make_entry
     from pyruns_tui.workspace.query import Query, TaskView, flatten
     from pyruns_tui.workspace.select import last_metrics
 

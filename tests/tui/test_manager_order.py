@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pyruns_tui.tui.widgets.manager.columns import build_columns
-from pyruns_tui.tui.widgets.manager.task_index import TaskIndex
+from pyruns_tui.tui.models.columns import build_columns
+from pyruns_tui.tui.models.task_index import TaskIndex
 from pyruns_tui.workspace.store import TaskStore
 from tests.conftest import make_tasks
 

@@ -7,7 +7,7 @@ import math
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +16,37 @@ from textual.pilot import Pilot
 from pyruns_tui.runner.gpus import FakeGpus, GpuDevice, GpuProcess
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import OpenTask
+from pyruns_tui.tui.models import system_feed
+from pyruns_tui.tui.models.system_feed import SystemFeed, SystemSample, machine_sampler
 from pyruns_tui.tui.screens.monitor import MonitorScreen
-from pyruns_tui.tui.widgets.monitor import system_feed
-from pyruns_tui.tui.widgets.monitor.braille import BrailleChart, Marker, Series, nice_number, render_chart
-from pyruns_tui.tui.widgets.monitor.charts import MetricCharts, differing_params, stage_markers
+from pyruns_tui.tui.widgets.monitor.braille import (
+    BrailleChart,
+    Marker,
+    Series,
+    nice_number,
+    render_chart,
+)
+from pyruns_tui.tui.widgets.monitor.charts import (
+    MetricCharts,
+    differing_params,
+    stage_markers,
+)
 from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 from pyruns_tui.tui.widgets.monitor.log_pane import run_selector
 from pyruns_tui.tui.widgets.monitor.sparkline import fixed_sparkline
-from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample, machine_sampler
 from pyruns_tui.tui.widgets.monitor.system_panel import SystemPanel, render_system
 from pyruns_tui.tui.widgets.monitor.task_list import TaskList, order_tasks
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore
-from tests.tui.monitor_fixtures import add_run, add_task, fixed_feed, fixed_sample, write_metrics
+from tests.tui.monitor_fixtures import (
+    add_run,
+    add_task,
+    fixed_feed,
+    fixed_sample,
+    write_metrics,
+)
+from tests.waiting import wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -38,14 +55,6 @@ def _fixed_system_feed() -> Iterator[SystemFeed]:
     system_feed.use_feed(feed)
     yield feed
     system_feed.use_feed(None)
-
-
-async def wait_for(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.02)
 
 
 async def settle(app: PyrunsApp, pilot: Pilot) -> None:

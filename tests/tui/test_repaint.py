@@ -11,7 +11,7 @@ from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
 from pyruns_tui.tui.compositor import CroppingChopsUpdate, crop_end, crop_start
-from pyruns_tui.tui.widgets.manager.columns import running_duration
+from pyruns_tui.tui.models.columns import running_duration
 from pyruns_tui.tui.widgets.manager.task_table import changed_cells
 
 WIDTH = 40
@@ -98,7 +98,7 @@ def test_the_installed_textual_is_the_one_the_cropping_update_was_written_for() 
 
 
 def test_a_param_column_is_as_wide_as_its_widest_distinct_value() -> None:
-    from pyruns_tui.tui.widgets.manager.columns import build_columns, column_widths
+    from pyruns_tui.tui.models.columns import build_columns, column_widths
     from pyruns_tui.workspace.model import Task
     from pyruns_tui.workspace.query import TaskView
 

@@ -8,8 +8,8 @@ import pytest
 from textual.pilot import Pilot
 
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models import system_feed
 from pyruns_tui.tui.screens.monitor import MonitorScreen
-from pyruns_tui.tui.widgets.monitor import system_feed
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore

@@ -1,6 +1,6 @@
 """Reading a task's tracked metrics: metrics.jsonl (incrementally) and summary.json.
 
-The writing side is `pyruns_tui.api` (`pr.log`, `pr.summary`); both formats are
+The writing side is `pyruns_tui.script.api` (`pr.log`, `pr.summary`); both formats are
 documented in docs/script-api.md. A metrics row is one JSON object per line:
 `{"t": <epoch s>, "step": <int>, "stage": <str>, "<metric>": <number>, ...}` where `step`
 and `stage` are optional and non-finite floats are the strings "NaN", "Infinity",
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.api import JSON_TO_NONFINITE, METRICS_FILE, OUTPUT_SOURCE, RESERVED_KEYS, SUMMARY_FILE
+from pyruns_tui.contracts import JSON_TO_NONFINITE, METRICS_FILE, OUTPUT_SOURCE, RESERVED_KEYS, SUMMARY_FILE
 from pyruns_tui.workspace.fsio import NotRegularFile, open_regular, read_json
 
 # (step, or the row's index when it has no step; value; stage or None)

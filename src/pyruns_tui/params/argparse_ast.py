@@ -15,8 +15,14 @@ import re
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
-from pyruns_tui.params.argparse_model import (SUPPRESS, ActionDecl, GroupDecl, ParserDecl,
-                                              SubparsersDecl, to_specs)
+from pyruns_tui.params.argparse_model import (
+    SUPPRESS,
+    ActionDecl,
+    GroupDecl,
+    ParserDecl,
+    SubparsersDecl,
+    to_specs,
+)
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
@@ -335,10 +341,11 @@ def _uses_pyruns_load(tree: ast.Module, source: str) -> bool:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name in ("pyruns_tui", "pyruns_tui.api"):
+                if alias.name in ("pyruns_tui", "pyruns_tui.script.api"):
                     modules.add(alias.asname or alias.name)
         elif isinstance(node, ast.ImportFrom) and node.module in ("pyruns_tui",
-                                                                  "pyruns_tui.api"):
+                                                                  "pyruns_tui.script",
+                                                                  "pyruns_tui.script.api"):
             functions.update(a.asname or a.name for a in node.names if a.name == "load")
             modules.update(a.asname or a.name for a in node.names if a.name == "api")
     for node in ast.walk(tree):

@@ -20,8 +20,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-FAKE_ENV = "PYRUNS_TUI_FAKE_GPUS"
-FAKE_BUSY_ENV = "PYRUNS_TUI_FAKE_GPUS_BUSY"
+from pyruns_tui.contracts import FAKE_GPUS_BUSY_ENV, FAKE_GPUS_ENV
+
+FAKE_ENV = FAKE_GPUS_ENV
+FAKE_BUSY_ENV = FAKE_GPUS_BUSY_ENV
 FAKE_FREE_ENV = "PYRUNS_TUI_FAKE_GPUS_FREE_MB"
 FAKE_PROCS_ENV = "PYRUNS_TUI_FAKE_GPU_PROCS"
 

@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pyruns_tui.api import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
+from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
 from pyruns_tui.logs.output_metrics import MetricRules
 from pyruns_tui.logs.progress import read_progress
 from pyruns_tui.logs.terminal import TerminalModel

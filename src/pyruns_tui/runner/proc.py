@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyruns_tui.contracts import EXEC_SUPERVISOR_ENV
 from pyruns_tui.workspace.fsio import read_json
-
 
 SUPERVISOR_SCRIPT = Path(__file__).with_name("supervisor.py")
 POLL_S = 0.05  # exit polling where pidfd is missing (macOS)
-EXEC_ENV = "PYRUNS_TUI_EXEC_SUPERVISOR"  # "1": always start supervisors as new interpreters
+EXEC_ENV = EXEC_SUPERVISOR_ENV  # "1": always start supervisors as new interpreters
 
 
 @dataclass(frozen=True)

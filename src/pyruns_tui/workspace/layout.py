@@ -6,19 +6,19 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-PYRUNS_DIR = "_pyruns_"
+from pyruns_tui.contracts import CONFIG_DEFAULT, METRICS_FILE, PYRUNS_DIR, SUMMARY_FILE
+
 SETTINGS_FILE = "_pyruns_settings.yaml"
 SHELL_WORKSPACE = "_shell_"
 SCRIPT_INFO = "script_info.json"
-CONFIG_DEFAULT = "config_default.yaml"
 TASKS_DIR = "tasks"
 TRASH_DIR = ".trash"
 TASK_INFO = "task_info.json"
 CONFIG_YAML = "config.yaml"
 CONFIG_SH = "config.sh"
 RUN_LOGS = "run_logs"
-METRICS = "metrics.jsonl"
-SUMMARY = "summary.json"
+METRICS = METRICS_FILE
+SUMMARY = SUMMARY_FILE
 PROGRESS = "progress.json"
 LOCK_FILE = ".lock"
 RUNNER_DIR = ".runner"

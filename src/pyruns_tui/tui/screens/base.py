@@ -13,7 +13,7 @@ from textual.widgets import Footer
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.compositor import use_cropping_compositor
-from pyruns_tui.tui.widgets.manager import task_actions as actions
+from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
 from pyruns_tui.tui.widgets.pause_banner import PauseBanner
 from pyruns_tui.tui.widgets.topbar import TopBar

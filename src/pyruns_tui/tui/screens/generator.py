@@ -11,19 +11,35 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    Input,
+    Label,
+    Static,
+    TextArea,
+)
 
 from pyruns_tui.errors import ParamsError, PyrunsError
+from pyruns_tui.params.form_model import build_form, literal_spec, spec_problems
+from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.tui.screens.base import PyrunsScreen
-from pyruns_tui.tui.widgets.generator.batch import BatchResult, create_batch, describe
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
-from pyruns_tui.tui.widgets.generator.form_model import build_form, literal_spec, spec_problems
 from pyruns_tui.tui.widgets.generator.param_form import ParamForm
-from pyruns_tui.tui.widgets.generator.preview import PreviewData, PreviewPanel, compute_preview
+from pyruns_tui.tui.widgets.generator.preview import (
+    PreviewData,
+    PreviewPanel,
+    compute_preview,
+)
 from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
-from pyruns_tui.tui.widgets.generator.spec_text import parse_spec, spec_to_text
-from pyruns_tui.tui.widgets.generator.task_picker import PickerItem, TaskPicker, picker_items
+from pyruns_tui.tui.widgets.generator.task_picker import (
+    PickerItem,
+    TaskPicker,
+    picker_items,
+)
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
+from pyruns_tui.workspace.batch import BatchResult, create_batch, describe
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.store import TaskStore

@@ -11,12 +11,16 @@ from textual.containers import Container
 from textual.timer import Timer
 
 from pyruns_tui.errors import PyrunsError, os_error_line
+from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
-from pyruns_tui.tui.widgets.manager import task_actions as actions
 from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
 from pyruns_tui.tui.widgets.manager.compare import CompareDialog
 from pyruns_tui.tui.widgets.manager.detail_pane import DetailPane
-from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog, names_text
+from pyruns_tui.tui.widgets.manager.dialogs import (
+    ConfirmDialog,
+    NotesDialog,
+    names_text,
+)
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace.fsio import read_bytes

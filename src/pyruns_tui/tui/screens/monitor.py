@@ -12,9 +12,13 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
-from pyruns_tui.tui.widgets.manager import task_actions as actions
-from pyruns_tui.tui.widgets.monitor.charts import ChartSource, MetricCharts, differing_params
+from pyruns_tui.tui.widgets.monitor.charts import (
+    ChartSource,
+    MetricCharts,
+    differing_params,
+)
 from pyruns_tui.tui.widgets.monitor.log_grid import MAX_PANES, LogGrid
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.tui.widgets.monitor.logview import LogView

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from pyruns_tui.errors import GridError
-from pyruns_tui.tui.widgets.generator.form_model import (
+from pyruns_tui.params.form_model import (
     FieldModel,
     check_text,
     grid_size,

@@ -9,8 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from pyruns_tui.tui.widgets.generator.fields import FieldRow
-from pyruns_tui.tui.widgets.generator.form_model import (
+from pyruns_tui.params.form_model import (
     FieldModel,
     FormModel,
     SectionModel,
@@ -18,6 +17,7 @@ from pyruns_tui.tui.widgets.generator.form_model import (
     leaf_paths,
     set_path,
 )
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
 
 
 class ParamForm(VerticalScroll):

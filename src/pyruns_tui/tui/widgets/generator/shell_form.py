@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, TextArea
 
 from pyruns_tui.errors import ParamsError
-from pyruns_tui.tui.widgets.generator.spec_text import parse_spec, spec_to_text, sub_text
+from pyruns_tui.params.spec_text import parse_spec, spec_to_text, sub_text
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 
 

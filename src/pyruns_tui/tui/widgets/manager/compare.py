@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from pyruns_tui.humanize import format_duration
-from pyruns_tui.tui.widgets.manager.columns import format_metric, natural_key
+from pyruns_tui.tui.models.columns import format_metric, natural_key
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
 from pyruns_tui.workspace.query import TaskView, format_value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.message import Message
 
-from pyruns_tui.tui.widgets.manager.history import SearchHistory
+from pyruns_tui.tui.models.history import SearchHistory
 from pyruns_tui.tui.widgets.popup_input import PopupInput
 
 PLACEHOLDER = "search: words  key:value  lr>=0.01  status:failed  -negated   (Esc clears, ↑↓ history)"

@@ -17,8 +17,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pyruns_tui.tui.widgets.manager.columns import Column, cell, cells
-from pyruns_tui.tui.widgets.manager.task_index import TaskEntry
+from pyruns_tui.tui.models.columns import Column, cell, cells
+from pyruns_tui.tui.models.task_index import TaskEntry
 from pyruns_tui.workspace.model import Status
 
 GUTTER = 2  # "● " marks a selected row

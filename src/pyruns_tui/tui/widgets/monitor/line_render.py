@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from pyruns_tui.tui.widgets.monitor.log_buffer import LogBuffer
+from pyruns_tui.tui.models.log_buffer import LogBuffer
 
 Row = tuple[list[Segment], int]  # the segments of one screen row and its width in cells
 CACHE_MAX = 256

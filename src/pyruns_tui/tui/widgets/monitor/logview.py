@@ -23,9 +23,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
+from pyruns_tui.tui.models.log_buffer import (
+    PAGE_BYTES,
+    TAIL_BYTES,
+    LogBuffer,
+    PollResult,
+)
+from pyruns_tui.tui.models.row_index import RowIndex
 from pyruns_tui.tui.widgets.monitor.line_render import LineRenderer
-from pyruns_tui.tui.widgets.monitor.log_buffer import PAGE_BYTES, TAIL_BYTES, LogBuffer, PollResult
-from pyruns_tui.tui.widgets.monitor.row_index import RowIndex
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
 POLL_BUDGET_S = 0.012  # parsing time per poll, so the UI never waits long on a flood

@@ -13,8 +13,8 @@ from textual.widget import Widget
 
 from pyruns_tui.humanize import format_bytes
 from pyruns_tui.runner.gpus import GpuDevice
+from pyruns_tui.tui.models.system_feed import SystemFeed, SystemSample, shared_feed
 from pyruns_tui.tui.widgets.monitor.sparkline import fixed_sparkline
-from pyruns_tui.tui.widgets.monitor.system_feed import SystemFeed, SystemSample, shared_feed
 
 if TYPE_CHECKING:
     from pyruns_tui.runner.slurm.view import ClusterLoad

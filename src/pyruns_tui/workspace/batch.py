@@ -12,6 +12,7 @@ from pyruns_tui.workspace.generate import create_from_plan, plan_tasks
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
 
+
 @dataclass(frozen=True)
 class BatchResult:
     """What a create did: the names written, how many identical configs were skipped, and the
@@ -26,7 +27,9 @@ class BatchResult:
 def queue_names(store: TaskStore, names: Sequence[str]) -> str | None:
     """Queue tasks through the runner engine (starting a runner if needed); returns the problem,
     or None when all were queued."""
-    from pyruns_tui.runner.control import queue  # lazy: the runner is not needed to open the UI
+    from pyruns_tui.runner.control import (
+        queue,  # lazy: the runner is not needed to open the UI
+    )
 
     try:
         outcome = queue(store, list(names))

@@ -17,7 +17,7 @@ from typing import Any
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.track import MetricsReader
-from pyruns_tui.tui.widgets.manager.columns import Column, natural_key, sort_key
+from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import Query, TaskView, Term, flatten

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from pyruns_tui.logs.tail import LogFile
 from pyruns_tui.logs.terminal import TerminalModel
-from pyruns_tui.tui.widgets.monitor.frozen_lines import FrozenLines
+from pyruns_tui.tui.models.frozen_lines import FrozenLines
 
 TAIL_BYTES = 1 << 20  # what opening a log reads: the last 1 MB (tens of thousands of lines)
 PAGE_BYTES = 1 << 20  # what each step back in history reads

@@ -17,26 +17,23 @@ import sys
 import time
 from collections.abc import Mapping
 
-from pyruns_tui.config import Config, find_config, read_config
+from pyruns_tui.contracts import (
+    METRICS_FILE,
+    NONFINITE_TO_JSON,
+    RESERVED_KEYS,
+    SUMMARY_FILE,
+    TASK_DIR_ENV,
+)
+from pyruns_tui.script.config import Config, find_config, read_config
 
 TYPE_CHECKING = False  # `typing` costs milliseconds at import; annotations are strings
 if TYPE_CHECKING:
     from typing import Any
 
-    from pyruns_tui.metrics_writer import MetricsWriter
+    from pyruns_tui.script.metrics_writer import MetricsWriter
 
 __all__ = ["Config", "add_monitor", "flush", "load", "log", "summary"]
 
-TASK_DIR_ENV = "PYRUNS_TASK_DIR"
-METRICS_FILE = "metrics.jsonl"
-SUMMARY_FILE = "summary.json"
-# Keys of a metrics row that are not metrics.
-RESERVED_KEYS = frozenset(("t", "step", "stage", "source"))
-# `source` of the rows the runner appends with metrics read from the task's output
-OUTPUT_SOURCE = "output"
-# How non-finite floats are spelled so that every file stays strict JSON.
-NONFINITE_TO_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
-JSON_TO_NONFINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
 _UNRESOLVED = object()
 _writer: MetricsWriter | None = _UNRESOLVED  # type: ignore[assignment]
@@ -141,7 +138,7 @@ def _resolve_writer() -> MetricsWriter | None:
     if not task_dir:
         _writer = None
         return None
-    from pyruns_tui.metrics_writer import MetricsWriter
+    from pyruns_tui.script.metrics_writer import MetricsWriter
 
     _writer = MetricsWriter(os.path.join(task_dir, METRICS_FILE), on_error=_warn_once)
     return _writer

@@ -1,6 +1,6 @@
 """A task's parameters as a script sees them, and where `pr.load()` finds them.
 
-Imported by `pyruns_tui.api`, so it stays import-light: YAML and the error types are
+Imported by `pyruns_tui.script.api`, so it stays import-light: YAML and the error types are
 imported only when a config is actually loaded.
 """
 
@@ -10,15 +10,13 @@ import os
 import sys
 from collections.abc import MutableMapping
 
+from pyruns_tui.contracts import CONFIG_DEFAULT, CONFIG_ENV, PYRUNS_DIR
+
 TYPE_CHECKING = False  # `typing` and `pathlib` cost milliseconds at import; see api.py
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
-
-CONFIG_ENV = "__PYRUNS_CONFIG__"
-PYRUNS_DIR = "_pyruns_"
-CONFIG_DEFAULT = "config_default.yaml"
 
 
 class Config(MutableMapping):

@@ -1,0 +1,21 @@
+"""Names shared by the script side, the runner and the engine: one home for each (stdlib only, no imports).
+
+A script inside a task reads these through `pyruns_tui.script`; the runner sets them; the engine
+reads the files they name. Changing one here changes it everywhere.
+"""
+
+CONFIG_ENV = "__PYRUNS_CONFIG__"
+TASK_DIR_ENV = "PYRUNS_TASK_DIR"
+FAKE_GPUS_ENV = "PYRUNS_TUI_FAKE_GPUS"
+FAKE_GPUS_BUSY_ENV = "PYRUNS_TUI_FAKE_GPUS_BUSY"
+EXEC_SUPERVISOR_ENV = "PYRUNS_TUI_EXEC_SUPERVISOR"
+
+PYRUNS_DIR = "_pyruns_"
+CONFIG_DEFAULT = "config_default.yaml"
+METRICS_FILE = "metrics.jsonl"
+SUMMARY_FILE = "summary.json"
+
+RESERVED_KEYS = frozenset(("t", "step", "stage", "source"))  # row fields of metrics.jsonl that are not metrics
+OUTPUT_SOURCE = "output"  # `source` of the rows the runner appends with metrics read from the task's output
+NONFINITE_TO_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+JSON_TO_NONFINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
