@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.waiting import wait_until as wait_until  # re-exported: the reliability tests import it from here
+
 REPO = Path(__file__).resolve().parents[2]
 
 ARGPARSE_SCRIPT = """\
 import argparse
-from tests.waiting import wait_until
 p = argparse.ArgumentParser()
 p.add_argument("--lr", type=float, default=0.1, help="learning rate")
 p.add_argument("--seed", type=int, default=0)

@@ -26,6 +26,9 @@ from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.waiting import wait_until
+
+until = wait_until  # the name the runner tests wait with
 
 SETTINGS = """\
 max_concurrency: 4
