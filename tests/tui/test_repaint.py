@@ -106,3 +106,21 @@ def test_a_param_column_is_as_wide_as_its_widest_distinct_value() -> None:
     views = [TaskView(Task(name=f"t{i}"), {"x": value}, {}) for i, value in enumerate([0.0, -0.0, 1])]
     widths = column_widths(columns, views)
     assert widths[[c.key for c in columns].index("p:x")] == len("-0.0")
+
+
+def test_the_compositor_falls_back_to_textual_when_its_assumptions_fail_at_run_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyruns_tui.tui import compositor
+
+    before, after = line("    10.0s"), line("    11.0s")
+    spans, chops, ends = [(0, 30, 33), (1, 30, 33)], [{0: after}, {0: after}], [[WIDTH], [WIDTH]]
+    theirs, _ = terminal_after(ChopsUpdate(chops, spans, ends), before)
+    monkeypatch.setattr(compositor._STATE, "fits", True)
+
+    def changed_strip(strip: Strip, offset: int) -> int:
+        raise AttributeError("'Strip' object has no attribute '_segments'")  # as after a Textual release
+
+    monkeypatch.setattr(compositor, "crop_start", changed_strip)
+    ours, _ = terminal_after(CroppingChopsUpdate(chops, spans, ends), before)
+    assert ours == theirs  # drawn by Textual's own update instead of failing
+    assert compositor._STATE.fits is False  # and from now on without the cropping update

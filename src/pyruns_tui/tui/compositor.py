@@ -49,6 +49,13 @@ class CroppingChopsUpdate(ChopsUpdate):
     somewhere else on the screen follows the cursor move without one)."""
 
     def render_segments(self, console: Console) -> str:
+        try:
+            return self._render_cropped(console)
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            _STATE.fits = False  # Textual's private parts changed shape: its own updates from now on
+            return super().render_segments(console)
+
+    def _render_cropped(self, console: Console) -> str:
         move_to = Control.move_to
         color_system = console._color_system or ColorSystem.TRUECOLOR
         render_ansi, render_style = Strip.render_ansi, Strip.render_style
@@ -87,9 +94,13 @@ class CroppingCompositor(Compositor):
 
     def render_partial_update(self) -> ChopsUpdate | None:
         update = super().render_partial_update()
-        if update is None:
-            return None
-        return CroppingChopsUpdate(update.chops, update.spans, update.chop_ends)
+        if update is None or not _STATE.fits:
+            return update
+        try:
+            return CroppingChopsUpdate(update.chops, update.spans, update.chop_ends)
+        except (AttributeError, TypeError, ValueError):
+            _STATE.fits = False
+            return update
 
 
 def textual_fits() -> bool:
@@ -106,8 +117,15 @@ def textual_fits() -> bool:
 
 def use_cropping_compositor(screen: object) -> None:
     """Give `screen` a `CroppingCompositor` (before it is mounted); a no-op if Textual changed."""
-    if type(getattr(screen, "_compositor", None)) is Compositor and _FITS:
+    if type(getattr(screen, "_compositor", None)) is Compositor and _STATE.fits:
         screen._compositor = CroppingCompositor()  # type: ignore[attr-defined]
 
 
-_FITS = textual_fits()
+class _State:
+    """Whether the cropping update may be used; checked at import, cleared for good on the first
+    update whose Textual internals do not look as expected (at run time, not only construction)."""
+
+    fits = textual_fits()
+
+
+_STATE = _State()
