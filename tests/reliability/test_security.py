@@ -247,7 +247,7 @@ def test_env_snapshot_is_redacted_and_owner_only(project: Project, monkeypatch: 
     assert task.status is Status.COMPLETED
     assert b"LEN 15 18" in project.log(name)  # the task itself got the real values
 
-    env = task.runs[0].env
+    env = project.store.run_env(name, task.runs[0])
     for key in [*SECRETS, "SETTINGS_API_KEY"]:
         assert env[key] == "<redacted>", key
     assert env["PLAIN"] == "visible"
@@ -261,7 +261,7 @@ def test_env_snapshot_is_redacted_and_owner_only(project: Project, monkeypatch: 
     runner_log = project.runner_paths.log.read_text(errors="replace")
     assert not any(s in runner_log for s in secrets)
 
-    info = project.layout.task_info(name)
+    info = project.layout.run_env(name, 1)  # the snapshot is owner-only; task_info.json follows the umask
     assert stat.S_IMODE(info.stat().st_mode) == 0o600
     assert stat.S_IMODE(project.runner_paths.dir.stat().st_mode) == 0o700
     for path in project.runner_paths.dir.rglob("*"):
@@ -273,7 +273,7 @@ def test_env_snapshot_is_redacted_and_owner_only(project: Project, monkeypatch: 
         assert stat.S_IMODE(cache.stat().st_mode) == 0o600
 
     assert project.cli("rm", name) == 0  # still owner-only in the trash
-    trashed = project.layout.trashed_task_dir(name) / "task_info.json"
+    trashed = project.layout.trashed_task_dir(name) / "run_logs" / "run1.env.json"
     assert stat.S_IMODE(trashed.stat().st_mode) == 0o600
 
 

@@ -26,9 +26,10 @@ def test_a_task_completes_with_a_full_run_record(project: Project, monkeypatch) 
     assert (run.index, run.status, run.exit_code, run.signal) == (1, Status.COMPLETED, 0, None)
     assert run.pid and run.start and run.finish and run.duration_s is not None and run.host
     assert run.python == sys.executable and run.log == "run_logs/run1.log"
-    assert run.env["MY_API_TOKEN"] == "<redacted>" and "hunter2" not in json.dumps(task.to_dict())
-    assert run.env["PYRUNS_TASK_DIR"] == str(project.layout.task_dir(name).resolve())
-    assert stat.S_IMODE(os.stat(project.layout.task_info(name)).st_mode) == 0o600
+    env = project.store.run_env(name, run)
+    assert env["MY_API_TOKEN"] == "<redacted>" and "hunter2" not in json.dumps(task.to_dict())
+    assert env["PYRUNS_TASK_DIR"] == str(project.layout.task_dir(name).resolve())
+    assert not run.env and stat.S_IMODE(os.stat(project.layout.run_env(name, 1)).st_mode) == 0o600
     assert project.log(name) == b"hello\n"
     # the supervisor's record is consumed (removed right after task_info.json is written)
     until(lambda: not any(project.runner_paths.runs_dir.iterdir()), what="the run's state file to go")

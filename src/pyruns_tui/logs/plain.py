@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pyruns_tui.logs.terminal import TerminalModel
 
 _SPLIT = 1 << 20  # a single bytes object is fed in pieces of this size
-PLAIN_MAX_LINE_CHARS = 1 << 20  # longer lines are split (a terminal would wrap them too)
+PLAIN_MAX_LINE_CHARS = 1 << 16  # longer lines are split (a terminal would wrap them too); the 50 lines of the screen stay small
 
 
 def _chunks(data: bytes | Iterable[bytes]) -> Iterator[bytes]:

@@ -36,7 +36,8 @@ class ScreenBuffer:
         self._origin = 0  # absolute number of _texts[0]
         self._first = 0  # first line still held
         self._end = 1  # one past the last materialised line
-        self._slack = min(max(1024, self.max_lines // 8), 1 << 16)
+        # dropped lines are freed in batches of at most ~16 MiB of text (one endless line is many long ones)
+        self._slack = min(max(1024, self.max_lines // 8), 1 << 16, max(16, (1 << 24) // max_line_chars))
         self._top = 0
         self._row = 0
         self._col = 0  # == _width means "wrap before the next character" (VT pending wrap)

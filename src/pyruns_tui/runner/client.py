@@ -56,7 +56,7 @@ class RunnerInfo:
 
 
 def runner_alive(layout: Layout) -> bool:
-    """Whether a runner holds this workspace's runner.lock."""
+    """Whether a runner holds the flock on this workspace's directory."""
     return locks.is_held(RunnerPaths.of(layout).lock)
 
 

@@ -309,8 +309,8 @@ def wait(
             next_runner_check = now + RUNNER_CHECK_S
             if all(tasks[name].status is Status.QUEUED for name in pending) and paused(store.layout):
                 return {name: tasks[name] for name in names}  # the rest waits for a resume
-            if keep_runner and not runner_alive(store.layout):
-                start_or_wake(store.layout)
+            if keep_runner:
+                keep_watched(store)
         time.sleep(WAIT_POLL_S)
 
 
@@ -344,6 +344,13 @@ def _submitted_or_over(task: Task) -> bool:
     if not task.status.is_active:
         return True
     return run is not None and run.backend == "slurm" and run.slurm_job_id is not None
+
+
+def keep_watched(store: TaskStore) -> None:
+    """While someone waits on running tasks: a runner that vanished (and maybe their
+    supervisors) is started again; it adopts the runs or records them lost."""
+    if not runner_alive(store.layout):
+        start_or_wake(store.layout)
 
 
 def attach(store: TaskStore) -> bool:
@@ -385,6 +392,7 @@ __all__ = [
     "cancel",
     "failed_names",
     "force_start",
+    "keep_watched",
     "queue",
     "paused",
     "rerun",

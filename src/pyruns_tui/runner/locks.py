@@ -1,4 +1,4 @@
-"""flock-based locks of the runner dir: who runs (runner.lock) and who may start one (spawn.lock)."""
+"""flock-based locks: who runs (the workspace directory) and who may start a runner (spawn.lock)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,17 @@ from pathlib import Path
 from pyruns_tui.workspace.fsio import open_regular
 
 
+def _open(path: Path) -> int:
+    """An fd to lock `path` with: a directory (never created) or a regular file (created if missing)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    return open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
+
+
 def try_lock(path: Path) -> int | None:
-    """An fd holding an exclusive flock on `path`, or None when someone else holds it."""
-    fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
+    """An fd holding an exclusive flock on `path` (a file or a directory), or None when someone
+    else holds it."""
+    fd = _open(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -43,7 +51,7 @@ def unlock(fd: int) -> None:
 
 
 def is_held(path: Path) -> bool:
-    """Whether some process holds the flock on `path` (a live runner holds runner.lock)."""
+    """Whether some process holds the flock on `path` (a live runner holds its workspace directory)."""
     if not path.exists():
         return False
     fd = try_lock(path)
@@ -56,7 +64,7 @@ def is_held(path: Path) -> bool:
 @contextlib.contextmanager
 def held(path: Path) -> Iterator[None]:
     """Hold the flock on `path` (blocking) for the duration of the block."""
-    fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

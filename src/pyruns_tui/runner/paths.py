@@ -16,7 +16,8 @@ from pyruns_tui.workspace.layout import Layout
 class RunnerPaths:
     """Where the runner of one workspace keeps its state.
 
-    - `runner.lock`: flock held by the live runner for its whole life (the single-instance lock).
+    - `lock`: the workspace directory itself, flock'ed by the live runner for its whole life
+      (the single-instance lock; not a file in `.runner/`, which a user can delete).
     - `spawn.lock`: flock held while a client checks for and starts a runner, and by a runner
       while it decides to exit when idle, so a task queued meanwhile is never left behind.
     - `runner.json`: who the live runner is (pid, start time, host, python, version).
@@ -53,7 +54,7 @@ class RunnerPaths:
 
     @property
     def lock(self) -> Path:
-        return self.dir / "runner.lock"
+        return self.dir.parent
 
     @property
     def spawn_lock(self) -> Path:

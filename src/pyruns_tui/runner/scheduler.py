@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from datetime import datetime
 from pathlib import Path
 
 from pyruns_tui.errors import PyrunsError
@@ -30,6 +31,7 @@ from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
 from pyruns_tui.runner.output_watch import OutputWatches
+from pyruns_tui.runner.locks import is_held
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
 from pyruns_tui.runner.retry import should_retry
@@ -38,16 +40,18 @@ from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
 from pyruns_tui.workspace.fsio import read_json
+from pyruns_tui.workspace.fsio import atomic_write, dump_json
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso, queue_times
 from pyruns_tui.workspace.settings import Settings, load_settings
-from pyruns_tui.workspace.store import TaskStore, stat_key
+from pyruns_tui.workspace.store import TaskStore, info_mode, stat_key
 
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
 ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
 LOST = "runner lost"
 PID_WRITE_DELAY_S = 0.5
 GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
+IO_RETRY_S = 1.0  # after a failed write (full disk), the next pass comes this soon
 
 
 class _Skip(Exception):
@@ -68,6 +72,7 @@ class ActiveRun:
     adopted: bool = False
     child_pid: int | None = None
     oom_kills: int | None = None  # the kernel's OOM kill count when it started
+    record: Task | None = None  # the task as this runner last wrote it: rebuilds an emptied task_info.json
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,10 @@ class Scheduler:
         self._pause_key: tuple[int, int, int] | None = None
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable)
         self.outputs = OutputWatches(self.layout, self.log)
+        self.last_write = "ok"
+        self._ending: str | None = None
+        self._io_failing: set[str] = set()
+        self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
         self._refresh_settings()
 
     # ----- configuration
@@ -201,6 +210,10 @@ class Scheduler:
         self._refresh_settings()
         self._recheck_at = None
         full, self._full = self._full, False
+        for run in list(self.active.values()):
+            key = stat_key(self.layout.task_info(run.name))
+            if key is not None and key[2] == 0:  # emptied under a live run: write it again
+                self._rebuild(run.name, run.index, lambda t: None, None, run.record)
         tasks = self._active_tasks() if full else self._known_tasks()
         self._known = {t.name for t in tasks}
         for gone in set(self._tasks) - self._known - set(self.active):
@@ -415,22 +428,33 @@ class Scheduler:
         self._update(task.name, change)
 
     def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
+        """`change` task `name` under the lock and save it; None when it was not written
+        (`self.last_write` then says why: "skip", "gone" or "io")."""
+        self.last_write = "ok"
         try:
             # no fsync: atomic rename is enough; after a power loss recovery redoes the state
             task = self.store.update(name, change, fsync=False)
+            self._io_failing.discard(name)
             self._remember(task, self.store.version(name))  # the next pass need not parse it
             if not task.status.is_active:
                 self.store.forget(name)
             return task
         except _Skip:
-            self.store.forget(name)
-            self._tasks.pop(name, None)
-            return None
-        except PyrunsError as exc:  # deleted or broken meanwhile: nothing to do for it
-            self.store.forget(name)
-            self._tasks.pop(name, None)
-            self.log(f"{name}: {exc}")
-            return None
+            self.last_write = "skip"
+        except (PyrunsError, OSError) as exc:
+            if isinstance(exc, OSError) or isinstance(exc.__cause__, OSError):
+                # a full disk: the pass is tried again soon, nothing is lost
+                self.last_write = "io"
+                if name not in self._io_failing:  # once, not at every retry
+                    self._io_failing.add(name)
+                    self.log(f"{name}: {exc}; trying again")
+                self._recheck_at = time.monotonic() + IO_RETRY_S
+            else:  # deleted or broken meanwhile: nothing to do for it
+                self.last_write = "gone"
+                self.log(f"{name}: {exc}")
+        self.store.forget(name)
+        self._tasks.pop(name, None)
+        return None
 
     # ----- starting
 
@@ -446,6 +470,11 @@ class Scheduler:
         if problem:
             self._fail_unstartable(task, problem)
             return False
+        busy = self._previous_run_alive(task)
+        if busy:
+            self._set_reason(task, busy)
+            self._recheck_at = time.monotonic() + IO_RETRY_S
+            return False
         git = self._git.get(launch.repo_dir)
         python = resolve_python(self.settings.python_executable)
         index_box: list[int] = []
@@ -455,6 +484,11 @@ class Scheduler:
                 raise _Skip
             index = max((r.index for r in t.runs), default=0) + 1
             index_box.append(index)
+            # the environment (secrets redacted, yet private) goes to an owner-only file beside the
+            # log: task_info.json then follows the umask and can be shared with a group
+            env_path = self.layout.run_env(name, index)
+            env_path.parent.mkdir(exist_ok=True)
+            atomic_write(env_path, dump_json(redact_env(launch.env)), fsync=False, mode=0o600)
             t.runs.append(
                 Run(
                     index=index,
@@ -465,7 +499,6 @@ class Scheduler:
                     host=host_name(),
                     git=git,
                     python=python,
-                    env=redact_env(launch.env),
                     log=f"run_logs/run{index}.log",
                 )
             )
@@ -474,7 +507,8 @@ class Scheduler:
             t.stop_requested = False
             t.retry_pending = None
 
-        if self._update(name, mark_running) is None:
+        record = self._update(name, mark_running)
+        if record is None:
             return False
         index = index_box[0]
         log_path = self.layout.run_log(name, index)
@@ -498,7 +532,7 @@ class Scheduler:
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
             return False
-        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills())
+        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills(), record=record)
         self.active[name] = run
         self._ensure_gpu_sampling()
         if gpus and task.gpu_mem_mb:
@@ -531,6 +565,21 @@ class Scheduler:
         runs = {name: str(self.layout.task_dir(name).resolve()) for name in self.active}
         self.accounting.sample(devices, runs)
         self.loop.call_later(GPU_SAMPLE_S, self._sample_gpus)
+
+    def _previous_run_alive(self, task: Task) -> str | None:
+        """Why `task` must not start now: an earlier run of this name, or of this task folder,
+        still has a live supervisor (a deleted task recreated, a runner that lost track)."""
+        if task.name in self.active or task.name == self._ending:
+            return "waiting for the previous run of this name to end"
+        index = max((r.index for r in task.runs), default=0) + 1
+        if self._logs_locked(task.name) or P.supervisor_alive(self.paths.run_state(task.name, index)):
+            return "waiting for the previous run of this task to end (its process is still alive)"
+        return None
+
+    def _logs_locked(self, name: str) -> bool:
+        """Whether a live supervisor holds this task folder's run_logs (it does for its life)."""
+        logs = self.layout.task_dir(name) / RUN_LOGS
+        return logs.is_dir() and not logs.is_symlink() and is_held(logs)
 
     def _pid_known(self, run: ActiveRun, pid: int) -> None:
         run.child_pid = pid
@@ -578,9 +627,15 @@ class Scheduler:
         # of short tasks does not wait for a task_info.json write per task between two runs. (The
         # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
         # that changed meanwhile is checked again when it is marked running.)
-        self._waiting = self._start_what_fits(self._waiting)
+        self._ending = run.name  # its record is not written yet: a new run of this name waits a pass
+        try:
+            self._waiting = self._start_what_fits(self._waiting)
+        finally:
+            self._ending = None
         self.outputs.finish(run.name)
-        self._finish_run(run.name, run.index, status, reason, state, failure, usage)
+        self._finish_run(run.name, run.index, status, reason, state, failure, usage, run.record)
+        if self.last_write == "io":
+            self._judged[(run.name, run.index)] = failure
         self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         self.wake()
 
@@ -592,14 +647,13 @@ class Scheduler:
             self.breaker.completed()
         if status is not Status.FAILED or state is None or not state.exited:
             return None
-        if state.error:
-            summary_error, line = state.error, None  # the log is incomplete: say why
-        else:
-            now_ooms = oom_kills() if oom_before is not None else None
-            summary = read_failure(self.layout.run_log(name, index), exit_code=state.exit_code,
-                                   signal_number=state.signal,
-                                   kernel_oom=now_ooms is not None and oom_before is not None and now_ooms > oom_before)
-            summary_error, line = summary.error, summary.line
+        if state.error:  # the log could not be written (a full disk): the machine failed, not the batch
+            return Failure(state.error, None, False)
+        now_ooms = oom_kills() if oom_before is not None else None
+        summary = read_failure(self.layout.run_log(name, index), exit_code=state.exit_code,
+                               signal_number=state.signal,
+                               kernel_oom=now_ooms is not None and oom_before is not None and now_ooms > oom_before)
+        summary_error, line = summary.error, summary.line
         verdict = self.breaker.failed(name, summary_error, state.duration_s)
         if verdict.trip is not None and self.pause is None:
             self.pause = verdict.trip
@@ -612,7 +666,8 @@ class Scheduler:
         return Failure(summary_error, line, verdict.deterministic or verdict.trip is not None)
 
     def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None,
-                    failure: Failure | None = None, usage: dict[str, Any] | None = None) -> None:
+                    failure: Failure | None = None, usage: dict[str, Any] | None = None,
+                    record: Task | None = None) -> None:
         finished = now_iso()
         settings = self.settings
 
@@ -648,10 +703,59 @@ class Scheduler:
         task = self._update(name, change)
         if task is not None and task.status is Status.QUEUED:
             self._known.add(name)  # queued again for a retry: the next pass looks at it
-        state_path = self.paths.run_state(name, index)
-        for path in (state_path, Path(f"{state_path}.lock")):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        written = task is not None
+        if not written and self.last_write != "io":
+            written = self._rebuild(name, index, change, state, record)
+        if written or self.last_write in ("skip", "gone"):
+            state_path = self.paths.run_state(name, index)
+            for path in (state_path, Path(f"{state_path}.lock")):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
+    def _rebuild(
+        self, name: str, index: int, change: Callable[[Task], None], state: P.RunState | None, record: Task | None,
+    ) -> bool:
+        """Write the record of a task whose task_info.json was emptied (truncated to 0 bytes)
+        from this runner's copy of it, or, without one, from the run's state; a file with other
+        content is the user's to fix (the state file is kept). True when written."""
+        path = self.layout.task_info(name)
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size != 0:
+                return False
+        except OSError:
+            return False
+        task = Task.from_dict(record.to_dict()) if record is not None else self._minimal_task(name, index, state)
+        task.name = name
+        try:
+            change(task)
+        except _Skip:
+            return False
+        with self.store.lock():
+            if os.stat(path).st_size != 0:
+                return False
+            try:
+                atomic_write(path, dump_json(task.to_dict()), fsync=False, mode=info_mode(task.to_dict()))
+            except OSError as exc:
+                self.log(f"{name}: cannot rebuild task_info.json: {exc.strerror}")
+                return False
+        self.store.forget(name)
+        self.log(f"{name}: task_info.json was empty; rebuilt it with run {index}")
+        return True
+
+    def _minimal_task(self, name: str, index: int, state: P.RunState | None) -> Task:
+        """What can be known of a task from its folder and a run's state file alone."""
+        from pyruns_tui.workspace.bootstrap import read_script_info
+
+        try:
+            info = read_script_info(self.layout)
+            kind, script = info.kind, info.script
+        except PyrunsError:
+            kind, script = ("shell", None) if self.layout.is_shell else ("argparse", None)
+        started = state.started_at if state is not None else None
+        start = datetime.fromtimestamp(started).astimezone().isoformat(timespec="milliseconds") if started else now_iso()
+        run = Run(index=index, status=Status.RUNNING, start=start, log=f"run_logs/run{index}.log")
+        return Task(name=name, status=Status.RUNNING, created_at=start, task_kind=kind, script=script, runs=[run],
+                    reason="rebuilt by the runner: task_info.json was emptied while the task ran")
 
     # ----- recovery (runs marked running that this runner does not watch)
 
@@ -667,12 +771,17 @@ class Scheduler:
             state = P.RunState.read(state_path) or state  # it may have ended just now
         if state is not None and state.exited:
             status, reason = exit_reason(state)
-            self._finish_run(task.name, run.index, status, reason, state,
-                             self._judge(task.name, run.index, status, state, None))
-            self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
+            key = (task.name, run.index)
+            if key not in self._judged:  # judged once, however often a full disk makes us retry
+                self._judged[key] = self._judge(task.name, run.index, status, state, None)
+            self._finish_run(task.name, run.index, status, reason, state, self._judged[key])
+            if self.last_write != "io":
+                del self._judged[key]
+                self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
             return
         if alive and state is not None:
-            adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True)
+            adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True,
+                                record=task)
             self.active[task.name] = adopted
             self.outputs.add(task.name, run.index, parse_iso(run.start), resume=True)
             assert self.loop is not None
@@ -684,7 +793,8 @@ class Scheduler:
         if state is None:
             started = parse_iso(run.start)
             young = started is not None and time.time() - started < ADOPT_WAIT_S
-            if young or P.supervisor_alive(state_path):
+            # a live supervisor whose state file is gone (`.runner/` deleted) writes it again at its end
+            if young or P.supervisor_alive(state_path) or self._logs_locked(task.name):
                 self._recheck_at = time.monotonic() + 0.2  # its supervisor has not written yet
                 return
         if state is not None:
@@ -705,8 +815,6 @@ class Scheduler:
 
     def cleanup_state_files(self) -> None:
         """Remove state and lock files of runs that are not running any more (left by a crash)."""
-        from pyruns_tui.runner.locks import is_held
-
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.paths.runs_dir):
                 path = Path(entry.path)
@@ -720,6 +828,10 @@ class Scheduler:
                 state = P.RunState.read(path)
                 if state is None or not state.task or state.task in self.active:
                     continue
+                if state.run is not None and stat_key(self.layout.task_info(state.task)) is not None and \
+                        os.stat(self.layout.task_info(state.task)).st_size == 0:
+                    self._recover_emptied(state)
+                    continue
                 if state.exited or not P.supervisor_alive(path):
                     try:
                         task: Task | None = self.store.get(state.task)
@@ -729,6 +841,17 @@ class Scheduler:
                         for stale in (path, Path(f"{path}.lock")):
                             with contextlib.suppress(OSError):
                                 stale.unlink()
+
+    def _recover_emptied(self, state: P.RunState) -> None:
+        """A run whose task_info.json is empty (no runner had a copy): record its end, or write
+        a running record the next pass adopts."""
+        assert state.task is not None and state.run is not None
+        if state.exited:
+            status, reason = exit_reason(state)
+            self._finish_run(state.task, state.run, status, reason, state)
+        else:
+            self._rebuild(state.task, state.run, lambda t: None, state, None)
+            self.request_full_scan()
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""

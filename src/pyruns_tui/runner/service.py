@@ -2,7 +2,7 @@
 
 Started by `client.ensure_runner` as `python -m pyruns_tui.runner.service --ready-fd N ROOT NAME`
 in a new session with stdio on `.runner/runner.log`. It forks once more (so it is nobody's
-child and never a zombie of the TUI), ignores SIGHUP, takes `runner.lock` for its whole life,
+child and never a zombie of the TUI), ignores SIGHUP, flocks the workspace directory for its whole life,
 recovers what a previous runner left, says `ready PID` on the ready pipe, then serves: every
 wake-up message, supervisor exit or periodic rescan runs one scheduler pass.
 
@@ -35,9 +35,10 @@ if TYPE_CHECKING:
 
 
 def log(message: str) -> None:
-    """One line in the runner log."""
-    sys.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} [{os.getpid()}] {message}\n")
-    sys.stderr.flush()
+    """One line in the runner log (lost, never raised, when the disk is full)."""
+    line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} [{os.getpid()}] {message}\n"
+    with contextlib.suppress(OSError):
+        os.write(2, line.encode("utf-8", "replace"))
 
 
 def _report(fd: int | None, message: str) -> None:
@@ -61,6 +62,7 @@ class RunnerService:
         self.exit_requested = False
         self.event: asyncio.Event | None = None
         self.fifo_fd: int | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def write_info(self) -> None:
         from pyruns_tui import __version__
@@ -96,6 +98,29 @@ class RunnerService:
         self.scheduler.request_full_scan()
         self._wake()
 
+    def _check_files(self) -> None:
+        """Make `.runner/` again if a user deleted it: the wake-up FIFO (clients could not poke
+        us) and runner.json. Our identity is the workspace directory's lock, which stays."""
+        try:
+            if os.stat(self.paths.fifo).st_ino == os.fstat(self.fifo_fd or 0).st_ino:
+                return
+        except OSError:
+            pass
+        assert self.loop is not None
+        try:
+            self.paths.create()
+            fd = wake.open_reader(self.paths.fifo)
+            self.write_info()
+        except OSError as exc:
+            log(f"cannot re-create {self.paths.dir}: {exc}")
+            return
+        if self.fifo_fd is not None:
+            self.loop.remove_reader(self.fifo_fd)
+            os.close(self.fifo_fd)
+        self.fifo_fd = fd
+        self.loop.add_reader(fd, self._on_fifo)
+        log(f"{self.paths.dir} was deleted; re-created it")
+
     def _request_exit(self) -> None:
         log("signal received, exiting (running tasks continue)")
         self.exit_requested = True
@@ -105,6 +130,7 @@ class RunnerService:
         import asyncio
 
         loop = asyncio.get_running_loop()
+        self.loop = loop
         self.event = asyncio.Event()
         self.scheduler.loop = loop
         self.scheduler.outputs.loop = loop
@@ -132,6 +158,7 @@ class RunnerService:
                 await asyncio.wait_for(self.event.wait(), timeout)
             except asyncio.TimeoutError:
                 self.scheduler.request_full_scan()  # the safety net: look at everything now and then
+                self._check_files()
             self.event.clear()
             if self.exit_requested:
                 break

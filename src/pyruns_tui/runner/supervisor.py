@@ -51,20 +51,76 @@ LINGER_S = 0.5  # after the task's main process exits, how long leftovers may fi
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
 READ_SIZE = 1 << 16
 DRAIN_READS = 256  # reads per wake-up before looking at signals and children again
+TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 _PR_SET_CHILD_SUBREAPER = 36
+
+
+STATE_SIZE = 2048  # state files are padded to this size: the final record then fits in place on a full disk
+STATE_RETRY_S = 24 * 3600.0  # how long the final record is retried (e.g. until space is freed)
+
+
+def encode_state(state: dict[str, Any]) -> bytes:
+    """The state as one JSON line padded with spaces to STATE_SIZE bytes (error texts are cut)."""
+    if isinstance(state.get("error"), str) and len(state["error"]) > 400:
+        state = dict(state, error=state["error"][:400])
+    data = json.dumps(state, ensure_ascii=False).encode("utf-8")
+    return data + b" " * max(0, STATE_SIZE - 1 - len(data)) + b"\n"
 
 
 def write_state(path: str, state: dict[str, Any]) -> None:
     """Replace the state file atomically (temp file + rename; no fsync: it is on the critical
-    path of every task end, and after a power loss the runner's recovery decides anyway)."""
+    path of every task end, and after a power loss the runner's recovery decides anyway).
+    When no new file fits (full disk), the existing one is overwritten in place: it was
+    padded to the same size, so that needs no new block."""
+    data = encode_state(state)
     tmp = f"{path}.{os.getpid()}.tmp"
-    data = (json.dumps(state) + "\n").encode("utf-8")
-    fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
+        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not _overwrite_in_place(path, data):
+            raise
+
+
+def _overwrite_in_place(path: str, data: bytes) -> bool:
+    """Write `data` over an existing state file at least as long; False when there is none."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        return os.fstat(fd).st_size >= len(data) and os.pwrite(fd, data, 0) == len(data)
+    except OSError:
+        return False
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+
+
+def write_state_retrying(path: str, state: dict[str, Any], give_up_s: float) -> bool:
+    """`write_state`, retried with back-off for up to `give_up_s` (a full disk, a deleted
+    `.runner/runs/`, which is made again); False when it never succeeded."""
+    deadline = time.monotonic() + give_up_s
+    delay = 0.05
+    while True:
+        try:
+            write_state(path, state)
+            return True
+        except OSError as exc:
+            if exc.errno == errno.ENOENT:
+                with contextlib.suppress(OSError):
+                    os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+            if time.monotonic() + delay > deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 _prctl: Any = None
@@ -270,8 +326,15 @@ class Supervisor:
         signal.signal(signal.SIGINT, lambda s, f: None)
         signal.signal(signal.SIGCHLD, lambda s, f: None)
         become_subreaper()
+        os.makedirs(os.path.dirname(self.state_path), 0o700, exist_ok=True)  # `.runner/` may have been deleted
+        # both locks are released by the kernel when we are gone, however
         lock_fd = open_regular(lock_path(self.state_path), os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)  # released by the kernel when we are gone, however
+        if not _try_flock(lock_fd):
+            raise Refused("another supervisor of this run is still alive", owns_state=False)
+        # the task's run_logs folder is locked too: no two runs of one task folder ever live at once
+        logs_fd = os.open(os.path.dirname(self.spec["log"]), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        if not _try_flock(logs_fd):
+            raise Refused("another run of this task still has a live process", owns_state=True)
 
         # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
         log_fd = open_regular(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
@@ -282,14 +345,16 @@ class Supervisor:
         # no output processing (ONLCR would turn "\n" into "\r\n"): the log holds the program's
         # bytes exactly, and the kernel copies them in bulk (2-3x the throughput)
         attrs[1] &= ~(termios.OPOST | termios.ONLCR)
+        attrs[3] &= ~termios.ECHO  # nobody types here: the end-of-file characters we send are not echoed
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        eof_char = attrs[6][termios.VEOF]
 
         started = time.time()
         started_mono = time.monotonic()
         self.child = spawn_child(self.spec, slave, master)
         os.close(slave)
         self.state.update(child_pid=self.child, started_at=started)
-        write_state(self.state_path, self.state)
+        write_state_retrying(self.state_path, self.state, 1.0)  # the task runs on even if the disk is full
         if self.report_fd >= 0:
             with contextlib.suppress(OSError):
                 os.write(self.report_fd, f"{self.child}\n".encode())
@@ -300,11 +365,16 @@ class Supervisor:
         poller = select.poll()
         poller.register(master, select.POLLIN)
         poller.register(wake_r, select.POLLIN)
-        log_error: str | None = None
+        log_error: OSError | None = None
+        lost = 0  # bytes of output not written to the log
+        eof_at = 0.0
 
         while True:
             self._reap()
             now = time.monotonic()
+            if now >= eof_at and self.child_status is None:
+                eof_at = now + TTY_EOF_S
+                _send_eof(master, eof_char)
             self._advance_kills(now)
             if self._finished(now):
                 break
@@ -331,12 +401,16 @@ class Supervisor:
                         self.pty_open = False
                         poller.unregister(master)
                         break
+                    if log_error is not None:  # the log is cut at the first failure: no gap inside it
+                        lost += len(data)
+                        continue
+                    view = memoryview(data)
                     try:
-                        view = memoryview(data)
                         while view:
                             view = view[os.write(log_fd, view) :]
                     except OSError as exc:  # a full disk must not block the task: keep draining
-                        log_error = log_error or f"cannot write the log: {exc.strerror}"
+                        log_error = exc
+                        lost += len(view)
 
         status = self.child_status if self.child_status is not None else 0
         self.state.update(
@@ -346,12 +420,12 @@ class Supervisor:
             stopped=self.stopped_while_running,
             finished_at=time.time(),
             duration_s=round((self.main_exit or time.monotonic()) - started_mono, 3),
-            error=log_error,
+            error=None if log_error is None else log_problem(log_error, lost),
         )
         os.close(log_fd)
         with contextlib.suppress(OSError):
             os.close(master)
-        write_state(self.state_path, self.state)
+        write_state_retrying(self.state_path, self.state, STATE_RETRY_S)
 
     def _reap(self) -> bool:
         """Reap exited children (noting the main one); True while any child is still alive."""
@@ -406,8 +480,38 @@ class Supervisor:
 
     def _timeout_ms(self, now: float) -> int:
         if self.child_status is None and not self.term_sent:
-            return -1  # SIGCHLD or SIGTERM wakes us through the wake-up pipe
+            return int(TTY_EOF_S * 1000)  # SIGCHLD or SIGTERM wake us through the wake-up pipe
         return 50  # shutting down: look again soon
+
+
+class Refused(Exception):
+    """This run must not start (its message is the run's error). `owns_state`: whether the
+    state file is ours to write (not when another supervisor of the same run holds it)."""
+
+    def __init__(self, message: str, *, owns_state: bool) -> None:
+        super().__init__(message)
+        self.owns_state = owns_state
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _send_eof(master: int, eof_char: bytes) -> None:
+    """An end-of-file for whatever reads the terminal (`/dev/tty`, getpass): one per call, so
+    a reader gets EOF within TTY_EOF_S instead of waiting forever for a keyboard."""
+    with contextlib.suppress(OSError):
+        os.write(master, eof_char)
+
+
+def log_problem(exc: OSError, lost: int) -> str:
+    """The run's error when its log could not be written."""
+    why = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else f"cannot write the log: {exc.strerror}"
+    return f"log truncated: {why} ({lost} bytes not written)"
 
 
 def lock_path(state_path: str) -> str:
@@ -424,9 +528,11 @@ def supervise(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
     except BaseException as exc:  # noqa: BLE001 - record the failure for the runner, end the task
         if supervisor.child:
             signal_tree(supervisor.child, signal.SIGKILL)
-        supervisor.state.update(state="exited", error=f"supervisor failed: {exc!r}", finished_at=time.time())
-        with contextlib.suppress(Exception):
-            write_state(supervisor.state_path, supervisor.state)
+        error = str(exc) if isinstance(exc, Refused) else f"supervisor failed: {exc!r}"
+        supervisor.state.update(state="exited", error=error, finished_at=time.time())
+        if not isinstance(exc, Refused) or exc.owns_state:  # never overwrite a live supervisor's record
+            with contextlib.suppress(Exception):
+                write_state_retrying(supervisor.state_path, supervisor.state, STATE_RETRY_S)
         with contextlib.suppress(Exception):
             sys.stderr.write(f"pyruns supervisor {os.getpid()}: {exc!r}\n")
         return 1

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import importlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from rich.text import Text
 from textual import work
@@ -28,6 +32,17 @@ from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
 
 REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
+DISK_FULL_BYTES = 64 * 1024  # less free space than this on the workspace's disk shows the banner
+DISK_BANNER_S = 24 * 3600.0  # the banner stays until the disk has space again
+
+
+def disk_full(path: Path) -> bool:
+    """Whether the file system holding `path` has (almost) no space left for us."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < DISK_FULL_BYTES
 
 
 # each screen's module is imported when the screen is first shown, not at start-up
@@ -89,6 +104,7 @@ class PyrunsApp(KeyOrder):
         self.runner_text = "?"
         self._refresh_busy = threading.Lock()
         self._next_refresh = 0.0
+        self.disk_full = False
 
     @property
     def layout(self) -> Layout:
@@ -96,6 +112,9 @@ class PyrunsApp(KeyOrder):
 
     def on_mount(self) -> None:
         self.title = f"pyruns-tui — {self.layout.name}"
+        # SIGTERM (kill, a closing session manager) exits like `q`: the terminal is restored
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
         self.refresh_tasks()
         self.switch_mode(self.start_mode)
         # what is alive after the first paint (modules, classes, screens) lives as long as the app:
@@ -124,12 +143,25 @@ class PyrunsApp(KeyOrder):
         pause = self._read_pause()
         if pause != self.pause:
             self.call_from_thread(setattr, self, "pause", pause)
+        full = disk_full(self.layout.workspace_dir)
+        if full != self.disk_full:
+            self.call_from_thread(self._show_disk_state, full)
         if snapshot.changed or snapshot.removed or runner != self.runner_text or not self.tasks_version:
             self.call_from_thread(self._apply_refresh, runner)
         if self._attach_runner:  # once, with this scan's tasks (a scan of its own cost ~1 s of the first paint)
             self._attach_runner = False
             if runner == "idle" and any(task.status.is_active for task in snapshot.tasks.values()):
                 self._start_runner()
+
+    def _show_disk_state(self, full: bool) -> None:
+        """A banner (an error notification that stays) while the workspace's disk is full."""
+        self.disk_full = full
+        if full:
+            self.notify(f"{self.layout.workspace_dir}: no space left. Runs lose output and nothing can be "
+                        "saved until space is freed.", title="Disk full", severity="error", timeout=DISK_BANNER_S)
+        else:
+            self.clear_notifications()
+            self.notify("The disk has space again.", title="Disk")
 
     def _start_runner(self) -> None:
         from pyruns_tui.runner.client import start_or_wake

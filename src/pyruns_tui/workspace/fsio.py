@@ -110,7 +110,10 @@ def write_all(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view) :]
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o644) -> None:
+SHARED_MODE = 0o666  # workspace files: the umask decides who else may read and write them (umask 002: the group)
+
+
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHARED_MODE) -> None:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -118,7 +121,9 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o6
         write_all(fd, data)
         if fsync:
             os.fsync(fd)
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # the error names the file it was for
         os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -132,7 +137,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = 0o6
         raise
 
 
-def atomic_write_text(path: Path, text: str, *, fsync: bool = True, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path, text: str, *, fsync: bool = True, mode: int = SHARED_MODE) -> None:
     atomic_write(path, text.encode("utf-8"), fsync=fsync, mode=mode)
 
 
@@ -196,7 +201,7 @@ def _indented(value: Any, newline: str) -> str | None:
     return "[" + inner + ("," + inner).join(parts) + newline + "]"
 
 
-def atomic_write_json(path: Path, data: Any, *, fsync: bool = True, mode: int = 0o644) -> None:
+def atomic_write_json(path: Path, data: Any, *, fsync: bool = True, mode: int = SHARED_MODE) -> None:
     atomic_write(path, dump_json(data), fsync=fsync, mode=mode)
 
 

@@ -95,6 +95,10 @@ class Layout:
     def run_log(self, name: str, index: int) -> Path:
         return self.task_dir(name) / RUN_LOGS / f"run{index}.log"
 
+    def run_env(self, name: str, index: int) -> Path:
+        """The run's environment snapshot: owner-only, apart from the group-shareable task_info.json."""
+        return self.task_dir(name) / RUN_LOGS / f"run{index}.env.json"
+
     def metrics_file(self, name: str) -> Path:
         return self.task_dir(name) / METRICS
 

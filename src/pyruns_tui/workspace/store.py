@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.errors import PyrunsError, WorkspaceError
+from pyruns_tui.errors import PyrunsError, WorkspaceError, os_error_line
 from pyruns_tui.workspace import layout as L
 from pyruns_tui.workspace.fsio import (
     NotRegularFile,
+    SHARED_MODE,
     WorkspaceLock,
     atomic_write,
     atomic_write_json,
@@ -26,7 +27,7 @@ from pyruns_tui.workspace.fsio import (
     write_all,
 )
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Status, Task, now_iso
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
 
 _read_json = read_json  # the parse of task files (tests count the calls)
@@ -54,9 +55,11 @@ def stat_key(path: str | Path) -> StatKey | None:
 
 
 def info_mode(data: dict[str, Any]) -> int:
-    """File mode of a task_info.json: owner-only once it holds a run's environment snapshot."""
+    """File mode of a task_info.json: as the umask says (shared with the group under umask 002);
+    owner-only if it holds a run's environment snapshot inline (written before the snapshot
+    moved to `run_logs/runN.env.json`)."""
     runs = data.get("runs") or []
-    return 0o600 if any(isinstance(r, dict) and r.get("env") for r in runs) else 0o644
+    return 0o600 if any(isinstance(r, dict) and r.get("env") for r in runs) else SHARED_MODE
 
 
 PARALLEL_WRITES_FROM = 200  # tasks per batch from which create_tasks writes with two threads
@@ -72,7 +75,7 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
         for name, files in part:
             os.mkdir(name, dir_fd=stage_fd)
             for file_name, data in files:
-                fd = os.open(f"{name}/{file_name}", flags, 0o644, dir_fd=stage_fd)
+                fd = os.open(f"{name}/{file_name}", flags, SHARED_MODE, dir_fd=stage_fd)
                 try:
                     write_all(fd, data)
                 finally:
@@ -99,6 +102,16 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
         helper.join()
     if errors:
         raise errors[0]  # the caller removes the staging folder
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 class TaskStore:
@@ -330,7 +343,10 @@ class TaskStore:
         if task.name in self._broken:  # never replace a file we could not read with a blank record
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
-        atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data))
+        try:
+            atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data))
+        except OSError as exc:  # a full disk: one line in every face, the old file stays whole
+            raise WorkspaceError(f"cannot save task {task.name!r}: {os_error_line(exc)}") from exc
         key = stat_key(str(path))
         if key is not None:
             self._info_cache[task.name] = (key, data)
@@ -366,6 +382,7 @@ class TaskStore:
         staging_name = f".staging-{os.getpid()}-{os.urandom(4).hex()}"
         staging = os.path.join(self._tasks_dir, staging_name)
         with self.lock():
+            self._remove_stale_staging()
             taken = set(self.names())
             created: list[Task] = []
             tasks_fd = os.open(self._tasks_dir, os.O_RDONLY)
@@ -396,6 +413,17 @@ class TaskStore:
                 os.close(tasks_fd)
                 shutil.rmtree(staging, ignore_errors=True)
         return created
+
+    def _remove_stale_staging(self) -> None:
+        """Remove staging folders of writers that were killed (their process is gone): a
+        killed `gen` of 10,000 tasks leaves them behind, and nobody else ever would."""
+        with contextlib.suppress(OSError), os.scandir(self._tasks_dir) as entries:
+            for entry in entries:
+                parts = entry.name.split("-")
+                if len(parts) != 3 or parts[0] != ".staging" or not parts[1].isdigit():
+                    continue
+                if entry.is_dir(follow_symlinks=False) and not _process_exists(int(parts[1])):
+                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def trash(self, names: Sequence[str]) -> list[str]:
         """Move tasks to `.trash/` (soft delete); returns their names inside the trash."""
@@ -451,6 +479,16 @@ class TaskStore:
                 restored.append(name)
             fsync_dir(self.layout.tasks_dir)
         return restored
+
+    def run_env(self, name: str, run: Run) -> dict[str, str]:
+        """The environment snapshot of a run ({} when not recorded or not readable by us)."""
+        if run.env:
+            return run.env
+        try:
+            data = read_json(self.layout.run_env(name, run.index)) if self._is_task_folder(name) else None
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def iter_tasks_with_config(self) -> Iterator[tuple[Task, dict[str, Any]]]:
         """Every live task with its parameters (for search, export and skip-existing)."""

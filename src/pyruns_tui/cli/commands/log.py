@@ -54,13 +54,19 @@ def _chunks(store: TaskStore, task: Task, index: int, follow: bool) -> Iterator[
     """The log's bytes from the start; following while run `index` is running."""
     from pyruns_tui.logs.tail import LogFile
 
+    from pyruns_tui.runner.control import RUNNER_CHECK_S, keep_watched
+
     log = LogFile(store.layout.run_log(task.name, index))
+    next_check = time.monotonic() + RUNNER_CHECK_S
     while True:
         live = follow and _is_live(store, task.name, index)
         while data := log.read_new(CHUNK):
             yield data
         if not live:
             return
+        if time.monotonic() >= next_check:  # as `wait`: a dead runner is started again, and it
+            next_check = time.monotonic() + RUNNER_CHECK_S  # ends a run whose supervisor died too
+            keep_watched(store)
         time.sleep(FOLLOW_POLL_S)
 
 

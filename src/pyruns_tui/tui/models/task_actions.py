@@ -9,8 +9,8 @@ may block for a moment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import control
@@ -108,5 +108,18 @@ def set_pinned(store: TaskStore, names: Sequence[str], pinned: bool) -> ActionRe
     return _each("pinned" if pinned else "unpinned", names, lambda name: store.update(name, lambda t: setattr(t, "pinned", pinned)))
 
 
-def set_notes(store: TaskStore, names: Sequence[str], text: str) -> ActionResult:
-    return _each("saved notes of", names, lambda name: store.update(name, lambda t: setattr(t, "notes", text)))
+def set_notes(store: TaskStore, names: Sequence[str], text: str, bases: Mapping[str, str]) -> ActionResult:
+    """Save notes edited from `bases` (each task's notes when the editor opened): a change made on
+    disk meanwhile (`note -a`) is merged in, never overwritten."""
+    from pyruns_tui.workspace.notes import NotesMerge, save_edited_notes
+
+    merged: list[str] = []
+
+    def save(name: str) -> None:
+        if save_edited_notes(store, name, text, bases.get(name, "")) is not NotesMerge.SAVED:
+            merged.append(name)
+
+    result = _each("saved notes of", names, save)
+    if merged:
+        return replace(result, verb=f"saved notes (merged with a change made meanwhile: {', '.join(merged)}) of")
+    return result

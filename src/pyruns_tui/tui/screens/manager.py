@@ -152,7 +152,9 @@ class ManagerScreen(PyrunsScreen):
             text = read_bytes(path).decode("utf-8", "replace")  # a planted FIFO must not hang the TUI
         except OSError as exc:
             text = os_error_line(exc)
-        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text)
+        last = entry.task.last_run
+        env = self.pyruns.state.store.run_env(entry.name, last) if last is not None else None
+        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text, env)
 
     def action_toggle_detail(self) -> None:
         self.detail_shown = self.detail.has_class("-hidden")
@@ -253,13 +255,20 @@ class ManagerScreen(PyrunsScreen):
         names = self.browser.targets()
         if not names:
             return
-        notes = {self.browser.index.entries[name].task.notes for name in names}
+        store = self.pyruns.state.store
+        bases = {}  # what the editor starts from, read now: a change made while it is open is merged
+        for name in names:
+            try:
+                bases[name] = store.get(name).notes
+            except PyrunsError:
+                bases[name] = self.browser.index.entries[name].task.notes
+        notes = set(bases.values())
         text = notes.pop() if len(notes) == 1 else ""
         title = f"Notes of {names[0]}" if len(names) == 1 else f"Notes of {len(names)} tasks (replaces each)"
 
         def done(result: str | None) -> None:
             if result is not None:
-                self.report(actions.set_notes(self.pyruns.state.store, names, result))
+                self.report(actions.set_notes(store, names, result, bases))
 
         self.app.push_screen(NotesDialog(title, text), done)
 

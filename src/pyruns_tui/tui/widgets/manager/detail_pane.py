@@ -56,7 +56,8 @@ def runs_text(task: Task) -> Text:
     return text
 
 
-def detail_renderable(task: Task, config_title: str, config_text: str) -> RenderableType:
+def detail_renderable(task: Task, config_title: str, config_text: str,
+                      env: dict[str, str] | None = None) -> RenderableType:
     """The pane's content for `task`; `config_text` is config.yaml (or the shell command)."""
     glyph, style = STATUS_GLYPHS[task.status]
     title = Text()
@@ -87,13 +88,14 @@ def detail_renderable(task: Task, config_title: str, config_text: str) -> Render
     parts.append(runs_text(task) if task.runs else Text("(never run)", style="dim"))
     if run is not None:
         parts.append(_heading(f"Environment (run {run.index})"))
-        if run.env:
-            env = Text()
-            for key in sorted(run.env):
-                env.append(printable(key), style="cyan")
-                env.append(f"={printable(str(run.env[key]))}\n")
-            env.rstrip()
-            parts.append(env)
+        env = run.env or env
+        if env:
+            lines = Text()
+            for key in sorted(env):
+                lines.append(printable(key), style="cyan")
+                lines.append(f"={printable(str(env[key]))}\n")
+            lines.rstrip()
+            parts.append(lines)
         else:
             parts.append(Text("(not recorded)", style="dim"))
         if run.python:
@@ -119,7 +121,9 @@ class DetailPane(VerticalScroll, can_focus=True):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Text("No task highlighted", style="dim"), id="detail-body")
 
-    def show(self, task: Task | None, config_title: str = "Config", config_text: str = "") -> None:
+    def show(self, task: Task | None, config_title: str = "Config", config_text: str = "",
+             env: dict[str, str] | None = None) -> None:
+        """Describe `task`; `env`: its last run's environment snapshot (read from its own file)."""
         body = self.query_one("#detail-body", Static)
         if task is None:
             self.task_name = None
@@ -128,4 +132,4 @@ class DetailPane(VerticalScroll, can_focus=True):
         if task.name != self.task_name:
             self.scroll_home(animate=False)
         self.task_name = task.name
-        body.update(detail_renderable(task, config_title, config_text))
+        body.update(detail_renderable(task, config_title, config_text, env))

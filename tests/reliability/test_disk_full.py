@@ -1,0 +1,164 @@
+"""A full disk under the whole workspace (a 2 MB tmpfs, root only): the runner and every
+supervisor survive, exit records are written (in place, retried until there is room), the
+exit codes are kept, lost log bytes are reported, and every CLI command says it in one line."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.runner.proc import RunState
+from pyruns_tui.workspace.bootstrap import init_shell_workspace
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import TaskStore
+from tests.reliability.conftest import finish_project
+from tests.reliability.harness import assert_clean_error, pyr, wait_until
+from tests.runner.harness import SETTINGS, Project
+
+pytestmark = pytest.mark.slow
+
+FILL = (
+    "import os\n"
+    "chunk = b'x' * 65536\n"
+    "with open('fill', 'wb', buffering=0) as fh:\n"
+    "    try:\n"
+    "        while True:\n"
+    "            fh.write(chunk)\n"
+    "    except OSError as exc:\n"
+    "        print('disk full:', exc.strerror)\n"
+    "print('DONE')\n"
+)
+
+
+def talker(gate: Path) -> str:
+    """Waits for the disk to be full, then prints 200 kB and DONE, and exits 0."""
+    return (
+        "import os, time\n"
+        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
+        "for i in range(400):\n    print('%04d ' % i + 'z' * 500)\n"
+        "print('DONE')\n"
+    )
+
+
+def task_processes(project: Project) -> list[psutil.Process]:
+    """The live task processes of `project` (not its runner nor supervisors)."""
+    found = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if proc.environ().get("PYRUNS_TASK_DIR", "").startswith(str(project.dir)):
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    found.append(proc)
+    return found
+
+
+@pytest.fixture
+def full_disk_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """A shell project on its own 2 MB tmpfs (unmounted at the end)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        directory = disk / "proj"
+        directory.mkdir()
+        layout = init_shell_workspace(directory)
+        layout.settings_file.write_text(SETTINGS)
+        monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
+        proj = Project(directory, layout, TaskStore(layout))
+        yield proj
+        with contextlib.suppress(OSError):
+            (directory / "fill").unlink()
+        finish_project(proj)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_a_full_disk_loses_no_exit_record_and_no_process(full_disk_project: Project, tmp_path: Path) -> None:
+    project = full_disk_project
+    gate = tmp_path / "gate"  # outside the tmpfs: it can be made while the disk is full
+    other = project.dir.parent / "other"  # a project to `init` once the disk is full
+    other.mkdir()
+    (other / "train.py").write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr')\n")
+    fill = project.add("fill", FILL)
+    talkers = [project.add(f"talk{i}", talker(gate)) for i in range(3)]
+    idle = project.add("idle", "print('never run')")
+    control.queue(project.store, [fill, *talkers])
+    runner = project.runner_pid()
+    state = project.runner_paths.run_state(fill, 1)
+    wait_until(lambda: (s := RunState.read(state)) is not None and s.exited, 60, "the filler to end")
+    gate.touch()
+    wait_until(lambda: not task_processes(project), 60, "every task to end")
+
+    assert client.runner_alive(project.layout) and project.runner_pid() == runner
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("command: echo {n}\nparams:\n  n: 1 | 2\n")
+    home = tmp_path / "home"
+    for args in (("note", idle, "hello"), ("note", "-a", idle, "more"), ("pin", idle), ("rm", idle),
+                 ("run", idle), ("gen", str(spec), "-n", "new"), ("-C", str(other), "init", "train.py")):
+        result = pyr(project.dir, *args, home=home)
+        assert_clean_error(result, 1)
+        assert "No space left on device" in result.err or "disk is full" in result.err, result.err
+
+    (project.dir / "fill").unlink()
+    tasks = project.wait(fill, *talkers, timeout=60)
+    truncated = []
+    for name, task in tasks.items():
+        run = task.last_run
+        assert run is not None and run.exit_code == 0, (name, task.reason)  # the exit code is kept
+        if task.status is Status.COMPLETED:  # its output found room (space comes and goes)
+            assert project.log(name).endswith(b"DONE\n")
+        else:
+            assert task.status is Status.FAILED and (task.reason or "").startswith("log truncated: disk full ("), \
+                (name, task.reason)
+            truncated.append(name)
+    assert fill in truncated
+    assert not project.runner_paths.pause.exists()  # a full disk is not a broken batch: no pause
+    assert not [p for p in project.layout.workspace_dir.rglob("*") if p.name.endswith(".tmp")]
+    assert project.runner_pid() == runner
+    after = project.add("after", "print('after')")
+    control.queue(project.store, [after])
+    assert project.wait(after, timeout=60)[after].status is Status.COMPLETED
+
+
+def fill_disk(path: Path) -> None:
+    """Write `path` until the file system is full."""
+    chunk = b"x" * 65536
+    with open(path, "wb", buffering=0) as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(chunk)
+
+
+async def test_the_tui_shows_a_banner_while_the_disk_is_full(full_disk_project: Project) -> None:
+    from pyruns_tui.tui.app import PyrunsApp
+
+    project = full_disk_project
+    project.add("one", "print(1)")
+    app = PyrunsApp(project.layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert not app.disk_full
+        fill_disk(project.dir / "fill")
+        await wait_for(pilot, lambda: app.disk_full, "the banner")
+        assert any(n.title == "Disk full" for n in app._notifications)
+        (project.dir / "fill").unlink()
+        await wait_for(pilot, lambda: not app.disk_full, "the banner to go")
+        assert not any(n.title == "Disk full" for n in app._notifications)
+
+
+async def wait_for(pilot: object, predicate: object, what: str, timeout: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)  # type: ignore[attr-defined]

@@ -1,0 +1,132 @@
+"""Faults around the runner's own files: `.runner/` deleted under a live runner, a running task's
+folder deleted and its name reused, task_info.json emptied while its task runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import psutil
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.workspace.model import Status
+from tests.runner.harness import Project, until
+
+PRINT_PID = "import os\nprint('pid', os.getpid())\n"
+
+
+def runner_processes(project: Project) -> list[int]:
+    """Pids of live runners of `project` (supervisors are forks of a runner: left out)."""
+    found: dict[int, int] = {}
+    for proc in psutil.process_iter():
+        try:
+            cmd = proc.cmdline()
+            if "pyruns_tui.runner.service" in cmd and str(project.layout.root) in cmd:
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    found[proc.pid] = proc.ppid()
+        except psutil.Error:
+            continue
+    return sorted(pid for pid, parent in found.items() if parent not in found)
+
+
+def test_deleting_the_runner_dir_never_gives_a_second_runner(project: Project) -> None:
+    code, release = project.gate("long")
+    long = project.add("long", code + "print('long done')\n")
+    control.queue(project.store, [long])
+    until(lambda: project.task(long).status is Status.RUNNING and project.task(long).last_run.pid,
+          what="long to run")
+    first = project.runner_pid()
+    shutil.rmtree(project.runner_paths.dir)
+    other = project.add("other", "print('other done')")
+    assert project.cli("run", other) == 0
+    assert project.wait(other, timeout=60)[other].status is Status.COMPLETED
+    assert runner_processes(project) == [first]
+    assert project.task(long).status is Status.RUNNING, project.task(long).reason
+    release()
+    task = project.wait(long, timeout=60)[long]
+    assert task.status is Status.COMPLETED, task.reason
+    assert task.last_run is not None and task.last_run.exit_code == 0
+    assert project.log(long) == b"long done\n"
+    until(lambda: project.runner_paths.fifo.exists(), what="the wake-up FIFO to be made again")
+
+
+def test_a_recreated_name_of_a_deleted_running_task_waits_and_keeps_its_own_record(project: Project) -> None:
+    code, release = project.gate("old")
+    name = project.add("same", code + "print('old done')\n")
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING and project.task(name).last_run.pid,
+          what="the old run's pid")
+    old_pid = project.task(name).last_run.pid
+    shutil.rmtree(project.layout.task_dir(name))  # deleted by hand while it runs
+    assert project.add("same", PRINT_PID) == name
+    control.queue(project.store, [name])
+    until(lambda: "previous run" in (project.task(name).reason or ""), what="the new task to say why it waits")
+    assert project.task(name).status is Status.QUEUED
+    release()
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, task.reason
+    run = task.last_run
+    assert run is not None and run.index == 1 and run.pid != old_pid
+    assert project.log(name) == f"pid {run.pid}\n".encode()
+
+
+def test_an_emptied_task_info_is_rebuilt_with_the_run(project: Project) -> None:
+    code, release = project.gate("emptied")
+    name = project.add("emptied", code + "print('finished')\n")
+    project.store.update(name, lambda t: setattr(t, "notes", "keep me"))
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING, what="the task to run")
+    info = project.layout.task_info(name)
+    info.write_bytes(b"")
+    until(lambda: info.stat().st_size > 0, what="the runner to rebuild task_info.json")
+    assert json.loads(info.read_bytes())["status"] == "running"
+    release()
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, task.reason
+    assert task.notes == "keep me" and task.last_run is not None and task.last_run.exit_code == 0
+
+
+def test_an_emptied_task_info_is_rebuilt_by_a_new_runner(project: Project) -> None:
+    code, release = project.gate("orphan")
+    name = project.add("orphan", code + "print('finished')\n")
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING, what="the task to run")
+    client.stop_runner(project.layout)
+    project.layout.task_info(name).write_bytes(b"")
+    release()
+    until(lambda: project.log(name) == b"finished\n", what="the task to end")
+    client.ensure_runner(project.layout)
+    until(lambda: project.layout.task_info(name).stat().st_size > 0, what="the new runner to rebuild the record")
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, task.reason
+    assert task.last_run is not None and task.last_run.index == 1 and task.last_run.exit_code == 0
+
+
+def test_log_follow_ends_when_the_runner_and_the_supervisor_are_killed(project: Project) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from pyruns_tui.runner.proc import RunState
+
+    code, _release = project.gate("followed")
+    name = project.add("followed", "print('started', flush=True)\n" + code)
+    control.queue(project.store, [name])
+    until(lambda: project.log(name) == b"started\n", what="the task to print")
+    follower = subprocess.Popen([sys.executable, "-m", "pyruns_tui", "-C", str(project.dir), "log", "-f", name],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        state = RunState.read(project.runner_paths.run_state(name, 1))
+        assert state is not None
+        os.kill(project.runner_pid(), signal.SIGKILL)
+        os.kill(state.supervisor_pid, signal.SIGKILL)
+        out, err = follower.communicate(timeout=60)  # the old code followed forever
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
+    assert follower.returncode in (0, 1) and b"Traceback" not in err, err  # 1: the followed run failed
+    assert out.startswith(b"started\n")
+    task = project.task(name)
+    assert task.status is Status.FAILED and "runner lost" in (task.reason or ""), task.reason

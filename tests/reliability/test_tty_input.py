@@ -1,0 +1,40 @@
+"""A task that reads its terminal (`/dev/tty`, getpass) gets end-of-file, never hangs its slot."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyruns_tui.runner import control
+from pyruns_tui.workspace.model import Status
+from tests.runner.harness import Project
+
+GETPASS = (
+    "import getpass\n"
+    "try:\n    getpass.getpass('password: ')\nexcept EOFError:\n    print('EOF from getpass')\n"
+    "with open('/dev/tty') as tty:\n    print('second read:', repr(tty.readline()))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("read x < /dev/tty; echo \"read returned $?\"", b"read returned 1"),
+        ("for i in 1 2 3; do read x < /dev/tty; done; echo three reads done", b"three reads done"),
+    ],
+)
+def test_a_shell_task_reading_dev_tty_gets_eof(project: Project, command: str, expected: bytes) -> None:
+    name = project.add("reader", command=command)
+    control.queue(project.store, [name])
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
+    assert expected in project.log(name)
+
+
+def test_getpass_gets_eof_and_nothing_is_echoed(project: Project) -> None:
+    name = project.add("secret", GETPASS)
+    control.queue(project.store, [name])
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
+    log = project.log(name)
+    assert b"EOF from getpass" in log and b"second read: ''" in log
+    assert b"^D" not in log and b"\x04" not in log
