@@ -82,6 +82,10 @@ def test_a_group_member_sees_the_other_members_completed_run(shared_dir: Path) -
     assert row["status"] == "completed", row
     shown = as_user("b", shared_dir, "-w", "_shell_", "log", "t")
     assert shown.returncode == 0 and shown.stdout == "shared 1\n", shown.stderr
+    done = as_user("a", shared_dir, "-w", "_shell_", "gen", str(spec), "-n", "u")
+    assert done.returncode == 0, done.stderr
+    queued = as_user("b", shared_dir, "-w", "_shell_", "run", "u", "--wait")  # picked up by A's runner
+    assert queued.returncode == 0, queued.stderr
     env = proj / "_pyruns_" / "_shell_" / "tasks" / "t" / "run_logs" / "run1.env.json"
     assert env.stat().st_mode & 0o077 == 0, "the environment snapshot must stay owner-only"
     as_user("a", shared_dir, "-w", "_shell_", "runner", "stop")

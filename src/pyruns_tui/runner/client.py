@@ -176,6 +176,9 @@ def begin_runner(layout: Layout) -> RunnerStart:
 
     load_settings(layout.settings_file)  # the runner would only log bad settings: refuse them here
     paths = RunnerPaths.of(layout)
+    if locks.is_held(paths.lock):  # up: nothing in `.runner/` is needed (it may be another member's)
+        info = runner_info(layout)
+        return RunnerStart(layout, None, pid=info.pid if info else 0)
     paths.create()
     spawn_fd = _acquire(paths.spawn_lock)
     try:

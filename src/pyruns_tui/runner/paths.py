@@ -47,7 +47,7 @@ class RunnerPaths:
                     raise RunnerError(f"{directory} is not a plain directory (a symlink or file); remove it") from None
                 raise
             try:
-                if directory == self.dir:
+                if directory == self.dir and os.fstat(fd).st_uid == os.geteuid():  # another member's stays theirs
                     os.fchmod(fd, 0o700)
             finally:
                 os.close(fd)

@@ -257,7 +257,8 @@ class WorkspaceLock:
     def hold(self) -> Iterator[None]:
         with self._thread_lock:
             if self._depth == 0:
-                fd = open_regular(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                # read-only is enough for flock: every member of a shared project can take it
+                fd = open_regular(self.path, os.O_RDONLY | os.O_CREAT, SHARED_MODE)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX)
                 except BaseException:
