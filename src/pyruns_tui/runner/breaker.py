@@ -89,7 +89,7 @@ def read_pause(path: Path) -> Pause | None:
     """The pause recorded at `path`, or None when the runner is not paused."""
     try:
         return Pause.from_dict(read_json(path))
-    except FileNotFoundError:
+    except (FileNotFoundError, PermissionError):  # PermissionError: another member's private `.runner/`
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Pause("unreadable .runner/paused.json", (), 0.0)  # still paused: resume removes it
