@@ -58,7 +58,8 @@ def interpreter() -> tuple[str, str]:
 
 def as_user(user: str, base: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     python, path = interpreter()
-    env = cli_env(base / f"home-{user}", {"PYTHONPATH": path})
+    # a group-writable workspace is refused unless trusted (planted workspaces): members opt in
+    env = cli_env(base / f"home-{user}", {"PYTHONPATH": path, "PYRUNS_TUI_SAFE_DIRECTORIES": str(base / "proj")})
     command = ["setpriv", f"--reuid={USERS[user]}", f"--regid={GROUP}", "--clear-groups", "--",
                "sh", "-c", 'umask 002 && exec "$@"', "sh", python, "-m", "pyruns_tui", *args]
     return subprocess.run(command, cwd=base / "proj", env=env, capture_output=True, text=True, timeout=timeout)
