@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pyruns_tui.metrics.export import STATS, metrics_by_run
+from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
 from pyruns_tui.metrics.report_format import json_safe
 from pyruns_tui.metrics.track import MetricStats, read_summary
 from pyruns_tui.workspace.query import flatten, format_value
@@ -112,12 +112,8 @@ def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> MappingDiff:
 def _latest_metrics(store: TaskStore, name: str) -> tuple[int | None, dict[str, MetricStats]]:
     task = store.get(name)
     by_run = metrics_by_run(store, task)
-    if not by_run:
-        return None, {}
-    for run in reversed(task.runs):
-        if run.index in by_run:
-            return run.index, by_run[run.index]
-    return None, by_run.get(None, {})
+    run = metrics_run(task, by_run)
+    return (run, by_run[run]) if run is not None else (None, by_run.get(None, {}))
 
 
 def compare_tasks(store: TaskStore, a: str, b: str) -> Comparison:

@@ -154,6 +154,29 @@ def _default_owner(task: Task, starts: list[tuple[float, int]]) -> int | None:
     return task.runs[-1].index if task.runs else None
 
 
+def run_window(task: Task, run: int) -> tuple[float, float]:
+    """(since, until) epoch times of the metric rows that belong to run `run` of `task`: from its
+    start to the next run's start, the first run also owning rows before any start (as
+    `metrics_by_run` splits them)."""
+    starts = _run_starts(task)
+    for position, (start, index) in enumerate(starts):
+        if index == run:
+            since = start if position else -math.inf
+            until = starts[position + 1][0] if position + 1 < len(starts) else math.inf
+            return since, until
+    return -math.inf, math.inf
+
+
+def metrics_run(task: Task, logged: Iterable[int | None]) -> int | None:
+    """The run whose metrics stand for the task (Manager columns, compare, `pyr-tui compare`):
+    the latest run that logged any metric, among `logged` (the runs with rows)."""
+    runs = set(logged)
+    for run in reversed(task.runs):
+        if run.index in runs:
+            return run.index
+    return None
+
+
 def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, MetricStats]]:
     """The metric statistics of each run of `task` (key None: a task with no run yet).
 

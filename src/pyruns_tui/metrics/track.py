@@ -106,9 +106,13 @@ class MetricsReader:
     statistics are kept (cheap for many tasks in the Manager).
     """
 
-    def __init__(self, path: str | os.PathLike[str], keep_series: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], keep_series: bool = True,
+                 window: tuple[float, float] | None = None) -> None:
+        """`window` (since, until): only the rows logged in that time span (one run's rows, see
+        `metrics.export.run_window`); a row without `t` goes with the row before it."""
         self.path = Path(path)
         self.keep_series = keep_series
+        self.window = window
         self._reset()
 
     @classmethod
@@ -128,6 +132,7 @@ class MetricsReader:
         self.rows = 0
         self.skipped_lines = 0
         self.bytes_read = 0
+        self._when = -math.inf  # the time of the last row read that had one
 
     @property
     def offset(self) -> int:
@@ -173,10 +178,17 @@ class MetricsReader:
         batch: dict[str, tuple[list[int], list[float], list[str | None]]] = {}
         stages = self._stages
         first_index = index = self.rows
+        window = self.window
         for row in rows:
             if type(row) is not dict:
                 self.skipped_lines += 1
                 continue
+            if window is not None:
+                t = row.get("t")
+                if type(t) in (int, float) and t == t:
+                    self._when = t
+                if not window[0] <= self._when < window[1]:
+                    continue
             step = row.get("step")
             if type(step) is not int:
                 step = index

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.metrics.export import metrics_by_run, metrics_run, run_window
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
@@ -220,7 +221,7 @@ class TaskIndex:
             if not with_config:
                 metrics = previous.view.metrics if previous else {}
             elif task.runs:
-                metrics = self._poll_metrics(store, name)
+                metrics = self._poll_metrics(store, task)
             else:
                 metrics = {}  # metrics are logged while a task runs: a task that never ran has none
             progress = task_progress(store.layout, task)
@@ -233,25 +234,38 @@ class TaskIndex:
         entries = []
         for name in names:
             entry = self.entries.get(name)
-            reader = self._readers.get(name)
             if entry is None:
                 continue
-            if reader is None:
-                reader = self._readers[name] = MetricsReader(store.layout.metrics_file(name), keep_series=False)
+            reader = self._reader(store, entry.task)
             grew = reader.poll()
             progress = task_progress(store.layout, entry.task)
             if grew or progress != entry.view.progress:
-                metrics = {metric: stats.last for metric, stats in reader.stats().items()} if grew else entry.view.metrics
+                metrics = self._last_values(store, entry.task, reader) if grew else entry.view.metrics
                 entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry, progress))
         return entries
 
-    def _poll_metrics(self, store: TaskStore, name: str) -> dict[str, float]:
-        reader = self._readers.get(name)
-        if reader is None:
-            path = store.layout.metrics_file(name)
-            reader = self._readers[name] = MetricsReader(path, keep_series=False)
+    def _reader(self, store: TaskStore, task: Task) -> MetricsReader:
+        """The task's reader, over the rows of its latest run once it has run more than once."""
+        window = run_window(task, task.runs[-1].index) if len(task.runs) > 1 else None
+        reader = self._readers.get(task.name)
+        if reader is None or reader.window != window:
+            path = store.layout.metrics_file(task.name)
+            reader = self._readers[task.name] = MetricsReader(path, keep_series=False, window=window)
+        return reader
+
+    def _poll_metrics(self, store: TaskStore, task: Task) -> dict[str, float]:
+        reader = self._reader(store, task)
         reader.poll()
-        return {metric: stats.last for metric, stats in reader.stats().items()}
+        return self._last_values(store, task, reader)
+
+    @staticmethod
+    def _last_values(store: TaskStore, task: Task, reader: MetricsReader) -> dict[str, float]:
+        """Last values of the run `metrics_run` picks (the rule of compare and export)."""
+        if reader.names or reader.window is None:
+            return {metric: stats.last for metric, stats in reader.stats().items()}
+        by_run = metrics_by_run(store, task)  # the latest run logged nothing (yet): an older one counts
+        run = metrics_run(task, by_run)
+        return {metric: stats.last for metric, stats in by_run.get(run, {}).items()} if run is not None else {}
 
     def forget_readers(self, names: Iterable[str]) -> None:
         for name in names:

@@ -13,6 +13,7 @@ from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.tui.models import task_actions as actions
+from pyruns_tui.metrics.export import run_window
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.monitor.charts import (
     ChartSource,
@@ -224,7 +225,19 @@ class MonitorScreen(PyrunsScreen):
             for name, params in differing_params(configs).items():
                 if params:
                     labels[name] = f"{name} {params}"
-        return [ChartSource(name, layout.metrics_file(name), labels[name]) for name in names]
+        return [ChartSource(name, layout.metrics_file(name), *self._run_of(name, labels[name])) for name in names]
+
+    def _run_of(self, name: str, label: str) -> tuple[str, tuple[float, float] | None]:
+        """The label and time window of the run charted for task `name`: the run shown in the log
+        header for the shown task, the latest run for the others (one run's rows, never a mix)."""
+        task = self._tasks().get(name)
+        if task is None or not task.runs:
+            return label, None
+        shown = self.log_pane.shown_task
+        run = self.log_pane.run if shown is not None and shown.name == name and self.log_pane.run else task.runs[-1].index
+        if len(task.runs) == 1:
+            return label, None
+        return f"{label} run{run}", run_window(task, run)
 
     def on_screen_suspend(self) -> None:
         self.query_one(SystemPanel).set_active(False)
@@ -240,7 +253,7 @@ class MonitorScreen(PyrunsScreen):
     def action_cycle_run(self, step: int) -> None:
         if self.log_pane.cycle_run(step) is None:
             self.notify("this task has no runs yet", severity="warning")
-        self.query_one(ContentSwitcher).current = "log"
+        self._refresh_dependents()  # the charts follow the run picked
 
     def _active_view(self) -> LogView:
         """The log view with focus (a split pane), else the main one."""

@@ -26,11 +26,13 @@ MAX_LABEL_PARAMS = 3
 
 @dataclass(frozen=True)
 class ChartSource:
-    """One task to chart: its name, its metrics.jsonl, and the label of its lines."""
+    """One run of a task to chart: the task's name, its metrics.jsonl, the label of its lines and
+    the time window of the run's rows (`metrics.export.run_window`; None: the whole file)."""
 
     name: str
     metrics_file: Path
     label: str
+    window: tuple[float, float] | None = None
 
 
 def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -47,14 +49,15 @@ def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
 
 
 def stage_markers(points: Sequence[tuple[int, float, str | None]]) -> list[Marker]:
-    """A marker at the first step of each stage after the first one seen."""
+    """A marker where each stage first appears, after the first one seen (stages that take
+    turns every epoch, train/val, are marked once, not every epoch)."""
     markers: list[Marker] = []
-    previous: str | None = None
+    seen: set[str] = set()
     for step, _value, stage in points:
-        if stage is not None and stage != previous:
-            if previous is not None:
+        if stage is not None and stage not in seen:
+            if seen:
                 markers.append(Marker(float(step), stage))
-            previous = stage
+            seen.add(stage)
     return markers
 
 
@@ -67,7 +70,7 @@ class MetricCharts(VerticalScroll):
 
     DEFAULT_CSS = """
     MetricCharts { height: 1fr; }
-    MetricCharts > BrailleChart { height: 12; margin-bottom: 1; }
+    MetricCharts > BrailleChart { height: 1fr; min-height: 10; margin-bottom: 1; }
     MetricCharts > .charts--empty { color: $text-muted; padding: 1 2; }
     """
 
@@ -75,7 +78,7 @@ class MetricCharts(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self.hz = hz
         self.sources: tuple[ChartSource, ...] = ()
-        self._readers: dict[str, MetricsReader] = {}
+        self._readers: dict[ChartSource, MetricsReader] = {}
         self._timer: Timer | None = None
         self._names: list[str] = []
 
@@ -88,7 +91,7 @@ class MetricCharts(VerticalScroll):
         if sources == self.sources:
             return
         self.sources = sources
-        self._readers = {s.name: self._readers.get(s.name) or MetricsReader(s.metrics_file) for s in sources}
+        self._readers = {s: self._readers.get(s) or MetricsReader(s.metrics_file, window=s.window) for s in sources}
         for reader in self._readers.values():
             reader.poll()
         self._redraw(force=True)
@@ -130,7 +133,7 @@ class MetricCharts(VerticalScroll):
             series: list[Series] = []
             markers: list[Marker] = []
             for index, source in enumerate(self.sources):
-                points = self._readers[source.name].series(name)
+                points = self._readers[source].series(name)
                 if not points:
                     continue
                 series.append(Series(source.label, [(float(s), v) for s, v, _ in points], PALETTE[index % len(PALETTE)]))
