@@ -302,7 +302,37 @@ async def test_yaml_new_key_and_switch_grid_rebuild_the_form(demo: Layout) -> No
         amp = row(gen, "amp")
         assert amp.text_mode and amp.badge.strip() == "grid ×2"
         assert isinstance(await edit(pilot, amp), Input)
-        assert (await settled(pilot, gen)).startswith("2 tasks")
+        summary = await settled(pilot, gen)  # an argparse script does not declare `extra`
+        assert "unknown parameter 'extra'" in summary and gen.query_one("#gen-create").disabled
+
+
+async def test_yaml_key_the_script_does_not_declare_writes_nothing(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("ctrl+y")
+        gen.yaml_editor.load_text(gen.yaml_editor.text + "bad: 1\n")
+        summary = await settled(pilot, gen)
+        assert "unknown parameter 'bad': the script does not declare it" in summary
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert task_configs(demo) == {}
+        assert any("Nothing created" in str(n.title) for n in app._notifications)
+
+
+async def test_loading_a_config_with_an_undeclared_key_warns(demo: Layout) -> None:
+    TaskStore(demo).create_tasks([NewTask(name="odd", config={**defaults(demo), "bad": 1})],
+                                 task_kind="argparse", script=None)
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, TaskPicker))
+        await pilot.press("enter")
+        await until(pilot, lambda: any("unknown parameter 'bad'" in str(n.message) for n in app._notifications))
+        assert "unknown parameter 'bad'" in await settled(pilot, gen)
 
 
 async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout) -> None:
@@ -394,7 +424,7 @@ async def test_load_config_message_from_the_manager(demo: Layout) -> None:
         await until(pilot, lambda: row(gen, "seed").text == "42")
         # a real value that looks like grid syntax is quoted, so it stays one value
         assert row(gen, "note").text == "'a | b'"
-        assert (await settled(pilot, gen)).startswith("1 task")
+        assert "unknown parameter 'note'" in await settled(pilot, gen)  # as `pyr-tui gen` says
 
 
 async def test_ctrl_o_and_enter_while_a_field_is_edited(demo: Layout) -> None:

@@ -24,6 +24,7 @@ from textual.widgets import (
 from pyruns_tui.errors import ParamsError, PyrunsError
 from pyruns_tui.params.form_model import build_form, literal_spec, spec_problems
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
+from pyruns_tui.errors import GridError, ParamsError, PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.param_form import ParamForm
@@ -42,6 +43,7 @@ from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace.batch import BatchResult, create_batch, describe
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.fsio import read_text
+from pyruns_tui.workspace.generate import merge_defaults
 from pyruns_tui.workspace.store import TaskStore
 
 PREVIEW_DEBOUNCE_S = 0.05
@@ -216,13 +218,24 @@ class GeneratorScreen(PyrunsScreen):
             if self.shell:
                 return spec, []
             model = build_form(spec, self.params, self.defaults)
-            return spec, [f"{key}: {problem}" for key, problem in spec_problems(spec, model)]
-        if self.shell:
+            problems = [f"{key}: {problem}" for key, problem in spec_problems(spec, model)]
+        elif self.shell:
             try:
                 return self.shell_form.spec(), []
             except ParamsError as exc:
                 return {}, [str(exc)]
-        return self.form.spec(), [f"{key}: {problem}" for key, problem in self.form.problems()]
+        else:
+            spec = self.form.spec()
+            problems = [f"{key}: {problem}" for key, problem in self.form.problems()]
+        return spec, problems + self.undeclared(spec)
+
+    def undeclared(self, spec: Mapping[str, Any]) -> list[str]:
+        """Keys an argparse script does not declare, refused as `pyr-tui gen` refuses them."""
+        try:
+            merge_defaults(spec, self.defaults, strict=self.pyruns.state.script_info.kind == "argparse")
+        except GridError as exc:
+            return [str(exc)]
+        return []
 
     def form_text(self) -> str:
         """The form's spec as YAML text (comments of the last YAML text kept)."""
@@ -455,6 +468,10 @@ class GeneratorScreen(PyrunsScreen):
         except PyrunsError as exc:
             self.notify(str(exc), title=f"Cannot load {name}", severity="error")
             return
+        problems = self.undeclared(config)
+        if problems:
+            self.notify(f"{problems[0]}; the preview marks it until removed", title=f"{name}'s config",
+                        severity="warning", timeout=8, markup=False)
         self.run_worker(self._apply_loaded(name, literal_spec(config)), group="generator-load", exclusive=True)
 
     async def _apply_loaded(self, name: str, spec: dict[str, Any]) -> None:
