@@ -123,3 +123,39 @@ async def test_export_suggests_a_free_name_and_asks_before_overwriting(tmp_path:
         assert (tmp_path / "pyruns_export.csv").read_text() == "keep me"
         await pilot.press("enter")  # the same file again: overwrite
         await wait_for(pilot, lambda: (tmp_path / "pyruns_export.csv").read_text() != "keep me")
+
+
+async def test_failures_say_why_in_the_detail_pane_and_the_monitor(tmp_path: Path) -> None:
+    from pyruns_tui.tui.widgets.manager.detail_pane import detail_renderable
+    from tests.tui.monitor_fixtures import add_run
+
+    layout = init_workspace(tmp_path, DEMO / "train.py")
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("crashed", {}), NewTask("bad_config", {}), NewTask("triaged", {})],
+                       task_kind="argparse", script=None)
+    add_run(store, "crashed", Status.FAILED, b"Traceback\nValueError: boom\n")
+    store.update("crashed", lambda t: setattr(t.runs[-1], "exit_code", 1))
+    add_run(store, "triaged", Status.FAILED, b"x\n")
+    store.update("triaged", lambda t: t.runs[-1].extra.update(error="ValueError: boom"))
+    store.update("bad_config", lambda t: t.set_status(Status.QUEUED))  # the runner could not start it
+    store.update("bad_config", lambda t: t.set_status(Status.FAILED, "config key 'bad' is not a parameter of the script"))
+
+    def pane_text(name: str) -> str:
+        from rich.console import Console
+
+        console = Console(width=100, record=True)
+        console.print(detail_renderable(store.get(name), "Config", ""))
+        return console.export_text()
+
+    assert "✖ exit 1" in pane_text("crashed")
+    assert "✖ ValueError: boom" in pane_text("triaged")
+    assert "✖ config key 'bad' is not a parameter" in pane_text("bad_config")
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MonitorScreen) and bool(app.state.snapshot.tasks))
+        await app.open_task("bad_config")
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        await wait_for(pilot, lambda: "not a parameter" in screen.log_pane.view.empty_text)
+        await app.open_task("triaged")
+        await wait_for(pilot, lambda: "✖ ValueError: boom" in str(screen.log_pane.query_one(".logpane--header").render()))

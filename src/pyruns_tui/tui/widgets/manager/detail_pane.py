@@ -12,7 +12,7 @@ from textual.widgets import Static
 from pyruns_tui.humanize import format_duration, format_time
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
-from pyruns_tui.workspace.model import Run, Task
+from pyruns_tui.workspace.model import Run, Status, Task
 
 
 def exit_text(run: Run) -> str:
@@ -20,6 +20,23 @@ def exit_text(run: Run) -> str:
     if run.signal:
         return f"SIG{run.signal}"
     return "" if run.exit_code is None else str(run.exit_code)
+
+
+def failure_text(task: Task) -> str | None:
+    """Why a failed task failed, in one line: its last run's `error` summary when the runner
+    recorded one, else the reason it gave (a task that could not start), else the exit code."""
+    if task.status is not Status.FAILED:
+        return None
+    run = task.last_run
+    if run is not None:
+        error = getattr(run, "error", None) or run.extra.get("error")
+        if isinstance(error, str) and error.strip():
+            return error.strip().splitlines()[0]
+    reason = task.reason or (run.reason if run is not None else None)
+    if reason:
+        return reason
+    code = exit_text(run) if run is not None else ""
+    return f"exit {code}" if code else None
 
 
 def git_text(git: dict[str, Any] | None) -> str:
@@ -75,10 +92,13 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
         parts.append(Text(f"error: {printable(task.error)}", style="bold red"))
     if task.after:
         parts.append(Text(f"after: {', '.join(task.after)}", style="dim"))
-    if task.reason:
+    failure = failure_text(task)
+    if failure:
+        parts.append(Text(f"✖ {printable(failure)}", style="bold red"))
+    if task.reason and task.reason != failure:
         parts.append(Text(f"reason: {printable(task.reason)}", style="yellow"))
     run = task.last_run
-    if run is not None and run.reason and run.reason != task.reason:
+    if run is not None and run.reason and run.reason not in (task.reason, failure):
         parts.append(Text(f"last run: {printable(run.reason)}", style="yellow"))
     parts.append(_heading("Notes"))
     parts.append(Text(printable(task.notes, multiline=True)) if task.notes else Text("(none — press n to edit)", style="dim"))

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
@@ -86,7 +87,9 @@ class LogPane(Vertical):
             self._view.open(None, empty_text="no task — pick one in the list (Tab, j/k)")
         elif run is None:
             self.run = None
-            self._view.open(None, empty_text=f"{task.name} has not run yet ({task.status.value})")
+            failure = failure_text(task)
+            state = f"{task.status.value}: {failure}" if failure else task.status.value
+            self._view.open(None, empty_text=f"{task.name} has not run yet ({state})")
         elif (task.name, run) != self._shown():
             self.run = run
             self._view.open(self.workspace.run_log(task.name, run), empty_text="")
@@ -101,9 +104,12 @@ class LogPane(Vertical):
     def update_task(self, task: Task) -> None:
         """The task changed on disk: refresh the header; a new run is followed if we were on the last."""
         was_last = self.shown_task is not None and self.shown_task.runs and self.run == self.shown_task.runs[-1].index
+        changed = self.shown_task is not None and self.shown_task.status is not task.status
         self.shown_task = task
         if was_last and task.runs and task.runs[-1].index != self.run:
             self.show(task, task.runs[-1].index)
+        elif self.run is None and changed:  # the "has not run yet (state)" text follows the state
+            self.show(task)
         else:
             self._update_header()
 
@@ -136,6 +142,9 @@ class LogPane(Vertical):
                 header.append_text(self._progress_text(task))
                 if view.search:
                     header.append(f"  /{view.search}", style="bold yellow")
+            failure = failure_text(task) if task.runs and self.run == task.runs[-1].index else None
+            if failure:
+                header.append(f"  ✖ {failure}", style="bold red")
         self.query_one(".logpane--header", Static).update(header)
 
     def _progress_text(self, task: Task) -> Text:
