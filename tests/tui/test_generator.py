@@ -714,3 +714,14 @@ async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_for
         rank = next(f for f in gen.query(FieldRow) if f.field.path == ("rank",))
         assert rank.field.help == "process rank · from environment: LOCAL_RANK"
         assert gen.defaults["depth"] == 18 and gen.defaults["rank"] == 0
+
+
+async def test_a_choice_with_a_value_offers_no_null(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        select = await edit(pilot, row(gen, "arch"))
+        assert isinstance(select, Select) and not select._allow_blank  # default resnet18: no `null`
+        row(gen, "optimizer").set_value(None)
+        select = await edit(pilot, row(gen, "optimizer"))
+        assert isinstance(select, Select) and select._allow_blank  # it holds null: null stays a choice

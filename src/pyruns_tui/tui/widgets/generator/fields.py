@@ -63,7 +63,9 @@ class FieldRow(Widget, can_focus=True):
     }
     DEFAULT_CSS = """
     FieldRow { height: auto; width: 1fr; }
-    FieldRow:focus { background: $block-cursor-background 30%; }
+    FieldRow:focus, FieldRow:focus-within { background: $block-cursor-background 30%; }
+    FieldRow Select.field-editor:focus > SelectCurrent { background: $block-cursor-background;
+        color: $block-cursor-foreground; }
     FieldRow.-editing { layout: grid; grid-size: 3; grid-columns: 18 1fr auto; grid-rows: 1 auto; }
     FieldRow.-editing.-switch { grid-columns: 18 auto 1fr; }
     FieldRow > .field-row--label { color: $text; }
@@ -295,8 +297,9 @@ class FieldRow(Widget, can_focus=True):
             return Switch(bool(self._value), animate=False, classes="field-editor")
         if not self.text_mode and field.kind == "choice" and field.choices:
             options = [(str(choice), choice) for choice in field.choices]
-            return Select(options, value=Select.NULL if self._value is None else self._value,
-                          prompt="null", allow_blank=True, compact=True, classes="field-editor")
+            blank = self._value is None  # `null` is a choice only for a field that holds null
+            return Select(options, value=Select.NULL if blank else self._value,
+                          prompt="null", allow_blank=blank, compact=True, classes="field-editor")
         placeholder = "null" if field.kind != "list" else "null  (a, b  or  [a, b])"
         return Input(self._text, placeholder=placeholder, compact=True, select_on_focus=False,
                      classes="field-editor")
@@ -330,10 +333,18 @@ class FieldRow(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         # a key that reaches the row itself came before its editor took the focus: keep it
-        if self.screen.focused is self and event.is_printable and event.character:
+        if not (event.is_printable and event.character):
+            return
+        if self.screen.focused is self:
             event.stop()
             event.prevent_default()
             self._pending += event.character
+        elif isinstance(self._editor, Input) and self._editor.has_focus:
+            # sent to the row while the editor mounted, handled after: an Input stops the keys it
+            # takes itself, so this one never reached it
+            event.stop()
+            event.prevent_default()
+            self._editor.insert_text_at_cursor(event.character)
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         self.call_after_refresh(self._stop_if_left)
