@@ -251,23 +251,38 @@ async def test_sort_cycles_columns_flips_and_is_remembered(layout: Layout, works
         assert shown(screen) == ["tiny_lr", "deep", "wide", "mid", "base"]
 
 
-async def test_metric_column_choice_cycles_and_is_remembered(layout: Layout, workspace: TaskStore) -> None:
+async def test_m_opens_a_chooser_and_the_choice_is_remembered(layout: Layout, workspace: TaskStore) -> None:
+    from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
+
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)
         browser = screen.browser
         assert browser.metric_columns() == ["acc", "loss"]
+        sort = browser.prefs.sort
         await pilot.press("m")
-        assert browser.metric_columns() == ["acc"]
-        await pilot.press("m")
+        assert isinstance(pilot.app.screen, MetricChooser)
+        await pilot.press("space", "enter")  # untick acc (the first)
+        assert browser.metric_columns() == ["loss"] and browser.prefs.sort == sort
+        assert [c.key for c in screen.table.columns if c.is_metric] == ["m:loss"]
+        await pilot.press("m", "escape")
         assert browser.metric_columns() == ["loss"]
-        assert [c.key for c in screen.table.columns][-1] == "m:loss"
-        await pilot.press("m")
-        assert browser.metric_columns() == []
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)
-        assert screen.browser.metric_columns() == []
+        assert screen.browser.metric_columns() == ["loss"]
         screen.browser.toggle_metric("acc")
-        assert screen.browser.metric_columns() == ["acc"]
+        assert screen.browser.metric_columns() == ["loss", "acc"]
+
+
+async def test_default_metric_columns_stay_when_new_metrics_appear(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert screen.browser.metric_columns() == ["acc", "loss"]
+        with open(layout.metrics_file("base"), "a") as stream:
+            stream.write(json.dumps({"step": 9, "a_first": 1.0, "lr": 0.1}) + "\n")
+        workspace.update("base", lambda task: setattr(task, "notes", "reread"))  # its files are read again
+        screen = await refresh(pilot)
+        assert "a_first" in screen.browser.index.metric_names()
+        assert screen.browser.metric_columns() == ["acc", "loss"]
 
 
 async def test_live_status_change_updates_the_row_in_place(layout: Layout, workspace: TaskStore) -> None:

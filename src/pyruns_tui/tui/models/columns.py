@@ -78,12 +78,13 @@ LIVE = (
 
 def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False,
                   live: bool = False, errors: bool = False) -> list[Column]:
-    """status, name, pinned params, (error while a failed task has one,) created, duration,
-    (progress, eta while tasks run,) runs, gpus, (job id, node,) chosen metrics."""
+    """status, name, pinned params, chosen metrics, (error while a failed task has one,) created,
+    duration, (progress, eta while tasks run,) runs, gpus, (job id, node) (the metrics before the
+    times: at 80 columns they stay on screen)."""
     params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
     shown = [Column(METRIC + name, printable(name), 6, 12, align_right=True) for name in metrics]
     tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]
-    return [*FIXED_HEAD, *params, *([ERROR] if errors else []), *tail, *(CLUSTER if cluster else ()), *shown]
+    return [*FIXED_HEAD, *params, *shown, *([ERROR] if errors else []), *tail, *(CLUSTER if cluster else ())]
 
 
 def run_text(view: TaskView, key: str) -> str:

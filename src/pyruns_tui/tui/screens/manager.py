@@ -60,7 +60,7 @@ class ManagerScreen(PyrunsScreen):
         Binding("u", "clear_selection", "Clear selection", show=False),
         Binding("o", "cycle_sort", "Next sort column", show=False),
         Binding("O", "flip_sort", "Flip sort direction", key_display="O", show=False),
-        Binding("m", "cycle_metric", "Next metric column", show=False),
+        Binding("m", "choose_metrics", "Metric columns", show=False),
         Binding("E", "group_errors", "Group failures by error (counts below)", key_display="E", show=False),
         Binding("v", "toggle_detail", "Detail pane", show=False),
         Binding("escape", "escape", "Clear search / selection", show=False),
@@ -194,8 +194,8 @@ class ManagerScreen(PyrunsScreen):
         if not self.browser.toggle_error_groups():
             self.notify("no failed task has an error to group by")
 
-    def action_cycle_metric(self) -> None:
-        if not self.browser.cycle_metric():
+    def action_choose_metrics(self) -> None:
+        if not self.browser.choose_metrics():
             self.notify("no task has logged metrics yet (pr.log in the script)")
 
     # ----- actions on tasks

@@ -21,6 +21,10 @@ from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex
 from pyruns_tui.tui.state import WorkspaceState
+from pyruns_tui.tui.widgets.manager.columns import METRIC, Column, build_columns, column_widths, sort_key
+from pyruns_tui.tui.widgets.manager.history import HISTORY_FILE, SearchHistory
+from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
+from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.workspace.model import Status, Task
@@ -70,6 +74,7 @@ class TaskBrowser(Vertical):
         self.columns: list[Column] = []
         self._live = False  # the progress and eta columns are shown (some task runs)
         self._median: tuple[object, float | None, list[Task]] = (None, None, [])
+        self._auto_metrics: list[str] = []  # the default metric columns, once seen
         self.pinned_params: list[str] = list(state.script_info.pinned_params)
         self.syncing = False
         self._want_sync = False
@@ -165,15 +170,15 @@ class TaskBrowser(Vertical):
 
     def _apply(self, entries: list[TaskEntry], removed: Sequence[str], stamps: dict[str, object], final: bool) -> None:
         old = {entry.name: self.index.entries.get(entry.name) for entry in entries}
-        metric_names = self.index.metric_names()
         names = self.index.apply(entries, removed, stamps)
         table = self.table
         table.selected.difference_update(removed)
         if final:
             self.syncing = False
         live = bool(self.index.running())
+        shown = [column.key[len(METRIC):] for column in self.columns if column.is_metric]
         errors_shown = any(column.key == "error" for column in self.columns)
-        if (self.index.metric_names() != metric_names and self.prefs.metrics is None) or live != self._live \
+        if (self.prefs.metrics is None and self.metric_columns() != shown) or live != self._live \
                 or self.index.has_errors() != errors_shown:
             self.rebuild_columns()
         else:
@@ -214,10 +219,14 @@ class TaskBrowser(Vertical):
     # ----- columns, order, filter
 
     def metric_columns(self) -> list[str]:
-        """The metrics shown as columns: the chosen ones, or the first two names."""
+        """The metrics shown as columns: the chosen ones, or the first two names seen, which stay
+        (a metric that appears later never replaces one shown)."""
         if self.prefs.metrics is not None:
             return list(self.prefs.metrics)
-        return self.index.metric_names()[:2]
+        for name in self.index.metric_names():
+            if len(self._auto_metrics) < 2 and name not in self._auto_metrics:
+                self._auto_metrics.append(name)
+        return list(self._auto_metrics)
 
     def set_pinned_params(self, keys: Sequence[str]) -> None:
         if list(keys) != self.pinned_params:
@@ -335,15 +344,19 @@ class TaskBrowser(Vertical):
         self.rebuild_columns()
         self.refilter()
 
-    def cycle_metric(self) -> bool:
-        """Show the next metric as the only metric column (after the last: none; from none or the
-        automatic choice: the first); False when no task logged metrics."""
+    def choose_metrics(self) -> bool:
+        """Open the chooser of metric columns; False when no task logged metrics."""
         names = self.index.metric_names()
         if not names:
             return False
-        current = self.prefs.metrics
-        position = names.index(current[0]) + 1 if current and current[0] in names else 0
-        self.set_metric_columns([names[position]] if position < len(names) else [])
+        shown = self.metric_columns()
+        others = [name for name in names if name not in shown]
+
+        def chosen(picked: list[str] | None) -> None:
+            if picked is not None:  # the shown ones keep their order, new ones go after them
+                self.set_metric_columns([m for m in shown if m in picked] + [m for m in picked if m not in shown])
+
+        self.app.push_screen(MetricChooser([*shown, *others], shown), chosen)
         return True
 
     def toggle_metric(self, name: str) -> None:
