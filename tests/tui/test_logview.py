@@ -474,3 +474,25 @@ def test_highlight_styles_every_hit_and_leaves_the_original_alone() -> None:
     assert highlight(original, "NaN", Style(bold=True)).spans[0].end == 3
     assert len(highlight(original, "NaN", Style(bold=True)).spans) == 1  # a capital: case-sensitive
     assert highlight(original, "zzz", Style(bold=True)) is original
+
+
+async def test_sideways_by_half_a_view_and_search_scrolls_to_the_hit(tmp_path: Path) -> None:
+    log = tmp_path / "run1.log"
+    bar = b" 40%|" + b"#" * 120 + b"| 40/100 [00:04<00:06, 9.8it/s, loss=0.31]"  # tqdm at 160 columns
+    log.write_bytes(b"start\n" + bar + b"\n" + bar.replace(b"loss=0.31", b"loss=0.29") + b"\n")
+    app = LogApp(log)
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(LogView)
+        await pilot.pause()
+        width = view.scrollable_content_region.width
+        await pilot.press("l")
+        assert round(view.scroll_x) == width // 2  # half a view per key
+        await pilot.press("h")
+        assert round(view.scroll_x) == 0
+        view.search = "loss="
+        assert view.find() == 1
+        column = bar.decode().index("loss=")
+        assert round(view.scroll_x) <= column and column + 5 <= round(view.scroll_x) + width  # the hit is on screen
+        assert view.match_position() == (1, 2)
+        view.find()
+        assert view.match_position() == (2, 2)

@@ -166,6 +166,14 @@ class LogBuffer:
         page = FrozenLines.parse(data, max_lines=self.scrollback)
         self.frozen.prepend(page)
         return len(page)
+    def match_lines(self, needle: str) -> list[int]:
+        """Every line containing `needle` (case as in `find`), in order."""
+        if not needle:
+            return []
+        fold = needle == needle.lower()
+        return [i for i in range(self.line_count)
+                if needle in (self.plain_line(i).lower() if fold else self.plain_line(i))]
+
     def find(self, needle: str, start: int, forward: bool = True) -> int | None:
         """The next line at or after (before, when not `forward`) `start` containing `needle`.
 

@@ -142,6 +142,9 @@ class LogPane(Vertical):
                 header.append_text(self._progress_text(task))
                 if view.search:
                     header.append(f"  /{view.search}", style="bold yellow")
+                    position = view.match_position()
+                    if position is not None:
+                        header.append(f" {position[0]}/{position[1]}", style="yellow")
             failure = failure_text(task) if task.runs and self.run == task.runs[-1].index else None
             if failure:
                 header.append(f"  ✖ {failure}", style="bold red")
@@ -163,6 +166,11 @@ class LogPane(Vertical):
         if not self.compact:
             text.append(f"  {progress.progress_label}", style="dim")
         return text
+
+    @on(LogView.MatchMoved)
+    def _match_moved(self, event: LogView.MatchMoved) -> None:
+        event.stop()
+        self._update_header()
 
     @on(LogView.SearchRequested)
     def _open_search(self, event: LogView.SearchRequested) -> None:

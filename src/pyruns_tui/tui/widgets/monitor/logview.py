@@ -44,12 +44,12 @@ class LogView(ScrollView, can_focus=True):
     Reactive attributes: `follow` (stick to the end), `wrap` (wrap long lines instead of
     scrolling sideways), `search` (text highlighted; n/N jump between matches), `lines` (line
     count shown), `source` (path of the file shown, or None).
-    Bindings: j/k/arrows, PgUp/PgDn, h/l sideways, g/Home top, G/End bottom (resumes follow),
-    f follow, w wrap, / search, n/N next/previous match, t/T next/previous Python traceback
-    (the first press: the first one).
+    Bindings: j/k/arrows, PgUp/PgDn, h/l and ←/→ sideways by half a view, g/Home top,
+    G/End bottom (resumes follow), f follow, w wrap, / search, n/N next/previous match,
+    t/T next/previous Python traceback (the first press: the first one).
     Component classes: `logview--match` (a search hit), `logview--current` (the current hit),
     `logview--traceback` (the traceback jumped to).
-    Messages: `LogView.SearchRequested` (the user pressed `/`).
+    Messages: `LogView.SearchRequested` (the user pressed `/`), `LogView.MatchMoved` (n/N went to another hit).
     """
 
     DEFAULT_CSS = """
@@ -82,6 +82,13 @@ class LogView(ScrollView, can_focus=True):
     lines: reactive[int] = reactive(0)
     source: reactive[Path | None] = reactive(None)
 
+    class MatchMoved(Message):
+        """`find` moved to another hit (the header shows which of how many)."""
+
+        def __init__(self, view: LogView) -> None:
+            super().__init__()
+            self.view = view
+
     class SearchRequested(Message):
         """The user asked to search this log (pressed `/`)."""
 
@@ -100,6 +107,8 @@ class LogView(ScrollView, can_focus=True):
         self.buffer: LogBuffer | None = None
         self.match_line: int | None = None
         self.traceback: tuple[int, int] | None = None  # lines [start, end) of the traceback jumped to
+        self._hits_key: tuple[str, int, str] | None = None
+        self._hits: list[int] = []
         self.empty_text = "no log yet"
         self._timer: Timer | None = None
         self._lines = LineRenderer()
@@ -408,6 +417,27 @@ class LogView(ScrollView, can_focus=True):
     def action_toggle_wrap(self) -> None:
         self.wrap = not self.wrap
 
+    def action_scroll_left(self) -> None:
+        # half a view per key: a 160-column tqdm line is two keys away, not eighty
+        self.scroll_to(x=max(0, round(self.scroll_x) - self._half_width()), animate=False)
+
+    def action_scroll_right(self) -> None:
+        self.scroll_to(x=round(self.scroll_x) + self._half_width(), animate=False)
+
+    def _half_width(self) -> int:
+        return max(1, self._content_width() // 2)
+
+    def match_position(self) -> tuple[int, int] | None:
+        """(number of the current hit, hits) of the search in the lines held; None without a search."""
+        if self.buffer is None or not self.search:
+            return None
+        key = (self.search, self.buffer.line_count, self.buffer.plain_line(0) if self.buffer.line_count else "")
+        if self._hits_key != key:
+            self._hits_key, self._hits = key, self.buffer.match_lines(self.search)
+        if self.match_line is None or self.match_line not in self._hits:
+            return 0, len(self._hits)
+        return self._hits.index(self.match_line) + 1, len(self._hits)
+
     def action_search(self) -> None:
         self.post_message(self.SearchRequested(self))
 
@@ -463,8 +493,22 @@ class LogView(ScrollView, can_focus=True):
         self.follow = False
         self._lines.clear()
         self._reveal(found)
+        self._reveal_column(found)
         self.refresh()
+        self.post_message(self.MatchMoved(self))
         return found
+
+    def _reveal_column(self, line: int) -> None:
+        """Scroll sideways so the hit on `line` is on screen (unwrapped lines run off to the right)."""
+        if self.wrap or self.buffer is None:
+            return
+        text = self.buffer.plain_line(line)
+        fold = self.search == self.search.lower()
+        column = (text.lower() if fold else text).find(self.search)
+        width = self._content_width()
+        left = round(self.scroll_x)
+        if column >= 0 and not (left <= column and column + len(self.search) <= left + width):
+            self.scroll_to(x=max(0, column - width // 3), animate=False)
 
     def _reveal(self, line: int) -> None:
         """Scroll so `line` is visible, a third down from the top."""
