@@ -69,3 +69,8 @@ def progress_cells(progress: RunProgress | None, now: float) -> list[str]:
     if progress is None:
         return ["", ""]
     return [format_progress(progress.progress), format_duration(progress.eta_at(now))]
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 task`, `3 tasks`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -52,7 +52,7 @@ async def test_leaving_a_screen_dismisses_its_dialog(layout: Layout) -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         answers: list[bool | None] = []
-        app.push_screen(ConfirmDialog("Delete 1 task(s)?", "t1", "Delete"), answers.append)
+        app.push_screen(ConfirmDialog("Delete 1 task?", "t1", "Delete"), answers.append)
         await pilot.pause()
         await app.run_action("switch_mode('generator')")  # as the palette's "Generator" does
         await pilot.pause()

@@ -159,3 +159,24 @@ async def test_failures_say_why_in_the_detail_pane_and_the_monitor(tmp_path: Pat
         await wait_for(pilot, lambda: "not a parameter" in screen.log_pane.view.empty_text)
         await app.open_task("triaged")
         await wait_for(pilot, lambda: "✖ ValueError: boom" in str(screen.log_pane.query_one(".logpane--header").render()))
+
+
+async def test_small_things_a_newcomer_sees(tmp_path: Path) -> None:
+    """`1 task` (not `1 tasks`); `k` on the first task and `j` on the last do not wrap around."""
+    layout = init_workspace(tmp_path, DEMO / "train.py")
+    TaskStore(layout).create_tasks([NewTask("only", {})], task_kind="argparse", script=None)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test() as pilot:
+        screen = await settle(pilot)
+        assert str(screen.query_one("#manager-status").render()).startswith("1 task  ·")
+    TaskStore(layout).create_tasks([NewTask("second", {})], task_kind="argparse", script=None)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MonitorScreen) and len(app.screen.task_list.names) == 2)
+        task_list = app.screen.task_list
+        task_list.focus()
+        task_list.highlighted = 0
+        await pilot.press("k")
+        assert task_list.highlighted == 0
+        await pilot.press("j", "j")
+        assert task_list.highlighted == 1

@@ -32,10 +32,10 @@ class ActionResult:
         return not self.refused
 
     def message(self) -> str:
-        """One line for a notification: `queued 3 task(s)` plus the first refusal."""
+        """One line for a notification: `queued 3 tasks` plus the first refusal."""
         parts = []
         if self.done:
-            parts.append(f"{self.verb} {len(self.done)} task(s)" if len(self.done) > 1 else f"{self.verb} {self.done[0]}")
+            parts.append(f"{self.verb} {len(self.done)} tasks" if len(self.done) > 1 else f"{self.verb} {self.done[0]}")
         if self.refused:
             name, why = self.refused[0]
             more = f" (+{len(self.refused) - 1} more)" if len(self.refused) > 1 else ""

@@ -12,6 +12,7 @@ from textual.timer import Timer
 
 from pyruns_tui.errors import PyrunsError, os_error_line
 from pyruns_tui.tui.models import task_actions as actions
+from pyruns_tui.humanize import plural
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
 from pyruns_tui.tui.widgets.manager.compare import CompareDialog
@@ -235,7 +236,7 @@ class ManagerScreen(PyrunsScreen):
                 self.report(actions.delete_tasks(self.pyruns.state.store, names))
 
         body = f"{names_text(names)}\n\nThey go to the trash; press t to restore them."
-        self.app.push_screen(ConfirmDialog(f"Delete {len(names)} task(s)?", body, "Delete"), done)
+        self.app.push_screen(ConfirmDialog(f"Delete {plural(len(names), 'task')}?", body, "Delete"), done)
 
     def action_trash(self) -> None:
         def done(chosen: list[str] | None) -> None:

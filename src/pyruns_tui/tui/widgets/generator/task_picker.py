@@ -92,7 +92,7 @@ class TaskPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Load the config of a task  (type to filter, Enter loads, Esc cancels)",
+            yield Static("Load a task's config (type: filter, Enter: load, Esc)",
                          id="picker-title")
             yield Input(placeholder="filter tasks…", id="picker-filter", compact=True)
             yield OptionList(*self._options(), id="picker-list")

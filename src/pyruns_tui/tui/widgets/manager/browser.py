@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.logs.failure import causes_text, group_causes
+from pyruns_tui.humanize import plural
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.models.columns import Column, build_columns, column_widths, sort_key
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
@@ -269,7 +270,7 @@ class TaskBrowser(Vertical):
     def update_status(self) -> None:
         table = self.table
         shown, total = len(table.rows), len(self.index)
-        parts = [f"{shown}/{total} tasks" if shown != total else f"{total} tasks"]
+        parts = [f"{shown}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
         if table.selected:
             parts.append(f"{len(table.selected)} selected")
         parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")

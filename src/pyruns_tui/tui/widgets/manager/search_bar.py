@@ -8,7 +8,7 @@ from textual.message import Message
 from pyruns_tui.tui.models.history import SearchHistory
 from pyruns_tui.tui.widgets.popup_input import PopupInput
 
-PLACEHOLDER = "search: words  key:value  lr>=0.01  status:failed  -negated   (Esc clears, ↑↓ history)"
+PLACEHOLDER = "word key:value lr>=0.01 status:failed -not  (Esc clears, ↑↓ history)"
 
 
 class SearchBar(PopupInput):

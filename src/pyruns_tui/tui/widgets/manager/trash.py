@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
-from pyruns_tui.humanize import format_time
+from pyruns_tui.humanize import format_time, plural
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Task
@@ -52,7 +52,7 @@ class TrashView(ModalScreen[list[str]]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Trash: {len(self.tasks)} task(s) — space selects, r restores, t closes",
+            yield Label(f"Trash: {plural(len(self.tasks), 'task')} — space selects, r restores, t closes",
                         classes="dialog-title")
             yield SelectionList[str](*(Selection(trash_label(task), task.name) for task in self.tasks))
 

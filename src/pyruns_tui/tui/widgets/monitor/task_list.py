@@ -124,6 +124,14 @@ class TaskList(OptionList):
         self._rebuild(list(self._tasks.values()))
         self.post_message(self.Marked(frozenset(self.marked)))
 
+    def action_cursor_up(self) -> None:
+        if self.highlighted != 0:  # the first task stays highlighted: k does not wrap to the last
+            super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted is None or self.highlighted < self.option_count - 1:
+            super().action_cursor_down()
+
     def action_toggle_mark(self) -> None:
         name = self.current
         if name is not None:
