@@ -9,7 +9,7 @@ from pathlib import Path
 from pyruns_tui.runner.gpus import GpuDevice, GpuProcess
 from pyruns_tui.tui.models.system_feed import SystemFeed, SystemSample
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Run, Status
+from pyruns_tui.workspace.model import Run, Status, parse_iso
 from pyruns_tui.workspace.store import NewTask, TaskStore
 
 T0 = "2024-05-01T10:00:00.000+00:00"
@@ -96,8 +96,9 @@ def demo_workspace(store: TaskStore) -> list[str]:
         log += b"\x1b[31mWARNING\x1b[0m " + b"a very long line " * 12 + b"\n\tindented with a tab\n"
         add_run(store, name, Status.COMPLETED, b"first run of %s\n" % name.encode(), minute=i)
         add_run(store, name, status, log, pid=4242 + i if status is Status.RUNNING else None, minute=10 + i)
+        second = parse_iso(f"2024-05-01T10:{10 + i:02d}:00.000+00:00") or 0.0  # logged during run 2
         write_metrics(store.layout, name, [
-            {"step": s, "stage": "train" if s < 70 else "val", "loss": math.exp(-s / (20 * (i + 1))),
+            {"t": second + s, "step": s, "stage": "train" if s < 70 else "val", "loss": math.exp(-s / (20 * (i + 1))),
              "acc": 1 - math.exp(-s / 30)} for s in range(100)])
         names.append(name)
     return names

@@ -57,10 +57,11 @@ def test_monitor_charts_overlay(snap_compare, app: PyrunsApp, size: tuple[int, i
         screen.task_list.focus()
         await pilot.press("space", "j", "space", "c")
         charts = screen.charts
-        while not charts.query("BrailleChart") or not charts.query_one("BrailleChart").series:
+        while not charts.query("BrailleChart") or not all(len(c.series) == 2 for c in charts.query("BrailleChart")):
             await pilot.pause(0.02)
         screen.set_focus(None)
         await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

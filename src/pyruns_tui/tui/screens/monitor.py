@@ -234,7 +234,8 @@ class MonitorScreen(PyrunsScreen):
         if task is None or not task.runs:
             return label, None
         shown = self.log_pane.shown_task
-        run = self.log_pane.run if shown is not None and shown.name == name and self.log_pane.run else task.runs[-1].index
+        watched = shown is not None and shown.name == name and self.log_pane.run is not None
+        run = self.log_pane.run if watched and self.log_pane.run is not None else task.runs[-1].index
         if len(task.runs) == 1:
             return label, None
         return f"{label} run{run}", run_window(task, run)
