@@ -84,7 +84,7 @@ async def test_monitor_stops_and_reruns_the_watched_task(running: TaskStore) -> 
         assert isinstance(screen, MonitorScreen)
         await wait_for(pilot, lambda: app.state.snapshot.tasks["slow"].status is Status.RUNNING)
         await pilot.press("s")
-        assert isinstance(app.screen, ConfirmDialog)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_status(pilot, running, "slow", Status.INTERRUPTED)
         await wait_for(pilot, lambda: app.state.snapshot.tasks["slow"].status is Status.INTERRUPTED)
@@ -114,6 +114,7 @@ async def test_export_suggests_a_free_name_and_asks_before_overwriting(tmp_path:
     async with app.run_test() as pilot:
         await settle(pilot)
         await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
         assert dialog.query_one("#export-path").value == str(tmp_path / "pyruns_export-2.csv")
@@ -136,7 +137,7 @@ async def test_failures_say_why_in_the_detail_pane_and_the_monitor(tmp_path: Pat
     add_run(store, "crashed", Status.FAILED, b"Traceback\nValueError: boom\n")
     store.update("crashed", lambda t: setattr(t.runs[-1], "exit_code", 1))
     add_run(store, "triaged", Status.FAILED, b"x\n")
-    store.update("triaged", lambda t: t.runs[-1].extra.update(error="ValueError: boom"))
+    store.update("triaged", lambda t: setattr(t.runs[-1], "error", "ValueError: boom"))
     store.update("bad_config", lambda t: t.set_status(Status.QUEUED))  # the runner could not start it
     store.update("bad_config", lambda t: t.set_status(Status.FAILED, "config key 'bad' is not a parameter of the script"))
 

@@ -28,10 +28,8 @@ def failure_text(task: Task) -> str | None:
     if task.status is not Status.FAILED:
         return None
     run = task.last_run
-    if run is not None:
-        error = getattr(run, "error", None) or run.extra.get("error")
-        if isinstance(error, str) and error.strip():
-            return error.strip().splitlines()[0]
+    if task.error and task.error.strip():
+        return task.error.strip().splitlines()[0]
     reason = task.reason or (run.reason if run is not None else None)
     if reason:
         return reason
