@@ -234,8 +234,9 @@ class MonitorScreen(PyrunsScreen):
         if task is None or not task.runs:
             return label, None
         shown = self.log_pane.shown_task
-        watched = shown is not None and shown.name == name and self.log_pane.run is not None
-        run = self.log_pane.run if watched and self.log_pane.run is not None else task.runs[-1].index
+        run = self.log_pane.run if shown is not None and shown.name == name else None
+        if run is None:
+            run = task.runs[-1].index
         if len(task.runs) == 1:
             return label, None
         return f"{label} run{run}", run_window(task, run)
