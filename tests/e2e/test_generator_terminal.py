@@ -1,5 +1,4 @@
-"""The Generator in a real terminal: where the focus is can be seen, and keys typed right after a
-focus move reach the field."""
+"""The Generator in a real terminal: where the focus is can be seen."""
 
 from __future__ import annotations
 
@@ -22,11 +21,9 @@ def value_background(screen: str, label: str) -> str | None:
     return backgrounds(line)[at]
 
 
-def test_a_focused_choice_field_is_highlighted_and_typing_follows_tab(terminal: Callable[..., Terminal]) -> None:
+def test_a_focused_choice_field_is_highlighted(terminal: Callable[..., Terminal]) -> None:
     term = terminal("train.py")
     term.wait_for("^s Create")
     rest = value_background(term.screen(colors=True), "arch")
     term.keys(*["Tab"] * 5)  # name prefix, its input, the checkbox, the section title, arch
     term.wait(lambda s: value_background(s, "arch") != rest, "the focused choice field highlighted", colors=True)
-    term.keys("Tab", "7", "7")  # the next field (hidden: 256) is mounted while the 7s arrive
-    term.wait(lambda s: "25677" in s, "both 7s in the hidden field")

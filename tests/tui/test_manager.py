@@ -301,7 +301,7 @@ async def test_live_status_change_updates_the_row_in_place(layout: Layout, works
         await wait_for(pilot, lambda: "▶ running" in row_text(screen, "deep"))
         assert screen.table.rows is rows_before  # the same list, one entry swapped: no rebuild
         assert screen.table.cursor_name == "tiny_lr" and screen.table.selected == {"base"}
-        assert re.search(r" \d+s ", row_text(screen, "deep"))  # a running task's duration counts up
+        assert re.search(r" \d+s\b", row_text(screen, "deep"))  # a running task's duration counts up
         repaints = screen.table.tick_repaints
         await wait_for(pilot, lambda: screen.table.tick_repaints > repaints, timeout=5)
 
@@ -319,7 +319,7 @@ async def test_running_durations_past_a_minute_are_repainted_only_when_the_minut
     workspace.update("deep", start)
     async with open_app(layout).run_test(size=(120, 30)) as pilot:
         screen = await settle(pilot)
-        assert re.search(r" 10m ", row_text(screen, "deep"))  # to the minute once past the first one
+        assert re.search(r" 10m\b", row_text(screen, "deep"))  # to the minute once past the first one
         ticks, repaints = screen.table.ticks, screen.table.tick_repaints
         await wait_for(pilot, lambda: screen.table.ticks >= ticks + 2, timeout=10)
         assert screen.table.tick_repaints == repaints  # "10m" for another 30 s: nothing repainted

@@ -378,7 +378,7 @@ def test_differing_params_and_stage_markers() -> None:
     configs = {"a": {"lr": 0.1, "model": {"depth": 18}, "seed": 1}, "b": {"lr": 0.1, "model": {"depth": 34}, "seed": 2}}
     assert differing_params(configs) == {"a": "depth=18 seed=1", "b": "depth=34 seed=2"}
     points = [(0, 1.0, "train"), (1, 1.0, "train"), (2, 1.0, "val"), (3, 1.0, "train")]
-    assert stage_markers(points) == [Marker(2.0, "val"), Marker(3.0, "train")]
+    assert stage_markers(points) == [Marker(2.0, "val")]  # train coming back is not marked again
 
 
 def test_run_selector_shows_tabs_or_a_counter() -> None:
