@@ -85,7 +85,7 @@ def test_piped_export_keeps_the_data_exact(proj: Path) -> None:
 def test_manager_cells_and_detail_pane_hold_no_escapes(proj: Path) -> None:
     from rich.console import Console
 
-    from pyruns_tui.tui.widgets.manager.columns import build_columns, cells
+    from pyruns_tui.tui.models.columns import build_columns, cells
     from pyruns_tui.tui.widgets.manager.detail_pane import detail_renderable
     from pyruns_tui.workspace.select import select_tasks
     from pyruns_tui.workspace.store import TaskStore

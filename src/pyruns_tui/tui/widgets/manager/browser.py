@@ -14,18 +14,15 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.logs.failure import causes_text, group_causes
 from pyruns_tui.humanize import plural
+from pyruns_tui.logs.failure import causes_text, group_causes
 from pyruns_tui.tui.gc_pause import bulk_load
-from pyruns_tui.tui.models.columns import Column, build_columns, column_widths, sort_key
+from pyruns_tui.tui.models.columns import METRIC, Column, build_columns, column_widths, sort_key
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex
 from pyruns_tui.tui.state import WorkspaceState
-from pyruns_tui.tui.widgets.manager.columns import METRIC, Column, build_columns, column_widths, sort_key
-from pyruns_tui.tui.widgets.manager.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
-from pyruns_tui.tui.widgets.manager.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.workspace.model import Status, Task
