@@ -203,9 +203,10 @@ def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path
 
 def test_generator_create_and_run_submits_to_the_configured_executor(cluster: Project) -> None:
     from pyruns_tui.workspace.batch import create_batch
+    from pyruns_tui.workspace.store import TaskStore
 
     command = f"exec {__import__('sys').executable} -c 'print({{x}})'"
-    result = create_batch(cluster.layout, {"command": command, "params": {"x": "1 | 2"}}, prefix="gen", run=True)
+    result = create_batch(TaskStore(cluster.layout), {"command": command, "params": {"x": "1 | 2"}}, prefix="gen", run=True)
     assert result.queued and len(result.names) == 2
     tasks = cluster.wait(*result.names)
     assert all(t.status is Status.COMPLETED and t.last_run.backend == "slurm" for t in tasks.values())

@@ -15,6 +15,7 @@ from typing import Any
 from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
 from pyruns_tui.metrics.report_format import json_safe
 from pyruns_tui.metrics.track import MetricStats, read_summary
+from pyruns_tui.params.values import same_value
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
 
@@ -81,15 +82,6 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _same(a: Any, b: Any) -> bool:
-    # `True == 1` and `1 == 1.0` in Python; a config diff must still tell a bool from a number
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return bool(a == b)
-
-
 def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> MappingDiff:
     """Keys only in `a`, only in `b`, and with different values (in `a`'s then `b`'s key order)."""
     only_a = tuple((k, v) for k, v in a.items() if k not in b)
@@ -100,7 +92,7 @@ def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> MappingDiff:
         value_b = b.get(key, _ABSENT)
         if value_b is _ABSENT:
             continue
-        if _same(value_a, value_b):
+        if same_value(value_a, value_b):
             same += 1
             continue
         na, nb = _number(value_a), _number(value_b)

@@ -21,6 +21,7 @@ from typing import Any
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
+from pyruns_tui.params.values import same_value
 
 __all__ = ["build_argv"]
 
@@ -48,15 +49,6 @@ def _plain(value: Any) -> Any:
 
 class _Cannot(Exception):
     """This spec cannot express the value (the message says why)."""
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equality that keeps True and 1 apart (as a config value would)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return type(a) is type(b) and bool(a == b)
 
 
 class _Builder:
@@ -157,7 +149,7 @@ class _Builder:
                           "command-line flag; it cannot be changed")
         flag = self.flag(spec)
         if action in ("store_true", "store_false", "store_const"):
-            if _same(value, {"store_true": True, "store_false": False}.get(action, spec.const)):
+            if same_value(value, {"store_true": True, "store_false": False}.get(action, spec.const)):
                 return [flag]
             raise _Cannot(f"{key!r} is a flag ({action}): it can only be {spec.const!r}"
                           if action == "store_const" else f"{key!r} is a flag: true or false")
@@ -180,7 +172,7 @@ class _Builder:
         if action == "append_const":
             out = []
             for item in self.appended(key, value, default):
-                match = [s for s in specs if s.action == "append_const" and _same(s.const, item)]
+                match = [s for s in specs if s.action == "append_const" and same_value(s.const, item)]
                 if not match:
                     raise _Cannot(f"{key!r}: no flag appends {item!r}")
                 out.append(self.flag(match[0]))
@@ -212,7 +204,7 @@ class _Builder:
                 return self.express(spec, value, default, specs)
             except _Cannot as exc:
                 reasons.append(str(exc))
-        if resolved and _same(value, default):
+        if resolved and same_value(value, default):
             return []
         raise ParamsError(f"config key {reasons[0]} (fix config.yaml)")
 

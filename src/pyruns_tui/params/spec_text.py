@@ -7,6 +7,7 @@ from typing import Any
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params import yamlio
+from pyruns_tui.params.values import same_value
 
 
 def parse_spec(text: str, where: str = "YAML") -> dict[str, Any]:
@@ -19,11 +20,6 @@ def parse_spec(text: str, where: str = "YAML") -> dict[str, Any]:
     return data
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal as data, with bool and int kept apart (True == 1 in Python)."""
-    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
-
-
 def _merge(node: Any, spec: Mapping[str, Any]) -> None:
     """Make ruamel mapping `node` hold `spec`, touching only what changed (comments survive)."""
     from ruamel.yaml.comments import CommentedMap
@@ -34,7 +30,7 @@ def _merge(node: Any, spec: Mapping[str, Any]) -> None:
         current = node.get(key) if key in node else None
         if isinstance(value, Mapping) and value and isinstance(current, CommentedMap):
             _merge(current, value)
-        elif key not in node or not _same(_plain(current), value):
+        elif key not in node or not same_value(_plain(current), value):
             node[key] = value
 
 

@@ -7,13 +7,14 @@ it. Pass `start_runner=False` to only write (tests, batch edits followed by one 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner.breaker import Pause, clear_pause, read_pause
-from pyruns_tui.runner.client import runner_alive, start_or_wake, wake_runner
+from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.runner.slurm.records import is_slurm_run
@@ -122,10 +123,22 @@ def queue(
     `gpu_mem_mb` places it only on a GPU with that much memory free (runner/reservations.py). On the
     slurm executor the tasks queued by this call are submitted together, as one job array.
     """
+    chosen = _resolve_executor(store, executor)
+    write = functools.partial(_write_queue, store, names, chosen, gpus=gpus, force=force, retries=retries,
+                              after=after, priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
+    if not start_runner or not names:
+        return write()
+    # the runner starts before the queue is written, so a client killed meanwhile leaves it running
+    with starting_runner(store.layout):
+        return write()
+
+
+def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gpus: int | None, force: bool,
+                 retries: Retries | None, after: Sequence[str] | None, priority: int | None,
+                 with_dependents: bool, gpu_mem_mb: int | None) -> Outcome:
     from pyruns_tui.runner import dependencies
 
     outcome = Outcome()
-    chosen = _resolve_executor(store, executor)
     with store.lock():
         changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
         if after is not None or with_dependents:
@@ -160,8 +173,6 @@ def queue(
             if task.name in changed and task.status is Status.QUEUED and not is_slurm_run(task):
                 task.submit = request
         store.save_all(to_save)
-    if start_runner and outcome.changed:
-        start_or_wake(store.layout)
     return outcome
 
 
@@ -197,11 +208,7 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
                 outcome.changed.append(name)
                 on_slurm = True
                 continue
-            task.set_status(Status.PENDING)
-            task.force = False
-            task.queued_at = None
-            task.stop_requested = False
-            task.retry_pending = None
+            task.unqueue()
             to_save.append(task)
             outcome.changed.append(name)
         store.save_all(to_save)
@@ -231,10 +238,7 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
                 task.stop_requested = True  # submitted: the runner scancels it and records how it ended
                 outcome.stopping.append(name)
             elif task.status is Status.QUEUED:
-                task.set_status(Status.PENDING)
-                task.force = False
-                task.queued_at = None
-                task.retry_pending = None
+                task.unqueue()
                 outcome.cancelled.append(name)
             elif task.status is Status.RUNNING:
                 task.stop_requested = True

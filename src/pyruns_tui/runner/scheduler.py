@@ -236,7 +236,7 @@ class Scheduler:
                     self.log(f"{task.name}: stop requested")
             elif task.status is Status.QUEUED:
                 if task.stop_requested:
-                    self._update(task.name, _cancel)
+                    self._update(task.name, Task.unqueue)
                 else:
                     queued.append(task)
         queued = self._dependencies_allow(queued)
@@ -879,12 +879,5 @@ def _logs_dir_problem(path: Path) -> str | None:
 def _blocked(task: Task, reason: str | None) -> None:
     if task.status is not Status.QUEUED:
         raise _Skip
-    _cancel(task)
+    task.unqueue()
     task.reason = reason
-
-
-def _cancel(task: Task) -> None:
-    task.set_status(Status.PENDING)
-    task.stop_requested = False
-    task.force = False
-    task.queued_at = None

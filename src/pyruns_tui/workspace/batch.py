@@ -1,4 +1,5 @@
-"""Creating a batch from the Generator: plan, write all-or-nothing, optionally queue (engine calls only)."""
+"""Creating a batch, the one engine verb behind `gen` and the Generator: check, plan, write
+all-or-nothing, optionally queue (the runner is started before the queue is written)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import GridError, PyrunsError
 from pyruns_tui.workspace.bootstrap import read_script_info
-from pyruns_tui.workspace.generate import create_from_plan, plan_tasks
-from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.generate import (Plan, create_from_plan, field_order, merge_defaults, merge_shell_defaults,
+                                           plan_tasks)
 from pyruns_tui.workspace.store import TaskStore
 
 
@@ -41,24 +42,65 @@ def queue_names(store: TaskStore, names: Sequence[str]) -> str | None:
     return None
 
 
+def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """`spec` laid over config_default.yaml, refused (GridError) when a value does not fit its
+    parameter: the Generator's field checks (type=float, choices, ...), for both faces."""
+    from pyruns_tui.params import yamlio
+    from pyruns_tui.params.form_model import build_form, spec_problems
+    from pyruns_tui.workspace.fsio import read_text
+
+    if not isinstance(spec, Mapping):
+        raise GridError("the spec must be a mapping of parameter: value")
+    layout = store.layout
+    if not layout.config_default.exists():
+        return dict(spec)
+    defaults = yamlio.load_text(read_text(layout.config_default), where=str(layout.config_default)) or {}
+    if not isinstance(defaults, dict):
+        defaults = {}
+    if layout.is_shell:  # the spec is laid over the shell workspace's default spec (docs/cli.md)
+        return merge_shell_defaults(spec, defaults)
+    info = read_script_info(layout)
+    merged = merge_defaults(spec, defaults, strict=info.kind == "argparse")
+    problems = spec_problems(merged, build_form(merged, info.params, defaults))
+    if problems:
+        key, problem = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise GridError(f"{key}: {problem}{more}")
+    return merged
+
+
+def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None = None,
+               skip_existing: bool = False, max_tasks: int | None = None) -> Plan:
+    """What `create_batch` would write (also `gen --dry-run`); raises GridError, writes nothing."""
+    if max_tasks is None:
+        from pyruns_tui.workspace.settings import load_settings
+
+        max_tasks = load_settings(store.layout.settings_file).max_tasks
+    shell = store.layout.is_shell
+    order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
+    merged = checked_spec(store, spec)
+    existing = [config for _, config in store.iter_tasks_with_config()] if skip_existing else None
+    return plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
+                      existing_configs=existing, order=order)
+
+
 def create_batch(
-    layout: Layout,
+    store: TaskStore,
     spec: Mapping[str, Any],
     *,
-    prefix: str = "",
+    prefix: str | None = None,
     skip_existing: bool = False,
     run: bool = False,
-    max_tasks: int = 10_000,
+    max_tasks: int | None = None,
 ) -> BatchResult:
-    """Expand `spec` and create its tasks (nothing is written when it is invalid: GridError),
-    then queue them when `run`. Uses its own TaskStore: safe from a worker thread."""
-    store = TaskStore(layout)
+    """Check and expand `spec`, create its tasks (nothing is written when it is invalid:
+    GridError), then queue them when `run`. Give it a store of its own in a worker thread."""
+    plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks)
+    layout = store.layout
     info = read_script_info(layout)
-    existing = [config for _, config in store.iter_tasks_with_config()] if skip_existing else None
-    plan = plan_tasks(spec, prefix=prefix or None, max_tasks=max_tasks, shell=layout.is_shell,
-                      existing_configs=existing)
     kind = "shell" if layout.is_shell else info.kind
     created = create_from_plan(store, plan, task_kind=kind, script=info.script)
+    store.save_cache()
     names = tuple(task.name for task in created)
     if not run or not names:
         return BatchResult(names, plan.skipped)

@@ -96,8 +96,7 @@ _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "pid": (int, _NONE), "exit_code": (int, _NONE), "signal": (int, _NONE), "gpus": (list,),
     "env": (dict,), "log": (str,), "reason": (str, _NONE),
     "error": (str, _NONE), "error_line": (int, _NONE), "retry_of": (int, _NONE),
-    "env": (dict,), "log": (str,), "reason": (str, _NONE), "backend": (str, _NONE),
-    "slurm_job_id": (str, _NONE), "node": (str, _NONE), "restarts": (int, _NONE),
+    "backend": (str, _NONE), "slurm_job_id": (str, _NONE), "node": (str, _NONE), "restarts": (int, _NONE),
     "gpu_mem_peak_mb": (*_NUMBER, _NONE), "gpu_util_mean": (*_NUMBER, _NONE), "gpu_util_p95": (*_NUMBER, _NONE),
     "gpu_devices": (dict, _NONE),
 }
@@ -231,6 +230,14 @@ class Task:
         check_transition(self.name, self.status, new)
         self.status = new
         self.reason = reason
+
+    def unqueue(self) -> None:
+        """Queued -> pending, dropping the request with its options (cancel, stop, a stop the runner sees)."""
+        self.set_status(Status.PENDING)
+        self.force = False
+        self.queued_at = None
+        self.stop_requested = False
+        self.retry_pending = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

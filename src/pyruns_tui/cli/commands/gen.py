@@ -36,15 +36,7 @@ def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.params import yamlio
-    from pyruns_tui.workspace.bootstrap import read_script_info
-    from pyruns_tui.workspace.fsio import read_text
-    from pyruns_tui.workspace.generate import (
-        create_from_plan,
-        field_order,
-        merge_defaults,
-        merge_shell_defaults,
-        plan_tasks,
-    )
+    from pyruns_tui.workspace.batch import create_batch, plan_batch
 
     text, where = _read_spec(ctx, args.spec)
     spec = yamlio.load_text(text, where=where)
@@ -53,27 +45,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if not isinstance(spec, dict):
         raise WorkspaceError(f"{where}: the spec must be a mapping of parameter: value")
     store = ctx.store()
-    info = read_script_info(store.layout)
-    shell = store.layout.is_shell
-    order = field_order(spec, shell=shell)
-    if store.layout.config_default.exists():
-        defaults = yamlio.load_text(read_text(store.layout.config_default), where=str(store.layout.config_default)) or {}
-        if not isinstance(defaults, dict):
-            defaults = {}
-        if shell:
-            spec = merge_shell_defaults(spec, defaults)
-        else:
-            spec = merge_defaults(spec, defaults, strict=info.kind == "argparse")
-    existing = [c for _, c in store.iter_tasks_with_config()] if args.skip_existing else None
-    plan = plan_tasks(
-        spec,
-        prefix=args.prefix,
-        max_tasks=ctx.settings().max_tasks,
-        shell=shell,
-        existing_configs=existing,
-        order=order,
-    )
+    max_tasks = ctx.settings().max_tasks
     if args.dry_run:
+        plan = plan_batch(store, spec, prefix=args.prefix, skip_existing=args.skip_existing, max_tasks=max_tasks)
         if args.json:
             print_json({"count": plan.count, "tasks": [{"name": t.name, "config": t.config} for t in plan.tasks]})
         else:
@@ -81,16 +55,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                 print(task.name)
             print(f"{plan.count} tasks would be created" + (f" ({plan.skipped} identical skipped)" if plan.skipped else ""))
         return 0
-    created = create_from_plan(store, plan, task_kind=info.kind, script=info.script)
-    store.save_cache()
-    if args.run and created:
-        from pyruns_tui.cli.commands.run import queue_tasks
-
-        queue_tasks(ctx, [t.name for t in created])
+    result = create_batch(store, spec, prefix=args.prefix, skip_existing=args.skip_existing, run=args.run,
+                          max_tasks=max_tasks)
     if args.json:
-        print_json({"count": len(created), "skipped": plan.skipped, "tasks": [t.name for t in created]})
+        print_json({"count": len(result.names), "skipped": result.skipped, "tasks": list(result.names)})
     else:
-        verb = "created and queued" if args.run else "created"
-        extra = f" ({plan.skipped} identical skipped)" if plan.skipped else ""
-        print(f"{verb} {len(created)} tasks{extra}" + (f": {created[0].name} ..." if created else ""))
+        verb = "created and queued" if result.queued else "created"
+        extra = f" ({result.skipped} identical skipped)" if result.skipped else ""
+        print(f"{verb} {len(result.names)} tasks{extra}" + (f": {result.names[0]} ..." if result.names else ""))
+    if result.queue_problem:
+        sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
+        return 1
     return 0

@@ -22,10 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
     text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
+    from pyruns_tui.workspace import edits
 
-    def change(task):  # type: ignore[no-untyped-def]
-        task.notes = f"{task.notes}\n{text}".strip("\n") if args.append and task.notes else text
-
-    ctx.store().update(ctx.resolve_tasks([args.task])[0], change)
+    edits.set_notes(ctx.store(), ctx.resolve_tasks([args.task])[0], text, append=args.append)
     print(f"notes of {args.task} saved")
     return 0

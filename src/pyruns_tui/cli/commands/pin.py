@@ -21,23 +21,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+    from pyruns_tui.workspace import edits
 
     store = ctx.store()
     if not args.tasks and not args.param:
         print("pyr-tui: error: pin needs TASK names or --param KEY", file=sys.stderr)
         return 2
-    for name in ctx.resolve_tasks(args.tasks):
-        store.update(name, lambda t: setattr(t, "pinned", not args.off))
+    edits.set_pinned(store, ctx.resolve_tasks(args.tasks), not args.off)
     if args.param:
-        with store.lock():
-            info = read_script_info(store.layout)
-            for key in args.param:
-                if args.off and key in info.pinned_params:
-                    info.pinned_params.remove(key)
-                elif not args.off and key not in info.pinned_params:
-                    info.pinned_params.append(key)
-            write_script_info(store.layout, info)
+        edits.pin_params(store, args.param, not args.off)
     state = "unpinned" if args.off else "pinned"
     print(f"{state} " + ", ".join([*args.tasks, *(f"param {k}" for k in args.param)]))
     return 0

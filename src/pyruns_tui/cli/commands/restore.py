@@ -17,6 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    restored = ctx.store().restore(args.tasks)
+    from pyruns_tui.workspace import edits
+
+    restored = edits.restore(ctx.store(), args.tasks)
     print(f"restored {len(restored)} task(s): {', '.join(restored)}")
     return 0

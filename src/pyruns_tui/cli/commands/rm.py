@@ -18,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
-    moved = store.trash(ctx.resolve_tasks(args.tasks))
+    from pyruns_tui.workspace import edits
+
+    moved = edits.trash(store, ctx.resolve_tasks(args.tasks))
     print(f"moved {len(moved)} task(s) to the trash: {', '.join(moved)}")
     return 0

@@ -83,12 +83,8 @@ def queue_tasks(
     ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
     if jobs is not None:
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
-    # a runner that is not up starts while the queue is written (a cold start costs ~0.1-0.2 s)
-    with client.starting_runner(store.layout):
-        outcome = control.queue(store, names, gpus=gpus, force=force, start_runner=False, retries=retries,
-                                executor=executor, after=after, priority=priority, with_dependents=with_dependents,
-                                gpu_mem_mb=gpu_mem_mb)
-    return outcome
+    return control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
+                         priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import control
 from pyruns_tui.runner.client import start_or_wake
+from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.store import TaskStore
 
 
@@ -89,23 +90,31 @@ def wake_runner(store: TaskStore) -> None:
     start_or_wake(store.layout)
 
 
+def _all(verb: str, names: Sequence[str], call: Callable[[], object]) -> ActionResult:
+    """One all-or-nothing engine call: every name done, or every name refused with its reason."""
+    try:
+        call()
+    except PyrunsError as exc:
+        return ActionResult(verb, refused=[(name, str(exc)) for name in names])
+    return ActionResult(verb, list(names))
+
+
 def delete_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Move tasks to the trash; active (queued/running) ones are refused."""
-    return _each("moved to trash", names, lambda name: store.trash([name]))
+    """Move tasks to the trash, all or nothing as `pyr-tui rm` (an active one refuses the request)."""
+    return _all("moved to trash", names, lambda: edits.trash(store, names))
 
 
 def restore_tasks(store: TaskStore, trash_names: Sequence[str]) -> ActionResult:
     result = ActionResult("restored")
-    for trash_name in trash_names:
-        try:
-            result.done.extend(store.restore([trash_name]))
-        except PyrunsError as exc:
-            result.refused.append((trash_name, str(exc)))
+    try:
+        result.done.extend(edits.restore(store, trash_names))
+    except PyrunsError as exc:
+        result.refused.extend((name, str(exc)) for name in trash_names)
     return result
 
 
 def set_pinned(store: TaskStore, names: Sequence[str], pinned: bool) -> ActionResult:
-    return _each("pinned" if pinned else "unpinned", names, lambda name: store.update(name, lambda t: setattr(t, "pinned", pinned)))
+    return _all("pinned" if pinned else "unpinned", names, lambda: edits.set_pinned(store, names, pinned))
 
 
 def set_notes(store: TaskStore, names: Sequence[str], text: str, bases: Mapping[str, str]) -> ActionResult:

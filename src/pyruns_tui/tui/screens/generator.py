@@ -40,8 +40,9 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
     picker_items,
 )
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
+from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.batch import BatchResult, create_batch, describe
-from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+from pyruns_tui.workspace.bootstrap import read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
 from pyruns_tui.workspace.store import TaskStore
@@ -324,8 +325,8 @@ class GeneratorScreen(PyrunsScreen):
     @work(thread=True, exclusive=True, group="generator-create")
     def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool) -> None:
         try:
-            result = create_batch(self.pyruns.layout, spec, prefix=prefix, skip_existing=skip, run=run,
-                                  max_tasks=self.pyruns.state.settings.max_tasks)
+            result = create_batch(TaskStore(self.pyruns.layout), spec, prefix=prefix, skip_existing=skip,
+                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks)
         except PyrunsError as exc:
             self.app.call_from_thread(self._create_done, None, str(exc))
             return
@@ -401,14 +402,8 @@ class GeneratorScreen(PyrunsScreen):
         if row is None:
             self.notify("focus a field of the form first, then ctrl+t pins it", severity="warning")
             return
-        layout = self.pyruns.layout
         try:
-            info = read_script_info(layout)
-            pinned = [key for key in info.pinned_params if key != row.key]
-            if len(pinned) == len(info.pinned_params):
-                pinned.append(row.key)
-            info.pinned_params = pinned
-            write_script_info(layout, info)
+            pinned = edits.toggle_param(self.pyruns.state.store, row.key)
         except PyrunsError as exc:
             self.notify(str(exc), severity="error")
             return

@@ -224,9 +224,11 @@ class ManagerScreen(PyrunsScreen):
         targets = self.browser.targets()
         entries = self.browser.index.entries
         active = [name for name in targets if entries[name].task.status.is_active]
-        names = [name for name in targets if name not in active]
-        if active:  # refused up front, not after the confirmation
-            self.notify(f"{names_text(active)}: queued or running; stop first (s)", severity="warning", markup=False)
+        if active:  # all or nothing, as `pyr-tui rm`: refused up front, not after the confirmation
+            self.notify(f"{names_text(active)}: queued or running; stop first (s); nothing deleted",
+                        severity="warning", markup=False)
+            return
+        names = list(targets)
         if not names:
             return
 

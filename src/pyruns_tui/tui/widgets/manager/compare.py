@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Group
 from rich.table import Table
@@ -14,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from pyruns_tui.humanize import format_duration
+from pyruns_tui.params.values import same_value
 from pyruns_tui.tui.models.columns import format_metric, natural_key
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
 from pyruns_tui.workspace.query import TaskView, format_value
@@ -28,28 +31,28 @@ class CompareRow:
     key: str
     a: str
     b: str
+    differs: bool
 
-    @property
-    def differs(self) -> bool:
-        return self.a != self.b
+
+def _row(key: str, a: TaskView, b: TaskView, values: str, shown: Callable[[Any], str]) -> CompareRow:
+    """Values are compared as data with the CLI's rule (`same_value`), not as their text."""
+    left, right = getattr(a, values), getattr(b, values)
+    differs = key not in left or key not in right or not same_value(left[key], right[key])
+    return CompareRow(key, shown(left[key]) if key in left else MISSING, shown(right[key]) if key in right else MISSING,
+                      differs)
 
 
 def compare_params(a: TaskView, b: TaskView) -> list[CompareRow]:
     """Every flat parameter of either task; differing ones first, each group in key order."""
     keys = sorted(set(a.params) | set(b.params), key=natural_key)
-    rows = [
-        CompareRow(key, format_value(a.params[key]) if key in a.params else MISSING,
-                   format_value(b.params[key]) if key in b.params else MISSING)
-        for key in keys
-    ]
+    rows = [_row(key, a, b, "params", format_value) for key in keys]
     return [r for r in rows if r.differs] + [r for r in rows if not r.differs]
 
 
 def compare_metrics(a: TaskView, b: TaskView) -> list[CompareRow]:
     """Last value of every metric either task logged, in name order."""
     keys = sorted(set(a.metrics) | set(b.metrics), key=natural_key)
-    return [CompareRow(key, format_metric(a.metrics.get(key)) or MISSING, format_metric(b.metrics.get(key)) or MISSING)
-            for key in keys]
+    return [_row(key, a, b, "metrics", lambda value: format_metric(value) or MISSING) for key in keys]
 
 
 def compare_summary(a: TaskView, b: TaskView) -> list[CompareRow]:
@@ -58,7 +61,7 @@ def compare_summary(a: TaskView, b: TaskView) -> list[CompareRow]:
         return task.status.value, str(len(task.runs)), format_duration(task.duration_s()) or MISSING
 
     fa, fb = facts(a), facts(b)
-    return [CompareRow(label, x, y) for label, x, y in zip(("status", "runs", "duration"), fa, fb)]
+    return [CompareRow(label, x, y, x != y) for label, x, y in zip(("status", "runs", "duration"), fa, fb)]
 
 
 def _table(title: str, a: TaskView, b: TaskView, rows: list[CompareRow]) -> Table:

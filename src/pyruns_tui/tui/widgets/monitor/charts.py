@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
+from pyruns_tui.params.values import same_value
 from pyruns_tui.workspace.query import flatten
 
 MAX_LABEL_PARAMS = 3
@@ -41,7 +42,9 @@ def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
     keys: list[str] = []
     for params in flat.values():
         keys += [key for key in params if key not in keys]
-    differing = [key for key in keys if len({repr(params.get(key)) for params in flat.values()}) > 1]
+    rows = list(flat.values())
+    differing = [key for key in keys
+                 if any(key not in p or key not in rows[0] or not same_value(p[key], rows[0][key]) for p in rows)]
     return {
         name: " ".join(f"{key.rsplit('.', 1)[-1]}={params.get(key)}" for key in differing[:MAX_LABEL_PARAMS])
         for name, params in flat.items()

@@ -1,0 +1,219 @@
+"""One engine, two faces: the CLI command and the TUI action for the same request agree.
+
+Each test drives the real `pyr-tui` process and the real Textual app (Pilot) on one workspace
+and compares what they did (or refused) on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from pyruns_tui.runner import client, control
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import TaskStore
+from tests.cli.helpers import pyr
+from tests.waiting import wait_for, wait_until
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
+print(vars(p.parse_args()))
+"""
+
+
+@pytest.fixture
+def argparse_ws(tmp_path: Path) -> Layout:
+    (tmp_path / "train.py").write_text(SCRIPT)
+    return init_workspace(tmp_path, tmp_path / "train.py")
+
+
+async def generator(pilot: Pilot[None]) -> GeneratorScreen:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, GeneratorScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, GeneratorScreen)
+    await wait_for(pilot, lambda: screen.preview.data is not None)
+    return screen
+
+
+async def generator_create(layout: Layout, spec_text: str, prefix: str) -> list[str]:
+    """Type `spec_text` into the Generator's YAML mode and create; the problems it shows."""
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        gen = await generator(pilot)
+        await gen.action_toggle_yaml()
+        gen.yaml_editor.load_text(spec_text)
+        gen.query_one("#gen-prefix").value = prefix  # type: ignore[attr-defined]
+        await pilot.pause()
+        _, problems = gen.current_spec()
+        gen.start_create(run=False)
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: not gen.creating)
+    return problems
+
+
+def task_records(layout: Layout) -> dict[str, dict[str, Any]]:
+    """name -> what both faces decide: the config files, the task kind, the script."""
+    out = {}
+    for task in TaskStore(layout).scan():
+        folder = layout.task_dir(task.name)
+        files = {name: (folder / name).read_text() for name in ("config.yaml", "config.sh") if (folder / name).exists()}
+        out[task.name] = {"files": files, "kind": task.task_kind, "script": task.script}
+    return out
+
+
+@pytest.mark.parametrize(("spec_text", "shown"), [
+    ("lr: abc | 0.1\n", "lr: 'abc' is not a number"),
+    ("opt: rmsprop\n", "opt: 'rmsprop' is not one of the choices"),
+    ("seed: 1 | 2.5\n", "seed: 2.5 is not an integer"),
+])
+async def test_gen_refuses_what_the_generator_refuses(argparse_ws: Layout, spec_text: str, shown: str) -> None:
+    project = argparse_ws.project_dir
+    (project / "spec.yaml").write_text(spec_text)
+    cli = pyr(project, "gen", "spec.yaml", "-n", "cli")
+    problems = await generator_create(argparse_ws, spec_text, "tui")
+    assert any(p.startswith(shown) for p in problems), problems
+    assert cli.code == 1 and "Traceback" not in cli.err
+    assert cli.err.count("\n") == 1 and shown in cli.err, cli.err
+    assert problems[0] in cli.err  # the same check, the same words
+    assert pyr(project, "gen", "spec.yaml", "--dry-run").code == 1
+    assert TaskStore(argparse_ws).names() == []
+    assert [p.name for p in argparse_ws.tasks_dir.iterdir()] == []
+
+
+@pytest.mark.parametrize("kind", ["argparse", "shell"])
+async def test_gen_and_the_generator_create_the_same_tasks(tmp_path: Path, kind: str) -> None:
+    if kind == "shell":
+        layout = init_shell_workspace(tmp_path)
+        spec_text = "command: echo {x}\nparams:\n  x: 1 | 2\n"
+    else:
+        (tmp_path / "train.py").write_text(SCRIPT)
+        layout = init_workspace(tmp_path, tmp_path / "train.py")
+        spec_text = "lr: 0.5 | 0.25\nopt: sgd\n"
+    (tmp_path / "spec.yaml").write_text(spec_text)
+    args = ("-w", "_shell_") if kind == "shell" else ()
+    assert pyr(tmp_path, *args, "gen", "spec.yaml", "-n", "same").code == 0
+    problems = await generator_create(layout, spec_text, "same")
+    assert problems == []
+    records = task_records(layout)
+    assert len(records) == 4, sorted(records)
+    cli = [records["same_1-of-2"], records["same_2-of-2"]]
+    tui = [records[name] for name in sorted(records) if name not in ("same_1-of-2", "same_2-of-2")]
+    assert cli == tui
+
+
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.layout import Layout
+from tests.test_faces import generator
+
+async def main() -> None:
+    layout = Layout(root=Path(sys.argv[1]), name="_shell_")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        gen = await generator(pilot)
+        await gen.action_toggle_yaml()
+        gen.yaml_editor.load_text(sys.argv[2])
+        gen.query_one("#gen-prefix").value = "big"
+        await pilot.pause()
+        gen.start_create(run=True)
+        await asyncio.sleep(3600)  # killed by the test meanwhile
+
+asyncio.run(main())
+"""
+
+
+def test_create_and_run_leaves_a_running_runner_when_the_tui_is_killed(tmp_path: Path) -> None:
+    layout = init_shell_workspace(tmp_path)
+    (layout.root / "_pyruns_settings.yaml").write_text("max_concurrency: 8\nrunner_idle_exit_s: 30\n")
+    count = 400
+    spec = f"command: true {{x}}\nparams:\n  x: 1:{count + 1}\n"
+    first = layout.task_info(f"big_1-of-{count}")
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD), str(layout.root), spec],
+                             cwd=Path(__file__).resolve().parents[1], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def first_queued() -> bool:
+            try:
+                return json.loads(first.read_bytes()).get("status") in ("queued", "running", "completed")
+            except (OSError, ValueError):
+                return False
+
+        wait_until(first_queued, timeout=120, what="the first task of the batch to be queued", interval=0.002)
+        os.killpg(child.pid, signal.SIGKILL)  # the TUI dies while the queue is being written
+        child.wait(timeout=30)
+        wait_until(lambda: client.runner_alive(layout), timeout=30, what="a runner after the TUI died")
+        store = TaskStore(layout)
+        done = control.wait(store, store.names(), timeout_s=300, keep_runner=False)
+        assert len(done) == count
+        assert {t.status.value for t in done.values()} <= {"completed", "pending"}
+        assert any(t.status.value == "completed" for t in done.values())
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+        client.stop_runner(layout)
+
+
+async def test_delete_is_all_or_nothing_in_both_faces(tmp_path: Path) -> None:
+    from pyruns_tui.tui.screens.manager import ManagerScreen
+    from pyruns_tui.workspace.store import NewTask
+
+    layout = init_shell_workspace(tmp_path)
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(name, {}, command="true") for name in ("del_a", "del_b", "other")],
+                       task_kind="shell", script=None)
+    control.queue(store, ["del_b"], start_runner=False)  # active: may not be deleted
+    cli = pyr(tmp_path, "-w", "_shell_", "rm", "del_a", "del_b")
+    assert cli.code == 1 and "del_b" in cli.err and "Traceback" not in cli.err
+    assert sorted(TaskStore(layout).names()) == ["del_a", "del_b", "other"]
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
+        screen = app.screen
+        assert isinstance(screen, ManagerScreen)
+        await wait_for(pilot, lambda: {"del_a", "del_b"} <= set(screen.browser.index.entries))
+        screen.table.selected.update({"del_a", "del_b"})
+        await pilot.press("d")
+        if not isinstance(app.screen, ManagerScreen):
+            await pilot.press("y")  # the old TUI asked to delete the rest
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert sorted(TaskStore(layout).names()) == ["del_a", "del_b", "other"]
+
+
+def test_compare_uses_one_value_rule_in_both_faces(tmp_path: Path) -> None:
+    from pyruns_tui.tui.widgets.manager.compare import compare_params
+    from pyruns_tui.tui.widgets.monitor.charts import differing_params
+    from pyruns_tui.workspace.query import TaskView, flatten
+    from pyruns_tui.workspace.store import NewTask
+
+    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    a = {"lr": 1, "tag": "1", "amp": True, "wd": 0.5, "nan": float("nan")}
+    b = {"lr": 1.0, "tag": 1, "amp": 1, "wd": 0.25, "nan": float("nan")}
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("a", a), NewTask("b", b)], task_kind="pyruns_load", script=None)
+    cli = pyr(tmp_path, "compare", "a", "b", "--json")
+    assert cli.code == 0, cli.err
+    cli_differ = set(cli.json()["config"]["different"])
+    views = [TaskView(task, flatten(store.load_config(task.name)), {}) for task in (store.get("a"), store.get("b"))]
+    tui_differ = {row.key for row in compare_params(*views) if row.differs}
+    chart_differ = {part.split("=")[0] for part in differing_params({"a": a, "b": b})["a"].split()}
+    assert cli_differ == tui_differ == chart_differ == {"tag", "amp", "wd"}
