@@ -87,6 +87,11 @@ def test_unknown_parameter_is_refused_with_a_hint(project: Path, capsys: pytest.
 def test_defaults_are_never_expanded(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     default = project / "_pyruns_" / "train" / "config_default.yaml"
     default.write_text(default.read_text().replace("opt: adam", "opt: a|b"))
+    info_path = default.with_name("script_info.json")
+    info = json.loads(info_path.read_text())
+    for param in info["params"]:
+        param.pop("choices", None)  # a free text parameter: 'a|b' is a valid value, not a grid
+    info_path.write_text(json.dumps(info))
     code, out, _ = run_cli(project, capsys, "gen", spec(project, "seed: 3\n"), "--dry-run", "--json")
     assert json.loads(out)["tasks"][0]["config"]["opt"] == "a|b"
 
