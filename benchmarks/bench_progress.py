@@ -130,7 +130,7 @@ def main() -> None:
         for figure in ("flood", "tqdm"):
             for label, src in sources:
                 samples.setdefault((figure, label), []).append(measure(src, figure, args))
-    print(f"\n| figure | code | median | samples |\n|---|---|---|---|")
+    print("\n| figure | code | median | samples |\n|---|---|---|---|")
     rows = [("flood", "mb_s", f"{args.flood_mb} MB flood, MB/s"),
             ("flood", "runner_cpu_s", "runner CPU during that flood, s"),
             ("tqdm", "runner_cpu_pct", f"runner CPU, {args.tasks} tasks x {args.hz} tqdm updates/s, %"),

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from pyruns_tui.workspace.bootstrap import ScriptInfo, write_script_info
+from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
+from pyruns_tui.workspace.store import NewTask, TaskStore
+
 # CI runs the property tests on a fixed sequence of examples (a red build always reproduces);
 # developers' runs explore new examples each time.
 settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from pyruns_tui.workspace.bootstrap import ScriptInfo, write_script_info
-from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
-from pyruns_tui.workspace.store import NewTask, TaskStore
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo_scripts"

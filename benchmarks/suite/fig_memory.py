@@ -6,8 +6,14 @@ import time
 
 import psutil
 
-from suite.context import (Context, kill_pyruns_runners, pyruns_runner_procs, stop_our_runner,
-                           tree_rss_mb, wait_runner_state)
+from suite.context import (
+    Context,
+    kill_pyruns_runners,
+    pyruns_runner_procs,
+    stop_our_runner,
+    tree_rss_mb,
+    wait_runner_state,
+)
 from suite.harness import BenchError, Goal, Measurement, Samples, run_cmd
 from suite.terminals import Tmux, app_process
 

@@ -7,8 +7,7 @@ import shutil
 import sys
 from collections.abc import Callable
 
-from suite.context import (SWEEP_SCRIPT, Context, count_task_dirs, ours_sweep_spec,
-                           pyruns_sweep_spec)
+from suite.context import SWEEP_SCRIPT, Context, count_task_dirs, ours_sweep_spec, pyruns_sweep_spec
 from suite.harness import BenchError, Goal, Measurement, Samples, run_cmd, side_by_side, timed_cmd
 from suite.peers import BENCH_DIR
 

@@ -11,10 +11,16 @@ from pathlib import Path
 
 import psutil
 
-from suite.context import (TASK_ARGS, Context, kill_pyruns_runners, pyruns_runner_procs,
-                           runner_status, stop_our_runner, wait_runner_state)
-from suite.harness import (BenchError, Goal, Measurement, Samples, bench_env, run_cmd,
-                           side_by_side, timed_cmd)
+from suite.context import (
+    TASK_ARGS,
+    Context,
+    kill_pyruns_runners,
+    pyruns_runner_procs,
+    runner_status,
+    stop_our_runner,
+    wait_runner_state,
+)
+from suite.harness import BenchError, Goal, Measurement, Samples, bench_env, run_cmd, side_by_side, timed_cmd
 from suite.peers import REPO
 from suite.terminals import PtyApp, Tmux, cpu_seconds, with_descendants
 

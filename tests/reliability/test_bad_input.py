@@ -27,7 +27,6 @@ from tests.reliability.harness import (
     read_info,
     snapshot,
     task_dir,
-    workspace,
     write_info,
 )
 

@@ -184,8 +184,8 @@ def test_deeply_nested_json_breaks_only_its_task(proj: Path, place: str) -> None
 
 def test_pr_summary_refuses_excessive_nesting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pyruns_tui as pr
-    from pyruns_tui.script import api
     from pyruns_tui.metrics.track import read_summary
+    from pyruns_tui.script import api
 
     api._reset_for_tests()
     monkeypatch.setenv("PYRUNS_TASK_DIR", str(tmp_path))

@@ -24,7 +24,6 @@ from tests.reliability.harness import (
     changed_paths,
     make_project,
     pyr,
-    read_info,
     snapshot,
     task_dir,
     workspace,

@@ -13,7 +13,6 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, until
 
-
 ENSURE = (
     "import sys; from pathlib import Path; from pyruns_tui.runner.client import ensure_runner;"
     "from pyruns_tui.workspace.layout import Layout; print(ensure_runner(Layout(Path(sys.argv[1]), '_shell_')))"

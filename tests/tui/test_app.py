@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.help import HelpScreen
 from pyruns_tui.tui.widgets.topbar import TopBar
@@ -33,8 +31,8 @@ async def test_question_mark_opens_help_listing_bindings(layout: Layout) -> None
 
 
 async def test_top_bar_counts_tasks(layout: Layout) -> None:
-    from tests.conftest import make_tasks
     from pyruns_tui.workspace.store import TaskStore
+    from tests.conftest import make_tasks
 
     make_tasks(TaskStore(layout), 3)
     app = PyrunsApp(layout, start_mode="manager")

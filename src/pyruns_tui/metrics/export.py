@@ -19,8 +19,8 @@ import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pyruns_tui.errors import ExportError, PyrunsError

@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
 from pyruns_tui.params.module_walk import ENV_READERS, FileState, LazyImport, ModuleWalker
+from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
-from pyruns_tui.params.static_eval import (MAX_ITER, MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope,
-                                           Unresolved, is_plain)
+from pyruns_tui.params.static_eval import MAX_ITER, MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope, Unresolved, is_plain
 
 __all__ = ["ScriptWalker", "Function", "ClassNS"]
 

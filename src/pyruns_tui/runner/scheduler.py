@@ -21,21 +21,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import dependencies
 from pyruns_tui.runner import gpus as G
-from pyruns_tui.runner.gpu_accounting import GpuAccounting
-from pyruns_tui.runner.reservations import Reservations
 from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
+from pyruns_tui.runner.gpu_accounting import GpuAccounting
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
 from pyruns_tui.runner.output_watch import OutputWatches
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
+from pyruns_tui.runner.reservations import Reservations
 from pyruns_tui.runner.retry import should_retry
-from pyruns_tui.runner.triage import oom_kills, read_failure
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request

@@ -149,7 +149,7 @@ def _reset_for_tests() -> None:
     global _writer
     if _writer is not None and _writer is not _UNRESOLVED:
         _writer.close()
-    _writer = _UNRESOLVED
+    _writer = _UNRESOLVED  # type: ignore[assignment]  # the sentinel, as at module level
     _warned.clear()
 
 

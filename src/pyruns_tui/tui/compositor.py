@@ -11,8 +11,8 @@ where each dirty span starts as well.
 from __future__ import annotations
 
 from rich.cells import cell_len
-from rich.console import Console
 from rich.color import ColorSystem
+from rich.console import Console
 from rich.control import Control
 from textual._compositor import ChopsUpdate, Compositor
 from textual.strip import Strip

@@ -10,11 +10,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.errors import GridError, WorkspaceError
-from pyruns_tui.workspace.query import flatten, format_value
-from pyruns_tui.workspace.store import NewTask, TaskStore
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.names import validate_name
-
+from pyruns_tui.workspace.query import flatten, format_value
+from pyruns_tui.workspace.store import NewTask, TaskStore
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from pyruns_tui.metrics.track import MetricsReader
-from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
 from pyruns_tui.params.values import same_value
+from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
 from pyruns_tui.workspace.query import flatten
 
 MAX_LABEL_PARAMS = 3

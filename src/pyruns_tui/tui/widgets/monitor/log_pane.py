@@ -11,10 +11,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
+from pyruns_tui.humanize import format_duration, format_progress
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
-from pyruns_tui.humanize import format_duration, format_progress
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import read_run_progress
