@@ -39,6 +39,7 @@ from pyruns_tui.runner.retry import should_retry
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
+from pyruns_tui.runner.triage import oom_kills, read_failure
 from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
