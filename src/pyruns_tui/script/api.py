@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 
 from pyruns_tui.contracts import (
+    MAX_JSON_DEPTH,
     METRICS_FILE,
     NONFINITE_TO_JSON,
     RESERVED_KEYS,
@@ -101,8 +102,6 @@ def summary(values: Mapping[str, Any]) -> None:
     if not task_dir:
         return
     try:
-        from pyruns_tui.workspace.fsio import MAX_JSON_DEPTH
-
         clean = {}
         for key, value in values.items():
             try:

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from pyruns_tui.contracts import MAX_JSON_DEPTH
+
 _syncfs: Any = None
 
-MAX_JSON_DEPTH = 100  # deeper JSON in a workspace file is refused: readers and renderers recurse
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
           stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory", stat.S_IFLNK: "a symlink"}
 
@@ -90,8 +91,8 @@ def loads_json(data: bytes | str) -> Any:
         value = json.loads(data, parse_constant=_reject_constant)
     except RecursionError:
         raise ValueError(f"JSON nests more than {MAX_JSON_DEPTH} levels deep") from None
-    marks = (b"[", b"{") if isinstance(data, bytes) else ("[", "{")
-    if data.count(marks[0]) + data.count(marks[1]) > MAX_JSON_DEPTH:  # else it cannot nest deeper
+    opens = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
+    if opens > MAX_JSON_DEPTH:  # else it cannot nest deeper
         check_depth(value, "JSON")
     return value
 
