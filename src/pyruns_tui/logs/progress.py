@@ -91,9 +91,11 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     bar = _BAR_RE.search(line)
     counter = _first_counter(line)
     percent = _PERCENT_RE.search(line)
+    n: float | None
+    total: float | None
     if counter is not None:
         n, total, start = counter
-        fraction = n / total
+        fraction = counter[0] / counter[1]
         count_text = line[start:].split()[0].rstrip(",;:")
     elif percent is not None and bar is not None:
         n = total = None

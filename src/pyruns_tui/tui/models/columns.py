@@ -11,6 +11,7 @@ from typing import Any
 
 from pyruns_tui.humanize import format_duration, format_time, progress_cells
 from pyruns_tui.logs.failure import error_cause
+from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.query import TaskView, format_value
