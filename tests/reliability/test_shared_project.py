@@ -46,8 +46,9 @@ def shared_dir() -> Iterator[Path]:
 
 def interpreter() -> tuple[str, str]:
     """A python other users may run (ours can live in root's home) and the path to our packages."""
-    import pyruns_tui
     import yaml
+
+    import pyruns_tui
 
     paths = [str(Path(pyruns_tui.__file__).parents[1]), str(Path(yaml.__file__).parents[1])]
     system = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"

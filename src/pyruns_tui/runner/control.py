@@ -18,9 +18,8 @@ from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runne
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request, new_call_id
-from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 

@@ -18,7 +18,6 @@ import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,8 @@ from pyruns_tui.runner import proc as P
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause, read_pause, write_pause
 from pyruns_tui.runner.gpu_accounting import GpuAccounting
 from pyruns_tui.runner.launch import ScriptParamsCache, build_launch
-from pyruns_tui.runner.output_watch import OutputWatches
 from pyruns_tui.runner.locks import is_held
+from pyruns_tui.runner.output_watch import OutputWatches
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.record import GitCache, host_name, redact_env, resolve_python
 from pyruns_tui.runner.reservations import Reservations
@@ -40,8 +39,7 @@ from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
 from pyruns_tui.runner.triage import oom_kills, read_failure
-from pyruns_tui.workspace.fsio import read_json
-from pyruns_tui.workspace.fsio import atomic_write, dump_json
+from pyruns_tui.workspace.fsio import atomic_write, dump_json, read_json
 from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso, queue_times
 from pyruns_tui.workspace.settings import Settings, load_settings

@@ -9,8 +9,14 @@ from typing import Any
 
 from pyruns_tui.errors import GridError, PyrunsError
 from pyruns_tui.workspace.bootstrap import read_script_info
-from pyruns_tui.workspace.generate import (Plan, create_from_plan, field_order, merge_defaults, merge_shell_defaults,
-                                           plan_tasks)
+from pyruns_tui.workspace.generate import (
+    Plan,
+    create_from_plan,
+    field_order,
+    merge_defaults,
+    merge_shell_defaults,
+    plan_tasks,
+)
 from pyruns_tui.workspace.store import TaskStore
 
 

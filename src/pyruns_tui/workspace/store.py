@@ -14,8 +14,8 @@ from typing import Any
 from pyruns_tui.errors import PyrunsError, WorkspaceError, os_error_line
 from pyruns_tui.workspace import layout as L
 from pyruns_tui.workspace.fsio import (
-    NotRegularFile,
     SHARED_MODE,
+    NotRegularFile,
     WorkspaceLock,
     atomic_write,
     atomic_write_json,

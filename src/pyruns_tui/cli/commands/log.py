@@ -53,7 +53,6 @@ def _wait_for_start(store: TaskStore, name: str) -> Task:
 def _chunks(store: TaskStore, task: Task, index: int, follow: bool) -> Iterator[bytes]:
     """The log's bytes from the start; following while run `index` is running."""
     from pyruns_tui.logs.tail import LogFile
-
     from pyruns_tui.runner.control import RUNNER_CHECK_S, keep_watched
 
     log = LogFile(store.layout.run_log(task.name, index))

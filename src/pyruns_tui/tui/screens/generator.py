@@ -21,10 +21,9 @@ from textual.widgets import (
     TextArea,
 )
 
-from pyruns_tui.errors import ParamsError, PyrunsError
+from pyruns_tui.errors import GridError, ParamsError, PyrunsError
 from pyruns_tui.params.form_model import build_form, literal_spec, spec_problems
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
-from pyruns_tui.errors import GridError, ParamsError, PyrunsError
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.param_form import ParamForm

@@ -11,8 +11,8 @@ from textual.containers import Container
 from textual.timer import Timer
 
 from pyruns_tui.errors import PyrunsError, os_error_line
-from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.humanize import plural
+from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.manager.browser import TaskBrowser
 from pyruns_tui.tui.widgets.manager.compare import CompareDialog

@@ -12,8 +12,8 @@ from textual.timer import Timer
 from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.metrics.export import run_window
+from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.monitor.charts import (
     ChartSource,

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.humanize import format_duration, format_progress
+from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
