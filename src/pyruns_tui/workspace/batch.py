@@ -11,6 +11,7 @@ from pyruns_tui.errors import GridError, PyrunsError
 from pyruns_tui.workspace.bootstrap import read_script_info
 from pyruns_tui.workspace.generate import (
     Plan,
+    check_storable,
     create_from_plan,
     field_order,
     merge_defaults,
@@ -57,6 +58,7 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
 
     if not isinstance(spec, Mapping):
         raise GridError("the spec must be a mapping of parameter: value")
+    check_storable(spec)  # before the form checks turn a 200,000-digit integer into text
     layout = store.layout
     if not layout.config_default.exists():
         return dict(spec)
