@@ -24,17 +24,9 @@ from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
+from tests.cli.helpers import SMALL_SCRIPT as SCRIPT
 from tests.cli.helpers import pyr
 from tests.waiting import wait_for, wait_until
-
-SCRIPT = """\
-import argparse
-p = argparse.ArgumentParser()
-p.add_argument("--lr", type=float, default=0.1)
-p.add_argument("--seed", type=int, default=0)
-p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
-print(vars(p.parse_args()))
-"""
 
 
 @pytest.fixture

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# a three-parameter argparse script (float, int, choices): what the CLI and TUI checks need
+SMALL_SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
+print(vars(p.parse_args()))
+"""
+
 
 @dataclass
 class Result:

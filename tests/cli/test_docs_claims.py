@@ -9,15 +9,7 @@ from pathlib import Path
 import pytest
 
 from pyruns_tui.cli import main
-
-SCRIPT = """\
-import argparse
-p = argparse.ArgumentParser()
-p.add_argument("--lr", type=float, default=0.1)
-p.add_argument("--seed", type=int, default=0)
-p.add_argument("--opt", choices=["adam", "sgd"], default="adam")
-print(vars(p.parse_args()))
-"""
+from tests.cli.helpers import SMALL_SCRIPT as SCRIPT
 
 
 @pytest.fixture
