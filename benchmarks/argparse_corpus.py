@@ -68,7 +68,8 @@ def main() -> int:
         root = corpus / entry["repo"].replace("/", "+")
         script = root / entry["script"]
         start = time.perf_counter()
-        sp = extract_params(script.read_text(encoding="utf-8"), str(script), finder=ModuleFiles(script))
+        sp = extract_params(script.read_text(encoding="utf-8"), str(script), finder=ModuleFiles(script),
+                            script_path=str(script.resolve()), run_dir=str(script.parent.resolve()))
         seconds.append(time.perf_counter() - start)
         result = probe(script, root, entry.get("parses", 1), entry.get("argv", []))
         if "ok" not in result:

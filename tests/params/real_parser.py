@@ -13,14 +13,15 @@ SCRIPTS = Path(__file__).parent / "scripts"
 
 
 def real_namespaces(script: str | Path, argvs: list[list[str]], parses: int = 1,
-                    env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                    env: dict[str, str] | None = None, cwd: Path | None = None) -> list[dict[str, Any]]:
     """Run the script's real parser on each argv (in a subprocess) -> probe results.
 
     `parses`: how many top-level parse calls make the script's parameters (2 for a `--config`
-    pre-pass); `env` replaces the environment (e.g. PYTHONPATH for an installed package)."""
+    pre-pass); `env` replaces the environment (e.g. PYTHONPATH for an installed package); `cwd`
+    is the working directory (a task's: the project)."""
     proc = subprocess.run(
         [sys.executable, str(SCRIPTS / "_probe.py"), str(SCRIPTS / script), str(parses)],
-        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True, env=env)
+        input=json.dumps(argvs), capture_output=True, text=True, timeout=60, check=True, env=env, cwd=cwd)
     return json.loads(proc.stdout)
 
 

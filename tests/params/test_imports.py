@@ -19,17 +19,20 @@ from tests.params.real_parser import real_namespaces, strict_equal
 PROJECTS = Path(__file__).parent / "projects"
 
 
-def extract(script: Path) -> ScriptParams:
-    return extract_params(script.read_text(), str(script), finder=ModuleFiles(script))
+def extract(script: Path, run_dir: Path | None = None) -> ScriptParams:
+    """As `init` reads it; `run_dir` is where its tasks run (`Path.cwd()` unknown without it)."""
+    return extract_params(script.read_text(), str(script), finder=ModuleFiles(script),
+                          script_path=str(script.resolve()), run_dir=None if run_dir is None else str(run_dir.resolve()))
 
 
-def truth(script: Path, parses: int = 1, pythonpath: Path | None = None, stubs: Path | None = None) -> dict[str, Any]:
+def truth(script: Path, parses: int = 1, pythonpath: Path | None = None, stubs: Path | None = None,
+          cwd: Path | None = None) -> dict[str, Any]:
     """The real parser's namespace; `stubs` is a folder of empty stand-ins for missing imports."""
     env = {k: v for k, v in os.environ.items() if k not in ("LOCAL_RANK", "WORLD_SIZE", "DATA_DIR")}
     paths = [str(p) for p in (pythonpath, stubs) if p is not None]
     if paths:
         env["PYTHONPATH"] = os.pathsep.join(paths)
-    (result,) = real_namespaces(script.resolve(), [[]], parses=parses, env=env)
+    (result,) = real_namespaces(script.resolve(), [[]], parses=parses, env=env, cwd=cwd)
     assert "ok" in result, result
     return result["ok"]
 
@@ -65,8 +68,7 @@ def test_a_package_of_the_project_is_followed_through_relative_and_star_imports(
     script = PROJECTS / "pkg_project" / "tools" / "train_net.py"
     assert project_root_of(script) == PROJECTS / "pkg_project"
     sp = extract(script)
-    assert_matches_truth(sp, truth(script, pythonpath=PROJECTS / "pkg_project"), unresolved={"dist_url"})
-    assert "could not resolve the default of --dist-url: \"tcp://127.0.0.1:{}\".format(port)" in sp.warnings
+    assert_matches_truth(sp, truth(script, pythonpath=PROJECTS / "pkg_project"))  # dist_url: a port from the uid
     assert any(w.startswith("parser built by mypkg.engine.defaults.default_argument_parser") for w in sp.warnings)
 
 
@@ -83,7 +85,7 @@ def test_an_installed_package_is_read_from_its_file_where_it_builds_the_parser(
     stubs = tmp_path / "stubs"
     stubs.mkdir()
     (stubs / "torch.py").write_text("")
-    assert_matches_truth(sp, truth(script, pythonpath=site, stubs=stubs), unresolved={"dist_url"})
+    assert_matches_truth(sp, truth(script, pythonpath=site, stubs=stubs))
     assert str(site / "mypkg" / "engine" / "defaults.py") in sp.files_read
     assert not any("torch" in f for f in sp.files_read)
 
@@ -105,8 +107,8 @@ def test_a_star_import_of_a_module_level_parser() -> None:
 def test_a_function_of_the_project_that_builds_and_parses() -> None:
     script = PROJECTS / "rl_project" / "ppo.py"
     sp = extract(script)
-    # `__file__` of the module is only known at run time
-    assert_matches_truth(sp, truth(script), unresolved={"exp_name"})
+    assert_matches_truth(sp, truth(script))  # --exp-name: from the module's own `__file__`
+    assert sp.defaults()["exp_name"] == "utils"
 
 
 def test_defaults_from_the_environment_hold_the_fallback_and_say_so() -> None:
@@ -153,7 +155,41 @@ def test_init_prints_each_warning_and_keeps_them_with_the_files_read(tmp_path: P
     warnings = result.err.splitlines()
     assert all(line.startswith("pyr-tui: warning: ") for line in warnings)
     assert any("parser built by mypkg.engine.defaults.default_argument_parser: read from " in w for w in warnings)
-    assert any("could not resolve the default of --dist-url" in w for w in warnings)
+    assert not any("could not resolve" in w for w in warnings)  # the port from the uid is known
     info = json.loads((tmp_path / "proj" / "_pyruns_" / "train_net" / "script_info.json").read_text())
     assert info["warnings"] == [w.removeprefix("pyr-tui: warning: ") for w in warnings]
     assert str(tmp_path / "proj" / "mypkg" / "engine" / "defaults.py") in info["files_read"]
+
+
+def test_defaults_built_from_the_scripts_location_and_the_working_directory() -> None:
+    project = PROJECTS / "file_paths"
+    script = project / "train.py"
+    sp = extract(script, run_dir=project)
+    # the home folder and a str's hash (random per process) are left to the running program
+    assert_matches_truth(sp, truth(script, cwd=project), unresolved={"cache_dir", "run_tag"})
+    defaults = sp.defaults()
+    assert (defaults["weights"], defaults["project"], defaults["name"]) == ("yolov5s.pt", "runs/train", "train-train.yaml")
+    assert defaults["shared_configs"] == str(project.resolve() / "configs" / "shared")  # the sibling's own `__file__`
+    assert [k for k in sp.keys() if k in ("depth", "width", "dropout", "image_size")] == ["depth", "width", "dropout"]
+
+
+@pytest.mark.parametrize("workdir", [".", "segment"])
+def test_a_root_one_folder_up_is_relative_to_where_the_tasks_run(workdir: str) -> None:
+    project = PROJECTS / "file_paths"
+    script, cwd = project / "segment" / "train.py", project / workdir
+    sp = extract(script, run_dir=cwd)
+    assert_matches_truth(sp, truth(script, cwd=cwd))
+    prefix = "" if workdir == "." else "../"
+    assert sp.defaults()["weights"] == prefix + "yolov5s-seg.pt"
+    without_run_dir = extract(script)
+    assert not without_run_dir.specs_for("weights")[0].default_resolved  # never a guessed directory
+
+
+def test_init_computes_paths_against_the_project_its_tasks_run_in(tmp_path: Path) -> None:
+    from tests.cli.helpers import pyr
+
+    shutil.copytree(PROJECTS / "file_paths", tmp_path / "proj")
+    result = pyr(tmp_path / "proj", "init", "segment/train.py")
+    assert result.code == 0, result.err
+    text = (tmp_path / "proj" / "_pyruns_" / "train" / "config_default.yaml").read_text()
+    assert "weights: yolov5s-seg.pt" in text and "hyp: data/hyps/hyp.scratch-low.yaml" in text

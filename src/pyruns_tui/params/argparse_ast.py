@@ -377,13 +377,16 @@ def _parse(source: str, filename: str) -> ast.Module:
 
 
 def extract_params(source: str, filename: str = "<script>",
-                   subcommand: str | None = None, finder: ModuleFinder | None = None) -> ScriptParams:
+                   subcommand: str | None = None, finder: ModuleFinder | None = None,
+                   script_path: str | None = None, run_dir: str | None = None) -> ScriptParams:
     """Read a script's argparse parameters statically (the script is never imported or run).
 
     `subcommand` picks a sub-parser by name or alias (default: the first one). `finder` gives
     the source of modules the script imports (its own project's, and installed packages' where
     a parser is built or filled there); without it imports are not followed. Raises
-    ParamsError for a syntax error or an unknown sub-command.
+    ParamsError for a syntax error or an unknown sub-command. `script_path` (absolute, the
+    script's `__file__`) and `run_dir` (the directory its tasks run in) let defaults built from
+    them be known: `Path(__file__).parent / "data"`, `Path(os.path.relpath(ROOT, Path.cwd()))`.
     """
     tree = _parse(source, filename)
     if _uses_pyruns_load(tree, source):
@@ -393,6 +396,7 @@ def extract_params(source: str, filename: str = "<script>",
                      "arguments are not used for parameters",)
         return ScriptParams(kind="pyruns_load", warnings=notes)
     reader = _ArgparseReader(source, filename, finder)
+    reader.script_path, reader.run_dir = script_path, run_dir
     reader.run(tree)
     main = _main_parser(reader)
     read = tuple(reader.files_read)

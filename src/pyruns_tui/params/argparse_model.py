@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from pyruns_tui.params.param_spec import ParamSpec, plain_copy
 from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, is_plain
+from pyruns_tui.params.static_paths import plain_paths
 
 __all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
 
@@ -164,6 +165,7 @@ def _resolved(value: Any, source: str | None) -> tuple[Any, bool, str | None]:
     """(default, default_resolved, default_source) for a namespace value."""
     if value == SUPPRESS:
         return None, True, source
+    value = plain_paths(value)
     if value is UNKNOWN or not is_plain(value):
         return None, False, source
     return plain_copy(value), True, source

@@ -152,6 +152,8 @@ class ModuleWalker(StaticEvaluator):
                            lines, ids, names, file)
         scope = Scope()
         scope.names["__name__"] = name
+        if file.filename.endswith(".py"):
+            scope.names["__file__"] = file.filename
         frames, uncertain = self.frames, self.uncertain
         self.frames, self.uncertain = [], 0  # a module's top level is not inside the caller
         try:

@@ -58,8 +58,9 @@ def called_names(source: str) -> set[str]:
 
 
 def loop_matters(stmt: ast.stmt, lines: list[str], relevant_names: set[str]) -> bool:
-    """Whether a loop's body can touch a parser (else one uncertain pass is enough)."""
+    """Whether a loop's body can touch a parser or delete from a container (a dict of defaults
+    filtered in a loop); else one uncertain pass is enough."""
     text = "\n".join(lines[stmt.lineno - 1:stmt.end_lineno])
-    if _PARSER_WORD.search(text):
+    if _PARSER_WORD.search(text) or any(isinstance(node, ast.Delete) for node in ast.walk(stmt)):
         return True
     return bool(called_names(text) & relevant_names)

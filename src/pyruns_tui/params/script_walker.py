@@ -57,6 +57,17 @@ class Function:
     statements: int = -1  # statements in its body, counted when first needed
 
 
+def _argspec(fn: Any) -> tuple[Any, ...]:
+    """`inspect.getfullargspec(fn)` of a function of the script or its project, from its `def`
+    (guided-diffusion keeps the defaults a model function takes: `getfullargspec(f)[0]`)."""
+    if not isinstance(fn, Function):
+        raise Unresolved("argspec of an unknown function")
+    a = fn.node.args
+    names = [x.arg for x in (*a.posonlyargs, *a.args)]
+    return (names, a.vararg and a.vararg.arg, a.kwarg and a.kwarg.arg, UNKNOWN,
+            [x.arg for x in a.kwonlyargs], UNKNOWN, UNKNOWN)
+
+
 @dataclass(eq=False)
 class ClassNS:
     """A `class` of the script: its body's names (constants, methods)."""
@@ -119,6 +130,7 @@ class ScriptWalker(ModuleWalker):
         self.value_calls = 0
         self.walks: dict[int, int] = {}
         self.values: dict[tuple[int, str, str], Any] = {}
+        self.script_path: str | None = None  # the script's absolute path, its `__file__`
 
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
@@ -130,6 +142,8 @@ class ScriptWalker(ModuleWalker):
         """Walk the module as `__main__`, then every relevant function never reached."""
         module = Scope()
         module.names["__name__"] = "__main__"
+        if self.script_path is not None:
+            module.names["__file__"] = self.script_path
         self.lines = self.source.splitlines()
         self.relevant_ids, self.relevant_names = relevant_functions(tree, self.lines)
         self.state = main_file = self._current_state(None)
@@ -186,6 +200,14 @@ class ScriptWalker(ModuleWalker):
 
     def exec_Delete(self, stmt: ast.Delete, scope: Scope) -> bool:
         for target in stmt.targets:
+            if isinstance(target, ast.Subscript) and not self.uncertain:
+                try:
+                    container = self.eval(target.value, scope)
+                    if isinstance(container, (dict, list)):
+                        del container[self.eval(target.slice, scope)]
+                        continue
+                except (Unresolved, LookupError, TypeError):
+                    pass
             self.store(target, UNKNOWN, scope)
         return False
 
@@ -387,6 +409,8 @@ class ScriptWalker(ModuleWalker):
             func = self.resolve(func)
         if isinstance(func, ModuleAttr) and (func.module, func.attr) in ENV_READERS:
             return self._read_environment(node, scope)
+        if func == ModuleAttr("inspect", "getfullargspec"):
+            return _argspec(self.eval(node.args[0], scope) if node.args else UNKNOWN)
         if isinstance(func, ModuleAttr):
             func = self._installed_function(func, node, scope)
         if self.is_parser_factory(func) or isinstance(func, ClassNS) and func.is_parser:

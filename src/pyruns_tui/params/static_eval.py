@@ -13,8 +13,20 @@ import math
 import operator
 import os.path
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+from pyruns_tui.params.static_paths import (
+    DIR_FUNCTIONS,
+    PATH_ATTRIBUTES,
+    PATH_TYPES,
+    DirFunction,
+    NotKnown,
+    PathFactory,
+    StaticPath,
+    call_path,
+)
 
 __all__ = ["Unresolved", "UNKNOWN", "ModuleRef", "ModuleAttr", "Scope", "StaticEvaluator",
            "ARGPARSE_CONSTANTS", "is_plain"]
@@ -65,12 +77,17 @@ _MODULE_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {
     ("math", "sqrt"): math.sqrt, ("math", "log"): math.log, ("math", "log2"): math.log2,
     ("math", "log10"): math.log10, ("math", "exp"): math.exp, ("math", "floor"): math.floor,
     ("math", "ceil"): math.ceil, ("math", "pow"): math.pow,
+    ("os", "getuid"): os.getuid,  # the user running init is, as a rule, the one running its tasks
+}
+_MODULE_CONSTANTS: dict[tuple[str, str], Any] = {
+    ("sys", "platform"): sys.platform, ("os", "sep"): "/", ("os.path", "sep"): "/",
 }
 _SAFE_BUILTINS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (int, float, str, bool, len, min, max, round, abs, sum, sorted, list,
                            tuple, dict, range, zip, enumerate, reversed, repr, any, all, divmod,
-                           pow, chr, ord, hex, oct, bin, format)
+                           pow, chr, ord, hex, oct, bin, format, hash)
 }
+_HASH_STABLE = (type(None), bool, int, float)  # str hashes differ per process (PYTHONHASHSEED)
 _SAFE_METHODS: dict[type, frozenset[str]] = {
     str: frozenset("lower upper strip lstrip rstrip split rsplit join replace format startswith "
                    "endswith title capitalize casefold splitlines partition rpartition count "
@@ -205,6 +222,7 @@ class StaticEvaluator:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.run_dir: str | None = None  # the task's working directory: `Path.cwd()`, relative paths
         self._lines = [line.encode("utf-8", "surrogatepass")
                        for line in source.splitlines(keepends=True)]
 
@@ -271,9 +289,22 @@ class StaticEvaluator:
                 return _MATH_CONSTANTS[attr]
             if base.name == "os" and attr == "path":
                 return ModuleRef("os.path")
+            if base.name == "pathlib" and attr in PATH_TYPES:
+                return PathFactory(self.run_dir, attr)
+            if (base.name, attr) in DIR_FUNCTIONS:
+                return DirFunction(DIR_FUNCTIONS[(base.name, attr)], self.run_dir)
+            if (base.name, attr) in _MODULE_CONSTANTS:
+                return _MODULE_CONSTANTS[(base.name, attr)]
             if (base.name, attr) in _MODULE_FUNCTIONS:
                 return _MODULE_FUNCTIONS[(base.name, attr)]
             return ModuleAttr(base.name, attr)
+        try:
+            if isinstance(base, PathFactory):
+                return base.attribute(attr)
+            if isinstance(base, StaticPath) and attr in PATH_ATTRIBUTES:
+                return getattr(base, attr)
+        except NotKnown as exc:
+            raise Unresolved(str(exc)) from None
         allowed = _SAFE_METHODS.get(type(base))
         if allowed is not None and attr in allowed:
             return getattr(base, attr)
@@ -469,6 +500,11 @@ class StaticEvaluator:
 
     def apply(self, func: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
         """Call a whitelisted pure function or method on known values."""
+        if isinstance(func, (PathFactory, DirFunction)) or isinstance(getattr(func, "__self__", None), StaticPath):
+            try:
+                return call_path(func, args, kwargs)
+            except (NotKnown, TypeError, ValueError) as exc:
+                raise Unresolved(str(exc)) from None
         name = getattr(func, "__name__", "")
         is_builtin = _SAFE_BUILTINS.get(name) is func
         is_module_fn = func in _MODULE_FUNCTIONS.values()
@@ -484,6 +520,8 @@ class StaticEvaluator:
             budget = len(owner) * (1 + sum(len(a) for a in args if isinstance(a, str)))
             if budget > MAX_LEN * 10 or _HUGE_WIDTH.search(owner):
                 raise Unresolved("result too large")
+        if is_builtin and name == "hash" and not all(isinstance(a, _HASH_STABLE) for a in args):
+            raise Unresolved("hash of a value that differs per process")
         if is_builtin and name == "pow":
             _guard_binop(ast.Pow, *args[:2])
         if is_builtin and name == "format" and len(args) > 1 and _HUGE_WIDTH.search(str(args[1])):

@@ -150,9 +150,9 @@ def init_workspace(
             raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
     from pyruns_tui.workspace.module_files import ModuleFiles
 
-    params = extract_params(source, filename=str(script), subcommand=subcommand, finder=ModuleFiles(script))
-
     layout = Layout(root=project_root(cwd), name=check_workspace_name(name or script.stem))
+    params = extract_params(source, filename=str(script), subcommand=subcommand, finder=ModuleFiles(script),
+                            script_path=str(script.resolve()), run_dir=str(layout.project_dir.resolve()))
     if layout.is_shell:
         raise WorkspaceError("'_shell_' is reserved for the shell workspace; pick another name with -w")
     existing: ScriptInfo | None = None
