@@ -57,8 +57,28 @@ def knowable(value: Any) -> bool:
     return True
 
 
+_EXECUTING_EVENTS = ("exec", "import", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.fork")
+
+
+class ExecutionWatch:
+    """Counts code run or imported while the extraction works (an audit hook: `exec` fires for
+    every module body and exec() call, `import` for every import), so "0 executions" is measured."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.events: list[str] = []
+        sys.addaudithook(self._hook)
+
+    def _hook(self, event: str, args: tuple[Any, ...]) -> None:
+        if self.active and event in _EXECUTING_EVENTS:
+            self.events.append(f"{event} {str(args[:1])[:80]}")
+
+
 def main() -> int:
     corpus = Path(sys.argv[1])
+    watch = ExecutionWatch()
+    warm = Path(__file__).resolve()  # our own lazy imports happen before the watch starts
+    extract_params(warm.read_text(), str(warm), finder=ModuleFiles(warm), script_path=str(warm), run_dir=str(warm.parent))
     manifest = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).with_name("argparse_corpus") / "manifest.json"
     entries = json.loads(manifest.read_text())
     total = right = broken = 0
@@ -67,9 +87,12 @@ def main() -> int:
     for entry in entries:
         root = corpus / entry["repo"].replace("/", "+")
         script = root / entry["script"]
+        source, finder = script.read_text(encoding="utf-8"), ModuleFiles(script)
         start = time.perf_counter()
-        sp = extract_params(script.read_text(encoding="utf-8"), str(script), finder=ModuleFiles(script),
+        watch.active = True
+        sp = extract_params(source, str(script), finder=finder,
                             script_path=str(script.resolve()), run_dir=str(script.parent.resolve()))
+        watch.active = False
         seconds.append(time.perf_counter() - start)
         result = probe(script, root, entry.get("parses", 1), entry.get("argv", []))
         if "ok" not in result:
@@ -103,8 +126,10 @@ def main() -> int:
     scripts = len(entries) - broken
     print(f"\n{right}/{total} defaults right ({100 * right / max(total, 1):.1f}%), {perfect}/{scripts} scripts perfect, "
           f"{broken} not probed; extraction median {sorted(seconds)[len(seconds) // 2] * 1e3:.1f} ms, "
-          f"max {max(seconds) * 1e3:.1f} ms")
-    return 1 if broken else 0
+          f"max {max(seconds) * 1e3:.1f} ms; code executed or imported while extracting: {len(watch.events)}")
+    for event in watch.events[:10]:
+        print(f"  {event}")
+    return 1 if broken or watch.events else 0
 
 
 if __name__ == "__main__":
