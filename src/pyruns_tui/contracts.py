@@ -9,6 +9,9 @@ TASK_DIR_ENV = "PYRUNS_TASK_DIR"
 FAKE_GPUS_ENV = "PYRUNS_TUI_FAKE_GPUS"
 FAKE_GPUS_BUSY_ENV = "PYRUNS_TUI_FAKE_GPUS_BUSY"
 EXEC_SUPERVISOR_ENV = "PYRUNS_TUI_EXEC_SUPERVISOR"
+# variables of the process that started the runner that must not leak into tasks
+DROPPED_ENV = (CONFIG_ENV, TASK_DIR_ENV)
+PTY_COLUMNS, PTY_ROWS = 160, 50  # the terminal every run gets; log readers replay its output at this size
 
 PYRUNS_DIR = "_pyruns_"
 CONFIG_DEFAULT = "config_default.yaml"

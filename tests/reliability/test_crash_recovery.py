@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from pyruns_tui.runner import client, control
-from pyruns_tui.runner.proc import RunState
+from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from tests.reliability.harness import wait_until
 from tests.runner.harness import Project

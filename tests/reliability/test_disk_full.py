@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
-from pyruns_tui.runner.proc import RunState
+from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore

@@ -21,7 +21,7 @@ def runner_processes(project: Project) -> list[int]:
     for proc in psutil.process_iter():
         try:
             cmd = proc.cmdline()
-            if "pyruns_tui.runner.service" in cmd and str(project.layout.root) in cmd:
+            if "pyruns_tui.runner.daemon.service" in cmd and str(project.layout.root) in cmd:
                 if proc.status() != psutil.STATUS_ZOMBIE:
                     found[proc.pid] = proc.ppid()
         except psutil.Error:
@@ -108,7 +108,7 @@ def test_log_follow_ends_when_the_runner_and_the_supervisor_are_killed(project: 
     import subprocess
     import sys
 
-    from pyruns_tui.runner.proc import RunState
+    from pyruns_tui.runner.daemon.proc import RunState
 
     code, _release = project.gate("followed")
     name = project.add("followed", "print('started', flush=True)\n" + code)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pyruns_tui.runner.record import REDACTED, redact_env
+from pyruns_tui.runner.daemon.record import REDACTED, redact_env
 
 SECRET = "hunter2Zq9"  # the secret part of every value below
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pyruns_tui.runner import control, gpus
-from pyruns_tui.runner.gpu_accounting import GpuAccounting, percentile
+from pyruns_tui.runner.daemon.gpu_accounting import GpuAccounting, percentile
 from pyruns_tui.runner.gpus import GpuDevice, GpuProcess
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project

@@ -9,8 +9,8 @@ import pytest
 
 from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules
 from pyruns_tui.metrics.track import MetricsReader
-from pyruns_tui.runner import output_watch
-from pyruns_tui.runner.output_watch import OutputWatch
+from pyruns_tui.runner.daemon import output_watch
+from pyruns_tui.runner.daemon.output_watch import OutputWatch
 from pyruns_tui.workspace.progress_file import RunProgress, read_run_progress
 from tests.runner.harness import Project, project, py, until  # noqa: F401 - the fixture
 

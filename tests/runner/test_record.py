@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.runner.record import REDACTED, read_git, redact_env
+from pyruns_tui.runner.daemon.record import REDACTED, read_git, redact_env
 
 
 def test_secret_names_are_redacted_case_insensitively() -> None:

@@ -9,7 +9,7 @@ import signal
 import psutil
 
 from pyruns_tui.runner import client, control
-from pyruns_tui.runner.proc import RunState
+from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, until
 

@@ -10,7 +10,7 @@ import sys
 import psutil
 
 from pyruns_tui.runner import client, control
-from pyruns_tui.runner.proc import RunState
+from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import NewTask
 from tests.runner.harness import Project, until
@@ -162,7 +162,7 @@ def test_supervisors_started_as_new_interpreters_work_the_same(project: Project,
 
 
 def test_a_run_whose_log_could_not_be_written_failed_whatever_its_exit_code() -> None:
-    from pyruns_tui.runner.scheduler import exit_reason
+    from pyruns_tui.runner.daemon.runs import exit_reason
 
     def state(**kw: object) -> RunState:
         base = dict(task="t", run=1, supervisor_pid=1, child_pid=2, started_at=0.0, exited=True, exit_code=0,

@@ -24,7 +24,7 @@ def test_clients_starting_the_runner_at_once_get_one_runner(project: Project) ->
              for _ in range(4)]
     pids = {int(proc.communicate(timeout=60)[0]) for proc in procs}
     runners = [p for p in psutil.process_iter(["cmdline"])
-               if "pyruns_tui.runner.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
+               if "pyruns_tui.runner.daemon.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
     assert len(runners) == 1
     assert pids - {0} == {runners[0].pid}
 
@@ -93,7 +93,7 @@ def test_a_runner_started_while_the_queue_is_written_runs_every_task_once(projec
     tasks = project.wait(*names)
     assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
     runners = [p for p in psutil.process_iter(["cmdline"])
-               if "pyruns_tui.runner.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
+               if "pyruns_tui.runner.daemon.service" in " ".join(p.info["cmdline"] or []) and str(project.dir) in " ".join(p.info["cmdline"] or [])]
     assert len(runners) == 1
 
 
@@ -107,7 +107,7 @@ def test_starting_runner_with_a_runner_up_only_wakes_it(project: Project) -> Non
 
 
 def test_the_runner_reads_its_command_line_without_argparse_and_with_it() -> None:
-    from pyruns_tui.runner.service import parse_args
+    from pyruns_tui.runner.daemon.service import parse_args
 
     assert parse_args(["--ready-fd", "7", "/p/_pyruns_", "ws"]) == ("/p/_pyruns_", "ws", 7)
     assert parse_args(["/p/_pyruns_", "ws", "--ready-fd", "7"]) == ("/p/_pyruns_", "ws", 7)

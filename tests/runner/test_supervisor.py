@@ -12,7 +12,7 @@ from typing import Any
 
 import psutil
 
-from pyruns_tui.runner.proc import SUPERVISOR_SCRIPT, RunState
+from pyruns_tui.runner.daemon.proc import SUPERVISOR_SCRIPT, RunState
 from tests.runner.harness import until
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyruns_tui.contracts import DROPPED_ENV
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner import locks, wake
-from pyruns_tui.runner.launch import DROPPED_ENV
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.fsio import open_regular, read_bytes, read_json
 from pyruns_tui.workspace.layout import Layout
@@ -191,7 +191,7 @@ def begin_runner(layout: Layout) -> RunnerStart:
         env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pyruns_tui.runner.service",
+                [sys.executable, "-m", "pyruns_tui.runner.daemon.service",
                  "--ready-fd", str(write_fd), str(layout.root), layout.name],
                 stdin=subprocess.DEVNULL,
                 stdout=log_fd,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.runner.paths import RunnerPaths
@@ -22,14 +21,12 @@ def unattended(layout: Layout, tasks: Iterable[Task]) -> dict[str, str]:
     paths = RunnerPaths.of(layout)
     if not active or is_held(paths.lock):  # the live runner holds runner.lock
         return {}
-    from pyruns_tui.runner.supervisor import lock_path  # a live supervisor holds its state's lock
-
     found = {}
     for task in active:
         if task.status is Status.QUEUED:
             found[task.name] = NO_RUNNER
             continue
         run = task.last_run
-        if run is None or not is_held(Path(lock_path(str(paths.run_state(task.name, run.index))))):
+        if run is None or not is_held(paths.run_state_lock(task.name, run.index)):
             found[task.name] = RUNNER_LOST
     return found

@@ -86,3 +86,7 @@ class RunnerPaths:
 
     def run_state(self, task: str, index: int) -> Path:
         return self.runs_dir / f"{task}.{index}.json"
+
+    def run_state_lock(self, task: str, index: int) -> Path:
+        """The file a run's live supervisor keeps locked (`supervisor.lock_path`, which imports nothing)."""
+        return self.runs_dir / f"{task}.{index}.json.lock"

@@ -79,7 +79,7 @@ def _is_live(store: TaskStore, name: str, index: int) -> bool:
 
 def _print_traceback(store: TaskStore, task: Task, index: int) -> int:
     from pyruns_tui.logs.failure import find_tracebacks
-    from pyruns_tui.runner.triage import tail_lines
+    from pyruns_tui.logs.last_lines import tail_lines
 
     run = next(r for r in task.runs if r.index == index)
     first, lines = tail_lines(store.layout.run_log(task.name, index), ERROR_TAIL_BYTES)
@@ -118,8 +118,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:
+        from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
         from pyruns_tui.logs.plain import iter_plain_lines
-        from pyruns_tui.runner.launch import PTY_COLUMNS, PTY_ROWS
 
         for line in iter_plain_lines(chunks, height=PTY_ROWS, columns=PTY_COLUMNS):
             out.write(line + "\n")

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.errors import PyrunsError, RunnerError
-from pyruns_tui.runner import proc as P
-from pyruns_tui.runner.launch import ScriptParamsCache, build_launch, task_env
-from pyruns_tui.runner.record import GitCache, redact_env, resolve_python
+from pyruns_tui.runner.daemon import proc as P
+from pyruns_tui.runner.daemon.launch import ScriptParamsCache, build_launch, task_env
+from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
@@ -123,7 +123,7 @@ class SlurmExecutor:
 
     def _submit(self, settings: Settings, request: Request, sub_id: str, gpus: int, tasks: list[Task]) -> list[Task]:
         """One sbatch for these tasks; the tasks now owned (with their Slurm run recorded)."""
-        from pyruns_tui.runner.scheduler import _logs_dir_problem
+        from pyruns_tui.runner.daemon.runs import logs_dir_problem
 
         sub = Submission(id=sub_id, dir=self.dir)
         marked: list[Task] = []
@@ -134,7 +134,7 @@ class SlurmExecutor:
             except PyrunsError as exc:
                 self.fail_unstartable(task, str(exc))
                 continue
-            problem = _logs_dir_problem(self.layout.task_dir(task.name) / "run_logs")
+            problem = logs_dir_problem(self.layout.task_dir(task.name) / "run_logs")
             if problem:
                 self.fail_unstartable(task, problem)
                 continue
@@ -263,9 +263,9 @@ class SlurmExecutor:
             if run.status is Status.RUNNING:
                 self.log(f"{task.name}: requeued by Slurm ({row.job_id})")
                 return self.update(task.name, R.requeued(run.index)) is not None
-            reason = f"Slurm: {row.reason}" if row.reason and row.reason != "None" else "Slurm: pending"
-            if task.reason != reason:
-                self.update(task.name, R.set_reason(run.index, reason))
+            waiting = f"Slurm: {row.reason}" if row.reason and row.reason != "None" else "Slurm: pending"
+            if task.reason != waiting:
+                self.update(task.name, R.set_reason(run.index, waiting))
             return False
         if row is not None and row.state in RUNNING_STATES:
             attempt = record.get("attempt") if record else None
@@ -275,6 +275,7 @@ class SlurmExecutor:
             if run.pid is None and record and record.get("child_pid"):
                 self.update(task.name, R.running(run.index, row.node, record))
             return False
+        reason: str | None
         if row is None and run.slurm_job_id is None:
             status, reason = Status.FAILED, "the runner stopped while submitting it; run it again"
         else:
@@ -286,7 +287,7 @@ class SlurmExecutor:
         return True
 
     def _final(self, task: Task, row: C.JobRow | None, record: dict[str, Any] | None) -> tuple[Status, str | None]:
-        from pyruns_tui.runner.scheduler import exit_reason
+        from pyruns_tui.runner.daemon.runs import exit_reason
 
         state = row.state if row is not None else None
         if state in FAILED_STATES:
@@ -306,7 +307,7 @@ class SlurmExecutor:
     def _finish(self, name: str, index: int, status: Status, reason: str | None, record: dict[str, Any] | None) -> None:
         error: tuple[str, int | None] | None = None
         if status is Status.FAILED and record is not None and record.get("state") == "exited":
-            from pyruns_tui.runner.triage import read_failure
+            from pyruns_tui.runner.daemon.triage import read_failure
 
             summary = read_failure(self.layout.run_log(name, index), exit_code=record.get("exit_code"),
                                    signal_number=record.get("signal"), kernel_oom=False)

@@ -16,9 +16,8 @@ import sys
 import time
 from typing import Any
 
-from pyruns_tui.runner.supervisor import supervise
-
-PTY_COLUMNS, PTY_ROWS = 160, 50
+from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
+from pyruns_tui.runner.daemon.supervisor import supervise
 
 
 def marker(attempt: int, node: str) -> bytes:

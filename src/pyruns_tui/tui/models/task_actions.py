@@ -3,7 +3,7 @@
 Run/rerun/stop/force-start go through `runner.control` (the only writer of task states
 besides the runner itself); pin, notes, delete and restore through the store. Every function
 returns an `ActionResult` naming what was done and what was refused, with why. The requests are
-written at once; starting or waking the runner (`wake_runner`) is left to the caller because it
+written at once; starting or waking the runner (`client.start_or_wake`) is left to the caller because it
 may block for a moment.
 """
 
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import control
-from pyruns_tui.runner.client import start_or_wake
 from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.store import TaskStore
 
@@ -65,29 +64,23 @@ def _outcome(verb: str, names: Sequence[str], call: Callable[[], control.Outcome
 
 
 def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Queue pending tasks and rerun finished ones (the runner appends run N+1); see `wake_runner`."""
+    """Queue pending tasks and rerun finished ones (the runner appends run N+1); see `client.start_or_wake`."""
     return _outcome("queued", names, lambda: control.queue(store, names, start_runner=False), True)
 
 
 def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Start tasks without waiting for a slot or free GPUs (queued ones too); see `wake_runner`."""
+    """Start tasks without waiting for a slot or free GPUs (queued ones too); see `client.start_or_wake`."""
     return _outcome("force-started", names, lambda: control.force_start(store, names, start_runner=False), True)
 
 
 def stop_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Queued tasks go back to pending; running ones are asked to stop (see `wake_runner`)."""
+    """Queued tasks go back to pending; running ones are asked to stop (see `client.start_or_wake`)."""
     try:
         outcome = control.stop(store, names, start_runner=False)
     except PyrunsError as exc:
         return ActionResult("stopped", refused=[(name, str(exc)) for name in names])
     done = [*outcome.cancelled, *outcome.stopping]
     return ActionResult("stopped", done, list(outcome.skipped.items()), bool(outcome.stopping))
-
-
-def wake_runner(store: TaskStore) -> None:
-    """Start the workspace's runner if needed and make it look at the queue now (may take a moment:
-    call it off the UI thread after `run_tasks`, `force_start_tasks` or `stop_tasks`)."""
-    start_or_wake(store.layout)
 
 
 def _all(verb: str, names: Sequence[str], call: Callable[[], object]) -> ActionResult:

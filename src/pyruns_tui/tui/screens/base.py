@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import client
 from pyruns_tui.tui.compositor import use_cropping_compositor
 from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
@@ -75,13 +76,13 @@ class PyrunsScreen(Screen[None]):
         self.notify(result.message(), severity="information" if result.ok else "warning", markup=False)
         self.pyruns.refresh_tasks()
         if result.needs_runner:
-            self._wake_runner()
+            self._start_or_wake_runner()
 
     @work(thread=True, group="screen-runner", exit_on_error=False)
-    def _wake_runner(self) -> None:
+    def _start_or_wake_runner(self) -> None:
         """Start or poke the runner off the UI thread (starting one takes a moment)."""
         try:
-            actions.wake_runner(self.pyruns.state.store)
+            client.start_or_wake(self.pyruns.state.store.layout)
         except PyrunsError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
 

@@ -105,7 +105,7 @@ def start_supervisor(
         "run": run,
     }
     if can_fork():
-        from pyruns_tui.runner import supervisor
+        from pyruns_tui.runner.daemon import supervisor
 
         supervisor.preload()
         pid = os.fork()
@@ -136,8 +136,8 @@ def start_supervisor(
 
 def supervisor_alive(state: Path) -> bool:
     """Whether the supervisor writing `state` is alive (it holds `state.lock` while it lives)."""
+    from pyruns_tui.runner.daemon.supervisor import lock_path
     from pyruns_tui.runner.locks import is_held
-    from pyruns_tui.runner.supervisor import lock_path
 
     return is_held(Path(lock_path(str(state))))
 

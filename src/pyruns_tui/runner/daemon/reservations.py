@@ -13,8 +13,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pyruns_tui.runner.daemon.launch import TASK_DIR_ENV
 from pyruns_tui.runner.gpus import GpuDevice
-from pyruns_tui.runner.launch import TASK_DIR_ENV
 
 __all__ = ["Reservations", "RESERVE_S"]
 

@@ -1,6 +1,6 @@
 """The runner process of one workspace: detached, single instance, exits when idle.
 
-Started by `client.ensure_runner` as `python -m pyruns_tui.runner.service --ready-fd N ROOT NAME`
+Started by `client.ensure_runner` as `python -m pyruns_tui.runner.daemon.service --ready-fd N ROOT NAME`
 in a new session with stdio on `.runner/runner.log`. It forks once more (so it is nobody's
 child and never a zombie of the TUI), ignores SIGHUP, flocks the workspace directory for its whole life,
 recovers what a previous runner left, says `ready PID` on the ready pipe, then serves: every
@@ -53,7 +53,7 @@ class RunnerService:
     """The event loop around a Scheduler: wake-ups, signals, idle exit, clean shutdown."""
 
     def __init__(self, layout: Layout, lock_fd: int, backend: GpuBackend | None = None) -> None:
-        from pyruns_tui.runner.scheduler import Scheduler
+        from pyruns_tui.runner.daemon.scheduler import Scheduler
 
         self.layout = layout
         self.paths = RunnerPaths.of(layout)
@@ -66,7 +66,7 @@ class RunnerService:
 
     def write_info(self) -> None:
         from pyruns_tui import __version__
-        from pyruns_tui.runner.record import host_name
+        from pyruns_tui.runner.daemon.record import host_name
         from pyruns_tui.workspace.fsio import atomic_write_json
         from pyruns_tui.workspace.model import now_iso
 
@@ -234,7 +234,7 @@ def run_runner(layout: Layout, ready_fd: int | None) -> int:
     gpus.start()
     import asyncio
 
-    import pyruns_tui.runner.scheduler  # noqa: F401 - the imports, while the GPUs are detected
+    import pyruns_tui.runner.daemon.scheduler  # noqa: F401 - the imports, while the GPUs are detected
 
     lock_fd = locks.lock_within(paths.lock, 3.0)
     if lock_fd is None:
@@ -257,7 +257,7 @@ def parse_args(argv: list[str]) -> tuple[str, str, int | None]:
         return argv[2], argv[3], int(argv[1])
     import argparse
 
-    parser = argparse.ArgumentParser(prog="pyruns_tui.runner.service", description="the pyruns-tui runner")
+    parser = argparse.ArgumentParser(prog="pyruns_tui.runner.daemon.service", description="the pyruns-tui runner")
     parser.add_argument("root", help="the _pyruns_ directory")
     parser.add_argument("workspace", help="workspace name")
     parser.add_argument("--ready-fd", type=int, help="report `ready PID` on this fd, after detaching")

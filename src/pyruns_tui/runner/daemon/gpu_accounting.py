@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyruns_tui.runner.daemon.launch import TASK_DIR_ENV
 from pyruns_tui.runner.gpus import GpuDevice
-from pyruns_tui.runner.launch import TASK_DIR_ENV
 
 __all__ = ["GpuAccounting", "percentile"]
 

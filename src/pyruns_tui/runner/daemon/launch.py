@@ -14,17 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.contracts import CONFIG_ENV, TASK_DIR_ENV
+from pyruns_tui.contracts import CONFIG_ENV, DROPPED_ENV, PTY_COLUMNS, PTY_ROWS, TASK_DIR_ENV
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore
 
-PTY_COLUMNS, PTY_ROWS = 160, 50
 TERMINAL_ENV = {"TERM": "xterm-256color", "COLUMNS": str(PTY_COLUMNS), "LINES": str(PTY_ROWS), "PYTHONUNBUFFERED": "1"}
-# variables of the process that started the runner that must not leak into tasks
-DROPPED_ENV = (CONFIG_ENV, TASK_DIR_ENV)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,268 @@
+"""Placing queued tasks: slots, GPUs, and starting a run under its supervisor (part of `Scheduler`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner.daemon import proc as P
+from pyruns_tui.runner.daemon.ending import Ending
+from pyruns_tui.runner.daemon.launch import build_launch
+from pyruns_tui.runner.daemon.record import host_name, redact_env, resolve_python
+from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, Skip, exit_reason, logs_dir_problem
+from pyruns_tui.runner.daemon.triage import oom_kills
+from pyruns_tui.runner.locks import is_held
+from pyruns_tui.workspace.fsio import atomic_write, dump_json
+from pyruns_tui.workspace.layout import RUN_LOGS
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+
+PID_WRITE_DELAY_S = 0.5
+GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
+
+
+class Placement(Ending):
+    """The `Scheduler` layer that places queued tasks (slots, GPUs), starts runs and hears of their exits."""
+
+    def _start_what_fits(self, queued: list[Task]) -> list[Task]:
+        """Start the queued tasks (in order) that fit; returns those still waiting, in order."""
+        slots = self.concurrency - len(self.active)
+        devices: list[G.GpuDevice] | None = None
+        gpu_blocked = False
+        budget = max(slots, 0)  # how many waiting tasks get a visible reason
+        waiting: list[Task] = []
+        for position, task in enumerate(queued):
+            # forced tasks come first; the rest waits for a slot, or for a resume when paused
+            if not task.force and (slots <= 0 or self.pause is not None):
+                waiting.extend(queued[position:])
+                break
+            need = self._gpus_needed(task)
+            if need == 0:
+                started = self._start(task, [] if self.has_gpus else None)
+                slots -= started
+                if not started:
+                    waiting.append(task)
+                continue
+            if devices is None:
+                devices = G.usable(self.backend.devices(), self.settings.gpu_ids)
+            if need > len(devices) and not task.force:
+                self._fail_unstartable(task, f"needs {need} GPUs but only {len(devices)} can be used (gpu_ids)")
+                continue
+            picked = None
+            if task.force or not gpu_blocked:
+                picked = G.assign_gpus(
+                    devices,
+                    need,
+                    self._held(),
+                    free_memory_mb=self.settings.gpu_free_memory_mb,
+                    max_util_pct=self.settings.gpu_max_util_pct,
+                    force=task.force,
+                    max_per_gpu=self.settings.max_tasks_per_gpu,
+                    need_mem_mb=task.gpu_mem_mb,
+                    reserved_mb=self.reservations.reserved_mb(devices),
+                )
+            if picked is None:
+                gpu_blocked = True
+                if budget > 0:
+                    budget -= 1
+                    self._set_reason(task, f"waiting for {need} GPU{'s' if need > 1 else ''}")
+                waiting.append(task)
+                continue
+            started = self._start(task, picked)
+            slots -= started
+            if not started:
+                waiting.append(task)
+        return waiting
+
+    def _gpus_needed(self, task: Task) -> int:
+        if not self.has_gpus:
+            return 0
+        return task.gpus if task.gpus is not None else self.settings.gpus_per_task
+
+    def _held(self) -> dict[int, int]:
+        held: dict[int, int] = {}
+        for run in self.active.values():
+            for index in run.gpus:
+                held[index] = held.get(index, 0) + 1
+        return held
+
+    def _start(self, task: Task, gpus: list[int] | None) -> bool:
+        """Start a run of `task` with these GPUs; False when it did not start (the slot is free)."""
+        name = task.name
+        try:
+            launch = build_launch(self.store, task, self.settings, gpus, self._params)
+        except PyrunsError as exc:
+            self._fail_unstartable(task, str(exc))
+            return False
+        problem = logs_dir_problem(self.layout.task_dir(name) / RUN_LOGS)
+        if problem:
+            self._fail_unstartable(task, problem)
+            return False
+        busy = self._previous_run_alive(task)
+        if busy:
+            self._set_reason(task, busy)
+            self._recheck_at = time.monotonic() + IO_RETRY_S
+            return False
+        git = self._git.get(launch.repo_dir)
+        python = resolve_python(self.settings.python_executable)
+        index_box: list[int] = []
+
+        def mark_running(t: Task) -> None:
+            if t.status is not Status.QUEUED or t.stop_requested:
+                raise Skip
+            index = max((r.index for r in t.runs), default=0) + 1
+            index_box.append(index)
+            # the environment (secrets redacted, yet private) goes to an owner-only file beside the
+            # log: task_info.json then follows the umask and can be shared with a group
+            env_path = self.layout.run_env(name, index)
+            env_path.parent.mkdir(exist_ok=True)
+            atomic_write(env_path, dump_json(redact_env(launch.env)), fsync=False, mode=0o600)
+            t.runs.append(
+                Run(
+                    index=index,
+                    retry_of=t.retry_pending,
+                    status=Status.RUNNING,
+                    start=now_iso(),
+                    gpus=list(gpus or []),
+                    host=host_name(),
+                    git=git,
+                    python=python,
+                    log=f"run_logs/run{index}.log",
+                )
+            )
+            t.set_status(Status.RUNNING)
+            t.force = False
+            t.stop_requested = False
+            t.retry_pending = None
+
+        record = self._update(name, mark_running)
+        if record is None:
+            return False
+        index = index_box[0]
+        log_path = self.layout.run_log(name, index)
+        state_path = self.paths.run_state(name, index)
+        try:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            if log_path.is_symlink():
+                log_path.unlink()  # a planted link must not lead the task's output elsewhere
+            with contextlib.suppress(FileNotFoundError):
+                state_path.unlink()
+            started = P.start_supervisor(
+                launch.argv,
+                launch.env,
+                launch.cwd,
+                log_path,
+                state_path,
+                grace_s=self.settings.stop_grace_s,
+                task=name,
+                run=index,
+            )
+        except OSError as exc:
+            self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
+            return False
+        run = ActiveRun(name, index, tuple(gpus or ()), state_path, started.pid, oom_kills=oom_kills(), record=record)
+        self.active[name] = run
+        self._ensure_gpu_sampling()
+        if gpus and task.gpu_mem_mb:
+            self.reservations.reserve(name, str(self.layout.task_dir(name).resolve()), gpus, task.gpu_mem_mb)
+        self.outputs.add(name, index, time.time())
+        self.log(f"{name}: run {index} started (supervisor {started.pid}, gpus {list(gpus or [])})")
+        assert self.loop is not None
+        if started.report_fd is not None:
+            P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
+        # short tasks get their pid with the finish record: one task_info.json write less each
+        self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, 0)
+        run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
+        return True
+
+    def _ensure_gpu_sampling(self) -> None:
+        """Sample the GPUs once a second while runs are alive (for the per-run accounting)."""
+        if self.has_gpus and not self._sampling and self.loop is not None:
+            self._sampling = True
+            self.loop.call_later(GPU_SAMPLE_S, self._sample_gpus)
+
+    def _sample_gpus(self) -> None:
+        if not self.active or self.loop is None:
+            self._sampling = False
+            return
+        try:
+            devices = self.backend.devices()
+        except Exception as exc:  # noqa: BLE001 - a driver hiccup must not stop the runner
+            self.log(f"GPU sample failed: {exc}")
+            devices = []
+        runs = {name: str(self.layout.task_dir(name).resolve()) for name in self.active}
+        self.accounting.sample(devices, runs)
+        self.loop.call_later(GPU_SAMPLE_S, self._sample_gpus)
+
+    def _previous_run_alive(self, task: Task) -> str | None:
+        """Why `task` must not start now: an earlier run of this name, or of this task folder,
+        still has a live supervisor (a deleted task recreated, a runner that lost track)."""
+        if task.name in self.active or task.name == self._ending:
+            return "waiting for the previous run of this name to end"
+        index = max((r.index for r in task.runs), default=0) + 1
+        if self._logs_locked(task.name) or P.supervisor_alive(self.paths.run_state(task.name, index)):
+            return "waiting for the previous run of this task to end (its process is still alive)"
+        return None
+
+    def _logs_locked(self, name: str) -> bool:
+        """Whether a live supervisor holds this task folder's run_logs (it does for its life)."""
+        logs = self.layout.task_dir(name) / RUN_LOGS
+        return logs.is_dir() and not logs.is_symlink() and is_held(logs)
+
+    def _pid_known(self, run: ActiveRun, pid: int) -> None:
+        run.child_pid = pid
+
+    def _record_pid_if_running(self, run: ActiveRun, tries: int) -> None:
+        """Record the task's pid once it ran PID_WRITE_DELAY_S (its supervisor's state file has
+        it; a forked supervisor reports nothing else)."""
+        if self.active.get(run.name) is not run:
+            return
+        if run.child_pid is None:
+            state = P.RunState.read(run.state_path)
+            run.child_pid = state.child_pid if state is not None else None
+        if run.child_pid is not None:
+            self._record_pid(run, run.child_pid)
+        elif tries < 20:  # its supervisor has not written yet (a very busy machine)
+            assert self.loop is not None
+            self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, tries + 1)
+
+    def _record_pid(self, run: ActiveRun, pid: int) -> None:
+        def change(t: Task) -> None:
+            last = t.last_run
+            if last is None or last.index != run.index:
+                raise Skip
+            last.pid = pid
+
+        self._update(run.name, change)
+
+    def _on_exit(self, run: ActiveRun) -> None:
+        state = P.RunState.read(run.state_path)
+        if state is not None and state.exited:
+            status, reason = exit_reason(state)
+        elif run.stop_sent and (state is None or state.child_pid is None):
+            status, reason = Status.INTERRUPTED, "stopped before it started"
+        else:
+            P.kill_lost_group(state.child_pid if state else None, state.started_at if state else None)
+            status, reason = Status.FAILED, f"{LOST}: its supervisor ended without a record"
+        self.active.pop(run.name, None)
+        self.reservations.release(run.name)
+        usage = self.accounting.summary(run.name)
+        self.accounting.forget(run.name)
+        failure = self._judge(run.name, run.index, status, state, run.oom_kills)
+        # The freed slot goes to the next waiting task first, its record is written after: a batch
+        # of short tasks does not wait for a task_info.json write per task between two runs. (The
+        # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
+        # that changed meanwhile is checked again when it is marked running.)
+        self._ending = run.name  # its record is not written yet: a new run of this name waits a pass
+        try:
+            self._waiting = self._start_what_fits(self._waiting)
+        finally:
+            self._ending = None
+        self.outputs.finish(run.name)
+        self._finish_run(run.name, run.index, status, reason, state, failure, usage, run.record)
+        if self.last_write == "io":
+            self._judged[(run.name, run.index)] = failure
+        self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
+        self.wake()

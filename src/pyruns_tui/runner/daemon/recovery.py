@@ -1,0 +1,119 @@
+"""Recovery (part of `Scheduler`): runs marked running that this runner does not watch (adopted or
+failed as lost), task records emptied under a run (rebuilt), state files left by a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner.daemon import proc as P
+from pyruns_tui.runner.daemon.placement import Placement
+from pyruns_tui.runner.daemon.runs import LOST, ActiveRun, exit_reason
+from pyruns_tui.runner.locks import is_held
+from pyruns_tui.workspace.model import Status, Task, parse_iso
+from pyruns_tui.workspace.store import stat_key
+
+ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
+
+
+class Recovery(Placement):
+    """The `Scheduler` layer for runs no runner watched (adopted or failed as lost) and stale state files."""
+
+    def _recover(self, task: Task) -> None:
+        run = task.last_run
+        if run is None:
+            self._fail_lost(task.name, None, f"{LOST}: no run record")
+            return
+        state_path = self.paths.run_state(task.name, run.index)
+        state = P.RunState.read(state_path)
+        alive = state is not None and not state.exited and P.supervisor_alive(state_path)
+        if not alive and state is not None and not state.exited:
+            state = P.RunState.read(state_path) or state  # it may have ended just now
+        if state is not None and state.exited:
+            status, reason = exit_reason(state)
+            key = (task.name, run.index)
+            if key not in self._judged:  # judged once, however often a full disk makes us retry
+                self._judged[key] = self._judge(task.name, run.index, status, state, None)
+            self._finish_run(task.name, run.index, status, reason, state, self._judged[key])
+            if self.last_write != "io":
+                del self._judged[key]
+                self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
+            return
+        if alive and state is not None:
+            adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True,
+                                record=task)
+            self.active[task.name] = adopted
+            self.outputs.add(task.name, run.index, parse_iso(run.start), resume=True)
+            assert self.loop is not None
+            adopted.watch = P.ExitWatch(self.loop, state.supervisor_pid, lambda: self._on_exit(adopted))
+            if run.pid is None and state.child_pid:
+                self._record_pid(adopted, state.child_pid)
+            self.log(f"{task.name}: run {run.index} re-adopted (supervisor {state.supervisor_pid})")
+            return
+        if state is None:
+            started = parse_iso(run.start)
+            young = started is not None and time.time() - started < ADOPT_WAIT_S
+            # a live supervisor whose state file is gone (`.runner/` deleted) writes it again at its end
+            if young or P.supervisor_alive(state_path) or self._logs_locked(task.name):
+                self._recheck_at = time.monotonic() + 0.2  # its supervisor has not written yet
+                return
+        if state is not None:
+            P.kill_lost_group(state.child_pid, state.started_at)
+        self._fail_lost(task.name, run.index, f"{LOST}: the task's process is gone")
+
+    def _fail_lost(self, name: str, index: int | None, reason: str) -> None:
+        self.log(f"{name}: {reason}")
+        if index is not None:
+            self._finish_run(name, index, Status.FAILED, reason, P.RunState.read(self.paths.run_state(name, index)))
+            return
+
+        def change(t: Task) -> None:
+            if t.status is Status.RUNNING:
+                t.set_status(Status.FAILED, reason)
+
+        self._update(name, change)
+
+    def cleanup_state_files(self) -> None:
+        """Remove state and lock files of runs that are not running any more (left by a crash)."""
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.paths.runs_dir):
+                path = Path(entry.path)
+                if entry.name.endswith(".json.lock"):
+                    if not Path(entry.path[: -len(".lock")]).exists() and not is_held(path):
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+                    continue
+                if not entry.name.endswith(".json"):
+                    continue
+                state = P.RunState.read(path)
+                if state is None or not state.task or state.task in self.active:
+                    continue
+                if state.run is not None and stat_key(self.layout.task_info(state.task)) is not None and \
+                        os.stat(self.layout.task_info(state.task)).st_size == 0:
+                    self._recover_emptied(state)
+                    continue
+                if state.exited or not P.supervisor_alive(path):
+                    try:
+                        task: Task | None = self.store.get(state.task)
+                    except PyrunsError:
+                        task = None
+                    if task is None or task.status is not Status.RUNNING:
+                        for stale in (path, Path(f"{path}.lock")):
+                            with contextlib.suppress(OSError):
+                                stale.unlink()
+
+    def _recover_emptied(self, state: P.RunState) -> None:
+        """A run whose task_info.json is empty (no runner had a copy): record its end, or write
+        a running record the next pass adopts."""
+        assert state.task is not None and state.run is not None
+        if state.exited:
+            status, reason = exit_reason(state)
+            self._finish_run(state.task, state.run, status, reason, state)
+        else:
+            self._rebuild(state.task, state.run, lambda t: None, state, None)
+            self.request_full_scan()
+

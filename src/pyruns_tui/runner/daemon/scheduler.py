@@ -1,0 +1,225 @@
+"""The scheduler: one pass over the workspace starts, stops, finishes and recovers runs.
+
+This module is the pass itself (reading the queue, writing task records); the rest of the
+`Scheduler` lives beside it: `placement` (slots, GPUs, starting a run), `ending` (a run's end
+and its record) and `recovery` (runs no runner watched, emptied records, stale state files).
+
+`tick()` is called by the runner's event loop whenever something may have changed (a wake-up
+message, a supervisor exit, a periodic rescan). Order of the queue: force-started tasks first,
+then `queued_at` (FIFO). At most `max_concurrency` runs (or the `run -j N` override) except
+forced ones. GPU tasks start in queue order: a GPU task that must wait holds back the GPU tasks
+behind it (no starvation of big requests), while CPU-only tasks still start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import time
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import dependencies
+from pyruns_tui.runner.breaker import read_pause
+from pyruns_tui.runner.daemon import proc as P
+from pyruns_tui.runner.daemon.recovery import Recovery
+from pyruns_tui.runner.daemon.runs import blocked
+from pyruns_tui.runner.slurm.records import is_slurm_run
+from pyruns_tui.runner.slurm.submit import Request
+from pyruns_tui.workspace.fsio import read_json
+from pyruns_tui.workspace.layout import TASK_INFO
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.settings import load_settings
+from pyruns_tui.workspace.store import stat_key
+
+RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
+
+
+class Scheduler(Recovery):
+    """The queue, the slots and the live runs of one workspace (the runner's brain)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._refresh_settings()
+
+    @property
+    def idle(self) -> bool:
+        return not self.active and self.queued == 0 and not self.slurm.busy
+
+    def _refresh_settings(self) -> None:
+        key = stat_key(self.layout.settings_file)
+        if key != self._settings_key:
+            try:
+                self.settings = load_settings(self.layout.settings_file)
+                for warning in self.settings.warnings:
+                    self.log(warning)
+            except PyrunsError as exc:
+                self.log(f"settings unreadable, keeping the previous ones: {exc}")
+            self._settings_key = key
+            self.breaker.rule = self.settings.pause_after_failures
+            self.outputs.set_rules(self.settings.output_metrics)
+        key = stat_key(self.paths.pause)
+        if key != self._pause_key:
+            self._pause_key = key
+            was, self.pause = self.pause, read_pause(self.paths.pause)
+            if was is not None and self.pause is None:
+                self.breaker.reset()
+                self.log("resumed: queued tasks start again")
+        key = stat_key(self.paths.control)
+        if key != self._control_key:
+            self._control_key = key
+            self._override = None
+            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                value = read_json(self.paths.control).get("max_concurrency")
+                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                    self._override = value
+
+    def next_timeout(self) -> float:
+        """Seconds until the next pass is due even without a wake-up."""
+        slurm = self.slurm.next_timeout()
+        timeout = RESCAN_S if slurm is None else min(RESCAN_S, slurm)
+        if self._recheck_at is None:
+            return timeout
+        return max(0.0, min(timeout, self._recheck_at - time.monotonic()))
+
+    def tick(self) -> None:
+        """Recover, stop, cancel, and start what fits. A full pass reads every changed task;
+        other passes (after a run ended) re-read only the tasks known to be queued or running."""
+        self._refresh_settings()
+        self._recheck_at = None
+        full, self._full = self._full, False
+        for run in list(self.active.values()):
+            key = stat_key(self.layout.task_info(run.name))
+            if key is not None and key[2] == 0:  # emptied under a live run: write it again
+                self._rebuild(run.name, run.index, lambda t: None, None, run.record)
+        tasks = self._active_tasks() if full else self._known_tasks()
+        self._known = {t.name for t in tasks}
+        for gone in set(self._tasks) - self._known - set(self.active):
+            del self._tasks[gone]
+        queued: list[Task] = []
+        slurm_owned: list[Task] = []
+        slurm_new: list[Task] = []
+        for task in tasks:
+            if is_slurm_run(task):
+                slurm_owned.append(task)
+            elif task.status is Status.QUEUED and not task.stop_requested and Request.of(task) is not None:
+                slurm_new.append(task)
+            elif task.status is Status.RUNNING:
+                if task.name not in self.active:
+                    self._recover(task)
+                live = self.active.get(task.name)
+                if live is not None and task.stop_requested and not live.stop_sent:
+                    live.stop_sent = True
+                    P.request_stop(live.supervisor_pid)
+                    self.log(f"{task.name}: stop requested")
+            elif task.status is Status.QUEUED:
+                if task.stop_requested:
+                    self._update(task.name, Task.unqueue)
+                else:
+                    queued.append(task)
+        queued = self._dependencies_allow(queued)
+        queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
+        self.queued = len(queued)
+        self._waiting = self._start_what_fits(queued)
+        self.slurm.tick(self.settings, slurm_owned, slurm_new)
+
+    def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
+        """The queued tasks whose dependencies (`after`) all completed. The others wait with the
+        reason, or go back to pending when a dependency failed, was interrupted or is gone."""
+        ready = []
+        for task in queued:
+            if not task.after:
+                ready.append(task)
+                continue
+            state = dependencies.readiness(task.after, self._state_of)
+            if state.ready:
+                ready.append(task)
+            elif state.blocked:
+                self.log(f"{task.name}: not started, {state.reason}")
+                self._update(task.name, functools.partial(blocked, reason=state.reason))
+            elif state.reason:
+                self._set_reason(task, state.reason)
+        return ready
+
+    def _state_of(self, name: str) -> tuple[Status, str | None] | None:
+        """A task's (status, reason) as on disk now; None when the task does not exist."""
+        cached = self._tasks.get(name)
+        path = os.path.join(self.layout.tasks_dir, name, TASK_INFO)
+        key = stat_key(path)
+        if key is None:
+            return None
+        if cached is not None and cached[0] == key:
+            return cached[1].status, cached[1].reason
+        try:
+            with open(path, "rb") as fh:
+                data = json.loads(fh.read())
+            return Status(data.get("status", "pending")), data.get("reason")
+        except (OSError, ValueError, AttributeError):
+            return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
+
+    def _known_tasks(self) -> list[Task]:
+        """The tasks that were queued or running at the last pass, as they are now."""
+        found = []
+        tasks_dir = str(self.layout.tasks_dir)
+        for name in sorted(self._known | set(self.active)):
+            path = os.path.join(tasks_dir, name, TASK_INFO)
+            key = stat_key(path)
+            task = None if key is None else self._read(name, path, key)
+            if task is not None and task.status.is_active:
+                found.append(task)
+        return found
+
+    def _active_tasks(self) -> list[Task]:
+        """Queued and running tasks. Others are remembered only by their file's stat, so memory
+        does not grow with the number of finished tasks and unchanged ones are not re-read."""
+        found: list[Task] = []
+        inactive: dict[str, tuple[int, int, int]] = {}
+        try:
+            entries = list(os.scandir(self.layout.tasks_dir))
+        except OSError:
+            entries = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith(".") or not entry.is_dir():
+                continue
+            path = os.path.join(entry.path, TASK_INFO)
+            key = stat_key(path)
+            if key is None:
+                continue
+            if self._inactive.get(name) == key:
+                inactive[name] = key
+                continue
+            task = self._read(name, path, key)
+            if task is None:
+                continue  # half-written by hand or unreadable: not ours to run
+            if task.status.is_active:
+                found.append(task)
+            else:
+                inactive[name] = key
+        self._inactive = inactive
+        return found
+
+    def _read(self, name: str, path: str, key: tuple[int, int, int]) -> Task | None:
+        """The task in `path` (None when unreadable). While the file keeps its stat `key`, the
+        Task of the last pass is returned again (read-only: changes go through `_update`), so
+        the pass after each exit does not parse every queued task again. Only queued and
+        running tasks are kept."""
+        cached = self._tasks.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        try:
+            task = Task.from_dict(read_json(path))
+        except (OSError, ValueError, PyrunsError):
+            self._tasks.pop(name, None)
+            return None
+        task.name = name
+        self._remember(task, key)
+        return task
+
+    def close(self) -> None:
+        """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        self.outputs.close()
+        for run in self.active.values():
+            if run.watch is not None:
+                run.watch.close()

@@ -1,0 +1,187 @@
+"""The state of a workspace's scheduler and the writes every part of it makes: a task record changed
+under the lock (`_update`), or rebuilt when it was emptied under a live run (`_rebuild`).
+
+The `Scheduler` is built in layers, each a module: `SchedulerState` (this) <- `ending` (a run's
+end judged and recorded) <- `placement` (slots, GPUs, starting a run, a run's exit) <- `recovery`
+(runs nobody watched, stale state files) <- `scheduler` (the pass).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner.breaker import CircuitBreaker, Pause
+from pyruns_tui.runner.daemon import proc as P
+from pyruns_tui.runner.daemon.gpu_accounting import GpuAccounting
+from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+from pyruns_tui.runner.daemon.output_watch import OutputWatches
+from pyruns_tui.runner.daemon.record import GitCache
+from pyruns_tui.runner.daemon.reservations import Reservations
+from pyruns_tui.runner.daemon.runs import IO_RETRY_S, ActiveRun, Failure, Skip
+from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.runner.slurm.executor import SlurmExecutor
+from pyruns_tui.workspace.fsio import atomic_write, dump_json
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.settings import Settings
+from pyruns_tui.workspace.store import TaskStore, info_mode
+
+
+@dataclass
+class SchedulerState:
+    """The queue, the slots and the live runs of one workspace, and the writes to its task records."""
+
+    layout: Layout
+    backend: G.GpuBackend = field(default_factory=G.detect_backend)
+    log: Callable[[str], None] = lambda message: None
+
+    def __post_init__(self) -> None:
+        self.paths = RunnerPaths.of(self.layout)
+        self.paths.create()
+        self.store = TaskStore(self.layout)
+        self.active: dict[str, ActiveRun] = {}
+        self.reservations = Reservations()
+        self.accounting = GpuAccounting()
+        self._sampling = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.wake: Callable[[], None] = lambda: None
+        self.settings = Settings()
+        self.has_gpus = bool(self.backend.devices())
+        self.queued = 0
+        self._settings_key: tuple[int, int, int] | None = None
+        self._control_key: tuple[int, int, int] | None = None
+        self._override: int | None = None
+        self._params = ScriptParamsCache(self.layout)
+        self._git = GitCache()
+        self._recheck_at: float | None = None
+        self._inactive: dict[str, tuple[int, int, int]] = {}
+        self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
+        self._known: set[str] = set()
+        self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
+        self._full = True
+        self.breaker = CircuitBreaker(self.settings.pause_after_failures)
+        self.pause: Pause | None = None
+        self._pause_key: tuple[int, int, int] | None = None
+        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable)
+        self.outputs = OutputWatches(self.layout, self.log)
+        self.last_write = "ok"
+        self._ending: str | None = None
+        self._io_failing: set[str] = set()
+        self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
+
+    @property
+    def concurrency(self) -> int:
+        return self._override or self.settings.max_concurrency
+
+    def request_full_scan(self) -> None:
+        """Make the next pass look at every task (a client wrote something, or time passed)."""
+        self._full = True
+
+    def _remember(self, task: Task, key: tuple[int, int, int] | None) -> None:
+        if key is not None and task.status.is_active:
+            self._tasks[task.name] = (key, task)
+        else:
+            self._tasks.pop(task.name, None)
+
+    def _set_reason(self, task: Task, reason: str) -> None:
+        if task.reason == reason:
+            return
+
+        def change(t: Task) -> None:
+            if t.status is not Status.QUEUED:
+                raise Skip
+            t.reason = reason
+
+        self._update(task.name, change)
+
+    def _fail_unstartable(self, task: Task, reason: str) -> None:
+        def change(t: Task) -> None:
+            if t.status is not Status.QUEUED:
+                raise Skip
+            t.set_status(Status.FAILED, reason)
+            t.force = False
+
+        self.log(f"{task.name}: {reason}")
+        self._update(task.name, change)
+
+    def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
+        """`change` task `name` under the lock and save it; None when it was not written
+        (`self.last_write` then says why: "skip", "gone" or "io")."""
+        self.last_write = "ok"
+        try:
+            # no fsync: atomic rename is enough; after a power loss recovery redoes the state
+            task = self.store.update(name, change, fsync=False)
+            self._io_failing.discard(name)
+            self._remember(task, self.store.version(name))  # the next pass need not parse it
+            if not task.status.is_active:
+                self.store.forget(name)
+            return task
+        except Skip:
+            self.last_write = "skip"
+        except (PyrunsError, OSError) as exc:
+            if isinstance(exc, OSError) or isinstance(exc.__cause__, OSError):
+                # a full disk: the pass is tried again soon, nothing is lost
+                self.last_write = "io"
+                if name not in self._io_failing:  # once, not at every retry
+                    self._io_failing.add(name)
+                    self.log(f"{name}: {exc}; trying again")
+                self._recheck_at = time.monotonic() + IO_RETRY_S
+            else:  # deleted or broken meanwhile: nothing to do for it
+                self.last_write = "gone"
+                self.log(f"{name}: {exc}")
+        self.store.forget(name)
+        self._tasks.pop(name, None)
+        return None
+
+    def _rebuild(
+        self, name: str, index: int, change: Callable[[Task], None], state: P.RunState | None, record: Task | None,
+    ) -> bool:
+        """Write the record of a task whose task_info.json was emptied (truncated to 0 bytes)
+        from this runner's copy of it, or, without one, from the run's state; a file with other
+        content is the user's to fix (the state file is kept). True when written."""
+        path = self.layout.task_info(name)
+        try:
+            if not stat.S_ISREG(os.lstat(path).st_mode) or os.lstat(path).st_size != 0:
+                return False
+        except OSError:
+            return False
+        task = Task.from_dict(record.to_dict()) if record is not None else self._minimal_task(name, index, state)
+        task.name = name
+        try:
+            change(task)
+        except Skip:
+            return False
+        with self.store.lock():
+            if os.stat(path).st_size != 0:
+                return False
+            try:
+                atomic_write(path, dump_json(task.to_dict()), fsync=False, mode=info_mode(task.to_dict()))
+            except OSError as exc:
+                self.log(f"{name}: cannot rebuild task_info.json: {exc.strerror}")
+                return False
+        self.store.forget(name)
+        self.log(f"{name}: task_info.json was empty; rebuilt it with run {index}")
+        return True
+
+    def _minimal_task(self, name: str, index: int, state: P.RunState | None) -> Task:
+        """What can be known of a task from its folder and a run's state file alone."""
+        from pyruns_tui.workspace.bootstrap import read_script_info
+
+        try:
+            info = read_script_info(self.layout)
+            kind, script = info.kind, info.script
+        except PyrunsError:
+            kind, script = ("shell", None) if self.layout.is_shell else ("argparse", None)
+        started = state.started_at if state is not None else None
+        start = datetime.fromtimestamp(started).astimezone().isoformat(timespec="milliseconds") if started else now_iso()
+        run = Run(index=index, status=Status.RUNNING, start=start, log=f"run_logs/run{index}.log")
+        return Task(name=name, status=Status.RUNNING, created_at=start, task_kind=kind, script=script, runs=[run],
+                    reason="rebuilt by the runner: task_info.json was emptied while the task ran")
