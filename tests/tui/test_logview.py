@@ -302,7 +302,7 @@ async def test_huge_log_opens_reading_only_its_tail(tmp_path: Path) -> None:
     app = LogApp(log, tail_bytes=1 << 20, page_bytes=1 << 20)
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(LogView)
-        await wait_for(pilot, lambda: not view.loading)  # a 1 MB tail is parsed in a thread
+        await wait_for(pilot, lambda: not view.reading_log)  # a 1 MB tail is parsed in a thread
         await pilot.pause()
         assert view.buffer is not None
         assert view.buffer.bytes_read <= 1 << 20

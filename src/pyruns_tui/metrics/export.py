@@ -200,7 +200,7 @@ def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, M
     for row in _parse_lines(data):
         if type(row) is not dict:
             continue
-        t = row.get("t")
+        t: Any = row.get("t")
         if type(t) in (int, float) and t == t:
             when = t  # a row without `t` stays with the row before it
         owner = starts[max(bisect.bisect_right(times, when) - 1, 0)][1]

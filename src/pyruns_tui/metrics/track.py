@@ -184,7 +184,7 @@ class MetricsReader:
                 self.skipped_lines += 1
                 continue
             if window is not None:
-                t = row.get("t")
+                t: Any = row.get("t")  # a JSON number (type checked just below) or anything else
                 if type(t) in (int, float) and t == t:
                     self._when = t
                 if not window[0] <= self._when < window[1]:

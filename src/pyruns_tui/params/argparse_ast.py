@@ -76,7 +76,7 @@ class _ArgparseReader(ScriptWalker):
         self.parsers.append(parser)
         return parser
 
-    def orphan_parser(self, name: str, node: ast.AST) -> ParserDecl:
+    def orphan_parser(self, name: str, node: ast.Call) -> ParserDecl:
         parser = ParserDecl(lineno=node.lineno, orphan_name=name)
         self.parsers.append(parser)
         return parser
@@ -404,7 +404,7 @@ def extract_params(source: str, filename: str = "<script>",
     if main is None:
         if subcommand is not None:
             raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
-        why = ()
+        why: tuple[str, ...] = ()
         if _ARGPARSE_HINT.search(source):
             why = (f"{filename}: argparse is used but no parser was found: it is built in code this reader "
                    "cannot follow (a module not found, or a call it cannot read)",)

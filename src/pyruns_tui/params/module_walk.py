@@ -211,7 +211,7 @@ class ModuleWalker(StaticEvaluator):
         return False
 
     def exec_ImportFrom(self, stmt: ast.ImportFrom, scope: Scope) -> bool:
-        dotted = absolute_name(stmt.module, stmt.level, self._package())
+        dotted = absolute_name(stmt.module, stmt.level, self._package()) or ""
         followed = bool(dotted) and self.finder is not None and dotted.split(".")[0] not in _STDLIB
         module = ModuleRef(stmt.module or "") if stmt.level == 0 else ModuleRef("")
         names = stmt.names

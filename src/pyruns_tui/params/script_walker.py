@@ -444,8 +444,8 @@ class ScriptWalker(ModuleWalker):
     def _callee(self, receiver: Any, name: str, scope: Scope | None = None) -> Any:
         """What a call names, an import not yet read left as a LazyImport (see _worth_reading)."""
         if receiver is None:
+            assert scope is not None
             try:
-                assert scope is not None
                 return scope.lookup(name)
             except KeyError:
                 return self.eval_Name(ast.Name(id=name, ctx=ast.Load()), scope)  # builtins, star imports
@@ -559,7 +559,7 @@ class ScriptWalker(ModuleWalker):
             return objects[0]
         return frame.candidates[-1] if frame.candidates else None
 
-    def _orphan(self, receiver: ast.expr, scope: Scope, node: ast.AST) -> Any:
+    def _orphan(self, receiver: ast.expr, scope: Scope, node: ast.Call) -> Any:
         """A stand-in parser for a receiver the walk could not trace, bound to its name."""
         dotted = _dotted(receiver)
         parser = self.orphan_parser(dotted or self.segment(receiver), node)
@@ -580,7 +580,7 @@ class ScriptWalker(ModuleWalker):
     def new_parser(self, node: ast.Call, kwargs: dict[str, Any]) -> Any:
         raise Unresolved("no parsers")
 
-    def orphan_parser(self, name: str, node: ast.AST) -> Any:
+    def orphan_parser(self, name: str, node: ast.Call) -> Any:
         raise Unresolved("no parsers")
 
     def parser_method(self, obj: Any, attr: str, node: ast.Call, scope: Scope) -> Any:

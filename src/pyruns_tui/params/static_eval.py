@@ -516,7 +516,7 @@ class StaticEvaluator:
         for arg in list(args) + list(kwargs.values()):
             if isinstance(arg, (str, list, tuple, dict, range)) and len(arg) > MAX_LEN:
                 raise Unresolved("argument too large")
-        if is_method and name in {"replace", "join", "format"}:
+        if is_method and name in {"replace", "join", "format"} and isinstance(owner, str):
             budget = len(owner) * (1 + sum(len(a) for a in args if isinstance(a, str)))
             if budget > MAX_LEN * 10 or _HUGE_WIDTH.search(owner):
                 raise Unresolved("result too large")

@@ -143,7 +143,7 @@ def parse_scalar(text: str) -> Any:
     return s
 
 
-def _core_resolvers(cls: type) -> None:
+def _core_resolvers(cls: type[yaml.resolver.BaseResolver]) -> None:
     """Install the YAML 1.2 core-schema implicit resolvers on a loader/dumper class."""
     cls.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:null|Null|NULL|~|)$"),
                               list("nN~") + [""])

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import work
@@ -30,6 +31,10 @@ from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.layout import Layout
+
+if TYPE_CHECKING:
+    from pyruns_tui.tui.screens.generator import GeneratorScreen
+    from pyruns_tui.tui.screens.monitor import MonitorScreen
 
 REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
 DISK_FULL_BYTES = 64 * 1024  # less free space than this on the workspace's disk shows the banner
@@ -244,14 +249,14 @@ class PyrunsApp(KeyOrder):
         await self.show_mode("monitor")
         monitor = self.screen
         if isinstance(monitor, screen_class("monitor")):
-            monitor.show_task(name, run)
+            cast("MonitorScreen", monitor).show_task(name, run)
 
     async def load_config(self, name: str) -> None:
         """Open the Generator with task `name`'s config as the starting point."""
         await self.show_mode("generator")
         generator = self.screen
         if isinstance(generator, screen_class("generator")):
-            generator.load_task_config(name)
+            cast("GeneratorScreen", generator).load_task_config(name)
 
     async def on_open_task(self, message: OpenTask) -> None:
         await self.open_task(message.name, message.run)

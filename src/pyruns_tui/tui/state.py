@@ -48,7 +48,7 @@ class WorkspaceState:
             tasks = self.store.scan()
             old = self.snapshot.versions
             new = {task.name: task for task in tasks}
-            versions = {name: self.store.version(name) for name in new}
+            versions: dict[str, object] = {name: self.store.version(name) for name in new}
             changed = frozenset(name for name, key in versions.items() if old.get(name) != key)
             removed = frozenset(old.keys() - new.keys())
             self.snapshot = Snapshot(new, versions, [t.name for t in tasks], changed, removed)

@@ -125,11 +125,14 @@ class TokenServer(Server):
         self.sessions.add(websocket)
         try:
             await websocket.prepare(request)
+            async def close() -> None:
+                await websocket.close()
+
             service = AppService(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
-                close=websocket.close,
+                close=close,
                 download_manager=self.download_manager,
                 debug=False,
             )

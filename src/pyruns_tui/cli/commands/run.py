@@ -115,8 +115,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     for name in failed:
         task = tasks[name]
         last = task.last_run
-        why = last.error if task.status is Status.FAILED and last is not None and last.error else task.reason
-        print(f"{name}: {task.status.value}" + (f" ({why})" if why else ""))
+        cause = last.error if task.status is Status.FAILED and last is not None and last.error else task.reason
+        print(f"{name}: {task.status.value}" + (f" ({cause})" if cause else ""))
     print(f"{len(tasks) - len(failed)} of {len(tasks)} task(s) completed")
     pause = control.paused(ctx.store().layout)
     if pause is not None:

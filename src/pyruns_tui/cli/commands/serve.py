@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.layout import Layout
 
 NAME = "serve"
 DEFAULT_PORT = 8765
@@ -62,6 +63,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ) from None
     if args.script and not args.script.endswith(".py"):
         raise WorkspaceError(f"{args.script}: not a Python script (give the path of a .py file)")
+    layout: Layout | None
     if not (args.script or args.shell or ctx.workspace):
         layout = ctx.layout()  # one workspace, or a clear error naming them (no picker in a browser)
     else:

@@ -10,7 +10,9 @@ from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import (
     Button,
     Checkbox,
@@ -367,7 +369,7 @@ class GeneratorScreen(PyrunsScreen):
     def _set_yaml_mode(self, on: bool) -> None:
         self.yaml_mode = on
         self.query_one("#gen-editors", ContentSwitcher).current = "gen-yaml" if on else "gen-form"
-        target = self.yaml_editor if on else self.query("FieldRow, #shell-command").first(None)
+        target: Widget | None = self.yaml_editor if on else self.query("FieldRow, #shell-command").first()
         if target is not None:
             target.focus()
         self.schedule_preview()
@@ -382,10 +384,12 @@ class GeneratorScreen(PyrunsScreen):
         self.schedule_preview()
 
     def focused_row(self) -> FieldRow | None:
-        node = self.focused
-        while node is not None and not isinstance(node, FieldRow):
+        node: DOMNode | None = self.focused
+        while node is not None:
+            if isinstance(node, FieldRow):
+                return node
             node = node.parent
-        return node
+        return None
 
     def action_grid_field(self) -> None:
         row = self.focused_row()

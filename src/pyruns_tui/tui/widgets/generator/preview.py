@@ -70,8 +70,8 @@ def compute_preview(
             return PreviewData(None, problems=tuple(found), prefix=prefix)
         configs = list(itertools.islice(grid.expand(), limit))
         if template is not None:
-            rows = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
-            return PreviewData(grid.count, ("#", "command"), rows, prefix=prefix)
+            commands = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
+            return PreviewData(grid.count, ("#", "command"), commands, prefix=prefix)
     except GridError as exc:
         return PreviewData(None, problems=(*found, str(exc)), prefix=prefix)
     keys = tuple(grid.varying_keys)

@@ -164,7 +164,7 @@ class LogView(ScrollView, can_focus=True):
         self._schedule(0.0)
 
     @property
-    def loading(self) -> bool:
+    def reading_log(self) -> bool:
         """True while a log is being read in the background."""
         return self.source is not None and (self.buffer is None or self._reloading)
 
