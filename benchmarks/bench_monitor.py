@@ -68,8 +68,6 @@ def build_workspace(root: Path, running: int, pids: list[int]) -> None:
         log.write_bytes(b"".join(b"\x1b[32mINFO\x1b[0m warm-up line %d\n" % k for k in range(50)))
 
 
-# ---- the app side (child process on the pty)
-
 def child(root: str, stats_path: str, expect_lines: int) -> None:
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.screens.monitor import MonitorScreen
@@ -141,8 +139,6 @@ def child(root: str, stats_path: str, expect_lines: int) -> None:
 
     BenchApp(layout, start_mode="monitor").run()
 
-
-# ---- the measuring side
 
 class PtyApp:
     """The app running in a child process on a pty; counts the bytes it writes to the terminal."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,39 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("__PYRUNS_CONFIG__", raising=False)
     monkeypatch.delenv("PYRUNS_TASK_DIR", raising=False)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One notification a Textual app showed (see the `notifications` fixture)."""
+
+    message: str
+    title: str
+    severity: str
+
+
+@pytest.fixture
+def notifications(monkeypatch: pytest.MonkeyPatch) -> list[Shown]:
+    """The notifications the apps of this test showed since they last cleared them, in order (screens
+    and widgets notify through the app)."""
+    from textual.app import App
+
+    shown: list[Shown] = []
+    original = App.notify
+
+    def notify(self: App[object], message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        shown.append(Shown(str(message), title, severity))
+        original(self, message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def clear_notifications(self: App[object]) -> None:
+        shown.clear()
+        original_clear(self)
+
+    original_clear = App.clear_notifications
+    monkeypatch.setattr(App, "notify", notify)
+    monkeypatch.setattr(App, "clear_notifications", clear_notifications)
+    return shown
 
 
 @pytest.fixture

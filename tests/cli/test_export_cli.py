@@ -171,9 +171,6 @@ def test_compare_two_finished_tasks(ran: Path) -> None:
     assert any(line.split() == ["lr", "0.1", "0.02"] for line in text.splitlines())
 
 
-# ----- without the runner: tasks written through the engine
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")

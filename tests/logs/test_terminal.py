@@ -25,8 +25,6 @@ def styles_of(model: TerminalModel, n: int) -> list[tuple[str, Style]]:
     return [(line.plain[s.start:s.end], s.style) for s in line.spans]  # type: ignore[misc]
 
 
-# ---- text and control characters -------------------------------------------------------------
-
 def test_empty_model_has_one_blank_line() -> None:
     model = TerminalModel()
     assert (model.first_line, model.end_line, model.line_count) == (0, 1, 1)
@@ -73,8 +71,6 @@ def test_trailing_spaces_and_trailing_blank_lines_are_not_shown() -> None:
     assert model.line(0).plain == "x   "
 
 
-# ---- UTF-8 -------------------------------------------------------------------------------------
-
 @pytest.mark.parametrize("text", ["é", "✓", "🚀", "日本"])
 def test_multibyte_character_split_between_feeds(text: str) -> None:
     data = f"<{text}>".encode()
@@ -92,8 +88,6 @@ def test_dangling_partial_character_is_flushed_by_finish() -> None:
     model.finish()
     assert model.plain_text() == "ok\ufffd"
 
-
-# ---- escape sequences ---------------------------------------------------------------------------
 
 def test_cursor_up_redraws_an_earlier_line() -> None:
     data = b"outer 0%\r\ninner 0%\x1b[A\router 50%\r\n\rinner 99%\x1b[A\r\nend"
@@ -199,8 +193,6 @@ def test_huge_incomplete_csi_is_not_buffered_forever() -> None:
     assert model.plain_text() == "xm after"
 
 
-# ---- styles ----------------------------------------------------------------------------------
-
 def test_a_red_word_is_red() -> None:
     model = model_of(b"this is \x1b[31mred\x1b[0m and not")
     assert model.plain_line(0) == "this is red and not"
@@ -243,8 +235,6 @@ def test_styles_can_be_turned_off() -> None:
     model = model_of(b"\x1b[31mred\x1b[0m", styles=False)
     assert model.plain_line(0) == "red" and model.line(0).spans == []
 
-
-# ---- geometry and bounds -------------------------------------------------------------------
 
 def test_wrap_mode_wraps_at_columns_like_a_terminal() -> None:
     assert text_of(b"0123456789abc\n", columns=10, wrap=True) == "0123456789\nabc"
@@ -306,8 +296,6 @@ def test_many_lines_held_in_bounded_memory() -> None:
     assert len(model._texts) < 1000 + 2 * model._slack
     assert model.plain_line(model.end_line - 2) == "row 199999"
 
-
-# ---- change tracking -----------------------------------------------------------------------
 
 def test_changed_since_reports_only_redrawn_and_new_lines() -> None:
     model = model_of(b"".join(b"log %d\n" % i for i in range(200)), b"bar 1%\r\nbar 2%")

@@ -86,8 +86,6 @@ def test_chunking_never_changes_the_result(data: bytes, cuts: list[int], wrap: b
     assert observe(feed_all(split(data, cuts), open_after, **geometry)) == observe(whole)
 
 
-# ---- generated terminal programs compared with pyte ---------------------------------------
-
 _words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 .|#", min_size=1, max_size=14)
 _n = st.integers(0, 7).map(lambda n: str(n) if n else "")
 _sgr = st.lists(st.sampled_from(["0", "1", "3", "4", "7", "9", "22", "23", "24", "27", "31",

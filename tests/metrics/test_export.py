@@ -77,9 +77,6 @@ def records(store: TaskStore, query: str = "", **kw: Any) -> list[dict[str, Any]
     return export_rows(store, select_tasks(store, query), **kw).records()
 
 
-# ----- rows and columns
-
-
 def test_task_without_run_gives_one_row_with_empty_run_fields(store: TaskStore) -> None:
     create(store, "a", {"lr": 0.1, "model": {"depth": 18}})
     [row] = records(store)
@@ -217,9 +214,6 @@ def test_views_of_and_export_tasks_write_the_named_tasks(store: TaskStore, tmp_p
     assert [r["x"] for r in json.loads(out.read_text())] == ["c", "a"]
 
 
-# ----- sorting and best
-
-
 def sortable(store: TaskStore) -> None:
     for name, loss in (("a", 0.5), ("b", None), ("c", 0.1), ("d", float("nan")), ("e", 0.5), ("f", 2.0)):
         create(store, name, {"tag": name.upper()})
@@ -276,9 +270,6 @@ def test_best_without_values_or_with_unknown_metric_raises(store: TaskStore) -> 
         best(report, "lr", "median")
 
 
-# ----- CSV
-
-
 EVIL = "=cmd|' /C calc'!A0"
 
 
@@ -326,9 +317,6 @@ def test_csv_round_trips_through_the_csv_module(store: TaskStore) -> None:
     assert not any(c.startswith(("=", "+", "@")) for c in header + row)
 
 
-# ----- JSON
-
-
 def test_json_is_strict_with_nan_and_infinity_as_null(store: TaskStore) -> None:
     create(store, "a", {"vals": [1.0, float("nan")], "cap": float("inf")})
     log_rows(store, "a", {"t": T0, "loss": "NaN", "gain": "Infinity"}, {"t": T0 + 1, "gain": 1.5})
@@ -346,9 +334,6 @@ def test_json_is_strict_with_nan_and_infinity_as_null(store: TaskStore) -> None:
 
 def test_json_of_nothing_is_an_empty_list(store: TaskStore) -> None:
     assert json.loads(to_json(export_rows(store, []))) == []
-
-
-# ----- Markdown
 
 
 def split_md_row(line: str) -> list[str]:
@@ -388,9 +373,6 @@ def test_markdown_escapes_pipes_backslashes_and_newlines(store: TaskStore) -> No
 def test_markdown_of_nothing_is_header_and_rule(store: TaskStore) -> None:
     assert to_markdown(export_rows(store, [])).splitlines() == [
         "| " + " | ".join(FIELDS) + " |", "|" + "|".join(["---"] * len(FIELDS)) + "|"]
-
-
-# ----- formats and files
 
 
 def test_render_and_format_for_path() -> None:

@@ -50,9 +50,6 @@ class Case:
     timeout: float = 30.0
 
 
-# ----- setups
-
-
 def _write(rel: str, data: str | bytes) -> Setup:
     def setup(proj: Path) -> None:
         path = proj / rel
@@ -108,9 +105,6 @@ def _chain(*setups: Setup) -> Setup:
     return setup
 
 
-# ----- checks
-
-
 def _listed(*names: str) -> Callable[[Path, str], None]:
     def check(proj: Path, out: str) -> None:
         assert [t["name"] for t in json.loads(out)] == list(names)
@@ -149,7 +143,7 @@ p.parse_args()
 """
 
 CASES: list[Case] = [
-    # --- malformed spec YAML (gen)
+    # malformed spec YAML (gen)
     Case("spec-unclosed-flow", ("gen", "spec.yaml"), 1, r"spec\.yaml:\d+:\d+: invalid YAML", spec="lr: [1, 2\n"),
     Case("spec-bad-indent", ("gen", "spec.yaml"), 1, "invalid YAML", spec="lr: 1\n  seed: 2\n"),
     Case("spec-tab-indent", ("gen", "spec.yaml"), 1, "invalid YAML", spec="lr: 1\n\tseed: 2\n"),
@@ -165,13 +159,13 @@ CASES: list[Case] = [
     Case("spec-stdin-garbage", ("gen", "-"), 1, "<stdin>.*invalid YAML", stdin="{{{ [[[\n"),
     Case("spec-empty-file", ("gen", "spec.yaml", "-n", "empty"), 0, spec="", writes=True),
     Case("spec-only-comment", ("gen", "spec.yaml", "-n", "c"), 0, spec="# nothing here\n", writes=True),
-    # --- non-mapping roots
+    # non-mapping roots
     Case("spec-root-list", ("gen", "spec.yaml"), 1, "must be a mapping", spec="- 1\n- 2\n"),
     Case("spec-root-int", ("gen", "spec.yaml"), 1, "must be a mapping", spec="42\n"),
     Case("spec-root-string", ("gen", "spec.yaml"), 1, "must be a mapping", spec="hello world\n"),
     Case("spec-int-key", ("gen", "spec.yaml"), 1, "unknown parameter", spec="1: 2\n"),
     Case("spec-null-key", ("gen", "spec.yaml"), 1, "unknown parameter", spec="~: 2\n"),
-    # --- grid errors and huge grids
+    # grid errors and huge grids
     Case("grid-zip-length-mismatch", ("gen", "spec.yaml"), 1, r"lr.*2.*seed.*3|length",
          spec="lr: (0.1 | 0.2)\nseed: (1 | 2 | 3)\n"),
     Case("grid-empty-item", ("gen", "spec.yaml"), 1, "empty", spec="seed: 1 | | 2\n"),
@@ -188,7 +182,7 @@ CASES: list[Case] = [
     Case("grid-settings-max-tasks", ("gen", "spec.yaml"), 1, r"\b4\b", spec="seed: 0:4\n",
          setup=_settings("max_tasks: 3\n")),
     Case("grid-nul-in-value", ("gen", "spec.yaml", "-n", "nul"), 0, spec='tag: "a\\0b"\n', writes=True),
-    # --- task names (gen -n PREFIX)
+    # task names (gen -n PREFIX)
     Case("name-dotdot-slash", ("gen", "spec.yaml", "-n", "../evil"), 1, "invalid task name", spec="seed: 1\n"),
     Case("name-slash", ("gen", "spec.yaml", "-n", "a/b"), 1, "invalid task name", spec="seed: 1\n"),
     Case("name-absolute", ("gen", "spec.yaml", "-n", "/tmp/evil"), 1, "invalid task name", spec="seed: 1\n"),
@@ -206,7 +200,7 @@ CASES: list[Case] = [
     Case("name-suffix-over-200", ("gen", "spec.yaml", "-n", "p" * 198), 1, "at most 200", spec="seed: 1 | 2\n"),
     Case("name-over-255-bytes", ("gen", "spec.yaml", "-n", "é" * 150), 1, "at most 240 bytes", spec="seed: 1\n"),
     Case("name-unicode-ok", ("gen", "spec.yaml", "-n", "学习率-ü-🚀"), 0, spec="seed: 1\n", writes=True),
-    # --- task names given to show/note/rm/restore/pin/log
+    # task names given to show/note/rm/restore/pin/log
     Case("show-dotdot", ("show", ".."), 1, "no task named"),
     Case("show-absolute", ("show", "/etc"), 1, "no task named"),
     Case("show-traversal", ("show", "../../../../victim"), 1, "no task named", setup=_victim),
@@ -221,7 +215,7 @@ CASES: list[Case] = [
     Case("show-newline-name", ("show", "a\nb"), 1, "no task named"),
     Case("show-unicode-missing", ("show", "ü"), 1, "no task named"),
     Case("show-hidden-staging", ("show", ".trash"), 1, "no task named"),
-    # --- scripts (init)
+    # scripts (init)
     Case("script-syntax-error", ("init", "bad.py"), 1, r"bad\.py:1: syntax error", setup=_write("bad.py", "def f(:\n")),
     Case("script-no-argparse", ("init", "plain.py"), 0, setup=_write("plain.py", "print('hi')\n"), writes=True),
     Case("script-dynamic-add-argument", ("init", "dyn.py"), 0, setup=_write("dyn.py", DYNAMIC_SCRIPT), writes=True),
@@ -239,7 +233,7 @@ CASES: list[Case] = [
     Case("init-reserved-shell-name", ("-w", "_shell_", "init", "train.py"), 1, "reserved"),
     Case("init-workspace-traversal", ("-w", "../../evil", "init", "train.py"), 1, "workspace"),
     Case("init-workspace-absolute", ("-w", "/tmp/pyruns_evil_ws", "init", "train.py"), 1, "workspace"),
-    # --- settings with wrong types (read by gen)
+    # settings with wrong types (read by gen)
     Case("settings-int-as-word", ("gen", "spec.yaml", "--dry-run"), 1, "'max_concurrency'", spec="seed: 1\n",
          setup=_settings("max_concurrency: four\n")),
     Case("settings-negative-max-tasks", ("gen", "spec.yaml", "--dry-run"), 1, "'max_tasks'", spec="seed: 1\n",
@@ -265,7 +259,7 @@ CASES: list[Case] = [
     Case("settings-is-directory", ("gen", "spec.yaml", "--dry-run"), 1, "settings", spec="seed: 1\n",
          setup=_replace_with_dir("_pyruns_/_pyruns_settings.yaml")),
     Case("settings-unknown-key", ("gen", "spec.yaml", "--dry-run"), 0, spec="seed: 1\n", setup=_settings("foo: 1\n")),
-    # --- hand-edited task files
+    # hand-edited task files
     Case("config-garbage-show", ("show", T1), 1, "invalid YAML", setup=_task_file("config.yaml", "::: [[[\n")),
     Case("config-garbage-ls", ("ls", "--json"), 0, setup=_task_file("config.yaml", "::: [[[\n"),
          check=_listed(T1, "t_2-of-2")),
@@ -296,7 +290,7 @@ CASES: list[Case] = [
          setup=_write("_pyruns_/train/script_info.json", "nope")),
     Case("config-default-garbage", ("gen", "spec.yaml"), 1, "config_default.yaml", spec="seed: 1\n",
          setup=_write("_pyruns_/train/config_default.yaml", "::: [[[\n")),
-    # --- logs
+    # logs
     Case("log-invalid-utf8-plain", ("log", T1, "--plain"), 0, setup=_log(b"ok \xff\xfe bad\n\xc3(\n"),
          check=_plain_has("ok \ufffd\ufffd bad")),
     Case("log-50MB-line-plain", ("log", T1, "--plain"), 0, setup=_log(b"x" * BIG), check=_big_line_whole,
@@ -310,7 +304,7 @@ CASES: list[Case] = [
     Case("log-run-out-of-range", ("log", T1, "--run", "7"), 1, "no run 7", setup=_log(b"x\n")),
     Case("log-run-not-int", ("log", T1, "--run", "x"), 2, "expected a whole number"),
     Case("log-never-ran", ("log", T1), 1, "has not run yet"),
-    # --- usage
+    # usage
     Case("usage-unknown-command", ("frobnicate",), 2, "unknown command"),
     Case("usage-unknown-flag", ("ls", "--bogus"), 2, "unrecognized"),
     Case("usage-missing-dir", ("-C", "/nonexistent/dir", "ls"), 2, "no such directory"),

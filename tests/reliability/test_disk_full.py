@@ -18,6 +18,7 @@ from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import Shown
 from tests.reliability.conftest import finish_project
 from tests.reliability.harness import assert_clean_error, pyr, wait_until
 from tests.runner.harness import SETTINGS, Project
@@ -138,7 +139,7 @@ def fill_disk(path: Path) -> None:
             fh.write(chunk)
 
 
-async def test_the_tui_shows_a_banner_while_the_disk_is_full(full_disk_project: Project) -> None:
+async def test_the_tui_shows_a_banner_while_the_disk_is_full(full_disk_project: Project, notifications: list[Shown]) -> None:
     from pyruns_tui.tui.app import PyrunsApp
 
     project = full_disk_project
@@ -149,10 +150,10 @@ async def test_the_tui_shows_a_banner_while_the_disk_is_full(full_disk_project: 
         assert not app.disk_full
         fill_disk(project.dir / "fill")
         await wait_for(pilot, lambda: app.disk_full, "the banner")
-        assert any(n.title == "Disk full" for n in app._notifications)
+        assert any(n.title == "Disk full" for n in notifications)
         (project.dir / "fill").unlink()
         await wait_for(pilot, lambda: not app.disk_full, "the banner to go")
-        assert not any(n.title == "Disk full" for n in app._notifications)
+        assert not any(n.title == "Disk full" for n in notifications)
 
 
 async def wait_for(pilot: object, predicate: object, what: str, timeout: float = 30) -> None:

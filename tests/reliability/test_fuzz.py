@@ -49,8 +49,6 @@ def no_hang(seconds: int = HANG_S) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-# ----- grid: whole nested configs
-
 _PIECES = ["a", "b", "1", "2.5", "-3", "1e-3", "0", "10", " | ", "|", "(", ")", "[", "]", "{", "}", ":",
            "::", "'", '"', "\\|", " ", "null", "true", "x y", "0:3", "1:10:2", "0.1:0.5:0.1", "5:1", "1e999"]
 FIELD = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=8).map("".join)
@@ -89,8 +87,6 @@ def test_nested_configs_expand_to_their_count_or_raise_one_grid_error(config: di
         assert all(_same_shape(config, one) for one in expanded)
 
 
-# ----- YAML spec text through the whole plan (load, grid, names)
-
 _TEXT_PIECES = ["a: ", "b: ", "c:\n  d: ", "\n", "  ", "1 | 2", "(1 | 2)", "(x | y | z)", "0:4", "'q|r'",
                 "[1, 2]", "{e: 1}", "&x ", "*x", "<<: *x\n", "- ", "#c", "null", '"s"', "|", ":", "\t", "~"]
 SPEC_TEXT = st.lists(st.sampled_from(_TEXT_PIECES), max_size=20).map("".join)
@@ -115,8 +111,6 @@ def test_spec_text_plans_named_tasks_or_fails_with_our_error(text: str, prefix: 
             # a long prefix may make names too long: create_tasks refuses those with a clear error
             assert problem is None or "at most" in problem, (name, problem)
 
-
-# ----- logs: chunking, huge parameters, long lines
 
 _LOG_PIECES = [b"\x1b[", b"31m", b"0m", b"1;2H", b"999999999999A", b"99999999999999L", b"2J", b"K", b"\r",
                b"\n", b"\r\n", b"tqdm 50%|####", b"\x1b]0;title\x07", b"\x1b]8;;http://x\x1b\\", b"\xff",

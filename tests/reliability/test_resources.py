@@ -107,8 +107,6 @@ def test_a_full_disk_under_the_log_fails_the_task_with_the_reason(full_disk: tup
     assert (task.reason or "").startswith("log truncated: "), task.reason
 
 
-# ----- a 10,000-task queue
-
 QUEUE = 10_000
 RSS_LIMIT = 150 * 2**20
 

@@ -106,9 +106,6 @@ def test_shell_workspace_values_are_shell_quoted(project: Project, marker: str) 
     assert not os.path.exists(marker), "a shell workspace value was not quoted"
 
 
-# ----- paths confined to the workspace (symlink tricks, `..` names)
-
-
 @pytest.fixture
 def proj(tmp_path: Path) -> Path:
     """A project with tasks t_1-of-2, t_2-of-2 and a folder `outside/` next to it."""
@@ -220,9 +217,6 @@ def test_run_logs_symlinked_outside_are_not_written_through(project: Project, tm
     assert victim.read_text() == "# my shell settings\n", "the task's output was written outside the workspace"
 
 
-# ----- owner-only files and secret redaction
-
-
 SECRETS = {
     "MY_API_TOKEN": "tok-5f1d3c0ffee",
     "AWS_SECRET_ACCESS_KEY": "aws-9a8b7c6d5e",
@@ -274,9 +268,6 @@ def test_env_snapshot_is_redacted_and_owner_only(project: Project, monkeypatch: 
     assert project.cli("rm", name) == 0  # still owner-only in the trash
     trashed = project.layout.trashed_task_dir(name) / "run_logs" / "run1.env.json"
     assert stat.S_IMODE(trashed.stat().st_mode) == 0o600
-
-
-# ----- no network
 
 
 def _family_name(conn: object) -> str:

@@ -36,7 +36,7 @@ from pyruns_tui.workspace.bootstrap import (
 )
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.conftest import DEMO
+from tests.conftest import DEMO, Shown
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -202,7 +202,7 @@ async def test_lr_grid_previews_and_creates_two_tasks(demo: Layout) -> None:
             assert {k: v for k, v in config.items() if k != "lr"} == {k: v for k, v in expected.items() if k != "lr"}
 
 
-async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout) -> None:
+async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout, notifications: list[Shown]) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -214,7 +214,7 @@ async def test_prefix_names_tasks_and_toast_lists_them(demo: Layout) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert sorted(task_configs(demo)) == [f"exp_{i}-of-4" for i in range(1, 5)]
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notifications]
         assert "created 4 tasks exp_1-of-4 ... exp_4-of-4" in messages
 
 
@@ -229,7 +229,7 @@ async def test_invalid_prefix_blocks_create(demo: Layout) -> None:
         assert task_configs(demo) == {}
 
 
-async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout) -> None:
+async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout, notifications: list[Shown]) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -244,7 +244,7 @@ async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout) -
         await pilot.press("ctrl+r")
         await app.workers.wait_for_complete()
         assert task_configs(demo) == {}
-        assert any(n.severity == "error" for n in app._notifications)
+        assert any(n.severity == "error" for n in notifications)
 
 
 async def test_skip_existing_configs(demo: Layout) -> None:
@@ -306,7 +306,7 @@ async def test_yaml_new_key_and_switch_grid_rebuild_the_form(demo: Layout) -> No
         assert "unknown parameter 'extra'" in summary and gen.query_one("#gen-create").disabled
 
 
-async def test_yaml_key_the_script_does_not_declare_writes_nothing(demo: Layout) -> None:
+async def test_yaml_key_the_script_does_not_declare_writes_nothing(demo: Layout, notifications: list[Shown]) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -318,10 +318,10 @@ async def test_yaml_key_the_script_does_not_declare_writes_nothing(demo: Layout)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert task_configs(demo) == {}
-        assert any("Nothing created" in str(n.title) for n in app._notifications)
+        assert any("Nothing created" in str(n.title) for n in notifications)
 
 
-async def test_loading_a_config_with_an_undeclared_key_warns(demo: Layout) -> None:
+async def test_loading_a_config_with_an_undeclared_key_warns(demo: Layout, notifications: list[Shown]) -> None:
     TaskStore(demo).create_tasks([NewTask(name="odd", config={**defaults(demo), "bad": 1})],
                                  task_kind="argparse", script=None)
     app = PyrunsApp(demo, watch_disk=False)
@@ -331,11 +331,11 @@ async def test_loading_a_config_with_an_undeclared_key_warns(demo: Layout) -> No
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, TaskPicker))
         await pilot.press("enter")
-        await until(pilot, lambda: any("unknown parameter 'bad'" in str(n.message) for n in app._notifications))
+        await until(pilot, lambda: any("unknown parameter 'bad'" in str(n.message) for n in notifications))
         assert "unknown parameter 'bad'" in await settled(pilot, gen)
 
 
-async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout) -> None:
+async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout, notifications: list[Shown]) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -344,7 +344,7 @@ async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout) -> None:
         assert "invalid YAML" in await settled(pilot, gen)
         await pilot.press("ctrl+y")
         assert gen.yaml_mode
-        assert any("YAML" in (n.title or "") for n in app._notifications)
+        assert any("YAML" in (n.title or "") for n in notifications)
 
 
 # -- fields: grid toggle, pin, load ------------------------------------------------------------

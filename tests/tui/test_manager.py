@@ -21,6 +21,7 @@ from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, now_iso
 from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import Shown
 from tests.tui.manager_helpers import (
     build_workspace,
     refresh,
@@ -443,13 +444,13 @@ async def test_opening_with_attach_runner_starts_one_for_queued_tasks(layout: La
         await wait_for(pilot, lambda: client.runner_alive(layout), timeout=30)
 
 
-async def test_refused_actions_say_why(layout: Layout, workspace: TaskStore) -> None:
+async def test_refused_actions_say_why(layout: Layout, workspace: TaskStore, notifications: list[Shown]) -> None:
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)
         screen.table.move_to("base")
         await pilot.press("s")  # base is completed: nothing to stop
         assert json.loads(layout.task_info("base").read_text())["status"] == "completed"
-        assert any("base: " in str(n.message) for n in pilot.app._notifications)
+        assert any("base: " in str(n.message) for n in notifications)
 
 
 async def test_e_duplicates_the_config_into_the_generator(layout: Layout, workspace: TaskStore) -> None:

@@ -21,7 +21,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.settings import load_settings
 from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.conftest import DEMO
+from tests.conftest import DEMO, Shown
 from tests.tui.manager_helpers import settle, wait_for
 
 SLOW = {"epochs": 1, "steps": 100000, "step_time": 0.05}
@@ -92,7 +92,7 @@ async def test_monitor_stops_and_reruns_the_watched_task(running: TaskStore) -> 
         await wait_for(pilot, lambda: len(running.get("slow").runs) == 2, timeout=60)
 
 
-async def test_delete_refuses_running_tasks_before_asking(running: TaskStore) -> None:
+async def test_delete_refuses_running_tasks_before_asking(running: TaskStore, notifications: list[Shown]) -> None:
     app = PyrunsApp(running.layout, start_mode="manager")
     async with app.run_test() as pilot:
         await wait_status(pilot, running, "slow", Status.RUNNING)
@@ -102,7 +102,7 @@ async def test_delete_refuses_running_tasks_before_asking(running: TaskStore) ->
         screen.table.move_to("slow")
         await pilot.press("d")
         assert isinstance(app.screen, ManagerScreen)  # no confirmation to answer first
-        assert any("stop first" in str(n.message) for n in app._notifications)
+        assert any("stop first" in str(n.message) for n in notifications)
         assert "slow" in running.names()
 
 

@@ -51,8 +51,6 @@ class ScreenBuffer:
         self._open_after = OPEN_AFTER
         self._cache: dict[int, tuple[int, Text]] = {}
 
-    # ---- writing text ----------------------------------------------------------------------
-
     def _print(self, s: str) -> None:
         """Write text that may contain newlines (and no other control characters)."""
         if "\n" not in s:
@@ -170,8 +168,6 @@ class ScreenBuffer:
             self._texts[self._open_row - self._origin] = "".join(self._open_parts)
             self._open_row = -1
             self._open_parts = []
-
-    # ---- lines, cursor and scrolling -------------------------------------------------------
 
     def _materialise(self, row: int) -> None:
         """Create blank lines up to and including `row`."""
@@ -330,8 +326,6 @@ class ScreenBuffer:
         else:
             new = (t[:col] + " " * count + t[col:])[:self._width]
             self._set_line(row, new, clip_runs(insert_gap(runs, col, count), 0, len(new)))
-
-    # ---- reading ---------------------------------------------------------------------------
 
     @property
     def version(self) -> int:

@@ -146,8 +146,6 @@ class TaskStore:
         """Hold the workspace lock (re-entrant) around a read-modify-write."""
         return self._lock.hold()
 
-    # ----- reading
-
     def names(self) -> list[str]:
         """Folder names of the live (not trashed) tasks, unsorted."""
         try:
@@ -298,8 +296,6 @@ class TaskStore:
         reason = f"broken: task_info.json is unreadable ({detail})"
         return Task(name=name, status=Status.FAILED, created_at="", reason=reason)
 
-    # ----- persisted scan cache (so a fresh `pyr-tui ls` does not re-parse unchanged files)
-
     def _load_disk_cache(self) -> None:
         if self._disk_cache_loaded or not self._use_disk_cache:
             return
@@ -328,8 +324,6 @@ class TaskStore:
             text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
             atomic_write(self.layout.cache_file, text.encode("utf-8"), fsync=False, mode=0o600)
             self._dirty = False
-
-    # ----- writing
 
     def save(self, task: Task, *, fsync: bool = True) -> None:
         """Write task_info.json atomically (callers hold the lock for read-modify-write).

@@ -98,8 +98,6 @@ class SlurmExecutor:
         finally:
             self.store.forget(name)
 
-    # ----- submission
-
     def _submit_calls(self, settings: Settings, new: list[Task]) -> list[Task]:
         calls: dict[str, list[Task]] = {}
         for task in new:
@@ -179,8 +177,6 @@ class SlurmExecutor:
         self.interval = POLL_MIN_S
         return owned
 
-    # ----- stopping
-
     def _stops(self, settings: Settings, tasks: list[Task]) -> bool:
         """scancel what was asked to stop: pending indices at once (recorded by us, since Slurm
         forgets them), running ones through their launcher (SIGTERM, then the grace)."""
@@ -210,8 +206,6 @@ class SlurmExecutor:
             assert task.last_run is not None
             self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
         return bool(pending or running or escalate)
-
-    # ----- polling
 
     def _poll(self, owned: list[Task]) -> None:
         try:

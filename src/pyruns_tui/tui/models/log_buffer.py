@@ -85,13 +85,6 @@ class LogBuffer:
             self.frozen.drop_front(excess)
             self.start_offset = -1  # the first held line's place in the file is no longer known
 
-    # ---- numbering
-
-    @property
-    def older_count(self) -> int:
-        """Lines held above the live model (history and lines scrolled off its screen)."""
-        return len(self.frozen)
-
     @property
     def line_count(self) -> int:
         """Lines to show; a trailing empty cursor line is not shown."""
@@ -131,8 +124,6 @@ class LogBuffer:
             return self.frozen.first_id + i, 0
         n = self.live.first_line + i - held
         return n, self.live.line_version(n)
-
-    # ---- reading more
 
     def poll(self, max_bytes: int | None = None) -> PollResult:
         """Parse newly appended bytes (at most `max_bytes`, default chunk_bytes); say what changed."""

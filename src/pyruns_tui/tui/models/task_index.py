@@ -77,8 +77,6 @@ class TaskIndex:
     def __len__(self) -> int:
         return len(self.entries)
 
-    # ----- UI thread
-
     def diff(self, tasks: Mapping[str, Task], stamps: Mapping[str, object]) -> Delta:
         """Names whose task_info.json differs from what the index holds, and names gone from disk."""
         known = self._stamps
@@ -158,9 +156,6 @@ class TaskIndex:
         self._order_cache = {cache_key: result}
         return result
 
-    def invalidate_order(self) -> None:
-        self._order_cache.clear()
-
     def filter(self, entries: Sequence[TaskEntry], query: Query) -> list[TaskEntry]:
         """The entries matching `query`, in the given order."""
         if not query.terms:
@@ -194,8 +189,6 @@ class TaskIndex:
         while len(self._match_sets) > TERM_CACHE:
             self._match_sets.pop(next(iter(self._match_sets)))
         return result
-
-    # ----- worker thread
 
     def load(self, store: TaskStore, tasks: Mapping[str, Task], names: Iterable[str], *, with_config: bool = True) -> list[TaskEntry]:
         """Entries for `names` read from disk: config flattened once, metrics polled incrementally.

@@ -69,8 +69,6 @@ class PyrunsScreen(Screen[None]):
     def on_tasks_changed(self) -> None:
         """The workspace changed on disk (see `self.pyruns.state.snapshot`)."""
 
-    # ----- actions on tasks shared by the screens (Manager, Monitor)
-
     def report(self, result: actions.ActionResult) -> None:
         """Say what an action did (and the first refusal), re-read the disk, wake the runner if needed."""
         self.notify(result.message(), severity="information" if result.ok else "warning", markup=False)

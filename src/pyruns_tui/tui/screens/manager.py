@@ -121,8 +121,6 @@ class ManagerScreen(PyrunsScreen):
     def on_tasks_changed(self) -> None:
         self.browser.sync()
 
-    # ----- detail pane
-
     @on(TaskTable.Highlighted)
     def _highlighted(self) -> None:
         self._schedule_detail()
@@ -162,8 +160,6 @@ class ManagerScreen(PyrunsScreen):
         self._apply_layout(self.size.width)
         self.update_detail()
 
-    # ----- search, selection, sorting
-
     def action_search(self) -> None:
         self.browser.open_search()
 
@@ -198,8 +194,6 @@ class ManagerScreen(PyrunsScreen):
     def action_choose_metrics(self) -> None:
         if not self.browser.choose_metrics():
             self.notify("no task has logged metrics yet (pr.log in the script)")
-
-    # ----- actions on tasks
 
     def _act(self, do: Action) -> None:
         names = self.browser.targets()

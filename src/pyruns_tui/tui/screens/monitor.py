@@ -86,8 +86,6 @@ class MonitorScreen(PyrunsScreen):
                 yield LogGrid(layout, scrollback=settings.log_scrollback, hz=settings.refresh_hz, id="grid")
                 yield MetricCharts(hz=settings.refresh_hz, id="charts")
 
-    # ---- parts
-
     @property
     def task_list(self) -> TaskList:
         return self.query_one(TaskList)
@@ -118,8 +116,6 @@ class MonitorScreen(PyrunsScreen):
             return marked
         current = self.task_list.current
         return [current] if current else []
-
-    # ---- opening tasks
 
     def show_task(self, name: str, run: int | None = None) -> None:
         """Show task `name` (its run `run`, default the last) in the log view."""
@@ -166,8 +162,6 @@ class MonitorScreen(PyrunsScreen):
     @on(TaskList.Marked)
     def _marked(self) -> None:
         self._refresh_dependents()
-
-    # ---- workspace changes
 
     def on_mount(self) -> None:
         self.on_tasks_changed()
@@ -249,8 +243,6 @@ class MonitorScreen(PyrunsScreen):
         if not self.query_one("#monitor-side").has_class("-hidden-panel"):
             self.query_one(SystemPanel).set_active(True)
         self.charts.set_active(self.view_name == "charts")
-
-    # ---- actions
 
     def action_cycle_run(self, step: int) -> None:
         if self.log_pane.cycle_run(step) is None:

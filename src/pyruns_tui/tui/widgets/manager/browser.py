@@ -100,8 +100,6 @@ class TaskBrowser(Vertical):
         self.rebuild_columns()
         self.refilter()
 
-    # ----- keeping the index in step with the disk
-
     def sync(self) -> None:
         """Bring the index up to date with `state.snapshot` (now, or when the running sync ends)."""
         self._want_sync = True
@@ -214,8 +212,6 @@ class TaskBrowser(Vertical):
         self._poll_running = True
         self.sync()
 
-    # ----- columns, order, filter
-
     def metric_columns(self) -> list[str]:
         """The metrics shown as columns: the chosen ones, or the first two names seen, which stay
         (a metric that appears later never replaces one shown)."""
@@ -308,8 +304,6 @@ class TaskBrowser(Vertical):
         now = time.time()
         return describe_finish(queue_finish_s(active, progress, self.state.settings.max_concurrency, now, median), now)
 
-    # ----- sorting and metric columns
-
     def set_sort(self, key: str, reverse: bool) -> None:
         self.prefs.sort, self.prefs.reverse = key, reverse
         self.prefs.save(self.prefs_path)
@@ -373,8 +367,6 @@ class TaskBrowser(Vertical):
     def _selection_changed(self) -> None:
         self.update_status()
 
-    # ----- search
-
     def open_search(self) -> None:
         self.search_bar.add_class("-shown")
         self.search_bar.focus()
@@ -425,8 +417,6 @@ class TaskBrowser(Vertical):
         bar.remove_class("-shown")
         self.set_search("")
         self.table.focus()
-
-    # ----- selection
 
     def targets(self) -> list[str]:
         """The selected tasks in table order (then any selected but hidden), else the highlighted one."""

@@ -132,8 +132,6 @@ class TaskTable(ScrollView, can_focus=True):
         self._layout = 0
         self._highlighted: str | None = None
 
-    # ----- data
-
     @property
     def cursor_name(self) -> str | None:
         return self.rows[self.cursor].name if 0 <= self.cursor < len(self.rows) else None
@@ -171,12 +169,6 @@ class TaskTable(ScrollView, can_focus=True):
                 self.rows[index] = entry
                 if top <= index < bottom:
                     self.refresh_line(index + 1)
-
-    def refresh_names(self, names: Iterable[str]) -> None:
-        for name in names:
-            index = self._row_index.get(name)
-            if index is not None:
-                self.refresh_row(index)
 
     def refresh_ticking(self, names: Iterable[str]) -> int:
         """Repaint the cells that count up (durations) of these running rows where their text
@@ -250,8 +242,6 @@ class TaskTable(ScrollView, can_focus=True):
         width = GUTTER + sum(w + 1 for w in self.widths) - 1  # one space between columns
         self.virtual_size = Size(width, len(self.rows) + 1)
 
-    # ----- cursor and selection
-
     def watch_cursor(self, old: int, new: int) -> None:
         if self.rows and not 0 <= new < len(self.rows):
             self.cursor = max(0, min(new, len(self.rows) - 1))
@@ -319,8 +309,6 @@ class TaskTable(ScrollView, can_focus=True):
     def action_extend_up(self) -> None:
         self._extend(-1)
 
-    # ----- mouse
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
@@ -343,8 +331,6 @@ class TaskTable(ScrollView, can_focus=True):
             if position < edge:
                 return column.key
         return None
-
-    # ----- rendering
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

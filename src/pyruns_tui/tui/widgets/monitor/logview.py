@@ -118,8 +118,6 @@ class LogView(ScrollView, can_focus=True):
         self._generation = 0  # bumped by every open: a late background load of an older one is dropped
         self._reloading = False
 
-    # ---- opening and polling
-
     def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
         """Show the log at `path` (None shows `empty_text`); reads only its tail.
 
@@ -266,8 +264,6 @@ class LogView(ScrollView, can_focus=True):
             if row + rows > top and row < bottom:
                 self.refresh_lines(row, rows)
 
-    # ---- geometry
-
     def _plain_line(self, i: int) -> str:
         return self.buffer.plain_line(i) if self.buffer is not None else ""
 
@@ -363,8 +359,6 @@ class LogView(ScrollView, can_focus=True):
             return row  # wrap was just switched on: rows were lines
         return self._rows.line_at(row)[0]
 
-    # ---- rendering
-
     def render_line(self, y: int) -> Strip:
         width = self._content_width()
         base = self.rich_style
@@ -396,8 +390,6 @@ class LogView(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()
-
-    # ---- actions
 
     def action_scroll_home(self) -> None:
         self.follow = False
