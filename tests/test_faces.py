@@ -26,6 +26,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
 from tests.cli.helpers import SMALL_SCRIPT as SCRIPT
 from tests.cli.helpers import pyr
+from tests.conftest import Shown
 from tests.waiting import wait_for, wait_until
 
 
@@ -209,3 +210,32 @@ def test_compare_uses_one_value_rule_in_both_faces(tmp_path: Path) -> None:
     tui_differ = {row.key for row in compare_params(*views) if row.differs}
     chart_differ = {part.split("=")[0] for part in differing_params({"a": a, "b": b})["a"].split()}
     assert cli_differ == tui_differ == chart_differ == {"tag", "amp", "wd"}
+
+
+async def test_run_starts_the_runner_before_writing_the_queue_in_both_faces(tmp_path: Path,
+                                                                            notifications: list[Shown]) -> None:
+    """A runner that cannot start (`.runner` is a file) refuses `run` and the `r` key alike, and
+    neither queues anything: both start the runner before they write."""
+    from pyruns_tui.tui.screens.manager import ManagerScreen
+    from pyruns_tui.workspace.model import Status
+    from pyruns_tui.workspace.store import NewTask
+
+    layout = init_shell_workspace(tmp_path)
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(name, {}, command="true") for name in ("by_cli", "by_key")], task_kind="shell",
+                       script=None)
+    layout.runner_dir.write_text("not a folder\n")
+    cli = pyr(tmp_path, "-w", "_shell_", "run", "by_cli")
+    assert cli.code == 1 and "not a plain directory" in cli.err and "Traceback" not in cli.err
+    assert TaskStore(layout).get("by_cli").status is Status.PENDING
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
+        screen = app.screen
+        assert isinstance(screen, ManagerScreen)
+        await wait_for(pilot, lambda: "by_key" in screen.browser.index.entries)
+        screen.table.move_to("by_key")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("not a plain directory" in n.message for n in notifications))
+        await app.workers.wait_for_complete()
+    assert TaskStore(layout).get("by_key").status is Status.PENDING

@@ -2,9 +2,10 @@
 
 Run/rerun/stop/force-start go through `runner.control` (the only writer of task states
 besides the runner itself); pin, notes, delete and restore through the store. Every function
-returns an `ActionResult` naming what was done and what was refused, with why. The requests are
-written at once; starting or waking the runner (`client.start_or_wake`) is left to the caller because it
-may block for a moment.
+returns an `ActionResult` naming what was done and what was refused, with why. Run and
+force-start start the runner before they write the queue, as `pyr-tui run` and Create & Run do,
+so they may take a moment (call them off the UI thread); a stop is written at once and the
+runner is woken after it (`client.start_or_wake`, by the caller).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class ActionResult:
         return "; ".join(parts) or f"nothing to {self.verb}"
 
 
+Action = Callable[[TaskStore, Sequence[str]], ActionResult]  # one of the functions below, as a key calls it
+
+
 def _each(verb: str, names: Sequence[str], call: Callable[[str], object]) -> ActionResult:
     result = ActionResult(verb)
     for name in names:
@@ -64,13 +68,13 @@ def _outcome(verb: str, names: Sequence[str], call: Callable[[], control.Outcome
 
 
 def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Queue pending tasks and rerun finished ones (the runner appends run N+1); see `client.start_or_wake`."""
-    return _outcome("queued", names, lambda: control.queue(store, names, start_runner=False), True)
+    """Queue pending tasks and rerun finished ones (the runner appends run N+1)."""
+    return _outcome("queued", names, lambda: control.queue(store, names), False)
 
 
 def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Start tasks without waiting for a slot or free GPUs (queued ones too); see `client.start_or_wake`."""
-    return _outcome("force-started", names, lambda: control.force_start(store, names, start_runner=False), True)
+    """Start tasks without waiting for a slot or free GPUs (queued ones too)."""
+    return _outcome("force-started", names, lambda: control.force_start(store, names), False)
 
 
 def stop_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:

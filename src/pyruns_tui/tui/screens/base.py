@@ -77,6 +77,13 @@ class PyrunsScreen(Screen[None]):
             self._start_or_wake_runner()
 
     @work(thread=True, group="screen-runner", exit_on_error=False)
+    def start_tasks(self, do: actions.Action, names: Sequence[str]) -> None:
+        """Run or force-start `names` off the UI thread: the engine verb starts the runner before it
+        writes the queue (as Create & Run does), which may take a moment."""
+        result = do(self.pyruns.state.store, names)
+        self.app.call_from_thread(self.report, result)
+
+    @work(thread=True, group="screen-runner", exit_on_error=False)
     def _start_or_wake_runner(self) -> None:
         """Start or poke the runner off the UI thread (starting one takes a moment)."""
         try:

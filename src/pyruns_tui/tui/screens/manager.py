@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 
 from textual import on
 from textual.app import ComposeResult, SystemCommand
@@ -25,12 +25,10 @@ from pyruns_tui.tui.widgets.manager.dialogs import (
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace.fsio import read_bytes
-from pyruns_tui.workspace.store import TaskStore
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
 DETAIL_DEBOUNCE_S = 0.05
 
-Action = Callable[[TaskStore, Sequence[str]], actions.ActionResult]
 
 
 class ManagerScreen(PyrunsScreen):
@@ -195,10 +193,10 @@ class ManagerScreen(PyrunsScreen):
         if not self.browser.choose_metrics():
             self.notify("no task has logged metrics yet (pr.log in the script)")
 
-    def _act(self, do: Action) -> None:
+    def _act(self, do: actions.Action) -> None:
         names = self.browser.targets()
         if names:
-            self.report(do(self.pyruns.state.store, names))
+            self.start_tasks(do, names)
 
     def action_run(self) -> None:
         self._act(actions.run_tasks)

@@ -291,7 +291,7 @@ class MonitorScreen(PyrunsScreen):
     def action_run(self) -> None:
         name = self._watched()
         if name:
-            self.report(actions.run_tasks(self.pyruns.state.store, [name]))
+            self.start_tasks(actions.run_tasks, [name])
 
     def action_stop(self) -> None:
         name = self._watched()
