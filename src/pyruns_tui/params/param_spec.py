@@ -7,8 +7,11 @@ is everything read from one script. Both are frozen and convert to and from plai
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from pyruns_tui.contracts import JSON_TO_NONFINITE, NONFINITE_TO_JSON
 
 __all__ = ["ParamSpec", "ScriptParams", "ACTIONS", "plain_copy"]
 
@@ -24,6 +27,19 @@ def plain_copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: plain_copy(item) for key, item in value.items()}
     return value
+
+
+def _storable(value: Any) -> bool:
+    """Whether `value` is plain JSON data (finite numbers, str keys) that script_info.json can hold."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _storable(item) for key, item in value.items())
+    return False
 
 
 @dataclass(frozen=True)
@@ -64,13 +80,19 @@ class ParamSpec:
         return self.positional or bool(self.flags)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of every field."""
+        """A JSON-ready dict of every field: a NaN/inf default is spelled as JSON_TO_NONFINITE
+        spells it (`default_nonfinite` marks it), any other non-JSON value is stored unresolved."""
+        default, resolved, source, nonfinite = plain_copy(self.default), self.default_resolved, self.default_source, False
+        if isinstance(default, float) and not math.isfinite(default):
+            default, nonfinite = NONFINITE_TO_JSON[repr(default)], True
+        elif not _storable(default):  # a set, bytes, an object...: shown as source text, like any unknown default
+            default, resolved, source = None, False, source or repr(default)[:200]
         return {
-            "key": self.key, "flags": list(self.flags), "default": plain_copy(self.default),
-            "default_resolved": self.default_resolved, "default_source": self.default_source,
+            "key": self.key, "flags": list(self.flags), "default": default,
+            "default_resolved": resolved, "default_source": source, "default_nonfinite": nonfinite,
             "type_name": self.type_name,
-            "choices": None if self.choices is None else plain_copy(self.choices),
-            "action": self.action, "const": plain_copy(self.const), "nargs": self.nargs,
+            "choices": None if self.choices is None or not _storable(self.choices) else plain_copy(self.choices),
+            "action": self.action, "const": plain_copy(self.const) if _storable(self.const) else None, "nargs": self.nargs,
             "required": self.required, "help": self.help, "group": self.group,
             "positional": self.positional, "subcommand": self.subcommand,
             "env_vars": list(self.env_vars),
@@ -82,6 +104,8 @@ class ParamSpec:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["flags"] = tuple(known.get("flags") or ())
         known["env_vars"] = tuple(known.get("env_vars") or ())
+        if data.get("default_nonfinite") and known.get("default") in JSON_TO_NONFINITE:
+            known["default"] = JSON_TO_NONFINITE[known["default"]]
         if known.get("choices") is not None:
             known["choices"] = tuple(known["choices"])
         return cls(**known)
