@@ -84,7 +84,7 @@ def test_json_form_is_strict_and_complete(pair: TaskStore) -> None:
     data = to_dict(compare_tasks(pair, "a", "b"))
     text = json.dumps(data, allow_nan=False)
     back = json.loads(text)
-    assert back["a"] == {"name": "a", "status": "completed", "runs": 1, "metrics_run": 1}
+    assert back["a"] == {"name": "a", "status": "completed", "runs": 1, "metrics_run": 1, "problems": []}
     assert back["config"]["different"]["lr"] == {"a": 0.1, "b": 0.01}
     assert back["config"]["only_a"] == {"seed": 1} and back["config"]["only_b"] == {"wd": 0.0005}
     assert back["metrics"]["shared"]["loss"]["last"] == {"a": None, "b": 0.25, "delta": None}

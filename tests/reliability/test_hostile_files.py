@@ -204,3 +204,43 @@ def test_a_fifo_as_the_pause_record_does_not_hang_runner_status(proj: Path) -> N
     _replace(workspace(proj) / ".runner" / "paused.json", _fifo)
     for args in (("runner", "status"), ("runner", "status", "--json")):
         _ends_cleanly(proj, *args)
+
+
+@pytest.mark.parametrize("place,text,why", ids=["summary-1000", "summary-150", "summary-garbage", "metrics-1000",
+                                                "metrics-150", "metrics-garbage"], argvalues=[
+    ("summary.json", '{"best": ' + _nested(1000) + "}", "nests more than 100"),
+    ("summary.json", '{"best": ' + _nested(150) + "}", "nests more than 100"),
+    ("summary.json", "{garbage", "Expecting"),
+    ("metrics.jsonl", '{"t": 1, "loss": 0.5}\n{"t": 2, "loss": ' + _nested(1000) + "}\n", "nests more than 100"),
+    ("metrics.jsonl", '{"t": 1, "loss": 0.5}\n{"t": 2, "loss": ' + _nested(150) + "}\n", "nests more than 100"),
+    ("metrics.jsonl", '{"t": 1, "loss": 0.5}\n{"t": 2, "lo\n', "is not JSON"),
+])
+def test_a_broken_summary_or_metrics_file_is_shown_as_broken(proj: Path, place: str, text: str, why: str) -> None:
+    (task_dir(proj, "t_1-of-2") / place).write_text(text)
+    shown = pyr(proj, "show", "t_1-of-2")
+    assert shown.code == 0 and "Traceback" not in shown.err, shown.err
+    broken = [line for line in shown.out.splitlines() if line.startswith("broken:")]
+    assert len(broken) == 1 and place in broken[0] and why in broken[0], shown.out
+    compared = pyr(proj, "compare", "t_1-of-2", "t_2-of-2")
+    assert compared.code == 0 and f"broken: {place}" in compared.out, compared.out
+    assert "\nbroken:" not in pyr(proj, "show", "t_2-of-2").out
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_show_names_what_is_wrong_with_task_info(proj: Path, tmp_path: Path, kind: str) -> None:
+    info = task_dir(proj, "t_2-of-2") / "task_info.json"
+    info.unlink()
+    if kind == "fifo":
+        os.mkfifo(info)
+    else:
+        (tmp_path / "elsewhere.json").write_text("{}")
+        info.symlink_to(tmp_path / "elsewhere.json")
+    shown = pyr(proj, "show", "t_2-of-2", timeout=HANG_S)
+    assert shown.code == 0, shown.err
+    status = [line for line in shown.out.splitlines() if line.startswith("status:")]
+    assert status and "broken: task_info.json is unreadable" in status[0], shown.out
+    assert ("FIFO" if kind == "fifo" else "symlink") in status[0], status
+    for args in (("note", "t_2-of-2", "x"), ("pin", "t_2-of-2")):
+        result = pyr(proj, *args, timeout=HANG_S)
+        assert_clean_error(result, 1)
+        assert "task_info.json" in result.err, result.err

@@ -14,7 +14,7 @@ from typing import Any
 
 from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
 from pyruns_tui.metrics.report_format import json_safe
-from pyruns_tui.metrics.track import MetricStats, read_summary
+from pyruns_tui.metrics.track import MetricStats, file_problems, read_summary
 from pyruns_tui.params.values import same_value
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
@@ -30,6 +30,7 @@ class Side:
     status: str
     runs: int
     metrics_run: int | None  # None: no metrics, or a task with no run
+    problems: tuple[str, ...] = ()  # why its summary.json or metrics.jsonl is broken
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def compare_tasks(store: TaskStore, a: str, b: str) -> Comparison:
     for name in (a, b):
         task = store.get(name)
         run, metrics = _latest_metrics(store, name)
-        sides.append(Side(task.name, task.status.value, len(task.runs), run))
+        problems = tuple(file_problems(store.layout.task_dir(name)))
+        sides.append(Side(task.name, task.status.value, len(task.runs), run, problems))
         stats.append(metrics)
     metrics_a, metrics_b = stats
     diffs = []
@@ -179,6 +181,7 @@ def to_text(comparison: Comparison) -> str:
     for label, side in (("A", comparison.a), ("B", comparison.b)):
         metrics = f"metrics of run {side.metrics_run}" if side.metrics_run is not None else "no run metrics"
         lines.append(f"{label}: {side.name}  ({side.status}, {side.runs} run{'s' if side.runs != 1 else ''}, {metrics})")
+        lines += [f"   broken: {problem}" for problem in side.problems]
     lines.append("")
     lines += _mapping_lines("config", comparison.config, with_delta=False)
     lines.append("")

@@ -17,8 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.contracts import JSON_TO_NONFINITE, METRICS_FILE, OUTPUT_SOURCE, RESERVED_KEYS, SUMMARY_FILE
-from pyruns_tui.workspace.fsio import NotRegularFile, open_regular, read_json
+from pyruns_tui.contracts import (
+    JSON_TO_NONFINITE,
+    MAX_JSON_DEPTH,
+    METRICS_FILE,
+    OUTPUT_SOURCE,
+    RESERVED_KEYS,
+    SUMMARY_FILE,
+)
+from pyruns_tui.workspace.fsio import NotRegularFile, json_depth, open_regular, read_json
 
 # (step, or the row's index when it has no step; value; stage or None)
 Point = tuple[int, float, str | None]
@@ -131,6 +138,7 @@ class MetricsReader:
         self._tail = b""
         self.rows = 0
         self.skipped_lines = 0
+        self.problem: str | None = None  # why rows were skipped (not JSON, nested too deep), for `broken: ...`
         self.bytes_read = 0
         self._when = -math.inf  # the time of the last row read that had one
 
@@ -162,7 +170,10 @@ class MetricsReader:
                     return 0
                 stream.seek(self._offset)
                 data = stream.read()
-        except (FileNotFoundError, NotRegularFile):
+        except FileNotFoundError:
+            return 0
+        except NotRegularFile as exc:
+            self.problem = f"{METRICS_FILE} is {exc.kind}, not a regular file"
             return 0
         self._offset += len(data)
         self.bytes_read += len(data)
@@ -170,8 +181,10 @@ class MetricsReader:
             data = self._tail + data
         lines = data.split(b"\n")
         self._tail = lines.pop()  # b"" when the data ends with a newline
-        rows, garbage = _parse_rows(line for line in lines if line.strip())
+        rows, garbage, why = _parse_rows(line for line in lines if line.strip())
         self.skipped_lines += garbage
+        if why and self.problem is None:
+            self.problem = f"{METRICS_FILE}: a line {why} (skipped)"
         return self._add_rows(rows)
 
     def _add_rows(self, rows: list[Any]) -> int:
@@ -217,6 +230,8 @@ class MetricsReader:
                 elif kind is str and raw in JSON_TO_NONFINITE:
                     value = JSON_TO_NONFINITE[raw]
                 else:
+                    if (kind is list or kind is dict) and self.problem is None and json_depth(raw) >= MAX_JSON_DEPTH:
+                        self.problem = f"{METRICS_FILE}: a line nests more than {MAX_JSON_DEPTH} levels deep (skipped)"
                     continue
                 points = batch.get(name)
                 if points is None:
@@ -267,40 +282,60 @@ class MetricsReader:
         return out
 
 
-def _parse_rows(lines: Iterable[bytes]) -> tuple[list[Any], int]:
-    """The JSON values of `lines`, and how many lines were not JSON.
+def _parse_rows(lines: Iterable[bytes]) -> tuple[list[Any], int, str | None]:
+    """The JSON values of `lines`, how many lines were not JSON, and why the first was not.
 
     One `json.loads` over the lines joined as an array is about twice as fast as one
     call per line; a batch holding a bad line is parsed again line by line.
     """
     chunk = list(lines)
     if not chunk:
-        return [], 0
+        return [], 0, None
     try:
         rows = json.loads(b"[" + b",".join(chunk) + b"]")
         if len(rows) == len(chunk):
-            return rows, 0
+            return rows, 0, None
     except (ValueError, RecursionError):
         pass
     rows = []
     garbage = 0
+    why: str | None = None
     for line in chunk:
         try:
             rows.append(json.loads(line))
-        except (ValueError, RecursionError):  # a hand-made 1,000-deep row is garbage too
+        except RecursionError:  # a hand-made 1,000-deep row
             garbage += 1
-    return rows, garbage
+            why = why or f"nests more than {MAX_JSON_DEPTH} levels deep"
+        except ValueError:
+            garbage += 1
+            why = why or "is not JSON"
+    return rows, garbage, why
 
 
 def read_summary(task_dir: str | os.PathLike[str]) -> dict[str, Any]:
     """The task's summary.json as a dict ({} when absent or unreadable), NaN/inf restored."""
+    return load_summary(task_dir)[0]
+
+
+def load_summary(task_dir: str | os.PathLike[str]) -> tuple[dict[str, Any], str | None]:
+    """`read_summary`, and why summary.json was not read (None when it was, or is absent)."""
     try:
         data = read_json(Path(task_dir) / SUMMARY_FILE)
-    except (OSError, ValueError):
-        return {}
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, ValueError) as exc:
+        return {}, f"{SUMMARY_FILE}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
     if not isinstance(data, dict):
-        return {}
-    return {key: _restore_nonfinite(value) for key, value in data.items()}
+        return {}, f"{SUMMARY_FILE}: not a JSON object"
+    return {key: _restore_nonfinite(value) for key, value in data.items()}, None
+
+
+def file_problems(task_dir: str | os.PathLike[str]) -> list[str]:
+    """Why the task's summary.json or metrics.jsonl is broken (shown as `broken: ...`), if it is."""
+    summary = load_summary(task_dir)[1]
+    reader = MetricsReader(Path(task_dir) / METRICS_FILE, keep_series=False)
+    reader.poll()
+    return [problem for problem in (summary, reader.problem) if problem]
 
 
 def _restore_nonfinite(value: Any) -> Any:

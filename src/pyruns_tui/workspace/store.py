@@ -160,7 +160,8 @@ class TaskStore:
         return is_plain_entry(name) and not os.path.islink(os.path.join(self._tasks_dir, name))
 
     def exists(self, name: str) -> bool:
-        return self._is_task_folder(name) and self.layout.task_info(name).is_file()
+        # any entry: a FIFO or symlink task_info.json is a broken task (`broken: ...`), not a missing one
+        return self._is_task_folder(name) and os.path.lexists(self.layout.task_info(name))
 
     def get(self, name: str) -> Task:
         """The task named `name`, read from disk (cached while task_info.json is unchanged)."""

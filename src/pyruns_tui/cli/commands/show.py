@@ -54,6 +54,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         say("  " + store.read_command(task.name).strip())
     for key, value in flatten(store.load_config(task.name)).items():
         say(f"  {key}: {format_value(value)}")
+    from pyruns_tui.metrics.track import file_problems
+
+    for problem in file_problems(store.layout.task_dir(task.name)):
+        say(f"broken:  {problem}")
     say(f"runs:    {len(task.runs)}")
     for run in task.runs:
         outcome = f"exit {run.exit_code}" if run.exit_code is not None else (f"signal {run.signal}" if run.signal else "")
