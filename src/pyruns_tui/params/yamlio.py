@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import yaml
 
 from pyruns_tui.errors import ParamsError
+from pyruns_tui.safefile import MAX_READ_BYTES, read_text
 
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
@@ -302,8 +303,8 @@ def load_text(text: str, where: str = "") -> Any:
 def load_file(path: str | Path) -> Any:
     """Load one YAML file with `load_text`; unreadable files raise ParamsError."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text(path, MAX_READ_BYTES)  # a FIFO or symlink in its place is refused, never waited on
+    except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ParamsError(f"cannot read {path}: {reason}") from None
     return load_text(text, where=str(path))

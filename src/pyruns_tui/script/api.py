@@ -256,13 +256,14 @@ def _merge_summary(path: str, values: dict[str, Any]) -> None:
     import fcntl
     import json
 
+    from pyruns_tui.safefile import MAX_READ_BYTES, open_regular, read_bytes
+
     folder = os.path.dirname(path)
     lock_fd = os.open(folder, os.O_RDONLY)
     try:
         fcntl.flock(lock_fd, fcntl.LOCK_EX)  # the task folder itself is the lock
         try:
-            with open(path, encoding="utf-8") as stream:
-                merged = json.load(stream)
+            merged = json.loads(read_bytes(path, MAX_READ_BYTES))  # a FIFO or symlink planted there is not read
             if not isinstance(merged, dict):
                 merged = {}
         except (OSError, ValueError, RecursionError):
@@ -271,7 +272,7 @@ def _merge_summary(path: str, values: dict[str, Any]) -> None:
         text = json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)
         tmp = f"{path}.{os.getpid()}.tmp"
         try:
-            with open(tmp, "w", encoding="utf-8") as stream:
+            with os.fdopen(open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w", encoding="utf-8") as stream:
                 stream.write(text + "\n")
             os.replace(tmp, path)
         except BaseException:

@@ -138,13 +138,13 @@ def find_config(path: str | os.PathLike[str] | None = None) -> Path:
 
     if path is not None:
         explicit = Path(path).expanduser()
-        if not explicit.is_file():
+        if not os.path.lexists(explicit):  # a FIFO or symlink there is refused by the reader, by name
             raise ParamsError(f"pr.load(): config file not found: {explicit}")
         return explicit
     from_env = os.environ.get(CONFIG_ENV)
     if from_env:
         env_path = Path(from_env)
-        if not env_path.is_file():
+        if not os.path.lexists(env_path):
             raise ParamsError(
                 f"pr.load(): {CONFIG_ENV} points to {env_path}, which does not exist; "
                 "was the task deleted or moved?"
@@ -217,6 +217,7 @@ def _load_yaml(path: Path) -> Any:
     except ImportError:  # params room not installed: PyYAML gives a close-enough reading
         import yaml
 
-        with open(path, encoding="utf-8") as stream:
-            return yaml.safe_load(stream)
+        from pyruns_tui.safefile import MAX_READ_BYTES, read_text
+
+        return yaml.safe_load(read_text(path, MAX_READ_BYTES))
     return load_file(path)

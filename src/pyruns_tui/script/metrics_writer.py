@@ -20,6 +20,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from pyruns_tui.safefile import open_regular
+
 FLUSH_INTERVAL_S = 1.0
 MAX_BUFFERED_ROWS = 4096
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -123,7 +125,7 @@ class MetricsWriter:
 
 
 def _append_whole(path: str, data: bytes) -> None:
-    fd = os.open(path, _OPEN_FLAGS, 0o644)
+    fd = open_regular(path, _OPEN_FLAGS, 0o644)  # a symlink or FIFO planted as metrics.jsonl is refused
     try:
         view = memoryview(data)
         while view:  # a short write only happens on errors such as a full disk

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import math
 import os
-import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -16,52 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.contracts import MAX_JSON_DEPTH
+from pyruns_tui.safefile import MAX_READ_BYTES, NotRegularFile, open_regular, read_bytes, read_text
+
+__all__ = ["NotRegularFile", "open_regular", "read_bytes", "read_text"]  # re-exported: the workspace's readers import them here
 
 _syncfs: Any = None
-
-_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
-          stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory", stat.S_IFLNK: "a symlink"}
-
-
-class NotRegularFile(OSError):
-    """A workspace file that is a FIFO, device, socket, directory or symlink: never opened."""
-
-    def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
-        super().__init__(f"{os.fspath(path)} is {kind}, not a regular file; remove it")
-        self.filename = os.fspath(path)
-        self.kind = kind
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
-    """An fd of the regular file `path`: never blocks on a FIFO and never follows a final
-    symlink (NotRegularFile names the file instead), so a planted file cannot hang or redirect us."""
-    try:
-        fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):  # a symlink; a FIFO opened for writing
-            kind = os.lstat(path).st_mode if os.path.lexists(path) else 0
-            raise NotRegularFile(path, _KINDS.get(stat.S_IFMT(kind), "not a file")) from None
-        raise
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
-        os.close(fd)
-        raise NotRegularFile(path, _KINDS.get(kind, "a special file"))
-    return fd  # O_NONBLOCK does nothing to a regular file: no need to clear it
-
-
-def read_bytes(path: str | os.PathLike[str]) -> bytes:
-    """The content of the regular file `path` (see `open_regular`)."""
-    fd = open_regular(path)
-    with os.fdopen(fd, "rb") as stream:
-        return stream.read()
-
-
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The UTF-8 text of the regular file `path` (UnicodeDecodeError is a ValueError)."""
-    return read_bytes(path).decode("utf-8")
 
 
 def _reject_constant(token: str) -> Any:
@@ -99,7 +56,7 @@ def loads_json(data: bytes | str) -> Any:
 
 def read_json(path: str | os.PathLike[str]) -> Any:
     """The JSON document in the regular file `path` (see `open_regular`, `loads_json`)."""
-    return loads_json(read_bytes(path))
+    return loads_json(read_bytes(path, MAX_READ_BYTES))
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -9,7 +9,6 @@ the job id, the attempt and CUDA_VISIBLE_DEVICES added. Exits with the task's ex
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
 from pyruns_tui.runner.daemon.supervisor import supervise
+from pyruns_tui.workspace.fsio import read_json
 
 
 def marker(attempt: int, node: str) -> bytes:
@@ -57,8 +57,11 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("usage: python -m pyruns_tui.runner.slurm.launcher SUBMISSION.json\n")
         return 2
     index = os.environ.get("SLURM_ARRAY_TASK_ID")
-    with open(argv[1], "rb") as fh:
-        entries = json.loads(fh.read())["tasks"]
+    try:
+        entries = read_json(argv[1])["tasks"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # a FIFO, a symlink, garbage: one line, no hang
+        sys.stderr.write(f"pyruns launcher: cannot read {argv[1]}: {exc}\n")
+        return 2
     if index is None or not index.isdigit() or int(index) >= len(entries):
         sys.stderr.write(f"pyruns launcher: no task for array index {index!r} in {argv[1]}\n")
         return 2
@@ -75,8 +78,7 @@ def main(argv: list[str]) -> int:
     code = supervise(record_path, spec, -1)
     if code != 0:
         return code
-    with open(record_path, "rb") as fh:
-        state = json.loads(fh.read())
+    state = read_json(record_path)
     if state.get("exit_code") is not None:
         return int(state["exit_code"])
     return 128 + int(state.get("signal") or 1)

@@ -4,7 +4,6 @@ runner's last poll, no Slurm call) and, for the system panel, the load per parti
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import slurm_dir
+from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 
@@ -47,7 +47,7 @@ def workspace_jobs(layout: Layout, tasks: Iterable[Task]) -> ClusterView:
     """The active Slurm runs of `tasks` with the states of the runner's last poll."""
     polled: dict[str, object] = {}
     with contextlib.suppress(OSError, ValueError):
-        polled = json.loads((slurm_dir(layout) / "status.json").read_bytes())
+        polled = read_json(slurm_dir(layout) / "status.json")
     states = polled.get("jobs") if isinstance(polled.get("jobs"), dict) else {}
     jobs = []
     for task in tasks:
@@ -107,7 +107,7 @@ def cluster_load(layout: Layout) -> ClusterLoad:
     """What the system panel shows on Slurm (two Slurm calls; run it off the UI thread)."""
     polled: dict[str, object] = {}
     with contextlib.suppress(OSError, ValueError):
-        polled = json.loads((slurm_dir(layout) / "status.json").read_bytes())
+        polled = read_json(slurm_dir(layout) / "status.json")
     jobs = polled.get("jobs") if isinstance(polled.get("jobs"), dict) else {}
     counts = Counter(str(job.get("state")) for job in jobs.values() if isinstance(job, dict)) if isinstance(jobs, dict) else Counter()
     polled_at = polled.get("polled_at") if isinstance(polled.get("polled_at"), str) else None

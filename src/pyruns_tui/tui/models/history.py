@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
-from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 
 HISTORY_FILE = ".tui_history.json"
 LIMIT = 50
@@ -29,7 +28,7 @@ class SearchHistory:
 
     def _read(self) -> dict[str, object]:
         try:
-            data = json.loads(self.path.read_bytes())
+            data = read_json(self.path)
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

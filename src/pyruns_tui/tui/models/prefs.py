@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 
 PREFS_FILE = ".tui_manager.json"
 
@@ -25,7 +24,7 @@ class ManagerPrefs:
     @classmethod
     def load(cls, path: Path) -> ManagerPrefs:
         try:
-            data = json.loads(path.read_bytes())
+            data = read_json(path)
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict):
