@@ -24,6 +24,12 @@ def printable(text: str, *, multiline: bool = False) -> str:
     return pattern.sub(_escape, text) if pattern.search(text) else text
 
 
+def terminal_safe(text: str) -> str:
+    """`text` without the characters `printable` escapes (all have zero cell width, so the layout
+    is unchanged): the TUI's last line of defence for any text that reaches a frame unescaped."""
+    return _UNSAFE_LINE.sub("", text) if _UNSAFE_LINE.search(text) else text
+
+
 def json_safe(text: str) -> str:
     """JSON text with the controls json leaves raw (C1, DEL, bidi) written as \\u escapes: the
     same data, harmless on a terminal (they can only occur inside JSON strings)."""

@@ -108,3 +108,38 @@ def test_printable_shows_every_control_character(payload: str) -> None:
     assert not UNSAFE.search(printable(payload))
     assert printable("plain é 中 \U0001f600") == "plain é 中 \U0001f600"
     assert printable("a\nb\tc", multiline=True) == "a\nb\tc"
+
+
+def _tty_output(proj: Path, *args: str) -> str:
+    """What `pyr-tui ARGS` writes to a real terminal (stdout and stderr), whatever its exit code."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "pyruns_tui", *args], cwd=proj, stdout=slave, stderr=slave,
+                            stdin=subprocess.DEVNULL, env=cli_env(proj.parent / "home", {"COLUMNS": "200"}))
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    proc.wait(timeout=60)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_every_command_writes_no_escapes_to_a_terminal(proj: Path) -> None:
+    name = _plant(proj)
+    runs = [("note", name, "x"), ("note", "-a", "t_1-of-2", "more"), ("pin", name), ("pin", name),
+            ("compare", "t_1-of-2", name), ("compare", "--json", "t_1-of-2", name), ("stop", "t_1-of-2"),
+            ("stop", name), ("log", "t_1-of-2"), ("log", "--plain", "t_1-of-2"), ("runner", "status"),
+            ("show", "--json", name), ("show", name + "\u202ex"), ("note", "t_1-of-2\x1b[2J", "x"),
+            ("export", "--best", "l\x1b[2Jx"), ("ls", "status:failed"), ("ls", "--errors"),
+            ("rm", name), ("ls", "--trash"), ("restore", name), ("run", name, "t_1-of-2"), ("wait", name, "t_1-of-2"),
+            ("runner", "stop")]
+    for args in runs:
+        out = _tty_output(proj, *args)
+        assert "Traceback" not in out, (args, out[-3000:])
+        assert not UNSAFE.search(out.replace("\r\n", "\n").replace("\n", "").replace("\t", "")), (args, out[:3000])

@@ -9,9 +9,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from pyruns_tui.cli import commands
 from pyruns_tui.errors import PyrunsError, os_error_line
+from pyruns_tui.printable import printable
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -100,9 +102,38 @@ def _command_word(argv: list[str]) -> str | None:
     return None
 
 
+class _PrintableStream:
+    """A text stream whose writes pass through `printable`: whatever a command prints (task
+    names, notes, values, reasons, errors quoting them) can never act on the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text, multiline=True))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     word = _command_word(argv)
+    if word is None:  # the TUI: Textual renders (and cleans, see tui/compositor.safe_update) every frame
+        return _main(argv, word)
+    streams = sys.stdout, sys.stderr
+    # `log` prints task output through its own renderer (colours kept, other escapes dropped); a
+    # pipe gets the data as is (export's JSON escapes C1/bidi itself); errors never carry escapes
+    if word != "log" and sys.stdout.isatty():
+        sys.stdout = _PrintableStream(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = _PrintableStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv, word)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str], word: str | None) -> int:
     is_command = word is not None
     parser = build_parser(only=word) if is_command else build_tui_parser()
     args = parser.parse_args(argv)

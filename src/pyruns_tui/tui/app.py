@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import work
 from textual.app import SystemCommand
@@ -24,6 +25,7 @@ from textual.screen import ModalScreen, Screen
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.breaker import Pause
+from pyruns_tui.tui.compositor import safe_update
 from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
@@ -114,6 +116,11 @@ class PyrunsApp(KeyOrder):
     @property
     def layout(self) -> Layout:
         return self.state.layout
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        # every frame of every screen passes here on its way to the terminal (Textual's private
+        # hook, checked by tests/reliability/test_terminal_escapes.py): no control char gets out
+        super()._display(screen, safe_update(renderable))  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
         self.title = f"pyruns-tui — {self.layout.name}"

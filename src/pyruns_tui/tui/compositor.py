@@ -14,8 +14,11 @@ from rich.cells import cell_len
 from rich.color import ColorSystem
 from rich.console import Console
 from rich.control import Control
-from textual._compositor import ChopsUpdate, Compositor
+from rich.segment import Segment
+from textual._compositor import ChopsUpdate, Compositor, InlineUpdate, LayoutUpdate
 from textual.strip import Strip
+
+from pyruns_tui.printable import terminal_safe
 
 
 def crop_start(strip: Strip, offset: int) -> int:
@@ -41,6 +44,29 @@ def crop_end(strip: Strip, offset: int) -> int:
             return offset if position == offset or segment.text.isascii() else position + length
         position += length
     return offset
+
+
+def safe_strip(strip: Strip) -> Strip:
+    """`strip` with no control character in its text: a note, name or value holding `ESC ]52;...`
+    that some widget shows unescaped can never act on the terminal."""
+    if not any(terminal_safe(segment.text) is not segment.text for segment in strip if not segment.control):
+        return strip
+    return Strip([segment if segment.control else Segment(terminal_safe(segment.text), segment.style)
+                  for segment in strip], strip.cell_length)
+
+
+def safe_update(update: object) -> object:
+    """A frame about to be written to the terminal, its strips passed through `safe_strip`."""
+    if isinstance(update, LayoutUpdate):
+        update.strips = [[safe_strip(strip) for strip in line] for line in update.strips]
+    elif isinstance(update, InlineUpdate):
+        update.strips = [safe_strip(strip) for strip in update.strips]
+    elif isinstance(update, ChopsUpdate):
+        for line in update.chops:
+            for x, strip in line.items():
+                if strip is not None:
+                    line[x] = safe_strip(strip)
+    return update
 
 
 class CroppingChopsUpdate(ChopsUpdate):

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Task
 
@@ -32,7 +33,7 @@ def picker_items(tasks: Iterable[Task]) -> list[PickerItem]:
         glyph, style = STATUS_GLYPHS[task.status]
         label = Text(no_wrap=True, overflow="ellipsis")
         label.append(f"{glyph} ", style=style)
-        label.append(task.name)
+        label.append(printable(task.name))
         label.append(f"  {(task.created_at or '')[:19].replace('T', ' ')}", style="dim")
         items.append(PickerItem(task.name, label))
     return items

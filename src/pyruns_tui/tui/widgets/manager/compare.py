@@ -17,6 +17,7 @@ from textual.widgets import Label, Static
 
 from pyruns_tui.humanize import format_duration
 from pyruns_tui.params.values import same_value
+from pyruns_tui.printable import printable
 from pyruns_tui.tui.models.columns import format_metric, natural_key
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
 from pyruns_tui.workspace.query import TaskView, format_value
@@ -38,8 +39,8 @@ def _row(key: str, a: TaskView, b: TaskView, values: str, shown: Callable[[Any],
     """Values are compared as data with the CLI's rule (`same_value`), not as their text."""
     left, right = getattr(a, values), getattr(b, values)
     differs = key not in left or key not in right or not same_value(left[key], right[key])
-    return CompareRow(key, shown(left[key]) if key in left else MISSING, shown(right[key]) if key in right else MISSING,
-                      differs)
+    return CompareRow(printable(key), printable(shown(left[key])) if key in left else MISSING,
+                      printable(shown(right[key])) if key in right else MISSING, differs)
 
 
 def compare_params(a: TaskView, b: TaskView) -> list[CompareRow]:
@@ -68,8 +69,8 @@ def _table(title: str, a: TaskView, b: TaskView, rows: list[CompareRow]) -> Tabl
     table = Table(title=title, title_justify="left", title_style="bold underline", expand=True, box=None,
                   header_style="bold dim", pad_edge=False)
     table.add_column("", ratio=2, overflow="fold")
-    table.add_column(a.task.name, ratio=3, overflow="fold")
-    table.add_column(b.task.name, ratio=3, overflow="fold")
+    table.add_column(printable(a.task.name), ratio=3, overflow="fold")
+    table.add_column(printable(b.task.name), ratio=3, overflow="fold")
     for row in rows:
         style = "bold yellow" if row.differs else "dim"
         table.add_row(Text(row.key, style="cyan" if row.differs else "dim"), Text(row.a, style), Text(row.b, style))
@@ -102,7 +103,8 @@ class CompareDialog(ModalScreen[None]):
         params = compare_params(self.a, self.b)
         differing = sum(row.differs for row in params)
         with Vertical():
-            yield Label(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differing} parameter(s) differ; Esc closes)",
+            yield Label(printable(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differing} parameter(s) differ; "
+                                  "Esc closes)"),
                         classes="dialog-title", markup=False)
             with VerticalScroll():
                 yield Static(Group(

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
+from pyruns_tui.printable import printable
+
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 90%; max-width: 90; height: auto; max-height: 90%; border: round $accent;
@@ -52,8 +54,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.body, markup=False, id="dialog-body")
+            yield Label(printable(self.title_text), classes="dialog-title", markup=False)
+            yield Static(printable(self.body, multiline=True), markup=False, id="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", variant="error", id="confirm")
                 if self.remember:
@@ -94,13 +96,16 @@ class NotesDialog(ModalScreen["str | None"]):
     """
 
     def __init__(self, title: str, text: str) -> None:
+        """A note holding control characters is edited with them shown as `\\x1b`-style text
+        (saved unchanged, it keeps them; edited, the visible text is what is saved)."""
         super().__init__()
         self.title_text = title
-        self.text = text
+        self.original = text
+        self.text = printable(text, multiline=True)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Label(printable(self.title_text), classes="dialog-title", markup=False)
             yield TextArea(self.text, id="notes", soft_wrap=True, show_line_numbers=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
@@ -119,7 +124,8 @@ class NotesDialog(ModalScreen["str | None"]):
             self.action_cancel()
 
     def action_save(self) -> None:
-        self.dismiss(self.query_one(TextArea).text.rstrip())
+        text = self.query_one(TextArea).text
+        self.dismiss((self.original if text == self.text else text).rstrip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)
