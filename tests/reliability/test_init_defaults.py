@@ -39,9 +39,12 @@ def test_non_json_defaults_init_and_run(tmp_path: Path) -> None:
     assert defaults["lo"] == ("-Infinity", True) and defaults["big"] == ("Infinity", True)
     assert all(defaults[k] == (None, False) for k in ("s", "b", "o", "c", "d", "dec"))
     assert pyr(proj, "ls").code == 0
-    result = pyr(proj, "gen", "_pyruns_/train/config_default.yaml", "-n", "t", "--run")
-    assert result.code == 0, result.err
-    done = pyr(proj, "wait", "t", timeout=120)
-    assert done.code == 0, (done.out, done.err)
-    log = pyr(proj, "log", "--plain", "t")
-    assert "GOT nan inf -inf inf" in log.out, (log.out, log.err)
+    try:
+        result = pyr(proj, "gen", "_pyruns_/train/config_default.yaml", "-n", "t", "--run")
+        assert result.code == 0, result.err
+        done = pyr(proj, "wait", "t", timeout=120)
+        assert done.code == 0, (done.out, done.err)
+        log = pyr(proj, "log", "--plain", "t")
+        assert "GOT nan inf -inf inf" in log.out, (log.out, log.err)
+    finally:
+        pyr(proj, "runner", "stop")

@@ -9,13 +9,12 @@ after the run ends (the progress an unfinished run reached); a rerun replaces it
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pyruns_tui.workspace.fsio import atomic_write_json
+from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 from pyruns_tui.workspace.layout import PROGRESS, Layout
 from pyruns_tui.workspace.model import Status, Task
 
@@ -51,8 +50,7 @@ def read_run_progress(task_dir: str | os.PathLike[str], run: int | None = None) 
     """The sidecar of the task in `task_dir` (of run `run` only, when given), or None when it is
     absent, unreadable or of another run."""
     try:
-        with open(Path(task_dir) / PROGRESS, "rb") as stream:
-            data = json.loads(stream.read())
+        data = read_json(Path(task_dir) / PROGRESS)  # a FIFO or symlink swapped in is refused
         found = RunProgress(
             run=int(data["run"]),
             progress=_number(data.get("progress")),

@@ -315,11 +315,11 @@ def save_setting(path: Path, key: str, value: bool | int | float) -> None:
     _check(key, value, str(path))
     import re
 
-    from pyruns_tui.workspace.fsio import atomic_write_text
+    from pyruns_tui.workspace.fsio import atomic_write_text, read_text
 
     shown = ("true" if value else "false") if isinstance(value, bool) else repr(value)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except FileNotFoundError:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:

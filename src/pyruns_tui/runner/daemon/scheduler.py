@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import time
 
@@ -152,8 +151,7 @@ class Scheduler(Recovery):
         if cached is not None and cached[0] == key:
             return cached[1].status, cached[1].reason
         try:
-            with open(path, "rb") as fh:
-                data = json.loads(fh.read())
+            data = read_json(path)  # a FIFO or symlink swapped in is refused, never waited on or followed
             return Status(data.get("status", "pending")), data.get("reason")
         except (OSError, ValueError, AttributeError):
             return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
