@@ -85,8 +85,10 @@ def _script(task_dir: Path, code: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink"])
 def test_pr_load_refuses_a_planted_config(tmp_path: Path, kind: str) -> None:
+    """The task's config (the runner sets $__PYRUNS_CONFIG__) is never read through a planted file."""
     _plant(tmp_path / "config.yaml", kind, tmp_path / "outside.yaml")
-    done = _script(tmp_path, "import pyruns_tui as pr\npr.load('config.yaml')")
+    done = _script(tmp_path, "import os, pyruns_tui as pr\nos.environ['__PYRUNS_CONFIG__'] = os.path.abspath("
+                             "'config.yaml')\npr.load()")
     assert done.returncode != 0 and done.stderr.strip().splitlines()[-1].startswith("pyruns_tui.errors.ParamsError"), done.stderr
     assert "config.yaml" in done.stderr and ("FIFO" if kind == "fifo" else "symlink") in done.stderr, done.stderr
     assert "outside-secret" not in done.stdout + done.stderr
@@ -117,3 +119,13 @@ def test_slurm_launcher_refuses_a_fifo_submission(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30, env=env)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "submission.json is a FIFO" in done.stderr, done.stderr
+
+
+def test_pr_load_of_a_path_the_script_names_follows_its_symlink(tmp_path: Path) -> None:
+    (tmp_path / "shared.yaml").write_text("lr: 0.5\n")
+    (tmp_path / "exp.yaml").symlink_to(tmp_path / "shared.yaml")
+    done = _script(tmp_path, "import pyruns_tui as pr\nprint(pr.load('exp.yaml').lr)")
+    assert done.returncode == 0 and done.stdout.strip() == "0.5", done.stderr
+    os.mkfifo(tmp_path / "pipe.yaml")
+    done = _script(tmp_path, "import pyruns_tui as pr\npr.load('pipe.yaml')")
+    assert done.returncode != 0 and "pipe.yaml is a FIFO" in done.stderr, done.stderr

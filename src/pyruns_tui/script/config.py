@@ -137,8 +137,10 @@ def find_config(path: str | os.PathLike[str] | None = None) -> Path:
     from pyruns_tui.errors import ParamsError
 
     if path is not None:
-        explicit = Path(path).expanduser()
-        if not os.path.lexists(explicit):  # a FIFO or symlink there is refused by the reader, by name
+        # a path the script names is the user's choice: its symlinks are followed (a FIFO is still
+        # refused by the reader); the task's own config ($__PYRUNS_CONFIG__) never is
+        explicit = Path(os.path.realpath(Path(path).expanduser()))
+        if not os.path.lexists(explicit):
             raise ParamsError(f"pr.load(): config file not found: {explicit}")
         return explicit
     from_env = os.environ.get(CONFIG_ENV)
