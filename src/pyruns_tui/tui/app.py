@@ -119,7 +119,7 @@ class PyrunsApp(KeyOrder):
 
     def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
         # every frame of every screen passes here on its way to the terminal (Textual's private
-        # hook, checked by tests/reliability/test_terminal_escapes.py): no control char gets out
+        # hook, checked by tests/reliability/test_tui_escapes.py): no control character gets out
         super()._display(screen, safe_update(renderable))  # type: ignore[arg-type]
 
     def on_mount(self) -> None:
