@@ -11,14 +11,17 @@ import stat
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
           stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory", stat.S_IFLNK: "a symlink"}
 
+# O_PATH: no read permission on the folder needed, as for a plain open of a file in it
+_FOLDER_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 MAX_READ_BYTES = 256 << 20  # a workspace JSON/YAML file larger than this is refused, not loaded into memory
 
 
 class NotRegularFile(OSError):
-    """A workspace file that is a FIFO, device, socket, directory or symlink: never opened."""
+    """A workspace file that is a FIFO, device, socket, directory or symlink, or a folder that is
+    a symlink: never opened."""
 
-    def __init__(self, path: str | os.PathLike[str], kind: str) -> None:
-        super().__init__(f"{os.fspath(path)} is {kind}, not a regular file; remove it")
+    def __init__(self, path: str | os.PathLike[str], kind: str, expected: str = "a regular file") -> None:
+        super().__init__(f"{os.fspath(path)} is {kind}, not {expected}; remove it")
         self.filename = os.fspath(path)
         self.kind = kind
 
@@ -29,8 +32,27 @@ class NotRegularFile(OSError):
 def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644,
                  *, dir_fd: int | None = None) -> int:
     """An fd of the regular file `path` (relative to `dir_fd` if given): never blocks on a FIFO and
-    never follows a final symlink (NotRegularFile names the file instead), so a planted file cannot
-    hang or redirect us."""
+    never follows a symlink, neither the file nor the folder holding it (NotRegularFile names
+    it instead), so a planted or swapped-in file or folder cannot hang or redirect us."""
+    if dir_fd is None:
+        folder, name = os.path.split(os.fspath(path))
+        # the folder is opened O_NOFOLLOW and the file relative to it: swapping the folder for a
+        # symlink between a check and this open cannot lead outside
+        try:
+            folder_fd = os.open(folder or ".", _FOLDER_FLAGS)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(folder):
+                raise NotRegularFile(folder, "a symlink", "a folder") from None
+            raise
+        try:
+            return _open_in(name, flags, mode, folder_fd, path)
+        finally:
+            os.close(folder_fd)
+    return _open_in(path, flags, mode, dir_fd, path)
+
+
+def _open_in(path: str | os.PathLike[str], flags: int, mode: int, dir_fd: int | None,
+             shown: str | os.PathLike[str]) -> int:
     try:
         fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
     except OSError as exc:
@@ -39,12 +61,14 @@ def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: i
                 kind = os.lstat(path, dir_fd=dir_fd).st_mode
             except OSError:
                 kind = 0
-            raise NotRegularFile(path, _KINDS.get(stat.S_IFMT(kind), "not a file")) from None
+            raise NotRegularFile(shown, _KINDS.get(stat.S_IFMT(kind), "not a file")) from None
+        if exc.filename is not None:
+            exc.filename = os.fspath(shown)  # the error names the whole path, not the name in its folder
         raise
     kind = stat.S_IFMT(os.fstat(fd).st_mode)
     if kind != stat.S_IFREG:
         os.close(fd)
-        raise NotRegularFile(path, _KINDS.get(kind, "a special file"))
+        raise NotRegularFile(shown, _KINDS.get(kind, "a special file"))
     return fd  # O_NONBLOCK does nothing to a regular file: no need to clear it
 
 

@@ -102,3 +102,56 @@ def test_the_progress_sidecar_is_never_read_through_a_symlink(tmp_path: Path) ->
     (tmp_path / "progress.json").symlink_to(target)
     assert read_run_progress(tmp_path) is None
     assert target.stat().st_atime == 0
+
+
+def _folder_swapper(folder: Path, outside: Path, stop: threading.Event, swaps: list[int]) -> None:
+    back = folder.with_name(".swap-back")
+    while not stop.is_set():
+        os.rename(folder, back)
+        os.symlink(outside, folder)  # the task folder leads outside now
+        os.unlink(folder)
+        os.rename(back, folder)
+        swaps[0] += 1
+
+
+def test_swapping_a_task_folder_for_a_symlink_never_reaches_outside(tmp_path: Path) -> None:
+    """Each file is opened relative to its folder, itself opened O_DIRECTORY|O_NOFOLLOW."""
+    proj = make_project(tmp_path)
+    fake_finished_run(proj, "t_1-of-2", b"line\n")
+    folder = task_dir(proj, "t_1-of-2")
+    outside = tmp_path / "outside" / "t_1-of-2"
+    outside.parent.mkdir()
+    (outside / "run_logs").mkdir(parents=True)
+    for name in FILES:
+        (outside / name).write_bytes(_outside_content(name))
+    files = [p for p in outside.rglob("*") if p.is_file()]
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+    for path in files:
+        os.utime(path, ns=(0, path.stat().st_mtime_ns))
+    stop, swaps = threading.Event(), [0]
+    swapper = threading.Thread(target=_folder_swapper, args=(folder, outside, stop, swaps), daemon=True)
+    swapper.start()
+    commands = [("ls", "--json"), ("show", "t_1-of-2"), ("export", "-f", "json"), ("log", "--plain", "t_1-of-2"),
+                ("note", "-a", "t_1-of-2", "x"), ("pin", "t_1-of-2"), ("show", "--json", "t_1-of-2"),
+                ("compare", "t_1-of-2", "t_2-of-2")]
+    env = cli_env(tmp_path / "home")
+    (tmp_path / "home").mkdir(exist_ok=True)
+    outputs: list[str] = []
+    deadline = time.monotonic() + SWAP_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            procs = [subprocess.Popen([sys.executable, "-m", "pyruns_tui", *args], cwd=proj, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for args in commands]
+            for proc in procs:
+                out, _ = proc.communicate(timeout=60)
+                outputs.append(out.decode("utf-8", "replace"))
+    finally:
+        stop.set()
+        swapper.join(timeout=10)
+    assert swaps[0] > 10
+    assert all("Traceback" not in out for out in outputs), next(o for o in outputs if "Traceback" in o)[-3000:]
+    read = [p.name for p in files if p.stat().st_atime != 0]
+    assert not [out for out in outputs if SECRET in out], "an outside file was shown"
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before, "an outside file was written"
+    assert sorted(p for p in outside.rglob("*") if p.is_file()) == sorted(files), "a file was created outside"
+    assert not read, f"read through a swapped folder: {read}"

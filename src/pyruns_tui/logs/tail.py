@@ -12,6 +12,8 @@ import os
 import stat
 from pathlib import Path
 
+from pyruns_tui.safefile import open_regular
+
 DEFAULT_TAIL_BYTES = 256 * 1024
 
 
@@ -50,15 +52,10 @@ class LogFile:
         if end <= start:
             return b""
         try:
-            # never block on a planted FIFO, never follow a planted link
-            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError):
-            return b""
+            fd = open_regular(self.path)  # never a planted FIFO, never through a planted or swapped-in link
         except OSError:
             return b""
         with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return b""
             f.seek(start)
             data = f.read(end - start)
         self.bytes_read += len(data)

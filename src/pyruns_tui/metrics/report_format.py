@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,7 +155,7 @@ def save_text(path: str | Path, text: str) -> None:
     """Write `text` to `path` atomically: readers see the old file or the whole new one."""
     from pyruns_tui.workspace.fsio import atomic_write
 
-    target = Path(path)
+    target = Path(os.path.realpath(Path(path).parent)) / Path(path).name  # a folder the user links to is theirs
     try:
         atomic_write(target, text.encode("utf-8"))
     except OSError as exc:

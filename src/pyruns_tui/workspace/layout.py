@@ -118,7 +118,7 @@ def find_root(start: Path) -> Path | None:
     for directory in (start, *start.parents):
         candidate = directory / PYRUNS_DIR
         if candidate.is_dir():
-            return check_trusted(candidate)
+            return check_trusted(candidate).resolve()  # a symlinked `_pyruns_` that was opted in: its real path
     return None
 
 
