@@ -62,10 +62,12 @@ def safe_update(update: object) -> object:
     elif isinstance(update, InlineUpdate):
         update.strips = [safe_strip(strip) for strip in update.strips]
     elif isinstance(update, ChopsUpdate):
-        for line in update.chops:
-            for x, strip in line.items():
-                if strip is not None:
-                    line[x] = safe_strip(strip)
+        chops = list(update.chops)
+        for y, line in enumerate(chops):
+            cleaned = {x: None if strip is None else safe_strip(strip) for x, strip in line.items()}
+            if any(cleaned[x] is not strip for x, strip in line.items()):
+                chops[y] = cleaned
+        update.chops = chops
     return update
 
 
