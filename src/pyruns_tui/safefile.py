@@ -1,5 +1,5 @@
 """Reading a file that a user or a task could have replaced: never block on a FIFO, never follow a
-final symlink, never read more than asked. Stdlib only, so every room (the script side, params,
+symlink in place of the file or of the folder holding it, never read more than asked. Stdlib only, so every room (the script side, params,
 the Slurm launcher) reads workspace files the same way; workspace/fsio re-exports these."""
 
 from __future__ import annotations
