@@ -442,23 +442,49 @@ def test_live_model_holds_only_the_screen_after_a_flood(tmp_path: Path) -> None:
 async def test_following_far_behind_a_flood_jumps_to_the_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyruns_tui.tui.widgets.monitor import logview
 
-    monkeypatch.setattr(logview, "JUMP_BYTES", 64 << 10)
+    monkeypatch.setattr(logview, "CATCH_UP_BYTES", 64 << 10)
     log = tmp_path / "run1.log"
     log.write_bytes(b"start\n")
     app = LogApp(log, tail_bytes=16 << 10, page_bytes=16 << 10)
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(LogView)
         await wait_for(pilot, lambda: view.lines == 1)
+        before = view.buffer.bytes_read
         with open(log, "ab") as stream:
             stream.write(lines_of(100_000))  # ~0.9 MB at once
         await wait_for(pilot, lambda: view.buffer is not None and view.lines
                        and view.buffer.plain_line(view.lines - 1) == "line 99999")
         assert view.follow and screen_rows(view)[-1] == "line 99999"
-        assert view.buffer.bytes_read <= 16 << 10  # it read the new tail, not the whole flood
+        assert view.buffer.bytes_read - before <= 16 << 10  # it read the new tail, not the whole flood
         assert view.buffer.has_older  # what it skipped is one scroll up away
         first = view.buffer.plain_line(0)
         await pilot.press("g")  # top: a page of what was skipped is read back
         assert view.buffer.bytes_read > 16 << 10 and view.buffer.plain_line(0) != first
+
+
+async def test_lines_skipped_while_following_a_flood_come_back_coloured(tmp_path: Path) -> None:
+    """A flood is followed by parsing only its tail; paging back parses the skipped lines then,
+    with their colours and \r redraws applied as if they had been parsed on the way."""
+    log = tmp_path / "run1.log"
+    log.write_bytes(b"start\n")
+    app = LogApp(log, tail_bytes=16 << 10, page_bytes=64 << 10)
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.lines == 1)
+        before = view.buffer.bytes_read
+        with open(log, "ab") as stream:  # ~1.5 MB at once: far more than one poll parses
+            stream.write(b"".join(b"\x1b[31mr\x1b[0m\r\x1b[32mgreen %d\x1b[0m\n" % i for i in range(60_000)))
+        await wait_for(pilot, lambda: view.buffer is not None and view.lines
+                       and view.buffer.plain_line(view.lines - 1) == "green 59999")
+        assert view.buffer.bytes_read - before <= 16 << 10  # the lines in between were not parsed
+        while view.buffer.has_older and not view.buffer.plain_line(0).startswith("green 3"):
+            assert view.load_older()
+        line = view.buffer.line(0)
+        number = int(line.plain.split()[1])
+        assert line.plain == f"green {number}" and number < 59_000  # a line from the skipped part
+        whole = TerminalModel()  # the same line parsed on the way, as before the skip existed
+        whole.feed(b"\x1b[31mr\x1b[0m\r\x1b[32mgreen %d\x1b[0m\n" % number)
+        assert line.spans == whole.line(0).spans and [str(s.style) for s in line.spans] == ["color(2)"]
 
 
 def test_highlight_styles_every_hit_and_leaves_the_original_alone() -> None:

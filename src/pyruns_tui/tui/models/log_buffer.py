@@ -51,11 +51,11 @@ class LogBuffer:
         self.bytes_read = 0
         self._open()
 
-    def _open(self) -> None:
+    def _open(self, tail_bytes: int | None = None) -> None:
         self.file = LogFile(self.path)
         self.live = TerminalModel(max_lines=self.scrollback)
         self.frozen = FrozenLines(self.live.first_line)
-        start, data = self.file.read_tail(self.tail_bytes)  # starts at a line start
+        start, data = self.file.read_tail(tail_bytes or self.tail_bytes)  # starts at a line start
         self.bytes_read += len(data)
         self.start_offset = start  # file offset of the first held line; -1 once unknown
         self.live.feed(data)
@@ -65,6 +65,11 @@ class LogBuffer:
     def reopen(self) -> None:
         """Forget everything and read the tail again (after a jump far ahead or a replaced file)."""
         self._open()
+
+    def skip_to_tail(self, tail_bytes: int) -> None:
+        """Forget everything and parse only the last `tail_bytes` of the file (a line start on):
+        what was skipped is parsed only if the user pages back to it (`load_older`)."""
+        self._open(tail_bytes)
 
     def _freeze(self, batch: int) -> None:
         """Move lines that scrolled off the terminal screen (final) into the frozen store."""

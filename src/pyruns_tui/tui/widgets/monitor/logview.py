@@ -34,7 +34,8 @@ from pyruns_tui.tui.widgets.monitor.line_render import LineRenderer
 
 FAST_POLL_S = 0.05  # 20 Hz while bytes keep arriving
 POLL_BUDGET_S = 0.012  # parsing time per poll, so the UI never waits long on a flood
-JUMP_BYTES = 4 << 20  # following and this far behind: skip ahead to the tail (older pages stay readable)
+CATCH_UP_BYTES = 256 << 10  # following and this far behind (more than one poll parses): skip to the tail
+SKIP_TAIL_BYTES = 64 << 10  # what such a skip parses (~4 ms): a screenful and then some; older pages stay readable
 SYNC_OPEN_BYTES = 256 << 10  # tails up to this size are parsed at once, bigger ones in a thread
 
 
@@ -186,12 +187,12 @@ class LogView(ScrollView, can_focus=True):
             return
         self.polls += 1
         before = buffer.bytes_read
-        if self.follow and buffer.backlog > JUMP_BYTES and self.source is not None:
-            # far behind a flood: read the tail afresh (off the UI thread) instead of crawling;
-            # the skipped part stays reachable by paging back
-            self._generation += 1
-            self._reloading = True
-            self._load(self.source, self._generation)
+        if self.follow and buffer.backlog > CATCH_UP_BYTES:
+            # behind a flood: parse only the tail, at once, instead of every line in between;
+            # the skipped lines are parsed when the user pages back to them (load_older)
+            buffer.skip_to_tail(min(self.tail_bytes, SKIP_TAIL_BYTES))
+            self._reset_view()
+            self._schedule(FAST_POLL_S)
             return
         deadline = time.perf_counter() + POLL_BUDGET_S
         while True:  # chunk by chunk until caught up or the time slice is used
