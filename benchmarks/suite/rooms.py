@@ -32,6 +32,7 @@ ROOMS = (
     Room("scheduler", "bench_scheduler.py", (), "runner throughput, scheduling latency, 200 MB flood",
          "in this script's tables \"pyruns\" means our runner (pyruns-tui), not the PyPI pyruns"),
     Room("generator", "bench_generator.py", (), "Generator form open, 10,000-task preview latency"),
+    Room("logpath", "bench_logpath.py", (), "200 MB pty flood: bare Python relays vs the supervisor"),
 )
 
 

@@ -128,3 +128,26 @@ def test_a_task_flooding_its_terminal_can_still_be_stopped(tmp_path: Path) -> No
     proc.send_signal(signal.SIGTERM)
     record = finish(proc, state)
     assert record.stopped and record.signal == signal.SIGTERM
+
+
+def test_a_flood_reaches_the_log_whole_and_in_order(tmp_path: Path) -> None:
+    """Numbered coloured blocks (a lost, doubled or reordered block changes the hash), and the
+    task exits right after its last write: what the pty still holds then is drained too."""
+    code = (
+        "import hashlib, sys\n"
+        "out = sys.stdout.buffer\n"
+        "digest = hashlib.sha256()\n"
+        "for block in range(400):\n"
+        "    data = b''.join(b'\\x1b[32mblock %06d line %04d\\x1b[0m \\xe2\\x9c\\x93\\r\\n' % (block, k) for k in range(300))\n"
+        "    digest.update(data)\n"
+        "    out.write(data)\n"
+        "out.flush()\n"
+        "open('expected', 'w').write(digest.hexdigest())\n"
+    )
+    proc, log, state = start(tmp_path, code)
+    record = finish(proc, state)
+    import hashlib
+
+    assert record.exit_code == 0 and record.error is None
+    assert log.stat().st_size == 400 * 300 * 37
+    assert hashlib.sha256(log.read_bytes()).hexdigest() == (tmp_path / "expected").read_text()

@@ -49,8 +49,7 @@ def open_regular(path: str, flags: int, mode: int) -> int:
 STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
-READ_SIZE = 1 << 16
-DRAIN_READS = 256  # reads per wake-up before looking at signals and children again
+BUFFER_SIZE = 1 << 18  # output gathered per write to the log (a pty read returns at most ~4 KiB)
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 _PR_SET_CHILD_SUBREAPER = 36
 
@@ -365,12 +364,15 @@ class Supervisor:
         poller = select.poll()
         poller.register(master, select.POLLIN)
         poller.register(wake_r, select.POLLIN)
+        view = memoryview(bytearray(BUFFER_SIZE))  # reused: no bytes object per read
         log_error: OSError | None = None
         lost = 0  # bytes of output not written to the log
         eof_at = 0.0
+        signalled = True  # children are reaped only after a signal (SIGCHLD wakes us) or a timeout
 
         while True:
-            self._reap()
+            if signalled or self.child_status is not None:
+                self._reap()
             now = time.monotonic()
             if now >= eof_at and self.child_status is None:
                 eof_at = now + TTY_EOF_S
@@ -381,36 +383,31 @@ class Supervisor:
             try:
                 events = poller.poll(self._timeout_ms(now))
             except InterruptedError:
+                signalled = True
                 continue
+            signalled = not events
             for fd, _ in events:
                 if fd == wake_r:
+                    signalled = True
                     with contextlib.suppress(OSError):
                         while os.read(wake_r, 512):
                             pass
                     continue
-                for _ in range(DRAIN_READS):  # fewer wake-ups under heavy output, yet stops are seen
-                    try:
-                        data = os.read(master, READ_SIZE)
-                    except BlockingIOError:
-                        break
-                    except OSError as exc:
-                        if exc.errno != errno.EIO:
-                            raise
-                        data = b""
-                    if not data:
-                        self.pty_open = False
-                        poller.unregister(master)
-                        break
-                    if log_error is not None:  # the log is cut at the first failure: no gap inside it
-                        lost += len(data)
-                        continue
-                    view = memoryview(data)
-                    try:
-                        while view:
-                            view = view[os.write(log_fd, view) :]
-                    except OSError as exc:  # a full disk must not block the task: keep draining
-                        log_error = exc
-                        lost += len(view)
+                filled = self._drain(master, view)  # fewer wake-ups under heavy output, yet stops are seen
+                if not self.pty_open:
+                    poller.unregister(master)
+                if not filled:
+                    continue
+                if log_error is not None:  # the log is cut at the first failure: no gap inside it
+                    lost += filled
+                    continue
+                chunk = view[:filled]
+                try:
+                    while chunk:
+                        chunk = chunk[os.write(log_fd, chunk) :]
+                except OSError as exc:  # a full disk must not block the task: keep draining
+                    log_error = exc
+                    lost += len(chunk)
 
         status = self.child_status if self.child_status is not None else 0
         self.state.update(
@@ -426,6 +423,26 @@ class Supervisor:
         with contextlib.suppress(OSError):
             os.close(master)
         write_state_retrying(self.state_path, self.state, STATE_RETRY_S)
+
+    def _drain(self, master: int, view: memoryview) -> int:
+        """Read what the pty holds into `view` until it would block or is nearly full (one
+        write to the log per batch); how many bytes. Notes the pty's end in `pty_open`."""
+        filled = 0
+        limit = len(view) - 4096
+        while filled < limit:
+            try:
+                got = os.readv(master, [view[filled:]])
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                got = 0
+            if not got:
+                self.pty_open = False
+                break
+            filled += got
+        return filled
 
     def _reap(self) -> bool:
         """Reap exited children (noting the main one); True while any child is still alive."""
