@@ -143,3 +143,17 @@ def test_export_has_output_metrics_and_the_progress_of_an_unfinished_run(project
     assert (records["broken"]["status"], records["broken"]["progress"]) == ("failed", 0.5)
     assert (records["broken"]["loss.last"], records["broken"]["loss.min"], records["broken"]["loss.max"]) == (0.5, 0.5, 1.0)
     assert (records["fine"]["progress"], records["fine"]["loss.last"]) == (None, 0.25)  # completed: no progress
+
+
+@pytest.mark.parametrize("setting", [None, "output_metrics: false"])
+def test_output_metrics_false_reads_no_metric_from_a_real_task(project: Project, setting: str | None) -> None:
+    if setting is not None:
+        with project.layout.settings_file.open("a") as out:
+            out.write(f"{setting}\n")
+    name = project.add("job", "print('epoch 1/2 loss=0.1', flush=True)")
+    assert project.cli("run", name, "--wait") == 0
+    rows = output_rows(project.layout.task_dir(name))
+    if setting is None:
+        assert [(r["source"], r["loss"]) for r in rows] == [("output", 0.1)]
+    else:
+        assert rows == []
