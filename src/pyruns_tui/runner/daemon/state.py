@@ -70,8 +70,8 @@ class SchedulerState:
         self.breaker = CircuitBreaker(self.settings.pause_after_failures)
         self.pause: Pause | None = None
         self._pause_key: tuple[int, int, int] | None = None
-        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable)
         self.outputs = OutputWatches(self.layout, self.log)
+        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self.outputs)
         self.last_write = "ok"
         self._ending: str | None = None
         self._io_failing: set[str] = set()

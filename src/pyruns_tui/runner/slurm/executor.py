@@ -21,6 +21,7 @@ from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.launch import ScriptParamsCache, build_launch, task_env
 from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
+from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
@@ -47,6 +48,7 @@ class SlurmExecutor:
     store: TaskStore
     log: Callable[[str], None]
     fail_unstartable: Callable[[Task, str], None]
+    outputs: OutputWatches | None = None  # the runner's output watches: progress and metrics of running runs
     subs: dict[str, Submission] = field(default_factory=dict)  # by array job id
     jobs: dict[str, C.JobRow] = field(default_factory=dict)  # the last poll, our indices only
     error: str | None = None
@@ -262,6 +264,7 @@ class SlurmExecutor:
                 self.update(task.name, R.set_reason(run.index, waiting))
             return False
         if row is not None and row.state in RUNNING_STATES:
+            self._watch(task, run, record)
             attempt = record.get("attempt") if record else None
             if run.status is Status.QUEUED or (isinstance(attempt, int) and attempt > (run.restarts or 0)):
                 self.update(task.name, R.running(run.index, row.node, record))
@@ -274,11 +277,24 @@ class SlurmExecutor:
             status, reason = Status.FAILED, "the runner stopped while submitting it; run it again"
         else:
             status, reason = self._final(task, row, record)
+        if run.slurm_job_id is not None and self.outputs is not None:
+            self._watch(task, run, record)  # one that ended between two polls is read whole now
+            self.outputs.finish(task.name)
         self._finish(task.name, run.index, status, reason, record)
         self.stop_sent.pop(task.name, None)
         with contextlib.suppress(OSError):
             Path(f"{path}.lock").unlink()
         return True
+
+    def _watch(self, task: Task, run: Run, record: dict[str, Any] | None) -> None:
+        """Follow the output of a run Slurm runs (its log is written by its launcher): a run this
+        runner did not see start (marked running by an earlier runner) is adopted, its output so
+        far already read."""
+        if self.outputs is None or task.name in self.outputs.watches:
+            return
+        started = (record or {}).get("started_at")
+        started_at = float(started) if isinstance(started, (int, float)) else parse_iso(run.start)
+        self.outputs.add(task.name, run.index, started_at, resume=run.status is Status.RUNNING)
 
     def _final(self, task: Task, row: C.JobRow | None, record: dict[str, Any] | None) -> tuple[Status, str | None]:
         from pyruns_tui.runner.daemon.runs import exit_reason
