@@ -129,6 +129,13 @@ class Query:
 RUN_FIELDS = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
 
 
+def run_number(task: Task, key: str) -> float | None:
+    """The last run's value of one of RUN_FIELDS (None: never ran, or nothing recorded)."""
+    run = task.last_run
+    value = getattr(run, key) if run is not None and key in RUN_FIELDS else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     if key in params:
         return True, params[key]
@@ -167,7 +174,7 @@ def _match(term: Term, view: TaskView) -> bool:
             return math.isclose(wanted, actual, rel_tol=1e-12, abs_tol=0.0)
         return format_value(value).lower() == term.value
     if term.key in RUN_FIELDS and task.last_run is not None:
-        found, value = True, getattr(task.last_run, term.key)
+        found, value = True, run_number(task, term.key)
     else:
         found, value = _lookup(view.metrics, term.key)
         if not found:

@@ -14,7 +14,7 @@ from pyruns_tui.logs.failure import error_cause
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
-from pyruns_tui.workspace.query import TaskView, format_value
+from pyruns_tui.workspace.query import RUN_FIELDS, TaskView, format_value, run_number
 
 PARAM = "p:"
 METRIC = "m:"
@@ -69,6 +69,10 @@ CLUSTER = (
 _RUN_TEXT = {"job": "slurm_job_id", "node": "node"}
 
 
+# the last run's GPU accounting: offered by the metric chooser, shown as `m:<field>` columns
+GPU_LABELS = {"gpu_mem_peak_mb": "gpu MB", "gpu_util_mean": "gpu util%", "gpu_util_p95": "util p95%"}
+
+
 # shown while a task runs: its progress read off its output (a bar and a percentage) and ETA
 LIVE = (
     Column("progress", "progress", 11, 11),
@@ -82,7 +86,8 @@ def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster:
     duration, (progress, eta while tasks run,) runs, gpus, (job id, node) (the metrics before the
     times: at 80 columns they stay on screen)."""
     params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
-    shown = [Column(METRIC + name, printable(name), 6, 12, align_right=True) for name in metrics]
+    shown = [Column(METRIC + name, GPU_LABELS.get(name) or printable(name), 6, 12, align_right=True)
+             for name in metrics]
     tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]
     return [*FIXED_HEAD, *params, *shown, *([ERROR] if errors else []), *tail, *(CLUSTER if cluster else ())]
 
@@ -91,6 +96,11 @@ def run_text(view: TaskView, key: str) -> str:
     """The last run's Slurm job id or node ("" when local or never run)."""
     run = view.task.last_run
     return (getattr(run, _RUN_TEXT[key]) or "") if run is not None else ""
+
+
+def metric_value(view: TaskView, name: str) -> float | None:
+    """A metric column's value: the last run's GPU accounting for its fields, else the metric."""
+    return run_number(view.task, name) if name in RUN_FIELDS else view.metrics.get(name)
 
 
 def format_metric(value: float | None) -> str:
@@ -151,7 +161,11 @@ def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
     if key.startswith(PARAM):
         return param_text(view, key[len(PARAM) :]), ""
     if key.startswith(METRIC):
-        return format_metric(view.metrics.get(key[len(METRIC) :])), ""
+        name = key[len(METRIC) :]
+        value = metric_value(view, name)
+        if name in RUN_FIELDS and value is not None:  # MB and percents: no exponent
+            return f"{value:.0f}" if name == "gpu_mem_peak_mb" else f"{value:.1f}", ""
+        return format_metric(value), ""
     return "", ""
 
 
@@ -198,7 +212,7 @@ def sort_key(column: Column, view: TaskView, now: float) -> Any:
         name = key[len(PARAM) :]
         return _value_key(view.params[name]) if name in view.params else None
     if key.startswith(METRIC):
-        value = view.metrics.get(key[len(METRIC) :])
+        value = metric_value(view, key[len(METRIC) :])
         return None if value is None or math.isnan(value) else value
     return None
 

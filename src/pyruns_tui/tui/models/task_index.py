@@ -21,7 +21,7 @@ from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
-from pyruns_tui.workspace.query import Query, TaskView, Term, flatten
+from pyruns_tui.workspace.query import RUN_FIELDS, Query, TaskView, Term, flatten
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
 
@@ -133,6 +133,11 @@ class TaskIndex:
                 names.update(entry.view.metrics)
             self._metric_names = sorted(names)
         return self._metric_names
+
+    def gpu_fields(self) -> list[str]:
+        """The GPU accounting fields (RUN_FIELDS) some task's last run recorded."""
+        runs = [e.task.last_run for e in self.entries.values() if e.task.last_run is not None]
+        return [key for key in RUN_FIELDS if any(getattr(run, key) is not None for run in runs)]
 
     def has_errors(self) -> bool:
         """Whether some failed task has an `error` (the Manager then shows its error column)."""

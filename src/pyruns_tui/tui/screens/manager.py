@@ -191,7 +191,7 @@ class ManagerScreen(PyrunsScreen):
 
     def action_choose_metrics(self) -> None:
         if not self.browser.choose_metrics():
-            self.notify("no task has logged metrics yet (pr.log in the script)")
+            self.notify("no task has metrics (pr.log, output) or GPU accounting yet")
 
     def _act(self, do: actions.Action) -> None:
         names = self.browser.targets()

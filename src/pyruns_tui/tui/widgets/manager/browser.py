@@ -337,8 +337,8 @@ class TaskBrowser(Vertical):
         self.refilter()
 
     def choose_metrics(self) -> bool:
-        """Open the chooser of metric columns; False when no task logged metrics."""
-        names = self.index.metric_names()
+        """Open the chooser of metric columns (GPU accounting included); False when there is none."""
+        names = list(dict.fromkeys([*self.index.metric_names(), *self.index.gpu_fields()]))
         if not names:
             return False
         shown = self.metric_columns()
