@@ -176,6 +176,23 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
     return outcome
 
 
+def to_front(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
+    """Queue `names` (or keep them queued) ahead of every other queued task: their priority becomes
+    one more than the highest among the others (`run --priority N`'s field; FIFO among them).
+    A running task is skipped: its next run keeps the priority it has."""
+    wanted = set(names)
+    tasks = store.scan()
+    running = {t.name for t in tasks if t.name in wanted and t.status is Status.RUNNING}
+    top = max((t.priority for t in tasks if t.status is Status.QUEUED and t.name not in wanted), default=0)
+    outcome = queue(store, [n for n in names if n not in running], priority=top + 1, start_runner=start_runner)
+    moved = [name for name, why in outcome.skipped.items() if why == "already queued"]  # its priority changed
+    for name in moved:
+        del outcome.skipped[name]
+    outcome.changed.extend(moved)
+    outcome.skipped.update({name: "is running" for name in names if name in running})
+    return outcome
+
+
 def force_start(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
     """Start tasks now, ignoring the concurrency limit and GPU availability."""
     return queue(store, names, force=True, start_runner=start_runner)

@@ -72,6 +72,11 @@ def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
     return _outcome("queued", names, lambda: control.queue(store, names), False)
 
 
+def to_front_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
+    """Queue tasks ahead of every other queued one (their priority, as `run --priority`); see `wake_runner`."""
+    return _outcome("moved to the front", names, lambda: control.to_front(store, names, start_runner=False), True)
+
+
 def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
     """Start tasks without waiting for a slot or free GPUs (queued ones too)."""
     return _outcome("force-started", names, lambda: control.force_start(store, names), False)

@@ -48,6 +48,7 @@ class ManagerScreen(PyrunsScreen):
         Binding("e", "duplicate", "Duplicate"),
         Binding("n", "notes", "Notes"),
         Binding("F", "force", "Force-start (skip the queue)", key_display="F", show=False),
+        Binding("P", "to_front", "Front of the queue (priority)", key_display="P", show=False),
         Binding("x", "export", "Export (CSV, JSON, Markdown)", show=False),
         Binding("t", "trash", "Trash (restore deleted)", show=False),
         Binding("p", "pin", "Pin/unpin (pinned first)", show=False),
@@ -208,6 +209,9 @@ class ManagerScreen(PyrunsScreen):
 
     def action_force(self) -> None:
         self._act(actions.force_start_tasks)
+
+    def action_to_front(self) -> None:
+        self._act(actions.to_front_tasks)
 
     def action_export(self) -> None:
         self.export_tasks(self.browser.targets())
