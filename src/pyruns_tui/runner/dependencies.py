@@ -49,22 +49,24 @@ def readiness(after: Sequence[str], state_of: Callable[[str], tuple[Status, str 
     return Readiness(True)
 
 
-def check_after(names: Iterable[str], after: Sequence[str], graph: Mapping[str, Sequence[str]]) -> None:
+def check_after(names: Iterable[str], after: Sequence[str], graph: Mapping[str, Sequence[str]],
+                what: str = "--after") -> None:
     """Refuse (one RunnerError line) dependencies on unknown tasks, on the task itself, or that
-    close a cycle. `graph` maps every existing task to its current `after`."""
+    close a cycle. `graph` maps every existing task to its current `after`; `what` names the
+    option or spec key in the message."""
     names = list(names)
     for dep in after:
         if dep not in graph:
-            raise RunnerError(f"--after {dep}: no such task (see `pyr-tui ls`)")
+            raise RunnerError(f"{what} {dep}: no such task (see `pyr-tui ls`)")
         if dep in names:
-            raise RunnerError(f"--after {dep}: a task cannot wait for itself")
+            raise RunnerError(f"{what} {dep}: a task cannot wait for itself")
     edges = {name: list(deps) for name, deps in graph.items()}
     for name in names:
         edges[name] = list(dict.fromkeys([*edges.get(name, []), *after]))
     for name in names:
         path = _cycle_from(name, edges)
         if path:
-            raise RunnerError("--after would make a cycle: " + " -> ".join(path))
+            raise RunnerError(f"{what} would make a cycle: " + " -> ".join(path))
 
 
 def _cycle_from(start: str, edges: Mapping[str, Sequence[str]]) -> list[str] | None:

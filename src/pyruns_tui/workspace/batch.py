@@ -4,7 +4,7 @@ all-or-nothing, optionally queue (the runner is started before the queue is writ
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.errors import GridError, PyrunsError
@@ -77,9 +77,59 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+AFTER_KEY = "after"
+
+
+def split_after(store: TaskStore, spec: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The spec without its top-level `after:` (a task name or a list of them: the tasks every
+    created task waits for), and that list. A script whose parameters have a top-level `after`
+    keeps it as a parameter (then `run --after` or the Generator's picker set dependencies)."""
+    spec = dict(spec)
+    if AFTER_KEY not in spec or _has_after_param(store):
+        return spec, []
+    value = spec.pop(AFTER_KEY)
+    names = [value] if isinstance(value, str) else value
+    if value is None:
+        names = []
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise GridError(f"after: expected a task name or a list of task names, got {value!r}")
+    return spec, list(dict.fromkeys(names))
+
+
+def _has_after_param(store: TaskStore) -> bool:
+    from pyruns_tui.params import yamlio
+    from pyruns_tui.workspace.fsio import read_text
+
+    layout = store.layout
+    if layout.is_shell or not layout.config_default.exists():
+        return False
+    try:
+        defaults = yamlio.load_text(read_text(layout.config_default), where=str(layout.config_default))
+    except PyrunsError:
+        return False
+    return isinstance(defaults, dict) and AFTER_KEY in defaults
+
+
 def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None = None,
-               skip_existing: bool = False, max_tasks: int | None = None) -> Plan:
-    """What `create_batch` would write (also `gen --dry-run`); raises GridError, writes nothing."""
+               skip_existing: bool = False, max_tasks: int | None = None,
+               after: Sequence[str] | None = None) -> Plan:
+    """What `create_batch` would write (also `gen --dry-run`); raises GridError, writes nothing.
+    Every task waits for `after` and the spec's `after:` (split_after); unknown names are
+    refused with the one line of `run --after`."""
+    spec, spec_after = split_after(store, spec)
+    waits = list(dict.fromkeys([*(after or ()), *spec_after]))
+    if waits:
+        from pyruns_tui.runner.dependencies import check_after
+
+        check_after((), waits, {t.name: t.after for t in store.scan()}, what="after")
+    plan = _plan(store, spec, prefix, skip_existing, max_tasks)
+    if waits:
+        plan = replace(plan, tasks=tuple(replace(t, after=tuple(waits)) for t in plan.tasks))
+    return plan
+
+
+def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_existing: bool,
+          max_tasks: int | None) -> Plan:
     if max_tasks is None:
         from pyruns_tui.workspace.settings import load_settings
 
@@ -100,10 +150,12 @@ def create_batch(
     skip_existing: bool = False,
     run: bool = False,
     max_tasks: int | None = None,
+    after: Sequence[str] | None = None,
 ) -> BatchResult:
     """Check and expand `spec`, create its tasks (nothing is written when it is invalid:
-    GridError), then queue them when `run`. Give it a store of its own in a worker thread."""
-    plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks)
+    GridError), each waiting for `after` and the spec's `after:`, then queue them when `run`.
+    Give it a store of its own in a worker thread."""
+    plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks, after=after)
     layout = store.layout
     info = read_script_info(layout)
     kind = "shell" if layout.is_shell else info.kind

@@ -42,6 +42,7 @@ class NewTask:
     name: str
     config: dict[str, Any]
     command: str | None = None  # shell tasks: the filled command line for config.sh
+    after: tuple[str, ...] = ()  # tasks it waits for (runner/dependencies.py)
 
 
 def stat_key(path: str | Path) -> StatKey | None:
@@ -389,7 +390,7 @@ class TaskStore:
                     for item in new:
                         name = unique_name(item.name, taken)
                         taken.add(name)
-                        task = Task(name=name, task_kind=task_kind, script=script)
+                        task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after))
                         files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
                         if item.command is not None:
                             files.append((L.CONFIG_SH, item.command.encode("utf-8")))
