@@ -75,6 +75,7 @@ class GeneratorScreen(PyrunsScreen):
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
         Binding("ctrl+y", "toggle_yaml", "Form/YAML", tooltip="Switch between the form and YAML text", priority=True),
         Binding("ctrl+o", "load_task", "Load task", tooltip="Start from an existing task's config"),
+        Binding("ctrl+b", "pick_after", "After", tooltip="Tasks the created ones wait for (dependencies)"),
         Binding("ctrl+t", "pin_field", "Pin", tooltip="Pin the focused field (a Manager column)"),
         Binding("ctrl+g", "grid_field", "Choice/switch field as grid text", show=False),
         Binding("ctrl+n", "focus_prefix", "Edit the name prefix", show=False),
@@ -113,6 +114,7 @@ class GeneratorScreen(PyrunsScreen):
         self._preview_timer: Timer | None = None
         self._pending_task: str | None = None
         self._ready = False
+        self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
 
     # -- building -------------------------------------------------------------------------
 
@@ -145,6 +147,7 @@ class GeneratorScreen(PyrunsScreen):
                     yield Input(placeholder="prefix (empty: the creation time)", id="gen-prefix",
                                 compact=True, select_on_focus=False)
                     yield Checkbox("skip configs that already exist", id="gen-skip", compact=True)
+                    yield Label("", id="gen-after", markup=False)
                 with ContentSwitcher(initial="gen-form", id="gen-editors"):
                     if self.shell:
                         yield ShellForm(self.base_text, id="gen-form")
@@ -321,13 +324,13 @@ class GeneratorScreen(PyrunsScreen):
         self.query_one("#gen-run", Button).disabled = True
         self.query_one("#gen-status", Label).update(f"creating {data.count} tasks…")
         skip = self.query_one("#gen-skip", Checkbox).value
-        self._create(spec, self.prefix, skip, run)
+        self._create(spec, self.prefix, skip, run, list(self.after))
 
     @work(thread=True, exclusive=True, group="generator-create")
-    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool) -> None:
+    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, after: list[str]) -> None:
         try:
             result = create_batch(TaskStore(self.pyruns.layout), spec, prefix=prefix, skip_existing=skip,
-                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks)
+                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks, after=after)
         except PyrunsError as exc:
             self.app.call_from_thread(self._create_done, None, str(exc))
             return
@@ -451,6 +454,21 @@ class GeneratorScreen(PyrunsScreen):
                 self.load_task_config(name)
 
         self.app.push_screen(TaskPicker(items), picked)
+
+    def action_pick_after(self) -> None:
+        """Pick a task the created tasks will wait for; picking a chosen one again drops it."""
+        items = self._picker_items()
+        if not items:
+            self.notify("no task in this workspace yet", severity="warning")
+            return
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.after = [n for n in self.after if n != name] if name in self.after else [*self.after, name]
+                self.query_one("#gen-after", Label).update(f"after: {', '.join(self.after)}" if self.after else "")
+
+        self.app.push_screen(TaskPicker(items, "Created tasks wait for (type: filter, Enter: add or drop, Esc)"),
+                             picked)
 
     def _picker_items(self) -> list[PickerItem]:
         tasks = list(self.pyruns.state.snapshot.tasks.values()) or TaskStore(self.pyruns.layout).scan()

@@ -66,8 +66,12 @@ def filter_items(items: Sequence[PickerItem], query: str) -> list[PickerItem]:
     return [item for _, _, item in kept]
 
 
+LOAD_TITLE = "Load a task's config (type: filter, Enter: load, Esc)"
+
+
 class TaskPicker(ModalScreen[str | None]):
-    """Pick a task whose config.yaml loads into the Generator. Type to filter, Enter picks.
+    """Pick a task (whose config.yaml loads into the Generator, or another use named by `title`).
+    Type to filter, Enter picks.
 
     Bindings: escape (cancel), down/up (move in the list while typing).
     """
@@ -86,15 +90,15 @@ class TaskPicker(ModalScreen[str | None]):
     TaskPicker OptionList { height: 1fr; border: none; }
     """
 
-    def __init__(self, items: Sequence[PickerItem]) -> None:
+    def __init__(self, items: Sequence[PickerItem], title: str = LOAD_TITLE) -> None:
         super().__init__()
+        self.title_text = title
         self.items = list(items)
         self.shown: list[PickerItem] = list(items)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Load a task's config (type: filter, Enter: load, Esc)",
-                         id="picker-title")
+            yield Static(self.title_text, id="picker-title", markup=False)
             yield Input(placeholder="filter tasks…", id="picker-filter", compact=True)
             yield OptionList(*self._options(), id="picker-list")
 
