@@ -152,7 +152,8 @@ class ManagerScreen(PyrunsScreen):
             text = os_error_line(exc)
         last = entry.task.last_run
         env = self.pyruns.state.store.run_env(entry.name, last) if last is not None else None
-        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text, env)
+        dependents = [n for n, e in self.browser.index.entries.items() if entry.name in e.task.after]
+        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text, env, dependents)
 
     def action_toggle_detail(self) -> None:
         self.detail_shown = self.detail.has_class("-hidden")

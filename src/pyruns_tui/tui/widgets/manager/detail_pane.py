@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -72,8 +73,9 @@ def runs_text(task: Task) -> Text:
 
 
 def detail_renderable(task: Task, config_title: str, config_text: str,
-                      env: dict[str, str] | None = None) -> RenderableType:
-    """The pane's content for `task`; `config_text` is config.yaml (or the shell command)."""
+                      env: dict[str, str] | None = None, dependents: Sequence[str] = ()) -> RenderableType:
+    """The pane's content for `task`; `config_text` is config.yaml (or the shell command);
+    `dependents`: the tasks whose `after` names it."""
     glyph, style = STATUS_GLYPHS[task.status]
     title = Text()
     title.append(printable(task.name), style="bold")
@@ -89,7 +91,9 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
     if task.error:
         parts.append(Text(f"error: {printable(task.error)}", style="bold red"))
     if task.after:
-        parts.append(Text(f"after: {', '.join(task.after)}", style="dim"))
+        parts.append(Text(f"after: {printable(', '.join(task.after))}", style="dim"))
+    if dependents:
+        parts.append(Text(f"waited for by: {printable(', '.join(dependents))}", style="dim"))
     failure = failure_text(task)
     if failure:
         parts.append(Text(f"✖ {printable(failure)}", style="bold red"))
@@ -140,7 +144,7 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static(Text("No task highlighted", style="dim"), id="detail-body")
 
     def show(self, task: Task | None, config_title: str = "Config", config_text: str = "",
-             env: dict[str, str] | None = None) -> None:
+             env: dict[str, str] | None = None, dependents: Sequence[str] = ()) -> None:
         """Describe `task`; `env`: its last run's environment snapshot (read from its own file)."""
         body = self.query_one("#detail-body", Static)
         if task is None:
@@ -150,4 +154,4 @@ class DetailPane(VerticalScroll, can_focus=True):
         if task.name != self.task_name:
             self.scroll_home(animate=False)
         self.task_name = task.name
-        body.update(detail_renderable(task, config_title, config_text, env))
+        body.update(detail_renderable(task, config_title, config_text, env, dependents))
