@@ -106,23 +106,35 @@ def test_the_numbers_reach_show_ls_export_and_search(project: Project, capsys: p
     assert rows[big]["gpu_mem_peak_mb"] == 22000.0 and rows[small]["gpu_util_mean"] == 55.0
 
 
+# a tiny CUDA program through libcuda (ctypes): a context and a 256 MiB buffer on the task's GPU
+CUDA_DRIVER_ALLOC = """
+import ctypes, time
+cuda = ctypes.CDLL("libcuda.so.1")
+dev, ctx, ptr = ctypes.c_int(), ctypes.c_void_p(), ctypes.c_uint64()
+assert cuda.cuInit(0) == 0 and cuda.cuDeviceGet(ctypes.byref(dev), 0) == 0
+assert cuda.cuCtxCreate_v2(ctypes.byref(ctx), 0, dev) == 0
+assert cuda.cuMemAlloc_v2(ctypes.byref(ptr), 256 << 20) == 0
+time.sleep(3)
+"""
+
+
 @pytest.mark.gpu
 def test_real_nvml_accounting_of_a_tiny_cuda_allocation(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = gpus.NvmlGpus.try_open()
     if backend is None or not backend.devices():
         pytest.skip("no NVIDIA GPU with a working NVML here")
-    alloc = None
+    alloc = CUDA_DRIVER_ALLOC  # the driver's own library: a GPU machine has it without torch or cupy
     for module, code in (("torch", "import torch, time; x = torch.empty(256 * 2**20, dtype=torch.uint8, device='cuda'); "
                                    "torch.cuda.synchronize(); time.sleep(3)"),
                          ("cupy", "import cupy, time; x = cupy.empty(256 * 2**20, dtype=cupy.uint8); time.sleep(3)")):
         if subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0:
             alloc = code
             break
-    if alloc is None:
-        pytest.skip("neither torch nor cupy can allocate GPU memory here")
     monkeypatch.delenv("PYRUNS_TUI_FAKE_GPUS", raising=False)
     name = project.add("cuda", alloc, gpus=1)
     control.queue(project.store, [name])
-    run = project.wait(name, timeout=120)[name].runs[0]
+    task = project.wait(name, timeout=120)[name]
+    run = task.runs[0]
+    assert task.status is Status.COMPLETED, project.log(name)
     assert run.gpu_mem_peak_mb is not None and run.gpu_mem_peak_mb >= 256  # the 256 MiB buffer, plus the context
     assert set(run.gpu_devices or {}) == {str(run.gpus[0])}
