@@ -20,8 +20,8 @@ from typing import Any
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.launch import ScriptParamsCache, build_launch, task_env
-from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
+from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
