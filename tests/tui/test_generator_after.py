@@ -34,3 +34,21 @@ async def test_ctrl_b_picks_dependencies_of_the_created_tasks(tmp_path: Path) ->
         await until(pilot, lambda: len(TaskStore(layout).names()) == 3)
     created = [t for t in TaskStore(layout).scan() if t.name not in ("prep", "other")]
     assert [t.after for t in created] == [["prep"]]
+
+
+async def test_a_yaml_spec_after_key_adds_dependencies(tmp_path: Path) -> None:
+    layout = init_workspace(tmp_path, DEMO / "train.py")
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("prep", {})], task_kind="plain", script=None)
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: gen.yaml_mode)
+        gen.yaml_editor.load_text(gen.yaml_editor.text + "after: prep\n")
+        await until(pilot, lambda: gen.current_spec()[1] == [] and gen.yaml_after == ["prep"])
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: len(TaskStore(layout).names()) == 2)
+    created = [t for t in TaskStore(layout).scan() if t.name != "prep"]
+    assert [t.after for t in created] == [["prep"]]

@@ -42,7 +42,7 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
 )
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace import edits
-from pyruns_tui.workspace.batch import BatchResult, create_batch, describe
+from pyruns_tui.workspace.batch import BatchResult, create_batch, describe, split_after
 from pyruns_tui.workspace.bootstrap import read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
@@ -115,6 +115,7 @@ class GeneratorScreen(PyrunsScreen):
         self._pending_task: str | None = None
         self._ready = False
         self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
+        self.yaml_after: list[str] = []  # and those of the YAML spec's top-level `after:`
 
     # -- building -------------------------------------------------------------------------
 
@@ -215,10 +216,12 @@ class GeneratorScreen(PyrunsScreen):
 
     def current_spec(self) -> tuple[dict[str, Any], list[str]]:
         """The spec being edited (form or YAML) and its problems as `key: reason` lines."""
+        self.yaml_after = []
         if self.yaml_mode:
             try:
                 spec = parse_spec(self.yaml_editor.text)
-            except ParamsError as exc:
+                spec, self.yaml_after = split_after(self.pyruns.state.store, spec)  # `gen`'s rule
+            except (ParamsError, GridError) as exc:
                 return {}, [str(exc)]
             if self.shell:
                 return spec, []
@@ -324,7 +327,7 @@ class GeneratorScreen(PyrunsScreen):
         self.query_one("#gen-run", Button).disabled = True
         self.query_one("#gen-status", Label).update(f"creating {data.count} tasks…")
         skip = self.query_one("#gen-skip", Checkbox).value
-        self._create(spec, self.prefix, skip, run, list(self.after))
+        self._create(spec, self.prefix, skip, run, list(dict.fromkeys([*self.after, *self.yaml_after])))
 
     @work(thread=True, exclusive=True, group="generator-create")
     def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, after: list[str]) -> None:
