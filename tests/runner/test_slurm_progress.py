@@ -4,11 +4,14 @@ their logs as it follows its own ptys). Skipped locally without a cluster, faile
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 
 import pytest
 
 from pyruns_tui.metrics.track import MetricsReader
-from pyruns_tui.runner import control
+from pyruns_tui.runner import client, control
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
@@ -41,3 +44,26 @@ def test_a_slurm_run_has_progress_eta_and_output_metrics(cluster: Project,  # no
     assert [v for _, v, _ in reader.series("val_acc")] == [0.81]
     # a run that started and ended between two polls is read whole at its end
     assert [v for _, v, _ in MetricsReader.for_task(cluster.layout.task_dir(quick)).series("loss")] == [0.25]
+
+
+def test_a_new_runner_reads_only_the_later_output_of_a_slurm_run(cluster: Project) -> None:  # noqa: F811
+    code, release = cluster.gate("adopted")
+    name = cluster.add("adopted", "print('epoch 1/2 loss=0.75', flush=True)\n" + code
+                       + "print('epoch 2/2 loss=0.5', flush=True)\n")
+    control.queue(cluster.store, [name])
+    task_dir = cluster.layout.task_dir(name)
+    until(lambda: [v for _, v, _ in MetricsReader.for_task(task_dir).series("loss")] == [0.75], 120,
+          "the first metric read by the first runner")
+    os.kill(cluster.runner_pid(), signal.SIGKILL)
+    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    killed_at = time.time()
+    assert control.attach(cluster.store)
+
+    def adopted() -> bool:
+        progress = read_run_progress(task_dir, run=1)
+        return progress is not None and progress.updated_at > killed_at
+
+    until(adopted, 60, "the new runner to follow the run")
+    release()
+    assert cluster.wait(name, timeout=120)[name].status is Status.COMPLETED
+    assert [v for _, v, _ in MetricsReader.for_task(task_dir).series("loss")] == [0.75, 0.5]  # none twice

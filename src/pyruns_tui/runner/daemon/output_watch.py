@@ -221,8 +221,10 @@ class OutputWatches:
 
     def add(self, name: str, run: int, started_at: float | None, resume: bool = False) -> None:
         """Follow run `run` of `name`; `resume`: a run adopted from an earlier runner."""
-        self.watches[name] = OutputWatch(self.layout.task_dir(name), run, self.layout.run_log(name, run),
-                                         self._rules, started_at, resume)
+        watch = self.watches[name] = OutputWatch(self.layout.task_dir(name), run, self.layout.run_log(name, run),
+                                                 self._rules, started_at, resume)
+        if resume:  # what it printed so far was read by the earlier runner; what comes from now on is ours
+            self._poll(name, watch)
         if self._timer is None and self.loop is not None:
             self._timer = self.loop.call_later(POLL_S, self._tick)
 
