@@ -88,9 +88,7 @@ def split_after(store: TaskStore, spec: Mapping[str, Any]) -> tuple[dict[str, An
     if AFTER_KEY not in spec or _has_after_param(store):
         return spec, []
     value = spec.pop(AFTER_KEY)
-    names = [value] if isinstance(value, str) else value
-    if value is None:
-        names = []
+    names = [] if value is None else [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise GridError(f"after: expected a task name or a list of task names, got {value!r}")
     return spec, list(dict.fromkeys(names))
