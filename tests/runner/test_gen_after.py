@@ -1,5 +1,6 @@
-"""`after:` in `gen` specs: every created task waits for the named tasks (the rule of
-`run --after`, the same one-line refusals), with a real runner."""
+"""Task keys in `gen` specs: `after:` (every created task waits for the named tasks: the rule of
+`run --after`, the same one-line refusals) and `gpu_mem_mb:` (as `run --gpu-mem`), with a real
+runner."""
 
 from __future__ import annotations
 
@@ -52,8 +53,20 @@ def test_gen_refuses_a_bad_after_with_one_line_and_writes_nothing(
     assert [t.name for t in project.store.scan()] == ["first"]
 
 
-def test_a_script_parameter_named_after_stays_a_parameter(tmp_path: Path) -> None:
-    from pyruns_tui.workspace.batch import split_after
+def test_gen_gpu_mem_mb_is_set_on_every_created_task(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = spec_file(project, "command: echo {x}\nparams:\n  x: 1 | 2\ngpu_mem_mb: 12000\n")
+    capsys.readouterr()
+    assert project.cli("gen", spec, "--json") == 0
+    names = json.loads(capsys.readouterr().out)["tasks"]
+    assert [project.task(n).gpu_mem_mb for n in names] == [12000, 12000]
+    bad = spec_file(project, "command: echo {x}\nparams:\n  x: 1\ngpu_mem_mb: lots\n")
+    assert project.cli("gen", bad) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "pyr-tui: error: gpu_mem_mb: expected a whole number of MB (0 or more), got 'lots'"]
+
+
+def test_a_script_parameter_named_like_a_task_key_stays_a_parameter(tmp_path: Path) -> None:
+    from pyruns_tui.workspace.batch import TaskKeys, split_task_keys
     from pyruns_tui.workspace.bootstrap import ScriptInfo, write_script_info
     from pyruns_tui.workspace.layout import Layout
     from pyruns_tui.workspace.store import TaskStore
@@ -62,6 +75,7 @@ def test_a_script_parameter_named_after_stays_a_parameter(tmp_path: Path) -> Non
     layout.tasks_dir.mkdir(parents=True)
     write_script_info(layout, ScriptInfo(script=str(tmp_path / "train.py"), kind="plain"))
     store = TaskStore(layout)
-    assert split_after(store, {"lr": 0.1, "after": ["a", "b"]}) == ({"lr": 0.1}, ["a", "b"])
+    assert split_task_keys(store, {"lr": 0.1, "after": ["a", "b"], "gpu_mem_mb": 8}) == (
+        {"lr": 0.1}, TaskKeys(("a", "b"), 8))
     layout.config_default.write_text("lr: 0.1\nafter: 5\n")
-    assert split_after(store, {"lr": 0.1, "after": 7}) == ({"lr": 0.1, "after": 7}, [])
+    assert split_task_keys(store, {"lr": 0.1, "after": 7, "gpu_mem_mb": 0}) == ({"lr": 0.1, "after": 7}, TaskKeys())

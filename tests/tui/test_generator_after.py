@@ -36,7 +36,7 @@ async def test_ctrl_b_picks_dependencies_of_the_created_tasks(tmp_path: Path) ->
     assert [t.after for t in created] == [["prep"]]
 
 
-async def test_a_yaml_spec_after_key_adds_dependencies(tmp_path: Path) -> None:
+async def test_a_yaml_spec_task_keys_set_the_created_tasks(tmp_path: Path) -> None:
     layout = init_workspace(tmp_path, DEMO / "train.py")
     store = TaskStore(layout)
     store.create_tasks([NewTask("prep", {})], task_kind="plain", script=None)
@@ -45,10 +45,10 @@ async def test_a_yaml_spec_after_key_adds_dependencies(tmp_path: Path) -> None:
         gen = await ready(pilot)
         await pilot.press("ctrl+y")
         await until(pilot, lambda: gen.yaml_mode)
-        gen.yaml_editor.load_text(gen.yaml_editor.text + "after: prep\n")
-        await until(pilot, lambda: gen.current_spec()[1] == [] and gen.yaml_after == ["prep"])
+        gen.yaml_editor.load_text(gen.yaml_editor.text + "after: prep\ngpu_mem_mb: 9000\n")
+        await until(pilot, lambda: gen.current_spec()[1] == [] and gen.yaml_keys.after == ("prep",))
         await pilot.press("ctrl+s")
         await app.workers.wait_for_complete()
         await until(pilot, lambda: len(TaskStore(layout).names()) == 2)
     created = [t for t in TaskStore(layout).scan() if t.name != "prep"]
-    assert [t.after for t in created] == [["prep"]]
+    assert [(t.after, t.gpu_mem_mb) for t in created] == [(["prep"], 9000)]

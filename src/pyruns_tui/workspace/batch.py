@@ -77,52 +77,75 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-AFTER_KEY = "after"
+@dataclass(frozen=True)
+class TaskKeys:
+    """What a spec sets on every created task rather than as parameters (see split_task_keys)."""
+
+    after: tuple[str, ...] = ()  # the tasks they wait for (runner/dependencies.py)
+    gpu_mem_mb: int | None = None  # GPU memory each needs, MB (runner/reservations.py)
+
+    def merged(self, other: TaskKeys) -> TaskKeys:
+        """Both lists of dependencies; `other`'s memory when it names one."""
+        return TaskKeys(tuple(dict.fromkeys([*self.after, *other.after])), other.gpu_mem_mb or self.gpu_mem_mb)
 
 
-def split_after(store: TaskStore, spec: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The spec without its top-level `after:` (a task name or a list of them: the tasks every
-    created task waits for), and that list. A script whose parameters have a top-level `after`
-    keeps it as a parameter (then `run --after` or the Generator's picker set dependencies)."""
+TASK_KEYS = ("after", "gpu_mem_mb")
+
+
+def split_task_keys(store: TaskStore, spec: Mapping[str, Any]) -> tuple[dict[str, Any], TaskKeys]:
+    """The spec without its top-level task keys, and them: `after:` (a task name or a list: the
+    tasks every created task waits for, as `run --after`) and `gpu_mem_mb:` (as `run --gpu-mem`).
+    A key that is also a top-level parameter of the script stays a parameter."""
     spec = dict(spec)
-    if AFTER_KEY not in spec or _has_after_param(store):
-        return spec, []
-    value = spec.pop(AFTER_KEY)
-    names = [] if value is None else [value] if isinstance(value, str) else value
-    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
-        raise GridError(f"after: expected a task name or a list of task names, got {value!r}")
-    return spec, list(dict.fromkeys(names))
+    wanted = [key for key in TASK_KEYS if key in spec]
+    if not wanted:
+        return spec, TaskKeys()
+    params = _top_level_params(store)
+    after: list[str] = []
+    gpu_mem_mb = None
+    if "after" in wanted and "after" not in params:
+        value = spec.pop("after")
+        names = [] if value is None else [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+            raise GridError(f"after: expected a task name or a list of task names, got {value!r}")
+        after = list(dict.fromkeys(names))
+    if "gpu_mem_mb" in wanted and "gpu_mem_mb" not in params:
+        value = spec.pop("gpu_mem_mb")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise GridError(f"gpu_mem_mb: expected a whole number of MB (0 or more), got {value!r}")
+        gpu_mem_mb = value or None
+    return spec, TaskKeys(tuple(after), gpu_mem_mb)
 
 
-def _has_after_param(store: TaskStore) -> bool:
+def _top_level_params(store: TaskStore) -> set[str]:
     from pyruns_tui.params import yamlio
     from pyruns_tui.workspace.fsio import read_text
 
     layout = store.layout
     if layout.is_shell or not layout.config_default.exists():
-        return False
+        return set()
     try:
         defaults = yamlio.load_text(read_text(layout.config_default), where=str(layout.config_default))
     except PyrunsError:
-        return False
-    return isinstance(defaults, dict) and AFTER_KEY in defaults
+        return set()
+    return set(defaults) if isinstance(defaults, dict) else set()
 
 
 def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None = None,
                skip_existing: bool = False, max_tasks: int | None = None,
-               after: Sequence[str] | None = None) -> Plan:
+               keys: TaskKeys | None = None) -> Plan:
     """What `create_batch` would write (also `gen --dry-run`); raises GridError, writes nothing.
-    Every task waits for `after` and the spec's `after:` (split_after); unknown names are
-    refused with the one line of `run --after`."""
-    spec, spec_after = split_after(store, spec)
-    waits = list(dict.fromkeys([*(after or ()), *spec_after]))
-    if waits:
+    `keys` and the spec's own task keys (split_task_keys) are set on every task; unknown
+    dependencies are refused with the one line of `run --after`."""
+    spec, spec_keys = split_task_keys(store, spec)
+    keys = (keys or TaskKeys()).merged(spec_keys)
+    if keys.after:
         from pyruns_tui.runner.dependencies import check_after
 
-        check_after((), waits, {t.name: t.after for t in store.scan()}, what="after")
+        check_after((), keys.after, {t.name: t.after for t in store.scan()}, what="after")
     plan = _plan(store, spec, prefix, skip_existing, max_tasks)
-    if waits:
-        plan = replace(plan, tasks=tuple(replace(t, after=tuple(waits)) for t in plan.tasks))
+    if keys != TaskKeys():
+        plan = replace(plan, tasks=tuple(replace(t, after=keys.after, gpu_mem_mb=keys.gpu_mem_mb) for t in plan.tasks))
     return plan
 
 
@@ -148,12 +171,12 @@ def create_batch(
     skip_existing: bool = False,
     run: bool = False,
     max_tasks: int | None = None,
-    after: Sequence[str] | None = None,
+    keys: TaskKeys | None = None,
 ) -> BatchResult:
     """Check and expand `spec`, create its tasks (nothing is written when it is invalid:
-    GridError), each waiting for `after` and the spec's `after:`, then queue them when `run`.
+    GridError), each with `keys` and the spec's task keys (split_task_keys), then queue them when `run`.
     Give it a store of its own in a worker thread."""
-    plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks, after=after)
+    plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks, keys=keys)
     layout = store.layout
     info = read_script_info(layout)
     kind = "shell" if layout.is_shell else info.kind

@@ -43,6 +43,7 @@ class NewTask:
     config: dict[str, Any]
     command: str | None = None  # shell tasks: the filled command line for config.sh
     after: tuple[str, ...] = ()  # tasks it waits for (runner/dependencies.py)
+    gpu_mem_mb: int | None = None  # GPU memory it needs, MB (memory-aware placement)
 
 
 def stat_key(path: str | Path) -> StatKey | None:
@@ -390,7 +391,8 @@ class TaskStore:
                     for item in new:
                         name = unique_name(item.name, taken)
                         taken.add(name)
-                        task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after))
+                        task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
+                                    gpu_mem_mb=item.gpu_mem_mb)
                         files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
                         if item.command is not None:
                             files.append((L.CONFIG_SH, item.command.encode("utf-8")))

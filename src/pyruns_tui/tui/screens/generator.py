@@ -42,7 +42,7 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
 )
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace import edits
-from pyruns_tui.workspace.batch import BatchResult, create_batch, describe, split_after
+from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe, split_task_keys
 from pyruns_tui.workspace.bootstrap import read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
@@ -115,7 +115,7 @@ class GeneratorScreen(PyrunsScreen):
         self._pending_task: str | None = None
         self._ready = False
         self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
-        self.yaml_after: list[str] = []  # and those of the YAML spec's top-level `after:`
+        self.yaml_keys = TaskKeys()  # the YAML spec's task keys (`after:`, `gpu_mem_mb:`)
 
     # -- building -------------------------------------------------------------------------
 
@@ -216,11 +216,11 @@ class GeneratorScreen(PyrunsScreen):
 
     def current_spec(self) -> tuple[dict[str, Any], list[str]]:
         """The spec being edited (form or YAML) and its problems as `key: reason` lines."""
-        self.yaml_after = []
+        self.yaml_keys = TaskKeys()
         if self.yaml_mode:
             try:
                 spec = parse_spec(self.yaml_editor.text)
-                spec, self.yaml_after = split_after(self.pyruns.state.store, spec)  # `gen`'s rule
+                spec, self.yaml_keys = split_task_keys(self.pyruns.state.store, spec)  # `gen`'s rule
             except (ParamsError, GridError) as exc:
                 return {}, [str(exc)]
             if self.shell:
@@ -327,13 +327,13 @@ class GeneratorScreen(PyrunsScreen):
         self.query_one("#gen-run", Button).disabled = True
         self.query_one("#gen-status", Label).update(f"creating {data.count} tasks…")
         skip = self.query_one("#gen-skip", Checkbox).value
-        self._create(spec, self.prefix, skip, run, list(dict.fromkeys([*self.after, *self.yaml_after])))
+        self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys))
 
     @work(thread=True, exclusive=True, group="generator-create")
-    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, after: list[str]) -> None:
+    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, keys: TaskKeys) -> None:
         try:
             result = create_batch(TaskStore(self.pyruns.layout), spec, prefix=prefix, skip_existing=skip,
-                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks, after=after)
+                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
         except PyrunsError as exc:
             self.app.call_from_thread(self._create_done, None, str(exc))
             return
