@@ -524,6 +524,10 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
         assert isinstance(app.screen, TaskPicker)
         await pilot.press("escape")
         assert app.screen is gen
+        await press("ctrl+b")
+        assert isinstance(app.screen, TaskPicker)
+        await pilot.press("escape")
+        assert app.screen is gen
         await edit(pilot, row(gen, "lr"))
         await press("ctrl+t")
         assert read_script_info(demo).pinned_params == ["lr"]
