@@ -73,8 +73,8 @@ def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
 
 
 def to_front_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
-    """Queue tasks ahead of every other queued one (their priority, as `run --priority`); see `client.start_or_wake`."""
-    return _outcome("moved to the front", names, lambda: control.to_front(store, names, start_runner=False), True)
+    """Queue tasks ahead of every other queued one (their priority, as `run --priority`)."""
+    return _outcome("moved to the front", names, lambda: control.to_front(store, names), False)
 
 
 def force_start_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
