@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.manager import ManagerScreen
@@ -76,11 +77,23 @@ async def settle(pilot: Pilot[None]) -> ManagerScreen:
         snapshot = app.state.snapshot
         return browser.settled and not browser.index.diff(snapshot.tasks, snapshot.versions)
 
-    await app.workers.wait_for_complete()
+    await workers_done(pilot)
     await wait_for(pilot, done)
-    await app.workers.wait_for_complete()
+    await workers_done(pilot)
     await pilot.pause()
     return manager(app)
+
+
+async def workers_done(pilot: Pilot[None]) -> None:
+    """Wait for the app's workers; a refresh cancelled by a newer one (tasks running, the disk
+    watched) is not a failure: wait for those still going."""
+    for _ in range(200):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await pilot.pause(0.02)
+    raise AssertionError("the app's workers kept being cancelled")
 
 
 async def refresh(pilot: Pilot[None]) -> ManagerScreen:

@@ -18,7 +18,7 @@ async def test_p_moves_a_queued_task_to_the_front(project: Project) -> None:
     names = [project.add(n, f"open({str(order)!r}, 'a').write({n!r} + '\\n')") for n in ("a", "b", "c")]
     control.queue(project.store, [blocker, *names])
     until(lambda: project.task(blocker).status is Status.RUNNING, what="the blocker to run")
-    async with PyrunsApp(project.layout, start_mode="manager").run_test(size=(160, 30)) as pilot:
+    async with PyrunsApp(project.layout, start_mode="manager", watch_disk=False).run_test(size=(160, 30)) as pilot:
         screen = await settle(pilot)
         screen.table.move_to("c")
         await pilot.press("P")
