@@ -6,23 +6,33 @@ Generator) followed by `a r` ran the Manager's select-all and run-all, and `2 3`
 a Manager still mounting. Here the app holds each new key until the previous one has been
 handled all the way up: a `KeyHandled` marker is posted behind the key to the same widget and
 bubbles the same path, so it reaches the app only after the key's binding (and a screen switch it
-awaited) is done.
+awaited) is done. A key's handler may post messages that act later (an Input's Enter posts
+`Submitted`, whose handler moves the focus): the marker goes round again, behind them, until a
+round finds nothing left in the queues along the key's path.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 
 from textual import events
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 
-STUCK_S = 1.0  # a marker lost with its widget (removed by the key) releases the next key after this
+WATCH_S = 0.1  # how often a marker in flight is checked for a target removed under it (marker lost)
+STUCK_S = 30.0  # last resort: a marker lost some other way; a slow key (a busy machine) is waited for
+MAX_ROUNDS = 8  # a widget that keeps posting to itself (an animation) does not hold the keys forever
 
 
 class KeyHandled(Message):
     """The key posted just before this marker, to the same widget, has been handled."""
+
+    def __init__(self, serial: int) -> None:
+        super().__init__()
+        self.serial = serial
 
 
 class KeyOrder(App[None]):
@@ -32,7 +42,11 @@ class KeyOrder(App[None]):
         super().__init__()
         self._held_keys: deque[events.Key] = deque()
         self._key_busy = False
-        self._stuck_timer: Timer | None = None
+        self._stuck_timer: Timer | None = None  # watches the marker in flight
+        self._key_target: Widget | None = None
+        self._rounds = 0
+        self._serial = 0  # of the marker in flight: a late or replaced one is ignored
+        self._marker_posted = 0.0
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -46,20 +60,53 @@ class KeyOrder(App[None]):
     async def _dispatch_key(self, event: events.Key) -> None:
         self._key_busy = True
         target = self.focused or self.screen
+        self._key_target = target
+        self._rounds = 0
         await super().on_event(event)
-        if not target.post_message(KeyHandled()):
+        self._post_marker(target)
+
+    def _post_marker(self, target: Widget) -> None:
+        self._rounds += 1
+        self._serial += 1
+        if not target.post_message(KeyHandled(self._serial)):
             self._key_done()
             return
-        self._stuck_timer = self.set_timer(STUCK_S, self._key_done)
+        self._marker_posted = time.monotonic()
+        if self._stuck_timer is None:
+            self._stuck_timer = self.set_interval(WATCH_S, self._watch_marker)
+
+    def _watch_marker(self) -> None:
+        target = self._key_target
+        if target is None or time.monotonic() - self._marker_posted > STUCK_S:
+            self._key_done()
+        elif not target.is_attached:  # removed by the key (a dialog closed): its queue went with it
+            self._key_target = self.screen
+            self._post_marker(self.screen)
 
     def on_key_handled(self, message: KeyHandled) -> None:
         message.stop()
+        if message.serial != self._serial or not self._key_busy:
+            return
+        target = self._key_target
+        if target is not None and self._rounds < MAX_ROUNDS and target.is_attached and (
+                self._rounds == 1 or self._messages_waiting(target)):
+            # round 1 passed before what the key's handlers posted (always go round once more)
+            self._post_marker(target)
+            return
         self._key_done()
 
-    def _key_done(self) -> None:
+    def _messages_waiting(self, target: Widget) -> bool:
+        return any(node._message_queue.qsize() for node in target.ancestors_with_self if node is not self)
+
+    def _cancel_stuck_timer(self) -> None:
         if self._stuck_timer is not None:
             self._stuck_timer.stop()
             self._stuck_timer = None
+
+    def _key_done(self) -> None:
+        self._cancel_stuck_timer()
+        self._key_target = None
+        self._serial += 1
         self._key_busy = False
         if self._held_keys:
             self.call_later(self._release_key)

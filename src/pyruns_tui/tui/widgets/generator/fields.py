@@ -339,9 +339,9 @@ class FieldRow(Widget, can_focus=True):
             event.stop()
             event.prevent_default()
             self._pending += event.character
-        elif isinstance(self._editor, Input) and self._editor.has_focus:
-            # sent to the row while the editor mounted, handled after: an Input stops the keys it
-            # takes itself, so this one never reached it
+        elif isinstance(self._editor, Input) and self.screen.focused is self._editor:
+            # sent to the row while the editor mounted, handled after (before the editor's Focus
+            # event: has_focus is not set yet): an Input stops the keys it takes, so this one is new
             event.stop()
             event.prevent_default()
             self._editor.insert_text_at_cursor(event.character)

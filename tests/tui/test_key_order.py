@@ -1,0 +1,61 @@
+"""KeyOrder: each key is handled on the widget focused when its turn comes, however slow the one before."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+from textual.app import ComposeResult
+from textual.widgets import Button, Input
+
+from pyruns_tui.tui.key_order import KeyOrder
+from tests.waiting import wait_for
+
+SLOW_S = 1.5  # longer than the fixed second after which the next key used to be let through
+
+
+class SlowMove(Input):
+    """`>` takes a while (a busy machine), then moves the focus to the next field."""
+
+    async def on_key(self, event: events.Key) -> None:
+        if event.key == "greater_than_sign":
+            event.stop()
+            event.prevent_default()
+            await asyncio.sleep(SLOW_S)
+            self.screen.focus_next()
+
+
+class Form(KeyOrder):
+    def compose(self) -> ComposeResult:
+        yield SlowMove(id="first")
+        yield Input(id="second")
+        yield Button("close", id="close")
+
+    def on_button_pressed(self) -> None:
+        self.query_one("#close").remove()
+
+
+def burst(app: KeyOrder, *keys: tuple[str, str | None]) -> None:
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def test_a_key_after_a_slow_one_waits_for_it() -> None:
+    app = Form()
+    async with app.run_test() as pilot:
+        app.query_one("#first").focus()
+        await pilot.pause()
+        burst(app, ("greater_than_sign", ">"), ("x", "x"))
+        second = app.query_one("#second", Input)
+        await wait_for(pilot, lambda: second.value or app.query_one("#first", Input).value, what="the x typed")
+        assert second.value == "x" and app.query_one("#first", Input).value == ""
+
+
+async def test_a_key_that_removes_its_widget_lets_the_next_one_go() -> None:
+    app = Form()
+    async with app.run_test() as pilot:
+        app.query_one("#close").focus()
+        await pilot.pause()
+        burst(app, ("enter", "\r"), ("tab", "\t"), ("y", "y"))  # the button goes; the marker went with it
+        first = app.query_one("#first", Input)
+        await wait_for(pilot, lambda: first.value == "y", what="the y typed into the first field")
