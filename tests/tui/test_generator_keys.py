@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Select
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace
@@ -59,3 +60,35 @@ async def test_keys_typed_after_enter_go_to_the_next_field(demo: Layout) -> None
         burst(pilot, "end", "1", "enter", "7", "8")  # Enter's move to dropout happens after the Enter key
         await until(pilot, lambda: row(gen, "dropout").text == "0.178")
         assert row(gen, "hidden").text == "2561"
+
+
+async def test_keys_on_a_choice_field_stay_in_it(demo: Layout) -> None:
+    """Letters pick a choice in place; ↑/↓ and screen keys (2, q, ?) never open the list or leave."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        select = await edit(pilot, row(gen, "arch"))
+        assert isinstance(select, Select)
+        await pilot.press("down", "up", "2", "q", "question_mark", "3")
+        assert app.is_running and app.screen is gen and not select.expanded
+        assert app.focused is select and row(gen, "arch").text == "resnet18"
+        await pilot.press("r")
+        assert row(gen, "arch").text == "resnet34"  # the next choice starting with r
+        await pilot.press("v")
+        assert row(gen, "arch").text == "vit-s" and not select.expanded
+        await pilot.press("space")
+        assert select.expanded  # asked for: space (or Enter, or a click) opens the list
+        await pilot.press("escape")
+        switch = await edit(pilot, row(gen, "amp"))
+        await pilot.press("q", "2")
+        assert app.is_running and app.screen is gen and app.focused is switch
+
+
+async def test_a_letter_typed_while_a_choice_field_mounts_picks_a_choice(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await edit(pilot, row(gen, "dropout"))
+        burst(pilot, "tab", "tab", "tab", "s")  # the optim title, lr, optimizer (mounting)
+        await until(pilot, lambda: row(gen, "optimizer").text == "sgd")
+        assert app.screen is gen and app.is_running

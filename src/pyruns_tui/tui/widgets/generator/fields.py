@@ -21,6 +21,7 @@ from pyruns_tui.params.form_model import (
     one_line,
     value_to_text,
 )
+from pyruns_tui.tui.widgets.generator.choice_select import ChoiceSelect
 
 PIN = "⚑"
 WARN = "⚠"
@@ -298,8 +299,8 @@ class FieldRow(Widget, can_focus=True):
         if not self.text_mode and field.kind == "choice" and field.choices:
             options = [(str(choice), choice) for choice in field.choices]
             blank = self._value is None  # `null` is a choice only for a field that holds null
-            return Select(options, value=Select.NULL if blank else self._value,
-                          prompt="null", allow_blank=blank, compact=True, classes="field-editor")
+            return ChoiceSelect(options, value=Select.NULL if blank else self._value,
+                                prompt="null", allow_blank=blank, compact=True, classes="field-editor")
         placeholder = "null" if field.kind != "list" else "null  (a, b  or  [a, b])"
         return Input(self._text, placeholder=placeholder, compact=True, select_on_focus=False,
                      classes="field-editor")
@@ -322,8 +323,8 @@ class FieldRow(Widget, can_focus=True):
         await self.mount_all([self._label_widget, self._editor, self._badge_widget, self._notes_widget])
         if not self.is_attached:  # the form was rebuilt while the editor mounted (a task loaded)
             return
-        if self._pending and isinstance(self._editor, Input):
-            self._editor.insert_text_at_cursor(self._pending)
+        for character in self._pending:
+            self._type(character)
         self._pending = ""
         if self.screen.focused is self:  # (has_focus is updated a message later)
             self.screen.set_focus(self._editor, scroll_visible=False)
@@ -339,12 +340,19 @@ class FieldRow(Widget, can_focus=True):
             event.stop()
             event.prevent_default()
             self._pending += event.character
-        elif isinstance(self._editor, Input) and self.screen.focused is self._editor:
-            # sent to the row while the editor mounted, handled after (before the editor's Focus
-            # event: has_focus is not set yet): an Input stops the keys it takes, so this one is new
+        elif self.screen.focused is self._editor is not None and (
+                isinstance(self._editor, Input) or event.key != "space"):  # space: a Select/Switch binding
+            # sent to the row while the editor mounted and handled after (before the editor's Focus
+            # event: has_focus is not set yet), or a letter a Switch left: typed, never a screen key
             event.stop()
             event.prevent_default()
-            self._editor.insert_text_at_cursor(event.character)
+            self._type(event.character)
+
+    def _type(self, character: str) -> None:
+        if isinstance(self._editor, Input):
+            self._editor.insert_text_at_cursor(character)
+        elif isinstance(self._editor, ChoiceSelect) and character != " ":
+            self._editor.choose_by_letter(character)
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
         self.call_after_refresh(self._stop_if_left)
