@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,6 +28,7 @@ from pyruns_tui.tui.widgets.monitor.task_list import TaskList
 from pyruns_tui.workspace.model import Status, Task
 
 SHOW_DELAY_S = 0.08  # moving through the list quickly opens only the task the cursor stops on
+NARROW_COLUMNS = 80  # below this the task list gives up 10 columns to the log
 
 
 class MonitorScreen(PyrunsScreen):
@@ -42,6 +43,7 @@ class MonitorScreen(PyrunsScreen):
     DEFAULT_CSS = """
     MonitorScreen #monitor-body { height: 1fr; }
     MonitorScreen #monitor-side { width: 30; border-right: vkey $panel-lighten-2; }
+    MonitorScreen.-narrow #monitor-side { width: 20; }
     MonitorScreen #monitor-side.-hidden-panel SystemPanel { display: none; }
     MonitorScreen SystemPanel { border-top: hkey $panel-lighten-2; }
     MonitorScreen #monitor-main { width: 1fr; height: 1fr; }
@@ -162,6 +164,9 @@ class MonitorScreen(PyrunsScreen):
     @on(TaskList.Marked)
     def _marked(self) -> None:
         self._refresh_dependents()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")  # the log keeps 40 of 60 columns
 
     def on_mount(self) -> None:
         self.on_tasks_changed()

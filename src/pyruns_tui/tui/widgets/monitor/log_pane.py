@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on
@@ -32,6 +33,48 @@ def run_selector(indices: list[int], current: int | None) -> Text:
         return text
     for index in indices:
         text.append(f" run{index} ", style="bold reverse" if index == current else "dim")
+    return text
+
+
+@dataclass
+class HeaderPart:
+    """One item of the log header: `variants` from the full text to the shortest. Until the line
+    fits, the step of lowest priority is taken: shortening a part (at `shorten_at`, default its
+    `priority`) or leaving it out (at `priority`); the first part (the task) is only cut."""
+
+    priority: int
+    variants: list[Text]
+    gap: int = 0  # spaces before it
+    shorten_at: int | None = None
+
+
+def fit_header(parts: list[HeaderPart], width: int) -> Text:
+    """The header line of `parts` (in their order) in `width` cells (0: unknown, everything)."""
+    chosen = {id(part): 0 for part in parts}
+
+    def line() -> Text:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for part in parts:
+            if id(part) in chosen:
+                out.append(" " * part.gap)
+                out.append_text(part.variants[chosen[id(part)]])
+        return out
+
+    steps: list[tuple[int, HeaderPart, bool]] = []  # (priority, part, leave out)
+    for part in parts[1:]:
+        shorten_at = part.priority if part.shorten_at is None else part.shorten_at
+        steps += [(shorten_at, part, False)] * (len(part.variants) - 1) + [(part.priority, part, True)]
+    text = line()
+    for _, part, leave_out in sorted(steps, key=lambda step: step[0]):
+        if not width or text.cell_len <= width:
+            break
+        if leave_out:
+            del chosen[id(part)]
+        else:
+            chosen[id(part)] += 1
+        text = line()
+    if width:
+        text.truncate(width, overflow="ellipsis")
     return text
 
 
@@ -74,6 +117,7 @@ class LogPane(Vertical):
         self.watch(self._view, "follow", self._update_header, init=False)
         self.watch(self._view, "lines", self._update_header, init=False)
         self.watch(self._view, "search", self._update_header, init=False)
+        self.watch(self._view, "scroll_x", self._update_header, init=False)
         self._update_header()
 
     def show(self, task: Task | None, run: int | None = None) -> None:
@@ -124,48 +168,71 @@ class LogPane(Vertical):
         return run
 
     def _update_header(self) -> None:
-        header = Text(no_wrap=True, overflow="ellipsis")
+        header = self.query_one(".logpane--header", Static)
+        header.update(fit_header(self._header_parts(), header.size.width))
+
+    def on_resize(self) -> None:
+        self._update_header()
+
+    def _header_parts(self) -> list[HeaderPart]:
         task = self.shown_task
         if task is None:
-            header.append(" no task", style="dim")
-        else:
-            glyph, style = STATUS_GLYPHS[task.status]
-            header.append(f" {glyph} ", style=style)
-            header.append(task.name, style="bold")
-            header.append("  ")
-            header.append_text(run_selector([r.index for r in task.runs], self.run))
-            view = self._view
-            if view.source is not None:
-                header.append("  ")
-                header.append("● follow" if view.follow else "‖ paused", style="green" if view.follow else "yellow")
-                header.append(f"  {view.lines:,} lines", style="dim")
-                header.append_text(self._progress_text(task))
-                if view.search:
-                    header.append(f"  /{view.search}", style="bold yellow")
-                    position = view.match_position()
-                    if position is not None:
-                        header.append(f" {position[0]}/{position[1]}", style="yellow")
-            failure = failure_text(task) if task.runs and self.run == task.runs[-1].index else None
-            if failure:
-                header.append(f"  ✖ {failure}", style="bold red")
-        self.query_one(".logpane--header", Static).update(header)
+            return [HeaderPart(100, [Text(" no task", style="dim")])]
+        glyph, style = STATUS_GLYPHS[task.status]
+        name = Text(f" {glyph} ", style=style)
+        name.append(task.name, style="bold")
+        indices = [r.index for r in task.runs]
+        parts = [HeaderPart(100, [name])]
+        if indices and self.run is not None:
+            short = Text(f"run {self.run}/{indices[-1]}" if len(indices) > 1 else f"run{self.run}", style="bold")
+            parts.append(HeaderPart(80, [run_selector(indices, self.run), short], gap=2, shorten_at=65))
+        view = self._view
+        if view.source is not None:
+            follow = ("● follow", "green") if view.follow else ("‖ paused", "yellow")
+            parts.append(HeaderPart(85, [Text(follow[0], style=follow[1]), Text(follow[0][0], style=follow[1])], gap=2))
+            parts.append(HeaderPart(30, [Text(f"{view.lines:,} lines", style="dim")], gap=2))
+            parts.extend(self._progress_parts(task))
+            sideways = self._sideways_text()
+            if sideways:
+                parts.append(HeaderPart(50, [Text(sideways, style="cyan")], gap=2))
+            if view.search:
+                search = Text(f"/{view.search}", style="bold yellow")
+                position = view.match_position()
+                if position is not None:
+                    search.append(f" {position[0]}/{position[1]}", style="yellow")
+                parts.append(HeaderPart(95, [search], gap=2))
+        failure = failure_text(task) if task.runs and self.run == task.runs[-1].index else None
+        if failure:
+            parts.append(HeaderPart(90, [Text(f"✖ {failure}", style="bold red")], gap=2))
+        return parts
 
-    def _progress_text(self, task: Task) -> Text:
-        """`  ██▌   42%  eta 3m05s  epoch 3/10 · 812/1563` for the running run shown, else empty."""
-        text = Text()
+    def _sideways_text(self) -> str:
+        """`⇆ 41-88/160` while lines are wider than the view (h/l scroll), else empty."""
+        view = self._view
+        width, total = view.scrollable_content_region.width, view.virtual_size.width
+        if view.wrap or not width or total <= width:
+            return ""
+        left = int(view.scroll_x)
+        return f"⇆ {left + 1}-{min(total, left + width)}/{total}"
+
+    def _progress_parts(self, task: Task) -> list[HeaderPart]:
+        """`██▌   42%`, `eta 3m05s`, `epoch 3/10 · 812/1563` for the running run shown, else none."""
         last = task.last_run
         if task.status is not Status.RUNNING or last is None or last.index != self.run:
-            return text
+            return []
         progress = read_run_progress(self.workspace.task_dir(task.name), run=self.run)
         if progress is None:
-            return text
-        text.append(f"  {format_progress(progress.progress)}", style="green")
+            return []
+        parts = []
+        if progress.progress is not None:
+            percent = Text(f"{int(progress.progress * 100)}%", style="green")
+            parts.append(HeaderPart(70, [Text(format_progress(progress.progress), style="green"), percent], gap=2))
         eta = progress.eta_at(time.time())
         if eta is not None:
-            text.append(f"  eta {format_duration(eta)}", style="cyan")
-        if not self.compact:
-            text.append(f"  {progress.progress_label}", style="dim")
-        return text
+            parts.append(HeaderPart(60, [Text(f"eta {format_duration(eta)}", style="cyan")], gap=2))
+        if not self.compact and progress.progress_label:
+            parts.append(HeaderPart(20, [Text(progress.progress_label, style="dim")], gap=2))
+        return parts
 
     @on(LogView.MatchMoved)
     def _match_moved(self, event: LogView.MatchMoved) -> None:

@@ -54,7 +54,7 @@ class LogView(ScrollView, can_focus=True):
     """
 
     DEFAULT_CSS = """
-    LogView { background: $surface; overflow-x: auto; overflow-y: scroll; }
+    LogView { background: $surface; overflow-x: auto; overflow-y: scroll; scrollbar-size-horizontal: 0; }
     LogView:focus { background-tint: $foreground 3%; }
     LogView > .logview--match { background: $warning-darken-2; color: $text; }
     LogView > .logview--current { background: $accent; color: $text; text-style: bold; }

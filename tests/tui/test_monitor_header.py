@@ -1,0 +1,67 @@
+"""The Monitor's log header fits its pane at 120, 80 and 60 columns: details go first, never the essentials."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from rich.cells import cell_len
+from textual.widgets import Static
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
+from pyruns_tui.workspace.store import TaskStore
+from tests.tui.monitor_fixtures import add_run, add_task
+from tests.waiting import wait_for
+
+NAME = "sweep_lr-0.01"
+WIDE_LINE = b"epoch 3:  42%|" + b"\xe2\x96\x88" * 120 + b"| 812/1563 [01:05<01:36, 8.1it/s, loss=0.31]\n"
+
+
+def header_of(pane: LogPane) -> tuple[str, int]:
+    header = pane.query_one(".logpane--header", Static)
+    return str(header.render()), header.size.width
+
+
+@pytest.fixture
+def running(store: TaskStore, layout: Layout) -> TaskStore:
+    """Two running tasks, the first on its second run with a progress sidecar and a 160-column line."""
+    for name in (NAME, "sweep_lr-0.1"):
+        add_task(store, name)
+        add_run(store, name, Status.FAILED, b"run 1\n", minute=0)
+        add_run(store, name, Status.RUNNING, b"warming up\n" + WIDE_LINE, minute=1, pid=4242)
+        write_run_progress(layout.task_dir(name), RunProgress(
+            run=2, progress=0.42, progress_label="epoch 3/10 · 812/1563", eta_s=96.0, updated_at=time.time()))
+    return store
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (60, 20)])
+async def test_the_log_header_fits_the_pane(layout: Layout, running: TaskStore, size: tuple[int, int]) -> None:
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.show_task(NAME)
+        pane = screen.log_pane
+        await wait_for(pilot, lambda: "42%" in header_of(pane)[0], what=f"the progress in the header {header_of(pane)}")
+        text, width = header_of(pane)
+        assert cell_len(text) <= width and "…" not in text, (text, width)
+        assert NAME in text and "●" in text  # the task and the follow state are always there
+        if size[0] >= 80:
+            assert "● follow" in text and ("run1" in text or "run 2/2" in text)
+        if size[0] >= 120:
+            assert "eta" in text and "⇆ 1-" in text  # the sideways position of the 160-column line
+        assert pane.size.width >= 38  # at 60 columns the task list gives room to the log
+        await pilot.press("v")  # the split view: two compact panes
+        panes = list(screen.query(LogPane).results())
+        await wait_for(pilot, lambda: sum(p.display and p.shown_task is not None for p in panes) >= 2,
+                       what="two panes")
+        for split in panes:
+            if split.display and split.shown_task is not None and split.size.width:
+                text, width = header_of(split)
+                assert cell_len(text) <= width and "…" not in text and split.shown_task.name in text, (text, width)
