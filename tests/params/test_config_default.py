@@ -14,6 +14,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.config_default import config_default_text, defaults_from_text
 from pyruns_tui.params.yamlio import load_roundtrip
+from tests.conftest import DEMO
 
 
 def literal(value: Any) -> str:
@@ -155,3 +156,10 @@ def test_required_parameters_are_marked() -> None:
     lines = config_default_text(sp).splitlines()
     assert lines[0].endswith("# dataset folder; required")
     assert lines[1].endswith("# required") and lines[2] == "opt: sgd"
+
+
+def test_help_comments_line_up_two_spaces_after_the_widest_value() -> None:
+    text = config_default_text(extract_params((DEMO / "train.py").read_text(), "train.py"))
+    columns = {line.index(" # ") + 1 for line in text.splitlines() if " # " in line}
+    widest = max(len(line.split(" # ")[0].rstrip()) for line in text.splitlines() if " # " in line)
+    assert columns == {widest + 2}, text

@@ -162,6 +162,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 # libyaml composes recursively in C: deep nesting overflows small thread stacks (segfault),
 # so texts that could nest deeper than this go to the pure-Python loader instead.
 _C_DEPTH_GUARD = 256
+MAX_COMMENT_COLUMN = 48  # a longer `key: value` line gets its comment two spaces after it, not the others
 _NOT_FLOW_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -496,6 +497,29 @@ def _locate(mapping: CommentedMap, path: str) -> tuple[CommentedMap, Any, int] |
     return None
 
 
+def _add_aligned_comments(eol: list[tuple[CommentedMap, Any, int, str]], indent: int) -> None:
+    """End-of-line comments in one column per mapping, two spaces after its widest `key: value`
+    (ruamel alone placed them one or two spaces after each value, differing between lines)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    flat = CommentedSeq(item for owner, key, _, _ in eol for item in (key, owner[key]))
+    buf = io.StringIO()
+    rt = _ruamel()
+    rt.width = 4096
+    rt.dump(flat, buf)
+    rendered = buf.getvalue().splitlines()  # `- key` and `- value`, one line each when plain
+    if len(rendered) != len(flat):
+        rendered = [""] * len(flat)
+    widths = [depth * indent + len(rendered[2 * i]) + len(rendered[2 * i + 1]) - 2
+              for i, (_, _, depth, _) in enumerate(eol)]  # "- k" + "- v" -> "k: v"
+    columns: dict[int, int] = {}
+    for (owner, _, _, _), width in zip(eol, widths, strict=True):
+        if width <= MAX_COMMENT_COLUMN:
+            columns[id(owner)] = max(columns.get(id(owner), 0), width + 2)
+    for (owner, key, _, text), width in zip(eol, widths, strict=True):
+        owner.yaml_add_eol_comment("# " + text, key, column=max(columns.get(id(owner), 0), width + 2))
+
+
 def dump_commented(data: dict, comments: dict[str, str]) -> str:
     """ruamel text of `data` with `comments[dotted.key]` as each key's comment.
 
@@ -507,6 +531,7 @@ def dump_commented(data: dict, comments: dict[str, str]) -> str:
 
     root = _commentable(data)
     indent = 2
+    eol: list[tuple[CommentedMap, Any, int, str]] = []
     for path, help_text in comments.items():
         lines = _comment_lines(str(help_text))
         found = _locate(root, path) if lines else None
@@ -515,10 +540,11 @@ def dump_commented(data: dict, comments: dict[str, str]) -> str:
         owner, key, depth = found
         value = owner[key]
         if len(lines) == 1 and not (isinstance(value, (CommentedMap, CommentedSeq)) and value):
-            owner.yaml_add_eol_comment("# " + lines[0], key)
+            eol.append((owner, key, depth, lines[0]))
         else:
             owner.yaml_set_comment_before_after_key(
                 key, before="\n".join(lines), indent=depth * indent)
+    _add_aligned_comments(eol, indent)
     rt = _ruamel()
     rt.indent(mapping=indent, sequence=indent + 2, offset=indent)
     buf = io.StringIO()
