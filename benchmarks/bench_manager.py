@@ -61,14 +61,14 @@ def build_workspace(root: Path, count: int) -> Path:
     return root
 
 
-async def _measure(root: Path, queries: tuple[str, ...]) -> dict[str, object]:
+async def _measure(root: Path, queries: tuple[str, ...], workspace: str = "train") -> dict[str, object]:
     import psutil
 
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.screens.manager import ManagerScreen
     from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
 
-    layout = Layout(root=root / PYRUNS_DIR, name="train")
+    layout = Layout(root=root / PYRUNS_DIR, name=workspace)
     total = sum(1 for p in layout.tasks_dir.iterdir() if not p.name.startswith("."))
     start, cpu_start = time.perf_counter(), time.process_time()
     app = PyrunsApp(layout, start_mode="manager", watch_disk=True)
@@ -151,9 +151,10 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--datatable", action="store_true", help="also time Textual's DataTable")
     parser.add_argument("--child", metavar="ROOT", help=argparse.SUPPRESS)
+    parser.add_argument("--workspace", default="train", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_measure(Path(args.child), QUERIES))))
+        print(json.dumps(asyncio.run(_measure(Path(args.child), QUERIES, args.workspace))))
         return
     with tempfile.TemporaryDirectory() as tmp:
         begin = time.perf_counter()
