@@ -72,6 +72,8 @@ def build(root: Path, count: int) -> list[dict[str, float]]:
     """init + gen in batches of at most 10,000; the time (and load) of each batch."""
     (root / "train.py").write_text(SCRIPT)
     pyr(root, "init", "train.py")
+    pyr(root, "pin", "--param", "lr")  # ls and the Manager show pinned parameters: every config is read
+    pyr(root, "pin", "--param", "opt")
     batches = []
     for i in range(max(1, count // BATCH)):
         size = min(count, BATCH)

@@ -42,14 +42,31 @@ def check_depth(value: Any, what: str = "value") -> None:
         raise ValueError(f"{what} nests more than {MAX_JSON_DEPTH} levels deep")
 
 
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for all: json.loads(..., parse_constant=) builds one per call
+
+
 def loads_json(data: bytes | str) -> Any:
     """Strict JSON (no NaN/Infinity) nesting at most MAX_JSON_DEPTH levels; ValueError otherwise."""
     try:
-        value = json.loads(data, parse_constant=_reject_constant)
+        value = _DECODER.decode(data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data)
     except RecursionError:
         raise ValueError(f"JSON nests more than {MAX_JSON_DEPTH} levels deep") from None
     opens = data.count(b"[") + data.count(b"{") if isinstance(data, bytes) else data.count("[") + data.count("{")
     if opens > MAX_JSON_DEPTH:  # else it cannot nest deeper
+        check_depth(value, "JSON")
+    return value
+
+
+def loads_compact_json(text: str) -> Any:
+    """`loads_json` of compact JSON text this program wrote itself (no surrounding whitespace):
+    the C scanner without json's Python-level wrapper, which cost more than the parse."""
+    try:
+        value, end = _DECODER.scan_once(text, 0)
+    except (StopIteration, RecursionError):
+        raise ValueError("not compact JSON") from None
+    if end != len(text):
+        raise ValueError("not compact JSON")
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
         check_depth(value, "JSON")
     return value
 
@@ -71,14 +88,16 @@ def write_all(fd: int, data: bytes) -> None:
 SHARED_MODE = 0o666  # workspace files: the umask decides who else may read and write them (umask 002: the group)
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHARED_MODE) -> None:
-    """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole."""
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHARED_MODE) -> os.stat_result:
+    """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole.
+    Returns the stat of what was written (the rename keeps inode, mtime and size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         write_all(fd, data)
         if fsync:
             os.fsync(fd)
+        written = os.fstat(fd)
     except BaseException as exc:
         if isinstance(exc, OSError) and exc.filename is None:
             exc.filename = str(path)  # the error names the file it was for
@@ -93,6 +112,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHA
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    return written
 
 
 def atomic_write_text(path: Path, text: str, *, fsync: bool = True, mode: int = SHARED_MODE) -> None:

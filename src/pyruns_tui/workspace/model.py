@@ -106,9 +106,9 @@ _RUN_OPTIONAL = ("backend", "slurm_job_id", "node", "restarts", "gpu_mem_peak_mb
 
 
 def _check_types(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
-    for key, allowed in types.items():
-        value = data.get(key)
-        if key in data and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
+    for key, value in data.items():
+        allowed = types.get(key)
+        if allowed is not None and (not isinstance(value, allowed) or (value.__class__ is bool and bool not in allowed)):
             raise TypeError(f"{key!r} has the wrong type ({type(value).__name__})")
 
 

@@ -38,6 +38,8 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """`{"model": {"depth": 18}}` -> `{"model.depth": 18}`."""
+    if not prefix and not any(isinstance(value, Mapping) for value in config.values()):
+        return dict(config)  # already flat (most configs): a copy, as built below
     flat: dict[str, Any] = {}
     for key, value in config.items():
         path = f"{prefix}{key}"
@@ -121,10 +123,24 @@ class Query:
     def needs_metrics(self) -> bool:
         return any(t.kind == "compare" for t in self.terms)
 
+    @property
+    def needs_params(self) -> bool:
+        """Whether some term looks at parameters (else a task's task_info.json alone decides)."""
+        return any(t.kind != "keyed" or t.key not in TASK_KEYS for t in self.terms)
+
+    def status_filter(self) -> Callable[[str], bool] | None:
+        """What the `status:` terms ask of a status value (None: they ask nothing)."""
+        terms = [(t.value, t.negate) for t in self.terms if t.kind == "keyed" and t.key == "status"]
+        if not terms:
+            return None
+        return lambda status: all(status.startswith(value) != negate for value, negate in terms)
+
     def matches(self, view: TaskView) -> bool:
         return all(_match(term, view) != term.negate for term in self.terms)
 
 
+# keys of `key:value` terms answered by task_info.json alone
+TASK_KEYS = frozenset({"status", "name", "notes", "pinned", "error"})
 # numbers of the last run a comparison may name (`gpu_mem_peak_mb>20000`), before metrics and params
 RUN_FIELDS = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
 

@@ -33,9 +33,12 @@ def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
     if isinstance(query, str):
         query = parse_query(query)
     views = []
-    for task, config in store.iter_tasks_with_config():
+    by_task_alone = not query.needs_params  # then configs are read for the matching tasks only
+    for task in store.scan(status=query.status_filter()):
+        if by_task_alone and query.terms and not query.matches(TaskView(task=task, params={}, metrics={})):
+            continue
         metrics = last_metrics(store, task.name) if query.needs_metrics else {}
-        view = TaskView(task=task, params=flatten(config), metrics=metrics)
-        if query.matches(view):
+        view = TaskView(task=task, params=flatten(store.config_or_empty(task.name)), metrics=metrics)
+        if by_task_alone or query.matches(view):
             views.append(view)
     return views

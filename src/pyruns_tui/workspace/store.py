@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -29,10 +28,9 @@ from pyruns_tui.workspace.fsio import (
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
+from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of
 
 _read_json = read_json  # the parse of task files (tests count the calls)
-_CACHE_VERSION = 1
-StatKey = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -67,10 +65,12 @@ def info_mode(data: dict[str, Any]) -> int:
 PARALLEL_WRITES_FROM = 200  # tasks per batch from which create_tasks writes with two threads
 
 
-def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, bytes]]]]) -> None:
+def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, bytes]]]]) -> dict[tuple[str, str], StatKey]:
     """Create each task folder with its files inside the staging folder (plain writes: it is
     synced before anything is renamed in; paths relative to it: short lookups). A big batch is
-    written by two threads: the work is in the kernel (mkdir, create), where they overlap."""
+    written by two threads: the work is in the kernel (mkdir, create), where they overlap.
+    Returns the stat key of each file written, for the scan index (a rename keeps it)."""
+    keys: dict[tuple[str, str], StatKey] = {}
 
     def write(part: Sequence[tuple[str, list[tuple[str, bytes]]]]) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -80,12 +80,13 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
                 fd = os.open(f"{name}/{file_name}", flags, SHARED_MODE, dir_fd=stage_fd)
                 try:
                     write_all(fd, data)
+                    keys[name, file_name] = key_of(os.fstat(fd))
                 finally:
                     os.close(fd)
 
     if len(batch) < PARALLEL_WRITES_FROM:
         write(batch)
-        return
+        return keys
     import threading  # (concurrent.futures costs ~8 ms to import)
 
     errors: list[BaseException] = []
@@ -104,6 +105,7 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
         helper.join()
     if errors:
         raise errors[0]  # the caller removes the staging folder
+    return keys
 
 
 def _process_exists(pid: int) -> bool:
@@ -122,22 +124,20 @@ class TaskStore:
     def __init__(self, layout: Layout, *, disk_cache: bool = False) -> None:
         self.layout = layout
         self._tasks_dir = str(layout.tasks_dir)  # hot paths join strings, not Paths
-        self._use_disk_cache = disk_cache
+        self._index = ScanIndex(layout.cache_file) if disk_cache else None
         self._lock = WorkspaceLock(layout.lock_file)
         # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
         self._info_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
         self._task_cache: dict[str, tuple[StatKey, Task]] = {}
         self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
-        self._disk_cache_loaded = False
-        self._dirty = False
         self._broken: set[str] = set()  # tasks whose task_info.json did not parse when last read
 
     @classmethod
     def open(cls, root: Path, name: str, *, disk_cache: bool = False) -> TaskStore:
         """The store of workspace `name` under the `_pyruns_` dir `root`; it must exist.
 
-        With `disk_cache`, parsed files are remembered across processes in `.scan_cache.json`
-        (call `save_cache()` when done); short-lived readers such as `pyr-tui ls` use it.
+        With `disk_cache`, the scan index (workspace/scan_index.py) spares parsing files it
+        holds (call `save_cache()` when done); short-lived readers such as `pyr-tui ls` use it.
         """
         layout = Layout(root=root, name=name)
         if not layout.tasks_dir.is_dir():
@@ -172,25 +172,34 @@ class TaskStore:
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         return task
 
-    def scan(self) -> list[Task]:
+    def scan(self, status: Callable[[str], bool] | None = None) -> list[Task]:
         """Every live task, oldest first; only files changed since the last scan are parsed.
 
+        With `status`, tasks whose status (a value such as "failed") it refuses may be left out
+        unparsed where the scan index knows their status (callers still filter the rest).
         The Tasks are shared with later scans while their file is unchanged: treat them as
         read-only (`get` returns a private copy to change and `save`)."""
-        self._load_disk_cache()
+        index = self._index
+        if index is not None:
+            index.load()
         tasks_dir = self._tasks_dir
         tasks: list[Task] = []
         seen: set[str] = set()
         for name in self.names():
             seen.add(name)
-            task = self._load(name, os.path.join(tasks_dir, name, L.TASK_INFO), shared=True)
+            path = f"{tasks_dir}/{name}/{L.TASK_INFO}"  # (os.path.join cost more than the stat)
+            if status is not None and index is not None and name not in self._task_cache:
+                key = stat_key(path)
+                known = index.status(name, key) if key is not None else None
+                if known is not None and not status(known):
+                    continue
+            task = self._load(name, path, shared=True)
             if task is not None:
                 tasks.append(task)
         for stale in set(self._info_cache) - seen:
             self._info_cache.pop(stale, None)
             self._config_cache.pop(stale, None)
             self._task_cache.pop(stale, None)
-            self._dirty = True
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
 
@@ -221,20 +230,25 @@ class TaskStore:
 
     def load_config(self, name: str) -> dict[str, Any]:
         """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
-        self._load_disk_cache()
+        if self._index is not None:
+            self._index.load()
         if not self._is_task_folder(name):
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         return self._config(name)
 
     def _config(self, name: str) -> dict[str, Any]:
         """load_config of a name known to be a task folder (e.g. just listed by `scan`)."""
-        path = os.path.join(self._tasks_dir, name, L.CONFIG_YAML)
+        path = f"{self._tasks_dir}/{name}/{L.CONFIG_YAML}"
         key = stat_key(path)
         if key is None:
             return {}
         cached = self._config_cache.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
+        indexed = self._index.config_data(name, key) if self._index is not None else None
+        if indexed is not None:
+            self._config_cache[name] = (key, indexed)
+            return indexed
         from pyruns_tui.params import yamlio  # only on a cache miss: it costs ~30 ms to import
 
         try:
@@ -247,7 +261,8 @@ class TaskStore:
         if not isinstance(data, dict):
             raise WorkspaceError(f"{path}: config must be a mapping of key: value")
         self._config_cache[name] = (key, data)
-        self._dirty = True
+        if self._index is not None:
+            self._index.parsed_config(name, key, data)
         return data
 
     def read_command(self, name: str) -> str:
@@ -270,15 +285,20 @@ class TaskStore:
             if known is not None and known[0] == key:
                 return known[1]
         cached = self._info_cache.get(name)
+        index = self._index
         if cached is not None and cached[0] == key:
             data = cached[1]
+        elif index is not None and (indexed := index.info_data(name, key)) is not None:
+            data = indexed
+            self._info_cache[name] = (key, data)
         else:
             try:
                 data = _read_json(Path(info_path))
             except (OSError, ValueError) as exc:
                 return self._unreadable(name, exc)
             self._info_cache[name] = (key, data)
-            self._dirty = True
+            if index is not None:
+                index.parsed_info(name, key, data)
         try:
             task = Task.from_dict(data)
         except WorkspaceError as exc:
@@ -299,34 +319,10 @@ class TaskStore:
         reason = f"broken: task_info.json is unreadable ({detail})"
         return Task(name=name, status=Status.FAILED, created_at="", reason=reason)
 
-    def _load_disk_cache(self) -> None:
-        if self._disk_cache_loaded or not self._use_disk_cache:
-            return
-        self._disk_cache_loaded = True
-        try:
-            data = read_json(self.layout.cache_file)
-            if data.get("version") != _CACHE_VERSION:
-                return
-            for name, (key, info) in data["info"].items():
-                self._info_cache.setdefault(name, (tuple(key), info))  # type: ignore[arg-type]
-            for name, (key, config) in data["config"].items():
-                self._config_cache.setdefault(name, (tuple(key), config))  # type: ignore[arg-type]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return
-
     def save_cache(self) -> None:
-        """Persist the parse cache (only with `disk_cache`, and only when something changed)."""
-        if not self._dirty or not self._use_disk_cache:
-            return
-        payload = {
-            "version": _CACHE_VERSION,
-            "info": {n: [list(k), d] for n, (k, d) in self._info_cache.items()},
-            "config": {n: [list(k), d] for n, (k, d) in self._config_cache.items()},
-        }
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            text = json.dumps(payload, separators=(",", ":"), allow_nan=False)
-            atomic_write(self.layout.cache_file, text.encode("utf-8"), fsync=False, mode=0o600)
-            self._dirty = False
+        """Record in the scan index what this store had to parse (only with `disk_cache`)."""
+        if self._index is not None:
+            self._index.flush(self.names)
 
     def save(self, task: Task, *, fsync: bool = True) -> None:
         """Write task_info.json atomically (callers hold the lock for read-modify-write).
@@ -341,13 +337,11 @@ class TaskStore:
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
         try:
-            atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data))
+            key = key_of(atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data)))
         except OSError as exc:  # a full disk: one line in every face, the old file stays whole
             raise WorkspaceError(f"cannot save task {task.name!r}: {os_error_line(exc)}") from exc
-        key = stat_key(str(path))
-        if key is not None:
-            self._info_cache[task.name] = (key, data)
-            self._dirty = True
+        self._info_cache[task.name] = (key, data)
+        append_rows(self.layout.index_journal, [info_row(task.name, key, data)])
 
     def save_all(self, tasks: Sequence[Task]) -> None:
         """Save several tasks, durable on return: one filesystem sync instead of an fsync each
@@ -388,18 +382,20 @@ class TaskStore:
                 stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
                 try:
                     batch: list[tuple[str, list[tuple[str, bytes]]]] = []
+                    configs: dict[str, dict[str, Any]] = {}
                     for item in new:
                         name = unique_name(item.name, taken)
                         taken.add(name)
                         task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
                                     gpu_mem_mb=item.gpu_mem_mb)
+                        configs[name] = item.config
                         files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
                         if item.command is not None:
                             files.append((L.CONFIG_SH, item.command.encode("utf-8")))
                         files.append((L.TASK_INFO, dump_json(task.to_dict())))
                         batch.append((name, files))
                         created.append(task)
-                    _write_staged(stage_fd, batch)
+                    keys = _write_staged(stage_fd, batch)
                     sync_filesystem(Path(staging))
                     for task in created:
                         os.rename(task.name, task.name, src_dir_fd=stage_fd, dst_dir_fd=tasks_fd)
@@ -410,7 +406,20 @@ class TaskStore:
             finally:
                 os.close(tasks_fd)
                 shutil.rmtree(staging, ignore_errors=True)
+            append_rows(self.layout.index_journal, self._created_rows(created, configs, keys))
         return created
+
+    @staticmethod
+    def _created_rows(created: Sequence[Task], configs: dict[str, dict[str, Any]],
+                      keys: dict[tuple[str, str], StatKey]) -> Iterator[list[Any] | None]:
+        """Scan index rows of a batch just written (the config as yamlio loads it back: its dump
+        round-trips plain values; anything else is left to a reader to parse)."""
+        for task in created:
+            info_key, config_key = keys.get((task.name, L.TASK_INFO)), keys.get((task.name, L.CONFIG_YAML))
+            if info_key is not None:
+                yield info_row(task.name, info_key, task.to_dict())
+            if config_key is not None:
+                yield config_row(task.name, config_key, configs[task.name])
 
     def _remove_stale_staging(self) -> None:
         """Remove staging folders of writers that were killed (their process is gone): a
@@ -490,9 +499,13 @@ class TaskStore:
 
     def iter_tasks_with_config(self) -> Iterator[tuple[Task, dict[str, Any]]]:
         """Every live task with its parameters (for search, export and skip-existing)."""
-        for task in self.scan():  # its names are plain folders (scandir, no symlinks)
-            try:
-                config = self._config(task.name)
-            except PyrunsError:
-                config = {}  # a hand-broken config.yaml must not hide the task
-            yield task, config
+        for task in self.scan():
+            yield task, self.config_or_empty(task.name)
+
+    def config_or_empty(self, name: str) -> dict[str, Any]:
+        """The config of a task just listed by `scan` (plain folder names: scandir, no symlinks);
+        {} when config.yaml is broken, which must not hide the task."""
+        try:
+            return self._config(name)
+        except PyrunsError:
+            return {}

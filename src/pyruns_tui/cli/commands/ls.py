@@ -106,15 +106,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     stuck = unattended(store.layout, [view.task for view in views])
     pinned = read_script_info(store.layout).pinned_params
-    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *map(printable, pinned)]
     live = any(v.task.status is Status.RUNNING for v in views)
-    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []), *pinned]
+    header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
+              *map(printable, pinned)]
     rows = [header]
     for view in views:
         task = view.task
         reason = stuck.get(task.name) or (task.reason if not task.status.is_finished else None)
         status = task.status.value + (f" ({reason})" if reason else "")
-        rows.append([printable(cell) for cell in (
+        rows.append([
             status,
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
@@ -122,8 +122,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             format_duration(task.duration_s()),
             *(progress_cells(progress.get(task.name), now) if live else []),
             *(format_value(view.params.get(key, "")) for key in pinned),
-        )])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        ])
+    text = "".join(cell for row in rows for cell in row)
+    if len(printable(text)) != len(text):  # escapes lengthen: some cell holds a control character
+        rows = [[printable(cell) for cell in row] for row in rows]
+    widths = [max(map(len, column)) for column in zip(*rows)]
     out = sys.stdout
     out.write("".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows))
     if len(rows) == 1:

@@ -1,0 +1,174 @@
+"""The scan index (workspace/scan_index.py) is never the only truth: whatever state it is in,
+a reader using it sees exactly what the task files say."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import pyruns_tui.workspace.store as store_module
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.select import select_tasks
+from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import make_tasks
+
+
+def truth(layout: Layout) -> dict[str, tuple[str, dict[str, object]]]:
+    """Status and config of every task, read straight from the files (no store, no index)."""
+    from pyruns_tui.params import yamlio
+
+    found = {}
+    for entry in os.scandir(layout.tasks_dir):
+        if entry.name.startswith("."):
+            continue
+        info = json.loads(Path(entry.path, "task_info.json").read_text())
+        found[entry.name] = (info["status"], yamlio.load_text(Path(entry.path, "config.yaml").read_text()) or {})
+    return found
+
+
+def seen(layout: Layout, query: str = "") -> dict[str, tuple[str, dict[str, object]]]:
+    """What a fresh reader using the index (as `pyr-tui ls` does) reports, then saves its index."""
+    reader = TaskStore(layout, disk_cache=True)
+    views = select_tasks(reader, query)
+    reader.save_cache()
+    return {v.task.name: (v.task.status.value, dict(v.params)) for v in views}
+
+
+def fail(store: TaskStore, name: str) -> None:
+    def change(task):  # type: ignore[no-untyped-def]
+        task.status = Status.FAILED
+
+    store.update(name, change, fsync=False)
+
+
+def hand_edit(path: Path, old: str, new: str) -> None:
+    """Edit a file in place as an editor without backup would (same inode, new mtime)."""
+    before = os.stat(path)
+    path.write_text(path.read_text().replace(old, new))
+    after = os.stat(path)
+    if after.st_mtime_ns == before.st_mtime_ns:  # a coarse clock: a person never edits within a tick
+        os.utime(path, ns=(after.st_atime_ns, after.st_mtime_ns + 1_000_000))
+
+
+def test_writers_keep_the_index_so_a_reader_parses_nothing(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 30, lr=0.1)
+    fail(store, "t3")
+    monkeypatch.setattr(store_module, "_read_json", lambda p: pytest.fail(f"parsed {p}"))
+    from pyruns_tui.params import yamlio
+
+    monkeypatch.setattr(yamlio, "load_text", lambda *a, **k: pytest.fail("parsed a config.yaml"))
+    found = seen(store.layout)
+    assert len(found) == 30 and found["t3"] == ("failed", {"i": 3, "lr": 0.1})
+    assert seen(store.layout, "status:failed") == {"t3": ("failed", {"i": 3, "lr": 0.1})}
+
+
+def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
+    make_tasks(store, 5, lr=0.1)
+    assert seen(store.layout, "status:failed") == {}
+    hand_edit(store.layout.task_info("t2"), '"status": "pending"', '"status": "failed"')
+    hand_edit(store.layout.task_config("t4"), "lr: 0.1", "lr: 0.7")
+    assert seen(store.layout, "status:failed") == {"t2": ("failed", {"i": 2, "lr": 0.1})}
+    assert seen(store.layout) == truth(store.layout)
+    assert seen(store.layout)["t4"] == ("pending", {"i": 4, "lr": 0.7})
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo"])
+def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
+    make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
+    seen(store.layout)
+    for name in ("t7", "t1234"):
+        fail(store, name)
+    snapshot, journal = store.layout.cache_file, store.layout.index_journal
+    assert snapshot.exists() and journal.exists()
+    if damage == "missing":
+        snapshot.unlink()
+        journal.unlink()
+    elif damage == "garbage":
+        snapshot.write_bytes(os.urandom(5000))
+        journal.write_bytes(b'["i","t7",1,2\n\xff\xfe{{{\n')
+    elif damage == "torn":  # a writer killed mid-line, then another one appended
+        text = journal.read_text()
+        journal.write_text(text[: len(text) - 20] + text)
+    elif damage == "wrong types":
+        data = json.loads(snapshot.read_text())
+        data["info"][4] = ["pending"] * len(data["info"][4])  # every status column says pending...
+        data["info"][1] = [str(v) for v in data["info"][1]]  # ...but the inode column is not ints
+        snapshot.write_text(json.dumps(data))
+        journal.write_text('["i","t7",1,2,3,"pending","{}"]\n["c","t7",true,2,3,"{}"]\n[1,2]\n{"i":1}\n')
+    elif damage == "deep":
+        journal.write_text('["i","t7",1,2,3,"pending","' + "[" * 5000 + '"]\n' + "[" * 100_000 + "\n")
+    elif damage == "symlink":
+        journal.unlink()
+        (tmp_path / "elsewhere").write_text("")
+        journal.symlink_to(tmp_path / "elsewhere")
+    elif damage == "fifo":
+        journal.unlink()
+        os.mkfifo(journal)
+    assert seen(store.layout, "status:failed") == {"t7": ("failed", {"i": 7, "lr": 0.1}),
+                                                   "t1234": ("failed", {"i": 1234, "lr": 0.1})}
+    assert seen(store.layout) == truth(store.layout)
+    if damage == "symlink":
+        assert (tmp_path / "elsewhere").read_text() == ""  # never written through
+
+
+def test_a_stale_row_for_a_replaced_file_is_not_used(store: TaskStore) -> None:
+    make_tasks(store, 3)
+    seen(store.layout)
+    journal = store.layout.index_journal
+    rows = journal.read_text()
+    fail(store, "t1")
+    journal.write_text(rows)  # the writer's row lost (as if killed before appending it)
+    assert seen(store.layout, "status:failed") == {"t1": ("failed", {"i": 1})}
+
+
+WRITER = textwrap.dedent("""\
+    import sys
+    from pathlib import Path
+    from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.model import Status
+    from pyruns_tui.workspace.store import TaskStore
+
+    store = TaskStore(Layout(root=Path(sys.argv[1]), name=sys.argv[2]))
+    names = sorted(store.names())
+    print("ready", flush=True)
+    i = 0
+    while True:
+        name = names[i % len(names)]
+        def flip(task):
+            task.status = Status.FAILED if task.status is Status.PENDING else Status.PENDING
+        store.update(name, flip, fsync=False)
+        i += 1
+""")
+
+
+def test_a_writer_killed_mid_update_never_makes_a_reader_wrong(store: TaskStore) -> None:
+    make_tasks(store, 40)
+    layout = store.layout
+    for round_ in range(6):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(layout.root), layout.name],
+                                  stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+        for _ in range(round_ + 1):  # readers race with the writer, compacting now and then
+            seen(layout)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        assert seen(layout) == truth(layout)
+        failed = {name for name, (status, _) in truth(layout).items() if status == "failed"}
+        assert set(seen(layout, "status:failed")) == failed
+
+
+def test_configs_json_cannot_hold_exactly_are_left_to_the_file(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    path = store.layout.task_config("t0")
+    path.write_text("when: 2026-01-01\n1: int key\n")
+    first = seen(store.layout)["t0"][1]
+    assert seen(store.layout)["t0"][1] == first
+    assert set(map(type, first)) == {str, int}  # the int key stayed an int
