@@ -43,6 +43,7 @@ def check_depth(value: Any, what: str = "value") -> None:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for all: json.loads(..., parse_constant=) builds one per call
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner
 
 
 def loads_json(data: bytes | str) -> Any:
@@ -61,7 +62,7 @@ def loads_compact_json(text: str) -> Any:
     """`loads_json` of compact JSON text this program wrote itself (no surrounding whitespace):
     the C scanner without json's Python-level wrapper, which cost more than the parse."""
     try:
-        value, end = _DECODER.scan_once(text, 0)
+        value, end = _SCAN(text, 0)
     except (StopIteration, RecursionError):
         raise ValueError("not compact JSON") from None
     if end != len(text):
