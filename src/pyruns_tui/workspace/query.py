@@ -91,6 +91,14 @@ class TaskView:
     params: Mapping[str, Any]
     metrics: Mapping[str, float]
     progress: RunProgress | None = None  # of a running task, read off its output
+    text: str | None = None  # search_text(task, params), when kept for many searches (the Manager)
+
+
+def search_text(task: Task, params: Mapping[str, Any]) -> str:
+    """Everything a plain word is looked for in, lowercased: name, status, notes and each
+    `key=value`, NUL-separated (a word never holds a NUL: one containing it is checked per part)."""
+    parts = [task.name, task.status.value, task.notes, *(f"{k}={format_value(v)}" for k, v in params.items())]
+    return "\0".join(parts).lower()
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ class Query:
         return all(_match(term, view) != term.negate for term in self.terms)
 
 
+def term_matches(term: Term, view: TaskView) -> bool:
+    """Whether `view` satisfies the single term `term` (negation included)."""
+    return _match(term, view) != term.negate
+
+
 # keys of `key:value` terms answered by task_info.json alone
 TASK_KEYS = frozenset({"status", "name", "notes", "pinned", "error"})
 # numbers of the last run a comparison may name (`gpu_mem_peak_mb>20000`), before metrics and params
@@ -164,6 +177,8 @@ def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
 def _match(term: Term, view: TaskView) -> bool:
     task = view.task
     if term.kind == "text":
+        if view.text is not None and "\0" not in term.value:
+            return term.value in view.text
         if term.value in task.name.lower() or term.value in task.status.value or term.value in task.notes.lower():
             return True
         return any(term.value in f"{k}={format_value(v)}".lower() for k, v in view.params.items())

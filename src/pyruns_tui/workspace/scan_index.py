@@ -40,8 +40,7 @@ def key_of(st: os.stat_result) -> StatKey:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode  # json.dumps with options builds an encoder per call
 
 
 def _is_default(key: str, value: Any) -> bool:

@@ -33,6 +33,7 @@ from pyruns_tui.workspace.settings import load_settings
 from pyruns_tui.workspace.store import stat_key
 
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
+RESCAN_CPU_SHARE = 0.005  # the safety net's CPU at most: a rescan of 100,000 tasks waits ~100x its cost
 
 
 class Scheduler(Recovery):
@@ -77,7 +78,8 @@ class Scheduler(Recovery):
     def next_timeout(self) -> float:
         """Seconds until the next pass is due even without a wake-up."""
         slurm = self.slurm.next_timeout()
-        timeout = RESCAN_S if slurm is None else min(RESCAN_S, slurm)
+        rescan = max(RESCAN_S, self._full_pass_cpu / RESCAN_CPU_SHARE)
+        timeout = rescan if slurm is None else min(rescan, slurm)
         if self._recheck_at is None:
             return timeout
         return max(0.0, min(timeout, self._recheck_at - time.monotonic()))
@@ -88,6 +90,7 @@ class Scheduler(Recovery):
         self._refresh_settings()
         self._recheck_at = None
         full, self._full = self._full, False
+        started = time.process_time()
         for run in list(self.active.values()):
             key = stat_key(self.layout.task_info(run.name))
             if key is not None and key[2] == 0:  # emptied under a live run: write it again
@@ -122,6 +125,8 @@ class Scheduler(Recovery):
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
         self.slurm.tick(self.settings, slurm_owned, slurm_new)
+        if full:
+            self._full_pass_cpu = time.process_time() - started
 
     def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
         """The queued tasks whose dependencies (`after`) all completed. The others wait with the

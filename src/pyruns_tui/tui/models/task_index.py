@@ -21,7 +21,7 @@ from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
-from pyruns_tui.workspace.query import RUN_FIELDS, Query, TaskView, Term, flatten
+from pyruns_tui.workspace.query import RUN_FIELDS, Query, TaskView, Term, flatten, search_text, term_matches
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
 
@@ -57,7 +57,7 @@ class Delta:
 def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool,
                previous: TaskEntry | None = None, progress: RunProgress | None = None) -> TaskEntry:
     name_key = previous.name_key if previous is not None else natural_key(task.name)
-    view = TaskView(task, params, metrics, progress)
+    view = TaskView(task, params, metrics, progress, search_text(task, params))
     return TaskEntry(task.name, task, view, next(_versions), name_key, loaded)
 
 
@@ -66,6 +66,7 @@ class TaskIndex:
 
     def __init__(self) -> None:
         self.entries: dict[str, TaskEntry] = {}
+        self._running: dict[str, None] = {}  # names of the running tasks (asked at every repaint)
         self._stamps: dict[str, object] = {}
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
@@ -91,12 +92,17 @@ class TaskIndex:
             old = self.entries.get(entry.name)
             self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
             self.entries[entry.name] = entry
+            if entry.task.status is Status.RUNNING:
+                self._running[entry.name] = None
+            else:
+                self._running.pop(entry.name, None)
             if stamps is not None and entry.name in stamps:
                 self._stamps[entry.name] = stamps[entry.name]
             names.append(entry.name)
         for name in removed:
             gone = self.entries.pop(name, None)
             self._errors -= bool(gone is not None and gone.task.error)
+            self._running.pop(name, None)
             self._stamps.pop(name, None)
             names.append(name)
         if names:
@@ -119,7 +125,7 @@ class TaskIndex:
                     matching.discard(name)
 
     def running(self) -> list[str]:
-        return [name for name, entry in self.entries.items() if entry.task.status is Status.RUNNING]
+        return list(self._running)
 
     def ran_on_slurm(self) -> bool:
         """Whether any task's last run was a Slurm job (the Manager then shows job id and node)."""
@@ -187,9 +193,12 @@ class TaskIndex:
                 previous = known[-1]
                 if known[:-1] == head and previous.kind == "text" and not previous.negate and previous.value in last.value:
                     candidates = names if len(names) < len(candidates) else candidates
-        matches = Query((last,)).matches
         entries = self.entries
-        result = {name for name in candidates if name in entries and matches(entries[name].view)}
+        if last.kind == "text" and not last.negate and "\0" not in last.value:  # most keystrokes: one `in` each
+            value = last.value
+            result = {name for name in candidates if name in entries and value in (entries[name].view.text or "")}
+        else:
+            result = {name for name in candidates if name in entries and term_matches(last, entries[name].view)}
         self._match_sets[terms] = result
         while len(self._match_sets) > TERM_CACHE:
             self._match_sets.pop(next(iter(self._match_sets)))
