@@ -74,11 +74,6 @@ class Layout:
         return self.workspace_dir / CACHE_FILE
 
     @property
-    def index_journal(self) -> Path:
-        """Rows appended to the scan index (workspace/scan_index.py) since its last snapshot."""
-        return self.cache_file.with_suffix(".log")
-
-    @property
     def is_shell(self) -> bool:
         return self.name == SHELL_WORKSPACE
 

@@ -4,10 +4,10 @@ only what changed behind the index's back.
 
 Never the only truth: an entry is used only when the file's (inode, mtime, size) still equal the
 ones recorded with it, so a missing, stale, torn or corrupt index, a killed writer or a
-hand-edited task only cost a re-parse. Two files next to the workspace's lock:
-`.scan_cache.json` (a snapshot, replaced atomically) and `.scan_cache.log` (one JSON row a line,
-appended by writers without a lock or fsync; a torn line is skipped). A reader folds the log into
-the snapshot once it grew large (compaction); rows it loses meanwhile are only cache misses.
+hand-edited task only cost a re-parse. One file next to the workspace's lock, `.scan_cache.json`:
+a snapshot on its first line, then one JSON row a line appended by writers (no lock, no fsync;
+a torn line is skipped). A reader replaces the file with a new snapshot once the appended rows
+grew many (compaction); rows appended meanwhile are lost, which only costs a re-parse.
 """
 
 from __future__ import annotations
@@ -85,13 +85,13 @@ def _valid_key(row: Sequence[Any], at: int) -> StatKey | None:
     return None
 
 
-def append_rows(journal: Path, rows: Iterable[list[Any] | None]) -> None:
-    """Append rows to the log (writers; best effort: the index is never needed to be right)."""
+def append_rows(path: Path, rows: Iterable[list[Any] | None]) -> None:
+    """Append rows to the index file (writers; best effort: the index is never needed to be right)."""
     text = "".join(_dumps(row) + "\n" for row in rows if row is not None)
     if not text:
         return
     with contextlib.suppress(OSError, ValueError):
-        fd = open_regular(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if os.fstat(fd).st_size < JOURNAL_CAP:
                 write_all(fd, text.encode("utf-8"))
@@ -120,9 +120,8 @@ def _entries(columns: Any, values: int) -> Iterable[tuple[str, Any]]:
 class ScanIndex:
     """The index as one reader sees it: loaded once, consulted per file with a fresh stat key."""
 
-    def __init__(self, snapshot: Path) -> None:
-        self.snapshot = snapshot
-        self.journal = snapshot.with_suffix(".log")
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.info: dict[str, InfoEntry] = {}
         self.config: dict[str, ConfigEntry] = {}
         self._loaded = False
@@ -133,13 +132,22 @@ class ScanIndex:
         if self._loaded:
             return
         self._loaded = True
-        with contextlib.suppress(OSError, ValueError, RecursionError, TypeError):
-            data = json.loads(read_bytes(self.snapshot))
-            if isinstance(data, dict) and data.get("version") == VERSION:
-                self.info.update(_entries(data.get("info"), 2))
-                self.config.update(_entries(data.get("config"), 1))
-        with contextlib.suppress(OSError, ValueError):
-            for line in read_bytes(self.journal).splitlines():
+        try:
+            lines = read_bytes(self.path).split(b"\n")
+        except (OSError, ValueError):
+            return
+        if lines[0].startswith(b"{"):
+            with contextlib.suppress(ValueError, RecursionError, TypeError):
+                data = json.loads(lines[0])
+                if isinstance(data, dict) and data.get("version") == VERSION:
+                    self.info.update(_entries(data.get("info"), 2))
+                    self.config.update(_entries(data.get("config"), 1))
+            del lines[0]
+        self._take_lines(lines)
+
+    def _take_lines(self, lines: list[bytes]) -> None:
+        for line in lines:
+            if line:
                 self._journal_rows += 1
                 with contextlib.suppress(ValueError, RecursionError):
                     self._take(json.loads(line))
@@ -203,26 +211,17 @@ class ScanIndex:
         pending, self._pending = self._pending, []
         rows = self._journal_rows + len(pending)
         if rows <= COMPACT_LINES or rows <= len(self.info) // 2:
-            append_rows(self.journal, pending)
+            append_rows(self.path, pending)
             self._journal_rows = rows
             return
         self._compact(set(live()))
 
     def _compact(self, live: set[str]) -> None:
-        # rows appended by writers from now on land in the new log; the ones racing with the
-        # rename may be lost, which only costs a re-parse
-        moved = self.journal.with_name(self.journal.name + ".compacting")
-        with contextlib.suppress(OSError):
-            os.rename(self.journal, moved)
-        with contextlib.suppress(OSError, ValueError):
-            for line in read_bytes(moved).splitlines():
-                with contextlib.suppress(ValueError, RecursionError):
-                    self._take(json.loads(line))
+        with contextlib.suppress(OSError, ValueError):  # rows appended since this reader loaded
+            self._take_lines(read_bytes(self.path).split(b"\n")[1:])
         info = [(n, *k, s, r) for n, (k, s, r) in self.info.items() if n in live]
         config = [(n, *k, t) for n, (k, t) in self.config.items() if n in live]
         with contextlib.suppress(OSError, ValueError):
             text = _dumps({"version": VERSION, "info": list(zip(*info)), "config": list(zip(*config))})
-            atomic_write(self.snapshot, text.encode("utf-8"), fsync=False, mode=0o600)
-        with contextlib.suppress(OSError):
-            os.unlink(moved)
+            atomic_write(self.path, text.encode("utf-8") + b"\n", fsync=False, mode=0o600)
         self._journal_rows = 0

@@ -341,7 +341,7 @@ class TaskStore:
         except OSError as exc:  # a full disk: one line in every face, the old file stays whole
             raise WorkspaceError(f"cannot save task {task.name!r}: {os_error_line(exc)}") from exc
         self._info_cache[task.name] = (key, data)
-        append_rows(self.layout.index_journal, [info_row(task.name, key, data)])
+        append_rows(self.layout.cache_file, [info_row(task.name, key, data)])
 
     def save_all(self, tasks: Sequence[Task]) -> None:
         """Save several tasks, durable on return: one filesystem sync instead of an fsync each
@@ -406,7 +406,7 @@ class TaskStore:
             finally:
                 os.close(tasks_fd)
                 shutil.rmtree(staging, ignore_errors=True)
-            append_rows(self.layout.index_journal, self._created_rows(created, configs, keys))
+            append_rows(self.layout.cache_file, self._created_rows(created, configs, keys))
         return created
 
     @staticmethod
