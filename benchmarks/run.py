@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from suite import fig_logs, fig_memory, fig_scheduler, fig_tasks, fig_tui  # noqa: E402
+from suite import fig_logs, fig_memory, fig_scale, fig_scheduler, fig_tasks, fig_tui  # noqa: E402
 from suite.context import Context, Mode  # noqa: E402
 from suite.harness import BenchError, Measurement  # noqa: E402
 from suite.machine import git_revision, load_average, machine_info  # noqa: E402
@@ -69,6 +69,7 @@ def entries(mode: Mode) -> list[Entry]:
         Entry("idle", 6, fig_tui.idle),
         Entry("memory.runner", 7, lambda c: fig_memory.runner_rss(c, large)),
         Entry("memory.tui", 7, lambda c: fig_memory.tui_rss(c, large)),
+        Entry("scale", 8, fig_scale.growth),
     ]
 
 

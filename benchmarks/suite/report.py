@@ -18,6 +18,7 @@ FIGURES = {
     5: "Start-up",
     6: "Idle cost",
     7: "Memory",
+    8: "Scale: 1,000 / 10,000 / 100,000 tasks",
 }
 COMMENTARY_START = "<!-- commentary:start (hand-written; kept when the file is regenerated) -->"
 COMMENTARY_END = "<!-- commentary:end -->"
