@@ -84,45 +84,53 @@ def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
 def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
     make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
     seen(store.layout)
+    snapshot, log = store.layout.cache_file, store.layout.cache_file.with_suffix(".log")
+    covered = log.stat().st_size
+    assert json.loads(snapshot.read_text())["log"][1] == covered
     for name in ("t7", "t1234"):
         fail(store, name)
-    index = store.layout.cache_file  # a snapshot line, then the rows of the two writes above
-    snapshot, *rows = index.read_text().splitlines()
-    assert snapshot.startswith("{") and len(rows) == 2
+    rows = log.read_text()[covered:].splitlines()
+    assert len(rows) == 2  # the two writes above, after what the snapshot holds
     if damage == "missing":
-        index.unlink()
+        snapshot.unlink()
+        log.unlink()
     elif damage == "garbage":
-        index.write_bytes(os.urandom(5000) + b'\n["i","t7",1,2\n\xff\xfe{{{\n')
+        snapshot.write_bytes(os.urandom(5000))
+        log.write_bytes(os.urandom(5000) + b'\n["i","t7",1,2\n\xff\xfe{{{\n')
     elif damage == "torn":  # a writer killed mid-line, then another one appended
-        index.write_text(snapshot + "\n" + rows[0][:-20] + rows[1] + "\n")
+        log.write_text(log.read_text()[:covered] + rows[0][:-20] + rows[1] + "\n")
     elif damage == "wrong types":
-        data = json.loads(snapshot)
+        data = json.loads(snapshot.read_text())
         data["info"][4] = ["pending"] * len(data["info"][4])  # every status column says pending...
         data["info"][1] = [str(v) for v in data["info"][1]]  # ...but the inode column is not ints
-        index.write_text(json.dumps(data) + '\n["i","t7",1,2,3,"pending","{}"]\n["c","t7",true,2,3,"{}"]\n[1,2]\n{"i":1}\n')
+        data["log"] = [data["log"][0], 10**9]  # and it claims to hold rows the log never had
+        snapshot.write_text(json.dumps(data))
+        with log.open("a") as stream:
+            stream.write('["i","t7",1,2,3,"pending","{}"]\n["c","t7",true,2,3,"{}"]\n[1,2]\n{"i":1}\n')
     elif damage == "deep":
-        index.write_text('["i","t7",1,2,3,"pending","' + "[" * 5000 + '"]\n' + "[" * 100_000 + "\n")
-    elif damage == "symlink":
-        index.unlink()
-        (tmp_path / "elsewhere").write_text("")
-        index.symlink_to(tmp_path / "elsewhere")
-    elif damage == "fifo":
-        index.unlink()
-        os.mkfifo(index)
+        log.write_text('["i","t7",1,2,3,"pending","' + "[" * 5000 + '"]\n' + "[" * 100_000 + "\n")
+    elif damage in ("symlink", "fifo"):
+        for path in (snapshot, log):
+            path.unlink()
+            if damage == "fifo":
+                os.mkfifo(path)
+            else:
+                (tmp_path / f"elsewhere{path.suffix}").write_text("")
+                path.symlink_to(tmp_path / f"elsewhere{path.suffix}")
     assert seen(store.layout, "status:failed") == {"t7": ("failed", {"i": 7, "lr": 0.1}),
                                                    "t1234": ("failed", {"i": 1234, "lr": 0.1})}
     assert seen(store.layout) == truth(store.layout)
-    if damage == "symlink":
-        assert (tmp_path / "elsewhere").read_text() == ""  # never written through
+    if damage == "symlink":  # never written through
+        assert (tmp_path / "elsewhere.log").read_text() == (tmp_path / "elsewhere.json").read_text() == ""
 
 
 def test_a_stale_row_for_a_replaced_file_is_not_used(store: TaskStore) -> None:
     make_tasks(store, 3)
     seen(store.layout)
-    index = store.layout.cache_file
-    before = index.read_text()
+    log = store.layout.cache_file.with_suffix(".log")
+    before = log.read_text()
     fail(store, "t1")
-    index.write_text(before)  # the writer's row lost (as if killed before appending it)
+    log.write_text(before)  # the writer's row lost (as if killed before appending it)
     assert seen(store.layout, "status:failed") == {"t1": ("failed", {"i": 1})}
 
 

@@ -4,10 +4,10 @@ only what changed behind the index's back.
 
 Never the only truth: an entry is used only when the file's (inode, mtime, size) still equal the
 ones recorded with it, so a missing, stale, torn or corrupt index, a killed writer or a
-hand-edited task only cost a re-parse. One file next to the workspace's lock, `.scan_cache.json`:
-a snapshot on its first line, then one JSON row a line appended by writers (no lock, no fsync;
-a torn line is skipped). A reader replaces the file with a new snapshot once the appended rows
-grew many (compaction); rows appended meanwhile are lost, which only costs a re-parse.
+hand-edited task only cost a re-parse. Two files next to the workspace's lock:
+`.scan_cache.log`, one JSON row a line appended by writers (no lock, no fsync; a torn line is
+skipped), and `.scan_cache.json`, a snapshot (replaced atomically by a reader that had to parse
+files or found the log long) that says up to where in the log it holds the rows.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from pyruns_tui.workspace.fsio import atomic_write, loads_compact_json, open_reg
 
 StatKey = tuple[int, int, int]
 VERSION = 2
-JOURNAL_CAP = 64 << 20  # writers stop appending past this size; the next reader compacts
+LOG_CAP = 32 << 20  # a writer finding the log this big starts it anew (rows lost: only re-parses)
 COMPACT_LINES = 2_000  # a reader folds the log in once it holds more rows than this and than half the index
+PARSED_TO_SAVE = 1  # a reader that had to parse this many files saves a snapshot
 # values task_info.json holds for a fresh task: left out of the index rows (short rows load fast)
 _DEFAULTS: dict[str, Any] = {
     "schema_version": 1, "pinned": False, "notes": "", "task_kind": "argparse", "script": None, "gpus": None,
@@ -85,16 +86,17 @@ def _valid_key(row: Sequence[Any], at: int) -> StatKey | None:
     return None
 
 
-def append_rows(path: Path, rows: Iterable[list[Any] | None]) -> None:
-    """Append rows to the index file (writers; best effort: the index is never needed to be right)."""
+def append_rows(snapshot: Path, rows: Iterable[list[Any] | None]) -> None:
+    """Append rows to the index's log (writers; best effort: the index is never needed to be right)."""
     text = "".join(_dumps(row) + "\n" for row in rows if row is not None)
     if not text:
         return
     with contextlib.suppress(OSError, ValueError):
-        fd = open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_regular(snapshot.with_suffix(".log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            if os.fstat(fd).st_size < JOURNAL_CAP:
-                write_all(fd, text.encode("utf-8"))
+            if os.fstat(fd).st_size > LOG_CAP:
+                os.ftruncate(fd, 0)
+            write_all(fd, text.encode("utf-8"))
         finally:
             os.close(fd)
 
@@ -117,40 +119,59 @@ def _entries(columns: Any, values: int) -> Iterable[tuple[str, Any]]:
     return zip(names, zip(keys, *rest)) if values > 1 else zip(names, zip(keys, rest[0]))
 
 
+def _read_from(fd: int, offset: int) -> bytes:
+    """The bytes of `fd` from `offset` to its end."""
+    os.lseek(fd, offset, os.SEEK_SET)
+    with os.fdopen(os.dup(fd), "rb") as stream:
+        return stream.read()
+
+
 class ScanIndex:
     """The index as one reader sees it: loaded once, consulted per file with a fresh stat key."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, snapshot: Path) -> None:
+        self.snapshot = snapshot
+        self.log = snapshot.with_suffix(".log")
         self.info: dict[str, InfoEntry] = {}
         self.config: dict[str, ConfigEntry] = {}
         self._loaded = False
-        self._journal_rows = 0
-        self._pending: list[list[Any]] = []  # rows for files this reader had to parse
+        self._log_at: tuple[int, int] = (0, 0)  # (inode, offset) of the log read so far
+        self._log_rows = 0  # rows of the log not in the snapshot
+        self._parsed = 0  # files this reader had to parse
 
     def load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
-        try:
-            lines = read_bytes(self.path).split(b"\n")
-        except (OSError, ValueError):
-            return
-        if lines[0].startswith(b"{"):
-            with contextlib.suppress(ValueError, RecursionError, TypeError):
-                data = json.loads(lines[0])
-                if isinstance(data, dict) and data.get("version") == VERSION:
-                    self.info.update(_entries(data.get("info"), 2))
-                    self.config.update(_entries(data.get("config"), 1))
-            del lines[0]
-        self._take_lines(lines)
+        with contextlib.suppress(OSError, ValueError, RecursionError, TypeError):
+            data = json.loads(read_bytes(self.snapshot))
+            if isinstance(data, dict) and data.get("version") == VERSION:
+                self.info.update(_entries(data.get("info"), 2))
+                self.config.update(_entries(data.get("config"), 1))
+                at = data.get("log")
+                if type(at) is list and len(at) == 2 and all(type(v) is int for v in at):
+                    self._log_at = (at[0], at[1])
+        self._read_log()
 
-    def _take_lines(self, lines: list[bytes]) -> None:
-        for line in lines:
-            if line:
-                self._journal_rows += 1
-                with contextlib.suppress(ValueError, RecursionError):
-                    self._take(json.loads(line))
+    def _read_log(self) -> None:
+        """Take the rows appended since `_log_at` (all of them after the log was started anew)."""
+        with contextlib.suppress(OSError, ValueError):
+            fd = open_regular(self.log)
+            try:
+                st = os.fstat(fd)
+                inode, offset = self._log_at
+                if inode != st.st_ino or offset > st.st_size:
+                    offset = 0  # another log, or this one emptied by a writer since
+                data = _read_from(fd, offset)
+            finally:
+                os.close(fd)
+            end = data.rfind(b"\n") + 1  # a row still being written is left to the next reader
+            self._log_at = (st.st_ino, offset + end)
+            for line in data[:end].split(b"\n"):
+                if line:
+                    self._log_rows += 1
+                    with contextlib.suppress(ValueError, RecursionError):
+                        self._take(json.loads(line))
 
     def _take(self, row: Any) -> None:
         """Keep a row whose shape is right; anything else (a torn or edited line) is ignored."""
@@ -193,35 +214,30 @@ class ScanIndex:
         return config if type(config) is dict else None
 
     def parsed_info(self, name: str, key: StatKey, data: Any) -> None:
-        """A reader parsed this task_info.json: remember it for the next reader."""
+        """A reader parsed this task_info.json: remember it (in the next snapshot)."""
         row = info_row(name, key, data)
         if row is not None:
             self.info[name] = (key, row[5], row[6])
-            self._pending.append(row)
+            self._parsed += 1
 
     def parsed_config(self, name: str, key: StatKey, config: dict[str, Any]) -> None:
         row = config_row(name, key, config)
         if row is not None:
             self.config[name] = (key, row[5])
-            self._pending.append(row)
+            self._parsed += 1
 
     def flush(self, live: Callable[[], Iterable[str]]) -> None:
-        """Append what this reader parsed; fold the log into a new snapshot once it grew large.
-        `live()`: the task names that exist now (rows of others are dropped from the snapshot)."""
-        pending, self._pending = self._pending, []
-        rows = self._journal_rows + len(pending)
-        if rows <= COMPACT_LINES or rows <= len(self.info) // 2:
-            append_rows(self.path, pending)
-            self._journal_rows = rows
+        """Write a new snapshot when this reader parsed files or the log grew long (readers
+        never append: a read-only command writes nothing but the snapshot).
+        `live()`: the task names that exist now (rows of others are left out)."""
+        if self._parsed < PARSED_TO_SAVE and self._log_rows <= max(COMPACT_LINES, len(self.info) // 2):
             return
-        self._compact(set(live()))
-
-    def _compact(self, live: set[str]) -> None:
-        with contextlib.suppress(OSError, ValueError):  # rows appended since this reader loaded
-            self._take_lines(read_bytes(self.path).split(b"\n")[1:])
-        info = [(n, *k, s, r) for n, (k, s, r) in self.info.items() if n in live]
-        config = [(n, *k, t) for n, (k, t) in self.config.items() if n in live]
+        self._read_log()  # rows appended since this reader loaded: the snapshot covers them too
+        names = set(live())
+        info = [(n, *k, s, r) for n, (k, s, r) in self.info.items() if n in names]
+        config = [(n, *k, t) for n, (k, t) in self.config.items() if n in names]
         with contextlib.suppress(OSError, ValueError):
-            text = _dumps({"version": VERSION, "info": list(zip(*info)), "config": list(zip(*config))})
-            atomic_write(self.path, text.encode("utf-8") + b"\n", fsync=False, mode=0o600)
-        self._journal_rows = 0
+            text = _dumps({"version": VERSION, "info": list(zip(*info)), "config": list(zip(*config)),
+                           "log": list(self._log_at)})
+            atomic_write(self.snapshot, text.encode("utf-8"), fsync=False, mode=0o600)
+        self._parsed = self._log_rows = 0
