@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 BATCH = 10_000
+LAST_CPU = [0.0]
 SCRIPT = """\
 import argparse
 import time
@@ -50,13 +52,22 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def pyr(root: Path, *args: str, timeout: float = 900) -> tuple[float, str]:
-    """Wall seconds and stdout of one `pyr-tui` call in `root` (stdout through a pipe)."""
+    """Wall seconds and stdout of one `pyr-tui` call in `root` (stdout through a pipe); its CPU
+    seconds in `LAST_CPU[0]` (on a busy machine the better guide to an idle one's wall time)."""
     argv = [str(VENV_BIN / "pyr-tui"), "-C", str(root), *args]
+    cpu = children_cpu()
     begin = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
     seconds = time.perf_counter() - begin
+    LAST_CPU[0] = children_cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"pyr-tui {' '.join(args[:3])} exited {done.returncode}: {done.stderr.strip()[-300:]}")
     return seconds, done.stdout
@@ -79,7 +90,7 @@ def build(root: Path, count: int) -> list[dict[str, float]]:
         size = min(count, BATCH)
         (root / f"b{i}.yaml").write_text(spec(size))
         seconds, _ = pyr(root, "gen", f"b{i}.yaml", "-n", f"b{i}")
-        batches.append({"s": seconds, "load": load()})
+        batches.append({"s": seconds, "cpu_s": LAST_CPU[0], "load": load()})
     return batches
 
 
@@ -107,11 +118,13 @@ def listing(root: Path, repeats: int, failed: int) -> dict[str, list[float]]:
     """`ls` and `ls status:failed`, samples interleaved after one warm-up call each."""
     pyr(root, "ls")
     pyr(root, "ls", "status:failed")
-    out: dict[str, list[float]] = {"ls": [], "ls_failed": [], "load": []}
+    out: dict[str, list[float]] = {"ls": [], "ls_failed": [], "ls_cpu": [], "ls_failed_cpu": [], "load": []}
     for _ in range(repeats):
         seconds, text = pyr(root, "ls")
         out["ls"].append(seconds)
+        out["ls_cpu"].append(LAST_CPU[0])
         seconds, text = pyr(root, "ls", "status:failed")
+        out["ls_failed_cpu"].append(LAST_CPU[0])
         if text.count("\n") != failed + 1:
             raise RuntimeError(f"ls status:failed printed {text.count(chr(10)) - 1} tasks, expected {failed}")
         out["ls_failed"].append(seconds)
@@ -198,6 +211,11 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
     runner = result.get("runner")
     return {
         "gen_s": max(b["s"] for b in result["gen"]),
+        "gen_cpu_s": max(b["cpu_s"] for b in result["gen"]),
+        "ls_cpu_s": med(listing_["ls_cpu"]) if listing_ else None,
+        "ls_failed_cpu_s": med(listing_["ls_failed_cpu"]) if listing_ else None,
+        "paint_cpu_s": med(r["first_paint_cpu_s"] for r in runs) if runs else None,
+        "key_cpu_ms": med(r["key_cpu_median_ms"] for r in runs) if runs else None,
         "ls_s": med(listing_["ls"]) if listing_ else None,
         "ls_failed_s": med(listing_["ls_failed"]) if listing_ else None,
         "paint_s": med(r["first_paint_s"] for r in runs) if runs else None,
@@ -213,6 +231,9 @@ ROWS = (("gen_s", "gen, slowest 10,000 batch (s)", "< 2 s"), ("ls_s", "ls (s)", 
         ("ls_failed_s", "ls status:failed (s)", "< 1 s"), ("paint_s", "Manager first paint (s)", "< 1.5 s"),
         ("key_ms", "search keystroke, median (ms)", "< 100 ms"), ("key_p95_ms", "search keystroke, p95 (ms)", ""),
         ("runner_mb", "runner RSS, all queued (MB)", "< 200 MB"), ("runner_cpu", "runner CPU idle, all queued (%)", "< 1 %"),
+        ("gen_cpu_s", "gen, CPU of the slowest batch (s)", ""), ("ls_cpu_s", "ls, CPU (s)", ""),
+        ("ls_failed_cpu_s", "ls status:failed, CPU (s)", ""), ("paint_cpu_s", "Manager first paint, CPU (s)", ""),
+        ("key_cpu_ms", "search keystroke, UI-thread CPU, median (ms)", ""),
         ("load", "load average (1 min) meanwhile", ""))
 
 
