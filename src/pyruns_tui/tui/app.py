@@ -142,7 +142,9 @@ class PyrunsApp(KeyOrder):
         if not self._refresh_busy.locked() and time.monotonic() >= self._next_refresh:
             self.refresh_tasks()
 
-    @work(thread=True, exclusive=True, group="refresh")
+    # not exclusive: cancelling a refresh in flight stops nothing (a thread runs on) but fails whoever
+    # awaits it (WorkerCancelled); the lock makes a refresh asked meanwhile scan after it instead
+    @work(thread=True, group="refresh")
     def refresh_tasks(self) -> None:
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
         with self._refresh_busy:
