@@ -239,3 +239,30 @@ async def test_run_starts_the_runner_before_writing_the_queue_in_both_faces(tmp_
         await wait_for(pilot, lambda: any("not a plain directory" in n.message for n in notifications))
         await app.workers.wait_for_complete()
     assert TaskStore(layout).get("by_key").status is Status.PENDING
+
+
+def test_skip_existing_search_and_compare_agree_on_equal_values(tmp_path: Path) -> None:
+    """lr 1 is lr 1.0 and NaN is NaN for `compare`, `gen --skip-existing` and search alike; true is
+    not 1 for any of them."""
+    from pyruns_tui.workspace.store import NewTask
+
+    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("old", {"lr": 1.0, "amp": True, "x": float("nan")})], task_kind="pyruns_load",
+                       script=None)
+    (tmp_path / "same.yaml").write_text("lr: 1\namp: true\nx: .nan\n")
+    (tmp_path / "other.yaml").write_text("lr: 1\namp: 1\nx: .nan\n")
+    same = pyr(tmp_path, "gen", "same.yaml", "-n", "same", "--skip-existing")
+    assert same.code == 0, same.err
+    other = pyr(tmp_path, "gen", "other.yaml", "-n", "other", "--skip-existing")
+    assert other.code == 0, other.err
+    assert sorted(TaskStore(layout).names()) == ["old", "other"]  # `same` was the config of `old`
+    cli = pyr(tmp_path, "compare", "old", "other", "--json")
+    assert cli.code == 0, cli.err
+    assert set(cli.json()["config"]["different"]) == {"amp"}
+    for query, found in (("lr:1", ["old", "other"]), ("x:nan", ["old", "other"]), ("amp:1", ["other"]),
+                         ("lr=1.0", ["old", "other"]), ("amp=true", ["old"])):
+        listed = pyr(tmp_path, "ls", query, "--json")
+        assert listed.code == 0, listed.err
+        assert sorted(row["name"] for row in listed.json()) == found, query

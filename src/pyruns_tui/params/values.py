@@ -1,9 +1,9 @@
-"""The one equality of parameter and metric values, used by compare (CLI and TUI), spec edits,
-argv building and chart labels: values equal as data, not as text."""
+"""The one equality of parameter and metric values, used by compare (CLI and TUI), search,
+skip-existing, spec edits, argv building and chart labels: values equal as data, not as text."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 
@@ -21,3 +21,23 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     return type(a) is type(b) and bool(a == b)
+
+
+def value_key(value: Any) -> Hashable:
+    """A key that is equal for two values exactly when `same_value` says they are the same (to find
+    equal configs among many in a set: `--skip-existing`)."""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        return ("number", "nan") if value != value else ("number", value)  # 1 and 1.0: equal, one hash
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, Mapping):
+        return ("mapping", frozenset((key, value_key(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("sequence", tuple(value_key(item) for item in value))
+    try:
+        hash(value)
+    except TypeError:
+        return ("other", type(value).__name__, repr(value))
+    return ("other", type(value).__name__, value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -10,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.errors import GridError, WorkspaceError
+from pyruns_tui.params.values import value_key
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.names import validate_name
 from pyruns_tui.workspace.query import flatten, format_value
@@ -148,10 +148,6 @@ def field_order(spec: Mapping[str, Any], *, shell: bool = False) -> list[str]:
     return list(flatten(params)) if isinstance(params, Mapping) else []
 
 
-def config_fingerprint(config: Mapping[str, Any]) -> str:
-    return json.dumps(config, sort_keys=True, default=str)
-
-
 def plan_tasks(
     spec: Mapping[str, Any],
     *,
@@ -180,8 +176,8 @@ def plan_tasks(
     configs = list(grid.expand())
     skipped = 0
     if existing_configs is not None:
-        seen = {config_fingerprint(c) for c in existing_configs}
-        kept = [c for c in configs if config_fingerprint(c) not in seen]
+        seen = {value_key(c) for c in existing_configs}  # equal as `compare` says: lr 1 is lr 1.0
+        kept = [c for c in configs if value_key(c) not in seen]
         skipped = len(configs) - len(kept)
         configs = kept
     names = task_names(prefix or default_prefix(), len(configs)) if configs else []

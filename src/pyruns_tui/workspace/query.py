@@ -2,7 +2,7 @@
 
 Space-separated terms are AND-ed:
   word          substring of name, status, notes or any `key=value` parameter text
-  key:value     parameter equal to value (numbers compare as numbers); `status:`, `name:`
+  key:value     parameter equal to value (numbers as numbers, by `same_value`); `status:`, `name:`
                 (substring), `notes:` (substring), `pinned:yes`, `error:` (a failed task's
                 error: substring, or `oom`, `segfault`, `nccl`, `killed`)
   key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
@@ -12,7 +12,6 @@ Keys are dotted for nested parameters (`model.depth:18`); matching is case-insen
 
 from __future__ import annotations
 
-import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.params.values import same_value
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.progress_file import RunProgress
 
@@ -200,22 +200,29 @@ def _match(term: Term, view: TaskView) -> bool:
             found, value = _lookup(view.metrics, term.key)
         if not found:
             return False
-        wanted, actual = _number(term.value), _number(value)
-        if wanted is not None and actual is not None:
-            return math.isclose(wanted, actual, rel_tol=1e-12, abs_tol=0.0)
-        return format_value(value).lower() == term.value
+        return _equal(value, term.value)
     if term.key in RUN_FIELDS and task.last_run is not None:
         found, value = True, run_number(task, term.key)
     else:
         found, value = _lookup(view.metrics, term.key)
         if not found:
             found, value = _lookup(view.params, term.key)
+    if found and term.op in ("=", "==", "!="):
+        return _equal(value, term.value) == (term.op != "!=")
     wanted, actual = _number(term.value), _number(value)
     if not found or wanted is None or actual is None:
-        if found and term.op in ("=", "==", "!="):
-            return (format_value(value).lower() == term.value.lower()) == (term.op != "!=")
         return False
     return _OPS[term.op](actual, wanted)
+
+
+def _equal(value: Any, text: str) -> bool:
+    """Whether a parameter or metric value is the one typed: a number as a number, by the rule of
+    `compare` and `--skip-existing` (`same_value`: 1 is 1.0, NaN is NaN); anything else as the text
+    it is shown as, ignoring case."""
+    wanted = _number(text)
+    if wanted is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return same_value(value, wanted)
+    return format_value(value).lower() == text.lower()
 
 
 def parse_query(text: str) -> Query:
