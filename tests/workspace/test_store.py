@@ -168,3 +168,39 @@ def test_concurrent_writers_lose_no_update(store: TaskStore) -> None:
     with ctx.Pool(4) as pool:
         pool.map(_bump, [(store.layout, 50)] * 4)
     assert json.loads(store.layout.task_info("t0").read_text())["n"] == 200
+
+
+def test_the_parse_cache_is_saved_while_another_thread_fills_it(layout: Layout) -> None:
+    """The TUI's sync thread saves the cache while its refresh thread reads tasks into it: no
+    "dictionary changed size during iteration" (the sync thread used to swallow that error)."""
+    import sys
+    import threading
+
+    names = make_tasks(TaskStore(layout), 500)
+    store = TaskStore(layout, disk_cache=True)
+    store.scan()
+    done = threading.Event()
+    passes = [0]
+
+    def fill() -> None:
+        while not done.is_set():
+            for name in names:
+                store.forget(name)
+                store.get(name)
+                store.load_config(name)
+            passes[0] += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    filler = threading.Thread(target=fill)
+    filler.start()
+    try:
+        while passes[0] < 8 and filler.is_alive():
+            store.save_cache()
+    finally:
+        done.set()
+        filler.join()
+        sys.setswitchinterval(interval)
+    assert passes[0] >= 8
+    store.save_cache()
+    assert TaskStore(layout, disk_cache=True).load_config(names[0]) == {"i": 0}

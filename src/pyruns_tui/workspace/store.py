@@ -20,6 +20,7 @@ from pyruns_tui.workspace.fsio import (
     atomic_write_json,
     dump_json,
     fsync_dir,
+    read_bytes,
     read_json,
     read_text,
     sync_filesystem,
@@ -196,7 +197,7 @@ class TaskStore:
             task = self._load(name, path, shared=True)
             if task is not None:
                 tasks.append(task)
-        for stale in set(self._info_cache) - seen:
+        for stale in set(self._info_cache) - seen:  # set(dict): one copy the other thread cannot change midway
             self._info_cache.pop(stale, None)
             self._config_cache.pop(stale, None)
             self._task_cache.pop(stale, None)
@@ -207,6 +208,26 @@ class TaskStore:
         """The stat key of the task_info.json last read for `name`: equal keys mean equal content."""
         cached = self._info_cache.get(name)
         return cached[0] if cached else None
+
+    def read_uncached(self, name: str) -> Task:
+        """Task `name` parsed from its file now, neither from nor into the caches (the runner keeps
+        its own, of the active tasks only); raises OSError, ValueError or WorkspaceError."""
+        task = Task.from_dict(_read_json(Path(self._tasks_dir, name, L.TASK_INFO)))
+        task.name = name
+        return task
+
+    def read_status(self, name: str) -> tuple[Status, str | None]:
+        """Task `name`'s (status, reason) from its file now, uncached and without building the Task
+        (the runner's dependency checks); raises OSError, ValueError or AttributeError."""
+        data = _read_json(Path(self._tasks_dir, name, L.TASK_INFO))
+        return Status(data.get("status", "pending")), data.get("reason")
+
+    def config_text(self, name: str) -> tuple[str, str]:
+        """The file a task runs with, as text: (`config.sh`, its command) for a shell task, else
+        (`config.yaml`, its parameters); raises OSError (a FIFO in its place is refused, not read)."""
+        shell = self.layout.task_command(name)
+        path = shell if shell.is_file() else self.layout.task_config(name)
+        return path.name, read_bytes(path).decode("utf-8", "replace")
 
     def scan_trash(self) -> list[Task]:
         """Tasks in the trash; each Task.name is its folder name inside `.trash/`."""

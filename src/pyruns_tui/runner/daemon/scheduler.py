@@ -156,8 +156,7 @@ class Scheduler(Recovery):
         if cached is not None and cached[0] == key:
             return cached[1].status, cached[1].reason
         try:
-            data = read_json(path)  # a FIFO or symlink swapped in is refused, never waited on or followed
-            return Status(data.get("status", "pending")), data.get("reason")
+            return self.store.read_status(name)  # a FIFO or symlink swapped in is refused, never waited on or followed
         except (OSError, ValueError, AttributeError):
             return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
 
@@ -212,11 +211,10 @@ class Scheduler(Recovery):
         if cached is not None and cached[0] == key:
             return cached[1]
         try:
-            task = Task.from_dict(read_json(path))
+            task = self.store.read_uncached(name)
         except (OSError, ValueError, PyrunsError):
             self._tasks.pop(name, None)
             return None
-        task.name = name
         self._remember(task, key)
         return task
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,7 +47,6 @@ from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, desc
 from pyruns_tui.workspace.bootstrap import read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
-from pyruns_tui.workspace.store import TaskStore
 
 PREVIEW_DEBOUNCE_S = 0.05
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
@@ -332,7 +332,7 @@ class GeneratorScreen(PyrunsScreen):
     @work(thread=True, exclusive=True, group="generator-create")
     def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, keys: TaskKeys) -> None:
         try:
-            result = create_batch(TaskStore(self.pyruns.layout), spec, prefix=prefix, skip_existing=skip,
+            result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
                                   run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
         except PyrunsError as exc:
             self.app.call_from_thread(self._create_done, None, str(exc))
@@ -474,7 +474,7 @@ class GeneratorScreen(PyrunsScreen):
                              picked)
 
     def _picker_items(self) -> list[PickerItem]:
-        tasks = list(self.pyruns.state.snapshot.tasks.values()) or TaskStore(self.pyruns.layout).scan()
+        tasks = list(self.pyruns.state.snapshot.tasks.values()) or self.pyruns.state.store.scan()
         return picker_items(tasks)
 
     def load_task_config(self, name: str) -> None:
@@ -483,7 +483,7 @@ class GeneratorScreen(PyrunsScreen):
             self._pending_task = name
             return
         try:
-            config = TaskStore(self.pyruns.layout).load_config(name)
+            config = copy.deepcopy(self.pyruns.state.store.load_config(name))  # the store's cached dict stays as read
         except PyrunsError as exc:
             self.notify(str(exc), title=f"Cannot load {name}", severity="error")
             return

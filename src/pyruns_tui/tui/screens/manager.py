@@ -24,7 +24,6 @@ from pyruns_tui.tui.widgets.manager.dialogs import (
 )
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
-from pyruns_tui.workspace.fsio import read_bytes
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
 DETAIL_DEBOUNCE_S = 0.05
@@ -143,17 +142,16 @@ class ManagerScreen(PyrunsScreen):
         if entry is None:
             self.detail.show(None)
             return
-        layout = self.pyruns.layout
-        shell = layout.task_command(entry.name).is_file()
-        path = layout.task_command(entry.name) if shell else layout.task_config(entry.name)
+        store = self.pyruns.state.store
         try:
-            text = read_bytes(path).decode("utf-8", "replace")  # a planted FIFO must not hang the TUI
+            file, text = store.config_text(entry.name)
         except OSError as exc:
-            text = os_error_line(exc)
+            file, text = "config.yaml", os_error_line(exc)
         last = entry.task.last_run
-        env = self.pyruns.state.store.run_env(entry.name, last) if last is not None else None
+        env = store.run_env(entry.name, last) if last is not None else None
         dependents = [n for n, e in self.browser.index.entries.items() if entry.name in e.task.after]
-        self.detail.show(entry.task, "Command (config.sh)" if shell else "Config (config.yaml)", text, env, dependents)
+        title = "Command (config.sh)" if file == "config.sh" else "Config (config.yaml)"
+        self.detail.show(entry.task, title, text, env, dependents)
 
     def action_toggle_detail(self) -> None:
         self.detail_shown = self.detail.has_class("-hidden")

@@ -149,8 +149,7 @@ class TaskBrowser(Vertical):
             changed = set(delta.changed)
             entries += self.index.poll(store, [name for name in running if name not in changed])
             if bulk:
-                with contextlib.suppress(RuntimeError):  # the refresh thread may be scanning meanwhile
-                    store.save_cache()
+                store.save_cache()
         except BaseException:
             self.app.call_from_thread(self._sync_failed)
             raise
