@@ -69,7 +69,9 @@ def test_gen_dry_run_json_shape(project: Path, capsys: pytest.CaptureFixture[str
 
 def test_gen_creates_tasks_and_ls_lists_them(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.01\nopt: adam | sgd\n"), "-n", "g")
-    assert code == 0 and "created 4 tasks" in out
+    assert code == 0 and out.strip() == "created 4 tasks g_1-of-4 ... g_4-of-4"  # as the Generator says it
+    code, out, _ = run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "one", "--dry-run")
+    assert code == 0 and out.splitlines()[-1] == "1 task would be created"
     code, out, _ = run_cli(project, capsys, "ls", "--json")
     listed = json.loads(out)
     assert [t["name"] for t in listed] == [f"g_{i}-of-4" for i in range(1, 5)]

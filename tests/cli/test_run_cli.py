@@ -15,7 +15,7 @@ def test_run_wait_exits_zero_when_all_complete_and_one_otherwise(project: Projec
     good = [project.add(f"ok{i}", "print('fine')") for i in range(3)]
     bad = project.add("bad", "raise SystemExit(2)")
     assert project.cli("run", *good, "-j", "2", "--wait") == 0
-    assert "3 of 3 task(s) completed" in capsys.readouterr().out
+    assert "3 of 3 tasks completed" in capsys.readouterr().out
     assert project.cli("run", bad, "--wait") == 1
     assert "bad: failed (exit code 2)" in capsys.readouterr().out
 

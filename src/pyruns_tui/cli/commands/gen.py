@@ -36,7 +36,7 @@ def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.params import yamlio
-    from pyruns_tui.workspace.batch import create_batch, plan_batch
+    from pyruns_tui.workspace.batch import create_batch, describe, plan_batch
 
     text, where = _read_spec(ctx, args.spec)
     spec = yamlio.load_text(text, where=where)
@@ -53,16 +53,14 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         else:
             for task in plan.tasks:
                 print(task.name)
-            print(f"{plan.count} tasks would be created" + (f" ({plan.skipped} identical skipped)" if plan.skipped else ""))
+            print(f"{plan.count} {'task' if plan.count == 1 else 'tasks'} would be created" + (f" ({plan.skipped} identical skipped)" if plan.skipped else ""))
         return 0
     result = create_batch(store, spec, prefix=args.prefix, skip_existing=args.skip_existing, run=args.run,
                           max_tasks=max_tasks)
     if args.json:
         print_json({"count": len(result.names), "skipped": result.skipped, "tasks": list(result.names)})
     else:
-        verb = "created and queued" if result.queued else "created"
-        extra = f" ({result.skipped} identical skipped)" if result.skipped else ""
-        print(f"{verb} {len(result.names)} tasks{extra}" + (f": {result.names[0]} ..." if result.names else ""))
+        print(describe(result))  # the Generator's notification says the same
     if result.queue_problem:
         sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
         return 1

@@ -117,7 +117,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         last = task.last_run
         cause = last.error if task.status is Status.FAILED and last is not None and last.error else task.reason
         print(f"{name}: {task.status.value}" + (f" ({cause})" if cause else ""))
-    print(f"{len(tasks) - len(failed)} of {len(tasks)} task(s) completed")
+    print(f"{len(tasks) - len(failed)} of {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'} completed")
     pause = control.paused(ctx.store().layout)
     if pause is not None:
         print(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
