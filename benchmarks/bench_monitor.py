@@ -130,11 +130,13 @@ def child(root: str, stats_path: str, expect_lines: int) -> None:
             if buffer is None or not buffer.line_count:
                 return
             if buffer.plain_line(buffer.line_count - 1).startswith(f"INFO step {expect_lines - 1} "):
-                Path(stats_path).write_text(json.dumps({
+                partial = Path(stats_path + ".tmp")  # renamed whole: the bench reads it as soon as it exists
+                partial.write_text(json.dumps({
                     "max_gap_ms": self.max_gap * 1000, "gaps_over_50ms": self.gaps_over_50ms,
                     "gc_max_ms": self.gc_max * 1000, "gc_cpu_max_ms": self.gc_cpu_max * 1000,
                     "tick_cpu_max_ms": self.tick_cpu_max * 1000,
                     "lines_held": buffer.line_count, "bytes_parsed": buffer.bytes_read}))
+                partial.replace(stats_path)
                 self.exit()
 
     BenchApp(layout, start_mode="monitor").run()
