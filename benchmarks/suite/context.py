@@ -92,7 +92,7 @@ class Context:
                 fn()
         self._cleanups.clear()
 
-    # -- workspaces made through each tool's own CLI -------------------------------------
+    # Workspaces made through each tool's own CLI
 
     def ours_workspace(self, label: str, script_name: str, script_text: str) -> Path:
         root = self.fresh_dir(label)

@@ -32,6 +32,17 @@ def _outside_content(name: str) -> bytes:
                        "progress": 0.5, "progress_label": SECRET, SECRET: 1}).encode()
 
 
+def _hammer(proj: Path, commands: list[tuple[str, ...]], env: dict[str, str], outputs: list[str]) -> None:
+    """Run every command side by side, again and again for SWAP_SECONDS; keep what each printed."""
+    deadline = time.monotonic() + SWAP_SECONDS
+    while time.monotonic() < deadline:
+        procs = [subprocess.Popen([sys.executable, "-m", "pyruns_tui", *args], cwd=proj, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for args in commands]
+        for proc in procs:
+            out, _ = proc.communicate(timeout=60)
+            outputs.append(out.decode("utf-8", "replace"))
+
+
 def _swapper(folder: Path, outside: Path, stop: threading.Event, swaps: list[int]) -> None:
     originals = {name: (folder / name).read_bytes() for name in FILES}
     while not stop.is_set():
@@ -72,14 +83,8 @@ def test_swapping_files_for_symlinks_never_reaches_outside(tmp_path: Path) -> No
                 ("run", "t_2-of-2"), ("show", "--json", "t_1-of-2")]
     env = cli_env(tmp_path / "home")
     (tmp_path / "home").mkdir(exist_ok=True)
-    deadline = time.monotonic() + SWAP_SECONDS
     try:
-        while time.monotonic() < deadline:
-            procs = [subprocess.Popen([sys.executable, "-m", "pyruns_tui", *args], cwd=proj, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for args in commands]
-            for proc in procs:
-                out, _ = proc.communicate(timeout=60)
-                outputs.append(out.decode("utf-8", "replace"))
+        _hammer(proj, commands, env, outputs)
     finally:
         stop.set()
         swapper.join(timeout=10)
@@ -137,14 +142,8 @@ def test_swapping_a_task_folder_for_a_symlink_never_reaches_outside(tmp_path: Pa
     env = cli_env(tmp_path / "home")
     (tmp_path / "home").mkdir(exist_ok=True)
     outputs: list[str] = []
-    deadline = time.monotonic() + SWAP_SECONDS
     try:
-        while time.monotonic() < deadline:
-            procs = [subprocess.Popen([sys.executable, "-m", "pyruns_tui", *args], cwd=proj, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for args in commands]
-            for proc in procs:
-                out, _ = proc.communicate(timeout=60)
-                outputs.append(out.decode("utf-8", "replace"))
+        _hammer(proj, commands, env, outputs)
     finally:
         stop.set()
         swapper.join(timeout=10)

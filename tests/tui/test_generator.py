@@ -128,7 +128,7 @@ def defaults(layout: Layout) -> dict[str, Any]:
     return yamlio.load_file(layout.config_default)
 
 
-# -- the form --------------------------------------------------------------------------------
+# The form
 
 
 async def test_form_has_a_typed_field_per_parameter(demo: Layout) -> None:
@@ -267,7 +267,7 @@ async def test_skip_existing_configs(demo: Layout) -> None:
         assert gen.last_result is not None and gen.last_result.skipped == 2
 
 
-# -- YAML mode -------------------------------------------------------------------------------
+# YAML mode
 
 
 async def test_form_to_yaml_and_back_keeps_edits(demo: Layout) -> None:
@@ -347,7 +347,7 @@ async def test_invalid_yaml_stays_in_yaml_mode(demo: Layout, notifications: list
         assert any("YAML" in (n.title or "") for n in notifications)
 
 
-# -- fields: grid toggle, pin, load ------------------------------------------------------------
+# Fields: grid toggle, pin, load
 
 
 async def test_choice_field_becomes_text_for_grid_and_back(demo: Layout) -> None:
@@ -462,7 +462,7 @@ async def test_manager_duplicate_while_a_generator_field_was_edited(demo: Layout
         assert app.is_running and app._exception is None
 
 
-# -- keys ------------------------------------------------------------------------------------
+# Keys
 
 
 async def test_create_and_run_creates_and_queues(quick_demo: Layout) -> None:
@@ -546,7 +546,7 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
     assert listed == checked
 
 
-# -- layout ----------------------------------------------------------------------------------
+# Layout
 
 
 async def test_preview_beside_when_wide_and_below_when_narrow(demo: Layout) -> None:
@@ -563,7 +563,7 @@ async def test_preview_beside_when_wide_and_below_when_narrow(demo: Layout) -> N
         assert gen.query_one("#gen-create").region.bottom <= 23
 
 
-# -- shell workspace -------------------------------------------------------------------------
+# Shell workspace
 
 
 async def test_shell_workspace_creates_quoted_commands(shell: Layout) -> None:
@@ -607,7 +607,7 @@ async def test_shell_yaml_mode_round_trip_and_bad_placeholder(shell: Layout) -> 
         assert "placeholder {missing}" in await settled(pilot, gen)
 
 
-# -- pure helpers ----------------------------------------------------------------------------
+# Pure helpers
 
 
 @pytest.mark.parametrize(

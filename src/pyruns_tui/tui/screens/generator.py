@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -117,7 +117,7 @@ class GeneratorScreen(PyrunsScreen):
         self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
         self.yaml_keys = TaskKeys()  # the YAML spec's task keys (`after:`, `gpu_mem_mb:`)
 
-    # -- building -------------------------------------------------------------------------
+    # Building
 
     def _load_workspace(self) -> None:
         layout = self.pyruns.layout
@@ -192,7 +192,7 @@ class GeneratorScreen(PyrunsScreen):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
 
-    # -- the spec being edited ----------------------------------------------------------------
+    # The spec being edited
 
     @property
     def form(self) -> ParamForm:
@@ -251,7 +251,7 @@ class GeneratorScreen(PyrunsScreen):
             return self.shell_form.text()
         return spec_to_text(self.form.spec(), self.yaml_base)
 
-    # -- preview ---------------------------------------------------------------------------
+    # Preview
 
     def schedule_preview(self) -> None:
         """Recompute the preview once typing pauses (debounced)."""
@@ -293,7 +293,7 @@ class GeneratorScreen(PyrunsScreen):
         if self._ready and self.yaml_mode:
             self.schedule_preview()
 
-    # -- create ----------------------------------------------------------------------------
+    # Create
 
     def action_create(self) -> None:
         self.start_create(run=False)
@@ -351,7 +351,7 @@ class GeneratorScreen(PyrunsScreen):
             self.pyruns.refresh_tasks()
         self.update_preview()
 
-    # -- modes and fields ---------------------------------------------------------------------
+    # Modes and fields
 
     async def action_toggle_yaml(self) -> None:
         """Switch between the form and the YAML text; edits carry over both ways."""
@@ -444,9 +444,10 @@ class GeneratorScreen(PyrunsScreen):
         else:
             await self.show_spec(self.defaults)
 
-    # -- loading a task's config --------------------------------------------------------------
+    # Loading a task's config
 
-    def action_load_task(self) -> None:
+    def _pick_task(self, on_pick: Callable[[str], None], title: str | None = None) -> None:
+        """Open the task picker; `on_pick` gets the chosen name (nothing when cancelled)."""
         items = self._picker_items()
         if not items:
             self.notify("no task in this workspace yet", severity="warning")
@@ -454,24 +455,22 @@ class GeneratorScreen(PyrunsScreen):
 
         def picked(name: str | None) -> None:
             if name:
-                self.load_task_config(name)
+                on_pick(name)
 
-        self.app.push_screen(TaskPicker(items), picked)
+        picker = TaskPicker(items) if title is None else TaskPicker(items, title)
+        self.app.push_screen(picker, picked)
+
+    def action_load_task(self) -> None:
+        self._pick_task(self.load_task_config)
 
     def action_pick_after(self) -> None:
         """Pick a task the created tasks will wait for; picking a chosen one again drops it."""
-        items = self._picker_items()
-        if not items:
-            self.notify("no task in this workspace yet", severity="warning")
-            return
 
-        def picked(name: str | None) -> None:
-            if name:
-                self.after = [n for n in self.after if n != name] if name in self.after else [*self.after, name]
-                self.query_one("#gen-after", Label).update(f"after: {', '.join(self.after)}" if self.after else "")
+        def toggle(name: str) -> None:
+            self.after = [n for n in self.after if n != name] if name in self.after else [*self.after, name]
+            self.query_one("#gen-after", Label).update(f"after: {', '.join(self.after)}" if self.after else "")
 
-        self.app.push_screen(TaskPicker(items, "Created tasks wait for (type: filter, Enter: add or drop, Esc)"),
-                             picked)
+        self._pick_task(toggle, "Created tasks wait for (type: filter, Enter: add or drop, Esc)")
 
     def _picker_items(self) -> list[PickerItem]:
         tasks = list(self.pyruns.state.snapshot.tasks.values()) or self.pyruns.state.store.scan()

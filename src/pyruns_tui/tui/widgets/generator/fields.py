@@ -142,7 +142,7 @@ class FieldRow(Widget, can_focus=True):
         """(spec value, problem) of the field now."""
         return self._value, self.problem
 
-    # -- state ---------------------------------------------------------------------------
+    # State
 
     def _recompute(self) -> None:
         """Re-read the value from the text (or widget value) and update problem and badge."""
@@ -225,7 +225,7 @@ class FieldRow(Widget, can_focus=True):
         self._changed()
         return None
 
-    # -- at rest: the row draws itself ---------------------------------------------------
+    # At rest: the row draws itself
 
     def _label_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -290,7 +290,7 @@ class FieldRow(Widget, can_focus=True):
             return super().get_content_height(container, viewport, width)
         return 1 + len(self._notes())
 
-    # -- editing: the real editor --------------------------------------------------------
+    # Editing: the real editor
 
     def _make_editor(self) -> Widget:
         field = self.field
