@@ -74,7 +74,7 @@ class GeneratorScreen(PyrunsScreen):
         Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
         Binding("ctrl+y", "toggle_yaml", "Form/YAML", tooltip="Switch between the form and YAML text", priority=True),
-        Binding("ctrl+o", "load_task", "Load task", tooltip="Start from an existing task's config"),
+        Binding("ctrl+o", "load_task", "Load", tooltip="Start from an existing task's config"),
         Binding("ctrl+b", "pick_after", "After: tasks the created ones wait for", show=False),
         Binding("ctrl+t", "pin_field", "Pin", tooltip="Pin the focused field (a Manager column)"),
         Binding("ctrl+g", "grid_field", "Choice/switch field as grid text", show=False),
