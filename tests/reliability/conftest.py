@@ -7,31 +7,15 @@ the test if any process that belongs to the project is still alive.
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.store import TaskStore
 from tests.reliability.harness import ARGPARSE_SCRIPT
-from tests.runner.harness import SETTINGS, Project, project, shut_down, strays  # noqa: F401
-
-
-def finish_project(proj: Project) -> None:
-    """Stop everything of `proj`; kill and report any process left behind."""
-    shut_down(proj)
-    deadline = time.monotonic() + 5
-    while (left := strays(str(proj.dir))) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for proc in left:
-        with contextlib.suppress(psutil.Error):
-            proc.send_signal(signal.SIGKILL)
-    assert not left, f"processes left running: {[(p.pid, p.cmdline()) for p in left]}"
+from tests.runner.harness import SETTINGS, Project, finish_project, project  # noqa: F401
 
 
 @pytest.fixture

@@ -15,13 +15,10 @@ import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
-from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.model import Status
-from pyruns_tui.workspace.store import TaskStore
 from tests.conftest import Shown
-from tests.reliability.conftest import finish_project
 from tests.reliability.harness import assert_clean_error, pyr, wait_until
-from tests.runner.harness import SETTINGS, Project
+from tests.runner.harness import Project, finish_project, shell_project
 
 pytestmark = pytest.mark.slow
 
@@ -70,15 +67,10 @@ def full_disk_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     try:
-        directory = disk / "proj"
-        directory.mkdir()
-        layout = init_shell_workspace(directory)
-        layout.settings_file.write_text(SETTINGS)
-        monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-        proj = Project(directory, layout, TaskStore(layout))
+        proj = shell_project(disk / "proj", monkeypatch)
         yield proj
         with contextlib.suppress(OSError):
-            (directory / "fill").unlink()
+            (proj.dir / "fill").unlink()
         finish_project(proj)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)

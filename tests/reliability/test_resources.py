@@ -24,12 +24,9 @@ import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
-from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.model import Status, Task, queue_times
-from pyruns_tui.workspace.store import TaskStore
-from tests.reliability.conftest import finish_project
 from tests.reliability.harness import wait_until
-from tests.runner.harness import SETTINGS, Project, py
+from tests.runner.harness import SETTINGS, Project, finish_project, py, shell_project
 
 pytestmark = pytest.mark.slow
 
@@ -140,12 +137,7 @@ def big_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pro
     with contextlib.suppress(OSError):
         if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 1 << 30:
             base = Path(tempfile.mkdtemp(prefix="pyruns-rel-", dir=shm))
-    directory = base / "proj"
-    directory.mkdir()
-    layout = init_shell_workspace(directory)
-    layout.settings_file.write_text(SETTINGS.replace("max_concurrency: 4", "max_concurrency: 1"))
-    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
+    proj = shell_project(base / "proj", monkeypatch, SETTINGS.replace("max_concurrency: 4", "max_concurrency: 1"))
     try:
         yield proj
         finish_project(proj)

@@ -126,20 +126,29 @@ def shut_down(project: Project) -> None:
         client.stop_runner(project.layout)
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    directory = tmp_path / "proj"
+def shell_project(directory: Path, monkeypatch: pytest.MonkeyPatch, settings: str = SETTINGS) -> Project:
+    """A shell workspace made in the new folder `directory`; its processes carry the stray marker."""
     directory.mkdir()
     layout = init_shell_workspace(directory)
-    layout.settings_file.write_text(SETTINGS)
+    layout.settings_file.write_text(settings)
     monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
-    yield proj
+    return Project(directory, layout, TaskStore(layout))
+
+
+def finish_project(proj: Project) -> None:
+    """Stop everything of `proj`; kill and report any process left behind."""
     shut_down(proj)
     deadline = time.monotonic() + 5  # a runner that just released its lock is still exiting
-    while (left := strays(str(directory))) and time.monotonic() < deadline:
+    while (left := strays(str(proj.dir))) and time.monotonic() < deadline:
         time.sleep(0.05)
     for proc in left:
         with contextlib.suppress(psutil.Error):
             proc.send_signal(signal.SIGKILL)
     assert not left, f"processes left running: {[(p.pid, p.cmdline()) for p in left]}"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    proj = shell_project(tmp_path / "proj", monkeypatch)
+    yield proj
+    finish_project(proj)
