@@ -77,6 +77,15 @@ class Project:
         path = self.layout.run_log(name, index)
         return path.read_bytes() if path.exists() else b""
 
+    def explain(self, name: str) -> str:
+        """What a failed assertion about task `name` should show: its record, last log, runner log."""
+        task = self.task(name)
+        runs = [(r.index, r.status.value, r.reason, r.exit_code, r.signal, r.error) for r in task.runs]
+        runner_log = self.layout.runner_dir / "runner.log"
+        tail = runner_log.read_text(errors="replace")[-2000:] if runner_log.exists() else "(none)"
+        return (f"{name}: {task.status.value} ({task.reason}); runs {runs}; "
+                f"log {self.log(name, len(task.runs) or 1)!r}; runner.log ends: {tail}")
+
     def wait(self, *names: str, timeout: float = 60) -> dict[str, Task]:
         return control.wait(self.store, list(names), timeout_s=timeout)
 

@@ -110,7 +110,7 @@ def test_environment_and_working_directory_of_a_task(project: Project) -> None:
     code = "import os, sys; print(os.getcwd()); print(os.environ['__PYRUNS_CONFIG__']); print(os.environ['EXTRA'], os.environ['PYTHONUNBUFFERED'], os.environ['TERM'])"
     name = project.add("env", code)
     control.queue(project.store, [name])
-    project.wait(name)
+    assert project.wait(name)[name].status is Status.COMPLETED, project.explain(name)
     cwd, config, rest = project.log(name).decode().splitlines()
     assert cwd == str(project.dir.resolve())
     assert config == str(project.layout.task_config(name).resolve())
