@@ -33,7 +33,10 @@ def format_time(iso: str | None, *, now: datetime | None = None) -> str:
         when = datetime.fromisoformat(iso)
     except ValueError:
         return ""
-    now = now or datetime.now(when.tzinfo)
+    if now is None:
+        now = datetime.now(when.tzinfo)
+    elif now.tzinfo != when.tzinfo and when.tzinfo is not None:  # (one `now` for a listing: one clock read)
+        now = now.astimezone(when.tzinfo)
     return when.strftime("%H:%M" if when.date() == now.date() else "%m-%d %H:%M")
 
 

@@ -58,6 +58,7 @@ PLACES = {
     "metrics": lambda proj: task_dir(proj, "t_1-of-2") / "metrics.jsonl",
     "run_log": lambda proj: task_dir(proj, "t_1-of-2") / "run_logs" / "run1.log",
     "scan_cache": lambda proj: workspace(proj) / ".scan_cache.json",
+    "scan_cache_rest": lambda proj: workspace(proj) / ".scan_cache.rest.jsonl",
     "lock": lambda proj: workspace(proj) / ".lock",
 }
 COMMANDS = [("ls", "--json"), ("show", "t_1-of-2"), ("export", "-f", "md"), ("log", "t_1-of-2", "--plain"),
@@ -132,6 +133,7 @@ LINKS = {
     ".runner/control.json": lambda proj: workspace(proj) / ".runner" / "control.json",
     ".lock": lambda proj: workspace(proj) / ".lock",
     ".scan_cache.json": lambda proj: workspace(proj) / ".scan_cache.json",
+    ".scan_cache.rest.jsonl": lambda proj: workspace(proj) / ".scan_cache.rest.jsonl",
 }
 
 

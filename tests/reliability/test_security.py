@@ -260,10 +260,10 @@ def test_env_snapshot_is_redacted_and_owner_only(project: Project, monkeypatch: 
     for path in project.runner_paths.dir.rglob("*"):
         if path.is_file() or stat.S_ISFIFO(path.lstat().st_mode):
             assert stat.S_IMODE(path.lstat().st_mode) & 0o077 == 0, f"{path} is readable by others"
-    cache = project.layout.cache_file
     project.cli("ls")  # writes the scan cache, which copies task_info.json contents
-    if cache.exists():
-        assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    for cache in (project.layout.cache_file, project.layout.cache_file.with_suffix(".rest.jsonl")):
+        if cache.exists():
+            assert stat.S_IMODE(cache.stat().st_mode) == 0o600
 
     assert project.cli("rm", name) == 0  # still owner-only in the trash
     trashed = project.layout.trashed_task_dir(name) / "run_logs" / "run1.env.json"

@@ -70,6 +70,20 @@ def test_writers_keep_the_index_so_a_reader_parses_nothing(store: TaskStore, mon
     assert seen(store.layout, "status:failed") == {"t3": ("failed", {"i": 3, "lr": 0.1})}
 
 
+def test_a_snapshot_and_the_rows_after_it_spare_every_parse(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
+    for name in ("t1", "t2"):
+        fail(store, name)
+    seen(store.layout)
+    fail(store, "t7")  # after the snapshot: its config is in the snapshot's section for pending tasks
+    monkeypatch.setattr(store_module, "_read_json", lambda p: pytest.fail(f"parsed {p}"))
+    from pyruns_tui.params import yamlio
+
+    monkeypatch.setattr(yamlio, "load_text", lambda *a, **k: pytest.fail("parsed a config.yaml"))
+    assert seen(store.layout, "status:failed") == {f"t{i}": ("failed", {"i": i, "lr": 0.1}) for i in (1, 2, 7)}
+    assert len(seen(store.layout, "status:pending")) == 2497
+
+
 def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
     make_tasks(store, 5, lr=0.1)
     assert seen(store.layout, "status:failed") == {}
@@ -80,11 +94,13 @@ def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
     assert seen(store.layout)["t4"] == ("pending", {"i": 4, "lr": 0.7})
 
 
-@pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo"])
+@pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo",
+                                    "foreign rest"])
 def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
     make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
     seen(store.layout)
     snapshot, log = store.layout.cache_file, store.layout.cache_file.with_suffix(".log")
+    rest = store.layout.cache_file.with_suffix(".rest.jsonl")
     covered = log.stat().st_size
     assert json.loads(snapshot.read_text())["log"][1] == covered
     for name in ("t7", "t1234"):
@@ -94,8 +110,10 @@ def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, t
     if damage == "missing":
         snapshot.unlink()
         log.unlink()
+        rest.unlink()
     elif damage == "garbage":
         snapshot.write_bytes(os.urandom(5000))
+        rest.write_bytes(os.urandom(5000))
         log.write_bytes(os.urandom(5000) + b'\n["i","t7",1,2\n\xff\xfe{{{\n')
     elif damage == "torn":  # a writer killed mid-line, then another one appended
         log.write_text(log.read_text()[:covered] + rows[0][:-20] + rows[1] + "\n")
@@ -109,19 +127,22 @@ def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, t
             stream.write('["i","t7",1,2,3,"pending","{}"]\n["c","t7",true,2,3,"{}"]\n[1,2]\n{"i":1}\n')
     elif damage == "deep":
         log.write_text('["i","t7",1,2,3,"pending","' + "[" * 5000 + '"]\n' + "[" * 100_000 + "\n")
+    elif damage == "foreign rest":  # the rest file of another snapshot (written between two reads)
+        stamp = json.loads(snapshot.read_text())["stamp"]  # the same length: every section stays in place
+        rest.write_text(rest.read_text().replace(stamp, "f" * len(stamp)).replace('"lr":0.1', '"lr":9.9'))
     elif damage in ("symlink", "fifo"):
-        for path in (snapshot, log):
+        for path in (snapshot, log, rest):
             path.unlink()
             if damage == "fifo":
                 os.mkfifo(path)
             else:
-                (tmp_path / f"elsewhere{path.suffix}").write_text("")
-                path.symlink_to(tmp_path / f"elsewhere{path.suffix}")
+                (tmp_path / f"elsewhere{path.name}").write_text("")
+                path.symlink_to(tmp_path / f"elsewhere{path.name}")
     assert seen(store.layout, "status:failed") == {"t7": ("failed", {"i": 7, "lr": 0.1}),
                                                    "t1234": ("failed", {"i": 1234, "lr": 0.1})}
     assert seen(store.layout) == truth(store.layout)
     if damage == "symlink":  # never written through
-        assert (tmp_path / "elsewhere.log").read_text() == (tmp_path / "elsewhere.json").read_text() == ""
+        assert all(path.read_text() == "" for path in tmp_path.glob("elsewhere*"))
 
 
 def test_a_stale_row_for_a_replaced_file_is_not_used(store: TaskStore) -> None:

@@ -26,12 +26,12 @@ from textual.screen import ModalScreen, Screen
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.compositor import safe_update
-from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
+from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ class PyrunsApp(KeyOrder):
         with self._refresh_busy:
             started = time.monotonic()
             first, self._first_scan = self._first_scan, False
-            with bulk_load() if first else contextlib.nullcontext():  # the first scan reads every task
+            with bulk_load(freeze=True) if first else contextlib.nullcontext():  # the first scan reads every task
                 snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()

@@ -119,6 +119,8 @@ def _split_known(cls: type, data: dict[str, Any]) -> tuple[dict[str, Any], dict[
     names = _FIELD_NAMES.get(cls)
     if names is None:  # dataclasses.fields() per call was most of the cost of reading 10,000 tasks
         names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls)) - {"extra"}
+    if names.issuperset(data):  # the usual case: one C-level copy (a tenth of the cost of reading a task)
+        return dict(data), {}
     known = {k: v for k, v in data.items() if k in names}
     extra = {k: v for k, v in data.items() if k not in names}
     return known, extra

@@ -36,10 +36,15 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+_LEAVES = frozenset({int, float, str, bool, type(None), list})  # value types that are never a Mapping
+
+
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """`{"model": {"depth": 18}}` -> `{"model.depth": 18}`."""
-    if not prefix and not any(isinstance(value, Mapping) for value in config.values()):
-        return dict(config)  # already flat (most configs): a copy, as built below
+    # already flat (most configs): a copy, as built below (exact types first: an ABC check is slow)
+    if not prefix and (_LEAVES.issuperset(map(type, config.values()))
+                       or not any(isinstance(value, Mapping) for value in config.values())):
+        return dict(config)
     flat: dict[str, Any] = {}
     for key, value in config.items():
         path = f"{prefix}{key}"

@@ -4,10 +4,14 @@ only what changed behind the index's back.
 
 Never the only truth: an entry is used only when the file's (inode, mtime, size) still equal the
 ones recorded with it, so a missing, stale, torn or corrupt index, a killed writer or a
-hand-edited task only cost a re-parse. Two files next to the workspace's lock:
+hand-edited task only cost a re-parse. Three files next to the workspace's lock:
 `.scan_cache.log`, one JSON row a line appended by writers (no lock, no fsync; a torn line is
-skipped), and `.scan_cache.json`, a snapshot (replaced atomically by a reader that had to parse
-files or found the log long) that says up to where in the log it holds the rows.
+skipped), and a snapshot (replaced atomically by a reader that had to parse files or found the
+log long) that says up to where in the log it holds the rows. The snapshot is two files:
+`.scan_cache.json` holds each task_info.json's stat key and status only (what `ls status:failed`
+needs: a fifth of the bytes), `.scan_cache.rest.jsonl` the other fields and the configs, parsed
+in one go the first time a reader needs them; both carry the same stamp, and rows of a rest file
+whose stamp differs (a snapshot written in between) are not used.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import json
 import math
 import os
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +28,7 @@ from typing import Any
 from pyruns_tui.workspace.fsio import atomic_write, loads_compact_json, open_regular, read_bytes, write_all
 
 StatKey = tuple[int, int, int]
-VERSION = 2
+VERSION = 3
 LOG_CAP = 32 << 20  # a writer finding the log this big starts it anew (rows lost: only re-parses)
 COMPACT_LINES = 2_000  # a reader folds the log in once it holds more rows than this and than half the index
 PARSED_TO_SAVE = 1  # a reader that had to parse this many files saves a snapshot
@@ -33,8 +38,10 @@ _DEFAULTS: dict[str, Any] = {
     "reason": None, "force": False, "stop_requested": False, "queued_at": None, "runs": [],
 }
 _MISSING = object()
-InfoEntry = tuple[StatKey, str, str]  # stat key, status, the other fields as compact JSON
-ConfigEntry = tuple[StatKey, str]  # stat key, the config as JSON
+# stat key, status, the other fields: compact JSON (a log row), parsed (the rest file) or None
+# (held by the rest file, not loaded yet)
+InfoEntry = tuple[StatKey, str, "str | dict[str, Any] | None"]
+ConfigEntry = tuple[StatKey, "str | dict[str, Any]"]  # stat key, the config as compact JSON or parsed
 
 
 def key_of(st: os.stat_result) -> StatKey:
@@ -101,29 +108,45 @@ def append_rows(snapshot: Path, rows: Iterable[list[Any] | None]) -> None:
             os.close(fd)
 
 
-def _entries(columns: Any, values: int) -> Iterable[tuple[str, Any]]:
-    """(name, entry) pairs of a snapshot table stored by column (names, inodes, mtimes, sizes,
-    then `values` string columns): whole columns are type-checked at C speed, else none is used."""
-    if not columns:
-        return ()
-    if type(columns) is not list or len(columns) != 4 + values or any(type(c) is not list for c in columns):
-        return ()
-    names, inodes, mtimes, sizes, *rest = columns
-    if len({len(c) for c in columns}) != 1 or set(map(type, names)) != {str}:
-        return ()
-    if not set(map(type, inodes)) | set(map(type, mtimes)) | set(map(type, sizes)) <= {int}:
-        return ()
-    if any(set(map(type, c)) != {str} for c in rest):
-        return ()
-    keys = zip(inodes, mtimes, sizes)
-    return zip(names, zip(keys, *rest)) if values > 1 else zip(names, zip(keys, rest[0]))
+def _columns(columns: Any, types: Sequence[set[type]]) -> list[list[Any]] | None:
+    """A snapshot table stored by column, each column's types checked at C speed (one type set
+    per column); None when any is off (then no row of it is used)."""
+    if type(columns) is not list or len(columns) != len(types) or any(type(c) is not list for c in columns):
+        return None
+    if len({len(c) for c in columns}) != 1:
+        return None
+    if any(c and not set(map(type, c)) <= allowed for c, allowed in zip(columns, types)):
+        return None
+    return columns
 
 
-def _read_from(fd: int, offset: int) -> bytes:
-    """The bytes of `fd` from `offset` to its end."""
+_KEYED_TABLE: list[set[type]] = [{str}, {int}, {int}, {int}]  # names, inodes, mtimes, sizes
+
+
+def _snapshot_part(data: bytes) -> dict[str, Any] | None:
+    """A snapshot document (the main file, or one section of the rest file) if its shape is right."""
+    with contextlib.suppress(ValueError, RecursionError, TypeError):
+        part = json.loads(data)
+        if isinstance(part, dict) and part.get("version") == VERSION and type(part.get("stamp")) is str:
+            return part
+    return None
+
+
+def _read_from(fd: int, offset: int, end: int | None = None) -> bytes:
+    """The bytes of `fd` from `offset` to `end` (None: to its end)."""
+    if end is not None:
+        return os.pread(fd, max(0, end - offset), offset)
     os.lseek(fd, offset, os.SEEK_SET)
     with os.fdopen(os.dup(fd), "rb") as stream:
         return stream.read()
+
+
+def _sections(value: Any) -> dict[str, tuple[int, int]]:
+    """The main file's table of rest-file sections: status -> (start, end) byte offsets."""
+    if type(value) is not dict:
+        return {}
+    return {status: (at[0], at[1]) for status, at in value.items()
+            if type(at) is list and len(at) == 2 and type(at[0]) is int and type(at[1]) is int}
 
 
 class ScanIndex:
@@ -131,10 +154,14 @@ class ScanIndex:
 
     def __init__(self, snapshot: Path) -> None:
         self.snapshot = snapshot
+        self.rest_file = snapshot.with_suffix(".rest.jsonl")
         self.log = snapshot.with_suffix(".log")
         self.info: dict[str, InfoEntry] = {}
         self.config: dict[str, ConfigEntry] = {}
         self._loaded = False
+        self._stamp = ""
+        self._sections: dict[str, tuple[int, int]] = {}  # rest-file sections not loaded yet
+        self._section_of: dict[str, str] = {}  # task name -> its section (its status in the snapshot)
         self._log_at: tuple[int, int] = (0, 0)  # (inode, offset) of the log read so far
         self._log_rows = 0  # rows of the log not in the snapshot
         self._parsed = 0  # files this reader had to parse
@@ -143,15 +170,50 @@ class ScanIndex:
         if self._loaded:
             return
         self._loaded = True
-        with contextlib.suppress(OSError, ValueError, RecursionError, TypeError):
-            data = json.loads(read_bytes(self.snapshot))
-            if isinstance(data, dict) and data.get("version") == VERSION:
-                self.info.update(_entries(data.get("info"), 2))
-                self.config.update(_entries(data.get("config"), 1))
-                at = data.get("log")
-                if type(at) is list and len(at) == 2 and all(type(v) is int for v in at):
-                    self._log_at = (at[0], at[1])
+        data = None
+        with contextlib.suppress(OSError):
+            data = _snapshot_part(read_bytes(self.snapshot))
+        if data is not None:
+            table = _columns(data.get("info"), [*_KEYED_TABLE, {str}])
+            if table is not None:
+                names, inodes, mtimes, sizes, statuses = table
+                self.info.update(zip(names, zip(zip(inodes, mtimes, sizes), statuses, [None] * len(names))))
+                self._section_of = dict(zip(names, statuses))
+                self._sections = _sections(data.get("sections"))
+                self._stamp = data["stamp"]
+            at = data.get("log")
+            if type(at) is list and len(at) == 2 and all(type(v) is int for v in at):
+                self._log_at = (at[0], at[1])
         self._read_log()
+
+    def _load_section(self, status: str | None) -> None:
+        """Take the other fields and the configs of the snapshot's rows of tasks that had this
+        status from the rest file (each section once; `ls status:failed` reads one section)."""
+        where = self._sections.pop(status, None) if status is not None else None
+        if where is None:
+            return
+        data = None
+        with contextlib.suppress(OSError):
+            fd = open_regular(self.rest_file)
+            try:
+                data = _snapshot_part(_read_from(fd, *where))
+            finally:
+                os.close(fd)
+        if data is None or data["stamp"] != self._stamp or data.get("status") != status:
+            return  # the rest file of another snapshot, or damaged: these rows cost parses
+        table = _columns(data.get("info"), [{str}, {dict}])
+        if table is not None:
+            info = self.info
+            for name, rest in zip(*table):
+                entry = info.get(name)
+                if entry is not None and entry[2] is None:
+                    info[name] = (entry[0], entry[1], rest)
+        table = _columns(data.get("config"), [*_KEYED_TABLE, {dict}])
+        if table is not None:
+            names, inodes, mtimes, sizes, configs = table
+            config = self.config
+            for name, key, value in zip(names, zip(inodes, mtimes, sizes), configs):
+                config.setdefault(name, (key, value))  # rows of the log are newer
 
     def _read_log(self) -> None:
         """Take the rows appended since `_log_at` (all of them after the log was started anew)."""
@@ -195,22 +257,31 @@ class ScanIndex:
         entry = self.info.get(name)
         if entry is None or entry[0] != key:
             return None
-        try:
-            rest = loads_compact_json(entry[2])
-        except ValueError:
-            return None
+        rest = entry[2]
+        if rest is None and self._sections:
+            self._load_section(entry[1])  # a snapshot row: its status is still the snapshot's
+            rest = self.info[name][2]
+        if type(rest) is str:
+            try:
+                rest = loads_compact_json(rest)
+            except ValueError:
+                return None
         if type(rest) is not dict:
             return None
         return {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
 
     def config_data(self, name: str, key: StatKey) -> dict[str, Any] | None:
+        if self._sections:
+            self._load_section(self._section_of.get(name))
         entry = self.config.get(name)
         if entry is None or entry[0] != key:
             return None
-        try:
-            config = loads_compact_json(entry[1])
-        except ValueError:
-            return None
+        config = entry[1]
+        if type(config) is str:
+            try:
+                config = loads_compact_json(config)
+            except ValueError:
+                return None
         return config if type(config) is dict else None
 
     def parsed_info(self, name: str, key: StatKey, data: Any) -> None:
@@ -232,12 +303,49 @@ class ScanIndex:
         `live()`: the task names that exist now (rows of others are left out)."""
         if self._parsed < PARSED_TO_SAVE and self._log_rows <= max(COMPACT_LINES, len(self.info) // 2):
             return
+        for status in list(self._sections):
+            self._load_section(status)  # the rows it holds go into the new snapshot
         self._read_log()  # rows appended since this reader loaded: the snapshot covers them too
         names = set(live())
-        info = [(n, *k, s, r) for n, (k, s, r) in self.info.items() if n in names]
-        config = [(n, *k, t) for n, (k, t) in self.config.items() if n in names]
+        stamp = secrets.token_hex(8)
+        info: list[tuple[Any, ...]] = []
+        by_status: dict[str, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
+        for name, (key, status, rest) in self.info.items():
+            if name in names:
+                info.append((name, *key, status))
+                if rest is not None and type(value := _parsed(rest)) is dict:
+                    by_status.setdefault(status, ([], []))[0].append((name, value))
+        for name, (key, config) in self.config.items():
+            entry = self.info.get(name)
+            if entry is not None and name in names and type(value := _parsed(config)) is dict:
+                by_status.setdefault(entry[1], ([], []))[1].append((name, *key, value))
         with contextlib.suppress(OSError, ValueError):
-            text = _dumps({"version": VERSION, "info": list(zip(*info)), "config": list(zip(*config)),
+            # the rest file first: a reader pairing the new main file with the old rest file
+            # finds their stamps differ and parses files instead
+            sections, parts, at = {}, [], 0
+            for status, (rests, configs) in by_status.items():
+                part = _dumps({"version": VERSION, "stamp": stamp, "status": status, "info": _by_column(rests, 2),
+                               "config": _by_column(configs, 5)}).encode("utf-8") + b"\n"
+                sections[status] = [at, at + len(part)]
+                parts.append(part)
+                at += len(part)
+            atomic_write(self.rest_file, b"".join(parts), fsync=False, mode=0o600)
+            text = _dumps({"version": VERSION, "stamp": stamp, "info": _by_column(info, 5), "sections": sections,
                            "log": list(self._log_at)})
             atomic_write(self.snapshot, text.encode("utf-8"), fsync=False, mode=0o600)
         self._parsed = self._log_rows = 0
+
+
+def _parsed(value: str | dict[str, Any]) -> Any:
+    """A row's value as an object (log rows hold compact JSON text); None when it is not JSON."""
+    if type(value) is not str:
+        return value
+    try:
+        return loads_compact_json(value)
+    except ValueError:
+        return None
+
+
+def _by_column(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of `width` fields as `width` columns (how snapshots store tables: fewer bytes)."""
+    return [list(column) for column in zip(*rows)] if rows else [[] for _ in range(width)]

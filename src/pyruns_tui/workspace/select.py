@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.query import Query, TaskView, flatten, parse_query
 from pyruns_tui.workspace.store import TaskStore
 
@@ -32,12 +33,19 @@ def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
     """The live tasks matching `query`, oldest first, with flat params (and metrics if needed)."""
     if isinstance(query, str):
         query = parse_query(query)
+    with bulk_load():  # (views of 100,000 tasks: nothing for the cyclic GC to find)
+        return _select(store, query)
+
+
+def _select(store: TaskStore, query: Query) -> list[TaskView]:
     views = []
     by_task_alone = not query.needs_params  # then configs are read for the matching tasks only
+    needs_metrics = query.needs_metrics
+    match_all = not query.terms
     for task in store.scan(status=query.status_filter()):
-        if by_task_alone and query.terms and not query.matches(TaskView(task=task, params={}, metrics={})):
+        if by_task_alone and not match_all and not query.matches(TaskView(task=task, params={}, metrics={})):
             continue
-        metrics = last_metrics(store, task.name) if query.needs_metrics else {}
+        metrics = last_metrics(store, task.name) if needs_metrics else {}
         view = TaskView(task=task, params=flatten(store.config_or_empty(task.name)), metrics=metrics)
         if by_task_alone or query.matches(view):
             views.append(view)

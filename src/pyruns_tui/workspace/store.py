@@ -26,6 +26,7 @@ from pyruns_tui.workspace.fsio import (
     sync_filesystem,
     write_all,
 )
+from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
@@ -180,6 +181,10 @@ class TaskStore:
         unparsed where the scan index knows their status (callers still filter the rest).
         The Tasks are shared with later scans while their file is unchanged: treat them as
         read-only (`get` returns a private copy to change and `save`)."""
+        with bulk_load():
+            return self._scan(status)
+
+    def _scan(self, status: Callable[[str], bool] | None) -> list[Task]:
         index = self._index
         if index is not None:
             index.load()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,6 +76,13 @@ def _print_causes(views: list[TaskView], as_json: bool) -> int:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.workspace.gc_pause import bulk_load
+
+    with bulk_load():  # a listing of 100,000 tasks builds no cycles: none to collect
+        return _run(ctx, args)
+
+
+def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import format_duration, format_time, progress_cells
     from pyruns_tui.printable import printable
@@ -110,6 +118,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
               *map(printable, pinned)]
     rows = [header]
+    today = datetime.now().astimezone()  # the offset task times are written with
     for view in views:
         task = view.task
         reason = stuck.get(task.name) or (task.reason if not task.status.is_finished else None)
@@ -118,7 +127,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             status,
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
-            format_time(task.created_at),
+            format_time(task.created_at, now=today),
             format_duration(task.duration_s()),
             *(progress_cells(progress.get(task.name), now) if live else []),
             *(format_value(view.params.get(key, "")) for key in pinned),

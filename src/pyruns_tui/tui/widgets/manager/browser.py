@@ -16,7 +16,6 @@ from textual.widgets import Input, Static
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.humanize import plural
 from pyruns_tui.logs.failure import causes_text, group_causes
-from pyruns_tui.tui.gc_pause import bulk_load
 from pyruns_tui.tui.models.columns import METRIC, Column, build_columns, column_widths, sort_key
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
@@ -25,6 +24,7 @@ from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
+from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.query import Query, parse_query
 
@@ -129,7 +129,7 @@ class TaskBrowser(Vertical):
     def _sync(self, tasks: dict[str, Task], delta: Delta, running: list[str]) -> None:
         """Read what changed (configs, metrics) off the UI thread, then swap it in."""
         bulk = sum(1 for name in delta.changed if name not in self.index.entries) > QUICK_PASS
-        with bulk_load() if bulk else contextlib.nullcontext():
+        with bulk_load(freeze=True) if bulk else contextlib.nullcontext():
             self._read(tasks, delta, running, bulk)
 
     def _read(self, tasks: dict[str, Task], delta: Delta, running: list[str], bulk: bool) -> None:

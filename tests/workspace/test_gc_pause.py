@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 
-from pyruns_tui.tui.gc_pause import bulk_load
+from pyruns_tui.workspace.gc_pause import bulk_load
 
 
 def test_bulk_load_pauses_the_collector_and_freezes_what_survived() -> None:
@@ -15,7 +15,7 @@ def test_bulk_load_pauses_the_collector_and_freezes_what_survived() -> None:
     try:
         with bulk_load():
             assert not gc.isenabled()
-            with bulk_load():
+            with bulk_load(freeze=True):  # asked by an inner load: done when the outermost ends
                 assert not gc.isenabled()
             assert not gc.isenabled()  # the outer load is still running
             kept.append(object())
@@ -24,6 +24,15 @@ def test_bulk_load_pauses_the_collector_and_freezes_what_survived() -> None:
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_a_load_that_does_not_ask_freezes_nothing() -> None:
+    """The runner scans all its life: what is alive then (cycles that are garbage too) must stay collectable."""
+    gc.unfreeze()
+    with bulk_load():
+        with bulk_load():
+            assert not gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_bulk_load_keeps_a_disabled_collector_disabled_and_overlaps_across_threads() -> None:
