@@ -187,31 +187,58 @@ def _match(term: Term, view: TaskView) -> bool:
         if term.value in task.name.lower() or term.value in task.status.value or term.value in task.notes.lower():
             return True
         return any(term.value in f"{k}={format_value(v)}".lower() for k, v in view.params.items())
+    return _decide(term, term_operand(term, view))
+
+
+def term_operand(term: Term, view: TaskView) -> Any:
+    """The one value a `key:value` or comparison term looks at in a task; the term's answer
+    depends on it alone (`operand_matches`), so a caller holding many tasks (the Manager) may
+    decide a term once per distinct operand: a sweep has a few values per parameter."""
+    task = view.task
     if term.kind == "keyed":
         if term.key == "status":
-            return task.status.value.startswith(term.value)
+            return task.status.value
         if term.key == "name":
-            return term.value in task.name.lower()
+            return task.name
         if term.key == "notes":
-            return term.value in task.notes.lower()
+            return task.notes
         if term.key == "pinned":
-            return task.pinned == (term.value in ("yes", "true", "1", "y"))
+            return task.pinned
         if term.key == "error":
-            from pyruns_tui.logs.failure import error_matches  # rich comes with logs/: only when asked
-
-            return error_matches(term.value, task.error)
+            return task.error
         found, value = _lookup(view.params, term.key)
         if not found:
             found, value = _lookup(view.metrics, term.key)
-        if not found:
-            return False
-        return _equal(value, term.value)
+        return found, value
     if term.key in RUN_FIELDS and task.last_run is not None:
-        found, value = True, run_number(task, term.key)
-    else:
-        found, value = _lookup(view.metrics, term.key)
-        if not found:
-            found, value = _lookup(view.params, term.key)
+        return True, run_number(task, term.key)
+    found, value = _lookup(view.metrics, term.key)
+    if not found:
+        found, value = _lookup(view.params, term.key)
+    return found, value
+
+
+def operand_matches(term: Term, operand: Any) -> bool:
+    """Whether a task whose `term_operand(term, ...)` is `operand` satisfies `term` (negation
+    included): `term_matches(term, view)` for a keyed or comparison term."""
+    return _decide(term, operand) != term.negate
+
+
+def _decide(term: Term, operand: Any) -> bool:
+    if term.kind == "keyed":
+        if term.key == "status":
+            return bool(operand.startswith(term.value))
+        if term.key in ("name", "notes"):
+            return term.value in operand.lower()
+        if term.key == "pinned":
+            return bool(operand == (term.value in ("yes", "true", "1", "y")))
+        if term.key == "error":
+            from pyruns_tui.logs.failure import error_matches  # rich comes with logs/: only when asked
+
+            return error_matches(term.value, operand)
+        found, value = operand
+        return found and _equal(value, term.value)
+    found, value = operand
     if found and term.op in ("=", "==", "!="):
         return _equal(value, term.value) == (term.op != "!=")
     wanted, actual = _number(term.value), _number(value)

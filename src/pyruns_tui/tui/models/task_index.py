@@ -19,6 +19,8 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.export import metrics_by_run, metrics_run, run_window
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
+from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
+from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import RUN_FIELDS, Query, TaskView, Term, flatten, search_text, term_matches
@@ -70,10 +72,14 @@ class TaskIndex:
         self._stamps: dict[str, object] = {}
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
+        self._order_names: tuple[list[TaskEntry], list[str]] = ([], [])  # the last order's names, for filter
         self._metric_names: list[str] | None = None
+        self._dependents: dict[str, list[str]] | None = None  # name -> tasks that wait for it (`after`)
         self._errors = 0  # entries of failed tasks with an error, kept as entries come and go
         # names matching the first k terms of recent searches, keyed by those terms; newest last
         self._match_sets: dict[tuple[Term, ...], set[str]] = {}
+        self._groups = OperandGroups()  # tasks by the value a keyed or comparison term looks at
+        self.generation = 0  # counts the changes `apply` made
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -88,8 +94,11 @@ class TaskIndex:
     def apply(self, entries: Iterable[TaskEntry], removed: Iterable[str] = (), stamps: Mapping[str, object] | None = None) -> list[str]:
         """Swap in freshly loaded entries and drop removed tasks; returns the names that changed."""
         names = []
+        views: list[Change] = []  # for the term groupings
         for entry in entries:
             old = self.entries.get(entry.name)
+            if len(views) <= TERM_UPDATE_LIMIT:
+                views.append((entry.name, old.view if old is not None else None, entry.view))
             self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
             self.entries[entry.name] = entry
             if entry.task.status is Status.RUNNING:
@@ -102,19 +111,25 @@ class TaskIndex:
         for name in removed:
             gone = self.entries.pop(name, None)
             self._errors -= bool(gone is not None and gone.task.error)
+            if gone is not None and len(views) <= TERM_UPDATE_LIMIT:
+                views.append((name, gone.view, None))
             self._running.pop(name, None)
             self._stamps.pop(name, None)
             names.append(name)
         if names:
             self._order_cache.clear()
             self._metric_names = None
-            self._update_match_sets(names)
+            self._dependents = None
+            self.generation += 1
+            self._update_match_sets(names, views)
         return names
 
-    def _update_match_sets(self, names: list[str]) -> None:
+    def _update_match_sets(self, names: list[str], views: list[Change]) -> None:
         if len(names) > TERM_UPDATE_LIMIT:
             self._match_sets.clear()
+            self._groups.clear()
             return
+        self._groups.update(views)
         for terms, matching in self._match_sets.items():
             query = Query(terms)
             for name in names:
@@ -139,6 +154,16 @@ class TaskIndex:
                 names.update(entry.view.metrics)
             self._metric_names = sorted(names)
         return self._metric_names
+
+    def dependents(self, name: str) -> list[str]:
+        """The tasks whose `after` names `name` (one pass over all tasks per change, not per question)."""
+        if self._dependents is None:
+            waiting: dict[str, list[str]] = {}
+            for entry in self.entries.values():
+                for before in dict.fromkeys(entry.task.after):  # a name listed twice waits once
+                    waiting.setdefault(before, []).append(entry.name)
+            self._dependents = waiting
+        return list(self._dependents.get(name, ()))
 
     def gpu_fields(self) -> list[str]:
         """The GPU accounting fields (RUN_FIELDS) some task's last run recorded."""
@@ -165,6 +190,7 @@ class TaskIndex:
         ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
         result = pinned_first(ordered, lambda e: e.task.pinned)
         self._order_cache = {cache_key: result}
+        self._order_names = (result, [entry.name for entry in result])
         return result
 
     def filter(self, entries: Sequence[TaskEntry], query: Query) -> list[TaskEntry]:
@@ -172,7 +198,9 @@ class TaskIndex:
         if not query.terms:
             return list(entries)
         names = self.matching(query.terms)
-        return [entry for entry in entries if entry.name in names]
+        listed = self._order_names
+        order = listed[1] if listed[0] is entries else [entry.name for entry in entries]
+        return list(itertools.compress(entries, map(names.__contains__, order)))  # no Python-level loop: 100,000 rows in ~3 ms
 
     def matching(self, terms: tuple[Term, ...]) -> set[str]:
         """Names of the tasks matching all `terms`.
@@ -197,12 +225,36 @@ class TaskIndex:
         if last.kind == "text" and not last.negate and "\0" not in last.value:  # most keystrokes: one `in` each
             value = last.value
             result = {name for name in candidates if name in entries and value in (entries[name].view.text or "")}
-        else:
+        elif not groupable(last):
             result = {name for name in candidates if name in entries and term_matches(last, entries[name].view)}
+        else:  # a keyed or comparison term: decided once per distinct value it looks at
+            result = self._groups.matching(last, ((name, entry.view) for name, entry in entries.items()))
+            if head:
+                result = result & candidates if len(result) <= len(candidates) else candidates & result
         self._match_sets[terms] = result
         while len(self._match_sets) > TERM_CACHE:
             self._match_sets.pop(next(iter(self._match_sets)))
         return result
+
+    def missing_groups(self, slots: Iterable[Slot]) -> list[Slot]:
+        """Those of `slots` (term kind, key) not grouped yet: for `install_groups`."""
+        return [slot for slot in dict.fromkeys(slots) if slot not in self._groups]
+
+    def install_groups(self, columns: dict[Slot, GroupColumn], seen: Sequence[TaskEntry], generation: int) -> bool:
+        """Take groupings built (operand_groups.build, in a thread) over `seen`, the entries at
+        `generation`; the tasks changed since are regrouped first. False (nothing taken) when
+        too many changed."""
+        changed: list[Change] = []
+        if generation != self.generation:
+            then = {entry.name: entry for entry in seen}
+            entries = self.entries
+            changed = [(name, then[name].view if name in then else None, entry.view)
+                       for name, entry in entries.items() if then.get(name) is not entry]
+            changed += [(name, entry.view, None) for name, entry in then.items() if name not in entries]
+            if len(changed) > TERM_UPDATE_LIMIT:
+                return False
+        self._groups.install(columns, changed)
+        return True
 
     def load(self, store: TaskStore, tasks: Mapping[str, Task], names: Iterable[str], *, with_config: bool = True) -> list[TaskEntry]:
         """Entries for `names` read from disk: config flattened once, metrics polled incrementally.

@@ -149,7 +149,7 @@ class ManagerScreen(PyrunsScreen):
             file, text = "config.yaml", os_error_line(exc)
         last = entry.task.last_run
         env = store.run_env(entry.name, last) if last is not None else None
-        dependents = [n for n, e in self.browser.index.entries.items() if entry.name in e.task.after]
+        dependents = self.browser.index.dependents(entry.name)
         title = "Command (config.sh)" if file == "config.sh" else "Config (config.yaml)"
         self.detail.show(entry.task, title, text, env, dependents)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterable, Sequence
 
 from textual import on, work
@@ -12,12 +13,15 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.humanize import plural
 from pyruns_tui.logs.failure import causes_text, group_causes
 from pyruns_tui.tui.models.columns import METRIC, Column, build_columns, column_widths, sort_key
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
+from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
+from pyruns_tui.tui.models.operand_groups import Slot, build
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex
 from pyruns_tui.tui.state import WorkspaceState
@@ -31,6 +35,8 @@ from pyruns_tui.workspace.query import Query, parse_query
 QUICK_PASS = 500  # more new tasks than this: show them before their configs are read
 PAINT_WAIT_S = 2.0  # how long the configs wait for the quick pass to be painted
 SEARCH_DEBOUNCE_S = 0.06
+GROUP_AHEAD_FROM = 2_000  # from this many tasks the likely search keys are grouped in a thread ahead of use
+GROUP_AHEAD_EVERY_S = 10.0  # not more often (many tasks changing at once drop the groupings again)
 
 
 class TaskBrowser(Vertical):
@@ -75,6 +81,8 @@ class TaskBrowser(Vertical):
         self._auto_metrics: list[str] = []  # the default metric columns, once seen
         self.pinned_params: list[str] = list(state.script_info.pinned_params)
         self.syncing = False
+        self.grouping = False  # the likely search keys are being grouped in a thread
+        self._grouped_at = -GROUP_AHEAD_EVERY_S
         self._want_sync = False
         self._poll_running = False
         self._ticker: Timer | None = None
@@ -107,8 +115,8 @@ class TaskBrowser(Vertical):
 
     @property
     def settled(self) -> bool:
-        """True when no sync is running or waiting."""
-        return not self.syncing and not self._want_sync
+        """True when no sync is running or waiting (nor a grouping of search keys)."""
+        return not self.syncing and not self._want_sync and not self.grouping
 
     def _start_sync(self) -> None:
         if self.syncing or not self._want_sync:
@@ -189,6 +197,33 @@ class TaskBrowser(Vertical):
             self.post_message(self.Changed(names))
         if final:
             self._start_sync()
+            if not self.syncing:
+                self._group_ahead()
+
+    def _group_ahead(self) -> None:
+        """Group the tasks by status, pinned params and metric columns in a thread, so the first
+        search on them does not walk every task on the UI thread."""
+        index = self.index
+        if len(index) < GROUP_AHEAD_FROM or self.grouping or time.monotonic() < self._grouped_at + GROUP_AHEAD_EVERY_S:
+            return
+        keys = [*self.pinned_params, *self.metric_columns()]
+        slots = index.missing_groups([("keyed", "status"), *((kind, key.lower()) for key in keys for kind in ("keyed", "compare"))])
+        if slots:
+            self.grouping, self._grouped_at = True, time.monotonic()
+            self._group(slots, list(index.entries.values()), index.generation)
+
+    @work(thread=True, group="manager-groups", exit_on_error=False, description="group tasks for search")
+    def _group(self, slots: list[Slot], entries: list[TaskEntry], generation: int) -> None:
+        columns: dict[Slot, GroupColumn] = {}
+        try:
+            columns = build(slots, [(entry.name, entry.view) for entry in entries])
+        finally:
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._grouped, columns, entries, generation)
+
+    def _grouped(self, columns: dict[Slot, GroupColumn], seen: list[TaskEntry], generation: int) -> None:
+        self.grouping = False
+        self.index.install_groups(columns, seen, generation)  # refused when many tasks changed meanwhile
 
     def _moves(self, old: TaskEntry | None, new: TaskEntry) -> bool:
         """Whether a changed task may change place or visibility (so the list must be rebuilt)."""
@@ -285,7 +320,6 @@ class TaskBrowser(Vertical):
 
     def queue_finish(self) -> str:
         """`queue done ≈ 14:32 (in 1h05m)` while tasks run or wait; empty otherwise."""
-        import time
 
         from pyruns_tui.workspace.queue_eta import describe_finish, median_duration, queue_finish_s
 

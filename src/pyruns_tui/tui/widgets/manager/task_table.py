@@ -127,10 +127,16 @@ class TaskTable(ScrollView, can_focus=True):
         self._painted_ticks: dict[str, tuple[str, ...]] = {}  # running rows: their duration text as last drawn
         self.ticks = 0  # calls of refresh_ticking (once a second while tasks run)
         self.tick_repaints = 0  # rows whose duration cells those calls repainted
-        self._row_index: dict[str, int] = {}
+        self._row_index_cache: dict[str, int] | None = {}
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(2048)
         self._layout = 0
         self._highlighted: str | None = None
+
+    @property
+    def _row_index(self) -> dict[str, int]:
+        if self._row_index_cache is None:
+            self._row_index_cache = {entry.name: index for index, entry in enumerate(self.rows)}
+        return self._row_index_cache
 
     @property
     def cursor_name(self) -> str | None:
@@ -153,9 +159,10 @@ class TaskTable(ScrollView, can_focus=True):
         """Show `rows` (in order); the cursor stays on the same task when it is still shown."""
         current = self.cursor_name
         self.rows = list(rows)
-        self._row_index = {entry.name: index for index, entry in enumerate(self.rows)}
+        self._row_index_cache = None  # built when first asked: a search keystroke over 100,000 rows needs only the cursor's
         self._update_virtual_size()
-        index = self._row_index.get(current, min(self.cursor, len(self.rows) - 1)) if current else 0
+        index = next((i for i, entry in enumerate(self.rows) if entry.name == current), min(self.cursor, len(self.rows) - 1)) \
+            if current else 0
         self.cursor = max(0, index)
         self.refresh()
 

@@ -1,0 +1,110 @@
+"""The Manager's search on big workspaces: keyed and comparison terms decided once per distinct value
+(tui/models/operand_groups.py) give exactly what query.py's rule gives task by task, and `ls`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models import operand_groups
+from pyruns_tui.tui.models.columns import build_columns
+from pyruns_tui.tui.models.task_index import TaskIndex, make_entry
+from pyruns_tui.tui.widgets.manager import browser
+from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.query import Query, TaskView, flatten
+from pyruns_tui.workspace.select import last_metrics, select_tasks
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.tui.manager_helpers import finished_run, settle, shown
+
+# values the rule tells apart though Python calls them equal (1, 1.0, True; 0.0, -0.0), NaN, a list
+VALUES: list[Any] = [1, 1.0, True, 0.0, -0.0, math.nan, "adam", "1", None, [1, 2], 0.01, 0.001, 3]
+QUERIES = [
+    "x:1", "x:1.0", "x:true", "x:0", "x:-0.0", "x:nan", "x:adam", "x:null", "x>=1", "x<0.5", "x!=1", "x=adam",
+    "-x:1", "-x>=0.01", "x>0", "x<=0", "x:[1, 2]", "x:", "nope:1", "nope<1", "status:f", "status:pending",
+    "-status:failed", "pinned:yes", "-pinned:yes", "error:oom", "name:t1", "notes:b", "x>=0.001 status:p",
+    "t1 x<1", "X:ADAM", "loss<0.5", "loss:0.25", "i>=3 -i>5",
+]
+
+
+@pytest.fixture
+def sweep(layout: Layout) -> TaskStore:
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(f"t{i}", {"x": value, "i": i}) for i, value in enumerate(VALUES * 2)],
+                       task_kind="plain", script=None)
+    for i, name in enumerate(["t2", "t5", "t9"]):
+        def fail(task: Task, i: int = i) -> None:
+            task.status = Status.FAILED
+            task.runs = [finished_run(Status.FAILED)]
+            task.pinned = i == 0
+            task.notes = "bad" if i else ""
+
+        store.update(name, fail)
+        layout.metrics_file(name).write_text(f'{{"step": 0, "loss": {0.25 * (i + 1)}}}\n')
+    return store
+
+
+def rule(store: TaskStore) -> dict[str, TaskView]:
+    return {t.name: TaskView(t, flatten(store.load_config(t.name)), last_metrics(store, t.name)) for t in store.scan()}
+
+
+def check(index: TaskIndex, fresh: Mapping[str, TaskView], prefix: str = "") -> None:
+    """`prefix`: a term matching every task, so that no remembered search answers (the groupings do)."""
+    ordered = index.ordered(build_columns([], [])[1], False)
+    for text in QUERIES:
+        query = Query.parse(prefix + text)
+        assert [e.name for e in index.filter(ordered, query)] == [e.name for e in ordered if query.matches(fresh[e.name])], text
+
+
+def test_grouped_terms_match_the_rule_of_query_py(sweep: TaskStore) -> None:
+    tasks = {task.name: task for task in sweep.scan()}
+    index = TaskIndex()
+    index.apply(index.load(sweep, tasks, tasks))
+    fresh = rule(sweep)
+    check(index, fresh)
+    check(index, fresh)  # again, from the groupings built by the first pass
+    for name, change in (("t3", lambda t: setattr(t, "notes", "b")), ("t14", lambda t: setattr(t, "pinned", True))):
+        changed = sweep.update(name, change)
+        fresh[name] = TaskView(changed, fresh[name].params, fresh[name].metrics)
+        index.apply([make_entry(changed, fresh[name].params, fresh[name].metrics, True, index.entries[name])])
+    index.apply([], ["t4"])
+    fresh.pop("t4")
+    check(index, fresh, "-nothing:z ")  # the groupings follow changed and removed tasks
+
+
+def test_groupings_built_ahead_take_the_changes_made_meanwhile(sweep: TaskStore) -> None:
+    tasks = {task.name: task for task in sweep.scan()}
+    index = TaskIndex()
+    index.apply(index.load(sweep, tasks, tasks))
+    seen, generation = list(index.entries.values()), index.generation
+    slots = [(kind, key) for key in ("x", "i", "loss") for kind in ("keyed", "compare")] + [("keyed", "status")]
+    columns = operand_groups.build(slots, [(e.name, e.view) for e in seen])  # as the Manager's thread does
+    fresh = rule(sweep)
+    changed = sweep.update("t1", lambda t: setattr(t, "status", Status.FAILED))
+    fresh["t1"] = TaskView(changed, {"x": 42, "i": 1}, {})
+    index.apply([make_entry(changed, fresh["t1"].params, {}, True, index.entries["t1"])], ["t6"])
+    fresh.pop("t6")
+    assert index.install_groups(columns, seen, generation)
+    assert not index.missing_groups(slots)
+    check(index, fresh, "-nothing:z ")
+
+
+async def test_the_manager_search_equals_ls(layout: Layout, sweep: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "GROUP_AHEAD_FROM", 1)  # group status and the pinned param ahead, in a thread
+    info = read_script_info(layout)
+    info.pinned_params = ["x"]
+    write_script_info(layout, info)
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(120, 40)) as pilot:
+        screen = await settle(pilot)
+        assert not screen.browser.index.missing_groups([("keyed", "status"), ("keyed", "x"), ("compare", "x")])
+        for text in QUERIES:
+            if text.startswith("loss:"):  # ls reads metrics for comparisons only
+                continue
+            screen.browser.set_search(text)
+            await pilot.pause()
+            assert sorted(shown(screen)) == sorted(view.task.name for view in select_tasks(sweep, text)), text
