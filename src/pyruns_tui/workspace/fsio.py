@@ -163,17 +163,20 @@ def _indented(value: Any, newline: str) -> str | None:
         return None
     inner = newline + "  "
     parts = []
+    scalars = _SCALARS
     if kind is dict:
         for key, item in value.items():
             if type(key) is not str:
                 return None
-            text = _indented(item, inner)
+            scalar = scalars.get(type(item))  # most values: no call of ours (a run's env has ~100)
+            text = scalar(item) if scalar is not None else _indented(item, inner)
             if text is None:
                 return None
             parts.append(f"{_string(key)}: {text}")
         return "{" + inner + ("," + inner).join(parts) + newline + "}"
     for item in value:
-        text = _indented(item, inner)
+        scalar = scalars.get(type(item))
+        text = scalar(item) if scalar is not None else _indented(item, inner)
         if text is None:
             return None
         parts.append(text)

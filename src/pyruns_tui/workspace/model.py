@@ -126,7 +126,7 @@ def _split_known(cls: type, data: dict[str, Any]) -> tuple[dict[str, Any], dict[
     return known, extra
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per object: 100,000 tasks load faster
 class Run:
     """One execution of a task: one process, one log file."""
 
@@ -177,7 +177,7 @@ class Run:
         return cls(**known, extra=extra)
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     """One task: a folder with config.yaml (or config.sh) and task_info.json."""
 

@@ -39,12 +39,21 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _LEAVES = frozenset({int, float, str, bool, type(None), list})  # value types that are never a Mapping
 
 
+def _is_flat(config: Mapping[str, Any]) -> bool:
+    # exact types first: an ABC check per value is slow
+    return _LEAVES.issuperset(map(type, config.values())) or not any(isinstance(v, Mapping) for v in config.values())
+
+
+def flat_view(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`flatten(config)` to read only: `config` itself when it is flat (most are; a listing of
+    100,000 tasks keeps no second copy of each)."""
+    return config if _is_flat(config) else flatten(config)
+
+
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """`{"model": {"depth": 18}}` -> `{"model.depth": 18}`."""
-    # already flat (most configs): a copy, as built below (exact types first: an ABC check is slow)
-    if not prefix and (_LEAVES.issuperset(map(type, config.values()))
-                       or not any(isinstance(value, Mapping) for value in config.values())):
-        return dict(config)
+    if not prefix and _is_flat(config):
+        return dict(config)  # already flat (most configs): a copy, as built below
     flat: dict[str, Any] = {}
     for key, value in config.items():
         path = f"{prefix}{key}"
@@ -88,7 +97,7 @@ class Term:
     negate: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskView:
     """What a query looks at for one task: the task, its flat params, its last metric values."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pyruns_tui.workspace.gc_pause import bulk_load
-from pyruns_tui.workspace.query import Query, TaskView, flatten, parse_query
+from pyruns_tui.workspace.query import Query, TaskView, flat_view, parse_query
 from pyruns_tui.workspace.store import TaskStore
 
 T = TypeVar("T")
@@ -46,7 +46,7 @@ def _select(store: TaskStore, query: Query) -> list[TaskView]:
         if by_task_alone and not match_all and not query.matches(TaskView(task=task, params={}, metrics={})):
             continue
         metrics = last_metrics(store, task.name) if needs_metrics else {}
-        view = TaskView(task=task, params=flatten(store.config_or_empty(task.name)), metrics=metrics)
+        view = TaskView(task=task, params=flat_view(store.config_or_empty(task.name)), metrics=metrics)
         if by_task_alone or query.matches(view):
             views.append(view)
     return views
