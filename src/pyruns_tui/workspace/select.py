@@ -14,7 +14,10 @@ T = TypeVar("T")
 
 def pinned_first(items: Sequence[T], is_pinned: Callable[[T], bool]) -> list[T]:
     """`items` with the pinned ones moved to the front, each part in its given order (ls and Manager)."""
-    return [item for item in items if is_pinned(item)] + [item for item in items if not is_pinned(item)]
+    pinned = [item for item in items if is_pinned(item)]
+    if not pinned:
+        return list(items)
+    return pinned + [item for item in items if not is_pinned(item)]
 
 
 def last_metrics(store: TaskStore, name: str) -> dict[str, float]:

@@ -84,7 +84,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
-    from pyruns_tui.humanize import format_duration, format_time, progress_cells
+    from pyruns_tui.humanize import TimeFormatter, format_duration, format_time, progress_cells
     from pyruns_tui.printable import printable
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.model import Status
@@ -118,7 +118,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
               *map(printable, pinned)]
     rows = [header]
-    today = datetime.now().astimezone()  # the offset task times are written with
+    created = TimeFormatter(datetime.now().astimezone())  # the offset task times are written with
     for view in views:
         task = view.task
         reason = stuck.get(task.name) or (task.reason if not task.status.is_finished else None)
@@ -127,7 +127,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             status,
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
-            format_time(task.created_at, now=today),
+            created(task.created_at),
             format_duration(task.duration_s()),
             *(progress_cells(progress.get(task.name), now) if live else []),
             *(format_value(view.params.get(key, "")) for key in pinned),
