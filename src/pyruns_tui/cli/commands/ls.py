@@ -132,12 +132,13 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             *(progress_cells(progress.get(task.name), now) if live else []),
             *(format_value(view.params.get(key, "")) for key in pinned),
         ])
-    text = "".join(cell for row in rows for cell in row)
+    text = "".join(map("".join, rows))
     if len(printable(text)) != len(text):  # escapes lengthen: some cell holds a control character
         rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(map(len, column)) for column in zip(*rows)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one C call lays out a row
     out = sys.stdout
-    out.write("".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n" for row in rows))
+    out.write("".join(line(*row).rstrip() + "\n" for row in rows))
     if len(rows) == 1:
         out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
     return 0
