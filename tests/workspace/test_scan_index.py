@@ -95,7 +95,7 @@ def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo",
-                                    "foreign rest"])
+                                    "foreign rest", "sections out of range"])
 def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
     make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
     seen(store.layout)
@@ -130,6 +130,10 @@ def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, t
     elif damage == "foreign rest":  # the rest file of another snapshot (written between two reads)
         stamp = json.loads(snapshot.read_text())["stamp"]  # the same length: every section stays in place
         rest.write_text(rest.read_text().replace(stamp, "f" * len(stamp)).replace('"lr":0.1', '"lr":9.9'))
+    elif damage == "sections out of range":  # a table pointing past the rest file, or backwards
+        data = json.loads(snapshot.read_text())
+        data["sections"] = {"pending": [0, 10**15], "failed": [-5, 3]}
+        snapshot.write_text(json.dumps(data))
     elif damage in ("symlink", "fifo"):
         for path in (snapshot, log, rest):
             path.unlink()

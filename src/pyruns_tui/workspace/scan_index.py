@@ -134,7 +134,7 @@ def _snapshot_part(data: bytes) -> dict[str, Any] | None:
 def _read_from(fd: int, offset: int, end: int | None = None) -> bytes:
     """The bytes of `fd` from `offset` to `end` (None: to its end)."""
     if end is not None:
-        return os.pread(fd, max(0, end - offset), offset)
+        return os.pread(fd, end - offset, offset)
     os.lseek(fd, offset, os.SEEK_SET)
     with os.fdopen(os.dup(fd), "rb") as stream:
         return stream.read()
@@ -192,10 +192,12 @@ class ScanIndex:
         if where is None:
             return
         data = None
+        start, end = where
         with contextlib.suppress(OSError):
             fd = open_regular(self.rest_file)
             try:
-                data = _snapshot_part(_read_from(fd, *where))
+                if 0 <= start <= end <= os.fstat(fd).st_size:  # (a damaged table must not ask for 1 PB)
+                    data = _snapshot_part(_read_from(fd, start, end))
             finally:
                 os.close(fd)
         if data is None or data["stamp"] != self._stamp or data.get("status") != status:
