@@ -28,7 +28,7 @@ QUERIES = [
     "x:1", "x:1.0", "x:true", "x:0", "x:-0.0", "x:nan", "x:adam", "x:null", "x>=1", "x<0.5", "x!=1", "x=adam",
     "-x:1", "-x>=0.01", "x>0", "x<=0", "x:[1, 2]", "x:", "nope:1", "nope<1", "status:f", "status:pending",
     "-status:failed", "pinned:yes", "-pinned:yes", "error:oom", "name:t1", "notes:b", "x>=0.001 status:p",
-    "t1 x<1", "X:ADAM", "loss<0.5", "loss:0.25", "i>=3 -i>5",
+    "t1 x<1", "X:ADAM", "-nope:1", "loss<0.5", "loss:0.25", "i>=3 -i>5", "i:2", "i>50", "status>1", "-loss>=0.5",
 ]
 
 
@@ -45,7 +45,9 @@ def sweep(layout: Layout) -> TaskStore:
             task.notes = "bad" if i else ""
 
         store.update(name, fail)
-        layout.metrics_file(name).write_text(f'{{"step": 0, "loss": {0.25 * (i + 1)}}}\n')
+        # t2 logs a metric named as a parameter: `i>=3` then looks at the metric, `i:2` at the parameter
+        extra = ', "i": 100' if name == "t2" else ""
+        layout.metrics_file(name).write_text(f'{{"step": 0, "loss": {0.25 * (i + 1)}{extra}}}\n')
     return store
 
 
@@ -101,7 +103,9 @@ async def test_the_manager_search_equals_ls(layout: Layout, sweep: TaskStore, mo
     write_script_info(layout, info)
     async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(120, 40)) as pilot:
         screen = await settle(pilot)
-        assert not screen.browser.index.missing_groups([("keyed", "status"), ("keyed", "x"), ("compare", "x")])
+        index = screen.browser.index
+        assert not index.missing_groups([("keyed", "status"), *(index.search_slot(kind, key) for key in ("x", "i", "loss")
+                                                                 for kind in ("keyed", "compare"))])
         for text in QUERIES:
             if text.startswith("loss:"):  # ls reads metrics for comparisons only
                 continue

@@ -110,9 +110,9 @@ class OperandGroups:
     def __contains__(self, slot: Slot) -> bool:
         return slot in self._columns
 
-    def matching(self, term: Term, views: Iterable[tuple[str, TaskView]]) -> set[str]:
-        """Names of the tasks (every task of the index, as `views`) satisfying the `groupable` term."""
-        slot = (term.kind, term.key)
+    def matching(self, term: Term, slot: Slot, views: Iterable[tuple[str, TaskView]]) -> set[str]:
+        """Names of the tasks (every task of the index, as `views`) satisfying the `groupable` term,
+        grouped as `slot` says (the term's kind and key, or a grouping whose operands equal its)."""
         column = self._columns.pop(slot, None)
         if column is None:
             column = Column(slot)

@@ -23,7 +23,17 @@ from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, gr
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
-from pyruns_tui.workspace.query import RUN_FIELDS, Query, TaskView, Term, flatten, search_text, term_matches
+from pyruns_tui.workspace.query import (
+    RUN_FIELDS,
+    TASK_KEYS,
+    Query,
+    TaskView,
+    Term,
+    flatten,
+    operand_matches,
+    search_text,
+    term_matches,
+)
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
 
@@ -72,14 +82,17 @@ class TaskIndex:
         self._stamps: dict[str, object] = {}
         self._readers: dict[str, MetricsReader] = {}
         self._order_cache: dict[tuple[str, bool], list[TaskEntry]] = {}
-        self._order_names: tuple[list[TaskEntry], list[str]] = ([], [])  # the last order's names, for filter
+        # the last order, its names and (once asked) each name's place in it, for filter
+        self._order_names: tuple[list[TaskEntry], list[str], dict[str, int] | None] = ([], [], None)
         self._metric_names: list[str] | None = None
+        self._param_names: dict[str, None] | None = None  # kept while no task's params change (running tasks' do not)
         self._dependents: dict[str, list[str]] | None = None  # name -> tasks that wait for it (`after`)
         self._errors = 0  # entries of failed tasks with an error, kept as entries come and go
         # names matching the first k terms of recent searches, keyed by those terms; newest last
         self._match_sets: dict[tuple[Term, ...], set[str]] = {}
         self._groups = OperandGroups()  # tasks by the value a keyed or comparison term looks at
         self.generation = 0  # counts the changes `apply` made
+        self._text_lists: tuple[int, list[str], list[str]] = (-1, [], [])  # generation, names, search texts
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -100,6 +113,8 @@ class TaskIndex:
             if len(views) <= TERM_UPDATE_LIMIT:
                 views.append((entry.name, old.view if old is not None else None, entry.view))
             self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
+            if old is None or old.view.params is not entry.view.params:
+                self._param_names = None
             self.entries[entry.name] = entry
             if entry.task.status is Status.RUNNING:
                 self._running[entry.name] = None
@@ -111,6 +126,7 @@ class TaskIndex:
         for name in removed:
             gone = self.entries.pop(name, None)
             self._errors -= bool(gone is not None and gone.task.error)
+            self._param_names = None
             if gone is not None and len(views) <= TERM_UPDATE_LIMIT:
                 views.append((name, gone.view, None))
             self._running.pop(name, None)
@@ -155,6 +171,37 @@ class TaskIndex:
             self._metric_names = sorted(names)
         return self._metric_names
 
+    def param_names(self) -> list[str]:
+        """Every flat parameter name of any task, in first-seen order."""
+        if self._param_names is None:
+            names: dict[str, None] = {}
+            for entry in self.entries.values():
+                names.update(dict.fromkeys(entry.view.params))
+            self._param_names = names
+        return list(self._param_names)
+
+    def search_slot(self, kind: str, key: str) -> Slot:
+        """The grouping that answers a `kind` term on `key`: a keyed and a comparison term look at
+        the same value unless the key names both a parameter and a metric (they prefer one each)
+        or a run's GPU accounting, so one grouping serves both."""
+        if kind == "compare" and key not in RUN_FIELDS and key not in TASK_KEYS:
+            params, metrics = self._lowered_names()
+            if key not in metrics or key not in params:
+                return "keyed", key
+        return kind, key
+
+    def _unknown_key(self, slot: Slot) -> bool:
+        """Whether no task has a parameter or metric `slot` names (then its operand is (False, None))."""
+        kind, key = slot
+        if key in TASK_KEYS and kind == "keyed" or key in RUN_FIELDS:
+            return False
+        params, metrics = self._lowered_names()
+        return key not in params and key not in metrics
+
+    def _lowered_names(self) -> tuple[set[str], set[str]]:
+        """The parameter and metric names, lowercased (as a term's key is)."""
+        return {name.lower() for name in self.param_names()}, {name.lower() for name in self.metric_names()}
+
     def dependents(self, name: str) -> list[str]:
         """The tasks whose `after` names `name` (one pass over all tasks per change, not per question)."""
         if self._dependents is None:
@@ -190,7 +237,7 @@ class TaskIndex:
         ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
         result = pinned_first(ordered, lambda e: e.task.pinned)
         self._order_cache = {cache_key: result}
-        self._order_names = (result, [entry.name for entry in result])
+        self._order_names = (result, [entry.name for entry in result], None)
         return result
 
     def filter(self, entries: Sequence[TaskEntry], query: Query) -> list[TaskEntry]:
@@ -198,9 +245,20 @@ class TaskIndex:
         if not query.terms:
             return list(entries)
         names = self.matching(query.terms)
+        if len(names) == len(entries) == len(self.entries):  # every task matches
+            return list(entries)
+        if not names:
+            return []
         listed = self._order_names
-        order = listed[1] if listed[0] is entries else [entry.name for entry in entries]
-        return list(itertools.compress(entries, map(names.__contains__, order)))  # no Python-level loop: 100,000 rows in ~3 ms
+        if listed[0] is not entries:
+            return [entry for entry in entries if entry.name in names]
+        if len(names) * 8 < len(entries):  # a few matches: placed by their position, not a pass over all
+            position = listed[2]
+            if position is None:
+                position = {name: i for i, name in enumerate(listed[1])}
+                self._order_names = (listed[0], listed[1], position)
+            return [entries[i] for i in sorted(position[name] for name in names if name in position)]
+        return list(itertools.compress(entries, map(names.__contains__, listed[1])))  # no Python-level loop
 
     def matching(self, terms: tuple[Term, ...]) -> set[str]:
         """Names of the tasks matching all `terms`.
@@ -224,17 +282,34 @@ class TaskIndex:
         entries = self.entries
         if last.kind == "text" and not last.negate and "\0" not in last.value:  # most keystrokes: one `in` each
             value = last.value
-            result = {name for name in candidates if name in entries and value in (entries[name].view.text or "")}
+            if len(candidates) * 4 < len(entries):
+                result = {name for name in candidates if name in entries and value in (entries[name].view.text or "")}
+            else:  # over most tasks: every text at C speed, then only the candidates kept
+                listed, texts = self._texts()
+                result = set(itertools.compress(listed, map(str.__contains__, texts, itertools.repeat(value))))
+                if len(candidates) < len(entries):
+                    result &= candidates if isinstance(candidates, set) else set(candidates)
         elif not groupable(last):
             result = {name for name in candidates if name in entries and term_matches(last, entries[name].view)}
         else:  # a keyed or comparison term: decided once per distinct value it looks at
-            result = self._groups.matching(last, ((name, entry.view) for name, entry in entries.items()))
+            slot = self.search_slot(last.kind, last.key)
+            if self._unknown_key(slot):  # no task has it: every task looks at "not found"
+                result = set(entries) if operand_matches(last, (False, None)) else set()
+            else:
+                result = self._groups.matching(last, slot, ((name, entry.view) for name, entry in entries.items()))
             if head:
                 result = result & candidates if len(result) <= len(candidates) else candidates & result
         self._match_sets[terms] = result
         while len(self._match_sets) > TERM_CACHE:
             self._match_sets.pop(next(iter(self._match_sets)))
         return result
+
+    def _texts(self) -> tuple[list[str], list[str]]:
+        """Every task's name and search text, in two lists (rebuilt after a change)."""
+        if self._text_lists[0] != self.generation:
+            entries = self.entries.values()
+            self._text_lists = (self.generation, [e.name for e in entries], [e.view.text or "" for e in entries])
+        return self._text_lists[1], self._text_lists[2]
 
     def missing_groups(self, slots: Iterable[Slot]) -> list[Slot]:
         """Those of `slots` (term kind, key) not grouped yet: for `install_groups`."""
