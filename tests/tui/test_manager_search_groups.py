@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.models import operand_groups
 from pyruns_tui.tui.models.columns import build_columns
 from pyruns_tui.tui.models.task_index import TaskIndex, make_entry
+from pyruns_tui.tui.screens.manager import ManagerScreen
 from pyruns_tui.tui.widgets.manager import browser
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.layout import Layout
@@ -21,6 +23,7 @@ from pyruns_tui.workspace.query import Query, TaskView, flatten
 from pyruns_tui.workspace.select import last_metrics, select_tasks
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.tui.manager_helpers import finished_run, settle, shown
+from tests.waiting import wait_for
 
 # values the rule tells apart though Python calls them equal (1, 1.0, True; 0.0, -0.0), NaN, a list
 VALUES: list[Any] = [1, 1.0, True, 0.0, -0.0, math.nan, "adam", "1", None, [1, 2], 0.01, 0.001, 3]
@@ -112,3 +115,31 @@ async def test_the_manager_search_equals_ls(layout: Layout, sweep: TaskStore, mo
             screen.browser.set_search(text)
             await pilot.pause()
             assert sorted(shown(screen)) == sorted(view.task.name for view in select_tasks(sweep, text)), text
+
+
+async def test_a_search_typed_while_the_configs_load_ends_with_the_tasks_of_ls(
+        layout: Layout, sweep: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "QUICK_PASS", 1)  # rows first, configs after (as from 500 tasks on)
+    monkeypatch.setattr(browser, "GROUP_AHEAD_FROM", 1)
+    release = threading.Event()
+    load = TaskIndex.load
+
+    def held_load(self: TaskIndex, store: TaskStore, tasks: Mapping[str, Task], names: Any, *, with_config: bool = True) -> Any:
+        if with_config:  # the configs are read once the test has typed
+            release.wait(30)
+        return load(self, store, tasks, names, with_config=with_config)
+
+    monkeypatch.setattr(TaskIndex, "load", held_load)
+    query = "x>=0.01 -status:failed"
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(120, 40)) as pilot:
+        app = pilot.app
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen) and len(shown(app.screen)) == len(VALUES) * 2)
+        screen = app.screen
+        assert isinstance(screen, ManagerScreen)
+        assert not screen.table.rows[0].config_loaded  # still loading
+        await pilot.press("slash", *query)
+        await wait_for(pilot, lambda: screen.browser.query_text == query)
+        release.set()
+        screen = await settle(pilot)
+        assert screen.table.rows[0].config_loaded
+        assert sorted(shown(screen)) == sorted(view.task.name for view in select_tasks(sweep, query))
