@@ -45,6 +45,11 @@ class Column:
         return self.key.startswith(METRIC)
 
     @property
+    def dynamic_width(self) -> bool:
+        """True when the column is as wide as its widest value (else as its label)."""
+        return self.key in ("name", "gpus", "error", *_RUN_TEXT) or self.is_param
+
+    @property
     def ticks(self) -> bool:
         """True when the cell of a running task changes every second."""
         return self.key in ("duration", "eta")
@@ -227,8 +232,7 @@ def _value_key(value: Any) -> tuple[int, Any]:
 def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[int]:
     """Width of each column: its label, or its widest value, within the column's bounds."""
     widths = [max(column.min_width, len(column.label)) for column in columns]
-    dynamic = [i for i, column in enumerate(columns)
-               if column.key in ("name", "gpus", "error", *_RUN_TEXT) or column.is_param]
+    dynamic = [i for i, column in enumerate(columns) if column.dynamic_width]
     if not dynamic:
         return widths
     views = list(views)

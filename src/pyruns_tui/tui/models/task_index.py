@@ -73,6 +73,18 @@ def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, floa
     return TaskEntry(task.name, task, view, next(_versions), name_key, loaded)
 
 
+def order_entries(entries: Iterable[TaskEntry], column: Column, reverse: bool) -> list[TaskEntry]:
+    """`entries` pinned first, then by `column`; those without a value last; ties by natural name
+    order in the sort's direction (a stable reverse sort keeps it)."""
+    now = time.time()
+    base = sorted(entries, key=lambda e: e.name_key, reverse=reverse)
+    keyed = [(sort_key(column, entry.view, now), entry) for entry in base]
+    present = [pair for pair in keyed if pair[0] is not None]
+    present.sort(key=lambda pair: pair[0], reverse=reverse)
+    ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
+    return pinned_first(ordered, lambda e: e.task.pinned)
+
+
 class TaskIndex:
     """Every task of the workspace as `TaskEntry`, with cached sort orders and metric readers."""
 
@@ -224,21 +236,15 @@ class TaskIndex:
     def ordered(self, column: Column, reverse: bool) -> list[TaskEntry]:
         """All entries: pinned first, then by `column`; tasks without a value last; ties by name
         in the same direction."""
-        cache_key = (column.key, reverse)
-        cached = self._order_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        now = time.time()
-        # ties keep natural name order in the sort's direction (a stable reverse sort keeps it)
-        base = sorted(self.entries.values(), key=lambda e: e.name_key, reverse=reverse)
-        keyed = [(sort_key(column, entry.view, now), entry) for entry in base]
-        present = [pair for pair in keyed if pair[0] is not None]
-        present.sort(key=lambda pair: pair[0], reverse=reverse)
-        ordered = [entry for _, entry in present] + [entry for key, entry in keyed if key is None]
-        result = pinned_first(ordered, lambda e: e.task.pinned)
-        self._order_cache = {cache_key: result}
-        self._order_names = (result, [entry.name for entry in result], None)
-        return result
+        cached = self._order_cache.get((column.key, reverse))
+        return cached if cached is not None else self.seed_order(column, reverse, order_entries(self.entries.values(), column, reverse))
+
+    def seed_order(self, column: Column, reverse: bool, ordered: list[TaskEntry]) -> list[TaskEntry]:
+        """Take `ordered` as the order of every entry now (`order_entries`, run in a thread over
+        the entries this index then held)."""
+        self._order_cache = {(column.key, reverse): ordered}
+        self._order_names = (ordered, [entry.name for entry in ordered], None)
+        return ordered
 
     def filter(self, entries: Sequence[TaskEntry], query: Query) -> list[TaskEntry]:
         """The entries matching `query`, in the given order."""

@@ -6,6 +6,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,7 +24,7 @@ from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.tui.models.operand_groups import Slot, build
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
-from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex
+from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex, order_entries
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
@@ -38,6 +39,16 @@ SEARCH_DEBOUNCE_S = 0.06
 GROUP_AHEAD_FROM = 2_000  # from this many tasks the likely search keys are grouped in a thread ahead of use
 GROUP_AHEAD_KEYS = 12  # parameters and metrics grouped ahead (each ~5 MB and ~0.2 s of a thread for 100,000 tasks)
 GROUP_AHEAD_EVERY_S = 10.0  # not more often (many tasks changing at once drop the groupings again)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a load of many tasks computes in its thread for the UI thread to take as is."""
+
+    column: Column
+    reverse: bool
+    order: list[TaskEntry]
+    widths: dict[str, int]  # column key -> width, for every column that could be shown but metrics
 
 
 class TaskBrowser(Vertical):
@@ -89,6 +100,7 @@ class TaskBrowser(Vertical):
         self._ticker: Timer | None = None
         self._search_timer: Timer | None = None
         self._status_text: str | None = None
+        self._ready_widths: dict[str, int] = {}  # column widths a load computed in its thread, while it is applied
         self._sort_before_errors, self._reverse_before_errors = "created", False
 
     def compose(self) -> ComposeResult:
@@ -149,7 +161,7 @@ class TaskBrowser(Vertical):
             if bulk:  # many new tasks: show them first, without their configs
                 quick = self.index.load(store, tasks, delta.changed, with_config=False)
                 painted = threading.Event()
-                self.app.call_from_thread(self._apply_quick, quick, removed, painted)
+                self.app.call_from_thread(self._apply_quick, quick, removed, painted, self._prepare(quick, removed))
                 removed = ()
                 # read the configs once the table is on screen: this thread holding the GIL
                 # made the first paint of 10,000 tasks wait ~1 s longer
@@ -157,24 +169,43 @@ class TaskBrowser(Vertical):
             entries = self.index.load(store, tasks, delta.changed)
             changed = set(delta.changed)
             entries += self.index.poll(store, [name for name in running if name not in changed])
+            prepared = self._prepare(entries, removed) if bulk else None
             if bulk:
                 store.save_cache()
         except BaseException:
             self.app.call_from_thread(self._sync_failed)
             raise
-        self.app.call_from_thread(self._apply, entries, removed, delta.stamps, True)
+        self.app.call_from_thread(self._apply, entries, removed, delta.stamps, True, prepared)
 
-    def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event) -> None:
-        self._apply(entries, removed, {}, False)
+    def _prepare(self, entries: list[TaskEntry], removed: Sequence[str]) -> Prepared:
+        """The order and column widths after a load of many tasks, computed in the sync thread (the
+        index changes only on the UI thread, in `_apply`, which this thread is waiting for)."""
+        merged = dict(self.index.entries)
+        merged.update((entry.name, entry) for entry in entries)
+        for name in removed:
+            merged.pop(name, None)
+        column, reverse = self.sort_column(), self.prefs.reverse
+        candidates = build_columns(self.pinned_params, [], cluster=True, live=True, errors=True)
+        widths = column_widths(candidates, [entry.view for entry in merged.values()])
+        return Prepared(column, reverse, order_entries(merged.values(), column, reverse),
+                        {column.key: width for column, width in zip(candidates, widths)})
+
+    def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event,
+                     prepared: Prepared) -> None:
+        self._apply(entries, removed, {}, False, prepared)
         self.call_after_refresh(painted.set)
 
     def _sync_failed(self) -> None:
         self.syncing = False
         self.notify("could not read some tasks; will retry on the next change", severity="warning")
 
-    def _apply(self, entries: list[TaskEntry], removed: Sequence[str], stamps: dict[str, object], final: bool) -> None:
+    def _apply(self, entries: list[TaskEntry], removed: Sequence[str], stamps: dict[str, object], final: bool,
+               prepared: Prepared | None = None) -> None:
         old = {entry.name: self.index.entries.get(entry.name) for entry in entries}
         names = self.index.apply(entries, removed, stamps)
+        if prepared is not None:
+            self.index.seed_order(prepared.column, prepared.reverse, prepared.order)
+        self._ready_widths = prepared.widths if prepared is not None else {}
         table = self.table
         table.selected.difference_update(removed)
         if final:
@@ -197,6 +228,7 @@ class TaskBrowser(Vertical):
             self._ticker.resume() if self.index.running() else self._ticker.pause()
         if names:
             self.post_message(self.Changed(names))
+        self._ready_widths = {}
         if final:
             self._start_sync()
             if not self.syncing:
@@ -274,7 +306,11 @@ class TaskBrowser(Vertical):
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
         table = self.table
-        if entries is None or table.columns != self.columns:
+        if entries is None and all(column.key in self._ready_widths for column in self.columns if column.dynamic_width):
+            missing = [column for column in self.columns if column.key not in self._ready_widths]  # as wide as their label
+            ready = {**self._ready_widths, **dict(zip((column.key for column in missing), column_widths(missing, ())))}
+            widths = [ready[column.key] for column in self.columns]
+        elif entries is None or table.columns != self.columns:
             widths = column_widths(self.columns, (e.view for e in self.index.entries.values()))
         else:
             grown = column_widths(self.columns, (e.view for e in entries))
