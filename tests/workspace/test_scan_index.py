@@ -95,7 +95,7 @@ def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo",
-                                    "foreign rest", "sections out of range"])
+                                    "foreign rest", "sections out of range", "deep rest"])
 def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
     make_tasks(store, 2500, lr=0.1)  # more rows than COMPACT_LINES: the first reader writes a snapshot
     seen(store.layout)
@@ -133,6 +133,18 @@ def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, t
     elif damage == "sections out of range":  # a table pointing past the rest file, or backwards
         data = json.loads(snapshot.read_text())
         data["sections"] = {"pending": [0, 10**15], "failed": [-5, 3]}
+        snapshot.write_text(json.dumps(data))
+    elif damage == "deep rest":  # a planted section whose rows nest deeper than any task file may
+        data = json.loads(snapshot.read_text())
+        deep: object = "x"
+        for _ in range(300):
+            deep = [deep]
+        info = os.stat(store.layout.task_config("t5"))
+        section = json.dumps({"version": data["version"], "stamp": data["stamp"], "status": "pending",
+                              "info": [["t5"], [{"notes": "", "runs": [deep]}]],
+                              "config": [["t5"], [info.st_ino], [info.st_mtime_ns], [info.st_size], [{"lr": deep}]]})
+        rest.write_text(section + "\n")
+        data["sections"] = {"pending": [0, len(section) + 1]}
         snapshot.write_text(json.dumps(data))
     elif damage in ("symlink", "fifo"):
         for path in (snapshot, log, rest):

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.workspace.fsio import atomic_write, loads_compact_json, open_regular, read_bytes, write_all
+from pyruns_tui.contracts import MAX_JSON_DEPTH
+from pyruns_tui.workspace.fsio import atomic_write, json_depth, loads_compact_json, open_regular, read_bytes, write_all
 
 StatKey = tuple[int, int, int]
 VERSION = 3
@@ -267,6 +268,8 @@ class ScanIndex:
                 rest = loads_compact_json(rest)
             except ValueError:
                 return None
+        elif type(rest) is dict and not _shallow(rest):
+            return None
         if type(rest) is not dict:
             return None
         return {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
@@ -283,6 +286,8 @@ class ScanIndex:
                 config = loads_compact_json(config)
             except ValueError:
                 return None
+        elif type(config) is dict and not _shallow(config):
+            return None
         return config if type(config) is dict else None
 
     def parsed_info(self, name: str, key: StatKey, data: Any) -> None:
@@ -335,6 +340,16 @@ class ScanIndex:
                            "log": list(self._log_at)})
             atomic_write(self.snapshot, text.encode("utf-8"), fsync=False, mode=0o600)
         self._parsed = self._log_rows = 0
+
+
+def _shallow(value: dict[str, Any]) -> bool:
+    """Whether a row of a rest section nests no deeper than a task file may (MAX_JSON_DEPTH):
+    sections are parsed whole, unchecked, and a planted one must not crash a reader later.
+    Checked when the row is used; flat rows (most) cost one pass over their values."""
+    for item in value.values():
+        if type(item) is dict or type(item) is list:
+            return json_depth(value) <= MAX_JSON_DEPTH
+    return True
 
 
 def _parsed(value: str | dict[str, Any]) -> Any:
