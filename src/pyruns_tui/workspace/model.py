@@ -160,7 +160,7 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        data = {name: getattr(self, name) for name in _RUN_FIELDS}
         data["status"] = self.status.value
         for name in _RUN_OPTIONAL:
             if data[name] is None:
@@ -175,6 +175,9 @@ class Run:
         known, extra = _split_known(cls, data)
         known["status"] = Status(known.get("status", "failed"))
         return cls(**known, extra=extra)
+
+
+_RUN_FIELDS = tuple(f.name for f in fields(Run) if f.name != "extra")  # in declaration order, as written
 
 
 @dataclass(slots=True)
