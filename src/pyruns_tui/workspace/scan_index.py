@@ -263,16 +263,8 @@ class ScanIndex:
         if rest is None and self._sections:
             self._load_section(entry[1])  # a snapshot row: its status is still the snapshot's
             rest = self.info[name][2]
-        if type(rest) is str:
-            try:
-                rest = loads_compact_json(rest)
-            except ValueError:
-                return None
-        elif type(rest) is dict and not _shallow(rest):
-            return None
-        if type(rest) is not dict:
-            return None
-        return {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
+        rest = _object(rest)
+        return None if rest is None else {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
 
     def config_data(self, name: str, key: StatKey) -> dict[str, Any] | None:
         if self._sections:
@@ -280,15 +272,7 @@ class ScanIndex:
         entry = self.config.get(name)
         if entry is None or entry[0] != key:
             return None
-        config = entry[1]
-        if type(config) is str:
-            try:
-                config = loads_compact_json(config)
-            except ValueError:
-                return None
-        elif type(config) is dict and not _shallow(config):
-            return None
-        return config if type(config) is dict else None
+        return _object(entry[1])
 
     def parsed_info(self, name: str, key: StatKey, data: Any) -> None:
         """A reader parsed this task_info.json: remember it (in the next snapshot)."""
@@ -319,11 +303,11 @@ class ScanIndex:
         for name, (key, status, rest) in self.info.items():
             if name in names:
                 info.append((name, *key, status))
-                if rest is not None and type(value := _parsed(rest)) is dict:
+                if (value := _object(rest)) is not None:
                     by_status.setdefault(status, ([], []))[0].append((name, value))
         for name, (key, config) in self.config.items():
             entry = self.info.get(name)
-            if entry is not None and name in names and type(value := _parsed(config)) is dict:
+            if entry is not None and name in names and (value := _object(config)) is not None:
                 by_status.setdefault(entry[1], ([], []))[1].append((name, *key, value))
         with contextlib.suppress(OSError, ValueError):
             # the rest file first: a reader pairing the new main file with the old rest file
@@ -342,6 +326,19 @@ class ScanIndex:
         self._parsed = self._log_rows = 0
 
 
+def _object(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A row's value as an object fit to use: compact JSON text of a log row parsed (depth
+    checked), a rest section's object if it is shallow enough; None otherwise."""
+    if type(value) is str:
+        try:
+            value = loads_compact_json(value)
+        except ValueError:
+            return None
+    elif type(value) is dict and not _shallow(value):
+        return None
+    return value if type(value) is dict else None
+
+
 def _shallow(value: dict[str, Any]) -> bool:
     """Whether a row of a rest section nests no deeper than a task file may (MAX_JSON_DEPTH):
     sections are parsed whole, unchecked, and a planted one must not crash a reader later.
@@ -350,16 +347,6 @@ def _shallow(value: dict[str, Any]) -> bool:
         if type(item) is dict or type(item) is list:
             return json_depth(value) <= MAX_JSON_DEPTH
     return True
-
-
-def _parsed(value: str | dict[str, Any]) -> Any:
-    """A row's value as an object (log rows hold compact JSON text); None when it is not JSON."""
-    if type(value) is not str:
-        return value
-    try:
-        return loads_compact_json(value)
-    except ValueError:
-        return None
 
 
 def _by_column(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
