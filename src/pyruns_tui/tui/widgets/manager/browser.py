@@ -6,7 +6,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,10 +20,11 @@ from pyruns_tui.humanize import plural
 from pyruns_tui.logs.failure import causes_text, group_causes
 from pyruns_tui.tui.models.columns import METRIC, Column, build_columns, column_widths, sort_key
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
+from pyruns_tui.tui.models.load_plan import Prepared, group_ahead_slots, prepare
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.tui.models.operand_groups import Slot, build
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
-from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex, order_entries
+from pyruns_tui.tui.models.task_index import Delta, TaskEntry, TaskIndex
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
 from pyruns_tui.tui.widgets.manager.search_bar import SearchBar
@@ -37,18 +37,7 @@ QUICK_PASS = 500  # more new tasks than this: show them before their configs are
 PAINT_WAIT_S = 2.0  # how long the configs wait for the quick pass to be painted
 SEARCH_DEBOUNCE_S = 0.06
 GROUP_AHEAD_FROM = 2_000  # from this many tasks the likely search keys are grouped in a thread ahead of use
-GROUP_AHEAD_KEYS = 12  # parameters and metrics grouped ahead (each ~5 MB and ~0.2 s of a thread for 100,000 tasks)
 GROUP_AHEAD_EVERY_S = 10.0  # not more often (many tasks changing at once drop the groupings again)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What a load of many tasks computes in its thread for the UI thread to take as is."""
-
-    column: Column
-    reverse: bool
-    order: list[TaskEntry]
-    widths: dict[str, int]  # column key -> width, for every column that could be shown but metrics
 
 
 class TaskBrowser(Vertical):
@@ -178,17 +167,9 @@ class TaskBrowser(Vertical):
         self.app.call_from_thread(self._apply, entries, removed, delta.stamps, True, prepared)
 
     def _prepare(self, entries: list[TaskEntry], removed: Sequence[str]) -> Prepared:
-        """The order and column widths after a load of many tasks, computed in the sync thread (the
-        index changes only on the UI thread, in `_apply`, which this thread is waiting for)."""
-        merged = dict(self.index.entries)
-        merged.update((entry.name, entry) for entry in entries)
-        for name in removed:
-            merged.pop(name, None)
-        column, reverse = self.sort_column(), self.prefs.reverse
-        candidates = build_columns(self.pinned_params, [], cluster=True, live=True, errors=True)
-        widths = column_widths(candidates, [entry.view for entry in merged.values()])
-        return Prepared(column, reverse, order_entries(merged.values(), column, reverse),
-                        {column.key: width for column, width in zip(candidates, widths)})
+        """load_plan.prepare in the sync thread: the index changes only on the UI thread, in
+        `_apply`, which this thread is waiting for; the sort is read as a hint (checked there)."""
+        return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params)
 
     def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event,
                      prepared: Prepared) -> None:
@@ -240,9 +221,7 @@ class TaskBrowser(Vertical):
         index = self.index
         if len(index) < GROUP_AHEAD_FROM or self.grouping or time.monotonic() < self._grouped_at + GROUP_AHEAD_EVERY_S:
             return
-        keys = [*self.pinned_params, *self.metric_columns(), *index.param_names(), *index.metric_names()]
-        keys = list(dict.fromkeys(key.lower() for key in keys))[:GROUP_AHEAD_KEYS]
-        slots = index.missing_groups([("keyed", "status"), *(index.search_slot(kind, key) for key in keys for kind in ("keyed", "compare"))])
+        slots = group_ahead_slots(index, [*self.pinned_params, *self.metric_columns()])
         if slots:
             self.grouping, self._grouped_at = True, time.monotonic()
             self._group(slots, list(index.entries.values()), index.generation)
