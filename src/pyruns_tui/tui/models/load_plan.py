@@ -20,18 +20,19 @@ class Prepared:
     column: Column
     reverse: bool
     order: list[TaskEntry]
-    widths: dict[str, int]  # column key -> width, for every column that could be shown but metrics
+    widths: dict[str, int]  # column key -> width, for the columns that could be shown but metrics
 
 
 def prepare(current: Mapping[str, TaskEntry], entries: Sequence[TaskEntry], removed: Sequence[str],
-            column: Column, reverse: bool, pinned_params: Sequence[str]) -> Prepared:
+            column: Column, reverse: bool, pinned_params: Sequence[str], cluster: bool) -> Prepared:
     """`current` (the index's entries, unchanged meanwhile) with `entries` swapped in and `removed`
-    dropped, ordered by `column` and measured for every column that could be shown."""
+    dropped, ordered by `column` and measured for every column that could be shown (Slurm's job id
+    and node with `cluster` only: a column not measured here is measured on the UI thread)."""
     merged = dict(current)
     merged.update((entry.name, entry) for entry in entries)
     for name in removed:
         merged.pop(name, None)
-    candidates = build_columns(pinned_params, [], cluster=True, live=True, errors=True)
+    candidates = build_columns(pinned_params, [], cluster=cluster, live=True, errors=True)
     widths = column_widths(candidates, [entry.view for entry in merged.values()])
     return Prepared(column, reverse, order_entries(merged.values(), column, reverse),
                     {column.key: width for column, width in zip(candidates, widths)})

@@ -169,7 +169,8 @@ class TaskBrowser(Vertical):
     def _prepare(self, entries: list[TaskEntry], removed: Sequence[str]) -> Prepared:
         """load_plan.prepare in the sync thread: the index changes only on the UI thread, in
         `_apply`, which this thread is waiting for; the sort is read as a hint (checked there)."""
-        return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params)
+        cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
+        return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params, cluster)
 
     def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event,
                      prepared: Prepared) -> None:
