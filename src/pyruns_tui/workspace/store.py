@@ -209,6 +209,13 @@ class TaskStore:
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
 
+    def change_token(self) -> tuple[StatKey | None, StatKey | None]:
+        """Two stats that change whenever one of our writers changed a task: the tasks folder's
+        (a task made, trashed or restored) and the scan index log's (every write of a task file
+        appends a row there). Cheaper than a scan's stat of every task; a hand edit, or a write
+        whose row could not be appended (a full disk), is not seen: watchers scan fully now and then."""
+        return stat_key(self._tasks_dir), stat_key(self.layout.cache_file.with_suffix(".log"))
+
     def version(self, name: str) -> StatKey | None:
         """The stat key of the task_info.json last read for `name`: equal keys mean equal content."""
         cached = self._info_cache.get(name)
