@@ -238,3 +238,15 @@ def test_a_shell_spec_is_laid_over_the_shell_defaults(tmp_path: Path, capsys: py
     assert cli(tmp_path, capsys, "gen", write(tmp_path, "spec.yaml", "params: {seed: 7}\n"), "-n", "sh")[0] == 0
     command = (tmp_path / "_pyruns_" / "_shell_" / "tasks" / "sh_2-of-2" / "config.sh").read_text()
     assert command.strip() == "python train.py --lr 0.001 --seed 7"
+
+
+def test_a_keyed_term_names_a_metric_when_no_parameter_has_that_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs: `key:value` is a parameter, else a metric's last value, in `ls` as in the Manager's search."""
+    assert cli(project, capsys, "gen", write(project, "spec.yaml", "lr: 0.1 | 0.2\n"), "-n", "m")[0] == 0
+    names = sorted(json.loads(cli(project, capsys, "ls", "--json")[1]), key=lambda t: t["name"])
+    log_metrics(project, names[0]["name"], {"loss": 0.9}, {"loss": 0.4})
+    log_metrics(project, names[1]["name"], {"loss": 0.4}, {"loss": 0.7})
+    code, out, _ = cli(project, capsys, "ls", "--json", "loss:0.4")
+    assert code == 0 and [t["name"] for t in json.loads(out)] == [names[0]["name"]]
+    code, out, _ = cli(project, capsys, "ls", "--json", "lr:0.2", "-loss:0.4")
+    assert code == 0 and [t["name"] for t in json.loads(out)] == [names[1]["name"]]

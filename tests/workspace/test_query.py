@@ -54,6 +54,10 @@ def test_flatten_nested() -> None:
     assert flatten({"a": {"b": 1, "c": {"d": 2}}, "e": {}}) == {"a.b": 1, "a.c.d": 2, "e": {}}
 
 
-def test_metrics_needed_only_for_comparisons() -> None:
-    assert not Query.parse("status:failed name").needs_metrics
-    assert Query.parse("loss<1").needs_metrics
+def test_metrics_needed_for_comparisons_and_for_keys_no_parameter_has() -> None:
+    params = {"lr": 0.1, "Opt": "adam"}
+    assert not Query.parse("status:failed name").needs_metrics_with(params)
+    assert not Query.parse("lr:0.1 opt:adam").needs_metrics_with(params)  # keys match case-insensitively
+    assert Query.parse("loss<1").needs_metrics_with(params)
+    assert Query.parse("lr<1").needs_metrics_with(params)  # a comparison looks at metrics first
+    assert Query.parse("loss:0.4").needs_metrics_with(params)

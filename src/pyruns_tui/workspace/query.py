@@ -2,7 +2,8 @@
 
 Space-separated terms are AND-ed:
   word          substring of name, status, notes or any `key=value` parameter text
-  key:value     parameter equal to value (numbers as numbers, by `same_value`); `status:`, `name:`
+  key:value     parameter equal to value (numbers as numbers, by `same_value`), else the metric
+                of that name (its last value); `status:`, `name:`
                 (substring), `notes:` (substring), `pinned:yes`, `error:` (a failed task's
                 error: substring, or `oom`, `segfault`, `nccl`, `killed`)
   key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
@@ -141,9 +142,11 @@ class Query:
                 terms.append(Term("text", "", "", body.lower(), negate))
         return cls(tuple(terms))
 
-    @property
-    def needs_metrics(self) -> bool:
-        return any(t.kind == "compare" for t in self.terms)
+    def needs_metrics_with(self, params: Mapping[str, Any]) -> bool:
+        """Whether deciding this query for a task with these params needs its metrics: for a
+        comparison always, for `key:value` when the params lack `key` (it then names a metric)."""
+        return any(t.kind == "compare" or (t.kind == "keyed" and t.key not in TASK_KEYS and not _lookup(params, t.key)[0])
+                   for t in self.terms)
 
     @property
     def needs_params(self) -> bool:

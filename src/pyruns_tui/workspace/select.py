@@ -43,13 +43,13 @@ def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
 def _select(store: TaskStore, query: Query) -> list[TaskView]:
     views = []
     by_task_alone = not query.needs_params  # then configs are read for the matching tasks only
-    needs_metrics = query.needs_metrics
     match_all = not query.terms
     for task in store.scan(status=query.status_filter()):
         if by_task_alone and not match_all and not query.matches(TaskView(task=task, params={}, metrics={})):
             continue
-        metrics = last_metrics(store, task.name) if needs_metrics else {}
-        view = TaskView(task=task, params=flat_view(store.config_or_empty(task.name)), metrics=metrics)
+        params = flat_view(store.config_or_empty(task.name))
+        metrics = last_metrics(store, task.name) if not match_all and query.needs_metrics_with(params) else {}
+        view = TaskView(task=task, params=params, metrics=metrics)
         if by_task_alone or query.matches(view):
             views.append(view)
     return views
