@@ -93,13 +93,18 @@ def _valid_key(row: Sequence[Any], at: int) -> StatKey | None:
     return None
 
 
+def log_of(snapshot: Path) -> Path:
+    """The index's log beside its snapshot (`.scan_cache.log`): writers append a row there."""
+    return snapshot.with_suffix(".log")
+
+
 def append_rows(snapshot: Path, rows: Iterable[list[Any] | None]) -> None:
     """Append rows to the index's log (writers; best effort: the index is never needed to be right)."""
     text = "".join(_dumps(row) + "\n" for row in rows if row is not None)
     if not text:
         return
     with contextlib.suppress(OSError, ValueError):
-        fd = open_regular(snapshot.with_suffix(".log"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_regular(log_of(snapshot), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             if os.fstat(fd).st_size > LOG_CAP:
                 os.ftruncate(fd, 0)
@@ -155,7 +160,7 @@ class ScanIndex:
     def __init__(self, snapshot: Path) -> None:
         self.snapshot = snapshot
         self.rest_file = snapshot.with_suffix(".rest.jsonl")
-        self.log = snapshot.with_suffix(".log")
+        self.log = log_of(snapshot)
         self.info: dict[str, InfoEntry] = {}
         self.config: dict[str, ConfigEntry] = {}
         self._loaded = False

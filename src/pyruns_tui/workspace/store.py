@@ -30,7 +30,7 @@ from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
-from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of
+from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
 
 _read_json = read_json  # the parse of task files (tests count the calls)
 
@@ -214,7 +214,7 @@ class TaskStore:
         (a task made, trashed or restored) and the scan index log's (every write of a task file
         appends a row there). Cheaper than a scan's stat of every task; a hand edit, or a write
         whose row could not be appended (a full disk), is not seen: watchers scan fully now and then."""
-        return stat_key(self._tasks_dir), stat_key(self.layout.cache_file.with_suffix(".log"))
+        return stat_key(self._tasks_dir), stat_key(log_of(self.layout.cache_file))
 
     def version(self, name: str) -> StatKey | None:
         """The stat key of the task_info.json last read for `name`: equal keys mean equal content."""
