@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 
 from pyruns_tui.logs.terminal import TerminalModel
 from pyruns_tui.tui.models.frozen_lines import FrozenLines
@@ -439,6 +440,18 @@ def test_live_model_holds_only_the_screen_after_a_flood(tmp_path: Path) -> None:
     assert buffer.line(5).spans and buffer.line_id(5) == (5, 0)
 
 
+async def follow_flood(pilot: Pilot[None], view: LogView, log: Path, flood: bytes, last: str) -> int:
+    """Once the view shows the log's one line, append `flood` at once and wait until the view
+    ends with `last`; returns the bytes it had read before the flood."""
+    await wait_for(pilot, lambda: view.lines == 1)
+    before = view.buffer.bytes_read
+    with open(log, "ab") as stream:
+        stream.write(flood)
+    await wait_for(pilot, lambda: view.buffer is not None and view.lines
+                   and view.buffer.plain_line(view.lines - 1) == last)
+    return before
+
+
 async def test_following_far_behind_a_flood_jumps_to_the_tail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyruns_tui.tui.widgets.monitor import logview
 
@@ -448,12 +461,7 @@ async def test_following_far_behind_a_flood_jumps_to_the_tail(tmp_path: Path, mo
     app = LogApp(log, tail_bytes=16 << 10, page_bytes=16 << 10)
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(LogView)
-        await wait_for(pilot, lambda: view.lines == 1)
-        before = view.buffer.bytes_read
-        with open(log, "ab") as stream:
-            stream.write(lines_of(100_000))  # ~0.9 MB at once
-        await wait_for(pilot, lambda: view.buffer is not None and view.lines
-                       and view.buffer.plain_line(view.lines - 1) == "line 99999")
+        before = await follow_flood(pilot, view, log, lines_of(100_000), "line 99999")  # ~0.9 MB at once
         assert view.follow and screen_rows(view)[-1] == "line 99999"
         assert view.buffer.bytes_read - before <= 16 << 10  # it read the new tail, not the whole flood
         assert view.buffer.has_older  # what it skipped is one scroll up away
@@ -470,12 +478,8 @@ async def test_lines_skipped_while_following_a_flood_come_back_coloured(tmp_path
     app = LogApp(log, tail_bytes=16 << 10, page_bytes=64 << 10)
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(LogView)
-        await wait_for(pilot, lambda: view.lines == 1)
-        before = view.buffer.bytes_read
-        with open(log, "ab") as stream:  # ~1.5 MB at once: far more than one poll parses
-            stream.write(b"".join(b"\x1b[31mr\x1b[0m\r\x1b[32mgreen %d\x1b[0m\n" % i for i in range(60_000)))
-        await wait_for(pilot, lambda: view.buffer is not None and view.lines
-                       and view.buffer.plain_line(view.lines - 1) == "green 59999")
+        flood = b"".join(b"\x1b[31mr\x1b[0m\r\x1b[32mgreen %d\x1b[0m\n" % i for i in range(60_000))
+        before = await follow_flood(pilot, view, log, flood, "green 59999")  # ~1.5 MB: far more than one poll parses
         assert view.buffer.bytes_read - before <= 16 << 10  # the lines in between were not parsed
         while view.buffer.has_older and not view.buffer.plain_line(0).startswith("green 3"):
             assert view.load_older()
