@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import RunnerError
@@ -60,6 +60,7 @@ class Outcome:
 
     changed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    sync_owed: bool = False  # the writes are not durable yet: the caller syncs (see `queue`)
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,20 @@ def queue(
     write = functools.partial(_write_queue, store, names, chosen, gpus=gpus, force=force, retries=retries,
                               after=after, priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
     if not start_runner or not names:
-        return write()
-    # the runner starts before the queue is written, so a client killed meanwhile leaves it running
+        return write(sync=True)
+    # the runner starts before the queue is written, so a client killed meanwhile leaves it running;
+    # it is woken before the filesystem sync (which waits on the disk, and on every other writer's
+    # dirty pages): the first tasks start while the queue is made durable, before this returns
     with starting_runner(store.layout):
-        return write()
+        outcome = write(sync=False)
+    if outcome.sync_owed:
+        store.sync()
+    return outcome
 
 
 def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gpus: int | None, force: bool,
                  retries: Retries | None, after: Sequence[str] | None, priority: int | None,
-                 with_dependents: bool, gpu_mem_mb: int | None) -> Outcome:
+                 with_dependents: bool, gpu_mem_mb: int | None, sync: bool) -> Outcome:
     from pyruns_tui.runner import dependencies
 
     outcome = Outcome()
@@ -172,7 +178,7 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
         for task in to_save:
             if task.name in changed and task.status is Status.QUEUED and not is_slurm_run(task):
                 task.submit = request
-        store.save_all(to_save)
+        outcome.sync_owed = store.save_all(to_save, sync=sync)
     return outcome
 
 
@@ -281,38 +287,36 @@ def wait(
     names: Sequence[str],
     *,
     timeout_s: float | None = None,
-    on_change: Callable[[Task], None] | None = None,
     keep_runner: bool = True,
 ) -> dict[str, Task]:
     """Block until none of the tasks is queued or running, or only queued ones are left while the
     circuit breaker keeps the queue paused; returns their states.
 
-    Polls every 25 ms with one `stat` per still-active task; a task_info.json is parsed again
-    only when its stat changed, and finished tasks are not looked at again, so waiting on a big
-    batch costs next to no CPU (on a small machine the tasks need it). With `keep_runner`, a
-    runner that vanished while tasks are active is started again (it recovers them). Raises
-    RunnerError on timeout.
+    Polls every 25 ms with one `stat` per still-active task; only the status of a task whose
+    task_info.json changed is read again, and the Tasks are built once, at the end; finished
+    tasks are not looked at again, so waiting on a big batch costs next to no CPU (on a small
+    machine the tasks need it). With `keep_runner`, a runner that vanished while tasks are
+    active is started again (it recovers them). Raises RunnerError on timeout.
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
-    tasks: dict[str, Task] = {}
+    states: dict[str, Status] = {}
     seen: dict[str, tuple[int, int, int] | None] = {}
     paths = {name: str(store.layout.task_info(name)) for name in names}
     pending = list(paths)
     next_runner_check = time.monotonic() + RUNNER_CHECK_S
 
     def look(which: Sequence[str]) -> list[str]:
-        """Re-read the tasks whose file changed; the names still queued or running."""
+        """Re-read the status of the tasks whose file changed; the names still queued or running."""
         active = []
         for name in which:
             key = stat_key(paths[name])
-            if key is None or name not in tasks or key != seen.get(name):
-                task = store.get(name)  # raises when the task is gone
-                seen[name] = store.version(name)
-                previous = tasks.get(name)
-                tasks[name] = task
-                if on_change is not None and (previous is None or previous.status is not task.status):
-                    on_change(task)
-            if tasks[name].status.is_active:
+            if key is None or name not in states or key != seen.get(name):
+                seen[name] = key
+                try:
+                    states[name] = store.read_status(name)[0]
+                except (OSError, ValueError, AttributeError):
+                    states[name] = store.get(name).status  # raises when the task is gone or broken
+            if states[name].is_active:
                 active.append(name)
         return active
 
@@ -321,15 +325,14 @@ def wait(
         if not pending:
             pending = look(list(paths))  # one last look at all: one may have been queued again
             if not pending:
-                return {name: tasks[name] for name in names}
+                return {name: store.get(name) for name in names}
         now = time.monotonic()
         if deadline is not None and now > deadline:
-            active = [tasks[name] for name in pending]
-            raise RunnerError(f"timed out waiting for {len(active)} task(s): {', '.join(t.name for t in active[:5])}")
+            raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
         if now >= next_runner_check:
             next_runner_check = now + RUNNER_CHECK_S
-            if all(tasks[name].status is Status.QUEUED for name in pending) and paused(store.layout):
-                return {name: tasks[name] for name in names}  # the rest waits for a resume
+            if all(states[name] is Status.QUEUED for name in pending) and paused(store.layout):
+                return {name: store.get(name) for name in names}  # the rest waits for a resume
             if keep_runner:
                 keep_watched(store)
         time.sleep(WAIT_POLL_S)

@@ -158,6 +158,8 @@ class Placement(Ending):
                 grace_s=self.settings.stop_grace_s,
                 task=name,
                 run=index,
+                spawner=self.spawner,
+                on_spawn_failed=self._spawn_failed,
             )
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)
@@ -174,8 +176,12 @@ class Placement(Ending):
             P.read_child_pid(self.loop, started.report_fd, lambda pid: self._pid_known(run, pid))
         # short tasks get their pid with the finish record: one task_info.json write less each
         self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, 0)
-        run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen)
+        run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen,
+                                pidfd=started.pidfd)
         return True
+
+    def _spawn_failed(self, why: str) -> None:
+        self.log(f"spawner: {why}; starting the supervisor from the runner")
 
     def _ensure_gpu_sampling(self) -> None:
         """Sample the GPUs once a second while runs are alive (for the per-run accounting)."""

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.contracts import EXEC_SUPERVISOR_ENV
+from pyruns_tui.runner.daemon.spawner import SpawnerClient, SpawnFailed
 from pyruns_tui.workspace.fsio import read_json
 
 SUPERVISOR_SCRIPT = Path(__file__).with_name("supervisor.py")
@@ -76,6 +77,7 @@ class Supervised:
     pid: int
     report_fd: int | None
     popen: subprocess.Popen[bytes] | None = None  # set in the exec mode
+    pidfd: int | None = None  # set when the spawner started it (not our child: watched through this)
 
 
 def can_fork() -> bool:
@@ -93,8 +95,12 @@ def start_supervisor(
     grace_s: float,
     task: str,
     run: int,
+    spawner: SpawnerClient | None = None,
+    on_spawn_failed: Callable[[str], None] = lambda why: None,
 ) -> Supervised:
-    """Start the supervisor of one run (forked from this process when safe, else exec'd)."""
+    """Start the supervisor of one run: by the spawner when there is one (see spawner.py), else
+    forked from this process when safe, else exec'd. A spawner failure is told to
+    `on_spawn_failed` and the run is started the other way."""
     spec: dict[str, Any] = {
         "argv": list(argv),
         "env": dict(env),
@@ -104,6 +110,12 @@ def start_supervisor(
         "task": task,
         "run": run,
     }
+    if spawner is not None and spawner.alive:
+        try:
+            pid, pidfd = spawner.spawn(str(state), spec)
+            return Supervised(pid, None, pidfd=pidfd)
+        except SpawnFailed as exc:
+            on_spawn_failed(str(exc))
     if can_fork():
         from pyruns_tui.runner.daemon import supervisor
 
@@ -158,10 +170,15 @@ def kill_lost_group(child_pid: int | None, started_at: float | None) -> None:
         os.killpg(child_pid, signal.SIGKILL)
 
 
-def request_stop(pid: int) -> bool:
-    """Ask a supervisor to stop its task (SIGTERM; it escalates to SIGKILL after the grace)."""
+def request_stop(pid: int, watch: ExitWatch | None = None) -> bool:
+    """Ask a supervisor to stop its task (SIGTERM; it escalates to SIGKILL after the grace).
+    Through the watch's pidfd when it has one: that names the process even after a reap."""
+    pidfd = watch.pidfd if watch is not None else None
     try:
-        os.kill(pid, signal.SIGTERM)
+        if pidfd is not None:
+            signal.pidfd_send_signal(pidfd, signal.SIGTERM)  # type: ignore[attr-defined]
+        else:
+            os.kill(pid, signal.SIGTERM)
     except OSError:
         return False
     return True
@@ -180,20 +197,23 @@ class ExitWatch:
         pid: int,
         on_exit: Callable[[], None],
         popen: subprocess.Popen[bytes] | None = None,
+        pidfd: int | None = None,
     ) -> None:
         self.loop = loop
         self.pid = pid
         self.popen = popen
         self.on_exit = on_exit
         self.done = False
-        self._pidfd: int | None = None
+        self.pidfd: int | None = pidfd  # owned from here on
+        self.spawned = pidfd is not None  # given by the spawner: its child, never ours to reap
         self._timer: asyncio.TimerHandle | None = None
-        try:
-            self._pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined]
-        except (AttributeError, OSError):
-            self._pidfd = None
-        if self._pidfd is not None:
-            loop.add_reader(self._pidfd, self._check, True)  # readable at once if already gone
+        if self.pidfd is None:
+            try:
+                self.pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined]
+            except (AttributeError, OSError):
+                self.pidfd = None
+        if self.pidfd is not None:
+            loop.add_reader(self.pidfd, self._check, True)  # readable at once if already gone
         else:
             self._timer = loop.call_later(POLL_S, self._check)
             loop.call_soon(self._check)  # it may already be gone
@@ -219,19 +239,31 @@ class ExitWatch:
         if self.done:
             return
         # a readable pidfd means that very process ended, even if its pid was reused since
-        if not self._gone() and not pidfd_ready:
-            if self._pidfd is None:
+        if pidfd_ready:
+            self._reap()
+        elif not self._gone():
+            if self.pidfd is None:
                 self._timer = self.loop.call_later(POLL_S, self._check)
             return
         self.close()
         self.on_exit()
 
+    def _reap(self) -> None:
+        """Collect the ended process if it is our child (not when the spawner started it)."""
+        if self.popen is not None:
+            self.popen.poll()
+            return
+        if self.spawned:
+            return
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, os.WNOHANG)
+
     def close(self) -> None:
         self.done = True
-        if self._pidfd is not None:
-            self.loop.remove_reader(self._pidfd)
-            os.close(self._pidfd)
-            self._pidfd = None
+        if self.pidfd is not None:
+            self.loop.remove_reader(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

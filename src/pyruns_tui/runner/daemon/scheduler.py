@@ -113,7 +113,7 @@ class Scheduler(Recovery):
                 live = self.active.get(task.name)
                 if live is not None and task.stop_requested and not live.stop_sent:
                     live.stop_sent = True
-                    P.request_stop(live.supervisor_pid)
+                    P.request_stop(live.supervisor_pid, live.watch)
                     self.log(f"{task.name}: stop requested")
             elif task.status is Status.QUEUED:
                 if task.stop_requested:
@@ -221,6 +221,8 @@ class Scheduler(Recovery):
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
         self.outputs.close()
+        if self.spawner is not None:
+            self.spawner.close()
         for run in self.active.values():
             if run.watch is not None:
                 run.watch.close()

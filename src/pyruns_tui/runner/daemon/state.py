@@ -26,6 +26,7 @@ from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache
 from pyruns_tui.runner.daemon.reservations import Reservations
 from pyruns_tui.runner.daemon.runs import IO_RETRY_S, ActiveRun, Failure, Skip
+from pyruns_tui.runner.daemon.spawner import SpawnerClient
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
@@ -77,6 +78,18 @@ class SchedulerState:
         self._ending: str | None = None
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
+        self.spawner = self._start_spawner()
+
+    def _start_spawner(self) -> SpawnerClient | None:
+        """The process that forks the supervisors (spawner.py); None where there is none to be
+        had (not Linux, or `PYRUNS_TUI_EXEC_SUPERVISOR=1`): the runner starts them itself."""
+        if not SpawnerClient.available() or os.environ.get(P.EXEC_ENV) == "1":
+            return None
+        try:
+            return SpawnerClient()
+        except OSError as exc:
+            self.log(f"cannot start the spawner ({exc}); supervisors are started by the runner")
+            return None
 
     @property
     def concurrency(self) -> int:
