@@ -130,6 +130,7 @@ class TaskStore:
         self._lock = WorkspaceLock(layout.lock_file)
         # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
         self._info_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
+        self._written: dict[str, StatKey] = {}  # files as `save` wrote them (from a valid Task): no re-check
         self._task_cache: dict[str, tuple[StatKey, Task]] = {}
         self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
         self._broken: set[str] = set()  # tasks whose task_info.json did not parse when last read
@@ -203,9 +204,7 @@ class TaskStore:
             if task is not None:
                 tasks.append(task)
         for stale in set(self._info_cache) - seen:  # set(dict): one copy the other thread cannot change midway
-            self._info_cache.pop(stale, None)
-            self._config_cache.pop(stale, None)
-            self._task_cache.pop(stale, None)
+            self.forget(stale)
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
 
@@ -260,6 +259,7 @@ class TaskStore:
         self._info_cache.pop(name, None)
         self._config_cache.pop(name, None)
         self._task_cache.pop(name, None)
+        self._written.pop(name, None)
 
     def load_config(self, name: str) -> dict[str, Any]:
         """The exact parameters of a task (config.yaml), cached while the file is unchanged."""
@@ -333,7 +333,7 @@ class TaskStore:
             if index is not None:
                 index.parsed_info(name, key, data)
         try:
-            task = Task.from_dict(data)
+            task = Task.from_dict(data, trusted=self._written.get(name) == key)
         except WorkspaceError as exc:
             return self._unreadable(name, exc)
         task.name = name  # the folder name is authoritative
@@ -374,6 +374,7 @@ class TaskStore:
         except OSError as exc:  # a full disk: one line in every face, the old file stays whole
             raise WorkspaceError(f"cannot save task {task.name!r}: {os_error_line(exc)}") from exc
         self._info_cache[task.name] = (key, data)
+        self._written[task.name] = key
         append_rows(self.layout.cache_file, [info_row(task.name, key, data)])
 
     def save_all(self, tasks: Sequence[Task], *, sync: bool = True) -> bool:
@@ -490,9 +491,7 @@ class TaskStore:
                     info["trashed_at"] = now_iso()
                     atomic_write_json(self.layout.task_info(task.name), info, mode=info_mode(info))
                 os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
-                self._info_cache.pop(task.name, None)
-                self._config_cache.pop(task.name, None)
-                self._task_cache.pop(task.name, None)
+                self.forget(task.name)
                 moved.append(trash_name)
             fsync_dir(self.layout.trash_dir)
             fsync_dir(self.layout.tasks_dir)

@@ -92,7 +92,7 @@ class Placement(Ending):
         """Start a run of `task` with these GPUs; False when it did not start (the slot is free)."""
         name = task.name
         try:
-            launch = build_launch(self.store, task, self.settings, gpus, self._params)
+            launch = build_launch(self.store, task, self.settings, gpus, self._params, self._base_env)
         except PyrunsError as exc:
             self._fail_unstartable(task, str(exc))
             return False

@@ -167,7 +167,9 @@ class Scheduler(Recovery):
         for name in sorted(self._known | set(self.active)):
             path = os.path.join(tasks_dir, name, TASK_INFO)
             key = stat_key(path)
-            task = None if key is None else self._read(name, path, key)
+            if key is None or self._inactive.get(name) == key:
+                continue  # gone, or finished as this runner wrote it
+            task = self._read(name, path, key)
             if task is not None and task.status.is_active:
                 found.append(task)
         return found

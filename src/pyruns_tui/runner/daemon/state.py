@@ -61,6 +61,7 @@ class SchedulerState:
         self._control_key: tuple[int, int, int] | None = None
         self._override: int | None = None
         self._params = ScriptParamsCache(self.layout)
+        self._base_env = dict(os.environ)  # a plain copy: os.environ decodes every item at each read
         self._git = GitCache()
         self._recheck_at: float | None = None
         self._inactive: dict[str, tuple[int, int, int]] = {}
@@ -102,8 +103,11 @@ class SchedulerState:
     def _remember(self, task: Task, key: tuple[int, int, int] | None) -> None:
         if key is not None and task.status.is_active:
             self._tasks[task.name] = (key, task)
+            self._inactive.pop(task.name, None)
         else:
             self._tasks.pop(task.name, None)
+            if key is not None:  # the file as we wrote it: the next passes need not parse it to skip it
+                self._inactive[task.name] = key
 
     def _set_reason(self, task: Task, reason: str) -> None:
         if task.reason == reason:
