@@ -115,3 +115,20 @@ def test_the_spawner_protocol(tmp_path: Path) -> None:
     assert not spawner.alive
     with pytest.raises(SpawnFailed, match="closed"):
         spawner.spawn("x", {})
+
+
+def test_a_launch_too_large_for_the_spawner_is_started_by_the_runner(project: Project) -> None:
+    # an environment over the spawner's message size, each value under the kernel's 128 KiB per
+    # string; long values also once made the runner's secret redaction take quadratic time (a hang)
+    big = "".join(f"  BIG{i}: {'x' * 130_000}\n" for i in range(5))
+    project.layout.settings_file.write_text(project.layout.settings_file.read_text() + f"env:\n{big}")
+    code = "import os; print(sum(len(os.environ[f'BIG{i}']) for i in range(5)))"
+    names = [project.add(f"big{i}", code) for i in range(2)]
+    control.queue(project.store, names)
+    tasks = project.wait(*names)
+    for name in names:
+        assert tasks[name].status is Status.COMPLETED, project.explain(name)
+        assert project.log(name) == b"650000\n"
+    runner_log = (project.layout.runner_dir / "runner.log").read_text()
+    assert runner_log.count("too large for it") == 1  # said once, not at every run
+    assert spawner_of(project.runner_pid()).is_running()  # still used for the next ordinary launch

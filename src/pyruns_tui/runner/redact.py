@@ -14,8 +14,10 @@ SECRET_PARTS = frozenset(("PWD", "PW", "PASS", "AUTH", "AUTHORIZATION", "PAT", "
 NOT_SECRET = frozenset(("PWD", "OLDPWD", "SSH_AUTH_SOCK"))  # directories and a socket path
 
 _SHAPES = [
-    # userinfo of a URL; the password may itself hold `@`: up to the last `@` of the authority
-    (re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s]*@(?=[^@/\s]*(?:[/?#\s]|$))"),
+    # userinfo of a URL; the password may itself hold `@`: up to the last `@` of the authority.
+    # A scheme starts where no scheme character precedes it: tried from every letter of a long
+    # value instead, the search took quadratic time (a 200 KB variable hung the runner)
+    (re.compile(r"(?P<head>(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^/\s]*@(?=[^@/\s]*(?:[/?#\s]|$))"),
      rf"\g<head>{REDACTED}@"),
     # key=value secrets of DSNs, JDBC/ODBC/Azure connection strings and query strings
     (re.compile(r"(?i)(?P<head>(?:^|[\s;&?,])(?:password|passwd|pwd|pass|secret|token|access_token|api_?key"

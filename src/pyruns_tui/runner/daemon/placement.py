@@ -181,7 +181,9 @@ class Placement(Ending):
         return True
 
     def _spawn_failed(self, why: str) -> None:
-        self.log(f"spawner: {why}; starting the supervisor from the runner")
+        if why not in self._spawn_failures:  # once per cause (a huge environment fails every run)
+            self._spawn_failures.add(why)
+            self.log(f"spawner: {why}; starting the supervisor from the runner")
 
     def _ensure_gpu_sampling(self) -> None:
         """Sample the GPUs once a second while runs are alive (for the per-run accounting)."""

@@ -151,7 +151,7 @@ class SpawnerClient:
             raise SpawnFailed("the spawner is closed")
         data = json.dumps({"state": state, "spec": spec}).encode("utf-8")
         if len(data) > MAX_MESSAGE:
-            raise SpawnFailed(f"launch of {len(data)} bytes is too large for the spawner")
+            raise SpawnFailed(f"a launch over {MAX_MESSAGE >> 10} KiB (its environment) is too large for it")
         try:
             self.sock.send(data)
             message, fds, _, _ = socket.recv_fds(self.sock, 512, 1)

@@ -80,6 +80,7 @@ class SchedulerState:
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
         self.spawner = self._start_spawner()
+        self._spawn_failures: set[str] = set()
 
     def _start_spawner(self) -> SpawnerClient | None:
         """The process that forks the supervisors (spawner.py); None where there is none to be
