@@ -188,3 +188,41 @@ def test_a_symlinked_run_logs_folder_is_refused(project: Project, tmp_path) -> N
     task = project.wait(name)[name]
     assert task.status is Status.FAILED and "symbolic link" in (task.reason or "")
     assert not any(outside.iterdir())
+
+
+def test_the_first_pass_over_many_tasks_leaves_to_the_scan_index_what_it_settles(project: Project) -> None:
+    from pyruns_tui.runner.daemon.scheduler import INDEX_AFTER, Scheduler
+    from pyruns_tui.runner.gpus import NoGpus
+    from pyruns_tui.workspace.fsio import atomic_write
+
+    created = project.store.create_tasks([NewTask(f"p{i}", {}, command="true") for i in range(INDEX_AFTER + 200)],
+                                         task_kind="shell", script=None)
+    names = [t.name for t in created]
+    queued = names[:2]
+    control.queue(project.store, queued, start_runner=False)
+    by_hand = names[2]  # rewritten behind the index's back: its row no longer matches, it is read
+    info = project.layout.task_info(by_hand)
+    atomic_write(info, info.read_bytes().replace(b'"pending"', b'"queued"'))
+    scheduler = Scheduler(project.layout, NoGpus())
+    parsed: list[str] = []
+    read = scheduler.store.read_uncached
+
+    def counting(name: str):  # the real read, counted
+        parsed.append(name)
+        return read(name)
+
+    scheduler.store.read_uncached = counting  # type: ignore[method-assign]
+    try:
+        active = scheduler._active_tasks()
+        first = sorted(parsed)
+        parsed.clear()
+        scheduler._active_tasks()
+    finally:
+        scheduler.close()
+        if scheduler.spawner is not None:
+            scheduler.spawner.proc.wait(10)
+    assert sorted(t.name for t in active) == sorted([*queued, by_hand])
+    # INDEX_AFTER files are parsed before the index is read; after that only the three it cannot
+    # settle (queued, or changed behind its back) are
+    assert {*queued, by_hand} <= set(first) and len(first) <= INDEX_AFTER + 3
+    assert parsed == []  # and from then on every task is remembered by its stat

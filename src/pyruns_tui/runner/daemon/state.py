@@ -69,6 +69,7 @@ class SchedulerState:
         self._known: set[str] = set()
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
         self._full = True
+        self._first_pass = True  # the first full pass may settle pending/finished tasks by the scan index
         self._full_pass_cpu = 0.0  # CPU seconds of the last pass that looked at every task
         self.breaker = CircuitBreaker(self.settings.pause_after_failures)
         self.pause: Pause | None = None
