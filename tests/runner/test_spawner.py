@@ -6,6 +6,7 @@ import os
 import select
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -39,11 +40,17 @@ def supervisor_of(project: Project, name: str) -> psutil.Process:
     return psutil.Process(RunState.read(path).supervisor_pid)  # type: ignore[union-attr]
 
 
+def running_gated(project: Project, name: str) -> tuple[str, Callable[[], None]]:
+    """A task that runs until `release()`: queued, and seen running."""
+    code, release = project.gate(name)
+    task = project.add(name, code)
+    control.queue(project.store, [task])
+    until(lambda: project.task(task).status is Status.RUNNING, what=f"{name} to run")
+    return task, release
+
+
 def test_supervisors_are_forked_by_the_spawner_not_by_the_runner(project: Project) -> None:
-    code, release = project.gate("held")
-    name = project.add("held", code)
-    control.queue(project.store, [name])
-    until(lambda: project.task(name).status is Status.RUNNING, what="the task to run")
+    name, release = running_gated(project, "held")
     runner = project.runner_pid()
     spawner = spawner_of(runner)
     supervisor = supervisor_of(project, name)
@@ -61,10 +68,7 @@ def test_a_killed_spawner_leaves_the_runner_starting_supervisors_itself(project:
     spawner = spawner_of(runner)
     spawner.kill()
     until(lambda: gone(spawner), what="the killed spawner")  # a zombie until the runner notices
-    code, release = project.gate("second")
-    second = project.add("second", code)
-    control.queue(project.store, [second])
-    until(lambda: project.task(second).status is Status.RUNNING, what="the task after the spawner died")
+    second, release = running_gated(project, "second")  # started after the spawner died
     assert supervisor_of(project, second).ppid() == runner
     release()
     task = project.wait(second)[second]
@@ -74,10 +78,7 @@ def test_a_killed_spawner_leaves_the_runner_starting_supervisors_itself(project:
 
 
 def test_the_spawner_ends_with_its_runner_and_the_task_runs_on(project: Project) -> None:
-    code, release = project.gate("survivor")
-    name = project.add("survivor", code)
-    control.queue(project.store, [name])
-    until(lambda: project.task(name).status is Status.RUNNING, what="the task to run")
+    name, release = running_gated(project, "survivor")
     runner = project.runner_pid()
     spawner = spawner_of(runner)
     supervisor = supervisor_of(project, name)
