@@ -1,3 +1,3 @@
-from pyruns_tui.cli import main
+from pyruns_tui.cli import console
 
-raise SystemExit(main())
+console()

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -114,6 +115,27 @@ class _PrintableStream:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
+
+
+# read-only commands that may hold 100,000 tasks when done: the `pyr-tui` program leaves without
+# the interpreter's teardown, which freed them one by one (0.35 s after `ls` had printed them)
+QUICK_EXIT = frozenset({"ls"})
+
+
+def console() -> None:
+    """The `pyr-tui` program (and `python -m pyruns_tui`): `main`, then exit. In-process callers
+    (tests, the TUI) use `main`, which always returns."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _command_word(argv) not in QUICK_EXIT:
+        raise SystemExit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `pyr-tui ls | head`: the reader left, as `main` allows
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
