@@ -14,7 +14,7 @@ import select
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,33 +219,37 @@ def ensure_runner(layout: Layout, *, timeout_s: float = START_TIMEOUT_S) -> int:
 
 
 @contextlib.contextmanager
-def starting_runner(layout: Layout) -> Iterator[None]:
+def starting_runner(layout: Layout) -> Iterator[list[str]]:
     """Around a block that writes to the workspace (queues tasks): a runner that is not running
     is started first, so its start-up (interpreter, imports, GPU detection, recovery) overlaps
-    with the writes; after the block it is waited for and woken, as `start_or_wake` does.
+    with the writes; after the block it is waited for and woken, as `start_or_wake` does. The
+    block may name the tasks it queued in the list it gets: the runner looks at those first.
 
     The new runner may look at the workspace before the block is done; the wake-up after it
     makes it look again, and a task is only ever started under the workspace lock, once.
     """
     start = begin_runner(layout)
+    queued: list[str] = []
     try:
-        yield
+        yield queued
     finally:
         started = start.started
         start.finish()
-    if not started or not wake_runner(layout):
-        start_or_wake(layout)  # the runner that was up may have exited idle meanwhile
+    if not started or not wake_runner(layout, queued):
+        start_or_wake(layout, queued)  # the runner that was up may have exited idle meanwhile
 
 
-def wake_runner(layout: Layout) -> bool:
-    """Tell the runner to look at the workspace now; False when no runner is running."""
-    return wake.send(RunnerPaths.of(layout).fifo, wake.WAKE)
+def wake_runner(layout: Layout, queued: Sequence[str] = ()) -> bool:
+    """Tell the runner to look at the workspace now (at the `queued` tasks first); False when no
+    runner is running."""
+    return wake.send(RunnerPaths.of(layout).fifo, wake.look_message(queued))
 
 
-def start_or_wake(layout: Layout) -> None:
-    """After writing to the workspace: make sure a runner exists and looks now."""
+def start_or_wake(layout: Layout, queued: Sequence[str] = ()) -> None:
+    """After writing to the workspace: make sure a runner exists and looks now (at the `queued`
+    tasks first)."""
     ensure_runner(layout)
-    wake_runner(layout)
+    wake_runner(layout, queued)
 
 
 def stop_runner(layout: Layout, *, timeout_s: float = 10.0) -> bool:

@@ -132,8 +132,9 @@ def queue(
     # the runner starts before the queue is written, so a client killed meanwhile leaves it running;
     # it is woken before the filesystem sync (which waits on the disk, and on every other writer's
     # dirty pages): the first tasks start while the queue is made durable, before this returns
-    with starting_runner(store.layout):
+    with starting_runner(store.layout) as queued:
         outcome = write(sync=False)
+        queued.extend(outcome.changed)  # the runner reads these first, then everything
     if outcome.sync_owed:
         store.sync()
     return outcome

@@ -2,19 +2,50 @@
 
 Everything a client wants is already written to the workspace; the message only says "look now",
 so the runner reacts within milliseconds instead of at its next periodic scan. Messages are
-single lines (`wake`, `stop`) shorter than PIPE_BUF, so writes from many clients never interleave.
+single lines (`wake`, `stop`, `look ["NAME", ...]`) shorter than PIPE_BUF, so writes from many
+clients never interleave. `look` names the tasks a client just queued: the runner reads those
+first and starts what fits, then looks at every task as after a `wake` (in a 100,000-task
+workspace that full look takes ~0.7 s, which a queued task no longer waits for).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 WAKE = "wake"
 STOP = "stop"
+LOOK = "look"
+PIPE_BUF = 512  # what POSIX promises a pipe writes atomically (Linux: 4096)
+
+
+def look_message(names: Sequence[str]) -> str:
+    """The message naming these tasks, or a plain `wake` when they do not fit in one line."""
+    message = f"{LOOK} {json.dumps(list(names))}"
+    return message if names and len(message.encode()) < PIPE_BUF else WAKE
+
+
+def looked_at(messages: Sequence[str]) -> list[str] | None:
+    """The task names the messages ask to look at first; None when one asks for more (a `wake`,
+    anything unknown) or none names a task. Names are checked by the reader."""
+    names: list[str] = []
+    for message in messages:
+        word, _, rest = message.partition(" ")
+        if word != LOOK:
+            return None
+        try:
+            value = json.loads(rest)
+        except ValueError:
+            return None
+        if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+            return None
+        names.extend(value)
+    return names or None
 
 
 def send(fifo: Path, message: str = WAKE) -> bool:

@@ -130,6 +130,11 @@ class Scheduler(Recovery):
         self.slurm.tick(self.settings, slurm_owned, slurm_new)
         if full:
             self._full_pass_cpu = time.process_time() - started
+            self._full_next = False
+        elif self._full_next:  # the looked-at tasks were placed: now the full look that is owed
+            self._full_next = False
+            self._full = True
+            self._recheck_at = time.monotonic()
 
     def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
         """The queued tasks whose dependencies (`after`) all completed. The others wait with the

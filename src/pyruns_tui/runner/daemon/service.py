@@ -92,10 +92,15 @@ class RunnerService:
 
     def _on_fifo(self) -> None:
         assert self.fifo_fd is not None
-        if wake.STOP in wake.read_messages(self.fifo_fd):
+        messages = wake.read_messages(self.fifo_fd)
+        if wake.STOP in messages:
             log("stop requested")
             self.exit_requested = True
-        self.scheduler.request_full_scan()
+        names = wake.looked_at(messages)
+        if names is None:
+            self.scheduler.request_full_scan()
+        else:
+            self.scheduler.look_first(names)
         self._wake()
 
     def _check_files(self) -> None:

@@ -32,6 +32,7 @@ from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.names import is_plain_entry
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore, info_mode
 
@@ -70,6 +71,7 @@ class SchedulerState:
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
         self._full = True
         self._first_pass = True  # the first full pass may settle pending/finished tasks by the scan index
+        self._full_next = False  # a full pass is owed right after the current one (see look_first)
         self._full_pass_cpu = 0.0  # CPU seconds of the last pass that looked at every task
         self.breaker = CircuitBreaker(self.settings.pause_after_failures)
         self.pause: Pause | None = None
@@ -101,6 +103,12 @@ class SchedulerState:
     def request_full_scan(self) -> None:
         """Make the next pass look at every task (a client wrote something, or time passed)."""
         self._full = True
+
+    def look_first(self, names: list[str]) -> None:
+        """A client queued these tasks: the next pass reads them with the tasks already known (and
+        starts what fits), and the pass after it looks at every task, as a full scan would."""
+        self._known.update(name for name in names if is_plain_entry(name))
+        self._full_next = True
 
     def _remember(self, task: Task, key: tuple[int, int, int] | None) -> None:
         if key is not None and task.status.is_active:
