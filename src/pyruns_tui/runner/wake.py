@@ -14,6 +14,7 @@ import contextlib
 import errno
 import json
 import os
+import select
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 WAKE = "wake"
 STOP = "stop"
 LOOK = "look"
-PIPE_BUF = 512  # what POSIX promises a pipe writes atomically (Linux: 4096)
+PIPE_BUF = getattr(select, "PIPE_BUF", 512)  # what a pipe writes atomically here (POSIX: at least 512)
 
 
 def look_message(names: Sequence[str]) -> str:
