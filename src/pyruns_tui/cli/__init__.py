@@ -118,7 +118,7 @@ class _PrintableStream:
 
 
 # read-only commands that may hold 100,000 tasks when done: the `pyr-tui` program leaves without
-# the interpreter's teardown, which freed them one by one (0.35 s after `ls` had printed them)
+# the interpreter's teardown, which freed them one by one (~0.1 s after `ls` had printed them)
 QUICK_EXIT = frozenset({"ls"})
 
 
