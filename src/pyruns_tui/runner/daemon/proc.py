@@ -80,9 +80,14 @@ class Supervised:
     pidfd: int | None = None  # set when the spawner started it (not our child: watched through this)
 
 
+def exec_requested() -> bool:
+    """`PYRUNS_TUI_EXEC_SUPERVISOR=1`: every supervisor is a new interpreter (no spawner, no fork)."""
+    return os.environ.get(EXEC_ENV) == "1"
+
+
 def can_fork() -> bool:
     """Forking a copy of the runner is safe only while it has a single thread."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and os.environ.get(EXEC_ENV) != "1"
+    return hasattr(os, "fork") and threading.active_count() == 1 and not exec_requested()
 
 
 def start_supervisor(

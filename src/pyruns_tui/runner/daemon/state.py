@@ -88,7 +88,7 @@ class SchedulerState:
     def _start_spawner(self) -> SpawnerClient | None:
         """The process that forks the supervisors (spawner.py); None where there is none to be
         had (not Linux, or `PYRUNS_TUI_EXEC_SUPERVISOR=1`): the runner starts them itself."""
-        if not SpawnerClient.available() or os.environ.get(P.EXEC_ENV) == "1":
+        if not SpawnerClient.available() or P.exec_requested():
             return None
         try:
             return SpawnerClient()
