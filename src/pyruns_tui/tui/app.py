@@ -28,6 +28,7 @@ from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.compositor import safe_update
 from pyruns_tui.tui.key_order import KeyOrder
 from pyruns_tui.tui.messages import LoadConfig, OpenTask
+from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
@@ -151,6 +152,8 @@ class PyrunsApp(KeyOrder):
             started = time.monotonic()
             first, self._first_scan = self._first_scan, False
             with bulk_load(freeze=True) if first else contextlib.nullcontext():  # the first scan reads every task
+                if first:
+                    self._first_page()
                 snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text()
@@ -166,6 +169,15 @@ class PyrunsApp(KeyOrder):
             self._attach_runner = False
             if runner == "idle" and any(task.status.is_active for task in snapshot.tasks.values()):
                 self._start_runner()
+
+    def _first_page(self) -> None:
+        """Opening the Manager on a big workspace sorted by creation time (its default): show the
+        tasks it starts with before the first scan has read them all (WorkspaceState.first_page)."""
+        if self.start_mode != "manager":
+            return
+        prefs = ManagerPrefs.load(self.layout.workspace_dir / PREFS_FILE)
+        if prefs.sort == "created" and self.state.first_page(newest_first=prefs.reverse):
+            self.call_from_thread(self._apply_refresh, self.runner_text)
 
     def _show_disk_state(self, full: bool) -> None:
         """A banner (an error notification that stays) while the workspace's disk is full."""
@@ -223,7 +235,8 @@ class PyrunsApp(KeyOrder):
 
     def _apply_refresh(self, runner: str) -> None:
         self.runner_text = runner
-        counts = dict(self.state.snapshot.counts())
+        snapshot = self.state.snapshot
+        counts = dict(snapshot.counts()) if snapshot.total is None else {}  # a first page: counted once read
         self.summary = summary_text(self.layout.name, counts, runner)
         self.tasks_version += 1
 

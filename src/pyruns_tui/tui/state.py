@@ -14,6 +14,8 @@ from pyruns_tui.workspace.settings import Settings, load_settings
 from pyruns_tui.workspace.store import TaskStore
 
 FULL_SCAN_S = 30.0  # how stale a hand edit (or a write no index row tells of) may show at most
+FIRST_PAGE_FROM = 10_000  # from this many tasks the first scan is preceded by a first page
+FIRST_PAGE = 200  # tasks in it: more than a screen shows
 
 
 @dataclass
@@ -25,6 +27,7 @@ class Snapshot:
     order: list[str] = field(default_factory=list)
     changed: frozenset[str] = frozenset()
     removed: frozenset[str] = frozenset()
+    total: int | None = None  # set while `tasks` holds only the first page: how many tasks there are
 
     def counts(self) -> Counter[Status]:
         return Counter(task.status for task in self.tasks.values())
@@ -46,6 +49,24 @@ class WorkspaceState:
     def reload_script_info(self) -> ScriptInfo:
         self.script_info = read_script_info(self.layout)
         return self.script_info
+
+    def first_page(self, *, newest_first: bool) -> bool:
+        """Before the first scan of a big workspace: make the snapshot the tasks a listing by
+        creation time starts with (`TaskStore.first_tasks`, FIRST_PAGE of them) with `total`
+        set, so that a screen can show them while `refresh` reads the rest (~3 s for 100,000
+        tasks). False, with nothing changed, when there is no use or no way (a small workspace,
+        no scan index, or a snapshot already read)."""
+        with self._lock:
+            if self.snapshot.tasks or self._token is not None:
+                return False
+            page = self.store.first_tasks(FIRST_PAGE, newest_first=newest_first, least=FIRST_PAGE_FROM)
+            if page is None:
+                return False
+            tasks, total = page
+            versions: dict[str, object] = {task.name: self.store.version(task.name) for task in tasks}
+            names = [task.name for task in tasks]
+            self.snapshot = Snapshot({task.name: task for task in tasks}, versions, names, frozenset(names), total=total)
+            return True
 
     def refresh(self) -> Snapshot:
         """Re-scan the disk (stat-cached) and return a snapshot saying which tasks changed.

@@ -271,6 +271,26 @@ class ScanIndex:
         rest = _object(rest)
         return None if rest is None else {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
 
+    def creation_hint(self, name: str) -> tuple[str, bool] | None:
+        """(created_at, pinned) as the index last recorded them for task `name`, whatever its
+        file holds now (unchecked: only to choose which tasks to read first); None: not known."""
+        entry = self.info.get(name)
+        if entry is None:
+            return None
+        rest = entry[2]
+        if rest is None and self._sections:
+            self._load_section(entry[1])
+            rest = self.info[name][2]
+        if type(rest) is str:
+            try:
+                rest = loads_compact_json(rest)
+            except ValueError:
+                return None
+        if type(rest) is not dict:
+            return None
+        created = rest.get("created_at")
+        return (created if type(created) is str else "", rest.get("pinned") is True)
+
     def config_data(self, name: str, key: StatKey) -> dict[str, Any] | None:
         if self._sections:
             self._load_section(self._section_of.get(name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
@@ -120,6 +121,19 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
+def _first_created(hints: Sequence[tuple[str, str]], count: int, newest_first: bool) -> list[str]:
+    """The names of the first `count` (created_at, name) pairs in creation order, and of any
+    tied with the last of them; those without a time ("") come last, as listings sort them."""
+    if count <= 0:
+        return []
+    dated = [hint for hint in hints if hint[0]]
+    first = (heapq.nlargest if newest_first else heapq.nsmallest)(count, dated)
+    if len(first) == count:
+        edge = first[-1][0]
+        return [name for created, name in dated if (created >= edge if newest_first else created <= edge)]
+    return [name for _, name in dated] + [name for created, name in hints if not created][:count - len(dated)]
+
+
 class TaskStore:
     """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
 
@@ -207,6 +221,38 @@ class TaskStore:
             self.forget(stale)
         tasks.sort(key=lambda t: (t.created_at, t.name))
         return tasks
+
+    def first_tasks(self, count: int, *, newest_first: bool, least: int = 0) -> tuple[list[Task], int] | None:
+        """The tasks a listing by creation time (pinned first) starts with, at least `count` of
+        them where there are, and how many live tasks there are: for a first screen of a big
+        workspace while `scan` reads the rest. Which tasks is what the scan index recorded
+        (a hand edit since can make it another); each task is read and checked by stat as in
+        `scan`. None without the index, with fewer than `least` live tasks, or when the index
+        does not know more than `count` of them."""
+        index = self._index
+        if index is None:
+            return None
+        names = self.names()
+        if len(names) < least:
+            return None
+        index.load()
+        pinned: list[tuple[str, str]] = []
+        others: list[tuple[str, str]] = []
+        unknown: list[str] = []
+        for name in names:
+            hint = index.creation_hint(name)
+            if hint is None:
+                unknown.append(name)
+            else:
+                (pinned if hint[1] else others).append((hint[0], name))
+        if len(unknown) > count:
+            return None
+        chosen = [*_first_created(pinned, count, newest_first), *unknown]
+        if len(chosen) < count:
+            chosen += _first_created(others, count - len(chosen), newest_first)
+        tasks_dir = self._tasks_dir
+        tasks = [task for name in chosen if (task := self._load(name, f"{tasks_dir}/{name}/{L.TASK_INFO}", shared=True))]
+        return tasks, len(names)
 
     def change_token(self) -> tuple[StatKey | None, StatKey | None]:
         """Two stats that change whenever one of our writers changed a task: the tasks folder's

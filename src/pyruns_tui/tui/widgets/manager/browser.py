@@ -90,6 +90,10 @@ class TaskBrowser(Vertical):
         self._search_timer: Timer | None = None
         self._status_text: str | None = None
         self._ready_widths: dict[str, int] = {}  # column widths a load computed in its thread, while it is applied
+        # the number of tasks while only a first page of them is shown (WorkspaceState.first_page):
+        # of the snapshot the sync in flight reads, and of the one shown
+        self._sync_total: int | None = None
+        self._shown_total: int | None = None
         self._sort_before_errors, self._reverse_before_errors = "created", False
 
     def compose(self) -> ComposeResult:
@@ -131,6 +135,7 @@ class TaskBrowser(Vertical):
         if not delta and not running:
             return
         self.syncing = True
+        self._sync_total = snapshot.total
         self._sync(snapshot.tasks, delta, running)
 
     # a description, or Textual builds one from repr() of the arguments: ~0.1 s for 10,000 tasks,
@@ -185,6 +190,7 @@ class TaskBrowser(Vertical):
                prepared: Prepared | None = None) -> None:
         old = {entry.name: self.index.entries.get(entry.name) for entry in entries}
         names = self.index.apply(entries, removed, stamps)
+        self._shown_total = self._sync_total
         if prepared is not None:
             self.index.seed_order(prepared.column, prepared.reverse, prepared.order)
         self._ready_widths = prepared.widths if prepared is not None else {}
@@ -316,7 +322,10 @@ class TaskBrowser(Vertical):
     def update_status(self) -> None:
         table = self.table
         shown, total = len(table.rows), len(self.index)
-        parts = [f"{shown}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
+        if self._shown_total is not None and self._shown_total > total:  # a first page: the rest is being read
+            parts = [f"first {shown} of {plural(self._shown_total, 'task')} (reading the rest…)"]
+        else:
+            parts = [f"{shown}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
         if table.selected:
             parts.append(f"{len(table.selected)} selected")
         parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")
