@@ -84,6 +84,49 @@ def test_a_snapshot_and_the_rows_after_it_spare_every_parse(store: TaskStore, mo
     assert len(seen(store.layout, "status:pending")) == 2497
 
 
+def test_a_torn_log_line_costs_only_its_own_rows(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 30, lr=0.1)
+    fail(store, "t3")
+    log = store.layout.cache_file.with_suffix(".log")
+    lines = log.read_text().splitlines(keepends=True)
+    torn = lines.index(next(line for line in lines if line.startswith('["i","t5",')))
+    assert lines[torn + 1].startswith('["c","t5",')
+    lines[torn] = lines[torn][:-20]  # a writer killed mid-row; the next row lands on the same line
+    log.write_text("".join(lines))
+    expected = truth(store.layout)
+    parsed: list[str] = []
+    read_json = store_module._read_json
+    monkeypatch.setattr(store_module, "_read_json", lambda p: parsed.append(Path(p).parent.name) or read_json(p))
+    from pyruns_tui.params import yamlio
+
+    load_text = yamlio.load_text
+    monkeypatch.setattr(yamlio, "load_text", lambda text, where="": parsed.append(Path(where).parent.name) or load_text(text, where=where))
+    assert seen(store.layout) == expected
+    assert parsed == ["t5", "t5"]  # the two rows on the torn line; every other row was used
+
+
+def test_a_long_log_is_kept_while_the_snapshot_is_big(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows appended past LOG_CAP are kept while the log is under LOG_PER_SNAPSHOT times the
+    snapshot (a mass write of a big workspace); the log is started anew past both."""
+    import pyruns_tui.workspace.scan_index as index_module
+
+    make_tasks(store, 2500, lr=0.1)
+    seen(store.layout)  # the snapshot
+    fail(store, "t1")  # a row after it
+    log = store.layout.cache_file.with_suffix(".log")
+    monkeypatch.setattr(index_module, "LOG_CAP", 1024)
+    fail(store, "t7")  # past the cap, well under 4x the snapshot: t1's row stays
+    assert '["i","t1",' in log.read_text()
+    read_json = store_module._read_json
+    monkeypatch.setattr(store_module, "_read_json", lambda p: pytest.fail(f"parsed {p}"))
+    assert seen(store.layout, "status:failed") == {f"t{i}": ("failed", {"i": i, "lr": 0.1}) for i in (1, 7)}
+    monkeypatch.setattr(store_module, "_read_json", read_json)
+    monkeypatch.setattr(index_module, "LOG_PER_SNAPSHOT", 0)  # past both: started anew
+    fail(store, "t9")
+    assert log.read_text().count("\n") == 1 and '["i","t9",' in log.read_text()
+    assert seen(store.layout) == truth(store.layout)
+
+
 def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
     make_tasks(store, 5, lr=0.1)
     assert seen(store.layout, "status:failed") == {}
