@@ -29,10 +29,11 @@ class Status(str, Enum):
 
     @property
     def is_active(self) -> bool:
-        return self in (Status.QUEUED, Status.RUNNING)
+        return self in ACTIVE
 
 
 FINISHED = frozenset({Status.COMPLETED, Status.FAILED, Status.INTERRUPTED})
+ACTIVE = frozenset({Status.QUEUED, Status.RUNNING})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.QUEUED}),

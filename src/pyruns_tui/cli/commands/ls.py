@@ -88,7 +88,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.humanize import TimeFormatter, format_duration, format_time, progress_cells
     from pyruns_tui.printable import printable
     from pyruns_tui.workspace.bootstrap import read_script_info
-    from pyruns_tui.workspace.model import Status
+    from pyruns_tui.workspace.model import ACTIVE, Status
     from pyruns_tui.workspace.progress_file import task_progress
     from pyruns_tui.workspace.query import format_value
     from pyruns_tui.workspace.select import pinned_first, select_tasks
@@ -107,15 +107,16 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     if args.by_error:
         return _print_causes(views, args.json)
     now = time.time()
-    progress = {v.task.name: p for v in views if (p := task_progress(store.layout, v.task)) is not None}
+    active = [view.task for view in views if view.task.status in ACTIVE]  # what progress and liveness concern
+    progress = {task.name: p for task in active if (p := task_progress(store.layout, task)) is not None}
     if args.json:
         print_json([view_json(v, progress.get(v.task.name), now) for v in views])
         return 0
     from pyruns_tui.runner.liveness import unattended
 
-    stuck = unattended(store.layout, [view.task for view in views])
+    stuck = unattended(store.layout, active)
     pinned = read_script_info(store.layout).pinned_params
-    live = any(v.task.status is Status.RUNNING for v in views)
+    live = any(task.status is Status.RUNNING for task in active)
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
               *map(printable, pinned)]
     rows = [header]
