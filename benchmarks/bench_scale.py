@@ -180,8 +180,12 @@ def runner_idle(root: Path, window_s: float = 10.0) -> dict[str, Any]:
                        capture_output=True, timeout=600)
 
 
-def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,ls,manager,runner") -> dict[str, Any]:
-    """Every figure for a workspace of `count` tasks (see the module docstring)."""
+def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,ls,manager,runner",
+                 remove_later: list[Path] | None = None) -> dict[str, Any]:
+    """Every figure for a workspace of `count` tasks (see the module docstring). With
+    `remove_later`, the workspace is left for the caller to remove once every size is measured:
+    for minutes after a mass delete, ext4 looks through the recently deleted inodes at every
+    file it creates (`recently_deleted`), and the next size's `gen` took 4x its time."""
     wanted = set(parts.split(","))
     tmp = Path(tempfile.mkdtemp(prefix=f"pyruns-scale-{count}-"))
     try:
@@ -200,7 +204,10 @@ def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,l
             result["runner"] = runner_idle(tmp)
         return result
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if remove_later is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            remove_later.append(tmp)
 
 
 def summary(result: dict[str, Any]) -> dict[str, float | None]:
@@ -264,8 +271,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write every raw sample here")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = [measure_size(n, args.repeats, lambda m: print(m, file=sys.stderr, flush=True), args.parts)
-               for n in sizes]
+    made: list[Path] = []
+    try:
+        results = [measure_size(n, args.repeats, lambda m: print(m, file=sys.stderr, flush=True), args.parts, made)
+                   for n in sizes]
+    finally:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     print(growth_table([summary(r) for r in results], sizes))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+from pathlib import Path
 
 from suite.context import Context
 from suite.harness import BenchError, Goal, Measurement
@@ -23,7 +25,7 @@ FIGURES = (
 
 
 def growth(ctx: Context) -> list[Measurement]:
-    """Each figure at each size, in one workspace per size (built, measured, removed)."""
+    """Each figure at each size, in one workspace per size (built, measured, removed at the end)."""
     sys.path.insert(0, str(BENCH_DIR))
     try:
         import bench_scale
@@ -31,20 +33,25 @@ def growth(ctx: Context) -> list[Measurement]:
         raise BenchError(f"cannot import benchmarks/bench_scale.py: {exc}") from exc
     sizes = (200, 1_000) if ctx.mode.quick else (1_000, 10_000, 100_000)
     rows: list[Measurement] = []
-    for count in sizes:
-        try:
-            result = bench_scale.measure_size(count, ctx.mode.repeats, ctx.log)
-        except (RuntimeError, OSError) as exc:
-            raise BenchError(f"{count:,} tasks: {exc}") from exc
-        summary = bench_scale.summary(result)
-        for key, title, unit, goal, limit in FIGURES:
-            m = Measurement(f"scale.{key}.{count}", 8, f"{title}, {count:,} tasks", unit,
-                            goals=[Goal(goal, "below", limit)] if count == 100_000 and limit is not None else [])
-            value = summary[key]
-            if value is not None:
-                m.ours.values.append(float(value))
-            m.extra = {"load_average": summary["load"], "raw": result}
-            rows.append(m)
-        rows[-len(FIGURES)].notes.append("bench_scale.py: medians of its samples (the raw ones in "
-                                         "results.json); the load average next to each size there")
+    made: list[Path] = []  # removed once every size is measured (bench_scale.measure_size)
+    try:
+        for count in sizes:
+            try:
+                result = bench_scale.measure_size(count, ctx.mode.repeats, ctx.log, remove_later=made)
+            except (RuntimeError, OSError) as exc:
+                raise BenchError(f"{count:,} tasks: {exc}") from exc
+            summary = bench_scale.summary(result)
+            for key, title, unit, goal, limit in FIGURES:
+                m = Measurement(f"scale.{key}.{count}", 8, f"{title}, {count:,} tasks", unit,
+                                goals=[Goal(goal, "below", limit)] if count == 100_000 and limit is not None else [])
+                value = summary[key]
+                if value is not None:
+                    m.ours.values.append(float(value))
+                m.extra = {"load_average": summary["load"], "raw": result}
+                rows.append(m)
+            rows[-len(FIGURES)].notes.append("bench_scale.py: medians of its samples (the raw ones in "
+                                             "results.json); the load average next to each size there")
+    finally:
+        for path in made:
+            shutil.rmtree(path, ignore_errors=True)
     return rows

@@ -132,7 +132,6 @@ def keep_until_exit(*objects: object) -> None:
         _left_to_exit.append(objects)
 
 
-
 def console() -> None:
     """The `pyr-tui` program (and `python -m pyruns_tui`): `main`, then exit. In-process callers
     (tests, the TUI) use `main`, which always returns."""
