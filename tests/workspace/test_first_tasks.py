@@ -3,6 +3,8 @@ index without reading the other tasks, each read from its own file."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pyruns_tui.workspace.layout import Layout
@@ -78,3 +80,24 @@ def test_no_first_tasks_without_the_index_or_below_the_size(layout: Layout, stor
     assert unknown.first_tasks(4, newest_first=True) is None  # 12 tasks it cannot place
     page = unknown.first_tasks(12, newest_first=True)  # few enough: each of them is read
     assert page is not None and {task.name for task in page[0]} == set(MINUTE)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "fifo", "wrong types"])
+def test_a_damaged_index_never_gives_a_wrong_task(layout: Layout, store: TaskStore, damage: str) -> None:
+    workspace(store)
+    reader(layout, "snapshot")
+    cache = layout.cache_file
+    files = [cache, cache.with_suffix(".rest.jsonl"), log_of(cache)]
+    for path in files:
+        if damage == "garbage":
+            path.write_bytes(b'\x00{"version": 3, "stamp": 1}\n["i","t0",1,2,3,"failed","{\\"pinned\\":1}"]\n' * 50)
+        elif damage == "fifo":
+            path.unlink(missing_ok=True)
+            os.mkfifo(path)
+        else:  # rows of the right shape whose values lie (a pinned task that is not, a time of no kind)
+            path.write_text('["i","t0",1,2,3,"failed","{\\"pinned\\":true,\\"created_at\\":[1]}"]\n' if path == files[2] else "")
+    page = TaskStore(layout, disk_cache=True).first_tasks(20, newest_first=True)
+    if page is not None:
+        truth = {task.name: task.status for task in TaskStore(layout).scan()}
+        assert {task.name: task.status for task in page[0]}.items() <= truth.items()  # what the files say
+        assert page[1] == 12
