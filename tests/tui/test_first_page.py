@@ -10,6 +10,7 @@ import pytest
 
 import pyruns_tui.tui.state as state_module
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.state import Snapshot, WorkspaceState
 from pyruns_tui.tui.widgets.topbar import TopBar
 from pyruns_tui.workspace.layout import Layout
@@ -51,8 +52,8 @@ async def test_the_first_page_shows_while_the_rest_is_read(layout: Layout, store
         assert "○12" in app.screen.query_one(TopBar).summary.plain
 
 
-async def test_no_first_page_for_a_small_workspace_or_another_sort(layout: Layout, store: TaskStore,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_first_page_for_a_small_workspace(layout: Layout, store: TaskStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     workspace(store)
     reader(layout, "snapshot")
     state = WorkspaceState(layout)
@@ -63,3 +64,28 @@ async def test_no_first_page_for_a_small_workspace_or_another_sort(layout: Layou
     assert sorted(state.snapshot.tasks) == ["t0", "t1", "t10", "t3"]  # the oldest and the pinned
     assert len(state.refresh().tasks) == 12 and state.snapshot.total is None
     assert not state.first_page(newest_first=False)  # once read, never a page again
+
+
+async def test_no_first_page_when_sorted_by_another_column(layout: Layout, store: TaskStore,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page is chosen by creation time: a Manager sorted otherwise waits for every task."""
+    workspace(store)
+    reader(layout, "snapshot")
+    ManagerPrefs(sort="status").save(layout.workspace_dir / PREFS_FILE)
+    monkeypatch.setattr(state_module, "FIRST_PAGE_FROM", 10)
+    reached, gate = threading.Event(), threading.Event()
+    refresh = WorkspaceState.refresh
+
+    def held(self: WorkspaceState) -> Snapshot:
+        reached.set()  # the first page, if any, was made before this
+        assert gate.wait(30), "the test never let the scan go on"
+        return refresh(self)
+
+    monkeypatch.setattr(WorkspaceState, "refresh", held)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, reached.is_set, what="the first scan")
+        assert not app.state.snapshot.tasks and not manager(app).table.rows
+        gate.set()
+        screen = await settle(pilot)
+        assert len(screen.table.rows) == 12
