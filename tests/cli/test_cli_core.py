@@ -145,6 +145,26 @@ def test_pin_param_becomes_a_column(project: Path, capsys: pytest.CaptureFixture
     assert header.split()[-1] == "lr" and [r.split()[-1] for r in rows] == ["0.1", "0.2"]
 
 
+def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pinned parameter and a query about task states alone: no config.yaml is read (0.7 s of
+    `ls` over 100,000 tasks); pinned columns, a parameter term and --json still read them."""
+    from pyruns_tui.workspace.store import TaskStore
+
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "t")
+    read: list[str] = []
+    config = TaskStore._config
+    monkeypatch.setattr(TaskStore, "_config", lambda self, name: read.append(name) or config(self, name))
+    header, *rows = run_cli(project, capsys, "ls")[1].splitlines()
+    assert header.split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION"] and len(rows) == 2
+    assert run_cli(project, capsys, "ls", "status:pending")[1].count("pending") == 2
+    assert read == []
+    assert [line.split()[1] for line in run_cli(project, capsys, "ls", "lr>0.15")[1].splitlines()[1:]] == ["t_2-of-2"]
+    assert [t["params"]["lr"] for t in json.loads(run_cli(project, capsys, "ls", "--json")[1])] == [0.1, 0.2]
+    run_cli(project, capsys, "pin", "--param", "lr")
+    assert [row.split()[-1] for row in run_cli(project, capsys, "ls")[1].splitlines()[1:]] == ["0.1", "0.2"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "needle"),
     [

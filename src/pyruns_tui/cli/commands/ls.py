@@ -102,7 +102,10 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             for task in tasks:
                 print(printable(f"{task.name}\t{task.status.value}\t{format_time(task.extra.get('trashed_at'))}", multiline=True))
         return 0
-    views = pinned_first(select_tasks(store, " ".join(args.query)), lambda view: view.task.pinned)
+    pinned = read_script_info(store.layout).pinned_params
+    # params are shown as the pinned columns and in --json; else no config needs reading
+    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json),
+                         lambda view: view.task.pinned)
     store.save_cache()
     if args.by_error:
         return _print_causes(views, args.json)
@@ -115,7 +118,6 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.runner.liveness import unattended
 
     stuck = unattended(store.layout, active)
-    pinned = read_script_info(store.layout).pinned_params
     live = any(task.status is Status.RUNNING for task in active)
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
               *map(printable, pinned)]
