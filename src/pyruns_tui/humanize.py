@@ -94,5 +94,5 @@ def progress_cells(progress: RunProgress | None, now: float) -> list[str]:
 
 
 def plural(count: int, noun: str) -> str:
-    """`1 task`, `3 tasks`."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """`1 task`, `3 tasks`, `100,000 tasks`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -89,3 +89,10 @@ async def test_no_first_page_when_sorted_by_another_column(layout: Layout, store
         gate.set()
         screen = await settle(pilot)
         assert len(screen.table.rows) == 12
+
+
+def test_counts_read_with_thousands_separators() -> None:
+    """`first 218 of 100,000 tasks`: the status line's counts are read at a glance."""
+    from pyruns_tui.humanize import plural
+
+    assert (plural(1, "task"), plural(3, "task"), plural(100_000, "task")) == ("1 task", "3 tasks", "100,000 tasks")

@@ -323,9 +323,9 @@ class TaskBrowser(Vertical):
         table = self.table
         shown, total = len(table.rows), len(self.index)
         if self._shown_total is not None and self._shown_total > total:  # a first page: the rest is being read
-            parts = [f"first {shown} of {plural(self._shown_total, 'task')} (reading the rest…)"]
+            parts = [f"first {shown:,} of {plural(self._shown_total, 'task')} (reading the rest…)"]
         else:
-            parts = [f"{shown}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
+            parts = [f"{shown:,}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
         if table.selected:
             parts.append(f"{len(table.selected)} selected")
         parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")
