@@ -62,10 +62,8 @@ class WorkspaceState:
             page = self.store.first_tasks(FIRST_PAGE, newest_first=newest_first, least=FIRST_PAGE_FROM)
             if page is None:
                 return False
-            tasks, total = page
-            versions: dict[str, object] = {task.name: self.store.version(task.name) for task in tasks}
-            names = [task.name for task in tasks]
-            self.snapshot = Snapshot({task.name: task for task in tasks}, versions, names, frozenset(names), total=total)
+            tasks = {task.name: task for task in page[0]}
+            self.snapshot = Snapshot(tasks, self._versions(tasks), list(tasks), frozenset(tasks), total=page[1])
             return True
 
     def refresh(self) -> Snapshot:
@@ -83,8 +81,12 @@ class WorkspaceState:
             tasks = self.store.scan()
             old = self.snapshot.versions
             new = {task.name: task for task in tasks}
-            versions: dict[str, object] = {name: self.store.version(name) for name in new}
+            versions = self._versions(new)
             changed = frozenset(name for name, key in versions.items() if old.get(name) != key)
             removed = frozenset(old.keys() - new.keys())
             self.snapshot = Snapshot(new, versions, [t.name for t in tasks], changed, removed)
             return self.snapshot
+
+    def _versions(self, tasks: dict[str, Task]) -> dict[str, object]:
+        """What the store read of each task's file (its stat key): equal versions, equal tasks."""
+        return {name: self.store.version(name) for name in tasks}

@@ -276,11 +276,7 @@ class ScanIndex:
         entry = self.info.get(name)
         if entry is None or entry[0] != key:
             return None
-        rest = entry[2]
-        if rest is None and self._sections:
-            self._load_section(entry[1])  # a snapshot row: its status is still the snapshot's
-            rest = self.info[name][2]
-        rest = _object(rest)
+        rest = _object(self._rest(name, entry))
         return None if rest is None else {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
 
     def creation_hint(self, name: str) -> tuple[str, bool] | None:
@@ -289,19 +285,21 @@ class ScanIndex:
         entry = self.info.get(name)
         if entry is None:
             return None
-        rest = entry[2]
-        if rest is None and self._sections:
-            self._load_section(entry[1])
-            rest = self.info[name][2]
+        rest = self._rest(name, entry)
         if type(rest) is str:
-            try:
-                rest = loads_compact_json(rest)
-            except ValueError:
-                return None
+            rest = _object(rest)  # (a dict of a section is read for two keys only: no depth check)
         if type(rest) is not dict:
             return None
         created = rest.get("created_at")
         return (created if type(created) is str else "", rest.get("pinned") is True)
+
+    def _rest(self, name: str, entry: InfoEntry) -> str | dict[str, Any] | None:
+        """The other fields of the row `entry` of task `name`, as held: a snapshot row's section of
+        the rest file is loaded first (its status is still the snapshot's)."""
+        if entry[2] is None and self._sections:
+            self._load_section(entry[1])
+            return self.info[name][2]
+        return entry[2]
 
     def config_data(self, name: str, key: StatKey) -> dict[str, Any] | None:
         if self._sections:

@@ -136,7 +136,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
             created(task.created_at),
-            format_duration(task.duration_s()) if task.runs else "",
+            format_duration(task.duration_s()),
         ]
         if live:
             row += progress_cells(progress.get(task.name), now)
