@@ -134,7 +134,7 @@ def test_sigkill_of_the_runner_at_random_points_loses_nothing(project: Project) 
             else:
                 assert (run.reason or "").startswith("runner lost"), (name, run.index, run.reason)
                 assert expected_log(name).startswith(data), (name, run.index, data[-200:])
-                assert not data.endswith(b" END\n"), f"{name} run {run.index} finished but is marked failed"
+                assert not data.endswith(b" END\n"), f"{name} run {run.index} finished but is marked failed: {run.reason}"
                 lost.append(f"{name}#{run.index}")
     for path, before in seen.items():
         assert path.read_bytes().startswith(before), f"{path} lost bytes it had before a crash"

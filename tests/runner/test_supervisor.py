@@ -13,6 +13,7 @@ from typing import Any
 import psutil
 
 from pyruns_tui.runner.daemon.proc import SUPERVISOR_SCRIPT, RunState
+from pyruns_tui.runner.locks import is_held, remove_unless_held, try_lock, unlock
 from tests.runner.harness import until
 
 
@@ -151,3 +152,52 @@ def test_a_flood_reaches_the_log_whole_and_in_order(tmp_path: Path) -> None:
     assert record.exit_code == 0 and record.error is None
     assert log.stat().st_size == 400 * 300 * 37
     assert hashlib.sha256(log.read_bytes()).hexdigest() == (tmp_path / "expected").read_text()
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    """Whether process `pid` has `path` open (it is about to lock it, or waits for the lock)."""
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}") == str(path) for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+
+def test_a_liveness_probe_holding_the_lock_as_the_supervisor_starts_does_not_refuse_the_run(tmp_path: Path) -> None:
+    # a runner's or `ls`'s liveness probe takes `state.json.lock` for an instant; before, a
+    # supervisor starting in that instant refused its run ("another supervisor ... is alive")
+    lock = tmp_path / "state.json.lock"
+    probe = try_lock(lock)
+    assert probe is not None
+    proc, log, state = start(tmp_path, "print('ran')")
+    until(lambda: holds_open(proc.pid, lock) or proc.poll() is not None, 10, "the supervisor opening its lock")
+    unlock(probe)
+    record = finish(proc, state)
+    assert (record.exit_code, record.error, log.read_bytes()) == (0, None, b"ran\n")
+
+
+def test_a_lock_file_removed_under_a_waiting_supervisor_is_locked_anew(tmp_path: Path) -> None:
+    # a runner removes a stale lock file while holding it (locks.remove_unless_held); a supervisor
+    # that opened the old file meanwhile must lock the new one, or its run looks dead to everyone
+    lock, gate = tmp_path / "state.json.lock", tmp_path / "gate"
+    probe = try_lock(lock)
+    assert probe is not None
+    proc, log, state = start(tmp_path, f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.01)\nprint('ran')")
+    until(lambda: holds_open(proc.pid, lock) or proc.poll() is not None, 10, "the supervisor opening its lock")
+    lock.unlink()
+    unlock(probe)
+    until(lambda: is_held(lock) or proc.poll() is not None, 10, "the supervisor holding the lock file at the path")
+    assert is_held(lock), "the supervisor holds a removed file: its run would be judged lost"
+    gate.touch()
+    record = finish(proc, state)
+    assert (record.exit_code, record.error, log.read_bytes()) == (0, None, b"ran\n")
+
+
+def test_a_stale_lock_file_is_removed_only_when_nobody_holds_it(tmp_path: Path) -> None:
+    lock = tmp_path / "state.json.lock"
+    holder = try_lock(lock)
+    assert holder is not None
+    remove_unless_held(lock)
+    assert lock.exists()
+    unlock(holder)
+    remove_unless_held(lock)
+    assert not lock.exists()

@@ -61,6 +61,18 @@ def is_held(path: Path) -> bool:
     return False
 
 
+def remove_unless_held(path: Path) -> None:
+    """Remove the lock file `path` unless someone holds it. Removed while we hold it: whoever
+    locks it meanwhile finds the path gone or new and locks that one (supervisor._lock_file)."""
+    with contextlib.suppress(OSError):
+        fd = try_lock(path)
+        if fd is not None:
+            try:
+                path.unlink()
+            finally:
+                unlock(fd)
+
+
 @contextlib.contextmanager
 def held(path: Path) -> Iterator[None]:
     """Hold the flock on `path` (blocking) for the duration of the block."""

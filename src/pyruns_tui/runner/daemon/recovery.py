@@ -13,7 +13,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.placement import Placement
 from pyruns_tui.runner.daemon.runs import LOST, ActiveRun, exit_reason
-from pyruns_tui.runner.locks import is_held
+from pyruns_tui.runner.locks import remove_unless_held
 from pyruns_tui.workspace.model import Status, Task, parse_iso
 from pyruns_tui.workspace.store import stat_key
 
@@ -83,9 +83,8 @@ class Recovery(Placement):
             for entry in os.scandir(self.paths.runs_dir):
                 path = Path(entry.path)
                 if entry.name.endswith(".json.lock"):
-                    if not Path(entry.path[: -len(".lock")]).exists() and not is_held(path):
-                        with contextlib.suppress(OSError):
-                            path.unlink()
+                    if not Path(entry.path[: -len(".lock")]).exists():
+                        remove_unless_held(path)
                     continue
                 if not entry.name.endswith(".json"):
                     continue
@@ -102,9 +101,9 @@ class Recovery(Placement):
                     except PyrunsError:
                         task = None
                     if task is None or task.status is not Status.RUNNING:
-                        for stale in (path, Path(f"{path}.lock")):
-                            with contextlib.suppress(OSError):
-                                stale.unlink()
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+                        remove_unless_held(Path(f"{path}.lock"))
 
     def _recover_emptied(self, state: P.RunState) -> None:
         """A run whose task_info.json is empty (no runner had a copy): record its end, or write

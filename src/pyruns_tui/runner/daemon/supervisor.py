@@ -49,6 +49,8 @@ def open_regular(path: str, flags: int, mode: int) -> int:
 STATE_VERSION = 1
 LINGER_S = 0.5  # after the task's main process exits, how long leftovers may finish on their own
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
+LOCK_WAIT_S = 1.0  # how long a lock held by someone else is waited for before the run is refused
+LOCK_RETRY_S = 0.005
 BUFFER_SIZE = 1 << 18  # output gathered per write to the log (a pty read returns at most ~4 KiB)
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 _PR_SET_CHILD_SUBREAPER = 36
@@ -309,6 +311,7 @@ class Supervisor:
         self.kill_at = 0.0  # when SIGKILL follows the SIGTERM
         self.seen_children: set[int] = set()
         self.all_gone_at: float | None = None
+        self.slave = -1  # our fd of the task's terminal while the task lives
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -327,12 +330,13 @@ class Supervisor:
         become_subreaper()
         os.makedirs(os.path.dirname(self.state_path), 0o700, exist_ok=True)  # `.runner/` may have been deleted
         # both locks are released by the kernel when we are gone, however
-        lock_fd = open_regular(lock_path(self.state_path), os.O_RDWR | os.O_CREAT, 0o600)
-        if not _try_flock(lock_fd):
+        deadline = time.monotonic() + LOCK_WAIT_S
+        lock_fd = _lock_file(lock_path(self.state_path), deadline)
+        if lock_fd is None:
             raise Refused("another supervisor of this run is still alive", owns_state=False)
         # the task's run_logs folder is locked too: no two runs of one task folder ever live at once
         logs_fd = os.open(os.path.dirname(self.spec["log"]), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        if not _try_flock(logs_fd):
+        if not _flock_by(logs_fd, deadline):
             raise Refused("another run of this task still has a live process", owns_state=True)
 
         # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
@@ -351,7 +355,11 @@ class Supervisor:
         started = time.time()
         started_mono = time.monotonic()
         self.child = spawn_child(self.spec, slave, master)
-        os.close(slave)
+        # our end of the terminal stays open until every process of the task is gone: the last
+        # close of the pty is then ours, after the task's last write. (When the task's exit was
+        # the last close, Linux could report the pty closed (EIO) while that write was still on
+        # its way to us: a run lost its final "\n" about once in 2,000 on a loaded machine.)
+        self.slave = slave
         self.state.update(child_pid=self.child, started_at=started)
         write_state_retrying(self.state_path, self.state, 1.0)  # the task runs on even if the disk is full
         if self.report_fd >= 0:
@@ -488,6 +496,10 @@ class Supervisor:
         if self._anything_left():
             self.all_gone_at = None
             return False
+        if self.slave >= 0:
+            os.close(self.slave)  # the pty closes (EIO) once what it holds is read
+            self.slave = -1
+            return False
         if not self.pty_open:
             return True
         # every process is gone yet the pty is open: something outside our tree holds it
@@ -510,12 +522,36 @@ class Refused(Exception):
         self.owns_state = owns_state
 
 
-def _try_flock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+def _flock_by(fd: int, deadline: float) -> bool:
+    """Take the exclusive flock on `fd`, retried until `deadline` (monotonic): a liveness probe
+    (the runner's, `ls`'s) holds it for an instant; a live supervisor holds it for good."""
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(LOCK_RETRY_S)
+
+
+def _lock_file(path: str, deadline: float) -> int | None:
+    """An fd holding the flock on the file `path`, or None. The file locked must still be the
+    one at `path`: a runner removes a stale lock file while holding it, and a lock taken on the
+    removed file would make this run look dead to everyone (then a new file is locked)."""
+    while True:
+        fd = open_regular(path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _flock_by(fd, deadline):
+            os.close(fd)
+            return None
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            return None
 
 
 def _send_eof(master: int, eof_char: bytes) -> None:
