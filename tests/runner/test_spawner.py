@@ -1,4 +1,5 @@
-"""The spawner: the small process that forks every supervisor, so the ~45 MB runner never forks."""
+"""The spawner: the small process that starts every supervisor (pooled workers it forks and
+reuses), so the ~45 MB runner never forks."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import psutil
 import pytest
 
 from pyruns_tui.runner import control
-from pyruns_tui.runner.daemon.proc import RunState
+from pyruns_tui.runner.daemon.proc import RunState, supervisor_alive
 from pyruns_tui.runner.daemon.spawner import SpawnerClient, SpawnFailed
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, until
 
-pytestmark = pytest.mark.skipif(not SpawnerClient.available(), reason="the spawner needs Linux pidfds")
+pytestmark = pytest.mark.skipif(not SpawnerClient.available(), reason="the spawner needs Linux (SCM_RIGHTS, /proc)")
 
 
 def spawner_of(runner_pid: int) -> psutil.Process:
@@ -55,7 +56,7 @@ def test_supervisors_are_forked_by_the_spawner_not_by_the_runner(project: Projec
     spawner = spawner_of(runner)
     supervisor = supervisor_of(project, name)
     assert supervisor.ppid() == spawner.pid != runner
-    control.stop(project.store, [name])  # signalled through the pidfd the spawner handed over
+    control.stop(project.store, [name])  # asked through the run's control channel
     assert project.wait(name)[name].status is Status.INTERRUPTED
     release()
 
@@ -87,35 +88,119 @@ def test_the_spawner_ends_with_its_runner_and_the_task_runs_on(project: Project)
     assert supervisor.is_running()
     release()
     assert project.wait(name)[name].status is Status.COMPLETED  # a new runner adopts the run
+    until(lambda: gone(supervisor), what="the worker to exit after the run (its runner is gone)")
+
+
+def spec_for(tmp_path: Path, run: str, code: str) -> tuple[str, dict[str, object], Path]:
+    """(state file, spec, log) of a run `run` executing python `code` under the spawner."""
+    log = tmp_path / run / "run_logs" / "run1.log"
+    log.parent.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-c", code], "env": dict(os.environ), "cwd": str(tmp_path),
+            "log": str(log), "grace_s": 1, "task": run, "run": 1}
+    return str(tmp_path / f"{run}.json"), spec, log
+
+
+def ended(channel: int, timeout: float = 30) -> None:
+    """Wait for the end-of-file on a run's control channel (the run is over)."""
+    assert select.select([channel], [], [], timeout)[0], "the run did not end"
+    assert os.read(channel, 64) == b""
+    os.close(channel)
+
+
+def worker_fds(pid: int) -> list[str]:
+    return sorted(os.listdir(f"/proc/{pid}/fd"), key=int)
 
 
 def test_the_spawner_protocol(tmp_path: Path) -> None:
     spawner = SpawnerClient()
     try:
-        log = tmp_path / "run_logs" / "run1.log"
-        log.parent.mkdir()
-        state = tmp_path / "state.json"
-        spec = {"argv": [sys.executable, "-c", "print('spawned')"], "env": dict(os.environ), "cwd": str(tmp_path),
-                "log": str(log), "grace_s": 1, "task": "t", "run": 1}
-        pid, pidfd = spawner.spawn(str(state), spec)
-        assert pidfd is not None
-        assert select.select([pidfd], [], [], 30)[0], "the supervisor did not end"
-        os.close(pidfd)
-        record = RunState.read(state)
+        state, spec, log = spec_for(tmp_path, "t", "print('spawned')")
+        pid, channel = spawner.spawn(state, spec)
+        ended(channel)
+        record = RunState.read(Path(state))
         assert record is not None and record.supervisor_pid == pid and record.exit_code == 0
         assert log.read_bytes() == b"spawned\n"
         assert spawner.sock is not None
         spawner.sock.send(b"not json")
         assert b"error: bad request" in spawner.sock.recv(512)
         with pytest.raises(SpawnFailed, match="too large"):
-            spawner.spawn(str(state), dict(spec, env={"X": "x" * (1 << 18)}))
+            spawner.spawn(state, dict(spec, env={"X": "x" * (1 << 18)}))
         assert spawner.alive
     finally:
         spawner.close()
     assert spawner.proc.wait(10) == 0  # it read the end of the socket and exited
+    until(lambda: not psutil.pid_exists(pid), what="the idle worker to exit with its spawner")
     assert not spawner.alive
     with pytest.raises(SpawnFailed, match="closed"):
         spawner.spawn("x", {})
+
+
+def test_a_worker_supervises_run_after_run_and_keeps_nothing_of_them(tmp_path: Path) -> None:
+    spawner = SpawnerClient()
+    try:
+        workers = set()
+        for i in range(5):
+            state, spec, log = spec_for(tmp_path, f"r{i}", f"print('run {i}')")
+            pid, channel = spawner.spawn(state, spec)
+            ended(channel)
+            workers.add(pid)
+            # at the end-of-file the record is written and the run's lock is free
+            record = RunState.read(Path(state))
+            assert record is not None and record.exited and record.exit_code == 0 and record.supervisor_pid == pid
+            assert not supervisor_alive(Path(state))
+            assert log.read_bytes() == f"run {i}\n".encode()
+            # idle again: nothing of the run stays open in it (stdin, stdout, the runner log, its pool socket)
+            until(lambda: worker_fds(pid) == ["0", "1", "2", "3"], what=f"worker {pid} to hold only its own fds")
+            assert psutil.Process(pid).children() == []
+            assert psutil.Process(pid).cwd() == "/"
+        assert len(workers) == 1, f"one run after another took {len(workers)} workers"
+    finally:
+        spawner.close()
+
+
+def test_a_stop_meant_for_an_ended_run_never_reaches_the_next_one(tmp_path: Path) -> None:
+    """With a signal, a stop sent as a run ends would hit the worker's next run; the channel of
+    an ended run is closed."""
+    spawner = SpawnerClient()
+    try:
+        first, spec, _ = spec_for(tmp_path, "first", "pass")
+        pid, old = spawner.spawn(first, spec)
+        assert select.select([old], [], [], 30)[0], "the first run did not end"
+        second, spec, log = spec_for(tmp_path, "second", "import time; time.sleep(0.5); print('whole')")
+        again, channel = spawner.spawn(second, spec)
+        assert again == pid
+        with pytest.raises(OSError):
+            os.write(old, b"stop")  # the late stop: refused, not delivered to the worker
+        os.close(old)
+        ended(channel)
+        record = RunState.read(Path(second))
+        assert record is not None and record.exit_code == 0 and not record.stopped
+        assert log.read_bytes() == b"whole\n"
+        # a stop on the live run's own channel does stop it
+        third, spec, _ = spec_for(tmp_path, "third", "import time; time.sleep(60)")
+        again, channel = spawner.spawn(third, spec)
+        assert again == pid
+        until(lambda: getattr(RunState.read(Path(third)), "child_pid", None) is not None, what="the third run to start")
+        os.write(channel, b"stop")
+        ended(channel)
+        record = RunState.read(Path(third))
+        assert record is not None and record.stopped and record.signal == signal.SIGTERM
+    finally:
+        spawner.close()
+
+
+def test_a_killed_worker_loses_only_its_run(project: Project) -> None:
+    name, release = running_gated(project, "victim")
+    worker = supervisor_of(project, name)
+    worker.kill()
+    task = project.wait(name)[name]
+    assert task.status is Status.FAILED and "supervisor ended without a record" in (task.reason or ""), project.explain(name)
+    release()
+    after = project.add("after", "print('fine')")
+    control.queue(project.store, [after])
+    task = project.wait(after)[after]
+    assert task.status is Status.COMPLETED and project.log(after) == b"fine\n", project.explain(after)
+    assert spawner_of(project.runner_pid()).is_running()
 
 
 def test_a_launch_too_large_for_the_spawner_is_started_by_the_runner(project: Project) -> None:

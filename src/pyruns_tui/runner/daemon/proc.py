@@ -1,8 +1,10 @@
 """The runner's side of a run's processes: start a supervisor, learn when it ends, stop it.
 
 The supervisor (supervisor.py) owns the pty and the task's process tree; the runner only starts
-it, asks it to stop (SIGTERM), and reads the state file it leaves. Exits are noticed through a
-pidfd on Linux (works for supervisors adopted from a previous runner too), else by polling.
+it, asks it to stop, and reads the state file it leaves. A run started through the spawner has a
+control channel (spawner.py): `stop` is written on it and its end-of-file is the run's end.
+Otherwise the runner signals the supervisor (SIGTERM) and notices its exit through a pidfd on
+Linux (works for supervisors adopted from a previous runner too), else by polling.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Supervised:
     pid: int
     report_fd: int | None
     popen: subprocess.Popen[bytes] | None = None  # set in the exec mode
-    pidfd: int | None = None  # set when the spawner started it (not our child: watched through this)
+    channel: int | None = None  # set when the spawner started it: the run's control channel
 
 
 def exec_requested() -> bool:
@@ -117,8 +119,8 @@ def start_supervisor(
     }
     if spawner is not None and spawner.alive:
         try:
-            pid, pidfd = spawner.spawn(str(state), spec)
-            return Supervised(pid, None, pidfd=pidfd)
+            pid, channel = spawner.spawn(str(state), spec)
+            return Supervised(pid, None, channel=channel)
         except SpawnFailed as exc:
             on_spawn_failed(str(exc))
     if can_fork():
@@ -176,8 +178,15 @@ def kill_lost_group(child_pid: int | None, started_at: float | None) -> None:
 
 
 def request_stop(pid: int, watch: ExitWatch | None = None) -> bool:
-    """Ask a supervisor to stop its task (SIGTERM; it escalates to SIGKILL after the grace).
-    Through the watch's pidfd when it has one: that names the process even after a reap."""
+    """Ask a supervisor to stop its task (it escalates to SIGKILL after the grace): `stop` on the
+    run's control channel when it has one (a pooled worker: a signal could reach its next run),
+    else SIGTERM, through the watch's pidfd when it has one (it names the process even after a
+    reap). False when the run or its supervisor has already ended."""
+    if watch is not None and watch.channel is not None:
+        try:
+            return os.write(watch.channel, b"stop") > 0
+        except OSError:
+            return False
     pidfd = watch.pidfd if watch is not None else None
     try:
         if pidfd is not None:
@@ -190,7 +199,9 @@ def request_stop(pid: int, watch: ExitWatch | None = None) -> bool:
 
 
 class ExitWatch:
-    """Calls `on_exit` once, on the event loop, when process `pid` has ended.
+    """Calls `on_exit` once, on the event loop, when the run of supervisor `pid` has ended: at
+    the end-of-file of its control `channel` when it has one (a pooled worker lives on), else
+    when process `pid` has ended.
 
     Our own children are reaped (through `popen` in the exec mode, waitpid otherwise); adopted
     supervisors (children of a dead runner, now of init) are only watched.
@@ -202,21 +213,22 @@ class ExitWatch:
         pid: int,
         on_exit: Callable[[], None],
         popen: subprocess.Popen[bytes] | None = None,
-        pidfd: int | None = None,
+        channel: int | None = None,
     ) -> None:
         self.loop = loop
         self.pid = pid
         self.popen = popen
         self.on_exit = on_exit
         self.done = False
-        self.pidfd: int | None = pidfd  # owned from here on
-        self.spawned = pidfd is not None  # given by the spawner: its child, never ours to reap
+        self.channel: int | None = channel  # owned from here on
+        self.pidfd: int | None = None
         self._timer: asyncio.TimerHandle | None = None
-        if self.pidfd is None:
-            try:
-                self.pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined]
-            except (AttributeError, OSError):
-                self.pidfd = None
+        if self.channel is not None:
+            os.set_blocking(self.channel, False)
+            loop.add_reader(self.channel, self._on_channel)
+            return
+        with contextlib.suppress(AttributeError, OSError):
+            self.pidfd = os.pidfd_open(pid)  # type: ignore[attr-defined]
         if self.pidfd is not None:
             loop.add_reader(self.pidfd, self._check, True)  # readable at once if already gone
         else:
@@ -240,6 +252,19 @@ class ExitWatch:
         except (psutil.Error, OSError):
             return False
 
+    def _on_channel(self) -> None:
+        """The channel is readable: its end-of-file (or reset) is the run's end; anything else
+        (a worker never writes) is ignored."""
+        assert self.channel is not None
+        try:
+            if os.read(self.channel, 64):
+                return
+        except BlockingIOError:
+            return
+        except OSError:
+            pass
+        self._check(True)
+
     def _check(self, pidfd_ready: bool = False) -> None:
         if self.done:
             return
@@ -258,13 +283,17 @@ class ExitWatch:
         if self.popen is not None:
             self.popen.poll()
             return
-        if self.spawned:
+        if self.channel is not None:
             return
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, os.WNOHANG)
 
     def close(self) -> None:
         self.done = True
+        if self.channel is not None:
+            self.loop.remove_reader(self.channel)
+            os.close(self.channel)
+            self.channel = None
         if self.pidfd is not None:
             self.loop.remove_reader(self.pidfd)
             os.close(self.pidfd)

@@ -279,7 +279,7 @@ def _fork_child(spec: dict[str, Any], slave: int, master: int) -> int:
 class Supervisor:
     """The pump-and-wait loop of one run."""
 
-    def __init__(self, state_path: str, spec: dict[str, Any], report_fd: int = 1) -> None:
+    def __init__(self, state_path: str, spec: dict[str, Any], report_fd: int = 1, control: int = -1) -> None:
         self.state_path = os.path.abspath(state_path)
         spec = dict(spec, log=os.path.abspath(spec["log"]))
         self.report_fd = report_fd
@@ -312,6 +312,10 @@ class Supervisor:
         self.seen_children: set[int] = set()
         self.all_gone_at: float | None = None
         self.slave = -1  # our fd of the task's terminal while the task lives
+        self.control = control  # a pooled worker's channel to the runner: "stop" in, closed at the end
+        self.runner_gone = False  # the runner closed its end of `control` (it stopped or died)
+        self.held: list[int] = []  # fds that live as long as the run: closed by release()
+        self.signals_set = False
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -320,8 +324,10 @@ class Supervisor:
 
     def run(self) -> None:
         wake_r, wake_w = os.pipe()
+        self.held += [wake_r, wake_w]
         os.set_blocking(wake_r, False)
         os.set_blocking(wake_w, False)
+        self.signals_set = True
         signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         signal.signal(signal.SIGTERM, self._on_term)
         signal.signal(signal.SIGHUP, lambda s, f: None)  # a handler, not SIG_IGN: the task must not inherit it
@@ -334,14 +340,19 @@ class Supervisor:
         lock_fd = _lock_file(lock_path(self.state_path), deadline)
         if lock_fd is None:
             raise Refused("another supervisor of this run is still alive", owns_state=False)
+        self.held.append(lock_fd)
         # the task's run_logs folder is locked too: no two runs of one task folder ever live at once
-        logs_fd = os.open(os.path.dirname(self.spec["log"]), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        logs_fd = os.open(os.path.dirname(self.spec["log"]), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        self.held.append(logs_fd)
         if not _flock_by(logs_fd, deadline):
             raise Refused("another run of this task still has a live process", owns_state=True)
 
         # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
         log_fd = open_regular(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.held.append(log_fd)
         master, slave = os.openpty()
+        self.held.append(master)
+        self.slave = slave
         cols, rows = int(self.spec.get("cols", 160)), int(self.spec.get("rows", 50))
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         attrs = termios.tcgetattr(slave)
@@ -359,7 +370,6 @@ class Supervisor:
         # close of the pty is then ours, after the task's last write. (When the task's exit was
         # the last close, Linux could report the pty closed (EIO) while that write was still on
         # its way to us: a run lost its final "\n" about once in 2,000 on a loaded machine.)
-        self.slave = slave
         self.state.update(child_pid=self.child, started_at=started)
         write_state_retrying(self.state_path, self.state, 1.0)  # the task runs on even if the disk is full
         if self.report_fd >= 0:
@@ -372,6 +382,8 @@ class Supervisor:
         poller = select.poll()
         poller.register(master, select.POLLIN)
         poller.register(wake_r, select.POLLIN)
+        if self.control >= 0:
+            poller.register(self.control, select.POLLIN)
         view = memoryview(bytearray(BUFFER_SIZE))  # reused: no bytes object per read
         log_error: OSError | None = None
         lost = 0  # bytes of output not written to the log
@@ -401,6 +413,10 @@ class Supervisor:
                         while os.read(wake_r, 512):
                             pass
                     continue
+                if fd == self.control:
+                    if not self._on_control():
+                        poller.unregister(fd)
+                    continue
                 filled = self._drain(master, view)  # fewer wake-ups under heavy output, yet stops are seen
                 if not self.pty_open:
                     poller.unregister(master)
@@ -427,10 +443,43 @@ class Supervisor:
             duration_s=round((self.main_exit or time.monotonic()) - started_mono, 3),
             error=None if log_error is None else log_problem(log_error, lost),
         )
-        os.close(log_fd)
-        with contextlib.suppress(OSError):
-            os.close(master)
+        self._close(log_fd)
+        self._close(master)
         write_state_retrying(self.state_path, self.state, STATE_RETRY_S)
+
+    def _on_control(self) -> bool:
+        """A message from the runner on the control channel: any is a stop request; False once
+        the runner closed its end (it stopped or died: the run goes on, as it does without one)."""
+        try:
+            message = os.read(self.control, 64)
+        except BlockingIOError:
+            return True
+        except OSError:
+            message = b""
+        if not message:
+            self.runner_gone = True
+            return False
+        self._on_term(signal.SIGTERM, None)
+        return True
+
+    def _close(self, fd: int) -> None:
+        if fd in self.held:
+            self.held.remove(fd)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+    def release(self) -> None:
+        """Give back everything the run held (its locks among them) and the signal set-up: what
+        a pooled worker does before it takes the next run. (A one-run supervisor exits instead.)"""
+        if self.signals_set:
+            signal.set_wakeup_fd(-1)  # before the pipe closes: its number may be reused
+            idle_signals()
+            self.signals_set = False
+        if self.slave >= 0:
+            self._close(self.slave)
+            self.slave = -1
+        for fd in list(self.held):
+            self._close(fd)
 
     def _drain(self, master: int, view: memoryview) -> int:
         """Read what the pty holds into `view` until it would block or is nearly full (one
@@ -497,7 +546,7 @@ class Supervisor:
             self.all_gone_at = None
             return False
         if self.slave >= 0:
-            os.close(self.slave)  # the pty closes (EIO) once what it holds is read
+            self._close(self.slave)  # the pty closes (EIO) once what it holds is read
             self.slave = -1
             return False
         if not self.pty_open:
@@ -572,10 +621,13 @@ def lock_path(state_path: str) -> str:
     return state_path + ".lock"
 
 
-def supervise(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
+def supervise(state_path: str, spec: dict[str, Any], report_fd: int, control: int = -1) -> int:
     """Run one supervisor to the end in this process; the exit code for `os._exit`.
     `report_fd`: where the task's pid is written (-1: nowhere, the state file has it)."""
-    supervisor = Supervisor(state_path, spec, report_fd)
+    return _supervise(Supervisor(state_path, spec, report_fd, control))
+
+
+def _supervise(supervisor: Supervisor) -> int:
     try:
         supervisor.run()
     except BaseException as exc:  # noqa: BLE001 - record the failure for the runner, end the task
@@ -589,7 +641,33 @@ def supervise(state_path: str, spec: dict[str, Any], report_fd: int) -> int:
         with contextlib.suppress(Exception):
             sys.stderr.write(f"pyruns supervisor {os.getpid()}: {exc!r}\n")
         return 1
+    finally:
+        supervisor.release()
     return 0
+
+
+def idle_signals() -> None:
+    """The signal set-up between runs: SIGTERM ends the process, SIGHUP and SIGINT are ignored."""
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    for sig in (signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)  # until run() installs its handlers
+
+
+def detach(keep: int = -1) -> None:
+    """Leave what the forking process had: a new session, stdin/stdout on /dev/null, every fd
+    but 0-2 (stderr, the runner log, stays) and `keep` closed, the signal set-up reset."""
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    if keep < 0:
+        os.closerange(3, 1 << 20)
+    else:
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 20)
+    idle_signals()
 
 
 def run_forked(state_path: str, spec: dict[str, Any]) -> int:
@@ -604,17 +682,84 @@ def run_forked(state_path: str, spec: dict[str, Any]) -> int:
     # the runner's garbage must never be finalised here: a file object closing "its" fd number
     # could close our pty or log, which may reuse that number after the closerange below
     gc.disable()
-    os.setsid()
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    os.closerange(3, 1 << 20)
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGTERM, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    for sig in (signal.SIGHUP, signal.SIGINT):
-        signal.signal(sig, signal.SIG_IGN)  # until run() installs its handlers
+    detach()
     return supervise(state_path, spec, -1)
+
+
+MAX_REQUEST = 1 << 17  # the largest request a pooled worker reads (the spawner sends no larger)
+MAX_RUNS = 500  # a pooled worker exits after this many runs (whatever it may leak stays bounded)
+
+
+def serve_runs(pool: int) -> int:
+    """A pooled worker (forked by the spawner, which keeps `pool`, a SOCK_SEQPACKET socket, as
+    its other end): supervise one run per request, one at a time, until the pool closes.
+
+    A request is the spawner's JSON `{"state", "spec"}` with the run's control channel attached
+    (SCM_RIGHTS): the runner's "stop" arrives on it, and the worker closes it once the run's
+    record is written and its locks are given back (the runner takes that end-of-file as the
+    run's end, as it takes a one-run supervisor's exit). After a run the worker tells the pool
+    `idle` and waits for the next request, but only when the run ended normally, the runner
+    still holds the channel (a runner that went away may adopt the run: it watches this
+    process's exit), and nothing of the run is left open or alive here (`_clean`); otherwise,
+    and after MAX_RUNS runs, it exits.
+    """
+    import gc
+    import socket
+
+    gc.freeze()  # what the spawner left is never collected here (a finaliser could close "its" fd)
+    detach(pool)
+    sock = socket.socket(fileno=pool)
+    for runs in range(1, MAX_RUNS + 1):
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 1, socket.MSG_CMSG_CLOEXEC)
+        except OSError:
+            return 0
+        control = fds[0] if fds else -1
+        for fd in fds[1:]:
+            os.close(fd)
+        if not message:
+            if control >= 0:
+                os.close(control)
+            return 0  # the spawner retired us, or is gone
+        try:
+            request = json.loads(message)
+            supervisor = Supervisor(str(request["state"]), dict(request["spec"]), -1, control)
+        except (ValueError, KeyError, TypeError) as exc:
+            sys.stderr.write(f"pyruns supervisor {os.getpid()}: bad request: {exc!r}\n")
+            return 1  # the channel closes as we exit: the runner sees the run end without a record
+        code = _supervise(supervisor)
+        os.close(control)  # after release(): the record is written and the run's locks are free
+        if code or supervisor.runner_gone or runs == MAX_RUNS or not _clean(pool):
+            return code
+        with contextlib.suppress(OSError):
+            os.chdir("/")  # (posix_spawn set it to the task's): no mount stays pinned by us
+        try:
+            sock.send(b"idle")
+        except OSError:
+            return 0
+    return 0
+
+
+def _clean(pool: int) -> bool:
+    """Whether nothing of the last run is left here: no child, no fd but 0-2 and `pool`."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False  # a child (of the last run) is alive or unreaped
+    except ChildProcessError:
+        pass
+    try:
+        entries = os.listdir("/proc/self/fd")  # (its own fd is among them, closed by now)
+    except OSError:
+        return False  # no /proc to look at: not reused
+    for entry in entries:
+        fd = int(entry)
+        if fd > 2 and fd != pool:
+            try:
+                os.fstat(fd)
+            except OSError:
+                continue  # the listing's own
+            return False
+    return True
 
 
 def main(argv: list[str]) -> int:
