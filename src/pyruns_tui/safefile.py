@@ -76,11 +76,24 @@ def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, dir_fd
     """The content of the regular file `path` (see `open_regular`); ValueError when it holds more
     than `limit` bytes."""
     fd = open_regular(path, dir_fd=dir_fd)
-    with os.fdopen(fd, "rb") as stream:
-        if limit is None:
-            return stream.read()
-        data = stream.read(limit + 1)
-    if len(data) > limit:
+    try:
+        # plain reads sized by the file (a buffered stream asked for `limit + 1` bytes allocates
+        # that much first: 256 MiB mapped and unmapped for every small JSON file)
+        cap = (1 << 62) if limit is None else limit + 1
+        ask = os.fstat(fd).st_size + 1  # one more: the end of the file is seen in the next read
+        parts = []
+        got = 0
+        while got < cap:
+            chunk = os.read(fd, min(ask, cap - got))
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+            ask = max(ask, 1 << 16)  # it grew while we read
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
+    if limit is not None and len(data) > limit:
         raise ValueError(f"{os.fspath(path)} is larger than {limit >> 20} MiB")
     return data
 

@@ -8,6 +8,7 @@ Kinds: `argparse` -> `python script.py <argv from config.yaml>`; `pyruns_load` a
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from pyruns_tui.contracts import CONFIG_ENV, DROPPED_ENV, PTY_COLUMNS, PTY_ROWS, TASK_DIR_ENV
 from pyruns_tui.errors import PyrunsError, RunnerError
-from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.layout import CONFIG_YAML, Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore
@@ -92,13 +93,20 @@ def task_env(
     env = {k: v for k, v in base_env.items() if k not in DROPPED_ENV}
     env.update(settings.env)
     env.update(TERMINAL_ENV)
-    env[CONFIG_ENV] = str(layout.task_config(task.name).resolve())
-    env[TASK_DIR_ENV] = str(layout.task_dir(task.name).resolve())
+    task_dir = os.path.join(_real_path(layout.tasks_dir), task.name)  # (never a link: it is read O_NOFOLLOW)
+    env[CONFIG_ENV] = os.path.join(task_dir, CONFIG_YAML)
+    env[TASK_DIR_ENV] = task_dir
     if gpus is not None:
         if gpus or "CUDA_VISIBLE_DEVICES" not in settings.env:
             env["CUDA_VISIBLE_DEVICES"] = ",".join(str(i) for i in gpus)
         env.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
     return env
+
+
+@functools.lru_cache(maxsize=16)
+def _real_path(folder: Path) -> str:
+    """`folder` with every symlink resolved, once per folder (a resolve is a `stat` per part)."""
+    return str(folder.resolve())
 
 
 def build_launch(

@@ -727,21 +727,38 @@ def serve_runs(pool: int) -> int:
         except (ValueError, KeyError, TypeError) as exc:
             sys.stderr.write(f"pyruns supervisor {os.getpid()}: bad request: {exc!r}\n")
             return 1  # the channel closes as we exit: the runner sees the run end without a record
-        code = _supervise(supervisor)
-        os.close(control)  # after release(): the record is written and the run's locks are free
-        if code or supervisor.runner_gone or runs == MAX_RUNS or not _clean(pool):
-            return code
+        code = _supervise(supervisor)  # the record is written, the run's locks are free
         with contextlib.suppress(OSError):
             os.chdir("/")  # (posix_spawn set it to the task's): no mount stays pinned by us
-        try:
-            sock.send(b"idle")
-        except OSError:
-            return 0
+        # `idle` goes out before the channel closes: when the runner learns that the run ended
+        # and asks for the next one, the spawner already knows this worker is free
+        go_on = (not code and not supervisor.runner_gone and not _closed_by_peer(control)
+                 and runs < MAX_RUNS and _clean(pool, control))
+        if go_on:
+            try:
+                sock.send(b"idle")
+            except OSError:
+                go_on = False
+        os.close(control)
+        if not go_on:
+            return code
     return 0
 
 
-def _clean(pool: int) -> bool:
-    """Whether nothing of the last run is left here: no child, no fd but 0-2 and `pool`."""
+def _closed_by_peer(channel: int) -> bool:
+    """Whether the runner closed its end of the channel (a stop that came too late is read away)."""
+    if not select.select([channel], [], [], 0)[0]:
+        return False
+    try:
+        return os.read(channel, 64) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def _clean(*keep: int) -> bool:
+    """Whether nothing of the last run is left here: no child, no fd but 0-2 and `keep`."""
     try:
         os.waitpid(-1, os.WNOHANG)
         return False  # a child (of the last run) is alive or unreaped
@@ -753,7 +770,7 @@ def _clean(pool: int) -> bool:
         return False  # no /proc to look at: not reused
     for entry in entries:
         fd = int(entry)
-        if fd > 2 and fd != pool:
+        if fd > 2 and fd not in keep:
             try:
                 os.fstat(fd)
             except OSError:
