@@ -1,4 +1,5 @@
-"""The `pyr-tui` program's exit: `ls` leaves without the interpreter's teardown, its output whole."""
+"""The `pyr-tui` program's exit: `ls`, `run` and `wait` leave without the interpreter's teardown,
+their output whole and their exit code kept."""
 
 from __future__ import annotations
 
@@ -41,3 +42,34 @@ def test_ls_into_a_pipe_its_reader_left_exits_0_without_a_traceback(tmp_path: Pa
     proc.stdout.close()  # as `| head -1` does
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0 and err == b""
+
+
+SOMETIMES_FAILS = """\
+import argparse, sys
+p = argparse.ArgumentParser()
+p.add_argument("--seed", type=int, default=0)
+args = p.parse_args()
+print("seed", args.seed)
+sys.exit(3 if args.seed == 1 else 0)
+"""
+
+
+@pytest.mark.parametrize("command", [["run", "--wait"], ["wait"]])
+def test_run_wait_through_a_pipe_prints_its_summary_and_keeps_its_exit_code(tmp_path: Path, command: list[str]) -> None:
+    assert {"run", "wait"} <= QUICK_EXIT
+    proj = make_project(tmp_path, tasks=3, script=SOMETIMES_FAILS)
+    env = cli_env(tmp_path / "home")
+    env.pop("PYTHONUNBUFFERED", None)  # stdout into a pipe block-buffered: the quick exit must flush it
+    names = [f"t_{i}-of-3" for i in range(1, 4)]
+    try:
+        if command == ["wait"]:
+            subprocess.run([sys.executable, "-m", "pyruns_tui", "run", *names], cwd=proj, env=env, check=True,
+                           capture_output=True, timeout=60)
+        proc = subprocess.run([sys.executable, "-m", "pyruns_tui", *command, *names], cwd=proj, env=env,
+                              capture_output=True, timeout=120)
+    finally:
+        subprocess.run([sys.executable, "-m", "pyruns_tui", "runner", "stop", "--tasks"], cwd=proj, env=env,
+                       capture_output=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr  # the task with seed 1 failed
+    last = "2 of 3 tasks completed" if command[0] == "run" else "t_3-of-3: completed"
+    assert proc.stdout.decode().splitlines()[-1] == last, proc.stdout  # the last line written is there

@@ -118,9 +118,12 @@ class _PrintableStream:
         return getattr(self._stream, name)
 
 
-# read-only commands that may hold 100,000 tasks when done: the `pyr-tui` program leaves without
-# the interpreter's teardown, which freed them one by one (~0.1 s after `ls` had printed them)
-QUICK_EXIT = frozenset({"ls"})
+# commands the `pyr-tui` program leaves without the interpreter's teardown, once their output is
+# flushed (they start no thread and leave no file open): `ls` may hold 100,000 tasks when done,
+# which the teardown freed one by one (~0.1 s after they were printed); for the rest it is ~9 ms
+# of every `run --wait` of a sweep between its last task's end and the shell prompt
+QUICK_EXIT = frozenset({"ls", "run", "wait"})
+NO_GC = frozenset({"ls"})  # run and wait may wait for hours: the cyclic GC stays on for them
 _left_to_exit: list[object] | None = None  # what a quick-exit command leaves for os._exit to free
 
 
@@ -137,9 +140,11 @@ def console() -> None:
     (tests, the TUI) use `main`, which always returns."""
     global _left_to_exit
     argv = sys.argv[1:]
-    quick = _command_word(argv) in QUICK_EXIT
+    word = _command_word(argv)
+    quick = word in QUICK_EXIT
     if quick:
         _left_to_exit = []
+    if word in NO_GC:
         # nor a collection: re-enabled after loading 100,000 tasks, the cyclic GC walked them all
         # once more (0.2 s) on the way to an exit that frees everything anyway
         gc.disable()

@@ -23,7 +23,8 @@ from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
-WAIT_POLL_S = 0.025
+WAIT_POLL_S = 0.01  # a poll of `wait` is one stat: cheap enough to return within ~5 ms of the end
+SUBMIT_POLL_S = 0.05  # `wait_submitted` reads every task it waits for
 RUNNER_CHECK_S = 1.0
 SUBMIT_WAIT_S = 120.0
 
@@ -293,10 +294,10 @@ def wait(
     """Block until none of the tasks is queued or running, or only queued ones are left while the
     circuit breaker keeps the queue paused; returns their states.
 
-    Polls every 25 ms: one `stat` of the first task still queued or running, and of those after
+    Polls every 10 ms: one `stat` of the first task still queued or running, and of those after
     it only once it has ended (they were started in about that order, and the wait is not over
-    before it is), so a poll costs the same for 10 or 10,000 tasks; all of them are looked at
-    once a second (RUNNER_CHECK_S) and at the end. Only the status of a task whose
+    before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
+    at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue. Only the status of a task whose
     task_info.json changed is read again, and the Tasks are built once, at the end. With
     `keep_runner`, a runner that vanished while tasks are active is started again (it recovers
     them). Raises RunnerError on timeout.
@@ -337,9 +338,9 @@ def wait(
             raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
         if now >= next_runner_check:
             next_runner_check = now + RUNNER_CHECK_S
-            pending = look(pending)
-            if pending and all(states[name] is Status.QUEUED for name in pending) and paused(store.layout):
-                return {name: store.get(name) for name in names}  # the rest waits for a resume
+            if paused(store.layout) and (pending := look(pending)):
+                if all(states[name] is Status.QUEUED for name in pending):
+                    return {name: store.get(name) for name in names}  # the rest waits for a resume
             if keep_runner:
                 keep_watched(store)
         time.sleep(WAIT_POLL_S)
@@ -367,7 +368,7 @@ def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SU
             raise RunnerError(f"the runner did not submit the tasks within {timeout_s:g} s; see `pyr-tui runner status`")
         if not runner_alive(store.layout):
             start_or_wake(store.layout)
-        time.sleep(WAIT_POLL_S * 2)
+        time.sleep(SUBMIT_POLL_S)
 
 
 def _submitted_or_over(task: Task) -> bool:
