@@ -297,10 +297,10 @@ def wait(
     Polls every 10 ms: one `stat` of the first task still queued or running, and of those after
     it only once it has ended (they were started in about that order, and the wait is not over
     before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
-    at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue. Only the status of a task whose
-    task_info.json changed is read again, and the Tasks are built once, at the end. With
-    `keep_runner`, a runner that vanished while tasks are active is started again (it recovers
-    them). Raises RunnerError on timeout.
+    at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
+    Only the status of a task whose task_info.json changed is read again, and the Tasks are
+    built once, at the end. With `keep_runner`, a runner that vanished while tasks are active is
+    started again (it recovers them). Raises RunnerError on timeout.
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     states: dict[str, Status] = {}

@@ -1,13 +1,16 @@
 """The supervisor of one run: holds the task's pseudo-terminal, pumps it to the run log, ends it.
 
-The runner starts one supervisor per run: normally by forking itself and calling `run_forked`
-(no interpreter start-up on the path of every task), or, when forking is unsafe (threads), as
+A supervisor supervises one run at a time. Normally it is a pooled worker of the spawner
+(`serve_runs`, see spawner.py): forked once, it takes run after run, each with a control channel
+on which the runner asks it to stop and sees the run's end. Without a spawner the runner forks a
+one-run supervisor from itself (`run_forked`), or, when forking is unsafe (threads), starts
 `python -I -S supervisor.py STATE_FILE` with the launch spec (JSON) on stdin; this file is
 stdlib-only for that reason. It lives in its own session with SIGHUP ignored, so neither a
 closed terminal nor a dead runner stops it: the task keeps running, its output keeps reaching
 the log, and its end is written to STATE_FILE for whichever runner comes next. It holds an
-flock on `STATE_FILE.lock` for its whole life (how a later runner knows it is alive). The
-runner tells it to stop with SIGTERM.
+flock on `STATE_FILE.lock` for the whole run (how a later runner knows it is alive). The
+runner tells it to stop on the control channel, or with SIGTERM (one-run supervisors, and
+the runs a later runner adopted).
 
 It forks the task as the leader of a new session whose controlling terminal is the pty (fixed
 size; output processing off so the log holds the program's bytes exactly; stdin is /dev/null), and on Linux
@@ -714,13 +717,13 @@ def serve_runs(pool: int) -> int:
             message, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 1, socket.MSG_CMSG_CLOEXEC)
         except OSError:
             return 0
-        control = fds[0] if fds else -1
         for fd in fds[1:]:
             os.close(fd)
-        if not message:
-            if control >= 0:
-                os.close(control)
-            return 0  # the spawner retired us, or is gone
+        if not message or not fds:
+            for fd in fds[:1]:
+                os.close(fd)
+            return 0 if not message else 1  # the spawner retired us, or is gone (or sent no channel)
+        control = fds[0]
         try:
             request = json.loads(message)
             supervisor = Supervisor(str(request["state"]), dict(request["spec"]), -1, control)
