@@ -161,3 +161,15 @@ def assert_clean_error(result: CliResult, code: int) -> None:
         lines = [line for line in result.err.splitlines() if line.strip()]
         assert len(lines) == 1, result.err[-4000:]
         assert lines[0].startswith("pyr-tui"), lines[0]
+
+
+def printing_program(name: str, delay: float, lines: int) -> str:
+    """A task's Python: `lines` numbered lines, `delay` seconds apart, then `NAME END`."""
+    return (f"import time\nfor k in range({lines}):\n"
+            f"    print('{name} %03d ' % k + 'x' * 60, flush=True)\n    time.sleep({delay})\n"
+            f"print('{name} END', flush=True)\n")
+
+
+def printing_log(name: str, lines: int) -> bytes:
+    """The whole log of `printing_program(name, _, lines)`."""
+    return "".join(f"{name} {k:03d} " + "x" * 60 + "\n" for k in range(lines)).encode() + f"{name} END\n".encode()

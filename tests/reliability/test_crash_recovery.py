@@ -28,7 +28,7 @@ import pytest
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
-from tests.reliability.harness import wait_until
+from tests.reliability.harness import printing_log, printing_program, wait_until
 from tests.runner.harness import Project
 
 pytestmark = pytest.mark.slow
@@ -37,16 +37,6 @@ TASKS = 50
 KILLS = 20
 LINES = 5
 SEED = int(os.environ.get("RELIABILITY_SEED", "20261123"))
-
-
-def program(name: str, delay: float) -> str:
-    return (f"import time\nfor k in range({LINES}):\n"
-            f"    print('{name} %03d ' % k + 'x' * 60, flush=True)\n    time.sleep({delay})\n"
-            f"print('{name} END', flush=True)\n")
-
-
-def expected_log(name: str) -> bytes:
-    return "".join(f"{name} {k:03d} " + "x" * 60 + "\n" for k in range(LINES)).encode() + f"{name} END\n".encode()
 
 
 def parse_every_task_info(project: Project) -> None:
@@ -89,7 +79,8 @@ def an_exit_not_yet_recorded(project: Project) -> bool:
 
 def test_sigkill_of_the_runner_at_random_points_loses_nothing(project: Project) -> None:
     rng = random.Random(SEED)
-    names = [project.add(f"c{i:02d}", program(f"c{i:02d}", rng.choice([0.02, 0.05, 0.1]))) for i in range(TASKS)]
+    names = [project.add(f"c{i:02d}", printing_program(f"c{i:02d}", rng.choice([0.02, 0.05, 0.1]), LINES))
+             for i in range(TASKS)]
     control.queue(project.store, names, start_runner=False)
     seen: dict[Path, bytes] = {}
     phases: list[str] = []
@@ -131,10 +122,10 @@ def test_sigkill_of_the_runner_at_random_points_loses_nothing(project: Project) 
             data = log.read_bytes() if log.exists() else b""
             assert run.status in (Status.COMPLETED, Status.FAILED), (name, run.index, run.status)
             if run.status is Status.COMPLETED:
-                assert run.exit_code == 0 and data == expected_log(name), (name, run.index, data[-200:])
+                assert run.exit_code == 0 and data == printing_log(name, LINES), (name, run.index, data[-200:])
             else:
                 assert (run.reason or "").startswith("runner lost"), (name, run.index, run.reason)
-                assert expected_log(name).startswith(data), (name, run.index, data[-200:])
+                assert printing_log(name, LINES).startswith(data), (name, run.index, data[-200:])
                 assert not data.endswith(b" END\n"), f"{name} run {run.index} finished but is marked failed: {run.reason}"
                 lost.append(f"{name}#{run.index}")
     for path, before in seen.items():

@@ -20,7 +20,7 @@ import pytest
 from pyruns_tui.runner import control
 from pyruns_tui.runner.daemon.spawner import SpawnerClient
 from pyruns_tui.workspace.model import Status
-from tests.reliability.harness import wait_until
+from tests.reliability.harness import printing_log, printing_program, wait_until
 from tests.runner.harness import Project
 
 pytestmark = [pytest.mark.slow,
@@ -32,16 +32,6 @@ LINES = 4
 SEED = int(os.environ.get("RELIABILITY_SEED", "20261205"))
 
 
-def program(name: str, delay: float) -> str:
-    return (f"import time\nfor k in range({LINES}):\n"
-            f"    print('{name} %03d ' % k + 'y' * 50, flush=True)\n    time.sleep({delay})\n"
-            f"print('{name} END', flush=True)\n")
-
-
-def expected_log(name: str) -> bytes:
-    return "".join(f"{name} {k:03d} " + "y" * 50 + "\n" for k in range(LINES)).encode() + f"{name} END\n".encode()
-
-
 def workers(project: Project) -> list[psutil.Process]:
     runner = psutil.Process(project.runner_pid())
     spawners = [p for p in runner.children() if any(a.endswith("spawner.py") for a in p.cmdline())]
@@ -51,7 +41,7 @@ def workers(project: Project) -> list[psutil.Process]:
 
 def test_sigkill_of_workers_at_random_points_costs_at_most_their_own_run(project: Project) -> None:
     rng = random.Random(SEED)
-    names = [project.add(f"w{i:02d}", program(f"w{i:02d}", rng.choice([0.01, 0.03, 0.08]))) for i in range(TASKS)]
+    names = [project.add(f"w{i:02d}", printing_program(f"w{i:02d}", rng.choice([0.01, 0.03, 0.08]), LINES)) for i in range(TASKS)]
     control.queue(project.store, names)
     wait_until(lambda: workers(project), 15, "a worker")
     killed = 0
@@ -72,10 +62,10 @@ def test_sigkill_of_workers_at_random_points_costs_at_most_their_own_run(project
         run = task.runs[0]
         data = project.log(name)
         if run.status is Status.COMPLETED:
-            assert run.exit_code == 0 and data == expected_log(name), (name, data[-200:])
+            assert run.exit_code == 0 and data == printing_log(name, LINES), (name, data[-200:])
         else:
             assert (run.reason or "").startswith("runner lost"), project.explain(name)
-            assert expected_log(name).startswith(data), (name, data[-200:])
+            assert printing_log(name, LINES).startswith(data), (name, data[-200:])
             lost.append(name)
     assert len(lost) <= killed, (lost, killed)
     assert killed >= KILLS // 2, f"only {killed} kills: the queue ran out first"
