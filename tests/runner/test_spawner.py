@@ -153,6 +153,7 @@ def test_a_worker_supervises_run_after_run_and_keeps_nothing_of_them(tmp_path: P
             until(lambda: worker_fds(pid) == ["0", "1", "2", "3"], what=f"worker {pid} to hold only its own fds")
             assert psutil.Process(pid).children() == []
             assert psutil.Process(pid).cwd() == "/"
+            assert psutil.Process(pid).name() == "pyruns-super"  # what top and pgrep show
         assert len(workers) == 1, f"one run after another took {len(workers)} workers"
     finally:
         spawner.close()

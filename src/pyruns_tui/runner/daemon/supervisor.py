@@ -57,6 +57,7 @@ LOCK_RETRY_S = 0.005
 BUFFER_SIZE = 1 << 18  # output gathered per write to the log (a pty read returns at most ~4 KiB)
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_NAME = 15
 
 
 STATE_SIZE = 2048  # state files are padded to this size: the final record then fits in place on a full disk
@@ -148,6 +149,14 @@ def become_subreaper() -> None:
     if _prctl:
         with contextlib.suppress(Exception):
             _prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def name_process(name: bytes) -> None:
+    """Linux: the process's short name (`comm`, at most 15 bytes), as top and pgrep show it."""
+    preload()
+    if _prctl:
+        with contextlib.suppress(Exception):
+            _prctl(_PR_SET_NAME, name[:15], 0, 0, 0)
 
 
 def own_children() -> list[int]:
@@ -711,6 +720,7 @@ def serve_runs(pool: int) -> int:
 
     gc.freeze()  # what the spawner left is never collected here (a finaliser could close "its" fd)
     detach(pool)
+    name_process(b"pyruns-super")  # in top and `ps -o comm` (its command line is the spawner's)
     sock = socket.socket(fileno=pool)
     for runs in range(1, MAX_RUNS + 1):
         try:
