@@ -1,0 +1,127 @@
+"""A batch of short tasks: ours (one or more checkouts) against `xargs -P` and GNU parallel,
+samples interleaved, with the machine's CPU per batch. For before/after comparisons of the
+scheduler path (issue 21, item 1).
+
+Run: .venv/bin/python benchmarks/bench_batch.py [--tasks 200] [--jobs 8] [--sleep 0]
+         [--repeats 5] [--other /path/to/old/checkout ...] [--root DIR]
+Each sample of ours is a fresh batch (`gen`, then `runner start`, then the timed
+`pyr-tui run -j N --wait`; the batch before is trashed untimed), as a user runs the sweep they
+just made. `--other DIR` times that checkout's code (its `src/` first on PYTHONPATH) with the
+same interpreter. xargs and GNU parallel run the same script with nothing recorded. Prints
+medians of wall seconds and of machine CPU seconds (user + system of every process, from
+/proc/stat). Linux only; not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCRIPT = ('import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument("--i", type=int, default=0)\n'
+          "parser.parse_args()\n")
+
+
+def machine_cpu_s() -> float:
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
+class Ours:
+    """One checkout's `pyr-tui`, driven in its own workspace folder."""
+
+    def __init__(self, label: str, root: Path, src: Path | None, script: str) -> None:
+        self.label = label
+        self.root = root
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        if src is not None:
+            self.env["PYTHONPATH"] = os.pathsep.join([str(src), *filter(None, [self.env.get("PYTHONPATH")])])
+        self.made: list[str] = []
+        self.batches = 0
+        root.mkdir(parents=True)
+        (root / "task.py").write_text(script)
+        self.cmd("init", "task.py")
+
+    def cmd(self, *args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "pyruns_tui", *args], cwd=self.root, env=self.env,
+                              check=True, capture_output=True, text=True).stdout
+
+    def sample(self, tasks: int, jobs: int) -> tuple[float, float]:
+        if self.made:
+            self.cmd("rm", *self.made)
+        prefix = f"b{self.batches}"
+        self.batches += 1
+        (self.root / f"{prefix}.yaml").write_text(f"i: 0:{tasks}\n")
+        self.made = json.loads(self.cmd("gen", f"{prefix}.yaml", "-n", prefix, "--json"))["tasks"]
+        self.cmd("runner", "start")
+        time.sleep(0.3)  # its start-up done: "runner already up"
+        try:
+            return timed([sys.executable, "-m", "pyruns_tui", "run", "-j", str(jobs), "--wait", *self.made],
+                         self.root, self.env)
+        finally:
+            self.cmd("runner", "stop")
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    cpu = machine_cpu_s()
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start, machine_cpu_s() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=8)
+    parser.add_argument("--sleep", type=float, default=0.0, help="seconds each task sleeps (0: a no-op)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--other", action="append", default=[], type=Path, metavar="CHECKOUT",
+                        help="another checkout of pyruns-tui to time alongside this one")
+    parser.add_argument("--root", type=Path, help="scratch folder (default: a new one in the temp folder)")
+    args = parser.parse_args()
+    scratch = args.root or Path(tempfile.mkdtemp(prefix="bench_batch-"))
+    script = SCRIPT + (f"import time\ntime.sleep({args.sleep})\n" if args.sleep else "")
+    ours = [Ours("ours (this tree)", scratch / "ours", None, script)]
+    ours += [Ours(f"ours ({other})", scratch / f"other{i}", other.resolve() / "src", script)
+             for i, other in enumerate(args.other)]
+    (scratch / "task.py").write_text(script)
+    python = sys.executable
+    peers = {
+        f"xargs -P {args.jobs}": ["sh", "-c", f"seq 0 {args.tasks - 1} | xargs -P {args.jobs} -I@ {python} task.py --i @"],
+    }
+    if shutil.which("parallel"):
+        peers[f"GNU parallel -j {args.jobs}"] = ["parallel", "--will-cite", "-j", str(args.jobs), python, "task.py",
+                                                 "--i", "{}", ":::", *map(str, range(args.tasks))]
+    samples: dict[str, list[tuple[float, float]]] = {o.label: [] for o in ours} | {k: [] for k in peers}
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    try:
+        for _ in range(args.repeats):
+            for o in ours:
+                samples[o.label].append(o.sample(args.tasks, args.jobs))
+            for label, argv in peers.items():
+                samples[label].append(timed(argv, scratch))
+    finally:
+        if args.root is None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    what = "no-op" if not args.sleep else f"{args.sleep:g} s"
+    print(f"{args.tasks} x {what} tasks at -j {args.jobs}, {args.repeats} interleaved samples, "
+          f"{os.cpu_count()} CPUs, load average {load} before")
+    base = statistics.median(s[0] for s in samples[f"xargs -P {args.jobs}"])
+    print(f"| {'what':<40} | {'wall s':>7} | {'vs xargs':>8} | {'machine CPU s':>13} | samples")
+    for label, values in samples.items():
+        wall = statistics.median(v[0] for v in values)
+        cpu = statistics.median(v[1] for v in values)
+        print(f"| {label[:40]:<40} | {wall:7.3f} | {wall / base:7.2f}x | {cpu:13.2f} | "
+              + " ".join(f"{v[0]:.2f}" for v in values))
+
+
+if __name__ == "__main__":
+    main()
