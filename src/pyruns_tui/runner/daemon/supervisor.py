@@ -460,8 +460,9 @@ class Supervisor:
         write_state_retrying(self.state_path, self.state, STATE_RETRY_S)
 
     def _on_control(self) -> bool:
-        """A message from the runner on the control channel: any is a stop request; False once
-        the runner closed its end (it stopped or died: the run goes on, as it does without one)."""
+        """A message from the runner on the control channel (non-blocking): any is a stop
+        request (after the run: too late, and harmless); False once the runner closed its end
+        (it stopped or died: the run goes on, as it does without one)."""
         try:
             message = os.read(self.control, 64)
         except BlockingIOError:
@@ -734,6 +735,7 @@ def serve_runs(pool: int) -> int:
                 os.close(fd)
             return 0 if not message else 1  # the spawner retired us, or is gone (or sent no channel)
         control = fds[0]
+        os.set_blocking(control, False)  # read after a poll in the run, and once more after it
         try:
             request = json.loads(message)
             supervisor = Supervisor(str(request["state"]), dict(request["spec"]), -1, control)
@@ -745,7 +747,8 @@ def serve_runs(pool: int) -> int:
             os.chdir("/")  # (posix_spawn set it to the task's): no mount stays pinned by us
         # `idle` goes out before the channel closes: when the runner learns that the run ended
         # and asks for the next one, the spawner already knows this worker is free
-        go_on = (not code and not supervisor.runner_gone and not _closed_by_peer(control)
+        # (a last look at the channel: the runner may have closed it as the run ended)
+        go_on = (not code and not supervisor.runner_gone and supervisor._on_control()
                  and runs < MAX_RUNS and _clean(pool, control))
         if go_on:
             try:
@@ -756,18 +759,6 @@ def serve_runs(pool: int) -> int:
         if not go_on:
             return code
     return 0
-
-
-def _closed_by_peer(channel: int) -> bool:
-    """Whether the runner closed its end of the channel (a stop that came too late is read away)."""
-    if not select.select([channel], [], [], 0)[0]:
-        return False
-    try:
-        return os.read(channel, 64) == b""
-    except BlockingIOError:
-        return False
-    except OSError:
-        return True
 
 
 def _clean(*keep: int) -> bool:
