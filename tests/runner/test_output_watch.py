@@ -47,6 +47,28 @@ def test_recorded_nested_tqdm_gives_progress_and_each_printed_metric_once(tmp_pa
     ]
 
 
+def test_a_run_whose_start_is_not_known_yet_gets_an_eta_from_its_first_output(tmp_path: Path) -> None:
+    """A Slurm run squeue says is running before its launcher's record gives its start."""
+    log = tmp_path / "run_logs" / "run1.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"epoch 1/4\n")
+    watch = OutputWatch(tmp_path, 1, log, MetricRules(DEFAULT_RULES.items()), started_at=None)
+    watch.poll(now=200.0)  # the first output: the start, as far as is known
+    with log.open("ab") as out:
+        out.write(b"epoch 2/4\n")
+    watch.poll(now=210.0)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and progress.progress == 0.5 and progress.eta_s == 10.0
+    watch.know_start(190.0)  # the record's start replaces the estimate, once
+    watch.know_start(195.0)
+    assert watch.started_at == 190.0
+    with log.open("ab") as out:
+        out.write(b"loss=0.5\n")
+    watch.poll(now=210.0)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and progress.eta_s == 20.0
+
+
 def test_a_live_bar_postfix_is_sampled_when_it_changes(tmp_path: Path) -> None:
     watch, log = watch_of(tmp_path)
     log.write_bytes(b"train:  10%|#    | 1/10 [00:01<00:09, 1.00it/s, loss=0.9]")

@@ -51,7 +51,10 @@ class OutputWatch:
         self.run = run
         self.log_path = log_path
         self.rules = rules
+        # when the run started (its ETA is estimated from it); a Slurm run may be seen running
+        # before its launcher's record says when: then its first output's time, until `know_start`
         self.started_at = started_at
+        self.start_known = started_at is not None
         self.model = _model()
         self.offset = 0
         self.skipped_bytes = 0
@@ -72,6 +75,8 @@ class OutputWatch:
         try:
             data = self._read()
             if data:
+                if self.started_at is None:
+                    self.started_at = now
                 self.model.feed(data)
             if final:
                 self.model.finish()
@@ -88,6 +93,11 @@ class OutputWatch:
             pass  # the supervisor has not created the log yet
         except OSError as exc:
             self.errors.append(f"{self.log_path}: {exc.strerror or exc}")
+
+    def know_start(self, started_at: float | None) -> None:
+        """The run's start, once its record says it (replaces the first output's time)."""
+        if started_at is not None and not self.start_known:
+            self.started_at, self.start_known = started_at, True
 
     def _read(self) -> bytes:
         # O_NOFOLLOW: a link planted as the log is not ours to follow

@@ -290,10 +290,14 @@ class SlurmExecutor:
         """Follow the output of a run Slurm runs (its log is written by its launcher): a run this
         runner did not see start (marked running by an earlier runner) is adopted, its output so
         far already read."""
-        if self.outputs is None or task.name in self.outputs.watches:
+        if self.outputs is None:
             return
         started = (record or {}).get("started_at")
         started_at = float(started) if isinstance(started, (int, float)) else parse_iso(run.start)
+        watch = self.outputs.watches.get(task.name)
+        if watch is not None:  # squeue may say running before the launcher's record is there
+            watch.know_start(started_at)
+            return
         self.outputs.add(task.name, run.index, started_at, resume=run.status is Status.RUNNING)
 
     def _final(self, task: Task, row: C.JobRow | None, record: dict[str, Any] | None) -> tuple[Status, str | None]:
