@@ -5,7 +5,9 @@ Run: .venv/bin/python benchmarks/bench_logpath.py [--mb 200] [--repeats 5]
      [--supervisor OLD_SUPERVISOR.py ...]  (another supervisor.py to compare, e.g. from main)
 Prints each relay's median MB/s (wall time from fork to the task's end) and MB per CPU-second
 of the relay process itself (the task's CPU excluded: the figure a loaded machine disturbs
-least), each as a ratio to the best bare relay; every log is checked byte for byte (size + sha256). Not a test.
+least), each as a ratio to the best bare relay, and the supervisors' ratio to the bare relay
+whose task owns its terminal as under the supervisor (a controlling terminal alone costs
+10-17 % here); every log is checked byte for byte (size + sha256). Not a test.
 `splice` is not offered: on this kernel (6.18) a pty -> pipe splice stops being reported
 readable by poll after ~2 MB.
 """
@@ -13,6 +15,7 @@ readable by poll after ~2 MB.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -51,14 +54,19 @@ def raw_pty() -> tuple[int, int]:
     return master, slave
 
 
-def bare(drain: Callable[[int, int], None]) -> Callable[[list[str], str], None]:
-    """A relay: fork the task on a pty, `drain(master, log_fd)` until the pty closes."""
+def bare(drain: Callable[[int, int], None], own_terminal: bool = False) -> Callable[[list[str], str], None]:
+    """A relay: fork the task on a pty, `drain(master, log_fd)` until the pty closes.
+    `own_terminal`: the task leads a new session whose controlling terminal is the pty, as
+    under the supervisor (what /dev/tty, job control and the terminal's end need)."""
     def relay(argv: list[str], log: str) -> None:
         master, slave = raw_pty()
         out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         pid = os.fork()
         if pid == 0:
             os.close(master)
+            if own_terminal:
+                os.setsid()
+                fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
             os.dup2(slave, 1)
             os.execv(argv[0], argv)
         os.close(slave)
@@ -160,6 +168,7 @@ def main() -> None:
     relays: dict[str, Callable[[list[str], str], None]] = {
         "bare: read 64 KiB -> write": bare(read_write),
         "bare: poll + readv batch -> write": bare(gather_write),
+        "bare: read -> write, task owns the pty": bare(read_write, own_terminal=True),
         "supervisor (this tree)": supervisor(REPO / "src" / "pyruns_tui" / "runner" / "daemon" / "supervisor.py"),
     }
     for path in args.supervisor:
@@ -192,6 +201,10 @@ def main() -> None:
         median, per_cpu = statistics.median(values), statistics.median(cpus[name])
         print(f"  {name:44} {median:7.1f} ({min(values):5.1f}-{max(values):5.1f}) {median / floor:7.2f}x "
               f"{per_cpu:19.1f} {per_cpu / cpu_floor:7.2f}x")
+    same = statistics.median(rates["bare: read -> write, task owns the pty"])
+    for name, values in rates.items():
+        if name.startswith("supervisor"):
+            print(f"  {name}: {statistics.median(values) / same:.2f}x the bare relay whose task owns the pty")
 
 
 if __name__ == "__main__":

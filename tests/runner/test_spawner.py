@@ -219,3 +219,28 @@ def test_a_launch_too_large_for_the_spawner_is_started_by_the_runner(project: Pr
     runner_log = (project.layout.runner_dir / "runner.log").read_text()
     assert runner_log.count("too large for it") == 1  # said once, not at every run
     assert spawner_of(project.runner_pid()).is_running()  # still used for the next ordinary launch
+
+
+
+def test_a_flooding_run_is_stopped_on_its_channel_and_its_worker_goes_on(tmp_path: Path) -> None:
+    """The pump writes each read of the pty at once and hands back to the loop between reads
+    (at the latest every PUMP_MAX bytes): a stop on the channel is still read under a flood,
+    and the worker, clean after it, takes the next run."""
+    spawner = SpawnerClient()
+    try:
+        state, spec, log = spec_for(tmp_path, "flood", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
+        pid, channel = spawner.spawn(state, spec)
+        until(lambda: log.exists() and log.stat().st_size > 4 << 20, what="4 MB of output")
+        os.write(channel, b"stop")
+        ended(channel)
+        record = RunState.read(Path(state))
+        assert record is not None and record.stopped and record.signal == signal.SIGTERM and record.error is None
+        until(lambda: worker_fds(pid) == ["0", "1", "2", "3"], what=f"worker {pid} to be idle")
+        state, spec, log = spec_for(tmp_path, "next", "print('next')")
+        again, channel = spawner.spawn(state, spec)
+        assert again == pid
+        ended(channel)
+        record = RunState.read(Path(state))
+        assert record is not None and record.exit_code == 0 and log.read_bytes() == b"next\n"
+    finally:
+        spawner.close()

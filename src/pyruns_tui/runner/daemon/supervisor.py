@@ -54,7 +54,8 @@ LINGER_S = 0.5  # after the task's main process exits, how long leftovers may fi
 DRAIN_S = 2.0  # how long to wait for the pty to close once every process is gone
 LOCK_WAIT_S = 1.0  # how long a lock held by someone else is waited for before the run is refused
 LOCK_RETRY_S = 0.005
-BUFFER_SIZE = 1 << 18  # output gathered per write to the log (a pty read returns at most ~4 KiB)
+READ_SIZE = 1 << 16  # per read of the pty (one returns at most a few KiB)
+PUMP_MAX = 1 << 18  # bytes moved per wake-up at most: under a flood, stops and timers are still seen
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NAME = 15
@@ -328,6 +329,8 @@ class Supervisor:
         self.runner_gone = False  # the runner closed its end of `control` (it stopped or died)
         self.held: list[int] = []  # fds that live as long as the run: closed by release()
         self.signals_set = False
+        self.log_error: OSError | None = None  # the first failure to write the log: it is cut there
+        self.lost = 0  # bytes of output not written to the log
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -396,9 +399,7 @@ class Supervisor:
         poller.register(wake_r, select.POLLIN)
         if self.control >= 0:
             poller.register(self.control, select.POLLIN)
-        view = memoryview(bytearray(BUFFER_SIZE))  # reused: no bytes object per read
-        log_error: OSError | None = None
-        lost = 0  # bytes of output not written to the log
+        view = memoryview(bytearray(READ_SIZE))  # reused: no bytes object per read
         eof_at = 0.0
         signalled = True  # children are reaped only after a signal (SIGCHLD wakes us) or a timeout
 
@@ -429,21 +430,9 @@ class Supervisor:
                     if not self._on_control():
                         poller.unregister(fd)
                     continue
-                filled = self._drain(master, view)  # fewer wake-ups under heavy output, yet stops are seen
+                self._pump(master, log_fd, view)
                 if not self.pty_open:
                     poller.unregister(master)
-                if not filled:
-                    continue
-                if log_error is not None:  # the log is cut at the first failure: no gap inside it
-                    lost += filled
-                    continue
-                chunk = view[:filled]
-                try:
-                    while chunk:
-                        chunk = chunk[os.write(log_fd, chunk) :]
-                except OSError as exc:  # a full disk must not block the task: keep draining
-                    log_error = exc
-                    lost += len(chunk)
 
         status = self.child_status if self.child_status is not None else 0
         self.state.update(
@@ -453,7 +442,7 @@ class Supervisor:
             stopped=self.stopped_while_running,
             finished_at=time.time(),
             duration_s=round((self.main_exit or time.monotonic()) - started_mono, 3),
-            error=None if log_error is None else log_problem(log_error, lost),
+            error=None if self.log_error is None else log_problem(self.log_error, self.lost),
         )
         self._close(log_fd)
         self._close(master)
@@ -494,25 +483,38 @@ class Supervisor:
         for fd in list(self.held):
             self._close(fd)
 
-    def _drain(self, master: int, view: memoryview) -> int:
-        """Read what the pty holds into `view` until it would block or is nearly full (one
-        write to the log per batch); how many bytes. Notes the pty's end in `pty_open`."""
-        filled = 0
-        limit = len(view) - 4096
-        while filled < limit:
+    def _pump(self, master: int, log_fd: int, view: memoryview) -> None:
+        """Copy what the pty holds to the log until a read would block or PUMP_MAX bytes moved
+        (then the loop looks at stops and timers, and comes back); notes the pty's end in
+        `pty_open`. Each read is written at once: gathering reads into 256 KiB writes let the
+        pty fill while a large write was under way and held the task up (a flood moved at
+        75 MB/s, at 84 with single reads; docs/benchmarks.md, issue 21 session 10)."""
+        moved = 0
+        while moved < PUMP_MAX:
             try:
-                got = os.readv(master, [view[filled:]])
+                got = os.readv(master, [view])
             except BlockingIOError:
-                break
+                return
             except OSError as exc:
                 if exc.errno != errno.EIO:
                     raise
                 got = 0
             if not got:
                 self.pty_open = False
-                break
-            filled += got
-        return filled
+                return
+            moved += got
+            self._write_log(log_fd, view[:got])
+
+    def _write_log(self, log_fd: int, chunk: memoryview) -> None:
+        if self.log_error is not None:  # the log is cut at the first failure: no gap inside it
+            self.lost += len(chunk)
+            return
+        try:
+            while chunk:
+                chunk = chunk[os.write(log_fd, chunk) :]
+        except OSError as exc:  # a full disk must not block the task: keep draining
+            self.log_error = exc
+            self.lost += len(chunk)
 
     def _reap(self) -> bool:
         """Reap exited children (noting the main one); True while any child is still alive."""
