@@ -6,8 +6,9 @@ Run: .venv/bin/python benchmarks/bench_logpath.py [--mb 200] [--repeats 5]
 Prints each relay's median MB/s (wall time from fork to the task's end) and MB per CPU-second
 of the relay process itself (the task's CPU excluded: the figure a loaded machine disturbs
 least), each as a ratio to the best bare relay, and the supervisors' ratio to the bare relay
-whose task owns its terminal as under the supervisor (a controlling terminal alone costs
-10-17 % here); every log is checked byte for byte (size + sha256). Not a test.
+whose task owns its terminal as under the supervisor (its new session costs 10-20 % here:
+with the kernel's autogroup scheduling on, a session is a scheduling group of its own); every
+log is checked byte for byte (size + sha256). Not a test.
 `splice` is not offered: on this kernel (6.18) a pty -> pipe splice stops being reported
 readable by poll after ~2 MB.
 """
