@@ -221,11 +221,10 @@ def test_a_launch_too_large_for_the_spawner_is_started_by_the_runner(project: Pr
     assert spawner_of(project.runner_pid()).is_running()  # still used for the next ordinary launch
 
 
-
 def test_a_flooding_run_is_stopped_on_its_channel_and_its_worker_goes_on(tmp_path: Path) -> None:
-    """The pump writes each read of the pty at once and hands back to the loop between reads
-    (at the latest every PUMP_MAX bytes): a stop on the channel is still read under a flood,
-    and the worker, clean after it, takes the next run."""
+    """The pump writes each read of the pty at once and hands back to the loop when a read
+    would block (at the latest every PUMP_MAX bytes): a stop on the channel is still read under
+    a flood, and the worker, clean after it, takes the next run."""
     spawner = SpawnerClient()
     try:
         state, spec, log = spec_for(tmp_path, "flood", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")

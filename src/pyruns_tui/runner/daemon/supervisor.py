@@ -488,7 +488,7 @@ class Supervisor:
         (then the loop looks at stops and timers, and comes back); notes the pty's end in
         `pty_open`. Each read is written at once: gathering reads into 256 KiB writes let the
         pty fill while a large write was under way and held the task up (a flood moved at
-        75 MB/s, at 84 with single reads; docs/benchmarks.md, issue 21 session 10)."""
+        76 MB/s, at 86 with single reads; docs/benchmarks.md, issue 21 session 10)."""
         moved = 0
         while moved < PUMP_MAX:
             try:
