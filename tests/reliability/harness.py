@@ -33,7 +33,7 @@ print(vars(args))
 """
 
 # files that any reader may (re)write as a side effect: caches and lock files
-VOLATILE_NAMES = frozenset({".scan_cache.json", ".scan_cache.rest.jsonl", ".lock"})
+VOLATILE_NAMES = frozenset({".scan_cache.json", ".scan_cache.rest.jsonl", ".settings_cache.json", ".lock"})
 
 Snapshot = dict[str, tuple[str, int, int, int]]  # relpath -> (kind, size, mtime_ns, mode)
 

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import json
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from pyruns_tui.errors import WorkspaceError
-from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT, Settings, load_settings
+from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT, SETTINGS_CACHE, Settings, load_settings
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
@@ -117,3 +122,74 @@ def test_bad_output_metrics_are_named(tmp_path: Path, text: str, message: str) -
     path.write_text(text + "\n")
     with pytest.raises(WorkspaceError, match=message):
         load_settings(path)
+
+
+# the parsed settings are cached next to the file (.settings_cache.json) with the text they came
+# from: a command then starts without importing PyYAML (~11 ms of every `pyr-tui run`)
+
+def load_in_fresh_process(path: Path) -> tuple[int, bool]:
+    """(max_concurrency, whether PyYAML got imported) of load_settings(path) in a new interpreter."""
+    code = ("import sys; from pathlib import Path; from pyruns_tui.workspace.settings import load_settings\n"
+            f"s = load_settings(Path({str(path)!r})); print(s.max_concurrency, 'yaml' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    return int(out[0]), out[1] == "True"
+
+
+def test_settings_once_parsed_are_read_without_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "_pyruns_settings.yaml"
+    path.write_text(DEFAULT_SETTINGS_TEXT.replace("max_concurrency: 4 ", "max_concurrency: 6 "))
+    assert load_in_fresh_process(path) == (6, True)
+    assert stat.S_IMODE((tmp_path / SETTINGS_CACHE).stat().st_mode) == 0o600  # env may hold secrets
+    assert load_in_fresh_process(path) == (6, False)
+    assert load_settings(path) == load_settings_uncached(path)
+
+
+def load_settings_uncached(path: Path) -> Settings:
+    (path.parent / SETTINGS_CACHE).unlink(missing_ok=True)
+    return load_settings(path)
+
+
+def test_an_edit_is_seen_at_once_whatever_its_size_and_time(tmp_path: Path) -> None:
+    path = tmp_path / "_pyruns_settings.yaml"
+    path.write_text("max_concurrency: 4\n")
+    assert load_settings(path).max_concurrency == 4
+    stamp = path.stat().st_mtime_ns
+    path.write_text("max_concurrency: 5\n")  # same size, same instant: the text itself is compared
+    os.utime(path, ns=(stamp, stamp))
+    assert load_settings(path).max_concurrency == 5
+    path.write_text("max_concurrency: [\n")
+    with pytest.raises(WorkspaceError, match="not valid YAML"):
+        load_settings(path)
+
+
+def test_a_cache_someone_else_could_have_written_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "_pyruns_settings.yaml"
+    path.write_text("max_concurrency: 4\n")
+    cache = tmp_path / SETTINGS_CACHE
+    planted = json.dumps({"text": "max_concurrency: 4\n", "data": {"max_concurrency": 99}})
+    cache.write_text(planted)
+    cache.chmod(0o666)  # writable by anyone
+    assert load_settings(path).max_concurrency == 4
+    if os.geteuid() == 0:  # root can plant one as another user
+        cache.write_text(planted)
+        cache.chmod(0o600)
+        os.chown(cache, 65534, 65534)
+        assert load_settings(path).max_concurrency == 4
+    outside = tmp_path / "outside.json"
+    outside.write_text(planted)
+    cache.unlink()
+    cache.symlink_to(outside)  # never followed: neither read nor written through
+    assert load_settings(path).max_concurrency == 4
+    assert outside.read_text() == planted and not cache.is_symlink()
+    for garbage in ("", "[1]", "{\"text\": 1}", "\x00\xff"):
+        cache.write_text(garbage)
+        cache.chmod(0o600)
+        assert load_settings(path).max_concurrency == 4
+
+
+def test_settings_json_cannot_hold_are_parsed_each_time(tmp_path: Path) -> None:
+    path = tmp_path / "_pyruns_settings.yaml"
+    path.write_text("max_concurrency: 3\nstarted: 2024-01-01\n")  # an unknown key holding a date
+    settings = load_settings(path)
+    assert settings.max_concurrency == 3 and "started" in settings.warnings[0]
+    assert not (tmp_path / SETTINGS_CACHE).exists()

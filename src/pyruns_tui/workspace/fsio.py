@@ -72,6 +72,18 @@ def loads_compact_json(text: str) -> Any:
     return value
 
 
+def json_exact(value: Any) -> bool:
+    """Whether `value` survives a JSON round trip unchanged (YAML may hold dates, int keys, nan)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and json_exact(v) for k, v in value.items())
+    if kind is list:
+        return all(json_exact(v) for v in value)
+    if kind is float:
+        return math.isfinite(value)
+    return kind in (str, int, bool, type(None))
+
+
 def read_json(path: str | os.PathLike[str]) -> Any:
     """The JSON document in the regular file `path` (see `open_regular`, `loads_json`)."""
     return loads_json(read_bytes(path, MAX_READ_BYTES))

@@ -18,14 +18,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pyruns_tui.contracts import MAX_JSON_DEPTH
-from pyruns_tui.workspace.fsio import atomic_write, json_depth, loads_compact_json, open_regular, read_bytes, write_all
+from pyruns_tui.workspace.fsio import (
+    atomic_write,
+    json_depth,
+    json_exact,
+    loads_compact_json,
+    open_regular,
+    read_bytes,
+    write_all,
+)
 
 StatKey = tuple[int, int, int]
 VERSION = 3
@@ -71,21 +78,9 @@ def info_row(name: str, key: StatKey, data: Any) -> list[Any] | None:
         return None
 
 
-def _plain(value: Any) -> bool:
-    """Whether `value` survives a JSON round trip unchanged (YAML may hold dates, int keys, nan)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(k) is str and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain(v) for v in value)
-    if kind is float:
-        return math.isfinite(value)
-    return kind in (str, int, bool, type(None))
-
-
 def config_row(name: str, key: StatKey, config: dict[str, Any]) -> list[Any] | None:
     """The log row for a config.yaml that loads as `config`; None when JSON cannot hold it exactly."""
-    if not _plain(config):
+    if not json_exact(config):
         return None
     return ["c", name, *key, _dumps(config)]
 

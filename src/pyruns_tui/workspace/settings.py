@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -297,15 +299,66 @@ def load_settings(path: Path) -> Settings:
         raise WorkspaceError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{path}: cannot read settings: {getattr(exc, 'strerror', None) or exc}") from None
-    import yaml  # settings are read rarely; most commands never import a YAML parser
+    cache = path.with_name(SETTINGS_CACHE)
+    cached = _read_cache(cache)
+    if cached is not None and cached.get("text") == text and "data" in cached:
+        return settings_from_dict(cached["data"], where=str(path))
+    data = _parse_yaml(path, text)
+    settings = settings_from_dict(data, where=str(path))
+    _write_cache(cache, text, data)  # valid settings only: a command that fails writes nothing
+    return settings
+
+
+# Importing PyYAML costs ~11 ms, a tenth of a `pyr-tui run`: the settings as last parsed are kept
+# next to their file with the text they came from, and used while the file holds that very text
+# (compared whole: no timestamp or hash to fool)
+SETTINGS_CACHE = ".settings_cache.json"
+_CACHE_MAX = 1 << 20
+
+
+def _write_cache(cache: Path, text: str, data: Any) -> None:
+    from pyruns_tui.workspace.fsio import atomic_write, dump_json, json_exact
+
+    if len(text) < _CACHE_MAX // 4 and json_exact(data):  # else (a date, an int key) parsed each time
+        with contextlib.suppress(OSError, ValueError):  # read-only, full: parsed next time too
+            # 0600: the settings' env may hold secrets, whatever the settings file's mode
+            atomic_write(cache, dump_json({"text": text, "data": data}), fsync=False, mode=0o600)
+
+
+def _read_cache(cache: Path) -> dict[str, Any] | None:
+    """The settings cache when it is ours: a regular file we own that no one else may write
+    (another user's could pair our text with settings of their choosing); None otherwise."""
+    from pyruns_tui.workspace.fsio import loads_json, open_regular
 
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~13x faster
+        fd = open_regular(cache)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > _CACHE_MAX:
+            return None
+        data = os.read(fd, st.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        value = loads_json(data)
+    except ValueError:
+        return None
+    return value if type(value) is dict else None
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~13x faster
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise WorkspaceError(f"{path}{line}: settings are not valid YAML; fix or delete the file") from exc
-    return settings_from_dict(data, where=str(path))
 
 
 def save_setting(path: Path, key: str, value: bool | int | float) -> None:
