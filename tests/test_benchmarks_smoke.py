@@ -90,3 +90,32 @@ def test_side_by_side_interleaves_and_caps_a_slow_peer_by_budget() -> None:
     assert peers["peer"].values == [2.0]          # at least one sample, then over budget
     assert peers["absent"].values == []
     assert order[:3] == ["ours", "peer", "ours"]
+
+
+def headings(markdown: str) -> list[str]:
+    """The `## ` headings of a markdown text, those inside code fences (room outputs) left out."""
+    found, fenced = [], False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif line.startswith("## ") and not fenced:
+            found.append(line[3:])
+    return found
+
+
+def test_a_regenerated_report_keeps_every_hand_written_section(tmp_path: Path) -> None:
+    """A full run rewrites docs/benchmarks.md keeping only its commentary block: a hand-written
+    section anywhere else (as sessions had appended at the end) would be lost."""
+    from suite.report import FIGURES
+
+    original = (REPO / "docs" / "benchmarks.md").read_text()
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(original)
+    done = subprocess.run([sys.executable, str(RUN), "--quick", "--only", "startup.help",
+                           "--results", str(tmp_path / "results.json"), "--doc", str(doc)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    generated = {"Machine", "Summary", "Misses", "Commentary", "Per-room benchmarks",
+                 *(f"{number}. {title}" for number, title in FIGURES.items())}
+    kept = set(headings(doc.read_text()))
+    assert [h for h in headings(original) if h not in generated and h not in kept] == []
