@@ -77,25 +77,30 @@ def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, dir_fd
     than `limit` bytes."""
     fd = open_regular(path, dir_fd=dir_fd)
     try:
-        # plain reads sized by the file (a buffered stream asked for `limit + 1` bytes allocates
-        # that much first: 256 MiB mapped and unmapped for every small JSON file)
-        cap = (1 << 62) if limit is None else limit + 1
-        ask = os.fstat(fd).st_size + 1  # one more: the end of the file is seen in the next read
-        parts = []
-        got = 0
-        while got < cap:
-            chunk = os.read(fd, min(ask, cap - got))
-            if not chunk:
-                break
-            parts.append(chunk)
-            got += len(chunk)
-            ask = max(ask, 1 << 16)  # it grew while we read
+        data = read_fd(fd, None if limit is None else limit + 1)
     finally:
         os.close(fd)
-    data = parts[0] if len(parts) == 1 else b"".join(parts)
     if limit is not None and len(data) > limit:
         raise ValueError(f"{os.fspath(path)} is larger than {limit >> 20} MiB")
     return data
+
+
+def read_fd(fd: int, cap: int | None = None) -> bytes:
+    """What the open regular file `fd` holds from its offset on, at most `cap` bytes: plain reads
+    sized by the file (a buffered stream asked for `cap` bytes allocates that much first: 256 MiB
+    mapped and unmapped for every small JSON file)."""
+    cap = (1 << 62) if cap is None else cap
+    ask = os.fstat(fd).st_size + 1  # one more: the end of the file is seen in the next read
+    parts = []
+    got = 0
+    while got < cap:
+        chunk = os.read(fd, min(ask, cap - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+        ask = max(ask, 1 << 16)  # it grew while we read
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from pyruns_tui.contracts import MAX_JSON_DEPTH
-from pyruns_tui.safefile import MAX_READ_BYTES, NotRegularFile, open_regular, read_bytes, read_text
+from pyruns_tui.safefile import MAX_READ_BYTES, NotRegularFile, open_regular, read_bytes, read_fd, read_text
 
-__all__ = ["NotRegularFile", "open_regular", "read_bytes", "read_text"]  # re-exported: the workspace's readers import them here
+__all__ = ["NotRegularFile", "open_regular", "read_bytes", "read_fd", "read_text"]  # re-exported: the workspace's readers import them here
 
 _syncfs: Any = None
 

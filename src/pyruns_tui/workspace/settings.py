@@ -328,7 +328,7 @@ def _write_cache(cache: Path, text: str, data: Any) -> None:
 def _read_cache(cache: Path) -> dict[str, Any] | None:
     """The settings cache when it is ours: a regular file we own that no one else may write
     (another user's could pair our text with settings of their choosing); None otherwise."""
-    from pyruns_tui.workspace.fsio import loads_json, open_regular
+    from pyruns_tui.workspace.fsio import loads_json, open_regular, read_fd
 
     try:
         fd = open_regular(cache)
@@ -338,7 +338,7 @@ def _read_cache(cache: Path) -> dict[str, Any] | None:
         st = os.fstat(fd)
         if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > _CACHE_MAX:
             return None
-        data = os.read(fd, st.st_size + 1)
+        data = read_fd(fd, _CACHE_MAX + 1)  # a file grown past the cap since is cut: no JSON
     except OSError:
         return None
     finally:

@@ -474,8 +474,7 @@ class Supervisor:
         """Give back everything the run held (its locks among them) and the signal set-up: what
         a pooled worker does before it takes the next run. (A one-run supervisor exits instead.)"""
         if self.signals_set:
-            signal.set_wakeup_fd(-1)  # before the pipe closes: its number may be reused
-            idle_signals()
+            idle_signals()  # the wake-up fd unset before its pipe closes: the number may be reused
             self.signals_set = False
         if self.slave >= 0:
             self._close(self.slave)
