@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -20,6 +21,19 @@ def wait_until(predicate: Callable[[], T], timeout: float = 30.0, what: str = "c
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
         time.sleep(interval)
+
+
+def gate_code(path: Path, timeout: float = 120.0) -> str:
+    """Lines of Python for a task that waits until the test creates `path`: it exits 3 after
+    `timeout` s instead, so a test that failed before opening the gate leaves no task behind."""
+    return (
+        "import os as _os, sys as _sys, time as _time\n"
+        f"_deadline = _time.monotonic() + {timeout!r}\n"
+        f"while not _os.path.exists({str(path)!r}):\n"
+        "    if _time.monotonic() > _deadline:\n"
+        f"        _sys.exit(3)\n"
+        "    _time.sleep(0.01)\n"
+    )
 
 
 async def wait_for(pilot: Any, condition: Callable[[], object], timeout: float = 15.0,

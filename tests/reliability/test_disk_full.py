@@ -19,6 +19,7 @@ from pyruns_tui.workspace.model import Status
 from tests.conftest import Shown
 from tests.reliability.harness import assert_clean_error, pyr, wait_until
 from tests.runner.harness import Project, finish_project, shell_project
+from tests.waiting import gate_code
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +39,8 @@ FILL = (
 def talker(gate: Path) -> str:
     """Waits for the disk to be full, then prints 200 kB and DONE, and exits 0."""
     return (
-        "import os, time\n"
-        f"while not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
-        "for i in range(400):\n    print('%04d ' % i + 'z' * 500)\n"
+        gate_code(gate)
+        + "for i in range(400):\n    print('%04d ' % i + 'z' * 500)\n"
         "print('DONE')\n"
     )
 

@@ -26,7 +26,7 @@ from pyruns_tui.workspace.bootstrap import init_shell_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.waiting import wait_until
+from tests.waiting import gate_code, wait_until
 
 until = wait_until  # the name the runner tests wait with
 
@@ -64,9 +64,9 @@ class Project:
         return task.name
 
     def gate(self, name: str) -> tuple[str, Callable[[], None]]:
-        """Python code that blocks until `release()` is called."""
+        """Python code that blocks until `release()` is called (see `gate_code`)."""
         path = self.dir / f"gate-{name}"
-        code = f"import os, time\nwhile not os.path.exists({str(path)!r}): time.sleep(0.01)\n"
+        code = gate_code(path)
         return code, lambda: path.touch()
 
     def task(self, name: str) -> Task:

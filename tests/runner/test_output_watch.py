@@ -13,6 +13,7 @@ from pyruns_tui.runner.daemon import output_watch
 from pyruns_tui.runner.daemon.output_watch import OutputWatch
 from pyruns_tui.workspace.progress_file import RunProgress, read_run_progress
 from tests.runner.harness import Project, project, py, until  # noqa: F401 - the fixture
+from tests.waiting import gate_code
 
 FIXTURES = Path(__file__).resolve().parent.parent / "logs" / "fixtures" / "progress"
 
@@ -123,11 +124,10 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(
         project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     gate = project.dir / "gate"
     code = (
-        "import os, sys, time\n"
         "print('epoch 1/4 loss=0.75', flush=True)\n"
         "print('epoch 2/4', flush=True)\n"
-        f"while not os.path.exists({str(gate)!r}): time.sleep(0.01)\n"
-        "print('epoch 2/4 loss=0.5 val_acc 0.81', flush=True)\n"
+        + gate_code(gate)
+        + "print('epoch 2/4 loss=0.5 val_acc 0.81', flush=True)\n"
     )
     name = project.add("job", code)
     assert project.cli("run", name) == 0

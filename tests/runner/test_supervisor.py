@@ -15,6 +15,7 @@ import psutil
 from pyruns_tui.runner.daemon.proc import SUPERVISOR_SCRIPT, RunState
 from pyruns_tui.runner.locks import is_held, remove_unless_held, try_lock, unlock
 from tests.runner.harness import until
+from tests.waiting import gate_code
 
 
 def start(tmp_path: Path, code: str, *, grace_s: float = 1.0, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path, Path]:
@@ -114,7 +115,7 @@ def test_a_command_that_cannot_start_exits_127_with_the_reason_in_the_log(tmp_pa
 
 def test_the_supervisor_ignores_sighup_and_the_task_keeps_going(tmp_path: Path) -> None:
     release = tmp_path / "go"
-    code = f"import os, time\nwhile not os.path.exists({str(release)!r}): time.sleep(0.01)\nprint('survived')\n"
+    code = gate_code(release) + "print('survived')\n"
     proc, log, state = start(tmp_path, code)
     until(lambda: RunState.read(state) is not None, what="the supervisor to start")
     proc.send_signal(signal.SIGHUP)  # had it died, the record would stay "running"
@@ -181,7 +182,7 @@ def test_a_lock_file_removed_under_a_waiting_supervisor_is_locked_anew(tmp_path:
     lock, gate = tmp_path / "state.json.lock", tmp_path / "gate"
     probe = try_lock(lock)
     assert probe is not None
-    proc, log, state = start(tmp_path, f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.01)\nprint('ran')")
+    proc, log, state = start(tmp_path, gate_code(gate) + "print('ran')")
     until(lambda: holds_open(proc.pid, lock) or proc.poll() is not None, 10, "the supervisor opening its lock")
     lock.unlink()
     unlock(probe)
