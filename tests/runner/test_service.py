@@ -10,7 +10,9 @@ import sys
 import psutil
 
 from pyruns_tui.runner import client, control
+from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.runner.harness import Project, until
 
 ENSURE = (
@@ -112,3 +114,33 @@ def test_the_runner_reads_its_command_line_without_argparse_and_with_it() -> Non
     assert parse_args(["--ready-fd", "7", "/p/_pyruns_", "ws"]) == ("/p/_pyruns_", "ws", 7)
     assert parse_args(["/p/_pyruns_", "ws", "--ready-fd", "7"]) == ("/p/_pyruns_", "ws", 7)
     assert parse_args(["/p/_pyruns_", "ws"]) == ("/p/_pyruns_", "ws", None)
+
+
+def test_the_first_script_task_queued_to_a_runner_that_is_up_imports_nothing(project: Project, monkeypatch) -> None:
+    """What building a launch needs (PyYAML for config.yaml, the argparse model) is imported once
+    the runner is ready: the first task queued to it waited ~35 ms for those imports before."""
+    from pyruns_tui.workspace.bootstrap import init_workspace
+
+    script = project.dir / "train.py"
+    script.write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', type=float)\n"
+                      "print(p.parse_args())\n")
+    layout = init_workspace(project.dir, script)
+    store = TaskStore(layout)
+    name = store.create_tasks([NewTask("a", {"lr": 0.5})], task_kind="argparse", script=str(script))[0].name
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")  # the runner writes a line per module it imports to its log
+    log = RunnerPaths.of(layout).log
+    try:
+        client.ensure_runner(layout)
+        warm = ("pyruns_tui.params.yamlio\n", "pyruns_tui.params.argparse_ast\n", "pyruns_tui.params.argv\n")
+        until(lambda: all(module in log.read_text() for module in warm), what="the runner to import the launch's modules")
+        before = log.stat().st_size
+        control.queue(store, [name])
+        task = control.wait(store, [name], timeout_s=60)[name]
+        assert task.status is Status.COMPLETED, task.reason
+        assert layout.run_log(name, 1).read_bytes().endswith(b"Namespace(lr=0.5)\n")
+        with log.open("rb") as fh:
+            fh.seek(before)
+            imported = [line for line in fh.read().decode().splitlines() if line.startswith("import time:")]
+        assert imported == []
+    finally:
+        client.stop_runner(layout)

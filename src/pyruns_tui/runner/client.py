@@ -11,13 +11,12 @@ import contextlib
 import fcntl
 import os
 import select
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.contracts import DROPPED_ENV
 from pyruns_tui.errors import RunnerError
@@ -25,6 +24,9 @@ from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.fsio import open_regular, read_bytes, read_json
 from pyruns_tui.workspace.layout import Layout
+
+if TYPE_CHECKING:
+    import subprocess  # (~5 ms to import: only a client that starts the runner needs it)
 
 START_TIMEOUT_S = 30.0
 LOG_ROTATE_BYTES = 1 << 20
@@ -149,6 +151,8 @@ class RunnerStart:
             finally:
                 os.close(self.read_fd)
                 self.read_fd = None
+            import subprocess
+
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
             if answer.startswith("ready "):
@@ -189,6 +193,8 @@ def begin_runner(layout: Layout) -> RunnerStart:
         read_fd, write_fd = os.pipe()
         log_fd = open_regular(paths.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
+        import subprocess
+
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pyruns_tui.runner.daemon.service",

@@ -8,6 +8,7 @@ Kinds: `argparse` -> `python script.py <argv from config.yaml>`; `pyruns_load` a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,16 @@ class ScriptParamsCache:
             self._value = params_of(self.layout)
             self._key = key
         return self._value
+
+    def warm_up(self) -> None:
+        """Import what building a launch needs and parse the workspace's script parameters now,
+        while the runner has nothing to do: PyYAML (a task's config.yaml) and the argparse model
+        cost ~35 ms to import, which the first task queued to an idle runner waited for. A
+        workspace whose parameters cannot be read is left to the launch, which reports it."""
+        from pyruns_tui.params import argv, yamlio  # noqa: F401
+
+        with contextlib.suppress(OSError, ValueError, PyrunsError):
+            self.get()
 
 
 def task_argv(

@@ -26,6 +26,10 @@ GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a sec
 class Placement(Ending):
     """The `Scheduler` layer that places queued tasks (slots, GPUs), starts runs and hears of their exits."""
 
+    def warm_up(self) -> None:
+        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up)."""
+        self._params.warm_up()
+
     def _start_what_fits(self, queued: list[Task]) -> list[Task]:
         """Start the queued tasks (in order) that fit; returns those still waiting, in order."""
         slots = self.concurrency - len(self.active)

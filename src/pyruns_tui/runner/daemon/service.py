@@ -153,6 +153,7 @@ class RunnerService:
             raise
         _report(ready_fd, f"ready {os.getpid()}")
         log(f"runner ready for workspace {self.layout.name!r} (gpus: {self.scheduler.backend.name})")
+        self.scheduler.warm_up()  # after `ready`: `runner start` does not wait for it
         idle_since: float | None = None
         while not self.exit_requested:
             timeout = self.scheduler.next_timeout()
