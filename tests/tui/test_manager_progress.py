@@ -14,9 +14,12 @@ STEPS = (
     "import os, sys, time\n"
     "from tqdm import tqdm\n"
     "bar = tqdm(total=10, desc='train', mininterval=0, miniters=1)\n"
+    "deadline = time.monotonic() + 120  # a test that failed before opening a gate leaves no task looping\n"
     "for step in range(1, 4):\n"
     "    bar.update(1)\n"
-    "    while not os.path.exists({gate!r} + str(step)): time.sleep(0.01)\n"
+    "    while not os.path.exists({gate!r} + str(step)):\n"
+    "        if time.monotonic() > deadline: sys.exit(3)\n"
+    "        time.sleep(0.01)\n"
 )
 
 
