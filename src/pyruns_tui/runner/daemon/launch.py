@@ -54,19 +54,15 @@ class ScriptParamsCache:
             self._key = key
         return self._value
 
-    def warm_up(self) -> str | None:
+    def warm_up(self) -> None:
         """Import what building a launch needs and parse the workspace's script parameters now,
         while the runner has nothing to do: PyYAML (a task's config.yaml) and the argparse model
-        cost ~35 ms to import, which the first task queued to an idle runner waited for. Returns
-        the workspace's script (None for the shell workspace). A workspace whose parameters
-        cannot be read is left to the launch, which reports it."""
+        cost ~35 ms to import, which the first task queued to an idle runner waited for. A
+        workspace whose parameters cannot be read is left to the launch, which reports it."""
         from pyruns_tui.params import argv, yamlio  # noqa: F401
-        from pyruns_tui.workspace.bootstrap import read_script_info
 
         with contextlib.suppress(OSError, ValueError, PyrunsError):
             self.get()
-            return read_script_info(self.layout).script
-        return None
 
 
 def task_argv(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from pathlib import Path
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import gpus as G
@@ -28,12 +27,8 @@ class Placement(Ending):
     """The `Scheduler` layer that places queued tasks (slots, GPUs), starts runs and hears of their exits."""
 
     def warm_up(self) -> None:
-        """Make the first launch as quick as the next ones, once the runner is ready: import and
-        parse what building one needs (ScriptParamsCache.warm_up), and read the git state of the
-        script's folder, where its tasks' git state is read (GitCache keeps it GIT_CACHE_S: the
-        tasks queued by the `run` that started this runner do not wait for git)."""
-        script = self._params.warm_up()
-        self._git.get(Path(script).parent if script else self.layout.project_dir)
+        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up)."""
+        self._params.warm_up()
 
     def _start_what_fits(self, queued: list[Task]) -> list[Task]:
         """Start the queued tasks (in order) that fit; returns those still waiting, in order."""
