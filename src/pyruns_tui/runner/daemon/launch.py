@@ -55,14 +55,19 @@ class ScriptParamsCache:
         return self._value
 
     def warm_up(self) -> None:
-        """Import what building a launch needs and parse the workspace's script parameters now,
-        while the runner has nothing to do: PyYAML (a task's config.yaml) and the argparse model
-        cost ~35 ms to import, which the first task queued to an idle runner waited for. A
-        workspace whose parameters cannot be read is left to the launch, which reports it."""
-        from pyruns_tui.params import argv, yamlio  # noqa: F401
+        """In an argparse script's workspace, import what building its tasks' command lines needs
+        and parse the script's parameters now, while the runner has nothing to do: PyYAML (a
+        task's config.yaml) and the argparse model cost ~35 ms to import, which the first task
+        queued to an idle runner waited for. Other workspaces need neither (a task queued while a
+        runner started would wait for them). A workspace whose parameters cannot be read is left
+        to the launch, which reports it."""
+        from pyruns_tui.workspace.bootstrap import read_script_info
 
         with contextlib.suppress(OSError, ValueError, PyrunsError):
-            self.get()
+            if read_script_info(self.layout).kind == "argparse":
+                from pyruns_tui.params import argv, yamlio  # noqa: F401
+
+                self.get()
 
 
 def task_argv(
