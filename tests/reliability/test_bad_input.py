@@ -288,6 +288,12 @@ CASES: list[Case] = [
          check=_listed(T1, "t_2-of-2")),
     Case("script-info-garbage", ("gen", "spec.yaml"), 1, "script_info.json", spec="seed: 1\n",
          setup=_write("_pyruns_/train/script_info.json", "nope")),
+    Case("script-info-array-ls", ("ls",), 1, r"script_info\.json is damaged \(not a JSON object\).*pyr-tui init",
+         setup=_write("_pyruns_/train/script_info.json", "[]")),
+    Case("script-info-wrong-type-gen", ("gen", "spec.yaml"), 1, "'pinned_params' has the wrong type", spec="seed: 1\n",
+         setup=_write("_pyruns_/train/script_info.json", '{"script": null, "kind": "argparse", "pinned_params": 5}')),
+    Case("script-info-damaged-init-repairs", ("init", "train.py"), 0, setup=_write("_pyruns_/train/script_info.json", "[]"),
+         writes=True, check=lambda p, out: _assert_in('"kind": "argparse"', (p / "_pyruns_/train/script_info.json").read_text())),
     Case("config-default-garbage", ("gen", "spec.yaml"), 1, "config_default.yaml", spec="seed: 1\n",
          setup=_write("_pyruns_/train/config_default.yaml", "::: [[[\n")),
     # logs

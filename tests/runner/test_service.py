@@ -144,3 +144,24 @@ def test_the_first_script_task_queued_to_a_runner_that_is_up_imports_nothing(pro
         assert imported == []
     finally:
         client.stop_runner(layout)
+
+
+def test_a_damaged_script_info_fails_the_tasks_not_the_runner(project: Project) -> None:
+    """valid JSON that is not a script_info (a list here) made the runner fail at its start, over
+    and over, leaving the tasks queued: they fail with the one-line reason and the runner stays."""
+    from pyruns_tui.workspace.bootstrap import init_workspace
+
+    script = project.dir / "train.py"
+    script.write_text("import argparse\nargparse.ArgumentParser().parse_args()\n")
+    layout = init_workspace(project.dir, script)
+    store = TaskStore(layout)
+    name = store.create_tasks([NewTask("a", {})], task_kind="argparse", script=str(script))[0].name
+    layout.script_info.write_text("[]")
+    try:
+        control.queue(store, [name])
+        task = control.wait(store, [name], timeout_s=60)[name]
+        assert task.status is Status.FAILED
+        assert "script_info.json is damaged (not a JSON object)" in (task.reason or "")
+        assert client.runner_alive(layout)
+    finally:
+        client.stop_runner(layout)

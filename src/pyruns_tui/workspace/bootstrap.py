@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,11 +57,43 @@ class ScriptInfo:
         return {**self.extra, **data}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ScriptInfo:
-        known = {"script", "kind", "created_at", "params", "subcommand", "pinned_params", "generated_sha",
-                 "warnings", "files_read"}
-        extra = {k: v for k, v in data.items() if k not in known and k != "schema_version"}
-        return cls(**{k: v for k, v in data.items() if k in known}, extra=extra)
+    def from_dict(cls, data: Any) -> ScriptInfo:
+        """The info `data` holds; ValueError saying what is wrong when it is not a script_info."""
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        for key, valid in _FIELD_CHECKS.items():
+            if key not in data:
+                if key in ("script", "kind"):
+                    raise ValueError(f"no {key!r}")
+            elif not valid(data[key]):
+                raise ValueError(f"{key!r} has the wrong type")
+        extra = {k: v for k, v in data.items() if k not in _FIELD_CHECKS and k != "schema_version"}
+        return cls(**{k: v for k, v in data.items() if k in _FIELD_CHECKS}, extra=extra)
+
+
+def _text_or_none(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+_FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "script": _text_or_none,
+    "kind": lambda value: isinstance(value, str),
+    "created_at": lambda value: isinstance(value, str),
+    "params": lambda value: isinstance(value, list) and all(isinstance(item, dict) for item in value),
+    "subcommand": _text_or_none,
+    "pinned_params": _texts,
+    "generated_sha": _text_or_none,
+    "warnings": _texts,
+    "files_read": _texts,
+}
+
+
+class DamagedScriptInfo(WorkspaceError):
+    """script_info.json is a regular file whose content is unusable (`init` writes a new one)."""
 
 
 def read_script_info(layout: Layout) -> ScriptInfo:
@@ -69,8 +103,12 @@ def read_script_info(layout: Layout) -> ScriptInfo:
         raise WorkspaceError(f"{layout.script_info} is missing; run `pyr-tui init SCRIPT.py`") from exc
     except NotRegularFile as exc:
         raise WorkspaceError(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise DamagedScriptInfo(f"{layout.script_info} is not valid JSON; run `pyr-tui init SCRIPT.py` again "
+                                "(it writes a new one)") from exc
     except (ValueError, TypeError) as exc:
-        raise WorkspaceError(f"{layout.script_info} is not valid JSON; run `pyr-tui init SCRIPT.py` again") from exc
+        raise DamagedScriptInfo(f"{layout.script_info} is damaged ({exc}); run `pyr-tui init SCRIPT.py` again "
+                                "(it writes a new one)") from exc
 
 
 def write_script_info(layout: Layout, info: ScriptInfo) -> None:
@@ -156,9 +194,13 @@ def init_workspace(
     if layout.is_shell:
         raise WorkspaceError("'_shell_' is reserved for the shell workspace; pick another name with -w")
     existing: ScriptInfo | None = None
+    damaged: str | None = None
     if layout.script_info.exists():
-        existing = read_script_info(layout)
-        if existing.script and Path(existing.script) != script.resolve() and Path(existing.script).exists():
+        try:
+            existing = read_script_info(layout)
+        except DamagedScriptInfo as exc:  # written anew below; a symlink or FIFO in its place is refused
+            damaged = str(exc).split(";")[0]
+        if existing and existing.script and Path(existing.script) != script.resolve() and Path(existing.script).exists():
             raise WorkspaceError(
                 f"workspace {layout.name!r} belongs to {existing.script}; name this one with -w NAME"
             )
@@ -171,6 +213,8 @@ def init_workspace(
     info.params = [p.to_dict() for p in params.params]
     info.subcommand = params.subcommand
     info.warnings = list(params.warnings)
+    if damaged:
+        info.warnings.append(f"{damaged}; wrote a new one (pinned columns are reset)")
     info.files_read = list(params.files_read)
     current = read_text(layout.config_default) if layout.config_default.exists() else None
     edited_by_hand = current is not None and info.generated_sha != _sha(current)

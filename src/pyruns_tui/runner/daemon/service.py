@@ -153,7 +153,10 @@ class RunnerService:
             raise
         _report(ready_fd, f"ready {os.getpid()}")
         log(f"runner ready for workspace {self.layout.name!r} (gpus: {self.scheduler.backend.name})")
-        self.scheduler.warm_up()  # after `ready`: `runner start` does not wait for it
+        try:
+            self.scheduler.warm_up()  # after `ready`: `runner start` does not wait for it
+        except Exception:  # noqa: BLE001 - only a head start: the first launch does it again and reports
+            log("warm-up failed:\n" + traceback.format_exc())
         idle_since: float | None = None
         while not self.exit_requested:
             timeout = self.scheduler.next_timeout()
