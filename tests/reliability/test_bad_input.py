@@ -294,6 +294,8 @@ CASES: list[Case] = [
          setup=_write("_pyruns_/train/script_info.json", '{"script": null, "kind": "argparse", "pinned_params": 5}')),
     Case("script-info-damaged-init-repairs", ("init", "train.py"), 0, setup=_write("_pyruns_/train/script_info.json", "[]"),
          writes=True, check=lambda p, out: _assert_in('"kind": "argparse"', (p / "_pyruns_/train/script_info.json").read_text())),
+    Case("paused-json-array-status", ("runner", "status"), 0, setup=_write("_pyruns_/train/.runner/paused.json", "[]"),
+         check=lambda p, out: _assert_in("paused: unreadable .runner/paused.json (`pyr-tui runner resume`", out)),
     Case("config-default-garbage", ("gen", "spec.yaml"), 1, "config_default.yaml", spec="seed: 1\n",
          setup=_write("_pyruns_/train/config_default.yaml", "::: [[[\n")),
     # logs

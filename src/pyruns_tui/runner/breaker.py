@@ -38,6 +38,8 @@ class Pause:
 
     @property
     def message(self) -> str:
+        if not self.tasks:  # not a broken batch: an unreadable paused.json, which keeps the queue paused
+            return self.error
         return f'{len(self.tasks)} tasks failed with "{self.error}"'
 
     def to_dict(self) -> dict[str, Any]:
