@@ -95,6 +95,10 @@ _FIELD_CHECKS: dict[str, Callable[[Any], bool]] = {
 class DamagedScriptInfo(WorkspaceError):
     """script_info.json is a regular file whose content is unusable (`init` writes a new one)."""
 
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}; run `pyr-tui init SCRIPT.py` again (it writes a new one)")
+        self.problem = problem  # what is wrong, without the advice
+
 
 def read_script_info(layout: Layout) -> ScriptInfo:
     try:
@@ -104,11 +108,9 @@ def read_script_info(layout: Layout) -> ScriptInfo:
     except NotRegularFile as exc:
         raise WorkspaceError(str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise DamagedScriptInfo(f"{layout.script_info} is not valid JSON; run `pyr-tui init SCRIPT.py` again "
-                                "(it writes a new one)") from exc
+        raise DamagedScriptInfo(f"{layout.script_info} is not valid JSON") from exc
     except (ValueError, TypeError) as exc:
-        raise DamagedScriptInfo(f"{layout.script_info} is damaged ({exc}); run `pyr-tui init SCRIPT.py` again "
-                                "(it writes a new one)") from exc
+        raise DamagedScriptInfo(f"{layout.script_info} is damaged ({exc})") from exc
 
 
 def write_script_info(layout: Layout, info: ScriptInfo) -> None:
@@ -199,7 +201,7 @@ def init_workspace(
         try:
             existing = read_script_info(layout)
         except DamagedScriptInfo as exc:  # written anew below; a symlink or FIFO in its place is refused
-            damaged = str(exc).split(";")[0]
+            damaged = exc.problem
         if existing and existing.script and Path(existing.script) != script.resolve() and Path(existing.script).exists():
             raise WorkspaceError(
                 f"workspace {layout.name!r} belongs to {existing.script}; name this one with -w NAME"
