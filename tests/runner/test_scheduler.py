@@ -8,6 +8,7 @@ import stat
 import sys
 
 import psutil
+import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
@@ -226,3 +227,58 @@ def test_the_first_pass_over_many_tasks_leaves_to_the_scan_index_what_it_settles
     # settle (queued, or changed behind its back) are
     assert {*queued, by_hand} <= set(first) and len(first) <= INDEX_AFTER + 3
     assert parsed == []  # and from then on every task is remembered by its stat
+
+
+def test_a_slow_git_holds_only_the_tasks_of_its_folder(project: Project, tmp_path, monkeypatch) -> None:
+    """The git state a run records is read in a thread: while `git` hangs on one folder (a large
+    repository on a network filesystem), a task of another folder starts and ends, and the
+    waiting task starts once its git state is known, with it. The runner used to wait for git
+    in its loop, give up after 2 s and start the task with no git state."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from pyruns_tui.workspace.bootstrap import init_workspace
+    from pyruns_tui.workspace.store import TaskStore
+
+    real_git = shutil.which("git")
+    if real_git is None:
+        pytest.skip("git is not installed")
+    slow, quick = project.dir / "slow", project.dir / "quick"
+    for folder in (slow, quick):
+        folder.mkdir()
+        (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "HOME": str(tmp_path), "PATH": os.environ["PATH"]}
+    for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
+        subprocess.run([real_git, "-C", str(slow), *args], check=True, capture_output=True, env=env)
+    head = subprocess.run([real_git, "-C", str(slow), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True, env=env).stdout.strip()
+    gate = tmp_path / "git-may-answer"
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "git").write_text(  # the real git, except that it hangs on `slow` until the test opens the gate
+        "#!/bin/sh\n"
+        f'if [ "$2" = {shlex.quote(str(slow))} ]; then\n'
+        f"  i=0; while [ ! -e {shlex.quote(str(gate))} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+        "fi\n"
+        f'exec {shlex.quote(real_git)} "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    layout = init_workspace(project.dir, slow / "main.py")
+    store = TaskStore(layout)
+    waits = store.create_tasks([NewTask("waits", {})], task_kind="plain", script=str(slow / "main.py"))[0].name
+    runs = store.create_tasks([NewTask("runs", {})], task_kind="plain", script=str(quick / "main.py"))[0].name
+    try:
+        control.queue(store, [waits, runs])
+        done = control.wait(store, [runs], timeout_s=60)[runs]
+        assert done.status is Status.COMPLETED and layout.run_log(runs, 1).read_bytes() == b"ran in quick\n"
+        assert done.runs[0].git is None  # `quick` is no repository
+        assert store.get(waits).status is Status.QUEUED  # its git state is not known yet
+        gate.touch()
+        task = control.wait(store, [waits], timeout_s=60)[waits]
+        assert task.status is Status.COMPLETED and layout.run_log(waits, 1).read_bytes() == b"ran in slow\n"
+        assert task.runs[0].git is not None and task.runs[0].git["commit"] == head
+    finally:
+        gate.touch()
+        client.stop_runner(layout)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 from pyruns_tui.runner.redact import REDACTED, is_secret, redact_env  # noqa: F401  (re-exported)
 
-GIT_TIMEOUT_S = 2.0
+GIT_TIMEOUT_S = 2.0  # per git command, where the caller waits for it
+GIT_BACKGROUND_TIMEOUT_S = 60.0  # per git command read in a thread: nobody is blocked meanwhile
 GIT_CACHE_S = 10.0
 
 
@@ -27,12 +34,12 @@ def resolve_python(executable: str) -> str:
     return shutil.which(executable) or executable
 
 
-def _git(directory: Path, *args: str) -> str | None:
+def _git(directory: Path, *args: str, timeout_s: float = GIT_TIMEOUT_S) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(directory), *args],
             capture_output=True,
-            timeout=GIT_TIMEOUT_S,
+            timeout=timeout_s,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
             stdin=subprocess.DEVNULL,
         )
@@ -43,16 +50,16 @@ def _git(directory: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", "replace").strip()
 
 
-def read_git(directory: Path) -> dict[str, Any] | None:
+def read_git(directory: Path, timeout_s: float = GIT_TIMEOUT_S) -> dict[str, Any] | None:
     """`{"commit", "dirty", "branch", "root"}` of the repository holding `directory`, or None."""
-    head = _git(directory, "rev-parse", "HEAD", "--abbrev-ref", "HEAD", "--show-toplevel")
+    head = _git(directory, "rev-parse", "HEAD", "--abbrev-ref", "HEAD", "--show-toplevel", timeout_s=timeout_s)
     if head is None:
         return None
     lines = head.splitlines()
     if len(lines) < 3:
         return None
     commit, branch, root = lines[0], lines[1], lines[2]
-    status = _git(directory, "status", "--porcelain", "--untracked-files=no")
+    status = _git(directory, "status", "--porcelain", "--untracked-files=no", timeout_s=timeout_s)
     return {
         "commit": commit,
         "dirty": None if status is None else bool(status),
@@ -67,6 +74,7 @@ class GitCache:
     def __init__(self, ttl_s: float = GIT_CACHE_S) -> None:
         self.ttl_s = ttl_s
         self._cache: dict[Path, tuple[float, dict[str, Any] | None]] = {}
+        self._reading: dict[Path, _Read] = {}  # folders a thread is reading now
 
     def get(self, directory: Path) -> dict[str, Any] | None:
         now = time.monotonic()
@@ -76,3 +84,43 @@ class GitCache:
         info = read_git(directory) if directory.is_dir() else None
         self._cache[directory] = (now, info)
         return info
+
+    def read(self, directory: Path, loop: asyncio.AbstractEventLoop, then: Callable[[], None],
+             wait_s: float) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the git state of `directory`) from the cache, or read in a thread of its own
+        and waited for up to `wait_s` when this call starts the read; (False, None) while that
+        read goes on, and `then()` is called on `loop` once it is done. A `git status` of a large
+        repository on a network filesystem takes seconds, during which the runner's loop would
+        handle no exit, stop or output."""
+        hit = self._cache.get(directory)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return True, hit[1]
+        pending = self._reading.get(directory)
+        if pending is None:
+            try:
+                pending = self._reading[directory] = _Read(directory, loop, then)
+            except RuntimeError:  # no thread to be had (a process limit): read it here, as before
+                return True, self.get(directory)
+            pending.done.wait(wait_s)
+        if not pending.done.is_set():
+            return False, None
+        del self._reading[directory]
+        self._cache[directory] = (time.monotonic(), pending.info)
+        return True, pending.info
+
+
+class _Read:
+    """One folder's git state being read in a daemon thread (GitCache.read)."""
+
+    def __init__(self, directory: Path, loop: asyncio.AbstractEventLoop, then: Callable[[], None]) -> None:
+        self.done = threading.Event()
+        self.info: dict[str, Any] | None = None
+
+        def work() -> None:
+            with contextlib.suppress(Exception):  # (read_git itself returns None on any git failure)
+                self.info = read_git(directory, GIT_BACKGROUND_TIMEOUT_S) if directory.is_dir() else None
+            self.done.set()
+            with contextlib.suppress(RuntimeError):  # the loop closed: the runner is exiting
+                loop.call_soon_threadsafe(then)
+
+        threading.Thread(target=work, name="git-read", daemon=True).start()
