@@ -76,13 +76,19 @@ class GitCache:
         self._cache: dict[Path, tuple[float, dict[str, Any] | None]] = {}
         self._reading: dict[Path, _Read] = {}  # folders a thread is reading now
 
-    def get(self, directory: Path) -> dict[str, Any] | None:
-        now = time.monotonic()
+    def _known(self, directory: Path) -> tuple[bool, dict[str, Any] | None]:
+        """(True, its state) while a read of `directory` is younger than the cache's time."""
         hit = self._cache.get(directory)
-        if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        info = read_git(directory) if directory.is_dir() else None
-        self._cache[directory] = (now, info)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return True, hit[1]
+        return False, None
+
+    def get(self, directory: Path) -> dict[str, Any] | None:
+        known, info = self._known(directory)
+        if not known:
+            now = time.monotonic()
+            info = read_git(directory) if directory.is_dir() else None
+            self._cache[directory] = (now, info)
         return info
 
     def read(self, directory: Path, loop: asyncio.AbstractEventLoop, then: Callable[[], None],
@@ -92,9 +98,9 @@ class GitCache:
         read goes on, and `then()` is called on `loop` once it is done. A `git status` of a large
         repository on a network filesystem takes seconds, during which the runner's loop would
         handle no exit, stop or output."""
-        hit = self._cache.get(directory)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
-            return True, hit[1]
+        known, info = self._known(directory)
+        if known:
+            return True, info
         pending = self._reading.get(directory)
         if pending is None:
             try:
