@@ -10,6 +10,7 @@ import contextlib
 import os
 import shlex
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +46,13 @@ def py(code: str) -> str:
     that kills a shell's child reaches the runner only as the shell's exit code 128+N.
     """
     return f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` as a neutral user (no config of ours read); its output."""
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(repo)}
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
 
 
 @dataclass

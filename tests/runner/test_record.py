@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pyruns_tui.runner.daemon.record import REDACTED, read_git, redact_env
+from tests.runner.harness import git
 
 
 def test_secret_names_are_redacted_case_insensitively() -> None:
@@ -24,19 +25,13 @@ def test_passwords_inside_urls_are_masked() -> None:
     assert "hunter2" not in str(out)
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(repo)})
-
-
 def test_git_commit_and_dirty_flag_of_the_scripts_repository(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)
-    _git(repo, "init", "-q")
+    git(repo, "init", "-q")
     (repo / "train.py").write_text("print(1)\n")
-    _git(repo, "add", "train.py")
-    _git(repo, "commit", "-q", "-m", "one")
+    git(repo, "add", "train.py")
+    git(repo, "commit", "-q", "-m", "one")
     info = read_git(repo / "sub")
     assert info is not None and len(info["commit"]) == 40 and info["dirty"] is False
     assert Path(info["root"]).resolve() == repo.resolve()

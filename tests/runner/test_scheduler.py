@@ -14,7 +14,7 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import NewTask
-from tests.runner.harness import Project, until
+from tests.runner.harness import Project, git, until
 
 
 def test_a_task_completes_with_a_full_run_record(project: Project, monkeypatch) -> None:
@@ -236,7 +236,6 @@ def test_a_slow_git_holds_only_the_tasks_of_its_folder(project: Project, tmp_pat
     in its loop, give up after 2 s and start the task with no git state."""
     import shlex
     import shutil
-    import subprocess
 
     from pyruns_tui.workspace.bootstrap import init_workspace
     from pyruns_tui.workspace.store import TaskStore
@@ -248,12 +247,9 @@ def test_a_slow_git_holds_only_the_tasks_of_its_folder(project: Project, tmp_pat
     for folder in (slow, quick):
         folder.mkdir()
         (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-           "HOME": str(tmp_path), "PATH": os.environ["PATH"]}
     for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
-        subprocess.run([real_git, "-C", str(slow), *args], check=True, capture_output=True, env=env)
-    head = subprocess.run([real_git, "-C", str(slow), "rev-parse", "HEAD"], check=True, capture_output=True,
-                          text=True, env=env).stdout.strip()
+        git(slow, *args)
+    head = git(slow, "rev-parse", "HEAD").strip()
     gate = tmp_path / "git-may-answer"
     shim = tmp_path / "bin"
     shim.mkdir()
