@@ -9,7 +9,10 @@ Each sample of ours is a fresh batch (`gen`, then `runner start`, then the timed
 just made. `--other DIR` times that checkout's code (its `src/` first on PYTHONPATH) with the
 same interpreter. xargs and GNU parallel run the same script with nothing recorded. Prints
 medians of wall seconds and of machine CPU seconds (user + system of every process, from
-/proc/stat). Linux only; not a test.
+/proc/stat), then where each tool's CPU went, by role: the tasks themselves, the command
+(`pyr-tui run`, `xargs`, `parallel`), and ours' runner, spawner and pooled supervisors (from
+/proc/PID/stat of the runner and everything under it, before and after the batch; the pool keeps
+its workers for 60 s, so none exits during a batch). Linux only; not a test.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -24,6 +28,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROLES = ("tasks", "command", "runner", "spawner", "supervisors")
 
 SCRIPT = ('import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument("--i", type=int, default=0)\n'
           "parser.parse_args()\n")
@@ -54,7 +60,7 @@ class Ours:
         return subprocess.run([sys.executable, "-m", "pyruns_tui", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True).stdout
 
-    def sample(self, tasks: int, jobs: int) -> tuple[float, float]:
+    def sample(self, tasks: int, jobs: int) -> Sample:
         if self.made:
             self.cmd("rm", *self.made)
         prefix = f"b{self.batches}"
@@ -63,18 +69,76 @@ class Ours:
         self.made = json.loads(self.cmd("gen", f"{prefix}.yaml", "-n", prefix, "--json"))["tasks"]
         self.cmd("runner", "start")
         time.sleep(0.3)  # its start-up done: "runner already up"
+        runner = json.loads(self.cmd("runner", "status", "--json"))["runner"]["pid"]
+        before = tree_cpu(runner)
         try:
-            return timed([sys.executable, "-m", "pyruns_tui", "run", "-j", str(jobs), "--wait", *self.made],
-                         self.root, self.env)
+            sample = timed([sys.executable, "-m", "pyruns_tui", "run", "-j", str(jobs), "--wait", *self.made],
+                           self.root, self.env)
+            after = tree_cpu(runner)
         finally:
             self.cmd("runner", "stop")
+        sample.roles.update({role: after[role] - before.get(role, 0.0) for role in after})
+        sample.roles["tasks"] = sample.roles.pop("reaped")
+        return sample
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+class Sample:
+    """One batch: wall and machine CPU seconds, and CPU seconds by role (ROLES)."""
+
+    def __init__(self, wall: float, cpu: float, roles: dict[str, float]) -> None:
+        self.wall, self.cpu, self.roles = wall, cpu, roles
+
+
+def _stat(pid: int) -> tuple[float, float] | None:
+    """(own CPU s, CPU s of its reaped children) of process `pid`, None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def tree_cpu(runner: int) -> dict[str, float]:
+    """CPU seconds so far of the runner, its spawner, the spawner's pooled supervisors, and what
+    those supervisors reaped (the tasks)."""
+    roles = dict.fromkeys(("runner", "spawner", "supervisors", "reaped"), 0.0)
+    own = _stat(runner)
+    if own is None:
+        return roles
+    roles["runner"] = own[0]
+    for spawner in _children(runner):
+        stat = _stat(spawner)
+        if stat is None:
+            continue
+        roles["spawner"] += stat[0]
+        for worker in _children(spawner):
+            stat = _stat(worker)
+            if stat is not None:
+                roles["supervisors"] += stat[0]
+                roles["reaped"] += stat[1]
+    return roles
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run `argv`; its CPU (and that of everything it reaped) is the role "command"."""
     cpu = machine_cpu_s()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start, machine_cpu_s() - cpu
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    return Sample(wall, machine_cpu_s() - cpu, {"command": used})
 
 
 def main() -> None:
@@ -100,7 +164,7 @@ def main() -> None:
     if shutil.which("parallel"):
         peers[f"GNU parallel -j {args.jobs}"] = ["parallel", "--will-cite", "-j", str(args.jobs), python, "task.py",
                                                  "--i", "{}", ":::", *map(str, range(args.tasks))]
-    samples: dict[str, list[tuple[float, float]]] = {o.label: [] for o in ours} | {k: [] for k in peers}
+    samples: dict[str, list[Sample]] = {o.label: [] for o in ours} | {k: [] for k in peers}
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     try:
         for _ in range(args.repeats):
@@ -114,13 +178,19 @@ def main() -> None:
     what = "no-op" if not args.sleep else f"{args.sleep:g} s"
     print(f"{args.tasks} x {what} tasks at -j {args.jobs}, {args.repeats} interleaved samples, "
           f"{os.cpu_count()} CPUs, load average {load} before")
-    base = statistics.median(s[0] for s in samples[f"xargs -P {args.jobs}"])
+    base = statistics.median(s.wall for s in samples[f"xargs -P {args.jobs}"])
     print(f"| {'what':<40} | {'wall s':>7} | {'vs xargs':>8} | {'machine CPU s':>13} | samples")
     for label, values in samples.items():
-        wall = statistics.median(v[0] for v in values)
-        cpu = statistics.median(v[1] for v in values)
+        wall = statistics.median(v.wall for v in values)
+        cpu = statistics.median(v.cpu for v in values)
         print(f"| {label[:40]:<40} | {wall:7.3f} | {wall / base:7.2f}x | {cpu:13.2f} | "
-              + " ".join(f"{v[0]:.2f}" for v in values))
+              + " ".join(f"{v.wall:.2f}" for v in values))
+    print("\nCPU by role, ms per task (medians; xargs' and parallel's tasks are in their command's figure)")
+    print(f"| {'what':<40} | " + " | ".join(f"{role:>11}" for role in ROLES))
+    for label, values in samples.items():
+        cells = [statistics.median(v.roles.get(role, 0.0) for v in values) * 1000 / args.tasks
+                 if any(role in v.roles for v in values) else None for role in ROLES]
+        print(f"| {label[:40]:<40} | " + " | ".join(f"{c:11.2f}" if c is not None else f"{'':>11}" for c in cells))
 
 
 if __name__ == "__main__":
