@@ -89,6 +89,40 @@ async def test_gen_refuses_what_the_generator_refuses(argparse_ws: Layout, spec_
     assert [p.name for p in argparse_ws.tasks_dir.iterdir()] == []
 
 
+LIST_SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
+p.add_argument("--tags", nargs="*", default=[])
+p.add_argument("--data", required=True)
+print(vars(p.parse_args()))
+"""
+
+
+@pytest.mark.parametrize(("spec_text", "shown"), [
+    ('data: x\ntags: "[a] | [b, --c]"\n', "tags: list item '--c' starts with '-' and would be read as a flag"),
+    ('data: x\nbetas: "[0.9, 0.99] | [0.9]"\n', "betas: takes exactly 2 values, got 1"),
+    ("tags: [a]\n", "data: required by the script (--data); set a value"),
+])
+async def test_gen_refuses_what_every_launch_would_refuse(tmp_path: Path, spec_text: str, shown: str) -> None:
+    """A value the launch cannot pass (build_argv) is refused before a task is written, by both
+    faces, in the launch's words; before, each such task was created and failed when it ran."""
+    (tmp_path / "train.py").write_text(LIST_SCRIPT)
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    (tmp_path / "spec.yaml").write_text(spec_text)
+    cli = pyr(tmp_path, "gen", "spec.yaml", "-n", "cli", "--run")
+    problems = await generator_create(layout, spec_text, "tui")
+    assert cli.code == 1 and "Traceback" not in cli.err
+    assert cli.err == f"pyr-tui: error: {shown}\n"
+    assert problems and problems[0] == shown
+    assert TaskStore(layout).names() == []
+    assert [p.name for p in layout.tasks_dir.iterdir()] == []
+    good = 'data: x\ntags: "[a] | [b, c]"\nbetas: "[0.9, 0.99] | [1, -2]"\n'
+    (tmp_path / "good.yaml").write_text(good)
+    assert pyr(tmp_path, "gen", "good.yaml", "-n", "good").code == 0
+    assert len(TaskStore(layout).names()) == 4
+
+
 @pytest.mark.parametrize("kind", ["argparse", "shell"])
 async def test_gen_and_the_generator_create_the_same_tasks(tmp_path: Path, kind: str) -> None:
     if kind == "shell":

@@ -23,7 +23,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import same_value
 
-__all__ = ["build_argv"]
+__all__ = ["LaunchCheck", "build_argv"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test
 _CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
@@ -194,10 +194,10 @@ class _Builder:
 
     def key_items(self, key: str, value: Any, specs: list[ParamSpec], default: Any,
                   resolved: bool) -> list[str]:
-        """The first spec of `key` that can express `value`; none needed if it is the default."""
+        """The first spec of `key` that can express `value`; none needed if it is the default.
+        _Cannot (the first spec's reason) when none can."""
         if isinstance(value, dict):
-            raise ParamsError(f"config key {key!r} holds a mapping; an argparse script takes "
-                              "flat values (one key per argument)")
+            raise _Cannot(f"{key!r} holds a mapping; an argparse script takes flat values (one key per argument)")
         reasons = []
         for spec in specs:
             try:
@@ -206,7 +206,43 @@ class _Builder:
                 reasons.append(str(exc))
         if resolved and same_value(value, default):
             return []
-        raise ParamsError(f"config key {reasons[0]} (fix config.yaml)")
+        raise _Cannot(reasons[0])
+
+    def required(self, key: str, spec: ParamSpec) -> str:
+        where = spec.key if spec.positional else self.flag(spec)
+        return f"{key!r} is required by the script ({where}); set a value"
+
+
+class LaunchCheck:
+    """Whether the launch (`build_argv`) can pass a value of one parameter, asked before any task
+    is written: `gen` and the Generator refuse what every run of the task would fail on
+    (`tags: [--x]`, three values for `nargs=2`, a required parameter left empty)."""
+
+    def __init__(self, sp: ScriptParams) -> None:
+        self.sp = sp
+        self.builder = _Builder(sp)
+        self.defaults = sp.defaults()
+
+    def problem(self, key: str, value: Any) -> str | None:
+        """Why `value` cannot be passed for the script's parameter `key`, as `build_argv` would
+        say it (without the key); None when it can, or when `key` is none of the script's."""
+        if self.sp.kind == "pyruns_load" or key not in self.defaults:
+            return None
+        specs = self.sp.specs_for(key)
+        value = _plain(value)
+        try:
+            if value is None:
+                if specs[0].required:
+                    raise _Cannot(self.builder.required(key, specs[0]))
+                return None
+            self.builder.key_items(key, value, specs, self.defaults[key], specs[0].default_resolved)
+        except _Cannot as exc:  # "'betas' takes exactly 2 values" -> "takes exactly 2 values"
+            reason, named = str(exc), repr(key)
+            for lead in (named + ": ", named + " is ", named + " "):
+                if reason.startswith(lead):
+                    return reason[len(lead):]
+            return reason
+        return None
 
 
 def _variable(spec: ParamSpec) -> bool:
@@ -241,12 +277,12 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
         value = config.get(key, defaults[key] if first.positional else None)
         if value is None:
             if first.required:
-                where = first.key if first.positional else builder.flag(first)
-                raise ParamsError(f"config key {key!r} is required by the script ({where}); "
-                                  "set a value")
+                raise ParamsError(f"config key {builder.required(key, first)}")
             continue
-        resolved = first.default_resolved
-        items = builder.key_items(key, value, specs, defaults[key], resolved)
+        try:
+            items = builder.key_items(key, value, specs, defaults[key], first.default_resolved)
+        except _Cannot as exc:  # (a mapping is no typo to fix in place: no hint)
+            raise ParamsError(f"config key {exc}{'' if isinstance(value, dict) else ' (fix config.yaml)'}") from None
         positional, fixed, variable = blocks[first.subcommand]
         if first.positional:
             positional += items

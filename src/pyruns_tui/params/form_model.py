@@ -9,15 +9,20 @@ Pure functions, no widgets: the param form and the YAML editor both use them.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Union
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Union
 
 from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
 from pyruns_tui.params.yamlio import parse_scalar
+
+if TYPE_CHECKING:
+    from pyruns_tui.params.param_spec import ScriptParams
 
 Path = tuple[str, ...]
 KINDS = ("text", "int", "float", "choice", "switch", "list")
@@ -38,6 +43,8 @@ class FieldModel:
     group: str | None = None
     unresolved: str | None = None  # the default's source text when it could not be resolved
     str_typed: bool = False  # a declared string: plain text is never re-typed as a number
+    # why the launch could not pass a value (argv.LaunchCheck), when the form knows the script
+    launch_check: Callable[[Any], str | None] | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -191,14 +198,22 @@ def build_form(
     spec: Mapping[str, Any],
     params: Sequence[Mapping[str, Any]] = (),
     defaults: Mapping[str, Any] | None = None,
+    script: ScriptParams | None = None,
 ) -> FormModel:
     """The form of `spec`: one field per leaf, argparse groups and nested mappings as sections.
 
     Kinds come from the argparse specs (`params`, ParamSpec dicts), else from the value the key
-    has in `defaults` (config_default), else from the current value.
+    has in `defaults` (config_default), else from the current value. With `script` (an argparse
+    script's ScriptParams), each of its parameters' fields also checks what the launch would
+    refuse (`check_value`), with the launch's own rules.
     """
     by_key = _first_specs(params)
     defaults = defaults if defaults is not None else spec
+    launch = None
+    if script is not None and script.kind == "argparse":
+        from pyruns_tui.params.argv import LaunchCheck
+
+        launch = LaunchCheck(script)
 
     def build(mapping: Mapping[str, Any], prefix: Path) -> list[FieldModel | SectionModel]:
         items: list[FieldModel | SectionModel] = []
@@ -208,7 +223,10 @@ def build_form(
                 items.append(SectionModel(title=str(key), items=tuple(build(value, path)), mapping=True))
                 continue
             default = get_path(defaults, path, value)
-            items.append(field_for(path, default, by_key.get(".".join(path))))
+            leaf = field_for(path, default, by_key.get(".".join(path)))
+            if launch is not None and len(path) == 1:
+                leaf = replace(leaf, launch_check=functools.partial(launch.problem, path[0]))
+            items.append(leaf)
         return items
 
     # argparse groups become sections placed where their first field was
@@ -353,15 +371,17 @@ def _type_problem(item: Any, field: FieldModel) -> str | None:
 
 
 def check_value(value: Any, field: FieldModel) -> str | None:
-    """Why a spec value does not fit its field (bad grid syntax, wrong type), or None."""
+    """Why a spec value does not fit its field (bad grid syntax, wrong type, a value the launch
+    could not pass: `launch_check`), or None."""
     try:
         items = _values(value, field.key)
     except GridError as exc:
         message = str(exc)
         prefix = f"{field.key}: "
         return message[len(prefix):] if message.startswith(prefix) else message
+    check = field.launch_check
     for item in items:
-        problem = _type_problem(item, field)
+        problem = _type_problem(item, field) or (check(item) if check is not None else None)
         if problem:
             return problem
     return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.errors import GridError, PyrunsError
-from pyruns_tui.workspace.bootstrap import read_script_info
+from pyruns_tui.workspace.bootstrap import params_of, read_script_info
 from pyruns_tui.workspace.generate import (
     Plan,
     check_storable,
@@ -69,7 +69,8 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
         return merge_shell_defaults(spec, defaults)
     info = read_script_info(layout)
     merged = merge_defaults(spec, defaults, strict=info.kind == "argparse")
-    problems = spec_problems(merged, build_form(merged, info.params, defaults))
+    script = params_of(layout, info) if info.kind == "argparse" else None  # what each launch will check
+    problems = spec_problems(merged, build_form(merged, info.params, defaults, script))
     if problems:
         key, problem = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -238,11 +238,12 @@ def init_shell_workspace(cwd: Path) -> Layout:
     return layout
 
 
-def params_of(layout: Layout) -> Any:
-    """The ScriptParams recorded for a workspace (what argv building needs)."""
+def params_of(layout: Layout, info: ScriptInfo | None = None) -> Any:
+    """The ScriptParams recorded for a workspace (what argv building needs); `info`: its
+    script_info.json, when the caller has read it already."""
     from pyruns_tui.params.argparse_ast import ScriptParams
 
-    info = read_script_info(layout)
+    info = read_script_info(layout) if info is None else info
     try:
         return ScriptParams.from_dict({"params": info.params, "kind": info.kind, "subcommand": info.subcommand})
     except (KeyError, TypeError, ValueError, PyrunsError) as exc:

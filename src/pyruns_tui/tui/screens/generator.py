@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on, work
@@ -44,9 +45,12 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe, split_task_keys
-from pyruns_tui.workspace.bootstrap import read_script_info
+from pyruns_tui.workspace.bootstrap import params_of, read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
+
+if TYPE_CHECKING:
+    from pyruns_tui.params.param_spec import ScriptParams
 
 PREVIEW_DEBOUNCE_S = 0.05
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
@@ -134,6 +138,10 @@ class GeneratorScreen(PyrunsScreen):
             self.defaults, self.start_problem = {}, str(exc)
         info = self.pyruns.state.script_info
         self.params: list[dict[str, Any]] = list(info.params)
+        self.script: ScriptParams | None = None  # the launch's checks of each field (gen's)
+        if info.kind == "argparse":
+            with contextlib.suppress(PyrunsError):  # unreadable: Create says it, as `gen` does
+                self.script = params_of(layout, info)
         self.pinned: list[str] = list(info.pinned_params)
 
     def compose_body(self) -> ComposeResult:
@@ -153,7 +161,7 @@ class GeneratorScreen(PyrunsScreen):
                     if self.shell:
                         yield ShellForm(self.base_text, id="gen-form")
                     else:
-                        model = build_form(self.defaults, self.params)
+                        model = build_form(self.defaults, self.params, script=self.script)
                         yield ParamForm(model, self.defaults, self.pinned, id="gen-form")
                     yield YamlEditor(self.base_text, id="gen-yaml")
                 with Horizontal(id="gen-actions"):
@@ -225,8 +233,9 @@ class GeneratorScreen(PyrunsScreen):
                 return {}, [str(exc)]
             if self.shell:
                 return spec, []
-            model = build_form(spec, self.params, self.defaults)
-            problems = [f"{key}: {problem}" for key, problem in spec_problems(spec, model)]
+            merged = merge_defaults(spec, self.defaults, strict=False)  # whole, as `gen` checks it
+            model = build_form(merged, self.params, self.defaults, self.script)
+            problems = [f"{key}: {problem}" for key, problem in spec_problems(merged, model)]
         elif self.shell:
             try:
                 return self.shell_form.spec(), []
@@ -386,7 +395,7 @@ class GeneratorScreen(PyrunsScreen):
         if form.fits(spec):
             form.set_spec(spec)
         else:
-            await form.rebuild(build_form(spec, self.params, self.defaults), spec)
+            await form.rebuild(build_form(spec, self.params, self.defaults, self.script), spec)
         self.schedule_preview()
 
     def focused_row(self) -> FieldRow | None:
