@@ -20,6 +20,15 @@ def test_run_wait_exits_zero_when_all_complete_and_one_otherwise(project: Projec
     assert "bad: failed (exit code 2)" in capsys.readouterr().out
 
 
+def test_log_of_a_task_that_could_not_start_says_why(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    name = project.add("empty", command=" ")
+    assert project.cli("run", name, "--wait") == 1
+    capsys.readouterr()
+    assert project.cli("log", name) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has not run yet (status failed: " in err and "config.sh is empty" in err, err
+
+
 def test_run_of_an_unknown_task_is_an_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     assert project.cli("run", "nope") == 1
     assert "no task named 'nope'" in capsys.readouterr().err

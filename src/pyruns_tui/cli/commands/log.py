@@ -105,10 +105,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     task = store.get(name)
     if args.follow and args.run is None and task.status is Status.QUEUED:
         task = _wait_for_start(store, name)
-    if not task.runs:
-        raise WorkspaceError(
-            f"task {name!r} has not run yet (status {task.status.value}); start it with `pyr-tui run {name}`"
-        )
+    if not task.runs:  # (a task that could not start says why, as the Monitor does)
+        why = f"{task.status.value}: {task.reason}" if task.reason else task.status.value
+        raise WorkspaceError(f"task {name!r} has not run yet (status {why}); start it with `pyr-tui run {name}`")
     index = args.run if args.run is not None else task.runs[-1].index
     if not any(r.index == index for r in task.runs):
         known = ", ".join(str(r.index) for r in task.runs)
