@@ -91,3 +91,16 @@ def test_attach_starts_a_runner_only_when_active_tasks_have_none(project: Projec
     until(lambda: "re-adopted" in project.runner_paths.log.read_text(), what="the adoption")
     release()  # type: ignore[operator]
     assert project.wait(name)[name].status is Status.COMPLETED
+
+
+def test_a_run_whose_start_record_a_power_loss_undid_starts_with_an_empty_log(project: Project) -> None:
+    """The runner's start record is not synced (docs/workspace.md): after a power loss the task can
+    be `queued` again with its run 1 log on disk. The new run 1 must not append to that output."""
+    name = project.add("again", "print('second start')")
+    log = project.layout.run_log(name, 1)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"first start, cut by the power loss\n")
+    control.queue(project.store, [name])
+    task = project.wait(name)[name]
+    assert task.status is Status.COMPLETED and [r.index for r in task.runs] == [1]
+    assert project.log(name) == b"second start\n"

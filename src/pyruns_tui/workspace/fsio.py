@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import math
@@ -103,6 +104,8 @@ SHARED_MODE = 0o666  # workspace files: the umask decides who else may read and 
 
 def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHARED_MODE) -> os.stat_result:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole.
+    With `fsync`, durable on return: the file is synced before the rename, its folder after it
+    (without the folder's sync a power loss can undo the rename and bring the old file back).
     Returns the stat of what was written (the rename keeps inode, mtime and size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -125,6 +128,8 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHA
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if fsync:
+        fsync_dir(path.parent)
     return written
 
 
@@ -232,14 +237,33 @@ def sync_filesystem(path: Path) -> None:
         os.sync()
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename inside directory `path` durable."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+# what a directory's sync may fail with where the filesystem cannot do it (some network and FUSE
+# filesystems), or where the folder cannot be opened for reading: nothing to make durable then.
+# Anything else (EIO: a write-back failed) is raised: what was written may not be on disk.
+_NO_DIR_SYNC = frozenset({errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM})
+
+
+def fsync_dir(path: Path | str) -> None:
+    """Make a rename inside directory `path` durable (OSError when its sync fails)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        if exc.errno in _NO_DIR_SYNC:
+            return
+        raise
+    try:
+        fsync_dir_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir_fd(fd: int) -> None:
+    """`fsync_dir` of an open directory."""
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_DIR_SYNC:
+            raise
 
 
 class WorkspaceLock:

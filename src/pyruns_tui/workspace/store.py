@@ -19,7 +19,7 @@ from pyruns_tui.workspace.fsio import (
     atomic_write,
     atomic_write_json,
     dump_json,
-    fsync_dir,
+    fsync_dir_fd,
     read_bytes,
     read_json,
     read_text,
@@ -489,8 +489,7 @@ class TaskStore:
                         os.rename(task.name, task.name, src_dir_fd=stage_fd, dst_dir_fd=tasks_fd)
                 finally:
                     os.close(stage_fd)
-                with contextlib.suppress(OSError):  # as fsync_dir: some filesystems refuse it
-                    os.fsync(tasks_fd)
+                fsync_dir_fd(tasks_fd)
             finally:
                 os.close(tasks_fd)
                 import shutil  # (~3 ms to import, with its compression modules: not for every reader)
@@ -540,12 +539,12 @@ class TaskStore:
                 if task.name not in self._broken:
                     info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
                     info["trashed_at"] = now_iso()
-                    atomic_write_json(self.layout.task_info(task.name), info, mode=info_mode(info))
+                    atomic_write_json(self.layout.task_info(task.name), info, fsync=False, mode=info_mode(info))
                 os.rename(self.layout.task_dir(task.name), self.layout.trashed_task_dir(trash_name))
                 self.forget(task.name)
                 moved.append(trash_name)
-            fsync_dir(self.layout.trash_dir)
-            fsync_dir(self.layout.tasks_dir)
+            if moved:  # the records, both folders: one sync for the whole batch, durable on return
+                self.sync()
         return moved
 
     def restore(self, trash_names: Sequence[str]) -> list[str]:
@@ -571,10 +570,11 @@ class TaskStore:
                 info["name"] = name
                 info.pop("trashed_at", None)
                 with contextlib.suppress(OSError, ValueError):
-                    atomic_write_json(info_path, info, mode=info_mode(info))
+                    atomic_write_json(info_path, info, fsync=False, mode=info_mode(info))
                 os.rename(source, self.layout.task_dir(name))
                 restored.append(name)
-            fsync_dir(self.layout.tasks_dir)
+            if restored:  # as trash: the records and both folders, one sync
+                self.sync()
         return restored
 
     def run_env(self, name: str, run: Run) -> dict[str, str]:

@@ -116,6 +116,7 @@ def start_supervisor(
         "grace_s": grace_s,
         "task": task,
         "run": run,
+        "new_log": True,  # a new run: its log starts empty (see Supervisor.run)
     }
     if spawner is not None and spawner.alive:
         try:

@@ -362,8 +362,12 @@ class Supervisor:
         if not _flock_by(logs_fd, deadline):
             raise Refused("another run of this task still has a live process", owns_state=True)
 
-        # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task
-        log_fd = open_regular(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task.
+        # A new run's log starts empty: one left there is a run whose start record a power loss
+        # undid (no run of this task is alive: we hold the folder's lock). A Slurm requeue
+        # continues its run's log instead (slurm/launcher.py).
+        truncate = os.O_TRUNC if self.spec.get("new_log") else 0
+        log_fd = open_regular(self.spec["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT | truncate, 0o644)
         self.held.append(log_fd)
         master, slave = os.openpty()
         self.held.append(master)

@@ -156,6 +156,9 @@ class SlurmExecutor:
         try:
             sub.save()
             sub.write_script()
+            # the "submitting" records and the submission on disk before Slurm has the job: after a
+            # power loss the tasks are never back to `queued`, so nothing is submitted twice
+            self.store.sync()
             job = C.sbatch(sub.sbatch, str(sub.script))
         except (PyrunsError, OSError) as exc:
             reason = str(exc) if isinstance(exc, PyrunsError) else f"cannot write the submission: {exc}"
@@ -175,6 +178,10 @@ class SlurmExecutor:
             done = self.update(task.name, R.mark_submitted(f"{job}_{position}"))
             if done is not None:
                 owned.append(done)
+        try:  # the job id too: after a power loss the runner finds the array again
+            self.store.sync()
+        except OSError as exc:
+            self.log(f"submission {sub_id}: the records of job {job} may not be on disk: {exc}")
         self.next_poll = time.monotonic()  # learn the submit time and the first states at once
         self.interval = POLL_MIN_S
         return owned
