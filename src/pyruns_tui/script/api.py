@@ -2,7 +2,8 @@
 
 `load()` reads the task's parameters; `log()` appends metric rows to the task's
 metrics.jsonl; `summary()` merges final values into summary.json; `flush()` writes buffered
-rows to the file now (not synced: the kernel writes them back, as for any file). Outside a task (no `PYRUNS_TASK_DIR`) `log`/`summary`/`flush` are no-ops.
+rows to the file now (not synced: the kernel writes them back, as for any file). Outside a
+task (no `PYRUNS_TASK_DIR`) `log`/`summary`/`flush` are no-ops.
 None of them raises into the training loop: a problem is reported once on stderr.
 The file formats are documented in docs/script-api.md.
 
