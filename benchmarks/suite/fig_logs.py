@@ -62,7 +62,8 @@ def flood(ctx: Context) -> Measurement:
     del direct
     megabytes = payload.size / 2**20
     m = Measurement("logs.flood", 4, f"log path: a task floods {megabytes:.0f} MB of coloured "
-                    "text, no byte lost", "MB/s", higher_is_better=True)
+                    "text, no byte lost", "MB/s", higher_is_better=True,
+                    goals=[Goal(">= 120 MB/s", "above", 120)])  # issue 21 item 2
     (name,) = ctx.ours_gen(root, "i: 1\n", "flood")
     run_cmd(ctx.ours.cmd(root, "runner", "start"))
     task_info = root / "_pyruns_" / "flood" / "tasks" / name / "task_info.json"
@@ -131,9 +132,10 @@ def monitor_follow(ctx: Context) -> list[Measurement]:
     except Exception as exc:  # noqa: BLE001 - a half-written sibling script must not stop the run
         raise BenchError(f"cannot import benchmarks/bench_monitor.py: {exc}") from exc
     rate = Measurement("logs.monitor_rate", 4, f"Monitor following a task printing {lines:,} "
-                       "coloured lines: lines rendered per second", "lines/s", higher_is_better=True)
+                       "coloured lines: lines rendered per second", "lines/s", higher_is_better=True,
+                       goals=[Goal(">= 200,000 lines/s", "above", 200_000)])  # issue 21 item 3
     stall = Measurement("logs.monitor_stall", 4, "worst UI stall while following that flood", "ms",
-                        goals=[Goal("no stall > 100 ms (every sample)", "all_below", 100)])
+                        goals=[Goal("no stall > 50 ms (every sample)", "all_below", 50)])  # issue 21 item 3
     raw: list[dict] = []
     for _ in range(ctx.mode.repeats):
         work = ctx.fresh_dir("monitor-flood")
