@@ -243,7 +243,7 @@ def sync_filesystem(path: Path) -> None:
 _NO_DIR_SYNC = frozenset({errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM})
 
 
-def fsync_dir(path: Path | str) -> None:
+def fsync_dir(path: Path) -> None:
     """Make a rename inside directory `path` durable (OSError when its sync fails)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
