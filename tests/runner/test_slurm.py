@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
@@ -109,6 +110,8 @@ def test_stop_a_running_and_a_pending_index(cluster: Project) -> None:
     assert cluster.task(third).status is Status.QUEUED and cluster.task(third).reason.startswith("Slurm: ")
     control.stop(cluster.store, [third])
     assert cluster.wait(third)[third].reason == "cancelled while queued on Slurm"
+    # the runner decides by its record, which a poll (in its own thread) brings up to date
+    until(lambda: cluster.task(first).status is Status.RUNNING, 60, "the runner to see the first index run")
     control.stop(cluster.store, [first])
     task = cluster.wait(first)[first]
     assert task.status is Status.INTERRUPTED and task.reason == "stopped by user"
@@ -227,3 +230,37 @@ def test_runner_status_shows_the_jobs_and_their_states(cluster: Project, capsys)
     assert "executor: slurm" in out and "1 RUNNING, 1 PENDING" in out and f"s0: {job} RUNNING on " in out
     release()
     cluster.wait(*names)
+
+
+def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slurmctld slow to answer: the runner's squeue waits (here until the test lets it go, as
+    long as the runner's 20 s timeout allows), and local tasks start and end meanwhile."""
+    real = shutil.which("squeue")
+    asked, release = cluster.dir / "squeue-asked", cluster.dir / "squeue-release"
+    slow = cluster.dir / "slow-bin"
+    slow.mkdir()
+    (slow / "squeue").write_text(
+        "#!/bin/sh\n"
+        f"echo $$ > '{asked}.tmp' && mv '{asked}.tmp' '{asked}'\n"
+        "i=0\n"
+        f"while [ ! -e '{release}' ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done\n"
+        f"exec '{real}' \"$@\"\n")
+    (slow / "squeue").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{slow}{os.pathsep}{os.environ['PATH']}")
+    code, release_task = cluster.gate("slurm")
+    on_slurm = cluster.add("on_slurm", code)
+    try:
+        control.queue(cluster.store, [on_slurm])
+        until(asked.exists, 60, "the runner to ask squeue")
+        squeue_pid = int(asked.read_text())
+        local = cluster.add("local", "print('ran here')")
+        control.queue(cluster.store, [local], executor=control.Executor(name="local"))
+        task = cluster.wait(local)[local]
+        assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
+        # the local task ran while squeue was still waiting (a runner that waits on it, as before,
+        # starts the task only after its timeout has killed the call)
+        assert psutil.pid_exists(squeue_pid) and psutil.Process(squeue_pid).status() != psutil.STATUS_ZOMBIE
+    finally:
+        release.touch()
+        release_task()
+    assert cluster.wait(on_slurm, timeout=120)[on_slurm].status is Status.COMPLETED

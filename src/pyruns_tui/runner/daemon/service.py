@@ -140,6 +140,8 @@ class RunnerService:
         self.scheduler.loop = loop
         self.scheduler.outputs.loop = loop
         self.scheduler.wake = self._wake
+        self.scheduler.slurm.loop = loop  # its squeue polls run in a thread and wake us
+        self.scheduler.slurm.wake = self._wake
         try:
             self.fifo_fd = wake.open_reader(self.paths.fifo)
             loop.add_reader(self.fifo_fd, self._on_fifo)

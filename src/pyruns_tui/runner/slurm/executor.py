@@ -5,17 +5,25 @@ send the stops, and, when due, one `squeue --me -r -t all` for every job of the 
 poll interval is 1 s while something changes and doubles up to 30 s while nothing does
 (`PYRUNS_TUI_SLURM_POLL_MAX_S` lowers the cap, for tests). The disk stays the truth: array
 job ids and submit times live in `.runner/slurm/<id>.json`, so a new runner re-adopts them.
+
+The poll runs in a thread of its own (`_Squeue`): a busy slurmctld can take seconds to answer
+(up to the 20 s timeout), and the runner's loop meanwhile starts and ends local runs, follows
+output and hears stops. Its answer is applied on the loop, at the first pass after it came;
+every record is still written there. A task submitted while the poll was under way is not in
+its answer, so it is left for the next poll (at once). `sbatch` and `scancel` (once per call,
+once per stop) still run on the loop.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.daemon import proc as P
@@ -31,6 +39,9 @@ from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore
 
+if TYPE_CHECKING:
+    import asyncio
+
 POLL_MIN_S = 1.0
 POLL_MAX_S = 30.0
 POLL_MAX_ENV = "PYRUNS_TUI_SLURM_POLL_MAX_S"
@@ -39,6 +50,38 @@ STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM ge
 QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
 FAILED_STATES = frozenset({"TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
+
+
+class _Squeue:
+    """One `squeue` (C.squeue), in a daemon thread when there is a loop to tell: `then()` is
+    called on `loop` when its answer (`rows` or `error`) is in. Without a loop, or when no
+    thread can be had, it runs here and is done on return."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None, then: Callable[[], None]) -> None:
+        self.done = threading.Event()
+        self.rows: list[C.JobRow] = []
+        self.error: RunnerError | None = None
+
+        def work() -> None:
+            try:
+                self.rows = C.squeue()
+            except RunnerError as exc:
+                self.error = exc
+            except Exception as exc:  # noqa: BLE001 - the loop must hear of any end of the call
+                self.error = RunnerError(f"squeue: {exc}")
+            self.done.set()
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):  # the loop closed: the runner is exiting
+                    loop.call_soon_threadsafe(then)
+
+        if loop is not None:
+            try:
+                threading.Thread(target=work, name="squeue", daemon=True).start()
+                return
+            except RuntimeError:  # no thread to be had (a process limit): ask here, as before
+                loop = None
+        work()
+
 
 @dataclass
 class SlurmExecutor:
@@ -56,6 +99,11 @@ class SlurmExecutor:
     next_poll: float = 0.0
     interval: float = POLL_MIN_S
     stop_sent: dict[str, float] = field(default_factory=dict)
+    loop: asyncio.AbstractEventLoop | None = None  # the runner's loop (set by the service): polls run in a thread
+    wake: Callable[[], None] = lambda: None  # asks the loop for a pass (when a poll's answer is in)
+    polling: _Squeue | None = None  # the poll under way
+    poll_soon: bool = False  # a stop was sent: poll again as soon as the one under way is done
+    fresh: set[str] = field(default_factory=set)  # tasks submitted since the poll under way began
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
@@ -73,7 +121,9 @@ class SlurmExecutor:
         return self.owned > 0
 
     def next_timeout(self) -> float | None:
-        return max(0.0, self.next_poll - time.monotonic()) if self.owned else None
+        if not self.owned or self.polling is not None:  # (the poll's answer wakes the loop)
+            return None
+        return max(0.0, self.next_poll - time.monotonic())
 
     def tick(self, settings: Settings, owned: list[Task], new: list[Task]) -> None:
         submitted = self._submit_calls(settings, new) if new else []
@@ -84,9 +134,21 @@ class SlurmExecutor:
             self.interval = POLL_MIN_S
             self.next_poll = time.monotonic() + POLL_MIN_S  # a waiting call is looked at again then
             return
-        stopped = self._stops(settings, [t for t in owned if t.stop_requested])
-        if stopped or time.monotonic() >= self.next_poll:
-            self._poll(owned)
+        self.poll_soon |= self._stops(settings, [t for t in owned if t.stop_requested])
+        poll = self.polling
+        if poll is not None:
+            if not poll.done.is_set():
+                return
+            self.polling = None
+            self._take(poll, owned)
+        if self.poll_soon or time.monotonic() >= self.next_poll:
+            self.poll_soon = False
+            self.fresh.clear()
+            poll = _Squeue(self.loop, self.wake)
+            if poll.done.is_set():
+                self._take(poll, owned)
+            else:
+                self.polling = poll
 
     def update(self, name: str, change: Callable[[Task], None]) -> Task | None:
         """Apply `change` to the task's record; None when it no longer applies or is gone."""
@@ -178,6 +240,7 @@ class SlurmExecutor:
             done = self.update(task.name, R.mark_submitted(f"{job}_{position}"))
             if done is not None:
                 owned.append(done)
+                self.fresh.add(task.name)
         try:  # the job id too: after a power loss the runner finds the array again
             self.store.sync()
         except OSError as exc:
@@ -216,10 +279,10 @@ class SlurmExecutor:
             self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
         return bool(pending or running or escalate)
 
-    def _poll(self, owned: list[Task]) -> None:
-        try:
-            rows = C.squeue()
-        except RunnerError as exc:
+    def _take(self, poll: _Squeue, owned: list[Task]) -> None:
+        """Bring the owned runs up to date with a poll's answer."""
+        if poll.error is not None:
+            exc = poll.error
             if exc.args[0] != self.error:
                 self.log(f"poll: {exc}")
             self.error = str(exc)
@@ -227,11 +290,15 @@ class SlurmExecutor:
             self._write_status()
             return
         self.error = None
-        by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
+        by_id = {row.job_id: row for row in poll.rows if row.array_id in self.subs}
         changed = False
+        later = False
         for task in owned:
             run = task.last_run
             if run is None:
+                continue
+            if task.name in self.fresh:  # submitted after this squeue began: not in its answer
+                later = True
                 continue
             row = by_id.get(run.slurm_job_id or "")
             if row is not None and not self._ours(row):
@@ -239,6 +306,8 @@ class SlurmExecutor:
             changed |= self._apply(task, run, row)
         self.jobs = {run_id: row for run_id, row in by_id.items() if self._ours(row)}
         self._schedule(changed)
+        if later:
+            self.next_poll = time.monotonic()
         self._write_status()
 
     def _schedule(self, changed: bool) -> None:
