@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 
 from pyruns_tui.errors import PyrunsError
@@ -16,8 +17,9 @@ from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, Skip, exi
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
-from pyruns_tui.workspace.layout import RUN_LOGS
+from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.store import stat_key
 
 PID_WRITE_DELAY_S = 0.5
 GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
@@ -31,8 +33,12 @@ class Placement(Ending):
         """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up)."""
         self._params.warm_up()
 
-    def _start_what_fits(self, queued: list[Task]) -> list[Task]:
-        """Start the queued tasks (in order) that fit; returns those still waiting, in order."""
+    def _start_what_fits(self, queued: list[Task], *, recheck: bool = False) -> list[Task]:
+        """Start the queued tasks (in order) that fit; returns those still waiting, in order.
+        With `recheck` (`queued` is the last pass's list, as when a run ends), a task whose file
+        changed since that pass read it (stopped, cancelled, edited) is left out, unopened, for
+        the next pass: one `stat` each, where trying to start it cost a launch build and a locked
+        read (a stop of 10,000 queued tasks made each run's end try all 10,000: ~2 s per end)."""
         slots = self.concurrency - len(self.active)
         devices: list[G.GpuDevice] | None = None
         gpu_blocked = False
@@ -43,6 +49,8 @@ class Placement(Ending):
             if not task.force and (slots <= 0 or self.pause is not None):
                 waiting.extend(queued[position:])
                 break
+            if recheck and self._changed_since_read(task):
+                continue
             need = self._gpus_needed(task)
             if need == 0:
                 started = self._start(task, [] if self.has_gpus else None)
@@ -80,6 +88,12 @@ class Placement(Ending):
             if not started:
                 waiting.append(task)
         return waiting
+
+    def _changed_since_read(self, task: Task) -> bool:
+        """Whether the task's file is no longer as this runner last read or wrote it (someone
+        else wrote it since: it may not be queued any more)."""
+        known = self._tasks.get(task.name)
+        return known is None or stat_key(os.path.join(self.layout.tasks_dir, task.name, TASK_INFO)) != known[0]
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:
@@ -275,7 +289,7 @@ class Placement(Ending):
         # that changed meanwhile is checked again when it is marked running.)
         self._ending = run.name  # its record is not written yet: a new run of this name waits a pass
         try:
-            self._waiting = self._start_what_fits(self._waiting)
+            self._waiting = self._start_what_fits(self._waiting, recheck=True)
         finally:
             self._ending = None
         self.outputs.finish(run.name)
