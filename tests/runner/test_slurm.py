@@ -264,3 +264,64 @@ def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatc
         release.touch()
         release_task()
     assert cluster.wait(on_slurm, timeout=120)[on_slurm].status is Status.COMPLETED
+
+
+def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission's git state is read as a local run's is (in a thread): while `git` hangs on the
+    Slurm task's folder, a local task of another folder runs, and the call is submitted, with
+    its git state, once git answers."""
+    import shlex
+
+    from pyruns_tui.workspace.bootstrap import init_workspace
+    from pyruns_tui.workspace.store import NewTask, TaskStore
+    from tests.runner.harness import git
+
+    real_git = shutil.which("git")
+    if real_git is None:
+        pytest.skip("git is not installed")
+    slow, quick = cluster.dir / "slow", cluster.dir / "quick"
+    for folder in (slow, quick):
+        folder.mkdir()
+        (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
+    for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
+        git(slow, *args)
+    head = git(slow, "rev-parse", "HEAD").strip()
+    gate, asked = tmp_path / "git-may-answer", tmp_path / "git-asked"
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "git").write_text(  # the real git, except that it hangs on `slow` until the test opens the gate
+        "#!/bin/sh\n"
+        f'if [ "$2" = {shlex.quote(str(slow))} ]; then\n'
+        f"  echo $$ > {shlex.quote(str(asked))}.tmp && mv {shlex.quote(str(asked))}.tmp {shlex.quote(str(asked))}\n"
+        f"  i=0; while [ ! -e {shlex.quote(str(gate))} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+        "fi\n"
+        f'exec {shlex.quote(real_git)} "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    layout = init_workspace(cluster.dir, slow / "main.py")
+    layout.settings_file.write_text(SLURM_SETTINGS)
+    store = TaskStore(layout)
+    on_slurm = store.create_tasks([NewTask("on_slurm", {})], task_kind="plain", script=str(slow / "main.py"))[0].name
+    local = store.create_tasks([NewTask("local", {})], task_kind="plain", script=str(quick / "main.py"))[0].name
+    try:
+        control.queue(store, [on_slurm], start_runner=False)
+        control.queue(store, [local], executor=control.Executor(name="local"))
+        until(asked.exists, 60, "the runner to ask git about the Slurm task's folder")
+        git_pid = int(asked.read_text())
+        done = control.wait(store, [local], timeout_s=60)[local]
+        assert done.status is Status.COMPLETED and layout.run_log(local, 1).read_bytes() == b"ran in quick\n"
+        # meanwhile git still hangs (a runner that waits for it in its loop kills it after 2 s,
+        # then submits the call with no git state)
+        assert psutil.pid_exists(git_pid) and psutil.Process(git_pid).status() != psutil.STATUS_ZOMBIE
+        assert store.get(on_slurm).status is Status.QUEUED and store.get(on_slurm).last_run is None
+        gate.touch()
+        task = control.wait(store, [on_slurm], timeout_s=120)[on_slurm]
+        assert task.status is Status.COMPLETED and layout.run_log(on_slurm, 1).read_bytes() == b"ran in slow\n"
+        assert task.last_run.backend == "slurm" and task.last_run.git["commit"] == head
+    finally:
+        gate.touch()
+        ids = [s.job_id for s in load_all(layout) if s.job_id]
+        if ids:
+            subprocess.run(["scancel", *ids], capture_output=True, timeout=30)
+        client.stop_runner(layout)

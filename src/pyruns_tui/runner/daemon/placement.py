@@ -23,7 +23,6 @@ from pyruns_tui.workspace.store import stat_key
 
 PID_WRITE_DELAY_S = 0.5
 GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
-GIT_WAIT_S = 0.05  # the loop waits this long for a run's git state; a slower git is waited for in a thread
 
 
 class Placement(Ending):
@@ -124,12 +123,9 @@ class Placement(Ending):
             self._set_reason(task, busy)
             self._recheck_at = time.monotonic() + IO_RETRY_S
             return False
-        if self.loop is None:
-            git = self._git.get(launch.repo_dir)
-        else:
-            known, git = self._git.read(launch.repo_dir, self.loop, self.wake, GIT_WAIT_S)
-            if not known:  # a slow git: the pass after its read starts the task (the slot stays free)
-                return False
+        known, git = self._git.read(launch.repo_dir, self.loop, self.wake)
+        if not known:  # a slow git: the pass after its read starts the task (the slot stays free)
+            return False
         python = resolve_python(self.settings.python_executable)
         index_box: list[int] = []
 

@@ -21,6 +21,7 @@ from pyruns_tui.runner.redact import REDACTED, is_secret, redact_env  # noqa: F4
 GIT_TIMEOUT_S = 2.0  # per git command, where the caller waits for it
 GIT_BACKGROUND_TIMEOUT_S = 60.0  # per git command read in a thread: nobody is blocked meanwhile
 GIT_CACHE_S = 10.0
+GIT_WAIT_S = 0.05  # the runner's loop waits this long for a git state; a slower git is waited for in a thread
 
 
 def host_name() -> str:
@@ -91,13 +92,15 @@ class GitCache:
             self._cache[directory] = (now, info)
         return info
 
-    def read(self, directory: Path, loop: asyncio.AbstractEventLoop, then: Callable[[], None],
-             wait_s: float) -> tuple[bool, dict[str, Any] | None]:
+    def read(self, directory: Path, loop: asyncio.AbstractEventLoop | None, then: Callable[[], None],
+             wait_s: float = GIT_WAIT_S) -> tuple[bool, dict[str, Any] | None]:
         """(True, the git state of `directory`) from the cache, or read in a thread of its own
         and waited for up to `wait_s` when this call starts the read; (False, None) while that
         read goes on, and `then()` is called on `loop` once it is done. A `git status` of a large
         repository on a network filesystem takes seconds, during which the runner's loop would
-        handle no exit, stop or output."""
+        handle no exit, stop or output. Without a loop (no runner around it), read here."""
+        if loop is None:
+            return True, self.get(directory)
         known, info = self._known(directory)
         if known:
             return True, info

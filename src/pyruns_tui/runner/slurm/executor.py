@@ -10,8 +10,9 @@ The poll runs in a thread of its own (`_Squeue`): a busy slurmctld can take seco
 (up to the 20 s timeout), and the runner's loop meanwhile starts and ends local runs, follows
 output and hears stops. Its answer is applied on the loop, at the first pass after it came;
 every record is still written there. A task submitted while the poll was under way is not in
-its answer, so it is left for the next poll (at once). `sbatch` and `scancel` (once per call,
-once per stop) still run on the loop.
+its answer, so it is left for the next poll (at once). A submission's git state is read as a
+local run's is (GitCache.read: in a thread, waited for 50 ms). `sbatch` and `scancel` (once per
+call, once per stop) still run on the loop.
 """
 
 from __future__ import annotations
@@ -190,6 +191,7 @@ class SlurmExecutor:
         sub = Submission(id=sub_id, dir=self.dir)
         marked: list[Task] = []
         python = resolve_python(settings.python_executable)
+        launches = []
         for task in tasks:
             try:
                 launch = build_launch(self.store, task, settings, None, self.params)
@@ -200,9 +202,15 @@ class SlurmExecutor:
             if problem:
                 self.fail_unstartable(task, problem)
                 continue
+            launches.append((task, launch))
+        gits = {}
+        for folder in {launch.repo_dir for _, launch in launches}:
+            known, gits[folder] = self.git.read(folder, self.loop, self.wake)
+            if not known:  # a slow git (read in a thread): the pass after its answer submits the call
+                return []
+        for task, launch in launches:
             env = task_env({}, self.layout, task, settings, None)
-            git = self.git.get(launch.repo_dir)
-            done = self.update(task.name, R.mark_submitting(python, git, redact_env(env)))
+            done = self.update(task.name, R.mark_submitting(python, gits[launch.repo_dir], redact_env(env)))
             if done is None or done.last_run is None:
                 continue
             index = done.last_run.index
