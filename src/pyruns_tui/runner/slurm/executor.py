@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.daemon import proc as P
-from pyruns_tui.runner.daemon.launch import ScriptParamsCache, build_launch, task_env
+from pyruns_tui.runner.daemon.launch import Launch, ScriptParamsCache, build_launch, task_env
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
 from pyruns_tui.runner.slurm import commands as C
@@ -179,18 +179,19 @@ class SlurmExecutor:
             by_gpus: dict[int, list[Task]] = {}
             for task in sorted(tasks, key=lambda t: (t.queued_at or "", t.name)):
                 by_gpus.setdefault(gpus_of(task, settings), []).append(task)
-            for part, (gpus, group) in enumerate(sorted(by_gpus.items())):
+            parts = [(gpus, self._prepare(settings, group)) for gpus, group in sorted(by_gpus.items())]
+            if any(ready is None for _, ready in parts):
+                continue  # a slow git (read in a thread): the pass after its answer submits the whole call
+            for part, (gpus, ready) in enumerate(parts):
                 sub_id = request.call if part == 0 else f"{request.call}-{part}"
-                submitted += self._submit(settings, request, sub_id, gpus, group)
+                submitted += self._submit(settings, request, sub_id, gpus, ready or [])
         return submitted
 
-    def _submit(self, settings: Settings, request: Request, sub_id: str, gpus: int, tasks: list[Task]) -> list[Task]:
-        """One sbatch for these tasks; the tasks now owned (with their Slurm run recorded)."""
+    def _prepare(self, settings: Settings, tasks: list[Task]) -> list[tuple[Task, Launch, dict[str, Any] | None]] | None:
+        """Each task's launch and git state; a task that cannot be launched is failed and left
+        out. None while a git state is being read (nothing is written then)."""
         from pyruns_tui.runner.daemon.runs import logs_dir_problem
 
-        sub = Submission(id=sub_id, dir=self.dir)
-        marked: list[Task] = []
-        python = resolve_python(settings.python_executable)
         launches = []
         for task in tasks:
             try:
@@ -206,11 +207,19 @@ class SlurmExecutor:
         gits = {}
         for folder in {launch.repo_dir for _, launch in launches}:
             known, gits[folder] = self.git.read(folder, self.loop, self.wake)
-            if not known:  # a slow git (read in a thread): the pass after its answer submits the call
-                return []
-        for task, launch in launches:
+            if not known:
+                return None
+        return [(task, launch, gits[launch.repo_dir]) for task, launch in launches]
+
+    def _submit(self, settings: Settings, request: Request, sub_id: str, gpus: int,
+                ready: list[tuple[Task, Launch, dict[str, Any] | None]]) -> list[Task]:
+        """One sbatch for these prepared tasks; the tasks now owned (with their Slurm run recorded)."""
+        sub = Submission(id=sub_id, dir=self.dir)
+        marked: list[Task] = []
+        python = resolve_python(settings.python_executable)
+        for task, launch, git in ready:
             env = task_env({}, self.layout, task, settings, None)
-            done = self.update(task.name, R.mark_submitting(python, gits[launch.repo_dir], redact_env(env)))
+            done = self.update(task.name, R.mark_submitting(python, git, redact_env(env)))
             if done is None or done.last_run is None:
                 continue
             index = done.last_run.index
