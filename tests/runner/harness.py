@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,6 +54,46 @@ def git(repo: Path, *args: str) -> str:
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(repo)}
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@dataclass
+class SlowGit:
+    """Two script folders, `slow` (a git repository at `head`) and `quick` (none), and a `git` on
+    PATH that hangs on `slow` until `gate` exists (a large repository on a network filesystem);
+    it writes its pid to `asked` when it starts hanging."""
+
+    slow: Path
+    quick: Path
+    head: str
+    gate: Path
+    asked: Path
+
+
+def slow_git(directory: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> SlowGit:
+    """Set up `SlowGit` with the folders in `directory` and the gate and shim in `scratch`."""
+    real_git = shutil.which("git")
+    if real_git is None:
+        pytest.skip("git is not installed")
+    slow, quick = directory / "slow", directory / "quick"
+    for folder in (slow, quick):
+        folder.mkdir()
+        (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
+    for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
+        git(slow, *args)
+    head = git(slow, "rev-parse", "HEAD").strip()
+    gate, asked, shim = scratch / "git-may-answer", scratch / "git-asked", scratch / "bin"
+    shim.mkdir()
+    q = shlex.quote
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        f'if [ "$2" = {q(str(slow))} ]; then\n'
+        f"  echo $$ > {q(str(asked))}.tmp && mv {q(str(asked))}.tmp {q(str(asked))}\n"
+        f"  i=0; while [ ! -e {q(str(gate))} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
+        "fi\n"
+        f'exec {q(real_git)} "$@"\n')
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    return SlowGit(slow, quick, head, gate, asked)
 
 
 @dataclass

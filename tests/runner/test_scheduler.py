@@ -8,13 +8,12 @@ import stat
 import sys
 
 import psutil
-import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import NewTask
-from tests.runner.harness import Project, git, until
+from tests.runner.harness import Project, slow_git, until
 
 
 def test_a_task_completes_with_a_full_run_record(project: Project, monkeypatch) -> None:
@@ -234,33 +233,11 @@ def test_a_slow_git_holds_only_the_tasks_of_its_folder(project: Project, tmp_pat
     repository on a network filesystem), a task of another folder starts and ends, and the
     waiting task starts once its git state is known, with it. The runner used to wait for git
     in its loop, give up after 2 s and start the task with no git state."""
-    import shlex
-    import shutil
-
     from pyruns_tui.workspace.bootstrap import init_workspace
     from pyruns_tui.workspace.store import TaskStore
 
-    real_git = shutil.which("git")
-    if real_git is None:
-        pytest.skip("git is not installed")
-    slow, quick = project.dir / "slow", project.dir / "quick"
-    for folder in (slow, quick):
-        folder.mkdir()
-        (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
-    for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
-        git(slow, *args)
-    head = git(slow, "rev-parse", "HEAD").strip()
-    gate = tmp_path / "git-may-answer"
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "git").write_text(  # the real git, except that it hangs on `slow` until the test opens the gate
-        "#!/bin/sh\n"
-        f'if [ "$2" = {shlex.quote(str(slow))} ]; then\n'
-        f"  i=0; while [ ! -e {shlex.quote(str(gate))} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
-        "fi\n"
-        f'exec {shlex.quote(real_git)} "$@"\n')
-    (shim / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    hang = slow_git(project.dir, tmp_path, monkeypatch)
+    slow, quick, head, gate = hang.slow, hang.quick, hang.head, hang.gate
     layout = init_workspace(project.dir, slow / "main.py")
     store = TaskStore(layout)
     waits = store.create_tasks([NewTask("waits", {})], task_kind="plain", script=str(slow / "main.py"))[0].name

@@ -18,7 +18,7 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.runner.slurm.submit import load_all
 from pyruns_tui.workspace.model import Status
 from tests.conftest import require_backend
-from tests.runner.harness import Project, until
+from tests.runner.harness import Project, slow_git, until
 
 pytestmark = pytest.mark.slurm
 
@@ -271,34 +271,11 @@ def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tm
     """A submission's git state is read as a local run's is (in a thread): while `git` hangs on the
     Slurm task's folder, a local task of another folder runs, and the call is submitted, with
     its git state, once git answers."""
-    import shlex
-
     from pyruns_tui.workspace.bootstrap import init_workspace
     from pyruns_tui.workspace.store import NewTask, TaskStore
-    from tests.runner.harness import git
 
-    real_git = shutil.which("git")
-    if real_git is None:
-        pytest.skip("git is not installed")
-    slow, quick = cluster.dir / "slow", cluster.dir / "quick"
-    for folder in (slow, quick):
-        folder.mkdir()
-        (folder / "main.py").write_text(f"print('ran in {folder.name}')\n")
-    for args in (["init", "-q"], ["add", "main.py"], ["commit", "-q", "-m", "one"]):
-        git(slow, *args)
-    head = git(slow, "rev-parse", "HEAD").strip()
-    gate, asked = tmp_path / "git-may-answer", tmp_path / "git-asked"
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    (shim / "git").write_text(  # the real git, except that it hangs on `slow` until the test opens the gate
-        "#!/bin/sh\n"
-        f'if [ "$2" = {shlex.quote(str(slow))} ]; then\n'
-        f"  echo $$ > {shlex.quote(str(asked))}.tmp && mv {shlex.quote(str(asked))}.tmp {shlex.quote(str(asked))}\n"
-        f"  i=0; while [ ! -e {shlex.quote(str(gate))} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done\n"
-        "fi\n"
-        f'exec {shlex.quote(real_git)} "$@"\n')
-    (shim / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+    hang = slow_git(cluster.dir, tmp_path, monkeypatch)
+    slow, quick, head, gate, asked = hang.slow, hang.quick, hang.head, hang.gate, hang.asked
     layout = init_workspace(cluster.dir, slow / "main.py")
     layout.settings_file.write_text(SLURM_SETTINGS)
     store = TaskStore(layout)
