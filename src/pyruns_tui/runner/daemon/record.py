@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -11,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     import asyncio
@@ -75,7 +76,7 @@ class GitCache:
     def __init__(self, ttl_s: float = GIT_CACHE_S) -> None:
         self.ttl_s = ttl_s
         self._cache: dict[Path, tuple[float, dict[str, Any] | None]] = {}
-        self._reading: dict[Path, _Read] = {}  # folders a thread is reading now
+        self._reading: dict[Path, InThread[dict[str, Any] | None]] = {}  # folders a thread is reading now
 
     def _known(self, directory: Path) -> tuple[bool, dict[str, Any] | None]:
         """(True, its state) while a read of `directory` is younger than the cache's time."""
@@ -107,29 +108,43 @@ class GitCache:
         pending = self._reading.get(directory)
         if pending is None:
             try:
-                pending = self._reading[directory] = _Read(directory, loop, then)
+                pending = self._reading[directory] = InThread(functools.partial(_read_in_thread, directory),
+                                                              loop, then, "git-read")
             except RuntimeError:  # no thread to be had (a process limit): read it here, as before
                 return True, self.get(directory)
             pending.done.wait(wait_s)
         if not pending.done.is_set():
             return False, None
         del self._reading[directory]
-        self._cache[directory] = (time.monotonic(), pending.info)
-        return True, pending.info
+        self._cache[directory] = (time.monotonic(), pending.value)  # (None also when it raised)
+        return True, pending.value
 
 
-class _Read:
-    """One folder's git state being read in a daemon thread (GitCache.read)."""
+def _read_in_thread(directory: Path) -> dict[str, Any] | None:
+    return read_git(directory, GIT_BACKGROUND_TIMEOUT_S) if directory.is_dir() else None
 
-    def __init__(self, directory: Path, loop: asyncio.AbstractEventLoop, then: Callable[[], None]) -> None:
+
+T = TypeVar("T")
+
+
+class InThread(Generic[T]):
+    """`call()` in a daemon thread of its own, so that the runner's loop goes on meanwhile (a git
+    read, a Slurm poll); `then()` is called on `loop` once it returned (`value`) or raised
+    (`error`), and `done` is set. RuntimeError when no thread can be had (a process limit)."""
+
+    def __init__(self, call: Callable[[], T], loop: asyncio.AbstractEventLoop, then: Callable[[], None],
+                 name: str) -> None:
         self.done = threading.Event()
-        self.info: dict[str, Any] | None = None
+        self.value: T | None = None
+        self.error: Exception | None = None
 
         def work() -> None:
-            with contextlib.suppress(Exception):  # (read_git itself returns None on any git failure)
-                self.info = read_git(directory, GIT_BACKGROUND_TIMEOUT_S) if directory.is_dir() else None
+            try:
+                self.value = call()
+            except Exception as exc:  # noqa: BLE001 - kept for the loop, which must hear of any end
+                self.error = exc
             self.done.set()
             with contextlib.suppress(RuntimeError):  # the loop closed: the runner is exiting
                 loop.call_soon_threadsafe(then)
 
-        threading.Thread(target=work, name="git-read", daemon=True).start()
+        threading.Thread(target=work, name=name, daemon=True).start()

@@ -6,7 +6,7 @@ poll interval is 1 s while something changes and doubles up to 30 s while nothin
 (`PYRUNS_TUI_SLURM_POLL_MAX_S` lowers the cap, for tests). The disk stays the truth: array
 job ids and submit times live in `.runner/slurm/<id>.json`, so a new runner re-adopts them.
 
-The poll runs in a thread of its own (`_Squeue`): a busy slurmctld can take seconds to answer
+The poll runs in a thread of its own (`InThread`): a busy slurmctld can take seconds to answer
 (up to the 20 s timeout), and the runner's loop meanwhile starts and ends local runs, follows
 output and hears stops. Its answer is applied on the loop, at the first pass after it came;
 every record is still written there. A task submitted while the poll was under way is not in
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.launch import Launch, ScriptParamsCache, build_launch, task_env
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
-from pyruns_tui.runner.daemon.record import GitCache, redact_env, resolve_python
+from pyruns_tui.runner.daemon.record import GitCache, InThread, redact_env, resolve_python
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
@@ -52,38 +51,6 @@ QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD",
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
 FAILED_STATES = frozenset({"TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
 
-
-class _Squeue:
-    """One `squeue` (C.squeue), in a daemon thread when there is a loop to tell: `then()` is
-    called on `loop` when its answer (`rows` or `error`) is in. Without a loop, or when no
-    thread can be had, it runs here and is done on return."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop | None, then: Callable[[], None]) -> None:
-        self.done = threading.Event()
-        self.rows: list[C.JobRow] = []
-        self.error: RunnerError | None = None
-
-        def work() -> None:
-            try:
-                self.rows = C.squeue()
-            except RunnerError as exc:
-                self.error = exc
-            except Exception as exc:  # noqa: BLE001 - the loop must hear of any end of the call
-                self.error = RunnerError(f"squeue: {exc}")
-            self.done.set()
-            if loop is not None:
-                with contextlib.suppress(RuntimeError):  # the loop closed: the runner is exiting
-                    loop.call_soon_threadsafe(then)
-
-        if loop is not None:
-            try:
-                threading.Thread(target=work, name="squeue", daemon=True).start()
-                return
-            except RuntimeError:  # no thread to be had (a process limit): ask here, as before
-                loop = None
-        work()
-
-
 @dataclass
 class SlurmExecutor:
     """Submissions, polls and stops of one workspace's Slurm runs."""
@@ -102,7 +69,7 @@ class SlurmExecutor:
     stop_sent: dict[str, float] = field(default_factory=dict)
     loop: asyncio.AbstractEventLoop | None = None  # the runner's loop (set by the service): polls run in a thread
     wake: Callable[[], None] = lambda: None  # asks the loop for a pass (when a poll's answer is in)
-    polling: _Squeue | None = None  # the poll under way
+    polling: InThread[list[C.JobRow]] | None = None  # the poll under way
     poll_soon: bool = False  # a stop was sent: poll again as soon as the one under way is done
     fresh: set[str] = field(default_factory=set)  # tasks submitted since the poll under way began
 
@@ -141,15 +108,21 @@ class SlurmExecutor:
             if not poll.done.is_set():
                 return
             self.polling = None
-            self._take(poll, owned)
+            self._take(poll.value or [], poll.error, owned)
         if self.poll_soon or time.monotonic() >= self.next_poll:
             self.poll_soon = False
             self.fresh.clear()
-            poll = _Squeue(self.loop, self.wake)
-            if poll.done.is_set():
-                self._take(poll, owned)
-            else:
-                self.polling = poll
+            if self.loop is not None:
+                try:
+                    self.polling = InThread(C.squeue, self.loop, self.wake, "squeue")
+                    return
+                except RuntimeError:  # no thread to be had (a process limit): ask here, as before
+                    pass
+            try:
+                rows, error = C.squeue(), None
+            except RunnerError as exc:
+                rows, error = [], exc
+            self._take(rows, error, owned)
 
     def update(self, name: str, change: Callable[[Task], None]) -> Task | None:
         """Apply `change` to the task's record; None when it no longer applies or is gone."""
@@ -296,18 +269,18 @@ class SlurmExecutor:
             self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
         return bool(pending or running or escalate)
 
-    def _take(self, poll: _Squeue, owned: list[Task]) -> None:
-        """Bring the owned runs up to date with a poll's answer."""
-        if poll.error is not None:
-            exc = poll.error
-            if exc.args[0] != self.error:
-                self.log(f"poll: {exc}")
-            self.error = str(exc)
+    def _take(self, rows: list[C.JobRow], error: Exception | None, owned: list[Task]) -> None:
+        """Bring the owned runs up to date with a poll's answer (`rows`, or the `error` it raised)."""
+        if error is not None:
+            why = str(error) if isinstance(error, RunnerError) else f"squeue: {error}"
+            if why != self.error:
+                self.log(f"poll: {why}")
+            self.error = why
             self._schedule(False)
             self._write_status()
             return
         self.error = None
-        by_id = {row.job_id: row for row in poll.rows if row.array_id in self.subs}
+        by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
         changed = False
         later = False
         for task in owned:
