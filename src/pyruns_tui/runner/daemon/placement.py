@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 
 from pyruns_tui.errors import PyrunsError
@@ -17,9 +16,8 @@ from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, Skip, exi
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
-from pyruns_tui.workspace.layout import RUN_LOGS, TASK_INFO
+from pyruns_tui.workspace.layout import RUN_LOGS
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
-from pyruns_tui.workspace.store import stat_key
 
 PID_WRITE_DELAY_S = 0.5
 GPU_SAMPLE_S = 1.0  # per-run GPU accounting: one snapshot of every device a second
@@ -48,7 +46,7 @@ class Placement(Ending):
             if not task.force and (slots <= 0 or self.pause is not None):
                 waiting.extend(queued[position:])
                 break
-            if recheck and self._changed_since_read(task):
+            if recheck and self._as_known(task.name)[1] is None:  # changed since: may not be queued now
                 continue
             need = self._gpus_needed(task)
             if need == 0:
@@ -87,12 +85,6 @@ class Placement(Ending):
             if not started:
                 waiting.append(task)
         return waiting
-
-    def _changed_since_read(self, task: Task) -> bool:
-        """Whether the task's file is no longer as this runner last read or wrote it (someone
-        else wrote it since: it may not be queued any more)."""
-        known = self._tasks.get(task.name)
-        return known is None or stat_key(os.path.join(self.layout.tasks_dir, task.name, TASK_INFO)) != known[0]
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:

@@ -156,13 +156,11 @@ class Scheduler(Recovery):
 
     def _state_of(self, name: str) -> tuple[Status, str | None] | None:
         """A task's (status, reason) as on disk now; None when the task does not exist."""
-        cached = self._tasks.get(name)
-        path = os.path.join(self.layout.tasks_dir, name, TASK_INFO)
-        key = stat_key(path)
+        key, known = self._as_known(name)
         if key is None:
             return None
-        if cached is not None and cached[0] == key:
-            return cached[1].status, cached[1].reason
+        if known is not None:
+            return known.status, known.reason
         try:
             return self.store.read_status(name)  # a FIFO or symlink swapped in is refused, never waited on or followed
         except (OSError, ValueError, AttributeError):

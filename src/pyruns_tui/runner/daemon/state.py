@@ -30,11 +30,11 @@ from pyruns_tui.runner.daemon.spawner import SpawnerClient
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
-from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.layout import TASK_INFO, Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry
 from pyruns_tui.workspace.settings import Settings
-from pyruns_tui.workspace.store import TaskStore, info_mode
+from pyruns_tui.workspace.store import TaskStore, info_mode, stat_key
 
 
 @dataclass
@@ -109,6 +109,13 @@ class SchedulerState:
         starts what fits), and the pass after it looks at every task, as a full scan would."""
         self._known.update(name for name in names if is_plain_entry(name))
         self._full_next = True
+
+    def _as_known(self, name: str) -> tuple[tuple[int, int, int] | None, Task | None]:
+        """The stat key of the task's file now (None: gone), and the Task this runner last read
+        or wrote while the file is still that one (None when someone else wrote it since)."""
+        key = stat_key(os.path.join(self.layout.tasks_dir, name, TASK_INFO))
+        cached = self._tasks.get(name)
+        return key, cached[1] if cached is not None and key is not None and cached[0] == key else None
 
     def _remember(self, task: Task, key: tuple[int, int, int] | None) -> None:
         if key is not None and task.status.is_active:
