@@ -99,6 +99,38 @@ def test_a_runner_started_while_the_queue_is_written_runs_every_task_once(projec
     assert len(runners) == 1
 
 
+def test_a_long_queue_lets_the_runner_start_tasks_before_the_rest_is_written(project: Project, monkeypatch) -> None:
+    # queueing 10,000 tasks took 5-9 s under the workspace lock: nothing started until the last
+    # was written. It is written in parts now, the runner woken after the first; here the second
+    # part waits (lock let go) until the runner has started the first task.
+    names = [project.add(f"p{i}", "pass") for i in range(5)]
+    client.ensure_runner(project.layout)
+    monkeypatch.setattr(control, "QUEUE_PART", 2, raising=False)  # (absent before the parts)
+    real_lock, real_save = project.store.lock, project.store.save
+    holds = []
+    first_status_when_last_written = []
+
+    def lock():  # type: ignore[no-untyped-def]
+        holds.append(1)
+        if len(holds) == 2:
+            until(lambda: project.task(names[0]).runs, what="the runner to start the first part meanwhile")
+        return real_lock()
+
+    def save(task, **kwargs):  # type: ignore[no-untyped-def]
+        if task.name == names[-1]:
+            first_status_when_last_written.append(project.task(names[0]).status)
+        real_save(task, **kwargs)
+
+    monkeypatch.setattr(project.store, "lock", lock)
+    monkeypatch.setattr(project.store, "save", save)
+    outcome = control.queue(project.store, names)
+    assert outcome.changed == names
+    assert first_status_when_last_written and first_status_when_last_written[0] is not Status.QUEUED
+    monkeypatch.setattr(project.store, "lock", real_lock)
+    tasks = project.wait(*names)
+    assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
+
+
 def test_starting_runner_with_a_runner_up_only_wakes_it(project: Project) -> None:
     pid = client.ensure_runner(project.layout)
     name = project.add("warm", "pass")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import RunnerError
@@ -27,6 +27,8 @@ WAIT_POLL_S = 0.01  # a poll of `wait` is one stat: cheap enough to return withi
 SUBMIT_POLL_S = 0.05  # `wait_submitted` reads every task it waits for
 RUNNER_CHECK_S = 1.0
 SUBMIT_WAIT_S = 120.0
+QUEUE_PART = 64  # tasks queued per hold of the workspace lock (~20-60 ms here: one rename each)
+LOCK_TURN_S = 0.001  # the lock is let go this long between two parts: a waiting runner takes its turn
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ def queue(
     # it is woken before the filesystem sync (which waits on the disk, and on every other writer's
     # dirty pages): the first tasks start while the queue is made durable, before this returns
     with starting_runner(store.layout) as queued:
-        outcome = write(sync=False)
+        # a long queue is written in parts: the runner, woken after the first, starts its tasks
+        # meanwhile (a runner still starting up is woken after the block, as usual)
+        outcome = write(sync=False, first_part=lambda changed: wake_runner(store.layout, changed))
         queued.extend(outcome.changed)  # the runner reads these first, then everything
     if outcome.sync_owed:
         store.sync()
@@ -143,44 +147,68 @@ def queue(
 
 def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gpus: int | None, force: bool,
                  retries: Retries | None, after: Sequence[str] | None, priority: int | None,
-                 with_dependents: bool, gpu_mem_mb: int | None, sync: bool) -> Outcome:
+                 with_dependents: bool, gpu_mem_mb: int | None, sync: bool,
+                 first_part: Callable[[list[str]], object] | None = None) -> Outcome:
+    """Queue `names`, QUEUE_PART tasks per hold of the workspace lock, letting go of it in between
+    (queueing 10,000 tasks is ~10,000 renames: seconds during which the runner could neither
+    start a task nor record an end); `first_part(changed)` is called after the first part when
+    more follow. A request that checks the dependency graph, or goes to Slurm as one job array,
+    is written under one hold. With `sync`, the writes are durable on return; otherwise the
+    Outcome says whether a sync is owed."""
     from pyruns_tui.runner import dependencies
 
     outcome = Outcome()
-    with store.lock():
-        changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
-        if after is not None or with_dependents:
-            graph = {t.name: t.after for t in store.scan()}
-            if after is not None:
-                dependencies.check_after(names, after, graph)
-            if with_dependents:
-                names = [*names, *(n for n in dependencies.dependents_of(names, graph) if n not in names)]
-        to_save = []
-        times = queue_times(len(names))  # 1 µs apart: the queue keeps the given order
-        for name, queued_at in zip(names, times):
-            task = store.get(name)
-            if after is not None:
-                task.after = list(dict.fromkeys(after))
-            if priority is not None:
-                task.priority = priority
-            if gpu_mem_mb is not None:
-                task.gpu_mem_mb = gpu_mem_mb or None  # 0 clears it
-            why = _queue_one(task, queued_at, gpus=gpus, force=force, retries=retries)
-            if why is None:
-                to_save.append(task)
-                outcome.changed.append(name)
-            else:
-                if changes_kept:
+    changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
+    one_hold = chosen.name == "slurm" or after is not None or with_dependents
+    names = list(names)
+    times: list[str] = []
+    done = 0
+    while True:
+        with store.lock():
+            if not times:
+                if after is not None or with_dependents:
+                    graph = {t.name: t.after for t in store.scan()}
+                    if after is not None:
+                        dependencies.check_after(names, after, graph)
+                    if with_dependents:
+                        names += [n for n in dependencies.dependents_of(names, graph) if n not in names]
+                times = queue_times(len(names))  # 1 µs apart: the queue keeps the given order
+            part = len(names) if one_hold else min(len(names), done + QUEUE_PART)
+            to_save = []
+            changed = []
+            for name, queued_at in zip(names[done:part], times[done:part]):
+                task = store.get(name)
+                if after is not None:
+                    task.after = list(dict.fromkeys(after))
+                if priority is not None:
+                    task.priority = priority
+                if gpu_mem_mb is not None:
+                    task.gpu_mem_mb = gpu_mem_mb or None  # 0 clears it
+                why = _queue_one(task, queued_at, gpus=gpus, force=force, retries=retries)
+                if why is None:
                     to_save.append(task)
-                outcome.skipped[name] = why
-        changed = set(outcome.changed)
-        request = None
-        if chosen.name == "slurm":
-            request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
-        for task in to_save:
-            if task.name in changed and task.status is Status.QUEUED and not is_slurm_run(task):
-                task.submit = request
-        outcome.sync_owed = store.save_all(to_save, sync=sync)
+                    changed.append(name)
+                else:
+                    if changes_kept:
+                        to_save.append(task)
+                    outcome.skipped[name] = why
+            if chosen.name == "slurm":  # (one part: the whole call is one array)
+                request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
+                for task in to_save:
+                    if task.status is Status.QUEUED and task.name in changed and not is_slurm_run(task):
+                        task.submit = request
+            outcome.changed += changed
+            outcome.sync_owed |= store.save_all(to_save, sync=False)
+        done = part
+        if done >= len(names):
+            break
+        if first_part is not None:
+            first_part(list(outcome.changed))
+            first_part = None
+        time.sleep(LOCK_TURN_S)  # whoever waits for the lock (the runner) gets it now
+    if sync and outcome.sync_owed:
+        store.sync()
+        outcome.sync_owed = False
     return outcome
 
 
