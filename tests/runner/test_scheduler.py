@@ -302,3 +302,37 @@ def test_a_runs_end_does_not_try_tasks_stopped_since_the_last_pass(project: Proj
             scheduler.spawner.proc.wait(10)
     assert all(project.task(n).status is Status.PENDING for n in names)
     assert project.task(busy).status is Status.FAILED
+
+
+def test_runs_that_end_together_hand_on_their_slots_before_their_records_are_written(project: Project,
+                                                                                      monkeypatch) -> None:
+    """Each end's record (a task_info.json write, 1-6 ms on a busy disk) was written before the
+    next end was looked at: with four tasks ending at once, the fourth successor started after
+    three records. Now every end heard in one turn of the runner's loop starts its successor
+    first. Two runs end while the runner is stopped (SIGSTOP), so that it hears both at once."""
+    monkeypatch.setenv("PYRUNS_TUI_EXEC_SUPERVISOR", "1")  # one process per run: its exit is its end
+    client.set_concurrency(project.layout, 2)
+    code, release = project.gate("both")
+    first = [project.add(f"a{i}", code) for i in range(2)]
+    then = [project.add(f"b{i}", "pass") for i in range(2)]
+    control.queue(project.store, first + then)
+    until(lambda: all(project.task(n).status is Status.RUNNING for n in first), what="the first two")
+    paths = [project.runner_paths.run_state(n, 1) for n in first]
+    until(lambda: all(RunState.read(p) is not None for p in paths), what="their supervisors")
+    supervisors = [psutil.Process(RunState.read(p).supervisor_pid) for p in paths]  # type: ignore[union-attr]
+    runner = psutil.Process(project.runner_pid())
+    runner.suspend()
+    try:
+        release()
+        until(lambda: all(s.status() == psutil.STATUS_ZOMBIE for s in supervisors),
+              what="both supervisors to end while the runner is stopped")
+    finally:
+        runner.resume()
+    tasks = project.wait(*first, *then)
+    assert all(t.status is Status.COMPLETED for t in tasks.values())
+    lines = (project.layout.runner_dir / "runner.log").read_text().splitlines()
+
+    def at(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    assert max(at(f"{n}: run 1 started") for n in then) < min(at(f"{n}: run 1 completed") for n in first), lines[-12:]

@@ -12,7 +12,7 @@ from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.ending import Ending
 from pyruns_tui.runner.daemon.launch import build_launch
 from pyruns_tui.runner.daemon.record import host_name, redact_env, resolve_python
-from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, Skip, exit_reason, logs_dir_problem
+from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, End, Skip, exit_reason, logs_dir_problem
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
@@ -219,7 +219,7 @@ class Placement(Ending):
     def _previous_run_alive(self, task: Task) -> str | None:
         """Why `task` must not start now: an earlier run of this name, or of this task folder,
         still has a live supervisor (a deleted task recreated, a runner that lost track)."""
-        if task.name in self.active or task.name == self._ending:
+        if task.name in self.active or task.name in self._ending:
             return "waiting for the previous run of this name to end"
         index = max((r.index for r in task.runs), default=0) + 1
         if self._logs_locked(task.name) or P.supervisor_alive(self.paths.run_state(task.name, index)):
@@ -271,18 +271,32 @@ class Placement(Ending):
         usage = self.accounting.summary(run.name)
         self.accounting.forget(run.name)
         failure = self._judge(run.name, run.index, status, state, run.oom_kills)
-        # The freed slot goes to the next waiting task first, its record is written after: a batch
-        # of short tasks does not wait for a task_info.json write per task between two runs. (The
-        # next pass, which the wake-up below brings, re-reads everything as usual; a waiting task
-        # that changed meanwhile is checked again when it is marked running.)
-        self._ending = run.name  # its record is not written yet: a new run of this name waits a pass
+        # The freed slot goes to the next waiting task first; the record of this end is written
+        # after every end heard in this turn of the loop has handed on its slot (`write_ends`, soon,
+        # and first thing in every pass): four tasks that end together start four successors
+        # before the four records (a task_info.json write each, ~1-6 ms) are written. The next
+        # pass, which write_ends wakes, re-reads everything as usual; a waiting task that changed
+        # meanwhile is checked again when it is marked running.
+        self._ends.append(End(run, status, reason, state, failure, usage))
+        self._ending.add(run.name)  # its record is not written yet: a new run of this name waits
+        if len(self._ends) == 1 and self.loop is not None:
+            self.loop.call_soon(self.write_ends)
         try:
             self._waiting = self._start_what_fits(self._waiting, recheck=True)
         finally:
-            self._ending = None
-        self.outputs.finish(run.name)
-        self._finish_run(run.name, run.index, status, reason, state, failure, usage, run.record)
-        if self.last_write == "io":
-            self._judged[(run.name, run.index)] = failure
-        self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
-        self.wake()
+            if self.loop is None:
+                self.write_ends()
+
+    def write_ends(self) -> None:
+        """Write the records of the runs that ended since the last call (see `_on_exit`)."""
+        ends, self._ends = self._ends, []
+        for end in ends:
+            run, status, reason = end.run, end.status, end.reason
+            self._ending.discard(run.name)
+            self.outputs.finish(run.name)
+            self._finish_run(run.name, run.index, status, reason, end.state, end.failure, end.usage, run.record)
+            if self.last_write == "io":
+                self._judged[(run.name, run.index)] = end.failure
+            self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
+        if ends:
+            self.wake()

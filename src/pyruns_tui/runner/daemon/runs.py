@@ -9,6 +9,7 @@ import signal
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.workspace.model import Status, Task
@@ -45,6 +46,18 @@ class Failure:
     error: str
     line: int | None
     deterministic: bool
+
+
+@dataclass(frozen=True)
+class End:
+    """A run that ended, its record not written yet (`Placement._on_exit`, then `write_ends`)."""
+
+    run: ActiveRun
+    status: Status
+    reason: str | None
+    state: P.RunState | None
+    failure: Failure | None
+    usage: dict[str, Any] | None
 
 
 def exit_reason(state: P.RunState) -> tuple[Status, str | None]:

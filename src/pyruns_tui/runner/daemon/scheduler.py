@@ -90,6 +90,7 @@ class Scheduler(Recovery):
     def tick(self) -> None:
         """Recover, stop, cancel, and start what fits. A full pass reads every changed task;
         other passes (after a run ended) re-read only the tasks known to be queued or running."""
+        self.write_ends()  # the disk first says how the runs that ended did
         self._refresh_settings()
         self._recheck_at = None
         full, self._full = self._full, False
@@ -241,6 +242,7 @@ class Scheduler(Recovery):
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        self.write_ends()
         self.outputs.close()
         if self.spawner is not None:
             self.spawner.close()

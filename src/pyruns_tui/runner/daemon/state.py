@@ -25,7 +25,7 @@ from pyruns_tui.runner.daemon.launch import ScriptParamsCache
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache
 from pyruns_tui.runner.daemon.reservations import Reservations
-from pyruns_tui.runner.daemon.runs import IO_RETRY_S, ActiveRun, Failure, Skip
+from pyruns_tui.runner.daemon.runs import IO_RETRY_S, ActiveRun, End, Failure, Skip
 from pyruns_tui.runner.daemon.spawner import SpawnerClient
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.executor import SlurmExecutor
@@ -79,7 +79,8 @@ class SchedulerState:
         self.outputs = OutputWatches(self.layout, self.log)
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self.outputs)
         self.last_write = "ok"
-        self._ending: str | None = None
+        self._ending: set[str] = set()  # runs that ended, their record not written yet (`_ends`)
+        self._ends: list[End] = []
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
         self.spawner = self._start_spawner()
