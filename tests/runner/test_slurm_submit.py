@@ -55,3 +55,17 @@ def test_squeue_lines_are_parsed() -> None:
     rows = parse_squeue("12_3|PENDING|JobArrayTaskLimit||2026-12-04T10:00:00|pyruns-x\n12_0|RUNNING|None|vm|2026-12-04T10:00:00|pyruns-x\n\nbad\n")
     assert [(r.job_id, r.array_id, r.state, r.reason, r.node) for r in rows] == [
         ("12_3", "12", "PENDING", "JobArrayTaskLimit", ""), ("12_0", "12", "RUNNING", "None", "vm")]
+
+
+def test_a_task_queued_for_slurm_then_cancelled_runs_locally_when_queued_locally(project) -> None:  # type: ignore[no-untyped-def]
+    from pyruns_tui.runner import control
+    from pyruns_tui.workspace.model import Status
+
+    names = [project.add(f"s{i}") for i in range(3)]
+    control.queue(project.store, names, executor=control.Executor("slurm"), start_runner=False)
+    assert all(Request.of(project.task(n)) is not None for n in names)
+    control.cancel(project.store, names)  # before the runner submitted them
+    control.queue(project.store, names, start_runner=False)  # the settings' executor: local
+    for name in names:
+        task = project.task(name)
+        assert task.status is Status.QUEUED and Request.of(task) is None

@@ -192,11 +192,13 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                     if changes_kept:
                         to_save.append(task)
                     outcome.skipped[name] = why
+            request = None  # a local queue clears a Slurm request left from an earlier call
             if chosen.name == "slurm":  # (one part: the whole call is one array)
                 request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
-                for task in to_save:
-                    if task.status is Status.QUEUED and task.name in changed and not is_slurm_run(task):
-                        task.submit = request
+            queued = set(changed)
+            for task in to_save:
+                if task.name in queued and task.status is Status.QUEUED and not is_slurm_run(task):
+                    task.submit = request
             outcome.changed += changed
             outcome.sync_owed |= store.save_all(to_save, sync=False)
         done = part
