@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Input, Select
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from tests.conftest import DEMO
 from tests.tui.test_generator import edit, ready, row, until
+from tests.tui.test_key_order import arrive_as_a_key_is_done
 
 
 @pytest.fixture
@@ -60,6 +61,19 @@ async def test_keys_typed_after_enter_go_to_the_next_field(demo: Layout) -> None
         burst(pilot, "end", "1", "enter", "7", "8")  # Enter's move to dropout happens after the Enter key
         await until(pilot, lambda: row(gen, "dropout").text == "0.178")
         assert row(gen, "hidden").text == "2561"
+
+
+async def test_keys_of_a_burst_read_in_two_pieces_keep_their_order(demo: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The e2e test's keys once showed `hidden 256789` in CI: the second piece of the burst reached
+    the app as the first Tab was done, and its Enter went ahead of the held Tabs (to the name prefix)."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        arrive_as_a_key_is_done(monkeypatch, ("enter", "\r"), ("8", "8"), ("9", "9"))
+        burst(pilot, *["tab"] * 6, "7")  # the prefix, skip, the form, the model title, arch, hidden
+        prefix = gen.query_one("#gen-prefix", Input)
+        await until(pilot, lambda: "9" in prefix.value + row(gen, "hidden").text + row(gen, "dropout").text)
+        assert (prefix.value, row(gen, "hidden").text, row(gen, "dropout").text) == ("", "2567", "0.189")
 
 
 async def test_keys_on_a_choice_field_stay_in_it(demo: Layout) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Button, Input
@@ -40,6 +41,27 @@ def burst(app: KeyOrder, *keys: tuple[str, str | None]) -> None:
         app.post_message(events.Key(key, character))
 
 
+def arrive_as_a_key_is_done(monkeypatch: pytest.MonkeyPatch, *keys: tuple[str, str | None]) -> None:
+    """Deliver `keys` the first time the app is done with a key while others are held.
+
+    A terminal read may end mid-burst: the rest of the burst can reach the app's queue right behind
+    the marker that ends a key, ahead of the call that lets the next held key through.
+    """
+    late = list(keys)
+    key_done = KeyOrder._key_done
+
+    def deliver_then_done(app: KeyOrder) -> None:
+        if late and app._held_keys:
+            for key, character in late:
+                event = events.Key(key, character)
+                event.set_sender(app)  # as the driver sends it
+                app.post_message(event)
+            late.clear()
+        key_done(app)
+
+    monkeypatch.setattr(KeyOrder, "_key_done", deliver_then_done)
+
+
 async def test_a_key_after_a_slow_one_waits_for_it() -> None:
     app = Form()
     async with app.run_test() as pilot:
@@ -59,3 +81,15 @@ async def test_a_key_that_removes_its_widget_lets_the_next_one_go() -> None:
         burst(app, ("enter", "\r"), ("tab", "\t"), ("y", "y"))  # the button goes; the marker went with it
         first = app.query_one("#first", Input)
         await wait_for(pilot, lambda: first.value == "y", what="the y typed into the first field")
+
+
+async def test_keys_that_arrive_as_a_key_is_done_wait_behind_the_held_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Form()
+    async with app.run_test() as pilot:
+        second = app.query_one("#second", Input)
+        second.focus()
+        await pilot.pause()
+        arrive_as_a_key_is_done(monkeypatch, ("c", "c"))
+        burst(app, ("a", "a"), ("b", "b"))  # b is held while a is handled; c arrives as a is done
+        await wait_for(pilot, lambda: len(second.value) == 3, what="the three keys typed")
+        assert second.value == "abc"

@@ -52,7 +52,9 @@ class KeyOrder(App[None]):
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
-        if self._key_busy:
+        # held keys go first: a key that lands between a key's end and the release of the next held
+        # one (a terminal read that ended mid-burst) would otherwise jump ahead of them
+        if self._key_busy or self._held_keys:
             self._held_keys.append(event)
             return
         await self._dispatch_key(event)
