@@ -156,7 +156,7 @@ def test_main_list_option_before_a_subcommand_is_ended_by_a_fixed_option() -> No
     ({"batch_size": 1.5}, r"config key 'batch_size' expects int, got 1.5"),
     ({"batch_size": True}, r"config key 'batch_size' expects int, got True"),
     ({"lr": "fast"}, r"config key 'lr' expects float, got 'fast'"),
-    ({"model": "vgg"}, r"config key 'model': 'vgg' is not one of: resnet18, resnet34, vit_tiny"),
+    ({"model": "vgg"}, r"config key 'model': 'vgg' is not one of the choices \(resnet18, resnet34, vit_tiny\)"),
     ({"lr": [0.1]}, r"config key 'lr' takes single values here"),
     ({"run_name": "a\x00b"}, r"config key 'run_name' contains a NUL character"),
 ])
@@ -176,7 +176,7 @@ def test_bad_values_name_the_key(config: dict[str, Any], message: str) -> None:
     ("collections_script.py", {"checkpoint": "c", "verbose": -1}, r"a whole number >= 0"),
     ("collections_script.py", {"checkpoint": "c", "quiet": True}, r"a whole number >= 0"),
     ("collections_script.py", {"checkpoint": "c", "types": ["float"]}, r"no flag appends"),
-    ("collections_script.py", {"checkpoint": "c", "level": 7}, r"7 is not one of: 1, 2, 3"),
+    ("collections_script.py", {"checkpoint": "c", "level": 7}, r"7 is not one of the choices \(1, 2, 3\)"),
     ("set_defaults_script.py", {"render": False}, r"'render' is a flag: true or false"),
     ("set_defaults_script.py", {"algo": "ppo"}, r"set by set_defaults\(\) in the script"),
     ("groups_mutex.py", {"schedule": "step"}, r"it can only be 'cosine'"),
@@ -246,3 +246,18 @@ def test_boolean_optional_false_needs_a_double_dash_flag() -> None:
     assert vars(parser.parse_args(argv)) == {"ex": False, "plus": True}
     with pytest.raises(ParamsError, match="'plus' has no --no- form"):
         build_argv({"plus": False}, sp)
+
+
+def test_a_value_outside_the_choices_reads_the_same_in_the_form_and_at_launch() -> None:
+    """One wording of the choices rule: the Generator's form and `gen` (check_value) and the
+    launch's command line (build_argv) said it two ways ("is not one of: a, b")."""
+    from pyruns_tui.params.form_model import build_form, check_value
+
+    sp = script_params("train_basic.py")
+    form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
+    field = next(f for f in form.fields() if f.key == "model")
+    in_form = check_value("vgg", field)
+    with pytest.raises(ParamsError) as launch:
+        build_argv({"model": "vgg"}, sp)
+    assert in_form == "'vgg' is not one of the choices (resnet18, resnet34, vit_tiny)"
+    assert f"'model': {in_form}" in str(launch.value)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
-from pyruns_tui.params.values import same_value
+from pyruns_tui.params.values import not_a_choice, same_value
 
 __all__ = ["LaunchCheck", "build_argv"]
 
@@ -86,8 +86,7 @@ class _Builder:
             except ValueError:
                 raise _Cannot(f"{key!r} expects {kind}, got {value!r}") from None
             if spec.choices is not None and converted not in spec.choices:
-                shown = ", ".join(str(c) for c in spec.choices)
-                raise _Cannot(f"{key!r}: {value!r} is not one of: {shown}")
+                raise _Cannot(f"{key!r}: {not_a_choice(repr(value), spec.choices)}")
         return text
 
     def item(self, key: str, value: Any, spec: ParamSpec) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
+from pyruns_tui.params.values import not_a_choice
 from pyruns_tui.params.yamlio import parse_scalar
 
 if TYPE_CHECKING:
@@ -362,8 +363,7 @@ def _type_problem(item: Any, field: FieldModel) -> str | None:
             return f"{shown} is not true or false"
     elif field.kind == "choice" and field.choices:
         if item not in field.choices and str(item) not in {str(c) for c in field.choices}:
-            allowed = ", ".join(str(c) for c in field.choices)
-            return f"{shown} is not one of the choices ({allowed})"
+            return not_a_choice(shown, field.choices)
     elif field.kind == "list":
         if not isinstance(item, list):
             return f"{shown} is not a list (write a, b or [a, b])"

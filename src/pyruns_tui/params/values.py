@@ -3,7 +3,7 @@ skip-existing, spec edits, argv building and chart labels: values equal as data,
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 
@@ -41,3 +41,9 @@ def value_key(value: Any) -> Hashable:
     except TypeError:
         return ("other", type(value).__name__, repr(value))
     return ("other", type(value).__name__, value)
+
+
+def not_a_choice(shown: str, choices: Iterable[Any]) -> str:
+    """The one wording of a value outside a parameter's choices, wherever it is found (the
+    Generator's form, `gen`, the launch's command line)."""
+    return f"{shown} is not one of the choices ({', '.join(str(c) for c in choices)})"
