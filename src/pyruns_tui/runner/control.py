@@ -165,7 +165,7 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
     done = 0
     while True:
         with store.lock():
-            if not times:
+            if done == 0:  # the first hold: the whole request is checked and timed
                 if after is not None or with_dependents:
                     graph = {t.name: t.after for t in store.scan()}
                     if after is not None:
