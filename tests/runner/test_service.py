@@ -131,6 +131,27 @@ def test_a_long_queue_lets_the_runner_start_tasks_before_the_rest_is_written(pro
     assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
 
 
+def test_a_queue_is_written_in_parts_that_start_small(project: Project, monkeypatch) -> None:
+    # the runner is woken after the first part: a first part of 64 made a batch of 40 wait for all
+    # 40 records (and the runner read all 40) before its first task started
+    store = project.store
+    names = [n.name for n in store.create_tasks([NewTask(f"q{i}", {}, command="true") for i in range(100)],
+                                                 task_kind="shell", script=None)]
+    parts: list[int] = []
+    real_save_all = store.save_all
+
+    def save_all(tasks, **kwargs):  # type: ignore[no-untyped-def]
+        parts.append(len(tasks))
+        return real_save_all(tasks, **kwargs)
+
+    monkeypatch.setattr(store, "save_all", save_all)
+    outcome = control.queue(store, names, start_runner=False)
+    assert outcome.changed == names
+    assert parts == [8, 8, 16, 32, 36]
+    times = [store.get(name).queued_at for name in names]
+    assert times == sorted(times) and len(set(times)) == len(names)  # the queue keeps the given order
+
+
 def test_starting_runner_with_a_runner_up_only_wakes_it(project: Project) -> None:
     pid = client.ensure_runner(project.layout)
     name = project.add("warm", "pass")

@@ -28,6 +28,7 @@ SUBMIT_POLL_S = 0.05  # `wait_submitted` reads every task it waits for
 RUNNER_CHECK_S = 1.0
 SUBMIT_WAIT_S = 120.0
 QUEUE_PART = 64  # tasks queued per hold of the workspace lock (~20-60 ms here: one rename each)
+FIRST_PART = 8  # the first hold's part: the runner is woken after it; the parts double up to QUEUE_PART
 LOCK_TURN_S = 0.001  # the lock is let go this long between two parts: a waiting runner takes its turn
 
 
@@ -149,12 +150,15 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                  retries: Retries | None, after: Sequence[str] | None, priority: int | None,
                  with_dependents: bool, gpu_mem_mb: int | None, sync: bool,
                  first_part: Callable[[list[str]], object] | None = None) -> Outcome:
-    """Queue `names`, QUEUE_PART tasks per hold of the workspace lock, letting go of it in between
+    """Queue `names` in parts, one hold of the workspace lock each, letting go of it in between
     (queueing 10,000 tasks is ~10,000 renames: seconds during which the runner could neither
     start a task nor record an end); `first_part(changed)` is called after the first part when
-    more follow. A request that checks the dependency graph, or goes to Slurm as one job array,
-    is written under one hold. With `sync`, the writes are durable on return; otherwise the
-    Outcome says whether a sync is owed."""
+    more follow. The first part is FIRST_PART tasks and each next one as many as were written
+    before it, up to QUEUE_PART: the runner starts the first tasks while the command writes the
+    rest, and a runner waiting for the lock to start one waits for a short part only. A request
+    that checks the dependency graph, or goes to Slurm as one job array, is written under one
+    hold. With `sync`, the writes are durable on return; otherwise the Outcome says whether a
+    sync is owed."""
     from pyruns_tui.runner import dependencies
 
     outcome = Outcome()
@@ -173,7 +177,7 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                     if with_dependents:
                         names += [n for n in dependencies.dependents_of(names, graph) if n not in names]
                 times = queue_times(len(names))  # 1 µs apart: the queue keeps the given order
-            part = len(names) if one_hold else min(len(names), done + QUEUE_PART)
+            part = len(names) if one_hold else min(len(names), done + min(QUEUE_PART, max(FIRST_PART, done)))
             to_save = []
             changed = []
             for name, queued_at in zip(names[done:part], times[done:part]):
