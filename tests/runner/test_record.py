@@ -43,3 +43,31 @@ def test_no_repository_gives_none(tmp_path: Path) -> None:
     if subprocess.run(["git", "-C", str(tmp_path), "rev-parse"], capture_output=True).returncode == 0:
         pytest.skip("the temp dir is inside a git repository")
     assert read_git(tmp_path) is None
+
+
+def test_a_git_state_read_ahead_is_used_while_fresh_and_read_again_once_old(tmp_path: Path, monkeypatch) -> None:
+    """The runner reads its workspace's git state as it starts (GitCache.prefetch); a runner that
+    then idled longer than the cache keeps a state must not record that old state: it reads again."""
+    import asyncio
+
+    from pyruns_tui.runner.daemon import record
+    from tests.runner.harness import until
+
+    reads: list[Path] = []
+
+    def read(directory: Path) -> dict[str, str]:
+        reads.append(directory)
+        return {"commit": f"read {len(reads)}"}
+
+    monkeypatch.setattr(record, "_read_in_thread", read)
+    loop = asyncio.new_event_loop()
+    try:
+        for ttl_s, expected in ((60.0, "read 1"), (0.0, "read 3")):
+            cache = record.GitCache(ttl_s)
+            cache.prefetch(tmp_path, loop, lambda: None)
+            cache.prefetch(tmp_path, loop, lambda: None)  # one read at a time per folder
+            until(lambda: cache._reading[tmp_path].done.is_set(), what="the read ahead to end")  # noqa: B023
+            assert cache.read(tmp_path, loop, lambda: None) == (True, {"commit": expected})
+    finally:
+        loop.close()
+    assert len(reads) == 3  # fresh: used as read ahead; old: read again

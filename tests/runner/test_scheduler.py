@@ -257,6 +257,31 @@ def test_a_slow_git_holds_only_the_tasks_of_its_folder(project: Project, tmp_pat
         client.stop_runner(layout)
 
 
+def test_the_runner_reads_its_workspaces_git_state_as_it_starts(project: Project, tmp_path, monkeypatch) -> None:
+    """The first task queued to a runner waited for `git rev-parse` and `git status` of its
+    script's folder (2-10 ms; a large repository much longer) before it started. The runner
+    reads that folder's git state as it starts, in a thread, with no task queued; a task queued
+    meanwhile waits for that read and records its result."""
+    from pyruns_tui.workspace.bootstrap import init_workspace
+    from pyruns_tui.workspace.store import TaskStore
+
+    hang = slow_git(project.dir, tmp_path, monkeypatch)
+    layout = init_workspace(project.dir, hang.slow / "main.py")
+    store = TaskStore(layout)
+    try:
+        client.ensure_runner(layout)
+        until(hang.asked.exists, timeout=10, what="the runner to ask git with no task queued")
+        name = store.create_tasks([NewTask("first", {})], task_kind="plain", script=str(hang.slow / "main.py"))[0].name
+        control.queue(store, [name])
+        hang.gate.touch()
+        task = control.wait(store, [name], timeout_s=60)[name]
+        assert task.status is Status.COMPLETED and layout.run_log(name, 1).read_bytes() == b"ran in slow\n"
+        assert task.runs[0].git is not None and task.runs[0].git["commit"] == hang.head
+    finally:
+        hang.gate.touch()
+        client.stop_runner(layout)
+
+
 def test_a_runs_end_does_not_try_tasks_stopped_since_the_last_pass(project: Project, monkeypatch) -> None:
     """When a run ends, its slot goes to the tasks the last pass left waiting. Tasks stopped since
     (a `stop` of a whole queue) are left for the next pass unopened: each was tried as a launch

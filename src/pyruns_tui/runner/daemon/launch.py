@@ -142,10 +142,28 @@ def build_launch(
         raise
     except (OSError, ValueError) as exc:
         raise RunnerError(f"task {task.name!r}: cannot build its command line: {exc}") from exc
-    repo = Path(task.script).parent if task.script and task.task_kind != "shell" else layout.project_dir
     return Launch(
         argv=tuple(argv),
         env=task_env(base, layout, task, settings, gpus),
         cwd=layout.project_dir,
-        repo_dir=repo,
+        repo_dir=repo_dir(layout, task.script, task.task_kind),
     )
+
+
+def repo_dir(layout: Layout, script: str | None, kind: str) -> Path:
+    """Where a run's git state is read: its script's folder (the project's for a shell task)."""
+    return Path(script).parent if script and kind != "shell" else layout.project_dir
+
+
+def workspace_repo_dir(layout: Layout) -> Path | None:
+    """Where the runs of this workspace's tasks read their git state (`repo_dir` of its script);
+    None when its script_info.json cannot be read."""
+    if layout.is_shell:
+        return repo_dir(layout, None, "shell")
+    from pyruns_tui.workspace.bootstrap import read_script_info
+
+    try:
+        info = read_script_info(layout)
+    except (OSError, ValueError, PyrunsError):
+        return None
+    return repo_dir(layout, info.script, info.kind)

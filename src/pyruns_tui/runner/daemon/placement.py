@@ -10,7 +10,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import gpus as G
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.ending import Ending
-from pyruns_tui.runner.daemon.launch import build_launch
+from pyruns_tui.runner.daemon.launch import build_launch, workspace_repo_dir
 from pyruns_tui.runner.daemon.record import host_name, redact_env, resolve_python
 from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, End, Skip, exit_reason, logs_dir_problem
 from pyruns_tui.runner.daemon.triage import oom_kills
@@ -27,7 +27,11 @@ class Placement(Ending):
     """The `Scheduler` layer that places queued tasks (slots, GPUs), starts runs and hears of their exits."""
 
     def warm_up(self) -> None:
-        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up)."""
+        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up); the
+        git state its record needs is read meanwhile (GitCache.prefetch)."""
+        repo = workspace_repo_dir(self.layout)
+        if repo is not None:
+            self._git.prefetch(repo, self.loop, self.wake)
         self._params.warm_up()
 
     def _start_what_fits(self, queued: list[Task], *, recheck: bool = False) -> list[Task]:
