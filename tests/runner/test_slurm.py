@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
+from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.submit import load_all
 from pyruns_tui.workspace.model import Status
 from tests.conftest import require_backend
@@ -232,21 +234,32 @@ def test_runner_status_shows_the_jobs_and_their_states(cluster: Project, capsys)
     cluster.wait(*names)
 
 
-def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A slurmctld slow to answer: the runner's squeue waits (here until the test lets it go, as
-    long as the runner's 20 s timeout allows), and local tasks start and end meanwhile."""
-    real = shutil.which("squeue")
-    asked, release = cluster.dir / "squeue-asked", cluster.dir / "squeue-release"
-    slow = cluster.dir / "slow-bin"
+def slow_tool(cluster: Project, monkeypatch: pytest.MonkeyPatch, tool: str) -> tuple[Path, Path]:
+    """A slurmctld slow to answer `tool`: a wrapper first on PATH writes its pid to `asked`, then
+    waits until `release` exists (or the runner's 20 s timeout kills it) and runs the real one."""
+    real = shutil.which(tool)
+    asked, release = cluster.dir / f"{tool}-asked", cluster.dir / f"{tool}-release"
+    slow = cluster.dir / f"slow-{tool}"
     slow.mkdir()
-    (slow / "squeue").write_text(
+    (slow / tool).write_text(
         "#!/bin/sh\n"
         f"echo $$ > '{asked}.tmp' && mv '{asked}.tmp' '{asked}'\n"
         "i=0\n"
         f"while [ ! -e '{release}' ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i + 1)); done\n"
         f"exec '{real}' \"$@\"\n")
-    (slow / "squeue").chmod(0o755)
+    (slow / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{slow}{os.pathsep}{os.environ['PATH']}")
+    return asked, release
+
+
+def still_running(pid: int) -> bool:
+    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+
+
+def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slurmctld slow to answer: the runner's squeue waits (here until the test lets it go, as
+    long as the runner's 20 s timeout allows), and local tasks start and end meanwhile."""
+    asked, release = slow_tool(cluster, monkeypatch, "squeue")
     code, release_task = cluster.gate("slurm")
     on_slurm = cluster.add("on_slurm", code)
     try:
@@ -259,11 +272,69 @@ def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatc
         assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
         # the local task ran while squeue was still waiting (a runner that waits on it, as before,
         # starts the task only after its timeout has killed the call)
-        assert psutil.pid_exists(squeue_pid) and psutil.Process(squeue_pid).status() != psutil.STATUS_ZOMBIE
+        assert still_running(squeue_pid)
     finally:
         release.touch()
         release_task()
     assert cluster.wait(on_slurm, timeout=120)[on_slurm].status is Status.COMPLETED
+
+
+def test_a_slow_sbatch_does_not_hold_up_local_tasks_and_a_stop_waits_for_its_job_id(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sbatch slow to answer: local tasks start and end meanwhile (the runner's loop waited for
+    sbatch, up to its 20 s timeout); a stop asked for while the call is under way is sent once
+    Slurm has given the job id."""
+    from pyruns_tui.runner.slurm.records import SUBMITTING
+
+    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
+    code, release_task = cluster.gate("sbatch")
+    on_slurm = cluster.add("on_slurm", code)
+    try:
+        control.queue(cluster.store, [on_slurm])
+        until(asked.exists, 60, "the runner to call sbatch")
+        sbatch_pid = int(asked.read_text())
+        local = cluster.add("local", "print('ran here')")
+        control.queue(cluster.store, [local], executor=control.Executor(name="local"))
+        task = cluster.wait(local)[local]
+        assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
+        assert still_running(sbatch_pid)
+        waiting = cluster.task(on_slurm)
+        assert waiting.reason == SUBMITTING and waiting.last_run.slurm_job_id is None
+        control.stop(cluster.store, [on_slurm])
+    finally:
+        release.touch()
+    try:
+        task = cluster.wait(on_slurm, timeout=120)[on_slurm]
+        assert task.status is Status.INTERRUPTED and task.last_run.slurm_job_id is not None
+        job = task.last_run.slurm_job_id
+        until(lambda: subprocess.run(["squeue", "-h", "-j", job], capture_output=True, text=True).stdout.strip() == "",
+              60, "Slurm to forget the cancelled job")
+    finally:
+        release_task()
+
+
+def test_a_runner_stopped_while_sbatch_is_under_way_records_the_job(cluster: Project,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner exits only once the sbatch under way answered and its job id is recorded: the
+    next runner adopts the job (its tasks were failed as 'the runner stopped while submitting it'
+    while a job nobody followed ran on)."""
+    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
+    name = cluster.add("late", "print('ran on slurm')")
+    control.queue(cluster.store, [name])
+    until(asked.exists, 60, "the runner to call sbatch")
+    stopping = threading.Thread(target=client.stop_runner, args=(cluster.layout,), kwargs={"timeout_s": 60})
+    stopping.start()
+    log = RunnerPaths.of(cluster.layout).log
+    try:
+        until(lambda: "stop requested" in log.read_text(), 30, "the runner to hear the stop while sbatch waits")
+    finally:
+        release.touch()
+        stopping.join()
+    assert not client.runner_alive(cluster.layout)
+    assert cluster.task(name).last_run.slurm_job_id is not None
+    task = cluster.wait(name, timeout=120)[name]  # (starts a runner: it adopts the job)
+    assert task.status is Status.COMPLETED and cluster.log(name) == b"ran on slurm\n"
+    assert len(load_all(cluster.layout)) == 1
 
 
 def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tmp_path: Path,

@@ -242,6 +242,7 @@ class Scheduler(Recovery):
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        self.slurm.close()
         self.write_ends()
         self.outputs.close()
         if self.spawner is not None:

@@ -11,13 +11,18 @@ The poll runs in a thread of its own (`InThread`): a busy slurmctld can take sec
 output and hears stops. Its answer is applied on the loop, at the first pass after it came;
 every record is still written there. A task submitted while the poll was under way is not in
 its answer, so it is left for the next poll (at once). A submission's git state is read as a
-local run's is (GitCache.read: in a thread, waited for 50 ms). `sbatch` and `scancel` (once per
-call, once per stop) still run on the loop.
+local run's is (GitCache.read: in a thread, waited for 50 ms). `sbatch` (once per call) and
+`scancel` (once per pass that sends stops) run in threads too: a call's tasks are recorded as
+submitting before its sbatch starts, and its answer (the job id, or the refusal) is applied on
+the loop at the first pass after it came; meanwhile those tasks are neither polled nor sent
+stops (a stop asked for meanwhile is sent once the job id is known). A runner that exits waits
+for the sbatch calls under way, so their job ids are recorded and the next runner adopts them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -52,6 +57,23 @@ RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED",
 FAILED_STATES = frozenset({"TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "BOOT_FAIL", "DEADLINE", "PREEMPTED"})
 
 @dataclass
+class Sbatch:
+    """A call's sbatch under way (in a thread): its submission and the tasks marked submitting."""
+
+    sub: Submission
+    marked: list[Task]
+    call: InThread[str]
+
+
+@dataclass
+class Cancels:
+    """The scancel calls of one pass under way (in a thread), and the pending runs they end."""
+
+    pending: list[Task]
+    call: InThread[None]
+
+
+@dataclass
 class SlurmExecutor:
     """Submissions, polls and stops of one workspace's Slurm runs."""
 
@@ -72,6 +94,8 @@ class SlurmExecutor:
     polling: InThread[list[C.JobRow]] | None = None  # the poll under way
     poll_soon: bool = False  # a stop was sent: poll again as soon as the one under way is done
     fresh: set[str] = field(default_factory=set)  # tasks submitted since the poll under way began
+    submitting: dict[str, Sbatch] = field(default_factory=dict)  # sbatch calls under way, by submission id
+    cancelling: Cancels | None = None  # the scancel calls under way
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
@@ -94,10 +118,18 @@ class SlurmExecutor:
         return max(0.0, self.next_poll - time.monotonic())
 
     def tick(self, settings: Settings, owned: list[Task], new: list[Task]) -> None:
+        ended = self._stops_done()
+        landed, refused = self._sbatch_done()
         submitted = self._submit_calls(settings, new) if new else []
-        owned = owned + submitted
-        # a call still waiting for the rest of its tasks keeps the runner from its idle exit
+        # the records just written replace the ones this pass read; runs just ended are left out
+        latest = {task.name: task for task in landed + submitted}
+        owned = [latest.pop(task.name, task) for task in owned if task.name not in ended | refused]
+        owned += latest.values()
+        # a call still waiting for the rest of its tasks, or for its sbatch, keeps the runner from
+        # its idle exit (its tasks were in `new` this pass, in `owned` from the next)
         self.owned = len(owned) + len(new) - len(submitted)
+        under_way = {task.name for call in self.submitting.values() for task in call.marked}
+        owned = [task for task in owned if task.name not in under_way]  # no job id yet: not polled, not stopped
         if not owned:
             self.interval = POLL_MIN_S
             self.next_poll = time.monotonic() + POLL_MIN_S  # a waiting call is looked at again then
@@ -186,7 +218,8 @@ class SlurmExecutor:
 
     def _submit(self, settings: Settings, request: Request, sub_id: str, gpus: int,
                 ready: list[tuple[Task, Launch, dict[str, Any] | None]]) -> list[Task]:
-        """One sbatch for these prepared tasks; the tasks now owned (with their Slurm run recorded)."""
+        """One sbatch for these prepared tasks, in a thread (`submitting`; none to be had: here);
+        the tasks now owned (with their Slurm run recorded) when it was answered here."""
         sub = Submission(id=sub_id, dir=self.dir)
         marked: list[Task] = []
         python = resolve_python(settings.python_executable)
@@ -211,16 +244,61 @@ class SlurmExecutor:
             # the "submitting" records and the submission on disk before Slurm has the job: after a
             # power loss the tasks are never back to `queued`, so nothing is submitted twice
             self.store.sync()
-            job = C.sbatch(sub.sbatch, str(sub.script))
-        except (PyrunsError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, PyrunsError) else f"cannot write the submission: {exc}"
-            self.log(f"submission {sub_id} refused: {reason}")
-            for path in (sub.path, sub.script):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-            for task in marked:
-                self._finish(task.name, task.last_run.index if task.last_run else 0, Status.FAILED, reason, None)
+        except OSError as exc:
+            self._refused(sub, marked, f"cannot write the submission: {exc}")
             return []
+        call = functools.partial(C.sbatch, sub.sbatch, str(sub.script))
+        if self.loop is not None:
+            try:
+                self.submitting[sub.id] = Sbatch(sub, marked, InThread(call, self.loop, self.wake, "sbatch"))
+                return []
+            except RuntimeError:  # no thread to be had (a process limit): ask here, as before
+                pass
+        try:
+            job = call()
+        except PyrunsError as exc:
+            self._refused(sub, marked, str(exc))
+            return []
+        return self._submitted(sub, marked, job)
+
+    def _sbatch_done(self, wait_s: float = 0.0) -> tuple[list[Task], set[str]]:
+        """Apply the answers of the sbatch calls that are done (waiting up to `wait_s` for each):
+        the tasks now owned (their job id recorded), and the names of those a refusal failed."""
+        owned: list[Task] = []
+        refused: set[str] = set()
+        for sub_id, under_way in list(self.submitting.items()):
+            if not under_way.call.done.wait(wait_s):
+                continue
+            del self.submitting[sub_id]
+            error = under_way.call.error
+            if error is not None:
+                why = str(error) if isinstance(error, PyrunsError) else f"sbatch: {error!r}"
+                self._refused(under_way.sub, under_way.marked, why)
+                refused.update(task.name for task in under_way.marked)
+            else:
+                assert under_way.call.value is not None
+                owned += self._submitted(under_way.sub, under_way.marked, under_way.call.value)
+        return owned, refused
+
+    def close(self) -> None:
+        """The runner exits: the sbatch and scancel calls under way are waited for (each gives up
+        after C.TIMEOUT_S) and their answers recorded: a job id is never lost with the runner."""
+        self._sbatch_done(wait_s=C.TIMEOUT_S + 5.0)
+        if self.cancelling is not None:
+            self.cancelling.call.done.wait(C.TIMEOUT_S * 3 + 5.0)
+            self._stops_done()
+
+    def _refused(self, sub: Submission, marked: list[Task], reason: str) -> None:
+        """A submission that never reached Slurm: its files go, its tasks fail with `reason`."""
+        self.log(f"submission {sub.id} refused: {reason}")
+        for path in (sub.path, sub.script):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for task in marked:
+            self._finish(task.name, task.last_run.index if task.last_run else 0, Status.FAILED, reason, None)
+
+    def _submitted(self, sub: Submission, marked: list[Task], job: str) -> list[Task]:
+        """Slurm took the submission as array `job`: record it; the tasks now owned."""
         sub.job_id = job
         sub.save()
         self.subs[job] = sub
@@ -234,7 +312,7 @@ class SlurmExecutor:
         try:  # the job id too: after a power loss the runner finds the array again
             self.store.sync()
         except OSError as exc:
-            self.log(f"submission {sub_id}: the records of job {job} may not be on disk: {exc}")
+            self.log(f"submission {sub.id}: the records of job {job} may not be on disk: {exc}")
         self.next_poll = time.monotonic()  # learn the submit time and the first states at once
         self.interval = POLL_MIN_S
         return owned
@@ -246,6 +324,8 @@ class SlurmExecutor:
         pending: list[Task] = []
         running: list[str] = []
         escalate: list[str] = []
+        if self.cancelling is not None:  # the last pass's are under way: these are sent after them
+            return False
         for task in tasks:
             run = task.last_run
             assert run is not None
@@ -257,17 +337,47 @@ class SlurmExecutor:
             elif run.slurm_job_id and now - self.stop_sent.get(task.name, now) > settings.stop_grace_s + STOP_ESCALATE_S:
                 escalate.append(run.slurm_job_id)
                 self.stop_sent[task.name] = now
-        try:
+        if not (pending or running or escalate):
+            return False
+
+        def cancel() -> None:
             C.scancel([t.last_run.slurm_job_id for t in pending if t.last_run and t.last_run.slurm_job_id])
             C.scancel(running, batch_signal="TERM")
             C.scancel(escalate)
+
+        if self.loop is not None:
+            try:
+                self.cancelling = Cancels(pending, InThread(cancel, self.loop, self.wake, "scancel"))
+                return False  # polled soon once they are done
+            except RuntimeError:  # no thread to be had: here, as before
+                pass
+        try:
+            cancel()
         except RunnerError as exc:
             self.log(f"stop: {exc}")
             return False
+        self._cancelled(pending)
+        return True
+
+    def _stops_done(self) -> set[str]:
+        """Apply the scancel calls of a pass once they are done: the pending runs they cancelled
+        end (their names are returned)."""
+        under_way = self.cancelling
+        if under_way is None or not under_way.call.done.is_set():
+            return set()
+        self.cancelling = None
+        error = under_way.call.error
+        if error is not None:
+            self.log(f"stop: {error}" if isinstance(error, PyrunsError) else f"stop: scancel: {error!r}")
+            return set()
+        self._cancelled(under_way.pending)
+        self.poll_soon = True
+        return {task.name for task in under_way.pending}
+
+    def _cancelled(self, pending: list[Task]) -> None:
         for task in pending:
             assert task.last_run is not None
             self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
-        return bool(pending or running or escalate)
 
     def _take(self, rows: list[C.JobRow], error: Exception | None, owned: list[Task]) -> None:
         """Bring the owned runs up to date with a poll's answer (`rows`, or the `error` it raised)."""
