@@ -77,7 +77,8 @@ class SchedulerState:
         self.pause: Pause | None = None
         self._pause_key: tuple[int, int, int] | None = None
         self.outputs = OutputWatches(self.layout, self.log)
-        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self.outputs)
+        self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self._params, self._git,
+                                   self.outputs)
         self.last_write = "ok"
         self._ending: set[str] = set()  # runs that ended, their record not written yet (`_ends`)
         self._ends: list[End] = []

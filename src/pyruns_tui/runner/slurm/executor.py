@@ -81,6 +81,8 @@ class SlurmExecutor:
     store: TaskStore
     log: Callable[[str], None]
     fail_unstartable: Callable[[Task, str], None]
+    params: ScriptParamsCache  # the runner's, shared with its local launches
+    git: GitCache  # the runner's: a git state read once (or read ahead as it starts) serves both executors
     outputs: OutputWatches | None = None  # the runner's output watches: progress and metrics of running runs
     subs: dict[str, Submission] = field(default_factory=dict)  # by array job id
     jobs: dict[str, C.JobRow] = field(default_factory=dict)  # the last poll, our indices only
@@ -99,8 +101,6 @@ class SlurmExecutor:
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
-        self.params = ScriptParamsCache(self.layout)
-        self.git = GitCache()
         for sub in load_all(self.layout):
             if sub.job_id:
                 self.subs[sub.job_id] = sub
