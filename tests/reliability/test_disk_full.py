@@ -155,3 +155,37 @@ async def wait_for(pilot: object, predicate: object, what: str, timeout: float =
     while not predicate():  # type: ignore[operator]
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("runner_up", [True, False], ids=["runner-up", "runner-started-by-run"])
+def test_a_disk_that_fills_during_a_long_run_says_which_tasks_were_queued(full_disk_project: Project, monkeypatch,
+                                                                          capsys, runner_up: bool) -> None:
+    """`run` writes a long queue in parts (the runner starts the first meanwhile): a disk that
+    fills after the first part leaves those tasks queued and the rest pending, and the one error
+    line says so (not that the runner `run` started could not write its runner.json on the full
+    disk). The queued ones run once there is room again (`wait` starts a runner for them where
+    none could start); nothing is half-written."""
+    project = full_disk_project
+    names = [project.add(f"t{i:02d}", "print('ran')") for i in range(20)]
+    real_wake = control.wake_runner
+
+    def fill_then_wake(layout, queued=()):  # type: ignore[no-untyped-def]
+        fill_disk(project.dir / "fill")  # after the first part is written
+        return real_wake(layout, queued)
+
+    if runner_up:
+        client.ensure_runner(project.layout)
+    monkeypatch.setattr(control, "wake_runner", fill_then_wake)
+    assert project.cli("run", *names) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("pyr-tui: error: "), err
+    assert "No space left on device" in err or "disk is full" in err, err
+    assert "8 of 20 tasks were queued before it" in err and "the other 12 are as they were" in err, err
+    statuses = {name: project.task(name).status for name in names}
+    assert all(statuses[n] is not Status.PENDING for n in names[:8]), statuses
+    assert all(statuses[n] is Status.PENDING for n in names[8:]), statuses
+    (project.dir / "fill").unlink()
+    tasks = project.wait(*names[:8], timeout=60)
+    assert all(t.status is Status.COMPLETED and project.log(t.name) == b"ran\n" for t in tasks.values())
+    assert all(project.task(n).status is Status.PENDING and not project.task(n).runs for n in names[8:])
+    assert not [p for p in project.layout.workspace_dir.rglob("*") if p.name.endswith(".tmp")]

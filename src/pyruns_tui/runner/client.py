@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.contracts import DROPPED_ENV
-from pyruns_tui.errors import RunnerError
+from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.fsio import open_regular, read_bytes, read_json
@@ -238,9 +238,16 @@ def starting_runner(layout: Layout) -> Iterator[list[str]]:
     queued: list[str] = []
     try:
         yield queued
-    finally:
-        started = start.started
-        start.finish()
+    except BaseException:
+        # the block's error is the one to report (a runner that cannot start on a full disk
+        # follows from it); tasks it queued before failing run all the same
+        with contextlib.suppress(PyrunsError, OSError):
+            start.finish()
+            if queued:
+                start_or_wake(layout, queued)
+        raise
+    started = start.started
+    start.finish()
     if not started or not wake_runner(layout, queued):
         start_or_wake(layout, queued)  # the runner that was up may have exited idle meanwhile
 

@@ -7,12 +7,13 @@ it. Pass `start_runner=False` to only write (tests, batch edits followed by one 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pyruns_tui.errors import RunnerError
+from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.breaker import Pause, clear_pause, read_pause
 from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
@@ -65,6 +66,19 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     sync_owed: bool = False  # the writes are not durable yet: the caller syncs (see `queue`)
+
+
+class QueueCutShort(RunnerError):
+    """A queue's write failed (a full disk) after some of its tasks were queued: the one line
+    says how many, since those run (`queued`: their names)."""
+
+    def __init__(self, cause: PyrunsError, queued: list[str], wanted: int) -> None:
+        self.queued = list(queued)
+        message = str(cause)
+        if queued:
+            message += (f" ({len(queued)} of {wanted} tasks were queued before it;"
+                        f" the other {wanted - len(queued)} are as they were)")
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -139,7 +153,13 @@ def queue(
     with starting_runner(store.layout) as queued:
         # a long queue is written in parts: the runner, woken after the first, starts its tasks
         # meanwhile (a runner still starting up is woken after the block, as usual)
-        outcome = write(sync=False, first_part=lambda changed: wake_runner(store.layout, changed))
+        try:
+            outcome = write(sync=False, first_part=lambda changed: wake_runner(store.layout, changed))
+        except QueueCutShort as exc:  # the tasks queued before a full disk run: woken for them
+            queued.extend(exc.queued)
+            with contextlib.suppress(OSError):
+                store.sync()
+            raise
         queued.extend(outcome.changed)  # the runner reads these first, then everything
     if outcome.sync_owed:
         store.sync()
@@ -203,8 +223,14 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
             for task in to_save:
                 if task.name in queued and task.status is Status.QUEUED and not is_slurm_run(task):
                     task.submit = request
+            saved: list[str] = []
+            try:
+                outcome.sync_owed |= store.save_all(to_save, sync=False, saved=saved)
+            except PyrunsError as exc:  # a full disk: say which tasks it leaves queued
+                queued = set(changed)
+                outcome.changed += [name for name in saved if name in queued]
+                raise QueueCutShort(exc, outcome.changed, len(names)) from exc
             outcome.changed += changed
-            outcome.sync_owed |= store.save_all(to_save, sync=False)
         done = part
         if done >= len(names):
             break
