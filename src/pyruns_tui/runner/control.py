@@ -359,8 +359,9 @@ def wait(
     before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
     at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
     Only the status of a task whose task_info.json changed is read again, and the Tasks are
-    built once, at the end. With `keep_runner`, a runner that vanished while tasks are active is
-    started again (it recovers them). Raises RunnerError on timeout.
+    built once, at the end (that last look is what says none was queued again meanwhile). With
+    `keep_runner`, a runner that vanished while tasks are active is started again (it recovers
+    them). Raises RunnerError on timeout.
     """
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     states: dict[str, Status] = {}
@@ -390,9 +391,11 @@ def wait(
     while True:
         pending = look(pending, to_first=True)
         if not pending:
-            pending = look(list(paths))  # one last look at all: one may have been queued again
+            tasks = {name: store.get(name) for name in names}  # a last look at all: one may have been queued again
+            pending = [name for name, task in tasks.items() if task.status.is_active]
             if not pending:
-                return {name: store.get(name) for name in names}
+                return tasks
+            states.update((name, tasks[name].status) for name in pending)
         now = time.monotonic()
         if deadline is not None and now > deadline and (pending := look(pending)):
             raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
