@@ -189,3 +189,14 @@ def test_a_disk_that_fills_during_a_long_run_says_which_tasks_were_queued(full_d
     assert all(t.status is Status.COMPLETED and project.log(t.name) == b"ran\n" for t in tasks.values())
     assert all(project.task(n).status is Status.PENDING and not project.task(n).runs for n in names[8:])
     assert not [p for p in project.layout.workspace_dir.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_runner_that_cannot_start_on_a_full_disk_says_so_in_words(full_disk_project: Project, tmp_path: Path) -> None:
+    """The runner reports why it did not start: an OSError in the words every other command uses
+    (`<file>: the disk is full; ...`), not Python's `[Errno 28] No space left on device: '<file>'`."""
+    project = full_disk_project
+    fill_disk(project.dir / "fill")
+    result = pyr(project.dir, "runner", "start", home=tmp_path / "home")
+    assert_clean_error(result, 1)
+    assert "did not start" in result.err and "runner.json: the disk is full" in result.err, result.err
+    assert "[Errno" not in result.err, result.err

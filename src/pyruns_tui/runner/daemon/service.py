@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pyruns_tui.errors import os_error_line
 from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.gpus import GpuBackend, NoGpus, detect_backend
 from pyruns_tui.runner.paths import RunnerPaths
@@ -151,7 +152,7 @@ class RunnerService:
             self.scheduler.tick()  # recovery of what a previous runner left happens here
             self.scheduler.cleanup_state_files()
         except BaseException as exc:
-            _report(ready_fd, f"error: {exc}")
+            _report(ready_fd, f"error: {os_error_line(exc) if isinstance(exc, OSError) else exc}")
             raise
         _report(ready_fd, f"ready {os.getpid()}")
         log(f"runner ready for workspace {self.layout.name!r} (gpus: {self.scheduler.backend.name})")
