@@ -227,7 +227,6 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
             try:
                 outcome.sync_owed |= store.save_all(to_save, sync=False, saved=saved)
             except PyrunsError as exc:  # a full disk: say which tasks it leaves queued
-                queued = set(changed)
                 outcome.changed += [name for name in saved if name in queued]
                 raise QueueCutShort(exc, outcome.changed, len(names)) from exc
             outcome.changed += changed

@@ -128,7 +128,6 @@ class GitCache:
         self._cache[directory] = (time.monotonic() if prefetched is None else prefetched, pending.value)
         return True, pending.value
 
-
     def prefetch(self, directory: Path, loop: asyncio.AbstractEventLoop | None, then: Callable[[], None]) -> None:
         """Start reading the git state of `directory` in a thread, unless it is known or being
         read: the runner does it as it starts, so the first task queued to it need not wait for
