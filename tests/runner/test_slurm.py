@@ -252,8 +252,17 @@ def slow_tool(cluster: Project, monkeypatch: pytest.MonkeyPatch, tool: str) -> t
     return asked, release
 
 
-def still_running(pid: int) -> bool:
-    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+def a_local_task_runs_while_it_waits(cluster: Project, asked: Path, tool: str) -> None:
+    """While the slow `tool` (slow_tool) waits, a local task runs start to end: the runner's
+    loop does not wait for it (a runner that did started the task only after the call's 20 s
+    timeout had killed it)."""
+    until(asked.exists, 60, f"the runner to call {tool}")
+    pid = int(asked.read_text())
+    local = cluster.add("local", "print('ran here')")
+    control.queue(cluster.store, [local], executor=control.Executor(name="local"))
+    task = cluster.wait(local)[local]
+    assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
+    assert psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE  # still waiting
 
 
 def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,15 +273,7 @@ def test_a_slow_squeue_does_not_hold_up_local_tasks(cluster: Project, monkeypatc
     on_slurm = cluster.add("on_slurm", code)
     try:
         control.queue(cluster.store, [on_slurm])
-        until(asked.exists, 60, "the runner to ask squeue")
-        squeue_pid = int(asked.read_text())
-        local = cluster.add("local", "print('ran here')")
-        control.queue(cluster.store, [local], executor=control.Executor(name="local"))
-        task = cluster.wait(local)[local]
-        assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
-        # the local task ran while squeue was still waiting (a runner that waits on it, as before,
-        # starts the task only after its timeout has killed the call)
-        assert still_running(squeue_pid)
+        a_local_task_runs_while_it_waits(cluster, asked, "squeue")
     finally:
         release.touch()
         release_task()
@@ -291,13 +292,7 @@ def test_a_slow_sbatch_does_not_hold_up_local_tasks_and_a_stop_waits_for_its_job
     on_slurm = cluster.add("on_slurm", code)
     try:
         control.queue(cluster.store, [on_slurm])
-        until(asked.exists, 60, "the runner to call sbatch")
-        sbatch_pid = int(asked.read_text())
-        local = cluster.add("local", "print('ran here')")
-        control.queue(cluster.store, [local], executor=control.Executor(name="local"))
-        task = cluster.wait(local)[local]
-        assert task.status is Status.COMPLETED and cluster.log(local) == b"ran here\n"
-        assert still_running(sbatch_pid)
+        a_local_task_runs_while_it_waits(cluster, asked, "sbatch")
         waiting = cluster.task(on_slurm)
         assert waiting.reason == SUBMITTING and waiting.last_run.slurm_job_id is None
         control.stop(cluster.store, [on_slurm])
