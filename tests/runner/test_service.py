@@ -184,7 +184,8 @@ def test_the_first_script_task_queued_to_a_runner_that_is_up_imports_nothing(pro
     log = RunnerPaths.of(layout).log
     try:
         client.ensure_runner(layout)
-        warm = ("pyruns_tui.params.yamlio\n", "pyruns_tui.params.argparse_ast\n", "pyruns_tui.params.argv\n")
+        warm = ("pyruns_tui.params.yamlio\n", "pyruns_tui.params.argparse_ast\n", "pyruns_tui.params.argv\n",
+                "pyruns_tui.logs.terminal\n")
         until(lambda: all(module in log.read_text() for module in warm), what="the runner to import the launch's modules")
         before = log.stat().st_size
         control.queue(store, [name])
@@ -218,3 +219,12 @@ def test_a_damaged_script_info_fails_the_tasks_not_the_runner(project: Project) 
         assert client.runner_alive(layout)
     finally:
         client.stop_runner(layout)
+
+
+def test_the_runner_starts_without_the_terminal_model() -> None:
+    # a runner started by `run` imported rich (~20 ms, through the output watches' terminal
+    # model) before it could start the first task; it is imported after the runner is ready
+    code = ("import sys; from pyruns_tui.runner.daemon import service, scheduler; "
+            "print(sorted(m for m in ('rich', 'pyruns_tui.logs.terminal') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -27,14 +27,17 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
 from pyruns_tui.logs.output_metrics import MetricRules
 from pyruns_tui.logs.progress import read_progress
-from pyruns_tui.logs.terminal import TerminalModel
 from pyruns_tui.workspace.fsio import write_all
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
+
+if TYPE_CHECKING:
+    from pyruns_tui.logs.terminal import TerminalModel
 
 POLL_S = 1.0  # how often the runner reads running tasks' output
 MAX_READ = 1 << 20
@@ -195,6 +198,10 @@ class OutputWatch:
 
 
 def _model() -> TerminalModel:
+    # the terminal model (and rich, ~20 ms to import) is imported here, not as the runner starts:
+    # a runner started by `run` starts its first task without it (warm_up imports it after)
+    from pyruns_tui.logs.terminal import TerminalModel
+
     # lines are dropped only once scanned (discard_lines_before): memory is bounded by MAX_READ
     return TerminalModel(columns=COLUMNS, height=ROWS, styles=False, max_lines=1 << 40)
 

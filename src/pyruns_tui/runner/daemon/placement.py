@@ -27,11 +27,14 @@ class Placement(Ending):
     """The `Scheduler` layer that places queued tasks (slots, GPUs), starts runs and hears of their exits."""
 
     def warm_up(self) -> None:
-        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up); the
-        git state its record needs is read meanwhile (GitCache.prefetch)."""
+        """Make the first launch as quick as the next ones (see ScriptParamsCache.warm_up): the
+        git state its record needs is read meanwhile (GitCache.prefetch), and the terminal model
+        its output watch needs is imported (left out of the runner's start-up: ~20 ms)."""
         repo = workspace_repo_dir(self.layout)
         if repo is not None:
             self._git.prefetch(repo, self.loop, self.wake)
+        import pyruns_tui.logs.terminal  # noqa: F401  (what each run's output watch needs: output_watch._model)
+
         self._params.warm_up()
 
     def _start_what_fits(self, queued: list[Task], *, recheck: bool = False) -> list[Task]:
