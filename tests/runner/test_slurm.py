@@ -368,3 +368,23 @@ def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tm
         if ids:
             subprocess.run(["scancel", *ids], capture_output=True, timeout=30)
         client.stop_runner(layout)
+
+
+def test_a_runner_killed_while_sbatch_is_under_way_is_followed_by_one_that_finds_the_job(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 of the runner while its sbatch waits: the orphaned sbatch still submits the array,
+    whose id no one recorded. The next runner finds it by the submission's job name and follows
+    it to the end (it failed the task as 'the runner stopped while submitting it' while the job
+    ran unwatched)."""
+    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
+    name = cluster.add("orphan", "print('ran on slurm')")
+    control.queue(cluster.store, [name])
+    until(asked.exists, 60, "the runner to call sbatch")
+    os.kill(cluster.runner_pid(), signal.SIGKILL)
+    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    assert cluster.task(name).last_run.slurm_job_id is None
+    assert control.attach(cluster.store)  # a new runner, before the orphaned sbatch answers
+    release.touch()
+    task = cluster.wait(name, timeout=120)[name]
+    assert task.status is Status.COMPLETED and cluster.log(name) == b"ran on slurm\n", task.reason
+    assert task.last_run.slurm_job_id is not None and len(load_all(cluster.layout)) == 1

@@ -17,6 +17,8 @@ submitting before its sbatch starts, and its answer (the job id, or the refusal)
 the loop at the first pass after it came; meanwhile those tasks are neither polled nor sent
 stops (a stop asked for meanwhile is sent once the job id is known). A runner that exits waits
 for the sbatch calls under way, so their job ids are recorded and the next runner adopts them.
+One killed meanwhile never records the id; the next runner finds the array by the submission's
+job name in its polls (`_adopt`), waiting ORPHAN_WAIT_S for it before failing its tasks.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ POLL_MIN_S = 1.0
 POLL_MAX_S = 30.0
 POLL_MAX_ENV = "PYRUNS_TUI_SLURM_POLL_MAX_S"
 CALL_WAIT_S = 5.0  # a call whose tasks are not all queued yet is submitted anyway after this
+ORPHAN_WAIT_S = 3 * C.TIMEOUT_S  # how long a submission whose runner died during sbatch may still appear
 STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM gets a full scancel
 QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
@@ -97,6 +100,8 @@ class SlurmExecutor:
     poll_soon: bool = False  # a stop was sent: poll again as soon as the one under way is done
     fresh: set[str] = field(default_factory=set)  # tasks submitted since the poll under way began
     submitting: dict[str, Sbatch] = field(default_factory=dict)  # sbatch calls under way, by submission id
+    # submissions an earlier runner handed to sbatch without living to hear its answer, by job name
+    unanswered: dict[str, Submission] = field(default_factory=dict)
     cancelling: Cancels | None = None  # the scancel calls under way
 
     def __post_init__(self) -> None:
@@ -104,6 +109,8 @@ class SlurmExecutor:
         for sub in load_all(self.layout):
             if sub.job_id:
                 self.subs[sub.job_id] = sub
+            else:
+                self.unanswered[sub.job_name] = sub
         self.poll_max = POLL_MAX_S
         with contextlib.suppress(ValueError):
             self.poll_max = max(POLL_MIN_S, min(POLL_MAX_S, float(os.environ.get(POLL_MAX_ENV, POLL_MAX_S))))
@@ -390,6 +397,7 @@ class SlurmExecutor:
             self._write_status()
             return
         self.error = None
+        adopted = self._adopt(rows) if self.unanswered else set()
         by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
         changed = False
         later = False
@@ -397,7 +405,7 @@ class SlurmExecutor:
             run = task.last_run
             if run is None:
                 continue
-            if task.name in self.fresh:  # submitted after this squeue began: not in its answer
+            if task.name in self.fresh or task.name in adopted:  # its job id is newer than this record
                 later = True
                 continue
             row = by_id.get(run.slurm_job_id or "")
@@ -409,6 +417,37 @@ class SlurmExecutor:
         if later:
             self.next_poll = time.monotonic()
         self._write_status()
+
+    def _adopt(self, rows: list[C.JobRow]) -> set[str]:
+        """A runner killed while its sbatch was under way never recorded the job id, yet the
+        orphaned sbatch may have submitted the array: a job with that submission's name is
+        taken as its own (its tasks' runs get their index's id). The names of those tasks."""
+        adopted: set[str] = set()
+        for row in rows:
+            sub = self.unanswered.pop(row.name, None)
+            if sub is None:
+                continue
+            sub.job_id = row.array_id
+            with contextlib.suppress(OSError):
+                sub.save()
+            self.subs[sub.job_id] = sub
+            self.log(f"submission {sub.id}: found as Slurm array {sub.job_id} (its sbatch answered after its runner stopped)")
+            for position, spec in enumerate(sub.entries):
+                done = self.update(str(spec.get("task")), R.mark_answered(int(spec.get("run") or 0), f"{sub.job_id}_{position}"))
+                if done is not None:
+                    adopted.add(done.name)
+        return adopted
+
+    def _unanswered_for(self, task: Task, run: Run) -> Submission | None:
+        """The unanswered submission holding this run, while its sbatch may still answer."""
+        for sub in self.unanswered.values():
+            if any(spec.get("task") == task.name and spec.get("run") == run.index for spec in sub.entries):
+                try:
+                    age = time.time() - sub.path.stat().st_mtime
+                except OSError:
+                    return None
+                return sub if age < ORPHAN_WAIT_S else None
+        return None
 
     def _schedule(self, changed: bool) -> None:
         self.interval = POLL_MIN_S if changed else min(self.poll_max, self.interval * 2)
@@ -450,6 +489,8 @@ class SlurmExecutor:
             return False
         reason: str | None
         if row is None and run.slurm_job_id is None:
+            if self._unanswered_for(task, run) is not None:
+                return False  # its sbatch, orphaned by a killed runner, may still submit it
             status, reason = Status.FAILED, "the runner stopped while submitting it; run it again"
         else:
             status, reason = self._final(task, row, record)

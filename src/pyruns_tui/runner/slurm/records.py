@@ -69,6 +69,17 @@ def mark_submitted(job_id: str) -> Callable[[Task], None]:
     return change
 
 
+def mark_answered(index: int, job_id: str) -> Callable[[Task], None]:
+    """`mark_submitted` for run `index` only, and only while it has no job id (an adoption)."""
+    def change(t: Task) -> None:
+        run = t.last_run
+        if run is None or run.index != index or run.slurm_job_id is not None or not is_slurm_run(t):
+            raise Skip
+        mark_submitted(job_id)(t)
+
+    return change
+
+
 def current(t: Task, index: int) -> Run:
     run = t.last_run
     if run is None or run.index != index or not run.status.is_active:
