@@ -433,7 +433,10 @@ class SlurmExecutor:
             self.subs[sub.job_id] = sub
             self.log(f"submission {sub.id}: found as Slurm array {sub.job_id} (its sbatch answered after its runner stopped)")
             for position, spec in enumerate(sub.entries):
-                done = self.update(str(spec.get("task")), R.mark_answered(int(spec.get("run") or 0), f"{sub.job_id}_{position}"))
+                name, index = spec.get("task"), spec.get("run")
+                if not isinstance(name, str) or not isinstance(index, int):
+                    continue  # (a file not as we wrote it)
+                done = self.update(name, R.mark_answered(index, f"{sub.job_id}_{position}"))
                 if done is not None:
                     adopted.add(done.name)
         return adopted
