@@ -226,7 +226,7 @@ class Placement(Ending):
     def _previous_run_alive(self, task: Task) -> str | None:
         """Why `task` must not start now: an earlier run of this name, or of this task folder,
         still has a live supervisor (a deleted task recreated, a runner that lost track)."""
-        if task.name in self.active or task.name in self._ending:
+        if task.name in self.active or any(end.run.name == task.name for end in self._ends):
             return "waiting for the previous run of this name to end"
         index = max((r.index for r in task.runs), default=0) + 1
         if self._logs_locked(task.name) or P.supervisor_alive(self.paths.run_state(task.name, index)):
@@ -284,8 +284,7 @@ class Placement(Ending):
         # before the four records (a task_info.json write each, ~1-6 ms) are written. The next
         # pass, which write_ends wakes, re-reads everything as usual; a waiting task that changed
         # meanwhile is checked again when it is marked running.
-        self._ends.append(End(run, status, reason, state, failure, usage))
-        self._ending.add(run.name)  # its record is not written yet: a new run of this name waits
+        self._ends.append(End(run, status, reason, state, failure, usage))  # a new run of this name waits
         if len(self._ends) == 1 and self.loop is not None:
             self.loop.call_soon(self.write_ends)
         try:
@@ -295,15 +294,16 @@ class Placement(Ending):
                 self.write_ends()
 
     def write_ends(self) -> None:
-        """Write the records of the runs that ended since the last call (see `_on_exit`)."""
-        ends, self._ends = self._ends, []
-        for end in ends:
+        """Write the records of the runs that ended since the last call (see `_on_exit`); an end
+        leaves `_ends` as its record is written."""
+        wrote = bool(self._ends)
+        while self._ends:
+            end = self._ends.pop(0)
             run, status, reason = end.run, end.status, end.reason
-            self._ending.discard(run.name)
             self.outputs.finish(run.name)
             self._finish_run(run.name, run.index, status, reason, end.state, end.failure, end.usage, run.record)
             if self.last_write == "io":
                 self._judged[(run.name, run.index)] = end.failure
             self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
-        if ends:
+        if wrote:
             self.wake()

@@ -80,8 +80,7 @@ class SchedulerState:
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self._params, self._git,
                                    self.outputs)
         self.last_write = "ok"
-        self._ending: set[str] = set()  # runs that ended, their record not written yet (`_ends`)
-        self._ends: list[End] = []
+        self._ends: list[End] = []  # runs that ended, their record not written yet (`write_ends`)
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
         self.spawner = self._start_spawner()

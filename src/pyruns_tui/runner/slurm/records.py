@@ -72,8 +72,7 @@ def mark_submitted(job_id: str) -> Callable[[Task], None]:
 def mark_answered(index: int, job_id: str) -> Callable[[Task], None]:
     """`mark_submitted` for run `index` only, and only while it has no job id (an adoption)."""
     def change(t: Task) -> None:
-        run = t.last_run
-        if run is None or run.index != index or run.slurm_job_id is not None or not is_slurm_run(t):
+        if current(t, index).slurm_job_id is not None:
             raise Skip
         mark_submitted(job_id)(t)
 
