@@ -60,7 +60,8 @@ class Ours:
         return subprocess.run([sys.executable, "-m", "pyruns_tui", *args], cwd=self.root, env=self.env,
                               check=True, capture_output=True, text=True).stdout
 
-    def sample(self, tasks: int, jobs: int) -> Sample:
+    def next_batch(self, tasks: int) -> list[str]:
+        """A new batch of `tasks` pending tasks (the one before trashed), its runner up."""
         if self.made:
             self.cmd("rm", *self.made)
         prefix = f"b{self.batches}"
@@ -69,6 +70,10 @@ class Ours:
         self.made = json.loads(self.cmd("gen", f"{prefix}.yaml", "-n", prefix, "--json"))["tasks"]
         self.cmd("runner", "start")
         time.sleep(0.3)  # its start-up done: "runner already up"
+        return self.made
+
+    def sample(self, tasks: int, jobs: int) -> Sample:
+        self.next_batch(tasks)
         runner = json.loads(self.cmd("runner", "status", "--json"))["runner"]["pid"]
         before = tree_cpu(runner)
         try:
