@@ -146,22 +146,35 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> Samp
     return Sample(wall, machine_cpu_s() - cpu, {"command": used})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=8)
-    parser.add_argument("--sleep", type=float, default=0.0, help="seconds each task sleeps (0: a no-op)")
-    parser.add_argument("--repeats", type=int, default=5)
+def add_batch_arguments(parser: argparse.ArgumentParser, *, tasks: int, jobs: int, sleep: float,
+                        repeats: int) -> None:
+    """The batch's options (shared with bench_handoff.py), with these defaults."""
+    parser.add_argument("--tasks", type=int, default=tasks)
+    parser.add_argument("--jobs", type=int, default=jobs)
+    parser.add_argument("--sleep", type=float, default=sleep, help="seconds each task sleeps (0: a no-op)")
+    parser.add_argument("--repeats", type=int, default=repeats)
     parser.add_argument("--other", action="append", default=[], type=Path, metavar="CHECKOUT",
                         help="another checkout of pyruns-tui to time alongside this one")
+
+
+def checkouts(scratch: Path, others: list[Path], sleep: float) -> list[Ours]:
+    """This tree's pyr-tui and each other checkout's, each with its workspace in `scratch`, where
+    the task script is written too (for the peers)."""
+    script = SCRIPT + (f"import time\ntime.sleep({sleep})\n" if sleep else "")
+    ours = [Ours("ours (this tree)", scratch / "ours", None, script)]
+    ours += [Ours(f"ours ({other})", scratch / f"other{i}", other.resolve() / "src", script)
+             for i, other in enumerate(others)]
+    (scratch / "task.py").write_text(script)
+    return ours
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_batch_arguments(parser, tasks=200, jobs=8, sleep=0.0, repeats=5)
     parser.add_argument("--root", type=Path, help="scratch folder (default: a new one in the temp folder)")
     args = parser.parse_args()
     scratch = args.root or Path(tempfile.mkdtemp(prefix="bench_batch-"))
-    script = SCRIPT + (f"import time\ntime.sleep({args.sleep})\n" if args.sleep else "")
-    ours = [Ours("ours (this tree)", scratch / "ours", None, script)]
-    ours += [Ours(f"ours ({other})", scratch / f"other{i}", other.resolve() / "src", script)
-             for i, other in enumerate(args.other)]
-    (scratch / "task.py").write_text(script)
+    ours = checkouts(scratch, args.other, args.sleep)
     python = sys.executable
     peers = {
         f"xargs -P {args.jobs}": ["sh", "-c", f"seq 0 {args.tasks - 1} | xargs -P {args.jobs} -I@ {python} task.py --i @"],

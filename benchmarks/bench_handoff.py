@@ -34,10 +34,11 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_batch import SCRIPT, Ours  # noqa: E402  (the same batch, the same workspace set-up)
+from bench_batch import add_batch_arguments, checkouts  # noqa: E402  (the same batch and workspaces)
 
 EVENTS = (
     "sched:sched_process_exec", "sched:sched_process_exit", "sched:sched_process_fork",
@@ -72,11 +73,11 @@ def record(argv: list[str], cwd: Path, env: dict[str, str] | None, out: Path) ->
     return found
 
 
-def _after(events: list[Event], t: float, test) -> Event | None:  # type: ignore[no-untyped-def]
+def _after(events: list[Event], t: float, test: Callable[[Event], bool]) -> Event | None:
     return next((e for e in events if e.t >= t and test(e)), None)
 
 
-def _before(events: list[Event], t: float, test) -> Event | None:  # type: ignore[no-untyped-def]
+def _before(events: list[Event], t: float, test: Callable[[Event], bool]) -> Event | None:
     return next((e for e in reversed(events) if e.t <= t and test(e)), None)
 
 
@@ -133,21 +134,12 @@ def xargs_handoffs(events: list[Event], jobs: int, xargs: int) -> tuple[list[flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=40)
-    parser.add_argument("--jobs", type=int, default=4)
-    parser.add_argument("--sleep", type=float, default=0.2, help="seconds each task sleeps (0: a no-op)")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--other", action="append", default=[], type=Path, metavar="CHECKOUT",
-                        help="another checkout of pyruns-tui to trace alongside this one")
+    add_batch_arguments(parser, tasks=40, jobs=4, sleep=0.2, repeats=3)
     args = parser.parse_args()
     if not sys.platform.startswith("linux") or shutil.which("perf") is None:
         sys.exit("bench_handoff: needs Linux and `perf` on PATH")
     scratch = Path(tempfile.mkdtemp(prefix="bench_handoff-"))
-    script = SCRIPT + (f"import time\ntime.sleep({args.sleep})\n" if args.sleep else "")
-    ours = [Ours("ours (this tree)", scratch / "ours", None, script)]
-    ours += [Ours(f"ours ({other})", scratch / f"other{i}", other.resolve() / "src", script)
-             for i, other in enumerate(args.other)]
-    (scratch / "task.py").write_text(script)
+    ours = checkouts(scratch, args.other, args.sleep)
     python = sys.executable
     rows: dict[str, dict[str, list[float]]] = {o.label: defaultdict(list) for o in ours}
     rows["xargs"] = defaultdict(list)
@@ -183,9 +175,9 @@ def main() -> None:
           "ms, medians (hand-offs: over every hand-off of every sample)")
     columns = (*SEGMENTS, "total", "first", "last")
     print(f"| {'what':<28} | " + " | ".join(f"{c:>9}" for c in columns) + " | hand-offs")
-    for label, values in rows.items():
-        cells = [f"{statistics.median(values[c]):9.2f}" if values.get(c) else f"{'':>9}" for c in columns]
-        print(f"| {label[:28]:<28} | " + " | ".join(cells) + f" | {len(values.get('total', []))}")
+    for label, figures in rows.items():
+        cells = [f"{statistics.median(figures[c]):9.2f}" if figures.get(c) else f"{'':>9}" for c in columns]
+        print(f"| {label[:28]:<28} | " + " | ".join(cells) + f" | {len(figures.get('total', []))}")
 
 
 if __name__ == "__main__":
