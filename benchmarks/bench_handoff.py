@@ -49,6 +49,8 @@ LINE = re.compile(r"^\s*(.+?)\s+(\d+)\s+([\d.]+):\s+(\S+):(?:\s+(.*))?$")
 
 
 class Event:
+    """One traced event; `pid` is the thread's id (a single-threaded process's pid)."""
+
     __slots__ = ("t", "comm", "pid", "name", "rest")
 
     def __init__(self, t: float, comm: str, pid: int, name: str, rest: str) -> None:
@@ -153,7 +155,8 @@ def main() -> None:
                     events = record(argv, o.root, o.env, scratch / "perf.data")
                 finally:
                     o.cmd("runner", "stop")
-                command = next(e.pid for e in events if e.name == "sched:sched_process_exec")
+                command = next(e.pid for e in events if e.name == "sched:sched_process_exec"
+                               and e.rest.startswith(f"filename={python} "))
                 segments, tasks = ours_handoffs(events, runner, args.jobs)
                 for name, values in segments.items():
                     rows[o.label][name] += values
@@ -161,7 +164,8 @@ def main() -> None:
                     rows[o.label][name].append(value)
             events = record(["sh", "-c", f"seq 0 {args.tasks - 1} | xargs -P {args.jobs} -I@ {python} task.py --i @"],
                             scratch, None, scratch / "perf.data")
-            shell = next(e.pid for e in events if e.name == "sched:sched_process_exec")
+            shell = next(e.pid for e in events if e.name == "sched:sched_process_exec"
+                         and re.match(r"filename=\S*/sh ", e.rest))
             xargs = next(e.pid for e in events if e.name == "sched:sched_process_exec" and "xargs" in e.rest)
             gaps, tasks = xargs_handoffs(events, args.jobs, xargs)
             rows["xargs"]["total"] += gaps
