@@ -174,6 +174,18 @@ async def test_highlighted_task_is_the_target_when_nothing_is_selected(layout: L
         assert screen.browser.targets() == [ALL[::-1][1]]
 
 
+async def test_j_and_k_move_the_cursor_as_in_the_monitors_task_list(layout: Layout, workspace: TaskStore) -> None:
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        await pilot.press("j", "j")
+        assert screen.browser.targets() == [ALL[::-1][2]]
+        await pilot.press("k")
+        assert screen.browser.targets() == [ALL[::-1][1]]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, MonitorScreen))
+        await wait_for(pilot, lambda: pilot.app.screen.task_list.current == ALL[::-1][1])
+
+
 async def test_delete_to_trash_and_restore_round_trip(layout: Layout, workspace: TaskStore) -> None:
     async with open_app(layout).run_test(size=(100, 30)) as pilot:
         screen = await settle(pilot)

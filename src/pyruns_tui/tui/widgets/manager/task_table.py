@@ -59,7 +59,7 @@ class TaskTable(ScrollView, can_focus=True):
     status and name columns stay in place when scrolling sideways.
 
     Reactive attributes: `cursor` (index of the highlighted row).
-    Bindings: up/down/pageup/pagedown/home/end move the cursor, left/right scroll sideways,
+    Bindings: up/down (j/k)/pageup/pagedown/home/end move the cursor, left/right scroll sideways,
     space toggles the selection of the row, shift+up/down extend the selection.
     Component classes: `task-table--header`, `task-table--sorted`, `task-table--cursor`,
     `task-table--selected`, `task-table--empty`.
@@ -69,6 +69,8 @@ class TaskTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
+        Binding("j", "cursor_down", "Down", show=False),  # as in the Monitor's task list
+        Binding("k", "cursor_up", "Up", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home", "first", "First", show=False),
