@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import os
 import sys
+import types
 from pathlib import Path
 from typing import TextIO
 
@@ -31,10 +33,54 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        return self.formatter_class(prog=self.prog, width=_help_width())  # type: ignore[call-arg]
+
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
         if args is not None and any(action.dest == "query" for action in self._actions):
             args = _query_terms_last(self, list(args))
         return super().parse_known_args(args, namespace)
+
+
+def _help_width() -> int:
+    """The width argparse's HelpFormatter gets from `shutil.get_terminal_size()` (the terminal's
+    columns less 2), found as shutil finds it (COLUMNS, then stdout's terminal, else 80) without
+    importing shutil: argparse does that each time an argument is added, and shutil brings its
+    compression modules (~3 ms here, in every command)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns if columns > 0 else 80) - 2
+
+
+class _Deferred(types.ModuleType):
+    """A stand-in in `sys.modules` for a module that may not be needed: the first read of an
+    attribute it lacks imports the real module, which then takes the stand-in's place (and its
+    attributes are copied into the stand-in, for whoever imported that meanwhile)."""
+
+    def __getattr__(self, attr: str) -> object:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        real = importlib.import_module(name)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attr)
+
+
+def _defer_inspect() -> None:
+    """Import `inspect` only when something reads from it. `dataclasses` imports it (with ast,
+    dis and tokenize: ~6 ms here, in every command) only to write a signature docstring for a
+    class that has none, and every dataclass of ours has one (tests/cli/test_program_exit.py
+    checks that a command runs without loading it). Not for the TUI and `serve`, which import
+    it on start anyway (Textual)."""
+    if "inspect" not in sys.modules:
+        sys.modules["inspect"] = _Deferred("inspect")
 
 
 def _query_terms_last(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:
@@ -142,6 +188,8 @@ def console() -> None:
     argv = sys.argv[1:]
     word = _command_word(argv)
     quick = word in QUICK_EXIT
+    if word is not None and word != "serve":
+        _defer_inspect()
     if quick:
         _left_to_exit = []
     if word in NO_GC:

@@ -31,6 +31,9 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class _Rule:
+    """A compiled rule: its name, regex, whether the metric's name comes from the text, and the
+    group holding the value."""
+
     name: str
     regex: re.Pattern[str]
     named: bool  # the metric's name comes from the text

@@ -12,17 +12,19 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyruns_tui.errors import PyrunsError, RunnerError
-from pyruns_tui.runner.breaker import Pause, clear_pause, read_pause
 from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.records import is_slurm_run
-from pyruns_tui.runner.slurm.submit import Request, new_call_id
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
+
+if TYPE_CHECKING:
+    from pyruns_tui.runner.breaker import Pause
 
 WAIT_POLL_S = 0.01  # a poll of `wait` is one stat: cheap enough to return within ~5 ms of the end
 SUBMIT_POLL_S = 0.05  # `wait_submitted` reads every task it waits for
@@ -218,6 +220,8 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                     outcome.skipped[name] = why
             request = None  # a local queue clears a Slurm request left from an earlier call
             if chosen.name == "slurm":  # (one part: the whole call is one array)
+                from pyruns_tui.runner.slurm.submit import Request, new_call_id
+
                 request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
             queued = set(changed)
             for task in to_save:
@@ -410,6 +414,8 @@ def wait(
 
 def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:
     """Whether these just-queued tasks go to Slurm."""
+    from pyruns_tui.runner.slurm.submit import Request
+
     return any(Request.of(store.get(name)) is not None for name in names[:1])
 
 
@@ -460,12 +466,16 @@ def attach(store: TaskStore) -> bool:
 
 def paused(layout: Layout) -> Pause | None:
     """Why the circuit breaker paused the queue of this workspace, or None (runner/breaker.py)."""
+    from pyruns_tui.runner.breaker import read_pause
+
     return read_pause(RunnerPaths.of(layout).pause)
 
 
 def resume(store: TaskStore) -> Pause | None:
     """Let the runner start queued tasks again after the circuit breaker paused it; returns the
     pause that was lifted (None when it was not paused)."""
+    from pyruns_tui.runner.breaker import clear_pause
+
     lifted = clear_pause(RunnerPaths.of(store.layout).pause)
     if lifted is not None and any(t.status is Status.QUEUED for t in store.scan()):
         start_or_wake(store.layout)

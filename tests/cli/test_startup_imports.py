@@ -1,0 +1,56 @@
+"""What a command imports before it does its work: every `pyr-tui` command starts a fresh
+interpreter, and a queue's first task waits for `run`'s imports. `inspect` (which `dataclasses`
+imports only to write a docstring for a class that has none) and `shutil` (which argparse's help
+formatter imports for the terminal's width) cost ~9-12 ms together here, and no command needs them
+to do its work."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui import cli
+from tests.reliability.harness import cli_env, make_project
+
+NOT_NEEDED = {"inspect", "shutil"}
+
+
+def imported(proj: Path, home: Path, *args: str) -> set[str]:
+    """The modules `pyr-tui ARGS` imported, as `python -X importtime` lists them."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "pyruns_tui", *args], cwd=proj,
+                          env=cli_env(home), capture_output=True, text=True, timeout=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+@pytest.mark.parametrize("args", [("ls",), ("show", "t_1-of-2"), ("wait", "t_1-of-2"), ("run", "nosuch"),
+                                  ("run", "--help"), ("pin", "t_1-of-2")])
+def test_a_command_runs_without_loading_inspect_or_shutil(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proj = make_project(tmp_path)
+    modules = imported(proj, tmp_path / "home", *args)
+    assert "pyruns_tui.cli" in modules  # the listing was read
+    assert modules & NOT_NEEDED == set()
+
+
+def test_the_deferred_inspect_is_the_real_one_once_read(tmp_path: Path) -> None:
+    code = ("import sys\nfrom pyruns_tui import cli\ncli._defer_inspect()\nimport dataclasses, inspect\n"
+            "assert 'signature' not in vars(inspect)\n"
+            "@dataclasses.dataclass\nclass NoDoc:\n    a: int\n"
+            "print(NoDoc.__doc__, inspect.isclass(int), sys.modules['inspect'].__name__, "
+            "type(sys.modules['inspect']).__name__, dataclasses.inspect.signature is sys.modules['inspect'].signature)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env=cli_env(tmp_path / "home"))
+    assert out.stdout.split() == ["NoDoc(a:", "int)", "True", "inspect", "module", "True"], out.stderr
+
+
+@pytest.mark.parametrize("columns", [None, "0", "junk", "57", "200"])
+def test_the_help_width_is_shutils(monkeypatch: pytest.MonkeyPatch, columns: str | None) -> None:
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert cli._help_width() == shutil.get_terminal_size().columns - 2
