@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +19,7 @@ from pyruns_tui.runner.gpus import NoGpus
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import NewTask
 from tests.runner.harness import Project
+from tests.waiting import wait_until
 
 
 def test_look_messages_round_trip_through_the_fifo(tmp_path) -> None:
@@ -77,3 +82,99 @@ def test_tasks_looked_at_start_in_a_pass_that_reads_only_them_then_every_task_is
         if sched.spawner is not None:
             sched.spawner.proc.wait(10)
     assert project.wait(names[7])[names[7]].status is Status.COMPLETED
+
+
+# Waiters: the runner pokes the FIFO of each client that waits for tasks after a pass that ended
+# a run or took a task out of the queue, so `wait` need not find the end at its next poll.
+
+def waiters_dir(root: Path) -> Path:
+    runner = root / ".runner"
+    runner.mkdir(mode=0o700, exist_ok=True)
+    return runner / "waiters"
+
+
+def readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def test_a_poked_waiter_wakes_and_leaves_no_fifo_behind(tmp_path: Path) -> None:
+    directory = waiters_dir(tmp_path)
+    with wake.Waiter(directory) as waiter:
+        assert waiter.fd is not None and not readable(waiter.fd)
+        assert [p.suffix for p in directory.iterdir()] == [".fifo"]
+        wake.poke_waiters(directory)
+        wake.poke_waiters(directory)
+        assert readable(waiter.fd)
+        started = time.monotonic()
+        waiter.pause(3600)  # returns at once: poked
+        assert time.monotonic() - started < 60
+        assert not readable(waiter.fd)  # both pokes read
+    assert list(directory.iterdir()) == []
+
+
+def test_pokes_go_only_into_fifos_and_only_stale_ones_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    directory = waiters_dir(tmp_path)
+    directory.mkdir(mode=0o700)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("theirs")
+    (directory / "file.fifo").write_text("mine")
+    (directory / "link.fifo").symlink_to(outside)
+    os.mkfifo(directory / "nobody.fifo", 0o600)  # a waiter killed -9 left it
+    os.mkfifo(directory / "other.tmp", 0o600)  # not a waiter's name
+    wake.poke_waiters(directory)
+    assert (directory / "nobody.fifo").exists()  # too recent to be called stale
+    monkeypatch.setattr(wake, "STALE_WAITER_S", -1.0)
+    with wake.Waiter(directory) as waiter:
+        assert waiter.fd is not None
+        wake.poke_waiters(directory)
+        assert readable(waiter.fd)
+        left = {p.name for p in directory.iterdir()} - {"file.fifo", "link.fifo", "other.tmp"}
+        assert len(left) == 1 and left.pop().startswith(f"{os.getpid()}.")  # the stale one removed, ours kept
+    assert (directory / "file.fifo").read_text() == "mine" and outside.read_text() == "theirs"
+
+
+@pytest.mark.parametrize("where", ["runner", "waiters"])
+def test_a_symlink_in_place_of_the_runner_or_waiters_folder_is_not_followed(tmp_path: Path, where: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "ws"
+    root.mkdir()
+    if where == "runner":
+        (root / ".runner").symlink_to(outside)
+    else:
+        (root / ".runner").mkdir()
+        (root / ".runner" / "waiters").symlink_to(outside)
+    directory = root / ".runner" / "waiters"
+    with wake.Waiter(directory) as waiter:
+        assert waiter.fd is None  # it polls instead
+        started = time.monotonic()
+        waiter.pause(0.01)
+        assert time.monotonic() - started >= 0.01
+    wake.poke_waiters(directory)
+    assert list(outside.iterdir()) == []
+
+
+def test_wait_returns_on_the_runners_poke_not_at_its_next_poll(project: Project) -> None:
+    code, release = project.gate("a")
+    name = project.add("a", code)
+    busy_code, release_busy = project.gate("busy")  # keeps the runner from its idle exit (which pokes too)
+    busy = project.add("busy", busy_code)
+    control.queue(project.store, [name, busy])
+    wait_until(lambda: all(project.task(n).status is Status.RUNNING for n in (name, busy)), what="the tasks running")
+    result: dict[str, object] = {}
+    waiting = threading.Thread(target=lambda: result.update(project.wait(name)), daemon=True)
+    directory = project.runner_paths.waiters_dir
+    poll, control.WAIT_POLL_S = control.WAIT_POLL_S, 3600.0  # its next poll would come in an hour
+    try:
+        waiting.start()
+        wait_until(lambda: directory.is_dir() and any(p.suffix == ".fifo" for p in directory.iterdir()),
+                   what="the waiter's FIFO")
+        release()
+        waiting.join(60)
+    finally:
+        control.WAIT_POLL_S = poll  # (the thread, if still asleep, is left behind: a daemon)
+        release()
+        release_busy()
+    assert not waiting.is_alive(), "wait was not woken by the runner"
+    assert result[name].status is Status.COMPLETED, project.explain(name)  # type: ignore[attr-defined]
+    assert list(directory.iterdir()) == []

@@ -18,6 +18,7 @@ from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.records import is_slurm_run
+from pyruns_tui.runner.wake import Waiter
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
@@ -357,7 +358,8 @@ def wait(
     """Block until none of the tasks is queued or running, or only queued ones are left while the
     circuit breaker keeps the queue paused; returns their states.
 
-    Polls every 10 ms: one `stat` of the first task still queued or running, and of those after
+    Looks when the runner says it has ended a run or unqueued a task (runner/wake.py: `Waiter`),
+    and polls every 10 ms in any case: one `stat` of the first task still queued or running, and of those after
     it only once it has ended (they were started in about that order, and the wait is not over
     before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
     at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
@@ -391,25 +393,26 @@ def wait(
                 active.append(name)
         return active
 
-    while True:
-        pending = look(pending, to_first=True)
-        if not pending:
-            tasks = {name: store.get(name) for name in names}  # a last look at all: one may have been queued again
-            pending = [name for name, task in tasks.items() if task.status.is_active]
+    with Waiter(RunnerPaths.of(store.layout).waiters_dir) as waiter:
+        while True:
+            pending = look(pending, to_first=True)
             if not pending:
-                return tasks
-            states.update((name, tasks[name].status) for name in pending)
-        now = time.monotonic()
-        if deadline is not None and now > deadline and (pending := look(pending)):
-            raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
-        if now >= next_runner_check:
-            next_runner_check = now + RUNNER_CHECK_S
-            if paused(store.layout) and (pending := look(pending)):
-                if all(states[name] is Status.QUEUED for name in pending):
-                    return {name: store.get(name) for name in names}  # the rest waits for a resume
-            if keep_runner:
-                keep_watched(store)
-        time.sleep(WAIT_POLL_S)
+                tasks = {name: store.get(name) for name in names}  # a last look at all: one may have been queued again
+                pending = [name for name, task in tasks.items() if task.status.is_active]
+                if not pending:
+                    return tasks
+                states.update((name, tasks[name].status) for name in pending)
+            now = time.monotonic()
+            if deadline is not None and now > deadline and (pending := look(pending)):
+                raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
+            if now >= next_runner_check:
+                next_runner_check = now + RUNNER_CHECK_S
+                if paused(store.layout) and (pending := look(pending)):
+                    if all(states[name] is Status.QUEUED for name in pending):
+                        return {name: store.get(name) for name in names}  # the rest waits for a resume
+                if keep_runner:
+                    keep_watched(store)
+            waiter.pause(WAIT_POLL_S)  # or less: the runner pokes its waiters after a pass that ended one
 
 
 def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:

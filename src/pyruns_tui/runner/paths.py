@@ -26,6 +26,8 @@ class RunnerPaths:
     - `paused.json`: why the circuit breaker paused the queue (runner/breaker.py); resume removes it.
     - `runner.log`: the runner's own stdout/stderr (rotated to runner.log.1 at 1 MB).
     - `runs/<task>.<N>.json`: the state file the supervisor of run N of a task writes.
+    - `waiters/<pid>.<n>.fifo`: named pipes (0600) of clients waiting for tasks; the runner
+      writes a line into each after a pass that took a task out of the queue (runner/wake.py).
     """
 
     dir: Path
@@ -79,6 +81,10 @@ class RunnerPaths:
     @property
     def log(self) -> Path:
         return self.dir / "runner.log"
+
+    @property
+    def waiters_dir(self) -> Path:
+        return self.dir / "waiters"
 
     @property
     def runs_dir(self) -> Path:

@@ -136,6 +136,7 @@ class Scheduler(Recovery):
             self._full_next = False
             self._full = True
             self._recheck_at = time.monotonic()
+        self.poke_waiters()  # after the starts: a waiter's look does not hold up the next task
 
     def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
         """The queued tasks whose dependencies (`after`) all completed. The others wait with the
@@ -244,6 +245,7 @@ class Scheduler(Recovery):
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
         self.slurm.close()
         self.write_ends()
+        self.poke_waiters()
         self.outputs.close()
         if self.spawner is not None:
             self.spawner.close()

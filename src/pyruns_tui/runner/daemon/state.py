@@ -18,6 +18,7 @@ from datetime import datetime
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import gpus as G
+from pyruns_tui.runner import wake
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.gpu_accounting import GpuAccounting
@@ -80,6 +81,7 @@ class SchedulerState:
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self._params, self._git,
                                    self.outputs)
         self.last_write = "ok"
+        self._ended = False  # a record left the queue or a run since the waiters were last poked
         self._ends: list[End] = []  # runs that ended, their record not written yet (`write_ends`)
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
@@ -138,6 +140,13 @@ class SchedulerState:
 
         self._update(task.name, change)
 
+    def poke_waiters(self) -> None:
+        """Tell the clients waiting for tasks (`wait`, `run --wait`) that a record left the queue
+        or a run since the last poke, so they look now rather than at their next poll."""
+        if self._ended:
+            self._ended = False
+            wake.poke_waiters(self.paths.waiters_dir)
+
     def _fail_unstartable(self, task: Task, reason: str) -> None:
         def change(t: Task) -> None:
             if t.status is not Status.QUEUED:
@@ -158,6 +167,7 @@ class SchedulerState:
             self._io_failing.discard(name)
             self._remember(task, self.store.version(name))  # the next pass need not parse it
             if not task.status.is_active:
+                self._ended = True
                 self.store.forget(name)
             return task
         except Skip:
