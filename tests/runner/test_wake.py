@@ -106,7 +106,7 @@ def test_a_poked_waiter_wakes_and_leaves_no_fifo_behind(tmp_path: Path) -> None:
         wake.poke_waiters(directory)
         assert readable(waiter.fd)
         started = time.monotonic()
-        waiter.pause(3600)  # returns at once: poked
+        waiter.pause(3600, 3600)  # returns at once: poked
         assert time.monotonic() - started < 60
         assert not readable(waiter.fd)  # both pokes read
     assert list(directory.iterdir()) == []
@@ -146,10 +146,10 @@ def test_a_symlink_in_place_of_the_runner_or_waiters_folder_is_not_followed(tmp_
         (root / ".runner" / "waiters").symlink_to(outside)
     directory = root / ".runner" / "waiters"
     with wake.Waiter(directory) as waiter:
-        assert waiter.fd is None  # it polls instead
+        assert waiter.fd is None  # it polls instead, at the shorter interval
         started = time.monotonic()
-        waiter.pause(0.01)
-        assert time.monotonic() - started >= 0.01
+        waiter.pause(3600, 0.01)
+        assert 0.01 <= time.monotonic() - started < 60
     wake.poke_waiters(directory)
     assert list(outside.iterdir()) == []
 
@@ -164,7 +164,7 @@ def test_wait_returns_on_the_runners_poke_not_at_its_next_poll(project: Project)
     result: dict[str, object] = {}
     waiting = threading.Thread(target=lambda: result.update(project.wait(name)), daemon=True)
     directory = project.runner_paths.waiters_dir
-    poll, control.WAIT_POLL_S = control.WAIT_POLL_S, 3600.0  # its next poll would come in an hour
+    poll, control.POKED_POLL_S = control.POKED_POLL_S, 3600.0  # its next poll would come in an hour
     try:
         waiting.start()
         wait_until(lambda: directory.is_dir() and any(p.suffix == ".fifo" for p in directory.iterdir()),
@@ -172,9 +172,28 @@ def test_wait_returns_on_the_runners_poke_not_at_its_next_poll(project: Project)
         release()
         waiting.join(60)
     finally:
-        control.WAIT_POLL_S = poll  # (the thread, if still asleep, is left behind: a daemon)
+        control.POKED_POLL_S = poll  # (the thread, if still asleep, is left behind: a daemon)
         release()
         release_busy()
     assert not waiting.is_alive(), "wait was not woken by the runner"
     assert result[name].status is Status.COMPLETED, project.explain(name)  # type: ignore[attr-defined]
     assert list(directory.iterdir()) == []
+
+
+def test_a_slurm_record_leaving_the_queue_pokes_the_waiters_too(project: Project) -> None:
+    name = project.add("s")
+    control.queue(project.store, [name], start_runner=False)
+    sched = Scheduler(project.layout, NoGpus())
+    try:
+        with wake.Waiter(project.runner_paths.waiters_dir) as waiter:
+            assert waiter.fd is not None
+            sched.slurm.update(name, lambda t: setattr(t, "priority", 3))  # still queued: no poke
+            sched.poke_waiters()
+            assert not readable(waiter.fd)
+            sched.slurm.update(name, lambda t: t.set_status(Status.FAILED, "sbatch refused it"))
+            sched.poke_waiters()
+            assert readable(waiter.fd)
+    finally:
+        sched.close()
+        if sched.spawner is not None:
+            sched.spawner.proc.wait(10)

@@ -27,7 +27,8 @@ from pyruns_tui.workspace.store import TaskStore, stat_key
 if TYPE_CHECKING:
     from pyruns_tui.runner.breaker import Pause
 
-WAIT_POLL_S = 0.01  # a poll of `wait` is one stat: cheap enough to return within ~5 ms of the end
+WAIT_POLL_S = 0.01  # a poll of `wait` without a waiter's FIFO is one stat: it returns within ~5 ms of the end
+POKED_POLL_S = 0.05  # with one, polls only catch what the runner did not write (it pokes after its own ends)
 SUBMIT_POLL_S = 0.05  # `wait_submitted` reads every task it waits for
 RUNNER_CHECK_S = 1.0
 SUBMIT_WAIT_S = 120.0
@@ -359,7 +360,7 @@ def wait(
     circuit breaker keeps the queue paused; returns their states.
 
     Looks when the runner says it has ended a run or unqueued a task (runner/wake.py: `Waiter`),
-    and polls every 10 ms in any case: one `stat` of the first task still queued or running, and of those after
+    and polls every 50 ms in any case (10 ms without a waiter's FIFO): one `stat` of the first task still queued or running, and of those after
     it only once it has ended (they were started in about that order, and the wait is not over
     before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
     at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
@@ -412,7 +413,7 @@ def wait(
                         return {name: store.get(name) for name in names}  # the rest waits for a resume
                 if keep_runner:
                     keep_watched(store)
-            waiter.pause(WAIT_POLL_S)  # or less: the runner pokes its waiters after a pass that ended one
+            waiter.pause(POKED_POLL_S, WAIT_POLL_S)  # or less: the runner pokes its waiters after a pass that ended one
 
 
 def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:

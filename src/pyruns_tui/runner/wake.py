@@ -151,10 +151,11 @@ class Waiter:
             os.close(self._dir_fd)
             self._dir_fd = None
 
-    def pause(self, seconds: float) -> None:
-        """Sleep `seconds`, or less when the runner pokes the FIFO."""
+    def pause(self, seconds: float, without_fifo: float) -> None:
+        """Sleep `seconds`, or less when the runner pokes the FIFO; `without_fifo` seconds when
+        there is none."""
         if self.fd is None:
-            time.sleep(seconds)
+            time.sleep(without_fifo)
             return
         if select.select([self.fd], [], [], seconds)[0]:
             with contextlib.suppress(OSError):

@@ -143,8 +143,8 @@ class SchedulerState:
     def poke_waiters(self) -> None:
         """Tell the clients waiting for tasks (`wait`, `run --wait`) that a record left the queue
         or a run since the last poke, so they look now rather than at their next poll."""
-        if self._ended:
-            self._ended = False
+        if self._ended or self.slurm.ended:
+            self._ended = self.slurm.ended = False
             wake.poke_waiters(self.paths.waiters_dir)
 
     def _fail_unstartable(self, task: Task, reason: str) -> None:

@@ -98,6 +98,7 @@ class SlurmExecutor:
     wake: Callable[[], None] = lambda: None  # asks the loop for a pass (when a poll's answer is in)
     polling: InThread[list[C.JobRow]] | None = None  # the poll under way
     poll_soon: bool = False  # a stop was sent: poll again as soon as the one under way is done
+    ended: bool = False  # a record left the queue or a run (the runner pokes its waiters, wake.py)
     fresh: set[str] = field(default_factory=set)  # tasks submitted since the poll under way began
     submitting: dict[str, Sbatch] = field(default_factory=dict)  # sbatch calls under way, by submission id
     # submissions an earlier runner handed to sbatch without living to hear its answer, by job name
@@ -166,7 +167,9 @@ class SlurmExecutor:
     def update(self, name: str, change: Callable[[Task], None]) -> Task | None:
         """Apply `change` to the task's record; None when it no longer applies or is gone."""
         try:
-            return self.store.update(name, change, fsync=False)
+            task = self.store.update(name, change, fsync=False)
+            self.ended |= not task.status.is_active
+            return task
         except R.Skip:
             return None
         except PyrunsError as exc:
