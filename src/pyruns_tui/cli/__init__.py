@@ -76,7 +76,7 @@ class _Deferred(types.ModuleType):
 def _defer_inspect() -> None:
     """Import `inspect` only when something reads from it. `dataclasses` imports it (with ast,
     dis and tokenize: ~6 ms here, in every command) only to write a signature docstring for a
-    class that has none, and every dataclass of ours has one (tests/cli/test_program_exit.py
+    class that has none, and every dataclass of ours has one (tests/cli/test_startup_imports.py
     checks that a command runs without loading it). Not for the TUI and `serve`, which import
     it on start anyway (Textual)."""
     if "inspect" not in sys.modules:

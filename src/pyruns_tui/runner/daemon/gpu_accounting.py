@@ -36,12 +36,16 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 @dataclass
 class _Usage:
+    """One GPU's use by one run: its memory peak and utilisation samples."""
+
     mem_peak_mb: float = 0.0
     util: list[float] = field(default_factory=list)
 
 
 @dataclass
 class _RunUsage:
+    """A run's GPU use: per device, and over all of them."""
+
     devices: dict[int, _Usage] = field(default_factory=dict)
     mem_peak_mb: float = 0.0
     util: list[float] = field(default_factory=list)

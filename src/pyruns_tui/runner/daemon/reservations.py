@@ -23,6 +23,8 @@ RESERVE_S = 30.0
 
 @dataclass
 class _Reservation:
+    """GPU memory held for a task just started (in `task_dir`) on `devices` until `until`."""
+
     task_dir: str
     devices: tuple[int, ...]
     mb: float
