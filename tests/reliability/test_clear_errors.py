@@ -107,12 +107,33 @@ def test_a_read_only_filesystem_gives_one_line_everywhere(readonly_proj: Path, t
             assert "read-only" in result.err, (args, result.err)
 
 
+def test_wait_on_a_read_only_filesystem_says_how_the_tasks_ended(readonly_proj: Path, tmp_path: Path) -> None:
+    result = pyr(readonly_proj, "wait", "t_1-of-2", home=tmp_path / "home")  # no FIFO can be made: it polls
+    assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+
+
 def _as_nobody(proj: Path, *args: str) -> CliResult:
     env = cli_env(Path(tempfile.gettempdir()), {"PYRUNS_TUI_SAFE_DIRECTORIES": "*"})
     proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                            sys.executable, "-m", "pyruns_tui", *args],
                           cwd=proj, capture_output=True, env=env, timeout=60)
     return CliResult(proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"))
+
+
+def test_wait_by_another_user_says_how_the_tasks_ended() -> None:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("running as another user needs root and setpriv")
+    root = Path(tempfile.mkdtemp())
+    try:
+        root.chmod(0o755)
+        proj = make_project(root)
+        pyr(proj, "run", "t_1-of-2", "--wait")
+        pyr(proj, "runner", "stop")
+        assert (proj / "_pyruns_" / "train" / ".runner" / "waiters").is_dir()  # root's, 0700
+        result = _as_nobody(proj, "wait", "t_1-of-2")  # it cannot make its FIFO there: it polls
+        assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_no_permission_gives_one_line_everywhere() -> None:

@@ -360,10 +360,11 @@ def wait(
     circuit breaker keeps the queue paused; returns their states.
 
     Looks when the runner says it has ended a run or unqueued a task (runner/wake.py: `Waiter`),
-    and polls every 50 ms in any case (10 ms without a waiter's FIFO): one `stat` of the first task still queued or running, and of those after
-    it only once it has ended (they were started in about that order, and the wait is not over
-    before it is), so a poll costs the same for 10 or 100,000 tasks; all of them are looked at
-    at the end, and once a second (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
+    and polls every 50 ms in any case (10 ms without a waiter's FIFO): one `stat` of the first
+    task still queued or running, and of those after it only once it has ended (they were
+    started in about that order, and the wait is not over before it is), so a poll costs the
+    same for 10 or 100,000 tasks; all of them are looked at at the end, and once a second
+    (RUNNER_CHECK_S) while the circuit breaker pauses the queue.
     Only the status of a task whose task_info.json changed is read again, and the Tasks are
     built once, at the end (that last look is what says none was queued again meanwhile). With
     `keep_runner`, a runner that vanished while tasks are active is started again (it recovers

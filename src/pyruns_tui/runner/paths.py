@@ -27,7 +27,8 @@ class RunnerPaths:
     - `runner.log`: the runner's own stdout/stderr (rotated to runner.log.1 at 1 MB).
     - `runs/<task>.<N>.json`: the state file the supervisor of run N of a task writes.
     - `waiters/<pid>.<n>.fifo`: named pipes (0600) of clients waiting for tasks; the runner
-      writes a line into each after a pass that took a task out of the queue (runner/wake.py).
+      writes a line into each after a pass that recorded an end or took a task out of the
+      queue (runner/wake.py).
     """
 
     dir: Path

@@ -165,32 +165,37 @@ class Waiter:
 
 def poke_waiters(directory: Path) -> None:
     """The runner's side: one line into every waiter's FIFO in `directory`. Only FIFOs are
-    written (opened without following a symlink, checked after opening); one nobody reads for
-    STALE_WAITER_S is removed."""
+    opened (checked before, without following a symlink, and after opening); one nobody has read
+    for STALE_WAITER_S is removed."""
     try:
         dir_fd = _open_dir(directory)
     except OSError:
         return  # nobody ever waited here (or it is not a plain directory)
     try:
         for entry in os.scandir(dir_fd):
-            if not entry.name.endswith(WAITER_SUFFIX):
-                continue
-            try:
-                fd = os.open(entry.name, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
-            except OSError as exc:
-                if exc.errno == errno.ENXIO:  # a FIFO with no reader
-                    with contextlib.suppress(OSError):
-                        if os.stat(entry.name, dir_fd=dir_fd, follow_symlinks=False).st_ctime < time.time() - STALE_WAITER_S:
-                            os.unlink(entry.name, dir_fd=dir_fd)
-                continue
-            try:
-                if stat.S_ISFIFO(os.fstat(fd).st_mode):
-                    os.write(fd, b"\n")
-            except OSError:
-                pass  # full of unread pokes: it will look anyway
-            finally:
-                os.close(fd)
+            if entry.name.endswith(WAITER_SUFFIX):
+                _poke(entry, dir_fd)
     except OSError:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _poke(entry: os.DirEntry[str], dir_fd: int) -> None:
+    try:
+        info = entry.stat(follow_symlinks=False)
+        if not stat.S_ISFIFO(info.st_mode):
+            return
+        fd = os.open(entry.name, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO and info.st_ctime < time.time() - STALE_WAITER_S:  # a FIFO nobody reads
+            with contextlib.suppress(OSError):
+                os.unlink(entry.name, dir_fd=dir_fd)
+        return
+    try:
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            os.write(fd, b"\n")
+    except OSError:
+        pass  # full of unread pokes: it will look anyway
+    finally:
+        os.close(fd)
