@@ -120,34 +120,31 @@ def _as_nobody(proj: Path, *args: str) -> CliResult:
     return CliResult(proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"))
 
 
-def test_wait_by_another_user_says_how_the_tasks_ended() -> None:
+@pytest.fixture
+def others_proj() -> Iterator[Path]:
+    """A project of root's in a folder everyone may read (not under pytest's 0700 tmp_path)."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("running as another user needs root and setpriv")
     root = Path(tempfile.mkdtemp())
     try:
         root.chmod(0o755)
-        proj = make_project(root)
-        pyr(proj, "run", "t_1-of-2", "--wait")
-        pyr(proj, "runner", "stop")
-        assert (proj / "_pyruns_" / "train" / ".runner" / "waiters").is_dir()  # root's, 0700
-        result = _as_nobody(proj, "wait", "t_1-of-2")  # it cannot make its FIFO there: it polls
-        assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+        yield make_project(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_no_permission_gives_one_line_everywhere() -> None:
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("running as another user needs root and setpriv")
-    root = Path(tempfile.mkdtemp())
-    try:
-        root.chmod(0o755)
-        proj = make_project(root)
-        spec = root / "spec.yaml"
-        spec.write_text("seed: 5\n")
-        spec.chmod(0o644)
-        for args in COMMANDS:
-            result = _as_nobody(proj, *[str(spec) if a == "SPEC" else a for a in args])
-            assert_clean_error(result, result.code)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+def test_wait_by_another_user_says_how_the_tasks_ended(others_proj: Path) -> None:
+    pyr(others_proj, "run", "t_1-of-2", "--wait")
+    pyr(others_proj, "runner", "stop")
+    assert (others_proj / "_pyruns_" / "train" / ".runner" / "waiters").is_dir()  # root's, 0700
+    result = _as_nobody(others_proj, "wait", "t_1-of-2")  # it cannot make its FIFO there: it polls
+    assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+
+
+def test_no_permission_gives_one_line_everywhere(others_proj: Path) -> None:
+    spec = others_proj.parent / "spec.yaml"
+    spec.write_text("seed: 5\n")
+    spec.chmod(0o644)
+    for args in COMMANDS:
+        result = _as_nobody(others_proj, *[str(spec) if a == "SPEC" else a for a in args])
+        assert_clean_error(result, result.code)
