@@ -1,3 +1,3 @@
-from pyruns_tui.cli import console
+from pyruns_tui.program import console
 
 console()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -77,6 +78,22 @@ def test_run_j_sets_the_concurrency_for_the_runner_session(project: Project) -> 
     for _, release in gates:
         release()
     project.wait(*names)
+
+
+def test_run_j_again_with_the_same_value_leaves_the_file_alone(project: Project) -> None:
+    # `run -j 4` each time a sweep is started: the rename over the file is ~1 ms of the first task's wait
+    control_json = RunnerPaths.of(project.layout).control
+    client.set_concurrency(project.layout, 4)
+    first = os.stat(control_json)
+    client.set_concurrency(project.layout, 4)
+    assert os.stat(control_json).st_ino == first.st_ino
+    client.set_concurrency(project.layout, 2)
+    assert os.stat(control_json).st_ino != first.st_ino
+    assert json.loads(control_json.read_text()) == {"max_concurrency": 2}
+    os.unlink(control_json)
+    control_json.write_text('{"max_concurrency": 2, "x": 1}\n')  # anything else there is replaced
+    client.set_concurrency(project.layout, 2)
+    assert json.loads(control_json.read_text()) == {"max_concurrency": 2}
 
 
 def test_a_runner_started_while_the_queue_is_written_runs_every_task_once(project: Project) -> None:

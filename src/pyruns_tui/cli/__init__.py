@@ -8,16 +8,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import os
 import sys
-import types
 from pathlib import Path
-from typing import TextIO
 
 from pyruns_tui.cli import commands
 from pyruns_tui.errors import PyrunsError, os_error_line
 from pyruns_tui.printable import printable
+from pyruns_tui.program import defer
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import TextIO
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -59,20 +61,6 @@ def _help_width() -> int:
     return (columns if columns > 0 else 80) - 2
 
 
-class _Deferred(types.ModuleType):
-    """A stand-in in `sys.modules` for a module that may not be needed: the first read of an
-    attribute it lacks imports the real module, which then takes the stand-in's place (and its
-    attributes are copied into the stand-in, for whoever imported that meanwhile)."""
-
-    def __getattr__(self, attr: str) -> object:
-        name = self.__name__
-        if sys.modules.get(name) is self:
-            del sys.modules[name]
-        real = importlib.import_module(name)
-        self.__dict__.update(real.__dict__)
-        return getattr(real, attr)
-
-
 def _defer_inspect() -> None:
     """Import `inspect` only when something reads from it. `dataclasses` imports it (with ast,
     dis and tokenize: ~6 ms here, in every command) only to write a signature docstring for a
@@ -80,7 +68,7 @@ def _defer_inspect() -> None:
     checks that a command runs without loading it). Not for the TUI and `serve`, which import
     it on start anyway (Textual)."""
     if "inspect" not in sys.modules:
-        sys.modules["inspect"] = _Deferred("inspect")
+        defer("inspect")
 
 
 def _query_terms_last(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:

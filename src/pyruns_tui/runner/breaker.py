@@ -15,11 +15,14 @@ import contextlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 from pyruns_tui.workspace.model import now_iso
 from pyruns_tui.workspace.settings import PauseRule
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def error_signature(error: str) -> str:

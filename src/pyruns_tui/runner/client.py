@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.contracts import DROPPED_ENV
 from pyruns_tui.errors import PyrunsError, RunnerError
@@ -25,8 +24,10 @@ from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.fsio import open_regular, read_bytes, read_json
 from pyruns_tui.workspace.layout import Layout
 
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     import subprocess  # (~5 ms to import: only a client that starts the runner needs it)
+    from typing import Any
 
 START_TIMEOUT_S = 30.0
 LOG_ROTATE_BYTES = 1 << 20
@@ -295,7 +296,7 @@ def _process_alive(pid: int) -> bool:
 
 def set_concurrency(layout: Layout, value: int | None) -> None:
     """Set (or clear, with None) the concurrency override of the runner (`run -j N`)."""
-    from pyruns_tui.workspace.fsio import atomic_write_json
+    from pyruns_tui.workspace.fsio import atomic_write, dump_json, read_bytes
 
     paths = RunnerPaths.of(layout)
     paths.create()
@@ -305,4 +306,8 @@ def set_concurrency(layout: Layout, value: int | None) -> None:
         return
     if value < 1:
         raise RunnerError(f"-j must be at least 1, got {value}")
-    atomic_write_json(paths.control, {"max_concurrency": value}, fsync=False, mode=0o600)
+    data = dump_json({"max_concurrency": value})
+    with contextlib.suppress(OSError, ValueError):  # (a FIFO, a symlink or a large file there: replaced)
+        if read_bytes(paths.control, len(data)) == data:  # `run -j 4` again: no rename (~1 ms)
+            return
+    atomic_write(paths.control, data, fsync=False, mode=0o600)

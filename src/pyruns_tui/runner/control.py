@@ -12,7 +12,6 @@ import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
@@ -24,6 +23,7 @@ from pyruns_tui.workspace.model import Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from pyruns_tui.runner.breaker import Pause
 
@@ -183,8 +183,6 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
     that checks the dependency graph, or goes to Slurm as one job array, is written under one
     hold. With `sync`, the writes are durable on return; otherwise the Outcome says whether a
     sync is owed."""
-    from pyruns_tui.runner import dependencies
-
     outcome = Outcome()
     changes_kept = any(v is not None for v in (gpus, retries, after, priority, gpu_mem_mb))
     one_hold = chosen.name == "slurm" or after is not None or with_dependents
@@ -195,6 +193,8 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
         with store.lock():
             if done == 0:  # the first hold: the whole request is checked and timed
                 if after is not None or with_dependents:
+                    from pyruns_tui.runner import dependencies  # (only here: a plain `run` skips its import)
+
                     graph = {t.name: t.after for t in store.scan()}
                     if after is not None:
                         dependencies.check_after(names, after, graph)
@@ -419,9 +419,12 @@ def wait(
 
 def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:
     """Whether these just-queued tasks go to Slurm."""
+    task = store.get(names[0]) if names else None
+    if task is None or task.submit is None:  # a local queue clears it: no import of the Slurm module (~4 ms)
+        return False
     from pyruns_tui.runner.slurm.submit import Request
 
-    return any(Request.of(store.get(name)) is not None for name in names[:1])
+    return Request.of(task) is not None
 
 
 def refused_by_slurm(task: Task) -> bool:

@@ -18,9 +18,12 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
 
 from pyruns_tui.safefile import open_regular
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 FLUSH_INTERVAL_S = 1.0
 MAX_BUFFERED_ROWS = 4096

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from pyruns_tui.errors import GridError, PyrunsError
 from pyruns_tui.workspace.bootstrap import params_of, read_script_info
@@ -19,6 +18,10 @@ from pyruns_tui.workspace.generate import (
     plan_tasks,
 )
 from pyruns_tui.workspace.store import TaskStore
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.errors import PyrunsError, WorkspaceError
 from pyruns_tui.workspace import layout as L
@@ -15,6 +14,10 @@ from pyruns_tui.workspace.layout import Layout, find_root
 from pyruns_tui.workspace.model import SCHEMA_VERSION, now_iso
 from pyruns_tui.workspace.names import is_plain_entry
 from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 SHELL_DEFAULT_TEXT = """\
 # Shell workspace: `command` is a template whose {key} placeholders are filled from `params`.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta, timezone
 from enum import Enum
-from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -55,20 +57,49 @@ def check_transition(name: str, old: Status, new: Status) -> None:
         raise WorkspaceError(f"task {name!r} is {old.value}; it cannot become {new.value}")
 
 
+# Times are written with `time`, not `datetime`: importing datetime costs every command ~2-3 ms
+# here (the ISO text is the same as datetime's isoformat; tests/workspace/test_times.py compares).
+
+
 def now_iso() -> str:
     """The current time as an ISO 8601 string with the local UTC offset, to the millisecond."""
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="milliseconds")
+    return _local_iso(time.time_ns() // 1000)
+
+
+def local_iso(seconds: float) -> str:
+    """Epoch `seconds` as `now_iso` writes a time (datetime's `fromtimestamp(seconds,
+    timezone.utc).astimezone().isoformat(timespec="milliseconds")`)."""
+    whole = int(seconds)  # then rounded to the microsecond as datetime rounds (half to even)
+    return _local_iso(whole * 1_000_000 + round((seconds - whole) * 1_000_000))
+
+
+def _local_iso(micros: int) -> str:
+    seconds, micros = divmod(micros, 1_000_000)
+    local = time.localtime(seconds)
+    offset = local.tm_gmtoff
+    hours, rest = divmod(abs(offset), 3600)
+    zone = f"{'-' if offset < 0 else '+'}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', local)}.{micros // 1000:03d}{zone}"
 
 
 def queue_times(count: int) -> list[str]:
     """`count` queue times from now, 1 µs apart, ISO 8601 in UTC: as text they sort in time order."""
-    start = datetime.now(timezone.utc)
-    return [(start + timedelta(microseconds=i)).isoformat(timespec="microseconds") for i in range(count)]
+    start = time.time_ns() // 1000
+    times = []
+    second, prefix = -1, ""
+    for micros in range(start, start + count):
+        if micros // 1_000_000 != second:
+            second = micros // 1_000_000
+            prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+        times.append(f"{prefix}{micros % 1_000_000:06d}+00:00")
+    return times
 
 
 def _queue_time(value: Any) -> Any:
     """A `queued_at` read from disk: epoch seconds (files before ISO times) become ISO 8601 UTC."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        from datetime import datetime, timezone
+
         return datetime.fromtimestamp(value, timezone.utc).isoformat(timespec="microseconds")
     return value
 
@@ -77,6 +108,8 @@ def parse_iso(text: str | None) -> float | None:
     """Epoch seconds of an ISO time written by `now_iso`, or None."""
     if not text:
         return None
+    from datetime import datetime  # (after the first call, a dictionary look-up)
+
     try:
         return datetime.fromisoformat(text).timestamp()
     except ValueError:

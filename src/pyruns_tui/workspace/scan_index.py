@@ -21,7 +21,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.contracts import MAX_JSON_DEPTH
 from pyruns_tui.workspace.fsio import (
@@ -33,6 +32,10 @@ from pyruns_tui.workspace.fsio import (
     read_bytes,
     write_all,
 )
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 StatKey = tuple[int, int, int]
 VERSION = 3

@@ -7,10 +7,13 @@ import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.logs.output_metrics import DEFAULT_RULES, RuleError, compile_rule
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @dataclass(frozen=True)

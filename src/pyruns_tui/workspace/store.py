@@ -8,7 +8,6 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.errors import PyrunsError, WorkspaceError, os_error_line
 from pyruns_tui.workspace import layout as L
@@ -31,6 +30,10 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 _read_json = read_json  # the parse of task files (tests count the calls)
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Run, Status, Task, now_iso
+from pyruns_tui.workspace.model import Run, Status, Task, local_iso, now_iso
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 SUBMITTING = "submitting to Slurm"
 
@@ -41,7 +43,7 @@ def read_record(path: Path) -> dict[str, Any] | None:
 def iso(epoch: Any) -> str | None:
     if not isinstance(epoch, (int, float)):
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).astimezone().isoformat(timespec="milliseconds")
+    return local_iso(epoch)
 
 
 
