@@ -51,3 +51,20 @@ def test_a_key_after_delete_goes_to_the_confirmation(terminal: Callable[..., Ter
     term.keys("n")
     term.wait(lambda s: "Delete 1 task" not in s, "the dialog closed")
     assert len(demo_tasks.names()) == 3
+
+
+def test_escape_and_a_screen_key_typed_at_once_leave_the_field_and_switch(terminal: Callable[..., Terminal],
+                                                                          demo_tasks: TaskStore) -> None:
+    # within the escape delay, ESC 2 is one sequence: Alt+2 (or, in Textual's table for WezTerm's
+    # Option+digit, the symbol ™, which the focused field took as typed)
+    term = terminal("train.py")
+    term.wait_for(GENERATOR_FOOTER)
+    term.keys(*["Tab"] * 6, "7")  # hidden (256) focused, a 7 typed at its end
+    term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
+    term.keys("Escape", "2")
+    term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    term.keys("1")
+    screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
+    hidden = [line for line in screen.split("\n") if Terminal.plain(line).strip().startswith("hidden")]
+    assert [Terminal.plain(line).split() for line in hidden] == [["hidden", "2567"]]
+    assert "™" not in screen

@@ -9,14 +9,22 @@ bubbles the same path, so it reaches the app only after the key's binding (and a
 awaited) is done. A key's handler may post messages that act later (an Input's Enter posts
 `Submitted`, whose handler moves the focus): the marker goes round again, behind them, until a
 round finds nothing left in the queues along the key's path.
+
+Escape and a key typed within Textual's escape delay (`ESCDELAY`, 100 ms) reach the app as one
+key: the terminal sends the same bytes for Alt+key. `Esc 2` typed fast became `alt+2`, which a
+focused field takes as a `2`, or with Textual's table for WezTerm's Option+digit symbols, `™`
+typed into the field. The app has no Alt bindings: an Alt+letter or Alt+digit is split back into
+Escape and the key, and each is handled in turn like any two keys typed fast.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
+from typing import cast
 
 from textual import events
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
@@ -25,6 +33,26 @@ from textual.widget import Widget
 WATCH_S = 0.1  # how often a marker in flight is checked for a target removed under it (marker lost)
 STUCK_S = 30.0  # last resort: a marker lost some other way; a slow key (a busy machine) is waited for
 MAX_ROUNDS = 8  # a widget that keeps posting to itself (an animation) does not hold the keys forever
+
+
+# WezTerm on macOS sends ESC + digit for Option+digit; Textual maps them to the symbols other
+# terminals type for it (ESC 2 -> ™). Everywhere else ESC + digit is Alt+digit, or Escape then a
+# digit typed fast: dropped from the table, they reach the app as alt+digit (split below).
+_OPTION_DIGITS = {"\x1b1": "¡", "\x1b2": "™", "\x1b3": "£", "\x1b4": "¢", "\x1b5": "∞", "\x1b6": "§",
+                  "\x1b7": "¶", "\x1b8": "•", "\x1b9": "ª", "\x1b0": "º"}
+_TABLE = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)  # (typed read-only; the parser reads this dict)
+for _sequence, _symbol in _OPTION_DIGITS.items():
+    if _TABLE.get(_sequence) == _symbol:
+        del _TABLE[_sequence]
+
+
+def split_alt(event: events.Key) -> list[events.Key]:
+    """`alt+x` (x a letter or digit) as Escape then x; any other key as itself."""
+    modifier, _, key = event.key.rpartition("+")
+    if modifier not in ("alt", "alt+shift") or len(key) != 1 or not key.isalnum() or event.character is None:
+        return [event]
+    return [events.Key("escape", "\x1b"), events.Key(event.character if modifier == "alt+shift" else key,
+                                                       event.character)]
 
 
 class KeyHandled(Message):
@@ -52,12 +80,13 @@ class KeyOrder(App[None]):
         if not isinstance(event, events.Key) or event.is_forwarded:
             await super().on_event(event)
             return
-        # held keys go first: a key that lands between a key's end and the release of the next held
-        # one (a terminal read that ended mid-burst) would otherwise jump ahead of them
-        if self._key_busy or self._held_keys:
-            self._held_keys.append(event)
-            return
-        await self._dispatch_key(event)
+        for key in split_alt(event):
+            # held keys go first: a key that lands between a key's end and the release of the next
+            # held one (a terminal read that ended mid-burst) would otherwise jump ahead of them
+            if self._key_busy or self._held_keys:
+                self._held_keys.append(key)
+            else:
+                await self._dispatch_key(key)
 
     async def _dispatch_key(self, event: events.Key) -> None:
         self._key_busy = True
