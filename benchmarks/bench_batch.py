@@ -182,7 +182,7 @@ def main() -> None:
     if shutil.which("parallel"):
         peers[f"GNU parallel -j {args.jobs}"] = ["parallel", "--will-cite", "-j", str(args.jobs), python, "task.py",
                                                  "--i", "{}", ":::", *map(str, range(args.tasks))]
-    samples: dict[str, list[Sample]] = {o.label: [] for o in ours} | {k: [] for k in peers}
+    samples: dict[str, list[Sample]] = {label: [] for label in [*(o.label for o in ours), *peers]}
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     try:
         for _ in range(args.repeats):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from suite.context import SWEEP_SCRIPT, Context, count_task_dirs, ours_sweep_spec, pyruns_sweep_spec
-from suite.harness import BenchError, Goal, Measurement, Samples, run_cmd, side_by_side, timed_cmd
+from suite.harness import BenchError, Goal, Measurement, Sampler, Samples, run_cmd, side_by_side, timed_cmd
 from suite.peers import BENCH_DIR
 
 
@@ -62,7 +62,7 @@ def listing(ctx: Context, count: int) -> Measurement:
     ours_root = ctx.sweep_fixture("ours", count)
     ours_cmd = ctx.ours.cmd(ours_root, "ls")
     timed_cmd(ours_cmd, min_lines=count)
-    samplers = {}
+    samplers: dict[str, Sampler | None] = {}
     if ctx.pyruns is not None:
         peer_cmd = ctx.pyruns.cmd(ctx.sweep_fixture("pyruns", count), "sweep", "ls")
         timed_cmd(peer_cmd, min_lines=count, timeout=1800)
