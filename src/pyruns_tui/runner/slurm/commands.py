@@ -59,6 +59,32 @@ def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
     return done.stdout
 
 
+def sbatch_waiting(script: str) -> bool:
+    """Whether a process of this user is running sbatch on `script` (found by its command line in
+    /proc): an sbatch left behind by a runner killed while it waited for slurmctld, which may still
+    submit the array. False where /proc cannot tell."""
+    needle, uid = os.fsencode(script), os.getuid()
+    try:
+        entries = os.scandir("/proc")
+    except OSError:
+        return False
+    with entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                    args = fh.read().split(b"\0")
+            except OSError:  # (gone meanwhile)
+                continue
+            # sbatch itself, or a wrapper script named sbatch run by its shell
+            if needle in args and any(os.path.basename(arg) == b"sbatch" for arg in args[:2]):
+                return True
+    return False
+
+
 def sbatch(options: Sequence[str], script: str) -> str:
     """Submit `script`; the job id. Options are argv items, never shell syntax."""
     out = run(["sbatch", "--parsable", *options, script]).strip()

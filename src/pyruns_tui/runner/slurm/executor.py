@@ -18,7 +18,9 @@ the loop at the first pass after it came; meanwhile those tasks are neither poll
 stops (a stop asked for meanwhile is sent once the job id is known). A runner that exits waits
 for the sbatch calls under way, so their job ids are recorded and the next runner adopts them.
 One killed meanwhile never records the id; the next runner finds the array by the submission's
-job name in its polls (`_adopt`), waiting ORPHAN_WAIT_S for it before failing its tasks.
+job name in its polls (`_adopt`), waiting ORPHAN_WAIT_S for it, and after that for as long as
+that sbatch process still waits for slurmctld (and one poll more), before failing its tasks: an
+array that appeared after they were failed would run unwatched.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ POLL_MAX_S = 30.0
 POLL_MAX_ENV = "PYRUNS_TUI_SLURM_POLL_MAX_S"
 CALL_WAIT_S = 5.0  # a call whose tasks are not all queued yet is submitted anyway after this
 ORPHAN_WAIT_S = 3 * C.TIMEOUT_S  # how long a submission whose runner died during sbatch may still appear
+ORPHAN_WAIT_ENV = "PYRUNS_TUI_SLURM_ORPHAN_WAIT_S"  # lowers it (for tests)
 STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM gets a full scancel
 QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
@@ -104,6 +107,10 @@ class SlurmExecutor:
     # submissions an earlier runner handed to sbatch without living to hear its answer, by job name
     unanswered: dict[str, Submission] = field(default_factory=dict)
     cancelling: Cancels | None = None  # the scancel calls under way
+    poll_began: float = 0.0  # when the poll whose answer is applied began (monotonic)
+    orphan_wait: float = ORPHAN_WAIT_S
+    orphans: dict[str, tuple[float, bool]] = field(default_factory=dict)  # sub id -> (poll, its sbatch waiting)
+    orphans_gone: dict[str, float] = field(default_factory=dict)  # sub id -> when its sbatch was first seen gone
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
@@ -115,6 +122,8 @@ class SlurmExecutor:
         self.poll_max = POLL_MAX_S
         with contextlib.suppress(ValueError):
             self.poll_max = max(POLL_MIN_S, min(POLL_MAX_S, float(os.environ.get(POLL_MAX_ENV, POLL_MAX_S))))
+        with contextlib.suppress(ValueError):
+            self.orphan_wait = max(0.0, min(ORPHAN_WAIT_S, float(os.environ.get(ORPHAN_WAIT_ENV, ORPHAN_WAIT_S))))
 
     @property
     def busy(self) -> bool:
@@ -152,6 +161,7 @@ class SlurmExecutor:
         if self.poll_soon or time.monotonic() >= self.next_poll:
             self.poll_soon = False
             self.fresh.clear()
+            self.poll_began = time.monotonic()
             if self.loop is not None:
                 try:
                     self.polling = InThread(C.squeue, self.loop, self.wake, "squeue")
@@ -448,12 +458,30 @@ class SlurmExecutor:
         """The unanswered submission holding this run, while its sbatch may still answer."""
         for sub in self.unanswered.values():
             if any(spec.get("task") == task.name and spec.get("run") == run.index for spec in sub.entries):
-                try:
-                    age = time.time() - sub.path.stat().st_mtime
-                except OSError:
-                    return None
-                return sub if age < ORPHAN_WAIT_S else None
+                return sub if self._may_still_answer(sub) else None
         return None
+
+    def _may_still_answer(self, sub: Submission) -> bool:
+        """ORPHAN_WAIT_S from the submission's writing; then while its sbatch process is still
+        there (a slurmctld slower than that), and until a poll that began after it went."""
+        try:
+            age = time.time() - sub.path.stat().st_mtime
+        except OSError:
+            return False
+        if age < self.orphan_wait:
+            return True
+        checked = self.orphans.get(sub.id)
+        if checked is None or checked[0] != self.poll_began:  # one look at /proc per poll
+            checked = (self.poll_began, C.sbatch_waiting(str(sub.script)))
+            if checked[1] and sub.id not in self.orphans:
+                self.log(f"submission {sub.id}: its sbatch, left by a runner that was killed, still waits for "
+                         "slurmctld; its tasks wait for the answer")
+            self.orphans[sub.id] = checked
+        if checked[1]:
+            self.orphans_gone.pop(sub.id, None)
+            return True
+        gone = self.orphans_gone.setdefault(sub.id, time.monotonic())
+        return gone >= self.poll_began  # it went after this poll began: the next one may show its array
 
     def _schedule(self, changed: bool) -> None:
         self.interval = POLL_MIN_S if changed else min(self.poll_max, self.interval * 2)
