@@ -67,8 +67,7 @@ def _defer_inspect() -> None:
     class that has none, and every dataclass of ours has one (tests/cli/test_startup_imports.py
     checks that a command runs without loading it). Not for the TUI and `serve`, which import
     it on start anyway (Textual)."""
-    if "inspect" not in sys.modules:
-        defer("inspect")
+    defer("inspect")
 
 
 def _query_terms_last(parser: argparse.ArgumentParser, args: list[str]) -> list[str]:
