@@ -391,14 +391,12 @@ def test_a_runner_killed_while_sbatch_is_under_way_is_followed_by_one_that_finds
     assert task.last_run.slurm_job_id is not None and len(load_all(cluster.layout)) == 1
 
 
-def test_an_orphaned_sbatch_still_waiting_past_the_wait_keeps_its_tasks_queued(
-        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The orphaned sbatch answers only after the new runner's wait (ORPHAN_WAIT_S; 1 s here): while
-    that sbatch process is there its tasks stay queued, and its array is followed to the end.
-    Given up on after the wait, the task was failed ('run it again') while the array ran unwatched."""
+def orphan_past_the_wait(cluster: Project, monkeypatch: pytest.MonkeyPatch, name: str, code: str) -> tuple[str, Path]:
+    """Task `name` queued for Slurm, its runner killed during a slow sbatch, a new runner past its
+    1 s wait that has seen the orphaned sbatch still there; (the task, the sbatch's `release`)."""
     monkeypatch.setenv(ORPHAN_WAIT_ENV, "1")
     asked, release = slow_tool(cluster, monkeypatch, "sbatch")
-    name = cluster.add("late", "print('ran on slurm late')")
+    name = cluster.add(name, code)
     control.queue(cluster.store, [name])
     until(asked.exists, 60, "the runner to call sbatch")
     os.kill(cluster.runner_pid(), signal.SIGKILL)
@@ -406,6 +404,15 @@ def test_an_orphaned_sbatch_still_waiting_past_the_wait_keeps_its_tasks_queued(
     assert control.attach(cluster.store)
     runner_log = cluster.layout.runner_dir / "runner.log"
     until(lambda: "still waits for slurmctld" in runner_log.read_text(), 60, "the new runner to see the sbatch waiting")
+    return name, release
+
+
+def test_an_orphaned_sbatch_still_waiting_past_the_wait_keeps_its_tasks_queued(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The orphaned sbatch answers only after the new runner's wait (ORPHAN_WAIT_S; 1 s here): while
+    that sbatch process is there its tasks stay queued, and its array is followed to the end.
+    Given up on after the wait, the task was failed ('run it again') while the array ran unwatched."""
+    name, release = orphan_past_the_wait(cluster, monkeypatch, "late", "print('ran on slurm late')")
     assert cluster.task(name).status is Status.QUEUED, cluster.explain(name)
     release.touch()
     task = cluster.wait(name, timeout=120)[name]
@@ -415,16 +422,8 @@ def test_an_orphaned_sbatch_still_waiting_past_the_wait_keeps_its_tasks_queued(
 
 def test_an_orphaned_sbatch_that_dies_without_submitting_fails_its_tasks(
         cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ORPHAN_WAIT_ENV, "1")
-    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
-    name = cluster.add("lost", "print('never')")
-    control.queue(cluster.store, [name])
-    until(asked.exists, 60, "the runner to call sbatch")
-    os.kill(cluster.runner_pid(), signal.SIGKILL)
-    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
-    assert control.attach(cluster.store)
-    runner_log = cluster.layout.runner_dir / "runner.log"
-    until(lambda: "still waits for slurmctld" in runner_log.read_text(), 60, "the new runner to see the sbatch waiting")
+    name, release = orphan_past_the_wait(cluster, monkeypatch, "lost", "print('never')")
+    asked = release.with_name("sbatch-asked")
     os.kill(int(asked.read_text()), signal.SIGKILL)  # the wrapper, before it runs the real sbatch
     task = cluster.wait(name, timeout=60)[name]
     assert task.status is Status.FAILED and "while submitting" in (task.reason or task.last_run.error or ""), \
