@@ -24,7 +24,6 @@ from collections import deque
 from typing import cast
 
 from textual import events
-from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App
 from textual.message import Message
 from textual.timer import Timer
@@ -40,10 +39,22 @@ MAX_ROUNDS = 8  # a widget that keeps posting to itself (an animation) does not 
 # digit typed fast: dropped from the table, they reach the app as alt+digit (split below).
 _OPTION_DIGITS = {"\x1b1": "¡", "\x1b2": "™", "\x1b3": "£", "\x1b4": "¢", "\x1b5": "∞", "\x1b6": "§",
                   "\x1b7": "¶", "\x1b8": "•", "\x1b9": "ª", "\x1b0": "º"}
-_TABLE = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)  # (typed read-only; the parser reads this dict)
-for _sequence, _symbol in _OPTION_DIGITS.items():
-    if _TABLE.get(_sequence) == _symbol:
-        del _TABLE[_sequence]
+
+
+def _drop_option_digits() -> None:
+    """Textual's private table (checked per major, as tui/compositor.py's API): where it moved,
+    nothing is dropped and ESC + digit typed fast stays a symbol, as before."""
+    try:
+        from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+    except ImportError:
+        return
+    table = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)  # (typed read-only; the parser reads this dict)
+    for sequence, symbol in _OPTION_DIGITS.items():
+        if table.get(sequence) == symbol:
+            del table[sequence]
+
+
+_drop_option_digits()
 
 
 def split_alt(event: events.Key) -> list[events.Key]:
