@@ -391,6 +391,38 @@ def test_a_runner_killed_while_sbatch_is_under_way_is_followed_by_one_that_finds
     assert task.last_run.slurm_job_id is not None and len(load_all(cluster.layout)) == 1
 
 
+def test_an_orphaned_array_that_ran_and_left_squeue_is_found_from_its_exit_record(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 of the runner during sbatch; its orphaned sbatch submits the array, which runs to
+    its end and is purged from squeue (slurmctld's MinJobAge; here a wrapper of the real squeue
+    leaves it out) before any runner looks. The next runner adopts the array from the job id the
+    launcher wrote into the exit record: the task completes (before: failed as 'the runner stopped
+    while submitting it; run it again', though it ran)."""
+    monkeypatch.setenv(ORPHAN_WAIT_ENV, "1")
+    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
+    name = cluster.add("purged", "print('ran, then purged')")
+    control.queue(cluster.store, [name])
+    until(asked.exists, 60, "the runner to call sbatch")
+    os.kill(cluster.runner_pid(), signal.SIGKILL)
+    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    index = cluster.task(name).last_run.index
+    record = cluster.layout.run_log(name, index).with_name(f"run{index}.exit.json")
+    release.touch()
+    until(lambda: record.exists() and json.loads(record.read_text()).get("state") == "exited", 120,
+          "the orphaned array to run to its end")
+    (sub,) = load_all(cluster.layout)
+    purged = cluster.dir / "purged-squeue"
+    purged.mkdir()
+    (purged / "squeue").write_text(
+        f"#!/bin/sh\n'{shutil.which('squeue')}' \"$@\" | grep -v -F '{sub.job_name}'\nexit 0\n")
+    (purged / "squeue").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{purged}{os.pathsep}{os.environ['PATH']}")
+    task = cluster.wait(name, timeout=120)[name]  # (starts a runner)
+    assert task.status is Status.COMPLETED and cluster.log(name) == b"ran, then purged\n", cluster.explain(name)
+    assert task.last_run.slurm_job_id == f"{json.loads(record.read_text())['slurm_job_id']}"
+    assert load_all(cluster.layout)[0].job_id == task.last_run.slurm_job_id.split("_")[0]
+
+
 def orphan_past_the_wait(cluster: Project, monkeypatch: pytest.MonkeyPatch, name: str, code: str) -> tuple[str, Path]:
     """Task `name` queued for Slurm, its runner killed during a slow sbatch, a new runner past its
     1 s wait that has seen the orphaned sbatch still there; (the task, the sbatch's `release`)."""

@@ -20,7 +20,9 @@ for the sbatch calls under way, so their job ids are recorded and the next runne
 One killed meanwhile never records the id; the next runner finds the array by the submission's
 job name in its polls (`_adopt`), waiting ORPHAN_WAIT_S for it, and after that for as long as
 that sbatch process still waits for slurmctld (and one poll more), before failing its tasks: an
-array that appeared after they were failed would run unwatched.
+array that appeared after they were failed would run unwatched. An array that ran and already left
+squeue (MinJobAge) before the next runner looked is found by the job id its launcher wrote into an
+exit record, and its runs end as those records say.
 """
 
 from __future__ import annotations
@@ -410,7 +412,7 @@ class SlurmExecutor:
             self._write_status()
             return
         self.error = None
-        adopted = self._adopt(rows) if self.unanswered else set()
+        adopted = self._adopt(rows, owned) if self.unanswered else set()
         by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
         changed = False
         later = False
@@ -431,28 +433,56 @@ class SlurmExecutor:
             self.next_poll = time.monotonic()
         self._write_status()
 
-    def _adopt(self, rows: list[C.JobRow]) -> set[str]:
+    def _adopt(self, rows: list[C.JobRow], owned: list[Task]) -> set[str]:
         """A runner killed while its sbatch was under way never recorded the job id, yet the
         orphaned sbatch may have submitted the array: a job with that submission's name is
-        taken as its own (its tasks' runs get their index's id). The names of those tasks."""
+        taken as its own (its tasks' runs get their index's id). An array that ran and already
+        left squeue (MinJobAge) before this runner looked is known by the job id its launcher
+        wrote into a task's exit record. The names of the tasks adopted."""
         adopted: set[str] = set()
         for row in rows:
             sub = self.unanswered.pop(row.name, None)
-            if sub is None:
-                continue
-            sub.job_id = row.array_id
-            with contextlib.suppress(OSError):
-                sub.save()
-            self.subs[sub.job_id] = sub
-            self.log(f"submission {sub.id}: found as Slurm array {sub.job_id} (its sbatch answered after its runner stopped)")
-            for position, spec in enumerate(sub.entries):
-                name, index = spec.get("task"), spec.get("run")
-                if not isinstance(name, str) or not isinstance(index, int):
-                    continue  # (a file not as we wrote it)
-                done = self.update(name, R.mark_answered(index, f"{sub.job_id}_{position}"))
-                if done is not None:
-                    adopted.add(done.name)
+            if sub is not None:
+                adopted |= self._answered(sub, row.array_id, "its sbatch answered after its runner stopped")
+        waiting = {(t.name, t.last_run.index) for t in owned if t.last_run is not None and t.last_run.slurm_job_id is None}
+        for sub in list(self.unanswered.values()):
+            array_id = self._ran_as(sub, waiting)
+            if array_id is not None:
+                del self.unanswered[sub.job_name]
+                adopted |= self._answered(sub, array_id, "from its tasks' exit records: it ran and left squeue "
+                                                         "before this runner looked")
         return adopted
+
+    def _answered(self, sub: Submission, array_id: str, how: str) -> set[str]:
+        """Record `array_id` as the answer to submission `sub`; the names of its tasks marked so."""
+        sub.job_id = array_id
+        with contextlib.suppress(OSError):
+            sub.save()
+        self.subs[array_id] = sub
+        self.log(f"submission {sub.id}: found as Slurm array {array_id} ({how})")
+        marked: set[str] = set()
+        for position, spec in enumerate(sub.entries):
+            name, index = spec.get("task"), spec.get("run")
+            if not isinstance(name, str) or not isinstance(index, int):
+                continue  # (a file not as we wrote it)
+            done = self.update(name, R.mark_answered(index, f"{array_id}_{position}"))
+            if done is not None:
+                marked.add(done.name)
+        return marked
+
+    def _ran_as(self, sub: Submission, waiting: set[tuple[str, int]]) -> str | None:
+        """The array id an exit record of one of this submission's waiting runs names (the
+        launcher writes `<array>_<index>`, its index being the entry's position), or None."""
+        for position, spec in enumerate(sub.entries):
+            name, index = spec.get("task"), spec.get("run")
+            if not isinstance(name, str) or not isinstance(index, int) or (name, index) not in waiting:
+                continue
+            record = R.read_record(R.record_path(self.layout, name, index))
+            job = record.get("slurm_job_id") if record else None
+            array_id, _, at = job.partition("_") if isinstance(job, str) else ("", "", "")
+            if array_id.isdigit() and at == str(position):
+                return array_id
+        return None
 
     def _unanswered_for(self, task: Task, run: Run) -> Submission | None:
         """The unanswered submission holding this run, while its sbatch may still answer."""
