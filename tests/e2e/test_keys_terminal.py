@@ -65,6 +65,34 @@ def test_escape_and_a_screen_key_typed_at_once_leave_the_field_and_switch(termin
     term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
     term.keys("1")
     screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
-    hidden = [line for line in screen.split("\n") if Terminal.plain(line).strip().startswith("hidden")]
-    assert [Terminal.plain(line).split() for line in hidden] == [["hidden", "2567"]]
+    assert hidden_field(screen) == [["hidden", "2567"]]
     assert "™" not in screen
+
+
+def hidden_field(screen: str) -> list[list[str]]:
+    return [Terminal.plain(line).split() for line in screen.split("\n")
+            if Terminal.plain(line).strip().startswith("hidden")]
+
+
+def test_escape_and_punctuation_typed_at_once_leave_the_field_first(terminal: Callable[..., Terminal],
+                                                                    demo_tasks: TaskStore) -> None:
+    # within the escape delay, ESC ? is one sequence that Textual read as a `?` alone: the Escape
+    # was lost and the `?` typed into the focused field; ESC - became WezTerm's Option symbol –
+    term = terminal("train.py")
+    term.wait_for(GENERATOR_FOOTER)
+    term.keys(*["Tab"] * 6, "7")  # hidden (256) focused, a 7 typed at its end
+    term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
+    term.keys("Escape", "?")
+    term.wait_for("pyruns-tui keys")
+    term.keys("Escape")
+    screen = term.wait(lambda s: "pyruns-tui keys" not in s and GENERATOR_FOOTER in footer(s), "help closed")
+    assert hidden_field(screen) == [["hidden", "2567"]]
+    term.keys("Tab", "8")  # the first field focused again (the name prefix)
+    term.wait(lambda s: "names: 8" in s, "the 8 in the name prefix")
+    term.keys("Escape", "-", "2")  # the 2 only once the - was handled (keys go one after the other)
+    term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    term.keys("1")
+    screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
+    names = [Terminal.plain(line).split() for line in screen.split("\n") if "names:" in line]
+    assert names == [["names:", "8"]] and "–" not in screen
+    assert hidden_field(screen) == [["hidden", "2567"]]

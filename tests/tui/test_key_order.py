@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import string
 
 import pytest
 from textual import events
 from textual.app import ComposeResult
 from textual.widgets import Button, Input
 
-from pyruns_tui.tui.key_order import KeyOrder
+from pyruns_tui.tui.key_order import KeyOrder, split_alt
 from tests.waiting import wait_for
 
 SLOW_S = 1.5  # longer than the fixed second after which the next key used to be let through
@@ -93,3 +94,31 @@ async def test_keys_that_arrive_as_a_key_is_done_wait_behind_the_held_ones(monke
         burst(app, ("a", "a"), ("b", "b"))  # b is held while a is handled; c arrives as a is done
         await wait_for(pilot, lambda: len(second.value) == 3, what="the three keys typed")
         assert second.value == "abc"
+
+
+def parsed(data: str) -> list[tuple[str, str | None]]:
+    """What the app handles for terminal bytes `data`: Textual's parser, then KeyOrder's split."""
+    from textual._xterm_parser import XTermParser
+
+    parser = XTermParser()
+    out: list[tuple[str, str | None]] = []
+    for event in [*parser.feed(data), *parser.feed("")]:
+        keys = split_alt(event) if isinstance(event, events.Key) else []
+        out += [(key.key, key.character) for key in keys] or [(type(event).__name__, None)]
+    return out
+
+
+# (not the bytes that open the terminal's reports, nor ESC b / ESC f: macOS terminals' Option+arrows)
+@pytest.mark.parametrize("character", [c for c in string.digits + string.ascii_letters + string.punctuation
+                                       if c not in "[]_^\\bf"])
+def test_escape_then_a_key_typed_at_once_is_escape_then_that_key(character: str) -> None:
+    # ESC + punctuation was the character alone (the Escape lost), or a WezTerm Option symbol
+    keys = parsed("\x1b" + character)
+    assert [key for key, _ in keys][:1] == ["escape"] and [char for _, char in keys[1:]] == [character]
+
+
+def test_the_terminals_own_sequences_still_parse() -> None:
+    assert parsed("\x1b[A") == [("up", None)]
+    assert parsed("\x1b\x1b") == [("escape", "\x1b"), ("escape", "\x1b")]
+    assert parsed("\x1b[<0;10;5M") == [("MouseDown", None)]
+    assert parsed("\x1b[200~a?b\x1b[201~") == [("Paste", None)]

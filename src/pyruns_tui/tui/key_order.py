@@ -13,12 +13,14 @@ round finds nothing left in the queues along the key's path.
 Escape and a key typed within Textual's escape delay (`ESCDELAY`, 100 ms) reach the app as one
 key: the terminal sends the same bytes for Alt+key. `Esc 2` typed fast became `alt+2`, which a
 focused field takes as a `2`, or with Textual's table for WezTerm's Option+digit symbols, `™`
-typed into the field. The app has no Alt bindings: an Alt+letter or Alt+digit is split back into
-Escape and the key, and each is handled in turn like any two keys typed fast.
+typed into the field; `Esc ?` became a `?` alone (the Escape lost), typed into the field. The app
+has no Alt bindings: an Alt+letter, digit or punctuation key is split back into Escape and the
+key, and each is handled in turn like any two keys typed fast.
 """
 
 from __future__ import annotations
 
+import string
 import time
 from collections import deque
 from typing import cast
@@ -39,27 +41,51 @@ MAX_ROUNDS = 8  # a widget that keeps posting to itself (an animation) does not 
 # digit typed fast: dropped from the table, they reach the app as alt+digit (split below).
 _OPTION_DIGITS = {"\x1b1": "¡", "\x1b2": "™", "\x1b3": "£", "\x1b4": "¢", "\x1b5": "∞", "\x1b6": "§",
                   "\x1b7": "¶", "\x1b8": "•", "\x1b9": "ª", "\x1b0": "º"}
+# ESC + punctuation: Textual waits for more bytes, then reissues the character alone (the Escape
+# is lost: `Esc ?` typed fast put a `?` into the field), or maps it to WezTerm's Option symbol
+# (ESC - -> –). Each is put in the table as alt+<key> (split below). Not the bytes that open the
+# terminal's own reports (CSI `[`, OSC `]`, APC `_`, PM `^`, ST `\`), which must reach the parser.
+_OPTION_SYMBOLS = {"\x1b-": "–", "\x1b=": "≠"}
+_REPORT_STARTS = "[]_^\\"
+_ALT_PUNCTUATION: dict[str, str] = {}  # key name -> character, of the alt+<key> entries put in the table
 
 
-def _drop_option_digits() -> None:
+class _AltKey:
+    """A table entry the parser reads as one key (it takes each entry's `value`, as of `Keys`)."""
+
+    def __init__(self, name: str) -> None:
+        self.value = f"alt+{name}"
+
+
+def _take_escape_keys() -> None:
     """Textual's private table (checked per major, as tui/compositor.py's API): where it moved,
-    nothing is dropped and ESC + digit typed fast stays a symbol, as before."""
+    nothing changes, and ESC + a digit or punctuation typed fast is read as before."""
     try:
         from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
+        from textual.keys import _character_to_key
     except ImportError:
         return
     table = cast("dict[str, object]", ANSI_SEQUENCES_KEYS)  # (typed read-only; the parser reads this dict)
     for sequence, symbol in _OPTION_DIGITS.items():
         if table.get(sequence) == symbol:
             del table[sequence]
+    for character in string.punctuation:
+        sequence = "\x1b" + character
+        if character in _REPORT_STARTS or table.get(sequence) not in (None, _OPTION_SYMBOLS.get(sequence)):
+            continue  # (an entry Textual gives another meaning is left to it)
+        name = _character_to_key(character)
+        _ALT_PUNCTUATION[name] = character
+        table[sequence] = (_AltKey(name),)
 
 
-_drop_option_digits()
+_take_escape_keys()
 
 
 def split_alt(event: events.Key) -> list[events.Key]:
-    """`alt+x` (x a letter or digit) as Escape then x; any other key as itself."""
+    """`alt+x` (x a letter, digit or punctuation) as Escape then x; any other key as itself."""
     modifier, _, key = event.key.rpartition("+")
+    if modifier == "alt" and key in _ALT_PUNCTUATION:
+        return [events.Key("escape", "\x1b"), events.Key(key, _ALT_PUNCTUATION[key])]
     if modifier not in ("alt", "alt+shift") or len(key) != 1 or not key.isalnum() or event.character is None:
         return [event]
     return [events.Key("escape", "\x1b"), events.Key(event.character if modifier == "alt+shift" else key,
