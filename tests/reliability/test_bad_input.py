@@ -279,6 +279,13 @@ CASES: list[Case] = [
     Case("info-runs-string", ("ls", "--json"), 0, setup=_info_patch(runs="abc"), check=_unreadable_shown),
     Case("info-runs-ints", ("ls", "--json"), 0, setup=_info_patch(runs=[1, 2]), check=_unreadable_shown),
     Case("info-created-at-int", ("ls", "--json"), 0, setup=_info_patch(created_at=5)),
+    # epoch seconds (records before ISO queue times) that are no time: a traceback (OverflowError)
+    Case("info-queued-at-absurd-ls", ("ls", "--json"), 0, setup=_info_patch(queued_at=1e20), check=_unreadable_shown),
+    Case("info-queued-at-absurd-show", ("show", T1), 0, "'queued_at' is not a time",
+         setup=_info_patch(queued_at=-1e20)),
+    Case("info-queued-at-nan", ("ls", "--json"), 0, setup=_info_raw(
+        '{"schema_version": 1, "name": "t_1-of-2", "status": "pending", "queued_at": NaN, "runs": []}'),
+         check=_unreadable_shown),
     Case("info-nan-notes", ("ls", "--json"), 0, setup=_info_raw(
         '{"schema_version": 1, "name": "t_1-of-2", "status": "pending", "notes": NaN, "runs": []}')),
     Case("info-array-root", ("ls", "--json"), 0, setup=_info_raw("[]"), check=_unreadable_shown),

@@ -62,3 +62,18 @@ def test_queue_times_cross_a_second_boundary(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(model.time, "time_ns", lambda: int(start.timestamp()) * 10**9 + 999_998_000)
     assert model.queue_times(4) == [(start + timedelta(microseconds=i)).isoformat(timespec="microseconds")
                                     for i in range(4)]
+
+
+def test_legacy_epoch_queue_times_read_as_datetime_wrote_them() -> None:
+    # records from before ISO queue times hold epoch seconds; read as UTC text, microseconds
+    rng = random.Random(7)
+    for seconds in [s for s in EDGES if s >= 0] + [rng.uniform(0, 4.2e9) for _ in range(3000)] + [1_700_000_000]:
+        expected = datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="microseconds")
+        assert model._queue_time(seconds) == expected, seconds
+
+
+@pytest.mark.parametrize("seconds", [1e20, -1e20, float("inf"), float("nan"), -1.0, 253_402_300_800])
+def test_an_epoch_queue_time_that_is_no_time_makes_the_record_invalid(seconds: float) -> None:
+    # (1e20 raised OverflowError out of the reader: a traceback from `ls`)
+    with pytest.raises(ValueError, match="'queued_at' is not a time"):
+        model._queue_time(seconds)

@@ -69,8 +69,13 @@ def now_iso() -> str:
 def local_iso(seconds: float) -> str:
     """Epoch `seconds` as `now_iso` writes a time (datetime's `fromtimestamp(seconds,
     timezone.utc).astimezone().isoformat(timespec="milliseconds")`)."""
-    whole = int(seconds)  # then rounded to the microsecond as datetime rounds (half to even)
-    return _local_iso(whole * 1_000_000 + round((seconds - whole) * 1_000_000))
+    return _local_iso(_micros(seconds))
+
+
+def _micros(seconds: float) -> int:
+    """Epoch `seconds` in whole microseconds, rounded as datetime rounds them (half to even)."""
+    whole = int(seconds)
+    return whole * 1_000_000 + round((seconds - whole) * 1_000_000)
 
 
 def _local_iso(micros: int) -> str:
@@ -82,6 +87,11 @@ def _local_iso(micros: int) -> str:
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', local)}.{micros // 1000:03d}{zone}"
 
 
+def _utc_second(second: int) -> str:
+    """The whole epoch `second` as ISO 8601 in UTC, without the fraction or the offset."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
 def queue_times(count: int) -> list[str]:
     """`count` queue times from now, 1 µs apart, ISO 8601 in UTC: as text they sort in time order."""
     start = time.time_ns() // 1000
@@ -90,17 +100,22 @@ def queue_times(count: int) -> list[str]:
     for micros in range(start, start + count):
         if micros // 1_000_000 != second:
             second = micros // 1_000_000
-            prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+            prefix = _utc_second(second) + "."
         times.append(f"{prefix}{micros % 1_000_000:06d}+00:00")
     return times
 
 
-def _queue_time(value: Any) -> Any:
-    """A `queued_at` read from disk: epoch seconds (files before ISO times) become ISO 8601 UTC."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        from datetime import datetime, timezone
+_QUEUE_SECONDS = (0, 253_402_300_800)  # 1970 up to the end of year 9999: text that sorts in time order
 
-        return datetime.fromtimestamp(value, timezone.utc).isoformat(timespec="microseconds")
+
+def _queue_time(value: Any) -> Any:
+    """A `queued_at` read from disk: epoch seconds (files before ISO times) become ISO 8601 UTC, as
+    `queue_times` writes them; ValueError for a number that is no such time (a hand edit)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not _QUEUE_SECONDS[0] <= value < _QUEUE_SECONDS[1]:  # (NaN included)
+            raise ValueError(f"'queued_at' is not a time: {value!r} epoch seconds")
+        seconds, micros = divmod(_micros(value), 1_000_000)
+        return f"{_utc_second(seconds)}.{micros:06d}+00:00"
     return value
 
 
