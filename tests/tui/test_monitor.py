@@ -334,6 +334,23 @@ async def test_export_dialog_cancels_with_escape(layout: Layout, three_tasks: Ta
         assert not list(layout.project_dir.glob("pyruns_export.*"))
 
 
+async def test_a_task_whose_record_is_unreadable_is_listed_and_shown(layout: Layout, three_tasks: TaskStore) -> None:
+    # a task_info.json that does not parse has no time at all: ordering the list raised (max() of
+    # nothing) and the Monitor crashed the app
+    add_task(three_tasks, "damaged")
+    layout.task_info("damaged").write_text("{not json")
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        assert screen.task_list.names == ["live", "broken", "done", "damaged"]
+        screen.task_list.focus()
+        await pilot.press("j", "j", "j")
+        await wait_for(pilot, lambda: screen.task_list.current == "damaged")
+        await wait_for(pilot, lambda: getattr(screen.log_pane.shown_task, "name", None) == "damaged")
+        assert screen.log_pane.run is None and "unreadable" in (screen.log_pane.shown_task.reason or "")
+
+
 def test_order_tasks_running_then_queued_then_recent(store: TaskStore) -> None:
     for name, status, minute in (("p", None, 0), ("c1", Status.COMPLETED, 5), ("c2", Status.FAILED, 7),
                                  ("r", Status.RUNNING, 1), ("q", None, 0)):

@@ -22,8 +22,8 @@ _RANK = {Status.RUNNING: 0, Status.QUEUED: 1}
 
 
 def _recent_key(task: Task) -> str:
-    run = task.last_run
-    return max(filter(None, (task.created_at, run.start if run else None, run.finish if run else None)))
+    run = task.last_run  # (a task whose task_info.json is unreadable has no time at all: oldest)
+    return max(filter(None, (task.created_at, run.start if run else None, run.finish if run else None)), default="")
 
 
 def order_tasks(tasks: Iterable[Task], limit: int = MAX_LISTED) -> list[Task]:
