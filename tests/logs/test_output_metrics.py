@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules, RuleError, compile_rule
+from pyruns_tui.logs.output_metrics import (
+    DEFAULT_RULES,
+    MetricRules,
+    RuleError,
+    compile_rule,
+    is_config_echo,
+    param_values,
+)
 
 DEFAULTS = MetricRules(DEFAULT_RULES.items())
 
@@ -49,3 +56,22 @@ def test_first_rule_wins_for_a_name() -> None:
 def test_bad_rules_are_named(pattern: str, message: str) -> None:
     with pytest.raises(RuleError, match=f"rule 'bad' {message}"):
         compile_rule("bad", pattern)
+
+
+PARAMS = param_values({"model.hidden": 128, "optim.lr": 1e-3, "seed": 0, "amp": True, "arch": "resnet18",
+                       "wd": "5e-4", "LR_Min": 1e-5, "ratio": float("nan")})
+
+
+@pytest.mark.parametrize(("line", "echo"), [
+    ("Namespace(arch='resnet18', hidden=128, lr=0.001, seed=0, amp=True)", True),  # print(args)
+    ("arch=resnet18 hidden=128 dataset=cifar10 batch_size=128", False),  # batch_size is no parameter
+    ("hidden=128 model.hidden=128 wd=0.0005", True),  # a dotted name, a number given as text
+    ("{'lr': 0.001, 'lr_min': 1e-05}", True),  # names compared without case
+    ("epoch 1/5 loss=0.5 lr=0.001", False),  # a metric beside the parameter: the line is kept
+    ("lr=0.0005", False),  # the parameter's value changed (a schedule)
+    ("amp=1 seed=0", False),  # a flag is no number
+    ("ratio=nan", False),
+    ("no metrics here", False),
+])
+def test_a_line_of_parameters_with_their_values_is_a_config_echo(line: str, echo: bool) -> None:
+    assert is_config_echo(MetricRules(DEFAULT_RULES.items()).scan(line), PARAMS) is echo

@@ -120,6 +120,38 @@ def test_pr_log_wins_over_output_for_the_same_name(tmp_path: Path) -> None:
     assert [v for _, v, _ in reader.series("acc")] == [0.5, 0.6]
 
 
+def test_a_config_echo_gives_no_metric_and_the_config_is_read_once(tmp_path: Path) -> None:
+    reads: list[int] = []
+
+    def config() -> dict[str, object]:
+        reads.append(1)
+        return {"model.hidden": 128, "lr": 0.001, "seed": 0}
+
+    log = tmp_path / "run_logs" / "run1.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"starting\r\nNamespace(hidden=128, lr=0.001, seed=0, name='x')\r\n"
+                    b"epoch 1/2 loss=0.5 lr=0.001\r\nseed=7\r\nhidden=128\r\n")
+    watch = OutputWatch(tmp_path, 1, log, MetricRules(DEFAULT_RULES.items()), started_at=100.0, config=config)
+    watch.poll(now=101.0, final=True)
+    assert [{k: v for k, v in r.items() if k != "t"} for r in output_rows(tmp_path)] == [
+        {"source": "output", "loss": 0.5, "lr": 0.001}, {"source": "output", "seed": 7}]
+    assert reads == [1]
+
+
+def test_runner_reads_no_metric_from_a_real_tasks_config_echo(project: Project) -> None:
+    from pyruns_tui.workspace.store import NewTask
+
+    # print(args) of an argparse script: each number in it became a chart, an export column and
+    # a search term beside the parameter itself
+    code = ("print('Namespace(hidden=128, lr=0.001, seed=0)', flush=True)\n"
+            "print('epoch 1/2 loss=0.5', flush=True)\n")
+    (task,) = project.store.create_tasks([NewTask("echo", {"model": {"hidden": 128}, "lr": 0.001, "seed": 0},
+                                                  command=py(code))], task_kind="shell", script=None)
+    assert project.cli("run", task.name, "--wait") == 0
+    rows = output_rows(project.layout.task_dir(task.name))
+    assert [{k: v for k, v in r.items() if k != "t"} for r in rows] == [{"source": "output", "loss": 0.5}], rows
+
+
 def test_runner_writes_progress_and_output_metrics_of_a_running_task(
         project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     gate = project.dir / "gate"

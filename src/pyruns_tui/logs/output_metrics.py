@@ -6,14 +6,19 @@ default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `
 Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped), quoted dict keys
 (`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
 A number followed by `%`, `/`, `:` or a letter is not a value (`epochs:  30%`, `ETA: 7s`).
+
+A line whose every metric is one of the task's parameters printed with its own value
+(`Namespace(hidden=128, lr=0.001)`, `hidden=128 batch_size=128`) is the script echoing its
+config, not a metric (`is_config_echo`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
 _END = r"(?![\w%/:]|\.\d)"
@@ -89,3 +94,37 @@ def _number(text: str | None) -> float | None:
     except ValueError:
         return None
     return value if not math.isinf(value) or text.strip().lstrip("+-").lower() == "inf" else None
+
+
+def param_values(flat: Mapping[str, Any]) -> dict[str, frozenset[float]]:
+    """The numbers a task's parameters hold (`flat`: dotted names, as `workspace.query.flatten`
+    gives), by lowercased name and by the name's last part (`model.hidden` is `hidden` too)."""
+    values: dict[str, set[float]] = {}
+    for name, value in flat.items():
+        number = _param_number(value)
+        if number is None:
+            continue
+        lowered = name.lower()
+        for key in {lowered, lowered.rpartition(".")[2]}:
+            values.setdefault(key, set()).add(number)
+    return {key: frozenset(numbers) for key, numbers in values.items()}
+
+
+def is_config_echo(found: Mapping[str, float], params: Mapping[str, frozenset[float]]) -> bool:
+    """Whether the metrics `found` on one line are all parameters printed with their own values."""
+    return bool(found) and all(value in params.get(name.lower(), ()) for name, value in found.items())
+
+
+def _param_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        number_or_none = _number(value)
+        if number_or_none is None:
+            return None
+        number = number_or_none
+    else:
+        return None
+    return number if math.isfinite(number) else None

@@ -11,7 +11,9 @@ and cursor-up nested bars are applied before anything is read.
   workspace's `output_metrics` rules; the lines at and below the cursor (a live progress bar's
   postfix) are sampled at each poll and a value is appended when it changed. Rows go to
   metrics.jsonl with `"source": "output"`, appended whole in one write (the script's `pr.log`
-  appends to the same file the same way).
+  appends to the same file the same way). A line that only echoes the task's parameters with
+  their values (`Namespace(hidden=128, lr=0.001)`) gives none (`is_config_echo`; the task's
+  config.yaml is read once, when the first line with metrics comes).
 
 A task writing faster than `MAX_READ` bytes between two polls has the middle of that output
 skipped (its last `TAIL_READ` bytes are read): progress stays right, metrics in the skipped
@@ -25,16 +27,18 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
-from pyruns_tui.logs.output_metrics import MetricRules
+from pyruns_tui.errors import PyrunsError
+from pyruns_tui.logs.output_metrics import MetricRules, is_config_echo, param_values
 from pyruns_tui.logs.progress import read_progress
 from pyruns_tui.workspace.fsio import write_all
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
+from pyruns_tui.workspace.query import flatten
 
 if TYPE_CHECKING:
     from pyruns_tui.logs.terminal import TerminalModel
@@ -49,11 +53,14 @@ class OutputWatch:
     """One run's log followed as it grows (see module doc)."""
 
     def __init__(self, task_dir: Path, run: int, log_path: Path, rules: MetricRules,
-                 started_at: float | None = None, resume: bool = False) -> None:
+                 started_at: float | None = None, resume: bool = False,
+                 config: Callable[[], Mapping[str, Any]] | None = None) -> None:
         self.task_dir = task_dir
         self.run = run
         self.log_path = log_path
         self.rules = rules
+        self._config = config  # the task's parameters (flat), read when first needed
+        self._params: Mapping[str, frozenset[float]] | None = None
         # when the run started (its ETA is estimated from it); a Slurm run may be seen running
         # before its launcher's record says when: then its first output's time, until `know_start`
         self.started_at = started_at
@@ -148,7 +155,7 @@ class OutputWatch:
             before = seen.get(n)
             if before is not None and before[0] == text:
                 continue
-            found = self.rules.scan(text)
+            found = self._scan(text)
             seen[n] = (text, found)
             fresh = {k: v for k, v in found.items()
                      if not _same((before[1] if before else self._live).get(k), v)}
@@ -162,12 +169,24 @@ class OutputWatch:
         model.discard_lines_before(top)
         changed: dict[str, float] = {}
         for n in range(settled, end):
-            for name, value in self.rules.scan(model.plain_line(n)).items():
+            for name, value in self._scan(model.plain_line(n)).items():
                 if not _same(self._live.get(name), value):
                     changed[name] = self._live[name] = value
         if changed:
             rows.append(changed)
         return rows
+
+    def _scan(self, text: str) -> dict[str, float]:
+        """The metrics of one line; none when it only echoes the task's parameters."""
+        found = self.rules.scan(text)
+        if not found or self._config is None:
+            return found
+        if self._params is None:
+            try:
+                self._params = param_values(self._config())
+            except (PyrunsError, OSError, ValueError):  # a config.yaml that cannot be read: no echo known
+                self._params = {}
+        return {} if is_config_echo(found, self._params) else found
 
     def _append_metrics(self, rows: list[dict[str, float]], now: float) -> None:
         t = round(now, 3)
@@ -219,9 +238,11 @@ def _json_number(value: float) -> float | str:
 class OutputWatches:
     """The OutputWatch of every run one runner follows, polled every POLL_S on its event loop."""
 
-    def __init__(self, layout: Layout, log: Callable[[str], None]) -> None:
+    def __init__(self, layout: Layout, log: Callable[[str], None],
+                 config: Callable[[str], Mapping[str, Any]] | None = None) -> None:
         self.layout = layout
         self.log = log
+        self.config = config  # a task's parameters, by its name (TaskStore.load_config)
         self.watches: dict[str, OutputWatch] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._rules_source: tuple[tuple[str, str], ...] | None = None
@@ -238,8 +259,10 @@ class OutputWatches:
 
     def add(self, name: str, run: int, started_at: float | None, resume: bool = False) -> None:
         """Follow run `run` of `name`; `resume`: a run adopted from an earlier runner."""
+        config = self.config
+        params = None if config is None else lambda: flatten(config(name))
         watch = self.watches[name] = OutputWatch(self.layout.task_dir(name), run, self.layout.run_log(name, run),
-                                                 self._rules, started_at, resume)
+                                                 self._rules, started_at, resume, params)
         if resume:  # what it printed so far was read by the earlier runner; what comes from now on is ours
             self._poll(name, watch)
         if self._timer is None and self.loop is not None:

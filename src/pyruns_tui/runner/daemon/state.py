@@ -77,7 +77,7 @@ class SchedulerState:
         self.breaker = CircuitBreaker(self.settings.pause_after_failures)
         self.pause: Pause | None = None
         self._pause_key: tuple[int, int, int] | None = None
-        self.outputs = OutputWatches(self.layout, self.log)
+        self.outputs = OutputWatches(self.layout, self.log, self.store.load_config)
         self.slurm = SlurmExecutor(self.layout, self.store, self.log, self._fail_unstartable, self._params, self._git,
                                    self.outputs)
         self.last_write = "ok"
