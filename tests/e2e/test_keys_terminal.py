@@ -53,14 +53,20 @@ def test_a_key_after_delete_goes_to_the_confirmation(terminal: Callable[..., Ter
     assert len(demo_tasks.names()) == 3
 
 
+def typing_in_hidden(terminal: Callable[..., Terminal]) -> Terminal:
+    """The Generator of train.py, its `hidden` field (256) focused and a 7 typed at its end."""
+    term = terminal("train.py")
+    term.wait_for(GENERATOR_FOOTER)
+    term.keys(*["Tab"] * 6, "7")
+    term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
+    return term
+
+
 def test_escape_and_a_screen_key_typed_at_once_leave_the_field_and_switch(terminal: Callable[..., Terminal],
                                                                           demo_tasks: TaskStore) -> None:
     # within the escape delay, ESC 2 is one sequence: Alt+2 (or, in Textual's table for WezTerm's
     # Option+digit, the symbol ™, which the focused field took as typed)
-    term = terminal("train.py")
-    term.wait_for(GENERATOR_FOOTER)
-    term.keys(*["Tab"] * 6, "7")  # hidden (256) focused, a 7 typed at its end
-    term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
+    term = typing_in_hidden(terminal)
     term.keys("Escape", "2")
     term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
     term.keys("1")
@@ -78,10 +84,7 @@ def test_escape_and_punctuation_typed_at_once_leave_the_field_first(terminal: Ca
                                                                     demo_tasks: TaskStore) -> None:
     # within the escape delay, ESC ? is one sequence that Textual read as a `?` alone: the Escape
     # was lost and the `?` typed into the focused field; ESC - became WezTerm's Option symbol –
-    term = terminal("train.py")
-    term.wait_for(GENERATOR_FOOTER)
-    term.keys(*["Tab"] * 6, "7")  # hidden (256) focused, a 7 typed at its end
-    term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
+    term = typing_in_hidden(terminal)
     term.keys("Escape", "?")
     term.wait_for("pyruns-tui keys")
     term.keys("Escape")

@@ -371,18 +371,25 @@ def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tm
         client.stop_runner(layout)
 
 
+def killed_during_sbatch(cluster: Project, monkeypatch: pytest.MonkeyPatch, name: str, code: str) -> tuple[str, Path]:
+    """Task `name` (python `code`) queued for Slurm, its runner killed with SIGKILL while a slow
+    sbatch (slow_tool) waits; no runner up. (The task, the sbatch's `release`.)"""
+    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
+    name = cluster.add(name, code)
+    control.queue(cluster.store, [name])
+    until(asked.exists, 60, "the runner to call sbatch")
+    os.kill(cluster.runner_pid(), signal.SIGKILL)
+    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    return name, release
+
+
 def test_a_runner_killed_while_sbatch_is_under_way_is_followed_by_one_that_finds_the_job(
         cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """kill -9 of the runner while its sbatch waits: the orphaned sbatch still submits the array,
     whose id no one recorded. The next runner finds it by the submission's job name and follows
     it to the end (it failed the task as 'the runner stopped while submitting it' while the job
     ran unwatched)."""
-    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
-    name = cluster.add("orphan", "print('ran on slurm')")
-    control.queue(cluster.store, [name])
-    until(asked.exists, 60, "the runner to call sbatch")
-    os.kill(cluster.runner_pid(), signal.SIGKILL)
-    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    name, release = killed_during_sbatch(cluster, monkeypatch, "orphan", "print('ran on slurm')")
     assert cluster.task(name).last_run.slurm_job_id is None
     assert control.attach(cluster.store)  # a new runner, before the orphaned sbatch answers
     release.touch()
@@ -399,12 +406,7 @@ def test_an_orphaned_array_that_ran_and_left_squeue_is_found_from_its_exit_recor
     launcher wrote into the exit record: the task completes (before: failed as 'the runner stopped
     while submitting it; run it again', though it ran)."""
     monkeypatch.setenv(ORPHAN_WAIT_ENV, "1")
-    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
-    name = cluster.add("purged", "print('ran, then purged')")
-    control.queue(cluster.store, [name])
-    until(asked.exists, 60, "the runner to call sbatch")
-    os.kill(cluster.runner_pid(), signal.SIGKILL)
-    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    name, release = killed_during_sbatch(cluster, monkeypatch, "purged", "print('ran, then purged')")
     index = cluster.task(name).last_run.index
     record = cluster.layout.run_log(name, index).with_name(f"run{index}.exit.json")
     release.touch()
@@ -427,12 +429,7 @@ def orphan_past_the_wait(cluster: Project, monkeypatch: pytest.MonkeyPatch, name
     """Task `name` queued for Slurm, its runner killed during a slow sbatch, a new runner past its
     1 s wait that has seen the orphaned sbatch still there; (the task, the sbatch's `release`)."""
     monkeypatch.setenv(ORPHAN_WAIT_ENV, "1")
-    asked, release = slow_tool(cluster, monkeypatch, "sbatch")
-    name = cluster.add(name, code)
-    control.queue(cluster.store, [name])
-    until(asked.exists, 60, "the runner to call sbatch")
-    os.kill(cluster.runner_pid(), signal.SIGKILL)
-    until(lambda: not client.runner_alive(cluster.layout), 10, "the runner to die")
+    name, release = killed_during_sbatch(cluster, monkeypatch, name, code)
     assert control.attach(cluster.store)
     runner_log = cluster.layout.runner_dir / "runner.log"
     until(lambda: "still waits for slurmctld" in runner_log.read_text(), 60, "the new runner to see the sbatch waiting")

@@ -116,15 +116,7 @@ def is_config_echo(found: Mapping[str, float], params: Mapping[str, frozenset[fl
 
 
 def _param_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        number_or_none = _number(value)
-        if number_or_none is None:
-            return None
-        number = number_or_none
-    else:
-        return None
-    return number if math.isfinite(number) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None  # (a flag, a list, a mapping: no number a line could echo)
+    number = _number(value) if isinstance(value, str) else float(value)
+    return number if number is not None and math.isfinite(number) else None
