@@ -18,7 +18,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
 _END = r"(?![\w%/:]|\.\d)"
