@@ -58,3 +58,26 @@ async def test_leaving_a_screen_dismisses_its_dialog(layout: Layout) -> None:
         await pilot.pause()
         assert app.current_mode == "manager" and not isinstance(app.screen, ConfirmDialog)
         assert answers in ([], [None], [False])  # nothing confirmed
+
+
+async def test_switching_screens_does_not_keep_every_footer_key_it_showed(layout: Layout) -> None:
+    # the Footer composes its keys again at every switch; each key stayed in the Footer's watcher
+    # list (Textual drops closed ones only when `compact` changes): ~0.4 MB more per switch
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def live_keys() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
+
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for key in "1212":
+            await pilot.press(key)
+            await pilot.pause()
+        before = live_keys()
+        for key in "12" * 15:
+            await pilot.press(key)
+            await pilot.pause()
+        assert live_keys() - before < 16  # (one switch composes ~16 keys)

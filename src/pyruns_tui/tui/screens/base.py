@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import client
 from pyruns_tui.tui.compositor import use_cropping_compositor
 from pyruns_tui.tui.models import task_actions as actions
+from pyruns_tui.tui.widgets.footer import KeyFooter
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
 from pyruns_tui.tui.widgets.pause_banner import PauseBanner
 from pyruns_tui.tui.widgets.topbar import TopBar
@@ -43,7 +43,7 @@ class PyrunsScreen(Screen[None]):
         yield TopBar(self.MODE)
         yield PauseBanner()
         yield from self.compose_body()
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
