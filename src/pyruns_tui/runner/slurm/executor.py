@@ -461,10 +461,7 @@ class SlurmExecutor:
         self.subs[array_id] = sub
         self.log(f"submission {sub.id}: found as Slurm array {array_id} ({how})")
         marked: set[str] = set()
-        for position, spec in enumerate(sub.entries):
-            name, index = spec.get("task"), spec.get("run")
-            if not isinstance(name, str) or not isinstance(index, int):
-                continue  # (a file not as we wrote it)
+        for position, name, index in sub.runs():
             done = self.update(name, R.mark_answered(index, f"{array_id}_{position}"))
             if done is not None:
                 marked.add(done.name)
@@ -473,9 +470,8 @@ class SlurmExecutor:
     def _ran_as(self, sub: Submission, waiting: set[tuple[str, int]]) -> str | None:
         """The array id an exit record of one of this submission's waiting runs names (the
         launcher writes `<array>_<index>`, its index being the entry's position), or None."""
-        for position, spec in enumerate(sub.entries):
-            name, index = spec.get("task"), spec.get("run")
-            if not isinstance(name, str) or not isinstance(index, int) or (name, index) not in waiting:
+        for position, name, index in sub.runs():
+            if (name, index) not in waiting:
                 continue
             record = R.read_record(R.record_path(self.layout, name, index))
             job = record.get("slurm_job_id") if record else None

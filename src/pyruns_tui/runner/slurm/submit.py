@@ -13,7 +13,7 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +133,13 @@ class Submission:
     @property
     def script(self) -> Path:
         return self.dir / f"{self.id}.sh"
+
+    def runs(self) -> Iterator[tuple[int, str, int]]:
+        """(array index, task name, run index) of each entry; an entry not as we wrote it is skipped."""
+        for position, spec in enumerate(self.entries):
+            name, index = spec.get("task"), spec.get("run")
+            if isinstance(name, str) and isinstance(index, int):
+                yield position, name, index
 
     @property
     def output(self) -> Path:
