@@ -17,8 +17,8 @@ import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.paths import RunnerPaths
-from pyruns_tui.runner.slurm.executor import ORPHAN_WAIT_ENV
-from pyruns_tui.runner.slurm.submit import load_all
+from pyruns_tui.runner.slurm.executor import DONE_DIR, ORPHAN_WAIT_ENV
+from pyruns_tui.runner.slurm.submit import Submission, load_all, slurm_dir
 from pyruns_tui.workspace.model import Status
 from tests.conftest import require_backend
 from tests.runner.harness import Project, slow_git, until
@@ -56,6 +56,16 @@ def cluster(project: Project, monkeypatch: pytest.MonkeyPatch) -> Iterator[Proje
         subprocess.run(["scancel", *ids], capture_output=True, timeout=30)
 
 
+def submissions(project: Project) -> list[Submission]:
+    """Every submission of the workspace, those over (moved to done/ by the runner) included."""
+    found = {sub.id: sub for sub in load_all(project.layout)}
+    for path in sorted((slurm_dir(project.layout) / DONE_DIR).glob("*.json")):
+        sub = Submission.load(path)
+        if sub is not None:
+            found.setdefault(sub.id, sub)
+    return sorted(found.values(), key=lambda sub: sub.id)
+
+
 def records(project: Project, names: list[str]) -> dict[str, dict]:
     out = {}
     for name in names:
@@ -75,8 +85,8 @@ def test_a_20_task_grid_is_one_array_with_at_most_4_running(cluster: Project) ->
     control.queue(cluster.store, names)
     tasks = cluster.wait(*names, timeout=180)
     assert all(t.status is Status.COMPLETED for t in tasks.values()), {n: t.reason for n, t in tasks.items()}
-    assert len(array_ids(cluster, names)) == 1 and len(load_all(cluster.layout)) == 1  # one sbatch
-    sub = load_all(cluster.layout)[0]
+    assert len(array_ids(cluster, names)) == 1 and len(submissions(cluster)) == 1  # one sbatch
+    sub = submissions(cluster)[0]
     assert "--array=0-19%4" in sub.sbatch and sub.script.read_text().startswith("#!/bin/sh")
     recs = records(cluster, names)
     events = sorted([(r["started_at"], 1) for r in recs.values()] + [(r["finished_at"], -1) for r in recs.values()])
@@ -132,7 +142,7 @@ def test_a_gres_gpu_is_recorded_as_cuda_visible_devices(cluster: Project) -> Non
     seen = cluster.log(name).decode().strip()
     assert seen in ("0", "1") and records(cluster, [name])[name]["cuda_visible_devices"] == seen
     assert task.last_run.gpus == [int(seen)]
-    assert "--gres=gpu:1" in load_all(cluster.layout)[0].sbatch
+    assert "--gres=gpu:1" in submissions(cluster)[0].sbatch
 
 
 def test_a_requeued_job_counts_a_restart_and_continues_its_log(cluster: Project) -> None:
@@ -162,7 +172,31 @@ def test_a_killed_runner_is_replaced_without_a_duplicate_submission(cluster: Pro
     release()
     tasks = cluster.wait(*names)
     assert all(t.status is Status.COMPLETED and len(t.runs) == 1 for t in tasks.values())
-    assert len(load_all(cluster.layout)) == 1 and len(array_ids(cluster, names)) == 1
+    assert len(submissions(cluster)) == 1 and len(array_ids(cluster, names)) == 1
+
+
+def test_a_submission_that_is_over_moves_to_done_where_no_runner_reads_it(cluster: Project) -> None:
+    """A runner reads every submission in .runner/slurm/ as it starts (1,000 of them: ~75 ms), and
+    each `run` for Slurm adds one: kept there forever before. Once its runs have ended the runner
+    moves it, its batch script and each output the launcher wrote to done/ (an empty output is
+    removed); a later submission still runs."""
+    said = cluster.add("said", "import os\nopen(f'/proc/{os.getppid()}/fd/2', 'a').write('the launcher said this\\n')")
+    quiet = cluster.add("quiet", "print('quiet')")
+    control.queue(cluster.store, [said, quiet])
+    tasks = cluster.wait(said, quiet, timeout=120)
+    assert all(t.status is Status.COMPLETED for t in tasks.values()), {n: t.reason for n, t in tasks.items()}
+    until(lambda: not load_all(cluster.layout), 30, "the runner to move the submission to done/")
+    (sub,) = submissions(cluster)
+    position = next(at for at, name, _ in sub.runs() if name == said)
+    folder = slurm_dir(cluster.layout)
+    assert sorted(p.name for p in (folder / DONE_DIR).iterdir()) == sorted(
+        [f"{sub.id}.json", f"{sub.id}.sh", f"{sub.id}_{position}.out"])
+    assert (folder / DONE_DIR / f"{sub.id}_{position}.out").read_text() == "the launcher said this\n"
+    assert not list(folder.glob(f"{sub.id}*"))
+    later = cluster.add("later", "print('later')")
+    control.queue(cluster.store, [later])
+    assert cluster.wait(later, timeout=120)[later].status is Status.COMPLETED and cluster.log(later) == b"later\n"
+    assert len(submissions(cluster)) == 2
 
 
 def test_export_has_the_cluster_columns(cluster: Project, tmp_path: Path) -> None:
@@ -330,7 +364,7 @@ def test_a_runner_stopped_while_sbatch_is_under_way_records_the_job(cluster: Pro
     assert cluster.task(name).last_run.slurm_job_id is not None
     task = cluster.wait(name, timeout=120)[name]  # (starts a runner: it adopts the job)
     assert task.status is Status.COMPLETED and cluster.log(name) == b"ran on slurm\n"
-    assert len(load_all(cluster.layout)) == 1
+    assert len(submissions(cluster)) == 1
 
 
 def test_a_slow_git_holds_only_the_submission_of_its_folder(cluster: Project, tmp_path: Path,
@@ -395,7 +429,7 @@ def test_a_runner_killed_while_sbatch_is_under_way_is_followed_by_one_that_finds
     release.touch()
     task = cluster.wait(name, timeout=120)[name]
     assert task.status is Status.COMPLETED and cluster.log(name) == b"ran on slurm\n", task.reason
-    assert task.last_run.slurm_job_id is not None and len(load_all(cluster.layout)) == 1
+    assert task.last_run.slurm_job_id is not None and len(submissions(cluster)) == 1
 
 
 def test_an_orphaned_array_that_ran_and_left_squeue_is_found_from_its_exit_record(
@@ -422,7 +456,7 @@ def test_an_orphaned_array_that_ran_and_left_squeue_is_found_from_its_exit_recor
     task = cluster.wait(name, timeout=120)[name]  # (starts a runner)
     assert task.status is Status.COMPLETED and cluster.log(name) == b"ran, then purged\n", cluster.explain(name)
     assert task.last_run.slurm_job_id == f"{json.loads(record.read_text())['slurm_job_id']}"
-    assert load_all(cluster.layout)[0].job_id == task.last_run.slurm_job_id.split("_")[0]
+    assert submissions(cluster)[0].job_id == task.last_run.slurm_job_id.split("_")[0]
 
 
 def orphan_past_the_wait(cluster: Project, monkeypatch: pytest.MonkeyPatch, name: str, code: str) -> tuple[str, Path]:

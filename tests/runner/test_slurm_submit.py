@@ -69,3 +69,52 @@ def test_a_task_queued_for_slurm_then_cancelled_runs_locally_when_queued_locally
     for name in names:
         task = project.task(name)
         assert task.status is Status.QUEUED and Request.of(task) is None
+
+
+def test_a_submission_moves_to_done_only_once_each_of_its_runs_has_ended(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The runner's full pass hands the executor every Slurm run still queued or running; one
+    that could not list the tasks hands it none. A submission is moved out of the runner's way
+    (done/) only when each of its runs' records, read again, says it ended or the task is gone:
+    an array still running keeps its file, which its pending indices' launchers read."""
+    import os
+
+    from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+    from pyruns_tui.runner.daemon.record import GitCache
+    from pyruns_tui.runner.slurm.executor import DONE_DIR, SlurmExecutor
+    from pyruns_tui.runner.slurm.submit import entry, load_all, slurm_dir
+    from pyruns_tui.workspace.model import Run, Status
+
+    live, gone = project.add("live"), project.add("gone")
+    for name in (live, gone):
+        project.store.update(name, lambda t: t.runs.append(Run(index=1, status=Status.RUNNING, backend="slurm")))
+    folder = slurm_dir(project.layout)
+    folder.mkdir(parents=True)
+    sub = Submission(id="20261206-000000-abcd", dir=folder, job_id="77")
+    sub.entries = [entry(n, 1, ["true"], {}, tmp_path, tmp_path / "l", tmp_path / "r", 1.0) for n in (live, gone)]
+    sub.save()
+    sub.write_script()
+    (folder / f"{sub.id}_0.out").write_text("")
+    (folder / f"{sub.id}_1.out").write_text("pyruns launcher: said something\n")
+    said: list[str] = []
+    executor = SlurmExecutor(project.layout, project.store, said.append, lambda task, why: None,
+                             ScriptParamsCache(project.layout), GitCache())
+    assert list(executor.subs) == ["77"]
+    project.store.trash([gone])
+    executor.tick(Settings(), [], [], full=True)  # a full pass that found no Slurm run queued or running
+    assert [s.id for s in load_all(project.layout)] == [sub.id] and not (folder / DONE_DIR).exists()
+
+    def ended(task) -> None:  # type: ignore[no-untyped-def]
+        task.runs[-1].status = Status.COMPLETED
+        task.status = Status.COMPLETED
+
+    project.store.update(live, ended)
+    executor.tick(Settings(), [], [])  # not a full pass: no move
+    assert load_all(project.layout)
+    executor.tick(Settings(), [], [], full=True)
+    assert load_all(project.layout) == [] and executor.subs == {} and said == []
+    assert sorted(os.listdir(folder / DONE_DIR)) == [f"{sub.id}.json", f"{sub.id}.sh", f"{sub.id}_1.out"]
+    assert (folder / DONE_DIR / f"{sub.id}_1.out").read_text() == "pyruns launcher: said something\n"
+    assert sorted(os.listdir(folder)) == [DONE_DIR]
+    again = SlurmExecutor(project.layout, project.store, said.append, lambda task, why: None,
+                          ScriptParamsCache(project.layout), GitCache())
+    assert again.subs == {} and again.unanswered == {}

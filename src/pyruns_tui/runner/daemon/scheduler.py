@@ -128,7 +128,7 @@ class Scheduler(Recovery):
         queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
-        self.slurm.tick(self.settings, slurm_owned, slurm_new)
+        self.slurm.tick(self.settings, slurm_owned, slurm_new, full=full)
         if full:
             self._full_pass_cpu = time.process_time() - started
             self._full_next = False
