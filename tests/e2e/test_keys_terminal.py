@@ -99,3 +99,15 @@ def test_escape_and_punctuation_typed_at_once_leave_the_field_first(terminal: Ca
     names = [Terminal.plain(line).split() for line in screen.split("\n") if "names:" in line]
     assert names == [["names:", "8"]] and "–" not in screen
     assert hidden_field(screen) == [["hidden", "2567"]]
+
+
+def test_escape_and_a_bracket_typed_at_once_leave_the_field_first(terminal: Callable[..., Terminal],
+                                                                  demo_tasks: TaskStore) -> None:
+    # ESC ] opens a terminal report (OSC): Textual waited for the rest of it, then let the `]` and
+    # what followed through as typed, into the focused field (the Escape lost: the Monitor's `]`)
+    term = typing_in_hidden(terminal)
+    term.keys("Escape", "]", "2")
+    term.wait(lambda s: MANAGER_FOOTER in footer(s) and " t3 " in s, "the Manager")
+    term.keys("1")
+    screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
+    assert hidden_field(screen) == [["hidden", "2567"]]

@@ -108,11 +108,12 @@ def parsed(data: str) -> list[tuple[str, str | None]]:
     return out
 
 
-# (not the bytes that open the terminal's reports, nor ESC b / ESC f: macOS terminals' Option+arrows)
+# (not ESC b / ESC f: macOS terminals' Option+arrows)
 @pytest.mark.parametrize("character", [c for c in string.digits + string.ascii_letters + string.punctuation
-                                       if c not in "[]_^\\bf"])
+                                       if c not in "bf"])
 def test_escape_then_a_key_typed_at_once_is_escape_then_that_key(character: str) -> None:
-    # ESC + punctuation was the character alone (the Escape lost), or a WezTerm Option symbol
+    # ESC + punctuation was the character alone (the Escape lost), or a WezTerm Option symbol;
+    # ESC + `[ ] _ ^ \` (which open the terminal's reports) too, once no report followed
     keys = parsed("\x1b" + character)
     assert [key for key, _ in keys][:1] == ["escape"] and [char for _, char in keys[1:]] == [character]
 
@@ -122,3 +123,4 @@ def test_the_terminals_own_sequences_still_parse() -> None:
     assert parsed("\x1b\x1b") == [("escape", "\x1b"), ("escape", "\x1b")]
     assert parsed("\x1b[<0;10;5M") == [("MouseDown", None)]
     assert parsed("\x1b[200~a?b\x1b[201~") == [("Paste", None)]
+    assert parsed("\x1b[j") == [("escape", "\x1b"), ("left_square_bracket", "["), ("j", "j")]  # no report: typed

@@ -23,6 +23,7 @@ from __future__ import annotations
 import string
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import cast
 
 from textual import events
@@ -79,6 +80,36 @@ def _take_escape_keys() -> None:
 
 
 _take_escape_keys()
+
+
+def _split_report_starts() -> None:
+    """ESC + `[ ] _ ^ \\` typed fast: the parser waits for the rest of a report, and when none comes
+    within the escape delay it reissues the bytes with the Escape as Alt, which it applies to
+    letters and digits only: `Esc ]` in the Monitor was a `]` alone (the Escape lost). Its
+    private reader of one character is wrapped so that these come as alt+<key> (split below);
+    where Textual moved it, nothing changes."""
+    try:
+        from textual._xterm_parser import XTermParser
+        from textual.keys import _character_to_key
+    except ImportError:
+        return
+    original = getattr(XTermParser, "_sequence_to_key_events", None)
+    if original is None or getattr(original, "_splits_report_starts", False):
+        return
+
+    def sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Iterator[events.Key]:
+        if alt and len(sequence) == 1 and sequence in _REPORT_STARTS:
+            yield events.Key(f"alt+{_character_to_key(sequence)}", sequence)
+            return
+        yield from original(self, sequence, alt)
+
+    sequence_to_key_events._splits_report_starts = True  # type: ignore[attr-defined]
+    XTermParser._sequence_to_key_events = sequence_to_key_events  # type: ignore[method-assign]
+    for character in _REPORT_STARTS:
+        _ALT_PUNCTUATION[_character_to_key(character)] = character
+
+
+_split_report_starts()
 
 
 def split_alt(event: events.Key) -> list[events.Key]:
