@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
-
-import tomllib
 
 import pyruns_tui
 
@@ -20,8 +19,10 @@ def test_the_public_api_is_exported() -> None:
 
 
 def test_the_version_matches_pyproject() -> None:
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert pyruns_tui.__version__ == project["version"]
+    # (not tomllib: Python 3.10, which we support, has none)
+    project = (REPO / "pyproject.toml").read_text().split("\n[project]\n", 1)[1].split("\n[", 1)[0]
+    versions = re.findall(r'^version\s*=\s*"([^"]+)"$', project, re.MULTILINE)
+    assert versions == [pyruns_tui.__version__]
 
 
 def test_importing_the_package_pulls_in_nothing_heavy() -> None:

@@ -52,13 +52,22 @@ def test_the_deferred_inspect_is_the_real_one_once_read(tmp_path: Path) -> None:
 
 
 def test_the_deferred_ipaddress_is_read_when_a_url_needs_it(tmp_path: Path) -> None:
-    code = ("import sys\nfrom pyruns_tui import program\nprogram.defer('ipaddress')\nimport pathlib, urllib.parse\n"
-            "print(type(sys.modules['ipaddress']).__name__)\n"
-            "print(urllib.parse.urlsplit('http://[::1]:8080/x').hostname, type(sys.modules['ipaddress']).__name__)\n"
-            "try:\n    urllib.parse.urlsplit('http://[not-an-ip]/')\nexcept ValueError as exc:\n    print('refused')\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                         env=cli_env(tmp_path / "home"))
-    assert out.stdout.split() == ["Deferred", "::1", "module", "refused"], out.stderr
+    urls = ("print(urllib.parse.urlsplit('http://[::1]:8080/x').hostname)\n"
+            "try:\n    print(urllib.parse.urlsplit('http://[not-an-ip]/').hostname)\n"
+            "except ValueError as exc:\n    print('refused')\n"
+            "print(sys.modules['ipaddress'].ip_address('::1').version, type(sys.modules['ipaddress']).__name__)\n")
+    deferred = ("import sys\nfrom pyruns_tui import program\nprogram.defer('ipaddress')\nimport pathlib, urllib.parse\n"
+                "print(type(sys.modules['ipaddress']).__name__)\n" + urls)
+
+    def output(code: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                             env=cli_env(tmp_path / "home"))
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    # as without the stand-in, on every Python (3.11.4+ checks a bracketed host with ipaddress)
+    assert output(deferred) == ["Deferred", *output("import sys, ipaddress, urllib.parse\n" + urls)]
+    assert output(deferred)[1:] in (["::1", "not-an-ip", "6", "module"], ["::1", "refused", "6", "module"])
 
 
 @pytest.mark.parametrize("columns", [None, "0", "junk", "57", "200"])
