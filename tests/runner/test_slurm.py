@@ -199,6 +199,19 @@ def test_a_submission_that_is_over_moves_to_done_where_no_runner_reads_it(cluste
     assert len(submissions(cluster)) == 2
 
 
+def test_an_array_cancelled_while_pending_moves_to_done(cluster: Project) -> None:
+    """A pending index cancelled is recorded at once and Slurm forgets it; the runner then owns
+    nothing and polls no more, so its last poll still says pending: that must not keep the array."""
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + '  extra_args: ["--hold"]\n')
+    name = cluster.add("held", "print('never')")
+    control.queue(cluster.store, [name])
+    until(lambda: (cluster.task(name).reason or "").startswith("Slurm: "), 60, "a poll to see the index pending")
+    control.stop(cluster.store, [name])
+    assert cluster.wait(name)[name].reason == "cancelled while queued on Slurm"
+    until(lambda: not load_all(cluster.layout), 30, "the runner to move the submission to done/")
+    assert len(submissions(cluster)) == 1 and cluster.log(name) == b""
+
+
 def test_export_has_the_cluster_columns(cluster: Project, tmp_path: Path) -> None:
     name = cluster.add("ex", "print(1)")
     control.queue(cluster.store, [name])

@@ -352,13 +352,16 @@ class SlurmExecutor:
         """Move the submissions that are over to `done/`, where no runner reads them (a runner
         reads every submission in `.runner/slurm/` as it starts: 1,000 of them took ~75 ms).
         Over: none of its runs is among `owned` (a full pass: every Slurm run still queued or
-        running), no index of its array was queued or running at the last poll, an unanswered one's
-        sbatch can no longer answer, and each of its tasks' records, read again now, has that run
-        ended or is gone (a pass that could not list the tasks must not retire a live array).
+        running), no index of its array was queued or running at the last poll (while polls go
+        on), an unanswered one's sbatch can no longer answer, and each of its tasks' records, read
+        again now, has that run ended or is gone (a pass that could not list the tasks must not
+        retire a live array).
         At most RETIRE_CHECKS records are read per pass; the rest wait for the next full pass."""
         live = {(task.name, task.last_run.index) for task in owned if task.last_run is not None}
+        # (the last poll's rows; none are polled while nothing is owned, and then they may be old:
+        # a pending index just cancelled, which Slurm forgets, would keep its array forever)
         active = {run_id.partition("_")[0] for run_id, row in self.jobs.items()
-                  if row.state in QUEUED_STATES or row.state in RUNNING_STATES}
+                  if row.state in QUEUED_STATES or row.state in RUNNING_STATES} if owned else set()
         budget = RETIRE_CHECKS
         over: list[Submission] = []
         for sub in [*self.subs.values(), *self.unanswered.values()]:
