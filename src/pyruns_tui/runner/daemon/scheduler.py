@@ -246,6 +246,10 @@ class Scheduler(Recovery):
         self.slurm.close()
         self.write_ends()
         self.poke_waiters()
+        self.abandon()
+
+    def abandon(self) -> None:
+        """Stop watching without writing anything (`close` writes what ended first)."""
         self.outputs.close()
         if self.spawner is not None:
             self.spawner.close()

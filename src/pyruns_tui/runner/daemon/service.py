@@ -104,9 +104,24 @@ class RunnerService:
             self.scheduler.look_first(names)
         self._wake()
 
+    def moved(self) -> bool:
+        """Whether the workspace directory this runner locks is no longer at its path: moved,
+        renamed or deleted (the path now leads nowhere, or to another directory)."""
+        if self.lock_fd is None:
+            return False
+        try:
+            here = os.stat(self.paths.lock, follow_symlinks=False)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return not os.path.samestat(here, os.fstat(self.lock_fd))
+
     def _check_files(self) -> None:
         """Make `.runner/` again if a user deleted it: the wake-up FIFO (clients could not poke
         us) and runner.json. Our identity is the workspace directory's lock, which stays."""
+        if self.moved():
+            return  # (the loop exits: nothing is made at the old place)
         try:
             if os.stat(self.paths.fifo).st_ino == os.fstat(self.fifo_fd or 0).st_ino:
                 return
@@ -172,6 +187,11 @@ class RunnerService:
                 self.scheduler.request_full_scan()  # the safety net: look at everything now and then
                 self._check_files()
             self.event.clear()
+            if self.moved():
+                log(f"the workspace directory {self.paths.lock} was moved or deleted: exiting, writing nothing "
+                    "more (running tasks continue; a runner started where it is now adopts them)")
+                self.abandon()
+                return
             if self.exit_requested:
                 break
             try:
@@ -196,6 +216,22 @@ class RunnerService:
             log("idle, exiting")
             self.shutdown()
             return True
+
+    def abandon(self) -> None:
+        """Stop serving a workspace that is no longer at its path, writing nothing: every path
+        this runner knows leads nowhere now, or into another workspace. The supervisors write
+        their runs' ends into the moved directory (they hold their folders open)."""
+        self.scheduler.abandon()
+        if self.fifo_fd is not None:
+            with contextlib.suppress(Exception):
+                import asyncio
+
+                asyncio.get_running_loop().remove_reader(self.fifo_fd)
+            os.close(self.fifo_fd)
+            self.fifo_fd = None
+        if self.lock_fd is not None:
+            locks.unlock(self.lock_fd)
+            self.lock_fd = None
 
     def shutdown(self) -> None:
         """Stop serving: the lock goes last, so a new runner never overlaps with this one."""

@@ -40,10 +40,10 @@ import time
 from typing import Any
 
 
-def open_regular(path: str, flags: int, mode: int) -> int:
+def open_regular(path: str, flags: int, mode: int, dir_fd: int | None = None) -> int:
     """An fd of the regular file `path`, never through a symlink, never blocking on a FIFO (this
     file is stdlib-only, so it has its own copy of workspace.fsio.open_regular)."""
-    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "not a regular file; remove it", path)
@@ -73,33 +73,79 @@ def encode_state(state: dict[str, Any]) -> bytes:
     return data + b" " * max(0, STATE_SIZE - 1 - len(data)) + b"\n"
 
 
-def write_state(path: str, state: dict[str, Any]) -> None:
-    """Replace the state file atomically (temp file + rename; no fsync: it is on the critical
-    path of every task end, and after a power loss the runner's recovery decides anyway).
-    When no new file fits (full disk), the existing one is overwritten in place: it was
-    padded to the same size, so that needs no new block."""
-    data = encode_state(state)
-    tmp = f"{path}.{os.getpid()}.tmp"
+def make_dirs(path: str) -> None:
+    """Make the folder `path` and, when it is missing too, its parent (`.runner/runs` after a
+    user deleted `.runner/`), never more: a workspace moved or deleted meanwhile is not made
+    again at its old place (FileNotFoundError then)."""
     try:
-        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(os.path.dirname(path), 0o700)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+
+
+def _open_dir(path: str) -> int:
+    return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+
+
+class Folder:
+    """A state file's folder, held open from the run's start: the record is written relative to
+    it, so it lands there even when the workspace was moved or renamed meanwhile (its old path
+    then leads nowhere, or into another workspace). One deleted under us (`rm -r .runner`) is
+    made again at its path, under a workspace that is still there."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        make_dirs(path)
+        self.fd = _open_dir(path)
+
+    def fd_now(self) -> int:
+        """Our fd of the folder; the folder at its path again when the one held was deleted."""
+        if os.fstat(self.fd).st_nlink == 0:
+            make_dirs(self.path)
+            fd = _open_dir(self.path)
+            os.close(self.fd)
+            self.fd = fd
+        return self.fd
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+def write_state(path: str, state: dict[str, Any], folder: Folder | None = None) -> None:
+    """Replace the state file atomically (temp file + rename; no fsync: it is on the critical
+    path of every task end, and after a power loss the runner's recovery decides anyway), in
+    `folder` when given (`path`'s name there). When no new file fits (full disk), the existing
+    one is overwritten in place: it was padded to the same size, so that needs no new block."""
+    data = encode_state(state)
+    dir_fd = folder.fd_now() if folder is not None else None
+    name = os.path.basename(path) if dir_fd is not None else path
+    tmp = f"{name}.{os.getpid()}.tmp"
+    try:
+        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600, dir_fd)
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except OSError:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not _overwrite_in_place(path, data):
+            os.unlink(tmp, dir_fd=dir_fd)
+        if not _overwrite_in_place(name, data, dir_fd):
             raise
 
 
-def _overwrite_in_place(path: str, data: bytes) -> bool:
+def _overwrite_in_place(path: str, data: bytes, dir_fd: int | None = None) -> bool:
     """Write `data` over an existing state file at least as long; False when there is none."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
     except OSError:
         return False
     try:
@@ -110,19 +156,24 @@ def _overwrite_in_place(path: str, data: bytes) -> bool:
         os.close(fd)
 
 
-def write_state_retrying(path: str, state: dict[str, Any], give_up_s: float) -> bool:
+def write_state_retrying(path: str, state: dict[str, Any], give_up_s: float, folder: Folder | None = None) -> bool:
     """`write_state`, retried with back-off for up to `give_up_s` (a full disk, a deleted
-    `.runner/runs/`, which is made again); False when it never succeeded."""
+    `.runner/runs/`, which is made again); False when it never succeeded, at once when the
+    workspace itself is gone (deleted, or moved while no folder was held)."""
     deadline = time.monotonic() + give_up_s
     delay = 0.05
     while True:
         try:
-            write_state(path, state)
+            write_state(path, state, folder)
             return True
         except OSError as exc:
             if exc.errno == errno.ENOENT:
-                with contextlib.suppress(OSError):
-                    os.makedirs(os.path.dirname(path), 0o700, exist_ok=True)
+                try:
+                    make_dirs(os.path.dirname(path))
+                except FileNotFoundError:
+                    return False
+                except OSError:
+                    pass
             if time.monotonic() + delay > deadline:
                 return False
             time.sleep(delay)
@@ -328,6 +379,7 @@ class Supervisor:
         self.control = control  # a pooled worker's channel to the runner: "stop" in, closed at the end
         self.runner_gone = False  # the runner closed its end of `control` (it stopped or died)
         self.held: list[int] = []  # fds that live as long as the run: closed by release()
+        self.folder: Folder | None = None  # the state file's folder, held open for the run
         self.signals_set = False
         self.log_error: OSError | None = None  # the first failure to write the log: it is cut there
         self.lost = 0  # bytes of output not written to the log
@@ -349,7 +401,7 @@ class Supervisor:
         signal.signal(signal.SIGINT, lambda s, f: None)
         signal.signal(signal.SIGCHLD, lambda s, f: None)
         become_subreaper()
-        os.makedirs(os.path.dirname(self.state_path), 0o700, exist_ok=True)  # `.runner/` may have been deleted
+        self.folder = Folder(os.path.dirname(self.state_path))  # (`.runner/` may have been deleted)
         # both locks are released by the kernel when we are gone, however
         deadline = time.monotonic() + LOCK_WAIT_S
         lock_fd = _lock_file(lock_path(self.state_path), deadline)
@@ -390,7 +442,7 @@ class Supervisor:
         # the last close, Linux could report the pty closed (EIO) while that write was still on
         # its way to us: a run lost its final "\n" about once in 2,000 on a loaded machine.)
         self.state.update(child_pid=self.child, started_at=started)
-        write_state_retrying(self.state_path, self.state, 1.0)  # the task runs on even if the disk is full
+        write_state_retrying(self.state_path, self.state, 1.0, self.folder)  # the task runs on even if the disk is full
         if self.report_fd >= 0:
             with contextlib.suppress(OSError):
                 os.write(self.report_fd, f"{self.child}\n".encode())
@@ -450,7 +502,7 @@ class Supervisor:
         )
         self._close(log_fd)
         self._close(master)
-        write_state_retrying(self.state_path, self.state, STATE_RETRY_S)
+        write_state_retrying(self.state_path, self.state, STATE_RETRY_S, self.folder)
 
     def _on_control(self) -> bool:
         """A message from the runner on the control channel (non-blocking): any is a stop
@@ -485,6 +537,9 @@ class Supervisor:
             self.slave = -1
         for fd in list(self.held):
             self._close(fd)
+        if self.folder is not None:
+            self.folder.close()
+            self.folder = None
 
     def _pump(self, master: int, log_fd: int, view: memoryview) -> None:
         """Copy what the pty holds to the log until a read would block or PUMP_MAX bytes moved
@@ -655,7 +710,7 @@ def _supervise(supervisor: Supervisor) -> int:
         supervisor.state.update(state="exited", error=error, finished_at=time.time())
         if not isinstance(exc, Refused) or exc.owns_state:  # never overwrite a live supervisor's record
             with contextlib.suppress(Exception):
-                write_state_retrying(supervisor.state_path, supervisor.state, STATE_RETRY_S)
+                write_state_retrying(supervisor.state_path, supervisor.state, STATE_RETRY_S, supervisor.folder)
         with contextlib.suppress(Exception):
             sys.stderr.write(f"pyruns supervisor {os.getpid()}: {exc!r}\n")
         return 1
