@@ -81,3 +81,31 @@ async def test_switching_screens_does_not_keep_every_footer_key_it_showed(layout
             await pilot.press(key)
             await pilot.pause()
         assert live_keys() - before < 16  # (one switch composes ~16 keys)
+
+
+async def test_a_workspace_moved_under_the_app_is_said_and_its_tasks_stay_shown(layout: Layout, notifications) -> None:  # type: ignore[no-untyped-def]
+    # the project renamed while the TUI is open: every scan found nothing at the old path and the
+    # Manager said "No tasks yet", as if the tasks had been deleted
+    from pyruns_tui.tui.widgets.manager.task_table import TaskTable
+    from pyruns_tui.workspace.store import TaskStore
+    from tests.conftest import make_tasks
+
+    make_tasks(TaskStore(layout), 3)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "○3" in app.screen.query_one(TopBar).summary.plain
+        layout.root.rename(layout.root.with_name("moved"))
+        app.refresh_tasks()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n.title for n in notifications] == ["Workspace moved"] and notifications[0].severity == "error"
+        assert "○3" in app.screen.query_one(TopBar).summary.plain
+        assert len(app.screen.query_one(TaskTable).rows) == 3
+        layout.root.with_name("moved").rename(layout.root)
+        app.refresh_tasks()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [n.title for n in notifications] == ["Workspace"]
+        assert "○3" in app.screen.query_one(TopBar).summary.plain

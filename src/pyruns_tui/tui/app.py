@@ -53,6 +53,16 @@ def disk_full(path: Path) -> bool:
     return st.f_bavail * st.f_frsize < DISK_FULL_BYTES
 
 
+def identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the directory at `path`; None when nothing is there (an error that
+    says nothing about it, such as EIO on a network mount, gives the path's last known one)."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return st.st_dev, st.st_ino
+
+
 # each screen's module is imported when the screen is first shown, not at start-up
 SCREEN_CLASSES = {
     "generator": ("pyruns_tui.tui.screens.generator", "GeneratorScreen"),
@@ -113,6 +123,11 @@ class PyrunsApp(KeyOrder):
         self._refresh_busy = threading.Lock()
         self._next_refresh = 0.0
         self.disk_full = False
+        self.gone = False  # the workspace directory is no longer at its path (moved, renamed, deleted)
+        try:
+            self._home: tuple[int, int] | None = identity(layout.workspace_dir)
+        except OSError:
+            self._home = None  # (never checked)
 
     @property
     def layout(self) -> Layout:
@@ -149,6 +164,13 @@ class PyrunsApp(KeyOrder):
     def refresh_tasks(self) -> None:
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
         with self._refresh_busy:
+            if self._home is not None:
+                with contextlib.suppress(OSError):
+                    gone = identity(self.layout.workspace_dir) != self._home
+                    if gone != self.gone:
+                        self.call_from_thread(self._show_gone, gone)
+                    if gone:  # the last tasks stay on screen: a scan here would show none ("No tasks yet")
+                        return
             started = time.monotonic()
             first, self._first_scan = self._first_scan, False
             with bulk_load(freeze=True) if first else contextlib.nullcontext():  # the first scan reads every task
@@ -188,6 +210,17 @@ class PyrunsApp(KeyOrder):
         else:
             self.clear_notifications()
             self.notify("The disk has space again.", title="Disk")
+
+    def _show_gone(self, gone: bool) -> None:
+        """A banner (an error notification that stays) while the workspace is not at its path."""
+        self.gone = gone
+        if gone:
+            self.notify(f"{self.layout.workspace_dir} is gone from its path (moved, renamed or deleted). Shown as it "
+                        "last was: quit (q) and run pyr-tui where it is now; its tasks go on.",
+                        title="Workspace moved", severity="error", timeout=DISK_BANNER_S, markup=False)
+        else:
+            self.clear_notifications()
+            self.notify("The workspace is back at its path.", title="Workspace")
 
     def _start_runner(self) -> None:
         from pyruns_tui.runner.client import start_or_wake
