@@ -8,9 +8,33 @@ from __future__ import annotations
 
 import errno
 
+LONG_WORD = 256  # a run of characters without a space longer than this is shortened in a message
+LONG_MESSAGE = 2000  # a message longer than this (once its words are shortened) is cut in the middle
+
+
+def shortened(message: str) -> str:
+    """`message` as one readable line however big the values it quotes: each run of more than
+    LONG_WORD characters without a space is cut to its start, its length and its end (a 3 MB value given
+    to `gen` was written whole into the error), and a message still over LONG_MESSAGE characters
+    keeps its start and its end (where the fix is said)."""
+    if len(message) <= LONG_WORD:
+        return message
+    words = message.split(" ")
+    if any(len(word) > LONG_WORD for word in words):
+        message = " ".join(word if len(word) <= LONG_WORD else f"{word[:LONG_WORD // 2]}…[{len(word):,} characters]…"
+                           f"{word[-8:]}" for word in words)
+    if len(message) > LONG_MESSAGE:
+        message = f"{message[:LONG_MESSAGE * 3 // 4]} …[{len(message) - LONG_MESSAGE:,} characters]… " \
+                  f"{message[-LONG_MESSAGE // 4:]}"
+    return message
+
 
 class PyrunsError(Exception):
-    """A user-facing error: its message says what went wrong, where, and how to fix it."""
+    """A user-facing error: its message says what went wrong, where, and how to fix it (shown
+    `shortened`, wherever it is shown)."""
+
+    def __str__(self) -> str:
+        return shortened(super().__str__())
 
 
 class GridError(PyrunsError):

@@ -224,3 +224,17 @@ def test_init_demo_script(tmp_path: Path) -> None:
     result = pyr(tmp_path, "init", str(DEMO / "train.py"))
     assert result.code == 0, result.err
     assert "argparse" in result.out
+
+
+def test_an_error_quoting_huge_values_stays_one_readable_line() -> None:
+    from pyruns_tui.errors import LONG_MESSAGE, PyrunsError, shortened
+
+    assert shortened("a short message: nothing cut") == "a short message: nothing cut"
+    path = "/a/path/of/some/length/" * 10  # 230 characters: a path is not cut
+    assert shortened(f"{path}: cannot read") == f"{path}: cannot read"
+    word = "'" + "y" * 10_000 + "':"
+    assert str(PyrunsError(f"value {word} is bad")) == f"value '{'y' * 127}…[10,003 characters]…yyyyyy': is bad"
+    many = " ".join(f"'{i:04}'" for i in range(2000))  # 14,000 characters of short words
+    text = shortened(f"start {many} end: how to fix")
+    assert text.startswith("start '0000' '0001'") and text.endswith("'1999' end: how to fix")
+    assert LONG_MESSAGE <= len(text) < LONG_MESSAGE + 60 and "…[12," in text

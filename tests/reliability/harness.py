@@ -161,6 +161,7 @@ def assert_clean_error(result: CliResult, code: int) -> None:
         lines = [line for line in result.err.splitlines() if line.strip()]
         assert len(lines) == 1, result.err[-4000:]
         assert lines[0].startswith("pyr-tui"), lines[0]
+        assert len(lines[0]) <= 3000, f"an error line of {len(lines[0]):,} characters: {lines[0][:300]}"
 
 
 def printing_program(name: str, delay: float, lines: int) -> str:

@@ -155,6 +155,11 @@ CASES: list[Case] = [
          spec="tag: " + "[" * 50_000 + "]" * 50_000 + "\n"),
     Case("spec-alias-bomb", ("gen", "spec.yaml", "--dry-run"), 1, "alias|expand|too (big|large|many)", spec=BOMB),
     Case("spec-missing-file", ("gen", "nope.yaml"), 1, "nope.yaml: cannot read"),
+    # a value of megabytes was quoted whole in the error line
+    Case("spec-long-key", ("gen", "spec.yaml"), 1, r"unknown parameter 'x+…\[1,003 characters\]…x+': the script",
+         spec="x" * 1000 + ": 1\n"),
+    Case("spec-huge-choice", ("gen", "spec.yaml"), 1, r"'x+…\[3,000,002 characters\]…x+' is not one of the choices \(adam, sgd\)",
+         spec="opt: " + "x" * 3_000_000 + "\n"),
     Case("spec-is-directory", ("gen", "."), 1, "cannot read"),
     Case("spec-stdin-garbage", ("gen", "-"), 1, "<stdin>.*invalid YAML", stdin="{{{ [[[\n"),
     Case("spec-empty-file", ("gen", "spec.yaml", "-n", "empty"), 0, spec="", writes=True),

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pyruns_tui.cli import commands
-from pyruns_tui.errors import PyrunsError, os_error_line
+from pyruns_tui.errors import PyrunsError, os_error_line, shortened
 from pyruns_tui.printable import printable
 from pyruns_tui.program import defer
 
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     options there)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        sys.stderr.write(f"{self.prog}: error: {shortened(message)} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
 
     def _get_formatter(self) -> argparse.HelpFormatter:
