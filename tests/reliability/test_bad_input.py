@@ -212,6 +212,11 @@ CASES: list[Case] = [
     Case("show-absolute", ("show", "/etc"), 1, "no task named"),
     Case("show-traversal", ("show", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("note-traversal", ("note", "../../../../victim", "pwned"), 1, "no task named", setup=_victim),
+    # a log piped in by mistake became notes copied with every change of the record
+    Case("note-too-long", ("note", T1, "-"), 1, r"the notes of t_1-of-2 would be 300,000 characters, over the 100,000",
+         stdin="n" * 300_000),
+    Case("note-append-over", ("note", "-a", T1, "-"), 1, r"would be 100,041 characters", stdin="y" * 50,
+         setup=_info_patch(notes="x" * 99_990)),
     Case("pin-traversal", ("pin", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-traversal", ("rm", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-self-relative", ("rm", f"../tasks/{T1}"), 1, "no task named"),

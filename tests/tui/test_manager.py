@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from textual.widgets import TextArea
 
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner import client, control
@@ -231,6 +232,28 @@ async def test_notes_are_saved_to_task_info(layout: Layout, workspace: TaskStore
         assert json.loads(layout.task_info("deep").read_text())["notes"] == "lr too high\ntry 0.003"
         await pilot.press("slash", *"notes:0.003")
         await wait_for(pilot, lambda: shown(screen) == ["deep"])
+
+
+async def test_notes_over_the_limit_are_refused_and_oversized_ones_not_opened(layout: Layout, workspace: TaskStore,
+                                                                             notifications) -> None:  # type: ignore[no-untyped-def]
+    # a 20 MB note took the editor seconds and ~0.5 GB to open, and was rewritten with every record change
+    from pyruns_tui.workspace.notes import MAX_NOTES
+
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("deep")
+        await pilot.press("n")
+        assert isinstance(pilot.app.screen, NotesDialog)
+        pilot.app.screen.query_one(TextArea).text = "z" * (MAX_NOTES + 1)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: any("over the 100,000 allowed" in n.message for n in notifications))
+        assert json.loads(layout.task_info("deep").read_text()).get("notes", "") == ""
+        workspace.update("deep", lambda t: setattr(t, "notes", "w" * (MAX_NOTES + 5)))  # by hand, or an older version
+        notifications.clear()
+        await pilot.press("n")
+        await wait_for(pilot, lambda: bool(notifications))
+        assert not isinstance(pilot.app.screen, NotesDialog) and notifications[-1].severity == "error"
+        assert "100,005 characters" in notifications[-1].message and "pyr-tui note deep TEXT" in notifications[-1].message
 
 
 async def test_pin_puts_tasks_first_and_persists(layout: Layout, workspace: TaskStore) -> None:

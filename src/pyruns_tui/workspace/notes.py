@@ -10,8 +10,29 @@ from __future__ import annotations
 
 from enum import Enum
 
+from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.store import TaskStore
+
+# notes are a few lines: a log piped in by mistake (`note t - < train.log`) would be copied with
+# every change of the record, read by every scan, and took the TUI's editor seconds and ~0.5 GB
+MAX_NOTES = 100_000  # characters
+
+
+def too_long(name: str, notes: str) -> str | None:
+    """Why `notes` cannot be the notes of task `name` (over MAX_NOTES), or None."""
+    if len(notes) <= MAX_NOTES:
+        return None
+    return (f"the notes of {name} would be {len(notes):,} characters, over the {MAX_NOTES:,} allowed; "
+            "keep long text in a file and note its path")
+
+
+def within_limit(name: str, notes: str) -> str:
+    """`notes`, or WorkspaceError when they are over MAX_NOTES (nothing is written then)."""
+    why = too_long(name, notes)
+    if why is not None:
+        raise WorkspaceError(why)
+    return notes
 
 
 class NotesMerge(str, Enum):
@@ -38,7 +59,8 @@ def save_edited_notes(store: TaskStore, name: str, edited: str, base: str) -> No
     outcome = [NotesMerge.SAVED]
 
     def change(task: Task) -> None:
-        task.notes, outcome[0] = merge_notes(base, edited, task.notes)
+        notes, outcome[0] = merge_notes(base, edited, task.notes)
+        task.notes = within_limit(name, notes)
 
     store.update(name, change)
     return outcome[0]

@@ -24,6 +24,7 @@ from pyruns_tui.tui.widgets.manager.dialogs import (
 )
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
+from pyruns_tui.workspace.notes import too_long
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
 DETAIL_DEBOUNCE_S = 0.05
@@ -260,6 +261,11 @@ class ManagerScreen(PyrunsScreen):
                 bases[name] = store.get(name).notes
             except PyrunsError:
                 bases[name] = self.browser.index.entries[name].task.notes
+        for name, base in bases.items():
+            why = too_long(name, base)
+            if why is not None:  # (written by hand or by an older version: the editor would take seconds)
+                self.app.notify(f"{why}: shorten them with `pyr-tui note {name} TEXT`", severity="error", markup=False)
+                return
         notes = set(bases.values())
         text = notes.pop() if len(notes) == 1 else ""
         title = f"Notes of {names[0]}" if len(names) == 1 else f"Notes of {len(names)} tasks (replaces each)"
