@@ -222,20 +222,15 @@ class RunnerService:
         this runner knows leads nowhere now, or into another workspace. The supervisors write
         their runs' ends into the moved directory (they hold their folders open)."""
         self.scheduler.abandon()
-        if self.fifo_fd is not None:
-            with contextlib.suppress(Exception):
-                import asyncio
-
-                asyncio.get_running_loop().remove_reader(self.fifo_fd)
-            os.close(self.fifo_fd)
-            self.fifo_fd = None
-        if self.lock_fd is not None:
-            locks.unlock(self.lock_fd)
-            self.lock_fd = None
+        self._let_go(())
 
     def shutdown(self) -> None:
         """Stop serving: the lock goes last, so a new runner never overlaps with this one."""
         self.scheduler.close()
+        self._let_go((self.paths.info, self.paths.control))
+
+    def _let_go(self, remove: tuple[Path, ...]) -> None:
+        """Close the wake-up FIFO, remove the files `remove`, then give back the workspace's lock."""
         if self.fifo_fd is not None:
             with contextlib.suppress(Exception):
                 import asyncio
@@ -243,7 +238,7 @@ class RunnerService:
                 asyncio.get_running_loop().remove_reader(self.fifo_fd)
             os.close(self.fifo_fd)
             self.fifo_fd = None
-        for path in (self.paths.info, self.paths.control):
+        for path in remove:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
         if self.lock_fd is not None:
