@@ -54,8 +54,8 @@ def disk_full(path: Path) -> bool:
 
 
 def identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the directory at `path`; None when nothing is there (an error that
-    says nothing about it, such as EIO on a network mount, gives the path's last known one)."""
+    """(device, inode) of the directory at `path`; None when nothing is there. Another error
+    (EIO on a network mount) is raised: it says nothing about where the directory is."""
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):

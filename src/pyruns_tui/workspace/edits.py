@@ -19,7 +19,6 @@ def set_pinned(store: TaskStore, names: Sequence[str], pinned: bool) -> list[Tas
 def set_notes(store: TaskStore, name: str, text: str, *, append: bool = False) -> Task:
     """Replace a task's notes, or append `text` as a new line (`note -a`); at most MAX_NOTES
     characters (workspace/notes.py)."""
-
     from pyruns_tui.workspace.notes import within_limit
 
     def change(task: Task) -> None:
