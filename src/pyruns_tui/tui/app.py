@@ -32,6 +32,7 @@ from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.widgets.topbar import summary_text
+from pyruns_tui.workspace.fsio import moved_from
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
 
@@ -51,16 +52,6 @@ def disk_full(path: Path) -> bool:
     except OSError:
         return False
     return st.f_bavail * st.f_frsize < DISK_FULL_BYTES
-
-
-def identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the directory at `path`; None when nothing is there. Another error
-    (EIO on a network mount) is raised: it says nothing about where the directory is."""
-    try:
-        st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return st.st_dev, st.st_ino
 
 
 # each screen's module is imported when the screen is first shown, not at start-up
@@ -124,8 +115,8 @@ class PyrunsApp(KeyOrder):
         self._next_refresh = 0.0
         self.disk_full = False
         self.gone = False  # the workspace directory is no longer at its path (moved, renamed, deleted)
-        try:
-            self._home: tuple[int, int] | None = identity(layout.workspace_dir)
+        try:  # the workspace directory as it was opened: `moved_from` tells when it is gone from its path
+            self._home: os.stat_result | None = os.stat(layout.workspace_dir, follow_symlinks=False)
         except OSError:
             self._home = None  # (never checked)
 
@@ -165,12 +156,11 @@ class PyrunsApp(KeyOrder):
         """Re-read the workspace off the UI thread; bump `tasks_version` only when something changed."""
         with self._refresh_busy:
             if self._home is not None:
-                with contextlib.suppress(OSError):
-                    gone = identity(self.layout.workspace_dir) != self._home
-                    if gone != self.gone:
-                        self.call_from_thread(self._show_gone, gone)
-                    if gone:  # the last tasks stay on screen: a scan here would show none ("No tasks yet")
-                        return
+                gone = moved_from(self.layout.workspace_dir, self._home)
+                if gone != self.gone:
+                    self.call_from_thread(self._show_gone, gone)
+                if gone:  # the last tasks stay on screen: a scan here would show none ("No tasks yet")
+                    return
             started = time.monotonic()
             first, self._first_scan = self._first_scan, False
             with bulk_load(freeze=True) if first else contextlib.nullcontext():  # the first scan reads every task

@@ -304,3 +304,16 @@ class WorkspaceLock:
                     os.close(self._fd)
                     self._fd = None
 
+
+
+def moved_from(path: str | os.PathLike[str], known: os.stat_result) -> bool:
+    """Whether the directory `known` (its stat, or an fd's) is no longer at `path`: moved, renamed
+    or deleted, the path now leading nowhere or to another directory. An error that says nothing
+    about where it is (EIO on a network mount) is not a move. The runner and the TUI both ask."""
+    try:
+        here = os.stat(path, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return not os.path.samestat(here, known)

@@ -27,6 +27,7 @@ from pyruns_tui.errors import os_error_line
 from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.gpus import GpuBackend, NoGpus, detect_backend
 from pyruns_tui.runner.paths import RunnerPaths
+from pyruns_tui.workspace.fsio import moved_from
 from pyruns_tui.workspace.layout import Layout
 
 # asyncio and the scheduler (~0.1 s of imports) are imported by `run_runner`, after it has set
@@ -107,15 +108,7 @@ class RunnerService:
     def moved(self) -> bool:
         """Whether the workspace directory this runner locks is no longer at its path: moved,
         renamed or deleted (the path now leads nowhere, or to another directory)."""
-        if self.lock_fd is None:
-            return False
-        try:
-            here = os.stat(self.paths.lock, follow_symlinks=False)
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
-        return not os.path.samestat(here, os.fstat(self.lock_fd))
+        return self.lock_fd is not None and moved_from(self.paths.lock, os.fstat(self.lock_fd))
 
     def _check_files(self) -> None:
         """Make `.runner/` again if a user deleted it: the wake-up FIFO (clients could not poke
