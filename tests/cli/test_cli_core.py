@@ -203,6 +203,25 @@ def test_several_workspaces_need_w(project: Path, capsys: pytest.CaptureFixture[
     assert run_cli(project, capsys, "-w", "other", "ls", "--json")[0] == 0
 
 
+def test_with_several_workspaces_the_named_tasks_pick_one(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(project / "train.py", project / "other.py")
+    assert main(["-C", str(project), "init", "other.py"]) == 0
+    (project / "s.yaml").write_text("lr: 0.1 | 0.2\n")
+    assert run_cli(project, capsys, "-w", "train", "gen", "s.yaml", "-n", "mine")[0] == 0
+    assert run_cli(project, capsys, "-w", "other", "gen", "s.yaml", "-n", "theirs")[0] == 0
+    code, out, _ = run_cli(project, capsys, "show", "--json", "mine_1-of-2")  # only train has it
+    assert code == 0 and json.loads(out)["name"] == "mine_1-of-2"
+    assert run_cli(project, capsys, "note", "theirs_2-of-2", "kept")[0] == 0
+    assert json.loads(run_cli(project, capsys, "-w", "other", "show", "--json", "theirs_2-of-2")[1])["notes"] == "kept"
+    code, _, err = run_cli(project, capsys, "compare", "mine_1-of-2", "theirs_1-of-2")  # in two different ones
+    assert code == 1 and "has all of 'mine_1-of-2', 'theirs_1-of-2'" in err and "-w NAME" in err
+    code, _, err = run_cli(project, capsys, "show", "nope")
+    assert code == 1 and "no task named 'nope' in any workspace" in err
+    assert run_cli(project, capsys, "-w", "other", "gen", "s.yaml", "-n", "mine")[0] == 0  # now in both
+    code, _, err = run_cli(project, capsys, "show", "mine_1-of-2")
+    assert code == 1 and "workspaces other, train" in err and "choose one with -w" in err
+
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err

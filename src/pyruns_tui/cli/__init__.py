@@ -212,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
+def _task_names(args: argparse.Namespace, word: str | None) -> tuple[str, ...]:
+    """The live tasks a command names: with several workspaces and no -w, they say which one."""
+    if word == "restore":  # names in the trash
+        return ()
+    given = getattr(args, "tasks", None) or [getattr(args, key) for key in ("task", "a", "b") if hasattr(args, key)]
+    return tuple(dict.fromkeys(name for name in given if isinstance(name, str)))
+
+
 def _main(argv: list[str], word: str | None) -> int:
     is_command = word is not None
     parser = build_parser(only=word) if is_command else build_tui_parser()
@@ -229,7 +237,7 @@ def _main(argv: list[str], word: str | None) -> int:
         return EXIT_USAGE
     from pyruns_tui.cli.context import Context
 
-    ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug)
+    ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug, named=_task_names(args, word))
     if not is_command and args.script and not args.script.endswith(".py"):
         names = ", ".join(commands.NAMES)
         sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {names}; or give SCRIPT.py)\n")

@@ -24,6 +24,7 @@ class Context:
     cwd: Path
     workspace: str | None = None
     debug: bool = False
+    named: tuple[str, ...] = ()  # the task names the command was given: they can say which workspace
     _store: TaskStore | None = field(default=None, repr=False)
     _warned: bool = field(default=False, repr=False)
 
@@ -51,8 +52,29 @@ class Context:
         if not names:
             raise WorkspaceError(f"{root} has no workspace yet; run `pyr-tui init SCRIPT.py` first")
         if len(names) > 1:
+            holders = self._holders(root, names)
+            if len(holders) == 1:
+                return Layout(root=root, name=holders[0])
+            tasks = ", ".join(map(repr, self.named))
+            if len(holders) > 1:
+                raise WorkspaceError(f"workspaces {', '.join(holders)} of {root} each have {tasks}; choose one with -w NAME")
+            if len(self.named) == 1:
+                raise WorkspaceError(f"no task named {tasks} in any workspace of {root} ({', '.join(names)}); "
+                                     "see `pyr-tui -w NAME ls`")
+            if self.named:
+                raise WorkspaceError(f"no workspace of {root} ({', '.join(names)}) has all of {tasks}; "
+                                     "see `pyr-tui -w NAME ls`")
             raise WorkspaceError(f"{root} has several workspaces ({', '.join(names)}); choose one with -w NAME")
         return Layout(root=root, name=names[0])
+
+    def _holders(self, root: Path, names: list[str]) -> list[str]:
+        """The workspaces that hold every task the command names (none when it names none)."""
+        if not self.named:
+            return []
+        from pyruns_tui.workspace.store import TaskStore
+
+        stores = [TaskStore(Layout(root=root, name=name)) for name in names]
+        return [store.layout.name for store in stores if all(store.exists(task) for task in self.named)]
 
     def store(self) -> TaskStore:
         if self._store is None:
