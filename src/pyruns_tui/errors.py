@@ -1,7 +1,7 @@
 """The exception types of pyruns-tui: one per room, all carrying a user-facing message.
 
-The CLI and TUI catch `PyrunsError` and print its message as one line; nothing else
-catches broadly.
+The CLI and TUI catch `PyrunsError`, and the `OSError` of a filesystem that says no (read-only,
+full, a workspace moved away), and show `error_line` of it: one line. Nothing else catches broadly.
 """
 
 from __future__ import annotations
@@ -68,11 +68,20 @@ _OS_HINTS = {
 }
 
 
-def os_error_line(exc: OSError) -> str:
-    """One user-facing line for an OSError from the filesystem: which path, what, what to do."""
+def os_error_line(exc: OSError, where: str | None = None) -> str:
+    """One user-facing line for an OSError from the filesystem: which path (`where`, for a call that
+    named its file relative to a folder's fd), what, what to do."""
     if type(exc) is not OSError and not exc.strerror:  # e.g. NotRegularFile: its message is the line
         return str(exc)
-    where = exc.filename if exc.filename is not None else "a file"
+    where = where or (exc.filename if exc.filename is not None else "a file")
     hint = _OS_HINTS.get(exc.errno or 0)
     what = exc.strerror or str(exc)
     return f"{where}: {hint}" if hint else f"{where}: {what}"
+
+
+USER_ERRORS = (PyrunsError, OSError)  # what a face catches around an engine call, and shows as `error_line`
+
+
+def error_line(exc: PyrunsError | OSError) -> str:
+    """The one line a face shows for one of USER_ERRORS."""
+    return os_error_line(exc) if isinstance(exc, OSError) else str(exc)

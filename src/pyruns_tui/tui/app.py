@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import USER_ERRORS, PyrunsError, error_line
 from pyruns_tui.runner.breaker import Pause
 from pyruns_tui.tui.compositor import safe_update
 from pyruns_tui.tui.key_order import KeyOrder
@@ -249,8 +249,8 @@ class PyrunsApp(KeyOrder):
 
         try:
             lifted = resume(self.state.store)
-        except PyrunsError as exc:
-            self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+        except USER_ERRORS as exc:
+            self.call_from_thread(self.notify, error_line(exc), severity="error", markup=False)
             return
         if lifted is not None:
             self.call_from_thread(self.notify, "queue resumed: queued tasks start again", markup=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,9 @@ def read_script_info(layout: Layout) -> ScriptInfo:
     try:
         return ScriptInfo.from_dict(read_json(layout.script_info))
     except FileNotFoundError as exc:
+        if not os.path.lexists(layout.workspace_dir):  # the whole workspace, not its file
+            raise WorkspaceError(f"{layout.workspace_dir} is gone (moved, renamed or deleted); run pyr-tui where "
+                                 "the project is now") from exc
         raise WorkspaceError(f"{layout.script_info} is missing; run `pyr-tui init SCRIPT.py`") from exc
     except NotRegularFile as exc:
         raise WorkspaceError(str(exc)) from None

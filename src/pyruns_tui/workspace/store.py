@@ -497,6 +497,8 @@ class TaskStore:
                 finally:
                     os.close(stage_fd)
                 fsync_dir_fd(tasks_fd)
+            except OSError as exc:  # (names relative to the folders' fds: say which folder)
+                raise WorkspaceError(f"cannot create tasks: {os_error_line(exc, self._tasks_dir)}") from exc
             finally:
                 os.close(tasks_fd)
                 import shutil  # (~3 ms to import, with its compression modules: not for every reader)

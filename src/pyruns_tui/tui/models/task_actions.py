@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.runner import control
 from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.store import TaskStore
@@ -52,8 +52,8 @@ def _each(verb: str, names: Sequence[str], call: Callable[[str], object]) -> Act
     for name in names:
         try:
             call(name)
-        except PyrunsError as exc:
-            result.refused.append((name, str(exc)))
+        except USER_ERRORS as exc:
+            result.refused.append((name, error_line(exc)))
         else:
             result.done.append(name)
     return result
@@ -62,8 +62,8 @@ def _each(verb: str, names: Sequence[str], call: Callable[[str], object]) -> Act
 def _outcome(verb: str, names: Sequence[str], call: Callable[[], control.Outcome], needs_runner: bool) -> ActionResult:
     try:
         outcome = call()
-    except PyrunsError as exc:
-        return ActionResult(verb, refused=[(name, str(exc)) for name in names])
+    except USER_ERRORS as exc:
+        return ActionResult(verb, refused=[(name, error_line(exc)) for name in names])
     return ActionResult(verb, outcome.changed, list(outcome.skipped.items()), needs_runner and bool(outcome.changed))
 
 
@@ -86,8 +86,8 @@ def stop_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:
     """Queued tasks go back to pending; running ones are asked to stop (see `client.start_or_wake`)."""
     try:
         outcome = control.stop(store, names, start_runner=False)
-    except PyrunsError as exc:
-        return ActionResult("stopped", refused=[(name, str(exc)) for name in names])
+    except USER_ERRORS as exc:
+        return ActionResult("stopped", refused=[(name, error_line(exc)) for name in names])
     done = [*outcome.cancelled, *outcome.stopping]
     return ActionResult("stopped", done, list(outcome.skipped.items()), bool(outcome.stopping))
 
@@ -96,8 +96,8 @@ def _all(verb: str, names: Sequence[str], call: Callable[[], object]) -> ActionR
     """One all-or-nothing engine call: every name done, or every name refused with its reason."""
     try:
         call()
-    except PyrunsError as exc:
-        return ActionResult(verb, refused=[(name, str(exc)) for name in names])
+    except USER_ERRORS as exc:
+        return ActionResult(verb, refused=[(name, error_line(exc)) for name in names])
     return ActionResult(verb, list(names))
 
 
@@ -110,8 +110,8 @@ def restore_tasks(store: TaskStore, trash_names: Sequence[str]) -> ActionResult:
     result = ActionResult("restored")
     try:
         result.done.extend(edits.restore(store, trash_names))
-    except PyrunsError as exc:
-        result.refused.extend((name, str(exc)) for name in trash_names)
+    except USER_ERRORS as exc:
+        result.refused.extend((name, error_line(exc)) for name in trash_names)
     return result
 
 

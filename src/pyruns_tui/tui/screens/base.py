@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.runner import client
 from pyruns_tui.tui.compositor import use_cropping_compositor
 from pyruns_tui.tui.models import task_actions as actions
@@ -88,8 +88,8 @@ class PyrunsScreen(Screen[None]):
         """Start or poke the runner off the UI thread (starting one takes a moment)."""
         try:
             client.start_or_wake(self.pyruns.state.store.layout)
-        except PyrunsError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+        except USER_ERRORS as exc:
+            self.app.call_from_thread(self.notify, error_line(exc), severity="error", markup=False)
 
     def stop_tasks(self, names: Sequence[str]) -> None:
         """Stop `names`: asks first when some are running, unless told not to ask again
@@ -111,8 +111,8 @@ class PyrunsScreen(Screen[None]):
                 try:
                     save_setting(state.layout.settings_file, "confirm_stop", False)
                     state.settings = dataclasses.replace(state.settings, confirm_stop=False)
-                except PyrunsError as exc:
-                    self.notify(str(exc), severity="warning", markup=False)
+                except USER_ERRORS as exc:
+                    self.notify(error_line(exc), severity="warning", markup=False)
             self.report(actions.stop_tasks(state.store, names))
 
         self.app.push_screen(dialog, done)
@@ -134,7 +134,7 @@ class PyrunsScreen(Screen[None]):
 
         try:
             rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)
-        except PyrunsError as error:
-            self.notify(str(error), severity="error", timeout=8)
+        except USER_ERRORS as error:
+            self.notify(error_line(error), severity="error", timeout=8)
             return
         self.notify(f"exported {rows} row{'s' if rows != 1 else ''} to {request.path}")

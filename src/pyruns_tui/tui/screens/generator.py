@@ -25,7 +25,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from pyruns_tui.errors import GridError, ParamsError, PyrunsError
+from pyruns_tui.errors import USER_ERRORS, GridError, ParamsError, PyrunsError, error_line
 from pyruns_tui.params.form_model import build_form, literal_spec, spec_problems
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.tui.screens.base import PyrunsScreen
@@ -191,7 +191,7 @@ class GeneratorScreen(PyrunsScreen):
             return
         try:
             pinned = read_script_info(self.pyruns.layout).pinned_params
-        except PyrunsError:
+        except USER_ERRORS:
             return
         if pinned != self.pinned:
             self.pinned = list(pinned)
@@ -343,8 +343,8 @@ class GeneratorScreen(PyrunsScreen):
         try:
             result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
                                   run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
-        except PyrunsError as exc:
-            self.app.call_from_thread(self._create_done, None, str(exc))
+        except USER_ERRORS as exc:
+            self.app.call_from_thread(self._create_done, None, error_line(exc))
             return
         self.app.call_from_thread(self._create_done, result, None)
 
@@ -422,8 +422,8 @@ class GeneratorScreen(PyrunsScreen):
             return
         try:
             pinned = edits.toggle_param(self.pyruns.state.store, row.key)
-        except PyrunsError as exc:
-            self.notify(str(exc), severity="error")
+        except USER_ERRORS as exc:
+            self.notify(error_line(exc), severity="error")
             return
         self.pinned = pinned
         self.pyruns.state.reload_script_info()
@@ -492,8 +492,8 @@ class GeneratorScreen(PyrunsScreen):
             return
         try:
             config = copy.deepcopy(self.pyruns.state.store.load_config(name))  # the store's cached dict stays as read
-        except PyrunsError as exc:
-            self.notify(str(exc), title=f"Cannot load {name}", severity="error")
+        except USER_ERRORS as exc:
+            self.notify(error_line(exc), title=f"Cannot load {name}", severity="error")
             return
         problems = self.undeclared(config)
         if problems:

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.timer import Timer
 
-from pyruns_tui.errors import PyrunsError, os_error_line
+from pyruns_tui.errors import USER_ERRORS, error_line, os_error_line
 from pyruns_tui.humanize import plural
 from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
@@ -113,8 +113,8 @@ class ManagerScreen(PyrunsScreen):
         if self.is_mounted:  # the Generator may have pinned other params meanwhile
             try:
                 self.browser.set_pinned_params(self.pyruns.state.reload_script_info().pinned_params)
-            except PyrunsError as exc:
-                self.notify(str(exc), severity="warning", markup=False)
+            except USER_ERRORS as exc:
+                self.notify(error_line(exc), severity="warning", markup=False)
         super().on_screen_resume()
 
     def on_tasks_changed(self) -> None:
@@ -259,7 +259,7 @@ class ManagerScreen(PyrunsScreen):
         for name in names:
             try:
                 bases[name] = store.get(name).notes
-            except PyrunsError:
+            except USER_ERRORS:
                 bases[name] = self.browser.index.entries[name].task.notes
         for name, base in bases.items():
             why = too_long(name, base)

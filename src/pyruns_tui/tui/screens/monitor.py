@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, OptionList
 
-from pyruns_tui.errors import PyrunsError
+from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.metrics.export import run_window
 from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
@@ -128,8 +128,8 @@ class MonitorScreen(PyrunsScreen):
         if task is None:
             try:
                 task = self.pyruns.state.store.get(name)
-            except PyrunsError as error:
-                self.notify(str(error), severity="error")
+            except USER_ERRORS as error:
+                self.notify(error_line(error), severity="error")
                 return
         self.task_list.select_name(name)
         self.query_one(ContentSwitcher).current = "log"
@@ -219,7 +219,7 @@ class MonitorScreen(PyrunsScreen):
             for name in names:
                 try:
                     configs[name] = store.load_config(name)
-                except PyrunsError:
+                except USER_ERRORS:
                     configs[name] = {}
             for name, params in differing_params(configs).items():
                 if params:
