@@ -58,7 +58,27 @@ def test_lightning_epoch_bar() -> None:
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
 
 
+def test_a_counter_in_a_bars_description_is_the_outer_loop() -> None:
+    # demo_scripts/train.py's `tqdm(desc=f"epoch {e}/{n}")`: the `2/2` in the description was taken
+    # for the bar's count, so the last epoch showed 100 % and "eta 0s" from its first step
+    progress = read_progress(screen_of("tqdm_desc_counter"))
+    assert progress is not None
+    assert (progress.label, progress.progress) == ("epoch 2/2 · 4/40", (1 + 4 / 40) / 2)
+    assert progress.eta_s == round(36 / progress.rate, 3)  # the last epoch: only the rest of its bar
+    first = read_progress(["epoch 1/2:  38%|███▊      | 15/40 [00:03<00:05,  4.8it/s, loss=1.2]"])
+    assert first is not None and first.progress == 15 / 40 / 2
+    assert first.eta_s == round(25 / 4.8 + 40 / 4.8, 3)  # this epoch's rest, then one more
+
+
+def test_a_printed_counter_at_its_last_step_still_counts_the_steps_before() -> None:
+    # `epoch 10/10` is in its tenth epoch: 9 done, not 10 (it was taken as finished and dropped)
+    progress = read_progress(["epoch 10/10", "train:  50%|█████     | 5/10 [00:05<00:05,  1.00it/s]"])
+    assert progress is not None and progress.progress == (9 + 0.5) / 10
+
+
 @pytest.mark.parametrize(("line", "fraction", "rate", "remaining"), [
+    ("epoch 2/2:  10%|█         | 4/40 [00:00<00:07,  4.8it/s]", 0.1, 4.8, 7.0),  # one glyph drawn
+
     ("train:  40%|████      | 4/10 [00:02<00:03,  1.50s/it]", 0.4, 1 / 1.5, 3.0),
     ("dl: 1.20k/3.00k [01:02<1:00:03, 12.0kB/s]", 0.4, 12000.0, 3603.0),
     ("  5/20 [=====>........] - ETA: 1:02 - loss: 0.3", 0.25, None, 62.0),

@@ -14,19 +14,20 @@ earliest still-unfinished indicator of another kind (kind = its description with
 its total), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
 both combine: progress = (outer steps done + inner fraction) / outer total. A printed counter
 names the step in progress (`epoch 3/10`: 2 done), a bar the steps done.
+A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`) is an outer indicator of its own.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUM = r"\d+(?:\.\d+)?"
 _N_OF_M_RE = re.compile(rf"(?<![\w./-])({_NUM})([kMGTP]?)\s?/\s?({_NUM})([kMGTP]?)(?![\w/]|\.\d)")
 _PERCENT_RE = re.compile(rf"(?<![\w.])({_NUM})\s?%")
-_BAR_RE = re.compile(r"[█▏▎▍▌▋▊▉━╸╺]{2,}|\|[#\s]*\||\[[=>.]{3,}\]|[━]")
+_BAR_RE = re.compile(r"[█▏▎▍▌▋▊▉━╸╺]{2,}|\|[#\s█▏▎▍▌▋▊▉]*\||\[[=>.]{3,}\]|[━]")
 _RATE_RE = re.compile(rf"(?<![\w.])(\?|{_NUM})\s?([kMGTP]?)([A-Za-z]*)/s\b")
 _PERIOD_RE = re.compile(rf"(?<![\w.])({_NUM})(s|ms|us|µs)/([A-Za-z]+)\b")
 _TQDM_TIMES_RE = re.compile(r"\[((?:\d+:)?\d+:\d\d)(?:<((?:\d+:)?\d+:\d\d|\?))?")
@@ -89,7 +90,9 @@ def parse_duration(text: str) -> float | None:
 def find_indicator(line: str, index: int = 0) -> Indicator | None:
     """The progress indicator on `line`, or None."""
     bar = _BAR_RE.search(line)
-    counter = _first_counter(line)
+    # a drawn bar counts its own steps, after it (`epoch 1/2:  38%|███▊  | 15/40`); before it, only
+    # without one after (Keras' `5/20 [=====>....]`)
+    counter = (_first_counter(line, bar.end()) if bar else None) or _first_counter(line)
     percent = _PERCENT_RE.search(line)
     n: float | None
     total: float | None
@@ -118,8 +121,8 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     return Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
 
 
-def _first_counter(line: str) -> tuple[float, float, int] | None:
-    for match in _N_OF_M_RE.finditer(line):
+def _first_counter(line: str, pos: int = 0) -> tuple[float, float, int] | None:
+    for match in _N_OF_M_RE.finditer(line, pos):
         n = float(match[1]) * _SCALE[match[2]]
         total = float(match[3]) * _SCALE[match[4]]
         if 0 < total and n <= total:
@@ -171,14 +174,35 @@ def _times(line: str, n: float | None, total: float | None) -> tuple[float | Non
 
 
 def find_indicators(lines: Sequence[str]) -> list[Indicator]:
-    """Every indicator on `lines`, in line order."""
+    """Every indicator on `lines`, in line order: a bar whose description holds a counter
+    (tqdm's `desc=f"epoch {e}/{n}"`) is two, the counter outside the bar."""
     found = []
     for index, line in enumerate(lines):
         if line:
             indicator = find_indicator(line, index)
             if indicator is not None:
+                outer = _description_counter(line, index) if indicator.is_bar else None
+                if outer is not None:  # the bar's label without the counter said first
+                    found.append(outer)
+                    indicator = replace(indicator, label=indicator.label.rsplit(" ", 1)[-1])
                 found.append(indicator)
     return found
+
+
+def _description_counter(line: str, index: int) -> Indicator | None:
+    """The printed counter in the description of a bar that has its own count (`epoch 1/2`)."""
+    bar = _BAR_RE.search(line)
+    if bar is None or _first_counter(line, bar.end()) is None:
+        return None
+    percent = _PERCENT_RE.search(line)
+    counter = _first_counter(line[:min(bar.start(), percent.start() if percent else bar.start())])
+    if counter is None:
+        return None
+    n, total, start = counter
+    word = _WORD_BEFORE_RE.search(line[:start])
+    desc = word[1] if word else ""
+    label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
+    return Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False)
 
 
 def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> Progress | None:
@@ -212,7 +236,7 @@ def _outermost(indicators: list[Indicator], inner: Indicator) -> Indicator | Non
     latest: dict[str, Indicator] = {}
     for indicator in indicators:
         latest[indicator.key] = indicator
-    candidates = [i for i in latest.values() if i.key != inner.key and i.total and i.fraction < 1.0]
+    candidates = [i for i in latest.values() if i.key != inner.key and i.total and i.done < i.total]
     return min(candidates, key=lambda i: i.line) if candidates else None
 
 
