@@ -248,6 +248,14 @@ async def test_notes_over_the_limit_are_refused_and_oversized_ones_not_opened(la
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any("over the 100,000 allowed" in n.message for n in notifications))
         assert json.loads(layout.task_info("deep").read_text()).get("notes", "") == ""
+        # the editor stays open with what was typed (it closed, and the text was gone)
+        assert isinstance(pilot.app.screen, NotesDialog)
+        area = pilot.app.screen.query_one(TextArea)
+        assert area.text == "z" * (MAX_NOTES + 1)
+        area.text = "kept short"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, NotesDialog))
+        assert json.loads(layout.task_info("deep").read_text())["notes"] == "kept short"
         workspace.update("deep", lambda t: setattr(t, "notes", "w" * (MAX_NOTES + 5)))  # by hand, or an older version
         notifications.clear()
         await pilot.press("n")

@@ -270,11 +270,16 @@ class ManagerScreen(PyrunsScreen):
         text = notes.pop() if len(notes) == 1 else ""
         title = f"Notes of {names[0]}" if len(names) == 1 else f"Notes of {len(names)} tasks (replaces each)"
 
-        def done(result: str | None) -> None:
-            if result is not None:
-                self.report(actions.set_notes(store, names, result, bases))
+        def save(notes: str) -> str | None:
+            """Save, or say why not and keep the editor open (nothing saved: a note over the limit,
+            a read-only disk); a save of some of several tasks is reported and closes it."""
+            result = actions.set_notes(store, names, notes, bases)
+            if result.done:
+                self.report(result)
+                return None
+            return result.message()
 
-        self.app.push_screen(NotesDialog(title, text), done)
+        self.app.push_screen(NotesDialog(title, text, save))
 
     async def action_open(self) -> None:
         name = self.table.cursor_name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -84,6 +84,9 @@ class ConfirmDialog(ModalScreen[bool]):
 class NotesDialog(ModalScreen["str | None"]):
     """A multi-line editor for a task's notes; dismisses with the text (ctrl+s) or None (Esc).
 
+    With `save`, ctrl+s hands it the text first: a save it refuses (it returns why) is said and
+    the editor stays open with the text, to be shortened or kept; nothing typed is lost.
+
     Bindings: ctrl+s saves, escape cancels.
     """
 
@@ -95,10 +98,11 @@ class NotesDialog(ModalScreen["str | None"]):
     NotesDialog TextArea { height: 10; }
     """
 
-    def __init__(self, title: str, text: str) -> None:
+    def __init__(self, title: str, text: str, save: Callable[[str], str | None] | None = None) -> None:
         """A note holding control characters is edited with them shown as `\\x1b`-style text
         (saved unchanged, it keeps them; edited, the visible text is what is saved)."""
         super().__init__()
+        self.save = save
         self.title_text = title
         self.original = text
         self.text = printable(text, multiline=True)
@@ -125,7 +129,12 @@ class NotesDialog(ModalScreen["str | None"]):
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
-        self.dismiss((self.original if text == self.text else text).rstrip())
+        notes = (self.original if text == self.text else text).rstrip()
+        refused = self.save(notes) if self.save is not None else None
+        if refused is not None:
+            self.notify(refused, title="Notes not saved", severity="error", timeout=10, markup=False)
+            return
+        self.dismiss(notes)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
