@@ -212,6 +212,21 @@ async def test_delete_to_trash_and_restore_round_trip(layout: Layout, workspace:
         assert info["status"] == "completed" and "trashed_at" not in info
 
 
+async def test_the_trash_selects_all_with_a_as_the_manager_does(layout: Layout, workspace: TaskStore) -> None:
+    # `a d y` deleted every shown task; restoring them took one space per task (`a` did nothing there)
+    async with open_app(layout).run_test(size=(100, 30)) as pilot:
+        screen = await settle(pilot)
+        screen.browser.set_search("adam")
+        await pilot.press("a", "d", "y")
+        await wait_for(pilot, lambda: not layout.task_dir("mid").exists())
+        await refresh(pilot)
+        await pilot.press("t")
+        assert isinstance(pilot.app.screen, TrashView)
+        await pilot.press("a", "u", "a", "r")
+        await wait_for(pilot, lambda: not layout.trash_dir.exists() or not any(layout.trash_dir.iterdir()))
+        assert all(layout.task_info(name).is_file() for name in ALL)
+
+
 async def test_delete_can_be_cancelled(layout: Layout, workspace: TaskStore) -> None:
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)

@@ -32,12 +32,14 @@ def trash_label(task: Task) -> Text:
 class TrashView(ModalScreen[list[str]]):
     """Lists trashed tasks; dismisses with the trash names to restore ([] when closed).
 
-    Bindings: space selects, r restores the selected tasks (or the highlighted one),
-    t or escape closes.
+    Bindings: space selects, a selects all and u none (as in the Manager), r restores the
+    selected tasks (or the highlighted one), t or escape closes.
     """
 
     BINDINGS = [
         Binding("r", "restore", "Restore"),
+        Binding("a", "select_all", "Select all"),
+        Binding("u", "clear_selection", "Select none", show=False),
         Binding("t", "close", "Close trash"),
         Binding("escape", "close", "Close", show=False),
     ]
@@ -52,7 +54,7 @@ class TrashView(ModalScreen[list[str]]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Trash: {plural(len(self.tasks), 'task')} — space selects, r restores, t closes",
+            yield Label(f"Trash: {plural(len(self.tasks), 'task')} — space selects, a all, r restores, t closes",
                         classes="dialog-title")
             yield SelectionList[str](*(Selection(trash_label(task), task.name) for task in self.tasks))
 
@@ -65,6 +67,12 @@ class TrashView(ModalScreen[list[str]]):
         if not chosen and selection.highlighted is not None and self.tasks:
             chosen = [selection.get_option_at_index(selection.highlighted).value]
         self.dismiss(chosen)
+
+    def action_select_all(self) -> None:
+        self.query_one(SelectionList).select_all()
+
+    def action_clear_selection(self) -> None:
+        self.query_one(SelectionList).deselect_all()
 
     def action_close(self) -> None:
         self.dismiss([])
