@@ -27,7 +27,7 @@ async def test_banner_shows_the_cause_and_ctrl_g_resumes(layout: Layout) -> None
     paths = RunnerPaths.of(layout)
     paths.create()
     app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.tasks_version > 0)
         assert not _banner(app).display
         assert not _resume_offered(app)
@@ -36,7 +36,8 @@ async def test_banner_shows_the_cause_and_ctrl_g_resumes(layout: Layout) -> None
         app.refresh_tasks()
         await wait_for(pilot, lambda: _banner(app).display)
         text = str(_banner(app).render())
-        assert f'queue paused: 3 tasks failed with "{ERROR}"' in text and "ctrl+g resumes" in text
+        assert f'3 tasks failed with "{ERROR}"' in text
+        assert "ctrl+g resumes" in text[:80]  # on screen at 80 columns, whatever the cause's length
         assert _resume_offered(app)
 
         await pilot.press("3")  # every screen shows it

@@ -30,7 +30,7 @@ class PauseBanner(Widget):
     def render(self) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         if self.pause is not None:
-            line.append(" ⏸ queue paused: ", style="bold")
+            # the key first: a long cause is cut at the screen's edge (80 columns cut the key off)
+            line.append(f" ⏸ queue paused ({RESUME_KEY} resumes): ", style="bold")
             line.append(self.pause.message)
-            line.append(f"  ·  {RESUME_KEY} resumes", style="bold")
         return line
