@@ -104,6 +104,19 @@ def test_subcommands_are_listed_and_default_to_the_first() -> None:
         params_of("import argparse\nargparse.ArgumentParser().parse_args()\n", subcommand="x")
 
 
+def test_no_parser_warning_only_when_the_code_uses_argparse() -> None:
+    # the word in a comment or a string said "argparse is used but no parser was found"
+    for source in ('# TODO: switch to argparse later\nprint("no argparse here")\n',
+                   'doc = "uses parse_args() one day"\n'):
+        sp = extract_params(source, "plain.py")
+        assert (sp.kind, sp.warnings) == ("plain", ()), source
+    for source in ("import argparse\nargs = make_args()\n",
+                   "from argparse import ArgumentParser as AP\nargs = build(AP)\n",
+                   "args = helpers.get_parser().parse_args()\n"):
+        sp = extract_params(source, "built.py")
+        assert any("argparse is used but no parser was found" in w for w in sp.warnings), source
+
+
 def test_dynamic_names_from_an_unknown_list_are_a_warning() -> None:
     sp = extract_params((SCRIPTS / "dynamic_args.py").read_text(), "dynamic_args.py")
     # the names come from the environment: read as an empty one (what the real parser gives

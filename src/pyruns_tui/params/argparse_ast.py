@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
@@ -39,7 +38,7 @@ _ACTION_CLASSES = {
     "_AppendConstAction": "append_const", "_CountAction": "count", "_HelpAction": "help",
     "_VersionAction": "version", "_ExtendAction": "extend",
 }
-_ARGPARSE_HINT = re.compile(r"\b(?:argparse|ArgumentParser|parse_args|parse_known_args)\b")
+_ARGPARSE_NAMES = frozenset({"argparse", "ArgumentParser", "parse_args", "parse_known_args"})
 _SKIPPED_ACTIONS = {"help", "version", "parsers"}
 _CLASS_DEFAULTS = {"store_true": False, "store_false": True}
 
@@ -376,6 +375,21 @@ def _parse(source: str, filename: str) -> ast.Module:
         raise ParamsError(f"{filename}: cannot parse the script: {exc}") from None
 
 
+def _uses_argparse(tree: ast.Module) -> bool:
+    """Whether the code (not a comment or a string) names argparse or its parsing calls."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _ARGPARSE_NAMES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in _ARGPARSE_NAMES:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                alias.name.split(".")[0] in _ARGPARSE_NAMES for alias in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module == "argparse":
+            return True
+    return False
+
+
 def extract_params(source: str, filename: str = "<script>",
                    subcommand: str | None = None, finder: ModuleFinder | None = None,
                    script_path: str | None = None, run_dir: str | None = None) -> ScriptParams:
@@ -405,7 +419,7 @@ def extract_params(source: str, filename: str = "<script>",
         if subcommand is not None:
             raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
         why: tuple[str, ...] = ()
-        if _ARGPARSE_HINT.search(source):
+        if _uses_argparse(tree):
             why = (f"{filename}: argparse is used but no parser was found: it is built in code this reader "
                    "cannot follow (a module not found, or a call it cannot read)",)
         return ScriptParams(kind="plain", warnings=(*reader.notes, *reader.warnings, *why), files_read=read)
