@@ -676,6 +676,18 @@ async def test_enter_moves_to_the_next_field_and_pins_follow_other_writers(demo:
         assert row(gen, "seed").pinned
 
 
+async def test_every_tab_stop_is_something_visible(tmp_path: Path) -> None:
+    # the form's scroll container was a Tab stop of its own: on a script without argparse groups
+    # the third Tab focused nothing visible and the keys typed next went nowhere
+    (tmp_path / "flat.py").write_text("import argparse\np = argparse.ArgumentParser()\n"
+                                      "p.add_argument('--n', type=int, default=3)\np.parse_args()\n")
+    app = PyrunsApp(init_workspace(tmp_path, tmp_path / "flat.py"), watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("tab", "tab", "tab", "9")
+        await until(pilot, lambda: row(gen, "n").text == "39")
+
+
 async def test_tab_through_the_form_leaves_one_row_editing(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -265,7 +265,7 @@ class PyrunsApp(KeyOrder):
 
     def action_help(self) -> None:
         screen = self.screen
-        focus = [Binding("tab", "focus_next", "Next pane", key_display="Tab"),
+        focus = [Binding("tab", "focus_next", "Next pane (in YAML text Tab indents: Esc first)", key_display="Tab"),
                  Binding("shift+tab", "focus_previous", "Previous pane", key_display="shift+Tab")]
         sections = [("Everywhere", [*self.BINDINGS, *focus])]
         classes = [screen_class(mode) for mode in SCREEN_CLASSES]

@@ -26,6 +26,11 @@ class ParamForm(VerticalScroll):
     Messages: `FieldRow.Changed` bubbles up from each row.
     """
 
+    # not a Tab stop of its own (a scroll container is one by default: Tab landed on nothing
+    # visible before the first field); a focused field scrolls into view, and the keys that
+    # scroll (page up/down) still reach it from the field inside
+    can_focus = False
+
     DEFAULT_CSS = """
     ParamForm { height: 1fr; width: 1fr; padding: 0 1 0 0; }
     ParamForm Collapsible { padding: 0; border-top: none; background: $surface; }
