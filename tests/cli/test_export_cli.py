@@ -240,3 +240,34 @@ def test_output_file_replaces_the_old_one_whole(project: Path, capsys: pytest.Ca
     assert sorted(os.listdir(project)) == ["_pyruns_", "report.json", "train.py"]
     code, out, _ = run_main(project, capsys, "export", "-o", "-", "-f", "json")
     assert json.loads(out)[0]["name"] == "a"
+
+
+def test_output_that_is_not_a_file_is_written_into_or_refused_never_replaced(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `-o` wrote a temp file and renamed it over whatever was there: as root, `export -o /dev/null`
+    # turned /dev/null into a regular file; a FIFO a reader waited on and a symlink were replaced too
+    import stat
+    import threading
+
+    store_of(project).create_tasks([NewTask(name="a", config={"lr": 1})], task_kind="pyruns_load", script=None)
+    fifo, link, folder = project / "pipe.csv", project / "link.csv", project / "folder"
+    os.mkfifo(fifo)
+    link.symlink_to(project / "elsewhere.csv")
+    folder.mkdir()
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    code, out, _ = run_main(project, capsys, "export", "-o", str(fifo))
+    reader.join(30)
+    assert code == 0 and read and read[0].startswith(b"name,status") and stat.S_ISFIFO(fifo.lstat().st_mode)
+    code, _, err = run_main(project, capsys, "export", "-o", str(fifo))  # nobody reads it now: no hang
+    assert code == 1 and "a named pipe nobody reads" in err and stat.S_ISFIFO(fifo.lstat().st_mode)
+    code, _, err = run_main(project, capsys, "export", "-o", str(link))
+    assert code == 1 and "is a symlink" in err and link.is_symlink() and not (project / "elsewhere.csv").exists()
+    code, _, err = run_main(project, capsys, "export", "-o", str(folder))
+    assert code == 1 and "it is a folder" in err
+    if os.geteuid() == 0:  # a character device like /dev/null: written into (root may make one)
+        null = project / "null"
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        code, out, _ = run_main(project, capsys, "export", "-o", str(null))
+        assert code == 0 and stat.S_ISCHR(null.lstat().st_mode)

@@ -14,11 +14,13 @@ The rules (see docs/export.md):
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
 import os
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,11 +159,46 @@ def render(report: Report, fmt: str) -> str:
 
 
 def save_text(path: str | Path, text: str) -> None:
-    """Write `text` to `path` atomically: readers see the old file or the whole new one."""
+    """Write `text` to `path` as a shell's `>` would, never replacing what is not a file there.
+
+    A regular file (or a new one) is written atomically: readers see the old file or the whole new
+    one. A device, FIFO or socket at `path` (`/dev/null`, `/dev/stdout`, a named pipe a reader
+    waits on) is written into in place: it was replaced by a regular file (as root, /dev/null
+    itself). A FIFO nobody reads is refused, not waited on. A symlink there is refused, neither
+    followed (someone else may have planted it) nor replaced; its folder is resolved.
+    """
     from pyruns_tui.workspace.fsio import atomic_write
 
     target = Path(os.path.realpath(Path(path).parent)) / Path(path).name  # a folder the user links to is theirs
+    data = text.encode("utf-8")
     try:
-        atomic_write(target, text.encode("utf-8"))
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        mode = None
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ExportError(f"cannot write {target}: it is a folder; give a file name in it")
+    if mode is not None and stat.S_ISLNK(mode):
+        raise ExportError(f"cannot write {target}: it is a symlink; give the path it points to (or -o - for stdout)")
+    try:
+        if mode is None or stat.S_ISREG(mode):
+            atomic_write(target, data)
+        else:
+            _write_in_place(target, data)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a FIFO with no reader
+            raise ExportError(f"cannot write {target}: a named pipe nobody reads; start its reader first") from None
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """Write into a device or pipe: opened without waiting for a reader (ENXIO then), written whole."""
+    fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
