@@ -247,19 +247,19 @@ def test_output_that_is_not_a_file_is_written_into_or_refused_never_replaced(
     # `-o` wrote a temp file and renamed it over whatever was there: as root, `export -o /dev/null`
     # turned /dev/null into a regular file; a FIFO a reader waited on and a symlink were replaced too
     import stat
-    import threading
 
     store_of(project).create_tasks([NewTask(name="a", config={"lr": 1})], task_kind="pyruns_load", script=None)
     fifo, link, folder = project / "pipe.csv", project / "link.csv", project / "folder"
     os.mkfifo(fifo)
     link.symlink_to(project / "elsewhere.csv")
     folder.mkdir()
-    read: list[bytes] = []
-    reader = threading.Thread(target=lambda: read.append(fifo.read_bytes()), daemon=True)
-    reader.start()
-    code, out, _ = run_main(project, capsys, "export", "-o", str(fifo))
-    reader.join(30)
-    assert code == 0 and read and read[0].startswith(b"name,status") and stat.S_ISFIFO(fifo.lstat().st_mode)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waits on it (the report fits its buffer)
+    try:
+        code, out, _ = run_main(project, capsys, "export", "-o", str(fifo))
+        read = os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)
+    assert code == 0 and read.startswith(b"name,status") and stat.S_ISFIFO(fifo.lstat().st_mode)
     code, _, err = run_main(project, capsys, "export", "-o", str(fifo))  # nobody reads it now: no hang
     assert code == 1 and "a named pipe nobody reads" in err and stat.S_ISFIFO(fifo.lstat().st_mode)
     code, _, err = run_main(project, capsys, "export", "-o", str(link))
