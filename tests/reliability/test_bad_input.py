@@ -217,6 +217,11 @@ CASES: list[Case] = [
          stdin="n" * 300_000),
     Case("note-append-over", ("note", "-a", T1, "-"), 1, r"would be 100,041 characters", stdin="y" * 50,
          setup=_info_patch(notes="x" * 99_990)),
+    # bytes that are not UTF-8 in a value bound for a record: a 20-line traceback (UnicodeEncodeError)
+    Case("note-not-utf8", ("note", T1, "x\udcff"), 1, r"not valid UTF-8 text \(bytes 0xff\)"),
+    Case("note-append-not-utf8", ("note", "-a", T1, "caf\udce9"), 1, r"not valid UTF-8 text \(bytes 0xe9\)"),
+    Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "not valid UTF-8"),
+    Case("retry-on-not-utf8", ("run", T1, "--retries", "1", "--retry-on", "x\udcff"), 2, "not valid UTF-8"),
     Case("pin-traversal", ("pin", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-traversal", ("rm", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-self-relative", ("rm", f"../tasks/{T1}"), 1, "no task named"),

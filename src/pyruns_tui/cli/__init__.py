@@ -212,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
+def _not_utf8(exc: UnicodeEncodeError) -> str:
+    """One line for text that came in as bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    bad = exc.object[exc.start:exc.end]
+    shown = " ".join(f"0x{ord(ch) - 0xDC00:02x}" if 0xDC80 <= ord(ch) <= 0xDCFF else repr(ch) for ch in bad[:4])
+    return f"a value given is not valid UTF-8 text (bytes {shown}): give it in UTF-8"
+
+
 def _task_names(args: argparse.Namespace, word: str | None) -> tuple[str, ...]:
     """The live tasks a command names: with several workspaces and no -w, they say which one."""
     if word == "restore":  # names in the trash
@@ -252,6 +259,11 @@ def _main(argv: list[str], word: str | None) -> int:
         if ctx.debug:
             raise
         sys.stderr.write(f"pyr-tui: error: {exc}\n")
+        return EXIT_FAILURE
+    except UnicodeEncodeError as exc:  # bytes that are not UTF-8 in a value bound for a record (`note x$'\xff'`)
+        if ctx.debug:
+            raise
+        sys.stderr.write(f"pyr-tui: error: {_not_utf8(exc)}\n")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130

@@ -197,6 +197,10 @@ def check_regex(text: str, what: str) -> str:
     import re
 
     try:
+        text.encode("utf-8")  # (bytes that are not UTF-8 come from the command line as surrogates)
+    except UnicodeEncodeError:
+        raise WorkspaceError(f"{what}: {text!r} is not valid UTF-8 text; give it in UTF-8") from None
+    try:
         re.compile(text)
     except re.error as exc:
         raise WorkspaceError(f"{what}: {text!r} is not a valid regular expression ({exc})") from exc
