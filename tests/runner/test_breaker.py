@@ -122,3 +122,16 @@ def test_retries_usage_errors(project: Project, capsys) -> None:
     assert project.cli("run", name, "--retry-on", "x") == 2
     assert "--retry-on needs --retries" in capsys.readouterr().err
     assert project.task(name).status is Status.PENDING
+
+
+def test_a_retry_on_that_backtracks_for_ever_holds_nothing(project: Project) -> None:
+    # `(a+)+$` against forty a's and a `!` backtracks for days; the runner matched it on its loop:
+    # every other task of the workspace (and its lock) waited for as long
+    redos = project.add("redos", "raise ValueError('a' * 40 + '!')")
+    control.queue(project.store, [redos], retries=control.Retries(1, r"^ValueError: (a+)+$"))
+    project.wait(redos)
+    after = project.add("after", "print('fine')")
+    control.queue(project.store, [after])
+    tasks = project.wait(redos, after)
+    assert tasks[after].status is Status.COMPLETED
+    assert [r.index for r in tasks[redos].runs] == [1]  # the match gave up: no retry

@@ -8,7 +8,10 @@ user and runs the runner lost are not retried.
 
 from __future__ import annotations
 
-import re
+import functools
+import json
+import subprocess
+import sys
 
 from pyruns_tui.workspace.model import Run, Task
 from pyruns_tui.workspace.settings import Settings
@@ -35,7 +38,23 @@ def should_retry(task: Task, run: Run, settings: Settings, *, deterministic: boo
     pattern = task.retry_on if task.retry_on is not None else settings.retry_on
     if pattern is None:
         return True
+    return matches(pattern, run.error)
+
+
+MATCH_LIMIT_S = 1.0  # a `retry_on` match that takes longer is no match
+_MATCH = "import json, re, sys\npattern, text = json.load(sys.stdin)\nsys.exit(0 if re.search(pattern, text) else 1)"
+
+
+@functools.lru_cache(maxsize=256)
+def matches(pattern: str, text: str) -> bool:
+    """`re.search(pattern, text)`, in a child interpreter given MATCH_LIMIT_S: a pattern that
+    backtracks for ever (`^ValueError: (a+)+$` against forty a's and a `!`) ran on the runner's
+    loop and held every task of the workspace, and its lock, for as long. A pattern that is not
+    valid, or a match that is not done in time, is no match. (A child costs ~15 ms, paid once per
+    failed run with `retry_on`, and once per distinct error: failures often repeat theirs.)"""
     try:
-        return re.search(pattern, run.error) is not None
-    except re.error:
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", _MATCH], input=json.dumps([pattern, text]).encode(),
+                              capture_output=True, timeout=MATCH_LIMIT_S, check=False)
+    except (subprocess.TimeoutExpired, OSError):
         return False
+    return done.returncode == 0
