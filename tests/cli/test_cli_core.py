@@ -222,6 +222,12 @@ def test_with_several_workspaces_the_named_tasks_pick_one(project: Path, capsys:
     assert code == 1 and "workspaces other, train" in err and "choose one with -w" in err
 
 
+def test_runner_stop_tasks_is_a_flag_not_task_names(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `--tasks` of `runner stop` is a flag: read as the task names of the command, it was a TypeError
+    code, _, err = run_cli(project, capsys, "runner", "stop", "--tasks")
+    assert code == 0 and "Traceback" not in err
+
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err

@@ -223,7 +223,10 @@ def _task_names(args: argparse.Namespace, word: str | None) -> tuple[str, ...]:
     """The live tasks a command names: with several workspaces and no -w, they say which one."""
     if word == "restore":  # names in the trash
         return ()
-    given = getattr(args, "tasks", None) or [getattr(args, key) for key in ("task", "a", "b") if hasattr(args, key)]
+    given = [getattr(args, key, None) for key in ("task", "a", "b")]
+    tasks = getattr(args, "tasks", None)
+    if isinstance(tasks, list):  # (`runner stop --tasks` is a flag)
+        given.extend(tasks)
     return tuple(dict.fromkeys(name for name in given if isinstance(name, str)))
 
 
