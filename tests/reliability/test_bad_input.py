@@ -158,6 +158,9 @@ CASES: list[Case] = [
     # a value of megabytes was quoted whole in the error line
     Case("spec-long-key", ("gen", "spec.yaml"), 1, r"unknown parameter 'x+…\[1,003 characters\]…x+': the script",
          spec="x" * 1000 + ": 1\n"),
+    # a mapping under a parameter became a section of its own: created, and every run failed
+    Case("spec-mapping-for-a-float", ("gen", "spec.yaml", "--run"), 1, r"lr: \{a: \{b: 1\}\} is not a number",
+         spec="lr: {a: {b: 1}}\n"),
     Case("spec-huge-choice", ("gen", "spec.yaml"), 1, r"'x+…\[3,000,002 characters\]…x+' is not one of the choices \(adam, sgd\)",
          spec="opt: " + "x" * 3_000_000 + "\n"),
     Case("spec-is-directory", ("gen", "."), 1, "cannot read"),

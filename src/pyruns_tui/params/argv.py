@@ -222,6 +222,10 @@ class LaunchCheck:
         self.builder = _Builder(sp)
         self.defaults = sp.defaults()
 
+    def declares(self, key: object) -> bool:
+        """Whether `key` is one of the script's parameters (whose values the launch passes)."""
+        return self.sp.kind != "pyruns_load" and key in self.defaults
+
     def problem(self, key: str, value: Any) -> str | None:
         """Why `value` cannot be passed for the script's parameter `key`, as `build_argv` would
         say it (without the key); None when it can, or when `key` is none of the script's."""

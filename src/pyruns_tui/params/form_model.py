@@ -220,7 +220,9 @@ def build_form(
         items: list[FieldModel | SectionModel] = []
         for key, value in mapping.items():
             path = prefix + (str(key),)
-            if isinstance(value, Mapping) and value:
+            # a mapping is a section, but not under a parameter of the script: that one takes a flat value
+            # (`lr: {a: 1}`), and its field says the launch could not pass it
+            if isinstance(value, Mapping) and value and not (launch is not None and not prefix and launch.declares(key)):
                 items.append(SectionModel(title=str(key), items=tuple(build(value, path)), mapping=True))
                 continue
             default = get_path(defaults, path, value)
