@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import psutil
@@ -74,3 +75,59 @@ def test_a_state_file_lands_in_its_folder_moved_made_again_or_nowhere(tmp_path: 
         assert not (tmp_path / "ws").exists()
     finally:
         folder.close()
+
+
+def _script_project(path: Path) -> Path:
+    from pyruns_tui.cli import main
+
+    path.mkdir()
+    (path / "train.py").write_text("print('ran', __file__)\n")
+    assert main(["-C", str(path), "init", "train.py"]) == 0
+    (path / "one.yaml").write_text("{}\n")
+    assert main(["-C", str(path), "gen", "one.yaml", "-n", "t"]) == 0
+    return path
+
+
+def _run(project: Path, *names: str) -> str:
+    """Run the tasks to their end; the last run's log of the first."""
+    from pyruns_tui.cli import main
+
+    try:
+        assert main(["-C", str(project), "run", *names, "--wait"]) == 0
+    finally:
+        main(["-C", str(project), "runner", "stop"])
+    store = TaskStore(Layout(root=project / "_pyruns_", name="train"))
+    task = store.get(names[0])
+    return (store.layout.task_dir(names[0]) / task.runs[-1].log).read_text()
+
+
+def test_a_copied_project_runs_its_own_script_and_a_moved_one_runs_at_all(tmp_path: Path) -> None:
+    # the script was recorded as an absolute path only: a copy of the project ran the original's
+    # script (edited in the copy, the edit never ran) and `init` there said the workspace belonged
+    # to the original; a moved project's tasks failed with "script ... does not exist" for ever
+    from pyruns_tui.cli import main
+
+    original = _script_project(tmp_path / "original")
+    assert "original/train.py" in _run(original, "t")
+    subprocess.run(["cp", "-a", str(original), str(tmp_path / "copy")], check=True)  # (as a user copies it: FIFOs too)
+    copy = tmp_path / "copy"
+    assert f"ran {copy / 'train.py'}" in _run(copy, "t")
+    assert main(["-C", str(copy), "init", "train.py"]) == 0  # not "belongs to .../original/train.py"
+    assert main(["-C", str(copy), "gen", "one.yaml", "-n", "u"]) == 0
+    assert f"ran {copy / 'train.py'}" in _run(copy, "u")
+    (tmp_path / "original").rename(tmp_path / "moved")
+    assert f"ran {tmp_path / 'moved' / 'train.py'}" in _run(tmp_path / "moved", "t")
+
+
+def test_a_task_recorded_before_is_run_from_the_moved_project_once_init_ran_there(tmp_path: Path) -> None:
+    from pyruns_tui.cli import main
+
+    project = _script_project(tmp_path / "old")
+    info = project / "_pyruns_" / "train" / "tasks" / "t" / "task_info.json"
+    record = json.loads(info.read_text())
+    del record["script_in_project"]  # as written by earlier versions
+    info.write_text(json.dumps(record))
+    project.rename(tmp_path / "new")
+    new = tmp_path / "new"
+    assert main(["-C", str(new), "init", "train.py"]) == 0
+    assert f"ran {new / 'train.py'}" in _run(new, "t")

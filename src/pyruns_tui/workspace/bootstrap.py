@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 from pyruns_tui.errors import PyrunsError, WorkspaceError
 from pyruns_tui.workspace import layout as L
 from pyruns_tui.workspace.fsio import NotRegularFile, atomic_write_json, atomic_write_text, read_json, read_text
-from pyruns_tui.workspace.layout import Layout, find_root
+from pyruns_tui.workspace.layout import SCRIPT_IN_PROJECT, Layout, find_root, script_here, script_in_project
 from pyruns_tui.workspace.model import SCHEMA_VERSION, now_iso
 from pyruns_tui.workspace.names import is_plain_entry
 from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT
@@ -19,6 +20,8 @@ from pyruns_tui.workspace.settings import DEFAULT_SETTINGS_TEXT
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
+
+    from pyruns_tui.workspace.model import Task
 
 SHELL_DEFAULT_TEXT = """\
 # Shell workspace: `command` is a template whose {key} placeholders are filled from `params`.
@@ -44,6 +47,10 @@ class ScriptInfo:
     warnings: list[str] = field(default_factory=list)  # what extraction did not understand, or read elsewhere
     files_read: list[str] = field(default_factory=list)  # modules read besides the script
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def script_at(self, layout: Layout) -> str | None:
+        """The workspace's script where its project is now (`layout.script_here`)."""
+        return script_here(self.script, self.extra, layout.project_dir)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -118,6 +125,19 @@ def read_script_info(layout: Layout) -> ScriptInfo:
         raise DamagedScriptInfo(f"{layout.script_info} is not valid JSON") from exc
     except (ValueError, TypeError) as exc:
         raise DamagedScriptInfo(f"{layout.script_info} is damaged ({exc})") from exc
+
+
+def task_script(layout: Layout, task: Task) -> str | None:
+    """The script a task runs, where its project is now (`layout.script_here`). A task recorded
+    before scripts were recorded within their project, whose script is gone from its old place,
+    runs the workspace's script of the same name (`init` in the moved project records it there)."""
+    script = script_here(task.script, task.extra, layout.project_dir)
+    if script and SCRIPT_IN_PROJECT not in task.extra and not os.path.exists(script):
+        with contextlib.suppress(OSError, ValueError, PyrunsError):
+            current = read_script_info(layout).script_at(layout)
+            if current and Path(current).name == Path(script).name:
+                return current
+    return script
 
 
 def write_script_info(layout: Layout, info: ScriptInfo) -> None:
@@ -209,15 +229,19 @@ def init_workspace(
             existing = read_script_info(layout)
         except DamagedScriptInfo as exc:  # written anew below; a symlink or FIFO in its place is refused
             damaged = exc.problem
-        if existing and existing.script and Path(existing.script) != script.resolve() and Path(existing.script).exists():
-            raise WorkspaceError(
-                f"workspace {layout.name!r} belongs to {existing.script}; name this one with -w NAME"
-            )
+        owner = existing.script_at(layout) if existing else None  # (in a copied project: the copy's)
+        if owner and Path(owner) != script.resolve() and Path(owner).exists():
+            raise WorkspaceError(f"workspace {layout.name!r} belongs to {owner}; name this one with -w NAME")
     _ensure_dirs(layout)
 
     generated = config_default_text(params) if config_text is None else config_text
     info = existing or ScriptInfo(script=None, kind=params.kind)
     info.script = str(script.resolve())
+    inside = script_in_project(info.script, layout.project_dir)
+    if inside is None:
+        info.extra.pop(SCRIPT_IN_PROJECT, None)
+    else:
+        info.extra[SCRIPT_IN_PROJECT] = inside
     info.kind = params.kind
     info.params = [p.to_dict() for p in params.params]
     info.subcommand = params.subcommand

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pyruns_tui.contracts import CONFIG_DEFAULT, METRICS_FILE, PYRUNS_DIR, SUMMARY_FILE
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 SETTINGS_FILE = "_pyruns_settings.yaml"
 SHELL_WORKSPACE = "_shell_"
@@ -23,6 +28,36 @@ PROGRESS = "progress.json"
 LOCK_FILE = ".lock"
 RUNNER_DIR = ".runner"
 CACHE_FILE = ".scan_cache.json"
+
+
+SCRIPT_IN_PROJECT = "script_in_project"  # key of task_info.json and script_info.json, next to `script`
+
+
+def script_in_project(script: str, project_dir: Path) -> str | None:
+    """`script`'s path relative to the project (POSIX), when the script lies inside it."""
+    import os
+
+    try:
+        rel = Path(os.path.realpath(script)).relative_to(os.path.realpath(project_dir))
+    except ValueError:
+        return None
+    return rel.as_posix()
+
+
+def script_here(script: str | None, record: Mapping[str, Any], project_dir: Path) -> str | None:
+    """The script a record (a task's or the workspace's `extra`) runs, where the project is now.
+
+    Records hold the script's absolute path, and, when it lay inside the project, its path within
+    the project (SCRIPT_IN_PROJECT): a project copied or moved runs its own script from there (a
+    copy ran the original project's script; a moved one failed for ever). A script from outside the
+    project stays where it was.
+    """
+    inside = record.get(SCRIPT_IN_PROJECT)
+    if isinstance(inside, str) and inside:
+        rel = PurePosixPath(inside)
+        if not rel.is_absolute() and ".." not in rel.parts:
+            return str(project_dir.joinpath(*rel.parts))
+    return script
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pyruns_tui.workspace.fsio import (
     write_all,
 )
 from pyruns_tui.workspace.gc_pause import bulk_load
-from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.layout import Layout, script_in_project
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
@@ -465,6 +465,8 @@ class TaskStore:
 
         for item in new:
             validate_name(item.name)
+        inside = script_in_project(script, self.layout.project_dir) if script else None
+        where = {L.SCRIPT_IN_PROJECT: inside} if inside else {}  # a copied or moved project runs its own script
         staging_name = f".staging-{os.getpid()}-{os.urandom(4).hex()}"
         staging = os.path.join(self._tasks_dir, staging_name)
         with self.lock():
@@ -482,7 +484,7 @@ class TaskStore:
                         name = unique_name(item.name, taken)
                         taken.add(name)
                         task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
-                                    gpu_mem_mb=item.gpu_mem_mb)
+                                    gpu_mem_mb=item.gpu_mem_mb, extra=dict(where))
                         configs[name] = item.config
                         files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
                         if item.command is not None:

@@ -39,7 +39,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if task.error:
         say(f"error:   {task.error}")
     say(f"created: {task.created_at}")
-    say(f"kind:    {task.task_kind}  script: {task.script or '-'}")
+    from pyruns_tui.workspace.bootstrap import task_script
+
+    say(f"kind:    {task.task_kind}  script: {task_script(store.layout, task) or '-'}")  # (where the project is now)
     if task.after:
         say(f"after:   {', '.join(task.after)}")
     dependents = [t.name for t in store.scan() if task.name in t.after]

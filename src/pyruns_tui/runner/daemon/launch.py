@@ -18,6 +18,7 @@ from typing import Any
 
 from pyruns_tui.contracts import CONFIG_ENV, DROPPED_ENV, PTY_COLUMNS, PTY_ROWS, TASK_DIR_ENV
 from pyruns_tui.errors import PyrunsError, RunnerError
+from pyruns_tui.workspace.bootstrap import task_script
 from pyruns_tui.workspace.layout import CONFIG_YAML, Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.settings import Settings
@@ -80,16 +81,18 @@ def task_argv(
         if not command:
             raise RunnerError(f"task {task.name!r}: config.sh is empty; nothing to run")
         return [base_env.get("SHELL") or "/bin/sh", "-c", command]
-    if not task.script:
+    script = task_script(store.layout, task)
+    if not script:
         raise RunnerError(f"task {task.name!r} has no script; recreate it from a workspace with a script")
-    if not Path(task.script).is_file():
-        raise RunnerError(f"task {task.name!r}: script {task.script} does not exist")
+    if not Path(script).is_file():
+        raise RunnerError(f"task {task.name!r}: script {script} does not exist (a project moved? run "
+                          "`pyr-tui init SCRIPT.py` where it is now)")
     if kind == "argparse":
         from pyruns_tui.params.argv import build_argv
 
-        return [python, task.script, *build_argv(store.load_config(task.name), params.get())]
+        return [python, script, *build_argv(store.load_config(task.name), params.get())]
     if kind in ("pyruns_load", "plain"):
-        return [python, task.script]
+        return [python, script]
     raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
 
 
@@ -146,7 +149,7 @@ def build_launch(
         argv=tuple(argv),
         env=task_env(base, layout, task, settings, gpus),
         cwd=layout.project_dir,
-        repo_dir=repo_dir(layout, task.script, task.task_kind),
+        repo_dir=repo_dir(layout, task_script(layout, task), task.task_kind),
     )
 
 
@@ -166,4 +169,4 @@ def workspace_repo_dir(layout: Layout) -> Path | None:
         info = read_script_info(layout)
     except (OSError, ValueError, PyrunsError):
         return None
-    return repo_dir(layout, info.script, info.kind)
+    return repo_dir(layout, info.script_at(layout), info.kind)
