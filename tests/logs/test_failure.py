@@ -224,3 +224,47 @@ def test_traceback_near_walks_blocks_forward_and_backward_reading_few_lines() ->
     assert traceback_near(line_at, len(lines), second.start - 1, forward=False) == first
     assert traceback_near(line_at, len(lines), first.start - 1, forward=False) is None
     assert traceback_near(line_at, 0, 0) is None
+
+
+def test_a_script_that_does_not_compile_is_its_syntax_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Python prints no `Traceback (most recent call last):` for the main script: it was `exit code 1`
+    script = tmp_path / "train.py"
+    script.write_text("import sys\nprint('lr', sys.argv\n")
+    lines = list(iter_plain_lines(record_pty([sys.executable, str(script)])))
+    summary = summarize_failure(lines, exit_code=1, signal_number=None)
+    assert summary.error == "SyntaxError: '(' was never closed" and summary.line is not None
+    [block] = find_tracebacks(lines)
+    assert block.text(lines)[0].startswith('  File "') and block.text(lines)[-1] == summary.error
+    bad_indent = tmp_path / "indent.py"
+    bad_indent.write_text("if True:\nprint('x')\n")
+    lines = list(iter_plain_lines(record_pty([sys.executable, str(bad_indent)])))
+    assert summarize_failure(lines, exit_code=1, signal_number=None).error.startswith("IndentationError: ")
+
+
+def test_a_cleanup_failing_after_the_crash_is_not_the_cause() -> None:
+    # wandb, tensorboard writers and dataloaders often fail in an atexit hook or a __del__ after
+    # the real crash; Python prints "Exception ignored in ..." and that traceback came last
+    code = ("import atexit\n"
+            "def cleanup():\n    raise RuntimeError('wandb: run finish failed')\n"
+            "atexit.register(cleanup)\n"
+            "raise ValueError('bad shape (3, 4) vs (4, 5)')\n")
+    lines, summary = _summary(code)
+    assert any(line.startswith("Exception ignored in") for line in lines), lines
+    assert summary.error == "ValueError: bad shape (3, 4) vs (4, 5)"
+
+
+def test_torchrun_names_the_childs_error_not_its_own() -> None:
+    # torchrun's own traceback (ChildFailedError, an empty message) came last: every distributed
+    # failure grouped as one cause, `...ChildFailedError:` with its colon
+    code = ("import sys\nprint('Traceback (most recent call last):\\n  File \"train.py\", line 5, in <module>\\n"
+            "    main()\\nValueError: invalid learning rate\\n[2024-05-01 10:00:00,000] torch.distributed.elastic"
+            ".multiprocessing.api: [ERROR] failed (exitcode: 1) local_rank: 0\\nTraceback (most recent call last):\\n"
+            "  File \"/usr/bin/torchrun\", line 8, in <module>\\n    sys.exit(main())\\n"
+            "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: \\n=====\\ntrain.py FAILED', "
+            "file=sys.stderr)\nsys.exit(1)\n")
+    lines, summary = _summary(code)
+    assert summary.error == "ValueError: invalid learning rate"
+    only_launcher = [line for line in lines if "ValueError" not in line and "main()" not in line]
+    launcher = summarize_failure(only_launcher, exit_code=1, signal_number=None).error
+    assert launcher == "torch.distributed.elastic.multiprocessing.errors.ChildFailedError"
+    assert error_cause(launcher) == "ChildFailedError"

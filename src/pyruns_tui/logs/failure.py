@@ -24,6 +24,12 @@ _EXCEPTION_RE = re.compile(r"^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$")
 _GROUP_PREFIX_RE = re.compile(r"^\s*[|+](?:-[-+]*[^|]*)?\s?")
 _OWN_PREFIX_RE = re.compile(r"\s*(?:\+ )?(?:Exception Group )?")  # a traceback's own indent, not a bar
 _ARGPARSE_RE = re.compile(r"^\S+: error: \S")
+# a script that does not compile: `  File "x.py", line 5`, the code, a caret, `SyntaxError: ...`; no head
+_FILE_LINE_RE = re.compile(r'^  File "[^"]*", line \d+')
+_SYNTAX_RE = re.compile(r"^(?:SyntaxError|IndentationError|TabError)(?:: .*)?$")
+SYNTAX_LINES = 8
+IGNORED = "Exception ignored in"  # Python's line before a traceback it printed and went on from (atexit, __del__)
+LAUNCHER_ERRORS = ("ChildFailedError",)  # torchrun's own traceback, after the failed child's
 MAX_FRAME_LINES = 5000  # a traceback longer than this is not followed to its end
 MAX_ERROR_CHARS = 300  # the stored error line is cut here
 TAIL_LINES = 40  # crash markers without a traceback are looked for in this many last lines
@@ -104,8 +110,10 @@ def _exception_at(lines: Sequence[str], start: int, group: bool) -> int | None:
 
 
 def _error_text(line: str, group: bool) -> str:
-    text = _GROUP_PREFIX_RE.sub("", line, count=1) if group else line
-    return _cut(text.strip())
+    text = (_GROUP_PREFIX_RE.sub("", line, count=1) if group else line).strip()
+    if text.endswith(":") and _EXCEPTION_RE.match(text):  # an empty message: `ChildFailedError:`
+        text = text[:-1]
+    return _cut(text)
 
 
 def _cut(text: str) -> str:
@@ -145,12 +153,28 @@ def _block_at(lines: Sequence[str], start: int) -> Traceback | None:
     return Traceback(start, end, _error_text(lines[exception], group), exception, column)
 
 
+def _syntax_block_at(lines: Sequence[str], start: int) -> Traceback | None:
+    """The block Python prints for a script it cannot compile, starting at line `start`: no
+    traceback head, `  File "train.py", line 5`, the code and a caret, then `SyntaxError: ...`."""
+    if not _FILE_LINE_RE.match(lines[start]):
+        return None
+    for i in range(start + 1, min(len(lines), start + SYNTAX_LINES)):
+        if _SYNTAX_RE.match(lines[i]):
+            return Traceback(start, i + 1, _cut(lines[i].strip()), i)
+        if not _indented(lines[i]):
+            return None
+    return None
+
+
 def find_tracebacks(lines: Sequence[str]) -> list[Traceback]:
-    """Every Python traceback block in `lines`, in order (a chained one is one block)."""
+    """Every Python traceback block in `lines`, in order (a chained one is one block; the lines
+    of a script that did not compile are one too)."""
     found: list[Traceback] = []
     i = 0
     while i < len(lines):
-        block = _block_at(lines, i) if TRACEBACK_HEAD in lines[i] else None
+        line = lines[i]
+        block = _block_at(lines, i) if TRACEBACK_HEAD in line else (
+            _syntax_block_at(lines, i) if line.startswith('  File "') else None)
         if block is None:
             i += 1
             continue
@@ -242,7 +266,7 @@ def summarize_failure(lines: Sequence[str], *, exit_code: int | None, signal_num
         return FailureSummary(signal_error(shell_signal))
     tracebacks = find_tracebacks(lines)
     if tracebacks:
-        last = tracebacks[-1]
+        last = _cause(lines, tracebacks)
         return FailureSummary(last.error, first_line + last.start)
     tail = _last_text(lines)
     for line in reversed(tail):
@@ -258,6 +282,18 @@ def summarize_failure(lines: Sequence[str], *, exit_code: int | None, signal_num
     if signal_number is not None:
         return FailureSummary(signal_error(signal_number))
     return FailureSummary(f"exit code {exit_code}" if exit_code is not None else "failed")
+
+
+def _cause(lines: Sequence[str], tracebacks: Sequence[Traceback]) -> Traceback:
+    """The traceback that ended the run: the last one, but not one Python printed and went on from
+    (`Exception ignored in atexit callback`: a cleanup failing after the crash), nor a launcher's
+    own when the child's is above it (torchrun's `ChildFailedError` after the rank's error)."""
+    def ignored(block: Traceback) -> bool:
+        return block.start > 0 and lines[block.start - 1].lstrip().startswith(IGNORED)
+
+    kept = [block for block in tracebacks if not ignored(block)] or list(tracebacks)
+    children = [block for block in kept if not any(name in block.error for name in LAUNCHER_ERRORS)]
+    return (children or kept)[-1]
 
 
 def error_cause(error: str) -> str:
