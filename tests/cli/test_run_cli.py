@@ -29,6 +29,19 @@ def test_log_of_a_task_that_could_not_start_says_why(project: Project, capsys: p
     assert err.count("\n") == 1 and "has not run yet (status failed: " in err and "config.sh is empty" in err, err
 
 
+def test_a_task_that_failed_before_a_run_counts_in_by_error_and_error_search(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # it had a reason but no run, so no `error`: `ls --by-error` said "(no failed task with an error)"
+    names = [project.add(f"empty{i}", command=" ") for i in range(2)]
+    assert project.cli("run", *names, "--wait") == 1
+    capsys.readouterr()
+    assert project.cli("ls", "--by-error", "--json") == 0
+    groups = json.loads(capsys.readouterr().out)
+    assert groups == [{"cause": "config.sh is empty; nothing to run", "count": 2, "tasks": names}], groups
+    assert project.cli("ls", "error:empty", "--json") == 0
+    assert [t["name"] for t in json.loads(capsys.readouterr().out)] == names
+
+
 def test_run_of_an_unknown_task_is_an_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     assert project.cli("run", "nope") == 1
     assert "no task named 'nope'" in capsys.readouterr().err

@@ -268,3 +268,11 @@ def test_torchrun_names_the_childs_error_not_its_own() -> None:
     launcher = summarize_failure(only_launcher, exit_code=1, signal_number=None).error
     assert launcher == "torch.distributed.elastic.multiprocessing.errors.ChildFailedError"
     assert error_cause(launcher) == "ChildFailedError"
+
+
+def test_an_interpreter_that_cannot_start_is_named() -> None:
+    # the supervisor writes why the exec failed (settings `python:` wrong, a shell missing), then
+    # exits 127: the error was `exit code 127`
+    line = "pyruns: cannot start '/nonexistent/python': [Errno 2] No such file or directory: '/nonexistent/python'"
+    summary = summarize_failure([line], exit_code=127, signal_number=None)
+    assert summary.error == line.removeprefix("pyruns: ")

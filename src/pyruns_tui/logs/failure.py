@@ -28,6 +28,7 @@ _ARGPARSE_RE = re.compile(r"^\S+: error: \S")
 _FILE_LINE_RE = re.compile(r'^  File "[^"]*", line \d+')
 _SYNTAX_RE = re.compile(r"^(?:SyntaxError|IndentationError|TabError)(?:: .*)?$")
 SYNTAX_LINES = 8
+_EXEC_FAILED_RE = re.compile(r"^pyruns: (cannot start .*)$")  # the supervisor's word when the exec failed (127)
 IGNORED = "Exception ignored in"  # Python's line before a traceback it printed and went on from (atexit, __del__)
 LAUNCHER_ERRORS = ("ChildFailedError",)  # torchrun's own traceback, after the failed child's
 MAX_FRAME_LINES = 5000  # a traceback longer than this is not followed to its end
@@ -270,6 +271,9 @@ def summarize_failure(lines: Sequence[str], *, exit_code: int | None, signal_num
         return FailureSummary(last.error, first_line + last.start)
     tail = _last_text(lines)
     for line in reversed(tail):
+        exec_failed = _EXEC_FAILED_RE.match(line)
+        if exec_failed:  # `settings.python` or a shell missing
+            return FailureSummary(_cut(exec_failed.group(1)))
         if _CUDA_OOM_RE.search(line):
             return FailureSummary(CUDA_OOM)
         if _NCCL_RE.search(line):

@@ -269,9 +269,17 @@ class Task:
 
     @property
     def error(self) -> str | None:
-        """Why a failed task failed (its last run's `error`); None unless it is failed."""
+        """Why a failed task failed (its last run's `error`); None unless it is failed. A task
+        that failed before a run of it started (its script gone, a config the launch refuses, more
+        GPUs than there are) has its reason, so `ls --by-error` and `error:` find it too."""
+        if self.status is not Status.FAILED:
+            return None
         run = self.last_run
-        return run.error if run is not None and self.status is Status.FAILED else None
+        if run is None or run.status is not Status.FAILED:
+            own = f"task {self.name!r}: "  # (the launch's words name the task: grouped, they would not be one cause)
+            reason = self.reason
+            return reason[len(own):] if reason and reason.startswith(own) else reason
+        return run.error
 
     def duration_s(self, now: float | None = None) -> float | None:
         """Duration of the last run; a running run counts up to `now`."""
