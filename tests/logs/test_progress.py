@@ -70,6 +70,15 @@ def test_a_counter_in_a_bars_description_is_the_outer_loop() -> None:
     assert first.eta_s == round(25 / 4.8 + 40 / 4.8, 3)  # this epoch's rest, then one more
 
 
+def test_two_counters_on_one_line_nest_left_to_right() -> None:
+    # `\rEpoch {e}/{E} step {i}/{N}` was read as its epoch alone: 66 % half-way through epoch 2 of 3
+    for line in ("Epoch 2/3 step 15/100 loss=0.0667", "epoch 2/3 | batch 15/100"):
+        progress = read_progress([line])
+        assert progress is not None and progress.progress == (1 + 15 / 100) / 3, line
+    assert read_progress(["Epoch 2/3 step 15/100"]).label == "Epoch 2/3 · step 15/100"  # type: ignore[union-attr]
+    assert read_progress(["step 15/100"]).progress == 0.15  # type: ignore[union-attr]
+
+
 def test_a_printed_counter_at_its_last_step_still_counts_the_steps_before() -> None:
     # `epoch 10/10` is in its tenth epoch: 9 done, not 10 (it was taken as finished and dropped)
     progress = read_progress(["epoch 10/10", "train:  50%|█████     | 5/10 [00:05<00:05,  1.00it/s]"])

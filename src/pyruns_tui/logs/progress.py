@@ -14,7 +14,8 @@ earliest still-unfinished indicator of another kind (kind = its description with
 its total), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
 both combine: progress = (outer steps done + inner fraction) / outer total. A printed counter
 names the step in progress (`epoch 3/10`: 2 done), a bar the steps done.
-A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`) is an outer indicator of its own.
+A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a
+line without a bar (`Epoch 2/3 step 15/100`), is an outer indicator of its own.
 """
 
 from __future__ import annotations
@@ -91,8 +92,16 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     """The progress indicator on `line`, or None."""
     bar = _BAR_RE.search(line)
     # a drawn bar counts its own steps, after it (`epoch 1/2:  38%|███▊  | 15/40`); before it, only
-    # without one after (Keras' `5/20 [=====>....]`)
-    counter = (_first_counter(line, bar.end()) if bar else None) or _first_counter(line)
+    # without one after (Keras' `5/20 [=====>....]`); without a bar, the last counter of the line is
+    # the innermost (`Epoch 2/3 step 15/100`: the step; the epoch is an outer indicator)
+    counters = _counters(line)
+    after_bar = [c for c in counters if bar is not None and c[2] >= bar.end()]
+    if after_bar:
+        counter: tuple[float, float, int] | None = after_bar[0]
+    elif counters:
+        counter = counters[0] if bar is not None else counters[-1]
+    else:
+        counter = None
     percent = _PERCENT_RE.search(line)
     n: float | None
     total: float | None
@@ -121,13 +130,15 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
     return Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
 
 
-def _first_counter(line: str, pos: int = 0) -> tuple[float, float, int] | None:
-    for match in _N_OF_M_RE.finditer(line, pos):
+def _counters(line: str) -> list[tuple[float, float, int]]:
+    """Every `n/total` counter of the line: (n, total, where it starts)."""
+    found = []
+    for match in _N_OF_M_RE.finditer(line):
         n = float(match[1]) * _SCALE[match[2]]
         total = float(match[3]) * _SCALE[match[4]]
         if 0 < total and n <= total:
-            return n, total, match.start()
-    return None
+            found.append((n, total, match.start()))
+    return found
 
 
 def _percent_only(line: str, index: int, percent: re.Match[str]) -> Indicator | None:
@@ -174,35 +185,41 @@ def _times(line: str, n: float | None, total: float | None) -> tuple[float | Non
 
 
 def find_indicators(lines: Sequence[str]) -> list[Indicator]:
-    """Every indicator on `lines`, in line order: a bar whose description holds a counter
-    (tqdm's `desc=f"epoch {e}/{n}"`) is two, the counter outside the bar."""
-    found = []
+    """Every indicator on `lines`, in line order: a line with counters outside its innermost one
+    (tqdm's `desc=f"epoch {e}/{n}"`, `Epoch 2/3 step 15/100`) gives those first (`_outer_counters`)."""
+    found: list[Indicator] = []
     for index, line in enumerate(lines):
         if line:
             indicator = find_indicator(line, index)
             if indicator is not None:
-                outer = _description_counter(line, index) if indicator.is_bar else None
-                if outer is not None:  # the bar's label without the counter said first
-                    found.append(outer)
+                outer = _outer_counters(line, index, indicator.is_bar)
+                if outer and indicator.is_bar:  # the bar's label without the counter said first
                     indicator = replace(indicator, label=indicator.label.rsplit(" ", 1)[-1])
-                found.append(indicator)
+                found.extend((*outer, indicator))
     return found
 
 
-def _description_counter(line: str, index: int) -> Indicator | None:
-    """The printed counter in the description of a bar that has its own count (`epoch 1/2`)."""
-    bar = _BAR_RE.search(line)
-    if bar is None or _first_counter(line, bar.end()) is None:
-        return None
-    percent = _PERCENT_RE.search(line)
-    counter = _first_counter(line[:min(bar.start(), percent.start() if percent else bar.start())])
-    if counter is None:
-        return None
-    n, total, start = counter
-    word = _WORD_BEFORE_RE.search(line[:start])
-    desc = word[1] if word else ""
-    label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
-    return Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False)
+def _outer_counters(line: str, index: int, is_bar: bool) -> list[Indicator]:
+    """The printed counters of a line outside its innermost indicator: in the description of a bar
+    that has its own count (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a line
+    without a bar (`Epoch 2/3 step 15/100`)."""
+    counters = _counters(line)
+    if is_bar:
+        bar = _BAR_RE.search(line)
+        if bar is None or not any(c[2] >= bar.end() for c in counters):
+            return []
+        percent = _PERCENT_RE.search(line)
+        end = min(bar.start(), percent.start() if percent else bar.start())
+        outer = [c for c in counters if c[2] < end]
+    else:
+        outer = counters[:-1]
+    found = []
+    for n, total, start in outer:
+        word = _WORD_BEFORE_RE.search(line[:start])
+        desc = word[1] if word else ""
+        label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
+        found.append(Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False))
+    return found
 
 
 def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> Progress | None:
