@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -196,10 +197,28 @@ def test_a_non_loopback_address_warns(project: Path) -> None:
         assert proc.stderr is not None
         warning = proc.stderr.readline()
         assert "warning" in warning and "0.0.0.0" in warning
-        assert proc.stdout is not None and "http://0.0.0.0:" in proc.stdout.readline()  # serving
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" at ", 1)[1].strip()  # serving, on every address: loopback too
+        assert url.startswith("http://127.0.0.1:") and http_status(url) == 200
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+
+
+def test_the_url_and_the_tunnel_printed_name_the_address_it_listens_on(project: Path) -> None:
+    # `--host ::1` printed `ssh -L P:127.0.0.1:P`, a tunnel to an address nobody listened on
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    served = start_serve(project, "--host", "::1")
+    try:
+        assert served.url.startswith("http://[::1]:") and http_status(served.url) == 200
+        port = served.url.split("]:", 1)[1].split("/", 1)[0]
+        assert served.proc.stdout is not None
+        assert f"ssh -L {port}:[::1]:{port} " in served.proc.stdout.readline()
+    finally:
+        stop_serve(served)
 
 
 def test_a_busy_port_is_one_clear_error(project: Path) -> None:

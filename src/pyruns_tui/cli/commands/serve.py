@@ -81,10 +81,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             "URL runs code as you; prefer the default 127.0.0.1 with `ssh -L`\n"
         )
 
+    # where a browser reaches it: the address it is bound to; one that stands for every address
+    # (0.0.0.0, ::) is reached on loopback too, which an ssh tunnel's far end can use
+    wildcard = args.host in ("0.0.0.0", "::", "")
+    at = ("::1" if args.host == "::" else "127.0.0.1") if wildcard else args.host
+    tunnel = (f"from a laptop: ssh -L {port}:{f'[{at}]' if ':' in at else at}:{port} THIS-HOST, then open the URL"
+              if wildcard or server.is_loopback(args.host) else "open the URL from a machine that can reach this host")
+
     def announce() -> None:
-        print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(args.host, port, token)}", flush=True)
-        print(f"pyr-tui: from a laptop: ssh -L {port}:127.0.0.1:{port} THIS-HOST, then open the URL; Ctrl+C stops",
-              flush=True)
+        print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(at, port, token)}", flush=True)
+        print(f"pyr-tui: {tunnel}; Ctrl+C stops", flush=True)
 
     server.serve(app_argv(ctx, layout.name, args), sock, token, f"pyruns-tui · {layout.name}", announce)
     print("pyr-tui: stopped serving (tasks keep running under the runner)", flush=True)
