@@ -98,3 +98,10 @@ def test_a_nul_byte_is_refused_with_one_line() -> None:
 def test_gen_refuses_before_writing(tmp_path: Path) -> None:
     with pytest.raises(GridError):
         plan_tasks({"command": "echo `{v}`", "params": {"v": escape_literal("x")}}, shell=True)
+
+
+def test_shell_braces_that_are_no_parameter_say_how_to_write_them() -> None:
+    # `awk '{print $1}'` in a template: "placeholder {print $1} has no parameter", and no word of `{{ }}`
+    with pytest.raises(GridError, match=r"has no parameter \(parameters: v\); write braces meant for the shell doubled"):
+        fill_command("echo a b | awk '{print $1}' {v}", {"v": 1})
+    assert fill_command("echo a b | awk '{{print $1}}' {v}", {"v": 1}) == "echo a b | awk '{print $1}' 1"

@@ -44,7 +44,8 @@ def fill_command(template: str, params: Mapping[str, Any]) -> str:
     def value_of(key: str) -> str | list[str]:
         if key not in flat:
             known = ", ".join(sorted(flat)) or "none"
-            raise GridError(f"command placeholder {{{key}}} has no parameter (parameters: {known})")
+            raise GridError(f"command placeholder {{{key}}} has no parameter (parameters: {known}); "
+                            "write braces meant for the shell doubled: awk '{{print $1}}', find -exec {{}}")
         value = flat[key]
         return [format_value(item) for item in value] if isinstance(value, list) else format_value(value)
 
