@@ -58,6 +58,18 @@ def test_a_request_larger_than_the_machine_fails_with_the_reason(project: Projec
     assert task.status is Status.FAILED and task.reason == "needs 3 GPUs but only 2 can be used (gpu_ids)"
 
 
+def test_more_memory_than_any_gpu_has_fails_and_holds_back_nothing(project: Project, two_gpus: None) -> None:
+    # `--gpu-mem 100000` on 24 GB cards (MB taken for GB) waited for ever as "waiting for 1 GPU"
+    # and every GPU task queued after it waited behind it
+    huge = project.add("huge", SHOW, gpus=1)
+    after = project.add("after", SHOW, gpus=1)
+    control.queue(project.store, [huge], gpu_mem_mb=100_000)
+    control.queue(project.store, [after])
+    tasks = project.wait(huge, after)
+    assert tasks[huge].status is Status.FAILED and "with 100000 MB free (gpu_mem_mb)" in (tasks[huge].reason or "")
+    assert tasks[after].status is Status.COMPLETED
+
+
 def test_without_gpus_tasks_run_on_cpu_and_cuda_is_left_alone(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "0")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "7")

@@ -67,6 +67,10 @@ class Placement(Ending):
             if need > len(devices) and not task.force:
                 self._fail_unstartable(task, f"needs {need} GPUs but only {len(devices)} can be used (gpu_ids)")
                 continue
+            too_big = _memory_never_fits(devices, need, task.gpu_mem_mb)
+            if too_big is not None and not task.force:  # it would wait for ever, and hold back the GPU queue
+                self._fail_unstartable(task, too_big)
+                continue
             picked = None
             if task.force or not gpu_blocked:
                 picked = G.assign_gpus(
@@ -307,3 +311,16 @@ class Placement(Ending):
             self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
         if wrote:
             self.wake()
+
+
+def _memory_never_fits(devices: list[G.GpuDevice], need: int, need_mem_mb: int | None) -> str | None:
+    """Why `need` GPUs with `need_mem_mb` free each can never be found among `devices` (fewer of them
+    have that much memory at all: `--gpu-mem 100000` on 24 GB cards, MB taken for GB), or None.
+    Devices whose size is unknown (0) may fit."""
+    if not need_mem_mb or any(d.mem_total_mb <= 0 for d in devices):
+        return None
+    if sum(1 for d in devices if d.mem_total_mb >= need_mem_mb) >= need:
+        return None
+    largest = max((d.mem_total_mb for d in devices), default=0.0)
+    gpus = f"{need} GPU{'s' if need > 1 else ''}"
+    return f"needs {gpus} with {need_mem_mb} MB free (gpu_mem_mb) but the largest usable GPU has {largest:.0f} MB"
