@@ -191,6 +191,26 @@ def test_a_trash_folder_that_is_a_symlink_is_refused(proj: Path, tmp_path: Path)
     _outside_unchanged(tmp_path, before)
 
 
+@pytest.mark.parametrize("linked", ["tasks", "tasks/.trash"])
+def test_a_tasks_folder_that_is_a_symlink_is_refused_by_every_command(proj: Path, tmp_path: Path, linked: str) -> None:
+    """As a symlinked workspace folder is: gen, the runner, rm and the rest wrote outside through it."""
+    folder = workspace(proj) / linked
+    if linked == "tasks":
+        folder.rename(tmp_path / "outside" / "tasks")  # the user's tasks, now outside
+    folder.symlink_to(os.path.relpath(tmp_path / "outside" / Path(linked).name, folder.parent))
+    (proj / "spec.yaml").write_text("seed: 5\n")
+    before = snapshot(tmp_path / "outside")
+    for args in (("gen", "spec.yaml", "-n", "x"), ("gen", "spec.yaml", "-n", "y", "--run"),
+                 ("run", "t_1-of-2", "--wait"), ("rm", "t_1-of-2"), ("restore", "t_1-of-2"), ("ls",),
+                 ("ls", "--trash"), ("show", "t_1-of-2"), ("note", "t_1-of-2", "x"), ("runner", "status"),
+                 ("init", "train.py"), ()):  # (): opening the TUI
+        result = pyr(proj, *args)
+        assert_clean_error(result, 1)
+        assert f"{Path(linked).name} is a symlink, not a folder; remove it" in result.err, (args, result.err)
+    _outside_unchanged(tmp_path, before)
+    assert folder.is_symlink()
+
+
 RUNNER_FOLLOWS_LOG_SYMLINKS = (
     "runner: the supervisor opens run_logs/runN.log with O_APPEND|O_CREAT and follows symlinks, so a "
     "planted run1.log (or run_logs dir) symlink makes it write task output outside the workspace; "

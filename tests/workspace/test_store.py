@@ -204,3 +204,19 @@ def test_the_parse_cache_is_saved_while_another_thread_fills_it(layout: Layout) 
     assert passes[0] >= 8
     store.save_cache()
     assert TaskStore(layout, disk_cache=True).load_config(names[0]) == {"i": 0}
+
+
+def test_a_tasks_folder_swapped_for_a_symlink_is_refused_at_the_next_write(store: TaskStore, tmp_path: Path) -> None:
+    make_tasks(store, 1)
+    outside = tmp_path / "outside"
+    store.layout.tasks_dir.rename(outside)
+    store.layout.tasks_dir.symlink_to(outside)
+    before = sorted(p.name for p in outside.iterdir())
+    for write in (lambda: make_tasks(store, 1, prefix="new"), lambda: store.trash(["t0"]),
+                  lambda: store.update("t0", lambda t: setattr(t, "notes", "n"))):
+        with pytest.raises(WorkspaceError, match=r"/tasks is a symlink, not a folder; remove it"):
+            write()
+    assert sorted(p.name for p in outside.iterdir()) == before
+    assert json.loads((outside / "t0" / "task_info.json").read_text())["notes"] == ""
+    with pytest.raises(WorkspaceError, match="tasks is a symlink, not a folder"):
+        TaskStore(store.layout)  # every face opens the workspace through a store

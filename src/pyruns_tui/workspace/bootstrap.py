@@ -175,6 +175,7 @@ def _sibling_config(script: Path, source: str) -> Path | None:
 
 def _ensure_dirs(layout: Layout) -> None:
     layout.tasks_dir.mkdir(parents=True, exist_ok=True)
+    layout.check_folders()  # an existing tasks/ that is a symlink: refused as by every other command
     if not layout.settings_file.exists():
         atomic_write_text(layout.settings_file, DEFAULT_SETTINGS_TEXT)
 

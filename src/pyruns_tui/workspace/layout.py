@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from pyruns_tui.contracts import CONFIG_DEFAULT, METRICS_FILE, PYRUNS_DIR, SUMMARY_FILE
+from pyruns_tui.errors import WorkspaceError
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
@@ -111,6 +113,16 @@ class Layout:
     @property
     def is_shell(self) -> bool:
         return self.name == SHELL_WORKSPACE
+
+    def check_folders(self) -> None:
+        """WorkspaceError when the workspace folder, its `tasks/` or `tasks/.trash` is a symlink:
+        tasks would be read, written, run and deleted wherever it leads. The one check of these
+        folders: TaskStore (every face, the runner) makes it when it opens a workspace and each
+        time it takes the lock; `init` when it makes them. A file in the workspace folder is
+        opened O_NOFOLLOW below it too (fsio.open_regular), with the same words."""
+        for folder in (self.workspace_dir, self.tasks_dir, self.trash_dir):
+            if os.path.islink(folder):
+                raise WorkspaceError(f"{folder} is a symlink, not a folder; remove it")
 
     def task_dir(self, name: str) -> Path:
         return self.tasks_dir / name

@@ -140,6 +140,7 @@ class TaskStore:
     """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
 
     def __init__(self, layout: Layout, *, disk_cache: bool = False) -> None:
+        layout.check_folders()  # a symlinked tasks/ would lead every read, write and move outside
         self.layout = layout
         self._tasks_dir = str(layout.tasks_dir)  # hot paths join strings, not Paths
         self._index = ScanIndex(layout.cache_file) if disk_cache else None
@@ -163,9 +164,13 @@ class TaskStore:
             raise WorkspaceError(f"no workspace {name!r} in {root} (run `pyr-tui init SCRIPT.py` first)")
         return cls(layout, disk_cache=disk_cache)
 
-    def lock(self) -> contextlib.AbstractContextManager[None]:
-        """Hold the workspace lock (re-entrant) around a read-modify-write."""
-        return self._lock.hold()
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the workspace lock (re-entrant) around a read-modify-write; WorkspaceError when
+        tasks/ (or .trash) has been replaced by a symlink since the store was opened."""
+        with self._lock.hold():
+            self.layout.check_folders()
+            yield
 
     def names(self) -> list[str]:
         """Folder names of the live (not trashed) tasks, unsorted."""
@@ -542,9 +547,7 @@ class TaskStore:
             for task in tasks:
                 if task.status.is_active:
                     raise WorkspaceError(f"task {task.name!r} is {task.status.value}; stop it before deleting")
-            if self.layout.trash_dir.is_symlink():
-                raise WorkspaceError(f"{self.layout.trash_dir} is a symlink; replace it with a folder")
-            self.layout.trash_dir.mkdir(exist_ok=True)
+            self.layout.trash_dir.mkdir(exist_ok=True)  # (not a symlink: the lock checked)
             for task in tasks:
                 trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
                 if task.name not in self._broken:
@@ -564,8 +567,7 @@ class TaskStore:
         with self.lock():
             for trash_name in trash_names:
                 source = self.layout.trashed_task_dir(trash_name)
-                if (not is_plain_entry(trash_name) or self.layout.trash_dir.is_symlink() or source.is_symlink()
-                        or not source.is_dir()):
+                if not is_plain_entry(trash_name) or source.is_symlink() or not source.is_dir():
                     raise WorkspaceError(f"no task named {trash_name!r} in the trash (see `pyr-tui ls --trash`)")
                 info_path = source / L.TASK_INFO
                 try:
