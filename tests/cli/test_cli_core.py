@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -136,6 +137,20 @@ def test_rm_restore_pin_note(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert [t["name"] for t in json.loads(run_cli(project, capsys, "ls", "--trash", "--json")[1])] == ["t_2-of-2"]
     assert run_cli(project, capsys, "restore", "t_2-of-2")[0] == 0
     assert len(json.loads(run_cli(project, capsys, "ls", "--json")[1])) == 2
+
+
+def test_a_stray_file_or_symlink_named_like_a_task_takes_the_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It made restore and gen fail with `Not a directory`, blaming .trash/<name> or tasks/."""
+    tasks = project / "_pyruns_" / "train" / "tasks"
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "stray")
+    assert run_cli(project, capsys, "rm", "stray")[0] == 0
+    (tasks / "stray").write_text("junk\n")
+    assert run_cli(project, capsys, "restore", "stray") == (0, "restored 1 task(s): stray_2\n", "")
+    assert run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "stray") == (0, "created 1 task stray_3\n", "")
+    (tasks / "dangle").symlink_to("/nonexistent")
+    assert run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "dangle") == (0, "created 1 task dangle_2\n", "")
+    assert (tasks / "stray").read_text() == "junk\n" and os.readlink(tasks / "dangle") == "/nonexistent"
+    assert "trashed_at" not in json.loads((tasks / "stray_2" / "task_info.json").read_text())
 
 
 def test_pin_param_becomes_a_column(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

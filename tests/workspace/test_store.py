@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -220,3 +221,96 @@ def test_a_tasks_folder_swapped_for_a_symlink_is_refused_at_the_next_write(store
     assert json.loads((outside / "t0" / "task_info.json").read_text())["notes"] == ""
     with pytest.raises(WorkspaceError, match="tasks is a symlink, not a folder"):
         TaskStore(store.layout)  # every face opens the workspace through a store
+
+
+def _strays(tasks: Path) -> dict[str, str]:
+    """A file, a dangling symlink, a symlink to a folder and an empty folder in tasks/, named like tasks."""
+    (tasks / "stray").write_text("junk\n")
+    (tasks / "dangle").symlink_to("/nonexistent")
+    (tasks.parent / "elsewhere").mkdir()
+    (tasks / "linked").symlink_to(tasks.parent / "elsewhere")
+    (tasks / "emptydir").mkdir()
+    return {"stray": "file", "dangle": "/nonexistent", "linked": str(tasks.parent / "elsewhere"), "emptydir": "dir"}
+
+
+def _unchanged(tasks: Path, strays: dict[str, str]) -> None:
+    assert (tasks / "stray").read_text() == "junk\n"
+    for name in ("dangle", "linked"):
+        assert os.readlink(tasks / name) == strays[name]
+    assert os.listdir(tasks / "emptydir") == [] and os.listdir(tasks.parent / "elsewhere") == []
+
+
+def test_every_entry_of_tasks_counts_as_a_taken_name(store: TaskStore) -> None:
+    """A file or a symlink named like a task made create_tasks fail (`tasks: Not a directory`)
+    where a folder got the suffixed name."""
+    strays = _strays(store.layout.tasks_dir)
+    created = store.create_tasks([NewTask(name, {"i": 0}) for name in strays], task_kind="plain", script=None)
+    assert [t.name for t in created] == [f"{name}_2" for name in strays]
+    assert all(store.get(f"{name}_2").name == f"{name}_2" for name in strays)
+    _unchanged(store.layout.tasks_dir, strays)
+
+
+def test_restore_into_a_name_any_entry_holds_gets_a_suffix(store: TaskStore) -> None:
+    """A stray file under the task's name made restore fail, blaming `.trash/<name>`, and the
+    trashed record had already lost its trashed_at."""
+    names = ["stray", "dangle", "linked", "emptydir"]
+    store.create_tasks([NewTask(name, {}) for name in names], task_kind="plain", script=None)
+    assert store.trash(names) == names
+    strays = _strays(store.layout.tasks_dir)
+    assert store.restore(names) == [f"{name}_2" for name in names]
+    for name in names:
+        info = json.loads(store.layout.task_info(f"{name}_2").read_text())
+        assert info["name"] == f"{name}_2" and "trashed_at" not in info
+    assert os.listdir(store.layout.trash_dir) == []
+    _unchanged(store.layout.tasks_dir, strays)
+
+
+def test_a_restore_whose_move_fails_leaves_the_trashed_record_as_it_was(
+        store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tasks(store, 1)
+    store.trash(["t0"])
+    record = store.layout.trashed_task_dir("t0") / "task_info.json"
+    before = record.read_bytes()
+    assert b"trashed_at" in before
+
+    def refuse(src: object, dst: object, **_: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", os.fspath(src), None, os.fspath(dst))
+
+    monkeypatch.setattr(os, "rename", refuse)
+    with pytest.raises((WorkspaceError, OSError)) as failed:
+        store.restore(["t0"])
+    monkeypatch.undo()
+    assert record.read_bytes() == before  # the record was rewritten before the move: trashed_at was lost
+    assert isinstance(failed.value, WorkspaceError)
+    assert str(failed.value) == (f"cannot restore 't0': {store.layout.task_dir('t0')}: "
+                                 "permission denied; check the owner and mode of the path")
+    assert [t.name for t in store.scan_trash()] == ["t0"] and store.names() == []
+
+
+def test_a_restore_that_cannot_rewrite_the_record_is_done_and_the_next_save_cleans_it(
+        store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk: the move needs no space, the record's rewrite does."""
+    import pyruns_tui.workspace.store as store_module
+
+    make_tasks(store, 1)
+    store.trash(["t0"])
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_module, "atomic_write_json", full)
+    assert store.restore(["t0"]) == ["t0"]
+    monkeypatch.undo()
+    assert "trashed_at" in json.loads(store.layout.task_info("t0").read_text())
+    store.update("t0", lambda t: setattr(t, "notes", "back"))
+    info = json.loads(store.layout.task_info("t0").read_text())
+    assert "trashed_at" not in info and info["name"] == "t0" and info["notes"] == "back"
+
+
+def test_an_unreadable_trashed_record_is_restored_as_it_is(store: TaskStore) -> None:
+    make_tasks(store, 1)
+    store.trash(["t0"])
+    (store.layout.trashed_task_dir("t0") / "task_info.json").write_text("{garbage")
+    assert store.restore(["t0"]) == ["t0"]
+    assert store.layout.task_info("t0").read_text() == "{garbage"  # was replaced by {"name": "t0"}
+    assert "unreadable" in (store.get("t0").reason or "")

@@ -113,6 +113,13 @@ def _write_staged(stage_fd: int, batch: Sequence[tuple[str, list[tuple[str, byte
     return keys
 
 
+def _taken(tasks_dir: str | int) -> set[str]:
+    """The names a task made or restored in `tasks/` (a path or an fd of it) cannot have: every
+    entry there, whatever it is. A folder is a task (or its remains), and a rename onto a file,
+    a symlink (dangling or not) or a folder that is not empty fails, or would replace it."""
+    return set(os.listdir(tasks_dir))
+
+
 def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -424,6 +431,7 @@ class TaskStore:
         if task.name in self._broken:  # never replace a file we could not read with a blank record
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
+        data.pop("trashed_at", None)  # a live task's: left by a restore that could not rewrite the record
         try:
             key = key_of(atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data)))
         except OSError as exc:  # a full disk: one line in every face, the old file stays whole
@@ -476,10 +484,10 @@ class TaskStore:
         staging = os.path.join(self._tasks_dir, staging_name)
         with self.lock():
             self._remove_stale_staging()
-            taken = set(self.names())
             created: list[Task] = []
             tasks_fd = os.open(self._tasks_dir, os.O_RDONLY)
             try:
+                taken = _taken(tasks_fd)
                 os.mkdir(staging_name, dir_fd=tasks_fd)
                 stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
                 try:
@@ -562,30 +570,39 @@ class TaskStore:
         return moved
 
     def restore(self, trash_names: Sequence[str]) -> list[str]:
-        """Move tasks back from the trash under their original name (suffixed if now taken)."""
+        """Move tasks back from the trash under their original name (suffixed if now taken).
+
+        The record loses `trashed_at` only once its folder is back: a move that fails leaves the
+        trashed task as it was. A record that cannot be rewritten then (a full disk: the move
+        needs no space, the write does) keeps it until its next save (`save` drops it)."""
         restored = []
         with self.lock():
+            taken = _taken(self._tasks_dir)
             for trash_name in trash_names:
                 source = self.layout.trashed_task_dir(trash_name)
                 if not is_plain_entry(trash_name) or source.is_symlink() or not source.is_dir():
                     raise WorkspaceError(f"no task named {trash_name!r} in the trash (see `pyr-tui ls --trash`)")
-                info_path = source / L.TASK_INFO
                 try:
-                    info = _read_json(info_path)
+                    info = _read_json(source / L.TASK_INFO)
                 except (OSError, ValueError):
-                    info = {"name": trash_name}
-                if not isinstance(info, dict):
-                    info = {"name": trash_name}
-                original = info.get("name")
+                    info = None  # unreadable: moved back as it is, never replaced by a blank record
+                original = info.get("name") if isinstance(info, dict) else None
                 if not isinstance(original, str) or name_problem(original):  # the file could say "../x"
                     original = trash_name
-                name = unique_name(original, set(self.names()))
-                info["name"] = name
-                info.pop("trashed_at", None)
-                with contextlib.suppress(OSError, ValueError):
-                    atomic_write_json(info_path, info, fsync=False, mode=info_mode(info))
-                os.rename(source, self.layout.task_dir(name))
+                name = unique_name(original, taken)
+                target = self.layout.task_dir(name)
+                try:
+                    os.rename(source, target)
+                except OSError as exc:
+                    raise WorkspaceError(f"cannot restore {trash_name!r}: {os_error_line(exc, str(target))}") from exc
+                taken.add(name)
+                self.forget(name)
                 restored.append(name)
+                if isinstance(info, dict):
+                    info["name"] = name
+                    info.pop("trashed_at", None)
+                    with contextlib.suppress(OSError, ValueError):
+                        atomic_write_json(self.layout.task_info(name), info, fsync=False, mode=info_mode(info))
             if restored:  # as trash: the records and both folders, one sync
                 self.sync()
         return restored
