@@ -27,6 +27,8 @@ DEFAULTS = MetricRules(DEFAULT_RULES.items())
     ("Epoch 2:  40%|████▍     | 16/40 [00:00<00:00, 916.94it/s, v_num=1, loss=0.285]", {"loss": 0.285}),
     ("2024-01-01 12:00:00,123 INFO lr 1e-3", {"lr": 0.001}),
     ("loss=nan", {"loss": pytest.approx(float("nan"), nan_ok=True)}),
+    ("loss: 0.5, acc: 0.9", {"loss": 0.5, "acc": 0.9}),
+    ("loss=0.5,acc=0.9", {"loss": 0.5, "acc": 0.9}),
 ])
 def test_default_rules(line: str, expected: dict[str, float]) -> None:
     assert DEFAULTS.scan(line) == expected
@@ -35,9 +37,32 @@ def test_default_rules(line: str, expected: dict[str, float]) -> None:
 @pytest.mark.parametrize("line", [
     "epochs:  30%|███▌      | 3/10 [00:00<00:01,  3.73it/s]", "ETA: 7s", "time: 12:30:01",
     "acc: 91%", "Python 3.10", "epoch 3/10", "step 12", "path=/tmp/x",
+    "ids=1,2,3", "x=1234,567", "x=1,2345", "x=12,34,567", "betas=0.9,0.999",  # a list, no digit groups
 ])
 def test_default_rules_ignore(line: str) -> None:
     assert DEFAULTS.scan(line) == {}
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    # the Hugging Face Trainer's banner, Keras' model.summary(): the digit groups are one number
+    ("  Num examples = 25,000", {"examples": 25_000.0}),
+    ("  Total optimization steps = 9,375", {"steps": 9_375.0}),
+    ("  Number of trainable parameters = 66,955,010", {"parameters": 66_955_010.0}),
+    ("Total params: 11,689,512 (44.59 MB)", {"params": 11_689_512.0}),
+    ("loss = 1,234.5", {"loss": 1234.5}),
+    ("loss=-1,234.5e-3 acc=0.5", {"loss": -1.2345, "acc": 0.5}),
+    ("{'loss': 1,234.5, 'epoch': 2}", {"loss": 1234.5, "epoch": 2.0}),
+    ("val_loss 12,345.25", {"val_loss": 12345.25}),
+    ("step=1,000,loss=0.5", {"step": 1000.0, "loss": 0.5}),
+])
+def test_numbers_with_thousands_separators_are_read_whole(line: str, expected: dict[str, float]) -> None:
+    assert DEFAULTS.scan(line) == expected
+
+
+def test_a_custom_rule_may_read_digit_groups() -> None:
+    rules = MetricRules([("seen", r"seen ([\d,.]+) images")])
+    assert rules.scan("seen 1,281,167 images") == {"seen": 1_281_167.0}
+    assert rules.scan("seen 1,28,167 images") == {}  # not thousands groups: no number
 
 
 def test_a_rule_without_a_name_group_names_its_metric() -> None:

@@ -6,6 +6,9 @@ default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `
 Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped), quoted dict keys
 (`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
 A number followed by `%`, `/`, `:` or a letter is not a value (`epochs:  30%`, `ETA: 7s`).
+Digit groups with thousands separators are one number (`Num examples = 25,000` is 25000,
+`loss = 1,234.5` is 1234.5); a number followed by a comma and a digit that is no such group
+(`ids=1,2,3`, `betas=0.9,0.999`) is not a value.
 
 A line whose every metric is one of the task's parameters printed with its own value
 (`Namespace(hidden=128, lr=0.001)`, `hidden=128 batch_size=128`) is the script echoing its
@@ -23,13 +26,15 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
-_NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
-_END = r"(?![\w%/:]|\.\d)"
+_GROUPED = r"\d{1,3}(?:,\d{3})+"  # thousands separators: 25,000 and 11,689,512
+_NUMBER = rf"[-+]?(?:\d+\.\d*|\.\d+|{_GROUPED}(?:\.\d*)?|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
+_END = r"(?![\w%/:]|[.,]\d)"
+_GROUPED_NUMBER = re.compile(rf"[-+]?{_GROUPED}(?:\.\d*)?(?:[eE][-+]?\d+)?")
 _METRIC_WORDS = r"loss|acc|accuracy|err|error|f1|auc|ppl|perplexity|bleu|score|reward|mse|mae|rmse|iou|map|precision|recall|lr"
 DEFAULT_RULES: dict[str, str] = {
     "key_value": rf"(?<![\w.'\"-])(?!v_num\b)(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
     "dict": rf"['\"](?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
-    "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+)){_END}",
+    "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
 }
 
 
@@ -92,6 +97,11 @@ class MetricRules:
 def _number(text: str | None) -> float | None:
     if text is None:
         return None
+    if "," in text:  # digit groups are joined (`1,234.5`); any other comma is no number
+        text = text.strip()
+        if not _GROUPED_NUMBER.fullmatch(text):
+            return None
+        text = text.replace(",", "")
     try:
         value = float(text)
     except ValueError:
