@@ -230,6 +230,31 @@ def test_failures_exit_1_with_one_line(project: Path) -> None:
     assert not (project / "missing").exists()
 
 
+def test_an_int_too_large_for_a_float_never_ends_a_command_in_a_traceback(project: Path) -> None:
+    # `pr.log({"hugeint": 10**400})` writes the int exactly; search, sort, best and compare died on
+    # float() of it (OverflowError); a YAML parameter of 400 digits too
+    huge = 10**400
+    store = store_of(project)
+    store.create_tasks([NewTask(name="a", config={"param": huge}), NewTask(name="b", config={"param": 1})],
+                       task_kind="pyruns_load", script=None)
+    for name, value in (("a", huge), ("b", -huge)):
+        with open(store.layout.metrics_file(name), "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"t": 1.0, "hugeint": value}) + "\n")
+    for args, first in (
+        (("ls", "hugeint>1", "--json"), '"name": "a"'),
+        (("ls", "param>1", "--json"), '"name": "a"'),
+        (("export", "hugeint>1"), "a,pending"),
+        (("export", "--sort", "hugeint.last"), "hugeint.max\nb,pending,"),
+        (("export", "--best", "hugeint"), "b\n# hugeint.min = -inf"),
+        (("export", "--best", "hugeint", "--max"), "a\n# hugeint.max = inf"),
+        (("export", "--best", "param", "--max"), "a\n"),
+        (("compare", "a", "b"), "A: a"),
+    ):
+        result = pyr(project, *args)
+        assert (result.code, result.err) == (0, ""), args
+        assert first in result.out, args
+
+
 def test_output_file_replaces_the_old_one_whole(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store_of(project).create_tasks([NewTask(name="a", config={"lr": 1})], task_kind="pyruns_load", script=None)
     target = project / "report.json"

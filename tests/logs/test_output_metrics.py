@@ -83,6 +83,12 @@ def test_bad_rules_are_named(pattern: str, message: str) -> None:
         compile_rule("bad", pattern)
 
 
+def test_a_parameter_too_large_for_a_float_is_no_number_a_line_echoes() -> None:
+    params = param_values({"big": 10**400, "small": -(10**400), "n": 3})
+    assert params == {"n": frozenset({3.0})}
+    assert is_config_echo(DEFAULTS.scan("n=3"), params)
+
+
 PARAMS = param_values({"model.hidden": 128, "optim.lr": 1e-3, "seed": 0, "amp": True, "arch": "resnet18",
                        "wd": "5e-4", "LR_Min": 1e-5, "ratio": float("nan")})
 

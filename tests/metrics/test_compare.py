@@ -50,6 +50,23 @@ def test_summary_diff_has_deltas_for_numbers(pair: TaskStore) -> None:
     assert summary.only_a == (("only", 1),) and summary.same == 1
 
 
+def test_ints_too_large_for_a_float_compare_as_inf(store: TaskStore) -> None:
+    huge = 10**400
+    create(store, "a", {"big": huge})
+    create(store, "b", {"big": 1})
+    log_rows(store, "a", {"t": T0, "m": huge})
+    log_rows(store, "b", {"t": T0, "m": 1.5})
+    write_summary(store, "a", {"s": huge})
+    write_summary(store, "b", {"s": 2})
+    comparison = compare_tasks(store, "a", "b")
+    assert [(d.key, d.a, d.b, d.delta) for d in comparison.config.different] == [("big", huge, 1, -math.inf)]
+    assert [(d.key, d.a, d.b, d.delta) for d in comparison.summary.different] == [("s", huge, 2, -math.inf)]
+    last = next(d for d in comparison.metrics if d.stat == "last")
+    assert (last.a, last.b, last.delta) == (math.inf, 1.5, -math.inf)
+    assert "  m.last  inf  1.5  -inf" in to_text(comparison).splitlines()
+    assert json.loads(json.dumps(to_dict(comparison)))["summary"]["different"]["s"]["delta"] is None
+
+
 def test_metrics_compare_the_latest_run_that_logged(store: TaskStore) -> None:
     create(store, "a", {})
     create(store, "b", {})

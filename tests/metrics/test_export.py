@@ -270,6 +270,32 @@ def test_best_without_values_or_with_unknown_metric_raises(store: TaskStore) -> 
         best(report, "lr", "median")
 
 
+
+HUGE = 10**400  # `pr.log` and YAML keep such an int exactly; float() of it raises OverflowError
+
+
+def test_an_int_too_large_for_a_float_is_read_as_inf_and_ranks_and_matches_so(store: TaskStore) -> None:
+    create(store, "a", {"big": HUGE})
+    create(store, "b", {"big": 1})
+    create(store, "c", {"big": -HUGE})
+    log_rows(store, "a", {"t": T0, "m": 0.5}, {"t": T0 + 1, "m": HUGE})  # a float and a huge int: one batch
+    log_rows(store, "b", {"t": T0, "m": 2})
+    log_rows(store, "c", {"t": T0, "m": -HUGE})
+    a, b, c = records(store)
+    assert (a["m.last"], a["m.min"], a["m.max"]) == (math.inf, 0.5, math.inf)
+    assert b["m.last"] == 2 and c["m.last"] == -math.inf
+    assert a["big"] == HUGE  # a parameter is reported as it is
+    report = export_rows(store, select_tasks(store))
+    assert [row[0] for row in sort_report(report, "m.last").rows] == ["c", "b", "a"]
+    assert [row[0] for row in sort_report(report, "big", descending=True).rows] == ["a", "b", "c"]
+    assert (best(report, "m").name, best(report, "m").value) == ("c", -math.inf)
+    assert (best(report, "big", "max").name, best(report, "big", "max").value) == ("a", math.inf)
+    assert [v.task.name for v in select_tasks(store, "big>1")] == ["a"]
+    assert [v.task.name for v in select_tasks(store, "m>1")] == ["a", "b"]
+    assert [v.task.name for v in select_tasks(store, "m<-1 big<0")] == ["c"]
+    assert to_csv(report).splitlines()[1].startswith(f"a,pending,,,,,,,{HUGE},inf,0.5,inf")
+
+
 EVIL = "=cmd|' /C calc'!A0"
 
 

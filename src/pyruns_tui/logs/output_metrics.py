@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pyruns_tui.params.values import as_float
+
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
@@ -131,5 +133,5 @@ def is_config_echo(found: Mapping[str, float], params: Mapping[str, frozenset[fl
 def _param_number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None  # (a flag, a list, a mapping: no number a line could echo)
-    number = _number(value) if isinstance(value, str) else float(value)
+    number = _number(value) if isinstance(value, str) else as_float(value)
     return number if number is not None and math.isfinite(number) else None

@@ -15,7 +15,7 @@ from typing import Any
 from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
 from pyruns_tui.metrics.report_format import json_safe
 from pyruns_tui.metrics.track import MetricStats, file_problems, read_summary
-from pyruns_tui.params.values import same_value
+from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
 
@@ -80,7 +80,7 @@ class Comparison:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    return as_float(value)
 
 
 def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> MappingDiff:

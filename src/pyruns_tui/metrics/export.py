@@ -34,6 +34,7 @@ from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are p
     to_markdown,
 )
 from pyruns_tui.metrics.track import MetricsReader, MetricStats, read_summary
+from pyruns_tui.params.values import as_float
 from pyruns_tui.workspace.fsio import read_bytes
 from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
@@ -345,7 +346,7 @@ def _missing(value: Any) -> bool:
 def _sort_key(value: Any) -> tuple[int, Any]:
     # bools are numbers; lists and mappings compare as their JSON text
     if isinstance(value, (bool, int, float)):
-        return (0, float(value))
+        return (0, as_float(value))  # (an int too large for a float ranks as inf)
     if isinstance(value, str):
         return (1, value.lower())
     return (1, json.dumps(value, sort_keys=True, default=str).lower())
@@ -398,14 +399,15 @@ def best(report: Report, metric: str, mode: str = "min") -> BestRow:
     winner: tuple[float, tuple[Any, ...]] | None = None
     for row in report.rows:
         value = row[i]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             continue
         if winner is None or (value < winner[0] if mode == "min" else value > winner[0]):
-            winner = (float(value), row)
+            winner = (value, row)
     if winner is None:
         raise ExportError(f"no selected task has a numeric value for {column!r}")
     record = dict(zip(report.header, winner[1]))
-    return BestRow(name=record["name"], run=record["run"], column=column, value=winner[0], record=record)
+    value = as_float(winner[0])  # (an int too large for a float is inf)
+    return BestRow(name=record["name"], run=record["run"], column=column, value=value, record=record)
 
 
 def views_of(store: TaskStore, names: Sequence[str]) -> list[TaskView]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,14 @@ from pyruns_tui.contracts import (
     RESERVED_KEYS,
     SUMMARY_FILE,
 )
+from pyruns_tui.params.values import as_float
 from pyruns_tui.workspace.fsio import NotRegularFile, json_depth, open_regular, read_json
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
 
+_INT_MAX = int(sys.float_info.max)  # a logged int beyond it (`10**400`) is read as inf or -inf
 # (step, or the row's index when it has no step; value; stage or None)
 Point = tuple[int, float, str | None]
 
@@ -226,8 +229,10 @@ class MetricsReader:
                     self._tracks.pop(name, None)
                     batch.pop(name, None)
                 kind = type(raw)
-                if kind is float or kind is int:
-                    value = raw  # an int stays an int: `12` is reported as 12, never 12.0
+                if kind is float:
+                    value = raw
+                elif kind is int:  # an int stays an int: `12` is reported as 12, never 12.0
+                    value = raw if -_INT_MAX <= raw <= _INT_MAX else as_float(raw)
                 elif kind is bool:
                     value = 1 if raw else 0
                 elif kind is str and raw in JSON_TO_NONFINITE:

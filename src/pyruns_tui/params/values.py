@@ -3,11 +3,21 @@ skip-existing, spec edits, argv building and chart labels: values equal as data,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
+
+
+def as_float(value: int | float) -> float:
+    """A number as a float to compare or rank it; an int too large for a float (`10**400`, which
+    `pr.log` and YAML keep exactly) is inf or -inf, where `float()` raises OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def same_value(a: Any, b: Any) -> bool:

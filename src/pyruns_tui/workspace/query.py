@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pyruns_tui.errors import WorkspaceError
-from pyruns_tui.params.values import same_value
+from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.progress_file import RunProgress
 
@@ -81,7 +81,7 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        return as_float(value)
     if isinstance(value, str):
         try:
             return float(value)
@@ -182,7 +182,7 @@ def run_number(task: Task, key: str) -> float | None:
     """The last run's value of one of RUN_FIELDS (None: never ran, or nothing recorded)."""
     run = task.last_run
     value = getattr(run, key) if run is not None and key in RUN_FIELDS else None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
