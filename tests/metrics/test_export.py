@@ -343,6 +343,30 @@ def test_csv_round_trips_through_the_csv_module(store: TaskStore) -> None:
     assert not any(c.startswith(("=", "+", "@")) for c in header + row)
 
 
+
+def test_csv_quotes_every_cell_holding_a_carriage_return_or_a_newline(store: TaskStore) -> None:
+    # with `\n` as csv.writer's line end a bare `\r` went out unquoted: every reader split the row there
+    create(store, "a", {"f": "\r=1+1", "cr": "a\rb", "lf": "c\nd", "crlf": "e\r\nf", "end": "g\r", "q": 'say "hi"'})
+    text = to_csv(export_rows(store, select_tasks(store)))
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    cells = dict(zip(header, row))
+    assert (cells["f"], cells["cr"], cells["lf"], cells["crlf"], cells["end"]) == (
+        "'\r=1+1", "a\rb", "c\nd", "e\r\nf", "g\r")  # the formula guard still adds its `'`
+    assert text == ("name,status,run,start,finish,duration_s,exit_code,error,f,cr,lf,crlf,end,q\n"
+                    'a,pending,,,,,,,"\'\r=1+1","a\rb","c\nd","e\r\nf","g\r","say ""hi"""\n')
+
+
+def test_csv_without_carriage_returns_is_what_the_csv_module_writes_with_newline_ends(store: TaskStore) -> None:
+    create(store, "a", {"lf": "c\nd", "q": 'say "hi", bye', "evil": EVIL, "x": 1.5})
+    create(store, "b", {"lf": "", "q": "plain", "evil": "-1", "x": None})
+    report = export_rows(store, select_tasks(store))
+    reference = io.StringIO()
+    writer = csv.writer(reference, lineterminator="\n")
+    writer.writerow(report.header)
+    writer.writerows([csv_cell(value) for value in row] for row in report.rows)
+    assert to_csv(report) == reference.getvalue()
+
+
 def test_json_is_strict_with_nan_and_infinity_as_null(store: TaskStore) -> None:
     create(store, "a", {"vals": [1.0, float("nan")], "cap": float("inf")})
     log_rows(store, "a", {"t": T0, "loss": "NaN", "gain": "Infinity"}, {"t": T0 + 1, "gain": 1.5})

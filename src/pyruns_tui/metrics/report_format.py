@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import io
 import json
 import math
 import os
@@ -95,14 +94,30 @@ def csv_cell(value: Any) -> str:
     return safe_cell(json.dumps(json_safe(value), ensure_ascii=False))
 
 
+class _RowsEndingInNewline:
+    """What `csv.writer(..., lineterminator="\\r\\n")` writes into, each row ending in `\\n` instead.
+
+    The writer quotes only the fields holding a character of its line terminator: with `\\n` a
+    bare `\\r` went out unquoted, and every reader (the csv module, pandas, spreadsheets) broke the
+    row there. With `\\r\\n` every field holding a `\\r` or a `\\n` is quoted (RFC 4180)."""
+
+    def __init__(self) -> None:
+        self.rows: list[str] = []
+
+    def write(self, line: str) -> int:
+        # (the writer writes one whole row, its terminator included, per call)
+        self.rows.append(line[:-2] + "\n" if line.endswith("\r\n") else line)
+        return len(line)
+
+
 def to_csv(report: Report) -> str:
     """The report as CSV text: a header row, then one row per run (`\\n` line ends)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    out = _RowsEndingInNewline()
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([safe_cell(name) for name in report.header])
     for row in report.rows:
         writer.writerow([csv_cell(value) for value in row])
-    return out.getvalue()
+    return "".join(out.rows)
 
 
 def to_json(report: Report) -> str:
