@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 
@@ -65,6 +66,25 @@ def test_ints_too_large_for_a_float_compare_as_inf(store: TaskStore) -> None:
     assert (last.a, last.b, last.delta) == (math.inf, 1.5, -math.inf)
     assert "  m.last  inf  1.5  -inf" in to_text(comparison).splitlines()
     assert json.loads(json.dumps(to_dict(comparison)))["summary"]["different"]["s"]["delta"] is None
+
+
+def test_text_output_shows_control_characters_in_names_keys_and_values_as_escapes(store: TaskStore) -> None:
+    # compare printed metric names and summary keys/values raw: an OSC title or a colour reached the
+    # terminal, and a metric named "new\nline" broke the "only in A" line in two
+    create(store, "a", {"k\x1b[2J": "\r=1+1", "same": 1})
+    create(store, "b", {"k\x1b[2J": "x\x9b31m", "same": 1})
+    log_rows(store, "a", {"t": T0, "\x1b]0;pwned\x07\x1b[31mevil": 1.0, "new\nline": 2.0, "both\x07": 1.0})
+    log_rows(store, "b", {"t": T0, "both\x07": 3.0})
+    write_summary(store, "a", {"\x1b[31mkey": "\x1b]0;t\x07v", "s": "two\nlines\u202e"})
+    write_summary(store, "b", {"s": 1})
+    text = to_text(compare_tasks(store, "a", "b"))
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text), text
+    lines = text.splitlines()
+    assert "  only in A: \\x1b]0;pwned\\x07\\x1b[31mevil, new\\x0aline" in lines
+    assert any(line.split() == ["both\\x07.last", "1", "3", "+2"] for line in lines)
+    assert any(line.split() == ["k\\x1b[2J", "\\x0d=1+1", "x\\x9b31m"] for line in lines)
+    assert any(line.split() == ["\\x1b[31mkey", "\\x1b]0;t\\x07v", "-"] for line in lines)
+    assert any(line.split() == ["s", "two\\nlines\\u202e", "1"] for line in lines)
 
 
 def test_metrics_compare_the_latest_run_that_logged(store: TaskStore) -> None:

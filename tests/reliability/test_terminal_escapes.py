@@ -111,6 +111,19 @@ def test_printable_shows_every_control_character(payload: str) -> None:
     assert printable("a\nb\tc", multiline=True) == "a\nb\tc"
 
 
+def test_compare_shows_metric_names_and_summary_escaped_on_a_terminal_and_in_a_pipe(proj: Path) -> None:
+    # compare's text printed metric names and summary keys/values raw: in a pipe (`| less -R`) the
+    # escapes acted, and a metric named "new\nline" split the "only in A" line even on a terminal
+    name = _plant(proj)
+    with open(task_dir(proj, "t_1-of-2") / "metrics.jsonl", "a", encoding="utf-8") as stream:
+        stream.write(json.dumps({"t": 2, "new\nline": 2.0, "\x1b]0;pwned\x07\x1b[31mevil": 1.0}) + "\n")
+    for out in (_on_a_tty(proj, "compare", "t_1-of-2", name).decode("utf-8", "replace").replace("\r\n", "\n"),
+                pyr(proj, "compare", "t_1-of-2", name).out):
+        assert not UNSAFE.search(out.replace("\n", "")), out
+        assert "  only in A: l\\x1b[2Jx, new\\x0aline, \\x1b]0;pwned\\x07\\x1b[31mevil" in out.splitlines(), out
+        assert any(line.startswith("  s\\x1b]0;T\\x07  \\x1b]52;c;") for line in out.splitlines()), out
+
+
 def _tty_output(proj: Path, *args: str) -> str:
     """What `pyr-tui ARGS` writes to a real terminal (stdout and stderr), whatever its exit code."""
     return _on_a_tty(proj, *args, check=False).decode("utf-8", "replace")

@@ -16,6 +16,7 @@ from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
 from pyruns_tui.metrics.report_format import json_safe
 from pyruns_tui.metrics.track import MetricStats, file_problems, read_summary
 from pyruns_tui.params.values import as_float, same_value
+from pyruns_tui.printable import printable
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
 
@@ -144,7 +145,7 @@ def compare_tasks(store: TaskStore, a: str, b: str) -> Comparison:
 def _show(value: Any) -> str:
     if isinstance(value, float):
         return format(value, ".6g") if math.isfinite(value) else format_value(value)
-    return format_value(value).replace("\n", "\\n")
+    return printable(format_value(value).replace("\n", "\\n"))
 
 
 def _show_delta(delta: float | None) -> str:
@@ -165,23 +166,28 @@ def _mapping_lines(title: str, diff: MappingDiff, with_delta: bool) -> list[str]
     lines = [f"{title}: {counts}"]
     rows = [["key", "A", "B"] + (["delta"] if with_delta else [])]
     for d in diff.different:
-        rows.append([d.key, _show(d.a), _show(d.b)] + ([_show_delta(d.delta)] if with_delta else []))
+        rows.append([printable(d.key), _show(d.a), _show(d.b)] + ([_show_delta(d.delta)] if with_delta else []))
     for key, value in diff.only_a:
-        rows.append([key, _show(value), "-"] + ([""] if with_delta else []))
+        rows.append([printable(key), _show(value), "-"] + ([""] if with_delta else []))
     for key, value in diff.only_b:
-        rows.append([key, "-", _show(value)] + ([""] if with_delta else []))
+        rows.append([printable(key), "-", _show(value)] + ([""] if with_delta else []))
     if len(rows) > 1:
         lines += _table(rows)
     return lines
 
 
 def to_text(comparison: Comparison) -> str:
-    """The readable report of a comparison: who, then config, metrics and summary differences."""
+    """The readable report of a comparison: who, then config, metrics and summary differences.
+
+    Names, keys and values are user text: control characters in them are shown as escapes
+    (`printable`), on a terminal or not, so none acts on a terminal or breaks a line of the
+    layout (the `--json` form holds the data exactly)."""
     lines = []
     for label, side in (("A", comparison.a), ("B", comparison.b)):
         metrics = f"metrics of run {side.metrics_run}" if side.metrics_run is not None else "no run metrics"
-        lines.append(f"{label}: {side.name}  ({side.status}, {side.runs} run{'s' if side.runs != 1 else ''}, {metrics})")
-        lines += [f"   broken: {problem}" for problem in side.problems]
+        runs = f"{side.runs} run{'s' if side.runs != 1 else ''}"
+        lines.append(f"{label}: {printable(side.name)}  ({side.status}, {runs}, {metrics})")
+        lines += [f"   broken: {printable(problem)}" for problem in side.problems]
     lines.append("")
     lines += _mapping_lines("config", comparison.config, with_delta=False)
     lines.append("")
@@ -191,12 +197,13 @@ def to_text(comparison: Comparison) -> str:
     )
     if comparison.metrics:
         rows = [["metric", "A", "B", "delta"]]
-        rows += [[f"{d.metric}.{d.stat}", _show(d.a), _show(d.b), _show_delta(d.delta)] for d in comparison.metrics]
+        rows += [[printable(f"{d.metric}.{d.stat}"), _show(d.a), _show(d.b), _show_delta(d.delta)]
+                 for d in comparison.metrics]
         lines += _table(rows)
     if comparison.metrics_only_a:
-        lines.append("  only in A: " + ", ".join(comparison.metrics_only_a))
+        lines.append("  only in A: " + ", ".join(map(printable, comparison.metrics_only_a)))
     if comparison.metrics_only_b:
-        lines.append("  only in B: " + ", ".join(comparison.metrics_only_b))
+        lines.append("  only in B: " + ", ".join(map(printable, comparison.metrics_only_b)))
     lines.append("")
     lines += _mapping_lines("summary", comparison.summary, with_delta=True)
     return "\n".join(lines) + "\n"
