@@ -46,6 +46,13 @@ def test_a_row_without_step_is_placed_at_its_row_index(path: Path) -> None:
     assert [step for step, _, _ in reader.series("a")] == [0, 7, 2, 3]
 
 
+def test_a_step_no_float_holds_is_placed_at_its_row_index(path: Path) -> None:
+    # pr.log(step=10**400) is written exactly; the Monitor's charts take float(step): OverflowError
+    append(path, rows_text({"step": 10**400, "a": 1}, {"step": 2**53 + 1, "a": 2}, {"step": 2**53, "a": 3}))
+    reader = MetricsReader.for_task(path.parent)
+    assert [step for step, _, _ in reader.series("a")] == [0, 1, 2**53]
+
+
 def test_stats_give_last_min_max_their_steps_and_count(path: Path) -> None:
     values = [3.0, 1.0, 5.0, 1.0, 5.0, 2.0]
     append(path, rows_text(*({"step": 10 * i, "x": v} for i, v in enumerate(values))))

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from typing import Any
 
 _INT_MAX = int(sys.float_info.max)  # a logged int beyond it (`10**400`) is read as inf or -inf
+_MAX_STEP = 2**53  # steps beyond are no step: a float (a chart's x axis) would not hold them exactly, or at all
+
 # (step, or the row's index when it has no step; value; stage or None)
 Point = tuple[int, float, str | None]
 
@@ -209,7 +211,7 @@ class MetricsReader:
                 if not window[0] <= self._when < window[1]:
                     continue
             step = row.get("step")
-            if type(step) is not int:
+            if type(step) is not int or not -_MAX_STEP <= step <= _MAX_STEP:  # (a chart's x is a float)
                 step = index
             index += 1
             stage = row.get("stage")
