@@ -243,6 +243,14 @@ def test_runner_stop_tasks_is_a_flag_not_task_names(project: Path, capsys: pytes
     assert code == 0 and "Traceback" not in err
 
 
+def test_ls_lists_a_batch_in_its_natural_order(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a batch shares its creation time: ls broke the tie as text, b_1, b_10, b_11, b_12, b_2, ...
+    (project / "s.yaml").write_text("seed: 0:12\n")
+    assert run_cli(project, capsys, "gen", "s.yaml", "-n", "b")[0] == 0
+    code, out, _ = run_cli(project, capsys, "ls", "--json")
+    assert code == 0 and [t["name"] for t in json.loads(out)] == [f"b_{i}-of-12" for i in range(1, 13)]
+
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err
