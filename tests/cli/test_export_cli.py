@@ -296,3 +296,13 @@ def test_output_that_is_not_a_file_is_written_into_or_refused_never_replaced(
         os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
         code, out, _ = run_main(project, capsys, "export", "-o", str(null))
         assert code == 0 and stat.S_ISCHR(null.lstat().st_mode)
+
+
+def test_a_report_written_over_keeps_its_permissions(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the temp file renamed over it had the default mode: a private (600) report became world-readable
+    store_of(project).create_tasks([NewTask(name="a", config={"lr": 1})], task_kind="pyruns_load", script=None)
+    report = project / "private.csv"
+    report.write_text("old\n")
+    report.chmod(0o600)
+    assert run_main(project, capsys, "export", "-o", str(report))[0] == 0
+    assert report.read_text().startswith("name,") and (report.stat().st_mode & 0o777) == 0o600

@@ -197,8 +197,10 @@ def save_text(path: str | Path, text: str) -> None:
     if mode is not None and stat.S_ISLNK(mode):
         raise ExportError(f"cannot write {target}: it is a symlink; give the path it points to (or -o - for stdout)")
     try:
-        if mode is None or stat.S_ISREG(mode):
+        if mode is None:
             atomic_write(target, data)
+        elif stat.S_ISREG(mode):  # a report replaced keeps its permissions (a private one stays private)
+            atomic_write(target, data, mode=stat.S_IMODE(mode))
         else:
             _write_in_place(target, data)
     except OSError as exc:
