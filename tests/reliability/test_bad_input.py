@@ -183,7 +183,8 @@ CASES: list[Case] = [
     Case("grid-over-max-tasks", ("gen", "spec.yaml"), 1, r"1,?000,?000", spec="lr: 0:1000\nseed: 0:1000\n"),
     Case("grid-astronomic-count", ("gen", "spec.yaml", "--dry-run"), 1, "max_tasks|at most|too many",
          spec="lr: 0:1e12\nseed: 0:1e12\ntag: a | b\n"),
-    Case("grid-forty-fields", ("gen", "spec.yaml", "--dry-run"), 1, "max_tasks|at most|too many",
+    # (`tag` is a parameter of the script: a mapping under it is refused first, as quickly)
+    Case("grid-forty-fields", ("gen", "spec.yaml", "--dry-run"), 1, "max_tasks|at most|too many|holds a mapping",
          spec="tag:\n" + "".join(f"  k{i}: a | b\n" for i in range(40))),
     Case("grid-range-1e999", ("gen", "spec.yaml"), 1, "1e999|number|range", spec="seed: 0:1e999\n"),
     Case("grid-unknown-param", ("gen", "spec.yaml"), 1, "did you mean 'lr'", spec="lrr: 0.1\n"),
@@ -243,7 +244,7 @@ CASES: list[Case] = [
     Case("script-invalid-utf8", ("init", "latin.py"), 1, "cannot read",
          setup=_write("latin.py", b"# caf\xe9\nimport argparse\n")),
     Case("script-deep-expression", ("init", "deep.py"), 1, "deep.py", setup=_write("deep.py", DEEP_SCRIPT)),
-    Case("script-missing", ("init", "nope.py"), 1, "not a Python script"),
+    Case("script-missing", ("init", "nope.py"), 1, r"nope\.py: no such file"),  # (it said "not a Python script")
     Case("script-not-py", ("init", "notes.txt"), 1, "not a Python script", setup=_write("notes.txt", "x")),
     Case("script-is-directory", ("init", "pkg.py"), 1, "not a Python script", setup=_write("pkg.py/x", "")),
     Case("script-empty", ("init", "empty.py"), 0, setup=_write("empty.py", ""), writes=True),
@@ -343,6 +344,7 @@ CASES: list[Case] = [
     Case("usage-unknown-command", ("frobnicate",), 2, "unknown command"),
     Case("usage-unknown-flag", ("ls", "--bogus"), 2, "unrecognized"),
     Case("usage-missing-dir", ("-C", "/nonexistent/dir", "ls"), 2, "no such directory"),
+    Case("usage-dir-is-a-file", ("-C", "/etc/hostname", "ls"), 2, "not a directory"),  # (it said "no such directory")
     Case("usage-rm-nothing", ("rm",), 2, "required"),
     Case("usage-unknown-workspace", ("-w", "nope", "ls"), 1, "no workspace 'nope'"),
     Case("usage-workspace-traversal", ("-w", "../..", "ls"), 1, "invalid workspace name"),

@@ -240,7 +240,7 @@ def _main(argv: list[str], word: str | None) -> int:
     except (OSError, ValueError) as exc:  # ENAMETOOLONG, NUL, a vanished working directory
         is_dir, why = False, getattr(exc, "strerror", None) or str(exc)
     else:
-        why = "no such directory"
+        why = "not a directory" if cwd.exists() else "no such directory"
     if not is_dir:
         shown = repr(args.directory if len(args.directory or "") <= 80 else args.directory[:77] + "...")
         sys.stderr.write(f"pyr-tui: error: -C {shown}: {why}\n")

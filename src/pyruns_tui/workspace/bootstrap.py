@@ -198,6 +198,8 @@ def init_workspace(
     from pyruns_tui.params.config_default import config_default_text
 
     script = script.expanduser()
+    if script.suffix == ".py" and not script.exists():
+        raise WorkspaceError(f"{script}: no such file (give the path of an existing .py file)")
     if script.suffix != ".py" or not script.is_file():
         raise WorkspaceError(f"{script}: not a Python script (give the path of a .py file)")
     try:
