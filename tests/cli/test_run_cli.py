@@ -42,6 +42,18 @@ def test_a_task_that_failed_before_a_run_counts_in_by_error_and_error_search(
     assert [t["name"] for t in json.loads(capsys.readouterr().out)] == names
 
 
+def test_log_of_a_run_whose_log_was_deleted_says_so(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # it printed nothing and exited 0, as if the run had printed nothing
+    name = project.add("gone", "print('hello')")
+    assert project.cli("run", name, "--wait") == 0
+    project.layout.run_log(name, 1).unlink()
+    capsys.readouterr()
+    for args in ((), ("--plain",), ("-f",)):
+        assert project.cli("log", name, *args) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "the log of run 1 of 'gone' is missing" in err, err
+
+
 def test_run_of_an_unknown_task_is_an_error(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     assert project.cli("run", "nope") == 1
     assert "no task named 'nope'" in capsys.readouterr().err

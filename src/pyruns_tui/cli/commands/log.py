@@ -10,6 +10,7 @@ found in the last MB of the log), in plain text.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -114,6 +115,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise WorkspaceError(f"task {name!r} has no run {index} (runs: {known})")
     if args.error:
         return _print_traceback(store, task, index)
+    path = store.layout.run_log(name, index)
+    if not os.path.lexists(path) and next(r for r in task.runs if r.index == index).status is not Status.RUNNING:
+        raise WorkspaceError(f"the log of run {index} of {name!r} is missing ({path}): deleted?")  # (it printed nothing)
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:
