@@ -38,6 +38,9 @@ def test_a_batch_with_a_broken_import_trips_the_breaker_after_3_and_17_stay_queu
     capsys.readouterr()
     assert project.cli("runner", "status") == 0
     assert f'paused: 3 tasks failed with "{error}"' in capsys.readouterr().out
+    late = project.add("late", "print('ok')")  # queued while paused: said (it printed "queued 1 task(s)" alone)
+    assert project.cli("run", late) == 0
+    assert "the queue is paused" in capsys.readouterr().err and project.task(late).status is Status.QUEUED
     assert project.cli("runner", "status", "--json") == 0
     assert json.loads(capsys.readouterr().out)["paused"]["count"] == 3
 

@@ -83,8 +83,12 @@ def queue_tasks(
     ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
     if jobs is not None:
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
-    return control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
-                         priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
+    outcome = control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
+                            priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
+    pause = None if force or not outcome.changed else control.paused(store.layout)
+    if pause is not None:  # queued, but nothing starts until the pause is lifted
+        sys.stderr.write(f"pyr-tui: note: the queue is paused ({pause.message}); `pyr-tui runner resume` starts it\n")
+    return outcome
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
