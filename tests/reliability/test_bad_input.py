@@ -161,6 +161,10 @@ CASES: list[Case] = [
     # a mapping under a parameter became a section of its own: created, and every run failed
     Case("spec-mapping-for-a-float", ("gen", "spec.yaml", "--run"), 1, r"lr: \{a: \{b: 1\}\} is not a number",
          spec="lr: {a: {b: 1}}\n"),
+    # a status or pinned value no task can have matched every task (`status:`), or none, silently
+    Case("query-status-empty", ("ls", "status:"), 1, r"'status:' names no status \(statuses: pending, queued"),
+    Case("query-status-unknown", ("ls", "status:done"), 1, r"'status:done' names no status"),
+    Case("query-pinned-maybe", ("export", "pinned:maybe"), 1, r"'pinned:maybe' needs yes or no"),
     Case("spec-huge-choice", ("gen", "spec.yaml"), 1, r"'x+…\[3,000,002 characters\]…x+' is not one of the choices \(adam, sgd\)",
          spec="opt: " + "x" * 3_000_000 + "\n"),
     Case("spec-is-directory", ("gen", "."), 1, "cannot read"),

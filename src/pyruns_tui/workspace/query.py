@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.params.values import as_float, same_value
-from pyruns_tui.workspace.model import Task
+from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -272,10 +272,21 @@ def _equal(value: Any, text: str) -> bool:
     return format_value(value).lower() == text.lower()
 
 
+_PINNED_WORDS = ("yes", "no", "true", "false", "1", "0", "y", "n")
+
+
 def parse_query(text: str) -> Query:
-    """Parse a search; raises WorkspaceError for a comparison whose value is missing."""
+    """Parse a search; raises WorkspaceError for a comparison whose value is missing, and for a
+    `status:` or `pinned:` term no task could match (`status:`, `status:done`, `pinned:maybe` matched
+    every task, or none, without a word)."""
     query = Query.parse(text)
     for term in query.terms:
         if term.kind == "compare" and not term.value:
             raise WorkspaceError(f"search term '{term.key}{term.op}' needs a value, e.g. '{term.key}{term.op}0.1'")
+        if term.kind == "keyed" and term.key == "status" and (
+                not term.value or not any(status.value.startswith(term.value) for status in Status)):
+            known = ", ".join(status.value for status in Status)
+            raise WorkspaceError(f"search term 'status:{term.value}' names no status (statuses: {known})")
+        if term.kind == "keyed" and term.key == "pinned" and term.value not in _PINNED_WORDS:
+            raise WorkspaceError(f"search term 'pinned:{term.value}' needs yes or no")
     return query
