@@ -137,11 +137,86 @@ def _command_word(argv: list[str]) -> str | None:
     return None
 
 
+class OutputError(OSError):
+    """Standard output refused a write (a full device, a descriptor not open for writing): said
+    as such, never blamed on a file of the workspace. A reader that left (EPIPE) is not one."""
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(exc.errno, exc.strerror)
+
+    def __str__(self) -> str:
+        return f"cannot write to standard output: {self.strerror}"
+
+
+class _Output:
+    """sys.stdout for a command: its OSErrors (but a reader leaving) become OutputError, also
+    those of its binary `buffer` (`log` writes a run's bytes there)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, data: str) -> int:
+        try:
+            return self._stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(exc) from exc
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    @property
+    def buffer(self) -> _Output:
+        return _Output(self._stream.buffer)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+class _Errors:
+    """sys.stderr for a command: a write it refuses (closed with `2>&-`, a full device, a reader
+    gone) is dropped, as there is nowhere left to say so; the exit code still tells. A closed
+    standard error (None) never turns a command that worked into a failure."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+CLOSED_STDOUT = ("cannot write to standard output: it is closed; "
+                 "redirect it to a file or to /dev/null instead of closing it")
+
+
 class _PrintableStream:
     """A text stream whose writes pass through `printable`: whatever a command prints (task
     names, notes, values, reasons, errors quoting them) can never act on the terminal."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | _Output | _Errors) -> None:
         self._stream = stream
 
     def write(self, text: str) -> int:
@@ -172,6 +247,7 @@ def console() -> None:
     """The `pyr-tui` program (and `python -m pyruns_tui`): `main`, then exit. In-process callers
     (tests, the TUI) use `main`, which always returns."""
     global _left_to_exit
+    _fill_closed_descriptors()
     argv = sys.argv[1:]
     word = _command_word(argv)
     quick = word in QUICK_EXIT
@@ -183,29 +259,63 @@ def console() -> None:
         # nor a collection: re-enabled after loading 100,000 tasks, the cyclic GC walked them all
         # once more (0.2 s) on the way to an exit that frees everything anyway
         gc.disable()
-    code = main(argv)
+    code = _flushed(main(argv))
     if not quick:
         raise SystemExit(code)
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # `pyr-tui ls | head`: the reader left, as `main` allows
-        pass
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
     os._exit(code)
+
+
+def _fill_closed_descriptors() -> None:
+    """/dev/null on each standard descriptor the shell closed (`>&-`, `<&-`, `2>&-`; Python then
+    made its stream None): else the next file opened takes that number, and what is printed, or
+    what a runner started here inherits as its output, lands in that file. The streams stay None:
+    `main` refuses a closed standard output, reads a closed standard input as nothing (`-`), and
+    writes to a closed standard error nothing."""
+    for fd, stream in enumerate((sys.__stdin__, sys.__stdout__, sys.__stderr__)):
+        if stream is not None:
+            continue
+        null = os.open(os.devnull, os.O_RDWR)
+        if null == fd:  # the lowest free number: the closed one
+            os.set_inheritable(fd, True)
+        else:
+            os.dup2(null, fd)
+            os.close(null)
+
+
+def _flushed(code: int) -> int:
+    """`code`, once standard output and error are flushed: a flush refused (a full device) with
+    the command's exit 0 is the failure to report (once, as `main` does); what stays buffered
+    then goes to /dev/null, so the interpreter's exit says nothing more (nor exits 120)."""
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except (OSError, ValueError) as exc:
+            with contextlib.suppress(OSError):
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, fd)
+                os.close(null)
+            if fd == 1 and code == 0 and isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+                _Errors(sys.stderr).write(f"pyr-tui: error: {OutputError(exc)}\n")
+                code = EXIT_FAILURE
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     word = _command_word(argv)
+    if sys.stdout is None:  # closed (`pyr-tui ls >&-`): said before anything is done
+        _Errors(sys.stderr).write(f"pyr-tui: error: {CLOSED_STDOUT}\n")
+        return EXIT_FAILURE
     if word is None:  # the TUI: Textual renders (and cleans, see tui/compositor.safe_update) every frame
         return _main(argv, word)
     streams = sys.stdout, sys.stderr
+    out = _Output(sys.stdout)
     # `log` prints task output through its own renderer (colours kept, other escapes dropped); a
     # pipe gets the data as is (export's JSON escapes C1/bidi itself); errors never carry escapes
-    if word != "log" and sys.stdout.isatty():
-        sys.stdout = _PrintableStream(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = _PrintableStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = _PrintableStream(out) if word != "log" and out.isatty() else out  # type: ignore[assignment]
+    sys.stderr = _PrintableStream(_Errors(sys.stderr))  # type: ignore[assignment]
     try:
         return _main(argv, word)
     finally:
@@ -257,7 +367,9 @@ def _main(argv: list[str], word: str | None) -> int:
             from pyruns_tui.cli.open_tui import open_tui
 
             return open_tui(ctx, args)
-        return commands.load(args.command).run(ctx, args)
+        code = commands.load(args.command).run(ctx, args)
+        sys.stdout.flush()  # a refusal of what stayed buffered (a full device) is this command's to say
+        return code
     except PyrunsError as exc:
         if ctx.debug:
             raise
@@ -278,5 +390,5 @@ def _main(argv: list[str], word: str | None) -> int:
     except OSError as exc:  # EROFS, EACCES, ENOSPC, a planted FIFO...: one line, never a traceback
         if ctx.debug:
             raise
-        sys.stderr.write(f"pyr-tui: error: {os_error_line(exc)}\n")
+        sys.stderr.write(f"pyr-tui: error: {exc if isinstance(exc, OutputError) else os_error_line(exc)}\n")
         return EXIT_FAILURE

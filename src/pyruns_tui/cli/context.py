@@ -103,6 +103,15 @@ class Context:
         return names
 
 
+def read_stdin(what: str) -> str:
+    """Standard input as text for a `-` argument. A closed standard input (`<&-`) is one line,
+    not an empty `what`."""
+    if sys.stdin is None:
+        raise WorkspaceError(f"standard input is closed, so there is no {what} to read for `-`; "
+                             f"pipe the {what} in, or give it as an argument")
+    return sys.stdin.read()
+
+
 def print_json(data: Any) -> None:
     """The stable `--json` output: one JSON document, UTF-8, NaN and infinities as null."""
     from pyruns_tui.metrics.report_format import json_text

@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
     if path == "-":
-        return sys.stdin.read(), "<stdin>"
+        from pyruns_tui.cli.context import read_stdin
+
+        return read_stdin("spec"), "<stdin>"
     try:
         return ctx.path(path).read_text(encoding="utf-8"), path
     except (OSError, UnicodeDecodeError) as exc:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
@@ -20,8 +19,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
-    text = sys.stdin.read().rstrip("\n") if args.text == "-" else args.text
+    text = args.text
+    if text == "-":
+        from pyruns_tui.cli.context import read_stdin
+
+        # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
+        text = read_stdin("note").rstrip("\n")
     from pyruns_tui.workspace import edits
 
     edits.set_notes(ctx.store(), ctx.resolve_tasks([args.task])[0], text, append=args.append)
