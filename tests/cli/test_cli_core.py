@@ -286,3 +286,17 @@ def test_an_error_quoting_huge_values_stays_one_readable_line() -> None:
     text = shortened(f"start {many} end: how to fix")
     assert text.startswith("start '0000' '0001'") and text.endswith("'1999' end: how to fix")
     assert LONG_MESSAGE <= len(text) < LONG_MESSAGE + 60 and "…[12," in text
+
+
+def test_running_out_of_memory_is_one_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A MemoryError (an input far larger than meant) reaches the user as one line, exit 1."""
+    from pyruns_tui.cli.commands import ls
+
+    def run(ctx: object, args: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setattr(ls, "run", run)
+    code, _, err = run_cli(project, capsys, "ls")
+    assert code == 1
+    assert err.startswith("pyr-tui: error: out of memory") and err.count("\n") == 1, err

@@ -382,6 +382,12 @@ def _main(argv: list[str], word: str | None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except MemoryError:  # an input far too large for this machine: one line, never a traceback
+        if ctx.debug:
+            raise
+        sys.stderr.write("pyr-tui: error: out of memory; is an input given (a file, standard input) far larger "
+                         "than meant? (--debug shows where)\n")
+        return EXIT_FAILURE
     except BrokenPipeError:
         # `pyr-tui ls | head`: the reader left; exit quietly like other Unix tools
         devnull = os.open(os.devnull, os.O_WRONLY)

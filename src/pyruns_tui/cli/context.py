@@ -103,13 +103,14 @@ class Context:
         return names
 
 
-def read_stdin(what: str) -> str:
-    """Standard input as text for a `-` argument. A closed standard input (`<&-`) is one line,
-    not an empty `what`."""
+def read_stdin(limit: int, what: str) -> str:
+    """Standard input as text for a `-` argument, at most `limit` + 1 characters of it (more says
+    it is over `limit` without reading the rest: `< /dev/zero` never ends). A closed standard
+    input (`<&-`) is one line, not an empty `what`."""
     if sys.stdin is None:
         raise WorkspaceError(f"standard input is closed, so there is no {what} to read for `-`; "
                              f"pipe the {what} in, or give it as an argument")
-    return sys.stdin.read()
+    return sys.stdin.read(limit + 1)
 
 
 def print_json(data: Any) -> None:

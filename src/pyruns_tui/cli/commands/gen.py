@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
 
 NAME = "gen"
+SPEC_LIMIT = 16 << 20  # a grid spec is a few kB: a larger "spec" is another file given by mistake (or /dev/zero)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,14 +26,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
+    """The spec's text and where it is from; at most SPEC_LIMIT + 1 bytes (characters from
+    standard input) are read. A FIFO (`gen <(...)`) is read like a file."""
     if path == "-":
         from pyruns_tui.cli.context import read_stdin
 
-        return read_stdin("spec"), "<stdin>"
-    try:
-        return ctx.path(path).read_text(encoding="utf-8"), path
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: cannot read the spec: {getattr(exc, 'strerror', None) or exc}") from exc
+        text, where = read_stdin(SPEC_LIMIT, "spec"), "<stdin>"
+        too_big = len(text) > SPEC_LIMIT
+    else:
+        import os
+
+        from pyruns_tui.safefile import read_fd
+
+        where = path
+        try:
+            fd = os.open(ctx.path(path), os.O_RDONLY | os.O_CLOEXEC)
+            try:  # a regular file says its size: one too big is not read at all
+                data = read_fd(fd, SPEC_LIMIT + 1) if os.fstat(fd).st_size <= SPEC_LIMIT else None
+            finally:
+                os.close(fd)
+            too_big = data is None or len(data) > SPEC_LIMIT
+            text = "" if data is None or too_big else data.decode("utf-8")
+        except (OSError, ValueError) as exc:  # (UnicodeDecodeError; a NUL in the path)
+            raise WorkspaceError(f"{path}: cannot read the spec: {getattr(exc, 'strerror', None) or exc}") from exc
+    if too_big:
+        raise WorkspaceError(f"{where}: the spec is over {SPEC_LIMIT >> 20} MiB; is this the right file?")
+    return text, where
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
 
 NAME = "note"
+STDIN_LIMIT = 1 << 20  # characters of `note TASK -` read at most: notes are at most 100,000 (workspace/notes.py)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,8 +24,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if text == "-":
         from pyruns_tui.cli.context import read_stdin
 
+        text = read_stdin(STDIN_LIMIT, "note")
+        if len(text) > STDIN_LIMIT:
+            from pyruns_tui.errors import WorkspaceError
+            from pyruns_tui.workspace.notes import MAX_NOTES
+
+            raise WorkspaceError(f"standard input holds over {STDIN_LIMIT:,} characters, more than the "
+                                 f"{MAX_NOTES:,} the notes of {args.task} may have; keep long text in a file "
+                                 "and note its path")
         # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
-        text = read_stdin("note").rstrip("\n")
+        text = text.rstrip("\n")
     from pyruns_tui.workspace import edits
 
     edits.set_notes(ctx.store(), ctx.resolve_tasks([args.task])[0], text, append=args.append)
