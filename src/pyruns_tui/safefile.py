@@ -16,6 +16,12 @@ _FOLDER_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOL
 MAX_READ_BYTES = 256 << 20  # a workspace JSON/YAML file larger than this is refused, not loaded into memory
 
 
+def kind_of(mode: int) -> str:
+    """What an `st_mode` is, in words: `a regular file`, `a symlink`, `a directory`, `a FIFO`, ..."""
+    kind = stat.S_IFMT(mode)
+    return "a regular file" if kind == stat.S_IFREG else _KINDS.get(kind, "a special file")
+
+
 class NotRegularFile(OSError):
     """A workspace file that is a FIFO, device, socket, directory or symlink, or a folder that is
     a symlink: never opened."""

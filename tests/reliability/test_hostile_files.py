@@ -21,6 +21,7 @@ from tests.reliability.harness import (
     fake_finished_run,
     make_project,
     pyr,
+    read_info,
     snapshot,
     task_dir,
     workspace,
@@ -152,6 +153,65 @@ def test_symlinks_inside_the_workspace_are_never_followed(proj: Path, tmp_path: 
         _ends_cleanly(proj, *args)
     assert changed_paths(before, snapshot(outside)) == set()
     assert (outside / "victim").read_text() == "keep me\n"
+
+
+WAKE_STAND_INS: dict[str, Callable[[Path, Path], None]] = {
+    "symlink": lambda fifo, outside: fifo.symlink_to(outside / "victim"),
+    "dangling-symlink": lambda fifo, outside: fifo.symlink_to(outside / "nothing"),
+    "directory": lambda fifo, outside: fifo.mkdir(),
+    "file": lambda fifo, outside: fifo.write_text("mine\n"),
+}
+
+
+@pytest.mark.slow  # (the runner, not woken, starts the task at its next periodic scan: seconds)
+@pytest.mark.parametrize("kind", sorted(WAKE_STAND_INS))
+def test_a_stand_in_for_the_runners_wake_fifo_queues_warns_and_waits(proj: Path, tmp_path: Path, kind: str) -> None:
+    """Queued and run all the same (the runner rescans): exit 0, `--wait` waits, one warning line;
+    nothing is written through the symlink or into the file."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim").write_text("keep me\n")
+    assert_clean_error(pyr(proj, "runner", "start", timeout=HANG_S), 0)
+    fifo = workspace(proj) / ".runner" / "wake.fifo"
+    fifo.unlink()
+    WAKE_STAND_INS[kind](fifo, outside)
+    before = snapshot(outside)
+    result = pyr(proj, "run", "t_2-of-2", "--wait", timeout=HANG_S)
+    assert_clean_error(result, 0)
+    assert "1 of 1 task completed" in result.out
+    warnings = [line for line in result.err.splitlines() if line.strip()]
+    assert len(warnings) == 1 and warnings[0].startswith("pyr-tui: warning: "), result.err
+    assert "wake.fifo is a " in warnings[0] and "not the runner's wake-up FIFO" in warnings[0]
+    assert read_info(proj, "t_2-of-2")["status"] == "completed"
+    assert changed_paths(before, snapshot(outside)) == set()
+    assert not (outside / "nothing").exists()
+    if kind == "file":
+        assert not fifo.exists() or fifo.is_fifo() or fifo.read_text() == "mine\n"  # replaced, never written into
+
+
+def test_gen_run_with_a_symlink_for_the_wake_fifo_queues_and_warns(proj: Path, tmp_path: Path) -> None:
+    assert_clean_error(pyr(proj, "runner", "start", timeout=HANG_S), 0)
+    fifo = workspace(proj) / ".runner" / "wake.fifo"
+    fifo.unlink()
+    fifo.symlink_to(tmp_path / "nothing")
+    (proj / "spec.yaml").write_text("seed: 9\n")
+    result = pyr(proj, "gen", "spec.yaml", "-n", "g", "--run", timeout=HANG_S)
+    assert_clean_error(result, 0)
+    assert result.out.strip() == "created and queued 1 task g"
+    assert result.err.startswith("pyr-tui: warning: ") and result.err.count("\n") == 1, result.err
+    assert read_info(proj, "g")["status"] in ("queued", "running", "completed")
+    assert not (tmp_path / "nothing").exists()
+
+
+def test_a_directory_at_the_wake_fifo_with_no_runner_is_refused_before_queueing(proj: Path) -> None:
+    """No runner can start there (it would have to remove the folder): nothing is queued."""
+    runner_dir = workspace(proj) / ".runner"
+    runner_dir.mkdir(exist_ok=True)
+    (runner_dir / "wake.fifo").mkdir()
+    result = pyr(proj, "run", "t_2-of-2", "--wait", timeout=HANG_S)
+    assert_clean_error(result, 1)
+    assert "wake.fifo is a directory where the runner's wake-up FIFO belongs" in result.err
+    assert read_info(proj, "t_2-of-2")["status"] == "pending"
 
 
 def _nested(depth: int) -> str:

@@ -34,6 +34,22 @@ def test_look_messages_round_trip_through_the_fifo(tmp_path) -> None:
         os.close(reader)
 
 
+def test_a_wake_up_is_never_written_through_a_symlink_or_into_a_file_or_folder(tmp_path: Path) -> None:
+    """Something else than a FIFO at the path: no runner woken (False), nothing written, no error."""
+    outside = tmp_path / "outside"
+    outside.write_text("keep me\n")
+    (tmp_path / "link.fifo").symlink_to(outside)
+    (tmp_path / "dangling.fifo").symlink_to(tmp_path / "nothing")
+    (tmp_path / "file.fifo").write_text("mine\n")
+    (tmp_path / "dir.fifo").mkdir()
+    for name in ("link.fifo", "dangling.fifo", "file.fifo", "dir.fifo", "missing.fifo"):
+        assert wake.send(tmp_path / name) is False, name
+    assert outside.read_text() == "keep me\n" and (tmp_path / "file.fifo").read_text() == "mine\n"
+    assert not (tmp_path / "nothing").exists()
+    assert [wake.stand_in(tmp_path / name) for name in ("link.fifo", "file.fifo", "dir.fifo", "missing.fifo")] == [
+        "a symlink", "a regular file", "a directory", None]
+
+
 @pytest.mark.parametrize("messages", [
     ["wake"], ['look ["a"]', "wake"], ["look"], ["look {"], ['look {"a": 1}'], ["look [1]"], ['look []'], ["stop"], [],
 ])

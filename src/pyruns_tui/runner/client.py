@@ -184,6 +184,9 @@ def begin_runner(layout: Layout) -> RunnerStart:
         info = runner_info(layout)
         return RunnerStart(layout, None, pid=info.pid if info else 0)
     paths.create()
+    if wake.stand_in(paths.fifo) == "a directory":  # the runner replaces anything else, not a folder
+        raise RunnerError(f"{paths.fifo} is a directory where the runner's wake-up FIFO belongs, so no runner "
+                          "can start; remove it")
     spawn_fd = _acquire(paths.spawn_lock)
     try:
         if locks.is_held(paths.lock):
@@ -253,9 +256,21 @@ def starting_runner(layout: Layout) -> Iterator[list[str]]:
         start_or_wake(layout, queued)  # the runner that was up may have exited idle meanwhile
 
 
+def wake_problem(layout: Layout) -> str | None:
+    """Why the runner cannot be woken (something else stands where its FIFO belongs), or None.
+    Tasks queued meanwhile are started all the same, at the runner's next periodic scan (which
+    also makes the FIFO again, unless a folder is in the way)."""
+    fifo = RunnerPaths.of(layout).fifo
+    kind = wake.stand_in(fifo)
+    if kind is None:
+        return None
+    return (f"{fifo} is {kind}, not the runner's wake-up FIFO: the runner was not woken, and starts the queued "
+            "tasks at its next periodic scan instead of now; remove it (the runner makes its FIFO again)")
+
+
 def wake_runner(layout: Layout, queued: Sequence[str] = ()) -> bool:
     """Tell the runner to look at the workspace now (at the `queued` tasks first); False when no
-    runner is running."""
+    runner is running, or something else than its FIFO is in the way (`wake_problem`)."""
     return wake.send(RunnerPaths.of(layout).fifo, wake.look_message(queued))
 
 

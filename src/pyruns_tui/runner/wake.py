@@ -52,20 +52,38 @@ def looked_at(messages: Sequence[str]) -> list[str] | None:
 
 
 def send(fifo: Path, message: str = WAKE) -> bool:
-    """Write one message line; False when no runner is reading (none is running)."""
+    """Write one message line; False when no runner is reading (none is running), or when what
+    stands at `fifo` is not a FIFO: a symlink is never followed, a folder or a file never written
+    into (the runner's own scans start queued tasks all the same, and it makes its FIFO again;
+    `stand_in` says what is there)."""
     try:
-        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
-        if exc.errno in (errno.ENXIO, errno.ENOENT, errno.EACCES):  # EACCES: another member's runner
+        # EACCES: another member's runner; ELOOP: a symlink; EISDIR: a folder
+        if exc.errno in (errno.ENXIO, errno.ENOENT, errno.EACCES, errno.ELOOP, errno.EISDIR):
             return False
         raise
     try:
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
         os.write(fd, f"{message}\n".encode())
     except BlockingIOError:
         pass  # the pipe is full of unread wake-ups: the runner will look anyway
     finally:
         os.close(fd)
     return True
+
+
+def stand_in(fifo: Path) -> str | None:
+    """What stands at `fifo` in place of a FIFO (`a symlink`, `a directory`, `a regular file`, ...),
+    or None: a FIFO, or nothing."""
+    from pyruns_tui.safefile import kind_of
+
+    try:
+        mode = os.lstat(fifo).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISFIFO(mode) else kind_of(mode)
 
 
 def open_reader(fifo: Path) -> int:

@@ -82,6 +82,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print_json({"count": len(result.names), "skipped": result.skipped, "tasks": list(result.names)})
     else:
         print(describe(result))  # the Generator's notification says the same
+    if result.queued:
+        from pyruns_tui.runner.client import wake_problem
+
+        problem = wake_problem(store.layout)  # queued all the same: the runner's scans start them
+        if problem is not None:
+            sys.stderr.write(f"pyr-tui: warning: {problem}\n")
     if result.queue_problem:
         sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
         return 1

@@ -75,7 +75,7 @@ def queue_tasks(
     with_dependents: bool = False,
     gpu_mem_mb: int | None = None,
 ) -> control.Outcome:
-    """Queue tasks and make sure the runner is there (also used by `gen --run`)."""
+    """Queue tasks and make sure the runner is there; a runner that could not be woken is a warning."""
     from pyruns_tui.runner import client, control
 
     store = ctx.store()
@@ -85,6 +85,9 @@ def queue_tasks(
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
     outcome = control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
                             priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
+    problem = client.wake_problem(store.layout)  # queued all the same: the runner's scans start them
+    if problem is not None:
+        sys.stderr.write(f"pyr-tui: warning: {problem}\n")
     pause = None if force or not outcome.changed else control.paused(store.layout)
     if pause is not None:  # queued, but nothing starts until the pause is lifted
         sys.stderr.write(f"pyr-tui: note: the queue is paused ({pause.message}); `pyr-tui runner resume` starts it\n")
