@@ -340,7 +340,8 @@ CASES: list[Case] = [
          check=_plain_has("z")),
     Case("log-binary-noise-plain", ("log", T1, "--plain"), 0,
          setup=_log(bytes(range(256)) * 4096 + b"\nEND\n"), check=_plain_has("END")),
-    Case("log-file-missing", ("log", T1), 0, setup=lambda p: fake_finished_run(p, T1, b"").unlink()),
+    Case("log-file-missing", ("log", T1), 1, r"the log of run 1 of 't_1-of-2' is missing",  # (printed nothing, 0)
+         setup=lambda p: fake_finished_run(p, T1, b"").unlink()),
     Case("log-run-out-of-range", ("log", T1, "--run", "7"), 1, "no run 7", setup=_log(b"x\n")),
     Case("log-run-not-int", ("log", T1, "--run", "x"), 2, "expected a whole number"),
     Case("log-never-ran", ("log", T1), 1, "has not run yet"),
