@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,121 @@ def test_add_monitor_with_a_non_mapping_warns_instead_of_raising(
     pr.add_monitor(42)  # type: ignore[arg-type]
     assert "pyruns_tui: warning" in capsys.readouterr().err
     assert not (in_task / "summary.json").exists()
+
+
+def run_or_fail(script: Path, task_dir: Path, timeout: float = 30) -> None:
+    """Run `script` in the task; a hang (on the summary lock) fails the test, it never hangs it."""
+    try:
+        result = run_script(script, task_env(task_dir), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the script hung for {timeout:g}s")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The background thread's first summary write waits inside the locked section until the main
+# thread forks (a fork hook of the test, run before the API's own): the fork then happens while
+# that thread holds the lock, unless the API holds the fork back until it left.
+FORK_WHILE_LOCKED = """\
+import multiprocessing as mp, os, sys, threading
+import pyruns_tui as pr
+
+parent = os.getpid()
+real_replace = os.replace
+inside, forking, forked = threading.Event(), threading.Event(), threading.Event()
+
+def replace(src, dst):  # summary.json is written by a rename, inside the lock
+    if os.getpid() == parent and threading.current_thread().name == "bg" and not inside.is_set():
+        inside.set()
+        forking.wait(30)
+        forked.wait(1)  # the fork happens now, or waits for this thread to leave the lock
+    real_replace(src, dst)
+
+os.replace = replace
+
+def child():
+    pr.summary({"child": 1})
+
+if __name__ == "__main__":
+    pr.summary({"first": 1})
+    os.register_at_fork(before=forking.set)  # after the API's hooks: runs before them
+    bg = threading.Thread(target=pr.summary, args=({"bg": 1},), name="bg")
+    bg.start()
+    inside.wait(30)
+    proc = mp.get_context("fork").Process(target=child)
+    proc.start()
+    forked.set()
+    bg.join(30)
+    proc.join(20)
+    if proc.is_alive():
+        proc.kill()
+        sys.exit("the forked child hung in pr.summary()")
+    pr.summary({"after": 1})
+    sys.exit(proc.exitcode)
+"""
+
+
+def test_a_fork_while_another_thread_writes_the_summary_leaves_the_child_unblocked(
+    task_dir: Path, tmp_path: Path
+) -> None:
+    run_or_fail(write_script(tmp_path, FORK_WHILE_LOCKED), task_dir)
+    assert summary_file(task_dir) == {"first": 1, "bg": 1, "child": 1, "after": 1}
+
+
+def test_a_summary_from_a_signal_handler_during_a_summary_is_written_not_deadlocked(
+    task_dir: Path, tmp_path: Path
+) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import os, pyruns_tui as pr
+
+        real_replace = os.replace
+        handled = []
+
+        def replace(src, dst):  # inside pr.summary()'s lock: a signal handler runs here
+            if not handled:
+                handled.append(1)
+                pr.summary({"from_handler": 2})
+            real_replace(src, dst)
+
+        os.replace = replace
+        pr.summary({"main": 1})
+        """,
+    )
+    run_or_fail(script, task_dir)
+    assert summary_file(task_dir) == {"main": 1, "from_handler": 2}
+
+
+def test_a_child_forked_inside_a_summary_does_not_keep_the_lock(
+    task_dir: Path, tmp_path: Path
+) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import multiprocessing as mp, os, sys, pyruns_tui as pr
+
+        parent = os.getpid()
+        real_replace = os.replace
+        procs = []
+
+        def child():
+            pr.summary({"child": 1})
+
+        def replace(src, dst):  # inside pr.summary()'s lock: a signal handler starts a worker
+            if os.getpid() == parent and not procs:
+                procs.append(mp.get_context("fork").Process(target=child))
+                procs[0].start()
+            real_replace(src, dst)
+
+        if __name__ == "__main__":
+            os.replace = replace
+            pr.summary({"main": 1})
+            procs[0].join(20)
+            if procs[0].is_alive():
+                procs[0].kill()
+                sys.exit("the forked child hung in pr.summary()")
+            sys.exit(procs[0].exitcode)
+        """,
+    )
+    run_or_fail(script, task_dir)
+    assert summary_file(task_dir) == {"main": 1, "child": 1}

@@ -115,7 +115,9 @@ def summary(values: Mapping[str, Any]) -> None:
                 continue
             clean[key if type(key) is str else str(key)] = converted
         if clean:
-            _merge_summary(os.path.join(task_dir, SUMMARY_FILE), clean)
+            from pyruns_tui.script.summary_writer import merge_summary
+
+            merge_summary(os.path.join(task_dir, SUMMARY_FILE), clean)
     except Exception as exc:
         _warn_once("summary", f"pr.summary() failed, summary.json not updated: {exc!r}")
 
@@ -250,38 +252,6 @@ def _summary_value(value: Any, levels: int) -> Any:
     if isinstance(value, str):
         return str(value)
     return _number(value)
-
-
-def _merge_summary(path: str, values: dict[str, Any]) -> None:
-    import contextlib
-    import fcntl
-    import json
-
-    from pyruns_tui.safefile import MAX_READ_BYTES, open_regular, read_bytes
-
-    folder = os.path.dirname(path)
-    lock_fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)  # the task folder itself is the lock
-        try:
-            merged = json.loads(read_bytes(path, MAX_READ_BYTES))  # a FIFO or symlink planted there is not read
-            if not isinstance(merged, dict):
-                merged = {}
-        except (OSError, ValueError, RecursionError):
-            merged = {}
-        merged.update(values)
-        text = json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        try:
-            with os.fdopen(open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "w", encoding="utf-8") as stream:
-                stream.write(text + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-            raise
-    finally:
-        os.close(lock_fd)  # closing releases the flock
 
 
 def _warn_value(key: str, value: Any, where: str) -> None:
