@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing as mp
 import os
 import signal
 import subprocess
@@ -331,3 +332,70 @@ def test_spawned_children_flush_at_their_exit(task_dir: Path, tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     pairs = sorted((row["who"], row["i"]) for row in metric_rows(task_dir))
     assert pairs == [(n, i) for n in range(2) for i in range(100)]
+
+
+POOL_SCRIPT = """\
+import multiprocessing as mp, sys, pyruns_tui as pr
+
+def work(n):
+    for i in range(200):
+        pr.log({"task": n, "i": i})
+    return n
+
+if __name__ == "__main__":
+    # leaving the block terminates the workers (SIGTERM) as soon as the results are in
+    with mp.get_context(sys.argv[1]).Pool(3) as pool:
+        assert pool.map(work, range(6), chunksize=1) == list(range(6))
+"""
+
+
+@pytest.mark.parametrize("method", mp.get_all_start_methods())
+def test_rows_logged_in_pool_workers_survive_the_pool_terminating_them(
+    task_dir: Path, tmp_path: Path, method: str
+) -> None:
+    script = write_script(tmp_path, POOL_SCRIPT)
+    result = run_script(script, task_env(task_dir), method)
+    assert result.returncode == 0, result.stderr
+    pairs = sorted((row["task"], row["i"]) for row in metric_rows(task_dir))
+    assert pairs == [(n, i) for n in range(6) for i in range(200)]
+
+
+def test_a_multiprocessing_child_writes_each_row_at_once_and_the_main_process_buffers(
+    task_dir: Path, tmp_path: Path
+) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import multiprocessing as mp, os, sys
+        import pyruns_tui as pr
+        from pyruns_tui.script import api
+        from pyruns_tui.script.metrics_writer import MetricsWriter
+
+        path = os.path.join(os.environ["PYRUNS_TASK_DIR"], "metrics.jsonl")
+        # no flush by the timer within this test
+        api._writer = MetricsWriter(path, on_error=api._warn_once, interval_s=3600)
+
+        def written(name):
+            return open(path).read().count(name) if os.path.exists(path) else 0
+
+        def child(name):
+            pr.log({name: 1})
+            sys.exit(0 if written(name) == 1 else 3)  # on disk when log() returns
+
+        if __name__ == "__main__":
+            pr.log({"main": 1})
+            for method in ("fork", "spawn"):
+                proc = mp.get_context(method).Process(target=child, args=(method,))
+                proc.start()
+                proc.join(60)
+                assert proc.exitcode == 0, (method, proc.exitcode)
+            assert written("main") == 0  # still buffered in the main process
+            pr.flush()
+            assert written("main") == 1
+        """,
+    )
+    result = run_script(script, task_env(task_dir))
+    assert result.returncode == 0, result.stderr
+    assert sorted(name for row in metric_rows(task_dir) for name in row if name != "t") == [
+        "fork", "main", "spawn"
+    ]

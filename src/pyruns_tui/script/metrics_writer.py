@@ -2,10 +2,11 @@
 
 Rows are encoded at once and kept in memory; a daemon thread writes them about one
 interval after the first buffered row, and `flush()`, interpreter exit and a full buffer
-write them too. Each write appends whole lines with a single `os.write` on an `O_APPEND`
-descriptor, so processes sharing the file (forked DataLoader workers) never interleave
-partial lines. After a fork the child starts with an empty buffer, so the parent's
-pending rows are written once, by the parent.
+write them too. A `multiprocessing` child writes each row at once instead: a Pool may end
+it with SIGTERM right after its last task, before any flush. Each write appends
+whole lines with a single `os.write` on an `O_APPEND` descriptor, so processes sharing the
+file (forked DataLoader workers) never interleave partial lines. After a fork the child
+starts with an empty buffer, so the parent's pending rows are written once, by the parent.
 """
 
 from __future__ import annotations
@@ -65,28 +66,41 @@ class MetricsWriter:
         # Registered on the next first-row: a forked multiprocessing child clears its
         # finalizers after the fork hooks run.
         self._exit_hook_registered = False
+        # Whether each row is written at once: None until the first row of this process
+        # (a forked multiprocessing child learns that it is one after the fork hooks run).
+        self._at_once: bool | None = None
 
     def append(self, row: dict[str, Any]) -> None:
-        """Buffer one row (a dict of JSON scalars); written within about one interval."""
+        """Buffer one row (a dict of JSON scalars); written within about one interval, or
+        at once in a multiprocessing child."""
         line = self._encode(row)
+        now = False
         with self._lock:
             rows = self._rows
             rows.append(line)
             count = len(rows)
             if count == 1:
-                self._wake_flusher()
-        if count >= MAX_BUFFERED_ROWS:
+                now = self._wake_flusher()
+        if now or count >= MAX_BUFFERED_ROWS:
             self.flush()
 
-    def _wake_flusher(self) -> None:
+    def _wake_flusher(self) -> bool:
+        """Have the first buffered row written: by the flusher thread, or by the caller at
+        once (True) in a multiprocessing child."""
         if not self._exit_hook_registered:
             self._exit_hook_registered = _register_multiprocessing_exit(self)
+        at_once = self._at_once
+        if at_once is None:
+            at_once = self._at_once = _in_multiprocessing_child()
+        if at_once:
+            return True
         if self._flusher is None and not self._closed:
             self._flusher = threading.Thread(
                 target=self._flush_loop, name="pyruns-metrics-flush", daemon=True
             )
             self._flusher.start()
         self._pending.set()
+        return False
 
     def _flush_loop(self) -> None:
         pending = self._pending
@@ -160,6 +174,20 @@ def _install_process_hooks() -> None:
     atexit.register(_flush_all_at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _in_multiprocessing_child() -> bool:
+    """Whether this process was started by multiprocessing (Pool and DataLoader workers too).
+
+    A process that has not imported multiprocessing is none; multiprocessing is not imported.
+    """
+    mp_process = sys.modules.get("multiprocessing.process")
+    if mp_process is None:
+        return False
+    try:
+        return mp_process.parent_process() is not None
+    except Exception:
+        return False
 
 
 def _register_multiprocessing_exit(writer: MetricsWriter) -> bool:
