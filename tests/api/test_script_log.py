@@ -399,3 +399,40 @@ def test_a_multiprocessing_child_writes_each_row_at_once_and_the_main_process_bu
     assert sorted(name for row in metric_rows(task_dir) for name in row if name != "t") == [
         "fork", "main", "spawn"
     ]
+
+
+def test_rows_logged_by_an_atexit_handler_registered_before_the_first_log_are_written(
+    task_dir: Path, tmp_path: Path
+) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import atexit, pyruns_tui as pr
+
+        def final():
+            pr.log({"final_acc": 0.93}, step=999)
+            pr.log({"final_loss": 0.1}, step=1000)
+
+        atexit.register(final)  # atexit is LIFO: this runs after the writer's exit flush
+        for step in range(3):
+            pr.log({"loss": 1.0}, step=step)
+        """,
+    )
+    result = run_script(script, task_env(task_dir))
+    assert result.returncode == 0, result.stderr
+    assert [row["step"] for row in metric_rows(task_dir)] == [0, 1, 2, 999, 1000]
+
+
+def test_a_first_log_in_an_atexit_handler_is_written(task_dir: Path, tmp_path: Path) -> None:
+    script = write_script(
+        tmp_path,
+        """\
+        import atexit, threading, pyruns_tui as pr  # threading: as torch and most frameworks import it
+
+        atexit.register(lambda: pr.log({"final_acc": 0.93}, step=999))
+        """,
+    )
+    result = run_script(script, task_env(task_dir))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert [row["step"] for row in metric_rows(task_dir)] == [999]

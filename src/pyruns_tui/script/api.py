@@ -65,8 +65,8 @@ def log(metrics: Mapping[str, Any], step: int | None = None, stage: str | None =
     Values are numbers (int, float, bool; numpy/torch scalars through `.item()`); NaN and
     infinities are kept (as the strings "NaN", "Infinity", "-Infinity"); anything else is
     dropped with a one-time warning. Rows are buffered and written within about a second,
-    at exit, and on `flush()`; a multiprocessing child writes each row at once. A no-op
-    outside a task; never raises.
+    at exit, and on `flush()`; a multiprocessing child and atexit handlers write each row
+    at once. A no-op outside a task; never raises.
     """
     writer = _writer
     if writer is None:

@@ -2,11 +2,13 @@
 
 Rows are encoded at once and kept in memory; a daemon thread writes them about one
 interval after the first buffered row, and `flush()`, interpreter exit and a full buffer
-write them too. A `multiprocessing` child writes each row at once instead: a Pool may end
-it with SIGTERM right after its last task, before any flush. Each write appends
-whole lines with a single `os.write` on an `O_APPEND` descriptor, so processes sharing the
-file (forked DataLoader workers) never interleave partial lines. After a fork the child
-starts with an empty buffer, so the parent's pending rows are written once, by the parent.
+write them too. Some rows are written at once instead: in a `multiprocessing` child (a
+Pool may end it with SIGTERM right after its last task, before any flush), and those
+logged by atexit handlers (atexit is last-in first-out: handlers registered before the
+first row run after the exit flush). Each write appends whole lines with a single
+`os.write` on an `O_APPEND` descriptor, so processes sharing the file (forked DataLoader
+workers) never interleave partial lines. After a fork the child starts with an empty
+buffer, so the parent's pending rows are written once, by the parent.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ class MetricsWriter:
 
     def append(self, row: dict[str, Any]) -> None:
         """Buffer one row (a dict of JSON scalars); written within about one interval, or
-        at once in a multiprocessing child."""
+        at once (see `_wake_flusher`)."""
         line = self._encode(row)
         now = False
         with self._lock:
@@ -86,19 +88,23 @@ class MetricsWriter:
 
     def _wake_flusher(self) -> bool:
         """Have the first buffered row written: by the flusher thread, or by the caller at
-        once (True) in a multiprocessing child."""
+        once (True) in a multiprocessing child, in atexit handlers or past the exit flush."""
         if not self._exit_hook_registered:
             self._exit_hook_registered = _register_multiprocessing_exit(self)
         at_once = self._at_once
         if at_once is None:
             at_once = self._at_once = _in_multiprocessing_child()
-        if at_once:
+        if at_once or _in_atexit_handler():
             return True
         if self._flusher is None and not self._closed:
-            self._flusher = threading.Thread(
+            flusher = threading.Thread(
                 target=self._flush_loop, name="pyruns-metrics-flush", daemon=True
             )
-            self._flusher.start()
+            try:
+                flusher.start()
+            except RuntimeError:  # "can't create new thread at interpreter shutdown" (3.12)
+                return True
+            self._flusher = flusher
         self._pending.set()
         return False
 
@@ -155,6 +161,9 @@ def _append_whole(path: str, data: bytes) -> None:
 def _flush_all_at_exit() -> None:
     for writer in list(_live_writers):
         if writer._pid == os.getpid():
+            # atexit handlers registered before the first row run after this one: what
+            # they log is written at once, since no flush is left to come
+            writer._at_once = True
             try:
                 writer.flush()
             except Exception:
@@ -174,6 +183,12 @@ def _install_process_hooks() -> None:
     atexit.register(_flush_all_at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _in_atexit_handler() -> bool:
+    """Whether the main thread is past threading's shutdown (running atexit handlers): the
+    exit flush of a writer created there is registered too late to run."""
+    return getattr(threading, "_SHUTTING_DOWN", False) and threading.current_thread() is threading.main_thread()
 
 
 def _in_multiprocessing_child() -> bool:
