@@ -111,7 +111,12 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHA
     (without the folder's sync a power loss can undo the rename and bring the old file back).
     Returns the stat of what was written (the rename keeps inode, mtime and size)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{_thread.get_ident()}.tmp")
-    fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    except OSError as exc:
+        if exc.filename == str(tmp):
+            exc.filename = str(path)  # the error names the file it was for, not its temp file (read-only, full)
+        raise
     try:
         write_all(fd, data)
         if fsync:
