@@ -230,6 +230,7 @@ CASES: list[Case] = [
     Case("note-append-not-utf8", ("note", "-a", T1, "caf\udce9"), 1, r"not valid UTF-8 text \(bytes 0xe9\)"),
     Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "not valid UTF-8"),
     Case("retry-on-not-utf8", ("run", T1, "--retries", "1", "--retry-on", "x\udcff"), 2, "not valid UTF-8"),
+    Case("note-dash-text", ("note", T1, "-hello"), 2, r"a value that starts with - goes after --"),  # (argparse's words alone)
     Case("pin-traversal", ("pin", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-traversal", ("rm", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-self-relative", ("rm", f"../tasks/{T1}"), 1, "no task named"),

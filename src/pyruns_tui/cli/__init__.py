@@ -32,7 +32,10 @@ class _Parser(argparse.ArgumentParser):
     options there)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {shortened(message)} (see `{self.prog} --help`)\n")
+        hint = f"see `{self.prog} --help`"
+        if "ignored explicit argument" in message or "unrecognized arguments: -" in message:
+            hint += "; a value that starts with - goes after --, as in `pyr-tui note TASK -- -text`"
+        sys.stderr.write(f"{self.prog}: error: {shortened(message)} ({hint})\n")
         raise SystemExit(EXIT_USAGE)
 
     def _get_formatter(self) -> argparse.HelpFormatter:
