@@ -276,3 +276,19 @@ def test_an_interpreter_that_cannot_start_is_named() -> None:
     line = "pyruns: cannot start '/nonexistent/python': [Errno 2] No such file or directory: '/nonexistent/python'"
     summary = summarize_failure([line], exit_code=127, signal_number=None)
     assert summary.error == line.removeprefix("pyruns: ")
+
+
+def test_a_traceback_a_launcher_prefixed_with_its_rank_is_found() -> None:
+    # torchrun (torch >= 2.2) and vLLM print each line of a rank's stderr as `[rank0]: ...`: the
+    # traceback was not recognised, and torchrun's own ChildFailedError was the cause of every run
+    lines = ["[rank0]: Traceback (most recent call last):", '[rank0]:   File "train.py", line 84, in <module>',
+             "[rank0]:     main()", "[rank1]: Traceback (most recent call last):",
+             '[rank0]:   File "train.py", line 59, in main', "[rank0]:     model.to('cuda')",
+             "[rank0]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 512.00 MiB.",
+             "E1110 torch.distributed.elastic.multiprocessing.api: failed (exitcode: 1) local_rank: 0",
+             "Traceback (most recent call last):", '  File "/usr/bin/torchrun", line 8, in <module>',
+             "    sys.exit(main())", "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: "]
+    summary = summarize_failure(lines, exit_code=1, signal_number=None)
+    assert summary.error == "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 512.00 MiB."
+    assert summary.line == 1 and error_cause(summary.error) == "CUDA out of memory"
+    assert find_tracebacks(lines)[0].text(lines)[0] == "Traceback (most recent call last):"

@@ -29,6 +29,7 @@ _FILE_LINE_RE = re.compile(r'^  File "[^"]*", line \d+')
 _SYNTAX_RE = re.compile(r"^(?:SyntaxError|IndentationError|TabError)(?:: .*)?$")
 SYNTAX_LINES = 8
 _EXEC_FAILED_RE = re.compile(r"^pyruns: (cannot start .*)$")  # the supervisor's word when the exec failed (127)
+_RANK_PREFIX_RE = re.compile(r"^\[rank\d+\]:\s?")  # torchrun (torch >= 2.2) and vLLM prefix each line of a rank's stderr
 IGNORED = "Exception ignored in"  # Python's line before a traceback it printed and went on from (atexit, __del__)
 LAUNCHER_ERRORS = ("ChildFailedError",)  # torchrun's own traceback, after the failed child's
 MAX_FRAME_LINES = 5000  # a traceback longer than this is not followed to its end
@@ -167,6 +168,21 @@ def _syntax_block_at(lines: Sequence[str], start: int) -> Traceback | None:
     return None
 
 
+def _prefixed_block_at(lines: Sequence[str], start: int) -> Traceback | None:
+    """A traceback each of whose lines a distributed launcher prefixed with its rank (`[rank0]: `):
+    read from the lines of that rank (another rank's may come between them)."""
+    prefix = _RANK_PREFIX_RE.match(lines[start])
+    if prefix is None:
+        return None
+    mark = prefix.group(0)
+    limit = min(len(lines), start + 4 * MAX_FRAME_LINES)
+    kept = [j for j in range(start, limit) if lines[j].startswith(mark)]
+    block = _block_at([lines[j][len(mark):] for j in kept], 0)
+    if block is None:
+        return None
+    return Traceback(kept[block.start], kept[block.end - 1] + 1, block.error, kept[block.error_index], len(mark))
+
+
 def find_tracebacks(lines: Sequence[str]) -> list[Traceback]:
     """Every Python traceback block in `lines`, in order (a chained one is one block; the lines
     of a script that did not compile are one too)."""
@@ -174,8 +190,10 @@ def find_tracebacks(lines: Sequence[str]) -> list[Traceback]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        block = _block_at(lines, i) if TRACEBACK_HEAD in line else (
-            _syntax_block_at(lines, i) if line.startswith('  File "') else None)
+        if TRACEBACK_HEAD in line:
+            block = _block_at(lines, i) or _prefixed_block_at(lines, i)
+        else:
+            block = _syntax_block_at(lines, i) if line.startswith('  File "') else None
         if block is None:
             i += 1
             continue
