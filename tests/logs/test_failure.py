@@ -292,3 +292,5 @@ def test_a_traceback_a_launcher_prefixed_with_its_rank_is_found() -> None:
     assert summary.error == "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 512.00 MiB."
     assert summary.line == 1 and error_cause(summary.error) == "CUDA out of memory"
     assert find_tracebacks(lines)[0].text(lines)[0] == "Traceback (most recent call last):"
+    near = traceback_near(lines.__getitem__, len(lines), 0)  # the Monitor's `t` finds it too
+    assert near is not None and near.error == summary.error

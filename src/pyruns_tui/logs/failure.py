@@ -244,7 +244,7 @@ def traceback_near(line_at: Callable[[int], str], count: int, start: int, forwar
     step = 1 if forward else -1
     while 0 <= i < count:
         if TRACEBACK_HEAD in lines[i]:
-            block = _block_at(lines, _chain_start(lines.__getitem__, i))
+            block = _block_at(lines, _chain_start(lines.__getitem__, i)) or _prefixed_block_at(lines, i)
             if block is not None:
                 return block
         i += step
