@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from rich.style import Style
 from textual.widgets import TextArea
 
 from pyruns_tui.errors import RunnerError
@@ -18,6 +19,7 @@ from pyruns_tui.tui.models.prefs import PREFS_FILE
 from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.widgets.manager.compare import CompareDialog, compare_params
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, NotesDialog
+from pyruns_tui.tui.widgets.manager.task_table import GUTTER
 from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, now_iso
@@ -308,6 +310,21 @@ async def test_sort_cycles_columns_flips_and_is_remembered(layout: Layout, works
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)
         assert shown(screen) == ["tiny_lr", "deep", "wide", "mid", "base"]
+
+
+async def test_a_narrow_sorted_column_keeps_its_arrow(layout: Layout, workspace: TaskStore) -> None:
+    # `runs` is 4 cells wide: sorted by it, the header showed `run…` and no direction
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        browser = screen.browser
+        while browser.sort_column().key != "runs":
+            await pilot.press("o")
+        await pilot.pause()
+        at = [c.key for c in screen.table.columns].index("runs")
+        width = screen.table.widths[at]
+        header = screen.table._header(200, Style()).text
+        start = sum(w + 1 for w in screen.table.widths[:at]) + GUTTER
+        assert header[start:start + width].rstrip()[-1] in "▲▼", header
 
 
 async def test_m_opens_a_chooser_and_the_choice_is_remembered(layout: Layout, workspace: TaskStore) -> None:

@@ -386,8 +386,9 @@ class TaskTable(ScrollView, can_focus=True):
         for column, col_width in zip(self.columns, self.widths):
             label = column.label
             style = header
-            if column.key == self.sort_key:
-                label = f"{label}{'▼' if self.sort_reverse else '▲'}"
+            if column.key == self.sort_key:  # the arrow stays: a narrow column's label is cut before it
+                room = max(col_width - 1, 0)
+                label = f"{label if cell_len(label) <= room else fit(label, room)}{'▼' if self.sort_reverse else '▲'}"
                 style = header + sorted_style
             segments.append(Segment(fit(label, col_width, column.align_right), style))
             segments.append(Segment(" ", header))
