@@ -31,5 +31,5 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.param:
         edits.pin_params(store, args.param, not args.off)
     state = "unpinned" if args.off else "pinned"
-    print(f"{state} " + ", ".join([*args.tasks, *(f"param {k}" for k in args.param)]))
+    print(f"{state} " + ", ".join(dict.fromkeys([*args.tasks, *(f"param {k}" for k in args.param)])))  # (`pin a a`: once)
     return 0
