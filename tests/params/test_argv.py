@@ -242,7 +242,7 @@ def test_boolean_optional_false_needs_a_double_dash_flag() -> None:
         parser.add_argument("++plus", action=argparse.BooleanOptionalAction, default=True)
     """)
     argv = build_argv({"ex": False, "plus": True}, sp)
-    assert argv == ["--no-ex", "++plus"]
+    assert argv == ["--no-ex"]  # (plus: its default, not passed)
     assert vars(parser.parse_args(argv)) == {"ex": False, "plus": True}
     with pytest.raises(ParamsError, match="'plus' has no --no- form"):
         build_argv({"plus": False}, sp)
@@ -261,3 +261,33 @@ def test_a_value_outside_the_choices_reads_the_same_in_the_form_and_at_launch() 
         build_argv({"model": "vgg"}, sp)
     assert in_form == "'vgg' is not one of the choices (resnet18, resnet34, vit_tiny)"
     assert f"'model': {in_form}" in str(launch.value)
+
+
+def test_a_value_equal_to_the_default_is_not_passed() -> None:
+    # a `type=` that transforms its input turned the untouched default 0.5 into 0.005, and a
+    # default read from the environment (LOCAL_RANK under torchrun) was fixed at its fallback
+    sp, parser = inline("""
+        import argparse, os
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--ratio", type=lambda s: float(s) / 100, default=0.5)
+        parser.add_argument("--local_rank", type=int, default=int(os.getenv("LOCAL_RANK", -1)))
+        parser.add_argument("--lr", type=float, default=0.1)
+    """)
+    config = {"ratio": 0.5, "local_rank": -1, "lr": 0.2}
+    argv = build_argv(config, sp)
+    assert argv == ["--lr", "0.2"]
+    assert vars(parser.parse_args(argv)) == config
+
+
+def test_a_remainder_positional_comes_last() -> None:
+    # detectron2's `opts` (nargs=argparse.REMAINDER) was put first and swallowed every flag after it
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--num-gpus", type=int, default=1)
+        parser.add_argument("opts", default=None, nargs=argparse.REMAINDER)
+    """)
+    config = {"num_gpus": 2, "opts": ["SOLVER.BASE_LR", "0.01"]}
+    argv = build_argv(config, sp)
+    assert argv == ["--num-gpus", "2", "SOLVER.BASE_LR", "0.01"]
+    assert vars(parser.parse_args(argv)) == config

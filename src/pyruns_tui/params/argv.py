@@ -9,7 +9,9 @@ stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; appe
 nargs lists follow one flag. `None` emits nothing. A single value that starts with a prefix
 character (`-1`, `-foo`) and every `nargs='?'` value are passed as one `--flag=value` item so
 they cannot be read as flags. Order: the main parser's positionals, its fixed-arity options,
-its variable-length options, the sub-command name, then the same for the sub-parser.
+its variable-length options, the sub-command name, then the same for the sub-parser; an
+`argparse.REMAINDER` positional (detectron2's `opts`) comes last, as it takes every item after it.
+A value equal to the script's own default is not passed (the script gets it without the flag).
 """
 
 from __future__ import annotations
@@ -197,6 +199,12 @@ class _Builder:
         _Cannot (the first spec's reason) when none can."""
         if isinstance(value, dict):
             raise _Cannot(f"{key!r} holds a mapping; an argparse script takes flat values (one key per argument)")
+        first = specs[0]
+        if resolved and not first.positional and not first.required and same_value(value, default):
+            # the script's own default is what it gets without the flag: passing it could differ (a
+            # `type=` that scales its input turned 0.5 into 0.005; a default read from the
+            # environment, LOCAL_RANK under torchrun, was fixed at its fallback)
+            return []
         reasons = []
         for spec in specs:
             try:
@@ -272,8 +280,8 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
             raise ParamsError(f"config key {key!r} is not a parameter of the script{hint}")
     builder = _Builder(sp)
     defaults = sp.defaults()
-    blocks: dict[str | None, tuple[list[str], list[str], list[str]]] = {
-        None: ([], [], []), sp.subcommand: ([], [], [])}
+    blocks: dict[str | None, tuple[list[str], list[str], list[str], list[str]]] = {
+        None: ([], [], [], []), sp.subcommand: ([], [], [], [])}
     for key in known:
         specs = sp.specs_for(key)
         first = specs[0]
@@ -286,14 +294,16 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
             items = builder.key_items(key, value, specs, defaults[key], first.default_resolved)
         except _Cannot as exc:  # (a mapping is no typo to fix in place: no hint)
             raise ParamsError(f"config key {exc}{'' if isinstance(value, dict) else ' (fix config.yaml)'}") from None
-        positional, fixed, variable = blocks[first.subcommand]
-        if first.positional:
+        positional, fixed, variable, remainder = blocks[first.subcommand]
+        if first.positional and first.nargs == "...":  # argparse.REMAINDER takes every item after it: last
+            remainder += items
+        elif first.positional:
             positional += items
         elif any(_variable(s) for s in specs):
             variable += items
         else:
             fixed += items
-    main_pos, main_fixed, main_var = blocks[None]
+    main_pos, main_fixed, main_var, main_rest = blocks[None]
     argv = main_pos + main_fixed + main_var
     if sp.subcommand is not None:
         if main_var and not main_fixed:
@@ -302,6 +312,8 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
                               "sub-command as a list item")
         if main_var:  # end the list with a fixed-arity option so the sub-command stays apart
             argv = main_pos + main_var + main_fixed
-        sub_pos, sub_fixed, sub_var = blocks[sp.subcommand]
-        argv += [sp.subcommand, *sub_pos, *sub_fixed, *sub_var]
+        sub_pos, sub_fixed, sub_var, sub_rest = blocks[sp.subcommand]
+        argv += [*main_rest, sp.subcommand, *sub_pos, *sub_fixed, *sub_var, *sub_rest]
+    else:
+        argv += main_rest
     return argv
