@@ -231,6 +231,22 @@ def test_an_invalid_partition_is_one_error_line_and_nothing_runs(cluster: Projec
     assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
 
 
+def test_a_rerun_reports_its_own_submission_not_the_last_runs(cluster: Project, capsys) -> None:
+    # right after the queue write the task's last run was the earlier one, which has a job id: a
+    # refused rerun said "submitted ... as job array <the old id>" and exited 0
+    name = cluster.add("again", "print(1)")
+    assert cluster.cli("run", name, "--wait") == 0
+    first = cluster.task(name).last_run.slurm_job_id.split("_")[0]
+    capsys.readouterr()
+    assert cluster.cli("run", name, "--partition", "no-such-partition") == 1
+    assert "invalid partition" in capsys.readouterr().err.lower()
+    assert cluster.cli("run", name) == 0
+    out = capsys.readouterr().out
+    second = cluster.task(name).runs[-1].slurm_job_id.split("_")[0]
+    assert second != first and f"as job array {second}" in out, out
+    cluster.wait(name)
+
+
 def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, capsys, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "bin"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import PyrunsError, RunnerError
@@ -19,7 +19,7 @@ from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.wake import Waiter
 from pyruns_tui.workspace.layout import Layout
-from pyruns_tui.workspace.model import Status, Task, queue_times
+from pyruns_tui.workspace.model import Run, Status, Task, queue_times
 from pyruns_tui.workspace.settings import check_regex
 from pyruns_tui.workspace.store import TaskStore, stat_key
 
@@ -70,6 +70,7 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     sync_owed: bool = False  # the writes are not durable yet: the caller syncs (see `queue`)
+    runs_before: dict[str, int] = field(default_factory=dict)  # each changed task's runs when queued
 
 
 class QueueCutShort(RunnerError):
@@ -216,6 +217,7 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                 if why is None:
                     to_save.append(task)
                     changed.append(name)
+                    outcome.runs_before[name] = len(task.runs)
                 else:
                     if changes_kept:
                         to_save.append(task)
@@ -427,18 +429,26 @@ def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:
     return Request.of(task) is not None
 
 
-def refused_by_slurm(task: Task) -> bool:
+def submitted_run(task: Task, runs_before: int = 0) -> Run | None:
+    """The run a submission made: the last of those after the first `runs_before` (how many the
+    task had when it was queued: an earlier run's job id is not this submission's), or None."""
+    return task.runs[-1] if len(task.runs) > runs_before else None
+
+
+def refused_by_slurm(task: Task, runs_before: int = 0) -> bool:
     """A Slurm run that ended without ever getting a job id: sbatch refused it (or the launch)."""
-    run = task.last_run
+    run = submitted_run(task, runs_before)
     return task.status is Status.FAILED and (run is None or (run.backend == "slurm" and run.slurm_job_id is None))
 
 
-def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SUBMIT_WAIT_S) -> dict[str, Task]:
+def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SUBMIT_WAIT_S,
+                   runs_before: Mapping[str, int] | None = None) -> dict[str, Task]:
     """Block until the runner has submitted these tasks to Slurm (each has a job id) or failed them."""
+    before = runs_before or {}
     deadline = time.monotonic() + timeout_s
     while True:
         tasks = {name: store.get(name) for name in names}
-        if all(_submitted_or_over(t) for t in tasks.values()):
+        if all(_submitted_or_over(t, before.get(t.name, 0)) for t in tasks.values()):
             return tasks
         if time.monotonic() > deadline:
             raise RunnerError(f"the runner did not submit the tasks within {timeout_s:g} s; see `pyr-tui runner status`")
@@ -447,8 +457,8 @@ def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SU
         time.sleep(SUBMIT_POLL_S)
 
 
-def _submitted_or_over(task: Task) -> bool:
-    run = task.last_run
+def _submitted_or_over(task: Task, runs_before: int) -> bool:
+    run = submitted_run(task, runs_before)
     if not task.status.is_active:
         return True
     return run is not None and run.backend == "slurm" and run.slurm_job_id is not None

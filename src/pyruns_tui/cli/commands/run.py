@@ -112,7 +112,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"
     if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
-        _report_submission(ctx, outcome.changed)
+        report_submission(ctx, outcome)
     elif outcome.changed:
         print(f"{verb} {len(outcome.changed)} task(s)")
     if not args.wait:
@@ -131,14 +131,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _report_submission(ctx: Context, names: list[str]) -> None:
-    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error."""
+def report_submission(ctx: Context, outcome: control.Outcome) -> None:
+    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error (also
+    used by `gen --run`). Only the runs this call made count: a task's earlier run has a job id."""
     from pyruns_tui.errors import RunnerError
     from pyruns_tui.runner import control
 
-    tasks = control.wait_submitted(ctx.store(), names)
-    refused = sorted({t.reason or "unknown reason" for t in tasks.values() if control.refused_by_slurm(t)})
+    names, before = outcome.changed, outcome.runs_before
+    tasks = control.wait_submitted(ctx.store(), names, runs_before=before)
+    refused = sorted({t.reason or "unknown reason" for t in tasks.values() if control.refused_by_slurm(t, before.get(t.name, 0))})
     if refused:
         raise RunnerError(f"Slurm refused the submission: {refused[0]}")
-    arrays = sorted({t.last_run.slurm_job_id.split("_")[0] for t in tasks.values() if t.last_run and t.last_run.slurm_job_id})
+    runs = [control.submitted_run(t, before.get(t.name, 0)) for t in tasks.values()]
+    arrays = sorted({run.slurm_job_id.split("_")[0] for run in runs if run is not None and run.slurm_job_id})
     print(f"submitted {len(names)} task(s) to Slurm as job array {', '.join(arrays) or '?'}")
