@@ -231,6 +231,12 @@ CASES: list[Case] = [
     Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "not valid UTF-8"),
     Case("retry-on-not-utf8", ("run", T1, "--retries", "1", "--retry-on", "x\udcff"), 2, "not valid UTF-8"),
     Case("note-dash-text", ("note", T1, "-hello"), 2, r"a value that starts with - goes after --"),  # (argparse's words alone)
+    # an sbatch option the runner sets itself: the later one won and the runner lost its array
+    Case("sbatch-arg-job-name", ("run", T1, "--executor", "slurm", "--sbatch-arg=--job-name=mine"), 2,
+         r"'--job-name=mine' sets --job-name, which the runner sets itself"),
+    Case("sbatch-arg-short-output", ("run", T1, "--executor", "slurm", "--sbatch-arg=-o/tmp/x"), 2, "sets --output"),
+    Case("settings-extra-args-array", ("run", T1), 1, r"slurm\.extra_args: '--array=0-3' sets --array",
+         setup=_settings("slurm:\n  extra_args: ['--array=0-3']\n")),
     Case("pin-traversal", ("pin", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-traversal", ("rm", "../../../../victim"), 1, "no task named", setup=_victim),
     Case("rm-self-relative", ("rm", f"../tasks/{T1}"), 1, "no task named"),

@@ -36,7 +36,8 @@ def test_sbatch_options_command_line_beats_settings(tmp_path: Path) -> None:
     assert {"--partition=gpu", "--time=1:00:00", "--mem=8G", "--account=lab", "--cpus-per-task=2", "--gres=gpu:2"} <= set(options)
     assert options[-2:] == ["--exclusive", "--nice=5"]
     gpus_style = Settings(slurm=SlurmSettings(gres_style="gpus", array_parallelism=2))
-    assert "--gpus-per-task=1" in sbatch_options(gpus_style, request, 1, 1, "n", tmp_path)
+    options = sbatch_options(gpus_style, request, 1, 1, "n", tmp_path)
+    assert "--gpus-per-task=1" in options and "--ntasks=1" in options  # (22.05 refuses --gpus-per-task alone)
     assert "--array=0-0%2" in sbatch_options(gpus_style, request, 1, 0, "n", tmp_path)
 
 

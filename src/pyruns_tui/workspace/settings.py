@@ -211,6 +211,20 @@ _SLURM_STRINGS = ("partition", "time", "mem", "account", "qos", "constraint")
 _SLURM_INTS: dict[str, tuple[int, int]] = {"cpus_per_task": (1, 4096), "gpus_per_task": (0, 1024), "array_parallelism": (1, 100_000)}
 
 
+# sbatch options the runner sets itself and finds its arrays by (their name, indexes, output file,
+# the signal that stops a task in time): given again, the later one wins and the runner loses them
+RUNNER_SBATCH_OPTIONS = {"--job-name": "-J", "--array": "-a", "--output": "-o", "--signal": None, "--wrap": None}
+
+
+def sbatch_arg_problem(arg: str) -> str | None:
+    """Why an sbatch argument given by the user cannot be passed (one the runner sets), or None."""
+    for long, short in RUNNER_SBATCH_OPTIONS.items():
+        if arg == long or arg.startswith(long + "=") or (short and (arg == short or arg.startswith(short) and not arg.startswith("--"))):
+            return (f"{arg!r} sets {long}, which the runner sets itself to find its job arrays; "
+                    "leave it out")
+    return None
+
+
 def slurm_from_dict(value: Any, where: str = "settings") -> SlurmSettings:
     """The `slurm:` mapping validated (None or {} = the defaults)."""
     if value is None:
@@ -241,6 +255,10 @@ def slurm_from_dict(value: Any, where: str = "settings") -> SlurmSettings:
         elif key == "extra_args":
             if not isinstance(item, list) or not all(isinstance(a, str) and a and "\n" not in a for a in item):
                 raise _bad(where, name, "a list of sbatch arguments such as ['--exclusive']", item)
+            for arg in item:
+                problem = sbatch_arg_problem(arg)
+                if problem:
+                    raise WorkspaceError(f"{where}: {name}: {problem}")
             values[key] = tuple(item)
     return SlurmSettings(**values)
 

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=("local", "slurm"), help="where to run them (default: the settings' executor)")
     p.add_argument("--partition", metavar="P", help="Slurm partition for this call")
     p.add_argument("--time", metavar="T", help="Slurm time limit for this call, e.g. 4:00:00")
-    p.add_argument("--sbatch-arg", dest="sbatch_args", action="append", default=[], metavar="ARG",
+    p.add_argument("--sbatch-arg", dest="sbatch_args", action="append", default=[], metavar="ARG", type=_sbatch_arg,
                    help="a literal sbatch argument (repeat for more), e.g. --sbatch-arg=--exclusive")
     p.add_argument("--after", action="append", metavar="TASK",
                    help="start only once TASK completed (repeat for several; kept for later runs)")
@@ -49,6 +49,15 @@ def _retries(text: str) -> int:
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 100, got {text!r}")
     return value
+
+
+def _sbatch_arg(text: str) -> str:
+    from pyruns_tui.workspace.settings import sbatch_arg_problem
+
+    problem = sbatch_arg_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _regex(text: str) -> str:

@@ -107,7 +107,8 @@ def sbatch_options(settings: Settings, request: Request, count: int, gpus: int, 
     if slurm.cpus_per_task:
         options.append(f"--cpus-per-task={slurm.cpus_per_task}")
     if gpus > 0:
-        options.append(f"--gpus-per-task={gpus}" if slurm.gres_style == "gpus" else f"--gres=gpu:{gpus}")
+        # (--gpus-per-task needs a task count: Slurm 22.05 refuses it alone)
+        options += [f"--gpus-per-task={gpus}", "--ntasks=1"] if slurm.gres_style == "gpus" else [f"--gres=gpu:{gpus}"]
     return [*options, *slurm.extra_args, *request.sbatch_args]
 
 
