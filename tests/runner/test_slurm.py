@@ -247,6 +247,26 @@ def test_a_rerun_reports_its_own_submission_not_the_last_runs(cluster: Project, 
     cluster.wait(name)
 
 
+def test_a_slurm_task_waits_for_its_after_and_is_held_back_when_it_fails(cluster: Project) -> None:
+    # a Slurm task's `after` was not looked at: it was submitted at once, and ran though its
+    # dependency failed
+    first = cluster.add("first", "raise SystemExit(3)")
+    then = cluster.add("then", "print('ran')")
+    control.queue(cluster.store, [first], executor=control.Executor("local"))
+    control.queue(cluster.store, [then], after=[first])
+    tasks = cluster.wait(first, then)
+    assert tasks[first].status is Status.FAILED
+    assert tasks[then].status is Status.PENDING and not tasks[then].runs, cluster.explain(then)
+    assert "first" in (tasks[then].reason or "")
+    ok = cluster.add("ok", "print('fine')")
+    after_ok = cluster.add("after_ok", "print('second')")
+    control.queue(cluster.store, [ok], executor=control.Executor("local"))
+    control.queue(cluster.store, [after_ok], after=[ok])
+    tasks = cluster.wait(ok, after_ok)
+    assert tasks[after_ok].status is Status.COMPLETED and tasks[after_ok].last_run.backend == "slurm"
+    assert tasks[after_ok].last_run.start >= tasks[ok].last_run.finish
+
+
 def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, capsys, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "bin"

@@ -125,6 +125,7 @@ class Scheduler(Recovery):
                 else:
                     queued.append(task)
         queued = self._dependencies_allow(queued)
+        slurm_new = self._dependencies_allow(slurm_new)  # (a Slurm task waits for its `after` too: it was submitted at once)
         queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
