@@ -65,3 +65,19 @@ async def test_the_log_header_fits_the_pane(layout: Layout, running: TaskStore, 
             if split.display and split.shown_task is not None and split.size.width:
                 text, width = header_of(split)
                 assert cell_len(text) <= width and "…" not in text and split.shown_task.name in text, (text, width)
+
+
+async def test_the_header_follows_progress_that_adds_no_line(layout: Layout, running: TaskStore) -> None:
+    # a `\r` bar redrawn in place adds no line and changes no record: the header stayed at its
+    # first percentage while the bar moved on
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.show_task(NAME)
+        pane = screen.log_pane
+        await wait_for(pilot, lambda: "42%" in header_of(pane)[0], what="the first progress")
+        write_run_progress(layout.task_dir(NAME), RunProgress(
+            run=2, progress=0.77, progress_label="epoch 8/10 · 100/1563", eta_s=30.0, updated_at=time.time()))
+        await wait_for(pilot, lambda: "77%" in header_of(pane)[0], what=f"the new progress {header_of(pane)}")

@@ -78,6 +78,9 @@ def fit_header(parts: list[HeaderPart], width: int) -> Text:
     return text
 
 
+PROGRESS_REFRESH_S = 1.0  # the header's progress and ETA of a running run, at most this old
+
+
 class LogPane(Vertical):
     """One task's run log: header, `LogView`, and a search input shown by `/`.
 
@@ -118,7 +121,14 @@ class LogPane(Vertical):
         self.watch(self._view, "lines", self._update_header, init=False)
         self.watch(self._view, "search", self._update_header, init=False)
         self.watch(self._view, "scroll_x", self._update_header, init=False)
+        # the progress a bar redrawn in place with `\r` reports adds no line: the header looks again
+        self.set_interval(PROGRESS_REFRESH_S, self._refresh_progress)
         self._update_header()
+
+    def _refresh_progress(self) -> None:
+        task = self.shown_task
+        if task is not None and task.status is Status.RUNNING and task.runs and task.runs[-1].index == self.run:
+            self._update_header()
 
     def show(self, task: Task | None, run: int | None = None) -> None:
         """Show `task`'s run `run` (default: its last run); None shows an empty pane."""
