@@ -251,6 +251,21 @@ def test_ls_lists_a_batch_in_its_natural_order(project: Path, capsys: pytest.Cap
     assert code == 0 and [t["name"] for t in json.loads(out)] == [f"b_{i}-of-12" for i in range(1, 13)]
 
 
+def test_runner_stop_without_w_stops_every_workspaces_runner(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # cleaning up a project with two workspaces needed `-w NAME runner stop` for each
+    from pyruns_tui.runner import client
+    from pyruns_tui.workspace.layout import Layout
+
+    shutil.copy(project / "train.py", project / "other.py")
+    assert main(["-C", str(project), "init", "other.py"]) == 0
+    layouts = [Layout(root=project / "_pyruns_", name=name) for name in ("other", "train")]
+    for layout in layouts:
+        client.ensure_runner(layout)
+    code, out, _ = run_cli(project, capsys, "runner", "stop")
+    assert code == 0 and out.splitlines()[-2:] == ["other: runner stopped", "train: runner stopped"]
+    assert not any(client.runner_alive(layout) for layout in layouts)
+
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err

@@ -66,8 +66,18 @@ def status_dict(ctx: Context) -> dict[str, Any]:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.runner import client, control
-    from pyruns_tui.workspace.model import Status
 
+    if args.action == "stop" and ctx.workspace is None:
+        names = _all_workspaces(ctx)
+        if len(names) > 1:  # a project with several: each of its runners (cleaning up needed -w for each)
+            import dataclasses
+
+            for name in names:
+                print(f"{name}: ", end="")
+                _stop(dataclasses.replace(ctx, workspace=name, _store=None), args)
+            return 0
+    if args.action == "stop":
+        return _stop(ctx, args)
     layout = ctx.store().layout
     if args.action == "start":
         pid = client.ensure_runner(layout)
@@ -76,19 +86,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.action == "resume":
         lifted = control.resume(ctx.store())
         print(f"resumed (was paused: {lifted.message})" if lifted else "the runner was not paused")
-        return 0
-    if args.action == "stop":
-        if args.tasks:
-            outcome = control.stop_all(ctx.store(), start_runner=client.runner_alive(layout))
-            if outcome.stopping:
-                control.wait(ctx.store(), outcome.stopping)
-        if client.stop_runner(layout):
-            print("runner stopped")
-        else:
-            print("no runner was running")
-        running = [t.name for t in ctx.store().scan() if t.status is Status.RUNNING]
-        if running:
-            sys.stderr.write(f"{len(running)} task(s) still running; the next runner adopts them\n")
         return 0
     status = status_dict(ctx)
     if args.json:
@@ -131,3 +128,30 @@ def _print_slurm(status: dict[str, Any]) -> None:
         print(f"  {name}: {job['job'] or '-'} {job['state']}{where}{why}")
     if len(jobs) > 20:
         print(f"  ... {len(jobs) - 20} more (--json lists all)")
+
+
+def _all_workspaces(ctx: Context) -> list[str]:
+    from pyruns_tui.workspace.layout import find_root, list_workspaces
+
+    root = find_root(ctx.cwd)
+    return list_workspaces(root) if root is not None else []
+
+
+def _stop(ctx: Context, args: argparse.Namespace) -> int:
+    """`runner stop [--tasks]` of one workspace."""
+    from pyruns_tui.runner import client, control
+    from pyruns_tui.workspace.model import Status
+
+    layout = ctx.store().layout
+    if args.tasks:
+        outcome = control.stop_all(ctx.store(), start_runner=client.runner_alive(layout))
+        if outcome.stopping:
+            control.wait(ctx.store(), outcome.stopping)
+    if client.stop_runner(layout):
+        print("runner stopped")
+    else:
+        print("no runner was running")
+    running = [t.name for t in ctx.store().scan() if t.status is Status.RUNNING]
+    if running:
+        sys.stderr.write(f"{len(running)} task(s) still running; the next runner adopts them\n")
+    return 0
