@@ -229,6 +229,9 @@ def test_an_invalid_partition_is_one_error_line_and_nothing_runs(cluster: Projec
     assert len(err) == 1 and "invalid partition" in err[0].lower(), err
     task = cluster.task(name)
     assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
+    capsys.readouterr()
+    assert cluster.cli("log", name) == 1  # it said the log was "missing ... deleted?"
+    assert f"run 1 of {name!r} never started" in capsys.readouterr().err
 
 
 def test_a_rerun_reports_its_own_submission_not_the_last_runs(cluster: Project, capsys) -> None:
@@ -278,6 +281,9 @@ def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, 
     assert len(err) == 1 and "sbatch not found" in err[0], err
     task = project.task(name)
     assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
+    capsys.readouterr()
+    assert cluster.cli("log", name) == 1  # it said the log was "missing ... deleted?"
+    assert f"run 1 of {name!r} never started" in capsys.readouterr().err
 
 
 def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path: Path,

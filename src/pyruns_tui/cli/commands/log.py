@@ -116,8 +116,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.error:
         return _print_traceback(store, task, index)
     path = store.layout.run_log(name, index)
-    if not os.path.lexists(path) and next(r for r in task.runs if r.index == index).status is not Status.RUNNING:
-        raise WorkspaceError(f"the log of run {index} of {name!r} is missing ({path}): deleted?")  # (it printed nothing)
+    shown = next(r for r in task.runs if r.index == index)
+    if not os.path.lexists(path) and shown.status is not Status.RUNNING:  # (it printed nothing)
+        if shown.pid is None and shown.exit_code is None and not shown.node:  # a Slurm run refused, or cancelled pending
+            why = f": {shown.reason or task.reason}" if shown.reason or task.reason else ""
+            raise WorkspaceError(f"run {index} of {name!r} never started{why}")
+        raise WorkspaceError(f"the log of run {index} of {name!r} is missing ({path}): deleted?")
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:
