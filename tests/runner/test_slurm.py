@@ -232,6 +232,7 @@ def test_an_invalid_partition_is_one_error_line_and_nothing_runs(cluster: Projec
     capsys.readouterr()
     assert cluster.cli("log", name) == 1  # it said the log was "missing ... deleted?"
     assert f"run 1 of {name!r} never started" in capsys.readouterr().err
+    assert "invalid partition" in (task.error or "").lower()  # (none: ls --by-error and error: left it out)
 
 
 def test_a_rerun_reports_its_own_submission_not_the_last_runs(cluster: Project, capsys) -> None:
@@ -284,6 +285,7 @@ def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, 
     capsys.readouterr()
     assert cluster.cli("log", name) == 1  # it said the log was "missing ... deleted?"
     assert f"run 1 of {name!r} never started" in capsys.readouterr().err
+    assert "invalid partition" in (task.error or "").lower()  # (none: ls --by-error and error: left it out)
 
 
 def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path: Path,

@@ -275,11 +275,12 @@ class Task:
         if self.status is not Status.FAILED:
             return None
         run = self.last_run
-        if run is None or run.status is not Status.FAILED:
-            own = f"task {self.name!r}: "  # (the launch's words name the task: grouped, they would not be one cause)
-            reason = self.reason
-            return reason[len(own):] if reason and reason.startswith(own) else reason
-        return run.error
+        if run is not None and run.status is Status.FAILED and run.error:
+            return run.error
+        # failed before a run of it started, or a run that never did (a Slurm submission refused)
+        own = f"task {self.name!r}: "  # (the launch's words name the task: grouped, they would not be one cause)
+        reason = (run.reason if run is not None and run.status is Status.FAILED else None) or self.reason
+        return reason[len(own):] if reason and reason.startswith(own) else reason
 
     def duration_s(self, now: float | None = None) -> float | None:
         """Duration of the last run; a running run counts up to `now`."""
