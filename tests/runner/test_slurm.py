@@ -251,6 +251,14 @@ def test_a_rerun_reports_its_own_submission_not_the_last_runs(cluster: Project, 
     cluster.wait(name)
 
 
+def test_an_sbatch_option_it_does_not_know_is_named_in_the_error(cluster: Project, capsys) -> None:
+    # only a line with "error" in it was kept, else the last: `Try "sbatch --help" for more information`
+    name = cluster.add("bogus", "print(1)")
+    assert cluster.cli("run", name, "--sbatch-arg=--bogus-option") == 1
+    err = capsys.readouterr().err
+    assert "--bogus-option" in err and "--help" not in err, err
+
+
 def test_a_slurm_task_waits_for_its_after_and_is_held_back_when_it_fails(cluster: Project) -> None:
     # a Slurm task's `after` was not looked at: it was submitted at once, and ran though its
     # dependency failed

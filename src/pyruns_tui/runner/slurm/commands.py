@@ -32,7 +32,8 @@ class JobRow:
 
 
 def _message(tool: str, stderr: str, code: int) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    # (`Try "sbatch --help" for more information.` follows the line that says what was wrong)
+    lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.strip().startswith("Try ")]
     errors = [line for line in lines if "error" in line.lower()]
     return (errors or lines or [f"exited with code {code}"])[-1][:300]
 
