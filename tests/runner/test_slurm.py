@@ -259,6 +259,21 @@ def test_an_sbatch_option_it_does_not_know_is_named_in_the_error(cluster: Projec
     assert "--bogus-option" in err and "--help" not in err, err
 
 
+def test_a_slurm_run_with_its_runner_stopped_is_not_called_lost(cluster: Project, capsys) -> None:
+    # `ls` said `running (runner lost?)` of a job that runs on the cluster whatever the runner does
+    code, release = cluster.gate("slurm-ls")
+    name = cluster.add("onnode", code)
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.task(name).status is Status.RUNNING, 60, "the job to start")
+    assert cluster.cli("runner", "stop") == 0
+    capsys.readouterr()
+    assert cluster.cli("ls", name) == 0
+    out = capsys.readouterr().out
+    assert "running (runner not running)" in out and "lost" not in out, out
+    release()
+    assert cluster.wait(name)[name].status is Status.COMPLETED
+
+
 def test_a_slurm_task_waits_for_its_after_and_is_held_back_when_it_fails(cluster: Project) -> None:
     # a Slurm task's `after` was not looked at: it was submitted at once, and ran though its
     # dependency failed

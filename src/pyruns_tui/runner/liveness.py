@@ -27,6 +27,8 @@ def unattended(layout: Layout, tasks: Iterable[Task]) -> dict[str, str]:
             found[task.name] = NO_RUNNER
             continue
         run = task.last_run
-        if run is None or not is_held(paths.run_state_lock(task.name, run.index)):
+        if run is not None and run.backend == "slurm":  # its job goes on on the cluster; a runner records its end
+            found[task.name] = NO_RUNNER
+        elif run is None or not is_held(paths.run_state_lock(task.name, run.index)):
             found[task.name] = RUNNER_LOST
     return found
