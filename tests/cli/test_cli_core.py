@@ -266,6 +266,18 @@ def test_runner_stop_without_w_stops_every_workspaces_runner(project: Path, caps
     assert not any(client.runner_alive(layout) for layout in layouts)
 
 
+def test_a_text_starting_with_a_dash_says_to_put_it_after_dashes(project: Path) -> None:
+    # argparse's words alone ("argument -h/--help: ignored explicit argument 'ello'") did not say what to do
+    import sys
+
+    result = pyr(project, "note", "nope", "-hello")
+    if sys.version_info >= (3, 13):  # 3.13's argparse reads -hello as -h: the help, exit 0
+        assert result.code == 0 and result.out.startswith("usage: pyr-tui note")
+    else:
+        assert result.code == 2 and "a value that starts with - goes after --" in result.err, result.err
+    assert pyr(project, "note", "nope", "--", "-hello").err.count("no task named 'nope'") == 1
+
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err

@@ -230,7 +230,6 @@ CASES: list[Case] = [
     Case("note-append-not-utf8", ("note", "-a", T1, "caf\udce9"), 1, r"not valid UTF-8 text \(bytes 0xe9\)"),
     Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "not valid UTF-8"),
     Case("retry-on-not-utf8", ("run", T1, "--retries", "1", "--retry-on", "x\udcff"), 2, "not valid UTF-8"),
-    Case("note-dash-text", ("note", T1, "-hello"), 2, r"a value that starts with - goes after --"),  # (argparse's words alone)
     # an sbatch option the runner sets itself: the later one won and the runner lost its array
     Case("sbatch-arg-job-name", ("run", T1, "--executor", "slurm", "--sbatch-arg=--job-name=mine"), 2,
          r"'--job-name=mine' sets --job-name, which the runner sets itself"),
