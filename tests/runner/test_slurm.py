@@ -306,9 +306,9 @@ def test_without_slurm_run_is_one_error_line_and_nothing_runs(project: Project, 
     task = project.task(name)
     assert task.status is Status.FAILED and task.last_run.status is Status.FAILED and not task.last_run.slurm_job_id
     capsys.readouterr()
-    assert cluster.cli("log", name) == 1  # it said the log was "missing ... deleted?"
+    assert project.cli("log", name) == 1  # it said the log was "missing ... deleted?"
     assert f"run 1 of {name!r} never started" in capsys.readouterr().err
-    assert "invalid partition" in (task.error or "").lower()  # (none: ls --by-error and error: left it out)
+    assert "sbatch not found" in (task.error or "")  # (none: ls --by-error and error: left it out)
 
 
 def test_a_wrong_slurm_conf_is_one_error_line(cluster: Project, capsys, tmp_path: Path,
