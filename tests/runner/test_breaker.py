@@ -41,6 +41,10 @@ def test_a_batch_with_a_broken_import_trips_the_breaker_after_3_and_17_stay_queu
     late = project.add("late", "print('ok')")  # queued while paused: said (it printed "queued 1 task(s)" alone)
     assert project.cli("run", late) == 0
     assert "the queue is paused" in capsys.readouterr().err and project.task(late).status is Status.QUEUED
+    spec = project.dir / "late.yaml"
+    spec.write_text("command: echo {x}\nparams:\n  x: 1\n")
+    assert project.cli("gen", str(spec), "-n", "late_gen", "--run") == 0  # `gen --run` says it too
+    assert "the queue is paused" in capsys.readouterr().err
     assert project.cli("runner", "status", "--json") == 0
     assert json.loads(capsys.readouterr().out)["paused"]["count"] == 3
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from pyruns_tui.cli import commands
-from pyruns_tui.errors import PyrunsError, os_error_line, shortened
+from pyruns_tui.errors import PyrunsError, error_line, shortened
 from pyruns_tui.printable import printable
 from pyruns_tui.program import defer
 
@@ -325,6 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
+def _failure_line(exc: PyrunsError | OSError | UnicodeEncodeError | MemoryError) -> str:
+    """The one line of a command that failed: its error's words; the filesystem's refusal (EROFS,
+    EACCES, ENOSPC, a planted FIFO) as `error_line` says it; bytes that are not UTF-8 in a value
+    bound for a record (`note x$'\\xff'`); an input far too large for this machine."""
+    if isinstance(exc, UnicodeEncodeError):
+        return _not_utf8(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory; is an input given (a file, standard input) far larger than meant? (--debug shows where)"
+    return str(exc) if isinstance(exc, OutputError) else error_line(exc)
+
+
 def _not_utf8(exc: UnicodeEncodeError) -> str:
     """One line for text that came in as bytes that are not UTF-8 (Python keeps them as surrogates)."""
     bad = exc.object[exc.start:exc.end]
@@ -373,31 +384,15 @@ def _main(argv: list[str], word: str | None) -> int:
         code = commands.load(args.command).run(ctx, args)
         sys.stdout.flush()  # a refusal of what stayed buffered (a full device) is this command's to say
         return code
-    except PyrunsError as exc:
-        if ctx.debug:
-            raise
-        sys.stderr.write(f"pyr-tui: error: {exc}\n")
-        return EXIT_FAILURE
-    except UnicodeEncodeError as exc:  # bytes that are not UTF-8 in a value bound for a record (`note x$'\xff'`)
-        if ctx.debug:
-            raise
-        sys.stderr.write(f"pyr-tui: error: {_not_utf8(exc)}\n")
-        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
-    except MemoryError:  # an input far too large for this machine: one line, never a traceback
-        if ctx.debug:
-            raise
-        sys.stderr.write("pyr-tui: error: out of memory; is an input given (a file, standard input) far larger "
-                         "than meant? (--debug shows where)\n")
-        return EXIT_FAILURE
     except BrokenPipeError:
         # `pyr-tui ls | head`: the reader left; exit quietly like other Unix tools
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except OSError as exc:  # EROFS, EACCES, ENOSPC, a planted FIFO...: one line, never a traceback
+    except (PyrunsError, OSError, UnicodeEncodeError, MemoryError) as exc:  # one line, never a traceback
         if ctx.debug:
             raise
-        sys.stderr.write(f"pyr-tui: error: {exc if isinstance(exc, OutputError) else os_error_line(exc)}\n")
+        sys.stderr.write(f"pyr-tui: error: {_failure_line(exc)}\n")
         return EXIT_FAILURE

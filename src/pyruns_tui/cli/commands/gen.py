@@ -83,11 +83,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         print(describe(result))  # the Generator's notification says the same
     if result.queued:
-        from pyruns_tui.runner.client import wake_problem
+        from pyruns_tui.cli.commands.run import say_what_delays
 
-        problem = wake_problem(store.layout)  # queued all the same: the runner's scans start them
-        if problem is not None:
-            sys.stderr.write(f"pyr-tui: warning: {problem}\n")
+        say_what_delays(store.layout, result.names)
     if result.queue_problem:
         sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
         return 1

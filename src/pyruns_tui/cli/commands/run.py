@@ -14,6 +14,7 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
     from pyruns_tui.runner import control
+    from pyruns_tui.workspace.layout import Layout
 
 NAME = "run"
 
@@ -94,13 +95,21 @@ def queue_tasks(
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
     outcome = control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
                             priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
-    problem = client.wake_problem(store.layout)  # queued all the same: the runner's scans start them
+    say_what_delays(store.layout, outcome.changed, force=force)
+    return outcome
+
+
+def say_what_delays(layout: Layout, queued: Sequence[str], *, force: bool = False) -> None:
+    """After tasks were queued (`run`, `gen --run`): a warning when the runner could not be woken
+    (they start at its next periodic scan), a note when the circuit breaker paused the queue."""
+    from pyruns_tui.runner import client, control
+
+    problem = client.wake_problem(layout)  # queued all the same: the runner's scans start them
     if problem is not None:
         sys.stderr.write(f"pyr-tui: warning: {problem}\n")
-    pause = None if force or not outcome.changed else control.paused(store.layout)
+    pause = None if force or not queued else control.paused(layout)
     if pause is not None:  # queued, but nothing starts until the pause is lifted
         sys.stderr.write(f"pyr-tui: note: the queue is paused ({pause.message}); `pyr-tui runner resume` starts it\n")
-    return outcome
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -121,7 +130,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         sys.stderr.write(f"{name}: {why}\n")
     verb = "force-started" if args.force else "queued"
     if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
-        report_submission(ctx, outcome)
+        _report_submission(ctx, outcome)
     elif outcome.changed:
         print(f"{verb} {len(outcome.changed)} task(s)")
     if not args.wait:
@@ -140,9 +149,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def report_submission(ctx: Context, outcome: control.Outcome) -> None:
-    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error (also
-    used by `gen --run`). Only the runs this call made count: a task's earlier run has a job id."""
+def _report_submission(ctx: Context, outcome: control.Outcome) -> None:
+    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error. Only
+    the runs this call made count: a task's earlier run has a job id."""
     from pyruns_tui.errors import RunnerError
     from pyruns_tui.runner import control
 
