@@ -184,7 +184,7 @@ def create_batch(
     layout = store.layout
     info = read_script_info(layout)
     kind = "shell" if layout.is_shell else info.kind
-    created = create_from_plan(store, plan, task_kind=kind, script=info.script_at(store.layout))
+    created = create_from_plan(store, plan, task_kind=kind, script=info.script_at(layout))
     store.save_cache()
     names = tuple(task.name for task in created)
     if not run or not names:

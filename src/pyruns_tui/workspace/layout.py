@@ -37,8 +37,6 @@ SCRIPT_IN_PROJECT = "script_in_project"  # key of task_info.json and script_info
 
 def script_in_project(script: str, project_dir: Path) -> str | None:
     """`script`'s path relative to the project (POSIX), when the script lies inside it."""
-    import os
-
     try:
         rel = Path(os.path.realpath(script)).relative_to(os.path.realpath(project_dir))
     except ValueError:

@@ -68,7 +68,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.runner import client, control
 
     if args.action == "stop" and ctx.workspace is None:
-        names = _all_workspaces(ctx)
+        from pyruns_tui.workspace.layout import list_workspaces
+
+        names = list_workspaces(ctx.root())
         if len(names) > 1:  # a project with several: each of its runners (cleaning up needed -w for each)
             import dataclasses
 
@@ -128,13 +130,6 @@ def _print_slurm(status: dict[str, Any]) -> None:
         print(f"  {name}: {job['job'] or '-'} {job['state']}{where}{why}")
     if len(jobs) > 20:
         print(f"  ... {len(jobs) - 20} more (--json lists all)")
-
-
-def _all_workspaces(ctx: Context) -> list[str]:
-    from pyruns_tui.workspace.layout import find_root, list_workspaces
-
-    root = find_root(ctx.cwd)
-    return list_workspaces(root) if root is not None else []
 
 
 def _stop(ctx: Context, args: argparse.Namespace) -> int:
