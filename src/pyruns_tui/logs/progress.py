@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUM = r"\d+(?:\.\d+)?"
@@ -89,7 +89,15 @@ def parse_duration(text: str) -> float | None:
 
 
 def find_indicator(line: str, index: int = 0) -> Indicator | None:
-    """The progress indicator on `line`, or None."""
+    """The progress indicator on `line` (its innermost one), or None."""
+    found = _line_indicators(line, index)
+    return found[-1] if found else None
+
+
+def _line_indicators(line: str, index: int) -> list[Indicator]:
+    """The indicators of one line, outermost first: its printed counters outside its innermost
+    indicator (in a bar's own description, or before the last counter of a line without a bar),
+    then that one. The line is searched once for each kind of thing."""
     bar = _BAR_RE.search(line)
     # a drawn bar counts its own steps, after it (`epoch 1/2:  38%|███▊  | 15/40`); before it, only
     # without one after (Keras' `5/20 [=====>....]`); without a bar, the last counter of the line is
@@ -115,19 +123,30 @@ def find_indicator(line: str, index: int = 0) -> Indicator | None:
         start = percent.start()
         count_text = percent[0]
     elif percent is not None:
-        return _percent_only(line, index, percent)
+        only = _percent_only(line, index, percent)
+        return [only] if only is not None else []
     else:
-        return None
+        return []
+    if bar is None:
+        outer = counters[:-1]
+    elif after_bar:
+        outer = [c for c in counters if c[2] < min(bar.start(), percent.start() if percent else bar.start())]
+    else:
+        outer = []
     if bar is not None:
         first = min(start, bar.start(), percent.start() if percent else start)
         desc = line[:first].strip().rstrip(":").strip()
     else:
         word = _WORD_BEFORE_RE.search(line[:start])
         desc = word[1] if word else ""
-    label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
+    if outer and bar is not None:  # the bar's label without the counter said first
+        label = count_text
+    else:
+        label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
     key = re.sub(r"\d+", "", desc).strip().lower() + "/" + (f"{total:g}" if total else "%")
     elapsed, remaining = _times(line, n, total)
-    return Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
+    inner = Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
+    return [*(_printed_counter(line, index, c) for c in outer), inner]
 
 
 def _counters(line: str) -> list[tuple[float, float, int]]:
@@ -186,40 +205,21 @@ def _times(line: str, n: float | None, total: float | None) -> tuple[float | Non
 
 def find_indicators(lines: Sequence[str]) -> list[Indicator]:
     """Every indicator on `lines`, in line order: a line with counters outside its innermost one
-    (tqdm's `desc=f"epoch {e}/{n}"`, `Epoch 2/3 step 15/100`) gives those first (`_outer_counters`)."""
+    (tqdm's `desc=f"epoch {e}/{n}"`, `Epoch 2/3 step 15/100`) gives those first (`_line_indicators`)."""
     found: list[Indicator] = []
     for index, line in enumerate(lines):
         if line:
-            indicator = find_indicator(line, index)
-            if indicator is not None:
-                outer = _outer_counters(line, index, indicator.is_bar)
-                if outer and indicator.is_bar:  # the bar's label without the counter said first
-                    indicator = replace(indicator, label=indicator.label.rsplit(" ", 1)[-1])
-                found.extend((*outer, indicator))
+            found += _line_indicators(line, index)
     return found
 
 
-def _outer_counters(line: str, index: int, is_bar: bool) -> list[Indicator]:
-    """The printed counters of a line outside its innermost indicator: in the description of a bar
-    that has its own count (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a line
-    without a bar (`Epoch 2/3 step 15/100`)."""
-    counters = _counters(line)
-    if is_bar:
-        bar = _BAR_RE.search(line)
-        if bar is None or not any(c[2] >= bar.end() for c in counters):
-            return []
-        percent = _PERCENT_RE.search(line)
-        end = min(bar.start(), percent.start() if percent else bar.start())
-        outer = [c for c in counters if c[2] < end]
-    else:
-        outer = counters[:-1]
-    found = []
-    for n, total, start in outer:
-        word = _WORD_BEFORE_RE.search(line[:start])
-        desc = word[1] if word else ""
-        label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
-        found.append(Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False))
-    return found
+def _printed_counter(line: str, index: int, counter: tuple[float, float, int]) -> Indicator:
+    """A printed counter of `line` (`epoch 1/2`) as an indicator of its own."""
+    n, total, start = counter
+    word = _WORD_BEFORE_RE.search(line[:start])
+    desc = word[1] if word else ""
+    label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
+    return Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False)
 
 
 def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> Progress | None:
