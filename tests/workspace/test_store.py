@@ -287,24 +287,39 @@ def test_a_restore_whose_move_fails_leaves_the_trashed_record_as_it_was(
     assert [t.name for t in store.scan_trash()] == ["t0"] and store.names() == []
 
 
-def test_a_restore_that_cannot_rewrite_the_record_is_done_and_the_next_save_cleans_it(
-        store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A full disk: the move needs no space, the record's rewrite does."""
-    import pyruns_tui.workspace.store as store_module
+def test_a_restore_that_cannot_rewrite_the_record_is_done_and_the_next_save_cleans_it(tmp_path: Path) -> None:
+    """A full disk (a real tmpfs, filled): the move needs no space, the record's rewrite does."""
+    import contextlib
+    import shutil
+    import subprocess
 
-    make_tasks(store, 1)
-    store.trash(["t0"])
+    from pyruns_tui.workspace.bootstrap import ScriptInfo, write_script_info
+    from pyruns_tui.workspace.layout import PYRUNS_DIR
 
-    def full(*_: object, **__: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(store_module, "atomic_write_json", full)
-    assert store.restore(["t0"]) == ["t0"]
-    monkeypatch.undo()
-    assert "trashed_at" in json.loads(store.layout.task_info("t0").read_text())
-    store.update("t0", lambda t: setattr(t, "notes", "back"))
-    info = json.loads(store.layout.task_info("t0").read_text())
-    assert "trashed_at" not in info and info["name"] == "t0" and info["notes"] == "back"
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("a small filesystem of its own needs root and mount")
+    try:
+        layout = Layout(root=disk / PYRUNS_DIR, name="train")
+        layout.tasks_dir.mkdir(parents=True)
+        write_script_info(layout, ScriptInfo(script=None, kind="plain"))
+        store = TaskStore(layout)
+        make_tasks(store, 1)
+        store.trash(["t0"])
+        filler = disk / "filler"
+        with open(filler, "wb", buffering=0) as fh, contextlib.suppress(OSError):
+            while True:
+                fh.write(b"\0" * (1 << 16))
+        assert store.restore(["t0"]) == ["t0"]
+        assert "trashed_at" in json.loads(layout.task_info("t0").read_text())  # (not rewritten: no space)
+        filler.unlink()
+        store.update("t0", lambda t: setattr(t, "notes", "back"))
+        info = json.loads(layout.task_info("t0").read_text())
+        assert "trashed_at" not in info and info["name"] == "t0" and info["notes"] == "back"
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 def test_an_unreadable_trashed_record_is_restored_as_it_is(store: TaskStore) -> None:
