@@ -71,10 +71,11 @@ class Context:
         """The workspaces that hold every task the command names (none when it names none)."""
         if not self.named:
             return []
+        from pyruns_tui.workspace.named import matching
         from pyruns_tui.workspace.store import TaskStore
 
         stores = [TaskStore(Layout(root=root, name=name)) for name in names]
-        return [store.layout.name for store in stores if all(store.exists(task) for task in self.named)]
+        return [store.layout.name for store in stores if all(matching(store, task) for task in self.named)]
 
     def store(self) -> TaskStore:
         if self._store is None:
@@ -94,13 +95,24 @@ class Context:
                 sys.stderr.write(f"pyr-tui: warning: {warning}\n")
         return settings
 
-    def resolve_tasks(self, names: list[str]) -> list[str]:
-        """Task names as given, each checked to exist (one clear error for the first that does not)."""
+    def resolve_tasks(self, words: list[str]) -> list[str]:
+        """The tasks the words name (exact names, batches, globs: workspace/named.py), in the order
+        given; one clear error for the first that names none."""
         store = self.store()
-        for name in names:
-            if not store.exists(name):
-                raise WorkspaceError(f"no task named {name!r} in workspace {store.layout.name!r} (see `pyr-tui ls`)")
-        return names
+        if all(map(store.exists, words)):  # the usual case: names, one `stat` each
+            return list(dict.fromkeys(words))
+        from pyruns_tui.workspace.named import resolve
+
+        return resolve(store, words)
+
+    def resolve_task(self, word: str) -> str:
+        """The one task a command that takes one (`show`, `log`, `note`, `compare`) is given."""
+        store = self.store()
+        if store.exists(word):
+            return word
+        from pyruns_tui.workspace.named import resolve_one
+
+        return resolve_one(store, word)
 
 
 def read_stdin(limit: int, what: str) -> str:

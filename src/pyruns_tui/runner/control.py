@@ -198,7 +198,7 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
 
                     graph = {t.name: t.after for t in store.scan()}
                     if after is not None:
-                        dependencies.check_after(names, after, graph)
+                        after = dependencies.check_after(names, after, graph)
                     if with_dependents:
                         names += [n for n in dependencies.dependents_of(names, graph) if n not in names]
                 times = queue_times(len(names))  # 1 µs apart: the queue keeps the given order
@@ -345,10 +345,14 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
     return outcome
 
 
+def active_names(store: TaskStore) -> list[str]:
+    """Every queued and running task of the workspace, oldest first (`stop --all`, `wait --all`)."""
+    return [t.name for t in store.scan() if t.status.is_active]
+
+
 def stop_all(store: TaskStore, *, start_runner: bool = True) -> StopOutcome:
     """Stop every queued and running task of the workspace."""
-    names = [t.name for t in store.scan() if t.status.is_active]
-    return stop(store, names, start_runner=start_runner)
+    return stop(store, active_names(store), start_runner=start_runner)
 
 
 def wait(

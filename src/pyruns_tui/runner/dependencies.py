@@ -50,11 +50,13 @@ def readiness(after: Sequence[str], state_of: Callable[[str], tuple[Status, str 
 
 
 def check_after(names: Iterable[str], after: Sequence[str], graph: Mapping[str, Sequence[str]],
-                what: str = "--after") -> None:
-    """Refuse (one RunnerError line) dependencies on unknown tasks, on the task itself, or that
-    close a cycle. `graph` maps every existing task to its current `after`; `what` names the
-    option or spec key in the message."""
+                what: str = "--after") -> list[str]:
+    """The tasks `after` names, checked: a batch or a glob (workspace/named.py) stands for its
+    tasks; dependencies on unknown tasks, on the task itself, or that close a cycle are refused
+    (one RunnerError line). `graph` maps every existing task, in the listing's order, to its
+    current `after`; `what` names the option or spec key in the message."""
     names = list(names)
+    after = _expanded(after, graph)
     for dep in after:
         if dep not in graph:
             raise RunnerError(f"{what} {dep}: no such task (see `pyr-tui ls`)")
@@ -67,6 +69,20 @@ def check_after(names: Iterable[str], after: Sequence[str], graph: Mapping[str, 
         path = _cycle_from(name, edges)
         if path:
             raise RunnerError(f"{what} would make a cycle: " + " -> ".join(path))
+    return after
+
+
+def _expanded(after: Sequence[str], graph: Mapping[str, Sequence[str]]) -> list[str]:
+    """`after` with each word that is not a task replaced by the tasks it names, if any (a word
+    naming none stays, for the refusal to name it)."""
+    if all(dep in graph for dep in after):
+        return list(dict.fromkeys(after))
+    from pyruns_tui.workspace.named import matches_in
+
+    expanded: list[str] = []
+    for dep in after:
+        expanded += [dep] if dep in graph else matches_in(dep, graph) or [dep]
+    return list(dict.fromkeys(expanded))
 
 
 def _cycle_from(start: str, edges: Mapping[str, Sequence[str]]) -> list[str] | None:

@@ -146,7 +146,8 @@ def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None 
     if keys.after:
         from pyruns_tui.runner.dependencies import check_after
 
-        check_after((), keys.after, {t.name: t.after for t in store.scan()}, what="after")
+        keys = replace(keys, after=tuple(check_after((), keys.after, {t.name: t.after for t in store.scan()},
+                                                     what="after")))
     plan = _plan(store, spec, prefix, skip_existing, max_tasks)
     if keys != TaskKeys():
         plan = replace(plan, tasks=tuple(replace(t, after=keys.after, gpu_mem_mb=keys.gpu_mem_mb) for t in plan.tasks))

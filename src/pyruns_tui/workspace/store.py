@@ -143,6 +143,16 @@ def _first_created(hints: Sequence[tuple[str, str]], count: int, newest_first: b
     return [name for _, name in dated] + [name for created, name in hints if not created][:count - len(dated)]
 
 
+def listing_key(task: Task) -> str:
+    """The order of a listing: oldest first, a batch in its natural order.
+
+    By (created_at, name): one string compared sorts 100,000 tasks in half the time of a tuple
+    (the same order unless a hand edit put a NUL in created_at). A batch's tasks share their
+    created_at and differ in a number: the shorter name first puts `b_2-of-12` before
+    `b_10-of-12` (the natural order the Manager shows; a natural key cost ~150 ms per 100,000)."""
+    return f"{task.created_at}\0{chr(32 + len(task.name))}{task.name}"
+
+
 class TaskStore:
     """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
 
@@ -233,11 +243,7 @@ class TaskStore:
                 tasks.append(task)
         for stale in set(self._info_cache) - seen:  # set(dict): one copy the other thread cannot change midway
             self.forget(stale)
-        # by (created_at, name): one string compared sorts 100,000 tasks in half the time of a tuple
-        # (the same order unless a hand edit put a NUL in created_at). A batch's tasks share their
-        # created_at and differ in a number: the shorter name first puts `b_2-of-12` before
-        # `b_10-of-12` (the natural order the Manager shows; a natural key cost ~150 ms per 100,000)
-        tasks.sort(key=lambda t: f"{t.created_at}\0{chr(32 + len(t.name))}{t.name}")
+        tasks.sort(key=listing_key)
         return tasks
 
     def first_tasks(self, count: int, *, newest_first: bool, least: int = 0) -> tuple[list[Task], int] | None:

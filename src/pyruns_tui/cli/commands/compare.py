@@ -24,7 +24,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.metrics.compare import compare_tasks, to_dict, to_text
 
     store = ctx.store()
-    a, b = ctx.resolve_tasks([args.a, args.b])
+    a, b = ctx.resolve_task(args.a), ctx.resolve_task(args.b)
     comparison = compare_tasks(store, a, b)
     if args.json:
         print_json(to_dict(comparison))

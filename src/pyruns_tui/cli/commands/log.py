@@ -102,7 +102,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
-    name = ctx.resolve_tasks([args.task])[0]
+    name = ctx.resolve_task(args.task)
     task = store.get(name)
     if args.follow and args.run is None and task.status is Status.QUEUED:
         task = _wait_for_start(store, name)

@@ -24,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", nargs="*", help="search terms, e.g. status:failed 'lr>=0.01' -opt:adam")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--trash", action="store_true", help="list the tasks in the trash instead")
+    p.add_argument("--names", action="store_true",
+                   help="only the names, one a line: `pyr-tui run $(pyr-tui ls --names status:failed)`")
     p.add_argument("--by-error", action="store_true",
                    help="group the failed tasks by cause of failure, most frequent first (the Manager's E)")
 
@@ -96,9 +98,14 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.select import pinned_first, select_tasks
 
     store = ctx.store()
+    if args.names and (args.json or args.by_error):
+        sys.stderr.write(f"pyr-tui ls: error: --names cannot go with --{'json' if args.json else 'by-error'}\n")
+        return 2
     if args.trash:
         tasks = store.scan_trash()
-        if args.json:
+        if args.names:
+            sys.stdout.write("".join(printable(task.name) + "\n" for task in tasks))
+        elif args.json:
             print_json([{"name": t.name, "status": t.status.value, "trashed_at": t.extra.get("trashed_at")} for t in tasks])
         else:
             for task in tasks:
@@ -111,6 +118,9 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     store.save_cache()
     if args.by_error:
         return _print_causes(views, args.json)
+    if args.names:  # (escaped like every listing: a folder made by hand could hold a newline)
+        sys.stdout.write("".join(printable(view.task.name) + "\n" for view in views))
+        return 0
     now = time.time()
     active = [view.task for view in views if view.task.status in ACTIVE]  # what progress and liveness concern
     progress = {task.name: p for task in active if (p := task_progress(store.layout, task)) is not None}

@@ -36,6 +36,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         text = text.rstrip("\n")
     from pyruns_tui.workspace import edits
 
-    edits.set_notes(ctx.store(), ctx.resolve_tasks([args.task])[0], text, append=args.append)
+    edits.set_notes(ctx.store(), ctx.resolve_task(args.task), text, append=args.append)
     print(f"notes of {args.task} saved")
     return 0

@@ -14,7 +14,7 @@ NAME = "pin"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="pin or unpin tasks or parameter columns", description=__doc__)
-    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names")
+    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names, batches (sweep) or quoted globs ('sweep_*')")
     p.add_argument("--off", action="store_true", help="unpin instead")
     p.add_argument("--param", action="append", default=[], metavar="KEY",
                    help="pin a parameter as a column of ls and the Manager (repeatable)")

@@ -13,7 +13,7 @@ NAME = "rm"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="move tasks to the trash", description=__doc__)
-    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names")
+    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names, batches (sweep) or quoted globs ('sweep_*')")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:

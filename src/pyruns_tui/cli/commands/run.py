@@ -21,7 +21,8 @@ NAME = "run"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="queue tasks (the runner starts them)", description=__doc__)
-    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names (finished tasks are rerun)")
+    p.add_argument("tasks", nargs="+", metavar="TASK",
+                   help="task names, batches (sweep) or quoted globs ('sweep_*'); finished tasks are rerun")
     p.add_argument("-j", "--jobs", type=int_at_least(1), metavar="N", help="tasks running at once (for this runner session)")
     p.add_argument("--gpus", type=int_at_least(0), metavar="N", help="GPUs each task needs (kept for later runs)")
     p.add_argument("--force", action="store_true", help="start now: ignore the concurrency limit and busy GPUs")
@@ -34,7 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sbatch-arg", dest="sbatch_args", action="append", default=[], metavar="ARG", type=_sbatch_arg,
                    help="a literal sbatch argument (repeat for more), e.g. --sbatch-arg=--exclusive")
     p.add_argument("--after", action="append", metavar="TASK",
-                   help="start only once TASK completed (repeat for several; kept for later runs)")
+                   help="start only once TASK completed (a batch or glob: all of them; repeat for several; "
+                        "kept for later runs)")
     p.add_argument("--priority", type=int, metavar="N", help="higher starts first (default 0; kept for later runs)")
     p.add_argument("--gpu-mem", type=int_at_least(0), metavar="MB", dest="gpu_mem_mb",
                    help="GPU memory each task needs; placed only where that much is free (0 clears; kept)")
@@ -85,11 +87,11 @@ def queue_tasks(
     with_dependents: bool = False,
     gpu_mem_mb: int | None = None,
 ) -> control.Outcome:
-    """Queue tasks and make sure the runner is there; a runner that could not be woken is a warning."""
+    """Queue tasks (names of existing tasks: `Context.resolve_tasks`) and make sure the runner is
+    there; a runner that could not be woken is a warning."""
     from pyruns_tui.runner import client, control
 
     store = ctx.store()
-    names = ctx.resolve_tasks(list(names))
     ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
     if jobs is not None:
         client.set_concurrency(store.layout, jobs)  # before a new runner's first look
@@ -123,7 +125,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             return 2
         retries = control.Retries(args.retries, args.retry_on)
     executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args))
-    outcome = queue_tasks(ctx, args.tasks, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
+    names = ctx.resolve_tasks(args.tasks)
+    outcome = queue_tasks(ctx, names, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
                           executor=executor, after=args.after, priority=args.priority,
                           with_dependents=args.with_dependents, gpu_mem_mb=args.gpu_mem_mb)
     for name, why in outcome.skipped.items():
@@ -135,7 +138,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(f"{verb} {len(outcome.changed)} task(s)")
     if not args.wait:
         return 0
-    tasks = control.wait(ctx.store(), list(dict.fromkeys(args.tasks)))
+    tasks = control.wait(ctx.store(), names)
     failed = control.failed_names(tasks)
     for name in failed:
         task = tasks[name]

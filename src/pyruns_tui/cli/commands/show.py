@@ -24,7 +24,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.query import flatten, format_value
 
     store = ctx.store()
-    task = store.get(ctx.resolve_tasks([args.task])[0])
+    task = store.get(ctx.resolve_task(args.task))
     if args.json:
         print_json(task.to_dict())
         return 0

@@ -14,7 +14,7 @@ NAME = "stop"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="stop running tasks, cancel queued ones", description=__doc__)
-    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names")
+    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names, batches (sweep) or quoted globs ('sweep_*')")
     p.add_argument("--all", action="store_true", help="every queued and running task of the workspace")
     p.add_argument("--no-wait", action="store_true", help="return at once instead of waiting for them to end")
 

@@ -1,8 +1,12 @@
-"""`pyr-tui wait TASK...`: wait until tasks finish; exit 1 if any did not complete."""
+"""`pyr-tui wait TASK... | --all`: wait until tasks finish; exit 1 if any did not complete.
+
+A TASK is a task's name, a batch (`sweep` for sweep_1-of-20 ... sweep_20-of-20) or a quoted glob
+(`'sweep_*'`); `--all` waits for every task queued or running when it starts."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from pyruns_tui.cli.argtypes import seconds
 
@@ -15,7 +19,8 @@ NAME = "wait"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="wait for tasks to finish", description=__doc__)
-    p.add_argument("tasks", nargs="+", metavar="TASK", help="task names")
+    p.add_argument("tasks", nargs="*", metavar="TASK", help="task names, batches (sweep) or quoted globs ('sweep_*')")
+    p.add_argument("--all", action="store_true", help="every task of the workspace queued or running now")
     p.add_argument("--timeout", type=seconds, metavar="SECONDS", help="give up after this long (exit 1)")
 
 
@@ -23,7 +28,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.runner import control
 
     store = ctx.store()
-    names = list(dict.fromkeys(ctx.resolve_tasks(args.tasks)))
+    if args.all == bool(args.tasks):
+        sys.stderr.write("pyr-tui wait: error: give task names or --all (see `pyr-tui wait --help`)\n")
+        return 2
+    names = control.active_names(store) if args.all else ctx.resolve_tasks(args.tasks)
+    if not names:
+        print("no task is queued or running")
+        return 0
     tasks = control.wait(store, names, timeout_s=args.timeout)
     failed = control.failed_names(tasks)
     for name in names:

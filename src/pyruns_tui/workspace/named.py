@@ -1,0 +1,98 @@
+"""The tasks a command names: an exact name, a batch by its prefix, or a glob of names.
+
+Every face that takes task names from a user (the CLI's `run`, `stop`, `wait`, `rm`, `pin`,
+`show`...) resolves them here, so `pyr-tui gen spec.yaml -n sweep --run` can be followed by
+`pyr-tui wait sweep` instead of twenty names:
+
+- a live task's exact name is that task (it always wins, whatever it looks like);
+- a batch: `sweep` stands for the tasks named `sweep_1-of-20` ... `sweep_20-of-20`, as `gen -n
+  sweep` (or the Generator) names them, and `sweep_1-of-20_2`... of a later batch with the same
+  prefix; the timestamp `gen` printed (`1206-101457`) works the same way;
+- a glob (`'sweep_*-of-4'`, `'*_1-of-*'`: `*`, `?` and `[...]` as in the shell, quoted so the
+  shell leaves it alone) matches names.
+
+A batch or a glob expands in the listing's order (oldest first, a batch in its natural order).
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from pyruns_tui.errors import WorkspaceError
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from pyruns_tui.workspace.store import TaskStore
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def is_pattern(word: str) -> bool:
+    """Whether `word` is a glob rather than a name or a batch."""
+    return not _GLOB_CHARS.isdisjoint(word)
+
+
+def _matcher(word: str) -> Callable[[str], bool]:
+    if is_pattern(word):
+        return lambda name: fnmatchcase(name, word)
+    batch = re.compile(re.escape(word) + r"_\d+-of-\d+(?:_\d+)?")
+    return lambda name: batch.fullmatch(name) is not None
+
+
+def matches_in(word: str, names: Iterable[str]) -> list[str]:
+    """The names of `names` that the batch or glob `word` stands for, in their order."""
+    match = _matcher(word)
+    return [name for name in names if match(name)]
+
+
+def matching(store: TaskStore, word: str, names: Sequence[str] | None = None) -> list[str]:
+    """The live tasks `word` names, in the listing's order (empty when none)."""
+    if store.exists(word):
+        return [word]
+    found = matches_in(word, store.names() if names is None else names)
+    if len(found) < 2:
+        return found
+    from pyruns_tui.workspace.store import listing_key
+
+    tasks = sorted((store.get(name) for name in found), key=listing_key)
+    return [task.name for task in tasks]
+
+
+def _nothing(store: TaskStore, word: str) -> WorkspaceError:
+    where = f"in workspace {store.layout.name!r} (see `pyr-tui ls`)"
+    if is_pattern(word):
+        return WorkspaceError(f"no task matches {word!r} {where}")
+    return WorkspaceError(f"no task named {word!r} {where}")
+
+
+def resolve(store: TaskStore, words: Sequence[str]) -> list[str]:
+    """The tasks `words` name, in the order given, each once; a word naming none is one error
+    (nothing is done to the others). Exact names cost one `stat` each: the listing is read only
+    for a batch or a glob."""
+    names: list[str] | None = None
+    picked: dict[str, None] = {}
+    for word in words:
+        if store.exists(word):
+            picked[word] = None
+            continue
+        if names is None:
+            names = store.names()
+        found = matching(store, word, names)
+        if not found:
+            raise _nothing(store, word)
+        picked.update(dict.fromkeys(found))
+    return list(picked)
+
+
+def resolve_one(store: TaskStore, word: str) -> str:
+    """The one task `word` names: a batch or a glob of several is refused, naming a few."""
+    found = matching(store, word)
+    if not found:
+        raise _nothing(store, word)
+    if len(found) > 1:
+        shown = f"{found[0]} ... {found[-1]}" if len(found) > 2 else " and ".join(found)
+        raise WorkspaceError(f"{word!r} names {len(found)} tasks ({shown}); this command takes one task name")
+    return found[0]

@@ -1,0 +1,162 @@
+"""Naming many tasks at once: a batch by its prefix, a quoted glob, `wait --all`, `ls --names`.
+
+Before, every command took exact names only: after `gen spec.yaml -n sweep --run` a user had to
+type `wait sweep_1-of-20 ... sweep_20-of-20`, and `run sweep` said "no task named 'sweep'"."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.cli import main
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import TaskStore
+from tests.runner.harness import Project, project, until  # noqa: F401 - the fixture
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--seed", type=int, default=0)
+print(vars(p.parse_args()))
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(SCRIPT)
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    return tmp_path
+
+
+def cli(ws: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["-C", str(ws), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def gen(ws: Path, capsys: pytest.CaptureFixture[str], text: str, *args: str) -> list[str]:
+    (ws / "spec.yaml").write_text(text)
+    code, out, err = cli(ws, capsys, "gen", str(ws / "spec.yaml"), *args, "--json")
+    assert code == 0, err
+    return json.loads(out)["tasks"]
+
+
+def names(ws: Path, capsys: pytest.CaptureFixture[str], *query: str) -> list[str]:
+    code, out, err = cli(ws, capsys, "ls", "--names", *query)
+    assert code == 0, err
+    return out.splitlines()
+
+
+def store(ws: Path) -> TaskStore:
+    return TaskStore(Layout(root=ws / "_pyruns_", name="train"))
+
+
+def test_a_batch_prefix_and_a_glob_name_their_tasks_in_the_listing_order(
+        ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first = gen(ws, capsys, "seed: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11\n", "-n", "sweep")
+    again = gen(ws, capsys, "lr: 0.5 | 0.6\n", "-n", "sweep")  # the same prefix again: sweep_1-of-2...
+    other = gen(ws, capsys, "lr: 0.7 | 0.8\n", "-n", "sweepy")  # a longer prefix is another batch
+    assert again == ["sweep_1-of-2", "sweep_2-of-2"] and first[9] == "sweep_10-of-11"
+    assert cli(ws, capsys, "pin", "sweep")[0] == 0
+    pinned = [t.name for t in store(ws).scan() if t.pinned]
+    assert pinned == first + again  # the natural order: sweep_2-of-11 before sweep_10-of-11
+    assert cli(ws, capsys, "pin", "--off", "*")[0] == 0
+    assert not any(t.pinned for t in store(ws).scan())
+    code, _, err = cli(ws, capsys, "rm", "sweep_1?-of-11", "sweepy")
+    assert code == 0, err
+    assert names(ws, capsys) == first[:9] + again  # sweep_10/11-of-11 and the sweepy batch trashed
+    assert sorted(names(ws, capsys, "--trash")) == sorted([*first[9:], *other])
+
+
+def test_a_word_naming_nothing_is_one_error_and_nothing_is_done(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    created = gen(ws, capsys, "seed: 1 | 2\n", "-n", "sweep")
+    for word, said in (("swee", "no task named 'swee'"), ("x*", "no task matches 'x*'")):
+        code, out, err = cli(ws, capsys, "rm", "sweep", word)
+        assert code == 1 and out == "" and err.count("\n") == 1 and said in err, (code, out, err)
+        assert names(ws, capsys) == created  # the batch named before it was not trashed
+
+
+def test_a_command_of_one_task_refuses_a_batch_of_several_and_takes_a_glob_of_one(
+        ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    created = gen(ws, capsys, "seed: 1 | 2 | 3\n", "-n", "sweep")
+    code, _, err = cli(ws, capsys, "show", "sweep")
+    assert code == 1 and err.count("\n") == 1, err
+    assert "'sweep' names 3 tasks (sweep_1-of-3 ... sweep_3-of-3); this command takes one task name" in err
+    code, out, err = cli(ws, capsys, "show", "*_2-of-3", "--json")
+    assert code == 0 and json.loads(out)["name"] == created[1], err
+    assert cli(ws, capsys, "note", "sweep_3*", "the last")[0] == 0
+    assert store(ws).get(created[2]).notes == "the last"
+    code, out, err = cli(ws, capsys, "compare", "*_1-of-3", "*_3-of-3")
+    assert code == 0 and "seed" in out, err
+
+
+def test_an_exact_name_wins_over_a_batch_and_a_glob(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    batch = gen(ws, capsys, "seed: 1 | 2\n", "-n", "a")
+    solo = gen(ws, capsys, "seed: 3\n", "-n", "a")  # a single task is named just `a`
+    star = gen(ws, capsys, "seed: 4\n", "-n", "b*")  # names may hold glob characters
+    assert solo == ["a"] and star == ["b*"] and batch == ["a_1-of-2", "a_2-of-2"]
+    assert cli(ws, capsys, "pin", "a", "b*")[0] == 0
+    assert sorted(t.name for t in store(ws).scan() if t.pinned) == ["a", "b*"]
+
+
+def test_ls_names_lists_the_query_s_tasks_one_a_line(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    created = gen(ws, capsys, "seed: 1 | 2 | 3\n", "-n", "s")
+    assert names(ws, capsys, "seed>=2") == created[1:]
+    assert names(ws, capsys, "nothing-matches") == []
+    code, out, err = cli(ws, capsys, "ls", "--names", "--json")
+    assert code == 2 and out == "" and "--names cannot go with --json" in err
+
+
+def test_run_and_wait_take_a_batch_and_wait_all_waits_for_what_is_active(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    batch = [project.add(f"sweep_{i}-of-3", f"print({i})") for i in (1, 2, 3)]
+    other = project.add("sweep_extra", "print('not in the batch')")
+    assert project.cli("run", "sweep", "--wait") == 0
+    assert "3 of 3 tasks completed" in capsys.readouterr().out
+    assert project.store.get(other).status.value == "pending"
+    assert project.cli("wait", "sweep") == 0
+    assert capsys.readouterr().out.splitlines() == [f"{name}: completed" for name in batch]
+
+    code, release = project.gate("g")
+    gated = [project.add(name, code) for name in ("gated", "gated_too")]
+    assert project.cli("run", *gated) == 0
+    capsys.readouterr()
+    # `wait --all` in its own process: it takes the tasks active as it starts (both, held by the
+    # gate), and registers as a waiter once it has them; only then are they let go
+    waiting = subprocess.Popen([sys.executable, "-m", "pyruns_tui", "-C", str(project.dir), "wait", "--all"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiters = project.runner_paths.waiters_dir
+    until(lambda: waiters.is_dir() and any(waiters.iterdir()), timeout=30)
+    release()
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert out.splitlines() == ["gated: completed", "gated_too: completed"]
+    assert project.cli("wait", "--all") == 0
+    assert capsys.readouterr().out == "no task is queued or running\n"
+    assert project.cli("wait") == 2
+    assert "give task names or --all" in capsys.readouterr().err
+
+
+def test_after_a_batch_waits_for_each_of_its_tasks(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    batch = gen(ws, capsys, "seed: 1 | 2\n", "-n", "pre")
+    (later,) = gen(ws, capsys, "after: pre\nseed: 9\n", "-n", "later")  # the spec's `after:` key
+    assert store(ws).get(later).after == batch
+    (ws / "spec.yaml").write_text("after: 'nope*'\nseed: 9\n")
+    code, _, err = cli(ws, capsys, "gen", str(ws / "spec.yaml"))
+    assert code == 1 and "after nope*: no such task" in err, err
+
+
+def test_a_batch_says_which_workspace_when_there_are_several(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (ws / "eval.py").write_text(SCRIPT)
+    assert cli(ws, capsys, "init", "eval.py")[0] == 0
+    (ws / "spec.yaml").write_text("seed: 1 | 2\n")
+    assert cli(ws, capsys, "-w", "train", "gen", str(ws / "spec.yaml"), "-n", "sweep")[0] == 0
+    created = ["sweep_1-of-2", "sweep_2-of-2"]
+    code, out, err = cli(ws, capsys, "pin", "sweep")  # no -w: only `train` has a batch `sweep`
+    assert code == 0, err
+    assert [t.name for t in store(ws).scan() if t.pinned] == created
