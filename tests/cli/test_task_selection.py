@@ -160,3 +160,15 @@ def test_a_batch_says_which_workspace_when_there_are_several(ws: Path, capsys: p
     code, out, err = cli(ws, capsys, "pin", "sweep")  # no -w: only `train` has a batch `sweep`
     assert code == 0, err
     assert [t.name for t in store(ws).scan() if t.pinned] == created
+
+
+def test_what_a_batch_leaves_alone_is_one_line_a_reason(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a stop of a batch of 20 finished tasks printed 20 `NAME: is completed, nothing to stop` lines
+    created = gen(ws, capsys, "seed: 1 | 2 | 3 | 4 | 5 | 6\n", "-n", "big")
+    gen(ws, capsys, "seed: 7 | 8\n", "-n", "small")
+    code, out, err = cli(ws, capsys, "stop", "big", "small")
+    assert code == 0 and out == "", out
+    assert err.splitlines() == [f"8 tasks are pending, nothing to stop: {', '.join(created[:3])}, ... (5 more)"]
+    code, out, err = cli(ws, capsys, "stop", "small")
+    assert code == 0 and err.splitlines() == ["small_1-of-2: is pending, nothing to stop",
+                                              "small_2-of-2: is pending, nothing to stop"], err

@@ -115,6 +115,22 @@ class Context:
         return resolve_one(store, word)
 
 
+def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
+    """The tasks a command left alone (`run`, `stop`), on stderr: `NAME: why` each, or one line
+    for a reason more than 3 share (a batch: `12 tasks are completed, nothing to stop: a, b, c,
+    ... (9 more)`)."""
+    by_reason: dict[str, list[str]] = {}
+    for name, why in skipped.items():
+        by_reason.setdefault(why, []).append(name)
+    for why, names in by_reason.items():
+        if len(names) <= 3:
+            sys.stderr.write("".join(f"{name}: {why}{tail}\n" for name in names))
+            continue
+        shown = ", ".join(names) if len(names) <= 5 else ", ".join(names[:3]) + f", ... ({len(names) - 3} more)"
+        said = f"are {why[3:]}" if why.startswith("is ") else why
+        sys.stderr.write(f"{len(names)} tasks {said}{tail}: {shown}\n")
+
+
 def read_stdin(limit: int, what: str) -> str:
     """Standard input as text for a `-` argument, at most `limit` + 1 characters of it (more says
     it is over `limit` without reading the rest: `< /dev/zero` never ends). A closed standard

@@ -115,6 +115,7 @@ def say_what_delays(layout: Layout, queued: Sequence[str], *, force: bool = Fals
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import say_skipped
     from pyruns_tui.runner import control
     from pyruns_tui.workspace.model import Status
 
@@ -129,8 +130,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     outcome = queue_tasks(ctx, names, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
                           executor=executor, after=args.after, priority=args.priority,
                           with_dependents=args.with_dependents, gpu_mem_mb=args.gpu_mem_mb)
-    for name, why in outcome.skipped.items():
-        sys.stderr.write(f"{name}: {why}\n")
+    say_skipped(outcome.skipped)
     verb = "force-started" if args.force else "queued"
     if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
         _report_submission(ctx, outcome)

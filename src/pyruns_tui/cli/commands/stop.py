@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import say_skipped
     from pyruns_tui.runner import control
 
     store = ctx.store()
@@ -30,8 +31,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         sys.stderr.write("pyr-tui stop: error: give task names or --all (see `pyr-tui stop --help`)\n")
         return 2
-    for name, why in outcome.skipped.items():
-        sys.stderr.write(f"{name}: {why}, nothing to stop\n")
+    say_skipped(outcome.skipped, ", nothing to stop")
     for name in outcome.cancelled:
         print(f"{name}: cancelled (pending)")
     if outcome.stopping and not args.no_wait:
