@@ -17,6 +17,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_model import (
     SUPPRESS,
     ActionDecl,
+    ExclusiveDecl,
     GroupDecl,
     ParserDecl,
     SubparsersDecl,
@@ -52,6 +53,7 @@ class _ArgparseReader(ScriptWalker):
         self.parses = 0
         self.env_in_defaults: set[int] = set()
         self.parser_files: set[str] = set()  # files where arguments are added
+        self.exclusive_groups = 0  # add_mutually_exclusive_group() calls seen (their ids)
 
     def environment_warnings(self) -> list[str]:
         """Environment reads outside a default, in a file that builds the parser (taken as unset)."""
@@ -110,8 +112,9 @@ class _ArgparseReader(ScriptWalker):
             raise Unresolved(attr)
         parser = obj.parser if isinstance(obj, GroupDecl) else obj
         title = obj.title if isinstance(obj, GroupDecl) else None
+        exclusive = obj.exclusive if isinstance(obj, GroupDecl) else None
         if attr == "add_argument":
-            return self._add_argument(parser, title, node, scope)
+            return self._add_argument(parser, title, node, scope, exclusive)
         if attr == "add_argument_group":
             args, kwargs = self.lenient_args(node, scope)
             value = args[0] if args else kwargs.get("title")
@@ -119,8 +122,15 @@ class _ArgparseReader(ScriptWalker):
                 value = self.segment(node.args[0] if node.args else node)
             return GroupDecl(parser, value if isinstance(value, str) else None)
         if attr == "add_mutually_exclusive_group":
-            self.lenient_args(node, scope)
-            return GroupDecl(parser, title)
+            # (a group made from another mutually exclusive group, deprecated by argparse, is taken
+            # as a group of its own: its members are also the outer group's in argparse)
+            _, kwargs = self.lenient_args(node, scope)
+            required = kwargs.get("required", False)
+            if required is UNKNOWN:
+                self.warn(node, "required=... of a mutually exclusive group cannot be read statically; "
+                                "taken as not required")
+            self.exclusive_groups += 1
+            return GroupDecl(parser, title, ExclusiveDecl(self.exclusive_groups, required=required is True))
         if attr == "set_defaults":
             parser.set_defaults(self._keyword_values(node, scope))
             return None
@@ -165,8 +175,9 @@ class _ArgparseReader(ScriptWalker):
         return sub
 
     def _add_argument(self, parser: ParserDecl, group: str | None, node: ast.Call,
-                      scope: Any) -> Any:
-        """Record one add_argument call with argparse's rules for dest, required, default."""
+                      scope: Any, exclusive: ExclusiveDecl | None = None) -> Any:
+        """Record one add_argument call with argparse's rules for dest, required, default;
+        `exclusive`: the mutually exclusive group it is added to."""
         names: list[Any] = []
         for arg in node.args:
             value = self.try_eval(arg.value if isinstance(arg, ast.Starred) else arg, scope)
@@ -178,6 +189,8 @@ class _ArgparseReader(ScriptWalker):
             shown = ", ".join(self.segment(arg) for arg in node.args)[:60]
             self.warn(node, f"add_argument({shown}, ...) has names that cannot be read "
                             "statically; skipped")
+            if exclusive is not None:
+                exclusive.complete = False
             return None
         self.parser_files.add(self.filename)
         kw_nodes: dict[str, ast.expr | None] = {}
@@ -200,6 +213,8 @@ class _ArgparseReader(ScriptWalker):
             key = names[0] if names else kwargs.get("dest")
             if not isinstance(key, str):
                 self.warn(node, "a positional argument without a readable name is skipped")
+                if exclusive is not None:
+                    exclusive.complete = False
                 return None
             nargs = kwargs.get("nargs")
             # argparse marks a REMAINDER positional required, yet it takes zero strings
@@ -213,7 +228,7 @@ class _ArgparseReader(ScriptWalker):
         decl = ActionDecl(
             key=key, flags=[] if positional else list(names), default=None,
             default_source=None, action=action, positional=positional, required=required,
-            group=group, lineno=node.lineno)
+            group=group, lineno=node.lineno, exclusive=exclusive)
         self._fill_default(decl, parser, kwargs, kw_nodes)
         default_node = kw_nodes.get("default")
         if default_node is not None:

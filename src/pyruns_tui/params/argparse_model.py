@@ -16,12 +16,23 @@ from pyruns_tui.params.param_spec import ParamSpec, plain_copy
 from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, is_plain
 from pyruns_tui.params.static_paths import plain_paths
 
-__all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
+__all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "ExclusiveDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
 
 SUPPRESS = ARGPARSE_CONSTANTS["SUPPRESS"]
 REMAINDER = ARGPARSE_CONSTANTS["REMAINDER"]
 BUILTIN_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str,
                                                    "bool": bool}
+
+
+@dataclass(eq=False)
+class ExclusiveDecl:
+    """One `add_mutually_exclusive_group()`: argparse refuses two of its members on one command
+    line and, when `required`, a command line with none. `complete` is False when one of its
+    add_argument calls could not be read (then none-set is not judged: the unread one may be it)."""
+
+    ident: int
+    required: bool = False
+    complete: bool = True
 
 
 @dataclass
@@ -43,6 +54,7 @@ class ActionDecl:
     positional: bool = False
     lineno: int = 0
     env_vars: tuple[str, ...] = ()  # environment variables the default reads
+    exclusive: ExclusiveDecl | None = None  # the mutually exclusive group it belongs to
 
 
 @dataclass(eq=False)
@@ -109,6 +121,7 @@ class GroupDecl:
 
     parser: ParserDecl
     title: str | None
+    exclusive: ExclusiveDecl | None = None  # set for a mutually exclusive group
 
 
 def _namespace(parser: ParserDecl) -> dict[str, tuple[Any, str | None]]:
@@ -183,7 +196,10 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
             choices=None if action.choices is None else tuple(plain_copy(list(action.choices))),
             action=action.action, const=plain_copy(action.const), nargs=action.nargs,
             required=action.required, help=_expand_help(action, prog), group=action.group,
-            positional=action.positional, subcommand=subcommand, env_vars=action.env_vars))
+            positional=action.positional, subcommand=subcommand, env_vars=action.env_vars,
+            exclusive=None if action.exclusive is None else action.exclusive.ident,
+            exclusive_required=action.exclusive is not None and action.exclusive.required
+            and action.exclusive.complete))
     declared = {action.key for action in parser.actions}
     for key, (value, source) in ns.items():
         if key not in declared:

@@ -17,7 +17,9 @@ A value equal to the script's own default is not passed (the script gets it with
 from __future__ import annotations
 
 import difflib
+import json
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +27,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
-__all__ = ["LaunchCheck", "build_argv"]
+__all__ = ["ExclusiveCheck", "LaunchCheck", "build_argv", "exclusive_problem"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test
 _CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
@@ -197,6 +199,12 @@ class _Builder:
                   resolved: bool) -> list[str]:
         """The first spec of `key` that can express `value`; none needed if it is the default.
         _Cannot (the first spec's reason) when none can."""
+        return self.chosen(key, value, specs, default, resolved)[1]
+
+    def chosen(self, key: str, value: Any, specs: list[ParamSpec], default: Any,
+               resolved: bool) -> tuple[ParamSpec | None, list[str]]:
+        """(the spec whose flag passes `value`, its argv items) as `key_items` chooses them;
+        (None, []) when nothing is passed."""
         if isinstance(value, dict):
             raise _Cannot(f"{key!r} holds a mapping; an argparse script takes flat values (one key per argument)")
         first = specs[0]
@@ -204,15 +212,15 @@ class _Builder:
             # the script's own default is what it gets without the flag: passing it could differ (a
             # `type=` that scales its input turned 0.5 into 0.005; a default read from the
             # environment, LOCAL_RANK under torchrun, was fixed at its fallback)
-            return []
+            return None, []
         reasons = []
         for spec in specs:
             try:
-                return self.express(spec, value, default, specs)
+                return spec, self.express(spec, value, default, specs)
             except _Cannot as exc:
                 reasons.append(str(exc))
         if resolved and same_value(value, default):
-            return []
+            return None, []
         raise _Cannot(reasons[0])
 
     def required(self, key: str, spec: ParamSpec) -> str:
@@ -256,16 +264,94 @@ class LaunchCheck:
         return None
 
 
+def _shown(value: Any) -> str:
+    """A config value as YAML-ish text in a message: true, 0.1, "a.pt", [1, 2]."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _joined(items: list[str], last: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+class ExclusiveCheck:
+    """What the script's argparse refuses for its mutually exclusive groups
+    (`add_mutually_exclusive_group()`), read once from its ScriptParams and asked per config (a
+    batch of 10,000 tasks asks 10,000 times). `script` names the script in the messages."""
+
+    def __init__(self, sp: ScriptParams, script: str = "the script") -> None:
+        self.script = script
+        self.groups: dict[int, list[ParamSpec]] = {}
+        if sp.kind != "pyruns_load":
+            for spec in sp.params:
+                if spec.exclusive is not None:
+                    self.groups.setdefault(spec.exclusive, []).append(spec)
+        members = {spec.key for specs in self.groups.values() for spec in specs}
+        self.members = [(key, sp.specs_for(key)) for key in sp.keys() if key in members]
+        self.builder = _Builder(sp)
+        self.defaults = sp.defaults()
+
+    def problem(self, config: Mapping[str, Any]) -> str | None:
+        """Why argparse would refuse the command line `build_argv` makes of `config`, as one line;
+        None when it would not. argparse refuses two members of a group on one command line ("not
+        allowed with argument") and, for a `required=True` group, a command line with none ("one
+        of the arguments ... is required"). A member is set when `build_argv` passes its flag:
+        `fp16: true` for a store_true `--fp16`, `tf32: false` for a store_false `--no-tf32`, a value
+        that differs from the script's default (one equal to it is not passed). Values the launch
+        cannot pass at all are left to LaunchCheck and build_argv, which name them."""
+        if not self.groups:
+            return None
+        builder, defaults = self.builder, self.defaults
+        passed: dict[int, list[tuple[str, Any, ParamSpec]]] = {}
+        for key, specs in self.members:
+            value = _plain(config.get(key, defaults[key] if specs[0].positional else None))
+            if value is None:
+                continue
+            try:
+                flag_spec, items = builder.chosen(key, value, specs, defaults[key], specs[0].default_resolved)
+            except _Cannot:
+                continue
+            if flag_spec is not None and items and flag_spec.exclusive is not None:
+                passed.setdefault(flag_spec.exclusive, []).append((key, value, flag_spec))
+        for ident, specs in self.groups.items():
+            given = passed.get(ident, [])
+            if len(given) > 1:
+                values = [f"{key}: {_shown(value)}" for key, value, _ in given]
+                flags = [self._flag(spec) for _, _, spec in given]
+                verb, fix = ("cannot both be set", "change one") if len(given) == 2 else \
+                    ("cannot be set together", "keep one")
+                return f"{_joined(values)} {verb} ({_joined(flags)} are mutually exclusive in {self.script}); {fix}"
+            if not given and any(spec.exclusive_required for spec in specs):
+                keys = list(dict.fromkeys(spec.key for spec in specs))
+                flags = [self._flag(spec) for spec in specs]
+                return (f"none of {', '.join(keys)} is set, and {self.script} requires one of {_joined(flags, 'or')} "
+                        "(a required mutually exclusive group); set one")
+        return None
+
+    def _flag(self, spec: ParamSpec) -> str:
+        return spec.key if spec.positional else self.builder.flag(spec)
+
+
+def exclusive_problem(config: Mapping[str, Any], sp: ScriptParams, script: str = "the script") -> str | None:
+    """`ExclusiveCheck(sp, script).problem(config)`: why the script's argparse would refuse
+    `config`'s values together (two flags of a mutually exclusive group, or none of a required
+    one), as one line; None when it would not."""
+    return ExclusiveCheck(sp, script).problem(config)
+
+
 def _variable(spec: ParamSpec) -> bool:
     """Whether the option takes a variable number of items (it ends only at the next flag)."""
     return spec.nargs in _VARIABLE_NARGS
 
 
-def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
+def build_argv(config: dict[str, Any], sp: ScriptParams, *, script: str = "the script") -> list[str]:
     """The argv items (after the script path) that give the script the values in `config`.
 
-    Keys the script does not declare, mappings, values a flag cannot express, and missing
-    required values raise ParamsError naming the key. Scripts that read config.yaml
+    Keys the script does not declare, mappings, values a flag cannot express, missing
+    required values, and values argparse refuses together (`exclusive_problem`; `script` names
+    the script there) raise ParamsError naming the keys. Scripts that read config.yaml
     themselves (`pyruns_load`) take no argv.
     """
     if sp.kind == "pyruns_load":
@@ -303,6 +389,9 @@ def build_argv(config: dict[str, Any], sp: ScriptParams) -> list[str]:
             variable += items
         else:
             fixed += items
+    problem = exclusive_problem(config, sp, script)
+    if problem:
+        raise ParamsError(f"config.yaml: {problem}")
     main_pos, main_fixed, main_var, main_rest = blocks[None]
     argv = main_pos + main_fixed + main_var
     if sp.subcommand is not None:

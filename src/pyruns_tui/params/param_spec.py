@@ -55,6 +55,9 @@ class ParamSpec:
     `subcommand` names the sub-parser that declares it (None for the main parser).
     `env_vars` names the environment variables its default reads (`os.getenv("RANK", 0)`):
     the default shown is the fallback, what an empty environment gives.
+    `exclusive` numbers the mutually exclusive group (`add_mutually_exclusive_group()`) it was
+    added to, None for none: argparse refuses two members of one group on a command line;
+    `exclusive_required` marks a `required=True` group (argparse refuses a command line with none).
     """
 
     key: str
@@ -73,6 +76,8 @@ class ParamSpec:
     positional: bool = False
     subcommand: str | None = None
     env_vars: tuple[str, ...] = ()
+    exclusive: int | None = None
+    exclusive_required: bool = False
 
     @property
     def settable(self) -> bool:
@@ -96,11 +101,13 @@ class ParamSpec:
             "required": self.required, "help": self.help, "group": self.group,
             "positional": self.positional, "subcommand": self.subcommand,
             "env_vars": list(self.env_vars),
+            "exclusive": self.exclusive, "exclusive_required": self.exclusive_required,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ParamSpec:
-        """The inverse of `to_dict`; missing fields take defaults, unknown ones are ignored."""
+        """The inverse of `to_dict`; missing fields take defaults (a script_info.json written
+        before a field existed loads), unknown ones are ignored."""
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["flags"] = tuple(known.get("flags") or ())
         known["env_vars"] = tuple(known.get("env_vars") or ())

@@ -90,7 +90,7 @@ def task_argv(
     if kind == "argparse":
         from pyruns_tui.params.argv import build_argv
 
-        return [python, script, *build_argv(store.load_config(task.name), params.get())]
+        return [python, script, *build_argv(store.load_config(task.name), params.get(), script=Path(script).name)]
     if kind in ("pyruns_load", "plain"):
         return [python, script]
     raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
