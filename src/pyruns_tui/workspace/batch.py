@@ -3,6 +3,7 @@ all-or-nothing, optionally queue (the runner is started before the queue is writ
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -164,8 +165,35 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
     order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
     merged = checked_spec(store, spec)
     existing = [config for _, config in store.iter_tasks_with_config()] if skip_existing else None
-    return plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
+    plan = plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
                       existing_configs=existing, order=order)
+    _check_exclusive(store, plan)
+    return plan
+
+
+def _check_exclusive(store: TaskStore, plan: Plan) -> None:
+    """GridError naming the first planned task whose values the script's argparse refuses
+    together (two flags of a mutually exclusive group, or none of a required one: see
+    params.argv.ExclusiveCheck), and how many of the batch would; every run of such a task
+    would fail at its first line."""
+    layout = store.layout
+    if layout.is_shell or not plan.tasks:
+        return
+    info = read_script_info(layout)
+    if info.kind != "argparse" or not any(p.get("exclusive") is not None for p in info.params):
+        return
+    from pyruns_tui.params.argv import ExclusiveCheck
+
+    check = ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
+    found = [(i, problem) for i, task in enumerate(plan.tasks) if (problem := check.problem(task.config)) is not None]
+    if not found:
+        return
+    index, problem = found[0]
+    count = len(plan.tasks)
+    if count == 1:
+        raise GridError(problem)
+    raise GridError(f"task {index + 1} of {count} ({plan.tasks[index].name}): {problem} "
+                    f"(conflicting: {len(found)} of {count} tasks)")
 
 
 def create_batch(

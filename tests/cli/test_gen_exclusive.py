@@ -1,0 +1,80 @@
+"""`gen` refuses tasks whose values the script's argparse refuses together (a mutually exclusive
+group), before writing anything; the launch of a config edited by hand names the conflict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.store import TaskStore
+from tests.cli.helpers import pyr
+from tests.runner.harness import Project, finish_project, shell_project
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+precision = p.add_mutually_exclusive_group()
+precision.add_argument("--fp16", action="store_true")
+precision.add_argument("--bf16", action="store_true")
+print(vars(p.parse_args()))
+"""
+CONFLICT = "fp16: true and bf16: true cannot both be set (--fp16 and --bf16 are mutually exclusive in train.py); change one"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text(SCRIPT)
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    return tmp_path
+
+
+def tasks(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "_pyruns_" / "train" / "tasks").iterdir())
+
+
+def test_gen_refuses_two_flags_of_one_exclusive_group_and_writes_nothing(project: Path) -> None:
+    result = pyr(project, "gen", "-", "-n", "both", stdin="fp16: true\nbf16: true\n")
+    assert result.code == 1 and result.out == ""
+    assert result.err == f"pyr-tui: error: {CONFLICT}\n"
+    assert tasks(project) == []
+    result = pyr(project, "gen", "-", "-n", "ok", "--json", stdin="fp16: true | false\nlr: 0.1 | 0.2\n")
+    assert result.code == 0, result.err  # one of the two is what argparse accepts
+    assert json.loads(result.out)["tasks"] == [f"ok_{i}-of-4" for i in range(1, 5)]
+
+
+@pytest.mark.parametrize("extra", [(), ("--dry-run",), ("--run",)])
+def test_gen_of_a_grid_names_the_first_conflicting_task_and_how_many(project: Path, extra: tuple[str, ...]) -> None:
+    spec = "lr: 0.1 | 0.2\nfp16: false | true\nbf16: true\n"
+    result = pyr(project, "gen", "-", "-n", "g", *extra, stdin=spec)
+    assert result.code == 1 and result.out == ""
+    assert result.err == f"pyr-tui: error: task 2 of 4 (g_2-of-4): {CONFLICT} (conflicting: 2 of 4 tasks)\n"
+    assert tasks(project) == []
+    assert not (project / "_pyruns_" / "train" / ".runner").exists()  # `--run` started no runner
+
+
+def test_a_config_edited_by_hand_fails_at_launch_naming_the_conflict(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    shell = shell_project(tmp_path / "proj", monkeypatch)  # its processes carry the stray marker
+    (shell.dir / "train.py").write_text(SCRIPT)
+    layout = init_workspace(shell.dir, shell.dir / "train.py")
+    train = Project(shell.dir, layout, TaskStore(layout))  # a real runner, stopped at the end
+    try:
+        assert shell.cli("-w", "train", "gen", str(_spec(shell.dir, "fp16: true\n")), "-n", "edited") == 0
+        config = shell.dir / "_pyruns_" / "train" / "tasks" / "edited" / "config.yaml"
+        config.write_text(config.read_text().replace("bf16: false", "bf16: true"))
+        capsys.readouterr()
+        assert shell.cli("-w", "train", "run", "edited", "--wait") == 1
+        assert f"edited: failed (config.yaml: {CONFLICT})" in capsys.readouterr().out
+    finally:
+        finish_project(train)
+
+
+def _spec(directory: Path, text: str) -> Path:
+    path = directory / "spec.yaml"
+    path.write_text(text)
+    return path
