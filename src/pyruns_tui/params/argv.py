@@ -288,6 +288,8 @@ class ExclusiveCheck:
             for spec in sp.params:
                 if spec.exclusive is not None:
                     self.groups.setdefault(spec.exclusive, []).append(spec)
+        if not self.groups:  # most scripts: a launch asks and is answered at once
+            return
         members = {spec.key for specs in self.groups.values() for spec in specs}
         self.members = [(key, sp.specs_for(key)) for key in sp.keys() if key in members]
         self.builder = _Builder(sp)
