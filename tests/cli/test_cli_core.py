@@ -327,3 +327,20 @@ def test_running_out_of_memory_is_one_line(project: Path, capsys: pytest.Capture
     code, _, err = run_cli(project, capsys, "ls")
     assert code == 1
     assert err.startswith("pyr-tui: error: out of memory") and err.count("\n") == 1, err
+
+
+def test_several_C_options_chain_like_git(tmp_path: Path) -> None:
+    """`-C a -C b` runs in a/b (git's rule): each DIR is relative to the one before, an absolute
+    one starts over, an empty one changes nothing; a missing one is named as the joined path."""
+    from tests.cli.helpers import SMALL_SCRIPT
+
+    project = tmp_path / "a" / "b"
+    project.mkdir(parents=True)
+    (project / "train.py").write_text(SMALL_SCRIPT)
+    assert pyr(tmp_path, "-C", "a", "-C", "b", "init", "train.py").code == 0
+    assert (project / "_pyruns_" / "train").is_dir()
+    assert not (tmp_path / "b").exists() and not (tmp_path / "_pyruns_").exists()
+    assert pyr(tmp_path, "-C", "a", "-C", "", "-C", "b", "ls").code == 0
+    assert pyr(tmp_path / "a", "-C", "elsewhere", "-C", str(project), "ls").code == 0  # absolute: starts over
+    missing = pyr(tmp_path, "-C", "a", "-C", "nosuch", "ls")
+    assert missing.code == 2 and missing.err == "pyr-tui: error: -C 'a/nosuch': no such directory\n"

@@ -93,8 +93,20 @@ def _query_terms_last(parser: argparse.ArgumentParser, args: list[str]) -> list[
     return options + (["--", *terms] if terms else [])
 
 
+class _ChainedDirectory(argparse.Action):
+    """`-C a -C b` is `-C a/b`, as with git: each DIR is relative to the one before (an absolute
+    one starts over, an empty one changes nothing)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        given = os.path.expanduser(str(values))
+        previous = getattr(namespace, self.dest, None)
+        setattr(namespace, self.dest, os.path.join(previous, given) if previous and given else given or previous)
+
+
 def _add_globals(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-C", dest="directory", metavar="DIR", help="run as if started in DIR")
+    parser.add_argument("-C", dest="directory", metavar="DIR", action=_ChainedDirectory,
+                        help="run as if started in DIR (several: each relative to the one before, as with git)")
     parser.add_argument("-w", "--workspace", metavar="WORKSPACE", help="workspace name (script stem or _shell_)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
