@@ -160,6 +160,25 @@ def test_pin_param_becomes_a_column(project: Path, capsys: pytest.CaptureFixture
     assert header.split()[-1] == "lr" and [r.split()[-1] for r in rows] == ["0.1", "0.2"]
 
 
+def test_pin_param_refuses_a_parameter_no_task_has(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A typo would be an empty column for ever: refused in one line with the closest names, and
+    nothing of the command is done (the task named with it stays unpinned). A parameter of a task
+    alone (not of the script) or of config_default.yaml alone (no task yet) is known; unpinning
+    takes any name (a pin whose tasks are gone must come off)."""
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "t")
+    code, out, err = run_cli(project, capsys, "pin", "--param", "seeed", "t_1-of-2")
+    assert (code, out) == (1, "")
+    assert err == ("pyr-tui: error: unknown parameter 'seeed': neither config_default.yaml nor any task of "
+                   "workspace 'train' has it (closest: seed); nothing was pinned\n")
+    assert run_cli(project, capsys, "ls")[1].count("*") == 0
+    assert "seeed" not in (project / "_pyruns_" / "train" / "script_info.json").read_text()
+    assert run_cli(project, capsys, "pin", "--param", "opt")[0] == 0  # config_default.yaml's
+    config = project / "_pyruns_" / "train" / "tasks" / "t_2-of-2" / "config.yaml"
+    config.write_text(config.read_text() + "extra: 1\n")
+    assert run_cli(project, capsys, "pin", "--param", "extra") == (0, "pinned param extra\n", "")
+    assert run_cli(project, capsys, "pin", "--off", "--param", "gone") == (0, "unpinned param gone\n", "")
+
+
 def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """No pinned parameter and a query about task states alone: no config.yaml is read (0.7 s of

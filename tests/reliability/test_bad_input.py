@@ -228,7 +228,7 @@ CASES: list[Case] = [
     # bytes that are not UTF-8 in a value bound for a record: a 20-line traceback (UnicodeEncodeError)
     Case("note-not-utf8", ("note", T1, "x\udcff"), 1, r"not valid UTF-8 text \(bytes 0xff\)"),
     Case("note-append-not-utf8", ("note", "-a", T1, "caf\udce9"), 1, r"not valid UTF-8 text \(bytes 0xe9\)"),
-    Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "not valid UTF-8"),
+    Case("pin-param-not-utf8", ("pin", "--param", "x\udcff"), 1, "unknown parameter"),
     Case("retry-on-not-utf8", ("run", T1, "--retries", "1", "--retry-on", "x\udcff"), 2, "not valid UTF-8"),
     # an sbatch option the runner sets itself: the later one won and the runner lost its array
     Case("sbatch-arg-job-name", ("run", T1, "--executor", "slurm", "--sbatch-arg=--job-name=mine"), 2,

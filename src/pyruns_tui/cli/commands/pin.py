@@ -27,9 +27,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.tasks and not args.param:
         print("pyr-tui: error: pin needs TASK names or --param KEY", file=sys.stderr)
         return 2
-    edits.set_pinned(store, ctx.resolve_tasks(args.tasks), not args.off)
-    if args.param:
+    names = ctx.resolve_tasks(args.tasks)
+    if args.param:  # first: an unknown parameter refuses the whole command, nothing pinned
         edits.pin_params(store, args.param, not args.off)
+    edits.set_pinned(store, names, not args.off)
     state = "unpinned" if args.off else "pinned"
     print(f"{state} " + ", ".join(dict.fromkeys([*args.tasks, *(f"param {k}" for k in args.param)])))  # (`pin a a`: once)
     return 0
