@@ -361,6 +361,30 @@ async def test_default_metric_columns_stay_when_new_metrics_appear(layout: Layou
         assert screen.browser.metric_columns() == ["acc", "loss"]
 
 
+async def test_default_metric_columns_are_the_same_in_the_next_session(layout: Layout, workspace: TaskStore) -> None:
+    """The default columns are kept in the workspace's prefs: a metric that appeared while the
+    Manager was open (a run still logging) never moves them in the next session; one that no
+    task logs any more gives its place to the next name."""
+    layout.metrics_file("wide").write_text(json.dumps({"step": 0, "loss": 0.5}) + "\n")  # no acc yet
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert screen.browser.metric_columns() == ["loss"]
+        with open(layout.metrics_file("wide"), "a") as stream:
+            stream.write(json.dumps({"step": 1, "loss": 0.2, "acc": 0.93}) + "\n")
+        workspace.update("wide", lambda task: setattr(task, "notes", "reread"))  # its files are read again
+        screen = await refresh(pilot)
+        assert screen.browser.metric_columns() == ["loss", "acc"]
+    for _ in range(2):
+        async with open_app(layout).run_test() as pilot:
+            screen = await settle(pilot)
+            assert [c.key for c in screen.table.columns if c.is_metric] == ["m:loss", "m:acc"]
+    workspace.trash(["wide"])  # the only task that logged acc
+    layout.metrics_file("base").write_text(json.dumps({"step": 0, "loss": 0.4, "top5": 0.7}) + "\n")
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert screen.browser.metric_columns() == ["loss", "top5"]
+
+
 async def test_live_status_change_updates_the_row_in_place(layout: Layout, workspace: TaskStore) -> None:
     writer = TaskStore(layout)  # another process's view of the workspace (the runner's)
     async with open_app(layout, watch_disk=True).run_test(size=(120, 30)) as pilot:

@@ -14,11 +14,13 @@ PREFS_FILE = ".tui_manager.json"
 
 @dataclass
 class ManagerPrefs:
-    """Sort column and direction, and the metric columns shown (None: the first two metrics)."""
+    """Sort column and direction, and the metric columns shown (None: the default ones,
+    `default_metrics`, picked by the Manager and kept here so they stay the same)."""
 
     sort: str = "created"
     reverse: bool = True
     metrics: list[str] | None = None
+    default_metrics: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -29,7 +31,7 @@ class ManagerPrefs:
             return cls()
         if not isinstance(data, dict):
             return cls()
-        prefs = cls(extra={k: v for k, v in data.items() if k not in ("sort", "reverse", "metrics")})
+        prefs = cls(extra={k: v for k, v in data.items() if k not in ("sort", "reverse", "metrics", "default_metrics")})
         if isinstance(data.get("sort"), str):
             prefs.sort = data["sort"]
         if isinstance(data.get("reverse"), bool):
@@ -37,9 +39,13 @@ class ManagerPrefs:
         metrics = data.get("metrics")
         if isinstance(metrics, list) and all(isinstance(m, str) for m in metrics):
             prefs.metrics = list(metrics)
+        defaults = data.get("default_metrics")
+        if isinstance(defaults, list) and all(isinstance(m, str) for m in defaults):
+            prefs.default_metrics = list(defaults)
         return prefs
 
     def save(self, path: Path) -> None:
-        data = {**self.extra, "sort": self.sort, "reverse": self.reverse, "metrics": self.metrics}
+        data = {**self.extra, "sort": self.sort, "reverse": self.reverse, "metrics": self.metrics,
+                "default_metrics": self.default_metrics}
         with contextlib.suppress(OSError):  # a read-only workspace keeps working, unremembered
             atomic_write_json(path, data, fsync=False)

@@ -79,7 +79,7 @@ class TaskBrowser(Vertical):
         self.columns: list[Column] = []
         self._live = False  # the progress and eta columns are shown (some task runs)
         self._median: tuple[object, float | None, list[Task]] = (None, None, [])
-        self._auto_metrics: list[str] = []  # the default metric columns, once seen
+        self._read_all = False  # every task has been read once (a name no task logs is gone for good)
         self.pinned_params: list[str] = list(state.script_info.pinned_params)
         self.syncing = False
         self.grouping = False  # the likely search keys are being grouped in a thread
@@ -198,6 +198,7 @@ class TaskBrowser(Vertical):
         table.selected.difference_update(removed)
         if final:
             self.syncing = False
+            self._read_all = self._read_all or self._shown_total is None
         live = bool(self.index.running())
         shown = [column.key[len(METRIC):] for column in self.columns if column.is_metric]
         errors_shown = any(column.key == "error" for column in self.columns)
@@ -268,14 +269,22 @@ class TaskBrowser(Vertical):
         self.sync()
 
     def metric_columns(self) -> list[str]:
-        """The metrics shown as columns: the chosen ones, or the first two names seen, which stay
-        (a metric that appears later never replaces one shown)."""
+        """The metrics shown as columns: the chosen ones, else the default ones: up to two names,
+        the first in alphabetical order of those logged when a column is free, kept in the prefs
+        so they stay (across sessions too: a metric that appears later never replaces one shown;
+        one that no task logs any more, once every task was read, leaves its place)."""
         if self.prefs.metrics is not None:
             return list(self.prefs.metrics)
-        for name in self.index.metric_names():
-            if len(self._auto_metrics) < 2 and name not in self._auto_metrics:
-                self._auto_metrics.append(name)
-        return list(self._auto_metrics)
+        names = self.index.metric_names()  # sorted
+        picked = self.prefs.default_metrics
+        if self._read_all:
+            logged = set(names)
+            picked = [name for name in picked if name in logged]
+        picked = [*picked, *[name for name in names if name not in picked][:max(0, 2 - len(picked))]]
+        if picked != self.prefs.default_metrics:
+            self.prefs.default_metrics = picked
+            self.prefs.save(self.prefs_path)
+        return list(picked)
 
     def set_pinned_params(self, keys: Sequence[str]) -> None:
         if list(keys) != self.pinned_params:
