@@ -221,6 +221,53 @@ def test_the_url_and_the_tunnel_printed_name_the_address_it_listens_on(project: 
         stop_serve(served)
 
 
+def test_sessions_that_end_leave_no_child_watcher_noise(project: Path) -> None:
+    """Browser sessions ending every way (the app quits itself, the tab closes, Ctrl+C while one
+    is open) print nothing on stderr; "Unknown child process pid ..., will report returncode
+    255" came for each one when serve was started with SIGCHLD ignored (the kernel reaped the app
+    processes before asyncio could), and now and then when a kill raced an app's exit."""
+    import aiohttp
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyruns_tui", "serve", "--port", "0"], cwd=project, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),  # as a launcher that ignores it leaves it
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    assert "http://" in line, line
+    served = Served(proc, line[line.index("http://"):].strip(), project)
+    ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
+
+    async def sessions() -> None:
+        async with aiohttp.ClientSession() as client:
+            for _ in range(2):
+                async with client.ws_connect(ws_url) as ws:  # the app quits itself (ctrl+q)
+                    await asyncio.wait_for(ws.receive(), 30)
+                    await ws.send_json(["stdin", "\x11"])
+                    await asyncio.wait_for(_until_closed(ws), 30)
+                async with client.ws_connect(ws_url) as ws:  # the tab closes
+                    await asyncio.wait_for(ws.receive(), 30)
+            async with client.ws_connect(ws_url) as ws:  # still open at Ctrl+C
+                await asyncio.wait_for(ws.receive(), 30)
+                proc.send_signal(signal.SIGINT)
+                await asyncio.to_thread(proc.wait, 30)
+
+    try:
+        asyncio.run(sessions())
+        out, err = proc.communicate(timeout=30)
+    finally:
+        stop_serve(served)
+    assert proc.returncode == 0
+    assert "Unknown child process" not in out + err
+    assert err == ""
+
+
+async def _until_closed(ws) -> None:  # type: ignore[no-untyped-def]
+    async for _ in ws:
+        pass
+
+
 def test_a_busy_port_is_one_clear_error(project: Path) -> None:
     import socket
 

@@ -167,15 +167,26 @@ class TokenServer(Server):
 
 
 async def _stop_service(service: AppService) -> None:
-    """Ask the app process to quit; kill it when it does not within QUIT_GRACE_S."""
+    """Ask the app process to quit; kill it when it has not ended within QUIT_GRACE_S.
+
+    Its end is awaited before any kill: asyncio's child watcher (a thread in waitpid) reads its
+    exit status, and `kill()` polls the process first (Popen.send_signal), so a kill just after
+    it exited could reap it first and the watcher warned "Unknown child process pid ..."."""
     process = service._process
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + QUIT_GRACE_S
     try:
         await asyncio.wait_for(service.stop(), QUIT_GRACE_S)
     except (asyncio.TimeoutError, OSError, RuntimeError):
         pass
-    if process is not None and process.returncode is None:
-        process.kill()
-        await process.wait()
+    if process is None:
+        return
+    try:
+        await asyncio.wait_for(process.wait(), max(0.0, deadline - loop.time()))
+    except asyncio.TimeoutError:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 def _int_arg(value: str | None, default: int) -> int:
@@ -193,6 +204,10 @@ def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, read
     import shlex
 
     logging.getLogger("textual-serve").setLevel(logging.WARNING)
+    # app processes are our children, their exit read by asyncio: a SIGCHLD ignored by whoever
+    # started us (inherited across exec) has the kernel reap them itself, and asyncio warned
+    # "Unknown child process pid ..." for every session that ended
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     server = TokenServer(shlex.join(app_argv), token, title)
 
     async def main() -> None:
