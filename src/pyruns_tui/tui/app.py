@@ -22,6 +22,7 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import AwaitMount
 
 from pyruns_tui.errors import USER_ERRORS, PyrunsError, error_line
 from pyruns_tui.runner.breaker import Pause
@@ -62,9 +63,19 @@ SCREEN_CLASSES = {
 }
 
 
+# said when a screen's code cannot be imported: `pip install --upgrade` replaced the files of a
+# running app, and the new modules no longer fit the old ones it has loaded
+UPGRADED = "pyruns-tui was upgraded while open; restart it"
+
+
 def screen_class(mode: str) -> type[Screen[None]]:
+    """The screen class of `mode`, its module imported on first use; ImportError when it cannot be."""
     module, name = SCREEN_CLASSES[mode]
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    loaded = importlib.import_module(module)
+    try:
+        return getattr(loaded, name)  # type: ignore[no-any-return]
+    except AttributeError:
+        raise ImportError(f"cannot import name {name!r} from {module!r}", name=module) from None
 
 
 def make_screen(mode: str) -> Screen[None]:
@@ -268,7 +279,10 @@ class PyrunsApp(KeyOrder):
         focus = [Binding("tab", "focus_next", "Next pane (in YAML text Tab indents: Esc first)", key_display="Tab"),
                  Binding("shift+tab", "focus_previous", "Previous pane", key_display="shift+Tab")]
         sections = [("Everywhere", [*self.BINDINGS, *focus])]
-        classes = [screen_class(mode) for mode in SCREEN_CLASSES]
+        loaded = [self.loaded_screen(mode) for mode in SCREEN_CLASSES]
+        if None in loaded:
+            return
+        classes = cast("list[type[Screen[None]]]", loaded)
         for mode, cls in zip(SCREEN_CLASSES, classes):
             sections.append((mode.capitalize(), list(getattr(cls, "BINDINGS", []))))
         for mode in SCREEN_CLASSES:
@@ -276,6 +290,23 @@ class PyrunsApp(KeyOrder):
         if isinstance(screen, Screen) and type(screen) not in classes:
             sections.append(("This screen", list(screen.BINDINGS)))
         self.push_screen(HelpScreen(sections))
+
+    def loaded_screen(self, mode: str) -> type[Screen[None]] | None:
+        """`screen_class(mode)`, or None when its code cannot be imported, said in one line
+        (UPGRADED, with why) instead of a traceback that ends the app."""
+        try:
+            return screen_class(mode)
+        except ImportError as exc:
+            self.notify(f"{UPGRADED} (cannot load the {mode.capitalize()}: {exc})", title="pyruns-tui",
+                        severity="error", markup=False, timeout=30)
+            return None
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's, for every way a screen is shown (keys, palette, start): a screen whose
+        code cannot be imported is not shown (see `loaded_screen`), the current one stays."""
+        if mode in SCREEN_CLASSES and self.loaded_screen(mode) is None:
+            return AwaitMount(self.screen, [])
+        return super().switch_mode(mode)
 
     async def action_switch_mode(self, mode: str) -> None:
         await self.show_mode(mode)
@@ -293,14 +324,14 @@ class PyrunsApp(KeyOrder):
         """Show task `name` (its run `run`, else the last) in the Monitor."""
         await self.show_mode("monitor")
         monitor = self.screen
-        if isinstance(monitor, screen_class("monitor")):
+        if self.current_mode == "monitor" and isinstance(monitor, screen_class("monitor")):
             cast("MonitorScreen", monitor).show_task(name, run)
 
     async def load_config(self, name: str) -> None:
         """Open the Generator with task `name`'s config as the starting point."""
         await self.show_mode("generator")
         generator = self.screen
-        if isinstance(generator, screen_class("generator")):
+        if self.current_mode == "generator" and isinstance(generator, screen_class("generator")):
             cast("GeneratorScreen", generator).load_task_config(name)
 
     async def on_open_task(self, message: OpenTask) -> None:
