@@ -141,3 +141,21 @@ def test_memory_requests_pick_a_gpu_with_room_and_reserve_it_until_the_process_s
     release()
     tasks = project.wait(first, second)
     assert tasks[second].status is Status.COMPLETED and tasks[second].runs[0].gpus == [1]
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("PYRUNS_TUI_FAKE_GPUS_FREE_MB", "x"), ("PYRUNS_TUI_FAKE_GPUS_FREE_MB", "8000,nan"),
+    ("PYRUNS_TUI_FAKE_GPUS_BUSY", "one"), ("PYRUNS_TUI_FAKE_GPUS", "two")])
+def test_a_fake_gpu_variable_that_does_not_parse_is_one_line_naming_it(
+        project: Project, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str,
+        value: str) -> None:
+    # FREE_MB=x was a ValueError traceback (`metrics`, the Monitor) and a runner with no GPUs at all;
+    # BUSY=one and FAKE_GPUS=two were taken as "none busy" and "no GPUs", silently
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "2")
+    monkeypatch.setenv(variable, value)
+    name = project.add("g", "print(1)", gpus=1)
+    for command in (["metrics"], ["run", name]):
+        assert project.cli(*command) == 1, command
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"{variable}={value!r}: expected" in err[0] and "e.g." in err[0], (command, err)
+    assert not project.task(name).runs  # no runner started it without the GPUs it was meant to see

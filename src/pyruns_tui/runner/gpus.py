@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from pyruns_tui.contracts import FAKE_GPUS_BUSY_ENV, FAKE_GPUS_ENV
+from pyruns_tui.errors import RunnerError
 
 FAKE_ENV = FAKE_GPUS_ENV
 FAKE_BUSY_ENV = FAKE_GPUS_BUSY_ENV
@@ -235,21 +236,33 @@ def _proc_name(pid: int) -> str:
     return ""
 
 
-def parse_indices(text: str) -> set[int]:
-    return {int(part) for part in text.replace(" ", "").split(",") if part.isdigit()}
+def _fake_list(env: Mapping[str, str], name: str, kind: type[int] | type[float], what: str, example: str) -> list[Any]:
+    """The comma-separated values of `name` (empty when unset), or RunnerError naming it."""
+    text = env.get(name, "").strip()
+    values = []
+    for part in text.split(",") if text else []:
+        try:
+            value = kind(part.strip())
+        except ValueError:
+            value = -1
+        if not 0 <= value < math.inf:  # (NaN too)
+            raise RunnerError(f"{name}={text!r}: expected {what} separated by commas, e.g. {name}={example}")
+        values.append(value)
+    return values
 
 
 def detect_backend(environ: Mapping[str, str] | None = None) -> GpuBackend:
-    """The GPU backend for this process: fake (env), NVML, or none."""
+    """The GPU backend for this process: fake (env), NVML, or none. A fake-backend variable
+    that does not parse is a RunnerError naming it (a test setting a typo would else run on
+    other GPUs than it meant)."""
     env = os.environ if environ is None else environ
     fake = env.get(FAKE_ENV, "").strip()
     if fake:
-        try:
-            count = int(fake)
-        except ValueError:
-            count = 0
-        free = [float(x) for x in env.get(FAKE_FREE_ENV, "").split(",") if x.strip()]
-        return FakeGpus(max(0, count), parse_indices(env.get(FAKE_BUSY_ENV, "")), free, env.get(FAKE_PROCS_ENV) or None)
+        if not fake.isdigit():
+            raise RunnerError(f"{FAKE_ENV}={fake!r}: expected the number of fake GPUs, e.g. {FAKE_ENV}=2")
+        free = _fake_list(env, FAKE_FREE_ENV, float, "each fake GPU's free memory in MB", "8000,20000")
+        busy = _fake_list(env, FAKE_BUSY_ENV, int, "the indices of the busy fake GPUs", "1,3")
+        return FakeGpus(int(fake), busy, free, env.get(FAKE_PROCS_ENV) or None)
     return NvmlGpus.try_open() or NoGpus()
 
 

@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyruns_tui.errors import os_error_line
+from pyruns_tui.errors import PyrunsError, os_error_line
 from pyruns_tui.runner import locks, wake
 from pyruns_tui.runner.gpus import GpuBackend, NoGpus, detect_backend
 from pyruns_tui.runner.paths import RunnerPaths
@@ -242,16 +242,20 @@ class RunnerService:
 class GpuDetection(threading.Thread):
     """`detect_backend()` and a first `devices()` snapshot, in a thread: NVML's initialisation
     and queries wait on the driver with the GIL released, while the runner imports the rest.
-    Any failure means "no GPUs", as in `detect_backend`."""
+    Any failure means "no GPUs", as in `detect_backend`, but a fake-GPU variable that does not
+    parse (`problem`): the runner does not start, and says why."""
 
     def __init__(self) -> None:
         super().__init__(name="gpu-detection", daemon=True)
         self.backend: GpuBackend | None = None
+        self.problem: str | None = None
 
     def run(self) -> None:
         try:
             backend = detect_backend()
             backend.devices()
+        except PyrunsError as exc:
+            self.problem, backend = str(exc), NoGpus()
         except Exception:  # noqa: BLE001
             backend = NoGpus()
         self.backend = backend
@@ -276,7 +280,12 @@ def run_runner(layout: Layout, ready_fd: int | None) -> int:
     if lock_fd is None:
         _report(ready_fd, "busy: another runner holds the lock")
         return 0
-    service = RunnerService(layout, lock_fd, gpus.result())
+    backend = gpus.result()
+    if gpus.problem is not None:
+        log(f"not started: {gpus.problem}")
+        _report(ready_fd, f"error: {gpus.problem}")
+        return 1
+    service = RunnerService(layout, lock_fd, backend)
     try:
         asyncio.run(service.serve(ready_fd))
     except BaseException:

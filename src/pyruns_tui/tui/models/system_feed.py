@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.system import SystemSampler
-from pyruns_tui.runner.gpus import GpuBackend, GpuDevice
+from pyruns_tui.runner.gpus import GpuBackend, GpuDevice, NoGpus
 
 HISTORY = 240  # samples kept per series (a minute at 4 Hz)
 CHILDREN_EVERY_S = 5.0  # how often child processes of our tasks are looked up again
@@ -44,8 +45,12 @@ Sampler = Callable[[], SystemSample]
 
 
 def machine_sampler(backend: GpuBackend | None = None) -> Sampler:
-    """A sampler over metrics.system's `SystemSampler` (psutil + NVML, or the fake GPUs)."""
-    sampler = SystemSampler(backend)
+    """A sampler over metrics.system's `SystemSampler` (psutil + NVML, or the fake GPUs). A fake-GPU
+    variable that does not parse shows no GPUs here (the runner refuses to start, saying why)."""
+    try:
+        sampler = SystemSampler(backend)
+    except PyrunsError:
+        sampler = SystemSampler(NoGpus())
 
     def sample() -> SystemSample:
         try:
