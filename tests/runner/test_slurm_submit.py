@@ -41,6 +41,18 @@ def test_sbatch_options_command_line_beats_settings(tmp_path: Path) -> None:
     assert "--array=0-0%2" in sbatch_options(gpus_style, request, 1, 0, "n", tmp_path)
 
 
+def test_run_j_travels_with_the_call_and_is_the_arrays_throttle(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from pyruns_tui.runner import control
+
+    names = [project.add(f"j{i}") for i in range(3)]
+    control.queue(project.store, names, executor=control.Executor("slurm", jobs=2), start_runner=False)
+    request = Request.of(project.task(names[0]))
+    assert request is not None and request.parallelism == 2
+    settings = Settings(max_concurrency=8, slurm=SlurmSettings(array_parallelism=5))
+    assert sbatch_options(settings, request, 3, 0, "n", tmp_path)[0] == "--array=0-2%2"  # -j beats the settings
+    assert sbatch_options(settings, Request(call="c"), 3, 0, "n", tmp_path)[0] == "--array=0-2%5"
+
+
 def test_the_batch_script_quotes_every_value(tmp_path: Path) -> None:
     hostile = tmp_path / "it's $(touch pwned) `id` ;x"
     hostile.mkdir()

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pyruns_tui.errors import PyrunsError, RunnerError
-from pyruns_tui.runner.client import runner_alive, start_or_wake, starting_runner, wake_runner
+from pyruns_tui.runner.client import runner_alive, set_concurrency, start_or_wake, starting_runner, wake_runner
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.wake import Waiter
@@ -40,12 +40,14 @@ LOCK_TURN_S = 0.001  # the lock is let go this long between two parts: a waiting
 @dataclass(frozen=True)
 class Executor:
     """Where a `run` call sends its tasks: `name` None = the settings' executor; the rest are
-    per-call Slurm overrides (`run --partition/--time/--sbatch-arg`)."""
+    per-call Slurm overrides (`run --partition/--time/--sbatch-arg`, and `-j N`: the `%N` of the
+    call's arrays; on this machine `-j` is the runner's concurrency, see client.set_concurrency)."""
 
     name: str | None = None
     partition: str | None = None
     time: str | None = None
     sbatch_args: tuple[str, ...] = ()
+    jobs: int | None = None
 
 
 def _resolve_executor(store: TaskStore, executor: Executor | None) -> Executor:
@@ -60,7 +62,9 @@ def _resolve_executor(store: TaskStore, executor: Executor | None) -> Executor:
     for value in (executor.partition, executor.time, *executor.sbatch_args):
         if value is not None and (not value.strip() or "\n" in value):
             raise RunnerError(f"Slurm option {value!r} must be one non-empty line")
-    return Executor(name, executor.partition, executor.time, executor.sbatch_args)
+    if executor.jobs is not None and executor.jobs < 1:
+        raise RunnerError(f"-j must be at least 1, got {executor.jobs}")
+    return Executor(name, executor.partition, executor.time, executor.sbatch_args, executor.jobs)
 
 
 @dataclass
@@ -148,6 +152,8 @@ def queue(
     slurm executor the tasks queued by this call are submitted together, as one job array.
     """
     chosen = _resolve_executor(store, executor)
+    if chosen.jobs is not None and chosen.name == "local":  # (on Slurm: the %N of the call's arrays)
+        set_concurrency(store.layout, chosen.jobs)  # before a new runner's first look
     write = functools.partial(_write_queue, store, names, chosen, gpus=gpus, force=force, retries=retries,
                               after=after, priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
     if not start_runner or not names:
@@ -226,7 +232,8 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
             if chosen.name == "slurm":  # (one part: the whole call is one array)
                 from pyruns_tui.runner.slurm.submit import Request, new_call_id
 
-                request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args).to_dict()
+                request = Request(new_call_id(), len(changed), chosen.partition, chosen.time, chosen.sbatch_args,
+                                  chosen.jobs).to_dict()
             queued = set(changed)
             for task in to_save:
                 if task.name in queued and task.status is Status.QUEUED and not is_slurm_run(task):

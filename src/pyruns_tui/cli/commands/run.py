@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="queue tasks (the runner starts them)", description=__doc__)
     p.add_argument("tasks", nargs="+", metavar="TASK",
                    help="task names, batches (sweep) or quoted globs ('sweep_*'); finished tasks are rerun")
-    p.add_argument("-j", "--jobs", type=int_at_least(1), metavar="N", help="tasks running at once (for this runner session)")
+    p.add_argument("-j", "--jobs", type=int_at_least(1), metavar="N",
+                   help="tasks running at once (for this runner session; on Slurm: the %%N of this call's arrays)")
     p.add_argument("--gpus", type=int_at_least(0), metavar="N", help="GPUs each task needs (kept for later runs)")
     p.add_argument("--force", action="store_true", help="start now: ignore the concurrency limit and busy GPUs")
     p.add_argument("--wait", action="store_true", help="wait until they finish; exit 1 if any did not complete")
@@ -89,12 +90,14 @@ def queue_tasks(
 ) -> control.Outcome:
     """Queue tasks (names of existing tasks: `Context.resolve_tasks`) and make sure the runner is
     there; a runner that could not be woken is a warning."""
-    from pyruns_tui.runner import client, control
+    import dataclasses
+
+    from pyruns_tui.runner import control
 
     store = ctx.store()
     ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
-    if jobs is not None:
-        client.set_concurrency(store.layout, jobs)  # before a new runner's first look
+    if jobs is not None:  # the runner's concurrency, or on Slurm the %N of the call's arrays
+        executor = dataclasses.replace(executor or control.Executor(), jobs=jobs)
     outcome = control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
                             priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
     say_what_delays(store.layout, outcome.changed, force=force)

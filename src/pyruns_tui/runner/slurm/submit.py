@@ -48,6 +48,7 @@ class Request:
     partition: str | None = None
     time: str | None = None
     sbatch_args: tuple[str, ...] = ()
+    parallelism: int | None = None  # `run -j N`: the %N of the call's arrays (else the settings')
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +58,7 @@ class Request:
             "partition": self.partition,
             "time": self.time,
             "sbatch_args": list(self.sbatch_args),
+            "parallelism": self.parallelism,
         }
 
     @classmethod
@@ -65,7 +67,7 @@ class Request:
         data = task.submit
         if not isinstance(data, dict) or data.get("executor") != "slurm" or not isinstance(data.get("call"), str):
             return None
-        count = data.get("count")
+        count, parallel = data.get("count"), data.get("parallelism")
         args = data.get("sbatch_args") or []
         return cls(
             call=data["call"],
@@ -73,6 +75,7 @@ class Request:
             partition=data.get("partition") if isinstance(data.get("partition"), str) else None,
             time=data.get("time") if isinstance(data.get("time"), str) else None,
             sbatch_args=tuple(a for a in args if isinstance(a, str)) if isinstance(args, list) else (),
+            parallelism=parallel if isinstance(parallel, int) and not isinstance(parallel, bool) and parallel > 0 else None,
         )
 
 
@@ -86,9 +89,10 @@ def gpus_of(task: Task, settings: Settings) -> int:
 
 
 def sbatch_options(settings: Settings, request: Request, count: int, gpus: int, job_name: str, out: Path) -> list[str]:
-    """The sbatch argv for an array of `count` tasks (the command line beats the settings)."""
+    """The sbatch argv for an array of `count` tasks (the command line beats the settings:
+    `run -j N` is the array's %N, before slurm.array_parallelism and max_concurrency)."""
     slurm = settings.slurm
-    parallel = slurm.array_parallelism or settings.max_concurrency
+    parallel = request.parallelism or slurm.array_parallelism or settings.max_concurrency
     grace = max(1, math.ceil(settings.stop_grace_s))
     options = [
         f"--array=0-{count - 1}%{parallel}",
