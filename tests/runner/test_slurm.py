@@ -259,6 +259,61 @@ def test_an_sbatch_option_it_does_not_know_is_named_in_the_error(cluster: Projec
     assert "--bogus-option" in err and "--help" not in err, err
 
 
+def test_a_call_split_into_arrays_with_one_refused_names_the_submitted_and_the_refused(cluster: Project, capsys) -> None:
+    # one array per GPU count: the 3-GPU one is refused (the node has 2), the others run. It said
+    # only "Slurm refused the submission: ..." and exited 1, as if nothing ran
+    cpu = [cluster.add(f"cpu{i}", "print('cpu')") for i in range(2)]
+    one = cluster.add("one", "print('gpu')", gpus=1)
+    big = cluster.add("big", "print('big')", gpus=3)
+    assert cluster.cli("run", *cpu, one, big) == 1  # some were refused: like `wait`, 1 unless all did
+    out, err = capsys.readouterr()
+    tasks = cluster.wait(*cpu, one, big)
+    assert all(tasks[n].status is Status.COMPLETED for n in [*cpu, one]), {n: t.reason for n, t in tasks.items()}
+    assert tasks[big].status is Status.FAILED and not tasks[big].last_run.slurm_job_id
+    arrays = {n: tasks[n].last_run.slurm_job_id.split("_")[0] for n in [*cpu, one]}
+    assert len(set(arrays.values())) == 2
+    assert out.strip() == (f"submitted 3 of 4 task(s) to Slurm as job arrays {arrays[cpu[0]]} ({cpu[0]}, {cpu[1]}), "
+                           f"{arrays[one]} ({one})"), out
+    err_lines = err.strip().splitlines()
+    assert len(err_lines) == 1 and err_lines[0].startswith(f"pyr-tui: error: Slurm refused 1 of 4 task(s) ({big}): "), err
+    assert "node configuration is not available" in err_lines[0], err
+
+
+def test_gen_run_says_what_slurm_answered(cluster: Project, capsys, tmp_path: Path) -> None:
+    # `gen --run` returned once the tasks were queued: "created and queued 2 tasks", exit 0, for a
+    # submission Slurm refused a moment later
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"command: exec {__import__('sys').executable} -c 'print({{x}})'\nparams:\n  x: 1 | 2\n")
+    assert cluster.cli("gen", str(spec), "-n", "ok", "--run") == 0
+    out = capsys.readouterr().out
+    made = [t.name for t in cluster.store.scan() if t.name.startswith("ok")]
+    array = cluster.task(made[0]).last_run.slurm_job_id.split("_")[0]
+    assert f"submitted 2 task(s) to Slurm as job array {array}" in out, out
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  partition: no-such-partition\n")
+    assert cluster.cli("gen", str(spec), "-n", "bad", "--run") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Slurm refused the submission" in err[0] and "partition" in err[0].lower(), err
+    assert cluster.cli("gen", str(spec), "-n", "badjson", "--run", "--json") == 1  # stdout stays one JSON document
+    out, err = capsys.readouterr()
+    assert json.loads(out)["count"] == 2 and "Slurm refused the submission" in err, err
+    cluster.wait(*made)
+
+
+def test_run_j_is_the_array_throttle(cluster: Project) -> None:
+    # `-j 2` set the runner's local concurrency and the array went as %4 (max_concurrency): 4 ran at once
+    code, release = cluster.gate("throttle")
+    names = [cluster.add(f"j{i}", code) for i in range(4)]
+    assert cluster.cli("run", *names, "-j", "2") == 0
+    assert "--array=0-3%2" in submissions(cluster)[0].sbatch
+    until(lambda: sum(cluster.task(n).status is Status.RUNNING for n in names) == 2, 60, "two indices running")
+    until(lambda: any("JobArrayTaskLimit" in (cluster.task(n).reason or "") for n in names), 60,
+          "the others held by the throttle")
+    assert sum(cluster.task(n).status is Status.RUNNING for n in names) == 2
+    assert not cluster.runner_paths.control.exists()  # the local concurrency of the session is left alone
+    release()
+    assert all(t.status is Status.COMPLETED for t in cluster.wait(*names, timeout=120).values())
+
+
 def test_a_slurm_run_with_its_runner_stopped_is_not_called_lost(cluster: Project, capsys) -> None:
     # `ls` said `running (runner lost?)` of a job that runs on the cluster whatever the runner does
     code, release = cluster.gate("slurm-ls")

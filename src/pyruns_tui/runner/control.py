@@ -468,6 +468,41 @@ def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SU
         time.sleep(SUBMIT_POLL_S)
 
 
+@dataclass
+class Submitted:
+    """How Slurm answered one call's submissions (`submission_of`): `arrays` maps each job array
+    id to its tasks, `refused` each refusal's reason to its tasks; `other` are the tasks that
+    ended before being submitted for another reason (stopped meanwhile, a launch that could not be
+    built), with their reason."""
+
+    arrays: dict[str, list[str]] = field(default_factory=dict)
+    refused: dict[str, list[str]] = field(default_factory=dict)
+    other: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def submitted(self) -> list[str]:
+        return [name for names in self.arrays.values() for name in names]
+
+
+def submission_of(store: TaskStore, outcome: Outcome) -> Submitted:
+    """Wait until the runner has submitted the tasks `queue` changed (a call for Slurm, possibly
+    split into several arrays) and say what became of each. Only the runs this call made count:
+    a task's earlier run has a job id of its own."""
+    names, before = outcome.changed, outcome.runs_before
+    tasks = wait_submitted(store, names, runs_before=before)
+    found = Submitted()
+    for name in names:
+        task = tasks[name]
+        run = submitted_run(task, before.get(name, 0))
+        if run is not None and run.backend == "slurm" and run.slurm_job_id:
+            found.arrays.setdefault(run.slurm_job_id.split("_")[0], []).append(name)
+        elif refused_by_slurm(task, before.get(name, 0)):
+            found.refused.setdefault(task.reason or "unknown reason", []).append(name)
+        else:
+            found.other[name] = task.reason or task.status.value
+    return found
+
+
 def _submitted_or_over(task: Task, runs_before: int) -> bool:
     run = submitted_run(task, runs_before)
     if not task.status.is_active:

@@ -24,21 +24,26 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
+    from pyruns_tui.runner.control import Outcome
+
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a create did: the names written, how many identical configs were skipped, and the
-    problem that kept them from being queued (None when queued or not asked to)."""
+    """What a create did: the names written, how many identical configs were skipped, the
+    problem that kept them from being queued (None when queued or not asked to), and what the
+    queue did (None when not asked to queue, or it failed): the runs each task had, which a
+    Slurm submission's report needs (`gen --run`)."""
 
     names: tuple[str, ...]
     skipped: int = 0
     queued: bool = False
     queue_problem: str | None = None
+    outcome: Outcome | None = None
 
 
-def queue_names(store: TaskStore, names: Sequence[str]) -> str | None:
-    """Queue tasks through the runner engine (starting a runner if needed); returns the problem,
-    or None when all were queued."""
+def queue_names(store: TaskStore, names: Sequence[str]) -> tuple[Outcome | None, str | None]:
+    """Queue tasks through the runner engine (starting a runner if needed); returns what it did
+    and the problem, None when all were queued."""
     from pyruns_tui.runner.control import (
         queue,  # lazy: the runner is not needed to open the UI
     )
@@ -46,11 +51,11 @@ def queue_names(store: TaskStore, names: Sequence[str]) -> str | None:
     try:
         outcome = queue(store, list(names))
     except PyrunsError as exc:
-        return f"created but not queued: {exc}"
+        return None, f"created but not queued: {exc}"
     if outcome.skipped:
         shown = ", ".join(f"{name} ({why})" for name, why in list(outcome.skipped.items())[:3])
-        return f"{len(outcome.skipped)} not queued: {shown}"
-    return None
+        return outcome, f"{len(outcome.skipped)} not queued: {shown}"
+    return outcome, None
 
 
 def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,8 +223,8 @@ def create_batch(
     names = tuple(task.name for task in created)
     if not run or not names:
         return BatchResult(names, plan.skipped)
-    problem = queue_names(store, names)
-    return BatchResult(names, plan.skipped, queued=problem is None, queue_problem=problem)
+    outcome, problem = queue_names(store, names)
+    return BatchResult(names, plan.skipped, queued=problem is None, queue_problem=problem, outcome=outcome)
 
 
 def describe(result: BatchResult) -> str:

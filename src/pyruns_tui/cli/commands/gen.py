@@ -82,11 +82,20 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print_json({"count": len(result.names), "skipped": result.skipped, "tasks": list(result.names)})
     else:
         print(describe(result))  # the Generator's notification says the same
+    code = 0
     if result.queued:
         from pyruns_tui.cli.commands.run import say_what_delays
 
         say_what_delays(store.layout, result.names)
     if result.queue_problem:
         sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
-        return 1
-    return 0
+        code = 1
+    outcome = result.outcome
+    if outcome is not None and outcome.changed:
+        from pyruns_tui.runner import control
+
+        if control.submits_to_slurm(store, outcome.changed):  # as `run`: sbatch's answer, and its refusal
+            from pyruns_tui.cli.commands.run import report_submission
+
+            code = report_submission(store, outcome, json=args.json) or code
+    return code

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
     from pyruns_tui.runner import control
     from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.store import TaskStore
 
 NAME = "run"
 
@@ -135,12 +136,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                           with_dependents=args.with_dependents, gpu_mem_mb=args.gpu_mem_mb)
     say_skipped(outcome.skipped)
     verb = "force-started" if args.force else "queued"
+    code = 0
     if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
-        _report_submission(ctx, outcome)
+        code = report_submission(ctx.store(), outcome)  # 1: some refused (the others run)
     elif outcome.changed:
         print(f"{verb} {len(outcome.changed)} task(s)")
     if not args.wait:
-        return 0
+        return code
     tasks = control.wait(ctx.store(), names)
     failed = control.failed_names(tasks)
     for name in failed:
@@ -152,20 +154,37 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     pause = control.paused(ctx.store().layout)
     if pause is not None:
         print(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
-    return 1 if failed else 0
+    return 1 if failed or code else 0
 
 
-def _report_submission(ctx: Context, outcome: control.Outcome) -> None:
-    """Slurm: wait for the runner's sbatch; its refusal is this command's one-line error. Only
-    the runs this call made count: a task's earlier run has a job id."""
-    from pyruns_tui.errors import RunnerError
+def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool = False) -> int:
+    """Slurm (`run`, `gen --run`): wait for the runner's sbatch calls and say which tasks went to
+    which job array and which Slurm refused, and why. 1 when any was refused (the others run),
+    as `wait` exits 1 when any did not complete; 0 when all were submitted. With `json` (standard
+    output holds one JSON document) the job arrays are said on standard error."""
     from pyruns_tui.runner import control
 
-    names, before = outcome.changed, outcome.runs_before
-    tasks = control.wait_submitted(ctx.store(), names, runs_before=before)
-    refused = sorted({t.reason or "unknown reason" for t in tasks.values() if control.refused_by_slurm(t, before.get(t.name, 0))})
-    if refused:
-        raise RunnerError(f"Slurm refused the submission: {refused[0]}")
-    runs = [control.submitted_run(t, before.get(t.name, 0)) for t in tasks.values()]
-    arrays = sorted({run.slurm_job_id.split("_")[0] for run in runs if run is not None and run.slurm_job_id})
-    print(f"submitted {len(names)} task(s) to Slurm as job array {', '.join(arrays) or '?'}")
+    found = control.submission_of(store, outcome)
+    total = len(outcome.changed)
+    if found.arrays:
+        count = len(found.submitted)
+        of = f"{count} of {total}" if count < total else f"{count}"
+        if len(found.arrays) == 1 and count == total:
+            where = f"job array {next(iter(found.arrays))}"
+        else:
+            where = ("job arrays " if len(found.arrays) > 1 else "job array ") + ", ".join(
+                f"{array} ({_shown(names)})" for array, names in found.arrays.items())
+        line = f"submitted {of} task(s) to Slurm as {where}\n"
+        (sys.stderr if json else sys.stdout).write(line)
+    for name, why in found.other.items():
+        sys.stderr.write(f"{name}: not submitted ({why})\n")
+    if len(found.refused) == 1 and not found.arrays and not found.other:
+        sys.stderr.write(f"pyr-tui: error: Slurm refused the submission: {next(iter(found.refused))}\n")
+    else:
+        for why, names in found.refused.items():
+            sys.stderr.write(f"pyr-tui: error: Slurm refused {len(names)} of {total} task(s) ({_shown(names)}): {why}\n")
+    return 1 if found.refused else 0
+
+
+def _shown(names: Sequence[str], most: int = 5) -> str:
+    return ", ".join(names[:most]) + (f", ... ({len(names) - most} more)" if len(names) > most else "")
