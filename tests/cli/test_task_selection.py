@@ -168,7 +168,7 @@ def test_what_a_batch_leaves_alone_is_one_line_a_reason(ws: Path, capsys: pytest
     gen(ws, capsys, "seed: 7 | 8\n", "-n", "small")
     code, out, err = cli(ws, capsys, "stop", "big", "small")
     assert code == 0 and out == "", out
-    assert err.splitlines() == [f"8 tasks are pending, nothing to stop: {', '.join(created[:3])}, ... (5 more)"]
+    assert err.splitlines() == [f"8 tasks are pending, nothing to stop: {', '.join(created[:5])}, ... (3 more)"]
     code, out, err = cli(ws, capsys, "stop", "small")
     assert code == 0 and err.splitlines() == ["small_1-of-2: is pending, nothing to stop",
                                               "small_2-of-2: is pending, nothing to stop"], err

@@ -162,6 +162,7 @@ def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool 
     which job array and which Slurm refused, and why. 1 when any was refused (the others run),
     as `wait` exits 1 when any did not complete; 0 when all were submitted. With `json` (standard
     output holds one JSON document) the job arrays are said on standard error."""
+    from pyruns_tui.cli.context import listed
     from pyruns_tui.runner import control
 
     found = control.submission_of(store, outcome)
@@ -173,7 +174,7 @@ def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool 
             where = f"job array {next(iter(found.arrays))}"
         else:
             where = ("job arrays " if len(found.arrays) > 1 else "job array ") + ", ".join(
-                f"{array} ({_shown(names)})" for array, names in found.arrays.items())
+                f"{array} ({listed(names)})" for array, names in found.arrays.items())
         line = f"submitted {of} task(s) to Slurm as {where}\n"
         (sys.stderr if json else sys.stdout).write(line)
     for name, why in found.other.items():
@@ -182,9 +183,6 @@ def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool 
         sys.stderr.write(f"pyr-tui: error: Slurm refused the submission: {next(iter(found.refused))}\n")
     else:
         for why, names in found.refused.items():
-            sys.stderr.write(f"pyr-tui: error: Slurm refused {len(names)} of {total} task(s) ({_shown(names)}): {why}\n")
+            sys.stderr.write(f"pyr-tui: error: Slurm refused {len(names)} of {total} task(s) ({listed(names)}): {why}\n")
     return 1 if found.refused else 0
 
-
-def _shown(names: Sequence[str], most: int = 5) -> str:
-    return ", ".join(names[:most]) + (f", ... ({len(names) - most} more)" if len(names) > most else "")
