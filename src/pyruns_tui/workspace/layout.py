@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from pyruns_tui.workspace.model import Task
+
 SETTINGS_FILE = "_pyruns_settings.yaml"
 SHELL_WORKSPACE = "_shell_"
 SCRIPT_INFO = "script_info.json"
@@ -139,6 +141,21 @@ class Layout:
 
     def run_log(self, name: str, index: int) -> Path:
         return self.task_dir(name) / RUN_LOGS / f"run{index}.log"
+
+    def missing_run_log(self, task: Task, index: int) -> str | None:
+        """Why run `index` of `task` has no log to show: it never started, or its log was deleted.
+        None when the log is there, or may still come (the run is going). `pyr-tui log` and the
+        Monitor say the same."""
+        from pyruns_tui.workspace.model import Status
+
+        path = self.run_log(task.name, index)
+        run = next((r for r in task.runs if r.index == index), None)
+        if run is None or run.status is Status.RUNNING or os.path.lexists(path):
+            return None
+        if run.pid is None and run.exit_code is None and not run.node:  # a Slurm run refused, or cancelled pending
+            why = run.reason or task.reason
+            return f"run {index} of {task.name!r} never started" + (f": {why}" if why else "")
+        return f"the log of run {index} of {task.name!r} is missing ({path}): deleted?"
 
     def run_env(self, name: str, index: int) -> Path:
         """The run's environment snapshot: owner-only, apart from the group-shareable task_info.json."""

@@ -10,7 +10,6 @@ found in the last MB of the log), in plain text.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -115,13 +114,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         raise WorkspaceError(f"task {name!r} has no run {index} (runs: {known})")
     if args.error:
         return _print_traceback(store, task, index)
-    path = store.layout.run_log(name, index)
-    shown = next(r for r in task.runs if r.index == index)
-    if not os.path.lexists(path) and shown.status is not Status.RUNNING:  # (it printed nothing)
-        if shown.pid is None and shown.exit_code is None and not shown.node:  # a Slurm run refused, or cancelled pending
-            why = f": {shown.reason or task.reason}" if shown.reason or task.reason else ""
-            raise WorkspaceError(f"run {index} of {name!r} never started{why}")
-        raise WorkspaceError(f"the log of run {index} of {name!r} is missing ({path}): deleted?")
+    missing = store.layout.missing_run_log(task, index)
+    if missing:  # (it printed nothing)
+        raise WorkspaceError(missing)
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:

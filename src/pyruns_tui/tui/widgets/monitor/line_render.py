@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from pyruns_tui.tui.models.log_buffer import LogBuffer
+from pyruns_tui.tui.models.log_buffer import LogBuffer, search_pattern
 
 Row = tuple[list[Segment], int]  # the segments of one screen row and its width in cells
 CACHE_MAX = 256
@@ -16,16 +16,13 @@ CACHE_MAX = 256
 
 def highlight(text: Text, needle: str, style: Style) -> Text:
     """A copy of `text` with every occurrence of `needle` styled (case-insensitive unless
-    `needle` has a capital); `text` itself when there is none."""
-    plain = text.plain
-    hay = plain if needle != needle.lower() else plain.lower()
-    start = hay.find(needle)
-    if not needle or start < 0:
+    `needle` has a capital: `search_pattern`); `text` itself when there is none."""
+    hits = [match.span() for match in search_pattern(needle).finditer(text.plain)] if needle else []
+    if not hits:
         return text
     text = text.copy()
-    while start >= 0:
-        text.stylize(style, start, start + len(needle))
-        start = hay.find(needle, start + len(needle))
+    for start, end in hits:
+        text.stylize(style, start, end)
     return text
 
 

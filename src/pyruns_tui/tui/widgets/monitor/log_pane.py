@@ -146,7 +146,8 @@ class LogPane(Vertical):
             self._view.open(None, empty_text=f"{task.name} has not run yet ({state})")
         elif (task.name, run) != self._shown():
             self.run = run
-            self._view.open(self.workspace.run_log(task.name, run), empty_text="")
+            missing = self.workspace.missing_run_log(task, run)  # deleted, or never started: one line, not an empty pane
+            self._view.open(None if missing else self.workspace.run_log(task.name, run), empty_text=missing or "")
         self._update_header()
 
     def _shown(self) -> tuple[str, int] | None:

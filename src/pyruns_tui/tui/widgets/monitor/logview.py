@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.geometry import Size
@@ -28,6 +29,7 @@ from pyruns_tui.tui.models.log_buffer import (
     TAIL_BYTES,
     LogBuffer,
     PollResult,
+    search_pattern,
 )
 from pyruns_tui.tui.models.row_index import RowIndex
 from pyruns_tui.tui.widgets.monitor.line_render import LineRenderer
@@ -118,6 +120,7 @@ class LogView(ScrollView, can_focus=True):
         self._moving = False  # set while the widget itself moves the scroll position
         self._generation = 0  # bumped by every open: a late background load of an older one is dropped
         self._reloading = False
+        self._gone = False  # the file shown was deleted (and nothing replaced it yet)
 
     def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
         """Show the log at `path` (None shows `empty_text`); reads only its tail.
@@ -127,6 +130,7 @@ class LogView(ScrollView, can_focus=True):
         """
         self._generation += 1
         self._reloading = False
+        self._gone = False
         self._schedule(None)
         self.empty_text = empty_text
         self.source = path
@@ -217,7 +221,8 @@ class LogView(ScrollView, can_focus=True):
         buffer = self.buffer
         if buffer is None or not result:
             return
-        if result.reset:
+        if result.reset:  # replaced, truncated, or deleted under us
+            self._gone = not buffer.file.exists
             self._reset_view()
             return
         if result.shifted:
@@ -365,9 +370,12 @@ class LogView(ScrollView, can_focus=True):
         base = self.rich_style
         buffer = self.buffer
         row = round(self.scroll_y) + y
-        if buffer is None:
-            if y == 0:
-                return Strip([Segment(self.empty_text, base + Style(dim=True))]).crop_extend(0, width, base)
+        if buffer is None or (self._gone and not buffer.line_count):
+            # why there is nothing to show, wrapped: a path at the end of it must not be cut off
+            note = self.empty_text if buffer is None else f"the log file is gone: {buffer.path}"
+            notes = list(Text(note, style=base + Style(dim=True)).wrap(self.app.console, width)) if note else []
+            if y < len(notes):
+                return Strip(notes[y].render(self.app.console), notes[y].cell_len).crop_extend(0, width, base)
             return Strip.blank(width, base)
         if self.wrap:
             line, sub = self._rows.line_at(row)
@@ -395,8 +403,14 @@ class LogView(ScrollView, can_focus=True):
     def action_scroll_home(self) -> None:
         self.follow = False
         self._move_to(0)
-        if self.buffer is not None and self.buffer.has_older:
+        buffer = self.buffer
+        if buffer is None:
+            return
+        if buffer.has_older:
             self.load_older()
+        elif not buffer.holds_start:  # the scrollback is full: this is not the top of the log
+            self.notify(f"showing the last {buffer.line_count:,} lines (log_scrollback: {self.scrollback}); "
+                        f"the full log is at {buffer.path}", severity="warning", timeout=8, markup=False)
 
     def action_scroll_end(self) -> None:
         self.follow = True
@@ -469,43 +483,56 @@ class LogView(ScrollView, can_focus=True):
         return found.start
 
     def find(self, forward: bool = True) -> int | None:
-        """Move to the next (previous) line matching `search`; returns it, or None (with a bell)."""
-        if self.buffer is None or not self.search:
+        """Move to the next (previous) line matching `search` (the first time: from the top line
+        shown); past the last (first) hit it wraps around to the first (last) with a note saying
+        so, as vim does; returns the line, or None (a bell and a note)."""
+        buffer = self.buffer
+        if buffer is None or not self.search:
             return None
         if self.match_line is None:
             start = self._rows.line_at(round(self.scroll_y))[0] if self.wrap else round(self.scroll_y)
             if not forward:
-                start = min(self.buffer.line_count - 1, start + self.scrollable_content_region.height - 1)
+                start = min(buffer.line_count - 1, start + self.scrollable_content_region.height - 1)
         else:
             start = self.match_line + (1 if forward else -1)
-        found = self.buffer.find(self.search, start, forward)
+        found = buffer.find(self.search, start, forward)
+        held = "" if buffer.holds_start else f" of the last {buffer.line_count:,} lines loaded"
         if found is None:
             self.app.bell()
+            self.notify(f"not found{held}: {self.search}", severity="warning", timeout=3, markup=False)
             return None
+        if self.match_line is not None and (found < start if forward else found > start):  # n/N past the last/first hit
+            where = ("hit the bottom, continued at the top" if forward else "hit the top, continued at the bottom")
+            self.notify(f"search wrapped{held}: {where}", timeout=3, markup=False)
         self.match_line = found
         self.follow = False
         self._lines.clear()
-        self._reveal(found)
-        self._reveal_column(found)
+        cells = self._hit_cells(found)
+        width = self._content_width()
+        self._reveal(found, cells[0] // width if cells is not None and self.wrap else 0)
+        if cells is not None and not self.wrap:
+            left = round(self.scroll_x)
+            if not (left <= cells[0] and cells[1] <= left + width):
+                self.scroll_to(x=max(0, cells[0] - width // 3), animate=False)
         self.refresh()
         self.post_message(self.MatchMoved(self))
         return found
 
-    def _reveal_column(self, line: int) -> None:
-        """Scroll sideways so the hit on `line` is on screen (unwrapped lines run off to the right)."""
-        if self.wrap or self.buffer is None:
-            return
+    def _hit_cells(self, line: int) -> tuple[int, int] | None:
+        """Screen cells [start, end) of the first hit on `line`, counted from the line's start
+        (a CJK character or an emoji takes two cells: its index in the text is not its column)."""
+        if self.buffer is None:
+            return None
         text = self.buffer.plain_line(line)
-        fold = self.search == self.search.lower()
-        column = (text.lower() if fold else text).find(self.search)
-        width = self._content_width()
-        left = round(self.scroll_x)
-        if column >= 0 and not (left <= column and column + len(self.search) <= left + width):
-            self.scroll_to(x=max(0, column - width // 3), animate=False)
+        match = search_pattern(self.search).search(text)
+        if match is None:
+            return None
+        start = cell_len(text[:match.start()])
+        return start, start + cell_len(match.group())
 
-    def _reveal(self, line: int) -> None:
-        """Scroll so `line` is visible, a third down from the top."""
-        row = self._rows.row_of(line) if self.wrap else line
+    def _reveal(self, line: int, sub: int = 0) -> None:
+        """Scroll so `line` (its wrapped row `sub`) is visible, a third down from the top."""
+        row = self._rows.row_of(line) + min(sub, self._rows.rows_of(line) - 1) if self.wrap else line
         height = self.scrollable_content_region.height
         top = round(self.scroll_y)
         if not top <= row < top + height:
