@@ -23,7 +23,7 @@ from pyruns_tui.workspace.settings import save_setting
 
 if TYPE_CHECKING:
     from pyruns_tui.tui.app import PyrunsApp
-    from pyruns_tui.tui.widgets.monitor.export_dialog import ExportRequest
+    from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDone, ExportRequest
 
 
 class PyrunsScreen(Screen[None]):
@@ -118,23 +118,19 @@ class PyrunsScreen(Screen[None]):
         self.app.push_screen(dialog, done)
 
     def export_tasks(self, names: list[str]) -> None:
-        """Ask for a format and a file, then export `names` (one row per run)."""
+        """Ask for a format and a file, then export `names` (one row per run); a refusal is shown
+        in the dialog, which stays open with the path as typed."""
         if not names:
             self.notify("no task to export: mark or select tasks first (space)", severity="warning")
             return
+        from pyruns_tui.metrics.export import export_tasks
         from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 
-        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir),
-                             lambda request: self._export(names, request))
+        def write(request: ExportRequest) -> int:
+            return export_tasks(self.pyruns.state.store, names, request.format, request.path)
 
-    def _export(self, names: list[str], request: ExportRequest | None) -> None:
-        if request is None:
-            return
-        from pyruns_tui.metrics.export import export_tasks
+        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir, write), self._exported)
 
-        try:
-            rows = export_tasks(self.pyruns.state.store, names, request.format, request.path)
-        except USER_ERRORS as error:
-            self.notify(error_line(error), severity="error", timeout=8)
-            return
-        self.notify(f"exported {rows} row{'s' if rows != 1 else ''} to {request.path}")
+    def _exported(self, done: ExportDone | None) -> None:
+        if done is not None:
+            self.notify(f"exported {done.rows} row{'s' if done.rows != 1 else ''} to {done.request.path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+
+from pyruns_tui.errors import USER_ERRORS, error_line
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("md", "Markdown"))
 
@@ -23,11 +26,22 @@ class ExportRequest:
     path: Path
 
 
-class ExportDialog(ModalScreen[ExportRequest | None]):
+@dataclass(frozen=True)
+class ExportDone:
+    """What was written: the request and the number of rows."""
+
+    request: ExportRequest
+    rows: int
+
+
+class ExportDialog(ModalScreen[ExportDone | None]):
     """A small modal: format radio buttons, output path, Export / Cancel.
 
+    Enter writes through `write` (the screen's call of the engine; it returns the row count).
+    A refusal (a folder, a folder that does not exist, no permission) is shown in the dialog,
+    which stays open with the path as typed, to be corrected.
     Bindings: Enter exports, Escape cancels, c/j/m pick CSV/JSON/Markdown.
-    Dismisses with an `ExportRequest`, or None when cancelled.
+    Dismisses with an `ExportDone`, or None when cancelled.
     """
 
     DEFAULT_CSS = """
@@ -44,10 +58,12 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         Binding("ctrl+s", "export", "Export", show=False),
     ]
 
-    def __init__(self, names: list[str], directory: Path, default_format: str = "csv") -> None:
+    def __init__(self, names: list[str], directory: Path, write: Callable[[ExportRequest], int],
+                 default_format: str = "csv") -> None:
         super().__init__()
         self.names = names
         self.directory = directory
+        self.write = write
         self.format = default_format
         self._overwrite: Path | None = None  # the existing file the user was warned about
 
@@ -100,11 +116,19 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
         path = Path(self.query_one(Input).value.strip() or self._default_path(self.format)).expanduser()
         if not path.is_absolute():
             path = self.directory / path
-        if path.exists() and path != self._overwrite:  # ask once; the same Enter again overwrites
+        note = self.query_one("#export-exists", Label)
+        if path.exists() and not path.is_dir() and path != self._overwrite:  # ask once; Enter again overwrites
             self._overwrite = path
-            self.query_one("#export-exists", Label).update(f"{path.name} exists: Enter again overwrites it")
+            note.update(f"{path.name} exists: Enter again overwrites it")
             return
-        self.dismiss(ExportRequest(self.format, path))
+        request = ExportRequest(self.format, path)
+        try:
+            rows = self.write(request)
+        except USER_ERRORS as error:  # say why here and keep what was typed, to be corrected
+            self._overwrite = None
+            note.update(error_line(error))
+            return
+        self.dismiss(ExportDone(request, rows))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
