@@ -78,6 +78,7 @@ class TaskBrowser(Vertical):
         self.query_error = ""
         self.columns: list[Column] = []
         self._live = False  # the progress and eta columns are shown (some task runs)
+        self._cluster = False  # the job id and node columns are shown
         self._median: tuple[object, float | None, list[Task]] = (None, None, [])
         self._read_all = False  # every task has been read once (a name no task logs is gone for good)
         self.pinned_params: list[str] = list(state.script_info.pinned_params)
@@ -174,7 +175,7 @@ class TaskBrowser(Vertical):
     def _prepare(self, entries: list[TaskEntry], removed: Sequence[str]) -> Prepared:
         """load_plan.prepare in the sync thread: the index changes only on the UI thread, in
         `_apply`, which this thread is waiting for; the sort is read as a hint (checked there)."""
-        cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
+        cluster = self._on_cluster()
         return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params, cluster)
 
     def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event,
@@ -203,7 +204,7 @@ class TaskBrowser(Vertical):
         shown = [column.key[len(METRIC):] for column in self.columns if column.is_metric]
         errors_shown = any(column.key == "error" for column in self.columns)
         if (self.prefs.metrics is None and self.metric_columns() != shown) or live != self._live \
-                or self.index.has_errors() != errors_shown:
+                or self.index.has_errors() != errors_shown or self._on_cluster() != self._cluster:
             self.rebuild_columns()
         else:
             self._update_widths(None if removed or len(entries) > QUICK_PASS else entries)
@@ -292,10 +293,14 @@ class TaskBrowser(Vertical):
             self.rebuild_columns()
             self.refilter()
 
+    def _on_cluster(self) -> bool:
+        """Whether the job id and node columns are shown: the workspace runs on Slurm, or ran there."""
+        return self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
+
     def rebuild_columns(self) -> None:
-        cluster = self.state.settings.executor == "slurm" or self.index.ran_on_slurm()
+        self._cluster = self._on_cluster()
         self._live = bool(self.index.running())
-        self.columns = build_columns(self.pinned_params, self.metric_columns(), cluster, self._live,
+        self.columns = build_columns(self.pinned_params, self.metric_columns(), self._cluster, self._live,
                                      errors=self.index.has_errors())
         self._update_widths(None)
 
