@@ -172,3 +172,16 @@ def test_what_a_batch_leaves_alone_is_one_line_a_reason(ws: Path, capsys: pytest
     code, out, err = cli(ws, capsys, "stop", "small")
     assert code == 0 and err.splitlines() == ["small_1-of-2: is pending, nothing to stop",
                                               "small_2-of-2: is pending, nothing to stop"], err
+
+
+def test_restore_takes_a_batch_and_a_glob_of_the_trash(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    created = gen(ws, capsys, "seed: 1 | 2 | 3 | 4 | 5 | 6 | 7\n", "-n", "sweep")
+    assert cli(ws, capsys, "rm", "sweep")[0] == 0
+    assert names(ws, capsys) == []
+    code, out, err = cli(ws, capsys, "restore", "sweep_[67]-*")
+    assert code == 0 and out == "restored 2 task(s): sweep_6-of-7, sweep_7-of-7\n", err
+    code, out, err = cli(ws, capsys, "restore", "sweep", "nosuch")
+    assert code == 1 and "no task named 'nosuch' in the trash" in err and names(ws, capsys) == created[5:]
+    code, out, err = cli(ws, capsys, "restore", "sweep")
+    assert code == 0 and out == f"restored 5 task(s): {', '.join(created[:5])}\n", err
+    assert names(ws, capsys) == created

@@ -87,6 +87,23 @@ def resolve(store: TaskStore, words: Sequence[str]) -> list[str]:
     return list(picked)
 
 
+def resolve_trashed(store: TaskStore, words: Sequence[str]) -> list[str]:
+    """`resolve` over the trash (`restore`): the trashed tasks `words` name, by their names in
+    `ls --trash`, a batch or a glob in the listing's order."""
+    from pyruns_tui.workspace.store import listing_key
+
+    names = [task.name for task in sorted(store.scan_trash(), key=listing_key)]
+    known = set(names)
+    picked: dict[str, None] = {}
+    for word in words:
+        found = [word] if word in known else matches_in(word, names)
+        if not found:
+            raise WorkspaceError(f"no task {'matches' if is_pattern(word) else 'named'} {word!r} in the trash "
+                                 "(see `pyr-tui ls --trash`)")
+        picked.update(dict.fromkeys(found))
+    return list(picked)
+
+
 def resolve_one(store: TaskStore, word: str) -> str:
     """The one task `word` names: a batch or a glob of several is refused, naming a few."""
     found = matching(store, word)

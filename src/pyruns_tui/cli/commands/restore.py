@@ -13,12 +13,15 @@ NAME = "restore"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="restore tasks from the trash", description=__doc__)
-    p.add_argument("tasks", nargs="+", metavar="TASK", help="names as listed by `pyr-tui ls --trash`")
+    p.add_argument("tasks", nargs="+", metavar="TASK", help="names as listed by `pyr-tui ls --trash`, batches (sweep) or quoted globs ('sweep_*')")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import listed
     from pyruns_tui.workspace import edits
+    from pyruns_tui.workspace.named import resolve_trashed
 
-    restored = edits.restore(ctx.store(), args.tasks)
-    print(f"restored {len(restored)} task(s): {', '.join(restored)}")
+    store = ctx.store()
+    restored = edits.restore(store, resolve_trashed(store, args.tasks))
+    print(f"restored {len(restored)} task(s): {listed(restored)}")
     return 0
