@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pyruns_tui.workspace.batch import exclusive_check, exclusive_conflict
 from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
 from tests.cli.helpers import pyr
 from tests.runner.harness import Project, finish_project, shell_project
@@ -54,6 +56,20 @@ def test_gen_of_a_grid_names_the_first_conflicting_task_and_how_many(project: Pa
     assert result.err == f"pyr-tui: error: task 2 of 4 (g_2-of-4): {CONFLICT} (conflicting: 2 of 4 tasks)\n"
     assert tasks(project) == []
     assert not (project / "_pyruns_" / "train" / ".runner").exists()  # `--run` started no runner
+
+
+def test_exclusive_conflict_is_the_line_create_refuses_with_and_the_preview_shows(project: Path) -> None:
+    """The one check both faces ask (gen/Create raise it, the Generator's preview shows it):
+    asked per config it tells `fp16: 1` (not passed as --fp16) from `fp16: true`."""
+    check = exclusive_check(Layout(root=project / "_pyruns_", name="train"))
+    assert check is not None
+    configs = [{"fp16": 1, "bf16": True}, {"fp16": True, "bf16": True}, {"fp16": 1, "bf16": True},
+               {"fp16": True, "bf16": True}, {"fp16": False, "bf16": True}]
+    assert exclusive_conflict(check, configs) == f"task 2 of 5: {CONFLICT} (conflicting: 2 of 5 tasks)"
+    assert exclusive_conflict(check, configs, list("abcde")) == f"task 2 of 5 (b): {CONFLICT} (conflicting: 2 of 5 tasks)"
+    assert exclusive_conflict(check, configs[3:4]) == CONFLICT
+    assert exclusive_conflict(check, configs[:1] + configs[4:]) is None
+    assert exclusive_conflict(check, []) is None
 
 
 def test_a_config_edited_by_hand_fails_at_launch_naming_the_conflict(tmp_path: Path,

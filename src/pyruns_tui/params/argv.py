@@ -276,6 +276,10 @@ def _joined(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
+_UNSET = object()  # a member the config leaves out (ExclusiveCheck.problem)
+_ANSWERS_KEPT = 4096  # distinct member values ExclusiveCheck remembers answers for
+
+
 class ExclusiveCheck:
     """What the script's argparse refuses for its mutually exclusive groups
     (`add_mutually_exclusive_group()`), read once from its ScriptParams and asked per config (a
@@ -284,6 +288,7 @@ class ExclusiveCheck:
     def __init__(self, sp: ScriptParams, script: str = "the script") -> None:
         self.script = script
         self.groups: dict[int, list[ParamSpec]] = {}
+        self._answers: dict[tuple[Any, ...], str | None] = {}  # by the members' values (see problem)
         if sp.kind != "pyruns_load":
             for spec in sp.params:
                 if spec.exclusive is not None:
@@ -302,9 +307,25 @@ class ExclusiveCheck:
         of the arguments ... is required"). A member is set when `build_argv` passes its flag:
         `fp16: true` for a store_true `--fp16`, `tf32: false` for a store_false `--no-tf32`, a value
         that differs from the script's default (one equal to it is not passed). Values the launch
-        cannot pass at all are left to LaunchCheck and build_argv, which name them."""
+        cannot pass at all are left to LaunchCheck and build_argv, which name them.
+
+        The answer depends only on the members' values, so it is remembered by them (with their
+        types: `1` is not `true`): a 10,000-task grid asks once per distinct combination."""
         if not self.groups:
             return None
+        seen = self._answers
+        try:
+            values = tuple((type(v), v) for v in (config.get(key, _UNSET) for key, _ in self.members))
+            return seen[values]
+        except TypeError:  # a list or mapping among them: not remembered
+            return self._problem(config)
+        except KeyError:
+            if len(seen) >= _ANSWERS_KEPT:
+                seen.clear()
+            answer = seen[values] = self._problem(config)
+            return answer
+
+    def _problem(self, config: Mapping[str, Any]) -> str | None:
         builder, defaults = self.builder, self.defaults
         passed: dict[int, list[tuple[str, Any, ParamSpec]]] = {}
         for key, specs in self.members:

@@ -3,8 +3,9 @@ all-or-nothing, optionally queue (the runner is started before the queue is writ
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyruns_tui.errors import GridError, PyrunsError
@@ -24,7 +25,10 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
+    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.grid import GridSpec
     from pyruns_tui.runner.control import Outcome
+    from pyruns_tui.workspace.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -178,27 +182,73 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
 
 def _check_exclusive(store: TaskStore, plan: Plan) -> None:
     """GridError naming the first planned task whose values the script's argparse refuses
-    together (two flags of a mutually exclusive group, or none of a required one: see
-    params.argv.ExclusiveCheck), and how many of the batch would; every run of such a task
-    would fail at its first line."""
-    layout = store.layout
-    if layout.is_shell or not plan.tasks:
+    together (see exclusive_conflict); every run of such a task would fail at its first line."""
+    if not plan.tasks:
         return
+    check = exclusive_check(store.layout)
+    if check is None:
+        return
+    problem = exclusive_conflict(check, [task.config for task in plan.tasks], [task.name for task in plan.tasks])
+    if problem is not None:
+        raise GridError(problem)
+
+
+def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
+    """The check of the script's mutually exclusive groups (params.argv.ExclusiveCheck), or None
+    when there is nothing to check: the shell workspace, a script that is not argparse or
+    declares no group. Raises what reading script_info.json raises."""
+    if layout.is_shell:
+        return None
     info = read_script_info(layout)
     if info.kind != "argparse" or not any(p.get("exclusive") is not None for p in info.params):
-        return
+        return None
     from pyruns_tui.params.argv import ExclusiveCheck
 
-    check = ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
-    found = [(i, problem) for i, task in enumerate(plan.tasks) if (problem := check.problem(task.config)) is not None]
-    if not found:
-        return
-    index, problem = found[0]
-    count = len(plan.tasks)
+    return ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
+
+
+def exclusive_conflict(check: ExclusiveCheck, configs: Iterable[Mapping[str, Any]],
+                       names: Sequence[str] | None = None) -> str | None:
+    """The one line saying which task of a batch (`configs`, in task order) the script's
+    argparse refuses (two flags of a mutually exclusive group, or none of a required one), and
+    how many of the batch it refuses: `task 2 of 4 (exp_2-of-4): fp16: true and bf16: true
+    cannot both be set (...); change one (conflicting: 2 of 4 tasks)`, the name only with
+    `names`; a batch of one task is the problem alone. None when no task conflicts. Create
+    refuses with it (`_check_exclusive`); the Generator's preview shows it as the values change
+    (`grid_conflict`)."""
+    first: tuple[int, str] | None = None
+    found = count = 0
+    last: object = None
+    problem: str | None = None
+    for count, config in enumerate(configs, 1):
+        if config is not last:  # the same config again (grid_conflict): the same answer
+            problem, last = check.problem(config), config
+        if problem is not None:
+            found += 1
+            if first is None:
+                first = (count - 1, problem)
+    if first is None:
+        return None
+    index, problem = first
     if count == 1:
-        raise GridError(problem)
-    raise GridError(f"task {index + 1} of {count} ({plan.tasks[index].name}): {problem} "
-                    f"(conflicting: {len(found)} of {count} tasks)")
+        return problem
+    name = f" ({names[index]})" if names else ""
+    return f"task {index + 1} of {count}{name}: {problem} (conflicting: {found} of {count} tasks)"
+
+
+def grid_conflict(check: ExclusiveCheck, grid: GridSpec, left_out: Mapping[str, Any] | None = None) -> str | None:
+    """`exclusive_conflict` of every task of `grid` (no names), each laid over `left_out` (the
+    defaults its spec leaves out, as Create lays them): what the Generator's preview shows. When
+    no member of a group varies in the grid, every task has the same members' values: the first
+    task's config is asked once and counted for all (a 10,000-task sweep of lr and seed)."""
+    configs: Iterator[Mapping[str, Any]] = grid.expand()
+    if left_out:
+        configs = ({**left_out, **config} for config in configs)
+    members = {key for key, _ in check.members} if check.groups else set()
+    if not any(field.length > 1 and field.path[0] in members for field in grid.fields):
+        first = next(configs, None)
+        configs = itertools.repeat(first, grid.count) if first is not None else iter(())
+    return exclusive_conflict(check, configs)
 
 
 def create_batch(

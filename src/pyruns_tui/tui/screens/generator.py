@@ -44,12 +44,22 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
 )
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.workspace import edits
-from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe, split_task_keys
+from pyruns_tui.workspace.batch import (
+    BatchResult,
+    TaskKeys,
+    create_batch,
+    describe,
+    exclusive_check,
+    grid_conflict,
+    split_task_keys,
+)
 from pyruns_tui.workspace.bootstrap import params_of, read_script_info
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
 
 if TYPE_CHECKING:
+    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.grid import GridSpec
     from pyruns_tui.params.param_spec import ScriptParams
 
 PREVIEW_DEBOUNCE_S = 0.05
@@ -139,9 +149,11 @@ class GeneratorScreen(PyrunsScreen):
         info = self.pyruns.state.script_info
         self.params: list[dict[str, Any]] = list(info.params)
         self.script: ScriptParams | None = None  # the launch's checks of each field (gen's)
+        self.exclusive: ExclusiveCheck | None = None  # Create's check of exclusive groups, for the preview
         if info.kind == "argparse":
             with contextlib.suppress(PyrunsError):  # unreadable: Create says it, as `gen` does
                 self.script = params_of(layout, info)
+                self.exclusive = exclusive_check(layout)
         self.pinned: list[str] = list(info.pinned_params)
 
     def compose_body(self) -> ComposeResult:
@@ -273,7 +285,7 @@ class GeneratorScreen(PyrunsScreen):
         self._preview_timer = None
         spec, problems = self.current_spec()
         data = compute_preview(spec, shell=self.shell, max_tasks=self.pyruns.state.settings.max_tasks,
-                               prefix=self.prefix, problems=problems)
+                               prefix=self.prefix, problems=problems, conflict=self._conflict(spec))
         self.preview.show(data)
         can_create = data.valid and bool(data.count) and not self.creating
         self.query_one("#gen-create", Button).disabled = not can_create
@@ -281,6 +293,16 @@ class GeneratorScreen(PyrunsScreen):
         if not self.creating:
             self._set_status(data)
         return data
+
+    def _conflict(self, spec: Mapping[str, Any]) -> Callable[[GridSpec], str | None] | None:
+        """What the preview asks of the grid: Create's exclusive-group check
+        (workspace.batch.grid_conflict), on the configs laid over the defaults the spec leaves
+        out (YAML mode), as Create lays them; None for a script without such a group."""
+        check = self.exclusive
+        if check is None:
+            return None
+        left_out = {key: value for key, value in self.defaults.items() if key not in spec}
+        return lambda grid: grid_conflict(check, grid, left_out)
 
     def _set_status(self, data: PreviewData) -> None:
         status = self.query_one("#gen-status", Label)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pyruns_tui.errors import GridError
-from pyruns_tui.params.grid import parse_grid
+from pyruns_tui.params.grid import GridSpec, parse_grid
 from pyruns_tui.workspace.generate import fill_command, split_shell_spec
 from pyruns_tui.workspace.names import name_problem
 from pyruns_tui.workspace.query import flatten, format_value
@@ -53,10 +53,13 @@ def compute_preview(
     prefix: str = "",
     problems: Sequence[str] = (),
     limit: int = PREVIEW_ROWS,
+    conflict: Callable[[GridSpec], str | None] | None = None,
 ) -> PreviewData:
     """Count the tasks of `spec` (cheap: arithmetic) and expand only the first `limit` of them.
 
     `problems` are field problems found by the form; any of them makes the spec invalid.
+    `conflict`, given the grid of a valid spec (its tasks: it may expand them all; it is only
+    passed for a script with mutually exclusive groups), says why Create would refuse them, or None.
     """
     found = list(problems)
     if prefix:
@@ -68,6 +71,9 @@ def compute_preview(
         grid = parse_grid(params, max_tasks=max_tasks)
         if found:
             return PreviewData(None, problems=tuple(found), prefix=prefix)
+        problem = conflict(grid) if conflict is not None and template is None else None
+        if problem is not None:
+            return PreviewData(None, problems=(problem,), prefix=prefix)
         configs = list(itertools.islice(grid.expand(), limit))
         if template is not None:
             commands = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
