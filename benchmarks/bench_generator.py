@@ -9,6 +9,8 @@ Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux]  (prin
 - preview: in a running app, the `seed` field gets a grid that makes 10,000 tasks (lr has 100
   values, seed 100); time from the Input.Changed to the preview showing "10000 tasks", and the
   time spent in `update_preview` itself (count + first 20 rows), after the 50 ms debounce.
+- preview, exclusive groups: the same grid on tests/params/scripts/exclusive_groups.py (with
+  `train` on), whose preview also asks Create's exclusive-group check of all 10,000 configs.
 Wall times depend on how busy the machine is (the load average is printed).
 """
 
@@ -27,6 +29,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo_scripts" / "train.py"
+EXCLUSIVE = REPO / "tests" / "params" / "scripts" / "exclusive_groups.py"
 PYR_TUI = Path(sys.executable).with_name("pyr-tui")
 
 _OPEN_CHILD = """
@@ -50,11 +53,11 @@ asyncio.run(main())
 """
 
 
-def make_project() -> Path:
+def make_project(script: Path = DEMO) -> Path:
     from pyruns_tui.workspace.bootstrap import init_workspace
 
     project = Path(tempfile.mkdtemp(prefix="bench-gen-"))
-    init_workspace(project, DEMO)
+    init_workspace(project, script)
     return project
 
 
@@ -93,14 +96,12 @@ def bench_open_tmux(repeat: int) -> list[float]:
     return times
 
 
-async def _preview_latency(repeat: int) -> tuple[list[float], list[float]]:
-    from pyruns_tui.tui.app import PyrunsApp
+async def _preview_latency(repeat: int, script: Path = DEMO) -> tuple[list[float], list[float]]:
     from pyruns_tui.tui.screens.generator import GeneratorScreen
     from pyruns_tui.tui.widgets.generator.fields import FieldRow
     from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
-    from pyruns_tui.workspace.layout import Layout
 
-    project = make_project()
+    project = make_project(script)
     changed_at: list[float] = []
     shown_at: list[float] = []
     compute: list[float] = []
@@ -125,14 +126,32 @@ async def _preview_latency(repeat: int) -> tuple[list[float], list[float]]:
     FieldRow.on_input_changed = timed_changed  # type: ignore[method-assign]
     PreviewPanel.show = timed_show  # type: ignore[method-assign]
     GeneratorScreen.update_preview = timed_update  # type: ignore[method-assign]
+    try:
+        latencies = await _time_previews(project, repeat, changed_at, shown_at, compute, script)
+    finally:
+        FieldRow.on_input_changed = on_changed  # type: ignore[method-assign]
+        PreviewPanel.show = show  # type: ignore[method-assign]
+        GeneratorScreen.update_preview = update  # type: ignore[method-assign]
+        shutil.rmtree(project, ignore_errors=True)
+    return latencies, compute
+
+
+async def _time_previews(project: Path, repeat: int, changed_at: list[float], shown_at: list[float],
+                         compute: list[float], script: Path) -> list[float]:
+    from pyruns_tui.tui.app import PyrunsApp
+    from pyruns_tui.tui.screens.generator import GeneratorScreen
+    from pyruns_tui.workspace.layout import Layout
+
     latencies: list[float] = []
-    app = PyrunsApp(Layout(root=project / "_pyruns_", name="train"), watch_disk=False)
+    app = PyrunsApp(Layout(root=project / "_pyruns_", name=script.stem), watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, GeneratorScreen)
         while screen.preview.data is None:
             await pilot.pause(0.01)
         screen.form.row("lr").set_text("0.001:0.101:0.001")
+        if script == EXCLUSIVE:
+            screen.form.row("train").set_value(True)  # its required group: one of --train, --evaluate
         seed = screen.form.row("seed")
         seed.focus()
         while not seed.editing:
@@ -146,8 +165,7 @@ async def _preview_latency(repeat: int) -> tuple[list[float], list[float]]:
                     or shown_at[-1] < changed_at[0]:
                 await asyncio.sleep(0.001)
             latencies.append(shown_at[-1] - changed_at[0])
-    shutil.rmtree(project, ignore_errors=True)
-    return latencies, compute
+    return latencies
 
 
 def main() -> int:
@@ -164,10 +182,11 @@ def main() -> int:
         times = bench_open_tmux(args.repeat)
         print(f"open, tmux (cold, bootstraps the workspace): median {statistics.median(times):.3f}s, "
               f"min {min(times):.3f}s, max {max(times):.3f}s")
-    latencies, compute = asyncio.run(_preview_latency(max(args.repeat, 5)))
-    print(f"preview, 10,000-task grid: Input.Changed -> preview shown median {statistics.median(latencies) * 1000:.1f} ms "
-          f"(max {max(latencies) * 1000:.1f} ms; includes the 50 ms debounce); update_preview "
-          f"median {statistics.median(compute) * 1000:.1f} ms")
+    for label, script in (("", DEMO), (", exclusive groups", EXCLUSIVE)):
+        latencies, compute = asyncio.run(_preview_latency(max(args.repeat, 5), script))
+        print(f"preview, 10,000-task grid{label}: Input.Changed -> preview shown median "
+              f"{statistics.median(latencies) * 1000:.1f} ms (max {max(latencies) * 1000:.1f} ms; includes the "
+              f"50 ms debounce); update_preview median {statistics.median(compute) * 1000:.1f} ms")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
