@@ -6,6 +6,8 @@ from datetime import datetime
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pyruns_tui.workspace.progress_file import RunProgress
 
 
@@ -96,3 +98,8 @@ def progress_cells(progress: RunProgress | None, now: float) -> list[str]:
 def plural(count: int, noun: str) -> str:
     """`1 task`, `3 tasks`, `100,000 tasks`."""
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def listed(names: Sequence[str], most: int = 5) -> str:
+    """`a, b, c, d, e, ... (7 more)`: the first `most` names, and how many are left out."""
+    return ", ".join(names[:most]) + (f", ... ({len(names) - most} more)" if len(names) > most else "")

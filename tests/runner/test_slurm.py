@@ -299,6 +299,23 @@ def test_gen_run_says_what_slurm_answered(cluster: Project, capsys, tmp_path: Pa
     cluster.wait(*made)
 
 
+def test_forcing_a_task_already_queued_on_slurm_does_not_wait_for_a_submission(cluster: Project, capsys) -> None:
+    # `run --force` (the TUI's f) on a task an earlier call had submitted waited for a submission
+    # of its own that never comes: 120 s, then "the runner did not submit the tasks", exit 1
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  array_parallelism: 1\n")
+    code, release = cluster.gate("forced")
+    first, second = cluster.add("first", code), cluster.add("second", "print('second')")
+    assert cluster.cli("run", first, second) == 0
+    until(lambda: cluster.task(second).last_run is not None and cluster.task(second).last_run.slurm_job_id, 60,
+          "the second index to be submitted")
+    capsys.readouterr()
+    assert cluster.cli("run", "--force", second) == 0
+    assert capsys.readouterr().err == ""
+    assert len(cluster.task(second).runs) == 1
+    release()
+    assert all(t.status is Status.COMPLETED for t in cluster.wait(first, second).values())
+
+
 def test_run_j_is_the_array_throttle(cluster: Project) -> None:
     # `-j 2` set the runner's local concurrency and the array went as %4 (max_concurrency): 4 ran at once
     code, release = cluster.gate("throttle")

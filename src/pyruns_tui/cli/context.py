@@ -11,7 +11,6 @@ from pyruns_tui.workspace.layout import Layout, find_root, list_workspaces
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:  # the rest is imported by the commands that need it (start-up time)
-    from collections.abc import Sequence
     from typing import Any
 
     from pyruns_tui.workspace.settings import Settings
@@ -116,11 +115,6 @@ class Context:
         return resolve_one(store, word)
 
 
-def listed(names: Sequence[str], most: int = 5) -> str:
-    """`a, b, c, d, e, ... (7 more)`: the first `most` names, and how many are left out."""
-    return ", ".join(names[:most]) + (f", ... ({len(names) - most} more)" if len(names) > most else "")
-
-
 def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
     """The tasks a command left alone (`run`, `stop`), on stderr: `NAME: why` each, or one line
     for a reason more than 3 share (a batch: `12 tasks are completed, nothing to stop: a, b, c,
@@ -132,6 +126,8 @@ def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
         if len(names) <= 3:
             sys.stderr.write("".join(f"{name}: {why}{tail}\n" for name in names))
             continue
+        from pyruns_tui.humanize import listed
+
         shown = listed(names)
         said = f"are {why[3:]}" if why.startswith("is ") else why
         sys.stderr.write(f"{len(names)} tasks {said}{tail}: {shown}\n")

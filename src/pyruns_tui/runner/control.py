@@ -453,13 +453,17 @@ def refused_by_slurm(task: Task, runs_before: int = 0) -> bool:
 
 
 def wait_submitted(store: TaskStore, names: Sequence[str], timeout_s: float = SUBMIT_WAIT_S,
-                   runs_before: Mapping[str, int] | None = None) -> dict[str, Task]:
-    """Block until the runner has submitted these tasks to Slurm (each has a job id) or failed them."""
+                   runs_before: Mapping[str, int] | None = None,
+                   given_up: Callable[[], bool] | None = None) -> dict[str, Task]:
+    """Block until the runner has submitted these tasks to Slurm (each has a job id) or failed them,
+    or until `given_up()` says the caller no longer waits (the TUI closing): the tasks as they are."""
     before = runs_before or {}
     deadline = time.monotonic() + timeout_s
     while True:
         tasks = {name: store.get(name) for name in names}
         if all(_submitted_or_over(t, before.get(t.name, 0)) for t in tasks.values()):
+            return tasks
+        if given_up is not None and given_up():
             return tasks
         if time.monotonic() > deadline:
             raise RunnerError(f"the runner did not submit the tasks within {timeout_s:g} s; see `pyr-tui runner status`")
@@ -478,19 +482,54 @@ class Submitted:
     arrays: dict[str, list[str]] = field(default_factory=dict)
     refused: dict[str, list[str]] = field(default_factory=dict)
     other: dict[str, str] = field(default_factory=dict)
+    total: int = 0  # the tasks the call queued
 
     @property
     def submitted(self) -> list[str]:
         return [name for names in self.arrays.values() for name in names]
 
+    def said(self) -> str | None:
+        """`submitted 3 of 4 task(s) to Slurm as job arrays 41 (a, b), 42 (c)` (`job array 41` when
+        one took them all), or None when none was submitted. The CLI and the TUI say this line."""
+        from pyruns_tui.humanize import listed
 
-def submission_of(store: TaskStore, outcome: Outcome) -> Submitted:
+        if not self.arrays:
+            return None
+        count = len(self.submitted)
+        of = f"{count} of {self.total}" if count < self.total else f"{count}"
+        if len(self.arrays) == 1 and count == self.total:
+            where = f"job array {next(iter(self.arrays))}"
+        else:
+            where = ("job arrays " if len(self.arrays) > 1 else "job array ") + ", ".join(
+                f"{array} ({listed(names)})" for array, names in self.arrays.items())
+        return f"submitted {of} task(s) to Slurm as {where}"
+
+    def not_submitted(self) -> list[str]:
+        """`d: not submitted (stopped by user)`: a line for each task that ended for another reason."""
+        return [f"{name}: not submitted ({why})" for name, why in self.other.items()]
+
+    def refusals(self) -> list[str]:
+        """A line for each reason sbatch gave: `Slurm refused 1 of 4 task(s) (d): WHY`, or
+        `Slurm refused the submission: WHY` when that one refusal is all that happened."""
+        from pyruns_tui.humanize import listed
+
+        if len(self.refused) == 1 and not self.arrays and not self.other:
+            return [f"Slurm refused the submission: {next(iter(self.refused))}"]
+        return [f"Slurm refused {len(names)} of {self.total} task(s) ({listed(names)}): {why}"
+                for why, names in self.refused.items()]
+
+
+def submission_of(store: TaskStore, outcome: Outcome, given_up: Callable[[], bool] | None = None) -> Submitted:
     """Wait until the runner has submitted the tasks `queue` changed (a call for Slurm, possibly
-    split into several arrays) and say what became of each. Only the runs this call made count:
-    a task's earlier run has a job id of its own."""
-    names, before = outcome.changed, outcome.runs_before
-    tasks = wait_submitted(store, names, runs_before=before)
-    found = Submitted()
+    split into several arrays) and say what became of each (`Submitted.said`, `.refusals`). Only
+    the runs this call made count: a task's earlier run has a job id of its own. `given_up`: as
+    `wait_submitted` (the tasks not submitted yet are then in `other`, as their state). A task an
+    earlier call had submitted already (forced or moved to the front while queued on Slurm) is
+    not this call's: it is left out, instead of waited for until the timeout."""
+    before = outcome.runs_before
+    names = [name for name in outcome.changed if name in before and not _on_slurm_before(store.get(name), before[name])]
+    tasks = wait_submitted(store, names, runs_before=before, given_up=given_up)
+    found = Submitted(total=len(names))
     for name in names:
         task = tasks[name]
         run = submitted_run(task, before.get(name, 0))
@@ -501,6 +540,11 @@ def submission_of(store: TaskStore, outcome: Outcome) -> Submitted:
         else:
             found.other[name] = task.reason or task.status.value
     return found
+
+
+def _on_slurm_before(task: Task, runs_before: int) -> bool:
+    """Whether the task was queued on Slurm, as an array index, before the call that changed it."""
+    return len(task.runs) == runs_before and is_slurm_run(task)
 
 
 def _submitted_or_over(task: Task, runs_before: int) -> bool:

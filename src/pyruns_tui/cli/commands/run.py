@@ -162,27 +162,14 @@ def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool 
     which job array and which Slurm refused, and why. 1 when any was refused (the others run),
     as `wait` exits 1 when any did not complete; 0 when all were submitted. With `json` (standard
     output holds one JSON document) the job arrays are said on standard error."""
-    from pyruns_tui.cli.context import listed
     from pyruns_tui.runner import control
 
     found = control.submission_of(store, outcome)
-    total = len(outcome.changed)
-    if found.arrays:
-        count = len(found.submitted)
-        of = f"{count} of {total}" if count < total else f"{count}"
-        if len(found.arrays) == 1 and count == total:
-            where = f"job array {next(iter(found.arrays))}"
-        else:
-            where = ("job arrays " if len(found.arrays) > 1 else "job array ") + ", ".join(
-                f"{array} ({listed(names)})" for array, names in found.arrays.items())
-        line = f"submitted {of} task(s) to Slurm as {where}\n"
-        (sys.stderr if json else sys.stdout).write(line)
-    for name, why in found.other.items():
-        sys.stderr.write(f"{name}: not submitted ({why})\n")
-    if len(found.refused) == 1 and not found.arrays and not found.other:
-        sys.stderr.write(f"pyr-tui: error: Slurm refused the submission: {next(iter(found.refused))}\n")
-    else:
-        for why, names in found.refused.items():
-            sys.stderr.write(f"pyr-tui: error: Slurm refused {len(names)} of {total} task(s) ({listed(names)}): {why}\n")
+    line = found.said()
+    if line is not None:
+        (sys.stderr if json else sys.stdout).write(line + "\n")
+    for problem in found.not_submitted():
+        sys.stderr.write(problem + "\n")
+    for refusal in found.refusals():
+        sys.stderr.write(f"pyr-tui: error: {refusal}\n")
     return 1 if found.refused else 0
-
