@@ -5,7 +5,8 @@ besides the runner itself); pin, notes, delete and restore through the store. Ev
 returns an `ActionResult` naming what was done and what was refused, with why. Run and
 force-start start the runner before they write the queue, as `pyr-tui run` and Create & Run do,
 so they may take a moment (call them off the UI thread); a stop is written at once and the
-runner is woken after it (`client.start_or_wake`, by the caller).
+runner is woken after it (`client.start_or_wake`, by the caller). On Slurm, `slurm_answer` then
+waits for sbatch's answer to what was queued (off the UI thread too) and says it as `pyr-tui run`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ActionResult:
     done: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (task, why)
     needs_runner: bool = False  # the runner must be started or woken to carry it out
+    outcome: control.Outcome | None = None  # what a queue did (run, to front, force-start): see `slurm_answer`
 
     @property
     def ok(self) -> bool:
@@ -64,7 +66,39 @@ def _outcome(verb: str, names: Sequence[str], call: Callable[[], control.Outcome
         outcome = call()
     except USER_ERRORS as exc:
         return ActionResult(verb, refused=[(name, error_line(exc)) for name in names])
-    return ActionResult(verb, outcome.changed, list(outcome.skipped.items()), needs_runner and bool(outcome.changed))
+    return ActionResult(verb, outcome.changed, list(outcome.skipped.items()), needs_runner and bool(outcome.changed),
+                        outcome)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification: a line of Slurm's answer (`slurm_answer`)."""
+
+    message: str
+    error: bool = False
+
+
+def slurm_answer(store: TaskStore, outcome: control.Outcome, given_up: Callable[[], bool] | None = None) -> list[Notice]:
+    """What Slurm answered the tasks a queue just changed, in the words of `pyr-tui run`: the job
+    arrays they went to (`submitted 4 task(s) to Slurm as job array 123`), then one error notice
+    with each refusal and why (`Slurm refused 2 of 4 task(s) (a, b): ...`). Nothing for a local
+    queue, which returns at once; on Slurm it blocks until the runner has called sbatch (call it
+    off the UI thread), or until `given_up()` (then nothing)."""
+    if not outcome.changed:
+        return []
+    try:
+        if not control.submits_to_slurm(store, outcome.changed):
+            return []
+        found = control.submission_of(store, outcome, given_up)
+    except USER_ERRORS as exc:  # the runner did not submit them in time, or a task went away
+        return [Notice(error_line(exc), error=True)]
+    if given_up is not None and given_up():
+        return []
+    notices = [Notice(line)] if (line := found.said()) is not None else []
+    problems = [*found.refusals(), *found.not_submitted()]
+    if problems:
+        notices.append(Notice("\n".join(problems), error=True))
+    return notices
 
 
 def run_tasks(store: TaskStore, names: Sequence[str]) -> ActionResult:

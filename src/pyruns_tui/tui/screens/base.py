@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.runner import client
@@ -22,6 +23,7 @@ from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.settings import save_setting
 
 if TYPE_CHECKING:
+    from pyruns_tui.runner import control
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDone, ExportRequest
 
@@ -75,6 +77,26 @@ class PyrunsScreen(Screen[None]):
         self.pyruns.refresh_tasks()
         if result.needs_runner:
             self._start_or_wake_runner()
+        if result.outcome is not None and result.outcome.changed:
+            self.say_slurm_answer(result.outcome)
+
+    @work(thread=True, group="slurm-answer", exit_on_error=False)
+    def say_slurm_answer(self, outcome: control.Outcome) -> None:
+        """Tasks just queued on Slurm (`r`, Create & Run...): wait off the UI thread for sbatch's
+        answer and say it, the job arrays or each refusal and why (`actions.slurm_answer`). A
+        local queue says nothing more. Given up when the app closes meanwhile."""
+        worker = get_current_worker()
+        notices = actions.slurm_answer(self.pyruns.state.store, outcome, lambda: worker.is_cancelled)
+        if notices and not worker.is_cancelled:
+            self.app.call_from_thread(self._say_notices, notices)
+
+    def _say_notices(self, notices: list[actions.Notice]) -> None:
+        for notice in notices:
+            if notice.error:
+                self.notify(notice.message, title="Slurm", severity="error", timeout=12, markup=False)
+            else:
+                self.notify(notice.message, title="Slurm", markup=False)
+        self.pyruns.refresh_tasks()  # the refused ones failed
 
     @work(thread=True, group="screen-runner", exit_on_error=False)
     def start_tasks(self, do: actions.Action, names: Sequence[str]) -> None:

@@ -380,6 +380,8 @@ class GeneratorScreen(PyrunsScreen):
             if result.queue_problem:
                 self.notify(result.queue_problem, severity="warning", timeout=8)
             self.pyruns.refresh_tasks()
+            if result.outcome is not None and result.outcome.changed:
+                self.say_slurm_answer(result.outcome)  # on Slurm: the job array, or why sbatch refused
         self.update_preview()
 
     # Modes and fields
