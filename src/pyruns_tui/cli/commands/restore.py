@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.cli.context import listed
+    from pyruns_tui.humanize import listed
     from pyruns_tui.workspace import edits
     from pyruns_tui.workspace.named import resolve_trashed
 

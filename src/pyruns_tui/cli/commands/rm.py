@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
-    from pyruns_tui.cli.context import listed
+    from pyruns_tui.humanize import listed
     from pyruns_tui.workspace import edits
 
     moved = edits.trash(store, ctx.resolve_tasks(args.tasks))
