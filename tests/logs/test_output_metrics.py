@@ -11,6 +11,7 @@ from pyruns_tui.logs.output_metrics import (
     compile_rule,
     is_config_echo,
     param_values,
+    row_step,
 )
 
 DEFAULTS = MetricRules(DEFAULT_RULES.items())
@@ -106,3 +107,29 @@ PARAMS = param_values({"model.hidden": 128, "optim.lr": 1e-3, "seed": 0, "amp": 
 ])
 def test_a_line_of_parameters_with_their_values_is_a_config_echo(line: str, echo: bool) -> None:
     assert is_config_echo(MetricRules(DEFAULT_RULES.items()).scan(line), PARAMS) is echo
+
+
+@pytest.mark.parametrize(("line", "step", "metrics"), [
+    ("epoch 3 step 812 loss=0.31 acc=0.9", 812, {"loss": 0.31, "acc": 0.9}),
+    ("step=812 loss=0.3", 812, {"loss": 0.3}),
+    ("iter 300 loss 0.25", 300, {"loss": 0.25}),
+    ("Iteration 300: loss 0.25", 300, {"loss": 0.25}),
+    ("global_step: 1200 - loss: 0.3", 1200, {"loss": 0.3}),
+    ("{'loss': 0.3, 'step': 5}", 5, {"loss": 0.3}),
+    ("it=300 loss=1", 300, {"loss": 1.0}),
+    ("step 12,000 loss=0.1", 12000, {"loss": 0.1}),
+    ("step=10 global_step=100 loss=1", 10, {"global_step": 100.0, "loss": 1.0}),  # `step` first; the other stays
+    ("Step 7/10 loss=0.5", None, {"loss": 0.5}),  # a counter of a total restarts every epoch: no step
+    ("train: 45%|##  | 450/1000 [00:01<00:02, 300.00it/s, loss=0.3]", None, {"loss": 0.3}),
+    ("made it 3 loss=0.1", None, {"loss": 0.1}),  # `it` only with `=` or `:`
+    ("epoch 3 loss=0.1", None, {"loss": 0.1}),  # an epoch is no step
+    ("iter 00:01 loss=1", None, {"loss": 1.0}),
+    # a metric named like a row field is kept under another name, never dropped or written over the field
+    ("step=0.5 loss=1", None, {"loss": 1.0, "step_": 0.5}),
+    ("t=0.5 loss=1 stage: 2 source=3", None, {"loss": 1.0, "t_": 0.5, "stage_": 2.0, "source_": 3.0}),
+])
+def test_a_line_naming_its_step_gives_the_rows_step(line: str, step: int | None, metrics: dict[str, float]) -> None:
+    found = DEFAULTS.scan(line)
+    got = row_step(line, found)
+    assert (got, found) == (step, metrics)
+    assert type(got) is (int if step is not None else type(None))

@@ -85,6 +85,20 @@ def test_a_live_bar_postfix_is_sampled_when_it_changes(tmp_path: Path) -> None:
     assert read_run_progress(tmp_path) == RunProgress(1, 1.0, "train 10/10", 1.0, 0.0, 10.0, updated_at=104.0)
 
 
+def test_a_live_bar_postfix_naming_its_step_gives_rows_at_that_step(tmp_path: Path) -> None:
+    watch, log = watch_of(tmp_path)
+    log.write_bytes(b"train:  10%|#    | 1/10 [00:01<00:09, 1.00it/s, step=100, loss=0.9]")
+    watch.poll(now=101.0)
+    with log.open("ab") as out:
+        out.write(b"\rtrain:  20%|##   | 2/10 [00:02<00:08, 1.00it/s, step=200, loss=0.9]")
+    watch.poll(now=102.0)  # only the step changed: no new point
+    with log.open("ab") as out:
+        out.write(b"\rtrain:  30%|###  | 3/10 [00:03<00:07, 1.00it/s, step=300, loss=0.8]\n")
+    watch.poll(now=103.0, final=True)
+    assert [{k: v for k, v in r.items() if k != "t"} for r in output_rows(tmp_path)] == [
+        {"source": "output", "step": 100, "loss": 0.9}, {"source": "output", "step": 300, "loss": 0.8}]
+
+
 def test_a_flood_is_skipped_to_its_tail(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(output_watch, "MAX_READ", 1000)
     monkeypatch.setattr(output_watch, "TAIL_READ", 100)
@@ -180,6 +194,29 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(
     reader = MetricsReader.for_task(task_dir)
     assert [v for _, v, _ in reader.series("loss")] == [0.75, 0.5]
     assert [v for _, v, _ in reader.series("val_acc")] == [0.81]
+
+
+def test_runner_records_the_step_an_output_line_names(project: Project) -> None:
+    # `step=10 loss=...`: the step was written as a float (10.0) that every reader skipped as a
+    # reserved name, so the loss was charted and exported against its row number
+    code = ("for i in range(1, 5):\n"
+            "    print(f'step={i * 10} loss={1 / i:.3f}', flush=True)\n"
+            "print('Iteration 50: loss 0.125 t=0.5', flush=True)\n"
+            "print('done loss=0.1', flush=True)\n")
+    name = project.add("job", code)
+    assert project.cli("run", name, "--wait") == 0
+    task_dir = project.layout.task_dir(name)
+    rows = [{k: v for k, v in r.items() if k not in ("t", "source")} for r in output_rows(task_dir)]
+    assert rows == [{"step": 10, "loss": 1.0}, {"step": 20, "loss": 0.5}, {"step": 30, "loss": 0.333},
+                    {"step": 40, "loss": 0.25}, {"step": 50, "loss": 0.125, "t_": 0.5}, {"loss": 0.1}], rows
+    assert all(type(r["step"]) is int for r in rows[:5])
+    reader = MetricsReader.for_task(task_dir)
+    assert [(s, v) for s, v, _ in reader.series("loss")] == [(10, 1.0), (20, 0.5), (30, 0.333), (40, 0.25),
+                                                            (50, 0.125), (5, 0.1)]  # the last line names none
+    assert reader.stepped("loss") == (5, 6)
+    stats = reader.stats()["loss"]
+    assert (stats.argmax_step, stats.argmin_step) == (10, 5)
+    assert reader.series("t_") == [(50, 0.5, None)]
 
 
 def test_export_has_output_metrics_and_the_progress_of_an_unfinished_run(project: Project) -> None:

@@ -13,6 +13,14 @@ Digit groups with thousands separators are one number (`Num examples = 25,000` i
 A line whose every metric is one of the task's parameters printed with its own value
 (`Namespace(hidden=128, lr=0.001)`, `hidden=128 batch_size=128`) is the script echoing its
 config, not a metric (`is_config_echo`).
+
+A line with metrics that names its step (`step=812`, `step 812`, `global_step: 1200`,
+`iter 300`, `Iteration 300:`, `it=300`; any case; a whole number, `12,000` too, not followed by
+`/`: tqdm's and `step 7/10`'s counters restart every epoch) gives that row's step (`row_step`),
+an int, instead of a metric. With several on one line the first of `STEP_KEYS` wins; the others
+stay metrics. An epoch is no step: rows naming only an epoch are placed at their row. A metric
+named like a row field (`t`, `stage`, `source`, a `step` that is no whole number) is kept with
+`_` added (`t_`), never dropped or written over the row's own field.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pyruns_tui.contracts import RESERVED_KEYS
 from pyruns_tui.params.values import as_float
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -38,6 +47,20 @@ DEFAULT_RULES: dict[str, str] = {
     "dict": rf"['\"](?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
     "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
 }
+
+
+# keys naming a line's step, first wins; a step is a whole number (the reader's bound: a float x holds it)
+STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
+_STEP_RANK = {key: rank for rank, key in enumerate(STEP_KEYS)}
+_MAX_STEP = 2**53
+# matched on the lowered line, no lookbehind (a literal start lets `re` skip ahead fast): what
+# precedes the key is checked after (`_NOT_BEFORE`)
+_STEP = re.compile(
+    r"(?P<key>global_step|step|iteration|iter|it)['\"]?"
+    rf"(?:\s*[=:]\s*|(?<!it)\s+)(?P<value>{_GROUPED}|\d+)(?![\w%/]|[.,]\d|:\S)"
+)
+_QUOTES = ("'", '"')
+_NOT_BEFORE = frozenset("_.'\"-")  # nor a letter or digit: a key starts a word (`substep 5` is none)
 
 
 class RuleError(ValueError):
@@ -94,6 +117,42 @@ class MetricRules:
                 if not rule.named:
                     break
         return found
+
+
+def row_step(line: str, found: dict[str, float]) -> int | None:
+    """The step `line` names (see module doc), taken out of `found` (its metrics, changed in
+    place); a metric named like a row field is renamed with `_` added. None: no step."""
+    rank = len(STEP_KEYS)  # of the best step key seen yet
+    step = name = None
+    for metric, value in found.items():
+        key_rank = _STEP_RANK.get(metric.lower(), rank)
+        if key_rank < rank and value.is_integer() and abs(value) <= _MAX_STEP:
+            rank, step, name = key_rank, int(value), metric
+    lowered = line.lower() if rank else ""  # `step 812`, `iter 300`: no metric rule reads those
+    if "st" in lowered or "it" in lowered:  # (every key holds one: most lines skip the regex)
+        for match in _STEP.finditer(lowered):
+            key_rank = _STEP_RANK[match[1]]
+            if key_rank >= rank:
+                continue
+            start = match.start()
+            before = lowered[start - 1] if start else ""
+            if before in _QUOTES:  # `'step': 5`: what precedes the quote
+                before = lowered[start - 2] if start > 1 else ""
+            if before and (before.isalnum() or before in _NOT_BEFORE):
+                continue
+            digits = match[2]
+            number = int(digits.replace(",", "") if "," in digits else digits)
+            if number <= _MAX_STEP:
+                rank, step, name = key_rank, number, None
+    if name is not None:
+        del found[name]
+    if not RESERVED_KEYS.isdisjoint(found):
+        for metric in [metric for metric in found if metric in RESERVED_KEYS]:
+            renamed = metric + "_"
+            while renamed in found:
+                renamed += "_"
+            found[renamed] = found.pop(metric)
+    return step
 
 
 def _number(text: str | None) -> float | None:

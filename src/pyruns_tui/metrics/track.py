@@ -64,6 +64,7 @@ class _Track:
     values: list[float] = field(default_factory=list)
     stages: list[str | None] = field(default_factory=list)
     count: int = 0
+    rowed: int = 0  # points without a logged step (placed at their row index)
     last: float = math.nan
     last_step: int = 0
     min: float = math.nan
@@ -72,14 +73,16 @@ class _Track:
     argmax_step: int | None = None
 
     def extend(
-        self, steps: list[int], values: list[float], stages: list[str | None], keep: bool
+        self, steps: list[int], values: list[float], stages: list[str | None], keep: bool, rowed: int = 0
     ) -> None:
-        """Add a batch of points; builtin min/max over the batch keep big reads fast."""
+        """Add a batch of points (`rowed` of them without a logged step); builtin min/max over
+        the batch keep big reads fast."""
         if keep:
             self.steps += steps
             self.values += values
             self.stages += stages
         self.count += len(values)
+        self.rowed += rowed
         self.last = values[-1]
         self.last_step = steps[-1]
         total = sum(values)
@@ -196,7 +199,7 @@ class MetricsReader:
         return self._add_rows(rows)
 
     def _add_rows(self, rows: list[Any]) -> int:
-        batch: dict[str, tuple[list[int], list[float], list[str | None]]] = {}
+        batch: dict[str, tuple[list[int], list[float], list[str | None], list[int]]] = {}  # (.., [rowed])
         stages = self._stages
         first_index = index = self.rows
         window = self.window
@@ -211,8 +214,10 @@ class MetricsReader:
                 if not window[0] <= self._when < window[1]:
                     continue
             step = row.get("step")
-            if type(step) is not int or not -_MAX_STEP <= step <= _MAX_STEP:  # (a chart's x is a float)
-                step = index
+            if type(step) is int and -_MAX_STEP <= step <= _MAX_STEP:  # (a chart's x is a float)
+                stepped = True
+            else:
+                step, stepped = index, False
             index += 1
             stage = row.get("stage")
             if type(stage) is not str:
@@ -245,16 +250,18 @@ class MetricsReader:
                     continue
                 points = batch.get(name)
                 if points is None:
-                    points = batch[name] = ([], [], [])
+                    points = batch[name] = ([], [], [], [0])
                 points[0].append(step)
                 points[1].append(value)
                 points[2].append(stage)
+                if not stepped:  # (counting these costs nothing for rows with steps, the usual ones)
+                    points[3][0] += 1
         self.rows = index
-        for name, (steps, values, point_stages) in batch.items():
+        for name, (steps, values, point_stages, rowed) in batch.items():
             track = self._tracks.get(name)
             if track is None:
                 track = self._tracks[name] = _Track()
-            track.extend(steps, values, point_stages, self.keep_series)
+            track.extend(steps, values, point_stages, self.keep_series, rowed[0])
         return index - first_index
 
     def series(self, name: str, stage: str | None = None) -> list[Point]:
@@ -269,6 +276,12 @@ class MetricsReader:
         if stage is not None:
             points = [point for point in points if point[2] == stage]
         return points
+
+    def stepped(self, name: str) -> tuple[int, int]:
+        """(points of metric `name` with a logged step, all its points): a series is drawn against
+        its steps when every point has one, against the row index when none has."""
+        track = self._tracks.get(name)
+        return (0, 0) if track is None else (track.count - track.rowed, track.count)
 
     def stats(self, stage: str | None = None) -> dict[str, MetricStats]:
         """`MetricStats` per metric name, over all rows or over the rows of one stage.

@@ -9,9 +9,10 @@ and cursor-up nested bars are applied before anything is read.
   (`workspace/progress_file.py`) is replaced only when the reading changed.
 * Metrics: every line that can no longer change (above the cursor) is scanned once with the
   workspace's `output_metrics` rules; the lines at and below the cursor (a live progress bar's
-  postfix) are sampled at each poll and a value is appended when it changed. Rows go to
-  metrics.jsonl with `"source": "output"`, appended whole in one write (the script's `pr.log`
-  appends to the same file the same way). A line that only echoes the task's parameters with
+  postfix) are sampled at each poll and a value is appended when it changed. A line naming its
+  step (`step=812`, `iter 300`: `output_metrics.row_step`) gives its row that `step`, an int, as
+  `pr.log(..., step=)` does. Rows go to metrics.jsonl with `"source": "output"`, appended whole
+  in one write (the script's `pr.log` appends to the same file the same way). A line that only echoes the task's parameters with
   their values (`Namespace(hidden=128, lr=0.001)`) gives none (`is_config_echo`; the task's
   config.yaml is read once, when the first line with metrics comes).
 
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.logs.output_metrics import MetricRules, is_config_echo, param_values
+from pyruns_tui.logs.output_metrics import MetricRules, is_config_echo, param_values, row_step
 from pyruns_tui.logs.progress import read_progress
 from pyruns_tui.workspace.fsio import write_all
 from pyruns_tui.workspace.layout import Layout
@@ -47,6 +48,7 @@ POLL_S = 1.0  # how often the runner reads running tasks' output
 MAX_READ = 1 << 20
 TAIL_READ = 64 << 10
 COLUMNS, ROWS = 160, 50  # the supervisor's pty size
+STEP = "step"  # a row's step: a metric of that name is renamed (`row_step`), so the key is free
 
 
 class OutputWatch:
@@ -144,7 +146,7 @@ class OutputWatch:
     def _metric_rows(self, final: bool) -> list[dict[str, float]]:
         """Rows of metrics: from settled lines (above the cursor) once, or again when redrawn
         with other values (nested bars redraw above the cursor); from the live lines when
-        their values changed."""
+        their values changed. A row's `step` (an int) is the step its line named."""
         model = self.model
         end = model.end_line
         settled = end if final else min(model.cursor[0], end)
@@ -157,40 +159,49 @@ class OutputWatch:
                 continue
             found = self._scan(text)
             seen[n] = (text, found)
-            fresh = {k: v for k, v in found.items()
-                     if not _same((before[1] if before else self._live).get(k), v)}
+            last = before[1] if before else self._live
+            fresh = {k: v for k, v in found.items() if k != STEP and not _same(last.get(k), v)}
             for name in found:
                 self._live.pop(name, None)
             if fresh:
-                rows.append(fresh)
+                rows.append(fresh if STEP not in found else {STEP: found[STEP], **fresh})
         top = model.screen_top
         for n in [n for n in seen if n < top]:
             del seen[n]  # scrolled off the screen: never redrawn again
         model.discard_lines_before(top)
-        changed: dict[str, float] = {}
+        changed: dict[float | None, dict[str, float]] = {}  # by the step of their line (an int)
         for n in range(settled, end):
-            for name, value in self._scan(model.plain_line(n)).items():
+            found = self._scan(model.plain_line(n))
+            step = found.pop(STEP, None)
+            for name, value in found.items():
                 if not _same(self._live.get(name), value):
-                    changed[name] = self._live[name] = value
-        if changed:
-            rows.append(changed)
+                    changed.setdefault(step, {})[name] = self._live[name] = value
+        for step, row in changed.items():
+            rows.append(row if step is None else {STEP: step, **row})
         return rows
 
     def _scan(self, text: str) -> dict[str, float]:
-        """The metrics of one line; none when it only echoes the task's parameters."""
+        """The metrics of one line, with its step under `step` (`row_step`); none when it only
+        echoes the task's parameters."""
         found = self.rules.scan(text)
-        if not found or self._config is None:
+        if not found:
             return found
-        if self._params is None:
-            try:
-                self._params = param_values(self._config())
-            except (PyrunsError, OSError, ValueError):  # a config.yaml that cannot be read: no echo known
-                self._params = {}
-        return {} if is_config_echo(found, self._params) else found
+        if self._config is not None:
+            if self._params is None:
+                try:
+                    self._params = param_values(self._config())
+                except (PyrunsError, OSError, ValueError):  # a config.yaml that cannot be read: no echo known
+                    self._params = {}
+            if is_config_echo(found, self._params):
+                return {}
+        step = row_step(text, found)
+        if step is not None and found:
+            found[STEP] = step
+        return found
 
     def _append_metrics(self, rows: list[dict[str, float]], now: float) -> None:
         t = round(now, 3)
-        text = "".join(
+        text = "".join(  # (a row's step is an int: _json_number keeps it one)
             json.dumps({"t": t, "source": OUTPUT_SOURCE, **{k: _json_number(v) for k, v in row.items()}},
                        separators=(",", ":"), allow_nan=False) + "\n"
             for row in rows)
