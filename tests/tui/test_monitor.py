@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules
+from pyruns_tui.runner.daemon.output_watch import OutputWatch
 from pyruns_tui.runner.gpus import FakeGpus, GpuDevice, GpuProcess
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import OpenTask
@@ -234,6 +236,41 @@ async def test_charts_overlay_marked_tasks_with_differing_params_and_stages(layo
         assert screen.view_name == "log"
 
 
+async def test_charts_of_printed_metrics_are_drawn_against_the_printed_step(layout: Layout, store: TaskStore) -> None:
+    # a task printing `step=10 loss=...`: its chart ran over rows 0-3, the axis not saying so
+    add_task(store, "printed")
+    log = add_run(store, "printed", Status.COMPLETED,
+                  b"".join(f"step={10 * i} loss={1 / i:.3f}\r\n".encode() for i in range(1, 5)))
+    OutputWatch(layout.task_dir("printed"), 1, log, MetricRules(DEFAULT_RULES.items())).poll(final=True)  # the runner's reading
+    add_task(store, "logged")  # pr.log({"loss": ...}, step=...): the same chart
+    add_run(store, "logged", Status.COMPLETED)
+    write_metrics(layout, "logged", [{"t": 1.0, "step": 10 * i, "loss": 1 / i} for i in range(1, 5)])
+    add_task(store, "plain")  # pr.log({"loss": ...}) or a line naming no step: drawn against the row, and said so
+    add_run(store, "plain", Status.COMPLETED)
+    write_metrics(layout, "plain", [{"t": 1.0, "loss": 1 / i} for i in range(1, 5)])
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(app, pilot)
+        screen = monitor(app)
+        charts = screen.charts
+
+        def shown() -> tuple[str, list[float], list[str]] | None:
+            chart = next(iter(charts.query(BrailleChart)), None)
+            if chart is None or not chart.series:
+                return None
+            axis = str(chart.render()).splitlines()[-1].split()
+            return chart.series[0].label, [x for x, _ in chart.series[0].points], axis
+
+        for name, xs, axis in (("printed", [10, 20, 30, 40], ["10", "step", "40"]),
+                               ("logged", [10, 20, 30, 40], ["10", "step", "40"]),
+                               ("plain", [0, 1, 2, 3], ["0", "row", "3"])):
+            screen.show_task(name)
+            if screen.view_name != "charts":
+                await pilot.press("c")
+            await wait_for(pilot, lambda name=name: (shown() or ("",))[0] == name)  # type: ignore[misc]
+            assert shown() == (name, xs, axis)
+
+
 async def test_charts_say_when_nothing_was_logged(layout: Layout, three_tasks: TaskStore) -> None:
     app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -383,6 +420,8 @@ def test_render_chart_draws_lines_axes_legend_and_markers() -> None:
     assert "val" in plot[0]
     assert all(any("\u2800" < ch <= "\u28ff" for ch in row) for row in plot)  # both diagonals cross every row
     assert lines[-1].plain.split() == ["0", "10"]
+    assert render_chart(series, 30, 8, x_label="step")[-1].plain.split() == ["0", "step", "10"]
+    assert render_chart(series, 14, 8, x_label="step (row where none)")[-1].plain.split() == ["0", "10"]  # no room
     empty = render_chart([Series("a", [(0, math.nan)])], 30, 6, title="acc")
     assert "no data yet" in empty[1].plain
 

@@ -140,8 +140,9 @@ def _draw_series(canvas: _Canvas, points: Sequence[tuple[float, float]], color: 
 
 
 def render_chart(series: Sequence[Series], width: int, height: int, *, title: str = "",
-                 markers: Sequence[Marker] = ()) -> list[Text]:
-    """The chart as `height` lines of `width` cells: legend, plot with a y axis, x labels."""
+                 markers: Sequence[Marker] = (), x_label: str = "") -> list[Text]:
+    """The chart as `height` lines of `width` cells: legend, plot with a y axis, x labels (the
+    first and last x, `x_label` between them when it fits)."""
     if width < 12 or height < 4:
         return [Text(title[:width], no_wrap=True)] + [Text("") for _ in range(max(0, height - 1))]
     legend = Text(no_wrap=True, overflow="ellipsis")
@@ -178,6 +179,10 @@ def render_chart(series: Sequence[Series], width: int, height: int, *, title: st
     _label_markers(lines[1], gutter, marker_cols, cols)
     left, right = nice_number(xmin), nice_number(xmax)
     axis = " " * gutter + left + right.rjust(max(1, cols - len(left)))
+    room = cols - len(left) - len(right) - 2
+    if x_label and len(x_label) <= room:
+        middle = gutter + len(left) + 1 + (room - len(x_label)) // 2
+        axis = axis[:middle] + x_label + axis[middle + len(x_label):]
     lines.append(Text(axis[:width], style="dim", no_wrap=True))
     return lines
 
@@ -235,13 +240,16 @@ class BrailleChart(Widget):
         self.title = title
         self.series: tuple[Series, ...] = ()
         self.markers: tuple[Marker, ...] = ()
+        self.x_label = ""
         self._cache: tuple[tuple[int, int, int], Text] | None = None
         self._data_version = 0
 
-    def set_data(self, series: Sequence[Series], markers: Sequence[Marker] = (), title: str | None = None) -> None:
-        """Replace what the chart shows and repaint it."""
+    def set_data(self, series: Sequence[Series], markers: Sequence[Marker] = (), title: str | None = None,
+                 x_label: str = "") -> None:
+        """Replace what the chart shows (`x_label`: what x is, under the axis) and repaint it."""
         self.series = tuple(series)
         self.markers = tuple(markers)
+        self.x_label = x_label
         if title is not None:
             self.title = title
         self._data_version += 1
@@ -251,6 +259,6 @@ class BrailleChart(Widget):
         key = (self.size.width, self.size.height, self._data_version)
         if self._cache is None or self._cache[0] != key:
             lines = render_chart(self.series, self.size.width, self.size.height, title=self.title,
-                                 markers=self.markers)
+                                 markers=self.markers, x_label=self.x_label)
             self._cache = (key, Text("\n", no_wrap=True).join(lines))
         return self._cache[1]

@@ -1,8 +1,9 @@
 """MetricCharts: every tracked metric of the chosen tasks, one braille chart per metric.
 
-Each metric is plotted against its step; stage boundaries (where the logged `stage` changes)
-are marked; with several tasks chosen their lines overlay, labelled with the task name and
-the parameters that differ between them.
+Each metric is plotted against its step (`pr.log(..., step=)`, or the step an output line named),
+else against its row in metrics.jsonl; the x axis says which (`x_label`); stage boundaries
+(where the logged `stage` changes) are marked; with several tasks chosen their lines overlay,
+labelled with the task name and the parameters that differ between them.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
         name: " ".join(f"{key.rsplit('.', 1)[-1]}={params.get(key)}" for key in differing[:MAX_LABEL_PARAMS])
         for name, params in flat.items()
     }
+
+
+def x_label(stepped: int, points: int) -> str:
+    """What a chart's x is, from how many of its `points` carry a logged step (`stepped`)."""
+    if stepped == points:
+        return "step"
+    return "row" if stepped == 0 else "step (row where none)"
 
 
 def stage_markers(points: Sequence[tuple[int, float, str | None]]) -> list[Marker]:
@@ -135,11 +143,15 @@ class MetricCharts(VerticalScroll):
         for chart, name in zip(self.query(BrailleChart), self._names):
             series: list[Series] = []
             markers: list[Marker] = []
+            stepped = total = 0
             for index, source in enumerate(self.sources):
-                points = self._readers[source].series(name)
+                reader = self._readers[source]
+                points = reader.series(name)
                 if not points:
                     continue
+                with_step, count = reader.stepped(name)
+                stepped, total = stepped + with_step, total + count
                 series.append(Series(source.label, [(float(s), v) for s, v, _ in points], PALETTE[index % len(PALETTE)]))
                 if not markers:
                     markers = stage_markers(points)
-            chart.set_data(series, markers, title=name)
+            chart.set_data(series, markers, title=name, x_label=x_label(stepped, total) if total else "")
