@@ -1,7 +1,9 @@
 """What reading progress and metrics off running tasks' output costs the runner (issue 17).
 
 - flood: MB/s of a task writing 200 MB as fast as it can through pty -> supervisor -> log (as in
-  bench_scheduler.py), the runner reading its output once a second meanwhile;
+  bench_scheduler.py), the runner reading its output once a second meanwhile; bytes that make no
+  line with a metric, or (`--flood-lines`) lines such as `epoch 3 step 812 loss=0.31 acc=0.9`,
+  every one of them a metric row with a step for the runner to read;
 - tqdm: the runner's CPU while 8 tasks each draw a tqdm bar 50 times a second (with a loss
   postfix), over a window in the middle of their run.
 
@@ -10,7 +12,7 @@ each figure is measured alternately with that code and with this one (runner, su
 engine are imported from the `src/` first on PYTHONPATH), so load swings hit both alike.
 
 Run: .venv/bin/python benchmarks/bench_progress.py [--baseline /tmp/base/src] [--repeats 3]
-     [--flood-mb 200] [--tasks 8] [--hz 50] [--window 10]
+     [--flood-mb 200] [--flood-lines] [--only flood|tqdm] [--tasks 8] [--hz 50] [--window 10]
 Prints tables; not a test.
 """
 
@@ -39,7 +41,21 @@ for i in range({total}):
 """
 
 
-def child_flood(work: Path, megabytes: int) -> dict[str, float]:
+FLOOD_LINES = """\
+import sys
+out = sys.stdout.buffer
+size, written, step = {size}, 0, 0
+while written < size:
+    lines = b"".join(b"epoch %d step %d loss=%.4f acc=%.3f\\n" % (step // 5000, step + i, 1 / (step + i + 1), 0.5)
+                     for i in range(1000))
+    lines = lines[:size - written]
+    out.write(lines)
+    written += len(lines)
+    step += 1000
+"""
+
+
+def child_flood(work: Path, megabytes: int, lines: bool = False) -> dict[str, float]:
     import psutil
 
     from benchmarks.bench_scheduler import create, make_workspace
@@ -47,7 +63,7 @@ def child_flood(work: Path, megabytes: int) -> dict[str, float]:
     from pyruns_tui.workspace.model import Status
 
     size = megabytes * 2**20
-    script_text = (
+    script_text = FLOOD_LINES.format(size=size) if lines else (
         "import sys\nblock = bytes(range(256)) * 256\nout = sys.stdout.buffer\n"
         f"for i in range({size} // len(block)):\n    out.write(block[i % 256:] + block[:i % 256])\n"
     )
@@ -99,6 +115,7 @@ def measure(src: Path, figure: str, args: argparse.Namespace) -> dict[str, float
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE.parent)])}
     argv = [sys.executable, __file__, "--child", figure, "--flood-mb", str(args.flood_mb),
             "--tasks", str(args.tasks), "--hz", str(args.hz), "--window", str(args.window)]
+    argv += ["--flood-lines"] if args.flood_lines else []
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -111,12 +128,14 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--hz", type=int, default=50)
     parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--flood-lines", action="store_true", help="flood lines with metrics and a step")
+    parser.add_argument("--only", choices=("flood", "tqdm"), help="measure one figure")
     parser.add_argument("--child", choices=("flood", "tqdm"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         with tempfile.TemporaryDirectory(prefix="pyruns-bench-") as tmp:
             work = Path(tmp)
-            result = child_flood(work, args.flood_mb) if args.child == "flood" else child_tqdm(
+            result = child_flood(work, args.flood_mb, args.flood_lines) if args.child == "flood" else child_tqdm(
                 work, args.tasks, args.hz, args.window)
         print(json.dumps(result))
         return
@@ -127,7 +146,7 @@ def main() -> None:
     sources = [("this checkout", SRC)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
     samples: dict[tuple[str, str], list[dict[str, float]]] = {}
     for _ in range(args.repeats):
-        for figure in ("flood", "tqdm"):
+        for figure in ("flood", "tqdm") if args.only is None else (args.only,):
             for label, src in sources:
                 samples.setdefault((figure, label), []).append(measure(src, figure, args))
     print("\n| figure | code | median | samples |\n|---|---|---|---|")
@@ -136,6 +155,8 @@ def main() -> None:
             ("tqdm", "runner_cpu_pct", f"runner CPU, {args.tasks} tasks x {args.hz} tqdm updates/s, %"),
             ("tqdm", "sidecars", "tasks with a progress.json")]
     for figure, key, what in rows:
+        if args.only not in (None, figure):
+            continue
         for label, _ in sources:
             values = [s[key] for s in samples[(figure, label)]]
             shown = ", ".join(f"{v:.2f}" for v in values)
