@@ -71,5 +71,5 @@ def test_run_wait_through_a_pipe_prints_its_summary_and_keeps_its_exit_code(tmp_
         subprocess.run([sys.executable, "-m", "pyruns_tui", "runner", "stop", "--tasks"], cwd=proj, env=env,
                        capture_output=True, timeout=60)
     assert proc.returncode == 1, proc.stderr  # the task with seed 1 failed
-    last = "2 of 3 tasks completed" if command[0] == "run" else "t_3-of-3: completed"
+    last = "2 of 3 tasks completed"
     assert proc.stdout.decode().splitlines()[-1] == last, proc.stdout  # the last line written is there

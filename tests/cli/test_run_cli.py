@@ -88,7 +88,7 @@ def test_wait_reports_each_task(project: Project, capsys: pytest.CaptureFixture[
     project.cli("run", *names)
     capsys.readouterr()
     assert project.cli("wait", *names) == 1
-    assert capsys.readouterr().out.splitlines() == ["w1: completed", "w2: failed (exit code 1)"]
+    assert capsys.readouterr().out.splitlines() == ["w2: failed (exit code 1)", "1 of 2 tasks completed"]
 
 
 def test_log_prints_raw_bytes_of_any_run_and_follows(project: Project, capsysbinary: pytest.CaptureFixture[bytes]) -> None:

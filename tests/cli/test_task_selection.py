@@ -120,7 +120,8 @@ def test_run_and_wait_take_a_batch_and_wait_all_waits_for_what_is_active(
     assert "3 of 3 tasks completed" in capsys.readouterr().out
     assert project.store.get(other).status.value == "pending"
     assert project.cli("wait", "sweep") == 0
-    assert capsys.readouterr().out.splitlines() == [f"{name}: completed" for name in batch]
+    assert capsys.readouterr().out.splitlines() == ["3 of 3 tasks completed"]
+    assert project.store.get(batch[2]).status.value == "completed"
 
     code, release = project.gate("g")
     gated = [project.add(name, code) for name in ("gated", "gated_too")]
@@ -135,11 +136,13 @@ def test_run_and_wait_take_a_batch_and_wait_all_waits_for_what_is_active(
     release()
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err
-    assert out.splitlines() == ["gated: completed", "gated_too: completed"]
+    assert out.splitlines() == ["2 of 2 tasks completed"]  # both: the wait took them as it started
     assert project.cli("wait", "--all") == 0
     assert capsys.readouterr().out == "no task is queued or running\n"
     assert project.cli("wait") == 2
     assert "give task names or --all" in capsys.readouterr().err
+    assert project.cli("wait", "--all", "sweep") == 2  # it said "give task names or --all"
+    assert "--all takes no task names" in capsys.readouterr().err
 
 
 def test_after_a_batch_waits_for_each_of_its_tasks(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,3 +188,38 @@ def test_restore_takes_a_batch_and_a_glob_of_the_trash(ws: Path, capsys: pytest.
     code, out, err = cli(ws, capsys, "restore", "sweep")
     assert code == 0 and out == f"restored 5 task(s): {', '.join(created[:5])}\n", err
     assert names(ws, capsys) == created
+
+
+def test_wait_says_what_ended_it_as_run_wait_does(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # `wait` printed `NAME: queued` for the tasks the circuit breaker held back, without the
+    # pause, and `failed (exit code 1)` where `run --wait` named the error; a batch of 20 was 20 lines
+    names = [project.add(f"broken_{i}-of-8", "import torchvision_transforms_v9") for i in range(1, 9)]
+    assert project.cli("run", "broken", "-j", "1") == 0
+    capsys.readouterr()
+    assert project.cli("wait", "broken") == 1
+    out = capsys.readouterr().out.splitlines()
+    error = "ModuleNotFoundError: No module named 'torchvision_transforms_v9'"
+    assert out == [
+        *(f"{name}: failed ({error})" for name in names[:3]),
+        f"5 tasks queued: {', '.join(names[3:])}",
+        "0 of 8 tasks completed",
+        f'paused: 3 tasks failed with "{error}"; `pyr-tui runner resume` starts the queued ones',
+    ], out
+    assert project.cli("stop", "broken") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"5 tasks cancelled (pending): {', '.join(names[3:])}"], out
+    assert project.cli("stop", "--all") == 0
+    assert capsys.readouterr().out == "no task is queued or running\n"
+
+
+def test_restore_finds_the_workspace_whose_trash_has_the_names(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # it said "has several workspaces; choose one with -w NAME" though one trash alone had them
+    (ws / "eval.py").write_text(SCRIPT)
+    assert cli(ws, capsys, "init", "eval.py")[0] == 0
+    (ws / "spec.yaml").write_text("seed: 1 | 2\n")
+    assert cli(ws, capsys, "-w", "eval", "gen", str(ws / "spec.yaml"), "-n", "ev")[0] == 0
+    assert cli(ws, capsys, "rm", "ev")[0] == 0
+    code, out, err = cli(ws, capsys, "restore", "nosuch")
+    assert code == 1 and "no task named 'nosuch' in the trash of any workspace of" in err and "ls --trash" in err, err
+    code, out, err = cli(ws, capsys, "restore", "ev")
+    assert code == 0 and out == "restored 2 task(s): ev_1-of-2, ev_2-of-2\n", err

@@ -110,7 +110,7 @@ def test_a_read_only_filesystem_gives_one_line_everywhere(readonly_proj: Path, t
 
 def test_wait_on_a_read_only_filesystem_says_how_the_tasks_ended(readonly_proj: Path, tmp_path: Path) -> None:
     result = pyr(readonly_proj, "wait", "t_1-of-2", home=tmp_path / "home")  # no FIFO can be made: it polls
-    assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+    assert (result.code, result.out, result.err) == (0, "1 of 1 task completed\n", "")
 
 
 def _as_nobody(proj: Path, *args: str) -> CliResult:
@@ -143,7 +143,7 @@ def test_wait_by_another_user_says_how_the_tasks_ended(others_proj: Path) -> Non
     pyr(others_proj, "runner", "stop")
     assert (others_proj / "_pyruns_" / "train" / ".runner" / "waiters").is_dir()  # root's, 0700
     result = _as_nobody(others_proj, "wait", "t_1-of-2")  # it cannot make its FIFO there: it polls
-    assert (result.code, result.out, result.err) == (0, "t_1-of-2: completed\n", "")
+    assert (result.code, result.out, result.err) == (0, "1 of 1 task completed\n", "")
 
 
 def test_no_permission_gives_one_line_everywhere(others_proj: Path) -> None:

@@ -356,9 +356,8 @@ def _not_utf8(exc: UnicodeEncodeError) -> str:
 
 
 def _task_names(args: argparse.Namespace, word: str | None) -> tuple[str, ...]:
-    """The live tasks a command names: with several workspaces and no -w, they say which one."""
-    if word == "restore":  # names in the trash
-        return ()
+    """The tasks a command names (`restore`: in the trash): with several workspaces and no -w, they
+    say which one."""
     given = [getattr(args, key, None) for key in ("task", "a", "b")]
     tasks = getattr(args, "tasks", None)
     if isinstance(tasks, list):  # (`runner stop --tasks` is a flag)
@@ -383,7 +382,8 @@ def _main(argv: list[str], word: str | None) -> int:
         return EXIT_USAGE
     from pyruns_tui.cli.context import Context
 
-    ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug, named=_task_names(args, word))
+    ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug, named=_task_names(args, word),
+                  named_in_trash=word == "restore")
     if not is_command and args.script and not args.script.endswith(".py"):
         names = ", ".join(commands.NAMES)
         sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {names}; or give SCRIPT.py)\n")

@@ -13,6 +13,7 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:  # the rest is imported by the commands that need it (start-up time)
     from typing import Any
 
+    from pyruns_tui.workspace.model import Task
     from pyruns_tui.workspace.settings import Settings
     from pyruns_tui.workspace.store import TaskStore
 
@@ -25,6 +26,7 @@ class Context:
     workspace: str | None = None
     debug: bool = False
     named: tuple[str, ...] = ()  # the task names the command was given: they can say which workspace
+    named_in_trash: bool = False  # those names are of the trash (`restore`)
     _store: TaskStore | None = field(default=None, repr=False)
     _warned: bool = field(default=False, repr=False)
 
@@ -56,14 +58,17 @@ class Context:
             if len(holders) == 1:
                 return Layout(root=root, name=holders[0])
             tasks = ", ".join(map(repr, self.named))
+            trash, ls = (" in its trash", "ls --trash") if self.named_in_trash else ("", "ls")
             if len(holders) > 1:
-                raise WorkspaceError(f"workspaces {', '.join(holders)} of {root} each have {tasks}; choose one with -w NAME")
+                raise WorkspaceError(f"workspaces {', '.join(holders)} of {root} each have {tasks}{trash}; "
+                                     "choose one with -w NAME")
             if len(self.named) == 1:
-                raise WorkspaceError(f"no task named {tasks} in any workspace of {root} ({', '.join(names)}); "
-                                     "see `pyr-tui -w NAME ls`")
+                where = "the trash of any workspace" if self.named_in_trash else "any workspace"
+                raise WorkspaceError(f"no task named {tasks} in {where} of {root} ({', '.join(names)}); "
+                                     f"see `pyr-tui -w NAME {ls}`")
             if self.named:
-                raise WorkspaceError(f"no workspace of {root} ({', '.join(names)}) has all of {tasks}; "
-                                     "see `pyr-tui -w NAME ls`")
+                raise WorkspaceError(f"no workspace of {root} ({', '.join(names)}) has all of {tasks}{trash}; "
+                                     f"see `pyr-tui -w NAME {ls}`")
             raise WorkspaceError(f"{root} has several workspaces ({', '.join(names)}); choose one with -w NAME")
         return Layout(root=root, name=names[0])
 
@@ -71,11 +76,12 @@ class Context:
         """The workspaces that hold every task the command names (none when it names none)."""
         if not self.named:
             return []
-        from pyruns_tui.workspace.named import matching
+        from pyruns_tui.workspace.named import matching, matching_trashed
         from pyruns_tui.workspace.store import TaskStore
 
+        has = matching_trashed if self.named_in_trash else matching
         stores = [TaskStore(Layout(root=root, name=name)) for name in names]
-        return [store.layout.name for store in stores if all(matching(store, task) for task in self.named)]
+        return [store.layout.name for store in stores if all(has(store, task) for task in self.named)]
 
     def store(self) -> TaskStore:
         if self._store is None:
@@ -115,22 +121,54 @@ class Context:
         return resolve_one(store, word)
 
 
-def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
-    """The tasks a command left alone (`run`, `stop`), on stderr: `NAME: why` each, or one line
-    for a reason more than 3 share (a batch: `12 tasks are completed, nothing to stop: a, b, c,
-    d, e, ... (7 more)`)."""
-    by_reason: dict[str, list[str]] = {}
-    for name, why in skipped.items():
-        by_reason.setdefault(why, []).append(name)
-    for why, names in by_reason.items():
+def grouped(texts: dict[str, str], tail: str = "") -> list[str]:
+    """`NAME: text` a task, or one line for a text more than 3 tasks share (a batch): `12 tasks
+    are completed, nothing to stop: a, b, c, d, e, ... (7 more)`, `40 tasks failed (Killed): ...`."""
+    by_text: dict[str, list[str]] = {}
+    for name, text in texts.items():
+        by_text.setdefault(text, []).append(name)
+    lines = []
+    for text, names in by_text.items():
         if len(names) <= 3:
-            sys.stderr.write("".join(f"{name}: {why}{tail}\n" for name in names))
+            lines += [f"{name}: {text}{tail}" for name in names]
             continue
         from pyruns_tui.humanize import listed
 
-        shown = listed(names)
-        said = f"are {why[3:]}" if why.startswith("is ") else why
-        sys.stderr.write(f"{len(names)} tasks {said}{tail}: {shown}\n")
+        said = f"are {text[3:]}" if text.startswith("is ") else text
+        lines.append(f"{len(names)} tasks {said}{tail}: {listed(names)}")
+    return lines
+
+
+def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
+    """The tasks a command left alone (`run`, `stop`), on stderr (`grouped`)."""
+    sys.stderr.write("".join(line + "\n" for line in grouped(skipped, tail)))
+
+
+def say_waited(layout: Layout, tasks: dict[str, Task]) -> bool:
+    """What a wait ended with (`wait`, `run --wait`), on stdout: each task that did not complete
+    and why (its error, or its reason: `grouped`), `3 of 4 tasks completed`, and the circuit
+    breaker's pause when it holds queued ones back. True when every task completed."""
+    from pyruns_tui.runner import control
+
+    failed = control.failed_names(tasks)
+    lines = grouped({name: _state(tasks[name]) for name in failed})
+    lines.append(f"{len(tasks) - len(failed)} of {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'} completed")
+    pause = control.paused(layout)
+    if pause is not None:
+        lines.append(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    return not failed
+
+
+def _state(task: Task) -> str:
+    """`failed (KeyError: 'lr')`, `interrupted (stopped by user)`, `queued`."""
+    cause = task.error or task.reason
+    return task.status.value + (f" ({cause})" if cause else "")
+
+
+def say_states(tasks: dict[str, Task]) -> None:
+    """Where tasks ended (`stop`), on stdout: `grouped` by state and cause."""
+    sys.stdout.write("".join(line + "\n" for line in grouped({name: _state(task) for name, task in tasks.items()})))
 
 
 def read_stdin(limit: int, what: str) -> str:

@@ -419,7 +419,9 @@ def wait(
                 states.update((name, tasks[name].status) for name in pending)
             now = time.monotonic()
             if deadline is not None and now > deadline and (pending := look(pending)):
-                raise RunnerError(f"timed out waiting for {len(pending)} task(s): {', '.join(pending[:5])}")
+                from pyruns_tui.humanize import listed
+
+                raise RunnerError(f"timed out waiting for {len(pending)} task(s): {listed(pending)}")
             if now >= next_runner_check:
                 next_runner_check = now + RUNNER_CHECK_S
                 if paused(store.layout) and (pending := look(pending)):

@@ -87,12 +87,23 @@ def resolve(store: TaskStore, words: Sequence[str]) -> list[str]:
     return list(picked)
 
 
+def _trashed(store: TaskStore) -> list[str]:
+    """The names of the trash (`ls --trash`), in the listing's order."""
+    from pyruns_tui.workspace.store import listing_key
+
+    return [task.name for task in sorted(store.scan_trash(), key=listing_key)]
+
+
+def matching_trashed(store: TaskStore, word: str) -> list[str]:
+    """`matching` over the trash."""
+    names = _trashed(store)
+    return [word] if word in names else matches_in(word, names)
+
+
 def resolve_trashed(store: TaskStore, words: Sequence[str]) -> list[str]:
     """`resolve` over the trash (`restore`): the trashed tasks `words` name, by their names in
     `ls --trash`, a batch or a glob in the listing's order."""
-    from pyruns_tui.workspace.store import listing_key
-
-    names = [task.name for task in sorted(store.scan_trash(), key=listing_key)]
+    names = _trashed(store)
     known = set(names)
     picked: dict[str, None] = {}
     for word in words:

@@ -119,9 +119,8 @@ def say_what_delays(layout: Layout, queued: Sequence[str], *, force: bool = Fals
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.cli.context import say_skipped
+    from pyruns_tui.cli.context import say_skipped, say_waited
     from pyruns_tui.runner import control
-    from pyruns_tui.workspace.model import Status
 
     retries = None
     if args.retries is not None or args.retry_on is not None:
@@ -144,17 +143,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.wait:
         return code
     tasks = control.wait(ctx.store(), names)
-    failed = control.failed_names(tasks)
-    for name in failed:
-        task = tasks[name]
-        last = task.last_run
-        cause = last.error if task.status is Status.FAILED and last is not None and last.error else task.reason
-        print(f"{name}: {task.status.value}" + (f" ({cause})" if cause else ""))
-    print(f"{len(tasks) - len(failed)} of {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'} completed")
-    pause = control.paused(ctx.store().layout)
-    if pause is not None:
-        print(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
-    return 1 if failed or code else 0
+    completed = say_waited(ctx.store().layout, tasks)
+    return 1 if not completed or code else 0
 
 
 def report_submission(store: TaskStore, outcome: control.Outcome, *, json: bool = False) -> int:

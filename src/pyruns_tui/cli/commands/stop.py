@@ -20,23 +20,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.cli.context import say_skipped
+    from pyruns_tui.cli.context import grouped, say_skipped, say_states
     from pyruns_tui.runner import control
 
     store = ctx.store()
+    if args.all and args.tasks:
+        sys.stderr.write("pyr-tui stop: error: --all takes no task names (see `pyr-tui stop --help`)\n")
+        return 2
     if args.all:
         outcome = control.stop_all(store)
+        if not (outcome.skipped or outcome.cancelled or outcome.stopping):
+            print("no task is queued or running")
+            return 0
     elif args.tasks:
         outcome = control.stop(store, ctx.resolve_tasks(args.tasks))
     else:
         sys.stderr.write("pyr-tui stop: error: give task names or --all (see `pyr-tui stop --help`)\n")
         return 2
     say_skipped(outcome.skipped, ", nothing to stop")
-    for name in outcome.cancelled:
-        print(f"{name}: cancelled (pending)")
+    print("".join(line + "\n" for line in grouped(dict.fromkeys(outcome.cancelled, "cancelled (pending)"))), end="")
     if outcome.stopping and not args.no_wait:
-        for name, task in control.wait(store, outcome.stopping).items():
-            print(f"{name}: {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
+        say_states(control.wait(store, outcome.stopping))
     elif outcome.stopping:
         print(f"stopping {len(outcome.stopping)} task(s)")
     return 0

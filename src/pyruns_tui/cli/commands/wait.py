@@ -25,10 +25,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
+    from pyruns_tui.cli.context import say_waited
     from pyruns_tui.runner import control
 
     store = ctx.store()
-    if args.all == bool(args.tasks):
+    if args.all and args.tasks:
+        sys.stderr.write("pyr-tui wait: error: --all takes no task names (see `pyr-tui wait --help`)\n")
+        return 2
+    if not args.all and not args.tasks:
         sys.stderr.write("pyr-tui wait: error: give task names or --all (see `pyr-tui wait --help`)\n")
         return 2
     names = control.active_names(store) if args.all else ctx.resolve_tasks(args.tasks)
@@ -36,8 +40,4 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print("no task is queued or running")
         return 0
     tasks = control.wait(store, names, timeout_s=args.timeout)
-    failed = control.failed_names(tasks)
-    for name in names:
-        task = tasks[name]
-        print(f"{name}: {task.status.value}" + (f" ({task.reason})" if task.reason else ""))
-    return 1 if failed else 0
+    return 0 if say_waited(store.layout, tasks) else 1
