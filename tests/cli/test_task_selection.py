@@ -223,3 +223,27 @@ def test_restore_finds_the_workspace_whose_trash_has_the_names(ws: Path, capsys:
     assert code == 1 and "no task named 'nosuch' in the trash of any workspace of" in err and "ls --trash" in err, err
     code, out, err = cli(ws, capsys, "restore", "ev")
     assert code == 0 and out == "restored 2 task(s): ev_1-of-2, ev_2-of-2\n", err
+
+
+def test_rm_of_a_batch_names_every_active_task_and_renames_are_said(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # it named the first active task only, so a user stopped them one `rm` at a time; a task the
+    # trash held the name of was listed under its trash name as if that were the task
+    code, release = project.gate("g")
+    names = [project.add(f"slow_{i}-of-3", code) for i in (1, 2, 3)]
+    assert project.cli("run", "slow", "-j", "1") == 0
+    until(lambda: project.store.get(names[0]).status.value == "running")
+    capsys.readouterr()
+    assert project.cli("rm", "slow") == 1
+    err = capsys.readouterr().err
+    assert err == ("pyr-tui: error: 3 of these tasks are active (1 running, 2 queued): "
+                   f"{', '.join(names)}; stop them before deleting\n"), err
+    release()
+    assert project.cli("wait", "slow") == 0
+    assert project.cli("rm", "slow_1-of-3") == 0
+    again = project.add("slow_1-of-3", "pass")
+    capsys.readouterr()
+    assert project.cli("rm", again) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "moved 1 task(s) to the trash: slow_1-of-3",
+        "in the trash under other names (it held theirs): slow_1-of-3 as slow_1-of-3_2"]

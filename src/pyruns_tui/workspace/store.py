@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -560,12 +561,21 @@ class TaskStore:
         moved = []
         with self.lock():
             tasks = [self.get(name) for name in names]
-            for task in tasks:
-                if task.status.is_active:
-                    raise WorkspaceError(f"task {task.name!r} is {task.status.value}; stop it before deleting")
+            active = [task for task in tasks if task.status.is_active]
+            if len(active) == 1:
+                raise WorkspaceError(f"task {active[0].name!r} is {active[0].status.value}; stop it before deleting")
+            if active:
+                from pyruns_tui.humanize import listed
+
+                counts = Counter(task.status.value for task in active)
+                states = ", ".join(f"{count} {status}" for status, count in counts.items())
+                raise WorkspaceError(f"{len(active)} of these tasks are active ({states}): "
+                                     f"{listed([task.name for task in active])}; stop them before deleting")
             self.layout.trash_dir.mkdir(exist_ok=True)  # (not a symlink: the lock checked)
+            taken = set(os.listdir(self.layout.trash_dir))
             for task in tasks:
-                trash_name = unique_name(task.name, set(os.listdir(self.layout.trash_dir)))
+                trash_name = unique_name(task.name, taken)
+                taken.add(trash_name)
                 if task.name not in self._broken:
                     info = dict(self._info_cache.get(task.name, ((0, 0, 0), task.to_dict()))[1])
                     info["trashed_at"] = now_iso()

@@ -22,6 +22,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.named import resolve_trashed
 
     store = ctx.store()
-    restored = edits.restore(store, resolve_trashed(store, args.tasks))
+    trashed = resolve_trashed(store, args.tasks)
+    restored = edits.restore(store, trashed)
     print(f"restored {len(restored)} task(s): {listed(restored)}")
+    renamed = [f"{name} as {back}" for name, back in zip(trashed, restored) if name != back]
+    if renamed:
+        print(f"renamed, as their names were taken: {listed(renamed)}")
     return 0
