@@ -179,7 +179,8 @@ def test_bad_values_name_the_key(config: dict[str, Any], message: str) -> None:
     ("collections_script.py", {"checkpoint": "c", "level": 7}, r"7 is not one of the choices \(1, 2, 3\)"),
     ("set_defaults_script.py", {"render": False}, r"'render' is a flag: true or false"),
     ("set_defaults_script.py", {"algo": "ppo"}, r"set by set_defaults\(\) in the script"),
-    ("groups_mutex.py", {"schedule": "step"}, r"it can only be 'cosine'"),
+    # every flag of the dest is named (it said "it can only be 'cosine'", and --constant works too)
+    ("groups_mutex.py", {"schedule": "step"}, r"it can only be 'cosine' \(--cosine\) or 'constant' \(--constant\) \(fix"),
     ("boolean_optional.py", {"ema": "no"}, r"'ema' is a flag: true or false, got 'no'"),
 ])
 def test_values_a_flag_cannot_express_are_errors(script: str, config: dict[str, Any],

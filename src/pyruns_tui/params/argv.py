@@ -154,8 +154,12 @@ class _Builder:
         if action in ("store_true", "store_false", "store_const"):
             if same_value(value, {"store_true": True, "store_false": False}.get(action, spec.const)):
                 return [flag]
-            raise _Cannot(f"{key!r} is a flag ({action}): it can only be {spec.const!r}"
-                          if action == "store_const" else f"{key!r} is a flag: true or false")
+            if action != "store_const":
+                raise _Cannot(f"{key!r} is a flag: true or false")
+            # every flag storing a constant here is a way to set it (`--warm` / `--cold`, one dest)
+            consts = [f"{s.const!r} ({self.flag(s)})" for s in specs if s.action == "store_const" and s.flags]
+            shown = consts[0] if len(consts) == 1 else f"{', '.join(consts[:-1])} or {consts[-1]}"
+            raise _Cannot(f"{key!r} is a flag ({action}): it can only be {shown}")
         if action == "boolean_optional":
             if not isinstance(value, bool):
                 raise _Cannot(f"{key!r} is a flag: true or false, got {value!r}")
