@@ -210,6 +210,11 @@ def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.C
         (["frobnicate"], 2, ""),
         (["gen"], 2, "the following arguments are required"),
         (["-w", "nosuch", "ls"], 1, "no workspace 'nosuch'"),
+        # an unknown option was said to be a missing TASK, and the hint named the top-level help
+        (["run", "-x"], 2, "pyr-tui run: error: unrecognized option -x (see `pyr-tui run --help`"),
+        (["show", "--nope=1"], 2, "pyr-tui show: error: unrecognized option --nope=1"),
+        (["run", "t", "-x"], 2, "pyr-tui run: error: unrecognized arguments: -x (see `pyr-tui run --help`"),
+        (["run", "-j", "2"], 2, "the following arguments are required: TASK"),
     ],
 )
 def test_errors_are_one_line_with_exit_code(project: Path, args: list[str], code: int, needle: str) -> None:

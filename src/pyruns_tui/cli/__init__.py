@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import gc
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test of a negative number
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,17 +33,35 @@ class _Parser(argparse.ArgumentParser):
     any `-word` that is not exactly one of its options (attached values like `-fmd` are not
     options there)."""
 
+    command = ""  # the sub-command this top-level parser was built for (its help is the one to see)
+    given: list[str] = []  # what it was asked to parse
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        hint = f"see `{self.prog} --help`"
-        if "ignored explicit argument" in message or "unrecognized arguments: -" in message:
+        prog = f"{self.prog} {self.command}" if self.command and " " not in self.prog else self.prog
+        hint = f"see `{prog} --help`"
+        unknown = self._unknown_option() if message.startswith("the following arguments are required") else None
+        if unknown is not None:  # `run -x`: argparse names the TASK it then lacks, not the -x it did not know
+            message = f"unrecognized option {unknown}"
+        if unknown is not None or "ignored explicit argument" in message or "unrecognized arguments: -" in message:
             hint += "; a value that starts with - goes after --, as in `pyr-tui note TASK -- -text`"
-        sys.stderr.write(f"{self.prog}: error: {shortened(message)} ({hint})\n")
+        sys.stderr.write(f"{prog}: error: {shortened(message)} ({hint})\n")
         raise SystemExit(EXIT_USAGE)
+
+    def _unknown_option(self) -> str | None:
+        """The first `-word` given that is no option of this parser (nor a negative number)."""
+        for arg in self.given:
+            if arg == "--":
+                return None
+            if arg.startswith("-") and len(arg) > 1 and not _NEGATIVE.match(arg) \
+                    and arg.split("=", 1)[0] not in self._option_string_actions:
+                return arg
+        return None
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         return self.formatter_class(prog=self.prog, width=_help_width())  # type: ignore[call-arg]
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def, override]
+        self.given = list(sys.argv[1:] if args is None else args)
         if args is not None and any(action.dest == "query" for action in self._actions):
             args = _query_terms_last(self, list(args))
         return super().parse_known_args(args, namespace)
@@ -119,6 +139,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Without a command, opens the TUI: pyr-tui [SCRIPT.py [CONFIG.yaml]] [--shell]",
     )
     _add_globals(parser)
+    parser.command = only or ""
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only else commands.NAMES:
         commands.load(name).add_parser(sub)
