@@ -247,3 +247,12 @@ def test_rm_of_a_batch_names_every_active_task_and_renames_are_said(
     assert capsys.readouterr().out.splitlines() == [
         "moved 1 task(s) to the trash: slow_1-of-3",
         "in the trash under other names (it held theirs): slow_1-of-3 as slow_1-of-3_2"]
+
+
+def test_a_batch_whose_names_are_partly_taken_keeps_one_naming(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # with x_1-of-2 alone taken, a new batch x was named x_1-of-2_2 and x_2-of-2: two namings
+    gen(ws, capsys, "seed: 1 | 2\n", "-n", "x")
+    assert cli(ws, capsys, "rm", "x_2-of-2")[0] == 0
+    assert gen(ws, capsys, "seed: 3 | 4\n", "-n", "x") == ["x_1-of-2_2", "x_2-of-2_2"]
+    assert gen(ws, capsys, "seed: 5 | 6\n", "-n", "x") == ["x_1-of-2_3", "x_2-of-2_3"]
+    assert gen(ws, capsys, "seed: 7\n", "-n", "x") == ["x"]  # a single task is named x: free

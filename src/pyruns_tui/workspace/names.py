@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 from pyruns_tui.errors import WorkspaceError
 
@@ -55,15 +55,45 @@ def validate_name(name: str) -> str:
     return name
 
 
+def _suffixed(name: str, n: int) -> str:
+    """`name_N`, the base shortened to keep it within MAX_NAME_LENGTH (bytes have room already)."""
+    suffix = f"_{n}"
+    return name[: MAX_NAME_LENGTH - len(suffix)].rstrip() + suffix
+
+
 def unique_name(name: str, taken: Container[str]) -> str:
     """`name`, or `name_2`, `name_3`... — the first one not in `taken`. A suffixed name stays
     within MAX_NAME_LENGTH: the base is shortened to make room (bytes have room already)."""
     if name not in taken:
         return name
     n = 2
-    while True:
-        suffix = f"_{n}"
-        candidate = name[: MAX_NAME_LENGTH - len(suffix)].rstrip() + suffix
-        if candidate not in taken:
-            return candidate
+    while _suffixed(name, n) in taken:
         n += 1
+    return _suffixed(name, n)
+
+
+def unique_names(names: Sequence[str], taken: Container[str]) -> list[str]:
+    """`names` (a batch: `exp_1-of-4`...), or all of them with the same first suffix `_N` that
+    makes every one free (`exp_1-of-4_2`...), so a batch keeps one naming when some of its names
+    are taken; each name alone as `unique_name` when no common suffix is free soon."""
+    if len(set(names)) == len(names) and not any(name in taken for name in names):
+        return list(names)
+    for n in range(2, 1000):
+        candidates = [_suffixed(name, n) for name in names]
+        if len(set(candidates)) == len(candidates) and not any(name in taken for name in candidates):
+            return candidates
+    chosen: list[str] = []
+    for name in names:
+        picked = unique_name(name, _Either(taken, chosen))
+        chosen.append(picked)
+    return chosen
+
+
+class _Either:
+    """`x in` one container or the other."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.first or item in self.second

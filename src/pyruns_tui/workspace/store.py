@@ -29,7 +29,7 @@ from pyruns_tui.workspace.fsio import (
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout, script_in_project
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
-from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, validate_name
+from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, unique_names, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -502,9 +502,7 @@ class TaskStore:
                 try:
                     batch: list[tuple[str, list[tuple[str, bytes]]]] = []
                     configs: dict[str, dict[str, Any]] = {}
-                    for item in new:
-                        name = unique_name(item.name, taken)
-                        taken.add(name)
+                    for item, name in zip(new, unique_names([item.name for item in new], taken)):
                         task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
                                     gpu_mem_mb=item.gpu_mem_mb, extra=dict(where))
                         configs[name] = item.config
