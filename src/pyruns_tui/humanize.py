@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from pyruns_tui.workspace.progress_file import RunProgress
 
@@ -31,6 +30,8 @@ def format_time(iso: str | None, *, now: datetime | None = None) -> str:
     """`18:43` for today, `11-21 18:43` otherwise; empty for None or unreadable."""
     if not iso:
         return ""
+    from datetime import datetime  # (a command that formats no time need not import it)
+
     try:
         when = datetime.fromisoformat(iso)
     except ValueError:

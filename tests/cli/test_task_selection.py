@@ -151,7 +151,7 @@ def test_after_a_batch_waits_for_each_of_its_tasks(ws: Path, capsys: pytest.Capt
     assert store(ws).get(later).after == batch
     (ws / "spec.yaml").write_text("after: 'nope*'\nseed: 9\n")
     code, _, err = cli(ws, capsys, "gen", str(ws / "spec.yaml"))
-    assert code == 1 and "after nope*: no such task" in err, err
+    assert code == 1 and "after 'nope*': no task matches it in this workspace" in err, err
 
 
 def test_a_batch_says_which_workspace_when_there_are_several(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -92,7 +92,7 @@ def test_higher_priority_starts_first_and_fifo_within_a_priority(project: Projec
 def test_unknown_names_self_and_cycles_are_refused_with_one_line(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     a, b = project.add("a", "pass"), project.add("b", "pass")
     assert project.cli("run", b, "--after", "nope") == 1
-    assert capsys.readouterr().err == "pyr-tui: error: --after nope: no such task (see `pyr-tui ls`)\n"
+    assert capsys.readouterr().err == "pyr-tui: error: --after 'nope': no such task in this workspace (see `pyr-tui ls`)\n"
     assert project.cli("run", a, "--after", a) == 1
     assert "cannot wait for itself" in capsys.readouterr().err
     control.queue(project.store, [b], after=[a], start_runner=False)

@@ -39,7 +39,7 @@ def test_gen_after_makes_every_created_task_wait(project: Project, capsys: pytes
 
 
 @pytest.mark.parametrize(("after", "error"), [
-    ("nope", "pyr-tui: error: after nope: no such task (see `pyr-tui ls`)"),
+    ("nope", "pyr-tui: error: after 'nope': no such task in this workspace (see `pyr-tui ls`)"),
     ("[first, 3]", "pyr-tui: error: after: expected a task name or a list of task names, got ['first', 3]"),
 ])
 def test_gen_refuses_a_bad_after_with_one_line_and_writes_nothing(

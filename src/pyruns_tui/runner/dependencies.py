@@ -59,7 +59,10 @@ def check_after(names: Iterable[str], after: Sequence[str], graph: Mapping[str, 
     after = _expanded(after, graph)
     for dep in after:
         if dep not in graph:
-            raise RunnerError(f"{what} {dep}: no such task (see `pyr-tui ls`)")
+            from pyruns_tui.workspace.named import is_pattern
+
+            said = "no task matches it" if is_pattern(dep) else "no such task"
+            raise RunnerError(f"{what} {dep!r}: {said} in this workspace (see `pyr-tui ls`)")
         if dep in names:
             raise RunnerError(f"{what} {dep}: a task cannot wait for itself")
     edges = {name: list(deps) for name, deps in graph.items()}

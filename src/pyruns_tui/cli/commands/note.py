@@ -36,6 +36,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         text = text.rstrip("\n")
     from pyruns_tui.workspace import edits
 
-    edits.set_notes(ctx.store(), ctx.resolve_task(args.task), text, append=args.append)
-    print(f"notes of {args.task} saved")
+    name = ctx.resolve_task(args.task)
+    edits.set_notes(ctx.store(), name, text, append=args.append)
+    print(f"notes of {name} saved")
     return 0

@@ -32,5 +32,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         edits.pin_params(store, args.param, not args.off)
     edits.set_pinned(store, names, not args.off)
     state = "unpinned" if args.off else "pinned"
-    print(f"{state} " + ", ".join(dict.fromkeys([*args.tasks, *(f"param {k}" for k in args.param)])))  # (`pin a a`: once)
+    from pyruns_tui.humanize import listed
+
+    said = [listed(names)] if len(names) <= 5 else [f"{len(names)} tasks ({listed(names)})"]
+    print(f"{state} " + ", ".join([*said[:bool(names)], *dict.fromkeys(f"param {k}" for k in args.param)]))
     return 0
