@@ -14,7 +14,7 @@ NAME = "compare"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="compare two tasks", description=__doc__)
-    p.add_argument("a", metavar="A", help="first task name")
+    p.add_argument("a", metavar="A", help="first task name (or a batch or quoted glob naming one task)")
     p.add_argument("b", metavar="B", help="second task name (deltas are B - A)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

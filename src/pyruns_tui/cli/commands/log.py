@@ -32,7 +32,7 @@ ERROR_TAIL_BYTES = 1 << 20
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="print a task's log", description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("task", help="task name")
+    p.add_argument("task", metavar="TASK", help="task name (or a batch or quoted glob naming one task)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing while the run is going")
     p.add_argument("--run", type=int_at_least(1), metavar="N", help="which run (default: the last)")
     p.add_argument("--plain", action="store_true", help="the text a terminal would show, without escapes")

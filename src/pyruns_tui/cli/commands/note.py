@@ -14,7 +14,7 @@ STDIN_LIMIT = 1 << 20  # characters of `note TASK -` read at most: notes are at 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="set or append a task's notes", description=__doc__)
-    p.add_argument("task", help="task name")
+    p.add_argument("task", metavar="TASK", help="task name (or a batch or quoted glob naming one task)")
     p.add_argument("text", help="the note (use - to read standard input)")
     p.add_argument("-a", "--append", action="store_true", help="append a line instead of replacing")
 

@@ -13,7 +13,7 @@ NAME = "show"
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="show a task", description=__doc__)
-    p.add_argument("task", help="task name")
+    p.add_argument("task", metavar="TASK", help="task name (or a batch or quoted glob naming one task)")
     p.add_argument("--json", action="store_true", help="print task_info.json content")
 
 
