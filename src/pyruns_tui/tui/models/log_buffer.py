@@ -181,6 +181,10 @@ class LogBuffer:
         self.bytes_read += len(data)
         self.start_offset = start
         page = FrozenLines.parse(data, max_lines=self.scrollback)
+        excess = len(page) - (self.scrollback - self.line_count)
+        if excess > 0:  # a page never takes the view past `scrollback`: its oldest lines are left out
+            page.drop_front(excess)
+            self.start_offset = -1  # (so has_older is False and holds_start too: this is not the top)
         self.frozen.prepend(page)
         return len(page)
 

@@ -201,7 +201,9 @@ class LogPane(Vertical):
         if view.source is not None:
             follow = ("● follow", "green") if view.follow else ("‖ paused", "yellow")
             parts.append(HeaderPart(85, [Text(follow[0], style=follow[1]), Text(follow[0][0], style=follow[1])], gap=2))
-            parts.append(HeaderPart(30, [Text(f"{view.lines:,} lines", style="dim")], gap=2))
+            # only the tail is read (1 MB, then a page per `g`): a count of the lines held is not the log's size
+            held = "" if view.buffer is None or view.buffer.holds_start else "last "
+            parts.append(HeaderPart(30, [Text(f"{held}{view.lines:,} lines", style="dim")], gap=2))
             parts.extend(self._progress_parts(task))
             sideways = self._sideways_text()
             if sideways:

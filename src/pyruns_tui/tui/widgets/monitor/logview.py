@@ -121,6 +121,7 @@ class LogView(ScrollView, can_focus=True):
         self._generation = 0  # bumped by every open: a late background load of an older one is dropped
         self._reloading = False
         self._gone = False  # the file shown was deleted (and nothing replaced it yet)
+        self._limit_said = False  # `g` said the scrollback limit was reached (once per log shown)
 
     def open(self, path: Path | None, *, empty_text: str = "no log yet") -> None:
         """Show the log at `path` (None shows `empty_text`); reads only its tail.
@@ -208,6 +209,7 @@ class LogView(ScrollView, can_focus=True):
         self._schedule(FAST_POLL_S if flowing else 1.0 / self.idle_hz)
 
     def _reset_view(self) -> None:
+        self._limit_said = False
         self.match_line = None
         self.traceback = None
         self._lines.clear()
@@ -408,7 +410,8 @@ class LogView(ScrollView, can_focus=True):
             return
         if buffer.has_older:
             self.load_older()
-        elif not buffer.holds_start:  # the scrollback is full: this is not the top of the log
+        elif not buffer.holds_start and not self._limit_said:  # the scrollback is full: not the top of the log
+            self._limit_said = True  # once per log shown: the header keeps saying `last N lines`
             self.notify(f"showing the last {buffer.line_count:,} lines (log_scrollback: {self.scrollback}); "
                         f"the full log is at {buffer.path}", severity="warning", timeout=8, markup=False)
 
@@ -445,8 +448,18 @@ class LogView(ScrollView, can_focus=True):
             return 0, len(self._hits)
         return self._hits.index(self.match_line) + 1, len(self._hits)
 
+    def _nothing_to_search(self) -> bool:
+        """Say why there is nothing to search (no log file, or it is still being read); True if so."""
+        if self.buffer is not None:
+            return False
+        why = "the log is still being read, try again in a moment" if self.source is not None else self.empty_text
+        self.app.bell()
+        self.notify(f"no log to search: {why}", severity="warning", timeout=5, markup=False)
+        return True
+
     def action_search(self) -> None:
-        self.post_message(self.SearchRequested(self))
+        if not self._nothing_to_search():
+            self.post_message(self.SearchRequested(self))
 
     def action_next_match(self) -> None:
         self.find(forward=True)
@@ -487,7 +500,7 @@ class LogView(ScrollView, can_focus=True):
         shown); past the last (first) hit it wraps around to the first (last) with a note saying
         so, as vim does; returns the line, or None (a bell and a note)."""
         buffer = self.buffer
-        if buffer is None or not self.search:
+        if not self.search or self._nothing_to_search() or buffer is None:
             return None
         if self.match_line is None:
             start = self._rows.line_at(round(self.scroll_y))[0] if self.wrap else round(self.scroll_y)

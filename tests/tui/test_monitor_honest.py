@@ -1,0 +1,88 @@
+"""What the Monitor tells about what it shows (session 22 findings), the real app through Pilot at 80x24:
+paging back stops at `log_scrollback` and says so once, the header says `last N lines` for a tail,
+`/` on a missing log says why, the export dialog's error wraps and its format follows the typed
+extension, charts do not join row-placed points to stepped ones, a one-point metric is visible,
+and `space` marks-and-moves with focus given back after the charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
+from pyruns_tui.tui.widgets.monitor.logview import LogView
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import Shown
+from tests.tui.monitor_fixtures import add_run, add_task
+from tests.tui.test_logview import LogApp, lines_of, screen_rows
+from tests.waiting import wait_for
+
+SIZE = (80, 24)
+
+
+def monitor(app: PyrunsApp) -> MonitorScreen:
+    screen = app.screen
+    assert isinstance(screen, MonitorScreen)
+    return screen
+
+
+def header_text(pane: LogPane) -> str:
+    return str(pane.query_one(".logpane--header").render())
+
+
+async def test_g_pages_back_no_further_than_log_scrollback_and_says_so_once(tmp_path: Path,
+                                                                           notifications: list[Shown]) -> None:
+    log = tmp_path / "run1.log"
+    log.write_bytes(lines_of(3000))
+    # a 300-line tail and 800-line pages: the second page would take the view to 1,100 lines
+    app = LogApp(log, scrollback=1000, tail_bytes=3000, page_bytes=8000)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(LogView)
+        await wait_for(pilot, lambda: view.lines > 0)
+        for _ in range(5):
+            await pilot.press("g")
+            await pilot.pause()
+        assert view.lines == 1000 and view.buffer is not None and view.buffer.line_count == 1000
+        await pilot.press("g")
+        assert screen_rows(view)[0] == "line 2000"  # the last 1,000 lines of 3,000, held whole
+        assert [n.message for n in notifications] == [  # once, not a toast more per `g`
+            f"showing the last 1,000 lines (log_scrollback: 1000); the full log is at {log}"]
+
+
+async def test_the_header_says_last_n_lines_when_the_log_is_not_held_from_its_start(layout: Layout,
+                                                                                    store: TaskStore) -> None:
+    add_task(store, "big")
+    big = add_run(store, "big", Status.COMPLETED, lines_of(3000))
+    add_task(store, "small")
+    add_run(store, "small", Status.COMPLETED, lines_of(30), minute=5)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = monitor(app)
+        pane = screen.log_pane
+        screen.show_task("small")
+        await wait_for(pilot, lambda: pane.view.lines == 30)
+        assert "30 lines" in header_text(pane) and "last" not in header_text(pane)
+        screen.show_task("big")
+        pane.view.tail_bytes = 3000  # only the tail is read, as a 1 MB tail of a bigger log
+        pane.view.open(big)
+        await wait_for(pilot, lambda: 0 < pane.view.lines < 3000)
+        await wait_for(pilot, lambda: f"last {pane.view.lines:,} lines" in header_text(pane), what="last N lines")
+
+
+async def test_search_on_a_task_whose_log_is_missing_says_why(layout: Layout, store: TaskStore,
+                                                             notifications: list[Shown]) -> None:
+    add_task(store, "gone")
+    add_run(store, "gone", Status.COMPLETED, b"first\n").unlink()
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = monitor(app)
+        screen.show_task("gone")
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        [note] = notifications
+        assert note.message.startswith("no log to search: the log of run 1 of 'gone' is missing (")
+        assert app.focused is screen.log_pane.view  # no search box opened for nothing
