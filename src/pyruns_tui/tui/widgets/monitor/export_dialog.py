@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
 from pyruns_tui.errors import USER_ERRORS, error_line
+from pyruns_tui.metrics.report_format import format_for_path
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("md", "Markdown"))
 
@@ -37,6 +38,9 @@ class ExportDone:
 class ExportDialog(ModalScreen[ExportDone | None]):
     """A small modal: format radio buttons, output path, Export / Cancel.
 
+    The format and the file's extension never disagree: typing a path ending in `.csv`, `.json`
+    or `.md` picks that format (as `pyr-tui export -o out.json` does), and picking a format renames
+    a typed `out.csv` to `out.json` (another extension, `out.txt`, is kept).
     Enter writes through `write` (the screen's call of the engine; it returns the row count).
     A refusal (a folder, a folder that does not exist, no permission) is shown in the dialog,
     which stays open with the path as typed, to be corrected.
@@ -51,7 +55,7 @@ class ExportDialog(ModalScreen[ExportDone | None]):
     ExportDialog RadioSet { layout: horizontal; width: 100%; border: none; }
     ExportDialog Horizontal { height: auto; align-horizontal: right; }
     ExportDialog Button { margin-left: 1; }
-    ExportDialog #export-exists { color: $text-warning; height: auto; }
+    ExportDialog #export-exists { color: $text-warning; height: auto; width: 100%; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -97,8 +101,17 @@ class ExportDialog(ModalScreen[ExportDone | None]):
         old = self._default_path(self.format)
         self.format = (event.pressed.id or "format-csv").removeprefix("format-")
         box = self.query_one(Input)
+        typed = format_for_path(box.value.strip())
         if Path(box.value) == old:  # the user kept the suggested name: follow the format
             box.value = str(self._default_path(self.format))
+        elif typed is not None and typed != self.format:  # out.csv, JSON picked: out.json, never JSON in a .csv
+            box.value = str(Path(box.value.strip()).with_suffix(f".{self.format}"))
+
+    @on(Input.Changed, "#export-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        typed = format_for_path(event.value.strip())
+        if typed is not None and typed != self.format:  # a typed extension picks the format
+            self.query_one(f"#format-{typed}", RadioButton).value = True
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -121,7 +134,7 @@ class ExportDialog(ModalScreen[ExportDone | None]):
             self._overwrite = path
             note.update(f"{path.name} exists: Enter again overwrites it")
             return
-        request = ExportRequest(self.format, path)
+        request = ExportRequest(format_for_path(str(path)) or self.format, path)
         try:
             rows = self.write(request)
         except USER_ERRORS as error:  # say why here and keep what was typed, to be corrected
