@@ -421,7 +421,7 @@ def test_render_chart_draws_lines_axes_legend_and_markers() -> None:
     assert all(any("\u2800" < ch <= "\u28ff" for ch in row) for row in plot)  # both diagonals cross every row
     assert lines[-1].plain.split() == ["0", "10"]
     assert render_chart(series, 30, 8, x_label="step")[-1].plain.split() == ["0", "step", "10"]
-    assert render_chart(series, 14, 8, x_label="step (row where none)")[-1].plain.split() == ["0", "10"]  # no room
+    assert render_chart(series, 14, 8, x_label="step (10 without a step not drawn)")[-1].plain.split() == ["0", "10"]  # no room
     empty = render_chart([Series("a", [(0, math.nan)])], 30, 6, title="acc")
     assert "no data yet" in empty[1].plain
 

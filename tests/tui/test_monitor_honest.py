@@ -12,6 +12,7 @@ from textual.geometry import Region
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.widgets.monitor.braille import BrailleChart, Series, render_chart
 from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.tui.widgets.monitor.logview import LogView
@@ -19,7 +20,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore
 from tests.conftest import Shown
-from tests.tui.monitor_fixtures import add_run, add_task
+from tests.tui.monitor_fixtures import add_run, add_task, write_metrics
 from tests.tui.test_logview import LogApp, lines_of, screen_rows
 from tests.waiting import wait_for
 
@@ -134,3 +135,27 @@ async def test_export_dialog_format_follows_the_typed_extension_and_the_other_wa
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
         assert (tmp_path / "out.csv").read_text().startswith("name,")
+
+
+async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones_and_says_so(
+        layout: Layout, store: TaskStore) -> None:
+    add_task(store, "mixed")
+    add_run(store, "mixed", Status.COMPLETED, b"done\n")
+    write_metrics(layout, "mixed", [{"step": i * 100, "loss": 1.0 / (i + 1)} for i in range(10)]
+                  + [{"loss": 0.1 - i * 0.005} for i in range(3)])
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        charts = monitor(app).charts
+        await wait_for(pilot, lambda: charts.query(BrailleChart) and charts.query_one(BrailleChart).series)
+        chart = charts.query_one(BrailleChart)
+        [series] = chart.series
+        assert [x for x, _ in series.points] == [i * 100.0 for i in range(10)]  # no row 10..12 joined to step 900
+        assert chart.x_label == "step (3 without a step not drawn)"
+        assert "3 without a step not drawn" in str(chart.render())
+
+
+def test_a_metric_logged_once_is_a_whole_cell_not_one_dot() -> None:
+    lines = render_chart([Series("val", [(30.0, 0.3)])], 30, 8, title="val_loss")
+    assert sum(line.plain.count("⣿") for line in lines[1:-1]) == 1

@@ -65,6 +65,7 @@ class _Track:
     stages: list[str | None] = field(default_factory=list)
     count: int = 0
     rowed: int = 0  # points without a logged step (placed at their row index)
+    rowed_runs: list[list[int]] = field(default_factory=list)  # their positions in the series: [start, end) runs
     last: float = math.nan
     last_step: int = 0
     min: float = math.nan
@@ -73,16 +74,24 @@ class _Track:
     argmax_step: int | None = None
 
     def extend(
-        self, steps: list[int], values: list[float], stages: list[str | None], keep: bool, rowed: int = 0
+        self, steps: list[int], values: list[float], stages: list[str | None], keep: bool,
+        rowed: list[int] | None = None,
     ) -> None:
-        """Add a batch of points (`rowed` of them without a logged step); builtin min/max over
-        the batch keep big reads fast."""
+        """Add a batch of points (`rowed`: the positions in the batch of those without a logged
+        step); builtin min/max over the batch keep big reads fast."""
         if keep:
+            runs = self.rowed_runs
+            for i in rowed or ():  # runs, not positions: a series logged without steps is one run
+                at = self.count + i
+                if runs and runs[-1][1] == at:
+                    runs[-1][1] = at + 1
+                else:
+                    runs.append([at, at + 1])
             self.steps += steps
             self.values += values
             self.stages += stages
         self.count += len(values)
-        self.rowed += rowed
+        self.rowed += len(rowed) if rowed else 0
         self.last = values[-1]
         self.last_step = steps[-1]
         total = sum(values)
@@ -199,7 +208,7 @@ class MetricsReader:
         return self._add_rows(rows)
 
     def _add_rows(self, rows: list[Any]) -> int:
-        batch: dict[str, tuple[list[int], list[float], list[str | None], list[int]]] = {}  # (.., [rowed])
+        batch: dict[str, tuple[list[int], list[float], list[str | None], list[int]]] = {}  # (.., rowed at)
         stages = self._stages
         first_index = index = self.rows
         window = self.window
@@ -250,18 +259,18 @@ class MetricsReader:
                     continue
                 points = batch.get(name)
                 if points is None:
-                    points = batch[name] = ([], [], [], [0])
+                    points = batch[name] = ([], [], [], [])
+                if not stepped:  # (noting these costs nothing for rows with steps, the usual ones)
+                    points[3].append(len(points[1]))
                 points[0].append(step)
                 points[1].append(value)
                 points[2].append(stage)
-                if not stepped:  # (counting these costs nothing for rows with steps, the usual ones)
-                    points[3][0] += 1
         self.rows = index
         for name, (steps, values, point_stages, rowed) in batch.items():
             track = self._tracks.get(name)
             if track is None:
                 track = self._tracks[name] = _Track()
-            track.extend(steps, values, point_stages, self.keep_series, rowed[0])
+            track.extend(steps, values, point_stages, self.keep_series, rowed)
         return index - first_index
 
     def series(self, name: str, stage: str | None = None) -> list[Point]:
@@ -276,6 +285,12 @@ class MetricsReader:
         if stage is not None:
             points = [point for point in points if point[2] == stage]
         return points
+
+    def rowed_runs(self, name: str) -> list[tuple[int, int]]:
+        """Where in `series(name)` the points without a logged step are (placed at their row):
+        `[start, end)` position runs in order; empty when the reader keeps no series."""
+        track = self._tracks.get(name)
+        return [] if track is None else [(start, end) for start, end in track.rowed_runs]
 
     def stepped(self, name: str) -> tuple[int, int]:
         """(points of metric `name` with a logged step, all its points): a series is drawn against

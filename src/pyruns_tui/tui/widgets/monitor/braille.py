@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from rich.text import Text
 from textual.widget import Widget
@@ -53,6 +54,13 @@ class _Canvas:
         if 0 <= x < self.cols * 2 and 0 <= y < self.rows * 4:
             cell = (y >> 2) * self.cols + (x >> 1)
             self.bits[cell] |= _DOT_BITS[x & 1][y & 3]
+            self.colors[cell] = color
+
+    def cell(self, x: int, y: int, color: int) -> None:
+        """Fill the whole cell holding dot (x, y): a marker that one dot would be too small for."""
+        if 0 <= x < self.cols * 2 and 0 <= y < self.rows * 4:
+            cell = (y >> 2) * self.cols + (x >> 1)
+            self.bits[cell] = 0xFF
             self.colors[cell] = color
 
     def line(self, x0: int, y0: int, x1: int, y1: int, color: int) -> None:
@@ -111,7 +119,8 @@ def data_bounds(series: Sequence[Series]) -> tuple[float, float, float, float] |
 
 def _draw_series(canvas: _Canvas, points: Sequence[tuple[float, float]], color: int,
                  bounds: tuple[float, float, float, float]) -> None:
-    """Plot one series: per dot column its min..max, joined to the neighbouring columns."""
+    """Plot one series: per dot column its min..max, joined to the neighbouring columns; a
+    series of one point is a whole cell (`⣿`), not a dot nobody sees."""
     xmin, xmax, ymin, ymax = bounds
     width_dots, height_dots = canvas.cols * 2 - 1, canvas.rows * 4 - 1
     sx = width_dots / (xmax - xmin)
@@ -119,6 +128,11 @@ def _draw_series(canvas: _Canvas, points: Sequence[tuple[float, float]], color: 
     prev: tuple[int, int] | None = None
     column = -1
     low = high = 0
+    finite = list(islice(((x, y) for x, y in points if math.isfinite(x) and math.isfinite(y)), 2))
+    if len(finite) == 1:
+        x, y = finite[0]
+        canvas.cell(round((x - xmin) * sx), height_dots - round((y - ymin) * sy), color)
+        return
     for x, y in points:
         if not (math.isfinite(x) and math.isfinite(y)):
             prev = None

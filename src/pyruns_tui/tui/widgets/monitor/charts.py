@@ -1,7 +1,10 @@
 """MetricCharts: every tracked metric of the chosen tasks, one braille chart per metric.
 
 Each metric is plotted against its step (`pr.log(..., step=)`, or the step an output line named),
-else against its row in metrics.jsonl; the x axis says which (`x_label`); stage boundaries
+else against its row in metrics.jsonl; the x axis says which (`x_label`); a metric with points of
+both kinds is drawn with those of the kind most of its points are, the x axis saying how many
+of the others were left out (a row is no step: joined up they would draw lines back and forth
+across the chart); stage boundaries
 (where the logged `stage` changes) are marked; with several tasks chosen their lines overlay,
 labelled with the task name and the parameters that differ between them.
 """
@@ -52,11 +55,41 @@ def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
     }
 
 
+def keeps_steps(stepped: int, points: int) -> bool:
+    """Whether a chart of `points` (`stepped` of them with a logged step) draws the stepped ones
+    (most of them have a step, or as many as not), else those placed at their row."""
+    return stepped * 2 >= points
+
+
 def x_label(stepped: int, points: int) -> str:
-    """What a chart's x is, from how many of its `points` carry a logged step (`stepped`)."""
+    """What a chart's x is, from how many of its `points` carry a logged step (`stepped`), and
+    how many of the other kind were left out (`keeps_steps`)."""
     if stepped == points:
         return "step"
-    return "row" if stepped == 0 else "step (row where none)"
+    if stepped == 0:
+        return "row"
+    if keeps_steps(stepped, points):
+        return f"step ({points - stepped:,} without a step not drawn)"
+    return f"row ({stepped:,} with a step not drawn)"
+
+
+def drawn_points(points: Sequence[tuple[int, float, str | None]], rowed: Sequence[tuple[int, int]],
+                 steps: bool) -> list[tuple[int, float, str | None]]:
+    """The `points` of one kind: those with a step (`steps`), else those placed at their row;
+    `rowed` gives where the latter are (`MetricsReader.rowed_runs`)."""
+    if not rowed:
+        return list(points) if steps else []
+    kept: list[tuple[int, float, str | None]] = []
+    at = 0
+    for start, end in rowed:
+        if steps:
+            kept += points[at:start]
+        else:
+            kept += points[start:end]
+        at = end
+    if steps:
+        kept += points[at:]
+    return kept
 
 
 def stage_markers(points: Sequence[tuple[int, float, str | None]]) -> list[Marker]:
@@ -144,13 +177,17 @@ class MetricCharts(VerticalScroll):
             series: list[Series] = []
             markers: list[Marker] = []
             stepped = total = 0
+            for source in self.sources:
+                with_step, count = self._readers[source].stepped(name)
+                stepped, total = stepped + with_step, total + count
+            steps = keeps_steps(stepped, total)  # one kind of x for every line of the chart
             for index, source in enumerate(self.sources):
                 reader = self._readers[source]
                 points = reader.series(name)
+                if 0 < stepped < total:
+                    points = drawn_points(points, reader.rowed_runs(name), steps)
                 if not points:
                     continue
-                with_step, count = reader.stepped(name)
-                stepped, total = stepped + with_step, total + count
                 series.append(Series(source.label, [(float(s), v) for s, v, _ in points], PALETTE[index % len(PALETTE)]))
                 if not markers:
                     markers = stage_markers(points)
