@@ -223,7 +223,7 @@ async def test_charts_overlay_marked_tasks_with_differing_params_and_stages(layo
         await settle(app, pilot)
         screen = monitor(app)
         screen.task_list.focus()
-        await pilot.press("space", "j", "space", "c")
+        await pilot.press("space", "space", "k", "c")  # space marks and moves down
         charts = screen.charts
         await wait_for(pilot, lambda: len(charts.query(BrailleChart)) == 1 and charts.query_one(BrailleChart).series)
         chart = charts.query_one(BrailleChart)
@@ -343,7 +343,7 @@ async def test_export_writes_the_chosen_tasks(layout: Layout, three_tasks: TaskS
         await settle(app, pilot)
         screen = monitor(app)
         screen.task_list.focus()
-        await pilot.press("space", "j", "space")  # live and broken
+        await pilot.press("space", "space", "k")  # live and broken
         await pilot.press("x")
         assert isinstance(app.screen, ExportDialog)
         app.screen.query_one("#format-json").value = True

@@ -16,6 +16,7 @@ from pyruns_tui.tui.widgets.monitor.braille import BrailleChart, Series, render_
 from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.tui.widgets.monitor.logview import LogView
+from pyruns_tui.tui.widgets.monitor.task_list import TaskList
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore
@@ -159,3 +160,24 @@ async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones
 def test_a_metric_logged_once_is_a_whole_cell_not_one_dot() -> None:
     lines = render_chart([Series("val", [(30.0, 0.3)])], 30, 8, title="val_loss")
     assert sum(line.plain.count("⣿") for line in lines[1:-1]) == 1
+
+
+async def test_space_marks_and_moves_down_and_escape_from_charts_gives_focus_back(layout: Layout,
+                                                                                 store: TaskStore) -> None:
+    for minute, name in enumerate(("c", "b", "a")):
+        add_task(store, name)
+        add_run(store, name, Status.COMPLETED, f"{name}\n".encode(), minute=minute)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = monitor(app)
+        task_list = screen.query_one(TaskList)
+        task_list.focus()
+        assert task_list.names == ["a", "b", "c"]
+        await pilot.press("c", "escape")
+        assert screen.view_name == "log" and app.focused is task_list
+        await pilot.press("space", "space")  # as the Manager's space: mark, then the next one
+        assert task_list.marked == {"a", "b"} and task_list.current == "c"
+        screen.log_pane.view.focus()
+        await pilot.press("c", "escape")
+        assert app.focused is screen.log_pane.view

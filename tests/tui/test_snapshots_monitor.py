@@ -55,7 +55,7 @@ def test_monitor_charts_overlay(snap_compare, app: PyrunsApp, size: tuple[int, i
         screen = pilot.app.screen
         assert isinstance(screen, MonitorScreen)
         screen.task_list.focus()
-        await pilot.press("space", "j", "space", "c")
+        await pilot.press("space", "space", "k", "c")  # space marks and moves down
         charts = screen.charts
         while not charts.query("BrailleChart") or not all(len(c.series) == 2 for c in charts.query("BrailleChart")):
             await pilot.pause(0.02)
@@ -73,7 +73,7 @@ def test_monitor_split_view(snap_compare, app: PyrunsApp, size: tuple[int, int])
         screen = pilot.app.screen
         assert isinstance(screen, MonitorScreen)
         screen.task_list.focus()
-        await pilot.press("space", "j", "space", "j", "space", "v")
+        await pilot.press("space", "space", "space", "v")  # space marks and moves down (not past the last)
         while not all(p.view.lines for p in screen.grid.panes[:3]):
             await pilot.pause(0.02)
         screen.set_focus(None)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import USER_ERRORS, error_line
@@ -75,6 +76,7 @@ class MonitorScreen(PyrunsScreen):
         super().__init__()
         self._pending: Timer | None = None
         self._requested: tuple[str, int | None] | None = None
+        self._focus_in_log: Widget | None = None  # what had focus when the log view was left
 
     def compose_body(self) -> ComposeResult:
         settings = self.pyruns.state.settings
@@ -273,11 +275,17 @@ class MonitorScreen(PyrunsScreen):
         switcher = self.query_one(ContentSwitcher)
         if switcher.current == view:
             return
+        if switcher.current == "log":
+            self._focus_in_log = self.focused  # given back on the way back (c, Esc: space marks again)
         switcher.current = view
         self.charts.set_active(view == "charts")
         self._refresh_dependents()
         if view == "log":
-            self.log_pane.view.focus()
+            before, self._focus_in_log = self._focus_in_log, None
+            if before is not None and before.is_attached and before.display and self.focused is not before:
+                before.focus()  # the task list, or the log: whichever had focus before the other view
+            elif not isinstance(self.focused, TaskList):
+                self.log_pane.view.focus()
         elif view == "grid" and self.grid.shown:
             self.grid.panes[0].view.focus()
 

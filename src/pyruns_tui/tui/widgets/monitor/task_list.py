@@ -53,7 +53,8 @@ class TaskList(OptionList):
     """The tasks of the workspace in Monitor order; the highlighted one is shown.
 
     Attributes: `names` (listed task names in order), `marked` (names marked with space).
-    Bindings: j/k (and arrows) move, space marks/unmarks, a marks all running, u unmarks all.
+    Bindings: j/k (and arrows) move, space marks/unmarks and moves down (as the Manager's space
+    selects), a marks all running, u unmarks all.
     Messages: `TaskList.Marked` when the set of marked tasks changes.
     """
 
@@ -64,7 +65,7 @@ class TaskList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("space", "toggle_mark", "Mark"),
+        Binding("space", "toggle_mark", "Mark"),  # and move down: space space marks two tasks
         Binding("a", "mark_running", "Mark running", show=False),
         Binding("u", "unmark_all", "Unmark all", show=False),
     ]
@@ -137,6 +138,7 @@ class TaskList(OptionList):
         if name is not None:
             self.marked.symmetric_difference_update({name})
             self._remark()
+            self.action_cursor_down()
 
     def action_mark_running(self) -> None:
         self.marked |= {n for n, t in self._tasks.items() if t.status is Status.RUNNING}
