@@ -47,7 +47,7 @@ class Column:
     @property
     def dynamic_width(self) -> bool:
         """True when the column is as wide as its widest value (else as its label)."""
-        return self.key in ("name", "gpus", "error", *_RUN_TEXT) or self.is_param
+        return self.key in ("name", "gpus", "error", *_RUN_TEXT) or self.is_param or self.is_metric
 
     @property
     def ticks(self) -> bool:
@@ -108,12 +108,30 @@ def metric_value(view: TaskView, name: str) -> float | None:
     return run_number(view.task, name) if name in RUN_FIELDS else view.metrics.get(name)
 
 
-def format_metric(value: float | None) -> str:
+def format_metric(value: float | None, width: int | None = None) -> str:
+    """A metric's value to 4 significant digits (`0.03333`); within `width` cells, to fewer
+    (`0.0333`, `0.033`) rather than cut: a cut number (`0.033…`) reads as another number."""
     if value is None:
         return ""
     if math.isnan(value):
         return "nan"
-    return f"{value:.4g}"
+    text = f"{value:.4g}"
+    digits = 3
+    while width is not None and len(text) > width and digits:
+        text, digits = f"{value:.{digits}g}", digits - 1
+    return text
+
+
+def fit_metric(text: str, width: int) -> str:
+    """A metric cell's text within `width` cells by fewer significant digits (`format_metric`);
+    text that is no number, or still too wide, is left for the table to cut."""
+    if len(text) <= width:
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return format_metric(value, width)
 
 
 def running_duration(seconds: float) -> str:
@@ -247,6 +265,8 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
             longest = max((len(run_text(v, column.key)) for v in views), default=0)
         elif column.key == "error":
             longest = max((len(v.task.error or "") for v in views), default=0)
+        elif column.is_metric:
+            longest = max((len(cell(column, v)[0]) for v in views), default=0)
         else:
             key = column.key[len(PARAM) :]
             values = [v.params[key] for v in views if key in v.params]

@@ -306,9 +306,12 @@ class TaskBrowser(Vertical):
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
         table = self.table
-        if entries is None and all(column.key in self._ready_widths for column in self.columns if column.dynamic_width):
-            missing = [column for column in self.columns if column.key not in self._ready_widths]  # as wide as their label
-            ready = {**self._ready_widths, **dict(zip((column.key for column in missing), column_widths(missing, ())))}
+        if entries is None and all(column.key in self._ready_widths for column in self.columns
+                                   if column.dynamic_width and not column.is_metric):
+            # the rest as wide as their label, but the metrics (not measured by the load): their values
+            missing = [column for column in self.columns if column.key not in self._ready_widths]
+            views = [e.view for e in self.index.entries.values()] if any(c.is_metric for c in missing) else []
+            ready = {**self._ready_widths, **dict(zip((column.key for column in missing), column_widths(missing, views)))}
             widths = [ready[column.key] for column in self.columns]
         elif entries is None or table.columns != self.columns:
             widths = column_widths(self.columns, (e.view for e in self.index.entries.values()))

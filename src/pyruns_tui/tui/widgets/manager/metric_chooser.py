@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label
 from textual.widgets.selection_list import Selection
 
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
+from pyruns_tui.tui.widgets.toggles import SelectionList
 
 
 class MetricChooser(ModalScreen["list[str] | None"]):
@@ -38,7 +39,7 @@ class MetricChooser(ModalScreen["list[str] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Metric columns — space ticks, Enter applies, Esc cancels", classes="dialog-title")
-            yield SelectionList[str](*(Selection(name, name, name in self.shown) for name in self.names))
+            yield SelectionList(*(Selection(name, name, name in self.shown) for name in self.names))
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

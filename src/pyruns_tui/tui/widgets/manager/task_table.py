@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pyruns_tui.tui.models.columns import Column, cell, cells
+from pyruns_tui.tui.models.columns import Column, cell, cells, fit_metric
 from pyruns_tui.tui.models.task_index import TaskEntry
 from pyruns_tui.workspace.model import Status
 
@@ -373,6 +373,8 @@ class TaskTable(ScrollView, can_focus=True):
         if strip is None:
             segments = []
             for (text, style), column, width in zip(cells(self.columns, entry.view, now), self.columns, self.widths):
+                if column.is_metric:
+                    text = fit_metric(text, width)  # fewer digits, never a cut number
                 segments.append(Segment(fit(text, width, column.align_right), Style.parse(style) if style else None))
                 segments.append(Segment(" "))
             strip = Strip(segments[:-1])

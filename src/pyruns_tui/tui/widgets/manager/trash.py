@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label
 from textual.widgets.selection_list import Selection
 
 from pyruns_tui.humanize import format_time, plural
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
+from pyruns_tui.tui.widgets.toggles import SelectionList
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Task
 
@@ -56,7 +57,7 @@ class TrashView(ModalScreen[list[str]]):
         with Vertical():
             yield Label(f"Trash: {plural(len(self.tasks), 'task')} — space selects, a all, r restores, t closes",
                         classes="dialog-title")
-            yield SelectionList[str](*(Selection(trash_label(task), task.name) for task in self.tasks))
+            yield SelectionList(*(Selection(trash_label(task), task.name) for task in self.tasks))
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()

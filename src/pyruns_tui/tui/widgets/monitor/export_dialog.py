@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, RadioSet
 
 from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.metrics.report_format import format_for_path
+from pyruns_tui.tui.widgets.toggles import RadioButton
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("md", "Markdown"))
 
