@@ -11,6 +11,10 @@ Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux]  (prin
   time spent in `update_preview` itself (count + first 20 rows), after the 50 ms debounce.
 - preview, exclusive groups: the same grid on tests/params/scripts/exclusive_groups.py (with
   `train` on), whose preview also asks Create's exclusive-group check of all 10,000 configs.
+- preview, skip existing: the same grid on the demo script with *skip configs that already exist*
+  on, in a workspace of 1,000 tasks (500 of them among the grid's configs): the preview counts
+  the configs Create would make (the existing configs are read once, then on each change of the
+  workspace's tasks).
 Wall times depend on how busy the machine is (the load average is printed).
 """
 
@@ -96,12 +100,14 @@ def bench_open_tmux(repeat: int) -> list[float]:
     return times
 
 
-async def _preview_latency(repeat: int, script: Path = DEMO) -> tuple[list[float], list[float]]:
+async def _preview_latency(repeat: int, script: Path = DEMO, skip: bool = False) -> tuple[list[float], list[float]]:
     from pyruns_tui.tui.screens.generator import GeneratorScreen
     from pyruns_tui.tui.widgets.generator.fields import FieldRow
     from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
 
     project = make_project(script)
+    if skip:
+        existing_tasks(project / "_pyruns_", script.stem, 1000)
     changed_at: list[float] = []
     shown_at: list[float] = []
     compute: list[float] = []
@@ -127,7 +133,7 @@ async def _preview_latency(repeat: int, script: Path = DEMO) -> tuple[list[float
     PreviewPanel.show = timed_show  # type: ignore[method-assign]
     GeneratorScreen.update_preview = timed_update  # type: ignore[method-assign]
     try:
-        latencies = await _time_previews(project, repeat, changed_at, shown_at, compute, script)
+        latencies = await _time_previews(project, repeat, changed_at, shown_at, compute, script, skip)
     finally:
         FieldRow.on_input_changed = on_changed  # type: ignore[method-assign]
         PreviewPanel.show = show  # type: ignore[method-assign]
@@ -137,7 +143,7 @@ async def _preview_latency(repeat: int, script: Path = DEMO) -> tuple[list[float
 
 
 async def _time_previews(project: Path, repeat: int, changed_at: list[float], shown_at: list[float],
-                         compute: list[float], script: Path) -> list[float]:
+                         compute: list[float], script: Path, skip: bool = False) -> list[float]:
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.screens.generator import GeneratorScreen
     from pyruns_tui.workspace.layout import Layout
@@ -152,6 +158,8 @@ async def _time_previews(project: Path, repeat: int, changed_at: list[float], sh
         screen.form.row("lr").set_text("0.001:0.101:0.001")
         if script == EXCLUSIVE:
             screen.form.row("train").set_value(True)  # its required group: one of --train, --evaluate
+        if skip:
+            screen.action_toggle_skip()
         seed = screen.form.row("seed")
         seed.focus()
         while not seed.editing:
@@ -161,11 +169,28 @@ async def _time_previews(project: Path, repeat: int, changed_at: list[float], sh
             changed_at.clear()
             shown_at.clear()
             seed.editor.value = "0:100" if i % 2 == 0 else "100:200"  # type: ignore[attr-defined]
-            while not shown_at or screen.preview.data is None or screen.preview.data.count != 10_000 \
+            want = 10_000 - (500 if skip and i % 2 == 0 else 0)
+            while not shown_at or screen.preview.data is None or screen.preview.data.count != want \
                     or shown_at[-1] < changed_at[0]:
                 await asyncio.sleep(0.001)
             latencies.append(shown_at[-1] - changed_at[0])
     return latencies
+
+
+def existing_tasks(root: Path, name: str, count: int) -> None:
+    """`count` tasks of the demo's defaults: half of them with the lr and seed of the grid's
+    first configs (lr 0.001.., seed 0..99), half outside it (seed 1000..)."""
+    from pyruns_tui.params.spec_text import parse_spec
+    from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.store import NewTask, TaskStore
+
+    layout = Layout(root=root, name=name)
+    defaults = parse_spec(layout.config_default.read_text())
+    lrs = [round(0.001 + 0.001 * i, 3) for i in range(100)]
+    configs = [{**defaults, "lr": lrs[i // 100], "seed": i % 100} for i in range(count // 2)]
+    configs += [{**defaults, "lr": 0.5, "seed": 1000 + i} for i in range(count - count // 2)]
+    TaskStore(layout).create_tasks([NewTask(f"old_{i}", c) for i, c in enumerate(configs)], task_kind="argparse",
+                                   script=None)
 
 
 def main() -> int:
@@ -182,8 +207,9 @@ def main() -> int:
         times = bench_open_tmux(args.repeat)
         print(f"open, tmux (cold, bootstraps the workspace): median {statistics.median(times):.3f}s, "
               f"min {min(times):.3f}s, max {max(times):.3f}s")
-    for label, script in (("", DEMO), (", exclusive groups", EXCLUSIVE)):
-        latencies, compute = asyncio.run(_preview_latency(max(args.repeat, 5), script))
+    for label, script, skip in (("", DEMO, False), (", exclusive groups", EXCLUSIVE, False),
+                                (", skip existing (1,000 tasks)", DEMO, True)):
+        latencies, compute = asyncio.run(_preview_latency(max(args.repeat, 5), script, skip))
         print(f"preview, 10,000-task grid{label}: Input.Changed -> preview shown median "
               f"{statistics.median(latencies) * 1000:.1f} ms (max {max(latencies) * 1000:.1f} ms; includes the "
               f"50 ms debounce); update_preview median {statistics.median(compute) * 1000:.1f} ms")

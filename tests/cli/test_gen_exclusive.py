@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.workspace.batch import exclusive_check, exclusive_conflict
+from pyruns_tui.workspace.batch import exclusive_check, exclusive_conflict, exclusive_conflicts
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
@@ -94,3 +94,30 @@ def _spec(directory: Path, text: str) -> Path:
     path = directory / "spec.yaml"
     path.write_text(text)
     return path
+
+
+TWO_GROUPS = SCRIPT.replace("print(", """mode = p.add_mutually_exclusive_group(required=True)
+mode.add_argument("--train", action="store_true")
+mode.add_argument("--evaluate", action="store_true")
+print(""")
+NONE = ("none of train, evaluate is set, and train.py requires one of --train or --evaluate "
+        "(a required mutually exclusive group); set one")
+
+
+def test_gen_names_the_problem_of_every_exclusive_group_in_one_line(tmp_path: Path) -> None:
+    # it named the first group's problem only: fixing it, the user met the next
+    (tmp_path / "train.py").write_text(TWO_GROUPS)
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    result = pyr(tmp_path, "gen", "-", "-n", "g", stdin="fp16: true\nbf16: true\n")
+    assert result.code == 1 and result.err == f"pyr-tui: error: {CONFLICT}; also {NONE}\n"
+    result = pyr(tmp_path, "gen", "-", "-n", "g", stdin="lr: 0.1 | 0.2\nfp16: false | true\nbf16: true\n")
+    assert result.code == 1
+    assert result.err == (f"pyr-tui: error: task 2 of 4 (g_2-of-4): {CONFLICT} (conflicting: 2 of 4 tasks); "
+                          f"also task 1 of 4 (g_1-of-4): {NONE} (conflicting: 4 of 4 tasks)\n")
+    check = exclusive_check(Layout(root=tmp_path / "_pyruns_", name="train"))
+    assert check is not None
+    configs = [{"fp16": True, "bf16": True, "train": True}, {"fp16": False, "bf16": True}]
+    assert exclusive_conflicts(check, configs) == (f"task 1 of 2: {CONFLICT} (conflicting: 1 of 2 tasks)",
+                                                   f"task 2 of 2: {NONE} (conflicting: 1 of 2 tasks)")
+    assert exclusive_conflicts(check, configs[1:]) == (NONE,)
+    assert not list(tmp_path.glob("_pyruns_/train/tasks/g*"))

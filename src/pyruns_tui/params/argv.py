@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -292,7 +292,7 @@ class ExclusiveCheck:
     def __init__(self, sp: ScriptParams, script: str = "the script") -> None:
         self.script = script
         self.groups: dict[int, list[ParamSpec]] = {}
-        self._answers: dict[tuple[Any, ...], str | None] = {}  # by the members' values (see problem)
+        self._answers: dict[tuple[Any, ...], tuple[tuple[int, str], ...]] = {}  # by the members' values (see problems)
         if sp.kind != "pyruns_load":
             for spec in sp.params:
                 if spec.exclusive is not None:
@@ -305,8 +305,14 @@ class ExclusiveCheck:
         self.defaults = sp.defaults()
 
     def problem(self, config: Mapping[str, Any]) -> str | None:
-        """Why argparse would refuse the command line `build_argv` makes of `config`, as one line;
-        None when it would not. argparse refuses two members of a group on one command line ("not
+        """The first of `problems` (the launch's one line), None when there is none."""
+        found = self.problems(config)
+        return found[0][1] if found else None
+
+    def problems(self, config: Mapping[str, Any]) -> tuple[tuple[int, str], ...]:
+        """Why argparse would refuse the command line `build_argv` makes of `config`: one line per
+        group it refuses, as (the group's number, the line), in the script's group order; empty
+        when it would not. argparse refuses two members of a group on one command line ("not
         allowed with argument") and, for a `required=True` group, a command line with none ("one
         of the arguments ... is required"). A member is set when `build_argv` passes its flag:
         `fp16: true` for a store_true `--fp16`, `tf32: false` for a store_false `--no-tf32`, a value
@@ -316,20 +322,20 @@ class ExclusiveCheck:
         The answer depends only on the members' values, so it is remembered by them (with their
         types: `1` is not `true`): a 10,000-task grid asks once per distinct combination."""
         if not self.groups:
-            return None
+            return ()
         seen = self._answers
         try:
             values = tuple((type(v), v) for v in (config.get(key, _UNSET) for key, _ in self.members))
             return seen[values]
         except TypeError:  # a list or mapping among them: not remembered
-            return self._problem(config)
+            return self._problems(config)
         except KeyError:
             if len(seen) >= _ANSWERS_KEPT:
                 seen.clear()
-            answer = seen[values] = self._problem(config)
+            answer = seen[values] = self._problems(config)
             return answer
 
-    def _problem(self, config: Mapping[str, Any]) -> str | None:
+    def _problems(self, config: Mapping[str, Any]) -> tuple[tuple[int, str], ...]:
         builder, defaults = self.builder, self.defaults
         passed: dict[int, list[tuple[str, Any, ParamSpec]]] = {}
         for key, specs in self.members:
@@ -342,6 +348,7 @@ class ExclusiveCheck:
                 continue
             if flag_spec is not None and items and flag_spec.exclusive is not None:
                 passed.setdefault(flag_spec.exclusive, []).append((key, value, flag_spec))
+        found: list[tuple[int, str]] = []
         for ident, specs in self.groups.items():
             given = passed.get(ident, [])
             if len(given) > 1:
@@ -349,23 +356,30 @@ class ExclusiveCheck:
                 flags = [self._flag(spec) for _, _, spec in given]
                 verb, fix = ("cannot both be set", "change one") if len(given) == 2 else \
                     ("cannot be set together", "keep one")
-                return f"{_joined(values)} {verb} ({_joined(flags)} are mutually exclusive in {self.script}); {fix}"
-            if not given and any(spec.exclusive_required for spec in specs):
+                found.append((ident, f"{_joined(values)} {verb} ({_joined(flags)} are mutually exclusive in "
+                                     f"{self.script}); {fix}"))
+            elif not given and any(spec.exclusive_required for spec in specs):
                 keys = list(dict.fromkeys(spec.key for spec in specs))
                 flags = [self._flag(spec) for spec in specs]
-                return (f"none of {', '.join(keys)} is set, and {self.script} requires one of {_joined(flags, 'or')} "
-                        "(a required mutually exclusive group); set one")
-        return None
+                found.append((ident, f"none of {', '.join(keys)} is set, and {self.script} requires one of "
+                                     f"{_joined(flags, 'or')} (a required mutually exclusive group); set one"))
+        return tuple(found)
 
     def _flag(self, spec: ParamSpec) -> str:
         return spec.key if spec.positional else self.builder.flag(spec)
 
 
 def exclusive_problem(config: Mapping[str, Any], sp: ScriptParams, script: str = "the script") -> str | None:
-    """`ExclusiveCheck(sp, script).problem(config)`: why the script's argparse would refuse
-    `config`'s values together (two flags of a mutually exclusive group, or none of a required
-    one), as one line; None when it would not."""
-    return ExclusiveCheck(sp, script).problem(config)
+    """Why the script's argparse would refuse `config`'s values together (two flags of a mutually
+    exclusive group, or none of a required one), each group's problem (`ExclusiveCheck.problems`)
+    in one line (`one_line`); None when it would not."""
+    found = ExclusiveCheck(sp, script).problems(config)
+    return one_line([line for _, line in found]) if found else None
+
+
+def one_line(problems: Sequence[str]) -> str:
+    """Several problems as the one line of an error: `A; also B`."""
+    return "; also ".join(problems)
 
 
 def _variable(spec: ParamSpec) -> bool:

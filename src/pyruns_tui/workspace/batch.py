@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyruns_tui.errors import GridError, PyrunsError
@@ -13,11 +13,14 @@ from pyruns_tui.workspace.bootstrap import params_of, read_script_info
 from pyruns_tui.workspace.generate import (
     Plan,
     check_storable,
+    config_keys,
     create_from_plan,
     field_order,
     merge_defaults,
     merge_shell_defaults,
+    new_configs,
     plan_tasks,
+    spec_grid,
 )
 from pyruns_tui.workspace.store import TaskStore
 
@@ -173,24 +176,46 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
     shell = store.layout.is_shell
     order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
     merged = checked_spec(store, spec)
-    existing = [config for _, config in store.iter_tasks_with_config()] if skip_existing else None
+    existing = existing_config_keys(store) if skip_existing else None
     plan = plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
-                      existing_configs=existing, order=order)
+                      existing_keys=existing, order=order)
     _check_exclusive(store, plan)
     return plan
 
 
+def existing_config_keys(store: TaskStore) -> frozenset[Hashable]:
+    """What `skip_existing` compares a batch's configs with: every live task's config
+    (`generate.config_keys`)."""
+    return config_keys(config for _, config in store.iter_tasks_with_config())
+
+
+def plan_new(spec: Mapping[str, Any], defaults: Mapping[str, Any], existing: Collection[Hashable], *,
+             shell: bool, max_tasks: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many configs of a spec already checked (the Generator's preview checks it itself)
+    Create with `skip_existing` would skip, and the ones it would write, in order: the spec laid
+    over `defaults` (config_default.yaml) as `checked_spec` lays it, in its grid order, each
+    config whose key is in `existing` (`existing_config_keys`) left out (`generate.new_configs`,
+    as `plan_tasks` does). Raises GridError."""
+    merged = merge_shell_defaults(spec, defaults) if shell else merge_defaults(spec, defaults, strict=False)
+    _, grid = spec_grid(merged, max_tasks=max_tasks, shell=shell, order=field_order(spec, shell=shell))
+    kept = new_configs(grid.expand(), existing)
+    return grid.count - len(kept), kept
+
+
 def _check_exclusive(store: TaskStore, plan: Plan) -> None:
-    """GridError naming the first planned task whose values the script's argparse refuses
-    together (see exclusive_conflict); every run of such a task would fail at its first line."""
+    """GridError naming, for each of the script's mutually exclusive groups, the first planned
+    task whose values its argparse refuses together (see exclusive_conflicts), in one line; every
+    run of such a task would fail at its first line."""
     if not plan.tasks:
         return
     check = exclusive_check(store.layout)
     if check is None:
         return
-    problem = exclusive_conflict(check, [task.config for task in plan.tasks], [task.name for task in plan.tasks])
-    if problem is not None:
-        raise GridError(problem)
+    problems = exclusive_conflicts(check, [task.config for task in plan.tasks], [task.name for task in plan.tasks])
+    if problems:
+        from pyruns_tui.params.argv import one_line
+
+        raise GridError(one_line(problems))
 
 
 def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
@@ -207,38 +232,49 @@ def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
     return ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
 
 
+def exclusive_conflicts(check: ExclusiveCheck, configs: Iterable[Mapping[str, Any]],
+                        names: Sequence[str] | None = None) -> tuple[str, ...]:
+    """One line per mutually exclusive group of the script that refuses some task of a batch
+    (`configs`, in task order: two flags of the group, or none of a required one), in the
+    script's group order: the first such task, its problem, and how many of the batch the group
+    refuses: `task 2 of 4 (exp_2-of-4): fp16: true and bf16: true cannot both be set (...);
+    change one (conflicting: 2 of 4 tasks)`, the name only with `names`; a batch of one task has
+    the problems alone. Empty when no task conflicts. Create refuses with them (`_check_exclusive`,
+    in one line); the Generator's preview lists them as the values change (`grid_conflicts`)."""
+    first: dict[int, tuple[int, str]] = {}  # group -> (task index, problem) of its first conflict
+    found: dict[int, int] = {}  # group -> tasks it refuses
+    count = 0
+    last: object = None
+    problems: tuple[tuple[int, str], ...] = ()
+    for count, config in enumerate(configs, 1):
+        if config is not last:  # the same config again (grid_conflicts): the same answer
+            problems, last = check.problems(config), config
+        for ident, problem in problems:
+            found[ident] = found.get(ident, 0) + 1
+            first.setdefault(ident, (count - 1, problem))
+    if count == 1:
+        return tuple(problem for _, problem in problems)
+    lines = []
+    for ident in sorted(first, key=list(check.groups).index):
+        index, problem = first[ident]
+        name = f" ({names[index]})" if names else ""
+        lines.append(f"task {index + 1} of {count}{name}: {problem} (conflicting: {found[ident]} of {count} tasks)")
+    return tuple(lines)
+
+
 def exclusive_conflict(check: ExclusiveCheck, configs: Iterable[Mapping[str, Any]],
                        names: Sequence[str] | None = None) -> str | None:
-    """The one line saying which task of a batch (`configs`, in task order) the script's
-    argparse refuses (two flags of a mutually exclusive group, or none of a required one), and
-    how many of the batch it refuses: `task 2 of 4 (exp_2-of-4): fp16: true and bf16: true
-    cannot both be set (...); change one (conflicting: 2 of 4 tasks)`, the name only with
-    `names`; a batch of one task is the problem alone. None when no task conflicts. Create
-    refuses with it (`_check_exclusive`); the Generator's preview shows it as the values change
-    (`grid_conflict`)."""
-    first: tuple[int, str] | None = None
-    found = count = 0
-    last: object = None
-    problem: str | None = None
-    for count, config in enumerate(configs, 1):
-        if config is not last:  # the same config again (grid_conflict): the same answer
-            problem, last = check.problem(config), config
-        if problem is not None:
-            found += 1
-            if first is None:
-                first = (count - 1, problem)
-    if first is None:
-        return None
-    index, problem = first
-    if count == 1:
-        return problem
-    name = f" ({names[index]})" if names else ""
-    return f"task {index + 1} of {count}{name}: {problem} (conflicting: {found} of {count} tasks)"
+    """`exclusive_conflicts` in one line (`params.argv.one_line`), None when no task conflicts."""
+    from pyruns_tui.params.argv import one_line
+
+    problems = exclusive_conflicts(check, configs, names)
+    return one_line(problems) if problems else None
 
 
-def grid_conflict(check: ExclusiveCheck, grid: GridSpec, left_out: Mapping[str, Any] | None = None) -> str | None:
-    """`exclusive_conflict` of every task of `grid` (no names), each laid over `left_out` (the
-    defaults its spec leaves out, as Create lays them): what the Generator's preview shows. When
+def grid_conflicts(check: ExclusiveCheck, grid: GridSpec,
+                   left_out: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """`exclusive_conflicts` of every task of `grid` (no names), each laid over `left_out` (the
+    defaults its spec leaves out, as Create lays them): what the Generator's preview lists. When
     no member of a group varies in the grid, every task has the same members' values: the first
     task's config is asked once and counted for all (a 10,000-task sweep of lr and seed)."""
     configs: Iterator[Mapping[str, Any]] = grid.expand()
@@ -248,7 +284,7 @@ def grid_conflict(check: ExclusiveCheck, grid: GridSpec, left_out: Mapping[str, 
     if not any(field.length > 1 and field.path[0] in members for field in grid.fields):
         first = next(configs, None)
         configs = itertools.repeat(first, grid.count) if first is not None else iter(())
-    return exclusive_conflict(check, configs)
+    return exclusive_conflicts(check, configs)
 
 
 def create_batch(

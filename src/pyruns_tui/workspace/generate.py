@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyruns_tui.errors import GridError, WorkspaceError
@@ -17,6 +17,8 @@ from pyruns_tui.workspace.store import NewTask, TaskStore
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
+
+    from pyruns_tui.params.grid import GridSpec
 
 
 @dataclass(frozen=True)
@@ -152,22 +154,10 @@ def field_order(spec: Mapping[str, Any], *, shell: bool = False) -> list[str]:
     return list(flatten(params)) if isinstance(params, Mapping) else []
 
 
-def plan_tasks(
-    spec: Mapping[str, Any],
-    *,
-    prefix: str | None = None,
-    max_tasks: int = 10_000,
-    shell: bool = False,
-    existing_configs: Iterable[Mapping[str, Any]] | None = None,
-    order: Sequence[str] = (),
-) -> Plan:
-    """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
-
-    With `existing_configs`, configs identical to one of them are skipped (`--skip-existing`).
-    `order` (dotted keys, see `field_order`) is the document order of the grid fields when
-    `spec` has the defaults' key order instead (a spec laid over defaults); the configs keep it.
-    """
-    from pyruns_tui.params.grid import parse_grid, task_names
+def spec_grid(spec: Mapping[str, Any], *, max_tasks: int, shell: bool = False,
+              order: Sequence[str] = ()) -> tuple[str | None, GridSpec]:
+    """The command template (shell) and the grid of a spec, its fields in `order` (see plan_tasks)."""
+    from pyruns_tui.params.grid import parse_grid
 
     if not isinstance(spec, Mapping):
         raise GridError("the spec must be a mapping of parameter: value")
@@ -177,13 +167,35 @@ def plan_tasks(
     if order:
         rank = {key: i for i, key in enumerate(order)}
         grid = replace(grid, fields=tuple(sorted(grid.fields, key=lambda f: rank.get(f.key, len(rank)))))
+    return template, grid
+
+
+def plan_tasks(
+    spec: Mapping[str, Any],
+    *,
+    prefix: str | None = None,
+    max_tasks: int = 10_000,
+    shell: bool = False,
+    existing_configs: Iterable[Mapping[str, Any]] | None = None,
+    order: Sequence[str] = (),
+    existing_keys: Collection[Hashable] | None = None,
+) -> Plan:
+    """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
+
+    With `existing_configs`, configs identical to one of them are skipped (`--skip-existing`);
+    `existing_keys` is the same as their `config_keys`, computed before (the Generator's preview).
+    `order` (dotted keys, see `field_order`) is the document order of the grid fields when
+    `spec` has the defaults' key order instead (a spec laid over defaults); the configs keep it.
+    """
+    from pyruns_tui.params.grid import task_names
+
+    template, grid = spec_grid(spec, max_tasks=max_tasks, shell=shell, order=order)
     configs = list(grid.expand())
     skipped = 0
-    if existing_configs is not None:
-        seen = {value_key(c) for c in existing_configs}  # equal as `compare` says: lr 1 is lr 1.0
-        kept = [c for c in configs if value_key(c) not in seen]
-        skipped = len(configs) - len(kept)
-        configs = kept
+    if existing_configs is not None or existing_keys is not None:
+        seen = existing_keys if existing_keys is not None else config_keys(existing_configs or ())
+        kept = new_configs(configs, seen)
+        skipped, configs = len(configs) - len(kept), kept
     names = task_names(prefix or default_prefix(), len(configs)) if configs else []
     for name in names:
         validate_name(name)  # a dry run refuses what the real run would
@@ -192,6 +204,19 @@ def plan_tasks(
         for name, config in zip(names, configs)
     )
     return Plan(count=len(tasks), tasks=tasks, varying_keys=tuple(grid.varying_keys), skipped=skipped)
+
+
+def config_keys(configs: Iterable[Mapping[str, Any]]) -> frozenset[Hashable]:
+    """The keys `new_configs` looks configs up by: equal as `compare` says (lr 1 is lr 1.0)."""
+    return frozenset(value_key(c) for c in configs)
+
+
+def new_configs(configs: Iterable[dict[str, Any]], existing: Collection[Hashable]) -> list[dict[str, Any]]:
+    """The configs not identical to an existing one (`existing`: their `config_keys`), in order:
+    what `--skip-existing` (the Generator's *skip configs that already exist*) keeps."""
+    if not existing:
+        return list(configs)
+    return [c for c in configs if value_key(c) not in existing]
 
 
 def create_from_plan(store: TaskStore, plan: Plan, *, task_kind: str, script: str | None) -> list[Task]:

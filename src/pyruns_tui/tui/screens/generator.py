@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -17,7 +17,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import (
     Button,
-    Checkbox,
     ContentSwitcher,
     Input,
     Label,
@@ -35,6 +34,7 @@ from pyruns_tui.tui.widgets.generator.preview import (
     PreviewData,
     PreviewPanel,
     compute_preview,
+    tasks_phrase,
 )
 from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
 from pyruns_tui.tui.widgets.generator.task_picker import (
@@ -43,6 +43,7 @@ from pyruns_tui.tui.widgets.generator.task_picker import (
     picker_items,
 )
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
+from pyruns_tui.tui.widgets.toggles import Checkbox
 from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.batch import (
     BatchResult,
@@ -50,7 +51,9 @@ from pyruns_tui.workspace.batch import (
     create_batch,
     describe,
     exclusive_check,
-    grid_conflict,
+    existing_config_keys,
+    grid_conflicts,
+    plan_new,
     split_task_keys,
 )
 from pyruns_tui.workspace.bootstrap import params_of, read_script_info
@@ -64,6 +67,12 @@ if TYPE_CHECKING:
 
 PREVIEW_DEBOUNCE_S = 0.05
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
+TIGHT_COLUMNS = 60  # below this width the buttons and the checkbox get short labels: the status stays readable
+LABELS = {  # widget id -> (label, short label)
+    "gen-create": ("Create ^s", "Create"),
+    "gen-run": ("Create & Run ^r", "Create+Run"),
+    "gen-skip": ("skip configs that already exist", "skip existing"),
+}
 
 
 def extraction_notice(warnings: list[str], shown: int = 3) -> str:
@@ -83,7 +92,7 @@ class GeneratorScreen(PyrunsScreen):
     """
 
     MODE = "generator"
-    AUTO_FOCUS = ""  # nothing focused at first: 1/2/3 and ? work at once; Tab enters the form
+    AUTO_FOCUS = ""  # the first field is focused once, on opening (`first_field`); back here, the focus is kept
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
@@ -118,6 +127,7 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen #gen-actions Button:ansi { border: none !important; text-style: bold reverse; }
     GeneratorScreen #gen-actions Button:ansi:disabled { border: none !important; text-style: dim; }
     GeneratorScreen #gen-status { width: 1fr; color: $text-muted; }
+    GeneratorScreen.-tight #gen-actions Button { min-width: 0; }
     """
 
     def __init__(self) -> None:
@@ -130,6 +140,7 @@ class GeneratorScreen(PyrunsScreen):
         self._ready = False
         self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
         self.yaml_keys = TaskKeys()  # the YAML spec's task keys (`after:`, `gpu_mem_mb:`)
+        self._existing: tuple[object, frozenset[Hashable]] | None = None  # (change token, existing configs' keys)
 
     # Building
 
@@ -188,10 +199,24 @@ class GeneratorScreen(PyrunsScreen):
         if self.start_problem:
             self._set_yaml_mode(True)
             self.notify(self.start_problem, title="config_default.yaml", severity="error")
+        else:
+            target = self.first_field()
+            if target is not None:
+                target.focus()  # typing starts at once, and the highlighted row shows where
         self.update_preview()
         if self._pending_task:
             name, self._pending_task = self._pending_task, None
             self.load_task_config(name)
+
+    def first_field(self) -> Widget | None:
+        """Where the cursor starts: the first field that needs a value (one whose text does not
+        fit, e.g. a required parameter left empty), else the first field (the command template of
+        the shell workspace)."""
+        if self.shell:
+            return self.query("#shell-command").first()
+        form = self.form
+        needs = form.problems()
+        return form.row(needs[0][0]) if needs else next(iter(form.rows), None)
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -211,6 +236,13 @@ class GeneratorScreen(PyrunsScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
+        tight = event.size.width < TIGHT_COLUMNS
+        if tight != self.has_class("-tight"):
+            self.set_class(tight, "-tight")
+            for ident, (label, short) in LABELS.items():
+                widget = self.query_one(f"#{ident}")
+                if isinstance(widget, (Button, Checkbox)):
+                    widget.label = short if tight else label
 
     # The spec being edited
 
@@ -284,8 +316,9 @@ class GeneratorScreen(PyrunsScreen):
         """Count the tasks now (expanding only the first rows) and show them, or the problems."""
         self._preview_timer = None
         spec, problems = self.current_spec()
-        data = compute_preview(spec, shell=self.shell, max_tasks=self.pyruns.state.settings.max_tasks,
-                               prefix=self.prefix, problems=problems, conflict=self._conflict(spec))
+        max_tasks = self.pyruns.state.settings.max_tasks
+        data = compute_preview(spec, shell=self.shell, max_tasks=max_tasks, prefix=self.prefix,
+                               problems=problems, conflict=self._conflict(spec), skip=self._skip(spec, max_tasks))
         self.preview.show(data)
         can_create = data.valid and bool(data.count) and not self.creating
         self.query_one("#gen-create", Button).disabled = not can_create
@@ -294,22 +327,44 @@ class GeneratorScreen(PyrunsScreen):
             self._set_status(data)
         return data
 
-    def _conflict(self, spec: Mapping[str, Any]) -> Callable[[GridSpec], str | None] | None:
+    def _conflict(self, spec: Mapping[str, Any]) -> Callable[[GridSpec], Sequence[str]] | None:
         """What the preview asks of the grid: Create's exclusive-group check
-        (workspace.batch.grid_conflict), on the configs laid over the defaults the spec leaves
+        (workspace.batch.grid_conflicts: a line per group it refuses), on the configs laid over the defaults the spec leaves
         out (YAML mode), as Create lays them; None for a script without such a group."""
         check = self.exclusive
         if check is None:
             return None
         left_out = {key: value for key, value in self.defaults.items() if key not in spec}
-        return lambda grid: grid_conflict(check, grid, left_out)
+        return lambda grid: grid_conflicts(check, grid, left_out)
+
+    def _skip(self, spec: Mapping[str, Any], max_tasks: int) -> Callable[[], tuple[int, Sequence[dict[str, Any]]]] | None:
+        """With *skip configs that already exist* on, what the preview asks: how many configs Create
+        would skip and the ones it would make (workspace.batch.plan_new, Create's own skip). The
+        existing configs are read once per change of the workspace's tasks (the store's change
+        token), not per keystroke."""
+        if not self.query_one("#gen-skip", Checkbox).value:
+            return None
+        store = self.pyruns.state.store
+        token = store.change_token()
+        if self._existing is None or self._existing[0] != token:
+            try:
+                self._existing = (token, existing_config_keys(store))
+            except USER_ERRORS:  # the workspace moved away: Create will say so
+                return None
+        existing = self._existing[1]
+
+        def skip() -> tuple[int, Sequence[dict[str, Any]]]:
+            return plan_new(spec, self.defaults, existing, shell=self.shell, max_tasks=max_tasks)
+
+        return skip
 
     def _set_status(self, data: PreviewData) -> None:
         status = self.query_one("#gen-status", Label)
         if not data.valid:
             status.update(Text("✖ invalid", style="bold red"), layout=False)
         else:
-            status.update(f"→ {data.count} task{'s' if data.count != 1 else ''}", layout=False)
+            skipped = f" ({data.skipped} identical skipped)" if data.skipped else ""
+            status.update(f"→ {tasks_phrase(data)}{skipped}", layout=False)
 
     @on(FieldRow.Changed)
     @on(ShellForm.Changed)

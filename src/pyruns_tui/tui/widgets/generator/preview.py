@@ -33,6 +33,7 @@ class PreviewData:
     rows: tuple[tuple[str, ...], ...] = ()
     problems: tuple[str, ...] = ()
     prefix: str = ""
+    skipped: int = 0  # configs left out as identical to an existing task's (skip configs that already exist)
 
     @property
     def valid(self) -> bool:
@@ -53,13 +54,18 @@ def compute_preview(
     prefix: str = "",
     problems: Sequence[str] = (),
     limit: int = PREVIEW_ROWS,
-    conflict: Callable[[GridSpec], str | None] | None = None,
+    conflict: Callable[[GridSpec], Sequence[str]] | None = None,
+    skip: Callable[[], tuple[int, Sequence[dict[str, Any]]]] | None = None,
 ) -> PreviewData:
     """Count the tasks of `spec` (cheap: arithmetic) and expand only the first `limit` of them.
 
     `problems` are field problems found by the form; any of them makes the spec invalid.
     `conflict`, given the grid of a valid spec (its tasks: it may expand them all; it is only
-    passed for a script with mutually exclusive groups), says why Create would refuse them, or None.
+    passed for a script with mutually exclusive groups), says why Create would refuse them: one
+    line per group it refuses, none when it would not.
+    `skip`, asked of a valid spec when *skip configs that already exist* is on, gives how many of
+    its configs Create would skip as existing and the ones it would create, in order: the count
+    and the rows are of those.
     """
     found = list(problems)
     if prefix:
@@ -71,13 +77,18 @@ def compute_preview(
         grid = parse_grid(params, max_tasks=max_tasks)
         if found:
             return PreviewData(None, problems=tuple(found), prefix=prefix)
-        problem = conflict(grid) if conflict is not None and template is None else None
-        if problem is not None:
-            return PreviewData(None, problems=(problem,), prefix=prefix)
-        configs = list(itertools.islice(grid.expand(), limit))
+        conflicts = tuple(conflict(grid)) if conflict is not None and template is None else ()
+        if conflicts:
+            return PreviewData(None, problems=conflicts, prefix=prefix)
+        count, skipped = grid.count, 0
+        if skip is not None:
+            skipped, kept = skip()
+            count, configs = len(kept), list(kept[:limit])
+        else:
+            configs = list(itertools.islice(grid.expand(), limit))
         if template is not None:
             commands = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
-            return PreviewData(grid.count, ("#", "command"), commands, prefix=prefix)
+            return PreviewData(count, ("#", "command") if commands else (), commands, prefix=prefix, skipped=skipped)
     except GridError as exc:
         return PreviewData(None, problems=(*found, str(exc)), prefix=prefix)
     keys = tuple(grid.varying_keys)
@@ -85,7 +96,13 @@ def compute_preview(
     rows = tuple(
         (str(i), *(_cell(row.get(k)) for k in keys)) for i, row in enumerate(flat_rows, 1)
     ) if keys else ()
-    return PreviewData(grid.count, ("#", *keys) if keys else (), rows, prefix=prefix)
+    return PreviewData(count, ("#", *keys) if keys and rows else (), rows, prefix=prefix, skipped=skipped)
+
+
+def tasks_phrase(data: PreviewData) -> str:
+    """`4 tasks`, or `2 new tasks` when some configs are skipped as existing."""
+    count = data.count or 0
+    return f"{count} {'new ' if data.skipped else ''}task{'s' if count != 1 else ''}"
 
 
 def names_line(count: int, prefix: str) -> Text:
@@ -136,13 +153,18 @@ class PreviewPanel(VerticalScroll):
             return text
         assert data.count is not None
         text = Text()
-        text.append(f"{data.count} task{'s' if data.count != 1 else ''}", style="bold")
+        text.append(tasks_phrase(data), style="bold")
+        if data.skipped:
+            text.append(f" ({data.skipped} identical skipped)", style="dim")
         if data.count > len(data.rows) and data.rows:
             text.append(f"  (first {len(data.rows)} shown)", style="dim")
-        text.append("\n")
-        text.append_text(names_line(data.count, data.prefix))
-        if data.count and not data.columns:
+        if data.count:
+            text.append("\n")
+            text.append_text(names_line(data.count, data.prefix))
+        if data.count and not data.columns and not data.skipped:
             text.append("\nno field varies: one task with these values", style="dim")
+        elif data.count == 0 and data.skipped:
+            text.append("\nnothing to create: every config already exists", style="dim")
         elif data.count == 0:
             text.append("\nnothing to create", style="dim")
         return text
