@@ -15,19 +15,10 @@ from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.tui.widgets.generator.preview import PreviewData
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
+from tests.cli.test_gen_exclusive import CONFLICT, SCRIPT
 from tests.conftest import Shown
 from tests.tui.test_generator import edit, ready, row, settled, task_configs, until
 
-SCRIPT = """\
-import argparse
-p = argparse.ArgumentParser()
-p.add_argument("--lr", type=float, default=0.1)
-precision = p.add_mutually_exclusive_group()
-precision.add_argument("--fp16", action="store_true")
-precision.add_argument("--bf16", action="store_true")
-print(vars(p.parse_args()))
-"""
-CONFLICT = "fp16: true and bf16: true cannot both be set (--fp16 and --bf16 are mutually exclusive in train.py); change one"
 INVALID = "✖ invalid — nothing can be created"
 
 

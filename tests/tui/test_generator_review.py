@@ -14,22 +14,17 @@ from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.cli.test_gen_exclusive import CONFLICT
+from tests.cli.test_gen_exclusive import SCRIPT as EXCLUSIVE
 from tests.tui.test_generator import ready, row, settled, task_configs, until
 from tests.tui.test_generator_exclusive import switch_on
 
-SCRIPT = """\
-import argparse
-p = argparse.ArgumentParser()
-p.add_argument("--lr", type=float, default=0.1)
-precision = p.add_mutually_exclusive_group()
-precision.add_argument("--fp16", action="store_true")
-precision.add_argument("--bf16", action="store_true")
-mode = p.add_mutually_exclusive_group(required=True)
+# the precision group of the Generator's exclusive-group tests, and a required group
+SCRIPT = EXCLUSIVE.replace("print(", """mode = p.add_mutually_exclusive_group(required=True)
 mode.add_argument("--train", action="store_true")
 mode.add_argument("--evaluate", action="store_true")
-print(vars(p.parse_args()))
-"""
-BOTH = "fp16: true and bf16: true cannot both be set (--fp16 and --bf16 are mutually exclusive in train.py); change one"
+print(""")
+BOTH = CONFLICT
 NONE = ("none of train, evaluate is set, and train.py requires one of --train or --evaluate "
         "(a required mutually exclusive group); set one")
 

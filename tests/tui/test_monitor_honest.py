@@ -1,19 +1,15 @@
 """What the Monitor tells about what it shows (session 22 findings), the real app through Pilot at 80x24:
 paging back stops at `log_scrollback` and says so once, the header says `last N lines` for a tail,
-`/` on a missing log says why, the export dialog's error wraps and its format follows the typed
-extension, charts do not join row-placed points to stepped ones, a one-point metric is visible,
+`/` on a missing log says why, charts do not join row-placed points to stepped ones, a one-point metric is visible,
 and `space` marks-and-moves with focus given back after the charts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.geometry import Region
-
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.widgets.monitor.braille import BrailleChart, Series, render_chart
-from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.monitor.task_list import TaskList
@@ -91,51 +87,6 @@ async def test_search_on_a_task_whose_log_is_missing_says_why(layout: Layout, st
         [note] = notifications
         assert note.message.startswith("no log to search: the log of run 1 of 'gone' is missing (")
         assert app.focused is screen.log_pane.view  # no search box opened for nothing
-
-
-async def test_export_dialog_error_wraps_instead_of_being_cut(layout: Layout, store: TaskStore,
-                                                             tmp_path: Path) -> None:
-    add_task(store, "t")
-    add_run(store, "t", Status.COMPLETED, b"done\n")
-    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("x")
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
-        dialog.query_one("#export-path").value = str(tmp_path / "nope" / "deeper" / "out.csv")
-        await pilot.press("enter")
-        await pilot.pause()
-        note = dialog.query_one("#export-exists")
-        message = str(note.render())
-        assert message.endswith("No such file or directory")
-        box = dialog.query_one("#export-path").parent
-        assert box is not None and note.region.right <= box.content_region.right  # not cut at the border
-        shown = "".join(strip.text for strip in note.render_lines(Region(0, 0, note.size.width, note.size.height)))
-        assert "".join(shown.split()) == "".join(message.split())  # every word on screen, wrapped
-
-
-async def test_export_dialog_format_follows_the_typed_extension_and_the_other_way(layout: Layout, store: TaskStore,
-                                                                                 tmp_path: Path) -> None:
-    add_task(store, "t")
-    add_run(store, "t", Status.COMPLETED, b"done\n")
-    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("x")
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog) and dialog.format == "csv"
-        box = dialog.query_one("#export-path")
-        box.value = ""
-        await pilot.press(*str(tmp_path / "out.json"))
-        await wait_for(pilot, lambda: dialog.format == "json", what="JSON picked by .json")
-        assert dialog.query_one("#format-json").value and not dialog.query_one("#format-csv").value
-        dialog.query_one("#format-md").value = True  # picking a format renames out.json
-        await wait_for(pilot, lambda: box.value == str(tmp_path / "out.md"), what="out.md")
-        box.value = str(tmp_path / "out.csv")  # and typing .csv with Markdown chosen writes CSV
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
-        assert (tmp_path / "out.csv").read_text().startswith("name,")
 
 
 async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones_and_says_so(

@@ -15,34 +15,30 @@ from textual.widgets._option_list import OptionDoesNotExist
 OFF = " "  # what an unticked box holds
 
 
-class Checkbox(widgets.Checkbox):
+class _EmptyWhenOff:
+    """A toggle button whose box holds its glyph only when it is on."""
+
+    BUTTON_INNER: str
+    value: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._show_state()
+
+    def watch_value(self) -> None:
+        super().watch_value()  # type: ignore[misc]
+        self._show_state()
+
+    def _show_state(self) -> None:
+        self.BUTTON_INNER = type(self).BUTTON_INNER if self.value else OFF
+
+
+class Checkbox(_EmptyWhenOff, widgets.Checkbox):
     """Textual's Checkbox: `▐X▌` ticked, `▐ ▌` not."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._show_state()
 
-    def watch_value(self) -> None:
-        super().watch_value()
-        self._show_state()
-
-    def _show_state(self) -> None:
-        self.BUTTON_INNER = type(self).BUTTON_INNER if self.value else OFF
-
-
-class RadioButton(widgets.RadioButton):
+class RadioButton(_EmptyWhenOff, widgets.RadioButton):
     """Textual's RadioButton: `▐●▌` chosen, `▐ ▌` not."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._show_state()
-
-    def watch_value(self) -> None:
-        super().watch_value()
-        self._show_state()
-
-    def _show_state(self) -> None:
-        self.BUTTON_INNER = type(self).BUTTON_INNER if self.value else OFF
 
 
 class SelectionList(widgets.SelectionList[str]):
