@@ -21,22 +21,19 @@ def value_background(screen: str, label: str) -> str | None:
     return backgrounds(line)[at]
 
 
-def test_the_generator_opens_in_its_first_field_highlighted(terminal: Callable[..., Terminal]) -> None:
-    # it opened with nothing focused: the first key typed went nowhere, and nothing showed where
-    # the cursor was; now the first field (arch, a choice field) is focused and highlighted
+def test_a_focused_choice_field_is_highlighted(terminal: Callable[..., Terminal]) -> None:
     term = terminal("train.py")
     term.wait_for("^s Create")
-    term.wait(lambda s: value_background(s, "arch") != value_background(s, "hidden"),
-              "the focused choice field highlighted", colors=True)
-    term.keys("r")  # a letter picks the next choice starting with it, at once
-    term.wait(lambda s: Terminal.plain(line_of(s, "arch")).split()[:2] == ["arch", "resnet34"], "resnet34 picked")
+    rest = value_background(term.screen(colors=True), "arch")
+    term.keys(*["Tab"] * 4)  # the name prefix, the checkbox, the section title, arch
+    term.wait(lambda s: value_background(s, "arch") != rest, "the focused choice field highlighted", colors=True)
 
 
 def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Callable[..., Terminal]) -> None:
     term = terminal("train.py")
     term.wait_for("^s Create")
-    # from arch (focused on opening) to hidden: then the keys at once
-    term.keys("Tab", "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
+    # the name prefix, the checkbox, the section title, arch, hidden: then the keys at once
+    term.keys(*["Tab"] * 5, "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
     term.wait(lambda s: "0.189" in s, "8 and 9 in the dropout field")
     assert Terminal.plain(line_of(term.screen(), "hidden")).split() == ["hidden", "2567"]
     term.keys("Tab", "Tab", "5", "5")  # lr (0.001) is mounted while the 5s arrive

@@ -156,7 +156,6 @@ async def test_unresolved_default_and_list_field(tmp_path: Path) -> None:
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        await pilot.press("escape")  # the Generator opens in its first field: leave it, to see them at rest
         warning = row(gen, "workers").render()
         assert "unresolved default: os.cpu_count()" in str(warning)
         await type_into(pilot, row(gen, "layer"), "64, 32")
@@ -685,7 +684,7 @@ async def test_every_tab_stop_is_something_visible(tmp_path: Path) -> None:
     app = PyrunsApp(init_workspace(tmp_path, tmp_path / "flat.py"), watch_disk=False)
     async with app.run_test(size=(80, 24)) as pilot:
         gen = await ready(pilot)
-        await pilot.press("escape", "tab", "tab", "tab", "9")  # from nothing focused: the prefix, skip, n
+        await pilot.press("tab", "tab", "tab", "9")
         await until(pilot, lambda: row(gen, "n").text == "39")
 
 

@@ -1,7 +1,7 @@
 """Pilot: what the Generator shows before Create, as a tester at 80x24 and 40x15 read it: the
 preview counts what Create would make with *skip configs that already exist* on, lists every
-mutually exclusive group's problem, keeps the status readable when narrow, opens in its first
-field, and draws an unticked box empty."""
+mutually exclusive group's problem, keeps the status readable when narrow, and draws an unticked
+box empty."""
 
 from __future__ import annotations
 
@@ -102,16 +102,6 @@ async def test_a_narrow_generator_keeps_its_status_readable(tmp_path: Path) -> N
         assert [str(gen.query_one(f"#{i}", Button).label) for i in ("gen-create", "gen-run")] == ["Create", "Create+Run"]
         await pilot.resize_terminal(100, 30)
         await until(pilot, lambda: str(gen.query_one("#gen-create", Button).label) == "Create ^s")
-
-
-async def test_the_generator_opens_in_its_first_field(tmp_path: Path) -> None:
-    # it opened with nothing focused: a typed key went nowhere and nothing showed the cursor
-    app = PyrunsApp(workspace(tmp_path), watch_disk=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        gen = await ready(pilot)
-        await until(pilot, lambda: gen.focused_row() is row(gen, "lr") and row(gen, "lr").editing)
-        await pilot.press("5")
-        await until(pilot, lambda: row(gen, "lr").text == "0.15")
 
 
 async def test_an_unticked_box_is_empty_not_a_grey_tick(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
 from tests.conftest import DEMO
 
 SIZES = [(80, 24), (120, 40)]
-OPENED: weakref.WeakSet[GeneratorScreen] = weakref.WeakSet()  # screens settled once
 
 
 @pytest.fixture
@@ -25,8 +23,7 @@ def app(tmp_path: Path) -> PyrunsApp:
 
 
 async def settled(pilot: Pilot) -> GeneratorScreen:
-    """Wait for the first refresh and the preview; then no focus (the Generator opens in its first
-    field), so no blinking cursor."""
+    """Wait for the first refresh and the preview; no focus, so no blinking cursor."""
     app = pilot.app
     deadline = time.monotonic() + 10
     while not isinstance(app.screen, GeneratorScreen) or app.screen.preview.data is None:
@@ -34,12 +31,6 @@ async def settled(pilot: Pilot) -> GeneratorScreen:
         await pilot.pause(0.02)
     await app.workers.wait_for_complete()
     screen = app.screen
-    assert isinstance(screen, GeneratorScreen)
-    if screen not in OPENED:  # the first field's editor, focused on opening, is mounted: then blur it
-        while screen.focused is None:
-            assert time.monotonic() < deadline
-            await pilot.pause(0.02)
-        OPENED.add(screen)
     screen.set_focus(None)
     await pilot.pause()
     while screen._preview_timer is not None:

@@ -92,7 +92,7 @@ class GeneratorScreen(PyrunsScreen):
     """
 
     MODE = "generator"
-    AUTO_FOCUS = ""  # the first field is focused once, on opening (`first_field`); back here, the focus is kept
+    AUTO_FOCUS = ""  # nothing focused at first: 1/2/3 and ? work at once (SPEC: screens switch with 1/2/3); Tab enters the form
     BINDINGS = [
         Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
@@ -199,24 +199,10 @@ class GeneratorScreen(PyrunsScreen):
         if self.start_problem:
             self._set_yaml_mode(True)
             self.notify(self.start_problem, title="config_default.yaml", severity="error")
-        else:
-            target = self.first_field()
-            if target is not None:
-                target.focus()  # typing starts at once, and the highlighted row shows where
         self.update_preview()
         if self._pending_task:
             name, self._pending_task = self._pending_task, None
             self.load_task_config(name)
-
-    def first_field(self) -> Widget | None:
-        """Where the cursor starts: the first field that needs a value (one whose text does not
-        fit, e.g. a required parameter left empty), else the first field (the command template of
-        the shell workspace)."""
-        if self.shell:
-            return self.query("#shell-command").first()
-        form = self.form
-        needs = form.problems()
-        return form.row(needs[0][0]) if needs else next(iter(form.rows), None)
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
