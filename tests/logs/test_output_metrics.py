@@ -116,9 +116,18 @@ def test_a_line_of_parameters_with_their_values_is_a_config_echo(line: str, echo
     ("Iteration 300: loss 0.25", 300, {"loss": 0.25}),
     ("global_step: 1200 - loss: 0.3", 1200, {"loss": 0.3}),
     ("{'loss': 0.3, 'step': 5}", 5, {"loss": 0.3}),
-    ("it=300 loss=1", 300, {"loss": 1.0}),
+    ("it=300 loss=1", None, {"it": 300.0, "loss": 1.0}),  # no tool prints it=N: `(it: 5)` is prose
     ("step 12,000 loss=0.1", 12000, {"loss": 0.1}),
-    ("step=10 global_step=100 loss=1", 10, {"global_step": 100.0, "loss": 1.0}),  # `step` first; the other stays
+    # global_step first (a script printing both counts `step` within an epoch); the other stays, renamed
+    ("epoch=3 step=50 global_step=1050 loss=0.2", 1050, {"epoch": 3.0, "step_": 50.0, "loss": 0.2}),
+    ("step 50 global_step: 1050 loss=0.2", 1050, {"loss": 0.2}),
+    # the same count under two keys is one step (TF Estimator), not a step and a chart
+    ("Saving dict for global step 1000: global_step = 1000, loss = 0.3", 1000, {"loss": 0.3}),
+    ("Step 100 / 1000 loss=0.5", None, {"loss": 0.5}),  # counters of a total, however written
+    ("step 7 of 10 loss=0.5", None, {"loss": 0.5}),
+    ("Step 2023-01-01 loss=0.5", None, {"loss": 0.5}),  # a date
+    ("0.45 s/iter 300 loss=0.5", None, {"loss": 0.5}),  # a rate's unit
+    ("step=-1 loss=0.5", None, {"step_": -1.0, "loss": 0.5}),  # no negative step
     ("Step 7/10 loss=0.5", None, {"loss": 0.5}),  # a counter of a total restarts every epoch: no step
     ("train: 45%|##  | 450/1000 [00:01<00:02, 300.00it/s, loss=0.3]", None, {"loss": 0.3}),
     ("made it 3 loss=0.1", None, {"loss": 0.1}),  # `it` only with `=` or `:`

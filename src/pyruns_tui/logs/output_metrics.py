@@ -15,10 +15,11 @@ A line whose every metric is one of the task's parameters printed with its own v
 config, not a metric (`is_config_echo`).
 
 A line with metrics that names its step (`step=812`, `step 812`, `global_step: 1200`,
-`iter 300`, `Iteration 300:`, `it=300`; any case; a whole number, `12,000` too, not followed by
-`/`: tqdm's and `step 7/10`'s counters restart every epoch) gives that row's step (`row_step`),
-an int, instead of a metric. With several on one line the first of `STEP_KEYS` wins; the others
-stay metrics. An epoch is no step: rows naming only an epoch are placed at their row. A metric
+`iter 300`, `Iteration 300:`; any case; a whole number, `12,000` too, not a counter of a total:
+`step 7/10`, `Step 100 / 1000`, `step 7 of 10` and tqdm's restart every epoch) gives that row's
+step (`row_step`), an int, instead of a metric. With several on one line the first of
+`STEP_KEYS` wins (`global_step` before `step`, which scripts printing both count within an
+epoch); the others stay metrics, but one holding the same count is dropped. An epoch is no step: rows naming only an epoch are placed at their row. A metric
 named like a row field (`t`, `stage`, `source`, a `step` that is no whole number) is kept with
 `_` added (`t_`), never dropped or written over the row's own field.
 """
@@ -50,17 +51,19 @@ DEFAULT_RULES: dict[str, str] = {
 
 
 # keys naming a line's step, first wins; a step is a whole number (the reader's bound: a float x holds it)
-STEP_KEYS = ("step", "global_step", "iteration", "iter", "it")
+# (`global_step` first: a script printing both counts `step` within an epoch; no `it`: no tool
+# prints `it=N`, and `(it: 5)` or `3.2 it/s` are no steps)
+STEP_KEYS = ("global_step", "step", "iteration", "iter")
 _STEP_RANK = {key: rank for rank, key in enumerate(STEP_KEYS)}
 _MAX_STEP = 2**53
 # matched on the lowered line, no lookbehind (a literal start lets `re` skip ahead fast): what
 # precedes the key is checked after (`_NOT_BEFORE`)
 _STEP = re.compile(
-    r"(?P<key>global_step|step|iteration|iter|it)['\"]?"
-    rf"(?:\s*[=:]\s*|(?<!it)\s+)(?P<value>{_GROUPED}|\d+)(?![\w%/]|[.,]\d|:\S)"
-)
+    r"(?P<key>global_step|step|iteration|iter)['\"]?"
+    rf"(?:\s*[=:]\s*|\s+)(?P<value>{_GROUPED}|\d+)(?![\w%/]|[.,]\d|:\S|\s*/\s*\d|\s+of\s+\d|-\d)"
+)  # (not a counter of a total: `step 7/10`, `Step 100 / 1000`, `step 7 of 10`; nor a date: `step 2023-01-01`)
 _QUOTES = ("'", '"')
-_NOT_BEFORE = frozenset("_.'\"-")  # nor a letter or digit: a key starts a word (`substep 5` is none)
+_NOT_BEFORE = frozenset("_.'\"-/")  # nor a letter or digit: a key starts a word (`substep 5`, `s/iter 3` are none)
 
 
 class RuleError(ValueError):
@@ -126,7 +129,7 @@ def row_step(line: str, found: dict[str, float]) -> int | None:
     step = name = None
     for metric, value in found.items():
         key_rank = _STEP_RANK.get(metric.lower(), rank)
-        if key_rank < rank and value.is_integer() and abs(value) <= _MAX_STEP:
+        if key_rank < rank and value.is_integer() and 0 <= value <= _MAX_STEP:
             rank, step, name = key_rank, int(value), metric
     lowered = line.lower() if rank else ""  # `step 812`, `iter 300`: no metric rule reads those
     if "st" in lowered or "it" in lowered:  # (every key holds one: most lines skip the regex)
@@ -146,6 +149,9 @@ def row_step(line: str, found: dict[str, float]) -> int | None:
                 rank, step, name = key_rank, number, None
     if name is not None:
         del found[name]
+    if step is not None:  # the same count under another step key (`global step 1000: ... global_step = 1000`)
+        for metric in [m for m, v in found.items() if m.lower() in _STEP_RANK and v == step]:
+            del found[metric]
     if not RESERVED_KEYS.isdisjoint(found):
         for metric in [metric for metric in found if metric in RESERVED_KEYS]:
             renamed = metric + "_"

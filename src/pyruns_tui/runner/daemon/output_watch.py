@@ -186,7 +186,8 @@ class OutputWatch:
         found = self.rules.scan(text)
         if not found:
             return found
-        if self._config is not None:
+        step = row_step(text, found)  # first: `iter 300: lr 0.001` echoes lr whatever its step
+        if self._config is not None and found:
             if self._params is None:
                 try:
                     self._params = param_values(self._config())
@@ -194,7 +195,6 @@ class OutputWatch:
                     self._params = {}
             if is_config_echo(found, self._params):
                 return {}
-        step = row_step(text, found)
         if step is not None and found:
             found[STEP] = step
         return found
