@@ -108,6 +108,24 @@ async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones
         assert "3 without a step not drawn" in str(chart.render())
 
 
+async def test_steps_that_restart_each_epoch_are_drawn_in_log_order(layout: Layout, store: TaskStore) -> None:
+    # `Epoch: 2, Step: 0`: drawn against the step, the line ran back to x=0 at every epoch
+    add_task(store, "epochs")
+    add_run(store, "epochs", Status.COMPLETED, b"done\n")
+    write_metrics(layout, "epochs", [{"step": step, "loss": 1.0 / (i + 1)}
+                                     for i, step in enumerate([0, 100, 200] * 3)])
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        charts = monitor(app).charts
+        await wait_for(pilot, lambda: charts.query(BrailleChart) and charts.query_one(BrailleChart).series)
+        chart = charts.query_one(BrailleChart)
+        [series] = chart.series
+        assert [x for x, _ in series.points] == [float(i) for i in range(9)]
+        assert chart.x_label == "log order (the steps restart)"
+
+
 def test_a_metric_logged_once_is_a_whole_cell_not_one_dot() -> None:
     lines = render_chart([Series("val", [(30.0, 0.3)])], 30, 8, title="val_loss")
     assert sum(line.plain.count("⣿") for line in lines[1:-1]) == 1

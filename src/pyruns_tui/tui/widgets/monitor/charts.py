@@ -73,6 +73,17 @@ def x_label(stepped: int, points: int) -> str:
     return f"row ({stepped:,} with a step not drawn)"
 
 
+def restarts(points: Sequence[tuple[int, float, str | None]]) -> bool:
+    """Whether the steps of `points` (in the order logged) go back somewhere: a step counted
+    within each epoch (`Epoch: 2, Step: 0`), which drawn against the step runs the line back."""
+    return any(later[0] < earlier[0] for earlier, later in zip(points, points[1:]))
+
+
+def in_log_order(points: Sequence[tuple[int, float, str | None]]) -> list[tuple[int, float, str | None]]:
+    """`points` placed by their position in the log instead (0, 1, 2...)."""
+    return [(i, value, stage) for i, (_, value, stage) in enumerate(points)]
+
+
 def drawn_points(points: Sequence[tuple[int, float, str | None]], rowed: Sequence[tuple[int, int]],
                  steps: bool) -> list[tuple[int, float, str | None]]:
     """The `points` of one kind: those with a step (`steps`), else those placed at their row;
@@ -181,14 +192,21 @@ class MetricCharts(VerticalScroll):
                 with_step, count = self._readers[source].stepped(name)
                 stepped, total = stepped + with_step, total + count
             steps = keeps_steps(stepped, total)  # one kind of x for every line of the chart
-            for index, source in enumerate(self.sources):
+            drawn: list[list[tuple[int, float, str | None]]] = []
+            for source in self.sources:
                 reader = self._readers[source]
                 points = reader.series(name)
                 if 0 < stepped < total:
                     points = drawn_points(points, reader.rowed_runs(name), steps)
+                drawn.append(points)
+            label = x_label(stepped, total) if total else ""
+            if steps and stepped and any(map(restarts, drawn)):  # every line by log order, one x for all
+                drawn = [in_log_order(points) for points in drawn]
+                label = "log order (the steps restart)"
+            for index, (source, points) in enumerate(zip(self.sources, drawn)):
                 if not points:
                     continue
                 series.append(Series(source.label, [(float(s), v) for s, v, _ in points], PALETTE[index % len(PALETTE)]))
                 if not markers:
                     markers = stage_markers(points)
-            chart.set_data(series, markers, title=name, x_label=x_label(stepped, total) if total else "")
+            chart.set_data(series, markers, title=name, x_label=label)
