@@ -5,6 +5,8 @@ and `space` marks-and-moves with focus given back after the charts."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pyruns_tui.tui.app import PyrunsApp
@@ -89,19 +91,25 @@ async def test_search_on_a_task_whose_log_is_missing_says_why(layout: Layout, st
         assert app.focused is screen.log_pane.view  # no search box opened for nothing
 
 
-async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones_and_says_so(
-        layout: Layout, store: TaskStore) -> None:
-    add_task(store, "mixed")
-    add_run(store, "mixed", Status.COMPLETED, b"done\n")
-    write_metrics(layout, "mixed", [{"step": i * 100, "loss": 1.0 / (i + 1)} for i in range(10)]
-                  + [{"loss": 0.1 - i * 0.005} for i in range(3)])
+@asynccontextmanager
+async def one_chart(layout: Layout, store: TaskStore, rows: list[dict[str, float]]) -> AsyncIterator[BrailleChart]:
+    """The Monitor's charts (`c`) of a finished task that logged `rows`: its one chart, drawn."""
+    add_task(store, "t")
+    add_run(store, "t", Status.COMPLETED, b"done\n")
+    write_metrics(layout, "t", rows)
     app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("c")
         charts = monitor(app).charts
         await wait_for(pilot, lambda: charts.query(BrailleChart) and charts.query_one(BrailleChart).series)
-        chart = charts.query_one(BrailleChart)
+        yield charts.query_one(BrailleChart)
+
+
+async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones_and_says_so(
+        layout: Layout, store: TaskStore) -> None:
+    rows = [{"step": i * 100, "loss": 1.0 / (i + 1)} for i in range(10)] + [{"loss": 0.1 - i * 0.005} for i in range(3)]
+    async with one_chart(layout, store, rows) as chart:
         [series] = chart.series
         assert [x for x, _ in series.points] == [i * 100.0 for i in range(10)]  # no row 10..12 joined to step 900
         assert chart.x_label == "step (3 without a step not drawn)"
@@ -110,17 +118,8 @@ async def test_a_chart_with_stepped_and_row_placed_points_draws_the_stepped_ones
 
 async def test_steps_that_restart_each_epoch_are_drawn_in_log_order(layout: Layout, store: TaskStore) -> None:
     # `Epoch: 2, Step: 0`: drawn against the step, the line ran back to x=0 at every epoch
-    add_task(store, "epochs")
-    add_run(store, "epochs", Status.COMPLETED, b"done\n")
-    write_metrics(layout, "epochs", [{"step": step, "loss": 1.0 / (i + 1)}
-                                     for i, step in enumerate([0, 100, 200] * 3)])
-    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("c")
-        charts = monitor(app).charts
-        await wait_for(pilot, lambda: charts.query(BrailleChart) and charts.query_one(BrailleChart).series)
-        chart = charts.query_one(BrailleChart)
+    rows = [{"step": step, "loss": 1.0 / (i + 1)} for i, step in enumerate([0, 100, 200] * 3)]
+    async with one_chart(layout, store, rows) as chart:
         [series] = chart.series
         assert [x for x, _ in series.points] == [float(i) for i in range(9)]
         assert chart.x_label == "log order (the steps restart)"
