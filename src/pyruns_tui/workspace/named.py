@@ -68,23 +68,32 @@ def _nothing(store: TaskStore, word: str) -> WorkspaceError:
     return WorkspaceError(f"no task named {word!r} {where}")
 
 
+def _picked(words: Sequence[str], find: Callable[[str], list[str]], nothing: Callable[[str], Exception]) -> list[str]:
+    """What each word names (`find`), in the order given, each once; the first word naming none
+    raises `nothing(word)`."""
+    picked: dict[str, None] = {}
+    for word in words:
+        found = find(word)
+        if not found:
+            raise nothing(word)
+        picked.update(dict.fromkeys(found))
+    return list(picked)
+
+
 def resolve(store: TaskStore, words: Sequence[str]) -> list[str]:
     """The tasks `words` name, in the order given, each once; a word naming none is one error
     (nothing is done to the others). Exact names cost one `stat` each: the listing is read only
-    for a batch or a glob."""
-    names: list[str] | None = None
-    picked: dict[str, None] = {}
-    for word in words:
+    for a batch or a glob, and once."""
+    listing: list[str] = []
+
+    def find(word: str) -> list[str]:
         if store.exists(word):
-            picked[word] = None
-            continue
-        if names is None:
-            names = store.names()
-        found = matching(store, word, names)
-        if not found:
-            raise _nothing(store, word)
-        picked.update(dict.fromkeys(found))
-    return list(picked)
+            return [word]
+        if not listing:
+            listing.extend(store.names())
+        return matching(store, word, listing)
+
+    return _picked(words, find, lambda word: _nothing(store, word))
 
 
 def _trashed(store: TaskStore) -> list[str]:
@@ -94,25 +103,25 @@ def _trashed(store: TaskStore) -> list[str]:
     return [task.name for task in sorted(store.scan_trash(), key=listing_key)]
 
 
+def _in(word: str, names: list[str]) -> list[str]:
+    return [word] if word in names else matches_in(word, names)
+
+
 def matching_trashed(store: TaskStore, word: str) -> list[str]:
     """`matching` over the trash."""
-    names = _trashed(store)
-    return [word] if word in names else matches_in(word, names)
+    return _in(word, _trashed(store))
 
 
 def resolve_trashed(store: TaskStore, words: Sequence[str]) -> list[str]:
     """`resolve` over the trash (`restore`): the trashed tasks `words` name, by their names in
     `ls --trash`, a batch or a glob in the listing's order."""
     names = _trashed(store)
-    known = set(names)
-    picked: dict[str, None] = {}
-    for word in words:
-        found = [word] if word in known else matches_in(word, names)
-        if not found:
-            raise WorkspaceError(f"no task {'matches' if is_pattern(word) else 'named'} {word!r} in the trash "
-                                 "(see `pyr-tui ls --trash`)")
-        picked.update(dict.fromkeys(found))
-    return list(picked)
+
+    def nothing(word: str) -> WorkspaceError:
+        return WorkspaceError(f"no task {'matches' if is_pattern(word) else 'named'} {word!r} in the trash "
+                              "(see `pyr-tui ls --trash`)")
+
+    return _picked(words, lambda word: _in(word, names), nothing)
 
 
 def resolve_one(store: TaskStore, word: str) -> str:
