@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import gc
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test of a negative number
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +50,7 @@ class _Parser(argparse.ArgumentParser):
         for arg in self.given:
             if arg == "--":
                 return None
-            if arg.startswith("-") and len(arg) > 1 and not _NEGATIVE.match(arg) \
+            if arg.startswith("-") and len(arg) > 1 and not self._negative_number_matcher.match(arg) \
                     and arg.split("=", 1)[0] not in self._option_string_actions:
                 return arg
         return None
