@@ -81,7 +81,6 @@ def queue_tasks(
     *,
     gpus: int | None = None,
     force: bool = False,
-    jobs: int | None = None,
     retries: control.Retries | None = None,
     executor: control.Executor | None = None,
     after: Sequence[str] | None = None,
@@ -90,15 +89,12 @@ def queue_tasks(
     gpu_mem_mb: int | None = None,
 ) -> control.Outcome:
     """Queue tasks (names of existing tasks: `Context.resolve_tasks`) and make sure the runner is
-    there; a runner that could not be woken is a warning."""
-    import dataclasses
-
+    there; a runner that could not be woken is a warning. `executor.jobs` (`-j`) is the runner's
+    concurrency, or on Slurm the %N of the call's arrays."""
     from pyruns_tui.runner import control
 
     store = ctx.store()
     ctx.settings()  # names an unknown settings key on stderr (the runner only logs it)
-    if jobs is not None:  # the runner's concurrency, or on Slurm the %N of the call's arrays
-        executor = dataclasses.replace(executor or control.Executor(), jobs=jobs)
     outcome = control.queue(store, names, gpus=gpus, force=force, retries=retries, executor=executor, after=after,
                             priority=priority, with_dependents=with_dependents, gpu_mem_mb=gpu_mem_mb)
     say_what_delays(store.layout, outcome.changed, force=force)
@@ -128,9 +124,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             sys.stderr.write("pyr-tui run: error: --retry-on needs --retries N (see `pyr-tui run --help`)\n")
             return 2
         retries = control.Retries(args.retries, args.retry_on)
-    executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args))
+    executor = control.Executor(args.executor, args.partition, args.time, tuple(args.sbatch_args), args.jobs)
     names = ctx.resolve_tasks(args.tasks)
-    outcome = queue_tasks(ctx, names, gpus=args.gpus, force=args.force, jobs=args.jobs, retries=retries,
+    outcome = queue_tasks(ctx, names, gpus=args.gpus, force=args.force, retries=retries,
                           executor=executor, after=args.after, priority=args.priority,
                           with_dependents=args.with_dependents, gpu_mem_mb=args.gpu_mem_mb)
     say_skipped(outcome.skipped)
