@@ -176,14 +176,13 @@ def plan_tasks(
     prefix: str | None = None,
     max_tasks: int = 10_000,
     shell: bool = False,
-    existing_configs: Iterable[Mapping[str, Any]] | None = None,
-    order: Sequence[str] = (),
     existing_keys: Collection[Hashable] | None = None,
+    order: Sequence[str] = (),
 ) -> Plan:
     """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
 
-    With `existing_configs`, configs identical to one of them are skipped (`--skip-existing`);
-    `existing_keys` is the same as their `config_keys`, computed before (the Generator's preview).
+    With `existing_keys` (the existing configs' `config_keys`), configs identical to one of them
+    are skipped (`--skip-existing`).
     `order` (dotted keys, see `field_order`) is the document order of the grid fields when
     `spec` has the defaults' key order instead (a spec laid over defaults); the configs keep it.
     """
@@ -192,9 +191,8 @@ def plan_tasks(
     template, grid = spec_grid(spec, max_tasks=max_tasks, shell=shell, order=order)
     configs = list(grid.expand())
     skipped = 0
-    if existing_configs is not None or existing_keys is not None:
-        seen = existing_keys if existing_keys is not None else config_keys(existing_configs or ())
-        kept = new_configs(configs, seen)
+    if existing_keys is not None:
+        kept = new_configs(configs, existing_keys)
         skipped, configs = len(configs) - len(kept), kept
     names = task_names(prefix or default_prefix(), len(configs)) if configs else []
     for name in names:
