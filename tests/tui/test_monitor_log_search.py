@@ -9,6 +9,7 @@ import pytest
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
@@ -164,3 +165,54 @@ async def test_a_run_whose_log_was_deleted_says_so_instead_of_an_empty_pane(layo
         await wait_for(pilot, lambda: screen_rows(view)[0] == "still here")
         later.unlink()  # deleted while shown
         await wait_for(pilot, lambda: screen_rows(view)[0].startswith("the log file is gone:"), what="the note")
+
+
+
+def hit_colours(view: LogView, row: int) -> set[tuple[Color, Color]]:
+    """(text, background) of the search hits (`loss`) painted on screen row `row`."""
+    hits: set[tuple[Color, Color]] = set()
+    for segment in view.render_line(row):
+        style = segment.style
+        if segment.text == "loss" and style is not None and style.color and style.bgcolor:
+            hits.add((Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor)))
+    return hits
+
+
+def hues_apart(one: Color, other: Color) -> float:
+    """How far apart the hues of two colours are, in degrees (0-180)."""
+    apart = abs(one.hsl.h - other.hsl.h) * 360
+    return min(apart, 360 - apart)
+
+
+def contrast(text: Color, background: Color) -> float:
+    """The WCAG contrast ratio of text on a background (1 to 21)."""
+    def luminance(colour: Color) -> float:
+        linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in colour.rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(text), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light", "nord"])
+async def test_the_current_hit_is_another_hue_than_the_other_hits_and_both_are_legible(
+        layout: Layout, store: TaskStore, theme: str) -> None:
+    # it was a brighter orange on orange (#FEA62B vs #CF7E00): n/N moved, the eye lost it; and white
+    # text on whatever background, unreadable on a light one (nord's #88C0D0)
+    add_task(store, "t")
+    add_run(store, "t", Status.COMPLETED, b"".join(b"epoch %d loss=0.%02d\n" % (i, i) for i in range(40)))
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = theme
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        view = screen.log_pane.view
+        await wait_for(pilot, lambda: view.lines == 40)
+        await pilot.press("slash", *"loss", "enter", "N")
+        await wait_for(pilot, lambda: view.match_line is not None)
+        rows = screen_rows(view)
+        current = rows.index(f"epoch {view.match_line} loss=0.{view.match_line:02d}")
+        other = current - 1
+        [(current_text, current_back)] = hit_colours(view, current)
+        [(other_text, other_back)] = hit_colours(view, other)
+        assert hues_apart(current_back, other_back) >= 90, (current_back.hex, other_back.hex)
+        assert contrast(current_text, current_back) >= 3 and contrast(other_text, other_back) >= 3

@@ -50,7 +50,8 @@ class LogView(ScrollView, can_focus=True):
     Bindings: j/k/arrows, PgUp/PgDn, h/l and ←/→ sideways by half a view, g/Home top,
     G/End bottom (resumes follow), f follow, w wrap, / search, n/N next/previous match,
     t/T next/previous Python traceback (the first press: the first one).
-    Component classes: `logview--match` (a search hit), `logview--current` (the current hit),
+    Component classes: `logview--match` (a search hit), `logview--current` (the hits of the current
+    line: another hue than `logview--match` in every theme, not a shade of it),
     `logview--traceback` (the traceback jumped to).
     Messages: `LogView.SearchRequested` (the user pressed `/`), `LogView.MatchMoved` (n/N went to another hit).
     """
@@ -59,7 +60,7 @@ class LogView(ScrollView, can_focus=True):
     LogView { background: $surface; overflow-x: auto; overflow-y: scroll; scrollbar-size-horizontal: 0; }
     LogView:focus { background-tint: $foreground 3%; }
     LogView > .logview--match { background: $warning-darken-2; color: $text; }
-    LogView > .logview--current { background: $accent; color: $text; text-style: bold; }
+    LogView > .logview--current { background: $primary; color: $text; text-style: bold; }
     LogView > .logview--traceback { background: $error 25%; }
     """
     COMPONENT_CLASSES = {"logview--match", "logview--current", "logview--traceback"}
@@ -386,7 +387,8 @@ class LogView(ScrollView, can_focus=True):
         if line >= buffer.line_count:
             return Strip.blank(width, base)
         current = line == self.match_line
-        style = self.get_component_rich_style("logview--current" if current else "logview--match", partial=True)
+        # the whole style, not the partial one: only it works out `$text` (auto) against the hit's background
+        style = self.get_component_rich_style("logview--current" if current else "logview--match")
         rows = self._lines.rows(buffer, line, console=self.app.console, base=base,
                                 wrap_width=width if self.wrap else 0, search=self.search, current=current,
                                 match_style=style)
