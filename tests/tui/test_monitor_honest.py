@@ -1,7 +1,7 @@
 """What the Monitor tells about what it shows (session 22 findings), the real app through Pilot at 80x24:
 paging back stops at `log_scrollback` and says so once, the header says `last N lines` for a tail,
 `/` on a missing log says why, charts do not join row-placed points to stepped ones, a one-point metric is visible,
-and `space` marks-and-moves with focus given back after the charts."""
+and `space` marks-and-moves with focus given back after the charts (in the log it pages, as in less)."""
 
 from __future__ import annotations
 
@@ -149,3 +149,30 @@ async def test_space_marks_and_moves_down_and_escape_from_charts_gives_focus_bac
         screen.log_pane.view.focus()
         await pilot.press("c", "escape")
         assert app.focused is screen.log_pane.view
+
+
+async def test_space_in_the_log_pages_down_and_b_back_as_in_less_and_marks_nothing(layout: Layout,
+                                                                                  store: TaskStore) -> None:
+    # space did nothing once Enter had put the focus on the log: the footer shows no space there
+    for minute, name in enumerate(("b", "a")):
+        add_task(store, name)
+        add_run(store, name, Status.COMPLETED, lines_of(300), minute=minute)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = monitor(app)
+        task_list = screen.query_one(TaskList)
+        view = screen.log_pane.view
+        task_list.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: view.lines == 300 and app.focused is view)
+        await pilot.press("g")
+        assert view.scroll_y == 0
+        await pilot.press("space")
+        assert view.scroll_y == view.scrollable_content_region.height  # a page, as PgDn
+        assert not view.follow  # paged, not sent to the end
+        await pilot.press("space", "b")
+        assert view.scroll_y == view.scrollable_content_region.height
+        assert task_list.marked == set() and task_list.current == "a"  # the list's space is not reached
+        space = screen.active_bindings["space"]  # what the footer and `?` go by
+        assert space.node is view and space.binding.description == "Page down"
+

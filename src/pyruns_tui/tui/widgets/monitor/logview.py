@@ -47,9 +47,9 @@ class LogView(ScrollView, can_focus=True):
     Reactive attributes: `follow` (stick to the end), `wrap` (wrap long lines instead of
     scrolling sideways), `search` (text highlighted; n/N jump between matches), `lines` (line
     count shown), `source` (path of the file shown, or None).
-    Bindings: j/k/arrows, PgUp/PgDn, h/l and ←/→ sideways by half a view, g/Home top,
-    G/End bottom (resumes follow), f follow, w wrap, / search, n/N next/previous match,
-    t/T next/previous Python traceback (the first press: the first one).
+    Bindings: j/k/arrows, PgUp/PgDn (and space/b, as in less), h/l and ←/→ sideways by half a
+    view, g/Home top, G/End bottom (resumes follow), f follow, w wrap, / search, n/N
+    next/previous match, t/T next/previous Python traceback (the first press: the first one).
     Component classes: `logview--match` (a search hit), `logview--current` (the hits of the current
     line: another hue than `logview--match` in every theme, not a shade of it),
     `logview--traceback` (the traceback jumped to).
@@ -69,6 +69,9 @@ class LogView(ScrollView, can_focus=True):
         Binding("j", "scroll_down", "Down", show=False),
         Binding("h", "scroll_left", "Left", show=False),
         Binding("l", "scroll_right", "Right", show=False),
+        # as in less: reading a log, space is the next page (the task list's space marks)
+        Binding("space", "page_down", "Page down", show=False),
+        Binding("b", "page_up", "Page up", show=False),
         Binding("g,home", "scroll_home", "Top", key_display="g"),
         Binding("G,end", "scroll_end", "Bottom+follow", key_display="G"),
         Binding("f", "toggle_follow", "Follow"),
