@@ -1,6 +1,6 @@
 """What the Monitor tells about what it shows (session 22 findings), the real app through Pilot at 80x24:
 paging back stops at `log_scrollback` and says so once, the header says `last N lines` for a tail,
-`/` on a missing log says why, charts do not join row-placed points to stepped ones, a one-point metric is visible,
+`/` on a missing log says why, charts do not join row-placed points to stepped ones, a one-point metric is visible and names its x,
 and `space` marks-and-moves with focus given back after the charts (in the log it pages, as in less)."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+
+import pytest
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
@@ -128,6 +130,20 @@ async def test_steps_that_restart_each_epoch_are_drawn_in_log_order(layout: Layo
 def test_a_metric_logged_once_is_a_whole_cell_not_one_dot() -> None:
     lines = render_chart([Series("val", [(30.0, 0.3)])], 30, 8, title="val_loss")
     assert sum(line.plain.count("⣿") for line in lines[1:-1]) == 1
+    assert render_chart([Series("val", [(30.0, 0.3)])], 14, 8, x_label="step (9 without a step not drawn)")[
+        -1].plain.split() == ["30"]  # the label left out where it does not fit, the value kept
+
+
+@pytest.mark.parametrize(("row", "axis"), [({"val_loss": 0.25}, "row 0"), ({"step": 30, "val_loss": 0.25}, "step 30")])
+async def test_a_metric_logged_once_names_its_one_x_under_the_point(layout: Layout, store: TaskStore,
+                                                                  row: dict[str, float], axis: str) -> None:
+    # the axis showed the padded range around the point, `-1  row  1` or `29  step  31`: x values no point has
+    async with one_chart(layout, store, [row]) as chart:
+        lines = str(chart.render()).splitlines()
+        assert lines[-1].split() == axis.split()
+        point = next(line.index("⣿") for line in lines if "⣿" in line)
+        end = len(lines[-1].rstrip())
+        assert end - len(axis.split()[-1]) <= point < end  # the value under its point
 
 
 async def test_space_marks_and_moves_down_and_escape_from_charts_gives_focus_back(layout: Layout,

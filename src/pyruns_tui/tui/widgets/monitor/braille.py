@@ -117,6 +117,19 @@ def data_bounds(series: Sequence[Series]) -> tuple[float, float, float, float] |
     return xmin, xmax, ymin, ymax
 
 
+def single_x(series: Sequence[Series]) -> float | None:
+    """The x of every finite point of `series` when it is one value (a metric logged once), else None."""
+    only: float | None = None
+    for s in series:
+        for x, y in s.points:
+            if math.isfinite(x) and math.isfinite(y):
+                if only is None:
+                    only = x
+                elif x != only:
+                    return None  # at the second x: no pass over a long series
+    return only
+
+
 def _draw_series(canvas: _Canvas, points: Sequence[tuple[float, float]], color: int,
                  bounds: tuple[float, float, float, float]) -> None:
     """Plot one series: per dot column its min..max, joined to the neighbouring columns; a
@@ -191,14 +204,34 @@ def render_chart(series: Sequence[Series], width: int, height: int, *, title: st
         _append_cells(line, canvas, row, marker_cols, colors)
         lines.append(line)
     _label_markers(lines[1], gutter, marker_cols, cols)
+    only = single_x(series)
+    axis = _x_axis(xmin, xmax, gutter, cols, x_label) if only is None else _one_x_axis(only, gutter, cols, x_label)
+    lines.append(Text(axis[:width], style="dim", no_wrap=True))
+    return lines
+
+
+def _x_axis(xmin: float, xmax: float, gutter: int, cols: int, x_label: str) -> str:
+    """The first and last x under the plot, `x_label` between them when it fits."""
     left, right = nice_number(xmin), nice_number(xmax)
     axis = " " * gutter + left + right.rjust(max(1, cols - len(left)))
     room = cols - len(left) - len(right) - 2
     if x_label and len(x_label) <= room:
         middle = gutter + len(left) + 1 + (room - len(x_label)) // 2
         axis = axis[:middle] + x_label + axis[middle + len(x_label):]
-    lines.append(Text(axis[:width], style="dim", no_wrap=True))
-    return lines
+    return axis
+
+
+def _one_x_axis(x: float, gutter: int, cols: int, x_label: str) -> str:
+    """The one x of a chart whose points all have it, under them (`row 30`, `x_label` first when it
+    fits): not the ends of the padded range around it (`29 row 31`), which no point has."""
+    value = nice_number(x)
+    column = round((cols * 2 - 1) / 2) // 2  # where _draw_series puts a point in the middle of the range
+    start = max(gutter, min(gutter + column - (len(value) - 1) // 2, gutter + cols - len(value)))
+    text = value
+    if x_label and start - len(x_label) - 1 >= gutter:
+        start -= len(x_label) + 1
+        text = f"{x_label} {value}"
+    return " " * start + text
 
 
 def _append_cells(line: Text, canvas: _Canvas, row: int, marker_cols: dict[int, str],
