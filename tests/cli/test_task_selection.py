@@ -256,3 +256,41 @@ def test_a_batch_whose_names_are_partly_taken_keeps_one_naming(ws: Path, capsys:
     assert gen(ws, capsys, "seed: 3 | 4\n", "-n", "x") == ["x_1-of-2_2", "x_2-of-2_2"]
     assert gen(ws, capsys, "seed: 5 | 6\n", "-n", "x") == ["x_1-of-2_3", "x_2-of-2_3"]
     assert gen(ws, capsys, "seed: 7\n", "-n", "x") == ["x"]  # a single task is named x: free
+
+
+def test_a_task_s_name_that_is_also_a_batch_s_prefix_picks_the_task_and_a_note_names_the_batch(
+        ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `pin sweep` with a task `sweep` and a batch sweep_1-of-4... pinned the one task and said
+    # nothing: a user who meant the batch had no way to see why, nor how to name it
+    batch = gen(ws, capsys, "seed: 1 | 2 | 3 | 4\n", "-n", "sweep")
+    assert gen(ws, capsys, "seed: 5\n", "-n", "sweep") == ["sweep"]
+    note = ("pyr-tui: note: 'sweep' is a task's name, so it names that task alone, not the 4 tasks of batch "
+            "'sweep'; 'sweep_*-of-4' names those\n")
+    for command in (("pin",), ("stop",), ("wait",), ("rm",)):  # (`run` resolves as they do: Context.resolve_tasks)
+        code, out, err = cli(ws, capsys, *command, "sweep")
+        assert err.startswith(note), (command, code, out, err)  # (and `stop`: is pending, nothing to stop)
+    assert names(ws, capsys) == batch and names(ws, capsys, "--trash") == ["sweep"]  # rm took the task alone
+    code, out, err = cli(ws, capsys, "restore", "sweep")  # no batch in the trash: nothing to say
+    assert code == 0 and err == "", err
+    code, out, err = cli(ws, capsys, "pin", "sweep_*-of-4")  # the note's glob names the batch
+    assert code == 0 and out == f"pinned {', '.join(batch)}\n" and err == "", err
+    for words in (("sweep", "sweep_*"), ("sweep_2-of-4",)):  # nothing left out; a batch's task name
+        code, _, err = cli(ws, capsys, "pin", *words)
+        assert code == 0 and err == "", (words, err)
+    code, _, err = cli(ws, capsys, "show", "sweep")  # a command of one task: the task is all it could take
+    assert code == 0 and err == "", err
+    later = gen(ws, capsys, "seed: 6 | 7\n", "-n", "sweep")  # sweep_1-of-2: two batches with the prefix
+    gen(ws, capsys, "seed: 8\n", "-n", "sweep_x")  # a task the glob sweep_* would take too
+    code, out, err = cli(ws, capsys, "pin", "--off", "sweep")
+    assert code == 0 and out == "unpinned sweep\n" and err == (
+        "pyr-tui: note: 'sweep' is a task's name, so it names that task alone, not the 6 tasks of batch "
+        "'sweep'; 'sweep_*-of-*' names those\n"), err
+    assert cli(ws, capsys, "pin", "--off", "sweep_*-of-*")[0] == 0
+    assert [t.name for t in store(ws).scan() if t.pinned] == []  # the glob: both batches, not sweep_x
+    assert cli(ws, capsys, "pin", "sweep_*-of-*")[0] == 0
+    assert sorted(t.name for t in store(ws).scan() if t.pinned) == sorted(batch + later)
+    assert cli(ws, capsys, "rm", "sweep", "sweep_1-of-2", "sweep_*-of-4")[0] == 0
+    code, out, err = cli(ws, capsys, "restore", "sweep")  # the trash: sweep, sweep_1-of-2, the batch of 4
+    assert code == 0 and out == "restored 1 task(s): sweep\n" and err == (
+        "pyr-tui: note: 'sweep' is a task's name, so it names that task alone, not the 5 tasks of batch "
+        "'sweep'; 'sweep_*-of-*' names those\n"), err

@@ -102,14 +102,14 @@ class Context:
         return settings
 
     def resolve_tasks(self, words: list[str]) -> list[str]:
-        """The tasks the words name (exact names, batches, globs: workspace/named.py), in the order
-        given; one clear error for the first that names none."""
-        store = self.store()
-        if all(map(store.exists, words)):  # the usual case: names, one `stat` each
-            return list(dict.fromkeys(words))
-        from pyruns_tui.workspace.named import resolve
+        """The tasks the words name (exact names, batches, globs: workspace/named.py; with
+        `named_in_trash`, of the trash), in the order given; one clear error for the first that
+        names none. A word that is a task's name and also a batch's prefix says so on stderr."""
+        from pyruns_tui.workspace.named import resolve, resolve_trashed
 
-        return resolve(store, words)
+        named = (resolve_trashed if self.named_in_trash else resolve)(self.store(), words)
+        sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in named.notes))
+        return named.tasks
 
     def resolve_task(self, word: str) -> str:
         """The one task a command that takes one (`show`, `log`, `note`, `compare`) is given."""

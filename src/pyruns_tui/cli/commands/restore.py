@@ -19,11 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.humanize import listed
     from pyruns_tui.workspace import edits
-    from pyruns_tui.workspace.named import resolve_trashed
-
-    store = ctx.store()
-    trashed = resolve_trashed(store, args.tasks)
-    restored = edits.restore(store, trashed)
+    trashed = ctx.resolve_tasks(args.tasks)  # of the trash: ctx.named_in_trash
+    restored = edits.restore(ctx.store(), trashed)
     print(f"restored {len(restored)} task(s): {listed(restored)}")
     renamed = [f"{name} as {back}" for name, back in zip(trashed, restored) if name != back]
     if renamed:
