@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pyruns_tui.errors import WorkspaceError
@@ -27,6 +27,7 @@ class Context:
     debug: bool = False
     named: tuple[str, ...] = ()  # the task names the command was given: they can say which workspace
     named_in_trash: bool = False  # those names are of the trash (`restore`)
+    label: str = ""  # what each line said of this workspace begins with: `NAME: ` (`each_workspace`)
     _store: TaskStore | None = field(default=None, repr=False)
     _warned: bool = field(default=False, repr=False)
 
@@ -71,6 +72,16 @@ class Context:
                                      f"see `pyr-tui -w NAME {ls}`")
             raise WorkspaceError(f"{root} has several workspaces ({', '.join(names)}); choose one with -w NAME")
         return Layout(root=root, name=names[0])
+
+    def each_workspace(self) -> list[Context]:
+        """Where a command over the whole project (`stop --all`, `wait --all`, `runner stop`) acts:
+        this context, or with several workspaces and no -w, one per workspace (in name order),
+        each labelled with its name."""
+        if self.workspace is None:
+            names = list_workspaces(self.root())
+            if len(names) > 1:
+                return [replace(self, workspace=name, label=f"{name}: ", _store=None) for name in names]
+        return [self]
 
     def _holders(self, root: Path, names: list[str]) -> list[str]:
         """The workspaces that hold every task the command names (none when it names none)."""
@@ -121,41 +132,43 @@ class Context:
         return resolve_one(store, word)
 
 
-def grouped(texts: dict[str, str], tail: str = "") -> list[str]:
+def grouped(texts: dict[str, str], tail: str = "", label: str = "") -> list[str]:
     """`NAME: text` a task, or one line for a text more than 3 tasks share (a batch): `12 tasks
-    are completed, nothing to stop: a, b, c, d, e, ... (7 more)`, `40 tasks failed (Killed): ...`."""
+    are completed, nothing to stop: a, b, c, d, e, ... (7 more)`, `40 tasks failed (Killed): ...`;
+    each line begins with `label` (the workspace's, `Context.label`)."""
     by_text: dict[str, list[str]] = {}
     for name, text in texts.items():
         by_text.setdefault(text, []).append(name)
     lines = []
     for text, names in by_text.items():
         if len(names) <= 3:
-            lines += [f"{name}: {text}{tail}" for name in names]
+            lines += [f"{label}{name}: {text}{tail}" for name in names]
             continue
         from pyruns_tui.humanize import listed
 
         said = f"are {text[3:]}" if text.startswith("is ") else text
-        lines.append(f"{len(names)} tasks {said}{tail}: {listed(names)}")
+        lines.append(f"{label}{len(names)} tasks {said}{tail}: {listed(names)}")
     return lines
 
 
-def say_skipped(skipped: dict[str, str], tail: str = "") -> None:
+def say_skipped(skipped: dict[str, str], tail: str = "", label: str = "") -> None:
     """The tasks a command left alone (`run`, `stop`), on stderr (`grouped`)."""
-    sys.stderr.write("".join(line + "\n" for line in grouped(skipped, tail)))
+    sys.stderr.write("".join(line + "\n" for line in grouped(skipped, tail, label)))
 
 
-def say_waited(layout: Layout, tasks: dict[str, Task]) -> bool:
+def say_waited(layout: Layout, tasks: dict[str, Task], label: str = "") -> bool:
     """What a wait ended with (`wait`, `run --wait`), on stdout: each task that did not complete
     and why (its error, or its reason: `grouped`), `3 of 4 tasks completed`, and the circuit
-    breaker's pause when it holds queued ones back. True when every task completed."""
+    breaker's pause when it holds queued ones back, each line after `label`. True when every
+    task completed."""
     from pyruns_tui.runner import control
 
     failed = control.failed_names(tasks)
-    lines = grouped({name: _state(tasks[name]) for name in failed})
-    lines.append(f"{len(tasks) - len(failed)} of {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'} completed")
+    lines = grouped({name: _state(tasks[name]) for name in failed}, label=label)
+    lines.append(f"{label}{len(tasks) - len(failed)} of {len(tasks)} {'task' if len(tasks) == 1 else 'tasks'} completed")
     pause = control.paused(layout)
     if pause is not None:
-        lines.append(f"paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
+        lines.append(f"{label}paused: {pause.message}; `pyr-tui runner resume` starts the queued ones")
     sys.stdout.write("".join(line + "\n" for line in lines))
     return not failed
 
@@ -166,9 +179,10 @@ def _state(task: Task) -> str:
     return task.status.value + (f" ({cause})" if cause else "")
 
 
-def say_states(tasks: dict[str, Task]) -> None:
+def say_states(tasks: dict[str, Task], label: str = "") -> None:
     """Where tasks ended (`stop`), on stdout: `grouped` by state and cause."""
-    sys.stdout.write("".join(line + "\n" for line in grouped({name: _state(task) for name, task in tasks.items()})))
+    states = {name: _state(task) for name, task in tasks.items()}
+    sys.stdout.write("".join(line + "\n" for line in grouped(states, label=label)))
 
 
 def read_stdin(limit: int, what: str) -> str:

@@ -67,19 +67,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.runner import client, control
 
-    if args.action == "stop" and ctx.workspace is None:
-        from pyruns_tui.workspace.layout import list_workspaces
-
-        names = list_workspaces(ctx.root())
-        if len(names) > 1:  # a project with several: each of its runners (cleaning up needed -w for each)
-            import dataclasses
-
-            for name in names:
-                print(f"{name}: ", end="")
-                _stop(dataclasses.replace(ctx, workspace=name, _store=None), args)
-            return 0
-    if args.action == "stop":
-        return _stop(ctx, args)
+    if args.action == "stop":  # without -w, each workspace's runner (cleaning up needed -w for each)
+        for each in ctx.each_workspace():
+            _stop(each, args)
+        return 0
     layout = ctx.store().layout
     if args.action == "start":
         pid = client.ensure_runner(layout)
@@ -132,7 +123,7 @@ def _print_slurm(status: dict[str, Any]) -> None:
         print(f"  ... {len(jobs) - 20} more (--json lists all)")
 
 
-def _stop(ctx: Context, args: argparse.Namespace) -> int:
+def _stop(ctx: Context, args: argparse.Namespace) -> None:
     """`runner stop [--tasks]` of one workspace."""
     from pyruns_tui.runner import client, control
     from pyruns_tui.workspace.model import Status
@@ -142,11 +133,7 @@ def _stop(ctx: Context, args: argparse.Namespace) -> int:
         outcome = control.stop_all(ctx.store(), start_runner=client.runner_alive(layout))
         if outcome.stopping:
             control.wait(ctx.store(), outcome.stopping)
-    if client.stop_runner(layout):
-        print("runner stopped")
-    else:
-        print("no runner was running")
+    print(f"{ctx.label}{'runner stopped' if client.stop_runner(layout) else 'no runner was running'}")
     running = [t.name for t in ctx.store().scan() if t.status is Status.RUNNING]
     if running:
-        sys.stderr.write(f"{len(running)} task(s) still running; the next runner adopts them\n")
-    return 0
+        sys.stderr.write(f"{ctx.label}{len(running)} task(s) still running; the next runner adopts them\n")

@@ -1,4 +1,7 @@
-"""`pyr-tui stop TASK...`: queued tasks go back to pending, running ones are interrupted."""
+"""`pyr-tui stop TASK... | --all`: queued tasks go back to pending, running ones are interrupted.
+
+`--all` stops every task queued or running (without -w in a project with several workspaces: in
+each of them, each one's lines labelled `NAME: `)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import sys
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.runner import control
 
 NAME = "stop"
 
@@ -15,32 +19,42 @@ NAME = "stop"
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="stop running tasks, cancel queued ones", description=__doc__)
     p.add_argument("tasks", nargs="*", metavar="TASK", help="task names, batches (sweep) or quoted globs ('sweep_*')")
-    p.add_argument("--all", action="store_true", help="every queued and running task of the workspace")
+    p.add_argument("--all", action="store_true",
+                   help="every queued and running task of the workspace (without -w: of every workspace)")
     p.add_argument("--no-wait", action="store_true", help="return at once instead of waiting for them to end")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.cli.context import grouped, say_skipped, say_states
     from pyruns_tui.runner import control
 
-    store = ctx.store()
     if args.all and args.tasks:
         sys.stderr.write("pyr-tui stop: error: --all takes no task names (see `pyr-tui stop --help`)\n")
         return 2
-    if args.all:
-        outcome = control.stop_all(store)
-        if not (outcome.skipped or outcome.cancelled or outcome.stopping):
-            print("no task is queued or running")
-            return 0
-    elif args.tasks:
-        outcome = control.stop(store, ctx.resolve_tasks(args.tasks))
-    else:
+    if not args.all and not args.tasks:
         sys.stderr.write("pyr-tui stop: error: give task names or --all (see `pyr-tui stop --help`)\n")
         return 2
-    say_skipped(outcome.skipped, ", nothing to stop")
-    print("".join(line + "\n" for line in grouped(dict.fromkeys(outcome.cancelled, "cancelled (pending)"))), end="")
-    if outcome.stopping and not args.no_wait:
-        say_states(control.wait(store, outcome.stopping))
-    elif outcome.stopping:
-        print(f"stopping {len(outcome.stopping)} task(s)")
+    if args.all:  # every workspace asked before any is waited for: their tasks end together
+        stopped = [(each, control.stop_all(each.store())) for each in ctx.each_workspace()]
+    else:
+        stopped = [(ctx, control.stop(ctx.store(), ctx.resolve_tasks(args.tasks)))]
+    for each, outcome in stopped:
+        _say(each, outcome, wait=not args.no_wait)
     return 0
+
+
+def _say(ctx: Context, outcome: control.StopOutcome, *, wait: bool) -> None:
+    """What a stop did in one workspace; with `wait`, once the tasks it stopped have ended."""
+    from pyruns_tui.cli.context import grouped, say_skipped, say_states
+    from pyruns_tui.runner import control
+
+    label = ctx.label
+    if not (outcome.skipped or outcome.cancelled or outcome.stopping):
+        print(f"{label}no task is queued or running")
+        return
+    say_skipped(outcome.skipped, ", nothing to stop", label)
+    cancelled = grouped(dict.fromkeys(outcome.cancelled, "cancelled (pending)"), label=label)
+    print("".join(line + "\n" for line in cancelled), end="")
+    if outcome.stopping and wait:
+        say_states(control.wait(ctx.store(), outcome.stopping), label)
+    elif outcome.stopping:
+        print(f"{label}stopping {len(outcome.stopping)} task(s)")
