@@ -340,18 +340,32 @@ def test_an_error_quoting_huge_values_stays_one_readable_line() -> None:
     assert LONG_MESSAGE <= len(text) < LONG_MESSAGE + 60 and "…[12," in text
 
 
-def test_running_out_of_memory_is_one_line(project: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """A MemoryError (an input far larger than meant) reaches the user as one line, exit 1."""
-    from pyruns_tui.cli.commands import ls
+def test_running_out_of_memory_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A command that runs out of memory says so in one line, exit 1, no traceback: here `ls`
+    reads a 200 MiB task file (a workspace file may be up to 256 MiB) under a 128 MiB limit on
+    its address space, which the same `ls` of the workspace before fits in (~40 MiB)."""
+    import resource
+    import subprocess
+    import sys
 
-    def run(ctx: object, args: object) -> int:
-        raise MemoryError
+    limit = 128 << 20
 
-    monkeypatch.setattr(ls, "run", run)
-    code, _, err = run_cli(project, capsys, "ls")
-    assert code == 1
-    assert err.startswith("pyr-tui: error: out of memory") and err.count("\n") == 1, err
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def ls() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pyruns_tui", "ls"], cwd=project, capture_output=True,
+                              text=True, preexec_fn=limited, timeout=60)
+
+    assert run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "t")[0] == 0
+    fits = ls()
+    assert fits.returncode == 0 and "t_2-of-2" in fits.stdout, fits.stderr  # the limit leaves `ls` room
+    with open(project / "_pyruns_" / "train" / "tasks" / "t_2-of-2" / "task_info.json", "r+b") as info:
+        info.truncate(200 << 20)  # sparse: nothing is written, a reader allocates all of it
+    result = ls()
+    assert result.returncode == 1 and result.stdout == "", (result.stdout, result.stderr[-3000:])
+    assert result.stderr == ("pyr-tui: error: out of memory; is an input given (a file, standard input) far "
+                             "larger than meant? (--debug shows where)\n"), result.stderr[-3000:]
 
 
 def test_several_C_options_chain_like_git(tmp_path: Path) -> None:
