@@ -282,6 +282,65 @@ def test_the_runner_reads_its_workspaces_git_state_as_it_starts(project: Project
         client.stop_runner(layout)
 
 
+def test_runner_status_counts_no_run_whose_end_is_being_recorded(project: Project, capsys) -> None:
+    """A freed slot goes to the next queued task before the ended run's record is written (the
+    test above), so for a few milliseconds task_info.json shows more running tasks than the
+    limit, and `runner status` listed them all: 6 running under `run -j 4`. The processes never
+    exceeded the limit. Here the runner is held at that moment: at -j 1, `a` ended and its slot
+    went to `b`, `a`'s record not written yet; status lists `b` alone."""
+    import asyncio
+
+    from pyruns_tui.runner.daemon.scheduler import Scheduler
+    from pyruns_tui.runner.gpus import NoGpus
+    from pyruns_tui.runner.liveness import running
+
+    client.set_concurrency(project.layout, 1)
+    gates = {name: project.gate(name) for name in ("a", "b")}
+    a, b = (project.add(name, code) for name, (code, _) in gates.items())
+    control.queue(project.store, [a, b], start_runner=False)
+    loop = asyncio.new_event_loop()  # never run: the test plays the runner's loop, one step at a time
+    scheduler = Scheduler(project.layout, NoGpus())
+    scheduler.loop = loop
+
+    def end(name: str) -> None:  # what the loop does when a run ends, up to its record (owed)
+        state = project.runner_paths.run_state(name, 1)
+        until(lambda: (s := RunState.read(state)) is not None and s.exited, what=f"{name} to end")
+        run = scheduler.active[name]
+        assert run.watch is not None
+        run.watch.close()
+        scheduler._on_exit(run)
+
+    def status() -> dict:
+        assert project.cli("runner", "status", "--json") == 0
+        return json.loads(capsys.readouterr().out)
+
+    try:
+        until(lambda: (scheduler.tick(), a in scheduler.active)[1], what="a to start")
+        gates["a"][1]()
+        end(a)
+        assert list(scheduler.active) == [b] and project.task(a).status is Status.RUNNING  # the record is owed
+        shown = status()
+        assert shown["max_concurrency"] == 1 and shown["tasks"]["running"] == [b], shown
+        assert project.cli("runner", "status") == 0
+        assert "tasks:  1 running, 0 queued" in capsys.readouterr().out
+        read_before = project.store.scan()  # records read just before `a`'s is written (status reads them one by one)
+        scheduler.write_ends()
+        assert project.task(a).status is Status.COMPLETED and status()["tasks"]["running"] == [b]
+        assert not project.runner_paths.run_state(a, 1).exists()  # (copied into the record: gone)
+        assert running(project.layout, read_before) == [b]
+        gates["b"][1]()
+        end(b)
+        scheduler.write_ends()
+        assert project.task(b).status is Status.COMPLETED and status()["tasks"]["running"] == []
+    finally:
+        for _, release in gates.values():
+            release()
+        scheduler.close()
+        if scheduler.spawner is not None:
+            scheduler.spawner.proc.wait(10)
+        loop.close()
+
+
 def test_a_runs_end_does_not_try_tasks_stopped_since_the_last_pass(project: Project, monkeypatch) -> None:
     """When a run ends, its slot goes to the tasks the last pass left waiting. Tasks stopped since
     (a `stop` of a whole queue) are left for the next pass unopened: each was tried as a launch

@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
     from pyruns_tui.runner import client, control
+    from pyruns_tui.runner.liveness import running
     from pyruns_tui.runner.paths import RunnerPaths
     from pyruns_tui.runner.slurm.view import workspace_jobs
     from pyruns_tui.workspace.fsio import read_json
@@ -52,7 +53,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
         "max_concurrency": override or ctx.settings().max_concurrency,
         "concurrency_override": override,
         "tasks": {
-            "running": [t.name for t in tasks if t.status is Status.RUNNING],
+            "running": running(layout, tasks),  # not a run whose end the runner is recording
             "queued": [t.name for t in tasks if t.status is Status.QUEUED],
             "waiting": {t.name: t.reason for t in tasks if t.status is Status.QUEUED and t.reason},
         },
