@@ -7,8 +7,9 @@ from textual.widgets import Static
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.workspace.model import Status, Task
 from tests.runner.harness import Project, project  # noqa: F401 - the fixture
-from tests.tui.manager_helpers import row_text, settle, wait_for
+from tests.tui.manager_helpers import finished_run, row_text, settle, wait_for
 
 STEPS = (
     "import os, sys, time\n"
@@ -53,3 +54,31 @@ async def test_running_task_progress_column_moves(project: Project) -> None:
         await pilot.press("2")
         await wait_for(pilot, lambda: "completed" in row_text(screen, name), timeout=30)
         assert "%" not in row_text(screen, name)
+
+
+async def test_the_queue_finish_is_shared_by_the_slots_of_run_j(project: Project) -> None:
+    """The Manager's `queue done ≈` divided the work by `max_concurrency` of the settings (4
+    here) also under `run -j 1`: one running task and seven queued ones, each as long as the
+    median completed task (1000 s), were said to be done in 33 minutes instead of 2h13m."""
+    import dataclasses
+
+    for i in range(3):
+        def completed(task: Task) -> None:
+            task.status = Status.COMPLETED
+            task.runs = [dataclasses.replace(finished_run(Status.COMPLETED), duration_s=1000.0)]
+
+        project.store.update(project.add(f"done{i}"), completed)
+    code, release = project.gate("first")
+    first = project.add("first", code)
+    queued = [project.add(f"then{i}") for i in range(7)]
+    app = PyrunsApp(project.layout, start_mode="manager", watch_disk=True)
+    try:
+        async with app.run_test(size=(160, 30)) as pilot:
+            screen = await settle(pilot)
+            assert project.cli("run", "-j", "1", first, *queued) == 0
+            status = screen.browser.query_one("#manager-status")
+            await wait_for(pilot, lambda: project.task(first).status is Status.RUNNING, timeout=30)
+            await wait_for(pilot, lambda: "(in 2h1" in str(status.render()), timeout=30,
+                           what="8 tasks of 1000 s at -j 1 to be done in 2h13m")
+    finally:
+        release()

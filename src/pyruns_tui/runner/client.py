@@ -310,7 +310,8 @@ def _process_alive(pid: int) -> bool:
 
 
 def set_concurrency(layout: Layout, value: int | None) -> None:
-    """Set (or clear, with None) the concurrency override of the runner (`run -j N`)."""
+    """Set (or clear, with None) the concurrency override of the runner (`run -j N`; read with
+    `paths.concurrency_override`)."""
     from pyruns_tui.workspace.fsio import atomic_write, dump_json, read_bytes
 
     paths = RunnerPaths.of(layout)

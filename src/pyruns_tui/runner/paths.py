@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyruns_tui.errors import RunnerError
+from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import Layout
 
 
@@ -97,3 +98,14 @@ class RunnerPaths:
     def run_state_lock(self, task: str, index: int) -> Path:
         """The file a run's live supervisor keeps locked (`supervisor.lock_path`, which imports nothing)."""
         return self.runs_dir / f"{task}.{index}.json.lock"
+
+
+def concurrency_override(layout: Layout) -> int | None:
+    """The runner's concurrency set by `run -j N` (`control.json`), or None: `max_concurrency`
+    of the settings applies. The runner reads it with this rule (a value that is no whole
+    number of at least 1 is none)."""
+    try:
+        value = read_json(RunnerPaths.of(layout).control).get("max_concurrency")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

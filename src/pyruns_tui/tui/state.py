@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pyruns_tui.runner.paths import concurrency_override
 from pyruns_tui.workspace.bootstrap import ScriptInfo, read_script_info
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
@@ -45,6 +46,10 @@ class WorkspaceState:
         self._lock = threading.Lock()
         self._token: object = None  # the store's change token at the last full scan
         self._full_scan_at = 0.0  # monotonic time of the last full scan
+
+    def concurrency(self) -> int:
+        """How many tasks the runner runs at once: the `run -j N` in effect, else `max_concurrency`."""
+        return concurrency_override(self.layout) or self.settings.max_concurrency
 
     def reload_script_info(self) -> ScriptInfo:
         self.script_info = read_script_info(self.layout)

@@ -32,20 +32,15 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
     from pyruns_tui.runner import client, control
     from pyruns_tui.runner.liveness import running
-    from pyruns_tui.runner.paths import RunnerPaths
+    from pyruns_tui.runner.paths import RunnerPaths, concurrency_override
     from pyruns_tui.runner.slurm.view import workspace_jobs
-    from pyruns_tui.workspace.fsio import read_json
     from pyruns_tui.workspace.model import Status
 
     store = ctx.store()
     layout = store.layout
     info = client.runner_info(layout)
     tasks = store.scan()
-    override = None
-    try:
-        override = read_json(RunnerPaths.of(layout).control).get("max_concurrency")
-    except (OSError, ValueError, AttributeError):
-        pass
+    override = concurrency_override(layout)
     return {
         "workspace": layout.name,
         "running": info is not None,

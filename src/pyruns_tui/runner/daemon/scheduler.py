@@ -13,7 +13,6 @@ behind it (no starvation of big requests), while CPU-only tasks still start.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import time
@@ -24,9 +23,9 @@ from pyruns_tui.runner.breaker import read_pause
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.recovery import Recovery
 from pyruns_tui.runner.daemon.runs import blocked
+from pyruns_tui.runner.paths import concurrency_override
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
-from pyruns_tui.workspace.fsio import read_json
 from pyruns_tui.workspace.layout import TASK_INFO
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.scan_index import ScanIndex
@@ -72,11 +71,7 @@ class Scheduler(Recovery):
         key = stat_key(self.paths.control)
         if key != self._control_key:
             self._control_key = key
-            self._override = None
-            with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
-                value = read_json(self.paths.control).get("max_concurrency")
-                if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                    self._override = value
+            self._override = concurrency_override(self.layout)
 
     def next_timeout(self) -> float:
         """Seconds until the next pass is due even without a wake-up."""

@@ -380,7 +380,7 @@ class TaskBrowser(Vertical):
         progress = {n: p for n in running if n in entries and (p := entries[n].view.progress) is not None}
         active = [*(entries[n].task for n in running if n in entries), *queued]
         now = time.time()
-        return describe_finish(queue_finish_s(active, progress, self.state.settings.max_concurrency, now, median), now)
+        return describe_finish(queue_finish_s(active, progress, self.state.concurrency(), now, median), now)
 
     def set_sort(self, key: str, reverse: bool) -> None:
         self.prefs.sort, self.prefs.reverse = key, reverse
