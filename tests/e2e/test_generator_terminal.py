@@ -38,3 +38,14 @@ def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Call
     assert Terminal.plain(line_of(term.screen(), "hidden")).split() == ["hidden", "2567"]
     term.keys("Tab", "Tab", "5", "5")  # lr (0.001) is mounted while the 5s arrive
     term.wait(lambda s: "0.00155" in s, "both 5s in the lr field")
+
+
+def test_a_value_typed_after_end_in_yaml_mode_lands_before_the_help_comment(terminal: Callable[..., Terminal]) -> None:
+    term = terminal("train.py")
+    term.wait_for("^s Create")
+    term.keys("C-y")
+    term.wait(lambda s: "# peak learning rate" in s, "the YAML text with its help comments")
+    term.keys("Down", "Down", "Down", "End", " | 0.01")  # arch, hidden, dropout, then lr
+    term.wait(lambda s: "2 tasks" in s, "two tasks previewed")
+    assert Terminal.plain(line_of(term.screen(), "lr:")).split() == ["lr:", "0.001", "|", "0.01", "#", "peak",
+                                                                     "learning", "rate"]

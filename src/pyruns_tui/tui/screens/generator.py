@@ -27,6 +27,7 @@ from textual.widgets import (
 from pyruns_tui.errors import USER_ERRORS, GridError, ParamsError, PyrunsError, error_line
 from pyruns_tui.params.form_model import build_form, literal_spec, spec_problems
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
+from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.param_form import ParamForm
@@ -152,6 +153,7 @@ class GeneratorScreen(PyrunsScreen):
         except (OSError, UnicodeDecodeError):
             self.base_text = ""
         self.yaml_base = self.base_text
+        self.help_comments = eol_comments(self.base_text)  # what YAML mode's comments may hold
         self.start_problem: str | None = None
         try:
             self.defaults = parse_spec(self.base_text, where=layout.config_default.name)
@@ -256,16 +258,18 @@ class GeneratorScreen(PyrunsScreen):
         """The spec being edited (form or YAML) and its problems as `key: reason` lines."""
         self.yaml_keys = TaskKeys()
         if self.yaml_mode:
+            text = self.yaml_editor.text
             try:
-                spec = parse_spec(self.yaml_editor.text)
+                spec = parse_spec(text)
                 spec, self.yaml_keys = split_task_keys(self.pyruns.state.store, spec)  # `gen`'s rule
             except (ParamsError, GridError) as exc:
                 return {}, [str(exc)]
+            typed = [f"{key}: {problem}" for key, problem in typed_into_comments(self.help_comments, text)]
             if self.shell:
-                return spec, []
+                return spec, typed
             merged = merge_defaults(spec, self.defaults, strict=False)  # whole, as `gen` checks it
             model = build_form(merged, self.params, self.defaults, self.script)
-            problems = [f"{key}: {problem}" for key, problem in spec_problems(merged, model)]
+            problems = typed + [f"{key}: {problem}" for key, problem in spec_problems(merged, model)]
         elif self.shell:
             try:
                 return self.shell_form.spec(), []

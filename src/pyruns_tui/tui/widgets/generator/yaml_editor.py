@@ -6,8 +6,9 @@ import re
 
 from textual.widgets import TextArea
 
+from pyruns_tui.params.yaml_comments import comment_start, value_end
+
 _KEY = re.compile(r"^(\s*(?:-\s+)?)([^\s#:'\"\-][^#:]*?|'[^']*'|\"[^\"]*\")(\s*:)(?=\s|$)")
-_COMMENT = re.compile(r"(?:^|\s)(#.*)$")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _BOOL = re.compile(r"(?:true|false|True|False|TRUE|FALSE)")
 _NULL = re.compile(r"(?:null|Null|NULL|~)")
@@ -26,10 +27,10 @@ def highlight_line(line: str) -> list[tuple[int, int, str]]:
     """(start, end, highlight name) character spans of one YAML line, grid syntax included."""
     spans: list[tuple[int, int, str]] = []
     body_end = len(line)
-    comment = _COMMENT.search(line)
-    if comment and not _in_quotes(line, comment.start(1)):
-        spans.append((comment.start(1), len(line), "comment"))
-        body_end = comment.start(1)
+    comment = comment_start(line)
+    if comment is not None:
+        spans.append((comment, len(line), "comment"))
+        body_end = comment
     start = 0
     key = _KEY.match(line[:body_end])
     if key:
@@ -55,15 +56,13 @@ def highlight_line(line: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _in_quotes(line: str, index: int) -> bool:
-    return line.count("'", 0, index) % 2 == 1 or line.count('"', 0, index) % 2 == 1
-
-
 class YamlEditor(TextArea):
     """The spec as YAML text. Uses tree-sitter highlighting when installed, else a small
     line-based highlighter (keys, comments, numbers, booleans, strings, grid `|` and `( )`).
 
-    Bindings: those of TextArea (ctrl+z undo, ...).
+    Bindings: those of TextArea (ctrl+z undo, ...); `End` on a line with a comment stops first
+    at the end of the value, before the comment (text typed after a `#` is no part of the value),
+    then at the end of the line, as `Home` stops first at the indentation.
     """
 
     DEFAULT_CSS = """
@@ -75,6 +74,15 @@ class YamlEditor(TextArea):
         super().__init__(text, id=id, classes=classes, soft_wrap=False, tab_behavior="indent",
                          show_line_numbers=False, compact=True)
         self.indent_width = 2
+
+    def action_cursor_line_end(self, select: bool = False) -> None:
+        """Move the cursor to the end of the value (before a comment), or from there to the line end."""
+        row, column = self.cursor_location
+        stop = value_end(self.document[row]) if self._has_cursor else None
+        if stop is None or column == stop:
+            super().action_cursor_line_end(select)
+        else:
+            self.move_cursor((row, stop), select=select)
 
     def _build_highlight_map(self) -> None:
         super()._build_highlight_map()
