@@ -37,3 +37,29 @@ def test_to_front_outranks_the_highest_priority_and_skips_running_tasks(project:
     assert sorted(outcome.changed) == [b, c] and not outcome.skipped
     assert (project.task(b).priority, project.task(c).priority) == (6, 6)
     assert project.task(c).status is Status.QUEUED
+
+
+def test_to_front_names_tasks_queued_for_slurm_with_why_and_leaves_them(project: Project) -> None:
+    # P said "moved to the front" of a task Slurm already had (or was about to be given): its
+    # priority was written, Slurm ran it in its own order, and no report said so
+    from pyruns_tui.runner.slurm.submit import Request, new_call_id
+    from pyruns_tui.workspace.model import Run
+
+    submitted, submitting, local = (project.add(n, "pass") for n in ("submitted", "submitting", "local"))
+    control.queue(project.store, [submitted, submitting, local], start_runner=False)
+    request = Request(new_call_id(), 2).to_dict()
+
+    def on_slurm(job_id: str | None):  # type: ignore[no-untyped-def]
+        def change(task) -> None:  # type: ignore[no-untyped-def]
+            task.submit = request
+            if job_id is not None:
+                task.runs.append(Run(index=1, status=Status.QUEUED, backend="slurm", slurm_job_id=job_id, restarts=0))
+        return change
+
+    project.store.update(submitted, on_slurm("77_0"))
+    project.store.update(submitting, on_slurm(None))
+    outcome = control.to_front(project.store, [submitted, submitting, local], start_runner=False)
+    assert outcome.changed == [local]
+    assert outcome.skipped[submitted].startswith("queued on Slurm as job 77_0, which Slurm orders, not P")
+    assert outcome.skipped[submitting] == "queued for Slurm, which orders its own queue, not P"
+    assert [project.task(n).priority for n in (submitted, submitting, local)] == [0, 0, 1]

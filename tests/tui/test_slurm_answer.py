@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, TextArea
 
+from pyruns_tui.metrics.export import export_rows, views_of
+from pyruns_tui.runner import control
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.workspace.model import Status
 from tests.conftest import Shown
-from tests.runner.harness import Project, project, py  # noqa: F401 - the fixture
+from tests.runner.harness import Project, project, py, until  # noqa: F401 - the fixture
 from tests.runner.test_slurm import SLURM_SETTINGS, cluster  # noqa: F401 - the fixture
 from tests.tui.manager_helpers import settle
 from tests.waiting import wait_for
@@ -82,3 +84,36 @@ async def test_create_and_run_says_the_job_array_then_a_refused_partition(cluste
     assert refused.severity == "error" and refused.message.startswith("Slurm refused the submission: "), refused
     assert "partition" in refused.message.lower(), refused
     cluster.wait(*made)
+
+
+async def test_p_reports_every_task_submitted_or_left_to_slurm(cluster: Project, notifications: list[Shown]) -> None:
+    # P on a task Slurm already had said "moved to the front" and wrote its priority: Slurm ran it
+    # in its own order, and the Slurm answer (only the tasks this P submitted) left it out
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  array_parallelism: 1\n")
+    code, release = cluster.gate("first")
+    first = cluster.add("first", code)
+    waiting = cluster.add("waiting", "print('waiting')")
+    pending = cluster.add("pending", "print('pending')")
+    control.queue(cluster.store, [first, waiting])
+    until(lambda: cluster.task(waiting).last_run is not None and cluster.task(waiting).last_run.slurm_job_id,
+          ANSWER_S, "the first array's job id")
+    job = cluster.task(waiting).last_run.slurm_job_id
+    app = PyrunsApp(cluster.layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await settle(pilot)
+        screen.table.selected.update([waiting, pending])
+        await pilot.press("P")
+        await wait_for(pilot, lambda: _slurm(notifications), ANSWER_S, "Slurm's answer")
+    release()
+    tasks = cluster.wait(first, waiting, pending, timeout=ANSWER_S)
+    array = tasks[pending].last_run.slurm_job_id.split("_")[0]
+    moved = next(n for n in notifications if n.message.startswith("moved to the front"))
+    assert moved.message == (f"moved to the front {pending}; {waiting}: queued on Slurm as job {job}, which Slurm"
+                             f" orders, not P (`scontrol top {job}` where the cluster allows it)"), moved
+    assert moved.severity == "warning"
+    assert [n.message for n in _slurm(notifications)] == [f"submitted 1 task(s) to Slurm as job array {array}"]
+    assert (tasks[waiting].priority, tasks[pending].priority) == (0, 1)
+    assert all(t.status is Status.COMPLETED for t in tasks.values())
+    report = export_rows(cluster.store, views_of(cluster.store, [first, waiting, pending])).records()
+    assert [(r["name"], r["backend"], r["slurm_job_id"]) for r in report] == [
+        (name, "slurm", tasks[name].last_run.slurm_job_id) for name in (first, waiting, pending)]

@@ -261,18 +261,37 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
 def to_front(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
     """Queue `names` (or keep them queued) ahead of every other queued task: their priority becomes
     one more than the highest among the others (`run --priority N`'s field; FIFO among them).
-    A running task is skipped: its next run keeps the priority it has."""
+    A running task is skipped: its next run keeps the priority it has. So is a task already
+    queued for Slurm, with why (`_slurm_queued`): Slurm orders it, and a priority written on it
+    would have been reported as a move that never happened."""
     wanted = set(names)
     tasks = store.scan()
     running = {t.name for t in tasks if t.name in wanted and t.status is Status.RUNNING}
+    on_slurm = {t.name: why for t in tasks if t.name in wanted and (why := _slurm_queued(t)) is not None}
     top = max((t.priority for t in tasks if t.status is Status.QUEUED and t.name not in wanted), default=0)
-    outcome = queue(store, [n for n in names if n not in running], priority=top + 1, start_runner=start_runner)
+    outcome = queue(store, [n for n in names if n not in running and n not in on_slurm], priority=top + 1,
+                    start_runner=start_runner)
     moved = [name for name, why in outcome.skipped.items() if why == "already queued"]  # its priority changed
     for name in moved:
         del outcome.skipped[name]
     outcome.changed.extend(moved)
     outcome.skipped.update({name: "is running" for name in names if name in running})
+    outcome.skipped.update({name: on_slurm[name] for name in names if name in on_slurm})
     return outcome
+
+
+def _slurm_queued(task: Task) -> str | None:
+    """Why `to_front` cannot move a task queued for Slurm (Slurm orders its own queue, and the
+    runner submits every call as it comes), or None for any other task."""
+    if task.status is not Status.QUEUED:
+        return None
+    run = task.last_run
+    if is_slurm_run(task) and run is not None and run.slurm_job_id:
+        return (f"queued on Slurm as job {run.slurm_job_id}, which Slurm orders, not P"
+                f" (`scontrol top {run.slurm_job_id}` where the cluster allows it)")
+    if is_slurm_run(task) or submits_to_slurm_task(task):
+        return "queued for Slurm, which orders its own queue, not P"
+    return None
 
 
 def force_start(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> Outcome:
@@ -434,8 +453,12 @@ def wait(
 
 def submits_to_slurm(store: TaskStore, names: Sequence[str]) -> bool:
     """Whether these just-queued tasks go to Slurm."""
-    task = store.get(names[0]) if names else None
-    if task is None or task.submit is None:  # a local queue clears it: no import of the Slurm module (~4 ms)
+    return bool(names) and submits_to_slurm_task(store.get(names[0]))
+
+
+def submits_to_slurm_task(task: Task) -> bool:
+    """Whether the queued `task` goes to Slurm (its request says so)."""
+    if task.submit is None:  # a local queue clears it: no import of the Slurm module (~4 ms)
         return False
     from pyruns_tui.runner.slurm.submit import Request
 
