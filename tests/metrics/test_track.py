@@ -58,8 +58,34 @@ def test_stats_give_last_min_max_their_steps_and_count(path: Path) -> None:
     append(path, rows_text(*({"step": 10 * i, "x": v} for i, v in enumerate(values))))
     reader = MetricsReader.for_task(path.parent)
     assert reader.stats()["x"] == MetricStats(
-        last=2.0, min=1.0, max=5.0, argmin_step=10, argmax_step=20, count=6, last_step=50
+        last=2.0, min=1.0, max=5.0, argmin_step=10, argmax_step=20, count=6, last_step=50,
+        argmin_index=1, argmax_index=2,
     )
+
+
+def test_restarted_steps_name_the_min_and_max_by_their_index(path: Path) -> None:
+    # steps 0..2 each epoch: argmin_step 1 named two points, with no way to tell which
+    rows = [(0, 3.0, "e1"), (1, 2.0, "e1"), (2, 4.0, "e1"), (0, 5.0, "e2"), (1, 1.0, "e2"), (2, 6.0, "e2"), (0, 9.0, "e3")]
+    append(path, rows_text(*({"step": step, "stage": stage, "x": v} for step, v, stage in rows)))
+    whole = MetricsReader.for_task(path.parent).stats()["x"]
+    assert (whole.argmin_step, whole.argmin_index, whole.argmax_step, whole.argmax_index) == (1, 4, 0, 6)
+    assert (whole.last_step, whole.count) == (0, 7)  # the last point's step, not the highest
+    series = MetricsReader.for_task(path.parent).series("x")
+    assert series[whole.argmin_index][:2] == (1, 1.0) and series[whole.argmax_index][:2] == (0, 9.0)
+    e2 = MetricsReader.for_task(path.parent).stats(stage="e2")["x"]  # indexes into the whole series
+    assert (e2.argmin_step, e2.argmin_index, e2.argmax_step, e2.argmax_index) == (1, 4, 2, 5)
+    path.unlink()
+    reader = MetricsReader(path, keep_series=False)  # read in two polls, split at the restart: the same
+    for part in (rows[:3], rows[3:]):
+        append(path, rows_text(*({"step": step, "stage": stage, "x": v} for step, v, stage in part)))
+        reader.poll()
+    assert reader.stats()["x"] == whole
+
+
+def test_a_tie_goes_to_the_point_logged_first_not_the_lowest_step(path: Path) -> None:
+    append(path, rows_text({"step": 5, "x": 1.0}, {"step": 0, "x": 1.0}))
+    stats = MetricsReader.for_task(path.parent).stats()["x"]
+    assert (stats.argmin_step, stats.argmin_index, stats.argmax_step, stats.argmax_index) == (5, 0, 5, 0)
 
 
 def test_stats_stay_right_across_incremental_reads(path: Path) -> None:
@@ -70,6 +96,7 @@ def test_stats_stay_right_across_incremental_reads(path: Path) -> None:
     reader.poll()
     stats = reader.stats()["x"]
     assert (stats.min, stats.argmin_step, stats.max, stats.argmax_step) == (1.0, 3, 6.0, 2)
+    assert (stats.argmin_index, stats.argmax_index) == (2, 1)
     assert stats.count == 4 and stats.last == 6.0
 
 
@@ -88,6 +115,7 @@ def test_nan_is_kept_in_series_but_ignored_by_min_and_max(path: Path) -> None:
     y = reader.stats()["y"]
     assert math.isnan(y.min) and math.isnan(y.max) and math.isnan(y.last)
     assert y.argmin_step is None and y.argmax_step is None and y.count == 4
+    assert (x.argmin_index, x.argmax_index, y.argmin_index, y.argmax_index) == (3, 2, None, None)
 
 
 def test_bare_nan_constants_from_other_writers_are_accepted(path: Path) -> None:

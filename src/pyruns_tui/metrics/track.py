@@ -14,7 +14,7 @@ import math
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pyruns_tui.contracts import (
@@ -43,8 +43,12 @@ Point = tuple[int, float, str | None]
 class MetricStats:
     """Summary numbers of one metric: what the Manager's columns and exports show.
 
-    `min`/`max` ignore NaN (they are NaN, with no argmin/argmax step, when every value is
-    NaN); `count` counts every point, NaN included; ties keep the earliest step.
+    `min`/`max` ignore NaN (they are NaN, with no argmin/argmax, when every value is NaN);
+    `count` counts every point, NaN included. A point is named by its index, its position among
+    the metric's points in the order logged (as in `MetricsReader.series`), and by the step it
+    logged: a step alone is ambiguous once steps restart (step 0..99 each epoch, a rerun appended
+    to the file). Ties go to the point logged first; `last_step` is the last point's step (its
+    index is `count - 1`), not the highest step.
     """
 
     last: float
@@ -54,6 +58,8 @@ class MetricStats:
     argmax_step: int | None
     count: int
     last_step: int
+    argmin_index: int | None
+    argmax_index: int | None
 
 
 @dataclass
@@ -72,6 +78,8 @@ class _Track:
     max: float = math.nan
     argmin_step: int | None = None
     argmax_step: int | None = None
+    argmin_index: int | None = None
+    argmax_index: int | None = None
 
     def extend(
         self, steps: list[int], values: list[float], stages: list[str | None], keep: bool,
@@ -79,6 +87,7 @@ class _Track:
     ) -> None:
         """Add a batch of points (`rowed`: the positions in the batch of those without a logged
         step); builtin min/max over the batch keep big reads fast."""
+        before = self.count  # the index of the batch's first point
         if keep:
             runs = self.rowed_runs
             for i in rowed or ():  # runs, not positions: a series logged without steps is one run
@@ -102,10 +111,12 @@ class _Track:
             if not finite:
                 return
             low, high = min(finite), max(finite)
-        if self.argmin_step is None or low < self.min:
-            self.min, self.argmin_step = low, _first_step_of(low, steps, values)
-        if self.argmax_step is None or high > self.max:
-            self.max, self.argmax_step = high, _first_step_of(high, steps, values)
+        if self.argmin_index is None or low < self.min:
+            at = values.index(low)  # `low` is not NaN, so equality finds its first point
+            self.min, self.argmin_step, self.argmin_index = low, steps[at], before + at
+        if self.argmax_index is None or high > self.max:
+            at = values.index(high)
+            self.max, self.argmax_step, self.argmax_index = high, steps[at], before + at
 
     def stats(self) -> MetricStats:
         return MetricStats(
@@ -116,11 +127,9 @@ class _Track:
             argmax_step=self.argmax_step,
             count=self.count,
             last_step=self.last_step,
+            argmin_index=self.argmin_index,
+            argmax_index=self.argmax_index,
         )
-
-
-def _first_step_of(target: float, steps: list[int], values: list[float]) -> int:
-    return steps[values.index(target)]  # `target` is not NaN, so equality finds it
 
 
 class MetricsReader:
@@ -301,7 +310,8 @@ class MetricsReader:
     def stats(self, stage: str | None = None) -> dict[str, MetricStats]:
         """`MetricStats` per metric name, over all rows or over the rows of one stage.
 
-        Per-stage statistics are computed from the series, so they need `keep_series`.
+        Per-stage statistics are computed from the series, so they need `keep_series`; their
+        argmin/argmax indexes are positions in the whole `series(name)`, as the others'.
         """
         if stage is None:
             return {name: track.stats() for name, track in self._tracks.items()}
@@ -316,7 +326,9 @@ class MetricsReader:
                     [stage] * len(picked),
                     keep=False,
                 )
-                out[name] = staged.stats()
+                at = staged.stats()
+                out[name] = replace(at, argmin_index=None if at.argmin_index is None else picked[at.argmin_index],
+                                    argmax_index=None if at.argmax_index is None else picked[at.argmax_index])
         return out
 
 
