@@ -22,7 +22,6 @@ from pyruns_tui.metrics.export import (
     export_rows,
     export_tasks,
     format_for_path,
-    metrics_by_run,
     render,
     save_text,
     sort_report,
@@ -32,6 +31,7 @@ from pyruns_tui.metrics.export import (
     views_of,
 )
 from pyruns_tui.metrics.report_format import csv_cell, safe_cell
+from pyruns_tui.metrics.runs import metrics_by_run
 from pyruns_tui.workspace.model import Run, Status, Task
 from pyruns_tui.workspace.select import select_tasks
 from pyruns_tui.workspace.store import NewTask, TaskStore

@@ -141,3 +141,34 @@ async def test_a_search_typed_while_the_configs_load_ends_with_the_tasks_of_ls(
         screen = await settle(pilot)
         assert screen.table.rows[0].config_loaded
         assert sorted(shown(screen)) == sorted(view.task.name for view in select_tasks(sweep, query))
+
+
+def test_ls_searches_the_metrics_the_manager_shows_after_a_rerun(layout: Layout) -> None:
+    # the Manager shows a rerun's values (never an older run's mixed in); ls and export's query read
+    # the whole file's last values, so `acc>0.5` found a task by the acc of its first run, which the
+    # Manager's column and search did not show
+    from pyruns_tui.metrics.compare import compare_tasks
+    from pyruns_tui.workspace.model import Run
+
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("a", {}), NewTask("b", {})], task_kind="plain", script=None)
+    starts = ("2026-03-14T10:00:00.000+00:00", "2026-03-14T11:00:00.000+00:00")
+
+    def two_runs(task: Task) -> None:
+        task.status = Status.COMPLETED
+        task.runs = [Run(index=i + 1, status=Status.COMPLETED, start=start, exit_code=0) for i, start in enumerate(starts)]
+
+    store.update("a", two_runs)
+    run1, run2 = 1_773_482_400.0, 1_773_486_000.0  # the two starts
+    layout.metrics_file("a").write_text(
+        f'{{"t": {run1 + 1}, "step": 0, "loss": 0.9}}\n{{"t": {run1 + 2}, "step": 1, "loss": 0.2, "acc": 0.8}}\n'
+        f'{{"t": {run2 + 1}, "step": 0, "loss": 0.7}}\n')  # the rerun: steps from 0 again, no acc yet
+    layout.metrics_file("b").write_text('{"step": 0, "loss": 0.7}\n')
+    tasks = {task.name: task for task in store.scan()}
+    index = TaskIndex()
+    index.apply(index.load(store, tasks, tasks))
+    assert index.entries["a"].view.metrics == last_metrics(store, "a") == {"loss": 0.7}
+    assert [v.task.name for v in select_tasks(store, "acc>0.5")] == []
+    assert [v.task.name for v in select_tasks(store, "loss:0.7")] == ["a", "b"]
+    comparison = compare_tasks(store, "a", "b")
+    assert comparison.a.metrics_run == 2 and [(d.metric, d.stat, d.a) for d in comparison.metrics][0] == ("loss", "last", 0.7)

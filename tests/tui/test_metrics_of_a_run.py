@@ -1,12 +1,12 @@
 """One rule for the metrics of a rerun task: the Monitor's charts show the run in the log header,
-the Manager's columns and compare the run `metrics.export.metrics_run` picks (as `pyr-tui compare`)."""
+the Manager's columns and compare the run `metrics.runs.metrics_run` picks (as `pyr-tui compare`)."""
 
 from __future__ import annotations
 
 import math
 
 from pyruns_tui.metrics.compare import compare_tasks
-from pyruns_tui.metrics.export import run_window
+from pyruns_tui.metrics.runs import run_window
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.widgets.monitor.braille import BrailleChart

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pyruns_tui.metrics.export import STATS, metrics_by_run, metrics_run
+from pyruns_tui.metrics.export import STATS
 from pyruns_tui.metrics.report_format import json_safe
-from pyruns_tui.metrics.track import MetricStats, file_problems, read_summary
+from pyruns_tui.metrics.runs import latest_metrics
+from pyruns_tui.metrics.track import file_problems, read_summary
 from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.printable import printable
 from pyruns_tui.workspace.query import flatten, format_value
@@ -103,20 +104,13 @@ def diff_mappings(a: Mapping[str, Any], b: Mapping[str, Any]) -> MappingDiff:
     return MappingDiff(only_a, only_b, tuple(different), same)
 
 
-def _latest_metrics(store: TaskStore, name: str) -> tuple[int | None, dict[str, MetricStats]]:
-    task = store.get(name)
-    by_run = metrics_by_run(store, task)
-    run = metrics_run(task, by_run)
-    return (run, by_run[run]) if run is not None else (None, by_run.get(None, {}))
-
-
 def compare_tasks(store: TaskStore, a: str, b: str) -> Comparison:
     """The comparison of tasks `a` and `b` (WorkspaceError if either does not exist)."""
     sides = []
     stats = []
     for name in (a, b):
         task = store.get(name)
-        run, metrics = _latest_metrics(store, name)
+        run, metrics = latest_metrics(store, task)
         problems = tuple(file_problems(store.layout.task_dir(name)))
         sides.append(Side(task.name, task.status.value, len(task.runs), run, problems))
         stats.append(metrics)

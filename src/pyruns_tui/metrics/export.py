@@ -4,19 +4,14 @@
 row; `to_csv`, `to_json` and `to_markdown` (from `pyruns_tui.metrics.report_format`) write it.
 The CLI `pyr-tui export` and the TUI Monitor's export both go through these functions.
 
-Metrics are recorded per task (one metrics.jsonl), reports are per run: each metrics row goes
-to the run whose start time is the latest at or before the row's time `t` (rows before the
-first run, and rows without `t` at the start of the file, go to the first run). summary.json
-goes to the run during which it was last written (by its modification time). See
-docs/export.md.
+Metrics are recorded per task (one metrics.jsonl), reports are per run: `metrics.runs` says
+which run each metrics row and summary.json belong to. See docs/export.md.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,10 +28,10 @@ from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are p
     to_json,
     to_markdown,
 )
-from pyruns_tui.metrics.track import MetricsReader, MetricStats, read_summary
+from pyruns_tui.metrics.runs import metrics_by_run, summary_owner
+from pyruns_tui.metrics.track import MetricStats, read_summary
 from pyruns_tui.params.values import as_float
-from pyruns_tui.workspace.fsio import read_bytes
-from pyruns_tui.workspace.model import Run, Status, Task, parse_iso
+from pyruns_tui.workspace.model import Run, Status, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
 from pyruns_tui.workspace.query import TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
@@ -100,131 +95,6 @@ class BestRow:
     column: str
     value: float
     record: Mapping[str, Any]
-
-
-class _RowsReader(MetricsReader):
-    """A MetricsReader fed with already parsed rows (one slice of a metrics file)."""
-
-    def __init__(self) -> None:
-        super().__init__(os.devnull, keep_series=False)
-
-    def feed(self, rows: list[Any]) -> None:
-        self._add_rows(rows)
-
-
-def _parse_lines(data: bytes) -> list[Any]:
-    """The JSON values of the complete lines of `data` (bad lines skipped)."""
-    lines = [line for line in data.split(b"\n")[:-1] if line.strip()]  # the last piece is unfinished
-    if not lines:
-        return []
-    try:
-        rows = json.loads(b"[" + b",".join(lines) + b"]")
-        if len(rows) == len(lines):
-            return rows
-    except (ValueError, RecursionError):
-        pass
-    rows = []
-    for line in lines:
-        try:
-            rows.append(json.loads(line))
-        except (ValueError, RecursionError):  # a 1,000-deep row is garbage too
-            continue
-    return rows
-
-
-def _run_starts(task: Task) -> list[tuple[float, int]]:
-    """(start epoch, run index) of the runs that started, in time order."""
-    starts = []
-    for run in task.runs:
-        start = parse_iso(run.start)
-        if start is not None:
-            starts.append((start, run.index))
-    starts.sort()
-    return starts
-
-
-def _owner(starts: list[tuple[float, int]], when: float) -> int:
-    """The index of the run whose slice holds time `when` (the first run before any start)."""
-    pos = bisect.bisect_right([s for s, _ in starts], when) - 1
-    return starts[max(pos, 0)][1]
-
-
-def _default_owner(task: Task, starts: list[tuple[float, int]]) -> int | None:
-    if starts:
-        return starts[0][1]
-    return task.runs[-1].index if task.runs else None
-
-
-def run_window(task: Task, run: int) -> tuple[float, float]:
-    """(since, until) epoch times of the metric rows that belong to run `run` of `task`: from its
-    start to the next run's start, the first run also owning rows before any start (as
-    `metrics_by_run` splits them)."""
-    starts = _run_starts(task)
-    for position, (start, index) in enumerate(starts):
-        if index == run:
-            since = start if position else -math.inf
-            until = starts[position + 1][0] if position + 1 < len(starts) else math.inf
-            return since, until
-    return -math.inf, math.inf
-
-
-def metrics_run(task: Task, logged: Iterable[int | None]) -> int | None:
-    """The run whose metrics stand for the task (Manager columns, compare, `pyr-tui compare`):
-    the latest run that logged any metric, among `logged` (the runs with rows)."""
-    runs = set(logged)
-    for run in reversed(task.runs):
-        if run.index in runs:
-            return run.index
-    return None
-
-
-def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, MetricStats]]:
-    """The metric statistics of each run of `task` (key None: a task with no run yet).
-
-    Rows are split between runs by their time `t` and the runs' start times; runs that
-    logged nothing are absent.
-    """
-    path = store.layout.metrics_file(task.name)
-    starts = _run_starts(task)
-    if len(starts) <= 1:
-        reader = MetricsReader(path, keep_series=False)
-        if not reader.poll():
-            return {}
-        return {_default_owner(task, starts): reader.stats()}
-    try:
-        data = read_bytes(path)
-    except OSError:
-        return {}
-    slices: dict[int, list[Any]] = {}
-    when = -math.inf
-    times = [s for s, _ in starts]
-    for row in _parse_lines(data):
-        if type(row) is not dict:
-            continue
-        t: Any = row.get("t")
-        if type(t) in (int, float) and t == t:
-            when = t  # a row without `t` stays with the row before it
-        owner = starts[max(bisect.bisect_right(times, when) - 1, 0)][1]
-        slices.setdefault(owner, []).append(row)
-    out: dict[int | None, dict[str, MetricStats]] = {}
-    for owner, rows in slices.items():
-        reader = _RowsReader()
-        reader.feed(rows)
-        if reader.names:
-            out[owner] = reader.stats()
-    return out
-
-
-def summary_owner(store: TaskStore, task: Task) -> int | None:
-    """The run during which summary.json was last written (None: a task with no run)."""
-    starts = _run_starts(task)
-    if len(starts) <= 1:
-        return _default_owner(task, starts)
-    try:
-        mtime = os.stat(store.layout.summary_file(task.name)).st_mtime
-    except OSError:
-        return starts[-1][1]
-    return _owner(starts, mtime)
 
 
 def _run_duration(run: Run, now: float) -> float | None:

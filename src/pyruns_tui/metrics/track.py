@@ -145,7 +145,7 @@ class MetricsReader:
     def __init__(self, path: str | os.PathLike[str], keep_series: bool = True,
                  window: tuple[float, float] | None = None) -> None:
         """`window` (since, until): only the rows logged in that time span (one run's rows, see
-        `metrics.export.run_window`); a row without `t` goes with the row before it."""
+        `metrics.runs.run_window`); a row without `t` goes with the row before it."""
         self.path = Path(path)
         self.keep_series = keep_series
         self.window = window

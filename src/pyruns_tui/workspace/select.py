@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pyruns_tui.workspace.gc_pause import bulk_load
+from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.query import Query, TaskView, flat_view, parse_query
 from pyruns_tui.workspace.store import TaskStore
 
@@ -23,16 +24,16 @@ def pinned_first(items: Sequence[T], is_pinned: Callable[[T], bool]) -> list[T]:
     return pinned + [item for item in items if not is_pinned(item)]
 
 
-def last_metrics(store: TaskStore, name: str) -> dict[str, float]:
-    """Last logged value of every metric of a task (empty when it logged none)."""
-    from pyruns_tui.metrics.track import MetricsReader
+def last_metrics(store: TaskStore, task: Task | str) -> dict[str, float]:
+    """Last logged value of every metric of a task in the run that stands for it (empty when it
+    logged none): the values the Manager shows (`metrics.runs.latest_metrics`)."""
+    from pyruns_tui.metrics.runs import latest_metrics
 
-    path = store.layout.metrics_file(name)
-    if not path.exists():
+    if isinstance(task, str):
+        task = store.get(task)
+    if not store.layout.metrics_file(task.name).exists():
         return {}
-    reader = MetricsReader(path, keep_series=False)
-    reader.poll()  # a new reader has read nothing yet
-    return {metric: stats.last for metric, stats in reader.stats().items()}
+    return {metric: stats.last for metric, stats in latest_metrics(store, task)[1].items()}
 
 
 def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True) -> list[TaskView]:
@@ -56,7 +57,7 @@ def _select(store: TaskStore, query: Query, with_params: bool) -> list[TaskView]
             views.append(TaskView(task=task, params={}, metrics={}))
             continue
         params = flat_view(store.config_or_empty(task.name))
-        metrics = last_metrics(store, task.name) if not match_all and query.needs_metrics_with(params) else {}
+        metrics = last_metrics(store, task) if not match_all and query.needs_metrics_with(params) else {}
         view = TaskView(task=task, params=params, metrics=metrics)
         if by_task_alone or query.matches(view):
             views.append(view)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyruns_tui.errors import PyrunsError
-from pyruns_tui.metrics.export import metrics_by_run, metrics_run, run_window
+from pyruns_tui.metrics.runs import latest_metrics, run_window
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
@@ -400,12 +400,12 @@ class TaskIndex:
 
     @staticmethod
     def _last_values(store: TaskStore, task: Task, reader: MetricsReader) -> dict[str, float]:
-        """Last values of the run `metrics_run` picks (the rule of compare and export)."""
+        """Last values of the run `latest_metrics` picks (the rule of compare, ls and export): the
+        latest run's, read incrementally by `reader`, while it has logged any."""
         if reader.names or reader.window is None:
             return {metric: stats.last for metric, stats in reader.stats().items()}
-        by_run = metrics_by_run(store, task)  # the latest run logged nothing (yet): an older one counts
-        run = metrics_run(task, by_run)
-        return {metric: stats.last for metric, stats in by_run.get(run, {}).items()} if run is not None else {}
+        # the latest run logged nothing (yet): an older one counts
+        return {metric: stats.last for metric, stats in latest_metrics(store, task)[1].items()}
 
     def forget_readers(self, names: Iterable[str]) -> None:
         for name in names:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import USER_ERRORS, error_line
-from pyruns_tui.metrics.export import run_window
+from pyruns_tui.metrics.runs import run_window
 from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.monitor.charts import (

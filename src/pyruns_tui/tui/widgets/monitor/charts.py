@@ -32,7 +32,7 @@ MAX_LABEL_PARAMS = 3
 @dataclass(frozen=True)
 class ChartSource:
     """One run of a task to chart: the task's name, its metrics.jsonl, the label of its lines and
-    the time window of the run's rows (`metrics.export.run_window`; None: the whole file)."""
+    the time window of the run's rows (`metrics.runs.run_window`; None: the whole file)."""
 
     name: str
     metrics_file: Path
