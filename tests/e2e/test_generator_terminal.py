@@ -7,16 +7,19 @@ from collections.abc import Callable
 from tests.e2e.terminal import Terminal, backgrounds
 
 
-def line_of(screen: str, start: str) -> str:
+def line_of(screen: str, start: str) -> str | None:
     for line in screen.split("\n"):
         if Terminal.plain(line).strip().startswith(start):
             return line
-    raise AssertionError(f"no line starting with {start!r}")
+    return None
 
 
 def value_background(screen: str, label: str) -> str | None:
-    """The background under the value of the form field `label` (the cells after the label)."""
+    """The background under the value of the form field `label` (the cells after the label), or
+    None on a screen without that field's line (a frame caught while the terminal redraws)."""
     line = line_of(screen, label)
+    if line is None:
+        return None
     at = Terminal.plain(line).index(label) + 16
     return backgrounds(line)[at]
 
@@ -25,8 +28,10 @@ def test_a_focused_choice_field_is_highlighted(terminal: Callable[..., Terminal]
     term = terminal("train.py")
     term.wait_for("^s Create")
     rest = value_background(term.screen(colors=True), "arch")
+    assert rest is not None
     term.keys(*["Tab"] * 4)  # the name prefix, the checkbox, the section title, arch
-    term.wait(lambda s: value_background(s, "arch") != rest, "the focused choice field highlighted", colors=True)
+    term.wait(lambda s: value_background(s, "arch") not in (None, rest), "the focused choice field highlighted",
+              colors=True)
 
 
 def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Callable[..., Terminal]) -> None:
@@ -35,7 +40,7 @@ def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Call
     # the name prefix, the checkbox, the section title, arch, hidden: then the keys at once
     term.keys(*["Tab"] * 5, "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
     term.wait(lambda s: "0.189" in s, "8 and 9 in the dropout field")
-    assert Terminal.plain(line_of(term.screen(), "hidden")).split() == ["hidden", "2567"]
+    assert Terminal.plain(line_of(term.screen(), "hidden") or "").split() == ["hidden", "2567"]
     term.keys("Tab", "Tab", "5", "5")  # lr (0.001) is mounted while the 5s arrive
     term.wait(lambda s: "0.00155" in s, "both 5s in the lr field")
 
@@ -47,5 +52,5 @@ def test_a_value_typed_after_end_in_yaml_mode_lands_before_the_help_comment(term
     term.wait(lambda s: "# peak learning rate" in s, "the YAML text with its help comments")
     term.keys("Down", "Down", "Down", "End", " | 0.01")  # arch, hidden, dropout, then lr
     term.wait(lambda s: "2 tasks" in s, "two tasks previewed")
-    assert Terminal.plain(line_of(term.screen(), "lr:")).split() == ["lr:", "0.001", "|", "0.01", "#", "peak",
+    assert Terminal.plain(line_of(term.screen(), "lr:") or "").split() == ["lr:", "0.001", "|", "0.01", "#", "peak",
                                                                      "learning", "rate"]
