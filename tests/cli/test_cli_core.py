@@ -99,6 +99,27 @@ def test_defaults_are_never_expanded(project: Path, capsys: pytest.CaptureFixtur
     assert json.loads(out)["tasks"][0]["config"]["opt"] == "a|b"
 
 
+def test_a_mapping_default_does_not_refuse_every_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the launch
+    # leaves the default off the command line, so gen must not refuse it (it refused every spec)
+    (tmp_path / "train.py").write_text(
+        "import argparse\n"
+        "class ParseKwargs(argparse.Action):\n"
+        "    def __call__(self, parser, namespace, values, option_string=None):\n"
+        "        setattr(namespace, self.dest, dict(v.split('=', 1) for v in values))\n"
+        "p = argparse.ArgumentParser()\n"
+        "p.add_argument('--model-kwargs', nargs='*', default={}, action=ParseKwargs)\n"
+        "p.add_argument('--lr', type=float, default=0.1)\n"
+        "print(vars(p.parse_args()))\n")
+    assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
+    code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "lr: 0.2 | 0.3\n"), "--dry-run", "--json")
+    assert code == 0, err
+    assert [t["config"] for t in json.loads(out)["tasks"]] == [
+        {"model_kwargs": {}, "lr": 0.2}, {"model_kwargs": {}, "lr": 0.3}]
+    code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "model_kwargs: [drop=0.1]\n"), "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["tasks"][0]["config"]["model_kwargs"] == ["drop=0.1"], err
+
+
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "solo")
     assert (project / "_pyruns_" / "train" / "tasks" / "solo" / "config.yaml").is_file()

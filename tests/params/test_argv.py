@@ -148,6 +148,25 @@ def test_main_list_option_before_a_subcommand_is_ended_by_a_fixed_option() -> No
         build_argv({"tags": ["a"], "seed": None}, sp)
 
 
+def test_a_mapping_default_is_left_to_the_script() -> None:
+    # timm's train.py: `--model-kwargs`, nargs='*' with a custom action, defaults to {}
+    source = """
+        import argparse
+        class ParseKwargs(argparse.Action):
+            def __call__(self, parser, namespace, values, option_string=None):
+                setattr(namespace, self.dest, dict(v.split("=", 1) for v in values))
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--model-kwargs", nargs="*", default={}, action=ParseKwargs)
+        parser.add_argument("--lr", type=float, default=0.1)
+    """
+    sp, parser = inline(source)
+    assert build_argv({"model_kwargs": {}, "lr": 0.2}, sp) == ["--lr", "0.2"]
+    argv = build_argv({"model_kwargs": ["drop=0.1"], "lr": 0.1}, sp)
+    assert vars(parser.parse_args(argv)) == {"model_kwargs": {"drop": "0.1"}, "lr": 0.1}
+    with pytest.raises(ParamsError, match="holds a mapping"):
+        build_argv({"model_kwargs": {"drop": "0.1"}}, sp)
+
+
 @pytest.mark.parametrize("config,message", [
     ({"lrr": 0.1}, r"config key 'lrr' is not a parameter of the script \(did you mean lr\?\)"),
     ({"zzz": 1}, r"config key 'zzz' is not a parameter .*\(remove it or add the argument"),

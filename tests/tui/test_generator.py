@@ -732,6 +732,34 @@ async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_for
         assert gen.defaults["depth"] == 18 and gen.defaults["rank"] == 0
 
 
+async def test_a_mapping_default_of_a_list_argument_leaves_the_form_valid(tmp_path: Path) -> None:
+    # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the form opened
+    # invalid ("takes single values here, got {}"), nothing could be created without editing it
+    (tmp_path / "train.py").write_text(
+        "import argparse\n"
+        "class ParseKwargs(argparse.Action):\n"
+        "    def __call__(self, parser, namespace, values, option_string=None):\n"
+        "        setattr(namespace, self.dest, dict(v.split('=', 1) for v in values))\n"
+        "p = argparse.ArgumentParser()\n"
+        "p.add_argument('--model-kwargs', nargs='*', default={}, action=ParseKwargs)\n"
+        "p.add_argument('--lr', type=float, default=0.1)\n"
+        "p.parse_args()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        assert (await settled(pilot, gen)).startswith("1 task")
+        kwargs = row(gen, "model_kwargs")
+        await edit(pilot, kwargs)  # its text `{}` read back as the mapping it shows, not [{}]
+        row(gen, "lr").focus()
+        await until(pilot, lambda: not kwargs.editing)
+        assert kwargs.value == {} and kwargs.problem is None
+        await type_into(pilot, kwargs, "drop=0.1, depth=3")
+        assert kwargs.value == ["drop=0.1", "depth=3"] and kwargs.problem is None
+        await type_into(pilot, kwargs, "{drop: 0.1}")
+        assert kwargs.problem is not None  # a mapping other than the default cannot be passed
+
+
 async def test_a_choice_with_a_value_offers_no_null(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

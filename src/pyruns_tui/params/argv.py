@@ -209,14 +209,15 @@ class _Builder:
                resolved: bool) -> tuple[ParamSpec | None, list[str]]:
         """(the spec whose flag passes `value`, its argv items) as `key_items` chooses them;
         (None, []) when nothing is passed."""
-        if isinstance(value, dict):
-            raise _Cannot(f"{key!r} holds a mapping; an argparse script takes flat values (one key per argument)")
         first = specs[0]
         if resolved and not first.positional and not first.required and same_value(value, default):
             # the script's own default is what it gets without the flag: passing it could differ (a
             # `type=` that scales its input turned 0.5 into 0.005; a default read from the
-            # environment, LOCAL_RANK under torchrun, was fixed at its fallback)
+            # environment, LOCAL_RANK under torchrun, was fixed at its fallback). Whatever it is:
+            # timm's `--model-kwargs` (nargs='*', a custom action) defaults to a mapping, `{}`
             return None, []
+        if isinstance(value, dict):
+            raise _Cannot(f"{key!r} holds a mapping; an argparse script takes flat values (one key per argument)")
         reasons = []
         for spec in specs:
             try:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
-from pyruns_tui.params.values import not_a_choice
+from pyruns_tui.params.values import not_a_choice, same_value
 from pyruns_tui.params.yamlio import parse_scalar
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ class FieldModel:
     str_typed: bool = False  # a declared string: plain text is never re-typed as a number
     # why the launch could not pass a value (argv.LaunchCheck), when the form knows the script
     launch_check: Callable[[Any], str | None] | None = dataclasses.field(default=None, compare=False, repr=False)
+    # `(default,)`: the script's own default, which the launch leaves off the command line (argv.py), so
+    # a value equal to it always fits, whatever it is (timm's `--model-kwargs`, nargs='*', defaults to {})
+    omitted_default: tuple[Any, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -143,6 +146,7 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
     str_typed = kind in ("text", "choice") and (
         type_name == "str" or (type_name is None and isinstance(spec.get("default"), str)))
     unresolved = None if spec.get("default_resolved", True) else str(spec.get("default_source") or "?")
+    omitted = (spec.get("default"),) if unresolved is None and not spec.get("positional") and not spec.get("required") else ()
     return FieldModel(
         path=path,
         kind=kind,
@@ -151,6 +155,7 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
         group=spec.get("group") or None,
         unresolved=unresolved,
         str_typed=str_typed,
+        omitted_default=omitted,
     )
 
 
@@ -318,7 +323,7 @@ def text_to_value(text: str, field: FieldModel) -> Any:
     if is_grid_value(stripped):
         return stripped
     if field.kind == "list":
-        if stripped[0] == "[":
+        if stripped[0] in "[{":  # a flow list, or a mapping (`{}`: a default the field shows)
             return parse_scalar(stripped)
         return _split_list(stripped)
     value = parse_scalar(stripped)
@@ -383,6 +388,8 @@ def check_value(value: Any, field: FieldModel) -> str | None:
         return message[len(prefix):] if message.startswith(prefix) else message
     check = field.launch_check
     for item in items:
+        if field.omitted_default and same_value(item, field.omitted_default[0]):
+            continue  # the launch passes nothing: the script gets its own default
         problem = _type_problem(item, field) or (check(item) if check is not None else None)
         if problem:
             return problem
