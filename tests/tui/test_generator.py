@@ -732,6 +732,25 @@ async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_for
         assert gen.defaults["depth"] == 18 and gen.defaults["rank"] == 0
 
 
+async def test_every_extraction_warning_shown_fits_its_line_at_80_columns(tmp_path: Path) -> None:
+    # yolov5's train.py reads LOCAL_RANK, RANK and WORLD_SIZE beside its parser: each warning took two
+    # lines at 80 columns and the notice holds 4, so the third one and the count of the others were
+    # cut off without a word (the absolute path of the script took half of each line)
+    (tmp_path / "train.py").write_text(
+        "import argparse, os\nA = os.getenv('LOCAL_RANK', '-1')\nB = os.getenv('RANK', '-1')\n"
+        "C = os.getenv('WORLD_SIZE', '1')\nD = os.getenv('MASTER_PORT', '0')\n"
+        "p = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=0.1)\np.parse_args()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        notice = gen.query_one("#gen-warnings")
+        lines = [strip.text.rstrip() for strip in notice.render_lines(notice.region.reset_offset)]
+        assert lines[0].startswith("⚠ train.py:2: the environment variable LOCAL_RANK is read")
+        assert [line.split()[5] for line in lines[:3]] == ["LOCAL_RANK", "RANK", "WORLD_SIZE"]
+        assert lines[3] == "  … 1 more: `pyr-tui init SCRIPT.py` prints them all"
+
+
 async def test_a_mapping_default_of_a_list_argument_leaves_the_form_valid(tmp_path: Path) -> None:
     # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the form opened
     # invalid ("takes single values here, got {}"), nothing could be created without editing it

@@ -76,9 +76,12 @@ LABELS = {  # widget id -> (label, short label)
 }
 
 
-def extraction_notice(warnings: list[str], shown: int = 3) -> str:
-    """What parameter extraction did not understand (or read elsewhere), at the top of the form."""
-    lines = [f"⚠ {w}" for w in warnings[:shown]]
+def extraction_notice(warnings: list[str], shown: int = 3, project: str = "") -> str:
+    """What parameter extraction did not understand (or read elsewhere), at the top of the form: one
+    line each (cut at the screen's edge, so that the `shown` ones and the count of the others fit
+    its 4 lines at 80 columns), files named from the `project` folder (`train.py:99: ...`)."""
+    prefix = project.rstrip("/") + "/" if project else ""
+    lines = [f"⚠ {w[len(prefix):] if prefix and w.startswith(prefix) else w}" for w in warnings[:shown]]
     if len(warnings) > shown:
         lines.append(f"  … {len(warnings) - shown} more: `pyr-tui init SCRIPT.py` prints them all")
     return "\n".join(lines)
@@ -117,7 +120,8 @@ class GeneratorScreen(PyrunsScreen):
     GeneratorScreen.-narrow #gen-head { margin: 0; }
     GeneratorScreen.-no-preview #gen-preview { display: none; }
     GeneratorScreen #gen-head { height: 1; margin: 0 0 1 0; }
-    GeneratorScreen #gen-warnings { height: auto; max-height: 4; color: $warning; margin: 0 0 1 0; }
+    GeneratorScreen #gen-warnings { height: auto; max-height: 4; color: $warning; margin: 0 0 1 0;
+        text-wrap: nowrap; text-overflow: ellipsis; }
     GeneratorScreen #gen-head Label { width: auto; color: $text-muted; }
     GeneratorScreen #gen-prefix { width: 1fr; margin: 0 1 0 1; }
     GeneratorScreen #gen-skip { width: auto; }
@@ -175,7 +179,8 @@ class GeneratorScreen(PyrunsScreen):
             with Vertical(id="gen-main"):
                 warnings = self.pyruns.state.script_info.warnings
                 if warnings and not self.shell:
-                    yield Static(extraction_notice(warnings), id="gen-warnings", markup=False)
+                    project = str(self.pyruns.layout.project_dir)
+                    yield Static(extraction_notice(warnings, project=project), id="gen-warnings", markup=False)
                 with Horizontal(id="gen-head"):
                     yield Label("name")
                     yield Input(placeholder="prefix (empty: the creation time)", id="gen-prefix",
