@@ -751,6 +751,32 @@ async def test_every_extraction_warning_shown_fits_its_line_at_80_columns(tmp_pa
         assert lines[3] == "  … 1 more: `pyr-tui init SCRIPT.py` prints them all"
 
 
+async def test_a_long_parameter_name_is_cut_with_a_space_before_its_value(tmp_path: Path) -> None:
+    # `grad_accum_steps1`, `evolve_populati…data/hyps`: a name of 16 characters or more ran into its
+    # value at rest, and while edited it was cut without an ellipsis (`evolve_populatiodata/hyps`)
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--grad-accum-steps', type=int, default=1)\n"
+        "p.add_argument('--evolve-population', default='data/hyps')\n"
+        "p.add_argument('--lr', type=float, default=0.1)\np.parse_args()\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+
+        def first_line(widget: Widget) -> str:
+            return widget.render_lines(widget.region.reset_offset)[0].text
+
+        assert first_line(row(gen, "grad_accum_steps")).startswith("  grad_accum_ste… 1 ")
+        assert first_line(row(gen, "evolve_population")).startswith("  evolve_populat… data/hyps ")
+        assert first_line(row(gen, "lr")).startswith("  lr              0.1 ")
+        population = row(gen, "evolve_population")
+        editor = await edit(pilot, population)
+        await pilot.pause()
+        label = population.query_one(".field-label")
+        assert first_line(label).rstrip() == "  evolve_populat…" and editor.region.x == label.region.right
+
+
 async def test_a_mapping_default_of_a_list_argument_leaves_the_form_valid(tmp_path: Path) -> None:
     # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the form opened
     # invalid ("takes single values here, got {}"), nothing could be created without editing it

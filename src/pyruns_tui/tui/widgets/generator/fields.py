@@ -228,11 +228,16 @@ class FieldRow(Widget, can_focus=True):
     # At rest: the row draws itself
 
     def _label_text(self) -> Text:
+        """The pin slot, the name and ⚠ for an unresolved default, within LABEL_WIDTH - 1 cells: a long
+        name is cut with `…` (keeping the ⚠), so that a space always parts it from the value."""
+        mark = f" {WARN}" if self.field.unresolved else ""
+        name = Text(self.field.name)
+        name.truncate(LABEL_WIDTH - 3 - len(mark), overflow="ellipsis")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{PIN} " if self.pinned else "  ", style="bold")
-        text.append(self.field.name)
-        if self.field.unresolved:
-            text.append(f" {WARN}", style="bold")
+        text.append_text(name)
+        if mark:
+            text.append(mark, style="bold")
         return text
 
     def _notes(self) -> list[Text]:
