@@ -71,3 +71,18 @@ async def test_detail_pane_shows_the_error_of_each_run(layout: Layout) -> None:
         flat = " ".join(text.split())  # long lines wrap in the pane
         assert "error: FileNotFoundError: [Errno 2] No such file or directory: 'a.csv'" in flat
         assert "'a.csv' (log line 7)" in flat
+
+
+async def test_detail_pane_says_a_failed_task_s_error_once_above_its_runs(layout: Layout) -> None:
+    # it said it twice in a row, `error: X` then `✖ X`: two of the few lines the pane has at 80x24
+    build_workspace(layout)
+    _add_failures(layout)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen = await settle(pilot)
+        screen.table.move_to("oom_a")
+        await wait_for(pilot, lambda: screen.detail.task_name == "oom_a")
+        body = screen.detail.query_one("#detail-body")
+        flat = " ".join(" ".join(strip.text for strip in body.render_lines(body.region.reset_offset)).split())
+        assert f"error: {OOM} Notes" in flat  # no `✖ {OOM}` after it
+        assert flat.count(OOM) == 2  # there, and with the run that failed so (then its log line)

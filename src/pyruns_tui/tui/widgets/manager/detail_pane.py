@@ -95,7 +95,7 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
     if dependents:
         parts.append(Text(f"waited for by: {printable(', '.join(dependents))}", style="dim"))
     failure = failure_text(task)
-    if failure:
+    if failure and not (task.error and task.error.strip()):  # an error: the line above says it
         parts.append(Text(f"✖ {printable(failure)}", style="bold red"))
     if task.reason and task.reason != failure:
         parts.append(Text(f"reason: {printable(task.reason)}", style="yellow"))
