@@ -120,6 +120,21 @@ def test_a_mapping_default_does_not_refuse_every_batch(tmp_path: Path, capsys: p
     assert code == 0 and json.loads(out)["tasks"][0]["config"]["model_kwargs"] == ["drop=0.1"], err
 
 
+def test_a_value_that_is_no_list_for_a_list_argument_says_how_to_write_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # yolov5's `--freeze`, nargs='+': `freeze: 0, 1` in a spec is the text "0, 1"; the error said to
+    # "write a, b or [a, b]", which is what was written
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--freeze', nargs='+', type=int, default=[0])\nprint(vars(p.parse_args()))\n")
+    assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
+    code, _, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "freeze: 0, 1\n"), "--dry-run")
+    assert code == 1
+    assert err.strip() == "pyr-tui: error: freeze: '0, 1' is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
+    code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, 'freeze: "[0, 1] | [10]"\n'), "--dry-run", "--json")
+    assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [[0, 1], [10]], err
+
+
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "solo")
     assert (project / "_pyruns_" / "train" / "tasks" / "solo" / "config.yaml").is_file()

@@ -373,7 +373,8 @@ def _type_problem(item: Any, field: FieldModel) -> str | None:
             return not_a_choice(shown, field.choices)
     elif field.kind == "list":
         if not isinstance(item, list):
-            return f"{shown} is not a list (write a, b or [a, b])"
+            # `a, b` is a list in a field's text only: in a YAML spec, or as a grid's item, it is text
+            return f"{shown} is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
     return None
 
 
