@@ -81,3 +81,27 @@ async def test_the_header_follows_progress_that_adds_no_line(layout: Layout, run
         write_run_progress(layout.task_dir(NAME), RunProgress(
             run=2, progress=0.77, progress_label="epoch 8/10 · 100/1563", eta_s=30.0, updated_at=time.time()))
         await wait_for(pilot, lambda: "77%" in header_of(pane)[0], what=f"the new progress {header_of(pane)}")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_long_failure_reason_is_cut_not_left_out_with_the_rest(
+        layout: Layout, store: TaskStore, size: tuple[int, int]) -> None:
+    # a CUDA OOM's reason did not fit the header: it was left out, and everything of lower priority
+    # (run, follow, lines) had been left out before it, for nothing: the header said ` ✖ y5_7-of-8`
+    error = "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.70 GiB total capacity)"
+    add_task(store, "y5_7-of-8")
+    add_run(store, "y5_7-of-8", Status.FAILED, b"Traceback (most recent call last):\n" + error.encode() + b"\n")
+    store.update("y5_7-of-8", lambda task: setattr(task.runs[-1], "error", error))
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=size) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.show_task("y5_7-of-8")
+        pane = screen.log_pane
+        await wait_for(pilot, lambda: "✖ RuntimeError: CUDA" in header_of(pane)[0], what=f"the reason {header_of(pane)}")
+        text, width = header_of(pane)
+        assert cell_len(text) <= width and text.endswith("…"), (text, width)
+        assert text.startswith(" ✖ y5_7-of-8  ") and "●" in text  # with the follow state
+        if size[0] >= 120:
+            assert "run1   ● follow" in text

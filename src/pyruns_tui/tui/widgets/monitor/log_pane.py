@@ -40,31 +40,40 @@ def run_selector(indices: list[int], current: int | None) -> Text:
 class HeaderPart:
     """One item of the log header: `variants` from the full text to the shortest. Until the line
     fits, the step of lowest priority is taken: shortening a part (at `shorten_at`, default its
-    `priority`) or leaving it out (at `priority`); the first part (the task) is only cut."""
+    `priority`) or leaving it out (at `priority`); the first part (the task) is only cut. An
+    `elastic` part (a failure's reason) counts as at most that many cells: it is cut with `…` to
+    the room the line leaves it, rather than left out, with all of lower priority, for being long."""
 
     priority: int
     variants: list[Text]
     gap: int = 0  # spaces before it
     shorten_at: int | None = None
+    elastic: int = 0
 
 
 def fit_header(parts: list[HeaderPart], width: int) -> Text:
     """The header line of `parts` (in their order) in `width` cells (0: unknown, everything)."""
     chosen = {id(part): 0 for part in parts}
 
-    def line() -> Text:
+    def line(cut: int = 0) -> Text:
+        """The chosen parts; elastic ones `cut` cells shorter (down to their `elastic` cells)."""
         out = Text(no_wrap=True, overflow="ellipsis")
         for part in parts:
             if id(part) in chosen:
                 out.append(" " * part.gap)
-                out.append_text(part.variants[chosen[id(part)]])
+                piece = part.variants[chosen[id(part)]]
+                if part.elastic and cut and piece.cell_len > part.elastic:
+                    piece = piece.copy()
+                    piece.truncate(max(part.elastic, piece.cell_len - cut), overflow="ellipsis")
+                out.append_text(piece)
         return out
 
     steps: list[tuple[int, HeaderPart, bool]] = []  # (priority, part, leave out)
     for part in parts[1:]:
         shorten_at = part.priority if part.shorten_at is None else part.shorten_at
         steps += [(shorten_at, part, False)] * (len(part.variants) - 1) + [(part.priority, part, True)]
-    text = line()
+    shortest = 1 << 30  # elastic parts at their least
+    text = line(cut=shortest)
     for _, part, leave_out in sorted(steps, key=lambda step: step[0]):
         if not width or text.cell_len <= width:
             break
@@ -72,13 +81,16 @@ def fit_header(parts: list[HeaderPart], width: int) -> Text:
             del chosen[id(part)]
         else:
             chosen[id(part)] += 1
-        text = line()
-    if width:
+        text = line(cut=shortest)
+    text = line()
+    if width and text.cell_len > width:
+        text = line(cut=text.cell_len - width)
         text.truncate(width, overflow="ellipsis")
     return text
 
 
 PROGRESS_REFRESH_S = 1.0  # the header's progress and ETA of a running run, at most this old
+FAILURE_CELLS = 24  # a failure's reason in the header is cut to the room left, not below this (`✖ RuntimeError: CUD…`)
 
 
 class LogPane(Vertical):
@@ -216,7 +228,7 @@ class LogPane(Vertical):
                 parts.append(HeaderPart(95, [search], gap=2))
         failure = failure_text(task) if task.runs and self.run == task.runs[-1].index else None
         if failure:
-            parts.append(HeaderPart(90, [Text(f"✖ {failure}", style="bold red")], gap=2))
+            parts.append(HeaderPart(90, [Text(f"✖ {failure}", style="bold red")], gap=2, elastic=FAILURE_CELLS))
         return parts
 
     def _sideways_text(self) -> str:
