@@ -135,6 +135,20 @@ def test_a_value_that_is_no_list_for_a_list_argument_says_how_to_write_one(
     assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [[0, 1], [10]], err
 
 
+def test_an_optional_value_argument_with_a_bool_default_takes_a_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # yolov5's `--resume` (nargs='?', const=True, default=False): `resume: runs/exp/last.pt` was
+    # refused as "not true or false", and the Generator drew a Switch that could not hold a path
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--resume', nargs='?', const=True, default=False)\nprint(vars(p.parse_args()))\n")
+    assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
+    code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "resume: runs/exp/last.pt | true\n"),
+                             "--dry-run", "--json")
+    assert code == 0, err
+    assert [t["config"]["resume"] for t in json.loads(out)["tasks"]] == ["runs/exp/last.pt", True]
+
+
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "solo")
     assert (project / "_pyruns_" / "train" / "tasks" / "solo" / "config.yaml").is_file()

@@ -148,6 +148,23 @@ def test_main_list_option_before_a_subcommand_is_ended_by_a_fixed_option() -> No
         build_argv({"tags": ["a"], "seed": None}, sp)
 
 
+def test_an_optional_value_equal_to_its_const_is_the_flag_alone() -> None:
+    # yolov5's train.py: `--resume` (nargs='?', const=True, default=False) also takes a checkpoint's
+    # path; `resume: true` was passed as `--resume=True`, which gave the script the text "True"
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--resume", nargs="?", const=True, default=False)
+        parser.add_argument("--cache", type=str, nargs="?", const="ram")
+        parser.add_argument("--evolve", type=int, nargs="?", const=300)
+    """)
+    argv = build_argv({"resume": True, "cache": "ram", "evolve": 300}, sp)
+    assert argv == ["--resume", "--cache", "--evolve"]
+    assert vars(parser.parse_args(argv)) == {"resume": True, "cache": "ram", "evolve": 300}
+    argv = build_argv({"resume": "runs/exp/weights/last.pt", "cache": "disk", "evolve": 10}, sp)
+    assert vars(parser.parse_args(argv)) == {"resume": "runs/exp/weights/last.pt", "cache": "disk", "evolve": 10}
+
+
 def test_a_mapping_default_is_left_to_the_script() -> None:
     # timm's train.py: `--model-kwargs`, nargs='*' with a custom action, defaults to {}
     source = """

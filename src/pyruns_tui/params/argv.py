@@ -8,7 +8,8 @@ stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; appe
 `--a v` per item (items the default already holds are not repeated: argparse appends to it);
 nargs lists follow one flag. `None` emits nothing. A single value that starts with a prefix
 character (`-1`, `-foo`) and every `nargs='?'` value are passed as one `--flag=value` item so
-they cannot be read as flags. Order: the main parser's positionals, its fixed-arity options,
+they cannot be read as flags; a `nargs='?'` value equal to its `const` is the flag alone
+(yolov5's `--resume`, const=True: `--resume=True` would give the text "True"). Order: the main parser's positionals, its fixed-arity options,
 its variable-length options, the sub-command name, then the same for the sub-parser; an
 `argparse.REMAINDER` positional (detectron2's `opts`) comes last, as it takes every item after it.
 A value equal to the script's own default is not passed (the script gets it without the flag).
@@ -195,6 +196,8 @@ class _Builder:
                 else:
                     out += [flag, *self.values(key, item, spec)]
             return out
+        if spec.nargs == "?" and spec.const is not None and same_value(value, spec.const):
+            return [flag]  # the flag alone stores the const: `--resume=True` would store the text "True"
         if spec.nargs is None or spec.nargs == "?":
             return self.single(flag, key, value, spec)
         return [flag, *self.values(key, value, spec)]

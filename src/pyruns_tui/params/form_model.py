@@ -140,7 +140,10 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
     elif type_name == "float":
         kind = "float"
     elif type_name is None and action == "store":
-        kind = "text" if default is None or isinstance(default, str) else _kind_of_value(default)
+        # `nargs='?'` takes the flag alone (its const), a value, or nothing: yolov5's `--resume`,
+        # default False, const True, is also given a checkpoint's path; a Switch could not hold it
+        text = default is None or isinstance(default, str) or spec.get("nargs") == "?"
+        kind = "text" if text else _kind_of_value(default)
     else:
         kind = "text"
     str_typed = kind in ("text", "choice") and (
