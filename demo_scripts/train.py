@@ -92,11 +92,14 @@ def setup_logging() -> logging.Logger:
 
 
 class Progress:
-    """A tqdm bar, or a plain `\\r` progress line when tqdm is not installed."""
+    """A tqdm bar, or a plain `\\r` progress line when tqdm is not installed; a finished bar
+    stays in the output (one line per epoch), as tqdm's default."""
 
     def __init__(self, total: int, desc: str) -> None:
         self.total, self.desc, self.done = total, desc, 0
-        self.bar = tqdm(total=total, desc=desc, leave=False, file=sys.stdout) if tqdm else None
+        # 80 columns, not the terminal's width: the whole bar (count, rate, loss) fits the log pane
+        # of a 120-column Monitor (the runner's pty is 160 columns wide)
+        self.bar = tqdm(total=total, desc=desc, ncols=80, file=sys.stdout) if tqdm else None
 
     def update(self, loss: float) -> None:
         self.done += 1
@@ -114,7 +117,7 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
         else:
-            sys.stdout.write("\r\x1b[2K")
+            sys.stdout.write("\n")
             sys.stdout.flush()
 
 
