@@ -32,6 +32,7 @@ from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
+from pyruns_tui.tui.upgraded import UpgradeSafe
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.fsio import moved_from
 from pyruns_tui.workspace.gc_pause import bulk_load
@@ -63,11 +64,6 @@ SCREEN_CLASSES = {
 }
 
 
-# said when a screen's code cannot be imported: `pip install --upgrade` replaced the files of a
-# running app, and the new modules no longer fit the old ones it has loaded
-UPGRADED = "pyruns-tui was upgraded while open; restart it"
-
-
 def screen_class(mode: str) -> type[Screen[None]]:
     """The screen class of `mode`, its module imported on first use; ImportError when it cannot be."""
     module, name = SCREEN_CLASSES[mode]
@@ -82,8 +78,9 @@ def make_screen(mode: str) -> Screen[None]:
     return screen_class(mode)()
 
 
-class PyrunsApp(KeyOrder):
-    """The pyruns-tui terminal UI for one workspace.
+class PyrunsApp(KeyOrder, UpgradeSafe):
+    """The pyruns-tui terminal UI for one workspace; after `pip install --upgrade` under it, code
+    that no longer fits is said in one line and the app stays open (UpgradeSafe).
 
     Reactive attributes: `tasks_version` (bumped when tasks change on disk; screens watch it),
     `summary` (the top bar's counts and runner status), `pause` (why the circuit breaker paused
@@ -293,12 +290,11 @@ class PyrunsApp(KeyOrder):
 
     def loaded_screen(self, mode: str) -> type[Screen[None]] | None:
         """`screen_class(mode)`, or None when its code cannot be imported, said in one line
-        (UPGRADED, with why) instead of a traceback that ends the app."""
+        (`say_upgraded`, with why) instead of a traceback that ends the app."""
         try:
             return screen_class(mode)
         except ImportError as exc:
-            self.notify(f"{UPGRADED} (cannot load the {mode.capitalize()}: {exc})", title="pyruns-tui",
-                        severity="error", markup=False, timeout=30)
+            self.say_upgraded(f"cannot load the {mode.capitalize()}: {exc}")
             return None
 
     def switch_mode(self, mode: str) -> AwaitMount:

@@ -161,8 +161,10 @@ class KeyOrder(App[None]):
         target = self.focused or self.screen
         self._key_target = target
         self._rounds = 0
-        await super().on_event(event)
-        self._post_marker(target)
+        try:
+            await super().on_event(event)
+        finally:  # a key whose binding failed (an upgrade failure said by the app) holds no key after it
+            self._post_marker(target)
 
     def _post_marker(self, target: Widget) -> None:
         self._rounds += 1
