@@ -11,7 +11,7 @@ CPU time and RSS with psutil.
   between its ticks (event-loop stall); the scenario ends when the view shows the last line.
 - idle: 8 running tasks (real sleeping processes) and the Monitor showing one of them; after a
   warm-up, CPU % and terminal bytes/s over `--idle-s` seconds: with the system panel (it
-  repaints when a new sample changes it), without it (`s`), and on the Manager screen.
+  repaints when a new sample changes it), without it (`i`), and on the Manager screen.
 - open-1GB: a LogBuffer over a 1 GB sparse log: time to show its tail and bytes read.
 `--textual` also times Textual's own Log and RichLog writing the flood's text (they show the
 raw `\\r` and escape codes wrongly, which is the other reason the Monitor has its own view).
@@ -267,7 +267,7 @@ def idle(seconds: float, work: Path) -> list[tuple[str, float, float]]:
         app = PtyApp(root, stats)
         app.wait_file(Path(str(stats) + ".ready"), 30)
         rows = []
-        for label, keys in (("Monitor + system panel", b""), ("Monitor, panel hidden (s)", b"s"),
+        for label, keys in (("Monitor + system panel", b""), ("Monitor, panel hidden (i)", b"i"),
                             ("Manager screen (2)", b"2")):
             if keys:
                 app.press(keys)
