@@ -12,6 +12,7 @@ import pytest
 from pyruns_tui.cli import main
 from tests.cli.helpers import pyr
 from tests.conftest import DEMO
+from tests.scripts import MAPPING_DEFAULT_SCRIPT
 
 SCRIPT = """\
 import argparse
@@ -102,15 +103,7 @@ def test_defaults_are_never_expanded(project: Path, capsys: pytest.CaptureFixtur
 def test_a_mapping_default_does_not_refuse_every_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the launch
     # leaves the default off the command line, so gen must not refuse it (it refused every spec)
-    (tmp_path / "train.py").write_text(
-        "import argparse\n"
-        "class ParseKwargs(argparse.Action):\n"
-        "    def __call__(self, parser, namespace, values, option_string=None):\n"
-        "        setattr(namespace, self.dest, dict(v.split('=', 1) for v in values))\n"
-        "p = argparse.ArgumentParser()\n"
-        "p.add_argument('--model-kwargs', nargs='*', default={}, action=ParseKwargs)\n"
-        "p.add_argument('--lr', type=float, default=0.1)\n"
-        "print(vars(p.parse_args()))\n")
+    (tmp_path / "train.py").write_text(MAPPING_DEFAULT_SCRIPT)
     assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
     code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "lr: 0.2 | 0.3\n"), "--dry-run", "--json")
     assert code == 0, err

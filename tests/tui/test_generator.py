@@ -37,6 +37,7 @@ from pyruns_tui.workspace.bootstrap import (
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import DEMO, Shown
+from tests.scripts import MAPPING_DEFAULT_SCRIPT
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -780,15 +781,7 @@ async def test_a_long_parameter_name_is_cut_with_a_space_before_its_value(tmp_pa
 async def test_a_mapping_default_of_a_list_argument_leaves_the_form_valid(tmp_path: Path) -> None:
     # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}; the form opened
     # invalid ("takes single values here, got {}"), nothing could be created without editing it
-    (tmp_path / "train.py").write_text(
-        "import argparse\n"
-        "class ParseKwargs(argparse.Action):\n"
-        "    def __call__(self, parser, namespace, values, option_string=None):\n"
-        "        setattr(namespace, self.dest, dict(v.split('=', 1) for v in values))\n"
-        "p = argparse.ArgumentParser()\n"
-        "p.add_argument('--model-kwargs', nargs='*', default={}, action=ParseKwargs)\n"
-        "p.add_argument('--lr', type=float, default=0.1)\n"
-        "p.parse_args()\n")
+    (tmp_path / "train.py").write_text(MAPPING_DEFAULT_SCRIPT)
     layout = init_workspace(tmp_path, tmp_path / "train.py")
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -1,0 +1,12 @@
+"""Training-script texts more than one test folder runs (each test writes its own copy)."""
+
+# timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}, a mapping
+MAPPING_DEFAULT_SCRIPT = (
+    "import argparse\n"
+    "class ParseKwargs(argparse.Action):\n"
+    "    def __call__(self, parser, namespace, values, option_string=None):\n"
+    "        setattr(namespace, self.dest, dict(v.split('=', 1) for v in values))\n"
+    "p = argparse.ArgumentParser()\n"
+    "p.add_argument('--model-kwargs', nargs='*', default={}, action=ParseKwargs)\n"
+    "p.add_argument('--lr', type=float, default=0.1)\n"
+    "print(vars(p.parse_args()))\n")
