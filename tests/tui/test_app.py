@@ -25,7 +25,7 @@ async def test_question_mark_opens_help_listing_bindings(layout: Layout) -> None
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         titles = [title for title, _ in app.screen.sections]
-        assert titles[:4] == ["Everywhere", "Generator", "Manager", "Monitor"]
+        assert titles[0] == "Manager" and {"Everywhere", "Generator", "Monitor"} <= set(titles)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

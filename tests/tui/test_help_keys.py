@@ -18,3 +18,23 @@ async def test_help_lists_the_monitor_task_list_and_log_keys(layout: Layout) -> 
     assert {"j", "k", "space", "a", "u", "Home", "End", "PgUp", "PgDn"} <= keys["Monitor — task list"]
     assert {"j", "k", "h", "l", "Home", "End", "PgUp", "PgDn", "g", "G", "/"} <= keys["Monitor — log view"]
     assert {"Tab", "shift+Tab", "?"} <= keys["Everywhere"]
+
+
+async def test_help_lists_the_current_screens_keys_first(layout: Layout) -> None:
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test() as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections]
+        await pilot.press("escape", "3")
+        await pilot.pause()
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        on_monitor = [title for title, _ in app.screen.sections]
+    # (it began with the Generator's, whichever screen was open)
+    assert titles[0] == "Manager" and titles.index("Everywhere") > titles.index("Manager — task table")
+    assert titles.index("Everywhere") < titles.index("Generator") < titles.index("Monitor")
+    assert on_monitor[0] == "Monitor" and on_monitor.index("Generator") < on_monitor.index("Manager")
+    assert sorted(titles) == sorted(on_monitor)  # the same sections, in another order

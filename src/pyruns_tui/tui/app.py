@@ -19,7 +19,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual import work
 from textual.app import SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widget import AwaitMount
@@ -272,20 +272,25 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         self.tasks_version += 1
 
     def action_help(self) -> None:
+        """Every key: the current screen's first (its own, then its lists', logs' and dialogs'), then
+        those that work everywhere, then the other screens' in 1/2/3 order."""
         screen = self.screen
         focus = [Binding("tab", "focus_next", "Next pane (in YAML text Tab indents: Esc first)", key_display="Tab"),
                  Binding("shift+tab", "focus_previous", "Previous pane", key_display="shift+Tab")]
-        sections = [("Everywhere", [*self.BINDINGS, *focus])]
         loaded = [self.loaded_screen(mode) for mode in SCREEN_CLASSES]
         if None in loaded:
             return
         classes = cast("list[type[Screen[None]]]", loaded)
-        for mode, cls in zip(SCREEN_CLASSES, classes):
-            sections.append((mode.capitalize(), list(getattr(cls, "BINDINGS", []))))
-        for mode in SCREEN_CLASSES:
-            sections.extend(widget_sections(mode))  # lists, logs, dialogs: keys that work when focused
+        by_mode = {mode: [(mode.capitalize(), list(getattr(cls, "BINDINGS", []))),
+                          *widget_sections(mode)]  # lists, logs, dialogs: keys that work when focused
+                   for mode, cls in zip(SCREEN_CLASSES, classes)}
+        sections: list[tuple[str, list[BindingType]]] = []
         if isinstance(screen, Screen) and type(screen) not in classes:
             sections.append(("This screen", list(screen.BINDINGS)))
+        sections.extend(by_mode.pop(self.current_mode, []))
+        sections.append(("Everywhere", [*self.BINDINGS, *focus]))
+        for rest in by_mode.values():
+            sections.extend(rest)
         self.push_screen(HelpScreen(sections))
 
     def loaded_screen(self, mode: str) -> type[Screen[None]] | None:
