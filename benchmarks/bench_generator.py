@@ -1,6 +1,7 @@
 """The Generator screen: time to the form on screen, and preview latency for a 10,000-task grid.
 
-Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux]  (prints a table; not a test)
+Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux] [--corpus DIR [--presses N] [--focus-only] [--profile PATH]]
+(prints a table; not a test)
 
 - open (headless): a fresh process imports the app and runs it (`App.run_test`, 100x30) on the
   workspace of demo_scripts/train.py until the preview of the form is shown; wall and CPU time.
@@ -15,6 +16,15 @@ Run: .venv/bin/python benchmarks/bench_generator.py [--repeat N] [--tmux]  (prin
   on, in a workspace of 1,000 tasks (500 of them among the grid's configs): the preview counts
   the configs Create would make (the existing configs are read once, then on each change of the
   workspace's tasks).
+- focus moves (`--corpus DIR`): Tab from field to field of a big real form at 80x24: timm's train.py
+  (173 parameters) and yolov5's train.py (39 in the form), their specs extracted by `init` from a copy of each
+  repository's tree (CORPUS_DIR as benchmarks/argparse_corpus.py takes it: `<owner>+<name>/` at the
+  manifest's commit; the scripts read sibling modules). Per Tab, medians over `--presses`: the wall
+  time of `pilot.press("tab")` (it waits for the app to go idle: a floor of ~40 ms), the wall and
+  CPU time from the key to the last repaint it caused (a preview it set off included: each Tab
+  waits for it, as a person's next Tab comes later than its 50 ms debounce), and counts that do
+  not depend on the machine: screen relayouts, Footer recomposes, style applications (`Stylesheet.apply` calls: a
+  node, or one of its component classes).
 Wall times depend on how busy the machine is (the load average is printed).
 """
 
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import shutil
 import statistics
@@ -29,12 +40,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo_scripts" / "train.py"
 EXCLUSIVE = REPO / "tests" / "params" / "scripts" / "exclusive_groups.py"
 PYR_TUI = Path(sys.executable).with_name("pyr-tui")
+FOCUS_FORMS = (  # (repository in CORPUS_DIR, script, what the figure says)
+    ("huggingface+pytorch-image-models", "train.py", "timm train.py"),
+    ("ultralytics+yolov5", "train.py", "yolov5 train.py"),
+)
 
 _OPEN_CHILD = """
 import asyncio, sys, time
@@ -193,12 +209,147 @@ def existing_tasks(root: Path, name: str, count: int) -> None:
                                    script=None)
 
 
+@dataclass
+class FocusMoves:
+    """Per Tab: wall of pilot.press, wall and CPU from the key to its last repaint; counts per Tab."""
+
+    fields: int
+    press: list[float] = field(default_factory=list)
+    paint: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    layouts: list[int] = field(default_factory=list)
+    recomposes: list[int] = field(default_factory=list)
+    restyled: list[int] = field(default_factory=list)
+    last: object = None  # the row the last Tab reached
+
+
+def corpus_project(tree: Path, script: str) -> Path:
+    """A scratch copy of a corpus repository with `init`'s workspace of `script` in it."""
+    from pyruns_tui.workspace.bootstrap import init_workspace
+
+    project = Path(tempfile.mkdtemp(prefix="bench-gen-focus-")) / tree.name
+    shutil.copytree(tree, project, ignore=shutil.ignore_patterns(".git"))
+    init_workspace(project, project / script)
+    return project
+
+
+async def _focus_moves(project: Path, name: str, presses: int, profile: Path | None = None) -> FocusMoves:
+    from textual.css.stylesheet import Stylesheet
+    from textual.screen import Screen
+    from textual.widget import Widget
+
+    from pyruns_tui.tui.app import PyrunsApp
+    from pyruns_tui.tui.screens.generator import GeneratorScreen
+    from pyruns_tui.tui.widgets.footer import KeyFooter
+    from pyruns_tui.workspace.layout import Layout
+
+    counts = {"layouts": 0, "recomposes": 0, "restyled": 0}
+    painted: list[tuple[float, float]] = []
+    refresh_layout, compositor_refresh = Screen._refresh_layout, Screen._compositor_refresh
+    recompose, apply = Widget.recompose, Stylesheet.apply
+
+    def counted_layout(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["layouts"] += 1
+        return refresh_layout(self, *args, **kwargs)
+
+    def timed_refresh(self):  # type: ignore[no-untyped-def]
+        compositor_refresh(self)
+        painted.append((time.perf_counter(), time.process_time()))
+
+    async def counted_recompose(self):  # type: ignore[no-untyped-def]
+        counts["recomposes"] += isinstance(self, KeyFooter)
+        await recompose(self)
+
+    def counted_apply(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts["restyled"] += 1
+        return apply(self, *args, **kwargs)
+
+    Screen._refresh_layout = counted_layout  # type: ignore[method-assign]
+    Screen._compositor_refresh = timed_refresh  # type: ignore[method-assign]
+    Widget.recompose = counted_recompose  # type: ignore[method-assign]
+    Stylesheet.apply = counted_apply  # type: ignore[method-assign]
+    try:
+        app = PyrunsApp(Layout(root=project / "_pyruns_", name=name), watch_disk=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, GeneratorScreen)
+            while screen.preview.data is None:
+                await pilot.pause(0.01)
+            rows = screen.form.rows
+            out = FocusMoves(len(rows))
+            rows[0].focus()
+            while not rows[0].editing:
+                await pilot.pause(0.01)
+            await pilot.pause()
+            profiler = cProfile.Profile() if profile is not None else None
+            if profiler is not None:
+                profiler.enable()
+            for _ in range(presses):
+                before = screen.focused
+                painted.clear()
+                counts.update(layouts=0, recomposes=0, restyled=0)
+                t0, c0 = time.perf_counter(), time.process_time()
+                await pilot.press("tab")
+                out.press.append(time.perf_counter() - t0)
+                if screen._preview_timer is not None:  # a preview the Tab set off (a person pauses longer)
+                    while screen._preview_timer is not None:
+                        await pilot.pause(0.01)
+                    await pilot.pause()
+                if painted:
+                    out.paint.append(painted[-1][0] - t0)
+                    out.cpu.append(painted[-1][1] - c0)
+                out.layouts.append(counts["layouts"])
+                out.recomposes.append(counts["recomposes"])
+                out.restyled.append(counts["restyled"])
+                assert screen.focused is not before, f"Tab did not move the focus from {before}"
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(str(profile))
+            out.last = screen.focused_row()
+    finally:
+        Screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+        Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+        Widget.recompose = recompose  # type: ignore[method-assign]
+        Stylesheet.apply = apply  # type: ignore[method-assign]
+    return out
+
+
+def bench_focus_moves(corpus: Path, presses: int, profile: Path | None = None) -> None:
+    for repo, script, label in FOCUS_FORMS:
+        tree = corpus / repo
+        if not (tree / script).is_file():
+            print(f"focus moves, {label}: skipped ({tree / script} is not there)")
+            continue
+        project = corpus_project(tree, script)
+        try:
+            where = None if profile is None else profile.with_name(f"{profile.name}.{repo}")
+            moves = asyncio.run(_focus_moves(project, Path(script).stem, presses, where))
+        finally:
+            shutil.rmtree(project.parent, ignore_errors=True)
+        med = statistics.median
+        print(f"focus move, {label} ({moves.fields} fields, 80x24): pilot.press('tab') median "
+              f"{med(moves.press) * 1000:.1f} ms (max {max(moves.press) * 1000:.1f}); key -> last repaint median "
+              f"{med(moves.paint) * 1000:.1f} ms wall, {med(moves.cpu) * 1000:.1f} ms cpu; per Tab: "
+              f"{med(moves.layouts):g} relayouts, {med(moves.recomposes):g} footer recomposes, "
+              f"{med(moves.restyled):g} style applications (median of {presses}; the last reached "
+              f"{getattr(moves.last, 'key', moves.last)})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--tmux", action="store_true", help="also time a real terminal (needs tmux)")
+    parser.add_argument("--corpus", type=Path, help="CORPUS_DIR of benchmarks/argparse_corpus.py: time Tab "
+                        "on the forms of timm's and yolov5's train.py")
+    parser.add_argument("--presses", type=int, default=30, help="Tab presses per form (default 30)")
+    parser.add_argument("--focus-only", action="store_true", help="with --corpus: only the focus moves")
+    parser.add_argument("--profile", type=Path, help="with --corpus: cProfile the Tab presses into PROFILE.<repo>")
     args = parser.parse_args()
     print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    if args.corpus is not None and args.focus_only:
+        bench_focus_moves(args.corpus, args.presses, args.profile)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        return 0
     rows = bench_open_headless(args.repeat)
     med = [statistics.median(col) for col in zip(*rows)]
     print(f"open, headless: import {med[0]:.3f}s wall / {med[1]:.3f}s cpu; app to form {med[2]:.3f}s wall / "
@@ -213,6 +364,10 @@ def main() -> int:
         print(f"preview, 10,000-task grid{label}: Input.Changed -> preview shown median "
               f"{statistics.median(latencies) * 1000:.1f} ms (max {max(latencies) * 1000:.1f} ms; includes the "
               f"50 ms debounce); update_preview median {statistics.median(compute) * 1000:.1f} ms")
+    if args.corpus is not None:
+        bench_focus_moves(args.corpus, args.presses, args.profile)
+    else:
+        print("focus moves: skipped (give --corpus CORPUS_DIR holding timm's and yolov5's trees)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
