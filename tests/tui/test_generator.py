@@ -27,6 +27,7 @@ from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import LoadConfig
 from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.param_form import FormSection
 from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
 from pyruns_tui.workspace.bootstrap import (
     init_shell_workspace,
@@ -145,7 +146,7 @@ async def test_form_has_a_typed_field_per_parameter(demo: Layout) -> None:
         assert isinstance(await edit(pilot, row(gen, "lr")), Input)
         assert row(gen, "tags").field.kind == "list"
         assert row(gen, "hidden").field.kind == "int"
-        titles = [c.title for c in gen.query("Collapsible")]
+        titles = [c.title for c in gen.query(FormSection)]
         assert titles == ["model", "optim", "data", "run"]
         help_line = row(gen, "dropout").render()
         assert "dropout probability" in str(help_line)
@@ -652,7 +653,7 @@ async def test_nested_config_sections(tmp_path: Path) -> None:
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
-        titles = [c.title for c in gen.query("Collapsible")]
+        titles = [c.title for c in gen.query(FormSection)]
         assert titles[:3] == ["model", "optim", "data"]
         await type_into(pilot, row(gen, "model.depth"), "18 | 34")
         assert (await settled(pilot, gen)).startswith("2 tasks")

@@ -30,7 +30,7 @@ from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
-from pyruns_tui.tui.widgets.generator.param_form import ParamForm
+from pyruns_tui.tui.widgets.generator.param_form import ParamForm, show_focus_within
 from pyruns_tui.tui.widgets.generator.preview import (
     PreviewData,
     PreviewPanel,
@@ -226,6 +226,12 @@ class GeneratorScreen(PyrunsScreen):
         if pinned != self.pinned:
             self.pinned = list(pinned)
             self.form.set_pinned(pinned)
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
+        left = self.focused
+        super().set_focus(widget, scroll_visible, from_app_focus)
+        if self.focused is not left:
+            show_focus_within(left, self.focused)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
