@@ -1,22 +1,46 @@
-"""KeyFooter: Textual's Footer without the memory it keeps for every key it ever showed.
+"""KeyFooter: Textual's Footer, recomposed only when the keys it shows change, and without the
+memory it keeps for every key it ever showed.
 
-The Footer composes its keys again whenever the bindings change: at every screen switch and at
-many focus moves. Each new key binds the Footer's `compact` reactive (`data_bind`), which puts
-the key into the Footer's watcher list; Textual drops a closed key from that list only when
-`compact` changes, which in this app it never does. Every key ever shown stayed alive, with its
-styles and caches: ~0.4 MB per screen switch (a day of switching grew the TUI by hundreds of MB).
-After each recompose the entries of keys no longer attached are dropped. The list is Textual's
-private state (`__watchers`, checked per major as tui/compositor.py's API); where it moved,
-nothing is dropped and the Footer behaves as Textual's.
+The Footer composes its keys again whenever the screen says its bindings may have changed: at every
+screen switch and at every focus move. In the Generator, Tab from field to field moves the focus
+two or three times (row, then its editor) and the keys shown stay the same, yet each recompose
+removed and mounted every key, styled them and laid the screen out again: most of a Tab's time
+on a big form. So a recompose is skipped when what the Footer would show (`shown_keys`) is what it
+shows already.
+
+Each new key binds the Footer's `compact` reactive (`data_bind`), which puts the key into the
+Footer's watcher list; Textual drops a closed key from that list only when `compact` changes,
+which in this app it never does. Every key ever shown stayed alive, with its styles and caches:
+~0.4 MB per screen switch (a day of switching grew the TUI by hundreds of MB). After each
+recompose the entries of keys no longer attached are dropped. The list is Textual's private
+state (`__watchers`, checked per major as tui/compositor.py's API); where it moved, nothing is
+dropped and the Footer behaves as Textual's.
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from textual.widgets import Footer
 
 
 class KeyFooter(Footer):
+    _shown: tuple[Hashable, ...] | None = None  # what the last recompose showed
+
+    def shown_keys(self) -> tuple[Hashable, ...]:
+        """Everything the Footer's `compose` reads: the shown bindings, whether each is enabled, its
+        tooltip and key display, and the command palette's key."""
+        app = self.app
+        palette = self.show_command_palette and app.ENABLE_COMMAND_PALETTE
+        return (palette, *((binding, app.get_key_display(binding), enabled, tooltip)
+                           for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+                           if binding.show or (palette and key == app.COMMAND_PALETTE_BINDING)))
+
     async def recompose(self) -> None:
+        shown = self.shown_keys()
+        if shown == self._shown and self.children:  # (none: not composed yet, or keys not ready then)
+            return
+        self._shown = shown
         await super().recompose()
         self.drop_closed_watchers()
 

@@ -21,6 +21,7 @@ from pyruns_tui.params.form_model import (
     one_line,
     value_to_text,
 )
+from pyruns_tui.params.values import same_value
 from pyruns_tui.tui.widgets.generator.choice_select import ChoiceSelect
 
 PIN = "⚑"
@@ -186,14 +187,14 @@ class FieldRow(Widget, can_focus=True):
         else:
             self._value = value
         editor = self._editor
+        # (a Select/Switch that cannot hold the value, which it would refuse, is being replaced)
         if isinstance(editor, Input):
-            editor.value = self._text  # Input.Changed follows
-        elif isinstance(editor, Select):
+            editor.value = self._text  # (its Changed, which follows, finds the text taken)
+        elif isinstance(editor, Select) and not self.text_mode:
             editor.value = Select.NULL if value is None else value
-        elif isinstance(editor, Switch):
+        elif isinstance(editor, Switch) and not self.text_mode:
             editor.value = bool(value)
-        else:
-            self._changed()
+        self._changed()
 
     def set_text(self, text: str) -> None:
         """Put `text` in the field as if typed (a Select/Switch field becomes text first)."""
@@ -204,8 +205,7 @@ class FieldRow(Widget, can_focus=True):
         self._text = text
         if isinstance(self._editor, Input):
             self._editor.value = text
-        else:
-            self._changed()
+        self._changed()
 
     def toggle_text_mode(self) -> str | None:
         """Switch a Select/Switch field to a text Input (for grid syntax) and back.
@@ -353,6 +353,12 @@ class FieldRow(Widget, can_focus=True):
             event.prevent_default()
             self._type(event.character)
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # focused itself (its editor not mounted yet), the row keeps what is typed for the editor
+        # (on_key): the footer hides the screen's letter keys then, as it does once an Input has
+        # the focus, and is not rebuilt twice per Tab (keys shown, then hidden again)
+        return self.screen.focused is self and character is not None and character.isprintable()
+
     def _type(self, character: str) -> None:
         if isinstance(self._editor, Input):
             self._editor.insert_text_at_cursor(character)
@@ -414,9 +420,12 @@ class FieldRow(Widget, can_focus=True):
             self._label_widget.update(self._label_text())
         self.refresh()
 
+    # An editor says Changed when it is mounted with the row's value too (every focus move): only
+    # a value that differs from the row's is an edit (else each Tab recomputed the whole preview)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.input is self._editor:
+        if event.input is self._editor and event.value != self._text:
             self._text = event.value
             self._changed()
 
@@ -426,12 +435,13 @@ class FieldRow(Widget, can_focus=True):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if event.select is self._editor and not self.text_mode:
-            self._value = None if event.value is Select.NULL else event.value
+        value = None if event.value is Select.NULL else event.value
+        if event.select is self._editor and not self.text_mode and not same_value(value, self._value):
+            self._value = value
             self._changed()
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        if event.switch is self._editor and not self.text_mode:
+        if event.switch is self._editor and not self.text_mode and not same_value(event.value, self._value):
             self._value = event.value
             self._changed()
