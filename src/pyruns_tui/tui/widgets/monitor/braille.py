@@ -108,26 +108,19 @@ def data_bounds(series: Sequence[Series]) -> tuple[float, float, float, float] |
                 ys.append(y)
     if not xs:
         return None
-    xmin, xmax, ymin, ymax = min(xs), max(xs), min(ys), max(ys)
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def padded(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """`data_bounds` widened where all points share one x (a metric logged once) or one y, so that
+    they are drawn in the middle of a range."""
+    xmin, xmax, ymin, ymax = bounds
     if xmin == xmax:
         xmin, xmax = xmin - 1, xmax + 1
     if ymin == ymax:
         pad = abs(ymin) * 0.1 or 1.0
         ymin, ymax = ymin - pad, ymax + pad
     return xmin, xmax, ymin, ymax
-
-
-def single_x(series: Sequence[Series]) -> float | None:
-    """The x of every finite point of `series` when it is one value (a metric logged once), else None."""
-    only: float | None = None
-    for s in series:
-        for x, y in s.points:
-            if math.isfinite(x) and math.isfinite(y):
-                if only is None:
-                    only = x
-                elif x != only:
-                    return None  # at the second x: no pass over a long series
-    return only
 
 
 def _draw_series(canvas: _Canvas, points: Sequence[tuple[float, float]], color: int,
@@ -184,6 +177,8 @@ def render_chart(series: Sequence[Series], width: int, height: int, *, title: st
         lines.append(Text("  no data yet", style="dim"))
         lines += [Text("") for _ in range(height - len(lines))]
         return lines
+    only = bounds[0] if bounds[0] == bounds[1] else None  # the one x of every point
+    bounds = padded(bounds)
     xmin, xmax, ymin, ymax = bounds
     labels = [nice_number(ymax), nice_number((ymin + ymax) / 2), nice_number(ymin)]
     gutter = max(len(label) for label in labels) + 1
@@ -204,7 +199,6 @@ def render_chart(series: Sequence[Series], width: int, height: int, *, title: st
         _append_cells(line, canvas, row, marker_cols, colors)
         lines.append(line)
     _label_markers(lines[1], gutter, marker_cols, cols)
-    only = single_x(series)
     axis = _x_axis(xmin, xmax, gutter, cols, x_label) if only is None else _one_x_axis(only, gutter, cols, x_label)
     lines.append(Text(axis[:width], style="dim", no_wrap=True))
     return lines
