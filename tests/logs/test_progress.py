@@ -119,3 +119,30 @@ def test_eta_from_run_time_when_nothing_shows_one() -> None:
 def test_durations() -> None:
     assert [parse_duration(t) for t in ("1:02:03", "02:03", "7s", "1.5m", "?", "-:--:--")] == [
         3723.0, 123.0, 7.0, 90.0, None, None]
+
+
+def test_a_score_out_of_a_total_is_not_progress() -> None:
+    # pytorch/examples mnist: its test line's `Accuracy: 9843/10000` was taken for an outer loop,
+    # and the second epoch's first batches read 98 %
+    train = [f"Train Epoch: 2 [{b}/60000 ({b / 600:.0f}%)]\tLoss: 0.300000" for b in (0, 640, 1280)]
+    progress = read_progress([
+        "Train Epoch: 1 [59520/60000 (99%)]\tLoss: 0.020000", "",
+        "Test set: Average loss: 0.0479, Accuracy: 9843/10000 (98%)", "", *train])
+    assert progress is not None and (progress.progress, progress.label) == (1280 / 60000, "1280/60000")
+    assert find_indicator("top1: 812/1000 correct") is None
+
+
+def test_a_loop_that_ran_between_two_epochs_is_not_an_outer_loop() -> None:
+    # pytorch/examples imagenet prints every 10th batch, so its validation loop ended at
+    # `Test: [191/196]`, unfinished: it was taken for the outer loop of the next epoch (97 %)
+    def epoch(e: int, b: int) -> str:
+        return f"Epoch: [{e}][{b:4d}/5005]\tTime  0.131 ( 0.331)\tLoss 6.9e+00 (6.9e+00)\tAcc@1   0.00 (  0.00)"
+    test = [f"Test: [{b:3d}/196]\tTime  1.000 ( 1.000)\tAcc@1  10.00 ( 10.00)" for b in range(1, 197, 10)]
+    progress = read_progress([epoch(0, 5001), *test, " *   Acc@1 12.000 Acc@5 33.000", epoch(1, 1), epoch(1, 11)])
+    assert progress is not None and (progress.progress, progress.label) == (11 / 5005, "11/5005")
+
+
+def test_a_counter_with_a_space_after_its_slash_is_labelled_whole() -> None:
+    # pytorch/examples word_language_model: `| epoch   1 |   200/ 2983 batches` was labelled `200/`
+    progress = read_progress(["| epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch 20.01 | loss  7.61"])
+    assert progress is not None and (progress.progress, progress.label) == (200 / 2983, "200/2983")

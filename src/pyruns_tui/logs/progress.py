@@ -7,11 +7,12 @@ when nothing on them looks like progress. Recognised on one line (`find_indicato
 * tqdm bars (`desc:  52%|████▍     | 812/1563 [00:01<00:01, 399.38it/s, loss=0.1]`, `s/it`
   rates, unit-scaled counts like `1.2k/5.0k`, bars without a total), rich bars (`━━╺━━  40%
   0:00:01`), Keras progbars (`812/1563 [===>....] - ETA: 7s`, `10ms/step`);
-* plain counters `epoch 3/10`, `step 812/1563`, `[3/10]`, and a lone percentage `45%`.
+* plain counters `epoch 3/10`, `step 812/1563`, `[3/10]` (not scores: `Accuracy: 9843/10000`),
+  and a lone percentage `45%`.
 
 Nested progress: the innermost indicator is the last one on the screen; the outermost is the
 earliest still-unfinished indicator of another kind (kind = its description without digits and
-its total), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
+its total; not a loop that ran and ended, `_ended_loops`), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
 both combine: progress = (outer steps done + inner fraction) / outer total. A printed counter
 names the step in progress (`epoch 3/10`: 2 done), a bar the steps done.
 A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a
@@ -36,6 +37,8 @@ _ETA_RE = re.compile(r"\bETA:?\s*((?:\d+:)?\d+:\d\d|\d+(?:\.\d+)?\s?[smhd])", re
 _CLOCK_RE = re.compile(r"(?<![\d:])(\d+:\d\d:\d\d|-:--:--)(?![\d:])")
 _KERAS3_ETA_RE = re.compile(r"\s(\d+)(s|m|h)\s+\d+(?:\.\d+)?(?:s|ms|us|µs)/step\b")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*[:#]?\s*\[?\s*$")
+_SCORE_WORD_RE = re.compile(r"acc|accuracy|correct|top-?\d+|precision|recall|hits", re.IGNORECASE)
+_Counter = tuple[float, float, int, str]  # n, total, where it starts, its text
 _UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -105,7 +108,7 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     counters = _counters(line)
     after_bar = [c for c in counters if bar is not None and c[2] >= bar.end()]
     if after_bar:
-        counter: tuple[float, float, int] | None = after_bar[0]
+        counter: _Counter | None = after_bar[0]
     elif counters:
         counter = counters[0] if bar is not None else counters[-1]
     else:
@@ -114,9 +117,8 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     n: float | None
     total: float | None
     if counter is not None:
-        n, total, start = counter
-        fraction = counter[0] / counter[1]
-        count_text = line[start:].split()[0].rstrip(",;:")
+        n, total, start, count_text = counter
+        fraction = n / total
     elif percent is not None and bar is not None:
         n = total = None
         fraction = min(float(percent[1]) / 100.0, 1.0)
@@ -149,14 +151,18 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     return [*(_printed_counter(line, index, c) for c in outer), inner]
 
 
-def _counters(line: str) -> list[tuple[float, float, int]]:
-    """Every `n/total` counter of the line: (n, total, where it starts)."""
+def _counters(line: str) -> list[_Counter]:
+    """Every `n/total` counter of the line: (n, total, where it starts, its text without spaces:
+    `200/2983` for word_language_model's `200/ 2983 batches`), but a score such as mnist's
+    `Accuracy: 9843/10000` (named by `_SCORE_WORD_RE`), which is not how far anything went."""
     found = []
     for match in _N_OF_M_RE.finditer(line):
         n = float(match[1]) * _SCALE[match[2]]
         total = float(match[3]) * _SCALE[match[4]]
         if 0 < total and n <= total:
-            found.append((n, total, match.start()))
+            word = _WORD_BEFORE_RE.search(line[: match.start()])
+            if word is None or not _SCORE_WORD_RE.fullmatch(word[1]):
+                found.append((n, total, match.start(), "".join(match[0].split())))
     return found
 
 
@@ -213,12 +219,12 @@ def find_indicators(lines: Sequence[str]) -> list[Indicator]:
     return found
 
 
-def _printed_counter(line: str, index: int, counter: tuple[float, float, int]) -> Indicator:
+def _printed_counter(line: str, index: int, counter: _Counter) -> Indicator:
     """A printed counter of `line` (`epoch 1/2`) as an indicator of its own."""
-    n, total, start = counter
+    n, total, start, text = counter
     word = _WORD_BEFORE_RE.search(line[:start])
     desc = word[1] if word else ""
-    label = f"{desc} {line[start:].split()[0].rstrip(',;:')}".strip()
+    label = f"{desc} {text}".strip()
     return Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False)
 
 
@@ -249,12 +255,39 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> P
 
 
 def _outermost(indicators: list[Indicator], inner: Indicator) -> Indicator | None:
-    """The earliest unfinished indicator of another kind than `inner`, latest state of each kind."""
+    """The earliest unfinished indicator of another kind than `inner`, latest state of each kind,
+    but a loop that ran and ended (`_ended_loops`)."""
     latest: dict[str, Indicator] = {}
     for indicator in indicators:
         latest[indicator.key] = indicator
-    candidates = [i for i in latest.values() if i.key != inner.key and i.total and i.done < i.total]
+    ended = _ended_loops(indicators, inner.key)
+    candidates = [i for i in latest.values()
+                  if i.key != inner.key and i.key not in ended and i.total and i.done < i.total]
     return min(candidates, key=lambda i: i.line) if candidates else None
+
+
+def _ended_loops(indicators: list[Indicator], inner_key: str) -> set[str]:
+    """Kinds whose last states came one after another, as a loop's do, not counting one by one,
+    and that are not the innermost any more: a loop that ran and ended, not an outer one (a
+    validation loop between two epochs, printed every 10 batches: pytorch/examples imagenet's
+    `Test: [191/196]`, which never shows its total, made the next epoch's progress 97 %). An outer
+    counter printed alone (`epoch 3/10` above a bar that is cleared, or again in an epoch's
+    summary line) repeats or counts one by one."""
+    ended: set[str] = set()
+    seen: set[str] = set()  # kinds whose last run was looked at
+    end = len(indicators) - 1
+    while end >= 0:
+        key = indicators[end].key
+        start = end
+        while start > 0 and indicators[start - 1].key == key:
+            start -= 1
+        if key != inner_key and key not in seen and end > start:
+            run = indicators[start:end + 1]
+            if any((b.n or 0.0) - (a.n or 0.0) not in (0.0, 1.0) for a, b in zip(run, run[1:])):
+                ended.add(key)
+        seen.add(key)
+        end = start - 1
+    return ended
 
 
 def _nested_eta(outer: Indicator, inner: Indicator, inner_eta: float | None) -> float | None:
