@@ -426,3 +426,23 @@ def test_several_C_options_chain_like_git(tmp_path: Path) -> None:
     assert pyr(tmp_path / "a", "-C", "elsewhere", "-C", str(project), "ls").code == 0  # absolute: starts over
     missing = pyr(tmp_path, "-C", "a", "-C", "nosuch", "ls")
     assert missing.code == 2 and missing.err == "pyr-tui: error: -C 'a/nosuch': no such directory\n"
+
+
+def test_a_script_that_reads_no_parameters_is_said_so_by_init_and_gen(tmp_path: Path) -> None:
+    # nanoGPT's train.py reads `--batch_size=32` with its own configurator: a grid over batch_size
+    # made tasks that all ran `python train.py`, identical, and nothing said so
+    (tmp_path / "ng").mkdir()
+    (tmp_path / "ng" / "train.py").write_text("import sys\nbatch_size = 12\nexec(open('configurator.py').read())\n")
+    init = pyr(tmp_path / "ng", "init", "train.py")
+    said = ("pyr-tui: warning: train.py has no argparse parser pyr-tui can read and does not call "
+            "pyruns_tui.load(): its tasks run `python train.py` with no arguments, so their parameters do not "
+            "reach it (read them with pyruns_tui.load(), see docs/script-api.md, or put them on a command line "
+            "of your own in `pyr-tui --shell`)")
+    assert (init.code, init.err.splitlines()) == (0, [said])
+    gen = pyr(tmp_path / "ng", "gen", "-", "-n", "bs", stdin="batch_size: 32 | 64\n")
+    assert (gen.code, gen.out, gen.err.splitlines()) == (0, "created 2 tasks bs_1-of-2 bs_2-of-2\n", [said])
+    (tmp_path / "ap").mkdir()
+    (tmp_path / "ap" / "train.py").write_text(SCRIPT)
+    assert pyr(tmp_path / "ap", "init", "train.py").err == ""
+    argparse_gen = pyr(tmp_path / "ap", "gen", "-", "-n", "lr", stdin="lr: 0.3\n")  # its parameters reach it
+    assert (argparse_gen.code, argparse_gen.err) == (0, "")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pyruns_tui.errors import WorkspaceError
+from pyruns_tui.errors import PyrunsError, WorkspaceError
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.layout import Layout
 
 NAME = "gen"
 SPEC_LIMIT = 16 << 20  # a grid spec is a few kB: a larger "spec" is another file given by mistake (or /dev/zero)
@@ -87,6 +88,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         from pyruns_tui.cli.commands.run import say_what_delays
 
         say_what_delays(store.layout, result.names)
+    if spec and result.names:
+        _say_if_plain(store.layout)
     if result.queue_problem:
         sys.stderr.write(f"pyr-tui gen: {result.queue_problem}\n")
         code = 1
@@ -99,3 +102,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
             code = report_submission(store, outcome, json=args.json) or code
     return code
+
+
+def _say_if_plain(layout: Layout) -> None:
+    """Warn when the tasks just made cannot see their parameters (a `plain` workspace)."""
+    from pyruns_tui.cli.commands.init import plain_script_problem
+    from pyruns_tui.workspace.bootstrap import read_script_info
+
+    try:
+        info = read_script_info(layout)
+    except PyrunsError:
+        return  # the launch says what is wrong with the workspace
+    if info.kind == "plain":
+        sys.stderr.write(f"pyr-tui: warning: {plain_script_problem(info.script)}\n")
