@@ -328,3 +328,49 @@ def test_a_remainder_positional_comes_last() -> None:
     argv = build_argv(config, sp)
     assert argv == ["--num-gpus", "2", "SOLVER.BASE_LR", "0.01"]
     assert vars(parser.parse_args(argv)) == config
+
+
+def test_the_form_and_the_launch_leave_off_the_same_defaults() -> None:
+    """One rule (`ParamSpec.leaves_off`) of which value the launch leaves off the command line, asked
+    of script_info.json's dicts by the form and of ScriptParams by the launch. The form decided it
+    on the dict's default, which spells a non-finite one as text: `--max-epochs` (type=int,
+    default=float('inf')) made its own default `.inf` "not an integer", refusing every batch, while
+    the text `Infinity` passed the form and failed the launch."""
+    import json
+
+    from pyruns_tui.params.form_model import build_form, check_value
+
+    sp, parser = inline("""
+        import argparse, os
+        class ParseKwargs(argparse.Action):
+            def __call__(self, parser, namespace, values, option_string=None):
+                setattr(namespace, self.dest, dict(v.split("=", 1) for v in values))
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--max-epochs", type=int, default=float("inf"))
+        parser.add_argument("--model-kwargs", nargs="*", default={}, action=ParseKwargs)
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.add_argument("--workers", type=int, default=os.cpu_count())
+        parser.add_argument("--data", required=True, default="d")
+        parser.add_argument("src", nargs="?", default="a")
+    """)
+    stored = json.loads(json.dumps(sp.to_dict()))  # as script_info.json holds it
+    launch = ScriptParams.from_dict(stored)
+    defaults = launch.defaults()
+    form = build_form(defaults, stored["params"], defaults, launch)
+    fields = {field.key: field for field in form.fields()}
+    assert check_value(float("inf"), fields["max_epochs"]) is None
+    assert check_value("Infinity", fields["max_epochs"]) == "'Infinity' is not an integer (or grid syntax like 1 | 2, 1:10)"
+    with pytest.raises(ParamsError, match="'max_epochs' expects int, got 'Infinity'"):
+        build_argv({"data": "x", "max_epochs": "Infinity"}, launch)
+    shown = {"max_epochs": "--max-epochs", "model_kwargs": "--model-kwargs", "lr": "--lr", "workers": "--workers",
+             "data": "--data", "src": "a"}  # (the positional by its value)
+    for key, value in [("max_epochs", float("inf")), ("max_epochs", 5), ("model_kwargs", {}), ("lr", 0.1),
+                       ("lr", 0.2), ("workers", 4), ("data", "d"), ("src", "a")]:
+        field = fields[key]
+        assert field.param is not None
+        left_off = field.param.leaves_off(value)
+        argv = build_argv({"data": "x", key: value}, launch)
+        assert left_off == (shown[key] not in argv), (key, value, argv)
+        if left_off:
+            assert check_value(value, field) is None, (key, value)
+    assert vars(parser.parse_args(build_argv({"data": "x"}, launch)))["max_epochs"] == float("inf")

@@ -12,7 +12,8 @@ they cannot be read as flags; a `nargs='?'` value equal to its `const` is the fl
 (yolov5's `--resume`, const=True: `--resume=True` would give the text "True"). Order: the main parser's positionals, its fixed-arity options,
 its variable-length options, the sub-command name, then the same for the sub-parser; an
 `argparse.REMAINDER` positional (detectron2's `opts`) comes last, as it takes every item after it.
-A value equal to the script's own default is not passed (the script gets it without the flag).
+A value equal to the script's own default is not passed (the script gets it without the flag:
+`ParamSpec.leaves_off`, the rule the form's checks use too).
 """
 
 from __future__ import annotations
@@ -212,8 +213,7 @@ class _Builder:
                resolved: bool) -> tuple[ParamSpec | None, list[str]]:
         """(the spec whose flag passes `value`, its argv items) as `key_items` chooses them;
         (None, []) when nothing is passed."""
-        first = specs[0]
-        if resolved and not first.positional and not first.required and same_value(value, default):
+        if specs[0].leaves_off(value):
             # the script's own default is what it gets without the flag: passing it could differ (a
             # `type=` that scales its input turned 0.5 into 0.005; a default read from the
             # environment, LOCAL_RANK under torchrun, was fixed at its fallback). Whatever it is:

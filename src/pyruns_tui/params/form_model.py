@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Union
 
 from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
-from pyruns_tui.params.values import not_a_choice, same_value
+from pyruns_tui.params.param_spec import ParamSpec
+from pyruns_tui.params.values import not_a_choice
 from pyruns_tui.params.yamlio import parse_scalar
 
 if TYPE_CHECKING:
@@ -46,9 +47,9 @@ class FieldModel:
     str_typed: bool = False  # a declared string: plain text is never re-typed as a number
     # why the launch could not pass a value (argv.LaunchCheck), when the form knows the script
     launch_check: Callable[[Any], str | None] | None = dataclasses.field(default=None, compare=False, repr=False)
-    # `(default,)`: the script's own default, which the launch leaves off the command line (argv.py), so
-    # a value equal to it always fits, whatever it is (timm's `--model-kwargs`, nargs='*', defaults to {})
-    omitted_default: tuple[Any, ...] = dataclasses.field(default=(), compare=False, repr=False)
+    # the argparse parameter (its first spec): a value it leaves off the command line as the script's own
+    # default (`ParamSpec.leaves_off`, the launch's rule) always fits, whatever it is
+    param: ParamSpec | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -149,7 +150,6 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
     str_typed = kind in ("text", "choice") and (
         type_name == "str" or (type_name is None and isinstance(spec.get("default"), str)))
     unresolved = None if spec.get("default_resolved", True) else str(spec.get("default_source") or "?")
-    omitted = (spec.get("default"),) if unresolved is None and not spec.get("positional") and not spec.get("required") else ()
     return FieldModel(
         path=path,
         kind=kind,
@@ -158,7 +158,7 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> Field
         group=spec.get("group") or None,
         unresolved=unresolved,
         str_typed=str_typed,
-        omitted_default=omitted,
+        param=ParamSpec.from_dict({"key": ".".join(path), **spec}),  # the dict script_info.json holds, as argv reads it
     )
 
 
@@ -392,7 +392,7 @@ def check_value(value: Any, field: FieldModel) -> str | None:
         return message[len(prefix):] if message.startswith(prefix) else message
     check = field.launch_check
     for item in items:
-        if field.omitted_default and same_value(item, field.omitted_default[0]):
+        if field.param is not None and field.param.leaves_off(item):
             continue  # the launch passes nothing: the script gets its own default
         problem = _type_problem(item, field) or (check(item) if check is not None else None)
         if problem:

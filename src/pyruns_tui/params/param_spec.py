@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyruns_tui.contracts import JSON_TO_NONFINITE, NONFINITE_TO_JSON
+from pyruns_tui.params.values import same_value
 
 __all__ = ["ParamSpec", "ScriptParams", "ACTIONS", "plain_copy"]
 
@@ -83,6 +84,14 @@ class ParamSpec:
     def settable(self) -> bool:
         """Whether a command-line value can set this parameter."""
         return self.positional or bool(self.flags)
+
+    def leaves_off(self, value: Any) -> bool:
+        """Whether the launch leaves `value` off the command line as the script's own default: an
+        optional parameter (not positional, not required) whose default is resolved, and `value`
+        equal to it as data (`same_value`). The script gets it without the flag, so such a value
+        always fits, whatever it is (timm's `--model-kwargs`, nargs='*', defaults to `{}`): the one
+        rule of the launch (`argv`, asked of the key's first spec) and of the form (`form_model`)."""
+        return self.default_resolved and not self.positional and not self.required and same_value(value, self.default)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every field: a NaN/inf default is spelled as JSON_TO_NONFINITE
