@@ -142,6 +142,17 @@ def test_an_optional_value_argument_with_a_bool_default_takes_a_path(
     assert [t["config"]["resume"] for t in json.loads(out)["tasks"]] == ["runs/exp/last.pt", True]
 
 
+def test_a_grid_of_lone_values_for_a_list_argument_needs_no_brackets_nor_quotes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # `freeze: 0 | 10` was refused ("0 is not a list"): it took `freeze: "[0] | [10]"`, quoted for YAML
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--freeze', nargs='+', type=int, default=[0])\nprint(vars(p.parse_args()))\n")
+    assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
+    code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "freeze: 0 | 10 | [1, 2]\n"), "--dry-run", "--json")
+    assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [0, 10, [1, 2]], err
+
+
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_cli(project, capsys, "gen", spec(project, "lr: 0.5\n"), "-n", "solo")
     assert (project / "_pyruns_" / "train" / "tasks" / "solo" / "config.yaml").is_file()

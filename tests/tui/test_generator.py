@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Switch
 
 from pyruns_tui.params import yamlio
+from pyruns_tui.params.argv import build_argv
 from pyruns_tui.params.form_model import (
     FieldModel,
     build_form,
@@ -32,6 +33,7 @@ from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
 from pyruns_tui.workspace.bootstrap import (
     init_shell_workspace,
     init_workspace,
+    params_of,
     read_script_info,
     write_script_info,
 )
@@ -797,6 +799,30 @@ async def test_a_mapping_default_of_a_list_argument_leaves_the_form_valid(tmp_pa
         assert kwargs.value == ["drop=0.1", "depth=3"] and kwargs.problem is None
         await type_into(pilot, kwargs, "{drop: 0.1}")
         assert kwargs.problem is not None  # a mapping other than the default cannot be passed
+
+
+async def test_a_grid_of_lone_values_in_a_list_field_creates_one_item_lists(tmp_path: Path) -> None:
+    # `layers: 64 | 128` was refused ("64 is not a list"): the user had to write `[64] | [128]`, though
+    # argparse itself reads `--layers 64` as [64]
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--layers', nargs='+', type=int, default=[32])\n"
+        "p.add_argument('--lr', type=float, default=0.1)\nprint(vars(p.parse_args()))\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        layers = row(gen, "layers")
+        await type_keys(pilot, layers, "64 | 128")
+        summary = await settled(pilot, gen)
+        assert layers.problem is None and summary.startswith("2 tasks"), summary
+        assert gen.preview.data is not None and gen.preview.data.rows == (("1", "64"), ("2", "128"))
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        await until(pilot, lambda: len(task_configs(layout)) == 2)
+    sp = params_of(layout)
+    argvs = [build_argv(config, sp) for config in task_configs(layout).values()]
+    assert sorted(argvs) == [["--layers", "128"], ["--layers", "64"]]
 
 
 async def test_a_choice_with_a_value_offers_no_null(demo: Layout) -> None:

@@ -6,7 +6,8 @@ as "1"/"" (bool("") is False), for any other type as "True"/"False" (what `str()
 Flags: store_true/store_false/store_const emit the flag when the value is what the flag
 stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; append repeats
 `--a v` per item (items the default already holds are not repeated: argparse appends to it);
-nargs lists follow one flag. `None` emits nothing. A single value that starts with a prefix
+nargs lists follow one flag; a lone value for a list parameter is its one item (`as_items`:
+`layers: 64` is `--layers 64`, as argparse reads it). `None` emits nothing. A single value that starts with a prefix
 character (`-1`, `-foo`) and every `nargs='?'` value are passed as one `--flag=value` item so
 they cannot be read as flags; a `nargs='?'` value equal to its `const` is the flag alone
 (yolov5's `--resume`, const=True: `--resume=True` would give the text "True"). Order: the main parser's positionals, its fixed-arity options,
@@ -29,7 +30,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
-__all__ = ["ExclusiveCheck", "LaunchCheck", "build_argv", "exclusive_problem"]
+__all__ = ["ExclusiveCheck", "LaunchCheck", "as_items", "build_argv", "exclusive_problem"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's own test
 _CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
@@ -51,6 +52,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+def as_items(value: Any) -> list[Any] | None:
+    """The items a list parameter (nargs '+', '*', N or REMAINDER; append, extend) gets from a
+    value: a list's own, or a lone value as the one item, as argparse reads `--layers 64` (so a
+    grid `layers: 64 | 128` is two one-layer runs, `--layers 64` and `--layers 128`). None for what
+    is neither: None, a mapping, or text holding a comma (`0, 1` is a list written as text in a
+    YAML spec, not one item; one item with a comma is written in a list: `['a,b']`). Text is never
+    split, on spaces or otherwise."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if value is None or isinstance(value, dict) or (isinstance(value, str) and "," in value):
+        return None
+    return [value]
 
 
 class _Cannot(Exception):
@@ -120,9 +135,11 @@ class _Builder:
         return [flag, text]
 
     def values(self, key: str, value: Any, spec: ParamSpec) -> list[str]:
-        """A list for an nargs parameter, its length checked."""
-        if not isinstance(value, (list, tuple)):
+        """A list (or one item: `as_items`) for an nargs parameter, its length checked."""
+        items = as_items(value)
+        if items is None:
             raise _Cannot(f"{key!r} takes a list (nargs={spec.nargs!r}), got {value!r}")
+        value = items
         if isinstance(spec.nargs, int) and len(value) != spec.nargs:
             raise _Cannot(f"{key!r} takes exactly {spec.nargs} values, got {len(value)}")
         if spec.nargs == "+" and not value:
@@ -130,9 +147,12 @@ class _Builder:
         return [self.item(key, v, spec) for v in value]
 
     def appended(self, key: str, value: Any, default: Any) -> list[Any]:
-        """Items to append: argparse appends to a copy of the default list."""
-        if not isinstance(value, (list, tuple)):
+        """Items to append (a list, or one item: `as_items`): argparse appends to a copy of the
+        default list."""
+        items = as_items(value)
+        if items is None:
             raise _Cannot(f"{key!r} collects a list (append), got {value!r}")
+        value = items
         base = list(default) if isinstance(default, list) else []
         if list(value[:len(base)]) != base:
             raise _Cannot(f"{key!r}: argparse appends to the default {base!r}; the value "
@@ -147,7 +167,10 @@ class _Builder:
             if spec.nargs is None or spec.nargs == "?":
                 return [self.item(key, value, spec)]
             if spec.nargs == "...":
-                return [self.text(key, v, spec) for v in value]
+                items = as_items(value)
+                if items is None:
+                    raise _Cannot(f"{key!r} takes the rest of the command line (a list), got {value!r}")
+                return [self.text(key, v, spec) for v in items]
             return self.values(key, value, spec)
         if not spec.flags:
             raise _Cannot(f"{key!r} is set by set_defaults() in the script and has no "

@@ -375,10 +375,17 @@ def _type_problem(item: Any, field: FieldModel) -> str | None:
         if item not in field.choices and str(item) not in {str(c) for c in field.choices}:
             return not_a_choice(shown, field.choices)
     elif field.kind == "list":
-        if not isinstance(item, list):
-            # `a, b` is a list in a field's text only: in a YAML spec, or as a grid's item, it is text
-            return f"{shown} is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
+        if not isinstance(item, list) and field.launch_check is None:
+            return _not_a_list(item)  # a script reading its config gets the value as it is
     return None
+
+
+def _not_a_list(item: Any) -> str:
+    """A value that is no list for a list field. With the launch, one that cannot be the list's one
+    item either: a lone item is the one-element list (`layers: 64 | 128`, as argparse reads `--layers
+    64`: argv.as_items); `a, b` is a list in a field's text only, in a YAML spec or a grid it is text."""
+    shown = _flow_item(item) if not isinstance(item, str) else repr(item)
+    return f"{shown} is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
 
 
 def check_value(value: Any, field: FieldModel) -> str | None:
@@ -394,7 +401,11 @@ def check_value(value: Any, field: FieldModel) -> str | None:
     for item in items:
         if field.param is not None and field.param.leaves_off(item):
             continue  # the launch passes nothing: the script gets its own default
-        problem = _type_problem(item, field) or (check(item) if check is not None else None)
+        problem = _type_problem(item, field)
+        if problem is None and check is not None:
+            problem = check(item)
+            if problem and field.kind == "list" and not isinstance(item, list):
+                problem = _not_a_list(item)  # no list, and the launch cannot pass it as one item either
         if problem:
             return problem
     return None
