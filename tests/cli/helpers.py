@@ -40,3 +40,36 @@ def pyr(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | N
         cwd=cwd, input=stdin, capture_output=True, text=True, env=full_env, timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def record_run(project: Path, task: str, status: str, start: float, workspace: str = "train",
+               task_status: str | None = None) -> None:
+    """Append to `task` a run that started at epoch `start` and is now in `status` (as the
+    runner records one; a finished one lasted 1 s), and give the task that status (or
+    `task_status`: `queued` for a rerun asked for)."""
+    from datetime import datetime, timezone
+
+    from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.model import Run, Status, Task
+    from pyruns_tui.workspace.store import TaskStore
+
+    state = Status(status)
+
+    def iso(epoch: float) -> str:
+        return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds")
+
+    def change(record: Task) -> None:
+        finished = state.is_finished
+        record.runs.append(Run(index=len(record.runs) + 1, status=state, start=iso(start),
+                               finish=iso(start + 1) if finished else None, duration_s=1.0 if finished else None,
+                               exit_code={Status.COMPLETED: 0, Status.FAILED: 1}.get(state), pid=4242))
+        record.status = Status(task_status) if task_status else state
+
+    TaskStore(Layout(root=project / "_pyruns_", name=workspace)).update(task, change)
+
+
+def log_rows(project: Path, task: str, *rows: dict[str, Any], workspace: str = "train") -> None:
+    """Append rows to a task's metrics.jsonl as `pr.log` writes them (each with its time `t`)."""
+    path = project / "_pyruns_" / workspace / "tasks" / task / "metrics.jsonl"
+    with open(path, "a", encoding="utf-8") as stream:
+        stream.write("".join(json.dumps(row) + "\n" for row in rows))

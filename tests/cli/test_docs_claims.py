@@ -10,6 +10,7 @@ import pytest
 
 from pyruns_tui.cli import main
 from tests.cli.helpers import SMALL_SCRIPT as SCRIPT
+from tests.cli.helpers import record_run
 
 
 @pytest.fixture
@@ -96,6 +97,8 @@ def test_export_best_prefers_the_metric_over_a_parameter_of_that_name(project: P
     assert cli(project, capsys, "gen", spec, "-n", "b")[0] == 0
     log_metrics(project, "b_1-of-2", {"acc": 0.5}, {"acc": 0.6})
     log_metrics(project, "b_2-of-2", {"acc": 0.9}, {"acc": 0.7})
+    for name in ("b_1-of-2", "b_2-of-2"):  # (only completed tasks compete)
+        record_run(project, name, "completed", 0.0)
     code, out, err = cli(project, capsys, "export", "--best", "acc", "--max", "--json")
     assert code == 0, err
     best = json.loads(out)

@@ -1,8 +1,9 @@
 """Reports over tasks: one row per run with its parameters, metrics and summary (SPEC 9).
 
-`export_rows` builds a `Report` (a table); `sort_report` orders it; `best` picks the winning
-row; `to_csv`, `to_json` and `to_markdown` (from `pyruns_tui.metrics.report_format`) write it.
-The CLI `pyr-tui export` and the TUI Monitor's export both go through these functions.
+`export_rows` builds a `Report` (a table); `sort_report` orders it; `best_task` picks the
+winning task (`best` ranks a report's rows); `to_csv`, `to_json` and `to_markdown` (from
+`pyruns_tui.metrics.report_format`) write it. The CLI `pyr-tui export` and the TUI Monitor's
+export both go through these functions.
 
 Metrics are recorded per task (one metrics.jsonl), reports are per run: `metrics.runs` says
 which run each metrics row and summary.json belong to. See docs/export.md.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from pyruns_tui.metrics.report_format import (  # noqa: F401  (the writers are p
     to_json,
     to_markdown,
 )
-from pyruns_tui.metrics.runs import metrics_by_run, summary_owner
+from pyruns_tui.metrics.runs import metrics_by_run, metrics_run, summary_owner
 from pyruns_tui.metrics.track import MetricStats, read_summary
 from pyruns_tui.params.values import as_float
 from pyruns_tui.workspace.model import Run, Status, parse_iso
@@ -97,6 +99,15 @@ class BestRow:
     record: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class BestChoice:
+    """What `best_task` found: the winner, and the tasks that had a value for its column but did
+    not compete, counted by status (`(("running", 3), ("failed", 1))`, in Status order)."""
+
+    winner: BestRow
+    left_out: tuple[tuple[str, int], ...]
+
+
 def _run_duration(run: Run, now: float) -> float | None:
     if run.duration_s is not None:
         return run.duration_s
@@ -116,7 +127,7 @@ class _Row:
     summary: dict[str, Any]
 
 
-def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
+def _rows_of(store: TaskStore, view: TaskView, now: float, per_task: bool) -> list[_Row]:
     task = view.task
     by_run = metrics_by_run(store, task)
     summary = flatten(read_summary(store.layout.task_dir(task.name)))
@@ -125,9 +136,13 @@ def _rows_of(store: TaskStore, view: TaskView, now: float) -> list[_Row]:
         fields = dict.fromkeys(FIELDS)
         fields.update(name=task.name, status=task.status.value)
         return [_Row(fields, view.params, by_run.get(None, {}), summary)]
+    runs = task.runs
+    if per_task:  # the run whose metrics stand for the task (as `latest_metrics` says), else the latest
+        standing = metrics_run(task, by_run)
+        runs = [run for run in runs if run.index == standing] if standing is not None else runs[-1:]
     sidecar = read_run_progress(store.layout.task_dir(task.name))
     rows = []
-    for run in task.runs:
+    for run in runs:
         unfinished = sidecar is not None and sidecar.run == run.index and run.status is not Status.COMPLETED
         fields = {
             "name": task.name,
@@ -196,14 +211,17 @@ def export_rows(
     sort_by: str | None = None,
     descending: bool = False,
     now: float | None = None,
+    per_task: bool = False,
 ) -> Report:
     """The report of `views` (e.g. from `select_tasks`): one row per run, in task then run order.
 
     A task with no run yet gives one row whose run fields are empty. Optionally sorted by
-    column `sort_by` (see `sort_report`).
+    column `sort_by` (see `sort_report`). With `per_task`, one row per task: that of the run
+    whose metrics stand for it (`metrics.runs.latest_metrics`'s run; its latest run when none
+    logged any), the values the Manager shows and `best_task` ranks.
     """
     now = time.time() if now is None else now
-    rows = [row for view in views for row in _rows_of(store, view, now)]
+    rows = [row for view in views for row in _rows_of(store, view, now, per_task)]
     columns = _columns(rows)
     report = Report(columns, tuple(tuple(_value(row, c) for c in columns) for row in rows))
     return sort_report(report, sort_by, descending=descending) if sort_by else report
@@ -258,26 +276,70 @@ def best_column(report: Report, metric: str, mode: str = "min") -> str:
     raise ExportError(f"no metric or column {metric!r} in the selected tasks (metrics: {known})")
 
 
+def _rankable(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
+
+
+def _winner(report: Report, column: str, mode: str) -> BestRow | None:
+    i = report.index(column)
+    winner: tuple[float, tuple[Any, ...]] | None = None
+    for row in report.rows:
+        value = row[i]
+        if not _rankable(value):
+            continue
+        if winner is None or (value < winner[0] if mode == "min" else value > winner[0]):
+            winner = (value, row)
+    if winner is None:
+        return None
+    record = dict(zip(report.header, winner[1]))
+    value = as_float(winner[0])  # (an int too large for a float is inf)
+    return BestRow(name=record["name"], run=record["run"], column=column, value=value, record=record)
+
+
 def best(report: Report, metric: str, mode: str = "min") -> BestRow:
-    """The row with the lowest (`mode="min"`) or highest value of `metric`; ties: first row.
+    """The row of `report` with the lowest (`mode="min"`) or highest value of `metric`; ties:
+    first row. Ranks every row it is given: `best_task` is the rule of `export --best`.
 
     `metric` is a column name (`loss.last`, `summary.best_acc`, `lr`) or a metric name, which
     means its `.min` column for "min" and its `.max` column for "max" (the best value reached).
     """
     column = best_column(report, metric, mode)
-    i = report.index(column)
-    winner: tuple[float, tuple[Any, ...]] | None = None
-    for row in report.rows:
-        value = row[i]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            continue
-        if winner is None or (value < winner[0] if mode == "min" else value > winner[0]):
-            winner = (value, row)
+    winner = _winner(report, column, mode)
     if winner is None:
         raise ExportError(f"no selected task has a numeric value for {column!r}")
-    record = dict(zip(report.header, winner[1]))
-    value = as_float(winner[0])  # (an int too large for a float is inf)
-    return BestRow(name=record["name"], run=record["run"], column=column, value=value, record=record)
+    return winner
+
+
+def best_task(store: TaskStore, views: Iterable[TaskView], metric: str, mode: str = "min") -> BestChoice:
+    """The best of the tasks `views` by `metric` (a column or a metric name, as `best` takes it).
+
+    Only tasks whose latest run completed compete, each with the values that stand for it
+    (`export_rows(per_task=True)`): a running, queued, failed or stopped task's metrics are
+    partial or about to be replaced, and an older run's values never stand for a rerun task.
+    The tasks left out that had a value are counted in `left_out`; ExportError when no task
+    that competes has a numeric value."""
+    views = list(views)
+    report = export_rows(store, views, per_task=True)
+    column = best_column(report, metric, mode)
+    status = {view.task.name: view.task.status for view in views}
+    i = report.index(column)
+    competing = tuple(row for row in report.rows if status[row[0]] is Status.COMPLETED)
+    left = Counter(status[row[0]] for row in report.rows
+                   if status[row[0]] is not Status.COMPLETED and _rankable(row[i]))
+    left_out = tuple((state.value, left[state]) for state in Status if left[state])
+    winner = _winner(Report(report.columns, competing), column, mode)
+    if winner is not None:
+        return BestChoice(winner, left_out)
+    if not left_out:
+        raise ExportError(f"no selected task has a numeric value for {column!r}")
+    raise ExportError(f"no completed task has a numeric value for {column!r} (not considered: "
+                      f"{left_out_text(left_out)}; only tasks whose latest run completed compete: "
+                      "wait for them, or see every run with `pyr-tui export`)")
+
+
+def left_out_text(left_out: Sequence[tuple[str, int]]) -> str:
+    """`3 running, 1 failed`: the counts of `BestChoice.left_out` in words."""
+    return ", ".join(f"{count} {state}" for state, count in left_out)
 
 
 def views_of(store: TaskStore, names: Sequence[str]) -> list[TaskView]:

@@ -1,6 +1,7 @@
 """`pyr-tui export [QUERY]`: a report of the matching tasks, one row per run (CSV, JSON, Markdown).
 
-With `--best METRIC` it prints the winning task's name and config instead.
+With `--best METRIC` it prints the winning task's name and config instead: only tasks whose
+latest run completed compete (a note on stderr says how many others were not considered).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ examples:
   pyr-tui export                                   CSV of every run on stdout
   pyr-tui export status:completed -o runs.csv      atomically written file
   pyr-tui export 'lr<0.01' -f md --sort loss.min   Markdown table, best loss first
-  pyr-tui export --best acc --max                  name and config of the best task"""
+  pyr-tui export --best acc --max                  name and config of the best completed task"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sort", metavar="COLUMN", help="sort rows by a column, e.g. loss.min (empty values last)")
     p.add_argument("--desc", action="store_true", help="sort in descending order")
     p.add_argument("--best", metavar="METRIC",
-                   help="print the best task's name and config: METRIC is a metric (its .min/.max) or a column")
+                   help="print the best completed task's name and config: METRIC is a metric (its .min/.max) "
+                        "or a column")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--min", dest="mode", action="store_const", const="min", help="lowest wins (default)")
     mode.add_argument("--max", dest="mode", action="store_const", const="max", help="highest wins")
@@ -60,8 +62,20 @@ def _best_text(store_config: dict, winner: BestRow, as_json: bool) -> str:
     return f"{winner.name}\n# {winner.column} = {markdown_cell(winner.value)}{run}\n{config}"
 
 
+def _note_left_out(left_out: tuple[tuple[str, int], ...]) -> None:
+    """One stderr line about the tasks `--best` did not consider, when there were any."""
+    from pyruns_tui.metrics.export import left_out_text
+
+    if not left_out:
+        return
+    total = sum(count for _, count in left_out)
+    tasks = f"task{'s' if total != 1 else ''}"
+    which = f"{total} {left_out[0][0]} {tasks}" if len(left_out) == 1 else f"{total} {tasks} ({left_out_text(left_out)})"
+    sys.stderr.write(f"note: {which} not considered: only tasks whose latest run completed compete\n")
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.metrics.export import best, export_rows, format_for_path, render, save_text
+    from pyruns_tui.metrics.export import best_task, export_rows, format_for_path, render, save_text
     from pyruns_tui.printable import json_safe, printable
     from pyruns_tui.workspace.select import select_tasks
 
@@ -72,11 +86,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
     views = select_tasks(store, " ".join(args.query))
     store.save_cache()
-    report = export_rows(store, views, sort_by=args.sort, descending=args.desc)
     if args.best:
-        winner = best(report, args.best, args.mode or "min")
+        choice = best_task(store, views, args.best, args.mode or "min")
+        _note_left_out(choice.left_out)
+        winner = choice.winner
         text = _best_text(store.load_config(winner.name), winner, args.json)
     else:
+        report = export_rows(store, views, sort_by=args.sort, descending=args.desc)
         text = render(report, fmt)
     if args.output in (None, "-"):
         # to a terminal, escapes in notes, names or params must not reach it; a pipe gets the data as is
