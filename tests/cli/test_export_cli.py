@@ -244,6 +244,7 @@ def test_an_int_too_large_for_a_float_never_ends_a_command_in_a_traceback(projec
     for args, first in (
         (("ls", "hugeint>1", "--json"), '"name": "a"'),
         (("ls", "param>1", "--json"), '"name": "a"'),
+        (("ls", "-c", "hugeint.min,param"), "  -inf"),
         (("export", "hugeint>1"), "a,completed"),
         (("export", "--sort", "hugeint.last"), "hugeint.max\nb,completed,"),
         (("export", "--best", "hugeint"), "b\n# hugeint.min = -inf"),

@@ -38,6 +38,8 @@ def test_a_command_runs_without_loading_what_it_does_not_need(tmp_path: Path, ar
     modules = imported(proj, tmp_path / "home", *args)
     assert "pyruns_tui.cli" in modules  # the listing was read
     assert modules & (NOT_NEEDED if args[0] in ("ls", "show") else NOT_NEEDED | {"datetime"}) == set()
+    if args == ("ls",):  # the metrics code only with a metric term or column (`ls` of 100,000 tasks stays quick)
+        assert not {module for module in modules if module.startswith("pyruns_tui.metrics")}
 
 
 def test_the_deferred_inspect_is_the_real_one_once_read(tmp_path: Path) -> None:

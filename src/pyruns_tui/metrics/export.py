@@ -3,7 +3,7 @@
 `export_rows` builds a `Report` (a table); `sort_report` orders it; `best_task` picks the
 winning task (`best` ranks a report's rows); `to_csv`, `to_json` and `to_markdown` (from
 `pyruns_tui.metrics.report_format`) write it. The CLI `pyr-tui export` and the TUI Monitor's
-export both go through these functions.
+export both go through these functions; `pyr-tui ls -c` reads its cells from `export_rows`.
 
 Metrics are recorded per task (one metrics.jsonl), reports are per run: `metrics.runs` says
 which run each metrics row and summary.json belong to. See docs/export.md.
@@ -218,13 +218,39 @@ def export_rows(
     A task with no run yet gives one row whose run fields are empty. Optionally sorted by
     column `sort_by` (see `sort_report`). With `per_task`, one row per task: that of the run
     whose metrics stand for it (`metrics.runs.latest_metrics`'s run; its latest run when none
-    logged any), the values the Manager shows and `best_task` ranks.
+    logged any), the values the Manager shows, `ls -c` lists and `best_task` ranks.
     """
     now = time.time() if now is None else now
     rows = [row for view in views for row in _rows_of(store, view, now, per_task)]
     columns = _columns(rows)
     report = Report(columns, tuple(tuple(_value(row, c) for c in columns) for row in rows))
     return sort_report(report, sort_by, descending=descending) if sort_by else report
+
+
+def pick_columns(report: Report, names: Sequence[str]) -> list[int | None]:
+    """The positions of the columns `names` ask for (`ls -c`): a column name as `index` finds
+    it, or a metric's name alone for its `.last` (the value the Manager shows). ExportError for
+    a name that is neither; in a report with no rows every name is None (an empty column)."""
+    header = [name.lower() for name in report.header]
+    last = {column.key.lower(): i for i, column in enumerate(report.columns)
+            if column.kind == "metric" and column.stat == "last"}
+    picked: list[int | None] = []
+    for name in names:
+        if name in report.header:
+            picked.append(report.header.index(name))
+        elif name.lower() in header:
+            picked.append(header.index(name.lower()))
+        elif name.lower() in last:
+            picked.append(last[name.lower()])
+        elif not report.rows:
+            picked.append(None)
+        else:
+            shown = ", ".join(column.name for column in report.columns if column.kind != "field")
+            if len(shown) > 300:
+                shown = shown[:300] + ", ..."
+            raise ExportError(f"no column {name!r} in the listed tasks (their columns: {shown or 'none'}; "
+                              "a metric is <metric>.last/.min/.max, a parameter a.b, summary.<key>)")
+    return picked
 
 
 def _missing(value: Any) -> bool:

@@ -130,8 +130,9 @@ def _md_escape(text: str) -> str:
     return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
-def markdown_cell(value: Any) -> str:
-    """One value as Markdown table cell text: numbers compact, text escaped."""
+def cell_text(value: Any) -> str:
+    """One value as text to read in a table (the Markdown report, `ls -c`): floats with 6
+    significant digits, ints exact, booleans `true`/`false`, lists and mappings as JSON."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -143,8 +144,13 @@ def markdown_cell(value: Any) -> str:
             return _float_text(value)
         return format(value, ".6g")
     if isinstance(value, str):
-        return _md_escape(value)
-    return _md_escape(json.dumps(json_safe(value), ensure_ascii=False))
+        return value
+    return json.dumps(json_safe(value), ensure_ascii=False)
+
+
+def markdown_cell(value: Any) -> str:
+    """One value as Markdown table cell text: numbers compact, text escaped."""
+    return _md_escape(cell_text(value))
 
 
 def _is_numeric_column(report: Report, i: int) -> bool:

@@ -5,7 +5,7 @@ run whose start time is the latest at or before the row's time `t` (rows before 
 and rows without `t` at the start of the file, go to the first run). summary.json goes to the run
 during which it was last written (by its modification time). The metrics that stand for a task
 (`latest_metrics`) are those of the latest run that logged any: the Manager's columns and search,
-`ls` and `export` queries, `export --best` and compare all take them from here.
+`ls` and `export` queries, `ls -c` columns, `export --best` and compare all take them from here.
 See docs/export.md.
 """
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
     from pyruns_tui.workspace.progress_file import RunProgress
     from pyruns_tui.workspace.query import TaskView
+    from pyruns_tui.workspace.store import TaskStore
 
 NAME = "ls"
 
@@ -28,18 +29,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="only the names, one a line: `pyr-tui run $(pyr-tui ls --names status:failed)`")
     p.add_argument("--by-error", action="store_true",
                    help="group the failed tasks by cause of failure, most frequent first (the Manager's E)")
+    p.add_argument("-c", "--columns", metavar="COLS", action="append",
+                   help="add columns, comma-separated, named as `export` names them: a metric's "
+                        "<metric>.last/.min/.max (a metric alone: its last value), a parameter a.b, "
+                        "summary.<key>; e.g. -c acc.max,loss.last,lr (repeatable)")
 
 
 QUERY_HELP = """\
 query terms (AND-ed): word (substring of name/status/notes/params), key:value,
 key>=x / key<x / key!=x (params and metrics), status:failed, error:oom,
 error:"No such file" (why a task failed), -term (negation).
-Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed"""
+Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed
+
+columns (-c): a task's values are those of the run whose metrics stand for it (the Manager's,
+the latest run that logged any), the row `pyr-tui export` writes for that run:
+  pyr-tui ls -c acc.max,loss.last,lr status:completed
+  pyr-tui ls -c loss.min --json     each task's "columns": {"loss.min": 0.0398}"""
 
 
-def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 0.0) -> dict[str, Any]:
-    """The stable JSON form of one task in `ls --json`; `progress` of a running task's run."""
+def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 0.0,
+              columns: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The stable JSON form of one task in `ls --json`; `progress` of a running task's run;
+    `columns` (only with `-c`): the asked columns' values, by the names given."""
     task = view.task
+    extra = {} if columns is None else {"columns": columns}
     return {
         "name": task.name,
         "status": task.status.value,
@@ -60,7 +73,14 @@ def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 
         "progress_label": progress.progress_label if progress else None,
         "eta_s": progress.eta_at(now) if progress else None,
         "rate": progress.rate if progress else None,
+        **extra,
     }
+
+
+def _column_names(given: list[str] | None) -> list[str]:
+    """The column names `-c` gave (comma-separated, repeatable), in order, each once."""
+    names = [name.strip() for value in given or () for name in value.split(",")]
+    return list(dict.fromkeys(name for name in names if name))
 
 
 def _print_causes(views: list[TaskView], as_json: bool) -> int:
@@ -77,6 +97,16 @@ def _print_causes(views: list[TaskView], as_json: bool) -> int:
     if not groups:
         print("(no failed task with an error)")
     return 0
+
+
+def _asked_cells(store: TaskStore, views: list[TaskView], asked: list[str]) -> dict[str, dict[str, Any]]:
+    """{task name: {column as asked: value}} for `-c`: each task's row of the report of one row
+    per task (`export_rows(per_task=True)`, the values the Manager shows)."""
+    from pyruns_tui.metrics.export import export_rows, pick_columns
+
+    report = export_rows(store, views, per_task=True)
+    picked = pick_columns(report, asked)
+    return {row[0]: {name: None if i is None else row[i] for name, i in zip(asked, picked)} for row in report.rows}
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -101,6 +131,12 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     if args.names and (args.json or args.by_error):
         sys.stderr.write(f"pyr-tui ls: error: --names cannot go with --{'json' if args.json else 'by-error'}\n")
         return 2
+    asked = _column_names(args.columns)
+    if args.columns is not None and (not asked or args.names or args.by_error or args.trash):
+        other = "names" if args.names else "by-error" if args.by_error else "trash" if args.trash else None
+        sys.stderr.write(f"pyr-tui ls: error: --columns cannot go with --{other}\n" if other else
+                         "pyr-tui ls: error: --columns needs a column name, e.g. -c acc.max,lr\n")
+        return 2
     if args.trash:
         tasks = store.scan_trash()
         if args.names:
@@ -113,9 +149,11 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     pinned = read_script_info(store.layout).pinned_params
     # params are shown as the pinned columns and in --json; else no config needs reading
-    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json),
+    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json or bool(asked)),
                          lambda view: view.task.pinned)
     store.save_cache()
+    # the asked columns' values per task (the metrics code is read only when asked: `ls` of 100,000 stays quick)
+    cells = _asked_cells(store, views, asked) if asked else {}
     if args.by_error:
         return _print_causes(views, args.json)
     if args.names:  # (escaped like every listing: a folder made by hand could hold a newline)
@@ -125,15 +163,18 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     active = [view.task for view in views if view.task.status in ACTIVE]  # what progress and liveness concern
     progress = {task.name: p for task in active if (p := task_progress(store.layout, task)) is not None}
     if args.json:
-        print_json([view_json(v, progress.get(v.task.name), now) for v in views])
+        print_json([view_json(v, progress.get(v.task.name), now, cells.get(v.task.name) if asked else None)
+                    for v in views])
         return 0
     from pyruns_tui.runner.liveness import unattended
 
     stuck = unattended(store.layout, active)
     live = any(task.status is Status.RUNNING for task in active)
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
-              *map(printable, pinned)]
+              *map(printable, pinned), *map(printable, asked)]
     rows = [header]
+    if asked:
+        from pyruns_tui.metrics.report_format import cell_text
     created = TimeFormatter(datetime.now().astimezone())  # the offset task times are written with
     # per status once, and each row built without a generator: 100,000 rows, 0.1 s less
     finished = {status: status.is_finished for status in Status}
@@ -154,6 +195,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             row += progress_cells(progress.get(task.name), now)
         if pinned:
             row += map(format_value, map(view.params.get, pinned, blanks))
+        if asked:
+            row += map(cell_text, cells[task.name].values())
         rows.append(row)
     text = "".join(map("".join, rows))
     if len(printable(text)) != len(text):  # escapes lengthen: some cell holds a control character

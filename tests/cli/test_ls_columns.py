@@ -1,0 +1,73 @@
+"""`pyr-tui ls -c COLS`: metric, parameter and summary columns named as `export` names them,
+with each task's values of the run whose metrics stand for it (the Manager's)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.cli import main
+from tests.cli.helpers import log_rows, pyr, record_run
+
+T0 = 1_700_000_000.0
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    (tmp_path / "train.yaml").write_text("lr: 0.1\n")
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    for name, lr in (("a", 0.1), ("b", 0.02)):
+        assert pyr(tmp_path, "gen", "-", "-n", name, stdin=f"lr: {lr}\n").code == 0
+    record_run(tmp_path, "a", "completed", T0)
+    log_rows(tmp_path, "a", {"t": T0 + 0.5, "loss": 2.0}, {"t": T0 + 0.6, "loss": 0.1})
+    record_run(tmp_path, "a", "completed", T0 + 10)  # a rerun: its values stand for the task now
+    log_rows(tmp_path, "a", {"t": T0 + 10.5, "loss": 0.7, "acc": 1 / 3}, {"t": T0 + 10.6, "loss": 0.8})
+    record_run(tmp_path, "b", "completed", T0)
+    log_rows(tmp_path, "b", {"t": T0 + 0.5, "loss": 0.5}, {"t": T0 + 0.6, "loss": 0.25})
+    (tmp_path / "_pyruns_" / "train" / "tasks" / "b" / "summary.json").write_text('{"best_acc": 0.91}')
+    return tmp_path
+
+
+def table(text: str) -> list[dict[str, str]]:
+    """The rows of an `ls` table by header word (columns are left-aligned at their header)."""
+    header, *lines = text.splitlines()
+    words = header.split()
+    starts = [match.start() for match in re.finditer(r"\S+", header)]
+    ends = [*starts[1:], None]
+    return [{word: line[start:end].strip() for word, start, end in zip(words, starts, ends)} for line in lines]
+
+
+def test_columns_show_each_tasks_standing_metrics_params_and_summary(project: Path) -> None:
+    assert pyr(project, "pin", "--param", "lr").code == 0
+    done = pyr(project, "ls", "-c", "loss.min,LOSS.MAX,acc", "--columns", "summary.best_acc,lr")
+    assert done.code == 0 and done.err == "", done.err
+    assert done.out.splitlines()[0].split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "lr", "loss.min",
+                                                "LOSS.MAX", "acc", "summary.best_acc", "lr"]
+    rows = table(done.out)
+    assert [(r["NAME"], r["loss.min"], r["LOSS.MAX"], r["acc"], r["summary.best_acc"]) for r in rows] == [
+        ("a", "0.7", "0.8", "0.333333", ""), ("b", "0.25", "0.5", "", "0.91")]
+    listed = pyr(project, "ls", "-c", "loss.min,summary.best_acc,acc", "--json").json()
+    assert [task["columns"] for task in listed] == [
+        {"loss.min": 0.7, "summary.best_acc": None, "acc": 1 / 3},
+        {"loss.min": 0.25, "summary.best_acc": 0.91, "acc": None}]
+    # without -c, ls is what it was: no metric column, no "columns" key
+    assert pyr(project, "ls").out.splitlines()[0].split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "lr"]
+    assert all("columns" not in task for task in pyr(project, "ls", "--json").json())
+
+
+def test_column_mistakes_are_one_line(project: Path) -> None:
+    typo = pyr(project, "ls", "-c", "loss.mn")
+    assert typo.code == 1 and typo.out == "" and typo.err.count("\n") == 1
+    assert typo.err.startswith("pyr-tui: error: no column 'loss.mn' in the listed tasks (their columns: lr, loss.last,")
+    for args, message in ((("-c", ""), "--columns needs a column name"),
+                          (("-c", "acc", "--names"), "--columns cannot go with --names"),
+                          (("-c", "acc", "--by-error"), "--columns cannot go with --by-error")):
+        usage = pyr(project, "ls", *args)
+        assert (usage.code, usage.out) == (2, "") and message in usage.err and usage.err.count("\n") == 1, args
+    # no task listed: no column to check against, the header still has it
+    empty = pyr(project, "ls", "-c", "loss.min", "name:nosuch")
+    assert empty.code == 0 and empty.out.split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "loss.min",
+                                                     "(no", "task", "matches)"]
