@@ -71,3 +71,17 @@ def test_column_mistakes_are_one_line(project: Path) -> None:
     empty = pyr(project, "ls", "-c", "loss.min", "name:nosuch")
     assert empty.code == 0 and empty.out.split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "loss.min",
                                                      "(no", "task", "matches)"]
+
+
+def test_a_column_not_logged_yet_is_empty_while_a_listed_task_has_yet_to_run(project: Path) -> None:
+    """`watch pyr-tui ls -c loss.last` started with a batch: a pending/queued/running task may
+    still log the metric, so a name nobody has logged yet is an empty column and a note, not an
+    error (which stays for a typo once every listed task has ended)."""
+    assert pyr(project, "gen", "-", "-n", "c", stdin="lr: 0.3\n").code == 0  # pending, nothing logged
+    early = pyr(project, "ls", "-c", "val_acc,loss.min")
+    assert early.code == 0, early.err
+    assert early.err == "note: no listed task has logged 'val_acc' yet (the column is empty)\n"
+    assert [(r["NAME"], r["val_acc"], r["loss.min"]) for r in table(early.out)] == [
+        ("a", "", "0.7"), ("b", "", "0.25"), ("c", "", "")]
+    # the ended tasks alone: no task will log it any more, a typo is said as one
+    assert pyr(project, "ls", "-c", "val_acc", "-status:pending").code == 1

@@ -227,10 +227,12 @@ def export_rows(
     return sort_report(report, sort_by, descending=descending) if sort_by else report
 
 
-def pick_columns(report: Report, names: Sequence[str]) -> list[int | None]:
+def pick_columns(report: Report, names: Sequence[str], pending: bool = False) -> list[int | None]:
     """The positions of the columns `names` ask for (`ls -c`): a column name as `index` finds
     it, or a metric's name alone for its `.last` (the value the Manager shows). ExportError for
-    a name that is neither; in a report with no rows every name is None (an empty column)."""
+    a name that is neither (a typo); None (an empty column) in a report with no rows, or when
+    `pending`: some listed task has yet to run or end, and may log it (`watch pyr-tui ls -c
+    loss.last` started with the batch)."""
     header = [name.lower() for name in report.header]
     last = {column.key.lower(): i for i, column in enumerate(report.columns)
             if column.kind == "metric" and column.stat == "last"}
@@ -242,7 +244,7 @@ def pick_columns(report: Report, names: Sequence[str]) -> list[int | None]:
             picked.append(header.index(name.lower()))
         elif name.lower() in last:
             picked.append(last[name.lower()])
-        elif not report.rows:
+        elif not report.rows or pending:
             picked.append(None)
         else:
             shown = ", ".join(column.name for column in report.columns if column.kind != "field")

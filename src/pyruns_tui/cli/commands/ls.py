@@ -101,11 +101,16 @@ def _print_causes(views: list[TaskView], as_json: bool) -> int:
 
 def _asked_cells(store: TaskStore, views: list[TaskView], asked: list[str]) -> dict[str, dict[str, Any]]:
     """{task name: {column as asked: value}} for `-c`: each task's row of the report of one row
-    per task (`export_rows(per_task=True)`, the values the Manager shows)."""
+    per task (`export_rows(per_task=True)`, the values the Manager shows). A name no task has is
+    an error (a typo), unless a listed task has yet to run or end: then it may still log it, and
+    the column is empty with a note."""
     from pyruns_tui.metrics.export import export_rows, pick_columns
-
     report = export_rows(store, views, per_task=True)
-    picked = pick_columns(report, asked)
+    pending = any(not view.task.status.is_finished for view in views)
+    picked = pick_columns(report, asked, pending=pending)
+    for name, i in zip(asked, picked):
+        if i is None and report.rows:
+            sys.stderr.write(f"note: no listed task has logged {name!r} yet (the column is empty)\n")
     return {row[0]: {name: None if i is None else row[i] for name, i in zip(asked, picked)} for row in report.rows}
 
 
