@@ -473,3 +473,13 @@ def test_nan_loss_column_is_numeric_in_every_format(store: TaskStore) -> None:
     report = export_rows(store, select_tasks(store))
     assert math.isnan(report.records()[0]["loss.last"])
     assert "| nan |" in to_markdown(report)
+
+
+def test_a_whole_float_stays_a_float_in_markdown(store: TaskStore) -> None:
+    """`lr: 1.0` was exported as `1` in `export -f md` (and `ls -c`): as the int 1 it was not."""
+    create(store, "a", {"lr": 1.0, "epochs": 3, "wd": 1e-05, "big": 1e20})
+    log_rows(store, "a", {"t": T0, "loss": 2.0})
+    header, _rule, row = to_markdown(export_rows(store, select_tasks(store))).splitlines()
+    cells = dict(zip(split_md_row(header), split_md_row(row)))
+    assert (cells["lr"], cells["epochs"], cells["wd"], cells["big"], cells["loss.last"]) == (
+        "1.0", "3", "1e-05", "1e+20", "2.0")

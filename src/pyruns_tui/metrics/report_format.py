@@ -132,7 +132,7 @@ def _md_escape(text: str) -> str:
 
 def cell_text(value: Any) -> str:
     """One value as text to read in a table (the Markdown report, `ls -c`): floats with 6
-    significant digits, ints exact, booleans `true`/`false`, lists and mappings as JSON."""
+    significant digits (a whole one keeps its `.0`), ints exact, booleans `true`/`false`, lists and mappings as JSON."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -142,7 +142,9 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return _float_text(value)
-        return format(value, ".6g")
+        text = format(value, ".6g")
+        # a float stays one to read: `lr: 1.0` is 1.0, not the int 1 (as YAML and the Manager write it)
+        return text if any(c in text for c in ".en") else text + ".0"
     if isinstance(value, str):
         return value
     return json.dumps(json_safe(value), ensure_ascii=False)
