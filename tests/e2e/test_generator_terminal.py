@@ -14,6 +14,11 @@ def line_of(screen: str, start: str) -> str | None:
     return None
 
 
+def last_line(screen: str) -> str:
+    lines = [line for line in screen.split("\n") if Terminal.plain(line).strip()]
+    return Terminal.plain(lines[-1]) if lines else ""
+
+
 def value_background(screen: str, label: str) -> str | None:
     """The background under the value of the form field `label` (the cells after the label), or
     None on a screen without that field's line (a frame caught while the terminal redraws)."""
@@ -54,3 +59,21 @@ def test_a_value_typed_after_end_in_yaml_mode_lands_before_the_help_comment(term
     term.wait(lambda s: "2 tasks" in s, "two tasks previewed")
     assert Terminal.plain(line_of(term.screen(), "lr:") or "").split() == ["lr:", "0.001", "|", "0.01", "#", "peak",
                                                                      "learning", "rate"]
+
+
+def test_the_keys_the_footer_shows_on_a_switch_field_work(terminal: Callable[..., Terminal]) -> None:
+    term = terminal("train.py")
+    term.wait_for("^s Create")
+    rest = value_background(term.screen(colors=True), "amp")
+    # the name prefix, the checkbox, the model title, arch, hidden, dropout, the optim title, lr,
+    # optimizer, weight_decay, amp (a Switch)
+    term.keys(*["Tab"] * 11)
+    term.wait(lambda s: value_background(s, "amp") not in (None, rest) and "? Help" in last_line(s),
+              "the switch field focused, the footer showing ? and q", colors=True)
+    assert " q " in Terminal.plain(last_line(term.screen()))
+    term.keys("?")
+    term.wait_for("pyruns-tui keys")
+    term.keys("Escape")
+    term.wait(lambda s: "pyruns-tui keys" not in s and "^s Create" in s, "Help closed")
+    term.keys("q")
+    term.wait(lambda s: term.dead(), "pyr-tui quit by q")

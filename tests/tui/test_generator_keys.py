@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Switch
+from textual.widgets._footer import FooterKey
 
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.screens.help import HelpScreen
+from pyruns_tui.tui.widgets.footer import KeyFooter
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from tests.conftest import DEMO
@@ -77,13 +81,13 @@ async def test_keys_of_a_burst_read_in_two_pieces_keep_their_order(demo: Layout,
 
 
 async def test_keys_on_a_choice_field_stay_in_it(demo: Layout) -> None:
-    """Letters pick a choice in place; ↑/↓ and screen keys (2, q, ?) never open the list or leave."""
+    """Letters and digits pick a choice in place (2, q are no screen keys there); ↑/↓ never open the list."""
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         select = await edit(pilot, row(gen, "arch"))
         assert isinstance(select, Select)
-        await pilot.press("down", "up", "2", "q", "question_mark", "3")
+        await pilot.press("down", "up", "2", "q", "3")
         assert app.is_running and app.screen is gen and not select.expanded
         assert app.focused is select and row(gen, "arch").text == "resnet18"
         await pilot.press("r")
@@ -93,9 +97,54 @@ async def test_keys_on_a_choice_field_stay_in_it(demo: Layout) -> None:
         await pilot.press("space")
         assert select.expanded  # asked for: space (or Enter, or a click) opens the list
         await pilot.press("escape")
+
+
+def footer_keys(gen: GeneratorScreen) -> set[str]:
+    return {key.key for key in gen.query_one(KeyFooter).query(FooterKey)}
+
+
+async def help_opens(pilot: Pilot, gen: GeneratorScreen) -> bool:
+    """Press `?`: whether Help opened (closed again, the focus back where it was)."""
+    focused = pilot.app.focused
+    await pilot.press("question_mark")
+    if not isinstance(pilot.app.screen, HelpScreen):
+        return False
+    await pilot.press("escape")
+    await until(pilot, lambda: pilot.app.screen is gen and pilot.app.focused is focused)
+    return True
+
+
+async def test_the_footer_shows_what_works_on_a_switch_and_a_choice_field(demo: Layout) -> None:
+    """A field that types no text shows the screen's keys it leaves to the screen, and they work: on
+    a Switch `?` and `q` (a Switch takes only space), on a choice field `?` (letters pick a choice,
+    so `q` is not shown); a text field shows neither."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        for key, shown in (("amp", {"question_mark", "q"}), ("arch", {"question_mark"}), ("lr", set())):
+            editor = await edit(pilot, row(gen, key))
+            await until(pilot, lambda: footer_keys(gen) & {"question_mark", "q"} == shown)
+            assert await help_opens(pilot, gen) is ("question_mark" in shown), key
+            assert app.focused is editor
+        await edit(pilot, row(gen, "weight_decay"))
+        burst(pilot, "tab", "question_mark")  # `?` reaches amp's row before its Switch has the focus
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+
+
+async def test_screen_keys_work_on_a_switch(demo: Layout) -> None:
+    """A Switch types nothing: 2 switches screens and q quits, as with nothing focused."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
         switch = await edit(pilot, row(gen, "amp"))
-        await pilot.press("q", "2")
-        assert app.is_running and app.screen is gen and app.focused is switch
+        await pilot.press("space")
+        assert isinstance(switch, Switch) and switch.value and row(gen, "amp").value is True
+        await pilot.press("2")
+        await until(pilot, lambda: app.current_mode == "manager")
+        await pilot.press("1")
+        await until(pilot, lambda: app.screen is gen and app.focused is switch)
+        await pilot.press("q")
+        await until(pilot, lambda: not app.is_running)
 
 
 async def test_a_letter_typed_while_a_choice_field_mounts_picks_a_choice(demo: Layout) -> None:

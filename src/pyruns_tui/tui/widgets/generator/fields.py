@@ -22,7 +22,7 @@ from pyruns_tui.params.form_model import (
     value_to_text,
 )
 from pyruns_tui.params.values import same_value
-from pyruns_tui.tui.widgets.generator.choice_select import ChoiceSelect
+from pyruns_tui.tui.widgets.generator.choice_select import ChoiceSelect, picks_choice
 
 PIN = "⚑"
 WARN = "⚠"
@@ -337,27 +337,41 @@ class FieldRow(Widget, can_focus=True):
         else:  # the focus moved on while the editor mounted (Tab held down): back to rest
             await self._stop_if_left()
 
+    def takes(self, character: str | None) -> bool:
+        """Whether the row's editor uses a typed `character`: an Input types every one, a choice
+        field picks a choice with a letter or digit (`picks_choice`), a Switch none (space toggles
+        it, by its binding). A key the editor does not use is the screen's (`q`, `?`, `1`/`2`/`3`), as
+        with nothing focused, and the footer shows it."""
+        if character is None or not character.isprintable():
+            return False
+        if self.text_mode:
+            return True
+        if self.field.kind == "choice" and self.field.choices:
+            return character != " " and picks_choice(character, (str(c).lower() for c in self.field.choices))
+        return False
+
     def on_key(self, event: events.Key) -> None:
-        # a key that reaches the row itself came before its editor took the focus: keep it
-        if not (event.is_printable and event.character):
+        # a key that reaches the row itself came before its editor took the focus: the editor's if
+        # it uses it, else it goes on up to the screen's bindings (as the editor lets it go)
+        if not (event.is_printable and self.takes(event.character)):
             return
+        character = event.character or ""
         if self.screen.focused is self:
             event.stop()
             event.prevent_default()
-            self._pending += event.character
-        elif self.screen.focused is self._editor is not None and (
-                isinstance(self._editor, Input) or event.key != "space"):  # space: a Select/Switch binding
+            self._pending += character
+        elif self.screen.focused is self._editor is not None:
             # sent to the row while the editor mounted and handled after (before the editor's Focus
-            # event: has_focus is not set yet), or a letter a Switch left: typed, never a screen key
+            # event: has_focus is not set yet): typed, never a screen key
             event.stop()
             event.prevent_default()
-            self._type(event.character)
+            self._type(character)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
-        # focused itself (its editor not mounted yet), the row keeps what is typed for the editor
-        # (on_key): the footer hides the screen's letter keys then, as it does once an Input has
-        # the focus, and is not rebuilt twice per Tab (keys shown, then hidden again)
-        return self.screen.focused is self and character is not None and character.isprintable()
+        # focused itself (its editor not mounted yet), the row keeps what its editor will use
+        # (on_key): the footer shows then what it shows once the editor has the focus, and is not
+        # rebuilt twice per Tab (keys shown, then hidden again)
+        return self.screen.focused is self and self.takes(character)
 
     def _type(self, character: str) -> None:
         if isinstance(self._editor, Input):
