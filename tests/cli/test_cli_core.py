@@ -88,6 +88,19 @@ def test_unknown_parameter_is_refused_with_a_hint(project: Path, capsys: pytest.
     assert code == 1 and "unknown parameter 'lrr'" in err and "did you mean 'lr'" in err
 
 
+def test_gen_says_a_yaml_mistake_plainly_as_the_generator_does(project: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`gen` reads its spec as the Generator's YAML mode does (spec_text.parse_spec): one rule, one message."""
+    code, _, err = run_cli(project, capsys, "gen", spec(project, "lr:0.1\n"))
+    assert code == 1 and err.strip().endswith(
+        "spec.yaml: the spec must be a mapping of key: value; line 1 has no space after the colon (`lr:0.1`); "
+        "write `lr: 0.1`")
+    code, _, err = run_cli(project, capsys, "gen", spec(project, "  lr: 0.1\nseed: 1\n"))
+    assert code == 1 and err.strip().endswith(
+        "spec.yaml:1:3: invalid YAML: line 1 is indented; top-level keys start at column 1 (remove the spaces before "
+        "`lr:`)")
+
+
 def test_defaults_are_never_expanded(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     default = project / "_pyruns_" / "train" / "config_default.yaml"
     default.write_text(default.read_text().replace("opt: adam", "opt: a|b"))

@@ -10,13 +10,20 @@ from pyruns_tui.params import yamlio
 from pyruns_tui.params.values import same_value
 
 
-def parse_spec(text: str, where: str = "YAML") -> dict[str, Any]:
-    """The spec a YAML text holds; raises ParamsError when it is not YAML or not a mapping."""
+def parse_spec(text: str, where: str = "YAML", what: str = "config") -> dict[str, Any]:
+    """The spec a YAML text holds; raises ParamsError when it is not YAML or not a mapping (the
+    Generator's YAML mode and `pyr-tui gen` read a spec here: one rule, one message)."""
     data = yamlio.load_text(text, where=where)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ParamsError(f"{where}: the config must be a mapping of key: value, not {type(data).__name__}")
+        if isinstance(data, str):
+            from pyruns_tui.params.yaml_hints import scalar_hint
+
+            hint = scalar_hint(text)
+            if hint:
+                raise ParamsError(f"{where}: the {what} must be a mapping of key: value; {hint}")
+        raise ParamsError(f"{where}: the {what} must be a mapping of key: value, not {type(data).__name__}")
     return data
 
 

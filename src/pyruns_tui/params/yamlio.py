@@ -252,17 +252,29 @@ def _may_nest_deeply(text: str) -> bool:
     return 2 * longest + flow + 2 > _C_DEPTH_GUARD
 
 
-def _error_line(exc: BaseException, where: str) -> str:
-    """One line `where:line:col: problem` from a PyYAML/ruamel error or a constructor error."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+def _error_line(exc: BaseException, where: str, text: str) -> str:
+    """One line `where:line:col: invalid YAML: problem (how to fix)` from a PyYAML/ruamel error or a
+    constructor error; the mistakes people make typing YAML are said plainly, on the line at fault
+    (yaml_hints)."""
     place = where or "<yaml>"
-    if mark is not None:
-        place = f"{place}:{mark.line + 1}:{mark.column + 1}"
     problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
     if isinstance(exc, RecursionError):
         problem = "nested too deeply"
     problem = " ".join(str(problem).split())
-    return f"{place}: invalid YAML: {problem}"
+    problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    if problem_mark is not None:
+        from pyruns_tui.params.yaml_hints import syntax_hint
+
+        context = getattr(exc, "context", None) or ""
+        hint = syntax_hint(text, problem, (problem_mark.line, problem_mark.column), str(context),
+                           None if context_mark is None else (context_mark.line, context_mark.column))
+        if hint is not None:
+            row, column, message = hint
+            return f"{place}:{row + 1}:{column + 1}: invalid YAML: {message}"
+    mark = problem_mark or context_mark
+    if mark is not None:
+        place = f"{place}:{mark.line + 1}:{mark.column + 1}"
+    return f"{place}: invalid YAML: {problem} (fix the YAML syntax)"
 
 
 _MIN_ALIAS_BUDGET = 100_000
@@ -297,7 +309,7 @@ def load_text(text: str, where: str = "") -> Any:
         loader = _PyCoreLoader if _may_nest_deeply(text) else _CoreLoader
         data = yaml.load(text, Loader=loader)  # noqa: S506 - safe loader subclasses
     except _YAML_ERRORS as exc:
-        raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+        raise ParamsError(_error_line(exc, where, text)) from None
     return _check_alias_expansion(data, text, where)
 
 
@@ -439,7 +451,7 @@ def load_roundtrip(text: str, where: str = "") -> Any:
     try:
         data = rt.load(text)
     except (RuamelYAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise ParamsError(_error_line(exc, where) + " (fix the YAML syntax)") from None
+        raise ParamsError(_error_line(exc, where, text)) from None
     return _check_alias_expansion(data, text, where)
 
 

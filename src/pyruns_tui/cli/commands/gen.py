@@ -57,15 +57,11 @@ def _read_spec(ctx: Context, path: str) -> tuple[str, str]:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
-    from pyruns_tui.params import yamlio
+    from pyruns_tui.params.spec_text import parse_spec
     from pyruns_tui.workspace.batch import create_batch, describe, plan_batch
 
     text, where = _read_spec(ctx, args.spec)
-    spec = yamlio.load_text(text, where=where)
-    if spec is None:
-        spec = {}
-    if not isinstance(spec, dict):
-        raise WorkspaceError(f"{where}: the spec must be a mapping of parameter: value")
+    spec = parse_spec(text, where=where, what="spec")  # the Generator's YAML mode reads it so too
     store = ctx.store()
     max_tasks = ctx.settings().max_tasks
     if args.dry_run:
