@@ -418,27 +418,38 @@ class GeneratorScreen(PyrunsScreen):
 
     @work(thread=True, exclusive=True, group="generator-create")
     def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, keys: TaskKeys) -> None:
+        """Create (and queue) the batch; whatever happens the screen is given back (`_create_done`).
+        An exception other than a user error (an upgrade failure, a bug) goes on to the app, which
+        says it, after that."""
+        result: BatchResult | None = None
+        problem: str | None = None
         try:
             result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
                                   run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
         except USER_ERRORS as exc:
-            self.app.call_from_thread(self._create_done, None, error_line(exc))
-            return
-        self.app.call_from_thread(self._create_done, result, None)
+            problem = error_line(exc)
+        finally:
+            if self.app.is_running:
+                self.app.call_from_thread(self._create_done, result, problem)
 
     def _create_done(self, result: BatchResult | None, problem: str | None) -> None:
-        self.creating = False
+        """Say what Create did (`problem`: why nothing was created; neither: it failed unexpectedly,
+        as the app says) and make the screen ready for the next Create, whatever fails here."""
         self.last_result = result
-        if result is None:
-            self.notify(problem or "?", title="Nothing created", severity="error")
-        else:
-            self.notify(describe(result), title="Generator")
-            if result.queue_problem:
-                self.notify(result.queue_problem, severity="warning", timeout=8)
-            self.pyruns.refresh_tasks()
-            if result.outcome is not None and result.outcome.changed:
+        try:
+            if result is not None:
+                self.notify(describe(result), title="Generator")
+                if result.queue_problem:
+                    self.notify(result.queue_problem, severity="warning", timeout=8)
+            elif problem is not None:
+                self.notify(problem, title="Nothing created", severity="error")
+            if problem is None:
+                self.pyruns.refresh_tasks()  # (a failure may come after the tasks were written)
+            if result is not None and result.outcome is not None and result.outcome.changed:
                 self.say_slurm_answer(result.outcome)  # on Slurm: the job array, or why sbatch refused
-        self.update_preview()
+        finally:
+            self.creating = False
+            self.update_preview()
 
     # Modes and fields
 
