@@ -1,6 +1,6 @@
 """The Monitor under load and at rest, measured on the real app in a real pseudo-terminal.
 
-Run: .venv/bin/python benchmarks/bench_monitor.py [--lines 200000] [--idle-s 10] [--textual]
+Run: .venv/bin/python benchmarks/bench_monitor.py [--lines 200000] [--idle-s 10] [--textual] [--idle-only]
 (prints a table; not a test)
 
 Each scenario starts `PyrunsApp` in the Monitor in a fresh process on a 120x40 pty and reads
@@ -11,7 +11,11 @@ CPU time and RSS with psutil.
   between its ticks (event-loop stall); the scenario ends when the view shows the last line.
 - idle: 8 running tasks (real sleeping processes) and the Monitor showing one of them; after a
   warm-up, CPU % and terminal bytes/s over `--idle-s` seconds: with the system panel (it
-  repaints when a new sample changes it), without it (`i`), and on the Manager screen.
+  repaints when a new sample changes it), with the Stop dialog (`s`) open over it, without the
+  panel (`i`), on the Manager screen, and with the Stop dialog open over the Manager.
+- following: one running task prints a line every 0.25 s and the Monitor follows it; the same
+  window with and without the Stop dialog open over it (a dialog dims the screen below: each
+  repaint of that screen was a repaint of the whole terminal).
 - open-1GB: a LogBuffer over a 1 GB sparse log: time to show its tail and bytes read.
 `--textual` also times Textual's own Log and RichLog writing the flood's text (they show the
 raw `\\r` and escape codes wrongly, which is the other reason the Monitor has its own view).
@@ -267,21 +271,64 @@ def idle(seconds: float, work: Path) -> list[tuple[str, float, float]]:
         app = PtyApp(root, stats)
         app.wait_file(Path(str(stats) + ".ready"), 30)
         rows = []
-        for label, keys in (("Monitor + system panel", b""), ("Monitor, panel hidden (i)", b"i"),
-                            ("Manager screen (2)", b"2")):
-            if keys:
-                app.press(keys)
-            time.sleep(3.0)  # warm-up: first paints, first refreshes
-            cpu0, t0, bytes0 = app.cpu(), time.perf_counter(), app.bytes
-            time.sleep(seconds)
-            wall = time.perf_counter() - t0
-            rows.append((label, 100 * (app.cpu() - cpu0) / wall, (app.bytes - bytes0) / wall))
+        # `s` asks "Stop 1 running task?" (never answered: Esc closes it); `i` hides the system panel
+        for label, keys in (("Monitor + system panel", b""), ("Monitor + panel, dialog open (s)", b"s"),
+                            ("Monitor, panel hidden (i)", b"\x1bi"), ("Manager screen (2)", b"2"),
+                            ("Manager, dialog open (s)", b"s")):
+            rows.append((label, *window(app, keys, seconds)))
         app.close()
         return rows
     finally:
         for p in sleepers:
             p.kill()
             p.wait()
+
+
+def window(app: PtyApp, keys: bytes, seconds: float) -> tuple[float, float]:
+    """Press `keys` (one at a time), let the app settle, then its CPU % and terminal bytes/s over `seconds`."""
+    for key in (keys[i:i + 1] for i in range(len(keys))):
+        app.press(key)
+        time.sleep(0.3)  # Esc alone must not read as the start of an escape sequence
+    time.sleep(3.0)  # warm-up: first paints, first refreshes
+    cpu0, t0, bytes0 = app.cpu(), time.perf_counter(), app.bytes
+    time.sleep(seconds)
+    wall = time.perf_counter() - t0
+    return 100 * (app.cpu() - cpu0) / wall, (app.bytes - bytes0) / wall
+
+
+TICKER = r"""
+import sys, time
+with open(sys.argv[1], "ab", buffering=0) as out:
+    for i in range(1_000_000):
+        out.write(b"\x1b[32mINFO\x1b[0m step %d loss=%.6f\n" % (i, 1 / (i + 1)))
+        time.sleep(0.25)
+"""
+
+
+def following(seconds: float, work: Path) -> list[tuple[str, float, float]]:
+    """A task printing 4 lines/s followed by the Monitor (its system panel hidden), without and
+    with a dialog open over it."""
+    from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
+
+    root = work / "following"
+    sleeper = subprocess.Popen([PY, "-c", "import time; time.sleep(3600)"])
+    writer = None
+    try:
+        build_workspace(root, 1, [sleeper.pid])
+        log = Layout(root=root / PYRUNS_DIR, name="train").run_log("task0", 1)
+        writer = subprocess.Popen([PY, "-c", TICKER, str(log)])
+        stats = work / "following.json"
+        app = PtyApp(root, stats)
+        app.wait_file(Path(str(stats) + ".ready"), 30)
+        rows = [(label, *window(app, keys, seconds)) for label, keys in (
+            ("Monitor following, panel hidden", b"i"), ("same, dialog open (s)", b"s"), ("same, dialog closed (Esc)", b"\x1b"))]
+        app.close()
+        return rows
+    finally:
+        for process in (sleeper, writer):
+            if process is not None:
+                process.kill()
+                process.wait()
 
 
 def open_huge(work: Path) -> dict[str, float]:
@@ -328,6 +375,18 @@ async def textual_widgets(lines: int) -> list[tuple[str, float]]:
     return rows
 
 
+def print_idle(seconds: float, work: Path) -> None:
+    print(f"idle: 8 running (sleeping) tasks, {seconds:.0f} s windows")
+    print(f"  {'':34} {'CPU %':>8} {'terminal B/s':>13}")
+    for label, cpu, rate in idle(seconds, work):
+        print(f"  {label:34} {cpu:8.2f} {rate:13.1f}")
+    print()
+    print(f"following: a running task prints a line every 0.25 s, {seconds:.0f} s windows")
+    print(f"  {'':34} {'CPU %':>8} {'terminal B/s':>13}")
+    for label, cpu, rate in following(seconds, work):
+        print(f"  {label:34} {cpu:8.2f} {rate:13.1f}")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3], int(sys.argv[4]))
@@ -337,6 +396,7 @@ def main() -> None:
     parser.add_argument("--idle-s", type=float, default=10.0)
     parser.add_argument("--textual", action="store_true", help="also time Textual's Log and RichLog")
     parser.add_argument("--flood-only", action="store_true", help="only the flood scenario")
+    parser.add_argument("--idle-only", action="store_true", help="only the idle and following scenarios")
     parser.add_argument("--instant", action="store_true",
                         help="the flood's lines appended in one write (the Monitor's time alone)")
     args = parser.parse_args()
@@ -345,6 +405,9 @@ def main() -> None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start (timings stretch under load)")
         print()
+        if args.idle_only:
+            print_idle(args.idle_s, work)
+            return
         result = flood(args.lines, work, args.instant)
         print(f"flood: a task prints {args.lines:,} lines ({result['log_mb']:.1f} MB) while the Monitor follows it")
         print(f"  {'writer finished after':34} {result['writer_s']:8.2f} s")
@@ -361,10 +424,7 @@ def main() -> None:
         if args.flood_only:
             return
         print()
-        print(f"idle: 8 running (sleeping) tasks, {args.idle_s:.0f} s windows")
-        print(f"  {'':30} {'CPU %':>8} {'terminal B/s':>13}")
-        for label, cpu, rate in idle(args.idle_s, work):
-            print(f"  {label:30} {cpu:8.2f} {rate:13.1f}")
+        print_idle(args.idle_s, work)
         print()
         huge = open_huge(work)
         print("open a 1 GB log (sparse file, 100,000 real lines at its end)")
