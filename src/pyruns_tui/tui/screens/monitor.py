@@ -247,6 +247,8 @@ class MonitorScreen(PyrunsScreen):
         self.charts.set_active(False)
 
     def on_screen_resume(self) -> None:  # the base class's handler runs too (tasks refresh)
+        for view in self.query(LogView):
+            view.catch_up()  # what was written while a dialog was open, shown at once
         if not self.query_one("#monitor-side").has_class("-hidden-panel"):
             self.query_one(SystemPanel).set_active(True)
         self.charts.set_active(self.view_name == "charts")

@@ -265,6 +265,8 @@ class TaskBrowser(Vertical):
             if self._ticker is not None:
                 self._ticker.pause()
             return
+        if not self.screen.is_active:  # under a dialog: caught up when it closes (the screen's resume syncs)
+            return
         self.table.refresh_ticking(running)
         self._poll_running = True
         self.sync()

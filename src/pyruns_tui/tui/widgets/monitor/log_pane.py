@@ -138,6 +138,8 @@ class LogPane(Vertical):
         self._update_header()
 
     def _refresh_progress(self) -> None:
+        if not self.screen.is_active:  # under a dialog: the header is redone when it closes (update_task)
+            return
         task = self.shown_task
         if task is not None and task.status is Status.RUNNING and task.runs and task.runs[-1].index == self.run:
             self._update_header()

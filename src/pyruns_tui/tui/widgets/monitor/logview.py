@@ -186,13 +186,20 @@ class LogView(ScrollView, can_focus=True):
         if delay is not None and self.is_attached:
             self._timer = self.set_timer(max(delay, 0.001), self._tick)
 
+    def catch_up(self) -> None:
+        """Read what the log got meanwhile now, not at the next idle poll (the view is back on top)."""
+        if self.buffer is not None:
+            self._schedule(0.0)
+
     def _tick(self) -> None:
         self._timer = None
         buffer = self.buffer
         if buffer is None:
             return
-        if not (self.screen.is_current and self.is_on_screen):
-            self._schedule(1.0 / self.idle_hz)  # hidden: catch up once shown again
+        if not (self.screen.is_active and self.is_on_screen):
+            # hidden, or under a dialog (where each repaint is one of the whole terminal): the file
+            # keeps every line, read and shown once the view is on top again (`catch_up`)
+            self._schedule(1.0 / self.idle_hz)
             return
         self.polls += 1
         before = buffer.bytes_read
