@@ -9,13 +9,15 @@ from rich.cells import cell_len
 from textual.widgets import Static
 
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models import system_feed
 from pyruns_tui.tui.screens.monitor import MonitorScreen
 from pyruns_tui.tui.widgets.monitor.log_pane import LogPane
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
 from pyruns_tui.workspace.store import TaskStore
-from tests.tui.monitor_fixtures import add_run, add_task
+from tests.tui.frames import count_calls, count_frames
+from tests.tui.monitor_fixtures import add_run, add_task, fixed_feed
 from tests.waiting import wait_for
 
 NAME = "sweep_lr-0.01"
@@ -105,3 +107,25 @@ async def test_a_long_failure_reason_is_cut_not_left_out_with_the_rest(
         assert text.startswith(" ✖ y5_7-of-8  ") and "●" in text  # with the follow state
         if size[0] >= 120:
             assert "run1   ● follow" in text
+
+
+async def test_an_unchanged_header_is_not_sent_again(layout: Layout, store: TaskStore,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # the header looks at a running run's progress each second: it re-sent the same line every
+    # time (~900 B/s to the terminal of an idle Monitor, over SSH)
+    add_task(store, NAME)
+    add_run(store, NAME, Status.RUNNING, b"training\n", pid=4242)
+    checks = count_calls(monkeypatch, LogPane, "_refresh_progress")
+    system_feed.use_feed(fixed_feed(0))  # the system panel never changes
+    try:
+        app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, MonitorScreen)
+            pane = screen.log_pane
+            await wait_for(pilot, lambda: "1 lines" in header_of(pane)[0], what="the log and its header")
+            frames, checked = count_frames(app), checks[0]
+            await wait_for(pilot, lambda: checks[0] >= checked + 3, what="three progress checks")
+            assert frames[0] == 0, f"{frames[0]} frames for a header that did not change"
+    finally:
+        system_feed.use_feed(None)

@@ -118,6 +118,7 @@ class LogPane(Vertical):
         self.compact = compact
         self.set_class(compact, "-compact")
         self._view = LogView(scrollback=scrollback, idle_hz=hz)
+        self._header: Text | None = None  # the header line shown
 
     @property
     def view(self) -> LogView:
@@ -194,7 +195,10 @@ class LogPane(Vertical):
 
     def _update_header(self) -> None:
         header = self.query_one(".logpane--header", Static)
-        header.update(fit_header(self._header_parts(), header.size.width))
+        text = fit_header(self._header_parts(), header.size.width)
+        if text != self._header:  # the progress check each second mostly finds the same line: not re-sent
+            self._header = text
+            header.update(text)
 
     def on_resize(self) -> None:
         self._update_header()
