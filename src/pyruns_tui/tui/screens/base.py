@@ -33,7 +33,7 @@ class PyrunsScreen(Screen[None]):
 
     Only the screen on top draws what changed on disk: under a dialog (and behind another mode) it
     waits, and catches up when it is on top again (`on_screen_resume`). Textual repaints the whole
-    dimmed terminal under a dialog for each repaint of the screen below (~9 kB a frame at 120x40).
+    dimmed terminal under a dialog for each repaint of the screen below (~35 kB a frame at 120x40).
     """
 
     MODE = ""
