@@ -10,6 +10,7 @@ warning, and a default it cannot compute is marked unresolved (never its source 
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from typing import Any
 
@@ -23,10 +24,12 @@ from pyruns_tui.params.argparse_model import (
     SubparsersDecl,
     to_specs,
 )
+from pyruns_tui.params.defaults_file import defaults_file_path
+from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Unresolved, is_plain
+from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Unresolved, is_plain
 
 __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
 
@@ -155,10 +158,28 @@ class _ArgparseReader(ScriptWalker):
                 out[kw.arg] = (value, self.segment(kw.value))
             elif isinstance(value, dict):
                 out.update({str(k): (v, repr(v)) for k, v in value.items()})
-            else:
+            elif not self._defaults_file(kw.value, scope):
                 self.warn(node, f"set_defaults(**{self.segment(kw.value)}) cannot be read "
                                 "statically; ignored")
         return out
+
+    def _defaults_file(self, star: ast.expr, scope: Any) -> bool:
+        """Mark the argument whose value names the YAML file `set_defaults(**star)` loads (timm's
+        `--config`, params/defaults_file.py); whether there is one."""
+        body = self.enclosing_body()
+        if body is None:
+            return False
+        found = defaults_file_path(body, star, functools.partial(_yaml_name, scope))
+        if found is None:
+            return False
+        parser = self.try_eval(found[0], scope)
+        if not isinstance(parser, ParserDecl):
+            return False
+        action = next((a for a in parser.actions if a.key == found[1]), None)
+        if action is None:
+            return False
+        action.defaults_file = True
+        return True
 
     def _add_parser(self, subs: SubparsersDecl, node: ast.Call, scope: Any) -> ParserDecl:
         args, kwargs = self.lenient_args(node, scope)
@@ -293,6 +314,20 @@ class _ArgparseReader(ScriptWalker):
         decl.const = const
         help_value = kwargs.get("help")
         decl.help = help_value if isinstance(help_value, str) else None
+
+
+def _yaml_name(scope: Any, name: str) -> str | None:
+    """What `name` is bound to in `scope`: "yaml" (the module), "yaml.safe_load" (its function), or None."""
+    try:
+        value = scope.lookup(name)
+    except KeyError:
+        return None
+    if isinstance(value, ModuleRef):
+        return "yaml" if value.name == "yaml" else None
+    if isinstance(value, (LazyImport, ModuleAttr)) and value.module == "yaml":
+        attr = getattr(value, "attr", None)
+        return "yaml" if attr is None else f"yaml.{attr}"
+    return None
 
 
 def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:

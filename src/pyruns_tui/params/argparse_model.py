@@ -55,6 +55,7 @@ class ActionDecl:
     lineno: int = 0
     env_vars: tuple[str, ...] = ()  # environment variables the default reads
     exclusive: ExclusiveDecl | None = None  # the mutually exclusive group it belongs to
+    defaults_file: bool = False  # its value names a YAML file given to set_defaults (defaults_file.py)
 
 
 @dataclass(eq=False)
@@ -199,7 +200,7 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
             positional=action.positional, subcommand=subcommand, env_vars=action.env_vars,
             exclusive=None if action.exclusive is None else action.exclusive.ident,
             exclusive_required=action.exclusive is not None and action.exclusive.required
-            and action.exclusive.complete))
+            and action.exclusive.complete, defaults_file=action.defaults_file))
     declared = {action.key for action in parser.actions}
     for key, (value, source) in ns.items():
         if key not in declared:

@@ -3,8 +3,8 @@
 Keys are flat, in declaration order (main parser, then the chosen sub-command). A default
 that could not be resolved statically is written as null with the comment
 `unresolved default: <source>`; a default read from the environment (`os.getenv("RANK", 0)`)
-holds the fallback with the comment `from environment: RANK`; required parameters and keys only `set_defaults()` creates
-are marked as such.
+holds the fallback with the comment `from environment: RANK`; required parameters, keys only `set_defaults()` creates
+and a parameter naming a YAML file of defaults (timm's `--config`, params/defaults_file.py) are marked as such.
 The text reads back (yamlio.load_text) to exactly `ScriptParams.defaults()`.
 """
 
@@ -36,6 +36,8 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
         parts.append(f"from environment: {', '.join(first.env_vars)}")
     if first.action == "set_defaults":
         parts.append("set by set_defaults(), not a command-line option")
+    if first.defaults_file:
+        parts.append("a YAML file of defaults: a task setting it records the file's values")
     return "; ".join(parts) or None
 
 

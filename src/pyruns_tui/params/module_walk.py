@@ -43,6 +43,7 @@ class FileState:
     relevant_ids: set[int]
     relevant_names: set[str]
     file: SourceFile | None = None  # None for the script itself
+    tree: ast.Module | None = None  # its parsed module (what a module-level pattern is looked for in)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class ModuleWalker(StaticEvaluator):
         ids, names = relevant_functions(tree, lines)
         state = FileState(file.filename, file.source,
                            [line.encode("utf-8", "surrogatepass") for line in file.source.splitlines(keepends=True)],
-                           lines, ids, names, file)
+                           lines, ids, names, file, tree)
         scope = Scope()
         scope.names["__name__"] = name
         if file.filename.endswith(".py"):

@@ -8,7 +8,7 @@ is everything read from one script. Both are frozen and convert to and from plai
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.contracts import JSON_TO_NONFINITE, NONFINITE_TO_JSON
@@ -59,6 +59,9 @@ class ParamSpec:
     `exclusive` numbers the mutually exclusive group (`add_mutually_exclusive_group()`) it was
     added to, None for none: argparse refuses two members of one group on a command line;
     `exclusive_required` marks a `required=True` group (argparse refuses a command line with none).
+    `defaults_file` marks the parameter whose value names a YAML file the script loads and gives
+    to `set_defaults(**...)` before its real parse (timm's `--config`): that file's values are
+    the script's defaults then (params/defaults_file.py).
     """
 
     key: str
@@ -79,6 +82,7 @@ class ParamSpec:
     env_vars: tuple[str, ...] = ()
     exclusive: int | None = None
     exclusive_required: bool = False
+    defaults_file: bool = False
 
     @property
     def settable(self) -> bool:
@@ -111,6 +115,7 @@ class ParamSpec:
             "positional": self.positional, "subcommand": self.subcommand,
             "env_vars": list(self.env_vars),
             "exclusive": self.exclusive, "exclusive_required": self.exclusive_required,
+            "defaults_file": self.defaults_file,
         }
 
     @classmethod
@@ -160,6 +165,15 @@ class ScriptParams:
             if spec.key not in out:
                 out[spec.key] = plain_copy(spec.default) if spec.default_resolved else None
         return out
+
+    def with_defaults(self, values: dict[str, Any]) -> ScriptParams:
+        """These parameters with `values` as the defaults of their keys (the defaults a YAML file
+        of defaults gives the script: params/defaults_file.py); self when `values` is empty."""
+        if not values:
+            return self
+        params = tuple(replace(spec, default=values[spec.key], default_resolved=True)
+                       if spec.key in values else spec for spec in self.params)
+        return replace(self, params=params)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for script_info.json)."""

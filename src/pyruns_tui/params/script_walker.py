@@ -84,6 +84,7 @@ class _Frame:
     result: Any = None
     returned: bool = False
     candidates: list[Any] = field(default_factory=list)
+    node: ast.AST | None = None  # the function's def
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -147,6 +148,7 @@ class ScriptWalker(ModuleWalker):
         self.lines = self.source.splitlines()
         self.relevant_ids, self.relevant_names = relevant_functions(tree, self.lines)
         self.state = main_file = self._current_state(None)
+        main_file.tree = tree
         called = called_names(self.source)
         try:
             self.exec_block(tree.body, module)
@@ -544,7 +546,7 @@ class ScriptWalker(ModuleWalker):
             local.bind(param.arg, kwargs.pop(param.arg, default))
         if spec.kwarg is not None:
             local.bind(spec.kwarg.arg, kwargs)
-        frame = _Frame()
+        frame = _Frame(node=fn.node)
         self.frames.append(frame)
         outer_uncertain, self.uncertain = self.uncertain, 0
         try:
@@ -558,6 +560,10 @@ class ScriptWalker(ModuleWalker):
         if objects:
             return objects[0]
         return frame.candidates[-1] if frame.candidates else None
+
+    def enclosing_body(self) -> ast.AST | None:
+        """The def of the function being walked, else the current file's module."""
+        return self.frames[-1].node if self.frames else self.state.tree
 
     def _orphan(self, receiver: ast.expr, scope: Scope, node: ast.Call) -> Any:
         """A stand-in parser for a receiver the walk could not trace, bound to its name."""

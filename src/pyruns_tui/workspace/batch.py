@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pyruns_tui.params.argv import ExclusiveCheck
     from pyruns_tui.params.grid import GridSpec
     from pyruns_tui.runner.control import Outcome
+    from pyruns_tui.workspace.file_defaults import FileDefaults
     from pyruns_tui.workspace.layout import Layout
 
 
@@ -169,6 +170,8 @@ def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None 
 
 def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_existing: bool,
           max_tasks: int | None) -> Plan:
+    from pyruns_tui.workspace.file_defaults import file_defaults
+
     if max_tasks is None:
         from pyruns_tui.workspace.settings import load_settings
 
@@ -177,9 +180,10 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
     order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
     merged = checked_spec(store, spec)
     existing = existing_config_keys(store) if skip_existing else None
+    files = None if shell else file_defaults(store.layout)  # the script's YAML file of defaults (timm's --config)
     plan = plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
-                      existing_keys=existing, order=order)
-    _check_exclusive(store, plan)
+                      existing_keys=existing, order=order, layer=None if files is None else files.lay)
+    _check_exclusive(store, plan, files)
     return plan
 
 
@@ -202,15 +206,18 @@ def plan_new(spec: Mapping[str, Any], defaults: Mapping[str, Any], existing: Col
     return grid.count - len(kept), kept
 
 
-def _check_exclusive(store: TaskStore, plan: Plan) -> None:
+def _check_exclusive(store: TaskStore, plan: Plan, files: FileDefaults | None = None) -> None:
     """GridError naming, for each of the script's mutually exclusive groups, the first planned
     task whose values its argparse refuses together (see exclusive_conflicts), in one line; every
-    run of such a task would fail at its first line."""
+    run of such a task would fail at its first line. `files`: each task's values are asked against
+    the defaults its YAML file of defaults gives (a value it sets is not passed)."""
     if not plan.tasks:
         return
     check = exclusive_check(store.layout)
     if check is None:
         return
+    if files is not None:
+        check = files.exclusive(check)
     problems = exclusive_conflicts(check, [task.config for task in plan.tasks], [task.name for task in plan.tasks])
     if problems:
         from pyruns_tui.params.argv import one_line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyruns_tui.errors import GridError, WorkspaceError
@@ -178,6 +178,7 @@ def plan_tasks(
     shell: bool = False,
     existing_keys: Collection[Hashable] | None = None,
     order: Sequence[str] = (),
+    layer: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Plan:
     """Expand `spec` (grid syntax allowed) into named tasks; raises GridError, writes nothing.
 
@@ -185,11 +186,15 @@ def plan_tasks(
     are skipped (`--skip-existing`).
     `order` (dotted keys, see `field_order`) is the document order of the grid fields when
     `spec` has the defaults' key order instead (a spec laid over defaults); the configs keep it.
+    `layer` turns each expanded config into the one the task records (the values of the YAML file
+    of defaults it names: workspace/file_defaults.py), before identical ones are looked for.
     """
     from pyruns_tui.params.grid import task_names
 
     template, grid = spec_grid(spec, max_tasks=max_tasks, shell=shell, order=order)
     configs = list(grid.expand())
+    if layer is not None:
+        configs = [layer(config) for config in configs]
     skipped = 0
     if existing_keys is not None:
         kept = new_configs(configs, existing_keys)

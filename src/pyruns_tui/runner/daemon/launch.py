@@ -1,6 +1,8 @@
 """How a task is started: its command line, environment and working directory.
 
-Kinds: `argparse` -> `python script.py <argv from config.yaml>`; `pyruns_load` and `plain` ->
+Kinds: `argparse` -> `python script.py <argv from config.yaml>` (a flag for each value the script
+would not get without it: its own default, or the value of the YAML file of defaults the task
+names, timm's `--config`: workspace/file_defaults.py); `pyruns_load` and `plain` ->
 `python script.py` (the script reads its config through `__PYRUNS_CONFIG__`); `shell` ->
 `$SHELL -c "<config.sh>"` (or /bin/sh). The working directory is the project (the parent of
 `_pyruns_`). The environment is the runner's, then `settings.env`, then ours.
@@ -55,6 +57,17 @@ class ScriptParamsCache:
             self._key = key
         return self._value
 
+    def for_config(self, config: Mapping[str, Any]) -> Any:
+        """The ScriptParams a task's command line is built against: the workspace's, with the
+        defaults its YAML file of defaults gives (timm's `--config`: a flag is passed only for a
+        value that differs from the file's, workspace/file_defaults.py)."""
+        sp = self.get()
+        if not any(spec.defaults_file for spec in sp.params):
+            return sp
+        from pyruns_tui.workspace.file_defaults import FileDefaults
+
+        return FileDefaults(sp, self.layout.project_dir).params_for(config)
+
     def warm_up(self) -> None:
         """In an argparse script's workspace, import what building its tasks' command lines needs
         and parse the script's parameters now, while the runner has nothing to do: PyYAML (a
@@ -90,7 +103,8 @@ def task_argv(
     if kind == "argparse":
         from pyruns_tui.params.argv import build_argv
 
-        return [python, script, *build_argv(store.load_config(task.name), params.get(), script=Path(script).name)]
+        config = store.load_config(task.name)
+        return [python, script, *build_argv(config, params.for_config(config), script=Path(script).name)]
     if kind in ("pyruns_load", "plain"):
         return [python, script]
     raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
