@@ -118,6 +118,24 @@ def test_defaults_from_the_environment_hold_the_fallback_and_say_so() -> None:
     assert [s.env_vars for s in sp.params] == [("LOCAL_RANK",), ("WORLD_SIZE",), ("DATA_DIR",)]
 
 
+def test_an_environment_read_is_a_warning_only_when_its_value_reaches_the_parser() -> None:
+    # yolov5's train.py: LOCAL_RANK, RANK and WORLD_SIZE read at the top of the script for its
+    # training loop were three warnings at every `init`, of nothing the parameters depend on
+    script = PROJECTS / "env_reads" / "train.py"
+    sp = extract(script)
+    said = [w.removeprefix(str(script.parent) + "/") for w in sp.warnings]
+    read = "is read while the parser is built; taken as unset"
+    assert said == [f"train.py:14: the environment variable CACHE_DIR {read}",  # a default through a variable,
+                    f"train.py:15: the environment variable SEED {read}",  # a dict,
+                    f"train.py:23: the environment variable MASTER_PORT {read}",  # an attribute,
+                    f"train.py:39: the environment variable WORKERS {read}",  # a parameter's default,
+                    f"settings.py:4: the environment variable DATA_ROOT {read}",  # another module (LOG_LEVEL is not used),
+                    f"train.py:53: the environment variable DEBUG_ARGS {read}",  # a test deciding an argument,
+                    f"train.py:55: the environment variable EXTRA_FLAGS {read}"]  # names of arguments
+    assert sp.defaults() == {"epochs": 100, "batch_size": 16, "local_rank": -1, "data": "/data",
+                             "cache": "/tmp/cache", "seed": 0, "port": "29500", "workers": 8}
+
+
 def test_extraction_never_imports_what_it_reads() -> None:
     script = PROJECTS / "side_effects" / "train.py"
     marker = Path(str(PROJECTS / "side_effects" / "model_zoo.py") + ".imported")

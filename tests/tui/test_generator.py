@@ -737,13 +737,15 @@ async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_for
 
 
 async def test_every_extraction_warning_shown_fits_its_line_at_80_columns(tmp_path: Path) -> None:
-    # yolov5's train.py reads LOCAL_RANK, RANK and WORLD_SIZE beside its parser: each warning took two
-    # lines at 80 columns and the notice holds 4, so the third one and the count of the others were
-    # cut off without a word (the absolute path of the script took half of each line)
+    # a script reading LOCAL_RANK, RANK and WORLD_SIZE into the defaults of its parser: each warning
+    # took two lines at 80 columns and the notice holds 4, so the third one and the count of the
+    # others were cut off without a word (the absolute path of the script took half of each line)
     (tmp_path / "train.py").write_text(
         "import argparse, os\nA = os.getenv('LOCAL_RANK', '-1')\nB = os.getenv('RANK', '-1')\n"
         "C = os.getenv('WORLD_SIZE', '1')\nD = os.getenv('MASTER_PORT', '0')\n"
-        "p = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=0.1)\np.parse_args()\n")
+        "p = argparse.ArgumentParser()\np.add_argument('--lr', type=float, default=0.1)\n"
+        "for flag, value in [('--local-rank', A), ('--rank', B), ('--world-size', C), ('--port', D)]:\n"
+        "    p.add_argument(flag, default=value)\np.parse_args()\n")
     layout = init_workspace(tmp_path, tmp_path / "train.py")
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(80, 24)) as pilot:

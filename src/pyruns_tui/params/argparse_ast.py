@@ -55,15 +55,17 @@ class _ArgparseReader(ScriptWalker):
         self.parsers: list[ParserDecl] = []
         self.parses = 0
         self.env_in_defaults: set[int] = set()
-        self.parser_files: set[str] = set()  # files where arguments are added
         self.exclusive_groups = 0  # add_mutually_exclusive_group() calls seen (their ids)
 
     def environment_warnings(self) -> list[str]:
-        """Environment reads outside a default, in a file that builds the parser (taken as unset)."""
+        """Environment reads whose values reach a parser other than as a default of their own
+        (`default=os.getenv("X", 0)`, marked in the spec): a name of an argument, a default through a
+        variable, a test that decides what is added. Taken as unset. A read that never reaches a
+        parser (yolov5's `RANK` for its training loop) is not said."""
         out = []
         for key, name in self.env_reads.items():
             filename, line = self.env_sites[key]
-            if key not in self.env_in_defaults and filename in self.parser_files:
+            if key in self.env_fed and key not in self.env_in_defaults:
                 out.append(f"{filename}:{line}: the environment variable {name} is read while the parser is built; "
                            "taken as unset")
         return out
@@ -213,7 +215,6 @@ class _ArgparseReader(ScriptWalker):
             if exclusive is not None:
                 exclusive.complete = False
             return None
-        self.parser_files.add(self.filename)
         kw_nodes: dict[str, ast.expr | None] = {}
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:

@@ -83,6 +83,11 @@ class ModuleWalker(StaticEvaluator):
         self.notes: list[str] = []  # what was read from where (shown like warnings)
         self.env_reads: dict[int, str] = {}  # id(call node) -> environment variable read
         self.env_sites: dict[int, tuple[str, int]] = {}  # id(call node) -> (file, line)
+        # what environment reads flow into: every read, and every use of a value that came from
+        # one, is logged (its reads' ids); a statement looks at what was logged while it ran
+        self.env_log: list[int] = []
+        self.env_fed: set[int] = set()  # reads whose values reached a parser (warned about)
+        self.attr_env: dict[str, frozenset[int]] = {}  # `obj.attr` (as attr_bindings) -> reads
         self.lines: list[str] = []
         self.relevant_ids: set[int] = set()
         self.relevant_names: set[str] = set()
@@ -155,14 +160,15 @@ class ModuleWalker(StaticEvaluator):
         scope.names["__name__"] = name
         if file.filename.endswith(".py"):
             scope.names["__file__"] = file.filename
-        frames, uncertain = self.frames, self.uncertain
+        frames, uncertain, logged = self.frames, self.uncertain, len(self.env_log)
         self.frames, self.uncertain = [], 0  # a module's top level is not inside the caller
         try:
             with self._in_file(state):
                 self.exec_block(tree.body, scope)
         finally:
             self.frames, self.uncertain = frames, uncertain
-        ns.names, ns.stars = scope.names, scope.stars
+            del self.env_log[logged:]  # nor are its environment reads: a name used from it brings its own (ns.env)
+        ns.names, ns.stars, ns.env = scope.names, scope.stars, scope.env
         self.modules[name] = ns
         return ns
 
@@ -177,6 +183,8 @@ class ModuleWalker(StaticEvaluator):
     def module_attribute(self, ns: ModuleNS, attr: str) -> Any:
         """`module.attr`: a top-level name (star imports included), else a submodule, else Unresolved."""
         if attr in ns.names:
+            if attr in ns.env:
+                self.env_log.extend(ns.env[attr])
             return self.resolve(ns.names[attr])
         for star in ns.stars:
             source = self.load_module(star, installed=not ns.file.local)
@@ -252,6 +260,7 @@ class ModuleWalker(StaticEvaluator):
             raise Unresolved("environment variable of unknown name")
         self.env_reads[id(node)] = name
         self.env_sites.setdefault(id(node), (self.filename, node.lineno))
+        self.env_log.append(id(node))
         return args[1] if len(args) > 1 else kwargs.get("default")
 
     def _installed_function(self, attr: ModuleAttr, node: ast.Call, scope: Scope) -> Any:

@@ -11,12 +11,13 @@ import ast
 import re
 from typing import Iterator
 
-__all__ = ["relevant_functions", "called_names", "loop_matters"]
+__all__ = ["relevant_functions", "called_names", "loop_matters", "touches_parser"]
 
 _PARSER_WORDS = {"add_argument", "add_argument_group", "add_mutually_exclusive_group",
                  "set_defaults", "add_subparsers", "add_parser", "ArgumentParser", "parse_args",
                  "parse_known_args"}
 _CALLED_NAME = re.compile(r"(?<!def )(?<!class )\b([A-Za-z_]\w*)\s*\(")
+_BARE_CALL = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\s*\(")  # `f(`, not `obj.f(`
 _PARSER_WORD = re.compile(r"\b(?:" + "|".join(sorted(_PARSER_WORDS)) + r")\b")
 
 
@@ -64,3 +65,14 @@ def loop_matters(stmt: ast.stmt, lines: list[str], relevant_names: set[str]) -> 
     if _PARSER_WORD.search(text) or any(isinstance(node, ast.Delete) for node in ast.walk(stmt)):
         return True
     return bool(called_names(text) & relevant_names)
+
+
+def touches_parser(node: ast.AST, lines: list[str], relevant_names: set[str]) -> bool:
+    """Whether the code of `node` (an `if`, a loop, a comprehension) names a parser method or calls,
+    by its bare name, a def that does: what decides whether it runs then decides what a parser
+    holds. Stricter than `loop_matters` (a `del`, or a method call like `callbacks.run()` sharing a
+    def's name, is no parser)."""
+    text = "\n".join(lines[node.lineno - 1:node.end_lineno])  # type: ignore[attr-defined]
+    if _PARSER_WORD.search(text):
+        return True
+    return bool(relevant_names) and not relevant_names.isdisjoint(_BARE_CALL.findall(text))

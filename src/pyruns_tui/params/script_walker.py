@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyruns_tui.params.module_walk import ENV_READERS, FileState, LazyImport, ModuleWalker
-from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions
+from pyruns_tui.params.script_scan import called_names, loop_matters, relevant_functions, touches_parser
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
 from pyruns_tui.params.static_eval import MAX_ITER, MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope, Unresolved, is_plain
 
@@ -55,6 +55,7 @@ class Function:
     relevant: bool = False
     home: FileState | None = None  # the file it is defined in
     statements: int = -1  # statements in its body, counted when first needed
+    default_env: frozenset[int] = frozenset()  # environment reads its parameter defaults came from
 
 
 def _argspec(fn: Any) -> tuple[Any, ...]:
@@ -115,8 +116,18 @@ def _same(a: Any, b: Any) -> bool:
     return is_plain(a) and is_plain(b) and type(a) is type(b) and a == b
 
 
+_NO_ENV: frozenset[int] = frozenset()
+
+
 class ScriptWalker(ModuleWalker):
-    """Walks statements; subclasses implement the parser hooks at the bottom."""
+    """Walks statements; subclasses implement the parser hooks at the bottom.
+
+    It also follows where values read from the environment go (`os.getenv`, ModuleWalker): a name
+    (or `obj.attr`, or a container) bound from one carries its reads (`Scope.env`), a function's
+    parameters carry those of its call's arguments, and whatever is evaluated logs the reads of
+    the values it uses (`env_log`). Reads logged while a parser's method runs, or by the test of
+    an `if`/`for`/`match` whose body touches a parser, feed the parser (`env_fed`); others (yolov5's
+    `RANK = int(os.getenv("RANK", -1))` for its training loop) do not."""
 
     def __init__(self, source: str, filename: str, finder: ModuleFinder | None = None) -> None:
         super().__init__(source, filename, finder)
@@ -131,7 +142,10 @@ class ScriptWalker(ModuleWalker):
         self.value_calls = 0
         self.walks: dict[int, int] = {}
         self.values: dict[tuple[int, str, str], Any] = {}
+        self.value_env: dict[tuple[int, str, str], frozenset[int]] = {}  # the environment reads behind a kept value
         self.script_path: str | None = None  # the script's absolute path, its `__file__`
+        self.env_names: set[str] = set()  # names that ever carried an environment read (Scope.env)
+        self.touching: dict[int, bool] = {}  # id(node) -> touches_parser (nodes of every file read stay alive)
 
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
@@ -181,24 +195,95 @@ class ScriptWalker(ModuleWalker):
         return False
 
     def exec_Assign(self, stmt: ast.Assign, scope: Scope) -> bool:
+        start = len(self.env_log)
         value = self.try_eval(stmt.value, scope)
         for target in stmt.targets:
             self.store(target, value, scope)
+        if self.env_log:
+            ids = self.env_since(start)
+            for target in stmt.targets:
+                self.taint(target, ids, scope)
         return False
 
     def exec_AnnAssign(self, stmt: ast.AnnAssign, scope: Scope) -> bool:
         if stmt.value is not None:
+            start = len(self.env_log)
             self.store(stmt.target, self.try_eval(stmt.value, scope), scope)
+            if self.env_log:
+                self.taint(stmt.target, self.env_since(start), scope)
         return False
 
     def exec_AugAssign(self, stmt: ast.AugAssign, scope: Scope) -> bool:
+        start = len(self.env_log)
         if isinstance(stmt.target, ast.Name):
             expr = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op,
                              right=stmt.value)
             scope.bind(stmt.target.id, self.try_eval(expr, scope))
         else:
             self.store(stmt.target, UNKNOWN, scope)
+        if self.env_log:
+            self.taint(stmt.target, self.env_since(start), scope)
         return False
+
+    def env_since(self, start: int) -> frozenset[int]:
+        """The environment reads logged since `start` (a position in env_log)."""
+        return frozenset(self.env_log[start:]) if len(self.env_log) > start else _NO_ENV
+
+    def taint(self, target: ast.expr, ids: frozenset[int], scope: Scope) -> None:
+        """Remember that what `target` now holds came from the environment reads `ids` (none: a
+        name bound again for sure forgets its old ones; a container keeps them)."""
+        if isinstance(target, ast.Name):
+            home = scope
+            if target.id in scope.global_names:
+                while home.parent is not None:
+                    home = home.parent
+            if ids:
+                home.env[target.id] = ids
+                self.env_names.add(target.id)
+            elif home.env and not self.uncertain:
+                home.env.pop(target.id, None)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.taint(elt, ids, scope)
+        elif isinstance(target, ast.Starred):
+            self.taint(target.value, ids, scope)
+        elif isinstance(target, ast.Attribute):
+            dotted = _dotted(target)
+            if dotted is not None and ids:
+                self.attr_env[dotted] = ids
+            elif dotted is not None and not self.uncertain:
+                self.attr_env.pop(dotted, None)
+        elif isinstance(target, ast.Subscript) and ids:
+            self.taint_container(target.value, ids, scope)
+
+    def taint_container(self, node: ast.expr, ids: frozenset[int], scope: Scope) -> None:
+        """`d[k] = v`, `d.update(v)`: the container (a name or `obj.attr`) also holds these reads."""
+        while isinstance(node, ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Attribute):
+            dotted = _dotted(node)
+            if dotted is not None:
+                self.attr_env[dotted] = self.attr_env.get(dotted, _NO_ENV) | ids
+            return
+        if not isinstance(node, ast.Name):
+            return
+        home: Scope | None = scope
+        while home is not None and node.id not in home.names:
+            home = home.parent
+        home = home or scope
+        home.env[node.id] = home.env.get(node.id, _NO_ENV) | ids
+        self.env_names.add(node.id)
+
+    def control(self, node: ast.AST, start: int) -> None:
+        """The environment reads logged since `start` by a test or loop sequence feed the parser
+        when what it decides (the statement or expression `node`) can touch one."""
+        if len(self.env_log) <= start:
+            return
+        touches = self.touching.get(id(node))
+        if touches is None:  # (a loop's body is walked again and again: its text is scanned once)
+            touches = self.touching[id(node)] = touches_parser(node, self.lines, self.relevant_names)
+        if touches:
+            self.env_fed.update(self.env_log[start:])
 
     def exec_Delete(self, stmt: ast.Delete, scope: Scope) -> bool:
         for target in stmt.targets:
@@ -239,6 +324,7 @@ class ScriptWalker(ModuleWalker):
     def exec_FunctionDef(self, stmt: ast.FunctionDef, scope: Scope) -> bool:
         closure = scope.parent if getattr(scope, "is_class", False) and scope.parent else scope
         args = stmt.args
+        start = len(self.env_log)
         fn = Function(
             node=stmt, scope=closure,
             defaults=[self.try_eval(d, scope) for d in args.defaults],
@@ -247,6 +333,7 @@ class ScriptWalker(ModuleWalker):
             is_classmethod=any(isinstance(d, ast.Name) and d.id == "classmethod"
                                for d in stmt.decorator_list),
             relevant=id(stmt) in self.relevant_ids, home=self.state)
+        fn.default_env = self.env_since(start)
         self.functions.append(fn)
         scope.bind(stmt.name, fn)
         return False
@@ -275,22 +362,31 @@ class ScriptWalker(ModuleWalker):
         return True
 
     def exec_If(self, stmt: ast.If, scope: Scope) -> bool:
+        start = len(self.env_log)
         try:
             test = bool(self.eval(stmt.test, scope))
         except Unresolved:
+            self.control(stmt, start)
             self.exec_branches([stmt.body, stmt.orelse], scope)
             return False
+        self.control(stmt, start)
         return self.exec_block(stmt.body if test else stmt.orelse, scope)
 
     def exec_For(self, stmt: ast.For, scope: Scope) -> bool:
         items: Any = None
+        start = len(self.env_log)
         try:
             items = self._iterable(self.eval(stmt.iter, scope))
         except Unresolved:
             pass
+        ids = self.env_since(start)
+        if ids:
+            self.control(stmt, start)
         if items is None or len(items) > MAX_UNROLL or not loop_matters(
                 stmt, self.lines, self.relevant_names):
             self.assign_target(stmt.target, UNKNOWN, scope)
+            if self.env_log:
+                self.taint(stmt.target, ids, scope)
             self.exec_branches([stmt.body], scope)
             return self.exec_block(stmt.orelse, scope)
         for item in list(items)[:MAX_ITER]:
@@ -301,6 +397,8 @@ class ScriptWalker(ModuleWalker):
                                     "later may be missing")
                 break
             self.store(stmt.target, item, scope)
+            if self.env_log:
+                self.taint(stmt.target, ids, scope)
             if self.exec_block(stmt.body, scope):
                 return True
         return self.exec_block(stmt.orelse, scope)
@@ -313,9 +411,12 @@ class ScriptWalker(ModuleWalker):
 
     def exec_With(self, stmt: ast.With, scope: Scope) -> bool:
         for item in stmt.items:
+            start = len(self.env_log)
             self.try_eval(item.context_expr, scope)
             if item.optional_vars is not None:
                 self.store(item.optional_vars, UNKNOWN, scope)
+                if self.env_log:
+                    self.taint(item.optional_vars, self.env_since(start), scope)
         return self.exec_block(stmt.body, scope)
 
     exec_AsyncWith = exec_With
@@ -330,7 +431,9 @@ class ScriptWalker(ModuleWalker):
     exec_TryStar = exec_Try
 
     def exec_Match(self, stmt: Any, scope: Scope) -> bool:
+        start = len(self.env_log)
         self.try_eval(stmt.subject, scope)
+        self.control(stmt, start)
         self.exec_branches([case.body for case in stmt.cases], scope)
         return False
 
@@ -357,6 +460,8 @@ class ScriptWalker(ModuleWalker):
         scope.names = merged
 
     def eval_Name(self, node: ast.Name, scope: Scope) -> Any:
+        if node.id in self.env_names:
+            self._log_name(node.id, scope)
         try:
             return self.resolve(super().eval_Name(node, scope))
         except Unresolved:
@@ -364,11 +469,48 @@ class ScriptWalker(ModuleWalker):
                 raise
             return self.star_lookup(scope, node.id)
 
+    def _log_name(self, name: str, scope: Scope) -> None:
+        """Log the environment reads the value of `name` came from, where it is bound."""
+        home: Scope | None = scope
+        while home is not None:
+            if name in home.names:
+                ids = home.env.get(name)
+                if ids:
+                    self.env_log.extend(ids)
+                return
+            home = home.parent
+
     def eval_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
         dotted = _dotted(node)
+        if dotted is not None and self.attr_env and dotted in self.attr_env:
+            self.env_log.extend(self.attr_env[dotted])
         if dotted is not None and dotted in self.attr_bindings:
             return self.attr_bindings[dotted]
         return super().eval_Attribute(node, scope)
+
+    def eval_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
+        start = len(self.env_log)
+        try:
+            test = self.eval(node.test, scope)
+        finally:
+            self.control(node, start)
+        return self.eval(node.body if test else node.orelse, scope)
+
+    def eval_ListComp(self, node: ast.ListComp, scope: Scope) -> Any:
+        start = len(self.env_log)
+        try:
+            return super().eval_ListComp(node, scope)
+        finally:
+            self.control(node, start)
+
+    eval_GeneratorExp = eval_ListComp
+
+    def eval_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
+        start = len(self.env_log)
+        try:
+            return super().eval_DictComp(node, scope)
+        finally:
+            self.control(node, start)
 
     def attribute(self, base: Any, attr: str) -> Any:
         base = self.resolve(base)
@@ -390,9 +532,18 @@ class ScriptWalker(ModuleWalker):
             if receiver is UNKNOWN and func_node.attr in _ORPHAN_METHODS:
                 receiver = self._orphan(func_node.value, scope, node)
             if self.is_parser_object(receiver):
-                return self.parser_method(receiver, func_node.attr, node, scope)
+                start = len(self.env_log)
+                try:
+                    return self.parser_method(receiver, func_node.attr, node, scope)
+                finally:
+                    self.env_fed.update(self.env_log[start:])
             if isinstance(receiver, (dict, list)) and func_node.attr in _MUTATORS[type(receiver)]:
-                return self._mutate(receiver, func_node.attr, node, scope)
+                start = len(self.env_log)
+                try:
+                    return self._mutate(receiver, func_node.attr, node, scope)
+                finally:
+                    if len(self.env_log) > start:
+                        self.taint_container(func_node.value, self.env_since(start), scope)
             try:
                 func = UNKNOWN if receiver is UNKNOWN else self._callee(receiver, func_node.attr)
             except Unresolved:
@@ -416,10 +567,14 @@ class ScriptWalker(ModuleWalker):
         if isinstance(func, ModuleAttr):
             func = self._installed_function(func, node, scope)
         if self.is_parser_factory(func) or isinstance(func, ClassNS) and func.is_parser:
+            start = len(self.env_log)
             _, kwargs = self.lenient_args(node, scope)
+            self.env_fed.update(self.env_log[start:])
             return self.new_parser(node, kwargs)
         if isinstance(func, Function):
+            start = len(self.env_log)
             args, kwargs = self.lenient_args(node, scope)
+            env = self.env_since(start)
             given_parser = any(self.is_parser_object(v) for v in [*args, *kwargs.values()])
             if func.relevant and not given_parser:
                 self.walks[id(func)] = walks = self.walks.get(id(func), 0) + 1
@@ -428,7 +583,7 @@ class ScriptWalker(ModuleWalker):
             if func.relevant or given_parser:
                 if func.is_classmethod and isinstance(func_node, ast.Attribute):
                     args = [self.try_eval(func_node.value, scope), *args]
-                return self._call_noted(func, args, kwargs, node)
+                return self._call_noted(func, args, kwargs, node, env)
             return self._value_of_call(func, args, kwargs, node)
         if func is UNKNOWN or isinstance(func, (ClassNS, ModuleAttr, ModuleRef)):
             args, kwargs = self.lenient_args(node, scope)
@@ -478,13 +633,17 @@ class ScriptWalker(ModuleWalker):
             key = (id(fn), "", ",".join(type(v).__name__ for v in [*args, *kwargs.values()]))
         if key in self.values:
             known = self.values[key]
+            self.env_log.extend(self.value_env.get(key, _NO_ENV))  # what the walk it was kept from logged
             if known is UNKNOWN:
                 raise Unresolved("call of a script function")
             return copy.deepcopy(known)
         if self.value_calls >= MAX_VALUE_CALLS:
             raise Unresolved("call of a script function")
         self.value_calls += 1
+        start = len(self.env_log)
         value = self.call_function(fn, args, kwargs, node)
+        if len(self.env_log) > start:
+            self.value_env[key] = self.env_since(start)
         plain = is_plain(value)
         self.values[key] = copy.deepcopy(value) if plain else UNKNOWN
         if not plain:
@@ -501,9 +660,10 @@ class ScriptWalker(ModuleWalker):
             raise Unresolved("value too large")
         return result
 
-    def _call_noted(self, fn: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    def _call_noted(self, fn: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+                    env: frozenset[int] = _NO_ENV) -> Any:
         """`call_function`, noting where a parser built in another file was read from."""
-        result = self.call_function(fn, args, kwargs, node)
+        result = self.call_function(fn, args, kwargs, node, env)
         home = fn.home.file if fn.home is not None else None
         if home is not None and self.is_parser_object(result):
             note = f"parser built by {home.name}.{fn.node.name}: read from {home.filename}"
@@ -512,11 +672,12 @@ class ScriptWalker(ModuleWalker):
         return result
 
     def call_function(self, fn: Function, args: list[Any], kwargs: dict[str, Any],
-                      node: ast.AST) -> Any:
-        """Walk a script function's body with its parameters bound; its return value."""
+                      node: ast.AST, env: frozenset[int] = _NO_ENV) -> Any:
+        """Walk a script function's body with its parameters bound; its return value. `env`: the
+        environment reads its arguments came from (every parameter but a parser carries them)."""
         if fn.home is not None and fn.home is not self.state:
             with self._in_file(fn.home):
-                return self.call_function(fn, args, kwargs, node)
+                return self.call_function(fn, args, kwargs, node, env)
         if len(self.frames) >= MAX_DEPTH:
             raise Unresolved("calls nested too deeply")
         self.calls += 1
@@ -546,6 +707,12 @@ class ScriptWalker(ModuleWalker):
             local.bind(param.arg, kwargs.pop(param.arg, default))
         if spec.kwarg is not None:
             local.bind(spec.kwarg.arg, kwargs)
+        env = env | fn.default_env if fn.default_env else env
+        if env:
+            for name, value in local.names.items():
+                if not self.is_parser_object(value):
+                    local.env[name] = env
+                    self.env_names.add(name)
         frame = _Frame(node=fn.node)
         self.frames.append(frame)
         outer_uncertain, self.uncertain = self.uncertain, 0

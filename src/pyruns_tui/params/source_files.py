@@ -39,6 +39,7 @@ class ModuleNS:
     file: SourceFile
     names: dict[str, Any] = field(default_factory=dict)
     stars: list[str] = field(default_factory=list)  # modules star-imported, read when a name is missing
+    env: dict[str, frozenset[int]] = field(default_factory=dict)  # names whose values came from the environment
 
 
 def absolute_name(module: str | None, level: int, package: str) -> str | None:

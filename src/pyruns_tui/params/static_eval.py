@@ -198,6 +198,7 @@ class Scope:
         self.parent = parent
         self.global_names: set[str] = set()
         self.stars: list[str] = []  # modules `from m import *` named here (a module scope)
+        self.env: dict[str, frozenset[int]] = {}  # name -> environment reads its value came from (ScriptWalker)
 
     def lookup(self, name: str) -> Any:
         """The bound value; KeyError when no scope in the chain binds `name`."""
