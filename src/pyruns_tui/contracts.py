@@ -12,6 +12,10 @@ EXEC_SUPERVISOR_ENV = "PYRUNS_TUI_EXEC_SUPERVISOR"
 # variables of the process that started the runner that must not leak into tasks
 DROPPED_ENV = (CONFIG_ENV, TASK_DIR_ENV)
 PTY_COLUMNS, PTY_ROWS = 160, 50  # the terminal every run gets; log readers replay its output at this size
+# what the runner sets in every run's environment besides the two above (launch.task_env): the
+# terminal, and on a GPU machine the devices
+TERMINAL_ENV = {"TERM": "xterm-256color", "COLUMNS": str(PTY_COLUMNS), "LINES": str(PTY_ROWS), "PYTHONUNBUFFERED": "1"}
+GPU_ENV = ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER")
 
 PYRUNS_DIR = "_pyruns_"
 CONFIG_DEFAULT = "config_default.yaml"

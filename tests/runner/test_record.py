@@ -25,6 +25,26 @@ def test_passwords_inside_urls_are_masked() -> None:
     assert "hunter2" not in str(out)
 
 
+def test_a_command_line_keeps_its_parameters_and_loses_its_secrets() -> None:
+    from pyruns_tui.runner.redact import redact_argv
+
+    kept = ["/usr/bin/python3", "/p/train.py", "--lr", "0.01", "--max_tokens", "2048", "--tokenizer", "gpt2",
+            "--key_dim", "64", "--sig", "0.5", "--pat", "3", "--amp", "--tags", "a", "b", "--neg=-1", "pos"]
+    assert redact_argv(kept) == kept  # ML parameters whose names hold a secret's word are no secrets
+    secrets = ["python", "t.py", "--api-key", "abc", "--hf_token=hf_x", "--db-password", "-1234", "--amp",
+               "--data", "postgres://me:hunter2@db/x", "--wandb_api_key", "--lr", "1"]
+    assert redact_argv(secrets) == ["python", "t.py", "--api-key", REDACTED, f"--hf_token={REDACTED}", "--db-password",
+                                    REDACTED, "--amp", "--data", f"postgres://me:{REDACTED}@db/x", "--wandb_api_key",
+                                    "--lr", "1"]  # (a secret option given no value: the next option is kept)
+    for shaped in ("postgres://me:hunter2@db/x", "pwd=hunter2", '{"auth": "hunter2"}', "Bearer abcdefghijkl",
+                   "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "ghp_" + "a" * 30, "github_pat_" + "a" * 30, "glpat-" + "a" * 20,
+                   "xoxb-1234567890", "sk-" + "a" * 20, "npm_" + "a" * 30, "AKIA" + "A" * 16,
+                   "https://hooks.slack.com/services/T0/B0/x"):  # every shape of the environment's rule
+        assert redact_argv(["python", "t.py", "--data", shaped])[-1] != shaped, shaped
+    shell = ["/bin/bash", "-c", "HF_TOKEN=hf_abc OMP_NUM_THREADS=4 python t.py --api-key 'x y' --lr 1 && echo done"]
+    assert redact_argv(shell)[2] == f"HF_TOKEN={REDACTED} OMP_NUM_THREADS=4 python t.py --api-key {REDACTED} --lr 1 && echo done"
+
+
 def test_git_commit_and_dirty_flag_of_the_scripts_repository(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)

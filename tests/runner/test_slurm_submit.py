@@ -131,3 +131,38 @@ def test_a_submission_moves_to_done_only_once_each_of_its_runs_has_ended(project
     again = SlurmExecutor(project.layout, project.store, said.append, lambda task, why: None,
                           ScriptParamsCache(project.layout), GitCache())
     assert again.subs == {} and again.unanswered == {}
+
+
+def test_a_slurm_run_records_the_command_line_it_is_launched_with(project, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher on the compute node runs the entry's argv; the run's record says it (secrets
+    redacted as in a local run's), as `pyr-tui show` prints it. A stand-in `sbatch` answers a job id."""
+    import json
+    import os
+    import shlex
+
+    from pyruns_tui.runner import control
+    from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+    from pyruns_tui.runner.daemon.record import GitCache
+    from pyruns_tui.runner.slurm.executor import SlurmExecutor
+    from pyruns_tui.runner.slurm.submit import load_all
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, answer in (("sbatch", "4242"), ("squeue", "")):
+        (bin_dir / tool).write_text(f"#!/bin/sh\necho {shlex.quote(answer)}\n")
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    line = "python train.py --lr 0.01 --hf_token hf_abcdefghijklmnopqrstuvwxyz"
+    name = project.add("on_slurm", command=line)
+    control.queue(project.store, [name], executor=control.Executor("slurm"), start_runner=False)
+    executor = SlurmExecutor(project.layout, project.store, lambda said: None, lambda task, why: None,
+                             ScriptParamsCache(project.layout), GitCache())
+    executor.tick(Settings(executor="slurm"), [], [project.task(name)])
+    run = project.task(name).last_run
+    assert run is not None and run.backend == "slurm" and run.slurm_job_id == "4242_0"
+    shell = os.environ.get("SHELL") or "/bin/sh"
+    assert run.argv == [shell, "-c", "python train.py --lr 0.01 --hf_token <redacted>"]
+    (sub,) = load_all(project.layout)
+    assert sub.entries[0]["argv"] == [shell, "-c", line]  # what the node runs: the real value
+    assert "hf_abcdefghij" not in json.dumps(project.task(name).to_dict())

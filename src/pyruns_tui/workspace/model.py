@@ -144,15 +144,15 @@ _TASK_TYPES: dict[str, tuple[type, ...]] = {
 _RUN_TYPES: dict[str, tuple[type, ...]] = {
     "index": (int,), "start": (str, _NONE), "finish": (str, _NONE), "duration_s": (*_NUMBER, _NONE),
     "pid": (int, _NONE), "exit_code": (int, _NONE), "signal": (int, _NONE), "gpus": (list,),
-    "env": (dict,), "log": (str,), "reason": (str, _NONE),
+    "argv": (list, _NONE), "env": (dict,), "log": (str,), "reason": (str, _NONE),
     "error": (str, _NONE), "error_line": (int, _NONE), "retry_of": (int, _NONE),
     "backend": (str, _NONE), "slurm_job_id": (str, _NONE), "node": (str, _NONE), "restarts": (int, _NONE),
     "gpu_mem_peak_mb": (*_NUMBER, _NONE), "gpu_util_mean": (*_NUMBER, _NONE), "gpu_util_p95": (*_NUMBER, _NONE),
     "gpu_devices": (dict, _NONE),
 }
 # run fields written only when set (a local run's record stays as it was)
-_RUN_OPTIONAL = ("backend", "slurm_job_id", "node", "restarts", "gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95",
-                 "gpu_devices")
+_RUN_OPTIONAL = ("argv", "backend", "slurm_job_id", "node", "restarts", "gpu_mem_peak_mb", "gpu_util_mean",
+                 "gpu_util_p95", "gpu_devices")
 
 
 def _check_types(data: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
@@ -195,6 +195,8 @@ class Run:
     host: str | None = None
     git: dict[str, Any] | None = None
     python: str | None = None
+    # the command line it was started with (secrets redacted: runner/redact.py), in the project folder
+    argv: list[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
     log: str = ""
     reason: str | None = None

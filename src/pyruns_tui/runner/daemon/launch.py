@@ -18,15 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyruns_tui.contracts import CONFIG_ENV, DROPPED_ENV, PTY_COLUMNS, PTY_ROWS, TASK_DIR_ENV
+from pyruns_tui.contracts import CONFIG_ENV, DROPPED_ENV, TASK_DIR_ENV, TERMINAL_ENV
 from pyruns_tui.errors import PyrunsError, RunnerError
 from pyruns_tui.workspace.bootstrap import task_script
 from pyruns_tui.workspace.layout import CONFIG_YAML, Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.settings import Settings
 from pyruns_tui.workspace.store import TaskStore
-
-TERMINAL_ENV = {"TERM": "xterm-256color", "COLUMNS": str(PTY_COLUMNS), "LINES": str(PTY_ROWS), "PYTHONUNBUFFERED": "1"}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pyruns_tui.runner.daemon.record import host_name, redact_env, resolve_pytho
 from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, End, Skip, exit_reason, logs_dir_problem
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
+from pyruns_tui.runner.redact import redact_argv
 from pyruns_tui.workspace.fsio import atomic_write, dump_json
 from pyruns_tui.workspace.layout import RUN_LOGS
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
@@ -130,6 +131,7 @@ class Placement(Ending):
         if not known:  # a slow git: the pass after its read starts the task (the slot stays free)
             return False
         python = resolve_python(self.settings.python_executable)
+        argv = redact_argv(launch.argv)  # (out of the lock's hold)
         index_box: list[int] = []
 
         def mark_running(t: Task) -> None:
@@ -152,6 +154,7 @@ class Placement(Ending):
                     host=host_name(),
                     git=git,
                     python=python,
+                    argv=argv,
                     log=f"run_logs/run{index}.log",
                 )
             )

@@ -43,6 +43,7 @@ from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.launch import Launch, ScriptParamsCache, build_launch, task_env
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache, InThread, redact_env, resolve_python
+from pyruns_tui.runner.redact import redact_argv
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
 from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, load_all, sbatch_options, slurm_dir
@@ -256,7 +257,7 @@ class SlurmExecutor:
         python = resolve_python(settings.python_executable)
         for task, launch, git in ready:
             env = task_env({}, self.layout, task, settings, None)
-            done = self.update(task.name, R.mark_submitting(python, git, redact_env(env)))
+            done = self.update(task.name, R.mark_submitting(python, git, redact_env(env), redact_argv(launch.argv)))
             if done is None or done.last_run is None:
                 continue
             index = done.last_run.index

@@ -47,12 +47,13 @@ def iso(epoch: Any) -> str | None:
 
 
 
-def mark_submitting(python: str, git: dict[str, Any] | None, env: dict[str, str]) -> Callable[[Task], None]:
+def mark_submitting(python: str, git: dict[str, Any] | None, env: dict[str, str],
+                    argv: list[str]) -> Callable[[Task], None]:
     def change(t: Task) -> None:
         if t.status is not Status.QUEUED or t.stop_requested or is_slurm_run(t):
             raise Skip
         index = max((r.index for r in t.runs), default=0) + 1
-        t.runs.append(Run(index=index, status=Status.QUEUED, python=python, git=git, env=env,
+        t.runs.append(Run(index=index, status=Status.QUEUED, python=python, git=git, argv=argv, env=env,
                           log=f"run_logs/run{index}.log", backend="slurm", restarts=0))
         t.reason = SUBMITTING
         t.force = False
