@@ -7,6 +7,8 @@ import argparse
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.model import Task
+    from pyruns_tui.workspace.store import TaskStore
 
 NAME = "show"
 
@@ -15,6 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="show a task", description=__doc__)
     p.add_argument("task", metavar="TASK", help="task name (or a batch or quoted glob naming one task)")
     p.add_argument("--json", action="store_true", help="print task_info.json content")
+    p.add_argument("--env", action="store_true",
+                   help="print only the environment the last run started with (NAME=value; with --json, an object)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -25,6 +29,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     store = ctx.store()
     task = store.get(ctx.resolve_task(args.task))
+    if args.env:
+        return _print_env(store, task, as_json=args.json)
     if args.json:
         print_json(task.to_dict())
         return 0
@@ -60,13 +66,18 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     for problem in file_problems(store.layout.task_dir(task.name)):
         say(f"broken:  {problem}")
-    say(f"runs:    {len(task.runs)}")
+    import shlex
+
+    # every run starts in the project folder (launch.py); its command line names the script by its path then
+    say(f"runs:    {len(task.runs)}" + (f"  (started in {store.layout.project_dir})" if task.runs else ""))
     for run in task.runs:
         outcome = f"exit {run.exit_code}" if run.exit_code is not None else (f"signal {run.signal}" if run.signal else "")
         gpus = ",".join(map(str, run.gpus)) or "-"
         say(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
             f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
             + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
+        if run.argv:
+            say(f"         command: {shlex.join(str(item) for item in run.argv)}")
         if run.gpu_mem_peak_mb is not None:
             devices = ", ".join(f"{i}: {d['mem_peak_mb']:g} MB" for i, d in (run.gpu_devices or {}).items())
             say(f"         gpu: peak {run.gpu_mem_peak_mb:g} MB ({devices}), util mean {run.gpu_util_mean}% "
@@ -74,4 +85,27 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         if run.error:
             where = f" (log line {run.error_line}; `pyr-tui log {task.name} --run {run.index} --error`)" if run.error_line else ""
             say(f"         error: {run.error}{where}")
+    return 0
+
+
+def _print_env(store: TaskStore, task: Task, *, as_json: bool) -> int:
+    """`show --env`: the environment snapshot of the task's last run, sorted (secrets redacted)."""
+    from pyruns_tui.errors import WorkspaceError
+
+    run = task.last_run
+    if run is None:
+        raise WorkspaceError(f"task {task.name!r} has not run yet; a run's environment is recorded when it starts")
+    env = store.run_env(task.name, run)
+    if not env:
+        raise WorkspaceError(f"task {task.name!r}: run {run.index} has no environment recorded that you can read "
+                             f"({store.layout.run_env(task.name, run.index)} is owner-only, or older than the record)")
+    if as_json:
+        from pyruns_tui.cli.context import print_json
+
+        print_json(dict(sorted(env.items())))
+        return 0
+    from pyruns_tui.printable import printable
+
+    for name in sorted(env):
+        print(printable(f"{name}={env[name]}"))
     return 0
