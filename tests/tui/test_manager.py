@@ -445,7 +445,8 @@ async def test_detail_pane_shows_config_runs_env_and_notes(layout: Layout, works
         await wait_for(pilot, lambda: screen.detail.task_name == "tiny_lr")
         body = screen.detail.query_one("#detail-body")
         text = "\n".join("".join(s.text for s in line) for line in body.render_lines(body.region.reset_offset))
-        for part in ("diverged?", "lr: 0.001", "Runs (1)", "4243", "gpu-box", "3f2a9c1d*", "WANDB_API_KEY=<redacted>", "2m05s"):
+        for part in ("diverged?", "lr: 0.001", "Runs (1)", "4243", "gpu-box", "3f2a9c1d*", "CUDA_VISIBLE_DEVICES=0",
+                     "+1 inherited", "2m05s"):
             assert part in text, part
 
 

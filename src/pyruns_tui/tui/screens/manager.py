@@ -152,7 +152,7 @@ class ManagerScreen(PyrunsScreen):
         env = store.run_env(entry.name, last) if last is not None else None
         dependents = self.browser.index.dependents(entry.name)
         title = "Command (config.sh)" if file == "config.sh" else "Config (config.yaml)"
-        self.detail.show(entry.task, title, text, env, dependents)
+        self.detail.show(entry.task, title, text, env, dependents, self.pyruns.state.settings.env)
 
     def action_toggle_detail(self) -> None:
         self.detail_shown = self.detail.has_class("-hidden")

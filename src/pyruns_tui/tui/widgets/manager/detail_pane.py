@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import shlex
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -10,6 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from pyruns_tui.contracts import CONFIG_ENV, GPU_ENV, TASK_DIR_ENV, TERMINAL_ENV
 from pyruns_tui.humanize import format_duration, format_time
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
@@ -44,6 +46,20 @@ def git_text(git: dict[str, Any] | None) -> str:
     return f"{str(git['commit'])[:8]}{'*' if git.get('dirty') else ''}"
 
 
+# what the runner sets in every run (launch.task_env); with the workspace settings' `env`, and the
+# CUDA_* and PYRUNS_* variables, the part of a run's environment the pane shows
+RUNNER_ENV = frozenset((CONFIG_ENV, TASK_DIR_ENV, *TERMINAL_ENV, *GPU_ENV))
+SHOWN_ENV_PREFIXES = ("CUDA_", "PYRUNS_")
+
+
+def own_env(env: Mapping[str, str], settings_env: Collection[str] = ()) -> tuple[dict[str, str], int]:
+    """The variables of a run's environment worth a glance (what pyr-tui set, the settings' `env`,
+    CUDA_* and PYRUNS_*), sorted, and how many others it inherited from the runner's shell."""
+    shown = {name: env[name] for name in sorted(env)
+             if name in RUNNER_ENV or name in settings_env or name.startswith(SHOWN_ENV_PREFIXES)}
+    return shown, len(env) - len(shown)
+
+
 def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
@@ -73,9 +89,11 @@ def runs_text(task: Task) -> Text:
 
 
 def detail_renderable(task: Task, config_title: str, config_text: str,
-                      env: dict[str, str] | None = None, dependents: Sequence[str] = ()) -> RenderableType:
+                      env: dict[str, str] | None = None, dependents: Sequence[str] = (),
+                      settings_env: Collection[str] = ()) -> RenderableType:
     """The pane's content for `task`; `config_text` is config.yaml (or the shell command);
-    `dependents`: the tasks whose `after` names it."""
+    `dependents`: the tasks whose `after` names it; `settings_env`: the names the workspace's
+    settings set in every run's environment (shown with those pyr-tui sets; the rest is counted)."""
     glyph, style = STATUS_GLYPHS[task.status]
     title = Text()
     title.append(printable(task.name), style="bold")
@@ -102,6 +120,9 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
     run = task.last_run
     if run is not None and run.reason and run.reason not in (task.reason, failure):
         parts.append(Text(f"last run: {printable(run.reason)}", style="yellow"))
+    if run is not None and run.argv:  # as started, in the project folder (secrets redacted)
+        parts.append(_heading(f"Command line (run {run.index})"))
+        parts.append(Text(printable(shlex.join(str(item) for item in run.argv))))
     parts.append(_heading("Notes"))
     parts.append(Text(printable(task.notes, multiline=True)) if task.notes else Text("(none — press n to edit)", style="dim"))
     parts.append(_heading(config_title))
@@ -112,10 +133,14 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
         parts.append(_heading(f"Environment (run {run.index})"))
         env = run.env or env
         if env:
+            shown, inherited = own_env(env, settings_env)
             lines = Text()
-            for key in sorted(env):
+            for key, value in shown.items():
                 lines.append(printable(key), style="cyan")
-                lines.append(f"={printable(str(env[key]))}\n")
+                lines.append(f"={printable(str(value))}\n")
+            if inherited:
+                lines.append(f"+{inherited} inherited · "
+                             f"pyr-tui show {printable(shlex.quote(task.name))} --env\n", style="dim")
             lines.rstrip()
             parts.append(lines)
         else:
@@ -144,8 +169,10 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static(Text("No task highlighted", style="dim"), id="detail-body")
 
     def show(self, task: Task | None, config_title: str = "Config", config_text: str = "",
-             env: dict[str, str] | None = None, dependents: Sequence[str] = ()) -> None:
-        """Describe `task`; `env`: its last run's environment snapshot (read from its own file)."""
+             env: dict[str, str] | None = None, dependents: Sequence[str] = (),
+             settings_env: Collection[str] = ()) -> None:
+        """Describe `task`; `env`: its last run's environment snapshot (read from its own file);
+        `settings_env`: the variables the workspace's settings set (shown; the rest is counted)."""
         body = self.query_one("#detail-body", Static)
         if task is None:
             self.task_name = None
@@ -154,4 +181,4 @@ class DetailPane(VerticalScroll, can_focus=True):
         if task.name != self.task_name:
             self.scroll_home(animate=False)
         self.task_name = task.name
-        body.update(detail_renderable(task, config_title, config_text, env, dependents))
+        body.update(detail_renderable(task, config_title, config_text, env, dependents, settings_env))

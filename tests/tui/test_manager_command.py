@@ -1,0 +1,66 @@
+"""Pilot: the Manager's detail pane says the command line a run was started with (a real runner's
+run), near the top, and of its environment what pyr-tui and the settings set, the rest counted."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.runner import control
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.runner.harness import SETTINGS, Project, finish_project
+from tests.tui.manager_helpers import settle, wait_for
+
+SCRIPT = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("--tag", default="")
+print(p.parse_args())
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    directory = tmp_path / "proj"
+    directory.mkdir()
+    (directory / "train.py").write_text(SCRIPT)
+    layout = init_workspace(directory, directory / "train.py")
+    layout.settings_file.write_text(SETTINGS + "env:\n  MY_SETTING: 'on'\n")
+    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
+    proj = Project(directory, layout, TaskStore(layout))
+    yield proj
+    finish_project(proj)
+
+
+async def test_detail_pane_shows_the_command_line_and_the_environment_that_matters(project: Project) -> None:
+    project.store.create_tasks([NewTask("a", {"lr": 0.01, "tag": "two words"})], task_kind="argparse",
+                               script=str(project.dir / "train.py"))
+    control.queue(project.store, ["a"])
+    assert project.wait("a")["a"].status is Status.COMPLETED, project.explain("a")
+    run = project.task("a").last_run
+    assert run is not None
+    env = project.store.run_env("a", run)
+    command = shlex.join([sys.executable, str(project.dir / "train.py"), "--lr", "0.01", "--tag", "two words"])
+    app = PyrunsApp(project.layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(400, 60)) as pilot:  # wide: the command on one line
+        screen = await settle(pilot)
+        screen.table.move_to("a")
+        await wait_for(pilot, lambda: screen.detail.task_name == "a")
+        body = screen.detail.query_one("#detail-body")
+        lines = ["".join(s.text for s in line).strip(" ▏▕") for line in body.render_lines(body.region.reset_offset)]
+    text = "\n".join(lines)
+    assert "Command line (run 1)" in lines and command in lines, text
+    assert lines.index("Command line (run 1)") < lines.index("Notes")  # near the top
+    shown = [line for line in lines if "=" in line and line.split("=", 1)[0] in env]
+    assert "MY_SETTING=on" in shown and "PYTHONUNBUFFERED=1" in shown  # the settings', pyr-tui's
+    assert any(line.startswith("PYRUNS_TASK_DIR=") for line in shown) and any(line.startswith("PYRUNS_TEST_MARKER=") for line in shown)
+    assert not any(line.startswith(("HOME=", "PATH=")) for line in shown)  # inherited: counted
+    assert f"+{len(env) - len(shown)} inherited · pyr-tui show a --env" in lines, text
