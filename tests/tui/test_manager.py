@@ -327,6 +327,26 @@ async def test_a_narrow_sorted_column_keeps_its_arrow(layout: Layout, workspace:
         assert header[start:start + width].rstrip()[-1] in "▲▼", header
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_sort_column_o_reaches_is_on_screen(layout: Layout, size: tuple[int, int]) -> None:
+    # at 80 columns most columns are off to the right: `o` used to sort by them out of sight
+    build_workspace(layout, pinned=("lr", "model.depth", "opt"))
+    async with open_app(layout).run_test(size=size) as pilot:
+        screen = await settle(pilot)
+        browser = screen.browser
+        keys = [column.key for column in browser.columns]
+        assert sum(w + 1 for w in screen.table.widths) + 2 > 80  # wider than a small screen
+        for _ in keys:
+            await pilot.press("o")
+            column = browser.sort_column()
+            await pilot.pause()
+            line = screen.table.render_line(0).text  # as on screen, scrolled sideways
+            assert column.label[:2] in line and ("▲" in line or "▼" in line), (column.key, line)
+            if column.key == "status":  # round to the first column: back at the left end
+                assert screen.table.scroll_offset.x == 0
+        assert browser.sort_column().key == "created"  # round the whole cycle
+
+
 async def test_m_opens_a_chooser_and_the_choice_is_remembered(layout: Layout, workspace: TaskStore) -> None:
     from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
 

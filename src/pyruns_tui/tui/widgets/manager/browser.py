@@ -385,15 +385,21 @@ class TaskBrowser(Vertical):
         return describe_finish(queue_finish_s(active, progress, self.state.concurrency(), now, median), now)
 
     def set_sort(self, key: str, reverse: bool) -> None:
+        """Sort by the column `key` and scroll it into view: at 80 columns most columns are off
+        screen, and a sort by one of them would change nothing the user sees but the status line."""
         self.prefs.sort, self.prefs.reverse = key, reverse
         self.prefs.save(self.prefs_path)
         self.table.set_sort(key, reverse)
         self.refilter()
+        self.table.scroll_to_column(key)
 
     def cycle_sort(self) -> None:
         keys = [column.key for column in self.columns]
         current = keys.index(self.sort_column().key)
-        self.set_sort(keys[(current + 1) % len(keys)], self.prefs.reverse)
+        following = (current + 1) % len(keys)
+        self.set_sort(keys[following], self.prefs.reverse)
+        if following == 0:  # round to the start: the table as it opened
+            self.table.scroll_to(x=0, animate=False, immediate=True)
 
     def toggle_error_groups(self) -> bool:
         """Sort by error so failures with one cause sit together, with their counts in the status

@@ -247,6 +247,24 @@ class TaskTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.SelectionChanged())
 
+    def scroll_to_column(self, key: str) -> None:
+        """Scroll sideways as little as shows all of the column `key` (its left end when it is wider
+        than the room); status and name never scroll."""
+        keys = [column.key for column in self.columns]
+        if key not in keys or keys.index(key) < FIXED_COLUMNS:
+            return
+        at = keys.index(key)
+        fixed = sum(w + 1 for w in self.widths[:FIXED_COLUMNS])
+        start = sum(w + 1 for w in self.widths[:at]) - fixed  # in the scrolled part
+        room = max(1, self.size.width - GUTTER - fixed)
+        x = int(self.scroll_offset.x)
+        if start < x or self.widths[at] > room:
+            x = start
+        elif start + self.widths[at] > x + room:
+            x = start + self.widths[at] - room
+        if x != int(self.scroll_offset.x):
+            self.scroll_to(x=x, animate=False, immediate=True)
+
     def _update_virtual_size(self) -> None:
         width = GUTTER + sum(w + 1 for w in self.widths) - 1  # one space between columns
         self.virtual_size = Size(width, len(self.rows) + 1)
