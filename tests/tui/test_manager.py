@@ -407,7 +407,7 @@ async def test_default_metric_columns_are_the_same_in_the_next_session(layout: L
 
 async def test_live_status_change_updates_the_row_in_place(layout: Layout, workspace: TaskStore) -> None:
     writer = TaskStore(layout)  # another process's view of the workspace (the runner's)
-    async with open_app(layout, watch_disk=True).run_test(size=(120, 30)) as pilot:
+    async with open_app(layout, watch_disk=True).run_test(size=(160, 30)) as pilot:
         screen = await settle(pilot)
         screen.table.move_to("tiny_lr")
         screen.table.selected.add("base")
@@ -437,7 +437,7 @@ async def test_running_durations_past_a_minute_are_repainted_only_when_the_minut
         task.runs.append(Run(index=2, status=Status.RUNNING, start=started, pid=999))
 
     workspace.update("deep", start)
-    async with open_app(layout).run_test(size=(120, 30)) as pilot:
+    async with open_app(layout).run_test(size=(160, 30)) as pilot:
         screen = await settle(pilot)
         assert re.search(r" 10m\b", row_text(screen, "deep"))  # to the minute once past the first one
         ticks, repaints = screen.table.ticks, screen.table.tick_repaints

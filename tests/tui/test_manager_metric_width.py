@@ -9,6 +9,7 @@ import json
 from textual.widgets import SelectionList
 
 from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.widgets.manager.metric_chooser import MetricChooser
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
@@ -18,6 +19,7 @@ from tests.waiting import wait_for
 
 async def test_a_metric_is_shown_whole_when_the_screen_has_room(layout: Layout) -> None:
     build_workspace(layout)
+    ManagerPrefs(varying=False).save(layout.workspace_dir / PREFS_FILE)  # no column for `opt`: 80 cells as before
     layout.metrics_file("base").write_text(json.dumps({"step": 0, "loss": 1 / 30, "acc": 29 / 30}) + "\n")
     async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(80, 24)) as pilot:
         screen = await settle(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ class Column:
     min_width: int
     max_width: int
     align_right: bool = False
+    varying: bool = False  # a parameter shown because its value differs between tasks, not pinned
 
     @property
     def is_param(self) -> bool:
@@ -85,12 +86,28 @@ LIVE = (
 )
 
 
+# parameter columns, pinned and varying together, that varying ones may fill (a sweep's axes are
+# seldom more; at 80 columns the metrics after them stay on screen): pinning as many hides them
+VARYING_ROOM = 3
+
+
+def varying_columns(varying: Sequence[str], pinned: Sequence[str], hidden: Collection[str]) -> list[str]:
+    """Of the `varying` parameters (VaryingParams), those shown as columns after the pinned ones:
+    neither pinned nor hidden, as many as fill the room of VARYING_ROOM parameter columns."""
+    room = VARYING_ROOM - len(pinned)
+    if room <= 0:
+        return []
+    pins = set(pinned)
+    return [key for key in varying if key not in pins and key not in hidden][:room]
+
+
 def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster: bool = False,
-                  live: bool = False, errors: bool = False) -> list[Column]:
-    """status, name, pinned params, chosen metrics, (error while a failed task has one,) created,
-    duration, (progress, eta while tasks run,) runs, gpus, (job id, node) (the metrics before the
-    times: at 80 columns they stay on screen)."""
+                  live: bool = False, errors: bool = False, varying: Sequence[str] = ()) -> list[Column]:
+    """status, name, pinned params, varying params (`varying_columns`), chosen metrics, (error
+    while a failed task has one,) created, duration, (progress, eta while tasks run,) runs, gpus,
+    (job id, node) (the metrics before the times: at 80 columns they stay on screen)."""
     params = [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 16) for key in pinned_params]
+    params += [Column(PARAM + key, printable(key.rsplit(".", 1)[-1]), 3, 12, varying=True) for key in varying]
     shown = [Column(METRIC + name, GPU_LABELS.get(name) or printable(name), 6, 12, align_right=True)
              for name in metrics]
     tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]

@@ -21,6 +21,7 @@ from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
+from pyruns_tui.tui.models.varying_params import VaryingParams
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import (
@@ -98,6 +99,9 @@ class TaskIndex:
         self._order_names: tuple[list[TaskEntry], list[str], dict[str, int] | None] = ([], [], None)
         self._metric_names: list[str] | None = None
         self._param_names: dict[str, None] | None = None  # kept while no task's params change (running tasks' do not)
+        self._varying = VaryingParams()
+        self._varying_new: list[Mapping[str, Any]] = []  # params of tasks added since it was counted
+        self._varying_stale = False  # a task with params went or changed them: count again over all
         self._dependents: dict[str, list[str]] | None = None  # name -> tasks that wait for it (`after`)
         self._errors = 0  # entries of failed tasks with an error, kept as entries come and go
         # names matching the first k terms of recent searches, keyed by those terms; newest last
@@ -127,6 +131,7 @@ class TaskIndex:
             self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
             if old is None or old.view.params is not entry.view.params:
                 self._param_names = None
+                self._note_params(old.view.params if old is not None else None, entry.view.params)
             self.entries[entry.name] = entry
             if entry.task.status is Status.RUNNING:
                 self._running[entry.name] = None
@@ -139,6 +144,7 @@ class TaskIndex:
             gone = self.entries.pop(name, None)
             self._errors -= bool(gone is not None and gone.task.error)
             self._param_names = None
+            self._varying_stale = self._varying_stale or bool(gone is not None and gone.view.params)
             if gone is not None and len(views) <= TERM_UPDATE_LIMIT:
                 views.append((name, gone.view, None))
             self._running.pop(name, None)
@@ -191,6 +197,29 @@ class TaskIndex:
                 names.update(dict.fromkeys(entry.view.params))
             self._param_names = names
         return list(self._param_names)
+
+    def _note_params(self, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> None:
+        # a task's config is read again whenever its task_info.json changes: equal params change nothing
+        if not old:  # a new task, or one listed before its config was read
+            self._varying_new.append(new)
+        elif old != new:
+            self._varying_stale = True
+
+    def varying_params(self) -> list[str]:
+        """The parameters whose value differs between tasks (VaryingParams), in first-seen order:
+        the tasks added since the last call are counted in, all of them again only after a task
+        went or changed its config."""
+        if self._varying_stale:
+            self.seed_varying(VaryingParams.of(entry.view.params for entry in self.entries.values()))
+        elif self._varying_new:
+            self._varying.add_all(self._varying_new)
+            self._varying_new = []
+        return self._varying.keys()
+
+    def seed_varying(self, varying: VaryingParams) -> None:
+        """Take `varying` as the count over every entry now (`VaryingParams.of`, run in a thread
+        over the entries this index then held)."""
+        self._varying, self._varying_new, self._varying_stale = varying, [], False
 
     def search_slot(self, kind: str, key: str) -> Slot:
         """The grouping that answers a `kind` term on `key`: a keyed and a comparison term look at

@@ -24,6 +24,7 @@ from pyruns_tui.tui.widgets.manager.dialogs import (
 )
 from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
+from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.notes import too_long
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
@@ -61,6 +62,7 @@ class ManagerScreen(PyrunsScreen):
         Binding("o", "cycle_sort", "Next sort column", show=False),
         Binding("O", "flip_sort", "Flip sort direction", key_display="O", show=False),
         Binding("m", "choose_metrics", "Metric columns", show=False),
+        Binding("V", "toggle_varying", "Varying parameters as columns on/off", key_display="V", show=False),
         Binding("E", "group_errors", "Group failures by error (counts below)", key_display="E", show=False),
         Binding("v", "toggle_detail", "Detail pane", show=False),
         Binding("escape", "escape", "Clear search / selection", show=False),
@@ -190,6 +192,27 @@ class ManagerScreen(PyrunsScreen):
         if not self.browser.toggle_error_groups():
             self.notify("no failed task has an error to group by")
 
+    def action_toggle_varying(self) -> None:
+        browser = self.browser
+        if browser.toggle_varying():
+            shown = browser.varying_columns()
+            self.notify(f"varying parameter columns: {', '.join(shown)}" if shown else
+                        "varying parameter columns on (none now: pinned ones fill the room, or nothing varies)",
+                        markup=False)
+        else:
+            self.notify("varying parameter columns off (V shows them again; a pinned parameter stays)", markup=False)
+
+    def pin_param(self, key: str) -> None:
+        """Pin the parameter `key` as a column (as `pyr-tui pin --param KEY`)."""
+        state = self.pyruns.state
+        try:
+            edits.pin_params(state.store, [key], True)
+            pinned = state.reload_script_info().pinned_params  # (the Generator marks it ⚑ too)
+        except USER_ERRORS as exc:
+            self.notify(error_line(exc), severity="error", markup=False)
+            return
+        self.browser.set_pinned_params(pinned)
+
     def action_choose_metrics(self) -> None:
         if not self.browser.choose_metrics():
             self.notify("no task has metrics (pr.log, output) or GPU accounting yet")
@@ -310,6 +333,19 @@ class ManagerScreen(PyrunsScreen):
         for column in browser.columns:
             yield SystemCommand(f"Manager: sort by {column.label}", f"Sort the task table by {column.key}",
                                 lambda key=column.key: browser.set_sort(key, browser.prefs.reverse))
+        varying = "hide" if browser.prefs.varying else "show"
+        yield SystemCommand(f"Manager: {varying} varying parameter columns",
+                            "Parameters whose value differs between tasks, as columns after the pinned ones (V)",
+                            self.action_toggle_varying)
+        hidden = browser.prefs.hidden_params
+        for key in browser.varying_columns():
+            yield SystemCommand(f"Manager: hide varying parameter {key}", f"Hide the column of {key}; the next varying one takes its place",
+                                lambda k=key: browser.toggle_hidden_param(k))
+            yield SystemCommand(f"Manager: pin parameter {key}", f"Pin {key} as a column (first, here and in `pyr-tui ls`)",
+                                lambda k=key: self.pin_param(k))
+        for key in [key for key in hidden if key in browser.index.varying_params()]:
+            yield SystemCommand(f"Manager: show varying parameter {key}", f"Show the column of {key} again",
+                                lambda k=key: browser.toggle_hidden_param(k))
         shown = browser.metric_columns()
         for metric in browser.index.metric_names():
             verb = "hide" if metric in shown else "show"

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.humanize import plural
 from pyruns_tui.logs.failure import causes_text, group_causes
-from pyruns_tui.tui.models.columns import METRIC, Column, build_columns, column_widths, sort_key
+from pyruns_tui.tui.models.columns import METRIC, PARAM, Column, build_columns, column_widths, sort_key, varying_columns
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.load_plan import Prepared, group_ahead_slots, prepare
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
@@ -176,7 +176,9 @@ class TaskBrowser(Vertical):
         """load_plan.prepare in the sync thread: the index changes only on the UI thread, in
         `_apply`, which this thread is waiting for; the sort is read as a hint (checked there)."""
         cluster = self._on_cluster()
-        return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params, cluster)
+        hidden = self.prefs.hidden_params if self.prefs.varying else None
+        return prepare(self.index.entries, entries, removed, self.sort_column(), self.prefs.reverse, self.pinned_params,
+                       cluster, hidden)
 
     def _apply_quick(self, entries: list[TaskEntry], removed: Sequence[str], painted: threading.Event,
                      prepared: Prepared) -> None:
@@ -194,6 +196,7 @@ class TaskBrowser(Vertical):
         self._shown_total = self._sync_total
         if prepared is not None:
             self.index.seed_order(prepared.column, prepared.reverse, prepared.order)
+            self.index.seed_varying(prepared.varying)
         self._ready_widths = prepared.widths if prepared is not None else {}
         table = self.table
         table.selected.difference_update(removed)
@@ -204,7 +207,8 @@ class TaskBrowser(Vertical):
         shown = [column.key[len(METRIC):] for column in self.columns if column.is_metric]
         errors_shown = any(column.key == "error" for column in self.columns)
         if (self.prefs.metrics is None and self.metric_columns() != shown) or live != self._live \
-                or self.index.has_errors() != errors_shown or self._on_cluster() != self._cluster:
+                or self.index.has_errors() != errors_shown or self._on_cluster() != self._cluster \
+                or self.varying_columns() != [column.key[len(PARAM):] for column in self.columns if column.varying]:
             self.rebuild_columns()
         else:
             self._update_widths(None if removed or len(entries) > QUICK_PASS else entries)
@@ -230,7 +234,7 @@ class TaskBrowser(Vertical):
         index = self.index
         if len(index) < GROUP_AHEAD_FROM or self.grouping or time.monotonic() < self._grouped_at + GROUP_AHEAD_EVERY_S:
             return
-        slots = group_ahead_slots(index, [*self.pinned_params, *self.metric_columns()])
+        slots = group_ahead_slots(index, [*self.pinned_params, *self.varying_columns(), *self.metric_columns()])
         if slots:
             self.grouping, self._grouped_at = True, time.monotonic()
             self._group(slots, list(index.entries.values()), index.generation)
@@ -289,6 +293,30 @@ class TaskBrowser(Vertical):
             self.prefs.save(self.prefs_path)
         return list(picked)
 
+    def varying_columns(self) -> list[str]:
+        """The parameters shown as columns because their value differs between tasks (none while
+        `V` turned them off; those the palette hid are left out; see columns.varying_columns)."""
+        if not self.prefs.varying:
+            return []
+        return varying_columns(self.index.varying_params(), self.pinned_params, self.prefs.hidden_params)
+
+    def toggle_varying(self) -> bool:
+        """Show the varying parameters as columns, or stop (remembered); whether they are shown now."""
+        self.prefs.varying = not self.prefs.varying
+        self._rearrange()
+        return self.prefs.varying
+
+    def toggle_hidden_param(self, key: str) -> None:
+        """Hide the varying parameter `key` (the next one takes its place), or show it again."""
+        hidden = self.prefs.hidden_params
+        self.prefs.hidden_params = [k for k in hidden if k != key] if key in hidden else [*hidden, key]
+        self._rearrange()
+
+    def _rearrange(self) -> None:
+        self.prefs.save(self.prefs_path)
+        self.rebuild_columns()
+        self.refilter()
+
     def set_pinned_params(self, keys: Sequence[str]) -> None:
         if list(keys) != self.pinned_params:
             self.pinned_params = list(keys)
@@ -303,7 +331,7 @@ class TaskBrowser(Vertical):
         self._cluster = self._on_cluster()
         self._live = bool(self.index.running())
         self.columns = build_columns(self.pinned_params, self.metric_columns(), self._cluster, self._live,
-                                     errors=self.index.has_errors())
+                                     errors=self.index.has_errors(), varying=self.varying_columns())
         self._update_widths(None)
 
     def _update_widths(self, entries: Iterable[TaskEntry] | None) -> None:
@@ -418,9 +446,7 @@ class TaskBrowser(Vertical):
 
     def set_metric_columns(self, metrics: list[str] | None) -> None:
         self.prefs.metrics = metrics
-        self.prefs.save(self.prefs_path)
-        self.rebuild_columns()
-        self.refilter()
+        self._rearrange()
 
     def choose_metrics(self) -> bool:
         """Open the chooser of metric columns (GPU accounting included); False when there is none."""

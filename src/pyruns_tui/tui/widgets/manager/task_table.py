@@ -61,7 +61,8 @@ class TaskTable(ScrollView, can_focus=True):
     Reactive attributes: `cursor` (index of the highlighted row).
     Bindings: up/down (j/k)/pageup/pagedown/home/end move the cursor, left/right scroll sideways,
     space toggles the selection of the row, shift+up/down extend the selection.
-    Component classes: `task-table--header`, `task-table--sorted`, `task-table--cursor`,
+    Component classes: `task-table--header`, `task-table--sorted`, `task-table--varying` (the
+    header of a parameter shown because it varies, not pinned), `task-table--cursor`,
     `task-table--selected`, `task-table--empty`.
     Messages: `Highlighted(name)`, `SelectionChanged()`, `HeaderClicked(key)`.
     """
@@ -84,6 +85,7 @@ class TaskTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "task-table--header",
         "task-table--sorted",
+        "task-table--varying",
         "task-table--cursor",
         "task-table--selected",
         "task-table--empty",
@@ -92,6 +94,7 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable { height: 1fr; background: $surface; }
     TaskTable > .task-table--header { text-style: bold; background: $panel; }
     TaskTable > .task-table--sorted { text-style: bold underline; }
+    TaskTable > .task-table--varying { color: $text-muted; text-style: italic; }
     TaskTable > .task-table--cursor { background: $block-cursor-blurred-background; }
     TaskTable:focus > .task-table--cursor { background: $block-cursor-background; text-style: bold; }
     TaskTable > .task-table--selected { background: $accent-muted; }
@@ -402,14 +405,15 @@ class TaskTable(ScrollView, can_focus=True):
     def _header(self, width: int, base: Style) -> Strip:
         header = base + self.get_component_rich_style("task-table--header")
         sorted_style = self.get_component_rich_style("task-table--sorted", partial=True)
+        varying_style = self.get_component_rich_style("task-table--varying", partial=True)
         segments = []
         for column, col_width in zip(self.columns, self.widths):
             label = column.label
-            style = header
+            style = header + varying_style if column.varying else header
             if column.key == self.sort_key:  # the arrow stays: a narrow column's label is cut before it
                 room = max(col_width - 1, 0)
                 label = f"{label if cell_len(label) <= room else fit(label, room)}{'▼' if self.sort_reverse else '▲'}"
-                style = header + sorted_style
+                style = style + sorted_style
             segments.append(Segment(fit(label, col_width, column.align_right), style))
             segments.append(Segment(" ", header))
         gutter = Strip([Segment(" " * GUTTER, header)], GUTTER)

@@ -1,0 +1,128 @@
+"""The Manager shows the parameters that vary between tasks (a sweep's axes) as columns without
+pinning them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rich.style import Style
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.models.prefs import PREFS_FILE
+from pyruns_tui.tui.screens.manager import ManagerScreen
+from pyruns_tui.workspace import edits
+from pyruns_tui.workspace.batch import create_batch
+from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import NewTask, TaskStore
+from tests.tui.manager_helpers import refresh, row_text, settle, wait_for
+
+SWEEP = {"lr": "0.001 | 0.01", "bs": "32 | 64", "epochs": 10, "model": {"name": "resnet18"}}
+
+
+def open_app(layout: Layout) -> PyrunsApp:
+    return PyrunsApp(layout, start_mode="manager", watch_disk=False)
+
+
+def param_columns(screen: ManagerScreen) -> list[tuple[str, bool]]:
+    """(parameter, shown because it varies) of each parameter column, in order."""
+    return [(column.key[2:], column.varying) for column in screen.table.columns if column.is_param]
+
+
+def header(screen: ManagerScreen) -> str:
+    """The header line as the screen shows it (scrolled sideways as the table is)."""
+    return screen.table.render_line(0).text
+
+
+def pin(layout: Layout, *keys: str) -> None:
+    info = read_script_info(layout)
+    info.pinned_params = list(keys)
+    write_script_info(layout, info)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 40)])
+async def test_a_grid_sweeps_axes_are_columns_without_pinning(layout: Layout, store: TaskStore,
+                                                              size: tuple[int, int]) -> None:
+    create_batch(store, SWEEP, prefix="sweep")
+    async with open_app(layout).run_test(size=size) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == [("lr", True), ("bs", True)]  # not epochs, not model.name
+        assert "lr" in header(screen) and "bs" in header(screen)
+        row = row_text(screen, "sweep_4-of-4")  # on screen, next to the name
+        assert "sweep_4-of-4" in row and "0.01" in row and "64" in row
+
+
+async def test_pins_come_first_and_varying_ones_fill_the_room_of_three(layout: Layout, store: TaskStore) -> None:
+    create_batch(store, {**SWEEP, "wd": "0 | 0.1", "dropout": "0.1 | 0.2"}, prefix="sweep")
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == [("lr", True), ("bs", True), ("wd", True)]  # 4 vary: 3 shown
+        pin(layout, "epochs", "bs")
+        pilot.app.switch_mode("monitor")
+        await pilot.pause()
+        pilot.app.switch_mode("manager")
+        await wait_for(pilot, lambda: param_columns(screen) == [("epochs", False), ("bs", False), ("lr", True)])
+        # a pinned parameter's header reads as the others; a varying one's is set apart
+        table = screen.table
+        styles = {segment.text.strip(): segment.style for segment in table._header(200, Style())}
+        assert styles["lr"] is not None and styles["lr"].italic
+        assert not (styles["bs"] and styles["bs"].italic) and not (styles["epochs"] and styles["epochs"].italic)
+
+
+async def test_a_new_batch_adds_its_axes_and_a_trashed_one_takes_them(layout: Layout, store: TaskStore) -> None:
+    create_batch(store, {"lr": 0.1, "seed": 1}, prefix="single")
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == []  # one task: nothing varies
+        sweep = create_batch(store, {"lr": 0.1, "seed": "1 | 2 | 3"}, prefix="seeds").names
+        screen = await refresh(pilot)
+        assert param_columns(screen) == [("seed", True)]
+        assert "3" in row_text(screen, "seeds_3-of-3")
+        edits.trash(store, sweep[1:])  # seed 1 is left, as the single task's
+        screen = await refresh(pilot)
+        assert param_columns(screen) == []
+
+
+async def test_V_turns_the_varying_columns_off_and_is_remembered(layout: Layout, store: TaskStore) -> None:
+    create_batch(store, SWEEP, prefix="sweep")
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("V")
+        await wait_for(pilot, lambda: param_columns(screen) == [])
+        assert json.loads((layout.workspace_dir / PREFS_FILE).read_text())["varying"] is False
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == []
+        await pilot.press("V")
+        await wait_for(pilot, lambda: param_columns(screen) == [("lr", True), ("bs", True)])
+
+
+async def test_the_palette_hides_shows_and_pins_one_varying_parameter(layout: Layout, store: TaskStore) -> None:
+    create_batch(store, {**SWEEP, "wd": "0 | 0.1", "dropout": "0.1 | 0.2"}, prefix="sweep")
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+
+        def command(title: str) -> None:
+            commands = {command.title: command for command in screen.palette_commands()}
+            commands[title].callback()
+
+        command("Manager: hide varying parameter lr")
+        await wait_for(pilot, lambda: param_columns(screen) == [("bs", True), ("wd", True), ("dropout", True)])
+        assert json.loads((layout.workspace_dir / PREFS_FILE).read_text())["hidden_params"] == ["lr"]
+        command("Manager: pin parameter dropout")
+        await wait_for(pilot, lambda: param_columns(screen) == [("dropout", False), ("bs", True), ("wd", True)])
+        assert read_script_info(layout).pinned_params == ["dropout"]
+        command("Manager: show varying parameter lr")
+        await wait_for(pilot, lambda: param_columns(screen) == [("dropout", False), ("lr", True), ("bs", True)])
+
+
+async def test_a_big_workspaces_varying_params_are_counted_in_the_loading_thread(layout: Layout, store: TaskStore) -> None:
+    # over QUICK_PASS new tasks: listed before their configs are read, counted where they are
+    store.create_tasks([NewTask(f"t{i}", {"lr": (0.1, 0.01, 0.001)[i % 3], "seed": 0}) for i in range(700)],
+                       task_kind="plain", script=None)
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == [("lr", True)]
+        top = screen.table.rows[0]
+        assert f"   {top.view.params['lr']}   " in row_text(screen, top.name)
