@@ -25,6 +25,7 @@ from pyruns_tui.params.argparse_model import (
     to_specs,
 )
 from pyruns_tui.params.defaults_file import defaults_file_path
+from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.script_walker import ScriptWalker
@@ -218,7 +219,8 @@ class _ArgparseReader(ScriptWalker):
         kw_nodes: dict[str, ast.expr | None] = {}
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
-            value = self.try_eval(kw.value, scope)
+            # a help text is read in parts: what cannot be known is a placeholder (help_text.py)
+            value = readable_help(self, kw.value, scope) if kw.arg == "help" else self.try_eval(kw.value, scope)
             if kw.arg is not None:
                 kwargs[kw.arg], kw_nodes[kw.arg] = value, kw.value
             elif isinstance(value, dict):

@@ -29,7 +29,7 @@ from pyruns_tui.params.static_paths import (
 )
 
 __all__ = ["Unresolved", "UNKNOWN", "ModuleRef", "ModuleAttr", "Scope", "StaticEvaluator",
-           "ARGPARSE_CONSTANTS", "is_plain"]
+           "ARGPARSE_CONSTANTS", "is_plain", "has_text"]
 
 MAX_LEN = 100_000  # longest str/list an expression may build
 MAX_INT_BITS = 100_000
@@ -124,6 +124,32 @@ def is_plain(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
     return False
+
+
+_TEXT_FUNCTIONS = frozenset({"str", "repr", "ascii", "format"})
+
+
+def has_text(values: Any) -> bool:
+    """Whether `values` can be made text as the script would: not when they hold an object of this
+    reader (a parser, a module, a function of the script), whose text would be the reader's."""
+    stack = [values]
+    while stack:
+        item = stack.pop()
+        if item is UNKNOWN:
+            return False
+        if isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif type(item).__module__.startswith("pyruns_tui.") and not isinstance(item, StaticPath):
+            return False
+    return True
+
+
+def _check_text(values: Any) -> None:
+    if not has_text(values):
+        raise Unresolved("an object has no text statically")
 
 
 def _check_size(value: Any) -> Any:
@@ -317,6 +343,8 @@ class StaticEvaluator:
         if op is None:
             raise Unresolved("operator")
         _guard_binop(type(node.op), left, right)
+        if isinstance(node.op, ast.Mod) and isinstance(left, str):
+            _check_text(right)
         return op(left, right)
 
     def eval_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
@@ -351,6 +379,7 @@ class StaticEvaluator:
 
     def eval_FormattedValue(self, node: ast.FormattedValue, scope: Scope) -> Any:
         value = self.eval(node.value, scope)
+        _check_text(value)
         if node.conversion == ord("r"):
             value = repr(value)
         elif node.conversion == ord("s"):
@@ -517,6 +546,8 @@ class StaticEvaluator:
         for arg in list(args) + list(kwargs.values()):
             if isinstance(arg, (str, list, tuple, dict, range)) and len(arg) > MAX_LEN:
                 raise Unresolved("argument too large")
+        if (is_builtin and name in _TEXT_FUNCTIONS) or (is_method and name == "format" and isinstance(owner, str)):
+            _check_text([args, kwargs])
         if is_method and name in {"replace", "join", "format"} and isinstance(owner, str):
             budget = len(owner) * (1 + sum(len(a) for a in args if isinstance(a, str)))
             if budget > MAX_LEN * 10 or _HUGE_WIDTH.search(owner):

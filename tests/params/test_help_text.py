@@ -1,0 +1,115 @@
+"""Help texts as the form and config_default.yaml show them: what a help built by code lets be read
+(`…` for the rest, never source text)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
+from pyruns_tui.params.config_default import config_default_text
+from pyruns_tui.params.form_model import build_form
+
+
+def params_of(source: str) -> ScriptParams:
+    return extract_params(textwrap.dedent(source), "train.py")
+
+
+def form_help(sp: ScriptParams, key: str) -> str | None:
+    """The help the Generator's form shows under `key`'s field."""
+    form = build_form(sp.defaults(), [p.to_dict() for p in sp.params], script=sp)
+    field = form.field(key)
+    assert field is not None
+    return field.help
+
+
+def test_imagenet_arch_help_keeps_its_literal_parts() -> None:
+    # pytorch/examples imagenet/main.py: the names come from torchvision, which is never imported
+    sp = params_of("""
+        import argparse
+        import torchvision.models as models
+        model_names = sorted(name for name in models.__dict__
+            if name.islower() and not name.startswith("__")
+            and callable(models.__dict__[name]))
+        parser = argparse.ArgumentParser(description='PyTorch ImageNet Training')
+        parser.add_argument('-a', '--arch', metavar='ARCH', default='resnet18',
+                            choices=model_names,
+                            help='model architecture: ' +
+                                ' | '.join(model_names) +
+                                ' (default: resnet18)')
+        args = parser.parse_args()
+    """)
+    assert sp.specs_for("arch")[0].help == "model architecture: … (default: resnet18)"
+    assert form_help(sp, "arch") == "model architecture: … (default: resnet18)"
+    assert "arch: resnet18  # model architecture: … (default: resnet18)" in config_default_text(sp)
+    assert sp.defaults() == {"arch": "resnet18"}
+
+
+@pytest.mark.parametrize(("expression", "shown"), [
+    ('f"one of {NAMES}, at most {N:03d}"', "one of …, at most 003"),
+    ('f"{N!r} of {NAMES!r}"', "3 of …"),
+    ('"%s layers of %d" % (NAMES, N)', "… layers of 3"),
+    ('"%d%% of %s" % NAMES', "…% of …"),
+    ('"%(names)s, %(n)d" % {"names": NAMES, "n": N}', "…, 3"),
+    ('"{} (default {n})".format(NAMES, n=N)', "… (default 3)"),
+    ('"[{}]".format(",".join(sorted(NAMES)))', "[…]"),  # detectron2's DensePose apply_net.py
+    ('"{0} then {1}".format(*NAMES)', "… then …"),
+    ('"{0} or {1.real}".format(N, N)', "3 or …"),
+    ('"use " + NAMES + " or " + NAMES', "use … or …"),
+    ('"x" + str(N) + NAMES', "x3…"),
+])
+def test_a_help_built_by_code_shows_what_can_be_read(expression: str, shown: str) -> None:
+    sp = params_of(f"""
+        import argparse, os
+        N = 3
+        NAMES = os.listdir(".")
+        p = argparse.ArgumentParser()
+        p.add_argument("--a", help={expression})
+        p.parse_args()
+    """)
+    assert sp.specs_for("a")[0].help == shown
+
+
+@pytest.mark.parametrize("expression", [
+    "NAMES", '" | ".join(NAMES)', 'f"{NAMES}"', '" ".join(NAMES) + " " + " ".join(NAMES)',
+    "HELPS['a']", '"%s" % NAMES', "p",
+])
+def test_a_help_with_nothing_readable_is_none_never_source_text(expression: str) -> None:
+    sp = params_of(f"""
+        import argparse, os
+        NAMES = os.listdir(".")
+        HELPS = load_helps()
+        p = argparse.ArgumentParser()
+        p.add_argument("--a", default=1, help={expression})
+        p.add_argument("--b", default=2, help="before " + f"{{p}}")  # the reader's own objects are no text
+        p.add_argument("--c", default=str(p), help="{{}} and {{}}".format(os, p) + " or " + "%s" % [p])
+        p.parse_args()
+    """)
+    assert sp.specs_for("a")[0].help is None
+    assert sp.specs_for("b")[0].help == "before …"
+    c = sp.specs_for("c")[0]
+    assert (c.help, c.default_resolved, c.default_source) == ("… and … or …", False, "str(p)")
+    assert "# " not in config_default_text(sp).split("b:")[0]
+
+
+def test_a_help_is_read_once_and_a_huge_part_is_a_placeholder() -> None:
+    # the help's parts are evaluated once (a helper adding an argument adds it once), and a part
+    # that would build a huge text is `…`, however the template is formatted
+    sp = params_of("""
+        import argparse, os
+        BIG = "A" * 100_000
+        TEN = "A" * 10
+
+        def more(parser):
+            parser.add_argument("--extra", default=1)
+            return os.environ["HELP"]
+
+        p = argparse.ArgumentParser()
+        p.add_argument("--a", help="set: " + more(p) + " / " + ("{0}" * 30_000).format(BIG)
+                       + " / " + "%s" * 30_000 % ((TEN,) * 30_000))
+        p.parse_args()
+    """)
+    assert sp.specs_for("a")[0].help == "set: … / … / …"
+    assert len(sp.specs_for("extra")) == 1
+    assert not [w for w in sp.warnings if "declared twice" in w]
