@@ -1,5 +1,5 @@
 """Help texts as the form and config_default.yaml show them: what a help built by code lets be read
-(`…` for the rest, never source text)."""
+(`…` for the rest, never source text), and switch helps that say which flag they belong to."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
-from pyruns_tui.params.config_default import config_default_text
+from pyruns_tui.params.config_default import config_default_text, key_comment
 from pyruns_tui.params.form_model import build_form
 
 
@@ -113,3 +113,54 @@ def test_a_help_is_read_once_and_a_huge_part_is_a_placeholder() -> None:
     assert sp.specs_for("a")[0].help == "set: … / … / …"
     assert len(sp.specs_for("extra")) == 1
     assert not [w for w in sp.warnings if "declared twice" in w]
+
+
+MAE = """
+    import argparse
+    parser = argparse.ArgumentParser('MAE fine-tuning for image classification', add_help=False)
+    parser.add_argument('--finetune', default='', help='finetune from checkpoint')
+    parser.add_argument('--global_pool', action='store_true')
+    parser.set_defaults(global_pool=True)
+    parser.add_argument('--cls_token', action='store_false', dest='global_pool',
+                        help='Use class token instead of global pool for classification')
+    parser.add_argument('--pin_mem', action='store_true',
+                        help='Pin CPU memory in DataLoader for more efficient (sometimes) transfer to GPU.')
+    parser.add_argument('--no_pin_mem', action='store_false', dest='pin_mem')
+    parser.set_defaults(pin_mem=True)
+    args = parser.parse_args()
+"""
+
+
+def test_mae_cls_token_help_names_its_flag_under_the_global_pool_switch() -> None:
+    # mae main_finetune.py: the switch `global_pool: true` showed --cls_token's help, which reads
+    # backwards there (turning the switch on means NOT using the class token)
+    sp = params_of(MAE)
+    shown = "--cls_token (sets it false): Use class token instead of global pool for classification"
+    assert form_help(sp, "global_pool") == shown
+    assert key_comment(sp, "global_pool") == shown
+    assert f"global_pool: true  # {shown}" in config_default_text(sp)
+    # a pair whose store_true flag has the help reads right as it is
+    pin = "Pin CPU memory in DataLoader for more efficient (sometimes) transfer to GPU."
+    assert form_help(sp, "pin_mem") == key_comment(sp, "pin_mem") == pin
+    assert sp.defaults() == {"finetune": "", "global_pool": True, "pin_mem": True}
+
+
+def test_every_switch_pair_and_lone_store_false_says_which_flag_its_help_is() -> None:
+    sp = params_of("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("--amp", dest="amp", action="store_true", help="mixed precision on")
+        p.add_argument("--no-amp", dest="amp", action="store_false", help="mixed precision off")
+        p.add_argument("-S", "--no-shuffle", dest="shuffle", action="store_false", help="keep the order")
+        p.add_argument("--no-cache", dest="cache", action="store_false", help="recompute")
+        p.add_argument("--cache", dest="cache", action="store_true")
+        p.add_argument("--tqdm", action=argparse.BooleanOptionalAction, default=True, help="progress bars")
+        p.parse_args()
+    """)
+    amp = "mixed precision on; --no-amp (sets it false): mixed precision off"
+    assert form_help(sp, "amp") == key_comment(sp, "amp") == amp
+    assert [s.help for s in sp.specs_for("amp")] == [amp, "--no-amp (sets it false): mixed precision off"]
+    assert form_help(sp, "shuffle") == "--no-shuffle (sets it false): keep the order"
+    assert form_help(sp, "cache") == key_comment(sp, "cache") == "--no-cache (sets it false): recompute"
+    assert form_help(sp, "tqdm") == "progress bars"  # one flag for both values: its help is the switch's
+    assert sp.defaults() == {"amp": False, "shuffle": True, "cache": True, "tqdm": True}

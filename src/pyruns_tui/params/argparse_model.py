@@ -9,7 +9,7 @@ frozen `ParamSpec`s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from pyruns_tui.params.param_spec import ParamSpec, plain_copy
@@ -217,9 +217,39 @@ def to_specs(main: ParserDecl, sub: ParserDecl | None, subcommand: str | None,
     is taken from it (argparse copies the sub-namespace over the parent's)."""
     main_ns = _namespace(main)
     if sub is None:
-        return _parser_specs(main, main_ns, None, prog)
+        return _switch_helps(_parser_specs(main, main_ns, None, prog))
     sub_ns = _namespace(sub)
     merged = {**main_ns, **sub_ns}
     parent = [s for s in _parser_specs(main, merged, None, prog)
               if s.positional or s.key not in sub_ns]
-    return parent + _parser_specs(sub, sub_ns, subcommand, prog)
+    return _switch_helps(parent + _parser_specs(sub, sub_ns, subcommand, prog))
+
+
+def _switch_helps(specs: list[ParamSpec]) -> list[ParamSpec]:
+    """Helps that read right under a key's switch (on = true): a store_false flag's help says
+    what giving that flag does, which is turning the switch off, so it is labelled with its flag
+    (`--cls_token (sets it false): Use class token...`); and the key's first switch flag, whose
+    help is the one shown for the key, gets every help of the key's switch flags, those of
+    flags setting it true first (mae's `--global_pool`, no help, and `--cls_token`, dest
+    global_pool, whose help read backwards under `global_pool: true`)."""
+    out = list(specs)
+    by_key: dict[str, list[int]] = {}
+    for index, spec in enumerate(out):
+        by_key.setdefault(spec.key, []).append(index)
+    for indexes in by_key.values():
+        switches = [i for i in indexes if out[i].action in ("store_true", "store_false")]
+        if not any(out[i].action == "store_false" and out[i].help for i in switches):
+            continue
+        for i in switches:
+            if out[i].action == "store_false" and out[i].help:
+                out[i] = replace(out[i], help=f"{_long_flag(out[i].flags)} (sets it false): {out[i].help}")
+        if indexes[0] in switches:
+            texts = [out[i].help for i in switches if out[i].action == "store_true" and out[i].help]
+            texts += [out[i].help for i in switches if out[i].action == "store_false" and out[i].help]
+            out[indexes[0]] = replace(out[indexes[0]], help="; ".join(t for t in texts if t))
+    return out
+
+
+def _long_flag(flags: tuple[str, ...]) -> str:
+    """The first long flag (`--cls_token`), else the first flag."""
+    return next((f for f in flags if len(f) > 2 and f[1] == f[0]), flags[0])
