@@ -15,8 +15,9 @@ from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.batch import create_batch
 from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.tui.manager_helpers import refresh, row_text, settle, wait_for
+from tests.tui.manager_helpers import finished_run, refresh, row_text, settle, wait_for
 
 SWEEP = {"lr": "0.001 | 0.01", "bs": "32 | 64", "epochs": 10, "model": {"name": "resnet18"}}
 
@@ -126,3 +127,38 @@ async def test_a_big_workspaces_varying_params_are_counted_in_the_loading_thread
         assert param_columns(screen) == [("lr", True)]
         top = screen.table.rows[0]
         assert f"   {top.view.params['lr']}   " in row_text(screen, top.name)
+
+
+def complete(task: Task) -> None:
+    task.status = Status.COMPLETED
+    task.runs = [finished_run(Status.COMPLETED)]
+
+
+def labels(screen: ManagerScreen) -> list[str]:
+    return [column.label for column in screen.table.columns]
+
+
+async def test_a_metric_named_as_a_shown_parameter_is_headed_as_export_names_it(layout: Layout,
+                                                                                store: TaskStore) -> None:
+    """The demo script logs the lr it was given: its sweep showed two `lr` headers (and `sort: lr`
+    for either); the metric, whose last value the column shows, is `lr.last` there, as in `ls -c`."""
+    for name in create_batch(store, SWEEP, prefix="sweep").names:
+        store.update(name, complete)
+        layout.metrics_file(name).write_text(json.dumps({"step": 1, "loss": 0.5, "lr": 0.001}) + "\n")
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        await wait_for(pilot, lambda: "lr.last" in labels(screen))
+        assert labels(screen)[2:6] == ["lr", "bs", "loss", "lr.last"]
+        assert "lr.last" in header(screen) and header(screen).count(" lr ") == 1
+        titles = [command.title for command in screen.palette_commands()]
+        assert "Manager: sort by lr" in titles and "Manager: sort by lr.last" in titles
+
+
+async def test_parameters_that_would_share_a_header_are_headed_by_their_whole_key(layout: Layout,
+                                                                                  store: TaskStore) -> None:
+    """model.depth and head.depth were both `depth`; a parameter `name` read as the task's name."""
+    create_batch(store, {"name": "a | b", "model": {"depth": "18 | 34"}, "head": {"depth": "1 | 2"}}, prefix="s")
+    async with open_app(layout).run_test(size=(120, 24)) as pilot:
+        screen = await settle(pilot)
+        assert labels(screen)[:5] == ["status", "name", "param.name", "model.depth", "head.depth"]
+        assert "b" in row_text(screen, "s_8-of-8").split()

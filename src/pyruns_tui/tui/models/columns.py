@@ -6,7 +6,7 @@ import math
 import re
 import time
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyruns_tui.humanize import format_duration, format_time, progress_cells
@@ -111,7 +111,25 @@ def build_columns(pinned_params: Sequence[str], metrics: Sequence[str], cluster:
     shown = [Column(METRIC + name, GPU_LABELS.get(name) or printable(name), 6, 12, align_right=True)
              for name in metrics]
     tail = [*FIXED_TAIL[:2], *(LIVE if live else ()), *FIXED_TAIL[2:]]
+    fixed = [*FIXED_HEAD, ERROR, *FIXED_TAIL, *LIVE, *CLUSTER]
+    params, shown = _told_apart(params, shown, {column.label for column in fixed})
     return [*FIXED_HEAD, *params, *shown, *([ERROR] if errors else []), *tail, *(CLUSTER if cluster else ())]
+
+
+def _told_apart(params: list[Column], metrics: list[Column], fixed: set[str]) -> tuple[list[Column], list[Column]]:
+    """The parameter and metric columns, a label that another column has too named as `export`
+    and `ls -c` name it: a parameter by its whole key (`model.depth` beside `head.depth`), and as
+    `param.name` beside the task's name; a metric `lr.last` beside a parameter lr (the script
+    logs the lr it was given: two `lr` headers, and `sort: lr`, said nothing of which)."""
+    short = [column.label for column in params]
+    for i, column in enumerate(params):
+        if column.label in fixed or short.count(column.label) > 1:
+            key = printable(column.key[len(PARAM) :])
+            params[i] = replace(column, label=f"param.{key}" if key in fixed else key)
+    taken = fixed | {column.label for column in params}
+    metrics = [replace(column, label=f"{column.label}.last") if column.label in taken else column
+               for column in metrics]
+    return params, metrics
 
 
 def run_text(view: TaskView, key: str) -> str:
