@@ -61,7 +61,11 @@ def test_columns_show_each_tasks_standing_metrics_params_and_summary(project: Pa
 def test_column_mistakes_are_one_line(project: Path) -> None:
     typo = pyr(project, "ls", "-c", "loss.mn")
     assert typo.code == 1 and typo.out == "" and typo.err.count("\n") == 1
-    assert typo.err.startswith("pyr-tui: error: no column 'loss.mn' in the listed tasks (their columns: lr, loss.last,")
+    assert typo.err.startswith("pyr-tui: error: no column 'loss.mn' in the listed tasks (closest: loss.min, loss.max")
+    assert pyr(project, "ls", "-c", "los").err.startswith("pyr-tui: error: no column 'los' in the listed tasks "
+                                                           "(closest: loss; a metric is <metric>.last")
+    assert pyr(project, "ls", "-c", "zzz").err.startswith("pyr-tui: error: no column 'zzz' in the listed tasks "
+                                                           "(their columns: lr, loss.last,")
     for args, message in ((("-c", ""), "--columns needs a column name"),
                           (("-c", "acc", "--names"), "--columns cannot go with --names"),
                           (("-c", "acc", "--by-error"), "--columns cannot go with --by-error")):
@@ -71,6 +75,20 @@ def test_column_mistakes_are_one_line(project: Path) -> None:
     empty = pyr(project, "ls", "-c", "loss.min", "name:nosuch")
     assert empty.code == 0 and empty.out.split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "loss.min",
                                                      "(no", "task", "matches)"]
+
+
+def test_a_long_list_of_columns_is_cut_at_a_whole_name(project: Path) -> None:
+    """A typo's error listed the first 300 characters of the columns: `..., su, ...` named a
+    column that is not there (`summary.best_acc` cut)."""
+    params = "".join(f"parameter_number_{i}: {i}\n" for i in range(20))
+    assert pyr(project, "gen", "-", "-n", "wide", stdin=params).code == 0
+    record_run(project, "wide", "completed", T0)
+    typo = pyr(project, "ls", "-c", "zzz", "name:wide")
+    assert typo.code == 1 and typo.err.count("\n") == 1
+    listed = typo.err.split("(their columns: ", 1)[1].split("; a metric is")[0]
+    *names, rest = listed.split(", ")
+    assert names and all(name.startswith("parameter_number_") or name == "lr" for name in names), names
+    assert re.fullmatch(r"\.\.\. \(\d+ more\)", rest), rest
 
 
 def test_a_column_not_logged_yet_is_empty_while_a_listed_task_has_yet_to_run(project: Path) -> None:

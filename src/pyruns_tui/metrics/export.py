@@ -247,12 +247,27 @@ def pick_columns(report: Report, names: Sequence[str], pending: bool = False) ->
         elif not report.rows or pending:
             picked.append(None)
         else:
-            shown = ", ".join(column.name for column in report.columns if column.kind != "field")
-            if len(shown) > 300:
-                shown = shown[:300] + ", ..."
-            raise ExportError(f"no column {name!r} in the listed tasks (their columns: {shown or 'none'}; "
+            raise ExportError(f"no column {name!r} in the listed tasks ({_columns_hint(report, name)}; "
                               "a metric is <metric>.last/.min/.max, a parameter a.b, summary.<key>)")
     return picked
+
+
+def _columns_hint(report: Report, name: str) -> str:
+    """`closest: acc.max, acc.last` for a typo, else the report's columns, whole names within
+    ~300 characters (a cut one, `su, ...`, read as a column of that name)."""
+    import difflib
+
+    names = [column.name for column in report.columns if column.kind != "field"]
+    metrics = [column.key for column in report.columns if column.kind == "metric" and column.stat == "last"]
+    close = difflib.get_close_matches(name.lower(), list(dict.fromkeys([*metrics, *names])), n=3)  # a metric alone is its .last
+    if close:
+        return "closest: " + ", ".join(close)
+    shown: list[str] = []
+    for column in names:
+        if sum(len(text) + 2 for text in shown) + len(column) > 300:
+            return f"their columns: {', '.join(shown)}, ... ({len(names) - len(shown)} more)"
+        shown.append(column)
+    return f"their columns: {', '.join(shown) or 'none'}"
 
 
 def _missing(value: Any) -> bool:
