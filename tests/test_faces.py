@@ -100,7 +100,8 @@ print(vars(p.parse_args()))
 
 
 @pytest.mark.parametrize(("spec_text", "shown"), [
-    ('data: x\ntags: "[a] | [b, --c]"\n', "tags: list item '--c' starts with '-' and would be read as a flag"),
+    ('data: x\ntags: "[a] | [b, --c]"\n',
+     "tags: list item '--c' starts with '-' and would be read as a flag (only a list of one such item can be passed)"),
     ('data: x\nbetas: "[0.9, 0.99] | [0.9]"\n', "betas: takes exactly 2 values, got 1"),
     ("tags: [a]\n", "data: required by the script (--data); set a value"),
 ])

@@ -144,8 +144,12 @@ def test_main_list_option_before_a_subcommand_is_ended_by_a_fixed_option() -> No
     argv = build_argv({"tags": ["a", "b"], "seed": 1, "lr": 0.2}, sp)
     assert vars(parser.parse_args(argv)) == {"tags": ["a", "b"], "seed": 1, "cmd": "fit",
                                              "lr": 0.2}
-    with pytest.raises(ParamsError, match="before the sub-command 'fit'"):
-        build_argv({"tags": ["a"], "seed": None}, sp)
+    # one item ends itself (`--tags=a`); two need an option after them, here none is set
+    argv = build_argv({"tags": ["a"], "seed": None}, sp)
+    assert argv == ["--tags=a", "fit"] and vars(parser.parse_args(argv))["tags"] == ["a"]
+    with pytest.raises(ParamsError, match=r"config key 'tags' \(--tags, which is a list that ends only at the "
+                                          r"next flag\) cannot be passed before the sub-command 'fit'"):
+        build_argv({"tags": ["a", "b"], "seed": None}, sp)
 
 
 def test_an_optional_value_equal_to_its_const_is_the_flag_alone() -> None:
@@ -203,10 +207,11 @@ def test_bad_values_name_the_key(config: dict[str, Any], message: str) -> None:
 
 @pytest.mark.parametrize("script,config,message", [
     ("collections_script.py", {"split": "x"}, r"'checkpoint' is required by the script"),
-    ("collections_script.py", {"checkpoint": "-ck"}, r"'-ck' starts with '-'"),
+    ("collections_script.py", {"checkpoint": "--"}, r"'checkpoint': '--' cannot be passed as a value"),
     ("collections_script.py", {"checkpoint": "c", "crop": [1]}, r"exactly 2 values, got 1"),
     ("collections_script.py", {"checkpoint": "c", "metrics": []}, r"at least one value"),
-    ("collections_script.py", {"checkpoint": "c", "metrics": ["-m"]}, r"read as a flag"),
+    ("collections_script.py", {"checkpoint": "c", "metrics": ["a", "-m"]},
+     r"'metrics': list item '-m' starts with '-' and would be read as a flag \(only a list of one"),
     ("collections_script.py", {"checkpoint": "c", "exclude": ["*.bak"]},
      r"appends to the default \['\*.tmp'\]"),
     ("collections_script.py", {"checkpoint": "c", "verbose": -1}, r"a whole number >= 0"),

@@ -94,7 +94,8 @@ CASES = [
     ("tags", "'a, b' | c", f"'a, b' {NOT_A_LIST}"),  # a comma in a grid item is no one item
     ("betas", "0.5 | 0.6", f"0.5 {NOT_A_LIST}"),  # nargs=2: one value cannot be the list
     ("layers", "fast | 64", f"'fast' {NOT_A_LIST}"),
-    ("tags", "--x | a", f"'--x' {NOT_A_LIST}"),  # one that reads as a flag is not
+    ("tags", "--x | a", None),  # one item that reads as a flag goes as `--tags=--x`
+    ("tags", "'--' | a", f"'--' {NOT_A_LIST}"),  # `--` ends the flags: no item
     ("layers", "[fast] | [64]", "expects int, got 'fast'"),  # in a list, the launch's own words
 ]
 
