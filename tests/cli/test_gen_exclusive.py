@@ -121,3 +121,31 @@ def test_gen_names_the_problem_of_every_exclusive_group_in_one_line(tmp_path: Pa
                                                    f"task 2 of 2: {NONE} (conflicting: 1 of 2 tasks)")
     assert exclusive_conflicts(check, configs[1:]) == (NONE,)
     assert not list(tmp_path.glob("_pyruns_/train/tasks/g*"))
+
+
+ORDERED = """\
+import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--tags", nargs="*", default=[])
+p.add_argument("--lr", type=float, default=0.1)
+p.add_argument("opts", nargs=argparse.REMAINDER)
+print(vars(p.parse_args()))
+"""
+UNENDED = ("key 'tags' (--tags, which is a list that ends only at the next flag) cannot be passed before the items "
+           "of 'opts': argparse would read the items of 'opts' as part of it; give 'tags' one item, or set an "
+           "option that takes one value too")
+
+
+def test_gen_refuses_values_no_command_line_passes_and_writes_nothing(tmp_path: Path) -> None:
+    """detectron2-like: a list option then a REMAINDER positional. `tags: [a, b]` with nothing after the
+    list to end it would launch `--tags a b X` (tags a, b, X; opts empty): `gen` refuses it before
+    writing, naming the task; a grid where another option ends the list, or one item, passes."""
+    (tmp_path / "train.py").write_text(ORDERED)
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    result = pyr(tmp_path, "gen", "-", "-n", "g", stdin="tags: [a, b]\nlr: 0.1 | 0.2\nopts: [X]\n")
+    assert result.code == 1 and result.out == ""
+    assert result.err == f"pyr-tui: error: task 1 of 2 (g_1-of-2): {UNENDED} (conflicting: 1 of 2 tasks)\n"
+    assert not list(tmp_path.glob("_pyruns_/train/tasks/g*"))
+    result = pyr(tmp_path, "gen", "-", "-n", "ok", "--json", stdin="tags: '[a, b] | [a]'\nlr: 0.2\nopts: [X]\n")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["tasks"] == ["ok_1-of-2", "ok_2-of-2"]

@@ -207,10 +207,11 @@ def plan_new(spec: Mapping[str, Any], defaults: Mapping[str, Any], existing: Col
 
 
 def _check_exclusive(store: TaskStore, plan: Plan, files: FileDefaults | None = None) -> None:
-    """GridError naming, for each of the script's mutually exclusive groups, the first planned
-    task whose values its argparse refuses together (see exclusive_conflicts), in one line; every
-    run of such a task would fail at its first line. `files`: each task's values are asked against
-    the defaults its YAML file of defaults gives (a value it sets is not passed)."""
+    """GridError naming, for each of the script's mutually exclusive groups (and the order of its
+    command line: values no order passes together), the first planned task whose values its
+    argparse refuses together (see exclusive_conflicts), in one line; every run of such a task
+    would fail at its first line. `files`: each task's values are asked against the defaults its
+    YAML file of defaults gives (a value it sets is not passed)."""
     if not plan.tasks:
         return
     check = exclusive_check(store.layout)
@@ -226,17 +227,19 @@ def _check_exclusive(store: TaskStore, plan: Plan, files: FileDefaults | None = 
 
 
 def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
-    """The check of the script's mutually exclusive groups (params.argv.ExclusiveCheck), or None
-    when there is nothing to check: the shell workspace, a script that is not argparse or
-    declares no group. Raises what reading script_info.json raises."""
+    """The check of the script's mutually exclusive groups and of the order of its command line
+    (params.argv.ExclusiveCheck), or None when there is nothing to check: the shell workspace, a
+    script that is not argparse, or one with no group and no order a config can break. Raises
+    what reading script_info.json raises."""
     if layout.is_shell:
         return None
     info = read_script_info(layout)
-    if info.kind != "argparse" or not any(p.get("exclusive") is not None for p in info.params):
+    if info.kind != "argparse":
         return None
     from pyruns_tui.params.argv import ExclusiveCheck
 
-    return ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
+    check = ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
+    return check if check.groups else None
 
 
 def exclusive_conflicts(check: ExclusiveCheck, configs: Iterable[Mapping[str, Any]],
