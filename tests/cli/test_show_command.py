@@ -128,3 +128,31 @@ def test_show_env_prints_the_whole_environment_of_the_last_run(project: Project,
     assert project.cli("show", name, "--env", "--json") == 0
     env = json.loads(capsys.readouterr().out)
     assert env["PYRUNS_TASK_DIR"] == task_dir and len(env) == len(lines)
+
+
+def test_a_value_starting_with_a_prefix_char_of_the_parser_reaches_the_script(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `prefix_chars="-+"` parser: `name: +x` must be passed as `--name=+x` (as a separate item
+    argparse reads `+x` as an option and fails: "expected one argument"); the parser's prefix
+    characters were dropped on their way to script_info.json, so the launch did not know."""
+    directory = tmp_path / "proj"
+    directory.mkdir()
+    (directory / "train.py").write_text(
+        "import argparse, json, sys\n"
+        "p = argparse.ArgumentParser(prefix_chars='-+')\n"
+        "p.add_argument('--name', default='a')\n"
+        "p.add_argument('+v', '--verbose', action='store_true')\n"
+        "print('GOT=' + json.dumps(vars(p.parse_args())))\n")
+    layout = init_workspace(directory, directory / "train.py")
+    layout.settings_file.write_text(SETTINGS)
+    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
+    proj = Project(directory, layout, TaskStore(layout))
+    try:
+        proj.store.create_tasks([NewTask("plus", {"name": "+x", "verbose": True})], task_kind="argparse",
+                                script=str(directory / "train.py"))
+        assert proj.cli("run", "plus", "--wait") == 0
+        assert proj.task("plus").status.value == "completed", proj.log("plus")
+        line = next(x for x in proj.log("plus").decode().splitlines() if x.startswith("GOT="))
+        assert json.loads(line[len("GOT="):]) == {"name": "+x", "verbose": True}
+    finally:
+        finish_project(proj)

@@ -33,6 +33,9 @@ params:
 """
 
 
+PREFIX_CHARS = "prefix_chars"  # script_info.json key: the parser's prefix characters, where not "-"
+
+
 @dataclass
 class ScriptInfo:
     """The content of script_info.json: which script a workspace runs and what it accepts."""
@@ -248,6 +251,10 @@ def init_workspace(
     info.kind = params.kind
     info.params = [p.to_dict() for p in params.params]
     info.subcommand = params.subcommand
+    if params.prefix_chars != "-":  # (an unusual parser: kept only where it is one)
+        info.extra[PREFIX_CHARS] = params.prefix_chars
+    else:
+        info.extra.pop(PREFIX_CHARS, None)
     info.warnings = list(params.warnings)
     if damaged:
         info.warnings.append(f"{damaged}; wrote a new one (pinned columns are reset)")
@@ -272,6 +279,11 @@ def init_shell_workspace(cwd: Path) -> Layout:
     return layout
 
 
+def _prefix_chars(info: ScriptInfo) -> str | None:
+    chars = info.extra.get(PREFIX_CHARS)
+    return chars if isinstance(chars, str) and chars else None  # (a hand-edited value: the usual "-")
+
+
 def params_of(layout: Layout, info: ScriptInfo | None = None) -> Any:
     """The ScriptParams recorded for a workspace (what argv building needs); `info`: its
     script_info.json, when the caller has read it already."""
@@ -279,6 +291,8 @@ def params_of(layout: Layout, info: ScriptInfo | None = None) -> Any:
 
     info = read_script_info(layout) if info is None else info
     try:
-        return ScriptParams.from_dict({"params": info.params, "kind": info.kind, "subcommand": info.subcommand})
+        # prefix_chars: the launch passes a value starting with one (`name: +x` of a `-+` parser) as `--name=+x`
+        return ScriptParams.from_dict({"params": info.params, "kind": info.kind, "subcommand": info.subcommand,
+                                       "prefix_chars": _prefix_chars(info)})
     except (KeyError, TypeError, ValueError, PyrunsError) as exc:
         raise WorkspaceError(f"{layout.script_info}: parameters are unreadable; run `pyr-tui init` again") from exc
