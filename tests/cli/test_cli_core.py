@@ -163,7 +163,7 @@ def test_a_grid_of_lone_values_for_a_list_argument_needs_no_brackets_nor_quotes(
         "p.add_argument('--freeze', nargs='+', type=int, default=[0])\nprint(vars(p.parse_args()))\n")
     assert run_cli(tmp_path, capsys, "init", "train.py")[0] == 0
     code, out, err = run_cli(tmp_path, capsys, "gen", spec(tmp_path, "freeze: 0 | 10 | [1, 2]\n"), "--dry-run", "--json")
-    assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [0, 10, [1, 2]], err
+    assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [[0], [10], [1, 2]], err  # as the runs get them
 
 
 def test_single_task_is_named_by_the_prefix(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyruns_tui.errors import GridError, PyrunsError
@@ -170,7 +170,7 @@ def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None 
 
 def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_existing: bool,
           max_tasks: int | None) -> Plan:
-    from pyruns_tui.workspace.file_defaults import file_defaults
+    from pyruns_tui.workspace.file_defaults import file_defaults, recorded_config
 
     if max_tasks is None:
         from pyruns_tui.workspace.settings import load_settings
@@ -179,18 +179,23 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
     shell = store.layout.is_shell
     order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
     merged = checked_spec(store, spec)
-    existing = existing_config_keys(store) if skip_existing else None
     files = None if shell else file_defaults(store.layout)  # the script's YAML file of defaults (timm's --config)
+    recorded = None if shell else recorded_config(store.layout, files)  # what each task records
+    existing = None
+    if skip_existing:  # (each side as its task records it: `layers: 64` is `[64]` whenever it was written)
+        existing = existing_config_keys(store, None if recorded is None else recorded.lists)
     plan = plan_tasks(merged, prefix=prefix or None, max_tasks=max_tasks, shell=shell,
-                      existing_keys=existing, order=order, layer=None if files is None else files.lay)
+                      existing_keys=existing, order=order, layer=recorded)
     _check_exclusive(store, plan, files)
     return plan
 
 
-def existing_config_keys(store: TaskStore) -> frozenset[Hashable]:
+def existing_config_keys(store: TaskStore, recorded: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+                         ) -> frozenset[Hashable]:
     """What `skip_existing` compares a batch's configs with: every live task's config
-    (`generate.config_keys`)."""
-    return config_keys(config for _, config in store.iter_tasks_with_config())
+    (`generate.config_keys`), each through `recorded` when given (`RecordedConfig.lists`)."""
+    configs = (config for _, config in store.iter_tasks_with_config())
+    return config_keys(configs if recorded is None else map(recorded, configs))
 
 
 def plan_new(spec: Mapping[str, Any], defaults: Mapping[str, Any], existing: Collection[Hashable], *,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.lone_items import LoneItems
     from pyruns_tui.params.param_spec import ScriptParams
     from pyruns_tui.workspace.layout import Layout
 
@@ -122,6 +123,52 @@ class FileDefaults:
                 return self.by_file[name].problems(config)
 
         return FileExclusiveCheck()
+
+
+class RecordedConfig:
+    """What a task of an argparse workspace records of a planned config: the values of the YAML
+    file of defaults it names (`FileDefaults.lay`), then each lone value of a list argument as its
+    one-item list (`layers: 64` is `[64]`: params/lone_items.py), asked against the defaults its
+    run starts from (the file's). `gen`'s one place for both (`batch._plan`, `--skip-existing`)."""
+
+    def __init__(self, sp: ScriptParams, files: FileDefaults | None) -> None:
+        self.sp = sp
+        self.files = files
+        self._items: dict[str | None, LoneItems] = {}  # by the file of defaults a config names
+
+    def __call__(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A planned config as its task records it; GridError when its file cannot be read."""
+        if self.files is not None:
+            config = self.files.lay(config)
+        return self.lists(config)
+
+    def lists(self, config: dict[str, Any]) -> dict[str, Any]:
+        """`config` with each lone value of a list argument as its one-item list (an existing
+        task's config, compared by `--skip-existing`: recorded before lone values were lists)."""
+        from pyruns_tui.params.lone_items import LoneItems
+
+        name = self.files.path_of(config) if self.files is not None else None
+        items = self._items.get(name)
+        if items is None:
+            sp = self.sp if self.files is None else self.files.params_for(config)
+            items = self._items[name] = LoneItems(sp)
+        return items.listed(config)
+
+
+def recorded_config(layout: Layout, files: FileDefaults | None) -> RecordedConfig | None:
+    """The RecordedConfig of a workspace (`files`: its `file_defaults`), None where tasks record
+    their configs as planned: the shell workspace, a script that is not argparse (it reads its
+    config itself: no launch makes a lone value a list)."""
+    from pyruns_tui.workspace.bootstrap import params_of, read_script_info
+
+    if files is not None:
+        return RecordedConfig(files.sp, files)
+    if layout.is_shell or not layout.config_default.exists():
+        return None
+    info = read_script_info(layout)
+    if info.kind != "argparse":
+        return None
+    return RecordedConfig(params_of(layout, info), None)
 
 
 def file_defaults(layout: Layout) -> FileDefaults | None:

@@ -1,0 +1,61 @@
+"""A lone value of a list argument as the list its script gets: the config a task records.
+
+The launch passes a lone value of a list argument (nargs '+', '*', N or REMAINDER; append,
+extend) as its one item (`argv.as_items`: `layers: 64` is `--layers 64`, and the script gets
+`[64]`). A task records `[64]`, so `show`, `ls -c`, export, the Manager and `--skip-existing` say
+what the script gets. Which arguments take a list is the launch's own answer (`argv.LaunchCheck`),
+never a second rule: a lone value is its one item when the launch passes both it and `[value]`
+(a single-value argument refuses a list), unless it is the script's default, left off the
+command line (`ParamSpec.leaves_off`): then the script gets the default as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from pyruns_tui.params.argv import LaunchCheck
+from pyruns_tui.params.param_spec import ScriptParams
+
+_ANSWERS_KEPT = 4096  # distinct (key, value) answers remembered (a 10,000-task grid asks each once)
+
+
+class LoneItems:
+    """The list arguments of one ScriptParams (with the defaults its runs start from), asked per
+    config: a batch of 10,000 tasks asks each distinct (key, value) once."""
+
+    def __init__(self, sp: ScriptParams) -> None:
+        self.sp = sp
+        self.check = LaunchCheck(sp)
+        self._answers: dict[tuple[str, type, Hashable], bool] = {}
+
+    def listed(self, config: dict[str, Any]) -> dict[str, Any]:
+        """`config` with each lone value of a list argument as its one-item list (a new dict when
+        one changes; `config` itself when none does)."""
+        out: dict[str, Any] | None = None
+        for key, value in config.items():
+            if self.is_lone_item(key, value):
+                if out is None:
+                    out = dict(config)
+                out[key] = [value]
+        return config if out is None else out
+
+    def is_lone_item(self, key: str, value: Any) -> bool:
+        """Whether the launch passes `value` for `key` as the one item of a list."""
+        if value is None or isinstance(value, (list, tuple, dict)) or not self.check.declares(key):
+            return False
+        try:
+            remembered = (key, type(value), value)
+            return self._answers[remembered]
+        except TypeError:  # an unhashable value (no scalar): asked each time
+            return self._ask(key, value)
+        except KeyError:
+            if len(self._answers) >= _ANSWERS_KEPT:
+                self._answers.clear()
+            answer = self._answers[remembered] = self._ask(key, value)
+            return answer
+
+    def _ask(self, key: str, value: Any) -> bool:
+        if self.sp.specs_for(key)[0].leaves_off(value):
+            return False  # not passed: the script gets its default, this very value
+        return self.check.problem(key, value) is None and self.check.problem(key, [value]) is None
