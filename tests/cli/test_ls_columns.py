@@ -103,3 +103,17 @@ def test_a_column_not_logged_yet_is_empty_while_a_listed_task_has_yet_to_run(pro
         ("a", "", "0.7"), ("b", "", "0.25"), ("c", "", "")]
     # the ended tasks alone: no task will log it any more, a typo is said as one
     assert pyr(project, "ls", "-c", "val_acc", "-status:pending").code == 1
+
+
+def test_a_parameter_named_as_a_task_field_is_found_by_its_param_header(tmp_path: Path) -> None:
+    # ls -c and export head the script's `name` as param.name: searching it so matched nothing,
+    # and `name:b` is the task's name
+    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    (tmp_path / "train.yaml").write_text("name: a\nstatus: x\nlr: 0.1\n")
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    assert pyr(tmp_path, "gen", "-", "-n", "t", stdin="name: a | b\nstatus: x | y\n").code == 0
+    listed = pyr(tmp_path, "ls", "param.name:b", "param.status!=x", "--json")
+    assert [task["name"] for task in listed.json()] == ["t_4-of-4"], listed.err
+    assert [task["name"] for task in pyr(tmp_path, "ls", "name:t_1", "--json").json()] == ["t_1-of-4"]
+    exported = pyr(tmp_path, "export", "-f", "json", "param.name=b", "-param.status:y")
+    assert [row["name"] for row in exported.json()] == ["t_3-of-4"], exported.err

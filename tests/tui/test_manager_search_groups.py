@@ -32,6 +32,7 @@ QUERIES = [
     "-x:1", "-x>=0.01", "x>0", "x<=0", "x:[1, 2]", "x:", "nope:1", "nope<1", "status:f", "status:pending",
     "-status:failed", "pinned:yes", "-pinned:yes", "error:oom", "name:t1", "notes:b", "x>=0.001 status:p",
     "t1 x<1", "X:ADAM", "-nope:1", "loss<0.5", "loss:0.25", "i>=3 -i>5", "i:2", "i>50", "status>1", "-loss>=0.5",
+    "param.i>=3", "param.i:2", "param.x:1", "param.x>=0.01", "-param.x:adam", "param.nope:1", "param.name:t1",
 ]
 
 

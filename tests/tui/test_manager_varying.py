@@ -17,7 +17,7 @@ from pyruns_tui.workspace.bootstrap import read_script_info, write_script_info
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.tui.manager_helpers import finished_run, refresh, row_text, settle, wait_for
+from tests.tui.manager_helpers import finished_run, refresh, row_text, settle, shown, wait_for
 
 SWEEP = {"lr": "0.001 | 0.01", "bs": "32 | 64", "epochs": 10, "model": {"name": "resnet18"}}
 
@@ -162,3 +162,19 @@ async def test_parameters_that_would_share_a_header_are_headed_by_their_whole_ke
         screen = await settle(pilot)
         assert labels(screen)[:5] == ["status", "name", "param.name", "model.depth", "head.depth"]
         assert "b" in row_text(screen, "s_8-of-8").split()
+
+
+async def test_a_parameter_headed_param_name_is_searched_as_it_is_headed(layout: Layout, store: TaskStore) -> None:
+    """`param.name:b` matched nothing (and `name:b` is the task's name): the search found no way to
+    the column the Manager heads `param.name`."""
+    names = create_batch(store, {"name": "a | b", "lr": "0.1 | 0.01"}, prefix="s").names
+    wanted = sorted(name for name in names if store.load_config(name)["name"] == "b")
+    async with open_app(layout).run_test(size=(120, 24)) as pilot:
+        screen = await settle(pilot)
+        for query, expected in (("param.name:b", wanted), ("-param.name:a", wanted), ("param.name!=a", wanted),
+                                ("name:s_1", ["s_1-of-4"])):
+            await pilot.press("slash", *query)
+            await wait_for(pilot, lambda query=query: screen.browser.query_text == query)
+            assert sorted(shown(screen)) == expected, query
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not screen.browser.query_text)

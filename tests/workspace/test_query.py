@@ -61,3 +61,29 @@ def test_metrics_needed_for_comparisons_and_for_keys_no_parameter_has() -> None:
     assert Query.parse("loss<1").needs_metrics_with(params)
     assert Query.parse("lr<1").needs_metrics_with(params)  # a comparison looks at metrics first
     assert Query.parse("loss:0.4").needs_metrics_with(params)
+
+
+NAMED = [  # a script whose parameters are called as the language's words, one also logged as a metric
+    TaskView(Task(name="run_a", status=Status.COMPLETED), {"name": "resnet", "status": "new", "lr": 0.1}, {"lr": 0.5}),
+    TaskView(Task(name="run_b", status=Status.FAILED), {"name": "vit", "status": "old", "lr": 0.01}, {"lr": 0.05}),
+    TaskView(Task(name="run_c", status=Status.PENDING), {"param.x": 1}, {}),  # flat, as a view holds it
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("param.name:resnet", ["run_a"]),  # (was: no task, `param.name` named no parameter)
+    ("name:resnet", []),  # the task's name, as before
+    ("-param.name:vit", ["run_a", "run_c"]),
+    ("param.name!=vit", ["run_a"]),  # (as `opt!=adam`: a task without it is left out)
+    ("param.name=VIT", ["run_b"]),
+    ("param.status:old", ["run_b"]),  # (a `status:` of a word no status starts with is refused)
+    ("param.lr>=0.05", ["run_a"]),  # the parameter, never the logged lr (a comparison looks at the metric)
+    ("lr>=0.05", ["run_a", "run_b"]),
+    ("param.lr:0.01", ["run_b"]),
+    ("param.x:1", ["run_c"]),  # a parameter nested under `param`, as before
+    ("param.nope:1", []),
+])
+def test_a_param_prefix_addresses_the_parameter_whatever_the_word(query: str, expected: list[str]) -> None:
+    q = parse_query(query)
+    assert [v.task.name for v in NAMED if q.matches(v)] == expected
+    assert not Query.parse(query).needs_metrics_with(NAMED[0].params) or not query.startswith(("param.", "-param."))

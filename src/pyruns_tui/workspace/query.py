@@ -8,6 +8,9 @@ Space-separated terms are AND-ed:
                 error: substring, or `oom`, `segfault`, `nccl`, `killed`)
   key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
   -term         negation of any term
+  param.key...  (with `:` or any comparison) the parameter `key` alone, never a metric nor a
+                word above: `param.name:x` is the script's `name`, as export, `ls -c` and the
+                Manager head a parameter whose name the language or a metric takes
 Keys are dotted for nested parameters (`model.depth:18`); matching is case-insensitive.
 """
 
@@ -147,9 +150,10 @@ class Query:
 
     def needs_metrics_with(self, params: Mapping[str, Any]) -> bool:
         """Whether deciding this query for a task with these params needs its metrics: for a
-        comparison always, for `key:value` when the params lack `key` (it then names a metric)."""
-        return any(t.kind == "compare" or (t.kind == "keyed" and t.key not in TASK_KEYS and not _lookup(params, t.key)[0])
-                   for t in self.terms)
+        comparison always, for `key:value` when the params lack `key` (it then names a metric);
+        never for a `param.` term."""
+        return any(t.kind != "text" and param_key(t.key) is None and (
+            t.kind == "compare" or t.key not in TASK_KEYS and not _lookup(params, t.key)[0]) for t in self.terms)
 
     @property
     def needs_params(self) -> bool:
@@ -185,6 +189,22 @@ def run_number(task: Task, key: str) -> float | None:
     return as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+PARAM_PREFIX = "param."  # `param.name:x`: the parameter `name`, whatever else the word means
+
+
+def param_key(key: str) -> str | None:
+    """The parameter a term's key addresses by its `param.` prefix (`param.name` -> `name`), None
+    for a key without it."""
+    return key[len(PARAM_PREFIX):] or None if key.startswith(PARAM_PREFIX) else None
+
+
+def _param(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    """A `param.` key's parameter: `param.name` is `name`, else a parameter nested under `param`
+    (`{param: {name: ...}}` flattened, as before the prefix was read)."""
+    found, value = _lookup(params, key[len(PARAM_PREFIX):])
+    return (found, value) if found else _lookup(params, key)
+
+
 def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     if key in params:
         return True, params[key]
@@ -210,6 +230,8 @@ def term_operand(term: Term, view: TaskView) -> Any:
     depends on it alone (`operand_matches`), so a caller holding many tasks (the Manager) may
     decide a term once per distinct operand: a sweep has a few values per parameter."""
     task = view.task
+    if param_key(term.key) is not None:
+        return _param(view.params, term.key)
     if term.kind == "keyed":
         if term.key == "status":
             return task.status.value

@@ -38,7 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 QUERY_HELP = """\
 query terms (AND-ed): word (substring of name/status/notes/params), key:value,
 key>=x / key<x / key!=x (params and metrics), status:failed, error:oom,
-error:"No such file" (why a task failed), -term (negation).
+error:"No such file" (why a task failed), -term (negation), param.KEY:value,
+param.KEY>=x (the parameter KEY alone: a script's `name`, never the task's).
 Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed
 
 columns (-c): a task's values are those of the run whose metrics stand for it (the Manager's,

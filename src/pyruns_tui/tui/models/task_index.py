@@ -32,6 +32,7 @@ from pyruns_tui.workspace.query import (
     Term,
     flatten,
     operand_matches,
+    param_key,
     search_text,
     term_matches,
 )
@@ -224,7 +225,9 @@ class TaskIndex:
     def search_slot(self, kind: str, key: str) -> Slot:
         """The grouping that answers a `kind` term on `key`: a keyed and a comparison term look at
         the same value unless the key names both a parameter and a metric (they prefer one each)
-        or a run's GPU accounting, so one grouping serves both."""
+        or a run's GPU accounting, so one grouping serves both (always for a `param.` key)."""
+        if kind == "compare" and param_key(key) is not None:
+            return "keyed", key
         if kind == "compare" and key not in RUN_FIELDS and key not in TASK_KEYS:
             params, metrics = self._lowered_names()
             if key not in metrics or key not in params:
@@ -237,6 +240,9 @@ class TaskIndex:
         if key in TASK_KEYS and kind == "keyed" or key in RUN_FIELDS:
             return False
         params, metrics = self._lowered_names()
+        param = param_key(key)
+        if param is not None:  # `param.name`: a parameter alone (or one nested under `param`)
+            return param not in params and key not in params
         return key not in params and key not in metrics
 
     def _lowered_names(self) -> tuple[set[str], set[str]]:
