@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.logs.progress import Progress, find_indicator, parse_duration, read_progress
+from pyruns_tui.logs.progress import TRUST_STEPS, Progress, find_indicator, parse_duration, read_progress
 from pyruns_tui.logs.terminal import TerminalModel
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
@@ -29,8 +29,12 @@ def test_tqdm_bar_with_postfix() -> None:
 def test_nested_tqdm_combines_outer_and_inner_bars() -> None:
     # 3 epochs done of 10, 120/200 batches of the 4th: (3 + 0.6) / 10
     progress = read_progress(screen_of("tqdm_nested_mid"))
+    # each epoch after this one is as long as the outer bar measured them (3.73 epochs/s); the rest
+    # of this one mostly by its own rate, 120 steps in (TRUST_STEPS)
+    trust = 120 / (120 + TRUST_STEPS)
+    rest = trust * 80 / 679.49 + (1 - trust) * 0.4 / 3.73
     assert progress == Progress(progress=0.36, label="epochs 3/10 · epoch 3 120/200", rate=679.49,
-                                eta_s=round(80 / 679.49 + 6 * 200 / 679.49, 3), elapsed_s=0.0)
+                                eta_s=round(rest + 6 / 3.73, 3), elapsed_s=0.0)
 
 
 def test_rich_progress_takes_the_unfinished_task() -> None:
@@ -43,19 +47,40 @@ def test_plain_epoch_prints_above_a_batch_bar() -> None:
     assert progress.label == "epoch 3/10 · 812/1563"
     assert progress.progress == (2 + 812 / 1563) / 10  # `epoch 3/10` is the epoch in progress
     assert progress.rate == 1861.8
-    assert progress.eta_s == round((1563 - 812) / 1861.8 + 7 * 1563 / 1861.8, 3)
+    loop = (1563 / 1671.45 + 1563 / 1801.01) / 2  # the two finished epochs' bars (shown 00:00 each)
+    trust = 812 / (812 + TRUST_STEPS)
+    rest = trust * (1563 - 812) / 1861.8 + (1 - trust) * (1 - 812 / 1563) * loop
+    assert progress.eta_s == round(rest + 7 * loop, 3)
 
 
 def test_keras_fit() -> None:
     progress = read_progress(screen_of("keras_fit"))
     assert progress is not None
     assert (progress.label, progress.progress) == ("Epoch 3/10 · 812/1563", (2 + 812 / 1563) / 10)
-    assert progress.eta_s == round(7 + 7 * 7 / (1 - 812 / 1563), 3)  # the epoch's ETA: 7s, 7 epochs after
+    # the epoch's ETA (7s), then 7 epochs as long as those finished (1563 steps at 10ms/step)
+    trust = 812 / (812 + TRUST_STEPS)
+    assert progress.eta_s == round(trust * 7 + (1 - trust) * (1 - 812 / 1563) * 15.63 + 7 * 15.63, 3)
 
 
 def test_lightning_epoch_bar() -> None:
     assert read_progress(screen_of("lightning_fit")) == Progress(
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
+
+
+def test_the_eta_early_in_an_epoch_is_the_length_of_the_epochs_before() -> None:
+    # three quick (prefetched) batches into epoch 3 of 4, tqdm's rate is 152 it/s where an epoch
+    # runs at 19: the ETA said 0.24 s, as if this epoch and the next took as long as those batches
+    progress = read_progress(screen_of("tqdm_epoch_start"))
+    assert progress is not None and (progress.label, progress.progress) == ("epoch 3/4 · 3/20", (2 + 3 / 20) / 4)
+    left = 17 * 0.06 + 0.1 + (3 * 0.005 + 17 * 0.06 + 0.1)  # what the program still sleeps (its docstring)
+    assert progress.eta_s is not None and 0.75 * left < progress.eta_s < 1.25 * left, progress.eta_s
+    # a loop well under way goes by its own rate (its first steps no longer count much)
+    later = read_progress([*screen_of("tqdm_epoch_start")[:4],
+                           "epoch 3/4:  90%|█████████    | 18/20 [00:01<00:00, 17.00it/s]"])
+    assert later is not None and later.eta_s is not None
+    trust = 18 / (18 + TRUST_STEPS)
+    loop = (20 / 19.00 + 20 / 19.02) / 2  # the finished epochs: 20 steps at 19 it/s (elapsed: 00:01)
+    assert later.eta_s == round(trust * 2 / 17 + (1 - trust) * 0.1 * loop + loop, 3)
 
 
 def test_a_counter_in_a_bars_description_is_the_outer_loop() -> None:

@@ -248,7 +248,7 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> P
         assert outer.total is not None
         progress = min((outer.done + inner.fraction) / outer.total, 1.0)
         label = f"{outer.label} · {inner.label}"
-        eta = _nested_eta(outer, inner, eta)
+        eta = _nested_eta(outer, inner, eta, _loop_seconds(outer, inner, indicators))
     if eta is None and run_elapsed_s is not None and 0 < progress:
         eta = run_elapsed_s * (1.0 - progress) / progress
     return Progress(progress, label, inner.rate, None if eta is None else round(eta, 3), inner.elapsed_s)
@@ -290,11 +290,46 @@ def _ended_loops(indicators: list[Indicator], inner_key: str) -> set[str]:
     return ended
 
 
-def _nested_eta(outer: Indicator, inner: Indicator, inner_eta: float | None) -> float | None:
+TRUST_STEPS = 20  # inner steps after which the rate of the loop in progress counts as much as the loops before
+
+
+def _loop_seconds(outer: Indicator, inner: Indicator, indicators: list[Indicator]) -> float | None:
+    """How long one outer step took, measured over the steps already done: the outer bar's own
+    rate (tqdm's outer bar: the work between inner loops included), else the mean length of the
+    finished inner loops of the same kind still on the screen (each tqdm bar of an epoch that
+    stayed: the larger of its elapsed time, shown in whole seconds, and its count over its rate);
+    None when neither is shown (the loop in progress is the first)."""
+    if outer.is_bar and outer.rate:
+        return 1.0 / outer.rate
+    lengths = []
+    for indicator in indicators[:-1]:
+        if indicator.key != inner.key or not indicator.is_bar or indicator.fraction < 1.0 or indicator is inner:
+            continue
+        by_rate = indicator.total / indicator.rate if indicator.total and indicator.rate else 0.0
+        length = max(indicator.elapsed_s or 0.0, by_rate)
+        if length > 0:
+            lengths.append(length)
+    return sum(lengths) / len(lengths) if lengths else None
+
+
+def _nested_eta(outer: Indicator, inner: Indicator, inner_eta: float | None,
+                loop_s: float | None = None) -> float | None:
     """Time left: the rest of this inner loop plus the outer steps after it, each one inner loop
-    long; or the outer bar's own estimate when the inner loop's length is unknown."""
+    long; or the outer bar's own estimate when the inner loop's length is unknown.
+
+    `loop_s` (`_loop_seconds`: one outer step as measured over those done) is what each outer step
+    after this one takes, and what the rest of this loop takes while few of its steps were seen:
+    the rate of a loop's first steps is no measure of it (tqdm's rate after two or three quick,
+    prefetched batches put a run due in 18 s at 9 s); the loop's own rate counts in as its steps
+    come (`TRUST_STEPS`)."""
     assert outer.total is not None
     steps_after = max(outer.total - outer.done - 1.0, 0.0)
+    if loop_s is not None:
+        rest = (1.0 - min(inner.fraction, 1.0)) * loop_s
+        if inner_eta is not None:
+            trust = inner.n / (inner.n + TRUST_STEPS) if inner.n is not None else inner.fraction
+            rest = trust * inner_eta + (1.0 - trust) * rest
+        return rest + steps_after * loop_s
     if inner_eta is not None and inner.rate and inner.total:
         return inner_eta + steps_after * inner.total / inner.rate
     if inner_eta is not None and 0 < inner.fraction < 1:
