@@ -80,10 +80,13 @@ class FieldRow(Widget, can_focus=True):
     FieldRow > .field-row--problem { color: $text-error; text-style: bold; }
     FieldRow .field-label { width: 18; height: 1; }
     FieldRow.-pinned .field-label { text-style: bold; }
-    FieldRow .field-editor { width: 1fr; height: 1; }
-    FieldRow Switch.field-editor { width: auto; border: none; padding: 0 1; height: 1; }
+    /* the cell before the badge is the editor's margin: a margin of the badge came out of its `auto`
+       column, one cell short, and the edited row's badge stood a column right of the others' */
+    FieldRow .field-editor { width: 1fr; height: 1; margin: 0 1 0 0; }
+    FieldRow Switch.field-editor { width: auto; border: none; padding: 0 1; height: 1; margin: 0; }
     FieldRow Switch.field-editor:focus { border: none; background: $block-cursor-background; }
-    FieldRow .field-badge { width: auto; min-width: 0; height: 1; margin: 0 0 0 1; }
+    FieldRow .field-badge { width: auto; min-width: 0; height: 1; }
+    FieldRow.-editing.-switch .field-badge { margin: 0 0 0 1; }
     FieldRow.-grid .field-badge { background: $primary; color: $text; text-style: bold; }
     FieldRow.-grid .field-label { color: $text-primary; text-style: bold; }
     FieldRow.-invalid .field-badge { background: $error; color: $text; text-style: bold; }
