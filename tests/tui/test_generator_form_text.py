@@ -1,5 +1,6 @@
-"""What the Generator's form says, and where, as a newcomer read it with pytorch/examples' mnist:
-the badges (`grid ×2`, `✖`) in one column, whichever row is being edited."""
+"""What the Generator's form says, and where, as a newcomer read it with pytorch/examples' mnist
+and nanoGPT: the badges (`grid ×2`, `✖`) in one column, whichever row is being edited; the hint
+of a form without fields, true for the script's kind."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from textual.widgets import Static
 
 from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.bootstrap import init_workspace, plain_script_problem
 from pyruns_tui.workspace.layout import Layout
 from tests.tui.test_generator import edit, ready, row, type_into
 
@@ -61,3 +63,27 @@ async def test_badges_line_up_whether_a_row_is_edited_or_at_rest(mnist: Layout, 
             ends = {badge_end(line_of(app, key), badge)
                     for key, badge in (("lr", "grid ×2"), ("log_interval", "grid ×2"), ("epochs", "✖"))}
             assert len(ends) == 1, f"{edited} edited: the badges end in columns {sorted(ends)}"
+
+
+def empty_form_hint(app: PyrunsApp) -> str:
+    return str(app.screen.query_one("#gen-form .form-empty", Static).render())
+
+
+async def test_an_empty_form_of_a_plain_script_points_to_load_or_a_shell_workspace(tmp_path: Path) -> None:
+    # nanoGPT's train.py reads its own configurator: values added in YAML mode never reach it
+    (tmp_path / "train.py").write_text("batch_size = 12\nexec(open('configurator.py').read())\n")
+    app = PyrunsApp(init_workspace(tmp_path, tmp_path / "train.py"), watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        hint = empty_form_hint(app)
+        assert hint == plain_script_problem(str(tmp_path / "train.py"))
+        assert "pyruns_tui.load()" in hint and "pyr-tui --shell" in hint and "YAML mode" not in hint
+
+
+async def test_an_empty_form_of_an_argparse_script_offers_no_yaml_keys(tmp_path: Path) -> None:
+    # its parser declares nothing: a key added in YAML mode is refused, as `gen` refuses it
+    (tmp_path / "t.py").write_text("import argparse\nargparse.ArgumentParser().parse_args()\n")
+    app = PyrunsApp(init_workspace(tmp_path, tmp_path / "t.py"), watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert "declares no arguments" in empty_form_hint(app)

@@ -130,6 +130,16 @@ def read_script_info(layout: Layout) -> ScriptInfo:
         raise DamagedScriptInfo(f"{layout.script_info} is damaged ({exc})") from exc
 
 
+def plain_script_problem(script: str | None) -> str:
+    """What a `plain` workspace's tasks get of their parameters: nothing (nanoGPT's train.py,
+    which reads `--batch_size=32` with its own configurator, made a grid of identical runs)."""
+    name = script.replace("\\", "/").rsplit("/", 1)[-1] if script else "the script"
+    return (f"{name} has no argparse parser pyr-tui can read and does not call pyruns_tui.load(): its tasks "
+            f"run `python {name}` with no arguments, so their parameters do not reach it (read them with "
+            "pyruns_tui.load(), see docs/script-api.md, or put them on a command line of your own in "
+            "`pyr-tui --shell`)")
+
+
 def task_script(layout: Layout, task: Task) -> str | None:
     """The script a task runs, where its project is now (`layout.script_here`). A task recorded
     before scripts were recorded within their project, whose script is gone from its old place,

@@ -102,8 +102,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def _say_if_plain(layout: Layout) -> None:
     """Warn when the tasks just made cannot see their parameters (a `plain` workspace)."""
-    from pyruns_tui.cli.commands.init import plain_script_problem
-    from pyruns_tui.workspace.bootstrap import read_script_info
+    from pyruns_tui.workspace.bootstrap import plain_script_problem, read_script_info
 
     try:
         info = read_script_info(layout)

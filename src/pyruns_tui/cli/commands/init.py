@@ -21,7 +21,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace, read_script_info
+    from pyruns_tui.workspace.bootstrap import (
+        init_shell_workspace,
+        init_workspace,
+        plain_script_problem,
+        read_script_info,
+    )
 
     if args.shell:
         layout = init_shell_workspace(ctx.cwd)
@@ -41,12 +46,3 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         sys.stderr.write(f"pyr-tui: warning: {plain_script_problem(info.script)}\n")
     return 0
 
-
-def plain_script_problem(script: str | None) -> str:
-    """What a `plain` workspace's tasks get of their parameters: nothing (nanoGPT's train.py,
-    which reads `--batch_size=32` with its own configurator, made a grid of identical runs)."""
-    name = script.replace("\\", "/").rsplit("/", 1)[-1] if script else "the script"
-    return (f"{name} has no argparse parser pyr-tui can read and does not call pyruns_tui.load(): its tasks "
-            f"run `python {name}` with no arguments, so their parameters do not reach it (read them with "
-            "pyruns_tui.load(), see docs/script-api.md, or put them on a command line of your own in "
-            "`pyr-tui --shell`)")

@@ -30,7 +30,7 @@ from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
-from pyruns_tui.tui.widgets.generator.param_form import ParamForm, show_focus_within
+from pyruns_tui.tui.widgets.generator.param_form import ParamForm, empty_form_hint, show_focus_within
 from pyruns_tui.tui.widgets.generator.preview import (
     PreviewData,
     PreviewPanel,
@@ -192,7 +192,9 @@ class GeneratorScreen(PyrunsScreen):
                         yield ShellForm(self.base_text, id="gen-form")
                     else:
                         model = build_form(self.defaults, self.params, script=self.script)
-                        yield ParamForm(model, self.defaults, self.pinned, id="gen-form")
+                        info = self.pyruns.state.script_info
+                        yield ParamForm(model, self.defaults, self.pinned, id="gen-form",
+                                        empty=empty_form_hint(info.kind, info.script))
                     yield YamlEditor(self.base_text, id="gen-yaml")
                 with Horizontal(id="gen-actions"):
                     yield Button("Create ^s", id="gen-create", variant="primary", compact=True)

@@ -18,6 +18,7 @@ from pyruns_tui.params.form_model import (
     set_path,
 )
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.workspace.bootstrap import plain_script_problem
 
 
 class FormSection(Collapsible, inherit_css=False):
@@ -63,6 +64,16 @@ def show_focus_within(*widgets: Widget | None) -> None:
                 node.update_focus_within()
 
 
+def empty_form_hint(kind: str, script: str | None) -> str:
+    """What the form of a script without parameters says: where parameters can come from, for
+    its kind (a `plain` script gets none of its tasks' values, whatever YAML mode adds)."""
+    if kind == "plain":
+        return plain_script_problem(script)
+    if kind == "argparse":  # (YAML mode's keys would be refused: the parser does not declare them)
+        return "The script's argparse parser declares no arguments: its tasks run it with none."
+    return "This config has no parameters; add some in YAML mode (ctrl+y)."
+
+
 class ParamForm(VerticalScroll):
     """The form of a spec. argparse groups and nested mappings are sections (FormSection).
 
@@ -81,8 +92,9 @@ class ParamForm(VerticalScroll):
     """
 
     def __init__(self, model: FormModel, spec: Mapping[str, Any], pinned: Iterable[str] = (), *,
-                 id: str | None = None) -> None:
+                 empty: str = empty_form_hint("pyruns_load", None), id: str | None = None) -> None:
         super().__init__(id=id)
+        self.empty = empty  # what the form says when it has no field
         self.model = model
         self._initial = spec
         self.pinned = set(pinned)
@@ -93,8 +105,7 @@ class ParamForm(VerticalScroll):
 
     def _widgets(self, model: FormModel, spec: Mapping[str, Any]) -> list[Widget]:
         if not model.order:
-            return [Static("This config has no parameters; add some in YAML mode (ctrl+y).",
-                           classes="form-empty")]
+            return [Static(self.empty, classes="form-empty", markup=False)]
         return self._section(model.root, spec)
 
     def _section(self, section: SectionModel, spec: Mapping[str, Any]) -> list[Widget]:
