@@ -1,6 +1,7 @@
 """What the Generator's form says, and where, as a newcomer read it with pytorch/examples' mnist
-and nanoGPT: the badges (`grid ×2`, `✖`) in one column, whichever row is being edited; the hint
-of a form without fields, true for the script's kind."""
+and nanoGPT: the badges (`grid ×2`, `✖`) in one column, whichever row is being edited; the name
+prefix's placeholder within its field; the hint of a form without fields, true for the script's
+kind."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace, plain_script_problem
 from pyruns_tui.workspace.layout import Layout
-from tests.tui.test_generator import edit, ready, row, type_into
+from tests.conftest import DEMO
+from tests.tui.test_generator import edit, ready, row, type_into, until
 
 # the parameters of pytorch/examples' mnist/main.py that the tour met (a flat form, no groups)
 MNIST = """import argparse
@@ -25,6 +27,11 @@ parser.add_argument('--log-interval', type=int, default=10, metavar='N',
                     help='how many batches to wait before logging training status')
 args = parser.parse_args()
 """
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Layout:
+    return init_workspace(tmp_path, DEMO / "train.py")
 
 
 @pytest.fixture
@@ -63,6 +70,19 @@ async def test_badges_line_up_whether_a_row_is_edited_or_at_rest(mnist: Layout, 
             ends = {badge_end(line_of(app, key), badge)
                     for key, badge in (("lr", "grid ×2"), ("log_interval", "grid ×2"), ("epochs", "✖"))}
             assert len(ends) == 1, f"{edited} edited: the badges end in columns {sorted(ends)}"
+
+
+async def test_the_name_prefix_placeholder_fits(demo: Layout) -> None:
+    # at 120 columns it read `prefix (empty: the creation` (the preview takes 2/5 of the width)
+    for width in (60, 80, 100, 120):
+        app = PyrunsApp(demo, watch_disk=False)
+        async with app.run_test(size=(width, 30)) as pilot:
+            gen = await ready(pilot)
+            prefix = gen.query_one("#gen-prefix", Input)
+            await until(pilot, lambda: cell_len(prefix.placeholder) <= prefix.content_size.width)
+            assert "creation time" in prefix.placeholder
+            if width in (80, 120):
+                assert prefix.placeholder.startswith("prefix (empty: ")
 
 
 def empty_form_hint(app: PyrunsApp) -> str:

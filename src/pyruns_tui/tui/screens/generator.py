@@ -30,6 +30,7 @@ from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.name_prefix import PrefixInput
 from pyruns_tui.tui.widgets.generator.param_form import ParamForm, empty_form_hint, show_focus_within
 from pyruns_tui.tui.widgets.generator.preview import (
     PreviewData,
@@ -183,8 +184,7 @@ class GeneratorScreen(PyrunsScreen):
                     yield Static(extraction_notice(warnings, project=project), id="gen-warnings", markup=False)
                 with Horizontal(id="gen-head"):
                     yield Label("name")
-                    yield Input(placeholder="prefix (empty: the creation time)", id="gen-prefix",
-                                compact=True, select_on_focus=False)
+                    yield PrefixInput(id="gen-prefix")
                     yield Checkbox("skip configs that already exist", id="gen-skip", compact=True)
                     yield Label("", id="gen-after", markup=False)
                 with ContentSwitcher(initial="gen-form", id="gen-editors"):
