@@ -14,6 +14,12 @@ def line_of(screen: str, start: str) -> str | None:
     return None
 
 
+def fields(screen: str, label: str) -> list[str]:
+    """The words on the line of the form field `label`, left of the preview (none when the screen has
+    no such line)."""
+    return Terminal.plain(line_of(screen, label) or "").split("▏")[0].split()
+
+
 def last_line(screen: str) -> str:
     lines = [line for line in screen.split("\n") if Terminal.plain(line).strip()]
     return Terminal.plain(lines[-1]) if lines else ""
@@ -43,11 +49,23 @@ def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Call
     term = terminal("train.py")
     term.wait_for("^s Create")
     # the name prefix, the checkbox, the section title, arch, hidden: then the keys at once
+    # (a field reached by Tab or Enter has its text selected: the first key typed replaces it)
     term.keys(*["Tab"] * 5, "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
-    term.wait(lambda s: "0.189" in s, "8 and 9 in the dropout field")
-    assert Terminal.plain(line_of(term.screen(), "hidden") or "").split() == ["hidden", "2567"]
+    term.wait(lambda s: fields(s, "dropout") == ["dropout", "89"], "8 and 9 in the dropout field")
+    assert fields(term.screen(), "hidden") == ["hidden", "7"]
     term.keys("Tab", "Tab", "5", "5")  # lr (0.001) is mounted while the 5s arrive
-    term.wait(lambda s: "0.00155" in s, "both 5s in the lr field")
+    term.wait(lambda s: fields(s, "lr") == ["lr", "55"], "both 5s in the lr field")
+
+
+def test_a_value_typed_right_after_tab_replaces_the_default(terminal: Callable[..., Terminal]) -> None:
+    # a newcomer's first grid: Tab to lr (0.001) and type `0.5 | 0.1`, in one burst; it read
+    # `0.0010.5 | 0.1` (invalid) unless the default was cleared with ctrl+u first
+    term = terminal("train.py", size=(120, 30))
+    term.wait_for("^s Create")
+    # the name prefix, the checkbox, the model title, arch, hidden, dropout, the optim title, lr
+    term.keys(*["Tab"] * 8, "0.5 | 0.1")
+    term.wait(lambda s: fields(s, "lr") == ["lr", "0.5", "|", "0.1", "grid", "×2"], "lr 0.5 | 0.1, a grid of 2")
+    term.wait_for("2 tasks")
 
 
 def test_a_value_typed_after_end_in_yaml_mode_lands_before_the_help_comment(terminal: Callable[..., Terminal]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -44,13 +45,23 @@ def fits_widget(field: FieldModel, value: Any) -> bool:
     return False
 
 
+def index_at_cell(text: str, cells: int) -> int:
+    """The index of the character of `text` drawn `cells` cells from its start (past its end: its length)."""
+    for index, character in enumerate(text):
+        cells -= cell_len(character)
+        if cells < 0:
+            return index
+    return len(text)
+
+
 class FieldRow(Widget, can_focus=True):
     """One field of the form.
 
     At rest the row draws itself (label, value, badge, notes: one widget, cheap to mount even
     for hundreds of parameters). Focused, it mounts the real editor — an Input, or a Select
     (choices) / Switch (booleans) until `toggle_text_mode` turns it into an Input for grid
-    syntax — and goes back to rest when the focus leaves it.
+    syntax — and goes back to rest when the focus leaves it. The Input's text is selected then, so
+    a key typed replaces it, as in a browser's form (a click puts the cursor where it lands).
 
     Reactive attributes: `pinned` (pin marker), `problem` (why the value is invalid, shown in
     red below), `badge` (`grid ×N` for grid syntax, ✖ when invalid, true/false for switches).
@@ -114,6 +125,7 @@ class FieldRow(Widget, can_focus=True):
         self._grid = False
         self._pending = ""  # keys typed before the editor was ready
         self._swapping = False  # the editor is being replaced: a blur then is not leaving
+        self._clicked = False  # focused by a click, whose MouseDown is still to come
         self.editing = False
         self._editor: Widget | None = None
         self._label_widget: Label | None = None
@@ -331,6 +343,8 @@ class FieldRow(Widget, can_focus=True):
         await self.mount_all([self._label_widget, self._editor, self._badge_widget, self._notes_widget])
         if not self.is_attached:  # the form was rebuilt while the editor mounted (a task loaded)
             return
+        if isinstance(self._editor, Input):
+            self._editor.select_all()  # as a browser's form: typing replaces the value (a click: on_mouse_down)
         for character in self._pending:
             self._type(character)
         self._pending = ""
@@ -370,6 +384,20 @@ class FieldRow(Widget, can_focus=True):
             event.prevent_default()
             self._type(character)
 
+    def focus_on_click(self) -> bool:
+        # asked by the screen of the row at rest under a click, just before it focuses the row
+        self._clicked = True
+        return True
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        # that click, handled once the editor is mounted (its whole text selected, as for Tab): the
+        # cursor goes where it landed, as in the editor itself (on the label: at the end)
+        clicked, self._clicked = self._clicked, False
+        editor = self._editor
+        if clicked and isinstance(editor, Input):
+            cells = event.x - LABEL_WIDTH
+            editor.cursor_position = index_at_cell(self._text, cells) if cells >= 0 else len(self._text)
+
     def check_consume_key(self, key: str, character: str | None) -> bool:
         # focused itself (its editor not mounted yet), the row keeps what its editor will use
         # (on_key): the footer shows then what it shows once the editor has the focus, and is not
@@ -378,7 +406,7 @@ class FieldRow(Widget, can_focus=True):
 
     def _type(self, character: str) -> None:
         if isinstance(self._editor, Input):
-            self._editor.insert_text_at_cursor(character)
+            self._editor.replace(character, *self._editor.selection)  # (an empty selection: the cursor)
         elif isinstance(self._editor, ChoiceSelect) and character != " ":
             self._editor.choose_by_letter(character)
 

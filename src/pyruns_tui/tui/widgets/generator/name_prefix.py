@@ -21,11 +21,12 @@ class PrefixInput(Input):
 
     Its placeholder says so in the words that fit its width, which the head shares with the
     checkbox and the `after:` tasks: 38 cells at 80 columns, 30 at 120, 18 at 100 (the preview
-    beside the form).
+    beside the form). Tab (or ctrl+n) selects its text, so typing replaces it; a click puts the
+    cursor where it lands.
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder=PLACEHOLDERS[0], id=id, compact=True, select_on_focus=False)
+        super().__init__(placeholder=PLACEHOLDERS[0], id=id, compact=True, select_on_focus=True)
 
     def on_resize(self, event: events.Resize) -> None:
         placeholder = placeholder_for(self.content_size.width)
