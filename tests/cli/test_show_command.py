@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.workspace.bootstrap import init_workspace
-from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.runner.harness import SETTINGS, Project, finish_project, project  # noqa: F401 - the fixture
+from pyruns_tui.workspace.store import NewTask
+from tests.runner.harness import SETTINGS, Project, finish_project, project, script_project  # noqa: F401 - the fixture
 
 # prints what it received, as JSON
 ECHO_SCRIPT = """\
@@ -34,13 +33,7 @@ SECRET = "sk-0123456789abcdefghijklmnop"
 
 @pytest.fixture
 def argparse_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    directory = tmp_path / "proj"
-    directory.mkdir()
-    (directory / "train.py").write_text(ECHO_SCRIPT)
-    layout = init_workspace(directory, directory / "train.py")
-    layout.settings_file.write_text(SETTINGS)
-    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
+    proj = script_project(tmp_path / "proj", monkeypatch, ECHO_SCRIPT)
     yield proj
     finish_project(proj)
 
@@ -135,21 +128,15 @@ def test_a_value_starting_with_a_prefix_char_of_the_parser_reaches_the_script(
     """A `prefix_chars="-+"` parser: `name: +x` must be passed as `--name=+x` (as a separate item
     argparse reads `+x` as an option and fails: "expected one argument"); the parser's prefix
     characters were dropped on their way to script_info.json, so the launch did not know."""
-    directory = tmp_path / "proj"
-    directory.mkdir()
-    (directory / "train.py").write_text(
-        "import argparse, json, sys\n"
-        "p = argparse.ArgumentParser(prefix_chars='-+')\n"
-        "p.add_argument('--name', default='a')\n"
-        "p.add_argument('+v', '--verbose', action='store_true')\n"
-        "print('GOT=' + json.dumps(vars(p.parse_args())))\n")
-    layout = init_workspace(directory, directory / "train.py")
-    layout.settings_file.write_text(SETTINGS)
-    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
+    proj = script_project(tmp_path / "proj", monkeypatch,
+                          "import argparse, json, sys\n"
+                          "p = argparse.ArgumentParser(prefix_chars='-+')\n"
+                          "p.add_argument('--name', default='a')\n"
+                          "p.add_argument('+v', '--verbose', action='store_true')\n"
+                          "print('GOT=' + json.dumps(vars(p.parse_args())))\n")
     try:
         proj.store.create_tasks([NewTask("plus", {"name": "+x", "verbose": True})], task_kind="argparse",
-                                script=str(directory / "train.py"))
+                                script=str(proj.dir / "train.py"))
         assert proj.cli("run", "plus", "--wait") == 0
         assert proj.task("plus").status.value == "completed", proj.log("plus")
         line = next(x for x in proj.log("plus").decode().splitlines() if x.startswith("GOT="))

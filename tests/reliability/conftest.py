@@ -12,21 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.workspace.bootstrap import init_workspace
-from pyruns_tui.workspace.store import TaskStore
 from tests.reliability.harness import ARGPARSE_SCRIPT
-from tests.runner.harness import SETTINGS, Project, finish_project, project  # noqa: F401
+from tests.runner.harness import SETTINGS, Project, finish_project, project, script_project  # noqa: F401
 
 
 @pytest.fixture
 def argparse_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
     """`tmp_path/proj` with train.py (argparse: --lr --seed --opt --tag) and its workspace."""
-    directory = tmp_path / "proj"
-    directory.mkdir()
-    (directory / "train.py").write_text(ARGPARSE_SCRIPT)
-    layout = init_workspace(directory, directory / "train.py")
-    layout.settings_file.write_text(SETTINGS)
-    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
+    proj = script_project(tmp_path / "proj", monkeypatch, ARGPARSE_SCRIPT)
     yield proj
     finish_project(proj)

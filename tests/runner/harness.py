@@ -24,7 +24,7 @@ import pytest
 from pyruns_tui.cli import main as cli_main
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.paths import RunnerPaths
-from pyruns_tui.workspace.bootstrap import init_shell_workspace
+from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
 from pyruns_tui.workspace.store import NewTask, TaskStore
@@ -188,6 +188,17 @@ def shell_project(directory: Path, monkeypatch: pytest.MonkeyPatch, settings: st
     """A shell workspace made in the new folder `directory`; its processes carry the stray marker."""
     directory.mkdir()
     layout = init_shell_workspace(directory)
+    layout.settings_file.write_text(settings)
+    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
+    return Project(directory, layout, TaskStore(layout))
+
+
+def script_project(directory: Path, monkeypatch: pytest.MonkeyPatch, script: str, settings: str = SETTINGS) -> Project:
+    """An argparse (or any script) workspace made in the new folder `directory` for `train.py`
+    holding `script`; its processes carry the stray marker."""
+    directory.mkdir()
+    (directory / "train.py").write_text(script)
+    layout = init_workspace(directory, directory / "train.py")
     layout.settings_file.write_text(settings)
     monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
     return Project(directory, layout, TaskStore(layout))

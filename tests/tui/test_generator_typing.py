@@ -4,31 +4,15 @@ a click puts the cursor where it lands; End, Home and Ctrl+U still edit in place
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.widgets.generator.fields import LABEL_WIDTH, FieldRow
-from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
-from tests.conftest import DEMO
 from tests.tui.test_generator import edit, ready, row, until
 from tests.tui.test_generator_focus import tab_to
-from tests.tui.test_generator_form_text import MNIST
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Layout:
-    return init_workspace(tmp_path, DEMO / "train.py")
-
-
-@pytest.fixture
-def mnist(tmp_path: Path) -> Layout:
-    (tmp_path / "main.py").write_text(MNIST)
-    return init_workspace(tmp_path, tmp_path / "main.py")
+from tests.tui.test_generator_form_text import demo, mnist  # noqa: F401 - the fixtures
 
 
 async def test_typing_after_tab_replaces_the_value_and_end_or_home_edit_it_in_place(mnist: Layout) -> None:

@@ -12,10 +12,9 @@ import pytest
 
 from pyruns_tui.runner import control
 from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.model import Status
-from pyruns_tui.workspace.store import NewTask, TaskStore
-from tests.runner.harness import SETTINGS, Project, finish_project
+from pyruns_tui.workspace.store import NewTask
+from tests.runner.harness import SETTINGS, Project, finish_project, script_project
 from tests.tui.manager_helpers import settle, wait_for
 
 SCRIPT = """\
@@ -29,13 +28,7 @@ print(p.parse_args())
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    directory = tmp_path / "proj"
-    directory.mkdir()
-    (directory / "train.py").write_text(SCRIPT)
-    layout = init_workspace(directory, directory / "train.py")
-    layout.settings_file.write_text(SETTINGS + "env:\n  MY_SETTING: 'on'\n")
-    monkeypatch.setenv("PYRUNS_TEST_MARKER", str(directory))
-    proj = Project(directory, layout, TaskStore(layout))
+    proj = script_project(tmp_path / "proj", monkeypatch, SCRIPT, SETTINGS + "env:\n  MY_SETTING: 'on'\n")
     yield proj
     finish_project(proj)
 
