@@ -116,3 +116,30 @@ async def test_an_unticked_box_is_empty_not_a_grey_tick(tmp_path: Path) -> None:
         assert str(box.render()).startswith("▐X▌")
 
 
+
+
+LIST_SCRIPT = """import argparse
+p = argparse.ArgumentParser()
+p.add_argument("--layers", type=int, nargs="+", default=[32])
+p.add_argument("--lr", type=float, default=0.1)
+print(p.parse_args())
+"""
+
+
+async def test_the_skip_preview_counts_lone_list_values_as_create_records_them(tmp_path: Path) -> None:
+    """`layers: 64 | 128` of a nargs='+' argument: Create records [64] and [128] and skips the
+    existing [64]; the preview compared the raw 64 with it and promised 2 new tasks."""
+    (tmp_path / "train.py").write_text(LIST_SCRIPT)
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    TaskStore(layout).create_tasks([NewTask("old", {"layers": [64], "lr": 0.1})], task_kind="argparse", script=None)
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        row(gen, "layers").set_text("64 | 128")
+        assert (await settled(pilot, gen)).startswith("2 tasks")
+        gen.action_toggle_skip()
+        assert (await settled(pilot, gen)).startswith("1 new task (1 identical skipped)")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not gen.creating and gen.last_result is not None)
+        assert gen.last_result is not None and gen.last_result.skipped == 1 and len(gen.last_result.names) == 1
+    assert sorted(config["layers"] for config in task_configs(layout).values()) == [[64], [128]]

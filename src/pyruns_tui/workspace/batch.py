@@ -199,15 +199,18 @@ def existing_config_keys(store: TaskStore, recorded: Callable[[dict[str, Any]], 
 
 
 def plan_new(spec: Mapping[str, Any], defaults: Mapping[str, Any], existing: Collection[Hashable], *,
-             shell: bool, max_tasks: int) -> tuple[int, list[dict[str, Any]]]:
+             shell: bool, max_tasks: int, recorded: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+             ) -> tuple[int, list[dict[str, Any]]]:
     """How many configs of a spec already checked (the Generator's preview checks it itself)
     Create with `skip_existing` would skip, and the ones it would write, in order: the spec laid
-    over `defaults` (config_default.yaml) as `checked_spec` lays it, in its grid order, each
-    config whose key is in `existing` (`existing_config_keys`) left out (`generate.new_configs`,
-    as `plan_tasks` does). Raises GridError."""
+    over `defaults` (config_default.yaml) as `checked_spec` lays it, in its grid order, each as
+    its task records it (`recorded`: `recorded_config`, as `_plan` passes it), each config whose
+    key is in `existing` (`existing_config_keys`, through the same `recorded.lists`) left out
+    (`generate.new_configs`, as `plan_tasks` does). Raises GridError."""
     merged = merge_shell_defaults(spec, defaults) if shell else merge_defaults(spec, defaults, strict=False)
     _, grid = spec_grid(merged, max_tasks=max_tasks, shell=shell, order=field_order(spec, shell=shell))
-    kept = new_configs(grid.expand(), existing)
+    configs = grid.expand()
+    kept = new_configs(configs if recorded is None else [recorded(config) for config in configs], existing)
     return grid.count - len(kept), kept
 
 

@@ -59,6 +59,7 @@ from pyruns_tui.workspace.batch import (
     split_task_keys,
 )
 from pyruns_tui.workspace.bootstrap import params_of, read_script_info
+from pyruns_tui.workspace.file_defaults import RecordedConfig, file_defaults, recorded_config
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
 
@@ -146,7 +147,8 @@ class GeneratorScreen(PyrunsScreen):
         self._ready = False
         self.after: list[str] = []  # the tasks every created task waits for (ctrl+b)
         self.yaml_keys = TaskKeys()  # the YAML spec's task keys (`after:`, `gpu_mem_mb:`)
-        self._existing: tuple[object, frozenset[Hashable]] | None = None  # (change token, existing configs' keys)
+        # (change token, existing configs' keys, how a planned config is recorded: batch.recorded_config)
+        self._existing: tuple[object, frozenset[Hashable], RecordedConfig | None] | None = None
 
     # Building
 
@@ -350,14 +352,16 @@ class GeneratorScreen(PyrunsScreen):
         store = self.pyruns.state.store
         token = store.change_token()
         if self._existing is None or self._existing[0] != token:
-            try:
-                self._existing = (token, existing_config_keys(store))
+            try:  # each config as its task records it (a YAML file of defaults; `layers: 64` as [64]), as Create compares
+                recorded = None if self.shell else recorded_config(store.layout, file_defaults(store.layout))
+                lists = None if recorded is None else recorded.lists
+                self._existing = (token, existing_config_keys(store, lists), recorded)
             except USER_ERRORS:  # the workspace moved away: Create will say so
                 return None
-        existing = self._existing[1]
+        _, existing, recorded = self._existing
 
         def skip() -> tuple[int, Sequence[dict[str, Any]]]:
-            return plan_new(spec, self.defaults, existing, shell=self.shell, max_tasks=max_tasks)
+            return plan_new(spec, self.defaults, existing, shell=self.shell, max_tasks=max_tasks, recorded=recorded)
 
         return skip
 
