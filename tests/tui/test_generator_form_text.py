@@ -15,7 +15,7 @@ from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace, plain_script_problem
 from pyruns_tui.workspace.layout import Layout
 from tests.conftest import DEMO
-from tests.tui.test_generator import edit, ready, row, type_into, until
+from tests.tui.test_generator import edit, ready, row, settled, type_into, until
 
 # the parameters of pytorch/examples' mnist/main.py that the tour met (a flat form, no groups)
 MNIST = """import argparse
@@ -98,6 +98,23 @@ async def test_an_empty_form_of_a_plain_script_points_to_load_or_a_shell_workspa
         hint = empty_form_hint(app)
         assert hint == plain_script_problem(str(tmp_path / "train.py"))
         assert "pyruns_tui.load()" in hint and "pyr-tui --shell" in hint and "YAML mode" not in hint
+
+
+async def test_create_from_yaml_keys_of_a_plain_script_warns_they_do_not_reach_it(tmp_path: Path) -> None:
+    # `pyr-tui gen` warned; Create in YAML mode made the same identical runs without a word
+    (tmp_path / "train.py").write_text("batch_size = 12\nexec(open('configurator.py').read())\n")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("ctrl+y")
+        gen.yaml_editor.load_text("batch_size: 32 | 64\n")
+        assert (await settled(pilot, gen)).startswith("2 tasks")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not gen.creating and gen.last_result is not None)
+        assert gen.last_result is not None and len(gen.last_result.names) == 2
+        notes = [note.message for note in app._notifications]
+        assert plain_script_problem(str(tmp_path / "train.py")) in notes, notes
 
 
 async def test_an_empty_form_of_an_argparse_script_offers_no_yaml_keys(tmp_path: Path) -> None:

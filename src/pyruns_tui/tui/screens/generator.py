@@ -58,7 +58,7 @@ from pyruns_tui.workspace.batch import (
     plan_new,
     split_task_keys,
 )
-from pyruns_tui.workspace.bootstrap import params_of, read_script_info
+from pyruns_tui.workspace.bootstrap import params_of, plain_script_problem, read_script_info
 from pyruns_tui.workspace.file_defaults import RecordedConfig, file_defaults, recorded_config
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
@@ -436,15 +436,20 @@ class GeneratorScreen(PyrunsScreen):
             problem = error_line(exc)
         finally:
             if self.app.is_running:
-                self.app.call_from_thread(self._create_done, result, problem)
+                self.app.call_from_thread(self._create_done, result, problem, bool(spec))
 
-    def _create_done(self, result: BatchResult | None, problem: str | None) -> None:
+    def _create_done(self, result: BatchResult | None, problem: str | None, keyed: bool = False) -> None:
         """Say what Create did (`problem`: why nothing was created; neither: it failed unexpectedly,
-        as the app says) and make the screen ready for the next Create, whatever fails here."""
+        as the app says; `keyed`: the spec set some key) and make the screen ready for the next
+        Create, whatever fails here."""
         self.last_result = result
         try:
             if result is not None:
                 self.notify(describe(result), title="Generator")
+                info = self.pyruns.state.script_info
+                if info.kind == "plain" and result.names and keyed:
+                    # YAML mode's keys reach no such script: `pyr-tui gen` warns the same (cli/commands/gen.py)
+                    self.notify(plain_script_problem(info.script), severity="warning", timeout=12)
                 if result.queue_problem:
                     self.notify(result.queue_problem, severity="warning", timeout=8)
             elif problem is not None:
