@@ -70,7 +70,10 @@ class Terminal:
             text = self.screen(colors)
             if condition(text):
                 return text
-            if self.dead():
+            if self.dead():  # the app ended: the screen will not change; asked once more (it may have
+                text = self.screen(colors)  # ended between the two looks, as a wait for its exit expects)
+                if condition(text):
+                    return text
                 break
             time.sleep(0.05)
         raise AssertionError(f"{what}: not on screen within {timeout_s:.0f}s; last screen:\n{text}")
