@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.workspace.bootstrap import init_workspace
-from pyruns_tui.workspace.store import TaskStore
 from tests.cli.helpers import pyr
-from tests.runner.harness import Project, finish_project, shell_project
+from tests.runner.harness import finish_project, script_project
 
 # timm's train.py, its parsers and `_parse_args` (the namespace is written where the run can be read)
 SCRIPT = """\
@@ -110,27 +108,25 @@ def test_a_file_every_run_would_fail_on_is_refused_in_one_line(project: Path, te
 
 
 def test_each_run_gets_what_its_task_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shell = shell_project(tmp_path / "proj", monkeypatch)  # a real runner, stopped at the end
-    (shell.dir / "train.py").write_text(SCRIPT)
-    (shell.dir / "configs").mkdir()
-    (shell.dir / "configs" / "vit.yaml").write_text(CFG)
-    layout = init_workspace(shell.dir, shell.dir / "train.py")
-    train = Project(shell.dir, layout, TaskStore(layout))
-    spec = shell.dir / "spec.yaml"
+    train = script_project(tmp_path / "proj", monkeypatch, SCRIPT)  # a real runner, stopped at the end
+    layout = train.layout
+    (train.dir / "configs").mkdir()
+    (train.dir / "configs" / "vit.yaml").write_text(CFG)
+    spec = train.dir / "spec.yaml"
     spec.write_text("config: configs/vit.yaml\nmodel: vit_base | convnext_tiny\n")
     try:
-        assert shell.cli("-w", "train", "gen", str(spec), "-n", "r") == 0
+        assert train.cli("-w", "train", "gen", str(spec), "-n", "r") == 0
         # a task edited by hand back to the script's default: no flag was passed for it, and the
         # run got the file's 20 epochs while the task said 300
         config = layout.tasks_dir / "r_2-of-2" / "config.yaml"
         config.write_text(config.read_text().replace("epochs: 20", "epochs: 300"))
-        assert shell.cli("-w", "train", "run", "r_1-of-2", "r_2-of-2", "--wait") == 0
+        assert train.cli("-w", "train", "run", "r_1-of-2", "r_2-of-2", "--wait") == 0
         for name in ("r_1-of-2", "r_2-of-2"):
             ran = json.loads((layout.tasks_dir / name / "namespace.json").read_text())
-            recorded = config_of(shell.dir, name)
+            recorded = config_of(train.dir, name)
             assert {k: v for k, v in ran.items() if k in recorded} == {k: v for k, v in recorded.items() if k != "config"}
             assert ran["sched"] == "cosine"  # (a key of the file that is no parameter reaches the script alone)
-        assert config_of(shell.dir, "r_1-of-2")["model"] == "vit_base" and config_of(shell.dir, "r_1-of-2")["epochs"] == 20
-        assert config_of(shell.dir, "r_2-of-2")["epochs"] == 300
+        assert config_of(train.dir, "r_1-of-2")["model"] == "vit_base" and config_of(train.dir, "r_1-of-2")["epochs"] == 20
+        assert config_of(train.dir, "r_2-of-2")["epochs"] == 300
     finally:
         finish_project(train)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.workspace.bootstrap import init_workspace
-from pyruns_tui.workspace.store import TaskStore
 from tests.cli.helpers import pyr
-from tests.runner.harness import Project, finish_project, shell_project
+from tests.runner.harness import finish_project, script_project
 
 SCRIPT = """\
 import argparse
@@ -37,18 +35,16 @@ def config_of(layout_tasks: Path, name: str) -> dict[str, object]:
 
 
 def test_a_grid_of_lone_values_records_the_lists_its_runs_get(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shell = shell_project(tmp_path / "proj", monkeypatch)  # a real runner, stopped at the end
-    (shell.dir / "train.py").write_text(SCRIPT)
-    layout = init_workspace(shell.dir, shell.dir / "train.py")
-    train = Project(shell.dir, layout, TaskStore(layout))
-    spec = shell.dir / "spec.yaml"
+    train = script_project(tmp_path / "proj", monkeypatch, SCRIPT)  # a real runner, stopped at the end
+    layout = train.layout
+    spec = train.dir / "spec.yaml"
     # (width: 8 is the script's own scalar default, left off the command line: the script gets 8)
     spec.write_text("layers: 64 | 128\ntags: a\nwidth: 8\nlr: 0.5\n")
     try:
-        assert shell.cli("-w", "train", "gen", str(spec), "-n", "g") == 0
+        assert train.cli("-w", "train", "gen", str(spec), "-n", "g") == 0
         assert config_of(layout.tasks_dir, "g_1-of-2") == {"layers": [64], "tags": ["a"], "width": 8, "lr": 0.5}
         assert config_of(layout.tasks_dir, "g_2-of-2")["layers"] == [128]
-        assert shell.cli("-w", "train", "run", "g_1-of-2", "g_2-of-2", "--wait") == 0
+        assert train.cli("-w", "train", "run", "g_1-of-2", "g_2-of-2", "--wait") == 0
         for name, layers in (("g_1-of-2", "64"), ("g_2-of-2", "128")):
             ran = json.loads((layout.tasks_dir / name / "ran.json").read_text())
             assert ran["argv"] == ["--tags", "a", "--lr", "0.5", "--layers", layers], ran

@@ -170,7 +170,7 @@ def plan_batch(store: TaskStore, spec: Mapping[str, Any], *, prefix: str | None 
 
 def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_existing: bool,
           max_tasks: int | None) -> Plan:
-    from pyruns_tui.workspace.file_defaults import file_defaults, recorded_config
+    from pyruns_tui.workspace.file_defaults import recorded_config
 
     if max_tasks is None:
         from pyruns_tui.workspace.settings import load_settings
@@ -179,8 +179,8 @@ def _plan(store: TaskStore, spec: Mapping[str, Any], prefix: str | None, skip_ex
     shell = store.layout.is_shell
     order = field_order(spec, shell=shell)  # grid order follows the spec as written, not the defaults
     merged = checked_spec(store, spec)
-    files = None if shell else file_defaults(store.layout)  # the script's YAML file of defaults (timm's --config)
-    recorded = None if shell else recorded_config(store.layout, files)  # what each task records
+    recorded = None if shell else recorded_config(store.layout)  # what each task records
+    files = None if recorded is None else recorded.files  # the script's YAML file of defaults (timm's --config)
     existing = None
     if skip_existing:  # (each side as its task records it: `layers: 64` is `[64]` whenever it was written)
         existing = existing_config_keys(store, None if recorded is None else recorded.lists)

@@ -155,30 +155,18 @@ class RecordedConfig:
         return items.listed(config)
 
 
-def recorded_config(layout: Layout, files: FileDefaults | None) -> RecordedConfig | None:
-    """The RecordedConfig of a workspace (`files`: its `file_defaults`), None where tasks record
-    their configs as planned: the shell workspace, a script that is not argparse (it reads its
-    config itself: no launch makes a lone value a list)."""
-    from pyruns_tui.workspace.bootstrap import params_of, read_script_info
-
-    if files is not None:
-        return RecordedConfig(files.sp, files)
-    if layout.is_shell or not layout.config_default.exists():
-        return None
-    info = read_script_info(layout)
-    if info.kind != "argparse":
-        return None
-    return RecordedConfig(params_of(layout, info), None)
-
-
-def file_defaults(layout: Layout) -> FileDefaults | None:
-    """The reader of a workspace's YAML files of defaults, None when its script names none (most
-    scripts: nothing more is read)."""
+def recorded_config(layout: Layout) -> RecordedConfig | None:
+    """How a workspace's tasks record their planned configs (with the reader of its YAML files of
+    defaults, `.files`, where its script names one), from one read of script_info.json; None where
+    tasks record their configs as planned: the shell workspace, a script that is not argparse (it
+    reads its config itself: no launch makes a lone value a list, nor reads a file of defaults)."""
     from pyruns_tui.workspace.bootstrap import params_of, read_script_info
 
     if layout.is_shell or not layout.config_default.exists():  # (tasks are laid over nothing then: batch.checked_spec)
         return None
     info = read_script_info(layout)
-    if info.kind != "argparse" or not any(p.get("defaults_file") for p in info.params):
+    if info.kind != "argparse":
         return None
-    return FileDefaults(params_of(layout, info), layout.project_dir)
+    sp = params_of(layout, info)
+    named = any(p.get("defaults_file") for p in info.params)  # most scripts name none: nothing more is read
+    return RecordedConfig(sp, FileDefaults(sp, layout.project_dir) if named else None)

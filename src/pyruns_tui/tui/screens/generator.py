@@ -59,7 +59,7 @@ from pyruns_tui.workspace.batch import (
     split_task_keys,
 )
 from pyruns_tui.workspace.bootstrap import params_of, plain_script_problem, read_script_info
-from pyruns_tui.workspace.file_defaults import RecordedConfig, file_defaults, recorded_config
+from pyruns_tui.workspace.file_defaults import RecordedConfig, recorded_config
 from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
 
@@ -353,7 +353,7 @@ class GeneratorScreen(PyrunsScreen):
         token = store.change_token()
         if self._existing is None or self._existing[0] != token:
             try:  # each config as its task records it (a YAML file of defaults; `layers: 64` as [64]), as Create compares
-                recorded = None if self.shell else recorded_config(store.layout, file_defaults(store.layout))
+                recorded = None if self.shell else recorded_config(store.layout)
                 lists = None if recorded is None else recorded.lists
                 self._existing = (token, existing_config_keys(store, lists), recorded)
             except USER_ERRORS:  # the workspace moved away: Create will say so
