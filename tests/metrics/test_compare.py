@@ -81,7 +81,7 @@ def test_text_output_shows_control_characters_in_names_keys_and_values_as_escape
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text), text
     lines = text.splitlines()
     assert "  only in A: \\x1b]0;pwned\\x07\\x1b[31mevil, new\\x0aline" in lines
-    assert any(line.split() == ["both\\x07.last", "1", "3", "+2"] for line in lines)
+    assert any(line.split() == ["both\\x07.last", "1.0", "3.0", "+2.0"] for line in lines)
     assert any(line.split() == ["k\\x1b[2J", "\\x0d=1+1", "x\\x9b31m"] for line in lines)
     assert any(line.split() == ["\\x1b[31mkey", "\\x1b]0;t\\x07v", "-"] for line in lines)
     assert any(line.split() == ["s", "two\\nlines\\u202e", "1"] for line in lines)
@@ -110,7 +110,7 @@ def test_text_output_is_readable(pair: TaskStore) -> None:
     assert any(line.split() == ["seed", "1", "-"] for line in lines)
     assert any(line.split() == ["wd", "-", "0.0005"] for line in lines)
     assert any(line.split() == ["amp", "true", "1"] for line in lines)
-    assert any(line.split() == ["loss.max", "1", "2", "+1"] for line in lines)
+    assert any(line.split() == ["loss.max", "1.0", "2.0", "+1.0"] for line in lines)
     assert any(line.split() == ["loss.last", "0.5", "0.25", "-0.25"] for line in lines)
     assert "  only in A: acc" in lines and "  only in B: gnorm" in lines
     assert any(line.split() == ["best", "0.75", "0.5", "-0.25"] for line in lines)

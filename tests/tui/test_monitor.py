@@ -437,6 +437,11 @@ def test_differing_params_and_stage_markers() -> None:
     assert stage_markers(points) == [Marker(2.0, "val")]  # train coming back is not marked again
 
 
+def test_chart_labels_write_parameter_values_as_the_manager_does() -> None:
+    configs = {"a": {"amp": True, "lr": 64.0}, "b": {"amp": False, "lr": 0.1, "tag": None}}
+    assert differing_params(configs) == {"a": "amp=true lr=64.0 tag=—", "b": "amp=false lr=0.1 tag=null"}
+
+
 def test_run_selector_shows_tabs_or_a_counter() -> None:
     assert run_selector([1, 2, 3], 2).plain == " run1  run2  run3 "
     assert run_selector(list(range(1, 10)), 7).plain == "run 7/9"

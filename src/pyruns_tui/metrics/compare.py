@@ -7,7 +7,6 @@ max over the latest run of each task that logged metrics, with `delta = B - A`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from pyruns_tui.metrics.export import STATS
 from pyruns_tui.metrics.report_format import json_safe
 from pyruns_tui.metrics.runs import latest_metrics
 from pyruns_tui.metrics.track import file_problems, read_summary
+from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.printable import printable
 from pyruns_tui.workspace.query import flatten, format_value
@@ -138,7 +138,7 @@ def compare_tasks(store: TaskStore, a: str, b: str) -> Comparison:
 
 def _show(value: Any) -> str:
     if isinstance(value, float):
-        return format(value, ".6g") if math.isfinite(value) else format_value(value)
+        return number_text(value, REPORT_DIGITS)
     return printable(format_value(value).replace("\n", "\\n"))
 
 
@@ -147,7 +147,7 @@ def _show_delta(delta: float | None) -> str:
         return ""
     if delta == 0:
         return "0"
-    return format(delta, "+.6g")
+    return ("+" if delta > 0 else "") + number_text(delta, REPORT_DIGITS)
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyruns_tui.errors import ExportError
+from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.workspace.fsio import indented_json, plain_indented_json
 
 if TYPE_CHECKING:
@@ -131,20 +132,15 @@ def _md_escape(text: str) -> str:
 
 
 def cell_text(value: Any) -> str:
-    """One value as text to read in a table (the Markdown report, `ls -c`): floats with 6
-    significant digits (a whole one keeps its `.0`), ints exact, booleans `true`/`false`, lists and mappings as JSON."""
+    """One value as text to read in a table (the Markdown report, `ls -c`): numbers as `number_text`
+    writes them to 6 significant digits (a whole float keeps its `.0`), booleans `true`/`false`,
+    lists and mappings as JSON."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return _float_text(value)
-        text = format(value, ".6g")
-        # a float stays one to read: `lr: 1.0` is 1.0, not the int 1 (as YAML and the Manager write it)
-        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(value, (int, float)):
+        return number_text(value, REPORT_DIGITS)
     if isinstance(value, str):
         return value
     return json.dumps(json_safe(value), ensure_ascii=False)

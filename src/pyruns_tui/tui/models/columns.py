@@ -11,6 +11,8 @@ from typing import Any
 
 from pyruns_tui.humanize import format_duration, format_time, progress_cells
 from pyruns_tui.logs.failure import error_cause
+from pyruns_tui.params.number_text import TABLE_DIGITS, number_text
+from pyruns_tui.params.values import as_float
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status
@@ -144,16 +146,15 @@ def metric_value(view: TaskView, name: str) -> float | None:
 
 
 def format_metric(value: float | None, width: int | None = None) -> str:
-    """A metric's value to 4 significant digits (`0.03333`); within `width` cells, to fewer
-    (`0.0333`, `0.033`) rather than cut: a cut number (`0.033…`) reads as another number."""
+    """A metric's value as `number_text` writes it to 4 significant digits (`0.03333`, `64.0`,
+    an int exactly); within `width` cells, to fewer (`0.0333`, `0.033`) rather than cut: a cut
+    number (`0.033…`) reads as another number."""
     if value is None:
         return ""
-    if math.isnan(value):
-        return "nan"
-    text = f"{value:.4g}"
-    digits = 3
+    text = number_text(value, TABLE_DIGITS)
+    digits = TABLE_DIGITS - 1
     while width is not None and len(text) > width and digits:
-        text, digits = f"{value:.{digits}g}", digits - 1
+        text, digits = number_text(as_float(value), digits), digits - 1
     return text
 
 

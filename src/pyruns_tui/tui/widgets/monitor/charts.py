@@ -24,7 +24,7 @@ from textual.widgets import Static
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.params.values import same_value
 from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
-from pyruns_tui.workspace.query import flatten
+from pyruns_tui.workspace.query import flatten, format_value
 
 MAX_LABEL_PARAMS = 3
 
@@ -41,7 +41,8 @@ class ChartSource:
 
 
 def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Per task, `key=value` of the (flattened) parameters whose values differ between the tasks."""
+    """Per task, `key=value` of the (flattened) parameters whose values differ between the tasks
+    (each value as the Manager's parameter columns write it; `—` where the task has no such key)."""
     flat = {name: flatten(config) for name, config in configs.items()}
     keys: list[str] = []
     for params in flat.values():
@@ -50,7 +51,8 @@ def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]
     differing = [key for key in keys
                  if any(key not in p or key not in rows[0] or not same_value(p[key], rows[0][key]) for p in rows)]
     return {
-        name: " ".join(f"{key.rsplit('.', 1)[-1]}={params.get(key)}" for key in differing[:MAX_LABEL_PARAMS])
+        name: " ".join(f"{key.rsplit('.', 1)[-1]}={format_value(params[key]) if key in params else '—'}"
+                       for key in differing[:MAX_LABEL_PARAMS])
         for name, params in flat.items()
     }
 
