@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -16,6 +19,8 @@ from pyruns_tui.humanize import format_duration, format_time
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Status, Task
+
+_NEGATIVE_NUMBER = re.compile(r"-\.?\d")  # `-0.5`, `-1e-3`: a value, not a flag
 
 
 def exit_text(run: Run) -> str:
@@ -58,6 +63,49 @@ def own_env(env: Mapping[str, str], settings_env: Collection[str] = ()) -> tuple
     shown = {name: env[name] for name in sorted(env)
              if name in RUNNER_ENV or name in settings_env or name.startswith(SHOWN_ENV_PREFIXES)}
     return shown, len(env) - len(shown)
+
+
+def _is_option(arg: str) -> bool:
+    return arg.startswith("-") and not _NEGATIVE_NUMBER.match(arg)
+
+
+def command_pieces(argv: Sequence[str]) -> list[str]:
+    """The command line's arguments shell-quoted (as `shlex.join` writes them) and escaped, a flag
+    and its value as one piece (`--lr 0.01`, `--lr -0.5`): the pieces it wraps between."""
+    pieces: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if _is_option(arg) and arg != "--" and "=" not in arg and i + 1 < len(argv) and not _is_option(argv[i + 1]):
+            pieces.append(printable(f"{shlex.quote(arg)} {shlex.quote(argv[i + 1])}"))
+            i += 2
+        else:
+            pieces.append(printable(shlex.quote(arg)))
+            i += 1
+    return pieces
+
+
+class CommandLine:
+    """A command line as a Rich renderable that wraps only between its pieces (`command_pieces`:
+    a flag stays with its value) at the width it is given; a piece wider than a line wraps inside."""
+
+    def __init__(self, pieces: Sequence[str]) -> None:
+        self.pieces = list(pieces)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width)
+        line = ""
+        for piece in self.pieces:
+            if line and cell_len(line) + 1 + cell_len(piece) > width:
+                yield Text(line)
+                line = piece
+            else:
+                line = f"{line} {piece}" if line else piece
+        yield Text(line)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max(map(cell_len, self.pieces), default=0)
+        return Measurement(widest, cell_len(" ".join(self.pieces))).clamp(max_width=options.max_width)
 
 
 def _heading(title: str) -> Text:
@@ -122,7 +170,7 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
         parts.append(Text(f"last run: {printable(run.reason)}", style="yellow"))
     if run is not None and run.argv:  # as started, in the project folder (secrets redacted)
         parts.append(_heading(f"Command line (run {run.index})"))
-        parts.append(Text(printable(shlex.join(str(item) for item in run.argv))))
+        parts.append(CommandLine(command_pieces([str(item) for item in run.argv])))
     parts.append(_heading("Notes"))
     parts.append(Text(printable(task.notes, multiline=True)) if task.notes else Text("(none — press n to edit)", style="dim"))
     parts.append(_heading(config_title))
