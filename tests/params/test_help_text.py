@@ -164,3 +164,70 @@ def test_every_switch_pair_and_lone_store_false_says_which_flag_its_help_is() ->
     assert form_help(sp, "cache") == key_comment(sp, "cache") == "--no-cache (sets it false): recompute"
     assert form_help(sp, "tqdm") == "progress bars"  # one flag for both values: its help is the switch's
     assert sp.defaults() == {"amp": False, "shuffle": True, "cache": True, "tqdm": True}
+
+
+HELP_KEYS = """
+import argparse
+import pathlib
+
+def pair(text):
+    return text
+
+parser = argparse.ArgumentParser(prog="tool")
+parser.add_argument("--a", choices=["x", "y"], default="x", help="choices %(choices)s, default %(default)s")
+parser.add_argument("--b", type=pathlib.Path, metavar="DIR", help="type %(type)s, metavar %(metavar)s")
+parser.add_argument("--c", type=pair, nargs=2, help="type %(type)s, nargs %(nargs)s, required %(required)s")
+parser.add_argument("--d", action="store_true", help="nargs %(nargs)s, const %(const)s, default %(default)s")
+parser.add_argument("--e", nargs="?", const=3, type=lambda s: s, help="const %(const)s, type %(type)s")
+parser.add_argument("--f", help="choices %(choices)s, metavar %(metavar)s, dest %(dest)s, prog %(prog)s")
+subs = parser.add_subparsers(dest="command")
+fit = subs.add_parser("fit")
+fit.add_argument("--g", help="prog %(prog)s")
+"""
+
+
+def real_helps(source: str, subcommand: str | None = None) -> dict[str, str]:
+    """dest -> each argument's help as the REAL argparse expands it (its HelpFormatter)."""
+    scope: dict[str, object] = {}
+    exec(compile(source, "train.py", "exec"), scope)  # the parser only: the source never parses argv
+    parser = scope["parser"]
+    if subcommand is not None:
+        parser = scope["subs"].choices[subcommand]  # type: ignore[attr-defined]
+    formatter = parser._get_formatter()  # type: ignore[attr-defined]
+    return {action.dest: formatter._expand_help(action) for action in parser._actions  # type: ignore[attr-defined]
+            if action.help and action.dest != "help"}
+
+
+@pytest.mark.parametrize("subcommand", [None, "fit"])
+def test_every_help_key_argparse_fills_in_reads_as_the_real_help(subcommand: str | None) -> None:
+    # metavar, prog=, a sub-parser's prog, the nargs/const of a switch and the name of a type= were
+    # not read: `%(metavar)s` gave None where argparse gives DIR, `%(prog)s` gave the file's name
+    sp = extract_params(HELP_KEYS, "train.py", subcommand=subcommand)
+    real = real_helps(HELP_KEYS, subcommand)
+    shown = {s.key: s.help for s in sp.params if s.help and (subcommand is None) == (s.subcommand is None)}
+    assert shown == real
+
+
+def test_a_help_key_only_the_running_script_knows_is_a_placeholder_never_none() -> None:
+    # `%(choices)s` of choices built at run time printed `None`, which reads as "no choices"
+    sp = params_of("""
+        import argparse
+        from models import NAMES, WIDTH, make_type, PROG
+        p = argparse.ArgumentParser(prog=PROG)
+        p.add_argument("--arch", choices=NAMES, default="r18", help="one of %(choices)s (default: %(default)s)")
+        p.add_argument("--width", metavar=WIDTH, nargs=WIDTH, help="%(metavar)s, %(nargs)s values")
+        p.add_argument("--mode", nargs="?", const=WIDTH, help="alone: %(const)s")
+        p.add_argument("--kind", type=make_type(), required=WIDTH, help="a %(type)s, required: %(required)s")
+        p.add_argument("--name", help="see %(prog)s --help; no choices: %(choices)s")
+        p.add_argument("--bad", help="%(unknown_key)s stays as written")
+        p.parse_args()
+    """)
+    helps = {s.key: s.help for s in sp.params}
+    assert helps == {
+        "arch": "one of … (default: r18)",
+        "width": "…, … values",
+        "mode": "alone: …",
+        "kind": "a …, required: …",
+        "name": "see … --help; no choices: None",  # argparse's own text when there are none
+        "bad": "%(unknown_key)s stays as written",  # argparse's --help would fail on it
+    }

@@ -28,7 +28,7 @@ from pyruns_tui.params.defaults_file import defaults_file_path
 from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
-from pyruns_tui.params.script_walker import ScriptWalker
+from pyruns_tui.params.script_walker import Function, ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
 from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Unresolved, is_plain
 
@@ -98,6 +98,9 @@ class _ArgparseReader(ScriptWalker):
             self.warn(node, "argument_default cannot be read statically; ignored")
             parser.argument_default = None
         parser.resolve_conflicts = kwargs.get("conflict_handler") == "resolve"
+        prog = kwargs.get("prog")
+        parser.prog = prog if isinstance(prog, str) or prog is None else UNKNOWN  # (for the help's %(prog)s)
+        parser.usage_given = kwargs.get("usage") is not None
         parents = kwargs.get("parents") or []
         if parents is UNKNOWN or not isinstance(parents, (list, tuple)):
             self.warn(node, "parents=... cannot be read statically; their arguments are missing")
@@ -143,8 +146,9 @@ class _ArgparseReader(ScriptWalker):
         if attr == "add_subparsers" and isinstance(obj, ParserDecl):
             _, kwargs = self.lenient_args(node, scope)
             if parser.subparsers is None:
-                dest = kwargs.get("dest")
-                parser.subparsers = SubparsersDecl(parser, dest if isinstance(dest, str) else None)
+                dest, prog = kwargs.get("dest"), kwargs.get("prog")
+                parser.subparsers = SubparsersDecl(parser, dest if isinstance(dest, str) else None,
+                                                   prog if isinstance(prog, str) or prog is None else UNKNOWN)
             return parser.subparsers
         if attr in _PARSE_METHODS and not parser.parse_called:
             self.parses += 1
@@ -233,6 +237,7 @@ class _ArgparseReader(ScriptWalker):
         if action in _SKIPPED_ACTIONS or kwargs.get("dest") == SUPPRESS:
             return None
         positional = not names or (len(names) == 1 and names[0][0] not in parser.prefix_chars)
+        unread: list[str] = []  # keywords whose values cannot be read: the help's %(...)s shows a placeholder
         if positional:
             key = names[0] if names else kwargs.get("dest")
             if not isinstance(key, str):
@@ -249,10 +254,12 @@ class _ArgparseReader(ScriptWalker):
                 longs = [n for n in names if len(n) > 1 and n[1] in parser.prefix_chars]
                 key = (longs or names)[0].lstrip(parser.prefix_chars).replace("-", "_")
             required = kwargs.get("required") is True
+            if "required" in kwargs and not isinstance(kwargs["required"], bool):
+                unread.append("required")
         decl = ActionDecl(
             key=key, flags=[] if positional else list(names), default=None,
             default_source=None, action=action, positional=positional, required=required,
-            group=group, lineno=node.lineno, exclusive=exclusive)
+            group=group, lineno=node.lineno, exclusive=exclusive, unread=tuple(unread))
         self._fill_default(decl, parser, kwargs, kw_nodes)
         default_node = kw_nodes.get("default")
         if default_node is not None:
@@ -301,22 +308,48 @@ class _ArgparseReader(ScriptWalker):
                       kw_nodes: dict[str, ast.expr | None], node: ast.Call) -> None:
         decl.type_name = self._type_label(kwargs.get("type"), kw_nodes.get("type"))
         nargs = kwargs.get("nargs")
+        decl.help_type = _help_type(kwargs.get("type"), kw_nodes.get("type"))
+        unread = list(decl.unread)
         if nargs is not None and (isinstance(nargs, bool) or not isinstance(nargs, (int, str))):
             self.warn(node, f"nargs of {decl.key!r} cannot be read statically; ignored")
             nargs = None
+            unread.append("nargs")
         decl.nargs = nargs
         choices = kwargs.get("choices")
         if isinstance(choices, (list, tuple, range, str, dict)) and is_plain(list(choices)):
             decl.choices = tuple(choices)
         elif choices is not None:
             self.warn(node, f"choices of {decl.key!r} cannot be read statically; ignored")
+            unread.append("choices")
         const = kwargs.get("const")
         if not is_plain(const):
             self.warn(node, f"const of {decl.key!r} cannot be read statically")
             const = None
+            unread.append("const")
         decl.const = const
+        metavar = kwargs.get("metavar")
+        decl.metavar = metavar if is_plain(metavar) else UNKNOWN
+        decl.unread = tuple(unread)
         help_value = kwargs.get("help")
         decl.help = help_value if isinstance(help_value, str) else None
+
+
+def _help_type(value: Any, node: ast.expr | None) -> Any:
+    """`type=` as argparse's help shows it (`%(type)s`: the callable's `__name__`): None when not
+    given, UNKNOWN when its name cannot be known (a callable object, a value only the program has)."""
+    if value is None:
+        return None
+    if isinstance(node, ast.Lambda):
+        return "<lambda>"
+    if isinstance(value, Function):
+        return value.node.name
+    if isinstance(value, (ModuleAttr, LazyImport)):
+        return value.attr or UNKNOWN  # a function or class of a module is named as it is bound there
+    if not type(value).__module__.startswith("pyruns_tui."):
+        name = getattr(value, "__name__", None)  # a builtin or a library function the reader evaluates
+    else:  # a class of the script, a `pathlib.Path` or `os.path.expanduser` the reader stands in for
+        name = getattr(value, "name", None) if not isinstance(value, ModuleRef) else None
+    return name if isinstance(name, str) else UNKNOWN
 
 
 def _yaml_name(scope: Any, name: str) -> str | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from pyruns_tui.params.help_text import expanded_help
 from pyruns_tui.params.param_spec import ParamSpec, plain_copy
-from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, is_plain
+from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, has_text, is_plain
 from pyruns_tui.params.static_paths import plain_paths
 
 __all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "ExclusiveDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
@@ -22,6 +23,10 @@ SUPPRESS = ARGPARSE_CONSTANTS["SUPPRESS"]
 REMAINDER = ARGPARSE_CONSTANTS["REMAINDER"]
 BUILTIN_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "str": str,
                                                    "bool": bool}
+# actions taking no value: argparse's classes set nargs=0 (and the const of a switch)
+_NO_VALUE_ACTIONS = frozenset({"store_const", "store_true", "store_false", "append_const", "count",
+                               "boolean_optional"})
+_CLASS_CONSTS = {"store_true": True, "store_false": False}
 
 
 @dataclass(eq=False)
@@ -56,6 +61,9 @@ class ActionDecl:
     env_vars: tuple[str, ...] = ()  # environment variables the default reads
     exclusive: ExclusiveDecl | None = None  # the mutually exclusive group it belongs to
     defaults_file: bool = False  # its value names a YAML file given to set_defaults (defaults_file.py)
+    metavar: Any = None  # for the help's %(metavar)s only; UNKNOWN when it cannot be read
+    help_type: Any = None  # `type=` as the help's %(type)s shows it (its __name__); UNKNOWN when not known
+    unread: tuple[str, ...] = ()  # keywords given whose values cannot be read (choices, const, nargs, required)
 
 
 @dataclass(eq=False)
@@ -64,6 +72,7 @@ class SubparsersDecl:
 
     owner: ParserDecl
     dest: str | None = None
+    prog: Any = None  # add_subparsers(prog=...): the start of each sub-parser's prog; UNKNOWN when unread
     choices: dict[str, ParserDecl] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
 
@@ -84,6 +93,8 @@ class ParserDecl:
     parse_called: bool = False
     parse_order: int = 0  # 1 for the first parser parsed, 2 for the next...
     orphan_name: str | None = None
+    prog: Any = None  # `prog=` given (a str, or UNKNOWN when it cannot be read); None: the script's name
+    usage_given: bool = False  # `usage=` given: it starts the prog of the sub-parsers
     option_index: dict[str, ActionDecl] = field(default_factory=dict)
 
     def add(self, decl: ActionDecl) -> str | None:
@@ -153,25 +164,36 @@ def _namespace(parser: ParserDecl) -> dict[str, tuple[Any, str | None]]:
     return ns
 
 
-def _expand_help(action: ActionDecl, prog: str) -> str | None:
-    """`help` with %(default)s etc. filled in like argparse's HelpFormatter; None if SUPPRESSed."""
+def _expand_help(action: ActionDecl, prog: Any) -> str | None:
+    """`help` with %(default)s etc. filled in like argparse's HelpFormatter; None if SUPPRESSed.
+    A value only the running script has is PLACEHOLDER (`expanded_help`), except an unknown
+    default, shown as its source (`default: os.getcwd()`)."""
     if action.help is None or action.help == SUPPRESS:
         return None
     default = action.default
-    if default is UNKNOWN:
-        default = action.default_source
+    if not has_text(default):
+        default = action.default_source or UNKNOWN
+    nargs, const = action.nargs, action.const
+    if action.action in _NO_VALUE_ACTIONS:  # what argparse's own action classes set
+        nargs, const = 0, _CLASS_CONSTS.get(action.action, const)
     params: dict[str, Any] = {
-        "option_strings": action.flags, "dest": action.key, "nargs": action.nargs,
-        "const": action.const, "default": default, "type": action.type_name,
+        "option_strings": action.flags, "dest": action.key, "nargs": nargs,
+        "const": const, "default": default, "type": action.help_type,
         "choices": action.choices, "required": action.required, "help": action.help,
-        "metavar": None, "prog": prog,
+        "metavar": action.metavar, "prog": prog,
     }
-    params = {k: v for k, v in params.items() if v != SUPPRESS}
-    if params.get("choices") is not None:
+    params.update(dict.fromkeys(action.unread, UNKNOWN))
+    params = {k: v for k, v in params.items() if not isinstance(v, str) or v != SUPPRESS}
+    if params.get("choices") not in (None, UNKNOWN):
         params["choices"] = ", ".join(str(c) for c in params["choices"])
+    known = {k: v for k, v in params.items() if has_text(v)}
     try:
-        return action.help % params
-    except (KeyError, ValueError, TypeError):
+        return action.help % known
+    except KeyError as exc:
+        if exc.args and exc.args[0] in params:  # a value only the running script has
+            return expanded_help(action.help, params)
+        return action.help  # a key argparse does not have: its --help would fail
+    except (ValueError, TypeError):
         return action.help
 
 
@@ -186,7 +208,7 @@ def _resolved(value: Any, source: str | None) -> tuple[Any, bool, str | None]:
 
 
 def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
-                  subcommand: str | None, prog: str) -> list[ParamSpec]:
+                  subcommand: str | None, prog: Any) -> list[ParamSpec]:
     specs = []
     for action in parser.actions:
         value, source = ns.get(action.key, (None, action.default_source))
@@ -214,15 +236,29 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
 def to_specs(main: ParserDecl, sub: ParserDecl | None, subcommand: str | None,
              prog: str) -> list[ParamSpec]:
     """The main parser's specs then the chosen sub-parser's; a key the sub-parser also sets
-    is taken from it (argparse copies the sub-namespace over the parent's)."""
+    is taken from it (argparse copies the sub-namespace over the parent's). `prog`: the
+    script's name, the main parser's prog unless it gives its own."""
     main_ns = _namespace(main)
+    main_prog = prog if main.prog is None else main.prog
     if sub is None:
-        return _switch_helps(_parser_specs(main, main_ns, None, prog))
+        return _switch_helps(_parser_specs(main, main_ns, None, main_prog))
     sub_ns = _namespace(sub)
     merged = {**main_ns, **sub_ns}
-    parent = [s for s in _parser_specs(main, merged, None, prog)
+    parent = [s for s in _parser_specs(main, merged, None, main_prog)
               if s.positional or s.key not in sub_ns]
-    return _switch_helps(parent + _parser_specs(sub, sub_ns, subcommand, prog))
+    return _switch_helps(parent + _parser_specs(sub, sub_ns, subcommand, _sub_prog(main, sub, subcommand, main_prog)))
+
+
+def _sub_prog(main: ParserDecl, sub: ParserDecl, name: str | None, main_prog: Any) -> Any:
+    """A sub-parser's prog as argparse makes it: its own `prog=`, else `add_subparsers(prog=)` or
+    the main parser's usage line (its prog, when it has no positional and no `usage=`), then the
+    sub-command's name; UNKNOWN when that usage is more than the prog."""
+    if sub.prog is not None:
+        return sub.prog
+    start = main.subparsers.prog if main.subparsers is not None else None
+    if start is None and not main.usage_given and not any(a.positional for a in main.actions):
+        start = main_prog
+    return f"{start} {name}" if isinstance(start, str) and name is not None else UNKNOWN
 
 
 def _switch_helps(specs: list[ParamSpec]) -> list[ParamSpec]:

@@ -5,6 +5,7 @@ running program for its middle part; its literal parts are still the help a user
 `model architecture: … (default: resnet18)`. `readable_help` evaluates each part once (a
 string concatenation, an f-string, `%`-formatting or `.format()` of a literal template) and puts
 PLACEHOLDER where a part cannot be known. Source text of code is never shown as help.
+`expanded_help` fills argparse's own `%(choices)s`-style keys the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Callable, Union
 
 from pyruns_tui.params.static_eval import MAX_LEN, UNKNOWN, Scope, StaticEvaluator, has_text
 
-__all__ = ["PLACEHOLDER", "readable_help"]
+__all__ = ["PLACEHOLDER", "expanded_help", "readable_help"]
 
 PLACEHOLDER = "…"
 
@@ -44,6 +45,18 @@ def readable_help(evaluator: StaticEvaluator, node: ast.expr, scope: Scope) -> s
         return known
     if not any(isinstance(p, str) and p.strip() for p in pieces):
         return None
+    return _joined(pieces)
+
+
+def expanded_help(template: str, values: dict[str, Any]) -> str:
+    """`template % values` as argparse expands a help's `%(default)s`, `%(choices)s`...: a value
+    that is not known (UNKNOWN, or an object of this reader) is PLACEHOLDER, never `None` or the
+    reader's own text."""
+    return _joined(_percent_parts(template, values))
+
+
+def _joined(pieces: _Pieces) -> str:
+    """The text of `pieces`, PLACEHOLDER for each gap."""
     out: list[str] = []
     for piece in pieces:
         if piece == "":
