@@ -305,6 +305,28 @@ def test_a_value_outside_the_choices_reads_the_same_in_the_form_and_at_launch() 
     assert f"'model': {in_form}" in str(launch.value)
 
 
+def test_a_key_of_store_const_flags_is_a_choice_whose_every_value_passes_its_own_flag() -> None:
+    """groups_mutex's `--cosine`/`--constant` (dest schedule, default linear) and `--fp16`/`--bf16`
+    (dest precision, default None): the form offers the values the flags store, and the launch
+    passes each one's flag, as the real parser reads back."""
+    from pyruns_tui.params.form_model import build_form, check_value
+
+    sp = script_params("groups_mutex.py")
+    form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
+    schedule, precision = form.field("schedule"), form.field("precision")
+    assert schedule is not None and precision is not None
+    assert (schedule.kind, schedule.choices) == ("choice", ("linear", "cosine", "constant"))
+    assert (precision.kind, precision.choices) == ("choice", ("fp16", "bf16"))  # null: no flag
+    assert check_value("step", schedule) == "'step' is not one of the choices (linear, cosine, constant)"
+    configs = [{**sp.defaults(), "schedule": s, "precision": p}
+               for s in schedule.choices for p in (*precision.choices, None)]
+    argvs = [build_argv(config, sp) for config in configs]
+    assert argvs[0] == ["--fp16"] and argvs[4] == ["--cosine", "--bf16"] and argvs[8] == ["--constant"]
+    for config, result in zip(configs, real_namespaces("groups_mutex.py", argvs)):
+        assert "ok" in result, result
+        assert result["ok"]["schedule"] == config["schedule"] and result["ok"]["precision"] == config["precision"]
+
+
 def test_a_value_equal_to_the_default_is_not_passed() -> None:
     # a `type=` that transforms its input turned the untouched default 0.5 into 0.005, and a
     # default read from the environment (LOCAL_RANK under torchrun) was fixed at its fallback

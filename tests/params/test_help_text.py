@@ -10,6 +10,7 @@ import pytest
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.config_default import config_default_text, key_comment
 from pyruns_tui.params.form_model import build_form
+from tests.params.real_parser import SCRIPTS
 
 
 def params_of(source: str) -> ScriptParams:
@@ -231,3 +232,25 @@ def test_a_help_key_only_the_running_script_knows_is_a_placeholder_never_none() 
         "name": "see … --help; no choices: None",  # argparse's own text when there are none
         "bad": "%(unknown_key)s stays as written",  # argparse's --help would fail on it
     }
+
+
+def test_each_store_const_flag_of_a_key_says_which_value_it_stores_and_what_it_means() -> None:
+    # groups_mutex's `--cosine`/`--constant` (dest schedule): the form showed only `cosine schedule`
+    sp = params_of((SCRIPTS / "groups_mutex.py").read_text())
+    legend = "cosine (--cosine): cosine schedule; constant (--constant): constant schedule"
+    assert form_help(sp, "schedule") == key_comment(sp, "schedule") == legend
+    assert f"schedule: linear  # {legend}" in config_default_text(sp)
+    assert form_help(sp, "precision") is None  # no flag has a help: nothing to say beyond the choices
+    sp = params_of("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("--sched", default="step", help="the lr schedule")
+        p.add_argument("--cos", dest="sched", action="store_const", const="cosine", help="a shortcut")
+        p.add_argument("--half", dest="dtype", action="store_const", const=16, help="16-bit floats")
+        p.add_argument("--full", dest="dtype", action="store_const", const=32)
+        p.add_argument("--fast", dest="speed", action="store_const", const=True, help="one flag alone")
+        p.parse_args()
+    """)
+    assert form_help(sp, "sched") == "the lr schedule; cosine (--cos): a shortcut"
+    assert form_help(sp, "dtype") == "16 (--half): 16-bit floats; 32 (--full)"
+    assert form_help(sp, "speed") == "one flag alone"  # one flag for the key: its help is the key's

@@ -241,12 +241,13 @@ def to_specs(main: ParserDecl, sub: ParserDecl | None, subcommand: str | None,
     main_ns = _namespace(main)
     main_prog = prog if main.prog is None else main.prog
     if sub is None:
-        return _switch_helps(_parser_specs(main, main_ns, None, main_prog))
+        return _const_helps(_switch_helps(_parser_specs(main, main_ns, None, main_prog)))
     sub_ns = _namespace(sub)
     merged = {**main_ns, **sub_ns}
     parent = [s for s in _parser_specs(main, merged, None, main_prog)
               if s.positional or s.key not in sub_ns]
-    return _switch_helps(parent + _parser_specs(sub, sub_ns, subcommand, _sub_prog(main, sub, subcommand, main_prog)))
+    specs = parent + _parser_specs(sub, sub_ns, subcommand, _sub_prog(main, sub, subcommand, main_prog))
+    return _const_helps(_switch_helps(specs))
 
 
 def _sub_prog(main: ParserDecl, sub: ParserDecl, name: str | None, main_prog: Any) -> Any:
@@ -284,6 +285,39 @@ def _switch_helps(specs: list[ParamSpec]) -> list[ParamSpec]:
             texts += [out[i].help for i in switches if out[i].action == "store_false" and out[i].help]
             out[indexes[0]] = replace(out[indexes[0]], help="; ".join(t for t in texts if t))
     return out
+
+
+def _const_helps(specs: list[ParamSpec]) -> list[ParamSpec]:
+    """Helps that say what each value of a key set by several flags means, a legend of the choices
+    the form offers: a `store_const` flag's help is labelled with the value it stores and its flag
+    (`cosine (--cosine): cosine schedule`), and the key's first spec, whose help is the one shown
+    for the key, gets after its own the label of every store_const flag of the key, with its help
+    where it has one (groups_mutex's `--cosine`/`--constant`, dest schedule: the form showed only the
+    first flag's help). Keys whose store_const flags have no help are left as they are."""
+    out = list(specs)
+    by_key: dict[str, list[int]] = {}
+    for index, spec in enumerate(out):
+        by_key.setdefault(spec.key, []).append(index)
+    for indexes in by_key.values():
+        consts = [i for i in indexes if out[i].action == "store_const" and out[i].flags]
+        if len(indexes) < 2 or not any(out[i].help for i in consts):
+            continue
+        labels = {i: f"{_const_text(out[i].const)} ({_long_flag(out[i].flags)})" for i in consts}
+        for i in consts:
+            if out[i].help:
+                out[i] = replace(out[i], help=f"{labels[i]}: {out[i].help}")
+        first = indexes[0]
+        texts = [out[first].help or labels.get(first)]
+        texts += [out[i].help or labels[i] for i in consts if i != first]
+        out[first] = replace(out[first], help="; ".join(t for t in texts if t))
+    return out
+
+
+def _const_text(value: Any) -> str:
+    """A const as a YAML value reads (`true`, `null`, `cosine`)."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return str(value) if value != "" else "''"
 
 
 def _long_flag(flags: tuple[str, ...]) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Union
 from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
 from pyruns_tui.params.param_spec import ParamSpec
-from pyruns_tui.params.values import not_a_choice
+from pyruns_tui.params.values import not_a_choice, same_value
 from pyruns_tui.params.yamlio import parse_scalar
 
 if TYPE_CHECKING:
@@ -106,6 +106,26 @@ def _first_specs(params: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, 
     return out
 
 
+def _const_choices(params: Sequence[Mapping[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """key -> the values a key set only by `store_const` flags can take: its default (what no flag
+    gives) then each flag's const (groups_mutex's `schedule`: linear, cosine, constant)."""
+    by_key: dict[str, list[Mapping[str, Any]]] = {}
+    for spec in params:
+        if isinstance(spec.get("key"), str):
+            by_key.setdefault(spec["key"], []).append(spec)
+    out: dict[str, tuple[Any, ...]] = {}
+    for key, specs in by_key.items():
+        if not all(spec.get("action") == "store_const" and spec.get("flags") for spec in specs):
+            continue
+        values: list[Any] = []
+        default = specs[0].get("default")
+        for value in ([default] if specs[0].get("default_resolved", True) else []) + [s.get("const") for s in specs]:
+            if value is not None and not any(same_value(value, seen) for seen in values):
+                values.append(value)
+        out[key] = tuple(values)
+    return out
+
+
 def _kind_of_value(value: Any) -> str:
     if isinstance(value, bool):
         return "switch"
@@ -123,13 +143,15 @@ def _is_list_param(spec: Mapping[str, Any]) -> bool:
     return spec.get("action") in LIST_ACTIONS or nargs in ("*", "+") or isinstance(nargs, int)
 
 
-def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None) -> FieldModel:
-    """The field of one leaf: kind from the argparse spec when there is one, else from `default`."""
+def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None,
+              consts: tuple[Any, ...] | None = None) -> FieldModel:
+    """The field of one leaf: kind from the argparse spec when there is one, else from `default`.
+    `consts`: the values its `store_const` flags give it (`_const_choices`), a choice field's."""
     if spec is None:
         return FieldModel(path=path, kind=_kind_of_value(default))
     action = spec.get("action") or "store"
     type_name = spec.get("type_name")
-    choices = spec.get("choices")
+    choices = spec.get("choices") or consts
     if action in SWITCH_ACTIONS:
         kind = "switch"
     elif _is_list_param(spec):
@@ -217,6 +239,7 @@ def build_form(
     refuse (`check_value`), with the launch's own rules.
     """
     by_key = _first_specs(params)
+    consts = _const_choices(params)
     defaults = defaults if defaults is not None else spec
     launch = None
     if script is not None and script.kind == "argparse":
@@ -234,7 +257,7 @@ def build_form(
                 items.append(SectionModel(title=str(key), items=tuple(build(value, path)), mapping=True))
                 continue
             default = get_path(defaults, path, value)
-            leaf = field_for(path, default, by_key.get(".".join(path)))
+            leaf = field_for(path, default, by_key.get(".".join(path)), consts.get(".".join(path)))
             if launch is not None and len(path) == 1:
                 leaf = replace(leaf, launch_check=functools.partial(launch.problem, path[0]))
             items.append(leaf)
