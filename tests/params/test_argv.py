@@ -327,6 +327,47 @@ def test_a_key_of_store_const_flags_is_a_choice_whose_every_value_passes_its_own
         assert result["ok"]["schedule"] == config["schedule"] and result["ok"]["precision"] == config["precision"]
 
 
+def test_an_extend_option_without_nargs_gets_what_argparse_reads_back_or_a_refusal() -> None:
+    """argparse extends such a list by each value iterated (Python 3.10 to 3.13 alike): `--tags ab`
+    gives ['a', 'b'], and `--tags a b` was refused by the script (`b` unrecognized). So each item
+    goes with its own flag, a text item must be one character, and a number cannot be passed."""
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--tags", action="extend")
+        parser.add_argument("--base", action="extend", default=["x"])
+        parser.add_argument("--ids", action="extend", type=int)
+        parser.add_argument("--words", action="extend", type=lambda s: [s])
+    """)
+    for change in ({"tags": ["a", "b", "-"]}, {"tags": ["a"]}, {"base": ["x", "y", "z"]}, {"words": ["ab", "c d"]}):
+        config = {**sp.defaults(), **change}
+        argv = build_argv(config, sp)
+        assert vars(parser.parse_args(argv)) == config, argv
+    assert build_argv({"tags": ["a", "b"]}, sp) == ["--tags", "a", "--tags", "b"]
+    for change, refusal in (({"tags": ["ab"]}, r"'ab' would give \['a', 'b'\]; write one character per item"),
+                            ({"tags": "ab"}, r"'ab' would give \['a', 'b'\]"),
+                            ({"base": ["x", "yz"]}, r"'yz' would give \['y', 'z'\]"),
+                            ({"ids": [1, 2]}, r"--ids \(action='extend' without nargs, type=int\) iterates each "
+                                              r"value and fails on an int")):
+        with pytest.raises(ParamsError, match=refusal):
+            build_argv(change, sp)
+    from pyruns_tui.params.form_model import build_form, check_text
+
+    form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
+    tags = form.field("tags")
+    assert tags is not None and tags.kind == "list"
+    assert check_text("a, b", tags) == (["a", "b"], None)
+    assert "'ab' would give ['a', 'b']" in (check_text("ab", tags)[1] or "")  # the Generator says it, as gen does
+    assert [line.split(": ", 1)[1] for line in sp.warnings] == [
+        "--tags (action='extend' without nargs) splits each value into characters (--tags ab gives ['a', 'b']); "
+        "its list items must be single characters (nargs='+' takes words)",
+        "--base (action='extend' without nargs) splits each value into characters (--base ab gives ['a', 'b']); "
+        "its list items must be single characters (nargs='+' takes words)",
+        "--ids (action='extend' without nargs, type=int) fails on any value (argparse iterates it); it cannot be "
+        "set (nargs='+' in the script would take values)",
+    ]
+
+
 def test_a_value_equal_to_the_default_is_not_passed() -> None:
     # a `type=` that transforms its input turned the untouched default 0.5 into 0.005, and a
     # default read from the environment (LOCAL_RANK under torchrun) was fixed at its fallback

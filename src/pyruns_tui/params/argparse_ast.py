@@ -332,6 +332,20 @@ class _ArgparseReader(ScriptWalker):
         decl.unread = tuple(unread)
         help_value = kwargs.get("help")
         decl.help = help_value if isinstance(help_value, str) else None
+        if decl.action == "extend" and nargs is None and "nargs" not in unread and decl.flags:
+            self._warn_extend(decl, node)
+
+    def _warn_extend(self, decl: ActionDecl, node: ast.Call) -> None:
+        """An `extend` option without nargs: argparse iterates each value it is given, so a text
+        gives its characters (`--tags ab`: ['a', 'b']) and a number fails the script (argv.py passes
+        single characters only, each with its flag, and no number)."""
+        flag = decl.flags[-1]
+        if decl.type_name in ("int", "float", "bool"):
+            self.warn(node, f"{flag} (action='extend' without nargs, type={decl.type_name}) fails on any value "
+                            "(argparse iterates it); it cannot be set (nargs='+' in the script would take values)")
+        elif decl.type_name in (None, "str"):
+            self.warn(node, f"{flag} (action='extend' without nargs) splits each value into characters ({flag} ab "
+                            "gives ['a', 'b']); its list items must be single characters (nargs='+' takes words)")
 
 
 def _help_type(value: Any, node: ast.expr | None) -> Any:

@@ -5,7 +5,8 @@ it back: ints as digits, floats by `repr` (`1e-05`, `inf`), bools for a `type=bo
 as "1"/"" (bool("") is False), for any other type as "True"/"False" (what `str()` gives).
 Flags: store_true/store_false/store_const emit the flag when the value is what the flag
 stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; append repeats
-`--a v` per item (items the default already holds are not repeated: argparse appends to it);
+`--a v` per item (items the default already holds are not repeated: argparse appends to it), and
+so does an `extend` without nargs, whose text items must be single characters (`characters`);
 nargs lists follow one flag; a lone value for a list parameter is its one item (`as_items`:
 `layers: 64` is `--layers 64`, as argparse reads it). `None` emits nothing. A single value that starts with a prefix
 character (`-1`, `-foo`), a list of one such item (`--tags=-x`) and every `nargs='?'` value are
@@ -213,6 +214,25 @@ class _Builder:
                           "must start with it")
         return list(value[len(base):])
 
+    def characters(self, key: str, flag: str, items: list[Any], spec: ParamSpec) -> list[Any]:
+        """The items of an `extend` parameter without nargs, each passed with its own flag: argparse
+        extends the list by the value of each occurrence iterated, so a text gives its characters
+        (`--tags ab` gives ['a', 'b']) and a number fails the script. A custom type's value is its
+        own (`type=lambda s: [s]`). _Cannot for an item argparse would not read back as itself."""
+        kind = spec.type_name
+        if kind in ("int", "float", "bool"):
+            raise _Cannot(f"{key!r} cannot be passed: the script's {flag} (action='extend' without nargs, "
+                          f"type={kind}) iterates each value and fails on {'an' if kind == 'int' else 'a'} {kind}; give it nargs='+' in the script")
+        if kind not in (None, "str"):
+            return items
+        for item in items:
+            text = self.value(key, item, spec)
+            if len(text) != 1:
+                raise _Cannot(f"{key!r}: the script's {flag} (action='extend' without nargs) takes each value's "
+                              f"characters as items, so {item!r} would give {list(text)!r}; write one character "
+                              "per item, or give it nargs='+' in the script to take words")
+        return items
+
     def express(self, spec: ParamSpec, value: Any, default: Any, specs: list[ParamSpec]
                 ) -> list[_Chunk]:
         """argv items making `spec` store `value`, in chunks (build_argv orders them); _Cannot
@@ -267,6 +287,8 @@ class _Builder:
             return out
         if action in ("append", "extend"):
             items = self.appended(key, value, default)
+            if action == "extend" and items and spec.nargs is None:
+                return [self.single(flag, key, item, spec) for item in self.characters(key, flag, items, spec)]
             if action == "extend" and items:
                 if spec.nargs not in ("*", "+"):
                     return [self.listed(flag, key, self.values(key, items, spec), spec)]
