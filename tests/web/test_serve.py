@@ -171,6 +171,115 @@ def test_ctrl_c_ends_app_processes_and_tasks_keep_running(project: Path) -> None
     pyr(project, "stop", "long")
 
 
+def _ws_url(served: Served) -> str:
+    return served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
+
+
+def _gone(process: psutil.Process) -> bool:
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _kill_left(processes: list[psutil.Process]) -> None:
+    for process in processes:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
+
+
+def test_app_processes_end_when_the_server_is_killed(project: Path) -> None:
+    """`kill -9` of serve (or its crash, or the OOM killer) left the app process of every open
+    tab running for ever, an orphan reading the workspace with nobody to draw for: Textual's
+    web driver stopped reading at the end of its stdin and went on. Nothing listens after it."""
+    import aiohttp
+
+    served = start_serve(project)
+    apps: list[psutil.Process] = []
+
+    async def session_then_kill() -> None:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(_ws_url(served)) as ws:
+                await asyncio.wait_for(ws.receive(), 30)  # the app process drew its first bytes
+                apps.extend(app_processes(served))
+                assert apps, "no app process started for the browser session"
+                served.proc.send_signal(signal.SIGKILL)
+                await asyncio.to_thread(served.proc.wait, 30)
+
+    try:
+        asyncio.run(session_then_kill())
+        for app in apps:
+            wait_until(lambda app=app: _gone(app), 30, f"app process {app.pid} ({' '.join(app.cmdline())}) to end")
+        port = int(served.base.rsplit(":", 1)[1])
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=10).close()
+    finally:
+        _kill_left(apps)
+        stop_serve(served)
+
+
+def test_a_session_that_does_not_quit_is_killed_app_and_all(served: Served) -> None:
+    """A closed tab whose app does not quit within the grace is killed: the app itself. It was
+    started through `/bin/sh -c`, the kill reached the shell, and the app ran on, an orphan."""
+    import aiohttp
+
+    apps: list[psutil.Process] = []
+
+    async def stuck_session() -> None:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(_ws_url(served)) as ws:
+                await asyncio.wait_for(ws.receive(), 30)
+                apps.extend(p for p in app_processes(served) if "-m" in p.cmdline())  # the app, not a shell
+                assert apps, "no app process started for the browser session"
+                for app in apps:
+                    app.suspend()  # it cannot quit when asked: the tab closes now
+
+    try:
+        asyncio.run(stuck_session())
+        for app in apps:
+            wait_until(lambda app=app: _gone(app), 30, f"app process {app.pid} to be killed")
+    finally:
+        _kill_left(apps)
+
+
+def test_the_websocket_url_opened_as_a_page_is_a_400_without_a_traceback(served: Served) -> None:
+    # a GET without the upgrade (the URL pasted into a tab, a proxy that drops the header) was a
+    # 500 and a traceback on serve's terminal ("Call .prepare() first")
+    assert http_status(f"{served.base}/{served.token}/ws") == 400
+    assert http_status(served.url) == 200
+    stop_serve(served)
+    assert served.proc.stderr is not None and served.proc.stdout is not None
+    output = served.proc.stdout.read() + served.proc.stderr.read()
+    assert "Traceback" not in output and "Error handling request" not in output, output
+
+
+def test_messages_that_are_not_the_pages_leave_the_session_and_the_terminal_alone(served: Served) -> None:
+    # textual-serve's loop ended the session with a traceback on serve's terminal on the first
+    # text that was not a JSON `[type, data]`
+    import aiohttp
+
+    async def odd_messages() -> object:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(_ws_url(served)) as ws:
+                await asyncio.wait_for(ws.receive(), 30)
+                for odd in ("not json", '{"a": 1}', "[1, 2, 3]", '["resize", {"width": "x", "height": null}]',
+                            '["stdin", 5]'):
+                    await ws.send_str(odd)
+                await ws.send_str('["ping", "still here"]')
+                while True:  # the app's screen updates come as bytes; the pong is text
+                    message = await asyncio.wait_for(ws.receive(), 30)
+                    if message.type != aiohttp.WSMsgType.BINARY:
+                        return message.data
+
+    assert asyncio.run(odd_messages()) == '["pong", "still here"]'
+    stop_serve(served)
+    assert served.proc.stderr is not None and served.proc.stdout is not None
+    output = served.proc.stdout.read() + served.proc.stderr.read()
+    assert "Traceback" not in output and "Error handling request" not in output, output
+
+
 def test_the_token_is_never_written_into_the_workspace(served: Served) -> None:
     ws_base = served.base.replace("http://", "ws://")
     import aiohttp

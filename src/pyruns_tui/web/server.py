@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
+import json
 import logging
 import secrets
 import signal
@@ -27,11 +28,21 @@ from typing import Any
 
 import aiohttp_jinja2
 import jinja2
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 QUIT_GRACE_S = 5.0
+APP_DRIVER = "pyruns_tui.web.driver:ServedDriver"
+
+
+class ServedApp(AppService):
+    """One browser session's app process, started with the driver that quits when we are gone."""
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width, height)
+        environment["TEXTUAL_DRIVER"] = APP_DRIVER
+        return environment
 
 
 def new_token() -> str:
@@ -128,7 +139,7 @@ class TokenServer(Server):
             async def close() -> None:
                 await websocket.close()
 
-            service = AppService(
+            service = ServedApp(
                 self.command,
                 write_bytes=websocket.send_bytes,
                 write_str=websocket.send_str,
@@ -146,9 +157,32 @@ class TokenServer(Server):
             if service is not None:
                 await _stop_service(service)
                 self.services.discard(service)
-            if not websocket.closed:
+            if websocket.prepared and not websocket.closed:  # not prepared: no upgrade, a 400 goes out
                 await websocket.close()
         return websocket
+
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
+        """The browser's messages to its app; one that is not the page's (not JSON, not
+        `[type, data]`) is dropped (textual-serve's own loop ended the session on it with a
+        traceback on the server's terminal), and a size is kept within what `_int_arg` allows."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                kind, data = json.loads(message.data)
+            except (ValueError, TypeError):
+                continue
+            if kind == "stdin" and isinstance(data, str):
+                await app_service.send_bytes(data.encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
+                await app_service.set_terminal_size(_int_arg(str(data.get("width")), 80),
+                                                    _int_arg(str(data.get("height")), 24))
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await app_service.blur()
+            elif kind == "focus":
+                await app_service.focus()
 
     async def on_shutdown(self, app: web.Application) -> None:
         for websocket in list(self.sessions):
@@ -208,7 +242,9 @@ def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, read
     # started us (inherited across exec) has the kernel reap them itself, and asyncio warned
     # "Unknown child process pid ..." for every session that ended
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    server = TokenServer(shlex.join(app_argv), token, title)
+    # `exec`: the shell textual-serve starts it with becomes the app, so a kill of a lingering
+    # session reaches the app itself (it killed the shell, and the app ran on, an orphan)
+    server = TokenServer("exec " + shlex.join(app_argv), token, title)
 
     async def main() -> None:
         stop = asyncio.Event()
