@@ -462,3 +462,29 @@ def test_without_the_web_extra_serve_says_how_to_install(project: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "pip install 'pyruns-tui[web]'" in result.stderr
+
+
+def test_the_url_is_not_printed_into_a_file_other_users_can_read(project: Path, tmp_path: Path) -> None:
+    """`pyr-tui serve > serve.log &` under umask 022 wrote the token into a 0644 file: anyone on
+    the box could read it and drive the app as its owner. Refused, one line; a 0600 file serves."""
+    log = tmp_path / "serve.log"
+    log.touch()
+    log.chmod(0o644)
+    with log.open("w") as out:
+        refused = subprocess.run([sys.executable, "-m", "pyruns_tui", "serve", "--port", "0"], cwd=project,
+                                 stdout=out, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and str(log) in refused.stderr and "chmod 600" in refused.stderr
+    assert "token=" not in log.read_text() and "Traceback" not in refused.stderr
+
+    log.chmod(0o600)
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "pyruns_tui", "serve", "--port", "0"], cwd=project,
+                                stdout=out, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        url = wait_until(lambda: "token=" in log.read_text() and log.read_text().split(" at ", 1)[1].split()[0], 60,
+                         "the URL in the 0600 log")
+        assert http_status(url) == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0

@@ -51,6 +51,30 @@ def app_argv(ctx: Context, workspace: str, args: argparse.Namespace) -> list[str
     return argv
 
 
+def _refuse_a_stdout_others_read() -> None:
+    """The URL printed holds the token: not into a file other users of the box can read
+    (`pyr-tui serve > serve.log &` under umask 022 made a 0644 log). nohup's own nohup.out
+    (0600), a terminal, tmux, a pipe are fine."""
+    import os
+    import stat
+
+    from pyruns_tui.errors import WorkspaceError
+
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError):
+        return
+    if stat.S_ISREG(st.st_mode) and st.st_mode & 0o044:
+        try:
+            name = os.readlink(f"/proc/self/fd/{sys.stdout.fileno()}")
+        except OSError:
+            name = "the file"
+        raise WorkspaceError(
+            f"stdout is {name}, readable by other users (mode {stat.S_IMODE(st.st_mode):04o}), and the URL printed "
+            f"there holds the token: chmod 600 {name} (or umask 077 before creating it) and start again"
+        )
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.open_tui import resolve_layout
     from pyruns_tui.errors import WorkspaceError
@@ -69,6 +93,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         layout = resolve_layout(ctx, args.script, args.config, args.shell)
     assert layout is not None
+    _refuse_a_stdout_others_read()
     try:
         sock = server.bind_socket(args.host, args.port)
     except OSError as exc:
