@@ -280,6 +280,37 @@ def test_messages_that_are_not_the_pages_leave_the_session_and_the_terminal_alon
     assert "Traceback" not in output and "Error handling request" not in output, output
 
 
+def test_a_runner_started_from_the_browser_hands_no_web_settings_to_its_tasks(served: Served) -> None:
+    """The Manager's `r` in a browser tab starts the runner from the app process; textual-serve's
+    settings for that process (TEXTUAL_DRIVER, TERM_PROGRAM=textual...) went on to every task it
+    ran, recorded in each run's environment."""
+    import aiohttp
+
+    async def run_from_the_manager() -> None:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(_ws_url(served)) as ws:
+                await asyncio.wait_for(ws.receive(), 30)
+                await ws.send_json(["stdin", "2"])  # the Manager, its one task selected
+                drawn = b""
+                while b"made_by_cli" not in drawn:
+                    message = await asyncio.wait_for(ws.receive(), 30)
+                    drawn += message.data if message.type == aiohttp.WSMsgType.BINARY else b""
+                await ws.send_json(["stdin", "r"])
+                await asyncio.to_thread(wait_until, lambda: _status(served, "made_by_cli") == "completed", 60,
+                                        "the task run by the runner the browser session started")
+
+    asyncio.run(run_from_the_manager())
+    env = pyr(served.project, "show", "made_by_cli", "--env").out
+    names = {line.split("=", 1)[0] for line in env.splitlines() if "=" in line}
+    assert "PYRUNS_TASK_DIR" in names  # (the run's environment is what is shown)
+    assert not names & {"TEXTUAL_DRIVER", "TEXTUAL_FPS", "TEXTUAL_COLOR_SYSTEM", "TERM_PROGRAM_VERSION", "ROWS"}, env
+    assert "TERM_PROGRAM=textual" not in env.splitlines()
+
+
+def _status(served: Served, name: str) -> str:
+    return str(next(t["status"] for t in pyr(served.project, "ls", "--json").json() if t["name"] == name))
+
+
 def test_the_token_is_never_written_into_the_workspace(served: Served) -> None:
     ws_base = served.base.replace("http://", "ws://")
     import aiohttp
