@@ -171,3 +171,21 @@ def test_a_counter_with_a_space_after_its_slash_is_labelled_whole() -> None:
     # pytorch/examples word_language_model: `| epoch   1 |   200/ 2983 batches` was labelled `200/`
     progress = read_progress(["| epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch 20.01 | loss  7.61"])
     assert progress is not None and (progress.progress, progress.label) == (200 / 2983, "200/2983")
+
+
+@pytest.mark.parametrize("line", [
+    "19:00:02 INFO    step 30/100 loss=1.0",  # logging's `%(asctime)s` (time of day)
+    "2026-12-06 19:00:02,123 - INFO - Epoch: [3][ 30/100]  Time  0.100 ( 0.120)",
+    "[19:00:02] step 30/100 loss=1.0",  # a bracketed stamp, shaped as tqdm's [elapsed<remaining
+])
+def test_the_time_a_logger_stamps_a_line_with_is_no_time_left(line: str) -> None:
+    # it was read as 19 hours remaining (or elapsed): the ETA comes from how long the run has gone
+    progress = read_progress([line], run_elapsed_s=3.0)
+    assert progress is not None and progress.progress == 0.3
+    assert progress.eta_s == 7.0 and progress.elapsed_s is None
+
+
+def test_a_bars_own_times_after_a_stamped_description_still_count() -> None:
+    line = "19:00:02 epoch 2:  38%|███▊      | 15/40 [00:01<00:02, 12.5it/s]"
+    progress = read_progress([line])
+    assert progress is not None and progress.elapsed_s == 1.0 and progress.eta_s == 2.0

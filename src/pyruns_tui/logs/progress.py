@@ -135,8 +135,9 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
         outer = [c for c in counters if c[2] < min(bar.start(), percent.start() if percent else bar.start())]
     else:
         outer = []
+    # where the indicator starts: its description before, its times after
+    first = min(start, bar.start(), percent.start() if percent else start) if bar is not None else start
     if bar is not None:
-        first = min(start, bar.start(), percent.start() if percent else start)
         desc = line[:first].strip().rstrip(":").strip()
     else:
         word = _WORD_BEFORE_RE.search(line[:start])
@@ -146,7 +147,7 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     else:
         label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
     key = re.sub(r"\d+", "", desc).strip().lower() + "/" + (f"{total:g}" if total else "%")
-    elapsed, remaining = _times(line, n, total)
+    elapsed, remaining = _times(line[first:], n, total)
     inner = Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
     return [*(_printed_counter(line, index, c) for c in outer), inner]
 
@@ -191,7 +192,10 @@ def _rate(line: str) -> float | None:
 
 
 def _times(line: str, n: float | None, total: float | None) -> tuple[float | None, float | None]:
-    """(elapsed, remaining) seconds shown on the line."""
+    """(elapsed, remaining) seconds shown on `line`, the part of a line from its indicator on: the
+    times of a bar or counter come after it (tqdm's `[00:01<00:02`, rich's last clock, `ETA: 7s`),
+    and a clock before it is the time of day a logger stamps the line with (`19:00:02 INFO step
+    30/100` read as 19 hours left)."""
     tqdm = _TQDM_TIMES_RE.search(line)
     if tqdm:
         remaining = parse_duration(tqdm[2]) if tqdm[2] else None
