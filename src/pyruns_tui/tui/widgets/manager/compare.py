@@ -92,7 +92,8 @@ class CompareDialog(ModalScreen[None]):
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="CompareDialog") + """
     CompareDialog > Vertical { max-width: 120; }
-    CompareDialog VerticalScroll { height: auto; max-height: 80vh; }
+    CompareDialog .dialog-title { dock: top; }
+    CompareDialog VerticalScroll { height: auto; max-height: 100%; }
     """
 
     def __init__(self, a: TaskView, b: TaskView) -> None:
@@ -103,8 +104,8 @@ class CompareDialog(ModalScreen[None]):
         params = compare_params(self.a, self.b)
         differing = sum(row.differs for row in params)
         with Vertical():
-            yield Label(printable(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differing} parameter(s) differ; "
-                                  "Esc closes)"),
+            differ = "1 parameter differs" if differing == 1 else f"{differing} parameters differ"
+            yield Label(printable(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differ}; Esc closes)"),
                         classes="dialog-title", markup=False)
             with VerticalScroll():
                 yield Static(Group(
