@@ -189,3 +189,15 @@ def test_a_bars_own_times_after_a_stamped_description_still_count() -> None:
     line = "19:00:02 epoch 2:  38%|███▊      | 15/40 [00:01<00:02, 12.5it/s]"
     progress = read_progress([line])
     assert progress is not None and progress.elapsed_s == 1.0 and progress.eta_s == 2.0
+
+
+def test_two_values_with_decimals_are_not_a_counter() -> None:
+    # pytorch/examples dcgan: `D(G(z)): 0.4123 / 0.3011` (before and after the generator's step) was
+    # the innermost counter whenever the first was the smaller: progress jumped between 2 % and 99 %
+    def line(epoch: int, i: int, before: float, after: float) -> str:
+        return (f"[{epoch}/25][{i}/782] Loss_D: 0.6011 Loss_G: 2.3207 D(x): 0.7713 "
+                f"D(G(z)): {before:.4f} / {after:.4f}")
+    progress = read_progress([line(1, 12, 0.3011, 0.2113), line(1, 13, 0.2891, 0.4123)])
+    assert progress is not None and (progress.progress, progress.label) == (13 / 782 / 25, "1/25 · 13/782")
+    assert find_indicator("D(G(z)): 0.2891 / 0.4123") is None
+    assert find_indicator("loss 0.5/1.0") is None

@@ -105,7 +105,7 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     # a drawn bar counts its own steps, after it (`epoch 1/2:  38%|███▊  | 15/40`); before it, only
     # without one after (Keras' `5/20 [=====>....]`); without a bar, the last counter of the line is
     # the innermost (`Epoch 2/3 step 15/100`: the step; the epoch is an outer indicator)
-    counters = _counters(line)
+    counters = _counters(line, drawn=bar is not None)
     after_bar = [c for c in counters if bar is not None and c[2] >= bar.end()]
     if after_bar:
         counter: _Counter | None = after_bar[0]
@@ -152,12 +152,16 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
     return [*(_printed_counter(line, index, c) for c in outer), inner]
 
 
-def _counters(line: str) -> list[_Counter]:
+def _counters(line: str, drawn: bool) -> list[_Counter]:
     """Every `n/total` counter of the line: (n, total, where it starts, its text without spaces:
     `200/2983` for word_language_model's `200/ 2983 batches`), but a score such as mnist's
-    `Accuracy: 9843/10000` (named by `_SCORE_WORD_RE`), which is not how far anything went."""
+    `Accuracy: 9843/10000` (named by `_SCORE_WORD_RE`), which is not how far anything went, and,
+    on a line without a drawn bar, two numbers with decimals: dcgan's `D(G(z)): 0.4123 / 0.3011`
+    is two values, not a count (tqdm's `3.5/10.5` of a float total stands beside its bar)."""
     found = []
     for match in _N_OF_M_RE.finditer(line):
+        if not drawn and "." in match[1] + match[3] and not (match[2] or match[4]):
+            continue
         n = float(match[1]) * _SCALE[match[2]]
         total = float(match[3]) * _SCALE[match[4]]
         if 0 < total and n <= total:
