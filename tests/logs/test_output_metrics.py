@@ -37,11 +37,23 @@ def test_default_rules(line: str, expected: dict[str, float]) -> None:
 
 @pytest.mark.parametrize("line", [
     "epochs:  30%|███▌      | 3/10 [00:00<00:01,  3.73it/s]", "ETA: 7s", "time: 12:30:01",
-    "acc: 91%", "Python 3.10", "epoch 3/10", "step 12", "path=/tmp/x",
+    "acc:  30%|███▌      | 3/10", "Downloading: 45%", "Python 3.10", "epoch 3/10", "step 12", "path=/tmp/x",
     "ids=1,2,3", "x=1234,567", "x=1,2345", "x=12,34,567", "betas=0.9,0.999",  # a list, no digit groups
 ])
 def test_default_rules_ignore(line: str) -> None:
     assert DEFAULTS.scan(line) == {}
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    # kuangliu/pytorch-cifar's progress_bar: its accuracy, the one number a sweep of it is about,
+    # was never read (a number followed by `%` was no value)
+    (" [=====>....]  Step: 53ms | Tot: 1s523ms | Loss: 0.468 | Acc: 94.531% (3630/3840)",
+     {"Loss": 0.468, "Acc": 94.531}),
+    ("acc: 91%", {"acc": 91.0}),
+    ("top1_acc = 76.1 %", {"top1_acc": 76.1}),
+])
+def test_a_percentage_named_like_a_metric_is_its_value(line: str, expected: dict[str, float]) -> None:
+    assert DEFAULTS.scan(line) == expected
 
 
 @pytest.mark.parametrize(("line", "expected"), [

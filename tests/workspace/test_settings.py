@@ -107,7 +107,7 @@ def test_output_metrics_rules_add_drop_and_opt_out(tmp_path: Path) -> None:
     path.write_text("output_metrics:\n  top1: 'Top-1 (?P<value>[0-9.]+)'\n  spaced: null\n")
     rules = dict(load_settings(path).output_metrics)
     assert rules == {"key_value": DEFAULT_RULES["key_value"], "dict": DEFAULT_RULES["dict"],
-                     "top1": "Top-1 (?P<value>[0-9.]+)"}
+                     "percent": DEFAULT_RULES["percent"], "top1": "Top-1 (?P<value>[0-9.]+)"}
     path.write_text("output_metrics: false\n")
     assert load_settings(path).output_metrics == ()
 

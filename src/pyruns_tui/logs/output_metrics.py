@@ -5,7 +5,8 @@ without names its metric after the rule. The value is the `value` group (else gr
 default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `- loss: 0.1234`,
 Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped), quoted dict keys
 (`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
-A number followed by `%`, `/`, `:` or a letter is not a value (`epochs:  30%`, `ETA: 7s`).
+A number followed by `/`, `:` or a letter is not a value (`ETA: 7s`), nor one followed by `%` but
+a metric's percentage (`Acc: 94.531%` is 94.531; not `epochs:  30%`, nor a tqdm bar's `acc:  30%|`).
 Digit groups with thousands separators are one number (`Num examples = 25,000` is 25000,
 `loss = 1,234.5` is 1234.5); a number followed by a comma and a digit that is no such group
 (`ids=1,2,3`, `betas=0.9,0.999`) is not a value.
@@ -47,6 +48,9 @@ DEFAULT_RULES: dict[str, str] = {
     "key_value": rf"(?<![\w.'\"-])(?!v_num\b)(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
     "dict": rf"['\"](?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
     "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
+    # kuangliu/pytorch-cifar's `Acc: 94.531% (3630/3840)`: a percentage named like a metric, its
+    # number as printed; not a tqdm description's (`acc:  30%|███`)
+    "percent": rf"(?<![\w.'\"-])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s*[=:]\s*(?P<value>[-+]?(?:\d+\.\d*|\.\d+|\d+))\s?%(?!\s*\|)",
 }
 
 
