@@ -1,4 +1,5 @@
-"""A task that reads its terminal (`/dev/tty`, getpass) gets end-of-file, never hangs its slot."""
+"""A task that reads its terminal (stdin, `/dev/tty`, getpass) gets end-of-file, never hangs its slot;
+its stdin is the terminal, as in one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ GETPASS = (
     "import getpass\n"
     "try:\n    getpass.getpass('password: ')\nexcept EOFError:\n    print('EOF from getpass')\n"
     "with open('/dev/tty') as tty:\n    print('second read:', repr(tty.readline()))\n"
+)
+# kuangliu/pytorch-cifar's utils.py (copied into many repos) reads the terminal's width from stdin
+# at import; with stdin on /dev/null, `stty: 'standard input': Inappropriate ioctl for device`
+# and every run failed at once with `ValueError: not enough values to unpack`
+STTY_SIZE = (
+    "import os\n"
+    "_, term_width = os.popen('stty size', 'r').read().split()\n"
+    "print('term_width', int(term_width))\n"
+    "try:\n    input('continue? ')\nexcept EOFError:\n    print('EOF from input')\n"
 )
 
 
@@ -38,3 +48,12 @@ def test_getpass_gets_eof_and_nothing_is_echoed(project: Project) -> None:
     log = project.log(name)
     assert b"EOF from getpass" in log and b"second read: ''" in log
     assert b"^D" not in log and b"\x04" not in log
+
+
+def test_stdin_is_the_terminal_its_size_is_read_and_a_read_gets_eof(project: Project) -> None:
+    name = project.add("cifar", STTY_SIZE)
+    control.queue(project.store, [name])
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
+    log = project.log(name)
+    assert b"term_width 160" in log and b"EOF from input" in log

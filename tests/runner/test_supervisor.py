@@ -60,7 +60,7 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
     data = log.read_bytes()
     assert data.startswith(bytes(range(256)) * 64)  # ONLCR off: "\n" and "\r" are not rewritten
     tail = data[256 * 64 :].decode()
-    assert "| True True False os.terminal_size(columns=160, lines=50) xterm-256color\n" in tail
+    assert "| True True True os.terminal_size(columns=160, lines=50) xterm-256color\n" in tail
     assert "ctty True True\n" in tail
     assert tail.endswith("to stderr\n")
     assert (record.exit_code, record.signal, record.stopped) == (0, None, False)

@@ -13,7 +13,9 @@ runner tells it to stop on the control channel, or with SIGTERM (one-run supervi
 the runs a later runner adopted).
 
 It forks the task as the leader of a new session whose controlling terminal is the pty (fixed
-size; output processing off so the log holds the program's bytes exactly; stdin is /dev/null), and on Linux
+size; output processing off so the log holds the program's bytes exactly; stdin, stdout and stderr
+are the pty, as in a terminal: `stty size` reads its size from stdin, and a reader of stdin gets
+the end-of-file sent every TTY_EOF_S), and on Linux
 becomes a child subreaper so descendants that escape the process group come back to it and are
 killed too: when the task ends or is stopped, nothing it started survives.
 
@@ -262,7 +264,7 @@ TASK_DEFAULT_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIG
 
 
 def spawn_child(spec: dict[str, Any], slave: int, master: int) -> int:
-    """Start the task: new session, the pty as controlling terminal and stdout/stderr.
+    """Start the task: new session, the pty as controlling terminal and stdin/stdout/stderr.
 
     posix_spawn (vfork-like: no copy of our page tables, 2-3 ms less CPU per task than fork +
     exec from an interpreter) where it can do the whole set-up; a fork otherwise, and whenever
@@ -290,10 +292,11 @@ def _posix_spawn(spec: dict[str, Any], slave: int) -> int | None:
             argv,
             env,
             file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                # opened without O_NOCTTY by a session leader: it becomes the controlling tty
-                (os.POSIX_SPAWN_OPEN, 1, tty, os.O_RDWR, 0),
-                (os.POSIX_SPAWN_DUP2, 1, 2),
+                # opened without O_NOCTTY by a session leader: it becomes the controlling tty;
+                # stdin too, as in a terminal (kuangliu/pytorch-cifar's `stty size` reads fd 0)
+                (os.POSIX_SPAWN_OPEN, 0, tty, os.O_RDWR, 0),
+                (os.POSIX_SPAWN_DUP2, 0, 1),
+                (os.POSIX_SPAWN_DUP2, 0, 2),
             ],
             setsid=True,
             setsigdef=TASK_DEFAULT_SIGNALS,
@@ -323,8 +326,7 @@ def _fork_child(spec: dict[str, Any], slave: int, master: int) -> int:
     try:
         os.setsid()
         fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
+        os.dup2(slave, 0)
         os.dup2(slave, 1)
         os.dup2(slave, 2)
         os.close(master)
@@ -677,7 +679,7 @@ def _lock_file(path: str, deadline: float) -> int | None:
 
 
 def _send_eof(master: int, eof_char: bytes) -> None:
-    """An end-of-file for whatever reads the terminal (`/dev/tty`, getpass): one per call, so
+    """An end-of-file for whatever reads the terminal (stdin, `/dev/tty`, getpass): one per call, so
     a reader gets EOF within TTY_EOF_S instead of waiting forever for a keyboard."""
     with contextlib.suppress(OSError):
         os.write(master, eof_char)
