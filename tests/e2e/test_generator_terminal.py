@@ -40,7 +40,7 @@ def test_a_focused_choice_field_is_highlighted(terminal: Callable[..., Terminal]
     term.wait_for("^s Create")
     rest = value_background(term.screen(colors=True), "arch")
     assert rest is not None
-    term.keys(*["Tab"] * 4)  # the name prefix, the checkbox, the section title, arch
+    term.keys(*["Tab"] * 3)  # the name prefix, the section title, arch
     term.wait(lambda s: value_background(s, "arch") not in (None, rest), "the focused choice field highlighted",
               colors=True)
 
@@ -48,9 +48,9 @@ def test_a_focused_choice_field_is_highlighted(terminal: Callable[..., Terminal]
 def test_keys_typed_right_after_a_focus_move_reach_the_next_field(terminal: Callable[..., Terminal]) -> None:
     term = terminal("train.py")
     term.wait_for("^s Create")
-    # the name prefix, the checkbox, the section title, arch, hidden: then the keys at once
+    # the name prefix, the section title, arch, hidden: then the keys at once
     # (a field reached by Tab or Enter has its text selected: the first key typed replaces it)
-    term.keys(*["Tab"] * 5, "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
+    term.keys(*["Tab"] * 4, "7", "Enter", "8", "9")  # Enter moves on to dropout (0.1) after its key
     term.wait(lambda s: fields(s, "dropout") == ["dropout", "89"], "8 and 9 in the dropout field")
     assert fields(term.screen(), "hidden") == ["hidden", "7"]
     term.keys("Tab", "Tab", "5", "5")  # lr (0.001) is mounted while the 5s arrive
@@ -62,8 +62,8 @@ def test_a_value_typed_right_after_tab_replaces_the_default(terminal: Callable[.
     # `0.0010.5 | 0.1` (invalid) unless the default was cleared with ctrl+u first
     term = terminal("train.py", size=(120, 30))
     term.wait_for("^s Create")
-    # the name prefix, the checkbox, the model title, arch, hidden, dropout, the optim title, lr
-    term.keys(*["Tab"] * 8, "0.5 | 0.1")
+    # the name prefix, the model title, arch, hidden, dropout, the optim title, lr
+    term.keys(*["Tab"] * 7, "0.5 | 0.1")
     term.wait(lambda s: fields(s, "lr") == ["lr", "0.5", "|", "0.1", "grid", "×2"], "lr 0.5 | 0.1, a grid of 2")
     term.wait_for("2 tasks")
 
@@ -83,9 +83,9 @@ def test_the_keys_the_footer_shows_on_a_switch_field_work(terminal: Callable[...
     term = terminal("train.py")
     term.wait_for("^s Create")
     rest = value_background(term.screen(colors=True), "amp")
-    # the name prefix, the checkbox, the model title, arch, hidden, dropout, the optim title, lr,
-    # optimizer, weight_decay, amp (a Switch)
-    term.keys(*["Tab"] * 11)
+    # the name prefix, the model title, arch, hidden, dropout, the optim title, lr, optimizer,
+    # weight_decay, amp (a Switch)
+    term.keys(*["Tab"] * 10)
     term.wait(lambda s: value_background(s, "amp") not in (None, rest) and "? Help" in last_line(s),
               "the switch field focused, the footer showing ? and q", colors=True)
     assert " q " in Terminal.plain(last_line(term.screen()))

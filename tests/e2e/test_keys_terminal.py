@@ -57,8 +57,8 @@ def typing_in_hidden(terminal: Callable[..., Terminal]) -> Terminal:
     """The Generator of train.py, its `hidden` field (256) focused and a 7 typed at its end."""
     term = terminal("train.py")
     term.wait_for(GENERATOR_FOOTER)
-    # the name prefix, the checkbox, the section title, arch, hidden (End: after its text, selected by Tab)
-    term.keys(*["Tab"] * 5, "End", "7")
+    # the name prefix, the section title, arch, hidden (End: after its text, selected by Tab)
+    term.keys(*["Tab"] * 4, "End", "7")
     term.wait(lambda s: "2567" in s, "the 7 in the hidden field")
     return term
 

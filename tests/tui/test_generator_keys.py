@@ -74,7 +74,7 @@ async def test_keys_of_a_burst_read_in_two_pieces_keep_their_order(demo: Layout,
     async with app.run_test(size=(80, 24)) as pilot:
         gen = await ready(pilot)
         arrive_as_a_key_is_done(monkeypatch, ("enter", "\r"), ("8", "8"), ("9", "9"))
-        burst(pilot, *["tab"] * 5, "7")  # the prefix, skip, the model title, arch, hidden
+        burst(pilot, *["tab"] * 4, "7")  # the prefix, the model title, arch, hidden
         prefix = gen.query_one("#gen-prefix", Input)
         await until(pilot, lambda: "9" in prefix.value + row(gen, "hidden").text + row(gen, "dropout").text)
         assert (prefix.value, row(gen, "hidden").text, row(gen, "dropout").text) == ("", "7", "89")

@@ -67,3 +67,22 @@ async def test_tab_into_the_name_prefix_selects_it(demo: Layout) -> None:
         prefix.value = "sweep1"
         await pilot.press("tab", *"sweep2")
         assert prefix.value == "sweep2"
+
+
+async def test_a_value_typed_after_the_name_and_a_tab_lands_in_the_first_parameter(mnist: Layout) -> None:
+    # a newcomer on dcgan typed Tab, `dcsweep`, Tab, `cifar10`: the second Tab went to the *skip
+    # configs that already exist* box beside the name, which takes no text: `cifar10` was lost
+    # (its `1` showed the Generator; a `q` quit the app, a `2` showed the Manager)
+    app = PyrunsApp(mnist, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await pilot.press("tab", *"sweep", "tab", *"2 | 3")
+        assert gen.query_one("#gen-prefix", Input).value == "sweep"
+        assert row(gen, "epochs").text == "2 | 3"
+        create, box = gen.query_one("#gen-create"), gen.query_one("#gen-skip")
+        create.focus()  # the box still has its Tab stop: after the form
+        await until(pilot, lambda: gen.focused is create)
+        await pilot.press("shift+tab")
+        await until(pilot, lambda: gen.focused is box)
+        await pilot.press("shift+tab")
+        await until(pilot, lambda: gen.focused_row() is row(gen, "log_interval"))

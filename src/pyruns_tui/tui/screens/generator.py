@@ -231,6 +231,20 @@ class GeneratorScreen(PyrunsScreen):
             self.pinned = list(pinned)
             self.form.set_pinned(pinned)
 
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Textual's order (the layout's), but the *skip configs that already exist* box, drawn
+        beside the name prefix, comes after the form, before Create: Tab from the name goes to the
+        first parameter, so a value typed right after it is not lost on the box (nor its `q`
+        taken for quit, its `2` for the Manager)."""
+        chain = super().focus_chain
+        box = next((widget for widget in chain if widget.id == "gen-skip"), None)
+        if box is not None:
+            chain.remove(box)
+            create = next((i for i, widget in enumerate(chain) if widget.id == "gen-create"), len(chain))
+            chain.insert(create, box)
+        return chain
+
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False) -> None:
         left = self.focused
         super().set_focus(widget, scroll_visible, from_app_focus)
