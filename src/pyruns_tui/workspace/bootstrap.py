@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
+    from pyruns_tui.params.param_spec import ScriptParams
     from pyruns_tui.workspace.model import Task
 
 SHELL_DEFAULT_TEXT = """\
@@ -207,7 +208,6 @@ def init_workspace(
     an explicit CONFIG.yaml always replaces it.
     """
     from pyruns_tui.params import yamlio
-    from pyruns_tui.params.argparse_ast import extract_params
     from pyruns_tui.params.config_default import config_default_text
 
     script = script.expanduser()
@@ -231,11 +231,8 @@ def init_workspace(
         data = yamlio.load_text(config_text, where=str(config))
         if data is not None and not isinstance(data, dict):
             raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
-    from pyruns_tui.workspace.module_files import ModuleFiles
 
     layout = Layout(root=project_root(cwd), name=check_workspace_name(name or script.stem))
-    params = extract_params(source, filename=str(script), subcommand=subcommand, finder=ModuleFiles(script),
-                            script_path=str(script.resolve()), run_dir=str(layout.project_dir.resolve()))
     if layout.is_shell:
         raise WorkspaceError("'_shell_' is reserved for the shell workspace; pick another name with -w")
     existing: ScriptInfo | None = None
@@ -248,6 +245,8 @@ def init_workspace(
         owner = existing.script_at(layout) if existing else None  # (in a copied project: the copy's)
         if owner and Path(owner) != script.resolve() and Path(owner).exists():
             raise WorkspaceError(f"workspace {layout.name!r} belongs to {owner}; name this one with -w NAME")
+    shown = os.path.relpath(script, cwd) if script.is_absolute() else str(script)
+    params = _script_params(source, script, shown, layout, subcommand, existing.subcommand if existing else None)
     _ensure_dirs(layout)
 
     generated = config_default_text(params) if config_text is None else config_text
@@ -276,6 +275,42 @@ def init_workspace(
         info.generated_sha = _sha(generated)
     write_script_info(layout, info)
     return layout
+
+
+def _script_params(source: str, script: Path, shown: str, layout: Layout, asked: str | None,
+                   recorded: str | None) -> ScriptParams:
+    """The script's parameters for the workspace: of the sub-command `asked`, else of the one the
+    workspace was made for (a refresh, `pyr-tui train.py` opening it, keeps it: falling back to the
+    first sub-command broke the reruns of every task of another). A workspace holding tasks does
+    not change its sub-command: they would be run with the other sub-command's parameters."""
+    from pyruns_tui.params.argparse_ast import extract_params
+    from pyruns_tui.workspace.module_files import ModuleFiles
+
+    def extract(subcommand: str | None) -> ScriptParams:
+        return extract_params(source, filename=str(script), subcommand=subcommand, finder=ModuleFiles(script),
+                              script_path=str(script.resolve()), run_dir=str(layout.project_dir.resolve()))
+
+    if asked is not None or recorded is None:
+        params = extract(asked)
+    else:
+        params = extract(None)
+        if recorded in params.subcommands:
+            params = extract(recorded)
+    if recorded is not None and params.subcommand not in (None, recorded) and _has_tasks(layout):
+        new = params.subcommand
+        raise WorkspaceError(
+            f"workspace {layout.name!r} holds tasks of the sub-command {recorded!r} (their reruns would get "
+            f"the parameters of {new!r}); give {new!r} a workspace of its own: "
+            f"pyr-tui -w {script.stem}_{new} init {shown} --subcommand {new}")
+    return params
+
+
+def _has_tasks(layout: Layout) -> bool:
+    try:
+        with os.scandir(layout.tasks_dir) as entries:
+            return any(not e.name.startswith(".") and e.is_dir(follow_symlinks=False) for e in entries)
+    except OSError:
+        return False
 
 
 def init_shell_workspace(cwd: Path) -> Layout:

@@ -39,7 +39,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             ctx.cwd, ctx.path(args.script), config, name=ctx.workspace, subcommand=args.subcommand
         )
     info = read_script_info(layout)
-    print(f"workspace {layout.name!r} ({info.kind}, {len(info.params)} parameters) at {layout.workspace_dir}")
+    sub = f", sub-command {info.subcommand!r}" if info.subcommand else ""
+    print(f"workspace {layout.name!r} ({info.kind}{sub}, {len(info.params)} parameters) at {layout.workspace_dir}")
     for warning in info.warnings:
         sys.stderr.write(f"pyr-tui: warning: {warning}\n")
     if info.kind == "plain":
