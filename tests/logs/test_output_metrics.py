@@ -45,6 +45,19 @@ def test_default_rules_ignore(line: str) -> None:
 
 
 @pytest.mark.parametrize(("line", "expected"), [
+    # pytorch/examples dcgan prints the seed it drew before training: it was a metric `Seed`, the
+    # first chart of every run (one point), a column of export and compare
+    ("Random Seed:  7078", {}),
+    ("seed=42 loss=0.1", {"loss": 0.1}),
+    ("{'seed': 42, 'loss': 0.5}", {"loss": 0.5}),
+    ("manualSeed=3 Loss_D: 0.4", {"Loss_D": 0.4}),
+    ("num_seeds=4", {"num_seeds": 4.0}),
+])
+def test_a_seed_is_no_metric(line: str, expected: dict[str, float]) -> None:
+    assert DEFAULTS.scan(line) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
     # kuangliu/pytorch-cifar's progress_bar: its accuracy, the one number a sweep of it is about,
     # was never read (a number followed by `%` was no value)
     (" [=====>....]  Step: 53ms | Tot: 1s523ms | Loss: 0.468 | Acc: 94.531% (3630/3840)",

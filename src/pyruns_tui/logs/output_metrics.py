@@ -3,8 +3,8 @@
 A rule is a named regex. A rule with a `name` group takes the metric's name from the text; one
 without names its metric after the rule. The value is the `value` group (else group 1). The
 default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `- loss: 0.1234`,
-Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped), quoted dict keys
-(`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
+Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped, as is a seed: `Random Seed: 7078`),
+quoted dict keys (`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
 A number followed by `/`, `:` or a letter is not a value (`ETA: 7s`), nor one followed by `%` but
 a metric's percentage (`Acc: 94.531%` is 94.531; not `epochs:  30%`, nor a tqdm bar's `acc:  30%|`).
 Digit groups with thousands separators are one number (`Num examples = 25,000` is 25000,
@@ -44,9 +44,12 @@ _NUMBER = rf"[-+]?(?:\d+\.\d*|\.\d+|{_GROUPED}(?:\.\d*)?|\d+)(?:[eE][-+]?\d+)?|[
 _END = r"(?![\w%/:]|[.,]\d)"
 _GROUPED_NUMBER = re.compile(rf"[-+]?{_GROUPED}(?:\.\d*)?(?:[eE][-+]?\d+)?")
 _METRIC_WORDS = r"loss|acc|accuracy|err|error|f1|auc|ppl|perplexity|bleu|score|reward|mse|mae|rmse|iou|map|precision|recall|lr"
+# names that are no measurement: Lightning's `v_num`, a seed (dcgan's `Random Seed:  7078`, `seed=42`,
+# `manualSeed`: one id, charted as a metric of one point, the first chart of every dcgan run)
+_NO_METRIC = r"(?!v_num\b)(?![\w./-]*seed\b)"
 DEFAULT_RULES: dict[str, str] = {
-    "key_value": rf"(?<![\w.'\"-])(?!v_num\b)(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
-    "dict": rf"['\"](?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
+    "key_value": rf"(?<![\w.'\"-]){_NO_METRIC}(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
+    "dict": rf"['\"]{_NO_METRIC}(?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
     "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
     # kuangliu/pytorch-cifar's `Acc: 94.531% (3630/3840)`: a percentage named like a metric, its
     # number as printed; not a tqdm description's (`acc:  30%|███`)
