@@ -166,3 +166,49 @@ def test_a_slurm_run_records_the_command_line_it_is_launched_with(project, tmp_p
     (sub,) = load_all(project.layout)
     assert sub.entries[0]["argv"] == [shell, "-c", line]  # what the node runs: the real value
     assert "hf_abcdefghij" not in json.dumps(project.task(name).to_dict())
+
+
+def _stand_in(bin_dir: Path, tool: str, script: str) -> None:
+    """A `tool` on PATH that runs this shell `script` (a real subprocess, as Slurm's would be)."""
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / tool).write_text("#!/bin/sh\n" + script)
+    (bin_dir / tool).chmod(0o755)
+
+
+def test_a_refused_submission_says_the_option_and_where_to_look(project, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                 monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """sbatch's refusal in one line: its own words without its prefixes, the option it is about,
+    and how to see what the cluster has. It said `Slurm refused the submission: sbatch failed:
+    sbatch: error: Batch job submission failed: Invalid partition name specified`, the Manager's
+    error column `sbatch fai`, and never which partition."""
+    import os
+
+    bin_dir = tmp_path / "bin"
+    _stand_in(bin_dir, "sbatch", "echo 'sbatch: error: Batch job submission failed: Invalid partition name specified' >&2\n"
+                                 "exit 1\n")
+    _stand_in(bin_dir, "squeue", "exit 0\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    name = project.add("typo", "print(1)")
+    assert project.cli("run", name, "--executor", "slurm", "--partition", "gpu-typo") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["pyr-tui: error: Slurm refused the submission: Invalid partition name specified: "
+                   "--partition=gpu-typo (`sinfo -s` lists the partitions)"], err
+    task = project.task(name)
+    assert task.reason == "Invalid partition name specified: --partition=gpu-typo (`sinfo -s` lists the partitions)"
+
+
+def test_sbatch_refusals_name_the_options_they_are_about() -> None:
+    from pyruns_tui.runner.slurm.commands import _message, refusal
+
+    options = ["--array=0-3%4", "--partition=debug", "--time=4:00:00", "--gres=gpu:1", "--mem=100G", "-c", "64"]
+    said = _message("sbatch", "sbatch: error: Batch job submission failed: Requested node configuration is not "
+                              "available\n", 1)
+    assert refusal(said, options) == ("Requested node configuration is not available: --partition=debug --gres=gpu:1 "
+                                      "--mem=100G -c 64 (no node of the partition has that much: "
+                                      "`sinfo -N -o '%P %c %m %G %f'` shows what each has)")
+    said = _message("sbatch", "sbatch: error: Invalid --time specification\n", 1)
+    assert refusal(said, ["-t", "1:2:3:4"]).startswith("Invalid --time specification: -t 1:2:3:4 (e.g. 30 (minutes)")
+    # a refusal it has no words for is left as sbatch said it, an option it does not know named
+    said = _message("sbatch", "sbatch: unrecognized option '--bogus'\nTry \"sbatch --help\" for more information\n", 1)
+    assert refusal(said, options) == "unrecognized option '--bogus'"
+

@@ -31,11 +31,67 @@ class JobRow:
         return self.job_id.split("_", 1)[0]
 
 
+class Failed(RunnerError):
+    """A Slurm command that ran and said no: `message` is its own words, without its prefixes."""
+
+    def __init__(self, tool: str, message: str) -> None:
+        super().__init__(f"{tool} failed: {message}")
+        self.message = message
+
+
+# sbatch's refusals, by words of its message: the options they concern (as sbatch got them, from
+# the settings' slurm: or the run's command line) and where to look for what the cluster has
+REFUSALS = (
+    ("invalid partition", ("--partition", "-p"), "`sinfo -s` lists the partitions"),
+    ("node configuration is not available",
+     ("--partition", "-p", "--mem", "--cpus-per-task", "-c", "--gres", "--gpus", "-G", "--constraint", "-C"),
+     "no node of the partition has that much: `sinfo -N -o '%P %c %m %G %f'` shows what each has"),
+    ("generic resource", ("--gres", "--gpus", "-G"),
+     "`sinfo -o '%P %G'` lists each partition's; on a CPU partition set slurm.gpus_per_task: 0"),
+    ("--time", ("--time", "-t"), "e.g. 30 (minutes), 4:00:00 or 1-00:00:00"),
+    ("time limit", ("--time", "-t", "--partition", "-p"), "`sinfo -o '%P %l'` shows each partition's limit"),
+    ("feature", ("--constraint", "-C"), "`sinfo -o '%P %f'` lists the features"),
+    ("account", ("--account", "-A", "--partition", "-p"), "`sacctmgr show assoc user=$USER` lists yours"),
+    ("qos", ("--qos", "-q"), "`sacctmgr show assoc user=$USER format=qos` lists yours"),
+    ("memory", ("--mem",), "`sinfo -o '%P %m'` shows the nodes' memory (MB)"),
+)
+
+
 def _message(tool: str, stderr: str, code: int) -> str:
     # (`Try "sbatch --help" for more information.` follows the line that says what was wrong)
     lines = [line.strip() for line in stderr.splitlines() if line.strip() and not line.strip().startswith("Try ")]
     errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [f"exited with code {code}"])[-1][:300]
+    line = (errors or lines or [f"exited with code {code}"])[-1]
+    # `sbatch: error: Batch job submission failed: Invalid partition name specified`: the last part says it
+    for prefix in (f"{tool}: error:", f"{tool}:", "error:", "Batch job submission failed:"):
+        if line.startswith(prefix):
+            line = line[len(prefix):].strip()
+    return line[:300]
+
+
+def _given(options: Sequence[str], flags: Sequence[str]) -> list[str]:
+    """The items of `options` that set one of `flags` (`--mem=4G`, `-p debug`, `-pdebug`)."""
+    found = []
+    for position, item in enumerate(options):
+        for flag in flags:
+            if item == flag and position + 1 < len(options):
+                found.append(f"{item} {options[position + 1]}")
+            elif item.startswith(flag + "=") or (len(flag) == 2 and item.startswith(flag) and len(item) > 2):
+                found.append(item)
+            else:
+                continue
+            break
+    return found
+
+
+def refusal(message: str, options: Sequence[str]) -> str:
+    """sbatch's refusal in one line: what it said, the options it is about, where to look."""
+    low = message.lower()
+    for words, flags, hint in REFUSALS:
+        if words in low:
+            given = _given(options, flags)
+            return f"{message}: {' '.join(given)} ({hint})" if given else f"{message} ({hint})"
+    return message
 
 
 def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
@@ -56,7 +112,7 @@ def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
     except OSError as exc:
         raise RunnerError(f"cannot run {tool}: {exc.strerror}") from None
     if done.returncode != 0:
-        raise RunnerError(f"{tool} failed: {_message(tool, done.stderr, done.returncode)}")
+        raise Failed(tool, _message(tool, done.stderr, done.returncode))
     return done.stdout
 
 
@@ -88,7 +144,10 @@ def sbatch_waiting(script: str) -> bool:
 
 def sbatch(options: Sequence[str], script: str) -> str:
     """Submit `script`; the job id. Options are argv items, never shell syntax."""
-    out = run(["sbatch", "--parsable", *options, script]).strip()
+    try:
+        out = run(["sbatch", "--parsable", *options, script]).strip()
+    except Failed as exc:
+        raise RunnerError(refusal(exc.message, options)) from None
     job_id = out.splitlines()[-1].split(";", 1)[0].strip() if out else ""
     if not job_id.isdigit():
         raise RunnerError(f"sbatch answered {out[:200]!r} instead of a job id")
