@@ -212,3 +212,53 @@ def test_sbatch_refusals_name_the_options_they_are_about() -> None:
     said = _message("sbatch", "sbatch: unrecognized option '--bogus'\nTry \"sbatch --help\" for more information\n", 1)
     assert refusal(said, options) == "unrecognized option '--bogus'"
 
+
+def test_a_stopped_slurm_run_is_polled_again_within_a_second(project, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stop reaches the launcher, which ends the task within its grace; the poll right after the
+    scancel still sees the index running. That poll doubled the backed-off interval (up to 30 s):
+    the task read `running` in the Manager and `pyr-tui wait` for up to 30 s after its job was gone."""
+    import json
+    import os
+    import time
+
+    from pyruns_tui.runner import control
+    from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+    from pyruns_tui.runner.daemon.record import GitCache
+    from pyruns_tui.runner.slurm import records as R
+    from pyruns_tui.runner.slurm.executor import POLL_MIN_S, SlurmExecutor
+    from pyruns_tui.workspace.model import Status
+
+    bin_dir = tmp_path / "bin"
+    cancels = tmp_path / "cancels"
+    folder = project.layout.runner_dir / "slurm"
+    _stand_in(bin_dir, "sbatch", "echo 4242\n")
+    # the index runs, under the submission's job name
+    _stand_in(bin_dir, "squeue", f'[ -e {tmp_path}/gone ] || for f in {folder}/2*.json; do n=$(basename "$f" .json); '
+                                 'echo "4242_0|RUNNING|None|node1|2026-12-06T10:00:00|pyruns-$n"; done\n')
+    _stand_in(bin_dir, "scancel", f'echo "$@" >> {cancels}\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    name = project.add("long", "print(1)")
+    control.queue(project.store, [name], executor=control.Executor("slurm"), start_runner=False)
+    executor = SlurmExecutor(project.layout, project.store, lambda said: None, lambda task, why: None,
+                             ScriptParamsCache(project.layout), GitCache())
+    settings = Settings(executor="slurm", stop_grace_s=10)
+    executor.tick(settings, [], [project.task(name)])  # submitted, then polled at once
+    assert project.task(name).status is Status.RUNNING
+    executor.interval = 16.0  # nothing changed for a while: the polls backed off
+    control.stop(project.store, [name], start_runner=False)
+    executor.tick(settings, [project.task(name)], [])
+    assert cancels.read_text() == "--batch --signal=TERM 4242_0\n"
+    assert project.task(name).status is Status.RUNNING  # the poll right after: still running
+    assert executor.next_poll - time.monotonic() <= POLL_MIN_S, executor.interval
+    # the launcher stopped the task and the job left squeue: the next poll ends the run
+    record = {"version": 1, "task": name, "run": 1, "supervisor_pid": 1, "child_pid": 2, "state": "exited",
+              "exit_code": None, "signal": 15,
+              "stopped": True, "started_at": time.time() - 5, "finished_at": time.time(), "duration_s": 5.0,
+              "error": None, "backend": "slurm", "node": "node1", "slurm_job_id": "4242_0", "attempt": 0}
+    R.record_path(project.layout, name, 1).write_text(json.dumps(record))
+    (tmp_path / "gone").touch()
+    executor.next_poll = 0.0
+    executor.tick(settings, [project.task(name)], [])
+    task = project.task(name)
+    assert (task.status, task.reason) == (Status.INTERRUPTED, "stopped by user")

@@ -517,7 +517,9 @@ class SlurmExecutor:
                 row = None
             changed |= self._apply(task, run, row)
         self.jobs = {run_id: row for run_id, row in by_id.items() if self._ours(row)}
-        self._schedule(changed)
+        # a run sent a stop ends within its grace: look again in a second, not after the backed-off
+        # interval (up to 30 s of `running` after the job was gone)
+        self._schedule(changed or any(task.name in self.stop_sent for task in owned))
         if later:
             self.next_poll = time.monotonic()
         self._write_status()
