@@ -7,7 +7,16 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
+    from pyruns_tui.workspace.model import Run
     from pyruns_tui.workspace.progress_file import RunProgress
+
+
+def run_place(run: Run) -> str:
+    """Where a Slurm run ran, to look it up with Slurm's tools: `Slurm job 9_0 on node12`
+    (`Slurm job 9_0` before it has a node); empty for a local run or one Slurm never took."""
+    if run.backend != "slurm" or not run.slurm_job_id:
+        return ""
+    return f"Slurm job {run.slurm_job_id}" + (f" on {run.node}" if run.node else "")
 
 
 def format_duration(seconds: float | None) -> str:

@@ -143,3 +143,28 @@ def test_a_value_starting_with_a_prefix_char_of_the_parser_reaches_the_script(
         assert json.loads(line[len("GOT="):]) == {"name": "+x", "verbose": True}
     finally:
         finish_project(proj)
+
+
+def test_show_and_the_detail_pane_name_a_slurm_runs_job_and_node(project: Project,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # `show` printed `pid 31160 ... gpus 0` for a Slurm run, a pid on a node it did not name and no
+    # job id to give `sacct`/`scontrol`; the Manager's detail pane named the node only
+    from rich.console import Console
+
+    from pyruns_tui.tui.widgets.manager.detail_pane import detail_renderable
+    from pyruns_tui.workspace.model import Run, Status
+
+    name = project.add("on_slurm", "print(1)")
+
+    def ran(task) -> None:  # type: ignore[no-untyped-def]
+        task.runs.append(Run(index=1, status=Status.COMPLETED, pid=31160, exit_code=0, host="node12",
+                             backend="slurm", slurm_job_id="174_0", node="node12", restarts=0))
+        task.status = Status.COMPLETED
+
+    project.store.update(name, ran)
+    assert project.cli("show", name) == 0
+    (line,) = [x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("run1:")]
+    assert "pid 31160" in line and line.endswith("gpus -  Slurm job 174_0 on node12"), line
+    console = Console(width=100, record=True)
+    console.print(detail_renderable(project.task(name), "Config", ""))
+    assert "pid 31160 · Slurm job 174_0 on node12" in console.export_text()

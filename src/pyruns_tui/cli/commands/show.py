@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli.context import print_json
-    from pyruns_tui.humanize import format_duration
+    from pyruns_tui.humanize import format_duration, run_place
     from pyruns_tui.printable import printable
     from pyruns_tui.workspace.query import flatten, format_value
 
@@ -74,7 +74,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         outcome = f"exit {run.exit_code}" if run.exit_code is not None else (f"signal {run.signal}" if run.signal else "")
         gpus = ",".join(map(str, run.gpus)) or "-"
         say(f"  run{run.index}: {run.status.value:<11} {run.start or '':<29} {format_duration(run.duration_s):>8}"
-            f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  ({run.reason})" if run.reason else "")
+            f"  pid {run.pid or '-'}  {outcome}  gpus {gpus}" + (f"  {run_place(run)}" if run_place(run) else "")
+            + (f"  ({run.reason})" if run.reason else "")
             + (f"  retry of run{run.retry_of}" if run.retry_of is not None else ""))
         if run.argv:
             say(f"         command: {shlex.join(str(item) for item in run.argv)}")

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pyruns_tui.contracts import CONFIG_ENV, GPU_ENV, TASK_DIR_ENV, TERMINAL_ENV
-from pyruns_tui.humanize import format_duration, format_time
+from pyruns_tui.humanize import format_duration, format_time, run_place
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Status, Task
@@ -125,7 +125,7 @@ def runs_text(task: Task) -> Text:
         if code:
             text.append(f"  exit {code}", style="green" if code == "0" else "red")
         facts = [f"pid {run.pid}" if run.pid is not None else "", f"gpus {','.join(map(str, run.gpus))}" if run.gpus else "",
-                 run.host or "", f"git {git_text(run.git)}" if git_text(run.git) else ""]
+                 run_place(run) or run.host or "", f"git {git_text(run.git)}" if git_text(run.git) else ""]
         if run.retry_of is not None:
             facts.append(f"retry of #{run.retry_of}")
         text.append("\n   " + " · ".join(fact for fact in facts if fact) + "\n", style="dim")
