@@ -36,3 +36,44 @@ async def test_the_monitor_shows_the_partitions_of_a_real_cluster(layout: Layout
         panel = app.screen.query_one(SystemPanel)
         await wait_for(pilot, lambda: panel.cluster_load is not None and "debug" in panel.render().plain)
         assert "no jobs of this workspace" in panel.render().plain
+
+
+async def test_a_task_queued_on_slurm_says_why_then_its_log_is_followed(layout: Layout, capsys) -> None:  # type: ignore[no-untyped-def]
+    # the Monitor said `run 1 of 'q' never started: Slurm: Resources` for an index waiting in the
+    # queue, and kept saying it once the job ran: its log was never shown until another task was
+    # picked and this one again. `pyr-tui log` said "never started" too
+    from pyruns_tui.cli import main as cli_main
+    from pyruns_tui.workspace.model import Run, Status
+    from pyruns_tui.workspace.store import NewTask, TaskStore
+    from tests.tui.test_monitor import log_text, monitor
+
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("q", {})], task_kind="plain", script=None)
+
+    def queued(task) -> None:  # type: ignore[no-untyped-def]
+        task.runs.append(Run(index=1, status=Status.QUEUED, backend="slurm", slurm_job_id="227_2",
+                             log="run_logs/run1.log", restarts=0))
+        task.status, task.reason = Status.QUEUED, "Slurm: Resources"
+
+    store.update("q", queued)
+    assert cli_main(["-C", str(layout.root.parent), "log", "q"]) == 1
+    assert capsys.readouterr().err.strip() == ("pyr-tui: error: run 1 of 'q' has not started yet: queued (Slurm: Resources);"
+                                               " `pyr-tui log q -f` follows it once it starts")
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await app.open_task("q")
+        screen = monitor(app)
+        assert screen.log_pane.view.empty_text == "run 1 of 'q' has not started yet: queued (Slurm: Resources)"
+        assert "has not started yet" in screen.log_pane.view.render_line(0).text  # shown, though its log is open
+
+        def running(task) -> None:  # type: ignore[no-untyped-def]
+            task.runs[-1].status, task.runs[-1].node = Status.RUNNING, "node1"
+            task.status, task.reason = Status.RUNNING, None
+
+        log = layout.run_log("q", 1)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_bytes(b"epoch 1/3 on the node\n")  # the launcher writes it on the shared filesystem
+        store.update("q", running)
+        app.refresh_tasks()
+        await wait_for(pilot, lambda: log_text(screen) == ["epoch 1/3 on the node"], 10, "the log once the job runs")

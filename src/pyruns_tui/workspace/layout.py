@@ -144,18 +144,27 @@ class Layout:
 
     def missing_run_log(self, task: Task, index: int) -> str | None:
         """Why run `index` of `task` has no log to show: it never started, or its log was deleted.
-        None when the log is there, or may still come (the run is going). `pyr-tui log` and the
-        Monitor say the same."""
-        from pyruns_tui.workspace.model import Status
-
+        None when the log is there, or may still come (the run is going, or queued on Slurm: see
+        `waiting_run_log`). `pyr-tui log` and the Monitor say the same."""
         path = self.run_log(task.name, index)
         run = next((r for r in task.runs if r.index == index), None)
-        if run is None or run.status is Status.RUNNING or os.path.lexists(path):
+        if run is None or run.status.is_active or os.path.lexists(path):
             return None
         if run.pid is None and run.exit_code is None and not run.node:  # a Slurm run refused, or cancelled pending
             why = run.reason or task.reason
             return f"run {index} of {task.name!r} never started" + (f": {why}" if why else "")
         return f"the log of run {index} of {task.name!r} is missing ({path}): deleted?"
+
+    def waiting_run_log(self, task: Task, index: int) -> str | None:
+        """Why run `index` of `task` has no log yet though one will come: it is queued on Slurm
+        (`Slurm: Resources`, `submitting to Slurm`), its job not started. None otherwise."""
+        from pyruns_tui.workspace.model import Status
+
+        run = next((r for r in task.runs if r.index == index), None)
+        if run is None or run.status is not Status.QUEUED or os.path.lexists(self.run_log(task.name, index)):
+            return None
+        why = run.reason or task.reason
+        return f"run {index} of {task.name!r} has not started yet: queued" + (f" ({why})" if why else "")
 
     def run_env(self, name: str, index: int) -> Path:
         """The run's environment snapshot: owner-only, apart from the group-shareable task_info.json."""

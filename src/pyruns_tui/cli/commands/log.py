@@ -117,6 +117,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     missing = store.layout.missing_run_log(task, index)
     if missing:  # (it printed nothing)
         raise WorkspaceError(missing)
+    waiting = None if args.follow else store.layout.waiting_run_log(task, index)
+    if waiting:  # (queued on Slurm: it printed nothing either)
+        raise WorkspaceError(f"{waiting}; `pyr-tui log {name} -f` follows it once it starts")
     chunks = _chunks(store, task, index, args.follow)
     out = sys.stdout
     if args.plain:

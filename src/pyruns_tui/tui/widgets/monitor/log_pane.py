@@ -162,7 +162,10 @@ class LogPane(Vertical):
         elif (task.name, run) != self._shown():
             self.run = run
             missing = self.workspace.missing_run_log(task, run)  # deleted, or never started: one line, not an empty pane
-            self._view.open(None if missing else self.workspace.run_log(task.name, run), empty_text=missing or "")
+            # queued on Slurm: why, until its launcher writes the log, which is then followed
+            waiting = None if missing else self.workspace.waiting_run_log(task, run)
+            self._view.open(None if missing else self.workspace.run_log(task.name, run),
+                            empty_text=missing or waiting or "")
         self._update_header()
 
     def _shown(self) -> tuple[str, int] | None:

@@ -383,9 +383,10 @@ class LogView(ScrollView, can_focus=True):
         base = self.rich_style
         buffer = self.buffer
         row = round(self.scroll_y) + y
-        if buffer is None or (self._gone and not buffer.line_count):
-            # why there is nothing to show, wrapped: a path at the end of it must not be cut off
-            note = self.empty_text if buffer is None else f"the log file is gone: {buffer.path}"
+        if buffer is None or (not buffer.line_count and (self._gone or self.empty_text)):
+            # why there is nothing to show (a log yet to come: why not yet), wrapped: a path at the
+            # end of it must not be cut off
+            note = f"the log file is gone: {buffer.path}" if buffer is not None and self._gone else self.empty_text
             notes = list(Text(note, style=base + Style(dim=True)).wrap(self.app.console, width)) if note else []
             if y < len(notes):
                 return Strip(notes[y].render(self.app.console), notes[y].cell_len).crop_extend(0, width, base)
