@@ -262,3 +262,52 @@ def test_a_stopped_slurm_run_is_polled_again_within_a_second(project, tmp_path: 
     executor.tick(settings, [project.task(name)], [])
     task = project.task(name)
     assert (task.status, task.reason) == (Status.INTERRUPTED, "stopped by user")
+
+
+def test_a_slurm_run_that_ended_on_its_node_is_polled_at_once(project, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run whose launcher wrote its exit record (on the shared filesystem) is asked about at
+    the next pass, not after the backed-off interval: `pyr-tui wait` returned 17 s after a 45 s
+    task ended, and the Manager said `running` meanwhile (up to 30 s after a long one)."""
+    import json
+    import os
+    import time
+
+    from pyruns_tui.runner import control
+    from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+    from pyruns_tui.runner.daemon.record import GitCache
+    from pyruns_tui.runner.slurm import records as R
+    from pyruns_tui.runner.slurm.executor import POLL_MIN_S, SlurmExecutor
+    from pyruns_tui.workspace.model import Status
+
+    bin_dir = tmp_path / "bin"
+    folder = project.layout.runner_dir / "slurm"
+    _stand_in(bin_dir, "sbatch", "echo 4243\n")
+    polls = tmp_path / "polls"
+    _stand_in(bin_dir, "squeue", f'echo >> {polls}; [ -e {tmp_path}/gone ] || for f in {folder}/2*.json; do '
+                                 'n=$(basename "$f" .json); echo "4243_0|RUNNING|None|node1|2026-12-06T10:00:00|pyruns-$n"; done\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    name = project.add("quick", "print(1)")
+    control.queue(project.store, [name], executor=control.Executor("slurm"), start_runner=False)
+    executor = SlurmExecutor(project.layout, project.store, lambda said: None, lambda task, why: None,
+                             ScriptParamsCache(project.layout), GitCache())
+    settings = Settings(executor="slurm")
+    executor.tick(settings, [], [project.task(name)])  # submitted, then polled at once: running
+    assert project.task(name).status is Status.RUNNING
+    record = {"version": 1, "task": name, "run": 1, "supervisor_pid": 1, "child_pid": 2, "state": "running",
+              "started_at": time.time() - 45, "backend": "slurm", "node": "node1", "slurm_job_id": "4243_0", "attempt": 0}
+    path = R.record_path(project.layout, name, 1)
+    path.write_text(json.dumps(record))
+    executor.interval, executor.next_poll = 16.0, time.monotonic() + 16.0  # the polls backed off
+    executor.tick(settings, [project.task(name)], [])  # a pass (the runner's rescan): nothing due
+    assert project.task(name).status is Status.RUNNING
+    asked = len(polls.read_text())
+    record.update(state="exited", exit_code=0, finished_at=time.time(), duration_s=45.0)
+    path.write_text(json.dumps(record) + " ")  # (the launcher replaces it atomically)
+    executor.tick(settings, [project.task(name)], [])  # squeue still has the job (COMPLETING, say)
+    assert len(polls.read_text()) == asked + 1 and project.task(name).status is Status.RUNNING
+    assert executor.next_poll - time.monotonic() <= POLL_MIN_S, executor.interval  # asked again in a second
+    (tmp_path / "gone").touch()
+    executor.next_poll = 0.0
+    executor.tick(settings, [project.task(name)], [])
+    assert project.task(name).status is Status.COMPLETED

@@ -50,8 +50,9 @@ from pyruns_tui.runner.slurm.submit import Request, Submission, entry, gpus_of, 
 from pyruns_tui.workspace.fsio import atomic_write_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
+from pyruns_tui.workspace.scan_index import StatKey
 from pyruns_tui.workspace.settings import Settings
-from pyruns_tui.workspace.store import TaskStore
+from pyruns_tui.workspace.store import TaskStore, stat_key
 
 if TYPE_CHECKING:
     import asyncio
@@ -119,6 +120,8 @@ class SlurmExecutor:
     orphans: dict[str, tuple[float, bool]] = field(default_factory=dict)  # sub id -> (poll, its sbatch waiting)
     orphans_gone: dict[str, float] = field(default_factory=dict)  # sub id -> when its sbatch was first seen gone
     retire_error: str | None = None  # the last reason a submission could not be moved to done/ (said once)
+    # the exit records of the running runs as last looked at (task -> (stat key, says exited))
+    records_seen: dict[str, tuple[StatKey | None, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
@@ -164,6 +167,7 @@ class SlurmExecutor:
             self.next_poll = time.monotonic() + POLL_MIN_S  # a waiting call is looked at again then
             return
         self.poll_soon |= self._stops(settings, [t for t in owned if t.stop_requested])
+        self.poll_soon |= self._ended_on_node(owned)
         poll = self.polling
         if poll is not None:
             if not poll.done.is_set():
@@ -519,7 +523,8 @@ class SlurmExecutor:
         self.jobs = {run_id: row for run_id, row in by_id.items() if self._ours(row)}
         # a run sent a stop ends within its grace: look again in a second, not after the backed-off
         # interval (up to 30 s of `running` after the job was gone)
-        self._schedule(changed or any(task.name in self.stop_sent for task in owned))
+        ending = any(task.name in self.stop_sent or self.records_seen.get(task.name, (None, False))[1] for task in owned)
+        self._schedule(changed or ending)
         if later:
             self.next_poll = time.monotonic()
         self._write_status()
@@ -599,6 +604,30 @@ class SlurmExecutor:
             return True
         gone = self.orphans_gone.setdefault(sub.id, time.monotonic())
         return gone >= self.poll_began  # it went after this poll began: the next one may show its array
+
+    def _ended_on_node(self, owned: list[Task]) -> bool:
+        """Whether the launcher of a running run has just written that it ended (its exit record,
+        on the shared filesystem, looked at each pass: a stat, read when it changed): squeue is
+        then asked at once, and every second until the run is recorded ended, instead of after
+        the backed-off interval (up to 30 s of `running` after the task was over)."""
+        seen: dict[str, tuple[StatKey | None, bool]] = {}
+        ended = False
+        for task in owned:
+            run = task.last_run
+            if run is None or run.status is not Status.RUNNING:
+                continue
+            path = R.record_path(self.layout, task.name, run.index)
+            key = stat_key(path)
+            before = self.records_seen.get(task.name)
+            if before is not None and before[0] == key:
+                seen[task.name] = before
+                continue
+            record = R.read_record(path) if key is not None else None
+            exited = bool(record and record.get("state") == "exited")
+            seen[task.name] = (key, exited)
+            ended |= exited
+        self.records_seen = seen
+        return ended
 
     def _schedule(self, changed: bool) -> None:
         self.interval = POLL_MIN_S if changed else min(self.poll_max, self.interval * 2)
