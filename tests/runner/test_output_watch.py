@@ -144,12 +144,12 @@ def test_a_config_echo_gives_no_metric_and_the_config_is_read_once(tmp_path: Pat
     log = tmp_path / "run_logs" / "run1.log"
     log.parent.mkdir(parents=True)
     log.write_bytes(b"starting\r\nNamespace(hidden=128, lr=0.001, seed=0, name='x')\r\n"
-                    b"epoch 1/2 loss=0.5 lr=0.001\r\nseed=7\r\nhidden=128\r\n"
+                    b"epoch 1/2 loss=0.5 lr=0.001\r\nhidden=64\r\nhidden=128\r\n"
                     b"step=300 lr=0.001\r\n")  # an echo with its step: the step is no metric (it was kept)
     watch = OutputWatch(tmp_path, 1, log, MetricRules(DEFAULT_RULES.items()), started_at=100.0, config=config)
     watch.poll(now=101.0, final=True)
     assert [{k: v for k, v in r.items() if k != "t"} for r in output_rows(tmp_path)] == [
-        {"source": "output", "loss": 0.5, "lr": 0.001}, {"source": "output", "seed": 7}]
+        {"source": "output", "loss": 0.5, "lr": 0.001}, {"source": "output", "hidden": 64}]
     assert reads == [1]
 
 
