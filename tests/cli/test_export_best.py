@@ -4,6 +4,7 @@ that stand for it (the Manager's: its latest run that logged metrics); the other
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,24 @@ def test_a_rerun_task_competes_with_its_latest_run_never_an_older_one(project: P
     assert done.code == 0 and done.out.splitlines()[:2] == ["other", "# loss.min = 0.5 (run 1)"]
     best = pyr(project, "export", "--best", "loss", "--max", "--json").json()
     assert (best["name"], best["run"], best["value"]) == ("rerun", 2, 0.9)
+
+
+def test_a_completed_task_whose_metrics_file_cannot_be_read_is_said_not_passed_over(project: Path) -> None:
+    gen(project, "hidden", "seen")
+    for name in ("hidden", "seen"):
+        record_run(project, name, "completed", T0)
+    log_rows(project, "seen", {"t": T0 + 0.5, "loss": 0.5})
+    metrics = project / "_pyruns_" / "train" / "tasks" / "hidden" / "metrics.jsonl"
+    os.mkfifo(metrics)  # its loss may have been the lowest: nobody can tell
+    done = pyr(project, "export", "--best", "loss")
+    assert done.code == 0 and done.out.splitlines()[:2] == ["seen", "# loss.min = 0.5 (run 1)"]
+    assert done.err == ("note: 1 completed task not considered, its file cannot be read: hidden (metrics.jsonl is "
+                        "a FIFO, not a regular file); see `pyr-tui show TASK`\n")
+    gen(project, "broke")
+    record_run(project, "broke", "failed", T0)
+    log_rows(project, "broke", {"t": T0 + 0.5, "loss": 0.1})
+    alone = pyr(project, "export", "--best", "loss", "-name:seen")
+    assert (alone.code, alone.out) == (1, "")
+    assert alone.err == ("pyr-tui: error: no completed task has a numeric value for 'loss.min' that can be read "
+                         "(not considered: 1 failed): hidden (metrics.jsonl is a FIFO, not a regular file); "
+                         "see `pyr-tui show TASK`\n")

@@ -3,6 +3,7 @@ undecodable argv, huge paths and numbers, a read-only filesystem, no permission,
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import CliResult, assert_clean_error, cli_env, make_project, pyr, read_info
+from tests.reliability.harness import (
+    CliResult,
+    assert_clean_error,
+    cli_env,
+    fake_finished_run,
+    make_project,
+    pyr,
+    read_info,
+    task_dir,
+)
 
 
 @pytest.fixture
@@ -153,3 +163,32 @@ def test_no_permission_gives_one_line_everywhere(others_proj: Path) -> None:
     for args in COMMANDS:
         result = _as_nobody(others_proj, *[str(spec) if a == "SPEC" else a for a in args])
         assert_clean_error(result, result.code)
+
+
+def _completed_with_loss(proj: Path, task: str, loss: float) -> Path:
+    """`task` completed with one run that logged `loss`; its metrics file."""
+    fake_finished_run(proj, task, b"done\n")
+    metrics = task_dir(proj, task) / "metrics.jsonl"
+    metrics.write_text(json.dumps({"loss": loss, "t": 1.0}) + "\n")
+    return metrics
+
+
+def test_another_users_private_metrics_file_blocks_no_listing(others_proj: Path) -> None:
+    # t_1's run logged the lower loss, in a file its owner keeps private (umask 077)
+    _completed_with_loss(others_proj, "t_1-of-2", 0.1).chmod(0o600)
+    _completed_with_loss(others_proj, "t_2-of-2", 0.5).chmod(0o644)
+    listed = _as_nobody(others_proj, "ls", "-c", "loss")
+    assert_clean_error(listed, 0)
+    rows = {line.split()[1]: line.split()[-1] for line in listed.out.splitlines()[1:]}
+    assert rows == {"t_1-of-2": "0.1s", "t_2-of-2": "0.5"}, listed.out  # (t_1: its duration, no loss)
+    shown = _as_nobody(others_proj, "show", "t_1-of-2")
+    assert_clean_error(shown, 0)
+    assert "broken:  metrics.jsonl: cannot read it (Permission denied)" in shown.out
+    exported = _as_nobody(others_proj, "export")
+    assert_clean_error(exported, 0)
+    assert exported.out.splitlines()[2].startswith("t_2-of-2,completed,1,") and exported.out.endswith(",0.5,0.5,0.5\n")
+    best = _as_nobody(others_proj, "export", "--best", "loss")
+    assert_clean_error(best, 0)
+    assert best.out.startswith("t_2-of-2\n# loss.min = 0.5 (run 1)\n")
+    assert best.err == ("note: 1 completed task not considered, its file cannot be read: t_1-of-2 (metrics.jsonl: "
+                        "cannot read it (Permission denied)); see `pyr-tui show TASK`\n")

@@ -101,11 +101,13 @@ class BestRow:
 
 @dataclass(frozen=True)
 class BestChoice:
-    """What `best_task` found: the winner, and the tasks that had a value for its column but did
-    not compete, counted by status (`(("running", 3), ("failed", 1))`, in Status order)."""
+    """What `best_task` found: the winner, the tasks that had a value for its column but did
+    not compete, counted by status (`(("running", 3), ("failed", 1))`, in Status order), and the
+    completed tasks that may have had one in a file that could not be read."""
 
     winner: BestRow
     left_out: tuple[tuple[str, int], ...]
+    unread: tuple[tuple[str, str], ...] = ()  # completed tasks without a value whose file could not be read: (name, why)
 
 
 def _run_duration(run: Run, now: float) -> float | None:
@@ -370,14 +372,45 @@ def best_task(store: TaskStore, views: Iterable[TaskView], metric: str, mode: st
     left = Counter(status[row[0]] for row in report.rows
                    if status[row[0]] is not Status.COMPLETED and _rankable(row[i]))
     left_out = tuple((state.value, left[state]) for state in Status if left[state])
+    unread = _unread(store, report.columns[i], (row[0] for row in competing if not _rankable(row[i])))
     winner = _winner(Report(report.columns, competing), column, mode)
     if winner is not None:
-        return BestChoice(winner, left_out)
+        return BestChoice(winner, left_out, unread)
+    if unread:
+        others = f" (not considered: {left_out_text(left_out)})" if left_out else ""
+        raise ExportError(f"no completed task has a numeric value for {column!r} that can be read{others}: "
+                          f"{unread_text(unread)}")
     if not left_out:
         raise ExportError(f"no selected task has a numeric value for {column!r}")
     raise ExportError(f"no completed task has a numeric value for {column!r} (not considered: "
                       f"{left_out_text(left_out)}; only tasks whose latest run completed compete: "
                       "wait for them, or see every run with `pyr-tui export`)")
+
+
+def _unread(store: TaskStore, column: Column, names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Of the tasks `names` (completed, without a value for `column`), those whose metrics file
+    (summary.json for a summary column) could not be read, with why: a winner is not picked
+    in silence over a task whose value nobody could see."""
+    from pyruns_tui.contracts import METRICS_FILE, SUMMARY_FILE
+    from pyruns_tui.metrics.track import file_problems
+
+    if column.kind not in ("metric", "summary"):
+        return ()
+    file = METRICS_FILE if column.kind == "metric" else SUMMARY_FILE
+    unread = []
+    for name in names:
+        why = next((p for p in file_problems(store.layout.task_dir(name)) if p.startswith(file)), None)
+        if why is not None and not why.endswith("(skipped)"):  # (a skipped line leaves the others read)
+            unread.append((name, why))
+    return tuple(unread)
+
+
+def unread_text(unread: Sequence[tuple[str, str]]) -> str:
+    """`t1 (metrics.jsonl: cannot read it (Permission denied)); see `pyr-tui show TASK``: the
+    tasks of `BestChoice.unread` in words (three at most, then how many more)."""
+    shown = "; ".join(f"{name} ({why})" for name, why in unread[:3])
+    more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+    return f"{shown}{more}; see `pyr-tui show TASK`"
 
 
 def left_out_text(left_out: Sequence[tuple[str, int]]) -> str:

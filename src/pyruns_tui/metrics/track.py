@@ -187,7 +187,8 @@ class MetricsReader:
         return list(self._stages)
 
     def poll(self) -> int:
-        """Read newly appended rows; returns how many were added (0 if the file is absent)."""
+        """Read newly appended rows; returns how many were added (0 if the file is absent, or
+        cannot be read: `problem` says why)."""
         try:
             with os.fdopen(open_regular(self.path), "rb") as stream:
                 info = os.fstat(stream.fileno())
@@ -203,6 +204,9 @@ class MetricsReader:
             return 0
         except NotRegularFile as exc:
             self.problem = f"{METRICS_FILE} is {exc.kind}, not a regular file"
+            return 0
+        except OSError as exc:  # another user's private file, an I/O error: one task's, never the listing's
+            self.problem = f"{METRICS_FILE}: cannot read it ({exc.strerror or exc})"
             return 0
         self._offset += len(data)
         self.bytes_read += len(data)

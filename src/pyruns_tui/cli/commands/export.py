@@ -89,6 +89,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.best:
         choice = best_task(store, views, args.best, args.mode or "min")
         _note_left_out(choice.left_out)
+        if choice.unread:
+            from pyruns_tui.metrics.export import unread_text
+
+            count = len(choice.unread)
+            sys.stderr.write(f"note: {count} completed task{'s' if count != 1 else ''} not considered, "
+                             f"{'their files' if count != 1 else 'its file'} cannot be read: "
+                             f"{unread_text(choice.unread)}\n")
         winner = choice.winner
         text = _best_text(store.load_config(winner.name), winner, args.json)
     else:
