@@ -306,3 +306,32 @@ def test_show_names_what_is_wrong_with_task_info(proj: Path, tmp_path: Path, kin
         result = pyr(proj, *args, timeout=HANG_S)
         assert_clean_error(result, 1)
         assert "task_info.json" in result.err, result.err
+
+
+ENV_STAND_INS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "fifo": (_fifo, "run1.env.json is a FIFO, not a regular file; remove it"),
+    "symlink": (lambda path: path.symlink_to("/etc/hostname"), "run1.env.json is a symlink, not a regular file"),
+    "folder": (lambda path: path.mkdir(), "run1.env.json is a directory, not a regular file"),
+    "garbage": (lambda path: path.write_bytes(b'{"PATH": "/bin", '), "run1.env.json is damaged, not JSON"),
+    "list": (lambda path: path.write_text("[]"), "run1.env.json is damaged, not a JSON object"),
+    "missing": (lambda path: None, "none was recorded ("),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ENV_STAND_INS))
+def test_show_env_says_what_is_wrong_with_the_environment_record(proj: Path, kind: str) -> None:
+    make, why = ENV_STAND_INS[kind]
+    _replace(task_dir(proj, "t_1-of-2") / "run_logs" / "run1.env.json", make)
+    for args in (("--env",), ("--env", "--json")):
+        result = pyr(proj, "show", "t_1-of-2", *args, timeout=HANG_S)
+        assert_clean_error(result, 1)
+        assert result.err.startswith("pyr-tui: error: task 't_1-of-2': run 1 has no environment to show: "), result.err
+        assert why in result.err and "owner-only" not in result.err, result.err  # (it said owner-only for all)
+
+
+def test_show_env_of_a_task_whose_record_is_unreadable_says_so(proj: Path) -> None:
+    _replace(task_dir(proj, "t_1-of-2") / "task_info.json", _fifo)
+    result = pyr(proj, "show", "t_1-of-2", "--env", timeout=HANG_S)
+    assert_clean_error(result, 1)
+    assert result.err == ("pyr-tui: error: task 't_1-of-2': its task_info.json cannot be read, nor its runs with it "
+                          "(`pyr-tui show t_1-of-2` says why)\n")  # (it said: has not run yet)

@@ -625,13 +625,40 @@ class TaskStore:
 
     def run_env(self, name: str, run: Run) -> dict[str, str]:
         """The environment snapshot of a run ({} when not recorded or not readable by us)."""
+        try:
+            return self.read_run_env(name, run)
+        except WorkspaceError:
+            return {}
+
+    def read_run_env(self, name: str, run: Run | None) -> dict[str, str]:
+        """The environment snapshot of a run (None: the task has none); WorkspaceError in one line
+        saying why there is none to show: no run yet, a task record that cannot be read, not
+        recorded (an older run), another user's (owner-only), a damaged or planted file (a FIFO,
+        a symlink, not JSON)."""
+        if run is None:
+            if name in self._broken:
+                raise WorkspaceError(f"task {name!r}: its task_info.json cannot be read, nor its runs with it "
+                                     f"(`pyr-tui show {name}` says why)")
+            raise WorkspaceError(f"task {name!r} has not run yet; a run's environment is recorded when it starts")
         if run.env:
             return run.env
+        path = self.layout.run_env(name, run.index)
+        where = f"task {name!r}: run {run.index} has no environment to show"
         try:
-            data = read_json(self.layout.run_env(name, run.index)) if self._is_task_folder(name) else None
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+            data = read_json(path) if self._is_task_folder(name) else None
+        except FileNotFoundError:
+            raise WorkspaceError(f"{where}: none was recorded ({path} is missing: the run is older than "
+                                 "the record, or the file was removed)") from None
+        except PermissionError:
+            raise WorkspaceError(f"{where} that you can read ({path} is owner-only: the user who ran it can "
+                                 "show it)") from None
+        except OSError as exc:
+            raise WorkspaceError(f"{where}: {os_error_line(exc, str(path))}") from None
+        except ValueError as exc:
+            raise WorkspaceError(f"{where}: {path} is damaged, not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise WorkspaceError(f"{where}: {path} is damaged, not a JSON object")
+        return {str(k): str(v) for k, v in data.items()}
 
     def iter_tasks_with_config(self) -> Iterator[tuple[Task, dict[str, Any]]]:
         """Every live task with its parameters (for search, export and skip-existing)."""

@@ -91,15 +91,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def _print_env(store: TaskStore, task: Task, *, as_json: bool) -> int:
     """`show --env`: the environment snapshot of the task's last run, sorted (secrets redacted)."""
-    from pyruns_tui.errors import WorkspaceError
-
-    run = task.last_run
-    if run is None:
-        raise WorkspaceError(f"task {task.name!r} has not run yet; a run's environment is recorded when it starts")
-    env = store.run_env(task.name, run)
-    if not env:
-        raise WorkspaceError(f"task {task.name!r}: run {run.index} has no environment recorded that you can read "
-                             f"({store.layout.run_env(task.name, run.index)} is owner-only, or older than the record)")
+    env = store.read_run_env(task.name, task.last_run)
     if as_json:
         from pyruns_tui.cli.context import print_json
 
