@@ -116,6 +116,7 @@ def test_a_read_only_filesystem_gives_one_line_everywhere(readonly_proj: Path, t
         if result.code:
             assert "read-only" in result.err, (args, result.err)
             assert ".tmp" not in result.err and ".staging" not in result.err, (args, result.err)  # names the file meant
+            assert str(readonly_proj) in result.err, (args, result.err)  # where (`run` said "a file: ...")
 
 
 def test_wait_on_a_read_only_filesystem_says_how_the_tasks_ended(readonly_proj: Path, tmp_path: Path) -> None:

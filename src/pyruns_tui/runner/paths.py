@@ -51,8 +51,12 @@ class RunnerPaths:
                     raise RunnerError(f"{directory} is not a plain directory (a symlink or file); remove it") from None
                 raise
             try:
-                if directory == self.dir and os.fstat(fd).st_uid == os.geteuid():  # another member's stays theirs
-                    os.fchmod(fd, 0o700)
+                info = os.fstat(fd)
+                if directory == self.dir and info.st_uid == os.geteuid() and info.st_mode & 0o777 != 0o700:
+                    os.fchmod(fd, 0o700)  # (another member's stays theirs)
+            except OSError as exc:
+                exc.filename = str(directory)  # (a call on an fd names no file: the error said "a file")
+                raise
             finally:
                 os.close(fd)
 
