@@ -23,7 +23,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyruns_tui.errors import ExportError
+from pyruns_tui.errors import ExportError, os_error_line
 from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.workspace.fsio import indented_json, plain_indented_json
 
@@ -195,7 +195,7 @@ def save_text(path: str | Path, text: str) -> None:
     except FileNotFoundError:
         mode = None
     except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {os_error_line(exc, str(target))}") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise ExportError(f"cannot write {target}: it is a folder; give a file name in it")
     if mode is not None and stat.S_ISLNK(mode):
@@ -210,7 +210,7 @@ def save_text(path: str | Path, text: str) -> None:
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO with no reader
             raise ExportError(f"cannot write {target}: a named pipe nobody reads; start its reader first") from None
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise ExportError(f"cannot write {os_error_line(exc, str(target))}") from None
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
