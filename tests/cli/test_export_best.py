@@ -118,3 +118,17 @@ def test_a_completed_task_whose_metrics_file_cannot_be_read_is_said_not_passed_o
     assert alone.err == ("pyr-tui: error: no completed task has a numeric value for 'loss.min' that can be read "
                          "(not considered: 1 failed): hidden (metrics.jsonl is a FIFO, not a regular file); "
                          "see `pyr-tui show TASK`\n")
+
+
+def test_best_writes_json_to_a_json_file_and_refuses_a_table_format(project: Path) -> None:
+    gen(project, "only")
+    record_run(project, "only", "completed", T0)
+    log_rows(project, "only", {"t": T0 + 0.5, "loss": 0.5})
+    assert pyr(project, "export", "--best", "loss", "-o", "best.json").code == 0
+    assert json.loads((project / "best.json").read_text())["name"] == "only"  # (it held the YAML text)
+    for asked in (("-f", "csv"), ("-f", "md", "--json"), ("-o", "best.csv"), ("-o", "best.md")):
+        refused = pyr(project, "export", "--best", "loss", *asked)
+        assert (refused.code, refused.out) == (2, ""), asked
+        assert refused.err.startswith("pyr-tui: error: --best prints a task's name and config, not a table: "
+                                      f"{' '.join(asked[:2])} does not apply"), refused.err
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith("best")) == ["best.json"]

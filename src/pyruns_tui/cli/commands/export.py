@@ -82,6 +82,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.json and args.format not in (None, "json") and not args.best:
         sys.stderr.write(f"pyr-tui: error: --json conflicts with -f {args.format}\n")
         return 2
+    if args.best and (args.format or format_for_path(args.output)) in ("csv", "md"):
+        # (a name and a config in a .csv: the CSV reader the file was meant for gets YAML)
+        asked = f"-f {args.format}" if args.format else f"-o {args.output}"
+        sys.stderr.write(f"pyr-tui: error: --best prints a task's name and config, not a table: {asked} does not "
+                         "apply (JSON: --json or a .json file; else -o a .yaml or .txt file)\n")
+        return 2
     fmt = args.format or ("json" if args.json else None) or format_for_path(args.output) or "csv"
     store = ctx.store()
     views = select_tasks(store, " ".join(args.query))
@@ -97,7 +103,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                              f"{'their files' if count != 1 else 'its file'} cannot be read: "
                              f"{unread_text(choice.unread)}\n")
         winner = choice.winner
-        text = _best_text(store.load_config(winner.name), winner, args.json)
+        text = _best_text(store.load_config(winner.name), winner, args.json or fmt == "json")
     else:
         report = export_rows(store, views, sort_by=args.sort, descending=args.desc)
         text = render(report, fmt)
