@@ -95,6 +95,9 @@ NOT_A_MAPPING = ("config: configs/none.yaml: expected a mapping of parameter: va
     (None, MISSING),
     ("- 1\n- 2\n", NOT_A_MAPPING),
     ("a: [1\n", "config: configs/none.yaml:2: not valid YAML: <PyYAML's words> (fix the file)"),
+    # (argparse converts a string default when its flag is not passed: `invalid int value: 'abc'`)
+    ("epochs: abc\n", "config: configs/none.yaml: epochs: 'abc' is not a valid int (the script's argparse converts "
+                      "it with type=int and every run stops there); fix the file, or give epochs a value"),
 ])
 def test_a_file_every_run_would_fail_on_is_refused_in_one_line(project: Path, text: str | None, error: str) -> None:
     if text is not None:
@@ -130,3 +133,10 @@ def test_each_run_gets_what_its_task_records(tmp_path: Path, monkeypatch: pytest
         assert config_of(train.dir, "r_2-of-2")["epochs"] == 300
     finally:
         finish_project(train)
+
+
+def test_a_value_the_file_cannot_give_is_fine_where_the_task_passes_its_own(project: Path) -> None:
+    (project / "configs" / "bad.yaml").write_text("epochs: abc\nlr: '1e-3'\n")
+    result = pyr(project, "gen", "-", "-n", "ok", stdin="config: configs/bad.yaml\nepochs: 7\n")
+    assert result.code == 0, result.err
+    assert config_of(project, "ok")["epochs"] == 7 and config_of(project, "ok")["lr"] == 0.001

@@ -30,7 +30,8 @@ from pyruns_tui.params.param_spec import ScriptParams, plain_copy
 from pyruns_tui.params.static_eval import is_plain
 from pyruns_tui.params.values import same_value
 
-__all__ = ["defaults_file_path", "defaults_file_key", "load_yaml_text", "file_values", "lay_file_values"]
+__all__ = ["defaults_file_path", "defaults_file_key", "load_yaml_text", "file_values", "lay_file_values",
+           "unconverted_values"]
 
 _YAML_LOADS = frozenset({"safe_load", "load", "full_load", "unsafe_load"})
 _PARSES = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args", "parse_known_intermixed_args"})
@@ -166,6 +167,16 @@ def file_values(sp: ScriptParams, data: Any, where: str) -> dict[str, Any]:
         if is_plain(value):
             out[key] = plain_copy(value)
     return out
+
+
+def unconverted_values(sp: ScriptParams, values: Mapping[str, Any]) -> dict[str, str]:
+    """Of a file's `values` (`file_values`), the strings the argument's type cannot take (`epochs:
+    abc` for `type=int`), each with that type: argparse converts a string default when its flag is
+    not passed, and the run stops there (`invalid int value: 'abc'`)."""
+    types = {spec.key: spec.type_name for spec in sp.params}
+    return {key: str(types[key]) for key, value in values.items()
+            if isinstance(value, str) and types.get(key) in _CONVERT and _converted(value, types[key]) is value
+            and types[key] != "str"}
 
 
 def lay_file_values(config: Mapping[str, Any], defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -84,10 +84,20 @@ class FileDefaults:
         """`config` as the task records it: the file's values where it holds the script's own default."""
         from pyruns_tui.params.defaults_file import lay_file_values
 
+        from pyruns_tui.params.defaults_file import unconverted_values
+        from pyruns_tui.params.values import same_value
+
         name = self.path_of(config)
         if name is None:
             return config
-        return lay_file_values(config, self.defaults, self.values(name))
+        values = self.values(name)
+        laid = lay_file_values(config, self.defaults, values)
+        for key, type_name in unconverted_values(self.sp, values).items():
+            if key not in laid or same_value(laid[key], values[key]):  # no flag passed: the file's value is parsed
+                raise GridError(f"{self.key}: {name}: {key}: {values[key]!r} is not a valid {type_name} (the script's "
+                                f"argparse converts it with type={type_name} and every run stops there); fix the "
+                                f"file, or give {key} a value")
+        return laid
 
     def params_for(self, config: Mapping[str, Any]) -> ScriptParams:
         """The script's parameters with the defaults a task's run starts from (the file's, where it
