@@ -66,7 +66,11 @@ class FileDefaults:
                 raise GridError(f"{where} is not a file (the script opens it as its YAML file of defaults)")
             if st.st_size > MAX_FILE_BYTES:
                 raise GridError(f"{where} is over {MAX_FILE_BYTES >> 20} MiB; is this the right file?")
-            with open(path, "rb") as file:
+            # (swapped for a FIFO since the look: opened without waiting for a writer, and refused)
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            with open(fd, "rb") as file:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise GridError(f"{where} is not a file (the script opens it as its YAML file of defaults)")
                 text = file.read(MAX_FILE_BYTES + 1).decode("utf-8")
         except FileNotFoundError:
             raise GridError(f"{where}: no such file in {self.run_dir} (the script opens it from there, "
