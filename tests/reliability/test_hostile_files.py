@@ -114,7 +114,7 @@ def test_the_runner_never_blocks_on_a_fifo(proj: Path, place: str) -> None:
 
 def test_the_error_names_the_file(proj: Path) -> None:
     _replace(PLACES["config"](proj), _fifo)
-    result = pyr(proj, "show", "t_1-of-2", timeout=HANG_S)
+    result = pyr(proj, "compare", "t_1-of-2", "t_2-of-2", timeout=HANG_S)  # (show shows it as broken:, below)
     assert_clean_error(result, 1)
     assert "config.yaml is a FIFO, not a regular file; remove it" in result.err
 
@@ -335,3 +335,21 @@ def test_show_env_of_a_task_whose_record_is_unreadable_says_so(proj: Path) -> No
     assert_clean_error(result, 1)
     assert result.err == ("pyr-tui: error: task 't_1-of-2': its task_info.json cannot be read, nor its runs with it "
                           "(`pyr-tui show t_1-of-2` says why)\n")  # (it said: has not run yet)
+
+
+CONFIG_STAND_INS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "fifo": (_fifo, "config.yaml is a FIFO, not a regular file; remove it"),
+    "not-utf8": (lambda path: path.write_bytes(b"seed: \xff\n"), "config.yaml is not UTF-8 text; fix or remove it"),
+    "not-yaml": (lambda path: path.write_text("seed: [1\n"), "config.yaml:"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CONFIG_STAND_INS))
+def test_show_of_a_task_whose_config_cannot_be_read_shows_the_rest(proj: Path, kind: str) -> None:
+    make, why = CONFIG_STAND_INS[kind]
+    _replace(task_dir(proj, "t_1-of-2") / "config.yaml", make)
+    shown = pyr(proj, "show", "t_1-of-2", timeout=HANG_S)
+    assert_clean_error(shown, 0)  # (it printed half the task, then an error line, exit 1)
+    broken = [line for line in shown.out.splitlines() if line.startswith("broken:")]
+    assert len(broken) == 1 and why in broken[0], shown.out
+    assert "\nruns:    1  (started in " in shown.out and "  run1: completed " in shown.out, shown.out

@@ -357,8 +357,11 @@ class TaskStore:
 
         try:
             text = read_text(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"task {name!r}: cannot read config.yaml: {getattr(exc, 'strerror', None) or exc}") from None
+        except OSError as exc:
+            raise WorkspaceError(f"task {name!r}: cannot read config.yaml: {os_error_line(exc, path)}") from None
+        except UnicodeDecodeError:
+            raise WorkspaceError(f"task {name!r}: cannot read config.yaml: {path} is not UTF-8 text; fix or "
+                                 "remove it") from None
         data = yamlio.load_text(text, where=path)
         if data is None:
             data = {}

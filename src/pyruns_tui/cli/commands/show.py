@@ -57,10 +57,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         say(f"priority: {task.priority}")
     if task.notes:
         say("notes:   " + task.notes.replace("\n", "\n         "))
+    from pyruns_tui.errors import PyrunsError
+
     say("config:")
     if store.layout.is_shell:
         say("  " + store.read_command(task.name).strip())
-    for key, value in flatten(store.load_config(task.name)).items():
+    try:
+        config = store.load_config(task.name)
+    except PyrunsError as exc:  # the rest of the task (its runs, their errors) is still shown
+        config = {}
+        say(f"broken:  {exc}")
+    for key, value in flatten(config).items():
         say(f"  {key}: {format_value(value)}")
     from pyruns_tui.metrics.track import file_problems
 
