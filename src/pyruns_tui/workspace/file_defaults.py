@@ -86,9 +86,7 @@ class FileDefaults:
 
     def lay(self, config: dict[str, Any]) -> dict[str, Any]:
         """`config` as the task records it: the file's values where it holds the script's own default."""
-        from pyruns_tui.params.defaults_file import lay_file_values
-
-        from pyruns_tui.params.defaults_file import unconverted_values
+        from pyruns_tui.params.defaults_file import lay_file_values, unconverted_values
         from pyruns_tui.params.values import same_value
 
         name = self.path_of(config)
