@@ -204,7 +204,7 @@ def test_a_runner_that_cannot_start_on_a_full_disk_says_so_in_words(full_disk_pr
 
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 200 kB tmpfs (unmounted at the end), filled up but for an old report, `old.csv`."""
+    """A 200 kB tmpfs (unmounted at the end), filled up but for an old report, `old.txt`."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     disk = tmp_path / "full"
@@ -213,7 +213,7 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     try:
-        (disk / "old.csv").write_text("name\nold\n")
+        (disk / "old.txt").write_text("name\nold\n")
         with open(disk / "fill", "wb", buffering=0) as fh, contextlib.suppress(OSError):
             while True:
                 fh.write(b"x" * 4096)
@@ -222,7 +222,7 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
-@pytest.mark.parametrize("target", ["new.md", "old.csv"])
+@pytest.mark.parametrize("target", ["new.json", "old.txt"])
 @pytest.mark.parametrize("best", [(), ("--best", "seed")], ids=["rows", "best"])
 def test_an_export_to_a_full_disk_says_how_to_fix_it_and_loses_no_old_report(
         full_disk: Path, tmp_path: Path, target: str, best: tuple[str, ...]) -> None:
@@ -234,5 +234,5 @@ def test_an_export_to_a_full_disk_says_how_to_fix_it_and_loses_no_old_report(
     assert_clean_error(result, 1)
     assert result.err == (f"pyr-tui: error: cannot write {full_disk / target}: the disk is full; free some space "
                           "and retry\n")  # (it said: No space left on device, and nothing of what to do)
-    assert sorted(p.name for p in full_disk.iterdir()) == ["fill", "old.csv"]  # no temp file left behind
-    assert (full_disk / "old.csv").read_text() == "name\nold\n"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["fill", "old.txt"]  # no temp file left behind
+    assert (full_disk / "old.txt").read_text() == "name\nold\n"
