@@ -111,11 +111,13 @@ def test_every_http_request_needs_the_token(served: Served) -> None:
         assert http_status(served.base + path) == 403, path
 
 
-def ws_handshake_status(url: str, origin: str | None = None) -> int:
+def ws_handshake_status(url: str, origin: str | None = None, host: str | None = None) -> int:
     import aiohttp
 
     async def attempt() -> int:
         headers = {"Origin": origin} if origin else {}
+        if host:
+            headers["Host"] = host
         async with aiohttp.ClientSession() as session:
             try:
                 async with session.ws_connect(url, headers=headers) as ws:
@@ -453,8 +455,10 @@ def browser(tmp_path: Path) -> Iterator[object]:
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic", "--window-size=1200,760", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+                 "--disable-quic", "--window-size=1200,760", f"--user-data-dir={tmp_path / 'chromium-profile'}",
+                 "--ignore-certificate-errors"):  # the self-signed certificate of a test's HTTPS proxy
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # every request the page makes
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": EXPOSE_TERMINAL})
     try:

@@ -8,6 +8,11 @@ GPU box needs around it:
   constant time): the index takes it as `?token=`, the page's own assets and websocket carry it
   as the first path segment (`/<token>/static/...`, `/<token>/ws`), so no cookie is needed
   (cookies are not scoped by port: another local user's server on 127.0.0.1 would receive it);
+- a Host header that names this server (defence in depth against DNS rebinding: a page of
+  another site whose name was pointed at 127.0.0.1 sends its own name): 403 otherwise;
+- a page that makes no request outside this server (textual-serve's own loaded Google Fonts, a
+  third party told the page's address) and uses relative URLs: it works behind an HTTPS reverse
+  proxy (the websocket's `wss://` is computed in the page) and under a path prefix;
 - no access log (it would record the token), no download route (the app delivers no files);
 - a clean stop: every app process is asked to quit, then killed if it lingers; the tasks keep
   running under the workspace's runner, which is not a child of any app process.
@@ -23,7 +28,8 @@ import logging
 import secrets
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
@@ -34,6 +40,8 @@ from textual_serve.server import Server
 
 QUIT_GRACE_S = 5.0
 APP_DRIVER = "pyruns_tui.web.driver:ServedDriver"
+TEMPLATES = Path(__file__).with_name("templates")
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ServedApp(AppService):
@@ -76,12 +84,40 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def host_name(header: str) -> str:
+    """The name in a Host (or Origin without its scheme) header, lower case, without the port."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def allowed_host_names(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The names a browser may use for a server bound to `host`: loopback's, `host`'s own, the
+    machine's names when `host` stands for every address, and `extra` (a proxy's public name)."""
+    names = set(LOOPBACK_NAMES) | {host_name(name) for name in extra}
+    if host in ("0.0.0.0", "::", ""):
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+    else:
+        names.add(host_name(host if ":" not in host or host.startswith("[") else f"[{host}]"))
+    return frozenset(names)
+
+
 class TokenServer(Server):
     """textual-serve's Server behind a token, without logs of URLs, stoppable from the outside."""
 
-    def __init__(self, app_command: str, token: str, title: str) -> None:
-        super().__init__(app_command, title=title)
+    def __init__(self, app_command: str, token: str, title: str, host_names: frozenset[str] = LOOPBACK_NAMES) -> None:
+        super().__init__(app_command, title=title, templates_path=str(TEMPLATES))
         self.token = token
+        self.host_names = host_names
         self.sessions: set[web.WebSocketResponse] = set()
         self.services: set[AppService] = set()
 
@@ -91,6 +127,9 @@ class TokenServer(Server):
 
     @web.middleware
     async def require_token(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not self.host_allowed(request.headers.get("Host", "")):
+            return web.Response(status=403, text="403: unknown Host header; open the URL `pyr-tui serve` printed "
+                                                 "(behind a proxy that forwards its own name: --allow-host NAME)\n")
         if not self.token_matches(request):
             return web.Response(status=403, text="403: a valid token is required (use the URL `pyr-tui serve` printed)\n")
         if request.headers.get("Upgrade", "").lower() == "websocket" and not self._same_origin(request):
@@ -101,10 +140,19 @@ class TokenServer(Server):
         response.headers["X-Frame-Options"] = "DENY"
         return response
 
-    @staticmethod
-    def _same_origin(request: web.Request) -> bool:
+    def host_allowed(self, header: str) -> bool:
+        """A Host that is an IP address cannot be a rebinding attacker's (that needs a name it
+        controls); a name must be one this server was told it goes by."""
+        name = host_name(header)
+        return bool(name) and (name in self.host_names or is_ip_address(name))
+
+    def _same_origin(self, request: web.Request) -> bool:
         origin = request.headers.get("Origin")
-        return origin is None or origin.split("://", 1)[-1] == request.host
+        if origin is None:
+            return True
+        origin_host = origin.split("://", 1)[-1]
+        # a proxy that rewrites Host to ours keeps the browser's Origin: its name, given by --allow-host
+        return origin_host == request.host or host_name(origin_host) in self.host_names - LOOPBACK_NAMES
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[self.require_token])
@@ -120,10 +168,12 @@ class TokenServer(Server):
         return app
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        # relative URLs: the page works under a proxy's path prefix (`/proxy/8765/`), and the page
+        # itself makes the websocket's absolute URL from its own (`wss://` when it came over https)
         context = {
             "font_size": _int_arg(request.query.get("fontsize"), 16),
-            "app_websocket_url": f"ws://{request.host}/{self.token}/ws",
-            "config": {"static": {"url": f"/{self.token}/static/"}},
+            "app_websocket_url": f"{self.token}/ws",
+            "config": {"static": {"url": f"{self.token}/static/"}},
             "application": {"name": self.title},
         }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
@@ -230,7 +280,8 @@ def _int_arg(value: str | None, default: int) -> int:
         return default
 
 
-def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, ready: Callable[[], None]) -> None:
+def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, ready: Callable[[], None],
+          host_names: frozenset[str] = LOOPBACK_NAMES) -> None:
     """Serve the app started by `app_argv` on the bound `sock` until SIGINT/SIGTERM/SIGHUP.
 
     `ready` is called once requests are answered and the signals are handled (print the URL there).
@@ -244,7 +295,7 @@ def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, read
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     # `exec`: the shell textual-serve starts it with becomes the app, so a kill of a lingering
     # session reaches the app itself (it killed the shell, and the app ran on, an orphan)
-    server = TokenServer("exec " + shlex.join(app_argv), token, title)
+    server = TokenServer("exec " + shlex.join(app_argv), token, title, host_names)
 
     async def main() -> None:
         stop = asyncio.Event()

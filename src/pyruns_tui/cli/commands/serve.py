@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", nargs="?", help="YAML config to use as the default parameters")
     p.add_argument("--shell", action="store_true", help="serve the shell workspace (_shell_)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also accept this name in the Host header (a reverse proxy that forwards its public name); "
+                        "repeatable")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0: any free port)")
 
 
@@ -110,6 +113,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     # (0.0.0.0, ::) is reached on loopback too, which an ssh tunnel's far end can use
     wildcard = args.host in ("0.0.0.0", "::", "")
     at = ("::1" if args.host == "::" else "127.0.0.1") if wildcard else args.host
+    if not wildcard and not server.is_ip_address(args.host):
+        at = sock.getsockname()[0]  # a name (localhost) is bound on the first address it resolves to: say which
     tunnel = (f"from a laptop: ssh -L {port}:{f'[{at}]' if ':' in at else at}:{port} THIS-HOST, then open the URL"
               if wildcard or server.is_loopback(args.host) else "open the URL from a machine that can reach this host")
 
@@ -117,6 +122,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(at, port, token)}", flush=True)
         print(f"pyr-tui: {tunnel}; Ctrl+C stops", flush=True)
 
-    server.serve(app_argv(ctx, layout.name, args), sock, token, f"pyruns-tui · {layout.name}", announce)
+    host_names = server.allowed_host_names(args.host, args.allow_host)
+    server.serve(app_argv(ctx, layout.name, args), sock, token, f"pyruns-tui · {layout.name}", announce, host_names)
     print("pyr-tui: stopped serving (tasks keep running under the runner)", flush=True)
     return 0
