@@ -35,7 +35,7 @@ from pyruns_tui.metrics.track import MetricStats, read_summary
 from pyruns_tui.params.values import as_float
 from pyruns_tui.workspace.model import Run, Status, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
-from pyruns_tui.workspace.query import TaskView, flatten
+from pyruns_tui.workspace.query import METRIC_STATS, TaskView, flatten
 from pyruns_tui.workspace.store import TaskStore
 
 FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration_s", "exit_code", "error")
@@ -43,7 +43,7 @@ FIELDS: tuple[str, ...] = ("name", "status", "run", "start", "finish", "duration
 CLUSTER_FIELDS: tuple[str, ...] = ("backend", "slurm_job_id", "node", "restarts")
 # after those when any exported run used a GPU (runner/gpu_accounting.py)
 GPU_FIELDS: tuple[str, ...] = ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_p95")
-STATS: tuple[str, ...] = ("last", "min", "max")
+STATS = METRIC_STATS  # a metric's columns: <metric>.last/.min/.max, the names a search takes too
 PROGRESS = "progress"  # how far an unfinished run got, read off its output (a column only when any has it)
 _KIND_PREFIX = {"param": "param.", "metric": "metric.", "summary": "summary."}
 

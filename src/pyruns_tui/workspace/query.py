@@ -7,6 +7,9 @@ Space-separated terms are AND-ed:
                 (substring), `notes:` (substring), `pinned:yes`, `error:` (a failed task's
                 error: substring, or `oom`, `segfault`, `nccl`, `killed`)
   key>=x        comparison (>, >=, <, <=, =, !=) on a parameter or a metric (last value)
+  metric.stat   (as key, with `:` or any comparison) a metric's last, min or max, as `export`
+                and `ls -c` name its columns (`loss.min<0.1`); a parameter or metric of that
+                exact name wins (a nested `x: {min: 1}` is the parameter `x.min`, as its column)
   -term         negation of any term
   param.key...  (with `:` or any comparison) the parameter `key` alone, never a metric nor a
                 word above: `param.name:x` is the script's `name`, as export, `ls -c` and the
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from pyruns_tui.errors import WorkspaceError
@@ -106,13 +109,15 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class TaskView:
-    """What a query looks at for one task: the task, its flat params, its last metric values."""
+    """What a query looks at for one task: the task, its flat params, its last metric values
+    (and their (min, max), for a `loss.min` term)."""
 
     task: Task
     params: Mapping[str, Any]
     metrics: Mapping[str, float]
     progress: RunProgress | None = None  # of a running task, read off its output
     text: str | None = None  # search_text(task, params), when kept for many searches (the Manager)
+    extremes: Mapping[str, tuple[float, float]] | None = None  # metric -> (min, max), as metrics
 
 
 def search_text(task: Task, params: Mapping[str, Any]) -> str:
@@ -189,6 +194,42 @@ def run_number(task: Task, key: str) -> float | None:
     return as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+# a metric's statistics a term may name (`loss.min`), as `export` and `ls -c` name its columns
+METRIC_STATS: tuple[str, ...] = ("last", "min", "max")
+
+
+def metric_stat(key: str) -> tuple[str, str] | None:
+    """(metric, stat) of a key ending in one of METRIC_STATS (`loss.min` -> `loss`, `min`), else None."""
+    metric, dot, stat = key.rpartition(".")
+    return (metric, stat) if dot and metric and stat in METRIC_STATS else None
+
+
+def names_something(key: str, params: Collection[str], metrics: Collection[str]) -> bool:
+    """Whether a term's key (lowercase, no `param.`) names a parameter, a metric or a metric's
+    statistic among these lowercase names: the one rule of which keys a search knows."""
+    if key in params or key in metrics:
+        return True
+    split = metric_stat(key)
+    return split is not None and split[0] in metrics
+
+
+def _metric(view: TaskView, key: str) -> tuple[bool, Any]:
+    """A metric's last value by its name, else a statistic by `metric.stat`."""
+    found, value = _lookup(view.metrics, key)
+    return (found, value) if found else _stat(view, key)
+
+
+def _stat(view: TaskView, key: str) -> tuple[bool, Any]:
+    split = metric_stat(key)
+    if split is None:
+        return False, None
+    metric, stat = split
+    if stat == "last":
+        return _lookup(view.metrics, metric)
+    found, pair = _lookup(view.extremes or {}, metric)
+    return (True, pair[stat == "max"]) if found else (False, None)
+
+
 PARAM_PREFIX = "param."  # `param.name:x`: the parameter `name`, whatever else the word means
 
 
@@ -244,15 +285,13 @@ def term_operand(term: Term, view: TaskView) -> Any:
         if term.key == "error":
             return task.error
         found, value = _lookup(view.params, term.key)
-        if not found:
-            found, value = _lookup(view.metrics, term.key)
-        return found, value
+        return (found, value) if found else _metric(view, term.key)
     if term.key in RUN_FIELDS and task.last_run is not None:
         return True, run_number(task, term.key)
     found, value = _lookup(view.metrics, term.key)
     if not found:
         found, value = _lookup(view.params, term.key)
-    return found, value
+    return (found, value) if found else _stat(view, term.key)
 
 
 def operand_matches(term: Term, operand: Any) -> bool:

@@ -36,6 +36,18 @@ def last_metrics(store: TaskStore, task: Task | str) -> dict[str, float]:
     return {metric: stats.last for metric, stats in latest_metrics(store, task)[1].items()}
 
 
+def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """`last_metrics`, and each metric's (min, max) in the same run: what a query's metric terms
+    look at (`loss<0.1`, `loss.min<0.1`)."""
+    from pyruns_tui.metrics.runs import latest_metrics
+
+    if not store.layout.metrics_file(task.name).exists():
+        return {}, {}
+    stats = latest_metrics(store, task)[1]
+    return ({metric: s.last for metric, s in stats.items()},
+            {metric: (s.min, s.max) for metric, s in stats.items()})
+
+
 def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True) -> list[TaskView]:
     """The live tasks matching `query`, oldest first, with flat params (and metrics if needed).
     With `params=False` (a listing that shows none) no config is read unless the query needs
@@ -57,8 +69,8 @@ def _select(store: TaskStore, query: Query, with_params: bool) -> list[TaskView]
             views.append(TaskView(task=task, params={}, metrics={}))
             continue
         params = flat_view(store.config_or_empty(task.name))
-        metrics = last_metrics(store, task) if not match_all and query.needs_metrics_with(params) else {}
-        view = TaskView(task=task, params=params, metrics=metrics)
+        metrics, extremes = metric_values(store, task) if not match_all and query.needs_metrics_with(params) else ({}, {})
+        view = TaskView(task=task, params=params, metrics=metrics, extremes=extremes)
         if by_task_alone or query.matches(view):
             views.append(view)
     return views

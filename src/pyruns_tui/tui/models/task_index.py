@@ -31,6 +31,7 @@ from pyruns_tui.workspace.query import (
     TaskView,
     Term,
     flatten,
+    names_something,
     operand_matches,
     param_key,
     search_text,
@@ -68,10 +69,15 @@ class Delta:
         return bool(self.changed or self.removed)
 
 
+Values = tuple[Mapping[str, float], Mapping[str, tuple[float, float]]]  # last values, (min, max): a task's metrics
+NO_VALUES: Values = ({}, {})
+
+
 def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool,
-               previous: TaskEntry | None = None, progress: RunProgress | None = None) -> TaskEntry:
+               previous: TaskEntry | None = None, progress: RunProgress | None = None,
+               extremes: Mapping[str, tuple[float, float]] | None = None) -> TaskEntry:
     name_key = previous.name_key if previous is not None else natural_key(task.name)
-    view = TaskView(task, params, metrics, progress, search_text(task, params))
+    view = TaskView(task, params, metrics, progress, search_text(task, params), extremes or None)
     return TaskEntry(task.name, task, view, next(_versions), name_key, loaded)
 
 
@@ -243,7 +249,7 @@ class TaskIndex:
         param = param_key(key)
         if param is not None:  # `param.name`: a parameter alone (or one nested under `param`)
             return param not in params and key not in params
-        return key not in params and key not in metrics
+        return not names_something(key, params, metrics)
 
     def _lowered_names(self) -> tuple[set[str], set[str]]:
         """The parameter and metric names, lowercased (as a term's key is)."""
@@ -394,13 +400,13 @@ class TaskIndex:
             else:
                 params, loaded = {}, False
             if not with_config:
-                metrics = previous.view.metrics if previous else {}
+                values = (previous.view.metrics, previous.view.extremes or {}) if previous else NO_VALUES
             elif task.runs:
-                metrics = self._poll_metrics(store, task)
+                values = self._poll_metrics(store, task)
             else:
-                metrics = {}  # metrics are logged while a task runs: a task that never ran has none
+                values = NO_VALUES  # metrics are logged while a task runs: a task that never ran has none
             progress = task_progress(store.layout, task)
-            entries.append(make_entry(task, params, metrics, loaded, previous, progress))
+            entries.append(make_entry(task, params, values[0], loaded, previous, progress, values[1]))
         return entries
 
     def poll(self, store: TaskStore, names: Iterable[str]) -> list[TaskEntry]:
@@ -415,8 +421,10 @@ class TaskIndex:
             grew = reader.poll()
             progress = task_progress(store.layout, entry.task)
             if grew or progress != entry.view.progress:
-                metrics = self._last_values(store, entry.task, reader) if grew else entry.view.metrics
-                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry, progress))
+                metrics, extremes = (self._last_values(store, entry.task, reader) if grew
+                                     else (entry.view.metrics, entry.view.extremes or {}))
+                entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry, progress,
+                                          extremes))
         return entries
 
     def _reader(self, store: TaskStore, task: Task) -> MetricsReader:
@@ -428,19 +436,22 @@ class TaskIndex:
             reader = self._readers[task.name] = MetricsReader(path, keep_series=False, window=window)
         return reader
 
-    def _poll_metrics(self, store: TaskStore, task: Task) -> dict[str, float]:
+    def _poll_metrics(self, store: TaskStore, task: Task) -> Values:
         reader = self._reader(store, task)
         reader.poll()
         return self._last_values(store, task, reader)
 
     @staticmethod
-    def _last_values(store: TaskStore, task: Task, reader: MetricsReader) -> dict[str, float]:
-        """Last values of the run `latest_metrics` picks (the rule of compare, ls and export): the
-        latest run's, read incrementally by `reader`, while it has logged any."""
+    def _last_values(store: TaskStore, task: Task, reader: MetricsReader) -> Values:
+        """Last values, and (min, max), of the run `latest_metrics` picks (the rule of compare, ls
+        and export): the latest run's, read incrementally by `reader`, while it has logged any."""
         if reader.names or reader.window is None:
-            return {metric: stats.last for metric, stats in reader.stats().items()}
-        # the latest run logged nothing (yet): an older one counts
-        return {metric: stats.last for metric, stats in latest_metrics(store, task)[1].items()}
+            stats = reader.stats()
+        else:  # the latest run logged nothing (yet): an older one counts
+            stats = latest_metrics(store, task)[1]
+        if not stats:
+            return NO_VALUES
+        return {metric: s.last for metric, s in stats.items()}, {metric: (s.min, s.max) for metric, s in stats.items()}
 
     def forget_readers(self, names: Iterable[str]) -> None:
         for name in names:
