@@ -83,6 +83,24 @@ class Context:
                 return [replace(self, workspace=name, label=f"{name}: ", _store=None) for name in names]
         return [self]
 
+    def find_by_names(self, words: list[str]) -> None:
+        """Let the plain words of a query (`ls NAME`) say the workspace, as a command's TASK words
+        do (`show NAME`), in a project with several workspaces and no -w: the one workspace that
+        has tasks they all name is taken; several are one error naming them (`layout`); words that
+        name no task anywhere change nothing (the query needs -w, as before)."""
+        if self.workspace is not None or self.named or not words:
+            return
+        root = self.root()
+        names = list_workspaces(root)
+        if len(names) < 2:
+            return
+        self.named = tuple(dict.fromkeys(words))
+        holders = self._holders(root, names)
+        if len(holders) == 1:
+            self.workspace = holders[0]
+        elif not holders:
+            self.named = ()
+
     def _holders(self, root: Path, names: list[str]) -> list[str]:
         """The workspaces that hold every task the command names (none when it names none)."""
         if not self.named:

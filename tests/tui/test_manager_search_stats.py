@@ -1,0 +1,29 @@
+"""The Manager's search box takes a metric's statistic by the name `ls -c` and `export` give its
+column (`loss.min<0.45`), by the rule of `ls QUERY` (workspace/query.py)."""
+
+from __future__ import annotations
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.layout import Layout
+from tests.tui.manager_helpers import build_workspace, settle, shown, wait_for
+
+ALL = ["base", "deep", "tiny_lr", "wide", "mid"]
+# loss: base 0.9 -> 0.4, tiny_lr 2.5, wide 0.5 -> 0.2, mid 0.6; deep logged nothing
+STAT_SEARCHES = [
+    ("loss.min<0.45", ["base", "wide"]),
+    ("loss.max>=0.9", ["base", "tiny_lr"]),
+    ("loss.last:0.2", ["wide"]),
+    ("-loss.max>=0.9 status:completed", ["wide"]),
+]
+
+
+async def test_search_box_takes_a_metric_statistic(layout: Layout) -> None:
+    build_workspace(layout)
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(100, 30)) as pilot:
+        screen = await settle(pilot)
+        for query, expected in STAT_SEARCHES:
+            await pilot.press("slash", *query)
+            await wait_for(pilot, lambda query=query: screen.browser.query_text == query.strip())
+            assert sorted(shown(screen), key=ALL.index) == expected, query
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not screen.browser.query_text)
