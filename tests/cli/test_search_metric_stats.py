@@ -51,3 +51,24 @@ def test_a_parameter_of_that_flat_name_wins_over_a_metric_statistic(project: Pat
     assert names(project, "x.min:5") == ["a"] == names(project, "x.min>2")
     assert names(project, "param.x.min<2") == ["b"]
     assert names(project, "x.max>5") == ["b"]  # no parameter `x.max`: the metric's statistic
+
+
+def test_a_term_naming_nothing_the_tasks_have_is_one_error_line(project: Path) -> None:
+    for command in ("ls", "export"):
+        typo = pyr(project, command, "Loss_D.mim<0.1")
+        assert typo.code == 1 and typo.out == "" and typo.err.count("\n") == 1, (command, typo.err)
+        assert typo.err.startswith("pyr-tui: error: search term 'loss_d.mim<0.1' names no parameter or metric "
+                                   "of the tasks searched (closest: Loss_D.min, Loss_D.max"), typo.err
+    assert "closest: lr" in pyr(project, "ls", "lrr:0.1").err
+    assert "closest: x.min" in pyr(project, "ls", "param.x.mim:1").err
+    assert pyr(project, "ls", "-zzz:1").code == 1  # negated, it would match every task as silently
+    # what some task has is no typo; nor is anything when no task is searched
+    assert names(project, "lr:0.02") == ["b"] and names(project, "Loss_D.min<0.1", "name:nosuch") == []
+
+
+def test_while_a_task_may_still_log_it_an_unknown_term_is_a_note(project: Path) -> None:
+    assert pyr(project, "gen", "-", "-n", "c", stdin="lr: 0.3\n").code == 0  # pending: it may log val_acc
+    waiting = pyr(project, "ls", "--names", "val_acc>0.5")
+    assert waiting.code == 0 and waiting.out == ""
+    assert waiting.err == ("pyr-tui: note: no task has a parameter or metric 'val_acc' yet: 'val_acc>0.5' "
+                           "matches no task until one logs it\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status
 from tests.tui.manager_helpers import build_workspace, settle, shown, wait_for
 
 ALL = ["base", "deep", "tiny_lr", "wide", "mid"]
@@ -27,3 +28,24 @@ async def test_search_box_takes_a_metric_statistic(layout: Layout) -> None:
             assert sorted(shown(screen), key=ALL.index) == expected, query
             await pilot.press("escape")
             await wait_for(pilot, lambda: not screen.browser.query_text)
+
+
+async def test_a_term_naming_nothing_says_so_in_the_status_line(layout: Layout) -> None:
+    store = build_workspace(layout)
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(200, 30)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("slash", *"loss.mim<0.5")
+        await wait_for(pilot, lambda: screen.browser.query_text == "loss.mim<0.5")
+        assert shown(screen) == []
+        # `deep` is pending: it may still log it
+        assert "⚠ no task has a parameter or metric 'loss.mim' yet" in screen.browser._status_text
+    store.update("deep", lambda task: setattr(task, "status", Status.COMPLETED))
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(200, 30)) as pilot:
+        screen = await settle(pilot)
+        await pilot.press("slash", *"loss.mim<0.5")
+        await wait_for(pilot, lambda: screen.browser.query_text == "loss.mim<0.5")
+        assert ("⚠ search term 'loss.mim<0.5' names no parameter or metric of the tasks searched "
+                "(closest: loss.min, loss.max") in screen.browser._status_text
+        await pilot.press("escape", "slash", *"loss.min<0.45")  # known: no warning
+        await wait_for(pilot, lambda: screen.browser.query_text == "loss.min<0.45")
+        assert "⚠" not in screen.browser._status_text

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.model import Task
-from pyruns_tui.workspace.query import Query, TaskView, flat_view, parse_query
+from pyruns_tui.workspace.query import (
+    Query,
+    TaskView,
+    flat_view,
+    names_a_value,
+    parse_query,
+    term_operand,
+    unknown_key_message,
+)
 from pyruns_tui.workspace.store import TaskStore
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -48,17 +57,52 @@ def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[
             {metric: (s.min, s.max) for metric, s in stats.items()})
 
 
-def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True) -> list[TaskView]:
+def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True,
+                 notes: list[str] | None = None) -> list[TaskView]:
     """The live tasks matching `query`, oldest first, with flat params (and metrics if needed).
     With `params=False` (a listing that shows none) no config is read unless the query needs
-    it, and the views' params are then empty (100,000 tasks: 0.7 s less)."""
+    it, and the views' params are then empty (100,000 tasks: 0.7 s less).
+
+    A term naming no parameter, metric or metric statistic of any task searched (a typo: it
+    would match none) raises WorkspaceError naming the closest names, unless some of those tasks
+    has yet to run or end (it may log it): then a line is added to `notes` (`unknown_key_message`)."""
     if isinstance(query, str):
         query = parse_query(query)
     with bulk_load():  # (views of 100,000 tasks: nothing for the cyclic GC to find)
-        return _select(store, query, params)
+        return _select(store, query, params, notes)
 
 
-def _select(store: TaskStore, query: Query, with_params: bool) -> list[TaskView]:
+class _KeyCheck:
+    """The terms of a query whose key no task searched has had so far, and the names the tasks
+    have (for the closest ones), gathered only while some term is still unknown."""
+
+    def __init__(self, query: Query) -> None:
+        self.unknown = [term for term in query.terms if names_a_value(term)]
+        self.params: dict[str, None] = {}
+        self.metrics: dict[str, None] = {}
+        self.pending = False
+        self.searched = False
+
+    def see(self, view: TaskView) -> None:
+        self.searched = True
+        self.pending = self.pending or not view.task.status.is_finished
+        self.unknown = [term for term in self.unknown if not term_operand(term, view)[0]]
+        if self.unknown:
+            self.params.update(dict.fromkeys(view.params))
+            self.metrics.update(dict.fromkeys(view.metrics))
+
+    def lines(self) -> list[str]:
+        """The note for each unknown term; WorkspaceError for the first when no task is pending."""
+        if not self.searched:
+            return []
+        lines = [unknown_key_message(term, self.params, self.metrics, self.pending) for term in self.unknown]
+        if lines and not self.pending:
+            raise WorkspaceError(lines[0])
+        return lines
+
+
+def _select(store: TaskStore, query: Query, with_params: bool, notes: list[str] | None) -> list[TaskView]:
+    check = _KeyCheck(query)
     views = []
     by_task_alone = not query.needs_params  # then configs are read for the matching tasks only
     match_all = not query.terms
@@ -71,6 +115,11 @@ def _select(store: TaskStore, query: Query, with_params: bool) -> list[TaskView]
         params = flat_view(store.config_or_empty(task.name))
         metrics, extremes = metric_values(store, task) if not match_all and query.needs_metrics_with(params) else ({}, {})
         view = TaskView(task=task, params=params, metrics=metrics, extremes=extremes)
+        if check.unknown:
+            check.see(view)
         if by_task_alone or query.matches(view):
             views.append(view)
+    said = check.lines()
+    if notes is not None:
+        notes.extend(said)
     return views

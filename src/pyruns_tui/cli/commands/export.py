@@ -90,7 +90,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         return 2
     fmt = args.format or ("json" if args.json else None) or format_for_path(args.output) or "csv"
     store = ctx.store()
-    views = select_tasks(store, " ".join(args.query))
+    notes: list[str] = []
+    views = select_tasks(store, " ".join(args.query), notes=notes)
+    sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in notes))
     store.save_cache()
     if args.best:
         choice = best_task(store, views, args.best, args.mode or "min")

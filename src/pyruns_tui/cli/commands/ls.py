@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 QUERY_HELP = """\
 query terms (AND-ed): word (substring of name/status/notes/params), key:value,
-key>=x / key<x / key!=x (params and metrics), status:failed, error:oom,
+key>=x / key<x / key!=x (params and metrics), loss.min<0.1 (a metric's
+.last/.min/.max, named as -c names its column), status:failed, error:oom,
 error:"No such file" (why a task failed), -term (negation), param.KEY:value,
 param.KEY>=x (the parameter KEY alone: a script's `name`, never the task's).
 Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed
@@ -116,9 +117,13 @@ def _asked_cells(store: TaskStore, views: list[TaskView], asked: list[str]) -> d
 
 
 def _plain_word(word: str) -> bool:
-    """Whether a query word is a plain word (a substring to look for), as a task's name is."""
+    """Whether a query word is a plain word (a substring to look for), as a task's or a batch's
+    name is (a glob is not: as a query word it is looked for as it is)."""
+    from pyruns_tui.workspace.named import is_pattern
     from pyruns_tui.workspace.query import Query
 
+    if is_pattern(word):
+        return False
     terms = Query.parse(word).terms
     return len(terms) == 1 and terms[0].kind == "text" and not terms[0].negate and terms[0].value == word.lower()
 
@@ -165,8 +170,10 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     pinned = read_script_info(store.layout).pinned_params
     # params are shown as the pinned columns and in --json; else no config needs reading
-    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json or bool(asked)),
-                         lambda view: view.task.pinned)
+    notes: list[str] = []  # a term naming nothing yet, while some task may still log it
+    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json or bool(asked),
+                                      notes=notes), lambda view: view.task.pinned)
+    sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in notes))
     store.save_cache()
     # the asked columns' values per task (the metrics code is read only when asked: `ls` of 100,000 stays quick)
     cells = _asked_cells(store, views, asked) if asked else {}

@@ -31,11 +31,13 @@ from pyruns_tui.workspace.query import (
     TaskView,
     Term,
     flatten,
+    names_a_value,
     names_something,
     operand_matches,
     param_key,
     search_text,
     term_matches,
+    unknown_key_message,
 )
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
@@ -250,6 +252,19 @@ class TaskIndex:
         if param is not None:  # `param.name`: a parameter alone (or one nested under `param`)
             return param not in params and key not in params
         return not names_something(key, params, metrics)
+
+    def unknown_key_line(self, query: Query) -> str:
+        """The line saying that a term of `query` names no parameter, metric or metric statistic
+        of any task (a typo: `unknown_key_message`, the rule of `ls QUERY`), or "" (also while
+        configs are still being read, or with no task)."""
+        terms = [term for term in query.terms if names_a_value(term)]
+        if not terms or not self.entries:
+            return ""
+        unknown = [term for term in terms if self._unknown_key((term.kind, term.key))]
+        if not unknown or not all(entry.config_loaded for entry in self.entries.values()):
+            return ""
+        pending = any(not entry.task.status.is_finished for entry in self.entries.values())
+        return unknown_key_message(unknown[0], self.param_names(), self.metric_names(), pending)
 
     def _lowered_names(self) -> tuple[set[str], set[str]]:
         """The parameter and metric names, lowercased (as a term's key is)."""

@@ -76,6 +76,7 @@ class TaskBrowser(Vertical):
         self.search_query: Query = Query(())
         self.query_text = ""
         self.query_error = ""
+        self.query_hint = ""  # a search term naming no parameter or metric of any task
         self.columns: list[Column] = []
         self._live = False  # the progress and eta columns are shown (some task runs)
         self._cluster = False  # the job id and node columns are shown
@@ -362,6 +363,7 @@ class TaskBrowser(Vertical):
         ordered = self.index.ordered(self.sort_column(), self.prefs.reverse)
         table = self.table
         table.set_rows(self.index.filter(ordered, self.search_query))
+        self.query_hint = self.index.unknown_key_line(self.search_query)  # a term naming nothing: say so
         table.empty_text = ("No tasks match the search (Esc clears it)" if self.search_query.terms
                             else "No tasks yet — create some in the Generator (1)")
         self.update_status()
@@ -381,8 +383,8 @@ class TaskBrowser(Vertical):
         if self.sort_column().key == "error":  # grouped by cause: how many of each, among the shown
             groups = group_causes((row.name, row.task.error) for row in table.rows)
             parts.append(causes_text(groups) if groups else "no failure shown")
-        if self.query_error:
-            parts.append(f"⚠ {self.query_error}")
+        if self.query_error or self.query_hint:
+            parts.append(f"⚠ {self.query_error or self.query_hint}")
         if table.rows and not table.rows[0].config_loaded:
             parts.append("reading configs…")
         finish = self.queue_finish()
