@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from pyruns_tui.logs.progress import TRUST_STEPS, Progress, find_indicator, parse_duration, read_progress
+from pyruns_tui.logs.progress import (
+    TRUST_STEPS,
+    Progress,
+    counted_from_zero,
+    find_indicator,
+    parse_duration,
+    read_progress,
+)
 from pyruns_tui.logs.terminal import TerminalModel
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "progress"
@@ -201,3 +208,26 @@ def test_two_values_with_decimals_are_not_a_counter() -> None:
     assert progress is not None and (progress.progress, progress.label) == (13 / 782 / 25, "1/25 · 13/782")
     assert find_indicator("D(G(z)): 0.2891 / 0.4123") is None
     assert find_indicator("loss 0.5/1.0") is None
+
+
+def dcgan_line(epoch: int, batch: int) -> str:
+    """pytorch/examples dcgan's line per batch: both its loops count from 0 (`[0/25][0/782]`)."""
+    return (f"[{epoch}/25][{batch}/782] Loss_D: 0.6011 Loss_G: 2.3207 D(x): 0.7713 "
+            f"D(G(z)): 0.3011 / 0.2113")
+
+
+def test_counters_seen_at_zero_count_from_zero() -> None:
+    # dcgan's `[3/25]` is its fourth epoch, 3 done; read as the third, the run stayed an epoch
+    # behind and its last epoch, `[24/25]`, ended at 96 %
+    screen = [dcgan_line(0, 0), dcgan_line(0, 1), *(dcgan_line(3, b) for b in range(98, 101))]
+    progress = read_progress(screen)
+    assert progress is not None and (progress.progress, progress.label) == ((3 + 100 / 782) / 25, "3/25 · 100/782")
+    # the 0 scrolled off: the kinds seen at 0 before are given
+    assert counted_from_zero(dcgan_line(0, 0)) == {"/25", "/782"}
+    last = read_progress([dcgan_line(24, b) for b in range(770, 782)], from_zero={"/25"})
+    assert last is not None and last.progress == (24 + 781 / 782) / 25
+    # counted from 1, as before: `epoch 3/10` is the third epoch
+    assert read_progress(["epoch 3/10", "step 5/10"]).progress == (2 + 0.5) / 10  # type: ignore[union-attr]
+    assert read_progress(["epoch 0/10", "step 5/10", "epoch 3/10", "step 5/10"]).progress == (3 + 0.5) / 10  # type: ignore[union-attr]
+    # a bar at 0 counts steps done from 0 anyway: no kind to remember
+    assert counted_from_zero("train:   0%|          | 0/10 [00:00<?, ?it/s]") == set()

@@ -110,6 +110,26 @@ def test_a_flood_is_skipped_to_its_tail(tmp_path: Path, monkeypatch) -> None:  #
     assert output_rows(tmp_path)[-1]["loss"] == 0.5
 
 
+@pytest.mark.parametrize("rules", [DEFAULT_RULES, {}])
+def test_a_counter_seen_at_zero_is_remembered_after_it_scrolled_off(tmp_path: Path, rules: dict[str, str]) -> None:
+    # pytorch/examples dcgan counts its epochs from 0 (`[0/25]` .. `[24/25]`); the 0 is off the
+    # 50-line screen within a second, and its last epoch read as the 24th: 96 % at its end
+    watch, log = watch_of(tmp_path)
+    watch.rules = MetricRules(rules.items())
+
+    def lines(epoch: int, batches: range) -> bytes:
+        return "".join(f"[{epoch}/25][{b}/782] Loss_D: 0.6011 Loss_G: 2.3207 D(x): 0.7713\n"
+                       for b in batches).encode()
+    log.write_bytes(lines(0, range(0, 200)))  # the 0 scrolled off before the first poll
+    watch.poll(now=101.0)
+    with log.open("ab") as out:
+        out.write(lines(24, range(700, 782)))
+    watch.poll(now=103.0)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and progress.progress_label == "24/25 · 781/782"
+    assert progress.progress == round((24 + 781 / 782) / 25, 6)
+
+
 def test_an_adopted_run_appends_only_what_comes_after(tmp_path: Path) -> None:
     log = tmp_path / "run_logs" / "run1.log"
     log.parent.mkdir()

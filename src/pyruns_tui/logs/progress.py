@@ -14,7 +14,9 @@ Nested progress: the innermost indicator is the last one on the screen; the oute
 earliest still-unfinished indicator of another kind (kind = its description without digits and
 its total; not a loop that ran and ended, `_ended_loops`), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
 both combine: progress = (outer steps done + inner fraction) / outer total. A printed counter
-names the step in progress (`epoch 3/10`: 2 done), a bar the steps done.
+names the step in progress (`epoch 3/10`: 2 done), a bar the steps done; but a kind of printed
+counter seen at `0/N` counts from 0 (`counted_from_zero`): pytorch/examples dcgan's `[3/25]` is its
+fourth epoch, 3 done, and it ends at `[24/25]`.
 A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a
 line without a bar (`Epoch 2/3 step 15/100`), is an outer indicator of its own.
 """
@@ -22,8 +24,8 @@ line without a bar (`Epoch 2/3 step 15/100`), is an outer indicator of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUM = r"\d+(?:\.\d+)?"
@@ -37,6 +39,7 @@ _ETA_RE = re.compile(r"\bETA:?\s*((?:\d+:)?\d+:\d\d|\d+(?:\.\d+)?\s?[smhd])", re
 _CLOCK_RE = re.compile(r"(?<![\d:])(\d+:\d\d:\d\d|-:--:--)(?![\d:])")
 _KERAS3_ETA_RE = re.compile(r"\s(\d+)(s|m|h)\s+\d+(?:\.\d+)?(?:s|ms|us|µs)/step\b")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*[:#]?\s*\[?\s*$")
+_ZERO_COUNT_RE = re.compile(r"(?<![\w./-])0\s?/\s?\d")  # a line that may hold a counter at 0
 _SCORE_WORD_RE = re.compile(r"acc|accuracy|correct|top-?\d+|precision|recall|hits", re.IGNORECASE)
 _Counter = tuple[float, float, int, str]  # n, total, where it starts, its text
 _UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -56,12 +59,14 @@ class Indicator:
     rate: float | None = None  # items per second
     elapsed_s: float | None = None
     remaining_s: float | None = None
+    from_zero: bool = False  # a printed counter of a kind seen at `0/N`: it counts from 0
 
     @property
     def done(self) -> float:
-        """Steps finished: a printed `epoch 3/10` is in its third epoch."""
+        """Steps finished: a printed `epoch 3/10` is in its third epoch (2 done); counted from 0,
+        `[3/25]` is in its fourth (3 done)."""
         n = self.n or 0.0
-        return n if self.is_bar else max(n - 1.0, 0.0)
+        return n if self.is_bar or self.from_zero else max(n - 1.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -236,15 +241,29 @@ def _printed_counter(line: str, index: int, counter: _Counter) -> Indicator:
     return Indicator(index, label, re.sub(r"\d+", "", desc).lower() + f"/{total:g}", n / total, n, total, False)
 
 
-def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None) -> Progress | None:
+def counted_from_zero(line: str) -> set[str]:
+    """The kinds (`Indicator.key`) of the printed counters of `line` at `0/N`: dcgan's
+    `[0/25][0/782]` says both its loops count from 0. A bar's own count is never one (a bar counts
+    steps done from 0 anyway)."""
+    if not _ZERO_COUNT_RE.search(line):
+        return set()
+    return {i.key for i in _line_indicators(line, 0) if not i.is_bar and i.n == 0}
+
+
+def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
+                  from_zero: Collection[str] = ()) -> Progress | None:
     """The run's progress from its screen lines (see module doc), or None.
 
     `run_elapsed_s` (how long the run has been going) estimates the ETA when no indicator
-    shows a remaining time or a rate.
+    shows a remaining time or a rate. `from_zero`: kinds of printed counters seen at `0/N` in
+    lines no longer given (scrolled off; `counted_from_zero`), besides those seen on `lines`.
     """
     indicators = find_indicators(lines)
     if not indicators:
         return None
+    zero = {i.key for i in indicators if not i.is_bar and i.n == 0}.union(from_zero)
+    if zero:
+        indicators = [replace(i, from_zero=True) if i.key in zero and not i.is_bar else i for i in indicators]
     inner = indicators[-1]
     outer = _outermost(indicators, inner)
     eta = inner.remaining_s

@@ -6,7 +6,9 @@ since the last poll go through a terminal model (160x50, like the task's pty), s
 and cursor-up nested bars are applied before anything is read.
 
 * Progress: `logs.progress.read_progress` on the screen lines; the sidecar
-  (`workspace/progress_file.py`) is replaced only when the reading changed.
+  (`workspace/progress_file.py`) is replaced only when the reading changed. The kinds of printed
+  counters once seen at `0/N` (`counted_from_zero`, on every line as it settles) are remembered
+  for the run: dcgan's `[0/25]` scrolls off long before `[24/25]`, which is still its last epoch.
 * Metrics: every line that can no longer change (above the cursor) is scanned once with the
   workspace's `output_metrics` rules; the lines at and below the cursor (a live progress bar's
   postfix) are sampled at each poll and a value is appended when it changed. A line naming its
@@ -35,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.logs.output_metrics import MetricRules, is_config_echo, param_values, row_step
-from pyruns_tui.logs.progress import read_progress
+from pyruns_tui.logs.progress import counted_from_zero, read_progress
 from pyruns_tui.workspace.fsio import write_all
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
@@ -74,6 +76,7 @@ class OutputWatch:
         # screen lines above the cursor already scanned: (text, metrics) by absolute number
         self._settled: dict[int, tuple[str, dict[str, float]]] = {}
         self._live: dict[str, float] = {}  # metrics last sampled from the lines still changing
+        self._from_zero: set[str] = set()  # kinds of printed counters seen at `0/N` (counted from 0)
         self._written: RunProgress | None = None
         # a run adopted from an earlier runner: its output so far was read (metrics appended)
         # by that runner; read only its tail, for the screen, and append nothing from it
@@ -95,7 +98,7 @@ class OutputWatch:
             if self.model.version == self._seen_version and not final:
                 return
             self._seen_version = self.model.version
-            rows = self._metric_rows(final) if self.rules else []
+            rows = self._metric_rows(final)
             if self._resume:
                 self._resume, rows = False, []
             if rows:
@@ -119,6 +122,7 @@ class OutputWatch:
             if size < self.offset:  # truncated or replaced: start again
                 self.offset = 0
                 self._reset_model()
+                self._from_zero = set()
             if size == self.offset:
                 return b""
             start = self.offset
@@ -146,7 +150,8 @@ class OutputWatch:
     def _metric_rows(self, final: bool) -> list[dict[str, float]]:
         """Rows of metrics: from settled lines (above the cursor) once, or again when redrawn
         with other values (nested bars redraw above the cursor); from the live lines when
-        their values changed. A row's `step` (an int) is the step its line named."""
+        their values changed. A row's `step` (an int) is the step its line named. Each settled
+        line is also where a counter at `0/N` is noted (`_from_zero`)."""
         model = self.model
         end = model.end_line
         settled = end if final else min(model.cursor[0], end)
@@ -157,7 +162,8 @@ class OutputWatch:
             before = seen.get(n)
             if before is not None and before[0] == text:
                 continue
-            found = self._scan(text)
+            self._from_zero |= counted_from_zero(text)
+            found = self._scan(text) if self.rules else {}
             seen[n] = (text, found)
             last = before[1] if before else self._live
             fresh = {k: v for k, v in found.items() if k != STEP and not _same(last.get(k), v)}
@@ -170,7 +176,7 @@ class OutputWatch:
             del seen[n]  # scrolled off the screen: never redrawn again
         model.discard_lines_before(top)
         changed: dict[float | None, dict[str, float]] = {}  # by the step of their line (an int)
-        for n in range(settled, end):
+        for n in range(settled, end) if self.rules else ():
             found = self._scan(model.plain_line(n))
             step = found.pop(STEP, None)
             for name, value in found.items():
@@ -214,7 +220,7 @@ class OutputWatch:
 
     def _write_progress(self, now: float) -> None:
         elapsed = None if self.started_at is None else max(now - self.started_at, 0.0)
-        found = read_progress(self.model.screen_lines(), elapsed)
+        found = read_progress(self.model.screen_lines(), elapsed, self._from_zero)
         if found is None:
             return
         reading = RunProgress(self.run, round(found.progress, 6), found.label, found.rate,
