@@ -381,6 +381,33 @@ async def test_default_metric_columns_stay_when_new_metrics_appear(layout: Layou
         assert screen.browser.metric_columns() == ["acc", "loss"]
 
 
+async def test_a_loops_counter_is_no_default_metric_column(layout: Layout, workspace: TaskStore) -> None:
+    """kuangliu/pytorch-cifar prints `Epoch: 0`, then `Loss: 2.1 | Acc: 23.4%` as its batches go:
+    `Epoch` and `Loss` took both columns and kept them, and `Acc` never showed."""
+    for name in ALL:
+        layout.metrics_file(name).unlink(missing_ok=True)
+    metrics = layout.metrics_file("wide")
+    metrics.write_text(json.dumps({"source": "output", "Epoch": 0}) + "\n"
+                       + json.dumps({"source": "output", "Loss": 2.1}) + "\n")
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert screen.browser.metric_columns() == ["Loss"]
+        with open(metrics, "a") as stream:
+            stream.write(json.dumps({"source": "output", "Loss": 1.9, "Acc": 30.5}) + "\n")
+        workspace.update("wide", lambda task: setattr(task, "notes", "reread"))  # its files are read again
+        screen = await refresh(pilot)
+        assert [c.key for c in screen.table.columns if c.is_metric] == ["m:Loss", "m:Acc"]
+    # the columns an earlier version kept in the prefs give a counter's place to the next name
+    prefs = layout.workspace_dir / PREFS_FILE
+    kept = json.loads(prefs.read_text())
+    prefs.write_text(json.dumps({**kept, "default_metrics": ["Epoch", "Loss"]}))
+    async with open_app(layout).run_test() as pilot:
+        screen = await settle(pilot)
+        assert [c.key for c in screen.table.columns if c.is_metric] == ["m:Loss", "m:Acc"]
+        screen.browser.toggle_metric("Epoch")  # chosen, it is a column as any other
+        assert screen.browser.metric_columns() == ["Loss", "Acc", "Epoch"]
+
+
 async def test_default_metric_columns_are_the_same_in_the_next_session(layout: Layout, workspace: TaskStore) -> None:
     """The default columns are kept in the workspace's prefs: a metric that appeared while the
     Manager was open (a run still logging) never moves them in the next session; one that no

@@ -88,6 +88,27 @@ LIVE = (
 )
 
 
+# a metric named as a loop's counter: where a run is (its progress shows that), not how well it does
+_COUNTER_NAME = re.compile(r"(?:global_?)?(?:step|epoch|iter|iteration|batch)(?:e?s)?(?:_?(?:idx|index|num|no))?")
+DEFAULT_METRICS = 2  # metric columns shown while the user has chosen none
+
+
+def is_counter(metric: str) -> bool:
+    """Whether `metric` (its last part: `train/epoch`, `trainer.global_step`) names a loop's
+    counter (`Epoch`, `step`, `iter`, `batch_idx`), which is no default column."""
+    return _COUNTER_NAME.fullmatch(re.split(r"[/.]", metric)[-1].lower()) is not None
+
+
+def default_metrics(kept: Sequence[str], names: Sequence[str], logged_only: bool) -> list[str]:
+    """The default metric columns: those `kept` (shown before) that are no counters and, when
+    `logged_only` (every task was read), still among `names`, then the first of `names` (sorted)
+    that are no counters, up to DEFAULT_METRICS."""
+    logged = set(names)
+    picked = [name for name in kept if not is_counter(name) and (not logged_only or name in logged)]
+    free = [name for name in names if name not in picked and not is_counter(name)]
+    return [*picked, *free[:max(0, DEFAULT_METRICS - len(picked))]]
+
+
 # parameter columns, pinned and varying together, that varying ones may fill (a sweep's axes are
 # seldom more; at 80 columns the metrics after them stay on screen): pinning as many hides them
 VARYING_ROOM = 3

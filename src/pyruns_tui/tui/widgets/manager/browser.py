@@ -18,7 +18,16 @@ from textual.worker import get_current_worker
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.humanize import plural
 from pyruns_tui.logs.failure import causes_text, group_causes
-from pyruns_tui.tui.models.columns import METRIC, PARAM, Column, build_columns, column_widths, sort_key, varying_columns
+from pyruns_tui.tui.models.columns import (
+    METRIC,
+    PARAM,
+    Column,
+    build_columns,
+    column_widths,
+    default_metrics,
+    sort_key,
+    varying_columns,
+)
 from pyruns_tui.tui.models.history import HISTORY_FILE, SearchHistory
 from pyruns_tui.tui.models.load_plan import Prepared, group_ahead_slots, prepare
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
@@ -280,15 +289,11 @@ class TaskBrowser(Vertical):
         """The metrics shown as columns: the chosen ones, else the default ones: up to two names,
         the first in alphabetical order of those logged when a column is free, kept in the prefs
         so they stay (across sessions too: a metric that appears later never replaces one shown;
-        one that no task logs any more, once every task was read, leaves its place)."""
+        one that no task logs any more, once every task was read, leaves its place); a loop's
+        counter (`epoch`, `step`) is never one (columns.default_metrics)."""
         if self.prefs.metrics is not None:
             return list(self.prefs.metrics)
-        names = self.index.metric_names()  # sorted
-        picked = self.prefs.default_metrics
-        if self._read_all:
-            logged = set(names)
-            picked = [name for name in picked if name in logged]
-        picked = [*picked, *[name for name in names if name not in picked][:max(0, 2 - len(picked))]]
+        picked = default_metrics(self.prefs.default_metrics, self.index.metric_names(), self._read_all)
         if picked != self.prefs.default_metrics:
             self.prefs.default_metrics = picked
             self.prefs.save(self.prefs_path)
