@@ -213,7 +213,7 @@ def test_a_stray_file_or_symlink_named_like_a_task_takes_the_name(project: Path,
     assert run_cli(project, capsys, "rm", "stray")[0] == 0
     (tasks / "stray").write_text("junk\n")
     assert run_cli(project, capsys, "restore", "stray") == (
-        0, "restored 1 task(s): stray_2\nrenamed, as their names were taken: stray as stray_2\n", "")
+        0, "restored 1 task: stray_2\nrenamed, as their names were taken: stray as stray_2\n", "")
     assert run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "stray") == (0, "created 1 task stray_3\n", "")
     (tasks / "dangle").symlink_to("/nonexistent")
     assert run_cli(project, capsys, "gen", spec(project, "lr: 0.3\n"), "-n", "dangle") == (0, "created 1 task dangle_2\n", "")

@@ -31,6 +31,7 @@ def test_stop_sends_sigterm_once_to_a_task_that_handles_it(project: Project, cap
     )
     name = project.add("stubborn", code)
     assert project.cli("run", name) == 0
+    assert capsys.readouterr().out == "queued 1 task\n"  # not `1 task(s)`
     until(ready.exists, what="the task to install its handler")
     assert project.cli("stop", name) == 0
     assert project.task(name).status is Status.INTERRUPTED

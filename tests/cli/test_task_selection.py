@@ -182,11 +182,11 @@ def test_restore_takes_a_batch_and_a_glob_of_the_trash(ws: Path, capsys: pytest.
     assert cli(ws, capsys, "rm", "sweep")[0] == 0
     assert names(ws, capsys) == []
     code, out, err = cli(ws, capsys, "restore", "sweep_[67]-*")
-    assert code == 0 and out == "restored 2 task(s): sweep_6-of-7, sweep_7-of-7\n", err
+    assert code == 0 and out == "restored 2 tasks: sweep_6-of-7, sweep_7-of-7\n", err
     code, out, err = cli(ws, capsys, "restore", "sweep", "nosuch")
     assert code == 1 and "no task named 'nosuch' in the trash" in err and names(ws, capsys) == created[5:]
     code, out, err = cli(ws, capsys, "restore", "sweep")
-    assert code == 0 and out == f"restored 5 task(s): {', '.join(created[:5])}\n", err
+    assert code == 0 and out == f"restored 5 tasks: {', '.join(created[:5])}\n", err
     assert names(ws, capsys) == created
 
 
@@ -222,7 +222,7 @@ def test_restore_finds_the_workspace_whose_trash_has_the_names(ws: Path, capsys:
     code, out, err = cli(ws, capsys, "restore", "nosuch")
     assert code == 1 and "no task named 'nosuch' in the trash of any workspace of" in err and "ls --trash" in err, err
     code, out, err = cli(ws, capsys, "restore", "ev")
-    assert code == 0 and out == "restored 2 task(s): ev_1-of-2, ev_2-of-2\n", err
+    assert code == 0 and out == "restored 2 tasks: ev_1-of-2, ev_2-of-2\n", err
 
 
 def test_rm_of_a_batch_names_every_active_task_and_renames_are_said(
@@ -245,7 +245,7 @@ def test_rm_of_a_batch_names_every_active_task_and_renames_are_said(
     capsys.readouterr()
     assert project.cli("rm", again) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "moved 1 task(s) to the trash: slow_1-of-3",
+        "moved 1 task to the trash: slow_1-of-3",
         "in the trash under other names (it held theirs): slow_1-of-3 as slow_1-of-3_2"]
 
 
@@ -291,6 +291,6 @@ def test_a_task_s_name_that_is_also_a_batch_s_prefix_picks_the_task_and_a_note_n
     assert sorted(t.name for t in store(ws).scan() if t.pinned) == sorted(batch + later)
     assert cli(ws, capsys, "rm", "sweep", "sweep_1-of-2", "sweep_*-of-4")[0] == 0
     code, out, err = cli(ws, capsys, "restore", "sweep")  # the trash: sweep, sweep_1-of-2, the batch of 4
-    assert code == 0 and out == "restored 1 task(s): sweep\n" and err == (
+    assert code == 0 and out == "restored 1 task: sweep\n" and err == (
         "pyr-tui: note: 'sweep' is a task's name, so it names that task alone, not the 5 tasks of batch "
         "'sweep'; 'sweep_*-of-*' names those\n"), err

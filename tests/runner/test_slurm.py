@@ -272,10 +272,10 @@ def test_a_call_split_into_arrays_with_one_refused_names_the_submitted_and_the_r
     assert tasks[big].status is Status.FAILED and not tasks[big].last_run.slurm_job_id
     arrays = {n: tasks[n].last_run.slurm_job_id.split("_")[0] for n in [*cpu, one]}
     assert len(set(arrays.values())) == 2
-    assert out.strip() == (f"submitted 3 of 4 task(s) to Slurm as job arrays {arrays[cpu[0]]} ({cpu[0]}, {cpu[1]}), "
+    assert out.strip() == (f"submitted 3 of 4 tasks to Slurm as job arrays {arrays[cpu[0]]} ({cpu[0]}, {cpu[1]}), "
                            f"{arrays[one]} ({one})"), out
     err_lines = err.strip().splitlines()
-    assert len(err_lines) == 1 and err_lines[0].startswith(f"pyr-tui: error: Slurm refused 1 of 4 task(s) ({big}): "), err
+    assert len(err_lines) == 1 and err_lines[0].startswith(f"pyr-tui: error: Slurm refused 1 of 4 tasks ({big}): "), err
     assert "node configuration is not available" in err_lines[0], err
 
 
@@ -288,7 +288,7 @@ def test_gen_run_says_what_slurm_answered(cluster: Project, capsys, tmp_path: Pa
     out = capsys.readouterr().out
     made = [t.name for t in cluster.store.scan() if t.name.startswith("ok")]
     array = cluster.task(made[0]).last_run.slurm_job_id.split("_")[0]
-    assert f"submitted 2 task(s) to Slurm as job array {array}" in out, out
+    assert f"submitted 2 tasks to Slurm as job array {array}" in out, out
     cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  partition: no-such-partition\n")
     assert cluster.cli("gen", str(spec), "-n", "bad", "--run") == 1
     err = capsys.readouterr().err.strip().splitlines()

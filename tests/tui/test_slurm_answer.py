@@ -42,9 +42,9 @@ async def test_r_says_the_job_array_and_the_refused_tasks_with_why(cluster: Proj
         said, refused = _slurm(notifications)
     array = cluster.task(cpu[0]).last_run.slurm_job_id.split("_")[0]
     assert said.severity == "information" and said.message in {  # the names in the Manager's order
-        f"submitted 2 of 4 task(s) to Slurm as job array {array} ({a}, {b})" for a, b in (cpu, cpu[::-1])}, said
+        f"submitted 2 of 4 tasks to Slurm as job array {array} ({a}, {b})" for a, b in (cpu, cpu[::-1])}, said
     assert refused.severity == "error" and refused.message.startswith(
-        tuple(f"Slurm refused 2 of 4 task(s) ({a}, {b}): " for a, b in (big, big[::-1]))), refused
+        tuple(f"Slurm refused 2 of 4 tasks ({a}, {b}): " for a, b in (big, big[::-1]))), refused
     assert "node configuration is not available" in refused.message, refused
     assert "\n" not in refused.message
     tasks = cluster.wait(*cpu, *big)
@@ -73,7 +73,7 @@ async def test_create_and_run_says_the_job_array_then_a_refused_partition(cluste
         made = sorted(t.name for t in cluster.store.scan() if t.name.startswith("ok"))
         array = cluster.task(made[0]).last_run.slurm_job_id.split("_")[0]
         assert [(n.message, n.severity) for n in _slurm(notifications)] == [
-            (f"submitted 2 task(s) to Slurm as job array {array}", "information")]
+            (f"submitted 2 tasks to Slurm as job array {array}", "information")]
         assert gen.last_result is not None and gen.last_result.queued
         notifications.clear()
         cluster.layout.settings_file.write_text(SLURM_SETTINGS + "  partition: no-such-partition\n")
@@ -111,7 +111,7 @@ async def test_p_reports_every_task_submitted_or_left_to_slurm(cluster: Project,
     assert moved.message == (f"moved to the front {pending}; {waiting}: queued on Slurm as job {job}, which Slurm"
                              f" orders, not P (`scontrol top {job}` where the cluster allows it)"), moved
     assert moved.severity == "warning"
-    assert [n.message for n in _slurm(notifications)] == [f"submitted 1 task(s) to Slurm as job array {array}"]
+    assert [n.message for n in _slurm(notifications)] == [f"submitted 1 task to Slurm as job array {array}"]
     assert (tasks[waiting].priority, tasks[pending].priority) == (0, 1)
     assert all(t.status is Status.COMPLETED for t in tasks.values())
     report = export_rows(cluster.store, views_of(cluster.store, [first, waiting, pending])).records()

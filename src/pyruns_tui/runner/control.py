@@ -438,9 +438,9 @@ def wait(
                 states.update((name, tasks[name].status) for name in pending)
             now = time.monotonic()
             if deadline is not None and now > deadline and (pending := look(pending)):
-                from pyruns_tui.humanize import listed
+                from pyruns_tui.humanize import listed, plural
 
-                raise RunnerError(f"timed out waiting for {len(pending)} task(s): {listed(pending)}")
+                raise RunnerError(f"timed out waiting for {plural(len(pending), 'task')}: {listed(pending)}")
             if now >= next_runner_check:
                 next_runner_check = now + RUNNER_CHECK_S
                 if paused(store.layout) and (pending := look(pending)):
@@ -514,33 +514,33 @@ class Submitted:
         return [name for names in self.arrays.values() for name in names]
 
     def said(self) -> str | None:
-        """`submitted 3 of 4 task(s) to Slurm as job arrays 41 (a, b), 42 (c)` (`job array 41` when
+        """`submitted 3 of 4 tasks to Slurm as job arrays 41 (a, b), 42 (c)` (`job array 41` when
         one took them all), or None when none was submitted. The CLI and the TUI say this line."""
-        from pyruns_tui.humanize import listed
+        from pyruns_tui.humanize import listed, plural
 
         if not self.arrays:
             return None
         count = len(self.submitted)
-        of = f"{count} of {self.total}" if count < self.total else f"{count}"
+        of = f"{count:,} of {plural(self.total, 'task')}" if count < self.total else plural(count, "task")
         if len(self.arrays) == 1 and count == self.total:
             where = f"job array {next(iter(self.arrays))}"
         else:
             where = ("job arrays " if len(self.arrays) > 1 else "job array ") + ", ".join(
                 f"{array} ({listed(names)})" for array, names in self.arrays.items())
-        return f"submitted {of} task(s) to Slurm as {where}"
+        return f"submitted {of} to Slurm as {where}"
 
     def not_submitted(self) -> list[str]:
         """`d: not submitted (stopped by user)`: a line for each task that ended for another reason."""
         return [f"{name}: not submitted ({why})" for name, why in self.other.items()]
 
     def refusals(self) -> list[str]:
-        """A line for each reason sbatch gave: `Slurm refused 1 of 4 task(s) (d): WHY`, or
+        """A line for each reason sbatch gave: `Slurm refused 1 of 4 tasks (d): WHY`, or
         `Slurm refused the submission: WHY` when that one refusal is all that happened."""
-        from pyruns_tui.humanize import listed
+        from pyruns_tui.humanize import listed, plural
 
         if len(self.refused) == 1 and not self.arrays and not self.other:
             return [f"Slurm refused the submission: {next(iter(self.refused))}"]
-        return [f"Slurm refused {len(names)} of {self.total} task(s) ({listed(names)}): {why}"
+        return [f"Slurm refused {len(names):,} of {plural(self.total, 'task')} ({listed(names)}): {why}"
                 for why, names in self.refused.items()]
 
 

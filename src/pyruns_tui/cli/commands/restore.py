@@ -17,11 +17,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.humanize import listed
+    from pyruns_tui.humanize import listed, plural
     from pyruns_tui.workspace import edits
     trashed = ctx.resolve_tasks(args.tasks)  # of the trash: ctx.named_in_trash
     restored = edits.restore(ctx.store(), trashed)
-    print(f"restored {len(restored)} task(s): {listed(restored)}")
+    print(f"restored {plural(len(restored), 'task')}: {listed(restored)}")
     renamed = [f"{name} as {back}" for name, back in zip(trashed, restored) if name != back]
     if renamed:
         print(f"renamed, as their names were taken: {listed(renamed)}")

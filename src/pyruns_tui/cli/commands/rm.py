@@ -18,12 +18,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store()
-    from pyruns_tui.humanize import listed
+    from pyruns_tui.humanize import listed, plural
     from pyruns_tui.workspace import edits
 
     names = ctx.resolve_tasks(args.tasks)
     moved = edits.trash(store, names)
-    print(f"moved {len(moved)} task(s) to the trash: {listed(names)}")
+    print(f"moved {plural(len(moved), 'task')} to the trash: {listed(names)}")
     renamed = [f"{name} as {trashed}" for name, trashed in zip(names, moved) if name != trashed]
     if renamed:  # the trash held those names already: `restore` takes the names it has there
         print(f"in the trash under other names (it held theirs): {listed(renamed)}")

@@ -135,7 +135,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if outcome.changed and control.submits_to_slurm(ctx.store(), outcome.changed):
         code = report_submission(ctx.store(), outcome)  # 1: some refused (the others run)
     elif outcome.changed:
-        print(f"{verb} {len(outcome.changed)} task(s)")
+        from pyruns_tui.humanize import plural
+
+        print(f"{verb} {plural(len(outcome.changed), 'task')}")
     if not args.wait:
         return code
     tasks = control.wait(ctx.store(), names)

@@ -132,4 +132,7 @@ def _stop(ctx: Context, args: argparse.Namespace) -> None:
     print(f"{ctx.label}{'runner stopped' if client.stop_runner(layout) else 'no runner was running'}")
     running = [t.name for t in ctx.store().scan() if t.status is Status.RUNNING]
     if running:
-        sys.stderr.write(f"{ctx.label}{len(running)} task(s) still running; the next runner adopts them\n")
+        from pyruns_tui.humanize import plural
+
+        adopts = 'it' if len(running) == 1 else 'them'
+        sys.stderr.write(f"{ctx.label}{plural(len(running), 'task')} still running; the next runner adopts {adopts}\n")

@@ -57,4 +57,6 @@ def _say(ctx: Context, outcome: control.StopOutcome, *, wait: bool) -> None:
     if outcome.stopping and wait:
         say_states(control.wait(ctx.store(), outcome.stopping), label)
     elif outcome.stopping:
-        print(f"{label}stopping {len(outcome.stopping)} task(s)")
+        from pyruns_tui.humanize import plural
+
+        print(f"{label}stopping {plural(len(outcome.stopping), 'task')}")

@@ -338,7 +338,9 @@ class SlurmExecutor:
         sub.job_id = job
         sub.save()
         self.subs[job] = sub
-        self.log(f"submitted {len(marked)} task(s) as Slurm array {job} ({sub.script})")
+        from pyruns_tui.humanize import plural
+
+        self.log(f"submitted {plural(len(marked), 'task')} as Slurm array {job} ({sub.script})")
         owned = []
         for position, task in enumerate(marked):
             done = self.update(task.name, R.mark_submitted(f"{job}_{position}"))

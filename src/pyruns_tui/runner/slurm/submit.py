@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyruns_tui.humanize import plural
 from pyruns_tui.workspace.fsio import atomic_write, atomic_write_json, read_json
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Task
@@ -166,7 +167,7 @@ class Submission:
         """The batch script: the launcher on this submission's file, nothing else as code."""
         lines = [
             "#!/bin/sh",
-            f"# pyruns-tui submission {self.id}: {len(self.entries)} task(s)",
+            f"# pyruns-tui submission {self.id}: {plural(len(self.entries), 'task')}",
             "# sbatch " + json.dumps(self.sbatch),
             "# tasks " + json.dumps([e["task"] for e in self.entries]),
             "exec " + shlex.join([sys.executable, "-m", "pyruns_tui.runner.slurm.launcher", str(self.path)]),

@@ -80,8 +80,8 @@ class Notice:
 
 def slurm_answer(store: TaskStore, outcome: control.Outcome, given_up: Callable[[], bool] | None = None) -> list[Notice]:
     """What Slurm answered the tasks a queue just changed, in the words of `pyr-tui run`: the job
-    arrays they went to (`submitted 4 task(s) to Slurm as job array 123`), then one error notice
-    with each refusal and why (`Slurm refused 2 of 4 task(s) (a, b): ...`). Nothing for a local
+    arrays they went to (`submitted 4 tasks to Slurm as job array 123`), then one error notice
+    with each refusal and why (`Slurm refused 2 of 4 tasks (a, b): ...`). Nothing for a local
     queue, which returns at once; on Slurm it blocks until the runner has called sbatch (call it
     off the UI thread), or until `given_up()` (then nothing)."""
     if not outcome.changed:

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from pyruns_tui.contracts import CONFIG_ENV, GPU_ENV, TASK_DIR_ENV, TERMINAL_ENV
-from pyruns_tui.humanize import format_duration, format_time, run_place
+from pyruns_tui.humanize import format_duration, format_time, plural, run_place
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Status, Task
@@ -150,7 +150,7 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
         title.append("  ★ pinned", style="yellow")
     facts = Text(f"created {format_time(task.created_at)} · {task.task_kind}", style="dim")
     if task.gpus is not None:
-        facts.append(f" · asks {task.gpus} GPU(s)")
+        facts.append(f" · asks {plural(task.gpus, 'GPU')}")
     if task.priority:
         facts.append(f" · priority {task.priority}")
     parts: list[RenderableType] = [title, facts]
