@@ -8,7 +8,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.tui.widgets.generator.fields import LABEL_WIDTH, FieldRow
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.workspace.layout import Layout
 from tests.tui.test_generator import edit, ready, row, until
 from tests.tui.test_generator_focus import tab_to
@@ -48,7 +48,7 @@ async def test_a_click_puts_the_cursor_where_it_lands(demo: Layout) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
         lr = row(gen, "lr")  # 0.001
-        await click_at(pilot, lr, LABEL_WIDTH + 2)  # on the first 0 after the point
+        await click_at(pilot, lr, lr.label_width + 2)  # on the first 0 after the point
         await until(pilot, lambda: lr.editing and lr.editor.has_focus)
         await pilot.press("5")
         assert lr.text == "0.5001"

@@ -27,7 +27,8 @@ from pyruns_tui.tui.widgets.generator.choice_select import ChoiceSelect, picks_c
 
 PIN = "⚑"
 WARN = "⚠"
-LABEL_WIDTH = 18
+LABEL_WIDTH = 18  # the label column at 80 columns (and its least width)
+LABEL_SHARE = 0.22  # a wider terminal widens the label column up to this share of its width
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -43,6 +44,42 @@ def fits_widget(field: FieldModel, value: Any) -> bool:
     if field.kind == "choice" and field.choices:
         return value is None or any(value == c and type(value) is type(c) for c in field.choices)
     return False
+
+
+def label_room(field: FieldModel, width: int) -> int:
+    """The cells the name of `field` may take in a label column `width` wide: the pin slot, the ⚠ of
+    an unresolved default and the space before the value take the rest."""
+    return width - 3 - (2 if field.unresolved else 0)
+
+
+def label_width(fields: list[FieldModel], columns: int) -> int:
+    """The label column's width for a terminal `columns` wide: room for the longest name, at least
+    LABEL_WIDTH, at most LABEL_SHARE of the terminal."""
+    longest = max((LABEL_WIDTH - label_room(field, LABEL_WIDTH) + cell_len(field.name) for field in fields), default=0)
+    return max(LABEL_WIDTH, min(longest, int(columns * LABEL_SHARE)))
+
+
+def cut_names(names: list[tuple[str, int]]) -> list[str]:
+    """Each (name, room) cut to its room with `…`, so that two different names never read the same:
+    names whose cuts would read the same keep their end instead (`checkpoint_mod…` and
+    `checkpoint_int…` become `…oint_model_dir` and `…nt_interval`), else their start and end."""
+    cuts = [name if cell_len(name) <= room else _cut(name, room, room - 1) for name, room in names]
+    clashing = [index for index, cut in enumerate(cuts) if cut != names[index][0] and cuts.count(cut) > 1]
+    for index in clashing:
+        name, room = names[index]
+        taken = {cut for other, cut in enumerate(cuts) if other != index}
+        for head in [0, *range(room - 2, 0, -1)]:
+            cut = _cut(name, room, head)
+            if cut not in taken:
+                cuts[index] = cut
+                break
+    return cuts
+
+
+def _cut(name: str, room: int, head: int) -> str:
+    """`name` in `room` cells: its first `head` characters, `…`, then as much of its end as fits."""
+    tail = room - 1 - head
+    return name[:head] + "…" + (name[-tail:] if tail > 0 else "")
 
 
 def index_at_cell(text: str, cells: int) -> int:
@@ -131,6 +168,9 @@ class FieldRow(Widget, can_focus=True):
         self._label_widget: Label | None = None
         self._badge_widget: Label | None = None
         self._notes_widget: Static | None = None
+        self.label_width = LABEL_WIDTH  # the form's label column (ParamForm.fit_labels)
+        self._shown_name = field.name if cell_len(field.name) <= label_room(field, LABEL_WIDTH) \
+            else _cut(field.name, label_room(field, LABEL_WIDTH), label_room(field, LABEL_WIDTH) - 1)
         self.set_reactive(FieldRow.pinned, pinned)
         self._recompute()
         self.set_class(pinned, "-pinned")
@@ -184,6 +224,7 @@ class FieldRow(Widget, can_focus=True):
         self.set_class(self._grid, "-grid")
         self.set_class(bool(problem), "-invalid")
         self.set_class(self.editing and isinstance(self._editor, Switch), "-switch")
+        self._style_columns()
 
     def _changed(self) -> None:
         self._recompute()
@@ -242,12 +283,31 @@ class FieldRow(Widget, can_focus=True):
 
     # At rest: the row draws itself
 
+    def set_label(self, width: int, shown_name: str) -> None:
+        """Draw the label `width` cells wide, the name as `shown_name` (cut to fit: `cut_names`)."""
+        if (width, shown_name) == (self.label_width, self._shown_name):
+            return
+        self.label_width, self._shown_name = width, shown_name
+        if self._label_widget is not None:
+            self._label_widget.update(self._label_text())
+        self._style_columns()
+        self.refresh(layout=True)
+
+    def _style_columns(self) -> None:
+        """The edited row's grid columns and label for `label_width` (the CSS holds LABEL_WIDTH's)."""
+        if not self.editing:
+            return
+        tail = "auto 1fr" if isinstance(self._editor, Switch) else "1fr auto"
+        self.styles.grid_columns = f"{self.label_width} {tail}"
+        if self._label_widget is not None:
+            self._label_widget.styles.width = self.label_width
+
     def _label_text(self) -> Text:
-        """The pin slot, the name and ⚠ for an unresolved default, within LABEL_WIDTH - 1 cells: a long
-        name is cut with `…` (keeping the ⚠), so that a space always parts it from the value."""
+        """The pin slot, the name and ⚠ for an unresolved default, within `label_width` - 1 cells: a
+        long name is cut with `…` (keeping the ⚠), so that a space always parts it from the value."""
         mark = f" {WARN}" if self.field.unresolved else ""
-        name = Text(self.field.name)
-        name.truncate(LABEL_WIDTH - 3 - len(mark), overflow="ellipsis")
+        name = Text(self._shown_name)
+        name.truncate(label_room(self.field, self.label_width), overflow="ellipsis")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{PIN} " if self.pinned else "  ", style="bold")
         text.append_text(name)
@@ -272,7 +332,7 @@ class FieldRow(Widget, can_focus=True):
         if self.editing:
             return Text()
         style = self.get_component_rich_style
-        width = max(self.size.width, LABEL_WIDTH + 8)
+        width = max(self.size.width, self.label_width + 8)
         label_style = style("field-row--label")
         if self.problem:
             label_style += Style(bold=True, color=style("field-row--invalid").bgcolor)
@@ -280,7 +340,7 @@ class FieldRow(Widget, can_focus=True):
             label_style += Style(bold=True)
         line = self._label_text()
         line.stylize(label_style)
-        line.truncate(LABEL_WIDTH, overflow="ellipsis", pad=True)
+        line.truncate(self.label_width, overflow="ellipsis", pad=True)
         switch = self.field.kind == "switch" and not self.text_mode
         badge = Text("" if switch else self.badge)  # at rest the value itself says true/false
         if self.problem:
@@ -290,7 +350,7 @@ class FieldRow(Widget, can_focus=True):
         shown = ("● true" if self._value else "○ false") if switch else self.text
         value = Text(shown, style=style("field-row--value")) if shown else Text("null", style=style("field-row--placeholder"))
         arrow = " ▼" if self.field.kind == "choice" and not self.text_mode else ""
-        room = max(1, width - LABEL_WIDTH - badge.cell_len - len(arrow) - 1)
+        room = max(1, width - self.label_width - badge.cell_len - len(arrow) - 1)
         value.truncate(room, overflow="ellipsis", pad=True)
         line.append_text(value)
         line.append(arrow + " ")
@@ -395,7 +455,7 @@ class FieldRow(Widget, can_focus=True):
         clicked, self._clicked = self._clicked, False
         editor = self._editor
         if clicked and isinstance(editor, Input):
-            cells = event.x - LABEL_WIDTH
+            cells = event.x - self.label_width
             editor.cursor_position = index_at_cell(self._text, cells) if cells >= 0 else len(self._text)
 
     def check_consume_key(self, key: str, character: str | None) -> bool:
@@ -424,6 +484,7 @@ class FieldRow(Widget, can_focus=True):
         self._editor = self._label_widget = self._badge_widget = self._notes_widget = None
         await self.remove_children()
         self.remove_class("-editing")
+        self.styles.grid_columns = None
         self.can_focus = True
         self._recompute()
         self.refresh(layout=True)

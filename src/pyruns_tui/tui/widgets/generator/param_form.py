@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from textual import events
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
@@ -17,7 +18,7 @@ from pyruns_tui.params.form_model import (
     leaf_paths,
     set_path,
 )
-from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.fields import FieldRow, cut_names, label_room, label_width
 from pyruns_tui.workspace.bootstrap import plain_script_problem
 
 
@@ -103,6 +104,20 @@ class ParamForm(VerticalScroll):
     def compose(self) -> Iterable[Widget]:
         yield from self._widgets(self.model, self._initial)
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_labels()
+
+    def fit_labels(self) -> None:
+        """Widen the label column with the terminal (`label_width`) and cut the names that still do
+        not fit so that no two read the same (`cut_names`)."""
+        if not self._rows:
+            return
+        fields = [row.field for row in self._rows]
+        width = label_width(fields, self.app.size.width)
+        names = cut_names([(field.name, label_room(field, width)) for field in fields])
+        for row, name in zip(self._rows, names, strict=True):
+            row.set_label(width, name)
+
     def _widgets(self, model: FormModel, spec: Mapping[str, Any]) -> list[Widget]:
         if not model.order:
             return [Static(self.empty, classes="form-empty", markup=False)]
@@ -168,6 +183,7 @@ class ParamForm(VerticalScroll):
         self.model = model
         self._rows = []
         await self.mount_all(self._widgets(model, spec))
+        self.fit_labels()
 
     def set_pinned(self, keys: Iterable[str]) -> None:
         self.pinned = set(keys)

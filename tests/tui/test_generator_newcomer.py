@@ -1,0 +1,70 @@
+"""What the Generator says, as a newcomer read it with pytorch/examples' fast_neural_style: labels
+that tell `checkpoint_model_dir` from `checkpoint_interval`, a default written `1e10` read as
+written, the required marker apart from the help's own full stop, how to leave YAML mode's text,
+and which sub-command (`train`/`eval`) the form is for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.tui.widgets.generator.fields import cut_names
+from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.layout import Layout
+from tests.tui.test_generator import edit, ready, row, until
+
+# the parameters of pytorch/examples' fast_neural_style/neural_style.py that the tour met
+FAST_NEURAL_STYLE = """import argparse
+main_arg_parser = argparse.ArgumentParser(description="parser for fast-neural-style")
+subparsers = main_arg_parser.add_subparsers(title="subcommands", dest="subcommand")
+train_arg_parser = subparsers.add_parser("train", help="parser for training arguments")
+train_arg_parser.add_argument("--epochs", type=int, default=2, help="number of training epochs, default is 2")
+train_arg_parser.add_argument("--save-model-dir", type=str, required=True,
+                              help="path to folder where trained model will be saved.")
+train_arg_parser.add_argument("--checkpoint-model-dir", type=str, default=None,
+                              help="path to folder where checkpoints of trained models will be saved")
+train_arg_parser.add_argument("--content-weight", type=float, default=1e5, help="weight for content-loss, default is 1e5")
+train_arg_parser.add_argument("--style-weight", type=float, default=1e10, help="weight for style-loss, default is 1e10")
+train_arg_parser.add_argument("--lr", type=float, default=1e-3, help="learning rate, default is 1e-3")
+train_arg_parser.add_argument("--checkpoint-interval", type=int, default=2000,
+                              help="number of batches after which a checkpoint of the trained model will be created")
+eval_arg_parser = subparsers.add_parser("eval", help="parser for evaluation/stylizing arguments")
+eval_arg_parser.add_argument("--content-image", type=str, required=True, help="path to content image you want to stylize")
+args = main_arg_parser.parse_args()
+"""
+
+
+@pytest.fixture
+def style(tmp_path: Path) -> Layout:
+    (tmp_path / "neural_style.py").write_text(FAST_NEURAL_STYLE)
+    return init_workspace(tmp_path, tmp_path / "neural_style.py")
+
+
+def label(app: PyrunsApp, key: str) -> str:
+    """The label a row draws at rest (its line up to the value)."""
+    screen = app.screen
+    drawn = screen.form.row(key)  # type: ignore[attr-defined]
+    return drawn.render().plain.split("\n")[0][: drawn.label_width].strip()
+
+
+async def test_labels_widen_with_the_terminal_and_show_whole_names(style: Layout) -> None:
+    app = PyrunsApp(style, watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        gen = await ready(pilot)
+        await until(pilot, lambda: label(app, "checkpoint_model_dir") == "checkpoint_model_dir")
+        assert label(app, "checkpoint_interval") == "checkpoint_interval"
+        editor = await edit(pilot, row(gen, "checkpoint_interval"))  # the edited row's value in the same column
+        await pilot.pause()
+        assert editor.region.x - row(gen, "checkpoint_interval").region.x == row(gen, "epochs").label_width
+        await pilot.resize_terminal(80, 24)  # back to today's column: the value keeps its room
+        await until(pilot, lambda: label(app, "checkpoint_model_dir") == "checkpoint_mod…")
+        assert row(gen, "epochs").label_width == 18
+
+
+def test_cut_names_that_would_read_the_same_keep_their_end() -> None:
+    names = [("checkpoint_model_dir_a", 15), ("checkpoint_model_dir_b", 15), ("epochs", 15)]
+    cuts = cut_names(names)
+    assert cuts == ["…nt_model_dir_a", "…nt_model_dir_b", "epochs"]
+    assert len(set(cut_names([("x" * 30 + "_dir", 15)] * 1 + [("x" * 31 + "_dir", 15), ("x" * 32 + "_dir", 15)]))) == 3
