@@ -7,13 +7,14 @@ import textwrap
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.config_default import config_default_text, defaults_from_text
-from pyruns_tui.params.yamlio import load_roundtrip
+from pyruns_tui.params.yamlio import load_roundtrip, load_text
 from tests.conftest import DEMO
 
 
@@ -163,3 +164,17 @@ def test_help_comments_line_up_two_spaces_after_the_widest_value() -> None:
     columns = {line.index(" # ") + 1 for line in text.splitlines() if " # " in line}
     widest = max(len(line.split(" # ")[0].rstrip()) for line in text.splitlines() if " # " in line)
     assert columns == {widest + 2}, text
+
+
+def test_a_float_default_keeps_the_scripts_short_spelling_that_yaml_11_and_12_read_back() -> None:
+    sp = extract_params(textwrap.dedent("""
+        import argparse
+        p = argparse.ArgumentParser()
+        p.add_argument("--style-weight", type=float, default=1e10)
+        p.add_argument("--tiny", type=float, default=-.5E12)
+        p.add_argument("--lr", type=float, default=1e-3)
+        p.add_argument("--scale", type=float, default=10**10)
+    """), "t.py")
+    text = config_default_text(sp)
+    assert text.splitlines() == ["style_weight: 1.0e+10", "tiny: -0.5e+12", "lr: 0.001", "scale: 10000000000"]
+    assert yaml.safe_load(text) == load_text(text) == sp.defaults()

@@ -8,10 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from pyruns_tui.params import yamlio
+from pyruns_tui.params.argv import build_argv
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.widgets.generator.fields import cut_names
-from pyruns_tui.workspace.bootstrap import init_workspace
+from pyruns_tui.workspace.bootstrap import init_workspace, params_of, read_script_info
 from pyruns_tui.workspace.layout import Layout
 from tests.tui.test_generator import edit, ready, row, until
 
@@ -68,3 +71,25 @@ def test_cut_names_that_would_read_the_same_keep_their_end() -> None:
     cuts = cut_names(names)
     assert cuts == ["…nt_model_dir_a", "…nt_model_dir_b", "epochs"]
     assert len(set(cut_names([("x" * 30 + "_dir", 15)] * 1 + [("x" * 31 + "_dir", 15), ("x" * 32 + "_dir", 15)]))) == 3
+
+
+async def test_a_default_written_1e10_reads_as_written_and_launches_as_the_same_float(style: Layout) -> None:
+    app = PyrunsApp(style, watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        gen = await ready(pilot)
+        assert (row(gen, "style_weight").text, row(gen, "content_weight").text) == ("1e10", "1e5")
+        assert row(gen, "lr").text == "0.001"  # as short as `1e-3`: repr's spelling stays
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: gen.yaml_mode)
+        text = gen.yaml_editor.text
+        assert "style_weight: 1.0e+10 " in text and "content_weight: 1.0e+5 " in text
+        assert yaml.safe_load(text)["style_weight"] == yamlio.load_text(text)["style_weight"] == 1e10
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: not gen.yaml_mode)
+        assert row(gen, "style_weight").text == "1e10" and row(gen, "style_weight").value == 1e10
+        sp = params_of(style, read_script_info(style))
+        spec = {**gen.form.spec(), "save_model_dir": "out"}
+        assert "--style-weight" not in build_argv(spec, sp)  # the default: the script's own 1e10
+        row(gen, "style_weight").set_text("2e10")
+        argv = build_argv({**gen.form.spec(), "save_model_dir": "out"}, sp)
+        assert float(argv[argv.index("--style-weight") + 1]) == 2e10  # what argparse's type=float makes of it

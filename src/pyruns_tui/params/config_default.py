@@ -44,11 +44,15 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
 def config_default_text(sp: ScriptParams) -> str:
     """YAML text of `sp.defaults()` with each key's help as a comment."""
     comments = {}
+    defaults = sp.defaults()
     for key in sp.keys():
         comment = key_comment(sp, key)
         if comment:
             comments[key] = comment
-    return yamlio.dump_commented(sp.defaults(), comments)
+        spelled = yamlio.source_float(defaults.get(key), sp.specs_for(key)[0].default_source)
+        if spelled is not None:  # `1e10` as the script wrote it, not `10000000000.0`
+            defaults[key] = yamlio.SpelledFloat(defaults[key], yamlio.yaml_float(spelled))
+    return yamlio.dump_commented(defaults, comments)
 
 
 def defaults_from_text(text: str, where: str = "config_default.yaml") -> dict[str, Any]:

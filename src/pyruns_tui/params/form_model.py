@@ -21,7 +21,7 @@ from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
 from pyruns_tui.params.param_spec import ParamSpec
 from pyruns_tui.params.values import not_a_choice, same_value
-from pyruns_tui.params.yamlio import parse_scalar
+from pyruns_tui.params.yamlio import parse_scalar, source_float
 
 if TYPE_CHECKING:
     from pyruns_tui.params.param_spec import ScriptParams
@@ -325,6 +325,10 @@ def value_to_text(value: Any, field: FieldModel) -> str:
         return ""
     if isinstance(value, (list, Mapping)):
         return _flow_item(value)
+    if field.param is not None:
+        spelled = source_float(value, field.param.default_source)
+        if spelled is not None:  # the script's `1e10`, not `10000000000.0`
+            return spelled
     if not isinstance(value, str):
         return _scalar_text(value)
     if value and value == value.strip():

@@ -43,6 +43,9 @@ __all__ = [
     "load_roundtrip",
     "dump_roundtrip",
     "dump_commented",
+    "source_float",
+    "yaml_float",
+    "SpelledFloat",
 ]
 
 _NULL = re.compile(r"null|Null|NULL|~")
@@ -103,6 +106,41 @@ def _core_scalar(text: str) -> Any:
 
 
 _MISSING: Any = object()
+
+
+def source_float(value: Any, source: str | None) -> str | None:
+    """A script's own spelling of a float default (`1e10`) when it is a plain literal that reads back
+    as `value` and is notably shorter than repr's (`10000000000.0`); else None (repr's `0.001` reads
+    as well as `1e-3`)."""
+    text = (source or "").strip()
+    if type(value) is not float or not _FLOAT.fullmatch(text) or not any(c in text for c in ".eE"):
+        return None
+    if _to_float(text) != value or len(text) + 3 > len(repr(value)):
+        return None
+    return text
+
+
+def yaml_float(text: str) -> str:
+    """A float literal as YAML 1.1 (PyYAML) and 1.2 both read it, as a float: `1e10` -> `1.0e+10`
+    (PyYAML reads `1e10`, with no point or exponent sign, as a string)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    sign = mantissa[0] if mantissa[0] in "+-" else ""
+    digits = mantissa[len(sign):]
+    digits = ("0" if digits.startswith(".") else "") + digits + ("" if "." in digits else ".0")
+    if exponent and exponent[0] not in "+-":
+        exponent = "+" + exponent
+    return sign + digits + ("e" + exponent if exponent else "")
+
+
+class SpelledFloat(float):
+    """A float that `dump_commented` writes as `text` (a script's `1e10`, as `yaml_float` makes it)."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> SpelledFloat:
+        spelled = super().__new__(cls, value)
+        spelled.text = text
+        return spelled
 
 
 def _unquote_single(text: str) -> str | None:
@@ -434,6 +472,8 @@ def _ruamel() -> YAML:
             """ruamel round-trip representer writing floats that YAML 1.1 readers also read."""
 
         _Representer.add_representer(float, _represent_float_both)
+        _Representer.add_representer(SpelledFloat, lambda representer, data: representer.represent_scalar(
+            "tag:yaml.org,2002:float", data.text))
         _representer = _Representer
     rt = YAML(typ="rt")
     rt.Representer = _representer
