@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
-from pyruns_tui.params.config_default import config_default_text, defaults_from_text
+from pyruns_tui.params.config_default import config_default_text, defaults_from_text, key_comment
 from pyruns_tui.params.yamlio import load_roundtrip, load_text
 from tests.conftest import DEMO
 
@@ -155,8 +155,20 @@ def test_required_parameters_are_marked() -> None:
         p.add_argument("--opt", default="sgd")
     """), "t.py")
     lines = config_default_text(sp).splitlines()
-    assert lines[0].endswith("# dataset folder; required")
+    assert lines[0].endswith("# dataset folder (required)")
     assert lines[1].endswith("# required") and lines[2] == "opt: sgd"
+
+
+def test_the_required_marker_follows_a_help_that_ends_its_sentence() -> None:
+    sp = extract_params(textwrap.dedent("""
+        import argparse, os
+        p = argparse.ArgumentParser()
+        p.add_argument("--save-model-dir", type=str, required=True,
+                       help="path to folder where trained model will be saved.")
+        p.add_argument("--root", default=os.environ.get("ROOT", "/data"), help="where the data is.")
+    """), "t.py")
+    assert key_comment(sp, "save_model_dir") == "path to folder where trained model will be saved. (required)"
+    assert key_comment(sp, "root") == "where the data is; from environment: ROOT"
 
 
 def test_help_comments_line_up_two_spaces_after_the_widest_value() -> None:

@@ -24,10 +24,10 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
     specs = sp.specs_for(key)
     parts = []
     help_text = next((s.help for s in specs if s.help), None)
-    if help_text:
-        parts.append(" ".join(help_text.split()))
     first = specs[0]
-    if first.required:
+    if help_text:  # (required) after the help's own words, its full stop kept: `saved. (required)`
+        parts.append(" ".join(help_text.split()) + (" (required)" if first.required else ""))
+    elif first.required:
         parts.append("required")
     if not first.default_resolved:
         source = " ".join(str(first.default_source).split())
@@ -38,7 +38,8 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
         parts.append("set by set_defaults(), not a command-line option")
     if first.defaults_file:
         parts.append("a YAML file of defaults: a task setting it records the file's values")
-    return "; ".join(parts) or None
+    # a note after a help that ends its sentence drops the full stop: `saved; unresolved default: …`
+    return "; ".join([part.rstrip(".;") for part in parts[:-1]] + parts[-1:]) or None
 
 
 def config_default_text(sp: ScriptParams) -> str:
