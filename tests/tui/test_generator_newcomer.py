@@ -17,6 +17,7 @@ from pyruns_tui.tui.widgets.generator.fields import cut_names
 from pyruns_tui.workspace.bootstrap import init_workspace, params_of, read_script_info
 from pyruns_tui.workspace.layout import Layout
 from tests.tui.test_generator import edit, ready, row, until
+from tests.tui.test_generator_keys import footer_keys
 
 # the parameters of pytorch/examples' fast_neural_style/neural_style.py that the tour met
 FAST_NEURAL_STYLE = """import argparse
@@ -93,3 +94,19 @@ async def test_a_default_written_1e10_reads_as_written_and_launches_as_the_same_
         row(gen, "style_weight").set_text("2e10")
         argv = build_argv({**gen.form.spec(), "save_model_dir": "out"}, sp)
         assert float(argv[argv.index("--style-weight") + 1]) == 2e10  # what argparse's type=float makes of it
+
+
+async def test_yaml_modes_footer_says_how_to_leave_the_text(style: Layout) -> None:
+    app = PyrunsApp(style, watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        gen = await ready(pilot)
+        assert "escape" not in footer_keys(gen)  # nothing focused: nothing to leave
+        await pilot.press("ctrl+y")
+        await until(pilot, lambda: gen.yaml_mode and gen.yaml_editor.has_focus)
+        await pilot.press("3")  # typed into the text, as documented
+        await until(pilot, lambda: "escape" in footer_keys(gen))
+        assert gen.yaml_editor.text.startswith("3")
+        await pilot.press("escape")  # and the key the footer shows does what it says
+        await until(pilot, lambda: not gen.yaml_editor.has_focus and "escape" not in footer_keys(gen))
+        await pilot.press("2")
+        await until(pilot, lambda: app.screen is not gen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from textual.binding import Binding
 from textual.widgets import TextArea
 
 from pyruns_tui.params.yaml_comments import comment_start, value_end
@@ -62,9 +63,15 @@ class YamlEditor(TextArea):
 
     Bindings: those of TextArea (ctrl+z undo, ...); `End` on a line with a comment stops first
     at the end of the value, before the comment (text typed after a `#` is no part of the value),
-    then at the end of the line, as `Home` stops first at the indentation.
+    then at the end of the line, as `Home` stops first at the indentation. `Esc` leaves the text,
+    as TextArea's own does (Tab indents, `1`/`2`/`3` are typed): shown in the footer, as no other
+    key says how to get out.
     """
 
+    BINDINGS = [
+        Binding("escape", "leave_text", "Leave text",
+                tooltip="Leave the text (then 1/2/3 switch screens, Tab moves on)"),
+    ]
     DEFAULT_CSS = """
     YamlEditor { height: 1fr; width: 1fr; border: none; padding: 0 1; }
     YamlEditor:focus { border: none; }
@@ -74,6 +81,10 @@ class YamlEditor(TextArea):
         super().__init__(text, id=id, classes=classes, soft_wrap=False, tab_behavior="indent",
                          show_line_numbers=False, compact=True)
         self.indent_width = 2
+
+    def action_leave_text(self) -> None:
+        """Move the focus on, as TextArea's own `Esc` does with `tab_behavior="indent"`."""
+        self.screen.focus_next()
 
     def action_cursor_line_end(self, select: bool = False) -> None:
         """Move the cursor to the end of the value (before a comment), or from there to the line end."""
