@@ -14,6 +14,7 @@ from pyruns_tui.params import yamlio
 from pyruns_tui.params.argv import build_argv
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.widgets.generator.fields import cut_names
+from pyruns_tui.tui.widgets.topbar import TopBar
 from pyruns_tui.workspace.bootstrap import init_workspace, params_of, read_script_info
 from pyruns_tui.workspace.layout import Layout
 from tests.tui.test_generator import edit, ready, row, until
@@ -110,3 +111,20 @@ async def test_yaml_modes_footer_says_how_to_leave_the_text(style: Layout) -> No
         await until(pilot, lambda: not gen.yaml_editor.has_focus and "escape" not in footer_keys(gen))
         await pilot.press("2")
         await until(pilot, lambda: app.screen is not gen)
+
+
+@pytest.mark.parametrize("subcommand", [None, "eval"])
+async def test_the_top_bar_names_the_sub_command_the_form_is_for(tmp_path: Path, subcommand: str | None) -> None:
+    (tmp_path / "neural_style.py").write_text(FAST_NEURAL_STYLE)
+    layout = init_workspace(tmp_path, tmp_path / "neural_style.py", subcommand=subcommand)
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        shown = subcommand or "train"  # the first, as `init` chose and said
+        await until(pilot, lambda: f"neural_style ({shown})" in gen.query_one(TopBar).summary.plain)
+        assert [row.key for row in gen.form.rows] == (["content_image"] if subcommand else row_keys_of_train())
+
+
+def row_keys_of_train() -> list[str]:
+    return ["epochs", "save_model_dir", "checkpoint_model_dir", "content_weight", "style_weight", "lr",
+            "checkpoint_interval"]

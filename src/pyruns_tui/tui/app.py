@@ -268,7 +268,7 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         self.runner_text = runner
         snapshot = self.state.snapshot
         counts = dict(snapshot.counts()) if snapshot.total is None else {}  # a first page: counted once read
-        self.summary = summary_text(self.layout.name, counts, runner)
+        self.summary = summary_text(self.layout.name, counts, runner, self.state.script_info.subcommand)
         self.tasks_version += 1
 
     def action_help(self) -> None:

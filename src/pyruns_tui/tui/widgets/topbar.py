@@ -47,10 +47,13 @@ class TopBar(Widget):
         return line
 
 
-def summary_text(workspace: str, counts: dict[Status, int], runner: str) -> Text:
-    """`train  ▶2 ◷3 ✔10 ✖1  runner: up`."""
+def summary_text(workspace: str, counts: dict[Status, int], runner: str, subcommand: str | None = None) -> Text:
+    """`train  ▶2 ◷3 ✔10 ✖1  runner: up`; `neural_style (train)  …` for the argparse sub-command whose
+    parameters the form holds (the one `init` chose, and the tasks run)."""
     text = Text()
     text.append(workspace, style="bold")
+    if subcommand:
+        text.append(f" ({subcommand})")
     text.append("  ")
     for status in Status:
         if counts.get(status):
