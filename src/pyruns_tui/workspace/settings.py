@@ -314,16 +314,91 @@ def settings_from_dict(data: Any, where: str = "settings") -> Settings:
 
 def load_settings(path: Path) -> Settings:
     """Settings from `path` (defaults when it does not exist); bad values raise WorkspaceError."""
-    from pyruns_tui.workspace.fsio import NotRegularFile, read_text
+    from pyruns_tui.workspace.fsio import read_text
 
     try:
         text = read_text(path)
     except FileNotFoundError:
         return Settings()
-    except NotRegularFile as exc:
-        raise WorkspaceError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"{path}: cannot read settings: {getattr(exc, 'strerror', None) or exc}") from None
+        raise _unreadable(path, exc) from None
+    return _settings_of(path, text)
+
+
+class SettingsInFlux(WorkspaceError):
+    """The settings file is being written: open for writing by some process, or changed while
+    it was read. What it holds now may be half of what is being written."""
+
+
+def load_settings_settled(path: Path) -> Settings:
+    """`load_settings` for a reader that acts on the settings while users edit them (the runner):
+    a file being written is not taken for what it holds half-way (`echo ... > file`, an editor or
+    `Path.write_text` truncate it first, and an empty file is all defaults). SettingsInFlux when a
+    process has it open for writing (Linux: a read lease cannot be had), or when it changed
+    (inode, size, mtime) while it was read, in two reads."""
+    import stat
+
+    from pyruns_tui.workspace.fsio import MAX_READ_BYTES, open_regular, read_fd
+
+    for _ in range(2):
+        try:
+            fd = open_regular(path)
+        except FileNotFoundError:
+            return Settings()
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        try:
+            before = os.fstat(fd)
+            writer = being_written(fd)
+            data = read_fd(fd, MAX_READ_BYTES + 1)
+            after = os.stat(path)  # by path: a file replaced by a rename meanwhile has another inode
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        finally:
+            os.close(fd)
+        if writer:
+            raise SettingsInFlux(f"{path}: settings are being written (a process has the file open for "
+                                 "writing)")
+        same = all(getattr(before, f) == getattr(after, f) for f in ("st_ino", "st_size", "st_mtime_ns"))
+        if same and stat.S_ISREG(after.st_mode) and len(data) == before.st_size:
+            try:
+                return _settings_of(path, data.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise _unreadable(path, exc) from None
+    raise SettingsInFlux(f"{path}: settings changed while being read, twice in a row")
+
+
+def being_written(fd: int) -> bool:
+    """Whether some process has the file of `fd` (open for reading) open for writing: a read
+    lease is refused then (Linux; elsewhere, on a file of another owner, or on a filesystem
+    without leases: False). The lease is let go at once; its break signal, should a writer open
+    the file in between, is SIGURG, which is ignored (SIGIO, the default, would kill us)."""
+    import errno
+    import fcntl
+    import signal
+
+    setlease = getattr(fcntl, "F_SETLEASE", None)
+    if setlease is None:
+        return False
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+        fcntl.fcntl(fd, setlease, fcntl.F_RDLCK)
+    except OSError as exc:
+        return exc.errno == errno.EAGAIN
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, setlease, fcntl.F_UNLCK)
+    return False
+
+
+def _unreadable(path: Path, exc: BaseException) -> WorkspaceError:
+    from pyruns_tui.workspace.fsio import NotRegularFile
+
+    if isinstance(exc, NotRegularFile):
+        return WorkspaceError(str(exc))
+    return WorkspaceError(f"{path}: cannot read settings: {getattr(exc, 'strerror', None) or exc}")
+
+
+def _settings_of(path: Path, text: str) -> Settings:
     cache = path.with_name(SETTINGS_CACHE)
     cached = _read_cache(cache)
     if cached is not None and cached.get("text") == text and "data" in cached:

@@ -44,6 +44,8 @@ class Placement(Ending):
         changed since that pass read it (stopped, cancelled, edited) is left out, unopened, for
         the next pass: one `stat` each, where trying to start it cost a launch build and a locked
         read (a stop of 10,000 queued tasks made each run's end try all 10,000: ~2 s per end)."""
+        if self.settings_held_since is not None:  # the settings file is being written: nothing starts
+            return queued
         slots = self.concurrency - len(self.active)
         devices: list[G.GpuDevice] | None = None
         gpu_blocked = False

@@ -29,12 +29,14 @@ from pyruns_tui.runner.slurm.submit import Request
 from pyruns_tui.workspace.layout import TASK_INFO
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.scan_index import ScanIndex
-from pyruns_tui.workspace.settings import load_settings
+from pyruns_tui.workspace.settings import SettingsInFlux, load_settings, load_settings_settled
 from pyruns_tui.workspace.store import stat_key
 
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
 INDEX_AFTER = 256  # the first pass asks the scan index after parsing this many task files
 _IDLE_STATUSES = frozenset(s.value for s in Status if not s.is_active)
+SETTINGS_POLL_S = 0.05  # while the settings file is being written, how often it is looked at again
+SETTINGS_HOLD_MAX_S = 30.0  # a file kept open for writing longer than this is read as it is
 RESCAN_CPU_SHARE = 0.005  # the safety net's CPU at most: a rescan of 100,000 tasks waits ~100x its cost
 
 
@@ -53,10 +55,30 @@ class Scheduler(Recovery):
         key = stat_key(self.layout.settings_file)
         if key != self._settings_key:
             try:
-                self.settings = load_settings(self.layout.settings_file)
+                self.settings = load_settings_settled(self.layout.settings_file)
                 for warning in self.settings.warnings:
                     self.log(warning)
+                if self.settings_held_since is not None:
+                    self.log("settings written: queued tasks start again")
+                self.settings_held_since = None
+            except SettingsInFlux as exc:
+                # half of a write (truncated, not yet written) read as the settings: an empty file
+                # is all defaults (partition, executor, env). Nothing starts until it is written
+                now = time.monotonic()
+                if self.settings_held_since is None:
+                    self.settings_held_since = now
+                    self.log(f"{exc}; keeping the previous settings and starting no task until it is written")
+                if now - self.settings_held_since < SETTINGS_HOLD_MAX_S:
+                    return  # (the key is not kept: the next pass reads it again)
+                self.settings_held_since = None  # a writer that keeps it open: take it as it is now
+                self.log(f"{self.layout.settings_file}: still open for writing after {SETTINGS_HOLD_MAX_S:g} s; "
+                         "reading it as it is")
+                try:
+                    self.settings = load_settings(self.layout.settings_file)
+                except PyrunsError as error:
+                    self.log(f"settings unreadable, keeping the previous ones: {error}")
             except PyrunsError as exc:
+                self.settings_held_since = None
                 self.log(f"settings unreadable, keeping the previous ones: {exc}")
             self._settings_key = key
             self.breaker.rule = self.settings.pause_after_failures
@@ -89,6 +111,9 @@ class Scheduler(Recovery):
         self._refresh_settings()
         self._recheck_at = None
         full, self._full = self._full, False
+        if self.settings_held_since is not None:  # starts wait (see _start_what_fits); a full look is still owed
+            self._full = full
+            self._recheck_at = time.monotonic() + SETTINGS_POLL_S
         started = time.process_time()
         for run in list(self.active.values()):
             key = stat_key(self.layout.task_info(run.name))
@@ -124,7 +149,8 @@ class Scheduler(Recovery):
         queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
         self.queued = len(queued)
         self._waiting = self._start_what_fits(queued)
-        self.slurm.tick(self.settings, slurm_owned, slurm_new, full=full)
+        held = self.settings_held_since is not None
+        self.slurm.tick(self.settings, slurm_owned, [] if held else slurm_new, full=full)
         if full:
             self._full_pass_cpu = time.process_time() - started
             self._full_next = False

@@ -60,6 +60,7 @@ class SchedulerState:
         self.has_gpus = bool(self.backend.devices())
         self.queued = 0
         self._settings_key: tuple[int, int, int] | None = None
+        self.settings_held_since: float | None = None  # monotonic: since when the settings file is being written
         self._control_key: tuple[int, int, int] | None = None
         self._override: int | None = None
         self._params = ScriptParamsCache(self.layout)
