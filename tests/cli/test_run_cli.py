@@ -165,3 +165,28 @@ def test_metrics_json_snapshot_with_fake_gpus(project: Project, capsys: pytest.C
     assert {"util_pct", "mem_used_mb", "mem_total_mb", "processes"} <= set(snap["gpus"][0])
     assert project.cli("metrics") == 0
     assert "gpu1:" in capsys.readouterr().out
+
+
+def test_runner_status_shows_the_limit_of_the_executor_in_use(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # on a Slurm workspace it said `limit: 4 at once` (max_concurrency, the local limit) while the
+    # arrays ran `slurm.array_parallelism` (8) indices at once
+    project.layout.settings_file.write_text("max_concurrency: 4\nexecutor: slurm\nslurm: {array_parallelism: 8}\n")
+    capsys.readouterr()
+    assert project.cli("runner", "status") == 0
+    out = capsys.readouterr().out
+    assert "limit:  8 at once per Slurm array (run -j N sets it for that call)\n" in out, out
+    assert project.cli("runner", "status", "--json") == 0
+    limits = json.loads(capsys.readouterr().out)["limits"]
+    assert limits == {"executor": "slurm", "applies": 8, "local": 4, "local_set_by_run_j": False, "slurm_array": 8}
+    code, release = project.gate("local")
+    name = project.add("local", code)
+    try:  # a local task on the Slurm workspace: both limits apply
+        assert project.cli("run", name, "--executor", "local", "-j", "3") == 0
+        until(lambda: project.task(name).status is Status.RUNNING, what="the local task")
+        capsys.readouterr()
+        assert project.cli("runner", "status") == 0
+        out = capsys.readouterr().out
+        assert "limit:  8 at once per Slurm array (run -j N sets it for that call); local tasks 3 at once (set by run -j)\n" in out, out
+    finally:
+        release()
+    project.wait(name)

@@ -82,3 +82,39 @@ async def test_the_queue_finish_is_shared_by_the_slots_of_run_j(project: Project
                            what="8 tasks of 1000 s at -j 1 to be done in 2h13m")
     finally:
         release()
+
+
+async def test_the_queue_finish_on_slurm_goes_by_the_array_limit(project: Project) -> None:
+    """On Slurm an array runs `slurm.array_parallelism` indices at once, not `max_concurrency`
+    (4): with 1 at once, one running task and seven queued ones of 1000 s each were said to be
+    done in 33 minutes instead of 2h13m (the same limit `runner status` shows, runner/limits.py)."""
+    import dataclasses
+    from datetime import datetime, timezone
+
+    project.layout.settings_file.write_text("max_concurrency: 4\nexecutor: slurm\nslurm: {array_parallelism: 1}\n")
+    for i in range(3):
+        def completed(task: Task) -> None:
+            task.status = Status.COMPLETED
+            task.runs = [dataclasses.replace(finished_run(Status.COMPLETED), duration_s=1000.0)]
+
+        project.store.update(project.add(f"done{i}"), completed)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+    def running(task: Task) -> None:
+        task.status = Status.RUNNING
+        task.runs = [dataclasses.replace(finished_run(Status.RUNNING), start=started, finish=None, duration_s=None,
+                                         exit_code=None)]
+
+    def queued(task: Task) -> None:
+        task.status = Status.QUEUED
+        task.queued_at = started
+
+    project.store.update(project.add("first"), running)
+    for i in range(7):
+        project.store.update(project.add(f"then{i}"), queued)
+    app = PyrunsApp(project.layout, start_mode="manager", watch_disk=True)
+    async with app.run_test(size=(160, 30)) as pilot:
+        screen = await settle(pilot)
+        status = screen.browser.query_one("#manager-status")
+        await wait_for(pilot, lambda: "(in 2h1" in str(status.render()), timeout=30,
+                       what="8 tasks of 1000 s, 1 at once, to be done in 2h13m")

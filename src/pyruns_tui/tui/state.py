@@ -7,7 +7,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pyruns_tui.runner.paths import concurrency_override
 from pyruns_tui.workspace.bootstrap import ScriptInfo, read_script_info
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Status, Task
@@ -48,8 +47,11 @@ class WorkspaceState:
         self._full_scan_at = 0.0  # monotonic time of the last full scan
 
     def concurrency(self) -> int:
-        """How many tasks the runner runs at once: the `run -j N` in effect, else `max_concurrency`."""
-        return concurrency_override(self.layout) or self.settings.max_concurrency
+        """How many tasks run at once with the executor in use (runner/limits.py): locally the
+        `run -j N` in effect, else `max_concurrency`; on Slurm an array's %N."""
+        from pyruns_tui.runner.limits import Limits
+
+        return Limits.of(self.layout, self.settings).applies
 
     def reload_script_info(self) -> ScriptInfo:
         self.script_info = read_script_info(self.layout)

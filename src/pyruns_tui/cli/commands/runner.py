@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def status_dict(ctx: Context) -> dict[str, Any]:
     """The stable `runner status --json` document."""
     from pyruns_tui.runner import client, control
+    from pyruns_tui.runner.limits import Limits
     from pyruns_tui.runner.liveness import running
     from pyruns_tui.runner.paths import RunnerPaths, concurrency_override
     from pyruns_tui.runner.slurm.view import workspace_jobs
@@ -41,12 +42,15 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     info = client.runner_info(layout)
     tasks = store.scan()
     override = concurrency_override(layout)
+    limits = Limits.of(layout, ctx.settings())
     return {
         "workspace": layout.name,
         "running": info is not None,
         "runner": info.to_dict() if info else None,
-        "max_concurrency": override or ctx.settings().max_concurrency,
+        "max_concurrency": override or ctx.settings().max_concurrency,  # local tasks; see limits
         "concurrency_override": override,
+        "limits": limits.to_dict(),
+        "limit_text": limits.text(other_in_use=limits.other_in_use(tasks)),
         "tasks": {
             "running": running(layout, tasks),  # not a run whose end the runner is recording
             "queued": [t.name for t in tasks if t.status is Status.QUEUED],
@@ -86,8 +90,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(f"gpus:   {info['gpus']} ({info['gpu_backend']})")
     else:
         print("runner: not running (it starts when tasks are queued)")
-    limit = status["max_concurrency"]
-    print(f"limit:  {limit} at once" + (" (set by run -j)" if status["concurrency_override"] else ""))
+    print(f"limit:  {status['limit_text']}")
     if status["paused"]:
         print(f"paused: {status['paused']['message']} (`pyr-tui runner resume` starts queued tasks again)")
     tasks = status["tasks"]
