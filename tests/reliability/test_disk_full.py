@@ -56,24 +56,30 @@ def task_processes(project: Project) -> list[psutil.Process]:
     return found
 
 
-@pytest.fixture
-def full_disk_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
-    """A shell project on its own 2 MB tmpfs (unmounted at the end)."""
+@contextlib.contextmanager
+def small_disk(disk: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted on the new folder `disk` (skips without root), unmounted after."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True)
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
     try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+@pytest.fixture
+def full_disk_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Project]:
+    """A shell project on its own 2 MB tmpfs (unmounted at the end)."""
+    with small_disk(tmp_path / "disk", "2m") as disk:
         proj = shell_project(disk / "proj", monkeypatch)
         yield proj
         with contextlib.suppress(OSError):
             (proj.dir / "fill").unlink()
         finish_project(proj)
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 def test_a_full_disk_loses_no_exit_record_and_no_process(full_disk_project: Project, tmp_path: Path) -> None:
@@ -205,21 +211,12 @@ def test_a_runner_that_cannot_start_on_a_full_disk_says_so_in_words(full_disk_pr
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
     """A 200 kB tmpfs (unmounted at the end), filled up but for an old report, `old.txt`."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "full"
-    disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    with small_disk(tmp_path / "full", "200k") as disk:
         (disk / "old.txt").write_text("name\nold\n")
         with open(disk / "fill", "wb", buffering=0) as fh, contextlib.suppress(OSError):
             while True:
                 fh.write(b"x" * 4096)
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 @pytest.mark.parametrize("target", ["new.json", "old.txt"])
