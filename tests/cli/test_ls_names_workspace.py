@@ -41,3 +41,12 @@ def test_ls_of_what_names_no_task_still_needs_w(project: Path) -> None:
         listed = pyr(project, "ls", *query)
         assert listed.code == 1 and "several workspaces" in listed.err and "-w NAME" in listed.err, query
     assert pyr(project, "-w", "other", "ls", "--names", "Mine").out == ""  # -w decides, as before
+
+
+def test_export_of_a_task_name_finds_its_workspace_as_ls_does(project: Path) -> None:
+    exported = pyr(project, "export", "--json", "theirs")
+    assert exported.code == 0, exported.err
+    assert [row["name"] for row in exported.json()] == ["theirs"]
+    both = pyr(project, "export", "both")
+    assert both.code == 1 and both.out == "" and "workspaces other, train" in both.err
+    assert "several workspaces" in pyr(project, "export", "lr:0.2").err  # a query naming no task: -w

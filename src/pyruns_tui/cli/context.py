@@ -83,12 +83,15 @@ class Context:
                 return [replace(self, workspace=name, label=f"{name}: ", _store=None) for name in names]
         return [self]
 
-    def find_by_names(self, words: list[str]) -> None:
-        """Let the plain words of a query (`ls NAME`) say the workspace, as a command's TASK words
-        do (`show NAME`), in a project with several workspaces and no -w: the one workspace that
-        has tasks they all name is taken; several are one error naming them (`layout`); words that
-        name no task anywhere change nothing (the query needs -w, as before)."""
-        if self.workspace is not None or self.named or not words:
+    def find_by_names(self, query: list[str]) -> None:
+        """Let the plain words of a query (`ls NAME`, `export NAME`) say the workspace, as a
+        command's TASK words do (`show NAME`), in a project with several workspaces and no -w: the
+        one workspace that has tasks they all name is taken; several are one error naming them
+        (`layout`); words that name no task anywhere change nothing (the query needs -w, as before)."""
+        if self.workspace is not None or self.named:
+            return
+        words = [word for word in query if _plain_word(word)]
+        if not words:
             return
         root = self.root()
         names = list_workspaces(root)
@@ -219,3 +222,15 @@ def print_json(data: Any) -> None:
     from pyruns_tui.printable import json_safe
 
     sys.stdout.write(json_safe(json_text(data)))
+
+
+def _plain_word(word: str) -> bool:
+    """Whether a query word is a plain word (a substring to look for), as a task's or a batch's
+    name is (a glob is not: as a query word it is looked for as it is)."""
+    from pyruns_tui.workspace.named import is_pattern
+    from pyruns_tui.workspace.query import Query
+
+    if is_pattern(word):
+        return False
+    terms = Query.parse(word).terms
+    return len(terms) == 1 and terms[0].kind == "text" and not terms[0].negate and terms[0].value == word.lower()

@@ -89,6 +89,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                          "apply (JSON: --json or a .json file; else -o a .yaml or .txt file)\n")
         return 2
     fmt = args.format or ("json" if args.json else None) or format_for_path(args.output) or "csv"
+    ctx.find_by_names(args.query)  # `export NAME` in the workspace that has the task NAME, as `ls NAME`
     store = ctx.store()
     notes: list[str] = []
     views = select_tasks(store, " ".join(args.query), notes=notes)

@@ -116,18 +116,6 @@ def _asked_cells(store: TaskStore, views: list[TaskView], asked: list[str]) -> d
     return {row[0]: {name: None if i is None else row[i] for name, i in zip(asked, picked)} for row in report.rows}
 
 
-def _plain_word(word: str) -> bool:
-    """Whether a query word is a plain word (a substring to look for), as a task's or a batch's
-    name is (a glob is not: as a query word it is looked for as it is)."""
-    from pyruns_tui.workspace.named import is_pattern
-    from pyruns_tui.workspace.query import Query
-
-    if is_pattern(word):
-        return False
-    terms = Query.parse(word).terms
-    return len(terms) == 1 and terms[0].kind == "text" and not terms[0].negate and terms[0].value == word.lower()
-
-
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.gc_pause import bulk_load
 
@@ -147,7 +135,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.select import pinned_first, select_tasks
 
     if not args.trash:  # `ls NAME` lists in the workspace that has the task NAME, as `show NAME` finds it
-        ctx.find_by_names([word for word in args.query if _plain_word(word)])
+        ctx.find_by_names(args.query)
     store = ctx.store()
     if args.names and (args.json or args.by_error):
         sys.stderr.write(f"pyr-tui ls: error: --names cannot go with --{'json' if args.json else 'by-error'}\n")
