@@ -120,6 +120,13 @@ class TaskView:
     extremes: Mapping[str, tuple[float, float]] | None = None  # metric -> (min, max), as metrics
 
 
+def metric_values_of(stats: Mapping[str, Any]) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """A TaskView's `metrics` and `extremes` from each metric's statistics (`MetricStats`: its
+    last, min and max)."""
+    return ({metric: s.last for metric, s in stats.items()},
+            {metric: (s.min, s.max) for metric, s in stats.items()})
+
+
 def search_text(task: Task, params: Mapping[str, Any]) -> str:
     """Everything a plain word is looked for in, lowercased: name, status, notes and each
     `key=value`, NUL-separated (a word never holds a NUL: one containing it is checked per part)."""

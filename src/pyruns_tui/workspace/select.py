@@ -11,6 +11,7 @@ from pyruns_tui.workspace.query import (
     Query,
     TaskView,
     flat_view,
+    metric_values_of,
     names_a_value,
     parse_query,
     term_operand,
@@ -36,13 +37,7 @@ def pinned_first(items: Sequence[T], is_pinned: Callable[[T], bool]) -> list[T]:
 def last_metrics(store: TaskStore, task: Task | str) -> dict[str, float]:
     """Last logged value of every metric of a task in the run that stands for it (empty when it
     logged none): the values the Manager shows (`metrics.runs.latest_metrics`)."""
-    from pyruns_tui.metrics.runs import latest_metrics
-
-    if isinstance(task, str):
-        task = store.get(task)
-    if not store.layout.metrics_file(task.name).exists():
-        return {}
-    return {metric: stats.last for metric, stats in latest_metrics(store, task)[1].items()}
+    return metric_values(store, store.get(task) if isinstance(task, str) else task)[0]
 
 
 def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
@@ -52,9 +47,7 @@ def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[
 
     if not store.layout.metrics_file(task.name).exists():
         return {}, {}
-    stats = latest_metrics(store, task)[1]
-    return ({metric: s.last for metric, s in stats.items()},
-            {metric: (s.min, s.max) for metric, s in stats.items()})
+    return metric_values_of(latest_metrics(store, task)[1])
 
 
 def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True,

@@ -31,6 +31,7 @@ from pyruns_tui.workspace.query import (
     TaskView,
     Term,
     flatten,
+    metric_values_of,
     names_a_value,
     names_something,
     operand_matches,
@@ -464,9 +465,7 @@ class TaskIndex:
             stats = reader.stats()
         else:  # the latest run logged nothing (yet): an older one counts
             stats = latest_metrics(store, task)[1]
-        if not stats:
-            return NO_VALUES
-        return {metric: s.last for metric, s in stats.items()}, {metric: (s.min, s.max) for metric, s in stats.items()}
+        return metric_values_of(stats) if stats else NO_VALUES
 
     def forget_readers(self, names: Iterable[str]) -> None:
         for name in names:
