@@ -169,8 +169,7 @@ class FieldRow(Widget, can_focus=True):
         self._badge_widget: Label | None = None
         self._notes_widget: Static | None = None
         self.label_width = LABEL_WIDTH  # the form's label column (ParamForm.fit_labels)
-        self._shown_name = field.name if cell_len(field.name) <= label_room(field, LABEL_WIDTH) \
-            else _cut(field.name, label_room(field, LABEL_WIDTH), label_room(field, LABEL_WIDTH) - 1)
+        self._shown_name = cut_names([(field.name, label_room(field, LABEL_WIDTH))])[0]
         self.set_reactive(FieldRow.pinned, pinned)
         self._recompute()
         self.set_class(pinned, "-pinned")
