@@ -33,7 +33,7 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     from pyruns_tui.runner import client, control
     from pyruns_tui.runner.limits import Limits
     from pyruns_tui.runner.liveness import running
-    from pyruns_tui.runner.paths import RunnerPaths, concurrency_override
+    from pyruns_tui.runner.paths import RunnerPaths
     from pyruns_tui.runner.slurm.view import workspace_jobs
     from pyruns_tui.workspace.model import Status
 
@@ -41,14 +41,13 @@ def status_dict(ctx: Context) -> dict[str, Any]:
     layout = store.layout
     info = client.runner_info(layout)
     tasks = store.scan()
-    override = concurrency_override(layout)
-    limits = Limits.of(layout, ctx.settings())
+    limits = Limits.of(layout, ctx.settings())  # (control.json read once, for both forms)
     return {
         "workspace": layout.name,
         "running": info is not None,
         "runner": info.to_dict() if info else None,
-        "max_concurrency": override or ctx.settings().max_concurrency,  # local tasks; see limits
-        "concurrency_override": override,
+        "max_concurrency": limits.local,  # local tasks; see limits
+        "concurrency_override": limits.local if limits.local_by_run_j else None,
         "limits": limits.to_dict(),
         "limit_text": limits.text(other_in_use=limits.other_in_use(tasks)),
         "tasks": {
