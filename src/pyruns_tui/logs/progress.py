@@ -247,7 +247,12 @@ def counted_from_zero(line: str) -> set[str]:
     steps done from 0 anyway)."""
     if not _ZERO_COUNT_RE.search(line):
         return set()
-    return {i.key for i in _line_indicators(line, 0) if not i.is_bar and i.n == 0}
+    return _zero_kinds(_line_indicators(line, 0))
+
+
+def _zero_kinds(indicators: list[Indicator]) -> set[str]:
+    """The kinds of the printed counters (not bars) among `indicators` that are at 0."""
+    return {i.key for i in indicators if not i.is_bar and i.n == 0}
 
 
 def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
@@ -261,7 +266,7 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
     indicators = find_indicators(lines)
     if not indicators:
         return None
-    zero = {i.key for i in indicators if not i.is_bar and i.n == 0}.union(from_zero)
+    zero = _zero_kinds(indicators).union(from_zero)
     if zero:
         indicators = [replace(i, from_zero=True) if i.key in zero and not i.is_bar else i for i in indicators]
     inner = indicators[-1]
