@@ -25,6 +25,14 @@ STTY_SIZE = (
 )
 
 
+def completed_log(project: Project, name: str) -> bytes:
+    """Run the task `name` to its end; its log, once it completed (it would hang on a read else)."""
+    control.queue(project.store, [name])
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
+    return project.log(name)
+
+
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
@@ -33,27 +41,15 @@ STTY_SIZE = (
     ],
 )
 def test_a_shell_task_reading_dev_tty_gets_eof(project: Project, command: str, expected: bytes) -> None:
-    name = project.add("reader", command=command)
-    control.queue(project.store, [name])
-    task = project.wait(name, timeout=60)[name]
-    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
-    assert expected in project.log(name)
+    assert expected in completed_log(project, project.add("reader", command=command))
 
 
 def test_getpass_gets_eof_and_nothing_is_echoed(project: Project) -> None:
-    name = project.add("secret", GETPASS)
-    control.queue(project.store, [name])
-    task = project.wait(name, timeout=60)[name]
-    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
-    log = project.log(name)
+    log = completed_log(project, project.add("secret", GETPASS))
     assert b"EOF from getpass" in log and b"second read: ''" in log
     assert b"^D" not in log and b"\x04" not in log
 
 
 def test_stdin_is_the_terminal_its_size_is_read_and_a_read_gets_eof(project: Project) -> None:
-    name = project.add("cifar", STTY_SIZE)
-    control.queue(project.store, [name])
-    task = project.wait(name, timeout=60)[name]
-    assert task.status is Status.COMPLETED, (task.reason, project.log(name))
-    log = project.log(name)
+    log = completed_log(project, project.add("cifar", STTY_SIZE))
     assert b"term_width 160" in log and b"EOF from input" in log
