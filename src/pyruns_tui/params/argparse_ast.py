@@ -10,6 +10,7 @@ warning, and a default it cannot compute is marked unresolved (never its source 
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import os
 from typing import Any
@@ -26,16 +27,18 @@ from pyruns_tui.params.argparse_model import (
 )
 from pyruns_tui.params.defaults_file import defaults_file_path
 from pyruns_tui.params.help_text import readable_help
+from pyruns_tui.params.hf_dataclasses import PARSE_METHODS as HF_PARSE_METHODS
+from pyruns_tui.params.hf_dataclasses import FieldArgument, field_arguments, is_dataclass, is_hf_parser
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
-from pyruns_tui.params.script_walker import Function, ScriptWalker
+from pyruns_tui.params.script_walker import ClassNS, Function, ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
 from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Unresolved, is_plain
 
 __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
 
 _PARSE_METHODS = {"parse_args", "parse_known_args", "parse_intermixed_args",
-                  "parse_known_intermixed_args"}
+                  "parse_known_intermixed_args", *HF_PARSE_METHODS}
 _ACTION_CLASSES = {
     "BooleanOptionalAction": "boolean_optional", "_StoreAction": "store",
     "_StoreConstAction": "store_const", "_StoreTrueAction": "store_true",
@@ -72,16 +75,86 @@ class _ArgparseReader(ScriptWalker):
         return out
 
     def is_parser_factory(self, func: Any) -> bool:
-        return func == ModuleAttr("argparse", "ArgumentParser")
+        return func == ModuleAttr("argparse", "ArgumentParser") or is_hf_parser(func)
 
     def is_parser_object(self, value: Any) -> bool:
         return isinstance(value, (ParserDecl, GroupDecl, SubparsersDecl))
 
-    def new_parser(self, node: ast.Call, kwargs: dict[str, Any]) -> ParserDecl:
+    def new_parser(self, node: ast.Call, args: list[Any], kwargs: dict[str, Any], factory: Any) -> ParserDecl:
         parser = ParserDecl(lineno=node.lineno)
         self._configure(parser, kwargs, node)
         self.parsers.append(parser)
+        if is_hf_parser(factory):
+            self._add_dataclasses(parser, args[0] if args else kwargs.get("dataclass_types"), node)
         return parser
+
+    def _add_dataclasses(self, parser: ParserDecl, types: Any, node: ast.Call) -> None:
+        """HfArgumentParser(dataclass_types): each dataclass's fields as the options it adds
+        (params/hf_dataclasses.py), a library's (transformers.TrainingArguments) read from its
+        installed source when the finder finds it."""
+        if types is None:
+            return
+        for cls in types if isinstance(types, (list, tuple)) else [types]:
+            cls = self._library_class(cls)
+            if not (isinstance(cls, ClassNS) and is_dataclass(cls)):
+                self.warn(node, f"the dataclass {self._class_name(cls)} given to HfArgumentParser cannot be "
+                                f"read{self._why_unread(cls)}; its options are missing (the other dataclasses' are read)")
+                continue
+            group = cls.scope.names.get("_argument_group_name")
+            arguments = field_arguments(self, cls, group if isinstance(group, str) else cls.name)
+            with self._in_file(cls.home) if cls.home is not None else contextlib.nullcontext():
+                for argument in arguments:  # (a warning names the dataclass's file)
+                    self._add_field(parser, argument)
+
+    def _library_class(self, value: Any) -> Any:
+        """A class of an installed package (`transformers.TrainingArguments`) read from its source."""
+        if isinstance(value, LazyImport):
+            value = ModuleAttr(value.module, value.attr) if value.attr else value
+        if not isinstance(value, ModuleAttr) or self.finder is None:
+            return value
+        ns = self.load_module(value.module, installed=True)
+        if ns is None:
+            return value
+        try:
+            return self.module_attribute(ns, value.attr)
+        except Unresolved:
+            return value
+
+    def _class_name(self, value: Any) -> str:
+        if isinstance(value, ModuleAttr):
+            return f"{value.attr} ({value.module})"
+        name = getattr(value, "name", None)
+        return name if isinstance(name, str) else "?"
+
+    def _why_unread(self, value: Any) -> str:
+        if not isinstance(value, ModuleAttr):
+            return " statically"
+        top = value.module.split(".")[0]
+        if self.finder is None or self.finder(top) is None:
+            return f": {top} is not installed where pyr-tui looks (this Python, VIRTUAL_ENV, CONDA_PREFIX)"
+        return f": it was not found in {top}'s source"
+
+    def _add_field(self, parser: ParserDecl, argument: FieldArgument) -> None:
+        """One dataclass field's option, as HfArgumentParser adds it (and `--no_x` for a bool
+        defaulting to True)."""
+        decl = ActionDecl(
+            key=argument.key, flags=list(argument.flags), default=argument.default,
+            default_source=argument.default_source, type_name=argument.type_name,
+            choices=argument.choices, const=argument.const, nargs=argument.nargs,
+            required=argument.required, help=argument.help, group=argument.group,
+            lineno=argument.lineno, help_type=argument.type_name, unread=tuple(argument.unread))
+        for problem in [parser.add(decl)] + [f"{what} of {argument.key!r} cannot be read statically"
+                                             for what in argument.unread]:
+            if problem:
+                self.warn_at(argument.lineno, problem)
+        if argument.default is True and argument.type_name == "string_to_bool":
+            negative = ActionDecl(
+                key=argument.key, flags=[f"--no_{argument.key}", f"--no-{argument.key.replace('_', '-')}"],
+                default=False, default_source=None, action="store_false", help=argument.help,
+                group=argument.group, lineno=argument.lineno)
+            problem = parser.add(negative)
+            if problem:
+                self.warn_at(argument.lineno, problem)
 
     def orphan_parser(self, name: str, node: ast.Call) -> ParserDecl:
         parser = ParserDecl(lineno=node.lineno, orphan_name=name)

@@ -143,6 +143,12 @@ def _is_list_param(spec: Mapping[str, Any]) -> bool:
     return spec.get("action") in LIST_ACTIONS or nargs in ("*", "+") or isinstance(nargs, int)
 
 
+def _hf_switch(spec: Mapping[str, Any]) -> bool:
+    """An HfArgumentParser bool field (`--x` alone is true, `--x=false`; hf_dataclasses.py): a switch."""
+    return spec.get("type_name") == "string_to_bool" and spec.get("nargs") == "?" and spec.get("const") is True \
+        and isinstance(spec.get("default"), bool)
+
+
 def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None,
               consts: tuple[Any, ...] | None = None) -> FieldModel:
     """The field of one leaf: kind from the argparse spec when there is one, else from `default`.
@@ -152,7 +158,7 @@ def field_for(path: Path, default: Any, spec: Mapping[str, Any] | None,
     action = spec.get("action") or "store"
     type_name = spec.get("type_name")
     choices = spec.get("choices") or consts
-    if action in SWITCH_ACTIONS:
+    if action in SWITCH_ACTIONS or _hf_switch(spec):
         kind = "switch"
     elif _is_list_param(spec):
         kind = "list"

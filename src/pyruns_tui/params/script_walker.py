@@ -71,11 +71,15 @@ def _argspec(fn: Any) -> tuple[Any, ...]:
 
 @dataclass(eq=False)
 class ClassNS:
-    """A `class` of the script: its body's names (constants, methods)."""
+    """A `class` of the script: its body's names (constants, methods), its `class` statement and
+    bases (a dataclass's fields are read from them: params/hf_dataclasses.py)."""
 
     name: str
     scope: Scope
     is_parser: bool = False
+    node: ast.ClassDef | None = None
+    home: FileState | None = None  # the file it is defined in
+    bases: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -345,7 +349,8 @@ class ScriptWalker(ModuleWalker):
         body = Scope(scope)
         body.is_class = True  # type: ignore[attr-defined]
         ns = ClassNS(stmt.name, body, any(
-            self.is_parser_factory(b) or isinstance(b, ClassNS) and b.is_parser for b in bases))
+            self.is_parser_factory(b) or isinstance(b, ClassNS) and b.is_parser for b in bases),
+            node=stmt, home=self.state, bases=tuple(bases))
         self.exec_block(stmt.body, body)
         scope.bind(stmt.name, ns)
         return False
@@ -568,9 +573,9 @@ class ScriptWalker(ModuleWalker):
             func = self._installed_function(func, node, scope)
         if self.is_parser_factory(func) or isinstance(func, ClassNS) and func.is_parser:
             start = len(self.env_log)
-            _, kwargs = self.lenient_args(node, scope)
+            args, kwargs = self.lenient_args(node, scope)
             self.env_fed.update(self.env_log[start:])
-            return self.new_parser(node, kwargs)
+            return self.new_parser(node, args, kwargs, func)
         if isinstance(func, Function):
             start = len(self.env_log)
             args, kwargs = self.lenient_args(node, scope)
@@ -750,7 +755,8 @@ class ScriptWalker(ModuleWalker):
         """Whether `value` is a parser-like object whose methods `parser_method` handles."""
         return False
 
-    def new_parser(self, node: ast.Call, kwargs: dict[str, Any]) -> Any:
+    def new_parser(self, node: ast.Call, args: list[Any], kwargs: dict[str, Any], factory: Any) -> Any:
+        """The parser `factory(*args, **kwargs)` creates."""
         raise Unresolved("no parsers")
 
     def orphan_parser(self, name: str, node: ast.Call) -> Any:
