@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import NewTask, TaskStore
 from tests.conftest import DEMO, Shown
 from tests.scripts import MAPPING_DEFAULT_SCRIPT
+from tests.waiting import wait_for
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -68,13 +68,8 @@ def quick_demo(demo: Layout) -> Iterator[Layout]:
     client.stop_runner(demo)
 
 
-async def until(pilot: Pilot, condition: Callable[[], object], timeout: float = 5.0) -> None:
-    """Let the app run until `condition()` holds (fails after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await pilot.pause(0.02)
+# The Generator tests' name for the one Pilot wait (15 s: a loaded CI machine missed 5 s twice).
+until = wait_for
 
 
 async def ready(pilot: Pilot) -> GeneratorScreen:
