@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,6 +133,35 @@ def test_stop_a_running_and_a_pending_index(cluster: Project) -> None:
     assert cluster.wait(second)[second].status is Status.COMPLETED
     assert cluster.log(third) == b"" and cluster.task(third).runs[-1].status is Status.INTERRUPTED
     release()
+
+
+def _scheduled_end(job: str) -> float:
+    """When Slurm ends `job` at its time limit: its start plus its limit (`scontrol show job`)."""
+    fields = dict(item.split("=", 1) for item in subprocess.run(
+        ["scontrol", "-o", "show", "job", job], check=True, capture_output=True, text=True, timeout=30).stdout.split()
+        if "=" in item)
+    minutes, seconds = (int(part) for part in fields["TimeLimit"].split(":")[-2:])
+    return time.mktime(time.strptime(fields["StartTime"], "%Y-%m-%dT%H:%M:%S")) + minutes * 60 + seconds
+
+
+def test_the_time_limit_stops_the_task_its_grace_before_the_end(cluster: Project) -> None:
+    """The smallest limit Slurm has is a minute: with a 50 s grace the stop is due 10 s into the
+    job, so the mechanism is checked without waiting for the limit itself. Slurm's
+    `--signal=B:TERM@50` (what the runner asked for before) came 3 s to 23 s early here; the
+    launcher's own stop comes at the end less the grace (squeue's %L is to the second)."""
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 50") + '  time: "1"\n')
+    name = cluster.add("limited", "import signal, sys, time\n"
+                       "signal.signal(signal.SIGTERM, lambda *a: (print('term at', repr(time.time()), flush=True), sys.exit(0)))\n"
+                       "print('started', flush=True)\n"
+                       "time.sleep(120)\n")
+    control.queue(cluster.store, [name])
+    task = cluster.wait(name, timeout=120)[name]
+    assert task.status is Status.FAILED and task.reason == "Slurm time limit (stopped stop_grace_s before it)"
+    record = records(cluster, [name])[name]
+    assert record["stopped"] is True and record["deadline"] is True
+    term_at = float(cluster.log(name).decode().split("term at ")[1])
+    end = _scheduled_end(task.last_run.slurm_job_id)
+    assert end - 50 - 2 <= term_at < end  # not early by more than squeue's rounding; before the limit
 
 
 def test_a_gres_gpu_is_recorded_as_cuda_visible_devices(cluster: Project) -> None:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from tests.runner.harness import until
 from tests.waiting import gate_code
 
 
-def start(tmp_path: Path, code: str, *, grace_s: float = 1.0, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], Path, Path]:
+def start(tmp_path: Path, code: str, *, grace_s: float = 1.0, env: dict[str, str] | None = None,
+          stop_at: float | None = None) -> tuple[subprocess.Popen[bytes], Path, Path]:
     log, state = tmp_path / "run1.log", tmp_path / "state.json"
-    spec = {"argv": [sys.executable, "-c", code], "cwd": str(tmp_path), "log": str(log), "grace_s": grace_s, "task": "t", "run": 1}
+    spec = {"argv": [sys.executable, "-c", code], "cwd": str(tmp_path), "log": str(log), "grace_s": grace_s, "task": "t", "run": 1,
+            "stop_at": stop_at}
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), str(state)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env={**os.environ, **(env or {})},
@@ -65,6 +68,28 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
     assert tail.endswith("to stderr\n")
     assert (record.exit_code, record.signal, record.stopped) == (0, None, False)
     assert record.child_pid and record.duration_s is not None
+
+
+def test_stop_at_stops_the_task_then_and_not_before(tmp_path: Path) -> None:
+    """`stop_at` (a Slurm job's end less the grace, slurm/launcher.py): the task gets its SIGTERM at
+    that wall-clock time, not before, and the record says the deadline stopped it."""
+    stop_at = time.time() + 1.5
+    code = ("import signal, sys, time\n"
+            "signal.signal(signal.SIGTERM, lambda *a: (print('term at', repr(time.time()), flush=True), sys.exit(0)))\n"
+            "print('started', flush=True)\n"
+            "time.sleep(60)\n")
+    proc, log, state = start(tmp_path, code, stop_at=stop_at)
+    record = finish(proc, state)
+    assert record.stopped and record.deadline and record.exit_code == 0
+    term_at = float(log.read_text().split("term at ")[1])
+    assert term_at >= stop_at  # (later on a loaded machine, never earlier)
+    assert json.loads(state.read_text())["deadline"] is True
+
+
+def test_a_task_ending_before_stop_at_is_not_stopped(tmp_path: Path) -> None:
+    proc, _, state = start(tmp_path, "print('done')", stop_at=time.time() + 60)
+    record = finish(proc, state)
+    assert (record.exit_code, record.stopped, record.deadline) == (0, False, False)
 
 
 def test_stop_kills_the_whole_tree_including_escaped_and_term_ignoring_processes(tmp_path: Path) -> None:

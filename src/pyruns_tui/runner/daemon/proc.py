@@ -47,6 +47,7 @@ class RunState:
     finished_at: float | None
     duration_s: float | None
     error: str | None
+    deadline: bool = False  # stopped by the supervisor at its `stop_at` (a Slurm job's time limit)
 
     @classmethod
     def read(cls, path: Path) -> RunState | None:
@@ -66,6 +67,7 @@ class RunState:
                 finished_at=data.get("finished_at"),
                 duration_s=data.get("duration_s"),
                 error=data.get("error"),
+                deadline=data.get("deadline") is True,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None

@@ -21,7 +21,9 @@ killed too: when the task ends or is stopped, nothing it started survives.
 
 STATE_FILE (JSON, replaced atomically): `{"version", "task", "run", "supervisor_pid",
 "child_pid", "started_at", "state": "running" | "exited", "exit_code", "signal", "stopped",
-"finished_at", "duration_s", "error"}`. In the exec mode the child pid is also written as one
+"finished_at", "duration_s", "error"}`, plus `"deadline": true` when the spec's `stop_at` (a time
+since the epoch: a Slurm job's end less the grace, slurm/launcher.py) came and stopped the task
+as a stop request would. In the exec mode the child pid is also written as one
 line to stdout (a forked supervisor has no report fd: the runner reads the state file).
 """
 
@@ -351,6 +353,8 @@ class Supervisor:
         self.report_fd = report_fd
         self.spec = spec
         self.grace_s = float(spec.get("grace_s", 10.0))
+        stop_at = spec.get("stop_at")
+        self.stop_at = float(stop_at) if isinstance(stop_at, (int, float)) else None  # wall clock
         self.state: dict[str, Any] = {
             "version": STATE_VERSION,
             "task": spec.get("task"),
@@ -592,6 +596,10 @@ class Supervisor:
     def _advance_kills(self, now: float) -> None:
         """SIGTERM on a stop request or to leftovers after the main process ended; SIGKILL after grace."""
         if not self.term_sent:
+            if self.stop_at is not None and self.child_status is None and not self.stop_requested \
+                    and time.time() >= self.stop_at:
+                self.state["deadline"] = True
+                self._on_term(signal.SIGTERM, None)
             lingered = self.main_exit is not None and now - self.main_exit >= LINGER_S
             if self.stop_requested or (lingered and self._anything_left()):
                 self.term_sent = True
@@ -633,7 +641,9 @@ class Supervisor:
 
     def _timeout_ms(self, now: float) -> int:
         if self.child_status is None and not self.term_sent:
-            return int(TTY_EOF_S * 1000)  # SIGCHLD or SIGTERM wake us through the wake-up pipe
+            # SIGCHLD or SIGTERM wake us through the wake-up pipe; the deadline, this timeout
+            wait_s = TTY_EOF_S if self.stop_at is None else min(TTY_EOF_S, max(0.0, self.stop_at - time.time()))
+            return int(wait_s * 1000) + 1
         return 50  # shutting down: look again soon
 
 

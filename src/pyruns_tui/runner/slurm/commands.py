@@ -168,6 +168,25 @@ def squeue() -> list[JobRow]:
     return parse_squeue(run(SQUEUE_ARGV))
 
 
+def parse_time_left(text: str) -> float | None:
+    """Seconds in squeue's `%L` (`59`, `4:05`, `1:02:03`, `2-01:02:03`); None for `UNLIMITED`,
+    `NOT_SET`, `INVALID` or anything else."""
+    days, dash, clock = text.strip().rpartition("-")
+    parts = clock.split(":")
+    if (dash and not days.isdigit()) or not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return float(seconds + int(days or 0) * 86400)
+
+
+def time_left(job_id: str) -> float | None:
+    """Seconds until the time limit of the running job `job_id` (None: it has none); RunnerError
+    when squeue cannot say."""
+    return parse_time_left(run(["squeue", "-h", "-j", job_id, "-o", "%L"]))
+
+
 def scancel(job_ids: Sequence[str], *, batch_signal: str | None = None) -> None:
     """Cancel jobs or array indices; with `batch_signal`, only send it to their batch shells."""
     if not job_ids:

@@ -710,7 +710,9 @@ class SlurmExecutor:
         exited = P.RunState.read(Path(R.record_path(self.layout, task.name, task.last_run.index if task.last_run else 0)))
         if exited is not None and exited.exited:
             if exited.stopped and not task.stop_requested:
-                return Status.FAILED, "stopped by Slurm (time limit or preemption)"
+                if exited.deadline:
+                    return Status.FAILED, "Slurm time limit (stopped stop_grace_s before it)"
+                return Status.FAILED, "stopped by Slurm (a SIGTERM: preemption, or scancel --signal)"
             return exit_reason(exited)
         job = task.last_run.slurm_job_id if task.last_run else None
         if state is None:

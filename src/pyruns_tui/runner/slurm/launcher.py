@@ -5,6 +5,10 @@ picks the entry of `$SLURM_ARRAY_TASK_ID`, appends a marker line to the run log 
 requeued the job (the log continues), and becomes the supervisor: same pty, same log format,
 same state file, written atomically as the exit record `run_logs/runN.exit.json` with the node,
 the job id, the attempt and CUDA_VISIBLE_DEVICES added. Exits with the task's exit code.
+
+The time limit: the launcher asks squeue once how long the job has left and the supervisor stops
+the task (SIGTERM, SIGKILL after the grace) the grace before that end, recording `deadline`.
+Slurm's own `--signal=B:TERM@grace` is not used: it may come up to 60 s early (sbatch(1)).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import time
 from typing import Any
 
 from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
+from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner.daemon.supervisor import supervise
+from pyruns_tui.runner.slurm.commands import time_left
 from pyruns_tui.workspace.fsio import read_json
 
 
@@ -52,6 +58,22 @@ def spec_for(entry: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def stop_at(environ: dict[str, str], grace_s: float) -> float | None:
+    """When the task is to be stopped (a time since the epoch): the grace before the job's time
+    limit, or None when it has none or squeue cannot say (then Slurm's own SIGTERM at the limit,
+    KillWait before its SIGKILL, is the only warning; the line on stderr, in the job's output, says so)."""
+    job = environ.get("SLURM_JOB_ID")
+    if not job:
+        return None
+    asked = time.time()  # before squeue: the end it implies is never later than the real one
+    try:
+        left = time_left(job)
+    except RunnerError as exc:
+        sys.stderr.write(f"pyruns launcher: cannot read job {job}'s time left ({exc}): no stop before its time limit\n")
+        return None
+    return None if left is None else asked + left - grace_s
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         sys.stderr.write("usage: python -m pyruns_tui.runner.slurm.launcher SUBMISSION.json\n")
@@ -75,6 +97,7 @@ def main(argv: list[str]) -> int:
         finally:
             os.close(fd)
     record_path = entries[int(index)]["record"]
+    spec["stop_at"] = stop_at(dict(os.environ), float(spec["grace_s"]))
     code = supervise(record_path, spec, -1)
     if code != 0:
         return code

@@ -8,7 +8,6 @@ starts the launcher on that file (every value is quoted; the options travel as s
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
 import sys
@@ -94,13 +93,10 @@ def sbatch_options(settings: Settings, request: Request, count: int, gpus: int, 
     `run -j N` is the array's %N, before slurm.array_parallelism and max_concurrency)."""
     slurm = settings.slurm
     parallel = request.parallelism or slurm.array_parallelism or settings.max_concurrency
-    grace = max(1, math.ceil(settings.stop_grace_s))
     options = [
         f"--array=0-{count - 1}%{parallel}",
         f"--job-name={job_name}",
         f"--output={out}",
-        # the time limit reaches the launcher first, which stops the task within the grace
-        f"--signal=B:TERM@{grace}",
         "--requeue",
     ]
     partition = request.partition or slurm.partition
