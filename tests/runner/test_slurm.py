@@ -242,6 +242,30 @@ def test_an_array_cancelled_while_pending_moves_to_done(cluster: Project) -> Non
     assert len(submissions(cluster)) == 1 and cluster.log(name) == b""
 
 
+async def test_the_manager_row_of_a_held_index_says_why_as_ls_does(cluster: Project, capsys) -> None:  # type: ignore[no-untyped-def]
+    """An index held in Slurm's queue (`--hold`): `ls` and the Manager's row (80 columns: the
+    reason cut to the room) both say the reason the runner recorded from squeue."""
+    from pyruns_tui.cli import main as cli_main
+    from pyruns_tui.tui.app import PyrunsApp
+    from tests.tui.manager_helpers import row_text, settle
+
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + '  extra_args: ["--hold"]\n')
+    name = cluster.add("held", "print('never')")
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.task(name).reason == "Slurm: JobHeldUser", 60, "a poll to see the index held")
+    assert cli_main(["-C", str(cluster.dir), "ls"]) == 0
+    assert "queued (Slurm: JobHeldUser)" in capsys.readouterr().out
+    async with PyrunsApp(cluster.layout, start_mode="manager", watch_disk=False).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        row = row_text(screen, name)
+        assert row.startswith("  ◷ queued (JobHeld") and "…) held " in row, row
+    async with PyrunsApp(cluster.layout, start_mode="manager", watch_disk=False).run_test(size=(160, 24)) as pilot:
+        screen = await settle(pilot)
+        assert row_text(screen, name).startswith("  ◷ queued (JobHeldUser) held ")
+    control.stop(cluster.store, [name])
+    assert cluster.wait(name)[name].reason == "cancelled while queued on Slurm"
+
+
 def test_export_has_the_cluster_columns(cluster: Project, tmp_path: Path) -> None:
     name = cluster.add("ex", "print(1)")
     control.queue(cluster.store, [name])

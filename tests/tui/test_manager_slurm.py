@@ -31,3 +31,33 @@ async def test_job_id_and_node_columns_only_when_the_workspace_uses_slurm(layout
     async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(220, 40)) as pilot:
         screen = await settle(pilot)
         assert {"job id", "node"} <= {column.label for column in screen.table.columns}
+
+
+def _queued_on_slurm(reason: str):  # type: ignore[no-untyped-def]
+    def change(task) -> None:  # type: ignore[no-untyped-def]
+        task.runs.append(Run(index=len(task.runs) + 1, status=Status.QUEUED, backend="slurm", slurm_job_id="4242_3",
+                             restarts=0))
+        task.status, task.reason = Status.QUEUED, reason
+
+    return change
+
+
+async def test_a_queued_row_says_why_it_waits_cut_to_the_room(layout: Layout) -> None:
+    """The row of a task waiting in Slurm's queue said only `◷ queued`: why (task.reason, what
+    `ls` prints as `queued (Slurm: Resources)`) was in `ls` and the detail pane only. The status
+    column widens for it, to a quarter of the table: the reason is cut inside its parentheses,
+    and left out where not 3 of its characters fit."""
+    store = build_workspace(layout)
+    store.update("wide", _queued_on_slurm("Slurm: Resources"))
+    store.update("base", _queued_on_slurm("Slurm: JobArrayTaskLimit"))
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert row_text(screen, "wide").startswith("  ◷ queued (Resources) ")
+        assert row_text(screen, "base").startswith("  ◷ queued (JobArray…) ")
+        assert row_text(screen, "mid").startswith("  ■ interrupted ")  # (a state without a reason as before)
+        await pilot.resize_terminal(240, 24)
+        await pilot.pause()
+        assert row_text(screen, "base").startswith("  ◷ queued (JobArrayTaskLimit) ")
+        await pilot.resize_terminal(48, 24)
+        await pilot.pause()
+        assert row_text(screen, "wide").startswith("  ◷ queued     ")

@@ -15,7 +15,7 @@ from pyruns_tui.params.number_text import TABLE_DIGITS, number_text
 from pyruns_tui.params.values import as_float
 from pyruns_tui.printable import printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
-from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.query import RUN_FIELDS, TaskView, format_value, run_number
 
 PARAM = "p:"
@@ -50,7 +50,7 @@ class Column:
     @property
     def dynamic_width(self) -> bool:
         """True when the column is as wide as its widest value (else as its label)."""
-        return self.key in ("name", "gpus", "error", *_RUN_TEXT) or self.is_param or self.is_metric
+        return self.key in ("status", "name", "gpus", "error", *_RUN_TEXT) or self.is_param or self.is_metric
 
     @property
     def ticks(self) -> bool:
@@ -58,8 +58,9 @@ class Column:
         return self.key in ("duration", "eta")
 
 
+STATUS_WIDTH = 13  # `◷ interrupted`; a queued task's reason widens the column (status_text)
 FIXED_HEAD = (
-    Column("status", "status", 13, 13),
+    Column("status", "status", STATUS_WIDTH, 40),
     Column("name", "name", 6, 40),
 )
 ERROR = Column("error", "error", 5, 36)  # shown while some failed task has an error
@@ -208,13 +209,32 @@ def param_text(view: TaskView, key: str) -> str:
     return format_value(view.params[key])
 
 
+def status_text(task: Task) -> str:
+    """`✔ completed`; a queued task with the runner's reason for the wait (task.reason, what `ls`
+    says after `queued`) adds it, Slurm's without its `Slurm: ` prefix: `◷ queued (Resources)`."""
+    glyph = STATUS_GLYPHS[task.status][0]
+    reason = task.reason if task.status is Status.QUEUED else None
+    if not reason:
+        return f"{glyph} {task.status.value}"
+    return f"{glyph} {task.status.value} ({reason.removeprefix('Slurm: ')})"
+
+
+def fit_status(text: str, width: int) -> str:
+    """A status cell within `width` cells: the reason cut inside its parentheses
+    (`◷ queued (JobArray…)`), or left out where not 3 of its characters fit."""
+    if len(text) <= width or not text.endswith(")") or " (" not in text:
+        return text
+    base, _, reason = text[:-1].partition(" (")
+    room = width - len(base) - 3  # " (" and ")"
+    return f"{base} ({reason[: room - 1]}…)" if room >= 3 else base
+
+
 def cell(column: Column, view: TaskView, now: float | None = None) -> Cell:
     """The text and style of one cell."""
     task = view.task
     key = column.key
     if key == "status":
-        glyph, style = STATUS_GLYPHS[task.status]
-        return f"{glyph} {task.status.value}", style
+        return status_text(task), STATUS_GLYPHS[task.status][1]
     if key == "name":
         return (f"{PIN_MARK} {task.name}", "bold") if task.pinned else (task.name, "")
     if key == "created":
@@ -315,6 +335,9 @@ def column_widths(columns: Sequence[Column], views: Iterable[TaskView]) -> list[
         column = columns[i]
         if column.key == "name":
             longest = max((len(v.task.name) + (2 if v.task.pinned else 0) for v in views), default=0)
+        elif column.key == "status":
+            longest = max((len(printable(status_text(v.task))) for v in views if v.task.reason
+                           and v.task.status is Status.QUEUED), default=0)
         elif column.key == "gpus":
             runs = (v.task.last_run for v in views)
             longest = max((len(",".join(map(str, run.gpus))) for run in runs if run and run.gpus), default=0)

@@ -353,7 +353,7 @@ class TaskBrowser(Vertical):
             widths = column_widths(self.columns, (e.view for e in self.index.entries.values()))
         else:
             grown = column_widths(self.columns, (e.view for e in entries))
-            widths = [max(a, b) for a, b in zip(table.widths, grown)]
+            widths = [max(a, b) for a, b in zip(table.wanted, grown)]
         table.set_columns(self.columns, widths)
         table.set_sort(self.sort_column().key, self.prefs.reverse)
 

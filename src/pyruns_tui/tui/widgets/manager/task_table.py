@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pyruns_tui.tui.models.columns import Column, cell, cells, fit_metric
+from pyruns_tui.tui.models.columns import STATUS_WIDTH, Column, cell, cells, fit_metric, fit_status
 from pyruns_tui.tui.models.task_index import TaskEntry
 from pyruns_tui.workspace.model import Status
 
@@ -123,7 +123,8 @@ class TaskTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.columns: list[Column] = []
-        self.widths: list[int] = []
+        self.widths: list[int] = []  # as drawn: `wanted`, the status column within `status_room`
+        self.wanted: list[int] = []  # as the browser measured them
         self.rows: list[TaskEntry] = []
         self.selected: set[str] = set()
         self.sort_key = ""
@@ -148,12 +149,27 @@ class TaskTable(ScrollView, can_focus=True):
         return self.rows[self.cursor].name if 0 <= self.cursor < len(self.rows) else None
 
     def set_columns(self, columns: Sequence[Column], widths: Sequence[int]) -> None:
-        if list(columns) == self.columns and list(widths) == self.widths:
+        drawn = self._drawn(columns, widths)
+        if list(columns) == self.columns and list(widths) == self.wanted and drawn == self.widths:
             return
-        self.columns, self.widths = list(columns), list(widths)
+        self.columns, self.wanted, self.widths = list(columns), list(widths), drawn
         self._layout += 1
         self._update_virtual_size()
         self.refresh()
+
+    def status_room(self) -> int:
+        """The widest the status column is drawn: a quarter of the table (`◷ queued (Resources)`
+        at 80 columns), never under the width of its plain states."""
+        return max(STATUS_WIDTH, self.size.width // 4)
+
+    def _drawn(self, columns: Sequence[Column], widths: Sequence[int]) -> list[int]:
+        drawn = list(widths)
+        if columns and columns[0].key == "status" and self.size.width:
+            drawn[0] = min(drawn[0], self.status_room())
+        return drawn
+
+    def on_resize(self) -> None:
+        self.set_columns(self.columns, self.wanted)
 
     def set_sort(self, key: str, reverse: bool) -> None:
         if (key, reverse) != (self.sort_key, self.sort_reverse):
@@ -396,6 +412,8 @@ class TaskTable(ScrollView, can_focus=True):
             for (text, style), column, width in zip(cells(self.columns, entry.view, now), self.columns, self.widths):
                 if column.is_metric:
                     text = fit_metric(text, width)  # fewer digits, never a cut number
+                elif column.key == "status":
+                    text = fit_status(text, width)  # the reason cut inside its parentheses
                 segments.append(Segment(fit(text, width, column.align_right), Style.parse(style) if style else None))
                 segments.append(Segment(" "))
             strip = Strip(segments[:-1])
