@@ -368,6 +368,41 @@ def test_an_extend_option_without_nargs_gets_what_argparse_reads_back_or_a_refus
     ]
 
 
+def test_an_extend_option_with_nargs_n_takes_any_multiple_of_n_values() -> None:
+    """argparse extends the list by N values per use of the flag, so `--pairs 1 2 --pairs 3 4` gives
+    [1, 2, 3, 4]: a list of any multiple of N items is one argparse reads back (it was refused as
+    "takes exactly 2 values", in the form and `gen` too); a count that is no multiple of N is not."""
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--pairs", action="extend", nargs=2, type=int)
+        parser.add_argument("--base", action="extend", nargs=2, default=["x", "y"])
+        parser.add_argument("--one", action="extend", nargs=1)
+        parser.add_argument("--fixed", nargs=2, type=int, default=[0, 0])
+    """)
+    for change in ({"pairs": [1, 2]}, {"pairs": [1, 2, 3, 4, -5, 6]}, {"base": ["x", "y", "a", "b", "c", "d"]},
+                   {"one": ["a", "-x", "b c"]}, {"one": "-x"}):
+        config = {**sp.defaults(), **change}
+        argv = build_argv(config, sp)
+        expected = {**config, **{key: [value] for key, value in change.items() if not isinstance(value, list)}}
+        assert vars(parser.parse_args(argv)) == expected, argv
+    assert build_argv({"pairs": [1, 2, 3, 4]}, sp) == ["--pairs", "1", "2", "--pairs", "3", "4"]
+    for change, refusal in (({"pairs": [1, 2, 3]}, r"'pairs' takes its values 2 at a time \(nargs=2, action='extend'\): "
+                                                   r"a multiple of 2, got 3"),
+                            ({"base": ["x", "y", "a"]}, r"a multiple of 2, got 1"),  # after the default's two
+                            ({"fixed": [1, 2, 3, 4]}, r"'fixed' takes exactly 2 values, got 4")):
+        with pytest.raises(ParamsError, match=refusal):
+            build_argv(change, sp)
+    from pyruns_tui.params.form_model import build_form, check_text
+
+    form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
+    pairs = form.field("pairs")
+    assert pairs is not None and pairs.kind == "list"
+    assert check_text("1, 2, 3, 4", pairs) == ([1, 2, 3, 4], None)  # the Generator takes it, as gen does
+    assert check_text("[1, 2] | [1, 2, 3, 4]", pairs)[1] is None
+    assert check_text("1, 2, 3", pairs)[1] == "takes its values 2 at a time (nargs=2, action='extend'): a multiple of 2, got 3"
+
+
 def test_a_value_equal_to_the_default_is_not_passed() -> None:
     # a `type=` that transforms its input turned the untouched default 0.5 into 0.005, and a
     # default read from the environment (LOCAL_RANK under torchrun) was fixed at its fallback

@@ -174,7 +174,7 @@ def scripts(draw: st.DrawFn, positional_first: bool = False) -> tuple[str, dict[
             char = draw(st.sampled_from(prefix))
             flag = repr(char + key if draw(st.booleans()) else char * 2 + key)
             how = draw(st.sampled_from(["store", "optional", "*", "+", "2", "append", "append+", "extend",
-                                        "store_true", "count", "remainder"]))
+                                        "extend2", "store_true", "count", "remainder"]))
             const = value(kind)
             declared, given = {
                 "store": (f"type={kind}", lambda: value(kind)),
@@ -187,6 +187,8 @@ def scripts(draw: st.DrawFn, positional_first: bool = False) -> tuple[str, dict[
                 "append+": (f"type={kind}, action='append', nargs='+'",
                             lambda: [values(kind, 1) for _ in range(draw(st.integers(1, 2)))]),
                 "extend": (f"type={kind}, action='extend', nargs='+'", lambda: values(kind, 1)),
+                # N values per use of the flag, any multiple of N (an odd count is refused)
+                "extend2": (f"type={kind}, action='extend', nargs=2", lambda: values(kind, 1, 6)),
                 "store_true": ("action='store_true'", lambda: draw(st.booleans())),
                 "count": ("action='count'", lambda: draw(st.integers(1, 2))),
                 "remainder": ("nargs=argparse.REMAINDER", lambda: values("str", 0, 2)),

@@ -7,6 +7,7 @@ Flags: store_true/store_false/store_const emit the flag when the value is what t
 stores; BooleanOptionalAction emits `--x`/`--no-x`; count repeats the flag; append repeats
 `--a v` per item (items the default already holds are not repeated: argparse appends to it), and
 so does an `extend` without nargs, whose text items must be single characters (`characters`);
+an `extend` with nargs=N takes any multiple of N items, N per flag (`--pairs 1 2 --pairs 3 4`);
 nargs lists follow one flag; a lone value for a list parameter is its one item (`as_items`:
 `layers: 64` is `--layers 64`, as argparse reads it). `None` emits nothing. A single value that starts with a prefix
 character (`-1`, `-foo`), a list of one such item (`--tags=-x`) and every `nargs='?'` value are
@@ -190,12 +191,16 @@ class _Builder:
                           "(only a list of one such item can be passed)")
         return _Chunk((flag, *texts), open=open_)
 
-    def values(self, key: str, value: Any, spec: ParamSpec) -> list[str]:
-        """A list's item texts (or one item: `as_items`) for an nargs parameter, its length checked."""
+    def values(self, key: str, value: Any, spec: ParamSpec, *, extended: bool = False) -> list[str]:
+        """A list's item texts (or one item: `as_items`) for an nargs parameter, its length checked:
+        `nargs=N` takes N, or any multiple of N when `extended` (an `extend` flag, used once per N)."""
         items = as_items(value)
         if items is None:
             raise _Cannot(f"{key!r} takes a list (nargs={spec.nargs!r}), got {value!r}")
-        if isinstance(spec.nargs, int) and len(items) != spec.nargs:
+        if isinstance(spec.nargs, int) and spec.nargs > 0 and extended and (not items or len(items) % spec.nargs):
+            raise _Cannot(f"{key!r} takes its values {spec.nargs} at a time (nargs={spec.nargs}, action='extend'): "
+                          f"a multiple of {spec.nargs}, got {len(items)}")
+        if isinstance(spec.nargs, int) and not extended and len(items) != spec.nargs:
             raise _Cannot(f"{key!r} takes exactly {spec.nargs} values, got {len(items)}")
         if spec.nargs == "+" and not items:
             raise _Cannot(f"{key!r} takes at least one value (nargs='+')")
@@ -290,6 +295,9 @@ class _Builder:
             if action == "extend" and items and spec.nargs is None:
                 return [self.single(flag, key, item, spec) for item in self.characters(key, flag, items, spec)]
             if action == "extend" and items:
+                if isinstance(spec.nargs, int) and spec.nargs > 0:  # `--pairs 1 2 --pairs 3 4`: N values per use of the flag
+                    texts, n = self.values(key, items, spec, extended=True), spec.nargs
+                    return [self.listed(flag, key, texts[i:i + n], spec) for i in range(0, len(texts), n)]
                 if spec.nargs not in ("*", "+"):
                     return [self.listed(flag, key, self.values(key, items, spec), spec)]
                 texts = self.values(key, items, spec)
