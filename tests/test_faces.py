@@ -94,6 +94,7 @@ import argparse
 p = argparse.ArgumentParser()
 p.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
 p.add_argument("--tags", nargs="*", default=[])
+p.add_argument("--layers", type=int, nargs="+", default=[32])
 p.add_argument("--data", required=True)
 print(vars(p.parse_args()))
 """
@@ -103,6 +104,9 @@ print(vars(p.parse_args()))
     ('data: x\ntags: "[a] | [b, --c]"\n',
      "tags: list item '--c' starts with '-' and would be read as a flag (only a list of one such item can be passed)"),
     ('data: x\nbetas: "[0.9, 0.99] | [0.9]"\n', "betas: takes exactly 2 values, got 1"),
+    # a lone value said "'fast' is not a list" where the parameter takes integers: what it is not, what it takes
+    ("data: x\nlayers: fast | 64\n", "layers: 'fast' is not an integer (expects an integer or a list of them, e.g. [32])"),
+    ("data: x\nbetas: 0.5 | [0.9, 0.99]\n", "betas: 0.5 is one value (expects a list of 2 numbers, e.g. [0.9, 0.999])"),
     ("tags: [a]\n", "data: required by the script (--data); set a value"),
 ])
 async def test_gen_refuses_what_every_launch_would_refuse(tmp_path: Path, spec_text: str, shown: str) -> None:

@@ -27,6 +27,7 @@ SOURCE = textwrap.dedent("""
     parser.add_argument("opts", nargs=argparse.REMAINDER, default=None)
 """)
 NOT_A_LIST = "is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
+LAYERS = "expects an integer or a list of them, e.g. [32]"  # its default as the example
 
 
 @pytest.fixture(scope="module")
@@ -88,15 +89,19 @@ CASES = [
     ("layers", "64", None),  # a field's plain text is its own comma list: [64]
     ("tags", "'a b' | c", None),
     ("keep", "1 | 2", None),
-    # the hint stays for a value that cannot be the one item either
-    ("layers", "'64 128' | 256", f"'64 128' {NOT_A_LIST}"),  # not split on spaces; no int either
-    ("layers", "'0, 1' | 2", f"'0, 1' {NOT_A_LIST}"),
+    # a value that cannot be the one item either says why, in the user's terms (it said "'fast' is
+    # not a list" where the parameter expects integers), and what the parameter takes
+    ("layers", "'64 128' | 256", f"'64 128' is not an integer ({LAYERS})"),  # not split on spaces
+    ("layers", "'0, 1' | 2", f"'0, 1' {NOT_A_LIST}"),  # a list written as text
     ("tags", "'a, b' | c", f"'a, b' {NOT_A_LIST}"),  # a comma in a grid item is no one item
-    ("betas", "0.5 | 0.6", f"0.5 {NOT_A_LIST}"),  # nargs=2: one value cannot be the list
-    ("layers", "fast | 64", f"'fast' {NOT_A_LIST}"),
+    ("betas", "0.5 | 0.6", "0.5 is one value (expects a list of 2 numbers, e.g. [0.9, 0.999])"),  # nargs=2
+    ("betas", "fast | [0.5, 0.6]", "'fast' is not a number (expects a list of 2 numbers, e.g. [0.9, 0.999])"),
+    ("layers", "fast | 64", f"'fast' is not an integer ({LAYERS})"),
+    ("layers", "true", f"true is not an integer ({LAYERS})"),
+    ("keep", "2.5 | 1", "2.5 is not an integer (expects an integer or a list of them, e.g. [1, 2])"),
     ("tags", "--x | a", None),  # one item that reads as a flag goes as `--tags=--x`
-    ("tags", "'--' | a", f"'--' {NOT_A_LIST}"),  # `--` ends the flags: no item
-    ("layers", "[fast] | [64]", "expects int, got 'fast'"),  # in a list, the launch's own words
+    ("tags", "'--' | a", "'--' cannot be passed as a value (argparse reads it as the end of the flags)"),
+    ("layers", "[fast] | [64]", f"'fast' is not an integer ({LAYERS})"),  # in a list alike
 ]
 
 

@@ -37,7 +37,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
-__all__ = ["ORDER", "ExclusiveCheck", "LaunchCheck", "as_items", "build_argv", "exclusive_problem"]
+__all__ = ["ORDER", "ExclusiveCheck", "LaunchCheck", "as_items", "build_argv", "exclusive_problem", "fits_type"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's test up to Python 3.13: a value
 _NEGATIVE_FLAG = re.compile(r"^-\.?\d")  # its test from 3.14 on (looser): a flag like this makes `-1` a flag
@@ -80,6 +80,31 @@ def as_items(value: Any) -> list[Any] | None:
     return [value]
 
 
+def _arg_text(value: Any, kind: str | None) -> str:
+    """A scalar as its argv item: a bool as "1"/"" for `type=bool` (bool("") is False), as "True"/
+    "False" for any other type; a float by repr. ValueError for an int too long for str()."""
+    if isinstance(value, bool):
+        return ("1" if value else "") if kind == "bool" else str(value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def fits_type(value: Any, kind: str | None) -> bool:
+    """Whether a scalar `value` is one the parameter's builtin `type=` (`kind`: int, float, str or
+    bool; None is str, any other type is not checked) reads back from the item the launch writes:
+    no bool for a number, no float for an int, text that int() or float() reads. The launch's rule
+    (`_Builder.text`), which the form's messages name in the user's terms."""
+    if (isinstance(value, bool) and kind in ("int", "float")) or (isinstance(value, float) and kind == "int"):
+        return False
+    convert = _CONVERT.get(kind)
+    if convert is None or isinstance(value, int):  # an int's digits: int(), float() and str() read them
+        return True
+    try:
+        convert(_arg_text(value, kind))
+    except ValueError:
+        return False
+    return True
+
+
 class _Cannot(Exception):
     """This spec cannot express the value (the message says why)."""
 
@@ -110,29 +135,17 @@ class _Builder:
         kind = spec.type_name
         if value is None or isinstance(value, (list, tuple, dict)):
             raise _Cannot(f"{key!r} takes single values here, got {value!r}")
-        if isinstance(value, bool):
-            if kind in ("int", "float"):
-                raise _Cannot(f"{key!r} expects {kind}, got {value}")
-            text = ("1" if value else "") if kind == "bool" else str(value)
-        elif isinstance(value, float):
-            if kind == "int":
-                raise _Cannot(f"{key!r} expects int, got {value!r}")
-            text = repr(value)
-        else:
-            try:
-                text = str(value)
-            except ValueError:  # ints beyond Python's str conversion limit
-                raise _Cannot(f"{key!r}: value too large to pass") from None
+        if not fits_type(value, kind):
+            raise _Cannot(f"{key!r} expects {kind}, got {value!r}")
+        try:
+            text = _arg_text(value, kind)
+        except ValueError:  # ints beyond Python's str conversion limit
+            raise _Cannot(f"{key!r}: value too large to pass") from None
         if "\x00" in text:
             raise _Cannot(f"{key!r} contains a NUL character, which a command line cannot carry")
         convert = _CONVERT.get(kind)
-        if convert is not None:
-            try:
-                converted = convert(text)
-            except ValueError:
-                raise _Cannot(f"{key!r} expects {kind}, got {value!r}") from None
-            if spec.choices is not None and converted not in spec.choices:
-                raise _Cannot(f"{key!r}: {not_a_choice(repr(value), spec.choices)}")
+        if convert is not None and spec.choices is not None and convert(text) not in spec.choices:
+            raise _Cannot(f"{key!r}: {not_a_choice(repr(value), spec.choices)}")
         return text
 
     def plain(self, text: str) -> bool:

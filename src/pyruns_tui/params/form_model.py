@@ -414,11 +414,89 @@ def _type_problem(item: Any, field: FieldModel) -> str | None:
 
 
 def _not_a_list(item: Any) -> str:
-    """A value that is no list for a list field. With the launch, one that cannot be the list's one
-    item either: a lone item is the one-element list (`layers: 64 | 128`, as argparse reads `--layers
-    64`: argv.as_items); `a, b` is a list in a field's text only, in a YAML spec or a grid it is text."""
+    """A value that is no list for a list field, where a lone item cannot be the list's one item
+    either (`a, b` is a list in a field's text only, in a YAML spec or a grid it is text)."""
     shown = _flow_item(item) if not isinstance(item, str) else repr(item)
     return f"{shown} is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
+
+
+_TYPE_WORDS = {"int": ("an integer", "integers"), "float": ("a number", "numbers")}
+
+
+def _expected_list(param: ParamSpec) -> str | None:
+    """What a list parameter takes, in the user's terms, with an example (its default when that is
+    one): `expects a list of 2 numbers, e.g. [0.9, 0.999]`; None for a list of lists (append with
+    nargs)."""
+    if param.action == "append" and param.nargs is not None:
+        return None
+    one, plural = _TYPE_WORDS.get(str(param.type_name), ("a value", "values"))
+    n = param.nargs if isinstance(param.nargs, int) and param.nargs > 1 else 1
+    if n > 1 and param.action != "extend":
+        what, sizes = f"a list of {n} {plural}", range(n, n + 1)
+    elif n > 1:  # `--pairs 1 2 --pairs 3 4`
+        what, sizes = f"a list of {plural}, {n} at a time", range(n, 1 << 30, n)
+    else:
+        what, sizes = f"{one} or a list of them", range(1, 1 << 30)
+    return f"expects {what}, e.g. {_flow_item(_example(param, sizes))}"
+
+
+_MADE_ITEMS: dict[str, list[Any]] = {"int": [1, 2, 3, 4], "float": [0.1, 0.2, 0.3, 0.4]}
+
+
+def _example(param: ParamSpec, sizes: range) -> list[Any]:
+    """A list the parameter takes: its default when that is one of a length in `sizes` (the
+    script's own words), else made-up items of its type: the fewest `sizes` allows, two at least."""
+    from pyruns_tui.params.argv import fits_type
+
+    default = param.default
+    if isinstance(default, list) and len(default) in sizes and all(
+            v is not None and not isinstance(v, (list, dict)) and fits_type(v, param.type_name) for v in default):
+        return default
+    made = _MADE_ITEMS.get(str(param.type_name), ["a", "b", "c", "d"])
+    return [made[i % len(made)] for i in range(max(2, sizes[0]))]
+
+
+def _item_problem(item: Any, field: FieldModel, lone: bool) -> str | None:
+    """A list item (or a lone value: `lone`) that the launch refused, in the user's terms: what it
+    is not (`'abc' is not an integer`) and what the parameter expects; a lone value that is right
+    but alone where the script takes N (`0.5 is one value`). None when there is no such saying."""
+    param = field.param
+    if param is None or item is None or isinstance(item, (list, tuple, dict)):
+        return None
+    expected = _expected_list(param)
+    if expected is None:
+        return None
+    from pyruns_tui.params.argv import fits_type
+
+    shown = _flow_item(item) if not isinstance(item, str) else repr(item)
+    kind = str(param.type_name)
+    if kind in _TYPE_WORDS and not fits_type(item, kind):
+        return f"{shown} is not {_TYPE_WORDS[kind][0]} ({expected})"
+    if lone and isinstance(param.nargs, int) and param.nargs > 1:
+        return f"{shown} is one value ({expected})"
+    return None
+
+
+def _list_problem(item: Any, field: FieldModel, problem: str) -> str:
+    """The launch's `problem` with a value of a list field, said in the user's terms where it can
+    be: a lone value that cannot be the list's one item (as `as_items` passes it), or an item of a
+    list that the parameter's type cannot take."""
+    if isinstance(item, list):
+        for element in item:
+            said = _item_problem(element, field, lone=False)
+            if said:
+                return said
+        return problem
+    from pyruns_tui.params.argv import as_items
+
+    if as_items(item) is None:  # `'0, 1'`: a list written as text
+        return _not_a_list(item)
+    said = _item_problem(item, field, lone=True)
+    if said:
+        return said
+    check = field.launch_check
+    one = check([item]) if check is not None else None
+    return one or _not_a_list(item)  # `'--' cannot be passed as a value`: the launch's words
 
 
 def check_value(value: Any, field: FieldModel) -> str | None:
@@ -437,8 +515,8 @@ def check_value(value: Any, field: FieldModel) -> str | None:
         problem = _type_problem(item, field)
         if problem is None and check is not None:
             problem = check(item)
-            if problem and field.kind == "list" and not isinstance(item, list):
-                problem = _not_a_list(item)  # no list, and the launch cannot pass it as one item either
+            if problem and field.kind == "list":
+                problem = _list_problem(item, field, problem)
         if problem:
             return problem
     return None
