@@ -128,6 +128,43 @@ async def test_gen_refuses_what_every_launch_would_refuse(tmp_path: Path, spec_t
     assert len(TaskStore(layout).names()) == 4
 
 
+TIMM_CONFIG_SCRIPT = """\
+import argparse
+import yaml
+config_parser = argparse.ArgumentParser(add_help=False)
+config_parser.add_argument("-c", "--config", default="", type=str)
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=300)
+args_config, remaining = config_parser.parse_known_args()
+if args_config.config:
+    with open(args_config.config) as f:
+        cfg = yaml.safe_load(f)
+        parser.set_defaults(**cfg)
+print(vars(parser.parse_args(remaining)))
+"""
+
+
+async def test_an_empty_file_of_defaults_is_refused_by_both_faces_in_one_line(
+        tmp_path: Path, notifications: list[Shown]) -> None:
+    """timm's `--config` naming an empty file was accepted, and every run stopped on
+    `set_defaults(**None)`: `gen` and the Generator's Create refuse it in the same words."""
+    (tmp_path / "train.py").write_text(TIMM_CONFIG_SCRIPT)
+    (tmp_path / "empty.yaml").write_text("")
+    layout = init_workspace(tmp_path, tmp_path / "train.py")
+    spec_text = "config: empty.yaml\nepochs: 5 | 6\n"
+    (tmp_path / "spec.yaml").write_text(spec_text)
+    shown = ("config: empty.yaml is empty: the script gives what it loads to set_defaults(**...), which fails on "
+             "an empty file, so every run would stop there; write parameter: value lines in it ({} for none), or "
+             "leave config empty")
+    cli = pyr(tmp_path, "gen", "spec.yaml", "-n", "cli")
+    assert (cli.code, cli.err) == (1, f"pyr-tui: error: {shown}\n")
+    assert await generator_create(layout, spec_text, "tui") == []  # each value fits; the file is read at Create
+    assert [(n.message, n.severity) for n in notifications if n.title == "Nothing created"] == [(shown, "error")]
+    assert TaskStore(layout).names() == []
+    (tmp_path / "empty.yaml").write_text("{}\n")  # no defaults, said so: the script runs
+    assert pyr(tmp_path, "gen", "spec.yaml", "-n", "cli").code == 0
+
+
 @pytest.mark.parametrize("kind", ["argparse", "shell"])
 async def test_gen_and_the_generator_create_the_same_tasks(tmp_path: Path, kind: str) -> None:
     if kind == "shell":

@@ -91,9 +91,16 @@ NOT_A_MAPPING = ("config: configs/none.yaml: expected a mapping of parameter: va
                  "set_defaults(**...)), got list (fix the file)")
 
 
+EMPTY = ("config: configs/none.yaml is empty: the script gives what it loads to set_defaults(**...), which fails "
+         "on an empty file, so every run would stop there; write parameter: value lines in it ({{}} for none), or "
+         "leave config empty")
+
+
 @pytest.mark.parametrize(("text", "error"), [
     (None, MISSING),
     ("- 1\n- 2\n", NOT_A_MAPPING),
+    ("", EMPTY),  # timm's `parser.set_defaults(**cfg)` with `cfg = yaml.safe_load(f)`: `**None`
+    ("# lr: 0.1\n", EMPTY),
     ("a: [1\n", "config: configs/none.yaml:2: not valid YAML: <PyYAML's words> (fix the file)"),
     # (argparse converts a string default when its flag is not passed: `invalid int value: 'abc'`)
     ("epochs: abc\n", "config: configs/none.yaml: epochs: 'abc' is not a valid int (the script's argparse converts "

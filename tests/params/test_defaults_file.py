@@ -3,6 +3,8 @@ read as the script's `yaml.safe_load` reads them and laid where a task keeps the
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -119,8 +121,91 @@ def test_the_file_is_read_as_the_scripts_yaml_safe_load_reads_it() -> None:
         "config": "cfg.yaml", "lr": 0.0001, "epochs": 20, "amp": True, "opt": "lamb", "momentum": "abc", "when": None}
     launch = sp.with_defaults(values)
     assert launch.defaults()["epochs"] == 20 and sp.defaults()["epochs"] == 300
-    assert file_values(sp, None, "empty.yaml") == {}
+    with pytest.raises(ParamsError, match=r"^empty.yaml is empty: the script gives what it loads to "):
+        file_values(sp, None, "empty.yaml")  # `set_defaults(**yaml.safe_load(f))`: `**None` in every run
     with pytest.raises(ParamsError, match=r"^cfg.yaml: expected a mapping of parameter: value .*got list"):
         file_values(sp, [1, 2], "cfg.yaml")
     with pytest.raises(ParamsError, match=r"^cfg.yaml:2: not valid YAML: .*\(fix the file\)$"):
         load_yaml_text("a: 1\n  b: [\n", "cfg.yaml")
+
+
+EMPTY_FILE_SCRIPTS = [
+    # timm's train.py: `cfg = yaml.safe_load(f)`, then `parser.set_defaults(**cfg)`
+    (TIMM.read_text(), True),  # (`if args_config.config:` guards the name, not what is loaded)
+    ("""
+        import argparse, sys, yaml
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--cfg", default="")
+        parser.add_argument("--lr", type=float, default=0.1)
+        args, _ = parser.parse_known_args()
+        with open(args.cfg) as fh:
+            parser.set_defaults(**yaml.safe_load(fh))
+        print(parser.parse_args())
+    """, True),
+    ("""
+        import argparse, yaml
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--cfg", default="")
+        parser.add_argument("--lr", type=float, default=0.1)
+        args, _ = parser.parse_known_args()
+        cfg = yaml.safe_load(open(args.cfg).read()) or {}
+        parser.set_defaults(**cfg)
+        print(parser.parse_args())
+    """, False),
+    ("""
+        import argparse, yaml
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--cfg", default="")
+        parser.add_argument("--lr", type=float, default=0.1)
+        args, _ = parser.parse_known_args()
+        with open(args.cfg) as fh:
+            cfg = yaml.safe_load(fh)
+        if cfg:
+            parser.set_defaults(**cfg)
+        print(parser.parse_args())
+    """, False),
+    ("""
+        import argparse, yaml
+        def main():
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--cfg", default="")
+            parser.add_argument("--lr", type=float, default=0.1)
+            args = parser.parse_known_args()[0]
+            cfg = yaml.safe_load(open(args.cfg))
+            if cfg is not None:
+                parser.set_defaults(**cfg)
+            return parser.parse_args()
+        print(main())
+    """, False),
+]
+
+
+@pytest.mark.parametrize(("source", "fails"), EMPTY_FILE_SCRIPTS, ids=["timm", "star-load", "or-dict", "if-cfg", "is-not-none"])
+def test_an_empty_file_of_defaults_is_refused_where_the_real_script_fails_on_it(
+        tmp_path: Path, source: str, fails: bool) -> None:
+    """An empty `--config` file was accepted silently, and timm's train.py then failed every run
+    on `set_defaults(**None)`. The static reading says whether the script falls back (`or {}`,
+    `if cfg:`), checked against the real script run on an empty file."""
+    source = textwrap.dedent(source)
+    (tmp_path / "train.py").write_text(source)
+    (tmp_path / "empty.yaml").write_text("# nothing set yet\n")
+    key = "config" if "--config" in source else "cfg"
+    ran = subprocess.run([sys.executable, "train.py", f"--{key}", "empty.yaml"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert (ran.returncode != 0) == fails, ran.stderr  # the truth: the real script on an empty file
+    if fails:
+        assert "argument after ** must be a mapping, not NoneType" in ran.stderr
+    sp = extract_params(source, "train.py")
+    assert [(s.key, s.defaults_file_empty_fails) for s in sp.params if s.defaults_file] == [(key, fails)]
+    assert ScriptParams.from_dict(sp.to_dict()) == sp
+    data = load_yaml_text((tmp_path / "empty.yaml").read_text(), f"{key}: empty.yaml")
+    if fails:
+        with pytest.raises(ParamsError, match=rf"^{key}: empty.yaml is empty: .*; write parameter: value lines in it "
+                                              rf"\({{}} for none\), or leave {key} empty$"):
+            file_values(sp, data, f"{key}: empty.yaml")
+    else:
+        assert file_values(sp, data, f"{key}: empty.yaml") == {}
+    # a script_info.json written before the field was read: nothing refused, as before
+    old = ScriptParams.from_dict({**sp.to_dict(), "params": [
+        {k: v for k, v in p.items() if k != "defaults_file_empty_fails"} for p in sp.to_dict()["params"]]})
+    assert file_values(old, data, "empty.yaml") == {}

@@ -258,7 +258,7 @@ class _ArgparseReader(ScriptWalker):
         action = next((a for a in parser.actions if a.key == found[1]), None)
         if action is None:
             return False
-        action.defaults_file = True
+        action.defaults_file, action.defaults_file_empty_fails = True, found[2]
         return True
 
     def _add_parser(self, subs: SubparsersDecl, node: ast.Call, scope: Any) -> ParserDecl:

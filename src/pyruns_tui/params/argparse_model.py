@@ -61,6 +61,7 @@ class ActionDecl:
     env_vars: tuple[str, ...] = ()  # environment variables the default reads
     exclusive: ExclusiveDecl | None = None  # the mutually exclusive group it belongs to
     defaults_file: bool = False  # its value names a YAML file given to set_defaults (defaults_file.py)
+    defaults_file_empty_fails: bool = False  # ... and an empty file fails the script (`**None`)
     metavar: Any = None  # for the help's %(metavar)s only; UNKNOWN when it cannot be read
     help_type: Any = None  # `type=` as the help's %(type)s shows it (its __name__); UNKNOWN when not known
     unread: tuple[str, ...] = ()  # keywords given whose values cannot be read (choices, const, nargs, required)
@@ -222,7 +223,8 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
             positional=action.positional, subcommand=subcommand, env_vars=action.env_vars,
             exclusive=None if action.exclusive is None else action.exclusive.ident,
             exclusive_required=action.exclusive is not None and action.exclusive.required
-            and action.exclusive.complete, defaults_file=action.defaults_file))
+            and action.exclusive.complete, defaults_file=action.defaults_file,
+            defaults_file_empty_fails=action.defaults_file_empty_fails))
     declared = {action.key for action in parser.actions}
     for key, (value, source) in ns.items():
         if key not in declared:

@@ -93,27 +93,52 @@ def _parsed_by(namespace: str, nodes: list[ast.AST]) -> ast.expr | None:
     return None
 
 
+def _guarded(star: ast.expr, loaded: ast.expr, nodes: list[ast.AST]) -> bool:
+    """Whether the script gives `set_defaults(**star)` something other than None when the file is
+    empty (`yaml.safe_load` gives None, and `**None` fails): the load `loaded` falls back (`... or
+    {}`), or the call sits under `if star:` / `if star is not None:`."""
+    if isinstance(loaded, ast.BoolOp) and isinstance(loaded.op, ast.Or):
+        return True
+    if not isinstance(star, ast.Name):
+        return False
+    for item in nodes:
+        if not isinstance(item, ast.If):
+            continue
+        test = item.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.IsNot) \
+                and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+            test = test.left
+        if isinstance(test, ast.Name) and test.id == star.id and any(
+                node is star for statement in item.body for node in ast.walk(statement)):
+            return True
+    return False
+
+
 def defaults_file_path(body: ast.AST, star: ast.expr,
-                       yaml_name: Callable[[str], str | None]) -> tuple[ast.expr, str] | None:
+                       yaml_name: Callable[[str], str | None]) -> tuple[ast.expr, str, bool] | None:
     """For `set_defaults(**star)` inside `body` (the function or module around it): when `star` is
     a YAML file loaded from a parsed argument's value (the pattern in the module docstring), the
-    parser expression whose parse gave that namespace and the argument's dest; else None.
+    parser expression whose parse gave that namespace, the argument's dest, and whether an empty
+    file fails the script (`set_defaults(**None)`: no `or {}`, no `if cfg:`); else None.
     Syntax only: the caller evaluates the parser expression."""
     nodes = list(ast.walk(body))
+    loaded: ast.expr = star
     argument = _load_argument(star, yaml_name)
     if argument is None and isinstance(star, ast.Name):
         for item in nodes:
             if isinstance(item, (ast.Assign, ast.AnnAssign)) and item.value is not None and any(
                     isinstance(t, ast.Name) and t.id == star.id
                     for t in (item.targets if isinstance(item, ast.Assign) else [item.target])):
-                argument = _load_argument(item.value, yaml_name) or argument
+                found = _load_argument(item.value, yaml_name)
+                if found is not None:
+                    argument, loaded = found, item.value
     if argument is None:
         return None
     path = _opened_path(argument, nodes)
     if not (isinstance(path, ast.Attribute) and isinstance(path.value, ast.Name)):
         return None
     parser = _parsed_by(path.value.id, nodes)
-    return None if parser is None else (parser, path.attr)
+    return None if parser is None else (parser, path.attr, not _guarded(star, loaded, nodes))
 
 
 def defaults_file_key(sp: ScriptParams) -> str | None:
@@ -152,9 +177,15 @@ def file_values(sp: ScriptParams, data: Any, where: str) -> dict[str, Any]:
     (the main parser's; not the file's parameter itself), converted as argparse converts string
     defaults. Keys that are no parameter reach the script's namespace but are not recorded; values
     that are not plain data (a timestamp) are left out. ParamsError when `data` is not a mapping
-    (`set_defaults(**cfg)` would fail)."""
-    if data is None:
-        data = {}  # `yaml.safe_load` of an empty file is None: `**None` fails in the script, but there is nothing to record
+    (`set_defaults(**cfg)` would fail), or is None (an empty file) for a script that does not
+    fall back to no defaults then (`ParamSpec.defaults_file_empty_fails`: timm's train.py)."""
+    if data is None:  # `yaml.safe_load` of an empty file (or one of comments, `null`)
+        named = next((spec for spec in sp.params if spec.defaults_file), None)
+        if named is not None and named.defaults_file_empty_fails:
+            raise ParamsError(f"{where} is empty: the script gives what it loads to set_defaults(**...), which "
+                              "fails on an empty file, so every run would stop there; write parameter: value "
+                              f"lines in it ({{}} for none), or leave {named.key} empty")
+        data = {}  # the script falls back to no defaults (`yaml.safe_load(f) or {}`, `if cfg:`)
     if not isinstance(data, Mapping):
         raise ParamsError(f"{where}: expected a mapping of parameter: value (the script passes it to "
                           f"set_defaults(**...)), got {type(data).__name__} (fix the file)")

@@ -61,7 +61,9 @@ class ParamSpec:
     `exclusive_required` marks a `required=True` group (argparse refuses a command line with none).
     `defaults_file` marks the parameter whose value names a YAML file the script loads and gives
     to `set_defaults(**...)` before its real parse (timm's `--config`): that file's values are
-    the script's defaults then (params/defaults_file.py).
+    the script's defaults then (params/defaults_file.py); `defaults_file_empty_fails` marks a
+    script that gives an empty file's None to `set_defaults(**None)` (no `or {}`, no `if cfg:`),
+    which fails every run (False in a script_info.json written before it was read: not refused).
     """
 
     key: str
@@ -83,6 +85,7 @@ class ParamSpec:
     exclusive: int | None = None
     exclusive_required: bool = False
     defaults_file: bool = False
+    defaults_file_empty_fails: bool = False
 
     @property
     def settable(self) -> bool:
@@ -115,7 +118,7 @@ class ParamSpec:
             "positional": self.positional, "subcommand": self.subcommand,
             "env_vars": list(self.env_vars),
             "exclusive": self.exclusive, "exclusive_required": self.exclusive_required,
-            "defaults_file": self.defaults_file,
+            "defaults_file": self.defaults_file, "defaults_file_empty_fails": self.defaults_file_empty_fails,
         }
 
     @classmethod
