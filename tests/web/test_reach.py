@@ -30,11 +30,11 @@ from tests.web.test_serve import (  # noqa: F401 (browser, project, served: fixt
 
 
 def status_with_host(served: Served, host: str) -> tuple[int, str]:
-    """A real GET of the page with the token, its Host header set to `host`."""
-    port = int(served.base.rsplit(":", 1)[1])
+    """A real GET of the printed URL (the page with the token), its Host header set to `host`."""
+    port = int(served.root.rsplit(":", 1)[1])
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", f"/?token={served.token}", headers={"Host": host})
+        connection.request("GET", f"/{served.page}/?token={served.token}", headers={"Host": host})
         response = connection.getresponse()
         return response.status, response.read().decode()
     finally:
@@ -44,26 +44,24 @@ def status_with_host(served: Served, host: str) -> tuple[int, str]:
 def test_a_host_header_of_another_name_is_refused(served: Served) -> None:
     """DNS rebinding: a page of evil.example whose name now points at 127.0.0.1 sends its own
     name as Host. The token stops it already; the name stops it too (defence in depth)."""
-    port = served.base.rsplit(":", 1)[1]
+    port = served.root.rsplit(":", 1)[1]
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "localhost:9000", "LOCALHOST"):
-        assert status_with_host(served, host)[0] == 200, host  # any port: an ssh tunnel's local one differs
+        assert status_with_host(served, host)[0] == 303, host  # (the token is exchanged) any port: an ssh tunnel's local one differs
     for host in (f"evil.example:{port}", "evil.example", f"localhost.evil.example:{port}", ""):
         code, text = status_with_host(served, host)
         assert code == 403 and text.count("\n") == 1 and "Host" in text, (host, text)
-    ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws"
-    assert ws_handshake_status(ws_url, origin=None, host=f"evil.example:{port}") == 403
+    assert ws_handshake_status(served.ws_url, origin=None, host=f"evil.example:{port}") == 403
 
 
 def test_allow_host_accepts_a_proxys_public_name(project: Path) -> None:
     served = start_serve(project, "--allow-host", "box.example.org")
     try:
-        port = served.base.rsplit(":", 1)[1]
-        assert status_with_host(served, "box.example.org")[0] == 200
+        port = served.root.rsplit(":", 1)[1]
+        assert status_with_host(served, "box.example.org")[0] == 303
         assert status_with_host(served, f"other.example.org:{port}")[0] == 403
         # a proxy that rewrites Host to ours keeps the browser's Origin, the name it was given
-        ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws"
-        assert ws_handshake_status(ws_url, origin="https://box.example.org") == 101
-        assert ws_handshake_status(ws_url, origin="https://evil.example") == 403
+        assert ws_handshake_status(served.ws_url, origin="https://box.example.org") == 101
+        assert ws_handshake_status(served.ws_url, origin="https://evil.example") == 403
     finally:
         stop_serve(served)
 
@@ -73,7 +71,7 @@ def test_localhost_prints_the_address_it_is_bound_to(project: Path) -> None:
     # both; a printed `http://localhost:P` or `ssh -L P:localhost:P` could reach the other one
     served = start_serve(project, "--host", "localhost")
     try:
-        shown = served.base.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+        shown = served.root.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
         assert shown in ("127.0.0.1", "::1"), served.url
         assert http_status(served.url) == 200
         assert served.proc.stdout is not None
@@ -109,16 +107,17 @@ def test_the_page_makes_no_request_outside_the_server(served: Served, browser: o
         "return document.fonts.check('16px \"Roboto Mono\"') && [...document.fonts].some(f => f.status === 'loaded')")
     requests = page_requests(driver)
     ws_base = served.base.replace("http://", "ws://")
-    assert any(str(r["url"]).startswith(f"{ws_base}/{served.token}/ws?") for r in requests), requests
-    outside = [r["url"] for r in requests if not str(r["url"]).startswith((served.base + "/", ws_base + "/"))]
+    assert any(str(r["url"]).startswith(f"{ws_base}/ws?") for r in requests), requests
+    outside = [r["url"] for r in requests if not str(r["url"]).startswith((served.root + "/", ws_base + "/"))]
     print("REQ", [(r["url"], r["headers"].get("Referer")) for r in requests if "google" in str(r["url"])])
     assert outside == [], outside
 
 
 class HttpsProxy:
     """An HTTPS reverse proxy that serves `upstream` under `/proxy/<port>/`, as code-server's,
-    Codespaces' or jupyter-server-proxy's do: the prefix is stripped, the browser's Host and
-    Origin are passed on, websockets are relayed. It runs its own event loop in a thread."""
+    Codespaces' or jupyter-server-proxy's do: the prefix is stripped, the browser's Host, Origin
+    and cookies are passed on with `X-Forwarded-Proto: https`, redirects and cookies come back,
+    websockets are relayed. It runs its own event loop in a thread."""
 
     def __init__(self, upstream: str, certificate: Path, key: Path) -> None:
         self.upstream = upstream
@@ -149,10 +148,10 @@ class HttpsProxy:
         await self.runner.cleanup()
 
     async def _start(self) -> int:
-        from aiohttp import ClientSession, web
+        from aiohttp import ClientSession, DummyCookieJar, web
 
         self.websockets: set[web.WebSocketResponse] = set()
-        self.session = ClientSession()
+        self.session = ClientSession(cookie_jar=DummyCookieJar())  # the browser keeps the cookies, not the proxy
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
         app.on_cleanup.append(lambda _: self.session.close())
@@ -168,10 +167,13 @@ class HttpsProxy:
         if not request.raw_path.startswith(self.prefix):
             return web.Response(status=404, text="not under the proxy's prefix\n")
         target = self.upstream + request.raw_path[len(self.prefix) - 1:]
-        headers = {"Host": request.headers["Host"]}
+        headers = {"Host": request.headers["Host"], "X-Forwarded-Proto": "https"}
+        if "Cookie" in request.headers:
+            headers["Cookie"] = request.headers["Cookie"]
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            async with self.session.get(target, headers=headers) as answer:
-                return web.Response(status=answer.status, body=await answer.read(),
+            async with self.session.get(target, headers=headers, allow_redirects=False) as answer:
+                passed = {name: answer.headers[name] for name in ("Location", "Set-Cookie") if name in answer.headers}
+                return web.Response(status=answer.status, body=await answer.read(), headers=passed,
                                     content_type=answer.content_type)
         if "Origin" in request.headers:
             headers["Origin"] = request.headers["Origin"]
@@ -209,10 +211,10 @@ def test_the_page_works_behind_an_https_proxy_under_a_path_prefix(served: Served
     behind an HTTPS proxy the browser refused the insecure websocket, and under the proxy's path
     prefix every asset was a 404. Now it computes `wss://` and uses relative URLs."""
     driver = browser
-    with HttpsProxy(served.base, *certificate) as proxy:
-        driver.get(f"{proxy.url}?token={served.token}")  # type: ignore[attr-defined]
+    with HttpsProxy(served.root, *certificate) as proxy:
+        driver.get(f"{proxy.url}{served.page}/?token={served.token}")  # type: ignore[attr-defined]
         wait_until(lambda: "Generator" in str(driver.execute_script(SCREEN_TEXT)), 60,  # type: ignore[attr-defined]
                    "the Generator form through the HTTPS proxy")
         sockets = [r["url"] for r in page_requests(driver) if str(r["url"]).startswith(("ws", "wss"))]
         wss_base = proxy.url.replace("https://", "wss://")
-        assert sockets and all(str(url).startswith(f"{wss_base}{served.token}/ws?") for url in sockets), sockets
+        assert sockets and all(str(url).startswith(f"{wss_base}{served.page}/ws?") for url in sockets), sockets

@@ -37,11 +37,25 @@ class Served:
 
     @property
     def base(self) -> str:
+        """The page's URL without the token or the trailing slash: `http://127.0.0.1:P/<page>`."""
         return self.url.split("/?", 1)[0]
+
+    @property
+    def root(self) -> str:
+        return self.base.rsplit("/", 1)[0]
+
+    @property
+    def page(self) -> str:
+        return self.base.rsplit("/", 1)[1]
 
     @property
     def token(self) -> str:
         return self.url.rsplit("token=", 1)[1]
+
+    @property
+    def ws_url(self) -> str:
+        """The websocket of one session, as a script (no cookie) opens it: the token in the query."""
+        return self.base.replace("http://", "ws://") + f"/ws?token={self.token}&width=80&height=24"
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):  # type: ignore[no-untyped-def]
@@ -94,8 +108,12 @@ def served(project: Path) -> Iterator[Served]:
 
 
 def http_status(url: str) -> int:
+    """The status of a GET as a browser ends up with it: redirects followed, cookies kept (a fresh jar)."""
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with opener.open(url, timeout=10) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -103,21 +121,25 @@ def http_status(url: str) -> int:
 
 def test_every_http_request_needs_the_token(served: Served) -> None:
     token = served.token
-    assert http_status(f"{served.base}/?token={token}") == 200
-    assert http_status(f"{served.base}/{token}/static/js/textual.js") == 200
+    assert http_status(served.url) == 200
+    assert http_status(f"{served.base}/static/js/textual.js?token={token}") == 200
     wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
-    for path in ("/", f"/?token={wrong}", "/?token=", f"/{wrong}/static/js/textual.js", "/static/js/textual.js",
-                 "/download/x", f"/{wrong}/ws", "/ws"):
+    for path in ("/", f"/?token={wrong}", "/?token=", f"/static/js/textual.js?token={wrong}", "/static/js/textual.js",
+                 "/download/x", f"/ws?token={wrong}", "/ws"):
         assert http_status(served.base + path) == 403, path
+    for path in ("/", f"/?token={wrong}", f"/{token}/static/js/textual.js", "/static/js/textual.js", "/download/x"):
+        assert http_status(served.root + path) == 403, path
 
 
-def ws_handshake_status(url: str, origin: str | None = None, host: str | None = None) -> int:
+def ws_handshake_status(url: str, origin: str | None = None, host: str | None = None, cookie: str | None = None) -> int:
     import aiohttp
 
     async def attempt() -> int:
         headers = {"Origin": origin} if origin else {}
         if host:
             headers["Host"] = host
+        if cookie:
+            headers["Cookie"] = cookie
         async with aiohttp.ClientSession() as session:
             try:
                 async with session.ws_connect(url, headers=headers) as ws:
@@ -133,10 +155,10 @@ def test_a_websocket_without_the_token_is_refused(served: Served) -> None:
     ws_base = served.base.replace("http://", "ws://")
     wrong = "x" * len(served.token)
     assert ws_handshake_status(f"{ws_base}/ws") == 403
-    assert ws_handshake_status(f"{ws_base}/{wrong}/ws") == 403
+    assert ws_handshake_status(f"{ws_base}/ws?token={wrong}") == 403
     assert ws_handshake_status(f"{ws_base}/{wrong}/ws?token={wrong}") == 403
     # a page of another origin holding the token still cannot open the session from a victim's browser
-    assert ws_handshake_status(f"{ws_base}/{served.token}/ws", origin="http://evil.example") == 403
+    assert ws_handshake_status(f"{ws_base}/ws?token={served.token}", origin="http://evil.example") == 403
 
 
 def app_processes(served: Served) -> list[psutil.Process]:
@@ -151,8 +173,7 @@ def test_ctrl_c_ends_app_processes_and_tasks_keep_running(project: Path) -> None
 
     async def session_then_interrupt() -> int:
         async with aiohttp.ClientSession() as client:
-            ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
-            async with client.ws_connect(ws_url) as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)  # the app process drew its first bytes
                 apps = app_processes(served)
                 assert apps, "no app process started for the browser session"
@@ -171,10 +192,6 @@ def test_ctrl_c_ends_app_processes_and_tasks_keep_running(project: Path) -> None
     long_task = next(t for t in shown if t["name"] == "long")
     assert long_task["status"] == "running"
     pyr(project, "stop", "long")
-
-
-def _ws_url(served: Served) -> str:
-    return served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
 
 
 def _gone(process: psutil.Process) -> bool:
@@ -203,7 +220,7 @@ def test_app_processes_end_when_the_server_is_killed(project: Path) -> None:
 
     async def session_then_kill() -> None:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(_ws_url(served)) as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)  # the app process drew its first bytes
                 apps.extend(app_processes(served))
                 assert apps, "no app process started for the browser session"
@@ -214,7 +231,7 @@ def test_app_processes_end_when_the_server_is_killed(project: Path) -> None:
         asyncio.run(session_then_kill())
         for app in apps:
             wait_until(lambda app=app: _gone(app), 30, f"app process {app.pid} ({' '.join(app.cmdline())}) to end")
-        port = int(served.base.rsplit(":", 1)[1])
+        port = int(served.root.rsplit(":", 1)[1])
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=10).close()
     finally:
@@ -231,7 +248,7 @@ def test_a_session_that_does_not_quit_is_killed_app_and_all(served: Served) -> N
 
     async def stuck_session() -> None:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(_ws_url(served)) as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)
                 apps.extend(p for p in app_processes(served) if "-m" in p.cmdline())  # the app, not a shell
                 assert apps, "no app process started for the browser session"
@@ -249,7 +266,7 @@ def test_a_session_that_does_not_quit_is_killed_app_and_all(served: Served) -> N
 def test_the_websocket_url_opened_as_a_page_is_a_400_without_a_traceback(served: Served) -> None:
     # a GET without the upgrade (the URL pasted into a tab, a proxy that drops the header) was a
     # 500 and a traceback on serve's terminal ("Call .prepare() first")
-    assert http_status(f"{served.base}/{served.token}/ws") == 400
+    assert http_status(f"{served.base}/ws?token={served.token}") == 400
     assert http_status(served.url) == 200
     stop_serve(served)
     assert served.proc.stderr is not None and served.proc.stdout is not None
@@ -264,7 +281,7 @@ def test_messages_that_are_not_the_pages_leave_the_session_and_the_terminal_alon
 
     async def odd_messages() -> object:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(_ws_url(served)) as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)
                 for odd in ("not json", '{"a": 1}', "[1, 2, 3]", '["resize", {"width": "x", "height": null}]',
                             '["stdin", 5]'):
@@ -290,7 +307,7 @@ def test_a_runner_started_from_the_browser_hands_no_web_settings_to_its_tasks(se
 
     async def run_from_the_manager() -> None:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(_ws_url(served)) as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)
                 await ws.send_json(["stdin", "2"])  # the Manager, its one task selected
                 drawn = b""
@@ -314,12 +331,11 @@ def _status(served: Served, name: str) -> str:
 
 
 def test_the_token_is_never_written_into_the_workspace(served: Served) -> None:
-    ws_base = served.base.replace("http://", "ws://")
     import aiohttp
 
     async def one_session() -> None:
         async with aiohttp.ClientSession() as client:
-            async with client.ws_connect(f"{ws_base}/{served.token}/ws?width=80&height=24") as ws:
+            async with client.ws_connect(served.ws_url) as ws:
                 await asyncio.wait_for(ws.receive(), 30)
 
     asyncio.run(one_session())
@@ -379,7 +395,7 @@ def test_sessions_that_end_leave_no_child_watcher_noise(project: Path) -> None:
     line = proc.stdout.readline()
     assert "http://" in line, line
     served = Served(proc, line[line.index("http://"):].strip(), project)
-    ws_url = served.base.replace("http://", "ws://") + f"/{served.token}/ws?width=80&height=24"
+    ws_url = served.ws_url
 
     async def sessions() -> None:
         async with aiohttp.ClientSession() as client:
@@ -487,7 +503,8 @@ def test_the_app_in_a_real_browser(served: Served, browser: object, tmp_path: Pa
     assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000  # type: ignore[attr-defined]
     if os.environ.get("PYRUNS_DOCS_SCREENSHOT"):
         shutil.copy(shot, os.environ["PYRUNS_DOCS_SCREENSHOT"])
-    # without the token the same browser gets nothing
+    # without the token (nor the cookie it was exchanged for) the same browser gets nothing
+    driver.delete_all_cookies()  # type: ignore[attr-defined]
     driver.get(served.base + "/")  # type: ignore[attr-defined]
     assert "403" in driver.page_source  # type: ignore[attr-defined]
 

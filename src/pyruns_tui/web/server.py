@@ -5,9 +5,15 @@ that drives an app process started with Textual's web driver). This module adds 
 GPU box needs around it:
 
 - a random token required on every HTTP and websocket request (403 otherwise, compared in
-  constant time): the index takes it as `?token=`, the page's own assets and websocket carry it
-  as the first path segment (`/<token>/static/...`, `/<token>/ws`), so no cookie is needed
-  (cookies are not scoped by port: another local user's server on 127.0.0.1 would receive it);
+  constant time). The printed URL's `?token=` is exchanged at its first load: a redirect to the
+  clean page URL sets an HttpOnly, SameSite=Strict cookie, and the page, its assets and its
+  websocket use that cookie, so the token stays out of the address bar, the history and every
+  URL the page uses. The page lives under a random path segment (`/<page>/`) and the cookie has
+  no Path attribute, so the browser scopes it to that folder as it sees it (a proxy's prefix
+  included): cookies are not scoped by port, and another local user's server on 127.0.0.1
+  never gets a request under that unguessable path, so it never receives the cookie;
+- at most `max_sessions` app processes at once (one per tab, ~50 MB each): a tab past the cap
+  is told why and how to fix it in the page (its websocket closes with SESSION_REFUSED);
 - a Host header that names this server (defence in depth against DNS rebinding: a page of
   another site whose name was pointed at 127.0.0.1 sends its own name): 403 otherwise;
 - a page that makes no request outside this server (textual-serve's own loaded Google Fonts, a
@@ -31,6 +37,7 @@ import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 import jinja2
@@ -42,6 +49,7 @@ QUIT_GRACE_S = 5.0
 APP_DRIVER = "pyruns_tui.web.driver:ServedDriver"
 TEMPLATES = Path(__file__).with_name("templates")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+SESSION_REFUSED = 4429  # the websocket close code (private range) of a tab past the cap; the page shows its reason
 
 
 class ServedApp(AppService):
@@ -56,6 +64,18 @@ class ServedApp(AppService):
 def new_token() -> str:
     """A fresh URL-safe token (256 bits)."""
     return secrets.token_urlsafe(32)
+
+
+def new_page() -> str:
+    """A fresh path segment for the page (64 bits): unguessable, so no other server on this host
+    name is ever asked for a URL under it, and the cookie scoped to it reaches none of them."""
+    return secrets.token_hex(8)
+
+
+def over_https(request: web.Request) -> bool:
+    """True when the browser reached us over https: directly, or through a proxy that says so."""
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.secure or forwarded == "https"
 
 
 def is_loopback(host: str) -> bool:
@@ -114,15 +134,20 @@ def allowed_host_names(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
 class TokenServer(Server):
     """textual-serve's Server behind a token, without logs of URLs, stoppable from the outside."""
 
-    def __init__(self, app_command: str, token: str, title: str, host_names: frozenset[str] = LOOPBACK_NAMES) -> None:
+    def __init__(self, app_command: str, token: str, page: str, title: str, host_names: frozenset[str],
+                 max_sessions: int) -> None:
         super().__init__(app_command, title=title, templates_path=str(TEMPLATES))
         self.token = token
+        self.page = page
+        self.cookie_name = f"pyruns_{page}"  # named for the page: another server's cookie never shadows it
         self.host_names = host_names
+        self.max_sessions = max_sessions
         self.sessions: set[web.WebSocketResponse] = set()
         self.services: set[AppService] = set()
 
     def token_matches(self, request: web.Request) -> bool:
-        given = request.query.get("token") or request.path.split("/", 2)[1]
+        """The URL's `?token=` when it has one (the printed URL, a script), else the page's cookie."""
+        given = request.query["token"] if "token" in request.query else request.cookies.get(self.cookie_name, "")
         return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), self.token.encode())
 
     @web.middleware
@@ -159,27 +184,56 @@ class TokenServer(Server):
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
-                web.get("/", self.handle_index, name="index"),
-                web.get(f"/{self.token}/ws", self.handle_websocket, name="websocket"),
-                web.static(f"/{self.token}/static", self.statics_path, name="static"),
+                web.get("/", self.handle_root),
+                web.get(f"/{self.page}", self.handle_unslashed),
+                web.get(f"/{self.page}/", self.handle_index, name="index"),
+                web.get(f"/{self.page}/ws", self.handle_websocket, name="websocket"),
+                web.static(f"/{self.page}/static", self.statics_path, name="static"),
             ]
         )
         app.on_shutdown.append(self.on_shutdown)
         return app
 
+    async def handle_root(self, request: web.Request) -> web.StreamResponse:
+        return web.Response(status=404, text=f"404: the page is at {self.page}/ under this address; "
+                                             "open the whole URL `pyr-tui serve` printed\n")
+
+    async def handle_unslashed(self, request: web.Request) -> web.StreamResponse:
+        """`.../<page>` without its slash (a proxy URL typed short): the page's relative URLs would
+        resolve one folder up, so the browser is sent to `.../<page>/`, the query kept."""
+        query = request.rel_url.raw_query_string
+        return web.Response(status=302, headers={"Location": f"{self.page}/" + (f"?{query}" if query else "")})
+
     async def handle_index(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
+        if "token" in request.query:
+            return self._exchange_token(request)
         # relative URLs: the page works under a proxy's path prefix (`/proxy/8765/`), and the page
         # itself makes the websocket's absolute URL from its own (`wss://` when it came over https)
         context = {
             "font_size": _int_arg(request.query.get("fontsize"), 16),
-            "app_websocket_url": f"{self.token}/ws",
-            "config": {"static": {"url": f"{self.token}/static/"}},
+            "app_websocket_url": "ws",
+            "config": {"static": {"url": "static/"}},
             "application": {"name": self.title},
+            "session_refused": SESSION_REFUSED,
         }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
+    def _exchange_token(self, request: web.Request) -> web.StreamResponse:
+        """The printed URL's load (a bookmark's too): a redirect to the same page without the token,
+        setting the cookie that lets the page, its assets and its websocket in from then on."""
+        kept = [(name, value) for name, value in request.query.items() if name != "token"]
+        location = "./" + (f"?{urlencode(kept)}" if kept else "")
+        response = web.Response(status=303, headers={"Location": location})
+        # no Path attribute (path=""): the browser scopes the cookie to the folder of the URL it
+        # used, `/<page>` or a proxy's `/proxy/8765/<page>`, which this server cannot see
+        response.set_cookie(self.cookie_name, self.token, path="", httponly=True, samesite="Strict",
+                            secure=over_https(request))
+        return response
+
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=15)
+        if len(self.sessions) >= self.max_sessions:
+            return await self._refuse(websocket, request)
         width = _int_arg(request.query.get("width"), 80)
         height = _int_arg(request.query.get("height"), 24)
         service: AppService | None = None
@@ -203,12 +257,18 @@ class TokenServer(Server):
         except (asyncio.CancelledError, ConnectionResetError):
             pass
         finally:
-            self.sessions.discard(websocket)
             if service is not None:
                 await _stop_service(service)
                 self.services.discard(service)
+            self.sessions.discard(websocket)  # its slot is free once its app process has ended
             if websocket.prepared and not websocket.closed:  # not prepared: no upgrade, a 400 goes out
                 await websocket.close()
+        return websocket
+
+    async def _refuse(self, websocket: web.WebSocketResponse, request: web.Request) -> web.WebSocketResponse:
+        """A tab past the cap: no app process; its page shows the close's reason (what, why, fix)."""
+        await websocket.prepare(request)
+        await websocket.close(code=SESSION_REFUSED, message=refusal(self.max_sessions).encode())
         return websocket
 
     async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
@@ -273,6 +333,12 @@ async def _stop_service(service: AppService) -> None:
             await process.wait()
 
 
+def refusal(max_sessions: int) -> str:
+    """Why a tab got no session, and what to do; at most 123 bytes (a websocket close's reason)."""
+    tabs = "1 tab is" if max_sessions == 1 else f"{max_sessions} tabs are"
+    return f"Refused: {tabs} open (this server's limit): close one and Restart, or serve with a higher --max-sessions"
+
+
 def _int_arg(value: str | None, default: int) -> int:
     try:
         return max(1, min(int(value or default), 1000))
@@ -280,8 +346,8 @@ def _int_arg(value: str | None, default: int) -> int:
         return default
 
 
-def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, ready: Callable[[], None],
-          host_names: frozenset[str] = LOOPBACK_NAMES) -> None:
+def serve(app_argv: list[str], sock: socket.socket, token: str, page: str, title: str, ready: Callable[[], None],
+          host_names: frozenset[str], max_sessions: int) -> None:
     """Serve the app started by `app_argv` on the bound `sock` until SIGINT/SIGTERM/SIGHUP.
 
     `ready` is called once requests are answered and the signals are handled (print the URL there).
@@ -295,7 +361,7 @@ def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, read
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     # `exec`: the shell textual-serve starts it with becomes the app, so a kill of a lingering
     # session reaches the app itself (it killed the shell, and the app ran on, an orphan)
-    server = TokenServer("exec " + shlex.join(app_argv), token, title, host_names)
+    server = TokenServer("exec " + shlex.join(app_argv), token, page, title, host_names, max_sessions)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -307,7 +373,7 @@ def serve(app_argv: list[str], sock: socket.socket, token: str, title: str, read
     asyncio.run(main())
 
 
-def url_of(host: str, port: int, token: str) -> str:
+def url_of(host: str, port: int, page: str, token: str) -> str:
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/?token={token}"
+    return f"http://{shown}:{port}/{page}/?token={token}"
 

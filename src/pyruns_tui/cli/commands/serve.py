@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 NAME = "serve"
 DEFAULT_PORT = 8765
+DEFAULT_MAX_SESSIONS = 8  # an app process per tab, ~50 MB each
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="also accept this name in the Host header (a reverse proxy that forwards its public name); "
                         "repeatable")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT}; 0: any free port)")
+    p.add_argument("--max-sessions", type=_max_sessions, default=DEFAULT_MAX_SESSIONS, metavar="N",
+                   help=f"browser tabs open at once, each its own app process (default {DEFAULT_MAX_SESSIONS}; 1-1000)")
 
 
 def _port(text: str) -> int:
@@ -40,6 +43,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
     return port
+
+
+def _max_sessions(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of sessions: {text!r}") from None
+    if not 1 <= count <= 1000:
+        raise argparse.ArgumentTypeError(f"out of range 1-1000: {count}")
+    return count
 
 
 def app_argv(ctx: Context, workspace: str, args: argparse.Namespace) -> list[str]:
@@ -102,7 +115,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise WorkspaceError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (choose another --port or --host)") from None
     port = sock.getsockname()[1]
-    token = server.new_token()
+    token, page = server.new_token(), server.new_page()
     if not server.is_loopback(args.host):
         sys.stderr.write(
             f"pyr-tui: warning: listening on {args.host}, not only this machine: anyone who can reach it and has the "
@@ -119,10 +132,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
               if wildcard or server.is_loopback(args.host) else "open the URL from a machine that can reach this host")
 
     def announce() -> None:
-        print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(at, port, token)}", flush=True)
+        print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(at, port, page, token)}", flush=True)
         print(f"pyr-tui: {tunnel}; Ctrl+C stops", flush=True)
 
     host_names = server.allowed_host_names(args.host, args.allow_host)
-    server.serve(app_argv(ctx, layout.name, args), sock, token, f"pyruns-tui · {layout.name}", announce, host_names)
+    server.serve(app_argv(ctx, layout.name, args), sock, token, page, f"pyruns-tui · {layout.name}", announce, host_names,
+                 args.max_sessions)
     print("pyr-tui: stopped serving (tasks keep running under the runner)", flush=True)
     return 0
