@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pyruns_tui.errors import WorkspaceError
@@ -211,47 +211,9 @@ def metric_stat(key: str) -> tuple[str, str] | None:
     return (metric, stat) if dot and metric and stat in METRIC_STATS else None
 
 
-def names_something(key: str, params: Collection[str], metrics: Collection[str]) -> bool:
-    """Whether a term's key (lowercase, no `param.`) names a parameter, a metric or a metric's
-    statistic among these lowercase names: the one rule of which keys a search knows."""
-    if key in params or key in metrics:
-        return True
-    split = metric_stat(key)
-    return split is not None and split[0] in metrics
-
-
-def names_a_value(term: Term) -> bool:
-    """Whether a term names a parameter or metric a task may lack (`lr:0.1`, `loss.min<0.1`,
-    `param.x:1`), not a task field (`status:`) or a run's GPU accounting."""
-    return term.kind == "keyed" and term.key not in TASK_KEYS or term.kind == "compare" and term.key not in RUN_FIELDS
-
-
 def term_text(term: Term) -> str:
     """The term as typed (lowercased where the parse lowercased it)."""
     return f"{'-' if term.negate else ''}{term.key}{term.op}{term.value}"
-
-
-def unknown_key_message(term: Term, params: Collection[str], metrics: Collection[str], pending: bool) -> str:
-    """The one line for a term whose key names no parameter, metric or metric statistic of the
-    tasks searched (`names_something`): with `pending` (some task has yet to run or end, and may
-    log it) a note, else an error naming the closest names a search takes (as `ls -c` does)."""
-    if pending:
-        return (f"no task has a parameter or metric {term.key!r} yet: {term_text(term)!r} matches "
-                f"{'every' if term.negate else 'no'} task until one logs it")
-    import difflib
-
-    metric_names = [f"{metric}.{stat}" for metric in metrics for stat in METRIC_STATS[1:]]
-    names = list(dict.fromkeys([*params, *metrics, *metric_names]))
-    key = param_key(term.key) or term.key
-    by_lower = {name.lower(): name for name in reversed(names)}  # (the first spelling of a name)
-    close = difflib.get_close_matches(key.lower(), list(by_lower), n=3)
-    if close:
-        hint = "closest: " + ", ".join(by_lower[name] for name in close)
-    else:
-        shown = ", ".join(sorted({*params, *metrics})) or "none"
-        hint = "they have: " + (shown if len(shown) <= 300 else shown[:300].rsplit(", ", 1)[0] + ", ...")
-    return (f"search term {term_text(term)!r} names no parameter or metric of the tasks searched ({hint}; "
-            "a metric's statistic is <metric>.last/.min/.max, a parameter param.<key>)")
 
 
 def _metric(view: TaskView, key: str) -> tuple[bool, Any]:

@@ -12,11 +12,10 @@ from pyruns_tui.workspace.query import (
     TaskView,
     flat_view,
     metric_values_of,
-    names_a_value,
     parse_query,
     term_operand,
-    unknown_key_message,
 )
+from pyruns_tui.workspace.search_names import SearchNames, names_a_value, unknown_key_lines
 from pyruns_tui.workspace.store import TaskStore
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -66,8 +65,8 @@ def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = Tr
 
 
 class _KeyCheck:
-    """The terms of a query whose key no task searched has had so far, and the names the tasks
-    have (for the closest ones), gathered only while some term is still unknown."""
+    """The names of the tasks searched (`SearchNames`, for `unknown_key_lines`), gathered only while
+    some term of the query is unknown: one that no task searched so far had (its own lookup)."""
 
     def __init__(self, query: Query) -> None:
         self.unknown = [term for term in query.terms if names_a_value(term)]
@@ -86,9 +85,8 @@ class _KeyCheck:
 
     def lines(self) -> list[str]:
         """The note for each unknown term; WorkspaceError for the first when no task is pending."""
-        if not self.searched:
-            return []
-        lines = [unknown_key_message(term, self.params, self.metrics, self.pending) for term in self.unknown]
+        names = SearchNames(self.params, self.metrics, self.pending, self.searched)
+        lines = unknown_key_lines(Query(tuple(self.unknown)), names) if self.unknown else []
         if lines and not self.pending:
             raise WorkspaceError(lines[0])
         return lines

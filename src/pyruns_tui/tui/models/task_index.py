@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
+from pyruns_tui.tui.models.status_names import StatusNames, names_differ
 from pyruns_tui.tui.models.varying_params import VaryingParams
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
@@ -32,14 +33,12 @@ from pyruns_tui.workspace.query import (
     Term,
     flatten,
     metric_values_of,
-    names_a_value,
-    names_something,
     operand_matches,
     param_key,
     search_text,
     term_matches,
-    unknown_key_message,
 )
+from pyruns_tui.workspace.search_names import SearchNames, names_a_value, names_something, unknown_key_lines
 from pyruns_tui.workspace.select import pinned_first
 from pyruns_tui.workspace.store import TaskStore
 
@@ -114,6 +113,8 @@ class TaskIndex:
         self._varying_stale = False  # a task with params went or changed them: count again over all
         self._dependents: dict[str, list[str]] | None = None  # name -> tasks that wait for it (`after`)
         self._errors = 0  # entries of failed tasks with an error, kept as entries come and go
+        self._unloaded = 0  # entries whose config is still to be read, kept likewise
+        self._status_names: StatusNames | None = None  # built at the first search naming a value
         # names matching the first k terms of recent searches, keyed by those terms; newest last
         self._match_sets: dict[tuple[Term, ...], set[str]] = {}
         self._groups = OperandGroups()  # tasks by the value a keyed or comparison term looks at
@@ -134,11 +135,15 @@ class TaskIndex:
         """Swap in freshly loaded entries and drop removed tasks; returns the names that changed."""
         names = []
         views: list[Change] = []  # for the term groupings
+        renamed: list[Change] = []  # entries whose status or names changed
         for entry in entries:
             old = self.entries.get(entry.name)
             if len(views) <= TERM_UPDATE_LIMIT:
                 views.append((entry.name, old.view if old is not None else None, entry.view))
+            if old is None or names_differ(old.view, entry.view):
+                renamed.append((entry.name, old.view if old is not None else None, entry.view))
             self._errors += bool(entry.task.error) - bool(old is not None and old.task.error)
+            self._unloaded += (not entry.config_loaded) - (old is not None and not old.config_loaded)
             if old is None or old.view.params is not entry.view.params:
                 self._param_names = None
                 self._note_params(old.view.params if old is not None else None, entry.view.params)
@@ -153,6 +158,9 @@ class TaskIndex:
         for name in removed:
             gone = self.entries.pop(name, None)
             self._errors -= bool(gone is not None and gone.task.error)
+            self._unloaded -= bool(gone is not None and not gone.config_loaded)
+            if gone is not None:
+                renamed.append((name, gone.view, None))
             self._param_names = None
             self._varying_stale = self._varying_stale or bool(gone is not None and gone.view.params)
             if gone is not None and len(views) <= TERM_UPDATE_LIMIT:
@@ -162,11 +170,24 @@ class TaskIndex:
             names.append(name)
         if names:
             self._order_cache.clear()
-            self._metric_names = None
             self._dependents = None
             self.generation += 1
             self._update_match_sets(names, views)
+        if renamed:  # (a running task's new values alone change no name)
+            self._metric_names = None
+            self._update_status_names(renamed)
         return names
+
+    def _update_status_names(self, renamed: list[Change]) -> None:
+        counts = self._status_names
+        if counts is None or len(renamed) > TERM_UPDATE_LIMIT:  # many: counted again when next asked
+            self._status_names = None
+            return
+        for _name, old, new in renamed:
+            if old is not None:
+                counts.remove(old)
+            if new is not None:
+                counts.add(new)
 
     def _update_match_sets(self, names: list[str], views: list[Change]) -> None:
         if len(names) > TERM_UPDATE_LIMIT:
@@ -249,23 +270,22 @@ class TaskIndex:
         if key in TASK_KEYS and kind == "keyed" or key in RUN_FIELDS:
             return False
         params, metrics = self._lowered_names()
-        param = param_key(key)
-        if param is not None:  # `param.name`: a parameter alone (or one nested under `param`)
-            return param not in params and key not in params
         return not names_something(key, params, metrics)
 
     def unknown_key_line(self, query: Query) -> str:
-        """The line saying that a term of `query` names no parameter, metric or metric statistic
-        of any task (a typo: `unknown_key_message`, the rule of `ls QUERY`), or "" (also while
-        configs are still being read, or with no task)."""
-        terms = [term for term in query.terms if names_a_value(term)]
-        if not terms or not self.entries:
+        """The line saying that a term of `query` names nothing the tasks it searches have (their
+        status as its `status:` terms ask): the first of `unknown_key_lines`, as `ls QUERY` says
+        it; "" while configs are still being read."""
+        if self._unloaded or not any(names_a_value(term) for term in query.terms):
             return ""
-        unknown = [term for term in terms if self._unknown_key((term.kind, term.key))]
-        if not unknown or not all(entry.config_loaded for entry in self.entries.values()):
-            return ""
-        pending = any(not entry.task.status.is_finished for entry in self.entries.values())
-        return unknown_key_message(unknown[0], self.param_names(), self.metric_names(), pending)
+        lines = unknown_key_lines(query, self.search_names(query.status_filter()))
+        return lines[0] if lines else ""
+
+    def search_names(self, accepts: Callable[[str], bool] | None = None) -> SearchNames:
+        """The names of the tasks whose status `accepts` takes (every task without it)."""
+        if self._status_names is None:
+            self._status_names = StatusNames(entry.view for entry in self.entries.values())
+        return self._status_names.names(accepts)
 
     def _lowered_names(self) -> tuple[set[str], set[str]]:
         """The parameter and metric names, lowercased (as a term's key is)."""

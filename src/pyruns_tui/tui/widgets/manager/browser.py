@@ -227,6 +227,8 @@ class TaskBrowser(Vertical):
             self.refilter()
         else:
             table.replace_entries(entries)
+            # a running task's new metric, or the end of the last task that might log it, changes it too
+            self.query_hint = self.index.unknown_key_line(self.search_query)
             self.update_status()
         if self._ticker is not None:
             self._ticker.resume() if self.index.running() else self._ticker.pause()
