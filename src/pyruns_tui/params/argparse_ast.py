@@ -13,6 +13,7 @@ import ast
 import contextlib
 import functools
 import os
+from dataclasses import replace
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
@@ -25,6 +26,7 @@ from pyruns_tui.params.argparse_model import (
     SubparsersDecl,
     to_specs,
 )
+from pyruns_tui.params.configurator import read_configurator
 from pyruns_tui.params.defaults_file import defaults_file_path
 from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.hf_dataclasses import PARSE_METHODS as HF_PARSE_METHODS
@@ -591,6 +593,10 @@ def extract_params(source: str, filename: str = "<script>",
     if main is None:
         if subcommand is not None:
             raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
+        configured = read_configurator(tree, source, filename, finder, script_path)
+        if configured is not None:  # nanoGPT's globals, overridden by `exec(open('configurator.py').read())`
+            return replace(configured, warnings=tuple(dict.fromkeys((*reader.notes, *configured.warnings))),
+                           files_read=tuple(dict.fromkeys((*read, *configured.files_read))))
         why: tuple[str, ...] = ()
         if _uses_argparse(tree):
             why = (f"{filename}: argparse is used but no parser was found: it is built in code this reader "

@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
+from pyruns_tui.params.configurator_argv import OverrideError, override_item
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
@@ -404,6 +405,12 @@ class LaunchCheck:
         specs = self.sp.specs_for(key)
         value = _plain(value)
         try:
+            if self.sp.argv_style == "configurator":
+                try:
+                    override_item(key, value, specs[0])
+                except OverrideError as exc:
+                    raise _Cannot(str(exc)) from None
+                return None
             if value is None:
                 if specs[0].required:
                     raise _Cannot(self.builder.required(key, specs[0]))
@@ -847,6 +854,8 @@ def build_argv(config: dict[str, Any], sp: ScriptParams, *, script: str = "the s
             hint = f" (did you mean {', '.join(close)}?)" if close else \
                 " (remove it or add the argument to the script)"
             raise ParamsError(f"config key {key!r} is not a parameter of the script{hint}")
+    if sp.argv_style == "configurator":  # nanoGPT's `--key=value` items (params/configurator_argv.py)
+        return _overrides(config, sp)
     builder = _Builder(sp)
     levels = _levels(config, sp, builder, sp.defaults())
     problem = ExclusiveCheck(sp, script, order=False).problem(config)
@@ -856,3 +865,16 @@ def build_argv(config: dict[str, Any], sp: ScriptParams, *, script: str = "the s
         return _ordered(sp, builder, levels)
     except _Cannot as exc:
         raise ParamsError(f"config {exc}") from None
+
+
+def _overrides(config: Mapping[str, Any], sp: ScriptParams) -> list[str]:
+    """The `--key=value` items of a nanoGPT configurator script, in the script's order."""
+    out = []
+    for key in sp.keys():
+        try:
+            item = override_item(key, config.get(key), sp.specs_for(key)[0])
+        except OverrideError as exc:
+            raise ParamsError(f"config key {exc} (fix config.yaml)") from None
+        if item is not None:
+            out.append(item)
+    return out

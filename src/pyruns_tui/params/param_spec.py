@@ -142,7 +142,10 @@ class ScriptParams:
     `kind`: "argparse" (values go on the command line), "pyruns_load" (the script reads its
     config with `pyruns_tui.load()`), or "plain" (no parameters). `params` are in declaration
     order: the main parser's, then the chosen sub-command's. Several specs may share a key
-    (e.g. a store_const pair); the first one's default is the key's default.
+    (e.g. a store_const pair); the first one's default is the key's default. `argv_style` says how
+    the values go on the command line: "argparse" (the flags the parser reads: params/argv.py) or
+    "configurator" (nanoGPT's `--key=value` items, read back by its configurator.py:
+    params/configurator.py).
     """
 
     params: tuple[ParamSpec, ...] = ()
@@ -152,6 +155,7 @@ class ScriptParams:
     warnings: tuple[str, ...] = ()
     prefix_chars: str = "-"
     files_read: tuple[str, ...] = ()  # modules read besides the script (imports followed)
+    argv_style: str = "argparse"
 
     def keys(self) -> list[str]:
         """Distinct parameter keys in declaration order."""
@@ -184,7 +188,7 @@ class ScriptParams:
             "kind": self.kind, "params": [spec.to_dict() for spec in self.params],
             "subcommands": list(self.subcommands), "subcommand": self.subcommand,
             "warnings": list(self.warnings), "prefix_chars": self.prefix_chars,
-            "files_read": list(self.files_read),
+            "files_read": list(self.files_read), "argv_style": self.argv_style,
         }
 
     @classmethod
@@ -198,4 +202,5 @@ class ScriptParams:
             warnings=tuple(data.get("warnings") or ()),
             prefix_chars=data.get("prefix_chars") or "-",
             files_read=tuple(data.get("files_read") or ()),
+            argv_style=data.get("argv_style") or "argparse",
         )

@@ -150,6 +150,7 @@ class ScriptWalker(ModuleWalker):
         self.script_path: str | None = None  # the script's absolute path, its `__file__`
         self.env_names: set[str] = set()  # names that ever carried an environment read (Scope.env)
         self.touching: dict[int, bool] = {}  # id(node) -> touches_parser (nodes of every file read stay alive)
+        self.module_scope: Scope | None = None  # the script's globals, once `run` has walked it
 
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
@@ -161,6 +162,7 @@ class ScriptWalker(ModuleWalker):
         """Walk the module as `__main__`, then every relevant function never reached."""
         module = Scope()
         module.names["__name__"] = "__main__"
+        self.module_scope = module
         if self.script_path is not None:
             module.names["__file__"] = self.script_path
         self.lines = self.source.splitlines()

@@ -35,6 +35,7 @@ params:
 
 
 PREFIX_CHARS = "prefix_chars"  # script_info.json key: the parser's prefix characters, where not "-"
+ARGV_STYLE = "argv_style"  # script_info.json key: how values go on the command line, where not argparse's
 
 
 @dataclass
@@ -132,8 +133,8 @@ def read_script_info(layout: Layout) -> ScriptInfo:
 
 
 def plain_script_problem(script: str | None) -> str:
-    """What a `plain` workspace's tasks get of their parameters: nothing (nanoGPT's train.py,
-    which reads `--batch_size=32` with its own configurator, made a grid of identical runs)."""
+    """What a `plain` workspace's tasks get of their parameters: nothing (a script reading `sys.argv`
+    by itself, as nanoGPT's train.py was before its configurator was read, made a grid of identical runs)."""
     name = script.replace("\\", "/").rsplit("/", 1)[-1] if script else "the script"
     return (f"{name} has no argparse parser pyr-tui can read and does not call pyruns_tui.load(): its tasks "
             f"run `python {name}` with no arguments, so their parameters do not reach it (read them with "
@@ -264,6 +265,10 @@ def init_workspace(
         info.extra[PREFIX_CHARS] = params.prefix_chars
     else:
         info.extra.pop(PREFIX_CHARS, None)
+    if params.argv_style != "argparse":  # (nanoGPT's configurator: `--key=value` items)
+        info.extra[ARGV_STYLE] = params.argv_style
+    else:
+        info.extra.pop(ARGV_STYLE, None)
     info.warnings = list(params.warnings)
     if damaged:
         info.warnings.append(f"{damaged}; wrote a new one (pinned columns are reset)")
@@ -329,6 +334,11 @@ def _prefix_chars(info: ScriptInfo) -> str | None:
     return chars if isinstance(chars, str) and chars else None  # (a hand-edited value: the usual "-")
 
 
+def _argv_style(info: ScriptInfo) -> str | None:
+    style = info.extra.get(ARGV_STYLE)
+    return style if isinstance(style, str) and style else None  # (a hand-edited value: argparse's)
+
+
 def params_of(layout: Layout, info: ScriptInfo | None = None) -> Any:
     """The ScriptParams recorded for a workspace (what argv building needs); `info`: its
     script_info.json, when the caller has read it already."""
@@ -338,6 +348,7 @@ def params_of(layout: Layout, info: ScriptInfo | None = None) -> Any:
     try:
         # prefix_chars: the launch passes a value starting with one (`name: +x` of a `-+` parser) as `--name=+x`
         return ScriptParams.from_dict({"params": info.params, "kind": info.kind, "subcommand": info.subcommand,
-                                       "prefix_chars": _prefix_chars(info)})
+                                       "prefix_chars": _prefix_chars(info),
+                                       "argv_style": _argv_style(info)})
     except (KeyError, TypeError, ValueError, PyrunsError) as exc:
         raise WorkspaceError(f"{layout.script_info}: parameters are unreadable; run `pyr-tui init` again") from exc

@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.bootstrap import (
+        ARGV_STYLE,
         init_shell_workspace,
         init_workspace,
         plain_script_problem,
@@ -40,7 +41,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         )
     info = read_script_info(layout)
     sub = f", sub-command {info.subcommand!r}" if info.subcommand else ""
-    print(f"workspace {layout.name!r} ({info.kind}{sub}, {len(info.params)} parameters) at {layout.workspace_dir}")
+    kind = info.extra.get(ARGV_STYLE) or info.kind  # (nanoGPT's `--key=value` configurator: "configurator")
+    print(f"workspace {layout.name!r} ({kind}{sub}, {len(info.params)} parameters) at {layout.workspace_dir}")
     for warning in info.warnings:
         sys.stderr.write(f"pyr-tui: warning: {warning}\n")
     if info.kind == "plain":

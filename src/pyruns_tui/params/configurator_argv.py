@@ -1,0 +1,95 @@
+"""config.yaml values -> the `--key=value` items nanoGPT's configurator.py reads back as exactly them.
+
+configurator.py splits each item at `=`, evaluates the text with `ast.literal_eval` (keeping the
+text itself where that raises SyntaxError or ValueError) and refuses a value whose type is not the
+global's own. So a bool goes as `True`/`False`, an int in digits, a float by `repr` (`0.0006`,
+`1e-05`, and `3.0` for a whole number: `3` would be an int), and a text plainly (`--device=cuda:0`)
+unless literal_eval would read it as something else or fail on it: then as a Python string literal
+(`--wandb_run_name='1e-3'`, `--init_from='True'`), which literal_eval reads back as the text. Each
+item is one argv element, never shell text. What cannot be passed is refused in one line: a text
+holding `=` (configurator.py splits at every one), a NaN or infinite float (literal_eval reads no
+`nan`), a value of another type. A value equal to the script's own default is not passed.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+from pyruns_tui.params.param_spec import ParamSpec
+
+__all__ = ["OverrideError", "override_item", "value_text"]
+
+
+class OverrideError(ValueError):
+    """A value configurator.py cannot be given (the message starts with the key, quoted)."""
+
+
+def _type_of(spec: ParamSpec) -> str | None:
+    """The type configurator.py demands: the default's, or the one read from its expression."""
+    if spec.default_resolved:
+        return type(spec.default).__name__
+    return spec.type_name
+
+
+def _literal_text(text: str) -> bool:
+    """Whether configurator.py would take `text` as something other than itself: literal_eval reads
+    it, or fails otherwise than by SyntaxError/ValueError (`{[]: 1}`: TypeError), or its leading or
+    trailing blanks are read differently from one Python version to another."""
+    if text != text.strip():
+        return True
+    try:
+        ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        return False
+    except Exception:  # noqa: BLE001 (TypeError, RecursionError, MemoryError: the script would crash)
+        return True
+    return True
+
+
+def value_text(key: str, value: Any, spec: ParamSpec) -> str:
+    """The text after `--key=` that configurator.py turns back into `value` (with the global's type);
+    OverrideError when there is none."""
+    wanted = _type_of(spec)
+    if value is None or isinstance(value, (list, tuple, dict)):
+        raise OverrideError(f"{key!r} takes a single {wanted or 'value'} (configurator.py sets one global), "
+                            f"got {value!r}")
+    if wanted == "bool" or (wanted is None and isinstance(value, bool)):
+        if not isinstance(value, bool):
+            raise OverrideError(f"{key!r} expects true or false, got {value!r}")
+        text = str(value)
+    elif wanted in ("int", "float") or (wanted is None and isinstance(value, (int, float))):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (wanted == "int" and isinstance(value, float)):
+            raise OverrideError(f"{key!r} expects {wanted}, got {value!r}")
+        if wanted == "float" or isinstance(value, float):
+            try:
+                value = float(value)
+            except OverflowError:
+                raise OverrideError(f"{key!r}: {value} is too large for a float") from None
+            if not math.isfinite(value):
+                raise OverrideError(f"{key!r}: {value!r} cannot be passed (configurator.py's literal_eval reads no "
+                                    "nan or inf)")
+            text = repr(value)
+        else:
+            try:
+                text = str(value)
+            except ValueError:  # ints beyond Python's str conversion limit
+                raise OverrideError(f"{key!r}: value too large to pass") from None
+    else:  # a text (a number or bool given for one is its text, as argparse's type=str takes it)
+        text = str.__str__(value) if isinstance(value, str) else str(value)
+        if _literal_text(text):
+            text = repr(text)
+    if "=" in text:
+        raise OverrideError(f"{key!r}: {value!r} holds '=', which configurator.py cannot read back "
+                            "(it splits --key=value at every '=')")
+    if "\x00" in text:
+        raise OverrideError(f"{key!r} contains a NUL character, which a command line cannot carry")
+    return text
+
+
+def override_item(key: str, value: Any, spec: ParamSpec) -> str | None:
+    """`--key=text` for `value`, None when nothing is passed (None, or the script's own default)."""
+    if value is None or spec.leaves_off(value):
+        return None
+    return f"--{key}={value_text(key, value, spec)}"
