@@ -453,10 +453,10 @@ def test_several_C_options_chain_like_git(tmp_path: Path) -> None:
 
 
 def test_a_script_that_reads_no_parameters_is_said_so_by_init_and_gen(tmp_path: Path) -> None:
-    # nanoGPT's train.py reads `--batch_size=32` with its own configurator: a grid over batch_size
-    # made tasks that all ran `python train.py`, identical, and nothing said so
+    # a script reading sys.argv by itself (nanoGPT's train.py, before its configurator was read): a grid
+    # over batch_size made tasks that all ran `python train.py`, identical, and nothing said so
     (tmp_path / "ng").mkdir()
-    (tmp_path / "ng" / "train.py").write_text("import sys\nbatch_size = 12\nexec(open('configurator.py').read())\n")
+    (tmp_path / "ng" / "train.py").write_text("import sys\nbatch_size = int(sys.argv[1]) if sys.argv[1:] else 12\n")
     init = pyr(tmp_path / "ng", "init", "train.py")
     said = ("pyr-tui: warning: train.py has no argparse parser pyr-tui can read and does not call "
             "pyruns_tui.load(): its tasks run `python train.py` with no arguments, so their parameters do not "
