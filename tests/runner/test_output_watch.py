@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import socket
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,10 @@ import pytest
 from pyruns_tui.logs.output_metrics import DEFAULT_RULES, MetricRules
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.runner.daemon import output_watch
-from pyruns_tui.runner.daemon.output_watch import OutputWatch
+from pyruns_tui.runner.daemon.output_watch import OutputWatch, OutputWatches
+from pyruns_tui.runner.daemon.proc import ExitWatch
+from pyruns_tui.runner.daemon.supervisor import OUTPUT_MESSAGE
+from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.progress_file import RunProgress, read_run_progress
 from tests.runner.harness import Project, project, py, until  # noqa: F401 - the fixture
 from tests.waiting import gate_code
@@ -269,3 +277,65 @@ def test_output_metrics_false_reads_no_metric_from_a_real_task(project: Project,
         assert [(r["source"], r["loss"]) for r in rows] == [("output", 0.1)]
     else:
         assert rows == []
+
+
+def test_a_run_that_prints_is_read_at_once_and_again_while_its_log_grows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Monitor's header lagged its log by up to 2 s: the runner read every log once a
+    second. Here that look (POLL_S) never comes: the supervisor's word that the task printed
+    after a pause (`output_came`, from the run's control channel) has the log read at once, and
+    while it grows it is read again every FOLLOW_S, with no word."""
+    monkeypatch.setattr(output_watch, "POLL_S", 3600.0)
+    layout = Layout(root=tmp_path, name="_shell_")
+    log = layout.run_log("job", 1)
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"")
+    seen: list[str] = []
+
+    def label() -> str:
+        progress = read_run_progress(layout.task_dir("job"), run=1)
+        return "" if progress is None else progress.progress_label
+
+    async def scenario() -> None:
+        outputs = OutputWatches(layout, seen.append)
+        outputs.loop = asyncio.get_running_loop()
+        outputs.add("job", 1, started_at=time.time())
+        try:
+            with log.open("ab", buffering=0) as out:
+                out.write(b"epoch 1/10\n")
+                outputs.output_came("job")  # what the run's ExitWatch calls on the worker's `output`
+                await until_async(lambda: label() == "epoch 1/10", "the sidecar after the supervisor's word")
+                out.write(b"epoch 2/10\n")  # still flowing: no word, the follow-up look reads it
+                await until_async(lambda: label() == "epoch 2/10", "the sidecar while the log grows")
+        finally:
+            outputs.close()
+
+    asyncio.run(scenario())
+    assert seen == []  # nothing went wrong reading it
+
+
+def test_the_workers_output_message_reaches_the_runs_watch(tmp_path: Path) -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    told: list[str] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        watch = ExitWatch(loop, os.getpid(), lambda: told.append("exit"), channel=ours.detach(),
+                          on_output=lambda: told.append("output"))
+        try:
+            theirs.send(OUTPUT_MESSAGE)
+            await until_async(lambda: told == ["output"], "the output message")
+            theirs.close()  # the worker closes its end as the run ends
+            await until_async(lambda: told == ["output", "exit"], "the run's end")
+        finally:
+            watch.close()
+
+    asyncio.run(scenario())
+
+
+async def until_async(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Let the loop run until `condition()` holds; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
+        await asyncio.sleep(0.01)

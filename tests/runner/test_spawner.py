@@ -7,6 +7,7 @@ import os
 import select
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +17,10 @@ import pytest
 from pyruns_tui.runner import control
 from pyruns_tui.runner.daemon.proc import RunState, supervisor_alive
 from pyruns_tui.runner.daemon.spawner import SpawnerClient, SpawnFailed
+from pyruns_tui.runner.daemon.supervisor import OUTPUT_MESSAGE, OUTPUT_QUIET_S
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, until
+from tests.waiting import gate_code
 
 pytestmark = pytest.mark.skipif(not SpawnerClient.available(), reason="the spawner needs Linux (SCM_RIGHTS, /proc)")
 
@@ -101,10 +104,40 @@ def spec_for(tmp_path: Path, run: str, code: str) -> tuple[str, dict[str, object
 
 
 def ended(channel: int, timeout: float = 30) -> None:
-    """Wait for the end-of-file on a run's control channel (the run is over)."""
-    assert select.select([channel], [], [], timeout)[0], "the run did not end"
-    assert os.read(channel, 64) == b""
+    """Wait for the end-of-file on a run's control channel (the run is over); the worker's
+    `output` messages before it are all it may say."""
+    while True:
+        assert select.select([channel], [], [], timeout)[0], "the run did not end"
+        message = os.read(channel, 64)
+        if not message:
+            break
+        assert message == OUTPUT_MESSAGE
     os.close(channel)
+
+
+def test_a_worker_says_when_its_task_prints_after_a_pause(tmp_path: Path) -> None:
+    """The runner reads a run's log at once when its worker says `output` (the header of a
+    Monitor shows an epoch's progress as it is printed, not up to a second or two later): the
+    task prints, then waits until the test has that message; output after another pause says
+    it again."""
+    gate = tmp_path / "gate"
+    # one write each (an unbuffered `print` writes the line and its end apart)
+    code = gate_code(gate, 60) + "_os.write(1, b'epoch 2/3\\n')\n"
+    state, spec, log = spec_for(tmp_path, "t", "import os; os.write(1, b'epoch 1/3\\n')\n" + code)
+    spawner = SpawnerClient()
+    try:
+        pid, channel = spawner.spawn(state, spec)
+        assert select.select([channel], [], [], 30)[0], "the worker never said its task printed"
+        assert os.read(channel, 64) == OUTPUT_MESSAGE
+        assert log.read_bytes() == b"epoch 1/3\n"  # said once that line was in the log
+        time.sleep(OUTPUT_QUIET_S)  # the pause itself (not a wait for anything): the next line is news
+        gate.touch()
+        assert select.select([channel], [], [], 30)[0], "the worker never said its task printed again"
+        assert os.read(channel, 64) == OUTPUT_MESSAGE
+        ended(channel)
+        assert log.read_bytes() == b"epoch 1/3\nepoch 2/3\n"
+    finally:
+        spawner.close()
 
 
 def worker_fds(pid: int) -> list[str]:

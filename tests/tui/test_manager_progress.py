@@ -3,13 +3,16 @@ header (Monitor) move as it prints."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Static
 
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.monitor import MonitorScreen
+from pyruns_tui.tui.widgets.monitor import log_pane
 from pyruns_tui.workspace.model import Status, Task
 from tests.runner.harness import Project, project  # noqa: F401 - the fixture
 from tests.tui.manager_helpers import finished_run, row_text, settle, wait_for
+from tests.waiting import wait_until
 
 STEPS = (
     "import os, sys, time\n"
@@ -118,3 +121,31 @@ async def test_the_queue_finish_on_slurm_goes_by_the_array_limit(project: Projec
         status = screen.browser.query_one("#manager-status")
         await wait_for(pilot, lambda: "(in 2h1" in str(status.render()), timeout=30,
                        what="8 tasks of 1000 s, 1 at once, to be done in 2h13m")
+
+
+async def test_the_monitor_header_follows_the_log_not_a_clock(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The header's progress lagged the log by up to 2 s: the runner wrote the sidecar on its
+    once-a-second look and the header read it on its own. Here the header's clock never ticks
+    (PROGRESS_REFRESH_S) and each step is a bar redrawn with `\\r` (no new line, no record
+    changes): the header moves only because it sees the sidecar replaced. The task waits for
+    the test at each step, once the step is in its log."""
+    monkeypatch.setattr(log_pane, "PROGRESS_REFRESH_S", 3600.0)
+    gate = str(project.dir / "gate")
+    name = project.add("sweep", STEPS.format(gate=gate))
+    assert project.cli("run", name) == 0
+    log = project.layout.run_log(name, 1)
+    # running, its pid recorded: nothing in its record changes from now on
+    wait_until(lambda: (run := project.task(name).last_run) is not None and run.pid is not None, what="the run's pid")
+    app = PyrunsApp(project.layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.show_task(name)
+        header = screen.log_pane.query_one(".logpane--header", Static)
+        for step in (1, 2, 3):
+            wait_until(lambda: f" {step}/10 " in log.read_text(errors="replace"), what=f"step {step} in the log")
+            await wait_for(pilot, lambda: f"{step}0%" in str(header.render()), timeout=20,
+                           what=f"step {step} in the header {header.render()}")
+            (project.dir / f"gate{step}").touch()
+        project.wait(name)

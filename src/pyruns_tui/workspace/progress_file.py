@@ -1,10 +1,11 @@
 """A run's progress as read off its output: `tasks/<name>/progress.json`, the sidecar.
 
-Written by the runner (at most once per second per running task, atomically) and read by the
-TUI and the CLI, which never parse logs for it. `{"run": 3, "progress": 0.25, "rate": 12.5,
-"eta_s": 96.0, "progress_label": "epoch 3/10 · 812/1563", "elapsed_s": 65.0,
-"updated_at": <epoch s>}`; `progress`, `rate`, `eta_s`, `elapsed_s` may be null. It stays
-after the run ends (the progress an unfinished run reached); a rerun replaces it.
+Written by the runner when the reading changed, atomically, within ~0.25 s of the output that
+changed it (runner/daemon/output_watch.py: FOLLOW_S), and read by the TUI and the CLI, which
+never parse logs for it. `{"run": 3, "progress": 0.25, "rate": 12.5, "eta_s": 96.0,
+"progress_label": "epoch 3/10 · 812/1563", "elapsed_s": 65.0, "updated_at": <epoch s>}`;
+`progress`, `rate`, `eta_s`, `elapsed_s` may be null. It stays after the run ends
+(the progress an unfinished run reached); a rerun replaces it.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class RunProgress:
 
 
 def write_run_progress(task_dir: Path, progress: RunProgress) -> None:
-    """Replace the sidecar (no fsync: it is rewritten every second while the run goes on)."""
+    """Replace the sidecar (no fsync: it is rewritten several times a second while the run goes on)."""
     atomic_write_json(task_dir / PROGRESS, progress.to_dict(), fsync=False)
 
 

@@ -1,9 +1,11 @@
 """What a running task's output says: its progress (the sidecar) and the metrics in its lines.
 
-The runner polls one `OutputWatch` per running task about once a second (no process or thread
-per task; a Slurm launcher can poll its own the same way): the bytes appended to the run log
-since the last poll go through a terminal model (160x50, like the task's pty), so `\\r` redraws
-and cursor-up nested bars are applied before anything is read.
+The runner polls one `OutputWatch` per running task (no process or thread per task; a Slurm
+launcher can poll its own the same way): every POLL_S while the task is quiet, every FOLLOW_S
+while its log grows, and SOON_S after its supervisor says it printed after a pause (`output_came`),
+so the sidecar is at most ~FOLLOW_S behind the log, not a second or more. The bytes appended to
+the run log since the last poll go through a terminal model (160x50, like the task's pty), so
+`\\r` redraws and cursor-up nested bars are applied before anything is read.
 
 * Progress: `logs.progress.read_progress` on the screen lines; the sidecar
   (`workspace/progress_file.py`) is replaced only when the reading changed. The kinds of printed
@@ -46,7 +48,9 @@ from pyruns_tui.workspace.query import flatten
 if TYPE_CHECKING:
     from pyruns_tui.logs.terminal import TerminalModel
 
-POLL_S = 1.0  # how often the runner reads running tasks' output
+POLL_S = 1.0  # how often the runner reads running tasks' output while they print nothing
+FOLLOW_S = 0.25  # while a run's log grows, how often it is read (its sidecar is at most this old)
+SOON_S = 0.02  # the supervisor said output came after a pause: the rest of that burst is awaited this long
 MAX_READ = 1 << 20
 TAIL_READ = 64 << 10
 COLUMNS, ROWS = 160, 50  # the supervisor's pty size
@@ -83,10 +87,12 @@ class OutputWatch:
         self._resume = resume
         self.errors: list[str] = []
 
-    def poll(self, now: float | None = None, final: bool = False) -> None:
+    def poll(self, now: float | None = None, final: bool = False) -> bool:
         """Read what was appended; write the sidecar and metric rows that changed. `final`: the
-        run ended, every line is final now. Disk errors are kept in `errors`, never raised."""
+        run ended, every line is final now. Disk errors are kept in `errors`, never raised.
+        True when the log had grown."""
         now = time.time() if now is None else now
+        data = b""
         try:
             data = self._read()
             if data:
@@ -96,7 +102,7 @@ class OutputWatch:
             if final:
                 self.model.finish()
             if self.model.version == self._seen_version and not final:
-                return
+                return bool(data)
             self._seen_version = self.model.version
             rows = self._metric_rows(final)
             if self._resume:
@@ -108,6 +114,7 @@ class OutputWatch:
             pass  # the supervisor has not created the log yet
         except OSError as exc:
             self.errors.append(f"{self.log_path}: {exc.strerror or exc}")
+        return bool(data)
 
     def know_start(self, started_at: float | None) -> None:
         """The run's start, once its record says it (replaces the first output's time)."""
@@ -253,7 +260,9 @@ def _json_number(value: float) -> float | str:
 
 
 class OutputWatches:
-    """The OutputWatch of every run one runner follows, polled every POLL_S on its event loop."""
+    """The OutputWatch of every run one runner follows, polled on its event loop: all of them
+    every POLL_S, and each one whose log grows (or whose supervisor said it printed) on its own
+    timer every FOLLOW_S until a look finds nothing new (see module doc)."""
 
     def __init__(self, layout: Layout, log: Callable[[str], None],
                  config: Callable[[str], Mapping[str, Any]] | None = None) -> None:
@@ -265,6 +274,7 @@ class OutputWatches:
         self._rules_source: tuple[tuple[str, str], ...] | None = None
         self._rules = MetricRules(())
         self._timer: asyncio.TimerHandle | None = None
+        self._following: dict[str, asyncio.TimerHandle] = {}  # runs whose log grows: their next look
 
     def set_rules(self, rules: tuple[tuple[str, str], ...]) -> None:
         """The workspace's `output_metrics` rules (compiled again only when they changed)."""
@@ -287,20 +297,49 @@ class OutputWatches:
 
     def finish(self, name: str) -> None:
         """The run of `name` ended: read the rest of its output, then forget it."""
+        self._unfollow(name)
         watch = self.watches.pop(name, None)
         if watch is not None:
             self._poll(name, watch, final=True)
 
+    def output_came(self, name: str) -> None:
+        """The supervisor of `name` says its task printed after a pause: read it in SOON_S
+        (unless its log is followed already: it is read then anyway)."""
+        if name in self.watches and name not in self._following and self.loop is not None:
+            self._following[name] = self.loop.call_later(SOON_S, self._follow, name)
+
     def poll_all(self) -> None:
+        """Read every run not followed on its own timer; a log that grew is followed from now on."""
         now = time.time()
         for name, watch in list(self.watches.items()):
-            self._poll(name, watch, now=now)
+            if name not in self._following and self._poll(name, watch, now=now) and self.loop is not None:
+                self._following[name] = self.loop.call_later(FOLLOW_S, self._follow, name)
 
-    def _poll(self, name: str, watch: OutputWatch, now: float | None = None, final: bool = False) -> None:
-        watch.poll(now, final)
+    def _follow(self, name: str) -> None:
+        """Read the log of `name` again; once a look finds nothing new, POLL_S takes over."""
+        self._following.pop(name, None)
+        watch = self.watches.get(name)
+        try:
+            grew = watch is not None and self._poll(name, watch)
+        except Exception:  # noqa: BLE001 - as in _tick: the polling of the others goes on
+            import traceback
+
+            self.log(f"{name}: reading the output failed:\n" + traceback.format_exc())
+            return
+        if grew and self.loop is not None:
+            self._following[name] = self.loop.call_later(FOLLOW_S, self._follow, name)
+
+    def _unfollow(self, name: str) -> None:
+        timer = self._following.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _poll(self, name: str, watch: OutputWatch, now: float | None = None, final: bool = False) -> bool:
+        grew = watch.poll(now, final)
         for error in watch.errors:
             self.log(f"{name}: reading the output: {error}")
         watch.errors.clear()
+        return grew
 
     def _tick(self) -> None:
         self._timer = None
@@ -317,3 +356,5 @@ class OutputWatches:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for name in list(self._following):
+            self._unfollow(name)

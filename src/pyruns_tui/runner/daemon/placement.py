@@ -205,7 +205,7 @@ class Placement(Ending):
         # short tasks get their pid with the finish record: one task_info.json write less each
         self.loop.call_later(PID_WRITE_DELAY_S, self._record_pid_if_running, run, 0)
         run.watch = P.ExitWatch(self.loop, started.pid, lambda: self._on_exit(run), popen=started.popen,
-                                channel=started.channel)
+                                channel=started.channel, on_output=lambda: self.outputs.output_came(name))
         return True
 
     def _spawn_failed(self, why: str) -> None:

@@ -2,7 +2,8 @@
 
 The supervisor (supervisor.py) owns the pty and the task's process tree; the runner only starts
 it, asks it to stop, and reads the state file it leaves. A run started through the spawner has a
-control channel (spawner.py): `stop` is written on it and its end-of-file is the run's end.
+control channel (spawner.py): `stop` is written on it, `output` read from it (the task printed
+after a pause: its log is read at once), and its end-of-file is the run's end.
 Otherwise the runner signals the supervisor (SIGTERM) and notices its exit through a pidfd on
 Linux (works for supervisors adopted from a previous runner too), else by polling.
 """
@@ -217,11 +218,13 @@ class ExitWatch:
         on_exit: Callable[[], None],
         popen: subprocess.Popen[bytes] | None = None,
         channel: int | None = None,
+        on_output: Callable[[], None] | None = None,
     ) -> None:
         self.loop = loop
         self.pid = pid
         self.popen = popen
         self.on_exit = on_exit
+        self.on_output = on_output  # the worker said the task printed after a pause
         self.done = False
         self.channel: int | None = channel  # owned from here on
         self.pidfd: int | None = None
@@ -256,11 +259,13 @@ class ExitWatch:
             return False
 
     def _on_channel(self) -> None:
-        """The channel is readable: its end-of-file (or reset) is the run's end; anything else
-        (a worker never writes) is ignored."""
+        """The channel is readable: its end-of-file (or reset) is the run's end; a message (the
+        worker's `output`: the task printed after a pause) calls `on_output`."""
         assert self.channel is not None
         try:
             if os.read(self.channel, 64):
+                if self.on_output is not None:
+                    self.on_output()
                 return
         except BlockingIOError:
             return

@@ -22,7 +22,8 @@ Protocol with the runner, over a SOCK_SEQPACKET socket pair (one message per req
   for that run only: the runner writes `stop` on it (a stop meant for a run that has ended
   cannot reach the worker's next run, as a signal could), and reads its end-of-file as the
   run's end: the worker closes its end after the run's record is written and its locks are
-  free, or dies.
+  free, or dies. The worker writes `output` on it when the task prints after a pause (the
+  runner then reads the run's log at once: the progress sidecar follows within milliseconds).
 With a worker: `idle` from the worker when it is ready for another run; the spawner closes its
 end of the worker's socket to retire it.
 

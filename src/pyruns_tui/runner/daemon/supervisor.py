@@ -2,7 +2,8 @@
 
 A supervisor supervises one run at a time. Normally it is a pooled worker of the spawner
 (`serve_runs`, see spawner.py): forked once, it takes run after run, each with a control channel
-on which the runner asks it to stop and sees the run's end. Without a spawner the runner forks a
+on which the runner asks it to stop and sees the run's end (and, from the worker, `output` when
+the task prints after a pause: `OUTPUT_QUIET_S`). Without a spawner the runner forks a
 one-run supervisor from itself (`run_forked`), or, when forking is unsafe (threads), starts
 `python -I -S supervisor.py STATE_FILE` with the launch spec (JSON) on stdin; this file is
 stdlib-only for that reason. It lives in its own session with SIGHUP ignored, so neither a
@@ -61,6 +62,8 @@ LOCK_RETRY_S = 0.005
 READ_SIZE = 1 << 16  # per read of the pty (one returns at most a few KiB)
 PUMP_MAX = 1 << 18  # bytes moved per wake-up at most: under a flood, stops and timers are still seen
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
+OUTPUT_QUIET_S = 0.2  # output after a pause this long is told to the runner (its progress may have moved)
+OUTPUT_MESSAGE = b"output"  # what a pooled worker sends on the control channel then
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NAME = 15
 
@@ -389,6 +392,7 @@ class Supervisor:
         self.signals_set = False
         self.log_error: OSError | None = None  # the first failure to write the log: it is cut there
         self.lost = 0  # bytes of output not written to the log
+        self.output_at = -OUTPUT_QUIET_S  # monotonic time output last reached the log
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -568,6 +572,18 @@ class Supervisor:
                 return
             moved += got
             self._write_log(log_fd, view[:got])
+            if moved == got:  # the first bytes of this wake-up are in the log
+                self._tell_output()
+
+    def _tell_output(self) -> None:
+        """Output is coming: after a pause, say so on the control channel, so the runner reads the
+        log now rather than at its next look (once a second); while output flows the runner keeps
+        looking on its own. Never blocks: a runner that does not read loses only this hint."""
+        now = time.monotonic()
+        quiet, self.output_at = now - self.output_at >= OUTPUT_QUIET_S, now
+        if quiet and self.control >= 0 and not self.runner_gone:
+            with contextlib.suppress(OSError):  # (the channel is non-blocking: serve_runs)
+                os.write(self.control, OUTPUT_MESSAGE)
 
     def _write_log(self, log_fd: int, chunk: memoryview) -> None:
         if self.log_error is not None:  # the log is cut at the first failure: no gap inside it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -89,7 +90,7 @@ def fit_header(parts: list[HeaderPart], width: int) -> Text:
     return text
 
 
-PROGRESS_REFRESH_S = 1.0  # the header's progress and ETA of a running run, at most this old
+PROGRESS_REFRESH_S = 1.0  # the header's ETA counts down this often (its progress follows the sidecar: _look_at_progress)
 FAILURE_CELLS = 24  # a failure's reason in the header is cut to the room left, not below this (`✖ RuntimeError: CUD…`)
 
 
@@ -119,6 +120,7 @@ class LogPane(Vertical):
         self.set_class(compact, "-compact")
         self._view = LogView(scrollback=scrollback, idle_hz=hz)
         self._header: Text | None = None  # the header line shown
+        self._progress_seen: tuple[int, int, int] | None = None  # the sidecar the header last showed (a stat)
 
     @property
     def view(self) -> LogView:
@@ -134,15 +136,35 @@ class LogPane(Vertical):
         self.watch(self._view, "lines", self._update_header, init=False)
         self.watch(self._view, "search", self._update_header, init=False)
         self.watch(self._view, "scroll_x", self._update_header, init=False)
-        # the progress a bar redrawn in place with `\r` reports adds no line: the header looks again
+        self._view.on_poll = self._look_at_progress
         self.set_interval(PROGRESS_REFRESH_S, self._refresh_progress)
         self._update_header()
+
+    def _shows_live_run(self) -> bool:
+        task = self.shown_task
+        return task is not None and task.status is Status.RUNNING and bool(task.runs) and task.runs[-1].index == self.run
 
     def _refresh_progress(self) -> None:
         if not self.screen.is_active:  # under a dialog: the header is redone when it closes (update_task)
             return
-        task = self.shown_task
-        if task is not None and task.status is Status.RUNNING and task.runs and task.runs[-1].index == self.run:
+        if self._shows_live_run():
+            self._update_header()
+
+    def _look_at_progress(self) -> None:
+        """At each look of the view at the log (4 times a second, more while it grows): the header
+        again as soon as the runner replaced the sidecar, often with no new line (a bar redrawn
+        with `\\r`); a stat, so a quiet run costs nothing more."""
+        if not self._shows_live_run():
+            return
+        assert self.shown_task is not None
+        try:
+            found = os.stat(self.workspace.progress_file(self.shown_task.name))
+        except OSError:
+            seen = None
+        else:
+            seen = (found.st_ino, found.st_mtime_ns, found.st_size)
+        if seen != self._progress_seen:
+            self._progress_seen = seen
             self._update_header()
 
     def show(self, task: Task | None, run: int | None = None) -> None:

@@ -9,6 +9,7 @@ that changed, so an idle log writes nothing to the terminal.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -111,6 +112,7 @@ class LogView(ScrollView, can_focus=True):
         self.tail_bytes = tail_bytes
         self.page_bytes = page_bytes
         self.polls = 0  # poll ticks so far (lets tests wait for "a few polls happened")
+        self.on_poll: Callable[[], None] | None = None  # called at each look at the log while it is shown
         self.buffer: LogBuffer | None = None
         self.match_line: int | None = None
         self.traceback: tuple[int, int] | None = None  # lines [start, end) of the traceback jumped to
@@ -202,6 +204,8 @@ class LogView(ScrollView, can_focus=True):
             self._schedule(1.0 / self.idle_hz)
             return
         self.polls += 1
+        if self.on_poll is not None:
+            self.on_poll()
         before = buffer.bytes_read
         if self.follow and buffer.backlog > CATCH_UP_BYTES:
             # behind a flood: parse only the tail, at once, instead of every line in between;
