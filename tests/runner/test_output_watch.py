@@ -93,6 +93,23 @@ def test_a_live_bar_postfix_is_sampled_when_it_changes(tmp_path: Path) -> None:
     assert read_run_progress(tmp_path) == RunProgress(1, 1.0, "train 10/10", 1.0, 0.0, 10.0, updated_at=104.0)
 
 
+def test_a_live_bar_postfix_gives_a_row_a_second_however_often_the_log_is_read(tmp_path: Path) -> None:
+    """The log of a run that prints is read every FOLLOW_S (0.25 s): its bar's postfix is
+    still sampled once a second (metrics.jsonl does not grow 4x), and a value that changed
+    between two samples is appended at the next one even when nothing else comes."""
+    watch, log = watch_of(tmp_path)
+    log.write_bytes(b"train:  10%|#    | 1/10 [00:01<00:09, 1.00it/s, loss=0.9]")
+    watch.poll(now=101.0)
+    with log.open("ab") as out:
+        out.write(b"\rtrain:  20%|##   | 2/10 [00:02<00:08, 1.00it/s, loss=0.8]")
+    watch.poll(now=101.25)
+    assert [r["loss"] for r in output_rows(tmp_path)] == [0.9]
+    assert read_run_progress(tmp_path) is not None and read_run_progress(tmp_path).progress == 0.2  # progress at once
+    watch.poll(now=101.5)  # nothing new, not a second yet
+    watch.poll(now=102.0)  # nothing new: the postfix seen at 101.25 is sampled now
+    assert [r["loss"] for r in output_rows(tmp_path)] == [0.9, 0.8]
+
+
 def test_a_live_bar_postfix_naming_its_step_gives_rows_at_that_step(tmp_path: Path) -> None:
     watch, log = watch_of(tmp_path)
     log.write_bytes(b"train:  10%|#    | 1/10 [00:01<00:09, 1.00it/s, step=100, loss=0.9]")

@@ -13,7 +13,7 @@ the run log since the last poll go through a terminal model (160x50, like the ta
   for the run: dcgan's `[0/25]` scrolls off long before `[24/25]`, which is still its last epoch.
 * Metrics: every line that can no longer change (above the cursor) is scanned once with the
   workspace's `output_metrics` rules; the lines at and below the cursor (a live progress bar's
-  postfix) are sampled at each poll and a value is appended when it changed. A line naming its
+  postfix) are sampled at a poll once per SAMPLE_S at most and a value is appended when it changed. A line naming its
   step (`step=812`, `iter 300`: `output_metrics.row_step`) gives its row that `step`, an int, as
   `pr.log(..., step=)` does. Rows go to metrics.jsonl with `"source": "output"`, appended whole
   in one write (the script's `pr.log` appends to the same file the same way). A line that only echoes the task's parameters with
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 POLL_S = 1.0  # how often the runner reads running tasks' output while they print nothing
 FOLLOW_S = 0.25  # while a run's log grows, how often it is read (its sidecar is at most this old)
 SOON_S = 0.02  # the supervisor said output came after a pause: the rest of that burst is awaited this long
+SAMPLE_S = 1.0  # a live bar's postfix is sampled at most this often, however often the log is read
 MAX_READ = 1 << 20
 TAIL_READ = 64 << 10
 COLUMNS, ROWS = 160, 50  # the supervisor's pty size
@@ -80,6 +81,8 @@ class OutputWatch:
         # screen lines above the cursor already scanned: (text, metrics) by absolute number
         self._settled: dict[int, tuple[str, dict[str, float]]] = {}
         self._live: dict[str, float] = {}  # metrics last sampled from the lines still changing
+        self._sampled_at = -SAMPLE_S  # when they were sampled (`now` of that poll)
+        self._unsampled = False  # the lines still changing changed since
         self._from_zero: set[str] = set()  # kinds of printed counters seen at `0/N` (counted from 0)
         self._written: RunProgress | None = None
         # a run adopted from an earlier runner: its output so far was read (metrics appended)
@@ -101,10 +104,11 @@ class OutputWatch:
                 self.model.feed(data)
             if final:
                 self.model.finish()
-            if self.model.version == self._seen_version and not final:
+            sample_due = self._unsampled and now - self._sampled_at >= SAMPLE_S
+            if self.model.version == self._seen_version and not final and not sample_due:
                 return bool(data)
             self._seen_version = self.model.version
-            rows = self._metric_rows(final)
+            rows = self._metric_rows(final, now)
             if self._resume:
                 self._resume, rows = False, []
             if rows:
@@ -154,10 +158,11 @@ class OutputWatch:
         self._settled = {}
         self._seen_version = -1
 
-    def _metric_rows(self, final: bool) -> list[dict[str, float]]:
+    def _metric_rows(self, final: bool, now: float) -> list[dict[str, float]]:
         """Rows of metrics: from settled lines (above the cursor) once, or again when redrawn
         with other values (nested bars redraw above the cursor); from the live lines when
-        their values changed. A row's `step` (an int) is the step its line named. Each settled
+        their values changed, looked at once per SAMPLE_S at most (a bar's postfix gives about
+        a row a second, as when the log was read once a second). A row's `step` (an int) is the step its line named. Each settled
         line is also where a counter at `0/N` is noted (`_from_zero`)."""
         model = self.model
         end = model.end_line
@@ -183,7 +188,11 @@ class OutputWatch:
             del seen[n]  # scrolled off the screen: never redrawn again
         model.discard_lines_before(top)
         changed: dict[float | None, dict[str, float]] = {}  # by the step of their line (an int)
-        for n in range(settled, end) if self.rules else ():
+        sample = final or now - self._sampled_at >= SAMPLE_S
+        self._unsampled = not sample
+        if sample:
+            self._sampled_at = now
+        for n in range(settled, end) if self.rules and sample else ():
             found = self._scan(model.plain_line(n))
             step = found.pop(STEP, None)
             for name, value in found.items():
