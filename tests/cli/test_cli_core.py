@@ -206,6 +206,31 @@ def test_rm_restore_pin_note(project: Path, capsys: pytest.CaptureFixture[str]) 
     assert len(json.loads(run_cli(project, capsys, "ls", "--json")[1])) == 2
 
 
+def test_a_name_with_whitespace_is_refused_and_one_given_before_is_kept(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`gen -n "my run"` made `my run_1-of-2`, which every later command needed quoted: it is
+    refused in one line saying what to type instead. A task so named before stays as it is:
+    listed, shown, trashed and restored under its own name."""
+    assert run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "my run") == (
+        1, "", "pyr-tui: error: invalid task name prefix 'my run': a task name cannot contain whitespace "
+               "(commands would need quotes around it): use 'my_run'\n")
+    assert run_cli(project, capsys, "gen", spec(project, "lr: 0.1\n"), "-n", "my\u00a0run")[2].endswith(
+        "use 'my_run'\n")  # a no-break space too
+    assert run_cli(project, capsys, "ls", "--json")[1] == "[]\n"
+    tasks = project / "_pyruns_" / "train" / "tasks"
+    run_cli(project, capsys, "gen", spec(project, "lr: 0.1 | 0.2\n"), "-n", "old")
+    for n in (1, 2):  # as an earlier version named them
+        os.rename(tasks / f"old_{n}-of-2", tasks / f"my run_{n}-of-2")
+        info = json.loads((tasks / f"my run_{n}-of-2" / "task_info.json").read_text())
+        (tasks / f"my run_{n}-of-2" / "task_info.json").write_text(json.dumps(dict(info, name=f"my run_{n}-of-2")))
+    listed = [t["name"] for t in json.loads(run_cli(project, capsys, "ls", "--json")[1])]
+    assert listed == ["my run_1-of-2", "my run_2-of-2"]
+    assert json.loads(run_cli(project, capsys, "show", "my run_1-of-2", "--json")[1])["name"] == "my run_1-of-2"
+    assert run_cli(project, capsys, "rm", "my run_1-of-2")[0] == 0
+    assert run_cli(project, capsys, "restore", "my run_1-of-2")[:2] == (0, "restored 1 task: my run_1-of-2\n")
+    assert [t["name"] for t in json.loads(run_cli(project, capsys, "ls", "--json")[1])] == listed
+
+
 def test_a_stray_file_or_symlink_named_like_a_task_takes_the_name(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """It made restore and gen fail with `Not a directory`, blaming .trash/<name> or tasks/."""
     tasks = project / "_pyruns_" / "train" / "tasks"

@@ -210,6 +210,7 @@ CASES: list[Case] = [
     Case("name-reserved-trash", ("gen", "spec.yaml", "-n", ".trash"), 1, "invalid task name", spec="seed: 1\n"),
     Case("name-leading-dash", ("gen", "spec.yaml", "-n=-rf"), 1, "invalid task name", spec="seed: 1\n"),
     Case("name-trailing-space", ("gen", "spec.yaml", "-n", "a "), 1, "whitespace", spec="seed: 1\n"),
+    Case("name-inner-space", ("gen", "spec.yaml", "-n", "my run"), 1, "use 'my_run'", spec="seed: 1 | 2\n"),
     Case("name-bidi-override", ("gen", "spec.yaml", "-n", "a\u202eb"), 1, "control", spec="seed: 1\n"),
     Case("name-zero-width", ("gen", "spec.yaml", "-n", "a\u200bb"), 1, "control", spec="seed: 1\n"),
     Case("name-suffix-over-200", ("gen", "spec.yaml", "-n", "p" * 198), 1, "at most 200", spec="seed: 1 | 2\n"),

@@ -228,6 +228,20 @@ async def test_invalid_prefix_blocks_create(demo: Layout) -> None:
         assert task_configs(demo) == {}
 
 
+async def test_a_prefix_with_whitespace_says_what_to_type_and_blocks_create(demo: Layout) -> None:
+    """`my run` made tasks `my run_1-of-N` that every command then needed quoted: the preview
+    says, as `gen --name` does, to use `my_run`, and Create makes nothing."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_into(pilot, gen.query_one("#gen-prefix", Input), "my run")
+        summary = await settled(pilot, gen)
+        assert "name prefix: a task name cannot contain whitespace" in summary and "use 'my_run'" in summary
+        await pilot.press("ctrl+s")
+        await app.workers.wait_for_complete()
+        assert task_configs(demo) == {}
+
+
 async def test_unequal_zip_names_both_fields_and_creates_nothing(demo: Layout, notifications: list[Shown]) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -199,6 +199,8 @@ def plan_tasks(
     if existing_keys is not None:
         kept = new_configs(configs, existing_keys)
         skipped, configs = len(configs) - len(kept), kept
+    if prefix:
+        validate_name(prefix, "task name prefix")  # said of what was typed (`my run`), not of `my run_1-of-4`
     names = task_names(prefix or default_prefix(), len(configs)) if configs else []
     for name in names:
         validate_name(name)  # a dry run refuses what the real run would

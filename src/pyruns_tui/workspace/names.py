@@ -12,7 +12,19 @@ MAX_NAME_BYTES = 240  # folder names are limited to 255 bytes; leave room for a 
 
 
 def name_problem(name: str) -> str | None:
-    """Why `name` cannot be a task name, or None when it can."""
+    """Why `name` cannot be a new task's name, or None when it can: the one rule for every name
+    a task is given (`gen --name`, the Generator's name prefix)."""
+    return _name_problem(name, inner_whitespace=False)
+
+
+def kept_name_problem(name: str) -> str | None:
+    """Why `name` cannot be the name of a task a workspace already holds, or None: as
+    `name_problem`, but whitespace inside it is let be. Names like `my run_1-of-2` were given
+    before whitespace was refused: such a task stays as it is (listed, run, restored by name)."""
+    return _name_problem(name, inner_whitespace=True)
+
+
+def _name_problem(name: str, *, inner_whitespace: bool) -> str | None:
     if not name:
         return "a task name cannot be empty"
     if len(name) > MAX_NAME_LENGTH:
@@ -24,14 +36,24 @@ def name_problem(name: str) -> str | None:
         return "a task name cannot contain '/' or '\\'"
     if name[0] in ".-":
         return "a task name cannot start with '.' or '-'"
-    if name != name.strip():
-        return "a task name cannot start or end with whitespace"
     for char in name:
         if unicodedata.category(char) == "Cs":  # undecodable bytes from a non-UTF-8 argv
             return "a task name must be valid UTF-8"
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return f"a task name cannot contain control characters ({char!r})"
+    if name != name.strip() or (not inner_whitespace and any(char.isspace() for char in name)):
+        return _whitespace_problem(name)
     return None
+
+
+def _whitespace_problem(name: str) -> str:
+    """Whitespace refused, with the name to use instead (`my run` -> `my_run`) when there is one:
+    refused rather than replaced, so a task is never named other than as typed."""
+    problem = "a task name cannot contain whitespace (commands would need quotes around it)"
+    instead = "_".join(name.split())
+    if instead and _name_problem(instead, inner_whitespace=False) is None:
+        return f"{problem}: use {instead!r}"
+    return problem
 
 
 def is_plain_entry(name: str) -> bool:
@@ -46,12 +68,13 @@ def is_plain_entry(name: str) -> bool:
     )
 
 
-def validate_name(name: str) -> str:
-    """Return `name` unchanged, or raise WorkspaceError saying why it is not a valid task name."""
+def validate_name(name: str, what: str = "task name") -> str:
+    """Return `name` unchanged, or raise WorkspaceError saying why it is not a valid task name
+    (`what` says what was given: `task name prefix`)."""
     problem = name_problem(name)
     if problem:
         shown = name if len(name) <= 60 else name[:57] + "..."
-        raise WorkspaceError(f"invalid task name {shown!r}: {problem}")
+        raise WorkspaceError(f"invalid {what} {shown!r}: {problem}")
     return name
 
 

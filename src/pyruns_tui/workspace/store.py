@@ -29,7 +29,7 @@ from pyruns_tui.workspace.fsio import (
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout, script_in_project
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
-from pyruns_tui.workspace.names import is_plain_entry, name_problem, unique_name, unique_names, validate_name
+from pyruns_tui.workspace.names import is_plain_entry, kept_name_problem, unique_name, unique_names, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -606,7 +606,8 @@ class TaskStore:
                 except (OSError, ValueError):
                     info = None  # unreadable: moved back as it is, never replaced by a blank record
                 original = info.get("name") if isinstance(info, dict) else None
-                if not isinstance(original, str) or name_problem(original):  # the file could say "../x"
+                # the file could say "../x"; a name given before whitespace was refused comes back as it was
+                if not isinstance(original, str) or kept_name_problem(original):
                     original = trash_name
                 name = unique_name(original, taken)
                 target = self.layout.task_dir(name)
