@@ -3,7 +3,9 @@
 The runner polls one `OutputWatch` per running task (no process or thread per task; a Slurm
 launcher can poll its own the same way): every POLL_S while the task is quiet, every FOLLOW_S
 while its log grows, and SOON_S after its supervisor says it printed after a pause (`output_came`),
-so the sidecar is at most ~FOLLOW_S behind the log, not a second or more. The bytes appended to
+so the sidecar is at most ~FOLLOW_S behind the log, not a second or more. Each look costs ~0.5 ms
+(the sidecar's rename most of it): the runs whose log grows share FOLLOW_LOOKS looks a second, so
+8 runs printing all the time are read once a second each, as before, and one or two 4 times. The bytes appended to
 the run log since the last poll go through a terminal model (160x50, like the task's pty), so
 `\\r` redraws and cursor-up nested bars are applied before anything is read.
 
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
 
 POLL_S = 1.0  # how often the runner reads running tasks' output while they print nothing
 FOLLOW_S = 0.25  # while a run's log grows, how often it is read (its sidecar is at most this old)
+FOLLOW_LOOKS = 8.0  # looks a second shared by the runs whose log grows: beyond 2 such runs, each is read less often
 SOON_S = 0.02  # the supervisor said output came after a pause: the rest of that burst is awaited this long
 SAMPLE_S = 1.0  # a live bar's postfix is sampled at most this often, however often the log is read
 MAX_READ = 1 << 20
@@ -322,7 +325,7 @@ class OutputWatches:
         now = time.time()
         for name, watch in list(self.watches.items()):
             if name not in self._following and self._poll(name, watch, now=now) and self.loop is not None:
-                self._following[name] = self.loop.call_later(FOLLOW_S, self._follow, name)
+                self._following[name] = self.loop.call_later(self._follow_delay(), self._follow, name)
 
     def _follow(self, name: str) -> None:
         """Read the log of `name` again; once a look finds nothing new, POLL_S takes over."""
@@ -336,7 +339,12 @@ class OutputWatches:
             self.log(f"{name}: reading the output failed:\n" + traceback.format_exc())
             return
         if grew and self.loop is not None:
-            self._following[name] = self.loop.call_later(FOLLOW_S, self._follow, name)
+            self._following[name] = self.loop.call_later(self._follow_delay(), self._follow, name)
+
+    def _follow_delay(self) -> float:
+        """Until the next look at a run whose log grows: FOLLOW_S, longer when more than
+        FOLLOW_LOOKS * FOLLOW_S runs share the looks (at most POLL_S, the rate of a quiet run)."""
+        return min(max(FOLLOW_S, (len(self._following) + 1) / FOLLOW_LOOKS), POLL_S)
 
     def _unfollow(self, name: str) -> None:
         timer = self._following.pop(name, None)
