@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pyruns_tui.errors import RunnerError
@@ -64,35 +65,35 @@ class RunnerPaths:
     def lock(self) -> Path:
         return self.dir.parent
 
-    @property
+    @cached_property
     def spawn_lock(self) -> Path:
         return self.dir / "spawn.lock"
 
-    @property
+    @cached_property
     def info(self) -> Path:
         return self.dir / "runner.json"
 
-    @property
+    @cached_property
     def fifo(self) -> Path:
         return self.dir / "wake.fifo"
 
-    @property
+    @cached_property
     def control(self) -> Path:
         return self.dir / "control.json"
 
-    @property
+    @cached_property
     def pause(self) -> Path:
         return self.dir / "paused.json"
 
-    @property
+    @cached_property
     def log(self) -> Path:
         return self.dir / "runner.log"
 
-    @property
+    @cached_property
     def waiters_dir(self) -> Path:
         return self.dir / "waiters"
 
-    @property
+    @cached_property  # (the runner asks for these at every pass and run)
     def runs_dir(self) -> Path:
         return self.dir / "runs"
 

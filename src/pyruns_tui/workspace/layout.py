@@ -73,7 +73,7 @@ class Layout:
     def project_dir(self) -> Path:
         return self.root.parent
 
-    @property
+    @cached_property
     def settings_file(self) -> Path:
         return self.root / SETTINGS_FILE
 
@@ -81,11 +81,11 @@ class Layout:
     def workspace_dir(self) -> Path:
         return self.root / self.name
 
-    @property
+    @cached_property
     def script_info(self) -> Path:
         return self.workspace_dir / SCRIPT_INFO
 
-    @property
+    @cached_property
     def config_default(self) -> Path:
         return self.workspace_dir / CONFIG_DEFAULT
 
@@ -93,20 +93,20 @@ class Layout:
     def tasks_dir(self) -> Path:
         return self.workspace_dir / TASKS_DIR
 
-    @property
+    @cached_property
     def trash_dir(self) -> Path:
         return self.tasks_dir / TRASH_DIR
 
-    @property
+    @cached_property
     def lock_file(self) -> Path:
         return self.workspace_dir / LOCK_FILE
 
-    @property
+    @cached_property
     def runner_dir(self) -> Path:
         """Runner state: pid/lock files, its own log, the wake-up socket."""
         return self.workspace_dir / RUNNER_DIR
 
-    @property
+    @cached_property
     def cache_file(self) -> Path:
         return self.workspace_dir / CACHE_FILE
 

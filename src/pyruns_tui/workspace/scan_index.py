@@ -17,6 +17,7 @@ whose stamp differs (a snapshot written in between) are not used.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -95,6 +96,7 @@ def _valid_key(row: Sequence[Any], at: int) -> StatKey | None:
     return None
 
 
+@functools.lru_cache(maxsize=8)  # every write of a task file appends a row: its path built once
 def log_of(snapshot: Path) -> Path:
     """The index's log beside its snapshot (`.scan_cache.log`): writers append a row there."""
     return snapshot.with_suffix(".log")
