@@ -105,17 +105,20 @@ def write_all(fd: int, data: bytes) -> None:
 SHARED_MODE = 0o666  # workspace files: the umask decides who else may read and write them (umask 002: the group)
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHARED_MODE) -> os.stat_result:
+def atomic_write(path: str | os.PathLike[str], data: bytes, *, fsync: bool = True,
+                 mode: int = SHARED_MODE) -> os.stat_result:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole.
     With `fsync`, durable on return: the file is synced before the rename, its folder after it
     (without the folder's sync a power loss can undo the rename and bring the old file back).
     Returns the stat of what was written (the rename keeps inode, mtime and size)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{_thread.get_ident()}.tmp")
+    path = os.fspath(path)  # (the runner writes two records a run: str paths, no Path built)
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{_thread.get_ident()}.tmp")
     try:
         fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     except OSError as exc:
-        if exc.filename == str(tmp):
-            exc.filename = str(path)  # the error names the file it was for, not its temp file (read-only, full)
+        if exc.filename == tmp:
+            exc.filename = path  # the error names the file it was for, not its temp file (read-only, full)
         raise
     try:
         write_all(fd, data)
@@ -124,7 +127,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHA
         written = os.fstat(fd)
     except BaseException as exc:
         if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = str(path)  # the error names the file it was for
+            exc.filename = path  # the error names the file it was for
         os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -137,7 +140,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, mode: int = SHA
             os.unlink(tmp)
         raise
     if fsync:
-        fsync_dir(path.parent)
+        fsync_dir(folder or ".")
     return written
 
 
@@ -251,7 +254,7 @@ def sync_filesystem(path: Path) -> None:
 _NO_DIR_SYNC = frozenset({errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM})
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: str | os.PathLike[str]) -> None:
     """Make a rename inside directory `path` durable (OSError when its sync fails)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)

@@ -209,7 +209,7 @@ class TaskStore:
 
     def get(self, name: str) -> Task:
         """The task named `name`, read from disk (cached while task_info.json is unchanged)."""
-        task = self._load(name, str(self.layout.task_info(name))) if self._is_task_folder(name) else None
+        task = self._load(name, f"{self._tasks_dir}/{name}/{L.TASK_INFO}") if self._is_task_folder(name) else None
         if task is None:
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         return task
@@ -294,14 +294,14 @@ class TaskStore:
     def read_uncached(self, name: str) -> Task:
         """Task `name` parsed from its file now, neither from nor into the caches (the runner keeps
         its own, of the active tasks only); raises OSError, ValueError or WorkspaceError."""
-        task = Task.from_dict(_read_json(Path(self._tasks_dir, name, L.TASK_INFO)))
+        task = Task.from_dict(_read_json(f"{self._tasks_dir}/{name}/{L.TASK_INFO}"))
         task.name = name
         return task
 
     def read_status(self, name: str) -> tuple[Status, str | None]:
         """Task `name`'s (status, reason) from its file now, uncached and without building the Task
         (the runner's dependency checks); raises OSError, ValueError or AttributeError."""
-        data = _read_json(Path(self._tasks_dir, name, L.TASK_INFO))
+        data = _read_json(f"{self._tasks_dir}/{name}/{L.TASK_INFO}")
         return Status(data.get("status", "pending")), data.get("reason")
 
     def config_text(self, name: str) -> tuple[str, str]:
@@ -437,15 +437,15 @@ class TaskStore:
         `fsync=False` (the runner's frequent progress writes) keeps the write atomic but lets
         the kernel flush it later.
         """
-        path = self.layout.task_info(task.name)
-        if not self._is_task_folder(task.name) or not path.parent.is_dir():
+        folder = f"{self._tasks_dir}/{task.name}"
+        if not self._is_task_folder(task.name) or not os.path.isdir(folder):
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
         if task.name in self._broken:  # never replace a file we could not read with a blank record
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
         data = task.to_dict()
         data.pop("trashed_at", None)  # a live task's: left by a restore that could not rewrite the record
         try:
-            key = key_of(atomic_write(path, dump_json(data), fsync=fsync, mode=info_mode(data)))
+            key = key_of(atomic_write(f"{folder}/{L.TASK_INFO}", dump_json(data), fsync=fsync, mode=info_mode(data)))
         except OSError as exc:  # a full disk: one line in every face, the old file stays whole
             raise WorkspaceError(f"cannot save task {task.name!r}: {os_error_line(exc)}") from exc
         self._info_cache[task.name] = (key, data)
