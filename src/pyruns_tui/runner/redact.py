@@ -57,7 +57,10 @@ def redact_env(env: Mapping[str, str]) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=4096)  # every run of a runner records (nearly) the same variables
 def _redacted(name: str, value: str) -> str:
-    return REDACTED if is_secret(name) else redact_value(value)
+    if is_secret(name):
+        return REDACTED
+    # (a run's own values, its task folder and config path, miss the cache: one search, not seven)
+    return redact_value(value) if _MAYBE_SECRET.search(value) else value
 
 
 # The last part of an option's name that marks its value a secret (`--api-key`, `--hf_token`,
