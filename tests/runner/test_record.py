@@ -19,6 +19,20 @@ def test_secret_names_are_redacted_case_insensitively() -> None:
     assert list(out) == sorted(out)
 
 
+@pytest.mark.parametrize("env", [
+    {}, {"A": "1"},
+    {"HF_TOKEN": "t", "PATH": "/bin", "DATABASE_URL": "postgres://me:hunter2@db/x", "Z": "λ\x00\"\u2028", "OLDPWD": "/h",
+     "AUTH_HEADER": "Bearer abcdefghijkl", "CFG": '{"password": "x"}', "PYRUNS_TUI_TASK_DIR": "/p/_pyruns_/t/tasks/a"},
+])
+def test_a_runs_environment_file_is_exactly_the_redacted_environment_as_json(env: dict[str, str]) -> None:
+    """run_logs/runN.env.json: each variable's line is laid out once per runner, the file unchanged."""
+    from pyruns_tui.runner.redact import redacted_env_json
+    from pyruns_tui.workspace.fsio import dump_json
+
+    for _ in range(2):  # the second time from the runner's cache of lines
+        assert redacted_env_json(env) == dump_json(redact_env(env))
+
+
 def test_passwords_inside_urls_are_masked() -> None:
     out = redact_env({"DATABASE_URL": "postgres://me:hunter2@db:5432/x", "PLAIN": "http://host/a:b@c"})
     assert out["DATABASE_URL"] == f"postgres://me:{REDACTED}@db:5432/x"

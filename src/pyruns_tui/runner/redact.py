@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring as _json_string  # (json.dumps' own, ensure_ascii=False)
 
 REDACTED = "<redacted>"
 SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "KEY", "CREDENTIAL", "PRIVATE",
@@ -53,6 +55,20 @@ def redact_value(value: str) -> str:
 def redact_env(env: Mapping[str, str]) -> dict[str, str]:
     """A copy of `env`, sorted, with secret values replaced and secret-shaped parts masked."""
     return {name: _redacted(name, env[name]) for name in sorted(env)}
+
+
+def redacted_env_json(env: Mapping[str, str]) -> bytes:
+    """`dump_json(redact_env(env))` (a run's `run_logs/runN.env.json`), each variable's line laid
+    out once per runner: a run's ~100 variables are its runner's but for two or three, and
+    escaping them all again was most of the cost of the file."""
+    if not env or not all(type(name) is str and type(value) is str for name, value in env.items()):
+        return (json.dumps(redact_env(env), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    return ("{\n  " + ",\n  ".join([_env_line(name, env[name]) for name in sorted(env)]) + "\n}\n").encode("utf-8")
+
+
+@functools.lru_cache(maxsize=4096)
+def _env_line(name: str, value: str) -> str:
+    return f"{_json_string(name)}: {_json_string(_redacted(name, value))}"
 
 
 @functools.lru_cache(maxsize=4096)  # every run of a runner records (nearly) the same variables

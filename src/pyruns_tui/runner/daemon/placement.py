@@ -11,12 +11,12 @@ from pyruns_tui.runner import gpus as G
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.ending import Ending
 from pyruns_tui.runner.daemon.launch import build_launch, workspace_repo_dir
-from pyruns_tui.runner.daemon.record import host_name, redact_env, resolve_python
+from pyruns_tui.runner.daemon.record import host_name, resolve_python
 from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, End, Skip, exit_reason, logs_dir_problem
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
-from pyruns_tui.runner.redact import redact_argv
-from pyruns_tui.workspace.fsio import atomic_write, dump_json
+from pyruns_tui.runner.redact import redact_argv, redacted_env_json
+from pyruns_tui.workspace.fsio import atomic_write
 from pyruns_tui.workspace.layout import RUN_LOGS
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 
@@ -145,7 +145,7 @@ class Placement(Ending):
             # log: task_info.json then follows the umask and can be shared with a group
             env_path = self.layout.run_env(name, index)
             env_path.parent.mkdir(exist_ok=True)
-            atomic_write(env_path, dump_json(redact_env(launch.env)), fsync=False, mode=0o600)
+            atomic_write(env_path, redacted_env_json(launch.env), fsync=False, mode=0o600)
             t.runs.append(
                 Run(
                     index=index,
