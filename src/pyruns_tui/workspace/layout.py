@@ -131,7 +131,7 @@ class Layout:
         return self.trash_dir / name
 
     def task_info(self, name: str) -> Path:
-        return self.task_dir(name) / TASK_INFO
+        return self.tasks_dir.joinpath(name, TASK_INFO)  # (one Path built, not two: the runner asks at every run)
 
     def task_config(self, name: str) -> Path:
         return self.task_dir(name) / CONFIG_YAML
@@ -140,7 +140,7 @@ class Layout:
         return self.task_dir(name) / CONFIG_SH
 
     def run_log(self, name: str, index: int) -> Path:
-        return self.task_dir(name) / RUN_LOGS / f"run{index}.log"
+        return self.tasks_dir.joinpath(name, RUN_LOGS, f"run{index}.log")
 
     def missing_run_log(self, task: Task, index: int) -> str | None:
         """Why run `index` of `task` has no log to show: it never started, or its log was deleted.
@@ -168,7 +168,7 @@ class Layout:
 
     def run_env(self, name: str, index: int) -> Path:
         """The run's environment snapshot: owner-only, apart from the group-shareable task_info.json."""
-        return self.task_dir(name) / RUN_LOGS / f"run{index}.env.json"
+        return self.tasks_dir.joinpath(name, RUN_LOGS, f"run{index}.env.json")
 
     def metrics_file(self, name: str) -> Path:
         return self.task_dir(name) / METRICS

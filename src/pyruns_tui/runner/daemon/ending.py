@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
+import os
 from typing import Any
 
 from pyruns_tui.runner.breaker import write_pause
@@ -89,6 +89,6 @@ class Ending(SchedulerState):
             written = self._rebuild(name, index, change, state, record)
         if written or self.last_write in ("skip", "gone"):
             state_path = self.paths.run_state(name, index)
-            for path in (state_path, Path(f"{state_path}.lock")):
+            for path in (state_path, f"{state_path}.lock"):
                 with contextlib.suppress(OSError):
-                    path.unlink()
+                    os.unlink(path)

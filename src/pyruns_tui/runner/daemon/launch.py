@@ -95,14 +95,14 @@ def task_argv(
     script = task_script(store.layout, task)
     if not script:
         raise RunnerError(f"task {task.name!r} has no script; recreate it from a workspace with a script")
-    if not Path(script).is_file():
+    if not os.path.isfile(script):
         raise RunnerError(f"task {task.name!r}: script {script} does not exist (a project moved? run "
                           "`pyr-tui init SCRIPT.py` where it is now)")
     if kind == "argparse":
         from pyruns_tui.params.argv import build_argv
 
         config = store.load_config(task.name)
-        return [python, script, *build_argv(config, params.for_config(config), script=Path(script).name)]
+        return [python, script, *build_argv(config, params.for_config(config), script=os.path.basename(script))]
     if kind in ("pyruns_load", "plain"):
         return [python, script]
     raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
