@@ -15,7 +15,7 @@ from textual.widgets import Button, Label
 from pyruns_tui.runner import control
 from pyruns_tui.tui import upgraded
 from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.tui.screens import generator
+from pyruns_tui.tui.screens import generator_create
 from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
@@ -46,7 +46,7 @@ def notes(app: PyrunsApp) -> list[str]:
 
 async def test_create_and_run_that_fails_unexpectedly_leaves_the_screen_ready_for_the_next(
         quick_demo: Layout, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = generator.create_batch
+    real = generator_create.create_batch
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise import_failure()
@@ -57,12 +57,12 @@ async def test_create_and_run_that_fails_unexpectedly_leaves_the_screen_ready_fo
         await type_into(pilot, row(gen, "seed"), "1 | 2")
         await settled(pilot, gen)
         upgraded_under_the_app(monkeypatch)
-        monkeypatch.setattr(generator, "create_batch", failing)
+        monkeypatch.setattr(generator_create, "create_batch", failing)
         await pilot.press("ctrl+r")
         await until(pilot, lambda: any("restart it" in note for note in notes(app)))
         await until(pilot, lambda: not app.workers)
         assert app.is_running and usable(gen), str(gen.query_one("#gen-status", Label).render())
-        monkeypatch.setattr(generator, "create_batch", real)
+        monkeypatch.setattr(generator_create, "create_batch", real)
         await pilot.press("ctrl+r")  # refused as "still creating the previous batch" before
         await until(pilot, lambda: gen.last_result is not None and not gen.creating)
         assert len(task_configs(quick_demo)) == 2 and gen.last_result.queued
