@@ -13,7 +13,7 @@ import yaml
 from pyruns_tui.params import yamlio
 from pyruns_tui.params.argv import build_argv
 from pyruns_tui.tui.app import PyrunsApp
-from pyruns_tui.tui.widgets.generator.fields import cut_names
+from pyruns_tui.tui.widgets.generator.field_labels import cut_names
 from pyruns_tui.tui.widgets.topbar import TopBar
 from pyruns_tui.workspace.bootstrap import init_workspace, params_of, read_script_info
 from pyruns_tui.workspace.layout import Layout

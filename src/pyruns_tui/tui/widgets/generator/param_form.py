@@ -18,7 +18,8 @@ from pyruns_tui.params.form_model import (
     leaf_paths,
     set_path,
 )
-from pyruns_tui.tui.widgets.generator.fields import FieldRow, cut_names, label_room, label_width
+from pyruns_tui.tui.widgets.generator.field_labels import cut_names, label_room, label_width
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.workspace.bootstrap import plain_script_problem
 
 
