@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
-from pyruns_tui.params.argv import ORDER, ExclusiveCheck, LaunchCheck, build_argv
+from pyruns_tui.params.argv import LaunchCheck, build_argv
+from pyruns_tui.params.exclusive_check import ORDER, ExclusiveCheck
 from tests.params.real_parser import strict_equal
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ParamSpec, ScriptParams, extract_params
-from pyruns_tui.params.argv import build_argv, exclusive_problem
+from pyruns_tui.params.argv import build_argv
+from pyruns_tui.params.exclusive_check import exclusive_problem
 from tests.params.real_parser import SCRIPTS, real_namespaces
 
 SCRIPT = "exclusive_groups.py"

@@ -412,7 +412,7 @@ class _ArgparseReader(ScriptWalker):
 
     def _warn_extend(self, decl: ActionDecl, node: ast.Call) -> None:
         """An `extend` option without nargs: argparse iterates each value it is given, so a text
-        gives its characters (`--tags ab`: ['a', 'b']) and a number fails the script (argv.py passes
+        gives its characters (`--tags ab`: ['a', 'b']) and a number fails the script (argv_items.py passes
         single characters only, each with its flag, and no number)."""
         flag = decl.flags[-1]
         if decl.type_name in ("int", "float", "bool"):

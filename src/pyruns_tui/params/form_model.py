@@ -446,7 +446,7 @@ _MADE_ITEMS: dict[str, list[Any]] = {"int": [1, 2, 3, 4], "float": [0.1, 0.2, 0.
 def _example(param: ParamSpec, sizes: range) -> list[Any]:
     """A list the parameter takes: its default when that is one of a length in `sizes` (the
     script's own words), else made-up items of its type: the fewest `sizes` allows, two at least."""
-    from pyruns_tui.params.argv import fits_type
+    from pyruns_tui.params.argv_items import fits_type
 
     default = param.default
     if isinstance(default, list) and len(default) in sizes and all(
@@ -466,7 +466,7 @@ def _item_problem(item: Any, field: FieldModel, lone: bool) -> str | None:
     expected = _expected_list(param)
     if expected is None:
         return None
-    from pyruns_tui.params.argv import fits_type
+    from pyruns_tui.params.argv_items import fits_type
 
     shown = _flow_item(item) if not isinstance(item, str) else repr(item)
     kind = str(param.type_name)
@@ -487,7 +487,7 @@ def _list_problem(item: Any, field: FieldModel, problem: str) -> str:
             if said:
                 return said
         return problem
-    from pyruns_tui.params.argv import as_items
+    from pyruns_tui.params.argv_items import as_items
 
     if as_items(item) is None:  # `'0, 1'`: a list written as text
         return _not_a_list(item)

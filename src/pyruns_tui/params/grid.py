@@ -16,7 +16,7 @@ Field grammar (on the stripped string):
   Numbers must lie within 1e300 in magnitude; step 0 and empty ranges are errors.
 - Items are typed with `yamlio.parse_scalar`: `1 | null | yes` -> [1, None, "yes"]. The grid does
   not know parameters: `layers: 64 | 128` expands to 64 and 128, and the launch passes a lone value
-  of a list argument as its one item (`--layers 64`: argv.as_items), which the form's checks ask.
+  of a list argument as its one item (`--layers 64`: argv_items.as_items), which the form's checks ask.
 - A quoted item keeps `|` and `:` literally (`'a|b' | c` -> ["a|b", "c"]); `\\|` is an escaped
   pipe (the only escape). A whole value that is one quoted item or uses `\\|` is a single literal
   value: `'12:30'` -> "12:30", `a\\|b` -> "a|b". `escape_literal` produces such text.

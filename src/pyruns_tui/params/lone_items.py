@@ -1,7 +1,7 @@
 """A lone value of a list argument as the list its script gets: the config a task records.
 
 The launch passes a lone value of a list argument (nargs '+', '*', N or REMAINDER; append,
-extend) as its one item (`argv.as_items`: `layers: 64` is `--layers 64`, and the script gets
+extend) as its one item (`argv_items.as_items`: `layers: 64` is `--layers 64`, and the script gets
 `[64]`). A task records `[64]`, so `show`, `ls -c`, export, the Manager and `--skip-existing` say
 what the script gets. Which arguments take a list is the launch's own answer (`argv.LaunchCheck`),
 never a second rule: a lone value is its one item when the launch passes both it and `[value]`

@@ -28,7 +28,7 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
-    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.exclusive_check import ExclusiveCheck
     from pyruns_tui.params.grid import GridSpec
     from pyruns_tui.runner.control import Outcome
     from pyruns_tui.workspace.file_defaults import FileDefaults
@@ -229,14 +229,14 @@ def _check_exclusive(store: TaskStore, plan: Plan, files: FileDefaults | None = 
         check = files.exclusive(check)
     problems = exclusive_conflicts(check, [task.config for task in plan.tasks], [task.name for task in plan.tasks])
     if problems:
-        from pyruns_tui.params.argv import one_line
+        from pyruns_tui.params.exclusive_check import one_line
 
         raise GridError(one_line(problems))
 
 
 def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
     """The check of the script's mutually exclusive groups and of the order of its command line
-    (params.argv.ExclusiveCheck), or None when there is nothing to check: the shell workspace, a
+    (params.exclusive_check.ExclusiveCheck), or None when there is nothing to check: the shell workspace, a
     script that is not argparse, or one with no group and no order a config can break. Raises
     what reading script_info.json raises."""
     if layout.is_shell:
@@ -244,7 +244,7 @@ def exclusive_check(layout: Layout) -> ExclusiveCheck | None:
     info = read_script_info(layout)
     if info.kind != "argparse":
         return None
-    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.exclusive_check import ExclusiveCheck
 
     check = ExclusiveCheck(params_of(layout, info), os.path.basename(info.script or "") or "the script")
     return check if check.groups else None
@@ -282,8 +282,8 @@ def exclusive_conflicts(check: ExclusiveCheck, configs: Iterable[Mapping[str, An
 
 def exclusive_conflict(check: ExclusiveCheck, configs: Iterable[Mapping[str, Any]],
                        names: Sequence[str] | None = None) -> str | None:
-    """`exclusive_conflicts` in one line (`params.argv.one_line`), None when no task conflicts."""
-    from pyruns_tui.params.argv import one_line
+    """`exclusive_conflicts` in one line (`params.exclusive_check.one_line`), None when no task conflicts."""
+    from pyruns_tui.params.exclusive_check import one_line
 
     problems = exclusive_conflicts(check, configs, names)
     return one_line(problems) if problems else None

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.exclusive_check import ExclusiveCheck
     from pyruns_tui.params.lone_items import LoneItems
     from pyruns_tui.params.param_spec import ScriptParams
     from pyruns_tui.workspace.layout import Layout
@@ -117,7 +117,7 @@ class FileDefaults:
         """`check` (the script's mutually exclusive groups) asking each config against the defaults
         its file gives: argparse refuses only flags passed together, and a value the file sets is
         not passed."""
-        from pyruns_tui.params.argv import ExclusiveCheck
+        from pyruns_tui.params.exclusive_check import ExclusiveCheck
 
         files = self
 

@@ -38,7 +38,7 @@ from pyruns_tui.workspace.fsio import read_text
 from pyruns_tui.workspace.generate import merge_defaults
 
 if TYPE_CHECKING:
-    from pyruns_tui.params.argv import ExclusiveCheck
+    from pyruns_tui.params.exclusive_check import ExclusiveCheck
     from pyruns_tui.params.grid import GridSpec
     from pyruns_tui.params.param_spec import ScriptParams
 
