@@ -33,7 +33,8 @@ from pyruns_tui.params.hf_dataclasses import PARSE_METHODS as HF_PARSE_METHODS
 from pyruns_tui.params.hf_dataclasses import FieldArgument, field_arguments, is_dataclass, is_hf_parser
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
-from pyruns_tui.params.script_walker import ClassNS, Function, ScriptWalker
+from pyruns_tui.params.script_defs import ClassNS, Function
+from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
 from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Unresolved, is_plain
 
