@@ -1,7 +1,7 @@
 """A static model of argparse parsers: what `add_argument` calls declared, and the namespace
 argparse would build from them for an empty command line.
 
-The static reader (argparse_ast) fills these declarations while walking a script; `to_specs`
+The static reader (argparse_reader) fills these declarations while walking a script; `to_specs`
 applies argparse's own rules (set_defaults, first default wins for a shared dest, builtin type
 conversion of string defaults, sub-parser defaults override the parent's) and returns the
 frozen `ParamSpec`s.
