@@ -10,7 +10,8 @@ import time
 from typing import Any, Callable
 
 from pyruns_tui.params.grid import parse_field, parse_grid
-from pyruns_tui.params.yamlio import dump_commented, dump_text, load_text, parse_scalar
+from pyruns_tui.params.yaml_roundtrip import dump_commented
+from pyruns_tui.params.yamlio import dump_text, load_text, parse_scalar
 
 # A realistic 10,000-task spec: 5 x 4 x 5 products, a 100-long zip, nested sections.
 GRID: dict[str, Any] = {

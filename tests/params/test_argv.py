@@ -267,7 +267,7 @@ _STATIC_TRAIN_BASIC = script_params("train_basic.py")
 
 
 def test_configs_loaded_with_ruamel_types_pass_like_plain_ones() -> None:
-    from pyruns_tui.params.yamlio import load_roundtrip
+    from pyruns_tui.params.yaml_roundtrip import load_roundtrip
     sp = script_params("collections_script.py")
     config = load_roundtrip("checkpoint: \"ck\"\nscales: [1.50, -2.5e-08]\nresize: 0x10\n"
                             "include: [a]\nquiet: 2\n")

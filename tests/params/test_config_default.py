@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.config_default import config_default_text, defaults_from_text, key_comment
-from pyruns_tui.params.yamlio import load_roundtrip, load_text
+from pyruns_tui.params.yaml_roundtrip import load_roundtrip
+from pyruns_tui.params.yamlio import load_text
 from tests.conftest import DEMO
 
 

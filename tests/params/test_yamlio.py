@@ -12,15 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyruns_tui.errors import ParamsError
-from pyruns_tui.params.yamlio import (
-    dump_commented,
-    dump_roundtrip,
-    dump_text,
-    load_file,
-    load_roundtrip,
-    load_text,
-    parse_scalar,
-)
+from pyruns_tui.params.yaml_roundtrip import dump_commented, dump_roundtrip, load_roundtrip
+from pyruns_tui.params.yamlio import dump_text, load_file, load_text, parse_scalar
 
 SCALARS: list[tuple[str, Any]] = [
     ("1", 1),

@@ -15,6 +15,7 @@ from typing import Any
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params import yamlio
 from pyruns_tui.params.param_spec import ScriptParams
+from pyruns_tui.params.yaml_scalars import SpelledFloat, source_float, yaml_float
 
 __all__ = ["config_default_text", "defaults_from_text", "key_comment"]
 
@@ -44,16 +45,18 @@ def key_comment(sp: ScriptParams, key: str) -> str | None:
 
 def config_default_text(sp: ScriptParams) -> str:
     """YAML text of `sp.defaults()` with each key's help as a comment."""
+    from pyruns_tui.params.yaml_roundtrip import dump_commented  # ruamel: only `init` writes this file
+
     comments = {}
     defaults = sp.defaults()
     for key in sp.keys():
         comment = key_comment(sp, key)
         if comment:
             comments[key] = comment
-        spelled = yamlio.source_float(defaults.get(key), sp.specs_for(key)[0].default_source)
+        spelled = source_float(defaults.get(key), sp.specs_for(key)[0].default_source)
         if spelled is not None:  # `1e10` as the script wrote it, not `10000000000.0`
-            defaults[key] = yamlio.SpelledFloat(defaults[key], yamlio.yaml_float(spelled))
-    return yamlio.dump_commented(defaults, comments)
+            defaults[key] = SpelledFloat(defaults[key], yaml_float(spelled))
+    return dump_commented(defaults, comments)
 
 
 def defaults_from_text(text: str, where: str = "config_default.yaml") -> dict[str, Any]:

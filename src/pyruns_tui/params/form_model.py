@@ -21,7 +21,8 @@ from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.grid import is_grid_value, parse_grid
 from pyruns_tui.params.param_spec import ParamSpec
 from pyruns_tui.params.values import not_a_choice, same_value
-from pyruns_tui.params.yamlio import parse_scalar, source_float
+from pyruns_tui.params.yaml_scalars import source_float
+from pyruns_tui.params.yamlio import parse_scalar
 
 if TYPE_CHECKING:
     from pyruns_tui.params.param_spec import ScriptParams

@@ -62,26 +62,30 @@ def spec_to_text(spec: Mapping[str, Any], base_text: str = "") -> str:
     """YAML text of `spec`, keeping the comments and layout of `base_text` where keys survive."""
     from ruamel.yaml.comments import CommentedMap
 
+    from pyruns_tui.params.yaml_roundtrip import dump_roundtrip, load_roundtrip
+
     try:
-        doc = yamlio.load_roundtrip(base_text) if base_text.strip() else None
+        doc = load_roundtrip(base_text) if base_text.strip() else None
     except ParamsError:
         doc = None
     if not isinstance(doc, CommentedMap):
         return yamlio.dump_text(dict(spec)) if spec else ""
     _merge(doc, spec)
-    return yamlio.dump_roundtrip(doc)
+    return dump_roundtrip(doc)
 
 
 def sub_text(text: str, key: str) -> str:
     """The YAML text of mapping `key` inside `text` (comments kept), e.g. the `params` block."""
     from ruamel.yaml.comments import CommentedMap
 
+    from pyruns_tui.params.yaml_roundtrip import dump_roundtrip, load_roundtrip
+
     try:
-        doc = yamlio.load_roundtrip(text)
+        doc = load_roundtrip(text)
     except ParamsError:
         return ""
     if isinstance(doc, CommentedMap) and isinstance(doc.get(key), CommentedMap):
-        return yamlio.dump_roundtrip(doc[key])
+        return dump_roundtrip(doc[key])
     if isinstance(doc, Mapping) and isinstance(doc.get(key), Mapping):
         return yamlio.dump_text(dict(doc[key]))
     return ""

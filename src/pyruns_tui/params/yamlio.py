@@ -9,9 +9,8 @@ Everything is typed by the YAML 1.2 core schema (`1e-3` is a float, `yes`/`on` a
   implicit resolvers replaced by core-schema ones; duplicate keys are an error.
 - `dump_text`: plain block YAML for `config.yaml`; any string that YAML 1.1 *or* 1.2 would read as
   something else is quoted, so `load_text` and plain `yaml.safe_load` both read back the same.
-- `load_roundtrip` / `dump_roundtrip`: ruamel.yaml round-trip (comments and order kept) for files
-  people edit.
-- `dump_commented`: ruamel text of a mapping with help strings as comments (config_default.yaml).
+- `load_roundtrip` / `dump_roundtrip` / `dump_commented`: ruamel.yaml round trips for files
+  people edit (yaml_roundtrip.py); the core schema's scalar rules are yaml_scalars.py.
 
 Every malformed input raises `ParamsError` with a one-line message that names file and line.
 """
@@ -22,135 +21,34 @@ import functools
 import io
 import math
 import re
-from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import yaml
 
 from pyruns_tui.errors import ParamsError
+from pyruns_tui.params.yaml_scalars import (
+    _BOOL,
+    _FLOAT,
+    _INF,
+    _INT8,
+    _INT10,
+    _INT16,
+    _MISSING,
+    _NAN,
+    _core_scalar,
+    _unquote_single,
+)
 from pyruns_tui.safefile import MAX_READ_BYTES, read_text
-
-if TYPE_CHECKING:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
 
 __all__ = [
     "parse_scalar",
     "load_text",
     "load_file",
     "dump_text",
-    "load_roundtrip",
-    "dump_roundtrip",
-    "dump_commented",
-    "source_float",
-    "yaml_float",
-    "SpelledFloat",
 ]
 
-_NULL = re.compile(r"null|Null|NULL|~")
-_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
-_INT10 = re.compile(r"[-+]?[0-9]+")
-_INT8 = re.compile(r"0o[0-7]+")
-_INT16 = re.compile(r"0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
-_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
-_CORE_SCALAR = re.compile(
-    "|".join(p.pattern for p in (_NULL, _BOOL, _INT10, _INT8, _INT16, _FLOAT, _INF, _NAN))
-)
-_SCALAR_FIRST_CHARS = frozenset("0123456789+-.~nNtTfF")
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-# Characters ruamel's emitter may fold or mangle outside double quotes (breaks, controls, BOM).
-_NEEDS_ESCAPES = re.compile(
-    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 _YAML_ERRORS = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
-
-
-def _to_int(text: str) -> int:
-    """A core-schema int literal as an int (no digit limit)."""
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    try:
-        return int(text)
-    except ValueError:  # beyond Python's int/str digit limit: Decimal has none
-        return int(Decimal(text))
-
-
-def _to_float(text: str) -> float:
-    """A core-schema float literal (incl. .inf/.nan) as a float."""
-    if text[-1] in "fFnN":  # .inf / .nan forms
-        if _NAN.fullmatch(text):
-            return math.nan
-        return -math.inf if text[0] == "-" else math.inf
-    return float(text)
-
-
-def _core_scalar(text: str) -> Any:
-    """Type a plain scalar by the core schema; `_MISSING` when it is a plain string."""
-    if not text:
-        return None
-    if text[0] not in _SCALAR_FIRST_CHARS or not _CORE_SCALAR.fullmatch(text):
-        return _MISSING
-    if _INT10.fullmatch(text) or _INT8.fullmatch(text) or _INT16.fullmatch(text):
-        return _to_int(text)
-    if _BOOL.fullmatch(text):
-        return text[0] in "tT"
-    if _NULL.fullmatch(text):
-        return None
-    return _to_float(text)
-
-
-_MISSING: Any = object()
-
-
-def source_float(value: Any, source: str | None) -> str | None:
-    """A script's own spelling of a float default (`1e10`) when it is a plain literal that reads back
-    as `value` and is notably shorter than repr's (`10000000000.0`); else None (repr's `0.001` reads
-    as well as `1e-3`)."""
-    text = (source or "").strip()
-    if type(value) is not float or not _FLOAT.fullmatch(text) or not any(c in text for c in ".eE"):
-        return None
-    if _to_float(text) != value or len(text) + 3 > len(repr(value)):
-        return None
-    return text
-
-
-def yaml_float(text: str) -> str:
-    """A float literal as YAML 1.1 (PyYAML) and 1.2 both read it, as a float: `1e10` -> `1.0e+10`
-    (PyYAML reads `1e10`, with no point or exponent sign, as a string)."""
-    mantissa, _, exponent = text.lower().partition("e")
-    sign = mantissa[0] if mantissa[0] in "+-" else ""
-    digits = mantissa[len(sign):]
-    digits = ("0" if digits.startswith(".") else "") + digits + ("" if "." in digits else ".0")
-    if exponent and exponent[0] not in "+-":
-        exponent = "+" + exponent
-    return sign + digits + ("e" + exponent if exponent else "")
-
-
-class SpelledFloat(float):
-    """A float that `dump_commented` writes as `text` (a script's `1e10`, as `yaml_float` makes it)."""
-
-    text: str
-
-    def __new__(cls, value: float, text: str) -> SpelledFloat:
-        spelled = super().__new__(cls, value)
-        spelled.text = text
-        return spelled
-
-
-def _unquote_single(text: str) -> str | None:
-    """The content of a whole single-quoted scalar (`''` is a quote), or None if it is not one."""
-    if len(text) < 2 or text[-1] != "'":
-        return None
-    inner = text[1:-1]
-    if inner.replace("''", "").find("'") >= 0:
-        return None
-    return inner.replace("''", "'")
 
 
 def parse_scalar(text: str) -> Any:
@@ -200,7 +98,6 @@ _MERGE = "tag:yaml.org,2002:merge"
 # libyaml composes recursively in C: deep nesting overflows small thread stacks (segfault),
 # so texts that could nest deeper than this go to the pure-Python loader instead.
 _C_DEPTH_GUARD = 256
-MAX_COMMENT_COLUMN = 48  # a longer `key: value` line gets its comment two spaces after it, not the others
 _NOT_FLOW_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -439,166 +336,3 @@ def _needs_quotes(text: str) -> bool:
     configs of a grid repeat the same keys and most values, 15 resolver calls a task otherwise)."""
     tag = _RESOLVE_CHECK.resolve(yaml.ScalarNode, text, (True, False))
     return tag != "tag:yaml.org,2002:str"
-
-
-def _represent_float_both(representer: Any, data: float) -> Any:
-    """Floats as text that YAML 1.1 and 1.2 both read as floats (`1e-05` -> `1.0e-05`)."""
-    if data != data:
-        value = ".nan"
-    elif data in (math.inf, -math.inf):
-        value = ".inf" if data > 0 else "-.inf"
-    else:
-        value = repr(data).lower()
-        if "." not in value and "e" in value:
-            value = value.replace("e", ".0e", 1)
-    return representer.represent_scalar("tag:yaml.org,2002:float", value)
-
-
-_representer: type | None = None
-
-
-def _ruamel() -> YAML:
-    """A fresh ruamel round-trip YAML 1.2 instance (instances are not thread-safe).
-
-    ruamel is imported here, on first use: it costs ~40 ms, and only the round-trip
-    functions need it (not `gen`, `ls` or the runner)."""
-    global _representer
-    from ruamel.yaml import YAML
-
-    if _representer is None:
-        from ruamel.yaml.representer import RoundTripRepresenter
-
-        class _Representer(RoundTripRepresenter):
-            """ruamel round-trip representer writing floats that YAML 1.1 readers also read."""
-
-        _Representer.add_representer(float, _represent_float_both)
-        _Representer.add_representer(SpelledFloat, lambda representer, data: representer.represent_scalar(
-            "tag:yaml.org,2002:float", data.text))
-        _representer = _Representer
-    rt = YAML(typ="rt")
-    rt.Representer = _representer
-    rt.width = 1 << 30
-    rt.allow_unicode = True
-    rt.preserve_quotes = True
-    return rt
-
-
-def load_roundtrip(text: str, where: str = "") -> Any:
-    """Load YAML 1.2 with ruamel round-trip types, keeping comments and order for re-dump."""
-    from ruamel.yaml.error import YAMLError as RuamelYAMLError
-
-    rt = _ruamel()
-    try:
-        data = rt.load(text)
-    except (RuamelYAMLError, ValueError, TypeError, RecursionError) as exc:
-        raise ParamsError(_error_line(exc, where, text)) from None
-    return _check_alias_expansion(data, text, where)
-
-
-def dump_roundtrip(obj: Any) -> str:
-    """Dump a (possibly `load_roundtrip`-loaded) object with ruamel, comments and order kept."""
-    buf = io.StringIO()
-    _ruamel().dump(obj, buf)
-    return buf.getvalue()
-
-
-def _commentable(value: Any) -> Any:
-    """Plain data -> ruamel round-trip nodes; ambiguous strings forced to double quotes."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
-    if isinstance(value, dict):
-        out = CommentedMap()
-        for key, item in value.items():
-            out[_commentable(key)] = _commentable(item)
-        return out
-    if isinstance(value, (list, tuple)):
-        return CommentedSeq(_commentable(item) for item in value)
-    if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) \
-            and (_needs_quotes(value) or _NEEDS_ESCAPES.search(value)):
-        return DoubleQuotedScalarString(value)
-    return value
-
-
-def _comment_lines(help_text: str) -> list[str]:
-    """A help string as printable comment lines (no YAML line breaks or control chars)."""
-    lines = []
-    for line in help_text.splitlines():
-        line = _NON_PRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
-        line = line.replace("\x85", " ").rstrip()
-        lines.append(line)
-    while lines and not lines[-1]:
-        lines.pop()
-    while lines and not lines[0]:
-        lines.pop(0)
-    return lines
-
-
-def _locate(mapping: CommentedMap, path: str) -> tuple[CommentedMap, Any, int] | None:
-    """The mapping holding dotted `path`, its key and depth; keys containing dots win."""
-    from ruamel.yaml.comments import CommentedMap
-
-    if path in mapping:
-        return mapping, path, 0
-    for key in mapping:
-        text = str(key)
-        if path.startswith(text + ".") and isinstance(mapping[key], CommentedMap):
-            found = _locate(mapping[key], path[len(text) + 1:])
-            if found is not None:
-                return found[0], found[1], found[2] + 1
-    return None
-
-
-def _add_aligned_comments(eol: list[tuple[CommentedMap, Any, int, str]], indent: int) -> None:
-    """End-of-line comments in one column per mapping, two spaces after its widest `key: value`
-    (ruamel alone placed them one or two spaces after each value, differing between lines)."""
-    from ruamel.yaml.comments import CommentedSeq
-
-    flat = CommentedSeq(item for owner, key, _, _ in eol for item in (key, owner[key]))
-    buf = io.StringIO()
-    rt = _ruamel()
-    rt.width = 4096
-    rt.dump(flat, buf)
-    rendered = buf.getvalue().splitlines()  # `- key` and `- value`, one line each when plain
-    if len(rendered) != len(flat):
-        rendered = [""] * len(flat)
-    widths = [depth * indent + len(rendered[2 * i]) + len(rendered[2 * i + 1]) - 2
-              for i, (_, _, depth, _) in enumerate(eol)]  # "- k" + "- v" -> "k: v"
-    columns: dict[int, int] = {}
-    for (owner, _, _, _), width in zip(eol, widths, strict=True):
-        if width <= MAX_COMMENT_COLUMN:
-            columns[id(owner)] = max(columns.get(id(owner), 0), width + 2)
-    for (owner, key, _, text), width in zip(eol, widths, strict=True):
-        owner.yaml_add_eol_comment("# " + text, key, column=max(columns.get(id(owner), 0), width + 2))
-
-
-def dump_commented(data: dict, comments: dict[str, str]) -> str:
-    """ruamel text of `data` with `comments[dotted.key]` as each key's comment.
-
-    Single-line help becomes an end-of-line comment on scalar values; multi-line help, or help
-    on a key holding a mapping/list, becomes comment lines before the key. Paths that name no
-    key are ignored. The text reads back identical with `load_text` and `yaml.safe_load`.
-    """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    root = _commentable(data)
-    indent = 2
-    eol: list[tuple[CommentedMap, Any, int, str]] = []
-    for path, help_text in comments.items():
-        lines = _comment_lines(str(help_text))
-        found = _locate(root, path) if lines else None
-        if found is None:
-            continue
-        owner, key, depth = found
-        value = owner[key]
-        if len(lines) == 1 and not (isinstance(value, (CommentedMap, CommentedSeq)) and value):
-            eol.append((owner, key, depth, lines[0]))
-        else:
-            owner.yaml_set_comment_before_after_key(
-                key, before="\n".join(lines), indent=depth * indent)
-    _add_aligned_comments(eol, indent)
-    rt = _ruamel()
-    rt.indent(mapping=indent, sequence=indent + 2, offset=indent)
-    buf = io.StringIO()
-    rt.dump(root, buf)
-    return buf.getvalue()
