@@ -14,7 +14,7 @@ from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.script_defs import Function
 from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, is_plain
+from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, ModuleRef, is_plain
 
 _ACTION_CLASSES = {
     "BooleanOptionalAction": "boolean_optional", "_StoreAction": "store",

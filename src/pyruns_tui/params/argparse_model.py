@@ -14,8 +14,9 @@ from typing import Any, Callable
 
 from pyruns_tui.params.help_text import expanded_help
 from pyruns_tui.params.param_spec import ParamSpec, plain_copy
-from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS, UNKNOWN, has_text, is_plain
+from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS
 from pyruns_tui.params.static_paths import plain_paths
+from pyruns_tui.params.static_values import UNKNOWN, has_text, is_plain
 
 __all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "ExclusiveDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
 

@@ -16,7 +16,7 @@ from pyruns_tui.params.hf_dataclasses import is_hf_parser
 from pyruns_tui.params.hf_parser import _HfParserReader
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.source_files import ModuleFinder
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Unresolved
+from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, ModuleRef, Unresolved
 
 _PARSE_METHODS = {"parse_args", "parse_known_args", "parse_intermixed_args",
                   "parse_known_intermixed_args", *HF_PARSE_METHODS}

@@ -27,7 +27,7 @@ from typing import Any
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.param_spec import ScriptParams, plain_copy
-from pyruns_tui.params.static_eval import is_plain
+from pyruns_tui.params.static_values import is_plain
 from pyruns_tui.params.values import same_value
 
 __all__ = ["defaults_file_path", "defaults_file_key", "load_yaml_text", "file_values", "lay_file_values",

@@ -15,7 +15,7 @@ from typing import Any
 from pyruns_tui.params.module_walk import ModuleWalker
 from pyruns_tui.params.script_scan import touches_parser
 from pyruns_tui.params.source_files import ModuleFinder
-from pyruns_tui.params.static_eval import Scope
+from pyruns_tui.params.static_values import Scope
 
 _NO_ENV: frozenset[int] = frozenset()
 

@@ -15,7 +15,8 @@ import re
 import string
 from typing import Any, Callable, Union
 
-from pyruns_tui.params.static_eval import MAX_LEN, UNKNOWN, Scope, StaticEvaluator, has_text
+from pyruns_tui.params.static_eval import StaticEvaluator
+from pyruns_tui.params.static_values import MAX_LEN, UNKNOWN, Scope, has_text
 
 __all__ = ["PLACEHOLDER", "expanded_help", "readable_help"]
 

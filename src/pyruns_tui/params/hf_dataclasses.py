@@ -20,7 +20,7 @@ from typing import Any
 from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.script_walker import ScriptWalker as _Walker
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, Scope, is_plain
+from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, Scope, is_plain
 
 __all__ = ["FieldArgument", "field_arguments", "is_dataclass", "is_hf_parser", "PARSE_METHODS"]
 

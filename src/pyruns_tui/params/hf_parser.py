@@ -14,7 +14,7 @@ from pyruns_tui.params.argparse_model import ActionDecl, ParserDecl
 from pyruns_tui.params.hf_dataclasses import FieldArgument, field_arguments, is_dataclass
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.script_defs import ClassNS
-from pyruns_tui.params.static_eval import ModuleAttr, Unresolved
+from pyruns_tui.params.static_values import ModuleAttr, Unresolved
 
 
 class _HfParserReader(_ArgumentRecorder):

@@ -18,7 +18,8 @@ from typing import Any, Iterator
 
 from pyruns_tui.params.script_scan import relevant_functions
 from pyruns_tui.params.source_files import MAX_FILES, MAX_TOTAL_BYTES, ModuleFinder, ModuleNS, SourceFile, absolute_name
-from pyruns_tui.params.static_eval import UNKNOWN, ModuleAttr, ModuleRef, Scope, StaticEvaluator, Unresolved
+from pyruns_tui.params.static_eval import StaticEvaluator
+from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, ModuleRef, Scope, Unresolved
 
 __all__ = ["ModuleWalker", "FileState", "ENV_READERS"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyruns_tui.params.module_walk import FileState
-from pyruns_tui.params.static_eval import UNKNOWN, Scope, Unresolved
+from pyruns_tui.params.static_values import UNKNOWN, Scope, Unresolved
 
 __all__ = ["ClassNS", "Function"]
 

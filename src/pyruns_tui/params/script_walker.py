@@ -20,7 +20,7 @@ from pyruns_tui.params.script_defs import ClassNS, Function, _argspec, _Frame, _
 from pyruns_tui.params.script_scan import called_names, relevant_functions
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
 from pyruns_tui.params.statement_walk import StatementWalker, _OutOfSteps
-from pyruns_tui.params.static_eval import MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope, Unresolved, is_plain
+from pyruns_tui.params.static_values import MAX_LEN, UNKNOWN, ModuleAttr, ModuleRef, Scope, Unresolved, is_plain
 
 __all__ = ["ScriptWalker"]
 

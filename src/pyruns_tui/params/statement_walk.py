@@ -14,7 +14,7 @@ from pyruns_tui.params.env_flow import EnvFlowWalker, _dotted
 from pyruns_tui.params.script_defs import ClassNS, Function, _Frame
 from pyruns_tui.params.script_scan import loop_matters
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
-from pyruns_tui.params.static_eval import MAX_ITER, UNKNOWN, ModuleAttr, Scope, Unresolved, is_plain
+from pyruns_tui.params.static_values import MAX_ITER, UNKNOWN, ModuleAttr, Scope, Unresolved, is_plain
 
 __all__ = ["StatementWalker"]
 
