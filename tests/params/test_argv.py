@@ -293,7 +293,8 @@ def test_boolean_optional_false_needs_a_double_dash_flag() -> None:
 def test_a_value_outside_the_choices_reads_the_same_in_the_form_and_at_launch() -> None:
     """One wording of the choices rule: the Generator's form and `gen` (check_value) and the
     launch's command line (build_argv) said it two ways ("is not one of: a, b")."""
-    from pyruns_tui.params.form_model import build_form, check_value
+    from pyruns_tui.params.form_checks import check_value
+    from pyruns_tui.params.form_model import build_form
 
     sp = script_params("train_basic.py")
     form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
@@ -309,7 +310,8 @@ def test_a_key_of_store_const_flags_is_a_choice_whose_every_value_passes_its_own
     """groups_mutex's `--cosine`/`--constant` (dest schedule, default linear) and `--fp16`/`--bf16`
     (dest precision, default None): the form offers the values the flags store, and the launch
     passes each one's flag, as the real parser reads back."""
-    from pyruns_tui.params.form_model import build_form, check_value
+    from pyruns_tui.params.form_checks import check_value
+    from pyruns_tui.params.form_model import build_form
 
     sp = script_params("groups_mutex.py")
     form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
@@ -351,7 +353,8 @@ def test_an_extend_option_without_nargs_gets_what_argparse_reads_back_or_a_refus
                                               r"value and fails on an int")):
         with pytest.raises(ParamsError, match=refusal):
             build_argv(change, sp)
-    from pyruns_tui.params.form_model import build_form, check_text
+    from pyruns_tui.params.form_checks import check_text
+    from pyruns_tui.params.form_model import build_form
 
     form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
     tags = form.field("tags")
@@ -393,7 +396,8 @@ def test_an_extend_option_with_nargs_n_takes_any_multiple_of_n_values() -> None:
                             ({"fixed": [1, 2, 3, 4]}, r"'fixed' takes exactly 2 values, got 4")):
         with pytest.raises(ParamsError, match=refusal):
             build_argv(change, sp)
-    from pyruns_tui.params.form_model import build_form, check_text
+    from pyruns_tui.params.form_checks import check_text
+    from pyruns_tui.params.form_model import build_form
 
     form = build_form(sp.defaults(), [spec.to_dict() for spec in sp.params], script=sp)
     pairs = form.field("pairs")
@@ -441,7 +445,8 @@ def test_the_form_and_the_launch_leave_off_the_same_defaults() -> None:
     the text `Infinity` passed the form and failed the launch."""
     import json
 
-    from pyruns_tui.params.form_model import build_form, check_value
+    from pyruns_tui.params.form_checks import check_value
+    from pyruns_tui.params.form_model import build_form
 
     sp, parser = inline("""
         import argparse, os

@@ -13,7 +13,8 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params import yamlio
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
 from pyruns_tui.params.argv import build_argv
-from pyruns_tui.params.form_model import FieldModel, build_form, check_text, check_value, spec_problems
+from pyruns_tui.params.form_checks import check_text, check_value, spec_problems
+from pyruns_tui.params.form_model import FieldModel, build_form
 from pyruns_tui.params.grid import expand_grid
 
 SOURCE = textwrap.dedent("""

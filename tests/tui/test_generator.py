@@ -15,13 +15,9 @@ from textual.widgets import Input, Select, Switch
 
 from pyruns_tui.params import yamlio
 from pyruns_tui.params.argv import build_argv
-from pyruns_tui.params.form_model import (
-    FieldModel,
-    build_form,
-    check_text,
-    text_to_value,
-    value_to_text,
-)
+from pyruns_tui.params.field_text import text_to_value, value_to_text
+from pyruns_tui.params.form_checks import check_text
+from pyruns_tui.params.form_model import FieldModel, build_form
 from pyruns_tui.runner import client, control
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import LoadConfig

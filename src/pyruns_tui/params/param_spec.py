@@ -97,7 +97,7 @@ class ParamSpec:
         optional parameter (not positional, not required) whose default is resolved, and `value`
         equal to it as data (`same_value`). The script gets it without the flag, so such a value
         always fits, whatever it is (timm's `--model-kwargs`, nargs='*', defaults to `{}`): the one
-        rule of the launch (`argv`, asked of the key's first spec) and of the form (`form_model`)."""
+        rule of the launch (`argv`, asked of the key's first spec) and of the form (`form_checks`)."""
         return self.default_resolved and not self.positional and not self.required and same_value(value, self.default)
 
     def to_dict(self) -> dict[str, Any]:

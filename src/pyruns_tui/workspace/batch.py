@@ -70,7 +70,8 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
     """`spec` laid over config_default.yaml, refused (GridError) when a value does not fit its
     parameter: the Generator's field checks (type=float, choices, ...), for both faces."""
     from pyruns_tui.params import yamlio
-    from pyruns_tui.params.form_model import build_form, spec_problems
+    from pyruns_tui.params.form_checks import spec_problems
+    from pyruns_tui.params.form_model import build_form
     from pyruns_tui.workspace.fsio import read_text
 
     if not isinstance(spec, Mapping):

@@ -13,7 +13,8 @@ from textual.timer import Timer
 from textual.widgets import Button, Input, Label, TextArea
 
 from pyruns_tui.errors import USER_ERRORS, GridError, ParamsError, PyrunsError
-from pyruns_tui.params.form_model import build_form, spec_problems
+from pyruns_tui.params.form_checks import spec_problems
+from pyruns_tui.params.form_model import build_form
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen

@@ -14,13 +14,9 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from pyruns_tui.errors import GridError
-from pyruns_tui.params.form_model import (
-    FieldModel,
-    check_text,
-    grid_size,
-    one_line,
-    value_to_text,
-)
+from pyruns_tui.params.field_text import value_to_text
+from pyruns_tui.params.form_checks import check_text, grid_size
+from pyruns_tui.params.form_model import FieldModel, one_line
 from pyruns_tui.params.values import same_value
 from pyruns_tui.tui.widgets.generator.field_editing import FieldEditing, fits_widget
 from pyruns_tui.tui.widgets.generator.field_labels import LABEL_WIDTH, cut_names, label_room
