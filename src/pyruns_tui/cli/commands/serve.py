@@ -12,6 +12,8 @@ import sys
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyruns_tui.cli.context import Context
     from pyruns_tui.workspace.layout import Layout
 
@@ -35,24 +37,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help=f"browser tabs open at once, each its own app process (default {DEFAULT_MAX_SESSIONS}; 1-1000)")
 
 
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
-    return port
+def _bounded_int(what: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse `type=`: an int within low..high, else one usage line naming `what`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {what}: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} out of range {low}-{high}: {value}")
+        return value
+
+    return parse
 
 
-def _max_sessions(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of sessions: {text!r}") from None
-    if not 1 <= count <= 1000:
-        raise argparse.ArgumentTypeError(f"out of range 1-1000: {count}")
-    return count
+_port = _bounded_int("port number", 0, 65535)
+_max_sessions = _bounded_int("number of sessions", 1, 1000)
 
 
 def app_argv(ctx: Context, workspace: str, args: argparse.Namespace) -> list[str]:
