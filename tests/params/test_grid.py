@@ -309,3 +309,26 @@ def test_task_names_number_tasks_of_n(prefix: str, count: int, names: list[str])
 def test_task_names_for_many_tasks_are_unique() -> None:
     names = task_names("g", 10000)
     assert len(set(names)) == 10000 and names[-1] == "g_10000-of-10000"
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("007 | 7", ["007", "7"]),
+    ("0x10 | 1e-3 | 1_0 | True", ["0x10", "1e-3", "1_0", "True"]),
+    ("(007 | x)", ["007", "x"]),
+    ("a | b", ["a", "b"]),
+    ("'1' | 2", ["1", "2"]),
+    ("a\\|b | 3", ["a|b", "3"]),
+    ("x | null", ["x", None]),
+])
+def test_keep_item_texts_keeps_what_a_string_parameter_was_typed(text: str, values: list[object]) -> None:
+    # a type=str parameter's grid `007 | 7` gave two tasks both named 7 (and 0x10 gave 16)
+    from pyruns_tui.params.grid_field import keep_item_texts
+
+    assert parse_field(keep_item_texts(text), "name") == values
+
+
+def test_keep_item_texts_leaves_plain_text_ranges_and_bad_grids_alone() -> None:
+    from pyruns_tui.params.grid_field import keep_item_texts
+
+    for text in ("007", "1:4", "a | b", "a | | b", "'unclosed | x"):
+        assert keep_item_texts(text) == text

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Union
 
+from pyruns_tui.params.grid_field import keep_item_texts
 from pyruns_tui.params.param_spec import ParamSpec
 from pyruns_tui.params.values import same_value
 
@@ -295,3 +296,21 @@ def one_line(text: str | None, width: int = HELP_WIDTH) -> str:
     """Help text as one line, cut with an ellipsis at `width` characters."""
     line = " ".join((text or "").split())
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def keep_string_texts(spec: Mapping[str, Any], form: FormModel) -> dict[str, Any]:
+    """`spec` with the grid of each declared string (`FieldModel.str_typed`) read as the texts typed
+    (`name: 007 | 7` is '007' and '7', not 7 twice), as its lone value is (`text_to_value`): what
+    `gen`, the Generator's preview and Create expand."""
+    out = _copy_mappings(spec)
+    for item in form.fields():
+        value = get_path(out, item.path)
+        if item.str_typed and isinstance(value, str):
+            kept = keep_item_texts(value)
+            if kept != value:
+                set_path(out, item.path, kept)
+    return out
+
+
+def _copy_mappings(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _copy_mappings(value) if isinstance(value, Mapping) else value for key, value in spec.items()}

@@ -16,7 +16,7 @@ from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.yamlio import parse_scalar
 
 __all__ = ["FieldSpec", "parse_field_spec", "is_grid_value", "parse_field", "escape_literal",
-           "format_count"]
+           "format_count", "keep_item_texts"]
 
 _NUM = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 _RANGE = re.compile(rf"\s*({_NUM})\s*:\s*({_NUM})\s*(?::\s*({_NUM})\s*)?")
@@ -337,3 +337,36 @@ def escape_literal(text: str) -> str:
     except _Problem:
         pass
     return "'" + text.replace("'", "''") + "'"
+
+
+def _retyped(item: _Item) -> bool:
+    """Whether the grid reads a plain item as a number or bool rather than the text typed."""
+    if item.quoted or item.escaped or item.group or _is_range(item):
+        return False
+    try:
+        return isinstance(parse_scalar(item.text), (int, float, bool))
+    except ParamsError:
+        return False
+
+
+def keep_item_texts(text: str) -> str:
+    """The grid text of a declared string (`type=str`): each item the grid would read as a number or
+    bool quoted, so that it stays the text typed, as a lone value does (`007 | 0x10 | 1e-3` gives
+    '007', '0x10' and '1e-3', not 7, 16 and 0.001); other text as it is (a range stays numbers)."""
+    try:
+        classified = _classify(text)
+    except _Problem:
+        return text  # the grid's own error says what is wrong
+    if classified is None:
+        return text
+    zipped, items = classified
+    if not any(_retyped(item) for item in items):
+        return text
+    parts = []
+    for item in items:
+        if _retyped(item) or item.escaped:  # an escaped item's `|` stays literal inside quotes
+            parts.append("'" + item.text.replace("'", "''") + "'")
+        else:
+            parts.append(item.text)
+    joined = " | ".join(parts)
+    return f"({joined})" if zipped else joined

@@ -71,7 +71,7 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
     parameter: the Generator's field checks (type=float, choices, ...), for both faces."""
     from pyruns_tui.params import yamlio
     from pyruns_tui.params.form_checks import spec_problems
-    from pyruns_tui.params.form_model import build_form
+    from pyruns_tui.params.form_model import build_form, keep_string_texts
     from pyruns_tui.workspace.fsio import read_text
 
     if not isinstance(spec, Mapping):
@@ -88,7 +88,9 @@ def checked_spec(store: TaskStore, spec: Mapping[str, Any]) -> dict[str, Any]:
     info = read_script_info(layout)
     merged = merge_defaults(spec, defaults, strict=info.kind == "argparse")
     script = params_of(layout, info) if info.kind == "argparse" else None  # what each launch will check
-    problems = spec_problems(merged, build_form(merged, info.params, defaults, script))
+    form = build_form(merged, info.params, defaults, script)
+    merged = keep_string_texts(merged, form)
+    problems = spec_problems(merged, form)
     if problems:
         key, problem = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, TextArea
 
 from pyruns_tui.errors import USER_ERRORS, GridError, ParamsError, PyrunsError
 from pyruns_tui.params.form_checks import spec_problems
-from pyruns_tui.params.form_model import build_form
+from pyruns_tui.params.form_model import build_form, keep_string_texts
 from pyruns_tui.params.spec_text import parse_spec, spec_to_text
 from pyruns_tui.params.yaml_comments import eol_comments, typed_into_comments
 from pyruns_tui.tui.screens.base import PyrunsScreen
@@ -130,13 +130,14 @@ class GeneratorSpec(PyrunsScreen):
             merged = merge_defaults(spec, self.defaults, strict=False)  # whole, as `gen` checks it
             model = build_form(merged, self.params, self.defaults, self.script)
             problems = typed + [f"{key}: {problem}" for key, problem in spec_problems(merged, model)]
+            spec = keep_string_texts(spec, model)  # `name: 007 | 7` is two texts, as `gen` reads it
         elif self.shell:
             try:
                 return self.shell_form.spec(), []
             except ParamsError as exc:
                 return {}, [str(exc)]
         else:
-            spec = self.form.spec()
+            spec = keep_string_texts(self.form.spec(), self.form.model)
             problems = [f"{key}: {problem}" for key, problem in self.form.problems()]
         return spec, problems + self.undeclared(spec)
 
