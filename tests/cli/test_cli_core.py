@@ -418,6 +418,18 @@ def test_init_demo_script(tmp_path: Path) -> None:
     assert "argparse" in result.out
 
 
+def test_init_counts_a_parameter_set_by_two_flags_once(tmp_path: Path) -> None:
+    # HfArgumentParser's `--no_x` beside `--x` (run_glue: 143 parameters said for 133 fields)
+    (tmp_path / "train.py").write_text(
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--amp', action='store_true')\n"
+        "p.add_argument('--no-amp', dest='amp', action='store_false')\n"
+        "p.add_argument('--lr', type=float, default=0.1)\np.parse_args()\n")
+    result = pyr(tmp_path, "init", "train.py")
+    assert result.code == 0, result.err
+    assert "(argparse, 2 parameters)" in result.out
+
+
 def test_an_error_quoting_huge_values_stays_one_readable_line() -> None:
     from pyruns_tui.errors import LONG_MESSAGE, PyrunsError, shortened
 

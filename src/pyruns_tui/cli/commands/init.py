@@ -42,7 +42,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     info = read_script_info(layout)
     sub = f", sub-command {info.subcommand!r}" if info.subcommand else ""
     kind = info.extra.get(ARGV_STYLE) or info.kind  # (nanoGPT's `--key=value` configurator: "configurator")
-    print(f"workspace {layout.name!r} ({kind}{sub}, {len(info.params)} parameters) at {layout.workspace_dir}")
+    count = len({param.get("key") for param in info.params})  # `--amp`/`--no-amp` (HF's `--no_x`) set one
+    print(f"workspace {layout.name!r} ({kind}{sub}, {count} parameter{'' if count == 1 else 's'}) at "
+          f"{layout.workspace_dir}")
     for warning in info.warnings:
         sys.stderr.write(f"pyr-tui: warning: {warning}\n")
     if info.kind == "plain":
