@@ -131,3 +131,22 @@ def test_a_bool_field_is_a_switch_in_the_form(monkeypatch: pytest.MonkeyPatch) -
     assert field_for(("trust_remote_code",), False, spec).kind == "switch"
     maybe = sp.specs_for("disable_tqdm")[0].to_dict()  # Optional[bool] = None: true, false or unset
     assert field_for(("disable_tqdm",), None, maybe).kind != "switch"
+
+
+def test_an_optional_bool_field_refuses_what_string_to_bool_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `tf32: maybe` (TrainingArguments' `bool | None`) was created, and each run stopped on argparse's
+    # "Truthy value expected"; so did `include_num_input_tokens_seen: all` (`str | bool`: a bool there)
+    from pyruns_tui.params.form_model import build_form, check_value
+
+    sp = extract(True, monkeypatch)
+    defaults = sp.defaults()
+    form = build_form(defaults, [spec.to_dict() for spec in sp.params], defaults, sp)
+    field = form.field("disable_tqdm")
+    assert field is not None
+    assert check_value("maybe", field) == ("'maybe' is not true or false (HfArgumentParser's string_to_bool "
+                                           "takes yes/no, true/false, t/f, y/n, 1/0)")
+    assert check_value(2, field) is not None
+    for fits in (True, False, "yes", "F", 1, None):
+        assert check_value(fits, field) is None, fits
+    (result,) = real([build_argv({**defaults, "disable_tqdm": "yes"}, sp)])
+    assert result["ok"]["disable_tqdm"] is True

@@ -22,6 +22,7 @@ The chunks made here are ordered into one command line by `argv_layout`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,20 @@ __all__ = ["as_items", "fits_type"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's test up to Python 3.13: a value
 _NEGATIVE_FLAG = re.compile(r"^-\.?\d")  # its test from 3.14 on (looser): a flag like this makes `-1` a flag
-_CONVERT = {"int": int, "float": float, "str": str, "bool": bool, None: str}
+_TRUTH = {"yes": True, "true": True, "t": True, "y": True, "1": True,
+          "no": False, "false": False, "f": False, "n": False, "0": False}
+
+
+def _string_to_bool(text: str) -> bool:
+    """HfArgumentParser's `type=string_to_bool` (a `bool | None` field, `--tf32 false`): ValueError
+    for what it refuses, as argparse would stop the run on it."""
+    if text.lower() not in _TRUTH:
+        raise ValueError(text)
+    return _TRUTH[text.lower()]
+
+
+_CONVERT: dict[str | None, Callable[[str], Any]] = {"int": int, "float": float, "str": str, "bool": bool, None: str,
+                                                  "string_to_bool": _string_to_bool}
 _SEPARATOR = "--"  # argparse: every item after it is a value (positional), whatever it looks like
 
 
@@ -84,7 +98,7 @@ def fits_type(value: Any, kind: str | None) -> bool:
     if (isinstance(value, bool) and kind in ("int", "float")) or (isinstance(value, float) and kind == "int"):
         return False
     convert = _CONVERT.get(kind)
-    if convert is None or isinstance(value, int):  # an int's digits: int(), float() and str() read them
+    if convert is None or (isinstance(value, int) and kind != "string_to_bool"):  # an int's digits: int(), float() and str() read them
         return True
     try:
         convert(_arg_text(value, kind))
@@ -124,6 +138,9 @@ class _Builder:
         if value is None or isinstance(value, (list, tuple, dict)):
             raise _Cannot(f"{key!r} takes single values here, got {value!r}")
         if not fits_type(value, kind):
+            if kind == "string_to_bool":
+                raise _Cannot(f"{key!r}: {value!r} is not true or false (HfArgumentParser's string_to_bool takes "
+                              "yes/no, true/false, t/f, y/n, 1/0)")
             raise _Cannot(f"{key!r} expects {kind}, got {value!r}")
         try:
             text = _arg_text(value, kind)
