@@ -128,3 +128,15 @@ async def test_the_top_bar_names_the_sub_command_the_form_is_for(tmp_path: Path,
 def row_keys_of_train() -> list[str]:
     return ["epochs", "save_model_dir", "checkpoint_model_dir", "content_weight", "style_weight", "lr",
             "checkpoint_interval"]
+
+
+def test_a_warning_about_an_installed_package_names_its_file_from_the_package() -> None:
+    # run_glue's form showed `⚠ /home/me/venv/lib/python3.11/site-packages/transformers/traini…`: the
+    # environment's path filled the line and hid what was wrong
+    from pyruns_tui.tui.screens.generator import extraction_notice
+
+    warnings = ["/home/me/venv/lib/python3.11/site-packages/transformers/training_args.py:1039: choices of "
+                "'log_level' cannot be read statically", "/home/me/proj/run_glue.py:9: something"]
+    assert extraction_notice(warnings, project="/home/me/proj").splitlines() == [
+        "⚠ transformers/training_args.py:1039: choices of 'log_level' cannot be read statically",
+        "⚠ run_glue.py:9: something"]

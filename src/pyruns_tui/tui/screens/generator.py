@@ -4,6 +4,7 @@ bases (generator_spec, generator_create, generator_editors, generator_tasks)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from textual import events
@@ -35,12 +36,18 @@ LABELS = {  # widget id -> (label, short label)
 }
 
 
+_INSTALLED = re.compile(r"^[^:]*/(?:site|dist)-packages/")  # where an installed package's files lie
+
+
 def extraction_notice(warnings: list[str], shown: int = 3, project: str = "") -> str:
     """What parameter extraction did not understand (or read elsewhere), at the top of the form: one
     line each (cut at the screen's edge, so that the `shown` ones and the count of the others fit
-    its 4 lines at 80 columns), files named from the `project` folder (`train.py:99: ...`)."""
+    its 4 lines at 80 columns), files named from the `project` folder (`train.py:99: ...`) and an
+    installed package's from the package (`transformers/training_args.py:1039: ...`, not the
+    environment's path, which filled the line)."""
     prefix = project.rstrip("/") + "/" if project else ""
-    lines = [f"⚠ {w[len(prefix):] if prefix and w.startswith(prefix) else w}" for w in warnings[:shown]]
+    lines = [f"⚠ {w[len(prefix):] if prefix and w.startswith(prefix) else _INSTALLED.sub('', w, count=1)}"
+             for w in warnings[:shown]]
     if len(warnings) > shown:
         lines.append(f"  … {len(warnings) - shown} more: `pyr-tui init SCRIPT.py` prints them all")
     return "\n".join(lines)
