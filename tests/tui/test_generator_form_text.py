@@ -11,6 +11,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Input, Static
 
+from pyruns_tui.params.grid import expand_grid
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace, plain_script_problem
 from pyruns_tui.workspace.layout import Layout
@@ -124,3 +125,38 @@ async def test_an_empty_form_of_an_argparse_script_offers_no_yaml_keys(tmp_path:
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         assert "declares no arguments" in empty_form_hint(app)
+
+
+NANOGPT_CONFIGURATOR = """import sys
+from ast import literal_eval
+for arg in sys.argv[1:]:
+    key, val = arg.split('=')
+    key = key[2:]
+    if key in globals():
+        try:
+            attempt = literal_eval(val)
+        except (SyntaxError, ValueError):
+            attempt = val
+        assert type(attempt) == type(globals()[key])
+        globals()[key] = attempt
+"""
+
+
+async def test_a_text_default_holding_a_newline_is_one_row_with_its_escape(tmp_path: Path) -> None:
+    # nanoGPT's sample.py, `start = "\n"`: the row drew a quote, a line break and a quote, over its help
+    (tmp_path / "sample.py").write_text(
+        'start = "\\n" # or "<|endoftext|>" or etc.\nnum_samples = 10 # number of samples to draw\n'
+        "exec(open('configurator.py').read())\n")
+    (tmp_path / "configurator.py").write_text(NANOGPT_CONFIGURATOR)
+    app = PyrunsApp(init_workspace(tmp_path, tmp_path / "sample.py"), watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        lines = [line.strip() for line in screen_lines(app)]
+        at = lines.index(next(line for line in lines if line.startswith("start ")))
+        assert lines[at].split() == ["start", '"\\n"']
+        assert lines[at + 1].startswith('or "<|endoftext|>"') and lines[at + 2].startswith("num_samples")
+        await edit(pilot, row(gen, "start"))
+        await pilot.press("tab")  # through the field and on: the value is the script's own still
+        assert (await settled(pilot, gen)).startswith("1 task")
+        spec, problems = gen.current_spec()
+        assert expand_grid({"start": spec["start"]}) == [{"start": "\n"}] and not problems

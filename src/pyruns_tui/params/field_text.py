@@ -72,6 +72,8 @@ def value_to_text(value: Any, field: FieldModel) -> str:
             return spelled
     if not isinstance(value, str):
         return _scalar_text(value)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):  # a raw "\n" (nanoGPT sample.py's start) broke the row
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")  # YAML's escapes: "\\n"
     if value and value == value.strip():
         try:
             if text_to_value(value, field) == value:
