@@ -21,6 +21,11 @@ MISTAKES = [
     ("model:\n  depth:18\n  width: 3\n",
      "2:8: invalid YAML: line 2 has no space after the colon (`depth:18`); write `depth: 18`"),
     ("lr 0.1\nseed: 2\n", "1:1: invalid YAML: line 1 (`lr 0.1`) has no colon; write `lr: 0.1`"),
+    # nanoGPT's config/train_shakespeare_char.py given to init: the hint said `out_dir: = 'out-shakespeare-char'`
+    ("# train a miniature character-level shakespeare model\n\nout_dir = 'out-shakespeare-char'\n"
+     "eval_interval = 250 # keep frequent because we'll overfit\neval_iters = 200\n",
+     "3:1: invalid YAML: line 3 (`out_dir = 'out-shakespeare-char'`) is Python, not YAML; write "
+     "`out_dir: 'out-shakespeare-char'`"),
     ("arch resnet18  # the network\nmodel:\n  depth: 18\n",
      "1:1: invalid YAML: line 1 (`arch resnet18`) has no colon; write `arch: resnet18`"),
     ("seed: 1\ntags: - a\n",

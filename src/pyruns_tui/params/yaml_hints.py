@@ -92,7 +92,12 @@ def _no_colon(lines: list[str], row: int) -> tuple[int, int, str] | None:
         return row, _indent(line), f"line {row + 1} ({_shown(line)}) needs a space after `-` to be a list item"
     if ":" in stripped or stripped.startswith(("-", "#", "[", "{", "'", '"')):
         return None
-    words = _body(line).strip().split(None, 1)
+    body = _body(line).strip()
+    name, equals, value = body.partition("=")
+    if equals and name.strip().isidentifier() and value.strip():  # Python's `lr = 0.1` (a nanoGPT config file)
+        return row, _indent(line), (f"line {row + 1} ({_shown(line)}) is Python, not YAML; write "
+                                    f"`{name.strip()}: {value.strip()}`")
+    words = body.split(None, 1)
     fix = f"{words[0]}: {words[1]}" if len(words) == 2 else "key: value"
     return row, _indent(line), f"line {row + 1} ({_shown(line)}) has no colon; write `{fix}`"
 
