@@ -10,7 +10,7 @@ from textual.widgets import Input
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.workspace.layout import Layout
-from tests.tui.test_generator import edit, ready, row, until
+from tests.tui.test_generator import edit, ready, row, settled, until
 from tests.tui.test_generator_focus import tab_to
 from tests.tui.test_generator_form_text import demo, mnist  # noqa: F401 - the fixtures
 
@@ -80,6 +80,7 @@ async def test_a_value_typed_after_the_name_and_a_tab_lands_in_the_first_paramet
         assert gen.query_one("#gen-prefix", Input).value == "sweep"
         assert row(gen, "epochs").text == "2 | 3"
         create, box = gen.query_one("#gen-create"), gen.query_one("#gen-skip")
+        await settled(pilot, gen)  # Create is disabled while a half-typed grid (`2 |`) was the last previewed
         create.focus()  # the box still has its Tab stop: after the form
         await until(pilot, lambda: gen.focused is create)
         await pilot.press("shift+tab")
