@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.helpers import pyr
+from tests.scripts import CONFIGURATOR
 
 SCRIPT = """\
 import argparse
@@ -18,21 +19,6 @@ print(vars(p.parse_args()))
 CONFIGURATOR_SCRIPT = """\
 wandb_run_name = 'gpt2'
 exec(open('configurator.py').read())
-"""
-
-CONFIGURATOR = """\
-import sys
-from ast import literal_eval
-for arg in sys.argv[1:]:
-    key, val = arg.split('=')
-    key = key[2:]
-    if key in globals():
-        try:
-            attempt = literal_eval(val)
-        except (SyntaxError, ValueError):
-            attempt = val
-        assert type(attempt) == type(globals()[key])
-        globals()[key] = attempt
 """
 
 

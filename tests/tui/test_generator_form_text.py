@@ -16,6 +16,7 @@ from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.bootstrap import init_workspace, plain_script_problem
 from pyruns_tui.workspace.layout import Layout
 from tests.conftest import DEMO
+from tests.scripts import CONFIGURATOR
 from tests.tui.test_generator import edit, ready, row, settled, type_into, until
 
 # the parameters of pytorch/examples' mnist/main.py that the tour met (a flat form, no groups)
@@ -127,27 +128,13 @@ async def test_an_empty_form_of_an_argparse_script_offers_no_yaml_keys(tmp_path:
         assert "declares no arguments" in empty_form_hint(app)
 
 
-NANOGPT_CONFIGURATOR = """import sys
-from ast import literal_eval
-for arg in sys.argv[1:]:
-    key, val = arg.split('=')
-    key = key[2:]
-    if key in globals():
-        try:
-            attempt = literal_eval(val)
-        except (SyntaxError, ValueError):
-            attempt = val
-        assert type(attempt) == type(globals()[key])
-        globals()[key] = attempt
-"""
-
 
 async def test_a_text_default_holding_a_newline_is_one_row_with_its_escape(tmp_path: Path) -> None:
     # nanoGPT's sample.py, `start = "\n"`: the row drew a quote, a line break and a quote, over its help
     (tmp_path / "sample.py").write_text(
         'start = "\\n" # or "<|endoftext|>" or etc.\nnum_samples = 10 # number of samples to draw\n'
         "exec(open('configurator.py').read())\n")
-    (tmp_path / "configurator.py").write_text(NANOGPT_CONFIGURATOR)
+    (tmp_path / "configurator.py").write_text(CONFIGURATOR)
     app = PyrunsApp(init_workspace(tmp_path, tmp_path / "sample.py"), watch_disk=False)
     async with app.run_test(size=(80, 24)) as pilot:
         gen = await ready(pilot)
