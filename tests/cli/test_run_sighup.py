@@ -18,6 +18,9 @@ def test_hanging_up_the_terminal_of_run_wait_leaves_all_tasks_to_complete(projec
     argv = [sys.executable, "-m", "pyruns_tui", "-C", str(project.dir), "run", *names, "-j", "2", "--wait"]
     pid, master = pty.fork()  # the child leads a new session whose controlling terminal is the pty
     if pid == 0:
+        # as in a login session: a test run under `nohup` (CI's) passes SIGHUP ignored down to here,
+        # and the CLI, rightly, kept on until a write to the dead terminal failed
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.execv(sys.executable, argv)
     try:
         until(lambda: sum(project.task(n).status is Status.RUNNING for n in names) == 2, what="two tasks running")

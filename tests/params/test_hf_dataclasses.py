@@ -136,7 +136,8 @@ def test_a_bool_field_is_a_switch_in_the_form(monkeypatch: pytest.MonkeyPatch) -
 def test_an_optional_bool_field_refuses_what_string_to_bool_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
     # `tf32: maybe` (TrainingArguments' `bool | None`) was created, and each run stopped on argparse's
     # "Truthy value expected"; so did `include_num_input_tokens_seen: all` (`str | bool`: a bool there)
-    from pyruns_tui.params.form_model import build_form, check_value
+    from pyruns_tui.params.form_checks import check_value
+    from pyruns_tui.params.form_model import build_form
 
     sp = extract(True, monkeypatch)
     defaults = sp.defaults()
