@@ -39,6 +39,7 @@ from pyruns_tui.params.static_values import (
     _check_text,
     _guard_binop,
     _materialize,
+    bounded_list,
 )
 
 __all__ = ["StaticEvaluator", "ARGPARSE_CONSTANTS"]
@@ -298,23 +299,15 @@ class StaticEvaluator:
             if all(self.eval(cond, inner) for cond in first.ifs):
                 yield from self.comprehension_scopes(rest, inner)
 
-    def _bounded(self, values: Iterator[Any]) -> list[Any]:
-        out = []
-        for value in values:
-            out.append(value)
-            if len(out) > MAX_LEN:
-                raise Unresolved("comprehension too long")
-        return out
-
     def eval_ListComp(self, node: ast.ListComp, scope: Scope) -> Any:
-        return self._bounded(self.eval(node.elt, s)
-                             for s in self.comprehension_scopes(node.generators, scope))
+        return bounded_list((self.eval(node.elt, s) for s in self.comprehension_scopes(node.generators, scope)),
+                            "comprehension")
 
     eval_GeneratorExp = eval_ListComp
 
     def eval_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
-        pairs = self._bounded((self.eval(node.key, s), self.eval(node.value, s))
-                              for s in self.comprehension_scopes(node.generators, scope))
+        pairs = bounded_list(((self.eval(node.key, s), self.eval(node.value, s))
+                             for s in self.comprehension_scopes(node.generators, scope)), "comprehension")
         return dict(pairs)
 
     def assign_target(self, target: ast.expr, value: Any, scope: Scope) -> None:

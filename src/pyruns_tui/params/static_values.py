@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pyruns_tui.params.static_paths import StaticPath
 
-__all__ = ["MAX_ITER", "MAX_LEN", "UNKNOWN", "ModuleAttr", "ModuleRef", "Scope", "Unresolved", "has_text",
+__all__ = ["MAX_ITER", "MAX_LEN", "UNKNOWN", "ModuleAttr", "ModuleRef", "Scope", "Unresolved", "bounded_list", "has_text",
            "is_plain"]
 
 MAX_LEN = 100_000  # longest str/list an expression may build
@@ -124,16 +125,21 @@ def _too_big(value: Any) -> bool:
     return False
 
 
+def bounded_list(values: Iterable[Any], what: str) -> list[Any]:
+    """`values` as a list; Unresolved(`what` too long) past MAX_LEN items, before building more."""
+    out = []
+    for value in values:
+        out.append(value)
+        if len(out) > MAX_LEN:
+            raise Unresolved(f"{what} too long")
+    return out
+
+
 def _materialize(value: Any) -> Any:
     """Iterators/views (zip, enumerate, dict.items()) as lists, bounded in length."""
     if isinstance(value, (zip, enumerate, reversed, type({}.keys()), type({}.values()),
                           type({}.items()))):
-        out = []
-        for item in value:
-            out.append(item)
-            if len(out) > MAX_LEN:
-                raise Unresolved("sequence too long")
-        return out
+        return bounded_list(value, "sequence")
     return value
 
 
