@@ -1,5 +1,7 @@
 """Training-script texts more than one test folder runs (each test writes its own copy)."""
 
+from pathlib import Path
+
 # timm's train.py: `--model-kwargs` (nargs='*', a custom action) defaults to {}, a mapping
 MAPPING_DEFAULT_SCRIPT = (
     "import argparse\n"
@@ -11,19 +13,6 @@ MAPPING_DEFAULT_SCRIPT = (
     "p.add_argument('--lr', type=float, default=0.1)\n"
     "print(vars(p.parse_args()))\n")
 
-# nanoGPT's configurator.py, its `--key=value` loop (the full file with its licence is in
-# tests/params/projects/nanogpt_project): next to a script that `exec`s it
-CONFIGURATOR = """\
-import sys
-from ast import literal_eval
-for arg in sys.argv[1:]:
-    key, val = arg.split('=')
-    key = key[2:]
-    if key in globals():
-        try:
-            attempt = literal_eval(val)
-        except (SyntaxError, ValueError):
-            attempt = val
-        assert type(attempt) == type(globals()[key])
-        globals()[key] = attempt
-"""
+# nanoGPT's configurator.py (its text verbatim, with its licence: a test fixture), next to a script
+# that `exec`s it
+CONFIGURATOR = (Path(__file__).parent / "params" / "projects" / "nanogpt_project" / "configurator.py").read_text()
