@@ -207,9 +207,13 @@ class TaskStore:
         # any entry: a FIFO or symlink task_info.json is a broken task (`broken: ...`), not a missing one
         return self._is_task_folder(name) and os.path.lexists(self.layout.task_info(name))
 
+    def _info_path(self, name: str) -> str:
+        """Task `name`'s task_info.json as a str path (built at every read and write: no Path)."""
+        return f"{self._tasks_dir}/{name}/{L.TASK_INFO}"
+
     def get(self, name: str) -> Task:
         """The task named `name`, read from disk (cached while task_info.json is unchanged)."""
-        task = self._load(name, f"{self._tasks_dir}/{name}/{L.TASK_INFO}") if self._is_task_folder(name) else None
+        task = self._load(name, self._info_path(name)) if self._is_task_folder(name) else None
         if task is None:
             raise WorkspaceError(f"no task named {name!r} in workspace {self.layout.name!r}")
         return task
@@ -294,14 +298,14 @@ class TaskStore:
     def read_uncached(self, name: str) -> Task:
         """Task `name` parsed from its file now, neither from nor into the caches (the runner keeps
         its own, of the active tasks only); raises OSError, ValueError or WorkspaceError."""
-        task = Task.from_dict(_read_json(f"{self._tasks_dir}/{name}/{L.TASK_INFO}"))
+        task = Task.from_dict(_read_json(self._info_path(name)))
         task.name = name
         return task
 
     def read_status(self, name: str) -> tuple[Status, str | None]:
         """Task `name`'s (status, reason) from its file now, uncached and without building the Task
         (the runner's dependency checks); raises OSError, ValueError or AttributeError."""
-        data = _read_json(f"{self._tasks_dir}/{name}/{L.TASK_INFO}")
+        data = _read_json(self._info_path(name))
         return Status(data.get("status", "pending")), data.get("reason")
 
     def config_text(self, name: str) -> tuple[str, str]:
