@@ -19,14 +19,14 @@ from typing import Any
 
 from pyruns_tui.params.param_spec import ParamSpec
 
-__all__ = ["OverrideError", "override_item", "value_text"]
+__all__ = ["OverrideError", "override_item", "type_of", "value_text"]
 
 
 class OverrideError(ValueError):
     """A value configurator.py cannot be given (the message starts with the key, quoted)."""
 
 
-def _type_of(spec: ParamSpec) -> str | None:
+def type_of(spec: ParamSpec) -> str | None:
     """The type configurator.py demands: the default's, or the one read from its expression."""
     if spec.default_resolved:
         return type(spec.default).__name__
@@ -51,7 +51,7 @@ def _literal_text(text: str) -> bool:
 def value_text(key: str, value: Any, spec: ParamSpec) -> str:
     """The text after `--key=` that configurator.py turns back into `value` (with the global's type);
     OverrideError when there is none."""
-    wanted = _type_of(spec)
+    wanted = type_of(spec)
     if value is None or isinstance(value, (list, tuple, dict)):
         raise OverrideError(f"{key!r} takes a single {wanted or 'value'} (configurator.py sets one global), "
                             f"got {value!r}")

@@ -18,7 +18,8 @@ SPEC_LIMIT = 16 << 20  # a grid spec is a few kB: a larger "spec" is another fil
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="create tasks from a spec with grid syntax", description=__doc__)
-    p.add_argument("spec", help="YAML spec (use - for standard input); grid syntax allowed in values")
+    p.add_argument("spec", help="YAML spec (use - for standard input); grid syntax allowed in values; "
+                               "for a nanoGPT-style script, a config file such as config/train_shakespeare_char.py")
     p.add_argument("-n", "--name", dest="prefix", metavar="PREFIX", help="task name prefix")
     p.add_argument("--dry-run", action="store_true", help="show what would be created, write nothing")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -61,7 +62,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.batch import create_batch, describe, plan_batch
 
     text, where = _read_spec(ctx, args.spec)
-    spec = parse_spec(text, where=where, what="spec")  # the Generator's YAML mode reads it so too
+    spec = _config_file_spec(ctx.layout(), text, where) if where.endswith(".py") else None
+    if spec is None:
+        spec = parse_spec(text, where=where, what="spec")  # the Generator's YAML mode reads it so too
     store = ctx.store()
     max_tasks = ctx.settings().max_tasks
     if args.dry_run:
@@ -98,6 +101,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
             code = report_submission(store, outcome, json=args.json) or code
     return code
+
+
+def _config_file_spec(layout: Layout, text: str, where: str) -> dict | None:
+    """A nanoGPT config file (`config/x.py`) of a configurator script as a spec of its values (read,
+    never run: workspace/config_files.py); None for any other workspace (the file is read as YAML)."""
+    from pyruns_tui.params.form_model import literal_spec
+    from pyruns_tui.workspace.config_files import config_file_values
+
+    values = config_file_values(layout, text, where)
+    return None if values is None else literal_spec(values)  # (a text holding `|` is that text, no grid)
 
 
 def _say_if_plain(layout: Layout) -> None:
