@@ -39,6 +39,18 @@ def picker_items(tasks: Iterable[Task]) -> list[PickerItem]:
     return items
 
 
+def file_items(paths: Iterable[str]) -> list[PickerItem]:
+    """Files to start from (a nanoGPT script's `config/x.py`) as picker items: their path, `config file`."""
+    items = []
+    for path in paths:
+        label = Text(no_wrap=True, overflow="ellipsis")
+        label.append("▤ ", style="dim")
+        label.append(printable(path))
+        label.append("  config file", style="dim")
+        items.append(PickerItem(path, label))
+    return items
+
+
 def fuzzy_score(query: str, text: str) -> int | None:
     """A match score of `query` as a case-insensitive subsequence of `text` (higher is better),
     or None when it does not match. Contiguous runs and an early first match score higher."""
@@ -67,6 +79,7 @@ def filter_items(items: Sequence[PickerItem], query: str) -> list[PickerItem]:
 
 
 LOAD_TITLE = "Load a task's config (type: filter, Enter: load, Esc)"
+LOAD_FILES_TITLE = "Load a task's config or a config file (type: filter, Enter: load, Esc)"
 
 
 class TaskPicker(ModalScreen[str | None]):
