@@ -164,6 +164,65 @@ def test_the_time_limit_stops_the_task_its_grace_before_the_end(cluster: Project
     assert end - 50 - 2 <= term_at < end  # not early by more than squeue's rounding; before the limit
 
 
+LIMIT_CHANGED = b"[pyruns] time limit changed: "
+TERM_PRINTS = ("import signal, sys, time\n"
+               "signal.signal(signal.SIGTERM, lambda *a: (print('term at', repr(time.time()), flush=True), sys.exit(0)))\n"
+               "print('started', flush=True)\n")
+
+
+def _set_limit(job: str, minutes: int) -> None:
+    subprocess.run(["scontrol", "update", f"JobId={job}", f"TimeLimit={minutes}"], check=True, capture_output=True,
+                   timeout=30)
+
+
+def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limit 1 min, grace 50 s: the stop was due 10 s in. Raised to 10 min right after the start,
+    the launcher's re-read (every second here, PYRUNS_TUI_SLURM_LIMIT_REREAD_S) moves the stop,
+    the run log says so in one line, and the task outlives the old stop and completes."""
+    monkeypatch.setenv("PYRUNS_TUI_SLURM_LIMIT_REREAD_S", "1")
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 50") + '  time: "1"\n')
+    code, release = cluster.gate("raised")
+    name = cluster.add("raised", TERM_PRINTS + code + "print('done', flush=True)\n")
+    control.queue(cluster.store, [name])
+    until(lambda: b"started" in cluster.log(name), 60, "the task to start")
+    job = cluster.task(name).last_run.slurm_job_id
+    old_stop = _scheduled_end(job) - 50  # (the limit as submitted: 1 min)
+    _set_limit(job, 10)
+    until(lambda: LIMIT_CHANGED in cluster.log(name), 30, "the run log to say the limit changed")
+    until(lambda: time.time() > old_stop + 3, 60, "the old stop to pass")
+    release()
+    task = cluster.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, cluster.explain(name)
+    log = cluster.log(name)
+    assert b"term at" not in log and log.endswith(b"done\n") and log.count(LIMIT_CHANGED) == 1
+    line = log.split(LIMIT_CHANGED)[1].split(b"\r\n")[0].decode()  # "stop at HH:MM:SS (was HH:MM:SS)"
+    new_stop = time.mktime(time.strptime(time.strftime("%Y-%m-%d ") + line.split()[2], "%Y-%m-%d %H:%M:%S"))
+    off = (new_stop - (_scheduled_end(job) - 50)) % 86400  # (the clock has no date)
+    assert min(off, 86400 - off) <= 2 and line.endswith(")"), line
+
+
+def test_a_time_limit_lowered_while_the_job_runs_gets_the_graceful_stop(cluster: Project,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limit 10 min, grace 50 s; lowered to 1 min right after the start: the stop comes 10 s in
+    (SIGTERM, the time-limit record), not Slurm's kill at the limit."""
+    monkeypatch.setenv("PYRUNS_TUI_SLURM_LIMIT_REREAD_S", "1")
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 50") + '  time: "10"\n')
+    name = cluster.add("lowered", TERM_PRINTS + "time.sleep(600)\n")
+    control.queue(cluster.store, [name])
+    until(lambda: b"started" in cluster.log(name), 60, "the task to start")
+    job = cluster.task(name).last_run.slurm_job_id
+    _set_limit(job, 1)
+    task = cluster.wait(name, timeout=150)[name]
+    assert task.status is Status.FAILED and task.reason == "Slurm time limit (stopped stop_grace_s before it)", \
+        cluster.explain(name)
+    record = records(cluster, [name])[name]
+    assert record["stopped"] is True and record["deadline"] is True
+    log = cluster.log(name)
+    assert log.count(LIMIT_CHANGED) == 1 and log.index(LIMIT_CHANGED) < log.index(b"term at")
+    term_at = float(log.decode().split("term at ")[1].split()[0])
+    assert term_at < _scheduled_end(job)  # before Slurm's own end
+
+
 def test_a_gres_gpu_is_recorded_as_cuda_visible_devices(cluster: Project) -> None:
     name = cluster.add("gpu", "import os; print(os.environ['CUDA_VISIBLE_DEVICES'])", gpus=1)
     control.queue(cluster.store, [name])

@@ -24,7 +24,9 @@ STATE_FILE (JSON, replaced atomically): `{"version", "task", "run", "supervisor_
 "child_pid", "started_at", "state": "running" | "exited", "exit_code", "signal", "stopped",
 "finished_at", "duration_s", "error"}`, plus `"deadline": true` when the spec's `stop_at` (a time
 since the epoch: a Slurm job's end less the grace, slurm/launcher.py) came and stopped the task
-as a stop request would. In the exec mode the child pid is also written as one
+as a stop request would. A `deadline` fd (the Slurm launcher's) brings a new `stop_at` when the
+job's time limit changes: one line each, a time or `none`; the run log gets one line saying so
+(`[pyruns] time limit changed: ...`). In the exec mode the child pid is also written as one
 line to stdout (a forked supervisor has no report fd: the runner reads the state file).
 """
 
@@ -350,7 +352,8 @@ def _fork_child(spec: dict[str, Any], slave: int, master: int) -> int:
 class Supervisor:
     """The pump-and-wait loop of one run."""
 
-    def __init__(self, state_path: str, spec: dict[str, Any], report_fd: int = 1, control: int = -1) -> None:
+    def __init__(self, state_path: str, spec: dict[str, Any], report_fd: int = 1, control: int = -1,
+                 deadline: int = -1) -> None:
         self.state_path = os.path.abspath(state_path)
         spec = dict(spec, log=os.path.abspath(spec["log"]))
         self.report_fd = report_fd
@@ -358,6 +361,7 @@ class Supervisor:
         self.grace_s = float(spec.get("grace_s", 10.0))
         stop_at = spec.get("stop_at")
         self.stop_at = float(stop_at) if isinstance(stop_at, (int, float)) else None  # wall clock
+        self.deadline = deadline  # where a new stop_at comes from (not ours: the launcher closes it)
         self.state: dict[str, Any] = {
             "version": STATE_VERSION,
             "task": spec.get("task"),
@@ -393,6 +397,7 @@ class Supervisor:
         self.log_error: OSError | None = None  # the first failure to write the log: it is cut there
         self.lost = 0  # bytes of output not written to the log
         self.output_at = -OUTPUT_QUIET_S  # monotonic time output last reached the log
+        self.line_open = False  # the log's last byte is not a newline
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -465,6 +470,9 @@ class Supervisor:
         poller.register(wake_r, select.POLLIN)
         if self.control >= 0:
             poller.register(self.control, select.POLLIN)
+        if self.deadline >= 0:
+            os.set_blocking(self.deadline, False)
+            poller.register(self.deadline, select.POLLIN)
         view = memoryview(bytearray(READ_SIZE))  # reused: no bytes object per read
         eof_at = 0.0
         signalled = True  # children are reaped only after a signal (SIGCHLD wakes us) or a timeout
@@ -494,6 +502,10 @@ class Supervisor:
                     continue
                 if fd == self.control:
                     if not self._on_control():
+                        poller.unregister(fd)
+                    continue
+                if fd == self.deadline:
+                    if not self._on_deadline(log_fd):
                         poller.unregister(fd)
                     continue
                 self._pump(master, log_fd, view)
@@ -528,6 +540,31 @@ class Supervisor:
             self.runner_gone = True
             return False
         self._on_term(signal.SIGTERM, None)
+        return True
+
+    def _on_deadline(self, log_fd: int) -> bool:
+        """A new `stop_at` on the deadline fd (the last line read counts: a time, or `none` for
+        no limit); the run log gets one line saying so. False at its end-of-file."""
+        try:
+            data = os.read(self.deadline, 4096)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        if not data:
+            return False
+        lines = data.split()
+        word = lines[-1].decode("ascii", "replace") if lines else ""
+        try:
+            stop_at = None if word == "none" else float(word)
+        except ValueError:
+            return True
+        if stop_at == self.stop_at or self.term_sent or self.child_status is not None:
+            return True
+        was, self.stop_at = self.stop_at, stop_at
+        line = (f"[pyruns] time limit changed: {'no stop' if stop_at is None else 'stop at ' + _clock(stop_at)}"
+                f" (was {'none' if was is None else _clock(was)})\r\n")
+        self._write_log(log_fd, memoryview((("\r\n" if self.line_open else "") + line).encode()))
         return True
 
     def _close(self, fd: int) -> None:
@@ -590,6 +627,7 @@ class Supervisor:
             self.lost += len(chunk)
             return
         try:
+            self.line_open = chunk[-1] != 10  # (a chunk is never empty)
             while chunk:
                 chunk = chunk[os.write(log_fd, chunk) :]
         except OSError as exc:  # a full disk must not block the task: keep draining
@@ -663,6 +701,10 @@ class Supervisor:
         return 50  # shutting down: look again soon
 
 
+def _clock(at: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(at))
+
+
 class Refused(Exception):
     """This run must not start (its message is the run's error). `owns_state`: whether the
     state file is ours to write (not when another supervisor of the same run holds it)."""
@@ -722,10 +764,11 @@ def lock_path(state_path: str) -> str:
     return state_path + ".lock"
 
 
-def supervise(state_path: str, spec: dict[str, Any], report_fd: int, control: int = -1) -> int:
+def supervise(state_path: str, spec: dict[str, Any], report_fd: int, control: int = -1, deadline: int = -1) -> int:
     """Run one supervisor to the end in this process; the exit code for `os._exit`.
-    `report_fd`: where the task's pid is written (-1: nowhere, the state file has it)."""
-    return _supervise(Supervisor(state_path, spec, report_fd, control))
+    `report_fd`: where the task's pid is written (-1: nowhere, the state file has it);
+    `deadline`: where new `stop_at` times come from (-1: none, see module doc)."""
+    return _supervise(Supervisor(state_path, spec, report_fd, control, deadline))
 
 
 def _supervise(supervisor: Supervisor) -> int:

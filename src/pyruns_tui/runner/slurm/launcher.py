@@ -6,14 +6,22 @@ requeued the job (the log continues), and becomes the supervisor: same pty, same
 same state file, written atomically as the exit record `run_logs/runN.exit.json` with the node,
 the job id, the attempt and CUDA_VISIBLE_DEVICES added. Exits with the task's exit code.
 
-The time limit: the launcher asks squeue once how long the job has left and the supervisor stops
+The time limit: the launcher asks squeue how long the job has left and the supervisor stops
 the task (SIGTERM, SIGKILL after the grace) the grace before that end, recording `deadline`.
 Slurm's own `--signal=B:TERM@grace` is not used: it may come up to 60 s early (sbatch(1)).
+A limit changed while the job runs (`scontrol update JobId=... TimeLimit=...`) is followed: a
+small process of the launcher's (`follow_limit`, not a child of the supervisor, which reaps and
+kills every child of its own) asks squeue again every REREAD_S, more often near the end (half
+the time left to the stop, not under NEAR_END_S), and sends the supervisor each new stop time
+on a pipe; a failed squeue keeps the last one. The supervisor writes one line into the run log
+when the stop moves (either way).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import socket
 import sys
 import time
@@ -22,8 +30,13 @@ from typing import Any
 from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner.daemon.supervisor import supervise
-from pyruns_tui.runner.slurm.commands import time_left
+from pyruns_tui.runner.slurm.commands import parse_time_left, run, time_left
 from pyruns_tui.workspace.fsio import read_json
+
+REREAD_S = 60.0  # how often a running job's time left is asked again (one `squeue -j` each)
+REREAD_ENV = "PYRUNS_TUI_SLURM_LIMIT_REREAD_S"  # shortens it (for tests): read in the job's environment
+NEAR_END_S = 5.0  # near the stop, asked again after half the time left, never sooner than this
+MOVE_S = 5.0  # a stop time that moved less than this (squeue's rounding, its latency) stays
 
 
 def marker(attempt: int, node: str) -> bytes:
@@ -55,6 +68,7 @@ def spec_for(entry: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
         "task": entry["task"],
         "run": entry["run"],
         "record": record,
+        **({"wake": entry["wake"]} if isinstance(entry.get("wake"), str) else {}),
     }
 
 
@@ -72,6 +86,71 @@ def stop_at(environ: dict[str, str], grace_s: float) -> float | None:
         sys.stderr.write(f"pyruns launcher: cannot read job {job}'s time left ({exc}): no stop before its time limit\n")
         return None
     return None if left is None else asked + left - grace_s
+
+
+def reread_s(environ: dict[str, str]) -> float:
+    """REREAD_S, or the positive number of seconds in REREAD_ENV."""
+    try:
+        value = float(environ.get(REREAD_ENV, ""))
+    except ValueError:
+        return REREAD_S
+    return value if value > 0 else REREAD_S
+
+
+def next_stop(text: str, asked: float, grace_s: float) -> tuple[bool, float | None]:
+    """What squeue's `%L` (asked at `asked`) says of the stop: (known, the stop or None for no
+    limit); not known for anything but a time or `UNLIMITED` (the last stop then stays)."""
+    if text.strip() == "UNLIMITED":
+        return True, None
+    left = parse_time_left(text)
+    return (False, None) if left is None else (True, asked + left - grace_s)
+
+
+def follow_limit(out: int, job: str, stop: float | None, grace_s: float, every: float) -> None:
+    """Ask squeue for the job's time left again and again; write each stop time that moved (one
+    line: a time since the epoch, or `none`) to `out`, until its reader (the supervisor) is gone."""
+    poller = select.poll()
+    poller.register(out, 0)  # POLLERR: the read end closed
+    while True:
+        wait = every if stop is None else min(every, max(NEAR_END_S, (stop - time.time()) / 2))
+        if poller.poll(int(wait * 1000) + 1):
+            return
+        asked = time.time()
+        try:
+            known, new = next_stop(run(["squeue", "-h", "-j", job, "-o", "%L"]), asked, grace_s)
+        except RunnerError:
+            continue  # the last stop stays
+        if not known or (new is not None and stop is not None and abs(new - stop) < MOVE_S) or new == stop:
+            continue
+        stop = new
+        try:
+            os.write(out, b"none\n" if stop is None else f"{stop!r}\n".encode())
+        except OSError:
+            return
+
+
+def watch_limit(environ: dict[str, str], stop: float | None, grace_s: float) -> int:
+    """Start `follow_limit` for this job in a grandchild (reparented away at once: the
+    supervisor's waits and kills never meet it); the read end of its pipe, -1 without a job."""
+    job = environ.get("SLURM_JOB_ID")
+    if not job:
+        return -1
+    every = reread_s(environ)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            if os.fork() == 0:
+                follow_limit(write_end, job, stop, grace_s, every)
+        except BaseException:  # noqa: BLE001 - never return into the launcher's code
+            with contextlib.suppress(Exception):
+                sys.stderr.write(f"pyruns launcher: following job {job}'s time limit failed\n")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    return read_end
 
 
 def main(argv: list[str]) -> int:
@@ -98,7 +177,12 @@ def main(argv: list[str]) -> int:
             os.close(fd)
     record_path = entries[int(index)]["record"]
     spec["stop_at"] = stop_at(dict(os.environ), float(spec["grace_s"]))
-    code = supervise(record_path, spec, -1)
+    deadline = watch_limit(dict(os.environ), spec["stop_at"], float(spec["grace_s"]))
+    try:
+        code = supervise(record_path, spec, -1, deadline=deadline)
+    finally:
+        if deadline >= 0:
+            os.close(deadline)
     if code != 0:
         return code
     state = read_json(record_path)
