@@ -7,10 +7,12 @@ import os
 import signal
 
 import psutil
+import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
 
 
@@ -45,6 +47,29 @@ def test_a_new_runner_adopts_a_live_task_whose_log_keeps_growing(project: Projec
     assert task.status is Status.COMPLETED and len(task.runs) == 1 and task.runs[0].exit_code == 0
     assert project.log(name) == b"before\nafter\n"
     all_json_files_parse(project)
+
+
+def test_an_adopted_runs_line_after_a_pause_reaches_the_progress_at_once(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The supervisor's channel went with the runner that started the run: the new runner hears
+    of output after a pause on its wake-up FIFO. Its periodic look never comes here
+    (PYRUNS_TUI_OUTPUT_POLL_S), so only that word can bring the line to the progress sidecar."""
+    monkeypatch.setenv("PYRUNS_TUI_OUTPUT_POLL_S", "3600")
+    code, release = project.gate("paused")
+    second, release_second = project.gate("second")
+    name = project.add("paused", "print('epoch 1/4', flush=True)\n" + code + "print('epoch 2/4', flush=True)\n" + second)
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING and project.log(name) == b"epoch 1/4\n",
+          what="the task to print")
+    kill_runner(project)
+    client.ensure_runner(project.layout)
+    until(lambda: "re-adopted" in project.runner_paths.log.read_text(), what="the adoption")
+    release()  # type: ignore[operator]
+    task_dir = project.layout.task_dir(name)
+    until(lambda: (p := read_run_progress(task_dir, run=1)) is not None and p.progress_label == "epoch 2/4",
+          what="the line after the pause in the progress sidecar")
+    release_second()
+    assert project.wait(name)[name].status is Status.COMPLETED
 
 
 def test_a_task_that_ended_while_no_runner_watched_is_finished_from_its_record(project: Project) -> None:

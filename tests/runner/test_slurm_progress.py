@@ -12,6 +12,7 @@ import pytest
 
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.runner import client, control
+from pyruns_tui.runner.daemon.supervisor import OUTPUT_QUIET_S
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
@@ -67,3 +68,25 @@ def test_a_new_runner_reads_only_the_later_output_of_a_slurm_run(cluster: Projec
     release()
     assert cluster.wait(name, timeout=120)[name].status is Status.COMPLETED
     assert [v for _, v, _ in MetricsReader.for_task(task_dir).series("loss")] == [0.75, 0.5]  # none twice
+
+
+def test_a_line_after_a_pause_reaches_the_progress_at_once(cluster: Project,  # noqa: F811
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local run's supervisor tells the runner on its channel that the task printed after a
+    pause; a Slurm run has none and waited for the runner's periodic look (POLL_S). Here that
+    look never comes (PYRUNS_TUI_OUTPUT_POLL_S): the line is read on the launcher's word on the
+    wake-up FIFO (the job runs on the runner's host)."""
+    monkeypatch.setenv("PYRUNS_TUI_OUTPUT_POLL_S", "3600")
+    first, release_first = cluster.gate("first")
+    second, release_second = cluster.gate("second")
+    name = cluster.add("paused", "print('epoch 1/4', flush=True)\n" + first + "print('epoch 2/4', flush=True)\n" + second)
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.task(name).status is Status.RUNNING and cluster.log(name) == b"epoch 1/4\n", 120,
+          "the runner to see the run print")
+    time.sleep(OUTPUT_QUIET_S)  # the pause itself (not a wait for anything): the next line is news
+    release_first()
+    task_dir = cluster.layout.task_dir(name)
+    until(lambda: (p := read_run_progress(task_dir, run=1)) is not None and p.progress_label == "epoch 2/4", 30,
+          "the line after the pause in the progress sidecar")
+    release_second()
+    assert cluster.wait(name, timeout=120)[name].status is Status.COMPLETED

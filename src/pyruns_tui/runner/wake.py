@@ -5,7 +5,10 @@ so the runner reacts within milliseconds instead of at its next periodic scan. M
 single lines (`wake`, `stop`, `look ["NAME", ...]`) shorter than PIPE_BUF, so writes from many
 clients never interleave. `look` names the tasks a client just queued: the runner reads those
 first and starts what fits, then looks at every task as after a `wake` (in a 100,000-task
-workspace that full look takes ~0.7 s, which a queued task no longer waits for).
+workspace that full look takes ~0.7 s, which a queued task no longer waits for). `output
+"NAME"` comes from a run's supervisor that has no control channel to the runner (a run adopted
+from an earlier runner, a one-run supervisor, a Slurm run on this host): its task printed after a
+pause, so the runner reads that log now (`OutputWatches.output_came`) and does nothing else.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 WAKE = "wake"
 STOP = "stop"
 LOOK = "look"
+OUTPUT = "output"  # supervisor.OUTPUT_MESSAGE (the supervisor writes it itself: it imports nothing of ours)
 PIPE_BUF = getattr(select, "PIPE_BUF", 512)  # what a pipe writes atomically here (POSIX: at least 512)
 
 
@@ -31,6 +35,22 @@ def look_message(names: Sequence[str]) -> str:
     """The message naming these tasks, or a plain `wake` when they do not fit in one line."""
     message = f"{LOOK} {json.dumps(list(names))}"
     return message if names and len(message.encode()) < PIPE_BUF else WAKE
+
+
+def outputs_told(messages: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The task names of the `output` messages, and the other messages."""
+    names: list[str] = []
+    rest: list[str] = []
+    for message in messages:
+        word, _, name = message.partition(" ")
+        if word == OUTPUT:
+            with contextlib.suppress(ValueError):
+                value = json.loads(name)
+                if isinstance(value, str):
+                    names.append(value)
+            continue
+        rest.append(message)
+    return names, rest
 
 
 def looked_at(messages: Sequence[str]) -> list[str] | None:

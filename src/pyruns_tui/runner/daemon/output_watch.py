@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from pyruns_tui.logs.terminal import TerminalModel
 
 POLL_S = 1.0  # how often the runner reads running tasks' output while they print nothing
+POLL_ENV = "PYRUNS_TUI_OUTPUT_POLL_S"  # replaces POLL_S (for tests: a large one leaves only the supervisors' word)
 FOLLOW_S = 0.25  # while a run's log grows, how often it is read (its sidecar is at most this old)
 FOLLOW_LOOKS = 8.0  # looks a second shared by the runs whose log grows: beyond 2 such runs, each is read less often
 SOON_S = 0.02  # the supervisor said output came after a pause: the rest of that burst is awaited this long
@@ -252,6 +253,15 @@ class OutputWatch:
         self._written = reading
 
 
+def _poll_s(environ: Mapping[str, str]) -> float:
+    """POLL_S, or the positive number of seconds in POLL_ENV."""
+    try:
+        value = float(environ.get(POLL_ENV, ""))
+    except ValueError:
+        return POLL_S
+    return value if value > 0 else POLL_S
+
+
 def _model() -> TerminalModel:
     # the terminal model (and rich, ~20 ms to import) is imported here, not as the runner starts:
     # a runner started by `run` starts its first task without it (warm_up imports it after)
@@ -287,6 +297,7 @@ class OutputWatches:
         self._rules = MetricRules(())
         self._timer: asyncio.TimerHandle | None = None
         self._following: dict[str, asyncio.TimerHandle] = {}  # runs whose log grows: their next look
+        self.poll_s = _poll_s(os.environ)
 
     def set_rules(self, rules: tuple[tuple[str, str], ...]) -> None:
         """The workspace's `output_metrics` rules (compiled again only when they changed)."""
@@ -305,7 +316,7 @@ class OutputWatches:
         if resume:  # what it printed so far was read by the earlier runner; what comes from now on is ours
             self._poll(name, watch)
         if self._timer is None and self.loop is not None:
-            self._timer = self.loop.call_later(POLL_S, self._tick)
+            self._timer = self.loop.call_later(self.poll_s, self._tick)
 
     def finish(self, name: str) -> None:
         """The run of `name` ended: read the rest of its output, then forget it."""
@@ -367,7 +378,7 @@ class OutputWatches:
 
             self.log("reading task output failed:\n" + traceback.format_exc())
         if self.watches and self.loop is not None:
-            self._timer = self.loop.call_later(POLL_S, self._tick)
+            self._timer = self.loop.call_later(self.poll_s, self._tick)
 
     def close(self) -> None:
         if self._timer is not None:

@@ -188,6 +188,7 @@ class Placement(Ending):
                 run=index,
                 spawner=self.spawner,
                 on_spawn_failed=self._spawn_failed,
+                wake=self.paths.fifo,
             )
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)

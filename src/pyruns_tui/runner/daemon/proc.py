@@ -107,10 +107,12 @@ def start_supervisor(
     run: int,
     spawner: SpawnerClient | None = None,
     on_spawn_failed: Callable[[str], None] = lambda why: None,
+    wake: Path | None = None,
 ) -> Supervised:
     """Start the supervisor of one run: by the spawner when there is one (see spawner.py), else
     forked from this process when safe, else exec'd. A spawner failure is told to
-    `on_spawn_failed` and the run is started the other way."""
+    `on_spawn_failed` and the run is started the other way. `wake`: the runner's wake-up FIFO, where
+the supervisor says its task printed after a pause when it has no channel to the runner."""
     spec: dict[str, Any] = {
         "argv": list(argv),
         "env": dict(env),
@@ -121,6 +123,8 @@ def start_supervisor(
         "run": run,
         "new_log": True,  # a new run: its log starts empty (see Supervisor.run)
     }
+    if wake is not None:
+        spec["wake"] = str(wake)
     if spawner is not None and spawner.alive:
         try:
             pid, channel = spawner.spawn(str(state), spec)

@@ -94,7 +94,11 @@ class RunnerService:
 
     def _on_fifo(self) -> None:
         assert self.fifo_fd is not None
-        messages = wake.read_messages(self.fifo_fd)
+        told, messages = wake.outputs_told(wake.read_messages(self.fifo_fd))
+        for name in told:
+            self.scheduler.outputs.output_came(name)
+        if not messages and told:
+            return  # only supervisors' word of output: no pass for it
         if wake.STOP in messages:
             log("stop requested")
             self.exit_requested = True

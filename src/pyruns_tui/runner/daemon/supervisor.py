@@ -3,7 +3,10 @@
 A supervisor supervises one run at a time. Normally it is a pooled worker of the spawner
 (`serve_runs`, see spawner.py): forked once, it takes run after run, each with a control channel
 on which the runner asks it to stop and sees the run's end (and, from the worker, `output` when
-the task prints after a pause: `OUTPUT_QUIET_S`). Without a spawner the runner forks a
+the task prints after a pause: `OUTPUT_QUIET_S`). A run with no such channel (a one-run supervisor,
+a run whose runner went away and a new one adopted, a Slurm run) says it on the workspace's
+wake-up FIFO instead (the spec's `wake`: `output "NAME"`, wake.py), when a runner reads it on
+this host. Without a spawner the runner forks a
 one-run supervisor from itself (`run_forked`), or, when forking is unsafe (threads), starts
 `python -I -S supervisor.py STATE_FILE` with the launch spec (JSON) on stdin; this file is
 stdlib-only for that reason. It lives in its own session with SIGHUP ignored, so neither a
@@ -66,6 +69,7 @@ PUMP_MAX = 1 << 18  # bytes moved per wake-up at most: under a flood, stops and 
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 OUTPUT_QUIET_S = 0.2  # output after a pause this long is told to the runner (its progress may have moved)
 OUTPUT_MESSAGE = b"output"  # what a pooled worker sends on the control channel then
+WAKE_RETRY_S = 5.0  # after the wake-up FIFO could not be written (no runner reads it here), it is left alone this long
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NAME = 15
 
@@ -398,6 +402,9 @@ class Supervisor:
         self.lost = 0  # bytes of output not written to the log
         self.output_at = -OUTPUT_QUIET_S  # monotonic time output last reached the log
         self.line_open = False  # the log's last byte is not a newline
+        wake = spec.get("wake")  # the runner's wake-up FIFO: `output` goes there when no channel takes it
+        self.wake = wake if isinstance(wake, str) else None
+        self.wake_retry_at = 0.0  # monotonic time before which the FIFO is not tried again
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self.stop_requested = True
@@ -618,9 +625,14 @@ class Supervisor:
         looking on its own. Never blocks: a runner that does not read loses only this hint."""
         now = time.monotonic()
         quiet, self.output_at = now - self.output_at >= OUTPUT_QUIET_S, now
-        if quiet and self.control >= 0 and not self.runner_gone:
+        if not quiet:
+            return
+        if self.control >= 0 and not self.runner_gone:
             with contextlib.suppress(OSError):  # (the channel is non-blocking: serve_runs)
                 os.write(self.control, OUTPUT_MESSAGE)
+        elif self.wake is not None and now >= self.wake_retry_at and not tell_fifo(
+                self.wake, OUTPUT_MESSAGE + b" " + json.dumps(self.spec.get("task")).encode() + b"\n"):
+            self.wake_retry_at = now + WAKE_RETRY_S
 
     def _write_log(self, log_fd: int, chunk: memoryview) -> None:
         if self.log_error is not None:  # the log is cut at the first failure: no gap inside it
@@ -699,6 +711,26 @@ class Supervisor:
             wait_s = TTY_EOF_S if self.stop_at is None else min(TTY_EOF_S, max(0.0, self.stop_at - time.time()))
             return int(wait_s * 1000) + 1
         return 50  # shutting down: look again soon
+
+
+def tell_fifo(path: str, line: bytes) -> bool:
+    """Write `line` into the FIFO `path` if someone reads it, never blocking, never through a
+    symlink, never into anything but a FIFO (wake.send's rules); False when it could not be."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # ENXIO: no reader (none on this host), EACCES: another member's runner
+        return False
+    try:
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        os.write(fd, line)
+        return True
+    except BlockingIOError:
+        return True  # full of unread wake-ups: the runner is behind, and looks anyway
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _clock(at: float) -> str:

@@ -43,6 +43,7 @@ from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.launch import Launch, ScriptParamsCache, build_launch, task_env
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache, InThread, redact_env, resolve_python
+from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.runner.redact import redact_argv
 from pyruns_tui.runner.slurm import commands as C
 from pyruns_tui.runner.slurm import records as R
@@ -268,7 +269,8 @@ class SlurmExecutor:
             log = self.layout.run_log(task.name, index)
             log.parent.mkdir(parents=True, exist_ok=True)
             sub.entries.append(entry(task.name, index, launch.argv, env, launch.cwd, log,
-                                     R.record_path(self.layout, task.name, index), settings.stop_grace_s))
+                                     R.record_path(self.layout, task.name, index), settings.stop_grace_s,
+                                     RunnerPaths.of(self.layout).fifo))
             marked.append(done)
         if not marked:
             return []

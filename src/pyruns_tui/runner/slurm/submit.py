@@ -203,7 +203,11 @@ def load_all(layout: Layout) -> list[Submission]:
 
 
 def entry(task: str, run: int, argv: Sequence[str], env: dict[str, str], cwd: Path, log: Path, record: Path,
-          grace_s: float) -> dict[str, Any]:
-    """The launch spec of one index (what the launcher hands to the supervisor)."""
-    return {"task": task, "run": run, "argv": list(argv), "env": env, "cwd": str(cwd), "log": str(log),
-            "record": str(record), "grace_s": grace_s}
+          grace_s: float, wake: Path | None = None) -> dict[str, Any]:
+    """The launch spec of one index (what the launcher hands to the supervisor); `wake`: the
+    runner's wake-up FIFO (written to when the job runs on the runner's host, see supervisor.py)."""
+    found = {"task": task, "run": run, "argv": list(argv), "env": env, "cwd": str(cwd), "log": str(log),
+             "record": str(record), "grace_s": grace_s}
+    if wake is not None:
+        found["wake"] = str(wake)
+    return found
