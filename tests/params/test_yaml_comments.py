@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pyruns_tui.params.yaml_comments import comment_start, eol_comments, typed_into_comments, value_end
+from pyruns_tui.params.yaml_comments import comment_start, eol_comments, typed_into_comments, value_end, value_span
 
 HELP = "lr: 0.001             # peak learning rate\nseed: 0  # random seed\n"
 
@@ -55,3 +55,12 @@ def test_an_edited_help_comment_is_a_problem_and_says_what_it_was() -> None:
 ])
 def test_help_comments_kept_cut_or_deleted_are_no_problem(text: str) -> None:
     assert typed_into_comments(eol_comments(HELP), text) == []
+
+
+def test_value_span_is_where_a_nested_keys_value_lies_before_its_comment() -> None:
+    text = "model:\n  arch: resnet18  # net\n  depth: 3\nlr: 0.001   # peak\nempty:\narch: x\n"
+    assert value_span(text, "model.arch") == (1, 8, 16)
+    assert value_span(text, "arch") == (5, 6, 7)  # the top-level one, not model's
+    assert value_span(text, "lr") == (3, 4, 9)
+    assert value_span(text, "empty") == (4, 6, 6)
+    assert value_span(text, "model.lr") is None

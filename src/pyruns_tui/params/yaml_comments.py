@@ -4,7 +4,7 @@ and text typed into a key's help comment (after its `#`, so not part of the valu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 _KEY = re.compile(r"^( *)([^\s#:'\"\-][^#:]*?|'[^']*'|\"[^\"]*\")\s*:(?=\s|$)")
 _QUOTE_OPENS_AFTER = " \t[{,:"  # a quote starts a quoted scalar only where a token starts
@@ -40,12 +40,11 @@ def value_end(line: str) -> int | None:
     return end if end else None
 
 
-def eol_comments(text: str) -> dict[str, str]:
-    """`dotted.key -> comment` (from its `#`, trailing blanks left out) of each `key: ...  # comment`
-    line of a block-style YAML mapping; keys nest by indentation."""
-    comments: dict[str, str] = {}
+def _key_lines(text: str) -> Iterator[tuple[str, int, re.Match[str]]]:
+    """(dotted.key, line index, the key's match) of each `key: ...` line of a block-style YAML
+    mapping; keys nest by indentation."""
     parents: list[tuple[int, str]] = []  # (indent, key) of the mappings the line is inside
-    for line in text.splitlines():
+    for index, line in enumerate(text.splitlines()):
         match = _KEY.match(line)
         if match is None:
             continue
@@ -55,12 +54,37 @@ def eol_comments(text: str) -> dict[str, str]:
         key = match.group(2).strip()
         if key[0] in "'\"":
             key = key[1:-1]
-        path = ".".join([*(name for _, name in parents), key])
+        yield ".".join([*(name for _, name in parents), key]), index, match
         parents.append((indent, key))
-        start = comment_start(line)
+
+
+def eol_comments(text: str) -> dict[str, str]:
+    """`dotted.key -> comment` (from its `#`, trailing blanks left out) of each `key: ...  # comment`
+    line of a block-style YAML mapping; keys nest by indentation."""
+    comments: dict[str, str] = {}
+    lines = text.splitlines()
+    for path, index, _ in _key_lines(text):
+        start = comment_start(lines[index])
         if start is not None:
-            comments[path] = line[start:].rstrip()
+            comments[path] = lines[index][start:].rstrip()
     return comments
+
+
+def value_span(text: str, key: str) -> tuple[int, int, int] | None:
+    """(line index, start, end) of the value of the dotted `key` in `text` (after `key: `, before a
+    comment; start == end for an empty value); None when no line holds that key."""
+    lines = text.splitlines()
+    for path, index, match in _key_lines(text):
+        if path != key:
+            continue
+        line = lines[index]
+        end = comment_start(line)
+        end = len(line[:end].rstrip()) if end is not None else len(line.rstrip())
+        start = match.end()
+        while start < end and line[start] in " \t":
+            start += 1
+        return index, start, max(start, end)
+    return None
 
 
 def typed_into_comments(help_comments: Mapping[str, str], text: str) -> list[tuple[str, str]]:
