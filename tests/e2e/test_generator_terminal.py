@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.e2e.terminal import Terminal, backgrounds
+from tests.scripts import many_options_script
 
 
 def line_of(screen: str, start: str) -> str | None:
@@ -95,3 +97,15 @@ def test_the_keys_the_footer_shows_on_a_switch_field_work(terminal: Callable[...
     term.wait(lambda s: "pyruns-tui keys" not in s and "^s Create" in s, "Help closed")
     term.keys("q")
     term.wait(lambda s: term.dead(), "pyr-tui quit by q")
+
+
+def test_ctrl_f_and_a_name_typed_at_once_land_on_that_field(terminal: Callable[..., Terminal], project: Path) -> None:
+    # a form of 150 fields, learning_rate the 121st: the finder, its filter, Enter and the value
+    # in one burst; each key must reach the widget that is there when its turn comes
+    (project / "train.py").write_text(many_options_script())
+    term = terminal("train.py")
+    term.wait_for("^s Create")
+    term.keys("C-f", "lear", "Enter", "0.1 | 0.2")
+    term.wait(lambda s: fields(s, "learning_rate") == ["learning_rate", "0.1", "|", "0.2", "grid", "×2"],
+              "learning_rate 0.1 | 0.2, a grid of 2")
+    term.wait_for("2 tasks")

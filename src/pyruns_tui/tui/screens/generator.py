@@ -13,14 +13,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
+from textual.widgets.text_area import Selection
 
 from pyruns_tui.errors import USER_ERRORS
 from pyruns_tui.params.form_model import build_form
+from pyruns_tui.params.yaml_comments import value_span
 from pyruns_tui.tui.screens.generator_create import CreateFlow
 from pyruns_tui.tui.screens.generator_editors import EditorSwitching
 from pyruns_tui.tui.screens.generator_tasks import ExistingTasks
+from pyruns_tui.tui.widgets.generator.field_finder import FieldFinder, field_entries
 from pyruns_tui.tui.widgets.generator.name_prefix import PrefixInput
-from pyruns_tui.tui.widgets.generator.param_form import ParamForm, empty_form_hint, show_focus_within
+from pyruns_tui.tui.widgets.generator.param_form import FormSection, ParamForm, empty_form_hint, show_focus_within
 from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
 from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
@@ -67,7 +70,8 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         Binding("ctrl+s", "create", "Create", tooltip="Create the previewed tasks", priority=True),
         Binding("ctrl+r", "create_and_run", "Create+Run", tooltip="Create and queue them", priority=True),
         Binding("ctrl+y", "toggle_yaml", "Form/YAML", tooltip="Switch between the form and YAML text", priority=True),
-        Binding("ctrl+o", "load_task", "Load", tooltip="Start from an existing task's config"),
+        Binding("ctrl+o", "load_task", "Load", tooltip="Start from an existing task's config", show=False),
+        Binding("ctrl+f", "find_field", "Find", tooltip="Go to a field: type part of its name"),
         Binding("ctrl+b", "pick_after", "After: tasks the created ones wait for", show=False),
         Binding("ctrl+t", "pin_field", "Pin", tooltip="Pin the focused field (a Manager column)"),
         Binding("ctrl+g", "grid_field", "Choice/switch field as grid text", show=False),
@@ -197,6 +201,47 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
     def action_leave_field(self) -> None:
         self.set_focus(None)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "find_field" and self.shell:
+            return False  # the shell workspace's form has no fields to find
+        return super().check_action(action, parameters)
+
+    async def action_find_field(self) -> None:
+        """Open the finder of the form's fields; its pick goes to the field (`go_to_field`)."""
+        entries = field_entries(self.form.model)
+        if not entries:
+            self.notify("the form has no fields to find", severity="warning")
+            return
+        # awaited: the keys typed right after ctrl+f reach the finder's filter, not the form
+        await self.app.push_screen(FieldFinder(entries, self.go_to_field))
+
+    def go_to_field(self, key: str) -> None:
+        """Focus the field of `key` and scroll it into view (in YAML mode: select its value in the
+        text). Done at once, still under the finder: the keys typed right after reach the field."""
+        if self.yaml_mode:
+            self._select_yaml_value(key)
+            return
+        try:
+            row = self.form.row(key)
+        except KeyError:  # (the form was rebuilt meanwhile)
+            return
+        for node in row.ancestors:
+            if isinstance(node, FormSection) and node.collapsed:
+                node.collapsed = False
+        self.set_focus(row.editor if row.editing else row, scroll_visible=False)
+        self.form.scroll_to_center(row, animate=False, origin_visible=True)
+
+    def _select_yaml_value(self, key: str) -> None:
+        editor = self.yaml_editor
+        span = value_span(editor.text, key)
+        if span is None:
+            self.notify(f"{key} is not in the YAML text", severity="warning", markup=False)
+            return
+        line, start, end = span
+        self.set_focus(editor, scroll_visible=False)
+        editor.selection = Selection((line, start), (line, end))
+        editor.scroll_cursor_visible(center=True, animate=False)
+
     def action_toggle_skip(self) -> None:
         self.query_one("#gen-skip", Checkbox).toggle()
 
@@ -204,6 +249,8 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         yield SystemCommand("Generator: create", "Create the previewed tasks (ctrl+s)", self.action_create)
         yield SystemCommand("Generator: create & run", "Create and queue them (ctrl+r)", self.action_create_and_run)
         yield SystemCommand("Generator: form ⇄ YAML", "Edit the config as YAML text (ctrl+y)", self.action_toggle_yaml)
+        if not self.shell:
+            yield SystemCommand("Generator: find a field", "Go to a field by name (ctrl+f)", self.action_find_field)
         yield SystemCommand("Generator: load a task's config", "Start from an existing task (ctrl+o)", self.action_load_task)
         yield SystemCommand("Generator: reset to defaults", "Back to config_default.yaml", self.action_reset)
         yield SystemCommand("Generator: skip existing configs", "Toggle skipping identical configs", self.action_toggle_skip)
