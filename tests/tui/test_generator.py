@@ -22,6 +22,7 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.messages import LoadConfig
 from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.widgets.generator.field_finder import FieldFinder
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.param_form import FormSection
 from pyruns_tui.tui.widgets.generator.task_picker import TaskPicker, fuzzy_score
@@ -537,6 +538,10 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
         assert isinstance(app.screen, TaskPicker)
         await pilot.press("escape")
         assert app.screen is gen
+        await press("ctrl+f")
+        assert isinstance(app.screen, FieldFinder)
+        await pilot.press(*"seed", "enter")
+        await until(pilot, lambda: app.screen is gen and row(gen, "seed").has_focus_within)
         await edit(pilot, row(gen, "lr"))
         await press("ctrl+t")
         assert read_script_info(demo).pinned_params == ["lr"]
