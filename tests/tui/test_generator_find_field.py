@@ -98,6 +98,19 @@ async def test_escape_goes_back_to_the_field_that_had_the_focus(many: Layout) ->
         assert row(gen, "option_003").text == "3"  # nothing typed into it
 
 
+async def test_going_to_the_field_being_edited_selects_its_text_again(many: Layout) -> None:
+    app = PyrunsApp(many, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        editor = await edit(pilot, row(gen, "option_003"))
+        await pilot.press("end", *"45")
+        await open_finder(pilot)
+        await pilot.press(*"option_003", "enter")
+        await until(pilot, lambda: app.screen is gen and app.focused is editor)
+        await pilot.press("7")  # replaces 345, as typed after Tab
+        await until(pilot, lambda: row(gen, "option_003").text == "7")
+
+
 async def test_in_yaml_mode_ctrl_f_selects_the_fields_value_in_the_text(many: Layout) -> None:
     app = PyrunsApp(many, watch_disk=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -228,7 +228,12 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         for node in row.ancestors:
             if isinstance(node, FormSection) and node.collapsed:
                 node.collapsed = False
-        self.set_focus(row.editor if row.editing else row, scroll_visible=False)
+        if row.editing:  # (the field the focus was in): its text selected again, as when it is reached
+            if isinstance(row.editor, Input):
+                row.editor.select_all()
+            self.set_focus(row.editor, scroll_visible=False)
+        else:
+            self.set_focus(row, scroll_visible=False)
         self.form.scroll_to_center(row, animate=False, origin_visible=True)
 
     def _select_yaml_value(self, key: str) -> None:

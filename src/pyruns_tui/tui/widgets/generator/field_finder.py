@@ -103,7 +103,7 @@ class FieldFinder(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     FieldFinder #finder-title { height: 1; text-style: bold; }
     FieldFinder #finder-count { height: 1; color: $text-muted; }
-    FieldFinder OptionList { height: 1fr; border: none; }
+    FieldFinder OptionList { height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, entries: Sequence[FieldEntry], go: Callable[[str], None]) -> None:
@@ -111,7 +111,8 @@ class FieldFinder(ModalScreen[None]):
         self.entries = list(entries)
         self.shown = list(entries)
         self.go = go
-        self._width = min(30, max((len(entry.key) for entry in self.entries), default=0))
+        # the key column (a longer key pushes its section right)
+        self._width = min(24, max((len(entry.key) for entry in self.entries), default=0))
 
     def compose(self) -> ComposeResult:
         with Vertical():
