@@ -53,7 +53,7 @@ def test_the_literal_globals_before_the_configurator_are_the_parameters() -> Non
             assert strict_equal(defaults[key], truth[key]), (key, defaults[key], truth[key])
     dtype = sp.specs_for("dtype")[0]  # 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16'
     assert not dtype.default_resolved and dtype.type_name == "str"
-    assert sp.warnings == (f"could not resolve the default of --dtype: {dtype.default_source}",)
+    assert sp.warnings == (f"{SCRIPT}:56: could not resolve the default of --dtype: {dtype.default_source}",)
     assert str(PROJECT / "configurator.py") in sp.files_read
 
 

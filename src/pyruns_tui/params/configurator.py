@@ -231,6 +231,6 @@ def read_configurator(tree: ast.Module, source: str, filename: str, finder: Modu
             type_name=None if type_name == "bool" and resolved else type_name,  # (a resolved bool: a switch)
             help=help_text, group=group, env_vars=tuple(dict.fromkeys(env))))
         if not resolved:
-            warnings.append(f"could not resolve the default of --{name}: {source_text}")
+            warnings.append(f"{filename}:{bound.lineno}: could not resolve the default of --{name}: {source_text}")
     return ScriptParams(params=tuple(specs), kind="argparse", argv_style=CONFIGURATOR,
                         warnings=tuple(dict.fromkeys(warnings)), files_read=read)
