@@ -324,7 +324,7 @@ def create_batch(
     plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks, keys=keys)
     layout = store.layout
     info = read_script_info(layout)
-    kind = "shell" if layout.is_shell else info.kind
+    kind = "shell" if layout.is_shell else info.task_kind()
     created = create_from_plan(store, plan, task_kind=kind, script=info.script_at(layout))
     store.save_cache()
     names = tuple(task.name for task in created)

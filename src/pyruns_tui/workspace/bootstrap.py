@@ -53,6 +53,12 @@ class ScriptInfo:
     files_read: list[str] = field(default_factory=list)  # modules read besides the script
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def task_kind(self) -> str:
+        """The kind of this workspace's tasks, the one word `init`, `show`, the Manager and a task's
+        task_info.json say: `kind`, except "configurator" for an argparse-kind script whose values go on
+        the command line as nanoGPT's `--key=value` items (argv_style, params/configurator.py)."""
+        return "configurator" if self.kind == "argparse" and _argv_style(self) == "configurator" else self.kind
+
     def script_at(self, layout: Layout) -> str | None:
         """The workspace's script where its project is now (`layout.script_here`)."""
         return script_here(self.script, self.extra, layout.project_dir)

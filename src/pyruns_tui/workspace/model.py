@@ -245,7 +245,7 @@ class Task:
     created_at: str = field(default_factory=now_iso)
     pinned: bool = False
     notes: str = ""
-    task_kind: str = "argparse"  # argparse | pyruns_load | plain | shell
+    task_kind: str = "argparse"  # argparse | configurator | pyruns_load | plain | shell (ScriptInfo.task_kind)
     script: str | None = None
     gpus: int | None = None  # requested GPU count; None = the settings default
     runs: list[Run] = field(default_factory=list)

@@ -23,7 +23,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.humanize import plural
     from pyruns_tui.workspace.bootstrap import (
-        ARGV_STYLE,
         init_shell_workspace,
         init_workspace,
         plain_script_problem,
@@ -42,7 +41,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         )
     info = read_script_info(layout)
     sub = f", sub-command {info.subcommand!r}" if info.subcommand else ""
-    kind = info.extra.get(ARGV_STYLE) or info.kind  # (nanoGPT's `--key=value` configurator: "configurator")
+    kind = info.task_kind()  # (nanoGPT's `--key=value` configurator: "configurator")
     count = len({param.get("key") for param in info.params})  # `--amp`/`--no-amp` (HF's `--no_x`) set one
     print(f"workspace {layout.name!r} ({kind}{sub}, {plural(count, 'parameter')}) at {layout.workspace_dir}")
     for warning in info.warnings:

@@ -98,14 +98,14 @@ def task_argv(
     if not os.path.isfile(script):
         raise RunnerError(f"task {task.name!r}: script {script} does not exist (a project moved? run "
                           "`pyr-tui init SCRIPT.py` where it is now)")
-    if kind == "argparse":
+    if kind in ("argparse", "configurator"):  # (configurator: nanoGPT's `--key=value` items, script_info's argv_style)
         from pyruns_tui.params.argv import build_argv
 
         config = store.load_config(task.name)
         return [python, script, *build_argv(config, params.for_config(config), script=os.path.basename(script))]
     if kind in ("pyruns_load", "plain"):
         return [python, script]
-    raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, pyruns_load, plain or shell)")
+    raise RunnerError(f"task {task.name!r} has unknown kind {kind!r} (argparse, configurator, pyruns_load, plain or shell)")
 
 
 def task_env(

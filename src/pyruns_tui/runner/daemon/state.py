@@ -224,7 +224,7 @@ class SchedulerState:
 
         try:
             info = read_script_info(self.layout)
-            kind, script = info.kind, info.script_at(self.layout)
+            kind, script = info.task_kind(), info.script_at(self.layout)
         except PyrunsError:
             kind, script = ("shell", None) if self.layout.is_shell else ("argparse", None)
         started = state.started_at if state is not None else None
