@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
-from pyruns_tui.params.argv_items import _Builder, _Cannot, _plain
+from pyruns_tui.params.argv_items import _Builder, _Cannot, _plain, read_number
 from pyruns_tui.params.argv_layout import _levels, _ordered
-from pyruns_tui.params.configurator_argv import OverrideError, override_item
+from pyruns_tui.params.configurator_argv import OverrideError, _type_of, override_item
+from pyruns_tui.params.configurator_argv import read_number as literal_number
 from pyruns_tui.params.exclusive_check import ExclusiveCheck
 from pyruns_tui.params.param_spec import ScriptParams
 
@@ -37,6 +38,30 @@ class LaunchCheck:
     def declares(self, key: object) -> bool:
         """Whether `key` is one of the script's parameters (whose values the launch passes)."""
         return self.sp.kind != "pyruns_load" and key in self.defaults
+
+    def script_value(self, key: str, value: Any) -> Any:
+        """What the script gets for a text `value` (or a list's text items) of its int or float
+        parameter `key`, where its parser reads the text as a number: `'1_000'` is 1000, as
+        `type=int` (int()) and configurator.py (literal_eval) read it; `value` itself otherwise. The
+        launch's own reading (`read_number`, the rule of `fits_type` and `value_text`): a task records
+        what its script gets."""
+        if not self.declares(key) or not isinstance(value, (str, list)):
+            return value
+        spec = self.sp.specs_for(key)[0]
+        if self.sp.argv_style == "configurator":
+            wanted = _type_of(spec)
+
+            def read(item: Any) -> Any:
+                return literal_number(item, wanted)
+        else:
+            def read(item: Any) -> Any:
+                return read_number(item, spec.type_name)
+        if isinstance(value, list):
+            numbers = [read(item) for item in value]
+            return [item if number is None else number for item, number in zip(value, numbers)] \
+                if any(number is not None for number in numbers) else value
+        number = read(value)
+        return value if number is None else number
 
     def problem(self, key: str, value: Any) -> str | None:
         """Why `value` cannot be passed for the script's parameter `key`, as `build_argv` would

@@ -30,7 +30,7 @@ from typing import Any
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
-__all__ = ["as_items", "fits_type"]
+__all__ = ["as_items", "fits_type", "read_number"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's test up to Python 3.13: a value
 _NEGATIVE_FLAG = re.compile(r"^-\.?\d")  # its test from 3.14 on (looser): a flag like this makes `-1` a flag
@@ -105,6 +105,20 @@ def fits_type(value: Any, kind: str | None) -> bool:
     except ValueError:
         return False
     return True
+
+
+def read_number(value: Any, kind: str | None) -> int | float | None:
+    """The number a builtin `type=int`/`type=float` (`kind`) makes of a text `value`, which the
+    launch passes as it is: int() and float() read `1_000`, blanks around the digits, float() also
+    `1e-3` and `nan`; int() reads no `0x10` nor `1.0`, so argparse refuses those. None for a value
+    that is no text, a `kind` that is no number, or text the type refuses (`fits_type`'s rule)."""
+    if not isinstance(value, str) or kind not in ("int", "float"):
+        return None
+    try:
+        number: int | float = _CONVERT[kind](value)
+    except ValueError:
+        return None
+    return number
 
 
 class _Cannot(Exception):

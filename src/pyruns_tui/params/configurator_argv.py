@@ -19,7 +19,10 @@ from typing import Any
 
 from pyruns_tui.params.param_spec import ParamSpec
 
-__all__ = ["OverrideError", "override_item", "type_of", "value_text"]
+__all__ = ["OverrideError", "override_item", "read_number", "type_of", "value_text"]
+
+
+_MAX_NUMBER_TEXT = 5000  # characters: no longer text is read as a number (int() reads up to 4300 digits)
 
 
 class OverrideError(ValueError):
@@ -48,10 +51,33 @@ def _literal_text(text: str) -> bool:
     return True
 
 
+def read_number(text: Any, wanted: str | None) -> int | float | None:
+    """The number configurator.py's literal_eval makes of a text given for an int or float global
+    (`wanted`): `1_000`, `0x10`, `0b11`; for a float global an int's text too, passed as that float
+    (`1_000` is 1000.0, as a YAML `1000` is). None for anything else: no text, another type, text
+    literal_eval reads as no number (`True`, `'1e3'` for an int) or not at all (`nan`; Python reads
+    no int of over 4300 digits from text either), an int too large for a float global."""
+    if not isinstance(text, str) or wanted not in ("int", "float") or len(text) > _MAX_NUMBER_TEXT:
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except Exception:  # noqa: BLE001 (SyntaxError, ValueError, MemoryError...: configurator.py keeps the text)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (wanted == "int" and isinstance(value, float)):
+        return None
+    try:
+        return float(value) if wanted == "float" else value
+    except OverflowError:
+        return None
+
+
 def value_text(key: str, value: Any, spec: ParamSpec) -> str:
     """The text after `--key=` that configurator.py turns back into `value` (with the global's type);
     OverrideError when there is none."""
     wanted = type_of(spec)
+    number = read_number(value, wanted)
+    if number is not None:  # `'1_000'`: the number configurator.py reads, passed in its digits
+        value = number
     if value is None or isinstance(value, (list, tuple, dict)):
         raise OverrideError(f"{key!r} takes a single {wanted or 'value'} (configurator.py sets one global), "
                             f"got {value!r}")

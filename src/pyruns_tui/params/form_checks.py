@@ -42,8 +42,14 @@ def _values(value: Any, key: str) -> list[Any]:
 
 
 def _type_problem(item: Any, field: FieldModel) -> str | None:
-    """Why one (grid item) value does not fit the field, or None."""
+    """Why one (grid item) value does not fit the field, or None. A text fits a number field whose
+    script's parser reads it as a number (`1_000`: `type=int`, configurator.py's literal_eval; not
+    `0x10` for int()): the launch's own rule, asked of `launch_check`; the task records the number."""
     if item is None:
+        return None
+    if isinstance(item, str) and field.kind in ("int", "float") and field.param is not None \
+            and field.param.type_name == field.kind and field.launch_check is not None \
+            and field.launch_check(item) is None:
         return None
     shown = _flow_item(item) if not isinstance(item, str) else repr(item)
     if field.kind == "int":

@@ -6,7 +6,9 @@ extend) as its one item (`argv_items.as_items`: `layers: 64` is `--layers 64`, a
 what the script gets. Which arguments take a list is the launch's own answer (`argv.LaunchCheck`),
 never a second rule: a lone value is its one item when the launch passes both it and `[value]`
 (a single-value argument refuses a list), unless it is the script's default, left off the
-command line (`ParamSpec.leaves_off`): then the script gets the default as it is.
+command line (`ParamSpec.leaves_off`): then the script gets the default as it is. Likewise a
+text the script's parser reads as a number (`seed: 1_000` for `type=int`: int() reads 1000) is
+recorded as that number (`LaunchCheck.script_value`, the launch's own reading).
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ class LoneItems:
         self._answers: dict[tuple[str, type, Hashable], bool] = {}
 
     def listed(self, config: dict[str, Any]) -> dict[str, Any]:
-        """`config` with each lone value of a list argument as its one-item list (a new dict when
-        one changes; `config` itself when none does)."""
+        """`config` with each text the script reads as a number as that number, then each lone value
+        of a list argument as its one-item list (a new dict when one changes; `config` itself when
+        none does)."""
         out: dict[str, Any] | None = None
         for key, value in config.items():
+            number = self.check.script_value(key, value)
+            if number is not value:
+                value = number
+                if out is None:
+                    out = dict(config)
+                out[key] = value
             if self.is_lone_item(key, value):
                 if out is None:
                     out = dict(config)
