@@ -6,7 +6,8 @@ parser whose options come from dataclass fields (transformers' `hf_argparser.py`
 metadata's `aliases`), with the metadata (`help`, `choices`...) as add_argument keywords and
 keywords from its annotation: `bool` takes `--x`, `--x=false` (nargs '?', const True) and, for a
 default of True, a `--no_x` that stores False; `Optional[X]` is X; `Literal[...]` and an Enum
-give choices; `list[X]` is nargs '+'; a field without a default is required. `field_arguments`
+give choices; `list[X]` is nargs '+' (of an Enum's values for `list[SomeEnum]`); a field without a
+default is required. `field_arguments`
 returns those add_argument calls for one dataclass, read from its `class` statement (and its
 bases'): nothing is imported or run.
 """
@@ -20,6 +21,7 @@ from typing import Any
 from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.script_walker import ScriptWalker as _Walker
+from pyruns_tui.params.statement_walk import alternatives_text
 from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, Scope, is_plain
 
 __all__ = ["FieldArgument", "field_arguments", "is_dataclass", "is_hf_parser", "PARSE_METHODS"]
@@ -245,6 +247,8 @@ def _argument(walker: _Walker, cls: Any, group: str, name: str, stmt: ast.AnnAss
     else:
         unread.append("aliases")
     source = walker.segment(default_node) if default_node is not None else None
+    if default is UNKNOWN:  # `default=default_optim`, set under `if is_torch_available():`: its values, not its name
+        source = alternatives_text(default_node, cls.scope) or source
     arg = FieldArgument(key=name, flags=flags, lineno=stmt.lineno, group=group, unread=unread,
                         default_source=source)
     arg.help = metadata.get("help") if isinstance(metadata.get("help"), str) else None
@@ -270,7 +274,14 @@ def _argument(walker: _Walker, cls: Any, group: str, name: str, stmt: ast.AnnAss
         elif default is not _MISSING:
             arg.default = default
     elif head in ("list", "List") and isinstance(kind, ast.Subscript):
-        arg.type_name = _type_label(walker, kind.slice)
+        item = _annotation(kind.slice)
+        members = _choices(walker, cls, item, _last_name(item))
+        if members is not None and _last_name(item) != "Literal":
+            # `list[DebugOption]` (TrainingArguments' `debug`): type=DebugOption takes each item that is a
+            # member's value and stops the script on any other; a member is its value, as for one Enum
+            arg.choices = members
+        else:
+            arg.type_name = _type_label(walker, kind.slice)
         arg.nargs = "+"
         if factory is not _MISSING:
             arg.default = factory

@@ -27,6 +27,39 @@ class _OutOfSteps(BaseException):
     """The walk budget is spent."""
 
 
+_MAX_ALTERNATIVES = 4  # plain values a name may have from branches, to say; more are not listed
+
+
+def _alternatives(name: str, outcomes: list[tuple[dict[str, Any], dict[str, tuple[Any, ...]]]]
+                  ) -> tuple[Any, ...] | None:
+    """The plain values `name` has in the branches' outcomes (an UNKNOWN one's own alternatives), in
+    order, when every outcome binds it to such values and there are a few; else None."""
+    found: list[Any] = []
+    for names, alternatives in outcomes:
+        if name not in names:
+            return None
+        value = names[name]
+        values = alternatives.get(name) if value is UNKNOWN else (value,) if is_plain(value) else None
+        if values is None:
+            return None
+        found.extend(v for v in values if not any(_same(v, seen) and type(v) is type(seen) for seen in found))
+    return tuple(found) if 1 < len(found) <= _MAX_ALTERNATIVES else None
+
+
+def alternatives_text(node: ast.expr | None, scope: Scope) -> str | None:
+    """`default_optim is 'adamw_torch' or 'adamw_torch_fused', decided when the script runs` for a name
+    that branches pyr-tui cannot decide bind to a few plain values (`Scope.alternatives`); None else."""
+    if not isinstance(node, ast.Name):
+        return None
+    home: Scope | None = scope
+    while home is not None and node.id not in home.names:
+        home = home.parent
+    said = home.alternatives.get(node.id) if home is not None else None
+    if said is None:
+        return None
+    return f"{node.id} is {' or '.join(repr(v) for v in said)}, decided when the script runs"
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is b:
         return True
@@ -251,26 +284,33 @@ class StatementWalker(EnvFlowWalker):
         return False
 
     def exec_branches(self, branches: list[list[ast.stmt]], scope: Scope) -> None:
-        """Walk branches of which maybe none runs; names they disagree on become UNKNOWN."""
-        before = dict(scope.names)
-        outcomes = [before]
+        """Walk branches of which maybe none runs; names they disagree on become UNKNOWN (the plain
+        values they had kept in `scope.alternatives`, to say)."""
+        before, before_alternatives = dict(scope.names), dict(scope.alternatives)
+        outcomes = [(before, before_alternatives)]
         self.uncertain += 1
         try:
             for body in branches:
-                scope.names = dict(before)
+                scope.names, scope.alternatives = dict(before), dict(before_alternatives)
                 self.exec_block(body, scope)
-                outcomes.append(scope.names)
+                outcomes.append((scope.names, scope.alternatives))
         finally:
             self.uncertain -= 1
         merged: dict[str, Any] = {}
-        for name in dict.fromkeys(n for outcome in outcomes for n in outcome):
-            values = [o[name] for o in outcomes if name in o]
+        alternatives: dict[str, tuple[Any, ...]] = {}
+        for name in dict.fromkeys(n for outcome, _ in outcomes for n in outcome):
+            values = [o[name] for o, _ in outcomes if name in o]
             if all(_same(values[0], v) for v in values):
                 merged[name] = values[0]
+                if name in before_alternatives and values[0] is UNKNOWN:
+                    alternatives[name] = before_alternatives[name]
             else:
                 objects = [v for v in values if not is_plain(v) and v is not UNKNOWN]
                 merged[name] = objects[-1] if objects else UNKNOWN
-        scope.names = merged
+                said = None if objects else _alternatives(name, outcomes)
+                if said is not None:
+                    alternatives[name] = said
+        scope.names, scope.alternatives = merged, alternatives
 
     def eval_Name(self, node: ast.Name, scope: Scope) -> Any:
         if node.id in self.env_names:

@@ -168,6 +168,9 @@ class Scope:
         self.global_names: set[str] = set()
         self.stars: list[str] = []  # modules `from m import *` named here (a module scope)
         self.env: dict[str, frozenset[int]] = {}  # name -> environment reads its value came from (ScriptWalker)
+        # name -> the plain values branches gave it, when it is UNKNOWN because they disagree (`default_optim`:
+        # 'adamw_torch', or 'adamw_torch_fused' under `if is_torch_available():`): said, never used as its value
+        self.alternatives: dict[str, tuple[Any, ...]] = {}
 
     def lookup(self, name: str) -> Any:
         """The bound value; KeyError when no scope in the chain binds `name`."""
@@ -185,3 +188,4 @@ class Scope:
             while target.parent is not None:
                 target = target.parent
         target.names[name] = value
+        target.alternatives.pop(name, None)
