@@ -1,0 +1,137 @@
+"""`init`, `gen` and `show` on the scripts whose parsers read more than plain flags: nanoGPT's
+configurator (`--key=value` globals, literal_eval), HfArgumentParser's TrainingArguments, and numbers
+written with underscores (`1_000`), which int(), float() and literal_eval read. Real subprocesses on
+copies of the fixture projects (tests/params/projects); the truth is the script's own parser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pyruns_tui.params.argv import build_argv
+from pyruns_tui.workspace.bootstrap import params_of
+from pyruns_tui.workspace.layout import Layout
+from tests.cli.helpers import SMALL_SCRIPT, pyr
+from tests.params.real_parser import real_namespaces
+
+PROJECTS = Path(__file__).resolve().parent.parent / "params" / "projects"
+NANOGPT = PROJECTS / "nanogpt_project"
+HF = PROJECTS / "hf_project"
+
+
+def _config(project: Path, workspace: str, task: str) -> dict:
+    return yaml.safe_load((project / "_pyruns_" / workspace / "tasks" / task / "config.yaml").read_text())
+
+
+def _nanogpt(tmp_path: Path) -> Path:
+    project = tmp_path / "nanogpt"
+    project.mkdir()
+    (project / ".git").mkdir()
+    for name in ("train.py", "configurator.py"):
+        shutil.copy(NANOGPT / name, project / name)
+    return project
+
+
+def test_a_configurator_script_is_one_kind_for_init_and_show_and_its_warning_has_its_line(tmp_path: Path) -> None:
+    # `init` said (configurator, ...) and `show` said `kind: argparse` of its task; the warning about
+    # --dtype had no file:line, unlike every other warning
+    project = _nanogpt(tmp_path)
+    made = pyr(project, "init", "train.py")
+    assert made.code == 0, made.err
+    assert "(configurator, 33 parameters)" in made.out
+    (warning,) = made.err.splitlines()
+    assert warning.startswith("pyr-tui: warning: ") and "train.py:56: could not resolve the default of --dtype: " in warning
+    (project / "s.yaml").write_text("batch_size: 16\n")
+    assert pyr(project, "gen", "s.yaml", "-n", "k").code == 0
+    shown = pyr(project, "show", "k")
+    assert shown.code == 0, shown.err
+    assert "kind:    configurator " in shown.out
+
+
+def test_a_number_with_underscores_reaches_a_configurator_script_as_that_number(tmp_path: Path) -> None:
+    # `batch_size: 1_000` was refused as "not an integer"; configurator.py's literal_eval reads 1000 from it
+    # (and 0x10, which int() refuses, is a literal too)
+    project = _nanogpt(tmp_path)
+    assert pyr(project, "init", "train.py").code == 0
+    (project / "s.yaml").write_text("batch_size: 1_000\nmax_iters: '0x10'\nlearning_rate: 1_000.5\nmin_lr: 1_000\n")
+    made = pyr(project, "gen", "s.yaml", "-n", "u")
+    assert made.code == 0, made.err
+    config = _config(project, "train", "u")
+    assert (config["batch_size"], config["max_iters"], config["learning_rate"], config["min_lr"]) == (1000, 16, 1000.5, 1000.0)
+    argv = build_argv(config, params_of(Layout(root=project / "_pyruns_", name="train")))
+    env = {**os.environ, "PYTHONPATH": str(NANOGPT / "stubs")}
+    run = subprocess.run([sys.executable, "train.py", *argv], cwd=project, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    got = json.loads(run.stdout.splitlines()[-1])
+    assert (got["batch_size"], got["max_iters"], got["learning_rate"], got["min_lr"]) == (1000, 16, 1000.5, 1000.0)
+    (project / "bad.yaml").write_text("max_iters: '1e3'\n")  # a float to literal_eval: configurator.py stops on it
+    refused = pyr(project, "gen", "bad.yaml")
+    assert refused.code == 1 and refused.err.count("\n") == 1
+    assert "max_iters: '1e3' is not an integer" in refused.err
+
+
+def test_a_number_with_underscores_fits_type_int_and_float_and_0x10_does_not(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text(SMALL_SCRIPT)
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    (tmp_path / "s.yaml").write_text("seed: 1_000 | 2_000\nlr: 1_000.5\n")
+    made = pyr(tmp_path, "gen", "s.yaml", "-n", "u")
+    assert made.code == 0, made.err
+    configs = [_config(tmp_path, "train", f"u_{i}-of-2") for i in (1, 2)]
+    assert [(c["seed"], c["lr"]) for c in configs] == [(1000, 1000.5), (2000, 1000.5)]  # what the script gets
+    real = subprocess.run([sys.executable, "train.py", "--seed", "1_000", "--lr", "1_000.5"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert real.stdout.strip() == str({"lr": 1000.5, "seed": 1000, "opt": "adam"})
+    (tmp_path / "hex.yaml").write_text("seed: '0x10'\n")  # int('0x10') raises: argparse stops the script
+    refused = pyr(tmp_path, "gen", "hex.yaml")
+    assert refused.code == 1 and refused.err.count("\n") == 1
+    assert "seed: '0x10' is not an integer" in refused.err
+    assert subprocess.run([sys.executable, "train.py", "--seed", "0x10"], cwd=tmp_path, capture_output=True,
+                          timeout=60).returncode == 2
+
+
+def _hf(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    project = tmp_path / "hf"
+    project.mkdir()
+    (project / ".git").mkdir()
+    shutil.copy(HF / "run_clm.py", project / "run_clm.py")
+    site = str(HF / "site-packages")
+    return project, {"PYTHONPATH": os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), site]))}
+
+
+def test_trainingarguments_optim_default_is_said_with_its_values_once(tmp_path: Path) -> None:
+    # `unresolved default: default_optim`: a name the user cannot look up
+    project, env = _hf(tmp_path)
+    made = pyr(project, "init", "run_clm.py", env=env)
+    assert made.code == 0, made.err
+    said = "default_optim is 'adamw_torch' or 'adamw_torch_fused', decided when the script runs"
+    assert made.err == f"pyr-tui: warning: could not resolve the default of --optim: {said}\n"
+    text = (project / "_pyruns_" / "run_clm" / "config_default.yaml").read_text()
+    (line,) = [line for line in text.splitlines() if line.startswith("optim:")]
+    assert line.endswith(f"# The optimizer to use; unresolved default: {said}")
+
+
+def test_trainingarguments_debug_takes_debugoption_values_only(tmp_path: Path) -> None:
+    # `debug: str | list[DebugOption]`: any text was taken, and every run stopped on DebugOption('foo')
+    project, env = _hf(tmp_path)
+    assert pyr(project, "init", "run_clm.py", env=env).code == 0
+    (project / "ok.yaml").write_text("debug: '[underflow_overflow, tpu_metrics_debug] | underflow_overflow'\n")
+    made = pyr(project, "gen", "ok.yaml", "-n", "d", env=env)
+    assert made.code == 0, made.err
+    assert _config(project, "run_clm", "d_1-of-2")["debug"] == ["underflow_overflow", "tpu_metrics_debug"]
+    assert _config(project, "run_clm", "d_2-of-2")["debug"] == ["underflow_overflow"]
+    for value in ("foo", "'underflow_overflow tpu_metrics_debug'", "[underflow_overflow, foo]"):
+        (project / "bad.yaml").write_text(f"debug: {value}\n")
+        refused = pyr(project, "gen", "bad.yaml", env=env)
+        assert refused.code == 1 and refused.err.count("\n") == 1, (value, refused.err)
+        assert "is not one of the choices (underflow_overflow, tpu_metrics_debug)" in refused.err, refused.err
+    truth = real_namespaces(project / "run_clm.py", [["--debug", "foo"], ["--debug", "underflow_overflow tpu_metrics_debug"],
+                                                     ["--debug", "underflow_overflow", "tpu_metrics_debug"]],
+                            env={**os.environ, **env})
+    assert [result.get("exit") for result in truth] == ["2", "2", None]  # (argparse stops on DebugOption(text))
