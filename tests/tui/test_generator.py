@@ -175,6 +175,17 @@ async def test_bad_number_is_flagged_with_a_reason(demo: Layout) -> None:
         assert gen.query_one("#gen-create").disabled
 
 
+async def test_a_trailing_pipe_is_one_problem_in_the_preview_not_two(demo: Layout) -> None:
+    """`lr: 0.01 |` was listed twice under "invalid": the field's own check, then the grid parse
+    of the same text saying the same thing."""
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await type_keys(pilot, row(gen, "lr"), "0.01 |")
+        summary = await settled(pilot, gen)
+        assert summary.count("lr: empty item") == 1, summary
+
+
 async def test_lr_grid_previews_and_creates_two_tasks(demo: Layout) -> None:
     app = PyrunsApp(demo, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

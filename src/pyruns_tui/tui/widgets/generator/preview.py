@@ -89,8 +89,8 @@ def compute_preview(
         if template is not None:
             commands = tuple((str(i), fill_command(template, c)) for i, c in enumerate(configs, 1))
             return PreviewData(count, ("#", "command") if commands else (), commands, prefix=prefix, skipped=skipped)
-    except GridError as exc:
-        return PreviewData(None, problems=(*found, str(exc)), prefix=prefix)
+    except GridError as exc:  # often the very problem a field already reported: listed once
+        return PreviewData(None, problems=tuple(dict.fromkeys((*found, str(exc)))), prefix=prefix)
     keys = tuple(grid.varying_keys)
     flat_rows = (flatten(c) for c in configs)
     rows = tuple(
