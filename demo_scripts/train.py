@@ -122,8 +122,10 @@ class Progress:
 
 
 def simulated_loss(args: argparse.Namespace, rng: random.Random, progress: float) -> float:
-    """A noisy exponential decay whose speed depends on the learning rate and optimiser."""
-    speed = 3.0 * min(1.0, args.lr / 1e-3) ** 0.5 * (1.2 if args.optimizer == "adam" else 0.9)
+    """A noisy exponential decay whose speed depends on the learning rate and optimiser: fastest
+    at lr 5e-3, slower for every decade away from it (so a sweep of 1e-3 | 1e-2 tells them apart)."""
+    decades = abs(math.log10(max(args.lr, 1e-12) / 5e-3))
+    speed = 3.0 * max(0.1, 1.0 - 0.5 * decades) * (1.2 if args.optimizer == "adam" else 0.9)
     floor = 0.05 + 0.1 * args.dropout
     return floor + 2.3 * math.exp(-speed * progress) * (1.0 + 0.08 * rng.gauss(0.0, 1.0))
 

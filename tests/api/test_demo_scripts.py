@@ -36,6 +36,19 @@ def test_train_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     assert runs[0] == runs[1]
 
 
+def test_train_tells_apart_the_learning_rates_of_the_readme_sweep(tmp_path: Path) -> None:
+    """README's quick tour sweeps `lr: 0.01 | 0.001`: both gave the very same loss and accuracy
+    (the speed was capped at lr >= 1e-3), so `export --best acc` picked between equal runs."""
+    best = {}
+    for lr in ("0.01", "0.001"):
+        folder = tmp_path / lr
+        folder.mkdir()
+        result = run_script(DEMO / "train.py", task_env(folder), *QUICK, "--lr", lr, "--seed", "0")
+        assert result.returncode == 0, result.stderr
+        best[lr] = read_summary(folder)["best_acc"]
+    assert best["0.01"] != best["0.001"], best
+
+
 def test_train_runs_without_a_task(tmp_path: Path) -> None:
     result = run_script(DEMO / "train.py", task_env(None), *QUICK, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
