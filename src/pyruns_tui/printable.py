@@ -6,6 +6,7 @@ its own renderer (logs/); every other display boundary calls `printable`."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 and C1 controls, DEL, and the bidi overrides/isolates that reorder what is shown
 _UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -34,3 +35,20 @@ def json_safe(text: str) -> str:
     """JSON text with the controls json leaves raw (C1, DEL, bidi) written as \\u escapes: the
     same data, harmless on a terminal (they can only occur inside JSON strings)."""
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) if _UNSAFE_JSON.search(text) else text
+
+
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes: 2 per wide (CJK, fullwidth) character, 0 per combining mark."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    return width
+
+
+def pad_cells(text: str, width: int) -> str:
+    """`text` padded with spaces to `width` terminal cells (`str.ljust` counts characters)."""
+    return text + " " * (width - cell_width(text))

@@ -4,6 +4,7 @@ with each task's values of the run whose metrics stand for it (the Manager's).""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,21 @@ def test_a_parameter_named_as_a_task_field_is_found_by_its_param_header(tmp_path
     assert [task["name"] for task in pyr(tmp_path, "ls", "name:t_1", "--json").json()] == ["t_1-of-4"]
     exported = pyr(tmp_path, "export", "-f", "json", "param.name=b", "-param.status:y")
     assert [row["name"] for row in exported.json()] == ["t_3-of-4"], exported.err
+
+
+def test_columns_stay_aligned_after_a_name_with_wide_characters(tmp_path: Path) -> None:
+    """`éxp_学习` is 6 characters but 8 cells: its row's RUNS and CREATED sat 2 cells right of
+    the header (the widths counted characters)."""
+    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    (tmp_path / "train.yaml").write_text("lr: 0.1\n")
+    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    for name in ("éxp_学习", "plain"):
+        assert pyr(tmp_path, "gen", "-", "-n", name, stdin="lr: 0.1\n").code == 0
+    done = pyr(tmp_path, "ls")
+    assert done.code == 0, done.err
+    def cell_width(text: str) -> int:  # a terminal's count: 2 cells for a wide character
+        return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+    header, *lines = done.out.splitlines()
+    runs = cell_width(header[: header.index("RUNS")])
+    assert [cell_width(line[: line.index(" 0 ")]) + 1 for line in lines] == [runs, runs], done.out

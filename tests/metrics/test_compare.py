@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 
 import pytest
 
@@ -147,3 +148,17 @@ def test_diff_mappings_keeps_bools_apart_from_numbers() -> None:
 def test_unknown_task_is_a_workspace_error(pair: TaskStore) -> None:
     with pytest.raises(WorkspaceError, match="no task named 'zzz'"):
         compare_tasks(pair, "a", "zzz")
+
+
+def test_text_columns_line_up_after_wide_characters(store: TaskStore) -> None:
+    """A value `学习率` is 3 characters but 6 cells: the columns after it were 3 cells off."""
+    create(store, "a", {"opt": "学习率", "lr": 0.1})
+    create(store, "b", {"opt": "sgd", "lr": 0.2})
+    lines = to_text(compare_tasks(store, "a", "b")).splitlines()
+
+    def cells(text: str) -> int:  # a terminal's count: 2 cells for a wide character
+        return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+    [wide] = [line for line in lines if "学习率" in line]
+    [narrow] = [line for line in lines if line.split()[:1] == ["lr"]]
+    assert cells(wide[: wide.index("sgd")]) == cells(narrow[: narrow.index("0.2")]), "\n".join(lines)

@@ -17,7 +17,7 @@ from pyruns_tui.metrics.runs import latest_metrics
 from pyruns_tui.metrics.track import file_problems, read_summary
 from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.params.values import as_float, same_value
-from pyruns_tui.printable import printable
+from pyruns_tui.printable import cell_width, pad_cells, printable
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
 
@@ -151,8 +151,8 @@ def _show_delta(delta: float | None) -> str:
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [(indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))).rstrip() for row in rows]
+    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [(indent + "  ".join(map(pad_cells, row, widths))).rstrip() for row in rows]
 
 
 def _mapping_lines(title: str, diff: MappingDiff, with_delta: bool) -> list[str]:

@@ -212,10 +212,16 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     text = "".join(map("".join, rows))
     if len(printable(text)) != len(text):  # escapes lengthen: some cell holds a control character
         rows = [[printable(cell) for cell in row] for row in rows]
-    widths = [max(map(len, column)) for column in zip(*rows)]
-    line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one C call lays out a row
     out = sys.stdout
-    out.write("".join(line(*row).rstrip() + "\n" for row in rows))
+    if text.isascii():
+        widths = [max(map(len, column)) for column in zip(*rows)]
+        line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one C call lays out a row
+        out.write("".join(line(*row).rstrip() + "\n" for row in rows))
+    else:  # a wide (CJK) or combining character takes 2 or 0 cells, not the 1 `len` counts
+        from pyruns_tui.printable import cell_width, pad_cells
+
+        widths = [max(map(cell_width, column)) for column in zip(*rows)]
+        out.write("".join("  ".join(map(pad_cells, row, widths)).rstrip() + "\n" for row in rows))
     if len(rows) == 1:
         out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
     keep_until_exit(store, views, rows, progress)
