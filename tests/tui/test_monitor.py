@@ -120,6 +120,22 @@ async def test_task_list_puts_running_first_and_j_k_switch_the_log(layout: Layou
         await wait_for(pilot, lambda: log_text(screen) == ["live run 1"])
 
 
+async def test_a_long_task_name_takes_one_line_of_a_narrow_task_list(layout: Layout, store: TaskStore) -> None:
+    """At 60 columns `1207-014617_2-of-2 r2` wrapped onto three lines of the task list: the glyph,
+    the name and the run count each on a line of their own."""
+    for name in ("1207-014617_1-of-2", "1207-014617_2-of-2"):
+        add_task(store, name)
+        add_run(store, name, Status.COMPLETED, b"one\n")
+        add_run(store, name, Status.COMPLETED, b"two\n", minute=1)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        task_list = monitor(app).task_list
+        await wait_for(pilot, lambda: len(task_list.names) == 2)
+        assert task_list.virtual_size.height == 2
+        assert task_list.render_line(0).text.rstrip().endswith("…")
+
+
 async def test_tab_moves_focus_between_list_and_log(layout: Layout, three_tasks: TaskStore) -> None:
     app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -60,6 +60,7 @@ class TaskList(OptionList):
 
     DEFAULT_CSS = """
     TaskList, TaskList:focus { height: 1fr; border: none; padding: 0; }
+    TaskList { text-wrap: nowrap; text-overflow: ellipsis; }  /* one line a task, however narrow */
     TaskList:focus { background-tint: $foreground 4%; }
     """
     BINDINGS = [
