@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from textual.geometry import Region
+from textual.widgets import Static
+
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.help import HelpScreen, binding_rows
 from pyruns_tui.workspace.layout import Layout
@@ -38,3 +41,21 @@ async def test_help_lists_the_current_screens_keys_first(layout: Layout) -> None
     assert titles.index("Everywhere") < titles.index("Generator") < titles.index("Monitor")
     assert on_monitor[0] == "Monitor" and on_monitor.index("Generator") < on_monitor.index("Manager")
     assert sorted(titles) == sorted(on_monitor)  # the same sections, in another order
+
+
+async def test_section_titles_are_whole_at_80_columns(layout: Layout) -> None:
+    """The titles sat in the key column of the one table and were cut there: `Generator — cho…`,
+    `Manager — compa…` at 80 columns."""
+    app = PyrunsApp(layout, start_mode="generator", watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        shown = "\n".join(
+            strip.text for widget in app.screen.query(Static)
+            for strip in widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+        )
+        titles = [title for title, bindings in app.screen.sections if binding_rows(bindings)]
+    assert "…" not in shown
+    assert [title for title in titles if title not in shown] == []

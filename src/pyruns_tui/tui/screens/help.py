@@ -83,17 +83,20 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, expand=True, pad_edge=False)
-        table.add_column("key", style="bold cyan", no_wrap=True, ratio=1)
-        table.add_column("action", ratio=3)
-        for title, bindings in self.sections:
-            rows = binding_rows(bindings)
-            if not rows:
-                continue
-            table.add_row(f"[u]{title}[/u]", "")
-            for key, description in rows:
-                table.add_row(key, description)
-            table.add_row("", "")
         with VerticalScroll():
             yield Static("[b]pyruns-tui keys[/b]  (Esc closes; ctrl+p opens the command palette)\n")
-            yield Static(table)
+            for title, bindings in self.sections:
+                rows = binding_rows(bindings)
+                if not rows:
+                    continue
+                # the title on a line of its own: in the key column it was cut (`Generator — cho…`)
+                yield Static(f"[u]{title}[/u]", markup=True)
+                # every section's table has the same column widths (ratios of the same width); a
+                # long list of keys wraps at its commas rather than being cut
+                table = Table(box=None, show_header=False, expand=True, pad_edge=False)
+                table.add_column("key", style="bold cyan", ratio=1)
+                table.add_column("action", ratio=3)
+                for key, description in rows:
+                    table.add_row(key, description)
+                table.add_row("", "")
+                yield Static(table)
