@@ -300,6 +300,7 @@ def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.C
         (["gen", "missing.yaml"], 1, "missing.yaml: cannot read the spec"),
         (["ls", "lr>="], 1, "needs a value"),
         (["frobnicate"], 2, ""),
+        (["logs", "t"], 2, "unknown command 'logs' (did you mean 'log'? commands: init,"),  # a typo: which one
         (["gen"], 2, "the following arguments are required"),
         (["-w", "nosuch", "ls"], 1, "no workspace 'nosuch'"),
         # an unknown option was said to be a missing TASK, and the hint named the top-level help

@@ -404,8 +404,12 @@ def _main(argv: list[str], word: str | None) -> int:
     ctx = Context(cwd=cwd, workspace=args.workspace, debug=args.debug, named=_task_names(args, word),
                   named_in_trash=word == "restore")
     if not is_command and args.script and not args.script.endswith(".py"):
+        import difflib
+
         names = ", ".join(commands.NAMES)
-        sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} (commands: {names}; or give SCRIPT.py)\n")
+        close = difflib.get_close_matches(args.script, commands.NAMES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        sys.stderr.write(f"pyr-tui: error: unknown command {args.script!r} ({hint}commands: {names}; or give SCRIPT.py)\n")
         return EXIT_USAGE
     try:
         if not is_command:
