@@ -59,3 +59,15 @@ async def test_section_titles_are_whole_at_80_columns(layout: Layout) -> None:
         titles = [title for title, bindings in app.screen.sections if binding_rows(bindings)]
     assert "…" not in shown
     assert [title for title in titles if title not in shown] == []
+
+
+async def test_keys_are_named_alike_in_every_section(layout: Layout) -> None:
+    """The Generator's own section said `escape`, its widgets' sections `Esc`."""
+    app = PyrunsApp(layout, start_mode="generator", watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {key for _, bindings in app.screen.sections for key, _ in binding_rows(bindings)}
+    assert "Esc" in keys
+    assert not {"escape", "enter"} & {k.strip() for key in keys for k in key.split(",")}

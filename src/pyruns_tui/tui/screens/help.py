@@ -64,7 +64,9 @@ def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
     for item in bindings:
         binding = item if isinstance(item, Binding) else Binding(*item)  # type: ignore[arg-type]
         if binding.description:
-            rows.append((binding.key_display or binding.key, binding.description))
+            # key names as the widgets' sections show them (`Esc`, `Enter`), not Textual's (`escape`)
+            keys = ", ".join(_KEY_NAMES.get(key.strip(), key.strip()) for key in binding.key.split(","))
+            rows.append((binding.key_display or keys, binding.description))
     return rows
 
 
