@@ -86,3 +86,37 @@ async def test_detail_pane_says_a_failed_task_s_error_once_above_its_runs(layout
         flat = " ".join(" ".join(strip.text for strip in body.render_lines(body.region.reset_offset)).split())
         assert f"error: {OOM} Notes" in flat  # no `✖ {OOM}` after it
         assert flat.count(OOM) == 2  # there, and with the run that failed so (then its log line)
+
+
+def _contrast(fg: tuple[int, int, int], bg: tuple[int, int, int]) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        lin = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_the_cursor_row_of_a_failed_task_is_readable(layout: Layout) -> None:
+    """On the focused cursor row the red `✖ failed` and error cells kept their colour on the blue
+    cursor background: a contrast of about 1.2 to 1, readable by hue alone."""
+    _add_failures(layout)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(120, 20)) as pilot:
+        screen = await settle(pilot)
+        table = screen.table
+        table.focus()
+        table.cursor = table.index_of("oom_a")
+        await pilot.pause()
+        line = table.render_line(table.cursor - int(table.scroll_offset.y) + 1)
+        poor = []
+        for segment in line:
+            style = segment.style
+            if not segment.text.strip() or style is None or style.color is None or style.bgcolor is None:
+                continue
+            fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
+            ratio = _contrast((fg.red, fg.green, fg.blue), (bg.red, bg.green, bg.blue))
+            if ratio < 3:
+                poor.append((segment.text, round(ratio, 2)))
+    assert poor == []

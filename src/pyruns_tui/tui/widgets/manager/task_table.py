@@ -96,7 +96,8 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--sorted { text-style: bold underline; }
     TaskTable > .task-table--varying { color: $text-muted; text-style: italic; }
     TaskTable > .task-table--cursor { background: $block-cursor-blurred-background; }
-    TaskTable:focus > .task-table--cursor { background: $block-cursor-background; text-style: bold; }
+    TaskTable:focus > .task-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: bold; }  /* one text colour: red `failed` on the blue cursor read by hue alone */
     TaskTable > .task-table--selected { background: $accent-muted; }
     TaskTable > .task-table--empty { color: $text-muted; text-style: italic; }
     """
