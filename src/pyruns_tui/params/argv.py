@@ -17,7 +17,7 @@ from typing import Any
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argv_items import _Builder, _Cannot, _plain, read_number
 from pyruns_tui.params.argv_layout import _levels, _ordered
-from pyruns_tui.params.configurator_argv import OverrideError, _type_of, override_item
+from pyruns_tui.params.configurator_argv import OverrideError, override_item, type_of
 from pyruns_tui.params.configurator_argv import read_number as literal_number
 from pyruns_tui.params.exclusive_check import ExclusiveCheck
 from pyruns_tui.params.param_spec import ScriptParams
@@ -49,7 +49,7 @@ class LaunchCheck:
             return value
         spec = self.sp.specs_for(key)[0]
         if self.sp.argv_style == "configurator":
-            wanted = _type_of(spec)
+            wanted = type_of(spec)
 
             def read(item: Any) -> Any:
                 return literal_number(item, wanted)
