@@ -332,6 +332,8 @@ def cancel(store: TaskStore, names: Sequence[str]) -> Outcome:
         store.save_all(to_save)
     if on_slurm:
         start_or_wake(store.layout)
+    elif outcome.changed:
+        wake_runner(store.layout)  # (no runner is started) its queue drops them now, not at its next full look
     return outcome
 
 
@@ -368,6 +370,8 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
         store.save_all(to_save)
     if start_runner and outcome.stopping:
         start_or_wake(store.layout)  # a dead runner's successor recovers the task, then stops it
+    elif outcome.cancelled:
+        wake_runner(store.layout)  # (none is started here) its queue drops them now, not at its next full look
     return outcome
 
 

@@ -29,8 +29,15 @@ def set_notes(store: TaskStore, name: str, text: str, *, append: bool = False) -
 
 
 def trash(store: TaskStore, names: Sequence[str]) -> list[str]:
-    """Move tasks to the trash, all or nothing (an active task refuses the whole request)."""
-    return store.trash(names)
+    """Move tasks to the trash, all or nothing (an active task refuses the whole request). A
+    running runner is woken (none is started): a queued task that waits for one of them
+    (`after`) goes back to pending now, not at the runner's next full look."""
+    moved = store.trash(names)
+    if moved:
+        from pyruns_tui.runner.client import wake_runner
+
+        wake_runner(store.layout)
+    return moved
 
 
 def restore(store: TaskStore, trash_names: Sequence[str]) -> list[str]:

@@ -12,7 +12,16 @@ from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.ending import Ending
 from pyruns_tui.runner.daemon.launch import build_launch, workspace_repo_dir
 from pyruns_tui.runner.daemon.record import host_name, resolve_python
-from pyruns_tui.runner.daemon.runs import IO_RETRY_S, LOST, ActiveRun, End, Skip, exit_reason, logs_dir_problem
+from pyruns_tui.runner.daemon.runs import (
+    IO_RETRY_S,
+    LOST,
+    ActiveRun,
+    End,
+    Skip,
+    exit_reason,
+    logs_dir_problem,
+    queue_order,
+)
 from pyruns_tui.runner.daemon.triage import oom_kills
 from pyruns_tui.runner.locks import is_held
 from pyruns_tui.runner.redact import redact_argv, redacted_env_json
@@ -40,10 +49,15 @@ class Placement(Ending):
 
     def _start_what_fits(self, queued: list[Task], *, recheck: bool = False) -> list[Task]:
         """Start the queued tasks (in order) that fit; returns those still waiting, in order.
-        With `recheck` (`queued` is the last pass's list, as when a run ends), a task whose file
-        changed since that pass read it (stopped, cancelled, edited) is left out, unopened, for
-        the next pass: one `stat` each, where trying to start it cost a launch build and a locked
-        read (a stop of 10,000 queued tasks made each run's end try all 10,000: ~2 s per end)."""
+        With `recheck` (`queued` is the kept queue, as when a run ends), each task reached is
+        looked at again, one `stat`: one whose file changed since this runner read or wrote it
+        (stopped, cancelled, edited) is left out, unopened, for the next pass to read
+        (`_reread`), where trying to start it cost a launch build and a locked read (a stop of
+        10,000 queued tasks made each run's end try all 10,000: ~2 s per end); an entry left
+        behind by a task put elsewhere in the queue since (`_place`) is dropped. The queue is
+        walked only as far as it starts tasks (or, with free slots, while GPU tasks must wait),
+        so a pass after a run ended costs the same for 10 or 100,000 queued tasks: where the walk
+        stops short, the list `queued` itself is returned, its walked part replaced in place."""
         if self.settings_held_since is not None:  # the settings file is being written: nothing starts
             return queued
         slots = self.concurrency - len(self.active)
@@ -54,10 +68,16 @@ class Placement(Ending):
         for position, task in enumerate(queued):
             # forced tasks come first; the rest waits for a slot, or for a resume when paused
             if not task.force and (slots <= 0 or self.pause is not None):
-                waiting.extend(queued[position:])
                 break
-            if recheck and self._as_known(task.name)[1] is None:  # changed since: may not be queued now
-                continue
+            if recheck:
+                fresh = self._as_known(task.name)[1]
+                if fresh is None:  # changed since: may not be queued now
+                    self._reread.add(task.name)
+                    self._recheck_at = time.monotonic()
+                    continue
+                if fresh.status is not Status.QUEUED or fresh.stop_requested or queue_order(fresh) != queue_order(task):
+                    continue  # started, or moved in the queue (its entry there is the one kept)
+                task = fresh
             need = self._gpus_needed(task)
             if need == 0:
                 started = self._start(task, [] if self.has_gpus else None)
@@ -98,7 +118,10 @@ class Placement(Ending):
             slots -= started
             if not started:
                 waiting.append(task)
-        return waiting
+        else:
+            return waiting
+        queued[:position] = waiting  # the tasks not reached stay as they are (no copy of the queue)
+        return queued
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:

@@ -105,3 +105,9 @@ def blocked(task: Task, reason: str | None) -> None:
         raise Skip
     task.unqueue()
     task.reason = reason
+
+
+def queue_order(task: Task) -> tuple[bool, int, str, str, str]:
+    """Where a queued task stands in the queue: force-started first, then by priority (higher
+    first), then FIFO (`queued_at`)."""
+    return not task.force, -task.priority, task.queued_at or "", task.created_at, task.name

@@ -13,6 +13,7 @@ behind it (no starvation of big requests), while CPU-only tasks still start.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import time
@@ -22,7 +23,7 @@ from pyruns_tui.runner import dependencies
 from pyruns_tui.runner.breaker import read_pause
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.recovery import Recovery
-from pyruns_tui.runner.daemon.runs import blocked
+from pyruns_tui.runner.daemon.runs import blocked, queue_order
 from pyruns_tui.runner.paths import concurrency_override
 from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.runner.slurm.submit import Request
@@ -105,8 +106,14 @@ class Scheduler(Recovery):
         return max(0.0, min(timeout, self._recheck_at - time.monotonic()))
 
     def tick(self) -> None:
-        """Recover, stop, cancel, and start what fits. A full pass reads every changed task;
-        other passes (after a run ended) re-read only the tasks known to be queued or running."""
+        """Recover, stop, cancel, and start what fits. A full pass reads every changed task and
+        puts the queue in order (`_waiting`); other passes (after a run ended, or for the tasks
+        a client looked at) read only the running and Slurm tasks, those looked at or found
+        changed (`_reread`), and those waiting for a task that just left the queue or a run,
+        put the queued ones among them in place in the queue kept, and walk its head
+        (`_start_what_fits`): their cost does not grow with the number of queued tasks. A queued
+        task changed by hand, with no wake-up, is seen when the walk reaches it or at the next
+        full pass (RESCAN_S); one about to start is read again under the lock first."""
         self.write_ends()  # the disk first says how the runs that ended did
         self._refresh_settings()
         self._recheck_at = None
@@ -119,14 +126,23 @@ class Scheduler(Recovery):
             key = stat_key(self.layout.task_info(run.name))
             if key is not None and key[2] == 0:  # emptied under a live run: write it again
                 self._rebuild(run.name, run.index, lambda t: None, None, run.record)
-        tasks = self._active_tasks() if full else self._known_tasks()
-        self._known = {t.name for t in tasks}
-        for gone in set(self._tasks) - self._known - set(self.active):
-            del self._tasks[gone]
+        changed, self._changed = self._changed, set()
+        if full:
+            tasks = self._active_tasks()
+        else:
+            tasks = self._known_tasks(self._known | set(self.active) | self._reread, changed)
+            # the tasks waiting for a task that just left the queue or a run (or changed): their turn
+            dependents = {d for name in changed for d in self._dependents.get(name, ()) if d in self._deferred}
+            if dependents:
+                tasks += self._known_tasks(dependents - {t.name for t in tasks}, changed)
+            for name in changed:
+                self._deferred.pop(name, None)
+        self._reread = set()
         queued: list[Task] = []
         slurm_owned: list[Task] = []
         slurm_new: list[Task] = []
         for task in tasks:
+            self._deferred.pop(task.name, None)
             if is_slurm_run(task):
                 slurm_owned.append(task)
             elif task.status is Status.QUEUED and not task.stop_requested and Request.of(task) is not None:
@@ -144,11 +160,24 @@ class Scheduler(Recovery):
                     self._update(task.name, Task.unqueue)
                 else:
                     queued.append(task)
-        queued = self._dependencies_allow(queued)
+        # the tasks read at every pass: the running and the Slurm ones (at most the slots, and
+        # Slurm's); local queued tasks are kept in order (`_waiting`) or wait for a dependency
+        local = {t.name for t in queued}
+        self._known = {t.name for t in tasks} - local
+        if full:
+            for gone in set(self._tasks) - self._known - local - set(self.active):
+                del self._tasks[gone]
+            self._deferred, self._dependents = {}, {}
+        ready = self._dependencies_allow(queued, defer=True)
         slurm_new = self._dependencies_allow(slurm_new)  # (a Slurm task waits for its `after` too: it was submitted at once)
-        queued.sort(key=lambda t: (not t.force, -t.priority, t.queued_at or "", t.created_at, t.name))
-        self.queued = len(queued)
-        self._waiting = self._start_what_fits(queued)
+        if full:
+            ready.sort(key=queue_order)
+            self._waiting = ready
+        else:  # a pass after a run ended, or for tasks looked at: the queue kept, the tasks read put in place
+            for task in ready:
+                self._place(task)
+        self.queued = len(self._waiting)
+        self._waiting = self._start_what_fits(self._waiting, recheck=not full)
         held = self.settings_held_since is not None
         self.slurm.tick(self.settings, slurm_owned, [] if held else slurm_new, full=full)
         if full:
@@ -160,9 +189,11 @@ class Scheduler(Recovery):
             self._recheck_at = time.monotonic()
         self.poke_waiters()  # after the starts: a waiter's look does not hold up the next task
 
-    def _dependencies_allow(self, queued: list[Task]) -> list[Task]:
+    def _dependencies_allow(self, queued: list[Task], *, defer: bool = False) -> list[Task]:
         """The queued tasks whose dependencies (`after`) all completed. The others wait with the
-        reason, or go back to pending when a dependency failed, was interrupted or is gone."""
+        reason, or go back to pending when a dependency failed, was interrupted or is gone. With
+        `defer`, those that wait are kept (`_deferred`, `_dependents`): a pass after a run ended
+        reads them again only when one of their dependencies left the queue or a run."""
         ready = []
         for task in queued:
             if not task.after:
@@ -174,9 +205,26 @@ class Scheduler(Recovery):
             elif state.blocked:
                 self.log(f"{task.name}: not started, {state.reason}")
                 self._update(task.name, functools.partial(blocked, reason=state.reason))
-            elif state.reason:
-                self._set_reason(task, state.reason)
+            else:
+                if state.reason:
+                    self._set_reason(task, state.reason)
+                if defer:
+                    self._deferred[task.name] = task
+                    for name in task.after:
+                        self._dependents.setdefault(name, set()).add(task.name)
         return ready
+
+    def _place(self, task: Task) -> None:
+        """Put a queued task read by this pass in its place in `_waiting` (replacing the entry it
+        has there at the same place; one it had elsewhere, before its priority or force changed,
+        is dropped when `_start_what_fits` reaches it)."""
+        order = self._waiting
+        key = queue_order(task)
+        i = bisect.bisect_left(order, key, key=queue_order)
+        if i < len(order) and order[i].name == task.name:
+            order[i] = task
+        else:
+            order.insert(i, task)
 
     def _state_of(self, name: str) -> tuple[Status, str | None] | None:
         """A task's (status, reason) as on disk now; None when the task does not exist."""
@@ -190,18 +238,22 @@ class Scheduler(Recovery):
         except (OSError, ValueError, AttributeError):
             return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
 
-    def _known_tasks(self) -> list[Task]:
-        """The tasks that were queued or running at the last pass, as they are now."""
+    def _known_tasks(self, names: set[str], left: set[str]) -> list[Task]:
+        """The queued or running ones among `names`, as they are now; the others (gone, finished,
+        back to pending) are added to `left` (their dependents get their turn)."""
         found = []
         tasks_dir = str(self.layout.tasks_dir)
-        for name in sorted(self._known | set(self.active)):
+        for name in sorted(names):
             path = os.path.join(tasks_dir, name, TASK_INFO)
             key = stat_key(path)
             if key is None or self._inactive.get(name) == key:
+                left.add(name)
                 continue  # gone, or finished as this runner wrote it
             task = self._read(name, path, key)
             if task is not None and task.status.is_active:
                 found.append(task)
+            else:
+                left.add(name)
         return found
 
     def _active_tasks(self) -> list[Task]:

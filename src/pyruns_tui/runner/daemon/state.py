@@ -69,8 +69,12 @@ class SchedulerState:
         self._recheck_at: float | None = None
         self._inactive: dict[str, tuple[int, int, int]] = {}
         self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
-        self._known: set[str] = set()
+        self._known: set[str] = set()  # read at every pass: running and Slurm tasks, and those looked at
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
+        self._reread: set[str] = set()  # queued tasks whose file changed since it was read: the next pass reads them
+        self._changed: set[str] = set()  # tasks that left the queue or a run since the last pass (by our writes)
+        self._deferred: dict[str, Task] = {}  # queued tasks waiting for their dependencies (`after`)
+        self._dependents: dict[str, set[str]] = {}  # a task -> the deferred tasks that name it in `after`
         self._full = True
         self._first_pass = True  # the first full pass may settle pending/finished tasks by the scan index
         self._full_next = False  # a full pass is owed right after the current one (see look_first)
@@ -169,6 +173,7 @@ class SchedulerState:
             self._remember(task, self.store.version(name))  # the next pass need not parse it
             if not task.status.is_active:
                 self._ended = True
+                self._changed.add(name)
                 self.store.forget(name)
             return task
         except Skip:
