@@ -73,6 +73,10 @@ class Depth:
         self.ours, self.queued = ours, queued
         self.batch = f"q{queued}"
         (ours.root / f"{self.batch}.yaml").write_text(f"i: 0:{queued}\n")
+        settings = ours.root / "_pyruns_" / "_pyruns_settings.yaml"
+        if queued > 10000 and f"max_tasks: {queued}" not in settings.read_text():  # (a batch's default limit)
+            with settings.open("a") as fh:
+                fh.write(f"\nmax_tasks: {queued}\n")
         ours.cmd("gen", f"{self.batch}.yaml", "-n", self.batch, "--json")
 
     def sample(self, jobs: int, window: int) -> tuple[float, float, int]:

@@ -113,8 +113,9 @@ class SchedulerState:
         self._full = True
 
     def look_first(self, names: list[str]) -> None:
-        """A client queued these tasks: the next pass reads them with the tasks already known (and
-        starts what fits), and the pass after it looks at every task, as a full scan would."""
+        """A client queued these tasks: the next pass reads them with the running ones, puts them
+        in place in the queue it keeps (and starts what fits), and the pass after it looks at
+        every task, as a full scan would."""
         self._known.update(name for name in names if is_plain_entry(name))
         self._full_next = True
 
