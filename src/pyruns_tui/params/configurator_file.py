@@ -58,8 +58,10 @@ def _unknown(name: str, specs: Mapping[str, ParamSpec], script: str) -> str:
 def _fitted(name: str, value: Any, spec: ParamSpec) -> Any:
     """`value` as the global gets it back from `--name=...`; OverrideError when it cannot."""
     wanted = type_of(spec)
-    if wanted == "str" and not isinstance(value, str):  # (value_text would pass its text: exec would not)
-        raise OverrideError(f"{name!r} expects str, got {value!r}")
+    if (wanted == "str") != isinstance(value, str) and wanted in ("str", "int", "float"):
+        # (value_text passes a number's text, and reads `'8'` as 8 for a `--key=value` item: the file's
+        # exec would set the global to that very str or number, not the default's type)
+        raise OverrideError(f"{name!r} expects {wanted}, got {value!r}")
     if wanted == "float" and type(value) is int:
         try:
             value = float(value)
