@@ -598,5 +598,5 @@ def test_objects_the_reader_cannot_store_never_reach_json() -> None:
     """)
     assert [(s.const, s.choices, s.nargs) for s in sp.params] == [
         (None, None, None), (None, None, None), (None, None, "?")]
-    assert len(sp.warnings) == 6 and sp.warnings[-1] == "could not resolve the default of --run: argparse"
+    assert len(sp.warnings) == 6 and sp.warnings[-1] == "train.py:8: could not resolve the default of --run: argparse"
     assert json.loads(json.dumps(sp.to_dict()))["params"][0]["default"] is None

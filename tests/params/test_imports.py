@@ -61,7 +61,7 @@ def test_a_parser_from_a_sibling_module_is_read_without_importing_it() -> None:
     assert_matches_truth(sp, truth(script))
     assert sp.defaults()["output_dir"] == "./out_400"  # a constant of the module, through `utils.X`
     assert sp.files_read == (str(PROJECTS / "sibling_parser" / "utils.py"),)
-    assert any(w.startswith("parser built by utils.get_args_parser: read from ") for w in sp.warnings)
+    assert any(w == f"{PROJECTS / 'sibling_parser' / 'utils.py'}:6: parser built by utils.get_args_parser (read from there)" for w in sp.warnings)
 
 
 def test_a_package_of_the_project_is_followed_through_relative_and_star_imports() -> None:
@@ -69,7 +69,7 @@ def test_a_package_of_the_project_is_followed_through_relative_and_star_imports(
     assert project_root_of(script) == PROJECTS / "pkg_project"
     sp = extract(script)
     assert_matches_truth(sp, truth(script, pythonpath=PROJECTS / "pkg_project"))  # dist_url: a port from the uid
-    assert any(w.startswith("parser built by mypkg.engine.defaults.default_argument_parser") for w in sp.warnings)
+    assert any(": parser built by mypkg.engine.defaults.default_argument_parser (read from there)" in w for w in sp.warnings)
 
 
 def test_an_installed_package_is_read_from_its_file_where_it_builds_the_parser(
@@ -172,10 +172,14 @@ def test_init_prints_each_warning_and_keeps_them_with_the_files_read(tmp_path: P
     assert result.code == 0, result.err
     warnings = result.err.splitlines()
     assert all(line.startswith("pyr-tui: warning: ") for line in warnings)
-    assert any("parser built by mypkg.engine.defaults.default_argument_parser: read from " in w for w in warnings)
+    assert any("defaults.py:" in w and ": parser built by mypkg.engine.defaults.default_argument_parser (read from there)" in w
+               for w in warnings)
     assert not any("could not resolve" in w for w in warnings)  # the port from the uid is known
     info = json.loads((tmp_path / "proj" / "_pyruns_" / "train_net" / "script_info.json").read_text())
-    assert info["warnings"] == [w.removeprefix("pyr-tui: warning: ") for w in warnings]
+    proj = f"{tmp_path / 'proj'}/"  # (printed from the project, kept whole)
+    assert [w.removeprefix(proj) for w in info["warnings"]] == [w.removeprefix("pyr-tui: warning: ") for w in warnings]
+    assert "pyr-tui: warning: mypkg/engine/defaults.py:8: parser built by mypkg.engine.defaults.default_argument_parser " \
+           "(read from there)" in warnings
     assert str(tmp_path / "proj" / "mypkg" / "engine" / "defaults.py") in info["files_read"]
 
 

@@ -91,8 +91,8 @@ class _ArgumentRecorder(ScriptWalker):
         decl = ActionDecl(
             key=key, flags=[] if positional else list(names), default=None,
             default_source=None, action=action, positional=positional, required=required,
-            group=group, lineno=node.lineno, exclusive=exclusive, unread=tuple(unread))
-        self._fill_default(decl, parser, kwargs, kw_nodes)
+            group=group, lineno=node.lineno, at=self.place(node), exclusive=exclusive, unread=tuple(unread))
+        self._fill_default(decl, parser, kwargs, kw_nodes, node, scope)
         default_node = kw_nodes.get("default")
         if default_node is not None:
             reads = [n for n in ast.walk(default_node) if id(n) in self.env_reads]
@@ -112,14 +112,17 @@ class _ArgumentRecorder(ScriptWalker):
         return self.segment(node) if node is not None else "store"
 
     def _fill_default(self, decl: ActionDecl, parser: ParserDecl, kwargs: dict[str, Any],
-                      kw_nodes: dict[str, ast.expr | None]) -> None:
+                      kw_nodes: dict[str, ast.expr | None], node: ast.Call, scope: Any) -> None:
         """argparse's default order: explicit, set_defaults, argument_default, action class."""
+        decl.default_at = self.place(node)
         if "default" in kwargs:
             src = kw_nodes.get("default")
             decl.default = kwargs["default"]
             decl.default_source = self.segment(src) if src is not None else repr(decl.default)
+            if src is not None:
+                decl.default_at = self.default_place(src, decl.default, scope)
         elif decl.key in parser.defaults:
-            decl.default, decl.default_source = parser.defaults[decl.key]
+            decl.default, decl.default_source, decl.default_at = parser.defaults[decl.key]
         elif parser.argument_default is not None:
             decl.default = parser.argument_default
         else:

@@ -19,7 +19,7 @@ from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_model import ParserDecl, to_specs
 from pyruns_tui.params.argparse_reader import _ArgparseReader, _main_parser
 from pyruns_tui.params.configurator import read_configurator
-from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
+from pyruns_tui.params.param_spec import ParamSpec, ScriptParams, unresolved_warnings
 from pyruns_tui.params.source_files import ModuleFinder
 
 __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
@@ -134,15 +134,12 @@ def extract_params(source: str, filename: str = "<script>",
                               f"(the script has: {', '.join(names)})")
         sub = main.subparsers.choices[chosen]
         if sub.subparsers is not None:
-            reader.warn_at(sub.lineno, f"sub-command {chosen!r} has its own sub-commands; "
-                                       "nested sub-commands are not supported")
+            reader.warn_place(sub.at, f"sub-command {chosen!r} has its own sub-commands; "
+                                      "nested sub-commands are not supported")
     elif subcommand is not None:
         raise ParamsError(f"{filename}: has no sub-commands (asked for {subcommand!r})")
     specs = to_specs(main, sub, chosen, os.path.basename(filename))
-    for spec in specs:
-        if not spec.default_resolved:
-            flag = spec.flags[-1] if spec.flags else spec.key
-            reader.warnings.append(f"could not resolve the default of {flag}: {spec.default_source}")
+    reader.warnings.extend(unresolved_warnings(specs))
     return ScriptParams(params=tuple(specs), kind="argparse", subcommands=names,
                         subcommand=chosen, warnings=tuple(dict.fromkeys([*reader.notes, *reader.warnings])),
                         prefix_chars=main.prefix_chars, files_read=read)

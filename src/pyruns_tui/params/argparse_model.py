@@ -18,7 +18,7 @@ from pyruns_tui.params.static_eval import ARGPARSE_CONSTANTS
 from pyruns_tui.params.static_paths import plain_paths
 from pyruns_tui.params.static_values import UNKNOWN, has_text, is_plain
 
-__all__ = ["ActionDecl", "ParserDecl", "GroupDecl", "ExclusiveDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
+__all__ = ["ActionDecl", "Default", "ParserDecl", "GroupDecl", "ExclusiveDecl", "SubparsersDecl", "to_specs", "SUPPRESS"]
 
 SUPPRESS = ARGPARSE_CONSTANTS["SUPPRESS"]
 REMAINDER = ARGPARSE_CONSTANTS["REMAINDER"]
@@ -28,6 +28,9 @@ BUILTIN_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "s
 _NO_VALUE_ACTIONS = frozenset({"store_const", "store_true", "store_false", "append_const", "count",
                                "boolean_optional"})
 _CLASS_CONSTS = {"store_true": True, "store_false": False}
+# a default as the namespace gets it: (value, its source text, `FILE:LINE` of that source: where a
+# warning about one that cannot be known points)
+Default = tuple[Any, "str | None", "str | None"]
 
 
 @dataclass(eq=False)
@@ -59,6 +62,8 @@ class ActionDecl:
     group: str | None = None
     positional: bool = False
     lineno: int = 0
+    at: str = ""  # `FILE:LINE` of the call (warnings made after the walk start with it)
+    default_at: str | None = None  # `FILE:LINE` of the default's source (module_walk's `default_place`)
     env_vars: tuple[str, ...] = ()  # environment variables the default reads
     exclusive: ExclusiveDecl | None = None  # the mutually exclusive group it belongs to
     defaults_file: bool = False  # its value names a YAML file given to set_defaults (defaults_file.py)
@@ -84,8 +89,9 @@ class ParserDecl:
     """One ArgumentParser (or a parser the reader could not trace, `orphan_name` set)."""
 
     lineno: int = 0
+    at: str = ""  # `FILE:LINE` of the call that made it (it may be in an imported module)
     actions: list[ActionDecl] = field(default_factory=list)
-    defaults: dict[str, tuple[Any, str | None]] = field(default_factory=dict)
+    defaults: dict[str, Default] = field(default_factory=dict)
     prefix_chars: str = "-"
     argument_default: Any = None
     resolve_conflicts: bool = False
@@ -113,12 +119,12 @@ class ParserDecl:
         self.option_index.update(dict.fromkeys(decl.flags, decl))
         return None
 
-    def set_defaults(self, values: dict[str, tuple[Any, str | None]]) -> None:
+    def set_defaults(self, values: dict[str, Default]) -> None:
         """`parser.set_defaults(**values)`: parser-level defaults that also override actions'."""
         self.defaults.update(values)
         for action in self.actions:
             if action.key in values:
-                action.default, action.default_source = values[action.key]
+                action.default, action.default_source, action.default_at = values[action.key]
 
     def inherit(self, parent: ParserDecl) -> None:
         """Take a `parents=[...]` parser's actions and defaults, as argparse does: the action
@@ -138,31 +144,31 @@ class GroupDecl:
     exclusive: ExclusiveDecl | None = None  # set for a mutually exclusive group
 
 
-def _namespace(parser: ParserDecl) -> dict[str, tuple[Any, str | None]]:
-    """key -> (value, source) that parse_args([]) would give, SUPPRESSed keys left out."""
-    ns: dict[str, tuple[Any, str | None]] = {}
+def _namespace(parser: ParserDecl) -> dict[str, Default]:
+    """key -> (value, source, place) that parse_args([]) would give, SUPPRESSed keys left out."""
+    ns: dict[str, Default] = {}
     owner: dict[str, ActionDecl] = {}
     for action in parser.actions:
         if action.key not in ns and action.default != SUPPRESS:
-            ns[action.key] = (action.default, action.default_source)
+            ns[action.key] = (action.default, action.default_source, action.default_at)
             owner[action.key] = action
     for key, value in parser.defaults.items():
         if key not in ns and value[0] != SUPPRESS:
             ns[key] = value
     for key, action in owner.items():
-        value, source = ns[key]
+        value, source, at = ns[key]
         if action.positional and action.nargs == REMAINDER:
-            ns[key] = ([], source)  # argparse collects zero strings into [] whatever the default
+            ns[key] = ([], source, at)  # argparse collects zero strings into [] whatever the default
             continue
         if action.positional and action.nargs == "*":
             if value is None:
-                ns[key] = ([], source)
+                ns[key] = ([], source, at)
             continue  # a '*' positional keeps a non-None default unconverted
         if isinstance(value, str) and not action.required and action.type_name in BUILTIN_TYPES:
             try:
-                ns[key] = (BUILTIN_TYPES[action.type_name](value), source)
+                ns[key] = (BUILTIN_TYPES[action.type_name](value), source, at)
             except ValueError:
-                ns[key] = (UNKNOWN, source or repr(value))
+                ns[key] = (UNKNOWN, source or repr(value), at)
     return ns
 
 
@@ -209,15 +215,15 @@ def _resolved(value: Any, source: str | None) -> tuple[Any, bool, str | None]:
     return plain_copy(value), True, source
 
 
-def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
+def _parser_specs(parser: ParserDecl, ns: dict[str, Default],
                   subcommand: str | None, prog: Any) -> list[ParamSpec]:
     specs = []
     for action in parser.actions:
-        value, source = ns.get(action.key, (None, action.default_source))
+        value, source, at = ns.get(action.key, (None, action.default_source, action.default_at))
         default, ok, source = _resolved(value, source)
         specs.append(ParamSpec(
             key=action.key, flags=tuple(action.flags), default=default, default_resolved=ok,
-            default_source=source, type_name=action.type_name,
+            default_source=source, default_at=at, type_name=action.type_name,
             choices=None if action.choices is None else tuple(plain_copy(list(action.choices))),
             action=action.action, const=plain_copy(action.const), nargs=action.nargs,
             required=action.required, help=_expand_help(action, prog), group=action.group,
@@ -227,11 +233,11 @@ def _parser_specs(parser: ParserDecl, ns: dict[str, tuple[Any, str | None]],
             and action.exclusive.complete, defaults_file=action.defaults_file,
             defaults_file_empty_fails=action.defaults_file_empty_fails))
     declared = {action.key for action in parser.actions}
-    for key, (value, source) in ns.items():
+    for key, (value, source, at) in ns.items():
         if key not in declared:
             default, ok, source = _resolved(value, source)
             specs.append(ParamSpec(key=key, default=default, default_resolved=ok,
-                                   default_source=source, action="set_defaults",
+                                   default_source=source, default_at=at, action="set_defaults",
                                    subcommand=subcommand))
     return specs
 

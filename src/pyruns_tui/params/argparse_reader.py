@@ -9,7 +9,7 @@ import ast
 import functools
 from typing import Any
 
-from pyruns_tui.params.argparse_model import ExclusiveDecl, GroupDecl, ParserDecl, SubparsersDecl
+from pyruns_tui.params.argparse_model import Default, ExclusiveDecl, GroupDecl, ParserDecl, SubparsersDecl
 from pyruns_tui.params.defaults_file import defaults_file_path
 from pyruns_tui.params.hf_dataclasses import PARSE_METHODS as HF_PARSE_METHODS
 from pyruns_tui.params.hf_dataclasses import is_hf_parser
@@ -51,7 +51,7 @@ class _ArgparseReader(_HfParserReader):
         return isinstance(value, (ParserDecl, GroupDecl, SubparsersDecl))
 
     def new_parser(self, node: ast.Call, args: list[Any], kwargs: dict[str, Any], factory: Any) -> ParserDecl:
-        parser = ParserDecl(lineno=node.lineno)
+        parser = ParserDecl(lineno=node.lineno, at=self.place(node))
         self._configure(parser, kwargs, node)
         self.parsers.append(parser)
         if is_hf_parser(factory):
@@ -59,7 +59,7 @@ class _ArgparseReader(_HfParserReader):
         return parser
 
     def orphan_parser(self, name: str, node: ast.Call) -> ParserDecl:
-        parser = ParserDecl(lineno=node.lineno, orphan_name=name)
+        parser = ParserDecl(lineno=node.lineno, at=self.place(node), orphan_name=name)
         self.parsers.append(parser)
         return parser
 
@@ -131,15 +131,15 @@ class _ArgparseReader(_HfParserReader):
         self.lenient_args(node, scope)
         raise Unresolved(attr)
 
-    def _keyword_values(self, node: ast.Call, scope: Any) -> dict[str, tuple[Any, str | None]]:
-        """`set_defaults(...)` keywords -> (value or UNKNOWN, source text)."""
-        out: dict[str, tuple[Any, str | None]] = {}
+    def _keyword_values(self, node: ast.Call, scope: Any) -> dict[str, Default]:
+        """`set_defaults(...)` keywords -> (value or UNKNOWN, source text, its place)."""
+        out: dict[str, Default] = {}
         for kw in node.keywords:
             value = self.try_eval(kw.value, scope)
             if kw.arg is not None:
-                out[kw.arg] = (value, self.segment(kw.value))
+                out[kw.arg] = (value, self.segment(kw.value), self.default_place(kw.value, value, scope))
             elif isinstance(value, dict):
-                out.update({str(k): (v, repr(v)) for k, v in value.items()})
+                out.update({str(k): (v, repr(v), self.place(kw.value)) for k, v in value.items()})
             elif not self._defaults_file(kw.value, scope):
                 self.warn(node, f"set_defaults(**{self.segment(kw.value)}) cannot be read "
                                 "statically; ignored")
@@ -166,7 +166,7 @@ class _ArgparseReader(_HfParserReader):
     def _add_parser(self, subs: SubparsersDecl, node: ast.Call, scope: Any) -> ParserDecl:
         args, kwargs = self.lenient_args(node, scope)
         name = args[0] if args else kwargs.get("name")
-        sub = ParserDecl(lineno=node.lineno, is_sub=True)
+        sub = ParserDecl(lineno=node.lineno, at=self.place(node), is_sub=True)
         self._configure(sub, kwargs, node)
         if not isinstance(name, str):
             self.warn(node, "a sub-command whose name cannot be read statically is skipped")
@@ -209,13 +209,13 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
     if main is None and orphans:
         main = orphans.pop(0)
     for orphan in orphans:
-        reader.warn_at(orphan.lineno, f"arguments added to `{orphan.orphan_name}`, a parser "
-                                      "this reader could not trace, are assumed to belong to "
-                                      "the main parser")
+        reader.warn_place(orphan.at, f"arguments added to `{orphan.orphan_name}`, a parser "
+                                     "this reader could not trace, are assumed to belong to "
+                                     "the main parser")
         for action in orphan.actions:
             problem = main.add(action) if main is not None else None
             if problem:
-                reader.warn_at(action.lineno, problem)
+                reader.warn_place(action.at, problem)
         if main is not None:
             main.defaults.update(orphan.defaults)
     return main
@@ -227,7 +227,7 @@ def _merge_parsed(parsed: list[ParserDecl]) -> ParserDecl:
     parameters, in the order argparse sees them; a key declared by several keeps the last
     parser's default (the namespace the script goes on with)."""
     last = parsed[-1]
-    merged = ParserDecl(lineno=last.lineno, prefix_chars=last.prefix_chars,
+    merged = ParserDecl(lineno=last.lineno, at=last.at, prefix_chars=last.prefix_chars,
                         argument_default=last.argument_default, subparsers=last.subparsers,
                         parse_called=True)
     later_keys = set()

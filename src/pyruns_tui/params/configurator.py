@@ -17,7 +17,7 @@ import ast
 import io
 import tokenize
 
-from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
+from pyruns_tui.params.param_spec import ParamSpec, ScriptParams, unresolved_warnings
 from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
 
@@ -228,9 +228,9 @@ def read_configurator(tree: ast.Module, source: str, filename: str, finder: Modu
         specs.append(ParamSpec(
             key=name, flags=(f"--{name}",), default=value if resolved else None, default_resolved=resolved,
             default_source=source_text if source_text is not None else repr(value),
+            default_at=walker.default_place(node, value, scope) if isinstance(node, ast.expr) else walker.place(bound),
             type_name=None if type_name == "bool" and resolved else type_name,  # (a resolved bool: a switch)
             help=help_text, group=group, env_vars=tuple(dict.fromkeys(env))))
-        if not resolved:
-            warnings.append(f"{filename}:{bound.lineno}: could not resolve the default of --{name}: {source_text}")
+    warnings.extend(unresolved_warnings(specs))
     return ScriptParams(params=tuple(specs), kind="argparse", argv_style=CONFIGURATOR,
                         warnings=tuple(dict.fromkeys(warnings)), files_read=read)

@@ -43,6 +43,8 @@ class FieldArgument:
     flags: list[str]
     lineno: int
     group: str
+    at: str  # `FILE:LINE` of the field (a base dataclass's may be in another file than its subclass)
+    default_at: str | None = None  # `FILE:LINE` of the default's source (module_walk's `default_place`)
     help: str | None = None
     default: Any = None
     default_source: str | None = None
@@ -249,8 +251,10 @@ def _argument(walker: _Walker, cls: Any, group: str, name: str, stmt: ast.AnnAss
     source = walker.segment(default_node) if default_node is not None else None
     if default is UNKNOWN:  # `default=default_optim`, set under `if is_torch_available():`: its values, not its name
         source = alternatives_text(default_node, cls.scope) or source
-    arg = FieldArgument(key=name, flags=flags, lineno=stmt.lineno, group=group, unread=unread,
-                        default_source=source)
+    at = walker.place(stmt)
+    arg = FieldArgument(key=name, flags=flags, lineno=stmt.lineno, group=group, at=at, unread=unread,
+                        default_source=source, default_at=at if default_node is None
+                        else walker.default_place(default_node, default, cls.scope))
     arg.help = metadata.get("help") if isinstance(metadata.get("help"), str) else None
     if "choices" in metadata:
         choices = metadata["choices"]

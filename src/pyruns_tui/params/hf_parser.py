@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 from typing import Any
 
 from pyruns_tui.params.argparse_arguments import _ArgumentRecorder
@@ -33,10 +32,8 @@ class _HfParserReader(_ArgumentRecorder):
                                 f"read{self._why_unread(cls)}; its options are missing (the other dataclasses' are read)")
                 continue
             group = cls.scope.names.get("_argument_group_name")
-            arguments = field_arguments(self, cls, group if isinstance(group, str) else cls.name)
-            with self._in_file(cls.home) if cls.home is not None else contextlib.nullcontext():
-                for argument in arguments:  # (a warning names the dataclass's file)
-                    self._add_field(parser, argument)
+            for argument in field_arguments(self, cls, group if isinstance(group, str) else cls.name):
+                self._add_field(parser, argument)  # (a warning names the field's file: `argument.at`)
 
     def _library_class(self, value: Any) -> Any:
         """A class of an installed package (`transformers.TrainingArguments`) read from its source."""
@@ -71,19 +68,19 @@ class _HfParserReader(_ArgumentRecorder):
         defaulting to True)."""
         decl = ActionDecl(
             key=argument.key, flags=list(argument.flags), default=argument.default,
-            default_source=argument.default_source, type_name=argument.type_name,
+            default_source=argument.default_source, default_at=argument.default_at, type_name=argument.type_name,
             choices=argument.choices, const=argument.const, nargs=argument.nargs,
             required=argument.required, help=argument.help, group=argument.group,
-            lineno=argument.lineno, help_type=argument.type_name, unread=tuple(argument.unread))
+            lineno=argument.lineno, at=argument.at, help_type=argument.type_name, unread=tuple(argument.unread))
         for problem in [parser.add(decl)] + [f"{what} of {argument.key!r} cannot be read statically"
                                              for what in argument.unread]:
             if problem:
-                self.warn_at(argument.lineno, problem)
+                self.warn_place(argument.at, problem)
         if argument.default is True and argument.type_name == "string_to_bool":
             negative = ActionDecl(
                 key=argument.key, flags=[f"--no_{argument.key}", f"--no-{argument.key.replace('_', '-')}"],
-                default=False, default_source=None, action="store_false", help=argument.help,
-                group=argument.group, lineno=argument.lineno)
+                default=False, default_source=None, default_at=argument.at, action="store_false", help=argument.help,
+                group=argument.group, lineno=argument.lineno, at=argument.at)
             problem = parser.add(negative)
             if problem:
-                self.warn_at(argument.lineno, problem)
+                self.warn_place(argument.at, problem)

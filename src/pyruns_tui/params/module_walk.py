@@ -94,12 +94,16 @@ class ModuleWalker(StaticEvaluator):
         self.relevant_names: set[str] = set()
         self.frames: list[Any] = []
         self.uncertain = 0
+        self.statement: ast.stmt | None = None  # the statement walked now (in `filename`), for warnings
         self.state = self._current_state(None)
 
     def exec_block(self, stmts: list[ast.stmt], scope: Scope) -> bool:
         raise NotImplementedError
 
     def warn_at(self, lineno: int, text: str) -> None:
+        raise NotImplementedError
+
+    def warn_place(self, place: str, text: str) -> None:
         raise NotImplementedError
 
     def is_parser_object(self, value: Any) -> bool:
@@ -142,12 +146,18 @@ class ModuleWalker(StaticEvaluator):
         if len(self.files_read) >= MAX_FILES or self.bytes_read + len(file.source) > MAX_TOTAL_BYTES:
             if not self.out_of_files:
                 self.out_of_files = True
-                self.warn_at(0, f"too many modules to read ({MAX_FILES}); {name} and later imports are not followed")
+                self.warn_at(getattr(self.statement, "lineno", 0),
+                             f"too many modules to read ({MAX_FILES}); {name} and later imports are not followed")
             return None
         try:
             tree = ast.parse(file.source, filename=file.filename)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            self.warn_at(0, f"{file.filename}: cannot parse; names imported from it are unknown")
+        except SyntaxError as exc:  # said at its own line, as the script's would be
+            self.warn_place(f"{file.filename}:{exc.lineno or 0}", f"syntax error: {exc.msg}; names imported from "
+                                                                  "it are unknown (fix the module)")
+            return None
+        except (ValueError, RecursionError, MemoryError):
+            self.warn_at(getattr(self.statement, "lineno", 0), f"{file.filename}: cannot parse; names imported "
+                                                                "from it are unknown")
             return None
         self.files_read.append(file.filename)
         self.bytes_read += len(file.source)
@@ -169,9 +179,50 @@ class ModuleWalker(StaticEvaluator):
         finally:
             self.frames, self.uncertain = frames, uncertain
             del self.env_log[logged:]  # nor are its environment reads: a name used from it brings its own (ns.env)
-        ns.names, ns.stars, ns.env = scope.names, scope.stars, scope.env
+        ns.names, ns.stars, ns.env, ns.sites = scope.names, scope.stars, scope.env, scope.sites
         self.modules[name] = ns
         return ns
+
+    def place(self, node: ast.AST) -> str:
+        """`FILE:LINE` of `node` in the file walked now, as warnings start (`train.py:12`)."""
+        return f"{self.filename}:{getattr(node, 'lineno', 0)}"
+
+    def default_place(self, node: ast.expr, value: Any, scope: Scope) -> str:
+        """Where a default's value comes from, to say where one that cannot be known is: the line
+        that bound the name it reads (`default=WORKERS`, `default=consts.WORKERS`, imported: that
+        module's `WORKERS = os.cpu_count()`) when that binding is what is unknown, else its own."""
+        if value is UNKNOWN:
+            site = self._unknown_site(node, scope, 0)
+            if site is not None:
+                return site
+        return self.place(node)
+
+    def _unknown_site(self, node: ast.expr, scope: Scope, depth: int) -> str | None:
+        if isinstance(node, ast.Name):
+            home = scope.home(node.id)
+            if home is None:
+                return None
+            if node.id in home.sites:
+                return home.sites[node.id]
+            bound = home.names[node.id]
+            if isinstance(bound, LazyImport) and bound.attr is not None:
+                return self._module_site(self.modules.get(bound.module), bound.attr, depth)
+            return None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            owner = self.try_eval(node.value, scope)  # (a module: `consts`, `pkg.consts`)
+            return self._module_site(owner if isinstance(owner, ModuleNS) else None, node.attr, depth)
+        return None
+
+    def _module_site(self, ns: ModuleNS | None, attr: str, depth: int) -> str | None:
+        """Where the module `ns` bound `attr` UNKNOWN, following `from a import X` chains a few steps."""
+        if ns is None or depth > 8:
+            return None
+        if attr in ns.sites:
+            return ns.sites[attr]
+        bound = ns.names.get(attr)
+        if isinstance(bound, LazyImport) and bound.attr is not None:
+            return self._module_site(self.modules.get(bound.module), bound.attr, depth + 1)
+        return None
 
     def _package(self) -> str:
         return self.state.file.package if self.state.file is not None else ""

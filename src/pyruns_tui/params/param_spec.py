@@ -8,13 +8,13 @@ is everything read from one script. Both are frozen and convert to and from plai
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pyruns_tui.contracts import JSON_TO_NONFINITE, NONFINITE_TO_JSON
 from pyruns_tui.params.values import same_value
 
-__all__ = ["ParamSpec", "ScriptParams", "ACTIONS", "plain_copy"]
+__all__ = ["ParamSpec", "ScriptParams", "ACTIONS", "plain_copy", "unresolved_warnings"]
 
 ACTIONS = ("store", "store_true", "store_false", "store_const", "count", "append",
            "append_const", "extend", "boolean_optional", "set_defaults")
@@ -64,6 +64,8 @@ class ParamSpec:
     the script's defaults then (params/defaults_file.py); `defaults_file_empty_fails` marks a
     script that gives an empty file's None to `set_defaults(**None)` (no `or {}`, no `if cfg:`),
     which fails every run (False in a script_info.json written before it was read: not refused).
+    `default_at` is `FILE:LINE` of the default's source (the line that bound the name it reads, when
+    that is what cannot be known), for the warning about an unresolved one; it is not stored.
     """
 
     key: str
@@ -86,6 +88,7 @@ class ParamSpec:
     exclusive_required: bool = False
     defaults_file: bool = False
     defaults_file_empty_fails: bool = False
+    default_at: str | None = field(default=None, compare=False)
 
     @property
     def settable(self) -> bool:
@@ -133,6 +136,19 @@ class ParamSpec:
         if known.get("choices") is not None:
             known["choices"] = tuple(known["choices"])
         return cls(**known)
+
+
+def unresolved_warnings(specs: list[ParamSpec] | tuple[ParamSpec, ...]) -> list[str]:
+    """The warning for each default static extraction cannot know, at the line of its source:
+    `train.py:56: could not resolve the default of --dtype: 'bfloat16' if ... else 'float16'` (argparse,
+    HfArgumentParser fields and nanoGPT's configurator globals alike)."""
+    out = []
+    for spec in specs:
+        if not spec.default_resolved:
+            flag = spec.flags[-1] if spec.flags else spec.key
+            where = f"{spec.default_at}: " if spec.default_at else ""
+            out.append(f"{where}could not resolve the default of {flag}: {spec.default_source}")
+    return out
 
 
 @dataclass(frozen=True)

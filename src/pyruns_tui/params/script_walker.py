@@ -79,7 +79,7 @@ class ScriptWalker(StatementWalker):
                             pending = True
                             self.call_function(fn, [], {}, fn.node)
         except _OutOfSteps:
-            self.warn_at(0, "script too large to read completely; some arguments may be missing")
+            self.warn_place(self.filename, "script too large to read completely; some arguments may be missing")
 
     def eval_Call(self, node: ast.Call, scope: Scope) -> Any:
         func_node = node.func
@@ -222,7 +222,7 @@ class ScriptWalker(StatementWalker):
         result = self.call_function(fn, args, kwargs, node, env)
         home = fn.home.file if fn.home is not None else None
         if home is not None and self.is_parser_object(result):
-            note = f"parser built by {home.name}.{fn.node.name}: read from {home.filename}"
+            note = f"{home.filename}:{fn.node.lineno}: parser built by {home.name}.{fn.node.name} (read from there)"
             if note not in self.notes:
                 self.notes.append(note)
         return result

@@ -40,6 +40,7 @@ class ModuleNS:
     names: dict[str, Any] = field(default_factory=dict)
     stars: list[str] = field(default_factory=list)  # modules star-imported, read when a name is missing
     env: dict[str, frozenset[int]] = field(default_factory=dict)  # names whose values came from the environment
+    sites: dict[str, str] = field(default_factory=dict)  # names bound UNKNOWN -> `FILE:LINE` (Scope.sites)
 
 
 def absolute_name(module: str | None, level: int, package: str) -> str | None:

@@ -82,18 +82,36 @@ class StatementWalker(EnvFlowWalker):
         self.warn_at(getattr(node, "lineno", 0), text)
 
     def warn_at(self, lineno: int, text: str) -> None:
-        self.warnings.append(f"{self.filename}:{lineno}: {text}")
+        self.warn_place(f"{self.filename}:{lineno}", text)
+
+    def warn_place(self, place: str, text: str) -> None:
+        """A warning starting with `place` (`FILE:LINE`, as `place` gives it)."""
+        self.warnings.append(f"{place}: {text}")
+
+    def _mark_unknown(self, target: ast.expr, value: Any, scope: Scope, stmt: ast.stmt) -> None:
+        """Remember where a name was bound to a value pyr-tui cannot know (`WORKERS = os.cpu_count()`):
+        a default read from it is said at that line (`default_place`)."""
+        if value is UNKNOWN and isinstance(target, ast.Name):
+            home = scope.home(target.id)
+            if home is not None:
+                value_node = getattr(stmt, "value", None)
+                home.sites[target.id] = self.default_place(value_node, value, scope) if value_node else self.place(stmt)
 
     def exec_block(self, stmts: list[ast.stmt], scope: Scope) -> bool:
         """Walk statements in order; True when a definite `return` ends the block."""
-        for stmt in stmts:
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                raise _OutOfSteps
-            handler = getattr(self, "exec_" + type(stmt).__name__, None)
-            if handler is not None and handler(stmt, scope):
-                return True
-        return False
+        outer = self.statement
+        try:
+            for stmt in stmts:
+                self.steps += 1
+                if self.steps > MAX_STEPS:
+                    raise _OutOfSteps
+                self.statement = stmt
+                handler = getattr(self, "exec_" + type(stmt).__name__, None)
+                if handler is not None and handler(stmt, scope):
+                    return True
+            return False
+        finally:
+            self.statement = outer  # (a call's body walked inside a statement: that statement again)
 
     def exec_Expr(self, stmt: ast.Expr, scope: Scope) -> bool:
         self.try_eval(stmt.value, scope)
@@ -104,6 +122,7 @@ class StatementWalker(EnvFlowWalker):
         value = self.try_eval(stmt.value, scope)
         for target in stmt.targets:
             self.store(target, value, scope)
+            self._mark_unknown(target, value, scope, stmt)
         if self.env_log:
             ids = self.env_since(start)
             for target in stmt.targets:
@@ -113,7 +132,9 @@ class StatementWalker(EnvFlowWalker):
     def exec_AnnAssign(self, stmt: ast.AnnAssign, scope: Scope) -> bool:
         if stmt.value is not None:
             start = len(self.env_log)
-            self.store(stmt.target, self.try_eval(stmt.value, scope), scope)
+            value = self.try_eval(stmt.value, scope)
+            self.store(stmt.target, value, scope)
+            self._mark_unknown(stmt.target, value, scope, stmt)
             if self.env_log:
                 self.taint(stmt.target, self.env_since(start), scope)
         return False

@@ -171,6 +171,14 @@ class Scope:
         # name -> the plain values branches gave it, when it is UNKNOWN because they disagree (`default_optim`:
         # 'adamw_torch', or 'adamw_torch_fused' under `if is_torch_available():`): said, never used as its value
         self.alternatives: dict[str, tuple[Any, ...]] = {}
+        self.sites: dict[str, str] = {}  # name -> `FILE:LINE` of the expression it was bound UNKNOWN from
+
+    def home(self, name: str) -> Scope | None:
+        """The scope of the chain that binds `name`, None when none does."""
+        scope: Scope | None = self
+        while scope is not None and name not in scope.names:
+            scope = scope.parent
+        return scope
 
     def lookup(self, name: str) -> Any:
         """The bound value; KeyError when no scope in the chain binds `name`."""
@@ -189,3 +197,4 @@ class Scope:
                 target = target.parent
         target.names[name] = value
         target.alternatives.pop(name, None)
+        target.sites.pop(name, None)

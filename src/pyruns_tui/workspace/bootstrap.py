@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,21 @@ def plain_script_problem(script: str | None) -> str:
             f"run `python {name}` with no arguments, so their parameters do not reach it (read them with "
             "pyruns_tui.load(), see docs/script-api.md, or put them on a command line of your own in "
             "`pyr-tui --shell`)")
+
+
+_INSTALLED = re.compile(r"^[^:]*/(?:site|dist)-packages/")  # where an installed package's files lie
+
+
+def warning_shown(warning: str, project: str) -> str:
+    """An extraction warning as `init` prints it and the Generator shows it: a file of the `project`
+    folder named from there (`train.py:99: ...`), an installed package's from the package
+    (`transformers/training_args.py:1039: ...`, not the environment's path, which filled the line; also
+    for an environment inside the project, `.venv/`)."""
+    shortened, installed = _INSTALLED.subn("", warning, count=1)
+    if installed:
+        return shortened
+    prefix = project.rstrip("/") + "/" if project else ""
+    return warning[len(prefix):] if prefix and warning.startswith(prefix) else warning
 
 
 def task_script(layout: Layout, task: Task) -> str | None:

@@ -27,6 +27,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         init_workspace,
         plain_script_problem,
         read_script_info,
+        warning_shown,
     )
 
     if args.shell:
@@ -44,8 +45,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     kind = info.task_kind()  # (nanoGPT's `--key=value` configurator: "configurator")
     count = len({param.get("key") for param in info.params})  # `--amp`/`--no-amp` (HF's `--no_x`) set one
     print(f"workspace {layout.name!r} ({kind}{sub}, {plural(count, 'parameter')}) at {layout.workspace_dir}")
-    for warning in info.warnings:
-        sys.stderr.write(f"pyr-tui: warning: {warning}\n")
+    project = str(layout.project_dir)
+    for warning in info.warnings:  # (files named from the project, an installed package's from the package)
+        sys.stderr.write(f"pyr-tui: warning: {warning_shown(warning, project)}\n")
     if info.kind == "plain":
         sys.stderr.write(f"pyr-tui: warning: {plain_script_problem(info.script)}\n")
     return 0

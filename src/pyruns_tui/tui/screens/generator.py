@@ -4,7 +4,6 @@ bases (generator_spec, generator_create, generator_editors, generator_tasks)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from textual import events
@@ -28,7 +27,7 @@ from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
 from pyruns_tui.tui.widgets.generator.shell_form import ShellForm
 from pyruns_tui.tui.widgets.generator.yaml_editor import YamlEditor
 from pyruns_tui.tui.widgets.toggles import Checkbox
-from pyruns_tui.workspace.bootstrap import read_script_info
+from pyruns_tui.workspace.bootstrap import read_script_info, warning_shown
 
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
 TIGHT_COLUMNS = 60  # below this width the buttons and the checkbox get short labels: the status stays readable
@@ -39,18 +38,13 @@ LABELS = {  # widget id -> (label, short label)
 }
 
 
-_INSTALLED = re.compile(r"^[^:]*/(?:site|dist)-packages/")  # where an installed package's files lie
-
-
 def extraction_notice(warnings: list[str], shown: int = 3, project: str = "") -> str:
     """What parameter extraction did not understand (or read elsewhere), at the top of the form: one
     line each (cut at the screen's edge, so that the `shown` ones and the count of the others fit
     its 4 lines at 80 columns), files named from the `project` folder (`train.py:99: ...`) and an
     installed package's from the package (`transformers/training_args.py:1039: ...`, not the
-    environment's path, which filled the line)."""
-    prefix = project.rstrip("/") + "/" if project else ""
-    lines = [f"⚠ {w[len(prefix):] if prefix and w.startswith(prefix) else _INSTALLED.sub('', w, count=1)}"
-             for w in warnings[:shown]]
+    environment's path, which filled the line: `warning_shown`, as `init` prints them)."""
+    lines = [f"⚠ {warning_shown(w, project)}" for w in warnings[:shown]]
     if len(warnings) > shown:
         lines.append(f"  … {len(warnings) - shown} more: `pyr-tui init SCRIPT.py` prints them all")
     return "\n".join(lines)
