@@ -1,0 +1,39 @@
+"""The footer at 80 columns: how to get help and how to quit are always shown, each key whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyruns_tui.tui.app import PyrunsApp
+from pyruns_tui.workspace.layout import Layout
+from tests.tui.manager_helpers import build_workspace, wait_for, workers_done
+
+
+def footer_line(app: PyrunsApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+@pytest.mark.parametrize("mode", ["generator", "manager", "monitor"])
+async def test_help_and_quit_are_shown_at_80_columns(layout: Layout, mode: str) -> None:
+    """The app's keys come last in Textual's order: the Manager's keys pushed `? Help` out, the
+    Generator's left a `q` with no `Quit`."""
+    build_workspace(layout)
+    app = PyrunsApp(layout, start_mode=mode, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(pilot)
+        await wait_for(pilot, lambda: " ? Help  q Quit ▏^p palette " in footer_line(app),
+                       what="? Help and q Quit in the footer")
+
+
+async def test_the_screen_keys_that_fit_are_shown_whole(layout: Layout) -> None:
+    build_workspace(layout)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(pilot)
+        await wait_for(pilot, lambda: "? Help" in footer_line(app), what="? Help in the footer")
+        await pilot.pause()
+        line = footer_line(app)
+        assert line.startswith(" / Search  ⏎ Monitor  r Run  s Stop  d Delete ")
+        assert "Dup" not in line  # `e Duplicate` does not fit whole: not shown (it is in `?`)
+        await pilot.resize_terminal(140, 24)
+        await wait_for(pilot, lambda: "e Duplicate  n Notes" in footer_line(app), what="every key at 140")
