@@ -43,6 +43,20 @@ def format_for_path(path: str | None) -> str | None:
     return _EXTENSIONS.get(Path(path).suffix.lower())
 
 
+def unknown_extension(path: str | None) -> str | None:
+    """The extension of `path` that names no format (`.xlsx`, `.txt`), or None (a known one, no
+    extension, or stdout)."""
+    if not path or path == "-":
+        return None
+    suffix = Path(path).suffix
+    return None if not suffix or suffix.lower() in _EXTENSIONS else suffix
+
+
+def extensions_text() -> str:
+    """The extensions that name a format, for a message: `.csv, .json, .md, .markdown`."""
+    return ", ".join(_EXTENSIONS)
+
+
 def json_safe(value: Any) -> Any:
     """`value` with NaN and infinities replaced by None, inside lists and mappings too."""
     if isinstance(value, float):

@@ -76,6 +76,7 @@ def _note_left_out(left_out: tuple[tuple[str, int], ...]) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.metrics.export import best_task, export_rows, format_for_path, render, save_text
+    from pyruns_tui.metrics.report_format import extensions_text, unknown_extension
     from pyruns_tui.printable import json_safe, printable
     from pyruns_tui.workspace.select import select_tasks
 
@@ -87,6 +88,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         asked = f"-f {args.format}" if args.format else f"-o {args.output}"
         sys.stderr.write(f"pyr-tui: error: --best prints a task's name and config, not a table: {asked} does not "
                          "apply (JSON: --json or a .json file; else -o a .yaml or .txt file)\n")
+        return 2
+    if not (args.best or args.format or args.json) and (suffix := unknown_extension(args.output)):
+        # (CSV written into a .xlsx or .txt opens as garbage or not at all, and nothing said so)
+        sys.stderr.write(f"pyr-tui: error: -o {args.output}: export writes {', '.join(FORMATS)} files "
+                         f"({extensions_text()}), not {suffix}: name the file with one of these, "
+                         f"or give -f csv|json|md to write that format into it\n")
         return 2
     fmt = args.format or ("json" if args.json else None) or format_for_path(args.output) or "csv"
     ctx.find_by_names(args.query)  # `export NAME` in the workspace that has the task NAME, as `ls NAME`
