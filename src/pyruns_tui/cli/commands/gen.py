@@ -65,6 +65,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     spec = _config_file_spec(ctx.layout(), text, where) if where.endswith(".py") else None
     if spec is None:
         spec = parse_spec(text, where=where, what="spec")  # the Generator's YAML mode reads it so too
+    if not spec:  # (`gen - </dev/null` is a task of the defaults: said, not refused, as scripts may rely on it)
+        sys.stderr.write(f"pyr-tui: note: {where}: the spec is empty (sets no parameter): "
+                         "the task gets every default of config_default.yaml\n")
     store = ctx.store()
     max_tasks = ctx.settings().max_tasks
     if args.dry_run:
