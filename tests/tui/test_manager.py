@@ -229,6 +229,22 @@ async def test_the_trash_selects_all_with_a_as_the_manager_does(layout: Layout, 
         assert all(layout.task_info(name).is_file() for name in ALL)
 
 
+async def test_the_delete_dialog_speaks_of_one_task_in_the_singular(layout: Layout, workspace: TaskStore) -> None:
+    # "Delete 1 task? ... They go to the trash; press t to restore them."
+    async with open_app(layout).run_test(size=(100, 30)) as pilot:
+        screen = await settle(pilot)
+        for keys, count, words in ((("d",), "1 task", "It goes to the trash; press t to restore it."),
+                                   (("space", "down", "space", "d"), "2 tasks",
+                                    "They go to the trash; press t to restore them.")):
+            await pilot.press(*keys)
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+            dialog = pilot.app.screen
+            assert isinstance(dialog, ConfirmDialog)
+            assert dialog.title_text == f"Delete {count}?" and dialog.body.endswith("\n\n" + words)
+            await pilot.press("n")
+            await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
 async def test_delete_can_be_cancelled(layout: Layout, workspace: TaskStore) -> None:
     async with open_app(layout).run_test() as pilot:
         screen = await settle(pilot)

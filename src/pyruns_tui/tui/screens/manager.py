@@ -256,7 +256,9 @@ class ManagerScreen(PyrunsScreen):
                 self.table.selected.difference_update(names)
                 self.report(actions.delete_tasks(self.pyruns.state.store, names))
 
-        body = f"{names_text(names)}\n\nThey go to the trash; press t to restore them."
+        where = "They go to the trash; press t to restore them" if len(names) > 1 else \
+            "It goes to the trash; press t to restore it"
+        body = f"{names_text(names)}\n\n{where}."
         self.app.push_screen(ConfirmDialog(f"Delete {plural(len(names), 'task')}?", body, "Delete"), done)
 
     def action_trash(self) -> None:
