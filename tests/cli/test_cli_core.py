@@ -141,6 +141,23 @@ def test_a_value_that_is_no_list_for_a_list_argument_says_how_to_write_one(
     assert code == 0 and [t["config"]["freeze"] for t in json.loads(out)["tasks"]] == [[0, 1], [10]], err
 
 
+@pytest.mark.parametrize("script", [
+    "import argparse\np = argparse.ArgumentParser()\np.add_argument('--sizes', nargs='+', type=int, default=[1])\n"
+    "p.parse_args()\n",
+    "import pyruns_tui as pr\ncfg = pr.load()\n"])
+def test_a_list_in_quotes_is_said_to_be_a_text_because_of_its_quotes(tmp_path: Path, script: str) -> None:
+    # `"[1, 2]"` in a grid was "'[1, 2]' is not a list (write [a, b] ...)": what had been written
+    (tmp_path / "train.py").write_text(script)
+    (tmp_path / "train.yaml").write_text("sizes: [1]\n")
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    for spec in ("sizes: '\"[1, 2]\" | [3]'\n", 'sizes: "[1, 2]"\n'):
+        refused = pyr(tmp_path, "gen", "-", "--dry-run", stdin=spec)
+        assert (refused.code, refused.err) == (
+            1, "pyr-tui: error: sizes: '[1, 2]' is in quotes: a text, not a list (drop the quotes: [1, 2])\n"), spec
+    done = pyr(tmp_path, "gen", "-", "--dry-run", "--json", stdin="sizes: '[1, 2] | [3]'\n")
+    assert [t["config"]["sizes"] for t in done.json()["tasks"]] == [[1, 2], [3]], done.err
+
+
 def test_an_optional_value_argument_with_a_bool_default_takes_a_path(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # yolov5's `--resume` (nargs='?', const=True, default=False): `resume: runs/exp/last.pt` was

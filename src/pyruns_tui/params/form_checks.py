@@ -76,6 +76,9 @@ def _not_a_list(item: Any) -> str:
     """A value that is no list for a list field, where a lone item cannot be the list's one item
     either (`a, b` is a list in a field's text only, in a YAML spec or a grid it is text)."""
     shown = _flow_item(item) if not isinstance(item, str) else repr(item)
+    if isinstance(item, str) and item.strip().startswith("[") and item.strip().endswith("]"):
+        # (what was typed is a list: the quotes around it made it a text, and only they are wrong)
+        return f"{shown} is in quotes: a text, not a list (drop the quotes: {item.strip()})"
     return f"{shown} is not a list (write [a, b]; a grid of lists: [a] | [b, c])"
 
 
