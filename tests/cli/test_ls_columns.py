@@ -59,6 +59,21 @@ def test_columns_show_each_tasks_standing_metrics_params_and_summary(project: Pa
     assert all("columns" not in task for task in pyr(project, "ls", "--json").json())
 
 
+def test_a_query_shows_the_columns_of_the_parameters_and_metrics_it_names(project: Path) -> None:
+    # `ls 'lr>=0.01'` listed the tasks without their lr: the value asked about was not shown
+    done = pyr(project, "ls", "lr>=0.01", "loss.min<1", "status:completed")
+    assert done.code == 0 and done.err == "", done.err
+    assert done.out.splitlines()[0].split() == ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", "lr", "loss.min"]
+    assert [(r["NAME"], r["lr"], r["loss.min"]) for r in table(done.out)] == [("a", "0.1", "0.7"), ("b", "0.02", "0.25")]
+    assert [(r["NAME"], r["lr"]) for r in table(pyr(project, "ls", "-lr:0.1").out)] == [("b", "0.02")]  # negated too
+    assert pyr(project, "pin", "--param", "lr").code == 0  # pinned: its column once, where pins are
+    assert pyr(project, "ls", "param.lr:0.1", "acc>0").out.splitlines()[0].split() == [
+        "STATUS", "NAME", "RUNS", "CREATED", "DURATION", "lr", "acc"]
+    # -c says which columns; --json is as it was
+    assert pyr(project, "ls", "lr>=0.01", "-c", "loss.max").out.splitlines()[0].split()[-2:] == ["lr", "loss.max"]
+    assert all("columns" not in task for task in pyr(project, "ls", "lr>=0.01", "--json").json())
+
+
 def test_column_mistakes_are_one_line(project: Path) -> None:
     typo = pyr(project, "ls", "-c", "loss.mn")
     assert typo.code == 1 and typo.out == "" and typo.err.count("\n") == 1

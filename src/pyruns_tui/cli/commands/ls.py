@@ -116,6 +116,25 @@ def _asked_cells(store: TaskStore, views: list[TaskView], asked: list[str]) -> d
     return {row[0]: {name: None if i is None else row[i] for name, i in zip(asked, picked)} for row in report.rows}
 
 
+def _query_columns(text: str, views: list[TaskView], pinned: list[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The columns of the parameters and metrics the query's terms name (`ls 'lr>=0.01'` shows
+    `lr`, `ls loss.min<0.1` shows `loss.min`), but those pinned: each task's value the term looked
+    at (`term_operand`), as `-c` would show it; no column for a task field (`status:`)."""
+    from pyruns_tui.workspace.query import param_key, parse_query, term_operand
+    from pyruns_tui.workspace.search_names import names_a_value
+
+    shown = {key.lower() for key in pinned}
+    terms = {term.key: term for term in parse_query(text).terms
+             if names_a_value(term) and (param_key(term.key) or term.key) not in shown}
+    if not terms:
+        return [], {}
+    cells: dict[str, dict[str, Any]] = {}
+    for view in views:
+        operands = {key: term_operand(term, view) for key, term in terms.items()}
+        cells[view.task.name] = {key: value if found else None for key, (found, value) in operands.items()}
+    return list(terms), cells
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.gc_pause import bulk_load
 
@@ -165,6 +184,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     store.save_cache()
     # the asked columns' values per task (the metrics code is read only when asked: `ls` of 100,000 stays quick)
     cells = _asked_cells(store, views, asked) if asked else {}
+    if args.columns is None and not args.json:
+        asked, cells = _query_columns(" ".join(args.query), views, pinned)
     if args.by_error:
         return _print_causes(views, args.json)
     if args.names:  # (escaped like every listing: a folder made by hand could hold a newline)
