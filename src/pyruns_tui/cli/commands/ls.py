@@ -42,6 +42,7 @@ key>=x / key<x / key!=x (params and metrics), loss.min<0.1 (a metric's
 error:"No such file" (why a task failed), -term (negation), param.KEY:value,
 param.KEY>=x (the parameter KEY alone: a script's `name`, never the task's).
 Quote terms with <, > or ! for the shell: pyr-tui ls 'lr>=0.01' -status:completed
+A term naming a parameter or metric adds its column (ls 'lr>=0.01' shows lr) unless -c is given.
 
 columns (-c): a task's values are those of the run whose metrics stand for it (the Manager's,
 the latest run that logged any), the row `pyr-tui export` writes for that run:
