@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -125,6 +128,23 @@ class TaskList(OptionList):
     def _remark(self) -> None:
         self._rebuild(list(self._tasks.values()))
         self.post_message(self.Marked(frozenset(self.marked)))
+
+    def render_line(self, y: int) -> Strip:
+        """A line; the highlighted task's, in the focused list, in the highlight's one text colour:
+        its red `✖` on the blue highlight had a contrast of 2.4 to 1 (the Manager's cursor row is drawn so too)."""
+        strip = super().render_line(y)
+        try:
+            index = self._lines[self.scroll_offset.y + y][0]
+        except IndexError:
+            return strip
+        if index != self.highlighted or not self.has_focus:  # (the dim blurred highlight keeps the colours)
+            return strip
+        color = self.get_visual_style("option-list--option", "option-list--option-highlighted").rich_style.color
+        if color is None:
+            return strip
+        plain = Style(color=color)
+        return Strip([Segment(text, style + plain if style else plain, control) for text, style, control in strip],
+                     strip.cell_length)
 
     def action_cursor_up(self) -> None:
         if self.highlighted != 0:  # the first task stays highlighted: k does not wrap to the last
