@@ -25,6 +25,12 @@ class PrefixInput(Input):
     cursor where it lands.
     """
 
+    # Textual's placeholder grey on the form's near-black read at 3.5 to 1; this is what an empty
+    # prefix does, not a hint to skip
+    DEFAULT_CSS = """
+    PrefixInput > .input--placeholder { color: $text-muted; }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder=PLACEHOLDERS[0], id=id, compact=True, select_on_focus=True)
 
