@@ -113,3 +113,14 @@ def test_escape_and_a_bracket_typed_at_once_leave_the_field_first(terminal: Call
     term.keys("1")
     screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
     assert hidden_field(screen) == [["hidden", "2567"]]
+
+
+def test_every_screen_shows_help_and_quit_in_an_80_column_terminal(terminal: Callable[..., Terminal],
+                                                                 demo_tasks: TaskStore) -> None:
+    # the Manager's keys pushed `? Help` off the footer; the Generator showed `q` with no `Quit`
+    term = terminal("train.py", size=(80, 24))
+    for key, shown in (("", GENERATOR_FOOTER), ("2", MANAGER_FOOTER), ("3", MONITOR_FOOTER)):
+        if key:
+            term.keys(key)
+        term.wait(lambda s, shown=shown: shown in footer(s) and "? Help  q Quit" in footer(s),
+                  f"? Help and q Quit beside {shown!r}")
