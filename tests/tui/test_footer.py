@@ -37,3 +37,15 @@ async def test_the_screen_keys_that_fit_are_shown_whole(layout: Layout) -> None:
         assert "Dup" not in line  # `e Duplicate` does not fit whole: not shown (it is in `?`)
         await pilot.resize_terminal(140, 24)
         await wait_for(pilot, lambda: "e Duplicate  n Notes" in footer_line(app), what="every key at 140")
+
+
+async def test_the_monitor_shows_stop_and_rerun_at_80_columns(layout: Layout) -> None:
+    """With `? Help  q Quit` pinned, the Monitor's first keys (Next run, Split, Charts) pushed
+    `s Stop` out of an 80-column footer."""
+    build_workspace(layout)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(pilot)
+        await wait_for(pilot, lambda: "? Help" in footer_line(app), what="? Help in the footer")
+        await pilot.pause()
+        assert " s Stop  r Rerun " in footer_line(app)

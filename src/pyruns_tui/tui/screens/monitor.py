@@ -50,12 +50,13 @@ class MonitorScreen(PyrunsScreen):
     MonitorScreen #monitor-main { width: 1fr; height: 1fr; }
     """
     BINDINGS = [
+        # Stop and Rerun first: at 80 columns the footer has room for ~5 keys
+        Binding("s", "stop", "Stop"),
+        Binding("r", "run", "Rerun"),
         Binding("right_square_bracket", "cycle_run(1)", "Next run", key_display="]"),
         Binding("left_square_bracket", "cycle_run(-1)", "Previous run", key_display="[", show=False),
         Binding("v", "toggle_view('grid')", "Split"),
         Binding("c", "toggle_view('charts')", "Charts"),
-        Binding("r", "run", "Rerun"),
-        Binding("s", "stop", "Stop"),
         Binding("e", "duplicate", "Duplicate into Generator", show=False),
         Binding("x", "export", "Export (CSV, JSON, Markdown)", show=False),
         Binding("i", "toggle_system", "System panel", show=False),
