@@ -190,3 +190,18 @@ def test_runner_status_shows_the_limit_of_the_executor_in_use(project: Project, 
     finally:
         release()
     project.wait(name)
+
+
+def test_run_of_a_queued_task_says_the_priority_and_after_it_set(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # the line was "already queued", as if nothing had happened, though the new priority was kept
+    first, second, waiting = (project.add(name, "print('x')") for name in ("first", "second", "waiting"))
+    assert project.cli("run", waiting, "--after", first) == 0  # first is never run: waiting stays queued
+    capsys.readouterr()
+    assert project.cli("run", waiting, "--priority", "5") == 0
+    assert capsys.readouterr().err == "waiting: already queued; priority now 5\n"
+    assert project.cli("run", waiting, "--after", second) == 0
+    assert capsys.readouterr().err == "waiting: already queued; after second\n"
+    assert project.cli("run", waiting) == 0
+    assert capsys.readouterr().err == "waiting: already queued\n"
+    assert project.task(waiting).priority == 5 and project.task(waiting).after == [second]
+    project.cli("stop", waiting)

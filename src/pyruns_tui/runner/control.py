@@ -104,6 +104,25 @@ class Retries:
             check_regex(self.on, "--retry-on")
 
 
+ALREADY_QUEUED = "already queued"
+
+
+def _settings_kept(task: Task, *, retries: Retries | None, after: Sequence[str] | None, priority: int | None,
+                   gpu_mem_mb: int | None) -> str:
+    """What `run` changed on a task it left queued (`already queued; priority now 5`): said, or
+    the line reads as if the request did nothing."""
+    parts = []
+    if priority is not None:
+        parts.append(f"priority now {task.priority}")
+    if after is not None:
+        parts.append("after " + ", ".join(task.after) if task.after else "no dependencies")
+    if retries is not None:
+        parts.append(f"retries now {task.retries}")
+    if gpu_mem_mb is not None:
+        parts.append(f"GPU memory now {task.gpu_mem_mb} MB" if task.gpu_mem_mb else "no GPU memory request")
+    return "; " + ", ".join(parts)
+
+
 def _queue_one(task: Task, queued_at: str, *, gpus: int | None, force: bool, retries: Retries | None = None) -> str | None:
     """Queue `task` in place; returns why not, or None when it was queued (or updated)."""
     if gpus is not None:
@@ -118,7 +137,7 @@ def _queue_one(task: Task, queued_at: str, *, gpus: int | None, force: bool, ret
         if force and not task.force:
             task.force = True
             return None
-        return None if gpus is not None else "already queued"
+        return None if gpus is not None else ALREADY_QUEUED
     task.set_status(Status.QUEUED)
     task.queued_at = queued_at
     task.force = force
@@ -227,6 +246,9 @@ def _write_queue(store: TaskStore, names: Sequence[str], chosen: Executor, *, gp
                 else:
                     if changes_kept:
                         to_save.append(task)
+                        if why == ALREADY_QUEUED:  # not "nothing happened": the settings given were kept
+                            why += _settings_kept(task, retries=retries, after=after, priority=priority,
+                                                  gpu_mem_mb=gpu_mem_mb)
                     outcome.skipped[name] = why
             request = None  # a local queue clears a Slurm request left from an earlier call
             if chosen.name == "slurm":  # (one part: the whole call is one array)
@@ -271,7 +293,7 @@ def to_front(store: TaskStore, names: Sequence[str], *, start_runner: bool = Tru
     top = max((t.priority for t in tasks if t.status is Status.QUEUED and t.name not in wanted), default=0)
     outcome = queue(store, [n for n in names if n not in running and n not in on_slurm], priority=top + 1,
                     start_runner=start_runner)
-    moved = [name for name, why in outcome.skipped.items() if why == "already queued"]  # its priority changed
+    moved = [name for name, why in outcome.skipped.items() if why.startswith(ALREADY_QUEUED)]  # its priority changed
     for name in moved:
         del outcome.skipped[name]
     outcome.changed.extend(moved)
