@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
-from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.model import Status, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
 
@@ -82,6 +83,22 @@ def test_a_task_that_ended_while_no_runner_watched_is_finished_from_its_record(p
     assert task.status is Status.COMPLETED and task.runs[0].duration_s is not None
     assert project.log(name) == b"before\nafter\n"
     until(lambda: not state.exists(), what="the consumed record to go")
+
+
+def test_a_run_that_ended_while_no_runner_watched_finishes_when_it_ended_not_when_recorded(project: Project) -> None:
+    # its `finish` was the time the next runner recorded it (here: after the restart; under load
+    # seconds late for every run), so a run seemed to last until then and runs seemed to overlap
+    name, release = start_gated(project, "ended")
+    kill_runner(project)
+    release()  # type: ignore[operator]
+    path = project.runner_paths.run_state(name, 1)
+    until(lambda: (s := RunState.read(path)) is not None and s.exited, what="the supervisor's record")
+    state = RunState.read(path)
+    assert state is not None and state.finished_at is not None
+    before_restart = time.time()
+    run = project.wait(name)[name].runs[0]  # wait() starts a runner again, which reads the record
+    finish = parse_iso(run.finish)
+    assert finish is not None and finish <= before_restart and abs(finish - state.finished_at) < 0.001, run.finish
 
 
 def test_a_task_whose_supervisor_died_too_is_failed_as_runner_lost(project: Project) -> None:

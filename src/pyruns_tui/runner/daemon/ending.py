@@ -13,7 +13,7 @@ from pyruns_tui.runner.daemon.retry import should_retry
 from pyruns_tui.runner.daemon.runs import Failure, Skip
 from pyruns_tui.runner.daemon.state import SchedulerState
 from pyruns_tui.runner.daemon.triage import oom_kills, read_failure
-from pyruns_tui.workspace.model import Status, Task, now_iso, parse_iso, queue_times
+from pyruns_tui.workspace.model import Status, Task, local_iso, now_iso, parse_iso, queue_times
 from pyruns_tui.workspace.store import stat_key
 
 
@@ -49,7 +49,9 @@ class Ending(SchedulerState):
     def _finish_run(self, name: str, index: int, status: Status, reason: str | None, state: P.RunState | None,
                     failure: Failure | None = None, usage: dict[str, Any] | None = None,
                     record: Task | None = None) -> None:
-        finished = now_iso()
+        # the supervisor's time of the end, not this record's: the runner records ends late under
+        # load (seconds, or a restart later for a run that ended while no runner watched)
+        finished = local_iso(state.finished_at) if state is not None and state.finished_at else now_iso()
         settings = self.settings
 
         def change(t: Task) -> None:
