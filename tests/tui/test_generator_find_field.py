@@ -15,6 +15,7 @@ from pyruns_tui.tui.screens.generator import GeneratorScreen
 from pyruns_tui.tui.screens.help import merged_keys
 from pyruns_tui.tui.widgets.generator.field_finder import FieldEntry, FieldFinder, rank_fields
 from pyruns_tui.tui.widgets.generator.fields import FieldRow
+from pyruns_tui.tui.widgets.generator.param_form import FormSection
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from tests.scripts import many_options_script
@@ -65,6 +66,25 @@ async def test_ctrl_f_goes_to_a_field_far_down_and_scrolls_it_into_view(many: La
         assert gen.form.scroll_y > 0
         await pilot.press(*"0.1")  # its text was selected, as after Tab: typing replaces it
         await until(pilot, lambda: lr.text == "0.1")
+
+
+async def test_a_field_deep_in_a_collapsed_section_is_scrolled_into_view(many: Layout) -> None:
+    # the section opened and the field took the keys, but the form stayed at the section's title:
+    # the scroll was done before the section's rows were laid out
+    app = PyrunsApp(many, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        gen = await ready(pilot)
+        deep = row(gen, "option_145")
+        section = next(node for node in deep.ancestors if isinstance(node, FormSection))
+        section.collapsed = True
+        await until(pilot, lambda: not deep.region)
+        await open_finder(pilot)
+        await pilot.press(*"option_145", "enter")
+        await until(pilot, lambda: app.screen is gen and deep.editing and deep.editor.has_focus)
+        await until(pilot, lambda: in_view(gen, deep))
+        await pilot.press(*"75")
+        await until(pilot, lambda: deep.text == "75")
+        assert in_view(gen, deep)
 
 
 async def test_up_and_down_choose_among_the_matches(many: Layout) -> None:

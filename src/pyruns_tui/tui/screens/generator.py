@@ -21,6 +21,7 @@ from pyruns_tui.tui.screens.generator_create import CreateFlow
 from pyruns_tui.tui.screens.generator_editors import EditorSwitching
 from pyruns_tui.tui.screens.generator_tasks import ExistingTasks
 from pyruns_tui.tui.widgets.generator.field_finder import FieldFinder, field_entries
+from pyruns_tui.tui.widgets.generator.fields import FieldRow
 from pyruns_tui.tui.widgets.generator.name_prefix import PrefixInput
 from pyruns_tui.tui.widgets.generator.param_form import FormSection, ParamForm, empty_form_hint, show_focus_within
 from pyruns_tui.tui.widgets.generator.preview import PreviewPanel
@@ -219,15 +220,29 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
             row = self.form.row(key)
         except KeyError:  # (the form was rebuilt meanwhile)
             return
+        expanded = False
         for node in row.ancestors:
             if isinstance(node, FormSection) and node.collapsed:
                 node.collapsed = False
+                expanded = True
         if row.editing:  # (the field the focus was in): its text selected again, as when it is reached
             if isinstance(row.editor, Input):
                 row.editor.select_all()
             self.set_focus(row.editor, scroll_visible=False)
         else:
             self.set_focus(row, scroll_visible=False)
+        if expanded:
+            self._center_when_laid_out(row)
+        else:
+            self.form.scroll_to_center(row, animate=False, origin_visible=True)
+
+    def _center_when_laid_out(self, row: FieldRow, tries: int = 20) -> None:
+        """Scroll `row` of a section just expanded to the form's centre once the layout holds it:
+        scrolled at once it is not laid out yet (the form stayed at the section's title, the field
+        below it unseen), and the section's own scroll to its title comes first."""
+        if not row.region and tries:
+            self.call_after_refresh(self._center_when_laid_out, row, tries - 1)
+            return
         self.form.scroll_to_center(row, animate=False, origin_visible=True)
 
     def _select_yaml_value(self, key: str) -> None:
