@@ -210,26 +210,30 @@ def test_a_runner_that_cannot_start_on_a_full_disk_says_so_in_words(full_disk_pr
 
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 200 kB tmpfs (unmounted at the end), filled up but for an old report, `old.txt`."""
+    """A 200 kB tmpfs (unmounted at the end), filled up but for old reports: `old.csv` (rows), `old.txt`
+    (`--best`)."""
     with small_disk(tmp_path / "full", "200k") as disk:
-        (disk / "old.txt").write_text("name\nold\n")
+        for old in ("old.csv", "old.txt"):
+            (disk / old).write_text("name\nold\n")
         with open(disk / "fill", "wb", buffering=0) as fh, contextlib.suppress(OSError):
             while True:
                 fh.write(b"x" * 4096)
         yield disk
 
 
-@pytest.mark.parametrize("target", ["new.json", "old.txt"])
+@pytest.mark.parametrize("target", ["new.json", "old"])
 @pytest.mark.parametrize("best", [(), ("--best", "seed")], ids=["rows", "best"])
 def test_an_export_to_a_full_disk_says_how_to_fix_it_and_loses_no_old_report(
         full_disk: Path, tmp_path: Path, target: str, best: tuple[str, ...]) -> None:
     from tests.reliability.harness import fake_finished_run, make_project
 
+    if target == "old":  # an old report of the kind this export writes (a table: CSV; --best: text)
+        target = "old.txt" if best else "old.csv"
     proj = make_project(tmp_path, tasks=1)
     fake_finished_run(proj, "t", b"done\n")
     result = pyr(proj, "export", *best, "-o", str(full_disk / target))
     assert_clean_error(result, 1)
     assert result.err == (f"pyr-tui: error: cannot write {full_disk / target}: the disk is full; free some space "
                           "and retry\n")  # (it said: No space left on device, and nothing of what to do)
-    assert sorted(p.name for p in full_disk.iterdir()) == ["fill", "old.txt"]  # no temp file left behind
-    assert (full_disk / "old.txt").read_text() == "name\nold\n"
+    assert sorted(p.name for p in full_disk.iterdir()) == ["fill", "old.csv", "old.txt"]  # no temp file left behind
+    assert (full_disk / "old.csv").read_text() == (full_disk / "old.txt").read_text() == "name\nold\n"
