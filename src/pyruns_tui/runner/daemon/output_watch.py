@@ -42,6 +42,7 @@ from pyruns_tui.contracts import METRICS_FILE, NONFINITE_TO_JSON, OUTPUT_SOURCE
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.logs.output_metrics import MetricRules, is_config_echo, param_values, row_step
 from pyruns_tui.logs.progress import counted_from_zero, read_progress
+from pyruns_tui.runner.knobs import positive_seconds
 from pyruns_tui.workspace.fsio import write_all
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.progress_file import RunProgress, write_run_progress
@@ -253,15 +254,6 @@ class OutputWatch:
         self._written = reading
 
 
-def _poll_s(environ: Mapping[str, str]) -> float:
-    """POLL_S, or the positive number of seconds in POLL_ENV."""
-    try:
-        value = float(environ.get(POLL_ENV, ""))
-    except ValueError:
-        return POLL_S
-    return value if value > 0 else POLL_S
-
-
 def _model() -> TerminalModel:
     # the terminal model (and rich, ~20 ms to import) is imported here, not as the runner starts:
     # a runner started by `run` starts its first task without it (warm_up imports it after)
@@ -297,7 +289,7 @@ class OutputWatches:
         self._rules = MetricRules(())
         self._timer: asyncio.TimerHandle | None = None
         self._following: dict[str, asyncio.TimerHandle] = {}  # runs whose log grows: their next look
-        self.poll_s = _poll_s(os.environ)
+        self.poll_s = positive_seconds(os.environ, POLL_ENV, POLL_S)
 
     def set_rules(self, rules: tuple[tuple[str, str], ...]) -> None:
         """The workspace's `output_metrics` rules (compiled again only when they changed)."""

@@ -30,6 +30,7 @@ from typing import Any
 from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
 from pyruns_tui.errors import RunnerError
 from pyruns_tui.runner.daemon.supervisor import supervise
+from pyruns_tui.runner.knobs import positive_seconds
 from pyruns_tui.runner.slurm.commands import parse_time_left, run, time_left
 from pyruns_tui.workspace.fsio import read_json
 
@@ -88,15 +89,6 @@ def stop_at(environ: dict[str, str], grace_s: float) -> float | None:
     return None if left is None else asked + left - grace_s
 
 
-def reread_s(environ: dict[str, str]) -> float:
-    """REREAD_S, or the positive number of seconds in REREAD_ENV."""
-    try:
-        value = float(environ.get(REREAD_ENV, ""))
-    except ValueError:
-        return REREAD_S
-    return value if value > 0 else REREAD_S
-
-
 def next_stop(text: str, asked: float, grace_s: float) -> tuple[bool, float | None]:
     """What squeue's `%L` (asked at `asked`) says of the stop: (known, the stop or None for no
     limit); not known for anything but a time or `UNLIMITED` (the last stop then stays)."""
@@ -135,7 +127,7 @@ def watch_limit(environ: dict[str, str], stop: float | None, grace_s: float) -> 
     job = environ.get("SLURM_JOB_ID")
     if not job:
         return -1
-    every = reread_s(environ)
+    every = positive_seconds(environ, REREAD_ENV, REREAD_S)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
