@@ -151,3 +151,21 @@ def test_columns_stay_aligned_after_a_name_with_wide_characters(tmp_path: Path) 
     header, *lines = done.out.splitlines()
     runs = cell_width(header[: header.index("RUNS")])
     assert [cell_width(line[: line.index(" 0 ")]) + 1 for line in lines] == [runs, runs], done.out
+
+
+def test_a_long_status_reason_is_cut_so_it_does_not_widen_every_row(project: Path) -> None:
+    """One queued task waiting on a long-named dependency made the STATUS column ~50 cells wide for
+    every row (each row wrapped at 80 columns); `show` keeps the whole reason."""
+    import json
+
+    info = project / "_pyruns_" / "train" / "tasks" / "b" / "task_info.json"
+    record = json.loads(info.read_text())
+    reason = "dependency sweep_2002-of-3000_with_a_long_name no longer exists"
+    record.update(status="pending", reason=reason)
+    info.write_text(json.dumps(record))
+    done = pyr(project, "ls")
+    assert done.code == 0, done.err
+    status = {row["NAME"]: row["STATUS"] for row in table(done.out)}["b"]
+    assert status == "pending (" + reason[:31] + "…)"
+    assert max(len(line) for line in done.out.splitlines()) < 80
+    assert reason in pyr(project, "show", "b").out

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 NAME = "ls"
 
+REASON_SHOWN = 32  # characters of a status reason in the table: the column is as wide as its widest cell
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="list tasks", description=__doc__ + "\n\n" + QUERY_HELP,
@@ -217,6 +219,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         task = view.task
         status = task.status
         reason = stuck.get(task.name) or (None if finished[status] else task.reason)
+        if reason and len(reason) > REASON_SHOWN:  # one long reason widened every row (`show` has it whole)
+            reason = reason[:REASON_SHOWN - 1] + "…"
         row = [
             named[status] + (f" ({reason})" if reason else ""),
             task.name + (" *" if task.pinned else ""),
