@@ -166,6 +166,6 @@ def test_a_long_status_reason_is_cut_so_it_does_not_widen_every_row(project: Pat
     done = pyr(project, "ls")
     assert done.code == 0, done.err
     status = {row["NAME"]: row["STATUS"] for row in table(done.out)}["b"]
-    assert status == "pending (" + reason[:31] + "…)"
+    assert status == "pending (" + reason[:31].rstrip() + "…)"
     assert max(len(line) for line in done.out.splitlines()) < 80
     assert reason in pyr(project, "show", "b").out

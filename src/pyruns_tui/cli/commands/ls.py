@@ -220,7 +220,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         status = task.status
         reason = stuck.get(task.name) or (None if finished[status] else task.reason)
         if reason and len(reason) > REASON_SHOWN:  # one long reason widened every row (`show` has it whole)
-            reason = reason[:REASON_SHOWN - 1] + "…"
+            reason = reason[:REASON_SHOWN - 1].rstrip() + "…"
         row = [
             named[status] + (f" ({reason})" if reason else ""),
             task.name + (" *" if task.pinned else ""),
