@@ -70,3 +70,18 @@ async def test_a_config_file_that_cannot_be_read_is_one_line_and_the_form_stays(
         assert [n.title for n in notifications if n.message == line] == ["Cannot load config/bad.py"]
         await app.workers.wait_for_complete()
         assert gen.form.spec() == before
+
+
+async def test_the_load_title_is_whole_at_80_columns(tmp_path: Path) -> None:
+    """With config files listed the title grew past the dialog's width at 80 columns and was cut."""
+    layout = workspace(tmp_path)
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, TaskPicker))
+        await pilot.pause()
+        title = app.screen.query_one("#picker-title")
+        assert "config file" in app.screen.title_text
+        assert len(app.screen.title_text) <= title.content_region.width

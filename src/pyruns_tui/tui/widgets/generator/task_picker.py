@@ -79,7 +79,7 @@ def filter_items(items: Sequence[PickerItem], query: str) -> list[PickerItem]:
 
 
 LOAD_TITLE = "Load a task's config (type: filter, Enter: load, Esc)"
-LOAD_FILES_TITLE = "Load a task's config or a config file (type: filter, Enter: load, Esc)"
+LOAD_FILES_TITLE = "Load a task or a config file (type: filter, Enter: load, Esc)"  # whole at 80 columns
 
 
 class TaskPicker(ModalScreen[str | None]):
@@ -112,7 +112,7 @@ class TaskPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, id="picker-title", markup=False)
-            yield Input(placeholder="filter tasks…", id="picker-filter", compact=True)
+            yield Input(placeholder="type to filter…", id="picker-filter", compact=True)  # (tasks, or config files too)
             yield OptionList(*self._options(), id="picker-list")
 
     def _options(self) -> list[Option]:
