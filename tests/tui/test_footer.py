@@ -49,3 +49,8 @@ async def test_the_monitor_shows_stop_and_rerun_at_80_columns(layout: Layout) ->
         await wait_for(pilot, lambda: "? Help" in footer_line(app), what="? Help in the footer")
         await pilot.pause()
         assert " s Stop  r Rerun " in footer_line(app)
+        screen = app.screen
+        screen.log_pane.view.focus()  # (where Enter on a Manager row lands): the log's keys come first
+        await wait_for(pilot, lambda: "f Follow" in footer_line(app), what="the log's keys in the footer")
+        await pilot.pause()
+        assert " s Stop  r Rerun " in footer_line(app)

@@ -73,8 +73,10 @@ class LogView(ScrollView, can_focus=True):
         # as in less: reading a log, space is the next page (the task list's space marks)
         Binding("space", "page_down", "Page down", show=False),
         Binding("b", "page_up", "Page up", show=False),
-        Binding("g,home", "scroll_home", "Top", key_display="g"),
-        Binding("G,end", "scroll_end", "Bottom+follow", key_display="G"),
+        # not in the footer (as in less; `?` lists them): at 80 columns it has room for the
+        # screen's Stop and Rerun after the log's Follow, Wrap and Search
+        Binding("g,home", "scroll_home", "Top", key_display="g", show=False),
+        Binding("G,end", "scroll_end", "Bottom+follow", key_display="G", show=False),
         Binding("f", "toggle_follow", "Follow"),
         Binding("w", "toggle_wrap", "Wrap"),
         Binding("slash", "search", "Search", key_display="/"),
