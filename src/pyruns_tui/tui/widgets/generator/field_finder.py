@@ -10,14 +10,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pyruns_tui.params.form_model import FieldModel, FormModel, SectionModel
 from pyruns_tui.printable import printable
+from pyruns_tui.tui.widgets.filtered_list import NO_MATCH, FilteredList
 
-NO_MATCH = "__none__"
 TITLE = "Go to a field (type part of its name, ↑↓, Enter: go, Esc: back)"
 
 
@@ -83,7 +82,7 @@ def entry_label(entry: FieldEntry, width: int) -> Text:
     return label
 
 
-class FieldFinder(ModalScreen[None]):
+class FieldFinder(FilteredList[FieldEntry, None]):
     """Find a field of the Generator's form by name (also by its section's title or its help) and
     go to it: `go(key)` is called with the field chosen, before the finder closes, so that the keys
     typed right after Enter already reach that field.
@@ -135,35 +134,15 @@ class FieldFinder(ModalScreen[None]):
                            id=NO_MATCH, disabled=True)]
         return [Option(entry_label(entry, self._width), id=entry.key) for entry in self.shown]
 
-    def _highlight_first(self) -> None:
-        self.query_one("#finder-list", OptionList).highlighted = 0 if self.shown else None
+    def _filter(self, query: str) -> list[FieldEntry]:
+        return rank_fields(self.entries, query)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.shown = rank_fields(self.entries, event.value)
-        self.query_one("#finder-count", Static).update(self._count(event.value))
-        options = self.query_one("#finder-list", OptionList)
-        options.clear_options()
-        options.add_options(self._options(event.value))
-        self._highlight_first()
+    def _filtered(self, query: str) -> None:
+        self.query_one("#finder-count", Static).update(self._count(query))
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        highlighted = self.query_one("#finder-list", OptionList).highlighted
-        if self.shown and highlighted is not None:
-            self._choose(self.shown[highlighted].key)
+    def _item_id(self, item: FieldEntry) -> str:
+        return item.key
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id and event.option.id != NO_MATCH:
-            self._choose(event.option.id)
-
-    def _choose(self, key: str) -> None:
-        self.go(key)
+    def _pick(self, item_id: str) -> None:
+        self.go(item_id)
         self.dismiss()
-
-    def action_move(self, step: int) -> None:
-        if not self.shown:
-            return
-        options = self.query_one("#finder-list", OptionList)
-        current = options.highlighted or 0
-        options.highlighted = max(0, min(len(self.shown) - 1, current + step))

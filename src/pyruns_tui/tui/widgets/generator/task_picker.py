@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pyruns_tui.printable import printable
+from pyruns_tui.tui.widgets.filtered_list import NO_MATCH, FilteredList
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Task
 
@@ -82,7 +82,7 @@ LOAD_TITLE = "Load a task's config (type: filter, Enter: load, Esc)"
 LOAD_FILES_TITLE = "Load a task or a config file (type: filter, Enter: load, Esc)"  # whole at 80 columns
 
 
-class TaskPicker(ModalScreen[str | None]):
+class TaskPicker(FilteredList[PickerItem, "str | None"]):
     """Pick a task (whose config.yaml loads into the Generator, or another use named by `title`).
     Type to filter, Enter picks.
 
@@ -113,44 +113,25 @@ class TaskPicker(ModalScreen[str | None]):
         with Vertical():
             yield Static(self.title_text, id="picker-title", markup=False)
             yield Input(placeholder="type to filter…", id="picker-filter", compact=True)  # (tasks, or config files too)
-            yield OptionList(*self._options(), id="picker-list")
+            yield OptionList(*self._options(""), id="picker-list")
 
-    def _options(self) -> list[Option]:
+    def _options(self, query: str) -> list[Option]:
         if not self.shown:
-            return [Option(Text("no task matches", style="dim"), id="__none__", disabled=True)]
+            return [Option(Text("no task matches", style="dim"), id=NO_MATCH, disabled=True)]
         return [Option(item.label, id=item.name) for item in self.shown]
 
     def on_mount(self) -> None:
         self.query_one("#picker-filter", Input).focus()
         self._highlight_first()
 
-    def _highlight_first(self) -> None:
-        options = self.query_one("#picker-list", OptionList)
-        options.highlighted = 0 if self.shown else None
+    def _filter(self, query: str) -> list[PickerItem]:
+        return filter_items(self.items, query)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.shown = filter_items(self.items, event.value)
-        options = self.query_one("#picker-list", OptionList)
-        options.clear_options()
-        options.add_options(self._options())
-        self._highlight_first()
+    def _item_id(self, item: PickerItem) -> str:
+        return item.name
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        options = self.query_one("#picker-list", OptionList)
-        if self.shown and options.highlighted is not None:
-            self.dismiss(self.shown[options.highlighted].name)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id and event.option.id != "__none__":
-            self.dismiss(event.option.id)
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one("#picker-list", OptionList)
-        if not self.shown:
-            return
-        current = options.highlighted or 0
-        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+    def _pick(self, item_id: str) -> None:
+        self.dismiss(item_id)
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
