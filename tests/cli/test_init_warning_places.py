@@ -160,3 +160,22 @@ def test_an_imported_module_that_is_not_python_is_said_at_its_own_line(tmp_path:
     assert _warnings(project) == [
         "pyr-tui: warning: broken.py:2: syntax error: invalid syntax; names imported from it are unknown (fix the module)",
         "pyr-tui: warning: train.py:6: could not resolve the default of --lr: LR"]
+
+
+def test_a_default_that_branches_decide_is_said_at_the_if_that_decides_it(tmp_path: Path) -> None:
+    # as TrainingArguments' `default_optim`, set again under `if is_torch_available():`: it was said at
+    # the argument's line (9), not at the outer `if` where the script decides it
+    project = _project(tmp_path, {"train.py": """
+        import argparse
+        import sys
+
+        mode = "fast"
+        if len(sys.argv) > 3:
+            if sys.argv[1] == "x":
+                mode = "slow"
+        p = argparse.ArgumentParser()
+        p.add_argument("--mode", default=mode)
+        p.parse_args()
+    """})
+    assert _warnings(project) == [
+        "pyr-tui: warning: train.py:5: could not resolve the default of --mode: mode"]

@@ -306,7 +306,9 @@ class StatementWalker(EnvFlowWalker):
 
     def exec_branches(self, branches: list[list[ast.stmt]], scope: Scope) -> None:
         """Walk branches of which maybe none runs; names they disagree on become UNKNOWN (the plain
-        values they had kept in `scope.alternatives`, to say)."""
+        values they had kept in `scope.alternatives`, to say, at the statement that decides them:
+        `scope.sites`, the outer `if` of nested ones)."""
+        decider = self.statement
         before, before_alternatives = dict(scope.names), dict(scope.alternatives)
         outcomes = [(before, before_alternatives)]
         self.uncertain += 1
@@ -331,6 +333,8 @@ class StatementWalker(EnvFlowWalker):
                 said = None if objects else _alternatives(name, outcomes)
                 if said is not None:
                     alternatives[name] = said
+                    if decider is not None:
+                        scope.sites[name] = self.place(decider)
         scope.names, scope.alternatives = merged, alternatives
 
     def eval_Name(self, node: ast.Name, scope: Scope) -> Any:
