@@ -179,3 +179,30 @@ def test_a_default_that_branches_decide_is_said_at_the_if_that_decides_it(tmp_pa
     """})
     assert _warnings(project) == [
         "pyr-tui: warning: train.py:5: could not resolve the default of --mode: mode"]
+
+
+def test_a_parser_not_found_and_a_load_script_s_parser_are_said_at_a_line(tmp_path: Path) -> None:
+    # both were `train.py: ...`, the only warnings about the script's code without a line
+    project = _project(tmp_path, {
+        "train.py": """
+            import argparse
+
+            from missing_opts import get_parser
+
+            args = get_parser().parse_args()
+        """,
+        "load.py": """
+            import argparse
+
+            import pyruns_tui as pr
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--config")
+            cfg = pr.load()
+        """})
+    assert _warnings(project)[0] == (
+        "pyr-tui: warning: train.py:5: argparse is used but no parser was found: it is built in code this reader "
+        "cannot follow (a module not found, or a call it cannot read)")
+    assert _warnings(project, "load.py") == [
+        "pyr-tui: warning: load.py:7: the script calls pyruns_tui.load(); its argparse arguments are not used for "
+        "parameters"]

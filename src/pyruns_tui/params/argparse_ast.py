@@ -27,10 +27,11 @@ __all__ = ["extract_params", "ParamSpec", "ScriptParams"]
 _ARGPARSE_NAMES = frozenset({"argparse", "ArgumentParser", "parse_args", "parse_known_args"})
 
 
-def _uses_pyruns_load(tree: ast.Module, source: str) -> bool:
-    """Whether the script calls pyruns_tui.load() through any import alias."""
+def _pyruns_load_line(tree: ast.Module, source: str) -> int | None:
+    """The line of the script's first pyruns_tui.load() call (through any import alias); None when
+    it calls none."""
     if "pyruns_tui" not in source:
-        return False
+        return None
     modules: set[str] = set()
     functions: set[str] = set()
     for node in ast.walk(tree):
@@ -43,20 +44,21 @@ def _uses_pyruns_load(tree: ast.Module, source: str) -> bool:
                                                                   "pyruns_tui.script.api"):
             functions.update(a.asname or a.name for a in node.names if a.name == "load")
             modules.update(a.asname or a.name for a in node.names if a.name == "api")
+    lines = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         if isinstance(func, ast.Name) and func.id in functions:
-            return True
-        if isinstance(func, ast.Attribute) and func.attr == "load":
+            lines.append(node.lineno)
+        elif isinstance(func, ast.Attribute) and func.attr == "load":
             try:
                 owner = ast.unparse(func.value)
             except (ValueError, RecursionError):
                 continue
             if owner in modules:
-                return True
-    return False
+                lines.append(node.lineno)
+    return min(lines, default=None)
 
 
 def _parse(source: str, filename: str) -> ast.Module:
@@ -71,19 +73,21 @@ def _parse(source: str, filename: str) -> ast.Module:
         raise ParamsError(f"{filename}: cannot parse the script: {exc}") from None
 
 
-def _uses_argparse(tree: ast.Module) -> bool:
-    """Whether the code (not a comment or a string) names argparse or its parsing calls."""
+def _argparse_line(tree: ast.Module) -> int | None:
+    """Where the code (not a comment or a string) uses argparse, to say where a parser was looked for:
+    the first `ArgumentParser` outside imports (where one is built), else the first `parse_args` or
+    `parse_known_args` (where one is used), else the first import of argparse; None when it names none."""
+    found: list[tuple[int, int]] = []  # (rank, line): the lowest rank first, then the first line
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in _ARGPARSE_NAMES:
-            return True
-        if isinstance(node, ast.Attribute) and node.attr in _ARGPARSE_NAMES:
-            return True
-        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                alias.name.split(".")[0] in _ARGPARSE_NAMES for alias in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.module == "argparse":
-            return True
-    return False
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(alias.name.split(".")[0] in _ARGPARSE_NAMES for alias in node.names) or (
+                    isinstance(node, ast.ImportFrom) and node.module == "argparse"):
+                found.append((2, node.lineno))
+            continue
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name in _ARGPARSE_NAMES:
+            found.append((0 if name == "ArgumentParser" else 1 if name != "argparse" else 2, node.lineno))
+    return min(found)[1] if found else None
 
 
 def extract_params(source: str, filename: str = "<script>",
@@ -99,10 +103,11 @@ def extract_params(source: str, filename: str = "<script>",
     them be known: `Path(__file__).parent / "data"`, `Path(os.path.relpath(ROOT, Path.cwd()))`.
     """
     tree = _parse(source, filename)
-    if _uses_pyruns_load(tree, source):
+    load_line = _pyruns_load_line(tree, source)
+    if load_line is not None:
         notes: tuple[str, ...] = ()
         if "add_argument" in source:
-            notes = (f"{filename}: the script calls pyruns_tui.load(); its argparse "
+            notes = (f"{filename}:{load_line}: the script calls pyruns_tui.load(); its argparse "
                      "arguments are not used for parameters",)
         return ScriptParams(kind="pyruns_load", warnings=notes)
     reader = _ArgparseReader(source, filename, finder)
@@ -119,8 +124,9 @@ def extract_params(source: str, filename: str = "<script>",
             return replace(configured, warnings=tuple(dict.fromkeys((*reader.notes, *configured.warnings))),
                            files_read=tuple(dict.fromkeys((*read, *configured.files_read))))
         why: tuple[str, ...] = ()
-        if _uses_argparse(tree):
-            why = (f"{filename}: argparse is used but no parser was found: it is built in code this reader "
+        used = _argparse_line(tree)
+        if used is not None:
+            why = (f"{filename}:{used}: argparse is used but no parser was found: it is built in code this reader "
                    "cannot follow (a module not found, or a call it cannot read)",)
         return ScriptParams(kind="plain", warnings=(*reader.notes, *reader.warnings, *why), files_read=read)
     names: tuple[str, ...] = ()
