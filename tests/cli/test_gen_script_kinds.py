@@ -72,6 +72,14 @@ def test_a_number_with_underscores_reaches_a_configurator_script_as_that_number(
     assert run.returncode == 0, run.stderr
     got = json.loads(run.stdout.splitlines()[-1])
     assert (got["batch_size"], got["max_iters"], got["learning_rate"], got["min_lr"]) == (1000, 16, 1000.5, 1000.0)
+    # a whole number for a float global goes with its point, as `min_lr: 1000` does: the text itself,
+    # `--min_lr=1_000`, is an int to literal_eval, and configurator.py's type check stops the script on it
+    assert "--min_lr=1000.0" in argv and "--batch_size=1000" in argv
+    raw = subprocess.run([sys.executable, "train.py", "--min_lr=1_000"], cwd=project, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert raw.returncode == 1 and raw.stderr.endswith("line 67, in <module>\nAssertionError\n"), raw.stderr
+    assert (NANOGPT / "configurator.py").read_text().splitlines()[66].strip() == \
+        "assert type(attempt) == type(globals()[key])"
     (project / "bad.yaml").write_text("max_iters: '1e3'\n")  # a float to literal_eval: configurator.py stops on it
     refused = pyr(project, "gen", "bad.yaml")
     assert refused.code == 1 and refused.err.count("\n") == 1
