@@ -84,9 +84,10 @@ def _argparse_line(tree: ast.Module) -> int | None:
                     isinstance(node, ast.ImportFrom) and node.module == "argparse"):
                 found.append((2, node.lineno))
             continue
-        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
-        if name in _ARGPARSE_NAMES:
-            found.append((0 if name == "ArgumentParser" else 1 if name != "argparse" else 2, node.lineno))
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name in _ARGPARSE_NAMES:
+                found.append((0 if name == "ArgumentParser" else 1 if name != "argparse" else 2, node.lineno))
     return min(found)[1] if found else None
 
 
