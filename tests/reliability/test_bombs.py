@@ -29,6 +29,11 @@ BOMBS = {
     "nested": 'A = "x" * 100000; B = [[A] * 1000] * 1000; D = str(B)',
     "dict": 'A = "x" * 100000; B = {"k": [A] * 100000}; D = str(B)',
     "replace": 'A = "x" * 100000; D = A.replace("x", A)',
+    # a width taken from the values: the template has no digits of its own (the 5-digit check)
+    "percent_star": 'D = "%*s" % (400_000_000, "x")',
+    "percent_star_precision": 'D = "%.*f" % (400_000_000, 1.0)',
+    "format_nested": 'D = "{:{}}".format("x", 400_000_000)',
+    "format_nested_text": 'D = "{:>{w}}".format("x", w="400000000")',
 }
 
 

@@ -38,6 +38,7 @@ from pyruns_tui.params.static_values import (
     _check_size,
     _check_text,
     _guard_binop,
+    _guard_nested_widths,
     _materialize,
     bounded_list,
 )
@@ -388,6 +389,8 @@ class StaticEvaluator:
                 raise Unresolved("argument too large")
         if (is_builtin and name in _TEXT_FUNCTIONS) or (is_method and name == "format" and isinstance(owner, str)):
             _check_text([args, kwargs])
+        if is_method and name == "format" and isinstance(owner, str):
+            _guard_nested_widths(owner, args, kwargs)
         if is_method and name in {"replace", "join", "format"} and isinstance(owner, str):
             budget = len(owner) * (1 + sum(len(a) for a in args if isinstance(a, str)))
             if budget > MAX_LEN * 10 or _HUGE_WIDTH.search(owner):

@@ -53,6 +53,35 @@ class ModuleAttr:
 
 
 _HUGE_WIDTH = re.compile(r"\d{5,}")  # a format width this long would build a huge string
+_STAR_WIDTH = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d*\.\*)")  # `%*s`, `%.*f`: a width from the values
+_WIDE = 10_000  # a width or precision taken from the values from here up is refused, as _HUGE_WIDTH's 5 digits
+
+
+def _wide_argument(values: Any) -> bool:
+    """Whether `values` (the right of `%`, the arguments of `.format`) hold, at any depth, an int or a
+    text of digits that, as a width or precision taken from them, would build a huge string."""
+    stack = [values]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int) and abs(item) >= _WIDE or isinstance(item, str) and _HUGE_WIDTH.search(item):
+            return True
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return False
+
+
+def _guard_nested_widths(template: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+    """Refuse `template.format(...)` when a nested field takes a huge width or precision from the
+    arguments: `'{:{}}'.format('a', 10**9)` (the template's own digits are _HUGE_WIDTH's)."""
+    import string
+
+    if "{" in template and any(spec and "{" in spec for _, _, spec, _ in string.Formatter().parse(template)) \
+            and _wide_argument([*args, *kwargs.values()]):
+        raise Unresolved("format width too large")
+
+
 _PLAIN_SCALARS = (type(None), bool, int, float, str)
 
 
@@ -155,8 +184,11 @@ def _guard_binop(op: type, left: Any, right: Any) -> None:
             if isinstance(seq, (str, list, tuple)) and isinstance(n, int) \
                     and len(seq) * max(n, 0) > MAX_LEN:
                 raise Unresolved("repetition too large")
-    if op is ast.Mod and isinstance(left, str) and _HUGE_WIDTH.search(left):
-        raise Unresolved("format width too large")
+    if op is ast.Mod and isinstance(left, str):
+        if _HUGE_WIDTH.search(left):
+            raise Unresolved("format width too large")
+        if _STAR_WIDTH.search(left) and _wide_argument(right):
+            raise Unresolved("format width too large")
 
 
 class Scope:
