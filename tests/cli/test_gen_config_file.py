@@ -91,7 +91,15 @@ def test_a_task_from_a_config_file_runs_as_train_py_with_that_file(tmp_path: Pat
      "config/bad.py:1: 'wandb_run_name': 'lr=1e-3' holds '=', which configurator.py cannot read back (it splits "
      "--key=value at every '='); fix the value"),
     ("batch_size = = 8\n", "config/bad.py:1: not valid Python (invalid syntax); fix the line"),
-], ids=["import", "call", "unknown-key", "if", "str-for-int", "float-for-int", "int-for-str", "equals", "syntax"])
+    # 15 MB of such lines took 2.5 GB and a minute, and made a task: a file this large is another file
+    ("batch_size = 8\n" * 80_000,
+     "config/bad.py: the config file is over 1 MiB (a nanoGPT config file is a few hundred bytes); is this the "
+     "right file?"),
+    # the parser's own stack overflows (MemoryError with no text: the line said `as Python ()`)
+    ("batch_size = " + "-" * 100_000 + "1\n",
+     "config/bad.py: cannot be read as Python (an expression is nested too deeply); is this the right file?"),
+], ids=["import", "call", "unknown-key", "if", "str-for-int", "float-for-int", "int-for-str", "equals", "syntax",
+        "too-large", "nested"])
 def test_a_config_file_that_is_not_plain_assignments_is_refused_in_one_line(tmp_path: Path, text: str,
                                                                           line: str) -> None:
     directory = nanogpt(tmp_path / "nanogpt")

@@ -25,9 +25,12 @@ from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.static_eval import StaticEvaluator
 from pyruns_tui.params.static_values import Scope, Unresolved
 
-__all__ = ["config_file_values"]
+__all__ = ["MAX_SOURCE", "config_file_values"]
 
 _SHOWN = 60  # characters of a statement quoted in a message
+# a config file is a few hundred bytes: a larger one is another file (15 MB of `x = 1` lines took
+# 2.5 GB and a minute to read), refused before it is parsed
+MAX_SOURCE = 1 << 20
 
 
 def _targets(stmt: ast.stmt) -> tuple[list[str], ast.expr] | None:
@@ -76,11 +79,17 @@ def config_file_values(source: str, where: str, params: ScriptParams, defaults: 
     """The values a nanoGPT config file sets, by parameter (in the file's order); `defaults` are the
     values its expressions may name (the workspace's), `where` and `script` name the file and the
     script in messages. ParamsError (`where:LINE: what; how to fix`) for a file it cannot read so."""
+    if len(source) > MAX_SOURCE:
+        raise ParamsError(f"{where}: the config file is over {MAX_SOURCE >> 20} MiB (a nanoGPT config file is a few "
+                          "hundred bytes); is this the right file?")
     try:
         tree = ast.parse(source, filename=where)
     except SyntaxError as exc:
         raise ParamsError(f"{where}:{exc.lineno or 1}: not valid Python ({exc.msg}); fix the line") from None
-    except (ValueError, RecursionError, MemoryError) as exc:  # (a NUL byte; nesting too deep)
+    except (RecursionError, MemoryError):  # (the parser's stack: `- - - ... 1`, `1+1+...+1`)
+        raise ParamsError(f"{where}: cannot be read as Python (an expression is nested too deeply); "
+                          "is this the right file?") from None
+    except ValueError as exc:
         raise ParamsError(f"{where}: cannot be read as Python ({exc}); is this the right file?") from None
     specs = {spec.key: spec for spec in params.params}
     evaluator = StaticEvaluator(source)
