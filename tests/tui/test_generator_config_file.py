@@ -21,6 +21,8 @@ from tests.tui.test_generator import defaults, ready, row, settled, task_configs
 def workspace(tmp_path: Path) -> Layout:
     directory = nanogpt(tmp_path / "nanogpt")
     (directory / "config" / "bad.py").write_text("import time\nwandb_run_name = 'ft'\n")
+    (tmp_path / "elsewhere.py").write_text("batch_size = 3\n")
+    (directory / "config" / "linked.py").symlink_to(tmp_path / "elsewhere.py")  # listed, then refused when picked
     layout = init_workspace(directory, directory / "train.py")
     TaskStore(layout).create_tasks([NewTask(name="earlier", config={**defaults(layout), "batch_size": 7})],
                                    task_kind="argparse", script=None)
@@ -37,6 +39,7 @@ async def test_load_lists_the_config_files_after_the_tasks_and_fills_the_form(tm
         await until(pilot, lambda: isinstance(app.screen, TaskPicker))
         picker = app.screen
         assert isinstance(picker, TaskPicker)
+        # (config/linked.py, a symlink, is not listed: Load never reads through one)
         assert [item.name for item in picker.shown] == [
             "earlier", "config/bad.py", "config/train_gpt2.py", "config/train_shakespeare_char.py"]
         assert "config file" in picker.title_text

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 CONFIG_DIR = "config"  # nanoGPT's folder of config files, in the project (the tasks' working directory)
 MAX_LISTED = 500  # config files the Generator's Load lists
-CONFIG_LIMIT = 1 << 20  # a config file is a few hundred bytes: a larger one is another file
 
 
 def configurator_params(layout: Layout) -> tuple[ScriptParams, str] | None:
@@ -45,16 +44,23 @@ def configurator_params(layout: Layout) -> tuple[ScriptParams, str] | None:
 
 def config_files(layout: Layout) -> list[str]:
     """The project's `config/*.py` files (as `config/x.py`, sorted) when the workspace's script runs
-    nanoGPT's configurator; [] otherwise, or when there are none."""
+    nanoGPT's configurator; [] otherwise, or when there are none. Regular files only, as
+    `read_config_file` reads them (a symlink or FIFO there, or `config` a symlink, is not listed)."""
     if configurator_params(layout) is None:
         return []
-    try:
-        with os.scandir(layout.project_dir / CONFIG_DIR) as entries:
-            names = sorted(entry.name for entry in entries
-                           if entry.name.endswith(".py") and not entry.name.startswith((".", "_"))
-                           and entry.is_file())
+    try:  # a symlink, as the folder or a file in it, is not listed: `read_config_file` never follows one
+        fd = os.open(layout.project_dir / CONFIG_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return []
+    try:
+        with os.scandir(fd) as entries:
+            names = sorted(entry.name for entry in entries
+                           if entry.name.endswith(".py") and not entry.name.startswith((".", "_"))
+                           and entry.is_file(follow_symlinks=False))
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
     return [f"{CONFIG_DIR}/{name}" for name in names[:MAX_LISTED]]
 
 
@@ -84,10 +90,11 @@ def read_config_file(layout: Layout, path: str) -> dict[str, Any] | None:
     """`config_file_values` of the file `path` (from the project folder, as `config_files` names it);
     WorkspaceError when it cannot be read."""
     from pyruns_tui.errors import WorkspaceError
+    from pyruns_tui.params.configurator_file import MAX_SOURCE  # (a larger one is another file)
     from pyruns_tui.workspace.fsio import read_text
 
     try:
-        text = read_text(layout.project_dir / path, CONFIG_LIMIT)
+        text = read_text(layout.project_dir / path, MAX_SOURCE)
     except (OSError, ValueError) as exc:  # (too large; UnicodeDecodeError; a FIFO in its place)
         raise WorkspaceError(f"{path}: cannot read the config file: {getattr(exc, 'strerror', None) or exc}") from exc
     return config_file_values(layout, text, path)
