@@ -38,6 +38,7 @@ class Shown:
     message: str
     title: str
     severity: str
+    markup: bool = False  # whether Textual read the message as markup (`[b]`, `[@click=...]`)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def notifications(monkeypatch: pytest.MonkeyPatch) -> list[Shown]:
 
     def notify(self: App[object], message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        shown.append(Shown(str(message), title, severity))
+        shown.append(Shown(str(message), title, severity, markup))
         original(self, message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def clear_notifications(self: App[object]) -> None:

@@ -88,3 +88,21 @@ async def test_the_load_title_is_whole_at_80_columns(tmp_path: Path) -> None:
         title = app.screen.query_one("#picker-title")
         assert "config file" in app.screen.title_text
         assert len(app.screen.title_text) <= title.content_region.width
+
+
+async def test_a_name_in_a_notification_is_text_not_markup(tmp_path: Path, notifications: list[Shown]) -> None:
+    """A config file (or task) named `[@click=app.quit]x` loaded: its toast said `loaded the config of
+    config/x.py` with a click on `x.py` running app.quit (Textual markup read from the name)."""
+    layout = workspace(tmp_path)
+    (layout.project_dir / "config" / "[@click=app.quit]mine.py").write_text("batch_size = 5\n")
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, TaskPicker))
+        await pilot.press(*"mine", "enter")
+        await until(pilot, lambda: row(gen, "batch_size").text == "5")
+        line = "loaded the config of config/[@click=app.quit]mine.py"
+        await until(pilot, lambda: any(n.message == line for n in notifications))
+        assert [n.markup for n in notifications if n.message == line] == [False]

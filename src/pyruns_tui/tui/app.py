@@ -39,6 +39,8 @@ from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from pyruns_tui.tui.screens.generator import GeneratorScreen
     from pyruns_tui.tui.screens.monitor import MonitorScreen
 
@@ -136,6 +138,14 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         # every frame of every screen passes here on its way to the terminal (Textual's private
         # hook, checked by tests/reliability/test_tui_escapes.py): no control character gets out
         super()._display(screen, safe_update(renderable))  # type: ignore[arg-type]
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Show a notification, its message as text, never markup: messages quote task names, config
+        files, paths and values, any of which may hold `[...]` (a task or `config/x.py` named
+        `[@click=app.quit]x` put a click running app.quit in the toast; `[red]` coloured it). Screens
+        and widgets notify through here (their `markup=True` default is ignored too)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         self.title = f"pyruns-tui — {self.layout.name}"
