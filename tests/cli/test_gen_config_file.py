@@ -98,8 +98,11 @@ def test_a_task_from_a_config_file_runs_as_train_py_with_that_file(tmp_path: Pat
     # the parser's own stack overflows (MemoryError with no text: the line said `as Python ()`)
     ("batch_size = " + "-" * 100_000 + "1\n",
      "config/bad.py: cannot be read as Python (an expression is nested too deeply); is this the right file?"),
+    # a lone surrogate: --dry-run passed it, then the task's config.yaml could not be written
+    ("wandb_run_name = 'run-\\ud800'\n",
+     "config/bad.py:1: 'wandb_run_name' holds '\\ud800', a lone surrogate that is not UTF-8 text; fix the value"),
 ], ids=["import", "call", "unknown-key", "if", "str-for-int", "float-for-int", "int-for-str", "equals", "syntax",
-        "too-large", "nested"])
+        "too-large", "nested", "surrogate"])
 def test_a_config_file_that_is_not_plain_assignments_is_refused_in_one_line(tmp_path: Path, text: str,
                                                                           line: str) -> None:
     directory = nanogpt(tmp_path / "nanogpt")

@@ -71,7 +71,28 @@ def _fitted(name: str, value: Any, spec: ParamSpec) -> Any:
         except OverflowError:
             raise OverrideError(f"{name!r}: {value} is too large for a float") from None
     value_text(name, value, spec)
+    _check_utf8(name, value)
     return value
+
+
+def _check_utf8(name: str, value: Any) -> None:
+    """OverrideError when a text in `value` holds a lone surrogate (`'\\ud800'`, which only a Python
+    literal can make): no UTF-8 config.yaml or command line can hold it (a dry run passed it, the
+    task's creation then failed)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = item[exc.start:exc.end]
+                raise OverrideError(f"{name!r} holds {bad!r}, a lone surrogate that is not UTF-8 text") from None
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
 
 
 def config_file_values(source: str, where: str, params: ScriptParams, defaults: Mapping[str, Any],
