@@ -276,3 +276,48 @@ def test_a_flooding_run_is_stopped_on_its_channel_and_its_worker_goes_on(tmp_pat
         assert record is not None and record.exit_code == 0 and log.read_bytes() == b"next\n"
     finally:
         spawner.close()
+
+
+def marked_running_unspawned(project: Project, marker: Path) -> tuple[str, psutil.Process, int]:
+    """A task the runner has marked running while its spawner, stopped (SIGSTOP), has not taken
+    the run yet: (the task, the spawner, the runner's pid). The task appends `x` to `marker`."""
+    warm = project.add("warm", "print('one')")
+    control.queue(project.store, [warm])
+    assert project.wait(warm)[warm].status is Status.COMPLETED  # the runner and its spawner are up
+    runner = project.runner_pid()
+    spawner = spawner_of(runner)
+    spawner.suspend()  # the runner's next launch waits for its answer
+    name = project.add("late", f"open({str(marker)!r}, 'a').write('x')")
+    control.queue(project.store, [name])
+    until(lambda: project.task(name).status is Status.RUNNING, what="the runner to mark the run running")
+    return name, spawner, runner
+
+
+def test_a_run_the_killed_runner_never_handed_to_a_supervisor_is_queued_again(project: Project) -> None:
+    # the window between `running` written and a supervisor started: the run never started, so
+    # it is not lost (it was failed as `runner lost: the task's process is gone`)
+    marker = project.dir / "ran"
+    name, spawner, runner = marked_running_unspawned(project, marker)
+    os.kill(runner, signal.SIGKILL)
+    spawner.kill()  # the request dies with it: no supervisor ever takes the run
+    until(lambda: gone(spawner), what="the killed spawner")
+    task = project.wait(name)[name]  # a new runner
+    assert task.status is Status.COMPLETED, project.explain(name)
+    assert [r.status for r in task.runs] == [Status.INTERRUPTED, Status.COMPLETED]
+    assert "never started" in (task.runs[0].reason or "") and task.runs[0].exit_code is None
+    assert marker.read_text() == "x"
+
+
+def test_the_request_of_a_killed_runner_taken_late_does_not_start_the_task_again(project: Project) -> None:
+    marker = project.dir / "ran"
+    name, spawner, runner = marked_running_unspawned(project, marker)
+    os.kill(runner, signal.SIGKILL)  # the request stays in the stopped spawner's socket
+    task = project.wait(name)[name]  # a new runner queues it again and runs it
+    assert task.status is Status.COMPLETED, project.explain(name)
+    assert marker.read_text() == "x"
+    spawner.resume()  # it now reads the dead runner's request and hands it to a worker
+    runner_log = project.layout.runner_dir / "runner.log"
+    until(lambda: "not the task's running one" in runner_log.read_text() or marker.read_text() != "x",
+          what="the late worker to refuse the run (or to run the task a second time)")
+    assert marker.read_text() == "x"
+    assert project.task(name).status is Status.COMPLETED

@@ -212,6 +212,7 @@ class Placement(Ending):
                 spawner=self.spawner,
                 on_spawn_failed=self._spawn_failed,
                 wake=self.paths.fifo,
+                record=self.layout.task_info(name),
             )
         except OSError as exc:
             self._finish_run(name, index, Status.FAILED, f"cannot start the supervisor: {exc}", None)

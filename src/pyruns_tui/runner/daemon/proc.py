@@ -108,11 +108,14 @@ def start_supervisor(
     spawner: SpawnerClient | None = None,
     on_spawn_failed: Callable[[str], None] = lambda why: None,
     wake: Path | None = None,
+    record: Path | None = None,
 ) -> Supervised:
     """Start the supervisor of one run: by the spawner when there is one (see spawner.py), else
     forked from this process when safe, else exec'd. A spawner failure is told to
     `on_spawn_failed` and the run is started the other way. `wake`: the runner's wake-up FIFO, where
-the supervisor says its task printed after a pause when it has no channel to the runner."""
+the supervisor says its task printed after a pause when it has no channel to the runner.
+    `record`: the task's task_info.json, which must still say this run is running when the
+    supervisor has the task's folder locked (see recovery.py: a runner killed before the spawn)."""
     spec: dict[str, Any] = {
         "argv": list(argv),
         "env": dict(env),
@@ -125,6 +128,8 @@ the supervisor says its task printed after a pause when it has no channel to the
     }
     if wake is not None:
         spec["wake"] = str(wake)
+    if record is not None:
+        spec["task_info"] = str(record)  # the run starts only while this says it is running (Supervisor.run)
     if spawner is not None and spawner.alive:
         try:
             pid, channel = spawner.spawn(str(state), spec)

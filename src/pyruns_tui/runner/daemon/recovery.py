@@ -1,10 +1,12 @@
-"""Recovery (part of `Scheduler`): runs marked running that this runner does not watch (adopted or
-failed as lost), task records emptied under a run (rebuilt), state files left by a crash.
+"""Recovery (part of `Scheduler`): runs marked running that this runner does not watch (adopted,
+queued again when no supervisor ever took them, or failed as lost), task records emptied under a
+run (rebuilt), state files left by a crash.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 from pathlib import Path
@@ -12,22 +14,26 @@ from pathlib import Path
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.placement import Placement
-from pyruns_tui.runner.daemon.runs import LOST, ActiveRun, exit_reason
+from pyruns_tui.runner.daemon.runs import LOST, ActiveRun, Skip, exit_reason
 from pyruns_tui.runner.locks import remove_unless_held
-from pyruns_tui.workspace.model import Status, Task, parse_iso
+from pyruns_tui.workspace.layout import RUN_LOGS
+from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.store import stat_key
 
 ADOPT_WAIT_S = 5.0  # a run younger than this without a state file may still be starting
+NEVER_STARTED = "never started (the runner stopped before a supervisor took it): queued again"
 
 
 class Recovery(Placement):
     """The `Scheduler` layer for runs no runner watched (adopted or failed as lost) and stale state files."""
 
-    def _recover(self, task: Task) -> None:
+    def _recover(self, task: Task) -> Task | None:
+        """Adopt, record or fail a run marked running that this runner does not watch; the task
+        queued again (returned) when no supervisor ever took its run."""
         run = task.last_run
         if run is None:
             self._fail_lost(task.name, None, f"{LOST}: no run record")
-            return
+            return None
         state_path = self.paths.run_state(task.name, run.index)
         state = P.RunState.read(state_path)
         alive = state is not None and not state.exited and P.supervisor_alive(state_path)
@@ -42,7 +48,7 @@ class Recovery(Placement):
             if self.last_write != "io":
                 del self._judged[key]
                 self.log(f"{task.name}: run {run.index} ended while no runner watched: {status.value}")
-            return
+            return None
         if alive and state is not None:
             adopted = ActiveRun(task.name, run.index, tuple(run.gpus), state_path, state.supervisor_pid, adopted=True,
                                 record=task)
@@ -53,17 +59,65 @@ class Recovery(Placement):
             if run.pid is None and state.child_pid:
                 self._record_pid(adopted, state.child_pid)
             self.log(f"{task.name}: run {run.index} re-adopted (supervisor {state.supervisor_pid})")
-            return
+            return None
         if state is None:
             started = parse_iso(run.start)
             young = started is not None and time.time() - started < ADOPT_WAIT_S
             # a live supervisor whose state file is gone (`.runner/` deleted) writes it again at its end
             if young or P.supervisor_alive(state_path) or self._logs_locked(task.name):
                 self._recheck_at = time.monotonic() + 0.2  # its supervisor has not written yet
-                return
+                return None
+        if state is None and run.backend is None:
+            verdict = self._requeue_unstarted(task.name, run)
+            if verdict != "started":
+                return verdict if isinstance(verdict, Task) else None
         if state is not None:
             P.kill_lost_group(state.child_pid, state.started_at)
         self._fail_lost(task.name, run.index, f"{LOST}: the task's process is gone")
+        return None
+
+    def _requeue_unstarted(self, name: str, run: Run) -> Task | str:
+        """A local run with no state file and no live supervisor: queued again (the Task) when no
+        supervisor ever took it (a runner killed between marking it running and handing it to its
+        supervisor), "started" when one may have (then it is lost), "busy" to look again later.
+
+        A supervisor takes the task folder's `run_logs` flock, then reads task_info.json (it refuses
+        the run unless that still says this run is running), then creates the run's log, then starts
+        the task. So with that flock held here, no log means no task was started, and none will be:
+        the record says otherwise before the flock is given back."""
+        try:
+            fd = os.open(self.layout.task_dir(name) / RUN_LOGS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return "started"
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # a supervisor holds it: it is alive after all
+                self._recheck_at = time.monotonic() + 0.2
+                return "busy"
+            try:
+                os.lstat(f"run{run.index}.log", dir_fd=fd)
+                return "started"
+            except FileNotFoundError:
+                pass
+
+            def requeue(t: Task) -> None:
+                last = t.last_run
+                if t.status is not Status.RUNNING or last is None or last.index != run.index or \
+                        last.status is not Status.RUNNING:
+                    raise Skip
+                last.status, last.finish = Status.INTERRUPTED, now_iso()
+                last.reason = NEVER_STARTED
+                t.retry_pending = last.retry_of
+                t.set_status(Status.QUEUED)
+
+            task = self._update(name, requeue)
+        finally:
+            os.close(fd)  # (the flock goes with it)
+        if task is None:
+            return "busy" if self.last_write == "io" else "started"
+        self.log(f"{name}: run {run.index} {NEVER_STARTED}")
+        return task
 
     def _fail_lost(self, name: str, index: int | None, reason: str) -> None:
         self.log(f"{name}: {reason}")

@@ -149,7 +149,10 @@ class Scheduler(Recovery):
                 slurm_new.append(task)
             elif task.status is Status.RUNNING:
                 if task.name not in self.active:
-                    self._recover(task)
+                    requeued = self._recover(task)
+                    if requeued is not None:  # its supervisor never took the run: queued again
+                        queued.append(requeued)
+                        continue
                 live = self.active.get(task.name)
                 if live is not None and task.stop_requested and not live.stop_sent:
                     live.stop_sent = True

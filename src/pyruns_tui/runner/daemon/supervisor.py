@@ -435,6 +435,11 @@ class Supervisor:
         self.held.append(logs_fd)
         if not _flock_by(logs_fd, deadline):
             raise Refused("another run of this task still has a live process", owns_state=True)
+        record = self.spec.get("task_info")
+        if isinstance(record, str) and not _record_says_running(record, self.spec.get("run")):
+            # a runner killed before it handed us the run, whose successor found no log of it
+            # under this same flock and queued the task again (recovery.py): not ours to start
+            raise Refused("this run is not the task's running one any more (queued again)", owns_state=True)
 
         # O_NOFOLLOW: a link planted as runN.log must not lead the output out of the task.
         # A new run's log starts empty: one left there is a run whose start record a power loss
@@ -735,6 +740,23 @@ def tell_fifo(path: str, line: bytes) -> bool:
 
 def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at))
+
+
+def _record_says_running(path: str, run: Any) -> bool:
+    """False only when task_info.json at `path` is read and says run `run` is not the task's
+    running one; an unreadable record (being moved to the trash, a full disk's leftovers) does not
+    refuse a run the runner just asked for."""
+    try:
+        fd = open_regular(path, os.O_RDONLY, 0)
+        try:
+            data = json.loads(os.read(fd, os.fstat(fd).st_size + 1))
+        finally:
+            os.close(fd)
+        runs = data["runs"]
+        return bool(data["status"] == "running" and runs and runs[-1]["index"] == run and
+                    runs[-1].get("status", "running") == "running")
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return True
 
 
 class Refused(Exception):
