@@ -40,6 +40,13 @@ def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: i
     """An fd of the regular file `path` (relative to `dir_fd` if given): never blocks on a FIFO and
     never follows a symlink, neither the file nor the folder holding it (NotRegularFile names
     it instead), so a planted or swapped-in file or folder cannot hang or redirect us."""
+    return open_regular_stat(path, flags, mode, dir_fd=dir_fd)[0]
+
+
+def open_regular_stat(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644,
+                      *, dir_fd: int | None = None) -> tuple[int, os.stat_result]:
+    """`open_regular`, with the fstat that found the file regular: a caller that wants its size
+    asks no second fstat (one system call less per task file read or index row appended)."""
     if dir_fd is None:
         folder, name = os.path.split(os.fspath(path))
         # the folder is opened O_NOFOLLOW and the file relative to it: swapping the folder for a
@@ -58,7 +65,7 @@ def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: i
 
 
 def _open_in(path: str | os.PathLike[str], flags: int, mode: int, dir_fd: int | None,
-             shown: str | os.PathLike[str]) -> int:
+             shown: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     try:
         fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
     except OSError as exc:
@@ -71,19 +78,20 @@ def _open_in(path: str | os.PathLike[str], flags: int, mode: int, dir_fd: int | 
         if exc.filename is not None:
             exc.filename = os.fspath(shown)  # the error names the whole path, not the name in its folder
         raise
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    st = os.fstat(fd)
+    kind = stat.S_IFMT(st.st_mode)
     if kind != stat.S_IFREG:
         os.close(fd)
         raise NotRegularFile(shown, _KINDS.get(kind, "a special file"))
-    return fd  # O_NONBLOCK does nothing to a regular file: no need to clear it
+    return fd, st  # O_NONBLOCK does nothing to a regular file: no need to clear it
 
 
 def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, dir_fd: int | None = None) -> bytes:
     """The content of the regular file `path` (see `open_regular`); ValueError when it holds more
     than `limit` bytes."""
-    fd = open_regular(path, dir_fd=dir_fd)
-    try:
-        data = read_fd(fd, None if limit is None else limit + 1)
+    fd, st = open_regular_stat(path, dir_fd=dir_fd)
+    try:  # the fstat that found it regular sizes the first read (no second fstat)
+        data = read_fd(fd, None if limit is None else limit + 1, size=st.st_size)
     finally:
         os.close(fd)
     if limit is not None and len(data) > limit:
@@ -91,12 +99,12 @@ def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, dir_fd
     return data
 
 
-def read_fd(fd: int, cap: int | None = None) -> bytes:
+def read_fd(fd: int, cap: int | None = None, *, size: int | None = None) -> bytes:
     """What the open regular file `fd` holds from its offset on, at most `cap` bytes: plain reads
     sized by the file (a buffered stream asked for `cap` bytes allocates that much first: 256 MiB
-    mapped and unmapped for every small JSON file)."""
+    mapped and unmapped for every small JSON file). `size`: its size from an fstat just made."""
     cap = (1 << 62) if cap is None else cap
-    ask = os.fstat(fd).st_size + 1  # one more: the end of the file is seen in the next read
+    ask = (os.fstat(fd).st_size if size is None else size) + 1  # one more: the end is seen in the next read
     parts = []
     got = 0
     while got < cap:

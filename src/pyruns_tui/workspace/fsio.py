@@ -14,13 +14,21 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pyruns_tui.contracts import MAX_JSON_DEPTH
-from pyruns_tui.safefile import MAX_READ_BYTES, NotRegularFile, open_regular, read_bytes, read_fd, read_text
+from pyruns_tui.safefile import (
+    MAX_READ_BYTES,
+    NotRegularFile,
+    open_regular,
+    open_regular_stat,
+    read_bytes,
+    read_fd,
+    read_text,
+)
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["NotRegularFile", "open_regular", "read_bytes", "read_fd", "read_text"]  # re-exported: the workspace's readers import them here
+__all__ = ["NotRegularFile", "open_regular", "open_regular_stat", "read_bytes", "read_fd", "read_text"]  # re-exported: the workspace's readers import them here
 
 _syncfs: Any = None
 

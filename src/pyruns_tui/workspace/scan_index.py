@@ -30,6 +30,7 @@ from pyruns_tui.workspace.fsio import (
     json_exact,
     loads_compact_json,
     open_regular,
+    open_regular_stat,
     read_bytes,
     write_all,
 )
@@ -108,9 +109,9 @@ def append_rows(snapshot: Path, rows: Iterable[list[Any] | None]) -> None:
     if not text:
         return
     with contextlib.suppress(OSError, ValueError):
-        fd = open_regular(log_of(snapshot), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd, st = open_regular_stat(log_of(snapshot), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            size = os.fstat(fd).st_size
+            size = st.st_size  # (the fstat of the open: no second one)
             if size > LOG_CAP and size > LOG_PER_SNAPSHOT * _snapshot_size(snapshot):
                 os.ftruncate(fd, 0)
             write_all(fd, text.encode("utf-8"))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,11 +19,19 @@ VMSTAT = "/proc/vmstat"
 
 def oom_kills() -> int | None:
     """How many processes the kernel's OOM killer has killed since boot (Linux), or None."""
-    try:
-        with open(VMSTAT, "rb") as fh:
-            data = fh.read()
+    try:  # os.open/os.read: a file object's open costs two fstats and an ioctl (at every run's start)
+        fd = os.open(VMSTAT, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
+    try:
+        parts = []
+        while chunk := os.read(fd, 1 << 16):  # (~4 KB: one read, then the end)
+            parts.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = b"".join(parts)
     at = data.find(b"\noom_kill ")
     if at < 0:
         return None

@@ -1,0 +1,114 @@
+"""System calls per task record written or read, counted (issue 21, item 1: the runner changes a
+task's record twice a run, the command writes each queued task's once): a file opened is fstat'ed
+once until something is written to it (the fstat that found it regular gives its size), a save
+looks at its task folder once, and a part of a queue appends its index rows in one open."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from pyruns_tui.runner.daemon import triage
+from pyruns_tui.workspace import scan_index
+from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import make_tasks
+
+
+def _queue(task: Task) -> None:
+    task.set_status(Status.QUEUED)
+
+
+def test_a_record_change_fstats_each_open_file_once_between_writes(
+        store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    (name,) = make_tasks(store, 1)
+    store.forget(name)  # (read from the file, as the runner's locked re-read does)
+    fstat, write, close = os.fstat, os.write, os.close
+    since_write: dict[int, int] = {}
+    twice: list[int] = []
+    fstats: list[int] = []
+
+    def counted_fstat(fd: int) -> os.stat_result:
+        fstats.append(fd)
+        since_write[fd] = since_write.get(fd, 0) + 1
+        if since_write[fd] > 1:
+            twice.append(fd)
+        return fstat(fd)
+
+    def counted_write(fd: int, data: bytes) -> int:
+        since_write[fd] = 0
+        return write(fd, data)
+
+    def counted_close(fd: int) -> None:
+        since_write.pop(fd, None)  # (the number is another file's next)
+        close(fd)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fstat", counted_fstat)
+        m.setattr(os, "write", counted_write)
+        m.setattr(os, "close", counted_close)
+        store.update(name, _queue)
+    assert fstats, "the change asked no fstat at all: the count is not watching the reads"
+    assert twice == []
+    assert store.read_uncached(name).status is Status.QUEUED
+
+
+def test_a_save_looks_at_its_task_folder_once(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    (name,) = make_tasks(store, 1)
+    task = store.get(name)
+    folder = os.path.join(store.layout.tasks_dir, name)
+    looked: list[str] = []
+    lstat, stat = os.lstat, os.stat
+
+    def counted_lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path) == folder:  # type: ignore[call-overload]
+            looked.append("lstat")
+        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path) == folder:  # type: ignore[call-overload]
+            looked.append("stat")
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "lstat", counted_lstat)
+        m.setattr(os, "stat", counted_stat)
+        store.save(task)
+    assert looked == ["lstat"]
+
+
+def test_a_saved_part_appends_its_index_rows_in_one_open(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = make_tasks(store, 10)
+    tasks = [store.get(name) for name in names]
+    for task in tasks:
+        task.set_status(Status.QUEUED)
+    log = scan_index.log_of(store.layout.cache_file)
+    opened: list[str] = []
+    real = os.open
+
+    def counted(path: object, *args: object, **kwargs: object) -> int:
+        if os.path.basename(os.fspath(path)) == log.name:  # type: ignore[call-overload]
+            opened.append(os.fspath(path))  # type: ignore[call-overload]
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    size = log.stat().st_size if log.exists() else 0
+    with monkeypatch.context() as m:
+        m.setattr(os, "open", counted)
+        store.save_all(tasks)
+    assert len(opened) == 1
+    rows = log.read_bytes()[size:].splitlines()
+    assert sorted(json.loads(row)[1] for row in rows) == sorted(names)
+    assert all(store.read_uncached(name).status is Status.QUEUED for name in names)
+
+
+def test_the_oom_count_is_read_without_a_file_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    """(an open() costs two fstats and an ioctl before the read, at every run's start)"""
+    def no_open(*args: object, **kwargs: object) -> object:
+        raise AssertionError("oom_kills made a file object")
+
+    monkeypatch.setattr("builtins.open", no_open)
+    count = triage.oom_kills()
+    if os.path.exists(triage.VMSTAT):
+        assert isinstance(count, int) and count >= 0
