@@ -123,7 +123,7 @@ def test_a_long_queue_lets_the_runner_start_tasks_before_the_rest_is_written(pro
     names = [project.add(f"p{i}", "pass") for i in range(5)]
     client.ensure_runner(project.layout)
     monkeypatch.setattr(control, "QUEUE_PART", 2, raising=False)  # (absent before the parts)
-    real_lock, real_save = project.store.lock, project.store.save
+    real_lock, real_write = project.store.lock, project.store._write  # (save_all writes each through _write)
     holds = []
     first_status_when_last_written = []
 
@@ -133,13 +133,13 @@ def test_a_long_queue_lets_the_runner_start_tasks_before_the_rest_is_written(pro
             until(lambda: project.task(names[0]).runs, what="the runner to start the first part meanwhile")
         return real_lock()
 
-    def save(task, **kwargs):  # type: ignore[no-untyped-def]
+    def write(task, **kwargs):  # type: ignore[no-untyped-def]
         if task.name == names[-1]:
             first_status_when_last_written.append(project.task(names[0]).status)
-        real_save(task, **kwargs)
+        return real_write(task, **kwargs)
 
     monkeypatch.setattr(project.store, "lock", lock)
-    monkeypatch.setattr(project.store, "save", save)
+    monkeypatch.setattr(project.store, "_write", write)
     outcome = control.queue(project.store, names)
     assert outcome.changed == names
     assert first_status_when_last_written and first_status_when_last_written[0] is not Status.QUEUED

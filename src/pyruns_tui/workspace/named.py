@@ -71,7 +71,7 @@ def matching(store: TaskStore, word: str, names: Sequence[str] | None = None) ->
         return found
     from pyruns_tui.workspace.store import listing_key
 
-    tasks = sorted((store.get(name) for name in found), key=listing_key)
+    tasks = sorted(store.get_many(found), key=listing_key)
     return [task.name for task in tasks]
 
 
