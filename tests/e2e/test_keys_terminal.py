@@ -117,6 +117,21 @@ def test_escape_and_a_bracket_typed_at_once_leave_the_field_first(terminal: Call
     assert hidden_field(screen) == [["hidden", "2567"]]
 
 
+def test_escape_and_ctrl_f_typed_at_once_leave_the_field_first(terminal: Callable[..., Terminal],
+                                                              demo_tasks: TaskStore) -> None:
+    # within the escape delay, ESC ctrl+f reached the app as ctrl+f alone: the finder opened with
+    # the field still focused, and closing it (Esc) went back into the field, where the 2 was typed
+    term = typing_in_hidden(terminal)
+    term.keys("Escape", "C-f")
+    term.wait_for("Go to a field")
+    term.keys("Escape", "2")
+    screen = term.wait(lambda s: MANAGER_FOOTER in footer(s) or "25672" in s, "the Manager, or the 2 typed")
+    assert MANAGER_FOOTER in footer(screen)
+    term.keys("1")
+    screen = term.wait(lambda s: GENERATOR_FOOTER in footer(s), "back on the Generator")
+    assert hidden_field(screen) == [["hidden", "2567"]]
+
+
 def test_every_screen_shows_help_and_quit_in_an_80_column_terminal(terminal: Callable[..., Terminal],
                                                                  demo_tasks: TaskStore) -> None:
     # the Manager's keys pushed `? Help` off the footer; the Generator showed `q` with no `Quit`

@@ -118,6 +118,13 @@ def test_escape_then_a_key_typed_at_once_is_escape_then_that_key(character: str)
     assert [key for key, _ in keys][:1] == ["escape"] and [char for _, char in keys[1:]] == [character]
 
 
+@pytest.mark.parametrize(("byte", "key"), [("\x06", "ctrl+f"), ("\x0f", "ctrl+o"), ("\x13", "ctrl+s"),
+                                         ("\r", "enter"), ("\x08", "backspace")])
+def test_escape_then_a_control_key_typed_at_once_is_escape_then_that_key(byte: str, key: str) -> None:
+    # reissued after the escape delay as the control key alone (the Escape lost)
+    assert parsed("\x1b" + byte) == [("escape", "\x1b"), (key, byte)]
+
+
 def test_the_terminals_own_sequences_still_parse() -> None:
     assert parsed("\x1b[A") == [("up", None)]
     assert parsed("\x1b\x1b") == [("escape", "\x1b"), ("escape", "\x1b")]

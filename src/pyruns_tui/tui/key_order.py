@@ -82,12 +82,20 @@ def _take_escape_keys() -> None:
 _take_escape_keys()
 
 
+def _is_control(character: str) -> bool:
+    """A C0 control character other than ESC itself, or DEL: what a ctrl+key, Enter or Tab sends."""
+    return (ord(character) < 0x20 or character == "\x7f") and character != "\x1b"
+
+
 def _split_report_starts() -> None:
     """ESC + `[ ] _ ^ \\` typed fast: the parser waits for the rest of a report, and when none comes
     within the escape delay it reissues the bytes with the Escape as Alt, which it applies to
     letters and digits only: `Esc ]` in the Monitor was a `]` alone (the Escape lost). Its
-    private reader of one character is wrapped so that these come as alt+<key> (split below);
-    where Textual moved it, nothing changes."""
+    private reader of one character is wrapped so that these come as alt+<key> (split below).
+    ESC + a control key (ctrl+f, Enter, ctrl+s…; not ESC Tab and ESC Backspace, which Textual's
+    table names shift+tab and ctrl+w) is reissued the same way, and the control key came alone:
+    `Esc ctrl+f` opened the finder with the field the Escape left still focused; it comes as
+    Escape then the key. Where Textual moved the reader, nothing changes."""
     try:
         from textual._xterm_parser import XTermParser
         from textual.keys import _character_to_key
@@ -100,6 +108,10 @@ def _split_report_starts() -> None:
     def sequence_to_key_events(self: XTermParser, sequence: str, alt: bool = False) -> Iterator[events.Key]:
         if alt and len(sequence) == 1 and sequence in _REPORT_STARTS:
             yield events.Key(f"alt+{_character_to_key(sequence)}", sequence)
+            return
+        if alt and len(sequence) == 1 and _is_control(sequence):
+            yield events.Key("escape", "\x1b")
+            yield from original(self, sequence, False)
             return
         yield from original(self, sequence, alt)
 
