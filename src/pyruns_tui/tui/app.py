@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.screen import ModalScreen, Screen
 from textual.widget import AwaitMount
 
@@ -32,6 +32,7 @@ from pyruns_tui.tui.messages import LoadConfig, OpenTask
 from pyruns_tui.tui.models.prefs import PREFS_FILE, ManagerPrefs
 from pyruns_tui.tui.screens.help import HelpScreen, widget_sections
 from pyruns_tui.tui.state import WorkspaceState
+from pyruns_tui.tui.theme import ANSI_DARK, PYRUNS_DARK
 from pyruns_tui.tui.upgraded import UpgradeSafe
 from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.fsio import moved_from
@@ -106,6 +107,7 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         Binding("ctrl+g", "resume_queue", "Resume queue"),  # shown only while paused (check_action)
     ]
 
+    ansi_theme_dark = Reactive(ANSI_DARK, init=False)  # (tui/theme.py: a red readable on every row)
     tasks_version: reactive[int] = reactive(0)
     summary: reactive[Text] = reactive(Text)
     pause: reactive[Pause | None] = reactive(None)
@@ -115,6 +117,8 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         """`attach_runner`: after the first scan, start a runner if tasks are queued or running and
         none is alive (it crashed, the machine rebooted), as `runner.control.attach` does."""
         super().__init__()
+        self.register_theme(PYRUNS_DARK)
+        self.theme = PYRUNS_DARK.name
         self.state = WorkspaceState(layout)
         self.start_mode = start_mode
         self.watch_disk = watch_disk

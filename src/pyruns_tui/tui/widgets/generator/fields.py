@@ -60,7 +60,12 @@ class FieldRow(FieldEditing, can_focus=True):
     FieldRow.-editing.-switch { grid-columns: 18 auto 1fr; }
     FieldRow > .field-row--label { color: $text; }
     FieldRow > .field-row--value { color: $text; }
-    FieldRow > .field-row--placeholder { color: $text-disabled; }
+    /* `null`: $text-muted, not the disabled grey (3.2:1 on the form), at rest and in the editors */
+    FieldRow > .field-row--placeholder { color: $text-muted; }
+    FieldRow Input.field-editor > .input--placeholder { color: $text-muted; }
+    FieldRow Select.field-editor > SelectCurrent Static#label { color: $text-muted; }
+    FieldRow Select.field-editor > SelectCurrent.-has-value Static#label { color: $foreground; }
+    FieldRow Select.field-editor:focus > SelectCurrent Static#label { color: $block-cursor-foreground; }
     FieldRow > .field-row--grid { background: $primary; color: $text; text-style: bold; }
     FieldRow > .field-row--invalid { background: $error; color: $text; text-style: bold; }
     FieldRow > .field-row--help { color: $text-muted; }

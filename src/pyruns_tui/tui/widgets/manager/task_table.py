@@ -95,9 +95,11 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--header { text-style: bold; background: $panel; }
     TaskTable > .task-table--sorted { text-style: bold underline; }
     TaskTable > .task-table--varying { color: $text-muted; text-style: italic; }
-    TaskTable > .task-table--cursor { background: $block-cursor-blurred-background; }
-    TaskTable:focus > .task-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground;
-        text-style: bold; }  /* one text colour: red `failed` on the blue cursor read by hue alone */
+    /* one text colour (red `failed` on the blue cursor was read by hue alone), undimmed (a dim
+       time on it was 2.8:1); the blurred background's alpha is lost in a row's style: it is the
+       cursor's blue, focused or not */
+    TaskTable > .task-table--cursor { background: $block-cursor-blurred-background; color: $block-cursor-foreground; }
+    TaskTable:focus > .task-table--cursor { background: $block-cursor-background; text-style: bold; }
     TaskTable > .task-table--selected { background: $accent-muted; }
     TaskTable > .task-table--empty { color: $text-muted; text-style: italic; }
     """
@@ -398,7 +400,8 @@ class TaskTable(ScrollView, can_focus=True):
         if selected:
             line = overlay(line, self.get_component_rich_style("task-table--selected", partial=True))
         if index == self.cursor:
-            line = overlay(line, self.get_component_rich_style("task-table--cursor", partial=True))
+            cursor = self.get_component_rich_style("task-table--cursor", partial=True)
+            line = overlay(line, cursor + Style(dim=False))  # (see DEFAULT_CSS)
         return line
 
     def _row_strip(self, entry: TaskEntry) -> Strip:
