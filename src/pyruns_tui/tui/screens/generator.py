@@ -10,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 from textual.widgets.text_area import Selection
@@ -223,7 +224,7 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         expanded = False
         for node in row.ancestors:
             if isinstance(node, FormSection) and node.collapsed:
-                node.collapsed = False
+                node.expand_quietly()
                 expanded = True
         if row.editing:  # (the field the focus was in): its text selected again, as when it is reached
             if isinstance(row.editor, Input):
@@ -236,14 +237,21 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         else:
             self.form.scroll_to_center(row, animate=False, origin_visible=True)
 
-    def _center_when_laid_out(self, row: FieldRow, tries: int = 20) -> None:
-        """Scroll `row` of a section just expanded to the form's centre once the layout holds it:
-        scrolled at once it is not laid out yet (the form stayed at the section's title, the field
-        below it unseen), and the section's own scroll to its title comes first."""
-        if not row.region and tries:
-            self.call_after_refresh(self._center_when_laid_out, row, tries - 1)
-            return
-        self.form.scroll_to_center(row, animate=False, origin_visible=True)
+    def _center_when_laid_out(self, row: FieldRow) -> None:
+        """Scroll `row` of a section just expanded to the form's centre once a layout has placed it
+        (and grown the form by the section): scrolled at once it is not laid out yet. Waiting a
+        number of refreshes (call_after_refresh) was not enough: with no layout pending yet they
+        all ran in a row, at once, and the form stayed at the section's title, the field below it
+        unseen. The section does not scroll to its title (`expand_quietly`)."""
+        signal = self.screen_layout_refresh_signal
+
+        def center(_screen: Screen[object]) -> None:
+            if row.region:
+                signal.unsubscribe(row)
+                self.form.scroll_to_center(row, animate=False, origin_visible=True, immediate=True)
+
+        signal.unsubscribe(row)
+        signal.subscribe(row, center)
 
     def _select_yaml_value(self, key: str) -> None:
         editor = self.yaml_editor

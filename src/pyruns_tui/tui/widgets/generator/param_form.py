@@ -45,6 +45,22 @@ class FormSection(Collapsible, inherit_css=False):
     FormSection > Contents { padding: 0 0 0 1; }
     """
 
+    _quiet = False  # expanded by `expand_quietly`: its next scroll to itself is skipped
+
+    def expand_quietly(self) -> None:
+        """Expand the section without Collapsible's scroll to it that follows: the caller scrolls
+        to what it opened the section for. Both scrolls are deferred past a refresh, from two message
+        queues; under load the section's, computed before its rows were laid out, came last and
+        left the form at its title, the field gone to below the view."""
+        self._quiet = True
+        self.collapsed = False
+
+    def scroll_visible(self, *args: Any, **kwargs: Any) -> None:
+        if self._quiet:
+            self._quiet = False
+            return
+        super().scroll_visible(*args, **kwargs)
+
     def update_focus_within(self) -> None:
         """Tint the section, or not, as the focus is in it or not."""
         inside = self.has_focus_within
