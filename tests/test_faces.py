@@ -267,6 +267,36 @@ async def test_delete_is_all_or_nothing_in_both_faces(tmp_path: Path) -> None:
     assert sorted(TaskStore(layout).names()) == ["del_a", "del_b", "other"]
 
 
+
+@pytest.mark.parametrize("active", [["del_b"], ["del_b", "del_c"]])
+async def test_delete_of_an_active_task_is_refused_in_the_same_line_by_both_faces(
+        tmp_path: Path, notifications: list[Shown], active: list[str]) -> None:
+    """`rm` and the Manager's `d` refuse a queued task with one rule and one line (the key asks
+    before its confirmation, `rm` when it writes)."""
+    from pyruns_tui.tui.screens.manager import ManagerScreen
+    from pyruns_tui.workspace.store import NewTask
+
+    layout = init_shell_workspace(tmp_path)
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(name, {}, command="true") for name in ("del_a", "del_b", "del_c")],
+                       task_kind="shell", script=None)
+    control.queue(store, active, start_runner=False)
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
+        screen = app.screen
+        assert isinstance(screen, ManagerScreen)
+        await wait_for(pilot, lambda: {"del_a", *active} <= set(screen.browser.index.entries))
+        screen.table.selected.update({"del_a", *active})
+        targets = screen.browser.targets()  # (in the table's order: `rm` is given them so)
+        await pilot.press("d")
+        assert isinstance(app.screen, ManagerScreen)  # refused before the confirmation
+    cli = pyr(tmp_path, "-w", "_shell_", "rm", *targets)
+    assert cli.code == 1, cli.err
+    assert [n.message for n in notifications if n.severity == "warning"] == [
+        cli.err.strip().removeprefix("pyr-tui: error: ")]
+    assert sorted(TaskStore(layout).names()) == ["del_a", "del_b", "del_c"]
+
 def test_compare_uses_one_value_rule_in_both_faces(tmp_path: Path) -> None:
     from pyruns_tui.tui.widgets.manager.compare import compare_params
     from pyruns_tui.tui.widgets.monitor.charts import differing_params

@@ -102,7 +102,7 @@ async def test_delete_refuses_running_tasks_before_asking(running: TaskStore, no
         screen.table.move_to("slow")
         await pilot.press("d")
         assert isinstance(app.screen, ManagerScreen)  # no confirmation to answer first
-        assert any("stop first" in str(n.message) for n in notifications)
+        assert any("stop it before deleting" in str(n.message) for n in notifications)
         assert "slow" in running.names()
 
 

@@ -155,6 +155,23 @@ def listing_key(task: Task) -> str:
     return f"{task.created_at}\0{chr(32 + len(task.name))}{task.name}"
 
 
+def trash_refusal(tasks: Sequence[Task]) -> str | None:
+    """Why `TaskStore.trash` refuses to move `tasks` (a queued or running one refuses them all:
+    stop it first), or None. The Manager's `d` asks it before its confirmation, `rm` through
+    `trash`: one rule, one line."""
+    active = [task for task in tasks if task.status.is_active]
+    if len(active) == 1:
+        return f"task {active[0].name!r} is {active[0].status.value}; stop it before deleting"
+    if not active:
+        return None
+    from pyruns_tui.humanize import listed
+
+    counts = Counter(task.status.value for task in active)
+    states = ", ".join(f"{count} {status}" for status, count in counts.items())
+    return (f"{len(active)} of these tasks are active ({states}): "
+            f"{listed([task.name for task in active])}; stop them before deleting")
+
+
 class TaskStore:
     """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
 
@@ -600,16 +617,9 @@ class TaskStore:
         moved = []
         with self.lock():
             tasks = [self.get(name) for name in names]
-            active = [task for task in tasks if task.status.is_active]
-            if len(active) == 1:
-                raise WorkspaceError(f"task {active[0].name!r} is {active[0].status.value}; stop it before deleting")
-            if active:
-                from pyruns_tui.humanize import listed
-
-                counts = Counter(task.status.value for task in active)
-                states = ", ".join(f"{count} {status}" for status, count in counts.items())
-                raise WorkspaceError(f"{len(active)} of these tasks are active ({states}): "
-                                     f"{listed([task.name for task in active])}; stop them before deleting")
+            refusal = trash_refusal(tasks)
+            if refusal is not None:
+                raise WorkspaceError(refusal)
             self.layout.trash_dir.mkdir(exist_ok=True)  # (not a symlink: the lock checked)
             taken = set(os.listdir(self.layout.trash_dir))
             for task in tasks:

@@ -26,6 +26,7 @@ from pyruns_tui.tui.widgets.manager.task_table import TaskTable
 from pyruns_tui.tui.widgets.manager.trash import TrashView
 from pyruns_tui.workspace import edits
 from pyruns_tui.workspace.notes import too_long
+from pyruns_tui.workspace.store import trash_refusal
 
 WIDE = 120  # from this width the detail pane sits on the right and is shown by default
 DETAIL_DEBOUNCE_S = 0.05
@@ -242,10 +243,9 @@ class ManagerScreen(PyrunsScreen):
     def action_delete(self) -> None:
         targets = self.browser.targets()
         entries = self.browser.index.entries
-        active = [name for name in targets if entries[name].task.status.is_active]
-        if active:  # all or nothing, as `pyr-tui rm`: refused up front, not after the confirmation
-            self.notify(f"{names_text(active)}: queued or running; stop first (s); nothing deleted",
-                        severity="warning", markup=False)
+        refusal = trash_refusal([entries[name].task for name in targets])
+        if refusal is not None:  # all or nothing, as `pyr-tui rm`: refused up front, not after the confirmation
+            self.notify(refusal, severity="warning", markup=False)
             return
         names = list(targets)
         if not names:
