@@ -165,6 +165,34 @@ async def test_an_empty_file_of_defaults_is_refused_by_both_faces_in_one_line(
     assert pyr(tmp_path, "gen", "spec.yaml", "-n", "cli").code == 0
 
 
+
+async def test_a_batch_that_exists_already_is_said_in_the_same_line_by_both_faces(
+        argparse_ws: Layout, notifications: list[Shown]) -> None:
+    """`gen --skip-existing` and the Generator's Create with *skip configs that already exist*
+    create nothing for a spec whose every config a task has, and say so in `gen`'s line."""
+    from pyruns_tui.tui.widgets.toggles import Checkbox
+
+    project = argparse_ws.project_dir
+    (project / "spec.yaml").write_text("lr: 0.5 | 0.25\n")
+    assert pyr(project, "gen", "spec.yaml", "-n", "first").code == 0
+    cli = pyr(project, "gen", "spec.yaml", "-n", "again", "--skip-existing")
+    assert cli.code == 0, cli.err
+    app = PyrunsApp(argparse_ws, watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        gen = await generator(pilot)
+        await gen.action_toggle_yaml()
+        gen.yaml_editor.load_text("lr: 0.5 | 0.25\n")
+        gen.query_one("#gen-prefix").value = "again"  # type: ignore[attr-defined]
+        gen.query_one("#gen-skip", Checkbox).value = True
+        await pilot.pause()
+        notifications.clear()
+        gen.start_create(run=False)
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: not gen.creating and bool(notifications))
+    assert [n.message for n in notifications] == [cli.out.strip()]
+    assert cli.out.strip() == "nothing created: every config already exists (2 identical skipped)"
+    assert sorted(TaskStore(argparse_ws).names()) == ["first_1-of-2", "first_2-of-2"]
+
 @pytest.mark.parametrize("kind", ["argparse", "shell"])
 async def test_gen_and_the_generator_create_the_same_tasks(tmp_path: Path, kind: str) -> None:
     if kind == "shell":

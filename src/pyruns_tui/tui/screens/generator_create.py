@@ -42,9 +42,7 @@ class CreateFlow(GeneratorSpec):
         if not data.valid:
             self.notify("\n".join(data.problems), title="Nothing created: the spec is invalid", severity="error")
             return
-        if not data.count:
-            self.notify("the spec makes no task", severity="warning")
-            return
+        # (no count: every config exists already; the engine creates nothing and says so, as `gen`)
         spec, _ = self.current_spec()
         self.creating = True
         self.query_one("#gen-create", Button).disabled = True
