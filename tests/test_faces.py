@@ -193,6 +193,29 @@ async def test_a_batch_that_exists_already_is_said_in_the_same_line_by_both_face
     assert cli.out.strip() == "nothing created: every config already exists (2 identical skipped)"
     assert sorted(TaskStore(argparse_ws).names()) == ["first_1-of-2", "first_2-of-2"]
 
+
+@pytest.mark.parametrize("prefix", ["exp ", " exp"])
+async def test_a_prefix_with_whitespace_at_an_end_is_refused_by_both_faces(argparse_ws: Layout, prefix: str) -> None:
+    """`gen -n 'exp '` refuses the name as typed (`use 'exp'`); the Generator's prefix box took
+    it as `exp`, naming the tasks other than as typed."""
+    from pyruns_tui.workspace.names import name_problem
+
+    project = argparse_ws.project_dir
+    (project / "spec.yaml").write_text("lr: 0.5\n")
+    cli = pyr(project, "gen", "spec.yaml", "-n", prefix)
+    problem = name_problem(prefix)
+    assert cli.code == 1 and problem is not None and problem in cli.err and "use 'exp'" in problem
+    app = PyrunsApp(argparse_ws, watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        gen = await generator(pilot)
+        gen.query_one("#gen-prefix").value = prefix  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert gen.update_preview().problems == (f"name prefix: {problem}",)
+        gen.start_create(run=False)
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: not gen.creating)
+    assert TaskStore(argparse_ws).names() == []
+
 @pytest.mark.parametrize("kind", ["argparse", "shell"])
 async def test_gen_and_the_generator_create_the_same_tasks(tmp_path: Path, kind: str) -> None:
     if kind == "shell":

@@ -112,7 +112,8 @@ class GeneratorSpec(PyrunsScreen):
 
     @property
     def prefix(self) -> str:
-        return self.query_one("#gen-prefix", Input).value.strip()
+        """The name prefix as typed: `exp ` is refused as `gen -n 'exp '` is (names.name_problem), not made `exp`."""
+        return self.query_one("#gen-prefix", Input).value
 
     def current_spec(self) -> tuple[dict[str, Any], list[str]]:
         """The spec being edited (form or YAML) and its problems as `key: reason` lines."""
