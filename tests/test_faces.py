@@ -348,6 +348,29 @@ async def test_delete_of_an_active_task_is_refused_in_the_same_line_by_both_face
         cli.err.strip().removeprefix("pyr-tui: error: ")]
     assert sorted(TaskStore(layout).names()) == ["del_a", "del_b", "del_c"]
 
+
+async def test_a_stop_of_a_finished_task_is_refused_in_the_same_line_by_both_faces(
+        tmp_path: Path, notifications: list[Shown]) -> None:
+    """`stop` said `done: is pending, nothing to stop`, the `s` key `done: is pending`: one reason
+    now, the engine's (`control.stop`)."""
+    from pyruns_tui.tui.screens.manager import ManagerScreen
+    from pyruns_tui.workspace.store import NewTask
+
+    layout = init_shell_workspace(tmp_path)
+    TaskStore(layout).create_tasks([NewTask("idle", {}, command="true")], task_kind="shell", script=None)
+    cli = pyr(tmp_path, "-w", "_shell_", "stop", "idle")
+    assert cli.code == 0 and cli.err == "idle: is pending, nothing to stop\n", cli.err
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
+        screen = app.screen
+        assert isinstance(screen, ManagerScreen)
+        await wait_for(pilot, lambda: "idle" in screen.browser.index.entries)
+        screen.table.move_to("idle")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: bool(notifications))
+    assert [n.message for n in notifications] == [cli.err.strip()]
+
 def test_compare_uses_one_value_rule_in_both_faces(tmp_path: Path) -> None:
     from pyruns_tui.tui.widgets.manager.compare import compare_params
     from pyruns_tui.tui.widgets.monitor.charts import differing_params

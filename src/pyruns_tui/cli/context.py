@@ -153,7 +153,7 @@ class Context:
         return resolve_one(store, word)
 
 
-def grouped(texts: dict[str, str], tail: str = "", label: str = "") -> list[str]:
+def grouped(texts: dict[str, str], label: str = "") -> list[str]:
     """`NAME: text` a task, or one line for a text more than 3 tasks share (a batch): `12 tasks
     are completed, nothing to stop: a, b, c, d, e, ... (7 more)`, `40 tasks failed (Killed): ...`;
     each line begins with `label` (the workspace's, `Context.label`)."""
@@ -163,18 +163,19 @@ def grouped(texts: dict[str, str], tail: str = "", label: str = "") -> list[str]
     lines = []
     for text, names in by_text.items():
         if len(names) <= 3:
-            lines += [f"{label}{name}: {text}{tail}" for name in names]
+            lines += [f"{label}{name}: {text}" for name in names]
             continue
         from pyruns_tui.humanize import listed
 
         said = f"are {text[3:]}" if text.startswith("is ") else text
-        lines.append(f"{label}{len(names)} tasks {said}{tail}: {listed(names)}")
+        lines.append(f"{label}{len(names)} tasks {said}: {listed(names)}")
     return lines
 
 
-def say_skipped(skipped: dict[str, str], tail: str = "", label: str = "") -> None:
-    """The tasks a command left alone (`run`, `stop`), on stderr (`grouped`)."""
-    sys.stderr.write("".join(line + "\n" for line in grouped(skipped, tail, label)))
+def say_skipped(skipped: dict[str, str], label: str = "") -> None:
+    """The tasks a command left alone (`run`, `stop`), each with the engine's reason (the TUI's
+    keys say the same), on stderr (`grouped`)."""
+    sys.stderr.write("".join(line + "\n" for line in grouped(skipped, label)))
 
 
 def say_waited(layout: Layout, tasks: dict[str, Task], label: str = "") -> bool:

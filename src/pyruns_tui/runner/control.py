@@ -386,7 +386,7 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
                 task.stop_requested = True
                 outcome.stopping.append(name)
             else:
-                outcome.skipped[name] = f"is {task.status.value}"
+                outcome.skipped[name] = f"is {task.status.value}, nothing to stop"  # (`stop` and the `s` key say it)
                 continue
             to_save.append(task)
         store.save_all(to_save)

@@ -51,7 +51,7 @@ def _say(ctx: Context, outcome: control.StopOutcome, *, wait: bool) -> None:
     if not (outcome.skipped or outcome.cancelled or outcome.stopping):
         print(f"{label}no task is queued or running")
         return
-    say_skipped(outcome.skipped, ", nothing to stop", label)
+    say_skipped(outcome.skipped, label=label)
     cancelled = grouped(dict.fromkeys(outcome.cancelled, "cancelled (pending)"), label=label)
     print("".join(line + "\n" for line in cancelled), end="")
     if outcome.stopping and wait:
