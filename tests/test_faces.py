@@ -21,6 +21,7 @@ from textual.pilot import Pilot
 from pyruns_tui.runner import client, control
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.tui.screens.generator import GeneratorScreen
+from pyruns_tui.tui.screens.manager import ManagerScreen
 from pyruns_tui.workspace.bootstrap import init_shell_workspace, init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
@@ -41,6 +42,15 @@ async def generator(pilot: Pilot[None]) -> GeneratorScreen:
     screen = pilot.app.screen
     assert isinstance(screen, GeneratorScreen)
     await wait_for(pilot, lambda: screen.preview.data is not None)
+    return screen
+
+
+async def manager(pilot: Pilot[None], *names: str) -> ManagerScreen:
+    """The Manager once it lists `names`."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ManagerScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, ManagerScreen)
+    await wait_for(pilot, lambda: set(names) <= set(screen.browser.index.entries))
     return screen
 
 
@@ -324,7 +334,6 @@ async def test_delete_of_an_active_task_is_refused_in_the_same_line_by_both_face
         tmp_path: Path, notifications: list[Shown], active: list[str]) -> None:
     """`rm` and the Manager's `d` refuse a queued task with one rule and one line (the key asks
     before its confirmation, `rm` when it writes)."""
-    from pyruns_tui.tui.screens.manager import ManagerScreen
     from pyruns_tui.workspace.store import NewTask
 
     layout = init_shell_workspace(tmp_path)
@@ -334,10 +343,7 @@ async def test_delete_of_an_active_task_is_refused_in_the_same_line_by_both_face
     control.queue(store, active, start_runner=False)
     app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
     async with app.run_test(size=(110, 32)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
-        screen = app.screen
-        assert isinstance(screen, ManagerScreen)
-        await wait_for(pilot, lambda: {"del_a", *active} <= set(screen.browser.index.entries))
+        screen = await manager(pilot, "del_a", *active)
         screen.table.selected.update({"del_a", *active})
         targets = screen.browser.targets()  # (in the table's order: `rm` is given them so)
         await pilot.press("d")
@@ -351,9 +357,8 @@ async def test_delete_of_an_active_task_is_refused_in_the_same_line_by_both_face
 
 async def test_a_stop_of_a_finished_task_is_refused_in_the_same_line_by_both_faces(
         tmp_path: Path, notifications: list[Shown]) -> None:
-    """`stop` said `done: is pending, nothing to stop`, the `s` key `done: is pending`: one reason
+    """`stop` said `idle: is pending, nothing to stop`, the `s` key `idle: is pending`: one reason
     now, the engine's (`control.stop`)."""
-    from pyruns_tui.tui.screens.manager import ManagerScreen
     from pyruns_tui.workspace.store import NewTask
 
     layout = init_shell_workspace(tmp_path)
@@ -362,14 +367,12 @@ async def test_a_stop_of_a_finished_task_is_refused_in_the_same_line_by_both_fac
     assert cli.code == 0 and cli.err == "idle: is pending, nothing to stop\n", cli.err
     app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
     async with app.run_test(size=(110, 32)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ManagerScreen))
-        screen = app.screen
-        assert isinstance(screen, ManagerScreen)
-        await wait_for(pilot, lambda: "idle" in screen.browser.index.entries)
+        screen = await manager(pilot, "idle")
         screen.table.move_to("idle")
         await pilot.press("s")
         await wait_for(pilot, lambda: bool(notifications))
     assert [n.message for n in notifications] == [cli.err.strip()]
+
 
 def test_compare_uses_one_value_rule_in_both_faces(tmp_path: Path) -> None:
     from pyruns_tui.tui.widgets.manager.compare import compare_params
