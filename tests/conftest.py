@@ -85,6 +85,13 @@ def make_tasks(store: TaskStore, count: int, prefix: str = "t", **config: object
     return [t.name for t in store.create_tasks(new, task_kind="plain", script=None)]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` or `browser` run first, the rest in their usual order: with xdist's load
+    distribution the last tests to start decide when the run ends, and a slow one started last
+    leaves the other workers idle meanwhile (every worker collects the same order)."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.get_closest_marker("browser")))
+
+
 def environ_without_pyruns() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("PYRUNS_", "__PYRUNS"))}
 

@@ -144,6 +144,7 @@ def _scheduled_end(job: str) -> float:
     return time.mktime(time.strptime(fields["StartTime"], "%Y-%m-%dT%H:%M:%S")) + minutes * 60 + seconds
 
 
+@pytest.mark.slow  # Slurm's smallest limit is a minute: 10 s to the stop
 def test_the_time_limit_stops_the_task_its_grace_before_the_end(cluster: Project) -> None:
     """The smallest limit Slurm has is a minute: with a 50 s grace the stop is due 10 s into the
     job, so the mechanism is checked without waiting for the limit itself. Slurm's
@@ -175,6 +176,7 @@ def _set_limit(job: str, minutes: int) -> None:
                    timeout=30)
 
 
+@pytest.mark.slow
 def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     """Limit 1 min, grace 50 s: the stop was due 10 s in. Raised to 10 min right after the start,
     the launcher's re-read (every second here, PYRUNS_TUI_SLURM_LIMIT_REREAD_S) moves the stop,
@@ -201,6 +203,7 @@ def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, mo
     assert min(off, 86400 - off) <= 2 and line.endswith(")"), line
 
 
+@pytest.mark.slow
 def test_a_time_limit_lowered_while_the_job_runs_gets_the_graceful_stop(cluster: Project,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Limit 10 min, grace 50 s; lowered to 1 min right after the start: the stop comes 10 s in

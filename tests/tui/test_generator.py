@@ -516,6 +516,7 @@ async def test_escape_leaves_the_field_so_number_keys_switch_screens(demo: Layou
         assert app.current_mode == "manager"
 
 
+@pytest.mark.slow
 async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None:
     """Each key listed under Generator in `?` does something observable."""
     demo = quick_demo

@@ -80,6 +80,7 @@ async def test_table_lists_every_task_newest_first_with_pinned_params(layout: La
             assert part in text
 
 
+@pytest.mark.slow  # types every search key by key
 async def test_search_filters_as_you_type(layout: Layout, workspace: TaskStore) -> None:
     async with open_app(layout).run_test(size=(100, 30)) as pilot:
         screen = await settle(pilot)

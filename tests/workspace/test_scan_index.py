@@ -105,6 +105,7 @@ def test_a_torn_log_line_costs_only_its_own_rows(store: TaskStore, monkeypatch: 
     assert parsed == ["t5", "t5"]  # the two rows on the torn line; every other row was used
 
 
+@pytest.mark.slow  # 2500 tasks
 def test_a_long_log_is_kept_while_the_snapshot_is_big(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows appended past LOG_CAP are kept while the log is under LOG_PER_SNAPSHOT times the
     snapshot (a mass write of a big workspace); the log is started anew past both."""
@@ -137,6 +138,7 @@ def test_a_hand_edited_task_is_seen_as_edited(store: TaskStore) -> None:
     assert seen(store.layout)["t4"] == ("pending", {"i": 4, "lr": 0.7})
 
 
+@pytest.mark.slow  # 2500 tasks each
 @pytest.mark.parametrize("damage", ["missing", "garbage", "torn", "wrong types", "deep", "symlink", "fifo",
                                     "foreign rest", "sections out of range", "deep rest"])
 def test_a_damaged_index_gives_the_right_answer(store: TaskStore, damage: str, tmp_path: Path) -> None:
