@@ -449,3 +449,36 @@ def test_skip_existing_search_and_compare_agree_on_equal_values(tmp_path: Path) 
         listed = pyr(tmp_path, "ls", query, "--json")
         assert listed.code == 0, listed.err
         assert sorted(row["name"] for row in listed.json()) == found, query
+
+
+@pytest.mark.parametrize("typed", ["x  ", "line one  \n\t indented, spaces after  \n\n  \n", "  lead kept\n"])
+async def test_a_note_is_stored_alike_by_note_note_stdin_and_the_notes_editor(tmp_path: Path, typed: str) -> None:
+    """One rule (`notes.normalized`): whitespace at the end of a note is dropped, every line before
+    kept as typed. Before, `note TASK "x  "` kept the spaces, `note TASK -` dropped only
+    newlines, and the Manager's `n` dropped all whitespace at the end."""
+    from textual.widgets import TextArea
+
+    from pyruns_tui.tui.widgets.manager.dialogs import NotesDialog
+    from pyruns_tui.workspace.store import NewTask
+
+    layout = init_shell_workspace(tmp_path)
+    names = ("by_arg", "by_stdin", "by_key", "appended")
+    TaskStore(layout).create_tasks([NewTask(name, {}, command="true") for name in names],
+                                   task_kind="shell", script=None)
+    assert pyr(tmp_path, "-w", "_shell_", "note", "by_arg", typed).code == 0
+    assert pyr(tmp_path, "-w", "_shell_", "note", "by_stdin", "-", stdin=typed).code == 0
+    assert pyr(tmp_path, "-w", "_shell_", "note", "appended", "first").code == 0
+    assert pyr(tmp_path, "-w", "_shell_", "note", "-a", "appended", typed).code == 0
+    app = PyrunsApp(layout, start_mode="manager", watch_disk=False)
+    async with app.run_test(size=(110, 32)) as pilot:
+        screen = await manager(pilot, "by_key")
+        screen.table.move_to("by_key")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NotesDialog))
+        app.screen.query_one(TextArea).text = typed
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NotesDialog))
+        await app.workers.wait_for_complete()
+    stored = {name: TaskStore(layout).get(name).notes for name in names}
+    assert stored["by_arg"] == stored["by_stdin"] == stored["by_key"] == typed.rstrip(), stored
+    assert stored["appended"] == "first\n" + typed.rstrip()

@@ -18,12 +18,13 @@ def set_pinned(store: TaskStore, names: Sequence[str], pinned: bool) -> list[Tas
 
 
 def set_notes(store: TaskStore, name: str, text: str, *, append: bool = False) -> Task:
-    """Replace a task's notes, or append `text` as a new line (`note -a`); at most MAX_NOTES
-    characters (workspace/notes.py)."""
-    from pyruns_tui.workspace.notes import within_limit
+    """Replace a task's notes, or append `text` as a new line (`note -a`); stored as
+    `notes.normalized` makes them, at most MAX_NOTES characters (workspace/notes.py)."""
+    from pyruns_tui.workspace.notes import normalized, within_limit
 
     def change(task: Task) -> None:
-        task.notes = within_limit(name, f"{task.notes}\n{text}".strip("\n") if append and task.notes else text)
+        notes = f"{task.notes}\n{text}".strip("\n") if append and task.notes else text
+        task.notes = within_limit(name, normalized(notes))
 
     return store.update(name, change)
 

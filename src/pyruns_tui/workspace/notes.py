@@ -19,6 +19,13 @@ from pyruns_tui.workspace.store import TaskStore
 MAX_NOTES = 100_000  # characters
 
 
+def normalized(text: str) -> str:
+    """A note as it is stored: whitespace at its end removed (trailing spaces, newlines of
+    standard input, the editor's last empty lines); every line before kept as typed. Every face
+    saves through it (`note TASK TEXT`, `note TASK -`, `note -a`, the Manager's `n`)."""
+    return text.rstrip()
+
+
 def too_long(name: str, notes: str) -> str | None:
     """Why `notes` cannot be the notes of task `name` (over MAX_NOTES), or None."""
     if len(notes) <= MAX_NOTES:
@@ -57,10 +64,11 @@ def save_edited_notes(store: TaskStore, name: str, edited: str, base: str) -> No
     """Write notes edited from `base` (under the workspace lock, merged with any change made
     on disk meanwhile); returns how they were merged."""
     outcome = [NotesMerge.SAVED]
+    edited = normalized(edited)
 
     def change(task: Task) -> None:
         notes, outcome[0] = merge_notes(base, edited, task.notes)
-        task.notes = within_limit(name, notes)
+        task.notes = within_limit(name, normalized(notes))
 
     store.update(name, change)
     return outcome[0]

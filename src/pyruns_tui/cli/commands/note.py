@@ -32,8 +32,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             raise WorkspaceError(f"standard input holds over {STDIN_LIMIT:,} characters, more than the "
                                  f"{MAX_NOTES:,} the notes of {args.task} may have; keep long text in a file "
                                  "and note its path")
-        # trailing newlines of standard input are not part of the note (like `$(...)` in a shell)
-        text = text.rstrip("\n")
     from pyruns_tui.workspace import edits
 
     name = ctx.resolve_task(args.task)

@@ -129,7 +129,7 @@ class NotesDialog(ModalScreen["str | None"]):
 
     def action_save(self) -> None:
         text = self.query_one(TextArea).text
-        notes = (self.original if text == self.text else text).rstrip()
+        notes = self.original if text == self.text else text  # (the engine drops whitespace at the end)
         refused = self.save(notes) if self.save is not None else None
         if refused is not None:
             self.notify(refused, title="Notes not saved", severity="error", timeout=10, markup=False)
