@@ -178,3 +178,30 @@ async def test_a_parameter_headed_param_name_is_searched_as_it_is_headed(layout:
             assert sorted(shown(screen)) == expected, query
             await pilot.press("escape")
             await wait_for(pilot, lambda: not screen.browser.query_text)
+
+
+async def test_a_parameter_some_tasks_lack_varies_in_the_columns_and_the_chart_labels(layout: Layout,
+                                                                                      store: TaskStore) -> None:
+    """A task without `warmup` (made before the script had it) ran without the value the others
+    set: the Manager's columns counted it as not varying where the chart labels and `compare` said
+    it differs. One rule now (params/varying.py), counted as tasks come and over all at once."""
+    from pyruns_tui.tui.widgets.monitor.charts import differing_params
+
+    configs = {"old": {"lr": 0.1}, "new": {"lr": 0.1, "warmup": 100}}
+    store.create_tasks([NewTask("old", configs["old"])], task_kind="plain", script=None)
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == []  # one task: nothing varies
+        store.create_tasks([NewTask("new", configs["new"])], task_kind="plain", script=None)
+        screen = await refresh(pilot)
+        assert param_columns(screen) == [("warmup", True)]  # added to the count
+        edits.trash(store, ["old"])
+        screen = await refresh(pilot)
+        assert param_columns(screen) == []
+        store.create_tasks([NewTask("old_2", configs["old"])], task_kind="plain", script=None)
+        screen = await refresh(pilot)
+        assert param_columns(screen) == [("warmup", True)]  # lacks a key counted before it
+    async with open_app(layout).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        assert param_columns(screen) == [("warmup", True)]  # counted over all at once
+    assert differing_params(configs) == {"old": "warmup=—", "new": "warmup=100"}

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from pyruns_tui.params.varying import VaryingParams
 from pyruns_tui.tui.models.columns import Column, build_columns, column_widths, varying_columns
 from pyruns_tui.tui.models.operand_groups import Slot
 from pyruns_tui.tui.models.task_index import TaskEntry, TaskIndex, order_entries
-from pyruns_tui.tui.models.varying_params import VaryingParams
 
 GROUP_AHEAD_KEYS = 12  # parameters and metrics grouped ahead (each ~5 MB and ~0.2 s of a thread for 100,000 tasks)
 

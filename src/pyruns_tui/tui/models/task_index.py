@@ -18,11 +18,11 @@ from typing import Any
 from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.runs import latest_metrics, run_window
 from pyruns_tui.metrics.track import MetricsReader
+from pyruns_tui.params.varying import VaryingParams
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.tui.models.status_names import StatusNames, names_differ
-from pyruns_tui.tui.models.varying_params import VaryingParams
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import (

@@ -22,7 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from pyruns_tui.metrics.track import MetricsReader
-from pyruns_tui.params.values import same_value
+from pyruns_tui.params.varying import VaryingParams
 from pyruns_tui.tui.widgets.monitor.braille import PALETTE, BrailleChart, Marker, Series
 from pyruns_tui.workspace.query import flatten, format_value
 
@@ -41,15 +41,11 @@ class ChartSource:
 
 
 def differing_params(configs: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Per task, `key=value` of the (flattened) parameters whose values differ between the tasks
-    (each value as the Manager's parameter columns write it; `—` where the task has no such key)."""
+    """Per task, `key=value` of the (flattened) parameters that differ between the tasks, by the
+    rule of the Manager's varying columns (`VaryingParams`); each value as the Manager's parameter
+    columns write it, `—` where the task has no such key."""
     flat = {name: flatten(config) for name, config in configs.items()}
-    keys: list[str] = []
-    for params in flat.values():
-        keys += [key for key in params if key not in keys]
-    rows = list(flat.values())
-    differing = [key for key in keys
-                 if any(key not in p or key not in rows[0] or not same_value(p[key], rows[0][key]) for p in rows)]
+    differing = VaryingParams.of(flat.values()).keys()
     return {
         name: " ".join(f"{key.rsplit('.', 1)[-1]}={format_value(params[key]) if key in params else '—'}"
                        for key in differing[:MAX_LABEL_PARAMS])
