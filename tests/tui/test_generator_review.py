@@ -143,3 +143,33 @@ async def test_the_skip_preview_counts_lone_list_values_as_create_records_them(t
         await until(pilot, lambda: not gen.creating and gen.last_result is not None)
         assert gen.last_result is not None and gen.last_result.skipped == 1 and len(gen.last_result.names) == 1
     assert sorted(config["layers"] for config in task_configs(layout).values()) == [[64], [128]]
+
+
+async def test_create_with_every_config_existing_never_says_it_creates_0_tasks(tmp_path: Path) -> None:
+    # the status said `creating 0 tasks…` until the notice `nothing created: every config already exists`
+    layout = workspace(tmp_path)
+    base = {"lr": 0.1, "fp16": False, "bf16": False, "train": True, "evaluate": False}
+    TaskStore(layout).create_tasks([NewTask("old_1", {**base, "lr": 0.1}), NewTask("old_2", {**base, "lr": 0.2})],
+                                   task_kind="argparse", script=None)
+    app = PyrunsApp(layout, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        row(gen, "lr").set_text("0.1 | 0.2")
+        await switch_on(pilot, gen, "train")
+        gen.action_toggle_skip()
+        assert (await settled(pilot, gen)).startswith("0 new tasks (2 identical skipped)")
+        label = gen.query_one("#gen-status", Label)
+        said: list[str] = []
+        update = label.update
+
+        def recorded(content: object = "", *, layout: bool = True) -> None:
+            said.append(str(content))
+            update(content, layout=layout)  # type: ignore[arg-type]
+
+        label.update = recorded  # type: ignore[method-assign]
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not gen.creating and gen.last_result is not None)
+        assert gen.last_result is not None and not gen.last_result.names and gen.last_result.skipped == 2
+        assert "checking which configs exist…" in said and not any("creating" in line for line in said), said
+        assert status(gen) == "→ 0 new tasks (2 identical skipped)"
+    assert len(task_configs(layout)) == 2

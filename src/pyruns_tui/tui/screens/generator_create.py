@@ -10,6 +10,7 @@ from textual.widgets import Button, Label
 
 from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.tui.screens.generator_spec import GeneratorSpec
+from pyruns_tui.tui.widgets.generator.preview import tasks_phrase
 from pyruns_tui.tui.widgets.toggles import Checkbox
 from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe
 from pyruns_tui.workspace.bootstrap import plain_script_problem
@@ -42,12 +43,14 @@ class CreateFlow(GeneratorSpec):
         if not data.valid:
             self.notify("\n".join(data.problems), title="Nothing created: the spec is invalid", severity="error")
             return
-        # (no count: every config exists already; the engine creates nothing and says so, as `gen`)
         spec, _ = self.current_spec()
         self.creating = True
         self.query_one("#gen-create", Button).disabled = True
         self.query_one("#gen-run", Button).disabled = True
-        self.query_one("#gen-status", Label).update(f"creating {data.count} tasks…")
+        # no count: every config exists already (the preview's count after *skip*); the engine
+        # creates nothing and says so, as `gen`: the label claims no `creating 0 tasks` meanwhile
+        doing = f"creating {tasks_phrase(data)}…" if data.count else "checking which configs exist…"
+        self.query_one("#gen-status", Label).update(doing)
         skip = self.query_one("#gen-skip", Checkbox).value
         self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys))
 
