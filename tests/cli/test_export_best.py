@@ -132,3 +132,21 @@ def test_best_writes_json_to_a_json_file_and_refuses_a_table_format(project: Pat
         assert refused.err.startswith("pyr-tui: error: --best prints a task's name and config, not a table: "
                                       f"{' '.join(asked[:2])} does not apply"), refused.err
     assert sorted(p.name for p in project.iterdir() if p.name.startswith("best")) == ["best.json"]
+
+
+def test_an_infinite_or_nan_value_never_wins_and_the_tasks_are_named(project: Path) -> None:
+    # a loss of -inf (a run that diverged) is not the lowest loss; NaN is not a loss at all
+    gen(project, "sane", "diverged", "blown", "lost")
+    for name, loss in (("sane", 0.5), ("diverged", float("-inf")), ("blown", float("inf")), ("lost", float("nan"))):
+        record_run(project, name, "completed", T0)
+        log_rows(project, name, {"t": T0 + 0.5, "loss": loss})  # json.dumps: -Infinity, Infinity, NaN
+    low = pyr(project, "export", "--best", "loss", "--json")
+    assert low.code == 0, low.err
+    assert (low.json()["name"], low.json()["value"]) == ("sane", 0.5)
+    assert low.err == "note: 3 completed tasks not ranked, loss.min is not finite: diverged (-inf), blown (inf), lost (nan)\n"
+    high = pyr(project, "export", "--best", "loss", "--max")
+    assert high.code == 0 and high.out.splitlines()[:2] == ["sane", "# loss.max = 0.5 (run 1)"]
+    alone = pyr(project, "export", "--best", "loss", "-name:sane")
+    assert (alone.code, alone.out) == (1, "")
+    assert alone.err == ("pyr-tui: error: no completed task has a finite value for 'loss.min' (not ranked: "
+                         "diverged (-inf), blown (inf), lost (nan); see every run with `pyr-tui export`)\n")

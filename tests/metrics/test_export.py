@@ -259,6 +259,21 @@ def test_best_ties_keep_the_first_row_and_skip_nan(store: TaskStore) -> None:
     assert best(report, "loss", "max").name == "b"
 
 
+def test_best_never_ranks_an_infinite_value_a_huge_int_ranks(store: TaskStore) -> None:
+    # -inf is a diverged run, not the lowest loss; inf is not the highest accuracy
+    for name, loss in (("a", float("-inf")), ("b", 1.0), ("c", float("inf")), ("d", 2.0)):
+        create(store, name, {"n": HUGE if name == "d" else 1})
+        log_rows(store, name, {"t": T0, "loss": loss})
+    report = export_rows(store, select_tasks(store))
+    assert best(report, "loss").name == "b"
+    assert best(report, "loss", "max").name == "d"
+    assert best(report, "n", "max").name == "d"  # a finite number, too big for a float: it ranks, as inf
+    only = export_rows(store, select_tasks(store, "name:a"))
+    with pytest.raises(ExportError, match=re.escape("no selected task has a finite value for 'loss.min' "
+                                                    "(not ranked: a (-inf))")):
+        best(only, "loss")
+
+
 def test_best_without_values_or_with_unknown_metric_raises(store: TaskStore) -> None:
     create(store, "a", {"lr": "x"})
     report = export_rows(store, select_tasks(store))

@@ -108,6 +108,7 @@ class BestChoice:
     winner: BestRow
     left_out: tuple[tuple[str, int], ...]
     unread: tuple[tuple[str, str], ...] = ()  # completed tasks without a value whose file could not be read: (name, why)
+    unranked: tuple[tuple[str, float], ...] = ()  # completed tasks whose value is inf, -inf or NaN: (name, value)
 
 
 def _run_duration(run: Run, now: float) -> float | None:
@@ -321,8 +322,19 @@ def best_column(report: Report, metric: str, mode: str = "min") -> str:
     raise ExportError(f"no metric or column {metric!r} in the selected tasks (metrics: {known})")
 
 
-def _rankable(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == value
+def rankable(value: Any) -> bool:
+    """Whether `value` can be the best: a number (not a bool) that is finite. A loss of -inf or
+    NaN is a run that diverged, not the lowest loss; `best`, `best_task` (`export --best`) and
+    nothing else rank, so this is the one rule. (A logged int too big for a float, `10**400`, is
+    a finite number: it ranks, as inf.)"""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else True
+
+
+def nonfinite(value: Any) -> bool:
+    """A float that is inf, -inf or NaN: a value `best` leaves unranked, and says so."""
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _winner(report: Report, column: str, mode: str) -> BestRow | None:
@@ -330,7 +342,7 @@ def _winner(report: Report, column: str, mode: str) -> BestRow | None:
     winner: tuple[float, tuple[Any, ...]] | None = None
     for row in report.rows:
         value = row[i]
-        if not _rankable(value):
+        if not rankable(value):
             continue
         if winner is None or (value < winner[0] if mode == "min" else value > winner[0]):
             winner = (value, row)
@@ -351,6 +363,11 @@ def best(report: Report, metric: str, mode: str = "min") -> BestRow:
     column = best_column(report, metric, mode)
     winner = _winner(report, column, mode)
     if winner is None:
+        i = report.index(column)
+        unranked = tuple((row[0], row[i]) for row in report.rows if nonfinite(row[i]))
+        if unranked:
+            raise ExportError(f"no selected task has a finite value for {column!r} "
+                              f"(not ranked: {unranked_text(unranked)})")
         raise ExportError(f"no selected task has a numeric value for {column!r}")
     return winner
 
@@ -361,8 +378,9 @@ def best_task(store: TaskStore, views: Iterable[TaskView], metric: str, mode: st
     Only tasks whose latest run completed compete, each with the values that stand for it
     (`export_rows(per_task=True)`): a running, queued, failed or stopped task's metrics are
     partial or about to be replaced, and an older run's values never stand for a rerun task.
-    The tasks left out that had a value are counted in `left_out`; ExportError when no task
-    that competes has a numeric value."""
+    The tasks left out that had a value are counted in `left_out`; completed tasks whose value
+    is inf, -inf or NaN do not rank (`rankable`) and are named in `unranked`; ExportError when
+    no task that competes has a finite value."""
     views = list(views)
     report = export_rows(store, views, per_task=True)
     column = best_column(report, metric, mode)
@@ -370,12 +388,18 @@ def best_task(store: TaskStore, views: Iterable[TaskView], metric: str, mode: st
     i = report.index(column)
     competing = tuple(row for row in report.rows if status[row[0]] is Status.COMPLETED)
     left = Counter(status[row[0]] for row in report.rows
-                   if status[row[0]] is not Status.COMPLETED and _rankable(row[i]))
+                   if status[row[0]] is not Status.COMPLETED and rankable(row[i]))
     left_out = tuple((state.value, left[state]) for state in Status if left[state])
-    unread = _unread(store, report.columns[i], (row[0] for row in competing if not _rankable(row[i])))
+    unranked = tuple((row[0], row[i]) for row in competing if nonfinite(row[i]))
+    unread = _unread(store, report.columns[i], (row[0] for row in competing
+                                                         if not (rankable(row[i]) or nonfinite(row[i]))))
     winner = _winner(Report(report.columns, competing), column, mode)
     if winner is not None:
-        return BestChoice(winner, left_out, unread)
+        return BestChoice(winner, left_out, unread, unranked)
+    if unranked:
+        others = f"; not considered: {left_out_text(left_out)}" if left_out else ""
+        raise ExportError(f"no completed task has a finite value for {column!r} (not ranked: "
+                          f"{unranked_text(unranked)}{others}; see every run with `pyr-tui export`)")
     if unread:
         others = f" (not considered: {left_out_text(left_out)})" if left_out else ""
         raise ExportError(f"no completed task has a numeric value for {column!r} that can be read{others}: "
@@ -411,6 +435,14 @@ def unread_text(unread: Sequence[tuple[str, str]]) -> str:
     shown = "; ".join(f"{name} ({why})" for name, why in unread[:3])
     more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
     return f"{shown}{more}; see `pyr-tui show TASK`"
+
+
+def unranked_text(unranked: Sequence[tuple[str, float]]) -> str:
+    """`t_3 (-inf), t_4 (nan)`: the tasks of `BestChoice.unranked` with their values (three at
+    most, then how many more)."""
+    shown = ", ".join(f"{name} ({value})" for name, value in unranked[:3])
+    more = f" and {len(unranked) - 3} more" if len(unranked) > 3 else ""
+    return f"{shown}{more}"
 
 
 def left_out_text(left_out: Sequence[tuple[str, int]]) -> str:

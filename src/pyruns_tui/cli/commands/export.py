@@ -1,7 +1,8 @@
 """`pyr-tui export [QUERY]`: a report of the matching tasks, one row per run (CSV, JSON, Markdown).
 
 With `--best METRIC` it prints the winning task's name and config instead: only tasks whose
-latest run completed compete (a note on stderr says how many others were not considered).
+latest run completed compete, and only with a finite value (a note on stderr says how many
+others were not considered, and names the completed ones whose value is inf or NaN).
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.best:
         choice = best_task(store, views, args.best, args.mode or "min")
         _note_left_out(choice.left_out)
+        if choice.unranked:
+            from pyruns_tui.metrics.export import unranked_text
+
+            count = len(choice.unranked)
+            sys.stderr.write(f"note: {count} completed task{'s' if count != 1 else ''} not ranked, "
+                             f"{choice.winner.column} is not finite: {unranked_text(choice.unranked)}\n")
         if choice.unread:
             from pyruns_tui.metrics.export import unread_text
 
