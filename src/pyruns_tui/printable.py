@@ -52,3 +52,18 @@ def cell_width(text: str) -> int:
 def pad_cells(text: str, width: int) -> str:
     """`text` padded with spaces to `width` terminal cells (`str.ljust` counts characters)."""
     return text + " " * (width - cell_width(text))
+
+
+def cut_cells(text: str, width: int) -> str:
+    """`text` if it fits in `width` terminal cells, else as much of its start as fits with `…`
+    after it: one long value (a 100,000-character parameter) must not widen every row of a table."""
+    if text.isascii():
+        return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+    if cell_width(text) <= width:
+        return text
+    used = 0
+    for i, char in enumerate(text):
+        used += 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used > width - 1:  # (the `…` takes the last cell)
+            return text[:i].rstrip() + "…"
+    return text

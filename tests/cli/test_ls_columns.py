@@ -169,3 +169,32 @@ def test_a_long_status_reason_is_cut_so_it_does_not_widen_every_row(project: Pat
     assert status == "pending (" + reason[:31].rstrip() + "…)"
     assert max(len(line) for line in done.out.splitlines()) < 80
     assert reason in pyr(project, "show", "b").out
+
+
+def test_a_long_parameter_query_or_metric_value_is_cut_so_it_does_not_widen_every_row(project: Path) -> None:
+    """One task with a 100,000-character parameter made every row of `ls` 100,000 cells wide;
+    a value (and a header) over 40 cells is cut with `…`, in the terminal's cells (a CJK character
+    takes 2); `--json` and `show` keep the whole value."""
+    from pyruns_tui.printable import cell_width
+
+    long_value = "x" * 100_000
+    wide_value = "名前" * 30  # 120 cells
+    for name, prompt in (("long", long_value), ("wide", wide_value), ("short", "ab")):
+        assert pyr(project, "gen", "-", "-n", name, stdin=f"lr: 0.3\nprompt: {prompt}\n").code == 0
+    record_run(project, "long", "completed", T0)
+    (project / "_pyruns_" / "train" / "tasks" / "long" / "summary.json").write_text('{"huge": %d}' % 10**400)
+    assert pyr(project, "pin", "--param", "prompt").code == 0
+    for args in (("ls",), ("ls", "-c", "summary.huge,prompt"), ("ls", "prompt:ab", "-c", "prompt"), ("ls", "lr>0.2")):
+        done = pyr(project, *args)
+        assert done.code == 0, (args, done.err)
+        lines = done.out.splitlines()
+        assert max(map(cell_width, lines)) < 250, (args, max(map(cell_width, lines)))
+    rows = {row["NAME"]: row for row in table(pyr(project, "ls", "-c", "summary.huge").out)}
+    assert rows["long"]["prompt"] == "x" * 39 + "…"
+    assert rows["wide"]["prompt"] == "名前" * 9 + "名…" and cell_width(rows["wide"]["prompt"]) == 39
+    assert rows["short"]["prompt"] == "ab"
+    assert rows["long"]["summary.huge"] == "1" + "0" * 38 + "…"  # kept exactly: 401 digits
+    listed = {task["name"]: task for task in pyr(project, "ls", "-c", "summary.huge", "--json").json()}
+    assert listed["long"]["params"]["prompt"] == long_value and listed["wide"]["params"]["prompt"] == wide_value
+    assert listed["long"]["columns"]["summary.huge"] == 10**400
+    assert long_value in pyr(project, "show", "long").out

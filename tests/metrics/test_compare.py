@@ -162,3 +162,17 @@ def test_text_columns_line_up_after_wide_characters(store: TaskStore) -> None:
     [wide] = [line for line in lines if "学习率" in line]
     [narrow] = [line for line in lines if line.split()[:1] == ["lr"]]
     assert cells(wide[: wide.index("sgd")]) == cells(narrow[: narrow.index("0.2")]), "\n".join(lines)
+
+
+def test_a_long_key_or_value_is_cut_so_it_does_not_widen_every_row(store: TaskStore) -> None:
+    # a 100,000-character prompt in A pushed B's column (and every row's) 100,000 cells right
+    create(store, "a", {"prompt": "x" * 100_000, "lr": 0.1, "k" * 500: 1})
+    create(store, "b", {"prompt": "ab", "lr": 0.2, "k" * 500: 2})
+    comparison = compare_tasks(store, "a", "b")
+    lines = to_text(comparison).splitlines()
+    assert max(map(len, lines)) < 200
+    assert "  " + "k" * 59 + "…  1                                                             2" in lines
+    assert ["prompt", "x" * 59 + "…", "ab"] in [line.split() for line in lines]
+    assert "  (… a value cut at 60 cells: `pyr-tui compare --json` has it whole)" in lines
+    assert to_dict(comparison)["config"]["different"]["prompt"]["a"] == "x" * 100_000
+    assert "cut at" not in to_text(compare_tasks(store, "a", "a"))

@@ -17,11 +17,12 @@ from pyruns_tui.metrics.runs import latest_metrics
 from pyruns_tui.metrics.track import file_problems, read_summary
 from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.params.values import as_float, same_value
-from pyruns_tui.printable import cell_width, pad_cells, printable
+from pyruns_tui.printable import cell_width, cut_cells, pad_cells, printable
 from pyruns_tui.workspace.query import flatten, format_value
 from pyruns_tui.workspace.store import TaskStore
 
 _ABSENT = object()
+CELL_SHOWN = 60  # cells of a key or value in the text tables (`--json` has them whole)
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,14 @@ def _show_delta(delta: float | None) -> str:
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
-    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [(indent + "  ".join(map(pad_cells, row, widths))).rstrip() for row in rows]
+    """The rows laid out in columns, each cell cut at CELL_SHOWN cells (a line under the table
+    says so when one was: one 100,000-character value widened every row)."""
+    shown = [[cut_cells(cell, CELL_SHOWN) for cell in row] for row in rows]
+    widths = [max(cell_width(row[i]) for row in shown) for i in range(len(shown[0]))]
+    lines = [(indent + "  ".join(map(pad_cells, row, widths))).rstrip() for row in shown]
+    if shown != rows:
+        lines.append(f"{indent}(… a value cut at {CELL_SHOWN} cells: `pyr-tui compare --json` has it whole)")
+    return lines
 
 
 def _mapping_lines(title: str, diff: MappingDiff, with_delta: bool) -> list[str]:

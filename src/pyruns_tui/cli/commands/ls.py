@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 NAME = "ls"
 
-REASON_SHOWN = 32  # characters of a status reason in the table: the column is as wide as its widest cell
+# cells of a status reason, and of a parameter, query or `-c` value (and its header), in the table:
+# a column is as wide as its widest cell (`--json` and `show` have them whole)
+REASON_SHOWN = 32
+VALUE_SHOWN = 40
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -138,6 +141,23 @@ def _query_columns(text: str, views: list[TaskView], pinned: list[str]) -> tuple
     return list(terms), cells
 
 
+def _cut_values(rows: list[list[str]], first: int) -> None:
+    """Cut the cells of columns `first`... (parameters, query and `-c` values, header included)
+    wider than VALUE_SHOWN cells, in place: one task's 100,000-character value widened every row."""
+    from operator import itemgetter
+
+    from pyruns_tui.printable import cut_cells
+
+    for i in range(first, len(rows[0])):
+        column = list(map(itemgetter(i), rows))
+        longest = max(map(len, column))
+        # (C passes only, for 100,000 rows: a text of at most VALUE_SHOWN // 2 characters fits, 2 cells
+        # a character at most, and an ASCII one of VALUE_SHOWN)
+        if longest > VALUE_SHOWN // 2 and not (longest <= VALUE_SHOWN and "".join(column).isascii()):
+            for row in rows:
+                row[i] = cut_cells(row[i], VALUE_SHOWN)
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.gc_pause import bulk_load
 
@@ -149,7 +169,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.cli import keep_until_exit
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import TimeFormatter, format_duration, format_time, progress_cells
-    from pyruns_tui.printable import printable
+    from pyruns_tui.printable import cut_cells, printable
     from pyruns_tui.workspace.bootstrap import read_script_info
     from pyruns_tui.workspace.model import ACTIVE, Status
     from pyruns_tui.workspace.progress_file import task_progress
@@ -219,8 +239,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         task = view.task
         status = task.status
         reason = stuck.get(task.name) or (None if finished[status] else task.reason)
-        if reason and len(reason) > REASON_SHOWN:  # one long reason widened every row (`show` has it whole)
-            reason = reason[:REASON_SHOWN - 1].rstrip() + "…"
+        if reason and len(reason) > REASON_SHOWN // 2:  # one long reason widened every row
+            reason = cut_cells(printable(reason), REASON_SHOWN)  # (escaped first: `\x1b` takes 4 cells)
         row = [
             named[status] + (f" ({reason})" if reason else ""),
             task.name + (" *" if task.pinned else ""),
@@ -238,6 +258,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     text = "".join(map("".join, rows))
     if len(printable(text)) != len(text):  # escapes lengthen: some cell holds a control character
         rows = [[printable(cell) for cell in row] for row in rows]
+    _cut_values(rows, len(header) - len(pinned) - len(asked))
     out = sys.stdout
     if text.isascii():
         widths = [max(map(len, column)) for column in zip(*rows)]
