@@ -37,3 +37,50 @@ def test_known_extensions_none_and_an_explicit_format_still_write(project: Path)
         done = pyr(project, "export", *args)
         assert done.code == 0, (args, done.err)
         assert (project / args[1]).read_text().startswith(start), args
+
+
+def test_a_path_in_the_pyruns_folder_is_refused_and_nothing_written(project: Path) -> None:
+    # `-o _pyruns_/train/tasks/only/task_info.json` replaced the task's record with a report
+    from tests.cli.helpers import record_run
+
+    record_run(project, "only", "completed", 1_700_000_000.0)
+    (project / "_pyruns_" / "train" / "tasks" / "only" / "metrics.jsonl").write_text('{"t": 1700000000.5, "loss": 0.5}\n')
+    root = project / "_pyruns_"
+    task = root / "train" / "tasks" / "only"
+    (project / "into_task").symlink_to(task)  # a link of the user's leading in is no way around it
+    files = {path: path.read_bytes() for path in root.rglob("*") if path.is_file()}
+    why = (f"it is inside {root}, where pyruns-tui keeps its own files (task records, settings, the runner's "
+           "files); write the report outside it")
+    for args, target in ((("-o", "_pyruns_/train/tasks/only/task_info.json", "-f", "json"), task / "task_info.json"),
+                         (("-o", "_pyruns_/train/tasks/only/config.yaml", "--best", "loss"), task / "config.yaml"),
+                         (("-o", "_pyruns_/_pyruns_settings.yaml", "-f", "csv"), root / "_pyruns_settings.yaml"),
+                         (("-o", "_pyruns_/train/.runner/new.csv"), root / "train" / ".runner" / "new.csv"),
+                         (("-o", str(root / "train" / "x" / ".." / "report.csv")), None),
+                         (("-o", "into_task/config.yaml", "-f", "json"), task / "config.yaml")):
+        refused = pyr(project, "export", *args)
+        assert (refused.code, refused.out) == (1, ""), (args, refused.err)
+        given = args[1] if args[1].startswith("/") else f"{project}/{args[1]}"
+        leads = f" (it leads to {target})" if args[1].startswith("into_task") else ""
+        assert refused.err == f"pyr-tui: error: cannot write {given}{leads}: {why}\n", args
+    assert {path: path.read_bytes() for path in root.rglob("*") if path.is_file()} == files
+    assert not (root / "train" / ".runner" / "new.csv").exists()
+    # outside it, next to it, and a name that only starts like it still write
+    for name in ("report.csv", "_pyruns_report.csv", "into_task_report.csv"):
+        assert pyr(project, "export", "-o", name).code == 0, name
+        assert (project / name).read_text().startswith("name,")
+
+
+def test_the_tui_export_refuses_a_path_in_the_pyruns_folder_through_the_engine(project: Path) -> None:
+    """The Manager's and Monitor's export dialog write through `export_tasks`: the same refusal."""
+    from pyruns_tui.errors import ExportError
+    from pyruns_tui.metrics.export import export_tasks
+    from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.store import TaskStore
+
+    store = TaskStore(Layout(root=project / "_pyruns_", name="train"))
+    info = store.layout.task_info("only")
+    before = info.read_bytes()
+    with pytest.raises(ExportError, match="is inside .*_pyruns_, where pyruns-tui keeps its own files"):
+        export_tasks(store, ["only"], "json", info)
+    assert info.read_bytes() == before
+    assert export_tasks(store, ["only"], "csv", project / "out.csv") == 1

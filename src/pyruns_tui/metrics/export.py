@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -463,8 +464,21 @@ def views_of(store: TaskStore, names: Sequence[str]) -> list[TaskView]:
     return views
 
 
+def save_report(store: TaskStore, path: str | Path, text: str) -> None:
+    """Write `text` to `path` as `save_text` does (atomically); ExportError, nothing written, for
+    a path in the workspace's `_pyruns_` folder: a report would replace a task's record, its
+    config or a runner's file (`-o _pyruns_/train/tasks/t1/task_info.json`)."""
+    lands = store.layout.inside_root(path)
+    if lands is not None:
+        leads = f" (it leads to {lands})" if Path(os.path.normpath(path)) != lands else ""  # (through a symlink)
+        raise ExportError(f"cannot write {path}{leads}: it is inside {store.layout.root}, where pyruns-tui keeps "
+                          "its own files (task records, settings, the runner's files); write the report outside it")
+    save_text(path, text)
+
+
 def export_tasks(store: TaskStore, names: Sequence[str], fmt: str, path: str | Path) -> int:
-    """Write the report of tasks `names` to `path` (atomically) as `fmt`; returns the row count."""
+    """Write the report of tasks `names` to `path` (atomically, never in `_pyruns_`: `save_report`)
+    as `fmt`; returns the row count."""
     report = export_rows(store, views_of(store, names))
-    save_text(path, render(report, fmt))
+    save_report(store, path, render(report, fmt))
     return len(report.rows)

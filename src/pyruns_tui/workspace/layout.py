@@ -73,6 +73,16 @@ class Layout:
     def project_dir(self) -> Path:
         return self.root.parent
 
+    def inside_root(self, path: str | Path) -> Path | None:
+        """Where a write of `path` lands, when that is in the `_pyruns_` folder (task records,
+        settings, the runner's files: never a report's place), else None. Resolved as a write
+        resolves it: its folders' symlinks followed (a link to `_pyruns_/...` leads in), the
+        file itself not (a write refuses a symlink there); `_pyruns_` at its real place."""
+        path = Path(path)
+        lands = Path(os.path.realpath(path.parent)) / path.name
+        root = Path(os.path.realpath(self.root))
+        return lands if lands == root or root in lands.parents else None
+
     @cached_property
     def settings_file(self) -> Path:
         return self.root / SETTINGS_FILE

@@ -76,7 +76,7 @@ def _note_left_out(left_out: tuple[tuple[str, int], ...]) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from pyruns_tui.metrics.export import best_task, export_rows, format_for_path, render, save_text
+    from pyruns_tui.metrics.export import best_task, export_rows, format_for_path, render, save_report
     from pyruns_tui.metrics.report_format import extensions_text, unknown_extension
     from pyruns_tui.printable import json_safe, printable
     from pyruns_tui.workspace.select import select_tasks
@@ -135,7 +135,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     target = Path(args.output).expanduser()
     if not target.is_absolute():
         target = ctx.cwd / target
-    save_text(target, text)
+    save_report(store, target, text)
     if not args.best:
         tasks = len({row[0] for row in report.rows})
         print(f"wrote {len(report.rows)} row{'s' if len(report.rows) != 1 else ''} "
