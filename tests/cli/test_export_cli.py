@@ -247,14 +247,17 @@ def test_an_int_too_large_for_a_float_never_ends_a_command_in_a_traceback(projec
         (("ls", "-c", "hugeint.min,param"), "  -inf"),
         (("export", "hugeint>1"), "a,completed"),
         (("export", "--sort", "hugeint.last"), "hugeint.max\nb,completed,"),
-        (("export", "--best", "hugeint"), "b\n# hugeint.min = -inf"),
-        (("export", "--best", "hugeint", "--max"), "a\n# hugeint.max = inf"),
         (("export", "--best", "param", "--max"), "a\n"),
         (("compare", "a", "b"), "A: a"),
     ):
         result = pyr(project, *args)
         assert (result.code, result.err) == (0, ""), args
         assert first in result.out, args
+    # a metric logged as a huge int is read as inf or -inf: not ranked, and said (a parameter ranks)
+    unranked = pyr(project, "export", "--best", "hugeint")
+    assert (unranked.code, unranked.out) == (1, "")
+    assert unranked.err == ("pyr-tui: error: no completed task has a finite value for 'hugeint.min' (not ranked: "
+                            "a (inf), b (-inf); see every run with `pyr-tui export`)\n")
 
 
 def test_output_file_replaces_the_old_one_whole(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
