@@ -83,3 +83,18 @@ async def test_export_dialog_format_follows_the_typed_extension_and_the_other_wa
         await pilot.press("enter")
         await wait_for(pilot, lambda: not isinstance(app.screen, ExportDialog))
         assert (tmp_path / "out.csv").read_text().startswith("name,")
+
+
+async def test_export_dialog_refuses_a_path_inside_the_pyruns_folder(layout: Layout, store: TaskStore) -> None:
+    """A report typed over `_pyruns_/.../task_info.json` replaced the task's record: refused, the
+    dialog stays with the path, the record is unchanged."""
+    async with export_dialog(layout, store) as (pilot, dialog):
+        info = layout.task_info("t")
+        before = info.read_bytes()
+        dialog.query_one("#export-path").value = str(info)
+        await pilot.press("enter")  # the dialog's own question about an existing file; Enter again overwrote it
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pilot.app.screen is dialog
+        assert "where pyruns-tui keeps its own files" in str(dialog.query_one("#export-exists").render())
+        assert info.read_bytes() == before
