@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 SCRIPT = ('import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument("--i", type=int, default=0)\n'
@@ -78,10 +79,12 @@ def strace_counts(path: Path) -> dict[str, int]:
     return counts
 
 
-def measure(label: str, src: Path, scratch: Path, tasks: int, jobs: int) -> dict[str, object]:
+def prepare(src: Path, ws: Path, tasks: int, jobs: int) -> tuple[dict[str, str], Path, Callable[..., str],
+                                                                 list[str], list[str], Path]:
+    """A workspace `ws` running `src`'s code: (its environment, ws, a `pyr-tui` caller, the warm-up
+    tasks, the batch's tasks, the workspace root)."""
     env = dict(os.environ, PYTHONPATH=str(src))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    ws = scratch / label
     ws.mkdir(parents=True)
     (ws / "task.py").write_text(SCRIPT)
 
@@ -95,6 +98,11 @@ def measure(label: str, src: Path, scratch: Path, tasks: int, jobs: int) -> dict
     warm = json.loads(cmd("gen", "w.yaml", "-n", "w", "--json"))["tasks"]
     batch = json.loads(cmd("gen", "b.yaml", "-n", "b", "--json"))["tasks"]
     root = next(p for p in (ws / "_pyruns_").iterdir() if p.is_dir())
+    return env, ws, cmd, warm, batch, root
+
+
+def measure(label: str, src: Path, scratch: Path, tasks: int, jobs: int) -> dict[str, object]:
+    env, ws, cmd, warm, batch, root = prepare(src, scratch / label, tasks, jobs)
     (scratch / "wrap.py").write_text(WRAPPER)
     (scratch / "wrap_command.py").write_text(COMMAND_WRAPPER)
     prof = scratch / f"{label}.runner.prof"
@@ -148,24 +156,9 @@ def instructions(path: Path) -> int:
 def measure_valgrind(label: str, src: Path, scratch: Path, tasks: int, jobs: int) -> dict[str, float]:
     """Instructions per task (callgrind) of the runner, the spawner, the supervisors and the command, for the batch alone: the runner's tree runs
     under callgrind with counting off, switched on (callgrind_control) around the batch."""
-    env = dict(os.environ, PYTHONPATH=str(src))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    ws = scratch / f"{label}-vg"
-    ws.mkdir(parents=True)
-    (ws / "task.py").write_text(SCRIPT)
+    env, ws, cmd, warm, batch, root = prepare(src, scratch / f"{label}-vg", tasks, jobs)
     out_dir = scratch / f"{label}-cg"
     out_dir.mkdir()
-
-    def cmd(*args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "pyruns_tui", *args], cwd=ws, env=env, check=True,
-                              capture_output=True, text=True).stdout
-
-    cmd("init", "task.py")
-    (ws / "w.yaml").write_text(f"i: 0:{2 * jobs}\n")
-    (ws / "b.yaml").write_text(f"i: 0:{tasks}\n")
-    warm = json.loads(cmd("gen", "w.yaml", "-n", "w", "--json"))["tasks"]
-    batch = json.loads(cmd("gen", "b.yaml", "-n", "b", "--json"))["tasks"]
-    root = next(p for p in (ws / "_pyruns_").iterdir() if p.is_dir())
     grind = ["valgrind", "--tool=callgrind", "-q", "--trace-children=yes",
              "--trace-children-skip-by-arg=*task.py*", "--trace-children-skip=*git*",
              "--zero-before=PyOS_AfterFork_Child"]  # a fork counts from zero, not from its parent's counts
