@@ -38,13 +38,19 @@ def status(gen: GeneratorScreen) -> str:
     return str(gen.query_one("#gen-status", Label).render())
 
 
-async def test_the_preview_counts_what_create_makes_when_it_skips_existing_configs(tmp_path: Path) -> None:
-    # the preview said `2 tasks` with Create enabled; ctrl+s then said `nothing created: every
-    # config already exists (2 identical skipped)`
+def workspace_with_two_tasks(tmp_path: Path) -> Layout:
+    """The workspace with two tasks made at lr 0.1 and 0.2 (train on, the rest at its defaults)."""
     layout = workspace(tmp_path)
     base = {"lr": 0.1, "fp16": False, "bf16": False, "train": True, "evaluate": False}
     TaskStore(layout).create_tasks([NewTask("old_1", {**base, "lr": 0.1}), NewTask("old_2", {**base, "lr": 0.2})],
                                    task_kind="argparse", script=None)
+    return layout
+
+
+async def test_the_preview_counts_what_create_makes_when_it_skips_existing_configs(tmp_path: Path) -> None:
+    # the preview said `2 tasks` with Create enabled; ctrl+s then said `nothing created: every
+    # config already exists (2 identical skipped)`
+    layout = workspace_with_two_tasks(tmp_path)
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
@@ -147,10 +153,7 @@ async def test_the_skip_preview_counts_lone_list_values_as_create_records_them(t
 
 async def test_create_with_every_config_existing_never_says_it_creates_0_tasks(tmp_path: Path) -> None:
     # the status said `creating 0 tasks…` until the notice `nothing created: every config already exists`
-    layout = workspace(tmp_path)
-    base = {"lr": 0.1, "fp16": False, "bf16": False, "train": True, "evaluate": False}
-    TaskStore(layout).create_tasks([NewTask("old_1", {**base, "lr": 0.1}), NewTask("old_2", {**base, "lr": 0.2})],
-                                   task_kind="argparse", script=None)
+    layout = workspace_with_two_tasks(tmp_path)
     app = PyrunsApp(layout, watch_disk=False)
     async with app.run_test(size=(100, 30)) as pilot:
         gen = await ready(pilot)
