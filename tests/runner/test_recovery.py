@@ -12,6 +12,7 @@ import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
+from pyruns_tui.runner.daemon.supervisor import OUTPUT_QUIET_S
 from pyruns_tui.workspace.model import Status, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
@@ -62,9 +63,12 @@ def test_an_adopted_runs_line_after_a_pause_reaches_the_progress_at_once(
     control.queue(project.store, [name])
     until(lambda: project.task(name).status is Status.RUNNING and project.log(name) == b"epoch 1/4\n",
           what="the task to print")
+    printed = time.monotonic()
     kill_runner(project)
     client.ensure_runner(project.layout)
     until(lambda: "re-adopted" in project.runner_paths.log.read_text(), what="the adoption")
+    # the next line must come after a pause (OUTPUT_QUIET_S) to be told: a quick restart took less
+    until(lambda: time.monotonic() - printed > 2 * OUTPUT_QUIET_S, what="a pause after the first line")
     release()  # type: ignore[operator]
     task_dir = project.layout.task_dir(name)
     until(lambda: (p := read_run_progress(task_dir, run=1)) is not None and p.progress_label == "epoch 2/4",

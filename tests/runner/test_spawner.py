@@ -308,9 +308,18 @@ def test_a_run_the_killed_runner_never_handed_to_a_supervisor_is_queued_again(pr
     assert marker.read_text() == "x"
 
 
+def waiting_for_a_reply(pid: int) -> bool:
+    """Whether process `pid` waits in poll(2) (the runner, for the spawner's answer to the request
+    it sent: a socket with a timeout; its event loop waits in epoll instead)."""
+    with open(f"/proc/{pid}/wchan") as fh:
+        return fh.read().startswith(("poll_schedule_timeout", "__skb_wait_for_more_packets"))
+
+
 def test_the_request_of_a_killed_runner_taken_late_does_not_start_the_task_again(project: Project) -> None:
     marker = project.dir / "ran"
     name, spawner, runner = marked_running_unspawned(project, marker)
+    # the record says running before the request is sent: killed in between there is no request
+    until(lambda: waiting_for_a_reply(runner), what="the runner to have sent the request and wait for its answer")
     os.kill(runner, signal.SIGKILL)  # the request stays in the stopped spawner's socket
     task = project.wait(name)[name]  # a new runner queues it again and runs it
     assert task.status is Status.COMPLETED, project.explain(name)
