@@ -6,7 +6,6 @@ run (rebuilt), state files left by a crash.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.placement import Placement
 from pyruns_tui.runner.daemon.runs import LOST, ActiveRun, Skip, exit_reason
-from pyruns_tui.runner.locks import remove_unless_held
+from pyruns_tui.runner.locks import remove_unless_held, try_lock, unlock
 from pyruns_tui.workspace.layout import RUN_LOGS
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso, parse_iso
 from pyruns_tui.workspace.store import stat_key
@@ -85,16 +84,17 @@ class Recovery(Placement):
         the run unless that still says this run is running), then creates the run's log, then starts
         the task. So with that flock held here, no log means no task was started, and none will be:
         the record says otherwise before the flock is given back."""
-        try:
-            fd = os.open(self.layout.task_dir(name) / RUN_LOGS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
+        logs = self.layout.task_dir(name) / RUN_LOGS
+        if not logs.is_dir() or logs.is_symlink():  # (try_lock would make a file of a missing one)
             return "started"
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:  # a supervisor holds it: it is alive after all
-                self._recheck_at = time.monotonic() + 0.2
-                return "busy"
+            fd = try_lock(logs)
+        except OSError:
+            return "started"
+        if fd is None:  # a supervisor holds it: it is alive after all
+            self._recheck_at = time.monotonic() + 0.2
+            return "busy"
+        try:
             try:
                 os.lstat(f"run{run.index}.log", dir_fd=fd)
                 return "started"
@@ -113,7 +113,7 @@ class Recovery(Placement):
 
             task = self._update(name, requeue)
         finally:
-            os.close(fd)  # (the flock goes with it)
+            unlock(fd)
         if task is None:
             return "busy" if self.last_write == "io" else "started"
         self.log(f"{name}: run {run.index} {NEVER_STARTED}")
