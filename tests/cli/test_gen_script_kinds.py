@@ -128,6 +128,52 @@ def test_trainingarguments_optim_default_is_said_with_its_values_once(tmp_path: 
     assert line.endswith(f"# The optimizer to use; unresolved default: {said}")
 
 
+BRANCHED_DEFAULTS = """\
+import argparse
+import os
+
+default_optim = "adamw_torch"
+if os.cpu_count() > 4096:
+    default_optim = "adamw_torch_fused"
+mode = "fast"
+if os.cpu_count() > 4096:
+    mode = "slow"
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--optim", default=default_optim)
+parser.add_argument("--mode")
+parser.set_defaults(mode=mode)
+parser.add_argument("--lr", type=float, default=0.1)
+print(vars(parser.parse_args()))
+"""
+
+
+def test_an_argparse_default_only_the_running_script_decides_is_said_as_a_dataclass_fields_is(tmp_path: Path) -> None:
+    # `unresolved default: default_optim` for argparse, while the same default of an HfArgumentParser
+    # field said its values: one rule (the walker's `default_text`) for both now
+    (tmp_path / "train.py").write_text(BRANCHED_DEFAULTS)
+    made = pyr(tmp_path, "init", "train.py")
+    assert made.code == 0, made.err
+    optim = "default_optim is 'adamw_torch' or 'adamw_torch_fused', decided when the script runs"
+    mode = "mode is 'fast' or 'slow', decided when the script runs"
+    assert made.err.splitlines() == [
+        f"pyr-tui: warning: train.py:5: could not resolve the default of --optim: {optim}",
+        f"pyr-tui: warning: train.py:8: could not resolve the default of --mode: {mode}"]
+    text = (tmp_path / "_pyruns_" / "train" / "config_default.yaml").read_text()
+    lines = {line.split(":")[0]: line for line in text.splitlines()}
+    assert lines["optim"].endswith(f"# unresolved default: {optim}")
+    assert lines["mode"].endswith(f"# unresolved default: {mode}")
+    # left at its default, the launch passes no --optim at all (never the name as a value): the script decides
+    (tmp_path / "s.yaml").write_text("lr: 0.5\n")
+    assert pyr(tmp_path, "gen", "s.yaml", "-n", "d").code == 0
+    config = _config(tmp_path, "train", "d")
+    assert (config["optim"], config["mode"]) == (None, None)
+    argv = build_argv(config, params_of(Layout(root=tmp_path / "_pyruns_", name="train")))
+    assert argv == ["--lr", "0.5"]
+    run = subprocess.run([sys.executable, "train.py", *argv], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == str({"optim": "adamw_torch", "mode": "fast", "lr": 0.5})
+
+
 def test_trainingarguments_debug_takes_debugoption_values_only(tmp_path: Path) -> None:
     # `debug: str | list[DebugOption]`: any text was taken, and every run stopped on DebugOption('foo')
     project, env = _hf(tmp_path)

@@ -118,7 +118,7 @@ class _ArgumentRecorder(ScriptWalker):
         if "default" in kwargs:
             src = kw_nodes.get("default")
             decl.default = kwargs["default"]
-            decl.default_source = self.segment(src) if src is not None else repr(decl.default)
+            decl.default_source = self.default_text(src, decl.default, scope) if src is not None else repr(decl.default)
             if src is not None:
                 decl.default_at = self.default_place(src, decl.default, scope)
         elif decl.key in parser.defaults:

@@ -137,7 +137,7 @@ class _ArgparseReader(_HfParserReader):
         for kw in node.keywords:
             value = self.try_eval(kw.value, scope)
             if kw.arg is not None:
-                out[kw.arg] = (value, self.segment(kw.value), self.default_place(kw.value, value, scope))
+                out[kw.arg] = (value, self.default_text(kw.value, value, scope), self.default_place(kw.value, value, scope))
             elif isinstance(value, dict):
                 out.update({str(k): (v, repr(v), self.place(kw.value)) for k, v in value.items()})
             elif not self._defaults_file(kw.value, scope):

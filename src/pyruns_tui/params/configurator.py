@@ -224,7 +224,7 @@ def read_configurator(tree: ast.Module, source: str, filename: str, finder: Modu
         env = [walker.env_reads[i] for i in sorted(scope.env.get(name, ()), key=lambda i: walker.env_sites[i][1])
                if i in walker.env_reads]
         help_text, group = notes[name]
-        source_text = walker.segment(node) if isinstance(node, ast.expr) else None
+        source_text = walker.default_text(node, value, scope) if isinstance(node, ast.expr) else None
         specs.append(ParamSpec(
             key=name, flags=(f"--{name}",), default=value if resolved else None, default_resolved=resolved,
             default_source=source_text if source_text is not None else repr(value),

@@ -21,7 +21,6 @@ from typing import Any
 from pyruns_tui.params.help_text import readable_help
 from pyruns_tui.params.module_walk import LazyImport
 from pyruns_tui.params.script_walker import ScriptWalker as _Walker
-from pyruns_tui.params.statement_walk import alternatives_text
 from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, Scope, is_plain
 
 __all__ = ["FieldArgument", "field_arguments", "is_dataclass", "is_hf_parser", "PARSE_METHODS"]
@@ -248,9 +247,8 @@ def _argument(walker: _Walker, cls: Any, group: str, name: str, stmt: ast.AnnAss
         flags.extend(aliases)
     else:
         unread.append("aliases")
-    source = walker.segment(default_node) if default_node is not None else None
-    if default is UNKNOWN:  # `default=default_optim`, set under `if is_torch_available():`: its values, not its name
-        source = alternatives_text(default_node, cls.scope) or source
+    # `default=default_optim`, set under `if is_torch_available():`: its values, not its name
+    source = walker.default_text(default_node, default, cls.scope) if default_node is not None else None
     at = walker.place(stmt)
     arg = FieldArgument(key=name, flags=flags, lineno=stmt.lineno, group=group, at=at, unread=unread,
                         default_source=source, default_at=at if default_node is None

@@ -78,6 +78,14 @@ class StatementWalker(EnvFlowWalker):
         self.steps = 0
         self.loop_cut = False
 
+    def default_text(self, node: ast.expr, value: Any, scope: Scope) -> str:
+        """How a default is said: its source (`os.cpu_count()`), or, for a name that branches pyr-tui
+        cannot decide bind to a few plain values, those values (`alternatives_text`: `default_optim is
+        'adamw_torch' or 'adamw_torch_fused', decided when the script runs`). The one rule of argparse's
+        `default=` and `set_defaults()`, HfArgumentParser fields and configurator globals."""
+        said = alternatives_text(node, scope) if value is UNKNOWN else None
+        return said or self.segment(node)
+
     def warn(self, node: ast.AST, text: str) -> None:
         self.warn_at(getattr(node, "lineno", 0), text)
 
