@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from pyruns_tui.params.number_text import too_large_for_float
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
@@ -156,6 +157,11 @@ class _Builder:
                 raise _Cannot(f"{key!r}: {value!r} is not true or false (HfArgumentParser's string_to_bool takes "
                               "yes/no, true/false, t/f, y/n, 1/0)")
             raise _Cannot(f"{key!r} expects {kind}, got {value!r}")
+        if kind == "float" and type(value) is int:
+            try:
+                float(value)
+            except OverflowError:  # (float() of its digits is inf: a number this large is a mistake)
+                raise _Cannot(f"{key!r}: {too_large_for_float(value)}") from None
         try:
             text = _arg_text(value, kind)
         except ValueError:  # ints beyond Python's str conversion limit

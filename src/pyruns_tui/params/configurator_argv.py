@@ -17,6 +17,7 @@ import ast
 import math
 from typing import Any
 
+from pyruns_tui.params.number_text import too_large_for_float
 from pyruns_tui.params.param_spec import ParamSpec
 
 __all__ = ["OverrideError", "override_item", "read_number", "type_of", "value_text"]
@@ -92,7 +93,7 @@ def value_text(key: str, value: Any, spec: ParamSpec) -> str:
             try:
                 value = float(value)
             except OverflowError:
-                raise OverrideError(f"{key!r}: {value} is too large for a float") from None
+                raise OverrideError(f"{key!r}: {too_large_for_float(value)}") from None
             if not math.isfinite(value):
                 raise OverrideError(f"{key!r}: {value!r} cannot be passed (configurator.py's literal_eval reads no "
                                     "nan or inf)")

@@ -21,6 +21,7 @@ from typing import Any
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.configurator_argv import OverrideError, type_of, value_text
+from pyruns_tui.params.number_text import too_large_for_float
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.static_eval import StaticEvaluator
 from pyruns_tui.params.static_values import Scope, Unresolved
@@ -69,7 +70,7 @@ def _fitted(name: str, value: Any, spec: ParamSpec) -> Any:
         try:
             value = float(value)
         except OverflowError:
-            raise OverrideError(f"{name!r}: {value} is too large for a float") from None
+            raise OverrideError(f"{name!r}: {too_large_for_float(value)}") from None
     value_text(name, value, spec)
     _check_utf8(name, value)
     return value

@@ -1,9 +1,12 @@
 """The one text of a number to read, wherever a value is shown: the Manager's table, its compare
-dialog, `pyr-tui ls` (`-c` columns), `pyr-tui compare` and the Markdown export."""
+dialog, `pyr-tui ls` (`-c` columns), `pyr-tui compare` and the Markdown export; and the one words
+for an int no float can hold (`too_large_for_float`), wherever one is refused."""
 
 from __future__ import annotations
 
 import math
+
+from pyruns_tui.printable import cut_cells
 
 # significant digits: the CLI's tables and reports, and the Manager's narrow metric columns
 REPORT_DIGITS = 6
@@ -24,3 +27,20 @@ def number_text(value: int | float, digits: int | None = None) -> str:
         return repr(value)
     text = format(value, f".{digits}g")
     return text + ".0" if value.is_integer() and "." not in text and "e" not in text else text
+
+
+_SHOWN_DIGITS = 20  # cells of an int's digits echoed in a message before it is cut
+
+
+def too_large_for_float(value: int) -> str:
+    """Why an int given to a float parameter is refused, in one readable line whatever its length:
+    `1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a
+    smaller number)`. float() of it raises OverflowError (argparse's float() of its digits gives inf)."""
+    try:
+        text = str(value)
+    except ValueError:  # beyond Python's int-to-str limit (4300 digits)
+        shown = f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    else:
+        digits = len(text.lstrip("-"))
+        shown = text if len(text) <= _SHOWN_DIGITS else f"{cut_cells(text, _SHOWN_DIGITS)} ({digits:,} digits)"
+    return f"{shown} is too large for a float (at most about 1.8e308: write a smaller number)"
