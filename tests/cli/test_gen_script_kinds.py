@@ -192,3 +192,70 @@ def test_trainingarguments_debug_takes_debugoption_values_only(tmp_path: Path) -
                                                      ["--debug", "underflow_overflow", "tpu_metrics_debug"]],
                             env={**os.environ, **env})
     assert [result.get("exit") for result in truth] == ["2", "2", None]  # (argparse stops on DebugOption(text))
+
+
+FLOATS = """\
+import argparse
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--dropout", type=float, default=0.5)
+parser.add_argument("--scale", type=float, default=1.0)
+parser.add_argument("--wd", type=float, default=1)
+parser.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
+parser.add_argument("--seed", type=int, default=0)
+print(vars(parser.parse_args()))
+"""
+
+
+def test_a_whole_number_for_a_float_parameter_is_recorded_as_the_float_the_script_gets(tmp_path: Path) -> None:
+    # `dropout: 1` stayed the int 1 in config.yaml while `dropout: 1_000` was recorded as 1000.0: the script
+    # gets float('1') = 1.0 either way; a value left off the command line is the script's default as it is
+    (tmp_path / "train.py").write_text(FLOATS)
+    assert pyr(tmp_path, "init", "train.py").code == 0
+    (tmp_path / "s.yaml").write_text("dropout: 1 | 1_000\nscale: 1\nwd: 1\nbetas: [1, 0]\nseed: 3\n")
+    made = pyr(tmp_path, "gen", "s.yaml", "-n", "f")
+    assert made.code == 0, made.err
+    configs = [_config(tmp_path, "train", f"f_{i}-of-2") for i in (1, 2)]
+    assert configs[0] == {"dropout": 1.0, "scale": 1.0, "wd": 1, "betas": [1.0, 0.0], "seed": 3}
+    assert configs[1]["dropout"] == 1000.0
+    assert [type(configs[0][key]) for key in ("dropout", "scale", "wd", "seed")] == [float, float, int, int]
+    sp = params_of(Layout(root=tmp_path / "_pyruns_", name="train"))
+    for config in configs:  # the truth: what the script's own argparse gives, types included
+        run = subprocess.run([sys.executable, "train.py", *build_argv(config, sp)], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=60)
+        assert run.stdout.strip() == str(config), run.stderr
+
+
+def test_a_whole_number_for_a_float_global_is_recorded_as_the_float_configurator_passes(tmp_path: Path) -> None:
+    project = _nanogpt(tmp_path)
+    assert pyr(project, "init", "train.py").code == 0
+    (project / "s.yaml").write_text("dropout: 1\n")
+    made = pyr(project, "gen", "s.yaml", "-n", "g")
+    assert made.code == 0, made.err
+    config = _config(project, "train", "g")
+    assert type(config["dropout"]) is float and config["dropout"] == 1.0
+    assert "--dropout=1.0" in build_argv(config, params_of(Layout(root=project / "_pyruns_", name="train")))
+
+
+HUGE = "1" + "0" * 399  # 400 digits: no float holds it (float() of its text is inf)
+
+
+def test_an_int_too_large_for_a_float_parameter_is_refused_in_one_short_line(tmp_path: Path) -> None:
+    # a `type=float` parameter took it (the script got inf); a float global's refusal echoed all 400 digits
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / ".git").mkdir()
+    (plain / "train.py").write_text(FLOATS)
+    assert pyr(plain, "init", "train.py").code == 0
+    project = _nanogpt(tmp_path)
+    assert pyr(project, "init", "train.py").code == 0
+    (project / "config.py").write_text(f"learning_rate = {HUGE}\n")
+    said = "1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a smaller number)"
+    for where, spec, key in ((plain, "s.yaml", "dropout"), (project, "s.yaml", "learning_rate"),
+                             (project, "config.py", "learning_rate")):
+        if spec == "s.yaml":
+            (where / spec).write_text(f"{key}: {HUGE} | 0.1\n")
+        refused = pyr(where, "gen", spec)
+        assert refused.code == 1 and refused.err.count("\n") == 1, refused.err
+        assert len(refused.err) < 200 and said in refused.err and key in refused.err, refused.err
+        assert not list((where / "_pyruns_" / "train" / "tasks").glob("*")), spec

@@ -20,7 +20,7 @@ from pyruns_tui.params.argv_layout import _levels, _ordered
 from pyruns_tui.params.configurator_argv import OverrideError, override_item, type_of
 from pyruns_tui.params.configurator_argv import read_number as literal_number
 from pyruns_tui.params.exclusive_check import ExclusiveCheck
-from pyruns_tui.params.param_spec import ScriptParams
+from pyruns_tui.params.param_spec import ScriptParams, plain_copy
 
 __all__ = ["LaunchCheck", "build_argv"]
 
@@ -40,12 +40,15 @@ class LaunchCheck:
         return self.sp.kind != "pyruns_load" and key in self.defaults
 
     def script_value(self, key: str, value: Any) -> Any:
-        """What the script gets for a text `value` (or a list's text items) of its int or float
-        parameter `key`, where its parser reads the text as a number: `'1_000'` is 1000, as
-        `type=int` (int()) and configurator.py (literal_eval) read it; `value` itself otherwise. The
+        """What the script gets for a `value` (or a list's items) of its int or float parameter `key`:
+        a text its parser reads as a number is that number (`'1_000'` is 1000, as `type=int` (int())
+        and configurator.py (literal_eval) read it), and a whole number given to a float parameter
+        (`type=float`, a float global) is that float (`dropout: 1` is 1.0, as float() and the
+        `--dropout=1.0` configurator.py gets make it); `value` itself otherwise, and for an argparse
+        value the launch leaves off (`ParamSpec.leaves_off`: the script gets its default as it is). The
         launch's own reading (`read_number`, the rule of `fits_type` and `value_text`): a task records
-        what its script gets."""
-        if not self.declares(key) or not isinstance(value, (str, list)):
+        what its script gets. An int no float holds stays as it is (the launch refuses it)."""
+        if not self.declares(key) or not isinstance(value, (str, int, list)) or isinstance(value, bool):
             return value
         spec = self.sp.specs_for(key)[0]
         if self.sp.argv_style == "configurator":
@@ -54,8 +57,23 @@ class LaunchCheck:
             def read(item: Any) -> Any:
                 return literal_number(item, wanted)
         else:
+            wanted = spec.type_name
+            if spec.leaves_off(value):  # not passed: the script gets its default as it is (1.0 for `dropout: 1`)
+                return value if type(value) is type(spec.default) and not isinstance(value, list) \
+                    else plain_copy(spec.default)
+
             def read(item: Any) -> Any:
-                return read_number(item, spec.type_name)
+                return read_number(item, wanted)
+        if wanted == "float":
+            text_number = read
+
+            def read(item: Any) -> Any:
+                if type(item) is int:  # (not a bool)
+                    try:
+                        return float(item)
+                    except OverflowError:
+                        return None
+                return text_number(item)
         if isinstance(value, list):
             numbers = [read(item) for item in value]
             return [item if number is None else number for item, number in zip(value, numbers)] \
