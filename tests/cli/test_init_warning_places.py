@@ -178,7 +178,8 @@ def test_a_default_that_branches_decide_is_said_at_the_if_that_decides_it(tmp_pa
         p.parse_args()
     """})
     assert _warnings(project) == [
-        "pyr-tui: warning: train.py:5: could not resolve the default of --mode: mode"]
+        "pyr-tui: warning: train.py:5: could not resolve the default of --mode: mode is 'fast' or 'slow', "
+        "decided when the script runs"]  # (said with its values, as a dataclass field's is)
 
 
 def test_a_parser_not_found_and_a_load_script_s_parser_are_said_at_a_line(tmp_path: Path) -> None:
