@@ -294,6 +294,14 @@ def test_output_that_is_not_a_file_is_written_into_or_refused_never_replaced(
     assert code == 1 and "a named pipe nobody reads" in err and stat.S_ISFIFO(fifo.lstat().st_mode)
     code, _, err = run_main(project, capsys, "export", "-o", str(link))
     assert code == 1 and "is a symlink" in err and link.is_symlink() and not (project / "elsewhere.csv").exists()
+    (project / "elsewhere.csv").write_text("theirs\n")  # one to an existing file: not followed either
+    code, _, err = run_main(project, capsys, "export", "-o", str(link))
+    assert code == 1 and "is a symlink" in err and (project / "elsewhere.csv").read_text() == "theirs\n"
+    info = store_of(project).layout.task_info("a")  # one leading into `_pyruns_`: nothing written there
+    record, into = info.read_bytes(), project / "into.json"
+    into.symlink_to(info)
+    code, _, err = run_main(project, capsys, "export", "-o", str(into))
+    assert code == 1 and "is a symlink" in err and err.count("\n") == 1 and info.read_bytes() == record
     code, _, err = run_main(project, capsys, "export", "-o", str(folder))
     assert code == 1 and "it is a folder" in err
     if os.geteuid() == 0:  # a character device like /dev/null: written into (root may make one)

@@ -84,3 +84,85 @@ def test_the_tui_export_refuses_a_path_in_the_pyruns_folder_through_the_engine(p
         export_tasks(store, ["only"], "json", info)
     assert info.read_bytes() == before
     assert export_tasks(store, ["only"], "csv", project / "out.csv") == 1
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in root.rglob("*") if path.is_file() and not path.is_symlink()}
+
+
+def test_a_path_in_another_projects_pyruns_folder_is_refused_and_nothing_written(
+        project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # only the open workspace's `_pyruns_` was refused: `-o ../other/_pyruns_/train/tasks/t/task_info.json`
+    # replaced another project's task record with a report
+    other = tmp_path_factory.mktemp("other").resolve()
+    (other / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    assert main(["-C", str(other), "init", "train.py"]) == 0
+    assert pyr(other, "gen", "-", "-n", "theirs", stdin="lr: 0.2\n").code == 0
+    root = other / "_pyruns_"
+    task = root / "train" / "tasks" / "theirs"
+    # a third project whose `_pyruns_` is a symlink to its real place under another name, `store`
+    third = tmp_path_factory.mktemp("third").resolve()
+    (third / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    assert main(["-C", str(third), "init", "train.py"]) == 0
+    (third / "_pyruns_").rename(third / "store")
+    (third / "_pyruns_").symlink_to(third / "store")
+    (project / "to_theirs").symlink_to(task)  # a link of the user's leading in is no way around it
+    before = {**_files(root), **_files(third / "store")}
+    why = "where pyruns-tui keeps its own files (task records, settings, the runner's files); write the report outside it"
+    for args, inside, leads in (
+            (("-o", str(task / "task_info.json"), "-f", "json"), root, None),
+            (("-o", str(root / "_pyruns_settings.yaml"), "-f", "csv"), root, None),
+            (("-o", str(root / "train" / ".runner" / "new.csv")), root, None),
+            (("-o", "to_theirs/config.yaml", "-f", "json"), root, task / "config.yaml"),
+            (("-o", str(third / "_pyruns_" / "train" / "new.csv")), third / "store", third / "store" / "train" / "new.csv"),
+            (("-o", str(third / "store" / "train" / "new.csv")), third / "store", None)):
+        refused = pyr(project, "export", *args)
+        given = args[1] if args[1].startswith("/") else f"{project}/{args[1]}"
+        shown = f" (it leads to {leads})" if leads else ""
+        assert (refused.code, refused.out) == (1, ""), (args, refused.err)
+        assert refused.err == f"pyr-tui: error: cannot write {given}{shown}: it is inside {inside}, {why}\n", args
+    assert {**_files(root), **_files(third / "store")} == before
+    assert not (root / "train" / ".runner" / "new.csv").exists() and not (third / "store" / "train" / "new.csv").exists()
+    # the other projects' own folders, next to their `_pyruns_`, are anybody's to write a report in
+    for target in (other / "report.csv", third / "report.csv"):
+        assert pyr(project, "export", "-o", str(target)).code == 0, target
+        assert target.read_text().startswith("name,")
+
+
+@pytest.mark.parametrize("swap_at", [1, 2], ids=["before-the-folder-is-opened", "once-it-is-open"])
+def test_a_folder_swapped_for_a_symlink_into_pyruns_after_the_check_writes_nothing_there(
+        project: Path, monkeypatch: pytest.MonkeyPatch, swap_at: int) -> None:
+    """The check, then the write: `out/` swapped for a symlink to a task's folder in between led
+    the report over the task's `task_info.json`. A real race cannot be timed, so the check is
+    wrapped (the one patched hook) to swap the folder right after its `swap_at`-th call: the
+    path's check (before the folder is opened) or the open folder's (`save_text`)."""
+    from pyruns_tui.errors import ExportError
+    from pyruns_tui.metrics.export import export_tasks
+    from pyruns_tui.workspace.layout import Layout
+    from pyruns_tui.workspace.store import TaskStore
+
+    store = TaskStore(Layout(root=project / "_pyruns_", name="train"))
+    task = store.layout.task_dir("only")
+    out, moved = project / "out", project / "out_moved"
+    out.mkdir()
+    before = _files(project / "_pyruns_")
+    check, calls = Layout.inside_root, []
+
+    def checked_then_swapped(self: Layout, path: str | Path, **how: bool) -> Path | None:
+        found = check(self, path, **how)
+        calls.append(path)
+        if len(calls) == swap_at:
+            out.rename(moved)
+            out.symlink_to(task)
+        return found
+
+    monkeypatch.setattr(Layout, "inside_root", checked_then_swapped)
+    if swap_at == 1:  # the folder then opened is the task's: refused there
+        with pytest.raises(ExportError, match=f"leads to {task}/task_info.json.*is inside .*_pyruns_, where pyruns"):
+            export_tasks(store, ["only"], "csv", out / "task_info.json")
+        assert not (moved / "task_info.json").exists()
+    else:  # the folder was open: the report lands in it, at its new place
+        assert export_tasks(store, ["only"], "csv", out / "task_info.json") == 1
+        assert (moved / "task_info.json").read_text().startswith("name,")
+    assert len(calls) >= swap_at and out.is_symlink()
+    assert _files(project / "_pyruns_") == before

@@ -464,16 +464,42 @@ def views_of(store: TaskStore, names: Sequence[str]) -> list[TaskView]:
     return views
 
 
+def report_refusal(store: TaskStore, path: str | Path) -> str | None:
+    """Why a report may not be written to `path`, as one line (what, where, how to fix), else
+    None: it lands (its folders' symlinks followed) inside a pyruns folder, the open workspace's
+    `_pyruns_` or another project's (`workspace.layout.pyruns_folder_of`), where it would
+    replace a task's record, its config or a runner's file (`-o _pyruns_/train/tasks/t1/task_info.json`).
+    The one rule: `save_report` asks it (again on the folder it has open), the TUI's export dialog
+    before it asks about overwriting a file."""
+    path = Path(path)
+    return _refusal(store, path, Path(os.path.realpath(path.parent)) / path.name)
+
+
+def _refusal(store: TaskStore, path: Path, lands: Path) -> str | None:
+    """`report_refusal` of `path`, which lands at `lands` (resolved: taken as is)."""
+    from pyruns_tui.workspace.layout import pyruns_folder_of
+
+    if store.layout.inside_root(lands, resolved=True) is not None:
+        root: Path | None = store.layout.root
+    else:
+        root = pyruns_folder_of(lands)
+    if root is None:
+        return None
+    leads = f" (it leads to {lands})" if Path(os.path.normpath(path)) != lands else ""  # (through a symlink)
+    return (f"cannot write {path}{leads}: it is inside {root}, where pyruns-tui keeps its own files (task records, "
+            "settings, the runner's files); write the report outside it")
+
+
 def save_report(store: TaskStore, path: str | Path, text: str) -> None:
-    """Write `text` to `path` as `save_text` does (atomically); ExportError, nothing written, for
-    a path in the workspace's `_pyruns_` folder: a report would replace a task's record, its
-    config or a runner's file (`-o _pyruns_/train/tasks/t1/task_info.json`)."""
-    lands = store.layout.inside_root(path)
-    if lands is not None:
-        leads = f" (it leads to {lands})" if Path(os.path.normpath(path)) != lands else ""  # (through a symlink)
-        raise ExportError(f"cannot write {path}{leads}: it is inside {store.layout.root}, where pyruns-tui keeps "
-                          "its own files (task records, settings, the runner's files); write the report outside it")
-    save_text(path, text)
+    """Write `text` to `path` as `save_text` does (atomically, never through a symlink);
+    ExportError, nothing written, where `report_refusal` refuses it: asked of the path, then
+    again of the folder `save_text` has open, where the report is then written (a folder
+    swapped for a symlink into `_pyruns_` between the two cannot redirect it)."""
+    path = Path(path)
+    why = report_refusal(store, path)
+    if why is not None:
+        raise ExportError(why)
+    save_text(path, text, refuse=lambda lands: _refusal(store, path, lands))
 
 
 def export_tasks(store: TaskStore, names: Sequence[str], fmt: str, path: str | Path) -> int:

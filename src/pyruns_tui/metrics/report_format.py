@@ -13,6 +13,7 @@ The rules (see docs/export.md):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import json
@@ -28,6 +29,8 @@ from pyruns_tui.params.number_text import REPORT_DIGITS, number_text
 from pyruns_tui.workspace.fsio import indented_json, plain_indented_json
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyruns_tui.metrics.export import Report
 
 FORMATS: tuple[str, ...] = ("csv", "json", "md")
@@ -191,21 +194,66 @@ def render(report: Report, fmt: str) -> str:
     raise ExportError(f"unknown export format {fmt!r} (use one of: {', '.join(FORMATS)})")
 
 
-def save_text(path: str | Path, text: str) -> None:
+def save_text(path: str | Path, text: str, *, refuse: Callable[[Path], str | None] | None = None) -> None:
     """Write `text` to `path` as a shell's `>` would, never replacing what is not a file there.
 
     A regular file (or a new one) is written atomically: readers see the old file or the whole new
     one. A device, FIFO or socket at `path` (`/dev/null`, `/dev/stdout`, a named pipe a reader
     waits on) is written into in place: it was replaced by a regular file (as root, /dev/null
     itself). A FIFO nobody reads is refused, not waited on. A symlink there is refused, neither
-    followed (someone else may have planted it) nor replaced; its folder is resolved.
+    followed (someone else may have planted it, and it may lead anywhere) nor replaced (it may
+    be the user's own link, which a report must not silently break); one swapped in after that
+    check is replaced by the rename, never written through.
+
+    The folder is opened once (its symlinks followed: a folder the user links to is theirs) and
+    everything after is done in that open folder: `refuse` (e.g. `save_report`'s rule) is asked
+    of where the fd really is, `<its real path>/<name>`, and the file is checked, written and
+    renamed relative to it. A folder swapped for a symlink after it was opened cannot redirect
+    the write. ExportError, nothing written, on any refusal.
     """
+    path = Path(path)
+    data = text.encode("utf-8")
+    if path.name in ("", ".", ".."):  # `-o /`, `-o out/..`: a folder, not a file name
+        raise ExportError(f"cannot write {os.path.realpath(path)}: it is a folder; give a file name in it")
+    try:
+        folder_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        shown = Path(os.path.realpath(path.parent)) / path.name
+        raise ExportError(f"cannot write {os_error_line(exc, str(shown))}") from None
+    try:
+        target = _folder_of(folder_fd, path) / path.name
+        why = refuse(target) if refuse is not None else None
+        if why is not None:
+            raise ExportError(why)
+        _save_in(folder_fd, path.name, target, data)
+    finally:
+        os.close(folder_fd)
+
+
+def _folder_of(folder_fd: int, path: Path) -> Path:
+    """The real path of the open folder `folder_fd` (the folder of `path`): where a file
+    written relative to it lands, whatever has been swapped in at `path.parent` since."""
+    with contextlib.suppress(OSError):
+        where = os.readlink(f"/proc/self/fd/{folder_fd}")  # (Linux: the fd's own path)
+        if where.startswith("/") and not where.endswith(" (deleted)"):
+            return Path(where)
+    real = os.path.realpath(path.parent)  # elsewhere: the path's real folder, if it is still the fd's
+    try:
+        same = os.path.samestat(os.fstat(folder_fd), os.stat(real))
+    except OSError:
+        same = False
+    if not same:
+        raise ExportError(f"cannot write {path}: its folder was moved or replaced while the report was being written; "
+                          "try again")
+    return Path(real)
+
+
+def _save_in(folder_fd: int, name: str, target: Path, data: bytes) -> None:
+    """`save_text`'s write of `name` in the open folder `folder_fd` (`target` names it in messages)."""
     from pyruns_tui.workspace.fsio import atomic_write
 
-    target = Path(os.path.realpath(Path(path).parent)) / Path(path).name  # a folder the user links to is theirs
-    data = text.encode("utf-8")
     try:
-        mode = os.lstat(target).st_mode
+        mode = os.stat(name, dir_fd=folder_fd, follow_symlinks=False).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as exc:
@@ -216,20 +264,20 @@ def save_text(path: str | Path, text: str) -> None:
         raise ExportError(f"cannot write {target}: it is a symlink; give the path it points to (or -o - for stdout)")
     try:
         if mode is None:
-            atomic_write(target, data)
+            atomic_write(name, data, dir_fd=folder_fd)
         elif stat.S_ISREG(mode):  # a report replaced keeps its permissions (a private one stays private)
-            atomic_write(target, data, mode=stat.S_IMODE(mode))
+            atomic_write(name, data, mode=stat.S_IMODE(mode), dir_fd=folder_fd)
         else:
-            _write_in_place(target, data)
+            _write_in_place(folder_fd, name, data)
     except OSError as exc:
         if exc.errno == errno.ENXIO:  # a FIFO with no reader
             raise ExportError(f"cannot write {target}: a named pipe nobody reads; start its reader first") from None
         raise ExportError(f"cannot write {os_error_line(exc, str(target))}") from None
 
 
-def _write_in_place(target: Path, data: bytes) -> None:
+def _write_in_place(folder_fd: int, name: str, data: bytes) -> None:
     """Write into a device or pipe: opened without waiting for a reader (ENXIO then), written whole."""
-    fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    fd = os.open(name, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder_fd)
     try:
         os.set_blocking(fd, True)
         view = memoryview(data)
@@ -237,3 +285,4 @@ def _write_in_place(target: Path, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+

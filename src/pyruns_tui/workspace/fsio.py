@@ -114,16 +114,20 @@ SHARED_MODE = 0o666  # workspace files: the umask decides who else may read and 
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, *, fsync: bool = True,
-                 mode: int = SHARED_MODE) -> os.stat_result:
+                 mode: int = SHARED_MODE, dir_fd: int | None = None) -> os.stat_result:
     """Write `data` to `path` via a temp file + rename: readers see the old or the new file whole.
     With `fsync`, durable on return: the file is synced before the rename, its folder after it
     (without the folder's sync a power loss can undo the rename and bring the old file back).
-    Returns the stat of what was written (the rename keeps inode, mtime and size)."""
+    Returns the stat of what was written (the rename keeps inode, mtime and size).
+    With `dir_fd`, `path` is a name in that open folder: the temp file is created, renamed and
+    synced relative to it, so a folder swapped for a symlink after it was opened cannot redirect
+    the write. Never through a symlink: the temp file is opened O_NOFOLLOW, and the rename
+    replaces a symlink at `path` itself, never what it points to."""
     path = os.fspath(path)  # (the runner writes two records a run: str paths, no Path built)
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{_thread.get_ident()}.tmp")
     try:
-        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode, dir_fd=dir_fd)
     except OSError as exc:
         if exc.filename == tmp:
             exc.filename = path  # the error names the file it was for, not its temp file (read-only, full)
@@ -138,17 +142,20 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, fsync: bool = Tru
             exc.filename = path  # the error names the file it was for
         os.close(fd)
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dir_fd)
         raise
     os.close(fd)
     try:
-        os.replace(tmp, path)
+        os.replace(tmp, path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dir_fd)
         raise
     if fsync:
-        fsync_dir(folder or ".")
+        if dir_fd is None:
+            fsync_dir(folder or ".")
+        else:
+            fsync_dir_fd(dir_fd)
     return written
 
 

@@ -73,13 +73,15 @@ class Layout:
     def project_dir(self) -> Path:
         return self.root.parent
 
-    def inside_root(self, path: str | Path) -> Path | None:
+    def inside_root(self, path: str | Path, *, resolved: bool = False) -> Path | None:
         """Where a write of `path` lands, when that is in the `_pyruns_` folder (task records,
         settings, the runner's files: never a report's place), else None. Resolved as a write
         resolves it: its folders' symlinks followed (a link to `_pyruns_/...` leads in), the
-        file itself not (a write refuses a symlink there); `_pyruns_` at its real place."""
+        file itself not (a write refuses a symlink there); `_pyruns_` at its real place.
+        `resolved`: `path` is already where the write lands (its folder read off an open fd),
+        taken as is, not resolved again."""
         path = Path(path)
-        lands = Path(os.path.realpath(path.parent)) / path.name
+        lands = path if resolved else Path(os.path.realpath(path.parent)) / path.name
         root = Path(os.path.realpath(self.root))
         return lands if lands == root or root in lands.parents else None
 
@@ -200,6 +202,19 @@ def find_root(start: Path) -> Path | None:
         candidate = directory / PYRUNS_DIR
         if candidate.is_dir():
             return check_trusted(candidate).resolve()  # a symlinked `_pyruns_` that was opted in: its real path
+    return None
+
+
+def pyruns_folder_of(lands: Path) -> Path | None:
+    """The pyruns folder a resolved path `lands` is in (or is), of any workspace, else None: the
+    nearest folder on it named `_pyruns_`, or holding `_pyruns_settings.yaml` (a workspace's
+    `_pyruns_` at its real place under another name, a symlinked one opted in). What no report
+    may replace: another project's task records are as much pyruns-tui's as the open one's."""
+    for folder in (lands, *lands.parents):
+        if folder.name == PYRUNS_DIR:
+            return folder
+        if folder != lands and os.path.lexists(folder / SETTINGS_FILE):
+            return folder
     return None
 
 
