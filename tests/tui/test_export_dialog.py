@@ -85,16 +85,39 @@ async def test_export_dialog_format_follows_the_typed_extension_and_the_other_wa
         assert (tmp_path / "out.csv").read_text().startswith("name,")
 
 
-async def test_export_dialog_refuses_a_path_inside_the_pyruns_folder(layout: Layout, store: TaskStore) -> None:
-    """A report typed over `_pyruns_/.../task_info.json` replaced the task's record: refused, the
-    dialog stays with the path, the record is unchanged."""
+async def test_export_dialog_refuses_a_path_inside_the_pyruns_folder_at_once(layout: Layout,
+                                                                           store: TaskStore) -> None:
+    """A report typed over `_pyruns_/.../task_info.json` replaced the task's record; then the dialog
+    first asked "exists: Enter again overwrites" and refused only on that second Enter: refused on
+    the first, with the engine's line (`report_refusal`), no question, the record unchanged."""
     async with export_dialog(layout, store) as (pilot, dialog):
         info = layout.task_info("t")
         before = info.read_bytes()
         dialog.query_one("#export-path").value = str(info)
-        await pilot.press("enter")  # the dialog's own question about an existing file; Enter again overwrote it
+        note = dialog.query_one("#export-exists")
+        for _ in range(2):  # the first Enter refuses; Enter again still does
+            await pilot.press("enter")
+            await pilot.pause()
+            assert pilot.app.screen is dialog
+            shown = str(note.render())
+            assert shown == (f"cannot write {info}: it is inside {layout.root}, where pyruns-tui keeps its own files "
+                             "(task records, settings, the runner's files); write the report outside it")
+            assert "Enter again overwrites" not in shown
+        assert info.read_bytes() == before
+
+
+async def test_export_dialog_does_not_offer_to_overwrite_a_symlink(layout: Layout, store: TaskStore,
+                                                                  tmp_path: Path) -> None:
+    """A symlink at the typed path was asked about as an existing file ("Enter again overwrites"),
+    then refused by the engine: refused at the first Enter, the file it points to unchanged."""
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("theirs\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(elsewhere)
+    async with export_dialog(layout, store) as (pilot, dialog):
+        dialog.query_one("#export-path").value = str(link)
         await pilot.press("enter")
         await pilot.pause()
-        assert pilot.app.screen is dialog
-        assert "where pyruns-tui keeps its own files" in str(dialog.query_one("#export-exists").render())
-        assert info.read_bytes() == before
+        shown = str(dialog.query_one("#export-exists").render())
+        assert pilot.app.screen is dialog and "it is a symlink" in shown and "Enter again" not in shown
+    assert link.is_symlink() and elsewhere.read_text() == "theirs\n"

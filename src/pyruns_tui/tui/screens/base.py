@@ -23,6 +23,8 @@ from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.settings import save_setting
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from pyruns_tui.runner import control
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDone, ExportRequest
@@ -152,13 +154,17 @@ class PyrunsScreen(Screen[None]):
         if not names:
             self.notify("no task to export: mark or select tasks first (space)", severity="warning")
             return
-        from pyruns_tui.metrics.export import export_tasks
+        from pyruns_tui.metrics.export import export_tasks, report_refusal
         from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDialog
 
         def write(request: ExportRequest) -> int:
             return export_tasks(self.pyruns.state.store, names, request.format, request.path)
 
-        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir, write), self._exported)
+        def refusal(path: Path) -> str | None:
+            return report_refusal(self.pyruns.state.store, path)
+
+        self.app.push_screen(ExportDialog(names, self.pyruns.layout.project_dir, write, refusal=refusal),
+                             self._exported)
 
     def _exported(self, done: ExportDone | None) -> None:
         if done is not None:

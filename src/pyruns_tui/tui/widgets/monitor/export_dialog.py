@@ -44,7 +44,10 @@ class ExportDialog(ModalScreen[ExportDone | None]):
     a typed `out.csv` to `out.json` (another extension, `out.txt`, is kept).
     Enter writes through `write` (the screen's call of the engine; it returns the row count).
     A refusal (a folder, a folder that does not exist, no permission) is shown in the dialog,
-    which stays open with the path as typed, to be corrected.
+    which stays open with the path as typed, to be corrected. A path the engine refuses before
+    writing (`refusal`: `metrics.export.report_refusal`, inside a `_pyruns_` folder) is refused
+    on the first Enter, never asked about as an existing file; a symlink is not asked about
+    either (the engine refuses it).
     Bindings: Enter exports, Escape cancels, c/j/m pick CSV/JSON/Markdown.
     Dismisses with an `ExportDone`, or None when cancelled.
     """
@@ -64,11 +67,12 @@ class ExportDialog(ModalScreen[ExportDone | None]):
     ]
 
     def __init__(self, names: list[str], directory: Path, write: Callable[[ExportRequest], int],
-                 default_format: str = "csv") -> None:
+                 default_format: str = "csv", refusal: Callable[[Path], str | None] | None = None) -> None:
         super().__init__()
         self.names = names
         self.directory = directory
         self.write = write
+        self.refusal = refusal  # the engine's reason a path is refused before anything is written
         self.format = default_format
         self._overwrite: Path | None = None  # the existing file the user was warned about
 
@@ -131,7 +135,13 @@ class ExportDialog(ModalScreen[ExportDone | None]):
         if not path.is_absolute():
             path = self.directory / path
         note = self.query_one("#export-exists", Label)
-        if path.exists() and not path.is_dir() and path != self._overwrite:  # ask once; Enter again overwrites
+        why = self.refusal(path) if self.refusal is not None else None
+        if why is not None:  # refused now: no question about overwriting a file it would never write
+            self._overwrite = None
+            note.update(why)
+            return
+        if (path.exists() and not path.is_dir() and not path.is_symlink()
+                and path != self._overwrite):  # ask once; Enter again overwrites
             self._overwrite = path
             note.update(f"{path.name} exists: Enter again overwrites it")
             return
