@@ -216,7 +216,7 @@ def save_text(path: str | Path, text: str, *, refuse: Callable[[Path], str | Non
     if path.name in ("", ".", ".."):  # `-o /`, `-o out/..`: a folder, not a file name
         raise ExportError(f"cannot write {os.path.realpath(path)}: it is a folder; give a file name in it")
     try:
-        folder_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        folder_fd = _open_folder(path.parent)
     except OSError as exc:
         shown = Path(os.path.realpath(path.parent)) / path.name
         raise ExportError(f"cannot write {os_error_line(exc, str(shown))}") from None
@@ -228,6 +228,18 @@ def save_text(path: str | Path, text: str, *, refuse: Callable[[Path], str | Non
         _save_in(folder_fd, path.name, target, data)
     finally:
         os.close(folder_fd)
+
+
+def _open_folder(folder: Path) -> int:
+    """An fd of `folder` to write in: readable (its sync makes the rename durable), else, in a
+    folder one may write in but not list (mode 0333), an O_PATH one where there is O_PATH."""
+    flags = os.O_DIRECTORY | os.O_CLOEXEC
+    try:
+        return os.open(folder, os.O_RDONLY | flags)
+    except PermissionError:
+        if not hasattr(os, "O_PATH"):
+            raise
+        return os.open(folder, os.O_PATH | flags)
 
 
 def _folder_of(folder_fd: int, path: Path) -> Path:
