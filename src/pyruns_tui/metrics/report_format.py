@@ -297,4 +297,3 @@ def _write_in_place(folder_fd: int, name: str, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
-
