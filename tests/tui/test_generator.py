@@ -391,14 +391,14 @@ async def test_choice_field_becomes_text_for_grid_and_back(demo: Layout) -> None
         gen = await ready(pilot)
         optimizer = row(gen, "optimizer")
         assert isinstance(await edit(pilot, optimizer), Select)
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+j")
         await until(pilot, lambda: isinstance(optimizer.editor, Input) and optimizer.editor.has_focus)
         await type_into(pilot, optimizer, "adam | sgd")
         assert (await settled(pilot, gen)).startswith("2 tasks")
-        await pilot.press("ctrl+g")  # grid text does not fit a Select: refused
+        await pilot.press("ctrl+j")  # grid text does not fit a Select: refused
         assert isinstance(optimizer.editor, Input)
         await type_into(pilot, optimizer, "sgd")
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+j")
         assert isinstance(optimizer.editor, Select) and optimizer.editor.value == "sgd"
 
 
@@ -408,7 +408,7 @@ async def test_bad_choice_in_text_mode_is_flagged(demo: Layout) -> None:
         gen = await ready(pilot)
         optimizer = row(gen, "optimizer")
         await edit(pilot, optimizer)
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+j")
         await type_into(pilot, optimizer, "adam | rmsprop")
         assert "not one of the choices" in await settled(pilot, gen)
 
@@ -572,7 +572,7 @@ async def test_every_generator_binding_has_an_effect(quick_demo: Layout) -> None
         await press("ctrl+t")
         assert read_script_info(demo).pinned_params == ["lr"]
         await edit(pilot, row(gen, "amp"))
-        await press("ctrl+g")
+        await press("ctrl+j")
         assert isinstance(row(gen, "amp").editor, Input)
         await press("ctrl+n")
         assert app.focused is gen.query_one("#gen-prefix")

@@ -70,7 +70,8 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         Binding("ctrl+f", "find_field", "Find", tooltip="Go to a field: type part of its name"),
         Binding("ctrl+b", "pick_after", "After: tasks the created ones wait for", show=False),
         Binding("ctrl+t", "pin_field", "Pin", tooltip="Pin the focused field (a Manager column)"),
-        Binding("ctrl+g", "grid_field", "Choice/switch field as grid text", show=False),
+        # not ctrl+g: that resumes a paused queue on every screen, as the pause banner says
+        Binding("ctrl+j", "grid_field", "Choice/switch field as grid text", show=False),
         Binding("ctrl+n", "focus_prefix", "Edit the name prefix", show=False),
         Binding("ctrl+l", "toggle_preview", "Show/hide the preview", show=False),
         Binding("escape", "leave_field", "Leave the field (then 1/2/3 switch screens)", show=False),

@@ -16,7 +16,7 @@ from pyruns_tui.workspace import edits
 
 class EditorSwitching(GeneratorSpec):
     """The form and the YAML text of the Generator (ctrl+y), reset, and the focused field's ctrl+t
-    (pin) and ctrl+g (a choice or switch field as grid text)."""
+    (pin) and ctrl+j (a choice or switch field as grid text)."""
 
     async def action_toggle_yaml(self) -> None:
         """Switch between the form and the YAML text; edits carry over both ways."""
