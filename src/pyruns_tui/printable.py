@@ -67,3 +67,17 @@ def cut_cells(text: str, width: int) -> str:
         if used > width - 1:  # (the `…` takes the last cell)
             return text[:i].rstrip() + "…"
     return text
+
+
+def cut_cells_start(text: str, width: int) -> str:
+    """`text` if it fits in `width` terminal cells, else `…` and as much of its end as fits: where
+    two long texts differ only at their end (`…the lazy dog A`, `…the lazy dog B`)."""
+    if cell_width(text) <= width:
+        return text
+    used = 1  # (the `…` takes the first cell)
+    for i in range(len(text) - 1, -1, -1):
+        char = text[i]
+        used += 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used > width:
+            return "…" + text[i + 1:].lstrip()
+    return text

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,8 +17,9 @@ from textual.widgets import Label, Static
 
 from pyruns_tui.humanize import format_duration
 from pyruns_tui.params.values import same_value
-from pyruns_tui.printable import printable
+from pyruns_tui.printable import cell_width, cut_cells, cut_cells_start, printable
 from pyruns_tui.tui.models.columns import format_metric, natural_key
+from pyruns_tui.tui.widgets.generator.field_labels import cut_names
 from pyruns_tui.tui.widgets.manager.dialogs import DIALOG_CSS
 from pyruns_tui.workspace.query import TaskView, format_value
 
@@ -65,18 +66,93 @@ def compare_summary(a: TaskView, b: TaskView) -> list[CompareRow]:
     return [CompareRow(label, x, y, x != y) for label, x, y in zip(("status", "runs", "duration"), fa, fb)]
 
 
-def _table(title: str, a: TaskView, b: TaskView, rows: list[CompareRow]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold underline", expand=True, box=None,
-                  header_style="bold dim", pad_edge=False)
-    table.add_column("", ratio=2, overflow="fold")
-    table.add_column(printable(a.task.name), ratio=3, overflow="fold")
-    table.add_column(printable(b.task.name), ratio=3, overflow="fold")
-    for row in rows:
-        style = "bold yellow" if row.differs else "dim"
-        table.add_row(Text(row.key, style="cyan" if row.differs else "dim"), Text(row.a, style), Text(row.b, style))
-    if not rows:
-        table.add_row(Text("(none)", style="dim"), "", "")
-    return table
+GAPS = 4  # cells between the three columns (Rich's padding of 1 on each side of an inner edge)
+KEY_SHARE = 0.25  # the key column's most, of the width: the values get the rest
+MIN_NAME = 8  # cells of a task name in the title, below which the title names no task
+CUT_NOTE = "(… cut to fit: `pyr-tui compare --json A B` has it whole)"
+
+
+@dataclass(frozen=True)
+class CompareTables:
+    """The dialog's tables (title, rows), laid out for the width they are drawn in: each cell is
+    cut to its column on one line (a 200-character value folded into 9 lines, a long name into 5 in
+    every header); two cells that differ never read the same once cut (`_cut_pair`: the end of a
+    long prompt that differs in its last word), nor two keys (`cut_names`), and a line at the end
+    says when one was cut."""
+
+    a_name: str
+    b_name: str
+    tables: tuple[tuple[str, list[CompareRow]], ...]
+
+    def widths(self, width: int) -> tuple[int, int]:
+        """The key column's and each value column's cells in `width`: the key column as wide as its
+        longest key, at most KEY_SHARE of the width."""
+        room = max(3, width - GAPS)
+        longest = max((cell_width(row.key) for _, rows in self.tables for row in rows), default=0)
+        key = max(1, min(longest, int(room * KEY_SHARE)))
+        return key, max(1, (room - key) // 2)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key_width, value_width = self.widths(options.max_width)
+        a_name, b_name = _cut_pair(printable(self.a_name), printable(self.b_name), value_width)
+        cut = False
+        for index, (title, rows) in enumerate(self.tables):
+            table = Table(title=title, title_justify="left", title_style="bold underline", box=None,
+                          header_style="bold dim", pad_edge=False)
+            table.add_column("", width=key_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(a_name, width=value_width, no_wrap=True, overflow="ellipsis")
+            table.add_column(b_name, width=value_width, no_wrap=True, overflow="ellipsis")
+            keys = [cut_cells(key, key_width) for key in cut_names([(row.key, key_width) for row in rows])]
+            for row, key in zip(rows, keys):
+                a, b = _cut_pair(row.a, row.b, value_width) if row.differs else (
+                    cut_cells(row.a, value_width), cut_cells(row.b, value_width))
+                cut = cut or (key, a, b) != (row.key, row.a, row.b)
+                style = "bold yellow" if row.differs else "dim"
+                table.add_row(Text(key, style="cyan" if row.differs else "dim"), Text(a, style), Text(b, style))
+            if not rows:
+                table.add_row(Text("(none)", style="dim"), "", "")
+            if index:
+                yield Text("")
+            yield table
+        if cut:
+            yield Text("")
+            yield Text(cut_cells(CUT_NOTE, options.max_width), style="dim")
+
+
+@dataclass(frozen=True)
+class CompareTitle:
+    """`Compare A  ↔  B   (3 parameters differ; Esc closes)` on one line of the width it is drawn in:
+    long names are cut (never to the same text), or left to the column headers where too narrow."""
+
+    a_name: str
+    b_name: str
+    tail: str
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        a, b = printable(self.a_name), printable(self.b_name)
+        line = f"Compare {a}  ↔  {b}   ({self.tail})"
+        if cell_width(line) > options.max_width:
+            room = (options.max_width - cell_width(f"Compare   ↔     ({self.tail})")) // 2
+            if room >= MIN_NAME:
+                a, b = _cut_pair(a, b, room)
+                line = f"Compare {a}  ↔  {b}   ({self.tail})"
+            else:  # the column headers name the tasks
+                line = f"Compare: {self.tail}"
+        yield Text(cut_cells(line, options.max_width), no_wrap=True, overflow="ellipsis")
+
+
+def _cut_pair(a: str, b: str, width: int) -> tuple[str, str]:
+    """Two texts cut to `width` cells, never to the same text when they differ: their starts, else
+    their ends (a prompt's last word), else from a little before where they first differ."""
+    cuts = cut_cells(a, width), cut_cells(b, width)
+    if a == b or cuts[0] != cuts[1]:
+        return cuts
+    cuts = cut_cells_start(a, width), cut_cells_start(b, width)
+    if cuts[0] != cuts[1]:
+        return cuts
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))  # (or one ends)
+    start = max(0, first - width // 4)
+    return cut_cells("…" + a[start:], width), cut_cells("…" + b[start:], width)
 
 
 class CompareDialog(ModalScreen[None]):
@@ -105,13 +181,11 @@ class CompareDialog(ModalScreen[None]):
         differing = sum(row.differs for row in params)
         with Vertical():
             differ = "1 parameter differs" if differing == 1 else f"{differing} parameters differ"
-            yield Label(printable(f"Compare {self.a.task.name}  ↔  {self.b.task.name}   ({differ}; Esc closes)"),
-                        classes="dialog-title", markup=False)
+            yield Label(CompareTitle(self.a.task.name, self.b.task.name, f"{differ}; Esc closes"),
+                        classes="dialog-title")
             with VerticalScroll():
-                yield Static(Group(
-                    _table("Task", self.a, self.b, compare_summary(self.a, self.b)),
-                    Text(""),
-                    _table("Config", self.a, self.b, params),
-                    Text(""),
-                    _table("Metrics (last value)", self.a, self.b, compare_metrics(self.a, self.b)),
-                ))
+                yield Static(CompareTables(self.a.task.name, self.b.task.name, (
+                    ("Task", compare_summary(self.a, self.b)),
+                    ("Config", params),
+                    ("Metrics (last value)", compare_metrics(self.a, self.b)),
+                )))
