@@ -37,16 +37,16 @@ def json_safe(text: str) -> str:
     return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) if _UNSAFE_JSON.search(text) else text
 
 
+def char_cells(char: str) -> int:
+    """Terminal cells one character takes: 2 if wide (CJK, fullwidth), 0 if a combining mark, else 1."""
+    return 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
 def cell_width(text: str) -> int:
     """Terminal cells `text` takes: 2 per wide (CJK, fullwidth) character, 0 per combining mark."""
     if text.isascii():
         return len(text)
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
-    return width
+    return sum(map(char_cells, text))
 
 
 def pad_cells(text: str, width: int) -> str:
@@ -63,7 +63,7 @@ def cut_cells(text: str, width: int) -> str:
         return text
     used = 0
     for i, char in enumerate(text):
-        used += 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        used += char_cells(char)
         if used > width - 1:  # (the `…` takes the last cell)
             return text[:i].rstrip() + "…"
     return text
@@ -76,8 +76,7 @@ def cut_cells_start(text: str, width: int) -> str:
         return text
     used = 1  # (the `…` takes the first cell)
     for i in range(len(text) - 1, -1, -1):
-        char = text[i]
-        used += 0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        used += char_cells(text[i])
         if used > width:
             return "…" + text[i + 1:].lstrip()
     return text
