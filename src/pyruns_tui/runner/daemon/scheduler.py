@@ -122,15 +122,17 @@ class Scheduler(Recovery):
             self._full = full
             self._recheck_at = time.monotonic() + SETTINGS_POLL_S
         started = time.process_time()
+        keys: dict[str, tuple[int, int, int] | None] = {}  # the running tasks' files, stat'ed once a pass
         for run in list(self.active.values()):
-            key = stat_key(self.layout.task_info(run.name))
+            key = keys[run.name] = stat_key(os.path.join(self.layout.tasks_dir, run.name, TASK_INFO))
             if key is not None and key[2] == 0:  # emptied under a live run: write it again
                 self._rebuild(run.name, run.index, lambda t: None, None, run.record)
+                del keys[run.name]  # (rewritten: stat'ed again below)
         changed, self._changed = self._changed, set()
         if full:
             tasks = self._active_tasks()
         else:
-            tasks = self._known_tasks(self._known | set(self.active) | self._reread, changed)
+            tasks = self._known_tasks(self._known | set(self.active) | self._reread, changed, keys)
             # the tasks waiting for a task that just left the queue or a run (or changed): their turn
             dependents = {d for name in changed for d in self._dependents.get(name, ()) if d in self._deferred}
             if dependents:
@@ -241,14 +243,16 @@ class Scheduler(Recovery):
         except (OSError, ValueError, AttributeError):
             return Status.QUEUED, None  # unreadable for a moment (or by hand): wait, do not give up
 
-    def _known_tasks(self, names: set[str], left: set[str]) -> list[Task]:
+    def _known_tasks(self, names: set[str], left: set[str],
+                     keys: dict[str, tuple[int, int, int] | None] | None = None) -> list[Task]:
         """The queued or running ones among `names`, as they are now; the others (gone, finished,
-        back to pending) are added to `left` (their dependents get their turn)."""
+        back to pending) are added to `left` (their dependents get their turn). `keys`: stat keys
+        this pass already took (the running tasks'), not taken again."""
         found = []
         tasks_dir = str(self.layout.tasks_dir)
         for name in sorted(names):
             path = os.path.join(tasks_dir, name, TASK_INFO)
-            key = stat_key(path)
+            key = keys[name] if keys is not None and name in keys else stat_key(path)
             if key is None or self._inactive.get(name) == key:
                 left.add(name)
                 continue  # gone, or finished as this runner wrote it
