@@ -1,6 +1,7 @@
 """The runner's own work when a run ends and the next queued task starts (issue 21, item 1: in a
-batch of no-op tasks the runner's system calls per task are its CPU): a pass stats each running
-task's record once."""
+batch of no-op tasks the runner's system calls per task are its CPU): a queued task's record
+unchanged since the runner read it is not read again under the lock (one edited is), and a pass
+stats each running task's record once."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import time
 
 import pytest
 
+from pyruns_tui.runner import control
+from pyruns_tui.runner.daemon import placement
 from pyruns_tui.runner.daemon import scheduler as scheduler_module
 from pyruns_tui.runner.daemon import state as state_module
 from pyruns_tui.runner.daemon.runs import ActiveRun
 from pyruns_tui.runner.daemon.scheduler import Scheduler
 from pyruns_tui.runner.gpus import NoGpus
+from pyruns_tui.workspace import store as store_module
+from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 from pyruns_tui.workspace.model import Run, Status, Task
 from tests.runner.harness import Project
 
@@ -48,6 +53,58 @@ def _wait_for_ends(sched: Scheduler, names: list[str]) -> None:
 
     assert sched.loop is not None
     sched.loop.run_until_complete(ends())
+
+
+async def _turns(sched: Scheduler) -> None:
+    """The turn of the loop in which a run's end is heard, and those until its record is written."""
+    await asyncio.sleep(0)
+    while sched._ends:
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_queued_task_is_read_again_under_the_lock_only_when_its_file_changed_since_the_pass(
+        project: Project, monkeypatch: pytest.MonkeyPatch, edited: bool) -> None:
+    project.layout.settings_file.write_text("max_concurrency: 1\n")
+    busy, nxt = project.add("busy"), project.add("next")
+    control.queue(project.store, [nxt], start_runner=False)
+    sched = Scheduler(project.layout, NoGpus())
+    loop = asyncio.new_event_loop()
+    read: list[str] = []
+    real_read, real_build = store_module._read_json, placement.build_launch
+    info = project.layout.task_info(nxt)
+
+    def counted_read(path):  # (busy's record, written by the test, is read to write its end)
+        if os.path.basename(os.path.dirname(path)) == nxt:
+            read.append(nxt)
+        return real_read(path)
+
+    def build_launch(*args, **kwargs):  # a stop by hand after the pass looked at the queue, before the lock
+        if edited:
+            data = read_json(info)
+            data["stop_requested"] = True
+            atomic_write_json(info, data)
+        return real_build(*args, **kwargs)
+
+    try:
+        sched.loop = loop
+        _adopt(sched, project, [busy])
+        sched.tick()
+        with monkeypatch.context() as m:
+            m.setattr(store_module, "_read_json", counted_read)
+            m.setattr(placement, "build_launch", build_launch)
+            loop.call_soon(sched._on_exit, sched.active[busy])
+            loop.run_until_complete(_turns(sched))
+        if edited:
+            assert read == [nxt] and nxt not in sched.active
+            assert project.task(nxt).status is Status.QUEUED and not project.task(nxt).runs
+        else:
+            assert read == [] and nxt in sched.active
+            _wait_for_ends(sched, [nxt])
+            assert project.task(nxt).status is Status.COMPLETED
+    finally:
+        _close(sched)
+        loop.close()
 
 
 def test_a_pass_stats_each_running_tasks_record_once(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -526,13 +526,28 @@ class TaskStore:
         """Make every write to the workspace so far durable (one `syncfs`)."""
         sync_filesystem(self.layout.tasks_dir)
 
-    def update(self, name: str, change: Callable[[Task], None], *, fsync: bool = True) -> Task:
-        """Re-read task `name` under the lock, apply `change` to it, save it, and return it."""
+    def update(self, name: str, change: Callable[[Task], None], *, fsync: bool = True,
+               known: tuple[StatKey, Task] | None = None) -> Task:
+        """Re-read task `name` under the lock, apply `change` to it, save it, and return it.
+        `known`: the stat key of a read of the file and the Task it gave (the runner's, of a queued
+        task): while the file keeps that key under the lock, a copy of that Task is changed and the
+        file is not read again."""
         with self.lock():
-            task = self.get(name)
+            task = self._known_copy(name, known) if known is not None else None
+            if task is None:
+                task = self.get(name)
             change(task)
             self.save(task, fsync=fsync)
             return task
+
+    def _known_copy(self, name: str, known: tuple[StatKey, Task]) -> Task | None:
+        """A copy of `known`'s Task when task `name`'s file still has its stat key, else None."""
+        if not self._is_task_folder(name) or stat_key(self._info_path(name)) != known[0]:
+            return None
+        task = Task.from_dict(known[1].to_dict(), trusted=True)  # (checked when it was read)
+        task.name = name
+        self._broken.discard(name)
+        return task
 
     def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None) -> list[Task]:
         """Create tasks all-or-nothing: staged in a hidden folder, synced once, then renamed in.

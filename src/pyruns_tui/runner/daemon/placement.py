@@ -188,7 +188,7 @@ class Placement(Ending):
             t.stop_requested = False
             t.retry_pending = None
 
-        record = self._update(name, mark_running)
+        record = self._update(name, mark_running, known=True)
         if record is None:
             return False
         index = index_box[0]

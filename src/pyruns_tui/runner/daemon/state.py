@@ -163,13 +163,14 @@ class SchedulerState:
         self.log(f"{task.name}: {reason}")
         self._update(task.name, change)
 
-    def _update(self, name: str, change: Callable[[Task], None]) -> Task | None:
+    def _update(self, name: str, change: Callable[[Task], None], *, known: bool = False) -> Task | None:
         """`change` task `name` under the lock and save it; None when it was not written
-        (`self.last_write` then says why: "skip", "gone" or "io")."""
+        (`self.last_write` then says why: "skip", "gone" or "io"). `known`: the Task this runner
+        read last is changed, unread, while the file is still the one it read (store.update)."""
         self.last_write = "ok"
         try:
             # no fsync: atomic rename is enough; after a power loss recovery redoes the state
-            task = self.store.update(name, change, fsync=False)
+            task = self.store.update(name, change, fsync=False, known=self._tasks.get(name) if known else None)
             self._io_failing.discard(name)
             self._remember(task, self.store.version(name))  # the next pass need not parse it
             if not task.status.is_active:
