@@ -194,8 +194,7 @@ class Placement(Ending):
         index = index_box[0]
         log_path = self.layout.run_log(name, index)
         state_path = self.paths.run_state(name, index)
-        try:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # (run_logs was made, or found a folder, as the run's env file was written there)
             if log_path.is_symlink():
                 log_path.unlink()  # a planted link must not lead the task's output elsewhere
             with contextlib.suppress(FileNotFoundError):
