@@ -1,11 +1,13 @@
 """The runner's own work when a run ends and the next queued task starts (issue 21, item 1: in a
-batch of no-op tasks the runner's system calls per task are its CPU): a queued task's record
-unchanged since the runner read it is not read again under the lock (one edited is), and a pass
-stats each running task's record once."""
+batch of no-op tasks the runner's system calls per task are its CPU): the writes of one turn of
+the loop share one hold of the workspace lock and one append to the scan index, a queued task's
+record unchanged since the runner read it is not read again under the lock (one edited is), and
+a pass stats each running task's record once."""
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import time
 
@@ -18,6 +20,7 @@ from pyruns_tui.runner.daemon import state as state_module
 from pyruns_tui.runner.daemon.runs import ActiveRun
 from pyruns_tui.runner.daemon.scheduler import Scheduler
 from pyruns_tui.runner.gpus import NoGpus
+from pyruns_tui.workspace import fsio
 from pyruns_tui.workspace import store as store_module
 from pyruns_tui.workspace.fsio import atomic_write_json, read_json
 from pyruns_tui.workspace.model import Run, Status, Task
@@ -60,6 +63,57 @@ async def _turns(sched: Scheduler) -> None:
     await asyncio.sleep(0)
     while sched._ends:
         await asyncio.sleep(0)
+
+
+def test_a_runs_end_and_its_successors_start_are_written_in_one_hold_of_the_lock_successor_first(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.layout.settings_file.write_text("max_concurrency: 1\n")
+    busy, nxt = project.add("busy"), project.add("next")
+    control.queue(project.store, [nxt], start_runner=False)
+    sched = Scheduler(project.layout, NoGpus())
+    loop = asyncio.new_event_loop()
+    events: list[str] = []
+    real_flock, real_append, real_replace = fcntl.flock, store_module.append_rows, os.replace
+    real_start = placement.P.start_supervisor
+
+    def flock(fd: int, op: int) -> None:
+        if op == fcntl.LOCK_EX:
+            events.append("lock")
+        real_flock(fd, op)
+
+    def append_rows(snapshot, rows):  # the real append, counted with its rows
+        rows = [row for row in rows if row is not None]
+        events.append(f"index {len(rows)} rows")
+        real_append(snapshot, rows)
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst).endswith("task_info.json"):
+            events.append(f"record {os.path.basename(os.path.dirname(dst))}")
+        return real_replace(src, dst, *args, **kwargs)
+
+    def start_supervisor(*args, **kwargs):
+        events.append(f"spawn {kwargs['task']}")
+        return real_start(*args, **kwargs)
+
+    try:
+        sched.loop = loop
+        _adopt(sched, project, [busy])
+        sched.tick()  # the queue read: nothing starts (busy holds the slot)
+        with monkeypatch.context() as m:
+            m.setattr(fsio.fcntl, "flock", flock)
+            m.setattr(store_module, "append_rows", append_rows)
+            m.setattr(os, "replace", replace)
+            m.setattr(placement.P, "start_supervisor", start_supervisor)
+            loop.call_soon(sched._on_exit, sched.active[busy])  # busy ends (a lost run)
+            loop.run_until_complete(_turns(sched))
+        # one hold: the successor marked running before its spawn, the end written after it
+        assert events == ["lock", f"record {nxt}", f"spawn {nxt}", f"record {busy}", "index 2 rows"], events
+        _wait_for_ends(sched, [nxt])
+    finally:
+        _close(sched)
+        loop.close()
+    assert project.task(busy).status is Status.FAILED
+    assert project.task(nxt).status is Status.COMPLETED
 
 
 @pytest.mark.parametrize("edited", [False, True])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread  # (the thread ids of the lock's holders: importing threading costs a command ~1.5 ms)
 import contextlib
 import heapq
 import os
@@ -187,6 +188,8 @@ class TaskStore:
         self._task_cache: dict[str, tuple[StatKey, Task]] = {}
         self._config_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
         self._broken: set[str] = set()  # tasks whose task_info.json did not parse when last read
+        self._rows: list[list[Any] | None] = []  # scan index rows of the saves of the current hold
+        self._rows_of: int | None = None  # the thread holding the lock (`lock`), while one does
 
     @classmethod
     def open(cls, root: Path, name: str, *, disk_cache: bool = False) -> TaskStore:
@@ -203,10 +206,20 @@ class TaskStore:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the workspace lock (re-entrant) around a read-modify-write; WorkspaceError when
-        tasks/ (or .trash) has been replaced by a symlink since the store was opened."""
+        tasks/ (or .trash) has been replaced by a symlink since the store was opened (looked at
+        as the lock is taken, not again in a nested hold). The scan index rows of the saves made
+        in a hold are appended as it ends (one open of the index's log, still under the lock)."""
         with self._lock.hold():
+            if self._rows_of is not None:  # nested (this thread holds it: no other can be here)
+                yield
+                return
             self.layout.check_folders()
-            yield
+            self._rows, self._rows_of = [], _thread.get_ident()
+            try:
+                yield
+            finally:
+                rows, self._rows, self._rows_of = self._rows, [], None
+                append_rows(self.layout.cache_file, rows)
 
     def names(self) -> list[str]:
         """Folder names of the live (not trashed) tasks, unsorted."""
@@ -474,7 +487,14 @@ class TaskStore:
         `fsync=False` (the runner's frequent progress writes) keeps the write atomic but lets
         the kernel flush it later.
         """
-        append_rows(self.layout.cache_file, [self._write(task, fsync=fsync)])
+        self._append_rows([self._write(task, fsync=fsync)])
+
+    def _append_rows(self, rows: list[list[Any] | None]) -> None:
+        """Append scan index rows: as the lock's hold ends when this thread holds it, else now."""
+        if self._rows_of == _thread.get_ident():
+            self._rows += rows
+        else:
+            append_rows(self.layout.cache_file, rows)
 
     def _write(self, task: Task, *, fsync: bool) -> list[Any] | None:
         """`save` but for the scan index's log row, returned for the caller to append."""
@@ -516,7 +536,7 @@ class TaskStore:
                 if saved is not None:
                     saved.append(task.name)
         finally:
-            append_rows(self.layout.cache_file, rows)
+            self._append_rows(rows)
         owed = len(tasks) > 1
         if owed and sync:
             self.sync()

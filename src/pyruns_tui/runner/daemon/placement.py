@@ -318,6 +318,7 @@ class Placement(Ending):
         # pass, which write_ends wakes, re-reads everything as usual; a waiting task that changed
         # meanwhile is checked again when it is marked running.
         self._ends.append(End(run, status, reason, state, failure, usage))  # a new run of this name waits
+        self._turn_open = True  # the writes until write_ends share one hold of the lock
         if len(self._ends) == 1 and self.loop is not None:
             self.loop.call_soon(self.write_ends)
         try:
@@ -330,14 +331,17 @@ class Placement(Ending):
         """Write the records of the runs that ended since the last call (see `_on_exit`); an end
         leaves `_ends` as its record is written."""
         wrote = bool(self._ends)
-        while self._ends:
-            end = self._ends.pop(0)
-            run, status, reason = end.run, end.status, end.reason
-            self.outputs.finish(run.name)
-            self._finish_run(run.name, run.index, status, reason, end.state, end.failure, end.usage, run.record)
-            if self.last_write == "io":
-                self._judged[(run.name, run.index)] = end.failure
-            self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
+        try:
+            while self._ends:
+                end = self._ends.pop(0)
+                run, status, reason = end.run, end.status, end.reason
+                self.outputs.finish(run.name)
+                self._finish_run(run.name, run.index, status, reason, end.state, end.failure, end.usage, run.record)
+                if self.last_write == "io":
+                    self._judged[(run.name, run.index)] = end.failure
+                self.log(f"{run.name}: run {run.index} {status.value}" + (f" ({reason})" if reason else ""))
+        finally:
+            self.release_turn()
         if wrote:
             self.wake()
 

@@ -331,6 +331,7 @@ class Scheduler(Recovery):
 
     def abandon(self) -> None:
         """Stop watching without writing anything (`close` writes what ended first)."""
+        self.release_turn()
         self.outputs.close()
         if self.spawner is not None:
             self.spawner.close()

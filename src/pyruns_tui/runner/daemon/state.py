@@ -9,6 +9,7 @@ end judged and recorded) <- `placement` (slots, GPUs, starting a run, a run's ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import stat
 import time
@@ -88,6 +89,8 @@ class SchedulerState:
         self.last_write = "ok"
         self._ended = False  # a record left the queue or a run since the waiters were last poked
         self._ends: list[End] = []  # runs that ended, their record not written yet (`write_ends`)
+        self._turn_open = False  # runs ended in this turn of the loop: one hold of the lock for its writes
+        self._turn_hold: contextlib.ExitStack | None = None  # that hold, once the turn's first write took it
         self._io_failing: set[str] = set()
         self._judged: dict[tuple[str, int], Failure | None] = {}  # runs whose record a full disk holds back
         self.spawner = self._start_spawner()
@@ -168,6 +171,8 @@ class SchedulerState:
         (`self.last_write` then says why: "skip", "gone" or "io"). `known`: the Task this runner
         read last is changed, unread, while the file is still the one it read (store.update)."""
         self.last_write = "ok"
+        if self._turn_open and self._turn_hold is None:
+            self._hold_turn()
         try:
             # no fsync: atomic rename is enough; after a power loss recovery redoes the state
             task = self.store.update(name, change, fsync=False, known=self._tasks.get(name) if known else None)
@@ -194,6 +199,25 @@ class SchedulerState:
         self.store.forget(name)
         self._tasks.pop(name, None)
         return None
+
+    def _hold_turn(self) -> None:
+        """Take the workspace lock and keep it until `release_turn` (`write_ends`, next in the
+        loop): the records of a turn in which runs ended (their successors marked running, each
+        before its spawn, then the ends) are written in one hold, not one each; a failure to take
+        it leaves each write to take it, and say why, as before."""
+        hold = contextlib.ExitStack()
+        try:
+            hold.enter_context(self.store.lock())
+        except (PyrunsError, OSError):
+            return
+        self._turn_hold = hold
+
+    def release_turn(self) -> None:
+        """Give back the hold of `_hold_turn` (its scan index rows are appended first)."""
+        self._turn_open = False
+        hold, self._turn_hold = self._turn_hold, None
+        if hold is not None:
+            hold.close()
 
     def _rebuild(
         self, name: str, index: int, change: Callable[[Task], None], state: P.RunState | None, record: Task | None,
