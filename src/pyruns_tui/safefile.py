@@ -13,6 +13,7 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a dev
 
 # O_PATH: no read permission on the folder needed, as for a plain open of a file in it
 _FOLDER_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_MADE = os.O_CREAT | os.O_EXCL  # an open with both made the file it opens
 MAX_READ_BYTES = 256 << 20  # a workspace JSON/YAML file larger than this is refused, not loaded into memory
 
 
@@ -40,13 +41,21 @@ def open_regular(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: i
     """An fd of the regular file `path` (relative to `dir_fd` if given): never blocks on a FIFO and
     never follows a symlink, neither the file nor the folder holding it (NotRegularFile names
     it instead), so a planted or swapped-in file or folder cannot hang or redirect us."""
-    return open_regular_stat(path, flags, mode, dir_fd=dir_fd)[0]
+    return _open_regular(path, flags, mode, dir_fd)[0]
 
 
 def open_regular_stat(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644,
                       *, dir_fd: int | None = None) -> tuple[int, os.stat_result]:
     """`open_regular`, with the fstat that found the file regular: a caller that wants its size
     asks no second fstat (one system call less per task file read or index row appended)."""
+    fd, st = _open_regular(path, flags, mode, dir_fd)
+    return fd, os.fstat(fd) if st is None else st
+
+
+def _open_regular(path: str | os.PathLike[str], flags: int, mode: int,
+                  dir_fd: int | None) -> tuple[int, os.stat_result | None]:
+    """`open_regular_stat`, but no stat (None) of a file that O_CREAT | O_EXCL made: that open
+    fails on anything already there (a link, a FIFO), so what it opens is a new regular file."""
     if dir_fd is None:
         folder, name = os.path.split(os.fspath(path))
         # the folder is opened O_NOFOLLOW and the file relative to it: swapping the folder for a
@@ -65,7 +74,7 @@ def open_regular_stat(path: str | os.PathLike[str], flags: int = os.O_RDONLY, mo
 
 
 def _open_in(path: str | os.PathLike[str], flags: int, mode: int, dir_fd: int | None,
-             shown: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+             shown: str | os.PathLike[str]) -> tuple[int, os.stat_result | None]:
     try:
         fd = os.open(path, flags | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC, mode, dir_fd=dir_fd)
     except OSError as exc:
@@ -78,6 +87,8 @@ def _open_in(path: str | os.PathLike[str], flags: int, mode: int, dir_fd: int | 
         if exc.filename is not None:
             exc.filename = os.fspath(shown)  # the error names the whole path, not the name in its folder
         raise
+    if flags & _MADE == _MADE:
+        return fd, None
     st = os.fstat(fd)
     kind = stat.S_IFMT(st.st_mode)
     if kind != stat.S_IFREG:
@@ -102,7 +113,9 @@ def read_bytes(path: str | os.PathLike[str], limit: int | None = None, *, dir_fd
 def read_fd(fd: int, cap: int | None = None, *, size: int | None = None) -> bytes:
     """What the open regular file `fd` holds from its offset on, at most `cap` bytes: plain reads
     sized by the file (a buffered stream asked for `cap` bytes allocates that much first: 256 MiB
-    mapped and unmapped for every small JSON file). `size`: its size from an fstat just made."""
+    mapped and unmapped for every small JSON file). `size`: its size from an fstat just made, the
+    fd at offset 0: a first read that returns that many bytes, fewer than asked, read it all (no
+    second read to find the end)."""
     cap = (1 << 62) if cap is None else cap
     ask = (os.fstat(fd).st_size if size is None else size) + 1  # one more: the end is seen in the next read
     parts = []
@@ -113,6 +126,8 @@ def read_fd(fd: int, cap: int | None = None, *, size: int | None = None) -> byte
             break
         parts.append(chunk)
         got += len(chunk)
+        if got == size and len(chunk) < ask:  # the whole file the fstat saw (one that grew returns more)
+            break
         ask = max(ask, 1 << 16)  # it grew while we read
     return parts[0] if len(parts) == 1 else b"".join(parts)
 

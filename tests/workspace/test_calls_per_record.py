@@ -5,11 +5,13 @@ looks at its task folder once, and a part of a queue appends its index rows in o
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
 
 import pytest
 
+from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.runner.daemon import triage
 from pyruns_tui.workspace import scan_index
 from pyruns_tui.workspace.model import Status, Task
@@ -19,6 +21,10 @@ from tests.conftest import make_tasks
 
 def _queue(task: Task) -> None:
     task.set_status(Status.QUEUED)
+
+
+def _note(task: Task) -> None:
+    task.notes = "noted"
 
 
 def test_a_record_change_fstats_each_open_file_once_between_writes(
@@ -112,3 +118,47 @@ def test_the_oom_count_is_read_without_a_file_object(monkeypatch: pytest.MonkeyP
     count = triage.oom_kills()
     if os.path.exists(triage.VMSTAT):
         assert isinstance(count, int) and count >= 0
+
+
+def test_a_record_write_fstats_its_new_temp_file_once_and_a_read_reads_once(
+        store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(the temp file is made by O_CREAT | O_EXCL: new and regular without an fstat to say so; a
+    read that returns the bytes the fstat counted has reached the end)"""
+    (name,) = make_tasks(store, 1)
+    store.forget(name)
+    fstat, read = os.fstat, os.read
+    calls: list[str] = []
+
+    def counted_fstat(fd: int) -> os.stat_result:
+        calls.append("fstat")
+        return fstat(fd)
+
+    def counted_read(fd: int, n: int) -> bytes:
+        calls.append("read")
+        return read(fd, n)
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "fstat", counted_fstat)
+        m.setattr(os, "read", counted_read)
+        store.update(name, _queue)  # a read of the record, then its write (and an index row's append)
+    # the lock file's open, the record's open (sizing its one read), the write's stat key, the index log's open
+    assert calls == ["fstat", "fstat", "read", "fstat", "fstat"], calls
+    assert store.read_uncached(name).status is Status.QUEUED
+
+
+def test_a_temp_file_left_by_a_dead_writer_is_written_over_and_one_planted_as_a_fifo_refused(
+        store: TaskStore) -> None:
+    (name,) = make_tasks(store, 1)
+    info = str(store.layout.task_info(name))
+    folder, base = os.path.split(info)
+    tmp = os.path.join(folder, f".{base}.{os.getpid()}.{_thread.get_ident()}.tmp")
+    with open(tmp, "w") as fh:  # a writer of this pid and thread that died before its rename
+        fh.write("half")
+    store.update(name, _queue)
+    assert store.read_uncached(name).status is Status.QUEUED and not os.path.exists(tmp)
+    os.mkfifo(tmp)
+    with pytest.raises(WorkspaceError, match="FIFO"):
+        store.update(name, _note)
+    os.unlink(tmp)
+    assert store.read_uncached(name).notes == ""
+

@@ -127,7 +127,10 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, *, fsync: bool = Tru
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{_thread.get_ident()}.tmp")
     try:
-        fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode, dir_fd=dir_fd)
+        try:  # a new file: O_EXCL makes it regular, with no fstat to find it so
+            fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode, dir_fd=dir_fd)
+        except FileExistsError:  # left by a writer of this pid and thread that died: written over, as ever
+            fd = open_regular(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode, dir_fd=dir_fd)
     except OSError as exc:
         if exc.filename == tmp:
             exc.filename = path  # the error names the file it was for, not its temp file (read-only, full)
