@@ -162,3 +162,27 @@ def test_a_temp_file_left_by_a_dead_writer_is_written_over_and_one_planted_as_a_
     os.unlink(tmp)
     assert store.read_uncached(name).notes == ""
 
+
+def test_an_update_looks_at_its_task_folder_once(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(the read finds it a folder, not a link; the write opens it O_NOFOLLOW all the same)"""
+    (name,) = make_tasks(store, 1)
+    folder = os.path.join(store.layout.tasks_dir, name)
+    looked: list[str] = []
+    lstat, stat = os.lstat, os.stat
+
+    def counted_lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path) == folder:  # type: ignore[call-overload]
+            looked.append("lstat")
+        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counted_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        if os.fspath(path) == folder:  # type: ignore[call-overload]
+            looked.append("stat")
+        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "lstat", counted_lstat)
+        m.setattr(os, "stat", counted_stat)
+        store.update(name, _note)
+    assert looked == ["lstat"]
+    assert store.read_uncached(name).notes == "noted"

@@ -496,10 +496,11 @@ class TaskStore:
         else:
             append_rows(self.layout.cache_file, rows)
 
-    def _write(self, task: Task, *, fsync: bool) -> list[Any] | None:
-        """`save` but for the scan index's log row, returned for the caller to append."""
+    def _write(self, task: Task, *, fsync: bool, looked: bool = False) -> list[Any] | None:
+        """`save` but for the scan index's log row, returned for the caller to append. `looked`: the
+        task folder was found a folder, not a link, by the read this write follows."""
         folder = f"{self._tasks_dir}/{task.name}"
-        if not self._is_real_folder(task.name):
+        if not looked and not self._is_real_folder(task.name):
             raise WorkspaceError(f"no task named {task.name!r} in workspace {self.layout.name!r}")
         if task.name in self._broken:  # never replace a file we could not read with a blank record
             raise WorkspaceError(f"task {task.name!r}: task_info.json is unreadable; fix it by hand or delete the task")
@@ -557,7 +558,8 @@ class TaskStore:
             if task is None:
                 task = self.get(name)
             change(task)
-            self.save(task, fsync=fsync)
+            # its folder was looked at as it was read (not a link, its record in it): not again
+            self._append_rows([self._write(task, fsync=fsync, looked=task.name == name)])
             return task
 
     def _known_copy(self, name: str, known: tuple[StatKey, Task]) -> Task | None:
