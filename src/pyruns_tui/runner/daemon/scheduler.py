@@ -324,6 +324,7 @@ class Scheduler(Recovery):
 
     def close(self) -> None:
         """Stop watching (the supervisors keep running; the next runner adopts them)."""
+        self.release_turn()  # (not held while the Slurm calls under way are waited for)
         self.slurm.close()
         self.write_ends()
         self.poke_waiters()
