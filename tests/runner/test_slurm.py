@@ -204,6 +204,32 @@ def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, mo
 
 
 @pytest.mark.slow
+def test_a_time_limit_raised_seconds_before_the_stop_is_not_missed(cluster: Project) -> None:
+    """Limit 1 min, grace 56 s: the stop is due about 4 s in, before the launcher's first re-read
+    (5 s in at the soonest), so only the look the supervisor asks for at the stop itself can see
+    the limit raised to 10 min in between: the task is not stopped and ends on its own."""
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 56") + '  time: "1"\n')
+    code, release = cluster.gate("late")
+    name = cluster.add("late", TERM_PRINTS + code + "print('done', flush=True)\n")
+    control.queue(cluster.store, [name])
+    until(lambda: b"started" in cluster.log(name), 60, "the task to start")
+    job = cluster.task(name).last_run.slurm_job_id
+    old_stop = _scheduled_end(job) - 56
+    _set_limit(job, 10)
+    raised_at = time.time()
+    until(lambda: LIMIT_CHANGED in cluster.log(name) or b"term at" in cluster.log(name), 30,
+          "the run log to say the limit changed (or the task to be stopped)")
+    assert b"term at" not in cluster.log(name), f"raised {old_stop - raised_at:.1f} s before the stop; {cluster.explain(name)}"
+    until(lambda: time.time() > old_stop + 3, 60, "the old stop to pass")
+    release()
+    task = cluster.wait(name, timeout=60)[name]
+    assert task.status is Status.COMPLETED, cluster.explain(name)
+    log = cluster.log(name)
+    assert b"term at" not in log and log.endswith(b"done\n") and log.count(LIMIT_CHANGED) == 1
+    assert not records(cluster, [name])[name].get("deadline")
+
+
+@pytest.mark.slow
 def test_a_time_limit_lowered_while_the_job_runs_gets_the_graceful_stop(cluster: Project,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Limit 10 min, grace 50 s; lowered to 1 min right after the start: the stop comes 10 s in

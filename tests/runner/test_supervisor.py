@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from pyruns_tui.runner.daemon.proc import SUPERVISOR_SCRIPT, RunState
 from pyruns_tui.runner.locks import is_held, remove_unless_held, try_lock, unlock
@@ -90,6 +92,63 @@ def test_a_task_ending_before_stop_at_is_not_stopped(tmp_path: Path) -> None:
     proc, _, state = start(tmp_path, "print('done')", stop_at=time.time() + 60)
     record = finish(proc, state)
     assert (record.exit_code, record.stopped, record.deadline) == (0, False, False)
+
+
+TERM_PRINTS = ("import signal, sys, time\n"
+               "signal.signal(signal.SIGTERM, lambda *a: (print('term at', repr(time.time()), flush=True), sys.exit(0)))\n"
+               "print('started', flush=True)\n")
+
+
+def start_followed(tmp_path: Path, code: str, stop_at: float) -> tuple[subprocess.Popen[bytes], Path, Path, socket.socket]:
+    """A supervisor with a `deadline` socket, as the Slurm launcher starts it; the test holds the
+    launcher's end (its limit follower's)."""
+    log, state = tmp_path / "run1.log", tmp_path / "state.json"
+    spec = {"argv": [sys.executable, "-c", code], "cwd": str(tmp_path), "log": str(log), "grace_s": 1.0, "task": "t",
+            "run": 1, "stop_at": stop_at}
+    ours, theirs = socket.socketpair()
+    script = ("import json, sys\nfrom pyruns_tui.runner.daemon.supervisor import supervise\n"
+              "sys.exit(supervise(sys.argv[1], json.load(sys.stdin), -1, deadline=int(sys.argv[2])))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(state), str(theirs.fileno())], stdin=subprocess.PIPE,
+                            pass_fds=[theirs.fileno()], start_new_session=True)
+    theirs.close()
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(spec).encode())
+    proc.stdin.close()
+    ours.settimeout(30)
+    return proc, log, state, ours
+
+
+@pytest.mark.parametrize("answer", ["the same stop", "nothing"])
+def test_at_stop_at_the_limit_is_asked_once_more_and_a_kept_or_unanswered_stop_stops(tmp_path: Path,
+                                                                                        answer: str) -> None:
+    """At `stop_at` the supervisor asks its launcher (`?` on the deadline socket) for a fresh look
+    at the time limit before it stops the task; an answer that keeps the stop, or none (a slow
+    squeue: the stop waits CONFIRM_S at most), stops the task all the same."""
+    stop_at = time.time() + 0.5
+    proc, log, state, follower = start_followed(tmp_path, TERM_PRINTS + "time.sleep(60)\n", stop_at)
+    with follower:
+        assert follower.recv(64) == b"?\n"
+        if answer == "the same stop":
+            follower.sendall(f"{stop_at!r}\n".encode())
+        record = finish(proc, state)
+    assert record.stopped and record.deadline
+    assert b"term at" in log.read_bytes() and b"time limit changed" not in log.read_bytes()
+
+
+def test_a_limit_raised_by_the_last_look_at_stop_at_lets_the_task_run_on(tmp_path: Path) -> None:
+    """The answer to the `?` at stop_at moves the stop (a limit raised since the last re-read):
+    the run log says so and the task is not stopped; it ends on its own."""
+    gate = tmp_path / "gate"
+    code = TERM_PRINTS + gate_code(gate) + "print('done', flush=True)\n"
+    proc, log, state, follower = start_followed(tmp_path, code, time.time() + 0.5)
+    with follower:
+        assert follower.recv(64) == b"?\n"
+        follower.sendall(f"{time.time() + 600!r}\n".encode())
+        until(lambda: b"[pyruns] time limit changed: stop at " in log.read_bytes(), what="the log line of the move")
+        gate.touch()
+        record = finish(proc, state)
+    assert (record.exit_code, record.stopped, record.deadline) == (0, False, False)
+    assert b"term at" not in log.read_bytes() and log.read_bytes().endswith(b"done\n")
 
 
 def test_stop_kills_the_whole_tree_including_escaped_and_term_ignoring_processes(tmp_path: Path) -> None:

@@ -29,7 +29,10 @@ STATE_FILE (JSON, replaced atomically): `{"version", "task", "run", "supervisor_
 since the epoch: a Slurm job's end less the grace, slurm/launcher.py) came and stopped the task
 as a stop request would. A `deadline` fd (the Slurm launcher's) brings a new `stop_at` when the
 job's time limit changes: one line each, a time or `none`; the run log gets one line saying so
-(`[pyruns] time limit changed: ...`). In the exec mode the child pid is also written as one
+(`[pyruns] time limit changed: ...`). When `stop_at` comes, the supervisor first writes `?` on
+that fd (a socket) and waits up to CONFIRM_S for the answer of a fresh squeue (a line, moved or
+not): a limit raised since the last re-read moves the stop, and the task runs on; an answer that
+keeps the stop, no answer in time, or no fd to ask stops the task then. In the exec mode the child pid is also written as one
 line to stdout (a forked supervisor has no report fd: the runner reads the state file).
 """
 
@@ -69,6 +72,7 @@ PUMP_MAX = 1 << 18  # bytes moved per wake-up at most: under a flood, stops and 
 TTY_EOF_S = 1.0  # how often a reader of the task's terminal is given an end-of-file
 OUTPUT_QUIET_S = 0.2  # output after a pause this long is told to the runner (its progress may have moved)
 OUTPUT_MESSAGE = b"output"  # what a pooled worker sends on the control channel then
+CONFIRM_S = 2.0  # at stop_at, how long the launcher's last look at the time limit is waited for at most
 WAKE_RETRY_S = 5.0  # after the wake-up FIFO could not be written (no runner reads it here), it is left alone this long
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_NAME = 15
@@ -366,6 +370,9 @@ class Supervisor:
         stop_at = spec.get("stop_at")
         self.stop_at = float(stop_at) if isinstance(stop_at, (int, float)) else None  # wall clock
         self.deadline = deadline  # where a new stop_at comes from (not ours: the launcher closes it)
+        self.deadline_open = deadline >= 0  # until its end-of-file
+        self.confirm_by: float | None = None  # wall clock: the answer to our `?` at stop_at is awaited until then
+        self.stop_sure = False  # stop_at was said by a squeue asked at or after it: no need to ask again
         self.state: dict[str, Any] = {
             "version": STATE_VERSION,
             "task": spec.get("task"),
@@ -518,6 +525,7 @@ class Supervisor:
                     continue
                 if fd == self.deadline:
                     if not self._on_deadline(log_fd):
+                        self.deadline_open = False
                         poller.unregister(fd)
                     continue
                 self._pump(master, log_fd, view)
@@ -556,7 +564,8 @@ class Supervisor:
 
     def _on_deadline(self, log_fd: int) -> bool:
         """A new `stop_at` on the deadline fd (the last line read counts: a time, or `none` for
-        no limit); the run log gets one line saying so. False at its end-of-file."""
+        no limit; each is a fresh squeue's, an answer to our `?` among them); the run log gets one
+        line when it moved. False at its end-of-file."""
         try:
             data = os.read(self.deadline, 4096)
         except BlockingIOError:
@@ -571,6 +580,8 @@ class Supervisor:
             stop_at = None if word == "none" else float(word)
         except ValueError:
             return True
+        self.confirm_by = None
+        self.stop_sure = stop_at is not None and stop_at <= time.time()  # due now: nothing to ask
         if stop_at == self.stop_at or self.term_sent or self.child_status is not None:
             return True
         was, self.stop_at = self.stop_at, stop_at
@@ -668,7 +679,7 @@ class Supervisor:
         """SIGTERM on a stop request or to leftovers after the main process ended; SIGKILL after grace."""
         if not self.term_sent:
             if self.stop_at is not None and self.child_status is None and not self.stop_requested \
-                    and time.time() >= self.stop_at:
+                    and time.time() >= self.stop_at and self._stop_stands():
                 self.state["deadline"] = True
                 self._on_term(signal.SIGTERM, None)
             lingered = self.main_exit is not None and now - self.main_exit >= LINGER_S
@@ -689,6 +700,21 @@ class Supervisor:
             for pid in arrived:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGTERM)
+
+    def _stop_stands(self) -> bool:
+        """At stop_at, before the stop: one last look at the time limit, so that a limit raised
+        after the launcher's last re-read is not missed. True when the stop stands: a fresh
+        squeue said so, or its answer did not come within CONFIRM_S, or there is none to ask."""
+        if self.stop_sure or not self.deadline_open:
+            return True
+        if self.confirm_by is None:
+            try:
+                os.write(self.deadline, b"?\n")
+            except OSError:  # (a pipe's read end: a launcher that cannot be asked)
+                return True
+            self.confirm_by = time.time() + CONFIRM_S
+            return False
+        return time.time() >= self.confirm_by
 
     def _anything_left(self) -> bool:
         return self._reap() or group_exists(self.child)
@@ -713,7 +739,8 @@ class Supervisor:
     def _timeout_ms(self, now: float) -> int:
         if self.child_status is None and not self.term_sent:
             # SIGCHLD or SIGTERM wake us through the wake-up pipe; the deadline, this timeout
-            wait_s = TTY_EOF_S if self.stop_at is None else min(TTY_EOF_S, max(0.0, self.stop_at - time.time()))
+            due = self.stop_at if self.confirm_by is None else self.confirm_by
+            wait_s = TTY_EOF_S if due is None else min(TTY_EOF_S, max(0.0, due - time.time()))
             return int(wait_s * 1000) + 1
         return 50  # shutting down: look again soon
 

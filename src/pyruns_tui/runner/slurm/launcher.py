@@ -13,8 +13,11 @@ A limit changed while the job runs (`scontrol update JobId=... TimeLimit=...`) i
 small process of the launcher's (`follow_limit`, not a child of the supervisor, which reaps and
 kills every child of its own) asks squeue again every REREAD_S, more often near the end (half
 the time left to the stop, not under NEAR_END_S), and sends the supervisor each new stop time
-on a pipe; a failed squeue keeps the last one. The supervisor writes one line into the run log
-when the stop moves (either way).
+on a socket; a failed squeue keeps the last one. The supervisor writes one line into the run log
+when the stop moves (either way). A limit raised after the last re-read is not missed: when the
+stop comes, the supervisor asks on the socket (`?`) and the follower answers with a fresh squeue
+(the stop, moved or not; the known one when squeue fails); the stop waits for that answer
+CONFIRM_S (2 s) at most, then is sent as it was.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any
 
 from pyruns_tui.contracts import PTY_COLUMNS, PTY_ROWS
 from pyruns_tui.errors import RunnerError
-from pyruns_tui.runner.daemon.supervisor import supervise
+from pyruns_tui.runner.daemon.supervisor import CONFIRM_S, supervise
 from pyruns_tui.runner.knobs import positive_seconds
 from pyruns_tui.runner.slurm.commands import parse_time_left, run, time_left
 from pyruns_tui.workspace.fsio import read_json
@@ -98,51 +101,61 @@ def next_stop(text: str, asked: float, grace_s: float) -> tuple[bool, float | No
     return (False, None) if left is None else (True, asked + left - grace_s)
 
 
-def follow_limit(out: int, job: str, stop: float | None, grace_s: float, every: float) -> None:
+def follow_limit(channel: int, job: str, stop: float | None, grace_s: float, every: float) -> None:
     """Ask squeue for the job's time left again and again; write each stop time that moved (one
-    line: a time since the epoch, or `none`) to `out`, until its reader (the supervisor) is gone."""
+    line: a time since the epoch, or `none`) to `channel`, until the supervisor closes its end.
+    Whatever the supervisor writes (`?`: its stop has come) is answered at once by a fresh squeue:
+    the stop line, moved or not (the known one when squeue fails or is slower than CONFIRM_S)."""
     poller = select.poll()
-    poller.register(out, 0)  # POLLERR: the read end closed
+    poller.register(channel, select.POLLIN)
     while True:
         wait = every if stop is None else min(every, max(NEAR_END_S, (stop - time.time()) / 2))
-        if poller.poll(int(wait * 1000) + 1):
-            return
+        asked_to = bool(poller.poll(int(wait * 1000) + 1))
+        if asked_to:
+            try:
+                if not os.read(channel, 64):
+                    return  # the supervisor is gone
+            except OSError:
+                return
         asked = time.time()
         try:
-            known, new = next_stop(run(["squeue", "-h", "-j", job, "-o", "%L"]), asked, grace_s)
+            argv = ["squeue", "-h", "-j", job, "-o", "%L"]
+            known, new = next_stop(run(argv, CONFIRM_S) if asked_to else run(argv), asked, grace_s)
         except RunnerError:
-            continue  # the last stop stays
-        if not known or (new is not None and stop is not None and abs(new - stop) < MOVE_S) or new == stop:
+            known, new = False, None  # the last stop stays
+        moved = known and new != stop and (new is None or stop is None or abs(new - stop) >= MOVE_S)
+        if moved:
+            stop = new
+        if not (moved or asked_to):
             continue
-        stop = new
         try:
-            os.write(out, b"none\n" if stop is None else f"{stop!r}\n".encode())
+            os.write(channel, b"none\n" if stop is None else f"{stop!r}\n".encode())
         except OSError:
             return
 
 
 def watch_limit(environ: dict[str, str], stop: float | None, grace_s: float) -> int:
     """Start `follow_limit` for this job in a grandchild (reparented away at once: the
-    supervisor's waits and kills never meet it); the read end of its pipe, -1 without a job."""
+    supervisor's waits and kills never meet it); the supervisor's end of its socket, -1 without a job."""
     job = environ.get("SLURM_JOB_ID")
     if not job:
         return -1
     every = positive_seconds(environ, REREAD_ENV, REREAD_S)
-    read_end, write_end = os.pipe()
+    ours, theirs = (end.detach() for end in socket.socketpair())  # (not inherited by the task)
     pid = os.fork()
     if pid == 0:
         try:
-            os.close(read_end)
+            os.close(ours)
             if os.fork() == 0:
-                follow_limit(write_end, job, stop, grace_s, every)
+                follow_limit(theirs, job, stop, grace_s, every)
         except BaseException:  # noqa: BLE001 - never return into the launcher's code
             with contextlib.suppress(Exception):
                 sys.stderr.write(f"pyruns launcher: following job {job}'s time limit failed\n")
         finally:
             os._exit(0)
-    os.close(write_end)
+    os.close(theirs)
     os.waitpid(pid, 0)
-    return read_end
+    return ours
 
 
 def main(argv: list[str]) -> int:
