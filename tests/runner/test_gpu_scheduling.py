@@ -6,7 +6,8 @@ import pytest
 
 from pyruns_tui.runner import control
 from pyruns_tui.workspace.model import Status
-from tests.runner.harness import Project, until
+from pyruns_tui.workspace.store import NewTask
+from tests.runner.harness import SETTINGS, Project, py, until
 
 SHOW = "import os; print(repr(os.environ.get('CUDA_VISIBLE_DEVICES')))\n"
 
@@ -49,6 +50,33 @@ def test_busy_gpus_are_skipped_and_cpu_tasks_get_no_gpu(project: Project, monkey
     project.wait(gpu, cpu)
     assert cuda_devices(project, gpu) == "2"
     assert cuda_devices(project, cpu) == ""  # a CPU task on a GPU machine sees no GPU
+
+
+def test_behind_1000_gpu_tasks_waiting_for_busy_gpus_a_cpu_task_and_a_forced_one_start(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real runner, -j 8 with both GPUs busy: the GPU tasks wait in order (the first ones
+    say why), a task that needs no GPU and a forced one queued behind them run (a run's end goes
+    from one task that needs no GPU to the next, past the GPU tasks: see test_end_pass)."""
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS", "2")
+    monkeypatch.setenv("PYRUNS_TUI_FAKE_GPUS_BUSY", "0,1")
+    project.layout.settings_file.write_text(SETTINGS.replace("max_concurrency: 4", "max_concurrency: 8"))
+    made = project.store.create_tasks([NewTask(f"g{i:04d}", {}, command=py("pass")) for i in range(1000)],
+                                      task_kind="shell", script=None)
+    gpu = [t.name for t in made]
+    cpu = [project.add(f"cpu{i}", SHOW) for i in range(3)]
+    forced = project.add("forced", SHOW)
+    control.queue(project.store, gpu)
+    until(lambda: project.task(gpu[7]).reason == "waiting for 1 GPU", what="the reason of the first waiting tasks")
+    control.queue(project.store, cpu[:1], gpus=0)
+    control.force_start(project.store, [forced])
+    control.queue(project.store, cpu[1:], gpus=0)
+    tasks = project.wait(*cpu, forced)
+    assert all(t.status is Status.COMPLETED for t in tasks.values()), [project.explain(n) for n in tasks]
+    assert [cuda_devices(project, n) for n in cpu] == [""] * 3
+    assert cuda_devices(project, forced) in ("0", "1")
+    waiting = [project.task(name) for name in gpu]
+    assert all(t.status is Status.QUEUED and not t.runs for t in waiting)
+    assert all(t.reason == "waiting for 1 GPU" for t in waiting[:8])
 
 
 def test_a_request_larger_than_the_machine_fails_with_the_reason(project: Project, two_gpus: None) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import time
 
@@ -48,51 +49,74 @@ class Placement(Ending):
         self._params.warm_up()
 
     def _start_what_fits(self, queued: list[Task], *, recheck: bool = False) -> list[Task]:
-        """Start the queued tasks (in order) that fit; returns those still waiting, in order.
+        """Start the queued tasks (in order) that fit; returns those still waiting, in order: the
+        list `queued` itself, the entries that left it (started, failed, dropped) taken out in place.
         With `recheck` (`queued` is the kept queue, as when a run ends), each task reached is
         looked at again, one `stat`: one whose file changed since this runner read or wrote it
         (stopped, cancelled, edited) is left out, unopened, for the next pass to read
         (`_reread`), where trying to start it cost a launch build and a locked read (a stop of
         10,000 queued tasks made each run's end try all 10,000: ~2 s per end); an entry left
         behind by a task put elsewhere in the queue since (`_place`) is dropped. The queue is
-        walked only as far as it starts tasks (or, with free slots, while GPU tasks must wait),
-        so a pass after a run ended costs the same for 10 or 100,000 queued tasks: where the walk
-        stops short, the list `queued` itself is returned, its walked part replaced in place."""
+        walked only as far as it starts tasks, so a pass after a run ended costs the same for 10
+        or 100,000 queued tasks. With free slots and a GPU task that must wait, no GPU task behind
+        it may start (they start in order): once the first `budget` of those waiting have their
+        reason, such a pass goes from one task that needs no GPU to the next (`_next_no_gpu`),
+        past the GPU tasks between, not looked at (with 10,000 GPU tasks waiting for busy GPUs
+        and -j 8, each end `stat`ed all 10,000). A task among those that can never start (more
+        GPUs, or more memory, than the machine has) fails when a walk reaches it: a full pass,
+        which walks the whole queue (its tasks just read: no `stat`), or once the GPUs free up."""
         if self.settings_held_since is not None:  # the settings file is being written: nothing starts
             return queued
+        if recheck and self.has_gpus and self._no_gpu_rule != self.settings.gpus_per_task:
+            self._index_no_gpu(queued)  # what a task needs changed with the settings
         slots = self.concurrency - len(self.active)
         devices: list[G.GpuDevice] | None = None
         gpu_blocked = False
         budget = max(slots, 0)  # how many waiting tasks get a visible reason
-        waiting: list[Task] = []
-        for position, task in enumerate(queued):
+        left: list[int] = []  # the positions of the entries that leave the queue
+        position = 0
+        while position < len(queued):
+            task = queued[position]
             # forced tasks come first; the rest waits for a slot, or for a resume when paused
             if not task.force and (slots <= 0 or self.pause is not None):
                 break
+            if gpu_blocked and not budget and recheck and not self._may_pass_gpu_tasks(task):
+                ahead = self._next_no_gpu(queued, position)  # (none forced behind: they come first)
+                if ahead != position:
+                    position = ahead
+                    continue
+            here = position
+            position += 1
             if recheck:
                 fresh = self._as_known(task.name)[1]
                 if fresh is None:  # changed since: may not be queued now
                     self._reread.add(task.name)
                     self._recheck_at = time.monotonic()
+                    left.append(here)
                     continue
                 if fresh.status is not Status.QUEUED or fresh.stop_requested or queue_order(fresh) != queue_order(task):
+                    left.append(here)
                     continue  # started, or moved in the queue (its entry there is the one kept)
-                task = fresh
+                if fresh is not task:
+                    queued[here] = task = fresh  # (its place in the queue is the same)
+                    self._note_no_gpu(task)
             need = self._gpus_needed(task)
             if need == 0:
                 started = self._start(task, [] if self.has_gpus else None)
                 slots -= started
-                if not started:
-                    waiting.append(task)
+                if started:
+                    left.append(here)
                 continue
             if devices is None:
                 devices = G.usable(self.backend.devices(), self.settings.gpu_ids)
             if need > len(devices) and not task.force:
                 self._fail_unstartable(task, f"needs {need} GPUs but only {len(devices)} can be used (gpu_ids)")
+                left.append(here)
                 continue
             too_big = _memory_never_fits(devices, need, task.gpu_mem_mb)
             if too_big is not None and not task.force:  # it would wait for ever, and hold back the GPU queue
                 self._fail_unstartable(task, too_big)
+                left.append(here)
                 continue
             picked = None
             if task.force or not gpu_blocked:
@@ -112,16 +136,47 @@ class Placement(Ending):
                 if budget > 0:
                     budget -= 1
                     self._set_reason(task, f"waiting for {need} GPU{'s' if need > 1 else ''}")
-                waiting.append(task)
                 continue
             started = self._start(task, picked)
             slots -= started
-            if not started:
-                waiting.append(task)
-        else:
-            return waiting
-        queued[:position] = waiting  # the tasks not reached stay as they are (no copy of the queue)
+            if started:
+                left.append(here)
+        _take_out(queued, left)
         return queued
+
+    def _index_no_gpu(self, queued: list[Task]) -> None:
+        """Make `_no_gpu` for the queue `queued` (in order) anew."""
+        self._no_gpu = [queue_order(task) for task in queued if self._may_pass_gpu_tasks(task)] if self.has_gpus else []
+        self._no_gpu_rule = self.settings.gpus_per_task
+
+    def _note_no_gpu(self, task: Task) -> None:
+        """Add to `_no_gpu` a task put in the kept queue, if it may start while GPU tasks wait."""
+        if not self.has_gpus or self._no_gpu_rule != self.settings.gpus_per_task or not self._may_pass_gpu_tasks(task):
+            return  # (without GPUs no task waits for one; made anew before its next use otherwise)
+        key = queue_order(task)
+        at = bisect.bisect_left(self._no_gpu, key)
+        if at == len(self._no_gpu) or self._no_gpu[at] != key:
+            self._no_gpu.insert(at, key)
+
+    def _next_no_gpu(self, queued: list[Task], position: int) -> int:
+        """The position in the kept queue `queued` of the first task at or after `position` that
+        may start while GPU tasks wait, or the queue's end; the entries of `_no_gpu` met on the way
+        whose task is no longer there (started, left the queue, needs GPUs now) are dropped. Only
+        the part of `queued` from `position` on is searched: it is in order (an entry before it may
+        be a task started by this walk, its record changed)."""
+        index = self._no_gpu
+        at = bisect.bisect_left(index, queue_order(queued[position]))
+        while at < len(index):
+            key = index[at]
+            found = bisect.bisect_left(queued, key, lo=position, key=queue_order)
+            if found < len(queued) and queue_order(queued[found]) == key and self._may_pass_gpu_tasks(queued[found]):
+                return found
+            del index[at]
+        return len(queued)
+
+    def _may_pass_gpu_tasks(self, task: Task) -> bool:
+        """Whether `task` may start while the GPU tasks before it wait: it needs no GPU, or is forced."""
+        return task.force or self._gpus_needed(task) == 0
 
     def _gpus_needed(self, task: Task) -> int:
         if not self.has_gpus:
@@ -344,6 +399,22 @@ class Placement(Ending):
             self.release_turn()
         if wrote:
             self.wake()
+
+
+def _take_out(items: list[Task], positions: list[int]) -> None:
+    """Take the entries at `positions` (ascending) out of `items`, in place: each one moves the tail
+    (a `memmove`) when they are few, as many as a walk starts; a stop of thousands is one rebuild."""
+    if len(positions) <= 16:
+        for position in reversed(positions):
+            del items[position]
+        return
+    kept: list[Task] = []
+    start = positions[0]
+    for position in positions:
+        kept += items[start:position]
+        start = position + 1
+    kept += items[start:]
+    items[positions[0]:] = kept
 
 
 def _memory_never_fits(devices: list[G.GpuDevice], need: int, need_mem_mb: int | None) -> str | None:

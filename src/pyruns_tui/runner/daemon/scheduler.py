@@ -178,6 +178,7 @@ class Scheduler(Recovery):
         if full:
             ready.sort(key=queue_order)
             self._waiting = ready
+            self._index_no_gpu(ready)
         else:  # a pass after a run ended, or for tasks looked at: the queue kept, the tasks read put in place
             for task in ready:
                 self._place(task)
@@ -230,6 +231,7 @@ class Scheduler(Recovery):
             order[i] = task
         else:
             order.insert(i, task)
+        self._note_no_gpu(task)
 
     def _state_of(self, name: str) -> tuple[Status, str | None] | None:
         """A task's (status, reason) as on disk now; None when the task does not exist."""

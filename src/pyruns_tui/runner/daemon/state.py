@@ -72,6 +72,11 @@ class SchedulerState:
         self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
         self._known: set[str] = set()  # read at every pass: running and Slurm tasks, and those looked at
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
+        # the queue order (`queue_order`) of the tasks in `_waiting` that may start while GPU tasks
+        # wait (those that need no GPU, or forced), in order: a run's end goes from one to the next
+        # past the GPU tasks (`Placement._next_no_gpu`); may hold some no longer there, never lacks one
+        self._no_gpu: list[tuple[bool, int, str, str, str]] = []
+        self._no_gpu_rule: int | None = None  # the `gpus_per_task` it was made with (None: to be made)
         self._reread: set[str] = set()  # queued tasks whose file changed since it was read: the next pass reads them
         self._changed: set[str] = set()  # tasks that left the queue or a run since the last pass (by our writes)
         self._deferred: dict[str, Task] = {}  # queued tasks waiting for their dependencies (`after`)
