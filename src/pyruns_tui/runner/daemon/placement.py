@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import time
 
@@ -11,6 +10,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.runner import gpus as G
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.ending import Ending
+from pyruns_tui.runner.daemon.kept_queue import take_out
 from pyruns_tui.runner.daemon.launch import build_launch, workspace_repo_dir
 from pyruns_tui.runner.daemon.record import host_name, resolve_python
 from pyruns_tui.runner.daemon.runs import (
@@ -60,14 +60,14 @@ class Placement(Ending):
         walked only as far as it starts tasks, so a pass after a run ended costs the same for 10
         or 100,000 queued tasks. With free slots and a GPU task that must wait, no GPU task behind
         it may start (they start in order): once the first `budget` of those waiting have their
-        reason, such a pass goes from one task that needs no GPU to the next (`_next_no_gpu`),
+        reason, such a pass goes from one task that needs no GPU to the next (`_no_gpu`),
         past the GPU tasks between, not looked at (with 10,000 GPU tasks waiting for busy GPUs
         and -j 8, each end `stat`ed all 10,000). A task among those that can never start (more
         GPUs, or more memory, than the machine has) fails when a walk reaches it: a full pass,
         which walks the whole queue (its tasks just read: no `stat`), or once the GPUs free up."""
         if self.settings_held_since is not None:  # the settings file is being written: nothing starts
             return queued
-        if recheck and self.has_gpus and self._no_gpu_rule != self.settings.gpus_per_task:
+        if recheck and self.has_gpus and self._no_gpu.rule != self.settings.gpus_per_task:
             self._index_no_gpu(queued)  # what a task needs changed with the settings
         slots = self.concurrency - len(self.active)
         devices: list[G.GpuDevice] | None = None
@@ -81,7 +81,8 @@ class Placement(Ending):
             if not task.force and (slots <= 0 or self.pause is not None):
                 break
             if gpu_blocked and not budget and recheck and not self._may_pass_gpu_tasks(task):
-                ahead = self._next_no_gpu(queued, position)  # (none forced behind: they come first)
+                # on to the next task that needs no GPU (none forced is behind: they come first)
+                ahead = self._no_gpu.next(queued, position, self._may_pass_gpu_tasks)
                 if ahead != position:
                     position = ahead
                     continue
@@ -141,38 +142,18 @@ class Placement(Ending):
             slots -= started
             if started:
                 left.append(here)
-        _take_out(queued, left)
+        take_out(queued, left)
         return queued
 
     def _index_no_gpu(self, queued: list[Task]) -> None:
-        """Make `_no_gpu` for the queue `queued` (in order) anew."""
-        self._no_gpu = [queue_order(task) for task in queued if self._may_pass_gpu_tasks(task)] if self.has_gpus else []
-        self._no_gpu_rule = self.settings.gpus_per_task
+        """Make `_no_gpu` anew for the queue `queued` (in order)."""
+        self._no_gpu.make(queued if self.has_gpus else [], self._may_pass_gpu_tasks, self.settings.gpus_per_task)
 
     def _note_no_gpu(self, task: Task) -> None:
-        """Add to `_no_gpu` a task put in the kept queue, if it may start while GPU tasks wait."""
-        if not self.has_gpus or self._no_gpu_rule != self.settings.gpus_per_task or not self._may_pass_gpu_tasks(task):
-            return  # (without GPUs no task waits for one; made anew before its next use otherwise)
-        key = queue_order(task)
-        at = bisect.bisect_left(self._no_gpu, key)
-        if at == len(self._no_gpu) or self._no_gpu[at] != key:
-            self._no_gpu.insert(at, key)
-
-    def _next_no_gpu(self, queued: list[Task], position: int) -> int:
-        """The position in the kept queue `queued` of the first task at or after `position` that
-        may start while GPU tasks wait, or the queue's end; the entries of `_no_gpu` met on the way
-        whose task is no longer there (started, left the queue, needs GPUs now) are dropped. Only
-        the part of `queued` from `position` on is searched: it is in order (an entry before it may
-        be a task started by this walk, its record changed)."""
-        index = self._no_gpu
-        at = bisect.bisect_left(index, queue_order(queued[position]))
-        while at < len(index):
-            key = index[at]
-            found = bisect.bisect_left(queued, key, lo=position, key=queue_order)
-            if found < len(queued) and queue_order(queued[found]) == key and self._may_pass_gpu_tasks(queued[found]):
-                return found
-            del index[at]
-        return len(queued)
+        """Add to `_no_gpu` a task put in the kept queue, if it may start while GPU tasks wait
+        (without GPUs no task waits for one; with other settings it is made anew before its next use)."""
+        if self.has_gpus and self._no_gpu.rule == self.settings.gpus_per_task and self._may_pass_gpu_tasks(task):
+            self._no_gpu.add(task)
 
     def _may_pass_gpu_tasks(self, task: Task) -> bool:
         """Whether `task` may start while the GPU tasks before it wait: it needs no GPU, or is forced."""
@@ -399,22 +380,6 @@ class Placement(Ending):
             self.release_turn()
         if wrote:
             self.wake()
-
-
-def _take_out(items: list[Task], positions: list[int]) -> None:
-    """Take the entries at `positions` (ascending) out of `items`, in place: each one moves the tail
-    (a `memmove`) when they are few, as many as a walk starts; a stop of thousands is one rebuild."""
-    if len(positions) <= 16:
-        for position in reversed(positions):
-            del items[position]
-        return
-    kept: list[Task] = []
-    start = positions[0]
-    for position in positions:
-        kept += items[start:position]
-        start = position + 1
-    kept += items[start:]
-    items[positions[0]:] = kept
 
 
 def _memory_never_fits(devices: list[G.GpuDevice], need: int, need_mem_mb: int | None) -> str | None:

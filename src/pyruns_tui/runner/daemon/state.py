@@ -23,6 +23,7 @@ from pyruns_tui.runner import wake
 from pyruns_tui.runner.breaker import CircuitBreaker, Pause
 from pyruns_tui.runner.daemon import proc as P
 from pyruns_tui.runner.daemon.gpu_accounting import GpuAccounting
+from pyruns_tui.runner.daemon.kept_queue import NoGpuIndex
 from pyruns_tui.runner.daemon.launch import ScriptParamsCache
 from pyruns_tui.runner.daemon.output_watch import OutputWatches
 from pyruns_tui.runner.daemon.record import GitCache
@@ -72,11 +73,7 @@ class SchedulerState:
         self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
         self._known: set[str] = set()  # read at every pass: running and Slurm tasks, and those looked at
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
-        # the queue order (`queue_order`) of the tasks in `_waiting` that may start while GPU tasks
-        # wait (those that need no GPU, or forced), in order: a run's end goes from one to the next
-        # past the GPU tasks (`Placement._next_no_gpu`); may hold some no longer there, never lacks one
-        self._no_gpu: list[tuple[bool, int, str, str, str]] = []
-        self._no_gpu_rule: int | None = None  # the `gpus_per_task` it was made with (None: to be made)
+        self._no_gpu = NoGpuIndex()  # the tasks in `_waiting` that may start while GPU tasks wait
         self._reread: set[str] = set()  # queued tasks whose file changed since it was read: the next pass reads them
         self._changed: set[str] = set()  # tasks that left the queue or a run since the last pass (by our writes)
         self._deferred: dict[str, Task] = {}  # queued tasks waiting for their dependencies (`after`)
