@@ -5,7 +5,7 @@ Before the fix every end re-read every queued task (~3.5 ms of the runner's CPU 
 200 queued, ~14 ms with 10,000).
 
 Run: .venv/bin/python benchmarks/bench_queue_depth.py [--queued 200 2000 10000] [--jobs 8]
-         [--window 300] [--repeats 3] [--other /path/to/old/checkout ...] [--root DIR]
+         [--window 300] [--repeats 3] [--other /path/to/old/checkout ...] [--root DIR] [--gpu-blocked]
 Each (checkout, N) has its workspace of N tasks, made once; a sample starts its runner, queues
 all N (`pyr-tui run -j 8 BATCH`: finished ones run again), waits for the queue command to return
 and 10 more ends, then measures the next `--window` ends (fewer where N is small: the window
@@ -13,6 +13,12 @@ ends 20 tasks before the queue does), then stops the batch and the runner. Ends 
 the runner log's "run N completed" lines. Samples are interleaved (checkouts, then depths, then
 repeats), so a busy machine weighs on every row alike; the runner's CPU per end is the
 load-proof number, tasks/s follows the load. Linux only; not a test.
+
+With --gpu-blocked (issue 21, session 29) the N tasks ask for a GPU each on 2 fake GPUs that are
+both busy (PYRUNS_TUI_FAKE_GPUS=2, PYRUNS_TUI_FAKE_GPUS_BUSY=0,1: none of them can start) and a
+second batch of window + 40 no-op tasks that need no GPU (`run --gpus 0`) is queued behind them:
+the ends measured are theirs, each with the N GPU tasks waiting before it (before the fix each end
+`stat`ed every one of them).
 """
 
 from __future__ import annotations
@@ -69,15 +75,20 @@ class Ends:
 class Depth:
     """One checkout's workspace with `queued` tasks (one batch)."""
 
-    def __init__(self, ours: Ours, queued: int) -> None:
-        self.ours, self.queued = ours, queued
+    def __init__(self, ours: Ours, queued: int, cpu_tasks: int = 0) -> None:
+        """With `cpu_tasks`, the `queued` tasks ask for GPUs that are busy (--gpu-blocked) and the
+        ends measured are those of a batch of `cpu_tasks` that need none, queued behind them."""
+        self.ours, self.queued, self.cpu_tasks = ours, queued, cpu_tasks
         self.batch = f"q{queued}"
-        (ours.root / f"{self.batch}.yaml").write_text(f"i: 0:{queued}\n")
+        self.cpu_batch = f"c{queued}"
         settings = ours.root / "_pyruns_" / "_pyruns_settings.yaml"
         if queued > 10000 and f"max_tasks: {queued}" not in settings.read_text():  # (a batch's default limit)
             with settings.open("a") as fh:
                 fh.write(f"\nmax_tasks: {queued}\n")
-        ours.cmd("gen", f"{self.batch}.yaml", "-n", self.batch, "--json")
+        for batch, count in ((self.batch, queued), (self.cpu_batch, cpu_tasks)):
+            if count:
+                (ours.root / f"{batch}.yaml").write_text(f"i: 0:{count}\n")
+                ours.cmd("gen", f"{batch}.yaml", "-n", batch, "--json")
 
     def sample(self, jobs: int, window: int) -> tuple[float, float, int]:
         """(runner CPU s, wall s, ends) over the measured window."""
@@ -88,8 +99,12 @@ class Depth:
         ends = Ends(Path(status["log"]))
         try:
             o.cmd("run", "-j", str(jobs), self.batch)  # returns once the whole queue is written
+            measured = self.queued
+            if self.cpu_tasks:  # the GPU tasks wait; these run, queued behind them
+                o.cmd("run", "-j", str(jobs), "--gpus", "0", self.cpu_batch)
+                measured = self.cpu_tasks
             begin = ends.poll() + 10
-            count = max(10, min(window, self.queued - begin - 20))
+            count = max(10, min(window, measured - begin - 20))
             ends.until(begin)
             cpu0, wall0 = runner_cpu_s(runner), time.perf_counter()
             ends.until(begin + count)
@@ -97,8 +112,9 @@ class Depth:
             done = ends.count - begin  # (a few more may have been read with the last one)
         finally:
             ends.close()
-            subprocess.run([sys.executable, "-m", "pyruns_tui", "stop", self.batch], cwd=o.root, env=o.env,
-                           capture_output=True)
+            for batch in (self.batch, self.cpu_batch) if self.cpu_tasks else (self.batch,):
+                subprocess.run([sys.executable, "-m", "pyruns_tui", "stop", batch], cwd=o.root, env=o.env,
+                               capture_output=True)
             o.cmd("runner", "stop")
         return cpu, wall, done
 
@@ -112,10 +128,16 @@ def main() -> None:
     parser.add_argument("--other", action="append", default=[], type=Path, metavar="CHECKOUT",
                         help="another checkout of pyruns-tui to measure alongside this one")
     parser.add_argument("--root", type=Path, help="scratch folder (default: a new one in the temp folder)")
+    parser.add_argument("--gpu-blocked", action="store_true",
+                        help="the queued tasks wait for 2 busy fake GPUs; the ends measured are of tasks needing none")
     args = parser.parse_args()
     scratch = args.root or Path(tempfile.mkdtemp(prefix="bench_queue_depth-"))
     ours = checkouts(scratch, args.other, 0.0)
-    depths = [Depth(o, n) for n in args.queued for o in ours]
+    if args.gpu_blocked:
+        for o in ours:
+            o.env.update({"PYRUNS_TUI_FAKE_GPUS": "2", "PYRUNS_TUI_FAKE_GPUS_BUSY": "0,1"})
+    cpu_tasks = args.window + 40 if args.gpu_blocked else 0
+    depths = [Depth(o, n, cpu_tasks) for n in args.queued for o in ours]
     samples: dict[tuple[str, int], list[tuple[float, float, int]]] = {(d.ours.label, d.queued): [] for d in depths}
     loads = [os.getloadavg()[0]]
     try:
@@ -126,6 +148,8 @@ def main() -> None:
     finally:
         if args.root is None:
             shutil.rmtree(scratch, ignore_errors=True)
+    if args.gpu_blocked:
+        print(f"the queued tasks wait for 2 busy fake GPUs; {cpu_tasks} no-op tasks needing none run behind them")
     print(f"no-op tasks at -j {args.jobs}, {args.repeats} interleaved samples, {os.cpu_count()} CPUs, "
           f"load average (1 min) {min(loads):.1f}-{max(loads):.1f} during")
     print(f"| {'what':<40} | {'queued':>7} | {'ends':>5} | {'runner CPU ms/task':>18} | {'tasks/s':>7} | samples ms/task")
