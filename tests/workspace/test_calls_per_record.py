@@ -6,8 +6,10 @@ looks at its task folder once, and a part of a queue appends its index rows in o
 from __future__ import annotations
 
 import _thread
+import contextlib
 import json
 import os
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -25,6 +27,24 @@ def _queue(task: Task) -> None:
 
 def _note(task: Task) -> None:
     task.notes = "noted"
+
+
+@contextlib.contextmanager
+def _folder_looks(monkeypatch: pytest.MonkeyPatch, folder: str) -> Iterator[list[str]]:
+    """The `lstat`s and `stat`s of `folder` meanwhile (the real calls, named in order)."""
+    looked: list[str] = []
+
+    def counted(real: Callable[..., os.stat_result], word: str) -> Callable[..., os.stat_result]:
+        def call(path: object, *args: object, **kwargs: object) -> os.stat_result:
+            if os.fspath(path) == folder:  # type: ignore[call-overload]
+                looked.append(word)
+            return real(path, *args, **kwargs)
+        return call
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "lstat", counted(os.lstat, "lstat"))
+        m.setattr(os, "stat", counted(os.stat, "stat"))
+        yield looked
 
 
 def test_a_record_change_fstats_each_open_file_once_between_writes(
@@ -64,23 +84,7 @@ def test_a_record_change_fstats_each_open_file_once_between_writes(
 def test_a_save_looks_at_its_task_folder_once(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
     (name,) = make_tasks(store, 1)
     task = store.get(name)
-    folder = os.path.join(store.layout.tasks_dir, name)
-    looked: list[str] = []
-    lstat, stat = os.lstat, os.stat
-
-    def counted_lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        if os.fspath(path) == folder:  # type: ignore[call-overload]
-            looked.append("lstat")
-        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    def counted_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        if os.fspath(path) == folder:  # type: ignore[call-overload]
-            looked.append("stat")
-        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    with monkeypatch.context() as m:
-        m.setattr(os, "lstat", counted_lstat)
-        m.setattr(os, "stat", counted_stat)
+    with _folder_looks(monkeypatch, os.path.join(store.layout.tasks_dir, name)) as looked:
         store.save(task)
     assert looked == ["lstat"]
 
@@ -166,23 +170,7 @@ def test_a_temp_file_left_by_a_dead_writer_is_written_over_and_one_planted_as_a_
 def test_an_update_looks_at_its_task_folder_once(store: TaskStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """(the read finds it a folder, not a link; the write opens it O_NOFOLLOW all the same)"""
     (name,) = make_tasks(store, 1)
-    folder = os.path.join(store.layout.tasks_dir, name)
-    looked: list[str] = []
-    lstat, stat = os.lstat, os.stat
-
-    def counted_lstat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        if os.fspath(path) == folder:  # type: ignore[call-overload]
-            looked.append("lstat")
-        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    def counted_stat(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        if os.fspath(path) == folder:  # type: ignore[call-overload]
-            looked.append("stat")
-        return stat(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    with monkeypatch.context() as m:
-        m.setattr(os, "lstat", counted_lstat)
-        m.setattr(os, "stat", counted_stat)
+    with _folder_looks(monkeypatch, os.path.join(store.layout.tasks_dir, name)) as looked:
         store.update(name, _note)
     assert looked == ["lstat"]
     assert store.read_uncached(name).notes == "noted"
