@@ -10,7 +10,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -176,27 +176,43 @@ def _set_limit(job: str, minutes: int) -> None:
                    timeout=30)
 
 
-@pytest.mark.slow
-def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Limit 1 min, grace 50 s: the stop was due 10 s in. Raised to 10 min right after the start,
-    the launcher's re-read (every second here, PYRUNS_TUI_SLURM_LIMIT_REREAD_S) moves the stop,
-    the run log says so in one line, and the task outlives the old stop and completes."""
-    monkeypatch.setenv("PYRUNS_TUI_SLURM_LIMIT_REREAD_S", "1")
-    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 50") + '  time: "1"\n')
-    code, release = cluster.gate("raised")
-    name = cluster.add("raised", TERM_PRINTS + code + "print('done', flush=True)\n")
+def _started_with_a_limit_then_raised(cluster: Project, label: str, *,
+                                      grace_s: int) -> tuple[str, Callable[[], None], str, float]:
+    """A held task submitted with a 1-minute limit and `grace_s` of grace, its limit raised to 10
+    minutes once it started: (its name, its release, its job id, the stop as first submitted)."""
+    cluster.layout.settings_file.write_text(
+        SLURM_SETTINGS.replace("stop_grace_s: 1", f"stop_grace_s: {grace_s}") + '  time: "1"\n')
+    code, release = cluster.gate(label)
+    name = cluster.add(label, TERM_PRINTS + code + "print('done', flush=True)\n")
     control.queue(cluster.store, [name])
     until(lambda: b"started" in cluster.log(name), 60, "the task to start")
     job = cluster.task(name).last_run.slurm_job_id
-    old_stop = _scheduled_end(job) - 50  # (the limit as submitted: 1 min)
+    old_stop = _scheduled_end(job) - grace_s  # (the limit as submitted: 1 min)
     _set_limit(job, 10)
-    until(lambda: LIMIT_CHANGED in cluster.log(name), 30, "the run log to say the limit changed")
+    return name, release, job, old_stop
+
+
+def _completed_past(cluster: Project, name: str, release: Callable[[], None], old_stop: float) -> bytes:
+    """Once the first stop has passed, the task released completes unstopped, one line saying the
+    limit changed: its log."""
     until(lambda: time.time() > old_stop + 3, 60, "the old stop to pass")
     release()
     task = cluster.wait(name, timeout=60)[name]
     assert task.status is Status.COMPLETED, cluster.explain(name)
     log = cluster.log(name)
     assert b"term at" not in log and log.endswith(b"done\n") and log.count(LIMIT_CHANGED) == 1
+    return log
+
+
+@pytest.mark.slow
+def test_a_time_limit_raised_while_the_job_runs_is_followed(cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limit 1 min, grace 50 s: the stop was due 10 s in. Raised to 10 min right after the start,
+    the launcher's re-read (every second here, PYRUNS_TUI_SLURM_LIMIT_REREAD_S) moves the stop,
+    the run log says so in one line, and the task outlives the old stop and completes."""
+    monkeypatch.setenv("PYRUNS_TUI_SLURM_LIMIT_REREAD_S", "1")
+    name, release, job, old_stop = _started_with_a_limit_then_raised(cluster, "raised", grace_s=50)
+    until(lambda: LIMIT_CHANGED in cluster.log(name), 30, "the run log to say the limit changed")
+    log = _completed_past(cluster, name, release, old_stop)
     line = log.split(LIMIT_CHANGED)[1].split(b"\r\n")[0].decode()  # "stop at HH:MM:SS (was HH:MM:SS)"
     new_stop = time.mktime(time.strptime(time.strftime("%Y-%m-%d ") + line.split()[2], "%Y-%m-%d %H:%M:%S"))
     off = (new_stop - (_scheduled_end(job) - 50)) % 86400  # (the clock has no date)
@@ -208,24 +224,12 @@ def test_a_time_limit_raised_seconds_before_the_stop_is_not_missed(cluster: Proj
     """Limit 1 min, grace 56 s: the stop is due about 4 s in, before the launcher's first re-read
     (5 s in at the soonest), so only the look the supervisor asks for at the stop itself can see
     the limit raised to 10 min in between: the task is not stopped and ends on its own."""
-    cluster.layout.settings_file.write_text(SLURM_SETTINGS.replace("stop_grace_s: 1", "stop_grace_s: 56") + '  time: "1"\n')
-    code, release = cluster.gate("late")
-    name = cluster.add("late", TERM_PRINTS + code + "print('done', flush=True)\n")
-    control.queue(cluster.store, [name])
-    until(lambda: b"started" in cluster.log(name), 60, "the task to start")
-    job = cluster.task(name).last_run.slurm_job_id
-    old_stop = _scheduled_end(job) - 56
-    _set_limit(job, 10)
+    name, release, job, old_stop = _started_with_a_limit_then_raised(cluster, "late", grace_s=56)
     raised_at = time.time()
     until(lambda: LIMIT_CHANGED in cluster.log(name) or b"term at" in cluster.log(name), 30,
           "the run log to say the limit changed (or the task to be stopped)")
     assert b"term at" not in cluster.log(name), f"raised {old_stop - raised_at:.1f} s before the stop; {cluster.explain(name)}"
-    until(lambda: time.time() > old_stop + 3, 60, "the old stop to pass")
-    release()
-    task = cluster.wait(name, timeout=60)[name]
-    assert task.status is Status.COMPLETED, cluster.explain(name)
-    log = cluster.log(name)
-    assert b"term at" not in log and log.endswith(b"done\n") and log.count(LIMIT_CHANGED) == 1
+    _completed_past(cluster, name, release, old_stop)
     assert not records(cluster, [name])[name].get("deadline")
 
 
