@@ -31,6 +31,31 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
 
 
+# Textual's Pilot waits after every key it presses (Pilot.press -> App._press_keys, twice a key)
+# until the process looks idle: textual._wait.wait_for_idle sleeps SLEEP_GRANULARITY (20 ms in
+# Textual 8.2.8) at a time until one sleep in which the process used under SLEEP_IDLE (1/20 of
+# it) in CPU. Those fixed 20 ms sleeps were most of the TUI tests' wall time (the search-as-you-
+# type test: 19 of its 20 s, ~50 ms a wait, the process idle meanwhile). The tests sleep 5 ms at
+# a time: the same idle test (under 5% CPU over one sleep), only finer. The screen's update timer
+# (textual.screen.UPDATE_PERIOD, 1/60 s) is kept shorter than one sleep, as 1/60 s is shorter
+# than 20 ms: Screen._on_idle leaves a pending layout and the call_after_refresh callbacks to
+# that timer, so a key's wait still covers them (with 5 ms sleeps alone a Monitor log search test
+# failed 1 run in 6, its view scrolled to the end after the search). The product's own timers
+# are 50 ms or more, longer than 20 ms already: tests wait on them by condition (tests/waiting.py).
+# monkeypatch.setattr fails every test if a Textual upgrade renames one of these.
+PILOT_IDLE_STEP_S = 0.005
+
+
+@pytest.fixture(autouse=True)
+def _pilot_idle_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    import textual._wait
+    import textual.screen
+
+    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", PILOT_IDLE_STEP_S)
+    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", PILOT_IDLE_STEP_S / 20)
+    monkeypatch.setattr(textual.screen, "UPDATE_PERIOD", PILOT_IDLE_STEP_S * 0.8)
+
+
 @dataclass(frozen=True)
 class Shown:
     """One notification a Textual app showed (see the `notifications` fixture)."""
