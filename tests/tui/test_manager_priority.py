@@ -63,3 +63,13 @@ def test_to_front_names_tasks_queued_for_slurm_with_why_and_leaves_them(project:
     assert outcome.skipped[submitted].startswith("queued on Slurm as job 77_0, which Slurm orders, not P")
     assert outcome.skipped[submitting] == "queued for Slurm, which orders its own queue, not P"
     assert [project.task(n).priority for n in (submitted, submitting, local)] == [0, 0, 1]
+
+    def forget_slurm(task) -> None:  # type: ignore[no-untyped-def]
+        task.submit = None
+        task.runs.clear()
+        task.unqueue()
+
+    # the Slurm records above were made by hand (there is no job 77_0): taken back, or the
+    # teardown's stop would wait its whole 30 s for a Slurm that never answers
+    for name in (submitted, submitting):
+        project.store.update(name, forget_slurm)
