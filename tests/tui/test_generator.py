@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Input, Select, Switch
@@ -752,6 +753,21 @@ async def test_palette_commands_reset_and_skip(demo: Layout) -> None:
         commands["Generator: skip existing configs"]()
         assert gen.query_one("#gen-skip").value
         assert (await settled(pilot, gen)).startswith("1 task")
+
+
+async def test_the_palette_reaches_the_name_prefix_a_browser_keeps_ctrl_n_from(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"name prefix")
+        def first() -> str:
+            commands = app.screen.query_one(CommandList)
+            return str(commands.get_option_at_index(0).prompt) if commands.option_count else ""
+
+        await until(pilot, lambda: "Generator: name prefix" in first())
+        await pilot.press("enter")
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "gen-prefix")
 
 
 async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_form(tmp_path: Path) -> None:

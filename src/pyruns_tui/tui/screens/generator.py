@@ -275,5 +275,7 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         if not self.shell:
             yield SystemCommand("Generator: find a field", "Go to a field by name (ctrl+f)", self.action_find_field)
         yield SystemCommand("Generator: load a task's config", "Start from an existing task (ctrl+o)", self.action_load_task)
+        # (a browser tab keeps ctrl+n for itself: `pyr-tui serve` reaches the prefix from here)
+        yield SystemCommand("Generator: name prefix", "Edit the created tasks' name prefix (ctrl+n)", self.action_focus_prefix)
         yield SystemCommand("Generator: reset to defaults", "Back to config_default.yaml", self.action_reset)
         yield SystemCommand("Generator: skip existing configs", "Toggle skipping identical configs", self.action_toggle_skip)
