@@ -29,6 +29,17 @@ def _config(project: Path, workspace: str, task: str) -> dict:
     return yaml.safe_load((project / "_pyruns_" / workspace / "tasks" / task / "config.yaml").read_text())
 
 
+def _generated(project: Path, spec: str, prefix: str, count: int = 1) -> list[dict]:
+    """The configs of the tasks `gen` makes from the spec text `spec` (named `prefix`, `count` of
+    them) in a workspace `init` makes for the project's train.py."""
+    assert pyr(project, "init", "train.py").code == 0
+    (project / "s.yaml").write_text(spec)
+    made = pyr(project, "gen", "s.yaml", "-n", prefix)
+    assert made.code == 0, made.err
+    names = [prefix] if count == 1 else [f"{prefix}_{i}-of-{count}" for i in range(1, count + 1)]
+    return [_config(project, "train", name) for name in names]
+
+
 def _nanogpt(tmp_path: Path) -> Path:
     project = tmp_path / "nanogpt"
     project.mkdir()
@@ -88,11 +99,7 @@ def test_a_number_with_underscores_reaches_a_configurator_script_as_that_number(
 
 def test_a_number_with_underscores_fits_type_int_and_float_and_0x10_does_not(tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(SMALL_SCRIPT)
-    assert pyr(tmp_path, "init", "train.py").code == 0
-    (tmp_path / "s.yaml").write_text("seed: 1_000 | 2_000\nlr: 1_000.5\n")
-    made = pyr(tmp_path, "gen", "s.yaml", "-n", "u")
-    assert made.code == 0, made.err
-    configs = [_config(tmp_path, "train", f"u_{i}-of-2") for i in (1, 2)]
+    configs = _generated(tmp_path, "seed: 1_000 | 2_000\nlr: 1_000.5\n", "u", 2)
     assert [(c["seed"], c["lr"]) for c in configs] == [(1000, 1000.5), (2000, 1000.5)]  # what the script gets
     real = subprocess.run([sys.executable, "train.py", "--seed", "1_000", "--lr", "1_000.5"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
@@ -211,11 +218,7 @@ def test_a_whole_number_for_a_float_parameter_is_recorded_as_the_float_the_scrip
     # `dropout: 1` stayed the int 1 in config.yaml while `dropout: 1_000` was recorded as 1000.0: the script
     # gets float('1') = 1.0 either way; a value left off the command line is the script's default as it is
     (tmp_path / "train.py").write_text(FLOATS)
-    assert pyr(tmp_path, "init", "train.py").code == 0
-    (tmp_path / "s.yaml").write_text("dropout: 1 | 1_000\nscale: 1\nwd: 1\nbetas: [1, 0]\nseed: 3\n")
-    made = pyr(tmp_path, "gen", "s.yaml", "-n", "f")
-    assert made.code == 0, made.err
-    configs = [_config(tmp_path, "train", f"f_{i}-of-2") for i in (1, 2)]
+    configs = _generated(tmp_path, "dropout: 1 | 1_000\nscale: 1\nwd: 1\nbetas: [1, 0]\nseed: 3\n", "f", 2)
     assert configs[0] == {"dropout": 1.0, "scale": 1.0, "wd": 1, "betas": [1.0, 0.0], "seed": 3}
     assert configs[1]["dropout"] == 1000.0
     assert [type(configs[0][key]) for key in ("dropout", "scale", "wd", "seed")] == [float, float, int, int]
@@ -228,11 +231,7 @@ def test_a_whole_number_for_a_float_parameter_is_recorded_as_the_float_the_scrip
 
 def test_a_whole_number_for_a_float_global_is_recorded_as_the_float_configurator_passes(tmp_path: Path) -> None:
     project = _nanogpt(tmp_path)
-    assert pyr(project, "init", "train.py").code == 0
-    (project / "s.yaml").write_text("dropout: 1\n")
-    made = pyr(project, "gen", "s.yaml", "-n", "g")
-    assert made.code == 0, made.err
-    config = _config(project, "train", "g")
+    (config,) = _generated(project, "dropout: 1\n", "g")
     assert type(config["dropout"]) is float and config["dropout"] == 1.0
     assert "--dropout=1.0" in build_argv(config, params_of(Layout(root=project / "_pyruns_", name="train")))
 
