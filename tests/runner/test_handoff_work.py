@@ -7,9 +7,11 @@ a pass stats each running task's record once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -65,13 +67,34 @@ async def _turns(sched: Scheduler) -> None:
         await asyncio.sleep(0)
 
 
-def test_a_runs_end_and_its_successors_start_are_written_in_one_hold_of_the_lock_successor_first(
-        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextlib.contextmanager
+def _next_waits_for_busy(project: Project) -> Iterator[tuple[Scheduler, asyncio.AbstractEventLoop, str, str]]:
+    """A scheduler with one slot, on a loop of its own: `busy` holds it (a run it watches, with no
+    process), `next` is queued and read by a pass (it waits): (the scheduler, its loop, busy, next).
+    Closed on exit."""
     project.layout.settings_file.write_text("max_concurrency: 1\n")
     busy, nxt = project.add("busy"), project.add("next")
     control.queue(project.store, [nxt], start_runner=False)
     sched = Scheduler(project.layout, NoGpus())
     loop = asyncio.new_event_loop()
+    try:
+        sched.loop = loop
+        _adopt(sched, project, [busy])
+        sched.tick()  # the queue read: nothing starts (busy holds the slot)
+        yield sched, loop, busy, nxt
+    finally:
+        _close(sched)
+        loop.close()
+
+
+def _end(sched: Scheduler, loop: asyncio.AbstractEventLoop, name: str) -> None:
+    """Run `name` ends (a lost run) and the loop turns until its record is written."""
+    loop.call_soon(sched._on_exit, sched.active[name])
+    loop.run_until_complete(_turns(sched))
+
+
+def test_a_runs_end_and_its_successors_start_are_written_in_one_hold_of_the_lock_successor_first(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     events: list[str] = []
     real_flock, real_append, real_replace = fcntl.flock, store_module.append_rows, os.replace
     real_start = placement.P.start_supervisor
@@ -95,23 +118,16 @@ def test_a_runs_end_and_its_successors_start_are_written_in_one_hold_of_the_lock
         events.append(f"spawn {kwargs['task']}")
         return real_start(*args, **kwargs)
 
-    try:
-        sched.loop = loop
-        _adopt(sched, project, [busy])
-        sched.tick()  # the queue read: nothing starts (busy holds the slot)
+    with _next_waits_for_busy(project) as (sched, loop, busy, nxt):
         with monkeypatch.context() as m:
             m.setattr(fsio.fcntl, "flock", flock)
             m.setattr(store_module, "append_rows", append_rows)
             m.setattr(os, "replace", replace)
             m.setattr(placement.P, "start_supervisor", start_supervisor)
-            loop.call_soon(sched._on_exit, sched.active[busy])  # busy ends (a lost run)
-            loop.run_until_complete(_turns(sched))
+            _end(sched, loop, busy)
         # one hold: the successor marked running before its spawn, the end written after it
         assert events == ["lock", f"record {nxt}", f"spawn {nxt}", f"record {busy}", "index 2 rows"], events
         _wait_for_ends(sched, [nxt])
-    finally:
-        _close(sched)
-        loop.close()
     assert project.task(busy).status is Status.FAILED
     assert project.task(nxt).status is Status.COMPLETED
 
@@ -119,36 +135,27 @@ def test_a_runs_end_and_its_successors_start_are_written_in_one_hold_of_the_lock
 @pytest.mark.parametrize("edited", [False, True])
 def test_a_queued_task_is_read_again_under_the_lock_only_when_its_file_changed_since_the_pass(
         project: Project, monkeypatch: pytest.MonkeyPatch, edited: bool) -> None:
-    project.layout.settings_file.write_text("max_concurrency: 1\n")
-    busy, nxt = project.add("busy"), project.add("next")
-    control.queue(project.store, [nxt], start_runner=False)
-    sched = Scheduler(project.layout, NoGpus())
-    loop = asyncio.new_event_loop()
     read: list[str] = []
     real_read, real_build = store_module._read_json, placement.build_launch
-    info = project.layout.task_info(nxt)
+    with _next_waits_for_busy(project) as (sched, loop, busy, nxt):
+        info = project.layout.task_info(nxt)
 
-    def counted_read(path):  # (busy's record, written by the test, is read to write its end)
-        if os.path.basename(os.path.dirname(path)) == nxt:
-            read.append(nxt)
-        return real_read(path)
+        def counted_read(path):  # (busy's record, written by the test, is read to write its end)
+            if os.path.basename(os.path.dirname(path)) == nxt:
+                read.append(nxt)
+            return real_read(path)
 
-    def build_launch(*args, **kwargs):  # a stop by hand after the pass looked at the queue, before the lock
-        if edited:
-            data = read_json(info)
-            data["stop_requested"] = True
-            atomic_write_json(info, data)
-        return real_build(*args, **kwargs)
+        def build_launch(*args, **kwargs):  # a stop by hand after the pass looked at the queue, before the lock
+            if edited:
+                data = read_json(info)
+                data["stop_requested"] = True
+                atomic_write_json(info, data)
+            return real_build(*args, **kwargs)
 
-    try:
-        sched.loop = loop
-        _adopt(sched, project, [busy])
-        sched.tick()
         with monkeypatch.context() as m:
             m.setattr(store_module, "_read_json", counted_read)
             m.setattr(placement, "build_launch", build_launch)
-            loop.call_soon(sched._on_exit, sched.active[busy])
-            loop.run_until_complete(_turns(sched))
+            _end(sched, loop, busy)
         if edited:
             assert read == [nxt] and nxt not in sched.active
             assert project.task(nxt).status is Status.QUEUED and not project.task(nxt).runs
@@ -156,9 +163,6 @@ def test_a_queued_task_is_read_again_under_the_lock_only_when_its_file_changed_s
             assert read == [] and nxt in sched.active
             _wait_for_ends(sched, [nxt])
             assert project.task(nxt).status is Status.COMPLETED
-    finally:
-        _close(sched)
-        loop.close()
 
 
 def test_a_pass_stats_each_running_tasks_record_once(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
