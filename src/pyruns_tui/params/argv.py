@@ -11,7 +11,7 @@ gets it without the flag: `ParamSpec.leaves_off`, the rule the form's checks use
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyruns_tui.errors import ParamsError
@@ -51,29 +51,22 @@ class LaunchCheck:
         if not self.declares(key) or not isinstance(value, (str, int, list)) or isinstance(value, bool):
             return value
         spec = self.sp.specs_for(key)[0]
+        text_number: Callable[[Any, str | None], int | float | None]
         if self.sp.argv_style == "configurator":
-            wanted = type_of(spec)
-
-            def read(item: Any) -> Any:
-                return literal_number(item, wanted)
+            wanted, text_number = type_of(spec), literal_number
         else:
-            wanted = spec.type_name
+            wanted, text_number = spec.type_name, read_number
             if spec.leaves_off(value):  # not passed: the script gets its default as it is (1.0 for `dropout: 1`)
                 return value if type(value) is type(spec.default) and not isinstance(value, list) \
                     else plain_copy(spec.default)
 
-            def read(item: Any) -> Any:
-                return read_number(item, wanted)
-        if wanted == "float":
-            text_number = read
-
-            def read(item: Any) -> Any:
-                if type(item) is int:  # (not a bool)
-                    try:
-                        return float(item)
-                    except OverflowError:
-                        return None
-                return text_number(item)
+        def read(item: Any) -> Any:
+            if wanted == "float" and type(item) is int:  # (not a bool)
+                try:
+                    return float(item)
+                except OverflowError:
+                    return None
+            return text_number(item, wanted)
         if isinstance(value, list):
             numbers = [read(item) for item in value]
             return [item if number is None else number for item, number in zip(value, numbers)] \
