@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from pyruns_tui.cli import main
-from tests.cli.helpers import pyr
+from tests.cli.helpers import Result, pyr, record_run
+from tests.conftest import require_backend
+from tests.reliability.harness import cli_env
 
 
 @pytest.fixture
@@ -41,8 +49,6 @@ def test_known_extensions_none_and_an_explicit_format_still_write(project: Path)
 
 def test_a_path_in_the_pyruns_folder_is_refused_and_nothing_written(project: Path) -> None:
     # `-o _pyruns_/train/tasks/only/task_info.json` replaced the task's record with a report
-    from tests.cli.helpers import record_run
-
     record_run(project, "only", "completed", 1_700_000_000.0)
     (project / "_pyruns_" / "train" / "tasks" / "only" / "metrics.jsonl").write_text('{"t": 1700000000.5, "loss": 0.5}\n')
     root = project / "_pyruns_"
@@ -166,3 +172,151 @@ def test_a_folder_swapped_for_a_symlink_into_pyruns_after_the_check_writes_nothi
         assert (moved / "task_info.json").read_text().startswith("name,")
     assert len(calls) >= swap_at and out.is_symlink()
     assert _files(project / "_pyruns_") == before
+
+
+NOBODY = 65534  # `setpriv --reuid`: a user who, unlike root, cannot list a folder of mode 0333
+
+
+def _as_nobody(python: str, env: dict[str, str], cwd: Path, *args: str) -> Result:
+    """`python ARGS` run in `cwd` by nobody (umask 022)."""
+    done = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--",
+                           "sh", "-c", 'umask 022 && exec "$@"', "sh", python, *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _nobody_python(home: Path) -> tuple[str, dict[str, str]]:
+    """A python `nobody` may run with this tree's package on its path, and its environment: ours
+    where they may (CI's venv is readable), else the system's with our packages on PYTHONPATH."""
+    import yaml
+
+    import pyruns_tui
+
+    path = os.pathsep.join((str(Path(pyruns_tui.__file__).parents[1]), str(Path(yaml.__file__).parents[1])))
+    env = cli_env(home, {"PYTHONPATH": path})
+    tried = []
+    for python in (sys.executable, f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"):
+        runs = _as_nobody(python, env, home.parent, "-c", "import pyruns_tui, yaml")
+        if runs.code == 0:
+            return python, env
+        tried.append(f"{python}: {(runs.err.strip().splitlines() or ['exit ' + str(runs.code)])[-1]}")
+    # not a missing backend: the 3.10/3.13 runs of .ci/run have no system python of their version
+    pytest.skip(f"no python another user can run ({'; '.join(tried)})")
+
+
+@pytest.fixture
+def nobodys_project() -> Iterator[tuple[Path, Callable[..., Result]]]:
+    """A project of `nobody`'s (one completed run with metrics) in a folder anyone may enter (not
+    under pytest's 0700 tmp tree), and `as_nobody(*args)`: this tree's python run there by nobody."""
+    if os.geteuid() != 0:
+        pytest.skip("acting as another user (setpriv) needs root")
+    require_backend("setpriv", shutil.which("setpriv") is not None, "setpriv (util-linux) is not installed")
+    base = Path(tempfile.mkdtemp(prefix="pyruns-nobody-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        project = base / "proj"
+        project.mkdir()
+        (project / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+        assert main(["-C", str(project), "init", "train.py"]) == 0
+        assert pyr(project, "gen", "-", "-n", "only", stdin="lr: 0.1\n").code == 0
+        record_run(project, "only", "completed", 1_700_000_000.0)
+        (project / "_pyruns_" / "train" / "tasks" / "only" / "metrics.jsonl").write_text(
+            '{"t": 1700000000.5, "loss": 0.5}\n{"t": 1700000000.7, "loss": 0.25}\n')
+        for folder, _, files in os.walk(base):
+            for name in (folder, *(os.path.join(folder, f) for f in files)):
+                os.chown(name, NOBODY, NOBODY, follow_symlinks=False)
+        python, env = _nobody_python(base / "home")
+        yield project, lambda *args: _as_nobody(python, env, project, *args)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_report_is_written_whole_in_a_folder_its_user_may_write_in_but_not_list(
+        nobodys_project: tuple[Path, Callable[..., Result]]) -> None:
+    """`-o out/report.csv`, `out` of mode 0333: the folder cannot be opened for reading, so it is
+    opened O_PATH (report_format._open_folder), and everything after is done relative to that fd."""
+    project, as_nobody = nobodys_project
+    shown = as_nobody("-m", "pyruns_tui", "export")
+    assert (shown.code, shown.err) == (0, ""), shown.err
+    assert shown.out.startswith("name,") and "only" in shown.out and "0.25" in shown.out
+    out = project / "out"
+    out.mkdir(mode=0o333)
+    os.chown(out, NOBODY, NOBODY)
+    out.chmod(0o333)
+    assert as_nobody("-c", f"import os; os.listdir({str(out)!r})").code != 0  # (nobody cannot list it)
+    for kept in (None, 0o600):  # a new report (umask 022: 0644), then one replaced keeps its mode
+        done = as_nobody("-m", "pyruns_tui", "export", "-o", "out/report.csv")
+        assert (done.code, done.out, done.err) == (0, f"wrote 1 row (1 task) to {out}/report.csv\n", ""), done.err
+        report = out / "report.csv"
+        assert report.read_text() == shown.out
+        assert (report.stat().st_uid, report.stat().st_mode & 0o777) == (NOBODY, kept or 0o644)
+        assert os.listdir(out) == ["report.csv"]  # no temp file left
+        report.chmod(0o600)
+    # a symlink at the name (in the open folder: checked through its O_PATH fd) is refused, not followed
+    (out / "report.csv").unlink()
+    elsewhere = project / "elsewhere.csv"
+    elsewhere.write_text("theirs\n")
+    (out / "report.csv").symlink_to(elsewhere)
+    refused = as_nobody("-m", "pyruns_tui", "export", "-o", "out/report.csv")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (f"pyr-tui: error: cannot write {out}/report.csv: it is a symlink; give the path it points "
+                           "to (or -o - for stdout)\n")
+    assert (out / "report.csv").is_symlink() and elsewhere.read_text() == "theirs\n"
+
+
+def test_a_folder_of_mode_0333_leading_into_pyruns_is_refused_and_nothing_written(
+        nobodys_project: tuple[Path, Callable[..., Result]]) -> None:
+    """A symlinked 0333 folder into `_pyruns_`: refused by the path's check (the CLI), and by the
+    open folder's when the folder is swapped for that symlink after the path's check (the engine's
+    `export_tasks`, its check wrapped as in the race test above): the folder then opened is the
+    task's, O_PATH, and `/proc/self/fd` says where it is."""
+    project, as_nobody = nobodys_project
+    root = project / "_pyruns_"
+    task = root / "train" / "tasks" / "only"
+    before = _files(root)
+    task.chmod(0o333)
+    (project / "into_task").symlink_to(task)
+    os.chown(project / "into_task", NOBODY, NOBODY, follow_symlinks=False)
+    why = (f"it is inside {root}, where pyruns-tui keeps its own files (task records, settings, the runner's "
+           "files); write the report outside it")
+    refused = as_nobody("-m", "pyruns_tui", "export", "-o", "into_task/task_info.json", "-f", "json")
+    assert (refused.code, refused.out) == (1, ""), refused.err
+    assert refused.err == (f"pyr-tui: error: cannot write {project}/into_task/task_info.json "
+                           f"(it leads to {task}/task_info.json): {why}\n")
+    out = project / "out"
+    out.mkdir()
+    os.chown(out, NOBODY, NOBODY)
+    out.chmod(0o333)
+    swapped = as_nobody("-c", _SWAP_THEN_EXPORT, str(project), str(task))
+    assert (swapped.code, swapped.err) == (0, ""), swapped.err
+    assert swapped.out == f"cannot write {out}/task_info.json (it leads to {task}/task_info.json): {why}\n"
+    assert out.is_symlink() and os.listdir(project / "out_moved") == []
+    task.chmod(0o755)
+    assert _files(root) == before
+
+
+# run by nobody: `out` swapped for a symlink to the task's folder right after the path's check
+_SWAP_THEN_EXPORT = """
+import sys
+from pathlib import Path
+from pyruns_tui.errors import ExportError
+from pyruns_tui.metrics.export import export_tasks
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import TaskStore
+
+project, task = Path(sys.argv[1]), Path(sys.argv[2])
+out, check = project / "out", Layout.inside_root
+
+def checked_then_swapped(self, path, **how):
+    found = check(self, path, **how)
+    if not out.is_symlink():
+        out.rename(project / "out_moved")
+        out.symlink_to(task)
+    return found
+
+Layout.inside_root = checked_then_swapped
+try:
+    export_tasks(TaskStore(Layout(root=project / "_pyruns_", name="train")), ["only"], "csv", out / "task_info.json")
+except ExportError as exc:
+    print(exc)
+"""
