@@ -770,6 +770,34 @@ async def test_the_palette_reaches_the_name_prefix_a_browser_keeps_ctrl_n_from(d
         await until(pilot, lambda: app.focused is not None and app.focused.id == "gen-prefix")
 
 
+async def test_the_palette_pins_the_field_focused_when_it_opened_a_browser_keeps_ctrl_t_from(demo: Layout) -> None:
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+
+        def first() -> str:
+            commands = app.screen.query_one(CommandList)
+            return str(commands.get_option_at_index(0).prompt) if commands.option_count else ""
+
+        async def palette(typed: str, title: str) -> None:
+            await pilot.press("ctrl+p")
+            await pilot.press(*typed)
+            await until(pilot, lambda: title in first())
+            await pilot.press("enter")
+            await until(pilot, lambda: app.screen is gen)
+
+        await palette("pin a param", "Generator: pin a parameter")  # nothing focused: says what to do
+        await until(pilot, lambda: any("focus a field" in n.message for n in app._notifications))
+        assert read_script_info(demo).pinned_params == []
+        await edit(pilot, row(gen, "lr"))
+        await palette("pin parameter lr", "Generator: pin parameter lr")
+        await until(pilot, lambda: read_script_info(demo).pinned_params == ["lr"])
+        assert row(gen, "lr").pinned and row(gen, "lr").has_focus_within
+        await palette("unpin parameter lr", "Generator: unpin parameter lr")
+        await until(pilot, lambda: read_script_info(demo).pinned_params == [])
+        assert not row(gen, "lr").pinned
+
+
 async def test_extraction_warnings_and_environment_defaults_are_shown_on_the_form(tmp_path: Path) -> None:
     (tmp_path / "helpers.py").write_text(
         "def add_args(p):\n    p.add_argument('--depth', default=18)\n    p.add_argument('--seed', default=make())\n")

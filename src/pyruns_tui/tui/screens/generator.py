@@ -277,5 +277,15 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
         yield SystemCommand("Generator: load a task's config", "Start from an existing task (ctrl+o)", self.action_load_task)
         # (a browser tab keeps ctrl+n for itself: `pyr-tui serve` reaches the prefix from here)
         yield SystemCommand("Generator: name prefix", "Edit the created tasks' name prefix (ctrl+n)", self.action_focus_prefix)
+        if not self.shell:  # the field focused now, as the palette opens: its command acts on that one
+            row = self.focused_row()
+            if row is None:
+                yield SystemCommand("Generator: pin a parameter", "Focus a field of the form first (ctrl+t pins it)",
+                                    lambda: self.toggle_pin(None))
+            else:
+                verb = "unpin" if row.key in self.pinned else "pin"
+                yield SystemCommand(f"Generator: {verb} parameter {row.key}",
+                                    f"{verb.capitalize()} the focused field {row.key} as a Manager column (ctrl+t)",
+                                    lambda key=row.key: self.toggle_pin(key))
         yield SystemCommand("Generator: reset to defaults", "Back to config_default.yaml", self.action_reset)
         yield SystemCommand("Generator: skip existing configs", "Toggle skipping identical configs", self.action_toggle_skip)

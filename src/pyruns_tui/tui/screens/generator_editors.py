@@ -64,19 +64,25 @@ class EditorSwitching(GeneratorSpec):
 
     def action_pin_field(self) -> None:
         row = self.focused_row()
-        if row is None:
-            self.notify("focus a field of the form first, then ctrl+t pins it", severity="warning")
+        self.toggle_pin(row.key if row is not None else None)
+
+    def toggle_pin(self, key: str | None) -> None:
+        """Pin or unpin the parameter `key` (ctrl+t, or the palette for the field focused when it
+        opened: a browser tab keeps ctrl+t); None: no field was focused, say what to do."""
+        if key is None:
+            self.notify("focus a field of the form first (Tab, ctrl+f), then ctrl+t or the palette's "
+                        "\"Generator: pin parameter\" pins it", severity="warning")
             return
         try:
-            pinned = edits.toggle_param(self.pyruns.state.store, row.key)
+            pinned = edits.toggle_param(self.pyruns.state.store, key)
         except USER_ERRORS as exc:
             self.notify(error_line(exc), severity="error")
             return
         self.pinned = pinned
         self.pyruns.state.reload_script_info()
         self.form.set_pinned(pinned)
-        state = "pinned (a Manager column)" if row.key in pinned else "unpinned"
-        self.notify(f"{row.key} {state}")
+        state = "pinned (a Manager column)" if key in pinned else "unpinned"
+        self.notify(f"{key} {state}", markup=False)
 
     async def action_reset(self) -> None:
         """Back to config_default.yaml."""
