@@ -12,13 +12,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pyruns_tui.params.argv import build_argv
-from pyruns_tui.workspace.bootstrap import params_of
+from pyruns_tui.workspace.bootstrap import init_workspace, params_of
 from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.store import TaskStore
 from tests.cli.helpers import SMALL_SCRIPT, pyr
 from tests.params.real_parser import real_namespaces
+from tests.runner.harness import Project, finish_project, shell_project
 
 PROJECTS = Path(__file__).resolve().parent.parent / "params" / "projects"
 NANOGPT = PROJECTS / "nanogpt_project"
@@ -258,3 +261,42 @@ def test_an_int_too_large_for_a_float_parameter_is_refused_in_one_short_line(tmp
         assert refused.code == 1 and refused.err.count("\n") == 1, refused.err
         assert len(refused.err) < 200 and said in refused.err and key in refused.err, refused.err
         assert not list((where / "_pyruns_" / "train" / "tasks").glob("*")), spec
+
+
+def test_a_quoted_number_too_large_for_a_float_is_refused_as_the_unquoted_one(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch,
+                                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # `dropout: "1000…0"` (400 digits, in quotes) was passed and the script got inf; a float global's refusal
+    # was "not a number", echoing every digit; `inf` in quotes, which a user may mean, still passes
+    shell = shell_project(tmp_path / "plain", monkeypatch)
+    (shell.dir / "train.py").write_text(FLOATS)
+    train = Project(shell.dir, init_workspace(shell.dir, shell.dir / "train.py"), TaskStore(shell.layout))
+    project = _nanogpt(tmp_path)
+    assert pyr(project, "init", "train.py").code == 0
+    said = "1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a smaller number)"
+    try:
+        for where, spec, key in ((shell.dir, f'dropout: "{HUGE}"\n', "dropout"),
+                                 (shell.dir, f'betas: ["{HUGE}", 0.1]\n', "betas"),
+                                 (shell.dir, """dropout: '"1e400" | 0.1'\nseed: 1 | 2\n""", "dropout"),
+                                 (project, f"""learning_rate: '"{HUGE}" | 0.1'\n""", "learning_rate")):
+            (where / "s.yaml").write_text(spec)
+            refused = pyr(where, "-w", "train", "gen", "s.yaml")
+            assert refused.code == 1 and refused.err.count("\n") == 1 and len(refused.err) < 200, refused.err
+            assert f"{key}: " in refused.err and ("1e400 is too large" in refused.err or said in refused.err)
+            assert not list((where / "_pyruns_" / "train" / "tasks").glob("*")), spec
+        assert shell.cli("-w", "train", "gen", str(_spec(shell.dir, 'dropout: "inf"\nscale: "-Infinity"\n')), "-n",
+                         "edited") == 0
+        assert _config(shell.dir, "train", "edited")["scale"] == float("-inf")
+        config = shell.dir / "_pyruns_" / "train" / "tasks" / "edited" / "config.yaml"
+        config.write_text(config.read_text().replace("dropout: .inf", f'dropout: "{HUGE}"'))
+        capsys.readouterr()
+        assert shell.cli("-w", "train", "run", "edited", "--wait") == 1  # the launch's own check: the same words
+        assert f"edited: failed (config key 'dropout': {said} (fix config.yaml))" in capsys.readouterr().out
+    finally:
+        finish_project(train)
+
+
+def _spec(directory: Path, text: str) -> Path:
+    path = directory / "spec.yaml"
+    path.write_text(text)
+    return path

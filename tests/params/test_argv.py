@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_ast import ScriptParams, extract_params
-from pyruns_tui.params.argv import build_argv
+from pyruns_tui.params.argv import LaunchCheck, build_argv
 from tests.params.real_parser import SCRIPTS, real_namespaces, strict_equal
 
 
@@ -482,3 +482,37 @@ def test_the_form_and_the_launch_leave_off_the_same_defaults() -> None:
         if left_off:
             assert check_value(value, field) is None, (key, value)
     assert vars(parser.parse_args(build_argv({"data": "x"}, launch)))["max_epochs"] == float("inf")
+
+
+def test_a_quoted_number_too_large_for_a_float_is_refused_as_the_unquoted_one() -> None:
+    # `lr: "1000…0"` (400 digits, in quotes) was passed and the script got inf (float() of the text); the words
+    # inf and infinity, which a user may mean, still pass
+    import json
+
+    from pyruns_tui.params.form_checks import check_value
+    from pyruns_tui.params.form_model import build_form
+    from pyruns_tui.params.number_text import too_large_for_float
+
+    sp, parser = inline("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.add_argument("--betas", type=float, nargs=2, default=[0.9, 0.999])
+    """)
+    stored = json.loads(json.dumps(sp.to_dict()))
+    fields = {field.key: field for field in build_form(sp.defaults(), stored["params"], sp.defaults(), sp).fields()}
+    launch = LaunchCheck(sp)
+    huge = "1" + "0" * 399
+    said = "1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a smaller number)"
+    for value, shown in [(10 ** 399, said), (huge, said), (f" -{huge} ", too_large_for_float(-10 ** 399)),
+                         ("1e400", "1e400 is too large for a float (at most about 1.8e308: write a smaller number)")]:
+        assert launch.problem("lr", value) == shown, value
+        grid = f'"{value}" | 0.1' if isinstance(value, str) else f"{value} | 0.1"
+        assert check_value(value, fields["lr"]) == shown and check_value(grid, fields["lr"]) == shown
+        with pytest.raises(ParamsError) as caught:
+            build_argv({"lr": value}, sp)
+        assert str(caught.value) == f"config key 'lr': {shown} (fix config.yaml)"
+    assert launch.problem("betas", [huge, 0.1]) == said and check_value([huge, 0.1], fields["betas"]) == said
+    for word in ("inf", "-Infinity", " +INF ", "nan"):
+        assert launch.problem("lr", word) is None and check_value(word, fields["lr"]) is None, word
+        assert repr(vars(parser.parse_args(build_argv({"lr": word}, sp)))["lr"]) == repr(float(word)), word

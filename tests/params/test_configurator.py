@@ -106,6 +106,10 @@ def test_a_value_equal_to_the_default_is_not_passed() -> None:
     ("compile", "yes", "expects true or false, got 'yes'"),
     ("learning_rate", "fast", "expects float, got 'fast'"),
     ("learning_rate", float("inf"), "inf cannot be passed (configurator.py's literal_eval reads no nan or inf)"),
+    # a number too large for a float, in quotes: "not a number" with all 400 digits, and `inf cannot be passed`
+    ("learning_rate", "1" + "0" * 399,
+     "1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a smaller number)"),
+    ("learning_rate", "-1e400", "-1e400 is too large for a float (at most about 1.8e308: write a smaller number)"),
     ("device", "a=b", "'a=b' holds '=', which configurator.py cannot read back (it splits --key=value at every '=')"),
     ("n_layer", [1, 2], "takes a single int (configurator.py sets one global), got [1, 2]"),
 ])

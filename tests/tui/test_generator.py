@@ -190,6 +190,20 @@ async def test_an_int_too_large_for_a_float_field_is_one_short_problem(demo: Lay
         assert gen.query_one("#gen-create").disabled
 
 
+async def test_a_quoted_number_too_large_for_a_float_field_is_the_same_short_problem(demo: Layout) -> None:
+    # `"1000…0"` (400 digits, in quotes) was taken as the text float() reads as inf (the script got inf)
+    app = PyrunsApp(demo, watch_disk=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        gen = await ready(pilot)
+        lr = row(gen, "lr")
+        await type_into(pilot, lr, '"1' + "0" * 399 + '"')
+        summary = await settled(pilot, gen)
+        said = "1000000000000000000… (400 digits) is too large for a float (at most about 1.8e308: write a smaller number)"
+        assert lr.problem == said
+        assert f"lr: {said}" in summary
+        assert gen.query_one("#gen-create").disabled
+
+
 async def test_a_trailing_pipe_is_one_problem_in_the_preview_not_two(demo: Layout) -> None:
     """`lr: 0.01 |` was listed twice under "invalid": the field's own check, then the grid parse
     of the same text saying the same thing."""

@@ -21,6 +21,7 @@ The chunks made here are ordered into one command line by `argv_layout`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from pyruns_tui.params.number_text import too_large_for_float
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams
 from pyruns_tui.params.values import not_a_choice, same_value
 
-__all__ = ["as_items", "fits_type", "read_number"]
+__all__ = ["as_items", "fits_type", "read_number", "too_large"]
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's test up to Python 3.13: a value
 _NEGATIVE_FLAG = re.compile(r"^-\.?\d")  # its test from 3.14 on (looser): a flag like this makes `-1` a flag
@@ -49,6 +50,7 @@ def _string_to_bool(text: str) -> bool:
 
 _CONVERT: dict[str | None, Callable[[str], Any]] = {"int": int, "float": float, "str": str, "bool": bool, None: str,
                                                   "string_to_bool": _string_to_bool}
+_INFINITY = ("inf", "infinity")  # what float() reads as infinite by name, not by size
 _SEPARATOR = "--"  # argparse: every item after it is a value (positional), whatever it looks like
 
 
@@ -122,6 +124,23 @@ def read_number(value: Any, kind: str | None) -> int | float | None:
     return number
 
 
+def too_large(value: Any, kind: str | None) -> bool:
+    """Whether `value` given to a builtin `type=float` parameter (`kind`) is a number no float holds:
+    an int float() refuses (OverflowError), or a text float() reads as inf or -inf without saying so
+    (`'1e400'`, 400 digits in quotes), where the script would get inf; not `'inf'` nor `'-Infinity'`,
+    which a user may mean. The launch refuses it (`_Builder.text`)."""
+    if kind != "float" or isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        try:
+            float(value)
+        except OverflowError:
+            return True
+        return False
+    number = read_number(value, kind)
+    return number is not None and math.isinf(number) and value.strip().lstrip("+-").lower() not in _INFINITY
+
+
 class _Cannot(Exception):
     """This spec cannot express the value (the message says why)."""
 
@@ -157,11 +176,8 @@ class _Builder:
                 raise _Cannot(f"{key!r}: {value!r} is not true or false (HfArgumentParser's string_to_bool takes "
                               "yes/no, true/false, t/f, y/n, 1/0)")
             raise _Cannot(f"{key!r} expects {kind}, got {value!r}")
-        if kind == "float" and type(value) is int:
-            try:
-                float(value)
-            except OverflowError:  # (float() of its digits is inf: a number this large is a mistake)
-                raise _Cannot(f"{key!r}: {too_large_for_float(value)}") from None
+        if too_large(value, kind):  # (the script would get inf: a number this large is a mistake)
+            raise _Cannot(f"{key!r}: {too_large_for_float(value)}")
         try:
             text = _arg_text(value, kind)
         except ValueError:  # ints beyond Python's str conversion limit

@@ -8,7 +8,8 @@ unless literal_eval would read it as something else or fail on it: then as a Pyt
 (`--wandb_run_name='1e-3'`, `--init_from='True'`), which literal_eval reads back as the text. Each
 item is one argv element, never shell text. What cannot be passed is refused in one line: a text
 holding `=` (configurator.py splits at every one), a NaN or infinite float (literal_eval reads no
-`nan`), a value of another type. A value equal to the script's own default is not passed.
+`nan`), a number no float holds for a float global, in quotes too (`'1e400'`: `too_large_for_float`),
+a value of another type. A value equal to the script's own default is not passed.
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ def read_number(text: Any, wanted: str | None) -> int | float | None:
     (`1_000` is 1000.0, as a YAML `1000` is). None for anything else: no text, another type, text
     literal_eval reads as no number (`True`, `'1e3'` for an int) or not at all (`nan`; Python reads
     no int of over 4300 digits from text either), an int too large for a float global."""
+    value = _literal_number(text, wanted)
+    try:
+        return float(value) if wanted == "float" and value is not None else value
+    except OverflowError:
+        return None
+
+
+def _literal_number(text: Any, wanted: str | None) -> int | float | None:
+    """The int or float literal_eval reads from a text given for an int or float global (`wanted`), as
+    it is (an int for a float global too); None where `read_number` says so for another reason."""
     if not isinstance(text, str) or wanted not in ("int", "float") or len(text) > _MAX_NUMBER_TEXT:
         return None
     try:
@@ -66,16 +77,28 @@ def read_number(text: Any, wanted: str | None) -> int | float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (wanted == "int" and isinstance(value, float)):
         return None
+    return value
+
+
+def _too_large(text: Any, wanted: str | None) -> bool:
+    """Whether a text given for a float global is a number no float holds (`'1e400'`, 400 digits in
+    quotes): literal_eval reads an int float() refuses or an infinite float (it reads no `inf`, so
+    only from a number this large)."""
+    value = _literal_number(text, wanted) if wanted == "float" else None
+    if value is None:
+        return False
     try:
-        return float(value) if wanted == "float" else value
+        return math.isinf(float(value))
     except OverflowError:
-        return None
+        return True
 
 
 def value_text(key: str, value: Any, spec: ParamSpec) -> str:
     """The text after `--key=` that configurator.py turns back into `value` (with the global's type);
     OverrideError when there is none."""
     wanted = type_of(spec)
+    if _too_large(value, wanted):  # (quoted: the same words as for its number unquoted, its digits cut)
+        raise OverrideError(f"{key!r}: {too_large_for_float(value)}")
     number = read_number(value, wanted)
     if number is not None:  # `'1_000'`: the number configurator.py reads, passed in its digits
         value = number

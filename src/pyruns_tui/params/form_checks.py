@@ -13,6 +13,7 @@ from pyruns_tui.errors import GridError, ParamsError
 from pyruns_tui.params.field_text import _flow_item, text_to_value
 from pyruns_tui.params.form_model import FieldModel, FormModel, get_path
 from pyruns_tui.params.grid import is_grid_value, parse_grid
+from pyruns_tui.params.number_text import too_large_for_float
 from pyruns_tui.params.param_spec import ParamSpec
 from pyruns_tui.params.values import not_a_choice
 
@@ -44,13 +45,15 @@ def _values(value: Any, key: str) -> list[Any]:
 def _type_problem(item: Any, field: FieldModel) -> str | None:
     """Why one (grid item) value does not fit the field, or None. A text fits a number field whose
     script's parser reads it as a number (`1_000`: `type=int`, configurator.py's literal_eval; not
-    `0x10` for int()): the launch's own rule, asked of `launch_check`; the task records the number."""
+    `0x10` for int()): the launch's own rule, asked of `launch_check`; the task records the number.
+    A text of a number no float holds (`'1e400'`) is the launch's refusal, as that number unquoted is."""
     if item is None:
         return None
     if isinstance(item, str) and field.kind in ("int", "float") and field.param is not None \
-            and field.param.type_name == field.kind and field.launch_check is not None \
-            and field.launch_check(item) is None:
-        return None
+            and field.param.type_name == field.kind and field.launch_check is not None:
+        problem = field.launch_check(item)
+        if problem is None or problem == too_large_for_float(item):
+            return problem
     shown = _flow_item(item) if not isinstance(item, str) else repr(item)
     if field.kind == "int":
         if isinstance(item, bool) or not isinstance(item, int):
