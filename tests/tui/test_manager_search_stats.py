@@ -119,3 +119,20 @@ async def test_ls_and_the_manager_say_the_same_line(layout: Layout) -> None:
             said = listed.err.splitlines()[0].split(": ", 2)[2] if listed.err else ""
             assert kind in said, (query, listed.err)
             assert screen.browser.query_hint == said, query
+
+
+async def test_the_warning_is_seen_in_an_80_column_terminal(layout: Layout) -> None:
+    """The `⚠` part came last in the status line, after the sort and the search text, so at 80
+    columns the line ended `⚠ search term` and why (the names a term may take) was cut off."""
+    store = build_workspace(layout)
+    store.update("deep", end)
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(80, 24)) as pilot:
+        screen = await settle(pilot)
+        browser = screen.browser
+        status = browser.query_one("#manager-status")
+        for typed, said in (("zzz:1", "names no parameter or metric"), ("lr>=", "needs a value")):
+            await pilot.press("slash", *typed)
+            await wait_for(pilot, lambda said=said: said in browser._status_text, what=said)
+            assert said in browser._status_text[:status.content_region.width]
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: "⚠" not in browser._status_text)

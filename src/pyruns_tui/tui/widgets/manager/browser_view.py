@@ -148,14 +148,14 @@ class BrowserView(Vertical):
             parts = [f"{shown:,}/{plural(total, 'task')}" if shown != total else plural(total, "task")]
         if table.selected:
             parts.append(f"{len(table.selected)} selected")
+        if self.query_error or self.query_hint:  # early: the line is cut at the pane's edge
+            parts.append(f"⚠ {self.query_error or self.query_hint}")
         parts.append(f"sort: {self.sort_column().label} {'▼' if self.prefs.reverse else '▲'}")
         if self.query_text:
             parts.append(f"search: {self.query_text}")
         if self.sort_column().key == "error":  # grouped by cause: how many of each, among the shown
             groups = group_causes((row.name, row.task.error) for row in table.rows)
             parts.append(causes_text(groups) if groups else "no failure shown")
-        if self.query_error or self.query_hint:
-            parts.append(f"⚠ {self.query_error or self.query_hint}")
         if table.rows and not table.rows[0].config_loaded:
             parts.append("reading configs…")
         finish = self.queue_finish()
