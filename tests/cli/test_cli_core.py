@@ -316,6 +316,9 @@ def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.C
         (["rm", "nope"], 1, "no task named 'nope'"),
         (["gen", "missing.yaml"], 1, "missing.yaml: cannot read the spec"),
         (["ls", "lr>="], 1, "needs a value"),
+        # an ordered comparison with a value that is no number matched no task, silently
+        (["ls", "lr>=abc"], 1, "search term 'lr>=abc': 'abc' is not a number (>= compares numbers"),
+        (["export", "lr>>0.1"], 1, "search term 'lr>>0.1': '>0.1' is not a number"),
         (["frobnicate"], 2, ""),
         (["logs", "t"], 2, "unknown command 'logs' (did you mean 'log'? commands: init,"),  # a typo: which one
         (["gen"], 2, "the following arguments are required"),

@@ -50,6 +50,12 @@ def test_comparison_without_value_is_an_error() -> None:
         parse_query("lr>=")
 
 
+@pytest.mark.parametrize("query", ["lr>=abc", "lr>>0.1", "-loss.min<0,5"])
+def test_an_ordered_comparison_with_no_number_is_an_error(query: str) -> None:
+    with pytest.raises(WorkspaceError, match="is not a number"):
+        parse_query(query)
+
+
 def test_flatten_nested() -> None:
     assert flatten({"a": {"b": 1, "c": {"d": 2}}, "e": {}}) == {"a.b": 1, "a.c.d": 2, "e": {}}
 

@@ -340,13 +340,17 @@ _PINNED_WORDS = ("yes", "no", "true", "false", "1", "0", "y", "n")
 
 
 def parse_query(text: str) -> Query:
-    """Parse a search; raises WorkspaceError for a comparison whose value is missing, and for a
+    """Parse a search; raises WorkspaceError for a comparison whose value is missing (or, for <,
+    <=, > and >=, not a number: `lr>=abc` matched no task, silently), and for a
     `status:` or `pinned:` term no task could match (`status:`, `status:done`, `pinned:maybe` matched
     every task, or none, without a word)."""
     query = Query.parse(text)
     for term in query.terms:
         if term.kind == "compare" and not term.value:
             raise WorkspaceError(f"search term '{term.key}{term.op}' needs a value, e.g. '{term.key}{term.op}0.1'")
+        if term.kind == "compare" and term.op in ("<", "<=", ">", ">=") and _number(term.value) is None:
+            raise WorkspaceError(f"search term '{term.key}{term.op}{term.value}': {term.value!r} is not a number "
+                                 f"({term.op} compares numbers, e.g. '{term.key}{term.op}0.1'; = and != take text too)")
         if term.kind == "keyed" and term.key == "status" and (
                 not term.value or not any(status.value.startswith(term.value) for status in Status)):
             known = ", ".join(status.value for status in Status)
