@@ -315,6 +315,9 @@ def test_ls_reads_configs_only_for_what_it_shows(project: Path, capsys: pytest.C
         (["show", "nope"], 1, "no task named 'nope'"),
         (["rm", "nope"], 1, "no task named 'nope'"),
         (["gen", "missing.yaml"], 1, "missing.yaml: cannot read the spec"),
+        # Python's `[Errno 2] No such file or directory: '<the path again>'`, and no way out
+        (["init", "train.py", "missing.yaml"], 1,
+         "missing.yaml: no such file (give the path of an existing YAML file, or leave it out to start"),
         (["ls", "lr>="], 1, "needs a value"),
         # an ordered comparison with a value that is no number matched no task, silently
         (["ls", "lr>=abc"], 1, "search term 'lr>=abc': 'abc' is not a number (>= compares numbers"),

@@ -249,8 +249,11 @@ def init_workspace(
     if config is not None:
         try:
             config_text = config.expanduser().read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise WorkspaceError(f"{config}: no such file (give the path of an existing YAML file, "
+                                 "or leave it out to start from the script's defaults)") from exc
         except (OSError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"{config}: cannot read the config file: {exc}") from exc
+            raise WorkspaceError(f"{config}: cannot read the config file: {getattr(exc, 'strerror', None) or exc}") from exc
         data = yamlio.load_text(config_text, where=str(config))
         if data is not None and not isinstance(data, dict):
             raise WorkspaceError(f"{config}: the config must be a mapping of key: value")
