@@ -83,6 +83,25 @@ def test_grouped_terms_match_the_rule_of_query_py(sweep: TaskStore) -> None:
     check(index, fresh, "-nothing:z ")  # the groupings follow changed and removed tasks
 
 
+def test_a_glob_word_typed_in_the_manager_matches_as_in_ls(sweep: TaskStore) -> None:
+    """`t2*` then `*2` then `*2?`, as typed: a glob matches a name (or a `key=value`) whole, and
+    one is never decided among the matches of the word before it (`*2?` holds `*2` but t20
+    matches only the first)."""
+    tasks = {task.name: task for task in sweep.scan()}
+    index = TaskIndex()
+    index.apply(index.load(sweep, tasks, tasks))
+    fresh = rule(sweep)
+    ordered = index.ordered(build_columns([], [])[1], False)
+    found = {}
+    for typed in ("t2", "t2*", "*2", "*2?"):
+        query = Query.parse(typed)
+        found[typed] = [e.name for e in index.filter(ordered, query)]
+        assert found[typed] == [e.name for e in ordered if query.matches(fresh[e.name])], typed
+    assert set(found["t2*"]) == {"t2", *(f"t2{i}" for i in range(6))}
+    assert {"t2", "t12", "t22"} <= set(found["*2"]) and "t20" not in found["*2"]
+    assert {"t9", "t22"} | {f"t2{i}" for i in range(6)} == set(found["*2?"])  # (t9, t22: x=[1, 2])
+
+
 def test_groupings_built_ahead_take_the_changes_made_meanwhile(sweep: TaskStore) -> None:
     tasks = {task.name: task for task in sweep.scan()}
     index = TaskIndex()

@@ -38,6 +38,15 @@ VIEWS = [
         ("opt=sgd", ["resnet_lr2"]),
         ("OPT:ADAM status:completed", ["resnet_lr1"]),
         ("nosuchkey:1", []),
+        # a word with *, ? or [ is a glob that one part (name, status, notes, key=value) matches whole
+        ("resnet_*", ["resnet_lr1", "resnet_lr2"]),
+        ("resnet_lr[!1]", ["resnet_lr2"]),
+        ("*lr?", ["resnet_lr1", "resnet_lr2"]),
+        ("*net", []),
+        ("-resnet_*", ["vit_small"]),
+        ("base*", ["resnet_lr1"]),
+        ("fail??", ["resnet_lr2"]),
+        ("*=adam", ["resnet_lr1", "vit_small"]),
     ],
 )
 def test_query_semantics(query: str, expected: list[str]) -> None:

@@ -1,7 +1,9 @@
 """The search language shared by `pyr-tui ls/export` and the Manager's `/` search.
 
 Space-separated terms are AND-ed:
-  word          substring of name, status, notes or any `key=value` parameter text
+  word          substring of name, status, notes or any `key=value` parameter text; a word
+                holding `*`, `?` or `[` is a glob one of them matches whole (`sweep_*`,
+                `*_[12]-of-4`), as `rm` and `run` take names
   key:value     parameter equal to value (numbers as numbers, by `same_value`), else the metric
                 of that name (its last value); `status:`, `name:`
                 (substring), `notes:` (substring), `pinned:yes`, `error:` (a failed task's
@@ -23,10 +25,12 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fnmatch import translate
 
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.named import is_pattern
 from pyruns_tui.workspace.progress_file import RunProgress
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -258,9 +262,21 @@ def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     return False, None
 
 
+def word_test(word: str) -> Callable[[str], bool]:
+    """What a plain (lowercased) word asks of a task's `search_text`: to hold it, or for a glob
+    (`sweep_*`, `*_[12]-of-4`: `*`, `?` and `[...]` as `rm` and `run` read names) that
+    one of its parts (the name, the status, the notes, a `key=value`) matches it whole."""
+    if not is_pattern(word):
+        return lambda text: word in text
+    whole = re.compile(translate(word)).match
+    return lambda text: any(map(whole, text.split("\0")))
+
+
 def _match(term: Term, view: TaskView) -> bool:
     task = view.task
     if term.kind == "text":
+        if is_pattern(term.value):
+            return bool(word_test(term.value)(view.text if view.text is not None else search_text(task, view.params)))
         if view.text is not None and "\0" not in term.value:
             return term.value in view.text
         if term.value in task.name.lower() or term.value in task.status.value or term.value in task.notes.lower():

@@ -24,6 +24,7 @@ from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, gr
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.tui.models.status_names import StatusNames, names_differ
 from pyruns_tui.workspace.model import Status, Task
+from pyruns_tui.workspace.named import is_pattern
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import (
     RUN_FIELDS,
@@ -37,6 +38,7 @@ from pyruns_tui.workspace.query import (
     param_key,
     search_text,
     term_matches,
+    word_test,
 )
 from pyruns_tui.workspace.search_names import SearchNames, names_a_value, names_something, unknown_key_lines
 from pyruns_tui.workspace.select import pinned_first
@@ -356,20 +358,24 @@ class TaskIndex:
             return cached
         head, last = terms[:-1], terms[-1]
         candidates = self.matching(head) if head else self.entries.keys()
-        if last.kind == "text" and not last.negate:
-            # every task matching "sweep_12" matches "sweep_1": check only those
+        if last.kind == "text" and not last.negate and not is_pattern(last.value):
+            # every task matching "sweep_12" matches "sweep_1": check only those (not for a glob:
+            # `*b` matches what `*bc` does not)
             for known, names in list(self._match_sets.items()):
                 previous = known[-1]
-                if known[:-1] == head and previous.kind == "text" and not previous.negate and previous.value in last.value:
+                if known[:-1] == head and previous.kind == "text" and not previous.negate \
+                        and not is_pattern(previous.value) and previous.value in last.value:
                     candidates = names if len(names) < len(candidates) else candidates
         entries = self.entries
         if last.kind == "text" and not last.negate and "\0" not in last.value:  # most keystrokes: one `in` each
-            value = last.value
+            test = word_test(last.value)
             if len(candidates) * 4 < len(entries):
-                result = {name for name in candidates if name in entries and value in (entries[name].view.text or "")}
-            else:  # over most tasks: every text at C speed, then only the candidates kept
+                result = {name for name in candidates if name in entries and test(entries[name].view.text or "")}
+            else:  # over most tasks: every text at C speed (a plain word), then only the candidates kept
                 listed, texts = self._texts()
-                result = set(itertools.compress(listed, map(str.__contains__, texts, itertools.repeat(value))))
+                matched = map(test, texts) if is_pattern(last.value) else \
+                    map(str.__contains__, texts, itertools.repeat(last.value))
+                result = set(itertools.compress(listed, matched))
                 if len(candidates) < len(entries):
                     result &= candidates if isinstance(candidates, set) else set(candidates)
         elif not groupable(last):
