@@ -227,7 +227,7 @@ def print_json(data: Any) -> None:
 
 def _plain_word(word: str) -> bool:
     """Whether a query word is a plain word (a substring to look for), as a task's or a batch's
-    name is (a glob is not: as a query word it is looked for as it is)."""
+    name is (a glob is not: it picks no workspace, it is matched in the one searched)."""
     from pyruns_tui.workspace.named import is_pattern
     from pyruns_tui.workspace.query import Query
 
