@@ -109,3 +109,26 @@ async def test_a_workspace_moved_under_the_app_is_said_and_its_tasks_stay_shown(
         await pilot.pause()
         assert [n.title for n in notifications] == ["Workspace"]
         assert "○3" in app.screen.query_one(TopBar).summary.plain
+
+
+async def test_the_palette_offers_our_help_and_not_textuals_keys_panel(layout: Layout) -> None:
+    # Textual's "Keys" opened a side panel that squeezed the Manager's table and that neither Esc
+    # nor `?` closed: our help screen (`?`, "Help" in the palette) is the one way to see the keys
+    from textual.command import CommandList, CommandPalette
+
+    from tests.waiting import wait_for
+
+    for mode in ("generator", "manager", "monitor"):
+        app = PyrunsApp(layout, start_mode=mode, watch_disk=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+p")
+            await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+
+            def titles() -> list[str]:
+                commands = app.screen.query_one(CommandList)
+                return [str(commands.get_option_at_index(i).prompt).split("\n")[0]
+                        for i in range(commands.option_count)]
+
+            await wait_for(pilot, lambda: "Help" in titles(), what=f"Help in the {mode} palette")
+            assert "Keys" not in titles() and {"Theme", "Quit"} <= set(titles())

@@ -363,4 +363,9 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):
             yield from extra()
-        yield from super().get_system_commands(screen)
+        # Textual's own, less "Keys": its side panel squeezed the screen and only the palette
+        # closed it; `?` (Help above) is the one way to see the keys. Kept: Theme, Quit,
+        # Maximize/Minimize (Esc restores) and Screenshot.
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
