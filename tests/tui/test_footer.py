@@ -54,3 +54,36 @@ async def test_the_monitor_shows_stop_and_rerun_at_80_columns(layout: Layout) ->
         await wait_for(pilot, lambda: "f Follow" in footer_line(app), what="the log's keys in the footer")
         await pilot.pause()
         assert " s Stop  r Rerun " in footer_line(app)
+
+
+async def test_the_monitor_log_search_shows_its_keys_as_the_manager_search_does(layout: Layout) -> None:
+    """With the log's search box focused the footer showed none of the screen's keys (the
+    Manager's search shows `esc Clear search`): Enter and Esc were said only in the placeholder."""
+    from pyruns_tui.tui.screens.help import HelpScreen, binding_rows
+    from pyruns_tui.tui.screens.monitor import MonitorScreen
+    from pyruns_tui.workspace.model import Status
+    from pyruns_tui.workspace.store import TaskStore
+    from tests.tui.monitor_fixtures import add_run, add_task
+
+    store = TaskStore(layout)
+    add_task(store, "t")
+    add_run(store, "t", Status.COMPLETED, b"row 1\nrow 2\n")
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(pilot)
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        screen.log_pane.view.focus()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "log-search",
+                       what="the log search focused")
+        await wait_for(pilot, lambda: "⏎ Find  esc Close search" in footer_line(app),
+                       what="Enter and Esc in the footer")
+        await pilot.press("escape")  # the key the footer names closes it
+        await wait_for(pilot, lambda: app.focused is screen.log_pane.view, what="the log focused again")
+        assert not screen.log_pane.query_one("#log-search").display
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        sections = {title: dict(binding_rows(bindings)) for title, bindings in app.screen.sections}
+    assert sections["Monitor — log search"]["Esc"] == "Close search"
+    assert sections["Monitor — log search"]["Enter"] == "Find"

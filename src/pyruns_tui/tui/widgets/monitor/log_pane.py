@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Static
 
 from pyruns_tui.humanize import format_duration, format_progress
@@ -35,6 +37,25 @@ def run_selector(indices: list[int], current: int | None) -> Text:
     for index in indices:
         text.append(f" run{index} ", style="bold reverse" if index == current else "dim")
     return text
+
+
+class LogSearch(PopupInput):
+    """The log's `/` search box. Its keys are bindings, so the footer shows them while it has the
+    focus (as the Manager's search bar shows `esc Clear search`) and `?` lists them.
+
+    Bindings: enter finds (Input.Submitted), escape closes (`LogSearch.Closed`).
+    """
+
+    BINDINGS = [
+        Binding("enter", "submit", "Find"),
+        Binding("escape", "close", "Close search"),
+    ]
+
+    class Closed(Message):
+        """Esc was pressed in the search box."""
+
+    def action_close(self) -> None:
+        self.post_message(self.Closed())
 
 
 @dataclass
@@ -129,7 +150,7 @@ class LogPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(classes="logpane--header")
         yield self._view
-        yield PopupInput(placeholder="search this log (Enter: find, Esc: close)", id="log-search")
+        yield LogSearch(placeholder="search this log (Enter: find, Esc: close)", id="log-search")
 
     def on_mount(self) -> None:
         self.watch(self._view, "follow", self._update_header, init=False)
@@ -315,7 +336,7 @@ class LogPane(Vertical):
         self.query_one(Input).remove_class(SHOWN)
         self._view.focus()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        if event.key == "escape" and self.query_one(Input).has_focus:
-            event.stop()
-            self._close_search()
+    @on(LogSearch.Closed)
+    def _search_closed(self, event: LogSearch.Closed) -> None:
+        event.stop()
+        self._close_search()
