@@ -140,3 +140,25 @@ def test_a_warning_about_an_installed_package_names_its_file_from_the_package() 
     assert extraction_notice(warnings, project="/home/me/proj").splitlines() == [
         "⚠ transformers/training_args.py:1039: choices of 'log_level' cannot be read statically",
         "⚠ run_glue.py:9: something"]
+
+
+async def test_on_a_short_terminal_the_preview_gives_way_to_the_form(tmp_path: Path) -> None:
+    """At 60x15 the preview kept its 8 rows below the form, which showed one field (`arch`); it
+    shrinks to its count and names, and grows back to 8 rows at 24 rows."""
+    from pyruns_tui.tui.widgets.generator.fields import FieldRow
+    from tests.conftest import DEMO
+
+    app = PyrunsApp(init_workspace(tmp_path, DEMO / "train.py"), watch_disk=False)
+    async with app.run_test(size=(60, 15)) as pilot:
+        gen = await ready(pilot)
+
+        def whole_fields() -> list[str]:
+            shown = gen.form.scrollable_content_region
+            return [field.field.key for field in gen.form.query(FieldRow)
+                    if field.region.height and shown.contains_region(field.region)]
+
+        await until(pilot, lambda: len(whole_fields()) >= 3, what="3 whole fields at 60x15")
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        assert any(line.strip() == "1 task" for line in lines)  # the preview's count still shows
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: gen.preview.region.height == 8, what="the preview's 8 rows at 80x24")

@@ -32,6 +32,13 @@ from pyruns_tui.tui.widgets.toggles import Checkbox
 from pyruns_tui.workspace.bootstrap import read_script_info, warning_shown
 
 WIDE_COLUMNS = 100  # from this width on the preview sits beside the form, else below it
+# below the form in a narrow terminal the preview is 8 rows; in a short one (under 24 rows) it
+# gives way first, down to 3 (its top border, the task count or first problem, the names): the
+# form keeps the 12 rows it has at 80x24 (the top bar, name, buttons and footer take the other 4)
+# as long as it can. At 60x15 the 8-row preview left the form one field.
+NARROW_PREVIEW_ROWS = 8
+MIN_PREVIEW_ROWS = 3
+FORM_ROWS = 12
 TIGHT_COLUMNS = 60  # below this width the buttons and the checkbox get short labels: the status stays readable
 LABELS = {  # widget id -> (label, short label)
     "gen-create": ("Create ^s", "Create"),
@@ -180,7 +187,12 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
             show_focus_within(left, self.focused)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < WIDE_COLUMNS, "-narrow")
+        narrow = event.size.width < WIDE_COLUMNS
+        self.set_class(narrow, "-narrow")
+        rows = event.size.height - FORM_ROWS - 4
+        # (None: the CSS's 8 rows, or beside the form its full height)
+        self.query_one("#gen-preview").styles.height = (
+            max(MIN_PREVIEW_ROWS, rows) if narrow and rows < NARROW_PREVIEW_ROWS else None)
         tight = event.size.width < TIGHT_COLUMNS
         if tight != self.has_class("-tight"):
             self.set_class(tight, "-tight")
