@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.geometry import Region
 from textual.widgets import Static
 
@@ -71,3 +72,23 @@ async def test_keys_are_named_alike_in_every_section(layout: Layout) -> None:
         keys = {key for _, bindings in app.screen.sections for key, _ in binding_rows(bindings)}
     assert "Esc" in keys
     assert not {"escape", "enter"} & {k.strip() for key in keys for k in key.split(",")}
+
+
+@pytest.mark.parametrize("mode", ["generator", "manager", "monitor"])
+async def test_no_key_wraps_at_80_columns(layout: Layout, mode: str) -> None:
+    """The key column was a quarter of the table: `Enter, space, ↓, ↑` (the Generator's choice
+    select) wrapped its `↑` onto a line of its own at 80x24. It is as wide as the widest keys."""
+    app = PyrunsApp(layout, start_mode=mode, watch_disk=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.set_focus(None)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.pause()
+        lines = [strip.text for widget in app.screen.query(Static)
+                 for strip in widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))]
+        rows = {row for _, bindings in app.screen.sections for row in binding_rows(bindings)}
+    # each key whole on the line of (the start of) its description
+    cut = [key for key, description in rows
+           if not any(line.startswith(key + " ") and line[len(key):].lstrip().startswith(description.split()[0])
+                      for line in lines)]
+    assert cut == []

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import re
 
+from rich.cells import cell_len
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -87,17 +88,20 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("[b]pyruns-tui keys[/b]  (Esc closes; ctrl+p opens the command palette)\n")
-            for title, bindings in self.sections:
-                rows = binding_rows(bindings)
+            sections = [(title, binding_rows(bindings)) for title, bindings in self.sections]
+            # the key column is as wide as the widest keys of every section: a quarter of the table
+            # wrapped `Enter, space, ↓, ↑` (the choice select) at 80 columns, its `↑` on a line alone
+            widest = max((cell_len(key) for _, rows in sections for key, _ in rows), default=1)
+            for title, rows in sections:
                 if not rows:
                     continue
                 # the title on a line of its own: in the key column it was cut (`Generator — cho…`)
                 yield Static(f"[u]{title}[/u]", markup=True)
-                # every section's table has the same column widths (ratios of the same width); a
-                # long list of keys wraps at its commas rather than being cut
+                # every section's table has the same column widths; in a terminal too narrow for
+                # them a long list of keys wraps at its commas rather than being cut
                 table = Table(box=None, show_header=False, expand=True, pad_edge=False)
-                table.add_column("key", style="bold cyan", ratio=1)
-                table.add_column("action", ratio=3)
+                table.add_column("key", style="bold cyan", width=widest)
+                table.add_column("action", ratio=1)
                 for key, description in rows:
                     table.add_row(key, description)
                 table.add_row("", "")
