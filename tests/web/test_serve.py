@@ -363,6 +363,39 @@ def test_a_non_loopback_address_warns(project: Path) -> None:
         assert proc.wait(timeout=30) == 0
 
 
+@pytest.mark.parametrize("host", ["127.1", "LOCALHOST"])
+def test_a_host_that_binds_loopback_gives_no_warning_and_the_tunnel(project: Path, host: str) -> None:
+    """`--host $(hostname)` (127.0.1.1 in a Debian /etc/hosts), `127.1`, `LOCALHOST` bind loopback:
+    the name was judged, not the address, so they warned "not only this machine" and said to
+    open the URL from another machine, where nothing answers."""
+    served = start_serve(project, "--host", host)
+    try:
+        port = served.url.split("//127.0.0.1:", 1)[1].split("/", 1)[0]
+        assert served.proc.stdout is not None
+        assert f"ssh -L {port}:127.0.0.1:{port} " in served.proc.stdout.readline()
+    finally:
+        stop_serve(served)
+    assert served.proc.stderr is not None and served.proc.stderr.read() == ""
+
+
+def test_host_0_is_every_address_reached_on_loopback(project: Path) -> None:
+    # `--host 0` binds 0.0.0.0 and printed http://0.0.0.0:P/... and no tunnel, and gave no warning of it
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyruns_tui", "serve", "--host", "0", "--port", "0"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        assert proc.stderr is not None and proc.stdout is not None
+        warning = proc.stderr.readline()
+        assert "warning" in warning and "0.0.0.0" in warning
+        url = proc.stdout.readline().split(" at ", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:") and http_status(url) == 200
+        assert "ssh -L " in proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+
+
 def test_the_url_and_the_tunnel_printed_name_the_address_it_listens_on(project: Path) -> None:
     # `--host ::1` printed `ssh -L P:127.0.0.1:P`, a tunnel to an address nobody listened on
     try:

@@ -88,6 +88,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def is_unspecified(address: str) -> bool:
+    """True for the address that stands for every address of the machine (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_unspecified
+    except ValueError:
+        return False
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on host:port (port 0: a free one); OSError if that fails."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -120,11 +128,12 @@ def is_ip_address(name: str) -> bool:
     return True
 
 
-def allowed_host_names(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
+def allowed_host_names(host: str, extra: Iterable[str] = (), every_address: bool = False) -> frozenset[str]:
     """The names a browser may use for a server bound to `host`: loopback's, `host`'s own, the
-    machine's names when `host` stands for every address, and `extra` (a proxy's public name)."""
+    machine's names when `host` stands for every address (or `every_address`: `--host 0` is
+    bound to 0.0.0.0), and `extra` (a proxy's public name)."""
     names = set(LOOPBACK_NAMES) | {host_name(name) for name in extra}
-    if host in ("0.0.0.0", "::", ""):
+    if every_address or host in ("0.0.0.0", "::", ""):
         names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
     else:
         names.add(host_name(host if ":" not in host or host.startswith("[") else f"[{host}]"))

@@ -114,28 +114,30 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         sock = server.bind_socket(args.host, args.port)
     except OSError as exc:
         raise WorkspaceError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (choose another --port or --host)") from None
-    port = sock.getsockname()[1]
+    bound, port = sock.getsockname()[:2]
     token, page = server.new_token(), server.new_page()
-    if not server.is_loopback(args.host):
+    # judged by the address bound, not the name given: `--host $(hostname)` (127.0.1.1 in a
+    # Debian /etc/hosts), `127.1` or `LOCALHOST` listen on loopback; `--host 0` on every address
+    wildcard = server.is_unspecified(bound)
+    local = server.is_loopback(bound)
+    if not local:
+        shown = args.host if args.host == bound else f"{args.host} ({bound})"
         sys.stderr.write(
-            f"pyr-tui: warning: listening on {args.host}, not only this machine: anyone who can reach it and has the "
+            f"pyr-tui: warning: listening on {shown}, not only this machine: anyone who can reach it and has the "
             "URL runs code as you; prefer the default 127.0.0.1 with `ssh -L`\n"
         )
 
     # where a browser reaches it: the address it is bound to; one that stands for every address
     # (0.0.0.0, ::) is reached on loopback too, which an ssh tunnel's far end can use
-    wildcard = args.host in ("0.0.0.0", "::", "")
-    at = ("::1" if args.host == "::" else "127.0.0.1") if wildcard else args.host
-    if not wildcard and not server.is_ip_address(args.host):
-        at = sock.getsockname()[0]  # a name (localhost) is bound on the first address it resolves to: say which
+    at = ("::1" if ":" in bound else "127.0.0.1") if wildcard else bound
     tunnel = (f"from a laptop: ssh -L {port}:{f'[{at}]' if ':' in at else at}:{port} THIS-HOST, then open the URL"
-              if wildcard or server.is_loopback(args.host) else "open the URL from a machine that can reach this host")
+              if wildcard or local else "open the URL from a machine that can reach this host")
 
     def announce() -> None:
         print(f"pyr-tui: serving workspace {layout.name!r} at {server.url_of(at, port, page, token)}", flush=True)
         print(f"pyr-tui: {tunnel}; Ctrl+C stops", flush=True)
 
-    host_names = server.allowed_host_names(args.host, args.allow_host)
+    host_names = server.allowed_host_names(args.host, args.allow_host, every_address=wildcard)
     server.serve(app_argv(ctx, layout.name, args), sock, token, page, f"pyruns-tui · {layout.name}", announce, host_names,
                  args.max_sessions)
     print("pyr-tui: stopped serving (tasks keep running under the runner)", flush=True)
