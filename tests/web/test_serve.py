@@ -131,6 +131,16 @@ def test_every_http_request_needs_the_token(served: Served) -> None:
         assert http_status(served.root + path) == 403, path
 
 
+def test_the_tab_is_named_for_the_workspace(served: Served) -> None:
+    # the page had no <title>: every tab read `127.0.0.1:8765/<page>/`, tabs of two servers alike
+    import http.cookiejar
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(served.url, timeout=10) as response:
+        page = response.read().decode()
+    assert "<title>pyruns-tui · train</title>" in page
+
+
 def ws_handshake_status(url: str, origin: str | None = None, host: str | None = None, cookie: str | None = None) -> int:
     import aiohttp
 
