@@ -583,3 +583,21 @@ def test_the_url_is_not_printed_into_a_file_other_users_can_read(project: Path, 
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+
+
+@pytest.mark.browser
+def test_a_tab_says_when_serve_stopped(served: Served, browser: object) -> None:
+    """Ctrl+C of serve left every open tab at "Session ended." and a Restart button that loads a
+    page the next start does not serve (a new page and token): nothing said that serve stopped."""
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(served.url)  # type: ignore[attr-defined]
+    wait_until(lambda: "Generator" in str(driver.execute_script(SCREEN_TEXT)), 60,  # type: ignore[attr-defined]
+               "the Generator form in the browser")
+    assert stop_serve(served) == 0
+    closed = "return document.body.classList.contains('-closed')"
+    wait_until(lambda: driver.execute_script(closed), 30, "the page to see its session closed")  # type: ignore[attr-defined]
+    message = driver.find_element(By.CSS_SELECTOR, ".closed-dialog .message").text  # type: ignore[attr-defined]
+    assert "pyr-tui serve stopped" in message and "tasks keep running" in message
+    assert not driver.find_element(By.CSS_SELECTOR, ".closed-dialog button").is_displayed()  # type: ignore[attr-defined]

@@ -50,6 +50,8 @@ APP_DRIVER = "pyruns_tui.web.driver:ServedDriver"
 TEMPLATES = Path(__file__).with_name("templates")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 SESSION_REFUSED = 4429  # the websocket close code (private range) of a tab past the cap; the page shows its reason
+SERVER_STOPPED = 4503  # the close code of every open tab when serve stops: the page says so, without a Restart
+STOPPED_REASON = "pyr-tui serve stopped (tasks keep running): start it again and open the new URL it prints"
 
 
 class ServedApp(AppService):
@@ -224,6 +226,7 @@ class TokenServer(Server):
             "config": {"static": {"url": "static/"}},
             "application": {"name": self.title},
             "session_refused": SESSION_REFUSED,
+            "server_stopped": SERVER_STOPPED,
         }
         return aiohttp_jinja2.render_template("app_index.html", request, context)
 
@@ -304,8 +307,10 @@ class TokenServer(Server):
                 await app_service.focus()
 
     async def on_shutdown(self, app: web.Application) -> None:
+        # "Session ended." and a Restart that reloads a page this server no longer serves (the
+        # next start has a new page and token) told nobody that serve itself had stopped
         for websocket in list(self.sessions):
-            await websocket.close()
+            await websocket.close(code=SERVER_STOPPED, message=STOPPED_REASON.encode())
         await asyncio.gather(*(_stop_service(s) for s in list(self.services)), return_exceptions=True)
 
     async def run_until_stopped(self, sock: socket.socket, stop: asyncio.Event, ready: Callable[[], None]) -> None:
