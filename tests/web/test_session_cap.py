@@ -23,6 +23,21 @@ from tests.web.test_serve import (  # noqa: F401 (browser, project: fixtures)
 
 REFUSED = 4429
 
+# how many lines of the closed dialog's message the first occurrence of a text is drawn on
+LINES_OF = """
+const message = document.querySelector('.closed-dialog .message'), chars = [];
+const walker = document.createTreeWalker(message, NodeFilter.SHOW_TEXT);
+while (walker.nextNode()) { for (let i = 0; i < walker.currentNode.length; i++) { chars.push([walker.currentNode, i]); } }
+const at = chars.map(([node, i]) => node.data[i]).join('').indexOf(arguments[0]), tops = new Set();
+for (let k = at; k < at + arguments[0].length; k++) {
+  const range = document.createRange();
+  range.setStart(chars[k][0], chars[k][1]);
+  range.setEnd(chars[k][0], chars[k][1] + 1);
+  tops.add(Math.round(range.getBoundingClientRect().top));
+}
+return at < 0 ? 0 : tops.size;
+"""
+
 
 def test_a_session_past_the_cap_is_refused_with_why_and_a_closed_one_frees_its_slot(project: Path) -> None:
     import aiohttp
@@ -83,6 +98,8 @@ def test_a_refused_tab_says_why_in_the_page_and_restarts_once_a_tab_closed(proje
         wait_until(dialog.is_displayed, 60, "the refused tab's closed dialog")
         said = dialog.find_element(By.CSS_SELECTOR, ".message").text
         assert "Refused" in said and "1 tab is open" in said and "close one" in said and "--max-sessions" in said, said
+        # the option's name on one line: it broke at a hyphen, "higher --" then "max-sessions"
+        assert driver.execute_script(LINES_OF, "--max-sessions") == 1  # type: ignore[attr-defined]
 
         second = driver.current_window_handle  # type: ignore[attr-defined]
         driver.switch_to.window(first)  # type: ignore[attr-defined]
