@@ -601,3 +601,21 @@ def test_a_tab_says_when_serve_stopped(served: Served, browser: object) -> None:
     message = driver.find_element(By.CSS_SELECTOR, ".closed-dialog .message").text  # type: ignore[attr-defined]
     assert "pyr-tui serve stopped" in message and "tasks keep running" in message
     assert not driver.find_element(By.CSS_SELECTOR, ".closed-dialog button").is_displayed()  # type: ignore[attr-defined]
+
+
+@pytest.mark.browser
+def test_the_help_in_a_tab_names_what_replaces_the_keys_the_browser_keeps(served: Served, browser: object) -> None:
+    # `?` listed ctrl+t (pin) and ctrl+n (name prefix) in a browser tab, where they open a tab and
+    # a window, and named no other way to do either
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(served.url)  # type: ignore[attr-defined]
+
+    def screen() -> str:
+        return str(driver.execute_script(SCREEN_TEXT))  # type: ignore[attr-defined]
+
+    wait_until(lambda: "Generator" in screen() and "optimizer" in screen(), 60, "the Generator form in the browser")
+    driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("?")  # type: ignore[attr-defined]
+    wait_until(lambda: "pyruns-tui keys" in screen(), 30, "the help")
+    assert "In a browser tab ctrl+n, ctrl+t and ctrl+w stay with the browser" in " ".join(screen().split()), screen()

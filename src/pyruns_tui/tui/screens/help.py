@@ -71,6 +71,14 @@ def binding_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
     return rows
 
 
+BROWSER_KEYS = (
+    "In a browser tab ctrl+n, ctrl+t and ctrl+w stay with the browser. Instead: the name prefix with "
+    "Tab or the palette's \"Generator: name prefix\"; pin a parameter with the palette's \"Generator: pin "
+    "parameter KEY\" (the field focused) or \"Manager: pin parameter KEY\"; in a text field ctrl+u deletes "
+    "to the start of the line."
+)
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal listing the bindings; Esc, q or ? closes it."""
 
@@ -88,6 +96,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static("[b]pyruns-tui keys[/b]  (Esc closes; ctrl+p opens the command palette)\n")
+            if self.app.is_web:  # `pyr-tui serve`: these keys never reach the app
+                yield Static(BROWSER_KEYS + "\n", markup=False)
             sections = [(title, binding_rows(bindings)) for title, bindings in self.sections]
             # the key column is as wide as the widest keys of every section: a quarter of the table
             # wrapped `Enter, space, ↓, ↑` (the choice select) at 80 columns, its `↑` on a line alone
