@@ -619,3 +619,16 @@ def test_the_help_in_a_tab_names_what_replaces_the_keys_the_browser_keeps(served
     driver.find_element(By.CSS_SELECTOR, ".xterm-helper-textarea").send_keys("?")  # type: ignore[attr-defined]
     wait_until(lambda: "pyruns-tui keys" in screen(), 30, "the help")
     assert "In a browser tab ctrl+n, ctrl+t and ctrl+w stay with the browser" in " ".join(screen().split()), screen()
+
+
+@pytest.mark.browser
+def test_the_footer_in_a_tab_offers_no_key_the_browser_keeps(served: Served, browser: object) -> None:
+    # the Generator's footer offered `^t Pin` in a browser tab, where ctrl+t opens a new tab
+    driver = browser
+    driver.get(served.url)  # type: ignore[attr-defined]
+
+    def footer() -> str:
+        return str(driver.execute_script(SCREEN_TEXT)).rstrip("\n").rsplit("\n", 1)[-1]  # type: ignore[attr-defined]
+
+    wait_until(lambda: "^s Create" in footer() and "^f Find" in footer(), 60, "the Generator's footer in the browser")
+    assert "^t" not in footer(), footer()

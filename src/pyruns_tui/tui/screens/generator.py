@@ -213,6 +213,8 @@ class GeneratorScreen(CreateFlow, ExistingTasks, EditorSwitching):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "find_field" and self.shell:
             return False  # the shell workspace's form has no fields to find
+        if action == "pin_field" and self.app.is_web:
+            return False  # a browser tab keeps ctrl+t (it opens a tab): not offered in the footer; the palette pins
         return super().check_action(action, parameters)
 
     async def action_find_field(self) -> None:
