@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 pytest.importorskip("textual_serve", reason="the web extra is not installed: pip install -e '.[dev]'")
@@ -13,6 +15,7 @@ from tests.cli.helpers import pyr
 from tests.web.test_serve import (  # noqa: F401 (browser, project: fixtures)
     EXPOSE_TERMINAL,
     SCREEN_TEXT,
+    Served,
     app_processes,
     browser,
     project,
@@ -69,6 +72,58 @@ def test_a_session_past_the_cap_is_refused_with_why_and_a_closed_one_frees_its_s
         asyncio.run(sessions())
     finally:
         assert stop_serve(served) == 0
+
+
+def test_a_reloaded_tab_at_the_cap_gets_its_session(project: Path) -> None:
+    """A reload closes the tab's session and opens a new one at once, while the old app process
+    is still quitting: at the cap (`--max-sessions 1`, one tab) the new one was refused."""
+    served = start_serve(project, "--max-sessions", "1")
+
+    async def reload() -> object:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(served.ws_url) as before:
+                await asyncio.wait_for(before.receive(), 30)  # its app process drew its first bytes
+            async with client.ws_connect(served.ws_url) as after:  # at once, as a reloaded page does
+                message = await asyncio.wait_for(after.receive(), 30)
+                return message.type if message.type == aiohttp.WSMsgType.BINARY else message
+
+    import aiohttp
+
+    try:
+        assert asyncio.run(reload()) == aiohttp.WSMsgType.BINARY  # drawn by its app: not refused
+    finally:
+        assert stop_serve(served) == 0
+
+
+def test_a_tab_waiting_at_the_cap_when_serve_stops_is_told_so_and_starts_no_app(project: Path) -> None:
+    """Ctrl+C closed the open sessions, which freed the slot a waiting tab got: an app process
+    started while serve stopped, and the stop waited for that session."""
+    import aiohttp
+
+    served = start_serve(project, "--max-sessions", "1")
+
+    async def wait_then_stop() -> object:
+        async with aiohttp.ClientSession() as client:
+            async with client.ws_connect(served.ws_url) as first:
+                await asyncio.wait_for(first.receive(), 30)
+                waiting = asyncio.ensure_future(client.ws_connect(served.ws_url))  # waits for a slot
+                await asyncio.to_thread(wait_until, lambda: len(_connections(served)) >= 2, 30,
+                                        "the second tab's connection to the server")
+                served.proc.send_signal(signal.SIGINT)
+                async with await asyncio.wait_for(waiting, 30) as second:
+                    message = await asyncio.wait_for(second.receive(), 30)
+                    return message if message.type != aiohttp.WSMsgType.CLOSE else (message.data, message.extra)
+
+    try:
+        said = asyncio.run(wait_then_stop())  # no app process started for it, nor a wait for one to end
+        assert said == (4503, "pyr-tui serve stopped (tasks keep running): start it again and open the new URL it prints")
+    finally:
+        assert stop_serve(served) == 0
+
+
+def _connections(served: Served) -> list[object]:
+    """The server's established connections (each tab's websocket)."""
+    return [c for c in psutil.Process(served.proc.pid).net_connections() if c.status == psutil.CONN_ESTABLISHED]
 
 
 def test_max_sessions_out_of_range_is_a_usage_error(project: Path) -> None:

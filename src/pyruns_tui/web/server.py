@@ -46,6 +46,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 QUIT_GRACE_S = 5.0
+SLOT_WAIT_S = QUIT_GRACE_S + 1.0  # how long a tab opened at the cap waits for an ending session's slot
 APP_DRIVER = "pyruns_tui.web.driver:ServedDriver"
 TEMPLATES = Path(__file__).with_name("templates")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -155,6 +156,8 @@ class TokenServer(Server):
         self.max_sessions = max_sessions
         self.sessions: set[web.WebSocketResponse] = set()
         self.services: set[AppService] = set()
+        self.slot_freed = asyncio.Condition()  # notified whenever a session's slot is freed
+        self.stopping = False
 
     def token_matches(self, request: web.Request) -> bool:
         """The URL's `?token=` when it has one (the printed URL, a script), else the page's cookie."""
@@ -244,8 +247,12 @@ class TokenServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         websocket = web.WebSocketResponse(heartbeat=15)
-        if len(self.sessions) >= self.max_sessions:
+        if not await self._wait_for_a_slot():
             return await self._refuse(websocket, request)
+        if self.stopping:  # it waited at the cap while serve stopped: no app process now
+            await websocket.prepare(request)
+            await websocket.close(code=SERVER_STOPPED, message=STOPPED_REASON.encode())
+            return websocket
         width = _int_arg(request.query.get("width"), 80)
         height = _int_arg(request.query.get("height"), 24)
         service: AppService | None = None
@@ -273,9 +280,25 @@ class TokenServer(Server):
                 await _stop_service(service)
                 self.services.discard(service)
             self.sessions.discard(websocket)  # its slot is free once its app process has ended
+            async with self.slot_freed:
+                self.slot_freed.notify_all()
             if websocket.prepared and not websocket.closed:  # not prepared: no upgrade, a 400 goes out
                 await websocket.close()
         return websocket
+
+    async def _wait_for_a_slot(self) -> bool:
+        """True when a session may start: under the cap at once, at the cap once a session has
+        ended within SLOT_WAIT_S. A reloaded tab's new session came while its old one's app
+        process was still quitting, and was refused at the cap (`--max-sessions 1`: every reload)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SLOT_WAIT_S
+        async with self.slot_freed:
+            while len(self.sessions) >= self.max_sessions and not self.stopping:
+                try:
+                    await asyncio.wait_for(self.slot_freed.wait(), deadline - loop.time())
+                except asyncio.TimeoutError:
+                    return False
+        return True
 
     async def _refuse(self, websocket: web.WebSocketResponse, request: web.Request) -> web.WebSocketResponse:
         """A tab past the cap: no app process; its page shows the close's reason (what, why, fix)."""
@@ -309,6 +332,9 @@ class TokenServer(Server):
     async def on_shutdown(self, app: web.Application) -> None:
         # "Session ended." and a Restart that reloads a page this server no longer serves (the
         # next start has a new page and token) told nobody that serve itself had stopped
+        self.stopping = True
+        async with self.slot_freed:  # a tab waiting at the cap is told, and starts no app process
+            self.slot_freed.notify_all()
         for websocket in list(self.sessions):
             await websocket.close(code=SERVER_STOPPED, message=STOPPED_REASON.encode())
         await asyncio.gather(*(_stop_service(s) for s in list(self.services)), return_exceptions=True)
