@@ -63,6 +63,22 @@ class ServedApp(AppService):
         environment["TEXTUAL_DRIVER"] = APP_DRIVER
         return environment
 
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
+        """textual-serve's, but in a session of its own: Ctrl+C in serve's terminal reaches serve
+        alone, which closes each tab saying it stopped, then ends the app; the app processes got
+        the SIGINT too, ended first, and every tab said only "Session ended."."""
+        self._process = process = await asyncio.create_subprocess_shell(
+            self.command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._build_environment(width=width, height=height),
+            start_new_session=True,
+        )
+        assert process.stdin is not None
+        self._stdin = process.stdin
+        return process
+
 
 def new_token() -> str:
     """A fresh URL-safe token (256 bits)."""
