@@ -419,6 +419,15 @@ def test_a_text_starting_with_a_dash_says_to_put_it_after_dashes(project: Path) 
     assert pyr(project, "note", "nope", "--", "-hello").err.count("no task named 'nope'") == 1
 
 
+
+def test_an_option_value_starting_with_a_dash_says_to_join_it_with_equals(project: Path) -> None:
+    # `run T --sbatch-arg --exclusive`: argparse said only "expected one argument"
+    result = pyr(project, "run", "nope", "--sbatch-arg", "--exclusive")
+    assert result.code == 2 and "expected one argument" in result.err, result.err
+    assert "a value that starts with - is joined to its option by =, as in `--sbatch-arg=-VALUE`" in result.err
+    result = pyr(project, "run", "nope", "--sbatch-arg")  # a value only missing: no such hint
+    assert result.code == 2 and "expected one argument" in result.err and "joined" not in result.err
+
 def test_debug_shows_traceback(project: Path) -> None:
     result = pyr(project, "--debug", "show", "nope")
     assert result.code == 1 and "Traceback" in result.err

@@ -790,3 +790,82 @@ def test_an_orphaned_sbatch_that_dies_without_submitting_fails_its_tasks(
     assert task.status is Status.FAILED and "while submitting" in (task.reason or task.last_run.error or ""), \
         cluster.explain(name)
     release.touch()
+
+
+def test_an_sbatch_argument_typed_wrong_says_how_to_give_it(cluster: Project, capsys) -> None:  # type: ignore[no-untyped-def]
+    """sbatch's words alone did not say what was wrong: `--sbatch-arg=--partition` (no value) took
+    the batch script's path as its value (`Batch script is empty!`), a stray word was taken for the
+    script (`Unable to open file garbage`), `--mem=lots` named no option and no example."""
+    name = cluster.add("typo", "print(1)")
+    for arg, says in [("--partition", "Batch script is empty!: --partition took the batch script as its value "
+                                      "(give an option and its value as one argument, e.g. --sbatch-arg=--partition=debug"),
+                      ("garbage", "Unable to open file garbage: 'garbage' is no sbatch option, so sbatch took it for "
+                                  "the batch script (give an option and its value as one argument"),
+                      ("--mem=lots", "Invalid --mem specification: --mem=lots (e.g. 16G, 4000M or 4000 (MB))")]:
+        assert cluster.cli("run", name, f"--sbatch-arg={arg}") == 1, arg
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"pyr-tui: error: Slurm refused the submission: {says}"), err
+        assert cluster.task(name).status is Status.FAILED
+
+
+def _unreachable_conf(cluster: Project) -> Path:
+    """A copy of the cluster's slurm.conf naming a port no slurmctld listens on: Slurm's own
+    tools then say `Unable to contact slurm controller (connect failure)` (after ~9 s of tries)."""
+    conf = Path(os.environ["SLURM_CONF"])
+    dead = cluster.dir / "unreachable" / "slurm.conf"
+    dead.parent.mkdir()
+    lines = conf.read_text().splitlines()
+    dead.write_text("\n".join("SlurmctldPort=1" if line.startswith("SlurmctldPort=") else line for line in lines) + "\n")
+    for other in conf.parent.glob("*.conf"):
+        if other.name != conf.name:
+            shutil.copy(other, dead.parent / other.name)
+    return dead
+
+
+def test_a_slurmctld_out_of_reach_says_how_to_check_it(cluster: Project, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys) -> None:  # type: ignore[no-untyped-def]
+    """It said `Slurm refused the submission: Unable to contact slurm controller (connect
+    failure)`: no refusal, and nothing on what to look at."""
+    monkeypatch.setenv("SLURM_CONF", str(_unreachable_conf(cluster)))
+    name = cluster.add("down", "print(1)")
+    assert cluster.cli("run", name) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["pyr-tui: error: Slurm refused the submission: Unable to contact slurm controller (connect failure) "
+                   "(is slurmctld up? `scontrol ping` says; SLURM_CONF names the cluster's slurm.conf)"], err
+
+
+def test_stop_returns_when_slurm_does_not_answer_and_the_stop_goes_through_later(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """slurmctld down while a task runs on Slurm: `pyr-tui stop` waited for the task to end, which
+    the runner could not see, silently and for ever. It says Slurm does not answer and exits 1;
+    once slurmctld answers again, the runner's stop goes through."""
+    dead = _unreachable_conf(cluster)
+    down = cluster.dir / "slurmctld-down"
+    tools = cluster.dir / "tools"
+    tools.mkdir()
+    for tool in ("squeue", "scancel"):  # the real ones, told of a slurmctld out of reach while `down` exists
+        (tools / tool).write_text(f"#!/bin/sh\n[ -e '{down}' ] && export SLURM_CONF='{dead}'\n"
+                                  f"exec '{shutil.which(tool)}' \"$@\"\n")
+        (tools / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+    code, release = cluster.gate("down")
+    name = cluster.add("held", "print('started', flush=True)\n" + code)
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.task(name).status is Status.RUNNING, 60, "the runner to see the index run")
+    down.touch()
+    said: list[int] = []
+    stop = threading.Thread(target=lambda: said.append(cluster.cli("stop", name)), daemon=True)
+    try:
+        stop.start()
+        until(lambda: not stop.is_alive(), 90, "`pyr-tui stop` to return while slurmctld does not answer")
+        assert said == [1]
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("pyr-tui: error: Slurm does not answer (squeue failed: "), err
+        assert "Unable to contact slurm controller" in err[0] and f"so {name} may still run" in err[0], err
+        assert cluster.task(name).status is Status.RUNNING
+    finally:
+        down.unlink(missing_ok=True)
+    task = cluster.wait(name, timeout=120)[name]
+    assert task.status is Status.INTERRUPTED and task.reason == "stopped by user", cluster.explain(name)
+    release()
+    stop.join(60)

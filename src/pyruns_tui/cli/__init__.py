@@ -42,6 +42,12 @@ class _Parser(argparse.ArgumentParser):
             message = f"unrecognized option {unknown}"
         if unknown is not None or "ignored explicit argument" in message or "unrecognized arguments: -" in message:
             hint += "; a value that starts with - goes after --, as in `pyr-tui note TASK -- -text`"
+        if message.startswith("argument -") and message.endswith(": expected one argument"):
+            # `run --sbatch-arg --exclusive`: argparse takes a value starting with - for an option
+            names = message[len("argument "):].split(":")[0].split("/")
+            given = self.given
+            if any(arg in names and i + 1 < len(given) and given[i + 1].startswith("-") for i, arg in enumerate(given)):
+                hint += f"; a value that starts with - is joined to its option by =, as in `{names[-1]}=-VALUE`"
         sys.stderr.write(f"{prog}: error: {shortened(message)} ({hint})\n")
         raise SystemExit(EXIT_USAGE)
 

@@ -366,6 +366,7 @@ class StopOutcome:
     cancelled: list[str] = field(default_factory=list)
     stopping: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    on_slurm: bool = False  # some of `stopping` are on Slurm (the runner scancels them)
 
 
 def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -> StopOutcome:
@@ -379,6 +380,7 @@ def stop(store: TaskStore, names: Sequence[str], *, start_runner: bool = True) -
             if is_slurm_run(task):
                 task.stop_requested = True  # submitted: the runner scancels it and records how it ended
                 outcome.stopping.append(name)
+                outcome.on_slurm = True
             elif task.status is Status.QUEUED:
                 task.unqueue()
                 outcome.cancelled.append(name)
@@ -413,9 +415,11 @@ def wait(
     *,
     timeout_s: float | None = None,
     keep_runner: bool = True,
+    given_up: Callable[[], bool] | None = None,
 ) -> dict[str, Task]:
     """Block until none of the tasks is queued or running, or only queued ones are left while the
-    circuit breaker keeps the queue paused; returns their states.
+    circuit breaker keeps the queue paused, or until `given_up()` (asked once a second) says to stop
+    waiting; returns their states.
 
     Looks when the runner says it has ended a run or unqueued a task (runner/wake.py: `Waiter`),
     and polls every 50 ms in any case (10 ms without a waiter's FIFO): one `stat` of the first
@@ -469,6 +473,8 @@ def wait(
                 raise RunnerError(f"timed out waiting for {plural(len(pending), 'task')}: {listed(pending)}")
             if now >= next_runner_check:
                 next_runner_check = now + RUNNER_CHECK_S
+                if given_up is not None and given_up():
+                    return {name: store.get(name) for name in names}
                 if paused(store.layout) and (pending := look(pending)):
                     if all(states[name] is Status.QUEUED for name in pending):
                         return {name: store.get(name) for name in names}  # the rest waits for a resume

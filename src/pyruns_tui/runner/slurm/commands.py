@@ -53,8 +53,12 @@ REFUSALS = (
     ("feature", ("--constraint", "-C"), "`sinfo -o '%P %f'` lists the features"),
     ("account", ("--account", "-A", "--partition", "-p"), "`sacctmgr show assoc user=$USER` lists yours"),
     ("qos", ("--qos", "-q"), "`sacctmgr show assoc user=$USER format=qos` lists yours"),
+    ("invalid --mem", ("--mem", "--mem-per-cpu", "--mem-per-gpu"), "e.g. 16G, 4000M or 4000 (MB)"),
     ("memory", ("--mem",), "`sinfo -o '%P %m'` shows the nodes' memory (MB)"),
 )
+# what sbatch says when it cannot reach slurmctld (squeue and scancel say the same)
+UNREACHABLE = "unable to contact slurm controller"
+UNREACHABLE_HINT = "is slurmctld up? `scontrol ping` says; SLURM_CONF names the cluster's slurm.conf"
 
 
 def _message(tool: str, stderr: str, code: int) -> str:
@@ -84,9 +88,27 @@ def _given(options: Sequence[str], flags: Sequence[str]) -> list[str]:
     return found
 
 
+def _swallowed(message: str, options: Sequence[str]) -> str | None:
+    """Why sbatch did not find its batch script: the last option, given without its value, took
+    the script's path as one (`Batch script is empty!`, sbatch then read standard input), or a
+    word that is no option was taken for the script (`Unable to open file WORD`)."""
+    low = message.lower()
+    fix = ("give an option and its value as one argument, e.g. --sbatch-arg=--partition=debug, "
+           "or ['--partition=debug'] in slurm.extra_args")
+    if low.startswith("batch script is empty") and options:
+        return f"{message}: {options[-1]} took the batch script as its value ({fix})"
+    opened = "unable to open file "
+    if low.startswith(opened) and (word := message[len(opened):].strip()) in options:
+        return f"{message}: {word!r} is no sbatch option, so sbatch took it for the batch script ({fix})"
+    return None
+
+
 def refusal(message: str, options: Sequence[str]) -> str:
     """sbatch's refusal in one line: what it said, the options it is about, where to look."""
     low = message.lower()
+    swallowed = _swallowed(message, options)
+    if swallowed is not None:
+        return swallowed
     for words, flags, hint in REFUSALS:
         if words in low:
             given = _given(options, flags)
@@ -112,7 +134,10 @@ def run(argv: Sequence[str], timeout_s: float = TIMEOUT_S) -> str:
     except OSError as exc:
         raise RunnerError(f"cannot run {tool}: {exc.strerror}") from None
     if done.returncode != 0:
-        raise Failed(tool, _message(tool, done.stderr, done.returncode))
+        message = _message(tool, done.stderr, done.returncode)
+        if UNREACHABLE in message.lower():
+            message = f"{message} ({UNREACHABLE_HINT})"
+        raise Failed(tool, message)
     return done.stdout
 
 

@@ -64,6 +64,22 @@ def workspace_jobs(layout: Layout, tasks: Iterable[Task]) -> ClusterView:
     return ClusterView(tuple(jobs), polled_at if isinstance(polled_at, str) else None, error if isinstance(error, str) else None)
 
 
+def unanswered(layout: Layout, since: float) -> str | None:
+    """Why Slurm did not answer the runner's last poll (`squeue failed: ... Unable to contact
+    slurm controller ...`), when that poll ended after `since` (a time.time()); None when it
+    answered, or when no poll has ended since."""
+    from pyruns_tui.workspace.model import parse_iso
+
+    polled: object = None
+    with contextlib.suppress(OSError, ValueError):
+        polled = read_json(slurm_dir(layout) / "status.json")
+    if not isinstance(polled, dict):
+        return None
+    error, at = polled.get("error"), polled.get("polled_at")
+    ended = parse_iso(at) if isinstance(at, str) else None
+    return error if isinstance(error, str) and error and ended is not None and ended >= since else None
+
+
 @dataclass(frozen=True)
 class PartitionLoad:
     """One partition: its nodes and availability (sinfo) and this user's jobs in it (squeue)."""
