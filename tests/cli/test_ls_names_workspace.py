@@ -50,3 +50,19 @@ def test_export_of_a_task_name_finds_its_workspace_as_ls_does(project: Path) -> 
     both = pyr(project, "export", "both")
     assert both.code == 1 and both.out == "" and "workspaces other, train" in both.err
     assert "several workspaces" in pyr(project, "export", "lr:0.2").err  # a query naming no task: -w
+
+
+def test_w_after_the_command_chooses_the_workspace_as_before_it(project: Path) -> None:
+    """Where a user types it after "choose one with -w NAME": `ls lr:0.2 -w other` took `-w other`
+    for two more search terms (and said "several workspaces" again); `runner status -w train` and
+    `serve -w train` were refused. Not given after it, the -w before it holds."""
+    for argv in (("ls", "--names", "lr:0.2", "-w", "other"), ("ls", "-w", "other", "--names"),
+                 ("ls", "--names", "--workspace=other")):
+        listed = pyr(project, *argv)
+        assert (listed.code, listed.out, listed.err) == (0, "theirs\nboth\n", ""), argv
+    assert pyr(project, "-w", "other", "ls", "--names").out == "theirs\nboth\n"
+    assert pyr(project, "-w", "train", "ls", "--names", "-w", "other").out == "theirs\nboth\n"  # the last one given
+    status = pyr(project, "runner", "status", "-w", "train")
+    assert status.code == 0 and status.out.startswith("runner: not running"), status.err
+    debug = pyr(project, "show", "nosuch", "-w", "train", "--debug")
+    assert debug.code != 0 and "Traceback" in debug.err

@@ -147,7 +147,20 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in (only,) if only else commands.NAMES:
         commands.load(name).add_parser(sub)
+    for each in sub.choices.values():
+        _add_after_command(each)
     return parser
+
+
+def _add_after_command(parser: argparse.ArgumentParser) -> None:
+    """`-w` and `--debug` after the sub-command too (`pyr-tui ls -w train`), where a user puts
+    them after an error says "choose one with -w NAME": `ls` took `-w train` for search terms,
+    `serve -w train` was refused. Not given there, they leave what came before the command
+    (SUPPRESS: argparse copies a sub-command's defaults over its parent's values). `-C` stays
+    before the command, as with git: each `-C` is relative to the one before."""
+    parser.add_argument("-w", "--workspace", metavar="WORKSPACE", default=argparse.SUPPRESS,
+                        help="workspace name, as before the command")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
 
 
 def build_tui_parser() -> argparse.ArgumentParser:
