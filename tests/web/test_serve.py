@@ -131,6 +131,29 @@ def test_every_http_request_needs_the_token(served: Served) -> None:
         assert http_status(served.root + path) == 403, path
 
 
+def test_every_answer_carries_the_no_store_no_referrer_no_frame_headers(served: Served) -> None:
+    """The page had them; a refusal (403), a 404 (the router's: an exception) and a redirect did
+    not: each of them can carry the token in its URL, or be framed."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    wrong = served.token[:-1] + ("A" if served.token[-1] != "A" else "B")
+    seen = set()
+    for url in (served.url, f"{served.base}/?token={wrong}", f"{served.base}/no/such/page?token={served.token}",
+                f"{served.base}/static/js/textual.js?token={served.token}"):
+        try:
+            with opener.open(url, timeout=10) as response:
+                status, headers = int(response.status), response.headers
+        except urllib.error.HTTPError as exc:
+            status, headers = exc.code, exc.headers
+        seen.add(status)
+        assert (headers.get("Cache-Control"), headers.get("Referrer-Policy"), headers.get("X-Frame-Options")) == (
+            "no-store", "no-referrer", "DENY"), (url, status)
+    assert {403, 404} <= seen, seen
+
+
 def test_the_tab_is_named_for_the_workspace(served: Served) -> None:
     # the page had no <title>: every tab read `127.0.0.1:8765/<page>/`, tabs of two servers alike
     import http.cookiejar

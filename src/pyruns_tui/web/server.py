@@ -80,6 +80,14 @@ class ServedApp(AppService):
         return process
 
 
+def _harden(headers: Any) -> None:
+    """What every answer of the server carries, a refusal and a 404 too: never cached, never sent
+    on as a referrer (the URL holds the token), never framed by another page."""
+    headers["Cache-Control"] = "no-store"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+
+
 def new_token() -> str:
     """A fresh URL-safe token (256 bits)."""
     return secrets.token_urlsafe(32)
@@ -182,6 +190,15 @@ class TokenServer(Server):
 
     @web.middleware
     async def require_token(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response = await self._checked(request, handler)
+        except web.HTTPException as exc:  # a 404 of the router, a redirect: their headers too
+            _harden(exc.headers)
+            raise
+        _harden(response.headers)
+        return response
+
+    async def _checked(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not self.host_allowed(request.headers.get("Host", "")):
             return web.Response(status=403, text="403: unknown Host header; open the URL `pyr-tui serve` printed "
                                                  "(behind a proxy that forwards its own name: --allow-host NAME)\n")
@@ -189,11 +206,7 @@ class TokenServer(Server):
             return web.Response(status=403, text="403: a valid token is required (use the URL `pyr-tui serve` printed)\n")
         if request.headers.get("Upgrade", "").lower() == "websocket" and not self._same_origin(request):
             return web.Response(status=403, text="403: cross-origin websocket refused\n")
-        response = await handler(request)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        return response
+        return await handler(request)
 
     def host_allowed(self, header: str) -> bool:
         """A Host that is an IP address cannot be a rebinding attacker's (that needs a name it
