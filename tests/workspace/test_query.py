@@ -40,7 +40,8 @@ VIEWS = [
         ("nosuchkey:1", []),
         # a word with *, ? or [ is a glob that one part (name, status, notes, key=value) matches whole
         ("resnet_*", ["resnet_lr1", "resnet_lr2"]),
-        ("resnet_lr[!1]", ["resnet_lr2"]),
+        ("resnet_lr[!1]*", ["resnet_lr2"]),
+        ("resnet_lr[!1]", []),  # (no * nor ?: a substring, as `[bold` finds odd[bold])
         ("*lr?", ["resnet_lr1", "resnet_lr2"]),
         ("*net", []),
         ("-resnet_*", ["vit_small"]),

@@ -2,7 +2,7 @@
 
 Space-separated terms are AND-ed:
   word          substring of name, status, notes or any `key=value` parameter text; a word
-                holding `*`, `?` or `[` is a glob one of them matches whole (`sweep_*`,
+                holding `*` or `?` is a glob one of them matches whole (`sweep_*`,
                 `*_[12]-of-4`), as `rm` and `run` take names
   key:value     parameter equal to value (numbers as numbers, by `same_value`), else the metric
                 of that name (its last value); `status:`, `name:`
@@ -30,7 +30,6 @@ from fnmatch import translate
 from pyruns_tui.errors import WorkspaceError
 from pyruns_tui.params.values import as_float, same_value
 from pyruns_tui.workspace.model import Status, Task
-from pyruns_tui.workspace.named import is_pattern
 from pyruns_tui.workspace.progress_file import RunProgress
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -262,11 +261,18 @@ def _lookup(params: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     return False, None
 
 
+def is_glob(word: str) -> bool:
+    """Whether a plain word is a glob: it holds `*` or `?` (then `[...]` in it is a set, as `rm`
+    and `run` read names). A `[` alone keeps a word a substring: `[bold`, `=[64` find a name or a
+    list parameter holding them."""
+    return "*" in word or "?" in word
+
+
 def word_test(word: str) -> Callable[[str], bool]:
     """What a plain (lowercased) word asks of a task's `search_text`: to hold it, or for a glob
-    (`sweep_*`, `*_[12]-of-4`: `*`, `?` and `[...]` as `rm` and `run` read names) that
-    one of its parts (the name, the status, the notes, a `key=value`) matches it whole."""
-    if not is_pattern(word):
+    (`sweep_*`, `*_[12]-of-4`) that one of its parts (the name, the status, the notes, a
+    `key=value`) matches it whole."""
+    if not is_glob(word):
         return lambda text: word in text
     whole = re.compile(translate(word)).match
     return lambda text: any(map(whole, text.split("\0")))
@@ -275,7 +281,7 @@ def word_test(word: str) -> Callable[[str], bool]:
 def _match(term: Term, view: TaskView) -> bool:
     task = view.task
     if term.kind == "text":
-        if is_pattern(term.value):
+        if is_glob(term.value):
             return bool(word_test(term.value)(view.text if view.text is not None else search_text(task, view.params)))
         if view.text is not None and "\0" not in term.value:
             return term.value in view.text

@@ -24,7 +24,6 @@ from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, gr
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
 from pyruns_tui.tui.models.status_names import StatusNames, names_differ
 from pyruns_tui.workspace.model import Status, Task
-from pyruns_tui.workspace.named import is_pattern
 from pyruns_tui.workspace.progress_file import RunProgress, task_progress
 from pyruns_tui.workspace.query import (
     RUN_FIELDS,
@@ -33,6 +32,7 @@ from pyruns_tui.workspace.query import (
     TaskView,
     Term,
     flatten,
+    is_glob,
     metric_values_of,
     operand_matches,
     param_key,
@@ -358,13 +358,13 @@ class TaskIndex:
             return cached
         head, last = terms[:-1], terms[-1]
         candidates = self.matching(head) if head else self.entries.keys()
-        if last.kind == "text" and not last.negate and not is_pattern(last.value):
+        if last.kind == "text" and not last.negate and not is_glob(last.value):
             # every task matching "sweep_12" matches "sweep_1": check only those (not for a glob:
             # `*b` matches what `*bc` does not)
             for known, names in list(self._match_sets.items()):
                 previous = known[-1]
                 if known[:-1] == head and previous.kind == "text" and not previous.negate \
-                        and not is_pattern(previous.value) and previous.value in last.value:
+                        and not is_glob(previous.value) and previous.value in last.value:
                     candidates = names if len(names) < len(candidates) else candidates
         entries = self.entries
         if last.kind == "text" and not last.negate and "\0" not in last.value:  # most keystrokes: one `in` each
@@ -373,7 +373,7 @@ class TaskIndex:
                 result = {name for name in candidates if name in entries and test(entries[name].view.text or "")}
             else:  # over most tasks: every text at C speed (a plain word), then only the candidates kept
                 listed, texts = self._texts()
-                matched = map(test, texts) if is_pattern(last.value) else \
+                matched = map(test, texts) if is_glob(last.value) else \
                     map(str.__contains__, texts, itertools.repeat(last.value))
                 result = set(itertools.compress(listed, matched))
                 if len(candidates) < len(entries):
