@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyruns_tui.tui.app import PyrunsApp
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status
-from tests.tui.manager_helpers import build_workspace, row_text, settle
+from tests.tui.manager_helpers import build_workspace, row_text, settle, wait_for
 
 
 def _on_slurm(task) -> None:  # type: ignore[no-untyped-def]
@@ -61,3 +61,42 @@ async def test_a_queued_row_says_why_it_waits_cut_to_the_room(layout: Layout) ->
         await pilot.resize_terminal(48, 24)
         await pilot.pause()
         assert row_text(screen, "wide").startswith("  ◷ queued     ")
+
+
+async def test_the_stop_question_counts_right_and_says_scancel_on_slurm(layout: Layout) -> None:
+    # one running task was asked about as "They get SIGTERM...", and a task on Slurm is stopped
+    # with scancel, which the question did not say
+    from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog
+
+    store = build_workspace(layout)
+
+    def running_on(backend: str):  # type: ignore[no-untyped-def]
+        def change(task) -> None:  # type: ignore[no-untyped-def]
+            task.runs.append(Run(index=len(task.runs) + 1, status=Status.RUNNING, backend=backend,
+                                 slurm_job_id="4242_5" if backend == "slurm" else None, node="n1", restarts=0))
+            task.status = Status.RUNNING
+
+        return change
+
+    store.update("wide", running_on("slurm"))
+    store.update("base", running_on("local"))
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(160, 40)) as pilot:
+        screen = await settle(pilot)
+
+        async def question(name: str) -> str:
+            screen.table.move_to(name)
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+            dialog = pilot.app.screen
+            assert isinstance(dialog, ConfirmDialog)
+            body = dialog.body
+            await pilot.press("n")
+            await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmDialog))
+            return body
+
+        assert question_end(await question("wide")) == "scancel stops it on Slurm: SIGTERM, then SIGKILL after the grace period (10 s)."
+        assert question_end(await question("base")) == "It gets SIGTERM, then SIGKILL after the grace period (10 s)."
+
+
+def question_end(body: str) -> str:
+    return body.rsplit("\n\n", 1)[-1]

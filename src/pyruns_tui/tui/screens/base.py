@@ -19,7 +19,7 @@ from pyruns_tui.tui.widgets.footer import KeyFooter
 from pyruns_tui.tui.widgets.manager.dialogs import ConfirmDialog, names_text
 from pyruns_tui.tui.widgets.pause_banner import PauseBanner
 from pyruns_tui.tui.widgets.topbar import TopBar
-from pyruns_tui.workspace.model import Status
+from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.settings import save_setting
 
 if TYPE_CHECKING:
@@ -28,6 +28,21 @@ if TYPE_CHECKING:
     from pyruns_tui.runner import control
     from pyruns_tui.tui.app import PyrunsApp
     from pyruns_tui.tui.widgets.monitor.export_dialog import ExportDone, ExportRequest
+
+
+def stop_words(running: Sequence[Task], grace_s: float) -> str:
+    """How the stop confirmation says the running tasks are stopped: one task is `it`; on Slurm
+    the stop is a scancel (the task gets SIGTERM, then SIGKILL), as the runner sends it."""
+    after = f"SIGTERM, then SIGKILL after the grace period ({grace_s:g} s)."
+    on_slurm = sum(1 for task in running if task.last_run is not None and task.last_run.backend == "slurm")
+    local = len(running) - on_slurm
+    if not on_slurm:
+        return f"{'It gets' if local == 1 else 'They get'} {after}"
+    if not local:
+        return f"scancel stops {'it' if on_slurm == 1 else 'them'} on Slurm: {after}"
+    here = "The one on this machine gets" if local == 1 else f"The {local} on this machine get"
+    there = "the one on Slurm" if on_slurm == 1 else f"the {on_slurm} on Slurm"
+    return f"{here} {after}\nscancel stops {there}: {after}"
 
 
 class PyrunsScreen(Screen[None]):
@@ -132,7 +147,7 @@ class PyrunsScreen(Screen[None]):
             self.report(actions.stop_tasks(state.store, names))
             return
         dialog = ConfirmDialog(f"Stop {len(running)} running task{'s' if len(running) != 1 else ''}?",
-                               f"{names_text(running)}\n\nThey get SIGTERM, then SIGKILL after the grace period.",
+                               f"{names_text(running)}\n\n{stop_words([tasks[n] for n in running], state.settings.stop_grace_s)}",
                                "Stop", remember=True)
 
         def done(yes: bool | None) -> None:
