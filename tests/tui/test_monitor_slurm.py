@@ -16,12 +16,12 @@ from tests.tui.test_monitor import settle, wait_for
 
 
 def test_the_cluster_view_replaces_the_gpus() -> None:
-    load = ClusterLoad({"RUNNING": 3, "PENDING": 17}, "t", (PartitionLoad("gpu", "up", 4, 3, 17),))
-    text = render_system([fixed_sample()], 60, cluster=load, on_slurm=True).plain
-    assert "Slurm 3 running · 17 pending" in text and "gpu" in text and "run 3 pend 17" in text
+    load = ClusterLoad((PartitionLoad("gpu", "up", 4, 3, 17),))
+    text = render_system([fixed_sample()], 60, cluster=load, on_slurm=True, jobs={"running": 3, "queued": 17}).plain
+    assert "Slurm 3 running · 17 queued" in text and "gpu" in text and "run 3 pend 17" in text
     assert "GPU0" not in text and "NVIDIA" not in text
     assert "Slurm: asking" in render_system([fixed_sample()], 60, on_slurm=True).plain
-    failed = ClusterLoad({}, None, (), "squeue failed: cannot reach slurmctld")
+    failed = ClusterLoad((), "squeue failed: cannot reach slurmctld")
     assert "cannot reach slurmctld" in render_system([fixed_sample()], 60, cluster=failed, on_slurm=True).plain
 
 
@@ -35,7 +35,7 @@ async def test_the_monitor_shows_the_partitions_of_a_real_cluster(layout: Layout
         await settle(app, pilot)
         panel = app.screen.query_one(SystemPanel)
         await wait_for(pilot, lambda: panel.cluster_load is not None and "debug" in panel.render().plain)
-        assert "no jobs of this workspace" in panel.render().plain
+        assert "no task of this workspace queued or running" in panel.render().plain
 
 
 async def test_a_task_queued_on_slurm_says_why_then_its_log_is_followed(layout: Layout, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -77,3 +77,37 @@ async def test_a_task_queued_on_slurm_says_why_then_its_log_is_followed(layout: 
         store.update("q", running)
         app.refresh_tasks()
         await wait_for(pilot, lambda: log_text(screen) == ["epoch 1/3 on the node"], 10, "the log once the job runs")
+
+
+async def test_the_panel_counts_the_tasks_on_slurm_by_their_own_status(layout: Layout) -> None:
+    # the panel counted Slurm's job states of the runner's last poll: a task the user stopped
+    # (`interrupted` in the list) was `1 failed` (its job FAILED or CANCELLED), a queued one `pending`
+    import json
+
+    from pyruns_tui.runner.slurm.submit import slurm_dir
+    from pyruns_tui.workspace.model import Run, Status
+    from pyruns_tui.workspace.store import NewTask, TaskStore
+
+    layout.settings_file.write_text("executor: slurm\n")
+    store = TaskStore(layout)
+    store.create_tasks([NewTask(n, {}) for n in ("stopped", "waits", "runs")], task_kind="plain", script=None)
+    for name, status, job in (("stopped", Status.INTERRUPTED, "7_0"), ("waits", Status.QUEUED, "7_1"),
+                              ("runs", Status.RUNNING, "7_2")):
+        def change(task, status: Status = status, job: str = job) -> None:  # type: ignore[no-untyped-def]
+            task.runs.append(Run(index=1, status=status, backend="slurm", slurm_job_id=job, restarts=0))
+            task.status = status
+
+        store.update(name, change)
+    slurm_dir(layout).mkdir(parents=True, exist_ok=True)
+    (slurm_dir(layout) / "status.json").write_text(json.dumps({"polled_at": "2026-01-01T00:00:00+00:00", "jobs": {
+        "7_0": {"state": "FAILED", "reason": "None", "node": "n1"},
+        "7_1": {"state": "PENDING", "reason": "Resources", "node": ""},
+        "7_2": {"state": "RUNNING", "reason": "None", "node": "n1"}}}))
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one(SystemPanel)
+        await wait_for(pilot, lambda: panel.cluster_load is not None and "Slurm " in panel.render().plain)
+        head = next(line for line in panel.render().plain.splitlines() if line.startswith("Slurm "))
+        assert head == "Slurm 1 running · 1 queued", head
+

@@ -110,25 +110,18 @@ def partitions() -> list[PartitionLoad]:
 
 @dataclass(frozen=True)
 class ClusterLoad:
-    """The system panel's cluster view: our jobs by state (the runner's last poll) and the
-    partitions (a fresh sinfo/squeue); `problem` when Slurm could not be asked."""
+    """The system panel's cluster view: the partitions (a fresh sinfo/squeue); `problem` when
+    Slurm could not be asked. (The workspace's own tasks are counted by their status, from the
+    task records: Slurm's job states of the last poll disagree with them, a stopped task's job
+    is CANCELLED or FAILED.)"""
 
-    counts: dict[str, int]
-    polled_at: str | None
     partitions: tuple[PartitionLoad, ...]
     problem: str | None = None
 
 
-def cluster_load(layout: Layout) -> ClusterLoad:
-    """What the system panel shows on Slurm (two Slurm calls; run it off the UI thread)."""
-    polled: dict[str, object] = {}
-    with contextlib.suppress(OSError, ValueError):
-        polled = read_json(slurm_dir(layout) / "status.json")
-    jobs = polled.get("jobs") if isinstance(polled.get("jobs"), dict) else {}
-    counts = Counter(str(job.get("state")) for job in jobs.values() if isinstance(job, dict)) if isinstance(jobs, dict) else Counter()
-    polled_at = polled.get("polled_at") if isinstance(polled.get("polled_at"), str) else None
+def cluster_load() -> ClusterLoad:
+    """What the system panel shows of the cluster (two Slurm calls; run it off the UI thread)."""
     try:
-        found, problem = tuple(partitions()), None
+        return ClusterLoad(tuple(partitions()))
     except PyrunsError as exc:
-        found, problem = (), str(exc)
-    return ClusterLoad(dict(counts.most_common()), polled_at, found, problem)  # type: ignore[arg-type]
+        return ClusterLoad((), str(exc))

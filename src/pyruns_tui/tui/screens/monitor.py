@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from textual import events, on
@@ -14,6 +15,7 @@ from textual.widgets import ContentSwitcher, OptionList
 
 from pyruns_tui.errors import USER_ERRORS, error_line
 from pyruns_tui.metrics.runs import run_window
+from pyruns_tui.runner.slurm.records import is_slurm_run
 from pyruns_tui.tui.models import task_actions as actions
 from pyruns_tui.tui.screens.base import PyrunsScreen
 from pyruns_tui.tui.widgets.monitor.charts import (
@@ -193,6 +195,9 @@ class MonitorScreen(PyrunsScreen):
         panel = self.query_one(SystemPanel)
         if panel.feed is not None:
             panel.feed.set_task_pids(running)
+        if panel.cluster is not None:  # counted as the list shows them, not by Slurm's job states
+            on_slurm = Counter(t.status.value for t in tasks.values() if is_slurm_run(t))
+            panel.set_slurm_tasks({status: on_slurm[status] for status in ("running", "queued") if on_slurm[status]})
         self._refresh_dependents()
 
     def _refresh_dependents(self) -> None:

@@ -1,10 +1,10 @@
 """SystemPanel: CPU, RAM and per-GPU utilisation/memory with fixed-scale sparklines and processes;
-on a workspace that runs on Slurm, the cluster view (our jobs by state, the partitions) instead
-of this machine's GPUs."""
+on a workspace that runs on Slurm, the cluster view (its tasks on Slurm by status, the partitions)
+instead of this machine's GPUs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -57,13 +57,15 @@ def _spark_line(label: str, pct: float | None, values: Sequence[float | None], w
     return line
 
 
-def render_cluster(load: ClusterLoad | None) -> list[Text]:
-    """The cluster view's lines: our jobs by state, then one line per partition."""
+def render_cluster(load: ClusterLoad | None, jobs: Mapping[str, int] | None = None) -> list[Text]:
+    """The cluster view's lines: this workspace's tasks on Slurm by their own status (`jobs`:
+    `{"running": 1, "queued": 2}`, the words of the task list), then one line per partition."""
     if load is None:
         return [Text("Slurm: asking…", style="dim")]
     head = Text(no_wrap=True, overflow="ellipsis")
     head.append("Slurm ", style="bold")
-    head.append(" · ".join(f"{n} {state.lower()}" for state, n in load.counts.items()) or "no jobs of this workspace")
+    head.append(" · ".join(f"{n} {status}" for status, n in (jobs or {}).items() if n)
+                or "no task of this workspace queued or running")
     lines = [head]
     if load.problem:
         lines.append(Text(load.problem, style="red", no_wrap=True, overflow="ellipsis"))
@@ -78,10 +80,11 @@ def render_cluster(load: ClusterLoad | None) -> list[Text]:
 
 
 def render_system(history: Sequence[SystemSample], width: int, per_point: int = 1,
-                  cluster: ClusterLoad | None = None, on_slurm: bool = False) -> Text:
+                  cluster: ClusterLoad | None = None, on_slurm: bool = False,
+                  jobs: Mapping[str, int] | None = None) -> Text:
     """The panel's text for the samples in `history` (latest last) at `width` cells; each
     sparkline point is the mean of `per_point` samples. `on_slurm`: the cluster view replaces
-    this machine's GPUs."""
+    this machine's GPUs, `jobs` its tasks on Slurm by status."""
     if not history:
         return Text("sampling…", style="dim")
     latest = history[-1]
@@ -91,7 +94,7 @@ def render_system(history: Sequence[SystemSample], width: int, per_point: int = 
         Text(f"     {_mb(latest.ram_used_mb)} / {_mb(latest.ram_total_mb)}", style="dim", no_wrap=True),
     ]
     if on_slurm:
-        lines += render_cluster(cluster)
+        lines += render_cluster(cluster, jobs)
     elif not latest.gpus:
         lines.append(Text("no NVIDIA GPU", style="dim italic"))
     for device in () if on_slurm else latest.gpus:
@@ -161,6 +164,7 @@ class SystemPanel(Widget):
         self.feed = feed
         self.cluster = cluster  # the workspace that runs on Slurm, or None
         self.cluster_load: ClusterLoad | None = None
+        self.slurm_tasks: dict[str, int] = {}  # the workspace's tasks on Slurm by status: `{"running": 1}`
         self._cluster_timer: Timer | None = None
         self.hz = hz
         # the numbers move with every sample: repainting once a second keeps an idle screen quiet
@@ -206,14 +210,21 @@ class SystemPanel(Widget):
     def _cluster_worker(self) -> None:
         from pyruns_tui.runner.slurm.view import cluster_load
 
-        assert self.cluster is not None
-        load = cluster_load(self.cluster)
+        load = cluster_load()
         self.app.call_from_thread(self._set_cluster, load)
 
     def _set_cluster(self, load: ClusterLoad) -> None:
         self.cluster_load = load
         self._seen = -1
         self.update_from_feed()
+
+    def set_slurm_tasks(self, counts: dict[str, int]) -> None:
+        """The workspace's tasks on Slurm by their status, as the task list shows them: Slurm's
+        job states differ (a stopped task is `interrupted`, its job FAILED or CANCELLED)."""
+        if counts != self.slurm_tasks:
+            self.slurm_tasks = counts
+            self._seen = -1
+            self.update_from_feed()
 
     def update_from_feed(self) -> bool:
         """Re-render when the feed has a new sample and the text differs; True when repainted."""
@@ -223,7 +234,7 @@ class SystemPanel(Widget):
         self._seen = feed.version
         per_point = max(1, round(feed.hz / self.repaint_hz))
         text = render_system(list(feed.history), max(LABEL + 4, self.size.width or 30), per_point,
-                             self.cluster_load, self.cluster is not None)
+                             self.cluster_load, self.cluster is not None, self.slurm_tasks)
         if text == self._text:
             return False
         resized = text.plain.count("\n") != self._text.plain.count("\n")
