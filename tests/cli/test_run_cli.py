@@ -205,3 +205,23 @@ def test_run_of_a_queued_task_says_the_priority_and_after_it_set(project: Projec
     assert capsys.readouterr().err == "waiting: already queued\n"
     assert project.task(waiting).priority == 5 and project.task(waiting).after == [second]
     project.cli("stop", waiting)
+
+
+def test_runner_status_without_a_runner_says_how_to_start_it_when_tasks_wait(
+        project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    # after `runner stop` it said "not running (it starts when tasks are queued)" with a task
+    # queued: nothing starts it by itself then (`ls` and `show` do not)
+    assert project.cli("runner", "status") == 0
+    assert "runner: not running (`pyr-tui run` starts it when it queues tasks)\n" in capsys.readouterr().out
+    first, waiting = project.add("first", "print('x')"), project.add("waiting", "print('x')")
+    assert project.cli("run", waiting, "--after", first) == 0  # first is never run: waiting stays queued
+    assert project.cli("runner", "stop") == 0
+    assert project.cli("ls") == 0
+    capsys.readouterr()
+    assert project.cli("runner", "status") == 0
+    out = capsys.readouterr().out
+    assert ("runner: not running, so queued tasks wait for it: `pyr-tui runner start` starts it (so do `pyr-tui run`, "
+            "`pyr-tui wait` and opening the TUI)\n") in out, out
+    from pyruns_tui.runner import client
+
+    assert not client.runner_alive(project.layout)  # ls and status started none

@@ -63,6 +63,28 @@ async def test_a_queued_row_says_why_it_waits_cut_to_the_room(layout: Layout) ->
         assert row_text(screen, "wide").startswith("  ◷ queued     ")
 
 
+async def test_the_detail_pane_says_what_slurms_reason_means(layout: Layout) -> None:
+    # `reason: Slurm: PartitionConfig` alone: a job that can never start pended for ever with no hint
+    store = build_workspace(layout)
+    store.update("wide", _queued_on_slurm("Slurm: PartitionConfig"))
+    store.update("base", _queued_on_slurm("Slurm: Resources"))
+    async with PyrunsApp(layout, start_mode="manager", watch_disk=False).run_test(size=(160, 50)) as pilot:
+        screen = await settle(pilot)
+        assert row_text(screen, "wide").startswith("  ◷ queued (Partition")  # the cell stays short
+
+        async def detail(name: str) -> str:
+            screen.table.move_to(name)
+            await wait_for(pilot, lambda: screen.detail.task_name == name)
+            body = screen.detail.query_one("#detail-body")
+            lines = body.render_lines(body.region.reset_offset)
+            return " ".join("".join(s.text for s in line).strip() for line in lines)
+
+        text = await detail("wide")
+        assert "why: it asks for more than its partition allows (CPUs, memory, GPUs or nodes), so it never starts" in text
+        assert "or another partition" in text, text
+        assert "why: waiting for free CPUs, memory or GPUs (normal" in await detail("base")
+
+
 async def test_the_stop_question_counts_right_and_says_scancel_on_slurm(layout: Layout) -> None:
     # one running task was asked about as "They get SIGTERM...", and a task on Slurm is stopped
     # with scancel, which the question did not say

@@ -111,3 +111,27 @@ async def test_the_panel_counts_the_tasks_on_slurm_by_their_own_status(layout: L
         head = next(line for line in panel.render().plain.splitlines() if line.startswith("Slurm "))
         assert head == "Slurm 1 running · 1 queued", head
 
+
+async def test_a_task_that_can_never_start_says_what_to_do_while_queued(layout: Layout) -> None:
+    # `run 1 of 'big' has not started yet: queued (Slurm: PartitionConfig)` and nothing on why it
+    # waits for ever (it asks for more than its partition has) or what to do
+    from pyruns_tui.workspace.model import Run, Status
+    from pyruns_tui.workspace.store import NewTask, TaskStore
+    from tests.tui.test_monitor import monitor
+
+    store = TaskStore(layout)
+    store.create_tasks([NewTask("big", {})], task_kind="plain", script=None)
+
+    def queued(task) -> None:  # type: ignore[no-untyped-def]
+        task.runs.append(Run(index=1, status=Status.QUEUED, backend="slurm", slurm_job_id="9_0", restarts=0))
+        task.status, task.reason = Status.QUEUED, "Slurm: PartitionConfig"
+
+    store.update("big", queued)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await app.open_task("big")
+        text = monitor(app).log_pane.view.empty_text
+        assert text.startswith("run 1 of 'big' has not started yet: queued (Slurm: PartitionConfig): it asks for more "
+                               "than its partition allows"), text
+        assert "so it never starts: stop it, ask for less (slurm.cpus_per_task" in text, text

@@ -169,14 +169,19 @@ class Layout:
 
     def waiting_run_log(self, task: Task, index: int) -> str | None:
         """Why run `index` of `task` has no log yet though one will come: it is queued on Slurm
-        (`Slurm: Resources`, `submitting to Slurm`), its job not started. None otherwise."""
+        (`Slurm: Resources`, `submitting to Slurm`), its job not started, with what to do when it
+        can never start as asked (runner/slurm/pending.py). None otherwise."""
         from pyruns_tui.workspace.model import Status
 
         run = next((r for r in task.runs if r.index == index), None)
         if run is None or run.status is not Status.QUEUED or os.path.lexists(self.run_log(task.name, index)):
             return None
         why = run.reason or task.reason
-        return f"run {index} of {task.name!r} has not started yet: queued" + (f" ({why})" if why else "")
+        from pyruns_tui.runner.slurm.pending import never_starts, pending_help
+
+        # what to do, where only the user can make it start (PartitionConfig: it asks for too much)
+        what = f": {pending_help(why)}" if never_starts(why) else ""
+        return f"run {index} of {task.name!r} has not started yet: queued" + (f" ({why}){what}" if why else "")
 
     def run_env(self, name: str, index: int) -> Path:
         """The run's environment snapshot: owner-only, apart from the group-shareable task_info.json."""

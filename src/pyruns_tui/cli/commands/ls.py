@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.workspace.model import Task
     from pyruns_tui.workspace.progress_file import RunProgress
     from pyruns_tui.workspace.query import TaskView
     from pyruns_tui.workspace.store import TaskStore
@@ -158,6 +159,28 @@ def _cut_values(rows: list[list[str]], first: int) -> None:
                 row[i] = cut_cells(row[i], VALUE_SHOWN)
 
 
+def _note_never_starting(active: list[Task], stuck: dict[str, str]) -> None:
+    """One note per Slurm reason that keeps tasks queued for ever (`PartitionConfig`: they ask
+    for more than their partition has): the status cell names the reason, `show` says what to do."""
+    queued = [task for task in active if task.reason and task.reason.startswith("Slurm: ") and task.name not in stuck]
+    if not queued:
+        return
+    import shlex
+
+    from pyruns_tui.printable import printable
+    from pyruns_tui.runner.slurm.pending import never_starts
+    from pyruns_tui.workspace.model import Status
+
+    never: dict[str, list[str]] = {}
+    for task in queued:
+        if task.status is Status.QUEUED and never_starts(task.reason):
+            never.setdefault(str(task.reason), []).append(task.name)
+    for reason, names in never.items():
+        more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+        sys.stderr.write(f"pyr-tui: note: {printable(names[0])}{more} can never start as asked ({printable(reason)}): "
+                         f"`pyr-tui show {printable(shlex.quote(names[0]))}` says what to do\n")
+
+
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from pyruns_tui.workspace.gc_pause import bulk_load
 
@@ -271,5 +294,6 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
         out.write("".join("  ".join(map(pad_cells, row, widths)).rstrip() + "\n" for row in rows))
     if len(rows) == 1:
         out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
+    _note_never_starting(active, stuck)
     keep_until_exit(store, views, rows, progress)
     return 0

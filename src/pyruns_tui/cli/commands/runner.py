@@ -87,15 +87,22 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if info:
         print(f"runner: running, pid {info['pid']} since {info['started_at']} on {info['host']}")
         print(f"gpus:   {info['gpus']} ({info['gpu_backend']})")
+    elif status["tasks"]["queued"] or status["tasks"]["running"]:  # (`runner stop` left them; ls and show start none)
+        waits = "queued tasks wait for it" if status["tasks"]["queued"] else "the ends of running tasks wait for it"
+        print(f"runner: not running, so {waits}: `pyr-tui runner start` starts it (so do `pyr-tui run`, "
+              "`pyr-tui wait` and opening the TUI)")
     else:
-        print("runner: not running (it starts when tasks are queued)")
+        print("runner: not running (`pyr-tui run` starts it when it queues tasks)")
     print(f"limit:  {status['limit_text']}")
     if status["paused"]:
         print(f"paused: {status['paused']['message']} (`pyr-tui runner resume` starts queued tasks again)")
     tasks = status["tasks"]
     print(f"tasks:  {len(tasks['running'])} running, {len(tasks['queued'])} queued")
+    from pyruns_tui.runner.slurm.pending import never_starts
+
     for name, reason in list(tasks["waiting"].items())[:10]:
-        print(f"  {name}: {reason}")
+        what = f" (it never starts as asked: `pyr-tui show {name}` says what to do)" if never_starts(reason) else ""
+        print(f"  {name}: {reason}{what}")
     _print_slurm(status)
     print(f"log:    {status['log']}")
     return 0

@@ -35,6 +35,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print_json(task.to_dict())
         return 0
     from pyruns_tui.runner.liveness import unattended
+    from pyruns_tui.workspace.model import Status
 
     def say(line: str) -> None:  # names, notes, config and reasons are user text: no escapes
         print(printable(line, multiline=True))
@@ -42,6 +43,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     say(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
     reason = unattended(store.layout, [task]).get(task.name) or task.reason
     say(f"status:  {task.status.value}" + (f" ({reason})" if reason else ""))
+    if reason == task.reason and task.status is Status.QUEUED:
+        from pyruns_tui.runner.slurm.pending import pending_help
+
+        if meaning := pending_help(reason):  # what Slurm's reason means, and what to do about it
+            say(f"why:     {meaning}")
     if task.error:
         say(f"error:   {task.error}")
     say(f"created: {task.created_at}")

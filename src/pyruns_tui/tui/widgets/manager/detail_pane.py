@@ -17,6 +17,7 @@ from textual.widgets import Static
 from pyruns_tui.contracts import CONFIG_ENV, GPU_ENV, TASK_DIR_ENV, TERMINAL_ENV
 from pyruns_tui.humanize import format_duration, format_time, plural, run_place
 from pyruns_tui.printable import printable
+from pyruns_tui.runner.slurm.pending import pending_help
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Status, Task
 
@@ -165,6 +166,8 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
         parts.append(Text(f"✖ {printable(failure)}", style="bold red"))
     if task.reason and task.reason != failure:
         parts.append(Text(f"reason: {printable(task.reason)}", style="yellow"))
+        if task.status is Status.QUEUED and (meaning := pending_help(task.reason)):  # Slurm's, in plain words
+            parts.append(Text(f"why: {meaning}", style="yellow"))
     run = task.last_run
     if run is not None and run.reason and run.reason not in (task.reason, failure):
         parts.append(Text(f"last run: {printable(run.reason)}", style="yellow"))
