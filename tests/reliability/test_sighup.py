@@ -8,6 +8,7 @@ must be whole, and a reopened TUI must show the final state.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ import psutil
 import pytest
 
 from pyruns_tui.runner import client
+from pyruns_tui.runner.breaker import Pause, write_pause
+from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.model import Status
 from tests.reliability.harness import pyr, wait_until
 from tests.runner.harness import Project
@@ -106,3 +109,27 @@ def test_killing_the_terminal_of_the_tui_leaves_every_task_to_complete(project: 
         assert all("completed" in rows[n] for n in names), rows
     finally:
         reopened.kill_server()
+
+
+def test_a_hang_up_during_create_and_run_creates_and_queues_the_whole_batch(argparse_project: Project,
+                                                                           tmux: Tmux) -> None:
+    """An SSH drop just after ctrl+r: the TUI exits once the batch is created and queued. The
+    default SIGHUP ended it between two renames: 108 of 200 tasks in, `pending`, the rest lost."""
+    proj = argparse_project
+    paths = RunnerPaths.of(proj.layout)
+    paths.dir.mkdir(parents=True, exist_ok=True)
+    write_pause(paths.pause, Pause("held by the test", (), 60.0))  # queued tasks stay queued
+    count = 2000
+    spec = proj.dir.parent / "spec.yaml"
+    spec.write_text("seed: " + " | ".join(str(i) for i in range(count)) + "\n")
+    pane = tmux.start([sys.executable, "-m", "pyruns_tui", "-C", str(proj.dir), "train.py", str(spec)])
+    wait_until(lambda: f"{count} tasks" in tmux.screen(), 30, "the Generator to preview the batch")
+    tmux.keys("C-r")
+    wait_until(lambda: f"creating {count} tasks" in tmux.screen(), 30, "the Generator to start creating")
+    tmux.kill_server()  # the SSH link drops mid-batch: the TUI gets SIGHUP
+    wait_until(lambda: gone(pane), 60, "the TUI to exit on hang-up")
+
+    tasks = proj.store.scan()
+    assert len(tasks) == count, f"{len(tasks)} of {count} tasks created"
+    assert {t.status for t in tasks} == {Status.QUEUED}
+    assert [e for e in os.listdir(proj.layout.tasks_dir) if e.startswith(".")] == []

@@ -153,9 +153,12 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
 
     def on_mount(self) -> None:
         self.title = f"pyruns-tui — {self.layout.name}"
-        # SIGTERM (kill, a closing session manager) exits like `q`: the terminal is restored
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+        # SIGTERM (kill, a closing session manager) and SIGHUP (the terminal hung up: an SSH drop,
+        # a killed tmux) exit like `q`: a Create & Run in flight finishes first (its worker thread
+        # is waited for), where the default SIGHUP ended the process between two of its renames
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                asyncio.get_running_loop().add_signal_handler(signum, self.exit)
         self.refresh_tasks()
         self.switch_mode(self.start_mode)
         # what is alive after the first paint (modules, classes, screens) lives as long as the app:
