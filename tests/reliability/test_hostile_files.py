@@ -119,6 +119,33 @@ def test_the_error_names_the_file(proj: Path) -> None:
     assert "config.yaml is a FIFO, not a regular file; remove it" in result.err
 
 
+PLANTED_LOGS = {
+    "fifo": (lambda log, outside: _fifo(log), "run1.log is a FIFO, not a regular file; remove it"),
+    "socket": (lambda log, outside: _socket(log), "run1.log is a socket, not a regular file; remove it"),
+    "symlink": (lambda log, outside: log.symlink_to(outside / "secret.log"), "run1.log is a symlink, not a regular file; remove it"),
+    "folder_link": (lambda log, outside: (log.parent.rename(outside / "run_logs"), log.parent.symlink_to(outside / "run_logs")),
+                    "run_logs is a symlink, not a folder; remove it"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PLANTED_LOGS))
+@pytest.mark.parametrize("flag", ["--plain", "--error", None])
+def test_log_of_a_planted_run_log_names_what_stands_there(proj: Path, tmp_path: Path, kind: str, flag: str | None) -> None:
+    """A FIFO or a link in place of the log (or of its folder): one line naming it, exit 1, not
+    an empty log with exit 0 (nor "no Python traceback in its log")."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.log").write_bytes(b"SECRET\n")
+    log = PLACES["run_log"](proj)
+    log.unlink()
+    plant, said = PLANTED_LOGS[kind]
+    plant(log, outside)
+    result = pyr(proj, "log", "t_1-of-2", *([flag] if flag else []), timeout=HANG_S)
+    assert_clean_error(result, 1)
+    assert "SECRET" not in result.out + result.err
+    assert said in result.err and "the log of run 1 of 't_1-of-2' cannot be read: " in result.err
+
+
 def _link(path: Path, target: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()

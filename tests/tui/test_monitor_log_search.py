@@ -216,3 +216,24 @@ async def test_the_current_hit_is_another_hue_than_the_other_hits_and_both_are_l
         [(other_text, other_back)] = hit_colours(view, other)
         assert hues_apart(current_back, other_back) >= 90, (current_back.hex, other_back.hex)
         assert contrast(current_text, current_back) >= 3 and contrast(other_text, other_back) >= 3
+
+
+async def test_a_fifo_in_place_of_the_log_is_named_instead_of_an_empty_pane(layout: Layout, store: TaskStore) -> None:
+    """A FIFO planted as run1.log showed `0 lines` and nothing else: now the one line `pyr-tui log` says."""
+    import os
+
+    add_task(store, "planted")
+    log = add_run(store, "planted", Status.COMPLETED, b"first\n")
+    log.unlink()
+    os.mkfifo(log)
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        view = screen.log_pane.view
+        screen.show_task("planted")
+        await pilot.pause()
+        text = "".join(row.strip() for row in screen_rows(view)).replace(" ", "")  # (wrapped at any space)
+        assert "thelogofrun1of'planted'cannotberead:" in text
+        assert "run1.logisaFIFO,notaregularfile;removeit" in text

@@ -155,10 +155,14 @@ class Layout:
         return self.tasks_dir.joinpath(name, RUN_LOGS, f"run{index}.log")
 
     def missing_run_log(self, task: Task, index: int) -> str | None:
-        """Why run `index` of `task` has no log to show: it never started, or its log was deleted.
-        None when the log is there, or may still come (the run is going, or queued on Slurm: see
+        """Why run `index` of `task` has no log to show: it never started, its log was deleted, or
+        something else stands in its place (a FIFO, a symlink: never read, see safefile). None when
+        the log is there, or may still come (the run is going, or queued on Slurm: see
         `waiting_run_log`). `pyr-tui log` and the Monitor say the same."""
         path = self.run_log(task.name, index)
+        planted = _not_a_log(path)
+        if planted:  # (it printed nothing, and the Monitor showed an empty pane: `0 lines`)
+            return f"the log of run {index} of {task.name!r} cannot be read: {planted}"
         run = next((r for r in task.runs if r.index == index), None)
         if run is None or run.status.is_active or os.path.lexists(path):
             return None
@@ -232,3 +236,21 @@ def list_workspaces(root: Path) -> list[str]:
         for entry in root.iterdir()
         if entry.is_dir() and not entry.name.startswith(".") and (entry / TASKS_DIR).is_dir()
     )
+
+
+def _not_a_log(path: Path) -> str | None:
+    """`<path> is a FIFO, not a regular file; remove it` when something other than a regular file
+    stands at the run log `path` or its run_logs folder is a symlink; None otherwise (a missing
+    log included)."""
+    import stat
+
+    from pyruns_tui.safefile import NotRegularFile, kind_of
+
+    for where, folder in ((path.parent, True), (path, False)):
+        try:
+            mode = os.lstat(where).st_mode  # (a symlink is S_IFLNK: neither a folder nor a file)
+        except OSError:
+            return None
+        if not (stat.S_ISDIR(mode) if folder else stat.S_ISREG(mode)):
+            return str(NotRegularFile(where, kind_of(mode), "a folder" if folder else "a regular file"))
+    return None

@@ -112,11 +112,11 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if not any(r.index == index for r in task.runs):
         known = ", ".join(str(r.index) for r in task.runs)
         raise WorkspaceError(f"task {name!r} has no run {index} (runs: {known})")
+    missing = store.layout.missing_run_log(task, index)
+    if missing:  # (it printed nothing; --error said "no Python traceback in its log")
+        raise WorkspaceError(missing)
     if args.error:
         return _print_traceback(store, task, index)
-    missing = store.layout.missing_run_log(task, index)
-    if missing:  # (it printed nothing)
-        raise WorkspaceError(missing)
     waiting = None if args.follow else store.layout.waiting_run_log(task, index)
     if waiting:  # (queued on Slurm: it printed nothing either)
         raise WorkspaceError(f"{waiting}; `pyr-tui log {name} -f` follows it once it starts")
