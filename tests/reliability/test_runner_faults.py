@@ -10,7 +10,9 @@ import psutil
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.workspace.model import Status
+from tests.conftest import Shown
 from tests.runner.harness import Project, until
+from tests.waiting import wait_for
 
 PRINT_PID = "import os\nprint('pid', os.getpid())\n"
 
@@ -130,3 +132,36 @@ def test_log_follow_ends_when_the_runner_and_the_supervisor_are_killed(project: 
     assert out.startswith(b"started\n")
     task = project.task(name)
     assert task.status is Status.FAILED and "runner lost" in (task.reason or ""), task.reason
+
+
+async def test_a_killed_runner_with_tasks_queued_is_said_with_what_to_do(project: Project,
+                                                                         notifications: list[Shown]) -> None:
+    """kill -9 of the runner while one task runs and two wait: `runner status` said `not running
+    (it starts when tasks are queued)` (they were), `ls` only `queued (runner not running)`, and
+    the TUI `runner: idle`; nothing started the two. Now each says it and what starts them."""
+    import os
+    import signal
+
+    from pyruns_tui.tui.app import PyrunsApp
+    from tests.reliability.harness import pyr
+
+    project.layout.settings_file.write_text(project.layout.settings_file.read_text().replace(
+        "max_concurrency: 4", "max_concurrency: 1"))
+    code, release = project.gate("first")
+    names = [project.add(f"t{i}", "print('started', flush=True)\n" + code) for i in range(3)]
+    control.queue(project.store, names)
+    until(lambda: project.log(names[0]) == b"started\n", what="the first task to start")
+    app = PyrunsApp(project.layout, start_mode="manager")
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.runner_text == "up", what="runner: up")
+        os.kill(project.runner_pid(), signal.SIGKILL)
+        await wait_for(pilot, lambda: app.runner_text == "down", what="runner: down")
+        assert any(n.title == "Runner stopped" and "`pyr-tui runner start`" in n.message for n in notifications)
+
+    status = pyr(project.dir, "-w", "_shell_", "runner", "status")
+    assert status.code == 0, status.err
+    assert "runner: not running; 2 tasks wait for a runner: `pyr-tui runner start` starts one" in status.out
+    listed = pyr(project.dir, "-w", "_shell_", "ls")
+    assert listed.code == 0 and listed.out.count("queued (runner not running)") == 2, listed.out
+    assert "2 tasks wait for a runner: `pyr-tui runner start` starts one" in listed.err
+    release()

@@ -36,6 +36,13 @@ def unattended(layout: Layout, tasks: Iterable[Task]) -> dict[str, str]:
     return found
 
 
+def unattended_hint(count: int) -> str:
+    """The one line `ls` and `runner status` add under tasks no runner looks after: what to do."""
+    tasks = "1 task waits" if count == 1 else f"{count} tasks wait"
+    return (f"{tasks} for a runner: `pyr-tui runner start` starts one (it starts queued tasks and "
+            "adopts or records running ones), as `run` and opening the TUI do")
+
+
 def running(layout: Layout, tasks: Iterable[Task]) -> list[str]:
     """The names of the tasks recorded `running` whose run is alive, in the order of `tasks`. A
     runner hands the slot of a run that ended to the next queued task before it writes the ended

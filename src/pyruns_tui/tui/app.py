@@ -38,16 +38,19 @@ from pyruns_tui.tui.widgets.topbar import summary_text
 from pyruns_tui.workspace.fsio import moved_from
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Status
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from pyruns_tui.tui.screens.generator import GeneratorScreen
     from pyruns_tui.tui.screens.monitor import MonitorScreen
+    from pyruns_tui.workspace.model import Task
 
 REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
 DISK_FULL_BYTES = 64 * 1024  # less free space than this on the workspace's disk shows the banner
 DISK_BANNER_S = 24 * 3600.0  # the banner stays until the disk has space again
+RUNNER_NOTE_S = 20.0  # "Runner stopped" (the header keeps saying `runner: down` after it)
 
 
 def disk_full(path: Path) -> bool:
@@ -193,7 +196,7 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
                     self._first_page()
                 snapshot = self.state.refresh()
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
-        runner = self._runner_text()
+        runner = self._runner_text(snapshot.tasks.values())
         pause = self._read_pause()
         if pause != self.pause:
             self.call_from_thread(setattr, self, "pause", pause)
@@ -204,7 +207,7 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
             self.call_from_thread(self._apply_refresh, runner)
         if self._attach_runner:  # once, with this scan's tasks (a scan of its own cost ~1 s of the first paint)
             self._attach_runner = False
-            if runner == "idle" and any(task.status.is_active for task in snapshot.tasks.values()):
+            if runner in ("idle", "down") and any(task.status.is_active for task in snapshot.tasks.values()):
                 self._start_runner()
 
     def _first_page(self) -> None:
@@ -243,13 +246,17 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         with contextlib.suppress(PyrunsError, OSError):
             start_or_wake(self.layout)
 
-    def _runner_text(self) -> str:
+    def _runner_text(self, tasks: Iterable[Task]) -> str:
+        """`up`; `down` while queued tasks wait for a runner that is not running (killed, or stopped
+        with tasks left queued: `idle` claimed all was well and nothing started them); else `idle`."""
         from pyruns_tui.runner.client import runner_alive
 
         try:
-            return "up" if runner_alive(self.layout) else "idle"
+            if runner_alive(self.layout):
+                return "up"
         except OSError:  # the status line must never break the UI
             return "?"
+        return "down" if any(task.status is Status.QUEUED for task in tasks) else "idle"
 
     def _read_pause(self) -> Pause | None:
         from pyruns_tui.runner.control import paused
@@ -282,6 +289,9 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         self.call_from_thread(setattr, self, "pause", None)
 
     def _apply_refresh(self, runner: str) -> None:
+        if runner == "down" and self.runner_text == "up":  # it went while we watched: say what to do
+            self.notify("The runner is not running: queued tasks wait. `pyr-tui runner start` starts it (or "
+                        "quit and reopen pyr-tui).", title="Runner stopped", severity="warning", timeout=RUNNER_NOTE_S)
         self.runner_text = runner
         snapshot = self.state.snapshot
         counts = dict(snapshot.counts()) if snapshot.total is None else {}  # a first page: counted once read

@@ -295,5 +295,10 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     if len(rows) == 1:
         out.write("(no tasks)\n" if not args.query else "(no task matches)\n")
     _note_never_starting(active, stuck)
+    if stuck:  # (stderr: the table on stdout stays one row per task for scripts)
+        from pyruns_tui.runner.liveness import unattended_hint
+
+        out.flush()
+        sys.stderr.write(unattended_hint(len(stuck)) + "\n")
     keep_until_exit(store, views, rows, progress)
     return 0

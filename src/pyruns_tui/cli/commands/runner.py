@@ -87,10 +87,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if info:
         print(f"runner: running, pid {info['pid']} since {info['started_at']} on {info['host']}")
         print(f"gpus:   {info['gpus']} ({info['gpu_backend']})")
-    elif status["tasks"]["queued"] or status["tasks"]["running"]:  # (`runner stop` left them; ls and show start none)
-        waits = "queued tasks wait for it" if status["tasks"]["queued"] else "the ends of running tasks wait for it"
-        print(f"runner: not running, so {waits}: `pyr-tui runner start` starts it (so do `pyr-tui run`, "
-              "`pyr-tui wait` and opening the TUI)")
+    elif status["tasks"]["queued"]:  # killed, or stopped with tasks left queued (ls and show start none)
+        from pyruns_tui.runner.liveness import unattended_hint
+
+        print("runner: not running; " + unattended_hint(len(status["tasks"]["queued"])))
+    elif status["tasks"]["running"]:  # (`runner stop` left them)
+        print("runner: not running, so the ends of running tasks wait for it: `pyr-tui runner start` starts it "
+              "(so do `pyr-tui run`, `pyr-tui wait` and opening the TUI)")
     else:
         print("runner: not running (`pyr-tui run` starts it when it queues tasks)")
     print(f"limit:  {status['limit_text']}")
