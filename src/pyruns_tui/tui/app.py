@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 REFRESH_BACKOFF = 4.0  # after a scan that took t seconds, the next periodic one waits at least 4t
 DISK_FULL_BYTES = 64 * 1024  # less free space than this on the workspace's disk shows the banner
 DISK_BANNER_S = 24 * 3600.0  # the banner stays until the disk has space again
+HANG_UP_WAIT_S = 300.0  # the longest a hang-up waits for a batch being written (10,000 tasks: ~10 s)
 RUNNER_NOTE_S = 20.0  # "Runner stopped" (the header keeps saying `runner: down` after it)
 
 
@@ -129,6 +130,8 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         self._first_scan = True
         self.runner_text = "?"
         self._refresh_busy = threading.Lock()
+        # held from Create's key until its batch is written (and queued): a hang-up waits for it
+        self.batch_lock = threading.Lock()
         self._next_refresh = 0.0
         self.disk_full = False
         self.gone = False  # the workspace directory is no longer at its path (moved, renamed, deleted)
@@ -156,12 +159,10 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
 
     def on_mount(self) -> None:
         self.title = f"pyruns-tui — {self.layout.name}"
-        # SIGTERM (kill, a closing session manager) and SIGHUP (the terminal hung up: an SSH drop,
-        # a killed tmux) exit like `q`: a Create & Run in flight finishes first (its worker thread
-        # is waited for), where the default SIGHUP ended the process between two of its renames
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                asyncio.get_running_loop().add_signal_handler(signum, self.exit)
+        # SIGTERM (kill, a closing session manager) exits like `q`: the terminal is restored
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hung_up)
         self.refresh_tasks()
         self.switch_mode(self.start_mode)
         # what is alive after the first paint (modules, classes, screens) lives as long as the app:
@@ -171,6 +172,15 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
             self.set_interval(1 / self.state.settings.refresh_hz, self._watch_tick)
         for warning in self.state.settings.warnings:
             self.notify(warning, title="settings", severity="warning", timeout=10)
+
+    def _hung_up(self) -> None:
+        """The terminal hung up (an SSH drop, a killed tmux): end as the default SIGHUP did (there is
+        no terminal to restore: Textual's writes to it blocked `exit` for good), but once a batch
+        the Generator is writing is whole, created and queued: the default ended the TUI between
+        two of its renames (108 of 200 tasks in, `pending`, the rest lost)."""
+        self.batch_lock.acquire(timeout=HANG_UP_WAIT_S)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGHUP)
 
     def _watch_tick(self) -> None:
         # never stack refreshes, and leave the CPU mostly to the UI when a scan is slow (10,000 tasks)

@@ -52,6 +52,7 @@ class CreateFlow(GeneratorSpec):
         doing = f"creating {tasks_phrase(data)}…" if data.count else "checking which configs exist…"
         self.query_one("#gen-status", Label).update(doing)
         skip = self.query_one("#gen-skip", Checkbox).value
+        self.pyruns.batch_lock.acquire()  # (released by the worker: a hang-up from now on waits for the batch)
         self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys))
 
     @work(thread=True, exclusive=True, group="generator-create")
@@ -62,8 +63,11 @@ class CreateFlow(GeneratorSpec):
         result: BatchResult | None = None
         problem: str | None = None
         try:
-            result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
-                                  run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
+            try:
+                result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
+                                      run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
+            finally:
+                self.pyruns.batch_lock.release()
         except USER_ERRORS as exc:
             problem = error_line(exc)
         finally:
