@@ -220,8 +220,7 @@ def test_runner_status_without_a_runner_says_how_to_start_it_when_tasks_wait(
     capsys.readouterr()
     assert project.cli("runner", "status") == 0
     out = capsys.readouterr().out
-    assert ("runner: not running, so queued tasks wait for it: `pyr-tui runner start` starts it (so do `pyr-tui run`, "
-            "`pyr-tui wait` and opening the TUI)\n") in out, out
+    assert "runner: not running; 1 task waits for a runner: `pyr-tui runner start` starts one" in out, out
     from pyruns_tui.runner import client
 
     assert not client.runner_alive(project.layout)  # ls and status started none
