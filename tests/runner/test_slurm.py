@@ -18,7 +18,7 @@ import pytest
 
 from pyruns_tui.runner import client, control
 from pyruns_tui.runner.paths import RunnerPaths
-from pyruns_tui.runner.slurm.executor import DONE_DIR, ORPHAN_WAIT_ENV
+from pyruns_tui.runner.slurm.executor import DONE_DIR, ORPHAN_WAIT_ENV, UNCONFIRMED_END_ENV
 from pyruns_tui.runner.slurm.submit import Submission, load_all, slurm_dir
 from pyruns_tui.workspace.model import Status
 from tests.conftest import require_backend
@@ -869,3 +869,106 @@ def test_stop_returns_when_slurm_does_not_answer_and_the_stop_goes_through_later
     assert task.status is Status.INTERRUPTED and task.reason == "stopped by user", cluster.explain(name)
     release()
     stop.join(60)
+
+
+def _shims(cluster: Project, monkeypatch: pytest.MonkeyPatch, bodies: dict[str, str]) -> None:
+    """Put a `tool` before the real one on PATH for each of `bodies` (shell lines; `$REAL` is the
+    real tool), in the runner's and its jobs' environment."""
+    tools = cluster.dir / "tools"
+    tools.mkdir()
+    for tool, body in bodies.items():
+        (tools / tool).write_text(f"#!/bin/sh\nREAL='{shutil.which(tool)}'\n{body}\n")
+        (tools / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}{os.pathsep}{os.environ['PATH']}")
+
+
+def test_the_exit_code_the_script_ended_with_wins_over_what_slurm_said_of_the_job_after(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit's case: slurmctld was down when the script ended (exit 0, in its exit record), and
+    when it came back the job had passed its time limit: squeue said TIMEOUT and the run was failed
+    `Slurm: TIMEOUT`. Here squeue's answers say what that slurmctld said (a job that completed is
+    TIMEOUT, one that failed OUT_OF_MEMORY; getting the real one to would take stopping the shared
+    slurmctld across a time limit): the exit code the script ended with decides; a script killed by
+    a signal still gets Slurm's state."""
+    _shims(cluster, monkeypatch, {"squeue": 'out=$("$REAL" "$@") || exit $?\n'
+                                            "printf '%s\\n' \"$out\" | sed -e 's/|COMPLETED|/|TIMEOUT|/' "
+                                            "-e 's/|FAILED|/|OUT_OF_MEMORY|/'"})
+    ok = cluster.add("ok", "print('done')")
+    bad = cluster.add("bad", "raise SystemExit(3)")
+    killed = cluster.add("killed", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+    control.queue(cluster.store, [ok, bad, killed])
+    tasks = cluster.wait(ok, bad, killed, timeout=120)
+    assert records(cluster, [ok])[ok]["exit_code"] == 0
+    assert tasks[ok].status is Status.COMPLETED, cluster.explain(ok)
+    assert tasks[ok].reason == "Slurm: TIMEOUT after the script ended" and tasks[ok].last_run.exit_code == 0
+    assert tasks[bad].status is Status.FAILED, cluster.explain(bad)
+    assert tasks[bad].reason == "exit code 3; Slurm: OUT_OF_MEMORY after the script ended", cluster.explain(bad)
+    assert tasks[killed].status is Status.FAILED and tasks[killed].reason == "Slurm: OUT_OF_MEMORY", cluster.explain(killed)
+
+
+def test_a_run_that_ends_while_slurm_does_not_answer_is_recorded_from_its_exit_record(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """slurmctld down when the script ends: the run stayed `running` for as long as squeue failed.
+    Once it has failed for the grace (UNCONFIRMED_END_S, lowered here) the run ends as its exit
+    record says, with a note; Slurm answering again records nothing twice and changes nothing."""
+    monkeypatch.setenv(UNCONFIRMED_END_ENV, "2")
+    dead = _unreachable_conf(cluster)
+    down = cluster.dir / "slurmctld-down"
+    _shims(cluster, monkeypatch, {tool: f"[ -e '{down}' ] && export SLURM_CONF='{dead}'\nexec \"$REAL\" \"$@\""
+                                  for tool in ("squeue", "scancel")})
+    code, release = cluster.gate("ends")
+    name = cluster.add("ends", "print('started', flush=True)\n" + code + "print('over')\n")
+    control.queue(cluster.store, [name])
+    until(lambda: cluster.task(name).status is Status.RUNNING, 60, "the runner to see the index run")
+    down.touch()
+    try:
+        release()
+        until(lambda: records(cluster, [name])[name].get("state") == "exited", 60, "the script to end")
+        until(lambda: cluster.task(name).status is not Status.RUNNING, 60,
+              "the run to be recorded ended while Slurm does not answer")
+        task = cluster.task(name)
+        assert down.exists()
+        assert task.status is Status.COMPLETED and task.last_run.exit_code == 0, cluster.explain(name)
+        assert task.reason == ("Slurm did not confirm the end (squeue failed for 2 s): recorded from its exit record"), \
+            cluster.explain(name)
+    finally:
+        down.unlink(missing_ok=True)
+    then = cluster.task(name).to_dict()
+    later = cluster.add("later", "print('later')")  # polls again, now answered: its job is still in squeue
+    control.queue(cluster.store, [later])
+    assert cluster.wait(later, timeout=120)[later].status is Status.COMPLETED, cluster.explain(later)
+    assert cluster.task(name).to_dict() == then
+    said = (cluster.layout.runner_dir / "runner.log").read_text()
+    assert said.count(f"{name}: run 1 ") == 1, said
+
+
+def test_an_index_that_runs_and_ends_while_slurm_does_not_answer_is_recorded_from_its_exit_record(
+        cluster: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner last saw the index pending; it ran and ended while squeue failed: it was never
+    seen running, so its exit record was not looked at, and it stayed queued."""
+    monkeypatch.setenv(UNCONFIRMED_END_ENV, "2")
+    dead = _unreachable_conf(cluster)
+    down = cluster.dir / "slurmctld-down"
+    _shims(cluster, monkeypatch, {"squeue": f"[ -e '{down}' ] && export SLURM_CONF='{dead}'\nexec \"$REAL\" \"$@\""})
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS + '  extra_args: ["--hold"]\n')
+    name = cluster.add("unseen", "raise SystemExit(4)")
+    control.queue(cluster.store, [name])
+    until(lambda: (cluster.task(name).reason or "").startswith("Slurm: "), 60, "a poll to see the index pending")
+    down.touch()
+    try:
+        subprocess.run(["scontrol", "release", cluster.task(name).last_run.slurm_job_id], check=True,
+                       capture_output=True, timeout=30)
+        until(lambda: cluster.task(name).status is Status.FAILED, 90,
+              "the run to be recorded ended while Slurm does not answer")
+        task = cluster.task(name)
+        assert down.exists() and task.last_run.exit_code == 4, cluster.explain(name)
+        assert task.reason == ("exit code 4; Slurm did not confirm the end (squeue failed for 2 s): recorded from "
+                               "its exit record"), cluster.explain(name)
+    finally:
+        down.unlink(missing_ok=True)
+    then = cluster.task(name).to_dict()
+    cluster.layout.settings_file.write_text(SLURM_SETTINGS)  # (not held)
+    later = cluster.add("later", "print('later')")  # (the squeue under way, out of reach, is over by then)
+    control.queue(cluster.store, [later])
+    assert cluster.wait(later, timeout=120)[later].status is Status.COMPLETED, cluster.explain(later)
+    assert cluster.task(name).to_dict() == then

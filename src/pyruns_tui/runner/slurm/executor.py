@@ -24,6 +24,9 @@ array that appeared after they were failed would run unwatched. An array that ra
 squeue (MinJobAge) before the next runner looked is found by the job id its launcher wrote into an
 exit record, and its runs end as those records say. A submission that is over moves to
 `.runner/slurm/done/` at a full pass (`_retire`), so a runner's start does not grow with history.
+A run's end: a script that ended with an exit code of its own (its exit record) ends the run as
+that code says, whatever Slurm says of the job after (`_final`); while squeue fails, a run whose
+exit record says it ended is recorded so after UNCONFIRMED_END_S (`_end_unconfirmed`).
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ POLL_MAX_ENV = "PYRUNS_TUI_SLURM_POLL_MAX_S"
 CALL_WAIT_S = 5.0  # a call whose tasks are not all queued yet is submitted anyway after this
 ORPHAN_WAIT_S = 3 * C.TIMEOUT_S  # how long a submission whose runner died during sbatch may still appear
 ORPHAN_WAIT_ENV = "PYRUNS_TUI_SLURM_ORPHAN_WAIT_S"  # lowers it (for tests)
+# a run whose exit record says it ended, while every squeue fails for this long, is recorded ended
+# as the record says, unconfirmed by Slurm (it stayed `running` for as long as slurmctld was down)
+UNCONFIRMED_END_S = 30.0
+UNCONFIRMED_END_ENV = "PYRUNS_TUI_SLURM_UNCONFIRMED_END_S"  # lowers it (for tests)
 STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM gets a full scancel
 QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
@@ -123,6 +130,9 @@ class SlurmExecutor:
     retire_error: str | None = None  # the last reason a submission could not be moved to done/ (said once)
     # the exit records of the running runs as last looked at (task -> (stat key, says exited))
     records_seen: dict[str, tuple[StatKey | None, bool]] = field(default_factory=dict)
+    exited_seen: dict[str, float] = field(default_factory=dict)  # task -> when its record first said ended
+    failing_since: float | None = None  # when the first of the failed polls in a row began (monotonic)
+    unconfirmed_wait: float = UNCONFIRMED_END_S
 
     def __post_init__(self) -> None:
         self.dir = slurm_dir(self.layout)
@@ -136,6 +146,9 @@ class SlurmExecutor:
             self.poll_max = max(POLL_MIN_S, min(POLL_MAX_S, float(os.environ.get(POLL_MAX_ENV, POLL_MAX_S))))
         with contextlib.suppress(ValueError):
             self.orphan_wait = max(0.0, min(ORPHAN_WAIT_S, float(os.environ.get(ORPHAN_WAIT_ENV, ORPHAN_WAIT_S))))
+        with contextlib.suppress(ValueError):
+            wait = float(os.environ.get(UNCONFIRMED_END_ENV, UNCONFIRMED_END_S))
+            self.unconfirmed_wait = max(0.0, min(UNCONFIRMED_END_S, wait))
 
     @property
     def busy(self) -> bool:
@@ -167,8 +180,10 @@ class SlurmExecutor:
             self.interval = POLL_MIN_S
             self.next_poll = time.monotonic() + POLL_MIN_S  # a waiting call is looked at again then
             return
-        self.poll_soon |= self._stops(settings, [t for t in owned if t.stop_requested])
         self.poll_soon |= self._ended_on_node(owned)
+        unconfirmed = self._end_unconfirmed(owned)
+        owned = [task for task in owned if task.name not in unconfirmed]
+        self.poll_soon |= self._stops(settings, [t for t in owned if t.stop_requested])
         poll = self.polling
         if poll is not None:
             if not poll.done.is_set():
@@ -505,10 +520,13 @@ class SlurmExecutor:
             if why != self.error:
                 self.log(f"poll: {why}")
             self.error = why
+            if self.failing_since is None:
+                self.failing_since = self.poll_began
             self._schedule(False)
             self._write_status()
             return
         self.error = None
+        self.failing_since = None
         adopted = self._adopt(rows, owned) if self.unanswered else set()
         by_id = {row.job_id: row for row in rows if row.array_id in self.subs}
         changed = False
@@ -616,10 +634,11 @@ class SlurmExecutor:
         the backed-off interval (up to 30 s of `running` after the task was over)."""
         seen: dict[str, tuple[StatKey | None, bool]] = {}
         ended = False
+        now = time.monotonic()
         for task in owned:
             run = task.last_run
-            if run is None or run.status is not Status.RUNNING:
-                continue
+            if run is None or not (run.status is Status.RUNNING or (self.error and run.slurm_job_id)):
+                continue  # (a queued one too while squeue fails: it may have run meanwhile)
             path = R.record_path(self.layout, task.name, run.index)
             key = stat_key(path)
             before = self.records_seen.get(task.name)
@@ -631,6 +650,33 @@ class SlurmExecutor:
             seen[task.name] = (key, exited)
             ended |= exited
         self.records_seen = seen
+        self.exited_seen = {name: self.exited_seen.get(name, now) for name, (_, exited) in seen.items() if exited}
+        return ended
+
+    def _end_unconfirmed(self, owned: list[Task]) -> set[str]:
+        """While squeue fails (slurmctld down or unreachable), a run whose exit record says the
+        script ended would stay `running` for as long as that lasts: once every poll has failed
+        for `unconfirmed_wait` s since the record said so, the run ends as the record says, with
+        a note in its reason. Slurm answering later changes nothing (the run is no longer owned).
+        The names of the tasks ended."""
+        if self.error is None or self.failing_since is None:
+            return set()
+        now = time.monotonic()
+        ended: set[str] = set()
+        for task in owned:
+            run = task.last_run
+            seen = self.exited_seen.get(task.name)
+            if run is None or seen is None or now - max(seen, self.failing_since) < self.unconfirmed_wait:
+                continue
+            record = R.read_record(R.record_path(self.layout, task.name, run.index))
+            if not (record and record.get("state") == "exited"):
+                continue
+            status, reason = self._final(task, None, record)
+            note = (f"Slurm did not confirm the end (squeue failed for {self.unconfirmed_wait:g} s): "
+                    "recorded from its exit record")
+            self.log(f"{task.name}: {note} ({self.error})")
+            self._end(task, run, status, note if reason is None else f"{reason}; {note}", record)
+            ended.add(task.name)
         return ended
 
     def _schedule(self, changed: bool) -> None:
@@ -678,14 +724,19 @@ class SlurmExecutor:
             status, reason = Status.FAILED, "the runner stopped while submitting it; run it again"
         else:
             status, reason = self._final(task, row, record)
+        self._end(task, run, status, reason, record)
+        return True
+
+    def _end(self, task: Task, run: Run, status: Status, reason: str | None, record: dict[str, Any] | None) -> None:
+        """Record the end of a run this executor owned."""
         if run.slurm_job_id is not None and self.outputs is not None:
             self._watch(task, run, record)  # one that ended between two polls is read whole now
             self.outputs.finish(task.name)
         self._finish(task.name, run.index, status, reason, record)
         self.stop_sent.pop(task.name, None)
+        self.exited_seen.pop(task.name, None)
         with contextlib.suppress(OSError):
-            Path(f"{path}.lock").unlink()
-        return True
+            Path(f"{R.record_path(self.layout, task.name, run.index)}.lock").unlink()
 
     def _watch(self, task: Task, run: Run, record: dict[str, Any] | None) -> None:
         """Follow the output of a run Slurm runs (its log is written by its launcher): a run this
@@ -705,11 +756,21 @@ class SlurmExecutor:
         from pyruns_tui.runner.daemon.runs import exit_reason
 
         state = row.state if row is not None else None
+        exited = P.RunState.read(Path(R.record_path(self.layout, task.name, task.last_run.index if task.last_run else 0)))
+        on_its_own = exited is not None and exited.exited and not exited.stopped and exited.exit_code is not None
+        if on_its_own and not (task.stop_requested and state == "CANCELLED"):
+            # the script ended with an exit code: that decides, not what Slurm said of the job after
+            # (a TIMEOUT reached while slurmctld was down when it ended, a NODE_FAIL after it)
+            assert exited is not None
+            status, reason = exit_reason(exited)
+            if state in FAILED_STATES or state == "CANCELLED":
+                later = f"Slurm: {state} after the script ended"
+                reason = later if reason is None else f"{reason}; {later}"
+            return status, reason
         if state in FAILED_STATES:
             return Status.FAILED, f"Slurm: {state}"
         if state == "CANCELLED" or (state is None and task.stop_requested and not (record and record.get("state") == "exited")):
             return Status.INTERRUPTED, "stopped by user" if task.stop_requested else "cancelled in Slurm"
-        exited = P.RunState.read(Path(R.record_path(self.layout, task.name, task.last_run.index if task.last_run else 0)))
         if exited is not None and exited.exited:
             if exited.stopped and not task.stop_requested:
                 if exited.deadline:
