@@ -313,3 +313,49 @@ def test_a_slurm_run_that_ended_on_its_node_is_polled_at_once(project, tmp_path:
     executor.next_poll = 0.0
     executor.tick(settings, [project.task(name)], [])
     assert project.task(name).status is Status.COMPLETED
+
+
+def test_a_stopped_pending_index_a_poll_sees_cancelled_first_is_cancelled_while_queued_once(  # type: ignore[no-untyped-def]
+        project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stop of a pending index: its scancel runs in a thread, and a poll that began meanwhile
+    may see the job CANCELLED before the call is seen done. That poll ended it `stopped by user`
+    (test_an_array_cancelled_while_pending_moves_to_done failed so under load), and the call's
+    end then wrote the run's end a second time. Now both say `cancelled while queued on Slurm`,
+    written once. Stand-in sbatch and squeue (a real subprocess each) give the job id."""
+    import os
+    import threading
+    from types import SimpleNamespace
+
+    from pyruns_tui.runner import control
+    from pyruns_tui.runner.daemon.launch import ScriptParamsCache
+    from pyruns_tui.runner.daemon.record import GitCache
+    from pyruns_tui.runner.slurm.commands import JobRow
+    from pyruns_tui.runner.slurm.executor import Cancels, SlurmExecutor
+    from pyruns_tui.runner.slurm.submit import load_all
+    from pyruns_tui.workspace.model import Status
+
+    bin_dir = tmp_path / "bin"
+    _stand_in(bin_dir, "sbatch", "echo 4242\n")
+    folder = project.layout.runner_dir / "slurm"
+    _stand_in(bin_dir, "squeue", f'for f in {folder}/2*.json; do n=$(basename "$f" .json); '
+                                 'echo "4242_0|PENDING|JobHeldUser||2026-12-06T10:00:00|pyruns-$n"; done\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    name = project.add("held", "print(1)")
+    control.queue(project.store, [name], executor=control.Executor("slurm"), start_runner=False)
+    said: list[str] = []
+    executor = SlurmExecutor(project.layout, project.store, said.append, lambda task, why: None,
+                             ScriptParamsCache(project.layout), GitCache())
+    executor.tick(Settings(executor="slurm"), [], [project.task(name)])
+    run = project.task(name).last_run
+    assert run is not None and run.status is Status.QUEUED and run.slurm_job_id == "4242_0"
+    project.store.update(name, lambda t: setattr(t, "stop_requested", True))
+    done = threading.Event()
+    executor.cancelling = Cancels([project.task(name)], SimpleNamespace(done=done, error=None))  # type: ignore[arg-type]
+    (sub,) = load_all(project.layout)
+    executor._take([JobRow("4242_0", "CANCELLED", "None", "", "", f"pyruns-{sub.id}")], None, [project.task(name)])
+    task = project.task(name)
+    assert (task.status, task.last_run.reason if task.last_run else None) == (
+        Status.INTERRUPTED, "cancelled while queued on Slurm")
+    done.set()
+    assert executor._stops_done() == set()  # (it ended already: not ended again)
+    assert [line for line in said if "interrupted" in line] == [f"{name}: run 1 interrupted (cancelled while queued on Slurm)"]

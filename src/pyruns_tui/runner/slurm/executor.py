@@ -71,6 +71,7 @@ ORPHAN_WAIT_ENV = "PYRUNS_TUI_SLURM_ORPHAN_WAIT_S"  # lowers it (for tests)
 # as the record says, unconfirmed by Slurm (it stayed `running` for as long as slurmctld was down)
 UNCONFIRMED_END_S = 30.0
 UNCONFIRMED_END_ENV = "PYRUNS_TUI_SLURM_UNCONFIRMED_END_S"  # lowers it (for tests)
+CANCELLED_PENDING = "cancelled while queued on Slurm"  # a stopped index that never started
 STOP_ESCALATE_S = 10.0  # after the grace: a batch shell that ignored SIGTERM gets a full scancel
 QUEUED_STATES = frozenset({"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "RESV_DEL_HOLD", "SPECIAL_EXIT"})
 RUNNING_STATES = frozenset({"CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "RESIZING", "SIGNALING", "STAGE_OUT", "STOPPED"})
@@ -511,7 +512,7 @@ class SlurmExecutor:
     def _cancelled(self, pending: list[Task]) -> None:
         for task in pending:
             assert task.last_run is not None
-            self._finish(task.name, task.last_run.index, Status.INTERRUPTED, "cancelled while queued on Slurm", None)
+            self._finish(task.name, task.last_run.index, Status.INTERRUPTED, CANCELLED_PENDING, None)
 
     def _take(self, rows: list[C.JobRow], error: Exception | None, owned: list[Task]) -> None:
         """Bring the owned runs up to date with a poll's answer (`rows`, or the `error` it raised)."""
@@ -735,6 +736,8 @@ class SlurmExecutor:
         self._finish(task.name, run.index, status, reason, record)
         self.stop_sent.pop(task.name, None)
         self.exited_seen.pop(task.name, None)
+        if self.cancelling is not None:  # ended by a poll before its scancel call was seen done: not again
+            self.cancelling.pending[:] = [t for t in self.cancelling.pending if t.name != task.name]
         with contextlib.suppress(OSError):
             Path(f"{R.record_path(self.layout, task.name, run.index)}.lock").unlink()
 
@@ -769,6 +772,12 @@ class SlurmExecutor:
             return status, reason
         if state in FAILED_STATES:
             return Status.FAILED, f"Slurm: {state}"
+        run = task.last_run
+        if state in ("CANCELLED", None) and task.stop_requested and record is None and run is not None \
+                and run.status is Status.QUEUED:
+            # a stop of a pending index, seen CANCELLED (or gone) by a poll before its scancel call
+            # was seen done: said as `_cancelled` says it (the poll won that race now and then under load)
+            return Status.INTERRUPTED, CANCELLED_PENDING
         if state == "CANCELLED" or (state is None and task.stop_requested and not (record and record.get("state") == "exited")):
             return Status.INTERRUPTED, "stopped by user" if task.stop_requested else "cancelled in Slurm"
         if exited is not None and exited.exited:
