@@ -7,15 +7,18 @@ whole tmp tree before and after.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.waiting import wait_until as wait_until  # re-exported: the reliability tests import it from here
 
@@ -174,3 +177,42 @@ def printing_program(name: str, delay: float, lines: int) -> str:
 def printing_log(name: str, lines: int) -> bytes:
     """The whole log of `printing_program(name, _, lines)`."""
     return "".join(f"{name} {k:03d} " + "x" * 60 + "\n" for k in range(lines)).encode() + f"{name} END\n".encode()
+
+
+@contextlib.contextmanager
+def small_disk(disk: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted on the new folder `disk` (skips without root), unmounted after."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def flood_then_wait(fifo: Path) -> str:
+    """A task that fills its disk (the file `fill` in its folder), prints 200 kB, which its log
+    cannot take, then waits for the test to open the FIFO `fifo` (`open_gate`), and exits 0."""
+    os.mkfifo(fifo)
+    return (
+        "chunk = b'x' * 65536\n"
+        "with open('fill', 'wb', buffering=0) as fh:\n"
+        "    try:\n"
+        "        while True:\n"
+        "            fh.write(chunk)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "for i in range(400):\n"
+        "    print('%04d ' % i + 'z' * 500, flush=True)\n"
+        f"open({str(fifo)!r}).read()\n"
+        "print('DONE')\n"
+    )
+
+
+def open_gate(fifo: Path) -> None:
+    """Let a `flood_then_wait` task go on (it must be waiting: a FIFO nobody reads refuses)."""
+    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))

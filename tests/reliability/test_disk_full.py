@@ -17,7 +17,7 @@ from pyruns_tui.runner import client, control
 from pyruns_tui.runner.daemon.proc import RunState
 from pyruns_tui.workspace.model import Status
 from tests.conftest import Shown
-from tests.reliability.harness import assert_clean_error, pyr, wait_until
+from tests.reliability.harness import assert_clean_error, flood_then_wait, open_gate, pyr, small_disk, wait_until
 from tests.runner.harness import Project, finish_project, shell_project
 from tests.waiting import gate_code
 
@@ -54,21 +54,6 @@ def task_processes(project: Project) -> list[psutil.Process]:
                 if proc.status() != psutil.STATUS_ZOMBIE:
                     found.append(proc)
     return found
-
-
-@contextlib.contextmanager
-def small_disk(disk: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of `size` mounted on the new folder `disk` (skips without root), unmounted after."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
 
 
 @pytest.fixture
@@ -237,3 +222,37 @@ def test_an_export_to_a_full_disk_says_how_to_fix_it_and_loses_no_old_report(
                           "and retry\n")  # (it said: No space left on device, and nothing of what to do)
     assert sorted(p.name for p in full_disk.iterdir()) == ["fill", "old.csv", "old.txt"]  # no temp file left behind
     assert (full_disk / "old.csv").read_text() == (full_disk / "old.txt").read_text() == "name\nold\n"
+
+
+def test_a_log_cut_by_a_full_disk_is_said_while_the_task_runs_on(full_disk_project: Project, tmp_path: Path) -> None:
+    """The supervisor cuts the log at the first write the full disk refuses; the task runs on. Until
+    it ends, `ls` and `show` said only `running` (the Monitor stood still): they say the cut now,
+    where the log stops and that the task goes on unlogged, from the state file the supervisor
+    writes in place at the cut. At its end the run is `failed: log truncated`, the log as cut."""
+    project = full_disk_project
+    fifo = tmp_path / "gate.fifo"  # outside the tmpfs
+    name = project.add("flood", flood_then_wait(fifo))
+    control.queue(project.store, [name])
+    home = tmp_path / "home"
+
+    def row() -> str:
+        return next((line for line in pyr(project.dir, "ls", home=home).out.splitlines() if name in line), "")
+
+    line = wait_until(lambda: "log cut" in (found := row()) and found, 30, "ls to say the log was cut")
+    assert line.startswith("running (log cut at ") and "disk full)" in line, line
+    show = pyr(project.dir, "show", name, home=home)
+    status = next(s for s in show.out.splitlines() if s.startswith("status:"))
+    assert status.startswith("status:  running (log cut at ") and "disk full; the task runs on" in status, status
+    assert "will end failed" in status, status
+    listed = pyr(project.dir, "ls", "--json", home=home).json()
+    cut = next(t for t in listed if t["name"] == name)["log_cut"]
+    assert cut["why"] == "disk full" and cut["size"] == len(project.log(name)), (cut, len(project.log(name)))
+    assert project.task(name).status is Status.RUNNING and task_processes(project)  # it runs on, waiting for us
+
+    (project.dir / "fill").unlink()
+    open_gate(fifo)
+    task = project.wait(name, timeout=60)[name]
+    assert task.status is Status.FAILED and (task.reason or "").startswith("log truncated: disk full ("), \
+        project.explain(name)
+    assert len(project.log(name)) == cut["size"]  # the log ends where it was cut, even with room again
+    assert "log cut" not in row() and row().startswith("failed")

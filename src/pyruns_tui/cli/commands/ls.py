@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyruns_tui.cli.context import Context
+    from pyruns_tui.runner.log_cut import LogCut
     from pyruns_tui.workspace.model import Task
     from pyruns_tui.workspace.progress_file import RunProgress
     from pyruns_tui.workspace.query import TaskView
@@ -57,9 +58,10 @@ the latest run that logged any), the row `pyr-tui export` writes for that run:
 
 
 def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 0.0,
-              columns: dict[str, Any] | None = None) -> dict[str, Any]:
+              columns: dict[str, Any] | None = None, cut: LogCut | None = None) -> dict[str, Any]:
     """The stable JSON form of one task in `ls --json`; `progress` of a running task's run;
-    `columns` (only with `-c`): the asked columns' values, by the names given."""
+    `columns` (only with `-c`): the asked columns' values, by the names given; `cut`: where the
+    log of a running task was cut (`log_cut`: `{"size", "why", "text"}`, else null)."""
     task = view.task
     extra = {} if columns is None else {"columns": columns}
     return {
@@ -82,6 +84,7 @@ def view_json(view: TaskView, progress: RunProgress | None = None, now: float = 
         "progress_label": progress.progress_label if progress else None,
         "eta_s": progress.eta_at(now) if progress else None,
         "rate": progress.rate if progress else None,
+        "log_cut": {"size": cut.size, "why": cut.why, "text": cut.text} if cut else None,
         **extra,
     }
 
@@ -240,14 +243,19 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     now = time.time()
     active = [view.task for view in views if view.task.status in ACTIVE]  # what progress and liveness concern
     progress = {task.name: p for task in active if (p := task_progress(store.layout, task)) is not None}
+    live = any(task.status is Status.RUNNING for task in active)
+    cuts = {}  # running tasks whose log was cut (a full disk): said while they run on
+    if live:
+        from pyruns_tui.runner.log_cut import log_cut
+
+        cuts = {task.name: cut for task in active if (cut := log_cut(store.layout, task)) is not None}
     if args.json:
-        print_json([view_json(v, progress.get(v.task.name), now, cells.get(v.task.name) if asked else None)
-                    for v in views])
+        print_json([view_json(v, progress.get(v.task.name), now, cells.get(v.task.name) if asked else None,
+                              cuts.get(v.task.name)) for v in views])
         return 0
     from pyruns_tui.runner.liveness import unattended
 
     stuck = unattended(store.layout, active)
-    live = any(task.status is Status.RUNNING for task in active)
     header = ["STATUS", "NAME", "RUNS", "CREATED", "DURATION", *(["PROGRESS", "ETA"] if live else []),
               *map(printable, pinned), *map(printable, asked)]
     rows = [header]
@@ -261,7 +269,8 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     for view in views:
         task = view.task
         status = task.status
-        reason = stuck.get(task.name) or (None if finished[status] else task.reason)
+        cut = cuts.get(task.name) if cuts else None
+        reason = stuck.get(task.name) or (cut.reason if cut else None) or (None if finished[status] else task.reason)
         if reason and len(reason) > REASON_SHOWN // 2:  # one long reason widened every row
             reason = cut_cells(printable(reason), REASON_SHOWN)  # (escaped first: `\x1b` takes 4 cells)
         row = [

@@ -41,7 +41,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         print(printable(line, multiline=True))
 
     say(f"name:    {task.name}" + ("  (pinned)" if task.pinned else ""))
-    reason = unattended(store.layout, [task]).get(task.name) or task.reason
+    from pyruns_tui.runner.log_cut import log_cut
+
+    cut = log_cut(store.layout, task)  # a full disk cut its log: the task runs on, unlogged
+    reason = unattended(store.layout, [task]).get(task.name) or (cut.text if cut else None) or task.reason
     say(f"status:  {task.status.value}" + (f" ({reason})" if reason else ""))
     if reason == task.reason and task.status is Status.QUEUED:
         from pyruns_tui.runner.slurm.pending import pending_help

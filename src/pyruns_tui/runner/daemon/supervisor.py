@@ -25,7 +25,8 @@ killed too: when the task ends or is stopped, nothing it started survives.
 
 STATE_FILE (JSON, replaced atomically): `{"version", "task", "run", "supervisor_pid",
 "child_pid", "started_at", "state": "running" | "exited", "exit_code", "signal", "stopped",
-"finished_at", "duration_s", "error"}`, plus `"deadline": true` when the spec's `stop_at` (a time
+"finished_at", "duration_s", "error"}`, plus `"log_cut": {"size", "why"}` from the moment a write of
+the log failed (it is cut there: runner/log_cut.py), and `"deadline": true` when the spec's `stop_at` (a time
 since the epoch: a Slurm job's end less the grace, slurm/launcher.py) came and stopped the task
 as a stop request would. A `deadline` fd (the Slurm launcher's) brings a new `stop_at` when the
 job's time limit changes: one line each, a time or `none`; the run log gets one line saying so
@@ -661,6 +662,19 @@ class Supervisor:
         except OSError as exc:  # a full disk must not block the task: keep draining
             self.log_error = exc
             self.lost += len(chunk)
+            self._record_cut(log_fd, exc)
+
+    def _record_cut(self, log_fd: int, exc: OSError) -> None:
+        """Say in the state file, now, that the log was cut and where (`log_cut`): the faces show
+        it while the task runs on (runner/log_cut.py). Written once, in place on the full disk;
+        a failure to write it is no reason to stop the task."""
+        try:
+            size: int | None = os.fstat(log_fd).st_size
+        except OSError:
+            size = None
+        self.state["log_cut"] = {"size": size, "why": log_why(exc)}
+        with contextlib.suppress(OSError):
+            write_state(self.state_path, self.state, self.folder)
 
     def _reap(self) -> bool:
         """Reap exited children (noting the main one); True while any child is still alive."""
@@ -834,10 +848,14 @@ def _send_eof(master: int, eof_char: bytes) -> None:
         os.write(master, eof_char)
 
 
+def log_why(exc: OSError) -> str:
+    """Why the log could not be written, in words: `disk full`, `cannot write the log: ...`."""
+    return "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else f"cannot write the log: {exc.strerror}"
+
+
 def log_problem(exc: OSError, lost: int) -> str:
     """The run's error when its log could not be written."""
-    why = "disk full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else f"cannot write the log: {exc.strerror}"
-    return f"log truncated: {why} ({lost} bytes not written)"
+    return f"log truncated: {log_why(exc)} ({lost} bytes not written)"
 
 
 def lock_path(state_path: str) -> str:
