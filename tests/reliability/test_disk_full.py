@@ -5,8 +5,6 @@ exit codes are kept, lost log bytes are reported, and every CLI command says it 
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
