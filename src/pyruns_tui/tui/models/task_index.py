@@ -19,6 +19,7 @@ from pyruns_tui.errors import PyrunsError
 from pyruns_tui.metrics.runs import latest_metrics, run_window
 from pyruns_tui.metrics.track import MetricsReader
 from pyruns_tui.params.varying import VaryingParams
+from pyruns_tui.runner.log_cut import LogCut, log_cut
 from pyruns_tui.tui.models.columns import Column, natural_key, sort_key
 from pyruns_tui.tui.models.operand_groups import Change, OperandGroups, Slot, groupable
 from pyruns_tui.tui.models.operand_groups import Column as GroupColumn
@@ -59,6 +60,7 @@ class TaskEntry:
     version: int
     name_key: tuple[Any, ...]
     config_loaded: bool
+    log_cut: LogCut | None = None  # a running task whose log a full disk cut (runner/log_cut.py)
 
 
 @dataclass(frozen=True)
@@ -79,10 +81,10 @@ NO_VALUES: Values = ({}, {})
 
 def make_entry(task: Task, params: Mapping[str, Any], metrics: Mapping[str, float], loaded: bool,
                previous: TaskEntry | None = None, progress: RunProgress | None = None,
-               extremes: Mapping[str, tuple[float, float]] | None = None) -> TaskEntry:
+               extremes: Mapping[str, tuple[float, float]] | None = None, cut: LogCut | None = None) -> TaskEntry:
     name_key = previous.name_key if previous is not None else natural_key(task.name)
     view = TaskView(task, params, metrics, progress, search_text(task, params), extremes or None)
-    return TaskEntry(task.name, task, view, next(_versions), name_key, loaded)
+    return TaskEntry(task.name, task, view, next(_versions), name_key, loaded, cut)
 
 
 def order_entries(entries: Iterable[TaskEntry], column: Column, reverse: bool) -> list[TaskEntry]:
@@ -448,12 +450,13 @@ class TaskIndex:
             else:
                 values = NO_VALUES  # metrics are logged while a task runs: a task that never ran has none
             progress = task_progress(store.layout, task)
-            entries.append(make_entry(task, params, values[0], loaded, previous, progress, values[1]))
+            entries.append(make_entry(task, params, values[0], loaded, previous, progress, values[1],
+                                      log_cut(store.layout, task)))
         return entries
 
     def poll(self, store: TaskStore, names: Iterable[str]) -> list[TaskEntry]:
-        """New entries for the running tasks among `names` whose metrics grew or whose progress
-        changed since the last poll."""
+        """New entries for the running tasks among `names` whose metrics grew, whose progress
+        changed or whose log was cut since the last poll."""
         entries = []
         for name in names:
             entry = self.entries.get(name)
@@ -462,11 +465,12 @@ class TaskIndex:
             reader = self._reader(store, entry.task)
             grew = reader.poll()
             progress = task_progress(store.layout, entry.task)
-            if grew or progress != entry.view.progress:
+            cut = log_cut(store.layout, entry.task)
+            if grew or progress != entry.view.progress or cut != entry.log_cut:
                 metrics, extremes = (self._last_values(store, entry.task, reader) if grew
                                      else (entry.view.metrics, entry.view.extremes or {}))
                 entries.append(make_entry(entry.task, entry.view.params, metrics, entry.config_loaded, entry, progress,
-                                          extremes))
+                                          extremes, cut))
         return entries
 
     def _reader(self, store: TaskStore, task: Task) -> MetricsReader:

@@ -155,7 +155,7 @@ class ManagerScreen(PyrunsScreen):
         env = store.run_env(entry.name, last) if last is not None else None
         dependents = self.browser.index.dependents(entry.name)
         title = "Command (config.sh)" if file == "config.sh" else "Config (config.yaml)"
-        self.detail.show(entry.task, title, text, env, dependents, self.pyruns.state.settings.env)
+        self.detail.show(entry.task, title, text, env, dependents, self.pyruns.state.settings.env, entry.log_cut)
 
     def action_toggle_detail(self) -> None:
         self.detail_shown = self.detail.has_class("-hidden")

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from pyruns_tui.contracts import CONFIG_ENV, GPU_ENV, TASK_DIR_ENV, TERMINAL_ENV
 from pyruns_tui.humanize import format_duration, format_time, plural, run_place
 from pyruns_tui.printable import printable
+from pyruns_tui.runner.log_cut import LogCut
 from pyruns_tui.runner.slurm.pending import pending_help
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Run, Status, Task
@@ -139,10 +140,11 @@ def runs_text(task: Task) -> Text:
 
 def detail_renderable(task: Task, config_title: str, config_text: str,
                       env: dict[str, str] | None = None, dependents: Sequence[str] = (),
-                      settings_env: Collection[str] = ()) -> RenderableType:
+                      settings_env: Collection[str] = (), log_cut: LogCut | None = None) -> RenderableType:
     """The pane's content for `task`; `config_text` is config.yaml (or the shell command);
     `dependents`: the tasks whose `after` names it; `settings_env`: the names the workspace's
-    settings set in every run's environment (shown with those pyr-tui sets; the rest is counted)."""
+    settings set in every run's environment (shown with those pyr-tui sets; the rest is counted);
+    `log_cut`: where a full disk cut the log of its running run."""
     glyph, style = STATUS_GLYPHS[task.status]
     title = Text()
     title.append(printable(task.name), style="bold")
@@ -155,6 +157,8 @@ def detail_renderable(task: Task, config_title: str, config_text: str,
     if task.priority:
         facts.append(f" · priority {task.priority}")
     parts: list[RenderableType] = [title, facts]
+    if log_cut is not None:
+        parts.append(Text(f"✂ {printable(log_cut.text)}", style="bold yellow"))
     if task.error:
         parts.append(Text(f"error: {printable(task.error)}", style="bold red"))
     if task.after:
@@ -221,9 +225,10 @@ class DetailPane(VerticalScroll, can_focus=True):
 
     def show(self, task: Task | None, config_title: str = "Config", config_text: str = "",
              env: dict[str, str] | None = None, dependents: Sequence[str] = (),
-             settings_env: Collection[str] = ()) -> None:
+             settings_env: Collection[str] = (), log_cut: LogCut | None = None) -> None:
         """Describe `task`; `env`: its last run's environment snapshot (read from its own file);
-        `settings_env`: the variables the workspace's settings set (shown; the rest is counted)."""
+        `settings_env`: the variables the workspace's settings set (shown; the rest is counted);
+        `log_cut`: where a full disk cut its running run's log (`TaskEntry.log_cut`)."""
         body = self.query_one("#detail-body", Static)
         if task is None:
             self.task_name = None
@@ -232,4 +237,4 @@ class DetailPane(VerticalScroll, can_focus=True):
         if task.name != self.task_name:
             self.scroll_home(animate=False)
         self.task_name = task.name
-        body.update(detail_renderable(task, config_title, config_text, env, dependents, settings_env))
+        body.update(detail_renderable(task, config_title, config_text, env, dependents, settings_env, log_cut))

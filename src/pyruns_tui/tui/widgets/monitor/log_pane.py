@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from pyruns_tui.humanize import format_duration, format_progress
+from pyruns_tui.runner.log_cut import log_cut
 from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.tui.widgets.monitor.logview import LogView
 from pyruns_tui.tui.widgets.popup_input import SHOWN, PopupInput
@@ -268,7 +269,12 @@ class LogPane(Vertical):
             # only the tail is read (1 MB, then a page per `g`): a count of the lines held is not the log's size
             held = "" if view.buffer is None or view.buffer.holds_start else "last "
             parts.append(HeaderPart(30, [Text(f"{held}{view.lines:,} lines", style="dim")], gap=2))
-            parts.extend(self._progress_parts(task))
+            cut = log_cut(self.workspace, task) if self._shows_live_run() else None
+            if cut is not None:  # nothing more reaches this log, however long the task runs on
+                parts.append(HeaderPart(92, [Text(f"✂ {cut.reason}; task runs on", style="bold yellow"),
+                                             Text(f"✂ {cut.reason}", style="bold yellow")],
+                                        gap=2, shorten_at=40, elastic=FAILURE_CELLS))
+            parts.extend(self._progress_parts(task, stale=cut is not None))
             sideways = self._sideways_text()
             if sideways:
                 parts.append(HeaderPart(50, [Text(sideways, style="cyan")], gap=2))
@@ -292,8 +298,9 @@ class LogPane(Vertical):
         left = int(view.scroll_x)
         return f"⇆ {left + 1}-{min(total, left + width)}/{total}"
 
-    def _progress_parts(self, task: Task) -> list[HeaderPart]:
-        """`██▌   42%`, `eta 3m05s`, `epoch 3/10 · 812/1563` for the running run shown, else none."""
+    def _progress_parts(self, task: Task, stale: bool = False) -> list[HeaderPart]:
+        """`██▌   42%`, `eta 3m05s`, `epoch 3/10 · 812/1563` for the running run shown, else none;
+        no ETA when the reading is `stale` (its log was cut: the progress shown is where it stopped)."""
         last = task.last_run
         if task.status is not Status.RUNNING or last is None or last.index != self.run:
             return []
@@ -304,7 +311,7 @@ class LogPane(Vertical):
         if progress.progress is not None:
             percent = Text(f"{int(progress.progress * 100)}%", style="green")
             parts.append(HeaderPart(70, [Text(format_progress(progress.progress), style="green"), percent], gap=2))
-        eta = progress.eta_at(time.time())
+        eta = None if stale else progress.eta_at(time.time())
         if eta is not None:
             parts.append(HeaderPart(60, [Text(f"eta {format_duration(eta)}", style="cyan")], gap=2))
         if not self.compact and progress.progress_label:
