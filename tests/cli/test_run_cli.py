@@ -111,6 +111,28 @@ def test_log_prints_raw_bytes_of_any_run_and_follows(project: Project, capsysbin
     assert capsysbinary.readouterr().out.endswith(b"one\ntwo\n")
 
 
+def test_log_f_of_a_task_queued_with_no_runner_starts_one_and_says_what_it_waits_for(
+        project: Project, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    """`log -f` of a queued task waited for ever when no runner was up (after `runner stop`, a
+    runner killed): nothing started the task. It now keeps a runner up as `wait` does, and says on
+    stderr that it waits and why."""
+    import threading
+
+    from pyruns_tui.runner import client, control
+
+    name = project.add("later", "print('hello from later')")
+    control.queue(project.store, [name], start_runner=False)
+    assert not client.runner_alive(project.layout) and project.task(name).status.value == "queued"
+    codes: list[int] = []
+    follower = threading.Thread(target=lambda: codes.append(project.cli("log", name, "-f")), daemon=True)
+    follower.start()
+    follower.join(timeout=60)
+    assert codes == [0], "log -f still waiting after 60 s: no runner started the queued task"
+    captured = capsysbinary.readouterr()
+    assert captured.out.endswith(b"hello from later\n")
+    assert captured.err.decode().startswith(f"pyr-tui: {name} is queued")
+
+
 def test_log_plain_of_real_tqdm_output_matches_a_vt100_emulator(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     pyte = pytest.importorskip("pyte")
     pytest.importorskip("tqdm")

@@ -39,14 +39,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--error", action="store_true", help="only the traceback that ended the run")
 
 
-def _wait_for_start(store: TaskStore, name: str) -> Task:
-    """A queued task's state once it has started (or left the queue)."""
+def _wait_for_start(store: TaskStore, task: Task) -> Task:
+    """A queued task's state once it has started (or left the queue). Said once on stderr, with
+    why it waits; a runner that is not up is started, as `wait` does (with none, the task never
+    started and this waited for ever: after `runner stop`, or a runner killed)."""
+    from pyruns_tui.runner.control import RUNNER_CHECK_S, keep_watched
     from pyruns_tui.workspace.model import Status
 
+    why = f" ({task.reason})" if task.reason else ""
+    sys.stderr.write(f"pyr-tui: {task.name} is queued{why}: its log follows once it starts (Ctrl+C stops "
+                     "following, not the task)\n")
+    sys.stderr.flush()
+    next_check = 0.0
     while True:
-        task = store.get(name)
+        task = store.get(task.name)
         if task.status is not Status.QUEUED:
             return task
+        if time.monotonic() >= next_check:
+            next_check = time.monotonic() + RUNNER_CHECK_S
+            keep_watched(store)
         time.sleep(FOLLOW_POLL_S)
 
 
@@ -104,7 +115,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     name = ctx.resolve_task(args.task)
     task = store.get(name)
     if args.follow and args.run is None and task.status is Status.QUEUED:
-        task = _wait_for_start(store, name)
+        task = _wait_for_start(store, task)
     if not task.runs:  # (a task that could not start says why, as the Monitor does)
         why = f"{task.status.value}: {task.reason}" if task.reason else task.status.value
         raise WorkspaceError(f"task {name!r} has not run yet (status {why}); start it with `pyr-tui run {name}`")
