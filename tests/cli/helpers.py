@@ -73,3 +73,10 @@ def log_rows(project: Path, task: str, *rows: dict[str, Any], workspace: str = "
     path = project / "_pyruns_" / workspace / "tasks" / task / "metrics.jsonl"
     with open(path, "a", encoding="utf-8") as stream:
         stream.write("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def spec_file(directory: Path, text: str) -> Path:
+    """A grid spec `spec.yaml` in `directory` holding `text`, for `gen`."""
+    path = directory / "spec.yaml"
+    path.write_text(text)
+    return path

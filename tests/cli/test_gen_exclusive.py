@@ -12,7 +12,7 @@ from pyruns_tui.workspace.batch import exclusive_check, exclusive_conflict, excl
 from pyruns_tui.workspace.bootstrap import init_workspace
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
-from tests.cli.helpers import pyr
+from tests.cli.helpers import pyr, spec_file
 from tests.runner.harness import Project, finish_project, shell_project
 
 SCRIPT = """\
@@ -80,7 +80,7 @@ def test_a_config_edited_by_hand_fails_at_launch_naming_the_conflict(tmp_path: P
     layout = init_workspace(shell.dir, shell.dir / "train.py")
     train = Project(shell.dir, layout, TaskStore(layout))  # a real runner, stopped at the end
     try:
-        assert shell.cli("-w", "train", "gen", str(_spec(shell.dir, "fp16: true\n")), "-n", "edited") == 0
+        assert shell.cli("-w", "train", "gen", str(spec_file(shell.dir, "fp16: true\n")), "-n", "edited") == 0
         config = shell.dir / "_pyruns_" / "train" / "tasks" / "edited" / "config.yaml"
         config.write_text(config.read_text().replace("bf16: false", "bf16: true"))
         capsys.readouterr()
@@ -88,12 +88,6 @@ def test_a_config_edited_by_hand_fails_at_launch_naming_the_conflict(tmp_path: P
         assert f"edited: failed (config.yaml: {CONFLICT})" in capsys.readouterr().out
     finally:
         finish_project(train)
-
-
-def _spec(directory: Path, text: str) -> Path:
-    path = directory / "spec.yaml"
-    path.write_text(text)
-    return path
 
 
 TWO_GROUPS = SCRIPT.replace("print(", """mode = p.add_mutually_exclusive_group(required=True)

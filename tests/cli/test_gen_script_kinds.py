@@ -19,7 +19,7 @@ from pyruns_tui.params.argv import build_argv
 from pyruns_tui.workspace.bootstrap import init_workspace, params_of
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.store import TaskStore
-from tests.cli.helpers import SMALL_SCRIPT, pyr
+from tests.cli.helpers import SMALL_SCRIPT, pyr, spec_file
 from tests.params.real_parser import real_namespaces
 from tests.runner.harness import Project, finish_project, shell_project
 
@@ -284,7 +284,7 @@ def test_a_quoted_number_too_large_for_a_float_is_refused_as_the_unquoted_one(tm
             assert refused.code == 1 and refused.err.count("\n") == 1 and len(refused.err) < 200, refused.err
             assert f"{key}: " in refused.err and ("1e400 is too large" in refused.err or said in refused.err)
             assert not list((where / "_pyruns_" / "train" / "tasks").glob("*")), spec
-        assert shell.cli("-w", "train", "gen", str(_spec(shell.dir, 'dropout: "inf"\nscale: "-Infinity"\n')), "-n",
+        assert shell.cli("-w", "train", "gen", str(spec_file(shell.dir, 'dropout: "inf"\nscale: "-Infinity"\n')), "-n",
                          "edited") == 0
         assert _config(shell.dir, "train", "edited")["scale"] == float("-inf")
         config = shell.dir / "_pyruns_" / "train" / "tasks" / "edited" / "config.yaml"
@@ -294,9 +294,3 @@ def test_a_quoted_number_too_large_for_a_float_is_refused_as_the_unquoted_one(tm
         assert f"edited: failed (config key 'dropout': {said} (fix config.yaml))" in capsys.readouterr().out
     finally:
         finish_project(train)
-
-
-def _spec(directory: Path, text: str) -> Path:
-    path = directory / "spec.yaml"
-    path.write_text(text)
-    return path
