@@ -450,3 +450,6 @@ def _main(argv: list[str], word: str | None) -> int:
             raise
         sys.stderr.write(f"pyr-tui: error: {_failure_line(exc)}\n")
         return EXIT_FAILURE
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            ctx.say_notes()

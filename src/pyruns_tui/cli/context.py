@@ -119,8 +119,17 @@ class Context:
         if self._store is None:
             from pyruns_tui.workspace.store import TaskStore
 
-            self._store = TaskStore(self.layout(), disk_cache=True)
+            # (a scan finishes a batch an interrupted `gen` left half-written: `say_notes` says it)
+            self._store = TaskStore(self.layout(), disk_cache=True, finish_batches=True)
         return self._store
+
+    def say_notes(self) -> None:
+        """Say on stderr, once, what the store did unasked (a batch it finished)."""
+        if self._store is None or not self._store.notes:
+            return
+        notes, self._store.notes = self._store.notes, []
+        for note in notes:
+            sys.stderr.write(f"pyr-tui: note: {note}\n")
 
     def settings(self) -> Settings:
         """The project's settings; a key they do not know is named once on stderr."""

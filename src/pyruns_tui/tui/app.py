@@ -35,6 +35,7 @@ from pyruns_tui.tui.state import WorkspaceState
 from pyruns_tui.tui.theme import ANSI_DARK, PYRUNS_DARK
 from pyruns_tui.tui.upgraded import UpgradeSafe
 from pyruns_tui.tui.widgets.topbar import summary_text
+from pyruns_tui.workspace.critical_section import wait_idle
 from pyruns_tui.workspace.fsio import moved_from
 from pyruns_tui.workspace.gc_pause import bulk_load
 from pyruns_tui.workspace.layout import Layout
@@ -130,8 +131,6 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         self._first_scan = True
         self.runner_text = "?"
         self._refresh_busy = threading.Lock()
-        # held from Create's key until its batch is written (and queued): a hang-up waits for it
-        self.batch_lock = threading.Lock()
         self._next_refresh = 0.0
         self.disk_full = False
         self.gone = False  # the workspace directory is no longer at its path (moved, renamed, deleted)
@@ -177,8 +176,9 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
         """The terminal hung up (an SSH drop, a killed tmux): end as the default SIGHUP did (there is
         no terminal to restore: Textual's writes to it blocked `exit` for good), but once a batch
         the Generator is writing is whole, created and queued: the default ended the TUI between
-        two of its renames (108 of 200 tasks in, `pending`, the rest lost)."""
-        self.batch_lock.acquire(timeout=HANG_UP_WAIT_S)
+        two of its renames (108 of 200 tasks in, `pending`, the rest lost). Create holds the batch's
+        critical section from its key (workspace/critical_section.py, as the CLI's `gen`)."""
+        wait_idle(HANG_UP_WAIT_S)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGHUP)
 
@@ -205,6 +205,10 @@ class PyrunsApp(KeyOrder, UpgradeSafe):
                 if first:
                     self._first_page()
                 snapshot = self.state.refresh()
+            if self.state.store.notes:  # a batch an interrupted writer left half-written, finished by the scan
+                notes, self.state.store.notes = self.state.store.notes, []
+                for note in notes:
+                    self.call_from_thread(self.notify, note, title="Generator", severity="warning", timeout=12)
             self._next_refresh = time.monotonic() + REFRESH_BACKOFF * (time.monotonic() - started)
         runner = self._runner_text(snapshot.tasks.values())
         pause = self._read_pause()

@@ -38,7 +38,8 @@ class WorkspaceState:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self.store = TaskStore(layout, disk_cache=True)  # a parse cache makes reopening big workspaces fast
+        # a parse cache makes reopening big workspaces fast; a scan finishes a batch an interrupted writer left
+        self.store = TaskStore(layout, disk_cache=True, finish_batches=True)
         self.settings: Settings = load_settings(layout.settings_file)
         self.script_info: ScriptInfo = read_script_info(layout)
         self.snapshot = Snapshot()

@@ -22,6 +22,7 @@ from pyruns_tui.workspace.generate import (
     plan_tasks,
     spec_grid,
 )
+from pyruns_tui.workspace.staging import StagedBatch
 from pyruns_tui.workspace.store import TaskStore
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
@@ -321,17 +322,23 @@ def create_batch(
     """Check and expand `spec`, create its tasks (nothing is written when it is invalid:
     GridError), each with `keys` and the spec's task keys (split_task_keys), then queue them when `run`.
     Give it a store of its own in a worker thread."""
+    store.finish_interrupted()  # a batch an interrupted writer left half-written first (its names are taken)
     plan = plan_batch(store, spec, prefix=prefix, skip_existing=skip_existing, max_tasks=max_tasks, keys=keys)
     layout = store.layout
     info = read_script_info(layout)
     kind = "shell" if layout.is_shell else info.task_kind()
-    created = create_from_plan(store, plan, task_kind=kind, script=info.script_at(layout))
-    store.save_cache()
-    names = tuple(task.name for task in created)
-    if not run or not names:
-        return BatchResult(names, plan.skipped)
-    outcome, problem = queue_names(store, names)
-    return BatchResult(names, plan.skipped, queued=problem is None, queue_problem=problem, outcome=outcome)
+    # from the first rename until queued: the critical section (signals wait; a kill is finished later)
+    staged = StagedBatch(queue=run)
+    try:
+        created = create_from_plan(store, plan, task_kind=kind, script=info.script_at(layout), batch=staged)
+        store.save_cache()
+        names = tuple(task.name for task in created)
+        if not run or not names:
+            return BatchResult(names, plan.skipped)
+        outcome, problem = queue_names(store, names)
+        return BatchResult(names, plan.skipped, queued=problem is None, queue_problem=problem, outcome=outcome)
+    finally:
+        staged.done()
 
 
 def describe(result: BatchResult) -> str:

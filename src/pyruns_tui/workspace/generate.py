@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyruns_tui.params.grid import GridSpec
+    from pyruns_tui.workspace.staging import StagedBatch
 
 
 @dataclass(frozen=True)
@@ -224,10 +225,11 @@ def new_configs(configs: Iterable[dict[str, Any]], existing: Collection[Hashable
     return [c for c in configs if value_key(c) not in existing]
 
 
-def create_from_plan(store: TaskStore, plan: Plan, *, task_kind: str, script: str | None) -> list[Task]:
-    """Write the planned tasks (all or nothing)."""
+def create_from_plan(store: TaskStore, plan: Plan, *, task_kind: str, script: str | None,
+                     batch: StagedBatch | None = None) -> list[Task]:
+    """Write the planned tasks (all or nothing; `batch`: see TaskStore.create_tasks)."""
     if not plan.tasks:
         return []
     if store.layout.is_shell and task_kind != "shell":
         raise WorkspaceError("the shell workspace only holds shell tasks")
-    return store.create_tasks(plan.tasks, task_kind=task_kind, script=script)
+    return store.create_tasks(plan.tasks, task_kind=task_kind, script=script, batch=batch)

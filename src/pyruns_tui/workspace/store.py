@@ -33,6 +33,10 @@ from pyruns_tui.workspace.layout import Layout, script_in_project
 from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, kept_name_problem, unique_name, unique_names, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
+from pyruns_tui.workspace.staging import PREFIX as STAGING_PREFIX
+from pyruns_tui.workspace.staging import RECORD as STAGING_RECORD
+from pyruns_tui.workspace.staging import StagedBatch
+from pyruns_tui.workspace.staging import new_name as new_staging_name
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
@@ -123,6 +127,20 @@ def _taken(tasks_dir: str | int) -> set[str]:
     return set(os.listdir(tasks_dir))
 
 
+def _test_stops() -> set[int]:
+    """After how many renames of a batch this process stops itself (SIGSTOP), from
+    PYRUNS_TUI_TEST_STOP_AT_RENAME (`4` or `3,6`): where tests kill or signal a writer
+    (tests/reliability/test_batch_interrupted.py)."""
+    value = os.environ.get("PYRUNS_TUI_TEST_STOP_AT_RENAME", "")
+    return {int(part) for part in value.split(",") if part.isdigit()}
+
+
+def _stop_for_test() -> None:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
 def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -176,7 +194,10 @@ def trash_refusal(tasks: Sequence[Task]) -> str | None:
 class TaskStore:
     """The tasks of one workspace on disk, with stat-based caching of what was already parsed."""
 
-    def __init__(self, layout: Layout, *, disk_cache: bool = False) -> None:
+    def __init__(self, layout: Layout, *, disk_cache: bool = False, finish_batches: bool = False) -> None:
+        """`finish_batches`: a scan that sees a staging folder finishes the batch an interrupted
+        writer left half-written (workspace/staging.py) and adds a line saying so to `notes`
+        (the CLI's and the TUI's stores; the faces say them)."""
         layout.check_folders()  # a symlinked tasks/ would lead every read, write and move outside
         self.layout = layout
         self._tasks_dir = str(layout.tasks_dir)  # hot paths join strings, not Paths
@@ -190,6 +211,10 @@ class TaskStore:
         self._broken: set[str] = set()  # tasks whose task_info.json did not parse when last read
         self._rows: list[list[Any] | None] = []  # scan index rows of the saves of the current hold
         self._rows_of: int | None = None  # the thread holding the lock (`lock`), while one does
+        self.finish_batches = finish_batches
+        self.notes: list[str] = []  # what a finished batch says, for the face to show (and clear)
+        self._staging_seen = False  # the last listing held a staging folder
+        self._finishing = False
 
     @classmethod
     def open(cls, root: Path, name: str, *, disk_cache: bool = False) -> TaskStore:
@@ -223,12 +248,19 @@ class TaskStore:
 
     def names(self) -> list[str]:
         """Folder names of the live (not trashed) tasks, unsorted."""
+        names = []
+        staged = False
         try:
             with os.scandir(self.layout.tasks_dir) as it:
-                # a symlink is never a task folder: it could lead anywhere outside the workspace
-                return [e.name for e in it if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+                for e in it:
+                    if e.name.startswith("."):
+                        staged = staged or e.name.startswith(STAGING_PREFIX)
+                    elif e.is_dir(follow_symlinks=False):  # a symlink is never a task folder: it could lead anywhere
+                        names.append(e.name)
         except FileNotFoundError:
-            return []
+            pass
+        self._staging_seen = staged
+        return names
 
     def _is_task_folder(self, name: str) -> bool:
         """Whether `name` can only mean a real folder directly inside tasks/ (no path tricks)."""
@@ -272,7 +304,24 @@ class TaskStore:
         The Tasks are shared with later scans while their file is unchanged: treat them as
         read-only (`get` returns a private copy to change and `save`)."""
         with bulk_load():
-            return self._scan(status)
+            tasks = self._scan(status)
+        if self._staging_seen and self.finish_batches and not self._finishing \
+                and self._rows_of != _thread.get_ident():  # (not inside this thread's hold of the lock)
+            self.finish_interrupted()
+            with bulk_load():
+                tasks = self._scan(status)
+        return tasks
+
+    def finish_interrupted(self) -> None:
+        """Finish the batches interrupted writers left half-written (staging.finish_interrupted);
+        what it did goes to `notes`."""
+        from pyruns_tui.workspace.staging import finish_interrupted
+
+        self._finishing = True
+        try:
+            self.notes += finish_interrupted(self)
+        finally:
+            self._finishing = False
 
     def _scan(self, status: Callable[[str], bool] | None) -> list[Task]:
         index = self._index
@@ -571,12 +620,16 @@ class TaskStore:
         self._broken.discard(name)
         return task
 
-    def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None) -> list[Task]:
+    def create_tasks(self, new: Sequence[NewTask], *, task_kind: str, script: str | None,
+                     batch: StagedBatch | None = None) -> list[Task]:
         """Create tasks all-or-nothing: staged in a hidden folder, synced once, then renamed in.
 
-        Wanted names that are taken get a unique suffix. Nothing is left behind on error, and
-        a crash never leaves a half-written task in tasks/: a task folder is renamed in only
-        after every file of the batch is on disk (one `syncfs`, see sync_filesystem).
+        Wanted names that are taken get a unique suffix. Nothing is left behind on an error before
+        the renames, and a crash never leaves a half-written task in tasks/: a task folder is
+        renamed in only after every file of the batch is on disk (one `syncfs`, see
+        sync_filesystem). From the first rename the batch is in its critical section (a signal
+        waits for it) and recorded for the next command to finish if this one dies (staging.py).
+        `batch`: the caller's, to end once it has queued the tasks (`StagedBatch.done`).
         """
         from pyruns_tui.params import yamlio
 
@@ -584,7 +637,8 @@ class TaskStore:
             validate_name(item.name)
         inside = script_in_project(script, self.layout.project_dir) if script else None
         where = {L.SCRIPT_IN_PROJECT: inside} if inside else {}  # a copied or moved project runs its own script
-        staging_name = f".staging-{os.getpid()}-{os.urandom(4).hex()}"
+        staged = batch or StagedBatch()
+        staging_name = new_staging_name()
         staging = os.path.join(self._tasks_dir, staging_name)
         with self.lock():
             self._remove_stale_staging()
@@ -595,7 +649,7 @@ class TaskStore:
                 os.mkdir(staging_name, dir_fd=tasks_fd)
                 stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
                 try:
-                    batch: list[tuple[str, list[tuple[str, bytes]]]] = []
+                    files_of: list[tuple[str, list[tuple[str, bytes]]]] = []
                     configs: dict[str, dict[str, Any]] = {}
                     for item, name in zip(new, unique_names([item.name for item in new], taken)):
                         task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
@@ -605,22 +659,33 @@ class TaskStore:
                         if item.command is not None:
                             files.append((L.CONFIG_SH, item.command.encode("utf-8")))
                         files.append((L.TASK_INFO, dump_json(task.to_dict())))
-                        batch.append((name, files))
+                        files_of.append((name, files))
                         created.append(task)
-                    keys = _write_staged(stage_fd, batch)
+                    keys = _write_staged(stage_fd, files_of)
                     sync_filesystem(Path(staging))
-                    for task in created:
+                    # from here the batch is whole on disk: cut, it is finished by the next command
+                    staged.record(stage_fd, staging, [task.name for task in created])
+                    stops = _test_stops()
+                    for number, task in enumerate(created):
+                        if number in stops:
+                            _stop_for_test()
                         os.rename(task.name, task.name, src_dir_fd=stage_fd, dst_dir_fd=tasks_fd)
+                    if len(created) in stops:
+                        _stop_for_test()
                 finally:
                     os.close(stage_fd)
                 fsync_dir_fd(tasks_fd)
+                staged.moved_in()
             except OSError as exc:  # (names relative to the folders' fds: say which folder)
                 raise WorkspaceError(f"cannot create tasks: {os_error_line(exc, self._tasks_dir)}") from exc
             finally:
                 os.close(tasks_fd)
-                import shutil  # (~3 ms to import, with its compression modules: not for every reader)
+                if not staged.recorded:  # (a recorded batch is the next command's to finish)
+                    import shutil  # (~3 ms to import, with its compression modules: not for every reader)
 
-                shutil.rmtree(staging, ignore_errors=True)
+                    shutil.rmtree(staging, ignore_errors=True)
+                if batch is None:
+                    staged.done()
             append_rows(self.layout.cache_file, self._created_rows(created, configs, keys))
         return created
 
@@ -637,14 +702,17 @@ class TaskStore:
                 yield config_row(task.name, config_key, configs[task.name])
 
     def _remove_stale_staging(self) -> None:
-        """Remove staging folders of writers that were killed (their process is gone): a
-        killed `gen` of 10,000 tasks leaves them behind, and nobody else ever would."""
+        """Remove staging folders of writers that were killed before their batch was whole on
+        disk (no record in it; their process is gone): a `gen` of 10,000 tasks killed as it
+        writes leaves them behind, and nobody else ever would. A recorded batch is finished by
+        `finish_interrupted`, not removed."""
         with contextlib.suppress(OSError), os.scandir(self._tasks_dir) as entries:
             for entry in entries:
                 parts = entry.name.split("-")
                 if len(parts) != 3 or parts[0] != ".staging" or not parts[1].isdigit():
                     continue
-                if entry.is_dir(follow_symlinks=False) and not _process_exists(int(parts[1])):
+                if entry.is_dir(follow_symlinks=False) and not _process_exists(int(parts[1])) \
+                        and not os.path.lexists(os.path.join(entry.path, STAGING_RECORD)):
                     import shutil
 
                     shutil.rmtree(entry.path, ignore_errors=True)

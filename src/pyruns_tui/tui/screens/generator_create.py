@@ -13,6 +13,7 @@ from pyruns_tui.tui.screens.generator_spec import GeneratorSpec
 from pyruns_tui.tui.widgets.generator.preview import tasks_phrase
 from pyruns_tui.tui.widgets.toggles import Checkbox
 from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe
+from pyruns_tui.workspace.critical_section import CriticalSection
 from pyruns_tui.workspace.bootstrap import plain_script_problem
 
 
@@ -52,11 +53,13 @@ class CreateFlow(GeneratorSpec):
         doing = f"creating {tasks_phrase(data)}…" if data.count else "checking which configs exist…"
         self.query_one("#gen-status", Label).update(doing)
         skip = self.query_one("#gen-skip", Checkbox).value
-        self.pyruns.batch_lock.acquire()  # (released by the worker: a hang-up from now on waits for the batch)
-        self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys))
+        # ended by the worker: a hang-up from now on waits for the batch (app._hung_up)
+        section = CriticalSection(data.count, signals=False).begin()
+        self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys), section)
 
     @work(thread=True, exclusive=True, group="generator-create")
-    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, keys: TaskKeys) -> None:
+    def _create(self, spec: dict[str, Any], prefix: str, skip: bool, run: bool, keys: TaskKeys,
+                section: CriticalSection) -> None:
         """Create (and queue) the batch; whatever happens the screen is given back (`_create_done`).
         An exception other than a user error (an upgrade failure, a bug) goes on to the app, which
         says it, after that."""
@@ -67,7 +70,7 @@ class CreateFlow(GeneratorSpec):
                 result = create_batch(self.pyruns.state.store, spec, prefix=prefix, skip_existing=skip,
                                       run=run, max_tasks=self.pyruns.state.settings.max_tasks, keys=keys)
             finally:
-                self.pyruns.batch_lock.release()
+                section.end()
         except USER_ERRORS as exc:
             problem = error_line(exc)
         finally:
