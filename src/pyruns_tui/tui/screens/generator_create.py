@@ -13,8 +13,8 @@ from pyruns_tui.tui.screens.generator_spec import GeneratorSpec
 from pyruns_tui.tui.widgets.generator.preview import tasks_phrase
 from pyruns_tui.tui.widgets.toggles import Checkbox
 from pyruns_tui.workspace.batch import BatchResult, TaskKeys, create_batch, describe
-from pyruns_tui.workspace.critical_section import CriticalSection
 from pyruns_tui.workspace.bootstrap import plain_script_problem
+from pyruns_tui.workspace.critical_section import CriticalSection
 
 
 class CreateFlow(GeneratorSpec):
@@ -54,7 +54,7 @@ class CreateFlow(GeneratorSpec):
         self.query_one("#gen-status", Label).update(doing)
         skip = self.query_one("#gen-skip", Checkbox).value
         # ended by the worker: a hang-up from now on waits for the batch (app._hung_up)
-        section = CriticalSection(data.count, signals=False).begin()
+        section = CriticalSection(data.count or 0, signals=False).begin()
         self._create(spec, self.prefix, skip, run, TaskKeys(tuple(self.after)).merged(self.yaml_keys), section)
 
     @work(thread=True, exclusive=True, group="generator-create")
