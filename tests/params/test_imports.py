@@ -72,6 +72,35 @@ def test_a_package_of_the_project_is_followed_through_relative_and_star_imports(
     assert any(": parser built by mypkg.engine.defaults.default_argument_parser (read from there)" in w for w in sp.warnings)
 
 
+def test_a_module_named_setup_in_a_package_is_no_project_root(tmp_path: Path) -> None:
+    # dinov2's dinov2/eval/linear.py takes the parser of its sibling module dinov2/eval/setup.py as
+    # a parent (`from dinov2.eval.setup import get_args_parser`): that setup.py is a module of the
+    # package, the project root is where pyproject.toml is, and the parent's arguments are read.
+    eval_dir = tmp_path / "repo" / "pkg" / "eval"
+    eval_dir.mkdir(parents=True)
+    (tmp_path / "repo" / "pyproject.toml").write_text("")
+    (tmp_path / "repo" / "pkg" / "__init__.py").write_text("")
+    (eval_dir / "__init__.py").write_text("")
+    (eval_dir / "setup.py").write_text(
+        "import argparse\n\ndef get_args_parser(parents=None, add_help=True):\n"
+        "    parser = argparse.ArgumentParser(parents=parents or [], add_help=add_help)\n"
+        "    parser.add_argument('--config-file', type=str)\n"
+        "    parser.add_argument('--opts', default=[], nargs='+')\n    return parser\n")
+    script = eval_dir / "linear.py"
+    script.write_text(
+        "import argparse\nfrom pkg.eval.setup import get_args_parser as get_setup_args_parser\n\n"
+        "def get_args_parser(parents=None):\n    parents = parents or []\n"
+        "    setup_args_parser = get_setup_args_parser(parents=parents, add_help=False)\n"
+        "    parser = argparse.ArgumentParser(parents=[setup_args_parser])\n"
+        "    parser.add_argument('--epochs', type=int, default=10)\n    return parser\n\n"
+        "if __name__ == '__main__':\n    args = get_args_parser().parse_args()\n")
+    assert project_root_of(script) == tmp_path / "repo"
+    sp = extract(script)
+    assert_matches_truth(sp, truth(script, pythonpath=tmp_path / "repo"))
+    assert sp.keys() == ["config_file", "opts", "epochs"]
+    assert sp.warnings == (f"{eval_dir / 'setup.py'}:3: parser built by pkg.eval.setup.get_args_parser (read from there)",)
+
+
 def test_an_installed_package_is_read_from_its_file_where_it_builds_the_parser(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path / "venv" / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"

@@ -3,7 +3,8 @@
 Nothing is imported or run: a module is located by walking path entries the way Python's
 path finder would (package folders, `__init__.py`, namespace folders, `name.py`), and read as
 text. The script's own project comes first (its folder, the project root: the nearest folder
-upwards with pyproject.toml, setup.py, setup.cfg or .git, and its `src/`), then the installed
+upwards with pyproject.toml, setup.py (not a package's module of that name), setup.cfg or .git,
+and its `src/`), then the installed
 packages of this interpreter and of an activated virtualenv/conda environment. The standard
 library is never read (the extractor knows the parts of it that matter).
 """
@@ -26,10 +27,14 @@ _STDLIB = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_name
 
 
 def project_root_of(script: Path) -> Path:
-    """The nearest folder above `script` that marks a project root, else the script's folder."""
+    """The nearest folder above `script` that marks a project root, else the script's folder.
+    A `setup.py` inside a package (a folder with `__init__.py`) is one of its modules, not a
+    project's setup script: dinov2's `dinov2/eval/setup.py` beside the `linear.py` importing
+    `dinov2.eval.setup`, whose project root is two folders up."""
     folder = script.resolve().parent
     for candidate in (folder, *folder.parents):
-        if any(os.path.lexists(candidate / marker) for marker in _ROOT_MARKERS):
+        package = os.path.lexists(candidate / "__init__.py")
+        if any(os.path.lexists(candidate / marker) for marker in _ROOT_MARKERS if not (package and marker == "setup.py")):
             return candidate
     return folder
 
