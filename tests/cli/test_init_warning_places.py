@@ -202,8 +202,10 @@ def test_a_parser_not_found_and_a_load_script_s_parser_are_said_at_a_line(tmp_pa
             cfg = pr.load()
         """})
     assert _warnings(project)[0] == (
-        "pyr-tui: warning: train.py:5: argparse is used but no parser was found: it is built in code this reader "
-        "cannot follow (a module not found, or a call it cannot read)")
+        "pyr-tui: warning: train.py:5: argparse is used but no parser was found: it comes from `get_parser()` "
+        "(missing_opts), which cannot be read: missing_opts is not installed where pyr-tui looks (this Python, "
+        "VIRTUAL_ENV, CONDA_PREFIX); install missing_opts there or activate its environment, and run `pyr-tui init` "
+        "again")
     assert _warnings(project, "load.py") == [
         "pyr-tui: warning: load.py:7: the script calls pyruns_tui.load(); its argparse arguments are not used for "
         "parameters"]

@@ -191,6 +191,40 @@ def test_import_cycles_and_missing_modules_end(tmp_path: Path) -> None:
     assert any("a parser is passed to `h`" in w for w in sp.warnings)
 
 
+_NOT_INSTALLED = ("is not installed where pyr-tui looks (this Python, VIRTUAL_ENV, CONDA_PREFIX); install "
+                  "not_installed_d2 there or activate its environment, and run `pyr-tui init` again")
+
+
+def test_a_parser_made_by_a_package_not_installed_is_said(tmp_path: Path) -> None:
+    # detectron2's scripts without detectron2 where pyr-tui looks: `parser = default_argument_parser()`
+    # then the script's own `parser.add_argument(...)` read those alone and said nothing of the
+    # parser's own arguments (--config-file, --resume, --num-gpus... silently missing)
+    script = tmp_path / "train_net.py"
+    script.write_text("from not_installed_d2.engine import default_argument_parser\n\n"
+                      "if __name__ == '__main__':\n    parser = default_argument_parser()\n"
+                      "    parser.add_argument('--my-flag', type=int, default=3)\n    args = parser.parse_args()\n")
+    sp = extract(script)
+    assert sp.kind == "argparse" and sp.defaults() == {"my_flag": 3}
+    assert sp.warnings == (f"{script}:4: the parser comes from `default_argument_parser()` (not_installed_d2.engine), "
+                           f"which cannot be read: not_installed_d2 {_NOT_INSTALLED}; until then only the arguments "
+                           "the script adds to it are read, the ones it is made with are missing",)
+    # detr's d2/train_net.py: `default_argument_parser().parse_args()`, no parser of its own
+    script.write_text("import not_installed_d2.engine as engine\n\nargs = engine.default_argument_parser().parse_args()\n")
+    sp = extract(script)
+    assert sp.kind == "plain"
+    assert sp.warnings == (f"{script}:3: argparse is used but no parser was found: it comes from "
+                           "`engine.default_argument_parser()` (not_installed_d2.engine), which cannot be read: "
+                           f"not_installed_d2 {_NOT_INSTALLED}",)
+    # stable-diffusion's main.py: `Trainer.add_argparse_args(parser)` of pytorch_lightning
+    script.write_text("import argparse\nfrom not_installed_d2 import Trainer\n\np = argparse.ArgumentParser()\n"
+                      "p.add_argument('--lr', type=float, default=0.1)\np = Trainer.add_argparse_args(p)\np.parse_args()\n")
+    sp = extract(script)
+    assert sp.defaults() == {"lr": 0.1}
+    assert sp.warnings == (f"{script}:6: a parser is passed to `Trainer.add_argparse_args` (not_installed_d2), which "
+                           f"cannot be read: not_installed_d2 {_NOT_INSTALLED}; until then the arguments it adds are "
+                           "missing",)
+
+
 def test_init_prints_each_warning_and_keeps_them_with_the_files_read(tmp_path: Path) -> None:
     import json
 

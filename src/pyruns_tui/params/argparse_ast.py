@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.argparse_model import ParserDecl, to_specs
-from pyruns_tui.params.argparse_reader import _ArgparseReader, _main_parser
+from pyruns_tui.params.argparse_reader import _ArgparseReader, _main_parser, not_installed_parser
 from pyruns_tui.params.configurator import read_configurator
 from pyruns_tui.params.param_spec import ParamSpec, ScriptParams, unresolved_warnings
 from pyruns_tui.params.source_files import ModuleFinder
@@ -126,7 +126,10 @@ def extract_params(source: str, filename: str = "<script>",
                            files_read=tuple(dict.fromkeys((*read, *configured.files_read))))
         why: tuple[str, ...] = ()
         used = _argparse_line(tree)
-        if used is not None:
+        missing = not_installed_parser(reader)
+        if missing is not None:  # detectron2's `default_argument_parser().parse_args()`, not installed
+            why = (f"{missing[0]}: argparse is used but no parser was found: it comes from {missing[1]}",)
+        elif used is not None:
             why = (f"{filename}:{used}: argparse is used but no parser was found: it is built in code this reader "
                    "cannot follow (a module not found, or a call it cannot read)",)
         return ScriptParams(kind="plain", warnings=(*reader.notes, *reader.warnings, *why), files_read=read)

@@ -101,6 +101,7 @@ class ParserDecl:
     parse_called: bool = False
     parse_order: int = 0  # 1 for the first parser parsed, 2 for the next...
     orphan_name: str | None = None
+    orphan_missing: tuple[str, str] | None = None  # (`FILE:LINE`, why): made by a package not installed
     prog: Any = None  # `prog=` given (a str, or UNKNOWN when it cannot be read); None: the script's name
     usage_given: bool = False  # `usage=` given: it starts the prog of the sub-parsers
     option_index: dict[str, ActionDecl] = field(default_factory=dict)

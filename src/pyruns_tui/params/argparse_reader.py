@@ -58,8 +58,8 @@ class _ArgparseReader(_HfParserReader):
             self._add_dataclasses(parser, args[0] if args else kwargs.get("dataclass_types"), node)
         return parser
 
-    def orphan_parser(self, name: str, node: ast.Call) -> ParserDecl:
-        parser = ParserDecl(lineno=node.lineno, at=self.place(node), orphan_name=name)
+    def orphan_parser(self, name: str, node: ast.Call, missing: tuple[str, str] | None = None) -> ParserDecl:
+        parser = ParserDecl(lineno=node.lineno, at=self.place(node), orphan_name=name, orphan_missing=missing)
         self.parsers.append(parser)
         return parser
 
@@ -192,6 +192,12 @@ def _yaml_name(scope: Any, name: str) -> str | None:
     return None
 
 
+def not_installed_parser(reader: _ArgparseReader) -> tuple[str, str] | None:
+    """(`FILE:LINE`, why) of a parser the script parses with that a package not installed made
+    (`default_argument_parser().parse_args()` without detectron2), said when no parser is found."""
+    return next((p.orphan_missing for p in reader.parsers if p.orphan_missing is not None), None)
+
+
 def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
     """The parser the script parses with, orphans merged into it (with a warning)."""
     roots = [p for p in reader.parsers if not p.is_sub and p.orphan_name is None]
@@ -208,6 +214,10 @@ def _main_parser(reader: _ArgparseReader) -> ParserDecl | None:
         main = max(unparsed, key=lambda p: len(p.actions))
     if main is None and orphans:
         main = orphans.pop(0)
+        if main.orphan_missing is not None:  # detectron2's `parser = default_argument_parser()`, not installed
+            place, why = main.orphan_missing
+            reader.warn_place(place, f"the parser comes from {why}; until then only the arguments the script adds to it "
+                                     "are read, the ones it is made with are missing")
     for orphan in orphans:
         reader.warn_place(orphan.at, f"arguments added to `{orphan.orphan_name}`, a parser "
                                      "this reader could not trace, are assumed to belong to "

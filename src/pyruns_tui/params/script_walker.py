@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from pyruns_tui.params.env_flow import _NO_ENV, _dotted
-from pyruns_tui.params.module_walk import ENV_READERS, LazyImport
+from pyruns_tui.params.module_walk import _STDLIB, ENV_READERS, LazyImport
 from pyruns_tui.params.script_defs import ClassNS, Function, _argspec, _Frame, _statement_count
 from pyruns_tui.params.script_scan import called_names, relevant_functions
 from pyruns_tui.params.source_files import ModuleFinder, ModuleNS
@@ -146,13 +146,53 @@ class ScriptWalker(StatementWalker):
             passed = [v for v in [*args, *kwargs.values()] if self.is_parser_object(v)]
             name = self.segment(func_node)
             if passed and name not in _HARMLESS_CALLS:
-                self.warn(node, f"a parser is passed to `{name}`, which cannot be read "
-                                "statically; arguments it adds are missing")
+                why = self._not_installed(func_node, scope)
+                self.warn(node, f"a parser is passed to `{name}`, which cannot be read statically; arguments it adds "
+                                "are missing" if why is None else
+                                f"a parser is passed to `{name}` {why}; until then the arguments it adds are missing")
                 if len(passed) == 1:  # `parser = helper(parser)` returns it, as a rule
                     return passed[0]
             raise Unresolved("unknown call")
         args, kwargs = self.strict_args(node, scope)
         return self.apply(func, args, kwargs)
+
+    def _not_installed_source(self, receiver: ast.expr, scope: Scope, node: ast.AST) -> tuple[str, str] | None:
+        """Where and why a parser the walk could not trace was made by a package that is not installed
+        where pyr-tui looks (detectron2's `parser = default_argument_parser()`, or
+        `default_argument_parser().parse_args()`, without detectron2): (`FILE:LINE` of the call that
+        made it, what to say); None for any other receiver (`parser` a function's parameter)."""
+        made: ast.expr | None = receiver
+        if isinstance(receiver, ast.Name):  # the last `name = call(...)` above, in this function or module
+            made = None
+            body = self.enclosing_body()
+            for stmt in ast.walk(body) if body is not None else ():
+                if isinstance(stmt, ast.Assign) and stmt.lineno < getattr(node, "lineno", 0) \
+                        and any(isinstance(t, ast.Name) and t.id == receiver.id for t in stmt.targets) \
+                        and (made is None or stmt.lineno > made.lineno):
+                    made = stmt.value
+        why = self._not_installed(made.func, scope) if isinstance(made, ast.Call) else None
+        return None if made is None or why is None else (self.place(made), f"`{self.segment(made)}` {why}")
+
+    def _not_installed(self, func: ast.expr, scope: Scope) -> str | None:
+        """`(detectron2.engine), which cannot be read: detectron2 is not installed ...; install ...` where
+        the name `func` starts with was imported from a package the finder does not find; else None."""
+        head = func
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if not isinstance(head, ast.Name) or self.finder is None:
+            return None
+        try:
+            bound = scope.lookup(head.id)
+        except KeyError:
+            return None
+        module = bound.module if isinstance(bound, (LazyImport, ModuleAttr)) else \
+            bound.name if isinstance(bound, ModuleRef) else None
+        top = module.split(".")[0] if module else ""
+        if not top or top in _STDLIB or self.finder(top) is not None:
+            return None
+        return (f"({module}), which cannot be read: {top} is not installed where pyr-tui looks (this Python, "
+                f"VIRTUAL_ENV, CONDA_PREFIX); install {top} there or activate its environment, and run `pyr-tui "
+                "init` again")
 
     def _callee(self, receiver: Any, name: str, scope: Scope | None = None) -> Any:
         """What a call names, an import not yet read left as a LazyImport (see _worth_reading)."""
@@ -291,7 +331,7 @@ class ScriptWalker(StatementWalker):
     def _orphan(self, receiver: ast.expr, scope: Scope, node: ast.Call) -> Any:
         """A stand-in parser for a receiver the walk could not trace, bound to its name."""
         dotted = _dotted(receiver)
-        parser = self.orphan_parser(dotted or self.segment(receiver), node)
+        parser = self.orphan_parser(dotted or self.segment(receiver), node, self._not_installed_source(receiver, scope, node))
         if isinstance(receiver, ast.Name):
             scope.bind(receiver.id, parser)
         elif dotted is not None:

@@ -388,7 +388,7 @@ class StatementWalker(EnvFlowWalker):
         """The parser `factory(*args, **kwargs)` creates."""
         raise Unresolved("no parsers")
 
-    def orphan_parser(self, name: str, node: ast.Call) -> Any:
+    def orphan_parser(self, name: str, node: ast.Call, missing: tuple[str, str] | None = None) -> Any:
         raise Unresolved("no parsers")
 
     def parser_method(self, obj: Any, attr: str, node: ast.Call, scope: Scope) -> Any:
