@@ -591,6 +591,36 @@ def test_type_names_from_kwargs_dicts() -> None:
     assert sp.defaults() == {"a": "x", "b": None, "c": 3, "d": None, "e": None}
 
 
+def test_an_enum_type_with_its_members_as_choices_offers_their_values() -> None:
+    # dinov2's eval/linear.py: `type=MetricType, choices=list(MetricType)`, argparse's Enum idiom
+    # (the command line names a member by its value, `type=` makes it the member) was "choices
+    # cannot be read statically; ignored": any text went to a run that stopped on it
+    sp = params_of("""
+        import argparse
+        from enum import Enum
+        class MetricType(Enum):
+            MEAN_ACCURACY = "mean_accuracy"
+            PER_CLASS_ACCURACY = "per_class_accuracy"
+            def __str__(self):
+                return self.value
+        class Level(Enum):
+            LOW = 1
+        p = argparse.ArgumentParser()
+        p.add_argument("--val-metric-type", type=MetricType, choices=list(MetricType))
+        p.add_argument("--test-metric-types", type=MetricType, choices=tuple(MetricType), nargs="+")
+        p.add_argument("--metric", type=MetricType, choices=MetricType, default=MetricType.MEAN_ACCURACY)
+        p.add_argument("--level", type=Level, choices=list(Level))
+        p.set_defaults(val_metric_type=MetricType.PER_CLASS_ACCURACY)
+        p.parse_args()
+    """)
+    values = ("mean_accuracy", "per_class_accuracy")
+    assert [(s.key, s.choices) for s in sp.params] == [
+        ("val_metric_type", values), ("test_metric_types", values), ("metric", values), ("level", None)]
+    assert sp.defaults() == {"val_metric_type": "per_class_accuracy", "test_metric_types": None,
+                             "metric": "mean_accuracy", "level": None}
+    assert sp.warnings == ("train.py:15: choices of 'level' cannot be read statically; ignored",)  # E("1") finds no member
+
+
 def test_objects_the_reader_cannot_store_never_reach_json() -> None:
     sp = params_of("""
         import argparse, enum

@@ -10,8 +10,9 @@ from typing import Any
 
 from pyruns_tui.params.argparse_model import SUPPRESS, ActionDecl, ExclusiveDecl, ParserDecl
 from pyruns_tui.params.help_text import readable_help
+from pyruns_tui.params.hf_dataclasses import _enum_values, _is_enum
 from pyruns_tui.params.module_walk import LazyImport
-from pyruns_tui.params.script_defs import Function
+from pyruns_tui.params.script_defs import ClassNS, Function
 from pyruns_tui.params.script_walker import ScriptWalker
 from pyruns_tui.params.source_files import ModuleFinder
 from pyruns_tui.params.static_values import UNKNOWN, ModuleAttr, ModuleRef, is_plain
@@ -139,6 +140,22 @@ class _ArgumentRecorder(ScriptWalker):
         return getattr(value, "name", None) or getattr(getattr(value, "node", None), "name",
                                                          None)
 
+    def _enum_choices(self, choices: Any, type_: Any, node: ast.expr | None,
+                      type_node: ast.expr | None) -> tuple[str, ...] | None:
+        """The member values of an Enum of the project for argparse's Enum idiom, `type=E,
+        choices=list(E)` (or `tuple(E)`, or `choices=E`; dinov2's `type=MetricType,
+        choices=list(MetricType)`): the command line names a member by its value, which `type=E`
+        turns into it. None for anything else, or where a value is no text (`E("1")` finds no
+        member of int values: no command line works then)."""
+        if not isinstance(type_, ClassNS) or type_.node is None or not _is_enum(self, type_) or node is None:
+            return None
+        named = node.args[0] if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in ("list", "tuple") and len(node.args) == 1 and not node.keywords else node
+        if choices is not type_ and (type_node is None or ast.dump(named) != ast.dump(type_node)):
+            return None
+        values = _enum_values(self, type_)
+        return values if values and all(isinstance(v, str) for v in values) else None
+
     def _fill_details(self, decl: ActionDecl, kwargs: dict[str, Any],
                       kw_nodes: dict[str, ast.expr | None], node: ast.Call) -> None:
         decl.type_name = self._type_label(kwargs.get("type"), kw_nodes.get("type"))
@@ -151,7 +168,10 @@ class _ArgumentRecorder(ScriptWalker):
             unread.append("nargs")
         decl.nargs = nargs
         choices = kwargs.get("choices")
-        if isinstance(choices, (list, tuple, range, str, dict)) and is_plain(list(choices)):
+        members = self._enum_choices(choices, kwargs.get("type"), kw_nodes.get("choices"), kw_nodes.get("type"))
+        if members is not None:
+            decl.choices = members
+        elif isinstance(choices, (list, tuple, range, str, dict)) and is_plain(list(choices)):
             decl.choices = tuple(choices)
         elif choices is not None:
             self.warn(node, f"choices of {decl.key!r} cannot be read statically; ignored")
