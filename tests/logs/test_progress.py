@@ -69,6 +69,24 @@ def test_keras_fit() -> None:
     assert progress.eta_s == round(trust * 7 + (1 - trust) * (1 - 812 / 1563) * 15.63 + 7 * 15.63, 3)
 
 
+def test_an_epoch_heading_alone_counts_the_epochs_before_it() -> None:
+    # Keras prints `Epoch 2/3` and draws its bar after the first batch: the heading alone read 2/3
+    # (67 %), and the bar's first step then 34 %: the progress went back at each epoch's start
+    model = TerminalModel(styles=False)
+    model.feed(b"Epoch 1/3\n 5/20 [=======>......................] - ETA: 1s - loss: 0.3000"
+               + b"\x08" * 60 + b"\r20/20 [==============================] - 2s 100ms/step - loss: 0.1000\n"
+               b"Epoch 2/3\n")
+    heading = read_progress(model.screen_lines(), run_elapsed_s=2.1)
+    assert heading is not None and (heading.label, heading.progress) == ("Epoch 2/3", 1 / 3)
+    model.feed(b" 1/20 [>.............................] - ETA: 2s - loss: 0.2000")
+    first_step = read_progress(model.screen_lines())
+    assert first_step is not None and first_step.progress == (1 + 1 / 20) / 3
+    # before its first step the run's first epoch is at 0, with no ETA to say yet
+    assert read_progress(["Epoch 1/3"], run_elapsed_s=9.0) == Progress(progress=0.0, label="Epoch 1/3")
+    # a summary printed after a step is that step done
+    assert read_progress(["Epoch 2/3 - loss: 0.1"]).progress == 2 / 3  # type: ignore[union-attr]
+
+
 def test_lightning_epoch_bar() -> None:
     assert read_progress(screen_of("lightning_fit")) == Progress(
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
@@ -108,7 +126,7 @@ def test_two_counters_on_one_line_nest_left_to_right() -> None:
         progress = read_progress([line])
         assert progress is not None and progress.progress == (1 + 15 / 100) / 3, line
     assert read_progress(["Epoch 2/3 step 15/100"]).label == "Epoch 2/3 · step 15/100"  # type: ignore[union-attr]
-    assert read_progress(["step 15/100"]).progress == 0.15  # type: ignore[union-attr]
+    assert read_progress(["step 15/100 loss=0.1"]).progress == 0.15  # type: ignore[union-attr]
 
 
 def test_a_printed_counter_at_its_last_step_still_counts_the_steps_before() -> None:
@@ -144,7 +162,7 @@ def test_no_progress_without_indicators() -> None:
 
 
 def test_eta_from_run_time_when_nothing_shows_one() -> None:
-    progress = read_progress(["step 25/100"], run_elapsed_s=30.0)
+    progress = read_progress(["step 25/100 loss=0.3"], run_elapsed_s=30.0)
     assert progress is not None and progress.eta_s == 30.0 * 0.75 / 0.25
 
 

@@ -60,11 +60,11 @@ def test_a_run_whose_start_is_not_known_yet_gets_an_eta_from_its_first_output(tm
     """A Slurm run squeue says is running before its launcher's record gives its start."""
     log = tmp_path / "run_logs" / "run1.log"
     log.parent.mkdir(parents=True)
-    log.write_bytes(b"epoch 1/4\n")
+    log.write_bytes(b"epoch 1/4 done\n")
     watch = OutputWatch(tmp_path, 1, log, MetricRules(DEFAULT_RULES.items()), started_at=None)
     watch.poll(now=200.0)  # the first output: the start, as far as is known
     with log.open("ab") as out:
-        out.write(b"epoch 2/4\n")
+        out.write(b"epoch 2/4 done\n")
     watch.poll(now=210.0)
     progress = read_run_progress(tmp_path)
     assert progress is not None and progress.progress == 0.5 and progress.eta_s == 10.0
@@ -217,7 +217,7 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(
     gate = project.dir / "gate"
     code = (
         "print('epoch 1/4 loss=0.75', flush=True)\n"
-        "print('epoch 2/4', flush=True)\n"
+        "print('epoch 2/4', flush=True)\n"  # a heading: epoch 2 in progress, 1 done
         + gate_code(gate)
         + "print('epoch 2/4 loss=0.5 val_acc 0.81', flush=True)\n"
     )
@@ -226,15 +226,15 @@ def test_runner_writes_progress_and_output_metrics_of_a_running_task(
     task_dir = project.layout.task_dir(name)
     until(lambda: read_run_progress(task_dir, run=1) is not None, what="the progress sidecar")
     progress = read_run_progress(task_dir, run=1)
-    assert progress is not None and (progress.progress, progress.progress_label) == (0.5, "epoch 2/4")
+    assert progress is not None and (progress.progress, progress.progress_label) == (0.25, "epoch 2/4")
     capsys.readouterr()
     assert project.cli("ls", "--json") == 0
     (listed,) = json.loads(capsys.readouterr().out)
-    assert (listed["progress"], listed["progress_label"], listed["rate"]) == (0.5, "epoch 2/4", None)
+    assert (listed["progress"], listed["progress_label"], listed["rate"]) == (0.25, "epoch 2/4", None)
     assert listed["eta_s"] is not None and listed["eta_s"] >= 0
     assert project.cli("ls") == 0
     header, row = capsys.readouterr().out.splitlines()
-    assert header.split()[5:7] == ["PROGRESS", "ETA"] and "███     50%" in row
+    assert header.split()[5:7] == ["PROGRESS", "ETA"] and "█▌      25%" in row
     gate.touch()
     project.wait(name)
     reader = MetricsReader.for_task(task_dir)

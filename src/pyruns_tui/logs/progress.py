@@ -17,6 +17,8 @@ both combine: progress = (outer steps done + inner fraction) / outer total. A pr
 names the step in progress (`epoch 3/10`: 2 done), a bar the steps done; but a kind of printed
 counter seen at `0/N` counts from 0 (`counted_from_zero`): pytorch/examples dcgan's `[3/25]` is its
 fourth epoch, 3 done, and it ends at `[24/25]`.
+A printed counter alone, with nothing after it on its line (a heading: `Epoch 3/10` before Keras draws
+the epoch's bar), names the step in progress too; followed by values (`epoch 3/10 loss=0.2`), the step done.
 A counter in a bar's description (`epoch 1/2:  38%|███▊  | 15/40`), or before the last counter of a
 line without a bar (`Epoch 2/3 step 15/100`), is an outer indicator of its own.
 """
@@ -41,6 +43,7 @@ _KERAS3_ETA_RE = re.compile(r"\s(\d+)(s|m|h)\s+\d+(?:\.\d+)?(?:s|ms|us|µs)/step
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*[:#]?\s*\[?\s*$")
 _ZERO_COUNT_RE = re.compile(r"(?<![\w./-])0\s?/\s?\d")  # a line that may hold a counter at 0
 _SCORE_WORD_RE = re.compile(r"acc|accuracy|correct|top-?\d+|precision|recall|hits", re.IGNORECASE)
+_ALNUM_RE = re.compile(r"[^\W_]")
 _Counter = tuple[float, float, int, str]  # n, total, where it starts, its text
 _UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -60,6 +63,7 @@ class Indicator:
     elapsed_s: float | None = None
     remaining_s: float | None = None
     from_zero: bool = False  # a printed counter of a kind seen at `0/N`: it counts from 0
+    heading: bool = False  # a printed counter with nothing after it on its line (`Epoch 3/10`)
 
     @property
     def done(self) -> float:
@@ -153,7 +157,10 @@ def _line_indicators(line: str, index: int) -> list[Indicator]:
         label = f"{desc} {count_text}".strip() if len(desc) <= 24 else f"{desc[:23]}… {count_text}"
     key = re.sub(r"\d+", "", desc).strip().lower() + "/" + (f"{total:g}" if total else "%")
     elapsed, remaining = _times(line[first:], n, total)
-    inner = Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining)
+    heading = bar is None and counter is not None and _ALNUM_RE.search(
+        line, _N_OF_M_RE.match(line, start).end()) is None  # type: ignore[union-attr]
+    inner = Indicator(index, label, key, fraction, n, total, bar is not None, _rate(line), elapsed, remaining,
+                      heading=heading)
     return [*(_printed_counter(line, index, c) for c in outer), inner]
 
 
@@ -274,8 +281,9 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
     eta = inner.remaining_s
     if inner.rate and inner.total is not None and inner.n is not None:
         eta = (inner.total - inner.n) / inner.rate  # finer than the whole seconds shown
-    if outer is None:
-        progress, label = inner.fraction, inner.label
+    if outer is None:  # a heading begins its step: Keras' `Epoch 2/3` before its bar is drawn is 1/3
+        progress = inner.done / inner.total if inner.heading and inner.total else inner.fraction
+        label = inner.label
     else:
         assert outer.total is not None
         progress = min((outer.done + inner.fraction) / outer.total, 1.0)
