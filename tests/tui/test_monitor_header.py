@@ -109,6 +109,19 @@ async def test_a_long_failure_reason_is_cut_not_left_out_with_the_rest(
             assert "run1   ● follow" in text
 
 
+async def test_a_log_of_one_line_says_one_line(layout: Layout, store: TaskStore) -> None:
+    # a tqdm bar's whole log is one line: the header said `1 lines`
+    add_task(store, NAME)
+    add_run(store, NAME, Status.COMPLETED, b"train: 100%|##########| 10/10 [00:01<00:00, 9.9it/s]\n")
+    app = PyrunsApp(layout, start_mode="monitor", watch_disk=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, MonitorScreen)
+        pane = screen.log_pane
+        await wait_for(pilot, lambda: "1 line" in header_of(pane)[0], what=f"the line count {header_of(pane)}")
+        assert "1 lines" not in header_of(pane)[0] and "  1 line" in header_of(pane)[0]
+
+
 async def test_an_unchanged_header_is_not_sent_again(layout: Layout, store: TaskStore,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # the header looks at a running run's progress each second: it re-sent the same line every
@@ -123,7 +136,7 @@ async def test_an_unchanged_header_is_not_sent_again(layout: Layout, store: Task
             screen = app.screen
             assert isinstance(screen, MonitorScreen)
             pane = screen.log_pane
-            await wait_for(pilot, lambda: "1 lines" in header_of(pane)[0], what="the log and its header")
+            await wait_for(pilot, lambda: "1 line" in header_of(pane)[0], what="the log and its header")
             frames, checked = count_frames(app), checks[0]
             await wait_for(pilot, lambda: checks[0] >= checked + 3, what="three progress checks")
             assert frames[0] == 0, f"{frames[0]} frames for a header that did not change"

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from pyruns_tui.humanize import format_duration, format_progress
+from pyruns_tui.humanize import format_duration, format_progress, plural
 from pyruns_tui.runner.log_cut import log_cut
 from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.tui.widgets.monitor.logview import LogView
@@ -268,7 +268,7 @@ class LogPane(Vertical):
             parts.append(HeaderPart(85, [Text(follow[0], style=follow[1]), Text(follow[0][0], style=follow[1])], gap=2))
             # only the tail is read (1 MB, then a page per `g`): a count of the lines held is not the log's size
             held = "" if view.buffer is None or view.buffer.holds_start else "last "
-            parts.append(HeaderPart(30, [Text(f"{held}{view.lines:,} lines", style="dim")], gap=2))
+            parts.append(HeaderPart(30, [Text(held + plural(view.lines, "line"), style="dim")], gap=2))
             cut = log_cut(self.workspace, task) if self._shows_live_run() else None
             if cut is not None:  # nothing more reaches this log, however long the task runs on
                 parts.append(HeaderPart(92, [Text(f"✂ {cut.reason}; task runs on", style="bold yellow"),
