@@ -87,6 +87,22 @@ def test_an_epoch_heading_alone_counts_the_epochs_before_it() -> None:
     assert read_progress(["Epoch 2/3 - loss: 0.1"]).progress == 2 / 3  # type: ignore[union-attr]
 
 
+def test_tqdm_ascii_bars_are_bars() -> None:
+    # `tqdm(ascii=True)` (tqdm's default where the terminal cannot draw blocks) draws eighths as the
+    # digits 1-9: `|#######6  |` was no bar, so the outer bar's `1/3` was read as a printed counter,
+    # in its first epoch: 17 % where 50 % were done
+    model = TerminalModel(styles=False)
+    model.feed(b"\repochs:   0%|                                   | 0/3 [00:00<?, ?it/s]"
+               b"\repochs:  33%|#######6               | 1/3 [00:03<00:06,  3.00s/it]\n"
+               b"\rbatch:   0%|                                   | 0/60 [00:00<?, ?it/s]\x1b[A\n"
+               b"\rbatch:  50%|##########          | 30/60 [00:01<00:01, 20.00it/s]\x1b[A")
+    progress = read_progress(model.screen_lines())
+    assert progress is not None and (progress.label, progress.progress) == ("epochs 1/3 · batch 30/60", (1 + 0.5) / 3)
+    indicator = find_indicator("train:   7%|#9                          | 7/100 [00:00<00:09, 10.0it/s]")
+    assert indicator is not None and indicator.is_bar and indicator.label == "train 7/100"
+    assert find_indicator("| 5 | 7/100 |") is not None and not find_indicator("| 5 | 7/100 |").is_bar  # type: ignore[union-attr]
+
+
 def test_lightning_epoch_bar() -> None:
     assert read_progress(screen_of("lightning_fit")) == Progress(
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)

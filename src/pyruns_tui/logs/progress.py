@@ -33,7 +33,8 @@ _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUM = r"\d+(?:\.\d+)?"
 _N_OF_M_RE = re.compile(rf"(?<![\w./-])({_NUM})([kMGTP]?)\s?/\s?({_NUM})([kMGTP]?)(?![\w/]|\.\d)")
 _PERCENT_RE = re.compile(rf"(?<![\w.])({_NUM})\s?%")
-_BAR_RE = re.compile(r"[█▏▎▍▌▋▊▉━╸╺]{2,}|\|[#\s█▏▎▍▌▋▊▉]*\||\[[=>.]{3,}\]|[━]")
+# tqdm's ascii bars end in a digit, an eighth of a cell: `|#######6    |`
+_BAR_RE = re.compile(r"[█▏▎▍▌▋▊▉━╸╺]{2,}|\|[#\s█▏▎▍▌▋▊▉]*\||\|#*[1-9] *\||\[[=>.]{3,}\]|[━]")
 _RATE_RE = re.compile(rf"(?<![\w.])(\?|{_NUM})\s?([kMGTP]?)([A-Za-z]*)/s\b")
 _PERIOD_RE = re.compile(rf"(?<![\w.])({_NUM})(s|ms|us|µs)/([A-Za-z]+)\b")
 _TQDM_TIMES_RE = re.compile(r"\[((?:\d+:)?\d+:\d\d)(?:<((?:\d+:)?\d+:\d\d|\?))?")
