@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slurm
 def test_a_slurm_run_has_progress_eta_and_output_metrics(cluster: Project,  # noqa: F811
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     code, release = cluster.gate("slow")
-    slow = cluster.add("slow", "print('epoch 1/4 loss=0.75', flush=True)\nprint('epoch 2/4', flush=True)\n"
+    slow = cluster.add("slow", "print('epoch 1/4 loss=0.75', flush=True)\nprint('epoch 2/4 done', flush=True)\n"
                        + code + "print('epoch 4/4 loss=0.5 val_acc 0.81', flush=True)\n")
     quick = cluster.add("quick", "print('epoch 3/3 loss=0.25')")
     control.queue(cluster.store, [slow, quick])
@@ -79,7 +79,7 @@ def test_a_line_after_a_pause_reaches_the_progress_at_once(cluster: Project,  # 
     monkeypatch.setenv("PYRUNS_TUI_OUTPUT_POLL_S", "3600")
     first, release_first = cluster.gate("first")
     second, release_second = cluster.gate("second")
-    name = cluster.add("paused", "print('epoch 1/4', flush=True)\n" + first + "print('epoch 2/4', flush=True)\n" + second)
+    name = cluster.add("paused", "print('epoch 1/4', flush=True)\n" + first + "print('epoch 2/4 done', flush=True)\n" + second)
     control.queue(cluster.store, [name])
     until(lambda: cluster.task(name).status is Status.RUNNING and cluster.log(name) == b"epoch 1/4\n", 120,
           "the runner to see the run print")
