@@ -306,22 +306,24 @@ class TaskStore:
         with bulk_load():
             tasks = self._scan(status)
         if self._staging_seen and self.finish_batches and not self._finishing \
-                and self._rows_of != _thread.get_ident():  # (not inside this thread's hold of the lock)
-            self.finish_interrupted()
-            with bulk_load():
-                tasks = self._scan(status)
+                and self._rows_of != _thread.get_ident() \
+                and self.finish_interrupted():  # (not inside this thread's hold of the lock)
+            with bulk_load():  # scanned again only when a batch was finished: a live writer's
+                tasks = self._scan(status)  # staging folder (every refresh during a `gen`) changes nothing
         return tasks
 
-    def finish_interrupted(self) -> None:
+    def finish_interrupted(self) -> bool:
         """Finish the batches interrupted writers left half-written (staging.finish_interrupted);
-        what it did goes to `notes`."""
+        what it did goes to `notes`. Whether it finished any (moved or queued tasks)."""
         from pyruns_tui.workspace.staging import finish_interrupted
 
         self._finishing = True
         try:
-            self.notes += finish_interrupted(self)
+            done = finish_interrupted(self)
         finally:
             self._finishing = False
+        self.notes += done
+        return bool(done)
 
     def _scan(self, status: Callable[[str], bool] | None) -> list[Task]:
         index = self._index

@@ -269,7 +269,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     for view in views:
         task = view.task
         status = task.status
-        cut = cuts.get(task.name) if cuts else None
+        cut = cuts.get(task.name)
         reason = stuck.get(task.name) or (cut.reason if cut else None) or (None if finished[status] else task.reason)
         if reason and len(reason) > REASON_SHOWN // 2:  # one long reason widened every row
             reason = cut_cells(printable(reason), REASON_SHOWN)  # (escaped first: `\x1b` takes 4 cells)
