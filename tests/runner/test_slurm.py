@@ -923,7 +923,9 @@ def test_a_run_that_ends_while_slurm_does_not_answer_is_recorded_from_its_exit_r
     down.touch()
     try:
         release()
-        until(lambda: records(cluster, [name])[name].get("state") == "exited", 60, "the script to end")
+        exit_record = cluster.layout.run_log(name, 1).with_name("run1.exit.json")  # (written once the launcher starts)
+        until(lambda: exit_record.exists() and records(cluster, [name])[name].get("state") == "exited", 60,
+              "the script to end")
         until(lambda: cluster.task(name).status is not Status.RUNNING, 60,
               "the run to be recorded ended while Slurm does not answer")
         task = cluster.task(name)
