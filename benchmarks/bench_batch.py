@@ -7,7 +7,9 @@ Run: .venv/bin/python benchmarks/bench_batch.py [--tasks 200] [--jobs 8] [--slee
 Each sample of ours is a fresh batch (`gen`, then `runner start`, then the timed
 `pyr-tui run -j N --wait`; the batch before is trashed untimed), as a user runs the sweep they
 just made. `--other DIR` times that checkout's code (its `src/` first on PYTHONPATH) with the
-same interpreter. xargs and GNU parallel run the same script with nothing recorded. Prints
+same interpreter. xargs and GNU parallel run the same script with nothing recorded; so does
+xargs with each task under benchmarks/ptyfloor.c (a pty per task, its output copied to a file
+by C: the floor of a runner that gives tasks a terminal). Prints
 medians of wall seconds and of machine CPU seconds (user + system of every process, from
 /proc/stat), then where each tool's CPU went, by role: the tasks themselves, the command
 (`pyr-tui run`, `xargs`, `parallel`), and ours' runner, spawner and pooled supervisors (from
@@ -179,6 +181,18 @@ def main() -> None:
     peers = {
         f"xargs -P {args.jobs}": ["sh", "-c", f"seq 0 {args.tasks - 1} | xargs -P {args.jobs} -I@ {python} task.py --i @"],
     }
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ptyfloor import build
+
+    try:
+        ptyfloor = build(scratch / "ptyfloor")
+    except RuntimeError as exc:
+        print(f"the C floor (a pty per task) is not measured: {exc}", file=sys.stderr)
+    else:
+        (scratch / "floor-logs").mkdir()
+        peers[f"xargs -P {args.jobs}, a pty per task (C)"] = [
+            "sh", "-c", f"seq 0 {args.tasks - 1} | xargs -P {args.jobs} -I@ {ptyfloor} floor-logs/@.log "
+            f"{python} task.py --i @"]
     if shutil.which("parallel"):
         peers[f"GNU parallel -j {args.jobs}"] = ["parallel", "--will-cite", "-j", str(args.jobs), python, "task.py",
                                                  "--i", "{}", ":::", *map(str, range(args.tasks))]

@@ -1,5 +1,5 @@
 """The log path against its floor: a task floods coloured text through a pty, relayed to a file
-by bare Python relays and by the supervisor (runner/supervisor.py), samples interleaved.
+by bare Python relays, by C relays (ptyfloor.c) and by the supervisor (runner/supervisor.py), samples interleaved.
 
 Run: .venv/bin/python benchmarks/bench_logpath.py [--mb 200] [--repeats 5]
      [--supervisor OLD_SUPERVISOR.py ...]  (another supervisor.py to compare, e.g. from main)
@@ -116,6 +116,13 @@ def gather_write(master: int, out: int) -> None:
         os.write(out, view[:filled])
 
 
+def c_relay(binary: Path, own_terminal: bool) -> Callable[[list[str], str], None]:
+    """benchmarks/ptyfloor.c: the same pty, drained by C (its CPU is not counted: "-")."""
+    def relay(argv: list[str], log: str) -> None:
+        subprocess.run([str(binary), *([] if own_terminal else ["-S"]), log, *argv], check=True)
+    return relay
+
+
 def supervisor(path: Path) -> Callable[[list[str], str], None]:
     spec_ = importlib.util.spec_from_file_location(f"supervisor_{abs(hash(path))}", path)
     assert spec_ is not None and spec_.loader is not None
@@ -155,6 +162,23 @@ def in_child(relay: Callable[[list[str], str], None], argv: list[str], log: str)
     return float(cpu)
 
 
+def c_relays() -> dict[str, Callable[[list[str], str], None]]:
+    """The C relays (ptyfloor.c) in both sessions, or none (said) without a C compiler."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ptyfloor import build
+
+    try:
+        binary = build(REPO / "benchmarks" / "_work" / "ptyfloor")
+    except RuntimeError as exc:
+        print(f"C relays not measured: {exc}", file=sys.stderr)
+        return {}
+    return {C_SAME: c_relay(binary, own_terminal=False), C_OWN: c_relay(binary, own_terminal=True)}
+
+
+C_SAME = "C floor: read 64 KiB -> write"
+C_OWN = "C floor: read -> write, task owns the pty"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200)
@@ -170,6 +194,7 @@ def main() -> None:
         "bare: read 64 KiB -> write": bare(read_write),
         "bare: poll + readv batch -> write": bare(gather_write),
         "bare: read -> write, task owns the pty": bare(read_write, own_terminal=True),
+        **c_relays(),
         "supervisor (this tree)": supervisor(REPO / "src" / "pyruns_tui" / "runner" / "daemon" / "supervisor.py"),
     }
     for path in args.supervisor:
@@ -196,16 +221,20 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load average {load_before[0]:.1f} before / {os.getloadavg()[0]:.1f} after; "
           "every log identical (sha256)")
     floor = max(statistics.median(v) for name, v in rates.items() if name.startswith("bare"))
+    c_floor = max((statistics.median(v) for name, v in rates.items() if name.startswith("C floor")), default=None)
     cpu_floor = max(statistics.median(v) for name, v in cpus.items() if name.startswith("bare"))
     print(f"  {'relay':44} {'wall MB/s (range)':>24} {'vs bare':>8} {'MB per relay CPU-s':>19} {'vs bare':>8}")
     for name, values in rates.items():
         median, per_cpu = statistics.median(values), statistics.median(cpus[name])
+        cpu_cells = (f"{'-':>19} {'-':>8}" if name.startswith("C floor")
+                     else f"{per_cpu:19.1f} {per_cpu / cpu_floor:7.2f}x")
         print(f"  {name:44} {median:7.1f} ({min(values):5.1f}-{max(values):5.1f}) {median / floor:7.2f}x "
-              f"{per_cpu:19.1f} {per_cpu / cpu_floor:7.2f}x")
+              + cpu_cells)
     same = statistics.median(rates["bare: read -> write, task owns the pty"])
     for name, values in rates.items():
         if name.startswith("supervisor"):
-            print(f"  {name}: {statistics.median(values) / same:.2f}x the bare relay whose task owns the pty")
+            print(f"  {name}: {statistics.median(values) / same:.2f}x the bare relay whose task owns the pty"
+                  + (f", {statistics.median(values) / c_floor:.2f}x the best C relay" if c_floor else ""))
 
 
 if __name__ == "__main__":

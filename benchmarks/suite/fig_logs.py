@@ -8,8 +8,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ptyfloor import build as build_ptyfloor
 
 from suite.context import TASK_ARGS, Context, stop_our_runner
 from suite.harness import BenchError, Goal, Measurement, run_cmd, side_by_side
@@ -88,7 +91,26 @@ def flood(ctx: Context) -> Measurement:
             raise BenchError("the direct pipe lost bytes")
         return megabytes / (time.perf_counter() - begin)
 
-    peers = {"python > pipe (no pty, no runner)": pipe, "pyruns": None}
+    peers: dict[str, Callable[[], float] | None] = {"python > pipe (no pty, no runner)": pipe,
+                                                     "floor: C pty relay": None, "pyruns": None}
+    try:
+        ptyfloor = build_ptyfloor(ctx.scratch / "ptyfloor")
+    except RuntimeError as exc:
+        floor_status = f"not measured: {exc}"
+    else:
+        floor_log = root / "ptyfloor.log"
+
+        def floor() -> float:
+            begin = time.perf_counter()
+            run_cmd([str(ptyfloor), str(floor_log), sys.executable, str(root / "flood.py")], timeout=900)
+            wall = time.perf_counter() - begin
+            if floor_log.stat().st_size != payload.size or file_digest(floor_log) != payload.sha256:
+                raise BenchError(f"ptyfloor's log ({floor_log.stat().st_size:,} bytes) is not the "
+                                 f"{payload.size:,} bytes the task wrote")
+            floor_log.unlink()
+            return megabytes / wall
+
+        peers["floor: C pty relay"] = floor
     intact: list[bool] = []
     if ctx.pyruns is not None:
         proot = ctx.pyruns_workspace("flood-pyruns", "flood.py", FLOOD_SCRIPT.format(blocks=blocks))
@@ -97,11 +119,17 @@ def flood(ctx: Context) -> Measurement:
     m.ours, m.peers = side_by_side(ours, peers, ctx.mode.repeats, ctx.mode.peer_budget_s)
     if ctx.pyruns is None:
         m.peers["pyruns"].status = ctx.peers.pyruns_status
+    if peers["floor: C pty relay"] is None:
+        m.peers["floor: C pty relay"].status = floor_status
     stop_our_runner(ctx, root)
     m.extra = {"ours_command_wall_s": walls, "payload_bytes": payload.size, "pyruns_log_intact": intact}
     m.notes.append("ours: size / the run's recorded duration (process start to exit; the task "
                    "blocks while the pty is full, so this is what the runner sustains); every log "
                    "compared byte for byte (size + sha256) with what the task writes to a pipe")
+    m.notes.append("floor: benchmarks/ptyfloor.c, the task on a pty set up as the supervisor sets "
+                   "it up (raw output, no echo, its own session), every byte copied to a file by "
+                   "C read/write: the pty's own limit on this machine; wall time of the whole "
+                   "process, log checked as ours")
     if intact:
         m.notes.append("pyruns: size / its recorded duration; its log holds the output between "
                        "[PYRUNS] header and footer lines: "

@@ -6,10 +6,13 @@ import itertools
 import sys
 from collections.abc import Callable
 
+from ptyfloor import build as build_ptyfloor
+
 from suite.context import TASK_ARGS, Context, stop_our_runner
 from suite.harness import Goal, Measurement, run_cmd, side_by_side, timed_cmd
 
 NOOP_SCRIPT = TASK_ARGS
+FLOOR = "floor: xargs -P, a pty per task (C)"
 SLEEP_SCRIPT = NOOP_SCRIPT + "import time\ntime.sleep({seconds})\n"
 
 
@@ -43,13 +46,22 @@ def batch(ctx: Context, key: str, label: str, count: int, jobs: int,
         return timed_cmd(run, timeout=600)
 
     peers: dict[str, Callable[[], float] | None] = {"ours, runner up": warm, "GNU parallel": None,
-                                                     "pyruns": None, "xargs -P": None}
+                                                     "pyruns": None, "xargs -P": None, FLOOR: None}
+    floor_status = ctx.peers.parallel_status
     if ctx.peers.parallel is not None:
         par = [ctx.peers.parallel.path, "--will-cite", "-j", str(jobs), sys.executable,
                str(ours_root / "task.py"), "--i", "{}", ":::", *map(str, range(count))]
         peers["GNU parallel"] = lambda: timed_cmd(par, ours_root, timeout=600)
         xargs = ["sh", "-c", f"seq 0 {count - 1} | xargs -P {jobs} -I@ {sys.executable} task.py --i @"]
         peers["xargs -P"] = lambda: timed_cmd(xargs, ours_root, timeout=600)
+        try:
+            ptyfloor = build_ptyfloor(ctx.scratch / "ptyfloor")
+        except RuntimeError as exc:
+            floor_status = f"not measured: {exc}"
+        else:
+            floor = ["sh", "-c", f"seq 0 {count - 1} | xargs -P {jobs} -I@ {ptyfloor} log.@ "
+                     f"{sys.executable} task.py --i @"]
+            peers[FLOOR] = lambda: timed_cmd(floor, ours_root, timeout=600)
     if ctx.pyruns is not None:
         proot = ctx.pyruns_workspace(f"sched-pyruns-{key}", "task.py", script)
         pnames = ctx.pyruns_add(proot, "task", f"i: '(0, {count})'\n", "t")
@@ -60,8 +72,8 @@ def batch(ctx: Context, key: str, label: str, count: int, jobs: int,
     stop_our_runner(ctx, ours_root, tasks=False)
     for name, sampler in peers.items():
         if sampler is None:
-            samples[name].status = (ctx.peers.pyruns_status if name == "pyruns"
-                                    else ctx.peers.parallel_status)
+            samples[name].status = (ctx.peers.pyruns_status if name == "pyruns" else
+                                    floor_status if name == FLOOR else ctx.peers.parallel_status)
     ours_warm = samples.pop("ours, runner up")
     rows = []
     for variant, ours in (("cold", ours_cold), ("warm", ours_warm)):
@@ -77,6 +89,9 @@ def batch(ctx: Context, key: str, label: str, count: int, jobs: int,
         m.notes.append(f"a fresh batch per sample (made and the last one trashed untimed); ours: `pyr-tui run -j {jobs} --wait` "
                        "(a pty per task, run records on disk); pyruns: `pyr run -j "
                        f"{jobs}` (waits); GNU parallel / xargs: the bare script, nothing recorded")
+        m.notes.append(f"{FLOOR}: xargs -P running each task under benchmarks/ptyfloor.c (the task "
+                       "on a pty of its own, its output copied to a log file by C, nothing else "
+                       "recorded): what a pty per task costs by itself")
         if variant == "cold":
             m.notes.append("cold: `pyr-tui runner stop` before each sample, so the command also "
                            "starts the detached runner (as after its idle exit)")
