@@ -37,7 +37,10 @@ def test_default_rules(line: str, expected: dict[str, float]) -> None:
 
 @pytest.mark.parametrize("line", [
     "epochs:  30%|███▌      | 3/10 [00:00<00:01,  3.73it/s]", "ETA: 7s", "time: 12:30:01",
-    "acc:  30%|███▌      | 3/10", "Downloading: 45%", "Python 3.10", "epoch 3/10", "step 12", "path=/tmp/x",
+    "acc:  30%|███▌      | 3/10", "Downloading: 45%", "Python 3.10",
+    # a status line's percentage is progress or nothing (`Extracting: 45 %` was a metric `Extracting`,
+    # `Mapping: 45%` one named `Mapping`: it holds `map`)
+    "Extracting: 45 %", "val: 45 %", "progress = 45 %", "Mapping: 45%", "Accumulating: 45 %", "Transferring: 45.5%", "epoch 3/10", "step 12", "path=/tmp/x",
     "ids=1,2,3", "x=1234,567", "x=1,2345", "x=12,34,567", "betas=0.9,0.999",  # a list, no digit groups
 ])
 def test_default_rules_ignore(line: str) -> None:

@@ -108,6 +108,17 @@ def test_lightning_epoch_bar() -> None:
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
 
 
+@pytest.mark.parametrize(("line", "label"), [
+    # a percentage after a label is progress; named like a metric, a metric (output_metrics)
+    ("Downloading: 45%", "Downloading 45%"), ("Extracting: 45 %", "Extracting 45 %"), ("val: 45%", "val 45%"),
+    ("acc: 91%", None), ("Test accuracy: 98%", None), ("top1_acc = 76.1 %", None), ("Accuracy 98%", None),
+    ("dropout=45%", None),  # a value printed as key=value
+])
+def test_a_percentage_after_a_label(line: str, label: str | None) -> None:
+    progress = read_progress([line])
+    assert (progress.label if progress else None) == label
+
+
 def test_the_eta_early_in_an_epoch_is_the_length_of_the_epochs_before() -> None:
     # three quick (prefetched) batches into epoch 3 of 4, tqdm's rate is 152 it/s where an epoch
     # runs at 19: the ETA said 0.24 s, as if this epoch and the next took as long as those batches

@@ -56,6 +56,16 @@ def test_recorded_nested_tqdm_gives_progress_and_each_printed_metric_once(tmp_pa
     ]
 
 
+def test_a_status_percentage_is_progress_not_a_metric(tmp_path: Path) -> None:
+    # `Extracting: 45 %` redrawn in place was a metric `Extracting` charted from 5 to 45
+    watch, log = watch_of(tmp_path)
+    log.write_bytes(b"".join(b"\rExtracting: %d %%" % n for n in range(5, 50, 10)) + b"\n")
+    watch.poll(now=101.0, final=True)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and (progress.progress, progress.progress_label) == (0.45, "Extracting 45 %")
+    assert output_rows(tmp_path) == []
+
+
 def test_a_run_whose_start_is_not_known_yet_gets_an_eta_from_its_first_output(tmp_path: Path) -> None:
     """A Slurm run squeue says is running before its launcher's record gives its start."""
     log = tmp_path / "run_logs" / "run1.log"

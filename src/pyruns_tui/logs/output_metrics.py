@@ -5,8 +5,11 @@ without names its metric after the rule. The value is the `value` group (else gr
 default rules (`DEFAULT_RULES`) catch `name=number` and `name: number` (Keras' `- loss: 0.1234`,
 Lightning's postfix `loss=0.123, v_num=1` where `v_num` is skipped, as is a seed: `Random Seed: 7078`),
 quoted dict keys (`'loss': 0.12`), and `name number` for names that look like metrics (`val_acc 0.91`).
-A number followed by `/`, `:` or a letter is not a value (`ETA: 7s`), nor one followed by `%` but
-a metric's percentage (`Acc: 94.531%` is 94.531; not `epochs:  30%`, nor a tqdm bar's `acc:  30%|`).
+A number followed by `/`, `:` or a letter is not a value (`ETA: 7s`), nor one followed by `%` (or
+` %`) but a metric's percentage (`Acc: 94.531%` is 94.531; not `epochs:  30%`, nor a tqdm bar's
+`acc:  30%|`): a percentage is a metric only when its name holds a metric word as a whole part
+(`names_a_metric`: `val_acc`, `top1_acc`, `Acc`), never a status line's (`Downloading: 45 %`,
+`val: 45%`, `Accumulating: 45%`, `Mapping: 45%`), which is progress or nothing (`logs.progress`).
 Digit groups with thousands separators are one number (`Num examples = 25,000` is 25000,
 `loss = 1,234.5` is 1234.5); a number followed by a comma and a digit that is no such group
 (`ids=1,2,3`, `betas=0.9,0.999`) is not a value.
@@ -41,20 +44,33 @@ if TYPE_CHECKING:
 
 _GROUPED = r"\d{1,3}(?:,\d{3})+"  # thousands separators: 25,000 and 11,689,512
 _NUMBER = rf"[-+]?(?:\d+\.\d*|\.\d+|{_GROUPED}(?:\.\d*)?|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b"
-_END = r"(?![\w%/:]|[.,]\d)"
+_END = r"(?![\w%/:]|\s+%|[.,]\d)"  # (`45 %` is a percentage: the `percent` rule's, or none)
 _GROUPED_NUMBER = re.compile(rf"[-+]?{_GROUPED}(?:\.\d*)?(?:[eE][-+]?\d+)?")
 _METRIC_WORDS = r"loss|acc|accuracy|err|error|f1|auc|ppl|perplexity|bleu|score|reward|mse|mae|rmse|iou|map|precision|recall|lr"
+# a name holding a metric word as a whole part, not followed by a letter (`val_acc`, `top1_acc`,
+# `trainloss`, `mAP50`): not a word that only holds its letters (`Accumulating`, `Mapping`,
+# `Transferring`: a status line's `Mapping: 45%` was a metric `Mapping`)
+_METRIC_NAME = rf"(?:[A-Za-z_]\w*)?(?:{_METRIC_WORDS})(?![a-z])\w*"
 # names that are no measurement: Lightning's `v_num`, a seed (dcgan's `Random Seed:  7078`, `seed=42`,
 # `manualSeed`: one id, charted as a metric of one point, the first chart of every dcgan run)
 _NO_METRIC = r"(?!v_num\b)(?![\w./-]*seed\b)"
 DEFAULT_RULES: dict[str, str] = {
     "key_value": rf"(?<![\w.'\"-]){_NO_METRIC}(?P<name>[A-Za-z_][\w./-]*)\s*[=:]\s*(?P<value>{_NUMBER}){_END}",
     "dict": rf"['\"]{_NO_METRIC}(?P<name>[A-Za-z_][\w./-]*)['\"]\s*:\s*(?P<value>{_NUMBER}){_END}",
-    "spaced": rf"(?<![\w.])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
+    "spaced": rf"(?<![\w.])(?P<name>{_METRIC_NAME})\s+(?P<value>[-+]?(?:\d*\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|{_GROUPED}\.\d+)){_END}",
     # kuangliu/pytorch-cifar's `Acc: 94.531% (3630/3840)`: a percentage named like a metric, its
     # number as printed; not a tqdm description's (`acc:  30%|███`)
-    "percent": rf"(?<![\w.'\"-])(?P<name>[A-Za-z_]*(?:{_METRIC_WORDS})[\w]*)\s*[=:]\s*(?P<value>[-+]?(?:\d+\.\d*|\.\d+|\d+))\s?%(?!\s*\|)",
+    "percent": rf"(?<![\w.'\"-])(?P<name>{_METRIC_NAME})\s*[=:]\s*(?P<value>[-+]?(?:\d+\.\d*|\.\d+|\d+))\s?%(?!\s*\|)",
 }
+
+
+_METRIC_NAME_RE = re.compile(_METRIC_NAME, re.IGNORECASE)
+
+
+def names_a_metric(name: str) -> bool:
+    """Whether `name` is named like a metric (`_METRIC_NAME`): its percentage (`acc: 91%`) is a
+    value of the `percent` rule, not progress (`logs.progress` asks here: one rule for both)."""
+    return _METRIC_NAME_RE.fullmatch(name) is not None
 
 
 # keys naming a line's step, first wins; a step is a whole number (the reader's bound: a float x holds it)

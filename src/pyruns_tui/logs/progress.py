@@ -8,7 +8,9 @@ when nothing on them looks like progress. Recognised on one line (`find_indicato
   rates, unit-scaled counts like `1.2k/5.0k`, bars without a total), rich bars (`━━╺━━  40%
   0:00:01`), Keras progbars (`812/1563 [===>....] - ETA: 7s`, `10ms/step`);
 * plain counters `epoch 3/10`, `step 812/1563`, `[3/10]` (not scores: `Accuracy: 9843/10000`),
-  and a lone percentage `45%`.
+  and a lone percentage `45%`, after a label too (`Downloading: 45%`), but not one named like a
+  metric (`acc: 91%`: `output_metrics.names_a_metric`, the rule that makes it a metric) nor a
+  value printed as `name=45%`.
 
 Nested progress: the innermost indicator is the last one on the screen; the outermost is the
 earliest still-unfinished indicator of another kind (kind = its description without digits and
@@ -28,6 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+
+from pyruns_tui.logs.output_metrics import names_a_metric
 
 _SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 _NUM = r"\d+(?:\.\d+)?"
@@ -186,13 +190,15 @@ def _counters(line: str, drawn: bool) -> list[_Counter]:
 
 def _percent_only(line: str, index: int, percent: re.Match[str]) -> Indicator | None:
     before = line[: percent.start()].rstrip()
-    if before.endswith((":", "=")):
-        return None  # `acc: 91%` is a metric, not progress
+    if before.endswith("="):
+        return None  # `dropout=45%`: a value printed as key=value, not how far anything went
     value = float(percent[1])
     if value > 100:
         return None
     word = _WORD_BEFORE_RE.search(before)
     desc = word[1] if word else ""
+    if desc and names_a_metric(desc):
+        return None  # `acc: 91%`, `Test accuracy 98%`: a metric (output_metrics' `percent` rule), not progress
     key = re.sub(r"\d+", "", desc).lower() + "/%"
     return Indicator(index, f"{desc} {percent[0]}".strip(), key, value / 100.0, None, None, False)
 
