@@ -108,6 +108,30 @@ def test_lightning_epoch_bar() -> None:
         progress=0.4, label="Epoch 2 16/40", rate=916.94, eta_s=round(24 / 916.94, 3), elapsed_s=0.0)
 
 
+@pytest.mark.parametrize(("name", "expected"), [
+    # Lightning 2.1+: the epoch's training bar stays at its end (32/32) while `Validation
+    # DataLoader 0` runs below it: the progress jumped to the validation's 3/8 (37.5 %)
+    ("lightning_val", Progress(progress=1.0, label="Epoch 2 32/32", rate=5912.68, eta_s=0.0, elapsed_s=0.0)),
+    # Lightning 2.0: the epoch's bar counts the validation batches too (35/40): the validation's
+    # 3/8 was added to it as an inner loop's (88.4 %, `Epoch 2 35/40 · Validation DataLoader 0 3/8`)
+    ("lightning20_val", Progress(progress=35 / 40, label="Epoch 2 35/40", rate=3588.47, eta_s=0.001, elapsed_s=0.0)),
+])
+def test_lightning_validation_bar_leaves_the_progress_to_the_epoch_bar(name: str, expected: Progress) -> None:
+    screen = screen_of(name)
+    assert any(line.startswith("Validation DataLoader 0:  38%") for line in screen)  # it is on the screen
+    assert read_progress(screen) == expected
+
+
+def test_an_evaluation_pass_beside_training_is_no_part_of_its_progress() -> None:
+    epoch = ["epoch 3/10", "train: 100%|██████████| 20/20 [00:02<00:00,  9.80it/s]"]
+    for evaluation in ("val:  40%|████      | 4/10 [00:00<00:01,  9.90it/s]", "Test: [ 4/10]\tTime 0.1",
+                       "Evaluating:  40%|████      | 4/10", "val: 40%"):
+        progress = read_progress([*epoch, evaluation])
+        assert progress is not None and (progress.progress, progress.label) == (0.3, "epoch 3/10 · train 20/20"), evaluation
+    # alone (`trainer.validate()`, a test script), an evaluation pass is the progress
+    assert read_progress(["Validation DataLoader 0:  40%|████      | 4/10 [00:00<00:01,  9.90it/s]"]).progress == 0.4  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize(("line", "label"), [
     # a percentage after a label is progress; named like a metric, a metric (output_metrics)
     ("Downloading: 45%", "Downloading 45%"), ("Extracting: 45 %", "Extracting 45 %"), ("val: 45%", "val 45%"),

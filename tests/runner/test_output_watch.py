@@ -56,6 +56,19 @@ def test_recorded_nested_tqdm_gives_progress_and_each_printed_metric_once(tmp_pa
     ]
 
 
+def test_a_lightning_validation_bar_leaves_the_sidecar_on_the_epoch(tmp_path: Path) -> None:
+    # Lightning's `Validation DataLoader 0` bar below the epoch's bar: the sidecar read 3/8 of it
+    watch, log = watch_of(tmp_path)
+    data = (FIXTURES / "lightning_val.bin").read_bytes()
+    for start in range(0, len(data), 997):
+        with log.open("ab") as out:
+            out.write(data[start:start + 997])
+        watch.poll(now=101.0 + start / 1000)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and (progress.progress, progress.progress_label) == (1.0, "Epoch 2 32/32")
+    assert {name for row in output_rows(tmp_path) for name in row} == {"t", "source", "train_loss", "val_loss"}
+
+
 def test_a_status_percentage_is_progress_not_a_metric(tmp_path: Path) -> None:
     # `Extracting: 45 %` redrawn in place was a metric `Extracting` charted from 5 to 45
     watch, log = watch_of(tmp_path)

@@ -12,6 +12,12 @@ when nothing on them looks like progress. Recognised on one line (`find_indicato
   metric (`acc: 91%`: `output_metrics.names_a_metric`, the rule that makes it a metric) nor a
   value printed as `name=45%`.
 
+An evaluation pass beside training is no part of its progress: while any other indicator is on
+the screen, those whose description names one (`Validation DataLoader 0`, `val`, `eval`, `Test`,
+`Sanity Checking`: `_EVAL_RE`) are left out. PyTorch Lightning draws its `Validation DataLoader 0`
+bar below the epoch's bar: the progress jumped to the validation's 3/8, or added it to the
+epoch's (Lightning 2.0's epoch bar counts the validation batches itself).
+
 Nested progress: the innermost indicator is the last one on the screen; the outermost is the
 earliest still-unfinished indicator of another kind (kind = its description without digits and
 its total; not a loop that ran and ended, `_ended_loops`), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
@@ -49,6 +55,10 @@ _WORD_BEFORE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*[:#]?\s*\[?\s*$")
 _ZERO_COUNT_RE = re.compile(r"(?<![\w./-])0\s?/\s?\d")  # a line that may hold a counter at 0
 _SCORE_WORD_RE = re.compile(r"acc|accuracy|correct|top-?\d+|precision|recall|hits", re.IGNORECASE)
 _ALNUM_RE = re.compile(r"[^\W_]")
+# descriptions (`Indicator.key`, lowered) of an evaluation pass: Lightning's `Validation DataLoader 0`,
+# `Sanity Checking DataLoader 0`, `Testing DataLoader 0`; tqdm's `desc="val"`, `"eval"`; imagenet's `Test: [10/196]`
+_EVAL_RE = re.compile(r"(?:val|valid|validation|validating|validate|eval|evaluation|evaluating|evaluate"
+                      r"|test|testing|sanity check|sanity checking)\b")
 _Counter = tuple[float, float, int, str]  # n, total, where it starts, its text
 _UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -280,6 +290,9 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
     indicators = find_indicators(lines)
     if not indicators:
         return None
+    training = [i for i in indicators if not _EVAL_RE.match(i.key)]
+    if training:  # an evaluation pass beside training: the training's progress goes on
+        indicators = training
     zero = _zero_kinds(indicators).union(from_zero)
     if zero:
         indicators = [replace(i, from_zero=True) if i.key in zero and not i.is_bar else i for i in indicators]
