@@ -69,6 +69,18 @@ def test_a_lightning_validation_bar_leaves_the_sidecar_on_the_epoch(tmp_path: Pa
     assert {name for row in output_rows(tmp_path) for name in row} == {"t", "source", "train_loss", "val_loss"}
 
 
+def test_rich_tasks_redrawn_in_place_give_the_overall_task(tmp_path: Path) -> None:
+    # rich redraws its overall and epoch tasks with cursor-up: the sidecar read the epoch's 60 %
+    watch, log = watch_of(tmp_path)
+    data = (FIXTURES / "rich_overall.bin").read_bytes()
+    for start in range(0, len(data), 4093):
+        with log.open("ab") as out:
+            out.write(data[start:start + 4093])
+        watch.poll(now=101.0 + start / 4000)
+    progress = read_run_progress(tmp_path)
+    assert progress is not None and (progress.progress, progress.progress_label) == (0.3, "Overall 30% · Epoch 3 60%")
+
+
 def test_a_status_percentage_is_progress_not_a_metric(tmp_path: Path) -> None:
     # `Extracting: 45 %` redrawn in place was a metric `Extracting` charted from 5 to 45
     watch, log = watch_of(tmp_path)

@@ -18,6 +18,10 @@ the screen, those whose description names one (`Validation DataLoader 0`, `val`,
 bar below the epoch's bar: the progress jumped to the validation's 3/8, or added it to the
 epoch's (Lightning 2.0's epoch bar counts the validation batches itself).
 
+Several percentage-only bars drawn as one block (rich's tasks, redrawn in place; no counts, so
+they cannot be combined): the first unfinished one of the block counts (`_leading_bar`), an
+overall task being the first added (`Overall 30%` above `Epoch 3 60%` is 30 %, labelled with both).
+
 Nested progress: the innermost indicator is the last one on the screen; the outermost is the
 earliest still-unfinished indicator of another kind (kind = its description without digits and
 its total; not a loop that ran and ended, `_ended_loops`), so `epoch 3/10` printed above a batch bar, or tqdm's outer bar above its inner bar,
@@ -296,7 +300,8 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
     zero = _zero_kinds(indicators).union(from_zero)
     if zero:
         indicators = [replace(i, from_zero=True) if i.key in zero and not i.is_bar else i for i in indicators]
-    inner = indicators[-1]
+    last = indicators[-1]
+    inner = _leading_bar(indicators)
     outer = _outermost(indicators, inner)
     eta = inner.remaining_s
     if inner.rate and inner.total is not None and inner.n is not None:
@@ -309,9 +314,29 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
         progress = min((outer.done + inner.fraction) / outer.total, 1.0)
         label = f"{outer.label} · {inner.label}"
         eta = _nested_eta(outer, inner, eta, _loop_seconds(outer, inner, indicators))
+    if last is not inner:
+        label = f"{label} · {last.label}"
     if eta is None and run_elapsed_s is not None and 0 < progress:
         eta = run_elapsed_s * (1.0 - progress) / progress
     return Progress(progress, label, inner.rate, None if eta is None else round(eta, 3), inner.elapsed_s)
+
+
+def _leading_bar(indicators: list[Indicator]) -> Indicator:
+    """The indicator that counts of the last one's block: the last indicator, or, when it is a
+    percentage-only bar (rich's default columns: no counts to combine), the first unfinished
+    percentage-only bar of the lines just above it and it (rich redraws its tasks as one block,
+    an overall task first: `Overall 30%` above `Epoch 3 60%` is 30 %, not 60 %)."""
+    lead = last = indicators[-1]
+    if not last.is_bar or last.total is not None:
+        return last
+    line = last.line
+    for indicator in reversed(indicators[:-1]):
+        if indicator.line != line - 1 or not indicator.is_bar or indicator.total is not None:
+            break
+        line = indicator.line
+        if indicator.fraction < 1.0:
+            lead = indicator
+    return lead
 
 
 def _outermost(indicators: list[Indicator], inner: Indicator) -> Indicator | None:
