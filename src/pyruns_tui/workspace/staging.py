@@ -4,10 +4,10 @@ disk, its writer records the batch there (`.batch.json`: who writes it — pid, 
 time —, its task names in order, whether it is to be queued) and holds that file locked (flock)
 until the batch is whole in tasks/ and, with run, queued; then the folder goes. A writer killed in
 between (SIGKILL, a power cut: what no signal handler sees) leaves it, and the next command that
-opens the workspace finishes the batch (`finish_interrupted`): the rest moved in under the names
-recorded, the batch's tasks still pending queued when it was to be. A folder whose record is still
-locked is a live writer's, never touched; a folder without a record is a batch cut before it was
-whole on disk, removed (all or nothing)."""
+opens the workspace finishes the batch (`tidy`): the rest moved in under the names recorded, the
+batch's tasks still pending queued when it was to be. A folder whose record is still locked is a
+live writer's, never touched; a folder without a record is a batch cut before it was whole on
+disk, removed by the next batch write (all or nothing)."""
 
 from __future__ import annotations
 
@@ -98,25 +98,70 @@ class StagedBatch:
                 self.section.end()  # (may deliver a deferred signal: last)
 
 
-def finish_interrupted(store: TaskStore) -> list[str]:
-    """Finish every batch in tasks/ whose writer died after it was whole on disk; one line for each
-    it finished (`finished a batch of 200 tasks that an interrupted gen left half-written (120 moved
-    in, 200 queued)`). Remove the staging folders of writers that died before."""
+def tidy(store: TaskStore, found: list[str], *, under_lock: bool = False, start_runner: bool = True) -> list[str]:
+    """Deal with each staging folder in `found` (the entries starting with PREFIX that the caller's
+    own listing of tasks/ saw: no second listing); the one place that says what such a folder is.
+
+    - With a record: its writer's while the record is locked (alive, or stopped with ctrl+z), never
+      touched; else the batch is finished (`_finish`), one line each for the face or the log. Not
+      `under_lock`: finishing queues, which takes and lets go of the workspace lock in parts and
+      may start a runner whose first pass needs it.
+    - Without one: a batch cut before it was whole on disk, removed once the process named in the
+      folder's name is gone; only `under_lock` (a batch write), as a writer holds the workspace
+      lock from its folder's mkdir to its record.
+
+    `start_runner=False`: the runner itself finishes, queueing without waking a runner."""
     tasks_dir = str(store.layout.tasks_dir)
-    try:
-        with os.scandir(tasks_dir) as entries:
-            found = [e.name for e in entries if e.name.startswith(PREFIX) and e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return []
     lines = []
     for name in found:
-        line = _finish(store, tasks_dir, name)
+        if not name.startswith(PREFIX):
+            continue
+        if under_lock:
+            _remove_if_stale(tasks_dir, name)
+            continue
+        line = _finish(store, tasks_dir, name, start_runner)
         if line:
             lines.append(line)
     return lines
 
 
-def _finish(store: TaskStore, tasks_dir: str, staging: str) -> str | None:
+def listed(tasks_dir: str) -> list[str]:
+    """The staging folders in tasks/ now (for a caller without a listing of its own)."""
+    try:
+        with os.scandir(tasks_dir) as entries:
+            return [e.name for e in entries if e.name.startswith(PREFIX)]
+    except OSError:
+        return []
+
+
+def _remove_if_stale(tasks_dir: str, name: str) -> None:
+    """Remove staging folder `name` if it has no record and its writer is gone (a `gen` of 10,000
+    tasks killed as it writes leaves one behind, and nobody else ever would)."""
+    parts = name.split("-")
+    if len(parts) != 3 or not parts[1].isdigit() or _process_exists(int(parts[1])):
+        return
+    path = os.path.join(tasks_dir, name)
+    try:
+        if not stat.S_ISDIR(os.lstat(path).st_mode) or os.path.lexists(os.path.join(path, RECORD)):
+            return
+    except OSError:
+        return
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _finish(store: TaskStore, tasks_dir: str, staging: str, start_runner: bool) -> str | None:
     # the record first, without the workspace lock: a live writer holds both (a `gen` stopped with
     # ctrl+z among them), and a reader must not wait for it
     taken = _take_over(tasks_dir, staging)
@@ -127,7 +172,7 @@ def _finish(store: TaskStore, tasks_dir: str, staging: str) -> str | None:
         with store.lock():
             moved, renamed = _move_rest(tasks_dir, staging, names)
         final = [renamed.get(name, name) for name in names]
-        queued, problem = _queue_pending(store, final) if queue else (0, None)
+        queued, problem = _queue_pending(store, final, start_runner) if queue else (0, None)
         import shutil
 
         shutil.rmtree(os.path.join(tasks_dir, staging), ignore_errors=True)
@@ -226,7 +271,7 @@ def _move_rest(tasks_dir: str, staging: str, names: list[str]) -> tuple[int, dic
     return moved, renamed
 
 
-def _queue_pending(store: TaskStore, names: list[str]) -> tuple[int, str | None]:
+def _queue_pending(store: TaskStore, names: list[str], start_runner: bool) -> tuple[int, str | None]:
     """Queue the batch's tasks that are still pending (the writer was killed before or while it
     queued them); how many, and why not all (None when all were)."""
     from pyruns_tui.errors import PyrunsError
@@ -241,7 +286,7 @@ def _queue_pending(store: TaskStore, names: list[str]) -> tuple[int, str | None]
     if not pending:
         return 0, None
     try:
-        outcome = queue(store, pending)
+        outcome = queue(store, pending, start_runner=start_runner)
     except PyrunsError as exc:
         return 0, f"not queued: {exc}"
     if outcome.skipped:

@@ -34,9 +34,9 @@ from pyruns_tui.workspace.model import Run, Status, Task, now_iso
 from pyruns_tui.workspace.names import is_plain_entry, kept_name_problem, unique_name, unique_names, validate_name
 from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, config_row, info_row, key_of, log_of
 from pyruns_tui.workspace.staging import PREFIX as STAGING_PREFIX
-from pyruns_tui.workspace.staging import RECORD as STAGING_RECORD
 from pyruns_tui.workspace.staging import StagedBatch
 from pyruns_tui.workspace.staging import new_name as new_staging_name
+from pyruns_tui.workspace.staging import tidy as tidy_staging
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
@@ -141,16 +141,6 @@ def _stop_for_test() -> None:
     os.kill(os.getpid(), signal.SIGSTOP)
 
 
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
-
-
 def _first_created(hints: Sequence[tuple[str, str]], count: int, newest_first: bool) -> list[str]:
     """The names of the first `count` (created_at, name) pairs in creation order, and of any
     tied with the last of them; those without a time ("") come last, as listings sort them."""
@@ -213,7 +203,7 @@ class TaskStore:
         self._rows_of: int | None = None  # the thread holding the lock (`lock`), while one does
         self.finish_batches = finish_batches
         self.notes: list[str] = []  # what a finished batch says, for the face to show (and clear)
-        self._staging_seen = False  # the last listing held a staging folder
+        self._staging_seen: list[str] = []  # the staging folders the last listing held
         self._finishing = False
 
     @classmethod
@@ -249,12 +239,13 @@ class TaskStore:
     def names(self) -> list[str]:
         """Folder names of the live (not trashed) tasks, unsorted."""
         names = []
-        staged = False
+        staged = []
         try:
             with os.scandir(self.layout.tasks_dir) as it:
                 for e in it:
                     if e.name.startswith("."):
-                        staged = staged or e.name.startswith(STAGING_PREFIX)
+                        if e.name.startswith(STAGING_PREFIX):
+                            staged.append(e.name)
                     elif e.is_dir(follow_symlinks=False):  # a symlink is never a task folder: it could lead anywhere
                         names.append(e.name)
         except FileNotFoundError:
@@ -307,19 +298,20 @@ class TaskStore:
             tasks = self._scan(status)
         if self._staging_seen and self.finish_batches and not self._finishing \
                 and self._rows_of != _thread.get_ident() \
-                and self.finish_interrupted():  # (not inside this thread's hold of the lock)
+                and self.finish_interrupted(self._staging_seen):  # (not inside this thread's hold of the lock)
             with bulk_load():  # scanned again only when a batch was finished: a live writer's
                 tasks = self._scan(status)  # staging folder (every refresh during a `gen`) changes nothing
         return tasks
 
-    def finish_interrupted(self) -> bool:
-        """Finish the batches interrupted writers left half-written (staging.finish_interrupted);
-        what it did goes to `notes`. Whether it finished any (moved or queued tasks)."""
-        from pyruns_tui.workspace.staging import finish_interrupted
+    def finish_interrupted(self, found: list[str] | None = None) -> bool:
+        """Finish the batches interrupted writers left half-written (staging.tidy) among the staging
+        folders `found` by a listing just made (None: tasks/ is listed for them); what it did goes
+        to `notes`. Whether it finished any (moved or queued tasks)."""
+        from pyruns_tui.workspace import staging
 
         self._finishing = True
         try:
-            done = finish_interrupted(self)
+            done = staging.tidy(self, staging.listed(self._tasks_dir) if found is None else found)
         finally:
             self._finishing = False
         self.notes += done
@@ -643,11 +635,12 @@ class TaskStore:
         staging_name = new_staging_name()
         staging = os.path.join(self._tasks_dir, staging_name)
         with self.lock():
-            self._remove_stale_staging()
             created: list[Task] = []
             tasks_fd = os.open(self._tasks_dir, os.O_RDONLY)
             try:
                 taken = _taken(tasks_fd)
+                # the staging folders of writers killed before their record, from the same listing
+                tidy_staging(self, [name for name in taken if name.startswith(STAGING_PREFIX)], under_lock=True)
                 os.mkdir(staging_name, dir_fd=tasks_fd)
                 stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
                 try:
@@ -702,22 +695,6 @@ class TaskStore:
                 yield info_row(task.name, info_key, task.to_dict())
             if config_key is not None:
                 yield config_row(task.name, config_key, configs[task.name])
-
-    def _remove_stale_staging(self) -> None:
-        """Remove staging folders of writers that were killed before their batch was whole on
-        disk (no record in it; their process is gone): a `gen` of 10,000 tasks killed as it
-        writes leaves them behind, and nobody else ever would. A recorded batch is finished by
-        `finish_interrupted`, not removed."""
-        with contextlib.suppress(OSError), os.scandir(self._tasks_dir) as entries:
-            for entry in entries:
-                parts = entry.name.split("-")
-                if len(parts) != 3 or parts[0] != ".staging" or not parts[1].isdigit():
-                    continue
-                if entry.is_dir(follow_symlinks=False) and not _process_exists(int(parts[1])) \
-                        and not os.path.lexists(os.path.join(entry.path, STAGING_RECORD)):
-                    import shutil
-
-                    shutil.rmtree(entry.path, ignore_errors=True)
 
     def trash(self, names: Sequence[str]) -> list[str]:
         """Move tasks to `.trash/` (soft delete); returns their names inside the trash."""
