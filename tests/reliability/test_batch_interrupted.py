@@ -16,12 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from pyruns_tui.runner import client
 from pyruns_tui.runner.breaker import Pause, write_pause
+from pyruns_tui.runner.daemon.scheduler import Scheduler
+from pyruns_tui.runner.gpus import NoGpus
 from pyruns_tui.runner.paths import RunnerPaths
 from pyruns_tui.workspace.model import Status
 from pyruns_tui.workspace.store import TaskStore
 from tests.reliability.harness import cli_env, pyr
-from tests.runner.harness import Project
+from tests.runner.harness import SETTINGS, Project
+from tests.waiting import wait_until
 
 COUNT = 12
 
@@ -154,3 +158,50 @@ def test_a_live_writers_batch_is_never_touched(argparse_project: Project) -> Non
     assert gen.returncode == 0, err
     assert batch(proj) == {f"b_{i}-of-{COUNT}": Status.QUEUED for i in range(1, COUNT + 1)}
     assert staging(proj) == []
+
+
+def runner_up(proj: Project) -> int:
+    """A real runner that stays up while the test looks (no idle exit); its pid."""
+    proj.layout.settings_file.write_text(SETTINGS.replace("runner_idle_exit_s: 20", "runner_idle_exit_s: 600"))
+    client.ensure_runner(proj.layout)
+    return proj.runner_pid()
+
+
+@pytest.mark.parametrize("renamed", [0, COUNT // 2, COUNT])
+def test_a_gen_run_killed_mid_batch_is_finished_queued_and_run_by_the_runner_alone(argparse_project: Project,
+                                                                                  renamed: int) -> None:
+    # gen --run cut by a dropped SSH link while the runner is up, and no command typed after it
+    proj = argparse_project
+    runner = runner_up(proj)
+    gen = gen_stopped_at(proj, renamed, "--run")
+    gen.kill()
+    gen.communicate()
+    every = {f"b_{i}-of-{COUNT}" for i in range(1, COUNT + 1)}
+    wait_until(lambda: (b := batch(proj)).keys() == every and set(b.values()) == {Status.COMPLETED}, 60,
+               "the runner to finish, queue and run the batch", interval=0.05)
+    assert staging(proj) == []
+    assert proj.runner_pid() == runner  # that runner, no other started meanwhile
+    log = (proj.layout.runner_dir / "runner.log").read_text()
+    assert log.count("finished a batch of") == 1
+    assert (f"finished a batch of {COUNT} tasks that an interrupted gen left half-written "
+            f"({COUNT - renamed} moved in, {COUNT} queued)") in log
+
+
+def test_the_runners_full_pass_never_touches_a_live_writers_batch_nor_waits_for_it(argparse_project: Project) -> None:
+    proj = argparse_project
+    gen = gen_stopped_at(proj, 5, "--run")  # alive, stopped: it holds its record's lock and the workspace's
+    sched = Scheduler(proj.layout, NoGpus())
+    try:
+        before = staging(proj)
+        sched.request_full_scan()
+        sched.tick()  # returns: the record's lock is tried, never waited for
+        assert sched._staged == before and len(before) == 1
+        assert len(batch(proj)) == 5 and staging(proj) == before
+        assert sorted(os.listdir(Path(proj.layout.tasks_dir) / before[0]))[0] == ".batch.json"
+    finally:
+        sched.close()
+        gen.send_signal(signal.SIGCONT)
+        _, err = gen.communicate(timeout=60)
+    assert gen.returncode == 0, err
+    assert staging(proj) == []
+    assert len(batch(proj)) == COUNT

@@ -3,7 +3,7 @@ with run, queued). Cut there, a batch is half in tasks/ (`pending`, never queued
 staging folder. While a section is held in the main thread, SIGHUP, SIGINT and SIGTERM wait for its
 end, then do what they would have done (the CLI: `gen --run` and an SSH drop, Ctrl+C, `kill`); the
 TUI's hang-up, handled on its event loop, waits for it with `wait_idle`. What no handler sees
-(SIGKILL, a power cut) is finished by the next command (`staging.finish_interrupted`)."""
+(SIGKILL, a power cut) is finished by the next command, or the runner (`staging.tidy`)."""
 
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ disk, its writer records the batch there (`.batch.json`: who writes it — pid, 
 time —, its task names in order, whether it is to be queued) and holds that file locked (flock)
 until the batch is whole in tasks/ and, with run, queued; then the folder goes. A writer killed in
 between (SIGKILL, a power cut: what no signal handler sees) leaves it, and the next command that
-opens the workspace finishes the batch (`tidy`): the rest moved in under the names recorded, the
-batch's tasks still pending queued when it was to be. A folder whose record is still locked is a
-live writer's, never touched; a folder without a record is a batch cut before it was whole on
-disk, removed by the next batch write (all or nothing)."""
+scans the workspace, or the runner's next full pass, finishes the batch (`tidy`): the rest moved
+in under the names recorded, the batch's tasks still pending queued when it was to be. A folder
+whose record is still locked is a live writer's, never touched; a folder without a record is a
+batch cut before it was whole on disk, removed by the next batch write (all or nothing)."""
 
 from __future__ import annotations
 

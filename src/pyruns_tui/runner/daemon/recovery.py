@@ -1,6 +1,6 @@
 """Recovery (part of `Scheduler`): runs marked running that this runner does not watch (adopted,
 queued again when no supervisor ever took them, or failed as lost), task records emptied under a
-run (rebuilt), state files left by a crash.
+run (rebuilt), state files left by a crash, batches a killed `gen` left half-written (finished).
 """
 
 from __future__ import annotations
@@ -130,6 +130,23 @@ class Recovery(Placement):
                 t.set_status(Status.FAILED, reason)
 
         self._update(name, change)
+
+    def _finish_batches(self, found: list[str]) -> bool:
+        """Finish the batches of interrupted writers among the staging folders `found` by the full
+        pass's listing (staging.tidy: a live writer's, its record locked, is never touched), and
+        say so in the log; whether any was finished. A `gen --run` cut by a dropped SSH link after
+        some renames would otherwise leave its tasks pending, and the rest staged, until someone
+        types another command; the runner is the process that stays in the workspace."""
+        from pyruns_tui.workspace.staging import tidy
+
+        try:
+            lines = tidy(self.store, found, start_runner=False)
+        except (PyrunsError, OSError) as exc:  # (a full disk, a lock file gone): the next full pass tries again
+            self.log(f"cannot finish an interrupted batch: {exc}")
+            return False
+        for line in lines:
+            self.log(line)
+        return bool(lines)
 
     def cleanup_state_files(self) -> None:
         """Remove state and lock files of runs that are not running any more (left by a crash)."""

@@ -31,6 +31,7 @@ from pyruns_tui.workspace.layout import TASK_INFO
 from pyruns_tui.workspace.model import Status, Task
 from pyruns_tui.workspace.scan_index import ScanIndex
 from pyruns_tui.workspace.settings import SettingsInFlux, load_settings, load_settings_settled
+from pyruns_tui.workspace.staging import PREFIX as STAGING_PREFIX
 from pyruns_tui.workspace.store import stat_key
 
 RESCAN_S = 2.0  # safety-net rescan; wake-ups and exit notifications drive everything else
@@ -131,6 +132,8 @@ class Scheduler(Recovery):
         changed, self._changed = self._changed, set()
         if full:
             tasks = self._active_tasks()
+            if self._staged and self._finish_batches(self._staged):
+                tasks = self._active_tasks()  # the batch's tasks, moved in and queued: read in this pass
         else:
             tasks = self._known_tasks(self._known | set(self.active) | self._reread, changed, keys)
             # the tasks waiting for a task that just left the queue or a run (or changed): their turn
@@ -279,9 +282,14 @@ class Scheduler(Recovery):
             entries = []
         index: ScanIndex | None = None
         parsed = 0
+        staged = []
         for entry in entries:
             name = entry.name
-            if name.startswith(".") or not entry.is_dir():
+            if name.startswith("."):
+                if name.startswith(STAGING_PREFIX):
+                    staged.append(name)  # (the batch of an interrupted gen, or a live one's: see tick)
+                continue
+            if not entry.is_dir():
                 continue
             path = os.path.join(entry.path, TASK_INFO)
             key = stat_key(path)
@@ -306,6 +314,7 @@ class Scheduler(Recovery):
                 inactive[name] = key
         self._inactive = inactive
         self._first_pass = False
+        self._staged = staged
         return found
 
     def _read(self, name: str, path: str, key: tuple[int, int, int]) -> Task | None:

@@ -70,6 +70,7 @@ class SchedulerState:
         self._git = GitCache()
         self._recheck_at: float | None = None
         self._inactive: dict[str, tuple[int, int, int]] = {}
+        self._staged: list[str] = []  # the staging folders in tasks/ at the last full pass (workspace/staging.py)
         self._tasks: dict[str, tuple[tuple[int, int, int], Task]] = {}  # queued/running, by file stat
         self._known: set[str] = set()  # read at every pass: running and Slurm tasks, and those looked at
         self._waiting: list[Task] = []  # queued tasks the last pass could not start, in order
