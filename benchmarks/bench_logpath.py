@@ -130,6 +130,8 @@ def supervisor(path: Path) -> Callable[[list[str], str], None]:
     spec_.loader.exec_module(module)
 
     def relay(argv: list[str], log: str) -> None:
+        if os.getsid(0) != os.getpid():
+            os.setsid()  # as the runner's supervisors (`detach`): they lead a session of their own
         state = log + ".state"
         module.supervise(state, {"argv": argv, "cwd": os.getcwd(), "log": log}, -1)
         error = json.loads(Path(state).read_text()).get("error")

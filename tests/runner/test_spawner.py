@@ -168,12 +168,19 @@ def test_the_spawner_protocol(tmp_path: Path) -> None:
         spawner.spawn("x", {})
 
 
+TERMINAL_FACTS = ("import os; t = os.open('/dev/tty', os.O_RDWR); "
+                  "print('run {i}', os.getsid(0) == os.getppid(), os.getpgrp() == os.getpid(), os.tcgetpgrp(t) == os.getpgrp())")
+
+
 def test_a_worker_supervises_run_after_run_and_keeps_nothing_of_them(tmp_path: Path) -> None:
+    """Each run's task has its pty as controlling terminal, leads its process group, the
+    terminal's foreground one, in its worker's session: the worker gives each terminal up after
+    its run and takes the next (a task in the worker's scheduling group: the log path's speed)."""
     spawner = SpawnerClient()
     try:
         workers = set()
         for i in range(5):
-            state, spec, log = spec_for(tmp_path, f"r{i}", f"print('run {i}')")
+            state, spec, log = spec_for(tmp_path, f"r{i}", TERMINAL_FACTS.format(i=i))
             pid, channel = spawner.spawn(state, spec)
             ended(channel)
             workers.add(pid)
@@ -181,7 +188,7 @@ def test_a_worker_supervises_run_after_run_and_keeps_nothing_of_them(tmp_path: P
             record = RunState.read(Path(state))
             assert record is not None and record.exited and record.exit_code == 0 and record.supervisor_pid == pid
             assert not supervisor_alive(Path(state))
-            assert log.read_bytes() == f"run {i}\n".encode()
+            assert log.read_bytes() == f"run {i} True True True\n".encode()
             # idle again: nothing of the run stays open in it (stdin, stdout, the runner log, its pool socket)
             until(lambda: worker_fds(pid) == ["0", "1", "2", "3"], what=f"worker {pid} to hold only its own fds")
             assert psutil.Process(pid).children() == []

@@ -22,13 +22,13 @@ from tests.waiting import gate_code
 
 
 def start(tmp_path: Path, code: str, *, grace_s: float = 1.0, env: dict[str, str] | None = None,
-          stop_at: float | None = None) -> tuple[subprocess.Popen[bytes], Path, Path]:
+          stop_at: float | None = None, new_session: bool = True) -> tuple[subprocess.Popen[bytes], Path, Path]:
     log, state = tmp_path / "run1.log", tmp_path / "state.json"
     spec = {"argv": [sys.executable, "-c", code], "cwd": str(tmp_path), "log": str(log), "grace_s": grace_s, "task": "t", "run": 1,
             "stop_at": stop_at}
     proc = subprocess.Popen(
         [sys.executable, "-I", "-S", str(SUPERVISOR_SCRIPT), str(state)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True, env={**os.environ, **(env or {})},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=new_session, env={**os.environ, **(env or {})},
     )
     assert proc.stdin is not None
     proc.stdin.write(json.dumps(spec).encode())
@@ -57,7 +57,8 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
         "sys.stdout.flush()\n"
         "print('|', sys.stdout.isatty(), sys.stderr.isatty(), sys.stdin.isatty(), os.get_terminal_size(), os.environ['TERM'])\n"
         "tty = os.open('/dev/tty', os.O_RDWR)\n"  # the pty is its controlling terminal, it leads
-        "print('ctty', os.getsid(0) == os.getpid(), os.tcgetpgrp(tty) == os.getpgrp())\n"
+        # its process group, the terminal's foreground one, in the supervisor's session (which leads it)
+        "print('ctty', os.getsid(0) == os.getppid(), os.getpgrp() == os.getpid(), os.tcgetpgrp(tty) == os.getpgrp())\n"
         "print('to stderr', file=sys.stderr)\n"
     )
     proc, log, state = start(tmp_path, code, env={"TERM": "xterm-256color"})
@@ -66,10 +67,22 @@ def test_output_reaches_the_log_byte_for_byte_under_a_terminal(tmp_path: Path) -
     assert data.startswith(bytes(range(256)) * 64)  # ONLCR off: "\n" and "\r" are not rewritten
     tail = data[256 * 64 :].decode()
     assert "| True True True os.terminal_size(columns=160, lines=50) xterm-256color\n" in tail
-    assert "ctty True True\n" in tail
+    assert "ctty True True True\n" in tail
     assert tail.endswith("to stderr\n")
     assert (record.exit_code, record.signal, record.stopped) == (0, None, False)
     assert record.child_pid and record.duration_s is not None
+
+
+def test_a_supervisor_in_another_session_gives_its_task_a_session_of_its_own(tmp_path: Path) -> None:
+    """A supervisor that does not lead its session (one run in-process, as the benchmarks and some
+    tests start it) cannot make the pty its own terminal: the task leads a new session whose
+    controlling terminal the pty is, as before the task shared its supervisor's session."""
+    code = ("import os\ntty = os.open('/dev/tty', os.O_RDWR)\n"
+            "print('ctty', os.getsid(0) == os.getpid(), os.tcgetpgrp(tty) == os.getpgrp())\n")
+    proc, log, state = start(tmp_path, code, new_session=False)
+    record = finish(proc, state)
+    assert log.read_text() == "ctty True True\n"
+    assert record.exit_code == 0
 
 
 def test_stop_at_stops_the_task_then_and_not_before(tmp_path: Path) -> None:

@@ -16,10 +16,18 @@ flock on `STATE_FILE.lock` for the whole run (how a later runner knows it is ali
 runner tells it to stop on the control channel, or with SIGTERM (one-run supervisors, and
 the runs a later runner adopted).
 
-It forks the task as the leader of a new session whose controlling terminal is the pty (fixed
-size; output processing off so the log holds the program's bytes exactly; stdin, stdout and stderr
-are the pty, as in a terminal: `stty size` reads its size from stdin, and a reader of stdin gets
-the end-of-file sent every TTY_EOF_S), and on Linux
+The pty is the task's controlling terminal (fixed size; output processing off so the log holds
+the program's bytes exactly; stdin, stdout and stderr are the pty, as in a terminal: `stty size`
+reads its size from stdin, and a reader of stdin gets the end-of-file sent every TTY_EOF_S). On
+Linux a supervisor that leads its session (a pooled worker, a one-run supervisor: `detach`) runs
+the task as a shell runs a job: the pty becomes the supervisor's controlling terminal, the task
+the leader of a new process group in that session and the terminal's foreground group (a
+SIGCONT right after, for a task that touched its terminal in the microseconds before). With the
+kernel's autogroup scheduling (a scheduling group per session, on by default) the task then
+shares the supervisor's group: a flood moved 132 MB/s instead of 94 (docs/benchmarks.md,
+session 31). Otherwise (a supervisor in another's session) the task leads a new session of its
+own, as it always did elsewhere. Between runs the supervisor gives the terminal up (TIOCNOTTY),
+so a pooled worker takes the next run's. It also
 becomes a child subreaper so descendants that escape the process group come back to it and are
 killed too: when the task ends or is stopped, nothing it started survives.
 
@@ -279,18 +287,51 @@ def group_exists(pgid: int) -> bool:
 TASK_DEFAULT_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE, signal.SIGQUIT)
 
 
-def spawn_child(spec: dict[str, Any], slave: int, master: int) -> int:
-    """Start the task: new session, the pty as controlling terminal and stdin/stdout/stderr.
+def take_terminal(slave: int) -> bool:
+    """Make the pty `slave` our controlling terminal, when we lead our session and have none
+    (Linux); whether it is: the task then runs in our session (`spawn_child`, module doc)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        if os.getsid(0) != os.getpid():
+            return False  # (another's session: the tests' and the benchmarks' in-process supervisors)
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    except OSError:
+        return False  # (one still held: a run given up without its terminal dropped)
+    return True
+
+
+def drop_terminal(slave: int) -> None:
+    """Give up the controlling terminal `take_terminal` took (its foreground group, the task's,
+    gets SIGHUP, as when a session leader exits: nothing of it lives by now)."""
+    with contextlib.suppress(OSError):
+        fcntl.ioctl(slave, termios.TIOCNOTTY)
+
+
+def spawn_child(spec: dict[str, Any], slave: int, master: int, shared: bool = False) -> int:
+    """Start the task with the pty as controlling terminal and stdin/stdout/stderr: `shared` (the
+    pty is ours: `take_terminal`), the leader of a new process group of our session, made the
+    terminal's foreground group; else the leader of a new session of its own.
 
     posix_spawn (vfork-like: no copy of our page tables, 2-3 ms less CPU per task than fork +
     exec from an interpreter) where it can do the whole set-up; a fork otherwise, and whenever
     the spawn fails, so the reason reaches the log (`pyruns: cannot start ...`, exit code 127).
     """
-    pid = _posix_spawn(spec, slave)
-    return pid if pid is not None else _fork_child(spec, slave, master)
+    pid = _posix_spawn(spec, slave, shared)
+    if pid is None:
+        return _fork_child(spec, slave, master, shared)
+    if shared:
+        # the task runs already (posix_spawn returns after its exec): one that read its terminal
+        # or set its modes in the microseconds before this, from a background group, was stopped
+        # (SIGTTIN, SIGTTOU); the SIGCONT resumes it and drops a stop still pending
+        with contextlib.suppress(OSError):
+            os.tcsetpgrp(slave, pid)
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGCONT)
+    return pid
 
 
-def _posix_spawn(spec: dict[str, Any], slave: int) -> int | None:
+def _posix_spawn(spec: dict[str, Any], slave: int, shared: bool) -> int | None:
     """The task started by posix_spawn, or None when it cannot be (then fork reports why)."""
     if not hasattr(os, "POSIX_SPAWN_OPEN") or not sys.platform.startswith("linux"):
         return None  # the controlling terminal is taken by opening the pty after setsid (Linux)
@@ -308,13 +349,14 @@ def _posix_spawn(spec: dict[str, Any], slave: int) -> int | None:
             argv,
             env,
             file_actions=[
-                # opened without O_NOCTTY by a session leader: it becomes the controlling tty;
-                # stdin too, as in a terminal (kuangliu/pytorch-cifar's `stty size` reads fd 0)
+                # opened without O_NOCTTY by a new session's leader: it becomes the controlling tty
+                # (`shared`: ours already); stdin too, as in a terminal (kuangliu/pytorch-cifar's
+                # `stty size` reads fd 0)
                 (os.POSIX_SPAWN_OPEN, 0, tty, os.O_RDWR, 0),
                 (os.POSIX_SPAWN_DUP2, 0, 1),
                 (os.POSIX_SPAWN_DUP2, 0, 2),
             ],
-            setsid=True,
+            **({"setpgroup": 0} if shared else {"setsid": True}),
             setsigdef=TASK_DEFAULT_SIGNALS,
             setsigmask=(),
         )
@@ -333,15 +375,23 @@ def _find_program(name: str, env: dict[str, str]) -> str | None:
     return None
 
 
-def _fork_child(spec: dict[str, Any], slave: int, master: int) -> int:
+def _fork_child(spec: dict[str, Any], slave: int, master: int, shared: bool) -> int:
     """Fork the task (the fallback of spawn_child); a failure is written to the pty."""
     argv = [str(a) for a in spec["argv"]]
     pid = os.fork()
     if pid:
+        if shared:
+            with contextlib.suppress(OSError):
+                os.setpgid(pid, pid)  # (also done by the child: whichever comes first)
         return pid
     try:
-        os.setsid()
-        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        if shared:
+            os.setpgid(0, 0)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTTOU])  # (a background group's tcsetpgrp)
+            os.tcsetpgrp(slave, os.getpid())
+        else:
+            os.setsid()
+            fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
         os.dup2(slave, 0)
         os.dup2(slave, 1)
         os.dup2(slave, 2)
@@ -401,6 +451,7 @@ class Supervisor:
         self.seen_children: set[int] = set()
         self.all_gone_at: float | None = None
         self.slave = -1  # our fd of the task's terminal while the task lives
+        self.shared_terminal = False  # it is our controlling terminal too (`take_terminal`)
         self.control = control  # a pooled worker's channel to the runner: "stop" in, closed at the end
         self.runner_gone = False  # the runner closed its end of `control` (it stopped or died)
         self.held: list[int] = []  # fds that live as long as the run: closed by release()
@@ -469,9 +520,10 @@ class Supervisor:
         termios.tcsetattr(slave, termios.TCSANOW, attrs)
         eof_char = attrs[6][termios.VEOF]
 
+        self.shared_terminal = take_terminal(slave)
         started = time.time()
         started_mono = time.monotonic()
-        self.child = spawn_child(self.spec, slave, master)
+        self.child = spawn_child(self.spec, slave, master, self.shared_terminal)
         # our end of the terminal stays open until every process of the task is gone: the last
         # close of the pty is then ours, after the task's last write. (When the task's exit was
         # the last close, Linux could report the pty closed (EIO) while that write was still on
@@ -591,6 +643,15 @@ class Supervisor:
         self._write_log(log_fd, memoryview((("\r\n" if self.line_open else "") + line).encode()))
         return True
 
+    def _close_slave(self) -> None:
+        """Close our fd of the task's terminal, given up as our controlling terminal first: a
+        pooled worker takes the next run's (`take_terminal`)."""
+        if self.shared_terminal:
+            drop_terminal(self.slave)
+            self.shared_terminal = False
+        self._close(self.slave)
+        self.slave = -1
+
     def _close(self, fd: int) -> None:
         if fd in self.held:
             self.held.remove(fd)
@@ -604,8 +665,7 @@ class Supervisor:
             idle_signals()  # the wake-up fd unset before its pipe closes: the number may be reused
             self.signals_set = False
         if self.slave >= 0:
-            self._close(self.slave)
-            self.slave = -1
+            self._close_slave()
         for fd in list(self.held):
             self._close(fd)
         if self.folder is not None:
@@ -740,8 +800,7 @@ class Supervisor:
             self.all_gone_at = None
             return False
         if self.slave >= 0:
-            self._close(self.slave)  # the pty closes (EIO) once what it holds is read
-            self.slave = -1
+            self._close_slave()  # the pty closes (EIO) once what it holds is read
             return False
         if not self.pty_open:
             return True
