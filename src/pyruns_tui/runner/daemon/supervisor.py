@@ -24,7 +24,7 @@ the task as a shell runs a job: the pty becomes the supervisor's controlling ter
 the leader of a new process group in that session and the terminal's foreground group (a
 SIGCONT right after, for a task that touched its terminal in the microseconds before). With the
 kernel's autogroup scheduling (a scheduling group per session, on by default) the task then
-shares the supervisor's group: a flood moved 132 MB/s instead of 94 (docs/benchmarks.md,
+shares the supervisor's group: a 200 MB flood moved 115 MB/s instead of 101 (docs/benchmarks.md,
 session 31). Otherwise (a supervisor in another's session) the task leads a new session of its
 own, as it always did elsewhere. Between runs the supervisor gives the terminal up (TIOCNOTTY),
 so a pooled worker takes the next run's. It also
