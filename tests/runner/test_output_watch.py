@@ -56,28 +56,27 @@ def test_recorded_nested_tqdm_gives_progress_and_each_printed_metric_once(tmp_pa
     ]
 
 
+def fed(tmp_path: Path, fixture: str, chunk: int) -> RunProgress | None:
+    """The sidecar once the recorded output `fixture` reached the log `chunk` bytes a poll."""
+    watch, log = watch_of(tmp_path)
+    data = (FIXTURES / fixture).read_bytes()
+    for start in range(0, len(data), chunk):
+        with log.open("ab") as out:
+            out.write(data[start:start + chunk])
+        watch.poll(now=101.0 + start / 1000)
+    return read_run_progress(tmp_path)
+
+
 def test_a_lightning_validation_bar_leaves_the_sidecar_on_the_epoch(tmp_path: Path) -> None:
     # Lightning's `Validation DataLoader 0` bar below the epoch's bar: the sidecar read 3/8 of it
-    watch, log = watch_of(tmp_path)
-    data = (FIXTURES / "lightning_val.bin").read_bytes()
-    for start in range(0, len(data), 997):
-        with log.open("ab") as out:
-            out.write(data[start:start + 997])
-        watch.poll(now=101.0 + start / 1000)
-    progress = read_run_progress(tmp_path)
+    progress = fed(tmp_path, "lightning_val.bin", 997)
     assert progress is not None and (progress.progress, progress.progress_label) == (1.0, "Epoch 2 32/32")
     assert {name for row in output_rows(tmp_path) for name in row} == {"t", "source", "train_loss", "val_loss"}
 
 
 def test_rich_tasks_redrawn_in_place_give_the_overall_task(tmp_path: Path) -> None:
     # rich redraws its overall and epoch tasks with cursor-up: the sidecar read the epoch's 60 %
-    watch, log = watch_of(tmp_path)
-    data = (FIXTURES / "rich_overall.bin").read_bytes()
-    for start in range(0, len(data), 4093):
-        with log.open("ab") as out:
-            out.write(data[start:start + 4093])
-        watch.poll(now=101.0 + start / 4000)
-    progress = read_run_progress(tmp_path)
+    progress = fed(tmp_path, "rich_overall.bin", 4093)
     assert progress is not None and (progress.progress, progress.progress_label) == (0.3, "Overall 30% · Epoch 3 60%")
 
 
