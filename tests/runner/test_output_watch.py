@@ -74,6 +74,16 @@ def test_a_lightning_validation_bar_leaves_the_sidecar_on_the_epoch(tmp_path: Pa
     assert {name for row in output_rows(tmp_path) for name in row} == {"t", "source", "train_loss", "val_loss"}
 
 
+def test_a_bar_line_settling_then_live_again_appends_no_value_twice(tmp_path: Path) -> None:
+    # Lightning's epoch bar: sampled live, then above the cursor while the validation bar runs
+    # below it (settled), then live again once that bar is gone (leave=False), redrawn with the
+    # same `train_loss`: that value was appended a second time (0.419 at the epoch's end, again
+    # with val_loss; 0.269 twice a second apart)
+    fed(tmp_path, "lightning_val.bin", 997)
+    series = [row["train_loss"] for row in output_rows(tmp_path) if "train_loss" in row]
+    assert series and all(a != b for a, b in zip(series, series[1:])), series
+
+
 def test_rich_tasks_redrawn_in_place_give_the_overall_task(tmp_path: Path) -> None:
     # rich redraws its overall and epoch tasks with cursor-up: the sidecar read the epoch's 60 %
     progress = fed(tmp_path, "rich_overall.bin", 4093)

@@ -184,8 +184,9 @@ class OutputWatch:
             seen[n] = (text, found)
             last = before[1] if before else self._live
             fresh = {k: v for k, v in found.items() if k != STEP and not _same(last.get(k), v)}
-            for name in found:
-                self._live.pop(name, None)
+            for name, value in found.items():
+                if name != STEP:  # the value that line settled on: a live line redrawn with it is no news
+                    self._live[name] = value
             if fresh:
                 rows.append(fresh if STEP not in found else {STEP: found[STEP], **fresh})
         top = model.screen_top
