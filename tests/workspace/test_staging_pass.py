@@ -1,5 +1,5 @@
 """Staging folders in tasks/ are dealt with from the listing the caller already made (one place,
-workspace/staging.py `tidy`): a scan beside a live `gen`'s folder lists tasks/ once, not once more
+workspace/staging.py: `tidy`, `remove_stale`): a scan beside a live `gen`'s folder lists tasks/ once, not once more
 to look for batches to finish; a batch write lists it once, for the names it takes and the
 folders of writers killed before their record (removed) alike."""
 

@@ -7,7 +7,8 @@ between (SIGKILL, a power cut: what no signal handler sees) leaves it, and the n
 scans the workspace, or the runner's next full pass, finishes the batch (`tidy`): the rest moved
 in under the names recorded, the batch's tasks still pending queued when it was to be. A folder
 whose record is still locked is a live writer's, never touched; a folder without a record is a
-batch cut before it was whole on disk, removed by the next batch write (all or nothing)."""
+batch cut before it was whole on disk, removed by the next batch write (`remove_stale`:
+all or nothing)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from pyruns_tui.workspace.names import name_problem, unique_name
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pyruns_tui.workspace.store import TaskStore
 
 PREFIX = ".staging-"
@@ -98,31 +101,32 @@ class StagedBatch:
                 self.section.end()  # (may deliver a deferred signal: last)
 
 
-def tidy(store: TaskStore, found: list[str], *, under_lock: bool = False, start_runner: bool = True) -> list[str]:
-    """Deal with each staging folder in `found` (the entries starting with PREFIX that the caller's
-    own listing of tasks/ saw: no second listing); the one place that says what such a folder is.
-
-    - With a record: its writer's while the record is locked (alive, or stopped with ctrl+z), never
-      touched; else the batch is finished (`_finish`), one line each for the face or the log. Not
-      `under_lock`: finishing queues, which takes and lets go of the workspace lock in parts and
-      may start a runner whose first pass needs it.
-    - Without one: a batch cut before it was whole on disk, removed once the process named in the
-      folder's name is gone; only `under_lock` (a batch write), as a writer holds the workspace
-      lock from its folder's mkdir to its record.
-
+def tidy(store: TaskStore, found: list[str], *, start_runner: bool = True) -> list[str]:
+    """Finish the batches of the staging folders in `found` (the entries starting with PREFIX that
+    the caller's own listing of tasks/ saw: no second listing) whose writer is gone, one line each
+    for the face or the log. A folder with a record is its writer's while the record is locked
+    (alive, or stopped with ctrl+z), never touched; one without a record is left to
+    `remove_stale`. Never under the workspace lock: finishing queues, which takes and lets go of
+    it in parts and may start a runner whose first pass needs it.
     `start_runner=False`: the runner itself finishes, queueing without waking a runner."""
     tasks_dir = str(store.layout.tasks_dir)
     lines = []
     for name in found:
-        if not name.startswith(PREFIX):
-            continue
-        if under_lock:
-            _remove_if_stale(tasks_dir, name)
-            continue
-        line = _finish(store, tasks_dir, name, start_runner)
-        if line:
-            lines.append(line)
+        if name.startswith(PREFIX):
+            line = _finish(store, tasks_dir, name, start_runner)
+            if line:
+                lines.append(line)
     return lines
+
+
+def remove_stale(tasks_dir: str, found: Iterable[str]) -> None:
+    """Remove the staging folders in `found` (a batch write's listing, as for `tidy`) that have
+    no record and whose writer, the process named in the folder's name, is gone: a batch cut
+    before it was whole on disk. Only under the workspace lock (a batch write's), as a writer
+    holds it from its folder's mkdir to its record."""
+    for name in found:
+        if name.startswith(PREFIX):
+            _remove_if_stale(tasks_dir, name)
 
 
 def listed(tasks_dir: str) -> list[str]:

@@ -36,7 +36,7 @@ from pyruns_tui.workspace.scan_index import ScanIndex, StatKey, append_rows, con
 from pyruns_tui.workspace.staging import PREFIX as STAGING_PREFIX
 from pyruns_tui.workspace.staging import StagedBatch
 from pyruns_tui.workspace.staging import new_name as new_staging_name
-from pyruns_tui.workspace.staging import tidy as tidy_staging
+from pyruns_tui.workspace.staging import remove_stale as remove_stale_staging
 
 TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
 if TYPE_CHECKING:
@@ -640,7 +640,7 @@ class TaskStore:
             try:
                 taken = _taken(tasks_fd)
                 # the staging folders of writers killed before their record, from the same listing
-                tidy_staging(self, [name for name in taken if name.startswith(STAGING_PREFIX)], under_lock=True)
+                remove_stale_staging(self._tasks_dir, taken)
                 os.mkdir(staging_name, dir_fd=tasks_fd)
                 stage_fd = os.open(staging_name, os.O_RDONLY, dir_fd=tasks_fd)
                 try:
