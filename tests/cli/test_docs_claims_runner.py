@@ -39,6 +39,7 @@ def test_stop_sends_sigterm_once_to_a_task_that_handles_it(project: Project, cap
 
 
 def test_ls_and_show_say_runner_lost_when_nobody_looks_after_a_running_task(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    import contextlib
     import os
     import signal
 
@@ -53,7 +54,10 @@ def test_ls_and_show_say_runner_lost_when_nobody_looks_after_a_running_task(proj
     supervisor = psutil.Process(task_pid).parent()
     os.kill(project.runner_pid(), signal.SIGKILL)  # a crash: the runner and the supervisor die at once
     supervisor.kill()
-    os.killpg(task_pid, signal.SIGKILL)
+    # the task leads the foreground group of its supervisor's terminal: the supervisor's death
+    # hangs it up, and it may be gone (reaped) before this kill
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(task_pid, signal.SIGKILL)
     until(lambda: not psutil.pid_exists(supervisor.pid) or supervisor.status() == psutil.STATUS_ZOMBIE, what="the supervisor to die")
     until(lambda: project.cli("runner", "status") == 0 and "not running" in capsys.readouterr().out, what="the runner to be gone")
     assert project.cli("ls") == 0
