@@ -176,7 +176,8 @@ def monitor_follow(ctx: Context) -> list[Measurement]:
         m.extra["bench_monitor_flood"] = raw
         m.peers = {}
     rate.notes.append("bench_monitor.py: lines / seconds from the writer's start until the view "
-                      "shows the last line (the writer itself is part of it); CPU, RSS and "
-                      "terminal bytes per sample in results.json")
+                      "shows the last line (the writer itself is part of it), that moment taken by "
+                      "the app as the poll that brought the line in ends; CPU, RSS and terminal "
+                      "bytes per sample in results.json")
     stall.notes.append("largest gap between ticks of a 10 ms timer inside the app while it follows")
     return [rate, stall]
