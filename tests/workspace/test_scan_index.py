@@ -216,6 +216,23 @@ def test_a_stale_row_for_a_replaced_file_is_not_used(store: TaskStore) -> None:
     assert seen(store.layout, "status:failed") == {"t1": ("failed", {"i": 1})}
 
 
+def test_tasks_the_index_does_not_know_and_names_it_knows_that_are_gone(store: TaskStore) -> None:
+    """A scan reads tasks in the index's order: those it does not know are read too, the
+    ones it knows that are gone are not listed, whatever a status term asks."""
+    make_tasks(store, 4)
+    fail(store, "t3")
+    seen(store.layout)
+    log = store.layout.cache_file.with_suffix(".log")
+    before = log.read_text()
+    make_tasks(store, 2, prefix="u")
+    fail(store, "u1")
+    log.write_text(before)  # their rows lost: the index knows nothing of u0 and u1
+    store.trash(["t1"])
+    assert seen(store.layout) == truth(store.layout)
+    assert set(seen(store.layout, "status:failed")) == {"t3", "u1"}
+    assert set(seen(store.layout, "-status:failed")) == {"t0", "t2", "u0"}
+
+
 WRITER = textwrap.dedent("""\
     import sys
     from pathlib import Path

@@ -114,6 +114,24 @@ def test_unreadable_task_info_is_listed_as_failed(store: TaskStore) -> None:
     assert tasks["t0"].status is Status.PENDING
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("gpus", True), ("gpus", 1.0), ("pinned", 1), ("pinned", None), ("priority", False), ("created_at", 5),
+    ("status", "done"), ("status", ["failed"]), ("runs", "abc"), ("after", [1]), ("queued_at", [])])
+def test_a_field_of_the_wrong_type_makes_the_record_invalid(field: str, value: object) -> None:
+    """Types are checked exactly: a bool is no int (nor an int a bool), a float no int."""
+    with pytest.raises(WorkspaceError, match="task_info.json is invalid"):
+        Task.from_dict({"name": "t0", "created_at": "", field: value})
+
+
+def test_fields_of_the_right_type_and_unknown_fields_are_kept_in_order() -> None:
+    task = Task.from_dict({"name": "t0", "zeta": 1, "created_at": "", "gpus": None, "queued_at": 5,
+                           "status": "failed", "alpha": [2], "runs": [{"index": 1, "duration_s": 3, "gpu_util_mean": 1.5}]})
+    assert task.status is Status.FAILED and task.runs[0].duration_s == 3 and task.queued_at.startswith("1970")
+    assert list(task.extra.items()) == [("zeta", 1), ("alpha", [2])]
+    one = Task.from_dict({"name": "t0", "created_at": "", "script_in_project": "a.py"})
+    assert one.extra == {"script_in_project": "a.py"} and Task.from_dict(one.to_dict()) == one
+
+
 def test_trash_and_restore_round_trip(store: TaskStore) -> None:
     make_tasks(store, 2, lr=0.5)
     assert store.trash(["t0"]) == ["t0"]

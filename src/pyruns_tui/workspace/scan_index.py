@@ -267,6 +267,18 @@ class ScanIndex:
         elif row[0] == "c" and len(row) == 6 and type(row[5]) is str:
             self.config[row[1]] = (key, row[5])
 
+    def in_its_order(self, names: Sequence[str]) -> list[str]:
+        """`names` in the order the index learned of them (their creation order, mostly), those it
+        does not know last. A scan that reads tasks in this order finds their entries, and the
+        kernel their inodes, next to each other in memory: 100,000 tasks listed in a folder's
+        order (a hash's) cost `ls` ~0.2 s more, in cache misses."""
+        listed = set(names)
+        ordered = [name for name in self.info if name in listed]
+        if len(ordered) < len(listed):
+            info = self.info
+            ordered += [name for name in names if name not in info]
+        return ordered
+
     def status(self, name: str, key: StatKey) -> str | None:
         """The status recorded for a task_info.json with this stat key (None: not known)."""
         entry = self.info.get(name)
@@ -277,7 +289,7 @@ class ScanIndex:
         entry = self.info.get(name)
         if entry is None or entry[0] != key:
             return None
-        rest = _object(self._rest(name, entry))
+        rest = _object(entry[2] if entry[2] is not None else self._rest(name, entry))
         return None if rest is None else {"name": name, **rest, "status": entry[1]}  # left-out defaults read as defaults
 
     def creation_hint(self, name: str) -> tuple[str, bool] | None:
@@ -382,27 +394,23 @@ def _log_rows(lines: bytes) -> list[Any]:
     return rows
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # what JSON holds that nests nothing
+
+
 def _object(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
     """A row's value as an object fit to use: compact JSON text of a log row parsed (depth
-    checked), a rest section's object if it is shallow enough; None otherwise."""
+    checked), a rest section's object if it nests no deeper than a task file may
+    (MAX_JSON_DEPTH: sections are parsed whole, unchecked, and a planted one must not crash a
+    reader later); None otherwise. A flat section row (most) costs one pass over its values, in C."""
+    if type(value) is dict:
+        return value if _SCALARS.issuperset(map(type, value.values())) or json_depth(value) <= MAX_JSON_DEPTH else None
     if type(value) is str:
         try:
             value = loads_compact_json(value)
         except ValueError:
             return None
-    elif type(value) is dict and not _shallow(value):
-        return None
-    return value if type(value) is dict else None
-
-
-def _shallow(value: dict[str, Any]) -> bool:
-    """Whether a row of a rest section nests no deeper than a task file may (MAX_JSON_DEPTH):
-    sections are parsed whole, unchecked, and a planted one must not crash a reader later.
-    Checked when the row is used; flat rows (most) cost one pass over their values."""
-    for item in value.values():
-        if type(item) is dict or type(item) is list:
-            return json_depth(value) <= MAX_JSON_DEPTH
-    return True
+        return value if type(value) is dict else None
+    return None
 
 
 def _by_column(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:

@@ -291,7 +291,8 @@ class TaskStore:
         """Every live task, oldest first; only files changed since the last scan are parsed.
 
         With `status`, tasks whose status (a value such as "failed") it refuses may be left out
-        unparsed where the scan index knows their status (callers still filter the rest).
+        unparsed where the scan index knows their status (callers still filter the rest); it is
+        asked once per status value, so it must answer by the value alone.
         The Tasks are shared with later scans while their file is unchanged: treat them as
         read-only (`get` returns a private copy to change and `save`)."""
         with bulk_load():
@@ -323,19 +324,33 @@ class TaskStore:
             index.load()
         tasks_dir = self._tasks_dir
         tasks: list[Task] = []
-        seen: set[str] = set()
-        for name in self.names():
-            seen.add(name)
+        names = self.names()
+        if index is not None:
+            names = index.in_its_order(names)
+        status_of = index.status if index is not None and status is not None else None
+        wanted: Callable[[str], bool] = status or bool
+        task_cache = self._task_cache
+        allowed: dict[str, bool] = {}  # status value -> wanted(value): asked once per value
+        stat = os.stat
+        for name in names:
             path = f"{tasks_dir}/{name}/{L.TASK_INFO}"  # (os.path.join cost more than the stat)
-            if status is not None and index is not None and name not in self._task_cache:
-                key = stat_key(path)
-                known = index.status(name, key) if key is not None else None
-                if known is not None and not status(known):
-                    continue
-            task = self._load(name, path, shared=True)
+            try:
+                st = stat(path)
+            except OSError:
+                continue  # (gone since the listing, or no record: not a task)
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if status_of is not None and name not in task_cache:
+                known = status_of(name, key)
+                if known is not None:
+                    ok = allowed.get(known)
+                    if ok is None:
+                        ok = allowed[known] = wanted(known)
+                    if not ok:
+                        continue
+            task = self._load(name, path, shared=True, key=key)  # (the stat that chose it: not a second)
             if task is not None:
                 tasks.append(task)
-        for stale in set(self._info_cache) - seen:  # set(dict): one copy the other thread cannot change midway
+        for stale in set(self._info_cache).difference(names):  # set(dict): one copy the other thread cannot change midway
             self.forget(stale)
         tasks.sort(key=listing_key)
         return tasks
@@ -436,9 +451,11 @@ class TaskStore:
     def _config(self, name: str) -> dict[str, Any]:
         """load_config of a name known to be a task folder (e.g. just listed by `scan`)."""
         path = f"{self._tasks_dir}/{name}/{L.CONFIG_YAML}"
-        key = stat_key(path)
-        if key is None:
+        try:
+            st = os.stat(path)  # (stat_key inlined: once per task of a listing)
+        except OSError:
             return {}
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
         cached = self._config_cache.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -474,12 +491,14 @@ class TaskStore:
         except FileNotFoundError as exc:
             raise WorkspaceError(f"task {name!r} has no config.sh") from exc
 
-    def _load(self, name: str, info_path: str, *, shared: bool = False) -> Task | None:
+    def _load(self, name: str, info_path: str, *, shared: bool = False, key: StatKey | None = None) -> Task | None:
         """The task in `info_path`; with `shared`, an unchanged file gives the same (read-only)
-        Task object as last time, which keeps rescans of 10,000 tasks cheap."""
-        key = stat_key(info_path)
+        Task object as last time, which keeps rescans of 10,000 tasks cheap. `key`: the file's
+        stat key from a stat just made (a scan's), else it is stat'ed here."""
         if key is None:
-            return None
+            key = stat_key(info_path)
+            if key is None:
+                return None
         if shared:
             known = self._task_cache.get(name)
             if known is not None and known[0] == key:

@@ -192,6 +192,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _run(ctx: Context, args: argparse.Namespace) -> int:
+    from itertools import starmap
+
     from pyruns_tui.cli import keep_until_exit
     from pyruns_tui.cli.context import print_json
     from pyruns_tui.humanize import TimeFormatter, format_duration, format_time, progress_cells
@@ -266,11 +268,14 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     finished = {status: status.is_finished for status in Status}
     named = {status: status.value for status in Status}
     blanks = [""] * len(pinned)
+    said = bool(stuck or cuts)
     for view in views:
         task = view.task
         status = task.status
-        cut = cuts.get(task.name)
-        reason = stuck.get(task.name) or (cut.reason if cut else None) or (None if finished[status] else task.reason)
+        reason = None if finished[status] else task.reason
+        if said:  # (a runner gone, a log cut: a few tasks at most, looked up by name only then)
+            cut = cuts.get(task.name)
+            reason = stuck.get(task.name) or (cut.reason if cut else None) or reason
         if reason and len(reason) > REASON_SHOWN // 2:  # one long reason widened every row
             reason = cut_cells(printable(reason), REASON_SHOWN)  # (escaped first: `\x1b` takes 4 cells)
         row = [
@@ -295,7 +300,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     if text.isascii():
         widths = [max(map(len, column)) for column in zip(*rows)]
         line = "  ".join(f"{{:<{w}}}" for w in widths).format  # one C call lays out a row
-        out.write("".join(line(*row).rstrip() + "\n" for row in rows))
+        out.write("\n".join(map(str.rstrip, starmap(line, rows))) + "\n")  # (C loops: no frame a row)
     else:  # a wide (CJK) or combining character takes 2 or 0 cells, not the 1 `len` counts
         from pyruns_tui.printable import cell_width, pad_cells
 
