@@ -181,7 +181,8 @@ class ScanIndex:
         self._loaded = False
         self._stamp = ""
         self._sections: dict[str, tuple[int, int]] = {}  # rest-file sections not loaded yet
-        self._section_of: dict[str, str] = {}  # task name -> its section (its status in the snapshot)
+        self._snapshot_rows: tuple[list[str], list[str]] = ([], [])  # the snapshot's names and statuses
+        self._section_of: dict[str, str] | None = None  # task name -> its section, from them when first needed
         self._log_at: tuple[int, int] = (0, 0)  # (inode, offset) of the log read so far
         self._log_rows = 0  # rows of the log not in the snapshot
         self._parsed = 0  # files this reader had to parse
@@ -198,7 +199,7 @@ class ScanIndex:
             if table is not None:
                 names, inodes, mtimes, sizes, statuses = table
                 self.info.update(zip(names, zip(zip(inodes, mtimes, sizes), statuses, [None] * len(names))))
-                self._section_of = dict(zip(names, statuses))
+                self._snapshot_rows = (names, statuses)
                 self._sections = _sections(data.get("sections"))
                 self._stamp = data["stamp"]
             at = data.get("log")
@@ -315,12 +316,25 @@ class ScanIndex:
         return entry[2]
 
     def config_data(self, name: str, key: StatKey) -> dict[str, Any] | None:
-        if self._sections:
-            self._load_section(self._section_of.get(name))
         entry = self.config.get(name)
+        if (entry is None or entry[0] != key) and self._sections:
+            self._load_section(self._section_holding(name))  # (its rows never replace the log's)
+            entry = self.config.get(name)
         if entry is None or entry[0] != key:
             return None
         return _object(entry[1])
+
+    def _section_holding(self, name: str) -> str | None:
+        """The rest file's section that holds task `name`'s rows: its status in the snapshot, as
+        its info entry says until the section is loaded or a log row replaces it; else found in
+        the snapshot's columns (a table of 100,000 names built only then: `ls status:failed`
+        needs none)."""
+        entry = self.info.get(name)
+        if entry is not None and entry[2] is None:
+            return entry[1]
+        if self._section_of is None:
+            self._section_of = dict(zip(*self._snapshot_rows))
+        return self._section_of.get(name)
 
     def parsed_info(self, name: str, key: StatKey, data: Any) -> None:
         """A reader parsed this task_info.json: remember it (in the next snapshot)."""

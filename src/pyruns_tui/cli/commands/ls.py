@@ -283,7 +283,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
             task.name + (" *" if task.pinned else ""),
             str(len(task.runs)),
             created(task.created_at),
-            format_duration(task.duration_s()),
+            format_duration(task.duration_s()) if task.runs else "",  # (never run: no duration, no call)
         ]
         if live:
             row += progress_cells(progress.get(task.name), now)
