@@ -20,6 +20,8 @@ from pyruns_tui.params.argv import LaunchCheck
 from pyruns_tui.params.param_spec import ScriptParams
 
 _ANSWERS_KEPT = 4096  # distinct (key, value) answers remembered (a 10,000-task grid asks each once)
+_SAME = object()
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class LoneItems:
@@ -30,24 +32,45 @@ class LoneItems:
         self.sp = sp
         self.check = LaunchCheck(sp)
         self._answers: dict[tuple[str, type, Hashable], bool] = {}
+        # (key, type, value) of a scalar -> what `listed` makes of it: the number the script reads
+        # (_SAME: the value itself) and whether it is a lone item (a 10,000-task grid has a few
+        # dozen distinct values: 40,000 asks were 70 ms of a `gen`)
+        self._listed: dict[tuple[str, type, Hashable], tuple[Any, bool]] = {}
 
     def listed(self, config: dict[str, Any]) -> dict[str, Any]:
         """`config` with each text the script reads as a number as that number, then each lone value
         of a list argument as its one-item list (a new dict when one changes; `config` itself when
         none does)."""
         out: dict[str, Any] | None = None
+        memo = self._listed
         for key, value in config.items():
-            number = self.check.script_value(key, value)
-            if number is not value:
+            try:
+                number, lone = memo[key, type(value), value]
+            except TypeError:  # an unhashable value (a list): asked each time
+                number, lone = self._listed_value(key, value)
+            except KeyError:
+                number, lone = found = self._listed_value(key, value)
+                if number is _SAME or type(number) in _SCALARS:  # (never a list shared by two configs)
+                    if len(memo) >= _ANSWERS_KEPT:
+                        memo.clear()
+                    memo[key, type(value), value] = found
+            if number is not _SAME:
                 value = number
                 if out is None:
                     out = dict(config)
                 out[key] = value
-            if self.is_lone_item(key, value):
+            if lone:
                 if out is None:
                     out = dict(config)
                 out[key] = [value]
         return config if out is None else out
+
+    def _listed_value(self, key: str, value: Any) -> tuple[Any, bool]:
+        """What `listed` makes of one value: (the number the script reads, or _SAME), lone item."""
+        number = self.check.script_value(key, value)
+        if number is not value:
+            return number, self.is_lone_item(key, number)
+        return _SAME, self.is_lone_item(key, value)
 
     def is_lone_item(self, key: str, value: Any) -> bool:
         """Whether the launch passes `value` for `key` as the one item of a list."""

@@ -187,6 +187,7 @@ def plain_indented_json(data: Any) -> str | None:
 
 
 _string = json.encoder.encode_basestring  # the C function json.dumps uses (ensure_ascii=False)
+json_string = _string  # a str as every JSON writer here lays it out, quotes included
 _MAX_FAST_DEPTH = 32
 
 

@@ -87,13 +87,22 @@ def _micros(seconds: float) -> int:
     return whole * 1_000_000 + round((seconds - whole) * 1_000_000)
 
 
+_last_second: tuple[Any, str, str] = (None, "", "")  # the last second written: (it, the zone), its text, UTC offset
+
+
 def _local_iso(micros: int) -> str:
+    global _last_second
     seconds, micros = divmod(micros, 1_000_000)
-    local = time.localtime(seconds)
-    offset = local.tm_gmtoff
-    hours, rest = divmod(abs(offset), 3600)
-    zone = f"{'-' if offset < 0 else '+'}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
-    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', local)}.{micros // 1000:03d}{zone}"
+    key = (seconds, time.timezone, time.altzone, time.tzname)  # (time.tzset() changes the zone)
+    second, text, zone = _last_second  # (one tuple: another thread swaps it whole)
+    if second != key:  # a new second: `gen` asks the time of each of 10,000 tasks in one or two
+        local = time.localtime(seconds)
+        offset = local.tm_gmtoff
+        hours, rest = divmod(abs(offset), 3600)
+        zone = f"{'-' if offset < 0 else '+'}{hours:02d}:{rest // 60:02d}" + (f":{rest % 60:02d}" if rest % 60 else "")
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", local)
+        _last_second = (key, text, zone)
+    return f"{text}.{micros // 1000:03d}{zone}"
 
 
 def _utc_second(second: int) -> str:

@@ -25,6 +25,12 @@ def kept_name_problem(name: str) -> str | None:
 
 
 def _name_problem(name: str, *, inner_whitespace: bool) -> str | None:
+    if (name.isascii() and name.isprintable() and " " not in name and 0 < len(name) <= MAX_NAME_LENGTH
+            and name[0] not in ".-" and "/" not in name and "\\" not in name):
+        # the common name (`exp_12-of-10000`) in C-speed tests, the rules below in short: printable
+        # ASCII has no control, format or surrogate character, its only whitespace is the space,
+        # and its bytes are its characters (`gen` checks each of 10,000 names twice: ~12 us -> 1 us)
+        return None
     if not name:
         return "a task name cannot be empty"
     if len(name) > MAX_NAME_LENGTH:

