@@ -718,9 +718,10 @@ class TaskStore:
                     for item, name in zip(new, unique_names([item.name for item in new], taken)):
                         task = Task(name=name, task_kind=task_kind, script=script, after=list(item.after),
                                     gpu_mem_mb=item.gpu_mem_mb, extra=dict(where))
-                        info = by_keys.get((item.after, item.gpu_mem_mb))
+                        shared = (tuple(item.after), item.gpu_mem_mb)  # (what else tells the batch's tasks apart)
+                        info = by_keys.get(shared)
                         if info is None:
-                            info = by_keys[item.after, item.gpu_mem_mb] = _NewInfo(task)
+                            info = by_keys[shared] = _NewInfo(task)
                         configs[name] = item.config
                         files = [(L.CONFIG_YAML, yamlio.dump_text(item.config).encode("utf-8"))]
                         if item.command is not None:
