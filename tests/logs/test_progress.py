@@ -132,11 +132,15 @@ def test_an_evaluation_pass_beside_training_is_no_part_of_its_progress() -> None
     assert read_progress(["Validation DataLoader 0:  40%|████      | 4/10 [00:00<00:01,  9.90it/s]"]).progress == 0.4  # type: ignore[union-attr]
 
 
-def test_rich_tasks_drawn_together_count_the_first_unfinished_one() -> None:
+def test_rich_tasks_drawn_together_count_the_overall_one_else_the_first_unfinished() -> None:
     # rich's overall task above the epoch's, both percentages only: the last line drawn, the
     # epoch's 60 %, was the run's progress
     screen = screen_of("rich_overall")
     assert [line[:7] for line in screen if line] == ["Overall", "Epoch 3"]
+    assert read_progress(screen) == Progress(progress=0.3, label="Overall 30% · Epoch 3 60%", eta_s=1.0)
+    # the overall task added after the epoch's (rich draws it below): still the overall's 30 %
+    screen = screen_of("rich_overall_below")
+    assert [line[:7] for line in screen if line] == ["Epoch 3", "Overall"]
     assert read_progress(screen) == Progress(progress=0.3, label="Overall 30% · Epoch 3 60%", eta_s=1.0)
     # a finished task above does not count (rich_mid's `prepare`), nor a bar apart from the block
     apart = ["fetch ━━━━━━━━━━╺━━━━━━━━━━━━━━━━━━━━━━━━━━━━━  25% 0:00:09", "loading weights",

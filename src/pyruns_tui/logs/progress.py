@@ -19,8 +19,9 @@ bar below the epoch's bar: the progress jumped to the validation's 3/8, or added
 epoch's (Lightning 2.0's epoch bar counts the validation batches itself).
 
 Several percentage-only bars drawn as one block (rich's tasks, redrawn in place; no counts, so
-they cannot be combined): the first unfinished one of the block counts (`_leading_bar`), an
-overall task being the first added (`Overall 30%` above `Epoch 3 60%` is 30 %, labelled with both).
+they cannot be combined): the unfinished one whose description names the whole run (`Overall`,
+`Total`) counts, else the first unfinished one of the block (`_leading_bar`): `Overall 30%` above
+or below `Epoch 3 60%` is 30 %, labelled with both.
 
 Nested progress: the innermost indicator is the last one on the screen; the outermost is the
 earliest still-unfinished indicator of another kind (kind = its description without digits and
@@ -63,6 +64,8 @@ _ALNUM_RE = re.compile(r"[^\W_]")
 # `Sanity Checking DataLoader 0`, `Testing DataLoader 0`; tqdm's `desc="val"`, `"eval"`; imagenet's `Test: [10/196]`
 _EVAL_RE = re.compile(r"(?:val|valid|validation|validating|validate|eval|evaluation|evaluating|evaluate"
                       r"|test|testing|sanity check|sanity checking)\b")
+# descriptions (lowered) of the task over the whole run, in a block of rich tasks: `Overall`, `Total`
+_WHOLE_RE = re.compile(r"(?:overall|total)\b")
 _Counter = tuple[float, float, int, str]  # n, total, where it starts, its text
 _UNIT_S = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -300,8 +303,7 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
     zero = _zero_kinds(indicators).union(from_zero)
     if zero:
         indicators = [replace(i, from_zero=True) if i.key in zero and not i.is_bar else i for i in indicators]
-    last = indicators[-1]
-    inner = _leading_bar(indicators)
+    inner, beside = _leading_bar(indicators)
     outer = _outermost(indicators, inner)
     eta = inner.remaining_s
     if inner.rate and inner.total is not None and inner.n is not None:
@@ -314,29 +316,35 @@ def read_progress(lines: Sequence[str], run_elapsed_s: float | None = None,
         progress = min((outer.done + inner.fraction) / outer.total, 1.0)
         label = f"{outer.label} · {inner.label}"
         eta = _nested_eta(outer, inner, eta, _loop_seconds(outer, inner, indicators))
-    if last is not inner:
-        label = f"{label} · {last.label}"
+    if beside is not inner:
+        label = f"{label} · {beside.label}"
     if eta is None and run_elapsed_s is not None and 0 < progress:
         eta = run_elapsed_s * (1.0 - progress) / progress
     return Progress(progress, label, inner.rate, None if eta is None else round(eta, 3), inner.elapsed_s)
 
 
-def _leading_bar(indicators: list[Indicator]) -> Indicator:
-    """The indicator that counts of the last one's block: the last indicator, or, when it is a
-    percentage-only bar (rich's default columns: no counts to combine), the first unfinished
-    percentage-only bar of the lines just above it and it (rich redraws its tasks as one block,
-    an overall task first: `Overall 30%` above `Epoch 3 60%` is 30 %, not 60 %)."""
-    lead = last = indicators[-1]
+def _leading_bar(indicators: list[Indicator]) -> tuple[Indicator, Indicator]:
+    """(the indicator that counts of the last one's block, the one named after it in the label).
+    The last indicator, or, when it is a percentage-only bar (rich's default columns: no counts
+    to combine), one of the unfinished percentage-only bars of the lines just above it and it
+    (rich redraws its tasks as one block, in the order they were added): the one whose
+    description names the whole run (`Overall`, `Total`), else the first. `Overall 30%` above
+    `Epoch 3 60%` is 30 %, and so is `Overall 30%` below it (a task added after the epoch's),
+    both labelled `Overall 30% · Epoch 3 60%`."""
+    last = indicators[-1]
     if not last.is_bar or last.total is not None:
-        return last
-    line = last.line
+        return last, last
+    block = [last]
     for indicator in reversed(indicators[:-1]):
-        if indicator.line != line - 1 or not indicator.is_bar or indicator.total is not None:
+        if indicator.line != block[-1].line - 1 or not indicator.is_bar or indicator.total is not None:
             break
-        line = indicator.line
-        if indicator.fraction < 1.0:
-            lead = indicator
-    return lead
+        block.append(indicator)
+    unfinished = [i for i in reversed(block) if i.fraction < 1.0]  # top down
+    if not unfinished:
+        return last, last
+    lead = next((i for i in unfinished if _WHOLE_RE.match(i.key)), unfinished[0])
+    beside = next((i for i in reversed(unfinished) if i is not lead), last)  # the innermost other
+    return lead, beside
 
 
 def _outermost(indicators: list[Indicator], inner: Indicator) -> Indicator | None:
