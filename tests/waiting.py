@@ -23,6 +23,17 @@ def wait_until(predicate: Callable[[], T], timeout: float = 30.0, what: str = "c
         time.sleep(interval)
 
 
+def process_ended(pid: int) -> bool:
+    """Whether process `pid` has exited (gone, or a zombie not yet reaped). One psutil call: a
+    `pid_exists` then a `status` raced with the reaping between them (NoSuchProcess)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def gate_code(path: Path, timeout: float = 120.0) -> str:
     """Lines of Python for a task that waits until the test creates `path`: it exits 3 after
     `timeout` s instead, so a test that failed before opening the gate leaves no task behind."""

@@ -6,6 +6,7 @@ import pytest
 
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, project, until  # noqa: F401 - the fixture
+from tests.waiting import process_ended
 
 
 def test_log_follow_exits_one_when_the_run_fails(project: Project, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
@@ -58,7 +59,7 @@ def test_ls_and_show_say_runner_lost_when_nobody_looks_after_a_running_task(proj
     # hangs it up, and it may be gone (reaped) before this kill
     with contextlib.suppress(ProcessLookupError):
         os.killpg(task_pid, signal.SIGKILL)
-    until(lambda: not psutil.pid_exists(supervisor.pid) or supervisor.status() == psutil.STATUS_ZOMBIE, what="the supervisor to die")
+    until(lambda: process_ended(supervisor.pid), what="the supervisor to die")
     until(lambda: project.cli("runner", "status") == 0 and "not running" in capsys.readouterr().out, what="the runner to be gone")
     assert project.cli("ls") == 0
     assert "running (runner lost?)" in capsys.readouterr().out

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import psutil
 import pytest
 
 from pyruns_tui.workspace.model import Status
 from tests.runner.harness import Project, project, until  # noqa: F401 - the fixture
+from tests.waiting import process_ended
 
 
 def test_run_wait_exits_zero_when_all_complete_and_one_otherwise(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
@@ -79,8 +79,7 @@ def test_stop_interrupts_running_tasks_kills_grandchildren_and_cancels_queued(pr
     assert "later: cancelled (pending)" in out and "long: interrupted (stopped by user)" in out
     assert project.task(queued).status is Status.PENDING
     grandchild = int(pid_file.read_text())
-    until(lambda: not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE,
-          what="the grandchild to be killed")
+    until(lambda: process_ended(grandchild), what="the grandchild to be killed")
 
 
 def test_wait_reports_each_task(project: Project, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import time
 
-import psutil
 import pytest
 
 from pyruns_tui.runner import client, control
@@ -16,6 +15,7 @@ from pyruns_tui.runner.daemon.supervisor import OUTPUT_QUIET_S
 from pyruns_tui.workspace.model import Status, parse_iso
 from pyruns_tui.workspace.progress_file import read_run_progress
 from tests.runner.harness import Project, until
+from tests.waiting import process_ended
 
 
 def start_gated(project: Project, name: str) -> tuple[str, object]:
@@ -114,8 +114,7 @@ def test_a_task_whose_supervisor_died_too_is_failed_as_runner_lost(project: Proj
     task = project.wait(name)[name]
     assert task.status is Status.FAILED and (task.reason or "").startswith("runner lost")
     assert task.runs[0].status is Status.FAILED
-    until(lambda: not psutil.pid_exists(state.child_pid) or psutil.Process(state.child_pid).status() == psutil.STATUS_ZOMBIE,
-          what="the orphaned task to be gone")
+    until(lambda: process_ended(state.child_pid), what="the orphaned task to be gone")
     all_json_files_parse(project)
 
 
