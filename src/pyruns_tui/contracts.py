@@ -23,6 +23,7 @@ METRICS_FILE = "metrics.jsonl"
 SUMMARY_FILE = "summary.json"
 
 MAX_JSON_DEPTH = 100  # deeper JSON in a workspace file is refused: readers and renderers recurse
+SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # the exact types of a JSON/YAML value that nests nothing
 RESERVED_KEYS = frozenset(("t", "step", "stage", "source"))  # row fields of metrics.jsonl that are not metrics
 OUTPUT_SOURCE = "output"  # `source` of the rows the runner appends with metrics read from the task's output
 NONFINITE_TO_JSON = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}

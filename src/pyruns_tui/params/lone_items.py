@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+from pyruns_tui.contracts import SCALAR_TYPES
 from pyruns_tui.params.argv import LaunchCheck
 from pyruns_tui.params.param_spec import ScriptParams
 
 _ANSWERS_KEPT = 4096  # distinct (key, value) answers remembered (a 10,000-task grid asks each once)
 _SAME = object()
-_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 class LoneItems:
@@ -50,7 +50,7 @@ class LoneItems:
                 number, lone = self._listed_value(key, value)
             except KeyError:
                 number, lone = found = self._listed_value(key, value)
-                if number is _SAME or type(number) in _SCALARS:  # (never a list shared by two configs)
+                if number is _SAME or type(number) in SCALAR_TYPES:  # (never a list shared by two configs)
                     if len(memo) >= _ANSWERS_KEPT:
                         memo.clear()
                     memo[key, type(value), value] = found

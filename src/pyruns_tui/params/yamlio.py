@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import yaml
 
+from pyruns_tui.contracts import SCALAR_TYPES
 from pyruns_tui.errors import ParamsError
 from pyruns_tui.params.yaml_scalars import (
     _BOOL,
@@ -308,7 +309,7 @@ def _fast_mapping(data: dict[Any, Any], indent: str, lines: list[str]) -> bool:
     this simple, and the general dumper costs ~0.4 ms each."""
     for key, value in data.items():
         kind = type(value)
-        memo = kind in _LINE_KINDS and type(key) is str and (kind is not float or value)  # (-0.0 is written apart)
+        memo = kind in SCALAR_TYPES and type(key) is str and (kind is not float or value)  # (-0.0 is written apart)
         if memo:
             line = _LINES.get((indent, key, kind, value))
             if line is not None:
@@ -343,7 +344,6 @@ def _fast_mapping(data: dict[Any, Any], indent: str, lines: list[str]) -> bool:
 # repeat the same keys and most values (`gen` of 10,000 tasks wrote 40,000 lines, ~30 ms)
 _LINES: dict[tuple[str, str, type, Any], str] = {}
 _LINES_KEPT = 4096
-_LINE_KINDS = frozenset({str, int, float, bool, type(None)})
 
 
 _RESOLVE_CHECK = _QuotingDumper(io.StringIO())

@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from pyruns_tui.contracts import MAX_JSON_DEPTH
+from pyruns_tui.contracts import MAX_JSON_DEPTH, SCALAR_TYPES
 from pyruns_tui.workspace.fsio import (
     atomic_write,
     json_depth,
@@ -427,16 +427,13 @@ def _log_rows(lines: bytes) -> list[Any]:
     return rows
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # what JSON holds that nests nothing
-
-
 def _object(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
     """A row's value as an object fit to use: compact JSON text of a log row parsed (depth
     checked), a rest section's object if it nests no deeper than a task file may
     (MAX_JSON_DEPTH: sections are parsed whole, unchecked, and a planted one must not crash a
     reader later); None otherwise. A flat section row (most) costs one pass over its values, in C."""
     if type(value) is dict:
-        return value if _SCALARS.issuperset(map(type, value.values())) or json_depth(value) <= MAX_JSON_DEPTH else None
+        return value if SCALAR_TYPES.issuperset(map(type, value.values())) or json_depth(value) <= MAX_JSON_DEPTH else None
     if type(value) is str:
         try:
             value = loads_compact_json(value)
