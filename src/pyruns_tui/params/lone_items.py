@@ -31,7 +31,6 @@ class LoneItems:
     def __init__(self, sp: ScriptParams) -> None:
         self.sp = sp
         self.check = LaunchCheck(sp)
-        self._answers: dict[tuple[str, type, Hashable], bool] = {}
         # (key, type, value) of a scalar -> what `listed` makes of it: the number the script reads
         # (_SAME: the value itself) and whether it is a lone item (a 10,000-task grid has a few
         # dozen distinct values: 40,000 asks were 70 ms of a `gen`)
@@ -76,18 +75,6 @@ class LoneItems:
         """Whether the launch passes `value` for `key` as the one item of a list."""
         if value is None or isinstance(value, (list, tuple, dict)) or not self.check.declares(key):
             return False
-        try:
-            remembered = (key, type(value), value)
-            return self._answers[remembered]
-        except TypeError:  # an unhashable value (no scalar): asked each time
-            return self._ask(key, value)
-        except KeyError:
-            if len(self._answers) >= _ANSWERS_KEPT:
-                self._answers.clear()
-            answer = self._answers[remembered] = self._ask(key, value)
-            return answer
-
-    def _ask(self, key: str, value: Any) -> bool:
         if self.sp.specs_for(key)[0].leaves_off(value):
             return False  # not passed: the script gets its default, this very value
         return self.check.problem(key, value) is None and self.check.problem(key, [value]) is None
