@@ -112,11 +112,10 @@ def tidy(store: TaskStore, found: list[str], *, start_runner: bool = True) -> li
     `start_runner=False`: the runner itself finishes, queueing without waking a runner."""
     tasks_dir = str(store.layout.tasks_dir)
     lines = []
-    for name in found:
-        if name.startswith(PREFIX):
-            line = _finish(store, tasks_dir, name, start_runner)
-            if line:
-                lines.append(line)
+    for name in among(found):
+        line = _finish(store, tasks_dir, name, start_runner)
+        if line:
+            lines.append(line)
     return lines
 
 
