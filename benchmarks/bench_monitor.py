@@ -38,7 +38,7 @@ import termios
 import threading
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -139,14 +139,14 @@ def child(root: str, stats_path: str, expect_lines: int) -> None:
                 self.shown_at = -1.0
                 self.call_after_refresh(self._shown, buffer)  # once the screen with that line is painted
 
-        def _shown(self, buffer: object) -> None:
+        def _shown(self, buffer: Any) -> None:  # (a LogBuffer)
             self.shown_at = time.monotonic()  # (system-wide on Linux: the bench compares it with its own)
             partial = Path(stats_path + ".tmp")  # renamed whole: the bench reads it as soon as it exists
             partial.write_text(json.dumps({
                 "max_gap_ms": self.max_gap * 1000, "gaps_over_50ms": self.gaps_over_50ms,
                 "gc_max_ms": self.gc_max * 1000, "gc_cpu_max_ms": self.gc_cpu_max * 1000,
                 "tick_cpu_max_ms": self.tick_cpu_max * 1000,
-                "lines_held": getattr(buffer, "line_count"), "bytes_parsed": getattr(buffer, "bytes_read"),
+                "lines_held": buffer.line_count, "bytes_parsed": buffer.bytes_read,
                 "shown_at": self.shown_at}))
             partial.replace(stats_path)
             self.exit()
