@@ -69,6 +69,36 @@ def cut_cells(text: str, width: int) -> str:
     return text
 
 
+def cut_cells_middle(text: str, width: int) -> str:
+    """`text` if it fits in `width` terminal cells, else its start and its end with `…` between
+    (`resnet50_imagenet_co…xup_ablation_1-of-2`): the names of one batch share their start and
+    differ at their end, so a cut end would show every task of the batch under one name."""
+    kept = middle_cut(text, width)
+    if kept is None:
+        return text
+    return text[:kept[0]] + "…" + text[kept[1]:] if width > 0 else ""
+
+
+def middle_cut(text: str, width: int) -> tuple[int, int] | None:
+    """None if `text` fits in `width` cells, else (end of the start kept, start of the end kept),
+    character indices, for `cut_cells_middle`: the `…` takes one cell, the start the odd one."""
+    if cell_width(text) <= width:
+        return None
+    if width <= 1:
+        return 0, len(text)  # (`…` alone)
+    tail_room = (width - 1) // 2
+    head_room = width - 1 - tail_room
+    used, end = 0, 0
+    while end < len(text) and used + char_cells(text[end]) <= head_room:
+        used += char_cells(text[end])
+        end += 1
+    used, start = 0, len(text)
+    while start > end and used + char_cells(text[start - 1]) <= tail_room:
+        used += char_cells(text[start - 1])
+        start -= 1
+    return end, start
+
+
 def cut_cells_start(text: str, width: int) -> str:
     """`text` if it fits in `width` terminal cells, else `…` and as much of its end as fits: where
     two long texts differ only at their end (`…the lazy dog A`, `…the lazy dog B`)."""

@@ -122,7 +122,8 @@ async def test_task_list_puts_running_first_and_j_k_switch_the_log(layout: Layou
 
 async def test_a_long_task_name_takes_one_line_of_a_narrow_task_list(layout: Layout, store: TaskStore) -> None:
     """At 60 columns `1207-014617_2-of-2 r2` wrapped onto three lines of the task list: the glyph,
-    the name and the run count each on a line of their own."""
+    the name and the run count each on a line of their own. The name is cut in its middle, so that
+    the tasks of the batch stay told apart (tests/tui/test_long_names.py)."""
     for name in ("1207-014617_1-of-2", "1207-014617_2-of-2"):
         add_task(store, name)
         add_run(store, name, Status.COMPLETED, b"one\n")
@@ -133,7 +134,8 @@ async def test_a_long_task_name_takes_one_line_of_a_narrow_task_list(layout: Lay
         task_list = monitor(app).task_list
         await wait_for(pilot, lambda: len(task_list.names) == 2)
         assert task_list.virtual_size.height == 2
-        assert task_list.render_line(0).text.rstrip().endswith("…")
+        line = task_list.render_line(0).text.rstrip()
+        assert "…" in line and line.endswith("-of-2 r2"), line  # cut in its middle: the end and the run count kept
 
 
 async def test_tab_moves_focus_between_list_and_log(layout: Layout, three_tasks: TaskStore) -> None:

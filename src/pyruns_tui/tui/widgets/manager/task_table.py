@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from pyruns_tui.printable import cut_cells_middle
 from pyruns_tui.tui.models.columns import STATUS_WIDTH, Column, cell, cells, fit_metric, fit_status
 from pyruns_tui.tui.models.task_index import TaskEntry
 from pyruns_tui.workspace.model import Status
@@ -418,6 +419,8 @@ class TaskTable(ScrollView, can_focus=True):
                     text = fit_metric(text, width)  # fewer digits, never a cut number
                 elif column.key == "status":
                     text = fit_status(text, width)  # the reason cut inside its parentheses
+                elif column.key == "name":
+                    text = cut_cells_middle(text, width)  # a batch's names differ at their end
                 segments.append(Segment(fit(text, width, column.align_right), Style.parse(style) if style else None))
                 segments.append(Segment(" "))
             strip = Strip(segments[:-1])

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from pyruns_tui.humanize import format_duration, format_progress, plural
+from pyruns_tui.printable import middle_cut
 from pyruns_tui.runner.log_cut import log_cut
 from pyruns_tui.tui.widgets.manager.detail_pane import failure_text
 from pyruns_tui.tui.widgets.monitor.logview import LogView
@@ -107,9 +108,23 @@ def fit_header(parts: list[HeaderPart], width: int) -> Text:
         text = line(cut=shortest)
     text = line()
     if width and text.cell_len > width:
+        if len(chosen) == 1:  # the task's name alone is too long: cut in its middle, as in the lists
+            return cut_text_middle(text, width)
         text = line(cut=text.cell_len - width)
         text.truncate(width, overflow="ellipsis")
     return text
+
+
+def cut_text_middle(text: Text, width: int) -> Text:
+    """`text` in `width` cells, its middle left out as `cut_cells_middle` does, each kept part in its style."""
+    kept = middle_cut(text.plain, width)
+    if kept is None or width <= 0:
+        return text
+    out = text[: kept[0]]
+    out.append("…")
+    out.append_text(text[kept[1]:])
+    out.no_wrap, out.overflow = True, "ellipsis"
+    return out
 
 
 PROGRESS_REFRESH_S = 1.0  # the header's ETA counts down this often (its progress follows the sidecar: _look_at_progress)

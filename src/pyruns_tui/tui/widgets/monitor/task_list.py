@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from pyruns_tui.printable import printable
+from pyruns_tui.printable import cut_cells_middle, printable
 from pyruns_tui.tui.widgets.topbar import STATUS_GLYPHS
 from pyruns_tui.workspace.model import Status, Task
 
@@ -39,16 +39,22 @@ def order_tasks(tasks: Iterable[Task], limit: int = MAX_LISTED) -> list[Task]:
     return items[: max(limit, active)]
 
 
-def task_prompt(task: Task, marked: bool) -> Text:
-    """`● ▶ name  r2`: mark, status glyph, name, run count when there was more than one run."""
+def task_prompt(task: Task, marked: bool, width: int = 0) -> Text:
+    """`● ▶ name  r2`: mark, status glyph, name, run count when there was more than one run; in
+    `width` cells (0: as long as it is) the name is cut in its middle, keeping the end that tells
+    the tasks of a batch apart (`resnet50_ima…ion_2-of-8`), and the run count is kept."""
     glyph, style = STATUS_GLYPHS[task.status]
+    runs = f" r{len(task.runs)}" if len(task.runs) > 1 else ""
+    name = printable(task.name)
+    if width:
+        name = cut_cells_middle(name, max(1, width - 4 - len(runs)))  # (mark, glyph and space: 4 cells)
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("● " if marked else "  ", style="bold yellow")
     text.append(glyph, style=style)
     text.append(" ")
-    text.append(printable(task.name))
-    if len(task.runs) > 1:
-        text.append(f" r{len(task.runs)}", style="dim")
+    text.append(name)
+    if runs:
+        text.append(runs, style="dim")
     return text
 
 
@@ -103,7 +109,8 @@ class TaskList(OptionList):
         self._rebuild(ordered)
 
     def _rebuild(self, ordered: Sequence[Task]) -> None:
-        prompts = [task_prompt(t, t.name in self.marked) for t in ordered]
+        width = self.scrollable_content_region.width
+        prompts = [task_prompt(t, t.name in self.marked, width) for t in ordered]
         shown = [(t.name, p.plain) for t, p in zip(ordered, prompts)]
         if shown == self._shown:
             return
@@ -117,6 +124,9 @@ class TaskList(OptionList):
                 self.highlighted = self.names.index(current)
         if current not in self.names and self.names:
             self.highlighted = 0
+
+    def on_resize(self) -> None:
+        self._rebuild(list(self._tasks.values()))  # names cut to the new width
 
     def select_name(self, name: str) -> bool:
         """Highlight task `name`; False when it is not listed."""
