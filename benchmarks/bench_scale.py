@@ -6,8 +6,8 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--r
 Per size, in a fresh workspace under the system temp folder (removed after each size):
 - gen: `pyr-tui gen` of each batch (one batch up to 10,000 tasks; 100,000 = 10 batches of 10,000)
 - 1 % of the tasks are then marked failed through `TaskStore.update` (a writer, as the runner does)
-- ls / ls status:failed: wall time of the CLI, output read through a pipe, one warm-up call
-  first, samples of the two interleaved
+- ls / ls status:failed / ls 'lr>=0.01' (a comparison: every config and metrics file looked at):
+  wall time of the CLI, output read through a pipe, one warm-up call first, samples interleaved
 - Manager: first screen, every task shown, and search keystrokes (bench_manager.py's headless child, Pilot)
 - runner: every task queued at -j 1 (one runs and sleeps, the rest wait): RSS of the runner and
   its CPU over a 10 s window once settled
@@ -114,11 +114,16 @@ def mark_failed(root: Path, every: int = 100) -> int:
     return len(names)
 
 
-def listing(root: Path, repeats: int, failed: int) -> dict[str, list[float]]:
-    """`ls` and `ls status:failed`, samples interleaved after one warm-up call each."""
+PARAM_QUERY = "lr>=0.01"  # a comparison of a parameter: each task's config and metrics are looked at
+
+
+def listing(root: Path, repeats: int, failed: int, tasks: int) -> dict[str, list[float]]:
+    """`ls`, `ls status:failed` and `ls 'lr>=0.01'`, samples interleaved after one warm-up call each."""
     pyr(root, "ls")
     pyr(root, "ls", "status:failed")
-    out: dict[str, list[float]] = {"ls": [], "ls_failed": [], "ls_cpu": [], "ls_failed_cpu": [], "load": []}
+    pyr(root, "ls", PARAM_QUERY)
+    out: dict[str, list[float]] = {"ls": [], "ls_failed": [], "ls_param": [], "ls_cpu": [], "ls_failed_cpu": [],
+                                   "ls_param_cpu": [], "load": []}
     for _ in range(repeats):
         seconds, text = pyr(root, "ls")
         out["ls"].append(seconds)
@@ -128,6 +133,11 @@ def listing(root: Path, repeats: int, failed: int) -> dict[str, list[float]]:
         if text.count("\n") != failed + 1:
             raise RuntimeError(f"ls status:failed printed {text.count(chr(10)) - 1} tasks, expected {failed}")
         out["ls_failed"].append(seconds)
+        seconds, text = pyr(root, "ls", PARAM_QUERY)
+        out["ls_param_cpu"].append(LAST_CPU[0])
+        if text.count("\n") != tasks * 3 // 5 + 1:  # (3 of the spec's 5 learning rates)
+            raise RuntimeError(f"ls {PARAM_QUERY} printed {text.count(chr(10)) - 1} tasks, expected {tasks * 3 // 5}")
+        out["ls_param"].append(seconds)
         out["load"].append(load())
     return out
 
@@ -195,7 +205,7 @@ def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,l
         result["failed"] = mark_failed(tmp)
         if "ls" in wanted:
             log(f"  {count:,} tasks: ls ...")
-            result["listing"] = listing(tmp, repeats, result["failed"])
+            result["listing"] = listing(tmp, repeats, result["failed"], count)
         if "manager" in wanted:
             log(f"  {count:,} tasks: Manager ...")
             result["manager"] = manager(tmp, repeats)
@@ -221,10 +231,12 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
         "gen_cpu_s": max(b["cpu_s"] for b in result["gen"]),
         "ls_cpu_s": med(listing_["ls_cpu"]) if listing_ else None,
         "ls_failed_cpu_s": med(listing_["ls_failed_cpu"]) if listing_ else None,
+        "ls_param_cpu_s": med(listing_["ls_param_cpu"]) if listing_ else None,
         "paint_cpu_s": med(r["first_paint_cpu_s"] for r in runs) if runs else None,
         "key_cpu_ms": med(r["key_cpu_median_ms"] for r in runs) if runs else None,
         "ls_s": med(listing_["ls"]) if listing_ else None,
         "ls_failed_s": med(listing_["ls_failed"]) if listing_ else None,
+        "ls_param_s": med(listing_["ls_param"]) if listing_ else None,
         "screen_s": med(r["first_screen_s"] for r in runs) if runs else None,
         "paint_s": med(r["first_paint_s"] for r in runs) if runs else None,
         "key_ms": med(r["key_median_ms"] for r in runs) if runs else None,
@@ -236,13 +248,14 @@ def summary(result: dict[str, Any]) -> dict[str, float | None]:
 
 
 ROWS = (("gen_s", "gen, slowest 10,000 batch (s)", "< 2 s"), ("ls_s", "ls (s)", "< 3 s"),
-        ("ls_failed_s", "ls status:failed (s)", "< 1 s"),
+        ("ls_failed_s", "ls status:failed (s)", "< 1 s"), ("ls_param_s", f"ls '{PARAM_QUERY}' (s)", ""),
         ("screen_s", "Manager first screen (s; from 10,000 tasks the first page)", "< 1.5 s"),
         ("paint_s", "Manager, every task in the table (s)", ""),
         ("key_ms", "search keystroke, median (ms)", "< 100 ms"), ("key_p95_ms", "search keystroke, p95 (ms)", ""),
         ("runner_mb", "runner RSS, all queued (MB)", "< 200 MB"), ("runner_cpu", "runner CPU idle, all queued (%)", "< 1 %"),
         ("gen_cpu_s", "gen, CPU of the slowest batch (s)", ""), ("ls_cpu_s", "ls, CPU (s)", ""),
-        ("ls_failed_cpu_s", "ls status:failed, CPU (s)", ""), ("paint_cpu_s", "Manager first paint, CPU (s)", ""),
+        ("ls_failed_cpu_s", "ls status:failed, CPU (s)", ""), ("ls_param_cpu_s", f"ls '{PARAM_QUERY}', CPU (s)", ""),
+        ("paint_cpu_s", "Manager first paint, CPU (s)", ""),
         ("key_cpu_ms", "search keystroke, UI-thread CPU, median (ms)", ""),
         ("load", "load average (1 min) meanwhile", ""))
 

@@ -16,6 +16,7 @@ FIGURES = (
     ("gen_s", "`gen` of a batch (the slowest; 10,000 a batch)", "s", "< 2 s", 2.0),
     ("ls_s", "`ls`", "s", "< 3 s", 3.0),
     ("ls_failed_s", "`ls status:failed`", "s", "< 1 s", 1.0),
+    ("ls_param_s", "`ls 'lr>=0.01'` (a comparison of a parameter)", "s", "", None),
     ("screen_s", "Manager first screen (from 10,000 tasks: the first page)", "s", "< 1.5 s", 1.5),
     ("paint_s", "Manager, every task in the table", "s", "", None),
     ("key_ms", "Manager search keystroke (median)", "ms", "< 100 ms", 100.0),

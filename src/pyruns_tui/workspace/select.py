@@ -44,7 +44,7 @@ def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[
     look at (`loss<0.1`, `loss.min<0.1`)."""
     from pyruns_tui.metrics.runs import latest_metrics
 
-    if not store.layout.metrics_file(task.name).exists():
+    if not store.has_metrics_file(task.name):
         return {}, {}
     return metric_values_of(latest_metrics(store, task)[1])
 

@@ -875,6 +875,11 @@ class TaskStore:
         for task in self.scan():
             yield task, self.config_or_empty(task.name)
 
+    def has_metrics_file(self, name: str) -> bool:
+        """Whether task `name` has a metrics.jsonl (`layout.metrics_file(name).exists()` without
+        building Paths: a query comparing values asks it of every task, 100,000 in a big workspace)."""
+        return os.path.exists(f"{self._tasks_dir}/{name}/{L.METRICS}")
+
     def config_or_empty(self, name: str) -> dict[str, Any]:
         """The config of a task just listed by `scan` (plain folder names: scandir, no symlinks);
         {} when config.yaml is broken, which must not hide the task."""

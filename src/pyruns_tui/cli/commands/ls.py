@@ -229,7 +229,7 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     pinned = read_script_info(store.layout).pinned_params
     # params are shown as the pinned columns and in --json; else no config needs reading
     notes: list[str] = []  # a term naming nothing yet, while some task may still log it
-    views = pinned_first(select_tasks(store, " ".join(args.query), params=bool(pinned) or args.json or bool(asked),
+    views = pinned_first(select_tasks(store, " ".join(args.query), params=(bool(pinned) and not args.names) or args.json or bool(asked),
                                       notes=notes), lambda view: view.task.pinned)
     sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in notes))
     store.save_cache()
