@@ -32,6 +32,7 @@ PROGRESS = "progress.json"
 LOCK_FILE = ".lock"
 RUNNER_DIR = ".runner"
 CACHE_FILE = ".scan_cache.json"
+METRICS_CACHE_FILE = ".metrics_cache.json"
 
 
 SCRIPT_IN_PROJECT = "script_in_project"  # key of task_info.json and script_info.json, next to `script`
@@ -121,6 +122,10 @@ class Layout:
     @cached_property
     def cache_file(self) -> Path:
         return self.workspace_dir / CACHE_FILE
+
+    @property
+    def metrics_cache_file(self) -> Path:
+        return self.workspace_dir / METRICS_CACHE_FILE
 
     @property
     def is_shell(self) -> bool:

@@ -42,11 +42,17 @@ def last_metrics(store: TaskStore, task: Task | str) -> dict[str, float]:
 def metric_values(store: TaskStore, task: Task) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     """`last_metrics`, and each metric's (min, max) in the same run: what a query's metric terms
     look at (`loss<0.1`, `loss.min<0.1`)."""
+    metrics_key = store.metrics_stat(task.name)
+    if metrics_key is None:
+        return {}, {}
+    cached = store.cached_metrics(task, metrics_key)
+    if cached is not None:
+        return cached
     from pyruns_tui.metrics.runs import latest_metrics
 
-    if not store.has_metrics_file(task.name):
-        return {}, {}
-    return metric_values_of(latest_metrics(store, task)[1])
+    values = metric_values_of(latest_metrics(store, task)[1])
+    store.cache_metrics(task, metrics_key, values)
+    return values
 
 
 def select_tasks(store: TaskStore, query: Query | str = "", *, params: bool = True,

@@ -44,6 +44,9 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
+    from pyruns_tui.workspace.metrics_cache import MetricsCache
+    from pyruns_tui.workspace.metrics_cache import Values as MetricValues
+
 _read_json = read_json  # the parse of task files (tests count the calls)
 
 
@@ -240,6 +243,7 @@ class TaskStore:
         self.layout = layout
         self._tasks_dir = str(layout.tasks_dir)  # hot paths join strings, not Paths
         self._index = ScanIndex(layout.cache_file) if disk_cache else None
+        self._metrics: MetricsCache | None = None  # made at its first use (only with disk_cache)
         self._lock = WorkspaceLock(layout.lock_file)
         # name -> (stat key of task_info.json, raw dict) and name -> (stat key of config, config)
         self._info_cache: dict[str, tuple[StatKey, dict[str, Any]]] = {}
@@ -587,9 +591,12 @@ class TaskStore:
         return Task(name=name, status=Status.FAILED, created_at="", reason=reason)
 
     def save_cache(self) -> None:
-        """Record in the scan index what this store had to parse (only with `disk_cache`)."""
+        """Record in the scan index what this store had to parse, and in the metrics cache the
+        metric values it worked out (only with `disk_cache`)."""
         if self._index is not None:
             self._index.flush(self.names)
+        if self._metrics is not None:
+            self._metrics.flush(self.names)
 
     def save(self, task: Task, *, fsync: bool = True) -> None:
         """Write task_info.json atomically (callers hold the lock for read-modify-write).
@@ -875,10 +882,41 @@ class TaskStore:
         for task in self.scan():
             yield task, self.config_or_empty(task.name)
 
-    def has_metrics_file(self, name: str) -> bool:
-        """Whether task `name` has a metrics.jsonl (`layout.metrics_file(name).exists()` without
-        building Paths: a query comparing values asks it of every task, 100,000 in a big workspace)."""
-        return os.path.exists(f"{self._tasks_dir}/{name}/{L.METRICS}")
+    def metrics_stat(self, name: str) -> StatKey | None:
+        """The stat key of task `name`'s metrics.jsonl, None when it has none (lstat, of a string
+        path: a query comparing values asks it of every task, 100,000 in a big workspace)."""
+        try:
+            st = os.lstat(f"{self._tasks_dir}/{name}/{L.METRICS}")
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def cached_metrics(self, task: Task, metrics_key: StatKey) -> MetricValues | None:
+        """`task`'s metric values as the metrics cache holds them for this metrics.jsonl and the
+        task_info.json `task` was read from (workspace/metrics_cache.py); None: work them out."""
+        key = self._metrics_cache_key(task, metrics_key)
+        return None if key is None else self._metrics_cache().get(task.name, key)
+
+    def cache_metrics(self, task: Task, metrics_key: StatKey, values: MetricValues) -> None:
+        """Remember `task`'s metric values (written by `save_cache`)."""
+        key = self._metrics_cache_key(task, metrics_key)
+        if key is not None:
+            self._metrics_cache().put(task.name, key, values)
+
+    def _metrics_cache_key(self, task: Task, metrics_key: StatKey) -> tuple[int, ...] | None:
+        """metrics.jsonl's key and the key of the task_info.json `task` is (a scan's shared Task,
+        with `disk_cache`); None for any other Task: its record's key is not known."""
+        known = self._task_cache.get(task.name) if self._index is not None else None
+        if known is None or known[1] is not task:
+            return None
+        return (*metrics_key, *known[0])
+
+    def _metrics_cache(self) -> MetricsCache:
+        if self._metrics is None:
+            from pyruns_tui.workspace.metrics_cache import MetricsCache
+
+            self._metrics = MetricsCache(self.layout.metrics_cache_file)
+        return self._metrics
 
     def config_or_empty(self, name: str) -> dict[str, Any]:
         """The config of a task just listed by `scan` (plain folder names: scandir, no symlinks);

@@ -1,0 +1,111 @@
+"""The metrics cache: each task's metric values as a query last worked them out, so that a query
+comparing values over 100,000 tasks (`ls 'loss<0.3'`, `ls 'lr>=0.01'`: a metric named like a
+parameter wins, so every task's metrics are looked at) reads only the metrics files that changed.
+
+Never the truth: a row is used only while the task's metrics.jsonl and task_info.json (its runs
+decide which rows stand for it) have the (inode, mtime, size) recorded with it; a missing, stale,
+damaged or foreign cache only costs a re-read. One file, `.metrics_cache.json` beside the scan
+index, replaced atomically (not synced) by a reader that had to read metrics files, mode 0600,
+used only when it is a regular file of ours that no one else may write (another user's could
+give our tasks values of their choosing). Values that strict JSON cannot hold (NaN, infinity)
+are not cached: such a task is read each time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+VERSION = 1
+MAX_BYTES = 256 << 20  # (100,000 tasks of 5 metrics: ~20 MB)
+Key = tuple[int, ...]  # metrics.jsonl's (inode, mtime, size), then task_info.json's
+Values = tuple[dict[str, float], dict[str, tuple[float, float]]]  # last values, (min, max)
+_NUMBER = (int, float)
+
+
+class MetricsCache:
+    """The cache as one reader sees it: loaded at its first look-up, written by `flush`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._rows: dict[str, Any] | None = None
+        self._changed = False
+
+    def get(self, name: str, key: Key) -> Values | None:
+        """Task `name`'s values if they were cached with this key (None: work them out)."""
+        if self._rows is None:
+            self._rows = _read(self.path)
+        row = self._rows.get(name)
+        if type(row) is not list or len(row) != 3 or row[0] != list(key):
+            return None
+        last, extremes = row[1], row[2]
+        if type(last) is not dict or type(extremes) is not dict or last.keys() != extremes.keys():
+            return None
+        if not all(type(v) in _NUMBER for v in last.values()):
+            return None
+        pairs = {}
+        for metric, pair in extremes.items():
+            if type(pair) is not list or len(pair) != 2 or not all(type(v) in _NUMBER for v in pair):
+                return None
+            pairs[metric] = (pair[0], pair[1])
+        return last, pairs
+
+    def put(self, name: str, key: Key, values: Values) -> None:
+        """Remember task `name`'s values for this key (unless JSON cannot hold them exactly)."""
+        last, extremes = values
+        numbers = [*last.values(), *(v for pair in extremes.values() for v in pair)]
+        if not all(type(v) in _NUMBER and v - v == 0 for v in numbers):  # (NaN, infinity: not JSON)
+            return
+        if self._rows is None:
+            self._rows = _read(self.path)
+        self._rows[name] = [list(key), last, {metric: list(pair) for metric, pair in extremes.items()}]
+        self._changed = True
+
+    def flush(self, live: Callable[[], Iterable[str]]) -> None:
+        """Write the cache when rows were added, keeping only the tasks `live()` names (the
+        tasks that exist now; best effort: a read-only or full disk leaves it as it was)."""
+        if not self._changed or self._rows is None:
+            return
+        from pyruns_tui.workspace.fsio import atomic_write
+
+        names = set(live())
+        rows = {name: row for name, row in self._rows.items() if name in names}
+        with contextlib.suppress(OSError, ValueError):
+            text = json.dumps({"version": VERSION, "rows": rows}, separators=(",", ":"), ensure_ascii=False,
+                              allow_nan=False)
+            atomic_write(self.path, text.encode("utf-8"), fsync=False, mode=0o600)
+        self._changed = False
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The rows of the cache file when it is ours and whole; else none."""
+    from pyruns_tui.workspace.fsio import loads_json, open_regular, read_fd
+
+    try:
+        fd = open_regular(path)
+    except OSError:
+        return {}
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > MAX_BYTES:
+            return {}
+        data = read_fd(fd, MAX_BYTES + 1, size=st.st_size)
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
+    try:
+        value = loads_json(data)
+    except ValueError:
+        return {}
+    if type(value) is not dict or value.get("version") != VERSION or type(value.get("rows")) is not dict:
+        return {}
+    rows: dict[str, Any] = value["rows"]
+    return rows
