@@ -886,10 +886,9 @@ class TaskStore:
         """The stat key of task `name`'s metrics.jsonl, None when it has none (lstat, of a string
         path: a query comparing values asks it of every task, 100,000 in a big workspace)."""
         try:
-            st = os.lstat(f"{self._tasks_dir}/{name}/{L.METRICS}")
+            return key_of(os.lstat(f"{self._tasks_dir}/{name}/{L.METRICS}"))
         except OSError:
             return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def cached_metrics(self, task: Task, metrics_key: StatKey) -> MetricValues | None:
         """`task`'s metric values as the metrics cache holds them for this metrics.jsonl and the
