@@ -276,3 +276,19 @@ def test_configs_json_cannot_hold_exactly_are_left_to_the_file(store: TaskStore)
     first = seen(store.layout)["t0"][1]
     assert seen(store.layout)["t0"][1] == first
     assert set(map(type, first)) == {str, int}  # the int key stayed an int
+
+
+def test_nests_within_says_what_json_depth_says() -> None:
+    # the scan's depth check of a section row (`nests_within`, C-speed passes over containers of
+    # scalars) against the plain walk it replaced there, on the shapes a record takes and deeper
+    from pyruns_tui.workspace.fsio import json_depth, nests_within
+
+    chain: dict[str, object] = {}
+    link = chain
+    for _ in range(120):
+        link["k"] = link = {}
+    shapes: list[object] = [{}, [], {"a": 1}, {"a": [1, 2]}, [[[]]], {"a": [{"b": {"c": []}}]}, chain,
+                            {"runs": [{"index": 1, "env": {"A": "b"}, "gpus": [0, 1]}], "git": {"dirty": True}}]
+    for shape in shapes:
+        for levels in range(0, 125):
+            assert nests_within(shape, levels) == (json_depth(shape) <= levels), (shape, levels)  # type: ignore[arg-type]

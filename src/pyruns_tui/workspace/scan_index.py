@@ -23,12 +23,12 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from pyruns_tui.contracts import MAX_JSON_DEPTH, SCALAR_TYPES
+from pyruns_tui.contracts import MAX_JSON_DEPTH
 from pyruns_tui.workspace.fsio import (
     atomic_write,
-    json_depth,
     json_exact,
     loads_compact_json,
+    nests_within,
     open_regular,
     open_regular_stat,
     read_bytes,
@@ -431,9 +431,9 @@ def _object(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
     """A row's value as an object fit to use: compact JSON text of a log row parsed (depth
     checked), a rest section's object if it nests no deeper than a task file may
     (MAX_JSON_DEPTH: sections are parsed whole, unchecked, and a planted one must not crash a
-    reader later); None otherwise. A flat section row (most) costs one pass over its values, in C."""
+    reader later); None otherwise. A record costs a pass in C over each of its dicts and lists (`nests_within`)."""
     if type(value) is dict:
-        return value if SCALAR_TYPES.issuperset(map(type, value.values())) or json_depth(value) <= MAX_JSON_DEPTH else None
+        return value if nests_within(value, MAX_JSON_DEPTH) else None
     if type(value) is str:
         try:
             value = loads_compact_json(value)
