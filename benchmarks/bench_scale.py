@@ -5,7 +5,9 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000,10000,100000] [--r
 
 Per size, in a fresh workspace under the system temp folder (removed after each size):
 - gen: `pyr-tui gen` of each batch (one batch up to 10,000 tasks; 100,000 = 10 batches of 10,000)
-- 1 % of the tasks are then marked failed through `TaskStore.update` (a writer, as the runner does)
+- 1 % of the tasks are then marked failed through `TaskStore.update` (a writer, as the runner does);
+  with `--ran`, every other task completed, and each given a metrics.jsonl of 100 rows (a workspace
+  of past sweeps: records with runs, queries that read metrics). run.py measures without it.
 - ls / ls status:failed / ls 'lr>=0.01' (a comparison: every config and metrics file looked at):
   wall time of the CLI, output read through a pipe, one warm-up call first, samples interleaved
 - Manager: first screen, every task shown, and search keystrokes (bench_manager.py's headless child, Pilot)
@@ -117,6 +119,34 @@ def mark_failed(root: Path, every: int = 100) -> int:
 PARAM_QUERY = "lr>=0.01"  # a comparison of a parameter: each task's config and metrics are looked at
 
 
+def mark_ran(root: Path, rows: int = 100) -> int:
+    """Give every task one finished run and a metrics.jsonl of `rows` rows (`loss`, `acc`), as a
+    workspace of past sweeps holds (`--ran`): the records carry runs, queries read metrics. The
+    failed tasks keep their failed run."""
+    import json as json_
+
+    from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
+    from pyruns_tui.workspace.model import Run, Status
+    from pyruns_tui.workspace.store import TaskStore
+
+    layout = Layout(root=root / PYRUNS_DIR, name="train")
+    store = TaskStore(layout)
+
+    def complete(task):  # type: ignore[no-untyped-def]
+        if task.status is not Status.FAILED:
+            task.status = Status.COMPLETED
+            task.runs = [Run(index=1, status=Status.COMPLETED, start="2026-01-01T10:00:00.000+00:00",
+                             finish="2026-01-01T10:05:00.000+00:00", duration_s=300.0, pid=1000, exit_code=0)]
+
+    names = sorted(store.names())
+    for number, name in enumerate(names):
+        store.update(name, complete, fsync=False)
+        layout.metrics_file(name).write_text("".join(
+            json_.dumps({"step": step, "t": 1767261600.0 + step, "loss": 1 / (step + 1 + number % 7), "acc": step / rows})
+            + "\n" for step in range(rows)))
+    return len(names)
+
+
 def listing(root: Path, repeats: int, failed: int, tasks: int) -> dict[str, list[float]]:
     """`ls`, `ls status:failed` and `ls 'lr>=0.01'`, samples interleaved after one warm-up call each."""
     pyr(root, "ls")
@@ -191,7 +221,7 @@ def runner_idle(root: Path, window_s: float = 10.0) -> dict[str, Any]:
 
 
 def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,ls,manager,runner",
-                 remove_later: list[Path] | None = None) -> dict[str, Any]:
+                 remove_later: list[Path] | None = None, ran: bool = False) -> dict[str, Any]:
     """Every figure for a workspace of `count` tasks (see the module docstring). With
     `remove_later`, the workspace is left for the caller to remove once every size is measured:
     for minutes after a mass delete, ext4 looks through the recently deleted inodes at every
@@ -203,6 +233,9 @@ def measure_size(count: int, repeats: int, log: Any = print, parts: str = "gen,l
         log(f"  {count:,} tasks: gen ...")
         result["gen"] = build(tmp, count)
         result["failed"] = mark_failed(tmp)
+        if ran:
+            log(f"  {count:,} tasks: a run and 100 metrics rows each ...")
+            mark_ran(tmp)
         if "ls" in wanted:
             log(f"  {count:,} tasks: ls ...")
             result["listing"] = listing(tmp, repeats, result["failed"], count)
@@ -282,12 +315,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--parts", default="gen,ls,manager,runner", help="comma-separated subset")
     parser.add_argument("--json", type=Path, help="also write every raw sample here")
+    parser.add_argument("--ran", action="store_true",
+                        help="give every task a finished run and 100 metrics rows before measuring")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     made: list[Path] = []
     try:
-        results = [measure_size(n, args.repeats, lambda m: print(m, file=sys.stderr, flush=True), args.parts, made)
-                   for n in sizes]
+        results = [measure_size(n, args.repeats, lambda m: print(m, file=sys.stderr, flush=True), args.parts, made,
+                                args.ran) for n in sizes]
     finally:
         for path in made:
             shutil.rmtree(path, ignore_errors=True)
