@@ -68,6 +68,17 @@ def record_run(project: Path, task: str, status: str, start: float, workspace: s
     TaskStore(Layout(root=project / "_pyruns_", name=workspace)).update(task, change)
 
 
+def api_project(project: Path, defaults: str = "lr: 0.1\n") -> Path:
+    """`project` with a `train.py` that reads its config through the script API (`pr.load()`),
+    its `train.yaml` of `defaults`, and the workspace `init` makes of it."""
+    from pyruns_tui.cli import main
+
+    (project / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
+    (project / "train.yaml").write_text(defaults)
+    assert main(["-C", str(project), "init", "train.py"]) == 0
+    return project
+
+
 def log_rows(project: Path, task: str, *rows: dict[str, Any], workspace: str = "train") -> None:
     """Append rows to a task's metrics.jsonl as `pr.log` writes them (each with its time `t`)."""
     path = project / "_pyruns_" / workspace / "tasks" / task / "metrics.jsonl"

@@ -10,16 +10,14 @@ from pathlib import Path
 import pytest
 
 from pyruns_tui.cli import main
-from tests.cli.helpers import log_rows, pyr, record_run
+from tests.cli.helpers import api_project, log_rows, pyr, record_run
 
 T0 = 1_700_000_000.0
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "train.py").write_text("import pyruns_tui as pr\ncfg = pr.load()\n")
-    (tmp_path / "train.yaml").write_text("lr: 0.1\n")
-    assert main(["-C", str(tmp_path), "init", "train.py"]) == 0
+    api_project(tmp_path)
     for name, lr in (("a", 0.1), ("b", 0.02)):
         assert pyr(tmp_path, "gen", "-", "-n", name, stdin=f"lr: {lr}\n").code == 0
     record_run(tmp_path, "a", "completed", T0)
