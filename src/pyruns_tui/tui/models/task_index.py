@@ -485,7 +485,12 @@ class TaskIndex:
     def _poll_metrics(self, store: TaskStore, task: Task) -> Values:
         reader = self._reader(store, task)
         reader.poll()
-        return self._last_values(store, task, reader)
+        values = self._last_values(store, task, reader)
+        if not task.status.is_active:
+            # its metrics are whole: a change of the task builds its entry, and a reader, anew.
+            # Kept, the readers of 100,000 finished tasks held ~0.2 GB of the Manager's memory
+            self._readers.pop(task.name, None)
+        return values
 
     @staticmethod
     def _last_values(store: TaskStore, task: Task, reader: MetricsReader) -> Values:

@@ -1,0 +1,50 @@
+"""The Manager keeps a metrics reader (an incremental one, polled while the task runs) only for
+tasks that are queued or running: a finished task's metrics are whole, and the readers of
+100,000 finished tasks held ~0.2 GB of the app's memory. A finished task that changes (a rerun)
+is read anew."""
+
+from __future__ import annotations
+
+import json
+
+from pyruns_tui.tui.models.task_index import TaskIndex
+from pyruns_tui.workspace.layout import Layout
+from pyruns_tui.workspace.model import Run, Status
+from pyruns_tui.workspace.store import TaskStore
+from tests.conftest import make_tasks
+
+START = "2026-12-04T10:00:00.000+00:00"
+
+
+def _ran(store: TaskStore, name: str, status: Status, losses: list[float], layout: Layout) -> None:
+    def change(task):  # type: ignore[no-untyped-def]
+        task.status = status
+        task.runs = [Run(index=1, status=status, start=START, pid=4242)]
+
+    store.update(name, change)
+    layout.metrics_file(name).write_text("".join(json.dumps({"step": i, "loss": v}) + "\n" for i, v in enumerate(losses)))
+
+
+def test_only_active_tasks_keep_a_metrics_reader(store: TaskStore, layout: Layout) -> None:
+    done, running = make_tasks(store, 2)
+    _ran(store, done, Status.COMPLETED, [0.9, 0.4], layout)
+    _ran(store, running, Status.RUNNING, [2.0], layout)
+    tasks = {task.name: task for task in store.scan()}
+    index = TaskIndex()
+    index.apply(index.load(store, tasks, tasks))
+    assert index.entries[done].view.metrics == {"loss": 0.4}
+    assert index.entries[running].view.metrics == {"loss": 2.0}
+    assert set(index._readers) == {running}  # (the finished task's reader was let go)
+
+    with layout.metrics_file(running).open("a") as stream:  # the running task's reader goes on
+        stream.write(json.dumps({"step": 1, "loss": 1.5}) + "\n")
+    [entry] = index.poll(store, [running])
+    assert entry.view.metrics == {"loss": 1.5} and entry.view.extremes == {"loss": (1.5, 2.0)}
+
+    with layout.metrics_file(done).open("a") as stream:  # a finished task changed: read whole again
+        stream.write(json.dumps({"step": 2, "loss": 0.1}) + "\n")
+    store.update(done, lambda task: setattr(task, "notes", "rerun"))
+    tasks = {task.name: task for task in store.scan()}
+    index.apply(index.load(store, tasks, [done]))
+    assert index.entries[done].view.metrics == {"loss": 0.1}
+    assert index.entries[done].view.extremes == {"loss": (0.1, 0.9)}
