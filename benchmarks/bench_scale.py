@@ -123,8 +123,6 @@ def mark_ran(root: Path, rows: int = 100) -> int:
     """Give every task one finished run and a metrics.jsonl of `rows` rows (`loss`, `acc`), as a
     workspace of past sweeps holds (`--ran`): the records carry runs, queries read metrics. The
     failed tasks keep their failed run."""
-    import json as json_
-
     from pyruns_tui.workspace.layout import PYRUNS_DIR, Layout
     from pyruns_tui.workspace.model import Run, Status
     from pyruns_tui.workspace.store import TaskStore
@@ -142,7 +140,7 @@ def mark_ran(root: Path, rows: int = 100) -> int:
     for number, name in enumerate(names):
         store.update(name, complete, fsync=False)
         layout.metrics_file(name).write_text("".join(
-            json_.dumps({"step": step, "t": 1767261600.0 + step, "loss": 1 / (step + 1 + number % 7), "acc": step / rows})
+            json.dumps({"step": step, "t": 1767261600.0 + step, "loss": 1 / (step + 1 + number % 7), "acc": step / rows})
             + "\n" for step in range(rows)))
     return len(names)
 
