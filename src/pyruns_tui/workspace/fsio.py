@@ -115,6 +115,30 @@ def read_json(path: str | os.PathLike[str]) -> Any:
     return loads_json(read_bytes(path, MAX_READ_BYTES))
 
 
+def read_own_json(path: str | os.PathLike[str], limit: int) -> Any:
+    """The JSON document in `path` when it is a regular file of ours that no one else may write
+    and holds at most `limit` bytes; None otherwise (missing, another user's, group- or
+    world-writable, too large, not JSON). For caches beside the truth: another user's could pair
+    our files with values of their choosing."""
+    try:
+        fd = open_regular(path)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > limit:
+            return None
+        data = read_fd(fd, limit + 1, size=st.st_size)  # a file grown past the limit since is cut: no JSON
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return loads_json(data)
+    except ValueError:
+        return None
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write all of `data` to `fd` (one call unless the write comes up short)."""
     written = os.write(fd, data)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -86,25 +85,9 @@ class MetricsCache:
 
 def _read(path: Path) -> dict[str, Any]:
     """The rows of the cache file when it is ours and whole; else none."""
-    from pyruns_tui.workspace.fsio import loads_json, open_regular, read_fd
+    from pyruns_tui.workspace.fsio import read_own_json
 
-    try:
-        fd = open_regular(path)
-    except OSError:
-        return {}
-    try:
-        st = os.fstat(fd)
-        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > MAX_BYTES:
-            return {}
-        data = read_fd(fd, MAX_BYTES + 1, size=st.st_size)
-    except OSError:
-        return {}
-    finally:
-        os.close(fd)
-    try:
-        value = loads_json(data)
-    except ValueError:
-        return {}
+    value = read_own_json(path, MAX_BYTES)
     if type(value) is not dict or value.get("version") != VERSION or type(value.get("rows")) is not dict:
         return {}
     rows: dict[str, Any] = value["rows"]

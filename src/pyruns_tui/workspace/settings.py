@@ -428,25 +428,9 @@ def _write_cache(cache: Path, text: str, data: Any) -> None:
 def _read_cache(cache: Path) -> dict[str, Any] | None:
     """The settings cache when it is ours: a regular file we own that no one else may write
     (another user's could pair our text with settings of their choosing); None otherwise."""
-    from pyruns_tui.workspace.fsio import loads_json, open_regular, read_fd
+    from pyruns_tui.workspace.fsio import read_own_json
 
-    try:
-        fd = open_regular(cache)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > _CACHE_MAX:
-            return None
-        data = read_fd(fd, _CACHE_MAX + 1)  # a file grown past the cap since is cut: no JSON
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    try:
-        value = loads_json(data)
-    except ValueError:
-        return None
+    value = read_own_json(cache, _CACHE_MAX)
     return value if type(value) is dict else None
 
 
