@@ -132,3 +132,22 @@ def test_a_deleted_task_leaves_the_cache(project: Path, monkeypatch: pytest.Monk
     log_rows(project, "a", {"t": T0 + 0.5, "loss": 0.3})  # (a re-read: the cache is written again)
     assert listed(project, "loss<0.5", monkeypatch, capsys) == (["a"], 1)
     assert set(json.loads(cache_file(project).read_text())["rows"]) == {"a"}
+
+
+def test_a_query_that_writes_both_caches_lists_the_tasks_once_for_them(
+        project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from pyruns_tui.workspace.store import TaskStore
+
+    listings = []
+    real_names = TaskStore.names
+
+    def names(self: TaskStore) -> list[str]:
+        listings.append(1)
+        return real_names(self)
+
+    monkeypatch.setattr(TaskStore, "names", names)
+    for index in (".scan_cache.json", ".scan_cache.log"):  # the files are parsed: the scan index is written too
+        (project / "_pyruns_" / "train" / index).unlink(missing_ok=True)
+    assert listed(project, "loss<0.5", monkeypatch, capsys) == (["b"], 2)
+    assert cache_file(project).exists()
+    assert len(listings) == 2, listings  # the scan's, then one for both caches' live tasks (was 3)

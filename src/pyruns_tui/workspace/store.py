@@ -593,10 +593,17 @@ class TaskStore:
     def save_cache(self) -> None:
         """Record in the scan index what this store had to parse, and in the metrics cache the
         metric values it worked out (only with `disk_cache`)."""
+        listed: list[list[str]] = []  # the task names, listed once for both (only if one writes)
+
+        def live() -> list[str]:
+            if not listed:
+                listed.append(self.names())
+            return listed[0]
+
         if self._index is not None:
-            self._index.flush(self.names)
+            self._index.flush(live)
         if self._metrics is not None:
-            self._metrics.flush(self.names)
+            self._metrics.flush(live)
 
     def save(self, task: Task, *, fsync: bool = True) -> None:
         """Write task_info.json atomically (callers hold the lock for read-modify-write).
