@@ -292,3 +292,77 @@ def test_nests_within_says_what_json_depth_says() -> None:
     for shape in shapes:
         for levels in range(0, 125):
             assert nests_within(shape, levels) == (json_depth(shape) <= levels), (shape, levels)  # type: ignore[arg-type]
+
+
+def test_text_nests_within_says_what_json_depth_says() -> None:
+    # the depth of a section read off its text (`text_nests_within`: escapes, strings and bracket
+    # pairs dropped in C passes) against the walk of its parsed value, on texts whose strings
+    # hold brackets, quotes and backslashes placed to fool a count of brackets
+    import random
+
+    from pyruns_tui.workspace.fsio import json_depth, text_nests_within
+
+    texts = ["5", '"]]]"', "{}", "[]", '{"a":"]]]","b":[[[1]]],"c":"[[["}', '["\\\\", ["\\"]"], "\\\\\\"[["]',
+             '{"k\\u005c":"\\\\\\\\","x":[{"y":"\\"\\\\"}]}', '["a", "", "", "[", "]"]', '[["]"], ["["]]',
+             '{"runs":[{"index":1,"env":{"A":"b"},"gpus":[0,1]}],"git":{"dirty":true}}', '["é", ["ü[", "日本]"]]']
+    rng = random.Random(7)
+    pieces = ["[", "]", "{", "}", '"', "\\", "a", ":", ","]
+
+    def value(depth: int) -> object:
+        kind = rng.random()
+        if depth > 8 or kind < 0.3:
+            return "".join(rng.choice(pieces) for _ in range(rng.randrange(6)))
+        if kind < 0.6:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {"".join(rng.choice(pieces) for _ in range(3)): value(depth + 1) for _ in range(rng.randrange(4))}
+
+    texts += [json.dumps(value(0), ensure_ascii=rng.random() < 0.5, separators=rng.choice([(",", ":"), (", ", ": ")]))
+              for _ in range(400)]
+    chain = "[" * 150 + "]" * 150
+    texts += [chain, '{"a":' + chain + "}", '["' + "]" * 150 + '", ' + chain + "]"]
+    for text in texts:
+        depth = json_depth(json.loads(text))
+        for levels in range(0, depth + 3):
+            assert text_nests_within(text, levels) == (depth <= levels), (text, levels)
+            assert text_nests_within(text.encode(), levels) == (depth <= levels), (text, levels)
+
+
+def test_lean_runs_leave_out_only_what_a_run_holds_by_default() -> None:
+    # the index rows leave out a run's unset fields (`_RUN_DEFAULTS`): exactly the fields whose
+    # default is None or empty, so a reader's Run is the one the file gives
+    import dataclasses
+
+    from pyruns_tui.workspace.model import Run
+    from pyruns_tui.workspace.scan_index import _RUN_DEFAULTS
+
+    defaults = {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+                for f in dataclasses.fields(Run)
+                if f.name != "extra" and (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)}
+    assert _RUN_DEFAULTS == {k: v for k, v in defaults.items() if v is None or v == [] or v == {}}
+
+
+def test_tasks_with_runs_read_from_lean_rows_are_the_tasks_their_files_hold(store: TaskStore) -> None:
+    from pyruns_tui.workspace.model import Run, Task
+
+    make_tasks(store, 2500)  # a reader folds the log into a snapshot: rows come from its sections too
+    runs = {"t3": [Run(index=1, status=Status.FAILED, pid=None, exit_code=1, error="boom", gpus=[0], env={"A": "b"},
+                       extra={"mine": None}),
+                   Run(index=2, status=Status.COMPLETED, pid=42, exit_code=0, duration_s=1.5, log="run_logs/run2.log")],
+            "t2100": [Run(index=1, status=Status.COMPLETED, start="2026-01-01T00:00:00.000+00:00", argv=["a"])]}
+    for name, made in runs.items():
+        def change(task: Task, made: list[Run] = made) -> None:
+            task.status = made[-1].status
+            task.runs = made
+
+        store.update(name, change, fsync=False)
+
+    def files(layout: Layout) -> dict[str, dict[str, object]]:
+        return {name: Task.from_dict(json.loads((layout.tasks_dir / name / "task_info.json").read_text())).to_dict()
+                for name in runs}
+
+    for _ in range(2):  # the log's rows, then the snapshot's (the first reader wrote one)
+        reader = TaskStore(store.layout, disk_cache=True)
+        assert {t.name: t.to_dict() for t in reader.scan() if t.name in runs} == files(store.layout)
+        reader.save_cache()
+    rest = store.layout.cache_file.with_suffix(".rest.jsonl").read_text()
+    assert '"pid":42' in rest and '"mine":null' in rest and '"pid":null' not in rest and '"signal"' not in rest
