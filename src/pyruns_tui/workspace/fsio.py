@@ -90,12 +90,6 @@ def text_nests_within(text: bytes | str, levels: int) -> bool:
     return not data
 
 
-def check_depth(value: Any, what: str = "value") -> None:
-    """ValueError when `value` nests deeper than MAX_JSON_DEPTH."""
-    if json_depth(value) > MAX_JSON_DEPTH:
-        raise ValueError(f"{what} nests more than {MAX_JSON_DEPTH} levels deep")
-
-
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)  # one for all: json.loads(..., parse_constant=) builds one per call
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner
 
