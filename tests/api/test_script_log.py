@@ -436,3 +436,33 @@ def test_a_first_log_in_an_atexit_handler_is_written(task_dir: Path, tmp_path: P
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert [row["step"] for row in metric_rows(task_dir)] == [999]
+
+
+def test_threads_logging_their_first_rows_at_once_share_one_writer(in_task: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # the first row of two threads at the same moment: each made a writer of its own, and flush()
+    # wrote only the last one's rows (8 threads under load lost 1-160 of 8,000 rows). The first
+    # writer's construction waits for a second thread to arrive (it would, racing) or a deadline
+    from pyruns_tui.script import metrics_writer
+
+    made: list[object] = []
+    second_arrives = threading.Barrier(2, timeout=0.5)
+    real_init = metrics_writer.MetricsWriter.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(self)
+        try:
+            second_arrives.wait()
+        except threading.BrokenBarrierError:
+            pass  # no second thread came in: it waited for this binding
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(metrics_writer.MetricsWriter, "__init__", init)
+    threads = [threading.Thread(target=pr.log, args=({"thread": n},)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pr.flush()
+    assert len(made) == 1
+    assert sorted(row["thread"] for row in metric_rows(in_task)) == [0, 1]

@@ -13,6 +13,7 @@ level: json and threading come in with the first `log()` inside a task.
 
 from __future__ import annotations
 
+import _thread  # (the C lock `threading` wraps: `import pyruns_tui` stays light)
 import os
 import sys
 import time
@@ -39,6 +40,10 @@ __all__ = ["Config", "add_monitor", "flush", "load", "log", "summary"]
 
 _UNRESOLVED = object()
 _writer: MetricsWriter | None = _UNRESOLVED  # type: ignore[assignment]
+# held while the first log() binds the process to its file: threads logging their first rows at
+# once each made a writer of their own, and the rows of all but the last were missed by flush()
+# (re-entrant: a signal handler that logs while the main thread binds)
+_resolving = _thread.RLock()
 _warned: set[str] = set()
 _SKIP = object()
 
@@ -135,16 +140,20 @@ def add_monitor(data: Mapping[str, Any] | None = None, **values: Any) -> None:
 
 
 def _resolve_writer() -> MetricsWriter | None:
-    """Bind this process to its task's metrics file, or to nothing outside a task."""
+    """Bind this process to its task's metrics file, or to nothing outside a task (once, when
+    threads log their first rows at the same time)."""
     global _writer
-    task_dir = os.environ.get(TASK_DIR_ENV)
-    if not task_dir:
-        _writer = None
-        return None
-    from pyruns_tui.script.metrics_writer import MetricsWriter
+    with _resolving:
+        if _writer is not _UNRESOLVED:
+            return _writer  # another thread bound it meanwhile
+        task_dir = os.environ.get(TASK_DIR_ENV)
+        if not task_dir:
+            _writer = None
+            return None
+        from pyruns_tui.script.metrics_writer import MetricsWriter
 
-    _writer = MetricsWriter(os.path.join(task_dir, METRICS_FILE), on_error=_warn_once)
-    return _writer
+        _writer = MetricsWriter(os.path.join(task_dir, METRICS_FILE), on_error=_warn_once)
+        return _writer
 
 
 def _reset_for_tests() -> None:
