@@ -151,3 +151,61 @@ def test_a_query_that_writes_both_caches_lists_the_tasks_once_for_them(
     assert listed(project, "loss<0.5", monkeypatch, capsys) == (["b"], 2)
     assert cache_file(project).exists()
     assert len(listings) == 2, listings  # the scan's, then one for both caches' live tasks (was 3)
+
+
+def ran(project: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
+    """What `pyr-tui ARGS` prints, and how many times it opened a metrics.jsonl."""
+    opened: list[str] = []
+    real_open = os.open
+
+    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(os.fsdecode(path))
+        return real_open(path, *args, **kwargs)
+
+    capsys.readouterr()
+    monkeypatch.setattr(os, "open", counted)
+    try:
+        code = main(["-C", str(project), *args])
+    finally:
+        monkeypatch.setattr(os, "open", real_open)
+    done = capsys.readouterr()
+    assert code == 0, done.err
+    return done.out, sum(os.path.basename(path) == "metrics.jsonl" for path in opened)
+
+
+def test_export_and_ls_columns_read_a_metrics_file_again_only_once_it_changed(
+        project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # export and `ls -c` need every statistic of every run (argmin, count, the step), which the
+    # cache keeps beside a query's values
+    report, opened = ran(project, ["export", "-f", "csv"], monkeypatch, capsys)
+    assert opened == 2 and "0.05" in report
+    assert ran(project, ["export", "-f", "csv"], monkeypatch, capsys) == (report, 0)
+    columns, opened = ran(project, ["ls", "-c", "loss.min,loss.last"], monkeypatch, capsys)
+    assert opened == 0 and columns.split("\n")[1].split()[-2:] == ["0.05", "0.9"]
+    log_rows(project, "a", {"t": T0 + 0.5, "loss": 0.01})
+    columns, opened = ran(project, ["ls", "-c", "loss.min,loss.last"], monkeypatch, capsys)
+    assert opened == 1 and columns.split("\n")[1].split()[-2:] == ["0.01", "0.01"]
+    assert ran(project, ["ls", "--names", "loss<0.02"], monkeypatch, capsys) == ("a\n", 0)  # (both kept)
+
+
+@pytest.mark.parametrize("runs", ['{"1":{"loss":[0.0,0.0,0.0,0,0,"3",2,0,0]}}', '{"1":{"loss":[0.0,0.0]}}',
+                                  '{"x":{"loss":[0.0,0.0,0.0,0,0,3,2,0,0]}}', '{"¹":{}}', '[1]', '{"1":', "{}"[:1]])
+def test_run_statistics_of_the_wrong_shape_are_read_again(project: Path, runs: str, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    report = ran(project, ["export", "-f", "csv"], monkeypatch, capsys)[0]
+    path = cache_file(project)
+    data = json.loads(path.read_text())
+    for row in data["rows"].values():
+        row[3] = runs
+    path.write_text(json.dumps(data))
+    assert ran(project, ["export", "-f", "csv"], monkeypatch, capsys) == (report, 2)
+
+
+def test_run_statistics_json_cannot_hold_are_read_each_time(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    log_rows(project, "b", {"t": T0 + 0.5, "loss": float("inf")})
+    report, opened = ran(project, ["export", "-f", "csv"], monkeypatch, capsys)
+    assert opened == 2 and "inf" in report
+    assert ran(project, ["export", "-f", "csv"], monkeypatch, capsys) == (report, 1)  # b, whose max is infinite
+    assert "Infinity" not in cache_file(project).read_text()

@@ -116,8 +116,47 @@ def metrics_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, M
     """The metric statistics of each run of `task` (key None: a task with no run yet).
 
     Rows are split between runs by their time `t` and the runs' start times; runs that
-    logged nothing are absent.
+    logged nothing are absent. Kept in the metrics cache (workspace/metrics_cache.py) while the
+    task's metrics.jsonl and task_info.json are unchanged: `export` and `ls -c` of 10,000 finished
+    tasks read each metrics file once, not at each call.
     """
+    metrics_key = store.metrics_stat(task.name)
+    if metrics_key is None:
+        return {}
+    cached = _stats_of(store.cached_metric_runs(task, metrics_key))
+    if cached is not None:
+        return cached
+    by_run = _read_by_run(store, task)
+    store.cache_metric_runs(task, metrics_key, {"" if run is None else str(run): {name: list(vars(stats).values())
+                                                                                  for name, stats in metrics.items()}
+                                                for run, metrics in by_run.items()})
+    return by_run
+
+
+_STATS_TYPES = ((float, int), (float, int), (float, int), (int, type(None)), (int, type(None)), (int,), (int,),
+                (int, type(None)), (int, type(None)))  # the fields of MetricStats, in order
+
+
+def _stats_of(data: Any) -> dict[int | None, dict[str, MetricStats]] | None:
+    """`metrics_by_run`'s answer as the metrics cache holds it; None when it is not one."""
+    if type(data) is not dict:
+        return None
+    by_run: dict[int | None, dict[str, MetricStats]] = {}
+    for run, metrics in data.items():
+        if type(metrics) is not dict or not (run == "" or (run.isascii() and run.isdigit())):
+            return None
+        stats = {}
+        for name, values in metrics.items():
+            if type(values) is not list or len(values) != len(_STATS_TYPES) or \
+                    not all(type(v) in kinds and type(v) is not bool for v, kinds in zip(values, _STATS_TYPES)):
+                return None
+            stats[name] = MetricStats(*values)
+        by_run[None if run == "" else int(run)] = stats
+    return by_run
+
+
+def _read_by_run(store: TaskStore, task: Task) -> dict[int | None, dict[str, MetricStats]]:
+    """`metrics_by_run` read from the task's metrics.jsonl."""
     path = store.layout.metrics_file(task.name)
     starts = _run_starts(task)
     if len(starts) <= 1:

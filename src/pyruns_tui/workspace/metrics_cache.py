@@ -9,6 +9,11 @@ index, replaced atomically (not synced) by a reader that had to read metrics fil
 used only when it is a regular file of ours that no one else may write (another user's could
 give our tasks values of their choosing). Values that strict JSON cannot hold (NaN, infinity)
 are not cached: such a task is read each time.
+
+A row holds, for one key, the values a query looks at (each metric's last, minimum and maximum
+in the run that stands for the task) and, for `export` and `ls -c`, the statistics of every run
+(`metrics.runs.metrics_by_run`, kept as JSON text the cache does not look into: a query does not
+pay for parsing them); either may be missing until someone worked it out.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ TYPE_CHECKING = False  # not `from typing`: importing typing costs a command ~4 
 if TYPE_CHECKING:
     from typing import Any
 
-VERSION = 1
+VERSION = 2
 MAX_BYTES = 256 << 20  # (100,000 tasks of 5 metrics: ~20 MB)
 Key = tuple[int, ...]  # metrics.jsonl's (inode, mtime, size), then task_info.json's
 Values = tuple[dict[str, float], dict[str, tuple[float, float]]]  # last values, (min, max)
@@ -37,12 +42,19 @@ class MetricsCache:
         self._rows: dict[str, Any] | None = None
         self._changed = False
 
-    def get(self, name: str, key: Key) -> Values | None:
-        """Task `name`'s values if they were cached with this key (None: work them out)."""
+    def _row(self, name: str, key: Key) -> list[Any] | None:
+        """Task `name`'s row if it was cached with this key."""
         if self._rows is None:
             self._rows = _read(self.path)
         row = self._rows.get(name)
-        if type(row) is not list or len(row) != 3 or row[0] != list(key):
+        if type(row) is not list or len(row) != 4 or row[0] != list(key):
+            return None
+        return row
+
+    def get(self, name: str, key: Key) -> Values | None:
+        """Task `name`'s values if they were cached with this key (None: work them out)."""
+        row = self._row(name, key)
+        if row is None:
             return None
         last, extremes = row[1], row[2]
         if type(last) is not dict or type(extremes) is not dict or last.keys() != extremes.keys():
@@ -62,10 +74,38 @@ class MetricsCache:
         numbers = [*last.values(), *(v for pair in extremes.values() for v in pair)]
         if not all(type(v) in _NUMBER and v - v == 0 for v in numbers):  # (NaN, infinity: not JSON)
             return
-        if self._rows is None:
-            self._rows = _read(self.path)
-        self._rows[name] = [list(key), last, {metric: list(pair) for metric, pair in extremes.items()}]
+        row = self._row(name, key) or self._new_row(name, key)
+        row[1], row[2] = last, {metric: list(pair) for metric, pair in extremes.items()}
         self._changed = True
+
+    def get_runs(self, name: str, key: Key) -> Any:
+        """The statistics of task `name`'s runs as `put_runs` was given them for this key, parsed
+        (the caller checks their shape); None: work them out."""
+        from pyruns_tui.workspace.fsio import loads_compact_json
+
+        row = self._row(name, key)
+        if row is None or type(row[3]) is not str:
+            return None
+        try:
+            return loads_compact_json(row[3])
+        except ValueError:
+            return None
+
+    def put_runs(self, name: str, key: Key, runs: Any) -> None:
+        """Remember the statistics of task `name`'s runs (JSON data) for this key, unless strict
+        JSON cannot hold them (NaN, infinity)."""
+        try:
+            text = _dumps(runs)
+        except ValueError:
+            return
+        row = self._row(name, key) or self._new_row(name, key)
+        row[3] = text
+        self._changed = True
+
+    def _new_row(self, name: str, key: Key) -> list[Any]:
+        assert self._rows is not None  # (`_row` read them)
+        row = self._rows[name] = [list(key), None, None, None]
+        return row
 
     def flush(self, live: Callable[[], Iterable[str]]) -> None:
         """Write the cache when rows were added, keeping only the tasks `live()` names (the
@@ -81,6 +121,9 @@ class MetricsCache:
                               allow_nan=False)
             atomic_write(self.path, text.encode("utf-8"), fsync=False, mode=0o600)
         self._changed = False
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -909,6 +909,18 @@ class TaskStore:
         if key is not None:
             self._metrics_cache().put(task.name, key, values)
 
+    def cached_metric_runs(self, task: Task, metrics_key: StatKey) -> Any:
+        """The statistics of `task`'s runs (JSON data, `metrics.runs` knows their shape) as the
+        metrics cache holds them for this metrics.jsonl and task_info.json; None: work them out."""
+        key = self._metrics_cache_key(task, metrics_key)
+        return None if key is None else self._metrics_cache().get_runs(task.name, key)
+
+    def cache_metric_runs(self, task: Task, metrics_key: StatKey, runs: Any) -> None:
+        """Remember the statistics of `task`'s runs (written by `save_cache`)."""
+        key = self._metrics_cache_key(task, metrics_key)
+        if key is not None:
+            self._metrics_cache().put_runs(task.name, key, runs)
+
     def _metrics_cache_key(self, task: Task, metrics_key: StatKey) -> tuple[int, ...] | None:
         """metrics.jsonl's key and the key of the task_info.json `task` is (a scan's shared Task,
         with `disk_cache`); None for any other Task: its record's key is not known."""

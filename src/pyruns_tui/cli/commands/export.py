@@ -102,7 +102,6 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     notes: list[str] = []
     views = select_tasks(store, " ".join(args.query), notes=notes)
     sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in notes))
-    store.save_cache()
     if args.best:
         choice = best_task(store, views, args.best, args.mode or "min")
         _note_left_out(choice.left_out)
@@ -131,11 +130,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         elif sys.stdout.isatty():
             text = printable(text, multiline=True)
         sys.stdout.write(text)
+        store.save_cache()  # (once the report is out: the metrics it read go into the metrics cache)
         return 0
     target = Path(args.output).expanduser()
     if not target.is_absolute():
         target = ctx.cwd / target
-    save_report(store, target, text)
+    save_report(store, target, text)  # (a refused path: nothing written, the caches neither)
+    store.save_cache()
     if not args.best:
         tasks = len({row[0] for row in report.rows})
         print(f"wrote {len(report.rows)} row{'s' if len(report.rows) != 1 else ''} "

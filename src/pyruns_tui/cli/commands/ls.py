@@ -232,11 +232,11 @@ def _run(ctx: Context, args: argparse.Namespace) -> int:
     views = pinned_first(select_tasks(store, " ".join(args.query), params=(bool(pinned) and not args.names) or args.json or bool(asked),
                                       notes=notes), lambda view: view.task.pinned)
     sys.stderr.write("".join(f"pyr-tui: note: {note}\n" for note in notes))
-    store.save_cache()
     # the asked columns' values per task (the metrics code is read only when asked: `ls` of 100,000 stays quick)
     cells = _asked_cells(store, views, asked) if asked else {}
     if args.columns is None and not args.json:
         asked, cells = _query_columns(" ".join(args.query), views, pinned)
+    store.save_cache()  # (after the columns: their metrics go into the metrics cache too)
     if args.by_error:
         return _print_causes(views, args.json)
     if args.names:  # (escaped like every listing: a folder made by hand could hold a newline)
