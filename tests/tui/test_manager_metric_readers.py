@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from pyruns_tui.tui.models import task_index
 from pyruns_tui.tui.models.task_index import TaskIndex
 from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status
@@ -57,7 +58,9 @@ def test_only_active_tasks_keep_a_metrics_reader(store: TaskStore, layout: Layou
 def test_finished_tasks_metrics_come_from_the_metrics_cache_while_unchanged(layout: Layout,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     # the Manager's store keeps the on-disk caches (as the app's does): a second open of the
-    # workspace reads no metrics file of a finished task whose files did not change
+    # workspace reads no metrics file of a finished task whose files did not change (in a load
+    # of more than METRICS_CACHE_FROM tasks: 0 here, where 2 tasks stand for 100,000)
+    monkeypatch.setattr(task_index, "METRICS_CACHE_FROM", 0)
     writer = TaskStore(layout)
     done, other = make_tasks(writer, 2)
     _ran(writer, done, Status.COMPLETED, [0.9, 0.4], layout)
@@ -90,3 +93,37 @@ def test_finished_tasks_metrics_come_from_the_metrics_cache_while_unchanged(layo
     with layout.metrics_file(other).open("a") as stream:  # a file that changed is read again
         stream.write(json.dumps({"step": 3, "loss": 1.0}) + "\n")
     assert opened() == ({**expected, other: ({"loss": 1.0}, {"loss": (1.0, 3.0)})}, 1)
+
+
+def test_a_small_load_reads_its_few_files_not_the_whole_metrics_cache(layout: Layout,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # a first page of 218 tasks, or a change of a few: parsing the cache of 100,000 tasks (~0.5 s)
+    # would cost more than reading their files, and delayed the Manager's first screen
+    writer = TaskStore(layout)
+    done, other = make_tasks(writer, 2)
+    _ran(writer, done, Status.COMPLETED, [0.9, 0.4], layout)
+    _ran(writer, other, Status.COMPLETED, [3.0, 2.0], layout)
+    store = TaskStore(layout, disk_cache=True)
+    tasks = {task.name: task for task in store.scan()}
+    monkeypatch.setattr(task_index, "METRICS_CACHE_FROM", 0)
+    TaskIndex().load(store, tasks, tasks)
+    store.save_cache()
+    assert layout.metrics_cache_file.exists()
+    monkeypatch.setattr(task_index, "METRICS_CACHE_FROM", 2)
+    store = TaskStore(layout, disk_cache=True)
+    tasks = {task.name: task for task in store.scan()}
+    paths: list[str] = []
+    real_open = os.open
+
+    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        paths.append(os.fsdecode(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counted)
+    try:
+        entries = TaskIndex().load(store, tasks, tasks)
+    finally:
+        monkeypatch.setattr(os, "open", real_open)
+    assert {e.name: dict(e.view.metrics) for e in entries} == {done: {"loss": 0.4}, other: {"loss": 2.0}}
+    assert sorted(os.path.basename(path) for path in paths if "metrics" in os.path.basename(path)) == \
+        ["metrics.jsonl", "metrics.jsonl"]
