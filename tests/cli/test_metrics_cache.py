@@ -14,6 +14,7 @@ import pytest
 
 from pyruns_tui.cli import main
 from tests.cli.helpers import api_project, log_rows, record_run
+from tests.opened import opened_files
 
 T0 = 1_700_000_000.0
 
@@ -36,22 +37,19 @@ def cache_file(project: Path) -> Path:
 def listed(project: Path, query: str, monkeypatch: pytest.MonkeyPatch,
            capsys: pytest.CaptureFixture[str]) -> tuple[list[str], int]:
     """The names `ls --names QUERY` prints, and how many times it opened a metrics.jsonl."""
-    opened: list[str] = []
-    real_open = os.open
+    out, opened = ran(project, ["ls", "--names", query], monkeypatch, capsys)
+    return out.split(), opened
 
-    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(os.fsdecode(path))
-        return real_open(path, *args, **kwargs)
 
+def ran(project: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
+    """What `pyr-tui ARGS` prints, and how many times it opened a metrics.jsonl."""
     capsys.readouterr()
-    monkeypatch.setattr(os, "open", counted)
-    try:
-        code = main(["-C", str(project), "ls", "--names", query])
-    finally:
-        monkeypatch.setattr(os, "open", real_open)
+    with opened_files(monkeypatch) as names:
+        code = main(["-C", str(project), *args])
     done = capsys.readouterr()
     assert code == 0, done.err
-    return done.out.split(), sum(os.path.basename(path) == "metrics.jsonl" for path in opened)
+    return done.out, names.count("metrics.jsonl")
 
 
 def test_a_second_query_reads_no_metrics_file(project: Path, monkeypatch: pytest.MonkeyPatch,
@@ -152,26 +150,6 @@ def test_a_query_that_writes_both_caches_lists_the_tasks_once_for_them(
     assert cache_file(project).exists()
     assert len(listings) == 2, listings  # the scan's, then one for both caches' live tasks (was 3)
 
-
-def ran(project: Path, args: list[str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
-    """What `pyr-tui ARGS` prints, and how many times it opened a metrics.jsonl."""
-    opened: list[str] = []
-    real_open = os.open
-
-    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        opened.append(os.fsdecode(path))
-        return real_open(path, *args, **kwargs)
-
-    capsys.readouterr()
-    monkeypatch.setattr(os, "open", counted)
-    try:
-        code = main(["-C", str(project), *args])
-    finally:
-        monkeypatch.setattr(os, "open", real_open)
-    done = capsys.readouterr()
-    assert code == 0, done.err
-    return done.out, sum(os.path.basename(path) == "metrics.jsonl" for path in opened)
 
 
 def test_export_and_ls_columns_read_a_metrics_file_again_only_once_it_changed(

@@ -7,7 +7,6 @@ tasks read every metrics file again: ~5 s)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -17,6 +16,7 @@ from pyruns_tui.workspace.layout import Layout
 from pyruns_tui.workspace.model import Run, Status
 from pyruns_tui.workspace.store import TaskStore
 from tests.conftest import make_tasks
+from tests.opened import opened_files
 
 START = "2026-12-04T10:00:00.000+00:00"
 
@@ -71,21 +71,11 @@ def test_finished_tasks_metrics_come_from_the_metrics_cache_while_unchanged(layo
         files it opened; its store then saves its caches, as the Manager's bulk load does."""
         store = TaskStore(layout, disk_cache=True)
         tasks = {task.name: task for task in store.scan()}
-        paths: list[str] = []
-        real_open = os.open
-
-        def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-            paths.append(os.fsdecode(path))
-            return real_open(path, *args, **kwargs)
-
-        monkeypatch.setattr(os, "open", counted)
-        try:
+        with opened_files(monkeypatch) as names:
             entries = TaskIndex().load(store, tasks, tasks)
-        finally:
-            monkeypatch.setattr(os, "open", real_open)
         store.save_cache()
         values = {e.name: (dict(e.view.metrics), dict(e.view.extremes) if e.view.extremes else None) for e in entries}
-        return values, sum(os.path.basename(path) == "metrics.jsonl" for path in paths)
+        return values, names.count("metrics.jsonl")
 
     expected = {done: ({"loss": 0.4}, {"loss": (0.4, 0.9)}), other: ({"loss": 2.5}, {"loss": (2.0, 3.0)})}
     assert opened() == (expected, 2)
@@ -112,18 +102,7 @@ def test_a_small_load_reads_its_few_files_not_the_whole_metrics_cache(layout: La
     monkeypatch.setattr(task_index, "METRICS_CACHE_FROM", 2)
     store = TaskStore(layout, disk_cache=True)
     tasks = {task.name: task for task in store.scan()}
-    paths: list[str] = []
-    real_open = os.open
-
-    def counted(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        paths.append(os.fsdecode(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", counted)
-    try:
+    with opened_files(monkeypatch) as names:
         entries = TaskIndex().load(store, tasks, tasks)
-    finally:
-        monkeypatch.setattr(os, "open", real_open)
     assert {e.name: dict(e.view.metrics) for e in entries} == {done: {"loss": 0.4}, other: {"loss": 2.0}}
-    assert sorted(os.path.basename(path) for path in paths if "metrics" in os.path.basename(path)) == \
-        ["metrics.jsonl", "metrics.jsonl"]
+    assert [name for name in names if "metrics" in name] == ["metrics.jsonl", "metrics.jsonl"]
