@@ -202,8 +202,9 @@ _SHARED_TEXT = ("script", "task_kind", "created_at")
 def _split_known(cls: type, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """`data`'s fields of `cls` (keyed by the field names' own, interned, strings) and the others.
     The keys JSON gives are strings of their own: passed as keywords, each is matched against
-    the parameters by comparing text, not identity (a run of 18 fields: 5.4 -> 2.4 us); mapped
-    to the field names (`names.get`, in C), they match at the first look."""
+    the parameters by comparing text, not identity; mapped to the field names (`names.get`, in
+    C), they match at the first look (a run of 18 fields: its constructor 3 -> 0.7 us, the whole
+    `Run.from_dict` 5.4 -> 4.9 us)."""
     names = _FIELD_NAMES.get(cls)
     if names is None:  # dataclasses.fields() per call was most of the cost of reading 10,000 tasks
         names = _FIELD_NAMES[cls] = {f.name: f.name for f in fields(cls) if f.name != "extra"}

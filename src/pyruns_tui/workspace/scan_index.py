@@ -56,7 +56,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 # a run's fields that its record holds even when unset (None, an empty list or dict), as the
 # run's defaults: left out of its index rows too (a run of 18 fields in ~7: 100,000 tasks that ran,
-# a rest file 55 -> 37 MB, parsed and made into runs faster)
+# a rest file 55 -> 41 MB, parsed and made into runs faster)
 _RUN_DEFAULTS: dict[str, Any] = {
     **dict.fromkeys(("start", "finish", "duration_s", "pid", "exit_code", "signal", "host", "git", "python", "argv",
                      "reason", "error", "error_line", "retry_of", "backend", "slurm_job_id", "node", "restarts",
@@ -421,7 +421,7 @@ class ScanIndex:
         for name, (key, status, rest) in self.info.items():
             if name in names:
                 info.append((name, *key, status))
-                if (value := _object(rest)) is not None:  # (a snapshot's of before runs were lean: now lean)
+                if (value := _object(rest)) is not None:  # (rows of an older snapshot are made lean here)
                     by_status.setdefault(status, ([], []))[0].append((name, _lean(value)))
         for name, (key, config) in self.config.items():
             entry = self.info.get(name)
