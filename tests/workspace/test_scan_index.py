@@ -320,11 +320,15 @@ def test_text_nests_within_says_what_json_depth_says() -> None:
               for _ in range(400)]
     chain = "[" * 150 + "]" * 150
     texts += [chain, '{"a":' + chain + "}", '["' + "]" * 150 + '", ' + chain + "]"]
-    for text in texts:
+    texts += ['["\u5b22", ["\u225b\u5d22"]]', '[{"\u5b5b": "\u7b5d"}]', '["\u225c\u5b22", [[["\u5d5d"]]]]']
+    for text in texts:  # as text, and as the bytes of each encoding JSON may come in
         depth = json_depth(json.loads(text))
+        raw = text.encode("utf-16", "surrogatepass")  # (UTF-16: U+5B22 is the bytes of `"[`)
+        encodings = [text.encode(), raw, text.encode("utf-16-be", "surrogatepass"), text.encode("utf-32-le", "surrogatepass")]
         for levels in range(0, depth + 3):
             assert text_nests_within(text, levels) == (depth <= levels), (text, levels)
-            assert text_nests_within(text.encode(), levels) == (depth <= levels), (text, levels)
+            for data in encodings:
+                assert text_nests_within(data, levels) == (depth <= levels), (data, levels)
 
 
 def test_lean_runs_leave_out_only_what_a_run_holds_by_default() -> None:

@@ -74,7 +74,11 @@ def text_nests_within(text: bytes | str, levels: int) -> bool:
     strings (which may hold brackets) go; each pass then drops the innermost pairs, one level.
     A rest section of the scan index (55 MB: 100,000 completed tasks) in ~0.1 s, where a
     check of each of its parsed records cost ~0.4 s."""
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if isinstance(text, str):
+        data = text.encode("utf-8", "surrogatepass")
+    else:  # (UTF-16 or -32, which JSON may be in: a byte of a character can be a bracket's or a quote's)
+        encoding = json.detect_encoding(text)
+        data = text if encoding.startswith("utf-8") else text.decode(encoding, "surrogatepass").encode("utf-8", "surrogatepass")
     if b"\\" in data:
         data = data.replace(b"\\\\", b"").replace(b'\\"', b"")  # (left to right, as a parser pairs them)
     data = data.translate(_BRACKETS, _NOT_BRACKETS).replace(b'""', b"")  # (an adjacent pair: a string's
