@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 VERSION = 2
-MAX_BYTES = 256 << 20  # (100,000 tasks of 5 metrics: ~20 MB)
+MAX_BYTES = 256 << 20  # (100,000 tasks of one run and 2 metrics: 31 MB)
 Key = tuple[int, ...]  # metrics.jsonl's (inode, mtime, size), then task_info.json's
 Values = tuple[dict[str, float], dict[str, tuple[float, float]]]  # last values, (min, max)
 _NUMBER = (int, float)
