@@ -110,6 +110,11 @@ def loads_json(data: bytes | str) -> Any:
     return value
 
 
+# strict compact JSON text (no NaN or infinity: ValueError), for files only this program reads
+# back (`loads_compact_json`); json.dumps with options builds an encoder per call
+dumps_compact: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+
 def loads_compact_json(text: str) -> Any:
     """`loads_json` of compact JSON text this program wrote itself (no surrounding whitespace):
     the C scanner without json's Python-level wrapper, which cost more than the parse."""

@@ -19,7 +19,6 @@ pay for parsing them); either may be missing until someone worked it out.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -94,8 +93,10 @@ class MetricsCache:
     def put_runs(self, name: str, key: Key, runs: Any) -> None:
         """Remember the statistics of task `name`'s runs (JSON data) for this key, unless strict
         JSON cannot hold them (NaN, infinity)."""
+        from pyruns_tui.workspace.fsio import dumps_compact
+
         try:
-            text = _dumps(runs)
+            text = dumps_compact(runs)
         except ValueError:
             return
         row = self._row(name, key) or self._new_row(name, key)
@@ -112,18 +113,14 @@ class MetricsCache:
         tasks that exist now; best effort: a read-only or full disk leaves it as it was)."""
         if not self._changed or self._rows is None:
             return
-        from pyruns_tui.workspace.fsio import atomic_write
+        from pyruns_tui.workspace.fsio import atomic_write, dumps_compact
 
         names = set(live())
         rows = {name: row for name, row in self._rows.items() if name in names}
         with contextlib.suppress(OSError, ValueError):
-            text = json.dumps({"version": VERSION, "rows": rows}, separators=(",", ":"), ensure_ascii=False,
-                              allow_nan=False)
+            text = dumps_compact({"version": VERSION, "rows": rows})
             atomic_write(self.path, text.encode("utf-8"), fsync=False, mode=0o600)
         self._changed = False
-
-
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 
 
 def _read(path: Path) -> dict[str, Any]:
