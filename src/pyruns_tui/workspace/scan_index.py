@@ -102,7 +102,7 @@ def _is_default(key: str, value: Any) -> bool:
 
 def _lean_runs(runs: Any) -> Any:
     """`runs` (a record's) without the fields each run holds at their default."""
-    if type(runs) is not list or all(type(run) is not dict or _RUN_DEFAULTS.keys().isdisjoint(run) for run in runs):
+    if type(runs) is not list:
         return runs
     return [{k: v for k, v in run.items() if not _is_run_default(k, v)} if type(run) is dict else run for run in runs]
 
@@ -113,10 +113,8 @@ def _is_run_default(key: str, value: Any) -> bool:
 
 
 def _lean(rest: dict[str, Any]) -> dict[str, Any]:
-    """A row's other fields with their runs lean (`_lean_runs`): the same dict when they are."""
-    runs = rest.get("runs")
-    lean = _lean_runs(runs)
-    return rest if lean is runs else {**rest, "runs": lean}
+    """A row's other fields with their runs lean (`_lean_runs`)."""
+    return {**rest, "runs": _lean_runs(rest["runs"])} if "runs" in rest else rest
 
 
 def info_row(name: str, key: StatKey, data: Any) -> list[Any] | None:
